@@ -1,0 +1,1 @@
+# Filled in by the conv kernels (see _kernels.pyx docstring).

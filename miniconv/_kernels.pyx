@@ -1,0 +1,77 @@
+# cython: language_level=3
+"""Cython + OpenMP kernels: arrays in, arrays out.
+
+This module knows nothing about Tensor or autograd. Every function takes C-contiguous
+NumPy arrays whose shapes and dtypes the caller (``miniconv/nn/functional.py`` or
+``miniconv/tensor.py``) has already validated, plus an explicit ``n_threads``.
+Compiler directives (boundscheck, wraparound, cdivision) are set once in setup.py;
+``MINICONV_DEBUG=1`` at build time turns the checks back on.
+
+The file is split into include files by job so they can be read one at a time:
+  _conv.pxi   conv2d forward / grad input / grad weight / grad bias
+  _pool.pxi   max-pool forward / backward
+  _norm.pxi   batch-norm statistics and backward reductions
+
+# Notes:
+# - Fused type ``floating`` (float32/float64) gives one kernel per job for both dtypes.
+# - Parallel loops are ``prange(..., schedule='static', num_threads=n_threads)`` over
+#   independent work. Reductions never ``+=`` into shared memory from several threads:
+#   each fixed-size chunk gets its own partial result, and the chunks are added in a
+#   fixed order afterwards, so results are bit-for-bit independent of the thread count.
+"""
+cimport cython
+from cython cimport floating
+from cython.parallel cimport prange, parallel
+from libc.stdlib cimport malloc, free
+from libc.string cimport memset, memcpy
+
+import numpy as np
+cimport numpy as cnp
+
+cnp.import_array()
+
+cdef extern from "_omp_compat.h":
+    int MINICONV_OPENMP
+    int omp_get_max_threads() nogil
+    int omp_get_thread_num() nogil
+    int omp_get_num_procs() nogil
+
+
+def openmp_enabled():
+    """True if this extension was compiled with OpenMP."""
+    return bool(MINICONV_OPENMP)
+
+
+def omp_num_procs():
+    """Number of processors OpenMP sees (1 without OpenMP)."""
+    return omp_get_num_procs()
+
+
+# ---------------------------------------------------------------------------
+# Elementwise kernels used by the core (Tensor.relu and F.relu).
+# ---------------------------------------------------------------------------
+
+def relu_forward(const floating[::1] x,   # IN
+                 floating[::1] out,       # OUT  (may alias x for inplace)
+                 int n_threads):
+    """out[i] = max(x[i], 0). NaN propagates (NaN > 0 is false, NaN is kept as in PyTorch)."""
+    cdef Py_ssize_t i, n = x.shape[0]
+    cdef floating v
+    for i in prange(n, nogil=True, schedule='static', num_threads=n_threads):
+        v = x[i]
+        out[i] = 0 if v < 0 else v
+
+
+def relu_backward(const floating[::1] out,   # IN  relu output
+                  const floating[::1] grad,  # IN  dL/d out
+                  floating[::1] grad_in,     # OUT dL/d x
+                  int n_threads):
+    """grad_in[i] = grad[i] if out[i] > 0 else 0 (PyTorch's threshold_backward)."""
+    cdef Py_ssize_t i, n = out.shape[0]
+    for i in prange(n, nogil=True, schedule='static', num_threads=n_threads):
+        grad_in[i] = grad[i] if out[i] > 0 else 0
+
+
+include "_conv.pxi"
+include "_pool.pxi"
+include "_norm.pxi"

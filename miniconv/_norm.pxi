@@ -1,0 +1,1 @@
+# Filled in by the norm kernels (see _kernels.pyx docstring).

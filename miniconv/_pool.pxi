@@ -1,0 +1,1 @@
+# Filled in by the pool kernels (see _kernels.pyx docstring).

@@ -1,0 +1,2 @@
+from .container import ModuleList, Sequential
+from .module import Module, Parameter
