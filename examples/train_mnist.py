@@ -216,6 +216,7 @@ def main(argv=None):
     interrupted = []
     signal.signal(signal.SIGINT, lambda *_: interrupted.append(True))
     n_steps = len(loader)
+    print(f"training on {len(y_train)} images, {n_steps} steps per epoch", flush=True)
     for epoch in range(start_epoch, args.epochs):
         order_state = order.get_state()
         model.train()

@@ -134,15 +134,19 @@ def test_resume_after_kill_gives_the_same_weights(tmp_path):
 
 @needs_mnist
 def test_sigint_saves_a_checkpoint_and_resume_matches(tmp_path):
+    longer = COMMON[:1] + ["4096"] + COMMON[2:]  # an epoch long enough to interrupt
     straight = tmp_path / "straight.ckpt"
-    run_example(EXAMPLE, tmp_path, *COMMON, "--epochs", "1", "--checkpoint", str(straight))
+    run_example(EXAMPLE, tmp_path, *longer, "--epochs", "1", "--checkpoint", str(straight))
     ck = tmp_path / "int.ckpt"
     env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="2")
-    cmd = [sys.executable, "-u", str(EXAMPLE), "--data", DATA, *COMMON, "--epochs", "1", "--checkpoint", str(ck)]
+    cmd = [sys.executable, "-u", str(EXAMPLE), "--data", DATA, *longer, "--epochs", "1", "--checkpoint", str(ck)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    time.sleep(4.0)  # data loading and a few steps
+    first = proc.stdout.readline()  # "training on ... images" is printed just before the first step
+    assert first.startswith("training on"), first
+    time.sleep(0.5)
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=300)
+    out = first + out
     if proc.returncode == 0:
         pytest.skip("the run finished before SIGINT arrived")
     assert proc.returncode == 130, out
@@ -151,7 +155,7 @@ def test_sigint_saves_a_checkpoint_and_resume_matches(tmp_path):
 
     state = miniconv.load(ck)
     assert state["step"] > 0 and state["epoch"] == 0
-    run_example(EXAMPLE, tmp_path, *COMMON, "--epochs", "1", "--checkpoint", str(ck), "--resume")
+    run_example(EXAMPLE, tmp_path, *longer, "--epochs", "1", "--checkpoint", str(ck), "--resume")
     a, b = _weights(straight), _weights(ck)
     for k in a:
         np.testing.assert_array_equal(np.asarray(a[k]), np.asarray(b[k]), err_msg=k)
