@@ -27,9 +27,14 @@ def relu(input, inplace=False):  # noqa: A002
 # - ``pad`` handles every mode with one idea: for each padded axis, output position j reads input
 #   position ``source[j]`` (or nothing, for constant padding). The backward of such a gather is a
 #   scatter-add; it is done as one slice copy for the interior plus one add per padded column.
+# - Tiny convolutions run on one thread: below about 32k multiply-adds, waking an OpenMP team
+#   costs more than the work (and far more when the cores are busy). The kernels give the same
+#   bits for any thread count, so this changes speed only.
 import numbers  # noqa: E402
 
 from .._config import blas_single_thread  # noqa: E402
+
+_PARALLEL_MIN_WORK = 1 << 15  # multiply-adds; PyTorch's at::internal::GRAIN_SIZE is the same order
 
 
 def _conv_pair(value, name):
@@ -86,7 +91,9 @@ class Conv2d(Function):
         ho = conv2d_output_size(h, kh, stride[0], pt, pb, dilation[0])
         wo = conv2d_output_size(wd, kw, stride[1], pl, pr, dilation[1])
         out = np.empty((n, o, ho, wo), dtype=x.dtype)
-        args = (stride[0], stride[1], pt, pl, dilation[0], dilation[1], groups, get_num_threads())
+        macs = out.size * c_per_group * kh * kw
+        n_threads = get_num_threads() if macs >= _PARALLEL_MIN_WORK else 1
+        args = (stride[0], stride[1], pt, pl, dilation[0], dilation[1], groups, n_threads)
         if c_per_group == 0:  # nothing to sum over: the output is the bias
             out[...] = 0 if b is None else b.reshape(1, o, 1, 1)
         elif out.size:
