@@ -3,6 +3,7 @@
 The kernels are called directly, the way nn.functional calls them: C-contiguous arrays,
 top/left padding passed, bottom/right padding implied by the output size.
 """
+import contextlib
 import threading
 
 import numpy as np
@@ -10,8 +11,22 @@ import pytest
 from hypothesis import given, settings, strategies as st, HealthCheck
 
 from miniconv import _kernels as K
+from miniconv._config import blas_single_thread
 
 import conv_reference as R
+
+ALGORITHMS = ["auto", "gemm", "direct"]
+
+
+@contextlib.contextmanager
+def algorithm(name):
+    """Force the kernels' GEMM or direct path (both must be correct on every shape)."""
+    previous = K._conv_set_algorithm(name)
+    try:
+        yield
+    finally:
+        K._conv_set_algorithm(previous)
+
 
 TOL = {np.float64: dict(rtol=1e-10, atol=1e-10), np.float32: dict(rtol=1e-5, atol=1e-4)}
 
@@ -35,13 +50,14 @@ def run_all(x, wt, b, grad_out, stride, padding, dilation, groups, n_threads):
     dt = x.dtype
     args = (stride[0], stride[1], padding[0], padding[2], dilation[0], dilation[1], groups, n_threads)
     out = np.full(grad_out.shape, np.nan, dt)
-    K.conv2d_forward(x, wt, b, out, *args)
     gi = np.full(x.shape, np.nan, dt)
-    K.conv2d_grad_input(grad_out, wt, gi, *args)
     gw = np.full(wt.shape, np.nan, dt)
-    K.conv2d_grad_weight(x, grad_out, gw, *args)
     gb = np.full(wt.shape[0], np.nan, dt)
-    K.conv2d_grad_bias(grad_out, gb, n_threads)
+    with blas_single_thread():  # as nn.functional does: BLAS is called inside prange
+        K.conv2d_forward(x, wt, b, out, *args)
+        K.conv2d_grad_input(grad_out, wt, gi, *args)
+        K.conv2d_grad_weight(x, grad_out, gw, *args)
+        K.conv2d_grad_bias(grad_out, gb, n_threads)
     return out, gi, gw, gb
 
 
@@ -79,16 +95,20 @@ CONFIGS = [
 ]
 
 
+@pytest.mark.parametrize("algo", ALGORITHMS)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("cfg", CONFIGS)
-def test_matches_reference(cfg, dtype):
-    rng = np.random.default_rng(hash(cfg) % 2**32)
-    check_against_reference(rng, *cfg, dtype=dtype)
+def test_matches_reference(cfg, dtype, algo):
+    rng = np.random.default_rng(abs(hash(cfg)) % 2**32)
+    with algorithm(algo):
+        check_against_reference(rng, *cfg, dtype=dtype)
 
 
-def test_no_bias():
+@pytest.mark.parametrize("algo", ALGORITHMS)
+def test_no_bias(algo):
     rng = np.random.default_rng(1)
-    check_against_reference(rng, 2, 3, 4, 1, 6, 6, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1), bias=False)
+    with algorithm(algo):
+        check_against_reference(rng, 2, 3, 4, 1, 6, 6, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1), bias=False)
 
 
 @st.composite
@@ -106,32 +126,36 @@ def conv_configs(draw):
     n = draw(st.integers(1, 4))
     n_threads = draw(st.sampled_from([1, 2, 3]))
     dtype = draw(st.sampled_from([np.float64, np.float32]))
-    return (n, c, o, groups, h, w, kh, kw, (sh, sw), pad, (dh, dw)), dtype, n_threads
+    algo = draw(st.sampled_from(ALGORITHMS))
+    return (n, c, o, groups, h, w, kh, kw, (sh, sw), pad, (dh, dw)), dtype, n_threads, algo
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(conv_configs(), st.integers(0, 2**32 - 1))
-def test_random_configurations(cfg_dtype_threads, seed):
-    cfg, dtype, n_threads = cfg_dtype_threads
-    check_against_reference(np.random.default_rng(seed), *cfg, dtype=dtype, n_threads=n_threads)
+def test_random_configurations(cfg_dtype_threads_algo, seed):
+    cfg, dtype, n_threads, algo = cfg_dtype_threads_algo
+    with algorithm(algo):
+        check_against_reference(np.random.default_rng(seed), *cfg, dtype=dtype, n_threads=n_threads)
 
 
+@pytest.mark.parametrize("algo", ALGORITHMS)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("cfg", [
     (37, 8, 16, 1, 12, 12, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)),
     (19, 6, 6, 6, 11, 10, 3, 3, (2, 1), (1, 0, 1, 2), (1, 1)),
     (5, 1, 4, 1, 10, 10, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)),
 ])
-def test_bit_identical_for_any_thread_count(cfg, dtype):
+def test_bit_identical_for_any_thread_count(cfg, dtype, algo):
     n, c, o, groups, h, w, kh, kw, stride, padding, dilation = cfg
     rng = np.random.default_rng(7)
     x, wt, b = make_case(rng, n, c, o, groups, h, w, kh, kw, dtype)
     grad_out = rng.standard_normal(out_shape(x, wt, stride, padding, dilation)).astype(dtype)
-    first = run_all(x, wt, b, grad_out, stride, padding, dilation, groups, 1)
-    for n_threads in (2, 3, 16):
-        again = run_all(x, wt, b, grad_out, stride, padding, dilation, groups, n_threads)
-        for a, b_ in zip(first, again):
-            assert np.array_equal(a, b_), f"n_threads={n_threads} changed the bits"
+    with algorithm(algo):
+        first = run_all(x, wt, b, grad_out, stride, padding, dilation, groups, 1)
+        for n_threads in (2, 3, 16):
+            again = run_all(x, wt, b, grad_out, stride, padding, dilation, groups, n_threads)
+            for a, b_ in zip(first, again):
+                assert np.array_equal(a, b_), f"n_threads={n_threads} changed the bits"
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
