@@ -489,3 +489,14 @@ def test_conv2d_large_enough_to_run_threaded_matches_reference():
                                rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(W.grad.data, R.conv2d_grad_weight(x, go, w.shape, (1, 1), pads, (1, 1), 2),
                                rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("obj", [F.conv2d, F.pad, nn.Conv2d], ids=lambda o: o.__name__)
+def test_docstring_examples_run(obj):
+    import doctest
+
+    test = doctest.DocTestParser().get_doctest(obj.__doc__, dict(miniconv=miniconv, nn=nn, F=F), obj.__name__, None, 0)
+    assert test.examples
+    runner = doctest.DocTestRunner()
+    runner.run(test)
+    assert runner.summarize(verbose=False).failed == 0

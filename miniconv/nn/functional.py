@@ -67,7 +67,7 @@ def _same_padding(kernel_size, dilation):
     return tuple(pads)
 
 
-def conv2d_output_size(in_size, kernel, stride, pad_before, pad_after, dilation):
+def _conv_output_size(in_size, kernel, stride, pad_before, pad_after, dilation):
     """PyTorch's formula: floor((in + pad_before + pad_after - dilation*(kernel-1) - 1) / stride) + 1."""
     return (in_size + pad_before + pad_after - dilation * (kernel - 1) - 1) // stride + 1
 
@@ -88,8 +88,8 @@ class Conv2d(Function):
         n, _, h, wd = x.shape
         o, c_per_group, kh, kw = w.shape
         pt, pb, pl, pr = padding
-        ho = conv2d_output_size(h, kh, stride[0], pt, pb, dilation[0])
-        wo = conv2d_output_size(wd, kw, stride[1], pl, pr, dilation[1])
+        ho = _conv_output_size(h, kh, stride[0], pt, pb, dilation[0])
+        wo = _conv_output_size(wd, kw, stride[1], pl, pr, dilation[1])
         out = np.empty((n, o, ho, wo), dtype=x.dtype)
         macs = out.size * c_per_group * kh * kw
         n_threads = get_num_threads() if macs >= _PARALLEL_MIN_WORK else 1
@@ -112,18 +112,19 @@ class Conv2d(Function):
         if ctx.unbatched:
             grad_out = grad_out[None]
         grad_out = np.ascontiguousarray(grad_out)
-        empty = grad_out.size == 0 or ctx.w_shape[1] == 0
+        # with an empty batch or no input channels there is nothing to differentiate: zero gradients
+        run = grad_out.size > 0 and ctx.w_shape[1] > 0
         grad_x = grad_w = grad_b = None
         with blas_single_thread():
             if ctx.needs_input_grad[0]:
-                grad_x = np.zeros(ctx.x_shape, dtype=grad_out.dtype) if empty else np.empty(ctx.x_shape, grad_out.dtype)
-                if not empty:
+                grad_x = np.zeros(ctx.x_shape, dtype=grad_out.dtype)
+                if run:
                     _kernels.conv2d_grad_input(grad_out, w, grad_x, *ctx.conv_args)
                 if ctx.unbatched:
                     grad_x = grad_x[0]
             if ctx.needs_input_grad[1]:
-                grad_w = np.zeros(ctx.w_shape, dtype=grad_out.dtype) if empty else np.empty(ctx.w_shape, grad_out.dtype)
-                if not empty:
+                grad_w = np.zeros(ctx.w_shape, dtype=grad_out.dtype)
+                if run:
                     _kernels.conv2d_grad_weight(x, grad_out, grad_w, *ctx.conv_args)
             if ctx.needs_input_grad[2]:
                 grad_b = np.zeros(ctx.w_shape[0], dtype=grad_out.dtype)
@@ -136,29 +137,9 @@ def _size_str(shape):
     return "[" + ", ".join(str(s) for s in shape) + "]"
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
-    """2-D convolution (cross-correlation, as in every deep-learning library) over a batch of images.
-
-    Shapes:
-        input  (N, C_in, H_in, W_in), or unbatched (C_in, H_in, W_in)
-        weight (C_out, C_in / groups, kH, kW)
-        bias   (C_out,) or None
-        output (N, C_out, H_out, W_out), or (C_out, H_out, W_out) for unbatched input, with
-        H_out = floor((H_in + pad_top + pad_bottom - dilation[0] * (kH - 1) - 1) / stride[0] + 1)
-        and W_out likewise.
-
-    ``stride``, ``dilation``: int or (h, w), positive. ``padding``: int, (h, w) applied on both sides,
-    ``'valid'`` (no padding) or ``'same'`` (output size = input size; stride 1 only; an even
-    effective kernel puts its extra row/column of zeros at the bottom/right). ``groups`` splits the
-    channels into independent convolutions (``groups == C_in`` is a depthwise convolution).
-
-    Example::
-
-        >>> x = miniconv.randn(8, 3, 32, 32)
-        >>> w = miniconv.randn(16, 3, 3, 3, requires_grad=True)
-        >>> F.conv2d(x, w, padding=1).shape
-        (8, 16, 32, 32)
-    """
+def _check_conv2d_args(input, weight, bias, stride, padding, dilation, groups):  # noqa: A002
+    """Validate conv2d's arguments with PyTorch's messages; return (stride, pads, dilation, groups)
+    with pads = (top, bottom, left, right)."""
     for name, t in (("input", input), ("weight", weight)):
         if not isinstance(t, Tensor):
             raise TypeError(f"conv2d(): argument '{name}' must be Tensor, not {type(t).__name__}")
@@ -238,6 +219,33 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
             f"Calculated padded input size per channel: ({padded_h} x {padded_w}). Kernel size: "
             f"({eff_kh} x {eff_kw}). Kernel size can't be greater than actual input size"
         )
+    return stride, pads, dilation, groups
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+    """2-D convolution (cross-correlation, as in every deep-learning library) over a batch of images.
+
+    Shapes:
+        input  (N, C_in, H_in, W_in), or unbatched (C_in, H_in, W_in)
+        weight (C_out, C_in / groups, kH, kW)
+        bias   (C_out,) or None
+        output (N, C_out, H_out, W_out), or (C_out, H_out, W_out) for unbatched input, with
+        H_out = floor((H_in + pad_top + pad_bottom - dilation[0] * (kH - 1) - 1) / stride[0] + 1)
+        and W_out likewise.
+
+    ``stride``, ``dilation``: int or (h, w), positive. ``padding``: int, (h, w) applied on both sides,
+    ``'valid'`` (no padding) or ``'same'`` (output size = input size; stride 1 only; an even
+    effective kernel puts its extra row/column of zeros at the bottom/right). ``groups`` splits the
+    channels into independent convolutions (``groups == C_in`` is a depthwise convolution).
+
+    Example::
+
+        >>> x = miniconv.randn(8, 3, 32, 32)
+        >>> w = miniconv.randn(16, 3, 3, 3, requires_grad=True)
+        >>> F.conv2d(x, w, padding=1).shape
+        miniconv.Size([8, 16, 32, 32])
+    """
+    stride, pads, dilation, groups = _check_conv2d_args(input, weight, bias, stride, padding, dilation, groups)
     return Conv2d.apply(input, weight, bias, stride, pads, dilation, groups)
 
 
@@ -325,7 +333,7 @@ def pad(input, pad, mode="constant", value=None):  # noqa: A002
     Example::
 
         >>> F.pad(miniconv.ones(1, 1, 2, 2), (1, 1, 0, 0)).shape
-        (1, 1, 2, 4)
+        miniconv.Size([1, 1, 2, 4])
     """
     if not isinstance(input, Tensor):
         raise TypeError(f"pad(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")

@@ -64,7 +64,7 @@ class Conv2d(Module):
         >>> conv
         Conv2d(1, 32, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))
         >>> conv(miniconv.randn(8, 1, 28, 28)).shape
-        (8, 32, 28, 28)
+        miniconv.Size([8, 32, 28, 28])
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
@@ -147,10 +147,11 @@ class Conv2d(Module):
                 init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):  # noqa: A002
-        if self.padding_mode != "zeros":
+        if self.padding_mode != "zeros" and any(self.pad_left_right_top_bottom):
             padded = F.pad(input, self.pad_left_right_top_bottom, mode=self.padding_mode)
             return F.conv2d(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        padding = self.padding if self.padding_mode == "zeros" else 0
+        return F.conv2d(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
     def extra_repr(self):
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
