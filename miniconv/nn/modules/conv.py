@@ -150,8 +150,7 @@ class Conv2d(Module):
         if self.padding_mode != "zeros" and any(self.pad_left_right_top_bottom):
             padded = F.pad(input, self.pad_left_right_top_bottom, mode=self.padding_mode)
             return F.conv2d(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
-        padding = self.padding if self.padding_mode == "zeros" else 0
-        return F.conv2d(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
     def extra_repr(self):
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
