@@ -282,36 +282,42 @@ class Pad(Function):
 
     @staticmethod
     def forward(ctx, x, pairs, mode, value):
-        plan = []  # (axis, before, source index per output position)
-        for k, (before, after) in enumerate(pairs):
-            axis = x.ndim - 1 - k
-            plan.append((axis, before, _pad_source(x.shape[axis], before, after, mode)))
+        axes = [x.ndim - 1 - k for k in range(len(pairs))]
+        sources = [_pad_source(x.shape[a], before, after, mode) for a, (before, after) in zip(axes, pairs)]
+        # the block of the output that is a plain copy of the input, and the block of the input it copies
+        inner_out, inner_in = [slice(None)] * x.ndim, [slice(None)] * x.ndim
+        for a, (before, _), src in zip(axes, pairs, sources):
+            inner_out[a], inner_in[a] = _interior(x.shape[a], before, len(src))
+        ctx.in_shape, ctx.mode = x.shape, mode
+        ctx.axes, ctx.sources, ctx.inner = axes, sources, (tuple(inner_out), tuple(inner_in))
+        if mode == "constant":
+            shape = list(x.shape)
+            for a, src in zip(axes, sources):
+                shape[a] = len(src)
+            out = np.full(shape, value, dtype=x.dtype)
+            out[ctx.inner[0]] = x[ctx.inner[1]]
+            return out
         out = x
-        for axis, before, src in plan:
-            if mode == "constant":
-                shape = list(out.shape)
-                shape[axis] = len(src)
-                padded = np.full(shape, value, dtype=x.dtype)
-                dst, srcs = _interior(out.shape[axis], before, len(src))
-                _along(padded, axis, dst)[...] = _along(out, axis, srcs)
-                out = padded
-            else:
-                out = np.take(out, src, axis=axis)
-        ctx.in_shape, ctx.plan = x.shape, plan
+        for a, src in zip(axes, sources):
+            out = np.take(out, src, axis=a)
         return np.ascontiguousarray(out)
 
     @staticmethod
     def backward(ctx, grad):
-        for axis, before, src in reversed(ctx.plan):
-            n = ctx.in_shape[axis]
+        inner_out, inner_in = ctx.inner
+        if ctx.mode == "constant":
+            grad_in = np.zeros(ctx.in_shape, dtype=grad.dtype)
+            grad_in[inner_in] = grad[inner_out]
+            return grad_in, None, None, None
+        # one axis at a time, undoing the forward's gathers in reverse order
+        for a, src in reversed(list(zip(ctx.axes, ctx.sources))):
             shape = list(grad.shape)
-            shape[axis] = n
+            shape[a] = ctx.in_shape[a]
             grad_in = np.zeros(shape, dtype=grad.dtype)
-            dst, srcs = _interior(n, before, len(src))
-            _along(grad_in, axis, srcs)[...] = _along(grad, axis, dst)
-            for j in np.flatnonzero(src >= 0):  # border positions that read the input a second time
-                if not dst.start <= j < dst.stop:
-                    _along(grad_in, axis, int(src[j]))[...] += _along(grad, axis, int(j))
+            _along(grad_in, a, inner_in[a])[...] = _along(grad, a, inner_out[a])
+            for j in range(len(src)):  # border positions read the input a second time
+                if not inner_out[a].start <= j < inner_out[a].stop:
+                    _along(grad_in, a, int(src[j]))[...] += _along(grad, a, j)
             grad = grad_in
         return grad, None, None, None
 
