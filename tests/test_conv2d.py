@@ -87,36 +87,43 @@ def conv_configs(draw, padding_modes=("zeros",)):
     min_w = max(dilation[1] * (kernel[1] - 1) + 1 - pads[2] - pads[3], max(pads[2:]) + 1, 1)
     h = draw(st.integers(min_h, min_h + 5))
     w = draw(st.integers(min_w, min_w + 5))
-    n = draw(st.integers(1, 3))
+    n = draw(st.integers(0, 3))
+    unbatched = n == 1 and draw(st.booleans())
     bias = draw(st.booleans())
+    dtype = draw(st.sampled_from([np.float64, np.float32]))
     return dict(n=n, cin=cin, cout=cout, h=h, w=w, kernel=kernel, stride=stride, padding=padding,
-                dilation=dilation, groups=groups, bias=bias, mode=mode, pads=pads)
+                dilation=dilation, groups=groups, bias=bias, mode=mode, pads=pads, unbatched=unbatched, dtype=dtype)
 
 
 def run_against_reference(cfg, seed):
     rng = np.random.default_rng(seed)
-    x = rng.standard_normal((cfg["n"], cfg["cin"], cfg["h"], cfg["w"]))
-    w = rng.standard_normal((cfg["cout"], cfg["cin"] // cfg["groups"]) + cfg["kernel"])
-    b = rng.standard_normal(cfg["cout"]) if cfg["bias"] else None
-    X, W = tensor(x, True), tensor(w, True)
+    dtype = cfg["dtype"]
+    tol = dict(rtol=1e-10, atol=1e-10) if dtype == np.float64 else dict(rtol=1e-4, atol=1e-4)
+    x = rng.standard_normal((cfg["n"], cfg["cin"], cfg["h"], cfg["w"])).astype(dtype)
+    w = rng.standard_normal((cfg["cout"], cfg["cin"] // cfg["groups"]) + cfg["kernel"]).astype(dtype)
+    b = rng.standard_normal(cfg["cout"]).astype(dtype) if cfg["bias"] else None
+    X, W = tensor(x[0] if cfg["unbatched"] else x, True), tensor(w, True)
     B = tensor(b, True) if b is not None else None
     if cfg["mode"] == "zeros":
         out = F.conv2d(X, W, B, cfg["stride"], cfg["padding"], cfg["dilation"], cfg["groups"])
     else:
         lrtb = (cfg["pads"][2], cfg["pads"][3], cfg["pads"][0], cfg["pads"][1])
         out = F.conv2d(F.pad(X, lrtb, mode=cfg["mode"]), W, B, cfg["stride"], 0, cfg["dilation"], cfg["groups"])
+    assert out.dtype == dtype
     args = (cfg["stride"], cfg["pads"], cfg["dilation"], cfg["groups"], cfg["mode"])
     expected = reference_conv_with_mode(x, w, b, *args)
+    if cfg["unbatched"]:
+        expected = expected[0]
     assert out.shape == expected.shape
-    np.testing.assert_allclose(out.data, expected, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(out.data, expected, **tol)
 
-    grad_out = rng.standard_normal(out.shape)
+    grad_out = rng.standard_normal(out.shape).astype(dtype)
     out.backward(tensor(grad_out))
-    gx, gw, gb = reference_conv_with_mode(x, w, b, *args, grad_out=grad_out)
-    np.testing.assert_allclose(X.grad.data, gx, rtol=1e-10, atol=1e-10)
-    np.testing.assert_allclose(W.grad.data, gw, rtol=1e-10, atol=1e-10)
+    gx, gw, gb = reference_conv_with_mode(x, w, b, *args, grad_out=grad_out[None] if cfg["unbatched"] else grad_out)
+    np.testing.assert_allclose(X.grad.data, gx[0] if cfg["unbatched"] else gx, **tol)
+    np.testing.assert_allclose(W.grad.data, gw, **tol)
     if B is not None:
-        np.testing.assert_allclose(B.grad.data, gb, rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(B.grad.data, gb, **tol)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
