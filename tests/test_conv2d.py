@@ -507,3 +507,16 @@ def test_docstring_examples_run(obj):
     runner = doctest.DocTestRunner()
     runner.run(test)
     assert runner.summarize(verbose=False).failed == 0
+
+
+def test_module_conv_forward_hook_for_subclasses():
+    class HalfWeightConv(nn.Conv2d):
+        def forward(self, input):  # noqa: A002
+            return self._conv_forward(input, self.weight * 0.5, self.bias)
+
+    conv = HalfWeightConv(2, 3, 3, padding=1, padding_mode="replicate")
+    x = miniconv.randn(1, 2, 5, 5)
+    expected = F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), conv.weight * 0.5, conv.bias)
+    np.testing.assert_allclose(conv(x).data, expected.data, rtol=1e-6)
+    conv(x).sum().backward()
+    assert conv.weight.grad.shape == (3, 2, 3, 3)

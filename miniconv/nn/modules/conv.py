@@ -147,10 +147,15 @@ class Conv2d(Module):
                 init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):  # noqa: A002
+        return self._conv_forward(input, self.weight, self.bias)
+
+    def _conv_forward(self, input, weight, bias):  # noqa: A002
+        """The convolution with an explicit weight and bias (PyTorch's hook for subclasses that
+        transform the weight, e.g. weight standardisation)."""
         if self.padding_mode != "zeros" and any(self.pad_left_right_top_bottom):
             padded = F.pad(input, self.pad_left_right_top_bottom, mode=self.padding_mode)
-            return F.conv2d(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+            return F.conv2d(padded, weight, bias, self.stride, 0, self.dilation, self.groups)
+        return F.conv2d(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
 
     def extra_repr(self):
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
