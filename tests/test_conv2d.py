@@ -304,7 +304,8 @@ def test_conv2d_accepts_int_and_tuple_arguments_alike():
     np.testing.assert_array_equal(a.data, b.data)
 
 
-@pytest.mark.parametrize("k,d,expected", [(2, 1, (0, 1)), (4, 1, (1, 2)), (3, 1, (1, 1)), (2, 3, (1, 2)), (4, 2, (3, 3))])
+@pytest.mark.parametrize("k,d,expected", [(2, 1, (0, 1)), (4, 1, (1, 2)), (3, 1, (1, 1)), (2, 3, (1, 2)),
+                                          (4, 2, (3, 3))])
 def test_same_padding_puts_the_extra_at_the_far_side(k, d, expected):
     """'same' output equals explicitly padding (before, after) with zeros and a valid convolution."""
     rng = np.random.default_rng(10)
@@ -324,34 +325,47 @@ def _x(*shape, dtype=np.float32):
     return tensor(np.zeros(shape, dtype=dtype))
 
 
+X, W = _x(2, 3, 5, 5), _x(4, 3, 3, 3)  # a valid pair; each case below breaks one thing
 CONV_ERRORS = [
-    ((_x(3, 5), _x(4, 3, 3, 3)), {}, RuntimeError, r"Expected 3D \(unbatched\) or 4D \(batched\) input to conv2d, but got input of size: \[3, 5\]"),
-    ((_x(1, 2, 3, 5, 5), _x(4, 3, 3, 3)), {}, RuntimeError, r"Expected 3D \(unbatched\) or 4D"),
-    ((_x(2, 4, 5, 5), _x(4, 3, 3, 3)), {}, RuntimeError, r"Given groups=1, weight of size \[4, 3, 3, 3\], expected input\[2, 4, 5, 5\] to have 3 channels, but got 4 channels instead"),
-    ((_x(4, 5, 5), _x(4, 3, 3, 3)), {}, RuntimeError, r"expected input\[1, 4, 5, 5\] to have 3 channels, but got 4"),
-    ((_x(2, 4, 5, 5), _x(4, 3, 3, 3)), dict(groups=2), RuntimeError, r"Given groups=2, weight of size \[4, 3, 3, 3\], expected input\[2, 4, 5, 5\] to have 6 channels"),
-    ((_x(2, 3, 2, 2), _x(4, 3, 3, 3)), {}, RuntimeError, r"Calculated padded input size per channel: \(2 x 2\). Kernel size: \(3 x 3\). Kernel size can't be greater than actual input size"),
-    ((_x(2, 3, 5, 5), _x(4, 3, 3, 3)), dict(dilation=3), RuntimeError, r"Kernel size: \(7 x 7\)"),
-    ((_x(2, 3, 5, 5), _x(4, 3, 3, 3)), dict(stride=0), RuntimeError, "non-positive stride is not supported"),
-    ((_x(2, 3, 5, 5), _x(4, 3, 3, 3)), dict(stride=(1, -1)), RuntimeError, "non-positive stride is not supported"),
-    ((_x(2, 3, 5, 5), _x(4, 3, 3, 3)), dict(dilation=0), RuntimeError, "non-positive dilation is not supported"),
-    ((_x(2, 3, 5, 5), _x(4, 3, 3, 3)), dict(padding=-1), RuntimeError, "negative padding is not supported"),
-    ((_x(2, 3, 5, 5), _x(4, 3, 3, 3)), dict(padding="foo"), RuntimeError, "Invalid padding string: 'foo'"),
-    ((_x(2, 3, 5, 5), _x(4, 3, 3, 3)), dict(padding="same", stride=2), RuntimeError, "padding='same' is not supported for strided convolutions"),
-    ((_x(2, 3, 5, 5), _x(4, 3, 3, 3)), dict(stride=(1, 1, 1)), RuntimeError, r"expected stride to be a single integer value or a list of 2 values"),
-    ((_x(2, 3, 5, 5), _x(4, 3, 3, 3)), dict(padding=(1, 1, 1)), RuntimeError, r"expected padding to be a single integer value or a list of 2 values"),
-    ((_x(2, 3, 5, 5), _x(4, 3, 3, 3)), dict(stride=1.5), TypeError, r"argument 'stride' must be int or tuple of ints"),
-    ((_x(2, 3, 5, 5, dtype=np.int64), _x(4, 3, 3, 3)), {}, RuntimeError, r"expected a floating point input \(float32 or float64\), but got input of dtype int64"),
-    ((_x(2, 3, 5, 5, dtype=np.float64), _x(4, 3, 3, 3)), {}, RuntimeError, r"Input type \(float64\) and weight type \(float32\) should be the same"),
-    ((_x(2, 3, 5, 5), _x(4, 3, 3)), {}, RuntimeError, r"expected weight to be 4-dimensional"),
-    ((_x(2, 3, 5, 5), _x(4, 3, 3, 3), _x(5)), {}, RuntimeError, r"Given weight of size \[4, 3, 3, 3\], expected bias to be 1-dimensional with 4 elements, but got bias of size \[5\] instead"),
-    ((_x(2, 3, 5, 5), _x(4, 3, 3, 3), _x(4, 1)), {}, RuntimeError, r"expected bias to be 1-dimensional with 4 elements"),
-    ((_x(2, 3, 5, 5), _x(4, 3, 3, 3), _x(4, dtype=np.float64)), {}, RuntimeError, r"Input type \(float32\) and bias type \(float64\) should be the same"),
-    ((_x(2, 4, 5, 5), _x(3, 2, 3, 3)), dict(groups=2), RuntimeError, r"Given groups=2, expected weight to be divisible by 2 at dimension 0"),
-    ((_x(2, 3, 5, 5), _x(0, 3, 3, 3)), {}, RuntimeError, r"expected weight to be at least 1 at dimension 0"),
-    ((_x(2, 3, 5, 5), _x(4, 3, 3, 3)), dict(groups=0), RuntimeError, "non-positive groups is not supported"),
-    ((_x(2, 3, 5, 5), _x(4, 3, 0, 3)), {}, RuntimeError, "kernel size should be greater than zero"),
-    ((np.zeros((2, 3, 5, 5)), _x(4, 3, 3, 3)), {}, TypeError, r"argument 'input' must be Tensor, not ndarray"),
+    ((_x(3, 5), W), {}, RuntimeError,
+     r"Expected 3D \(unbatched\) or 4D \(batched\) input to conv2d, but got input of size: \[3, 5\]"),
+    ((_x(1, 2, 3, 5, 5), W), {}, RuntimeError, r"Expected 3D \(unbatched\) or 4D"),
+    ((_x(2, 4, 5, 5), W), {}, RuntimeError,
+     r"Given groups=1, weight of size \[4, 3, 3, 3\], expected input\[2, 4, 5, 5\] to have 3 channels, "
+     r"but got 4 channels instead"),
+    ((_x(4, 5, 5), W), {}, RuntimeError, r"expected input\[1, 4, 5, 5\] to have 3 channels, but got 4"),
+    ((_x(2, 4, 5, 5), W), dict(groups=2), RuntimeError,
+     r"Given groups=2, weight of size \[4, 3, 3, 3\], expected input\[2, 4, 5, 5\] to have 6 channels"),
+    ((_x(2, 3, 2, 2), W), {}, RuntimeError,
+     r"Calculated padded input size per channel: \(2 x 2\). Kernel size: \(3 x 3\). "
+     r"Kernel size can't be greater than actual input size"),
+    ((X, W), dict(dilation=3), RuntimeError, r"Kernel size: \(7 x 7\)"),
+    ((X, W), dict(stride=0), RuntimeError, "non-positive stride is not supported"),
+    ((X, W), dict(stride=(1, -1)), RuntimeError, "non-positive stride is not supported"),
+    ((X, W), dict(dilation=0), RuntimeError, "non-positive dilation is not supported"),
+    ((X, W), dict(padding=-1), RuntimeError, "negative padding is not supported"),
+    ((X, W), dict(padding="foo"), RuntimeError, "Invalid padding string: 'foo'"),
+    ((X, W), dict(padding="same", stride=2), RuntimeError, "padding='same' is not supported for strided convolutions"),
+    ((X, W), dict(stride=(1, 1, 1)), RuntimeError, "expected stride to be a single integer value or a list of 2"),
+    ((X, W), dict(padding=(1, 1, 1)), RuntimeError, "expected padding to be a single integer value or a list of 2"),
+    ((X, W), dict(stride=1.5), TypeError, "argument 'stride' must be int or tuple of ints"),
+    ((_x(2, 3, 5, 5, dtype=np.int64), W), {}, RuntimeError,
+     r"expected a floating point input \(float32 or float64\), but got input of dtype int64"),
+    ((_x(2, 3, 5, 5, dtype=np.float64), W), {}, RuntimeError,
+     r"Input type \(float64\) and weight type \(float32\) should be the same"),
+    ((X, _x(4, 3, 3)), {}, RuntimeError, "expected weight to be 4-dimensional"),
+    ((X, W, _x(5)), {}, RuntimeError,
+     r"Given weight of size \[4, 3, 3, 3\], expected bias to be 1-dimensional with 4 elements, "
+     r"but got bias of size \[5\] instead"),
+    ((X, W, _x(4, 1)), {}, RuntimeError, "expected bias to be 1-dimensional with 4 elements"),
+    ((X, W, _x(4, dtype=np.float64)), {}, RuntimeError,
+     r"Input type \(float32\) and bias type \(float64\) should be the same"),
+    ((_x(2, 4, 5, 5), _x(3, 2, 3, 3)), dict(groups=2), RuntimeError,
+     "Given groups=2, expected weight to be divisible by 2 at dimension 0"),
+    ((X, _x(0, 3, 3, 3)), {}, RuntimeError, "expected weight to be at least 1 at dimension 0"),
+    ((X, W), dict(groups=0), RuntimeError, "non-positive groups is not supported"),
+    ((X, _x(4, 3, 0, 3)), {}, RuntimeError, "kernel size should be greater than zero"),
+    ((np.zeros((2, 3, 5, 5)), W), {}, TypeError, "argument 'input' must be Tensor, not ndarray"),
 ]
 
 

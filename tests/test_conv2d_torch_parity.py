@@ -114,7 +114,8 @@ def test_module_matches_torch(args, kwargs):
 def test_default_init_distribution_matches_torch(args, kwargs):
     torch.manual_seed(0)
     conv, tconv = nn.Conv2d(*args, **kwargs), torch.nn.Conv2d(*args, **kwargs)
-    for ours, theirs in [(conv.weight.data, tconv.weight.detach().numpy()), (conv.bias.data, tconv.bias.detach().numpy())]:
+    pairs = [(conv.weight.data, tconv.weight.detach().numpy()), (conv.bias.data, tconv.bias.detach().numpy())]
+    for ours, theirs in pairs:
         bound_ours, bound_theirs = np.abs(ours).max(), np.abs(theirs).max()
         fan_in = conv.weight.shape[1] * conv.weight.shape[2] * conv.weight.shape[3]
         bound = 1 / math.sqrt(fan_in)  # both are U(-bound, bound)

@@ -117,16 +117,21 @@ PAD_ERRORS = [
      "Padding length should be less than or equal to two times the input dimension but got padding length 10 "
      "and input of dimension 4"),
     ((2, 3, 4, 5), (1, 1), "foo", None, NotImplementedError, "Unrecognised padding mode foo"),
-    ((2, 3, 4, 5), (1, 1), "reflect", None, NotImplementedError, "Padding size 2 is not supported for 4D input tensor"),
-    ((4, 5), (1, 1, 1, 1), "replicate", None, NotImplementedError, "Padding size 4 is not supported for 2D input tensor"),
+    ((2, 3, 4, 5), (1, 1), "reflect", None, NotImplementedError,
+     "Padding size 2 is not supported for 4D input tensor"),
+    ((4, 5), (1, 1, 1, 1), "replicate", None, NotImplementedError,
+     "Padding size 4 is not supported for 2D input tensor"),
     ((2, 3, 4, 5), (5, 5, 1, 1), "reflect", None, RuntimeError,
      r"Argument #4: Padding size should be less than the corresponding input dimension, but got: padding \(5, 5\) "
      r"at dimension 3 of input \[2, 3, 4, 5\]"),
     ((2, 3, 4, 5), (1, 1, 4, 1), "reflect", None, RuntimeError, r"Argument #6: .* padding \(4, 1\) at dimension 2"),
-    ((2, 3, 4, 5), (6, 1, 1, 1), "circular", None, RuntimeError, "Padding value causes wrapping around more than once"),
-    ((2, 3, 4, 5), (1, 1, 1, 1), "reflect", 1.0, RuntimeError, "Padding mode \"reflect\" doesn't take in value argument"),
+    ((2, 3, 4, 5), (6, 1, 1, 1), "circular", None, RuntimeError,
+     "Padding value causes wrapping around more than once"),
+    ((2, 3, 4, 5), (1, 1, 1, 1), "reflect", 1.0, RuntimeError,
+     "Padding mode \"reflect\" doesn't take in value argument"),
     ((2, 3, 4, 0), (0, 0, 1, 1), "reflect", None, RuntimeError, "needs a non-empty dimension 3"),
-    ((2, 3, 4, 5), (-5, -1), "constant", None, RuntimeError, "Negative padding value is resulting in an empty dimension"),
+    ((2, 3, 4, 5), (-5, -1), "constant", None, RuntimeError,
+     "Negative padding value is resulting in an empty dimension"),
 ]
 
 
