@@ -1,2 +1,3 @@
 from .container import ModuleList, Sequential
 from .module import Module, Parameter
+from .conv import Conv2d
