@@ -102,7 +102,7 @@ def _write_npz(out, members):
     with zipfile.ZipFile(out, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
         for name, arr in members.items():
             with zf.open(name + ".npy", mode="w", force_zip64=True) as member:
-                np.lib.format.write_array(member, np.ascontiguousarray(arr), allow_pickle=False)
+                np.lib.format.write_array(member, np.asarray(arr), allow_pickle=False)
 
 
 def _fsync_directory(directory):

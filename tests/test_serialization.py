@@ -1,0 +1,376 @@
+"""miniconv.save / load: round trips, pickle-free safety, crash-safe atomic writes, PyTorch interop."""
+import io
+import os
+import pickle
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import zipfile
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import miniconv
+import miniconv.utils
+from miniconv.nn import Module, Parameter
+from miniconv.serialization import CheckpointError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def sample_checkpoint():
+    rng = np.random.default_rng(0)
+    return {
+        "model": OrderedDict(
+            [("conv.weight", miniconv.tensor(rng.standard_normal((4, 1, 3, 3)).astype(np.float32))),
+             ("bn.num_batches_tracked", miniconv.tensor(np.array(7, dtype=np.int64))),
+             ("fc.bias", miniconv.tensor(rng.standard_normal(3)))]
+        ),
+        "optimizer": {"state": {0: {"step": 3.0, "exp_avg": miniconv.zeros(2)}},
+                      "param_groups": [{"lr": 1e-3, "betas": (0.9, 0.999), "amsgrad": False, "params": [0]}]},
+        "rng": miniconv.get_rng_state(),
+        "epoch": 4,
+        "loss_history": [2.3, 1.1, float("nan"), float("inf")],
+        "name": "cnn",
+        "none": None,
+        "mask": np.array([True, False]),
+        "u8": np.arange(5, dtype=np.uint8),
+        "scalar": np.float32(1.5),
+        "empty": np.zeros((0, 3), np.float32),
+        "fortran": np.asfortranarray(np.arange(6.0).reshape(2, 3)),
+    }
+
+
+def assert_same(a, b):
+    assert type(a) is type(b), (type(a), type(b))
+    if isinstance(a, dict):
+        assert list(a) == list(b)
+        for k in a:
+            assert_same(a[k], b[k])
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b)
+        for x, y in zip(a, b):
+            assert_same(x, y)
+    elif isinstance(a, miniconv.Tensor):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_array_equal(a.data, b.data)
+    elif isinstance(a, (np.ndarray, np.generic)):
+        assert a.dtype == b.dtype and np.shape(a) == np.shape(b)
+        np.testing.assert_array_equal(a, b)
+    elif isinstance(a, float) and np.isnan(a):
+        assert np.isnan(b)
+    else:
+        assert a == b
+
+
+def test_round_trip_keeps_structure_types_and_bits(tmp_path):
+    obj = sample_checkpoint()
+    miniconv.save(obj, tmp_path / "ckpt.pt")
+    assert sorted(os.listdir(tmp_path)) == ["ckpt.pt"]  # no suffix added, no temp file left
+    back = miniconv.load(tmp_path / "ckpt.pt")
+    assert_same(obj, back)
+    assert isinstance(back["model"], OrderedDict) and isinstance(back["optimizer"]["state"], dict)
+    assert list(back["optimizer"]["state"]) == [0]  # integer keys stay integers
+    # the RNG state restores the same stream
+    miniconv.set_rng_state(back["rng"])
+    a = miniconv.randn(3).data
+    miniconv.set_rng_state(obj["rng"])
+    np.testing.assert_array_equal(a, miniconv.randn(3).data)
+
+
+def test_file_objects_and_plain_numpy_reader(tmp_path):
+    buf = io.BytesIO()
+    miniconv.save({"w": miniconv.ones(2, 2)}, buf)
+    buf.seek(0)
+    assert_same(miniconv.load(buf), {"w": miniconv.ones(2, 2)})
+    # the file is an ordinary npz readable without pickle
+    miniconv.save({"w": miniconv.ones(2, 2)}, tmp_path / "x.npz")
+    with np.load(tmp_path / "x.npz", allow_pickle=False) as z:
+        assert "__miniconv__" in z.files and z["a0"].shape == (2, 2)
+
+
+def test_module_state_dict_round_trip(tmp_path):
+    class Net(Module):
+        def __init__(self):
+            super().__init__()
+            self.w = Parameter(np.random.default_rng(1).standard_normal((3, 2)).astype(np.float32))
+            self.register_buffer("count", miniconv.tensor(np.array(5, np.int64)))
+
+    net, net2 = Net(), Net()
+    net2.w.data[...] = 0
+    net2.count.data[...] = 0
+    miniconv.save(net.state_dict(), tmp_path / "m.pt")
+    net2.load_state_dict(miniconv.load(tmp_path / "m.pt"))
+    np.testing.assert_array_equal(net2.w.data, net.w.data)
+    assert int(net2.count.item()) == 5
+
+
+@pytest.mark.parametrize(
+    "obj, message",
+    [
+        ({"f": lambda x: x}, "cannot store obj\\['f'\\] of type function"),
+        ({1.5: 1}, "dict keys must be str or int"),
+        ({"a": np.array(["x"])}, "arrays of dtype <U1 are not supported"),
+        ({"a": np.array([object()])}, "arrays of dtype object are not supported"),
+        ({"a": [{1, 2}]}, "cannot store obj\\['a'\\]\\[0\\] of type set"),
+    ],
+)
+def test_unsupported_objects_are_refused_and_nothing_is_written(obj, message, tmp_path):
+    with pytest.raises(CheckpointError, match=message):
+        miniconv.save(obj, tmp_path / "c.pt")
+    assert os.listdir(tmp_path) == []
+
+
+def test_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
+    target = tmp_path / "c.pt"
+    miniconv.save({"v": 1}, target)
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(miniconv.serialization, "_write_npz", boom)
+    with pytest.raises(OSError, match="disk full"):
+        miniconv.save({"v": 2}, target)
+    monkeypatch.undo()
+    assert miniconv.load(target) == {"v": 1}
+    assert os.listdir(tmp_path) == ["c.pt"]  # the temp file was removed
+
+
+def test_save_fsyncs_file_and_directory_then_renames(tmp_path, monkeypatch):
+    calls = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: (calls.append(("fsync", os.path.isdir(f"/proc/self/fd/{fd}"))), real_fsync(fd)))
+    monkeypatch.setattr(os, "replace", lambda a, b: (calls.append(("replace", os.path.dirname(a) == os.path.dirname(b))), real_replace(a, b)))
+    miniconv.save({"x": miniconv.ones(3)}, tmp_path / "c.pt")
+    assert calls == [("fsync", False), ("replace", True), ("fsync", True)]
+
+
+# -- safety: loading never runs code -------------------------------------------------------------
+class _Evil:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+@pytest.mark.parametrize("suffix", [".pt", ".npz", ".pth", ""])
+def test_pickle_payload_is_refused_without_running_it(tmp_path, suffix):
+    marker = tmp_path / "PWNED"
+    path = tmp_path / f"evil{suffix}"
+    for protocol in (0, 2, pickle.HIGHEST_PROTOCOL):
+        path.write_bytes(pickle.dumps({"w": _Evil(str(marker))}, protocol=protocol))
+        with pytest.raises(CheckpointError, match="pickle"):
+            miniconv.load(path)
+    assert not marker.exists()
+
+
+def test_npz_with_pickled_object_array_is_refused(tmp_path):
+    marker = tmp_path / "PWNED"
+    path = tmp_path / "evil.npz"
+    miniconv.save({"w": miniconv.ones(2)}, path)
+    # swap the array member for an object array that would run code if unpickled
+    with zipfile.ZipFile(path) as zf:
+        header = zf.read("__miniconv__.npy")
+    evil = io.BytesIO()
+    np.lib.format.write_array(evil, np.array([_Evil(str(marker))], dtype=object), allow_pickle=True)
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("__miniconv__.npy", header)
+        zf.writestr("a0.npy", evil.getvalue())
+    with pytest.raises(CheckpointError, match="cannot be read without pickle"):
+        miniconv.load(path)
+    # a plain np.savez archive of object arrays, without a header
+    np.savez(tmp_path / "plain.npz", x=np.array([_Evil(str(marker))], dtype=object))
+    with pytest.raises(CheckpointError, match="no __miniconv__ header"):
+        miniconv.load(tmp_path / "plain.npz")
+    assert not marker.exists()
+
+
+def test_torch_pickle_file_is_refused(tmp_path):
+    torch = pytest.importorskip("torch")
+    marker = tmp_path / "PWNED"
+    torch.save({"w": _Evil(str(marker))}, tmp_path / "evil.pt")
+    with pytest.raises(CheckpointError, match="looks like a PyTorch file"):
+        miniconv.load(tmp_path / "evil.pt")
+    with pytest.raises(ValueError, match="weights_only=True"):
+        miniconv.utils.load_torch_state_dict(tmp_path / "evil.pt")
+    assert not marker.exists()
+
+
+def _rewrite_header(path, header_bytes):
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, np.frombuffer(header_bytes, np.uint8))
+    members["__miniconv__.npy"] = buf.getvalue()
+    with zipfile.ZipFile(path, "w") as zf:
+        for n, data in members.items():
+            zf.writestr(n, data)
+
+
+@pytest.mark.parametrize(
+    "header, message",
+    [
+        (b"{not json", "invalid JSON"),
+        (b'{"format": "other", "root": 1}', "not a miniconv header"),
+        (b'{"format": "miniconv", "version": 99, "root": 1}', "format version 99"),
+        (b'{"format": "miniconv", "version": 1, "root": {"type": "exec", "code": "x"}}', "unknown entry type"),
+        (b'{"format": "miniconv", "version": 1, "root": {"type": "tensor", "array": "a9"}}', "not in the archive"),
+        (b'{"format": "miniconv", "version": 1, "root": {"type": "tensor", "array": "a0", "dtype": "<f8", "shape": [2]}}',
+         "header says <f8"),
+        (b'{"format": "miniconv", "version": 1, "root": {"type": "dict", "items": [[null, 1]]}}', "bad dict item"),
+        (b'{"format": "miniconv", "version": 1, "root": [1, 2]}', "unexpected entry"),
+        (b"\xff\xfe", "invalid JSON"),
+    ],
+)
+def test_malformed_header_is_a_clear_error(tmp_path, header, message):
+    path = tmp_path / "c.npz"
+    miniconv.save({"w": miniconv.ones(2)}, path)
+    _rewrite_header(path, header)
+    with pytest.raises(CheckpointError, match=message):
+        miniconv.load(path)
+
+
+def test_truncated_and_corrupted_files_give_clear_errors(tmp_path):
+    path = tmp_path / "c.pt"
+    miniconv.save({"w": miniconv.tensor(np.arange(1000, dtype=np.float32)), "e": 3}, path)
+    data = path.read_bytes()
+    bad = tmp_path / "bad.pt"
+    for cut in sorted(set([0, 1, 3, 10, 100, len(data) // 2, len(data) - 30, len(data) - 1])):
+        bad.write_bytes(data[:cut])
+        with pytest.raises(CheckpointError, match="bad.pt"):
+            miniconv.load(bad)
+    # flip one byte in the middle of the array data: the zip CRC catches it
+    flipped = bytearray(data)
+    flipped[len(data) // 2] ^= 0xFF
+    bad.write_bytes(bytes(flipped))
+    with pytest.raises(CheckpointError, match="corrupted"):
+        miniconv.load(bad)
+    bad.write_bytes(b"hello world, not a checkpoint")
+    with pytest.raises(CheckpointError, match="not a miniconv checkpoint"):
+        miniconv.load(bad)
+
+
+def test_load_arguments():
+    with pytest.raises(ValueError, match="map_location"):
+        miniconv.load("x", map_location="cuda")
+    with pytest.raises(ValueError, match="never unpickles"):
+        miniconv.load("x", weights_only=False)
+
+
+# -- crash safety: kill a writer mid-save ----------------------------------------------------------
+WRITER = textwrap.dedent(
+    """
+    import sys, numpy as np, miniconv
+    path = sys.argv[1]
+    version = int(sys.argv[2])
+    big = np.empty(1_500_000, np.float32)
+    print("ready", flush=True)
+    while True:
+        version += 1
+        big.fill(version)
+        miniconv.save({"version": version, "a": big, "b": miniconv.tensor(big[:1000] * 2)}, path)
+    """
+)
+
+
+def test_killed_writer_leaves_old_or_new_checkpoint_whole(tmp_path):
+    path = tmp_path / "ckpt.pt"
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER)
+    miniconv.save({"version": 0, "a": np.zeros(1_500_000, np.float32), "b": miniconv.zeros(1000)}, path)
+    rng = random.Random(0)
+    env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS="1")
+    last = 0
+    for _ in range(8):
+        proc = subprocess.Popen([sys.executable, str(script), str(path), str(last * 1000)],
+                                stdout=subprocess.PIPE, env=env)
+        assert proc.stdout.readline().strip() == b"ready"
+        time.sleep(rng.uniform(0.0, 0.3))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
+        ckpt = miniconv.load(path)  # always a whole file
+        v = ckpt["version"]
+        assert ckpt["a"].shape == (1_500_000,) and np.all(ckpt["a"] == v)
+        np.testing.assert_array_equal(ckpt["b"].data, np.full(1000, 2 * v, np.float32))
+        last = v // 1000 + 1
+    leftovers = [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
+    assert all(n.startswith(".ckpt.pt.") for n in leftovers)  # only our own temp files, safe to delete
+
+
+# -- PyTorch interop ---------------------------------------------------------------------------------
+def _miniconv_tree_like(torch_module):
+    """A miniconv Module tree with the same names and shapes as ``torch_module`` (built from Parameters)."""
+    m = Module()
+    for name, child in torch_module.named_children():
+        m.add_module(name, _miniconv_tree_like(child))
+    for name, p in torch_module.named_parameters(recurse=False):
+        m.register_parameter(name, Parameter(np.zeros(tuple(p.shape), np.float32)))
+    for name, b in torch_module.named_buffers(recurse=False):
+        m.register_buffer(name, miniconv.zeros(*b.shape, dtype=miniconv.int64 if b.dtype == torch_int64() else None))
+    return m
+
+
+def torch_int64():
+    import torch
+
+    return torch.int64
+
+
+def _torch_cnn(torch):
+    nn = torch.nn
+    torch.manual_seed(0)
+    net = nn.Sequential()
+    net.add_module("conv2d_00", nn.Conv2d(1, 4, 3))
+    net.add_module("batchnorm2d_00", nn.BatchNorm2d(4))
+    net.add_module("relu_00", nn.ReLU())
+    net.add_module("flatten", nn.Flatten())
+    net.add_module("linear_00", nn.Linear(4 * 26 * 26, 10))
+    net(torch.randn(8, 1, 28, 28))  # move the BN running stats away from their init
+    return net
+
+
+def test_torch_state_dict_converts_and_loads_into_miniconv_tree(tmp_path):
+    torch = pytest.importorskip("torch")
+    tnet = _torch_cnn(torch)
+    tsd = tnet.state_dict()
+    sd = miniconv.utils.convert_torch_state_dict(tsd)
+    assert list(sd) == list(tsd)
+    net = _miniconv_tree_like(tnet)
+    net.load_state_dict(sd)
+    ours = net.state_dict()
+    for k, v in tsd.items():
+        np.testing.assert_array_equal(ours[k].data, v.numpy())
+        assert ours[k].data.dtype == v.numpy().dtype, k
+    # through files: torch.save -> load_torch_state_dict, and miniconv.save -> torch
+    torch.save(tsd, tmp_path / "t.pt")
+    sd2 = miniconv.utils.load_torch_state_dict(tmp_path / "t.pt")
+    for k in tsd:
+        np.testing.assert_array_equal(sd2[k].data, tsd[k].numpy())
+    miniconv.save(net.state_dict(), tmp_path / "m.pt")
+    back = miniconv.utils.to_torch_state_dict(miniconv.load(tmp_path / "m.pt"))
+    tnet2 = _torch_cnn(torch)
+    for p in tnet2.parameters():
+        p.data.zero_()
+    tnet2.load_state_dict(back)
+    for k, v in tnet2.state_dict().items():
+        assert torch.equal(v, tsd[k]), k
+    miniconv.utils.save_torch_state_dict(net.state_dict(), tmp_path / "m2.pt")
+    loaded = torch.load(tmp_path / "m2.pt", weights_only=True)
+    assert all(torch.equal(loaded[k], tsd[k]) for k in tsd)
+
+
+def test_convert_handles_half_precision_and_nested_values():
+    torch = pytest.importorskip("torch")
+    sd = miniconv.utils.convert_torch_state_dict(
+        {"h": torch.ones(2, dtype=torch.float16), "nested": [torch.zeros(1)], "n": 3}
+    )
+    assert sd["h"].dtype == np.float32 and isinstance(sd["nested"][0], miniconv.Tensor) and sd["n"] == 3
+    with pytest.raises(TypeError, match="expects a dict"):
+        miniconv.utils.convert_torch_state_dict([1])
