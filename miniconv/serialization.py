@@ -79,13 +79,19 @@ def save(obj, f):
     members.update(arrays)
     if hasattr(f, "write"):
         _write_npz(f, members)
-        return
-    path = os.fspath(f)
+    else:
+        atomic_write(f, lambda out: _write_npz(out, members))
+
+
+def atomic_write(path, write):
+    """Call ``write(binary_file)`` on a temporary file next to ``path``, fsync it, rename it to ``path``
+    and fsync the directory: readers (and crashes) see either the old file or the new one, whole."""
+    path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as out:
-            _write_npz(out, members)
+            write(out)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)

@@ -1,9 +1,11 @@
 """miniconv.save / load: round trips, pickle-free safety, crash-safe atomic writes, PyTorch interop."""
 import io
+import json
 import os
 import pickle
 import random
 import signal
+import struct
 import subprocess
 import sys
 import textwrap
@@ -374,3 +376,100 @@ def test_convert_handles_half_precision_and_nested_values():
     assert sd["h"].dtype == np.float32 and isinstance(sd["nested"][0], miniconv.Tensor) and sd["n"] == 3
     with pytest.raises(TypeError, match="expects a dict"):
         miniconv.utils.convert_torch_state_dict([1])
+
+
+# -- safetensors ---------------------------------------------------------------------------------------
+def handmade_safetensors(entries, metadata=None, pad=True):
+    """Bytes of a safetensors file built straight from the format description (independent of miniconv)."""
+    header, blobs, offset = {}, [], 0
+    for name, (code, shape, raw) in entries.items():
+        header[name] = {"dtype": code, "shape": shape, "data_offsets": [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    if metadata:
+        header["__metadata__"] = metadata
+    h = json.dumps(header).encode()
+    if pad:
+        h += b" " * (-len(h) % 8)
+    return struct.pack("<Q", len(h)) + h + b"".join(blobs)
+
+
+def test_load_handmade_safetensors(tmp_path):
+    w = np.arange(6, dtype="<f4").reshape(2, 3)
+    n = np.array(7, dtype="<i8")
+    bf16_bits = (np.array([1.5, -2.0], np.float32).view(np.uint32) >> 16).astype("<u2")
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(handmade_safetensors({
+        "fc.weight": ("F32", [2, 3], w.tobytes()),
+        "bn.num_batches_tracked": ("I64", [], n.tobytes()),
+        "half": ("BF16", [2], bf16_bits.tobytes()),
+        "mask": ("BOOL", [2], np.array([True, False]).tobytes()),
+    }, metadata={"format": "pt"}))
+    sd = miniconv.utils.load_safetensors(path)
+    assert list(sd) == ["fc.weight", "bn.num_batches_tracked", "half", "mask"]
+    np.testing.assert_array_equal(sd["fc.weight"].data, w)
+    assert sd["bn.num_batches_tracked"].dtype == np.int64 and int(sd["bn.num_batches_tracked"].item()) == 7
+    np.testing.assert_array_equal(sd["half"].data, [1.5, -2.0])
+    assert sd["mask"].data.tolist() == [True, False]
+
+
+def test_safetensors_round_trip_and_format(tmp_path):
+    sd = sample_checkpoint()["model"]
+    path = tmp_path / "m.safetensors"
+    miniconv.utils.save_safetensors(sd, path, metadata={"format": "pt"})
+    data = path.read_bytes()
+    (n,) = struct.unpack("<Q", data[:8])
+    assert n % 8 == 0
+    header = json.loads(data[8:8 + n])
+    assert header["conv.weight"] == {"dtype": "F32", "shape": [4, 1, 3, 3], "data_offsets": [0, 144]}
+    assert header["__metadata__"] == {"format": "pt"}
+    back = miniconv.utils.load_safetensors(path)
+    for k in sd:
+        np.testing.assert_array_equal(back[k].data, sd[k].data)
+        assert back[k].dtype == sd[k].dtype
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda d: d[:4], "shorter than its 8-byte header"),
+        (lambda d: struct.pack("<Q", 10**9) + d[8:], "header length"),
+        (lambda d: d[:8] + b"x" + d[9:], "malformed safetensors header"),
+        (lambda d: d[:-3], "do not fit"),
+        (lambda d: d + b"xx", "unexpected bytes"),
+    ],
+)
+def test_bad_safetensors_files(tmp_path, mutate, message):
+    path = tmp_path / "m.safetensors"
+    miniconv.utils.save_safetensors({"a": miniconv.ones(4), "b": miniconv.zeros(2, dtype=miniconv.int64)}, path)
+    path.write_bytes(mutate(path.read_bytes()))
+    with pytest.raises(CheckpointError, match=message):
+        miniconv.utils.load_safetensors(path)
+
+
+def test_safetensors_bad_entries(tmp_path):
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(handmade_safetensors({"x": ("C64", [1], b"\0" * 8)}))
+    with pytest.raises(CheckpointError, match="unsupported dtype 'C64'"):
+        miniconv.utils.load_safetensors(path)
+    path.write_bytes(handmade_safetensors({"x": ("F32", [3], b"\0" * 8)}))
+    with pytest.raises(CheckpointError, match="do not fit its shape"):
+        miniconv.utils.load_safetensors(path)
+    with pytest.raises(CheckpointError, match="not a Tensor or array"):
+        miniconv.utils.save_safetensors({"x": 3}, path)
+
+
+def test_torch_weights_through_safetensors(tmp_path):
+    torch = pytest.importorskip("torch")
+    tnet = _torch_cnn(torch)
+    tsd = tnet.state_dict()
+    entries = {}
+    for k, v in tsd.items():
+        code = {torch.float32: "F32", torch.int64: "I64"}[v.dtype]
+        entries[k] = (code, list(v.shape), v.contiguous().numpy().tobytes())
+    path = tmp_path / "t.safetensors"
+    path.write_bytes(handmade_safetensors(entries))
+    net = _miniconv_tree_like(tnet)
+    net.load_state_dict(miniconv.utils.load_safetensors(path))
+    for k, v in net.state_dict().items():
+        np.testing.assert_array_equal(v.data, tsd[k].numpy())
