@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import miniconv
 from miniconv.data import DataLoader, TensorDataset, transforms
 from miniconv.data.datasets import MNIST, FashionMNIST, read_idx
 from miniconv.data.datasets import mnist as mnist_module

@@ -48,7 +48,7 @@ class Normalize:
         self.mean = np.atleast_1d(np.asarray(mean, dtype=np.float64))
         self.std = np.atleast_1d(np.asarray(std, dtype=np.float64))
         if np.any(self.std == 0):
-            raise ValueError(f"std evaluated to zero after conversion to float64, leading to division by zero.")
+            raise ValueError("std evaluated to zero after conversion to float64, leading to division by zero.")
 
     def __call__(self, x):
         arr = x.data if isinstance(x, Tensor) else np.asarray(x)
