@@ -52,6 +52,7 @@ _HEADER = "__miniconv__"
 _FORMAT_VERSION = 1
 _ARRAY_KINDS = "biufc"  # bool, signed/unsigned int, float, complex: nothing that needs pickle
 _MAX_HEADER_BYTES = 64 * 1024 * 1024
+_NPY_HEADER_SLACK = 64 * 1024  # room for the .npy member's own small header
 
 
 class CheckpointError(ValueError):
@@ -210,7 +211,7 @@ def _load_from(fh, name):
                     "(torch.load with weights_only=True)."
                 )
             raise CheckpointError(f"{name} is not a miniconv checkpoint (no {_HEADER} header).{hint}")
-        raw = _read_member(zf, _HEADER, name)
+        raw = _read_member(zf, _HEADER, name, _MAX_HEADER_BYTES + _NPY_HEADER_SLACK)
         if raw.dtype != np.uint8 or raw.ndim != 1 or raw.size > _MAX_HEADER_BYTES:
             raise CheckpointError(f"{name} has a malformed header (expected a 1-d uint8 array of JSON)")
         try:
@@ -227,11 +228,22 @@ def _load_from(fh, name):
         return _decode(header["root"], zf, names, name, depth=0)
 
 
-def _read_member(zf, member, name):
+def _read_member(zf, member, name, max_bytes):
+    """Read one ``.npy`` member without pickle, refusing members larger than ``max_bytes`` (zip bombs)."""
     try:
+        size = zf.getinfo(member + ".npy").file_size
+        if size > max_bytes:
+            raise CheckpointError(
+                f"{name}: member {member} is {size} bytes, more than the {max_bytes} its header entry allows "
+                "(corrupted or malicious file)"
+            )
         with zf.open(member + ".npy") as fp:
-            data = fp.read()  # reading it whole lets zipfile verify the CRC
+            data = fp.read(max_bytes + 1)  # reading it whole lets zipfile verify the CRC
+        if len(data) > max_bytes:
+            raise CheckpointError(f"{name}: member {member} decompresses to more than {max_bytes} bytes")
         return np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
+    except CheckpointError:
+        raise
     except ValueError as e:
         # numpy says "Object arrays cannot be loaded when allow_pickle=False" for pickled members
         raise CheckpointError(f"{name}: member {member} cannot be read without pickle ({e}); refusing to load it") from None
@@ -270,7 +282,15 @@ def _decode(node, zf, names, name, depth):
         member = node.get("array")
         if not isinstance(member, str) or member + ".npy" not in names or member == _HEADER:
             raise CheckpointError(f"{name} has a malformed header (array {member!r} is not in the archive)")
-        arr = _read_member(zf, member, name)
+        try:
+            dtype = np.dtype(node.get("dtype"))
+            shape = [int(d) for d in node.get("shape")]
+        except (TypeError, ValueError):
+            raise CheckpointError(f"{name} has a malformed header (bad dtype or shape for array {member})") from None
+        if dtype.kind not in _ARRAY_KINDS or any(d < 0 for d in shape):
+            raise CheckpointError(f"{name} has a malformed header (dtype {dtype} / shape {shape} of array {member})")
+        nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        arr = _read_member(zf, member, name, nbytes + _NPY_HEADER_SLACK)
         if arr.dtype.kind not in _ARRAY_KINDS or arr.dtype.fields is not None:
             raise CheckpointError(f"{name}: member {member} has unsupported dtype {arr.dtype}")
         if arr.dtype.str != node.get("dtype") or list(arr.shape) != node.get("shape"):

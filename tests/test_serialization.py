@@ -473,3 +473,18 @@ def test_torch_weights_through_safetensors(tmp_path):
     net.load_state_dict(miniconv.utils.load_safetensors(path))
     for k, v in net.state_dict().items():
         np.testing.assert_array_equal(v.data, tsd[k].numpy())
+
+
+def test_oversized_member_is_refused_before_decompression(tmp_path):
+    path = tmp_path / "bomb.npz"
+    miniconv.save({"w": miniconv.ones(2)}, path)
+    with zipfile.ZipFile(path) as zf:
+        header = zf.read("__miniconv__.npy")
+    big = io.BytesIO()
+    np.lib.format.write_array(big, np.zeros(20_000_000, np.uint8))  # 20 MB of zeros, ~20 kB deflated
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("__miniconv__.npy", header)
+        zf.writestr("a0.npy", big.getvalue())
+    assert path.stat().st_size < 1_000_000
+    with pytest.raises(CheckpointError, match="more than the .* its header entry allows"):
+        miniconv.load(path)

@@ -45,7 +45,9 @@ class DataLoader:
             raise TypeError(f"DataLoader needs a map-style dataset (with __len__ and __getitem__), got {type(dataset).__name__}")
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
             raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
-        if not isinstance(shuffle, bool):
+        if shuffle is None:
+            shuffle = False
+        if not isinstance(shuffle, (bool, np.bool_)):
             raise TypeError(f"shuffle should be a boolean value, but got shuffle={shuffle}")
         if not isinstance(drop_last, bool):
             raise TypeError(f"drop_last should be a boolean value, but got drop_last={drop_last}")
@@ -57,7 +59,7 @@ class DataLoader:
             raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable multiprocessing.")
         self.dataset = dataset
         self.batch_size = int(batch_size)
-        self.shuffle = shuffle
+        self.shuffle = bool(shuffle)
         self.drop_last = drop_last
         self.generator = generator
         self.collate_fn = collate_fn
