@@ -216,7 +216,7 @@ def _load_from(fh, name):
             raise CheckpointError(f"{name} has a malformed header (expected a 1-d uint8 array of JSON)")
         try:
             header = json.loads(raw.tobytes().decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
             raise CheckpointError(f"{name} has a malformed header (invalid JSON: {e})") from None
         if not isinstance(header, dict) or header.get("format") != "miniconv" or "root" not in header:
             raise CheckpointError(f"{name} has a malformed header (not a miniconv header)")

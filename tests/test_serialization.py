@@ -228,6 +228,9 @@ def _rewrite_header(path, header_bytes):
         (b'{"format": "miniconv", "version": 1, "root": {"type": "dict", "items": [[null, 1]]}}', "bad dict item"),
         (b'{"format": "miniconv", "version": 1, "root": [1, 2]}', "unexpected entry"),
         (b"\xff\xfe", "invalid JSON"),
+        (b"[" * 100_000 + b"]" * 100_000, "invalid JSON"),
+        (b'{"format": "miniconv", "version": 1, "root": ' + b'{"type": "list", "items": [' * 300 + b"1" + b"]}" * 300 + b"}",
+         "nesting deeper than 200 levels"),
     ],
 )
 def test_malformed_header_is_a_clear_error(tmp_path, header, message):

@@ -67,7 +67,7 @@ def load_safetensors(path):
         raise CheckpointError(f"{name} is not a safetensors file or is truncated (header length {n})")
     try:
         header = json.loads(data[8:8 + n].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
         raise CheckpointError(f"{name} has a malformed safetensors header ({e})") from None
     if not isinstance(header, dict):
         raise CheckpointError(f"{name} has a malformed safetensors header (not a JSON object)")
