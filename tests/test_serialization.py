@@ -491,3 +491,16 @@ def test_oversized_member_is_refused_before_decompression(tmp_path):
     assert path.stat().st_size < 1_000_000
     with pytest.raises(CheckpointError, match="more than the .* its header entry allows"):
         miniconv.load(path)
+
+
+@pytest.mark.parametrize("entry", ['{"x": 3}', '{"x": {"dtype": "F32", "shape": [1], "data_offsets": 4}}',
+                                   '{"x": {"dtype": "F32", "shape": [1], "data_offsets": []}}',
+                                   '{"x": {"dtype": 5, "shape": [1], "data_offsets": [0, 4]}}',
+                                   '{"x": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}}',
+                                   '{"x": {"dtype": "F32", "shape": [1], "data_offsets": ["0", 4]}}'])
+def test_safetensors_malformed_entries(tmp_path, entry):
+    h = entry.encode()
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(struct.pack("<Q", len(h)) + h + b"\0" * 4)
+    with pytest.raises(CheckpointError, match="malformed safetensors entry"):
+        miniconv.utils.load_safetensors(path)

@@ -72,19 +72,23 @@ def load_safetensors(path):
     if not isinstance(header, dict):
         raise CheckpointError(f"{name} has a malformed safetensors header (not a JSON object)")
     buffer = memoryview(data)[8 + n:]
-    out = {}
-    entries = sorted(((k, v) for k, v in header.items() if k != "__metadata__"),
-                     key=lambda kv: kv[1].get("data_offsets", [0])[0] if isinstance(kv[1], dict) else 0)
-    expected_start = 0
-    for key, info in entries:
+    entries = []
+    for key, info in header.items():
+        if key == "__metadata__":
+            continue
         try:
             dtype_code, shape, (begin, end) = info["dtype"], info["shape"], info["data_offsets"]
-            ok = (isinstance(shape, list) and all(isinstance(s, int) and s >= 0 for s in shape)
+            ok = (isinstance(dtype_code, str) and isinstance(shape, list)
+                  and all(isinstance(s, int) and s >= 0 for s in shape)
                   and isinstance(begin, int) and isinstance(end, int))
         except (TypeError, KeyError, ValueError):
             ok = False
         if not ok:
             raise CheckpointError(f"{name}: malformed safetensors entry for {key!r}")
+        entries.append((begin, end, key, dtype_code, shape))
+    out = {}
+    expected_start = 0
+    for begin, end, key, dtype_code, shape in sorted(entries):
         if dtype_code == "BF16":
             itemsize = 2
         elif dtype_code in _DTYPES:
