@@ -36,6 +36,7 @@ Tensors sharing memory are stored (and loaded) as separate copies.
 """
 import io
 import json
+import math
 import os
 import tempfile
 import zipfile
@@ -199,7 +200,7 @@ def _load_from(fh, name):
         raise CheckpointError(f"{name} is not a miniconv checkpoint (not an .npz/zip archive; truncated or another format)")
     try:
         zf = zipfile.ZipFile(fh)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as e:
         raise CheckpointError(f"{name} is truncated or corrupted (bad zip archive: {e})") from None
     with zf:
         names = set(zf.namelist())
@@ -247,7 +248,8 @@ def _read_member(zf, member, name, max_bytes):
     except ValueError as e:
         # numpy says "Object arrays cannot be loaded when allow_pickle=False" for pickled members
         raise CheckpointError(f"{name}: member {member} cannot be read without pickle ({e}); refusing to load it") from None
-    except (zipfile.BadZipFile, OSError, EOFError, KeyError, zlib.error) as e:
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError, zlib.error, NotImplementedError, RuntimeError) as e:
+        # NotImplementedError / RuntimeError: zipfile meeting flags (encryption, unknown methods) we never write
         raise CheckpointError(f"{name} is truncated or corrupted (member {member}: {e})") from None
 
 
@@ -289,7 +291,7 @@ def _decode(node, zf, names, name, depth):
             raise CheckpointError(f"{name} has a malformed header (bad dtype or shape for array {member})") from None
         if dtype.kind not in _ARRAY_KINDS or any(d < 0 for d in shape):
             raise CheckpointError(f"{name} has a malformed header (dtype {dtype} / shape {shape} of array {member})")
-        nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        nbytes = math.prod(shape) * dtype.itemsize
         arr = _read_member(zf, member, name, nbytes + _NPY_HEADER_SLACK)
         if arr.dtype.kind not in _ARRAY_KINDS or arr.dtype.fields is not None:
             raise CheckpointError(f"{name}: member {member} has unsupported dtype {arr.dtype}")

@@ -351,3 +351,33 @@ def test_real_mnist():
         if name in sums:
             assert sha(data) == sums[name]
         assert sha(gzip.decompress(data)) == raw_sha
+
+
+# -- fuzzing: a mutated IDX file reads or raises CorruptDataError, nothing else ----------------------------
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_IDX = idx_bytes(np.arange(24, dtype=np.uint8).reshape(2, 3, 4))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.booleans(), st.lists(st.tuples(st.sampled_from(["set", "cut", "insert"]), st.floats(0, 1, exclude_max=True),
+                                         st.binary(min_size=1, max_size=8)), min_size=1, max_size=4))
+def test_fuzz_read_idx(tmp_path_factory, compressed, mutations):
+    data = bytearray(gz(_IDX) if compressed else _IDX)
+    for op, where, payload in mutations:
+        if not data:
+            break
+        i = int(where * len(data))
+        if op == "set":
+            data[i] = payload[0]
+        elif op == "cut":
+            del data[i:]
+        else:
+            data[i:i] = payload
+    path = tmp_path_factory.mktemp("idx") / ("x.gz" if compressed else "x.idx")
+    path.write_bytes(bytes(data))
+    try:
+        arr = read_idx(path)
+    except CorruptDataError:
+        return
+    assert isinstance(arr, np.ndarray)

@@ -504,3 +504,57 @@ def test_safetensors_malformed_entries(tmp_path, entry):
     path.write_bytes(struct.pack("<Q", len(h)) + h + b"\0" * 4)
     with pytest.raises(CheckpointError, match="malformed safetensors entry"):
         miniconv.utils.load_safetensors(path)
+
+
+# -- fuzzing: any mutation of a valid file loads or raises CheckpointError, nothing else -------------------
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_mutations = st.lists(
+    st.tuples(st.sampled_from(["set", "cut", "insert"]), st.floats(0, 1, exclude_max=True), st.binary(min_size=1, max_size=8)),
+    min_size=1, max_size=4,
+)
+
+
+def _mutate(data, mutations):
+    d = bytearray(data)
+    for op, where, payload in mutations:
+        if not d:
+            break
+        i = int(where * len(d))
+        if op == "set":
+            d[i] = payload[0]
+        elif op == "cut":
+            del d[i:]
+        else:
+            d[i:i] = payload
+    return bytes(d)
+
+
+def _valid_checkpoint_bytes():
+    buf = io.BytesIO()
+    miniconv.save({"w": miniconv.ones(3, 2), "n": 3, "s": "x", "l": [np.arange(4)], "t": (1.5, None)}, buf)
+    return buf.getvalue()
+
+
+_CHECKPOINT = _valid_checkpoint_bytes()
+
+
+@settings(max_examples=300, deadline=None)
+@given(_mutations)
+def test_fuzz_load_never_raises_anything_but_checkpoint_error(mutations):
+    try:
+        miniconv.load(io.BytesIO(_mutate(_CHECKPOINT, mutations)))
+    except CheckpointError:
+        pass
+
+
+@settings(max_examples=200, deadline=None)
+@given(_mutations)
+def test_fuzz_load_safetensors(tmp_path_factory, mutations):
+    path = tmp_path_factory.mktemp("st") / "m.safetensors"
+    miniconv.utils.save_safetensors({"w": miniconv.ones(3, 2), "b": miniconv.zeros(4, dtype=miniconv.int64)}, path)
+    path.write_bytes(_mutate(path.read_bytes(), mutations))
+    try:
+        miniconv.utils.load_safetensors(path)
+    except CheckpointError:
+        pass

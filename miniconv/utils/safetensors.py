@@ -6,6 +6,7 @@ then the raw little-endian, C-ordered tensor bytes (offsets relative to the end 
 Nothing is executed when reading, and every offset, size and dtype is checked first.
 """
 import json
+import math
 import os
 import struct
 
@@ -95,7 +96,7 @@ def load_safetensors(path):
             itemsize = np.dtype(_DTYPES[dtype_code]).itemsize
         else:
             raise CheckpointError(f"{name}: tensor {key!r} has unsupported dtype {dtype_code!r}")
-        count = int(np.prod(shape, dtype=np.int64))
+        count = math.prod(shape)
         if begin != expected_start or end - begin != count * itemsize or end > len(buffer):
             raise CheckpointError(
                 f"{name}: tensor {key!r} has data offsets [{begin}, {end}] that do not fit its shape {shape} "

@@ -19,6 +19,7 @@ Downloads happen only with ``download=True`` and only for missing files: each fi
 a temporary file in the target folder, fsynced, checked against its SHA256 and renamed into place.
 """
 import hashlib
+import math
 import os
 import struct
 import tempfile
@@ -93,7 +94,7 @@ def _parse_idx(raw, name):
         raise CorruptDataError(f"{name}: IDX header cut short (the file is truncated)")
     dims = struct.unpack(f">{ndim}I", raw[4:header])
     dtype = _IDX_DTYPES[code]
-    expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+    expected = math.prod(dims) * dtype.itemsize
     if len(raw) - header != expected:
         raise CorruptDataError(
             f"{name}: the IDX header announces shape {list(dims)} ({expected} bytes of data) but the file holds "
