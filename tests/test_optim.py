@@ -206,6 +206,8 @@ def test_argument_validation_messages(make, message):
 def test_bad_params_argument():
     with pytest.raises(TypeError, match="should be an iterable of Tensors or dicts"):
         SGD(Parameter(np.ones(2, np.float32)), lr=0.1)
+    with pytest.raises(TypeError, match="should be an iterable of Tensors or dicts, but got int"):
+        SGD(5, lr=0.1)
     with pytest.raises(ValueError, match="optimizer got an empty parameter list"):
         SGD([], lr=0.1)
     with pytest.raises(TypeError, match="optimizer can only optimize Tensors"):

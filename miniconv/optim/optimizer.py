@@ -46,7 +46,13 @@ class Optimizer:
             )
         self.state = defaultdict(dict)
         self.param_groups = []
-        param_groups = list(params)
+        try:
+            param_groups = list(params)
+        except TypeError:
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of Tensors or dicts, "
+                f"but got {_typename(params)}"
+            ) from None
         if len(param_groups) == 0:
             raise ValueError("optimizer got an empty parameter list")
         if not isinstance(param_groups[0], dict):
@@ -204,9 +210,11 @@ def _cast_state(param, name, value):
 
 
 def _typename(obj):
+    """``numpy.ndarray``, ``int``, ``miniconv.Tensor``: the name PyTorch's messages would print."""
     if isinstance(obj, Tensor):
         return "miniconv.Tensor"
-    return type(obj).__module__ + "." + type(obj).__qualname__ if type(obj).__module__ != "builtins" else type(obj).__name__
+    cls = type(obj)
+    return cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
 
 
 def _check_param_grad(p):
