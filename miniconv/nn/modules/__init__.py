@@ -1,2 +1,9 @@
 from .container import ModuleList, Sequential
 from .module import Module, Parameter
+from .activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .dropout import Dropout, Dropout2d
+from .flatten import Flatten, Unflatten
+from .linear import Identity, Linear
+from .loss import CrossEntropyLoss, MSELoss, NLLLoss
+from .normalization import BatchNorm1d, BatchNorm2d
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
