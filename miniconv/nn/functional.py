@@ -371,6 +371,9 @@ def _pool_args(fn, input, kernel_size, stride, padding, dilation, ceil_mode):
         if p > ((k - 1) * d + 1) // 2:
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, "
                                f"kernel_size={k} and dilation={d}")
+    if kh // 2 < ph or kw // 2 < pw:
+        raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got padW = {pw}, "
+                           f"padH = {ph}, kW = {kw}, kH = {kh}")
     C, H, W = input.shape[-3:]
     OH = _pool_output_size(H, kh, ph, sh, dh, ceil_mode)
     OW = _pool_output_size(W, kw, pw, sw, dw, ceil_mode)
