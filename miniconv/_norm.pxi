@@ -1,1 +1,99 @@
-# Filled in by the norm kernels (see _kernels.pyx docstring).
+# Batch-norm kernels: per-channel statistics, the affine transform, backward reductions.
+#
+# The caller views its input as (N, C, L) C-contiguous: (N, C, H, W) with L = H*W for
+# BatchNorm2d, (N, C, L) or (N, C, 1) for BatchNorm1d. Per-channel quantities are double.
+#
+# Notes:
+# - Reductions (statistics, backward sums) run ``prange`` over channels: one thread owns a
+#   channel and visits its N*L values in a fixed order, so results are the same bits for any
+#   thread count without partial-sum buffers. Sums accumulate in double, also for float32.
+# - Variance is two-pass (mean first, then the sum of squared deviations), which is stable
+#   where ``E[x^2] - E[x]^2`` cancels catastrophically.
+# - Elementwise passes (transform, grad input) run ``prange`` over the N*C planes.
+
+
+def batch_norm_stats(const floating[:, :, ::1] x,   # IN  (N, C, L)
+                     double[::1] mean,              # OUT (C,)
+                     double[::1] sq_dev_sum,        # OUT (C,) sum over N*L of (x - mean)^2
+                     int n_threads):
+    """Per-channel mean and sum of squared deviations (two passes, double accumulation)."""
+    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], L = x.shape[2]
+    cdef Py_ssize_t n, c, l
+    cdef double acc, m, d
+    for c in prange(C, nogil=True, schedule='static', num_threads=n_threads):
+        acc = 0
+        for n in range(N):
+            for l in range(L):
+                acc = acc + x[n, c, l]
+        m = acc / (N * L)
+        acc = 0
+        for n in range(N):
+            for l in range(L):
+                d = x[n, c, l] - m
+                acc = acc + d * d
+        mean[c] = m
+        sq_dev_sum[c] = acc
+
+
+def batch_norm_transform(const floating[:, :, ::1] x,   # IN  (N, C, L)
+                         const double[::1] scale,       # IN  (C,)
+                         const double[::1] shift,       # IN  (C,)
+                         floating[:, :, ::1] out,       # OUT (N, C, L), may alias x
+                         int n_threads):
+    """out[n, c, l] = x[n, c, l] * scale[c] + shift[c] (PyTorch's alpha/beta form of batch norm)."""
+    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], L = x.shape[2]
+    cdef Py_ssize_t plane, n, c, l
+    cdef double a, b
+    for plane in prange(N * C, nogil=True, schedule='static', num_threads=n_threads):
+        n = plane // C
+        c = plane % C
+        a = scale[c]
+        b = shift[c]
+        for l in range(L):
+            out[n, c, l] = <floating>(x[n, c, l] * a + b)
+
+
+def batch_norm_backward_reduce(const floating[:, :, ::1] grad,   # IN  (N, C, L) dL/dy
+                               const floating[:, :, ::1] x,      # IN  (N, C, L)
+                               const double[::1] mean,           # IN  (C,) the mean used forward
+                               double[::1] sum_dy,               # OUT (C,) sum of dy
+                               double[::1] sum_dy_xmu,           # OUT (C,) sum of dy * (x - mean)
+                               int n_threads):
+    """The two per-channel sums every batch-norm gradient is built from."""
+    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], L = x.shape[2]
+    cdef Py_ssize_t n, c, l
+    cdef double s, sx, m, g
+    for c in prange(C, nogil=True, schedule='static', num_threads=n_threads):
+        s = 0
+        sx = 0
+        m = mean[c]
+        for n in range(N):
+            for l in range(L):
+                g = grad[n, c, l]
+                s = s + g
+                sx = sx + g * (x[n, c, l] - m)
+        sum_dy[c] = s
+        sum_dy_xmu[c] = sx
+
+
+def batch_norm_backward_input(const floating[:, :, ::1] grad,   # IN  (N, C, L) dL/dy
+                              const floating[:, :, ::1] x,      # IN  (N, C, L)
+                              const double[::1] mean,           # IN  (C,) batch mean
+                              const double[::1] mean_dy,        # IN  (C,) sum_dy / (N*L)
+                              const double[::1] proj,           # IN  (C,) sum_dy_xmu * invstd^2 / (N*L)
+                              const double[::1] scale,          # IN  (C,) invstd * weight
+                              floating[:, :, ::1] grad_in,      # OUT (N, C, L) dL/dx
+                              int n_threads):
+    """Training-mode dL/dx = (dy - mean(dy) - (x - mean) * proj) * invstd * weight."""
+    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], L = x.shape[2]
+    cdef Py_ssize_t plane, n, c, l
+    cdef double m, md, k, a
+    for plane in prange(N * C, nogil=True, schedule='static', num_threads=n_threads):
+        n = plane // C
+        c = plane % C
+        m = mean[c]
+        md = mean_dy[c]
+        k = proj[c]
+        a = scale[c]
+        for l in range(L):
+            grad_in[n, c, l] = <floating>((grad[n, c, l] - md - (x[n, c, l] - m) * k) * a)

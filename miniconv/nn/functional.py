@@ -13,8 +13,12 @@ from ..tensor import Tensor
 
 
 def relu(input, inplace=False):  # noqa: A002
-    """max(input, 0) elementwise (the Cython prange kernel in ``_kernels.relu_forward``)."""
-    return ops.ReLU.apply(input)
+    """max(input, 0) elementwise (the Cython prange kernel in ``_kernels.relu_forward``).
+
+    ``inplace=True`` writes the result into ``input`` and returns it (see ``_apply_inplace``).
+    """
+    out = ops.ReLU.apply(input)
+    return _apply_inplace(input, out) if inplace else out
 
 
 # ---------------------------------------------------------------------------
@@ -401,6 +405,704 @@ def pad(input, pad, mode="constant", value=None):  # noqa: A002
 # ---------------------------------------------------------------------------
 # Pooling, normalization, dropout, linear, activations, losses
 # ---------------------------------------------------------------------------
+import math as _math
+import numbers as _numbers
+import warnings as _warnings
+
+from ..autograd import is_grad_enabled as _is_grad_enabled
+from .._random import default_generator as _default_generator
+
+
+def _tensor_arg(x, fn, name="input"):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fn}(): argument '{name}' must be Tensor, not {type(x).__name__}")
+    return x
+
+
+def _float_arg(x, fn, name="input"):
+    _tensor_arg(x, fn, name)
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"{fn}(): expected a floating point tensor for '{name}', got dtype {x.dtype}")
+    return x
+
+
+def _pair(v, fn, name):
+    """An int or a pair of ints -> (int, int), as PyTorch's ``_pair``."""
+    vals = (v, v) if isinstance(v, _numbers.Integral) else tuple(v) if isinstance(v, (tuple, list)) else None
+    if vals is None or len(vals) == 1:
+        vals = (vals[0], vals[0]) if vals else None
+    if vals is None or len(vals) != 2 or any(isinstance(a, bool) or not isinstance(a, _numbers.Integral) for a in vals):
+        raise TypeError(f"{fn}(): argument '{name}' must be an int or a tuple of two ints, got {v!r}")
+    return int(vals[0]), int(vals[1])
+
+
+def _apply_inplace(input, out):
+    """Make ``input`` hold ``out``'s values and take its place in the graph (PyTorch's ``op_``).
+
+    Unlike PyTorch there is no version counter: an op that saved ``input`` for its own
+    backward (and runs after this) would see the new values. Use inplace only where PyTorch
+    allows it, e.g. a ReLU right after a conv or batch norm.
+    """
+    if _is_grad_enabled() and input.requires_grad and input.is_leaf:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+    np.copyto(input.data, out.data)
+    if out.grad_fn is not None:
+        input.grad_fn, input._output_nr, input._requires_grad = out.grad_fn, out._output_nr, True
+    return input
+
+
+# -- activations ---------------------------------------------------------------------------
+class _LeakyReLU(Function):
+    @staticmethod
+    def forward(ctx, x, slope):
+        ctx.save_for_backward(x)
+        ctx.slope = slope
+        return np.where(x > 0, x, x * np.asarray(slope, dtype=x.dtype))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return np.where(x > 0, g, g * np.asarray(ctx.slope, dtype=g.dtype)), None
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):  # noqa: A002
+    """x if x > 0 else negative_slope * x, elementwise."""
+    out = _LeakyReLU.apply(_float_arg(input, "leaky_relu"), float(negative_slope))
+    return _apply_inplace(input, out) if inplace else out
+
+
+def sigmoid(input):  # noqa: A002
+    """1 / (1 + exp(-x)), elementwise (numerically stable)."""
+    return _float_arg(input, "sigmoid").sigmoid()
+
+
+def tanh(input):  # noqa: A002
+    return _float_arg(input, "tanh").tanh()
+
+
+def _softmax_dim(name, dim, ndim):
+    if dim is None:
+        _warnings.warn(
+            f"Implicit dimension choice for {name} has been deprecated. "
+            "Change the call to include dim=X as an argument.",
+            stacklevel=3,
+        )
+        return 0 if ndim in (0, 1, 3) else 1
+    lo, hi = (-ndim, ndim - 1) if ndim else (-1, 0)
+    if not lo <= dim <= hi:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})")
+    return dim % max(ndim, 1)
+
+
+class _LogSoftmax(Function):
+    @staticmethod
+    def forward(ctx, x, dim):
+        shifted = x - x.max(axis=dim, keepdims=True)  # exp never overflows
+        out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        ctx.save_for_backward(out)
+        ctx.dim = dim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g - np.exp(out) * g.sum(axis=ctx.dim, keepdims=True), None
+
+
+class _Softmax(Function):
+    @staticmethod
+    def forward(ctx, x, dim):
+        e = np.exp(x - x.max(axis=dim, keepdims=True))
+        out = e / e.sum(axis=dim, keepdims=True)
+        ctx.save_for_backward(out)
+        ctx.dim = dim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return out * (g - (g * out).sum(axis=ctx.dim, keepdims=True)), None
+
+
+def _softmax_input(input, name, dim, dtype):
+    _float_arg(input, name)
+    if dtype is not None:
+        input = input.type(dtype)
+    if input.ndim == 0:
+        input = input.reshape(1)
+        return input, 0, True
+    return input, _softmax_dim(name, dim, input.ndim), False
+
+
+def softmax(input, dim=None, dtype=None):  # noqa: A002
+    """exp(x) / sum(exp(x)) along ``dim``, computed as exp(x - max) for stability."""
+    x, d, scalar = _softmax_input(input, "softmax", dim, dtype)
+    out = _Softmax.apply(x, d)
+    return out.reshape(()) if scalar else out
+
+
+def log_softmax(input, dim=None, dtype=None):  # noqa: A002
+    """x - logsumexp(x) along ``dim`` (never overflows: the max is subtracted first)."""
+    x, d, scalar = _softmax_input(input, "log_softmax", dim, dtype)
+    out = _LogSoftmax.apply(x, d)
+    return out.reshape(()) if scalar else out
+
+
+# -- linear ----------------------------------------------------------------------------------
+class _Linear(Function):
+    """y = x @ W.T + b for x of shape (*, in_features), W (out_features, in_features)."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        ctx.save_for_backward(x, weight)
+        out = np.matmul(x, weight.T)
+        if bias is not None:
+            out += bias
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, weight = ctx.saved_tensors
+        gx = np.matmul(g, weight) if ctx.needs_input_grad[0] else None
+        g2 = g.reshape(-1, g.shape[-1])
+        gw = np.matmul(g2.T, x.reshape(-1, x.shape[-1])) if ctx.needs_input_grad[1] else None
+        gb = g2.sum(axis=0) if ctx.needs_input_grad[2] else None
+        return gx, gw, gb
+
+
+def _dtype_name(dt):
+    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "uint8": "Byte",
+            "int16": "Short", "int8": "Char", "bool": "Bool"}.get(np.dtype(dt).name, str(dt))
+
+
+def linear(input, weight, bias=None):  # noqa: A002
+    """y = input @ weight.T + bias.  input (*, in), weight (out, in), bias (out,) -> (*, out)."""
+    _tensor_arg(input, "linear")
+    _tensor_arg(weight, "linear", "weight")
+    if input.ndim == 0 or weight.ndim not in (1, 2):
+        raise RuntimeError(f"linear(): expected input of at least 1 dimension and a 1-D or 2-D weight, got "
+                           f"input {list(input.shape)} and weight {list(weight.shape)}")
+    if input.dtype != weight.dtype or (bias is not None and bias.dtype != input.dtype):
+        other = weight.dtype if input.dtype != weight.dtype else bias.dtype
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_dtype_name(input.dtype)} "
+                           f"and {_dtype_name(other)}")
+    w2 = weight if weight.ndim == 2 else weight.reshape(1, -1)
+    if input.shape[-1] != w2.shape[1]:
+        rows = int(np.prod(input.shape[:-1]))
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
+                           f"{w2.shape[1]}x{w2.shape[0]})")
+    if bias is not None and tuple(bias.shape) not in ((w2.shape[0],), (1,), ()):
+        raise RuntimeError(f"linear(): bias must have shape ({w2.shape[0]},), got {list(bias.shape)}")
+    out = _Linear.apply(input, w2, bias)
+    return out.reshape(out.shape[:-1]) if weight.ndim == 1 else out
+
+
+# -- batch norm --------------------------------------------------------------------------------
+def _as_ncl(x):
+    """View a (N, C, *) array as C-contiguous (N, C, L)."""
+    x = np.ascontiguousarray(x)
+    return x.reshape(x.shape[0], x.shape[1], -1)
+
+
+class _BatchNorm(Function):
+    """Batch norm over dims (0, 2, 3, ...) of (N, C, *) with the ``_kernels.batch_norm_*`` kernels.
+
+    Training: normalise with the batch statistics (biased variance) and, if given, update the
+    running buffers in place with the unbiased variance. Eval: normalise with the buffers.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
+        nt = get_num_threads()
+        x3 = _as_ncl(x)
+        N, C, L = x3.shape
+        count = N * L
+        if training:
+            mean = np.empty(C)
+            sq = np.empty(C)
+            _kernels.batch_norm_stats(x3, mean, sq, nt)
+            invstd = 1.0 / np.sqrt(sq / count + eps)
+            if running_mean is not None:
+                running_mean[...] = (1 - momentum) * running_mean + momentum * mean
+            if running_var is not None:
+                unbiased = sq / (count - 1) if count > 1 else np.full(C, np.nan)
+                running_var[...] = (1 - momentum) * running_var + momentum * unbiased
+        else:
+            mean = running_mean.astype(np.float64)
+            invstd = 1.0 / np.sqrt(running_var.astype(np.float64) + eps)
+        w = np.ones(C) if weight is None else weight.astype(np.float64)
+        b = np.zeros(C) if bias is None else bias.astype(np.float64)
+        scale = invstd * w
+        out = np.empty_like(x3)
+        _kernels.batch_norm_transform(x3, scale, b - mean * scale, out, nt)
+        ctx.save_for_backward(x3, mean, invstd, w)
+        ctx.training, ctx.shape = training, x.shape
+        return out.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        x3, mean, invstd, w = ctx.saved_tensors
+        nt = get_num_threads()
+        g3 = _as_ncl(g.astype(x3.dtype, copy=False))
+        N, C, L = x3.shape
+        sum_dy, sum_dy_xmu = np.empty(C), np.empty(C)
+        _kernels.batch_norm_backward_reduce(g3, x3, mean, sum_dy, sum_dy_xmu, nt)
+        gx = None
+        if ctx.needs_input_grad[0]:
+            gx = np.empty_like(x3)
+            if ctx.training:
+                count = N * L
+                _kernels.batch_norm_backward_input(
+                    g3, x3, mean, sum_dy / count, sum_dy_xmu * invstd * invstd / count, invstd * w, gx, nt
+                )
+            else:
+                _kernels.batch_norm_transform(g3, invstd * w, np.zeros(C), gx, nt)
+            gx = gx.reshape(ctx.shape)
+        gw = sum_dy_xmu * invstd if ctx.needs_input_grad[1] else None
+        gb = sum_dy if ctx.needs_input_grad[2] else None
+        return gx, gw, gb, None, None, None, None, None
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,  # noqa: A002
+               momentum=0.1, eps=1e-5):
+    """Normalise each channel of ``input`` (N, C, *) and apply ``weight * x_hat + bias``.
+
+    training=True: use the batch's statistics and, when ``running_mean``/``running_var`` are
+    given, update them in place: ``running = (1 - momentum) * running + momentum * batch_stat``
+    (the variance update uses the unbiased batch variance). training=False: use the buffers.
+    """
+    _float_arg(input, "batch_norm")
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm(): expected at least 2D input (got {input.ndim}D input)")
+    C = input.shape[1]
+    if training:
+        size = int(np.prod([s for i, s in enumerate(input.shape) if i != 1]))
+        if size == 1:
+            raise ValueError(
+                f"Expected more than 1 value per channel when training, got input size {input.shape}"
+            )
+    if training and eps <= 0.0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    if eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    if not training and (running_mean is None or running_var is None):
+        which = "running_mean" if running_mean is None else "running_var"
+        raise RuntimeError(f"{which} must be defined in evaluation mode")
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
+        if t is None:
+            continue
+        _tensor_arg(t, "batch_norm", name)
+        if t.numel() != C:
+            raise RuntimeError(f"{name} should contain {C} elements not {t.numel()}")
+        if name.startswith("running") and not t.data.flags.c_contiguous:
+            raise RuntimeError(f"batch_norm(): {name} must be contiguous (it is updated in place)")
+    rm = None if running_mean is None else running_mean.data.reshape(C)
+    rv = None if running_var is None else running_var.data.reshape(C)
+    w = None if weight is None else weight.reshape(C)
+    b = None if bias is None else bias.reshape(C)
+    return _BatchNorm.apply(input, w, b, rm, rv, bool(training), float(momentum or 0.0), float(eps))
+
+
+# -- pooling -----------------------------------------------------------------------------------
+def _pool_output_size(size, k, pad, stride, dilation, ceil_mode):
+    """PyTorch's ``pooling_output_shape``: floor (or ceil) division, and with ceil_mode the last
+    window must start inside the input or the left padding."""
+    out = (size + 2 * pad - dilation * (k - 1) - 1 + (stride - 1 if ceil_mode else 0)) // stride + 1
+    if ceil_mode and (out - 1) * stride >= size + pad:
+        out -= 1
+    return out
+
+
+def _pool_args(fn, input, kernel_size, stride, padding, dilation, ceil_mode):
+    """Validate a 2-D pooling call; return (x as (P, H, W) contiguous, batch shape, params)."""
+    _tensor_arg(input, fn)
+    if input.dtype.kind != "f":
+        raise RuntimeError(f'"{fn}" not implemented for \'{_dtype_name(input.dtype)}\'')
+    if input.ndim not in (3, 4):
+        raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
+    if any(s == 0 for s in input.shape[-3:]):
+        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, "
+                           f"but got:{list(input.shape)}")
+    kh, kw = _pair(kernel_size, fn, "kernel_size")
+    sh, sw = (kh, kw) if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) \
+        else _pair(stride, fn, "stride")
+    ph, pw = _pair(padding, fn, "padding")
+    dh, dw = _pair(dilation, fn, "dilation")
+    if sh == 0 or sw == 0:
+        raise RuntimeError("stride should not be zero")
+    if kh <= 0 or kw <= 0:
+        raise RuntimeError(f"kernel size should be greater than zero, but got kH: {kh} kW: {kw}")
+    if sh < 0 or sw < 0:
+        raise RuntimeError(f"stride should be greater than zero, but got dH: {sh} dW: {sw}")
+    if dh <= 0 or dw <= 0:
+        raise RuntimeError(f"dilation should be greater than zero, but got dilationH: {dh} dilationW: {dw}")
+    if ph < 0 or pw < 0:
+        raise RuntimeError(f"pad must be non-negative, but got pad: {min(ph, pw)}")
+    for p, k, d in ((ph, kh, dh), (pw, kw, dw)):
+        if p > ((k - 1) * d + 1) // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, "
+                               f"kernel_size={k} and dilation={d}")
+    if kh // 2 < ph or kw // 2 < pw:
+        raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got padW = {pw}, "
+                           f"padH = {ph}, kW = {kw}, kH = {kh}")
+    C, H, W = input.shape[-3:]
+    OH = _pool_output_size(H, kh, ph, sh, dh, ceil_mode)
+    OW = _pool_output_size(W, kw, pw, sw, dw, ceil_mode)
+    if OH < 1 or OW < 1:
+        raise RuntimeError(f"Given input size: ({C}x{H}x{W}). Calculated output size: ({C}x{OH}x{OW}). "
+                           "Output size is too small")
+    return (kh, kw, sh, sw, ph, pw, dh, dw), (OH, OW)
+
+
+class _MaxPool2d(Function):
+    @staticmethod
+    def forward(ctx, x, params, out_hw):
+        kh, kw, sh, sw, ph, pw, dh, dw = params
+        lead, (H, W) = x.shape[:-2], x.shape[-2:]
+        x3 = np.ascontiguousarray(x).reshape(-1, H, W)
+        out = np.empty((x3.shape[0],) + out_hw, dtype=x.dtype)
+        idx = np.empty((x3.shape[0],) + out_hw, dtype=np.int64)
+        _kernels.max_pool2d_forward(x3, out, idx, kh, kw, sh, sw, ph, pw, dh, dw, get_num_threads())
+        ctx.save_for_backward(idx)
+        ctx.in_shape = x.shape
+        idx = idx.reshape(lead + out_hw)
+        ctx.mark_non_differentiable(idx)
+        return out.reshape(lead + out_hw), idx
+
+    @staticmethod
+    def backward(ctx, g, g_idx):
+        (idx,) = ctx.saved_tensors
+        H, W = ctx.in_shape[-2:]
+        g3 = np.ascontiguousarray(g).reshape(idx.shape)
+        gi = np.zeros((idx.shape[0], H * W), dtype=g.dtype)
+        _kernels.max_pool2d_backward(g3, idx, gi, get_num_threads())
+        return gi.reshape(ctx.in_shape), None, None
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
+               return_indices=False):
+    """Max over (kH x kW) windows of ``input`` (N, C, H, W) or (C, H, W).
+
+    H_out = floor((H + 2*padding - dilation*(kH - 1) - 1) / stride + 1)  (ceil with ceil_mode, but
+    the last window must start inside the input or the left padding). ``stride`` defaults to
+    ``kernel_size``. With ``return_indices`` also returns the int64 flat index (h * W + w) of each
+    maximum within its (H, W) plane.
+    """
+    params, out_hw = _pool_args("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
+    out, idx = _MaxPool2d.apply(input, params, out_hw)
+    return (out, idx) if return_indices else out
+
+
+class _AvgPool2d(Function):
+    @staticmethod
+    def forward(ctx, x, params, out_hw, count_include_pad, divisor):
+        kh, kw, sh, sw, ph, pw = params[:6]
+        lead, (H, W) = x.shape[:-2], x.shape[-2:]
+        x3 = np.ascontiguousarray(x).reshape(-1, H, W)
+        out = np.empty((x3.shape[0],) + out_hw, dtype=x.dtype)
+        _kernels.avg_pool2d_forward(x3, out, kh, kw, sh, sw, ph, pw, count_include_pad, divisor, get_num_threads())
+        ctx.args = (kh, kw, sh, sw, ph, pw, count_include_pad, divisor)
+        ctx.in_shape = x.shape
+        return out.reshape(lead + out_hw)
+
+    @staticmethod
+    def backward(ctx, g):
+        H, W = ctx.in_shape[-2:]
+        g3 = np.ascontiguousarray(g).reshape((-1,) + g.shape[-2:])
+        gi = np.zeros((g3.shape[0], H, W), dtype=g.dtype)
+        _kernels.avg_pool2d_backward(g3, gi, *ctx.args, get_num_threads())
+        return gi.reshape(ctx.in_shape), None, None, None, None
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,  # noqa: A002
+               divisor_override=None):
+    """Mean over (kH x kW) windows of ``input`` (N, C, H, W) or (C, H, W); output size as max_pool2d
+    with dilation 1. The divisor is the window size including padding (count_include_pad=True),
+    the number of input elements in the window (False), or ``divisor_override``."""
+    params, out_hw = _pool_args("avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
+    if divisor_override is not None and int(divisor_override) == 0:
+        raise RuntimeError("divisor must be not zero")
+    return _AvgPool2d.apply(input, params, out_hw, bool(count_include_pad), int(divisor_override or 0))
+
+
+def _adaptive_matrix(in_size, out_size, dtype):
+    """(out, in) 0/1 matrix of PyTorch's adaptive windows [floor(o*I/O), ceil((o+1)*I/O)), and the
+    window lengths."""
+    o = np.arange(out_size)
+    start = (o * in_size) // out_size
+    end = -((-(o + 1) * in_size) // out_size)
+    i = np.arange(in_size)
+    m = ((i >= start[:, None]) & (i < end[:, None])).astype(dtype)
+    return m, (end - start).astype(dtype)
+
+
+class _AdaptiveAvgPool2d(Function):
+    """out = A_h @ x @ A_w.T / (len_h * len_w): the windows are separable, so two matmuls."""
+
+    @staticmethod
+    def forward(ctx, x, out_hw):
+        ah, lh = _adaptive_matrix(x.shape[-2], out_hw[0], x.dtype)
+        aw, lw = _adaptive_matrix(x.shape[-1], out_hw[1], x.dtype)
+        div = lh[:, None] * lw[None, :]
+        ctx.save_for_backward(ah, aw, div)
+        return np.matmul(np.matmul(ah, x), aw.T) / div
+
+    @staticmethod
+    def backward(ctx, g):
+        ah, aw, div = ctx.saved_tensors
+        return np.matmul(np.matmul(ah.T, g / div), aw), None
+
+
+def adaptive_avg_pool2d(input, output_size):  # noqa: A002
+    """Average pooling to a fixed output size (OH, OW); an entry None keeps that input size.
+    Output cell o covers input rows [floor(o*H/OH), ceil((o+1)*H/OH))."""
+    _float_arg(input, "adaptive_avg_pool2d")
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {list(input.shape)}")
+    for i in range(1, input.ndim):
+        if input.shape[i] == 0:
+            raise RuntimeError(
+                "adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch dimensions, "
+                f"but input has sizes {list(input.shape)} with dimension {i} being empty"
+            )
+    size = (output_size, output_size) if isinstance(output_size, _numbers.Integral) or output_size is None \
+        else tuple(output_size)
+    if len(size) != 2:
+        raise TypeError(f"adaptive_avg_pool2d(): output_size must be an int or a pair, got {output_size!r}")
+    out_hw = tuple(int(input.shape[-2 + i]) if s is None else int(s) for i, s in enumerate(size))
+    if any(s < 0 for s in out_hw):
+        raise RuntimeError(f"adaptive_avg_pool2d(): elements of output_size must be greater than or equal to 0 "
+                           f"but received {list(out_hw)}")
+    return _AdaptiveAvgPool2d.apply(input, out_hw)
+
+
+# -- dropout -----------------------------------------------------------------------------------
+class _MaskScale(Function):
+    """out = x * mask, where ``mask`` (broadcastable to x) already holds 0 or 1/(1-p)."""
+
+    @staticmethod
+    def forward(ctx, x, mask):
+        ctx.mask = mask
+        return x * mask
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.mask, None
+
+
+def _check_p(p):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _dropout_mask(shape, p, dtype, generator):
+    """Keep each entry with probability 1-p; kept entries carry the scale 1/(1-p)."""
+    rng = (generator or _default_generator).numpy_generator
+    if p == 1.0:
+        return np.zeros(shape, dtype=dtype)
+    keep = rng.random(shape, dtype=np.float32 if dtype == np.float32 else np.float64) >= p
+    return keep.astype(dtype) * np.asarray(1.0 / (1.0 - p), dtype=dtype)
+
+
+def dropout(input, p=0.5, training=True, inplace=False, generator=None):  # noqa: A002
+    """Zero each element with probability ``p`` and scale the rest by 1/(1-p); identity if not training."""
+    _check_p(p)
+    _float_arg(input, "dropout")
+    if not training or p == 0.0:
+        return input
+    out = _MaskScale.apply(input, _dropout_mask(input.shape, p, input.dtype, generator))
+    return _apply_inplace(input, out) if inplace else out
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False, generator=None):  # noqa: A002
+    """Zero whole channels: each (n, c) plane of (N, C, H, W) -- or each c of unbatched
+    (C, H, W) -- with probability ``p``; scale the rest by 1/(1-p)."""
+    _check_p(p)
+    _float_arg(input, "dropout2d")
+    if input.ndim not in (3, 4):
+        _warnings.warn(
+            f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and will result in "
+            "an error in a future release. To retain the behavior and silence this warning, please use dropout "
+            "instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 spatial "
+            "dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D inputs).",
+            stacklevel=2,
+        )
+    if not training or p == 0.0:
+        return input
+    # 4-D: (N, C) planes; otherwise PyTorch unsqueezes a batch dim, so dim 0 is the channel dim.
+    n_lead = 2 if input.ndim == 4 else 1
+    shape = tuple(input.shape[:n_lead]) + (1,) * (input.ndim - n_lead)
+    out = _MaskScale.apply(input, _dropout_mask(shape, p, input.dtype, generator))
+    return _apply_inplace(input, out) if inplace else out
+
+
+# -- losses ------------------------------------------------------------------------------------
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def _check_reduction(reduction):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+class _NLLLoss(Function):
+    """-weight[t] * input[n, t] per element, for input (M, C) and integer target (M,)."""
+
+    @staticmethod
+    def forward(ctx, x2, t, weight, ignore_index, reduction):
+        valid = t != ignore_index
+        safe_t = np.where(valid, t, 0)
+        w = (weight[safe_t] if weight is not None else np.ones(t.shape, dtype=x2.dtype)) * valid
+        w = w.astype(x2.dtype, copy=False)
+        losses = -w * x2[np.arange(x2.shape[0]), safe_t]
+        ctx.save_for_backward(safe_t, w)
+        ctx.shape, ctx.reduction = x2.shape, reduction
+        if reduction == "none":
+            return losses
+        total = losses.sum(dtype=np.float64)
+        if reduction == "sum":
+            return np.asarray(total, dtype=x2.dtype)
+        ctx.wsum = w.sum(dtype=np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(total / ctx.wsum, dtype=x2.dtype)  # all ignored: 0/0 = nan, as PyTorch
+
+    @staticmethod
+    def backward(ctx, g):
+        safe_t, w = ctx.saved_tensors
+        coef = -w * g if ctx.reduction == "none" else -w * g.reshape(())
+        if ctx.reduction == "mean":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                coef = coef / np.asarray(ctx.wsum, dtype=w.dtype)
+        gx = np.zeros(ctx.shape, dtype=g.dtype)
+        gx[np.arange(ctx.shape[0]), safe_t] = coef
+        return gx, None, None, None, None
+
+
+def _class_input_target(fn, input, target):
+    """Check an (N, C, d1, ...) / (C,) input against an (N, d1, ...) / () class-index target and
+    return (input as (M, C) Tensor, target as (M,) array, output shape for reduction='none')."""
+    _float_arg(input, fn)
+    _tensor_arg(target, fn, "target")
+    if target.dtype not in (np.int64, np.uint8):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_dtype_name(target.dtype)}")
+    if input.ndim == 0:
+        raise ValueError(f"{fn}(): input must have at least 1 dimension (the class dimension), got a 0-D tensor")
+    if input.ndim == 1:
+        if target.ndim != 0:
+            raise ValueError(f"Expected input batch_size (1) to match target batch_size ({target.shape[0]}).")
+        return input.reshape(1, -1), target.data.reshape(1).astype(np.int64), ()
+    if target.ndim == 0 or input.shape[0] != target.shape[0]:
+        got = target.shape[0] if target.ndim else 0
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({got}).")
+    expected = (input.shape[0],) + tuple(input.shape[2:])
+    if tuple(target.shape) != expected:
+        raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
+    C = input.shape[1]
+    x2 = input if input.ndim == 2 else input.permute(0, *range(2, input.ndim), 1).reshape(-1, C)
+    return x2, target.data.reshape(-1).astype(np.int64, copy=False), expected
+
+
+def _check_targets(t, n_classes, ignore_index):
+    bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
+    if bad.any():
+        v = int(t[np.argmax(bad)])
+        raise IndexError(f"Target {v} is out of bounds. Class-index targets must be in [0, {n_classes - 1}] "
+                         f"(the input has {n_classes} classes) or equal ignore_index={ignore_index}.")
+
+
+def _check_weight(weight, n_classes, dtype):
+    if weight is None:
+        return None
+    _tensor_arg(weight, "loss", "weight")
+    if weight.ndim != 1 or weight.shape[0] != n_classes:
+        raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or no classes "
+                           f"but got weight tensor of shape: {list(weight.shape)}")
+    return weight.data.astype(dtype, copy=False)
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):  # noqa: A002
+    """Negative log-likelihood: loss_i = -weight[t_i] * input[i, t_i] for log-probabilities
+    ``input`` (N, C) or (N, C, d1, ...) and class indices ``target`` (N) or (N, d1, ...).
+    'mean' divides by the summed weights of the non-ignored targets."""
+    _check_reduction(reduction)
+    x2, t, out_shape = _class_input_target("nll_loss", input, target)
+    C = x2.shape[1]
+    _check_targets(t, C, ignore_index)
+    w = _check_weight(weight, C, x2.dtype)
+    out = _NLLLoss.apply(x2, t, w, int(ignore_index), reduction)
+    return out.reshape(out_shape) if reduction == "none" else out
+
+
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",  # noqa: A002
+                  label_smoothing=0.0):
+    """log_softmax over the class dim (1, or 0 for unbatched input) followed by nll_loss.
+
+    ``target`` is either class indices (int64, shape (N) or (N, d1, ...)) or class probabilities
+    (float, same shape as ``input``). With label smoothing eps, index targets give
+    (1 - eps) * nll + eps / C * sum_c(-weight_c * log p_c), reduced like PyTorch.
+    """
+    _check_reduction(reduction)
+    _float_arg(input, "cross_entropy")
+    _tensor_arg(target, "cross_entropy", "target")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    class_dim = 0 if input.ndim == 1 else 1
+    logp = log_softmax(input, class_dim)
+    C = input.shape[class_dim]
+    if tuple(target.shape) == tuple(input.shape) and target.dtype.kind == "f":
+        return _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, class_dim)
+    nll = nll_loss(logp, target, weight, ignore_index, reduction)
+    if label_smoothing == 0.0:
+        return nll
+    wshape = [1] * input.ndim
+    wshape[class_dim] = C
+    w = _check_weight(weight, C, input.dtype)
+    smooth = logp if w is None else logp * Tensor._wrap(w.reshape(wshape))
+    smooth = -smooth.sum(class_dim)
+    keep = target.data != ignore_index
+    smooth = smooth * Tensor._wrap(keep.astype(input.dtype))
+    if reduction == "mean":
+        t = target.data[keep]
+        denom = float(w[t].sum()) if w is not None else float(keep.sum())
+        smooth = smooth.sum() / denom
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    return nll * (1 - label_smoothing) + smooth * (label_smoothing / C)
+
+
+def _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, class_dim):
+    C = logp.shape[class_dim]
+    if label_smoothing > 0.0:
+        target = target * (1 - label_smoothing) + label_smoothing / C
+    w = _check_weight(weight, C, logp.dtype)
+    prod = logp * target
+    if w is not None:
+        wshape = [1] * logp.ndim
+        wshape[class_dim] = C
+        prod = prod * Tensor._wrap(w.reshape(wshape))
+    losses = -prod.sum(class_dim)
+    if reduction == "none":
+        return losses
+    if reduction == "sum":
+        return losses.sum()
+    return losses.sum() / (logp.numel() / C)
+
+
+def mse_loss(input, target, reduction="mean"):  # noqa: A002
+    """Mean squared error (input - target)^2, reduced by 'mean' (default), 'sum' or 'none'."""
+    _check_reduction(reduction)
+    _float_arg(input, "mse_loss")
+    _tensor_arg(target, "mse_loss", "target")
+    if tuple(target.shape) != tuple(input.shape):
+        _warnings.warn(
+            f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
+            "This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
+            stacklevel=2,
+        )
+    sq = (input - target) ** 2
+    if reduction == "none":
+        return sq
+    return sq.sum() if reduction == "sum" else sq.mean()
 
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,57 @@
+"""Loss layers: CrossEntropyLoss, NLLLoss, MSELoss (see ``nn.functional`` for the formulas)."""
+from .. import functional as F
+from .module import Module
+
+
+class _Loss(Module):
+    def __init__(self, reduction="mean"):
+        super().__init__()
+        F._check_reduction(reduction)
+        self.reduction = reduction
+
+
+class _WeightedLoss(_Loss):
+    def __init__(self, weight=None, reduction="mean"):
+        super().__init__(reduction)
+        self.register_buffer("weight", weight)
+
+
+class CrossEntropyLoss(_WeightedLoss):
+    """log_softmax + NLL: input (N, C) logits (or (C,), or (N, C, d1, ...)); target class indices
+    (N) int64, or class probabilities with the input's shape. Output a scalar ('mean', 'sum')
+    or (N, ...) for 'none'. 'mean' with ``weight`` divides by the summed weights of the
+    non-ignored targets; label_smoothing mixes in a uniform target as PyTorch does.
+
+    Example::
+
+        >>> loss = CrossEntropyLoss()(miniconv.randn(3, 5, requires_grad=True), miniconv.tensor([1, 0, 4]))
+        >>> loss.backward()
+    """
+
+    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+        super().__init__(weight, reduction)
+        self.ignore_index = ignore_index
+        self.label_smoothing = label_smoothing
+
+    def forward(self, input, target):  # noqa: A002
+        return F.cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
+                               reduction=self.reduction, label_smoothing=self.label_smoothing)
+
+
+class NLLLoss(_WeightedLoss):
+    """Negative log-likelihood of log-probabilities ``input`` (N, C) at class indices ``target`` (N)."""
+
+    def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
+        super().__init__(weight, reduction)
+        self.ignore_index = ignore_index
+
+    def forward(self, input, target):  # noqa: A002
+        return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
+                          reduction=self.reduction)
+
+
+class MSELoss(_Loss):
+    """Mean squared error between ``input`` and ``target`` of the same shape."""
+
+    def forward(self, input, target):  # noqa: A002
+        return F.mse_loss(input, target, reduction=self.reduction)

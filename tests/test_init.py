@@ -1,0 +1,136 @@
+"""miniconv.nn.init: PyTorch's arguments, formulas and errors; reproducible from the seed."""
+import math
+
+import numpy as np
+import pytest
+
+import miniconv
+import miniconv.nn as nn
+from miniconv.nn import init
+
+
+def empty(*shape):
+    return miniconv.zeros(*shape)
+
+
+@pytest.mark.parametrize(
+    "nonlinearity, param, expected",
+    [("linear", None, 1), ("conv2d", None, 1), ("sigmoid", None, 1), ("tanh", None, 5.0 / 3),
+     ("relu", None, math.sqrt(2.0)), ("leaky_relu", None, math.sqrt(2.0 / (1 + 0.01 ** 2))),
+     ("leaky_relu", 0.2, math.sqrt(2.0 / 1.04)), ("selu", None, 0.75)],
+)
+def test_calculate_gain(nonlinearity, param, expected):
+    assert init.calculate_gain(nonlinearity, param) == pytest.approx(expected)
+
+
+def test_calculate_gain_errors():
+    with pytest.raises(ValueError, match="Unsupported nonlinearity foo"):
+        init.calculate_gain("foo")
+    with pytest.raises(ValueError, match="negative_slope"):
+        init.calculate_gain("leaky_relu", "x")
+
+
+def test_calculate_gain_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    for name in ["linear", "conv1d", "conv2d", "sigmoid", "tanh", "relu", "leaky_relu", "selu"]:
+        assert init.calculate_gain(name) == pytest.approx(torch.nn.init.calculate_gain(name))
+    assert init.calculate_gain("leaky_relu", 0.3) == pytest.approx(torch.nn.init.calculate_gain("leaky_relu", 0.3))
+
+
+def test_constant_zeros_ones_return_the_tensor_in_place():
+    t = empty(3, 4)
+    assert init.constant_(t, 2.5) is t and np.all(t.data == 2.5)
+    assert init.ones_(t) is t and np.all(t.data == 1)
+    assert init.zeros_(t) is t and np.all(t.data == 0)
+
+
+def test_uniform_and_normal_ranges_and_moments():
+    miniconv.manual_seed(0)
+    u = init.uniform_(empty(200, 100), -2.0, 3.0).data
+    assert u.min() >= -2 and u.max() < 3 and abs(u.mean() - 0.5) < 0.05
+    n = init.normal_(empty(200, 100), 1.0, 0.5).data
+    assert abs(n.mean() - 1.0) < 0.02 and abs(n.std() - 0.5) < 0.02
+    assert u.dtype == np.float32 and n.dtype == np.float32
+
+
+@pytest.mark.parametrize("shape", [(64, 32), (32, 16, 3, 3)])
+def test_kaiming_and_xavier_std_follow_the_formulas(shape):
+    miniconv.manual_seed(1)
+    fan_in = shape[1] * int(np.prod(shape[2:]))
+    fan_out = shape[0] * int(np.prod(shape[2:]))
+    w = init.kaiming_normal_(empty(*shape), mode="fan_in", nonlinearity="relu").data
+    assert w.std() == pytest.approx(math.sqrt(2.0 / fan_in), rel=0.06)
+    w = init.kaiming_normal_(empty(*shape), mode="fan_out", nonlinearity="relu").data
+    assert w.std() == pytest.approx(math.sqrt(2.0 / fan_out), rel=0.06)
+    w = init.kaiming_uniform_(empty(*shape), a=math.sqrt(5)).data
+    bound = math.sqrt(3.0) * math.sqrt(2.0 / 6.0) / math.sqrt(fan_in)  # = 1/sqrt(fan_in)
+    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.95 * bound
+    w = init.xavier_uniform_(empty(*shape), gain=2.0).data
+    bound = 2.0 * math.sqrt(6.0 / (fan_in + fan_out))
+    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.95 * bound
+    w = init.xavier_normal_(empty(*shape)).data
+    assert w.std() == pytest.approx(math.sqrt(2.0 / (fan_in + fan_out)), rel=0.06)
+
+
+def test_kaiming_statistics_match_pytorch():
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    miniconv.manual_seed(0)
+    for fn, kw in [("kaiming_normal_", dict(mode="fan_out", nonlinearity="relu")), ("kaiming_uniform_", {}),
+                   ("xavier_uniform_", {}), ("xavier_normal_", dict(gain=0.5))]:
+        a = getattr(init, fn)(empty(128, 64, 3, 3), **kw).data
+        b = getattr(torch.nn.init, fn)(torch.empty(128, 64, 3, 3), **kw).numpy()
+        assert a.std() == pytest.approx(b.std(), rel=0.02)
+
+
+def test_seed_reproducibility_and_generator_argument():
+    miniconv.manual_seed(7)
+    a = init.kaiming_normal_(empty(5, 5)).data.copy()
+    miniconv.manual_seed(7)
+    np.testing.assert_array_equal(a, init.kaiming_normal_(empty(5, 5)).data)
+    g = miniconv.Generator().manual_seed(3)
+    b = init.normal_(empty(4), generator=g).data.copy()
+    g.manual_seed(3)
+    np.testing.assert_array_equal(b, init.normal_(empty(4), generator=g).data)
+
+
+def test_init_errors():
+    with pytest.raises(ValueError, match="Fan in and fan out can not be computed for tensor with fewer than 2 dimensions"):
+        init.kaiming_normal_(empty(3))
+    with pytest.raises(ValueError, match="Mode fan_avg not supported, please use one of fan_in, fan_out"):
+        init.kaiming_normal_(empty(3, 3), mode="fan_avg")
+    with pytest.raises(TypeError, match="must be a Tensor"):
+        init.zeros_(np.zeros(3))
+    with pytest.raises(TypeError, match="floating point"):
+        init.normal_(miniconv.zeros(3, dtype=miniconv.int64))
+
+
+def test_init_on_parameters_does_not_record_a_graph():
+    lin = nn.Linear(3, 2)
+    init.kaiming_normal_(lin.weight)
+    init.zeros_(lin.bias)
+    assert lin.weight.grad_fn is None and lin.weight.requires_grad
+    assert np.all(lin.bias.data == 0)
+
+
+def test_init_param_pattern_of_the_mnist_example():
+    """The example's init_param(): walk self.modules() and initialise by type."""
+
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 2))
+
+        def init_param(self):
+            for m in self.modules():
+                if isinstance(m, nn.Linear):
+                    nn.init.kaiming_normal_(m.weight)
+                    nn.init.zeros_(m.bias)
+                elif isinstance(m, nn.BatchNorm1d):
+                    nn.init.constant_(m.weight, 1)
+                    nn.init.constant_(m.bias, 0)
+
+    m = Model()
+    m.init_param()
+    assert np.all(m.net[0].bias.data == 0) and np.all(m.net[1].weight.data == 1)
+    assert m.net[3].weight.data.std() > 0
