@@ -223,6 +223,14 @@ def _check_conv2d_args(input, weight, bias, stride, padding, dilation, groups): 
             f"Calculated padded input size per channel: ({padded_h} x {padded_w}). Kernel size: "
             f"({eff_kh} x {eff_kw}). Kernel size can't be greater than actual input size"
         )
+    # The kernels hand per-sample GEMM sizes to BLAS as 32-bit ints: refuse what would overflow them.
+    out_hw = ((padded_h - eff_kh) // stride[0] + 1) * ((padded_w - eff_kw) // stride[1] + 1)
+    limit = 2**31 - 1
+    if max(out_hw, c_per_group * kh * kw, batched_shape[2] * batched_shape[3], o) > limit:
+        raise RuntimeError(
+            f"conv2d(): per-image sizes exceed the 32-bit limit of the BLAS interface (output plane of {out_hw} "
+            f"elements, {c_per_group * kh * kw} weights per output channel); split the input into smaller tiles"
+        )
     return stride, pads, dilation, groups
 
 
@@ -601,7 +609,7 @@ def linear(input, weight, bias=None):  # noqa: A002
 def _as_ncl(x):
     """View a (N, C, *) array as C-contiguous (N, C, L)."""
     x = np.ascontiguousarray(x)
-    return x.reshape(x.shape[0], x.shape[1], -1)
+    return x.reshape(x.shape[0], x.shape[1], int(np.prod(x.shape[2:])))
 
 
 class _BatchNorm(Function):
