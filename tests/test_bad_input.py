@@ -47,9 +47,15 @@ def test_empty_batch_linear_and_losses():
     assert np.all(lin.weight.grad.data == 0)
 
 
-def test_batchnorm_training_refuses_empty_batch_like_torch():
-    with pytest.raises((ValueError, RuntimeError)):
-        nn.BatchNorm2d(3)(mc.randn(0, 3, 4, 4))
+def test_batchnorm_training_with_empty_batch_matches_torch():
+    # PyTorch returns an empty output and leaves the running statistics untouched
+    bn = nn.BatchNorm2d(3)
+    x = mc.randn(0, 3, 4, 4, requires_grad=True)
+    y = bn(x)
+    assert y.shape == (0, 3, 4, 4)
+    assert np.all(bn.running_mean.data == 0) and np.all(bn.running_var.data == 1)
+    y.sum().backward()
+    assert x.grad.shape == x.shape
 
 
 @pytest.mark.parametrize("layer", _layers()[:7], ids=lambda m: type(m).__name__)

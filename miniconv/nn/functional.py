@@ -625,7 +625,10 @@ class _BatchNorm(Function):
         x3 = _as_ncl(x)
         N, C, L = x3.shape
         count = N * L
-        if training:
+        if training and count == 0:
+            # an empty batch (as PyTorch): empty output, zero parameter gradients, buffers untouched
+            mean, invstd = np.zeros(C), np.full(C, 1.0 / np.sqrt(eps))
+        elif training:
             mean = np.empty(C)
             sq = np.empty(C)
             _kernels.batch_norm_stats(x3, mean, sq, nt)
@@ -659,7 +662,7 @@ class _BatchNorm(Function):
         if ctx.needs_input_grad[0]:
             gx = np.empty_like(x3)
             if ctx.training:
-                count = N * L
+                count = max(N * L, 1)
                 _kernels.batch_norm_backward_input(
                     g3, x3, mean, sum_dy / count, sum_dy_xmu * invstd * invstd / count, invstd * w, gx, nt
                 )
