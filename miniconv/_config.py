@@ -45,6 +45,18 @@ def set_num_threads(n):
     threadpool_limits(limits=n, user_api="blas")
 
 
+# Below this much work (elements, or multiply-adds) a kernel runs on one thread: waking an OpenMP
+# team costs more than the work, and far more when the cores are busy with other processes.
+# PyTorch's at::internal::GRAIN_SIZE is the same number. Kernels give the same bits for any thread
+# count, so this changes speed only.
+GRAIN_SIZE = 1 << 15
+
+
+def threads_for(work):
+    """Thread count for a kernel call doing ``work`` elementary operations."""
+    return get_num_threads() if work >= GRAIN_SIZE else 1
+
+
 _blas_limiter = None
 
 

@@ -7,7 +7,7 @@ ops below return the full-size gradient.
 import numpy as np
 
 from . import _kernels
-from ._config import get_num_threads
+from ._config import threads_for
 from .autograd import Function
 
 
@@ -219,7 +219,7 @@ class ReLU(Function):
             return out
         a = np.ascontiguousarray(a)
         out = np.empty_like(a)
-        _kernels.relu_forward(a.reshape(-1), out.reshape(-1), get_num_threads())
+        _kernels.relu_forward(a.reshape(-1), out.reshape(-1), threads_for(a.size))
         ctx.save_for_backward(out)
         return out
 
@@ -228,7 +228,7 @@ class ReLU(Function):
         (out,) = ctx.saved_tensors
         g = np.ascontiguousarray(g, dtype=out.dtype)
         gi = np.empty_like(out)
-        _kernels.relu_backward(out.reshape(-1), g.reshape(-1), gi.reshape(-1), get_num_threads())
+        _kernels.relu_backward(out.reshape(-1), g.reshape(-1), gi.reshape(-1), threads_for(out.size))
         return gi
 
 

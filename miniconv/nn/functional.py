@@ -7,7 +7,7 @@ call ``miniconv._kernels``.
 import numpy as np
 
 from .. import _kernels, ops
-from .._config import get_num_threads
+from .._config import threads_for
 from ..autograd import Function
 from ..tensor import Tensor
 
@@ -38,7 +38,6 @@ import numbers  # noqa: E402
 
 from .._config import blas_single_thread  # noqa: E402
 
-_PARALLEL_MIN_WORK = 1 << 15  # multiply-adds; PyTorch's at::internal::GRAIN_SIZE is the same order
 
 
 def _conv_pair(value, name):
@@ -96,7 +95,7 @@ class Conv2d(Function):
         wo = _conv_output_size(wd, kw, stride[1], pl, pr, dilation[1])
         out = np.empty((n, o, ho, wo), dtype=x.dtype)
         macs = out.size * c_per_group * kh * kw
-        n_threads = get_num_threads() if macs >= _PARALLEL_MIN_WORK else 1
+        n_threads = threads_for(macs)
         args = (stride[0], stride[1], pt, pl, dilation[0], dilation[1], groups, n_threads)
         if c_per_group == 0:  # nothing to sum over: the output is the bias
             out[...] = 0 if b is None else b.reshape(1, o, 1, 1)
@@ -621,8 +620,8 @@ class _BatchNorm(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
-        nt = get_num_threads()
         x3 = _as_ncl(x)
+        nt = threads_for(x3.size)
         N, C, L = x3.shape
         count = N * L
         if training and count == 0:
@@ -653,7 +652,7 @@ class _BatchNorm(Function):
     @staticmethod
     def backward(ctx, g):
         x3, mean, invstd, w = ctx.saved_tensors
-        nt = get_num_threads()
+        nt = threads_for(x3.size)
         g3 = _as_ncl(g.astype(x3.dtype, copy=False))
         N, C, L = x3.shape
         sum_dy, sum_dy_xmu = np.empty(C), np.empty(C)
@@ -773,7 +772,7 @@ class _MaxPool2d(Function):
         x3 = np.ascontiguousarray(x).reshape(-1, H, W)
         out = np.empty((x3.shape[0],) + out_hw, dtype=x.dtype)
         idx = np.empty((x3.shape[0],) + out_hw, dtype=np.int64)
-        _kernels.max_pool2d_forward(x3, out, idx, kh, kw, sh, sw, ph, pw, dh, dw, get_num_threads())
+        _kernels.max_pool2d_forward(x3, out, idx, kh, kw, sh, sw, ph, pw, dh, dw, threads_for(x3.size))
         ctx.save_for_backward(idx)
         ctx.in_shape = x.shape
         idx = idx.reshape(lead + out_hw)
@@ -786,7 +785,7 @@ class _MaxPool2d(Function):
         H, W = ctx.in_shape[-2:]
         g3 = np.ascontiguousarray(g).reshape(idx.shape)
         gi = np.zeros((idx.shape[0], H * W), dtype=g.dtype)
-        _kernels.max_pool2d_backward(g3, idx, gi, get_num_threads())
+        _kernels.max_pool2d_backward(g3, idx, gi, threads_for(gi.size))
         return gi.reshape(ctx.in_shape), None, None
 
 
@@ -811,7 +810,7 @@ class _AvgPool2d(Function):
         lead, (H, W) = x.shape[:-2], x.shape[-2:]
         x3 = np.ascontiguousarray(x).reshape(-1, H, W)
         out = np.empty((x3.shape[0],) + out_hw, dtype=x.dtype)
-        _kernels.avg_pool2d_forward(x3, out, kh, kw, sh, sw, ph, pw, count_include_pad, divisor, get_num_threads())
+        _kernels.avg_pool2d_forward(x3, out, kh, kw, sh, sw, ph, pw, count_include_pad, divisor, threads_for(x3.size))
         ctx.args = (kh, kw, sh, sw, ph, pw, count_include_pad, divisor)
         ctx.in_shape = x.shape
         return out.reshape(lead + out_hw)
@@ -821,7 +820,7 @@ class _AvgPool2d(Function):
         H, W = ctx.in_shape[-2:]
         g3 = np.ascontiguousarray(g).reshape((-1,) + g.shape[-2:])
         gi = np.zeros((g3.shape[0], H, W), dtype=g.dtype)
-        _kernels.avg_pool2d_backward(g3, gi, *ctx.args, get_num_threads())
+        _kernels.avg_pool2d_backward(g3, gi, *ctx.args, threads_for(gi.size))
         return gi.reshape(ctx.in_shape), None, None, None, None
 
 
