@@ -186,6 +186,17 @@ def test_batch_norm_errors():
         F.batch_norm(miniconv.randn(2, 3), None, None, training=False)
 
 
+def test_batch_norm_empty_batch():
+    bn = nn.BatchNorm2d(2)
+    x = miniconv.randn(0, 2, 3, 3, requires_grad=True)
+    y = bn(x)
+    assert y.shape == (0, 2, 3, 3)
+    np.testing.assert_array_equal(bn.running_mean.data, 0)
+    y.sum().backward()
+    assert x.grad.shape == (0, 2, 3, 3)
+    np.testing.assert_array_equal(bn.weight.grad.data, 0)
+
+
 def test_batch_norm_float64_module_and_bias_false():
     bn = nn.BatchNorm2d(2, dtype=miniconv.float64, bias=False)
     assert bn.weight.dtype == miniconv.float64 and bn.bias is None

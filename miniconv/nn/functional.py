@@ -230,7 +230,7 @@ def linear(input, weight, bias=None):  # noqa: A002
 def _as_ncl(x):
     """View a (N, C, *) array as C-contiguous (N, C, L)."""
     x = np.ascontiguousarray(x)
-    return x.reshape(x.shape[0], x.shape[1], -1)
+    return x.reshape(x.shape[0], x.shape[1], int(np.prod(x.shape[2:])))
 
 
 class _BatchNorm(Function):
@@ -246,6 +246,10 @@ class _BatchNorm(Function):
         x3 = _as_ncl(x)
         N, C, L = x3.shape
         count = N * L
+        if count == 0:  # empty batch: empty output, buffers untouched (as PyTorch)
+            ctx.training, ctx.shape = training, x.shape
+            ctx.save_for_backward(x3, np.zeros(C), np.zeros(C), np.zeros(C))
+            return np.empty_like(x)
         if training:
             mean = np.empty(C)
             sq = np.empty(C)
@@ -274,6 +278,8 @@ class _BatchNorm(Function):
         nt = get_num_threads()
         g3 = _as_ncl(g.astype(x3.dtype, copy=False))
         N, C, L = x3.shape
+        if x3.size == 0:
+            return np.zeros(ctx.shape, g.dtype), np.zeros(C), np.zeros(C), None, None, None, None, None
         sum_dy, sum_dy_xmu = np.empty(C), np.empty(C)
         _kernels.batch_norm_backward_reduce(g3, x3, mean, sum_dy, sum_dy_xmu, nt)
         gx = None
