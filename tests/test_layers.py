@@ -440,3 +440,27 @@ def test_loss_modules_hold_weight_as_buffer():
 )
 def test_repr_matches_pytorch(module, text):
     assert repr(module()) == text
+
+
+def test_small_mlp_learns_blobs_with_plain_sgd():
+    """Linear + BatchNorm1d + ReLU + Dropout + CrossEntropyLoss together fit three Gaussian blobs."""
+    miniconv.manual_seed(0)
+    rng = np.random.default_rng(0)
+    centers = np.array([[2.0, 0.0], [-2.0, 1.0], [0.0, -2.5]])
+    y = rng.integers(0, 3, 300)
+    x = (centers[y] + rng.standard_normal((300, 2)) * 0.6).astype(np.float32)
+    model = nn.Sequential(nn.Linear(2, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.1), nn.Linear(32, 3))
+    loss_fn = nn.CrossEntropyLoss()
+    xt, yt = miniconv.tensor(x), miniconv.tensor(y)
+    first = None
+    for step in range(60):
+        loss = loss_fn(model(xt), yt)
+        first = first if first is not None else loss.item()
+        model.zero_grad()
+        loss.backward()
+        for p in model.parameters():
+            p.data -= 0.2 * p.grad.data
+    model.eval()
+    acc = (model(xt).argmax(1).data == y).mean()
+    assert loss.item() < 0.5 * first
+    assert acc > 0.9

@@ -43,9 +43,11 @@ def randn(*shape, seed=0, dtype=np.float32):
 
 def copy_params(mc_module, torch_module):
     """Give the torch module the miniconv module's parameters and buffers."""
+    target = torch_module.state_dict()  # shares memory with the module
+    assert list(target) == list(mc_module.state_dict())
     with torch.no_grad():
-        for (name, p) in mc_module.state_dict().items():
-            getattr(torch_module, name).copy_(torch.tensor(p.data))
+        for name, p in mc_module.state_dict().items():
+            target[name].copy_(torch.tensor(p.data))
 
 
 # ---------------------------------------------------------------------------
@@ -259,3 +261,38 @@ def test_reprs_match_pytorch():
         ("MSELoss", (), {}), ("Tanh", (), {}), ("Sigmoid", (), {}), ("Unflatten", (1, (2, 2)), {}),
     ]:
         assert repr(getattr(nn, name)(*args, **kwargs)) == repr(getattr(torch.nn, name)(*args, **kwargs))
+
+
+def test_composed_model_trains_in_lockstep_with_pytorch():
+    """A small pool/BN/linear model under both libraries: same losses and gradients for a few SGD steps."""
+
+    def build(nn_mod):
+        return nn_mod.Sequential(
+            nn_mod.BatchNorm2d(2), nn_mod.ReLU(), nn_mod.MaxPool2d(2), nn_mod.AvgPool2d(2, 1), nn_mod.Dropout2d(0.0),
+            nn_mod.Flatten(), nn_mod.Linear(2 * 3 * 3, 16), nn_mod.BatchNorm1d(16), nn_mod.ReLU(inplace=True),
+            nn_mod.Dropout(0.0), nn_mod.Linear(16, 5),
+        )
+
+    m, t = build(nn), build(torch.nn)
+    copy_params(m, t)
+    loss_m, loss_t = nn.CrossEntropyLoss(label_smoothing=0.1), torch.nn.CrossEntropyLoss(label_smoothing=0.1)
+    rng = np.random.default_rng(0)
+    for step in range(4):
+        x = rng.standard_normal((8, 2, 8, 8)).astype(np.float32)
+        y = rng.integers(0, 5, 8)
+        lm = loss_m(m(miniconv.tensor(x)), miniconv.tensor(y))
+        lt = loss_t(t(torch.tensor(x)), torch.tensor(y))
+        close(lm, lt, rtol=1e-5)
+        lm.backward()
+        lt.backward()
+        with torch.no_grad():
+            for (name, pm), pt in zip(m.named_parameters(), t.parameters()):
+                close(pm.grad, pt.grad, rtol=1e-4, atol=1e-5)
+                pm.data -= 0.1 * pm.grad.data
+                pt -= 0.1 * pt.grad
+        m.zero_grad()
+        t.zero_grad()
+    m.eval()
+    t.eval()
+    x = rng.standard_normal((3, 2, 8, 8)).astype(np.float32)
+    close(m(miniconv.tensor(x)), t(torch.tensor(x)), rtol=1e-4, atol=1e-5)
