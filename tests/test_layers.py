@@ -375,7 +375,8 @@ def test_cross_entropy_values_and_reductions():
         (lambda x: F.cross_entropy(x, miniconv.tensor([0, 1]), label_smoothing=1.5), RuntimeError,
          "label_smoothing must be between 0.0 and 1.0. Got: 1.5"),
         (lambda x: F.cross_entropy(x, miniconv.tensor([0, 1]), weight=miniconv.ones(4)), RuntimeError,
-         r"weight tensor should be defined either for all 3 classes or no classes but got weight tensor of shape: \[4\]"),
+         r"weight tensor should be defined either for all 3 classes or no classes but got weight tensor of shape: "
+         r"\[4\]"),
         (lambda x: F.cross_entropy(miniconv.randn(2, 3, 4), miniconv.tensor([[0, 1, 1], [0, 0, 0]])), RuntimeError,
          r"Expected target size \[2, 4\], got \[2, 3\]"),
         (lambda x: nn.MSELoss(reduction="mean_")(x, x), ValueError, "mean_ is not a valid value for reduction"),

@@ -34,7 +34,6 @@ def relu(input, inplace=False):  # noqa: A002
 # ---------------------------------------------------------------------------
 # Pooling, normalization, dropout, linear, activations, losses
 # ---------------------------------------------------------------------------
-import math as _math
 import numbers as _numbers
 import warnings as _warnings
 
