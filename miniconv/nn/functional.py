@@ -55,11 +55,11 @@ def _float_arg(x, fn, name="input"):
 
 
 def _pair(v, fn, name):
-    """An int or a pair of ints -> (int, int), as PyTorch's ``_pair``."""
-    vals = (v, v) if isinstance(v, _numbers.Integral) else tuple(v) if isinstance(v, (tuple, list)) else None
-    if vals is None or len(vals) == 1:
-        vals = (vals[0], vals[0]) if vals else None
-    if vals is None or len(vals) != 2 or any(isinstance(a, bool) or not isinstance(a, _numbers.Integral) for a in vals):
+    """An int, (int,) or (int, int) -> (int, int), as PyTorch's ``_pair``."""
+    if isinstance(v, (tuple, list)) and len(v) == 1:
+        v = v[0]
+    vals = (v, v) if isinstance(v, _numbers.Integral) else tuple(v) if isinstance(v, (tuple, list)) else ()
+    if len(vals) != 2 or any(isinstance(a, bool) or not isinstance(a, _numbers.Integral) for a in vals):
         raise TypeError(f"{fn}(): argument '{name}' must be an int or a tuple of two ints, got {v!r}")
     return int(vals[0]), int(vals[1])
 
@@ -67,9 +67,9 @@ def _pair(v, fn, name):
 def _apply_inplace(input, out):
     """Make ``input`` hold ``out``'s values and take its place in the graph (PyTorch's ``op_``).
 
-    Unlike PyTorch there is no version counter: an op that saved ``input`` for its own
-    backward (and runs after this) would see the new values. Use inplace only where PyTorch
-    allows it, e.g. a ReLU right after a conv or batch norm.
+    Unlike PyTorch there is no version counter: if an earlier op saved ``input``'s array for
+    its backward, that backward silently sees the overwritten values instead of an error.
+    Use inplace where PyTorch allows it, e.g. a ReLU right after a conv, batch norm or linear.
     """
     if _is_grad_enabled() and input.requires_grad and input.is_leaf:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
