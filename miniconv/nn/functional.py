@@ -183,10 +183,10 @@ class _Linear(Function):
     @staticmethod
     def forward(ctx, x, weight, bias):
         ctx.save_for_backward(x, weight)
-        out = np.matmul(x, weight.T)
+        out = np.matmul(x.reshape(-1, x.shape[-1]), weight.T)  # one GEMM for any leading dims
         if bias is not None:
             out += bias
-        return out
+        return out.reshape(x.shape[:-1] + (weight.shape[0],))
 
     @staticmethod
     def backward(ctx, g):
