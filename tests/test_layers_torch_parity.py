@@ -296,3 +296,21 @@ def test_composed_model_trains_in_lockstep_with_pytorch():
     t.eval()
     x = rng.standard_normal((3, 2, 8, 8)).astype(np.float32)
     close(m(miniconv.tensor(x)), t(torch.tensor(x)), rtol=1e-4, atol=1e-5)
+
+
+def test_pytorch_state_dict_loads_into_miniconv():
+    """Same keys, shapes and dtypes: a trained PyTorch model's state dict (as arrays) loads as is."""
+
+    def build(nn_mod):
+        return nn_mod.Sequential(nn_mod.Flatten(), nn_mod.Linear(12, 6), nn_mod.BatchNorm1d(6), nn_mod.ReLU(),
+                                 nn_mod.Linear(6, 3))
+
+    t, m = build(torch.nn), build(nn)
+    for _ in range(3):
+        t(torch.randn(5, 3, 4))  # move the running statistics
+    t.eval()
+    m.load_state_dict({k: v.numpy() for k, v in t.state_dict().items()})
+    assert m[2].num_batches_tracked.item() == 3 and m[2].num_batches_tracked.dtype == miniconv.int64
+    m.eval()
+    x = randn(4, 3, 4)
+    close(m(miniconv.tensor(x)), t(torch.tensor(x)))
