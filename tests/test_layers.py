@@ -317,10 +317,14 @@ def test_dropout2d_zeroes_whole_channels():
     per_channel = y.reshape(16, 32, 9)
     assert np.all((per_channel == 0).all(axis=2) | (per_channel == 2.0).all(axis=2))
     assert 0.35 < (per_channel[:, :, 0] == 0).mean() < 0.65
-    y3 = F.dropout2d(miniconv.ones(8, 4, 4), 0.5).data  # unbatched (C, H, W)
-    assert np.all((y3 == 0).all(axis=(1, 2)) | (y3 == 2.0).all(axis=(1, 2)))
+    with pytest.warns(UserWarning, match="interpreted as shape \\(N, C, L\\)"):
+        y3 = F.dropout2d(miniconv.ones(8, 4, 5), 0.5).data  # PyTorch 2.13 reads 3-D as (N, C, L)
+    assert np.all((y3 == 0).all(axis=2) | (y3 == 2.0).all(axis=2))
     with pytest.warns(UserWarning, match="Received a 2-D input to dropout2d"):
         F.dropout2d(miniconv.ones(3, 4), 0.5)
+    with pytest.raises(RuntimeError, match="Feature dropout requires at least 2 dimensions"), \
+            pytest.warns(UserWarning):
+        F.dropout2d(miniconv.ones(3), 0.5)
 
 
 def test_dropout_errors_and_inplace():

@@ -172,6 +172,14 @@ def test_dropout_statistics_match_pytorch_meaning():
     assert set(np.unique(a)) == set(np.unique(b))
     for y in (a, b):  # whole channels
         assert np.all(y.reshape(50, 40, 4).min(axis=2) == y.reshape(50, 40, 4).max(axis=2))
+    x3 = np.ones((30, 20, 6), np.float32)  # 3-D: both read it as (N, C, L), with the same warning
+    with pytest.warns(UserWarning) as w_mc:
+        a = F.dropout2d(miniconv.tensor(x3), 0.5).data
+    with pytest.warns(UserWarning) as w_t:
+        b = TF.dropout2d(torch.tensor(x3), 0.5).numpy()
+    assert [str(w.message) for w in w_mc] == [str(w.message) for w in w_t]
+    for y in (a, b):
+        assert np.all(y.min(axis=2) == y.max(axis=2)) and 0 < (y == 0).mean() < 1
 
 
 @pytest.mark.parametrize(

@@ -549,8 +549,12 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None):  # noqa
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False, generator=None):  # noqa: A002
-    """Zero whole channels: each (n, c) plane of (N, C, H, W) -- or each c of unbatched
-    (C, H, W) -- with probability ``p``; scale the rest by 1/(1-p)."""
+    """Zero whole channels: each (n, c) plane of (N, C, H, W) with probability ``p``; scale
+    the rest by 1/(1-p).
+
+    As PyTorch 2.13 does (with a warning), a 3-D input is read as (N, C, L), not as an
+    unbatched (C, H, W); any input of 2 or more dims gets one mask entry per (dim 0, dim 1).
+    """
     _check_p(p)
     _float_arg(input, "dropout2d")
     if input.ndim not in (3, 4):
@@ -561,11 +565,19 @@ def dropout2d(input, p=0.5, training=True, inplace=False, generator=None):  # no
             "dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D inputs).",
             stacklevel=2,
         )
+    if input.ndim == 3:
+        _warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior is "
+            "desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior will "
+            "change in a future release to interpret the input as one without a batch dimension, i.e. shape "
+            "(C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using dropout1d instead.",
+            stacklevel=2,
+        )
+    if input.ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     if not training or p == 0.0:
         return input
-    # 4-D: (N, C) planes; otherwise PyTorch unsqueezes a batch dim, so dim 0 is the channel dim.
-    n_lead = 2 if input.ndim == 4 else 1
-    shape = tuple(input.shape[:n_lead]) + (1,) * (input.ndim - n_lead)
+    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
     out = _MaskScale.apply(input, _dropout_mask(shape, p, input.dtype, generator))
     return _apply_inplace(input, out) if inplace else out
 
