@@ -65,6 +65,8 @@ del _name
 from . import nn  # noqa: E402
 from . import optim  # noqa: E402
 from . import data  # noqa: E402
+from . import utils  # noqa: E402
+from .utils import data as _utils_data  # noqa: E402,F401  (miniconv.utils.data, like torch.utils.data)
 from .serialization import load, save  # noqa: E402
 
 

@@ -1,1 +1,591 @@
-# Filled in by the conv kernels (see _kernels.pyx docstring).
+# conv2d kernels: forward, gradient w.r.t. input, weight and bias.
+#
+# Shapes (all C-contiguous, one floating dtype):
+#   x (N, C, H, W), w (O, C // groups, KH, KW), bias (O,) or empty, out (N, O, HO, WO).
+# Zero padding: only top/left are passed; bottom/right are implied by HO/WO (a window
+# position outside the input reads 0), so asymmetric padding needs nothing special.
+# K = (C // groups) * KH * KW is the length of one receptive field ("column").
+#
+# Notes:
+# - Two algorithms, chosen per call by _conv_use_gemm (measured, see docs/performance.md):
+#   * GEMM: for a block of output rows of one sample and one group, copy the receptive
+#     fields into a per-thread scratch tile col (K, rows * WO) ("im2col" of a tile, never
+#     of the whole batch) and multiply by the weight with BLAS sgemm/dgemm from
+#     scipy.linalg.cython_blas. The tile is sized to stay in L2 (_CONV_TILE_BYTES).
+#     BLAS runs inside prange, so the caller must limit BLAS to one thread
+#     (miniconv._config.blas_single_thread()); otherwise threads oversubscribe.
+#   * direct: plain loops over kernel taps whose innermost loop runs along an output row
+#     (contiguous, vectorised by the compiler for stride 1). Used where GEMM is a poor fit:
+#     few output channels per group (depthwise) or a short column (one input channel).
+# - Parallelism: prange over batch samples for forward and grad_input (a sample's output
+#   is written by exactly one thread). grad_weight / grad_bias cut the batch into chunks
+#   whose size depends on N only (_conv_chunk_size), never on n_threads; one thread makes
+#   a chunk's partial sum in sample order, the chunks are added in chunk order afterwards,
+#   so the bits are the same for 1, 2 or 16 threads.
+# - Scratch memory comes from a small pool of NumPy buffers kept between calls
+#   (_conv_take_scratch / _conv_give_scratch): large fresh buffers would be handed back to
+#   the OS by glibc and page-faulted in again on every call. A buffer is owned by one call
+#   at a time, so concurrent calls from several Python threads never share scratch.
+# - grad_bias accumulates in float64 with 8 independent partial sums (a single running sum
+#   is latency-bound and loses float32 precision over ~10^6 terms).
+
+from scipy.linalg.cython_blas cimport sgemm, dgemm
+
+cdef enum:
+    _CONV_MAX_CHUNKS = 16            # at most this many reduction chunks per call
+    _CONV_TILE_BYTES = 256 * 1024    # target size of one thread's im2col tile
+
+# Algorithm choice: 'auto' (by shape), or forced 'gemm' / 'direct' (tests use this to check
+# both paths on every configuration; benchmarks to compare them).
+_conv_algorithm = 'auto'
+
+
+def _conv_set_algorithm(str name):
+    """Force the conv algorithm ('auto', 'gemm' or 'direct'); returns the previous one."""
+    global _conv_algorithm
+    if name not in ('auto', 'gemm', 'direct'):
+        raise ValueError(f"unknown conv algorithm {name!r}")
+    previous, _conv_algorithm = _conv_algorithm, name
+    return previous
+
+
+cdef bint _conv_use_gemm(Py_ssize_t og, Py_ssize_t k):
+    """GEMM pays when both the output-channel block and the column are long enough."""
+    if _conv_algorithm == 'gemm':
+        return True
+    if _conv_algorithm == 'direct':
+        return False
+    return og >= 8 and k >= 16
+
+
+_conv_scratch_pool = []
+
+
+def _conv_take_scratch(Py_ssize_t nbytes):
+    """A byte buffer of at least nbytes, reused from earlier calls when possible."""
+    cdef Py_ssize_t i
+    for i in range(len(_conv_scratch_pool)):
+        if _conv_scratch_pool[i].nbytes >= nbytes:
+            return _conv_scratch_pool.pop(i)
+    return np.empty(max(nbytes, 64), dtype=np.uint8)
+
+
+def _conv_give_scratch(buf):
+    """Return a buffer to the pool (keeps the few largest ones)."""
+    _conv_scratch_pool.append(buf)
+    _conv_scratch_pool.sort(key=lambda b: -b.nbytes)
+    del _conv_scratch_pool[4:]
+
+
+cdef inline Py_ssize_t _first_valid(Py_ssize_t off, Py_ssize_t stride) noexcept nogil:
+    """Smallest o >= 0 with o*stride + off >= 0."""
+    if off >= 0:
+        return 0
+    return (-off + stride - 1) // stride
+
+
+cdef inline Py_ssize_t _end_valid(Py_ssize_t off, Py_ssize_t stride, Py_ssize_t size,
+                                  Py_ssize_t n_out) noexcept nogil:
+    """Smallest o >= 0 with o*stride + off >= size, clipped to n_out."""
+    cdef Py_ssize_t e
+    if off >= size:
+        return 0
+    e = (size - off + stride - 1) // stride
+    return e if e < n_out else n_out
+
+
+cdef inline Py_ssize_t _conv_chunk_size(Py_ssize_t N) noexcept nogil:
+    """Samples per reduction chunk: a function of N only, so results never depend on n_threads."""
+    if N <= 0:
+        return 1
+    return (N + _CONV_MAX_CHUNKS - 1) // _CONV_MAX_CHUNKS
+
+
+cdef inline void _gemm(char ta, char tb, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k,
+                       const floating* a, Py_ssize_t lda, const floating* b, Py_ssize_t ldb,
+                       floating beta, floating* c, Py_ssize_t ldc) noexcept nogil:
+    """Column-major C = op(A) @ op(B) + beta*C (BLAS convention, alpha = 1)."""
+    cdef int m_ = <int>m, n_ = <int>n, k_ = <int>k
+    cdef int lda_ = <int>lda, ldb_ = <int>ldb, ldc_ = <int>ldc
+    cdef floating one = 1
+    if floating is float:
+        sgemm(&ta, &tb, &m_, &n_, &k_, &one, <float*>a, &lda_, <float*>b, &ldb_, &beta, c, &ldc_)
+    else:
+        dgemm(&ta, &tb, &m_, &n_, &k_, &one, <double*>a, &lda_, <double*>b, &ldb_, &beta, c, &ldc_)
+
+
+cdef void _im2col(const floating* xs, floating* col,
+                  Py_ssize_t CG, Py_ssize_t H, Py_ssize_t W, Py_ssize_t KH, Py_ssize_t KW,
+                  Py_ssize_t r0, Py_ssize_t rt, Py_ssize_t WO,
+                  Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t pt, Py_ssize_t pl,
+                  Py_ssize_t dh, Py_ssize_t dw) noexcept nogil:
+    """col[(c, kh, kw), r*WO + wo] = xs[c, (r0+r)*sh + kh*dh - pt, wo*sw + kw*dw - pl] (0 outside).
+
+    xs: one sample's channels of one group (CG, H, W); col: (CG*KH*KW, rt*WO).
+    """
+    cdef Py_ssize_t cl, kh, kw, r, ih, iw_off, lo, hi, wo
+    cdef Py_ssize_t P = rt * WO
+    cdef floating* d
+    cdef const floating* src
+    for cl in range(CG):
+        for kh in range(KH):
+            for kw in range(KW):
+                iw_off = kw * dw - pl
+                lo = _first_valid(iw_off, sw)
+                hi = _end_valid(iw_off, sw, W, WO)
+                if hi < lo:
+                    hi = lo
+                for r in range(rt):
+                    d = col + ((cl * KH + kh) * KW + kw) * P + r * WO
+                    ih = (r0 + r) * sh + kh * dh - pt
+                    if ih < 0 or ih >= H:
+                        memset(d, 0, WO * sizeof(floating))
+                        continue
+                    src = xs + (cl * H + ih) * W
+                    for wo in range(lo):
+                        d[wo] = 0
+                    if sw == 1:
+                        memcpy(d + lo, src + lo + iw_off, (hi - lo) * sizeof(floating))
+                    else:
+                        for wo in range(lo, hi):
+                            d[wo] = src[wo * sw + iw_off]
+                    for wo in range(hi, WO):
+                        d[wo] = 0
+
+
+cdef void _col2im_add(const floating* col, floating* gs,
+                      Py_ssize_t CG, Py_ssize_t H, Py_ssize_t W, Py_ssize_t KH, Py_ssize_t KW,
+                      Py_ssize_t r0, Py_ssize_t rt, Py_ssize_t WO,
+                      Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t pt, Py_ssize_t pl,
+                      Py_ssize_t dh, Py_ssize_t dw) noexcept nogil:
+    """The adjoint of _im2col: gs[c, ih, iw] += col[(c, kh, kw), r*WO + wo] for inside positions."""
+    cdef Py_ssize_t cl, kh, kw, r, ih, iw_off, lo, hi, wo
+    cdef Py_ssize_t P = rt * WO
+    cdef const floating* s
+    cdef floating* g
+    for cl in range(CG):
+        for kh in range(KH):
+            for kw in range(KW):
+                iw_off = kw * dw - pl
+                lo = _first_valid(iw_off, sw)
+                hi = _end_valid(iw_off, sw, W, WO)
+                for r in range(rt):
+                    ih = (r0 + r) * sh + kh * dh - pt
+                    if ih < 0 or ih >= H:
+                        continue
+                    s = col + ((cl * KH + kh) * KW + kw) * P + r * WO
+                    g = gs + (cl * H + ih) * W + iw_off
+                    if sw == 1:
+                        for wo in range(lo, hi):
+                            g[wo] += s[wo]
+                    else:
+                        for wo in range(lo, hi):
+                            g[wo * sw] += s[wo]
+
+
+cdef inline Py_ssize_t _rows_per_tile(Py_ssize_t K, Py_ssize_t WO, Py_ssize_t HO,
+                                      Py_ssize_t itemsize) noexcept nogil:
+    cdef Py_ssize_t rows = _CONV_TILE_BYTES // max(1, K * WO * itemsize)
+    return max(1, min(rows, HO))
+
+
+def _conv_check(str fn, Py_ssize_t n, Py_ssize_t c, Py_ssize_t o, Py_ssize_t cg,
+                Py_ssize_t out_n, Py_ssize_t out_o, int stride_h, int stride_w, int pad_top,
+                int pad_left, int dil_h, int dil_w, int groups, int n_threads):
+    """Cheap shape sanity checks shared by the conv kernels (raise ValueError)."""
+    if stride_h < 1 or stride_w < 1:
+        raise ValueError(f"{fn}: stride must be positive, got ({stride_h}, {stride_w})")
+    if dil_h < 1 or dil_w < 1:
+        raise ValueError(f"{fn}: dilation must be positive, got ({dil_h}, {dil_w})")
+    if pad_top < 0 or pad_left < 0:
+        raise ValueError(f"{fn}: padding must be non-negative, got ({pad_top}, {pad_left})")
+    if groups < 1:
+        raise ValueError(f"{fn}: groups must be positive, got {groups}")
+    if n_threads < 1:
+        raise ValueError(f"{fn}: n_threads must be positive, got {n_threads}")
+    if o % groups != 0:
+        raise ValueError(f"{fn}: out_channels={o} is not divisible by groups={groups}")
+    if cg * groups != c:
+        raise ValueError(f"{fn}: input has {c} channels but weight with {cg} channels per group "
+                         f"and groups={groups} expects {cg * groups}")
+    if out_n != n or out_o != o:
+        raise ValueError(f"{fn}: output/grad_output has batch {out_n} and {out_o} channels, "
+                         f"expected batch {n} and {o} channels")
+
+
+# ---------------------------------------------------------------------------
+# forward
+# ---------------------------------------------------------------------------
+
+def conv2d_forward(const floating[:, :, :, ::1] x,     # IN  (N, C, H, W)
+                   const floating[:, :, :, ::1] w,     # IN  (O, C // groups, KH, KW)
+                   const floating[::1] bias,           # IN  (O,) or length 0 = no bias
+                   floating[:, :, :, ::1] out,         # OUT (N, O, HO, WO), fully overwritten
+                   int stride_h, int stride_w, int pad_top, int pad_left,
+                   int dil_h, int dil_w, int groups, int n_threads):
+    """out[n, o] = bias[o] + sum over c in o's group, kh, kw of w[o, c, kh, kw] * x[n, c, window]."""
+    _conv_check("conv2d_forward", x.shape[0], x.shape[1], w.shape[0], w.shape[1], out.shape[0],
+                out.shape[1], stride_h, stride_w, pad_top, pad_left, dil_h, dil_w, groups, n_threads)
+    if bias.shape[0] != 0 and bias.shape[0] != w.shape[0]:
+        raise ValueError(f"conv2d_forward: bias has {bias.shape[0]} elements, expected {w.shape[0]} or 0")
+    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3]
+    cdef Py_ssize_t O = w.shape[0], CG = w.shape[1], KH = w.shape[2], KW = w.shape[3]
+    cdef Py_ssize_t HO = out.shape[2], WO = out.shape[3]
+    cdef Py_ssize_t OG = O // groups, K = CG * KH * KW, P = HO * WO
+    cdef bint has_bias = bias.shape[0] != 0
+    cdef Py_ssize_t n, o, g, t, r0, rt, p, RT, per_thread
+    cdef floating beta
+    cdef floating* col
+    cdef floating* op
+    cdef const floating* xp = NULL
+    cdef const floating* wp = NULL
+    cdef const floating* bp = NULL
+    cdef floating* outp
+    if N == 0 or O == 0 or P == 0:
+        return
+    outp = &out[0, 0, 0, 0]
+    if C > 0 and H > 0 and W > 0:
+        xp = &x[0, 0, 0, 0]
+    if K > 0:
+        wp = &w[0, 0, 0, 0]
+    if has_bias:
+        bp = &bias[0]
+    n_threads = <int>min(n_threads, N)
+    if K == 0 or C == 0 or H == 0 or W == 0:   # nothing to convolve: out = bias
+        for n in prange(N, nogil=True, schedule='static', num_threads=n_threads):
+            for o in range(O):
+                for p in range(P):
+                    outp[(n * O + o) * P + p] = bp[o] if has_bias else 0
+        return
+    if not _conv_use_gemm(OG, K):
+        _conv_forward_direct(xp, wp, bp, outp, N, C, H, W, O, CG, KH, KW, HO, WO,
+                             stride_h, stride_w, pad_top, pad_left, dil_h, dil_w, groups, n_threads)
+        return
+    RT = _rows_per_tile(K, WO, HO, sizeof(floating))
+    per_thread = K * RT * WO
+    scratch = _conv_take_scratch(n_threads * per_thread * sizeof(floating))
+    cdef floating* buf = <floating*>cnp.PyArray_DATA(scratch)
+    with nogil, parallel(num_threads=n_threads):
+        col = buf + omp_get_thread_num() * per_thread
+        for n in prange(N, schedule='static'):
+            for g in range(groups):
+                for t in range((HO + RT - 1) // RT):
+                    r0 = t * RT
+                    rt = min(RT, HO - r0)
+                    _im2col(xp + (n * C + g * CG) * H * W, col, CG, H, W, KH, KW, r0, rt, WO,
+                            stride_h, stride_w, pad_top, pad_left, dil_h, dil_w)
+                    op = outp + ((n * O + g * OG) * HO + r0) * WO
+                    beta = 0
+                    if has_bias:
+                        beta = 1
+                        for o in range(OG):
+                            for p in range(rt * WO):
+                                op[o * P + p] = bp[g * OG + o]
+                    # row-major out_tile (OG, rt*WO) = w_g (OG, K) @ col (K, rt*WO)
+                    _gemm(c'N', c'N', rt * WO, OG, K, col, rt * WO, wp + g * OG * K, K,
+                          beta, op, P)
+    _conv_give_scratch(scratch)
+
+
+cdef void _conv_forward_direct(const floating* xp, const floating* wp, const floating* bp,
+                               floating* outp, Py_ssize_t N, Py_ssize_t C, Py_ssize_t H,
+                               Py_ssize_t W, Py_ssize_t O, Py_ssize_t CG, Py_ssize_t KH,
+                               Py_ssize_t KW, Py_ssize_t HO, Py_ssize_t WO,
+                               Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t pt, Py_ssize_t pl,
+                               Py_ssize_t dh, Py_ssize_t dw, Py_ssize_t groups,
+                               int n_threads) noexcept nogil:
+    """Direct loops: for each tap, out row += w * input row (vectorised along the row)."""
+    cdef Py_ssize_t OG = O // groups
+    cdef Py_ssize_t n, o, cl, c, kh, kw, ho, wo, ih, iw_off, lo, hi, ho_lo, ho_hi
+    cdef floating wv
+    cdef floating* orow
+    cdef const floating* xrow
+    for n in prange(N, schedule='static', num_threads=n_threads):
+        for o in range(O):
+            orow = outp + (n * O + o) * HO * WO
+            for wo in range(HO * WO):
+                orow[wo] = bp[o] if bp != NULL else 0
+            for cl in range(CG):
+                c = (o // OG) * CG + cl
+                for kh in range(KH):
+                    ho_lo = _first_valid(kh * dh - pt, sh)
+                    ho_hi = _end_valid(kh * dh - pt, sh, H, HO)
+                    for kw in range(KW):
+                        wv = wp[((o * CG + cl) * KH + kh) * KW + kw]
+                        iw_off = kw * dw - pl
+                        lo = _first_valid(iw_off, sw)
+                        hi = _end_valid(iw_off, sw, W, WO)
+                        for ho in range(ho_lo, ho_hi):
+                            ih = ho * sh + kh * dh - pt
+                            orow = outp + ((n * O + o) * HO + ho) * WO
+                            xrow = xp + ((n * C + c) * H + ih) * W + iw_off
+                            if sw == 1:
+                                for wo in range(lo, hi):
+                                    orow[wo] += wv * xrow[wo]
+                            else:
+                                for wo in range(lo, hi):
+                                    orow[wo] += wv * xrow[wo * sw]
+
+
+# ---------------------------------------------------------------------------
+# gradient w.r.t. the input
+# ---------------------------------------------------------------------------
+
+def conv2d_grad_input(const floating[:, :, :, ::1] grad_out,  # IN  (N, O, HO, WO)
+                      const floating[:, :, :, ::1] w,         # IN  (O, C // groups, KH, KW)
+                      floating[:, :, :, ::1] grad_in,         # OUT (N, C, H, W), fully overwritten
+                      int stride_h, int stride_w, int pad_top, int pad_left,
+                      int dil_h, int dil_w, int groups, int n_threads):
+    """grad_in = d loss / d x given grad_out = d loss / d out."""
+    _conv_check("conv2d_grad_input", grad_in.shape[0], grad_in.shape[1], w.shape[0], w.shape[1],
+                grad_out.shape[0], grad_out.shape[1], stride_h, stride_w, pad_top, pad_left,
+                dil_h, dil_w, groups, n_threads)
+    cdef Py_ssize_t N = grad_in.shape[0], C = grad_in.shape[1], H = grad_in.shape[2], W = grad_in.shape[3]
+    cdef Py_ssize_t O = w.shape[0], CG = w.shape[1], KH = w.shape[2], KW = w.shape[3]
+    cdef Py_ssize_t HO = grad_out.shape[2], WO = grad_out.shape[3]
+    cdef Py_ssize_t OG = O // groups, K = CG * KH * KW, P = HO * WO
+    cdef Py_ssize_t n, g, t, r0, rt, RT, per_thread
+    cdef floating* col
+    cdef floating* gip
+    cdef const floating* gop
+    cdef const floating* wp
+    if N == 0 or C == 0 or H == 0 or W == 0:
+        return
+    gip = &grad_in[0, 0, 0, 0]
+    n_threads = <int>min(n_threads, N)
+    if O == 0 or P == 0 or K == 0:
+        for n in prange(N, nogil=True, schedule='static', num_threads=n_threads):
+            memset(gip + n * C * H * W, 0, C * H * W * sizeof(floating))
+        return
+    gop = &grad_out[0, 0, 0, 0]
+    wp = &w[0, 0, 0, 0]
+    if not _conv_use_gemm(OG, K):
+        _conv_grad_input_direct(gop, wp, gip, N, C, H, W, O, CG, KH, KW, HO, WO,
+                                stride_h, stride_w, pad_top, pad_left, dil_h, dil_w, groups, n_threads)
+        return
+    RT = _rows_per_tile(K, WO, HO, sizeof(floating))
+    per_thread = K * RT * WO
+    scratch = _conv_take_scratch(n_threads * per_thread * sizeof(floating))
+    cdef floating* buf = <floating*>cnp.PyArray_DATA(scratch)
+    with nogil, parallel(num_threads=n_threads):
+        col = buf + omp_get_thread_num() * per_thread
+        for n in prange(N, schedule='static'):
+            memset(gip + n * C * H * W, 0, C * H * W * sizeof(floating))
+            for g in range(groups):
+                for t in range((HO + RT - 1) // RT):
+                    r0 = t * RT
+                    rt = min(RT, HO - r0)
+                    # row-major col (K, rt*WO) = w_g^T (K, OG) @ grad_out_tile (OG, rt*WO)
+                    _gemm(c'N', c'T', rt * WO, K, OG, gop + ((n * O + g * OG) * HO + r0) * WO, P,
+                          wp + g * OG * K, K, 0, col, rt * WO)
+                    _col2im_add(col, gip + (n * C + g * CG) * H * W, CG, H, W, KH, KW, r0, rt, WO,
+                                stride_h, stride_w, pad_top, pad_left, dil_h, dil_w)
+    _conv_give_scratch(scratch)
+
+
+cdef void _conv_grad_input_direct(const floating* gop, const floating* wp, floating* gip,
+                                  Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W,
+                                  Py_ssize_t O, Py_ssize_t CG, Py_ssize_t KH, Py_ssize_t KW,
+                                  Py_ssize_t HO, Py_ssize_t WO,
+                                  Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t pt, Py_ssize_t pl,
+                                  Py_ssize_t dh, Py_ssize_t dw, Py_ssize_t groups,
+                                  int n_threads) noexcept nogil:
+    """Direct loops: for each tap, input-gradient row += w * grad_out row."""
+    cdef Py_ssize_t OG = O // groups
+    cdef Py_ssize_t n, o, cl, c, kh, kw, ho, wo, ih, iw_off, lo, hi, ho_lo, ho_hi
+    cdef floating wv
+    cdef floating* grow
+    cdef const floating* gorow
+    for n in prange(N, schedule='static', num_threads=n_threads):
+        memset(gip + n * C * H * W, 0, C * H * W * sizeof(floating))
+        for o in range(O):
+            for cl in range(CG):
+                c = (o // OG) * CG + cl
+                for kh in range(KH):
+                    ho_lo = _first_valid(kh * dh - pt, sh)
+                    ho_hi = _end_valid(kh * dh - pt, sh, H, HO)
+                    for kw in range(KW):
+                        wv = wp[((o * CG + cl) * KH + kh) * KW + kw]
+                        iw_off = kw * dw - pl
+                        lo = _first_valid(iw_off, sw)
+                        hi = _end_valid(iw_off, sw, W, WO)
+                        for ho in range(ho_lo, ho_hi):
+                            ih = ho * sh + kh * dh - pt
+                            gorow = gop + ((n * O + o) * HO + ho) * WO
+                            grow = gip + ((n * C + c) * H + ih) * W + iw_off
+                            if sw == 1:
+                                for wo in range(lo, hi):
+                                    grow[wo] += wv * gorow[wo]
+                            else:
+                                for wo in range(lo, hi):
+                                    grow[wo * sw] += wv * gorow[wo]
+
+
+# ---------------------------------------------------------------------------
+# gradient w.r.t. the weight
+# ---------------------------------------------------------------------------
+
+def conv2d_grad_weight(const floating[:, :, :, ::1] x,         # IN  (N, C, H, W)
+                       const floating[:, :, :, ::1] grad_out,  # IN  (N, O, HO, WO)
+                       floating[:, :, :, ::1] grad_w,          # OUT (O, C // groups, KH, KW), overwritten
+                       int stride_h, int stride_w, int pad_top, int pad_left,
+                       int dil_h, int dil_w, int groups, int n_threads):
+    """grad_w = d loss / d w, summed over the batch in fixed-size chunks (deterministic)."""
+    _conv_check("conv2d_grad_weight", x.shape[0], x.shape[1], grad_w.shape[0], grad_w.shape[1],
+                grad_out.shape[0], grad_out.shape[1], stride_h, stride_w, pad_top, pad_left,
+                dil_h, dil_w, groups, n_threads)
+    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3]
+    cdef Py_ssize_t O = grad_w.shape[0], CG = grad_w.shape[1], KH = grad_w.shape[2], KW = grad_w.shape[3]
+    cdef Py_ssize_t HO = grad_out.shape[2], WO = grad_out.shape[3]
+    cdef Py_ssize_t OG = O // groups, K = CG * KH * KW, P = HO * WO
+    cdef Py_ssize_t wsize = O * K
+    cdef Py_ssize_t chunk = _conv_chunk_size(N)
+    cdef Py_ssize_t n_chunks = (N + chunk - 1) // chunk
+    cdef Py_ssize_t k, n, g, t, r0, rt, RT, per_thread, i, i0, i1
+    cdef int n_thr
+    cdef floating acc
+    cdef floating* col
+    cdef floating* part
+    cdef floating* gwp
+    cdef const floating* xp
+    cdef const floating* gop
+    if wsize == 0:
+        return
+    gwp = &grad_w[0, 0, 0, 0]
+    memset(gwp, 0, wsize * sizeof(floating))
+    if N == 0 or P == 0 or H == 0 or W == 0:
+        return
+    xp = &x[0, 0, 0, 0]
+    gop = &grad_out[0, 0, 0, 0]
+    n_thr = <int>min(n_threads, n_chunks)
+    use_gemm = _conv_use_gemm(OG, K)
+    RT = _rows_per_tile(K, WO, HO, sizeof(floating))
+    per_thread = K * RT * WO if use_gemm else WO
+    scratch = _conv_take_scratch((n_chunks * wsize + n_thr * per_thread) * sizeof(floating))
+    part = <floating*>cnp.PyArray_DATA(scratch)
+    cdef floating* buf = part + n_chunks * wsize
+    memset(part, 0, n_chunks * wsize * sizeof(floating))
+    with nogil, parallel(num_threads=n_thr):
+        col = buf + omp_get_thread_num() * per_thread
+        for k in prange(n_chunks, schedule='static'):
+            for n in range(k * chunk, min(N, (k + 1) * chunk)):
+                if use_gemm:
+                    for g in range(groups):
+                        for t in range((HO + RT - 1) // RT):
+                            r0 = t * RT
+                            rt = min(RT, HO - r0)
+                            _im2col(xp + (n * C + g * CG) * H * W, col, CG, H, W, KH, KW, r0, rt,
+                                    WO, stride_h, stride_w, pad_top, pad_left, dil_h, dil_w)
+                            # row-major part_g (OG, K) += grad_out_tile (OG, rt*WO) @ col^T
+                            _gemm(c'T', c'N', K, OG, rt * WO, col, rt * WO,
+                                  gop + ((n * O + g * OG) * HO + r0) * WO, P, 1,
+                                  part + k * wsize + g * OG * K, K)
+                else:
+                    _conv_grad_weight_direct_sample(xp + n * C * H * W, gop + n * O * P,
+                                                    part + k * wsize, col, C, H, W, O, CG, KH, KW,
+                                                    HO, WO, stride_h, stride_w, pad_top, pad_left,
+                                                    dil_h, dil_w, groups)
+    # add the chunks in chunk order; split the weight elements between threads
+    n_thr = <int>min(n_threads, max(1, wsize // 4096))
+    for i0 in prange(0, wsize, 4096, nogil=True, schedule='static', num_threads=n_thr):
+        i1 = min(i0 + 4096, wsize)
+        for k in range(n_chunks):
+            for i in range(i0, i1):
+                gwp[i] += part[k * wsize + i]
+    _conv_give_scratch(scratch)
+
+
+cdef void _conv_grad_weight_direct_sample(const floating* xs, const floating* gos, floating* part,
+                                          floating* rowacc, Py_ssize_t C, Py_ssize_t H,
+                                          Py_ssize_t W, Py_ssize_t O, Py_ssize_t CG, Py_ssize_t KH,
+                                          Py_ssize_t KW, Py_ssize_t HO, Py_ssize_t WO,
+                                          Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t pt,
+                                          Py_ssize_t pl, Py_ssize_t dh, Py_ssize_t dw,
+                                          Py_ssize_t groups) noexcept nogil:
+    """part[o, c, kh, kw] += sum over (ho, wo) of grad_out * input for one sample.
+
+    The products of a tap are first summed per output column into rowacc (WO,) -- an
+    elementwise, vectorisable loop -- and rowacc is summed once at the end.
+    """
+    cdef Py_ssize_t OG = O // groups
+    cdef Py_ssize_t o, cl, c, kh, kw, ho, wo, ih, iw_off, lo, hi, ho_lo, ho_hi
+    cdef floating acc
+    cdef const floating* gorow
+    cdef const floating* xrow
+    for o in range(O):
+        for cl in range(CG):
+            c = (o // OG) * CG + cl
+            for kh in range(KH):
+                ho_lo = _first_valid(kh * dh - pt, sh)
+                ho_hi = _end_valid(kh * dh - pt, sh, H, HO)
+                for kw in range(KW):
+                    iw_off = kw * dw - pl
+                    lo = _first_valid(iw_off, sw)
+                    hi = _end_valid(iw_off, sw, W, WO)
+                    for wo in range(WO):
+                        rowacc[wo] = 0
+                    for ho in range(ho_lo, ho_hi):
+                        ih = ho * sh + kh * dh - pt
+                        gorow = gos + (o * HO + ho) * WO
+                        xrow = xs + (c * H + ih) * W + iw_off
+                        if sw == 1:
+                            for wo in range(lo, hi):
+                                rowacc[wo] += gorow[wo] * xrow[wo]
+                        else:
+                            for wo in range(lo, hi):
+                                rowacc[wo] += gorow[wo] * xrow[wo * sw]
+                    acc = 0
+                    for wo in range(lo, hi):
+                        acc = acc + rowacc[wo]
+                    part[((o * CG + cl) * KH + kh) * KW + kw] += acc
+
+
+# ---------------------------------------------------------------------------
+# gradient w.r.t. the bias
+# ---------------------------------------------------------------------------
+
+def conv2d_grad_bias(const floating[:, :, :, ::1] grad_out,  # IN  (N, O, HO, WO)
+                     floating[::1] grad_b,                   # OUT (O,), fully overwritten
+                     int n_threads):
+    """grad_b[o] = sum of grad_out[:, o] over batch and space (fixed chunks, deterministic)."""
+    if n_threads < 1:
+        raise ValueError(f"conv2d_grad_bias: n_threads must be positive, got {n_threads}")
+    if grad_b.shape[0] != grad_out.shape[1]:
+        raise ValueError(f"conv2d_grad_bias: grad_b has {grad_b.shape[0]} elements, "
+                         f"expected {grad_out.shape[1]}")
+    cdef Py_ssize_t N = grad_out.shape[0], O = grad_out.shape[1]
+    cdef Py_ssize_t P = grad_out.shape[2] * grad_out.shape[3]
+    cdef Py_ssize_t chunk = _conv_chunk_size(N)
+    cdef Py_ssize_t n_chunks = (N + chunk - 1) // chunk
+    cdef Py_ssize_t k, n, o, p, j
+    cdef double acc
+    cdef double lanes[8]
+    cdef double[:, ::1] part
+    cdef const floating* row
+    if O == 0:
+        return
+    grad_b[:] = 0
+    if N == 0 or P == 0:
+        return
+    part = np.zeros((n_chunks, O), dtype=np.float64)
+    cdef const floating* go = &grad_out[0, 0, 0, 0]
+    for k in prange(n_chunks, nogil=True, schedule='static', num_threads=min(n_threads, n_chunks)):
+        for n in range(k * chunk, min(N, (k + 1) * chunk)):
+            for o in range(O):
+                row = go + (n * O + o) * P
+                for j in range(8):
+                    lanes[j] = 0
+                for p in range(0, P - 7, 8):
+                    for j in range(8):
+                        lanes[j] += row[p + j]
+                acc = 0
+                for p in range(P - P % 8, P):
+                    acc = acc + row[p]
+                for j in range(8):
+                    acc = acc + lanes[j]
+                part[k, o] += acc
+    for o in range(O):
+        acc = 0
+        for k in range(n_chunks):
+            acc = acc + part[k, o]
+        grad_b[o] = <floating>acc

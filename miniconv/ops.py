@@ -198,7 +198,7 @@ class Sigmoid(Function):
     @staticmethod
     def forward(ctx, a):
         # numerically stable for large |a|
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"):
             out = np.where(a >= 0, 1 / (1 + np.exp(-a)), np.exp(a) / (1 + np.exp(a))).astype(a.dtype)
         ctx.save_for_backward(out)
         return out

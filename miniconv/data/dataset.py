@@ -1,0 +1,104 @@
+"""Dataset, TensorDataset, Subset and random_split (PyTorch's ``torch.utils.data`` names).
+
+A map-style dataset implements ``__len__`` and ``__getitem__(i) -> sample``. A dataset may also
+implement ``get_batch(indices) -> batch`` (a miniconv extension): the DataLoader then fetches a whole
+batch with one fancy-indexing call instead of ``batch_size`` Python calls plus a collate.
+"""
+import numpy as np
+
+from .._random import default_generator
+from ..tensor import Tensor
+
+
+class Dataset:
+    """Base class of map-style datasets: subclasses implement ``__getitem__`` and ``__len__``."""
+
+    def __getitem__(self, index):
+        raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
+
+    def __len__(self):
+        raise NotImplementedError(f"{type(self).__name__} must implement __len__")
+
+
+class TensorDataset(Dataset):
+    """Samples are the ``i``-th rows of the given tensors (all with the same first dimension).
+
+    Example::
+
+        >>> ds = TensorDataset(images, labels)   # images (N, 1, 28, 28), labels (N,)
+        >>> x, y = ds[0]                          # (1, 28, 28) and a 0-d tensor
+    """
+
+    def __init__(self, *tensors):
+        if not tensors:
+            raise ValueError("TensorDataset needs at least one tensor")
+        tensors = tuple(t if isinstance(t, Tensor) else Tensor(np.asarray(t)) for t in tensors)
+        for t in tensors:
+            if t.ndim == 0:
+                raise ValueError("TensorDataset tensors need a first (sample) dimension, got a 0-d tensor")
+        if any(t.shape[0] != tensors[0].shape[0] for t in tensors):
+            raise ValueError(
+                "Size mismatch between tensors: first dimensions are " + ", ".join(str(t.shape[0]) for t in tensors)
+            )
+        self.tensors = tensors
+
+    def __getitem__(self, index):
+        return tuple(Tensor._wrap(t.data[index]) for t in self.tensors)
+
+    def get_batch(self, indices):
+        """The batch ``indices`` (an int array) as a tuple of Tensors (one copy per tensor)."""
+        return tuple(Tensor._wrap(t.data[indices]) for t in self.tensors)
+
+    def __len__(self):
+        return self.tensors[0].shape[0]
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at positions ``indices``."""
+
+    def __init__(self, dataset, indices):
+        self.dataset = dataset
+        self.indices = np.asarray(indices, dtype=np.int64).reshape(-1)
+        n = len(dataset)
+        if self.indices.size and (self.indices.min() < -n or self.indices.max() >= n):
+            raise IndexError(f"Subset indices must lie in [0, {n}), got values up to {int(self.indices.max())}")
+
+    def __getitem__(self, index):
+        if isinstance(index, (list, np.ndarray)):
+            return [self.dataset[int(i)] for i in self.indices[index]]
+        return self.dataset[int(self.indices[index])]
+
+    def get_batch(self, indices):
+        return _fetch_batch(self.dataset, self.indices[indices])
+
+    def __len__(self):
+        return len(self.indices)
+
+
+def random_split(dataset, lengths, generator=None):
+    """Split ``dataset`` into non-overlapping random Subsets of the given lengths (or fractions)."""
+    n = len(dataset)
+    lengths = list(lengths)
+    if lengths and all(isinstance(x, float) for x in lengths) and abs(sum(lengths) - 1) < 1e-9:
+        counts = [int(np.floor(n * f)) for f in lengths]
+        for i in range(n - sum(counts)):  # distribute the remainder round-robin, as PyTorch does
+            counts[i % len(counts)] += 1
+        lengths = counts
+    if sum(lengths) != n:
+        raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
+    perm = (generator or default_generator).numpy_generator.permutation(n)
+    out, start = [], 0
+    for length in lengths:
+        out.append(Subset(dataset, perm[start:start + length]))
+        start += length
+    return out
+
+
+def _fetch_batch(dataset, indices):
+    """One batch: through ``dataset.get_batch`` when it exists, else item by item + default_collate."""
+    get_batch = getattr(dataset, "get_batch", None)
+    if callable(get_batch):
+        return get_batch(indices)
+    from .dataloader import default_collate
+
+    return default_collate([dataset[int(i)] for i in indices])

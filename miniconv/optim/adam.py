@@ -1,0 +1,119 @@
+"""Adam and AdamW, with PyTorch's exact update order (``torch/optim/adam.py``, ``_single_tensor_adam``)."""
+import numpy as np
+
+from ..tensor import Tensor
+from .optimizer import Optimizer, _check_number, _check_param_grad
+
+
+class Adam(Optimizer):
+    r"""Adam (Kingma & Ba), as ``torch.optim.Adam``.
+
+    For each parameter ``p`` with gradient ``g``, at step ``t = 1, 2, ...``::
+
+        g = -g if maximize
+        p = p * (1 - lr * weight_decay)      # AdamW (decoupled weight decay)
+        g = g + weight_decay * p             # Adam (L2 penalty added to the gradient)
+        m = m + (1 - beta1) * (g - m)        # first moment (torch's lerp)
+        v = beta2 * v + (1 - beta2) * g * g  # second moment
+        v_max = max(v_max, v)                # amsgrad only; v_max replaces v below
+        p = p - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
+
+    Args:
+        params: iterable of Parameters or of dicts defining parameter groups.
+        lr (float): learning rate (default 1e-3).
+        betas (Tuple[float, float]): decay rates of the moment averages (default (0.9, 0.999)).
+        eps (float): added to the denominator for numerical stability (default 1e-8).
+        weight_decay (float): weight decay (default 0).
+        amsgrad (bool): use the AMSGrad variant (default False).
+        maximize (bool): maximize the objective instead of minimizing it.
+        decoupled_weight_decay (bool): apply weight decay to the weights directly (AdamW).
+
+    State per parameter: ``step`` (float), ``exp_avg``, ``exp_avg_sq`` and, with amsgrad,
+    ``max_exp_avg_sq`` (Tensors of the parameter's shape).
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
+                 maximize=False, decoupled_weight_decay=False):
+        _check_number(lr, "lr")
+        _check_number(eps, "eps")
+        _check_number(weight_decay, "weight_decay")
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise TypeError(f"betas must be a tuple of two floats, got {betas!r}")
+        _check_number(betas[0], "betas[0]")
+        _check_number(betas[1], "betas[1]")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                        maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """Perform one optimization step; returns the closure's loss if a closure is given."""
+        loss = self._call_closure(closure)
+        for group in self.param_groups:
+            lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
+            beta1, beta2 = group["betas"]
+            for p in group["params"]:
+                grad = _check_param_grad(p)
+                if grad is None:
+                    continue
+                param = p.data
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = 0.0
+                    state["exp_avg"] = Tensor._wrap(np.zeros_like(param))
+                    state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(param))
+                    if group["amsgrad"]:
+                        state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(param))
+                exp_avg, exp_avg_sq = state["exp_avg"].data, state["exp_avg_sq"].data
+                if group["maximize"]:
+                    grad = -grad
+                state["step"] = step = float(state["step"]) + 1
+
+                if weight_decay != 0:
+                    if group["decoupled_weight_decay"]:
+                        param *= 1 - lr * weight_decay
+                    else:
+                        grad = grad + weight_decay * param
+
+                exp_avg += (1 - beta1) * (grad - exp_avg)
+                exp_avg_sq *= beta2
+                exp_avg_sq += (1 - beta2) * (grad * grad)
+
+                bias_correction1 = 1 - beta1**step
+                bias_correction2 = 1 - beta2**step
+                step_size = lr / bias_correction1
+                bias_correction2_sqrt = bias_correction2**0.5
+
+                if group["amsgrad"]:
+                    if "max_exp_avg_sq" not in state:  # amsgrad switched on after some steps
+                        state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(param))
+                    max_exp_avg_sq = state["max_exp_avg_sq"].data
+                    np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+                    denom = np.sqrt(max_exp_avg_sq) / bias_correction2_sqrt
+                else:
+                    denom = np.sqrt(exp_avg_sq) / bias_correction2_sqrt
+                denom += eps
+                param -= step_size * (exp_avg / denom)
+        return loss
+
+
+class AdamW(Adam):
+    r"""Adam with decoupled weight decay (Loshchilov & Hutter), as ``torch.optim.AdamW``.
+
+    Same arguments as :class:`Adam` except ``weight_decay`` defaults to 1e-2 and is applied as
+    ``p = p * (1 - lr * weight_decay)`` before the Adam update.
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
+                 maximize=False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                         decoupled_weight_decay=True)

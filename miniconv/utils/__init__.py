@@ -1,0 +1,113 @@
+"""Interop with PyTorch state dicts.
+
+* :func:`convert_torch_state_dict` turns a PyTorch state dict (or any nest of dicts/lists holding
+  ``torch.Tensor``) into the same nest of :class:`miniconv.Tensor` (copies, float dtypes kept;
+  float16/bfloat16 become float32). Load the result with ``model.load_state_dict(...)``.
+* :func:`to_torch_state_dict` is the reverse (needs torch).
+* :func:`load_torch_state_dict` reads a ``.pt``/``.pth`` file written by ``torch.save`` through
+  ``torch.load(path, map_location="cpu", weights_only=True)``: PyTorch's restricted unpickler, which
+  refuses arbitrary code. miniconv itself never unpickles anything.
+* :func:`save_torch_state_dict` writes a miniconv state dict as a PyTorch file (``torch.save``).
+* :func:`load_safetensors` / :func:`save_safetensors` read and write the pickle-free safetensors
+  format (as written by ``safetensors.torch.save_file``) without needing torch or safetensors.
+
+Example::
+
+    >>> import torch, miniconv
+    >>> sd = miniconv.utils.load_torch_state_dict("torch_model.pt")
+    >>> model.load_state_dict(sd)                       # the same architecture built with miniconv
+    >>> torch_model.load_state_dict(miniconv.utils.to_torch_state_dict(model.state_dict()))
+
+Parameter names are the same in both libraries when the module trees match (``0.weight``,
+``conv2d_00.weight``, BatchNorm's ``running_mean``/``running_var``/``num_batches_tracked``).
+"""
+from collections import OrderedDict
+
+import numpy as np
+
+from ..tensor import Tensor
+from .safetensors import load_safetensors, save_safetensors
+
+__all__ = ["convert_torch_state_dict", "to_torch_state_dict", "load_torch_state_dict", "save_torch_state_dict",
+           "load_safetensors", "save_safetensors"]
+
+
+def _is_torch_tensor(x):
+    return type(x).__module__.split(".")[0] == "torch" and hasattr(x, "detach") and hasattr(x, "numpy")
+
+
+def convert_torch_state_dict(torch_state_dict):
+    """A copy of ``torch_state_dict`` with every ``torch.Tensor`` replaced by a :class:`miniconv.Tensor`.
+
+    Dicts (ordering kept), lists and tuples are walked recursively; other values are kept as they are.
+    Does not import torch.
+    """
+    def convert(x):
+        if _is_torch_tensor(x):
+            t = x.detach().cpu()
+            if t.dtype.is_floating_point and t.element_size() < 4:  # float16 / bfloat16
+                t = t.float()
+            return Tensor(np.array(t.numpy(), copy=True))
+        if isinstance(x, dict):
+            out = OrderedDict() if isinstance(x, OrderedDict) else {}
+            for k, v in x.items():
+                out[k] = convert(v)
+            return out
+        if isinstance(x, (list, tuple)):
+            return type(x)(convert(v) for v in x)
+        return x
+
+    if not isinstance(torch_state_dict, dict):
+        raise TypeError(f"convert_torch_state_dict expects a dict, got {type(torch_state_dict).__name__}")
+    return convert(torch_state_dict)
+
+
+def to_torch_state_dict(state_dict):
+    """A copy of a miniconv state dict with every Tensor / numpy array turned into a ``torch.Tensor``."""
+    torch = _import_torch("to_torch_state_dict")
+
+    def convert(x):
+        if isinstance(x, Tensor):
+            return torch.from_numpy(np.array(x.data, copy=True))
+        if isinstance(x, np.ndarray):
+            return torch.from_numpy(np.array(x, copy=True))
+        if isinstance(x, dict):
+            out = OrderedDict() if isinstance(x, OrderedDict) else {}
+            for k, v in x.items():
+                out[k] = convert(v)
+            return out
+        if isinstance(x, (list, tuple)):
+            return type(x)(convert(v) for v in x)
+        return x
+
+    if not isinstance(state_dict, dict):
+        raise TypeError(f"to_torch_state_dict expects a dict, got {type(state_dict).__name__}")
+    return convert(state_dict)
+
+
+def load_torch_state_dict(path):
+    """Read a PyTorch state dict file safely (``torch.load(..., weights_only=True)``) and convert it."""
+    torch = _import_torch("load_torch_state_dict")
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise
+    except Exception as e:  # torch's UnpicklingError for anything beyond tensors and containers
+        raise ValueError(f"{str(path)!r} could not be loaded as a PyTorch state dict with weights_only=True: {e}") from None
+    if not isinstance(obj, dict):
+        raise ValueError(f"{str(path)!r} does not hold a state dict (got {type(obj).__name__})")
+    return convert_torch_state_dict(obj)
+
+
+def save_torch_state_dict(state_dict, path):
+    """Write a miniconv state dict as a PyTorch file that ``torch.load(path)`` reads."""
+    torch = _import_torch("save_torch_state_dict")
+    torch.save(to_torch_state_dict(state_dict), path)
+
+
+def _import_torch(fn):
+    try:
+        import torch
+    except ImportError:
+        raise ImportError(f"miniconv.utils.{fn} needs PyTorch (pip install torch)") from None
+    return torch

@@ -1,0 +1,4 @@
+"""``miniconv.utils.data`` mirrors ``torch.utils.data`` so that
+``from torch.utils.data import DataLoader, TensorDataset`` needs only the package name changed."""
+from ..data import *  # noqa: F401,F403
+from ..data import DataLoader, Dataset, TensorDataset  # noqa: F401

@@ -1,0 +1,248 @@
+"""The autograd engine: accumulation, broadcasting, retain_graph, no_grad, leaves, gradcheck."""
+import numpy as np
+import pytest
+
+import miniconv as mc
+from miniconv.autograd import Function, GradcheckError, gradcheck
+
+
+def t64(*shape, requires_grad=True):
+    return mc.randn(*shape, dtype=mc.float64, requires_grad=requires_grad)
+
+
+def test_fan_out_accumulates():
+    x = mc.tensor([2.0, 3.0], requires_grad=True)
+    y = (x * x + x * 3).sum()  # dy/dx = 2x + 3
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), [7.0, 9.0])
+
+
+def test_grads_accumulate_across_backward_calls():
+    x = mc.tensor([1.0, 2.0], requires_grad=True)
+    (x * 2).sum().backward()
+    (x * 3).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [5.0, 5.0])
+
+
+def test_broadcast_gradient_reduced_to_input_shape():
+    a = mc.randn(4, 3, requires_grad=True)
+    b = mc.randn(3, requires_grad=True)
+    c = mc.randn(4, 1, requires_grad=True)
+    (a * b + c).sum().backward()
+    assert b.grad.shape == (3,) and c.grad.shape == (4, 1)
+    np.testing.assert_allclose(b.grad.numpy(), a.data.sum(0), rtol=1e-6)
+    np.testing.assert_allclose(c.grad.numpy(), np.full((4, 1), 3.0))
+
+
+def test_backward_twice_through_freed_graph_errors():
+    x = mc.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.backward()
+
+
+def test_retain_graph_allows_second_backward():
+    x = mc.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), [4.0, 8.0])
+
+
+def test_backward_on_non_scalar_needs_gradient():
+    x = mc.randn(3, requires_grad=True)
+    y = x * 2
+    with pytest.raises(RuntimeError, match="only for scalar outputs"):
+        y.backward()
+    y.backward(mc.ones(3))
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0, 2.0])
+
+
+def test_backward_gradient_shape_mismatch():
+    x = mc.randn(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="Mismatch in shape"):
+        (x * 2).backward(mc.ones(4))
+
+
+def test_backward_on_tensor_without_grad():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        mc.ones(3).sum().backward()
+
+
+def test_no_grad_context_and_decorator():
+    x = mc.randn(3, requires_grad=True)
+    with mc.no_grad():
+        y = x * 2
+        with mc.enable_grad():
+            z = x * 2
+    assert not y.requires_grad and y.grad_fn is None
+    assert z.requires_grad and z.grad_fn is not None
+
+    @mc.no_grad()
+    def f(t):
+        return t * 3
+
+    assert not f(x).requires_grad
+    assert mc.is_grad_enabled()
+
+
+def test_set_grad_enabled():
+    x = mc.randn(2, requires_grad=True)
+    with mc.set_grad_enabled(False):
+        assert not (x * 2).requires_grad
+    assert (x * 2).requires_grad
+
+
+def test_leaf_and_non_leaf():
+    x = mc.randn(3, requires_grad=True)
+    y = x * 2
+    z = y.sum()
+    assert x.is_leaf and not y.is_leaf
+    y.retain_grad()
+    z.backward()
+    assert x.grad is not None
+    np.testing.assert_allclose(y.grad.numpy(), np.ones(3))
+    w = x * 3
+    w.sum().backward()
+    assert w.grad is None  # non-leaf without retain_grad keeps no .grad
+
+
+def test_detach_cuts_graph_and_shares_data():
+    x = mc.randn(3, requires_grad=True)
+    d = (x * 2).detach()
+    assert d.is_leaf and not d.requires_grad
+    e = x.detach()
+    e.data[0] = 42.0
+    assert x.data[0] == 42.0
+
+
+def test_requires_grad_only_for_float():
+    with pytest.raises(RuntimeError, match="floating point"):
+        mc.tensor([1, 2], requires_grad=True)
+
+
+def test_long_chain_has_no_recursion_limit():
+    x = mc.tensor([1.0], requires_grad=True)
+    y = x
+    for _ in range(10_000):
+        y = y * 1.0 + 0.0
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [1.0])
+
+
+def test_diamond_graph_topological_order():
+    x = mc.tensor([2.0], requires_grad=True)
+    a = x * 3
+    b = a * a  # depends on a twice
+    c = a + b
+    c.backward()
+    # c = 3x + 9x^2 -> dc/dx = 3 + 18x = 39
+    np.testing.assert_allclose(x.grad.numpy(), [39.0])
+
+
+def test_autograd_grad_does_not_touch_leaf_grads():
+    x = mc.randn(3, requires_grad=True)
+    y = (x**2).sum()
+    (g,) = mc.autograd.grad(y, x)
+    np.testing.assert_allclose(g.numpy(), 2 * x.data, rtol=1e-6)
+    assert x.grad is None
+
+
+def test_autograd_grad_unused_input():
+    x = mc.randn(3, requires_grad=True)
+    z = mc.randn(3, requires_grad=True)
+    y = (x * 2).sum()
+    with pytest.raises(RuntimeError, match="not have been used"):
+        mc.autograd.grad(y, [x, z], retain_graph=True)
+    gx, gz = mc.autograd.grad(y, [x, z], allow_unused=True)
+    assert gz is None and gx is not None
+
+
+def test_custom_function_contract():
+    class Cube(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x**3
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 3 * x**2 * g
+
+    x = mc.tensor([1.0, 2.0], requires_grad=True)
+    y = Cube.apply(x)
+    assert y.grad_fn.name() == "CubeBackward"
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 12.0])
+    assert gradcheck(lambda t: Cube.apply(t), (t64(4),))
+
+
+def test_needs_input_grad_skips_work():
+    seen = {}
+
+    class Probe(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a * b
+
+        @staticmethod
+        def backward(ctx, g):
+            seen["needs"] = ctx.needs_input_grad
+            return None, g
+
+    a = mc.randn(3)
+    b = mc.randn(3, requires_grad=True)
+    Probe.apply(a, b).sum().backward()
+    assert seen["needs"] == (False, True)
+
+
+def test_wrong_number_of_gradients_is_reported():
+    class Bad(Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, g
+
+    x = mc.randn(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="incorrect number of gradients"):
+        Bad.apply(x).sum().backward()
+
+
+def test_gradcheck_catches_a_wrong_gradient():
+    class Wrong(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g  # should be 2x*g
+
+    with pytest.raises(GradcheckError):
+        gradcheck(lambda t: Wrong.apply(t), (t64(3),))
+    assert gradcheck(lambda t: Wrong.apply(t), (t64(3),), raise_exception=False) is False
+
+
+def test_gradcheck_requires_float64():
+    with pytest.raises(ValueError, match="float64"):
+        gradcheck(lambda t: t * 2, (mc.randn(3, requires_grad=True),))
+
+
+def test_max_dim_indices_not_differentiable():
+    x = mc.randn(3, 4, requires_grad=True)
+    v, i = x.max(1)
+    assert v.requires_grad and not i.requires_grad and i.dtype == mc.int64
+
+
+def test_inplace_on_leaf_requiring_grad_is_refused():
+    x = mc.randn(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="in-place"):
+        x.zero_()
+    with mc.no_grad():
+        x.zero_()
+    assert np.all(x.data == 0)
