@@ -278,6 +278,26 @@ def test_relu_inplace_semantics():
         F.relu(leaf, inplace=True)
 
 
+def test_relu_inplace_writes_the_input_memory_and_matches_out_of_place():
+    arr = np.array([[-1.0, 2.0, np.nan], [3.0, -0.5, 0.0]], dtype=np.float32)
+    x = miniconv.from_numpy(arr)
+    F.relu(x, inplace=True)
+    np.testing.assert_array_equal(arr, [[0, 2, np.nan], [3, 0, 0]])  # the caller's array itself
+    base = miniconv.tensor(np.random.default_rng(0).standard_normal((4, 6)))
+    view = base[:, ::2]  # non-contiguous view: the fallback path
+    expected = np.maximum(view.data, 0)
+    F.relu(view, inplace=True)
+    np.testing.assert_array_equal(view.data, expected)
+    np.testing.assert_array_equal(base.data[:, ::2], expected)
+    # gradients equal those of the out-of-place op
+    w = miniconv.tensor(np.random.default_rng(1).standard_normal((3, 5)), requires_grad=True)
+    (F.relu(w * 1.0, inplace=True) * w).sum().backward()
+    g_inplace = w.grad.data.copy()
+    w.grad = None
+    (F.relu(w * 1.0) * w).sum().backward()
+    np.testing.assert_array_equal(g_inplace, w.grad.data)
+
+
 def test_leaky_relu_and_softmax_values():
     x = miniconv.tensor([[-2.0, 0.0, 3.0]])
     np.testing.assert_allclose(F.leaky_relu(x, 0.1).data, [[-0.2, 0.0, 3.0]])

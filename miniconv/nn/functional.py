@@ -15,10 +15,12 @@ from ..tensor import Tensor
 def relu(input, inplace=False):  # noqa: A002
     """max(input, 0) elementwise (the Cython prange kernel in ``_kernels.relu_forward``).
 
-    ``inplace=True`` writes the result into ``input`` and returns it (see ``_apply_inplace``).
+    ``inplace=True`` overwrites ``input``'s memory and returns ``input`` (see ``_apply_inplace``).
     """
-    out = ops.ReLU.apply(input)
-    return _apply_inplace(input, out) if inplace else out
+    if inplace:
+        _check_inplace_allowed(input)
+        return _apply_inplace(input, _ReLUInplace.apply(input))
+    return ops.ReLU.apply(input)
 
 
 # ---------------------------------------------------------------------------
@@ -443,6 +445,11 @@ def _pair(v, fn, name):
     return int(vals[0]), int(vals[1])
 
 
+def _check_inplace_allowed(input):
+    if _is_grad_enabled() and input.requires_grad and input.is_leaf:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+
+
 def _apply_inplace(input, out):
     """Make ``input`` hold ``out``'s values and take its place in the graph (PyTorch's ``op_``).
 
@@ -450,12 +457,37 @@ def _apply_inplace(input, out):
     its backward, that backward silently sees the overwritten values instead of an error.
     Use inplace where PyTorch allows it, e.g. a ReLU right after a conv, batch norm or linear.
     """
-    if _is_grad_enabled() and input.requires_grad and input.is_leaf:
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-    np.copyto(input.data, out.data)
+    _check_inplace_allowed(input)
+    if out.data is not input.data:  # ops that computed into new memory (all but ReLU)
+        np.copyto(input.data, out.data)
     if out.grad_fn is not None:
         input.grad_fn, input._output_nr, input._requires_grad = out.grad_fn, out._output_nr, True
     return input
+
+
+class _ReLUInplace(Function):
+    """ReLU that overwrites its input array (``F.relu(x, inplace=True)``, ``nn.ReLU(True)``):
+    no new activation buffer and no copy; the output is saved for backward."""
+
+    @staticmethod
+    def forward(ctx, a):
+        if a.flags.c_contiguous and a.dtype.kind == "f":
+            flat = a.reshape(-1)
+            _kernels.relu_forward(flat, flat, get_num_threads())
+        else:
+            np.maximum(a, np.zeros((), a.dtype), out=a)  # NaN stays NaN, as in the kernel
+        ctx.save_for_backward(a)
+        return a
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        if not out.flags.c_contiguous:
+            return np.where(out > 0, g, np.zeros((), g.dtype))
+        g = np.ascontiguousarray(g, dtype=out.dtype)
+        gi = np.empty_like(out)
+        _kernels.relu_backward(out.reshape(-1), g.reshape(-1), gi.reshape(-1), get_num_threads())
+        return gi
 
 
 # -- activations ---------------------------------------------------------------------------
