@@ -68,8 +68,10 @@ def relu_backward(const floating[::1] out,   # IN  relu output
                   int n_threads):
     """grad_in[i] = grad[i] if out[i] > 0 else 0 (PyTorch's threshold_backward)."""
     cdef Py_ssize_t i, n = out.shape[0]
+    cdef floating g
     for i in prange(n, nogil=True, schedule='static', num_threads=n_threads):
-        grad_in[i] = grad[i] if out[i] > 0 else 0
+        g = grad[i]  # loaded unconditionally so the select compiles branch-free (random signs)
+        grad_in[i] = g if out[i] > 0 else 0
 
 
 include "_conv.pxi"

@@ -9,7 +9,66 @@
 #   thread count without partial-sum buffers. Sums accumulate in double, also for float32.
 # - Variance is two-pass (mean first, then the sum of squared deviations), which is stable
 #   where ``E[x^2] - E[x]^2`` cancels catastrophically.
-# - Elementwise passes (transform, grad input) run ``prange`` over the N*C planes.
+# - A row sum keeps four independent accumulators (``_row_sum`` etc.): one accumulator
+#   waits on the latency of every add; four let the adds overlap (stats 9.2 -> 5.3 ms on one thread,
+#   (256, 32, 28, 28) float32). The order of additions is fixed by the data layout alone.
+# - Elementwise passes (transform, grad input) run ``prange`` over the N*C planes, in the
+#   data's precision with per-channel coefficients rounded to it (as PyTorch's CPU kernel),
+#   so float32 loops vectorize.
+
+
+cdef inline double _row_sum(const floating* x, Py_ssize_t n, double shift) noexcept nogil:
+    """sum(x[i] - shift) over a contiguous row, with four accumulators (see Notes)."""
+    cdef double a0 = 0, a1 = 0, a2 = 0, a3 = 0
+    cdef Py_ssize_t i = 0
+    while i + 4 <= n:
+        a0 = a0 + (x[i] - shift)
+        a1 = a1 + (x[i + 1] - shift)
+        a2 = a2 + (x[i + 2] - shift)
+        a3 = a3 + (x[i + 3] - shift)
+        i = i + 4
+    while i < n:
+        a0 = a0 + (x[i] - shift)
+        i = i + 1
+    return (a0 + a1) + (a2 + a3)
+
+
+cdef inline double _row_sum_sq(const floating* x, Py_ssize_t n, double shift) noexcept nogil:
+    """sum((x[i] - shift)^2) over a contiguous row, with four accumulators."""
+    cdef double a0 = 0, a1 = 0, a2 = 0, a3 = 0, d0, d1, d2, d3
+    cdef Py_ssize_t i = 0
+    while i + 4 <= n:
+        d0 = x[i] - shift
+        d1 = x[i + 1] - shift
+        d2 = x[i + 2] - shift
+        d3 = x[i + 3] - shift
+        a0 = a0 + d0 * d0
+        a1 = a1 + d1 * d1
+        a2 = a2 + d2 * d2
+        a3 = a3 + d3 * d3
+        i = i + 4
+    while i < n:
+        d0 = x[i] - shift
+        a0 = a0 + d0 * d0
+        i = i + 1
+    return (a0 + a1) + (a2 + a3)
+
+
+cdef inline double _row_dot_centered(const floating* g, const floating* x, Py_ssize_t n,
+                                     double shift) noexcept nogil:
+    """sum(g[i] * (x[i] - shift)) over contiguous rows, with four accumulators."""
+    cdef double a0 = 0, a1 = 0, a2 = 0, a3 = 0
+    cdef Py_ssize_t i = 0
+    while i + 4 <= n:
+        a0 = a0 + g[i] * (x[i] - shift)
+        a1 = a1 + g[i + 1] * (x[i + 1] - shift)
+        a2 = a2 + g[i + 2] * (x[i + 2] - shift)
+        a3 = a3 + g[i + 3] * (x[i + 3] - shift)
+        i = i + 4
+    while i < n:
+        a0 = a0 + g[i] * (x[i] - shift)
+        i = i + 1
+    return (a0 + a1) + (a2 + a3)
 
 
 def batch_norm_stats(const floating[:, :, ::1] x,   # IN  (N, C, L)
@@ -18,19 +77,16 @@ def batch_norm_stats(const floating[:, :, ::1] x,   # IN  (N, C, L)
                      int n_threads):
     """Per-channel mean and sum of squared deviations (two passes, double accumulation)."""
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], L = x.shape[2]
-    cdef Py_ssize_t n, c, l
-    cdef double acc, m, d
+    cdef Py_ssize_t n, c
+    cdef double acc, m
     for c in prange(C, nogil=True, schedule='static', num_threads=n_threads):
         acc = 0
         for n in range(N):
-            for l in range(L):
-                acc = acc + x[n, c, l]
+            acc = acc + _row_sum(&x[n, c, 0], L, 0.0)
         m = acc / (N * L)
         acc = 0
         for n in range(N):
-            for l in range(L):
-                d = x[n, c, l] - m
-                acc = acc + d * d
+            acc = acc + _row_sum_sq(&x[n, c, 0], L, m)
         mean[c] = m
         sq_dev_sum[c] = acc
 
@@ -43,14 +99,14 @@ def batch_norm_transform(const floating[:, :, ::1] x,   # IN  (N, C, L)
     """out[n, c, l] = x[n, c, l] * scale[c] + shift[c] (PyTorch's alpha/beta form of batch norm)."""
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], L = x.shape[2]
     cdef Py_ssize_t plane, n, c, l
-    cdef double a, b
+    cdef floating a, b
     for plane in prange(N * C, nogil=True, schedule='static', num_threads=n_threads):
         n = plane // C
         c = plane % C
-        a = scale[c]
-        b = shift[c]
+        a = <floating>scale[c]
+        b = <floating>shift[c]
         for l in range(L):
-            out[n, c, l] = <floating>(x[n, c, l] * a + b)
+            out[n, c, l] = x[n, c, l] * a + b
 
 
 def batch_norm_backward_reduce(const floating[:, :, ::1] grad,   # IN  (N, C, L) dL/dy
@@ -61,17 +117,15 @@ def batch_norm_backward_reduce(const floating[:, :, ::1] grad,   # IN  (N, C, L)
                                int n_threads):
     """The two per-channel sums every batch-norm gradient is built from."""
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], L = x.shape[2]
-    cdef Py_ssize_t n, c, l
-    cdef double s, sx, m, g
+    cdef Py_ssize_t n, c
+    cdef double s, sx, m
     for c in prange(C, nogil=True, schedule='static', num_threads=n_threads):
         s = 0
         sx = 0
         m = mean[c]
         for n in range(N):
-            for l in range(L):
-                g = grad[n, c, l]
-                s = s + g
-                sx = sx + g * (x[n, c, l] - m)
+            s = s + _row_sum(&grad[n, c, 0], L, 0.0)
+            sx = sx + _row_dot_centered(&grad[n, c, 0], &x[n, c, 0], L, m)
         sum_dy[c] = s
         sum_dy_xmu[c] = sx
 
@@ -87,13 +141,13 @@ def batch_norm_backward_input(const floating[:, :, ::1] grad,   # IN  (N, C, L) 
     """Training-mode dL/dx = (dy - mean(dy) - (x - mean) * proj) * invstd * weight."""
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], L = x.shape[2]
     cdef Py_ssize_t plane, n, c, l
-    cdef double m, md, k, a
+    cdef floating m, md, k, a
     for plane in prange(N * C, nogil=True, schedule='static', num_threads=n_threads):
         n = plane // C
         c = plane % C
-        m = mean[c]
-        md = mean_dy[c]
-        k = proj[c]
-        a = scale[c]
+        m = <floating>mean[c]
+        md = <floating>mean_dy[c]
+        k = <floating>proj[c]
+        a = <floating>scale[c]
         for l in range(L):
-            grad_in[n, c, l] = <floating>((grad[n, c, l] - md - (x[n, c, l] - m) * k) * a)
+            grad_in[n, c, l] = (grad[n, c, l] - md - (x[n, c, l] - m) * k) * a

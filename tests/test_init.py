@@ -95,7 +95,7 @@ def test_seed_reproducibility_and_generator_argument():
 
 
 def test_init_errors():
-    with pytest.raises(ValueError, match="Fan in and fan out can not be computed for tensor with fewer than 2 dimensions"):
+    with pytest.raises(ValueError, match="Fan in and fan out can not be computed for tensor with fewer than 2 dim"):
         init.kaiming_normal_(empty(3))
     with pytest.raises(ValueError, match="Mode fan_avg not supported, please use one of fan_in, fan_out"):
         init.kaiming_normal_(empty(3, 3), mode="fan_avg")

@@ -186,6 +186,17 @@ def test_batch_norm_errors():
         F.batch_norm(miniconv.randn(2, 3), None, None, training=False)
 
 
+def test_batch_norm_empty_batch():
+    bn = nn.BatchNorm2d(2)
+    x = miniconv.randn(0, 2, 3, 3, requires_grad=True)
+    y = bn(x)
+    assert y.shape == (0, 2, 3, 3)
+    np.testing.assert_array_equal(bn.running_mean.data, 0)
+    y.sum().backward()
+    assert x.grad.shape == (0, 2, 3, 3)
+    np.testing.assert_array_equal(bn.weight.grad.data, 0)
+
+
 def test_batch_norm_float64_module_and_bias_false():
     bn = nn.BatchNorm2d(2, dtype=miniconv.float64, bias=False)
     assert bn.weight.dtype == miniconv.float64 and bn.bias is None
@@ -267,6 +278,26 @@ def test_relu_inplace_semantics():
         F.relu(leaf, inplace=True)
 
 
+def test_relu_inplace_writes_the_input_memory_and_matches_out_of_place():
+    arr = np.array([[-1.0, 2.0, np.nan], [3.0, -0.5, 0.0]], dtype=np.float32)
+    x = miniconv.from_numpy(arr)
+    F.relu(x, inplace=True)
+    np.testing.assert_array_equal(arr, [[0, 2, np.nan], [3, 0, 0]])  # the caller's array itself
+    base = miniconv.tensor(np.random.default_rng(0).standard_normal((4, 6)))
+    view = base[:, ::2]  # non-contiguous view: the fallback path
+    expected = np.maximum(view.data, 0)
+    F.relu(view, inplace=True)
+    np.testing.assert_array_equal(view.data, expected)
+    np.testing.assert_array_equal(base.data[:, ::2], expected)
+    # gradients equal those of the out-of-place op
+    w = miniconv.tensor(np.random.default_rng(1).standard_normal((3, 5)), requires_grad=True)
+    (F.relu(w * 1.0, inplace=True) * w).sum().backward()
+    g_inplace = w.grad.data.copy()
+    w.grad = None
+    (F.relu(w * 1.0) * w).sum().backward()
+    np.testing.assert_array_equal(g_inplace, w.grad.data)
+
+
 def test_leaky_relu_and_softmax_values():
     x = miniconv.tensor([[-2.0, 0.0, 3.0]])
     np.testing.assert_allclose(F.leaky_relu(x, 0.1).data, [[-0.2, 0.0, 3.0]])
@@ -306,10 +337,14 @@ def test_dropout2d_zeroes_whole_channels():
     per_channel = y.reshape(16, 32, 9)
     assert np.all((per_channel == 0).all(axis=2) | (per_channel == 2.0).all(axis=2))
     assert 0.35 < (per_channel[:, :, 0] == 0).mean() < 0.65
-    y3 = F.dropout2d(miniconv.ones(8, 4, 4), 0.5).data  # unbatched (C, H, W)
-    assert np.all((y3 == 0).all(axis=(1, 2)) | (y3 == 2.0).all(axis=(1, 2)))
+    with pytest.warns(UserWarning, match="interpreted as shape \\(N, C, L\\)"):
+        y3 = F.dropout2d(miniconv.ones(8, 4, 5), 0.5).data  # PyTorch 2.13 reads 3-D as (N, C, L)
+    assert np.all((y3 == 0).all(axis=2) | (y3 == 2.0).all(axis=2))
     with pytest.warns(UserWarning, match="Received a 2-D input to dropout2d"):
         F.dropout2d(miniconv.ones(3, 4), 0.5)
+    with pytest.raises(RuntimeError, match="Feature dropout requires at least 2 dimensions"), \
+            pytest.warns(UserWarning):
+        F.dropout2d(miniconv.ones(3), 0.5)
 
 
 def test_dropout_errors_and_inplace():
@@ -364,7 +399,8 @@ def test_cross_entropy_values_and_reductions():
         (lambda x: F.cross_entropy(x, miniconv.tensor([0, 1]), label_smoothing=1.5), RuntimeError,
          "label_smoothing must be between 0.0 and 1.0. Got: 1.5"),
         (lambda x: F.cross_entropy(x, miniconv.tensor([0, 1]), weight=miniconv.ones(4)), RuntimeError,
-         r"weight tensor should be defined either for all 3 classes or no classes but got weight tensor of shape: \[4\]"),
+         r"weight tensor should be defined either for all 3 classes or no classes but got weight tensor of shape: "
+         r"\[4\]"),
         (lambda x: F.cross_entropy(miniconv.randn(2, 3, 4), miniconv.tensor([[0, 1, 1], [0, 0, 0]])), RuntimeError,
          r"Expected target size \[2, 4\], got \[2, 3\]"),
         (lambda x: nn.MSELoss(reduction="mean_")(x, x), ValueError, "mean_ is not a valid value for reduction"),
@@ -429,3 +465,27 @@ def test_loss_modules_hold_weight_as_buffer():
 )
 def test_repr_matches_pytorch(module, text):
     assert repr(module()) == text
+
+
+def test_small_mlp_learns_blobs_with_plain_sgd():
+    """Linear + BatchNorm1d + ReLU + Dropout + CrossEntropyLoss together fit three Gaussian blobs."""
+    miniconv.manual_seed(0)
+    rng = np.random.default_rng(0)
+    centers = np.array([[2.0, 0.0], [-2.0, 1.0], [0.0, -2.5]])
+    y = rng.integers(0, 3, 300)
+    x = (centers[y] + rng.standard_normal((300, 2)) * 0.6).astype(np.float32)
+    model = nn.Sequential(nn.Linear(2, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.1), nn.Linear(32, 3))
+    loss_fn = nn.CrossEntropyLoss()
+    xt, yt = miniconv.tensor(x), miniconv.tensor(y)
+    first = None
+    for step in range(60):
+        loss = loss_fn(model(xt), yt)
+        first = first if first is not None else loss.item()
+        model.zero_grad()
+        loss.backward()
+        for p in model.parameters():
+            p.data -= 0.2 * p.grad.data
+    model.eval()
+    acc = (model(xt).argmax(1).data == y).mean()
+    assert loss.item() < 0.5 * first
+    assert acc > 0.9

@@ -43,9 +43,11 @@ def randn(*shape, seed=0, dtype=np.float32):
 
 def copy_params(mc_module, torch_module):
     """Give the torch module the miniconv module's parameters and buffers."""
+    target = torch_module.state_dict()  # shares memory with the module
+    assert list(target) == list(mc_module.state_dict())
     with torch.no_grad():
-        for (name, p) in mc_module.state_dict().items():
-            getattr(torch_module, name).copy_(torch.tensor(p.data))
+        for name, p in mc_module.state_dict().items():
+            target[name].copy_(torch.tensor(p.data))
 
 
 # ---------------------------------------------------------------------------
@@ -170,6 +172,14 @@ def test_dropout_statistics_match_pytorch_meaning():
     assert set(np.unique(a)) == set(np.unique(b))
     for y in (a, b):  # whole channels
         assert np.all(y.reshape(50, 40, 4).min(axis=2) == y.reshape(50, 40, 4).max(axis=2))
+    x3 = np.ones((30, 20, 6), np.float32)  # 3-D: both read it as (N, C, L), with the same warning
+    with pytest.warns(UserWarning) as w_mc:
+        a = F.dropout2d(miniconv.tensor(x3), 0.5).data
+    with pytest.warns(UserWarning) as w_t:
+        b = TF.dropout2d(torch.tensor(x3), 0.5).numpy()
+    assert [str(w.message) for w in w_mc] == [str(w.message) for w in w_t]
+    for y in (a, b):
+        assert np.all(y.min(axis=2) == y.max(axis=2)) and 0 < (y == 0).mean() < 1
 
 
 @pytest.mark.parametrize(
@@ -259,3 +269,56 @@ def test_reprs_match_pytorch():
         ("MSELoss", (), {}), ("Tanh", (), {}), ("Sigmoid", (), {}), ("Unflatten", (1, (2, 2)), {}),
     ]:
         assert repr(getattr(nn, name)(*args, **kwargs)) == repr(getattr(torch.nn, name)(*args, **kwargs))
+
+
+def test_composed_model_trains_in_lockstep_with_pytorch():
+    """A small pool/BN/linear model under both libraries: same losses and gradients for a few SGD steps."""
+
+    def build(nn_mod):
+        return nn_mod.Sequential(
+            nn_mod.BatchNorm2d(2), nn_mod.ReLU(), nn_mod.MaxPool2d(2), nn_mod.AvgPool2d(2, 1), nn_mod.Dropout2d(0.0),
+            nn_mod.Flatten(), nn_mod.Linear(2 * 3 * 3, 16), nn_mod.BatchNorm1d(16), nn_mod.ReLU(inplace=True),
+            nn_mod.Dropout(0.0), nn_mod.Linear(16, 5),
+        )
+
+    m, t = build(nn), build(torch.nn)
+    copy_params(m, t)
+    loss_m, loss_t = nn.CrossEntropyLoss(label_smoothing=0.1), torch.nn.CrossEntropyLoss(label_smoothing=0.1)
+    rng = np.random.default_rng(0)
+    for step in range(4):
+        x = rng.standard_normal((8, 2, 8, 8)).astype(np.float32)
+        y = rng.integers(0, 5, 8)
+        lm = loss_m(m(miniconv.tensor(x)), miniconv.tensor(y))
+        lt = loss_t(t(torch.tensor(x)), torch.tensor(y))
+        close(lm, lt, rtol=1e-5)
+        lm.backward()
+        lt.backward()
+        with torch.no_grad():
+            for (name, pm), pt in zip(m.named_parameters(), t.parameters()):
+                close(pm.grad, pt.grad, rtol=1e-4, atol=1e-5)
+                pm.data -= 0.1 * pm.grad.data
+                pt -= 0.1 * pt.grad
+        m.zero_grad()
+        t.zero_grad()
+    m.eval()
+    t.eval()
+    x = rng.standard_normal((3, 2, 8, 8)).astype(np.float32)
+    close(m(miniconv.tensor(x)), t(torch.tensor(x)), rtol=1e-4, atol=1e-5)
+
+
+def test_pytorch_state_dict_loads_into_miniconv():
+    """Same keys, shapes and dtypes: a trained PyTorch model's state dict (as arrays) loads as is."""
+
+    def build(nn_mod):
+        return nn_mod.Sequential(nn_mod.Flatten(), nn_mod.Linear(12, 6), nn_mod.BatchNorm1d(6), nn_mod.ReLU(),
+                                 nn_mod.Linear(6, 3))
+
+    t, m = build(torch.nn), build(nn)
+    for _ in range(3):
+        t(torch.randn(5, 3, 4))  # move the running statistics
+    t.eval()
+    m.load_state_dict({k: v.numpy() for k, v in t.state_dict().items()})
+    assert m[2].num_batches_tracked.item() == 3 and m[2].num_batches_tracked.dtype == miniconv.int64
+    m.eval()
+    x = randn(4, 3, 4)
+    close(m(miniconv.tensor(x)), t(torch.tensor(x)))

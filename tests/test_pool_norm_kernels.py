@@ -239,3 +239,31 @@ def test_kernels_give_identical_bits_for_any_thread_count():
     for n in THREADS[1:]:
         for a, b in zip(ref, _run_all_kernels(n)):
             assert a.tobytes() == b.tobytes()
+
+
+def test_functional_ops_identical_for_any_thread_count():
+    """Through the public API (miniconv.set_num_threads): forward and gradients, bit for bit."""
+    import miniconv
+    import miniconv.nn.functional as F
+
+    x0 = np.random.default_rng(3).standard_normal((6, 4, 10, 10)).astype(np.float32)
+
+    def run():
+        x = miniconv.tensor(x0, requires_grad=True)
+        w = miniconv.tensor(np.linspace(0.5, 2, 4, dtype=np.float32), requires_grad=True)
+        y = F.batch_norm(x, None, None, w, None, training=True)
+        y = F.max_pool2d(F.relu(y), 2) + F.avg_pool2d(y, 3, 2, 1, ceil_mode=True)[..., :5, :5]
+        (y * y).sum().backward()
+        return [y.data, x.grad.data, w.grad.data]
+
+    old = miniconv.get_num_threads()
+    try:
+        results = []
+        for n in THREADS:
+            miniconv.set_num_threads(n)
+            results.append(run())
+    finally:
+        miniconv.set_num_threads(old)
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            assert a.tobytes() == b.tobytes()

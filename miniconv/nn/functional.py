@@ -15,10 +15,12 @@ from ..tensor import Tensor
 def relu(input, inplace=False):  # noqa: A002
     """max(input, 0) elementwise (the Cython prange kernel in ``_kernels.relu_forward``).
 
-    ``inplace=True`` writes the result into ``input`` and returns it (see ``_apply_inplace``).
+    ``inplace=True`` overwrites ``input``'s memory and returns ``input`` (see ``_apply_inplace``).
     """
-    out = ops.ReLU.apply(input)
-    return _apply_inplace(input, out) if inplace else out
+    if inplace:
+        _check_inplace_allowed(input)
+        return _apply_inplace(input, _ReLUInplace.apply(input))
+    return ops.ReLU.apply(input)
 
 
 # ---------------------------------------------------------------------------
@@ -412,7 +414,6 @@ def pad(input, pad, mode="constant", value=None):  # noqa: A002
 # ---------------------------------------------------------------------------
 # Pooling, normalization, dropout, linear, activations, losses
 # ---------------------------------------------------------------------------
-import math as _math
 import numbers as _numbers
 import warnings as _warnings
 
@@ -434,28 +435,58 @@ def _float_arg(x, fn, name="input"):
 
 
 def _pair(v, fn, name):
-    """An int or a pair of ints -> (int, int), as PyTorch's ``_pair``."""
-    vals = (v, v) if isinstance(v, _numbers.Integral) else tuple(v) if isinstance(v, (tuple, list)) else None
-    if vals is None or len(vals) == 1:
-        vals = (vals[0], vals[0]) if vals else None
-    if vals is None or len(vals) != 2 or any(isinstance(a, bool) or not isinstance(a, _numbers.Integral) for a in vals):
+    """An int, (int,) or (int, int) -> (int, int), as PyTorch's ``_pair``."""
+    if isinstance(v, (tuple, list)) and len(v) == 1:
+        v = v[0]
+    vals = (v, v) if isinstance(v, _numbers.Integral) else tuple(v) if isinstance(v, (tuple, list)) else ()
+    if len(vals) != 2 or any(isinstance(a, bool) or not isinstance(a, _numbers.Integral) for a in vals):
         raise TypeError(f"{fn}(): argument '{name}' must be an int or a tuple of two ints, got {v!r}")
     return int(vals[0]), int(vals[1])
+
+
+def _check_inplace_allowed(input):
+    if _is_grad_enabled() and input.requires_grad and input.is_leaf:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
 
 
 def _apply_inplace(input, out):
     """Make ``input`` hold ``out``'s values and take its place in the graph (PyTorch's ``op_``).
 
-    Unlike PyTorch there is no version counter: an op that saved ``input`` for its own
-    backward (and runs after this) would see the new values. Use inplace only where PyTorch
-    allows it, e.g. a ReLU right after a conv or batch norm.
+    Unlike PyTorch there is no version counter: if an earlier op saved ``input``'s array for
+    its backward, that backward silently sees the overwritten values instead of an error.
+    Use inplace where PyTorch allows it, e.g. a ReLU right after a conv, batch norm or linear.
     """
-    if _is_grad_enabled() and input.requires_grad and input.is_leaf:
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-    np.copyto(input.data, out.data)
+    _check_inplace_allowed(input)
+    if out.data is not input.data:  # ops that computed into new memory (all but ReLU)
+        np.copyto(input.data, out.data)
     if out.grad_fn is not None:
         input.grad_fn, input._output_nr, input._requires_grad = out.grad_fn, out._output_nr, True
     return input
+
+
+class _ReLUInplace(Function):
+    """ReLU that overwrites its input array (``F.relu(x, inplace=True)``, ``nn.ReLU(True)``):
+    no new activation buffer and no copy; the output is saved for backward."""
+
+    @staticmethod
+    def forward(ctx, a):
+        if a.flags.c_contiguous and a.dtype.kind == "f":
+            flat = a.reshape(-1)
+            _kernels.relu_forward(flat, flat, get_num_threads())
+        else:
+            np.maximum(a, np.zeros((), a.dtype), out=a)  # NaN stays NaN, as in the kernel
+        ctx.save_for_backward(a)
+        return a
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        if not out.flags.c_contiguous:
+            return np.where(out > 0, g, np.zeros((), g.dtype))
+        g = np.ascontiguousarray(g, dtype=out.dtype)
+        gi = np.empty_like(out)
+        _kernels.relu_backward(out.reshape(-1), g.reshape(-1), gi.reshape(-1), get_num_threads())
+        return gi
 
 
 # -- activations ---------------------------------------------------------------------------
@@ -562,10 +593,10 @@ class _Linear(Function):
     @staticmethod
     def forward(ctx, x, weight, bias):
         ctx.save_for_backward(x, weight)
-        out = np.matmul(x, weight.T)
+        out = np.matmul(x.reshape(-1, x.shape[-1]), weight.T)  # one GEMM for any leading dims
         if bias is not None:
             out += bias
-        return out
+        return out.reshape(x.shape[:-1] + (weight.shape[0],))
 
     @staticmethod
     def backward(ctx, g):
@@ -624,10 +655,11 @@ class _BatchNorm(Function):
         nt = threads_for(x3.size)
         N, C, L = x3.shape
         count = N * L
-        if training and count == 0:
-            # an empty batch (as PyTorch): empty output, zero parameter gradients, buffers untouched
-            mean, invstd = np.zeros(C), np.full(C, 1.0 / np.sqrt(eps))
-        elif training:
+        if count == 0:  # empty batch: empty output, buffers untouched (as PyTorch)
+            ctx.training, ctx.shape = training, x.shape
+            ctx.save_for_backward(x3, np.zeros(C), np.zeros(C), np.zeros(C))
+            return np.empty_like(x)
+        if training:
             mean = np.empty(C)
             sq = np.empty(C)
             _kernels.batch_norm_stats(x3, mean, sq, nt)
@@ -655,13 +687,15 @@ class _BatchNorm(Function):
         nt = threads_for(x3.size)
         g3 = _as_ncl(g.astype(x3.dtype, copy=False))
         N, C, L = x3.shape
+        if x3.size == 0:
+            return np.zeros(ctx.shape, g.dtype), np.zeros(C), np.zeros(C), None, None, None, None, None
         sum_dy, sum_dy_xmu = np.empty(C), np.empty(C)
         _kernels.batch_norm_backward_reduce(g3, x3, mean, sum_dy, sum_dy_xmu, nt)
         gx = None
         if ctx.needs_input_grad[0]:
             gx = np.empty_like(x3)
             if ctx.training:
-                count = max(N * L, 1)
+                count = N * L
                 _kernels.batch_norm_backward_input(
                     g3, x3, mean, sum_dy / count, sum_dy_xmu * invstd * invstd / count, invstd * w, gx, nt
                 )
@@ -925,8 +959,12 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None):  # noqa
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False, generator=None):  # noqa: A002
-    """Zero whole channels: each (n, c) plane of (N, C, H, W) -- or each c of unbatched
-    (C, H, W) -- with probability ``p``; scale the rest by 1/(1-p)."""
+    """Zero whole channels: each (n, c) plane of (N, C, H, W) with probability ``p``; scale
+    the rest by 1/(1-p).
+
+    As PyTorch 2.13 does (with a warning), a 3-D input is read as (N, C, L), not as an
+    unbatched (C, H, W); any input of 2 or more dims gets one mask entry per (dim 0, dim 1).
+    """
     _check_p(p)
     _float_arg(input, "dropout2d")
     if input.ndim not in (3, 4):
@@ -937,11 +975,19 @@ def dropout2d(input, p=0.5, training=True, inplace=False, generator=None):  # no
             "dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D inputs).",
             stacklevel=2,
         )
+    if input.ndim == 3:
+        _warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior is "
+            "desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior will "
+            "change in a future release to interpret the input as one without a batch dimension, i.e. shape "
+            "(C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using dropout1d instead.",
+            stacklevel=2,
+        )
+    if input.ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     if not training or p == 0.0:
         return input
-    # 4-D: (N, C) planes; otherwise PyTorch unsqueezes a batch dim, so dim 0 is the channel dim.
-    n_lead = 2 if input.ndim == 4 else 1
-    shape = tuple(input.shape[:n_lead]) + (1,) * (input.ndim - n_lead)
+    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
     out = _MaskScale.apply(input, _dropout_mask(shape, p, input.dtype, generator))
     return _apply_inplace(input, out) if inplace else out
 

@@ -24,8 +24,8 @@ class Dropout(_DropoutNd):
 
 
 class Dropout2d(_DropoutNd):
-    """In training, zero whole channels of (N, C, H, W) or (C, H, W) input with probability p and
-    scale the others by 1/(1-p)."""
+    """In training, zero whole channels of (N, C, H, W) input with probability p and scale the
+    others by 1/(1-p). A 3-D input is read as (N, C, L), with PyTorch's warning."""
 
     def forward(self, input):  # noqa: A002
         return F.dropout2d(input, self.p, self.training, self.inplace)
