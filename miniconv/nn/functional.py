@@ -472,7 +472,7 @@ class _ReLUInplace(Function):
     def forward(ctx, a):
         if a.flags.c_contiguous and a.dtype.kind == "f":
             flat = a.reshape(-1)
-            _kernels.relu_forward(flat, flat, get_num_threads())
+            _kernels.relu_forward(flat, flat, threads_for(flat.size))
         else:
             np.maximum(a, np.zeros((), a.dtype), out=a)  # NaN stays NaN, as in the kernel
         ctx.save_for_backward(a)
@@ -485,7 +485,7 @@ class _ReLUInplace(Function):
             return np.where(out > 0, g, np.zeros((), g.dtype))
         g = np.ascontiguousarray(g, dtype=out.dtype)
         gi = np.empty_like(out)
-        _kernels.relu_backward(out.reshape(-1), g.reshape(-1), gi.reshape(-1), get_num_threads())
+        _kernels.relu_backward(out.reshape(-1), g.reshape(-1), gi.reshape(-1), threads_for(gi.size))
         return gi
 
 
