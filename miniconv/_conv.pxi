@@ -11,7 +11,7 @@
 #   * GEMM: for a block of output rows of one sample and one group, copy the receptive
 #     fields into a per-thread scratch tile col (K, rows * WO) ("im2col" of a tile, never
 #     of the whole batch) and multiply by the weight with BLAS sgemm/dgemm from
-#     scipy.linalg.cython_blas. The tile is sized to stay in L2 (_CONV_TILE_BYTES).
+#     scipy.linalg.cython_blas. The tile is sized to stay in L2 (_conv_tile_bytes).
 #     BLAS runs inside prange, so the caller must limit BLAS to one thread
 #     (miniconv._config.blas_single_thread()); otherwise threads oversubscribe.
 #   * direct: plain loops over kernel taps whose innermost loop runs along an output row
@@ -33,11 +33,22 @@ from scipy.linalg.cython_blas cimport sgemm, dgemm
 
 cdef enum:
     _CONV_MAX_CHUNKS = 16            # at most this many reduction chunks per call
-    _CONV_TILE_BYTES = 256 * 1024    # target size of one thread's im2col tile
+
+cdef Py_ssize_t _conv_tile_bytes = 1024 * 1024    # target size of one thread's im2col tile
+
+
+def _conv_set_tile_bytes(Py_ssize_t nbytes):
+    """Set the target im2col tile size (for benchmarking); returns the previous value."""
+    global _conv_tile_bytes
+    previous = _conv_tile_bytes
+    _conv_tile_bytes = max(1, nbytes)
+    return previous
+
 
 # Algorithm choice: 'auto' (by shape), or forced 'gemm' / 'direct' (tests use this to check
 # both paths on every configuration; benchmarks to compare them).
 _conv_algorithm = 'auto'
+cdef Py_ssize_t _conv_gemm_min_og = 2
 
 
 def _conv_set_algorithm(str name):
@@ -50,12 +61,12 @@ def _conv_set_algorithm(str name):
 
 
 cdef bint _conv_use_gemm(Py_ssize_t og, Py_ssize_t k):
-    """GEMM pays when both the output-channel block and the column are long enough."""
+    """GEMM pays unless a group has only a few output channels (depthwise)."""
     if _conv_algorithm == 'gemm':
         return True
     if _conv_algorithm == 'direct':
         return False
-    return og >= 8 and k >= 16
+    return og >= _conv_gemm_min_og
 
 
 _conv_scratch_pool = []
@@ -185,8 +196,222 @@ cdef void _col2im_add(const floating* col, floating* gs,
 
 cdef inline Py_ssize_t _rows_per_tile(Py_ssize_t K, Py_ssize_t WO, Py_ssize_t HO,
                                       Py_ssize_t itemsize) noexcept nogil:
-    cdef Py_ssize_t rows = _CONV_TILE_BYTES // max(1, K * WO * itemsize)
+    cdef Py_ssize_t rows = _conv_tile_bytes // max(1, K * WO * itemsize)
     return max(1, min(rows, HO))
+
+
+# ---------------------------------------------------------------------------
+# direct path, one (sample, group) at a time
+#
+# The input channel is first copied into a zero-padded plane pad (Hp, Wp) holding exactly
+# the region the windows read, so the loops need no bounds tests. For stride 1 a kernel
+# tap is then ONE long loop over a "wide" output of row length Wp (the Wp - WO extra
+# columns are junk, never copied out): out_wide[i] += w * pad[i + kh*dh*Wp + kw*dw].
+# Strided convolutions use the same planes row by row.
+# ---------------------------------------------------------------------------
+
+cdef inline Py_ssize_t _padded_extent(Py_ssize_t n_out, Py_ssize_t stride, Py_ssize_t k,
+                                      Py_ssize_t dil) noexcept nogil:
+    return (n_out - 1) * stride + dil * (k - 1) + 1
+
+
+cdef void _pad_plane(const floating* xc, floating* pad, Py_ssize_t H, Py_ssize_t W,
+                     Py_ssize_t Hp, Py_ssize_t Wp, Py_ssize_t pt, Py_ssize_t pl) noexcept nogil:
+    """pad[r, q] = xc[r - pt, q - pl] inside the input, 0 outside."""
+    cdef Py_ssize_t r, ih
+    cdef Py_ssize_t lo = min(pl, Wp), hi = min(Wp, pl + W)
+    cdef floating* prow
+    if hi < lo:
+        hi = lo
+    for r in range(Hp):
+        prow = pad + r * Wp
+        ih = r - pt
+        if ih < 0 or ih >= H:
+            memset(prow, 0, Wp * sizeof(floating))
+            continue
+        memset(prow, 0, lo * sizeof(floating))
+        memcpy(prow + lo, xc + ih * W + (lo - pl), (hi - lo) * sizeof(floating))
+        memset(prow + hi, 0, (Wp - hi) * sizeof(floating))
+
+
+cdef void _widen(const floating* gos, floating* wide, Py_ssize_t OG, Py_ssize_t HO,
+                 Py_ssize_t WO, Py_ssize_t Wp) noexcept nogil:
+    """wide[o, ho, q] = gos[o, ho, q] for q < WO, 0 for WO <= q < Wp."""
+    cdef Py_ssize_t o, ho
+    for o in range(OG):
+        for ho in range(HO):
+            memcpy(wide + (o * HO + ho) * Wp, gos + (o * HO + ho) * WO, WO * sizeof(floating))
+            memset(wide + (o * HO + ho) * Wp + WO, 0, (Wp - WO) * sizeof(floating))
+
+
+cdef inline floating _dot(const floating* a, const floating* b, Py_ssize_t n) noexcept nogil:
+    """sum a[i] * b[i] with 8 independent partial sums (vectorisable, fixed order)."""
+    cdef floating lanes[8]
+    cdef floating s = 0
+    cdef Py_ssize_t i, j, n8 = n - n % 8
+    for j in range(8):
+        lanes[j] = 0
+    for i in range(0, n8, 8):
+        for j in range(8):
+            lanes[j] += a[i + j] * b[i + j]
+    for i in range(n8, n):
+        s += a[i] * b[i]
+    for j in range(8):
+        s += lanes[j]
+    return s
+
+
+cdef void _direct_forward_group(const floating* xs, const floating* ws, const floating* bs,
+                                floating* outs, floating* scratch,
+                                Py_ssize_t CG, Py_ssize_t H, Py_ssize_t W, Py_ssize_t OG,
+                                Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t HO, Py_ssize_t WO,
+                                Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t pt, Py_ssize_t pl,
+                                Py_ssize_t dh, Py_ssize_t dw) noexcept nogil:
+    """outs (OG, HO, WO) = bs + conv of one sample's group xs (CG, H, W) with ws (OG, CG, KH, KW).
+
+    scratch: Hp*Wp + OG*HO*Wp elements.
+    """
+    cdef Py_ssize_t Hp = _padded_extent(HO, sh, KH, dh), Wp = _padded_extent(WO, sw, KW, dw)
+    cdef Py_ssize_t L = (HO - 1) * Wp + WO
+    cdef bint flat = sh == 1 and sw == 1
+    cdef floating* pad = scratch
+    cdef floating* acc = scratch + Hp * Wp
+    cdef floating* a
+    cdef floating* orow
+    cdef const floating* src
+    cdef Py_ssize_t o, cl, kh, kw, ho, wo, i
+    cdef floating wv, b
+    for o in range(OG):
+        b = bs[o] if bs != NULL else 0
+        if flat:
+            for i in range(L):
+                acc[o * HO * Wp + i] = b
+        else:
+            for i in range(HO * WO):
+                outs[o * HO * WO + i] = b
+    for cl in range(CG):
+        _pad_plane(xs + cl * H * W, pad, H, W, Hp, Wp, pt, pl)
+        for o in range(OG):
+            for kh in range(KH):
+                for kw in range(KW):
+                    wv = ws[((o * CG + cl) * KH + kh) * KW + kw]
+                    if flat:
+                        a = acc + o * HO * Wp
+                        src = pad + kh * dh * Wp + kw * dw
+                        for i in range(L):
+                            a[i] += wv * src[i]
+                    else:
+                        for ho in range(HO):
+                            orow = outs + (o * HO + ho) * WO
+                            src = pad + (ho * sh + kh * dh) * Wp + kw * dw
+                            for wo in range(WO):
+                                orow[wo] += wv * src[wo * sw]
+    if flat:
+        for o in range(OG):
+            for ho in range(HO):
+                memcpy(outs + (o * HO + ho) * WO, acc + o * HO * Wp + ho * Wp, WO * sizeof(floating))
+
+
+cdef void _direct_grad_input_group(const floating* gos, const floating* ws, floating* gis,
+                                   floating* scratch,
+                                   Py_ssize_t CG, Py_ssize_t H, Py_ssize_t W, Py_ssize_t OG,
+                                   Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t HO, Py_ssize_t WO,
+                                   Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t pt, Py_ssize_t pl,
+                                   Py_ssize_t dh, Py_ssize_t dw) noexcept nogil:
+    """gis (CG, H, W) = gradient of one sample's group input, from gos (OG, HO, WO).
+
+    The gradient is scattered into a padded plane (the adjoint of the forward loops) and
+    the input region is cropped out of it. scratch: Hp*Wp + OG*HO*Wp elements.
+    """
+    cdef Py_ssize_t Hp = _padded_extent(HO, sh, KH, dh), Wp = _padded_extent(WO, sw, KW, dw)
+    cdef Py_ssize_t L = (HO - 1) * Wp + WO
+    cdef bint flat = sh == 1 and sw == 1
+    cdef floating* gpad = scratch
+    cdef floating* wide = scratch + Hp * Wp
+    cdef floating* dst
+    cdef floating* girow
+    cdef const floating* src
+    cdef Py_ssize_t o, cl, kh, kw, ho, wo, i, ih, r
+    cdef Py_ssize_t ncopy = max(0, min(W, Wp - pl))
+    cdef floating wv
+    if flat:
+        _widen(gos, wide, OG, HO, WO, Wp)
+    for cl in range(CG):
+        memset(gpad, 0, Hp * Wp * sizeof(floating))
+        for o in range(OG):
+            for kh in range(KH):
+                for kw in range(KW):
+                    wv = ws[((o * CG + cl) * KH + kh) * KW + kw]
+                    if flat:
+                        dst = gpad + kh * dh * Wp + kw * dw
+                        src = wide + o * HO * Wp
+                        for i in range(L):
+                            dst[i] += wv * src[i]
+                    else:
+                        for ho in range(HO):
+                            dst = gpad + (ho * sh + kh * dh) * Wp + kw * dw
+                            src = gos + (o * HO + ho) * WO
+                            for wo in range(WO):
+                                dst[wo * sw] += wv * src[wo]
+        for ih in range(H):
+            girow = gis + (cl * H + ih) * W
+            r = ih + pt
+            if r >= Hp:
+                memset(girow, 0, W * sizeof(floating))
+                continue
+            memcpy(girow, gpad + r * Wp + pl, ncopy * sizeof(floating))
+            memset(girow + ncopy, 0, (W - ncopy) * sizeof(floating))
+
+
+cdef void _direct_grad_weight_group(const floating* xs, const floating* gos, floating* parts,
+                                    floating* scratch,
+                                    Py_ssize_t CG, Py_ssize_t H, Py_ssize_t W, Py_ssize_t OG,
+                                    Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t HO, Py_ssize_t WO,
+                                    Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t pt, Py_ssize_t pl,
+                                    Py_ssize_t dh, Py_ssize_t dw) noexcept nogil:
+    """parts (OG, CG, KH, KW) += weight gradient of one sample's group.
+
+    scratch: Hp*Wp + max(OG*HO*Wp, WO) elements.
+    """
+    cdef Py_ssize_t Hp = _padded_extent(HO, sh, KH, dh), Wp = _padded_extent(WO, sw, KW, dw)
+    cdef Py_ssize_t L = (HO - 1) * Wp + WO
+    cdef bint flat = sh == 1 and sw == 1
+    cdef floating* pad = scratch
+    cdef floating* wide = scratch + Hp * Wp
+    cdef floating* rowacc = wide
+    cdef const floating* src
+    cdef const floating* gorow
+    cdef Py_ssize_t o, cl, kh, kw, ho, wo
+    cdef floating s
+    if flat:
+        _widen(gos, wide, OG, HO, WO, Wp)
+    for cl in range(CG):
+        _pad_plane(xs + cl * H * W, pad, H, W, Hp, Wp, pt, pl)
+        for o in range(OG):
+            for kh in range(KH):
+                for kw in range(KW):
+                    if flat:
+                        s = _dot(wide + o * HO * Wp, pad + kh * dh * Wp + kw * dw, L)
+                    else:
+                        for wo in range(WO):
+                            rowacc[wo] = 0
+                        for ho in range(HO):
+                            gorow = gos + (o * HO + ho) * WO
+                            src = pad + (ho * sh + kh * dh) * Wp + kw * dw
+                            for wo in range(WO):
+                                rowacc[wo] += gorow[wo] * src[wo * sw]
+                        s = 0
+                        for wo in range(WO):
+                            s += rowacc[wo]
+                    parts[((o * CG + cl) * KH + kh) * KW + kw] += s
+
+
+cdef inline Py_ssize_t _direct_scratch(Py_ssize_t HO, Py_ssize_t WO, Py_ssize_t OG,
+                                       Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t KH,
+                                       Py_ssize_t KW, Py_ssize_t dh, Py_ssize_t dw) noexcept nogil:
+    """Elements of per-thread scratch the direct functions need."""
+    cdef Py_ssize_t Hp = _padded_extent(HO, sh, KH, dh), Wp = _padded_extent(WO, sw, KW, dw)
+    return Hp * Wp + max(OG * HO * Wp, WO)
 
 
 def _conv_check(str fn, Py_ssize_t n, Py_ssize_t c, Py_ssize_t o, Py_ssize_t cg,
@@ -237,6 +462,7 @@ def conv2d_forward(const floating[:, :, :, ::1] x,     # IN  (N, C, H, W)
     cdef floating beta
     cdef floating* col
     cdef floating* op
+    cdef floating* buf
     cdef const floating* xp = NULL
     cdef const floating* wp = NULL
     cdef const floating* bp = NULL
@@ -250,24 +476,37 @@ def conv2d_forward(const floating[:, :, :, ::1] x,     # IN  (N, C, H, W)
         wp = &w[0, 0, 0, 0]
     if has_bias:
         bp = &bias[0]
-    n_threads = <int>min(n_threads, N)
+    cdef int n_thr_samples = <int>min(n_threads, N)
     if K == 0 or C == 0 or H == 0 or W == 0:   # nothing to convolve: out = bias
-        for n in prange(N, nogil=True, schedule='static', num_threads=n_threads):
+        for n in prange(N, nogil=True, schedule='dynamic', num_threads=n_threads):
             for o in range(O):
                 for p in range(P):
                     outp[(n * O + o) * P + p] = bp[o] if has_bias else 0
         return
     if not _conv_use_gemm(OG, K):
-        _conv_forward_direct(xp, wp, bp, outp, N, C, H, W, O, CG, KH, KW, HO, WO,
-                             stride_h, stride_w, pad_top, pad_left, dil_h, dil_w, groups, n_threads)
+        per_thread = _direct_scratch(HO, WO, OG, stride_h, stride_w, KH, KW, dil_h, dil_w)
+        n_threads = <int>min(n_threads, N * groups)
+        scratch = _conv_take_scratch(n_threads * per_thread * sizeof(floating))
+        buf = <floating*>cnp.PyArray_DATA(scratch)
+        with nogil, parallel(num_threads=n_threads):
+            col = buf + omp_get_thread_num() * per_thread
+            for t in prange(N * groups, schedule='dynamic'):
+                n = t // groups
+                g = t % groups
+                _direct_forward_group(xp + (n * C + g * CG) * H * W, wp + g * OG * K,
+                                      bp + g * OG if has_bias else NULL, outp + (n * O + g * OG) * P,
+                                      col, CG, H, W, OG, KH, KW, HO, WO, stride_h, stride_w,
+                                      pad_top, pad_left, dil_h, dil_w)
+        _conv_give_scratch(scratch)
         return
+    n_threads = n_thr_samples
     RT = _rows_per_tile(K, WO, HO, sizeof(floating))
     per_thread = K * RT * WO
     scratch = _conv_take_scratch(n_threads * per_thread * sizeof(floating))
-    cdef floating* buf = <floating*>cnp.PyArray_DATA(scratch)
+    buf = <floating*>cnp.PyArray_DATA(scratch)
     with nogil, parallel(num_threads=n_threads):
         col = buf + omp_get_thread_num() * per_thread
-        for n in prange(N, schedule='static'):
+        for n in prange(N, schedule='dynamic'):
             for g in range(groups):
                 for t in range((HO + RT - 1) // RT):
                     r0 = t * RT
@@ -285,46 +524,6 @@ def conv2d_forward(const floating[:, :, :, ::1] x,     # IN  (N, C, H, W)
                     _gemm(c'N', c'N', rt * WO, OG, K, col, rt * WO, wp + g * OG * K, K,
                           beta, op, P)
     _conv_give_scratch(scratch)
-
-
-cdef void _conv_forward_direct(const floating* xp, const floating* wp, const floating* bp,
-                               floating* outp, Py_ssize_t N, Py_ssize_t C, Py_ssize_t H,
-                               Py_ssize_t W, Py_ssize_t O, Py_ssize_t CG, Py_ssize_t KH,
-                               Py_ssize_t KW, Py_ssize_t HO, Py_ssize_t WO,
-                               Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t pt, Py_ssize_t pl,
-                               Py_ssize_t dh, Py_ssize_t dw, Py_ssize_t groups,
-                               int n_threads) noexcept nogil:
-    """Direct loops: for each tap, out row += w * input row (vectorised along the row)."""
-    cdef Py_ssize_t OG = O // groups
-    cdef Py_ssize_t n, o, cl, c, kh, kw, ho, wo, ih, iw_off, lo, hi, ho_lo, ho_hi
-    cdef floating wv
-    cdef floating* orow
-    cdef const floating* xrow
-    for n in prange(N, schedule='static', num_threads=n_threads):
-        for o in range(O):
-            orow = outp + (n * O + o) * HO * WO
-            for wo in range(HO * WO):
-                orow[wo] = bp[o] if bp != NULL else 0
-            for cl in range(CG):
-                c = (o // OG) * CG + cl
-                for kh in range(KH):
-                    ho_lo = _first_valid(kh * dh - pt, sh)
-                    ho_hi = _end_valid(kh * dh - pt, sh, H, HO)
-                    for kw in range(KW):
-                        wv = wp[((o * CG + cl) * KH + kh) * KW + kw]
-                        iw_off = kw * dw - pl
-                        lo = _first_valid(iw_off, sw)
-                        hi = _end_valid(iw_off, sw, W, WO)
-                        for ho in range(ho_lo, ho_hi):
-                            ih = ho * sh + kh * dh - pt
-                            orow = outp + ((n * O + o) * HO + ho) * WO
-                            xrow = xp + ((n * C + c) * H + ih) * W + iw_off
-                            if sw == 1:
-                                for wo in range(lo, hi):
-                                    orow[wo] += wv * xrow[wo]
-                            else:
-                                for wo in range(lo, hi):
-                                    orow[wo] += wv * xrow[wo * sw]
 
 
 # ---------------------------------------------------------------------------
@@ -346,30 +545,43 @@ def conv2d_grad_input(const floating[:, :, :, ::1] grad_out,  # IN  (N, O, HO, W
     cdef Py_ssize_t OG = O // groups, K = CG * KH * KW, P = HO * WO
     cdef Py_ssize_t n, g, t, r0, rt, RT, per_thread
     cdef floating* col
+    cdef floating* buf
     cdef floating* gip
     cdef const floating* gop
     cdef const floating* wp
     if N == 0 or C == 0 or H == 0 or W == 0:
         return
     gip = &grad_in[0, 0, 0, 0]
-    n_threads = <int>min(n_threads, N)
+    cdef int n_thr_samples = <int>min(n_threads, N)
     if O == 0 or P == 0 or K == 0:
-        for n in prange(N, nogil=True, schedule='static', num_threads=n_threads):
+        for n in prange(N, nogil=True, schedule='dynamic', num_threads=n_threads):
             memset(gip + n * C * H * W, 0, C * H * W * sizeof(floating))
         return
     gop = &grad_out[0, 0, 0, 0]
     wp = &w[0, 0, 0, 0]
     if not _conv_use_gemm(OG, K):
-        _conv_grad_input_direct(gop, wp, gip, N, C, H, W, O, CG, KH, KW, HO, WO,
-                                stride_h, stride_w, pad_top, pad_left, dil_h, dil_w, groups, n_threads)
+        per_thread = _direct_scratch(HO, WO, OG, stride_h, stride_w, KH, KW, dil_h, dil_w)
+        n_threads = <int>min(n_threads, N * groups)
+        scratch = _conv_take_scratch(n_threads * per_thread * sizeof(floating))
+        buf = <floating*>cnp.PyArray_DATA(scratch)
+        with nogil, parallel(num_threads=n_threads):
+            col = buf + omp_get_thread_num() * per_thread
+            for t in prange(N * groups, schedule='dynamic'):
+                n = t // groups
+                g = t % groups
+                _direct_grad_input_group(gop + (n * O + g * OG) * P, wp + g * OG * K,
+                                         gip + (n * C + g * CG) * H * W, col, CG, H, W, OG, KH, KW,
+                                         HO, WO, stride_h, stride_w, pad_top, pad_left, dil_h, dil_w)
+        _conv_give_scratch(scratch)
         return
+    n_threads = n_thr_samples
     RT = _rows_per_tile(K, WO, HO, sizeof(floating))
     per_thread = K * RT * WO
     scratch = _conv_take_scratch(n_threads * per_thread * sizeof(floating))
-    cdef floating* buf = <floating*>cnp.PyArray_DATA(scratch)
+    buf = <floating*>cnp.PyArray_DATA(scratch)
     with nogil, parallel(num_threads=n_threads):
         col = buf + omp_get_thread_num() * per_thread
-        for n in prange(N, schedule='static'):
+        for n in prange(N, schedule='dynamic'):
             memset(gip + n * C * H * W, 0, C * H * W * sizeof(floating))
             for g in range(groups):
                 for t in range((HO + RT - 1) // RT):
@@ -381,44 +593,6 @@ def conv2d_grad_input(const floating[:, :, :, ::1] grad_out,  # IN  (N, O, HO, W
                     _col2im_add(col, gip + (n * C + g * CG) * H * W, CG, H, W, KH, KW, r0, rt, WO,
                                 stride_h, stride_w, pad_top, pad_left, dil_h, dil_w)
     _conv_give_scratch(scratch)
-
-
-cdef void _conv_grad_input_direct(const floating* gop, const floating* wp, floating* gip,
-                                  Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W,
-                                  Py_ssize_t O, Py_ssize_t CG, Py_ssize_t KH, Py_ssize_t KW,
-                                  Py_ssize_t HO, Py_ssize_t WO,
-                                  Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t pt, Py_ssize_t pl,
-                                  Py_ssize_t dh, Py_ssize_t dw, Py_ssize_t groups,
-                                  int n_threads) noexcept nogil:
-    """Direct loops: for each tap, input-gradient row += w * grad_out row."""
-    cdef Py_ssize_t OG = O // groups
-    cdef Py_ssize_t n, o, cl, c, kh, kw, ho, wo, ih, iw_off, lo, hi, ho_lo, ho_hi
-    cdef floating wv
-    cdef floating* grow
-    cdef const floating* gorow
-    for n in prange(N, schedule='static', num_threads=n_threads):
-        memset(gip + n * C * H * W, 0, C * H * W * sizeof(floating))
-        for o in range(O):
-            for cl in range(CG):
-                c = (o // OG) * CG + cl
-                for kh in range(KH):
-                    ho_lo = _first_valid(kh * dh - pt, sh)
-                    ho_hi = _end_valid(kh * dh - pt, sh, H, HO)
-                    for kw in range(KW):
-                        wv = wp[((o * CG + cl) * KH + kh) * KW + kw]
-                        iw_off = kw * dw - pl
-                        lo = _first_valid(iw_off, sw)
-                        hi = _end_valid(iw_off, sw, W, WO)
-                        for ho in range(ho_lo, ho_hi):
-                            ih = ho * sh + kh * dh - pt
-                            gorow = gop + ((n * O + o) * HO + ho) * WO
-                            grow = gip + ((n * C + c) * H + ih) * W + iw_off
-                            if sw == 1:
-                                for wo in range(lo, hi):
-                                    grow[wo] += wv * gorow[wo]
-                            else:
-                                for wo in range(lo, hi):
-                                    grow[wo * sw] += wv * gorow[wo]
 
 
 # ---------------------------------------------------------------------------
@@ -460,14 +634,17 @@ def conv2d_grad_weight(const floating[:, :, :, ::1] x,         # IN  (N, C, H, W
     n_thr = <int>min(n_threads, n_chunks)
     use_gemm = _conv_use_gemm(OG, K)
     RT = _rows_per_tile(K, WO, HO, sizeof(floating))
-    per_thread = K * RT * WO if use_gemm else WO
+    if use_gemm:
+        per_thread = K * RT * WO
+    else:
+        per_thread = _direct_scratch(HO, WO, OG, stride_h, stride_w, KH, KW, dil_h, dil_w)
     scratch = _conv_take_scratch((n_chunks * wsize + n_thr * per_thread) * sizeof(floating))
     part = <floating*>cnp.PyArray_DATA(scratch)
     cdef floating* buf = part + n_chunks * wsize
     memset(part, 0, n_chunks * wsize * sizeof(floating))
     with nogil, parallel(num_threads=n_thr):
         col = buf + omp_get_thread_num() * per_thread
-        for k in prange(n_chunks, schedule='static'):
+        for k in prange(n_chunks, schedule='dynamic'):
             for n in range(k * chunk, min(N, (k + 1) * chunk)):
                 if use_gemm:
                     for g in range(groups):
@@ -481,63 +658,21 @@ def conv2d_grad_weight(const floating[:, :, :, ::1] x,         # IN  (N, C, H, W
                                   gop + ((n * O + g * OG) * HO + r0) * WO, P, 1,
                                   part + k * wsize + g * OG * K, K)
                 else:
-                    _conv_grad_weight_direct_sample(xp + n * C * H * W, gop + n * O * P,
-                                                    part + k * wsize, col, C, H, W, O, CG, KH, KW,
-                                                    HO, WO, stride_h, stride_w, pad_top, pad_left,
-                                                    dil_h, dil_w, groups)
-    # add the chunks in chunk order; split the weight elements between threads
-    n_thr = <int>min(n_threads, max(1, wsize // 4096))
-    for i0 in prange(0, wsize, 4096, nogil=True, schedule='static', num_threads=n_thr):
+                    for g in range(groups):
+                        _direct_grad_weight_group(xp + (n * C + g * CG) * H * W,
+                                                  gop + (n * O + g * OG) * P,
+                                                  part + k * wsize + g * OG * K, col, CG, H, W, OG,
+                                                  KH, KW, HO, WO, stride_h, stride_w, pad_top,
+                                                  pad_left, dil_h, dil_w)
+    # add the chunks in chunk order; split the weight elements between threads when the
+    # sum is big enough to pay for waking them (on a busy machine that costs milliseconds)
+    n_thr = <int>min(n_threads, max(1, wsize // 4096)) if n_chunks * wsize >= (1 << 22) else 1
+    for i0 in prange(0, wsize, 4096, nogil=True, schedule='dynamic', num_threads=n_thr):
         i1 = min(i0 + 4096, wsize)
         for k in range(n_chunks):
             for i in range(i0, i1):
                 gwp[i] += part[k * wsize + i]
     _conv_give_scratch(scratch)
-
-
-cdef void _conv_grad_weight_direct_sample(const floating* xs, const floating* gos, floating* part,
-                                          floating* rowacc, Py_ssize_t C, Py_ssize_t H,
-                                          Py_ssize_t W, Py_ssize_t O, Py_ssize_t CG, Py_ssize_t KH,
-                                          Py_ssize_t KW, Py_ssize_t HO, Py_ssize_t WO,
-                                          Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t pt,
-                                          Py_ssize_t pl, Py_ssize_t dh, Py_ssize_t dw,
-                                          Py_ssize_t groups) noexcept nogil:
-    """part[o, c, kh, kw] += sum over (ho, wo) of grad_out * input for one sample.
-
-    The products of a tap are first summed per output column into rowacc (WO,) -- an
-    elementwise, vectorisable loop -- and rowacc is summed once at the end.
-    """
-    cdef Py_ssize_t OG = O // groups
-    cdef Py_ssize_t o, cl, c, kh, kw, ho, wo, ih, iw_off, lo, hi, ho_lo, ho_hi
-    cdef floating acc
-    cdef const floating* gorow
-    cdef const floating* xrow
-    for o in range(O):
-        for cl in range(CG):
-            c = (o // OG) * CG + cl
-            for kh in range(KH):
-                ho_lo = _first_valid(kh * dh - pt, sh)
-                ho_hi = _end_valid(kh * dh - pt, sh, H, HO)
-                for kw in range(KW):
-                    iw_off = kw * dw - pl
-                    lo = _first_valid(iw_off, sw)
-                    hi = _end_valid(iw_off, sw, W, WO)
-                    for wo in range(WO):
-                        rowacc[wo] = 0
-                    for ho in range(ho_lo, ho_hi):
-                        ih = ho * sh + kh * dh - pt
-                        gorow = gos + (o * HO + ho) * WO
-                        xrow = xs + (c * H + ih) * W + iw_off
-                        if sw == 1:
-                            for wo in range(lo, hi):
-                                rowacc[wo] += gorow[wo] * xrow[wo]
-                        else:
-                            for wo in range(lo, hi):
-                                rowacc[wo] += gorow[wo] * xrow[wo * sw]
-                    acc = 0
-                    for wo in range(lo, hi):
-                        acc = acc + rowacc[wo]
-                    part[((o * CG + cl) * KH + kh) * KW + kw] += acc
 
 
 # ---------------------------------------------------------------------------
@@ -569,7 +704,9 @@ def conv2d_grad_bias(const floating[:, :, :, ::1] grad_out,  # IN  (N, O, HO, WO
         return
     part = np.zeros((n_chunks, O), dtype=np.float64)
     cdef const floating* go = &grad_out[0, 0, 0, 0]
-    for k in prange(n_chunks, nogil=True, schedule='static', num_threads=min(n_threads, n_chunks)):
+    # one pass over grad_out is memory-bound: extra threads only pay for big tensors
+    cdef int n_thr = <int>min(n_threads, n_chunks) if N * O * P >= (1 << 24) else 1
+    for k in prange(n_chunks, nogil=True, schedule='dynamic', num_threads=n_thr):
         for n in range(k * chunk, min(N, (k + 1) * chunk)):
             for o in range(O):
                 row = go + (n * O + o) * P
