@@ -9,7 +9,7 @@ Cases (issue 3), N, Cin->Cout, HxW, kernel, extra:
 
 float32. "fwd+bwd" is the forward pass plus the gradients w.r.t. input, weight and bias
 (all three libraries compute all three). The libraries run interleaved in the same process,
-one call each per repeat, and the table shows medians. miniconv goes through
+one call each per repeat, and the table shows medians (or minimums, --stat min). miniconv goes through
 miniconv.nn.functional.conv2d and autograd when that exists, else through the kernels
 directly (the script prints which).
 
@@ -175,7 +175,7 @@ def numpy_runners(case, data):
 
 
 # ---------------------------------------------------------------- driver
-def time_interleaved(fns, repeats):
+def time_interleaved(fns, repeats, stat):
     """fns: name -> callable. One warm-up each, then `repeats` rounds of one call each."""
     times = {name: [] for name in fns}
     for fn in fns.values():
@@ -185,7 +185,8 @@ def time_interleaved(fns, repeats):
             t0 = time.perf_counter()
             fn()
             times[name].append(time.perf_counter() - t0)
-    return {name: statistics.median(ts) * 1e3 for name, ts in times.items()}
+    reduce = statistics.median if stat == "median" else min
+    return {name: reduce(ts) * 1e3 for name, ts in times.items()}
 
 
 def main():
@@ -193,6 +194,8 @@ def main():
     ap.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
     ap.add_argument("--threads", nargs="+", type=int, default=[1, 2])
     ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--stat", default="median", choices=["median", "min"],
+                    help="statistic over the repeats (min is more robust on a busy machine)")
     ap.add_argument("--no-torch", action="store_true", help="skip PyTorch")
     ap.add_argument("--no-numpy", action="store_true", help="skip the numpy im2col baseline")
     ap.add_argument("--algorithm", default="auto", choices=["auto", "gemm", "direct"],
@@ -208,7 +211,7 @@ def main():
     conv2d = miniconv_functional()
     _kernels._conv_set_algorithm(args.algorithm)
     via = "miniconv.nn.functional.conv2d (autograd)" if conv2d is not None else "miniconv._kernels directly"
-    print(f"miniconv timed through {via}; algorithm={args.algorithm}; float32; medians of "
+    print(f"miniconv timed through {via}; algorithm={args.algorithm}; float32; {args.stat} of "
           f"{args.repeats} interleaved repeats; MALLOC_MMAP_THRESHOLD_={os.environ.get('MALLOC_MMAP_THRESHOLD_', 'unset')}")
     if torch is not None:
         print(f"torch {torch.__version__}")
@@ -231,7 +234,7 @@ def main():
                 fwd["numpy"], fb["numpy"] = numpy_runners(case, data)
             for kind, fns in (("fwd", fwd), ("fwd+bwd", fb)):
                 with threadpool_limits(limits=threads, user_api="blas"):
-                    med = time_interleaved(fns, args.repeats)
+                    med = time_interleaved(fns, args.repeats, args.stat)
                 results[(name, kind, threads)] = med
                 rows.append((name, kind, threads, med))
                 print(f"  {name} {kind:8s} {threads}T " + "  ".join(f"{k} {v:8.2f} ms" for k, v in med.items()),

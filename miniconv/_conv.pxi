@@ -133,9 +133,12 @@ cdef void _im2col(const floating* xs, floating* col,
     """col[(c, kh, kw), r*WO + wo] = xs[c, (r0+r)*sh + kh*dh - pt, wo*sw + kw*dw - pl] (0 outside).
 
     xs: one sample's channels of one group (CG, H, W); col: (CG*KH*KW, rt*WO).
+    With stride 1 and W == WO (e.g. 'same' padding) a col row is the input plane shifted by
+    a constant: it is copied in one block and the wrapped-around border columns are zeroed.
     """
-    cdef Py_ssize_t cl, kh, kw, r, ih, iw_off, lo, hi, wo
+    cdef Py_ssize_t cl, kh, kw, r, ih, iw_off, lo, hi, wo, ih0, r_lo, r_hi, j0, j1
     cdef Py_ssize_t P = rt * WO
+    cdef bint block = sh == 1 and sw == 1 and W == WO
     cdef floating* d
     cdef const floating* src
     for cl in range(CG):
@@ -146,33 +149,55 @@ cdef void _im2col(const floating* xs, floating* col,
                 hi = _end_valid(iw_off, sw, W, WO)
                 if hi < lo:
                     hi = lo
+                d = col + ((cl * KH + kh) * KW + kw) * P
+                if block:
+                    ih0 = r0 + kh * dh - pt
+                    r_lo = min(rt, max(0, -ih0))
+                    r_hi = max(r_lo, min(rt, H - ih0))
+                    memset(d, 0, r_lo * WO * sizeof(floating))
+                    memset(d + r_hi * WO, 0, (rt - r_hi) * WO * sizeof(floating))
+                    if r_hi > r_lo and hi > lo:
+                        j0 = r_lo * WO + lo
+                        j1 = (r_hi - 1) * WO + hi
+                        memcpy(d + j0, xs + cl * H * W + ih0 * W + iw_off + j0,
+                               (j1 - j0) * sizeof(floating))
+                    for r in range(r_lo, r_hi):
+                        for wo in range(lo):
+                            d[r * WO + wo] = 0
+                        for wo in range(hi, WO):
+                            d[r * WO + wo] = 0
+                    continue
                 for r in range(rt):
-                    d = col + ((cl * KH + kh) * KW + kw) * P + r * WO
                     ih = (r0 + r) * sh + kh * dh - pt
                     if ih < 0 or ih >= H:
-                        memset(d, 0, WO * sizeof(floating))
+                        memset(d + r * WO, 0, WO * sizeof(floating))
                         continue
                     src = xs + (cl * H + ih) * W
                     for wo in range(lo):
-                        d[wo] = 0
+                        d[r * WO + wo] = 0
                     if sw == 1:
-                        memcpy(d + lo, src + lo + iw_off, (hi - lo) * sizeof(floating))
+                        memcpy(d + r * WO + lo, src + lo + iw_off, (hi - lo) * sizeof(floating))
                     else:
                         for wo in range(lo, hi):
-                            d[wo] = src[wo * sw + iw_off]
+                            d[r * WO + wo] = src[wo * sw + iw_off]
                     for wo in range(hi, WO):
-                        d[wo] = 0
+                        d[r * WO + wo] = 0
 
 
-cdef void _col2im_add(const floating* col, floating* gs,
+cdef void _col2im_add(floating* col, floating* gs,
                       Py_ssize_t CG, Py_ssize_t H, Py_ssize_t W, Py_ssize_t KH, Py_ssize_t KW,
                       Py_ssize_t r0, Py_ssize_t rt, Py_ssize_t WO,
                       Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t pt, Py_ssize_t pl,
                       Py_ssize_t dh, Py_ssize_t dw) noexcept nogil:
-    """The adjoint of _im2col: gs[c, ih, iw] += col[(c, kh, kw), r*WO + wo] for inside positions."""
-    cdef Py_ssize_t cl, kh, kw, r, ih, iw_off, lo, hi, wo
+    """The adjoint of _im2col: gs[c, ih, iw] += col[(c, kh, kw), r*WO + wo] for inside positions.
+
+    In the block case (stride 1, W == WO) the border columns of col that fall outside the
+    input are zeroed first (col is scratch), then each col row is added in one flat loop.
+    """
+    cdef Py_ssize_t cl, kh, kw, r, ih, iw_off, lo, hi, wo, ih0, r_lo, r_hi, j, j0, j1, off
     cdef Py_ssize_t P = rt * WO
-    cdef const floating* s
+    cdef bint block = sh == 1 and sw == 1 and W == WO
+    cdef floating* s
     cdef floating* g
     for cl in range(CG):
         for kh in range(KH):
@@ -180,18 +205,37 @@ cdef void _col2im_add(const floating* col, floating* gs,
                 iw_off = kw * dw - pl
                 lo = _first_valid(iw_off, sw)
                 hi = _end_valid(iw_off, sw, W, WO)
+                s = col + ((cl * KH + kh) * KW + kw) * P
+                if block:
+                    if hi <= lo:
+                        continue
+                    ih0 = r0 + kh * dh - pt
+                    r_lo = min(rt, max(0, -ih0))
+                    r_hi = max(r_lo, min(rt, H - ih0))
+                    if r_hi <= r_lo:
+                        continue
+                    for r in range(r_lo, r_hi):
+                        for wo in range(lo):
+                            s[r * WO + wo] = 0
+                        for wo in range(hi, WO):
+                            s[r * WO + wo] = 0
+                    j0 = r_lo * WO + lo
+                    j1 = (r_hi - 1) * WO + hi
+                    g = gs + cl * H * W + ih0 * W + iw_off + j0
+                    for j in range(j1 - j0):
+                        g[j] += s[j0 + j]
+                    continue
                 for r in range(rt):
                     ih = (r0 + r) * sh + kh * dh - pt
                     if ih < 0 or ih >= H:
                         continue
-                    s = col + ((cl * KH + kh) * KW + kw) * P + r * WO
                     g = gs + (cl * H + ih) * W + iw_off
                     if sw == 1:
                         for wo in range(lo, hi):
-                            g[wo] += s[wo]
+                            g[wo] += s[r * WO + wo]
                     else:
                         for wo in range(lo, hi):
-                            g[wo * sw] += s[wo]
+                            g[wo * sw] += s[r * WO + wo]
 
 
 cdef inline Py_ssize_t _rows_per_tile(Py_ssize_t K, Py_ssize_t WO, Py_ssize_t HO,
