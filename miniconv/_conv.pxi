@@ -323,7 +323,8 @@ cdef void _direct_forward_group(const floating* xs, const floating* ws, const fl
     cdef floating* a
     cdef floating* orow
     cdef const floating* src
-    cdef Py_ssize_t o, cl, kh, kw, ho, wo, i
+    cdef const floating* wk
+    cdef Py_ssize_t o, cl, kh, kw, ho, wo, i, r1, r2
     cdef floating wv, b
     for o in range(OG):
         b = bs[o] if bs != NULL else 0
@@ -336,6 +337,17 @@ cdef void _direct_forward_group(const floating* xs, const floating* ws, const fl
     for cl in range(CG):
         _pad_plane(xs + cl * H * W, pad, H, W, Hp, Wp, pt, pl)
         for o in range(OG):
+            wk = ws + (o * CG + cl) * KH * KW
+            if flat and KH == 3 and KW == 3:
+                # all nine taps in one pass: the accumulator is loaded and stored once
+                a = acc + o * HO * Wp
+                r1 = dh * Wp
+                r2 = 2 * dh * Wp
+                for i in range(L):
+                    a[i] += (wk[0] * pad[i] + wk[1] * pad[i + dw] + wk[2] * pad[i + 2 * dw]
+                             + wk[3] * pad[i + r1] + wk[4] * pad[i + r1 + dw] + wk[5] * pad[i + r1 + 2 * dw]
+                             + wk[6] * pad[i + r2] + wk[7] * pad[i + r2 + dw] + wk[8] * pad[i + r2 + 2 * dw])
+                continue
             for kh in range(KH):
                 for kw in range(KW):
                     wv = ws[((o * CG + cl) * KH + kh) * KW + kw]
