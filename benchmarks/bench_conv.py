@@ -18,6 +18,7 @@ directly (the script prints which).
 """
 import argparse
 import os
+import resource
 import statistics
 import sys
 import time
@@ -178,15 +179,19 @@ def numpy_runners(case, data):
 def time_interleaved(fns, repeats, stat):
     """fns: name -> callable. One warm-up each, then `repeats` rounds of one call each."""
     times = {name: [] for name in fns}
+    faults = {name: 0 for name in fns}
     for fn in fns.values():
         fn()
     for _ in range(repeats):
         for name, fn in fns.items():
+            f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
             t0 = time.perf_counter()
             fn()
             times[name].append(time.perf_counter() - t0)
+            faults[name] += resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0
     reduce = statistics.median if stat == "median" else min
-    return {name: reduce(ts) * 1e3 for name, ts in times.items()}
+    return ({name: reduce(ts) * 1e3 for name, ts in times.items()},
+            {name: f // repeats for name, f in faults.items()})
 
 
 def main():
@@ -234,11 +239,11 @@ def main():
                 fwd["numpy"], fb["numpy"] = numpy_runners(case, data)
             for kind, fns in (("fwd", fwd), ("fwd+bwd", fb)):
                 with threadpool_limits(limits=threads, user_api="blas"):
-                    med = time_interleaved(fns, args.repeats, args.stat)
+                    med, faults = time_interleaved(fns, args.repeats, args.stat)
                 results[(name, kind, threads)] = med
                 rows.append((name, kind, threads, med))
-                print(f"  {name} {kind:8s} {threads}T " + "  ".join(f"{k} {v:8.2f} ms" for k, v in med.items()),
-                      flush=True)
+                print(f"  {name} {kind:8s} {threads}T "
+                      + "  ".join(f"{k} {v:8.2f} ms ({faults[k]} faults)" for k, v in med.items()), flush=True)
 
     print()
     print("| case | pass | threads | miniconv ms | PyTorch ms | numpy ms | miniconv / PyTorch | miniconv / numpy |")

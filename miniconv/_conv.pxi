@@ -6,28 +6,38 @@
 # position outside the input reads 0), so asymmetric padding needs nothing special.
 # K = (C // groups) * KH * KW is the length of one receptive field ("column").
 #
-# Notes:
-# - Two algorithms, chosen per call by _conv_use_gemm (measured, see docs/performance.md):
-#   * GEMM: for a block of output rows of one sample and one group, copy the receptive
-#     fields into a per-thread scratch tile col (K, rows * WO) ("im2col" of a tile, never
-#     of the whole batch) and multiply by the weight with BLAS sgemm/dgemm from
-#     scipy.linalg.cython_blas. The tile is sized to stay in L2 (_conv_tile_bytes).
-#     BLAS runs inside prange, so the caller must limit BLAS to one thread
-#     (miniconv._config.blas_single_thread()); otherwise threads oversubscribe.
-#   * direct: plain loops over kernel taps whose innermost loop runs along an output row
-#     (contiguous, vectorised by the compiler for stride 1). Used where GEMM is a poor fit:
-#     few output channels per group (depthwise) or a short column (one input channel).
-# - Parallelism: prange over batch samples for forward and grad_input (a sample's output
-#   is written by exactly one thread). grad_weight / grad_bias cut the batch into chunks
-#   whose size depends on N only (_conv_chunk_size), never on n_threads; one thread makes
-#   a chunk's partial sum in sample order, the chunks are added in chunk order afterwards,
-#   so the bits are the same for 1, 2 or 16 threads.
-# - Scratch memory comes from a small pool of NumPy buffers kept between calls
-#   (_conv_take_scratch / _conv_give_scratch): large fresh buffers would be handed back to
-#   the OS by glibc and page-faulted in again on every call. A buffer is owned by one call
-#   at a time, so concurrent calls from several Python threads never share scratch.
-# - grad_bias accumulates in float64 with 8 independent partial sums (a single running sum
-#   is latency-bound and loses float32 precision over ~10^6 terms).
+# Notes: (decisions measured on 2 shared Xeon cores; numbers in docs/performance.md)
+# - Two algorithms, chosen per call by _conv_use_gemm:
+#   * GEMM, when a group has >= 2 output channels: for a block of output rows of one sample
+#     and one group, copy the receptive fields into a per-thread scratch tile
+#     col (K, rows*WO) ("im2col" of a tile, never of the whole batch) and multiply it by the
+#     weight with sgemm/dgemm from scipy.linalg.cython_blas (OpenBLAS, AVX-512 kernels; our
+#     own loops are compiled for baseline x86-64 and cannot compete). The caller must limit
+#     BLAS to one thread (miniconv._config.blas_single_thread(), ~10 us) since BLAS runs
+#     inside prange. GEMM wins even for one input channel (case a: 8 ms vs 30 ms direct).
+#     Tile target 1 MB (_conv_tile_bytes): 256 KB tiles gave GEMMs of only 56 rows on 56x56
+#     maps and were ~1.5x slower on case d; 1-8 MB were equal.
+#   * direct, for depthwise (one output channel per group): GEMM degenerates to a
+#     matrix-vector product there. The input plane is copied into a zero-padded plane so
+#     the loops have no bounds tests; with stride 1 each tap (or all nine taps of a 3x3
+#     kernel at once) is one long vectorised loop over a "wide" output (see below).
+# - Parallelism: prange over samples (GEMM path) or (sample, group) pairs (direct path) for
+#   forward and grad_input: each output element is written by exactly one thread.
+#   grad_weight / grad_bias cut the batch into chunks whose size depends on N only
+#   (_conv_chunk_size), never on n_threads; one thread makes a chunk's partial sum in
+#   sample order, the chunks are added in chunk order afterwards, so the bits are the
+#   same for 1, 2 or 16 threads. schedule='dynamic' (work items are >= 50 us): the result
+#   does not depend on which thread takes an item, and on a shared machine a thread that
+#   is descheduled does not hold back a fixed half of the work.
+# - Small reductions (chunk sums, grad_bias of < 16M elements) run on one thread: waking
+#   the second thread costs more than the sum on a busy machine.
+# - Scratch comes from a small pool of NumPy buffers kept between calls
+#   (_conv_take_scratch / _conv_give_scratch), so a call never page-faults fresh scratch
+#   in. A buffer is owned by one call at a time, so concurrent calls from several Python
+#   threads never share scratch. (Measured: no difference once glibc's dynamic mmap
+#   threshold has adapted; it saves the faults of the first calls.)
+# - grad_bias accumulates in float64 with 8 independent partial sums (a single running
+#   sum is latency-bound and loses float32 precision over ~10^6 terms).
 
 from scipy.linalg.cython_blas cimport sgemm, dgemm
 
@@ -376,31 +386,54 @@ cdef void _direct_grad_input_group(const floating* gos, const floating* ws, floa
                                    Py_ssize_t dh, Py_ssize_t dw) noexcept nogil:
     """gis (CG, H, W) = gradient of one sample's group input, from gos (OG, HO, WO).
 
-    The gradient is scattered into a padded plane (the adjoint of the forward loops) and
-    the input region is cropped out of it. scratch: Hp*Wp + OG*HO*Wp elements.
+    The gradient is accumulated in a padded plane gpad (the adjoint of the forward loops)
+    and the input region is cropped out of it. For stride 1 the output gradient is first
+    laid out "wide" (row length Wp, zeros in the extra columns) with M zeros in front and
+    zeros behind, so that gpad[j] = sum over taps of w * wide[M + j - tap offset] needs no
+    bounds tests; a 3x3 kernel then does all nine taps in one gather pass.
+    scratch: _direct_scratch(...) elements.
     """
     cdef Py_ssize_t Hp = _padded_extent(HO, sh, KH, dh), Wp = _padded_extent(WO, sw, KW, dw)
     cdef Py_ssize_t L = (HO - 1) * Wp + WO
+    cdef Py_ssize_t M = (KH - 1) * dh * Wp + (KW - 1) * dw
+    cdef Py_ssize_t WS = M + Hp * Wp          # stride between the wide planes of two o
     cdef bint flat = sh == 1 and sw == 1
     cdef floating* gpad = scratch
-    cdef floating* wide = scratch + Hp * Wp
+    cdef floating* base = scratch + Hp * Wp
     cdef floating* dst
     cdef floating* girow
     cdef const floating* src
-    cdef Py_ssize_t o, cl, kh, kw, ho, wo, i, ih, r
+    cdef const floating* wk
+    cdef const floating* q
+    cdef Py_ssize_t o, cl, kh, kw, ho, wo, i, ih, r, j, r1, r2
     cdef Py_ssize_t ncopy = max(0, min(W, Wp - pl))
     cdef floating wv
     if flat:
-        _widen(gos, wide, OG, HO, WO, Wp)
+        for o in range(OG):
+            memset(base + o * WS, 0, M * sizeof(floating))
+            _widen(gos + o * HO * WO, base + o * WS + M, 1, HO, WO, Wp)
+            memset(base + o * WS + M + HO * Wp, 0, (WS - M - HO * Wp) * sizeof(floating))
     for cl in range(CG):
         memset(gpad, 0, Hp * Wp * sizeof(floating))
         for o in range(OG):
+            if flat and KH == 3 and KW == 3:
+                # q[j] is wide[j - (2*dh*Wp + 2*dw)], i.e. the tap (2, 2) term; tap (kh, kw)
+                # reads (2 - kh)*dh*Wp + (2 - kw)*dw further on
+                wk = ws + (o * CG + cl) * 9
+                q = base + o * WS
+                r1 = dh * Wp
+                r2 = 2 * dh * Wp
+                for j in range(Hp * Wp):
+                    gpad[j] += (wk[8] * q[j] + wk[7] * q[j + dw] + wk[6] * q[j + 2 * dw]
+                                + wk[5] * q[j + r1] + wk[4] * q[j + r1 + dw] + wk[3] * q[j + r1 + 2 * dw]
+                                + wk[2] * q[j + r2] + wk[1] * q[j + r2 + dw] + wk[0] * q[j + r2 + 2 * dw])
+                continue
             for kh in range(KH):
                 for kw in range(KW):
                     wv = ws[((o * CG + cl) * KH + kh) * KW + kw]
                     if flat:
                         dst = gpad + kh * dh * Wp + kw * dw
-                        src = wide + o * HO * Wp
+                        src = base + o * WS + M
                         for i in range(L):
                             dst[i] += wv * src[i]
                     else:
@@ -467,7 +500,8 @@ cdef inline Py_ssize_t _direct_scratch(Py_ssize_t HO, Py_ssize_t WO, Py_ssize_t 
                                        Py_ssize_t KW, Py_ssize_t dh, Py_ssize_t dw) noexcept nogil:
     """Elements of per-thread scratch the direct functions need."""
     cdef Py_ssize_t Hp = _padded_extent(HO, sh, KH, dh), Wp = _padded_extent(WO, sw, KW, dw)
-    return Hp * Wp + max(OG * HO * Wp, WO)
+    cdef Py_ssize_t M = (KH - 1) * dh * Wp + (KW - 1) * dw
+    return Hp * Wp + max(OG * (M + Hp * Wp), WO)
 
 
 def _conv_check(str fn, Py_ssize_t n, Py_ssize_t c, Py_ssize_t o, Py_ssize_t cg,
@@ -494,6 +528,13 @@ def _conv_check(str fn, Py_ssize_t n, Py_ssize_t c, Py_ssize_t o, Py_ssize_t cg,
                          f"expected batch {n} and {o} channels")
 
 
+def _conv_check_blas_sizes(str fn, Py_ssize_t k, Py_ssize_t p, Py_ssize_t o):
+    """BLAS takes 32-bit ints: refuse sizes that would overflow them."""
+    if max(k, p, o) >= 2**31 - 1:
+        raise ValueError(f"{fn}: tensor too large for the BLAS-based kernel "
+                         f"(column length {k}, output pixels {p}, channels {o})")
+
+
 # ---------------------------------------------------------------------------
 # forward
 # ---------------------------------------------------------------------------
@@ -514,6 +555,7 @@ def conv2d_forward(const floating[:, :, :, ::1] x,     # IN  (N, C, H, W)
     cdef Py_ssize_t HO = out.shape[2], WO = out.shape[3]
     cdef Py_ssize_t OG = O // groups, K = CG * KH * KW, P = HO * WO
     cdef bint has_bias = bias.shape[0] != 0
+    _conv_check_blas_sizes("conv2d_forward", K, P, O)
     cdef Py_ssize_t n, o, g, t, r0, rt, p, RT, per_thread
     cdef floating beta
     cdef floating* col
@@ -599,6 +641,7 @@ def conv2d_grad_input(const floating[:, :, :, ::1] grad_out,  # IN  (N, O, HO, W
     cdef Py_ssize_t O = w.shape[0], CG = w.shape[1], KH = w.shape[2], KW = w.shape[3]
     cdef Py_ssize_t HO = grad_out.shape[2], WO = grad_out.shape[3]
     cdef Py_ssize_t OG = O // groups, K = CG * KH * KW, P = HO * WO
+    _conv_check_blas_sizes("conv2d_grad_input", K, P, O)
     cdef Py_ssize_t n, g, t, r0, rt, RT, per_thread
     cdef floating* col
     cdef floating* buf
@@ -669,6 +712,7 @@ def conv2d_grad_weight(const floating[:, :, :, ::1] x,         # IN  (N, C, H, W
     cdef Py_ssize_t HO = grad_out.shape[2], WO = grad_out.shape[3]
     cdef Py_ssize_t OG = O // groups, K = CG * KH * KW, P = HO * WO
     cdef Py_ssize_t wsize = O * K
+    _conv_check_blas_sizes("conv2d_grad_weight", K, P, O)
     cdef Py_ssize_t chunk = _conv_chunk_size(N)
     cdef Py_ssize_t n_chunks = (N + chunk - 1) // chunk
     cdef Py_ssize_t k, n, g, t, r0, rt, RT, per_thread, i, i0, i1
