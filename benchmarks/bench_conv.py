@@ -8,8 +8,10 @@ Cases (issue 3), N, Cin->Cout, HxW, kernel, extra:
   e  32,  64->64, 56x56,  3,      pad 1, groups 64 (depthwise)
 
 float32. "fwd+bwd" is the forward pass plus the gradients w.r.t. input, weight and bias
-(all three libraries compute all three). The libraries run interleaved in the same process,
-one call each per repeat, and the table shows medians (or minimums, --stat min). miniconv goes through
+(all three libraries compute all three). miniconv and PyTorch run interleaved in the same
+process, one call each per repeat; the numpy baseline is timed right after them (apart,
+because OpenBLAS's idle worker threads spin after a call). The table shows medians (or
+minimums, --stat min). Each line of the log also gives the page faults per call. miniconv goes through
 miniconv.nn.functional.conv2d and autograd when that exists, else through the kernels
 directly (the script prints which).
 
@@ -235,11 +237,17 @@ def main():
             fb = {"miniconv": m_fb}
             if torch is not None:
                 fwd["torch"], fb["torch"] = torch_runners(case, data, torch)
-            if not args.no_numpy:
-                fwd["numpy"], fb["numpy"] = numpy_runners(case, data)
-            for kind, fns in (("fwd", fwd), ("fwd+bwd", fb)):
-                with threadpool_limits(limits=threads, user_api="blas"):
-                    med, faults = time_interleaved(fns, args.repeats, args.stat)
+            np_fwd, np_fb = numpy_runners(case, data)
+            for kind, fns, np_fn in (("fwd", fwd, np_fwd), ("fwd+bwd", fb, np_fb)):
+                med, faults = time_interleaved(fns, args.repeats, args.stat)
+                if not args.no_numpy:
+                    # timed apart: after a multi-threaded call OpenBLAS's idle workers spin for
+                    # up to ~0.1 s and would steal a core from whatever runs next
+                    with threadpool_limits(limits=threads, user_api="blas"):
+                        m, f = time_interleaved({"numpy": np_fn}, args.repeats, args.stat)
+                    med.update(m)
+                    faults.update(f)
+                    time.sleep(0.3)
                 results[(name, kind, threads)] = med
                 rows.append((name, kind, threads, med))
                 print(f"  {name} {kind:8s} {threads}T "
