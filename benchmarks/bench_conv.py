@@ -205,7 +205,7 @@ def main():
                     help="statistic over the repeats (min is more robust on a busy machine)")
     ap.add_argument("--no-torch", action="store_true", help="skip PyTorch")
     ap.add_argument("--no-numpy", action="store_true", help="skip the numpy im2col baseline")
-    ap.add_argument("--algorithm", default="auto", choices=["auto", "gemm", "direct"],
+    ap.add_argument("--algorithm", default="auto", choices=["auto", "im2col", "taps", "direct"],
                     help="force miniconv's conv algorithm (default: chosen by shape)")
     args = ap.parse_args()
 

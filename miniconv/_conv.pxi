@@ -55,28 +55,47 @@ def _conv_set_tile_bytes(Py_ssize_t nbytes):
     return previous
 
 
-# Algorithm choice: 'auto' (by shape), or forced 'gemm' / 'direct' (tests use this to check
-# both paths on every configuration; benchmarks to compare them).
+# Algorithm choice: 'auto' (by shape), or forced 'im2col' / 'taps' / 'direct' (tests use
+# this to check every path on every configuration; benchmarks to compare them).
 _conv_algorithm = 'auto'
-cdef Py_ssize_t _conv_gemm_min_og = 2
+cdef Py_ssize_t _conv_gemm_min_og = 2          # fewer output channels per group: direct
+cdef Py_ssize_t _conv_taps_min_cg = 16         # fewer input channels per group: im2col
+cdef Py_ssize_t _conv_taps_max_bytes = 16 << 20  # per-thread padded planes larger: im2col
+
+cdef enum:
+    _ALGO_DIRECT = 0
+    _ALGO_IM2COL = 1
+    _ALGO_TAPS = 2
 
 
 def _conv_set_algorithm(str name):
-    """Force the conv algorithm ('auto', 'gemm' or 'direct'); returns the previous one."""
+    """Force the conv algorithm ('auto', 'im2col', 'taps' or 'direct'); returns the previous one.
+
+    'taps' needs stride 1 and falls back to 'im2col' otherwise.
+    """
     global _conv_algorithm
-    if name not in ('auto', 'gemm', 'direct'):
+    if name not in ('auto', 'im2col', 'taps', 'direct'):
         raise ValueError(f"unknown conv algorithm {name!r}")
     previous, _conv_algorithm = _conv_algorithm, name
     return previous
 
 
-cdef bint _conv_use_gemm(Py_ssize_t og, Py_ssize_t k):
-    """GEMM pays unless a group has only a few output channels (depthwise)."""
-    if _conv_algorithm == 'gemm':
-        return True
+cdef int _conv_choose(Py_ssize_t og, Py_ssize_t cg, int sh, int sw,
+                      Py_ssize_t taps_scratch_bytes, bint for_grad_weight):
+    """Which algorithm a call uses (see the Notes at the top of this file)."""
+    cdef bint taps_ok = sh == 1 and sw == 1
     if _conv_algorithm == 'direct':
-        return False
-    return og >= _conv_gemm_min_og
+        return _ALGO_DIRECT
+    if _conv_algorithm == 'im2col':
+        return _ALGO_IM2COL
+    if _conv_algorithm == 'taps':
+        return _ALGO_TAPS if taps_ok else _ALGO_IM2COL
+    if og < _conv_gemm_min_og:
+        return _ALGO_DIRECT
+    if (taps_ok and not for_grad_weight and cg >= _conv_taps_min_cg
+            and taps_scratch_bytes <= _conv_taps_max_bytes):
+        return _ALGO_TAPS
+    return _ALGO_IM2COL
 
 
 _conv_scratch_pool = []
@@ -504,6 +523,119 @@ cdef inline Py_ssize_t _direct_scratch(Py_ssize_t HO, Py_ssize_t WO, Py_ssize_t 
     return Hp * Wp + max(OG * (M + Hp * Wp), WO)
 
 
+# ---------------------------------------------------------------------------
+# "taps" path (stride 1): one GEMM per kernel tap on zero-padded planes, no im2col
+#
+# With stride 1 the receptive fields of tap (kh, kw) are the padded input planes shifted
+# by off = kh*dh*Wp + kw*dw, read along a "wide" output of row length Wp (as in the direct
+# path). That shifted view is already a BLAS matrix (CG, L) with leading dimension Hp*Wp,
+# so  out_wide (OG, L) = sum over taps of w_tap (OG, CG) @ xpad[:, off:off+L]  needs no
+# im2col copy, and the gradients are the same sums transposed. The Wp - WO junk columns
+# of the wide output are dropped (forward) or zero (backward). wt holds the weight
+# repacked tap-major, wt[tap, o, c], so that each w_tap is a plain (O, CG) matrix.
+# ---------------------------------------------------------------------------
+
+cdef void _taps_forward_group(const floating* xs, const floating* wt_g, Py_ssize_t tap_stride,
+                              const floating* bs, floating* outs, floating* scratch,
+                              Py_ssize_t CG, Py_ssize_t H, Py_ssize_t W, Py_ssize_t OG,
+                              Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t HO, Py_ssize_t WO,
+                              Py_ssize_t pt, Py_ssize_t pl, Py_ssize_t dh,
+                              Py_ssize_t dw) noexcept nogil:
+    """outs (OG, HO, WO) = bs + conv of xs (CG, H, W); scratch: _taps_scratch(...) elements."""
+    cdef Py_ssize_t Hp = HO + dh * (KH - 1), Wp = WO + dw * (KW - 1)
+    cdef Py_ssize_t HW = Hp * Wp, Lw = HO * Wp, L = (HO - 1) * Wp + WO
+    cdef floating* xpad = scratch
+    cdef floating* acc = scratch + CG * HW
+    cdef Py_ssize_t cl, o, ho, kh, kw, i
+    cdef floating b
+    for cl in range(CG):
+        _pad_plane(xs + cl * H * W, xpad + cl * HW, H, W, Hp, Wp, pt, pl)
+    for o in range(OG):
+        b = bs[o] if bs != NULL else 0
+        for i in range(L):
+            acc[o * Lw + i] = b
+    for kh in range(KH):
+        for kw in range(KW):
+            # row-major acc (OG, L) += w_tap (OG, CG) @ xpad_shifted (CG, L)
+            _gemm(c'N', c'N', L, OG, CG, xpad + kh * dh * Wp + kw * dw, HW,
+                  wt_g + (kh * KW + kw) * tap_stride, CG, 1, acc, Lw)
+    for o in range(OG):
+        for ho in range(HO):
+            memcpy(outs + (o * HO + ho) * WO, acc + o * Lw + ho * Wp, WO * sizeof(floating))
+
+
+cdef void _taps_grad_input_group(const floating* gos, const floating* wt_g, Py_ssize_t tap_stride,
+                                 floating* gis, floating* scratch,
+                                 Py_ssize_t CG, Py_ssize_t H, Py_ssize_t W, Py_ssize_t OG,
+                                 Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t HO, Py_ssize_t WO,
+                                 Py_ssize_t pt, Py_ssize_t pl, Py_ssize_t dh,
+                                 Py_ssize_t dw) noexcept nogil:
+    """gis (CG, H, W) = input gradient of one sample's group from gos (OG, HO, WO)."""
+    cdef Py_ssize_t Hp = HO + dh * (KH - 1), Wp = WO + dw * (KW - 1)
+    cdef Py_ssize_t HW = Hp * Wp, Lw = HO * Wp, L = (HO - 1) * Wp + WO
+    cdef floating* gpad = scratch
+    cdef floating* wide = scratch + CG * HW
+    cdef floating* girow
+    cdef Py_ssize_t cl, kh, kw, ih, r
+    cdef Py_ssize_t ncopy = max(0, min(W, Wp - pl))
+    _widen(gos, wide, OG, HO, WO, Wp)
+    memset(gpad, 0, CG * HW * sizeof(floating))
+    for kh in range(KH):
+        for kw in range(KW):
+            # row-major gpad_shifted (CG, L) += w_tap^T (CG, OG) @ wide (OG, L)
+            _gemm(c'N', c'T', L, CG, OG, wide, Lw, wt_g + (kh * KW + kw) * tap_stride, CG, 1,
+                  gpad + kh * dh * Wp + kw * dw, HW)
+    for cl in range(CG):
+        for ih in range(H):
+            girow = gis + (cl * H + ih) * W
+            r = ih + pt
+            if r >= Hp:
+                memset(girow, 0, W * sizeof(floating))
+                continue
+            memcpy(girow, gpad + cl * HW + r * Wp + pl, ncopy * sizeof(floating))
+            memset(girow + ncopy, 0, (W - ncopy) * sizeof(floating))
+
+
+cdef void _taps_grad_weight_group(const floating* xs, const floating* gos, floating* part_g,
+                                  Py_ssize_t tap_stride, floating* scratch,
+                                  Py_ssize_t CG, Py_ssize_t H, Py_ssize_t W, Py_ssize_t OG,
+                                  Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t HO, Py_ssize_t WO,
+                                  Py_ssize_t pt, Py_ssize_t pl, Py_ssize_t dh,
+                                  Py_ssize_t dw) noexcept nogil:
+    """part_g[tap] (OG, CG) += weight gradient of one sample's group (tap-major layout)."""
+    cdef Py_ssize_t Hp = HO + dh * (KH - 1), Wp = WO + dw * (KW - 1)
+    cdef Py_ssize_t HW = Hp * Wp, Lw = HO * Wp, L = (HO - 1) * Wp + WO
+    cdef floating* xpad = scratch
+    cdef floating* wide = scratch + CG * HW
+    cdef Py_ssize_t cl, kh, kw
+    for cl in range(CG):
+        _pad_plane(xs + cl * H * W, xpad + cl * HW, H, W, Hp, Wp, pt, pl)
+    _widen(gos, wide, OG, HO, WO, Wp)
+    for kh in range(KH):
+        for kw in range(KW):
+            # row-major part_tap (OG, CG) += wide (OG, L) @ xpad_shifted^T (L, CG)
+            _gemm(c'T', c'N', CG, OG, L, xpad + kh * dh * Wp + kw * dw, HW, wide, Lw, 1,
+                  part_g + (kh * KW + kw) * tap_stride, CG)
+
+
+cdef inline Py_ssize_t _taps_scratch(Py_ssize_t CG, Py_ssize_t OG, Py_ssize_t HO, Py_ssize_t WO,
+                                     Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t dh,
+                                     Py_ssize_t dw) noexcept nogil:
+    """Elements of per-thread scratch the taps functions need: padded planes + wide output."""
+    cdef Py_ssize_t Hp = HO + dh * (KH - 1), Wp = WO + dw * (KW - 1)
+    return CG * Hp * Wp + OG * HO * Wp
+
+
+cdef void _repack_tap_major(const floating* w, floating* wt, Py_ssize_t O, Py_ssize_t CG,
+                            Py_ssize_t T) noexcept nogil:
+    """wt[tap, o, c] = w[o, c, tap] (T = KH*KW taps)."""
+    cdef Py_ssize_t o, c, t
+    for o in range(O):
+        for c in range(CG):
+            for t in range(T):
+                wt[(t * O + o) * CG + c] = w[(o * CG + c) * T + t]
+
+
 def _conv_check(str fn, Py_ssize_t n, Py_ssize_t c, Py_ssize_t o, Py_ssize_t cg,
                 Py_ssize_t out_n, Py_ssize_t out_o, int stride_h, int stride_w, int pad_top,
                 int pad_left, int dil_h, int dil_w, int groups, int n_threads):
@@ -561,6 +693,9 @@ def conv2d_forward(const floating[:, :, :, ::1] x,     # IN  (N, C, H, W)
     cdef floating* col
     cdef floating* op
     cdef floating* buf
+    cdef floating* wt
+    cdef Py_ssize_t taps_scratch
+    cdef int algo
     cdef const floating* xp = NULL
     cdef const floating* wp = NULL
     cdef const floating* bp = NULL
@@ -581,7 +716,27 @@ def conv2d_forward(const floating[:, :, :, ::1] x,     # IN  (N, C, H, W)
                 for p in range(P):
                     outp[(n * O + o) * P + p] = bp[o] if has_bias else 0
         return
-    if not _conv_use_gemm(OG, K):
+    taps_scratch = _taps_scratch(CG, OG, HO, WO, KH, KW, dil_h, dil_w)
+    algo = _conv_choose(OG, CG, stride_h, stride_w, taps_scratch * sizeof(floating), False)
+    if algo == _ALGO_TAPS:
+        per_thread = taps_scratch
+        n_threads = <int>min(n_threads, N * groups)
+        scratch = _conv_take_scratch((n_threads * per_thread + O * K) * sizeof(floating))
+        buf = <floating*>cnp.PyArray_DATA(scratch)
+        wt = buf + n_threads * per_thread
+        _repack_tap_major(wp, wt, O, CG, KH * KW)
+        with nogil, parallel(num_threads=n_threads):
+            col = buf + omp_get_thread_num() * per_thread
+            for t in prange(N * groups, schedule='dynamic'):
+                n = t // groups
+                g = t % groups
+                _taps_forward_group(xp + (n * C + g * CG) * H * W, wt + g * OG * CG, O * CG,
+                                    bp + g * OG if has_bias else NULL, outp + (n * O + g * OG) * P,
+                                    col, CG, H, W, OG, KH, KW, HO, WO, pad_top, pad_left,
+                                    dil_h, dil_w)
+        _conv_give_scratch(scratch)
+        return
+    if algo == _ALGO_DIRECT:
         per_thread = _direct_scratch(HO, WO, OG, stride_h, stride_w, KH, KW, dil_h, dil_w)
         n_threads = <int>min(n_threads, N * groups)
         scratch = _conv_take_scratch(n_threads * per_thread * sizeof(floating))
@@ -645,6 +800,9 @@ def conv2d_grad_input(const floating[:, :, :, ::1] grad_out,  # IN  (N, O, HO, W
     cdef Py_ssize_t n, g, t, r0, rt, RT, per_thread
     cdef floating* col
     cdef floating* buf
+    cdef floating* wt
+    cdef Py_ssize_t taps_scratch
+    cdef int algo
     cdef floating* gip
     cdef const floating* gop
     cdef const floating* wp
@@ -658,7 +816,26 @@ def conv2d_grad_input(const floating[:, :, :, ::1] grad_out,  # IN  (N, O, HO, W
         return
     gop = &grad_out[0, 0, 0, 0]
     wp = &w[0, 0, 0, 0]
-    if not _conv_use_gemm(OG, K):
+    taps_scratch = _taps_scratch(CG, OG, HO, WO, KH, KW, dil_h, dil_w)
+    algo = _conv_choose(OG, CG, stride_h, stride_w, taps_scratch * sizeof(floating), False)
+    if algo == _ALGO_TAPS:
+        per_thread = taps_scratch
+        n_threads = <int>min(n_threads, N * groups)
+        scratch = _conv_take_scratch((n_threads * per_thread + O * K) * sizeof(floating))
+        buf = <floating*>cnp.PyArray_DATA(scratch)
+        wt = buf + n_threads * per_thread
+        _repack_tap_major(wp, wt, O, CG, KH * KW)
+        with nogil, parallel(num_threads=n_threads):
+            col = buf + omp_get_thread_num() * per_thread
+            for t in prange(N * groups, schedule='dynamic'):
+                n = t // groups
+                g = t % groups
+                _taps_grad_input_group(gop + (n * O + g * OG) * P, wt + g * OG * CG, O * CG,
+                                       gip + (n * C + g * CG) * H * W, col, CG, H, W, OG, KH, KW,
+                                       HO, WO, pad_top, pad_left, dil_h, dil_w)
+        _conv_give_scratch(scratch)
+        return
+    if algo == _ALGO_DIRECT:
         per_thread = _direct_scratch(HO, WO, OG, stride_h, stride_w, KH, KW, dil_h, dil_w)
         n_threads = <int>min(n_threads, N * groups)
         scratch = _conv_take_scratch(n_threads * per_thread * sizeof(floating))
@@ -715,7 +892,7 @@ def conv2d_grad_weight(const floating[:, :, :, ::1] x,         # IN  (N, C, H, W
     _conv_check_blas_sizes("conv2d_grad_weight", K, P, O)
     cdef Py_ssize_t chunk = _conv_chunk_size(N)
     cdef Py_ssize_t n_chunks = (N + chunk - 1) // chunk
-    cdef Py_ssize_t k, n, g, t, r0, rt, RT, per_thread, i, i0, i1
+    cdef Py_ssize_t k, n, g, t, r0, rt, RT, per_thread, i, i0, i1, T
     cdef int n_thr
     cdef floating acc
     cdef floating* col
@@ -732,10 +909,13 @@ def conv2d_grad_weight(const floating[:, :, :, ::1] x,         # IN  (N, C, H, W
     xp = &x[0, 0, 0, 0]
     gop = &grad_out[0, 0, 0, 0]
     n_thr = <int>min(n_threads, n_chunks)
-    use_gemm = _conv_use_gemm(OG, K)
+    cdef Py_ssize_t taps_scratch = _taps_scratch(CG, OG, HO, WO, KH, KW, dil_h, dil_w)
+    cdef int algo = _conv_choose(OG, CG, stride_h, stride_w, taps_scratch * sizeof(floating), False)
     RT = _rows_per_tile(K, WO, HO, sizeof(floating))
-    if use_gemm:
+    if algo == _ALGO_IM2COL:
         per_thread = K * RT * WO
+    elif algo == _ALGO_TAPS:
+        per_thread = taps_scratch
     else:
         per_thread = _direct_scratch(HO, WO, OG, stride_h, stride_w, KH, KW, dil_h, dil_w)
     scratch = _conv_take_scratch((n_chunks * wsize + n_thr * per_thread) * sizeof(floating))
@@ -746,7 +926,15 @@ def conv2d_grad_weight(const floating[:, :, :, ::1] x,         # IN  (N, C, H, W
         col = buf + omp_get_thread_num() * per_thread
         for k in prange(n_chunks, schedule='dynamic'):
             for n in range(k * chunk, min(N, (k + 1) * chunk)):
-                if use_gemm:
+                if algo == _ALGO_TAPS:
+                    # the chunk's partial sum is kept tap-major: part[k, tap, o, c]
+                    for g in range(groups):
+                        _taps_grad_weight_group(xp + (n * C + g * CG) * H * W,
+                                                gop + (n * O + g * OG) * P,
+                                                part + k * wsize + g * OG * CG, O * CG, col,
+                                                CG, H, W, OG, KH, KW, HO, WO, pad_top, pad_left,
+                                                dil_h, dil_w)
+                elif algo == _ALGO_IM2COL:
                     for g in range(groups):
                         for t in range((HO + RT - 1) // RT):
                             r0 = t * RT
@@ -767,11 +955,16 @@ def conv2d_grad_weight(const floating[:, :, :, ::1] x,         # IN  (N, C, H, W
     # add the chunks in chunk order; split the weight elements between threads when the
     # sum is big enough to pay for waking them (on a busy machine that costs milliseconds)
     n_thr = <int>min(n_threads, max(1, wsize // 4096)) if n_chunks * wsize >= (1 << 22) else 1
+    T = KH * KW
     for i0 in prange(0, wsize, 4096, nogil=True, schedule='dynamic', num_threads=n_thr):
         i1 = min(i0 + 4096, wsize)
         for k in range(n_chunks):
-            for i in range(i0, i1):
-                gwp[i] += part[k * wsize + i]
+            if algo == _ALGO_TAPS:   # part[k, tap, o, c] -> grad_w[o, c, tap]
+                for i in range(i0, i1):
+                    gwp[i] += part[k * wsize + ((i % T) * O + i // (CG * T)) * CG + (i // T) % CG]
+            else:
+                for i in range(i0, i1):
+                    gwp[i] += part[k * wsize + i]
     _conv_give_scratch(scratch)
 
 

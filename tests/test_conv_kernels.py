@@ -15,12 +15,12 @@ from miniconv._config import blas_single_thread
 
 import conv_reference as R
 
-ALGORITHMS = ["auto", "gemm", "direct"]
+ALGORITHMS = ["auto", "im2col", "taps", "direct"]
 
 
 @contextlib.contextmanager
 def algorithm(name):
-    """Force the kernels' GEMM or direct path (both must be correct on every shape)."""
+    """Force one of the kernels' algorithms (each must be correct on every shape)."""
     previous = K._conv_set_algorithm(name)
     try:
         yield
