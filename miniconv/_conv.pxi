@@ -910,7 +910,7 @@ def conv2d_grad_weight(const floating[:, :, :, ::1] x,         # IN  (N, C, H, W
     gop = &grad_out[0, 0, 0, 0]
     n_thr = <int>min(n_threads, n_chunks)
     cdef Py_ssize_t taps_scratch = _taps_scratch(CG, OG, HO, WO, KH, KW, dil_h, dil_w)
-    cdef int algo = _conv_choose(OG, CG, stride_h, stride_w, taps_scratch * sizeof(floating), False)
+    cdef int algo = _conv_choose(OG, CG, stride_h, stride_w, taps_scratch * sizeof(floating), True)
     RT = _rows_per_tile(K, WO, HO, sizeof(floating))
     if algo == _ALGO_IM2COL:
         per_thread = K * RT * WO
