@@ -15,12 +15,12 @@ from miniconv._config import blas_single_thread
 
 import conv_reference as R
 
-ALGORITHMS = ["auto", "gemm", "direct"]
+ALGORITHMS = ["auto", "im2col", "taps", "direct"]
 
 
 @contextlib.contextmanager
 def algorithm(name):
-    """Force the kernels' GEMM or direct path (both must be correct on every shape)."""
+    """Force one of the kernels' algorithms (each must be correct on every shape)."""
     previous = K._conv_set_algorithm(name)
     try:
         yield
@@ -92,6 +92,8 @@ CONFIGS = [
     (2, 2, 3, 1, 6, 6, 2, 2, (3, 3), (0, 1, 0, 1), (2, 2)),        # even kernel, big stride
     (2, 3, 4, 1, 6, 7, 3, 3, (1, 1), (5, 5, 6, 6), (1, 1)),        # padding > kernel: zero rows
     (1, 2, 2, 1, 9, 9, 2, 2, (4, 3), (0, 0, 0, 0), (1, 1)),        # stride > kernel: skipped pixels
+    (2, 4, 4, 4, 11, 12, 3, 3, (1, 1), (2, 1, 0, 3), (2, 3)),      # depthwise 3x3, dilated, asymmetric
+    (2, 3, 6, 3, 9, 8, 3, 3, (1, 1), (0, 0, 0, 0), (1, 1)),        # 3x3 'valid', 2 outputs per group
 ]
 
 
