@@ -7,9 +7,13 @@ import pytest
 import miniconv
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-# Real MNIST lives beside the project (../shared/mnist); MINICONV_DATA overrides.
-if "MINICONV_DATA" not in os.environ and (ROOT.parent / "shared" / "mnist").is_dir():
-    os.environ["MINICONV_DATA"] = str(ROOT.parent / "shared" / "mnist")
+# Real MNIST lives beside the project (../shared/mnist; on the project's machines also
+# /work/shared/mnist, for clones made elsewhere); MINICONV_DATA overrides.
+if "MINICONV_DATA" not in os.environ:
+    for _candidate in (ROOT.parent / "shared" / "mnist", pathlib.Path("/work/shared/mnist")):
+        if (_candidate / "train-images-idx3-ubyte.gz").exists():
+            os.environ["MINICONV_DATA"] = str(_candidate)
+            break
 
 
 @pytest.fixture(autouse=True)
