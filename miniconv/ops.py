@@ -226,6 +226,8 @@ class ReLU(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
+        if not out.flags.c_contiguous:  # an in-place ReLU on a strided view
+            return np.where(out > 0, g, np.zeros((), g.dtype))
         g = np.ascontiguousarray(g, dtype=out.dtype)
         gi = np.empty_like(out)
         _kernels.relu_backward(out.reshape(-1), g.reshape(-1), gi.reshape(-1), threads_for(out.size))

@@ -464,9 +464,9 @@ def _apply_inplace(input, out):
     return input
 
 
-class _ReLUInplace(Function):
+class _ReLUInplace(ops.ReLU):
     """ReLU that overwrites its input array (``F.relu(x, inplace=True)``, ``nn.ReLU(True)``):
-    no new activation buffer and no copy; the output is saved for backward."""
+    no new activation buffer and no copy; the output is saved for ``ops.ReLU.backward``."""
 
     @staticmethod
     def forward(ctx, a):
@@ -477,16 +477,6 @@ class _ReLUInplace(Function):
             np.maximum(a, np.zeros((), a.dtype), out=a)  # NaN stays NaN, as in the kernel
         ctx.save_for_backward(a)
         return a
-
-    @staticmethod
-    def backward(ctx, g):
-        (out,) = ctx.saved_tensors
-        if not out.flags.c_contiguous:
-            return np.where(out > 0, g, np.zeros((), g.dtype))
-        g = np.ascontiguousarray(g, dtype=out.dtype)
-        gi = np.empty_like(out)
-        _kernels.relu_backward(out.reshape(-1), g.reshape(-1), gi.reshape(-1), threads_for(gi.size))
-        return gi
 
 
 # -- activations ---------------------------------------------------------------------------

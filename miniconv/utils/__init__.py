@@ -36,53 +36,49 @@ def _is_torch_tensor(x):
     return type(x).__module__.split(".")[0] == "torch" and hasattr(x, "detach") and hasattr(x, "numpy")
 
 
+def _map_nested(x, leaf):
+    """Copy a nest of dicts (ordering kept), lists and tuples, replacing each value by ``leaf(value)``."""
+    if isinstance(x, dict):
+        out = OrderedDict() if isinstance(x, OrderedDict) else {}
+        for k, v in x.items():
+            out[k] = _map_nested(v, leaf)
+        return out
+    if isinstance(x, (list, tuple)):
+        return type(x)(_map_nested(v, leaf) for v in x)
+    return leaf(x)
+
+
 def convert_torch_state_dict(torch_state_dict):
     """A copy of ``torch_state_dict`` with every ``torch.Tensor`` replaced by a :class:`miniconv.Tensor`.
 
     Dicts (ordering kept), lists and tuples are walked recursively; other values are kept as they are.
     Does not import torch.
     """
-    def convert(x):
+    def leaf(x):
         if _is_torch_tensor(x):
             t = x.detach().cpu()
             if t.dtype.is_floating_point and t.element_size() < 4:  # float16 / bfloat16
                 t = t.float()
             return Tensor(np.array(t.numpy(), copy=True))
-        if isinstance(x, dict):
-            out = OrderedDict() if isinstance(x, OrderedDict) else {}
-            for k, v in x.items():
-                out[k] = convert(v)
-            return out
-        if isinstance(x, (list, tuple)):
-            return type(x)(convert(v) for v in x)
         return x
 
     if not isinstance(torch_state_dict, dict):
         raise TypeError(f"convert_torch_state_dict expects a dict, got {type(torch_state_dict).__name__}")
-    return convert(torch_state_dict)
+    return _map_nested(torch_state_dict, leaf)
 
 
 def to_torch_state_dict(state_dict):
     """A copy of a miniconv state dict with every Tensor / numpy array turned into a ``torch.Tensor``."""
     torch = _import_torch("to_torch_state_dict")
 
-    def convert(x):
-        if isinstance(x, Tensor):
-            return torch.from_numpy(np.array(x.data, copy=True))
-        if isinstance(x, np.ndarray):
-            return torch.from_numpy(np.array(x, copy=True))
-        if isinstance(x, dict):
-            out = OrderedDict() if isinstance(x, OrderedDict) else {}
-            for k, v in x.items():
-                out[k] = convert(v)
-            return out
-        if isinstance(x, (list, tuple)):
-            return type(x)(convert(v) for v in x)
+    def leaf(x):
+        if isinstance(x, (Tensor, np.ndarray)):
+            return torch.from_numpy(np.array(np.asarray(x), copy=True))
         return x
 
     if not isinstance(state_dict, dict):
         raise TypeError(f"to_torch_state_dict expects a dict, got {type(state_dict).__name__}")
-    return convert(state_dict)
+    return _map_nested(state_dict, leaf)
 
 
 def load_torch_state_dict(path):

@@ -22,12 +22,12 @@ import hashlib
 import math
 import os
 import struct
-import tempfile
 import zlib
 from urllib.request import urlopen
 
 import numpy as np
 
+from ...serialization import atomic_write
 from ...tensor import Tensor
 from ..dataset import Dataset
 
@@ -120,19 +120,6 @@ def _read_sha256sums(folder):
             if len(parts) == 2 and len(parts[0]) == 64:
                 sums[parts[1].lstrip("*").strip()] = parts[0].lower()
     return sums
-
-
-def _fsync_directory(folder):
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # -- datasets ---------------------------------------------------------------------------------------
@@ -350,13 +337,13 @@ class FashionMNIST(MNIST):
 
 
 def _download(url, dest, expected_sha256):
-    """Stream ``url`` into ``dest`` atomically (temp file, fsync, verify, rename, fsync the folder)."""
-    folder = os.path.dirname(os.path.abspath(dest))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(dest) + ".", suffix=".part")
-    try:
+    """Stream ``url`` into ``dest``, verified, through ``serialization.atomic_write`` (temp file,
+    fsync, rename, fsync the folder): a failed or corrupt download never leaves a partial file."""
+
+    def write(out):
         h = hashlib.sha256()
         total = 0
-        with os.fdopen(fd, "wb") as out, urlopen(url, timeout=60) as response:
+        with urlopen(url, timeout=60) as response:
             while True:
                 chunk = response.read(1 << 20)
                 if not chunk:
@@ -366,15 +353,7 @@ def _download(url, dest, expected_sha256):
                     raise CorruptDataError(f"download larger than {_MAX_BYTES} bytes, aborted")
                 h.update(chunk)
                 out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
         if h.hexdigest() != expected_sha256:
             raise CorruptDataError(f"downloaded file has SHA256 {h.hexdigest()}, expected {expected_sha256}")
-        os.replace(tmp, dest)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    _fsync_directory(folder)
+
+    atomic_write(dest, write)
