@@ -116,12 +116,17 @@ cdef void _max_pool2d_forward_2x2(const floating[:, :, ::1] x, floating[:, :, ::
 
 def max_pool2d_backward(const floating[:, :, ::1] grad_out,   # IN  (P, OH, OW)
                         const long long[:, :, ::1] indices,   # IN  (P, OH, OW) from the forward
-                        floating[:, ::1] grad_in,             # OUT (P, H*W), zero-filled by the caller
+                        floating[:, ::1] grad_in,             # OUT (P, H*W), fully overwritten
                         int n_threads):
-    """grad_in[p, indices[p, o]] += grad_out[p, o]; one thread owns a whole plane."""
+    """grad_in[p, indices[p, o]] += grad_out[p, o]; one thread owns a whole plane, zeroes it
+    (while it is in that thread's cache) and scatters into it."""
     cdef Py_ssize_t P = grad_out.shape[0], OH = grad_out.shape[1], OW = grad_out.shape[2]
+    cdef Py_ssize_t HW = grad_in.shape[1]
     cdef Py_ssize_t p, oh, ow
+    if HW == 0:
+        return
     for p in prange(P, nogil=True, schedule='static', num_threads=n_threads):
+        memset(&grad_in[p, 0], 0, HW * sizeof(floating))
         for oh in range(OH):
             for ow in range(OW):
                 grad_in[p, indices[p, oh, ow]] += grad_out[p, oh, ow]

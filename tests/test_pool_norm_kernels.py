@@ -129,7 +129,7 @@ def test_max_pool_backward_scatters_to_indices():
     P, H, W = 3, 5, 6
     idx = rng.integers(0, H * W, size=(P, 2, 3)).astype(np.int64)  # repeated indices accumulate
     g = rng.standard_normal((P, 2, 3))
-    gi = np.zeros((P, H * W))
+    gi = np.full((P, H * W), np.nan)  # the kernel must overwrite every element
     _kernels.max_pool2d_backward(g, idx, gi, 2)
     ref = np.zeros((P, H * W))
     for p in range(P):

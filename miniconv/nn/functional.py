@@ -122,13 +122,13 @@ class Conv2d(Function):
         grad_x = grad_w = grad_b = None
         with blas_single_thread():
             if ctx.needs_input_grad[0]:
-                grad_x = np.zeros(ctx.x_shape, dtype=grad_out.dtype)
+                grad_x = (np.empty if run else np.zeros)(ctx.x_shape, dtype=grad_out.dtype)
                 if run:
                     _kernels.conv2d_grad_input(grad_out, w, grad_x, *ctx.conv_args)
                 if ctx.unbatched:
                     grad_x = grad_x[0]
             if ctx.needs_input_grad[1]:
-                grad_w = np.zeros(ctx.w_shape, dtype=grad_out.dtype)
+                grad_w = (np.empty if run else np.zeros)(ctx.w_shape, dtype=grad_out.dtype)
                 if run:
                     _kernels.conv2d_grad_weight(x, grad_out, grad_w, *ctx.conv_args)
             if ctx.needs_input_grad[2]:
@@ -808,7 +808,7 @@ class _MaxPool2d(Function):
         (idx,) = ctx.saved_tensors
         H, W = ctx.in_shape[-2:]
         g3 = np.ascontiguousarray(g).reshape(idx.shape)
-        gi = np.zeros((idx.shape[0], H * W), dtype=g.dtype)
+        gi = np.empty((idx.shape[0], H * W), dtype=g.dtype)
         _kernels.max_pool2d_backward(g3, idx, gi, threads_for(gi.size))
         return gi.reshape(ctx.in_shape), None, None
 
