@@ -4,7 +4,7 @@ report accuracy, epoch time, images/s and peak memory side by side.
     python benchmarks/bench_train.py --data ../shared/mnist --epochs 3 --seeds 0 1 2 --threads 2
 
 The fidelity configuration of issue 4 is the default: cdims 32 64, hdims 32, batch norm on,
-Adam lr 1e-3, batch 256. Runs alternate between the two libraries (seed by seed) so that a noisy
+Adam lr 1e-3 (constant: --scheduler none), batch 256. Runs alternate between the two libraries (seed by seed) so that a noisy
 machine affects both alike. Prints a markdown table (medians over seeds).
 """
 import argparse
@@ -41,6 +41,7 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--hdims", type=int, nargs="+", default=[32])
     p.add_argument("--batchnorm", action=argparse.BooleanOptionalAction, default=True)
+    p.add_argument("--scheduler", default="none", help="the example's --scheduler (issue 4's fidelity runs: none)")
     p.add_argument("--train-limit", type=int, default=None)
     p.add_argument("--libs", nargs="+", default=["miniconv", "torch"])
     a = p.parse_args()
@@ -54,7 +55,7 @@ def main():
     for seed in a.seeds:
         for lib in a.libs:
             args = ["--data", a.data, "--epochs", str(a.epochs), "--seed", str(seed), "--hdims", *map(str, a.hdims),
-                    "--checkpoint", str(tmpdir / f"{lib}_{seed}.ckpt"),
+                    "--checkpoint", str(tmpdir / f"{lib}_{seed}.ckpt"), "--scheduler", a.scheduler,
                     "--batchnorm" if a.batchnorm else "--no-batchnorm"]
             if a.train_limit:
                 args += ["--train-limit", str(a.train_limit)]

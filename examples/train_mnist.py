@@ -103,6 +103,8 @@ def parse_args(argv=None):
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--optimizer", choices=["adam", "adamw", "sgd"], default="adam")
+    p.add_argument("--scheduler", choices=["cosine", "step", "none"], default="cosine",
+                   help="learning-rate schedule over the epochs (cosine: CosineAnnealingLR to 0)")
     p.add_argument("--threads", type=int, default=None, help="default: OMP_NUM_THREADS or all cores")
     p.add_argument("--batchnorm", action=argparse.BooleanOptionalAction, default=True)
     p.add_argument("--cdims", type=int, nargs="+", default=[32, 64])
@@ -199,6 +201,12 @@ def main(argv=None):
     loss_fn = nn.CrossEntropyLoss()
     opt_cls = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}[args.optimizer]
     optimizer = opt_cls(model.parameters(), lr=args.lr)
+    if args.scheduler == "cosine":
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
+    elif args.scheduler == "step":
+        scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=max(1, args.epochs // 3), gamma=0.1)
+    else:
+        scheduler = None
     order = torch.Generator()  # the data order: its state is saved so --resume replays it exactly
     order.manual_seed(args.seed)
     loader = DataLoader(TensorDataset(x_train, y_train), batch_size=args.batch_size, shuffle=True, generator=order)
@@ -208,6 +216,8 @@ def main(argv=None):
         ck = torch.load(args.checkpoint)
         model.load_state_dict(ck["model"])
         optimizer.load_state_dict(ck["optimizer"])
+        if scheduler is not None:
+            scheduler.load_state_dict(ck["scheduler"])
         torch.set_rng_state(ck["rng"])
         order.set_state(ck["order_rng_at_epoch_start"])
         start_epoch, skip_steps, history = ck["epoch"], ck["step"], ck["history"]
@@ -240,6 +250,7 @@ def main(argv=None):
             if interrupted:
                 save_checkpoint(args.checkpoint, {
                     "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict() if scheduler else None,
                     "rng": torch.get_rng_state(), "order_rng_at_epoch_start": order_state,
                     "epoch": epoch, "step": step + 1, "history": history,
                 })
@@ -247,6 +258,8 @@ def main(argv=None):
                       "continue with --resume")
                 return 130
         skip_steps = 0
+        if scheduler is not None:
+            scheduler.step()
         seconds = time.perf_counter() - t0
         test_acc = evaluate(model, x_test, y_test)
         history.append({
@@ -258,6 +271,7 @@ def main(argv=None):
               f"{seconds:.1f}s ({seen / seconds:.0f} img/s)", flush=True)
         save_checkpoint(args.checkpoint, {
             "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict() if scheduler else None,
             "rng": torch.get_rng_state(), "order_rng_at_epoch_start": order.get_state(),
             "epoch": epoch + 1, "step": 0, "history": history,
         })
