@@ -4,7 +4,7 @@ The model class is the PyTorch tutorial's ``ConvolutionalNeuralNetworkClass``, u
 script is written for ``torch``: replace each import line below by the PyTorch line in its
 comment and it runs under PyTorch (tests/test_example.py does exactly that).
 
-    python examples/train_mnist.py --data ../shared/mnist            # defaults: 3 epochs, Adam 1e-3
+    python examples/train_mnist.py --data ../shared/mnist            # defaults: 8 epochs, Adam 1e-3, cosine
     python examples/train_mnist.py --hdims 32 --batchnorm --epochs 1 # the fidelity configuration
     python examples/train_mnist.py --resume                          # continue from the checkpoint
 
@@ -99,7 +99,7 @@ class ConvolutionalNeuralNetworkClass(nn.Module):
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--epochs", type=int, default=8)
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--optimizer", choices=["adam", "adamw", "sgd"], default="adam")
