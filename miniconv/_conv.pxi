@@ -108,20 +108,31 @@ cdef int _conv_choose(Py_ssize_t og, Py_ssize_t cg, int sh, int sw,
     return _ALGO_IM2COL
 
 
-_conv_scratch_pool = []
+_conv_scratch_pool = []            # largest first; only touched with the GIL held
+cdef Py_ssize_t _CONV_POOL_KEEP_MAX = 64 << 20   # bigger scratch is freed after the call
 
 
 def _conv_take_scratch(Py_ssize_t nbytes):
-    """A byte buffer of at least nbytes, reused from earlier calls when possible."""
-    cdef Py_ssize_t i
-    for i in range(len(_conv_scratch_pool)):
-        if _conv_scratch_pool[i].nbytes >= nbytes:
-            return _conv_scratch_pool.pop(i)
+    """A byte buffer of at least nbytes, reused from earlier calls when possible.
+
+    Only single list operations are used (pop, append), each atomic under the GIL, so two
+    Python threads calling kernels at once never get the same buffer.
+    """
+    try:
+        buf = _conv_scratch_pool.pop(0)
+    except IndexError:
+        buf = None
+    if buf is not None:
+        if buf.nbytes >= nbytes:
+            return buf
+        _conv_scratch_pool.append(buf)
     return np.empty(max(nbytes, 64), dtype=np.uint8)
 
 
 def _conv_give_scratch(buf):
-    """Return a buffer to the pool (keeps the few largest ones)."""
+    """Return a buffer to the pool (keeps the few largest ones up to 64 MB)."""
+    if buf.nbytes > _CONV_POOL_KEEP_MAX:
+        return
     _conv_scratch_pool.append(buf)
     _conv_scratch_pool.sort(key=lambda b: -b.nbytes)
     del _conv_scratch_pool[4:]
