@@ -178,6 +178,30 @@ def numpy_runners(case, data):
 
 
 # ---------------------------------------------------------------- driver
+def _cpu_times():
+    with open("/proc/stat") as f:
+        fields = [float(v) for v in f.readline().split()[1:]]
+    return fields[3] + fields[4], sum(fields)  # idle + iowait, total
+
+
+def wait_for_idle(max_wait, want_idle_cpus=1.6, window=0.5):
+    """On a shared machine: wait (at most max_wait s) until about want_idle_cpus cores are idle.
+
+    Returns the number of idle cores seen last (Linux only; returns None elsewhere).
+    """
+    if not os.path.exists("/proc/stat"):
+        return None
+    n_cpus = os.cpu_count() or 1
+    deadline = time.time() + max_wait
+    while True:
+        i0, t0 = _cpu_times()
+        time.sleep(window)
+        i1, t1 = _cpu_times()
+        idle = n_cpus * (i1 - i0) / max(t1 - t0, 1e-9)
+        if idle >= min(want_idle_cpus, n_cpus - 0.4) or time.time() > deadline:
+            return idle
+
+
 def time_interleaved(fns, repeats, stat):
     """fns: name -> callable. One warm-up each, then `repeats` rounds of one call each."""
     times = {name: [] for name in fns}
@@ -203,6 +227,9 @@ def main():
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--stat", default="median", choices=["median", "min"],
                     help="statistic over the repeats (min is more robust on a busy machine)")
+    ap.add_argument("--wait-idle", type=float, default=0, metavar="SECONDS",
+                    help="before each case wait up to SECONDS for the other cores to be idle "
+                         "(for shared machines; the idle cores seen are printed)")
     ap.add_argument("--no-torch", action="store_true", help="skip PyTorch")
     ap.add_argument("--no-numpy", action="store_true", help="skip the numpy im2col baseline")
     ap.add_argument("--algorithm", default="auto", choices=["auto", "im2col", "taps", "direct"],
@@ -239,6 +266,9 @@ def main():
                 fwd["torch"], fb["torch"] = torch_runners(case, data, torch)
             np_fwd, np_fb = numpy_runners(case, data)
             for kind, fns, np_fn in (("fwd", fwd, np_fwd), ("fwd+bwd", fb, np_fb)):
+                if args.wait_idle > 0:
+                    idle = wait_for_idle(args.wait_idle)
+                    print(f"  ({idle:.1f} idle cores before {name} {kind} {threads}T)", flush=True)
                 med, faults = time_interleaved(fns, args.repeats, args.stat)
                 if not args.no_numpy:
                     # timed apart: after a multi-threaded call OpenBLAS's idle workers spin for

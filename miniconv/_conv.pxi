@@ -7,21 +7,31 @@
 # K = (C // groups) * KH * KW is the length of one receptive field ("column").
 #
 # Notes: (decisions measured on 2 shared Xeon cores; numbers in docs/performance.md)
-# - Two algorithms, chosen per call by _conv_use_gemm:
-#   * GEMM, when a group has >= 2 output channels: for a block of output rows of one sample
-#     and one group, copy the receptive fields into a per-thread scratch tile
-#     col (K, rows*WO) ("im2col" of a tile, never of the whole batch) and multiply it by the
-#     weight with sgemm/dgemm from scipy.linalg.cython_blas (OpenBLAS, AVX-512 kernels; our
-#     own loops are compiled for baseline x86-64 and cannot compete). The caller must limit
-#     BLAS to one thread (miniconv._config.blas_single_thread(), ~10 us) since BLAS runs
-#     inside prange. GEMM wins even for one input channel (case a: 8 ms vs 30 ms direct).
-#     Tile target 1 MB (_conv_tile_bytes): 256 KB tiles gave GEMMs of only 56 rows on 56x56
-#     maps and were ~1.5x slower on case d; 1-8 MB were equal.
+# - Three algorithms, chosen per call by _conv_choose; all multiply with sgemm/dgemm from
+#   scipy.linalg.cython_blas (OpenBLAS with AVX-512 kernels; our own loops are compiled for
+#   baseline x86-64 and cannot compete) except the direct one. BLAS runs inside prange, so
+#   the caller must limit BLAS to one thread (miniconv._config.blas_single_thread(), ~10 us).
+#   * taps (forward and grad_input, stride 1, >= 16 input channels per group): one GEMM per
+#     kernel tap straight on zero-padded input planes, no im2col copy at all (see the
+#     section "taps path"). Measured against im2col at one thread: case b forward
+#     21 vs 22 ms, grad_input 18 vs 25 ms; case d 74 vs 86 and 75 vs 82 ms. For grad_weight
+#     it was slower (b 30 vs 23 ms: OpenBLAS re-packs the whole output gradient for each
+#     of the nine taps), so grad_weight keeps im2col.
+#   * im2col (everything else with >= 2 output channels per group): for a block of output
+#     rows of one sample and one group, copy the receptive fields into a per-thread scratch
+#     tile col (K, rows*WO) (never an im2col of the whole batch) and do one GEMM. It wins
+#     even for one input channel (case a: 8 ms vs 30 ms direct). Tile target 1 MB
+#     (_conv_tile_bytes): 256 KB tiles gave GEMMs of only 56 rows on 56x56 maps and were
+#     ~1.5x slower on case d; 1-8 MB were equal.
 #   * direct, for depthwise (one output channel per group): GEMM degenerates to a
-#     matrix-vector product there. The input plane is copied into a zero-padded plane so
-#     the loops have no bounds tests; with stride 1 each tap (or all nine taps of a 3x3
-#     kernel at once) is one long vectorised loop over a "wide" output (see below).
-# - Parallelism: prange over samples (GEMM path) or (sample, group) pairs (direct path) for
+#     matrix-vector product there (case e: 50 ms im2col vs 33 ms direct). The input plane is
+#     copied into a zero-padded plane so the loops have no bounds tests; with stride 1 each
+#     tap (or all nine taps of a 3x3 kernel at once) is one long vectorised loop over a
+#     "wide" output (see the section "direct path").
+#   The wide layouts compute Wp - WO junk columns per row that are dropped (forward) or
+#   multiplied by zeros (gradients); a non-finite input value can therefore turn a weight
+#   gradient NaN where PyTorch's would stay finite (only with inf/NaN inputs).
+# - Parallelism: prange over samples (im2col) or (sample, group) pairs (taps, direct) for
 #   forward and grad_input: each output element is written by exactly one thread.
 #   grad_weight / grad_bias cut the batch into chunks whose size depends on N only
 #   (_conv_chunk_size), never on n_threads; one thread makes a chunk's partial sum in
@@ -98,20 +108,31 @@ cdef int _conv_choose(Py_ssize_t og, Py_ssize_t cg, int sh, int sw,
     return _ALGO_IM2COL
 
 
-_conv_scratch_pool = []
+_conv_scratch_pool = []            # largest first; only touched with the GIL held
+cdef Py_ssize_t _CONV_POOL_KEEP_MAX = 64 << 20   # bigger scratch is freed after the call
 
 
 def _conv_take_scratch(Py_ssize_t nbytes):
-    """A byte buffer of at least nbytes, reused from earlier calls when possible."""
-    cdef Py_ssize_t i
-    for i in range(len(_conv_scratch_pool)):
-        if _conv_scratch_pool[i].nbytes >= nbytes:
-            return _conv_scratch_pool.pop(i)
+    """A byte buffer of at least nbytes, reused from earlier calls when possible.
+
+    Only single list operations are used (pop, append), each atomic under the GIL, so two
+    Python threads calling kernels at once never get the same buffer.
+    """
+    try:
+        buf = _conv_scratch_pool.pop(0)
+    except IndexError:
+        buf = None
+    if buf is not None:
+        if buf.nbytes >= nbytes:
+            return buf
+        _conv_scratch_pool.append(buf)
     return np.empty(max(nbytes, 64), dtype=np.uint8)
 
 
 def _conv_give_scratch(buf):
-    """Return a buffer to the pool (keeps the few largest ones)."""
+    """Return a buffer to the pool (keeps the few largest ones up to 64 MB)."""
+    if buf.nbytes > _CONV_POOL_KEEP_MAX:
+        return
     _conv_scratch_pool.append(buf)
     _conv_scratch_pool.sort(key=lambda b: -b.nbytes)
     del _conv_scratch_pool[4:]
