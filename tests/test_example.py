@@ -76,6 +76,18 @@ def test_same_model_source_under_pytorch_matches_shapes(tmp_path):
     out = mm(miniconv.from_numpy(x)).detach().numpy()
     np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-4)
 
+    # and the reverse, through files: a miniconv checkpoint -> PyTorch model, a torch.save file -> miniconv
+    mm2 = train_mnist.ConvolutionalNeuralNetworkClass(USE_BATCHNORM=True).eval()
+    miniconv.save(mm2.state_dict(), tmp_path / "mc.ckpt")
+    tm.load_state_dict(miniconv.utils.to_torch_state_dict(miniconv.load(tmp_path / "mc.ckpt")))
+    with torch.no_grad():
+        ref2 = tm(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(mm2(miniconv.from_numpy(x)).detach().numpy(), ref2, rtol=1e-4, atol=1e-4)
+    torch.save(tm.state_dict(), tmp_path / "t.pt")
+    mm3 = train_mnist.ConvolutionalNeuralNetworkClass(USE_BATCHNORM=True).eval()
+    mm3.load_state_dict(miniconv.utils.load_torch_state_dict(tmp_path / "t.pt"))
+    np.testing.assert_allclose(mm3(miniconv.from_numpy(x)).detach().numpy(), ref2, rtol=1e-4, atol=1e-4)
+
 
 @needs_mnist
 def test_short_training_learns(tmp_path):
