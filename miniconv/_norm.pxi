@@ -6,69 +6,91 @@
 # Notes:
 # - Reductions (statistics, backward sums) run ``prange`` over channels: one thread owns a
 #   channel and visits its N*L values in a fixed order, so results are the same bits for any
-#   thread count without partial-sum buffers. Sums accumulate in double, also for float32.
+#   thread count without partial-sum buffers. Row totals are added in double.
 # - Variance is two-pass (mean first, then the sum of squared deviations), which is stable
 #   where ``E[x^2] - E[x]^2`` cancels catastrophically.
-# - A row sum keeps four independent accumulators (``_row_sum`` etc.): one accumulator
-#   waits on the latency of every add; four let the adds overlap (stats 9.2 -> 5.3 ms on one thread,
-#   (256, 32, 28, 28) float32). The order of additions is fixed by the data layout alone.
+# - A row sum keeps eight independent accumulators in the data's precision (``_row_sum`` etc.):
+#   one accumulator waits on the latency of every add; eight let the adds overlap and map onto
+#   SIMD lanes (double accumulators with a float->double conversion per element ran at half the
+#   speed: backward 18 -> see docs/performance.md). The order of additions is fixed by the data layout alone.
 # - Elementwise passes (transform, grad input) run ``prange`` over the N*C planes, in the
 #   data's precision with per-channel coefficients rounded to it (as PyTorch's CPU kernel),
 #   so float32 loops vectorize.
 
 
-cdef inline double _row_sum(const floating* x, Py_ssize_t n, double shift) noexcept nogil:
-    """sum(x[i] - shift) over a contiguous row, with four accumulators (see Notes)."""
-    cdef double a0 = 0, a1 = 0, a2 = 0, a3 = 0
+# Row sums use eight independent accumulators in the data's precision (a fixed, thread-count
+# independent order the compiler turns into SIMD registers without -ffast-math); each row's total is
+# then added in double. A row is one (n, c) plane, so at most L values meet in one float lane
+# accumulator (L / 8 of them), which keeps float32 error near 1e-6 relative, like PyTorch's CPU kernel.
+cdef inline double _row_sum(const floating* x, Py_ssize_t n, floating shift) noexcept nogil:
+    """sum(x[i] - shift) over a contiguous row."""
+    cdef floating a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0
     cdef Py_ssize_t i = 0
-    while i + 4 <= n:
+    while i + 8 <= n:
         a0 = a0 + (x[i] - shift)
         a1 = a1 + (x[i + 1] - shift)
         a2 = a2 + (x[i + 2] - shift)
         a3 = a3 + (x[i + 3] - shift)
-        i = i + 4
+        a4 = a4 + (x[i + 4] - shift)
+        a5 = a5 + (x[i + 5] - shift)
+        a6 = a6 + (x[i + 6] - shift)
+        a7 = a7 + (x[i + 7] - shift)
+        i = i + 8
     while i < n:
         a0 = a0 + (x[i] - shift)
         i = i + 1
-    return (a0 + a1) + (a2 + a3)
+    return (<double>(a0 + a4) + <double>(a1 + a5)) + (<double>(a2 + a6) + <double>(a3 + a7))
 
 
-cdef inline double _row_sum_sq(const floating* x, Py_ssize_t n, double shift) noexcept nogil:
-    """sum((x[i] - shift)^2) over a contiguous row, with four accumulators."""
-    cdef double a0 = 0, a1 = 0, a2 = 0, a3 = 0, d0, d1, d2, d3
+cdef inline double _row_sum_sq(const floating* x, Py_ssize_t n, floating shift) noexcept nogil:
+    """sum((x[i] - shift)^2) over a contiguous row."""
+    cdef floating a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0
+    cdef floating d0, d1, d2, d3, d4, d5, d6, d7
     cdef Py_ssize_t i = 0
-    while i + 4 <= n:
+    while i + 8 <= n:
         d0 = x[i] - shift
         d1 = x[i + 1] - shift
         d2 = x[i + 2] - shift
         d3 = x[i + 3] - shift
+        d4 = x[i + 4] - shift
+        d5 = x[i + 5] - shift
+        d6 = x[i + 6] - shift
+        d7 = x[i + 7] - shift
         a0 = a0 + d0 * d0
         a1 = a1 + d1 * d1
         a2 = a2 + d2 * d2
         a3 = a3 + d3 * d3
-        i = i + 4
+        a4 = a4 + d4 * d4
+        a5 = a5 + d5 * d5
+        a6 = a6 + d6 * d6
+        a7 = a7 + d7 * d7
+        i = i + 8
     while i < n:
         d0 = x[i] - shift
         a0 = a0 + d0 * d0
         i = i + 1
-    return (a0 + a1) + (a2 + a3)
+    return (<double>(a0 + a4) + <double>(a1 + a5)) + (<double>(a2 + a6) + <double>(a3 + a7))
 
 
 cdef inline double _row_dot_centered(const floating* g, const floating* x, Py_ssize_t n,
-                                     double shift) noexcept nogil:
-    """sum(g[i] * (x[i] - shift)) over contiguous rows, with four accumulators."""
-    cdef double a0 = 0, a1 = 0, a2 = 0, a3 = 0
+                                     floating shift) noexcept nogil:
+    """sum(g[i] * (x[i] - shift)) over contiguous rows."""
+    cdef floating a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0
     cdef Py_ssize_t i = 0
-    while i + 4 <= n:
+    while i + 8 <= n:
         a0 = a0 + g[i] * (x[i] - shift)
         a1 = a1 + g[i + 1] * (x[i + 1] - shift)
         a2 = a2 + g[i + 2] * (x[i + 2] - shift)
         a3 = a3 + g[i + 3] * (x[i + 3] - shift)
-        i = i + 4
+        a4 = a4 + g[i + 4] * (x[i + 4] - shift)
+        a5 = a5 + g[i + 5] * (x[i + 5] - shift)
+        a6 = a6 + g[i + 6] * (x[i + 6] - shift)
+        a7 = a7 + g[i + 7] * (x[i + 7] - shift)
+        i = i + 8
     while i < n:
         a0 = a0 + g[i] * (x[i] - shift)
         i = i + 1
-    return (a0 + a1) + (a2 + a3)
+    return (<double>(a0 + a4) + <double>(a1 + a5)) + (<double>(a2 + a6) + <double>(a3 + a7))
 
 
 def batch_norm_stats(const floating[:, :, ::1] x,   # IN  (N, C, L)
@@ -80,13 +102,15 @@ def batch_norm_stats(const floating[:, :, ::1] x,   # IN  (N, C, L)
     cdef Py_ssize_t n, c
     cdef double acc, m
     for c in prange(C, nogil=True, schedule='static', num_threads=n_threads):
+        # shift by the channel's first value so the float lanes sum small deviations
+        m = x[0, c, 0]
         acc = 0
         for n in range(N):
-            acc = acc + _row_sum(&x[n, c, 0], L, 0.0)
-        m = acc / (N * L)
+            acc = acc + _row_sum(&x[n, c, 0], L, <floating>m)
+        m = m + acc / (N * L)
         acc = 0
         for n in range(N):
-            acc = acc + _row_sum_sq(&x[n, c, 0], L, m)
+            acc = acc + _row_sum_sq(&x[n, c, 0], L, <floating>m)
         mean[c] = m
         sq_dev_sum[c] = acc
 
@@ -124,8 +148,8 @@ def batch_norm_backward_reduce(const floating[:, :, ::1] grad,   # IN  (N, C, L)
         sx = 0
         m = mean[c]
         for n in range(N):
-            s = s + _row_sum(&grad[n, c, 0], L, 0.0)
-            sx = sx + _row_dot_centered(&grad[n, c, 0], &x[n, c, 0], L, m)
+            s = s + _row_sum(&grad[n, c, 0], L, 0)
+            sx = sx + _row_dot_centered(&grad[n, c, 0], &x[n, c, 0], L, <floating>m)
         sum_dy[c] = s
         sum_dy_xmu[c] = sx
 

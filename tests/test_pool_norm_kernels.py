@@ -172,8 +172,11 @@ def test_batch_norm_kernels_match_numpy(dtype):
     x64, g64 = x.astype(np.float64), g.astype(np.float64)
     mean, sq = np.empty(C), np.empty(C)
     _kernels.batch_norm_stats(x, mean, sq, 2)
-    np.testing.assert_allclose(mean, x64.mean(axis=(0, 2)), rtol=1e-12)
-    np.testing.assert_allclose(sq, ((x64 - x64.mean(axis=(0, 2), keepdims=True)) ** 2).sum(axis=(0, 2)), rtol=1e-9)
+    # sums run in the data's precision within a row (float32: ~1e-7 relative) and in double across rows
+    r32 = dtype == np.float32
+    np.testing.assert_allclose(mean, x64.mean(axis=(0, 2)), rtol=1e-8 if r32 else 1e-12)
+    np.testing.assert_allclose(sq, ((x64 - x64.mean(axis=(0, 2), keepdims=True)) ** 2).sum(axis=(0, 2)),
+                               rtol=1e-5 if r32 else 1e-9)
 
     scale, shift = rng.standard_normal(C), rng.standard_normal(C)
     out = np.empty_like(x)
@@ -183,8 +186,9 @@ def test_batch_norm_kernels_match_numpy(dtype):
 
     sum_dy, sum_dy_xmu = np.empty(C), np.empty(C)
     _kernels.batch_norm_backward_reduce(g, x, mean, sum_dy, sum_dy_xmu, 2)
-    np.testing.assert_allclose(sum_dy, g64.sum(axis=(0, 2)), rtol=1e-10)
-    np.testing.assert_allclose(sum_dy_xmu, (g64 * (x64 - mean[:, None])).sum(axis=(0, 2)), rtol=1e-9)
+    np.testing.assert_allclose(sum_dy, g64.sum(axis=(0, 2)), rtol=1e-5 if r32 else 1e-10)
+    np.testing.assert_allclose(sum_dy_xmu, (g64 * (x64 - mean[:, None])).sum(axis=(0, 2)),
+                               rtol=1e-5 if r32 else 1e-9, atol=1e-4 if r32 else 0)
 
     md, proj, sc = rng.standard_normal(C), rng.standard_normal(C), rng.standard_normal(C)
     gi = np.empty_like(x)
