@@ -77,3 +77,4 @@ def relu_backward(const floating[::1] out,   # IN  relu output
 include "_conv.pxi"
 include "_pool.pxi"
 include "_norm.pxi"
+include "_linalg.pxi"

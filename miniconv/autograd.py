@@ -321,8 +321,10 @@ def _run_backward(roots, root_grads, retain_graph, capture=None):
                 t = ref()
                 if t is not None and grads[nr] is not None and capture is None:
                     t._accumulate_retained(grads[nr])
+            # outputs that got no gradient get zeros, except integer outputs (indices), which can
+            # never have one: they get None rather than a zero array as big as the indices
             grads = [
-                g if g is not None else np.zeros(shape, dtype)
+                g if g is not None or dtype.kind != "f" else np.zeros(shape, dtype)
                 for g, (shape, dtype) in zip(grads, node.output_meta)
             ]
             with no_grad():

@@ -577,13 +577,26 @@ def log_softmax(input, dim=None, dtype=None):  # noqa: A002
 
 
 # -- linear ----------------------------------------------------------------------------------
+def _matmul(a, b, trans_a=False, trans_b=False):
+    """op(a) @ op(b) for 2-D arrays through ``_kernels.matmul_rows`` (single-threaded BLAS inside
+    miniconv's OpenMP team; see the Notes in _linalg.pxi for why not ``np.matmul``)."""
+    a = np.ascontiguousarray(a)
+    b = np.ascontiguousarray(b, dtype=a.dtype)
+    m, k = (a.shape[1], a.shape[0]) if trans_a else a.shape
+    n = b.shape[0] if trans_b else b.shape[1]
+    c = np.empty((m, n), dtype=a.dtype)
+    with blas_single_thread():
+        _kernels.matmul_rows(a, b, c, trans_a, trans_b, threads_for(m * n * k))
+    return c
+
+
 class _Linear(Function):
     """y = x @ W.T + b for x of shape (*, in_features), W (out_features, in_features)."""
 
     @staticmethod
     def forward(ctx, x, weight, bias):
         ctx.save_for_backward(x, weight)
-        out = np.matmul(x.reshape(-1, x.shape[-1]), weight.T)  # one GEMM for any leading dims
+        out = _matmul(x.reshape(-1, x.shape[-1]), weight, trans_b=True)  # one GEMM for any leading dims
         if bias is not None:
             out += bias
         return out.reshape(x.shape[:-1] + (weight.shape[0],))
@@ -591,9 +604,9 @@ class _Linear(Function):
     @staticmethod
     def backward(ctx, g):
         x, weight = ctx.saved_tensors
-        gx = np.matmul(g, weight) if ctx.needs_input_grad[0] else None
         g2 = g.reshape(-1, g.shape[-1])
-        gw = np.matmul(g2.T, x.reshape(-1, x.shape[-1])) if ctx.needs_input_grad[1] else None
+        gx = _matmul(g2, weight).reshape(x.shape) if ctx.needs_input_grad[0] else None
+        gw = _matmul(g2, x.reshape(-1, x.shape[-1]), trans_a=True) if ctx.needs_input_grad[1] else None
         gb = g2.sum(axis=0) if ctx.needs_input_grad[2] else None
         return gx, gw, gb
 
