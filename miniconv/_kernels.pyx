@@ -11,6 +11,7 @@ The file is split into include files by job so they can be read one at a time:
   _conv.pxi   conv2d forward / grad input / grad weight / grad bias
   _pool.pxi   max-pool forward / backward
   _norm.pxi   batch-norm statistics and backward reductions
+  _linalg.pxi Linear's matrix multiply (BLAS per fixed row block inside the OpenMP team)
 
 # Notes:
 # - Fused type ``floating`` (float32/float64) gives one kernel per job for both dtypes.
