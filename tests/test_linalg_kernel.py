@@ -14,7 +14,8 @@ def run(a, b, ta, tb, m, n, n_threads, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("m,k,n", [(1, 1, 1), (5, 3, 7), (130, 17, 9), (256, 300, 32), (64, 0, 3), (0, 4, 5)])
+@pytest.mark.parametrize("m,k,n", [(1, 1, 1), (5, 3, 7), (130, 17, 9), (256, 300, 32), (64, 0, 3), (0, 4, 5),
+                                   (9, 13, 700), (40, 30, 1000)])
 @pytest.mark.parametrize("ta,tb", [(0, 0), (0, 1), (1, 0), (1, 1)])
 def test_matches_numpy_and_is_thread_count_independent(dtype, m, k, n, ta, tb):
     rng = np.random.default_rng(m * 1000 + k * 10 + n)
