@@ -91,7 +91,7 @@ def test_same_model_source_under_pytorch_matches_shapes(tmp_path):
 
 @needs_mnist
 def test_short_training_learns(tmp_path):
-    # 2,000 images, batch 32, 4 epochs = 252 steps. Verified here: ~90 % test accuracy on 1,000 test images;
+    # 2,000 images, batch 32, 4 epochs = 252 steps. Verified here: 87.9 % (seed 0) and 89.9 % (seed 1) on 1,000 test images;
     # the threshold (75 %) is far above chance (10 %) and leaves room for seed-to-seed variation.
     _, s = run_example(EXAMPLE, tmp_path, "--train-limit", "2000", "--test-limit", "1000", "--epochs", "4",
                        "--batch-size", "32", "--hdims", "128", "--checkpoint", str(tmp_path / "c.ckpt"))
