@@ -15,7 +15,6 @@ The engine (``backward``) walks nodes in reverse topological order with an expli
 reduces a broadcast gradient back to the shape of the input it belongs to.
 """
 import threading
-import weakref
 
 import numpy as np
 

@@ -4,11 +4,15 @@ Each section holds one family: the Function(s) with forward/backward next to eac
 the public wrapper that validates arguments with PyTorch's meaning and messages. Hot loops
 call ``miniconv._kernels``.
 """
+import numbers
+import warnings
+
 import numpy as np
 
 from .. import _kernels, ops
-from .._config import threads_for
-from ..autograd import Function
+from .._config import blas_single_thread, threads_for
+from .._random import default_generator
+from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 
 
@@ -36,9 +40,6 @@ def relu(input, inplace=False):  # noqa: A002
 # - Tiny convolutions run on one thread: below about 32k multiply-adds, waking an OpenMP team
 #   costs more than the work (and far more when the cores are busy). The kernels give the same
 #   bits for any thread count, so this changes speed only.
-import numbers  # noqa: E402
-
-from .._config import blas_single_thread  # noqa: E402
 
 
 
@@ -414,11 +415,6 @@ def pad(input, pad, mode="constant", value=None):  # noqa: A002
 # ---------------------------------------------------------------------------
 # Pooling, normalization, dropout, linear, activations, losses
 # ---------------------------------------------------------------------------
-import numbers as _numbers
-import warnings as _warnings
-
-from ..autograd import is_grad_enabled as _is_grad_enabled
-from .._random import default_generator as _default_generator
 
 
 def _tensor_arg(x, fn, name="input"):
@@ -438,14 +434,14 @@ def _pair(v, fn, name):
     """An int, (int,) or (int, int) -> (int, int), as PyTorch's ``_pair``."""
     if isinstance(v, (tuple, list)) and len(v) == 1:
         v = v[0]
-    vals = (v, v) if isinstance(v, _numbers.Integral) else tuple(v) if isinstance(v, (tuple, list)) else ()
-    if len(vals) != 2 or any(isinstance(a, bool) or not isinstance(a, _numbers.Integral) for a in vals):
+    vals = (v, v) if isinstance(v, numbers.Integral) else tuple(v) if isinstance(v, (tuple, list)) else ()
+    if len(vals) != 2 or any(isinstance(a, bool) or not isinstance(a, numbers.Integral) for a in vals):
         raise TypeError(f"{fn}(): argument '{name}' must be an int or a tuple of two ints, got {v!r}")
     return int(vals[0]), int(vals[1])
 
 
 def _check_inplace_allowed(input):
-    if _is_grad_enabled() and input.requires_grad and input.is_leaf:
+    if is_grad_enabled() and input.requires_grad and input.is_leaf:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
 
 
@@ -510,7 +506,7 @@ def tanh(input):  # noqa: A002
 
 def _softmax_dim(name, dim, ndim):
     if dim is None:
-        _warnings.warn(
+        warnings.warn(
             f"Implicit dimension choice for {name} has been deprecated. "
             "Change the call to include dim=X as an argument.",
             stacklevel=3,
@@ -912,7 +908,7 @@ def adaptive_avg_pool2d(input, output_size):  # noqa: A002
                 "adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch dimensions, "
                 f"but input has sizes {list(input.shape)} with dimension {i} being empty"
             )
-    size = (output_size, output_size) if isinstance(output_size, _numbers.Integral) or output_size is None \
+    size = (output_size, output_size) if isinstance(output_size, numbers.Integral) or output_size is None \
         else tuple(output_size)
     if len(size) != 2:
         raise TypeError(f"adaptive_avg_pool2d(): output_size must be an int or a pair, got {output_size!r}")
@@ -944,7 +940,7 @@ def _check_p(p):
 
 def _dropout_mask(shape, p, dtype, generator):
     """Keep each entry with probability 1-p; kept entries carry the scale 1/(1-p)."""
-    rng = (generator or _default_generator).numpy_generator
+    rng = (generator or default_generator).numpy_generator
     if p == 1.0:
         return np.zeros(shape, dtype=dtype)
     keep = rng.random(shape, dtype=np.float32 if dtype == np.float32 else np.float64) >= p
@@ -971,7 +967,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False, generator=None):  # no
     _check_p(p)
     _float_arg(input, "dropout2d")
     if input.ndim not in (3, 4):
-        _warnings.warn(
+        warnings.warn(
             f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and will result in "
             "an error in a future release. To retain the behavior and silence this warning, please use dropout "
             "instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 spatial "
@@ -979,7 +975,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False, generator=None):  # no
             stacklevel=2,
         )
     if input.ndim == 3:
-        _warnings.warn(
+        warnings.warn(
             "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior is "
             "desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior will "
             "change in a future release to interpret the input as one without a batch dimension, i.e. shape "
@@ -1153,7 +1149,7 @@ def mse_loss(input, target, reduction="mean"):  # noqa: A002
     _float_arg(input, "mse_loss")
     _tensor_arg(target, "mse_loss", "target")
     if tuple(target.shape) != tuple(input.shape):
-        _warnings.warn(
+        warnings.warn(
             f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
             "This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
             stacklevel=2,
