@@ -2,7 +2,7 @@
 """Cython + OpenMP kernels: arrays in, arrays out.
 
 This module knows nothing about Tensor or autograd. Every function takes C-contiguous
-NumPy arrays whose shapes and dtypes the caller (``miniconv/nn/functional.py`` or
+NumPy arrays whose shapes and dtypes the caller (``miniconv/nn/functional/`` or
 ``miniconv/tensor.py``) has already validated, plus an explicit ``n_threads``.
 Compiler directives (boundscheck, wraparound, cdivision) are set once in setup.py;
 ``MINICONV_DEBUG=1`` at build time turns the checks back on.

@@ -178,7 +178,7 @@ class Function:
         from .tensor import Tensor
 
         ctx = cls()
-        arrays = tuple(a.data if isinstance(a, Tensor) else a for a in args)
+        arrays = tuple(a._data if isinstance(a, Tensor) else a for a in args)
         needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         record = is_grad_enabled() and any(needs)
         ctx.needs_input_grad = needs if record else (False,) * len(args)
@@ -227,7 +227,7 @@ class AccumulateGrad:
         if leaf.grad is None:
             leaf.grad = Tensor._wrap(np.array(g, dtype=leaf.dtype, copy=True))
         else:
-            leaf.grad.data += g
+            leaf.grad._data += g
 
 
 def _edge(t):
@@ -361,11 +361,11 @@ def _prepare_roots(tensors, grad_tensors, fn_name):
         if not t.requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
         if g is None:
-            if t.data.size != 1:
+            if t._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             g = np.ones(t.shape, dtype=t.dtype)
         else:
-            g = g.data if isinstance(g, Tensor) else np.asarray(g, dtype=t.dtype)
+            g = g._data if isinstance(g, Tensor) else np.asarray(g, dtype=t.dtype)
             if g.shape != t.shape:
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} and "
@@ -462,26 +462,26 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     for oi, out in enumerate(outputs):
         # numerical Jacobian, one column per input element
         for ii, t in enumerate(diff_inputs):
-            flat = t.data.reshape(-1)  # a view: perturb in place
-            numerical = np.zeros((out.data.size, flat.size))
+            flat = t._data.reshape(-1)  # a view: perturb in place
+            numerical = np.zeros((out._data.size, flat.size))
             with no_grad():
                 for k in range(flat.size):
                     orig = flat[k]
                     flat[k] = orig + eps
-                    plus = run()[oi].data.reshape(-1).copy()
+                    plus = run()[oi]._data.reshape(-1).copy()
                     flat[k] = orig - eps
-                    minus = run()[oi].data.reshape(-1).copy()
+                    minus = run()[oi]._data.reshape(-1).copy()
                     flat[k] = orig
                     numerical[:, k] = (plus - minus) / (2 * eps)
             # analytical Jacobian, one row per output element
             analytical = np.zeros_like(numerical)
             if out.requires_grad:
-                for j in range(out.data.size):
+                for j in range(out._data.size):
                     go = np.zeros(out.shape)
                     go.reshape(-1)[j] = 1.0
                     (g,) = grad(out, t, grad_outputs=Tensor._wrap(go), retain_graph=True, allow_unused=True)
                     if g is not None:
-                        analytical[j] = g.data.reshape(-1)
+                        analytical[j] = g._data.reshape(-1)
             ok = np.all(np.abs(analytical - numerical) <= atol + rtol * np.abs(numerical))
             if not ok:
                 if not raise_exception:

@@ -134,7 +134,7 @@ def _encode(obj, arrays, where):
     if isinstance(obj, float):
         return float(obj)
     if isinstance(obj, Tensor):
-        return _encode_array(obj.data, "tensor", arrays, where)
+        return _encode_array(obj._data, "tensor", arrays, where)
     if isinstance(obj, np.ndarray):
         return _encode_array(obj, "ndarray", arrays, where)
     if isinstance(obj, np.generic):

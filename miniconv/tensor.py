@@ -1,7 +1,8 @@
 """Tensor: a NumPy array plus ``requires_grad``, ``grad`` and ``grad_fn``.
 
 Operators and methods call the autograd Functions in ``miniconv.ops``; nothing here computes a
-gradient. ``Tensor.data`` is the underlying NumPy array (in PyTorch it is a Tensor; see
+gradient. ``Tensor._data`` is the underlying NumPy array; ``Tensor.data`` still returns that array
+for now (in PyTorch it is a Tensor; see
 docs/api.md). Creation functions (``tensor``, ``zeros``, ``randn``, ...) live at the bottom.
 """
 import numbers
@@ -70,14 +71,14 @@ class Tensor:
 
     def __init__(self, data, requires_grad=False):
         if isinstance(data, Tensor):
-            data = data.data
+            data = data._data
         arr = data if isinstance(data, np.ndarray) else np.asarray(data)
         if arr.dtype == np.float16 or arr.dtype not in _SUPPORTED:
             if arr.dtype.kind == "f":
                 arr = arr.astype(np.float32)
             else:
                 _check_dtype(arr.dtype)
-        self.data = arr
+        self._data = arr
         self.grad = None
         self.grad_fn = None
         self._output_nr = 0
@@ -90,13 +91,25 @@ class Tensor:
     def _wrap(cls, arr):
         """Wrap an array without checks or copies (internal fast path)."""
         t = cls.__new__(cls)
-        t.data = arr
+        t._data = arr
         t.grad = None
         t.grad_fn = None
         t._output_nr = 0
         t._accumulator = None
         t._requires_grad = False
         return t
+
+    # -- storage -------------------------------------------------------------------
+    # Inside miniconv the NumPy array is always reached as ``t._data``. ``t.data`` is the public
+    # name; it returns the array today and becomes a Tensor sharing memory (PyTorch's meaning)
+    # with the core-semantics work (issue 8), so nothing inside miniconv may rely on it.
+    @property
+    def data(self):
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
 
     # -- autograd attributes ------------------------------------------------------
     @property
@@ -106,7 +119,7 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, flag):
         flag = _builtin_bool(flag)
-        if flag and self.data.dtype.kind != "f":
+        if flag and self._data.dtype.kind != "f":
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         if not flag and self.grad_fn is not None:
             raise RuntimeError(
@@ -136,7 +149,7 @@ class Tensor:
         if self.grad is None:
             self.grad = Tensor._wrap(np.array(g, dtype=self.dtype, copy=True))
         else:
-            self.grad.data = self.grad.data + g
+            self.grad._data = self.grad._data + g
 
     def backward(self, gradient=None, retain_graph=None):
         """Compute the gradient of this tensor w.r.t. graph leaves (accumulated into their ``.grad``)."""
@@ -146,7 +159,7 @@ class Tensor:
 
     def detach(self):
         """A new leaf Tensor sharing this tensor's data, cut from the graph."""
-        return Tensor._wrap(self.data)
+        return Tensor._wrap(self._data)
 
     def detach_(self):
         self.grad_fn = None
@@ -156,70 +169,70 @@ class Tensor:
     # -- properties ---------------------------------------------------------------
     @property
     def shape(self):
-        return Size(self.data.shape)
+        return Size(self._data.shape)
 
     def size(self, dim=None):
         if dim is None:
-            return Size(self.data.shape)
-        return self.data.shape[_normalize_dims(dim, self.ndim, "size")[0]]
+            return Size(self._data.shape)
+        return self._data.shape[_normalize_dims(dim, self.ndim, "size")[0]]
 
     def dim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def device(self):
         return "cpu"
 
     def numel(self):
-        return int(self.data.size)
+        return int(self._data.size)
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def item(self):
-        if self.data.size != 1:
-            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted to Scalar")
-        return self.data.reshape(-1)[0].item()
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.reshape(-1)[0].item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def numpy(self):
         """The underlying array (shared memory). Like PyTorch, refused while it requires grad."""
         if self.requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        return self.data
+        return self._data
 
     def __array__(self, dtype=None, copy=None):
-        if dtype is not None and np.dtype(dtype) != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
+        if dtype is not None and np.dtype(dtype) != self._data.dtype:
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else self._data
 
     def is_contiguous(self):
-        return self.data.flags.c_contiguous
+        return self._data.flags.c_contiguous
 
     def contiguous(self):
-        if self.data.flags.c_contiguous:
+        if self._data.flags.c_contiguous:
             return self
         return _Clone.apply(self)
 
     def __repr__(self):
         prefix = "tensor("
-        if self.data.size == 0:
-            body = f"[], size={tuple(self.data.shape)}" if self.data.ndim > 1 else "[]"
+        if self._data.size == 0:
+            body = f"[], size={tuple(self._data.shape)}" if self._data.ndim > 1 else "[]"
         else:
             with np.printoptions(precision=4, threshold=1000, edgeitems=3):
-                body = np.array2string(self.data, separator=", ", prefix=prefix)
+                body = np.array2string(self._data, separator=", ", prefix=prefix)
         extras = []
         if self.dtype not in (float32, int64, bool):
             extras.append(f"dtype=miniconv.{self.dtype.name}")
@@ -230,9 +243,9 @@ class Tensor:
         return prefix + body + "".join(", " + e for e in extras) + ")"
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-        return _builtin_bool(self.data.reshape(-1)[0])
+        return _builtin_bool(self._data.reshape(-1)[0])
 
     def __float__(self):
         return _builtin_float(self.item())
@@ -241,7 +254,7 @@ class Tensor:
         return int(self.item())
 
     def __index__(self):
-        if self.dtype.kind not in "iu" or self.data.size != 1:
+        if self.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
@@ -379,9 +392,9 @@ class Tensor:
 
     # comparisons: no gradient, bool results
     def _compare(self, fn, other):
-        other = other.data if isinstance(other, Tensor) else other
+        other = other._data if isinstance(other, Tensor) else other
         _check_broadcast(self.shape, np.shape(other))
-        return Tensor._wrap(np.asarray(fn(self.data, other)))
+        return Tensor._wrap(np.asarray(fn(self._data, other)))
 
     def __eq__(self, o):
         return self._compare(np.equal, o)
@@ -405,14 +418,14 @@ class Tensor:
 
     def __invert__(self):
         if self.dtype != bool:
-            return Tensor._wrap(np.invert(self.data))
-        return Tensor._wrap(~self.data)
+            return Tensor._wrap(np.invert(self._data))
+        return Tensor._wrap(~self._data)
 
     def __and__(self, o):
-        return Tensor._wrap(self.data & (o.data if isinstance(o, Tensor) else o))
+        return Tensor._wrap(self._data & (o._data if isinstance(o, Tensor) else o))
 
     def __or__(self, o):
-        return Tensor._wrap(self.data | (o.data if isinstance(o, Tensor) else o))
+        return Tensor._wrap(self._data | (o._data if isinstance(o, Tensor) else o))
 
     # -- elementwise functions --------------------------------------------------------
     def _float_only(self, name):
@@ -473,7 +486,7 @@ class Tensor:
         """``max()`` -> scalar tensor; ``max(dim)`` -> (values, indices), as in PyTorch."""
         if isinstance(dim, Tensor):
             return maximum(self, dim)
-        if self.data.size == 0:
+        if self._data.size == 0:
             raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0.")
         if dim is None:
             return ops.MaxAll.apply(self)
@@ -489,15 +502,15 @@ class Tensor:
 
     def argmax(self, dim=None, keepdim=False):
         if dim is None:
-            return Tensor._wrap(np.asarray(np.argmax(self.data), dtype=np.int64))
+            return Tensor._wrap(np.asarray(np.argmax(self._data), dtype=np.int64))
         (d,) = _normalize_dims(dim, self.ndim, "argmax")
-        return Tensor._wrap(np.argmax(self.data, axis=d, keepdims=keepdim).astype(np.int64))
+        return Tensor._wrap(np.argmax(self._data, axis=d, keepdims=keepdim).astype(np.int64))
 
     def argmin(self, dim=None, keepdim=False):
         if dim is None:
-            return Tensor._wrap(np.asarray(np.argmin(self.data), dtype=np.int64))
+            return Tensor._wrap(np.asarray(np.argmin(self._data), dtype=np.int64))
         (d,) = _normalize_dims(dim, self.ndim, "argmin")
-        return Tensor._wrap(np.argmin(self.data, axis=d, keepdims=keepdim).astype(np.int64))
+        return Tensor._wrap(np.argmin(self._data, axis=d, keepdims=keepdim).astype(np.int64))
 
     # -- shape ------------------------------------------------------------------------
     def reshape(self, *shape):
@@ -505,10 +518,10 @@ class Tensor:
         target = shape
         if shape.count(-1) == 1:
             known = int(np.prod([s for s in shape if s != -1]))
-            if known and self.data.size % known == 0:
-                target = tuple(self.data.size // known if s == -1 else s for s in shape)
-        if any(s < 0 for s in target) or int(np.prod(target)) != self.data.size:
-            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {self.data.size}")
+            if known and self._data.size % known == 0:
+                target = tuple(self._data.size // known if s == -1 else s for s in shape)
+        if any(s < 0 for s in target) or int(np.prod(target)) != self._data.size:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {self._data.size}")
         return ops.Reshape.apply(self, target)
 
     def view(self, *shape):
@@ -527,7 +540,7 @@ class Tensor:
         e = _normalize_dims(end_dim, self.ndim, "flatten")[0]
         if s > e:
             raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
-        shp = self.data.shape
+        shp = self._data.shape
         return self.reshape(shp[:s] + (int(np.prod(shp[s : e + 1])),) + shp[e + 1 :])
 
     def permute(self, *dims):
@@ -567,11 +580,11 @@ class Tensor:
                 f"Dimension out of range (expected to be in range of [{-self.ndim - 1}, {self.ndim}], but got {dim})"
             )
         d = dim % (self.ndim + 1)
-        shp = self.data.shape
+        shp = self._data.shape
         return ops.Reshape.apply(self, shp[:d] + (1,) + shp[d:])
 
     def squeeze(self, dim=None):
-        shp = self.data.shape
+        shp = self._data.shape
         if dim is None:
             new = tuple(s for s in shp if s != 1)
         else:
@@ -587,7 +600,7 @@ class Tensor:
                 f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to the number "
                 f"of dimensions in the tensor ({self.ndim})"
             )
-        target = tuple(self.data.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+        target = tuple(self._data.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
         _check_broadcast(self.shape, target)
         return ops.Expand.apply(self, target)
 
@@ -601,7 +614,7 @@ class Tensor:
                 "a Tensor that requires grad is being used in an in-place operation (item assignment); "
                 "wrap it in miniconv.no_grad() or use detach()"
             )
-        self.data[_convert_index(index)] = value.data if isinstance(value, Tensor) else value
+        self._data[_convert_index(index)] = value._data if isinstance(value, Tensor) else value
 
     # -- in-place helpers (not recorded; used by init and optimizers) ---------------------
     def _check_inplace(self, name):
@@ -612,41 +625,41 @@ class Tensor:
 
     def zero_(self):
         self._check_inplace("zero_")
-        self.data[...] = 0
+        self._data[...] = 0
         return self
 
     def fill_(self, value):
         self._check_inplace("fill_")
-        self.data[...] = value
+        self._data[...] = value
         return self
 
     def copy_(self, src):
         self._check_inplace("copy_")
-        src = src.data if isinstance(src, Tensor) else np.asarray(src)
-        self.data[...] = src
+        src = src._data if isinstance(src, Tensor) else np.asarray(src)
+        self._data[...] = src
         return self
 
     def add_(self, other, alpha=1):
         self._check_inplace("add_")
-        other = other.data if isinstance(other, Tensor) else other
-        self.data += alpha * other if alpha != 1 else other
+        other = other._data if isinstance(other, Tensor) else other
+        self._data += alpha * other if alpha != 1 else other
         return self
 
     def mul_(self, other):
         self._check_inplace("mul_")
-        self.data *= other.data if isinstance(other, Tensor) else other
+        self._data *= other._data if isinstance(other, Tensor) else other
         return self
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
         self._check_inplace("uniform_")
         g = (generator or default_generator).numpy_generator
-        self.data[...] = g.uniform(a, b, size=self.data.shape)
+        self._data[...] = g.uniform(a, b, size=self._data.shape)
         return self
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
         self._check_inplace("normal_")
         g = (generator or default_generator).numpy_generator
-        self.data[...] = g.normal(mean, std, size=self.data.shape)
+        self._data[...] = g.normal(mean, std, size=self._data.shape)
         return self
 
 
@@ -722,7 +735,7 @@ def _convert_index(index):
         if isinstance(i, Tensor):
             if i.dtype.kind not in "iub":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            return i.data
+            return i._data
         return i
 
     if isinstance(index, tuple):
@@ -765,7 +778,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     if device is not None:
         _check_device(device)
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if dtype is None:
         try:
             dtype = _infer_dtype(data)
@@ -925,7 +938,7 @@ def stack(tensors, dim=0):
 
 
 def where(condition, input, other):  # noqa: A002
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     a = input if isinstance(input, Tensor) else tensor(input)
     b = a._operand(other)
     return ops.Where.apply(cond.astype(np.bool_), a, b)

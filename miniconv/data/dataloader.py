@@ -99,7 +99,7 @@ def default_collate(batch):
         raise ValueError("default_collate: got an empty batch")
     elem = batch[0]
     if isinstance(elem, (Tensor, np.ndarray)):
-        arrays = [e.data if isinstance(e, Tensor) else e for e in batch]
+        arrays = [e._data if isinstance(e, Tensor) else e for e in batch]
         if any(not isinstance(e, (Tensor, np.ndarray)) for e in batch):
             raise TypeError("default_collate: batch mixes tensors/arrays with other types")
         for i, a in enumerate(arrays):

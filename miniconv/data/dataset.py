@@ -43,11 +43,11 @@ class TensorDataset(Dataset):
         self.tensors = tensors
 
     def __getitem__(self, index):
-        return tuple(Tensor._wrap(t.data[index]) for t in self.tensors)
+        return tuple(Tensor._wrap(t._data[index]) for t in self.tensors)
 
     def get_batch(self, indices):
         """The batch ``indices`` (an int array) as a tuple of Tensors (one copy per tensor)."""
-        return tuple(Tensor._wrap(t.data[indices]) for t in self.tensors)
+        return tuple(Tensor._wrap(t._data[indices]) for t in self.tensors)
 
     def __len__(self):
         return self.tensors[0].shape[0]

@@ -1,7 +1,7 @@
 """A few per-sample transforms with torchvision's names: ToTensor, Normalize, Compose, Lambda.
 
 For MNIST-sized data it is much faster to normalise the whole array once (see
-:class:`miniconv.data.datasets.MNIST`) than to transform each image in Python.
+:class:`miniconv._data.datasets.MNIST`) than to transform each image in Python.
 """
 import numpy as np
 
@@ -27,7 +27,7 @@ class ToTensor:
     """An (H, W) or (H, W, C) image array to a float32 (C, H, W) Tensor; uint8 is scaled to [0, 1]."""
 
     def __call__(self, pic):
-        arr = pic.data if isinstance(pic, Tensor) else np.asarray(pic)
+        arr = pic._data if isinstance(pic, Tensor) else np.asarray(pic)
         if arr.ndim not in (2, 3):
             raise ValueError(f"pic should be 2 or 3 dimensional. Got {arr.ndim} dimensions.")
         if arr.ndim == 2:
@@ -51,7 +51,7 @@ class Normalize:
             raise ValueError("std evaluated to zero after conversion to float64, leading to division by zero.")
 
     def __call__(self, x):
-        arr = x.data if isinstance(x, Tensor) else np.asarray(x)
+        arr = x._data if isinstance(x, Tensor) else np.asarray(x)
         if arr.dtype.kind != "f":
             raise TypeError(f"Input tensor should be a float tensor. Got {arr.dtype}.")
         if arr.ndim < 3:

@@ -65,7 +65,7 @@ class Adam(Optimizer):
                 grad = _check_param_grad(p)
                 if grad is None:
                     continue
-                param = p.data
+                param = p._data
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = 0.0
@@ -73,7 +73,7 @@ class Adam(Optimizer):
                     state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(param))
                     if group["amsgrad"]:
                         state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(param))
-                exp_avg, exp_avg_sq = state["exp_avg"].data, state["exp_avg_sq"].data
+                exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
                 if group["maximize"]:
                     grad = -grad
                 state["step"] = step = float(state["step"]) + 1
@@ -96,7 +96,7 @@ class Adam(Optimizer):
                 if group["amsgrad"]:
                     if "max_exp_avg_sq" not in state:  # amsgrad switched on after some steps
                         state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(param))
-                    max_exp_avg_sq = state["max_exp_avg_sq"].data
+                    max_exp_avg_sq = state["max_exp_avg_sq"]._data
                     np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
                     denom = np.sqrt(max_exp_avg_sq) / bias_correction2_sqrt
                 else:

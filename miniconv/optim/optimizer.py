@@ -118,7 +118,7 @@ class Optimizer:
                     if set_to_none:
                         p.grad = None
                     else:
-                        p.grad.data[...] = 0
+                        p.grad._data[...] = 0
 
     def step(self, closure=None):
         """Perform one optimization step. ``closure`` (optional) re-evaluates the model and returns the loss."""
@@ -195,13 +195,13 @@ def _index_key(k):
 def _cast_state(param, name, value):
     """Copy one state entry, casting floating arrays to the parameter's dtype and checking the shape."""
     if isinstance(value, (Tensor, np.ndarray)):
-        arr = value.data if isinstance(value, Tensor) else value
+        arr = value._data if isinstance(value, Tensor) else value
         if name == "step":
             return float(np.asarray(arr))
-        if arr.shape != param.data.shape:
+        if arr.shape != param._data.shape:
             raise ValueError(
                 f"loaded optimizer state '{name}' has shape {list(arr.shape)}, "
-                f"but the parameter has shape {list(param.data.shape)}"
+                f"but the parameter has shape {list(param._data.shape)}"
             )
         if arr.dtype.kind == "f":
             arr = arr.astype(param.dtype)
@@ -221,11 +221,11 @@ def _check_param_grad(p):
     """The gradient array of ``p`` (or None), checked to match ``p``'s shape."""
     if p.grad is None:
         return None
-    g = p.grad.data if isinstance(p.grad, Tensor) else np.asarray(p.grad)
-    if g.shape != p.data.shape:
-        raise RuntimeError(f"gradient of shape {list(g.shape)} does not match parameter of shape {list(p.data.shape)}")
-    if g.dtype != p.data.dtype:
-        g = g.astype(p.data.dtype)
+    g = p.grad._data if isinstance(p.grad, Tensor) else np.asarray(p.grad)
+    if g.shape != p._data.shape:
+        raise RuntimeError(f"gradient of shape {list(g.shape)} does not match parameter of shape {list(p._data.shape)}")
+    if g.dtype != p._data.dtype:
+        g = g.astype(p._data.dtype)
     return g
 
 

@@ -60,7 +60,7 @@ class SGD(Optimizer):
                 if group["maximize"]:
                     grad = -grad
                 if weight_decay != 0:
-                    grad = grad + weight_decay * p.data
+                    grad = grad + weight_decay * p._data
                 if momentum != 0:
                     state = self.state[p]
                     buf = state.get("momentum_buffer")
@@ -68,11 +68,11 @@ class SGD(Optimizer):
                         buf = np.array(grad, copy=True)
                         state["momentum_buffer"] = _as_tensor(buf)
                     else:
-                        buf = buf.data
+                        buf = buf._data
                         buf *= momentum
                         buf += (1 - dampening) * grad
                     grad = grad + momentum * buf if nesterov else buf
-                p.data -= lr * grad
+                p._data -= lr * grad
         return loss
 
 

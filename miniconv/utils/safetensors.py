@@ -32,7 +32,7 @@ def save_safetensors(tensors, path, metadata=None):
     for name, t in tensors.items():
         if not isinstance(name, str) or name == "__metadata__":
             raise CheckpointError(f"save_safetensors: invalid tensor name {name!r}")
-        arr = t.data if isinstance(t, Tensor) else t
+        arr = t._data if isinstance(t, Tensor) else t
         if not isinstance(arr, np.ndarray):
             raise CheckpointError(f"save_safetensors: {name!r} is a {type(t).__name__}, not a Tensor or array")
         arr = np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("<") if arr.dtype.itemsize > 1 else arr.dtype)

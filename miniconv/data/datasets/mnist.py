@@ -284,8 +284,8 @@ class MNIST(Dataset):
 
     # -- samples ------------------------------------------------------------------------------------
     def __getitem__(self, index):
-        img = self.data.data[index]
-        target = int(self.targets.data[index])
+        img = self.data._data[index]
+        target = int(self.targets._data[index])
         if self.transform is not None:
             img = self.transform(img)
         if self.target_transform is not None:
@@ -295,7 +295,7 @@ class MNIST(Dataset):
     def get_batch(self, indices):
         """Images and labels at ``indices``: one indexing call without transforms, else per sample."""
         if self.transform is None and self.target_transform is None:
-            return Tensor._wrap(self.data.data[indices]), Tensor._wrap(self.targets.data[indices])
+            return Tensor._wrap(self.data._data[indices]), Tensor._wrap(self.targets._data[indices])
         from ..dataloader import default_collate
 
         return default_collate([self[int(i)] for i in indices])

@@ -13,7 +13,7 @@ class Parameter(Tensor):
     def __init__(self, data=None, requires_grad=True):
         if data is None:
             data = np.empty(0, dtype=np.float32)
-        super().__init__(data.data if isinstance(data, Tensor) else data, requires_grad=requires_grad)
+        super().__init__(data._data if isinstance(data, Tensor) else data, requires_grad=requires_grad)
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
@@ -194,7 +194,7 @@ class Module:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad.data[...] = 0
+                    p.grad._data[...] = 0
 
     def apply(self, fn):
         for m in self.children():
@@ -219,9 +219,9 @@ class Module:
                 raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}")
             for t in list(self.parameters()) + list(self.buffers()):
                 if t.dtype.kind == "f":
-                    t.data = t.data.astype(dtype)
+                    t._data = t._data.astype(dtype)
                     if t.grad is not None:
-                        t.grad.data = t.grad.data.astype(dtype)
+                        t.grad._data = t.grad._data.astype(dtype)
         return self
 
     def cpu(self):
@@ -270,7 +270,7 @@ class Module:
             if k not in state_dict:
                 continue
             v = state_dict[k]
-            arr = v.data if isinstance(v, Tensor) else np.asarray(v)
+            arr = v._data if isinstance(v, Tensor) else np.asarray(v)
             if tuple(arr.shape) != tuple(target.shape):
                 errors.append(
                     f"size mismatch for {k}: copying a param with shape {list(arr.shape)} from checkpoint, "
@@ -284,7 +284,7 @@ class Module:
             )
         for k, arr in arrays.items():
             target = own[k]
-            target.data[...] = arr.astype(target.dtype, copy=False)
+            target._data[...] = arr.astype(target.dtype, copy=False)
         return _IncompatibleKeys(missing, unexpected)
 
     # -- printing -----------------------------------------------------------------------

@@ -1,0 +1,60 @@
+"""Argument parsing shared by the functional ops and the Modules (one error per mistake)."""
+import numbers
+
+import numpy as np
+
+from ...autograd import is_grad_enabled
+from ...tensor import Tensor
+
+
+
+def _tensor_arg(x, fn, name="input"):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fn}(): argument '{name}' must be Tensor, not {type(x).__name__}")
+    return x
+
+
+def _float_arg(x, fn, name="input"):
+    _tensor_arg(x, fn, name)
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"{fn}(): expected a floating point tensor for '{name}', got dtype {x.dtype}")
+    return x
+
+
+def _pair(v, fn, name):
+    """An int, (int,) or (int, int) -> (int, int), as PyTorch's ``_pair``."""
+    if isinstance(v, (tuple, list)) and len(v) == 1:
+        v = v[0]
+    vals = (v, v) if isinstance(v, numbers.Integral) else tuple(v) if isinstance(v, (tuple, list)) else ()
+    if len(vals) != 2 or any(isinstance(a, bool) or not isinstance(a, numbers.Integral) for a in vals):
+        raise TypeError(f"{fn}(): argument '{name}' must be an int or a tuple of two ints, got {v!r}")
+    return int(vals[0]), int(vals[1])
+
+
+def _check_inplace_allowed(input):
+    if is_grad_enabled() and input.requires_grad and input.is_leaf:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def _apply_inplace(input, out):
+    """Make ``input`` hold ``out``'s values and take its place in the graph (PyTorch's ``op_``).
+
+    Unlike PyTorch there is no version counter: if an earlier op saved ``input``'s array for
+    its backward, that backward silently sees the overwritten values instead of an error.
+    Use inplace where PyTorch allows it, e.g. a ReLU right after a conv, batch norm or linear.
+    """
+    _check_inplace_allowed(input)
+    if out._data is not input._data:  # ops that computed into new memory (all but ReLU)
+        np.copyto(input._data, out._data)
+    if out.grad_fn is not None:
+        input.grad_fn, input._output_nr, input._requires_grad = out.grad_fn, out._output_nr, True
+    return input
+
+
+def _size_str(shape):
+    return "[" + ", ".join(str(s) for s in shape) + "]"
+
+
+def _dtype_name(dt):
+    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "uint8": "Byte",
+            "int16": "Short", "int8": "Char", "bool": "Bool"}.get(np.dtype(dt).name, str(dt))

@@ -1,0 +1,245 @@
+"""Convolution: conv2d (the Cython kernels in ``_kernels``; see the notes below)."""
+import numbers
+
+import numpy as np
+
+from ... import _kernels
+from ..._config import blas_single_thread, threads_for
+from ...autograd import Function
+from ...tensor import Tensor
+from ._args import _size_str
+
+
+
+# ---------------------------------------------------------------------------
+# Convolution and padding  (conv2d, pad)
+# ---------------------------------------------------------------------------
+# Notes:
+# - ``Conv2d`` is the only place that knows the kernels' calling convention: arrays are made
+#   C-contiguous here, outputs preallocated, and padding reduced to (top, left); the kernels infer
+#   bottom/right from the output size, so asymmetric 'same' padding costs nothing extra.
+# - ``pad`` handles every mode with one idea: for each padded axis, output position j reads input
+#   position ``source[j]`` (or nothing, for constant padding). The backward of such a gather is a
+#   scatter-add; it is done as one slice copy for the interior plus one add per padded column.
+# - Tiny convolutions run on one thread: below about 32k multiply-adds, waking an OpenMP team
+#   costs more than the work (and far more when the cores are busy). The kernels give the same
+#   bits for any thread count, so this changes speed only.
+
+
+
+def _conv_pair(value, name):
+    """An int or a sequence of 2 ints -> a tuple of 2 Python ints (PyTorch's _pair + checks)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"conv2d(): argument '{name}' must be int or tuple of ints, not bool")
+    if isinstance(value, numbers.Integral):
+        return (int(value), int(value))
+    if isinstance(value, (tuple, list)):
+        if not all(isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) for v in value):
+            raise TypeError(f"conv2d(): argument '{name}' must be int or tuple of ints, got {value!r}")
+        if len(value) == 1:
+            return (int(value[0]), int(value[0]))
+        if len(value) == 2:
+            return (int(value[0]), int(value[1]))
+        raise RuntimeError(
+            f"expected {name} to be a single integer value or a list of 2 values to match the convolution "
+            f"dimensions, but got {name}={list(value)}"
+        )
+    raise TypeError(f"conv2d(): argument '{name}' must be int or tuple of ints, not {type(value).__name__}")
+
+
+def _same_padding(kernel_size, dilation):
+    """(top, bottom, left, right) for padding='same' at stride 1: the extra pixel of an even
+    effective kernel goes to the bottom/right, as in PyTorch."""
+    pads = []
+    for k, d in zip(kernel_size, dilation):
+        total = d * (k - 1)
+        pads += [total // 2, total - total // 2]
+    return tuple(pads)
+
+
+def _conv_output_size(in_size, kernel, stride, pad_before, pad_after, dilation):
+    """PyTorch's formula: floor((in + pad_before + pad_after - dilation*(kernel-1) - 1) / stride) + 1."""
+    return (in_size + pad_before + pad_after - dilation * (kernel - 1) - 1) // stride + 1
+
+
+class Conv2d(Function):
+    """2-D cross-correlation on arrays: x (N, C, H, W) or (C, H, W), w (O, C/groups, KH, KW), b (O,) or None.
+
+    ``padding`` is (top, bottom, left, right), already validated by :func:`conv2d`.
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, b, stride, padding, dilation, groups):
+        unbatched = x.ndim == 3
+        if unbatched:
+            x = x[None]
+        x = np.ascontiguousarray(x)
+        w = np.ascontiguousarray(w)
+        n, _, h, wd = x.shape
+        o, c_per_group, kh, kw = w.shape
+        pt, pb, pl, pr = padding
+        ho = _conv_output_size(h, kh, stride[0], pt, pb, dilation[0])
+        wo = _conv_output_size(wd, kw, stride[1], pl, pr, dilation[1])
+        out = np.empty((n, o, ho, wo), dtype=x.dtype)
+        macs = out.size * c_per_group * kh * kw
+        n_threads = threads_for(macs)
+        args = (stride[0], stride[1], pt, pl, dilation[0], dilation[1], groups, n_threads)
+        if c_per_group == 0:  # nothing to sum over: the output is the bias
+            out[...] = 0 if b is None else b.reshape(1, o, 1, 1)
+        elif out.size:
+            bias = np.ascontiguousarray(b) if b is not None else np.empty(0, dtype=x.dtype)
+            with blas_single_thread():
+                _kernels.conv2d_forward(x, w, bias, out, *args)
+        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None)
+        ctx.conv_args = args
+        ctx.x_shape, ctx.w_shape = x.shape, w.shape
+        ctx.unbatched = unbatched
+        return out[0] if unbatched else out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, w = ctx.saved_tensors
+        if ctx.unbatched:
+            grad_out = grad_out[None]
+        grad_out = np.ascontiguousarray(grad_out)
+        # with an empty batch or no input channels there is nothing to differentiate: zero gradients
+        run = grad_out.size > 0 and ctx.w_shape[1] > 0
+        grad_x = grad_w = grad_b = None
+        with blas_single_thread():
+            if ctx.needs_input_grad[0]:
+                grad_x = (np.empty if run else np.zeros)(ctx.x_shape, dtype=grad_out.dtype)
+                if run:
+                    _kernels.conv2d_grad_input(grad_out, w, grad_x, *ctx.conv_args)
+                if ctx.unbatched:
+                    grad_x = grad_x[0]
+            if ctx.needs_input_grad[1]:
+                grad_w = (np.empty if run else np.zeros)(ctx.w_shape, dtype=grad_out.dtype)
+                if run:
+                    _kernels.conv2d_grad_weight(x, grad_out, grad_w, *ctx.conv_args)
+            if ctx.needs_input_grad[2]:
+                grad_b = np.zeros(ctx.w_shape[0], dtype=grad_out.dtype)
+                if grad_out.size:
+                    _kernels.conv2d_grad_bias(grad_out, grad_b, ctx.conv_args[-1])
+        return grad_x, grad_w, grad_b, None, None, None, None
+
+
+
+
+def _check_conv2d_args(input, weight, bias, stride, padding, dilation, groups):  # noqa: A002
+    """Validate conv2d's arguments with PyTorch's messages; return (stride, pads, dilation, groups)
+    with pads = (top, bottom, left, right)."""
+    for name, t in (("input", input), ("weight", weight)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"conv2d(): argument '{name}' must be Tensor, not {type(t).__name__}")
+    if bias is not None and not isinstance(bias, Tensor):
+        raise TypeError(f"conv2d(): argument 'bias' must be Tensor or None, not {type(bias).__name__}")
+    if input.ndim not in (3, 4):
+        raise RuntimeError(
+            f"Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: {_size_str(input.shape)}"
+        )
+    if weight.ndim != 4:
+        raise RuntimeError(
+            "conv2d(): expected weight to be 4-dimensional (out_channels, in_channels/groups, kH, kW), "
+            f"but got weight of size {_size_str(weight.shape)}"
+        )
+    if input.dtype.kind != "f":
+        raise RuntimeError(
+            f"conv2d(): expected a floating point input (float32 or float64), but got input of dtype {input.dtype}"
+        )
+    if weight.dtype != input.dtype:
+        raise RuntimeError(f"Input type ({input.dtype}) and weight type ({weight.dtype}) should be the same")
+    if bias is not None and bias.dtype != input.dtype:
+        raise RuntimeError(f"Input type ({input.dtype}) and bias type ({bias.dtype}) should be the same")
+    if isinstance(groups, (bool, np.bool_)) or not isinstance(groups, numbers.Integral):
+        raise TypeError(f"conv2d(): argument 'groups' must be int, not {type(groups).__name__}")
+    groups = int(groups)
+    stride = _conv_pair(stride, "stride")
+    dilation = _conv_pair(dilation, "dilation")
+    if min(stride) <= 0:
+        raise RuntimeError("non-positive stride is not supported")
+    if min(dilation) <= 0:
+        raise RuntimeError("non-positive dilation is not supported")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+
+    o, c_per_group, kh, kw = weight.shape
+    batched_shape = input.shape if input.ndim == 4 else (1,) + tuple(input.shape)
+    if o == 0 or o % groups:
+        what = "at least 1" if o == 0 else f"divisible by {groups}"
+        raise RuntimeError(
+            f"Given groups={groups}, expected weight to be {what} at dimension 0, but got weight of size "
+            f"{_size_str(weight.shape)} instead"
+        )
+    if batched_shape[1] != c_per_group * groups:
+        raise RuntimeError(
+            f"Given groups={groups}, weight of size {_size_str(weight.shape)}, expected input"
+            f"{_size_str(batched_shape)} to have {c_per_group * groups} channels, but got {batched_shape[1]} "
+            "channels instead"
+        )
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != o):
+        raise RuntimeError(
+            f"Given weight of size {_size_str(weight.shape)}, expected bias to be 1-dimensional with {o} elements, "
+            f"but got bias of size {_size_str(bias.shape)} instead"
+        )
+    if kh <= 0 or kw <= 0:
+        raise RuntimeError(f"kernel size should be greater than zero, but got kernel_height: {kh} kernel_width: {kw}")
+
+    if isinstance(padding, str):
+        if padding == "valid":
+            pads = (0, 0, 0, 0)
+        elif padding == "same":
+            if stride != (1, 1):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            pads = _same_padding((kh, kw), dilation)
+        else:
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+    else:
+        ph, pw = _conv_pair(padding, "padding")
+        if ph < 0 or pw < 0:
+            raise RuntimeError("negative padding is not supported")
+        pads = (ph, ph, pw, pw)
+
+    padded_h = batched_shape[2] + pads[0] + pads[1]
+    padded_w = batched_shape[3] + pads[2] + pads[3]
+    eff_kh, eff_kw = dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1
+    if padded_h < eff_kh or padded_w < eff_kw:
+        raise RuntimeError(
+            f"Calculated padded input size per channel: ({padded_h} x {padded_w}). Kernel size: "
+            f"({eff_kh} x {eff_kw}). Kernel size can't be greater than actual input size"
+        )
+    # The kernels hand per-sample GEMM sizes to BLAS as 32-bit ints: refuse what would overflow them.
+    out_hw = ((padded_h - eff_kh) // stride[0] + 1) * ((padded_w - eff_kw) // stride[1] + 1)
+    limit = 2**31 - 1
+    if max(out_hw, c_per_group * kh * kw, batched_shape[2] * batched_shape[3], o) > limit:
+        raise RuntimeError(
+            f"conv2d(): per-image sizes exceed the 32-bit limit of the BLAS interface (output plane of {out_hw} "
+            f"elements, {c_per_group * kh * kw} weights per output channel); split the input into smaller tiles"
+        )
+    return stride, pads, dilation, groups
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+    """2-D convolution (cross-correlation, as in every deep-learning library) over a batch of images.
+
+    Shapes:
+        input  (N, C_in, H_in, W_in), or unbatched (C_in, H_in, W_in)
+        weight (C_out, C_in / groups, kH, kW)
+        bias   (C_out,) or None
+        output (N, C_out, H_out, W_out), or (C_out, H_out, W_out) for unbatched input, with
+        H_out = floor((H_in + pad_top + pad_bottom - dilation[0] * (kH - 1) - 1) / stride[0] + 1)
+        and W_out likewise.
+
+    ``stride``, ``dilation``: int or (h, w), positive. ``padding``: int, (h, w) applied on both sides,
+    ``'valid'`` (no padding) or ``'same'`` (output size = input size; stride 1 only; an even
+    effective kernel puts its extra row/column of zeros at the bottom/right). ``groups`` splits the
+    channels into independent convolutions (``groups == C_in`` is a depthwise convolution).
+
+    Example::
+
+        >>> x = miniconv.randn(8, 3, 32, 32)
+        >>> w = miniconv.randn(16, 3, 3, 3, requires_grad=True)
+        >>> F.conv2d(x, w, padding=1).shape
+        miniconv.Size([8, 16, 32, 32])
+    """
+    stride, pads, dilation, groups = _check_conv2d_args(input, weight, bias, stride, padding, dilation, groups)
+    return Conv2d.apply(input, weight, bias, stride, pads, dilation, groups)

@@ -1,0 +1,179 @@
+"""Losses: nll_loss, cross_entropy, mse_loss."""
+import warnings
+
+import numpy as np
+
+from ...autograd import Function
+from ...tensor import Tensor
+from ._args import _dtype_name, _float_arg, _tensor_arg
+from .activation import log_softmax
+
+
+
+# -- losses ------------------------------------------------------------------------------------
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def _check_reduction(reduction):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+class _NLLLoss(Function):
+    """-weight[t] * input[n, t] per element, for input (M, C) and integer target (M,)."""
+
+    @staticmethod
+    def forward(ctx, x2, t, weight, ignore_index, reduction):
+        valid = t != ignore_index
+        safe_t = np.where(valid, t, 0)
+        w = (weight[safe_t] if weight is not None else np.ones(t.shape, dtype=x2.dtype)) * valid
+        w = w.astype(x2.dtype, copy=False)
+        losses = -w * x2[np.arange(x2.shape[0]), safe_t]
+        ctx.save_for_backward(safe_t, w)
+        ctx.shape, ctx.reduction = x2.shape, reduction
+        if reduction == "none":
+            return losses
+        total = losses.sum(dtype=np.float64)
+        if reduction == "sum":
+            return np.asarray(total, dtype=x2.dtype)
+        ctx.wsum = w.sum(dtype=np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(total / ctx.wsum, dtype=x2.dtype)  # all ignored: 0/0 = nan, as PyTorch
+
+    @staticmethod
+    def backward(ctx, g):
+        safe_t, w = ctx.saved_tensors
+        coef = -w * g if ctx.reduction == "none" else -w * g.reshape(())
+        if ctx.reduction == "mean":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                coef = coef / np.asarray(ctx.wsum, dtype=w.dtype)
+        gx = np.zeros(ctx.shape, dtype=g.dtype)
+        gx[np.arange(ctx.shape[0]), safe_t] = coef
+        return gx, None, None, None, None
+
+
+def _class_input_target(fn, input, target):
+    """Check an (N, C, d1, ...) / (C,) input against an (N, d1, ...) / () class-index target and
+    return (input as (M, C) Tensor, target as (M,) array, output shape for reduction='none')."""
+    _float_arg(input, fn)
+    _tensor_arg(target, fn, "target")
+    if target.dtype not in (np.int64, np.uint8):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_dtype_name(target.dtype)}")
+    if input.ndim == 0:
+        raise ValueError(f"{fn}(): input must have at least 1 dimension (the class dimension), got a 0-D tensor")
+    if input.ndim == 1:
+        if target.ndim != 0:
+            raise ValueError(f"Expected input batch_size (1) to match target batch_size ({target.shape[0]}).")
+        return input.reshape(1, -1), target._data.reshape(1).astype(np.int64), ()
+    if target.ndim == 0 or input.shape[0] != target.shape[0]:
+        got = target.shape[0] if target.ndim else 0
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({got}).")
+    expected = (input.shape[0],) + tuple(input.shape[2:])
+    if tuple(target.shape) != expected:
+        raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
+    C = input.shape[1]
+    x2 = input if input.ndim == 2 else input.permute(0, *range(2, input.ndim), 1).reshape(-1, C)
+    return x2, target._data.reshape(-1).astype(np.int64, copy=False), expected
+
+
+def _check_targets(t, n_classes, ignore_index):
+    bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
+    if bad.any():
+        v = int(t[np.argmax(bad)])
+        raise IndexError(f"Target {v} is out of bounds. Class-index targets must be in [0, {n_classes - 1}] "
+                         f"(the input has {n_classes} classes) or equal ignore_index={ignore_index}.")
+
+
+def _check_weight(weight, n_classes, dtype):
+    if weight is None:
+        return None
+    _tensor_arg(weight, "loss", "weight")
+    if weight.ndim != 1 or weight.shape[0] != n_classes:
+        raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or no classes "
+                           f"but got weight tensor of shape: {list(weight.shape)}")
+    return weight._data.astype(dtype, copy=False)
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):  # noqa: A002
+    """Negative log-likelihood: loss_i = -weight[t_i] * input[i, t_i] for log-probabilities
+    ``input`` (N, C) or (N, C, d1, ...) and class indices ``target`` (N) or (N, d1, ...).
+    'mean' divides by the summed weights of the non-ignored targets."""
+    _check_reduction(reduction)
+    x2, t, out_shape = _class_input_target("nll_loss", input, target)
+    C = x2.shape[1]
+    _check_targets(t, C, ignore_index)
+    w = _check_weight(weight, C, x2.dtype)
+    out = _NLLLoss.apply(x2, t, w, int(ignore_index), reduction)
+    return out.reshape(out_shape) if reduction == "none" else out
+
+
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",  # noqa: A002
+                  label_smoothing=0.0):
+    """log_softmax over the class dim (1, or 0 for unbatched input) followed by nll_loss.
+
+    ``target`` is either class indices (int64, shape (N) or (N, d1, ...)) or class probabilities
+    (float, same shape as ``input``). With label smoothing eps, index targets give
+    (1 - eps) * nll + eps / C * sum_c(-weight_c * log p_c), reduced like PyTorch.
+    """
+    _check_reduction(reduction)
+    _float_arg(input, "cross_entropy")
+    _tensor_arg(target, "cross_entropy", "target")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    class_dim = 0 if input.ndim == 1 else 1
+    logp = log_softmax(input, class_dim)
+    C = input.shape[class_dim]
+    if tuple(target.shape) == tuple(input.shape) and target.dtype.kind == "f":
+        return _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, class_dim)
+    nll = nll_loss(logp, target, weight, ignore_index, reduction)
+    if label_smoothing == 0.0:
+        return nll
+    wshape = [1] * input.ndim
+    wshape[class_dim] = C
+    w = _check_weight(weight, C, input.dtype)
+    smooth = logp if w is None else logp * Tensor._wrap(w.reshape(wshape))
+    smooth = -smooth.sum(class_dim)
+    keep = target._data != ignore_index
+    smooth = smooth * Tensor._wrap(keep.astype(input.dtype))
+    if reduction == "mean":
+        t = target._data[keep]
+        denom = float(w[t].sum()) if w is not None else float(keep.sum())
+        smooth = smooth.sum() / denom
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    return nll * (1 - label_smoothing) + smooth * (label_smoothing / C)
+
+
+def _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, class_dim):
+    C = logp.shape[class_dim]
+    if label_smoothing > 0.0:
+        target = target * (1 - label_smoothing) + label_smoothing / C
+    w = _check_weight(weight, C, logp.dtype)
+    prod = logp * target
+    if w is not None:
+        wshape = [1] * logp.ndim
+        wshape[class_dim] = C
+        prod = prod * Tensor._wrap(w.reshape(wshape))
+    losses = -prod.sum(class_dim)
+    if reduction == "none":
+        return losses
+    if reduction == "sum":
+        return losses.sum()
+    return losses.sum() / (logp.numel() / C)
+
+
+def mse_loss(input, target, reduction="mean"):  # noqa: A002
+    """Mean squared error (input - target)^2, reduced by 'mean' (default), 'sum' or 'none'."""
+    _check_reduction(reduction)
+    _float_arg(input, "mse_loss")
+    _tensor_arg(target, "mse_loss", "target")
+    if tuple(target.shape) != tuple(input.shape):
+        warnings.warn(
+            f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
+            "This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
+            stacklevel=2,
+        )
+    sq = (input - target) ** 2
+    if reduction == "none":
+        return sq
+    return sq.sum() if reduction == "sum" else sq.mean()

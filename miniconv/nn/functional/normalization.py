@@ -1,0 +1,121 @@
+"""Normalization: batch_norm."""
+
+import numpy as np
+
+from ... import _kernels
+from ..._config import threads_for
+from ...autograd import Function
+from ._args import _float_arg, _tensor_arg
+
+
+
+# -- batch norm --------------------------------------------------------------------------------
+def _as_ncl(x):
+    """View a (N, C, *) array as C-contiguous (N, C, L)."""
+    x = np.ascontiguousarray(x)
+    return x.reshape(x.shape[0], x.shape[1], int(np.prod(x.shape[2:])))
+
+
+class _BatchNorm(Function):
+    """Batch norm over dims (0, 2, 3, ...) of (N, C, *) with the ``_kernels.batch_norm_*`` kernels.
+
+    Training: normalise with the batch statistics (biased variance) and, if given, update the
+    running buffers in place with the unbiased variance. Eval: normalise with the buffers.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
+        x3 = _as_ncl(x)
+        nt = threads_for(x3.size)
+        N, C, L = x3.shape
+        count = N * L
+        if count == 0:  # empty batch: empty output, buffers untouched (as PyTorch)
+            ctx.training, ctx.shape = training, x.shape
+            ctx.save_for_backward(x3, np.zeros(C), np.zeros(C), np.zeros(C))
+            return np.empty_like(x)
+        if training:
+            mean = np.empty(C)
+            sq = np.empty(C)
+            _kernels.batch_norm_stats(x3, mean, sq, nt)
+            invstd = 1.0 / np.sqrt(sq / count + eps)
+            if running_mean is not None:
+                running_mean[...] = (1 - momentum) * running_mean + momentum * mean
+            if running_var is not None:
+                unbiased = sq / (count - 1) if count > 1 else np.full(C, np.nan)
+                running_var[...] = (1 - momentum) * running_var + momentum * unbiased
+        else:
+            mean = running_mean.astype(np.float64)
+            invstd = 1.0 / np.sqrt(running_var.astype(np.float64) + eps)
+        w = np.ones(C) if weight is None else weight.astype(np.float64)
+        b = np.zeros(C) if bias is None else bias.astype(np.float64)
+        scale = invstd * w
+        out = np.empty_like(x3)
+        _kernels.batch_norm_transform(x3, scale, b - mean * scale, out, nt)
+        ctx.save_for_backward(x3, mean, invstd, w)
+        ctx.training, ctx.shape = training, x.shape
+        return out.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        x3, mean, invstd, w = ctx.saved_tensors
+        nt = threads_for(x3.size)
+        g3 = _as_ncl(g.astype(x3.dtype, copy=False))
+        N, C, L = x3.shape
+        if x3.size == 0:
+            return np.zeros(ctx.shape, g.dtype), np.zeros(C), np.zeros(C), None, None, None, None, None
+        sum_dy, sum_dy_xmu = np.empty(C), np.empty(C)
+        _kernels.batch_norm_backward_reduce(g3, x3, mean, sum_dy, sum_dy_xmu, nt)
+        gx = None
+        if ctx.needs_input_grad[0]:
+            gx = np.empty_like(x3)
+            if ctx.training:
+                count = N * L
+                _kernels.batch_norm_backward_input(
+                    g3, x3, mean, sum_dy / count, sum_dy_xmu * invstd * invstd / count, invstd * w, gx, nt
+                )
+            else:
+                _kernels.batch_norm_transform(g3, invstd * w, np.zeros(C), gx, nt)
+            gx = gx.reshape(ctx.shape)
+        gw = sum_dy_xmu * invstd if ctx.needs_input_grad[1] else None
+        gb = sum_dy if ctx.needs_input_grad[2] else None
+        return gx, gw, gb, None, None, None, None, None
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,  # noqa: A002
+               momentum=0.1, eps=1e-5):
+    """Normalise each channel of ``input`` (N, C, *) and apply ``weight * x_hat + bias``.
+
+    training=True: use the batch's statistics and, when ``running_mean``/``running_var`` are
+    given, update them in place: ``running = (1 - momentum) * running + momentum * batch_stat``
+    (the variance update uses the unbiased batch variance). training=False: use the buffers.
+    """
+    _float_arg(input, "batch_norm")
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm(): expected at least 2D input (got {input.ndim}D input)")
+    C = input.shape[1]
+    if training:
+        size = int(np.prod([s for i, s in enumerate(input.shape) if i != 1]))
+        if size == 1:
+            raise ValueError(
+                f"Expected more than 1 value per channel when training, got input size {input.shape}"
+            )
+    if training and eps <= 0.0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    if eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    if not training and (running_mean is None or running_var is None):
+        which = "running_mean" if running_mean is None else "running_var"
+        raise RuntimeError(f"{which} must be defined in evaluation mode")
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
+        if t is None:
+            continue
+        _tensor_arg(t, "batch_norm", name)
+        if t.numel() != C:
+            raise RuntimeError(f"{name} should contain {C} elements not {t.numel()}")
+        if name.startswith("running") and not t._data.flags.c_contiguous:
+            raise RuntimeError(f"batch_norm(): {name} must be contiguous (it is updated in place)")
+    rm = None if running_mean is None else running_mean._data.reshape(C)
+    rv = None if running_var is None else running_var._data.reshape(C)
+    w = None if weight is None else weight.reshape(C)
+    b = None if bias is None else bias.reshape(C)
+    return _BatchNorm.apply(input, w, b, rm, rv, bool(training), float(momentum or 0.0), float(eps))

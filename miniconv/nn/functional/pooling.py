@@ -1,0 +1,183 @@
+"""Pooling: max_pool2d, avg_pool2d, adaptive_avg_pool2d."""
+import numbers
+
+import numpy as np
+
+from ... import _kernels
+from ..._config import threads_for
+from ...autograd import Function
+from ._args import _dtype_name, _float_arg, _pair, _tensor_arg
+
+
+
+# -- pooling -----------------------------------------------------------------------------------
+def _pool_output_size(size, k, pad, stride, dilation, ceil_mode):
+    """PyTorch's ``pooling_output_shape``: floor (or ceil) division, and with ceil_mode the last
+    window must start inside the input or the left padding."""
+    out = (size + 2 * pad - dilation * (k - 1) - 1 + (stride - 1 if ceil_mode else 0)) // stride + 1
+    if ceil_mode and (out - 1) * stride >= size + pad:
+        out -= 1
+    return out
+
+
+def _pool_args(fn, input, kernel_size, stride, padding, dilation, ceil_mode):
+    """Validate a 2-D pooling call; return (x as (P, H, W) contiguous, batch shape, params)."""
+    _tensor_arg(input, fn)
+    if input.dtype.kind != "f":
+        raise RuntimeError(f'"{fn}" not implemented for \'{_dtype_name(input.dtype)}\'')
+    if input.ndim not in (3, 4):
+        raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
+    if any(s == 0 for s in input.shape[-3:]):
+        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, "
+                           f"but got:{list(input.shape)}")
+    kh, kw = _pair(kernel_size, fn, "kernel_size")
+    sh, sw = (kh, kw) if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) \
+        else _pair(stride, fn, "stride")
+    ph, pw = _pair(padding, fn, "padding")
+    dh, dw = _pair(dilation, fn, "dilation")
+    if sh == 0 or sw == 0:
+        raise RuntimeError("stride should not be zero")
+    if kh <= 0 or kw <= 0:
+        raise RuntimeError(f"kernel size should be greater than zero, but got kH: {kh} kW: {kw}")
+    if sh < 0 or sw < 0:
+        raise RuntimeError(f"stride should be greater than zero, but got dH: {sh} dW: {sw}")
+    if dh <= 0 or dw <= 0:
+        raise RuntimeError(f"dilation should be greater than zero, but got dilationH: {dh} dilationW: {dw}")
+    if ph < 0 or pw < 0:
+        raise RuntimeError(f"pad must be non-negative, but got pad: {min(ph, pw)}")
+    for p, k, d in ((ph, kh, dh), (pw, kw, dw)):
+        if p > ((k - 1) * d + 1) // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, "
+                               f"kernel_size={k} and dilation={d}")
+    if kh // 2 < ph or kw // 2 < pw:
+        raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got padW = {pw}, "
+                           f"padH = {ph}, kW = {kw}, kH = {kh}")
+    C, H, W = input.shape[-3:]
+    OH = _pool_output_size(H, kh, ph, sh, dh, ceil_mode)
+    OW = _pool_output_size(W, kw, pw, sw, dw, ceil_mode)
+    if OH < 1 or OW < 1:
+        raise RuntimeError(f"Given input size: ({C}x{H}x{W}). Calculated output size: ({C}x{OH}x{OW}). "
+                           "Output size is too small")
+    return (kh, kw, sh, sw, ph, pw, dh, dw), (OH, OW)
+
+
+class _MaxPool2d(Function):
+    @staticmethod
+    def forward(ctx, x, params, out_hw):
+        kh, kw, sh, sw, ph, pw, dh, dw = params
+        lead, (H, W) = x.shape[:-2], x.shape[-2:]
+        x3 = np.ascontiguousarray(x).reshape(-1, H, W)
+        out = np.empty((x3.shape[0],) + out_hw, dtype=x.dtype)
+        idx = np.empty((x3.shape[0],) + out_hw, dtype=np.int64)
+        _kernels.max_pool2d_forward(x3, out, idx, kh, kw, sh, sw, ph, pw, dh, dw, threads_for(x3.size))
+        ctx.save_for_backward(idx)
+        ctx.in_shape = x.shape
+        idx = idx.reshape(lead + out_hw)
+        ctx.mark_non_differentiable(idx)
+        return out.reshape(lead + out_hw), idx
+
+    @staticmethod
+    def backward(ctx, g, g_idx):
+        (idx,) = ctx.saved_tensors
+        H, W = ctx.in_shape[-2:]
+        g3 = np.ascontiguousarray(g).reshape(idx.shape)
+        gi = np.empty((idx.shape[0], H * W), dtype=g.dtype)
+        _kernels.max_pool2d_backward(g3, idx, gi, threads_for(gi.size))
+        return gi.reshape(ctx.in_shape), None, None
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
+               return_indices=False):
+    """Max over (kH x kW) windows of ``input`` (N, C, H, W) or (C, H, W).
+
+    H_out = floor((H + 2*padding - dilation*(kH - 1) - 1) / stride + 1)  (ceil with ceil_mode, but
+    the last window must start inside the input or the left padding). ``stride`` defaults to
+    ``kernel_size``. With ``return_indices`` also returns the int64 flat index (h * W + w) of each
+    maximum within its (H, W) plane.
+    """
+    params, out_hw = _pool_args("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
+    out, idx = _MaxPool2d.apply(input, params, out_hw)
+    return (out, idx) if return_indices else out
+
+
+class _AvgPool2d(Function):
+    @staticmethod
+    def forward(ctx, x, params, out_hw, count_include_pad, divisor):
+        kh, kw, sh, sw, ph, pw = params[:6]
+        lead, (H, W) = x.shape[:-2], x.shape[-2:]
+        x3 = np.ascontiguousarray(x).reshape(-1, H, W)
+        out = np.empty((x3.shape[0],) + out_hw, dtype=x.dtype)
+        _kernels.avg_pool2d_forward(x3, out, kh, kw, sh, sw, ph, pw, count_include_pad, divisor, threads_for(x3.size))
+        ctx.args = (kh, kw, sh, sw, ph, pw, count_include_pad, divisor)
+        ctx.in_shape = x.shape
+        return out.reshape(lead + out_hw)
+
+    @staticmethod
+    def backward(ctx, g):
+        H, W = ctx.in_shape[-2:]
+        g3 = np.ascontiguousarray(g).reshape((-1,) + g.shape[-2:])
+        gi = np.zeros((g3.shape[0], H, W), dtype=g.dtype)
+        _kernels.avg_pool2d_backward(g3, gi, *ctx.args, threads_for(gi.size))
+        return gi.reshape(ctx.in_shape), None, None, None, None
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,  # noqa: A002
+               divisor_override=None):
+    """Mean over (kH x kW) windows of ``input`` (N, C, H, W) or (C, H, W); output size as max_pool2d
+    with dilation 1. The divisor is the window size including padding (count_include_pad=True),
+    the number of input elements in the window (False), or ``divisor_override``."""
+    params, out_hw = _pool_args("avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
+    if divisor_override is not None and int(divisor_override) == 0:
+        raise RuntimeError("divisor must be not zero")
+    return _AvgPool2d.apply(input, params, out_hw, bool(count_include_pad), int(divisor_override or 0))
+
+
+def _adaptive_matrix(in_size, out_size, dtype):
+    """(out, in) 0/1 matrix of PyTorch's adaptive windows [floor(o*I/O), ceil((o+1)*I/O)), and the
+    window lengths."""
+    o = np.arange(out_size)
+    start = (o * in_size) // out_size
+    end = -((-(o + 1) * in_size) // out_size)
+    i = np.arange(in_size)
+    m = ((i >= start[:, None]) & (i < end[:, None])).astype(dtype)
+    return m, (end - start).astype(dtype)
+
+
+class _AdaptiveAvgPool2d(Function):
+    """out = A_h @ x @ A_w.T / (len_h * len_w): the windows are separable, so two matmuls."""
+
+    @staticmethod
+    def forward(ctx, x, out_hw):
+        ah, lh = _adaptive_matrix(x.shape[-2], out_hw[0], x.dtype)
+        aw, lw = _adaptive_matrix(x.shape[-1], out_hw[1], x.dtype)
+        div = lh[:, None] * lw[None, :]
+        ctx.save_for_backward(ah, aw, div)
+        return np.matmul(np.matmul(ah, x), aw.T) / div
+
+    @staticmethod
+    def backward(ctx, g):
+        ah, aw, div = ctx.saved_tensors
+        return np.matmul(np.matmul(ah.T, g / div), aw), None
+
+
+def adaptive_avg_pool2d(input, output_size):  # noqa: A002
+    """Average pooling to a fixed output size (OH, OW); an entry None keeps that input size.
+    Output cell o covers input rows [floor(o*H/OH), ceil((o+1)*H/OH))."""
+    _float_arg(input, "adaptive_avg_pool2d")
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {list(input.shape)}")
+    for i in range(1, input.ndim):
+        if input.shape[i] == 0:
+            raise RuntimeError(
+                "adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch dimensions, "
+                f"but input has sizes {list(input.shape)} with dimension {i} being empty"
+            )
+    size = (output_size, output_size) if isinstance(output_size, numbers.Integral) or output_size is None \
+        else tuple(output_size)
+    if len(size) != 2:
+        raise TypeError(f"adaptive_avg_pool2d(): output_size must be an int or a pair, got {output_size!r}")
+    out_hw = tuple(int(input.shape[-2 + i]) if s is None else int(s) for i, s in enumerate(size))
+    if any(s < 0 for s in out_hw):
+        raise RuntimeError(f"adaptive_avg_pool2d(): elements of output_size must be greater than or equal to 0 "
+                           f"but received {list(out_hw)}")
+    return _AdaptiveAvgPool2d.apply(input, out_hw)
