@@ -9,30 +9,19 @@ from . import _config, _kernels
 from ._config import get_num_threads, set_num_threads, tune_malloc
 from ._random import Generator, default_generator, get_rng_state, manual_seed, set_rng_state
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .tensor import (
-    Size,
-    Tensor,
+from .dtypes import bool, double, float, float32, float64, int8, int16, int32, int64, long, uint8  # noqa: A004
+from .tensor import Size, Tensor, maximum, where
+from .creation import (
     arange,
     as_tensor,
-    bool,
     cat,
-    double,
     empty,
     empty_like,
     eye,
-    float,
-    float32,
-    float64,
     from_numpy,
     full,
     full_like,
-    int8,
-    int16,
-    int32,
-    int64,
     linspace,
-    long,
-    maximum,
     ones,
     ones_like,
     rand,
@@ -41,8 +30,6 @@ from .tensor import (
     randperm,
     stack,
     tensor,
-    uint8,
-    where,
     zeros,
     zeros_like,
 )

@@ -100,12 +100,12 @@ class set_grad_enabled(_GradMode):
 # ---------------------------------------------------------------------------
 # Function: one op's forward and backward; its instance is the ctx and the graph node
 # ---------------------------------------------------------------------------
-class Function:
-    """Base class for differentiable operations. See the module docstring for the contract.
+class ArrayFunction:
+    """Base class for miniconv's own differentiable operations (array level). See the module docstring for the contract.
 
     Example::
 
-        class Exp(Function):
+        class Exp(ArrayFunction):
             @staticmethod
             def forward(ctx, x):
                 y = np.exp(x)
@@ -202,6 +202,43 @@ class Function:
         return tuple(results) if multi else results[0]
 
 
+# ``Function`` is the public name. Today it is the array-level base; the core-semantics work
+# (issue 8) makes the public ``Function`` work on Tensors as PyTorch's does, and miniconv's own ops
+# keep subclassing ``ArrayFunction``.
+Function = ArrayFunction
+
+
+class RemovableHandle:
+    """Returned by the ``register_*hook`` methods; ``handle.remove()`` unregisters the hook."""
+
+    _next_id = 0
+
+    def __init__(self, hooks_dict):
+        self._hooks_dict = hooks_dict
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self):
+        self._hooks_dict.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def _run_tensor_hooks(hooks, g):
+    """Apply ``Tensor.register_hook`` hooks to the gradient array ``g`` (a hook may replace it)."""
+    from .tensor import Tensor
+
+    for hook in list(hooks.values()):
+        out = hook(Tensor._wrap(g))
+        if out is not None:
+            g = out._data if isinstance(out, Tensor) else np.asarray(out)
+    return g
+
+
 class AccumulateGrad:
     """Graph node at a leaf Tensor: adds the incoming gradient into ``leaf.grad``."""
 
@@ -224,10 +261,15 @@ class AccumulateGrad:
         from .tensor import Tensor
 
         leaf = self.leaf
+        if leaf._backward_hooks:
+            g = _run_tensor_hooks(leaf._backward_hooks, g)
         if leaf.grad is None:
             leaf.grad = Tensor._wrap(np.array(g, dtype=leaf.dtype, copy=True))
         else:
             leaf.grad._data += g
+        if leaf._post_accumulate_grad_hooks:
+            for hook in list(leaf._post_accumulate_grad_hooks.values()):
+                hook(leaf)
 
 
 def _edge(t):
@@ -307,6 +349,10 @@ def _run_backward(roots, root_grads, retain_graph, capture=None):
             for nr, g in enumerate(grads):
                 if (node, nr) in capture and g is not None:
                     capture[(node, nr)] = g
+        pre_hooks = getattr(node, "_tensor_hooks", None)  # Tensor.register_hook on non-leaf outputs
+        if pre_hooks and capture is None:
+            grads = [g if g is None or not pre_hooks.get(nr) else _run_tensor_hooks(pre_hooks[nr], g)
+                     for nr, g in enumerate(grads)]
         if isinstance(node, AccumulateGrad):
             if capture is None and grads[0] is not None:
                 node.accumulate(grads[0])

@@ -8,13 +8,13 @@ import numpy as np
 
 from . import _kernels
 from ._config import threads_for
-from .autograd import Function
+from .autograd import ArrayFunction
 
 
 # ---------------------------------------------------------------------------
 # Elementwise arithmetic
 # ---------------------------------------------------------------------------
-class Add(Function):
+class Add(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
         return np.add(a, b)
@@ -24,7 +24,7 @@ class Add(Function):
         return g, g
 
 
-class Sub(Function):
+class Sub(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
         return np.subtract(a, b)
@@ -34,7 +34,7 @@ class Sub(Function):
         return g, (-g if ctx.needs_input_grad[1] else None)
 
 
-class Mul(Function):
+class Mul(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
@@ -46,7 +46,7 @@ class Mul(Function):
         return (g * b if ctx.needs_input_grad[0] else None, g * a if ctx.needs_input_grad[1] else None)
 
 
-class Div(Function):
+class Div(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -60,7 +60,7 @@ class Div(Function):
         return ga, gb
 
 
-class Pow(Function):
+class Pow(ArrayFunction):
     """a ** b for a Tensor base and a Tensor (or array) exponent."""
 
     @staticmethod
@@ -80,7 +80,7 @@ class Pow(Function):
         return ga, gb
 
 
-class PowScalar(Function):
+class PowScalar(ArrayFunction):
     @staticmethod
     def forward(ctx, a, p):
         ctx.save_for_backward(a)
@@ -96,7 +96,7 @@ class PowScalar(Function):
         return g * p * np.power(a, np.asarray(p - 1, dtype=a.dtype)), None
 
 
-class Neg(Function):
+class Neg(ArrayFunction):
     @staticmethod
     def forward(ctx, a):
         return np.negative(a)
@@ -106,7 +106,7 @@ class Neg(Function):
         return -g
 
 
-class MatMul(Function):
+class MatMul(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -139,7 +139,7 @@ class MatMul(Function):
 # ---------------------------------------------------------------------------
 # Elementwise functions
 # ---------------------------------------------------------------------------
-class Exp(Function):
+class Exp(ArrayFunction):
     @staticmethod
     def forward(ctx, a):
         out = np.exp(a)
@@ -152,7 +152,7 @@ class Exp(Function):
         return g * out
 
 
-class Log(Function):
+class Log(ArrayFunction):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -166,7 +166,7 @@ class Log(Function):
             return g / a
 
 
-class Sqrt(Function):
+class Sqrt(ArrayFunction):
     @staticmethod
     def forward(ctx, a):
         with np.errstate(invalid="ignore"):
@@ -181,7 +181,7 @@ class Sqrt(Function):
             return g / (2 * out)
 
 
-class Tanh(Function):
+class Tanh(ArrayFunction):
     @staticmethod
     def forward(ctx, a):
         out = np.tanh(a)
@@ -194,7 +194,7 @@ class Tanh(Function):
         return g * (1 - out * out)
 
 
-class Sigmoid(Function):
+class Sigmoid(ArrayFunction):
     @staticmethod
     def forward(ctx, a):
         # numerically stable for large |a|
@@ -209,7 +209,7 @@ class Sigmoid(Function):
         return g * out * (1 - out)
 
 
-class ReLU(Function):
+class ReLU(ArrayFunction):
     """max(x, 0) with a Cython prange kernel (the core's OpenMP path)."""
 
     @staticmethod
@@ -234,7 +234,7 @@ class ReLU(Function):
         return gi
 
 
-class Clamp(Function):
+class Clamp(ArrayFunction):
     @staticmethod
     def forward(ctx, a, lo, hi):
         ctx.save_for_backward(a)
@@ -257,7 +257,7 @@ class Clamp(Function):
         return g * mask, None, None
 
 
-class Abs(Function):
+class Abs(ArrayFunction):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -269,7 +269,7 @@ class Abs(Function):
         return g * np.sign(a)
 
 
-class Cast(Function):
+class Cast(ArrayFunction):
     @staticmethod
     def forward(ctx, a, dtype):
         ctx.src = a.dtype
@@ -292,7 +292,7 @@ def _expand_reduced(g, shape, dim, keepdim):
     return np.broadcast_to(g, shape)
 
 
-class Sum(Function):
+class Sum(ArrayFunction):
     @staticmethod
     def forward(ctx, a, dim, keepdim):
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
@@ -304,7 +304,7 @@ class Sum(Function):
         return np.ascontiguousarray(_expand_reduced(g, ctx.shape, ctx.dim, ctx.keepdim)), None, None
 
 
-class Mean(Function):
+class Mean(ArrayFunction):
     @staticmethod
     def forward(ctx, a, dim, keepdim):
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
@@ -318,7 +318,7 @@ class Mean(Function):
         return g / np.asarray(ctx.n, dtype=g.dtype), None, None
 
 
-class Var(Function):
+class Var(ArrayFunction):
     @staticmethod
     def forward(ctx, a, dim, correction, keepdim):
         n = a.size if dim is None else int(np.prod([a.shape[d] for d in dim]))
@@ -336,7 +336,7 @@ class Var(Function):
             return g * 2 * (a - mean) / np.asarray(ctx.denom, dtype=a.dtype), None, None, None
 
 
-class MaxAll(Function):
+class MaxAll(ArrayFunction):
     """max over all elements; ties share the gradient evenly (PyTorch's amax rule)."""
 
     @staticmethod
@@ -352,7 +352,7 @@ class MaxAll(Function):
         return g * mask / mask.sum().astype(a.dtype)
 
 
-class MaxDim(Function):
+class MaxDim(ArrayFunction):
     """(values, indices) of the max along ``dim``; the gradient goes to the returned index."""
 
     @staticmethod
@@ -385,7 +385,7 @@ class MaxDim(Function):
 # ---------------------------------------------------------------------------
 # Shape and indexing
 # ---------------------------------------------------------------------------
-class Reshape(Function):
+class Reshape(ArrayFunction):
     @staticmethod
     def forward(ctx, a, shape):
         ctx.shape = a.shape
@@ -396,7 +396,7 @@ class Reshape(Function):
         return g.reshape(ctx.shape), None
 
 
-class Permute(Function):
+class Permute(ArrayFunction):
     @staticmethod
     def forward(ctx, a, dims):
         ctx.inverse = tuple(np.argsort(dims))
@@ -407,7 +407,7 @@ class Permute(Function):
         return np.transpose(g, ctx.inverse), None
 
 
-class Expand(Function):
+class Expand(ArrayFunction):
     @staticmethod
     def forward(ctx, a, shape):
         return np.broadcast_to(a, shape)
@@ -422,7 +422,7 @@ def _has_advanced(index):
     return any(isinstance(i, (np.ndarray, list)) for i in items)
 
 
-class Index(Function):
+class Index(ArrayFunction):
     @staticmethod
     def forward(ctx, a, index):
         ctx.shape, ctx.dtype, ctx.index = a.shape, a.dtype, index
@@ -439,7 +439,7 @@ class Index(Function):
         return out, None
 
 
-class Cat(Function):
+class Cat(ArrayFunction):
     @staticmethod
     def forward(ctx, dim, *arrays):
         ctx.dim = dim
@@ -452,7 +452,7 @@ class Cat(Function):
         return (None,) + tuple(np.split(g, splits, axis=ctx.dim))
 
 
-class Stack(Function):
+class Stack(ArrayFunction):
     @staticmethod
     def forward(ctx, dim, *arrays):
         ctx.dim = dim
@@ -463,7 +463,7 @@ class Stack(Function):
         return (None,) + tuple(np.moveaxis(g, ctx.dim, 0))
 
 
-class Where(Function):
+class Where(ArrayFunction):
     @staticmethod
     def forward(ctx, cond, a, b):
         ctx.save_for_backward(cond)

@@ -5,7 +5,7 @@ import numpy as np
 
 from ... import _kernels, ops
 from ..._config import threads_for
-from ...autograd import Function
+from ...autograd import ArrayFunction
 from ._args import _apply_inplace, _check_inplace_allowed, _float_arg
 
 
@@ -36,7 +36,7 @@ class _ReLUInplace(ops.ReLU):
 
 
 # -- activations ---------------------------------------------------------------------------
-class _LeakyReLU(Function):
+class _LeakyReLU(ArrayFunction):
     @staticmethod
     def forward(ctx, x, slope):
         ctx.save_for_backward(x)
@@ -78,7 +78,7 @@ def _softmax_dim(name, dim, ndim):
     return dim % max(ndim, 1)
 
 
-class _LogSoftmax(Function):
+class _LogSoftmax(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dim):
         shifted = x - x.max(axis=dim, keepdims=True)  # exp never overflows
@@ -93,7 +93,7 @@ class _LogSoftmax(Function):
         return g - np.exp(out) * g.sum(axis=ctx.dim, keepdims=True), None
 
 
-class _Softmax(Function):
+class _Softmax(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dim):
         e = np.exp(x - x.max(axis=dim, keepdims=True))

@@ -5,7 +5,7 @@ import numpy as np
 
 from ... import _kernels
 from ..._config import blas_single_thread, threads_for
-from ...autograd import Function
+from ...autograd import ArrayFunction
 from ...tensor import Tensor
 from ._args import _size_str
 
@@ -62,7 +62,7 @@ def _conv_output_size(in_size, kernel, stride, pad_before, pad_after, dilation):
     return (in_size + pad_before + pad_after - dilation * (kernel - 1) - 1) // stride + 1
 
 
-class Conv2d(Function):
+class Conv2d(ArrayFunction):
     """2-D cross-correlation on arrays: x (N, C, H, W) or (C, H, W), w (O, C/groups, KH, KW), b (O,) or None.
 
     ``padding`` is (top, bottom, left, right), already validated by :func:`conv2d`.

@@ -4,13 +4,13 @@ import warnings
 import numpy as np
 
 from ..._random import default_generator
-from ...autograd import Function
+from ...autograd import ArrayFunction
 from ._args import _apply_inplace, _float_arg
 
 
 
 # -- dropout -----------------------------------------------------------------------------------
-class _MaskScale(Function):
+class _MaskScale(ArrayFunction):
     """out = x * mask, where ``mask`` (broadcastable to x) already holds 0 or 1/(1-p)."""
 
     @staticmethod

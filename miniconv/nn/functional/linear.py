@@ -4,7 +4,7 @@ import numpy as np
 
 from ... import _kernels
 from ..._config import blas_single_thread, threads_for
-from ...autograd import Function
+from ...autograd import ArrayFunction
 from ._args import _dtype_name, _tensor_arg
 
 
@@ -23,7 +23,7 @@ def _matmul(a, b, trans_a=False, trans_b=False):
     return c
 
 
-class _Linear(Function):
+class _Linear(ArrayFunction):
     """y = x @ W.T + b for x of shape (*, in_features), W (out_features, in_features)."""
 
     @staticmethod

@@ -3,7 +3,7 @@ import warnings
 
 import numpy as np
 
-from ...autograd import Function
+from ...autograd import ArrayFunction
 from ...tensor import Tensor
 from ._args import _dtype_name, _float_arg, _tensor_arg
 from .activation import log_softmax
@@ -19,7 +19,7 @@ def _check_reduction(reduction):
         raise ValueError(f"{reduction} is not a valid value for reduction")
 
 
-class _NLLLoss(Function):
+class _NLLLoss(ArrayFunction):
     """-weight[t] * input[n, t] per element, for input (M, C) and integer target (M,)."""
 
     @staticmethod

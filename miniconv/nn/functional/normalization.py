@@ -4,7 +4,7 @@ import numpy as np
 
 from ... import _kernels
 from ..._config import threads_for
-from ...autograd import Function
+from ...autograd import ArrayFunction
 from ._args import _float_arg, _tensor_arg
 
 
@@ -16,7 +16,7 @@ def _as_ncl(x):
     return x.reshape(x.shape[0], x.shape[1], int(np.prod(x.shape[2:])))
 
 
-class _BatchNorm(Function):
+class _BatchNorm(ArrayFunction):
     """Batch norm over dims (0, 2, 3, ...) of (N, C, *) with the ``_kernels.batch_norm_*`` kernels.
 
     Training: normalise with the batch statistics (biased variance) and, if given, update the

@@ -3,7 +3,7 @@ import numbers
 
 import numpy as np
 
-from ...autograd import Function
+from ...autograd import ArrayFunction
 from ...tensor import Tensor
 from ._args import _size_str
 
@@ -37,7 +37,7 @@ def _along(a, axis, index):
     return a[(slice(None),) * axis + (index,)]
 
 
-class Pad(Function):
+class Pad(ArrayFunction):
     """Pad (or crop) the trailing axes of ``x``; ``pairs`` lists (before, after) from the last axis backwards."""
 
     @staticmethod

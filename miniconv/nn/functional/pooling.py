@@ -5,7 +5,7 @@ import numpy as np
 
 from ... import _kernels
 from ..._config import threads_for
-from ...autograd import Function
+from ...autograd import ArrayFunction
 from ._args import _dtype_name, _float_arg, _pair, _tensor_arg
 
 
@@ -61,7 +61,7 @@ def _pool_args(fn, input, kernel_size, stride, padding, dilation, ceil_mode):
     return (kh, kw, sh, sw, ph, pw, dh, dw), (OH, OW)
 
 
-class _MaxPool2d(Function):
+class _MaxPool2d(ArrayFunction):
     @staticmethod
     def forward(ctx, x, params, out_hw):
         kh, kw, sh, sw, ph, pw, dh, dw = params
@@ -100,7 +100,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return (out, idx) if return_indices else out
 
 
-class _AvgPool2d(Function):
+class _AvgPool2d(ArrayFunction):
     @staticmethod
     def forward(ctx, x, params, out_hw, count_include_pad, divisor):
         kh, kw, sh, sw, ph, pw = params[:6]
@@ -143,7 +143,7 @@ def _adaptive_matrix(in_size, out_size, dtype):
     return m, (end - start).astype(dtype)
 
 
-class _AdaptiveAvgPool2d(Function):
+class _AdaptiveAvgPool2d(ArrayFunction):
     """out = A_h @ x @ A_w.T / (len_h * len_w): the windows are separable, so two matmuls."""
 
     @staticmethod

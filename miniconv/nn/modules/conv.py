@@ -4,7 +4,8 @@ import numbers
 
 import numpy as np
 
-from ...tensor import _check_device, _check_dtype, empty
+from ...creation import empty
+from ...tensor import _check_device, _check_dtype
 from .. import functional as F
 from .. import init
 from .module import Module, Parameter
