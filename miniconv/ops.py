@@ -1,14 +1,14 @@
 """The core Tensor operations as autograd Functions: arithmetic, reductions, shape ops, indexing.
 
 Each Function keeps its derivative right next to its forward. Gradients of broadcast inputs
-are reduced back to the input's shape by the engine (``autograd._sum_to``), so the binary
+are reduced back to the input's shape by the engine (``autograd.engine.sum_to``), so the binary
 ops below return the full-size gradient.
 """
 import numpy as np
 
 from . import _kernels
 from ._config import threads_for
-from .autograd import ArrayFunction
+from .autograd.function import ArrayFunction
 
 
 # ---------------------------------------------------------------------------
@@ -427,7 +427,7 @@ class Index(ArrayFunction):
     def forward(ctx, a, index):
         ctx.shape, ctx.dtype, ctx.index = a.shape, a.dtype, index
         out = a[index]
-        return np.array(out) if np.ndim(out) == 0 else out
+        return out if type(out) is np.ndarray else np.array(out)  # a basic index gives a view
 
     @staticmethod
     def backward(ctx, g):
@@ -437,6 +437,67 @@ class Index(ArrayFunction):
         else:
             out[ctx.index] = g
         return out, None
+
+
+# ---------------------------------------------------------------------------
+# In-place support: the out-of-place result an in-place op writes into its tensor
+# (``Tensor._commit_inplace``); the gradient of the overwritten values is zero
+# ---------------------------------------------------------------------------
+class Fill(ArrayFunction):
+    """``a`` filled with ``value`` (a scalar or an array broadcast to ``a``'s shape)."""
+
+    @staticmethod
+    def forward(ctx, a, value):
+        ctx.shape = a.shape
+        out = np.empty_like(a)
+        out[...] = value
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return (np.zeros_like(g) if ctx.needs_input_grad[0] else None,
+                g if ctx.needs_input_grad[1] else None)
+
+
+class CopyFrom(ArrayFunction):
+    """``src`` broadcast to ``a``'s shape and cast to its dtype (``a.copy_(src)``)."""
+
+    @staticmethod
+    def forward(ctx, a, src):
+        out = np.empty_like(a)
+        out[...] = src
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return (np.zeros_like(g) if ctx.needs_input_grad[0] else None,
+                g if ctx.needs_input_grad[1] else None)  # the engine sums and casts to src's shape and dtype
+
+
+class IndexPut(ArrayFunction):
+    """``a`` with ``a[index] = value`` (``Tensor.__setitem__``)."""
+
+    @staticmethod
+    def forward(ctx, a, value, index):
+        ctx.index = index
+        ctx.value_shape = np.shape(value)
+        out = a.copy()
+        out[index] = value
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        ga = gv = None
+        if ctx.needs_input_grad[0]:
+            ga = g.copy()
+            ga[ctx.index] = 0
+        if ctx.needs_input_grad[1]:
+            gv = np.asarray(g[ctx.index])
+            if gv.shape != ctx.value_shape:  # value was broadcast into the region
+                lead = gv.ndim - len(ctx.value_shape)
+                if lead > 0:
+                    gv = gv.sum(axis=tuple(range(lead)))
+        return ga, gv, None
 
 
 class Cat(ArrayFunction):

@@ -1,17 +1,26 @@
-"""Tensor: a NumPy array plus ``requires_grad``, ``grad`` and ``grad_fn``.
+"""Tensor: a NumPy array (its storage) plus a version counter, ``requires_grad``, ``grad`` and ``grad_fn``.
 
 Operators and methods call the autograd Functions in ``miniconv.ops``; nothing here computes a
-gradient. ``Tensor._data`` is the underlying NumPy array; ``Tensor.data`` still returns that array
-for now (in PyTorch it is a Tensor; see
-docs/api.md). Creation functions (``tensor``, ``zeros``, ``randn``, ...) live in creation.py, dtypes in dtypes.py.
+gradient. ``Tensor._data`` is the NumPy array (``.numpy()`` returns it); ``Tensor.data`` is a
+Tensor sharing it, as in PyTorch. Creation functions live in creation.py, dtypes in dtypes.py.
+
+Views (``view``, ``reshape`` when no copy is needed, basic indexing, ``transpose``, ``expand``,
+``detach``, ...) hold a NumPy view of their base's array and share its version counter: one
+``_VersionCounter`` object, bumped only by ``Tensor._bump_version``. In-place operations compute
+their result out of place with the ordinary ops, then ``_commit_inplace`` writes it into the
+tensor, bumps the version and, when autograd recorded the result, moves the tensor's history onto
+it (through ``CopySlices`` when the tensor is a view). See docs/architecture.md.
 """
 import numbers
+import weakref
 
 import numpy as np
 
 from . import ops
 from ._random import default_generator
-from .autograd import is_grad_enabled
+from .autograd.function import CopySlices, RemovableHandle, ViewRegen, _edge
+from .autograd.function import backward as _autograd_backward
+from .autograd.grad_mode import is_grad_enabled
 from .dtypes import (  # noqa: F401  (re-exported for old imports)
     _SUPPORTED, _builtin_bool, _builtin_float, _check_dtype, _infer_dtype, bool, float32, float64, int32, int64,
 )
@@ -33,6 +42,15 @@ def _normalize_dims(dim, ndim, where):
     return tuple(sorted(out))
 
 
+class _VersionCounter:
+    """How many in-place writes a storage has seen; shared by a tensor, its views and ``detach()``."""
+
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = 0
+
+
 class Tensor:
     """An n-dimensional array that can record the operations applied to it.
 
@@ -40,6 +58,17 @@ class Tensor:
     """
 
     __array_priority__ = 1000  # make ndarray (op) Tensor defer to Tensor's reflected operators
+
+    # defaults shared by every instance until set (keeps ``_wrap``, the hot path, short)
+    grad = None
+    grad_fn = None
+    _output_nr = 0
+    _accumulator = None
+    _requires_grad = False
+    _base = None  # a view: the tensor whose storage it views (never itself a view)
+    _view_fn = None  # a view: base's array -> this view's array
+    _view_gen = 0  # a view: base's _history_gen when this view's grad_fn was made
+    _history_gen = 0  # bumped when an in-place op gives this tensor a new history
 
     def __init__(self, data, requires_grad=False):
         if isinstance(data, Tensor):
@@ -51,11 +80,7 @@ class Tensor:
             else:
                 _check_dtype(arr.dtype)
         self._data = arr
-        self.grad = None
-        self.grad_fn = None
-        self._output_nr = 0
-        self._accumulator = None
-        self._requires_grad = False
+        self._version_counter = _VersionCounter()
         if requires_grad:
             self.requires_grad = True
 
@@ -64,24 +89,60 @@ class Tensor:
         """Wrap an array without checks or copies (internal fast path)."""
         t = cls.__new__(cls)
         t._data = arr
-        t.grad = None
-        t.grad_fn = None
-        t._output_nr = 0
-        t._accumulator = None
-        t._requires_grad = False
+        t._version_counter = _VersionCounter()
         return t
 
-    # -- storage -------------------------------------------------------------------
-    # Inside miniconv the NumPy array is always reached as ``t._data``. ``t.data`` is the public
-    # name; it returns the array today and becomes a Tensor sharing memory (PyTorch's meaning)
-    # with the core-semantics work (issue 8), so nothing inside miniconv may rely on it.
+    # -- storage and versions ------------------------------------------------------
+    # Inside miniconv the NumPy array is always reached as ``t._data``.
     @property
     def data(self):
-        return self._data
+        """A Tensor sharing this tensor's memory, cut from the graph. As in PyTorch, it has its own
+        version counter: in-place changes through ``.data`` are invisible to autograd's checks."""
+        return Tensor._wrap(self._data)
 
     @data.setter
     def data(self, value):
-        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
+        self._data = value._data
+
+    @property
+    def _version(self):
+        return self._version_counter.value
+
+    def _bump_version(self):
+        """The one place a version changes: after every in-place write to this tensor's storage."""
+        self._version_counter.value += 1
+
+    def _is_view(self):
+        return self._base is not None
+
+    def _make_view(self, out, view_fn):
+        """Turn ``out`` (whose array views ``self``'s) into a view of ``self``: shared version counter,
+        the root base, and how to get ``out``'s array from the base's."""
+        if not np.may_share_memory(out._data, self._data):  # e.g. reshape had to copy
+            return out
+        out._version_counter = self._version_counter
+        base = self._base
+        if base is None:
+            out._base, out._view_fn, out._view_gen = self, view_fn, self._history_gen
+        else:
+            parent_fn = self._view_fn
+            out._base, out._view_gen = base, base._history_gen
+            out._view_fn = lambda a: view_fn(parent_fn(a))
+        return out
+
+    def _regenerate_view(self):
+        """The base got a new history (an in-place op): this view's grad_fn is ``view_fn(base)``."""
+        base = self._base
+        self._view_gen = base._history_gen
+        if not (base._requires_grad and is_grad_enabled()):
+            return
+        node = ViewRegen(self._view_fn, base._data.shape)
+        node.needs_input_grad = (True,)
+        node.next_edges = (_edge(base),)
+        node.output_meta = ((self._data.shape, self._data.dtype),)
+        self.grad_fn, self._output_nr, self._requires_grad = node, 0, True
 
     # -- autograd attributes ------------------------------------------------------
     @property
@@ -110,11 +171,11 @@ class Tensor:
 
     def retain_grad(self):
         """Keep ``.grad`` on this non-leaf tensor after backward."""
-        import weakref
-
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is not None:
+            if self.grad_fn._retained is None:
+                self.grad_fn._retained = {}
             self.grad_fn._retained[self._output_nr] = weakref.ref(self)
 
     # -- hooks ----------------------------------------------------------------------
@@ -124,26 +185,24 @@ class Tensor:
     def register_hook(self, hook):
         """``hook(grad) -> Tensor or None`` runs when this tensor's gradient is computed; a returned
         Tensor replaces the gradient. Returns a handle whose ``remove()`` unregisters the hook."""
-        from .autograd import RemovableHandle
-
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is None:
             if self._backward_hooks is None:
                 self._backward_hooks = {}
             hooks = self._backward_hooks
-        else:
-            if not hasattr(self.grad_fn, "_tensor_hooks"):
-                self.grad_fn._tensor_hooks = {}
-            hooks = self.grad_fn._tensor_hooks.setdefault(self._output_nr, {})
+            handle = RemovableHandle(hooks)
+            hooks[handle.id] = hook
+            return handle
+        if getattr(self.grad_fn, "_tensor_hooks", None) is None:
+            self.grad_fn._tensor_hooks = {}
+        hooks = self.grad_fn._tensor_hooks.setdefault(self._output_nr, {})
         handle = RemovableHandle(hooks)
-        hooks[handle.id] = hook
+        hooks[handle.id] = _array_hook(hook)  # the engine works on arrays
         return handle
 
     def register_post_accumulate_grad_hook(self, hook):
         """``hook(tensor)`` runs after the gradient has been accumulated into this leaf's ``.grad``."""
-        from .autograd import RemovableHandle
-
         if self.grad_fn is not None:
             raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
         if self._post_accumulate_grad_hooks is None:
@@ -151,6 +210,21 @@ class Tensor:
         handle = RemovableHandle(self._post_accumulate_grad_hooks)
         self._post_accumulate_grad_hooks[handle.id] = hook
         return handle
+
+    def _accumulate_grad(self, g):
+        """Called by the engine's AccumulateGrad node with this leaf's gradient (an array)."""
+        if self._backward_hooks:
+            for hook in list(self._backward_hooks.values()):
+                out = hook(Tensor._wrap(g))
+                if out is not None:
+                    g = out._data if isinstance(out, Tensor) else np.asarray(out)
+        if self.grad is None:
+            self.grad = Tensor._wrap(np.array(g, dtype=self._data.dtype, copy=True))
+        else:
+            self.grad._data += g
+        if self._post_accumulate_grad_hooks:
+            for hook in list(self._post_accumulate_grad_hooks.values()):
+                hook(self)
 
     def _accumulate_retained(self, g):
         if self.grad is None:
@@ -160,15 +234,19 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None):
         """Compute the gradient of this tensor w.r.t. graph leaves (accumulated into their ``.grad``)."""
-        from .autograd import backward
-
-        backward(self, None if gradient is None else [gradient], retain_graph=retain_graph)
+        _autograd_backward(self, None if gradient is None else [gradient], retain_graph=retain_graph)
 
     def detach(self):
-        """A new leaf Tensor sharing this tensor's data, cut from the graph."""
-        return Tensor._wrap(self._data)
+        """A new leaf Tensor sharing this tensor's memory and version counter, cut from the graph."""
+        t = Tensor._wrap(self._data)
+        t._version_counter = self._version_counter
+        return t
+
+    _alias = detach
 
     def detach_(self):
+        if self._base is not None:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
         self.grad_fn = None
         self._requires_grad = False
         return self
@@ -519,7 +597,7 @@ class Tensor:
         (d,) = _normalize_dims(dim, self.ndim, "argmin")
         return Tensor._wrap(np.argmin(self._data, axis=d, keepdims=keepdim).astype(np.int64))
 
-    # -- shape ------------------------------------------------------------------------
+    # -- views: share memory and the version counter with their base ----------------------
     def reshape(self, *shape):
         shape = _shape_arg(shape)
         target = shape
@@ -529,13 +607,21 @@ class Tensor:
                 target = tuple(self._data.size // known if s == -1 else s for s in shape)
         if any(s < 0 for s in target) or int(np.prod(target)) != self._data.size:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {self._data.size}")
-        return ops.Reshape.apply(self, target)
+        return self._make_view(ops.Reshape.apply(self, target), lambda a: a.reshape(target))
 
     def view(self, *shape):
-        return self.reshape(*shape)
+        if len(shape) == 1 and not isinstance(shape[0], (tuple, list, Size, numbers.Integral)):
+            return self.type(shape[0])  # view(dtype) with the same item size is not supported: a cast
+        out = self.reshape(*shape)
+        if out._base is None and out._data.size > 1 and not np.may_share_memory(out._data, self._data):
+            raise RuntimeError(
+                "view size is not compatible with input tensor's size and stride (at least one dimension spans "
+                "across two contiguous subspaces). Use .reshape(...) instead."
+            )
+        return out
 
     def view_as(self, other):
-        return self.reshape(other.shape)
+        return self.view(other.shape)
 
     def reshape_as(self, other):
         return self.reshape(other.shape)
@@ -550,6 +636,9 @@ class Tensor:
         shp = self._data.shape
         return self.reshape(shp[:s] + (int(np.prod(shp[s : e + 1])),) + shp[e + 1 :])
 
+    def _permute(self, dims):
+        return self._make_view(ops.Permute.apply(self, dims), lambda a: a.transpose(dims))
+
     def permute(self, *dims):
         dims = _shape_arg(dims)
         if len(dims) != self.ndim:
@@ -561,25 +650,27 @@ class Tensor:
         norm = [_normalize_dims(d, self.ndim, "permute")[0] for d in dims]
         if len(set(norm)) != len(norm):
             raise RuntimeError("permute(): duplicate dims are not allowed.")
-        return ops.Permute.apply(self, tuple(norm))
+        return self._permute(tuple(norm))
 
     def transpose(self, dim0, dim1):
         if self.ndim == 0:
-            return self
+            return self._permute(())
         d0 = _normalize_dims(dim0, self.ndim, "transpose")[0]
         d1 = _normalize_dims(dim1, self.ndim, "transpose")[0]
         perm = list(range(self.ndim))
         perm[d0], perm[d1] = perm[d1], perm[d0]
-        return ops.Permute.apply(self, tuple(perm))
+        return self._permute(tuple(perm))
+
+    swapaxes = transpose
 
     def t(self):
         if self.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
-        return self.transpose(0, 1) if self.ndim == 2 else self
+        return self.transpose(0, 1) if self.ndim == 2 else self._permute(tuple(range(self.ndim)))
 
     @property
     def T(self):
-        return ops.Permute.apply(self, tuple(reversed(range(self.ndim))))
+        return self._permute(tuple(reversed(range(self.ndim))))
 
     def unsqueeze(self, dim):
         if not -self.ndim - 1 <= dim <= self.ndim:
@@ -588,7 +679,8 @@ class Tensor:
             )
         d = dim % (self.ndim + 1)
         shp = self._data.shape
-        return ops.Reshape.apply(self, shp[:d] + (1,) + shp[d:])
+        new = shp[:d] + (1,) + shp[d:]
+        return self._make_view(ops.Reshape.apply(self, new), lambda a: a.reshape(new))
 
     def squeeze(self, dim=None):
         shp = self._data.shape
@@ -597,7 +689,7 @@ class Tensor:
         else:
             dims = _normalize_dims(dim, self.ndim, "squeeze") or ()
             new = tuple(s for i, s in enumerate(shp) if not (i in dims and s == 1))
-        return ops.Reshape.apply(self, new)
+        return self._make_view(ops.Reshape.apply(self, new), lambda a: a.reshape(new))
 
     def expand(self, *sizes):
         sizes = _shape_arg(sizes)
@@ -609,65 +701,233 @@ class Tensor:
             )
         target = tuple(self._data.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
         _check_broadcast(self.shape, target)
-        return ops.Expand.apply(self, target)
+        return self._make_view(ops.Expand.apply(self, target), lambda a: np.broadcast_to(a, target))
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
 
     def __getitem__(self, index):
         index = _convert_index(index)
+        if _is_basic_index(index):
+            index = _with_ellipsis(index)
+            return self._make_view(ops.Index.apply(self, index), lambda a: a[index])
         return ops.Index.apply(self, index)
 
-    def __setitem__(self, index, value):
-        if is_grad_enabled() and (self.requires_grad):
-            raise RuntimeError(
-                "a Tensor that requires grad is being used in an in-place operation (item assignment); "
-                "wrap it in miniconv.no_grad() or use detach()"
-            )
-        self._data[_convert_index(index)] = value._data if isinstance(value, Tensor) else value
+    def select(self, dim, index):
+        (d,) = _normalize_dims(dim, self.ndim, "select")
+        n = self._data.shape[d]
+        if not -n <= index < n:
+            raise IndexError(f"select(): index {index} out of range for tensor of size {list(self.shape)} "
+                             f"at dimension {dim}")
+        return self[(slice(None),) * d + (index,)]
 
-    # -- in-place helpers (not recorded; used by init and optimizers) ---------------------
-    def _check_inplace(self, name):
-        if is_grad_enabled() and self.requires_grad and self.is_leaf:
-            raise RuntimeError(
-                f"a leaf Variable that requires grad is being used in an in-place operation ({name})."
-            )
+    def narrow(self, dim, start, length):
+        (d,) = _normalize_dims(dim, self.ndim, "narrow")
+        n = self._data.shape[d]
+        if start < 0:
+            start += n
+        if not 0 <= start <= n or length < 0 or start + length > n:
+            raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+        return self[(slice(None),) * d + (slice(start, start + length),)]
 
-    def zero_(self):
-        self._check_inplace("zero_")
-        self._data[...] = 0
+    def unbind(self, dim=0):
+        (d,) = _normalize_dims(dim, self.ndim, "unbind")
+        return tuple(self.select(d, i) for i in range(self._data.shape[d]))
+
+    def split(self, split_size_or_sections, dim=0):
+        (d,) = _normalize_dims(dim, self.ndim, "split")
+        n = self._data.shape[d]
+        if isinstance(split_size_or_sections, numbers.Integral):
+            size = int(split_size_or_sections)
+            if size <= 0 and n > 0:
+                raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
+            sizes = [min(size, n - s) for s in range(0, n, size)] if n else [0]
+        else:
+            sizes = [int(s) for s in split_size_or_sections]
+            if sum(sizes) != n:
+                raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
+                                   f"at dimension {d}), but got split_sizes={sizes}")
+        out, start = [], 0
+        for s in sizes:
+            out.append(self.narrow(d, start, s))
+            start += s
+        return tuple(out)
+
+    def chunk(self, chunks, dim=0):
+        if chunks <= 0:
+            raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+        (d,) = _normalize_dims(dim, self.ndim, "chunk")
+        n = self._data.shape[d]
+        return self.split(max(-(-n // chunks), 1), d)
+
+    # -- in-place operations: PyTorch's rules, recorded by autograd when needed -------------
+    def _commit_inplace(self, out):
+        """Write ``out`` (computed out of place from ``self``, or by a kernel into ``self``'s memory)
+        into ``self`` and bump the version; if autograd recorded ``out``, ``self`` takes its place in
+        the graph (a view's base gets a ``CopySlices`` node). Returns ``self``."""
+        node = out.grad_fn
+        if is_grad_enabled() and (self._requires_grad or node is not None):
+            self._check_inplace_grad()
+        arr = self._data
+        src = out._data
+        if src.dtype != arr.dtype and not np.can_cast(src.dtype, arr.dtype, "same_kind"):
+            raise RuntimeError(f"result type {_type_name(src.dtype)} can't be cast to the desired output type "
+                               f"{_type_name(arr.dtype)}")
+        if src.shape != arr.shape:
+            _check_inplace_shape(src.shape, arr.shape)
+        if not arr.flags.writeable:
+            raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                               "single memory location. Please clone() the tensor before performing the operation.")
+        if node is not None and node._saved_versions:
+            _keep_saved_values(node, self._version_counter, arr, src is arr)
+        if src is not arr:
+            np.copyto(arr, src, casting="unsafe")
+        self._bump_version()
+        if node is not None:
+            self._rebase_history(out)
         return self
 
-    def fill_(self, value):
-        self._check_inplace("fill_")
-        self._data[...] = value
-        return self
+    def _check_inplace_grad(self):
+        if self._requires_grad and self.grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        base = self._base
+        if base is not None and base._requires_grad and base.grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
 
-    def copy_(self, src):
-        self._check_inplace("copy_")
-        src = src._data if isinstance(src, Tensor) else np.asarray(src)
-        self._data[...] = src
-        return self
+    def _rebase_history(self, out):
+        base = self._base
+        if base is None:
+            self.grad_fn, self._output_nr, self._requires_grad = out.grad_fn, out._output_nr, True
+            self._history_gen += 1  # views of self now see self through the new node
+            return
+        node = CopySlices(self._view_fn)
+        node.needs_input_grad = (base._requires_grad, True)
+        node.next_edges = (_edge(base) if base._requires_grad else None, (out.grad_fn, out._output_nr))
+        node.output_meta = ((base._data.shape, base._data.dtype),)
+        base.grad_fn, base._output_nr, base._requires_grad = node, 0, True
+        base._history_gen += 1
+        self._regenerate_view()
+
+    def _scalar_operand(self, value):
+        """A fill value (number or 0-d Tensor) as a Tensor of ``self``'s dtype."""
+        if isinstance(value, Tensor):
+            if value.ndim != 0:
+                raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
+                                   f"{value.ndim} dimensions.")
+            return value
+        return Tensor._wrap(np.asarray(value, dtype=self._data.dtype))
 
     def add_(self, other, alpha=1):
-        self._check_inplace("add_")
-        other = other._data if isinstance(other, Tensor) else other
-        self._data += alpha * other if alpha != 1 else other
-        return self
+        return self._commit_inplace(self + (other * alpha if alpha != 1 else other))
+
+    def sub_(self, other, alpha=1):
+        return self._commit_inplace(self - (other * alpha if alpha != 1 else other))
 
     def mul_(self, other):
-        self._check_inplace("mul_")
-        self._data *= other._data if isinstance(other, Tensor) else other
-        return self
+        return self._commit_inplace(self * other)
+
+    def div_(self, other):
+        return self._commit_inplace(self / other)
+
+    def pow_(self, exponent):
+        return self._commit_inplace(self ** exponent)
+
+    def neg_(self):
+        return self._commit_inplace(-self)
+
+    def abs_(self):
+        return self._commit_inplace(self.abs())
+
+    def sqrt_(self):
+        return self._commit_inplace(self.sqrt())
+
+    def exp_(self):
+        return self._commit_inplace(self.exp())
+
+    def log_(self):
+        return self._commit_inplace(self.log())
+
+    def clamp_(self, min=None, max=None):  # noqa: A002
+        return self._commit_inplace(self.clamp(min, max))
+
+    clip_ = clamp_
+
+    def relu_(self):
+        return self._commit_inplace(self.relu())
+
+    def sigmoid_(self):
+        return self._commit_inplace(self.sigmoid())
+
+    def tanh_(self):
+        return self._commit_inplace(self.tanh())
+
+    def addcmul_(self, tensor1, tensor2, value=1):
+        return self._commit_inplace(self + tensor1 * tensor2 * value if value != 1 else self + tensor1 * tensor2)
+
+    def addcdiv_(self, tensor1, tensor2, value=1):
+        return self._commit_inplace(self + tensor1 / tensor2 * value if value != 1 else self + tensor1 / tensor2)
+
+    def lerp_(self, end, weight):
+        return self._commit_inplace(self + weight * (end - self))
+
+    def zero_(self):
+        return self._commit_inplace(ops.Fill.apply(self, np.zeros((), self._data.dtype)))
+
+    def fill_(self, value):
+        return self._commit_inplace(ops.Fill.apply(self, self._scalar_operand(value)))
+
+    def copy_(self, src, non_blocking=False):
+        if not isinstance(src, Tensor):
+            raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
+        _check_inplace_shape(src.shape, self.shape)
+        return self._commit_inplace(ops.CopyFrom.apply(self, src))
+
+    def masked_fill_(self, mask, value):
+        if not isinstance(mask, Tensor) or mask.dtype != bool:
+            got = mask.dtype if isinstance(mask, Tensor) else type(mask).__name__
+            raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {got}")
+        _check_inplace_shape(mask.shape, self.shape)
+        return self._commit_inplace(ops.Where.apply(mask._data, self._scalar_operand(value), self))
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
-        self._check_inplace("uniform_")
         g = (generator or default_generator).numpy_generator
-        self._data[...] = g.uniform(a, b, size=self._data.shape)
-        return self
+        return self._commit_inplace(ops.Fill.apply(self, g.uniform(a, b, size=self._data.shape)))
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
-        self._check_inplace("normal_")
         g = (generator or default_generator).numpy_generator
-        self._data[...] = g.normal(mean, std, size=self._data.shape)
-        return self
+        return self._commit_inplace(ops.Fill.apply(self, g.normal(mean, std, size=self._data.shape)))
+
+    def __setitem__(self, index, value):
+        index = _convert_index(index)
+        if not isinstance(value, Tensor):
+            value = Tensor._wrap(np.asarray(value, dtype=self._data.dtype))
+        if _is_basic_index(index):
+            index = _with_ellipsis(index)
+        self._commit_inplace(ops.IndexPut.apply(self, value, index))
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    def __ipow__(self, other):
+        return self.pow_(other)
+
+    def __imatmul__(self, other):
+        return self._commit_inplace(self @ other)
+
+    def __iand__(self, other):
+        return self._commit_inplace(self & other)
+
+    def __ior__(self, other):
+        return self._commit_inplace(self | other)
 
 
 class Size(tuple):
@@ -769,3 +1029,70 @@ def where(condition, input, other):  # noqa: A002
 
 def maximum(a, b):
     return where(a >= b, a, b)
+
+
+# -- helpers of views and in-place operations ------------------------------------------------
+def _is_basic_index(index):
+    """True if NumPy returns a view for ``index``: ints, slices, None and Ellipsis only."""
+    items = index if isinstance(index, tuple) else (index,)
+    for i in items:
+        if i is None or i is Ellipsis or type(i) is slice:
+            continue
+        if isinstance(i, (_builtin_bool, np.bool_)) or not isinstance(i, (numbers.Integral, np.integer)):
+            return False
+    return True
+
+
+def _with_ellipsis(index):
+    """A basic index with an Ellipsis in it: NumPy then returns a (0-d) view even when every index
+    is an int, instead of a scalar copy."""
+    index = index if isinstance(index, tuple) else (index,)
+    return index if any(i is Ellipsis for i in index) else index + (Ellipsis,)
+
+
+def _array_hook(hook):
+    """Adapt ``hook(grad Tensor) -> Tensor or None`` to the engine's ``fn(array) -> array``."""
+
+    def run(g):
+        out = hook(Tensor._wrap(g))
+        if out is None:
+            return g
+        return out._data if isinstance(out, Tensor) else np.asarray(out)
+
+    return run
+
+
+def _type_name(dtype):
+    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "int16": "Short",
+            "int8": "Char", "uint8": "Byte", "bool": "Bool"}.get(np.dtype(dtype).name, str(dtype))
+
+
+def _check_inplace_shape(src, dst):
+    """An in-place result must broadcast to the written tensor's shape without changing it."""
+    src, dst = tuple(src), tuple(dst)
+    try:
+        shape = np.broadcast_shapes(src, dst)
+    except ValueError:
+        _check_broadcast(src, dst)  # raises PyTorch's "size of tensor a ... must match" error
+        raise
+    if shape != dst:
+        raise RuntimeError(f"output with shape {list(dst)} doesn't match the broadcast shape {list(shape)}")
+
+
+def _keep_saved_values(node, counter, arr, wrote_in_place):
+    """Before ``arr`` (a tensor's storage, version ``counter``) is overwritten by the in-place op that
+    produced ``node``: if ``node`` saved ``arr`` as its *input*, keep a private copy of the old values;
+    if a kernel already wrote the result into ``arr`` (so ``node`` saved its *output*), expect the
+    version after this write."""
+    saved = list(node._saved)
+    versions = []
+    for i, c, v in node._saved_versions:
+        if c is not counter:
+            versions.append((i, c, v))
+        elif wrote_in_place:
+            versions.append((i, c, v + 1))
+        else:
+            s = saved[i]
+            saved[i] = Tensor._wrap(s._data.copy()) if isinstance(s, Tensor) else s.copy()
+    node._saved = tuple(saved)
+    node._saved_versions = tuple(versions)

@@ -33,7 +33,7 @@ def test_empty_batch_forward_and_backward(layer):
     y.sum().backward()
     assert x.grad.shape == x.shape
     for p in layer.parameters():
-        assert p.grad is not None and p.grad.shape == p.shape and np.all(p.grad.data == 0)
+        assert p.grad is not None and p.grad.shape == p.shape and np.all(p.grad.detach().numpy() == 0)
 
 
 def test_empty_batch_linear_and_losses():
@@ -44,7 +44,7 @@ def test_empty_batch_linear_and_losses():
     loss = F.cross_entropy(out, mc.zeros(0, dtype=mc.int64), reduction="sum")
     assert loss.item() == 0.0
     loss.backward()
-    assert np.all(lin.weight.grad.data == 0)
+    assert np.all(lin.weight.grad.detach().numpy() == 0)
 
 
 def test_batchnorm_training_with_empty_batch_matches_torch():
@@ -53,7 +53,7 @@ def test_batchnorm_training_with_empty_batch_matches_torch():
     x = mc.randn(0, 3, 4, 4, requires_grad=True)
     y = bn(x)
     assert y.shape == (0, 3, 4, 4)
-    assert np.all(bn.running_mean.data == 0) and np.all(bn.running_var.data == 1)
+    assert np.all(bn.running_mean.detach().numpy() == 0) and np.all(bn.running_var.detach().numpy() == 1)
     y.sum().backward()
     assert x.grad.shape == x.shape
 
@@ -61,19 +61,19 @@ def test_batchnorm_training_with_empty_batch_matches_torch():
 @pytest.mark.parametrize("layer", _layers()[:7], ids=lambda m: type(m).__name__)
 def test_nan_and_inf_propagate(layer):
     x = mc.randn(2, 3, 6, 6)
-    x.data[0, 0, 0, 0] = np.nan
-    x.data[1, 1, 2, 2] = np.inf
+    x.detach().numpy()[0, 0, 0, 0] = np.nan
+    x.detach().numpy()[1, 1, 2, 2] = np.inf
     y = layer(x)
-    assert not np.all(np.isfinite(y.data))  # the bad values show up instead of crashing or vanishing
+    assert not np.all(np.isfinite(y.detach().numpy()))  # the bad values show up instead of crashing or vanishing
 
 
 def test_nan_through_conv_backward_and_loss():
     conv = nn.Conv2d(1, 2, 3)
     x = mc.randn(2, 1, 5, 5, requires_grad=True)
-    x.data[0, 0, 2, 2] = np.nan
+    x.detach().numpy()[0, 0, 2, 2] = np.nan
     loss = F.cross_entropy(conv(x).flatten(1), mc.tensor([0, 1]))
     loss.backward()
-    assert np.isnan(loss.item()) and np.isnan(conv.weight.grad.data).any()
+    assert np.isnan(loss.item()) and np.isnan(conv.weight.grad.detach().numpy()).any()
 
 
 @pytest.mark.parametrize("view", ["step", "negative", "transposed"])
@@ -85,7 +85,7 @@ def test_non_contiguous_numpy_inputs(view):
     model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2))
     a = model(mc.from_numpy(arr))
     b = model(mc.from_numpy(np.ascontiguousarray(arr)))
-    np.testing.assert_array_equal(a.data, b.data)
+    np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
 
 
 def test_mixed_float64_weights_and_float32_input():
@@ -162,6 +162,6 @@ def test_fuzz_conv2d_is_correct_or_raises(case):
         pads = (p[0], p[0], p[1], p[1])
     xb = np.asarray(x)[None] if np.asarray(x).ndim == 3 else np.asarray(x)
     ref = conv2d_forward(xb, wt, b, s, pads, d, groups)
-    got = out.data[None] if out.ndim == 3 else out.data
+    got = out.detach().numpy()[None] if out.ndim == 3 else out.detach().numpy()
     tol = 1e-4 if dtype == np.float32 else 1e-10
     np.testing.assert_allclose(got, ref, rtol=tol, atol=tol)

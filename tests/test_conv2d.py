@@ -115,15 +115,15 @@ def run_against_reference(cfg, seed):
     if cfg["unbatched"]:
         expected = expected[0]
     assert out.shape == expected.shape
-    np.testing.assert_allclose(out.data, expected, **tol)
+    np.testing.assert_allclose(out.detach().numpy(), expected, **tol)
 
     grad_out = rng.standard_normal(out.shape).astype(dtype)
     out.backward(tensor(grad_out))
     gx, gw, gb = reference_conv_with_mode(x, w, b, *args, grad_out=grad_out[None] if cfg["unbatched"] else grad_out)
-    np.testing.assert_allclose(X.grad.data, gx[0] if cfg["unbatched"] else gx, **tol)
-    np.testing.assert_allclose(W.grad.data, gw, **tol)
+    np.testing.assert_allclose(X.grad.detach().numpy(), gx[0] if cfg["unbatched"] else gx, **tol)
+    np.testing.assert_allclose(W.grad.detach().numpy(), gw, **tol)
     if B is not None:
-        np.testing.assert_allclose(B.grad.data, gb, **tol)
+        np.testing.assert_allclose(B.grad.detach().numpy(), gb, **tol)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -149,14 +149,14 @@ def test_conv2d_keeps_dtype_and_matches_reference(dtype):
     assert out.dtype == dtype
     pads = (1, 1, 2, 2)
     tol = dict(rtol=1e-5, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
-    np.testing.assert_allclose(out.data, R.conv2d_forward(x, w, b, (2, 1), pads, (1, 2), 2), **tol)
+    np.testing.assert_allclose(out.detach().numpy(), R.conv2d_forward(x, w, b, (2, 1), pads, (1, 2), 2), **tol)
     out.sum().backward()
     for t in (X, W, B):
         assert t.grad.dtype == dtype
     go = np.ones(out.shape)
-    np.testing.assert_allclose(X.grad.data, R.conv2d_grad_input(go, w, x.shape, (2, 1), pads, (1, 2), 2), **tol)
-    np.testing.assert_allclose(W.grad.data, R.conv2d_grad_weight(x, go, w.shape, (2, 1), pads, (1, 2), 2), **tol)
-    np.testing.assert_allclose(B.grad.data, R.conv2d_grad_bias(go), **tol)
+    np.testing.assert_allclose(X.grad.detach().numpy(), R.conv2d_grad_input(go, w, x.shape, (2, 1), pads, (1, 2), 2), **tol)
+    np.testing.assert_allclose(W.grad.detach().numpy(), R.conv2d_grad_weight(x, go, w.shape, (2, 1), pads, (1, 2), 2), **tol)
+    np.testing.assert_allclose(B.grad.detach().numpy(), R.conv2d_grad_bias(go), **tol)
 
 
 # ---------------------------------------------------------------------------
@@ -224,12 +224,12 @@ def test_conv2d_non_contiguous_input_and_weight(make_view):
     out = F.conv2d(X, W, padding=1, stride=(1, 2))
     expected = R.conv2d_forward(np.ascontiguousarray(xv), np.ascontiguousarray(wv), None, (1, 2), (1, 1, 1, 1),
                                 (1, 1), 1)
-    np.testing.assert_allclose(out.data, expected, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-10, atol=1e-10)
     go = rng.standard_normal(out.shape)
     out.backward(tensor(go))
-    np.testing.assert_allclose(X.grad.data, R.conv2d_grad_input(go, wv, xv.shape, (1, 2), (1, 1, 1, 1), (1, 1), 1),
+    np.testing.assert_allclose(X.grad.detach().numpy(), R.conv2d_grad_input(go, wv, xv.shape, (1, 2), (1, 1, 1, 1), (1, 1), 1),
                                rtol=1e-10, atol=1e-10)
-    np.testing.assert_allclose(W.grad.data, R.conv2d_grad_weight(xv, go, wv.shape, (1, 2), (1, 1, 1, 1), (1, 1), 1),
+    np.testing.assert_allclose(W.grad.detach().numpy(), R.conv2d_grad_weight(xv, go, wv.shape, (1, 2), (1, 1, 1, 1), (1, 1), 1),
                                rtol=1e-10, atol=1e-10)
 
 
@@ -239,7 +239,7 @@ def test_conv2d_non_contiguous_grad_output():
     out = F.conv2d(x, w)
     out.sum().backward()  # the gradient reaching conv2d is a broadcast (zero-stride) array
     go = np.ones(out.shape)
-    np.testing.assert_allclose(x.grad.data, R.conv2d_grad_input(go, w.data, x.shape, (1, 1), (0,) * 4, (1, 1), 1),
+    np.testing.assert_allclose(x.grad.detach().numpy(), R.conv2d_grad_input(go, w.detach().numpy(), x.shape, (1, 1), (0,) * 4, (1, 1), 1),
                                rtol=1e-10, atol=1e-10)
 
 
@@ -251,8 +251,8 @@ def test_conv2d_empty_batch():
     assert out.shape == (0, 4, 5, 5)
     out.sum().backward()
     assert x.grad.shape == (0, 3, 5, 5)
-    np.testing.assert_array_equal(w.grad.data, 0)
-    np.testing.assert_array_equal(b.grad.data, 0)
+    np.testing.assert_array_equal(w.grad.detach().numpy(), 0)
+    np.testing.assert_array_equal(b.grad.detach().numpy(), 0)
 
 
 def test_conv2d_zero_input_channels_gives_bias():
@@ -261,9 +261,9 @@ def test_conv2d_zero_input_channels_gives_bias():
     b = tensor(np.array([1.0, 2.0, 3.0]), True)
     out = F.conv2d(x, w, b)
     assert out.shape == (2, 3, 3, 3)
-    np.testing.assert_array_equal(out.data[:, :, 0, 0], [[1, 2, 3], [1, 2, 3]])
+    np.testing.assert_array_equal(out.detach().numpy()[:, :, 0, 0], [[1, 2, 3], [1, 2, 3]])
     out.sum().backward()
-    np.testing.assert_array_equal(b.grad.data, [18, 18, 18])
+    np.testing.assert_array_equal(b.grad.detach().numpy(), [18, 18, 18])
 
 
 def test_conv2d_unbatched_input_matches_batched():
@@ -275,12 +275,12 @@ def test_conv2d_unbatched_input_matches_batched():
     out1 = F.conv2d(X1, W1, stride=2, padding=1)
     out4 = F.conv2d(X4, W4, stride=2, padding=1)
     assert out1.shape == out4.shape[1:]
-    np.testing.assert_array_equal(out1.data, out4.data[0])
+    np.testing.assert_array_equal(out1.detach().numpy(), out4.detach().numpy()[0])
     (out1 * out1).sum().backward()
     (out4 * out4).sum().backward()
     assert X1.grad.shape == x.shape
-    np.testing.assert_array_equal(X1.grad.data, X4.grad.data[0])
-    np.testing.assert_array_equal(W1.grad.data, W4.grad.data)
+    np.testing.assert_array_equal(X1.grad.detach().numpy(), X4.grad.detach().numpy()[0])
+    np.testing.assert_array_equal(W1.grad.detach().numpy(), W4.grad.detach().numpy())
 
 
 def test_conv2d_computes_only_requested_gradients():
@@ -289,7 +289,7 @@ def test_conv2d_computes_only_requested_gradients():
     b = tensor(np.ones(3))
     F.conv2d(x, w, b).sum().backward()
     assert x.grad is None and b.grad is None
-    np.testing.assert_array_equal(w.grad.data, 4.0)
+    np.testing.assert_array_equal(w.grad.detach().numpy(), 4.0)
     with miniconv.no_grad():
         out = F.conv2d(x, w, b)
     assert out.grad_fn is None and not out.requires_grad
@@ -301,7 +301,7 @@ def test_conv2d_accepts_int_and_tuple_arguments_alike():
     w = tensor(rng.standard_normal((2, 2, 3, 3)))
     a = F.conv2d(x, w, None, 2, 1, 2)
     b = F.conv2d(x, w, None, (2, 2), [1, 1], (2,))
-    np.testing.assert_array_equal(a.data, b.data)
+    np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
 
 
 @pytest.mark.parametrize("k,d,expected", [(2, 1, (0, 1)), (4, 1, (1, 2)), (3, 1, (1, 1)), (2, 3, (1, 2)),
@@ -315,7 +315,7 @@ def test_same_padding_puts_the_extra_at_the_far_side(k, d, expected):
     assert out.shape == (1, 1, 7, 7)
     before, after = expected
     xp = np.pad(x, ((0, 0), (0, 0), (before, after), (before, after)))
-    np.testing.assert_allclose(out.data, R.conv2d_forward(xp, w, None, (1, 1), (0,) * 4, (d, d), 1), atol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), R.conv2d_forward(xp, w, None, (1, 1), (0,) * 4, (d, d), 1), atol=1e-12)
 
 
 # ---------------------------------------------------------------------------
@@ -395,7 +395,7 @@ def test_module_default_init_bounds_and_spread():
     conv = nn.Conv2d(16, 32, 3, groups=2)
     fan_in = 8 * 3 * 3
     bound = 1 / math.sqrt(fan_in)  # kaiming_uniform_(a=sqrt(5)) reduces to this
-    w, b = conv.weight.data, conv.bias.data
+    w, b = conv.weight.detach().numpy(), conv.bias.detach().numpy()
     assert np.abs(w).max() <= bound and np.abs(w).max() > 0.95 * bound
     assert abs(w.std() - bound / math.sqrt(3)) < 0.05 * bound  # uniform(-a, a) has std a/sqrt(3)
     assert abs(w.mean()) < 0.05 * bound
@@ -407,16 +407,16 @@ def test_module_init_follows_manual_seed():
     a = nn.Conv2d(3, 4, 3)
     miniconv.manual_seed(123)
     b = nn.Conv2d(3, 4, 3)
-    np.testing.assert_array_equal(a.weight.data, b.weight.data)
-    np.testing.assert_array_equal(a.bias.data, b.bias.data)
-    assert not np.array_equal(a.weight.data, nn.Conv2d(3, 4, 3).weight.data)
+    np.testing.assert_array_equal(a.weight.detach().numpy(), b.weight.detach().numpy())
+    np.testing.assert_array_equal(a.bias.detach().numpy(), b.bias.detach().numpy())
+    assert not np.array_equal(a.weight.detach().numpy(), nn.Conv2d(3, 4, 3).weight.detach().numpy())
 
 
 def test_module_forward_is_functional_conv():
     conv = nn.Conv2d(4, 6, (3, 2), stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2)
     x = miniconv.randn(2, 4, 9, 9)
     expected = F.conv2d(x, conv.weight, conv.bias, (2, 1), (1, 0), (1, 2), 2)
-    np.testing.assert_array_equal(conv(x).data, expected.data)
+    np.testing.assert_array_equal(conv(x).detach().numpy(), expected.detach().numpy())
     assert conv(x[0]).shape == (6, 5, 7)  # unbatched
 
 
@@ -427,8 +427,8 @@ def test_module_padding_modes_match_reference(mode, padding):
     x = np.random.default_rng(11).standard_normal((2, 2, 6, 7))
     out = conv(tensor(x))
     pads = resolve_padding(padding, (2, 3), (2, 1))
-    expected = reference_conv_with_mode(x, conv.weight.data, conv.bias.data, (1, 1), pads, (2, 1), 1, mode)
-    np.testing.assert_allclose(out.data, expected, rtol=1e-10, atol=1e-10)
+    expected = reference_conv_with_mode(x, conv.weight.detach().numpy(), conv.bias.detach().numpy(), (1, 1), pads, (2, 1), 1, mode)
+    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-10, atol=1e-10)
     if padding == "same":
         assert out.shape == (2, 3, 6, 7)
 
@@ -503,12 +503,12 @@ def test_conv2d_large_enough_to_run_threaded_matches_reference():
     X, W = tensor(x, True), tensor(w, True)
     out = F.conv2d(X, W, padding=1, groups=2)
     pads = (1, 1, 1, 1)
-    np.testing.assert_allclose(out.data, R.conv2d_forward(x, w, None, (1, 1), pads, (1, 1), 2), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(out.detach().numpy(), R.conv2d_forward(x, w, None, (1, 1), pads, (1, 1), 2), rtol=1e-10, atol=1e-10)
     go = rng.standard_normal(out.shape)
     out.backward(tensor(go))
-    np.testing.assert_allclose(X.grad.data, R.conv2d_grad_input(go, w, x.shape, (1, 1), pads, (1, 1), 2),
+    np.testing.assert_allclose(X.grad.detach().numpy(), R.conv2d_grad_input(go, w, x.shape, (1, 1), pads, (1, 1), 2),
                                rtol=1e-10, atol=1e-10)
-    np.testing.assert_allclose(W.grad.data, R.conv2d_grad_weight(x, go, w.shape, (1, 1), pads, (1, 1), 2),
+    np.testing.assert_allclose(W.grad.detach().numpy(), R.conv2d_grad_weight(x, go, w.shape, (1, 1), pads, (1, 1), 2),
                                rtol=1e-10, atol=1e-10)
 
 
@@ -531,6 +531,6 @@ def test_module_conv_forward_hook_for_subclasses():
     conv = HalfWeightConv(2, 3, 3, padding=1, padding_mode="replicate")
     x = miniconv.randn(1, 2, 5, 5)
     expected = F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), conv.weight * 0.5, conv.bias)
-    np.testing.assert_allclose(conv(x).data, expected.data, rtol=1e-6)
+    np.testing.assert_allclose(conv(x).detach().numpy(), expected.detach().numpy(), rtol=1e-6)
     conv(x).sum().backward()
     assert conv.weight.grad.shape == (3, 2, 3, 3)

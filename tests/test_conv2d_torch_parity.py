@@ -51,14 +51,14 @@ def test_conv2d_matches_torch(x_shape, w_shape, kwargs, with_bias):
     tout = TF.conv2d(tx, tw, tb, **kwargs)
     assert out.shape == tuple(tout.shape)
     assert out.dtype == np.float32
-    np.testing.assert_allclose(out.data, tout.detach().numpy(), **F32)
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), **F32)
     g = rng.standard_normal(out.shape).astype(np.float32)
     out.backward(miniconv.Tensor(g))
     tout.backward(torch.tensor(g))
-    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), **F32)
-    np.testing.assert_allclose(w.grad.data, tw.grad.numpy(), **F32)
+    np.testing.assert_allclose(x.grad.detach().numpy(), tx.grad.numpy(), **F32)
+    np.testing.assert_allclose(w.grad.detach().numpy(), tw.grad.numpy(), **F32)
     if with_bias:
-        np.testing.assert_allclose(b.grad.data, tb.grad.numpy(), **F32)
+        np.testing.assert_allclose(b.grad.detach().numpy(), tb.grad.numpy(), **F32)
 
 
 @pytest.mark.parametrize("h,w,k,s,p,d", [(28, 28, 3, 1, 1, 1), (50, 100, 3, 2, 4, 3), (7, 9, 4, 3, 0, 1),
@@ -90,22 +90,22 @@ def test_module_matches_torch(args, kwargs):
     assert repr(conv) == repr(tconv)
     assert conv.weight.shape == tuple(tconv.weight.shape)
     with torch.no_grad():
-        tconv.weight.copy_(torch.from_numpy(conv.weight.data))
+        tconv.weight.copy_(torch.from_numpy(conv.weight.detach().numpy()))
         if conv.bias is not None:
-            tconv.bias.copy_(torch.from_numpy(conv.bias.data))
+            tconv.bias.copy_(torch.from_numpy(conv.bias.detach().numpy()))
     rng = np.random.default_rng(1)
     for shape in [(2, args[0], 7, 10), (args[0], 6, 9)]:  # batched and unbatched
         x, tx = _pair_of_tensors(shape, rng)
         out, tout = conv(x), tconv(tx)
         assert out.shape == tuple(tout.shape)
-        np.testing.assert_allclose(out.data, tout.detach().numpy(), **F32)
+        np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), **F32)
         g = rng.standard_normal(out.shape).astype(np.float32)
         out.backward(miniconv.Tensor(g))
         tout.backward(torch.tensor(g))
-        np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), **F32)
-        np.testing.assert_allclose(conv.weight.grad.data, tconv.weight.grad.numpy(), **F32)
+        np.testing.assert_allclose(x.grad.detach().numpy(), tx.grad.numpy(), **F32)
+        np.testing.assert_allclose(conv.weight.grad.detach().numpy(), tconv.weight.grad.numpy(), **F32)
         if conv.bias is not None:
-            np.testing.assert_allclose(conv.bias.grad.data, tconv.bias.grad.numpy(), **F32)
+            np.testing.assert_allclose(conv.bias.grad.detach().numpy(), tconv.bias.grad.numpy(), **F32)
         conv.zero_grad()
         tconv.zero_grad()
 
@@ -114,7 +114,7 @@ def test_module_matches_torch(args, kwargs):
 def test_default_init_distribution_matches_torch(args, kwargs):
     torch.manual_seed(0)
     conv, tconv = nn.Conv2d(*args, **kwargs), torch.nn.Conv2d(*args, **kwargs)
-    pairs = [(conv.weight.data, tconv.weight.detach().numpy()), (conv.bias.data, tconv.bias.detach().numpy())]
+    pairs = [(conv.weight.detach().numpy(), tconv.weight.detach().numpy()), (conv.bias.detach().numpy(), tconv.bias.detach().numpy())]
     for ours, theirs in pairs:
         bound_ours, bound_theirs = np.abs(ours).max(), np.abs(theirs).max()
         fan_in = conv.weight.shape[1] * conv.weight.shape[2] * conv.weight.shape[3]
@@ -213,8 +213,8 @@ def test_pad_matches_torch(mode, shape, pad):
         return
     out = F.pad(x, pad, mode=mode)
     assert out.shape == tuple(tout.shape)
-    np.testing.assert_array_equal(out.data, tout.detach().numpy())
+    np.testing.assert_array_equal(out.detach().numpy(), tout.detach().numpy())
     g = rng.standard_normal(out.shape)
     out.backward(miniconv.Tensor(g))
     tout.backward(torch.tensor(g))
-    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(x.grad.detach().numpy(), tx.grad.numpy(), rtol=1e-12, atol=1e-12)

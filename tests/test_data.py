@@ -33,7 +33,7 @@ def test_tensor_dataset_indexing_and_checks():
     ds = TensorDataset(x, y)
     assert len(ds) == 10
     xi, yi = ds[3]
-    np.testing.assert_array_equal(xi.data, [9, 10, 11])
+    np.testing.assert_array_equal(xi.detach().numpy(), [9, 10, 11])
     assert int(yi.item()) == 3
     with pytest.raises(ValueError, match="Size mismatch between tensors"):
         TensorDataset(x, miniconv.zeros(9))
@@ -49,7 +49,7 @@ def test_batches_cover_the_dataset(dataset_kind, n, batch_size, drop_last):
     loader = DataLoader(ds, batch_size=batch_size, drop_last=drop_last)
     batches = list(loader)
     assert len(batches) == len(loader) == (n // batch_size if drop_last else -(-n // batch_size))
-    labels = np.concatenate([b[1].data for b in batches]) if batches else np.array([])
+    labels = np.concatenate([b[1].detach().numpy() for b in batches]) if batches else np.array([])
     expected = np.arange((n // batch_size) * batch_size if drop_last else n)
     np.testing.assert_array_equal(labels, expected)
     for xb, yb in batches:
@@ -61,7 +61,7 @@ def test_shuffle_is_a_permutation_and_reproducible_with_manual_seed():
     ds = TensorDataset(*make_xy(50))
 
     def epoch_orders(loader, epochs=3):
-        return [np.concatenate([yb.data for _, yb in loader]) for _ in range(epochs)]
+        return [np.concatenate([yb.detach().numpy() for _, yb in loader]) for _ in range(epochs)]
 
     miniconv.manual_seed(123)
     a = epoch_orders(DataLoader(ds, batch_size=8, shuffle=True))
@@ -80,13 +80,13 @@ def test_explicit_generator_and_resume_from_generator_state():
     ds = TensorDataset(*make_xy(30))
     g = miniconv.Generator().manual_seed(7)
     loader = DataLoader(ds, batch_size=4, shuffle=True, generator=g)
-    first = np.concatenate([yb.data for _, yb in loader])
+    first = np.concatenate([yb.detach().numpy() for _, yb in loader])
     state = loader.generator_state()  # saved after epoch 1 (e.g. in a checkpoint)
-    second = np.concatenate([yb.data for _, yb in loader])
+    second = np.concatenate([yb.detach().numpy() for _, yb in loader])
     # a fresh loader restored from that state replays epoch 2 exactly
     g2 = miniconv.Generator().manual_seed(999)
     g2.set_state(state)
-    again = np.concatenate([yb.data for _, yb in DataLoader(ds, batch_size=4, shuffle=True, generator=g2)])
+    again = np.concatenate([yb.detach().numpy() for _, yb in DataLoader(ds, batch_size=4, shuffle=True, generator=g2)])
     np.testing.assert_array_equal(second, again)
     assert not np.array_equal(first, second)
     # the global generator is untouched by a loader with its own generator
@@ -102,10 +102,10 @@ def test_generator_state_survives_a_checkpoint_file(tmp_path):
     loader = DataLoader(ds, batch_size=5, shuffle=True)
     list(loader)
     miniconv.save({"rng": miniconv.get_rng_state(), "epoch": 1}, tmp_path / "c.pt")
-    expected = np.concatenate([yb.data for _, yb in loader])
+    expected = np.concatenate([yb.detach().numpy() for _, yb in loader])
     miniconv.manual_seed(77)
     miniconv.set_rng_state(miniconv.load(tmp_path / "c.pt")["rng"])
-    np.testing.assert_array_equal(np.concatenate([yb.data for _, yb in loader]), expected)
+    np.testing.assert_array_equal(np.concatenate([yb.detach().numpy() for _, yb in loader]), expected)
 
 
 def test_fast_path_equals_item_by_item_collation():
@@ -114,23 +114,23 @@ def test_fast_path_equals_item_by_item_collation():
     fast = list(DataLoader(ds, batch_size=5))
     slow = list(DataLoader(ds, batch_size=5, collate_fn=default_collate))
     for (a, b), (c, d) in zip(fast, slow):
-        np.testing.assert_array_equal(a.data, c.data)
-        np.testing.assert_array_equal(b.data, d.data)
+        np.testing.assert_array_equal(a.detach().numpy(), c.detach().numpy())
+        np.testing.assert_array_equal(b.detach().numpy(), d.detach().numpy())
         assert a.dtype == c.dtype and b.dtype == d.dtype
 
 
 def test_default_collate_types():
     out = default_collate([(np.zeros((2, 2), np.uint8), 1, 0.5, "a", True)] * 3)
     assert out[0].shape == (3, 2, 2) and out[0].dtype == np.uint8
-    assert out[1].dtype == np.int64 and out[1].data.tolist() == [1, 1, 1]
+    assert out[1].dtype == np.int64 and out[1].detach().numpy().tolist() == [1, 1, 1]
     assert out[2].dtype == np.float64
     assert out[3] == ["a", "a", "a"]
     assert out[4].dtype == np.bool_
     d = default_collate([{"x": miniconv.ones(2), "y": np.int64(3)}, {"x": miniconv.zeros(2), "y": np.int64(4)}])
-    assert d["x"].shape == (2, 2) and d["y"].data.tolist() == [3, 4]
+    assert d["x"].shape == (2, 2) and d["y"].detach().numpy().tolist() == [3, 4]
     P = namedtuple("P", "a b")
     p = default_collate([P(1, 2.0), P(3, 4.0)])
-    assert isinstance(p, P) and p.a.data.tolist() == [1, 3]
+    assert isinstance(p, P) and p.a.detach().numpy().tolist() == [1, 3]
     with pytest.raises(RuntimeError, match="stack expects each tensor to be equal size"):
         default_collate([np.zeros(2), np.zeros(3)])
     with pytest.raises(TypeError, match="batch must contain tensors"):
@@ -173,7 +173,7 @@ def test_subset_and_random_split():
     sub = Subset(ds, [7, 2, 5])
     assert len(sub) == 3 and int(sub[0][1].item()) == 7
     (xb, yb), = list(DataLoader(sub, batch_size=3))
-    assert yb.data.tolist() == [7, 2, 5]
+    assert yb.detach().numpy().tolist() == [7, 2, 5]
     with pytest.raises(IndexError):
         Subset(ds, [10])
     miniconv.manual_seed(0)
@@ -190,12 +190,12 @@ def test_transforms_match_torchvision_semantics():
     img = np.arange(12, dtype=np.uint8).reshape(3, 4)
     t = transforms.ToTensor()(img)
     assert t.shape == (1, 3, 4) and t.dtype == np.float32
-    np.testing.assert_allclose(t.data[0], img / 255, rtol=1e-6)
+    np.testing.assert_allclose(t.detach().numpy()[0], img / 255, rtol=1e-6)
     n = transforms.Normalize((0.1307,), (0.3081,))(t)
-    np.testing.assert_allclose(n.data, (img[None] / 255 - 0.1307) / 0.3081, rtol=1e-5)
+    np.testing.assert_allclose(n.detach().numpy(), (img[None] / 255 - 0.1307) / 0.3081, rtol=1e-5)
     composed = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,)),
                                    transforms.Lambda(lambda x: x * 2)])
-    np.testing.assert_allclose(composed(img).data, ((img[None] / 255) - 0.5) / 0.5 * 2, rtol=1e-5)
+    np.testing.assert_allclose(composed(img).detach().numpy(), ((img[None] / 255) - 0.5) / 0.5 * 2, rtol=1e-5)
     rgb = transforms.ToTensor()(np.zeros((5, 6, 3), np.uint8))
     assert rgb.shape == (3, 5, 6)
     with pytest.raises(ValueError, match="2 or 3 dimensional"):

@@ -25,7 +25,7 @@ def train(n_threads, steps=3):
             opt.zero_grad()
             loss.backward()
             opt.step()
-        return {k: v.data.copy() for k, v in model.state_dict().items()}
+        return {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
     finally:
         mc.set_num_threads(old)
 

@@ -39,16 +39,16 @@ def test_calculate_gain_matches_pytorch():
 
 def test_constant_zeros_ones_return_the_tensor_in_place():
     t = empty(3, 4)
-    assert init.constant_(t, 2.5) is t and np.all(t.data == 2.5)
-    assert init.ones_(t) is t and np.all(t.data == 1)
-    assert init.zeros_(t) is t and np.all(t.data == 0)
+    assert init.constant_(t, 2.5) is t and np.all(t.detach().numpy() == 2.5)
+    assert init.ones_(t) is t and np.all(t.detach().numpy() == 1)
+    assert init.zeros_(t) is t and np.all(t.detach().numpy() == 0)
 
 
 def test_uniform_and_normal_ranges_and_moments():
     miniconv.manual_seed(0)
-    u = init.uniform_(empty(200, 100), -2.0, 3.0).data
+    u = init.uniform_(empty(200, 100), -2.0, 3.0).detach().numpy()
     assert u.min() >= -2 and u.max() < 3 and abs(u.mean() - 0.5) < 0.05
-    n = init.normal_(empty(200, 100), 1.0, 0.5).data
+    n = init.normal_(empty(200, 100), 1.0, 0.5).detach().numpy()
     assert abs(n.mean() - 1.0) < 0.02 and abs(n.std() - 0.5) < 0.02
     assert u.dtype == np.float32 and n.dtype == np.float32
 
@@ -58,17 +58,17 @@ def test_kaiming_and_xavier_std_follow_the_formulas(shape):
     miniconv.manual_seed(1)
     fan_in = shape[1] * int(np.prod(shape[2:]))
     fan_out = shape[0] * int(np.prod(shape[2:]))
-    w = init.kaiming_normal_(empty(*shape), mode="fan_in", nonlinearity="relu").data
+    w = init.kaiming_normal_(empty(*shape), mode="fan_in", nonlinearity="relu").detach().numpy()
     assert w.std() == pytest.approx(math.sqrt(2.0 / fan_in), rel=0.06)
-    w = init.kaiming_normal_(empty(*shape), mode="fan_out", nonlinearity="relu").data
+    w = init.kaiming_normal_(empty(*shape), mode="fan_out", nonlinearity="relu").detach().numpy()
     assert w.std() == pytest.approx(math.sqrt(2.0 / fan_out), rel=0.06)
-    w = init.kaiming_uniform_(empty(*shape), a=math.sqrt(5)).data
+    w = init.kaiming_uniform_(empty(*shape), a=math.sqrt(5)).detach().numpy()
     bound = math.sqrt(3.0) * math.sqrt(2.0 / 6.0) / math.sqrt(fan_in)  # = 1/sqrt(fan_in)
     assert np.abs(w).max() <= bound and np.abs(w).max() > 0.95 * bound
-    w = init.xavier_uniform_(empty(*shape), gain=2.0).data
+    w = init.xavier_uniform_(empty(*shape), gain=2.0).detach().numpy()
     bound = 2.0 * math.sqrt(6.0 / (fan_in + fan_out))
     assert np.abs(w).max() <= bound and np.abs(w).max() > 0.95 * bound
-    w = init.xavier_normal_(empty(*shape)).data
+    w = init.xavier_normal_(empty(*shape)).detach().numpy()
     assert w.std() == pytest.approx(math.sqrt(2.0 / (fan_in + fan_out)), rel=0.06)
 
 
@@ -78,20 +78,20 @@ def test_kaiming_statistics_match_pytorch():
     miniconv.manual_seed(0)
     for fn, kw in [("kaiming_normal_", dict(mode="fan_out", nonlinearity="relu")), ("kaiming_uniform_", {}),
                    ("xavier_uniform_", {}), ("xavier_normal_", dict(gain=0.5))]:
-        a = getattr(init, fn)(empty(128, 64, 3, 3), **kw).data
+        a = getattr(init, fn)(empty(128, 64, 3, 3), **kw).detach().numpy()
         b = getattr(torch.nn.init, fn)(torch.empty(128, 64, 3, 3), **kw).numpy()
         assert a.std() == pytest.approx(b.std(), rel=0.02)
 
 
 def test_seed_reproducibility_and_generator_argument():
     miniconv.manual_seed(7)
-    a = init.kaiming_normal_(empty(5, 5)).data.copy()
+    a = init.kaiming_normal_(empty(5, 5)).detach().numpy().copy()
     miniconv.manual_seed(7)
-    np.testing.assert_array_equal(a, init.kaiming_normal_(empty(5, 5)).data)
+    np.testing.assert_array_equal(a, init.kaiming_normal_(empty(5, 5)).detach().numpy())
     g = miniconv.Generator().manual_seed(3)
-    b = init.normal_(empty(4), generator=g).data.copy()
+    b = init.normal_(empty(4), generator=g).detach().numpy().copy()
     g.manual_seed(3)
-    np.testing.assert_array_equal(b, init.normal_(empty(4), generator=g).data)
+    np.testing.assert_array_equal(b, init.normal_(empty(4), generator=g).detach().numpy())
 
 
 def test_init_errors():
@@ -110,7 +110,7 @@ def test_init_on_parameters_does_not_record_a_graph():
     init.kaiming_normal_(lin.weight)
     init.zeros_(lin.bias)
     assert lin.weight.grad_fn is None and lin.weight.requires_grad
-    assert np.all(lin.bias.data == 0)
+    assert np.all(lin.bias.detach().numpy() == 0)
 
 
 def test_init_param_pattern_of_the_mnist_example():
@@ -132,5 +132,5 @@ def test_init_param_pattern_of_the_mnist_example():
 
     m = Model()
     m.init_param()
-    assert np.all(m.net[0].bias.data == 0) and np.all(m.net[1].weight.data == 1)
-    assert m.net[3].weight.data.std() > 0
+    assert np.all(m.net[0].bias.detach().numpy() == 0) and np.all(m.net[1].weight.detach().numpy() == 1)
+    assert m.net[3].weight.detach().numpy().std() > 0

@@ -119,8 +119,8 @@ def test_linear_default_init_bounds_and_shapes():
     assert lin.weight.shape == (7, 100) and lin.bias.shape == (7,)
     assert lin.weight.dtype == miniconv.float32
     bound = 1 / np.sqrt(100)  # kaiming_uniform_(a=sqrt(5)) gives the same bound as the bias
-    assert np.abs(lin.weight.data).max() <= bound and np.abs(lin.weight.data).max() > 0.9 * bound
-    assert np.abs(lin.bias.data).max() <= bound
+    assert np.abs(lin.weight.detach().numpy()).max() <= bound and np.abs(lin.weight.detach().numpy()).max() > 0.9 * bound
+    assert np.abs(lin.bias.detach().numpy()).max() <= bound
     assert nn.Linear(3, 2, bias=False).bias is None
     assert nn.Linear(3, 2, dtype=miniconv.float64).weight.dtype == miniconv.float64
     y = lin(miniconv.randn(4, 5, 100))
@@ -141,16 +141,16 @@ def test_batch_norm_running_stats_update_and_eval():
     bn = nn.BatchNorm2d(2, momentum=0.5)
     x = miniconv.tensor(np.random.default_rng(0).standard_normal((4, 2, 3, 3)) * 2 + 1, dtype=miniconv.float32)
     y = bn(x)
-    xd = x.data.astype(np.float64)
+    xd = x.detach().numpy().astype(np.float64)
     mean, var = xd.mean(axis=(0, 2, 3)), xd.var(axis=(0, 2, 3))
-    np.testing.assert_allclose(y.data, ((xd - mean[:, None, None]) / np.sqrt(var[:, None, None] + 1e-5)), atol=1e-5)
-    np.testing.assert_allclose(bn.running_mean.data, 0.5 * mean, rtol=1e-6)
-    np.testing.assert_allclose(bn.running_var.data, 0.5 + 0.5 * xd.var(axis=(0, 2, 3), ddof=1), rtol=1e-6)
+    np.testing.assert_allclose(y.detach().numpy(), ((xd - mean[:, None, None]) / np.sqrt(var[:, None, None] + 1e-5)), atol=1e-5)
+    np.testing.assert_allclose(bn.running_mean.detach().numpy(), 0.5 * mean, rtol=1e-6)
+    np.testing.assert_allclose(bn.running_var.detach().numpy(), 0.5 + 0.5 * xd.var(axis=(0, 2, 3), ddof=1), rtol=1e-6)
     assert bn.num_batches_tracked.dtype == miniconv.int64 and bn.num_batches_tracked.item() == 1
     bn.eval()
     y = bn(x)
-    rm, rv = bn.running_mean.data[:, None, None], bn.running_var.data[:, None, None]
-    np.testing.assert_allclose(y.data, (xd - rm) / np.sqrt(rv + 1e-5), atol=1e-5)
+    rm, rv = bn.running_mean.detach().numpy()[:, None, None], bn.running_var.detach().numpy()[:, None, None]
+    np.testing.assert_allclose(y.detach().numpy(), (xd - rm) / np.sqrt(rv + 1e-5), atol=1e-5)
     assert bn.num_batches_tracked.item() == 1  # eval does not count
 
 
@@ -160,8 +160,8 @@ def test_batch_norm_momentum_none_is_cumulative_average():
     batches = [miniconv.tensor(rng.standard_normal((6, 3)) + i, dtype=miniconv.float32) for i in range(3)]
     for b in batches:
         bn(b)
-    means = np.mean([b.data.mean(axis=0) for b in batches], axis=0)
-    np.testing.assert_allclose(bn.running_mean.data, means, rtol=1e-5)
+    means = np.mean([b.detach().numpy().mean(axis=0) for b in batches], axis=0)
+    np.testing.assert_allclose(bn.running_mean.detach().numpy(), means, rtol=1e-5)
 
 
 def test_batch_norm_without_running_stats_uses_batch_stats_in_eval():
@@ -169,7 +169,7 @@ def test_batch_norm_without_running_stats_uses_batch_stats_in_eval():
     assert bn.running_mean is None and bn.num_batches_tracked is None
     x = miniconv.randn(3, 2, 2, 2) * 5
     y = bn(x)
-    np.testing.assert_allclose(y.data.mean(axis=(0, 2, 3)), 0, atol=1e-5)
+    np.testing.assert_allclose(y.detach().numpy().mean(axis=(0, 2, 3)), 0, atol=1e-5)
     assert "running_mean" not in bn.state_dict()
 
 
@@ -191,10 +191,10 @@ def test_batch_norm_empty_batch():
     x = miniconv.randn(0, 2, 3, 3, requires_grad=True)
     y = bn(x)
     assert y.shape == (0, 2, 3, 3)
-    np.testing.assert_array_equal(bn.running_mean.data, 0)
+    np.testing.assert_array_equal(bn.running_mean.detach().numpy(), 0)
     y.sum().backward()
     assert x.grad.shape == (0, 2, 3, 3)
-    np.testing.assert_array_equal(bn.weight.grad.data, 0)
+    np.testing.assert_array_equal(bn.weight.grad.detach().numpy(), 0)
 
 
 def test_batch_norm_float64_module_and_bias_false():
@@ -206,8 +206,8 @@ def test_batch_norm_float64_module_and_bias_false():
 def test_max_pool2d_module_and_indices():
     x = miniconv.tensor(np.arange(16.0, dtype=np.float32).reshape(1, 1, 4, 4))
     out, idx = nn.MaxPool2d(2, return_indices=True)(x)
-    np.testing.assert_array_equal(out.data.ravel(), [5, 7, 13, 15])
-    np.testing.assert_array_equal(idx.data.ravel(), [5, 7, 13, 15])
+    np.testing.assert_array_equal(out.detach().numpy().ravel(), [5, 7, 13, 15])
+    np.testing.assert_array_equal(idx.detach().numpy().ravel(), [5, 7, 13, 15])
     assert idx.dtype == miniconv.int64 and not idx.requires_grad
     assert nn.MaxPool2d(3, 2, ceil_mode=True)(miniconv.randn(1, 1, 5, 5)).shape == (1, 1, 2, 2)
     assert nn.MaxPool2d(2)(miniconv.randn(3, 6, 6)).shape == (3, 3, 3)  # unbatched
@@ -216,7 +216,7 @@ def test_max_pool2d_module_and_indices():
 def test_max_pool_gradient_goes_to_the_max_only():
     x = miniconv.tensor([[[[1.0, 2.0], [4.0, 3.0]]]], requires_grad=True)
     F.max_pool2d(x, 2).sum().backward()
-    np.testing.assert_array_equal(x.grad.data.ravel(), [0, 0, 1, 0])
+    np.testing.assert_array_equal(x.grad.detach().numpy().ravel(), [0, 0, 1, 0])
 
 
 def test_non_contiguous_input_to_pool_and_bn():
@@ -224,10 +224,10 @@ def test_non_contiguous_input_to_pool_and_bn():
     x = base[:, :, ::2, ::2]
     assert not x.is_contiguous()
     ref = F.max_pool2d(x.contiguous(), 2)
-    np.testing.assert_array_equal(F.max_pool2d(x, 2).data, ref.data)
-    np.testing.assert_array_equal(F.avg_pool2d(x, 2).data, F.avg_pool2d(x.contiguous(), 2).data)
+    np.testing.assert_array_equal(F.max_pool2d(x, 2).detach().numpy(), ref.detach().numpy())
+    np.testing.assert_array_equal(F.avg_pool2d(x, 2).detach().numpy(), F.avg_pool2d(x.contiguous(), 2).detach().numpy())
     y = F.batch_norm(x, None, None, training=True)
-    np.testing.assert_array_equal(y.data, F.batch_norm(x.contiguous(), None, None, training=True).data)
+    np.testing.assert_array_equal(y.detach().numpy(), F.batch_norm(x.contiguous(), None, None, training=True).detach().numpy())
 
 
 @pytest.mark.parametrize(
@@ -257,7 +257,7 @@ def test_pool_errors(call, exc, msg):
 def test_adaptive_avg_pool_windows():
     x = miniconv.tensor(np.arange(5.0, dtype=np.float32).reshape(1, 1, 1, 5))
     # windows [floor(i*5/3), ceil((i+1)*5/3)) = [0,2), [1,4), [3,5)
-    np.testing.assert_allclose(F.adaptive_avg_pool2d(x, (1, 3)).data.ravel(), [0.5, 2.0, 3.5])
+    np.testing.assert_allclose(F.adaptive_avg_pool2d(x, (1, 3)).detach().numpy().ravel(), [0.5, 2.0, 3.5])
     assert nn.AdaptiveAvgPool2d((None, 2))(miniconv.randn(2, 3, 5, 6)).shape == (2, 3, 5, 2)
 
 
@@ -265,14 +265,14 @@ def test_relu_inplace_semantics():
     x = miniconv.tensor([-1.0, 2.0, -3.0])
     y = nn.ReLU(inplace=True)(x)
     assert y is x
-    np.testing.assert_array_equal(x.data, [0, 2, 0])
+    np.testing.assert_array_equal(x.detach().numpy(), [0, 2, 0])
     # in a graph: gradient flows through the in-place result
     a = miniconv.tensor([-1.0, 2.0, 3.0], requires_grad=True)
     h = a * 2
     out = F.relu(h, inplace=True)
     assert out is h and h.grad_fn is not None
     out.sum().backward()
-    np.testing.assert_array_equal(a.grad.data, [0, 2, 2])
+    np.testing.assert_array_equal(a.grad.detach().numpy(), [0, 2, 2])
     leaf = miniconv.tensor([1.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place operation"):
         F.relu(leaf, inplace=True)
@@ -285,27 +285,27 @@ def test_relu_inplace_writes_the_input_memory_and_matches_out_of_place():
     np.testing.assert_array_equal(arr, [[0, 2, np.nan], [3, 0, 0]])  # the caller's array itself
     base = miniconv.tensor(np.random.default_rng(0).standard_normal((4, 6)))
     view = base[:, ::2]  # non-contiguous view: the fallback path
-    expected = np.maximum(view.data, 0)
+    expected = np.maximum(view.detach().numpy(), 0)
     F.relu(view, inplace=True)
-    np.testing.assert_array_equal(view.data, expected)
-    np.testing.assert_array_equal(base.data[:, ::2], expected)
+    np.testing.assert_array_equal(view.detach().numpy(), expected)
+    np.testing.assert_array_equal(base.detach().numpy()[:, ::2], expected)
     # gradients equal those of the out-of-place op
     w = miniconv.tensor(np.random.default_rng(1).standard_normal((3, 5)), requires_grad=True)
     (F.relu(w * 1.0, inplace=True) * w).sum().backward()
-    g_inplace = w.grad.data.copy()
+    g_inplace = w.grad.detach().numpy().copy()
     w.grad = None
     (F.relu(w * 1.0) * w).sum().backward()
-    np.testing.assert_array_equal(g_inplace, w.grad.data)
+    np.testing.assert_array_equal(g_inplace, w.grad.detach().numpy())
 
 
 def test_leaky_relu_and_softmax_values():
     x = miniconv.tensor([[-2.0, 0.0, 3.0]])
-    np.testing.assert_allclose(F.leaky_relu(x, 0.1).data, [[-0.2, 0.0, 3.0]])
+    np.testing.assert_allclose(F.leaky_relu(x, 0.1).detach().numpy(), [[-0.2, 0.0, 3.0]])
     big = miniconv.tensor([[1000.0, 0.0], [-1000.0, 1000.0]])
-    sm = F.softmax(big, dim=1).data
+    sm = F.softmax(big, dim=1).detach().numpy()
     assert np.all(np.isfinite(sm))
     np.testing.assert_allclose(sm, [[1, 0], [0, 1]], atol=1e-12)
-    np.testing.assert_allclose(F.log_softmax(big, dim=1).data, [[0, -1000], [-2000, 0]], atol=1e-4)
+    np.testing.assert_allclose(F.log_softmax(big, dim=1).detach().numpy(), [[0, -1000], [-2000, 0]], atol=1e-4)
     with pytest.warns(UserWarning, match="Implicit dimension choice for softmax"):
         F.softmax(miniconv.randn(2, 3))
     with pytest.raises(IndexError, match="Dimension out of range"):
@@ -316,29 +316,29 @@ def test_dropout_semantics():
     miniconv.manual_seed(0)
     x = miniconv.ones(200, 50)
     d = nn.Dropout(0.3)
-    y = d(x).data
+    y = d(x).detach().numpy()
     assert set(np.unique(y)) == {0.0, np.float32(1 / 0.7)}
     assert abs((y == 0).mean() - 0.3) < 0.02
     d.eval()
     assert d(x) is x  # identity in eval
-    assert F.dropout(x, 1.0).data.sum() == 0
+    assert F.dropout(x, 1.0).detach().numpy().sum() == 0
     assert F.dropout(x, 0.0) is x
     # reproducible from the seed
     miniconv.manual_seed(5)
-    a = F.dropout(x, 0.5).data
+    a = F.dropout(x, 0.5).detach().numpy()
     miniconv.manual_seed(5)
-    np.testing.assert_array_equal(a, F.dropout(x, 0.5).data)
+    np.testing.assert_array_equal(a, F.dropout(x, 0.5).detach().numpy())
 
 
 def test_dropout2d_zeroes_whole_channels():
     miniconv.manual_seed(1)
     x = miniconv.ones(16, 32, 3, 3)
-    y = nn.Dropout2d(0.5)(x).data
+    y = nn.Dropout2d(0.5)(x).detach().numpy()
     per_channel = y.reshape(16, 32, 9)
     assert np.all((per_channel == 0).all(axis=2) | (per_channel == 2.0).all(axis=2))
     assert 0.35 < (per_channel[:, :, 0] == 0).mean() < 0.65
     with pytest.warns(UserWarning, match="interpreted as shape \\(N, C, L\\)"):
-        y3 = F.dropout2d(miniconv.ones(8, 4, 5), 0.5).data  # PyTorch 2.13 reads 3-D as (N, C, L)
+        y3 = F.dropout2d(miniconv.ones(8, 4, 5), 0.5).detach().numpy()  # PyTorch 2.13 reads 3-D as (N, C, L)
     assert np.all((y3 == 0).all(axis=2) | (y3 == 2.0).all(axis=2))
     with pytest.warns(UserWarning, match="Received a 2-D input to dropout2d"):
         F.dropout2d(miniconv.ones(3, 4), 0.5)
@@ -354,7 +354,7 @@ def test_dropout_errors_and_inplace():
         F.dropout2d(miniconv.ones(2, 2, 2, 2), -0.1)
     x = miniconv.ones(10, 10)
     assert nn.Dropout(0.5, inplace=True)(x) is x
-    assert (x.data == 0).any()
+    assert (x.detach().numpy() == 0).any()
 
 
 def test_flatten_unflatten_identity():
@@ -371,7 +371,7 @@ def test_cross_entropy_values_and_reductions():
     t = miniconv.tensor([0, 2])
     lse = np.log(np.exp([2.0, 0, 0]).sum()), np.log(np.exp([0, 0, 5.0]).sum())
     per = np.array([lse[0] - 2.0, lse[1] - 5.0])
-    np.testing.assert_allclose(F.cross_entropy(x, t, reduction="none").data, per, rtol=1e-6)
+    np.testing.assert_allclose(F.cross_entropy(x, t, reduction="none").detach().numpy(), per, rtol=1e-6)
     np.testing.assert_allclose(F.cross_entropy(x, t).item(), per.mean(), rtol=1e-6)
     np.testing.assert_allclose(F.cross_entropy(x, t, reduction="sum").item(), per.sum(), rtol=1e-6)
     w = miniconv.tensor([1.0, 1.0, 3.0])
@@ -415,7 +415,7 @@ def test_mse_loss_values_and_broadcast_warning():
     a, b = miniconv.tensor([1.0, 2.0, 3.0]), miniconv.tensor([1.0, 0.0, 0.0])
     assert F.mse_loss(a, b).item() == pytest.approx(13 / 3)
     assert F.mse_loss(a, b, reduction="sum").item() == pytest.approx(13)
-    np.testing.assert_allclose(nn.MSELoss(reduction="none")(a, b).data, [0, 4, 9])
+    np.testing.assert_allclose(nn.MSELoss(reduction="none")(a, b).detach().numpy(), [0, 4, 9])
     with pytest.warns(UserWarning, match="Using a target size"):
         F.mse_loss(miniconv.randn(2, 3), miniconv.randn(1, 3))
     with warnings.catch_warnings():
@@ -484,8 +484,8 @@ def test_small_mlp_learns_blobs_with_plain_sgd():
         model.zero_grad()
         loss.backward()
         for p in model.parameters():
-            p.data -= 0.2 * p.grad.data
+            p.data -= 0.2 * p.grad
     model.eval()
-    acc = (model(xt).argmax(1).data == y).mean()
+    acc = (model(xt).argmax(1).detach().numpy() == y).mean()
     assert loss.item() < 0.5 * first
     assert acc > 0.9

@@ -18,7 +18,7 @@ def pair(arr, requires_grad=True):
 
 
 def close(a, b, rtol=1e-5, atol=1e-5):
-    a = a.data if isinstance(a, miniconv.Tensor) else np.asarray(a)
+    a = a.detach().numpy() if isinstance(a, miniconv.Tensor) else np.asarray(a)
     b = b.detach().numpy() if isinstance(b, torch.Tensor) else np.asarray(b)
     assert a.shape == b.shape, (a.shape, b.shape)
     np.testing.assert_allclose(a, b, rtol=rtol, atol=atol, equal_nan=True)
@@ -47,7 +47,7 @@ def copy_params(mc_module, torch_module):
     assert list(target) == list(mc_module.state_dict())
     with torch.no_grad():
         for name, p in mc_module.state_dict().items():
-            target[name].copy_(torch.tensor(p.data))
+            target[name].copy_(torch.tensor(p.detach().numpy()))
 
 
 # ---------------------------------------------------------------------------
@@ -65,7 +65,7 @@ def test_linear(bias):
 def test_linear_default_init_distribution_matches_pytorch():
     miniconv.manual_seed(0)
     torch.manual_seed(0)
-    w_mc = nn.Linear(400, 300).weight.data
+    w_mc = nn.Linear(400, 300).weight.detach().numpy()
     w_t = torch.nn.Linear(400, 300).weight.detach().numpy()
     assert abs(w_mc.std() - w_t.std()) < 0.02 * w_t.std()
     assert abs(np.abs(w_mc).max() - np.abs(w_t).max()) < 1e-3
@@ -78,8 +78,8 @@ def test_linear_default_init_distribution_matches_pytorch():
 def test_batch_norm_training_steps_then_eval(cls, shape, kwargs):
     bn, tbn = getattr(nn, cls)(3, **kwargs), getattr(torch.nn, cls)(3, **kwargs)
     if bn.affine:
-        bn.weight.data[...] = randn(3, seed=1)
-        bn.bias.data[...] = randn(3, seed=2)
+        bn.weight.detach().numpy()[...] = randn(3, seed=1)
+        bn.bias.detach().numpy()[...] = randn(3, seed=2)
     copy_params(bn, tbn)
     for step in range(3):
         x = randn(*shape, seed=10 + step) * 2 + 1
@@ -115,7 +115,7 @@ def test_max_pool2d(kwargs):
     (om, im), (ot, it) = F.max_pool2d(mc_in, return_indices=True, **kwargs), TF.max_pool2d(t_in, return_indices=True,
                                                                                             **kwargs)
     close(om, ot, 0, 0)
-    np.testing.assert_array_equal(im.data, it.numpy())
+    np.testing.assert_array_equal(im.detach().numpy(), it.numpy())
     check(nn.MaxPool2d(**kwargs), torch.nn.MaxPool2d(**kwargs), randn(2, 3, 9, 7, seed=4), rtol=0, atol=0)
 
 
@@ -164,17 +164,17 @@ def test_dropout_statistics_match_pytorch_meaning():
     miniconv.manual_seed(0)
     torch.manual_seed(0)
     for p in (0.2, 0.5):
-        a, b = F.dropout(miniconv.tensor(x), p).data, TF.dropout(torch.tensor(x), p).numpy()
+        a, b = F.dropout(miniconv.tensor(x), p).detach().numpy(), TF.dropout(torch.tensor(x), p).numpy()
         assert set(np.unique(a)) == set(np.unique(b))
         assert abs((a == 0).mean() - (b == 0).mean()) < 0.01
     xs = np.ones((50, 40, 2, 2), np.float32)
-    a, b = nn.Dropout2d(0.5)(miniconv.tensor(xs)).data, torch.nn.Dropout2d(0.5)(torch.tensor(xs)).numpy()
+    a, b = nn.Dropout2d(0.5)(miniconv.tensor(xs)).detach().numpy(), torch.nn.Dropout2d(0.5)(torch.tensor(xs)).numpy()
     assert set(np.unique(a)) == set(np.unique(b))
     for y in (a, b):  # whole channels
         assert np.all(y.reshape(50, 40, 4).min(axis=2) == y.reshape(50, 40, 4).max(axis=2))
     x3 = np.ones((30, 20, 6), np.float32)  # 3-D: both read it as (N, C, L), with the same warning
     with pytest.warns(UserWarning) as w_mc:
-        a = F.dropout2d(miniconv.tensor(x3), 0.5).data
+        a = F.dropout2d(miniconv.tensor(x3), 0.5).detach().numpy()
     with pytest.warns(UserWarning) as w_t:
         b = TF.dropout2d(torch.tensor(x3), 0.5).numpy()
     assert [str(w.message) for w in w_mc] == [str(w.message) for w in w_t]
@@ -296,7 +296,7 @@ def test_composed_model_trains_in_lockstep_with_pytorch():
         with torch.no_grad():
             for (name, pm), pt in zip(m.named_parameters(), t.parameters()):
                 close(pm.grad, pt.grad, rtol=1e-4, atol=1e-5)
-                pm.data -= 0.1 * pm.grad.data
+                pm.data -= 0.1 * pm.grad
                 pt -= 0.1 * pt.grad
         m.zero_grad()
         t.zero_grad()

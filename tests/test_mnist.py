@@ -132,7 +132,7 @@ def test_tiny_dataset_loads_from_root_and_env(tmp_path, monkeypatch):
     assert train.data.dtype == np.uint8 and train.data.shape == (6, 28, 28)
     assert train.targets.dtype == np.int64
     expected = np.frombuffer(gzip.decompress(files["train-images-idx3-ubyte.gz"])[16:], np.uint8).reshape(6, 28, 28)
-    np.testing.assert_array_equal(train.data.data, expected)
+    np.testing.assert_array_equal(train.data.detach().numpy(), expected)
     img, label = train[2]
     assert isinstance(img, np.ndarray) and img.shape == (28, 28) and isinstance(label, int)
     assert label == int(gzip.decompress(files["train-labels-idx1-ubyte.gz"])[8 + 2])
@@ -167,19 +167,19 @@ def test_transforms_and_dataloader_batches(tmp_path):
     plain = Tiny(tmp_path)
     (xb, yb), = list(DataLoader(plain, batch_size=10))
     assert xb.dtype == np.uint8 and xb.shape == (10, 28, 28) and yb.dtype == np.int64
-    np.testing.assert_array_equal(xb.data, plain.data.data)
+    np.testing.assert_array_equal(xb.detach().numpy(), plain.data.detach().numpy())
     tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
     ds = Tiny(tmp_path, transform=tf, target_transform=lambda y: y + 100)
     img, label = ds[0]
-    assert img.shape == (1, 28, 28) and img.dtype == np.float32 and label == int(plain.targets.data[0]) + 100
+    assert img.shape == (1, 28, 28) and img.dtype == np.float32 and label == int(plain.targets.detach().numpy()[0]) + 100
     batches = list(DataLoader(ds, batch_size=4))
     assert [b[0].shape for b in batches] == [(4, 1, 28, 28), (4, 1, 28, 28), (2, 1, 28, 28)]
     # the documented fast path normalises the whole array once and gives the same batches
     x = ((plain.data.float() / 255 - 0.1307) / 0.3081).unsqueeze(1)
     fast = list(DataLoader(TensorDataset(x, plain.targets + 100), batch_size=4))
     for (a, b), (c, d) in zip(batches, fast):
-        np.testing.assert_allclose(a.data, c.data, rtol=1e-5, atol=1e-6)
-        np.testing.assert_array_equal(b.data, d.data)
+        np.testing.assert_allclose(a.detach().numpy(), c.detach().numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_array_equal(b.detach().numpy(), d.detach().numpy())
     with pytest.raises(TypeError, match="transform must be callable"):
         Tiny(tmp_path, transform=3)
 
@@ -341,10 +341,10 @@ def test_real_mnist():
     train, test = MNIST(root), MNIST(root, train=False)
     assert len(train) == 60000 and len(test) == 10000
     assert train.data.shape == (60000, 28, 28) and test.data.shape == (10000, 28, 28)
-    assert train.targets.data.min() == 0 and train.targets.data.max() == 9
-    assert np.bincount(train.targets.data).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
-    assert train.targets.data[:8].tolist() == [5, 0, 4, 1, 9, 2, 1, 3]
-    assert abs(train.data.data.mean() / 255 - 0.1307) < 1e-4 and abs(train.data.data.std() / 255 - 0.3081) < 1e-4
+    assert train.targets.detach().numpy().min() == 0 and train.targets.detach().numpy().max() == 9
+    assert np.bincount(train.targets.detach().numpy()).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+    assert train.targets.detach().numpy()[:8].tolist() == [5, 0, 4, 1, 9, 2, 1, 3]
+    assert abs(train.data.detach().numpy().mean() / 255 - 0.1307) < 1e-4 and abs(train.data.detach().numpy().std() / 255 - 0.3081) < 1e-4
     # the files match the SHA256SUMS shipped with them, and their contents the standard MNIST payload
     sums = mnist_module._read_sha256sums(root)
     for name, (_, raw_sha) in MNIST.resources.items():
@@ -406,13 +406,13 @@ def test_logistic_regression_learns_real_mnist_with_loader_and_adam():
     for _ in range(5):
         for xb, yb in loader:
             logits = xb @ w + b
-            m = miniconv.tensor(logits.data.max(1, keepdims=True))
+            m = miniconv.tensor(logits.detach().numpy().max(1, keepdims=True))
             logsumexp = (logits - m).exp().sum(1).log() + m.reshape(-1)
-            loss = (logsumexp - (logits * miniconv.tensor(eye[yb.data])).sum(1)).mean()
+            loss = (logsumexp - (logits * miniconv.tensor(eye[yb.detach().numpy()])).sum(1)).mean()
             opt.zero_grad()
             loss.backward()
             opt.step()
         sched.step()
     xt = ((test.data.float() / 255 - 0.1307) / 0.3081).reshape(10000, 784)
-    accuracy = ((xt @ w + b).data.argmax(1) == test.targets.data).mean()
+    accuracy = ((xt @ w + b).detach().numpy().argmax(1) == test.targets.detach().numpy()).mean()
     assert accuracy > 0.80

@@ -93,7 +93,7 @@ def test_zero_grad():
     net(miniconv.randn(5, 4)).sum().backward()
     assert all(p.grad is not None for p in net.parameters())
     net.zero_grad(set_to_none=False)
-    assert all(np.all(p.grad.data == 0) for p in net.parameters())
+    assert all(np.all(p.grad.detach().numpy() == 0) for p in net.parameters())
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
 
@@ -110,31 +110,31 @@ def test_state_dict_contents_and_round_trip_with_bn_buffers():
     assert sd["features.1.num_batches_tracked"].dtype == miniconv.int64
     assert sd["features.1.num_batches_tracked"].item() == 1
     # a copy, then load into a fresh net
-    saved = OrderedDict((k, v.data.copy()) for k, v in sd.items())
+    saved = OrderedDict((k, v.detach().numpy().copy()) for k, v in sd.items())
     other = Net()
     result = other.load_state_dict({k: miniconv.tensor(v) for k, v in saved.items()})
     assert result.missing_keys == [] and result.unexpected_keys == []
     for k, v in other.state_dict().items():
-        np.testing.assert_array_equal(v.data, saved[k])
+        np.testing.assert_array_equal(v.detach().numpy(), saved[k])
         assert v.dtype == sd[k].dtype
     x = miniconv.randn(3, 4)
     net.eval(), other.eval()
-    np.testing.assert_array_equal(net(x).data, other(x).data)
+    np.testing.assert_array_equal(net(x).detach().numpy(), other(x).detach().numpy())
 
 
 def test_state_dict_shares_memory_and_is_detached():
     lin = nn.Linear(2, 2)
     sd = lin.state_dict()
     assert not sd["weight"].requires_grad
-    sd["weight"].data[0, 0] = 42.0
-    assert lin.weight.data[0, 0] == 42.0
+    sd["weight"].detach().numpy()[0, 0] = 42.0
+    assert lin.weight.detach().numpy()[0, 0] == 42.0
     assert lin.state_dict(keep_vars=True)["weight"] is lin.weight
 
 
 def test_load_state_dict_strict_errors():
     net = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
-    sd = {k: v.data.copy() for k, v in net.state_dict().items()}
-    before = net[0].weight.data.copy()
+    sd = {k: v.detach().numpy().copy() for k, v in net.state_dict().items()}
+    before = net[0].weight.detach().numpy().copy()
 
     missing = dict(sd)
     del missing["1.running_var"]
@@ -153,7 +153,7 @@ def test_load_state_dict_strict_errors():
     with pytest.raises(RuntimeError, match=r"size mismatch for 0.weight: copying a param with shape \[2, 3\] from "
                                            r"checkpoint, the shape in current model is \[3, 2\]"):
         net.load_state_dict(wrong, strict=False)
-    np.testing.assert_array_equal(net[0].weight.data, before)  # nothing was modified
+    np.testing.assert_array_equal(net[0].weight.detach().numpy(), before)  # nothing was modified
     with pytest.raises(RuntimeError, match="Error\\(s\\) in loading state_dict for Sequential"):
         net.load_state_dict({})
 
@@ -180,7 +180,7 @@ def test_apply_visits_children_first():
             nn.init.zeros_(m.weight)
 
     net.apply(init)
-    assert np.all(net.head.weight.data == 0)
+    assert np.all(net.head.weight.detach().numpy() == 0)
 
 
 def test_sequential_indexing_len_iteration():
@@ -201,7 +201,7 @@ def test_sequential_indexing_len_iteration():
     od = nn.Sequential(OrderedDict([("x", a), ("y", c)]))
     assert list(od._modules) == ["x", "y"]
     x = miniconv.randn(4, 2)
-    np.testing.assert_allclose(seq(x).data, c(b(a(x))).data)
+    np.testing.assert_allclose(seq(x).detach().numpy(), c(b(a(x))).detach().numpy())
 
 
 def test_module_list():

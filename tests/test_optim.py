@@ -27,7 +27,7 @@ def run_miniconv(opt_cls, kwargs, arrays, n_steps, groups=None):
         for p, g in zip(params, grads_for_step(step, [a.shape for a in arrays], arrays[0].dtype)):
             p.grad = miniconv.tensor(g)
         opt.step()
-    return [p.data for p in params], opt
+    return [p.detach().numpy() for p in params], opt
 
 
 def run_torch(torch, opt_cls, kwargs, arrays, n_steps, groups=None):
@@ -133,7 +133,7 @@ def test_params_without_grad_are_skipped_and_state_not_created():
     a.grad = miniconv.ones(2)
     opt = Adam([a, b], lr=0.1)
     opt.step()
-    assert not np.allclose(a.data, 1) and np.array_equal(b.data, np.ones(2, np.float32))
+    assert not np.allclose(a.detach().numpy(), 1) and np.array_equal(b.detach().numpy(), np.ones(2, np.float32))
     assert b not in opt.state and opt.state[a]["step"] == 1.0
 
 
@@ -143,7 +143,7 @@ def test_zero_grad():
     a.grad = miniconv.ones(3)
     g = a.grad
     opt.zero_grad(set_to_none=False)
-    assert a.grad is g and np.array_equal(g.data, np.zeros(3, np.float32))
+    assert a.grad is g and np.array_equal(g.detach().numpy(), np.zeros(3, np.float32))
     opt.zero_grad()
     assert a.grad is None
 
@@ -161,7 +161,7 @@ def test_step_closure_returns_loss_and_runs_with_grad():
     with miniconv.no_grad():
         loss = opt.step(closure)
     assert float(loss.item()) == 4.0
-    np.testing.assert_allclose(a.data, [1.0])  # 2 - 0.25 * 4
+    np.testing.assert_allclose(a.detach().numpy(), [1.0])  # 2 - 0.25 * 4
 
 
 def test_optimizer_updates_module_parameters_in_place():
@@ -174,11 +174,11 @@ def test_optimizer_updates_module_parameters_in_place():
             return (self.w * x).sum()
 
     m = Tiny()
-    w_array = m.w.data
+    w_array = m.w.detach().numpy()
     opt = SGD(m.parameters(), lr=0.5)
     m(miniconv.tensor([1.0, 2.0])).backward()
     opt.step()
-    assert m.w.data is w_array  # updated in place (views stay valid)
+    assert m.w.detach().numpy() is w_array  # updated in place (views stay valid)
     np.testing.assert_allclose(w_array, [0.5, -2.0])
 
 
@@ -261,7 +261,7 @@ def test_state_dict_resume_equals_uninterrupted(opt_cls, kwargs, tmp_path):
             p.grad = miniconv.tensor(g)
         opt2.step()
     for a, b in zip(full, params):
-        np.testing.assert_array_equal(a, b.data)
+        np.testing.assert_array_equal(a, b.detach().numpy())
 
 
 def test_state_dict_structure_matches_torch():
@@ -277,7 +277,7 @@ def test_state_dict_structure_matches_torch():
     for i in range(3):
         assert set(sd["state"][i]) == set(tsd["state"][i])
         assert sd["state"][i]["step"] == float(tsd["state"][i]["step"])
-        np.testing.assert_allclose(sd["state"][i]["exp_avg"].data, tsd["state"][i]["exp_avg"].numpy(), rtol=1e-6)
+        np.testing.assert_allclose(sd["state"][i]["exp_avg"].detach().numpy(), tsd["state"][i]["exp_avg"].numpy(), rtol=1e-6)
 
 
 def test_load_torch_optimizer_state_dict_continues_like_torch():
@@ -299,7 +299,7 @@ def test_load_torch_optimizer_state_dict_continues_like_torch():
     opt.step()
     topt.step()
     for p, tp in zip(params, tparams):
-        np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_load_state_dict_errors_and_no_aliasing():
@@ -318,7 +318,7 @@ def test_load_state_dict_errors_and_no_aliasing():
     opt2 = SGD([a, b], lr=0.5)
     opt2.load_state_dict(sd)
     assert opt2.param_groups[0]["lr"] == 0.1 and opt2.param_groups[0]["params"][0] is a
-    assert opt2.state[a]["momentum_buffer"].data is not opt.state[a]["momentum_buffer"].data
+    assert opt2.state[a]["momentum_buffer"].detach().numpy() is not opt.state[a]["momentum_buffer"].detach().numpy()
     with pytest.raises(ValueError, match="'state' and 'param_groups'"):
         opt2.load_state_dict({"state": {}})
 
@@ -345,4 +345,4 @@ def test_many_combinations_converge_on_a_quadratic():
             opt.zero_grad()
             ((p - miniconv.tensor(target)) ** 2).sum().backward()
             opt.step()
-        np.testing.assert_allclose(p.data, target, atol=0.1, err_msg=f"{cls.__name__} {kw}")
+        np.testing.assert_allclose(p.detach().numpy(), target, atol=0.1, err_msg=f"{cls.__name__} {kw}")

@@ -258,7 +258,7 @@ def test_functional_ops_identical_for_any_thread_count():
         y = F.batch_norm(x, None, None, w, None, training=True)
         y = F.max_pool2d(F.relu(y), 2) + F.avg_pool2d(y, 3, 2, 1, ceil_mode=True)[..., :5, :5]
         (y * y).sum().backward()
-        return [y.data, x.grad.data, w.grad.data]
+        return [y.detach().numpy(), x.grad.detach().numpy(), w.grad.detach().numpy()]
 
     old = miniconv.get_num_threads()
     try:

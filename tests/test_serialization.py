@@ -60,7 +60,7 @@ def assert_same(a, b):
             assert_same(x, y)
     elif isinstance(a, miniconv.Tensor):
         assert a.dtype == b.dtype and a.shape == b.shape
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
     elif isinstance(a, (np.ndarray, np.generic)):
         assert a.dtype == b.dtype and np.shape(a) == np.shape(b)
         np.testing.assert_array_equal(a, b)
@@ -80,9 +80,9 @@ def test_round_trip_keeps_structure_types_and_bits(tmp_path):
     assert list(back["optimizer"]["state"]) == [0]  # integer keys stay integers
     # the RNG state restores the same stream
     miniconv.set_rng_state(back["rng"])
-    a = miniconv.randn(3).data
+    a = miniconv.randn(3).detach().numpy()
     miniconv.set_rng_state(obj["rng"])
-    np.testing.assert_array_equal(a, miniconv.randn(3).data)
+    np.testing.assert_array_equal(a, miniconv.randn(3).detach().numpy())
 
 
 def test_file_objects_and_plain_numpy_reader(tmp_path):
@@ -104,11 +104,11 @@ def test_module_state_dict_round_trip(tmp_path):
             self.register_buffer("count", miniconv.tensor(np.array(5, np.int64)))
 
     net, net2 = Net(), Net()
-    net2.w.data[...] = 0
-    net2.count.data[...] = 0
+    net2.w.detach().numpy()[...] = 0
+    net2.count.detach().numpy()[...] = 0
     miniconv.save(net.state_dict(), tmp_path / "m.pt")
     net2.load_state_dict(miniconv.load(tmp_path / "m.pt"))
-    np.testing.assert_array_equal(net2.w.data, net.w.data)
+    np.testing.assert_array_equal(net2.w.detach().numpy(), net.w.detach().numpy())
     assert int(net2.count.item()) == 5
 
 
@@ -303,7 +303,7 @@ def test_killed_writer_leaves_old_or_new_checkpoint_whole(tmp_path):
         ckpt = miniconv.load(path)  # always a whole file
         v = ckpt["version"]
         assert ckpt["a"].shape == (1_500_000,) and np.all(ckpt["a"] == v)
-        np.testing.assert_array_equal(ckpt["b"].data, np.full(1000, 2 * v, np.float32))
+        np.testing.assert_array_equal(ckpt["b"].detach().numpy(), np.full(1000, 2 * v, np.float32))
         last = v // 1000 + 1
     leftovers = [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
     assert all(n.startswith(".ckpt.pt.") for n in leftovers)  # only our own temp files, safe to delete
@@ -351,13 +351,13 @@ def test_torch_state_dict_converts_and_loads_into_miniconv_tree(tmp_path):
     net.load_state_dict(sd)
     ours = net.state_dict()
     for k, v in tsd.items():
-        np.testing.assert_array_equal(ours[k].data, v.numpy())
-        assert ours[k].data.dtype == v.numpy().dtype, k
+        np.testing.assert_array_equal(ours[k].detach().numpy(), v.numpy())
+        assert ours[k].detach().numpy().dtype == v.numpy().dtype, k
     # through files: torch.save -> load_torch_state_dict, and miniconv.save -> torch
     torch.save(tsd, tmp_path / "t.pt")
     sd2 = miniconv.utils.load_torch_state_dict(tmp_path / "t.pt")
     for k in tsd:
-        np.testing.assert_array_equal(sd2[k].data, tsd[k].numpy())
+        np.testing.assert_array_equal(sd2[k].detach().numpy(), tsd[k].numpy())
     miniconv.save(net.state_dict(), tmp_path / "m.pt")
     back = miniconv.utils.to_torch_state_dict(miniconv.load(tmp_path / "m.pt"))
     tnet2 = _torch_cnn(torch)
@@ -410,10 +410,10 @@ def test_load_handmade_safetensors(tmp_path):
     }, metadata={"format": "pt"}))
     sd = miniconv.utils.load_safetensors(path)
     assert list(sd) == ["fc.weight", "bn.num_batches_tracked", "half", "mask"]
-    np.testing.assert_array_equal(sd["fc.weight"].data, w)
+    np.testing.assert_array_equal(sd["fc.weight"].detach().numpy(), w)
     assert sd["bn.num_batches_tracked"].dtype == np.int64 and int(sd["bn.num_batches_tracked"].item()) == 7
-    np.testing.assert_array_equal(sd["half"].data, [1.5, -2.0])
-    assert sd["mask"].data.tolist() == [True, False]
+    np.testing.assert_array_equal(sd["half"].detach().numpy(), [1.5, -2.0])
+    assert sd["mask"].detach().numpy().tolist() == [True, False]
 
 
 def test_safetensors_round_trip_and_format(tmp_path):
@@ -428,7 +428,7 @@ def test_safetensors_round_trip_and_format(tmp_path):
     assert header["__metadata__"] == {"format": "pt"}
     back = miniconv.utils.load_safetensors(path)
     for k in sd:
-        np.testing.assert_array_equal(back[k].data, sd[k].data)
+        np.testing.assert_array_equal(back[k].detach().numpy(), sd[k].detach().numpy())
         assert back[k].dtype == sd[k].dtype
 
 
@@ -475,7 +475,7 @@ def test_torch_weights_through_safetensors(tmp_path):
     net = _miniconv_tree_like(tnet)
     net.load_state_dict(miniconv.utils.load_safetensors(path))
     for k, v in net.state_dict().items():
-        np.testing.assert_array_equal(v.data, tsd[k].numpy())
+        np.testing.assert_array_equal(v.detach().numpy(), tsd[k].numpy())
 
 
 def test_oversized_member_is_refused_before_decompression(tmp_path):
@@ -570,14 +570,14 @@ def _train(epochs, start_ckpt=None, save_to=None, save_after=None):
     x = miniconv.tensor(rng.standard_normal((64, 5)).astype(np.float32))
     y = miniconv.tensor(rng.standard_normal((64, 1)).astype(np.float32))
     miniconv.manual_seed(42)
-    w = Parameter(miniconv.randn(5, 1).data)
+    w = Parameter(miniconv.randn(5, 1).detach().numpy())
     opt = SGD([w], lr=0.05, momentum=0.9, nesterov=True)
     sched = CosineAnnealingLR(opt, T_max=6)
     loader = DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True)
     first = 0
     if start_ckpt is not None:
         ckpt = miniconv.load(start_ckpt)
-        w.data[...] = ckpt["w"].data
+        w.detach().numpy()[...] = ckpt["w"].detach().numpy()
         opt.load_state_dict(ckpt["optimizer"])
         sched.load_state_dict(ckpt["scheduler"])
         miniconv.set_rng_state(ckpt["rng"])
@@ -593,7 +593,7 @@ def _train(epochs, start_ckpt=None, save_to=None, save_after=None):
         if save_to is not None and epoch == save_after:
             miniconv.save({"w": w, "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
                            "rng": miniconv.get_rng_state(), "epoch": epoch}, save_to)
-    return w.data.copy()
+    return w.detach().numpy().copy()
 
 
 def test_training_checkpoint_resume_is_bit_exact(tmp_path):

@@ -22,11 +22,11 @@ def test_creation_dtypes_follow_pytorch():
     assert mc.tensor(np.zeros(2, np.float64)).dtype == mc.float64
     assert mc.zeros(2, 3).shape == (2, 3) and mc.zeros((2, 3)).shape == (2, 3)
     assert mc.ones(2, dtype=mc.float64).dtype == mc.float64
-    assert mc.full((2,), 7.0).data.tolist() == [7.0, 7.0]
+    assert mc.full((2,), 7.0).detach().numpy().tolist() == [7.0, 7.0]
     assert mc.empty(3).shape == (3,)
-    assert mc.arange(5).data.tolist() == [0, 1, 2, 3, 4] and mc.arange(5).dtype == mc.int64
+    assert mc.arange(5).detach().numpy().tolist() == [0, 1, 2, 3, 4] and mc.arange(5).dtype == mc.int64
     assert mc.arange(0, 1, 0.5).dtype == mc.float32
-    assert mc.zeros_like(mc.ones(2, 2)).data.sum() == 0
+    assert mc.zeros_like(mc.ones(2, 2)).detach().numpy().sum() == 0
     assert mc.ones_like(mc.ones(2, 2, dtype=mc.float64)).dtype == mc.float64
 
 
@@ -35,30 +35,30 @@ def test_tensor_copies_from_numpy_shares():
     t = mc.tensor(a)
     f = mc.from_numpy(a)
     a[0] = 5
-    assert t.data[0] == 0 and f.data[0] == 5
+    assert t.detach().numpy()[0] == 0 and f.detach().numpy()[0] == 5
     assert np.asarray(f) is a or np.shares_memory(np.asarray(f), a)
     assert f.numpy() is a
 
 
 def test_manual_seed_reproducible():
     mc.manual_seed(123)
-    a = mc.randn(5).data.copy()
-    b = mc.rand(5).data.copy()
+    a = mc.randn(5).detach().numpy().copy()
+    b = mc.rand(5).detach().numpy().copy()
     mc.manual_seed(123)
-    np.testing.assert_array_equal(a, mc.randn(5).data)
-    np.testing.assert_array_equal(b, mc.rand(5).data)
+    np.testing.assert_array_equal(a, mc.randn(5).detach().numpy())
+    np.testing.assert_array_equal(b, mc.rand(5).detach().numpy())
     g = mc.Generator().manual_seed(7)
-    x = mc.randn(4, generator=g).data.copy()
+    x = mc.randn(4, generator=g).detach().numpy().copy()
     g.manual_seed(7)
-    np.testing.assert_array_equal(x, mc.randn(4, generator=g).data)
-    assert mc.rand(1000).data.min() >= 0 and mc.rand(1000).data.max() < 1
+    np.testing.assert_array_equal(x, mc.randn(4, generator=g).detach().numpy())
+    assert mc.rand(1000).detach().numpy().min() >= 0 and mc.rand(1000).detach().numpy().max() < 1
 
 
 def test_rng_state_roundtrip():
     state = mc.get_rng_state()
-    a = mc.randn(3).data.copy()
+    a = mc.randn(3).detach().numpy().copy()
     mc.set_rng_state(state)
-    np.testing.assert_array_equal(a, mc.randn(3).data)
+    np.testing.assert_array_equal(a, mc.randn(3).detach().numpy())
 
 
 def test_creation_errors():
@@ -111,23 +111,23 @@ BINARY = [
 @pytest.mark.parametrize("name,op,ref", BINARY)
 def test_binary_ops_match_numpy_and_gradcheck(name, op, ref):
     a, b = t64(3, 4), pos64(4)  # broadcasting (3,4) with (4,)
-    np.testing.assert_allclose(op(a, b).data, ref(a.data, b.data))
+    np.testing.assert_allclose(op(a, b).detach().numpy(), ref(a.detach().numpy(), b.detach().numpy()))
     assert gradcheck(op, (a, b))
     # with Python scalars on either side
-    np.testing.assert_allclose(op(a, 2.0).data, ref(a.data, 2.0))
-    np.testing.assert_allclose(op(2.0, b).data, ref(2.0, b.data))
+    np.testing.assert_allclose(op(a, 2.0).detach().numpy(), ref(a.detach().numpy(), 2.0))
+    np.testing.assert_allclose(op(2.0, b).detach().numpy(), ref(2.0, b.detach().numpy()))
     assert op(mc.randn(3), 2.0).dtype == mc.float32  # a Python float keeps float32
 
 
 def test_pow_neg_matmul():
     a, b = pos64(3, 4), pos64(4, 2)
-    np.testing.assert_allclose((a**2.5).data, a.data**2.5)
+    np.testing.assert_allclose((a**2.5).detach().numpy(), a.detach().numpy()**2.5)
     assert gradcheck(lambda x: x**3, (t64(5),))
     assert gradcheck(lambda x, y: x**y, (pos64(4), t64(4)))
     assert gradcheck(lambda x: 2.0**x, (t64(4),))
-    np.testing.assert_allclose((-a).data, -a.data)
+    np.testing.assert_allclose((-a).detach().numpy(), -a.detach().numpy())
     assert gradcheck(lambda x: -x, (t64(3),))
-    np.testing.assert_allclose((a @ b).data, a.data @ b.data)
+    np.testing.assert_allclose((a @ b).detach().numpy(), a.detach().numpy() @ b.detach().numpy())
     assert gradcheck(lambda x, y: x @ y, (a, b))
     assert gradcheck(lambda x, y: x @ y, (t64(2, 3, 4), t64(4, 5)))  # batched
     assert gradcheck(lambda x, y: x @ y, (t64(4), t64(4, 2)))  # vector @ matrix
@@ -151,21 +151,21 @@ UNARY = [
 @pytest.mark.parametrize("name,op,ref,make", UNARY)
 def test_unary_ops_match_numpy_and_gradcheck(name, op, ref, make):
     x = make(3, 5)
-    np.testing.assert_allclose(op(x).data, ref(x.data), rtol=1e-12)
+    np.testing.assert_allclose(op(x).detach().numpy(), ref(x.detach().numpy()), rtol=1e-12)
     assert gradcheck(op, (x,))
 
 
 def test_relu_float32_kernel_matches_numpy():
     x = mc.randn(1000, requires_grad=True)
     y = x.relu()
-    np.testing.assert_array_equal(y.data, np.maximum(x.data, 0))
+    np.testing.assert_array_equal(y.detach().numpy(), np.maximum(x.detach().numpy(), 0))
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, (x.data > 0).astype(np.float32))
+    np.testing.assert_array_equal(x.grad.detach().numpy(), (x.detach().numpy() > 0).astype(np.float32))
 
 
 def test_sigmoid_stable_for_large_inputs():
     x = mc.tensor([-1000.0, 0.0, 1000.0])
-    np.testing.assert_allclose(x.sigmoid().data, [0.0, 0.5, 1.0])
+    np.testing.assert_allclose(x.sigmoid().detach().numpy(), [0.0, 0.5, 1.0])
 
 
 REDUCTIONS = [
@@ -188,17 +188,17 @@ REDUCTIONS = [
 @pytest.mark.parametrize("name,op,ref", REDUCTIONS)
 def test_reductions_match_numpy_and_gradcheck(name, op, ref):
     x = t64(3, 4, 2)
-    np.testing.assert_allclose(op(x).data, ref(x.data), rtol=1e-12)
+    np.testing.assert_allclose(op(x).detach().numpy(), ref(x.detach().numpy()), rtol=1e-12)
     assert gradcheck(op, (x,))
 
 
 def test_argmax_and_max_indices():
     x = mc.tensor([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]])
     assert x.argmax().item() == 3
-    assert x.argmax(1).data.tolist() == [1, 0]
+    assert x.argmax(1).detach().numpy().tolist() == [1, 0]
     assert x.argmax(1, keepdim=True).shape == (2, 1)
     v, i = x.max(dim=1)
-    assert v.data.tolist() == [5.0, 7.0] and i.data.tolist() == [1, 0]
+    assert v.detach().numpy().tolist() == [5.0, 7.0] and i.detach().numpy().tolist() == [1, 0]
 
 
 SHAPES = [
@@ -217,7 +217,7 @@ SHAPES = [
     ("slice", lambda x: x[:, 1:3, ::2]),
     ("neg_slice", lambda x: x[::-1, :, -1]),
     ("fancy", lambda x: x[[0, 1, 0]]),
-    ("mask", lambda x: x[x.data > 0]),
+    ("mask", lambda x: x[x.detach().numpy() > 0]),
     ("expand", lambda x: x[:, :1, :].expand(2, 3, 4)),
 ]
 
@@ -230,10 +230,10 @@ def test_shape_ops_gradcheck(name, op):
 
 def test_shape_results_match_numpy():
     x = mc.randn(2, 3, 4)
-    v = x.data
-    np.testing.assert_array_equal(x.permute(2, 0, 1).data, v.transpose(2, 0, 1))
-    np.testing.assert_array_equal(x[:, 1:3, ::2].data, v[:, 1:3, ::2])
-    np.testing.assert_array_equal(x.flatten(1).data, v.reshape(2, 12))
+    v = x.detach().numpy()
+    np.testing.assert_array_equal(x.permute(2, 0, 1).detach().numpy(), v.transpose(2, 0, 1))
+    np.testing.assert_array_equal(x[:, 1:3, ::2].detach().numpy(), v[:, 1:3, ::2])
+    np.testing.assert_array_equal(x.flatten(1).detach().numpy(), v.reshape(2, 12))
     assert x.unsqueeze(1).shape == (2, 1, 3, 4) and x.unsqueeze(-1).shape == (2, 3, 4, 1)
     assert mc.zeros(1, 3, 1).squeeze().shape == (3,) and mc.zeros(1, 3, 1).squeeze(0).shape == (3, 1)
 
@@ -241,7 +241,7 @@ def test_shape_results_match_numpy():
 def test_repeated_fancy_index_accumulates():
     x = mc.tensor([1.0, 2.0, 3.0], requires_grad=True)
     x[mc.tensor([0, 0, 2])].sum().backward()
-    assert x.grad.data.tolist() == [2.0, 0.0, 1.0]
+    assert x.grad.detach().numpy().tolist() == [2.0, 0.0, 1.0]
 
 
 def test_cat_stack_where_gradcheck():
@@ -261,10 +261,10 @@ def test_cast_gradient_flows_back_in_source_dtype():
 
 def test_comparisons_return_bool():
     x = mc.tensor([1.0, 2.0, 3.0])
-    assert (x > 1.5).data.tolist() == [False, True, True]
+    assert (x > 1.5).detach().numpy().tolist() == [False, True, True]
     assert (x == mc.tensor([1.0, 0.0, 3.0])).dtype == mc.bool
-    assert (x <= 2).data.tolist() == [True, True, False]
-    assert ((x > 1) & (x < 3)).data.tolist() == [False, True, False]
+    assert (x <= 2).detach().numpy().tolist() == [True, True, False]
+    assert ((x > 1) & (x < 3)).detach().numpy().tolist() == [False, True, False]
 
 
 def test_integer_tensor_promotion():
@@ -311,9 +311,9 @@ def test_bad_reshape_and_dims():
 
 def test_functional_forms():
     x = mc.randn(3, 4)
-    np.testing.assert_allclose(mc.exp(x).data, np.exp(x.data))
-    np.testing.assert_allclose(mc.sum(x, 1).data, x.data.sum(1), rtol=1e-6)
-    assert mc.max(x).item() == x.data.max()
+    np.testing.assert_allclose(mc.exp(x).detach().numpy(), np.exp(x.detach().numpy()))
+    np.testing.assert_allclose(mc.sum(x, 1).detach().numpy(), x.detach().numpy().sum(1), rtol=1e-6)
+    assert mc.max(x).item() == x.detach().numpy().max()
     assert mc.flatten(x).shape == (12,)
 
 
@@ -328,9 +328,9 @@ def test_numpy_refused_while_requiring_grad():
 def test_setitem_and_clone():
     x = mc.zeros(3)
     x[1] = 5.0
-    assert x.data.tolist() == [0.0, 5.0, 0.0]
+    assert x.detach().numpy().tolist() == [0.0, 5.0, 0.0]
     y = mc.randn(3, requires_grad=True)
     z = y.clone()
     z.sum().backward()
-    assert y.grad.data.tolist() == [1.0, 1.0, 1.0]
-    assert not np.shares_memory(z.data, y.data)
+    assert y.grad.detach().numpy().tolist() == [1.0, 1.0, 1.0]
+    assert not np.shares_memory(z.detach().numpy(), y.detach().numpy())

@@ -65,18 +65,21 @@ def _fan(tensor, mode):
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
     _check(tensor, "uniform_")
     tensor._data[...] = _rng(generator).uniform(a, b, size=tensor.shape)
+    tensor._bump_version()
     return tensor
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     _check(tensor, "normal_")
     tensor._data[...] = _rng(generator).normal(mean, std, size=tensor.shape)
+    tensor._bump_version()
     return tensor
 
 
 def constant_(tensor, val):
     _check(tensor, "constant_")
     tensor._data[...] = val
+    tensor._bump_version()
     return tensor
 
 

@@ -1,6 +1,6 @@
 """Optimizers (SGD, Adam, AdamW) and learning-rate schedulers, with PyTorch's names and update rules.
 
-Optimizers read each parameter's ``.grad`` and update its ``.data`` array in place (no autograd).
+Optimizers read each parameter's ``.grad`` and update it in place, so a Parameter keeps its identity (no autograd).
 """
 from . import lr_scheduler
 from .adam import Adam, AdamW

@@ -103,6 +103,7 @@ class Adam(Optimizer):
                     denom = np.sqrt(exp_avg_sq) / bias_correction2_sqrt
                 denom += eps
                 param -= step_size * (exp_avg / denom)
+                p._bump_version()
         return loss
 
 

@@ -1,6 +1,6 @@
 """Optimizer: the base class of every optimizer (param groups, state, zero_grad, state_dict).
 
-An optimizer reads each parameter's ``.grad`` and updates its ``.data`` array in place; it never
+An optimizer reads each parameter's ``.grad`` and updates it in place (its NumPy array, bumping its version); it never
 builds an autograd graph. The state dict has PyTorch's structure::
 
     {"state": {0: {"step": 3.0, "exp_avg": Tensor, ...}, 1: {...}},
@@ -15,6 +15,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor
 
 
@@ -127,8 +128,6 @@ class Optimizer:
     def _call_closure(self, closure):
         if closure is None:
             return None
-        from ..autograd import enable_grad
-
         with enable_grad():
             return closure()
 

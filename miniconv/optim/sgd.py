@@ -73,6 +73,7 @@ class SGD(Optimizer):
                         buf += (1 - dampening) * grad
                     grad = grad + momentum * buf if nesterov else buf
                 p._data -= lr * grad
+                p._bump_version()
         return loss
 
 

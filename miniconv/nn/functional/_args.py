@@ -32,23 +32,19 @@ def _pair(v, fn, name):
 
 
 def _check_inplace_allowed(input):
-    if is_grad_enabled() and input.requires_grad and input.is_leaf:
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+    """PyTorch's rules for an in-place op, checked before a kernel writes into ``input``."""
+    if is_grad_enabled():
+        input._check_inplace_grad()
 
 
 def _apply_inplace(input, out):
     """Make ``input`` hold ``out``'s values and take its place in the graph (PyTorch's ``op_``).
 
-    Unlike PyTorch there is no version counter: if an earlier op saved ``input``'s array for
-    its backward, that backward silently sees the overwritten values instead of an error.
-    Use inplace where PyTorch allows it, e.g. a ReLU right after a conv, batch norm or linear.
+    ``out`` is either a new result (copied into ``input``) or ``input``'s own memory written by an
+    in-place kernel (``_ReLUInplace``). Goes through ``Tensor._commit_inplace``: the version counter
+    is bumped, so a backward that needs ``input``'s old values raises instead of using the new ones.
     """
-    _check_inplace_allowed(input)
-    if out._data is not input._data:  # ops that computed into new memory (all but ReLU)
-        np.copyto(input._data, out._data)
-    if out.grad_fn is not None:
-        input.grad_fn, input._output_nr, input._requires_grad = out.grad_fn, out._output_nr, True
-    return input
+    return input._commit_inplace(out)
 
 
 def _size_str(shape):

@@ -1,6 +1,7 @@
 """Batch normalization: BatchNorm1d and BatchNorm2d (kernels in ``_norm.pxi``)."""
 import numpy as np
 
+from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor, _check_device
 from .. import functional as F
 from .. import init
@@ -44,9 +45,10 @@ class _BatchNorm(Module):
 
     def reset_running_stats(self):
         if self.track_running_stats:
-            self.running_mean._data[...] = 0
-            self.running_var._data[...] = 1
-            self.num_batches_tracked._data[...] = 0
+            with no_grad():  # in place: the buffers keep their identity (and any views of them)
+                self.running_mean.zero_()
+                self.running_var.fill_(1)
+                self.num_batches_tracked.zero_()
 
     def reset_parameters(self):
         self.reset_running_stats()
@@ -62,14 +64,15 @@ class _BatchNorm(Module):
         self._check_input_dim(input)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
-            self.num_batches_tracked._data += 1
+            with no_grad():
+                self.num_batches_tracked.add_(1)
             if self.momentum is None:  # cumulative moving average
-                factor = 1.0 / float(self.num_batches_tracked._data)
+                factor = 1.0 / float(self.num_batches_tracked.item())
         # batch statistics in training, and in eval when there are no running buffers
         use_batch_stats = self.training or (self.running_mean is None and self.running_var is None)
         # buffers are passed only when they are to be updated (training) or used (eval)
         pass_buffers = not self.training or self.track_running_stats
-        return F.batch_norm(
+        out = F.batch_norm(
             input,
             self.running_mean if pass_buffers else None,
             self.running_var if pass_buffers else None,
@@ -79,6 +82,11 @@ class _BatchNorm(Module):
             factor,
             self.eps,
         )
+        if use_batch_stats and pass_buffers:  # the kernel updated the running buffers in place
+            for buf in (self.running_mean, self.running_var):
+                if buf is not None:
+                    buf._bump_version()
+        return out
 
     def extra_repr(self):
         return (

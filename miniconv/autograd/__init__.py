@@ -1,0 +1,18 @@
+"""Reverse-mode automatic differentiation (PyTorch's ``torch.autograd``).
+
+* ``grad_mode.py``: ``no_grad``, ``enable_grad``, ``set_grad_enabled``, ``inference_mode``.
+* ``engine.py``: the graph walk, on nodes and NumPy arrays (it never sees a Tensor).
+* ``function.py``: ``Function`` (public, on Tensors), ``ArrayFunction`` (miniconv's ops, on
+  arrays), the nodes of in-place writes through views, and ``backward`` / ``grad``.
+* ``gradcheck.py``: finite differences against the analytical Jacobian.
+"""
+from .grad_mode import (  # noqa: F401
+    enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled,
+)
+from .engine import AccumulateGrad  # noqa: F401
+from .function import ArrayFunction, Function, RemovableHandle, backward, grad  # noqa: F401
+from .gradcheck import GradcheckError, gradcheck  # noqa: F401
+from . import function  # noqa: F401
+
+__all__ = ["Function", "backward", "grad", "gradcheck", "no_grad", "enable_grad", "set_grad_enabled",
+           "inference_mode", "is_grad_enabled"]

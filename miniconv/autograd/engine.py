@@ -1,0 +1,163 @@
+"""The backward engine: walks graph nodes in reverse topological order, on NumPy arrays.
+
+It knows nothing about Tensor. A node is any object with
+
+* ``next_edges``: per input, ``(node, output_nr)`` or ``None``;
+* ``output_meta``: per output, ``(shape, dtype)``;
+* ``_call_backward(grads)``: gradients of the outputs (arrays, ``None`` where none arrived) ->
+  a tuple with one gradient (array or None) per input; it checks its saved versions first;
+* optionally ``_tensor_hooks`` ({output_nr: {id: fn(array) -> array}}) and ``_retained``
+  ({output_nr: weakref to a tensor whose ``_accumulate_retained(g)`` is called}).
+
+Leaves are ``AccumulateGrad`` nodes; they hand the gradient to ``leaf._accumulate_grad(g)``.
+The walk uses an explicit work list (no recursion, so a chain of 10,000 ops is fine), sums the
+gradients that meet at a node, and reduces a broadcast gradient back to its input's shape.
+"""
+import numpy as np
+
+from .grad_mode import no_grad
+
+
+class AccumulateGrad:
+    """Graph node at a leaf Tensor: adds the incoming gradient into ``leaf.grad``."""
+
+    next_edges = ()
+    _freed = False
+
+    def __init__(self, leaf):
+        self.leaf = leaf
+        self.output_meta = ((leaf._data.shape, leaf._data.dtype),)
+
+    def name(self):
+        return "AccumulateGrad"
+
+    def __repr__(self):
+        return "<AccumulateGrad>"
+
+    @property
+    def next_functions(self):
+        return ()
+
+
+def run_hooks(hooks, g):
+    """Apply array-level gradient hooks (``Tensor.register_hook`` adapters) to ``g`` in order."""
+    for hook in list(hooks.values()):
+        g = hook(g)
+    return g
+
+
+def version_error(saved_array, name, now, expected):
+    """PyTorch's error for a saved tensor that an in-place operation changed after it was saved."""
+    kind = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor", "int32": "IntTensor",
+            "bool": "BoolTensor", "uint8": "ByteTensor"}.get(saved_array.dtype.name, "Tensor")
+    shape = ", ".join(str(s) for s in saved_array.shape)
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace operation: "
+        f"[miniconv.{kind} [{shape}]], which is saved by {name}, is at version {now}; expected version "
+        f"{expected} instead. Hint: the operation that modified it ran after it was saved; clone() it first "
+        "or use the out-of-place version."
+    )
+
+
+def sum_to(g, shape, dtype):
+    """Reduce a broadcast gradient ``g`` to ``shape`` (the inverse of broadcasting)."""
+    g = np.asarray(g)
+    if g.shape != shape:
+        lead = g.ndim - len(shape)
+        if lead < 0:
+            raise RuntimeError(f"gradient of shape {tuple(g.shape)} cannot be reduced to shape {tuple(shape)}")
+        if lead:
+            g = g.sum(axis=tuple(range(lead)))
+        axes = tuple(i for i, (gs, s) in enumerate(zip(g.shape, shape)) if s == 1 and gs != 1)
+        if axes:
+            g = g.sum(axis=axes, keepdims=True)
+        if g.shape != tuple(shape):
+            raise RuntimeError(
+                f"Function returned a gradient of shape {tuple(g.shape)} for an input of shape {tuple(shape)}"
+            )
+    if g.dtype != dtype:
+        g = g.astype(dtype)
+    return g
+
+
+def run_backward(roots, root_grads, retain_graph, capture=None):
+    """Propagate ``root_grads`` from the ``roots`` edges back through the graph.
+
+    ``capture``: None to accumulate into leaves' ``.grad``; or a dict {edge: None} whose
+    values are filled with the gradient that reaches each edge (for ``autograd.grad``);
+    leaves' ``.grad`` are then left untouched.
+    """
+    # 1. dependency counts: how many edges point at each node (iterative DFS, no recursion)
+    deps = {}
+    seen = set()
+    stack = []
+    for node, _ in roots:
+        if id(node) not in seen:
+            seen.add(id(node))
+            stack.append(node)
+    while stack:
+        node = stack.pop()
+        for e in node.next_edges:
+            if e is None:
+                continue
+            child = e[0]
+            deps[child] = deps.get(child, 0) + 1
+            if id(child) not in seen:
+                seen.add(id(child))
+                stack.append(child)
+
+    # 2. seed the gradient buffers
+    buffers = {}
+    for (node, nr), g in zip(roots, root_grads):
+        buf = buffers.setdefault(node, [None] * len(node.output_meta))
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+    ready = []
+    for node, _ in roots:
+        if deps.get(node, 0) == 0 and node not in ready:
+            ready.append(node)
+
+    # 3. process nodes whose every consumer has already sent its gradient
+    while ready:
+        node = ready.pop()
+        grads = buffers.pop(node, None) or [None] * len(node.output_meta)
+        if capture is not None:
+            for nr, g in enumerate(grads):
+                if (node, nr) in capture and g is not None:
+                    capture[(node, nr)] = g
+        pre_hooks = getattr(node, "_tensor_hooks", None)  # Tensor.register_hook on non-leaf outputs
+        if pre_hooks and capture is None:
+            grads = [g if g is None or not pre_hooks.get(nr) else run_hooks(pre_hooks[nr], g)
+                     for nr, g in enumerate(grads)]
+        if type(node) is AccumulateGrad:
+            if capture is None and grads[0] is not None:
+                node.leaf._accumulate_grad(grads[0])
+            continue
+        if all(g is None for g in grads):
+            in_grads = (None,) * len(node.next_edges)
+        else:
+            if node._retained and capture is None:
+                for nr, ref in node._retained.items():
+                    t = ref()
+                    if t is not None and grads[nr] is not None:
+                        t._accumulate_retained(grads[nr])
+            with no_grad():
+                in_grads = node._call_backward(grads)
+            if len(in_grads) != len(node.next_edges):
+                raise RuntimeError(
+                    f"function {node.name()} returned an incorrect number of gradients "
+                    f"(expected {len(node.next_edges)}, got {len(in_grads)})"
+                )
+            if not retain_graph:
+                node._release()
+        for e, g in zip(node.next_edges, in_grads):
+            if e is None:
+                continue
+            child, nr = e
+            if g is not None:
+                shape, dtype = child.output_meta[nr]
+                g = sum_to(g, shape, dtype)
+                buf = buffers.setdefault(child, [None] * len(child.output_meta))
+                buf[nr] = g if buf[nr] is None else buf[nr] + g
+            deps[child] -= 1
+            if deps[child] == 0:
+                ready.append(child)

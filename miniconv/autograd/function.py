@@ -1,0 +1,472 @@
+"""Functions: one op's forward and backward; the instance is both the ``ctx`` and the graph node.
+
+Two bases, one contract (PyTorch's ``torch/autograd/function.py``):
+
+* ``Function`` (public, as PyTorch's): ``forward(ctx, *args)`` gets the Tensors the caller passed
+  (grad mode is off inside), returns a Tensor or a tuple of Tensors; ``backward(ctx, *grads)`` gets
+  one gradient Tensor per output and returns one gradient (Tensor or None) per input.
+  ``ctx.save_for_backward(*tensors)``, ``ctx.saved_tensors``, ``ctx.needs_input_grad``,
+  ``ctx.mark_dirty``, ``ctx.mark_non_differentiable``, ``ctx.set_materialize_grads``.
+* ``ArrayFunction`` (private, miniconv's own ops): the same with NumPy arrays in and out, which
+  saves wrapping every array in a Tensor on the hot path.
+
+``apply`` runs ``forward`` and, when grad mode is on and some input requires grad, records the
+call as a node. Saved tensors remember the version of their tensor's counter at save time; the
+node checks them before running ``backward`` (PyTorch's "modified by an inplace operation" error).
+
+This module also holds the Tensor-facing entry points of the engine (``backward``, ``grad``) and
+the two nodes that in-place writes through views need (``CopySlices``, ``ViewRegen``).
+"""
+import numpy as np
+
+from .engine import AccumulateGrad, run_backward, sum_to, version_error
+from .grad_mode import is_grad_enabled, no_grad
+
+__all__ = ["Function", "ArrayFunction", "backward", "grad", "RemovableHandle"]
+
+_FREED_MSG = (
+    "Trying to backward through the graph a second time (or directly access saved "
+    "tensors after they have already been freed). Saved intermediate values of the graph "
+    "are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if "
+    "you need to backward through the graph a second time or if you need to access saved "
+    "tensors after calling backward."
+)
+
+
+class _Node:
+    """What every Function node has: its edges, output metadata, saved values and versions."""
+
+    _saved = ()
+    _saved_versions = ()  # ((index into _saved, version counter, version at save time), ...)
+    _freed = False
+    needs_input_grad = ()
+    next_edges = ()  # per input: (node, output_nr) or None
+    output_meta = ()  # per output: (shape, dtype)
+    _non_diff = ()
+    _retained = None  # output_nr -> weakref to a non-leaf Tensor that called retain_grad()
+    _materialize_grads = True
+
+    def name(self):
+        return type(self).__name__ + "Backward"
+
+    def __repr__(self):
+        return f"<{self.name()}>"
+
+    @property
+    def next_functions(self):
+        return tuple((e[0], e[1]) if e is not None else (None, 0) for e in self.next_edges)
+
+    def _release(self):
+        self._saved = ()
+        self._freed = True
+
+    def _check_versions(self):
+        for i, counter, expected in self._saved_versions:
+            if counter.value != expected:
+                s = self._saved[i]
+                raise version_error(getattr(s, "_data", s), self.name(), counter.value, expected)
+
+    def set_materialize_grads(self, value):
+        self._materialize_grads = bool(value)
+
+    # -- subclasses override ---------------------------------------------------
+    @staticmethod
+    def forward(ctx, *args):
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise NotImplementedError("You must implement either the backward or vjp method for your custom "
+                                  "autograd.Function to use it with backward mode AD.")
+
+
+class ArrayFunction(_Node):
+    """Base class of miniconv's own differentiable operations, on NumPy arrays.
+
+    Example::
+
+        class Exp(ArrayFunction):
+            @staticmethod
+            def forward(ctx, x):          # x: the input Tensor's array
+                y = np.exp(x)
+                ctx.save_for_backward(y)
+                return y
+
+            @staticmethod
+            def backward(ctx, grad):      # grad: an array
+                (y,) = ctx.saved_tensors
+                return grad * y
+
+        y = Exp.apply(x)   # x a Tensor, y a Tensor
+    """
+
+    def save_for_backward(self, *arrays):
+        self._saved = arrays
+
+    @property
+    def saved_tensors(self):
+        if self._freed:
+            raise RuntimeError(_FREED_MSG)
+        return self._saved
+
+    def mark_non_differentiable(self, *arrays):
+        """Outputs (arrays returned by forward) that never get a gradient, e.g. argmax indices."""
+        self._non_diff = tuple(id(a) for a in arrays)
+
+    def _call_backward(self, grads):
+        if self._freed:
+            raise RuntimeError(_FREED_MSG)
+        if self._saved_versions:
+            self._check_versions()
+        # outputs that got no gradient get zeros, except integer outputs (indices), which can
+        # never have one: they get None rather than a zero array as big as the indices
+        if any(g is None for g in grads):
+            grads = [g if g is not None or dtype.kind != "f" else np.zeros(shape, dtype)
+                     for g, (shape, dtype) in zip(grads, self.output_meta)]
+        out = type(self).backward(self, *grads)
+        return out if type(out) is tuple else (out,)
+
+    @classmethod
+    def apply(cls, *args):
+        ctx = cls()
+        arrays = []
+        needs = []
+        grad_on = is_grad_enabled()
+        for a in args:
+            if isinstance(a, Tensor):
+                if a._base is not None and grad_on and a._view_gen != a._base._history_gen:
+                    a._regenerate_view()
+                arrays.append(a._data)
+                needs.append(a._requires_grad)
+            else:
+                arrays.append(a)
+                needs.append(False)
+        record = grad_on and True in needs
+        if record:
+            ctx.needs_input_grad = tuple(needs)
+        else:
+            ctx.needs_input_grad = (False,) * len(args)
+        raw = cls.forward(ctx, *arrays)
+        multi = type(raw) is tuple
+        outs = raw if multi else (raw,)
+        results = []
+        wrap = Tensor._wrap
+        for i, o in enumerate(outs):
+            arr = o if type(o) is np.ndarray else np.asarray(o)
+            t = wrap(arr)
+            if record and arr.dtype.kind == "f" and id(o) not in ctx._non_diff:
+                t._requires_grad = True
+                t.grad_fn = ctx
+                t._output_nr = i
+            results.append(t)
+        if record:
+            ctx.next_edges = tuple(_edge(a) if n else None for a, n in zip(args, needs))
+            ctx.output_meta = tuple((t._data.shape, t._data.dtype) for t in results)
+            if ctx._saved:
+                ctx._saved_versions = _saved_versions(ctx._saved, args, results)
+        else:
+            ctx._saved = ()
+            ctx._freed = True
+        return tuple(results) if multi else results[0]
+
+
+def _saved_versions(saved, inputs, outputs):
+    """Which saved arrays are a Tensor's storage, with that tensor's version now."""
+    out = []
+    for i, s in enumerate(saved):
+        if type(s) is not np.ndarray:
+            continue
+        for t in inputs:
+            if isinstance(t, Tensor) and t._data is s:
+                out.append((i, t._version_counter, t._version_counter.value))
+                break
+        else:
+            for t in outputs:
+                if t._data is s:
+                    out.append((i, t._version_counter, t._version_counter.value))
+                    break
+    return tuple(out)
+
+
+class Function(_Node):
+    """Base class for custom differentiable operations on Tensors (PyTorch's ``autograd.Function``).
+
+    Example::
+
+        class MyReLU(Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x.clamp(min=0)
+
+            @staticmethod
+            def backward(ctx, grad_output):
+                (x,) = ctx.saved_tensors
+                g = grad_output.clone()
+                g[x < 0] = 0
+                return g
+
+        y = MyReLU.apply(x)
+    """
+
+    _dirty = ()
+    _saved_tensor_objs = ()
+
+    def save_for_backward(self, *tensors):
+        for t in tensors:
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError("save_for_backward can only save variables, but argument "
+                                f"{tensors.index(t)} is of type {type(t).__name__}")
+        self._saved = tensors
+
+    @property
+    def saved_tensors(self):
+        if self._freed:
+            raise RuntimeError(_FREED_MSG)
+        if self._saved_versions:
+            self._check_versions()
+        return self._saved
+
+    def mark_dirty(self, *tensors):
+        """Inputs that forward modified in place (they are then outputs of this node)."""
+        self._dirty = tensors
+
+    def mark_non_differentiable(self, *tensors):
+        self._non_diff = tuple(id(t) for t in tensors)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        raise NotImplementedError
+
+    def _call_backward(self, grads):
+        if self._freed:
+            raise RuntimeError(_FREED_MSG)
+        if self._saved_versions:
+            self._check_versions()
+        wrap = Tensor._wrap
+        tgrads = []
+        for g, (shape, dtype) in zip(grads, self.output_meta):
+            if g is None and self._materialize_grads and dtype.kind == "f":
+                g = np.zeros(shape, dtype)
+            tgrads.append(None if g is None else wrap(g))
+        out = type(self).backward(self, *tgrads)
+        if type(out) is not tuple:
+            out = (out,)
+        n = len(self.next_edges)
+        if len(out) > n and all(o is None for o in out[n:]):
+            out = out[:n]
+        if len(out) != n:
+            raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients "
+                               f"(expected {n}, got {len(out)})")
+        result = []
+        for i, o in enumerate(out):
+            if o is None or self.next_edges[i] is None:
+                result.append(None)
+            elif isinstance(o, Tensor):
+                result.append(o._data)
+            else:
+                raise TypeError(f"function {self.name()} returned a gradient of type {type(o).__name__} for "
+                                f"input {i}; expected a Tensor or None")
+        return tuple(result)
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        ctx = cls()
+        grad_on = is_grad_enabled()
+        needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        record = grad_on and True in needs
+        ctx.needs_input_grad = needs if record else (False,) * len(args)
+        if record:
+            # edges first: forward may modify inputs in place (mark_dirty) and rebase them
+            ctx.next_edges = tuple(_edge(a) if n else None for a, n in zip(args, needs))
+        with no_grad():
+            if cls.setup_context is not Function.setup_context:
+                raw = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, raw)
+            else:
+                raw = cls.forward(ctx, *args, **kwargs)
+        multi = isinstance(raw, tuple)
+        outs = raw if multi else (raw,)
+        results = []
+        dirty = {id(t) for t in ctx._dirty}
+        for i, o in enumerate(outs):
+            if not isinstance(o, Tensor):
+                results.append(o)
+                continue
+            if id(o) in dirty:
+                t = o  # modified in place: the input itself becomes this node's output
+                if record and t._base is not None:
+                    raise RuntimeError("a custom Function that modifies a view in place (mark_dirty) is not "
+                                       "supported by miniconv; clone the input inside forward instead")
+            elif any(o is a for a in args):
+                t = o._alias()  # an input returned as is: a new Tensor sharing its memory
+            else:
+                t = o
+            if record and t._data.dtype.kind == "f" and id(o) not in ctx._non_diff:
+                t._requires_grad = True
+                t.grad_fn = ctx
+                t._output_nr = i
+                if id(o) in dirty:
+                    t._history_gen += 1
+            elif not record and t.grad_fn is not None and id(o) not in dirty:
+                t = t.detach()
+            results.append(t)
+        if record:
+            ctx.output_meta = tuple((np.shape(getattr(t, "_data", t)), np.asarray(getattr(t, "_data", t)).dtype)
+                                    for t in results)
+            if ctx._saved:
+                ctx._saved_versions = tuple((i, t._version_counter, t._version_counter.value)
+                                            for i, t in enumerate(ctx._saved) if t is not None)
+        else:
+            ctx._saved = ()
+            ctx._freed = True
+        return tuple(results) if multi else results[0]
+
+
+class RemovableHandle:
+    """Returned by the ``register_*hook`` methods; ``handle.remove()`` unregisters the hook."""
+
+    _next_id = 0
+
+    def __init__(self, hooks_dict):
+        self._hooks_dict = hooks_dict
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self):
+        self._hooks_dict.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def _edge(t):
+    """The (node, output_nr) a gradient for Tensor ``t`` flows into."""
+    if t.grad_fn is not None:
+        return (t.grad_fn, t._output_nr)
+    if t._accumulator is None:
+        t._accumulator = AccumulateGrad(t)
+    return (t._accumulator, 0)
+
+
+# ---------------------------------------------------------------------------
+# Nodes for in-place writes through views (PyTorch's CopySlices and regenerated view nodes)
+# ---------------------------------------------------------------------------
+class CopySlices(ArrayFunction):
+    """``base`` with the region ``view_fn(base)`` replaced by ``value`` (an in-place write through
+    a view). Inputs: base's previous history, value's history. The gradient of base is the
+    incoming gradient with that region zeroed; the gradient of value is the region."""
+
+    def __init__(self, view_fn):
+        self.view_fn = view_fn
+
+    @staticmethod
+    def backward(ctx, g):
+        gb = None
+        if ctx.needs_input_grad[0]:
+            gb = np.array(g, copy=True)
+            ctx.view_fn(gb)[...] = 0
+        return gb, np.array(ctx.view_fn(g), copy=True)
+
+
+class ViewRegen(ArrayFunction):
+    """The history of a view whose base got a new history (an in-place op on the base or on
+    another view of it): the view is ``view_fn(base)``, so its gradient is scattered into zeros of
+    the base's shape."""
+
+    def __init__(self, view_fn, base_shape):
+        self.view_fn = view_fn
+        self.base_shape = base_shape
+
+    def name(self):
+        return "AsStridedBackward"
+
+    @staticmethod
+    def backward(ctx, g):
+        z = np.zeros(ctx.base_shape, dtype=g.dtype)
+        region = ctx.view_fn(z)
+        if not region.flags.writeable:
+            raise RuntimeError("miniconv cannot backpropagate through an expanded view whose base was modified "
+                               "in place; clone() the expanded tensor first")
+        region[...] = g
+        return (z,)
+
+
+# ---------------------------------------------------------------------------
+# Tensor-facing entry points of the engine
+# ---------------------------------------------------------------------------
+def _prepare_roots(tensors, grad_tensors, fn_name):
+    roots, grads = [], []
+    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{fn_name}(): expected a Tensor, got {type(t).__name__}")
+        if not t.requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        if g is None:
+            if t._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            g = np.ones(t.shape, dtype=t.dtype)
+        else:
+            g = g._data if isinstance(g, Tensor) else np.asarray(g, dtype=t.dtype)
+            if g.shape != t.shape:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} and "
+                    f"output[{i}] has a shape of {tuple(t.shape)}."
+                )
+            g = g.astype(t.dtype, copy=False)
+        if t._base is not None and t._view_gen != t._base._history_gen:
+            t._regenerate_view()
+        roots.append(_edge(t))
+        grads.append(g)
+    return roots, grads
+
+
+def _as_list(x):
+    if x is None:
+        return None
+    return [x] if isinstance(x, Tensor) else list(x)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None):
+    """Accumulate d(tensors)/d(leaf) into every leaf's ``.grad``."""
+    tensors = _as_list(tensors)
+    grad_tensors = _as_list(grad_tensors) or [None] * len(tensors)
+    if len(grad_tensors) != len(tensors):
+        raise RuntimeError(f"got {len(grad_tensors)} gradients for {len(tensors)} tensors")
+    roots, grads = _prepare_roots(tensors, grad_tensors, "backward")
+    run_backward(roots, grads, bool(retain_graph))
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, allow_unused=False):
+    """Return d(outputs)/d(inputs) as a tuple of Tensors, without touching any ``.grad``."""
+    outputs = _as_list(outputs)
+    inputs = _as_list(inputs)
+    grad_outputs = _as_list(grad_outputs) or [None] * len(outputs)
+    roots, grads = _prepare_roots(outputs, grad_outputs, "grad")
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not require grad")
+    edges = [_edge(t) for t in inputs]
+    capture = {e: None for e in edges}
+    run_backward(roots, grads, bool(retain_graph), capture=capture)
+    result = []
+    for i, (e, t) in enumerate(zip(edges, inputs)):
+        g = capture[e]
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"One of the differentiated Tensors (input {i}) appears to not have been used in the "
+                    "graph. Set allow_unused=True if this is the desired behavior."
+                )
+            result.append(None)
+        else:
+            result.append(Tensor._wrap(sum_to(g, t.shape, t.dtype).copy()))
+    return tuple(result)
+
+
+# The Tensor class is bound last: tensor.py imports ops.py, whose Functions subclass
+# ArrayFunction above, so this module must be complete before tensor.py is imported.
+from ..tensor import Tensor  # noqa: E402

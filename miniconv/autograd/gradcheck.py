@@ -1,0 +1,74 @@
+"""gradcheck: finite differences against the analytical Jacobian, in float64 (as PyTorch's)."""
+import numpy as np
+
+from ..tensor import Tensor
+from .function import grad
+from .grad_mode import no_grad
+
+
+class GradcheckError(RuntimeError):
+    pass
+
+
+def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
+    """Compare the analytical Jacobian of ``fn`` with central finite differences.
+
+    Like ``torch.autograd.gradcheck``: every input that requires grad must be float64; the check
+    passes when ``|analytical - numerical| <= atol + rtol * |numerical|`` element-wise.
+    Returns True, or raises ``GradcheckError`` (or returns False if ``raise_exception=False``).
+    """
+
+
+    if isinstance(inputs, Tensor):
+        inputs = (inputs,)
+    inputs = tuple(inputs)
+    diff_inputs = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
+    if not diff_inputs:
+        raise ValueError("gradcheck expects at least one input tensor to require gradient")
+    for t in diff_inputs:
+        if t.dtype != np.float64:
+            raise ValueError(
+                f"gradcheck: inputs that require grad must be float64 (got {t.dtype}); finite differences "
+                "in float32 are too inaccurate to check anything"
+            )
+
+    def run():
+        out = fn(*inputs)
+        outs = out if isinstance(out, (tuple, list)) else (out,)
+        return [o for o in outs if isinstance(o, Tensor) and o.dtype.kind == "f"]
+
+    outputs = run()
+    for oi, out in enumerate(outputs):
+        # numerical Jacobian, one column per input element
+        for ii, t in enumerate(diff_inputs):
+            flat = t._data.reshape(-1)  # a view: perturb in place
+            numerical = np.zeros((out._data.size, flat.size))
+            with no_grad():
+                for k in range(flat.size):
+                    orig = flat[k]
+                    flat[k] = orig + eps
+                    plus = run()[oi]._data.reshape(-1).copy()
+                    flat[k] = orig - eps
+                    minus = run()[oi]._data.reshape(-1).copy()
+                    flat[k] = orig
+                    numerical[:, k] = (plus - minus) / (2 * eps)
+            # analytical Jacobian, one row per output element
+            analytical = np.zeros_like(numerical)
+            if out.requires_grad:
+                for j in range(out._data.size):
+                    go = np.zeros(out.shape)
+                    go.reshape(-1)[j] = 1.0
+                    (g,) = grad(out, t, grad_outputs=Tensor._wrap(go), retain_graph=True, allow_unused=True)
+                    if g is not None:
+                        analytical[j] = g._data.reshape(-1)
+            ok = np.all(np.abs(analytical - numerical) <= atol + rtol * np.abs(numerical))
+            if not ok:
+                if not raise_exception:
+                    return False
+                k = np.unravel_index(np.argmax(np.abs(analytical - numerical)), numerical.shape)
+                raise GradcheckError(
+                    f"Jacobian mismatch for output {oi} with respect to input {ii}: largest difference at "
+                    f"(output element {k[0]}, input element {k[1]}): analytical {analytical[k]:.8g} vs "
+                    f"numerical {numerical[k]:.8g}.\nnumerical:\n{numerical}\nanalytical:\n{analytical}"
+                )
+    return True
