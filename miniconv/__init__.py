@@ -8,7 +8,7 @@ __version__ = "0.1.0"
 from . import _config, _kernels
 from ._config import get_num_threads, set_num_threads, tune_malloc
 from ._random import Generator, default_generator, get_rng_state, manual_seed, set_rng_state
-from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .dtypes import bool, double, float, float32, float64, int8, int16, int32, int64, long, uint8  # noqa: A004
 from .tensor import Size, Tensor, maximum, where
 from .creation import (

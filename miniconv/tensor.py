@@ -903,6 +903,9 @@ class Tensor:
             value = Tensor._wrap(np.asarray(value, dtype=self._data.dtype))
         if _is_basic_index(index):
             index = _with_ellipsis(index)
+            if self._requires_grad and self.grad_fn is None and is_grad_enabled():  # PyTorch writes via a view
+                raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
+                                   "operation.")
         self._commit_inplace(ops.IndexPut.apply(self, value, index))
 
     def __iadd__(self, other):

@@ -1,9 +1,11 @@
 """Module and Parameter: the PyTorch ``nn.Module`` contract (parameters, buffers, children,
-train/eval, state_dict) without hooks, devices or TorchScript."""
+train/eval, state_dict, forward pre/forward/full backward hooks) without devices or TorchScript."""
 from collections import OrderedDict
 
 import numpy as np
 
+from ...autograd.function import ArrayFunction, RemovableHandle
+from ...autograd.grad_mode import is_grad_enabled
 from ...tensor import Tensor, _check_device, _check_dtype
 
 
@@ -31,12 +33,55 @@ class Module:
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_hooks", OrderedDict())
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
+        if self._forward_pre_hooks or self._forward_hooks or self._backward_hooks:
+            return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
+
+    # -- hooks (PyTorch's order: pre hooks, backward-hook inputs, forward, forward hooks, outputs) --
+    def register_forward_pre_hook(self, hook):
+        """``hook(module, args) -> None or new args`` runs before ``forward``."""
+        handle = RemovableHandle(self._forward_pre_hooks)
+        self._forward_pre_hooks[handle.id] = hook
+        return handle
+
+    def register_forward_hook(self, hook):
+        """``hook(module, args, output) -> None or new output`` runs after ``forward``."""
+        handle = RemovableHandle(self._forward_hooks)
+        self._forward_hooks[handle.id] = hook
+        return handle
+
+    def register_full_backward_hook(self, hook):
+        """``hook(module, grad_input, grad_output) -> None or new grad_input`` runs when the gradients
+        with respect to the module's inputs have been computed (tuples of Tensors or None)."""
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        return handle
+
+    def _call_with_hooks(self, args, kwargs):
+        for hook in list(self._forward_pre_hooks.values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        state = None
+        if self._backward_hooks and is_grad_enabled():
+            state = _BackwardHookState(self)
+            args = state.wrap_inputs(args)
+        out = self.forward(*args, **kwargs)
+        for hook in list(self._forward_hooks.values()):
+            result = hook(self, args, out)
+            if result is not None:
+                out = result
+        if state is not None:
+            out = state.wrap_outputs(out)
+        return out
 
     # -- attribute registration ------------------------------------------------------
     def __setattr__(self, name, value):
@@ -312,6 +357,75 @@ class Module:
 
     def __dir__(self):
         return sorted(set(list(super().__dir__()) + list(self._parameters) + list(self._buffers) + list(self._modules)))
+
+
+class _BackwardHookState:
+    """Identity nodes around a module call, as PyTorch's ``BackwardHook``: the one after the outputs
+    records ``grad_output``; the one before the inputs gets ``grad_input`` and runs the hooks."""
+
+    def __init__(self, module):
+        self.module = module
+        self.grad_output = None
+        self.n_inputs = 0
+        self.input_needs_grad = False
+
+    def wrap_inputs(self, args):
+        idx = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        self.n_inputs = len(idx)
+        self.input_needs_grad = any(args[i].requires_grad for i in idx)
+        if not self.input_needs_grad:
+            return args
+        wrapped = _BackwardHookFn.apply(self, "input", *[args[i] for i in idx])
+        wrapped = wrapped if isinstance(wrapped, tuple) else (wrapped,)
+        args = list(args)
+        for i, t in zip(idx, wrapped):
+            args[i] = t
+        return tuple(args)
+
+    def wrap_outputs(self, out):
+        single = isinstance(out, Tensor)
+        outs = (out,) if single else out
+        if not isinstance(outs, tuple) or not any(isinstance(o, Tensor) and o.requires_grad for o in outs):
+            return out
+        idx = [i for i, o in enumerate(outs) if isinstance(o, Tensor)]
+        wrapped = _BackwardHookFn.apply(self, "output", *[outs[i] for i in idx])
+        wrapped = wrapped if isinstance(wrapped, tuple) else (wrapped,)
+        outs = list(outs)
+        for i, t in zip(idx, wrapped):
+            outs[i] = t
+        return outs[0] if single else tuple(outs)
+
+    def run_hooks(self, grad_input):
+        for hook in list(self.module._backward_hooks.values()):
+            result = hook(self.module, grad_input, self.grad_output)
+            if result is not None:
+                result = result if isinstance(result, tuple) else (result,)
+                if len(result) != len(grad_input):
+                    raise RuntimeError(f"Backward hook returned an invalid number of grad_input, got {len(result)}, "
+                                       f"but expected {len(grad_input)}")
+                grad_input = result
+        return grad_input
+
+
+class _BackwardHookFn(ArrayFunction):
+    """Identity on its tensor inputs; its backward hands the gradients to ``_BackwardHookState``."""
+
+    @staticmethod
+    def forward(ctx, state, where, *arrays):
+        ctx.state, ctx.where = state, where
+        return arrays if len(arrays) != 1 else arrays[0]
+
+    @staticmethod
+    def backward(ctx, *grads):
+        state = ctx.state
+        tgrads = tuple(None if g is None else Tensor._wrap(g) for g in grads)
+        if ctx.where == "output":
+            state.grad_output = tgrads
+            if not state.input_needs_grad:
+                state.run_hooks((None,) * state.n_inputs)
+            return (None, None) + tuple(grads)
+        tgrads = state.run_hooks(tgrads)
+        return (None, None) + tuple(None if g is None else g._data for g in tgrads)
 
 
 class _IncompatibleKeys(tuple):

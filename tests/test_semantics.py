@@ -1,0 +1,482 @@
+"""PyTorch's tensor semantics, run the same code on miniconv and on PyTorch (the oracle):
+``.data`` and ``detach()``, in-place ops and operators, version counters, views, grad modes."""
+import numpy as np
+import pytest
+
+import miniconv
+from miniconv.autograd import gradcheck
+
+torch = pytest.importorskip("torch")
+
+LIBS = [miniconv, torch]
+
+
+def both(fn):
+    """Run ``fn(lib)`` on miniconv and torch; return the two results (or the two exceptions)."""
+    out = []
+    for lib in LIBS:
+        try:
+            out.append(fn(lib))
+        except Exception as e:  # noqa: BLE001 - compared below
+            out.append(e)
+    return out
+
+
+def arr(x):
+    if isinstance(x, torch.Tensor):
+        return x.detach().numpy()
+    if isinstance(x, miniconv.Tensor):
+        return x.detach().numpy()
+    return np.asarray(x)
+
+
+def assert_same(fn, rtol=1e-6, atol=1e-7):
+    m, t = both(fn)
+    if isinstance(t, Exception) or isinstance(m, Exception):
+        assert type(m) is type(t), f"miniconv: {m!r}  torch: {t!r}"
+        return m, t
+    ms = m if isinstance(m, (tuple, list)) else (m,)
+    ts = t if isinstance(t, (tuple, list)) else (t,)
+    assert len(ms) == len(ts)
+    for a, b in zip(ms, ts):
+        if b is None or isinstance(b, (bool, int, float)):
+            assert a == b
+        else:
+            np.testing.assert_allclose(arr(a), arr(b), rtol=rtol, atol=atol)
+    return m, t
+
+
+X = np.random.default_rng(0).uniform(0.5, 1.5, (3, 4))
+Y = np.random.default_rng(1).uniform(0.5, 1.5, (3, 4))
+
+
+# -- .data and detach ---------------------------------------------------------------------
+def test_data_is_a_tensor_sharing_memory_without_grad():
+    def f(lib):
+        x = lib.tensor(X, requires_grad=True)
+        d = x.data
+        assert isinstance(d, lib.Tensor) and not d.requires_grad
+        d.mul_(2)  # writes x's memory; no error: .data is invisible to autograd
+        return x.detach(), x.data.norm() if hasattr(x.data, "norm") else (x.data * x.data).sum().sqrt()
+
+    assert_same(f)
+
+
+def test_data_setter_replaces_storage_and_shape():
+    def f(lib):
+        x = lib.zeros(2, 3)
+        x.data = lib.ones(4)
+        return x, x.shape[0]
+
+    assert_same(f)
+
+
+def test_changes_through_data_are_not_version_checked_but_detach_is():
+    def via(lib, how):
+        x = lib.tensor(X, requires_grad=True)
+        y = x.exp()
+        getattr(y, how)() if how == "detach" else None
+        alias = y.data if how == "data" else y.detach()
+        alias.add_(1)
+        y.sum().backward()
+        return x.grad
+
+    assert_same(lambda lib: via(lib, "data"))
+    m, t = assert_same(lambda lib: via(lib, "detach"))
+    assert isinstance(m, RuntimeError) and "modified by an inplace operation" in str(m)
+
+
+# -- in-place ops: values, gradients (gradcheck), PyTorch's rules ------------------------------
+INPLACE = {
+    "add_": lambda t, o: t.add_(o),
+    "add_alpha": lambda t, o: t.add_(o, alpha=0.5),
+    "sub_": lambda t, o: t.sub_(o, alpha=2),
+    "mul_": lambda t, o: t.mul_(o),
+    "div_": lambda t, o: t.div_(o),
+    "pow_": lambda t, o: t.pow_(2),
+    "neg_": lambda t, o: t.neg_(),
+    "abs_": lambda t, o: t.abs_(),
+    "sqrt_": lambda t, o: t.sqrt_(),
+    "exp_": lambda t, o: t.exp_(),
+    "log_": lambda t, o: t.log_(),
+    "clamp_": lambda t, o: t.clamp_(0.8, 1.2),
+    "clip_": lambda t, o: t.clip_(min=0.9),
+    "relu_": lambda t, o: t.sub_(1).relu_(),
+    "sigmoid_": lambda t, o: t.sigmoid_(),
+    "tanh_": lambda t, o: t.tanh_(),
+    "zero_": lambda t, o: t.zero_(),
+    "fill_": lambda t, o: t.fill_(0.5),
+    "copy_": lambda t, o: t.copy_(o),
+    "addcmul_": lambda t, o: t.addcmul_(o, o, value=0.5),
+    "addcdiv_": lambda t, o: t.addcdiv_(o, o * 2, value=2),
+    "lerp_": lambda t, o: t.lerp_(o, 0.25),
+    "masked_fill_": lambda t, o: t.masked_fill_(o > 1, 0.0),
+    "iadd": lambda t, o: t.__iadd__(o),
+    "isub": lambda t, o: t.__isub__(o),
+    "imul": lambda t, o: t.__imul__(o),
+    "itruediv": lambda t, o: t.__itruediv__(o),
+    "ipow": lambda t, o: t.__ipow__(3),
+    "setitem": lambda t, o: t.__setitem__((slice(None), 0), 0.0) or t,
+    "setitem_tensor": lambda t, o: t.__setitem__((1,), o[0] * 3) or t,
+    "setitem_mask": lambda t, o: t.__setitem__(o > 1.2, 1.0) or t,
+}
+
+
+@pytest.mark.parametrize("name", sorted(INPLACE))
+def test_inplace_op_on_non_leaf_matches_torch_and_passes_gradcheck(name):
+    op = INPLACE[name]
+
+    def f(lib):
+        x = lib.tensor(X, requires_grad=True)
+        o = lib.tensor(Y, requires_grad=True)
+        y = x * 1.0  # a non-leaf: the in-place op is recorded
+        r = op(y, o)
+        assert r is y and y._version >= 1
+        (y * lib.tensor(Y)).sum().backward()
+        return y, x.grad, o.grad
+
+    assert_same(f)
+
+    def fn(x, o):
+        y = x * 1.0
+        op(y, o)
+        return y
+
+    x = miniconv.tensor(X, dtype=miniconv.float64, requires_grad=True)
+    o = miniconv.tensor(Y, dtype=miniconv.float64, requires_grad=True)
+    if name in ("clamp_", "clip_"):
+        x = miniconv.tensor(X + (np.abs(X - 0.8) < 1e-3) + (np.abs(X - 1.2) < 1e-3), requires_grad=True)
+        x = x.double().detach().requires_grad_()
+    assert gradcheck(fn, (x, o))
+
+
+@pytest.mark.parametrize("name", ["add_", "mul_", "zero_", "copy_", "iadd", "setitem"])
+def test_inplace_op_on_leaf_that_requires_grad_raises_and_is_allowed_under_no_grad(name):
+    op = INPLACE[name]
+
+    def f(lib):
+        w = lib.tensor(X, requires_grad=True)
+        op(w, lib.tensor(Y))
+
+    m, t = assert_same(f)
+    assert str(m) == str(t)
+    assert str(m).endswith("leaf Variable that requires grad is being used in an in-place operation.")
+
+    def g(lib):
+        w = lib.tensor(X, requires_grad=True)
+        with lib.no_grad():
+            r = op(w, lib.tensor(Y))
+        return r is w, w, w.requires_grad, w.is_leaf, w._version
+
+    assert_same(g)
+
+
+def test_inplace_operator_keeps_identity_and_version():
+    def f(lib):
+        x = lib.zeros(3)
+        ref = x
+        x += 1
+        x *= 3
+        x -= lib.ones(3)
+        x /= 2
+        x **= 2
+        return x is ref, x, x._version
+
+    assert_same(f)
+
+
+def test_inplace_dtype_and_shape_errors():
+    assert_same(lambda lib: lib.tensor([1, 2]).add_(1.5))
+    assert_same(lambda lib: lib.zeros(3).add_(lib.ones(2, 3)))
+    assert_same(lambda lib: lib.zeros(2, 3).add_(lib.ones(3)))  # broadcasts fine
+
+
+def test_residual_out_plus_identity_backpropagates():
+    def f(lib):
+        lib.manual_seed(0)
+        x = lib.tensor(np.random.default_rng(2).normal(size=(2, 3, 5, 5)).astype(np.float32), requires_grad=True)
+        conv = lib.nn.Conv2d(3, 3, 3, padding=1)
+        with lib.no_grad():
+            conv.weight.copy_(lib.tensor(np.random.default_rng(3).normal(size=(3, 3, 3, 3)).astype(np.float32)))
+            conv.bias.zero_()
+        out = conv(x)
+        out += x
+        out = lib.nn.functional.relu(out, inplace=True)
+        out.sum().backward()
+        return out, x.grad, conv.weight.grad
+
+    assert_same(f, rtol=1e-4, atol=1e-5)
+
+
+# -- version counters -------------------------------------------------------------------------
+def test_version_counter_error_matches_torch():
+    def f(lib):
+        x = lib.tensor(X, requires_grad=True)
+        y = x.sigmoid()  # saves its output
+        y.mul_(2)
+        y.sum().backward()
+
+    m, t = assert_same(f)
+    assert "one of the variables needed for gradient computation has been modified by an inplace operation" in str(m)
+    assert "is at version 1; expected version 0 instead" in str(m)
+
+
+def test_saved_input_modified_in_place_raises_and_unsaved_does_not():
+    def saved(lib):
+        x = lib.tensor(X, requires_grad=True)
+        a = x * 1
+        z = a * x  # saves a
+        a.add_(1)
+        z.sum().backward()
+
+    assert_same(saved)
+
+    def unsaved(lib):
+        x = lib.tensor(X, requires_grad=True)
+        a = x * 1
+        z = a + x  # saves nothing
+        a.add_(1)
+        z.sum().backward()
+        return x.grad
+
+    assert_same(unsaved)
+
+
+def test_inplace_relu_module_after_linear_and_after_saving_op():
+    def ok(lib):
+        x = lib.tensor(X.astype(np.float32), requires_grad=True)
+        lin = lib.nn.Linear(4, 2)
+        with lib.no_grad():
+            lin.weight.copy_(lib.tensor(Y[:2].astype(np.float32)))
+            lin.bias.fill_(-1.5)
+        out = lib.nn.ReLU(inplace=True)(lin(x))
+        out.sum().backward()
+        return out, x.grad
+
+    assert_same(ok, rtol=1e-5)
+
+    def bad(lib):
+        x = lib.tensor(X, requires_grad=True)
+        h = x.tanh() - 0.9  # sub saves nothing, tanh saved its output: not h
+        y = h.exp()  # saves its output y
+        lib.nn.functional.relu(y, inplace=True)
+        y.sum().backward()
+        return x.grad
+
+    assert_same(bad)
+
+
+def test_versions_of_views_are_shared():
+    def f(lib):
+        x = lib.zeros(4, 3)
+        v = x[1]
+        w = x.t()
+        d = x.detach()
+        v.add_(1)
+        w[0, 0] = 5
+        d.mul_(2)
+        return x, x._version, v._version, w._version, d._version, x.data._version
+
+    assert_same(f)
+
+
+# -- views ------------------------------------------------------------------------------------
+VIEWS = {
+    "view": lambda t: t.view(4, 3),
+    "reshape": lambda t: t.reshape(2, 6),
+    "slice": lambda t: t[1:, ::2],
+    "int": lambda t: t[1],
+    "int_int": lambda t: t[1, 2],
+    "select": lambda t: t.select(1, 0),
+    "narrow": lambda t: t.narrow(1, 1, 2),
+    "transpose": lambda t: t.transpose(0, 1),
+    "permute": lambda t: t.permute(1, 0),
+    "t": lambda t: t.t(),
+    "T": lambda t: t.T,
+    "unsqueeze": lambda t: t.unsqueeze(0),
+    "squeeze": lambda t: t.unsqueeze(1).squeeze(1),
+    "unbind": lambda t: t.unbind(1)[2],
+    "split": lambda t: t.split(2, dim=1)[1],
+    "chunk": lambda t: t.chunk(2)[1],
+    "detach": lambda t: t.detach(),
+    "data": lambda t: t.data,
+}
+
+
+@pytest.mark.parametrize("name", sorted(VIEWS))
+def test_view_shares_memory_both_ways(name):
+    view = VIEWS[name]
+
+    def f(lib):
+        x = lib.tensor(np.arange(12.0).reshape(3, 4))
+        v = view(x)
+        v.mul_(10)
+        x.add_(1)
+        return x, v
+
+    assert_same(f)
+
+
+def test_view_errors_match_torch():
+    assert_same(lambda lib: lib.zeros(3, 4).t().view(12))
+    assert_same(lambda lib: lib.zeros(3, 1).expand(3, 4).add_(1))
+    assert_same(lambda lib: lib.zeros(3, 4).t().reshape(12).add_(1))  # a copy: fine
+
+
+def test_write_through_view_of_non_leaf_is_recorded():
+    def f(lib):
+        x = lib.tensor(X, requires_grad=True)
+        o = lib.tensor(Y, requires_grad=True)
+        y = x * 2
+        v = y[:, 1:3]
+        v.mul_(o[:, :2])
+        y[0].zero_()
+        w = y.t()[2]  # a view made after the writes
+        (y * y).sum().backward()
+        return y, x.grad, o.grad, v, w
+
+    assert_same(f)
+
+    def fn(x, o):
+        y = x * 2
+        y[:, 1:3].mul_(o[:, :2])
+        y.t()[0].exp_()
+        return y
+
+    assert gradcheck(fn, (miniconv.tensor(X, requires_grad=True).double().detach().requires_grad_(),
+                          miniconv.tensor(Y).double().requires_grad_()))
+
+
+def test_old_view_sees_new_history_of_its_base():
+    def f(lib):
+        x = lib.tensor(X, requires_grad=True)
+        y = x * 2
+        v = y[0]  # made before the in-place op
+        y.mul_(3)
+        v.sum().backward()
+        return x.grad
+
+    assert_same(f)
+
+
+def test_write_into_view_of_leaf_raises():
+    def f(lib):
+        w = lib.tensor(X, requires_grad=True)
+        w[0].add_(1)
+
+    m, t = assert_same(f)
+    assert str(m) == str(t)
+
+
+def test_setitem_on_buffer_with_grad_value_records():
+    def f(lib):
+        w = lib.tensor(Y, requires_grad=True)
+        buf = lib.zeros(3, 4)
+        buf[1] = w[2] * 2
+        buf[:, 0] += w[:, 0]
+        (buf * buf).sum().backward()
+        return buf, w.grad, buf.requires_grad, buf.is_leaf
+
+    assert_same(f)
+
+
+# -- grad modes ---------------------------------------------------------------------------------
+def test_grad_mode_decorators_and_context_managers():
+    def f(lib):
+        x = lib.ones(2, requires_grad=True)
+
+        @lib.no_grad()
+        def a():
+            return (x * 2).requires_grad
+
+        @lib.no_grad
+        def b():
+            return (x * 2).requires_grad
+
+        @lib.set_grad_enabled(False)
+        def c():
+            return (x * 2).requires_grad
+
+        @lib.enable_grad()
+        def d():
+            return (x * 2).requires_grad
+
+        @lib.inference_mode()
+        def e():
+            return (x * 2).requires_grad
+
+        after_decorating = lib.is_grad_enabled()
+        with lib.no_grad():
+            inner = d()
+        lib.set_grad_enabled(False)
+        off = lib.is_grad_enabled()
+        lib.set_grad_enabled(True)
+        with lib.set_grad_enabled(False):
+            ctx = lib.is_grad_enabled()
+        with lib.inference_mode():
+            inf = (x * 2).requires_grad
+        return a(), b(), c(), inner, e(), after_decorating, off, ctx, inf, lib.is_grad_enabled()
+
+    m, t = both(f)
+    assert m == t
+
+
+# -- training with PyTorch's tutorial loops ------------------------------------------------------
+def test_manual_sgd_with_isub_under_no_grad_trains():
+    rng = np.random.default_rng(0)
+    xs = rng.normal(size=(64, 3)).astype(np.float32)
+    ys = (xs @ np.array([[1.0], [-2.0], [0.5]], np.float32) + 0.3).astype(np.float32)
+
+    def f(lib):
+        lib.manual_seed(0)
+        model = lib.nn.Sequential(lib.nn.Linear(3, 8), lib.nn.Tanh(), lib.nn.Linear(8, 1))
+        with lib.no_grad():
+            for p in model.parameters():
+                p.copy_(lib.tensor(np.random.default_rng(p.numel()).normal(0, 0.5, tuple(p.shape)).astype(np.float32)))
+        params = list(model.parameters())
+        x, y = lib.tensor(xs), lib.tensor(ys)
+        losses = []
+        for _ in range(30):
+            loss = ((model(x) - y) ** 2).mean()
+            losses.append(loss.item())
+            model.zero_grad()
+            loss.backward()
+            with lib.no_grad():
+                for p in model.parameters():
+                    p -= 0.1 * p.grad
+        assert all(a is b for a, b in zip(params, model.parameters()))
+        return np.array(losses)
+
+    m, t = assert_same(f, rtol=1e-4, atol=1e-5)
+    assert m[-1] < 0.3 * m[0]
+
+
+def test_data_sub_and_grad_zero_tutorial_loop():
+    def f(lib):
+        w = lib.tensor([[0.5, -0.3]], requires_grad=True)
+        x = lib.tensor([[1.0, 2.0], [3.0, -1.0]])
+        for _ in range(5):
+            loss = ((x @ w.t()) ** 2).sum()
+            loss.backward()
+            w.data.sub_(w.grad.data * 0.01)
+            w.grad.zero_()
+        return w, loss
+
+    assert_same(f, rtol=1e-5)
+
+
+def test_parameter_identity_through_optimizer_and_load_state_dict():
+    def f(lib):
+        lib.manual_seed(0)
+        model = lib.nn.Sequential(lib.nn.Linear(2, 3), lib.nn.BatchNorm1d(3))
+        ids = [id(p) for p in model.parameters()] + [id(b) for b in model.buffers()]
+        opt = lib.optim.SGD(model.parameters(), lr=0.1)
+        sd = {k: v * 0 + 0.25 for k, v in model.state_dict().items()}
+        model.load_state_dict(sd)
+        x = lib.tensor([[1.0, 2.0], [0.5, -1.0], [2.0, 0.0]])
+        model(x).sum().backward()
+        opt.step()
+        same = ids == [id(p) for p in model.parameters()] + [id(b) for b in model.buffers()]
+        return same, model[0].weight, model[1].running_mean, model[1].running_var
+
+    assert_same(f, rtol=1e-5)
