@@ -411,7 +411,8 @@ class Tensor:
     def _binary(self, fn, other, reverse=False):
         other = self._operand(other)
         a, b = (other, self) if reverse else (self, other)
-        _check_broadcast(a.shape, b.shape)
+        if a._data.shape != b._data.shape:
+            _check_broadcast(a._data.shape, b._data.shape)
         if fn is ops.Div and a.dtype.kind != "f" and b.dtype.kind != "f":
             a, b = a.float(), b.float()
         elif a.dtype != b.dtype and a.dtype.kind == "f" and b.dtype.kind != "f":

@@ -20,7 +20,7 @@ the two nodes that in-place writes through views need (``CopySlices``, ``ViewReg
 import numpy as np
 
 from .engine import AccumulateGrad, run_backward, sum_to, version_error
-from .grad_mode import is_grad_enabled, no_grad
+from .grad_mode import _set_enabled, is_grad_enabled
 
 __all__ = ["Function", "ArrayFunction", "backward", "grad", "RemovableHandle"]
 
@@ -279,40 +279,45 @@ class Function(_Node):
         if record:
             # edges first: forward may modify inputs in place (mark_dirty) and rebase them
             ctx.next_edges = tuple(_edge(a) if n else None for a, n in zip(args, needs))
-        with no_grad():
+        if grad_on:
+            _set_enabled(False)  # forward runs without recording, as in PyTorch
+        try:
             if cls.setup_context is not Function.setup_context:
                 raw = cls.forward(*args, **kwargs)
                 cls.setup_context(ctx, args, raw)
             else:
                 raw = cls.forward(ctx, *args, **kwargs)
-        multi = isinstance(raw, tuple)
+        finally:
+            if grad_on:
+                _set_enabled(True)
+        multi = type(raw) is tuple
         outs = raw if multi else (raw,)
         results = []
-        dirty = {id(t) for t in ctx._dirty}
+        dirty = {id(t) for t in ctx._dirty} if ctx._dirty else ()
+        non_diff = ctx._non_diff
         for i, o in enumerate(outs):
             if not isinstance(o, Tensor):
                 results.append(o)
                 continue
-            if id(o) in dirty:
-                t = o  # modified in place: the input itself becomes this node's output
-                if record and t._base is not None:
+            is_dirty = dirty and id(o) in dirty
+            if is_dirty:
+                if record and o._base is not None:
                     raise RuntimeError("a custom Function that modifies a view in place (mark_dirty) is not "
                                        "supported by miniconv; clone the input inside forward instead")
-            elif any(o is a for a in args):
+                t = o  # modified in place: the input itself becomes this node's output
+            elif o.grad_fn is not None or any(o is a for a in args):
                 t = o._alias()  # an input returned as is: a new Tensor sharing its memory
             else:
                 t = o
-            if record and t._data.dtype.kind == "f" and id(o) not in ctx._non_diff:
+            if record and t._data.dtype.kind == "f" and id(o) not in non_diff:
                 t._requires_grad = True
                 t.grad_fn = ctx
                 t._output_nr = i
-                if id(o) in dirty:
+                if is_dirty:
                     t._history_gen += 1
-            elif not record and t.grad_fn is not None and id(o) not in dirty:
-                t = t.detach()
             results.append(t)
         if record:
-            ctx.output_meta = tuple((np.shape(getattr(t, "_data", t)), np.asarray(getattr(t, "_data", t)).dtype)
+            ctx.output_meta = tuple((t._data.shape, t._data.dtype) if isinstance(t, Tensor) else ((), _OBJECT)
                                     for t in results)
             if ctx._saved:
                 ctx._saved_versions = tuple((i, t._version_counter, t._version_counter.value)
@@ -321,6 +326,9 @@ class Function(_Node):
             ctx._saved = ()
             ctx._freed = True
         return tuple(results) if multi else results[0]
+
+
+_OBJECT = np.dtype(object)
 
 
 class RemovableHandle:
