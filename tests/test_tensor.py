@@ -68,7 +68,7 @@ def test_creation_errors():
         mc.zeros(2, dtype=np.complex64)
     with pytest.raises(RuntimeError, match="negative dimension"):
         mc.zeros(-1)
-    with pytest.raises(TypeError, match="sequence of ints"):
+    with pytest.raises(TypeError, match="tuple of ints"):  # PyTorch's wording (issue 9)
         mc.zeros(2.5)
     with pytest.raises(TypeError, match="from_numpy"):
         mc.from_numpy([1, 2])
