@@ -609,11 +609,14 @@ def einsum(equation, *operands):
         eq += "->" + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
     ins = eq.split("->")[0].split(",")
     if len(ins) != len(operands):
-        raise ValueError(f"einsum(): more operands were provided than specified in the equation"
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation"
                          if len(operands) > len(ins) else
                          "einsum(): fewer operands were provided than specified in the equation")
     if not re.fullmatch(r"[a-zA-Z,]*->[a-zA-Z]*", eq):
         raise ValueError(f"einsum(): invalid subscript given at index 0 in the equation string {equation!r}")
+    for c in eq.split("->")[1]:
+        if c not in eq.split("->")[0]:
+            raise RuntimeError(f"einsum(): output subscript {c} does not appear in the equation for any input operand")
     sizes = {}
     for i, (s, op) in enumerate(zip(ins, operands)):
         _t(op, "einsum", "operands")

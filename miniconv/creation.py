@@ -50,10 +50,16 @@ def _dtype(dtype, default, name):
     return _check_dtype(default if dtype is None else dtype, name)
 
 
+_KERNEL = {"rand": "check_uniform_bounds", "randn": "normal_kernel_cpu", "normal": "normal_kernel_cpu"}
+
+
 def _float_dtype(dtype, name):
     dt = _dtype(dtype, get_default_dtype(), name)
-    if dt.kind != "f":
-        raise TypeError(f"{name}(): expected a floating point dtype, got {dt}")
+    if dt.kind != "f":  # PyTorch's exception class and wording
+        from .tensor import _torch_dtype_name
+
+        raise NotImplementedError(f"\"{_KERNEL.get(name, name)}\" not implemented for '{_torch_dtype_name(dt)}' "
+                                  f"({name}() needs a floating point dtype)")
     return dt
 
 
@@ -392,8 +398,7 @@ def meshgrid(*tensors, indexing=None):
         view = [1] * len(ts)
         view[i] = shape[i]
         out.append(t.reshape(view).expand(shape))
-    if swap:
-        out = [o.transpose(0, 1) for o in out]
+    if swap:  # 'xy': the first two inputs trade places, so their grids are swapped back
         out[0], out[1] = out[1], out[0]
     return tuple(out)
 

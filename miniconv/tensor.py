@@ -462,19 +462,19 @@ class Tensor:
         return self
 
     def exp(self):
-        return ops.Exp.apply(self._float_only("exp"))
+        return ops.Exp.apply(self._to_float())  # ints promote, as PyTorch (issue 9)
 
     def log(self):
-        return ops.Log.apply(self._float_only("log"))
+        return ops.Log.apply(self._to_float())  # ints promote, as PyTorch (issue 9)
 
     def sqrt(self):
-        return ops.Sqrt.apply(self._float_only("sqrt"))
+        return ops.Sqrt.apply(self._to_float())  # ints promote, as PyTorch (issue 9)
 
     def tanh(self):
-        return ops.Tanh.apply(self._float_only("tanh"))
+        return ops.Tanh.apply(self._to_float())  # ints promote, as PyTorch (issue 9)
 
     def sigmoid(self):
-        return ops.Sigmoid.apply(self._float_only("sigmoid"))
+        return ops.Sigmoid.apply(self._to_float())  # ints promote, as PyTorch (issue 9)
 
     def relu(self):
         return ops.ReLU.apply(self)
@@ -782,7 +782,7 @@ class Tensor:
 
     def frac(self):
         if self.dtype.kind != "f":
-            raise RuntimeError(f"\"frac_cpu\" not implemented for '{_torch_dtype_name(self.dtype)}'")
+            raise NotImplementedError(f"\"frac_cpu\" not implemented for '{_torch_dtype_name(self.dtype)}'")
         return ops.Frac.apply(self)
 
     def negative(self):
@@ -1007,7 +1007,7 @@ class Tensor:
         if idx.ndim > 1:
             raise IndexError("index_select(): Index is supposed to be a vector")
         d = _normalize_dims(dim, max(self.ndim, 1), "index_select")[0]
-        _check_index_range(idx, self.shape[d], d)
+        _check_index_range(idx, self.shape[d], d, select=True)
         return ops.IndexSelect.apply(self, d, idx.reshape(-1))
 
     def masked_fill(self, mask, value):
@@ -1339,7 +1339,9 @@ def _torch_dtype_name(dt):
             "int8": "Char", "uint8": "Byte", "bool": "Bool"}.get(np.dtype(dt).name, str(dt))
 
 
-def _check_index_range(idx, size, dim):
+def _check_index_range(idx, size, dim, select=False):
     if idx.size and (idx.min() < -size or idx.max() >= size):
         bad = idx.min() if idx.min() < -size else idx.max()
-        raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+        if select:
+            raise IndexError(f"index out of range in self (index {bad}, dimension {dim} of size {size})")
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")

@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 
 from ...creation import empty
+from ...dtypes import get_default_dtype
 from ...tensor import _check_device, _check_dtype
 from .. import functional as F
 from .. import init
@@ -109,7 +110,7 @@ class Conv2d(Module):
             )
         if device is not None:
             _check_device(device)
-        dtype = np.dtype(np.float32) if dtype is None else _check_dtype(dtype, "Conv2d")
+        dtype = get_default_dtype() if dtype is None else _check_dtype(dtype, "Conv2d")
         if dtype.kind != "f":
             raise TypeError(f"Conv2d: dtype must be a floating point type (float32 or float64), got {dtype}")
 
