@@ -9,46 +9,29 @@ from . import _config, _kernels
 from ._config import get_num_threads, set_num_threads, tune_malloc
 from ._random import Generator, default_generator, get_rng_state, manual_seed, set_rng_state
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
-from .dtypes import bool, double, float, float32, float64, int8, int16, int32, int64, long, uint8  # noqa: A004
-from .tensor import Size, Tensor, maximum, where
+from .dtypes import (  # noqa: A004
+    bool, double, float, float32, float64, get_default_dtype, int8, int16, int32, int64, long, set_default_dtype, uint8,
+)
+from ._device import accelerator, backends, cuda, device, get_default_device, mps, set_default_device
+from .tensor import Size, Tensor
 from .creation import (
-    arange,
-    as_tensor,
-    cat,
-    empty,
-    empty_like,
-    eye,
-    from_numpy,
-    full,
-    full_like,
-    linspace,
-    ones,
-    ones_like,
-    rand,
-    randint,
-    randn,
-    randperm,
-    stack,
-    tensor,
-    zeros,
-    zeros_like,
+    arange, as_tensor, asarray, cat, concat, concatenate, empty, empty_like, eye, from_numpy, full, full_like, hstack,
+    linspace, logspace, meshgrid, normal, ones, ones_like, rand, rand_like, randint, randint_like, randn, randn_like,
+    randperm, stack, tensor, vstack, zeros, zeros_like,
 )
 from . import autograd  # noqa: E402
-
-
-def _method(name):
-    def fn(input, *args, **kwargs):  # noqa: A002
-        return getattr(input, name)(*args, **kwargs)
-
-    fn.__name__ = name
-    fn.__doc__ = f"``miniconv.{name}(x, ...)`` is ``x.{name}(...)``, as in PyTorch."
-    return fn
-
-
-# functional forms of Tensor methods: miniconv.exp(x), miniconv.sum(x, dim=1), ...
-for _name in ["exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs", "clamp", "sum", "mean", "var", "std", "max", "min", "argmax", "argmin", "reshape", "flatten", "permute", "transpose", "unsqueeze", "squeeze", "matmul", "clone", "detach", "numel"]:
-    globals()[_name] = _method(_name)
-del _name
+from ._functions import (  # noqa: E402,A004  (module-level functional forms, written out in _functions.py)
+    abs, absolute, acos, add, all, allclose, amax, amin, any, arccos, arcsin, arctan, arctan2, argmax, argmin,
+    argsort, argwhere, asin, atan, atan2, bmm, ceil, chunk, clamp, clip, clone, cos, cosh, count_nonzero, cumprod,
+    cumsum, detach, div, divide, dot, einsum, eq, equal, erf, exp, exp2, expm1, fix, flatten, flip, floor, fmod, frac,
+    gather, ge, ger, greater, greater_equal, gt, index_select, is_floating_point, is_tensor, isclose, isfinite, isinf,
+    isnan, le, lerp, less, less_equal, linalg, log, log1p, log2, log10, log_softmax, logical_and, logical_not,
+    logical_or, logsumexp, lt, masked_fill, masked_select, matmul, max, maximum, mean, min, minimum, mm, moveaxis,
+    movedim, msort, mul, multiply, narrow, ne, neg, negative, nonzero, norm, not_equal, numel, outer, permute, pow,
+    prod, reciprocal, relu, remainder, reshape, round, rsqrt, scatter, scatter_add, sigmoid, sign, sin, sinh,
+    softmax, sort, split, sqrt, square, squeeze, std, std_mean, sub, subtract, sum, swapaxes, swapdims, t, tan, tanh,
+    tile, topk, transpose, trunc, true_divide, unbind, unflatten, unsqueeze, var, var_mean, where,
+)
 from . import nn  # noqa: E402
 from . import optim  # noqa: E402
 from . import data  # noqa: E402

@@ -1,25 +1,107 @@
-"""Creation functions: ``tensor``, ``zeros``, ``ones``, ``randn``, ``arange``, ``cat``, ``stack``, ...
+"""Creation functions: ``tensor``, ``zeros``, ``ones``, ``randn``, ``arange``, ``linspace``, ``cat``, ...
 
-Python floats give the default float dtype (float32) and Python ints int64, as in PyTorch; NumPy
-arrays keep their dtype.
+Signatures are PyTorch's: sizes as varargs (``zeros(2, 3)``), one tuple/list/Size (``zeros((2, 3))``)
+or the ``size=`` keyword (``rand(size=(1, 28, 28))``); keyword-only ``out=``, ``dtype=``,
+``device=`` (``None``/``'cpu'``; other devices raise, see _device.py), ``requires_grad=`` and, for
+random functions, ``generator=``. ``layout``, ``pin_memory`` and ``memory_format`` are accepted and
+must keep their CPU/strided meaning.
+
+dtype inference is PyTorch's: Python floats give the default dtype (``get_default_dtype()``,
+float32 unless ``set_default_dtype`` changed it), Python ints int64, bools bool; NumPy arrays and
+NumPy scalars keep their dtype (``tensor(np.float64(1.5))`` is float64).
 """
+import numbers
+
 import numpy as np
 
 from . import ops
-from ._random import default_generator
-from .dtypes import _builtin_bool, _builtin_float, _check_dtype, _infer_dtype, bool, float32, int64  # noqa: A004
-from .tensor import Size, Tensor, _check_device, _normalize_dims, _shape_arg  # noqa: F401
+from ._device import _check_device
+from ._random import Generator, default_generator
+from .dtypes import _builtin_bool, _builtin_float, _check_dtype, _infer_dtype, bool, get_default_dtype, int64  # noqa: A004
+from .tensor import Size, Tensor, _normalize_dims, _shape_arg  # noqa: F401
 
 
-def tensor(data, dtype=None, device=None, requires_grad=False):
-    """A new Tensor copying ``data`` (a number, nested list, NumPy array or Tensor).
+# -- shared argument handling ------------------------------------------------------------
+def _size(size_args, size_kw, name):
+    """Varargs sizes or the ``size=`` keyword -> a tuple of ints (checked)."""
+    if size_kw is not None:
+        if size_args:
+            raise TypeError(f"{name}() received an invalid combination of arguments - got both positional sizes "
+                            f"and size=")
+        size_args = (size_kw,)
+    if len(size_args) == 1 and isinstance(size_args[0], numbers.Integral) and not isinstance(size_args[0], _builtin_bool):
+        shape = (int(size_args[0]),)
+    else:
+        try:
+            shape = _shape_arg(tuple(size_args))
+        except TypeError:
+            flat = tuple(size_args[0]) if len(size_args) == 1 and isinstance(size_args[0], (tuple, list)) else size_args
+            pos, bad = next((i, v) for i, v in enumerate(flat)
+                            if isinstance(v, _builtin_bool) or not isinstance(v, numbers.Integral))
+            raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of ints, but found element of "
+                            f"type {type(bad).__name__} at pos {pos}") from None
+    for s in shape:
+        if s < 0:
+            raise RuntimeError(f"{name}(): Trying to create tensor with negative dimension {s}: {list(shape)}")
+    return shape
 
-    Python floats give float32 and Python ints int64, as in PyTorch; a NumPy array keeps its dtype.
-    """
-    if device is not None:
-        _check_device(device)
+
+def _dtype(dtype, default, name):
+    return _check_dtype(default if dtype is None else dtype, name)
+
+
+_KERNEL = {"rand": "check_uniform_bounds", "randn": "normal_kernel_cpu", "normal": "normal_kernel_cpu"}
+
+
+def _float_dtype(dtype, name):
+    dt = _dtype(dtype, get_default_dtype(), name)
+    if dt.kind != "f":  # PyTorch's exception class and wording
+        from .tensor import _torch_dtype_name
+
+        raise NotImplementedError(f"\"{_KERNEL.get(name, name)}\" not implemented for '{_torch_dtype_name(dt)}' "
+                                  f"({name}() needs a floating point dtype)")
+    return dt
+
+
+def _gen(generator):
+    if generator is None:
+        return default_generator.numpy_generator
+    if not isinstance(generator, Generator):
+        raise TypeError(f"generator must be a miniconv.Generator, got {type(generator).__name__}")
+    return generator.numpy_generator
+
+
+def _check_common(device, layout=None, pin_memory=False, memory_format=None):
+    _check_device(device)
+    if layout is not None and str(layout) not in ("strided", "torch.strided", "miniconv.strided"):
+        raise RuntimeError(f"miniconv supports only strided (dense) tensors, got layout={layout}")
+
+
+def _finish(arr, requires_grad, out, name):
+    """Wrap ``arr``; with ``out=`` write into that tensor instead (resized if its shape differs)."""
+    if out is not None:
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+        if requires_grad:
+            raise RuntimeError(f"{name}(): out= cannot be combined with requires_grad=True")
+        if out.shape == arr.shape and out.dtype == arr.dtype:
+            out._data[...] = arr
+        else:
+            if out.dtype != arr.dtype:
+                raise RuntimeError(f"Expected out tensor to have dtype {arr.dtype}, but got {out.dtype} instead")
+            out._data = np.ascontiguousarray(arr)  # resize, as PyTorch does for out= of another shape
+        return out
+    return Tensor(arr, requires_grad=requires_grad)
+
+
+# -- from data -------------------------------------------------------------------------
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """A new Tensor copying ``data`` (a number, nested list, NumPy array or Tensor)."""
+    _check_device(device)
     if isinstance(data, Tensor):
         data = data._data
+    elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
+        data = [d._data if isinstance(d, Tensor) else d for d in data]
     if dtype is None:
         try:
             dtype = _infer_dtype(data)
@@ -41,7 +123,9 @@ def from_numpy(array):
     return Tensor(array)
 
 
-def as_tensor(data, dtype=None):
+def as_tensor(data, dtype=None, device=None):
+    """``data`` without a copy when it already is a Tensor/array of the dtype, else a new Tensor."""
+    _check_device(device)
     if isinstance(data, Tensor) and (dtype is None or np.dtype(dtype) == data.dtype):
         return data
     if isinstance(data, np.ndarray) and (dtype is None or np.dtype(dtype) == data.dtype):
@@ -49,123 +133,323 @@ def as_tensor(data, dtype=None):
     return tensor(data, dtype=dtype)
 
 
-def _make(fill, size, dtype, requires_grad, name):
-    shape = _shape_arg(size)
-    for s in shape:
-        if s < 0:
-            raise RuntimeError(f"{name}(): Trying to create tensor with negative dimension {s}: {list(shape)}")
-    dtype = _check_dtype(float32 if dtype is None else dtype, name)
-    return Tensor(fill(shape, dtype), requires_grad=requires_grad)
+asarray = as_tensor
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False):
-    device and _check_device(device)
-    return _make(np.zeros, size, dtype, requires_grad, "zeros")
+# -- filled ------------------------------------------------------------------------------
+def _filled(fill, size_args, size, out, dtype, layout, device, requires_grad, pin_memory, memory_format, name):
+    _check_common(device, layout)
+    shape = _size(size_args, size, name)
+    dt = _dtype(dtype, get_default_dtype() if out is None else out.dtype, name)
+    return _finish(fill(shape, dt), requires_grad, out, name)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False):
-    device and _check_device(device)
-    return _make(np.ones, size, dtype, requires_grad, "ones")
+def zeros(*size_args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False, memory_format=None):
+    """A tensor of zeros: ``zeros(2, 3)``, ``zeros((2, 3))``, ``zeros(size=(2, 3), dtype=float64)``."""
+    return _filled(np.zeros, size_args, size, out, dtype, layout, device, requires_grad, pin_memory, memory_format,
+                   "zeros")
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False):
-    device and _check_device(device)
-    return _make(np.empty, size, dtype, requires_grad, "empty")
+def ones(*size_args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+         pin_memory=False, memory_format=None):
+    return _filled(np.ones, size_args, size, out, dtype, layout, device, requires_grad, pin_memory, memory_format,
+                   "ones")
 
 
-def full(size, fill_value, dtype=None, device=None, requires_grad=False):
-    device and _check_device(device)
-    if dtype is None:
-        dtype = float32 if isinstance(fill_value, _builtin_float) else (bool if isinstance(fill_value, _builtin_bool) else int64)
-    return _make(lambda s, d: np.full(s, fill_value, dtype=d), (size,) if isinstance(size, int) else tuple(size), dtype, requires_grad, "full")
+def empty(*size_args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False, memory_format=None):
+    """Uninitialised memory (miniconv fills it with zeros, so results never depend on garbage)."""
+    return _filled(np.zeros, size_args, size, out, dtype, layout, device, requires_grad, pin_memory, memory_format,
+                   "empty")
 
 
-def zeros_like(t, dtype=None, requires_grad=False):
-    return zeros(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def _fill_dtype(fill_value):
+    if isinstance(fill_value, (_builtin_bool, np.bool_)):
+        return bool
+    if isinstance(fill_value, np.generic):
+        return fill_value.dtype
+    if isinstance(fill_value, numbers.Integral):
+        return int64
+    if isinstance(fill_value, numbers.Real):
+        return get_default_dtype()
+    raise TypeError(f"full(): argument 'fill_value' must be a Number, not {type(fill_value).__name__}")
 
 
-def ones_like(t, dtype=None, requires_grad=False):
-    return ones(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+         pin_memory=False):
+    """A tensor of ``size`` filled with ``fill_value`` (dtype inferred from it as PyTorch does)."""
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    _check_common(device, layout)
+    shape = _size((size,), None, "full")
+    dt = _dtype(dtype, _fill_dtype(fill_value), "full")
+    return _finish(np.full(shape, fill_value, dtype=dt), requires_grad, out, "full")
 
 
-def full_like(t, fill_value, dtype=None, requires_grad=False):
-    return full(tuple(t.shape), fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def _like(input, name):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    return input
 
 
-def empty_like(t, dtype=None, requires_grad=False):
-    return empty(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):  # noqa: A002
+    return zeros(_like(input, "zeros_like").shape, dtype=dtype or input.dtype, device=device,
+                 requires_grad=requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):  # noqa: A002
+    return ones(_like(input, "ones_like").shape, dtype=dtype or input.dtype, device=device,
+                requires_grad=requires_grad)
+
+
+def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):  # noqa: A002
+    return empty(_like(input, "empty_like").shape, dtype=dtype or input.dtype, device=device,
+                 requires_grad=requires_grad)
+
+
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,  # noqa: A002
+              memory_format=None):
+    return full(tuple(_like(input, "full_like").shape), fill_value, dtype=dtype or input.dtype, device=device,
+                requires_grad=requires_grad)
+
+
+# -- random ------------------------------------------------------------------------------
+def randn(*size_args, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
+          requires_grad=False, pin_memory=False):
     """Standard normal samples from ``generator`` (default: the global one seeded by ``manual_seed``)."""
-    device and _check_device(device)
-    g = (generator or default_generator).numpy_generator
-    dt = _check_dtype(float32 if dtype is None else dtype, "randn")
-    if dt.kind != "f":
-        raise TypeError(f"randn(): expected a floating point dtype, got {dt}")
-    return _make(lambda s, d: g.standard_normal(s, dtype=np.float64).astype(d), size, dt, requires_grad, "randn")
+    _check_common(device, layout)
+    shape = _size(size_args, size, "randn")
+    dt = _float_dtype(dtype if out is None or dtype is not None else out.dtype, "randn")
+    return _finish(_gen(generator).standard_normal(shape, dtype=np.float64).astype(dt), requires_grad, out, "randn")
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def rand(*size_args, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
+         requires_grad=False, pin_memory=False):
     """Uniform samples in [0, 1)."""
-    device and _check_device(device)
-    g = (generator or default_generator).numpy_generator
-    dt = _check_dtype(float32 if dtype is None else dtype, "rand")
-    if dt.kind != "f":
-        raise TypeError(f"rand(): expected a floating point dtype, got {dt}")
-    return _make(lambda s, d: g.random(s, dtype=np.float64).astype(d), size, dt, requires_grad, "rand")
+    _check_common(device, layout)
+    shape = _size(size_args, size, "rand")
+    dt = _float_dtype(dtype if out is None or dtype is not None else out.dtype, "rand")
+    return _finish(_gen(generator).random(shape, dtype=np.float64).astype(dt), requires_grad, out, "rand")
 
 
-def randint(low, high=None, size=None, generator=None, dtype=None):
+def randint(low, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
+            requires_grad=False):
+    """Integers uniform in [low, high): ``randint(10, (3,))`` or ``randint(0, 10, size=(3,))``."""
+    if high is not None and size is None and isinstance(high, (tuple, list, Size)):
+        low, high, size = 0, low, high  # randint(high, size)
     if high is None:
         low, high = 0, low
     if size is None:
-        raise TypeError("randint(): argument 'size' is required")
-    g = (generator or default_generator).numpy_generator
-    return Tensor(g.integers(low, high, size=tuple(size)).astype(dtype or int64))
+        raise TypeError("randint() missing 1 required positional arguments: \"size\"")
+    _check_common(device, layout)
+    shape = _size((size,), None, "randint")
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    dt = _dtype(dtype, int64, "randint")
+    return _finish(_gen(generator).integers(low, high, size=shape).astype(dt), requires_grad, out, "randint")
 
 
-def randperm(n, generator=None, dtype=None):
-    g = (generator or default_generator).numpy_generator
-    return Tensor(g.permutation(n).astype(dtype or int64))
+def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    _check_common(device, layout)
+    if n < 0:
+        raise RuntimeError(f"n must be non-negative, got{n}")
+    return _finish(_gen(generator).permutation(n).astype(_dtype(dtype, int64, "randperm")), requires_grad, out,
+                   "randperm")
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+def rand_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,  # noqa: A002
+              memory_format=None):
+    return rand(_like(input, "rand_like").shape, generator=generator, dtype=dtype or input.dtype, device=device,
+                requires_grad=requires_grad)
+
+
+def randn_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,  # noqa: A002
+               memory_format=None):
+    return randn(_like(input, "randn_like").shape, generator=generator, dtype=dtype or input.dtype, device=device,
+                 requires_grad=requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,  # noqa: A002
+                 memory_format=None):
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(_like(input, "randint_like").shape), dtype=dtype or input.dtype, device=device,
+                   requires_grad=requires_grad)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
+           requires_grad=False):
+    """Normal samples: ``normal(mean, std, size)`` with numbers, or element-wise Tensor ``mean``/``std``."""
+    _check_common(device, layout)
+    g = _gen(generator)
+    tm, ts = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if tm or ts:
+        if size is not None:
+            raise RuntimeError("normal(): size= is only accepted when mean and std are both numbers")
+        m = mean._data if tm else mean
+        s = std._data if ts else std
+        dt = (mean if tm else std).dtype
+        if dt.kind != "f":
+            raise NotImplementedError(f"\"normal_kernel_cpu\" not implemented for '{str(dt).capitalize()}'")
+        if np.any(np.asarray(s) < 0):
+            raise RuntimeError(f"normal expects all elements of std >= 0.0")
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+        arr = (np.asarray(m, np.float64) + np.asarray(s, np.float64) * g.standard_normal(shape)).astype(dt)
+        return _finish(arr, requires_grad, out, "normal")
+    if size is None:
+        raise TypeError("normal() received an invalid combination of arguments - with numbers for mean and std, "
+                        "size is required")
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    shape = _size((size,), None, "normal")
+    dt = _float_dtype(dtype, "normal")
+    return _finish((mean + std * g.standard_normal(shape)).astype(dt), requires_grad, out, "normal")
+
+
+# -- ranges ------------------------------------------------------------------------------
+def _number(v, name, fn):
+    if isinstance(v, Tensor):
+        v = v.item()
+    if not isinstance(v, numbers.Number) or isinstance(v, complex):
+        raise TypeError(f"{fn}(): argument '{name}' must be Number, not {type(v).__name__}")
+    return v
+
+
+def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """``arange(5)``, ``arange(1, 4)``, ``arange(0, 1, 0.25)``: int64 for ints, the default dtype for floats."""
+    _check_common(device, layout)
     if end is None:
         start, end = 0, start
+    start, end, step = (_number(v, n, "arange") for v, n in ((start, "start"), (end, "end"), (step, "step")))
     if step == 0:
-        raise RuntimeError("arange(): step must be nonzero")
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
     if dtype is None:
-        is_float = any(isinstance(v, _builtin_float) for v in (start, end, step))
-        dtype = float32 if is_float else int64
-    return Tensor(np.arange(start, end, step).astype(_check_dtype(dtype, "arange")), requires_grad=requires_grad)
+        is_float = any(isinstance(v, (_builtin_float, np.floating)) for v in (start, end, step))
+        dtype = get_default_dtype() if is_float else int64
+    dt = _check_dtype(dtype, "arange")
+    n = max(int(np.ceil((end - start) / step)), 0)
+    arr = (start + step * np.arange(n, dtype=np.float64)) if dt.kind == "f" else np.arange(start, end, step)
+    return _finish(arr.astype(dt), requires_grad, out, "arange")
 
 
-def linspace(start, end, steps, dtype=None):
-    return Tensor(np.linspace(start, end, steps).astype(dtype or float32))
+def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    _check_common(device, layout)
+    start, end = _number(start, "start", "linspace"), _number(end, "end", "linspace")
+    if isinstance(steps, _builtin_bool) or not isinstance(steps, numbers.Integral):
+        raise TypeError(f"linspace(): argument 'steps' must be int, not {type(steps).__name__}")
+    if steps < 0:
+        raise RuntimeError("linspace(): number of steps must be non-negative")
+    dt = _dtype(dtype, get_default_dtype(), "linspace")
+    arr = np.linspace(start, end, int(steps), dtype=np.float64)
+    if dt.kind in "iu":
+        arr = np.trunc(arr)
+    return _finish(arr.astype(dt), requires_grad, out, "linspace")
 
 
-def eye(n, m=None, dtype=None):
-    return Tensor(np.eye(n, m, dtype=dtype or float32))
+def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """``base ** linspace(start, end, steps)``."""
+    _check_common(device, layout)
+    start, end = _number(start, "start", "logspace"), _number(end, "end", "logspace")
+    if isinstance(steps, _builtin_bool) or not isinstance(steps, numbers.Integral):
+        raise TypeError(f"logspace(): argument 'steps' must be int, not {type(steps).__name__}")
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    dt = _dtype(dtype, get_default_dtype(), "logspace")
+    arr = np.power(float(base), np.linspace(start, end, int(steps), dtype=np.float64))
+    return _finish(arr.astype(dt), requires_grad, out, "logspace")
 
 
-def cat(tensors, dim=0):
-    tensors = [t if isinstance(t, Tensor) else tensor(t) for t in tensors]
+def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    _check_common(device, layout)
+    if n < 0 or (m is not None and m < 0):
+        raise RuntimeError(f"n must be greater or equal to 0, got {n if n < 0 else m}")
+    dt = _dtype(dtype, get_default_dtype(), "eye")
+    return _finish(np.eye(n, m, dtype=dt), requires_grad, out, "eye")
+
+
+def meshgrid(*tensors, indexing=None):
+    """Coordinate grids from 1-D tensors (``indexing='ij'`` default, or ``'xy'``); differentiable."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
     if not tensors:
-        raise RuntimeError("cat(): expected a non-empty list of Tensors")
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
+    if indexing is None:
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
+    for t in tensors:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"meshgrid(): expected Tensor arguments, got {type(t).__name__}")
+        if t.ndim > 1:
+            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {t.ndim}D")
+        if t.dtype != tensors[0].dtype:
+            raise RuntimeError("meshgrid expects all tensors to have the same dtype")
+    ts = [t.reshape(-1) for t in tensors]
+    swap = indexing == "xy" and len(ts) >= 2
+    if swap:
+        ts[0], ts[1] = ts[1], ts[0]
+    shape = tuple(t.shape[0] for t in ts)
+    out = []
+    for i, t in enumerate(ts):
+        view = [1] * len(ts)
+        view[i] = shape[i]
+        out.append(t.reshape(view).expand(shape))
+    if swap:  # 'xy': the first two inputs trade places, so their grids are swapped back
+        out[0], out[1] = out[1], out[0]
+    return tuple(out)
+
+
+# -- joining -----------------------------------------------------------------------------
+def _tensor_list(tensors, name):
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
+                        f"{type(tensors).__name__}")
+    return [t if isinstance(t, Tensor) else tensor(t) for t in tensors]
+
+
+def _promote(tensors):
+    dt = np.result_type(*[t.dtype for t in tensors])
+    return [t if t.dtype == dt else t.type(dt) for t in tensors]
+
+
+def cat(tensors, dim=0, *, axis=None, out=None):
+    """Join tensors along an existing dimension (``axis=`` is accepted as in PyTorch)."""
+    if axis is not None:
+        dim = axis
+    tensors = _tensor_list(tensors, "cat")
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    for t in tensors:
+        if t.ndim == 0:
+            raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
     (d,) = _normalize_dims(dim, tensors[0].ndim, "cat")
     ref = tensors[0].shape
     for i, t in enumerate(tensors):
-        if t.ndim != len(ref) or any(a != b for j, (a, b) in enumerate(zip(t.shape, ref)) if j != d):
+        if t.ndim != len(ref):
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {len(ref)} and {t.ndim}")
+        bad = [j for j in range(len(ref)) if j != d and ref[j] != t.shape[j]]
+        if bad:
             raise RuntimeError(
-                f"Sizes of tensors must match except in dimension {d}. Expected {list(ref)} but got "
-                f"{list(t.shape)} for tensor number {i} in the list."
+                f"Sizes of tensors must match except in dimension {d}. Expected size {ref[bad[0]]} but got size "
+                f"{t.shape[bad[0]]} for tensor number {i} in the list."
             )
-    return ops.Cat.apply(d, *tensors)
+    result = ops.Cat.apply(d, *_promote(tensors))
+    if out is not None:
+        return _finish(result._data, False, out, "cat")
+    return result
 
 
-def stack(tensors, dim=0):
-    tensors = [t if isinstance(t, Tensor) else tensor(t) for t in tensors]
+concat = cat
+concatenate = cat
+
+
+def stack(tensors, dim=0, *, out=None):
+    """Join equal-shaped tensors along a new dimension."""
+    tensors = _tensor_list(tensors, "stack")
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     for i, t in enumerate(tensors):
@@ -174,5 +458,20 @@ def stack(tensors, dim=0):
                 f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} at entry 0 and "
                 f"{list(t.shape)} at entry {i}"
             )
-    d = dim % (tensors[0].ndim + 1)
-    return ops.Stack.apply(d, *tensors)
+    n = tensors[0].ndim + 1
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    result = ops.Stack.apply(dim % n, *_promote(tensors))
+    if out is not None:
+        return _finish(result._data, False, out, "stack")
+    return result
+
+
+def hstack(tensors, *, out=None):
+    tensors = _tensor_list(tensors, "hstack")
+    return cat(tensors, 0 if tensors and tensors[0].ndim == 1 else 1, out=out)
+
+
+def vstack(tensors, *, out=None):
+    tensors = [t.reshape(1, -1) if t.ndim < 2 else t for t in _tensor_list(tensors, "vstack")]
+    return cat(tensors, 0, out=out)

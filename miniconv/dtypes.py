@@ -31,12 +31,35 @@ def _check_dtype(dt, where="tensor"):
     return dt
 
 
+_default_dtype = float32
+
+
+def set_default_dtype(d):
+    """Make ``d`` (float32 or float64) the dtype of Python floats and of float creation functions."""
+    global _default_dtype
+    try:
+        dt = np.dtype(d)
+    except TypeError:
+        dt = None
+    if dt not in (float32, float64):
+        raise TypeError(f"only floating-point types are supported as the default type (got {d!r})")
+    _default_dtype = dt
+
+
+def get_default_dtype():
+    """The dtype Python floats and ``zeros``/``randn``/... get when no ``dtype=`` is given (float32 at start)."""
+    return _default_dtype
+
+
 def _infer_dtype(data):
+    """PyTorch's rule: NumPy arrays and NumPy scalars keep their dtype, Python floats get the default
+    dtype, Python ints int64, bools bool."""
     arr = np.asarray(data)
+    keep = isinstance(data, (np.ndarray, np.generic))
     if arr.dtype.kind == "f":
-        return float32 if not isinstance(data, np.ndarray) else arr.dtype
+        return arr.dtype if keep else _default_dtype
     if arr.dtype.kind in "iu":
-        return int64 if not isinstance(data, np.ndarray) else arr.dtype
+        return arr.dtype if keep else int64
     if arr.dtype.kind == "b":
         return bool
     raise TypeError(

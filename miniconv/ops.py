@@ -535,3 +535,432 @@ class Where(ArrayFunction):
         (cond,) = ctx.saved_tensors
         zero = np.zeros((), dtype=g.dtype)
         return None, np.where(cond, g, zero), np.where(cond, zero, g)
+
+
+# ===========================================================================
+# -- API breadth (issue 9) --
+# Math functions, reductions and tensor ops added for PyTorch's API breadth. Array level, like the
+# rest of this file; argument checking and dtype promotion happen in tensor.py / _functions.py.
+# ===========================================================================
+class _Unary(ArrayFunction):
+    """An elementwise function ``f`` with derivative ``df(a, out)``; subclasses set the two."""
+
+    @staticmethod
+    def f(a):
+        raise NotImplementedError
+
+    @staticmethod
+    def df(a, out):
+        raise NotImplementedError
+
+    @staticmethod
+    def forward(ctx, a):
+        with np.errstate(all="ignore"):
+            out = np.asarray(type(ctx).f(a)).astype(a.dtype, copy=False)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        with np.errstate(all="ignore"):
+            return (g * type(ctx).df(a, out)).astype(g.dtype, copy=False)
+
+
+def _unary(name, f, df):
+    return type(name, (_Unary,), {"f": staticmethod(f), "df": staticmethod(df)})
+
+
+def _erf(a):
+    from scipy.special import erf
+
+    return erf(a)
+
+
+Sin = _unary("Sin", np.sin, lambda a, o: np.cos(a))
+Cos = _unary("Cos", np.cos, lambda a, o: -np.sin(a))
+Tan = _unary("Tan", np.tan, lambda a, o: 1 + o * o)
+Asin = _unary("Asin", np.arcsin, lambda a, o: 1 / np.sqrt(1 - a * a))
+Acos = _unary("Acos", np.arccos, lambda a, o: -1 / np.sqrt(1 - a * a))
+Atan = _unary("Atan", np.arctan, lambda a, o: 1 / (1 + a * a))
+Sinh = _unary("Sinh", np.sinh, lambda a, o: np.cosh(a))
+Cosh = _unary("Cosh", np.cosh, lambda a, o: np.sinh(a))
+Exp2 = _unary("Exp2", np.exp2, lambda a, o: o * np.log(2.0))
+Expm1 = _unary("Expm1", np.expm1, lambda a, o: o + 1)
+Log2 = _unary("Log2", np.log2, lambda a, o: 1 / (a * np.log(2.0)))
+Log10 = _unary("Log10", np.log10, lambda a, o: 1 / (a * np.log(10.0)))
+Log1p = _unary("Log1p", np.log1p, lambda a, o: 1 / (1 + a))
+Rsqrt = _unary("Rsqrt", lambda a: 1 / np.sqrt(a), lambda a, o: -0.5 * o * o * o)
+Square = _unary("Square", np.square, lambda a, o: 2 * a)
+Reciprocal = _unary("Reciprocal", lambda a: 1 / a, lambda a, o: -o * o)
+Erf = _unary("Erf", _erf, lambda a, o: 2 / np.sqrt(np.pi) * np.exp(-a * a))
+Frac = _unary("Frac", lambda a: a - np.trunc(a), lambda a, o: np.ones_like(a))
+# piecewise-constant functions: zero gradient, as in PyTorch
+Sign = _unary("Sign", np.sign, lambda a, o: np.zeros_like(a))
+Floor = _unary("Floor", np.floor, lambda a, o: np.zeros_like(a))
+Ceil = _unary("Ceil", np.ceil, lambda a, o: np.zeros_like(a))
+Trunc = _unary("Trunc", np.trunc, lambda a, o: np.zeros_like(a))
+Round = _unary("Round", np.round, lambda a, o: np.zeros_like(a))  # half to even, as PyTorch
+
+
+class RoundDecimals(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, decimals):
+        return np.round(a, decimals)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.zeros_like(g), None
+
+
+class Atan2(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.arctan2(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        with np.errstate(all="ignore"):
+            d = a * a + b * b
+            return g * b / d, -g * a / d
+
+
+class Maximum(ArrayFunction):
+    """Elementwise max; on ties each input gets half the gradient (PyTorch's rule)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        w = (a > b) + 0.5 * (a == b)
+        return g * w.astype(g.dtype), g * (1 - w).astype(g.dtype)
+
+
+class Minimum(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        w = (a < b) + 0.5 * (a == b)
+        return g * w.astype(g.dtype), g * (1 - w).astype(g.dtype)
+
+
+class Fmod(ArrayFunction):
+    """C-style remainder (sign of the dividend); d/db = -trunc(a / b)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.fmod(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        with np.errstate(all="ignore"):
+            return g, -g * np.trunc(a / b)
+
+
+class Remainder(ArrayFunction):
+    """Python-style remainder (sign of the divisor); d/db = -floor(a / b)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        with np.errstate(all="ignore"):
+            return g, -g * np.floor(a / b)
+
+
+def _prod_except_self(a, axis):
+    """Product of all other elements along ``axis`` for each element (exact with zeros)."""
+    n = a.shape[axis]
+    ones = np.ones_like(np.take(a, [0], axis=axis))
+    left = np.concatenate([ones, np.cumprod(np.take(a, range(n - 1), axis=axis), axis=axis)], axis=axis)
+    rev = np.flip(a, axis)
+    right = np.flip(np.concatenate([ones, np.cumprod(np.take(rev, range(n - 1), axis=axis), axis=axis)],
+                                   axis=axis), axis)
+    return left * right
+
+
+class Prod(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, dim, keepdim):
+        ctx.save_for_backward(a)
+        ctx.dim, ctx.keepdim = dim, keepdim
+        return np.asarray(np.prod(a, axis=dim, keepdims=keepdim))
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        if a.size == 0:
+            return np.zeros_like(a), None, None
+        if ctx.dim is None:
+            others = _prod_except_self(a.reshape(-1), 0).reshape(a.shape)
+            return g * others, None, None
+        g = g if ctx.keepdim else np.expand_dims(g, ctx.dim)
+        return g * _prod_except_self(a, ctx.dim), None, None
+
+
+class AMax(ArrayFunction):
+    """amax/amin over ``dims`` (tuple or None); ties share the gradient evenly."""
+
+    @staticmethod
+    def forward(ctx, a, dims, keepdim, is_min):
+        out = np.asarray((np.amin if is_min else np.amax)(a, axis=dims, keepdims=True))
+        ctx.save_for_backward(a, out)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        return out if keepdim else np.asarray(np.squeeze(out, axis=dims) if dims is not None else out.reshape(()))
+
+    @staticmethod
+    def backward(ctx, g, *_):
+        a, out = ctx.saved_tensors
+        g = g.reshape(out.shape)
+        mask = (a == out).astype(g.dtype)
+        count = mask.sum(axis=ctx.dims, keepdims=True)
+        return g * mask / count, None, None, None
+
+
+class LogSumExp(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, dims, keepdim):
+        m = np.amax(a, axis=dims, keepdims=True) if a.size else np.zeros((1,) * a.ndim, a.dtype)
+        m = np.where(np.isfinite(m), m, 0)
+        with np.errstate(divide="ignore"):
+            out = np.log(np.sum(np.exp(a - m), axis=dims, keepdims=True)) + m
+        ctx.save_for_backward(a, out)
+        ctx.dims = dims
+        return np.asarray(out if keepdim else (np.squeeze(out, axis=dims) if dims is not None else out.reshape(())))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        return g.reshape(out.shape) * np.exp(a - out), None, None
+
+
+class CumSum(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, dim):
+        ctx.dim = dim
+        return np.cumsum(a, axis=dim, dtype=a.dtype if a.dtype.kind == "f" else np.int64)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.flip(np.cumsum(np.flip(g, ctx.dim), axis=ctx.dim), ctx.dim), None
+
+
+class CumProd(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, dim):
+        out = np.cumprod(a, axis=dim, dtype=a.dtype if a.dtype.kind == "f" else np.int64)
+        ctx.save_for_backward(a, out)
+        ctx.dim = dim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        d = ctx.dim
+        if np.all(a != 0):
+            return np.flip(np.cumsum(np.flip(g * out, d), axis=d), d) / a, None
+        # exact with zeros: d out_j / d a_i = prod_{k <= j, k != i} a_k for j >= i
+        n = a.shape[d]
+        am, gm = np.moveaxis(a, d, -1), np.moveaxis(g, d, -1)
+        res = np.empty_like(am)
+        for i in range(n):
+            b = am.copy()
+            b[..., i] = 1
+            c = np.cumprod(b, axis=-1)
+            res[..., i] = np.sum((gm * c)[..., i:], axis=-1)
+        return np.moveaxis(res, -1, d), None
+
+
+class TakeAlong(ArrayFunction):
+    """``take_along_axis(a, index, dim)``: sort/topk/gather values; the gradient is scattered back."""
+
+    @staticmethod
+    def forward(ctx, a, index, dim):
+        ctx.shape, ctx.index, ctx.dim = a.shape, index, dim
+        return np.take_along_axis(a, index, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        out = np.zeros(ctx.shape, dtype=g.dtype)
+        idx = np.moveaxis(ctx.index, ctx.dim, -1)
+        gm = np.moveaxis(g, ctx.dim, -1)
+        om = np.moveaxis(out, ctx.dim, -1)
+        lead = np.indices(idx.shape[:-1], sparse=True)
+        np.add.at(om, tuple(x[..., None] for x in lead) + (idx,), gm)  # repeated indices accumulate
+        return out, None, None
+
+
+class Scatter(ArrayFunction):
+    """Out-of-place ``scatter(dim, index, src)`` / ``scatter_add``: a copy of ``a`` with ``src`` placed at ``index``."""
+
+    @staticmethod
+    def forward(ctx, a, dim, index, src, add):
+        ctx.dim, ctx.index, ctx.add, ctx.src_shape = dim, index, add, np.shape(src)
+        out = np.array(a, copy=True)
+        om, im = np.moveaxis(out, dim, -1), np.moveaxis(index, dim, -1)
+        sm = np.moveaxis(np.broadcast_to(src, index.shape) if np.ndim(src) == 0 else
+                         src[tuple(slice(0, s) for s in index.shape)], dim, -1)
+        lead = tuple(x[..., None] for x in np.indices(im.shape[:-1], sparse=True))
+        if add:
+            np.add.at(om, lead + (im,), sm)
+        else:
+            om[lead + (im,)] = sm
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        im = np.moveaxis(ctx.index, ctx.dim, -1)
+        lead = tuple(x[..., None] for x in np.indices(im.shape[:-1], sparse=True))
+        ga = g
+        if not ctx.add:
+            ga = np.array(g, copy=True)
+            np.moveaxis(ga, ctx.dim, -1)[lead + (im,)] = 0
+        gs = None
+        if len(ctx.src_shape) > 0:
+            taken = np.moveaxis(np.moveaxis(g, ctx.dim, -1)[lead + (im,)], -1, ctx.dim)
+            gs = np.zeros(ctx.src_shape, dtype=g.dtype)
+            gs[tuple(slice(0, s) for s in ctx.index.shape)] = taken
+        return ga, None, None, gs, None
+
+
+class IndexSelect(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, dim, index):
+        ctx.shape, ctx.dim, ctx.index = a.shape, dim, index
+        return np.take(a, index, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        out = np.zeros(ctx.shape, dtype=g.dtype)
+        om = np.moveaxis(out, ctx.dim, 0)
+        np.add.at(om, ctx.index, np.moveaxis(g, ctx.dim, 0))
+        return out, None, None
+
+
+class MaskedFill(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, mask, value):
+        ctx.mask = mask
+        return np.where(mask, np.asarray(value, dtype=a.dtype), a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.where(ctx.mask, np.zeros((), g.dtype), g), None, None
+
+
+class Tile(ArrayFunction):
+    """``repeat(*sizes)`` (PyTorch's meaning: np.tile); the gradient sums the copies."""
+
+    @staticmethod
+    def forward(ctx, a, reps):
+        ctx.in_shape = (1,) * (len(reps) - a.ndim) + a.shape
+        ctx.reps, ctx.orig = reps, a.shape
+        return np.tile(a, reps)
+
+    @staticmethod
+    def backward(ctx, g):
+        split = []
+        for r, s in zip(ctx.reps, ctx.in_shape):
+            split += [r, s]
+        return g.reshape(split).sum(axis=tuple(range(0, 2 * len(ctx.reps), 2))).reshape(ctx.orig), None
+
+
+class Einsum(ArrayFunction):
+    """``einsum(equation, *operands)`` (explicit ``->`` form); gradient of each operand is an einsum."""
+
+    @staticmethod
+    def forward(ctx, equation, *arrays):
+        ctx.equation = equation
+        ctx.save_for_backward(*arrays)
+        return np.asarray(np.einsum(equation, *arrays, optimize=len(arrays) > 2))
+
+    @staticmethod
+    def backward(ctx, g):
+        arrays = ctx.saved_tensors
+        ins, out = ctx.equation.split("->")
+        subs = ins.split(",")
+        grads = [None]
+        for k, (s, a) in enumerate(zip(subs, arrays)):
+            if not ctx.needs_input_grad[k + 1]:
+                grads.append(None)
+                continue
+            others = [(subs[j], arrays[j]) for j in range(len(arrays)) if j != k]
+            avail = set(out).union(*[set(o) for o, _ in others]) if others else set(out)
+            kept = "".join(c for c in dict.fromkeys(s) if c in avail)
+            eq = ",".join([out] + [o for o, _ in others]) + "->" + kept
+            gk = np.einsum(eq, g, *[x for _, x in others])
+            # letters summed only inside operand k: broadcast back; repeated letters (diagonals) via einsum
+            full = np.einsum(kept + "->" + kept, gk)
+            shape = {c: a.shape[i] for i, c in enumerate(s)}
+            expand = "".join(dict.fromkeys(s))
+            fullarr = np.broadcast_to(np.expand_dims(full, tuple(i for i, c in enumerate(expand) if c not in kept)),
+                                      [shape[c] for c in expand]) if len(expand) != len(kept) else full
+            if len(set(s)) != len(s):  # a repeated letter (a diagonal): place values on it
+                res = np.zeros(a.shape, dtype=g.dtype)
+                np.einsum(f"{s}->{expand}", res)[...] = fullarr
+                grads.append(res)
+            else:
+                perm = [expand.index(c) for c in s]
+                grads.append(np.ascontiguousarray(np.transpose(fullarr, perm)).astype(g.dtype, copy=False))
+        return tuple(grads)
+
+
+class VectorNorm(ArrayFunction):
+    """``linalg.vector_norm(a, ord, dims, keepdim)``; the gradient at a zero vector is 0, as PyTorch."""
+
+    @staticmethod
+    def forward(ctx, a, ord, dims, keepdim):  # noqa: A002
+        x = np.abs(a)
+        if ord == np.inf:
+            out = np.amax(x, axis=dims, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)
+        elif ord == -np.inf:
+            out = np.amin(x, axis=dims, keepdims=True)
+        elif ord == 0:
+            out = np.sum(x != 0, axis=dims, keepdims=True).astype(a.dtype)
+        elif ord == 1:
+            out = np.sum(x, axis=dims, keepdims=True)
+        elif ord == 2:
+            out = np.sqrt(np.sum(x * x, axis=dims, keepdims=True))
+        else:
+            with np.errstate(divide="ignore"):
+                out = np.power(np.sum(np.power(x, ord), axis=dims, keepdims=True), 1.0 / ord)
+        out = out.astype(a.dtype, copy=False)
+        ctx.save_for_backward(a, out)
+        ctx.ord, ctx.dims = ord, dims
+        return np.asarray(out if keepdim else (np.squeeze(out, axis=dims) if dims is not None else out.reshape(())))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        g = g.reshape(out.shape)
+        p = ctx.ord
+        with np.errstate(all="ignore"):
+            if p == 0:
+                gi = np.zeros_like(a)
+            elif p == 1:
+                gi = g * np.sign(a)
+            elif p in (np.inf, -np.inf):
+                mask = (np.abs(a) == out).astype(a.dtype)
+                gi = g * np.sign(a) * mask / mask.sum(axis=ctx.dims, keepdims=True)
+            elif p == 2:
+                gi = np.where(out == 0, 0, g * a / out)
+            else:
+                gi = np.where(out == 0, 0, g * a * np.power(np.abs(a), p - 2) / np.power(out, p - 1))
+        return gi.astype(a.dtype, copy=False), None, None, None

@@ -51,6 +51,23 @@ class _VersionCounter:
         self.value = 0
 
 
+def _numpy_aliases(method):
+    """Accept NumPy's ``axis=`` / ``keepdims=`` for ``dim=`` / ``keepdim=``, as PyTorch does (issue 9)."""
+    import functools
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        if "axis" in kwargs:
+            if "dim" in kwargs:
+                raise TypeError(f"{method.__name__}() got both 'dim' and its alias 'axis'")
+            kwargs["dim"] = kwargs.pop("axis")
+        if "keepdims" in kwargs:
+            kwargs["keepdim"] = kwargs.pop("keepdims")
+        return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 class Tensor:
     """An n-dimensional array that can record the operations applied to it.
 
@@ -274,7 +291,11 @@ class Tensor:
 
     @property
     def device(self):
-        return "cpu"
+        from ._device import CPU
+
+        return CPU
+
+    is_cuda = False
 
     def numel(self):
         return int(self._data.size)
@@ -347,22 +368,21 @@ class Tensor:
 
     # -- conversions ----------------------------------------------------------------
     def to(self, *args, **kwargs):
-        """``to(dtype)`` or ``to('cpu')``; other devices are refused."""
-        dtype = kwargs.pop("dtype", None)
-        device = kwargs.pop("device", None)
-        for a in args:
-            if isinstance(a, str):
-                device = a
-            else:
-                dtype = a
-        if device is not None:
-            _check_device(device)
-        if dtype is not None:
-            return self.type(dtype)
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (other's dtype) or keywords;
+        a non-CPU device raises. ``copy=True`` always returns a new tensor."""
+        from ._device import _parse_to_args
+
+        dtype, copy = _parse_to_args("to", args, kwargs)
+        out = self if dtype is None else self.type(dtype)
+        return out.clone() if copy and out is self else out
+
+    def cpu(self, memory_format=None):
         return self
 
-    def cpu(self):
-        return self
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        from ._device import _check_device
+
+        _check_device("cuda" if device is None or isinstance(device, int) else device)  # always raises
 
     def type(self, dtype):
         dtype = _check_dtype(dtype, "to")
@@ -520,19 +540,19 @@ class Tensor:
         return self
 
     def exp(self):
-        return ops.Exp.apply(self._float_only("exp"))
+        return ops.Exp.apply(self._to_float())  # ints promote, as PyTorch (issue 9)
 
     def log(self):
-        return ops.Log.apply(self._float_only("log"))
+        return ops.Log.apply(self._to_float())  # ints promote, as PyTorch (issue 9)
 
     def sqrt(self):
-        return ops.Sqrt.apply(self._float_only("sqrt"))
+        return ops.Sqrt.apply(self._to_float())  # ints promote, as PyTorch (issue 9)
 
     def tanh(self):
-        return ops.Tanh.apply(self._float_only("tanh"))
+        return ops.Tanh.apply(self._to_float())  # ints promote, as PyTorch (issue 9)
 
     def sigmoid(self):
-        return ops.Sigmoid.apply(self._float_only("sigmoid"))
+        return ops.Sigmoid.apply(self._to_float())  # ints promote, as PyTorch (issue 9)
 
     def relu(self):
         return ops.ReLU.apply(self)
@@ -663,6 +683,7 @@ class Tensor:
         return self._permute(tuple(perm))
 
     swapaxes = transpose
+    swapdims = transpose
 
     def t(self):
         if self.ndim > 2:
@@ -933,6 +954,490 @@ class Tensor:
     def __ior__(self, other):
         return self._commit_inplace(self | other)
 
+    # =====================================================================================
+    # -- API breadth (issue 9) --
+    # Math functions, reductions and tensor ops with PyTorch's signatures. The math is in ops.py
+    # (its own "API breadth" section); here: argument checks, dtype promotion, named results.
+    # =====================================================================================
+    def _to_float(self):
+        """Integer/bool tensors become the default float dtype (PyTorch's rule for sin, exp, ...)."""
+        if self.dtype.kind == "f":
+            return self
+        from .dtypes import get_default_dtype
+
+        return self.type(get_default_dtype())
+
+    def sin(self):
+        return ops.Sin.apply(self._to_float())
+
+    def cos(self):
+        return ops.Cos.apply(self._to_float())
+
+    def tan(self):
+        return ops.Tan.apply(self._to_float())
+
+    def asin(self):
+        return ops.Asin.apply(self._to_float())
+
+    def acos(self):
+        return ops.Acos.apply(self._to_float())
+
+    def atan(self):
+        return ops.Atan.apply(self._to_float())
+
+    def sinh(self):
+        return ops.Sinh.apply(self._to_float())
+
+    def cosh(self):
+        return ops.Cosh.apply(self._to_float())
+
+    def exp2(self):
+        return ops.Exp2.apply(self._to_float())
+
+    def expm1(self):
+        return ops.Expm1.apply(self._to_float())
+
+    def log2(self):
+        return ops.Log2.apply(self._to_float())
+
+    def log10(self):
+        return ops.Log10.apply(self._to_float())
+
+    def log1p(self):
+        return ops.Log1p.apply(self._to_float())
+
+    def rsqrt(self):
+        return ops.Rsqrt.apply(self._to_float())
+
+    def erf(self):
+        return ops.Erf.apply(self._to_float())
+
+    def reciprocal(self):
+        return ops.Reciprocal.apply(self._to_float())
+
+    arcsin, arccos, arctan = asin, acos, atan
+
+    def square(self):
+        return ops.Square.apply(self) if self.dtype.kind == "f" else Tensor._wrap(np.square(self._data))
+
+    def _rounding(self, fn, name):
+        if self.dtype.kind != "f":
+            return Tensor._wrap(np.array(self._data, copy=True))  # integers are already whole
+        return fn.apply(self)
+
+    def sign(self):
+        return ops.Sign.apply(self) if self.dtype.kind == "f" else Tensor._wrap(np.sign(self._data))
+
+    def floor(self):
+        return self._rounding(ops.Floor, "floor")
+
+    def ceil(self):
+        return self._rounding(ops.Ceil, "ceil")
+
+    def trunc(self):
+        return self._rounding(ops.Trunc, "trunc")
+
+    fix = trunc
+
+    def round(self, decimals=0):
+        if decimals != 0:
+            return ops.RoundDecimals.apply(self._float_only("round"), decimals)
+        return self._rounding(ops.Round, "round")
+
+    def frac(self):
+        if self.dtype.kind != "f":
+            raise NotImplementedError(f"\"frac_cpu\" not implemented for '{_torch_dtype_name(self.dtype)}'")
+        return ops.Frac.apply(self)
+
+    def negative(self):
+        return -self
+
+    neg = negative
+
+    def absolute(self):
+        return self.abs()
+
+    def _binary_float(self, fn, other, name):
+        other = self._operand(other)
+        a = self if (self.dtype.kind == "f" or other.dtype.kind == "f") else self._to_float()
+        return a._binary(fn, other)
+
+    def atan2(self, other):
+        return self._binary_float(ops.Atan2, other, "atan2")
+
+    arctan2 = atan2
+
+    def maximum(self, other):
+        if not isinstance(other, Tensor):
+            raise TypeError(f"maximum(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+        return self._binary(ops.Maximum, other)
+
+    def minimum(self, other):
+        if not isinstance(other, Tensor):
+            raise TypeError(f"minimum(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+        return self._binary(ops.Minimum, other)
+
+    def fmod(self, other):
+        return self._binary(ops.Fmod, other)
+
+    def remainder(self, other):
+        return self._binary(ops.Remainder, other)
+
+    __mod__ = remainder
+
+    def __rmod__(self, other):
+        return self._binary(ops.Remainder, other, True)
+
+    def __floordiv__(self, other):
+        return Tensor._wrap(np.floor_divide(self._data, self._operand(other)._data))
+
+    def lerp(self, end, weight):
+        """``self + weight * (end - self)``."""
+        return self + weight * (end - self)
+
+    def where(self, condition, other):
+        return where(condition, self, other)
+
+    # -- reductions ------------------------------------------------------------------
+    def prod(self, dim=None, keepdim=False, dtype=None):
+        x = self if dtype is None else self.type(dtype)
+        if dim is not None and not isinstance(dim, numbers.Integral):
+            raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
+        d = None if dim is None else _normalize_dims(dim, self.ndim, "prod")[0]
+        if x.dtype.kind != "f":
+            return Tensor._wrap(np.asarray(np.prod(x._data, axis=d, keepdims=keepdim)).astype(np.int64))
+        return ops.Prod.apply(x, d, keepdim)
+
+    def _amax(self, dim, keepdim, is_min):
+        name = "amin" if is_min else "amax"
+        dims = _normalize_dims(dim, self.ndim, name) if dim not in (None, ()) else None
+        if self._data.size == 0:
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                             "Specify the reduction dim with the 'dim' argument.")
+        return ops.AMax.apply(self, dims, keepdim, is_min)
+
+    def amax(self, dim=(), keepdim=False):
+        return self._amax(dim, keepdim, False)
+
+    def amin(self, dim=(), keepdim=False):
+        return self._amax(dim, keepdim, True)
+
+    def logsumexp(self, dim, keepdim=False):
+        return ops.LogSumExp.apply(self._to_float(), _normalize_dims(dim, self.ndim, "logsumexp"), keepdim)
+
+    def cumsum(self, dim, dtype=None):
+        x = self if dtype is None else self.type(dtype)
+        return ops.CumSum.apply(x, _normalize_dims(dim, self.ndim, "cumsum")[0] if self.ndim else None)
+
+    def cumprod(self, dim, dtype=None):
+        x = self if dtype is None else self.type(dtype)
+        if self.ndim == 0:
+            return x.clone()
+        return ops.CumProd.apply(x, _normalize_dims(dim, self.ndim, "cumprod")[0])
+
+    def all(self, dim=None, keepdim=False):
+        d = _normalize_dims(dim, self.ndim, "all")
+        return Tensor._wrap(np.asarray(np.all(self._data, axis=d, keepdims=keepdim)))
+
+    def any(self, dim=None, keepdim=False):
+        d = _normalize_dims(dim, self.ndim, "any")
+        return Tensor._wrap(np.asarray(np.any(self._data, axis=d, keepdims=keepdim)))
+
+    def count_nonzero(self, dim=None):
+        d = _normalize_dims(dim, self.ndim, "count_nonzero")
+        return Tensor._wrap(np.asarray(np.count_nonzero(self._data, axis=d), dtype=np.int64))
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        """``norm()`` (2-norm of all elements), ``norm(p, dim)``; p a number, inf or 'fro'."""
+        if p == "fro" or p is None:
+            p = 2
+        if isinstance(p, str):
+            raise RuntimeError(f"norm(): p={p!r} (matrix norms other than 'fro') is not supported by miniconv")
+        x = self if dtype is None else self.type(dtype)
+        if x.dtype.kind != "f":
+            raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
+                               f"Got {_torch_dtype_name(x.dtype)}")
+        return ops.VectorNorm.apply(x, float(p), _normalize_dims(dim, self.ndim, "norm"), keepdim)
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        """(values, indices) sorted along ``dim``; ties keep their order."""
+        d = _normalize_dims(dim, self.ndim, "sort")[0] if self.ndim else None
+        if d is None:
+            return SortResult(self.clone(), Tensor._wrap(np.zeros((), np.int64)), name="sort")
+        key = self._data if not descending else (~self._data if self.dtype == bool else -self._data)
+        idx = np.argsort(key, axis=d, kind="stable")
+        return SortResult(ops.TakeAlong.apply(self, idx, d), Tensor._wrap(idx.astype(np.int64)), name="sort")
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return self.sort(dim, descending, stable).indices
+
+    def msort(self):
+        return self.sort(0).values
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+        d = _normalize_dims(dim, max(self.ndim, 1), "topk")[0]
+        n = self.shape[d] if self.ndim else 1
+        if not 0 <= k <= n:
+            raise RuntimeError("selected index k out of range")
+        s = self.sort(d, descending=largest)
+        idx = s.indices._data.take(range(k), axis=d)
+        return SortResult(ops.TakeAlong.apply(self, idx, d), Tensor._wrap(idx), name="topk")
+
+    # -- joining, splitting, indexing --------------------------------------------------
+
+
+
+
+
+    def _index_arg(self, index, name):
+        if not isinstance(index, Tensor):
+            raise TypeError(f"{name}(): argument 'index' must be Tensor, not {type(index).__name__}")
+        if index.dtype != int64:
+            raise RuntimeError(f"{name}(): Expected dtype int64 for index")
+        return index._data
+
+    def gather(self, dim, index, sparse_grad=False):
+        idx = self._index_arg(index, "gather")
+        d = _normalize_dims(dim, self.ndim, "gather")[0]
+        if idx.ndim != self.ndim:
+            raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+        for i in range(self.ndim):
+            if i != d and idx.shape[i] > self.shape[i]:
+                raise RuntimeError(f"Size does not match at dimension {i} expected index {list(idx.shape)} to be no "
+                                   f"larger than self {list(self.shape)} apart from dimension {d}")
+        _check_index_range(idx, self.shape[d], d)
+        src = ops.Index.apply(self, tuple(slice(None) if i == d else slice(0, idx.shape[i]) for i in range(self.ndim)))
+        return ops.TakeAlong.apply(src, idx, d)
+
+    def _scatter(self, dim, index, src, add, name):
+        idx = self._index_arg(index, name)
+        d = _normalize_dims(dim, self.ndim, name)[0]
+        if idx.ndim != self.ndim:
+            raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+        _check_index_range(idx, self.shape[d], d)
+        if not isinstance(src, Tensor):
+            src = Tensor._wrap(np.asarray(src, dtype=self.dtype))
+        elif src.dtype != self.dtype:
+            raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
+        return ops.Scatter.apply(self, d, idx, src, add)
+
+    def scatter(self, dim, index, src=None, value=None, reduce=None):
+        if reduce is not None:
+            raise NotImplementedError("scatter(reduce=...) is not supported by miniconv; use scatter_add")
+        return self._scatter(dim, index, value if src is None else src, False, "scatter")
+
+    def scatter_add(self, dim, index, src):
+        return self._scatter(dim, index, src, True, "scatter_add")
+
+    def index_select(self, dim, index):
+        idx = self._index_arg(index, "index_select")
+        if idx.ndim > 1:
+            raise IndexError("index_select(): Index is supposed to be a vector")
+        d = _normalize_dims(dim, max(self.ndim, 1), "index_select")[0]
+        _check_index_range(idx, self.shape[d], d, select=True)
+        return ops.IndexSelect.apply(self, d, idx.reshape(-1))
+
+    def masked_fill(self, mask, value):
+        if not isinstance(mask, Tensor) or mask.dtype != bool:
+            raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
+                               f"{_torch_dtype_name(mask.dtype) if isinstance(mask, Tensor) else type(mask).__name__}")
+        _check_broadcast(self.shape, mask.shape)
+        if isinstance(value, Tensor):
+            if value.ndim != 0:
+                raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                                   f"{value.ndim} dimension(s).")
+            value = value.item()
+        return ops.MaskedFill.apply(self, mask._data, value)
+
+    def masked_select(self, mask):
+        return self[mask.expand(self.shape) if mask.shape != self.shape else mask]
+
+    def repeat(self, *sizes):
+        sizes = _shape_arg(sizes)
+        if len(sizes) < self.ndim:
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions "
+                               "of tensor")
+        return ops.Tile.apply(self, sizes)
+
+    def tile(self, *dims):
+        dims = _shape_arg(dims)
+        dims = (1,) * (self.ndim - len(dims)) + dims
+        return ops.Tile.apply(self, dims)
+
+
+    def type_as(self, other):
+        return self.type(other.dtype)
+
+    def flip(self, *dims):
+        dims = _normalize_dims(_shape_arg(dims), self.ndim, "flip") or ()
+        return ops.Index.apply(self, tuple(slice(None, None, -1) if i in dims else slice(None)
+                                           for i in range(self.ndim)))
+
+    def movedim(self, source, destination):
+        s = _normalize_dims(source, self.ndim, "movedim")[0]
+        d = _normalize_dims(destination, self.ndim, "movedim")[0]
+        perm = [i for i in range(self.ndim) if i != s]
+        perm.insert(d, s)
+        return ops.Permute.apply(self, tuple(perm))
+
+    moveaxis = movedim
+
+
+
+    def unflatten(self, dim, sizes):
+        d = _normalize_dims(dim, self.ndim, "unflatten")[0]
+        sizes = tuple(sizes)
+        shp = self._data.shape
+        if -1 in sizes:
+            known = int(np.prod([s for s in sizes if s != -1]))
+            sizes = tuple(shp[d] // known if s == -1 else s for s in sizes)
+        if int(np.prod(sizes)) != shp[d]:
+            raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} "
+                               f"({shp[d]}) in the input tensor")
+        return self.reshape(shp[:d] + sizes + shp[d + 1:])
+
+    # -- products --------------------------------------------------------------------
+    def mm(self, mat2):
+        if self.ndim != 2:
+            raise RuntimeError("self must be a matrix")
+        if not isinstance(mat2, Tensor) or mat2.ndim != 2:
+            raise RuntimeError("mat2 must be a matrix")
+        return self @ mat2
+
+    def bmm(self, mat2):
+        if self.ndim != 3:
+            raise RuntimeError(f"batch1 must be a 3D tensor")
+        if not isinstance(mat2, Tensor) or mat2.ndim != 3:
+            raise RuntimeError(f"batch2 must be a 3D tensor")
+        if self.shape[0] != mat2.shape[0] or self.shape[2] != mat2.shape[1]:
+            raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                               f"[{self.shape[0]}, {self.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}].")
+        return self @ mat2
+
+    def dot(self, other):
+        if self.ndim != 1 or other.ndim != 1:
+            raise RuntimeError(f"1D tensors expected, but got {self.ndim}D and {other.ndim}D tensors")
+        if self.shape[0] != other.shape[0]:
+            raise RuntimeError(f"inconsistent tensor size, expected tensor [{self.shape[0]}] and src "
+                               f"[{other.shape[0]}] to have the same number of elements, but got {self.shape[0]} and "
+                               f"{other.shape[0]} elements respectively")
+        return self @ other
+
+    def outer(self, vec2):
+        if self.ndim != 1 or vec2.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument self, but got {self.ndim}-D" if self.ndim != 1 else
+                               f"outer: Expected 1-D argument vec2, but got {vec2.ndim}-D")
+        return self.reshape(-1, 1) * vec2.reshape(1, -1)
+
+    ger = outer
+
+    # -- comparisons and tests (no gradient) --------------------------------------------
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        o = other._data if isinstance(other, Tensor) else other
+        return Tensor._wrap(np.asarray(np.isclose(self._data, o, rtol=rtol, atol=atol, equal_nan=equal_nan)))
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return _builtin_bool(self.isclose(other, rtol, atol, equal_nan)._data.all())
+
+    def equal(self, other):
+        return self.shape == other.shape and _builtin_bool(np.array_equal(self._data, other._data))
+
+    def isnan(self):
+        return Tensor._wrap(np.isnan(self._data))
+
+    def isinf(self):
+        return Tensor._wrap(np.isinf(self._data))
+
+    def isfinite(self):
+        return Tensor._wrap(np.isfinite(self._data))
+
+    def is_floating_point(self):
+        return self.dtype.kind == "f"
+
+    def nonzero(self, as_tuple=False):
+        idx = np.nonzero(self._data) if self.ndim else np.nonzero(self._data.reshape(1))
+        if as_tuple:
+            return tuple(Tensor._wrap(i.astype(np.int64)) for i in idx)
+        return Tensor._wrap(np.stack(idx, axis=1).astype(np.int64) if self.ndim else
+                            np.zeros((int(bool(self._data)), 0), np.int64))
+
+    def argwhere(self):
+        return self.nonzero()
+
+    def logical_not(self):
+        return Tensor._wrap(np.logical_not(self._data))
+
+    def logical_and(self, other):
+        return Tensor._wrap(np.logical_and(self._data, other._data if isinstance(other, Tensor) else other))
+
+    def logical_or(self, other):
+        return Tensor._wrap(np.logical_or(self._data, other._data if isinstance(other, Tensor) else other))
+
+    def __xor__(self, o):
+        return Tensor._wrap(self._data ^ (o._data if isinstance(o, Tensor) else o))
+
+    greater, greater_equal, less, less_equal, not_equal = (
+        lambda s, o: s > o, lambda s, o: s >= o, lambda s, o: s < o, lambda s, o: s <= o, lambda s, o: s != o)
+
+    # -- neural-network helpers as methods (x.softmax(1), x.log_softmax(-1)) -------------
+    def softmax(self, dim, dtype=None):
+        from .nn.functional import softmax
+
+        return softmax(self, dim, dtype=dtype)
+
+    def log_softmax(self, dim, dtype=None):
+        from .nn.functional import log_softmax
+
+        return log_softmax(self, dim, dtype=dtype)
+
+    # -- new tensors with this tensor's dtype ----------------------------------------------
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        from .creation import zeros
+
+        return zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        from .creation import ones
+
+        return ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        from .creation import full
+
+        return full(size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        from .creation import tensor
+
+        return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    # NumPy-style keyword aliases PyTorch accepts: axis= for dim=, keepdims= for keepdim=
+    sum = _numpy_aliases(sum)
+    mean = _numpy_aliases(mean)
+    var = _numpy_aliases(var)
+    std = _numpy_aliases(std)
+    max = _numpy_aliases(max)
+    min = _numpy_aliases(min)
+    argmax = _numpy_aliases(argmax)
+    argmin = _numpy_aliases(argmin)
+    prod = _numpy_aliases(prod)
+    amax = _numpy_aliases(amax)
+    amin = _numpy_aliases(amin)
+    logsumexp = _numpy_aliases(logsumexp)
+    all = _numpy_aliases(all)  # noqa: A003
+    any = _numpy_aliases(any)  # noqa: A003
+    norm = _numpy_aliases(norm)
+    cumsum = _numpy_aliases(cumsum)
+    cumprod = _numpy_aliases(cumprod)
+    squeeze = _numpy_aliases(squeeze)
+    unsqueeze = _numpy_aliases(unsqueeze)
+    sort = _numpy_aliases(sort)
+    argsort = _numpy_aliases(argsort)
+    flatten = _numpy_aliases(flatten)
+
 
 class Size(tuple):
     """A tuple of ints, printed as ``miniconv.Size([2, 3])``."""
@@ -960,9 +1465,9 @@ class MaxResult(tuple):
 
 
 def _check_device(device):
-    name = str(device)
-    if name != "cpu" and not name.startswith("cpu:"):
-        raise RuntimeError(f"miniconv runs on the CPU only; device {name!r} is not supported (use 'cpu')")
+    from ._device import _check_device
+
+    return _check_device(device)
 
 
 def _shape_arg(shape):
@@ -1100,3 +1605,31 @@ def _keep_saved_values(node, counter, arr, wrote_in_place):
             saved[i] = Tensor._wrap(s._data.copy()) if isinstance(s, Tensor) else s.copy()
     node._saved = tuple(saved)
     node._saved_versions = tuple(versions)
+
+# -- API breadth (issue 9): helpers used by the section at the end of Tensor -----------------
+class SortResult(tuple):
+    """(values, indices) with attribute access, like torch.return_types.sort / topk."""
+
+    def __new__(cls, values, indices, name="sort"):
+        self = super().__new__(cls, (values, indices))
+        self._name = name
+        return self
+
+    values = property(lambda self: self[0])
+    indices = property(lambda self: self[1])
+
+    def __repr__(self):
+        return f"miniconv.return_types.{self._name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+
+
+def _torch_dtype_name(dt):
+    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "int16": "Short",
+            "int8": "Char", "uint8": "Byte", "bool": "Bool"}.get(np.dtype(dt).name, str(dt))
+
+
+def _check_index_range(idx, size, dim, select=False):
+    if idx.size and (idx.min() < -size or idx.max() >= size):
+        bad = idx.min() if idx.min() < -size else idx.max()
+        if select:
+            raise IndexError(f"index out of range in self (index {bad}, dimension {dim} of size {size})")
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")

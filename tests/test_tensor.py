@@ -68,7 +68,7 @@ def test_creation_errors():
         mc.zeros(2, dtype=np.complex64)
     with pytest.raises(RuntimeError, match="negative dimension"):
         mc.zeros(-1)
-    with pytest.raises(TypeError, match="sequence of ints"):
+    with pytest.raises(TypeError, match="tuple of ints"):  # PyTorch's wording (issue 9)
         mc.zeros(2.5)
     with pytest.raises(TypeError, match="from_numpy"):
         mc.from_numpy([1, 2])
@@ -297,8 +297,7 @@ def test_bad_reshape_and_dims():
         mc.ones(2, 3).sum(2)
     with pytest.raises(RuntimeError, match="number of dimensions"):
         mc.ones(2, 3).permute(0, 1, 2)
-    with pytest.raises(TypeError, match="floating point"):
-        mc.tensor([1, 2]).exp()
+    assert mc.tensor([1, 2]).exp().dtype == mc.float32  # integers promote, as in PyTorch
     with pytest.raises(RuntimeError, match="mean"):
         mc.tensor([1, 2]).mean()
     with pytest.raises(TypeError, match="unsupported operand"):

@@ -1,4 +1,4 @@
 """Neural-network building blocks with PyTorch's names: ``miniconv.nn`` mirrors ``torch.nn``."""
-from . import functional, init
+from . import functional, init, utils
 from .modules import *  # noqa: F401,F403
 from .modules import Module, ModuleList, Parameter, Sequential  # noqa: F401

@@ -3,17 +3,26 @@
 One file per family, mirroring ``nn/modules/``; argument parsing shared with the Modules lives in
 ``_args.py`` so that the same mistake raises the same error through both.
 """
-from .activation import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
-from .conv import _same_padding, conv2d
+from .activation import (
+    elu, gelu, hardtanh, leaky_relu, log_softmax, mish, relu, relu6, sigmoid, silu, softmax, softplus, softsign, tanh,
+)
+from .conv import _same_padding, conv1d, conv2d, conv_transpose2d
 from .dropout import dropout, dropout2d
 from .linear import linear
-from .loss import _check_reduction, cross_entropy, mse_loss, nll_loss
-from .normalization import batch_norm
+from .loss import (
+    _check_reduction, binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, kl_div,
+    l1_loss, mse_loss, nll_loss, smooth_l1_loss,
+)
+from .normalization import batch_norm, group_norm, instance_norm, layer_norm
 from .padding import pad
-from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from .pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
+from .sparse import embedding
 
 __all__ = [
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "conv2d", "cross_entropy", "dropout", "dropout2d",
     "leaky_relu", "linear", "log_softmax", "max_pool2d", "mse_loss", "nll_loss", "pad", "relu", "sigmoid",
-    "softmax", "tanh",
+    "softmax", "tanh", "elu", "gelu", "silu", "softplus", "hardtanh", "relu6", "mish", "softsign", "conv1d",
+    "conv_transpose2d", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "kl_div", "layer_norm", "group_norm", "instance_norm", "adaptive_max_pool2d",
+    "embedding",
 ]

@@ -130,3 +130,63 @@ def log_softmax(input, dim=None, dtype=None):  # noqa: A002
     x, d, scalar = _softmax_input(input, "log_softmax", dim, dtype)
     out = _LogSoftmax.apply(x, d)
     return out.reshape(()) if scalar else out
+
+
+# -- API breadth (issue 9): elu, gelu, silu, softplus, hardtanh, relu6, mish, softsign ------------------
+# Composed from differentiable Tensor ops, so their gradients come from those ops' Functions.
+def elu(input, alpha=1.0, inplace=False):  # noqa: A002
+    """x if x > 0 else alpha * (exp(x) - 1)."""
+    _float_arg(input, "elu")
+    out = ops_where(input > 0, input, alpha * (input.clamp(max=0).exp() - 1))
+    return _apply_inplace(input, out) if inplace else out
+
+
+def gelu(input, approximate="none"):  # noqa: A002
+    """x * Phi(x) (``approximate='none'``, with erf) or the tanh approximation (``'tanh'``)."""
+    _float_arg(input, "gelu")
+    if approximate == "none":
+        return input * 0.5 * (1 + (input * (1 / np.sqrt(2.0))).erf())
+    if approximate == "tanh":
+        return 0.5 * input * (1 + (np.sqrt(2 / np.pi) * (input + 0.044715 * input ** 3)).tanh())
+    raise RuntimeError(f"approximate argument must be either none or tanh.")
+
+
+def silu(input, inplace=False):  # noqa: A002
+    """x * sigmoid(x) (also called swish)."""
+    _float_arg(input, "silu")
+    out = input * input.sigmoid()
+    return _apply_inplace(input, out) if inplace else out
+
+
+def softplus(input, beta=1.0, threshold=20.0):  # noqa: A002
+    """log(1 + exp(beta * x)) / beta; linear where beta * x > threshold."""
+    _float_arg(input, "softplus")
+    bx = input * beta
+    soft = (bx.clamp(max=threshold).exp().log1p()) / beta
+    return ops_where(bx > threshold, input, soft)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):  # noqa: A002
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    out = input.clamp(min_val, max_val)
+    return _apply_inplace(input, out) if inplace else out
+
+
+def relu6(input, inplace=False):  # noqa: A002
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def mish(input, inplace=False):  # noqa: A002
+    out = input * softplus(input).tanh()
+    return _apply_inplace(input, out) if inplace else out
+
+
+def softsign(input):  # noqa: A002
+    return input / (1 + input.abs())
+
+
+def ops_where(cond, a, b):
+    from ...tensor import where
+
+    return where(cond, a, b)

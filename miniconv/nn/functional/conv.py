@@ -243,3 +243,95 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """
     stride, pads, dilation, groups = _check_conv2d_args(input, weight, bias, stride, padding, dilation, groups)
     return Conv2d.apply(input, weight, bias, stride, pads, dilation, groups)
+
+
+# ---------------------------------------------------------------------------
+# -- API breadth (issue 9): conv1d and conv_transpose2d on the conv2d kernels
+# ---------------------------------------------------------------------------
+def _single(v, name, fn):
+    if isinstance(v, (tuple, list)):
+        if len(v) != 1:
+            raise RuntimeError(f"expected {name} to be a single integer value or a list of 1 values to match the "
+                               f"convolution dimensions, but got {name}={list(v)}")
+        v = v[0]
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+        raise TypeError(f"{fn}(): argument '{name}' must be int or tuple of ints, not {type(v).__name__}")
+    return int(v)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+    """1-D convolution: input (N, C_in, L) or (C_in, L), weight (C_out, C_in / groups, k); runs as
+    conv2d on a height-1 image. L_out = floor((L + 2p - d(k-1) - 1)/s + 1)."""
+    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
+        raise TypeError("conv1d(): argument 'input' and 'weight' must be Tensors")
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: "
+                           f"{list(input.shape)}")
+    if weight.ndim != 3:
+        raise RuntimeError(f"conv1d(): weight should be 3-D (C_out, C_in / groups, k), got {list(weight.shape)}")
+    s = _single(stride, "stride", "conv1d")
+    d = _single(dilation, "dilation", "conv1d")
+    p = padding if isinstance(padding, str) else (0, _single(padding, "padding", "conv1d"))
+    out = conv2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias, (1, s), p, (1, d), groups)
+    return out.squeeze(-2)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,  # noqa: A002
+                     dilation=1):
+    """Transposed 2-D convolution (the gradient of conv2d w.r.t. its input), as PyTorch.
+
+    weight (C_in, C_out / groups, kH, kW); H_out = (H_in - 1) s - 2p + d(kH - 1) + output_padding + 1.
+    Computed as: insert ``stride - 1`` zeros between input pixels, pad by ``d(k-1) - p`` (plus
+    ``output_padding`` at the bottom/right), then conv2d with the spatially flipped, transposed
+    weight; every step is a differentiable op, so the gradients follow.
+    """
+    from ...creation import zeros
+    from .padding import pad as _pad
+
+    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
+        raise TypeError("conv_transpose2d(): argument 'input' and 'weight' must be Tensors")
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"Expected 3D (unbatched) or 4D (batched) input to conv_transpose2d, but got input of "
+                           f"size: {list(input.shape)}")
+    unbatched = input.ndim == 3
+    x = input.unsqueeze(0) if unbatched else input
+    st, pd, op, dl = (_conv_pair(v, n) for v, n in ((stride, "stride"), (padding, "padding"),
+                                                    (output_padding, "output_padding"), (dilation, "dilation")))
+    if weight.ndim != 4 or weight.shape[0] != x.shape[1]:
+        raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected input{list(input.shape)} "
+                           f"to have {weight.shape[0] if weight.ndim else '?'} channels, but got {x.shape[1]} "
+                           "channels instead")
+    if any(o >= max(s, d) for o, s, d in zip(op, st, dl)):
+        raise RuntimeError("output padding must be smaller than either stride or dilation, but got "
+                           f"output_padding_height: {op[0]} output_padding_width: {op[1]} stride_height: {st[0]} "
+                           f"stride_width: {st[1]} dilation_height: {dl[0]} dilation_width: {dl[1]}")
+    n, c, h, w = x.shape
+    kh, kw = weight.shape[2], weight.shape[3]
+    # 1. zero insertion: (N, C, H, W) -> (N, C, (H-1)*sh+1, (W-1)*sw+1)
+    if st[1] > 1:
+        x = x.unsqueeze(-1)
+        x = _cat_zeros(x, st[1] - 1, zeros).reshape(n, c, h, w * st[1])[..., : (w - 1) * st[1] + 1]
+    if st[0] > 1:
+        wc = x.shape[-1]
+        x = x.unsqueeze(-2)
+        x = _cat_zeros(x, st[0] - 1, zeros, dim=-2).reshape(n, c, h * st[0], wc)[..., : (h - 1) * st[0] + 1, :]
+    # 2. padding d(k-1) - p on each side (+ output_padding at the end); negative means crop
+    ph = [dl[0] * (kh - 1) - pd[0], dl[0] * (kh - 1) - pd[0] + op[0]]
+    pw = [dl[1] * (kw - 1) - pd[1], dl[1] * (kw - 1) - pd[1] + op[1]]
+    x = _pad(x, (max(pw[0], 0), max(pw[1], 0), max(ph[0], 0), max(ph[1], 0)))
+    H, W = x.shape[-2], x.shape[-1]
+    x = x[..., max(-ph[0], 0): H - max(-ph[1], 0), max(-pw[0], 0): W - max(-pw[1], 0)]
+    # 3. weight (C_in, C_out/g, kh, kw) -> (C_out, C_in/g, kh, kw), flipped
+    cin, cout_g = weight.shape[0], weight.shape[1]
+    wt = weight.reshape(groups, cin // groups, cout_g, kh, kw).permute(0, 2, 1, 3, 4)
+    wt = wt.reshape(groups * cout_g, cin // groups, kh, kw).flip(2, 3)
+    out = conv2d(x.contiguous(), wt.contiguous(), bias, 1, 0, dl, groups)
+    return out.squeeze(0) if unbatched else out
+
+
+def _cat_zeros(x, k, zeros, dim=-1):
+    from ...creation import cat
+
+    shape = list(x.shape)
+    shape[dim] = k
+    return cat([x, zeros(*shape, dtype=x.dtype)], dim)

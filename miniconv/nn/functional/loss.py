@@ -177,3 +177,112 @@ def mse_loss(input, target, reduction="mean"):  # noqa: A002
     if reduction == "none":
         return sq
     return sq.sum() if reduction == "sum" else sq.mean()
+
+
+# -- API breadth (issue 9): l1, smooth_l1, huber, binary cross-entropy (plain and with logits), kl_div -----
+def _reduce(losses, reduction):
+    _check_reduction(reduction)
+    if reduction == "none":
+        return losses
+    return losses.sum() if reduction == "sum" else losses.mean()
+
+
+def _warn_broadcast(input, target):
+    if tuple(target.shape) != tuple(input.shape):
+        warnings.warn(
+            f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
+            "This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
+            stacklevel=3,
+        )
+
+
+def l1_loss(input, target, reduction="mean"):  # noqa: A002
+    """|input - target|, reduced."""
+    _check_reduction(reduction)
+    _float_arg(input, "l1_loss")
+    _tensor_arg(target, "l1_loss", "target")
+    _warn_broadcast(input, target)
+    return _reduce((input - target).abs(), reduction)
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):  # noqa: A002
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target)."""
+    _check_reduction(reduction)
+    _float_arg(input, "smooth_l1_loss")
+    _tensor_arg(target, "smooth_l1_loss", "target")
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    _warn_broadcast(input, target)
+    d = (input - target).abs()
+    if beta == 0:
+        return _reduce(d, reduction)
+    from ...tensor import where
+
+    return _reduce(where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta), reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):  # noqa: A002
+    """0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta)."""
+    _check_reduction(reduction)
+    _float_arg(input, "huber_loss")
+    _tensor_arg(target, "huber_loss", "target")
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    _warn_broadcast(input, target)
+    from ...tensor import where
+
+    d = (input - target).abs()
+    return _reduce(where(d <= delta, 0.5 * d * d, delta * (d - 0.5 * delta)), reduction)
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):  # noqa: A002
+    """-(t log x + (1 - t) log(1 - x)) with each log clamped at -100, as PyTorch."""
+    _check_reduction(reduction)
+    _float_arg(input, "binary_cross_entropy")
+    _tensor_arg(target, "binary_cross_entropy", "target")
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
+                         f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    x = input._data
+    if np.any((x < 0) | (x > 1)) or np.any(np.isnan(x)):
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    losses = -(target * input.log().clamp(min=-100) + (1 - target) * (1 - input).log().clamp(min=-100))
+    if weight is not None:
+        losses = losses * weight
+    return _reduce(losses, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):  # noqa: A002
+    """BCE on sigmoid(input), computed stably: (1 - t) x + (1 + (pw - 1) t) (log(1 + e^-|x|) + max(-x, 0))."""
+    _check_reduction(reduction)
+    _float_arg(input, "binary_cross_entropy_with_logits")
+    _tensor_arg(target, "binary_cross_entropy_with_logits", "target")
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    softplus_neg = (-input.abs()).exp().log1p() + (-input).relu()  # log(1 + exp(-x))
+    if pos_weight is None:
+        losses = (1 - target) * input + softplus_neg
+    else:
+        losses = (1 - target) * input + (1 + (pos_weight - 1) * target) * softplus_neg
+    if weight is not None:
+        losses = losses * weight
+    return _reduce(losses, reduction)
+
+
+def kl_div(input, target, reduction="mean", log_target=False):  # noqa: A002
+    """target * (log(target) - input) pointwise (input holds log-probabilities); 'batchmean' divides
+    the sum by the batch size (the mathematically correct KL divergence)."""
+    _float_arg(input, "kl_div")
+    _tensor_arg(target, "kl_div", "target")
+    if reduction not in ("none", "mean", "sum", "batchmean"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if log_target:
+        losses = target.exp() * (target - input)
+    else:
+        from ...tensor import where
+
+        t_safe = where(target > 0, target, target * 0 + 1)
+        losses = where(target > 0, target * (t_safe.log() - input), input * 0)
+    if reduction == "batchmean":
+        return losses.sum() / (input.shape[0] if input.ndim else 1)
+    return _reduce(losses, reduction)

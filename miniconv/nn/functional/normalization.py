@@ -119,3 +119,72 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     w = None if weight is None else weight.reshape(C)
     b = None if bias is None else bias.reshape(C)
     return _BatchNorm.apply(input, w, b, rm, rv, bool(training), float(momentum or 0.0), float(eps))
+
+
+# -- API breadth (issue 9): layer_norm, group_norm, instance_norm ---------------------------------
+# Composed from differentiable Tensor ops (mean, var, arithmetic); biased variance, as PyTorch.
+def _normalize(x, dims, eps):
+    mean = x.mean(dim=dims, keepdim=True)
+    var = x.var(dim=dims, keepdim=True, correction=0)
+    return (x - mean) / (var + eps).sqrt()
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # noqa: A002
+    """Normalize over the last ``len(normalized_shape)`` dimensions, then ``* weight + bias``."""
+    _float_arg(input, "layer_norm")
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if k == 0 or tuple(input.shape[input.ndim - k:]) != shape or input.ndim < k:
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape [*, {', '.join(map(str, shape))}], "
+            f"but got input of size{list(input.shape)}"
+        )
+    out = _normalize(input, tuple(range(input.ndim - k, input.ndim)), eps)
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A002
+    """Split the C channels of (N, C, *) into ``num_groups`` groups and normalize each group per sample."""
+    _float_arg(input, "group_norm")
+    if input.ndim < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.ndim}")
+    n, c = input.shape[0], input.shape[1]
+    if c % num_groups != 0:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of "
+                           f"shape {list(input.shape)} and num_groups={num_groups}")
+    x = input.reshape(n, num_groups, -1)
+    out = _normalize(x, (2,), eps).reshape(input.shape)
+    affine_shape = (1, c) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        out = out * weight.reshape(affine_shape)
+    if bias is not None:
+        out = out + bias.reshape(affine_shape)
+    return out
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,  # noqa: A002
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Normalize each (sample, channel) plane of (N, C, *) over its spatial dimensions."""
+    _float_arg(input, "instance_norm")
+    c = input.shape[1]
+    affine_shape = (1, c) + (1,) * (input.ndim - 2)
+    dims = tuple(range(2, input.ndim))
+    if use_input_stats:
+        out = _normalize(input, dims, eps)
+        if running_mean is not None:
+            m = input._data.mean(axis=(0,) + dims)
+            n = int(np.prod([input.shape[d] for d in dims]))
+            v = input._data.var(axis=dims, ddof=1 if n > 1 else 0).mean(axis=0)
+            running_mean._data[...] = (1 - momentum) * running_mean._data + momentum * m
+            running_var._data[...] = (1 - momentum) * running_var._data + momentum * v
+    else:
+        out = (input - running_mean.reshape(affine_shape)) / (running_var.reshape(affine_shape) + eps).sqrt()
+    if weight is not None:
+        out = out * weight.reshape(affine_shape)
+    if bias is not None:
+        out = out + bias.reshape(affine_shape)
+    return out

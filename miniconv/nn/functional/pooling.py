@@ -181,3 +181,29 @@ def adaptive_avg_pool2d(input, output_size):  # noqa: A002
         raise RuntimeError(f"adaptive_avg_pool2d(): elements of output_size must be greater than or equal to 0 "
                            f"but received {list(out_hw)}")
     return _AdaptiveAvgPool2d.apply(input, out_hw)
+
+
+# -- API breadth (issue 9): adaptive_max_pool2d -------------------------------------------------
+def adaptive_max_pool2d(input, output_size, return_indices=False):  # noqa: A002
+    """Max over PyTorch's adaptive windows [floor(o*H/OH), ceil((o+1)*H/OH)); composed of amax over
+    slices (ties share the gradient, where PyTorch gives it to one of them)."""
+    from ...creation import stack
+
+    _float_arg(input, "adaptive_max_pool2d")
+    if return_indices:
+        raise NotImplementedError("adaptive_max_pool2d(return_indices=True) is not supported by miniconv")
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
+    size = (output_size, output_size) if isinstance(output_size, numbers.Integral) or output_size is None \
+        else tuple(output_size)
+    oh, ow = (int(input.shape[-2 + i]) if s is None else int(s) for i, s in enumerate(size))
+    h, w = input.shape[-2], input.shape[-1]
+    rows = []
+    for i in range(oh):
+        r0, r1 = (i * h) // oh, -((-(i + 1) * h) // oh)
+        cells = []
+        for j in range(ow):
+            c0, c1 = (j * w) // ow, -((-(j + 1) * w) // ow)
+            cells.append(input[..., r0:r1, c0:c1].amax(dim=(-2, -1)))
+        rows.append(stack(cells, -1))
+    return stack(rows, -2)

@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 
 from ...creation import empty
+from ...dtypes import get_default_dtype
 from ...tensor import _check_device, _check_dtype
 from .. import functional as F
 from .. import init
@@ -109,7 +110,7 @@ class Conv2d(Module):
             )
         if device is not None:
             _check_device(device)
-        dtype = np.dtype(np.float32) if dtype is None else _check_dtype(dtype, "Conv2d")
+        dtype = get_default_dtype() if dtype is None else _check_dtype(dtype, "Conv2d")
         if dtype.kind != "f":
             raise TypeError(f"Conv2d: dtype must be a floating point type (float32 or float64), got {dtype}")
 
@@ -171,3 +172,98 @@ class Conv2d(Module):
         if self.padding_mode != "zeros":
             s += f", padding_mode={self.padding_mode}"
         return s
+
+
+# -- API breadth (issue 9): Conv1d and ConvTranspose2d -------------------------------------------
+class Conv1d(Module):
+    """1-D convolution over (N, C_in, L): weight (C_out, C_in / groups, k), bias (C_out,); runs on the
+    conv2d kernels. L_out = floor((L + 2p - d(k-1) - 1)/s + 1). Initialised as PyTorch."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__()
+        _check_device(device)
+        if groups <= 0:
+            raise ValueError("groups must be a positive integer")
+        if in_channels % groups != 0:
+            raise ValueError("in_channels must be divisible by groups")
+        if out_channels % groups != 0:
+            raise ValueError("out_channels must be divisible by groups")
+        if padding_mode != "zeros":
+            raise NotImplementedError("Conv1d: only padding_mode='zeros' is supported by miniconv")
+        one = lambda v: (int(v[0]) if isinstance(v, (tuple, list)) else int(v),)  # noqa: E731
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size, self.stride, self.dilation = one(kernel_size), one(stride), one(dilation)
+        self.padding = padding if isinstance(padding, str) else one(padding)
+        self.padding_mode = padding_mode
+        dt = get_default_dtype() if dtype is None else _check_dtype(dtype, "Conv1d")
+        self.weight = Parameter(empty(out_channels, in_channels // groups, self.kernel_size[0], dtype=dt))
+        if bias:
+            self.bias = Parameter(empty(out_channels, dtype=dt))
+        else:
+            self.register_parameter("bias", None)
+        Conv2d.reset_parameters(self)
+
+    def forward(self, input):  # noqa: A002
+        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def extra_repr(self):
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,):
+            s += f", padding={self.padding}"
+        if self.dilation != (1,):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        return s + (", bias=False" if self.bias is None else "")
+
+
+class ConvTranspose2d(Module):
+    """Transposed 2-D convolution ("deconvolution"), the gradient of Conv2d w.r.t. its input.
+
+    weight (C_in, C_out / groups, kH, kW); H_out = (H_in - 1) s - 2p + d(kH - 1) + output_padding + 1.
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        super().__init__()
+        _check_device(device)
+        if groups <= 0:
+            raise ValueError("groups must be a positive integer")
+        if in_channels % groups != 0:
+            raise ValueError("in_channels must be divisible by groups")
+        if out_channels % groups != 0:
+            raise ValueError("out_channels must be divisible by groups")
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = _pair(kernel_size, "kernel_size")
+        self.stride, self.padding = _pair(stride, "stride"), _pair(padding, "padding")
+        self.output_padding, self.dilation = _pair(output_padding, "output_padding"), _pair(dilation, "dilation")
+        self.padding_mode = padding_mode
+        dt = get_default_dtype() if dtype is None else _check_dtype(dtype, "ConvTranspose2d")
+        self.weight = Parameter(empty(in_channels, out_channels // groups, *self.kernel_size, dtype=dt))
+        if bias:
+            self.bias = Parameter(empty(out_channels, dtype=dt))
+        else:
+            self.register_parameter("bias", None)
+        Conv2d.reset_parameters(self)
+
+    def forward(self, input, output_size=None):  # noqa: A002
+        if output_size is not None:
+            raise NotImplementedError("ConvTranspose2d(output_size=...) is not supported by miniconv; "
+                                      "use output_padding")
+        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, self.output_padding,
+                                  self.groups, self.dilation)
+
+    def extra_repr(self):
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
+        if self.output_padding != (0, 0):
+            s += f", output_padding={self.output_padding}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        return s + (", bias=False" if self.bias is None else "")

@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 
+from ...dtypes import get_default_dtype
 from ...tensor import _check_device
 from .. import functional as F
 from .. import init
@@ -40,7 +41,7 @@ class Linear(Module):
                 raise ValueError(f"Linear(): {name} must be a non-negative int, got {v!r}")
         if device is not None:
             _check_device(device)
-        dtype = np.dtype(np.float32 if dtype is None else dtype)
+        dtype = np.dtype(get_default_dtype() if dtype is None else dtype)
         self.in_features = in_features
         self.out_features = out_features
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))

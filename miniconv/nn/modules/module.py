@@ -249,15 +249,9 @@ class Module:
 
     def to(self, *args, **kwargs):
         """``to('cpu')`` or ``to(dtype)`` (floating parameters and buffers are cast in place)."""
-        device = kwargs.pop("device", None)
-        dtype = kwargs.pop("dtype", None)
-        for a in args:
-            if isinstance(a, str):
-                device = a
-            else:
-                dtype = a
-        if device is not None:
-            _check_device(device)
+        from ..._device import _parse_to_args  # issue 9: device objects, to(tensor), keywords
+
+        dtype, _ = _parse_to_args("to", args, kwargs)
         if dtype is not None:
             dtype = _check_dtype(dtype, "to")
             if dtype.kind != "f":
@@ -271,6 +265,9 @@ class Module:
 
     def cpu(self):
         return self
+
+    def cuda(self, device=None):
+        _check_device("cuda")  # raises: miniconv runs on the CPU only
 
     def float(self):
         return self.to(np.float32)

@@ -76,3 +76,20 @@ class AdaptiveAvgPool2d(Module):
 
     def extra_repr(self):
         return f"output_size={self.output_size}"
+
+
+# -- API breadth (issue 9) ------------------------------------------------------------------
+class AdaptiveMaxPool2d(Module):
+    """Max pooling to a fixed output size (OH, OW), with PyTorch's adaptive windows."""
+
+    def __init__(self, output_size, return_indices=False):
+        super().__init__()
+        if return_indices:
+            raise NotImplementedError("AdaptiveMaxPool2d(return_indices=True) is not supported by miniconv")
+        self.output_size = output_size
+
+    def forward(self, input):  # noqa: A002
+        return F.adaptive_max_pool2d(input, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"

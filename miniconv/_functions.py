@@ -1,0 +1,657 @@
+"""Module-level functional forms: ``miniconv.sin(x)``, ``miniconv.max(x, 1)``, ``miniconv.flatten(x, 1)``, ...
+
+Written out one by one (no generated names), each with PyTorch's signature; most call the Tensor
+method of the same name, where the math and argument checks live. Also ``einsum`` and the
+``linalg`` namespace (``norm``, ``vector_norm``).
+"""
+import builtins
+import re
+import types
+
+import numpy as np
+
+from . import ops
+from .tensor import Tensor, _normalize_dims
+from .tensor import where as _where
+
+
+def _t(x, fn, name="input"):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fn}(): argument '{name}' (position 1) must be Tensor, not {type(x).__name__}")
+    return x
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+# -- elementwise, one argument ---------------------------------------------------------------
+def exp(input):  # noqa: A001,A002
+    return _t(input, "exp").exp()
+
+
+def log(input):  # noqa: A001,A002
+    return _t(input, "log").log()
+
+
+def sqrt(input):  # noqa: A001,A002
+    return _t(input, "sqrt").sqrt()
+
+
+def tanh(input):  # noqa: A001,A002
+    return _t(input, "tanh").tanh()
+
+
+def sigmoid(input):  # noqa: A001,A002
+    return _t(input, "sigmoid").sigmoid()
+
+
+def relu(input):  # noqa: A001,A002
+    return _t(input, "relu").relu()
+
+
+def abs(input):  # noqa: A001,A002
+    return _t(input, "abs").abs()
+
+
+def absolute(input):  # noqa: A001,A002
+    return _t(input, "absolute").absolute()
+
+
+def sin(input):  # noqa: A001,A002
+    return _t(input, "sin").sin()
+
+
+def cos(input):  # noqa: A001,A002
+    return _t(input, "cos").cos()
+
+
+def tan(input):  # noqa: A001,A002
+    return _t(input, "tan").tan()
+
+
+def asin(input):  # noqa: A001,A002
+    return _t(input, "asin").asin()
+
+
+def acos(input):  # noqa: A001,A002
+    return _t(input, "acos").acos()
+
+
+def atan(input):  # noqa: A001,A002
+    return _t(input, "atan").atan()
+
+
+def arcsin(input):  # noqa: A001,A002
+    return _t(input, "arcsin").arcsin()
+
+
+def arccos(input):  # noqa: A001,A002
+    return _t(input, "arccos").arccos()
+
+
+def arctan(input):  # noqa: A001,A002
+    return _t(input, "arctan").arctan()
+
+
+def sinh(input):  # noqa: A001,A002
+    return _t(input, "sinh").sinh()
+
+
+def cosh(input):  # noqa: A001,A002
+    return _t(input, "cosh").cosh()
+
+
+def exp2(input):  # noqa: A001,A002
+    return _t(input, "exp2").exp2()
+
+
+def expm1(input):  # noqa: A001,A002
+    return _t(input, "expm1").expm1()
+
+
+def log2(input):  # noqa: A001,A002
+    return _t(input, "log2").log2()
+
+
+def log10(input):  # noqa: A001,A002
+    return _t(input, "log10").log10()
+
+
+def log1p(input):  # noqa: A001,A002
+    return _t(input, "log1p").log1p()
+
+
+def rsqrt(input):  # noqa: A001,A002
+    return _t(input, "rsqrt").rsqrt()
+
+
+def erf(input):  # noqa: A001,A002
+    return _t(input, "erf").erf()
+
+
+def reciprocal(input):  # noqa: A001,A002
+    return _t(input, "reciprocal").reciprocal()
+
+
+def square(input):  # noqa: A001,A002
+    return _t(input, "square").square()
+
+
+def neg(input):  # noqa: A001,A002
+    return _t(input, "neg").neg()
+
+
+def negative(input):  # noqa: A001,A002
+    return _t(input, "negative").negative()
+
+
+def sign(input):  # noqa: A001,A002
+    return _t(input, "sign").sign()
+
+
+def floor(input):  # noqa: A001,A002
+    return _t(input, "floor").floor()
+
+
+def ceil(input):  # noqa: A001,A002
+    return _t(input, "ceil").ceil()
+
+
+def trunc(input):  # noqa: A001,A002
+    return _t(input, "trunc").trunc()
+
+
+def fix(input):  # noqa: A001,A002
+    return _t(input, "fix").fix()
+
+
+def frac(input):  # noqa: A001,A002
+    return _t(input, "frac").frac()
+
+
+def clone(input):  # noqa: A001,A002
+    return _t(input, "clone").clone()
+
+
+def detach(input):  # noqa: A001,A002
+    return _t(input, "detach").detach()
+
+
+def isnan(input):  # noqa: A001,A002
+    return _t(input, "isnan").isnan()
+
+
+def isinf(input):  # noqa: A001,A002
+    return _t(input, "isinf").isinf()
+
+
+def isfinite(input):  # noqa: A001,A002
+    return _t(input, "isfinite").isfinite()
+
+
+def logical_not(input):  # noqa: A001,A002
+    return _t(input, "logical_not").logical_not()
+
+
+def t(input):  # noqa: A001,A002
+    return _t(input, "t").t()
+
+
+def msort(input):  # noqa: A001,A002
+    return _t(input, "msort").msort()
+
+
+def numel(input):  # noqa: A001,A002
+    return _t(input, "numel").numel()
+
+
+def is_floating_point(input):  # noqa: A001,A002
+    return _t(input, "is_floating_point").is_floating_point()
+
+
+
+def round(input, *, decimals=0):  # noqa: A001,A002
+    return _t(input, "round").round(decimals=decimals)
+
+
+def clamp(input, min=None, max=None):  # noqa: A001,A002
+    """Clamp into [min, max]; bounds may be numbers or Tensors (broadcast)."""
+    x = _t(input, "clamp")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        if min is not None:
+            x = x.maximum(min if isinstance(min, Tensor) else x.new_tensor(min))
+        if max is not None:
+            x = x.minimum(max if isinstance(max, Tensor) else x.new_tensor(max))
+        return x
+    return x.clamp(min, max)
+
+
+clip = clamp
+
+
+# -- elementwise, two arguments ------------------------------------------------------------------
+def add(input, other, *, alpha=1):  # noqa: A002
+    return input + (other if alpha == 1 else other * alpha) if isinstance(input, Tensor) else _t(other, "add", "other").__radd__(input)
+
+
+def sub(input, other, *, alpha=1):  # noqa: A002
+    return _t(input, "sub") - (other if alpha == 1 else other * alpha)
+
+
+subtract = sub
+
+
+def mul(input, other):  # noqa: A002
+    return _t(input, "mul") * other
+
+
+multiply = mul
+
+
+def div(input, other, *, rounding_mode=None):  # noqa: A002
+    x = _t(input, "div")
+    if rounding_mode is None:
+        return x / other
+    if rounding_mode == "trunc":
+        return (x / other).trunc()
+    if rounding_mode == "floor":
+        return (x / other).floor()
+    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+
+
+divide = true_divide = div
+
+
+def pow(input, exponent):  # noqa: A001,A002
+    if not isinstance(input, Tensor):
+        return _t(exponent, "pow", "exponent").__rpow__(input)
+    return input ** exponent
+
+
+def atan2(input, other):  # noqa: A002
+    return _t(input, "atan2").atan2(other)
+
+
+arctan2 = atan2
+
+
+def maximum(input, other):  # noqa: A002
+    return _t(input, "maximum").maximum(other)
+
+
+def minimum(input, other):  # noqa: A002
+    return _t(input, "minimum").minimum(other)
+
+
+def fmod(input, other):  # noqa: A002
+    return _t(input, "fmod").fmod(other)
+
+
+def remainder(input, other):  # noqa: A002
+    return _t(input, "remainder").remainder(other)
+
+
+def lerp(input, end, weight):  # noqa: A002
+    return _t(input, "lerp").lerp(end, weight)
+
+
+def where(condition, input=None, other=None):  # noqa: A002
+    """``where(cond, x, y)`` picks from x where cond else y; ``where(cond)`` is ``nonzero(cond, as_tuple=True)``."""
+    if input is None and other is None:
+        return _t(condition, "where", "condition").nonzero(as_tuple=True)
+    return _where(condition, input, other)
+
+
+def eq(input, other):  # noqa: A002
+    return _t(input, "eq") == other
+
+
+def ne(input, other):  # noqa: A002
+    return _t(input, "ne") != other
+
+
+def lt(input, other):  # noqa: A002
+    return _t(input, "lt") < other
+
+
+def le(input, other):  # noqa: A002
+    return _t(input, "le") <= other
+
+
+def gt(input, other):  # noqa: A002
+    return _t(input, "gt") > other
+
+
+def ge(input, other):  # noqa: A002
+    return _t(input, "ge") >= other
+
+
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+def equal(input, other):  # noqa: A002
+    return _t(input, "equal").equal(other)
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002
+    return _t(input, "isclose").isclose(other, rtol, atol, equal_nan)
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002
+    return _t(input, "allclose").allclose(other, rtol, atol, equal_nan)
+
+
+def logical_and(input, other):  # noqa: A002
+    return _t(input, "logical_and").logical_and(other)
+
+
+def logical_or(input, other):  # noqa: A002
+    return _t(input, "logical_or").logical_or(other)
+
+
+# -- reductions ----------------------------------------------------------------------------------
+def _dim_kw(kwargs, fn):
+    if "axis" in kwargs:
+        kwargs["dim"] = kwargs.pop("axis")
+    if "keepdims" in kwargs:
+        kwargs["keepdim"] = kwargs.pop("keepdims")
+    return kwargs
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None, **kw):  # noqa: A001,A002
+    kw = _dim_kw(kw, "sum")
+    dim, keepdim = kw.get("dim", dim), kw.get("keepdim", keepdim)
+    x = _t(input, "sum")
+    return (x if dtype is None else x.type(dtype)).sum(dim, keepdim)
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None, **kw):  # noqa: A002
+    kw = _dim_kw(kw, "mean")
+    dim, keepdim = kw.get("dim", dim), kw.get("keepdim", keepdim)
+    x = _t(input, "mean")
+    return (x if dtype is None else x.type(dtype)).mean(dim, keepdim)
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, **kw):  # noqa: A002
+    kw = _dim_kw(kw, "var")
+    return _t(input, "var").var(kw.get("dim", dim), unbiased, kw.get("keepdim", keepdim), correction)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, **kw):  # noqa: A002
+    kw = _dim_kw(kw, "std")
+    return _t(input, "std").std(kw.get("dim", dim), unbiased, kw.get("keepdim", keepdim), correction)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):  # noqa: A002
+    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):  # noqa: A002
+    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+
+
+def max(input, dim=None, keepdim=False, **kw):  # noqa: A001,A002
+    """``max(x)`` -> scalar; ``max(x, dim)`` -> (values, indices); ``max(x, y)`` -> ``maximum(x, y)``."""
+    kw = _dim_kw(kw, "max")
+    return _t(input, "max").max(kw.get("dim", dim), kw.get("keepdim", keepdim))
+
+
+def min(input, dim=None, keepdim=False, **kw):  # noqa: A001,A002
+    kw = _dim_kw(kw, "min")
+    x = _t(input, "min")
+    dim = kw.get("dim", dim)
+    if isinstance(dim, Tensor):
+        return x.minimum(dim)
+    return x.min(dim, kw.get("keepdim", keepdim))
+
+
+def argmax(input, dim=None, keepdim=False):  # noqa: A002
+    return _t(input, "argmax").argmax(dim, keepdim)
+
+
+def argmin(input, dim=None, keepdim=False):  # noqa: A002
+    return _t(input, "argmin").argmin(dim, keepdim)
+
+
+def amax(input, dim=(), keepdim=False):  # noqa: A002
+    return _t(input, "amax").amax(dim, keepdim)
+
+
+def amin(input, dim=(), keepdim=False):  # noqa: A002
+    return _t(input, "amin").amin(dim, keepdim)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+    return _t(input, "prod").prod(dim, keepdim, dtype)
+
+
+def logsumexp(input, dim, keepdim=False):  # noqa: A002
+    return _t(input, "logsumexp").logsumexp(dim, keepdim)
+
+
+def cumsum(input, dim, *, dtype=None):  # noqa: A002
+    return _t(input, "cumsum").cumsum(dim, dtype)
+
+
+def cumprod(input, dim, *, dtype=None):  # noqa: A002
+    return _t(input, "cumprod").cumprod(dim, dtype)
+
+
+def all(input, dim=None, keepdim=False):  # noqa: A001,A002
+    return _t(input, "all").all(dim, keepdim)
+
+
+def any(input, dim=None, keepdim=False):  # noqa: A001,A002
+    return _t(input, "any").any(dim, keepdim)
+
+
+def count_nonzero(input, dim=None):  # noqa: A002
+    return _t(input, "count_nonzero").count_nonzero(dim)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):  # noqa: A002
+    return _t(input, "norm").norm(p, dim, keepdim, dtype)
+
+
+def sort(input, dim=-1, descending=False, stable=False):  # noqa: A002
+    return _t(input, "sort").sort(dim, descending, stable)
+
+
+def argsort(input, dim=-1, descending=False, stable=False):  # noqa: A002
+    return _t(input, "argsort").argsort(dim, descending, stable)
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+    return _t(input, "topk").topk(k, dim, largest, sorted)
+
+
+# -- shape and indexing -------------------------------------------------------------------------
+def reshape(input, shape):  # noqa: A002
+    return _t(input, "reshape").reshape(shape)
+
+
+def flatten(input, start_dim=0, end_dim=-1):  # noqa: A002
+    return _t(input, "flatten").flatten(start_dim, end_dim)
+
+
+def unflatten(input, dim, sizes):  # noqa: A002
+    return _t(input, "unflatten").unflatten(dim, sizes)
+
+
+def permute(input, dims):  # noqa: A002
+    return _t(input, "permute").permute(dims)
+
+
+def transpose(input, dim0, dim1):  # noqa: A002
+    return _t(input, "transpose").transpose(dim0, dim1)
+
+
+swapaxes = swapdims = transpose
+
+
+def movedim(input, source, destination):  # noqa: A002
+    return _t(input, "movedim").movedim(source, destination)
+
+
+moveaxis = movedim
+
+
+def unsqueeze(input, dim):  # noqa: A002
+    return _t(input, "unsqueeze").unsqueeze(dim)
+
+
+def squeeze(input, dim=None):  # noqa: A002
+    return _t(input, "squeeze").squeeze(dim)
+
+
+def flip(input, dims):  # noqa: A002
+    return _t(input, "flip").flip(dims)
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    return _t(tensor, "split", "tensor").split(split_size_or_sections, dim)
+
+
+def chunk(input, chunks, dim=0):  # noqa: A002
+    return _t(input, "chunk").chunk(chunks, dim)
+
+
+def unbind(input, dim=0):  # noqa: A002
+    return _t(input, "unbind").unbind(dim)
+
+
+def narrow(input, dim, start, length):  # noqa: A002
+    return _t(input, "narrow").narrow(dim, start, length)
+
+
+def gather(input, dim, index, *, sparse_grad=False):  # noqa: A002
+    return _t(input, "gather").gather(dim, index)
+
+
+def scatter(input, dim, index, src=None, *, value=None, reduce=None):  # noqa: A002
+    return _t(input, "scatter").scatter(dim, index, src, value, reduce)
+
+
+def scatter_add(input, dim, index, src):  # noqa: A002
+    return _t(input, "scatter_add").scatter_add(dim, index, src)
+
+
+def index_select(input, dim, index):  # noqa: A002
+    return _t(input, "index_select").index_select(dim, index)
+
+
+def masked_fill(input, mask, value):  # noqa: A002
+    return _t(input, "masked_fill").masked_fill(mask, value)
+
+
+def masked_select(input, mask):  # noqa: A002
+    return _t(input, "masked_select").masked_select(mask)
+
+
+def nonzero(input, *, as_tuple=False):  # noqa: A002
+    return _t(input, "nonzero").nonzero(as_tuple=as_tuple)
+
+
+def argwhere(input):  # noqa: A002
+    return _t(input, "argwhere").nonzero()
+
+
+def tile(input, dims):  # noqa: A002
+    return _t(input, "tile").tile(dims)
+
+
+def matmul(input, other):  # noqa: A002
+    return _t(input, "matmul") @ other
+
+
+def mm(input, mat2):  # noqa: A002
+    return _t(input, "mm").mm(mat2)
+
+
+def bmm(input, mat2):  # noqa: A002
+    return _t(input, "bmm").bmm(mat2)
+
+
+def dot(input, other):  # noqa: A002
+    return _t(input, "dot").dot(other)
+
+
+def outer(input, vec2):  # noqa: A002
+    return _t(input, "outer").outer(vec2)
+
+
+ger = outer
+
+
+def softmax(input, dim, dtype=None):  # noqa: A002
+    return _t(input, "softmax").softmax(dim, dtype=dtype)
+
+
+def log_softmax(input, dim, dtype=None):  # noqa: A002
+    return _t(input, "log_softmax").log_softmax(dim, dtype=dtype)
+
+
+def einsum(equation, *operands):
+    """Einstein summation, e.g. ``einsum('ij,jk->ik', a, b)``, ``einsum('bi,bi->b', x, y)``, ``einsum('ii', a)``.
+
+    Explicit (``->``) and implicit forms; ``...`` (ellipsis) is not supported.
+    """
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not isinstance(equation, str):
+        raise TypeError(f"einsum(): argument 'equation' must be str, not {type(equation).__name__}")
+    eq = equation.replace(" ", "")
+    if "." in eq:
+        raise NotImplementedError("einsum(): '...' (ellipsis) is not supported by miniconv; write the dimensions out")
+    if "->" not in eq:
+        letters = eq.replace(",", "")
+        eq += "->" + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    ins = eq.split("->")[0].split(",")
+    if len(ins) != len(operands):
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation"
+                         if len(operands) > len(ins) else
+                         "einsum(): fewer operands were provided than specified in the equation")
+    if not re.fullmatch(r"[a-zA-Z,]*->[a-zA-Z]*", eq):
+        raise ValueError(f"einsum(): invalid subscript given at index 0 in the equation string {equation!r}")
+    for c in eq.split("->")[1]:
+        if c not in eq.split("->")[0]:
+            raise RuntimeError(f"einsum(): output subscript {c} does not appear in the equation for any input operand")
+    sizes = {}
+    for i, (s, op) in enumerate(zip(ins, operands)):
+        _t(op, "einsum", "operands")
+        if len(s) != op.ndim:
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(s)}) does not match the "
+                               f"number of dimensions ({op.ndim}) for operand {i} and no ellipsis was given")
+        for c, n in zip(s, op.shape):
+            if sizes.setdefault(c, n) != n and n != 1 and sizes[c] != 1:
+                raise RuntimeError(f"einsum(): operands do not broadcast with remapped shapes (original->remapped)")
+    dt = np.result_type(*[o.dtype for o in operands])
+    operands = [o if o.dtype == dt else o.type(dt) for o in operands]
+    return ops.Einsum.apply(eq, *operands)
+
+
+# -- torch.linalg --------------------------------------------------------------------------------
+def _vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+    return _t(x, "linalg.vector_norm", "x").norm(ord, dim, keepdim, dtype)
+
+
+def _linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):  # noqa: A002, N803
+    """``linalg.norm``: without ``ord``, the 2-norm of the flattened input; vector ords along one dim;
+    ``'fro'`` for matrices. Other matrix norms (nuc, 2, -2, ...) are not supported."""
+    _t(A, "linalg.norm", "A")
+    if ord is None:
+        return A.norm(2, dim, keepdim, dtype)
+    if ord == "fro":
+        return A.norm(2, dim if dim is not None else (-2, -1), keepdim, dtype)
+    is_matrix = (dim is None and A.ndim == 2) or (isinstance(dim, (tuple, list)) and len(dim) == 2)
+    if is_matrix:
+        raise NotImplementedError(f"linalg.norm: matrix norm ord={ord!r} is not supported by miniconv (only 'fro')")
+    return A.norm(ord, dim, keepdim, dtype)
+
+
+linalg = types.ModuleType("miniconv.linalg", "A subset of torch.linalg: norm, vector_norm.")
+linalg.norm = _linalg_norm
+linalg.vector_norm = _vector_norm
+
+_ = builtins  # (builtins kept reachable for readers: this module shadows max, min, sum, all, any, round)
