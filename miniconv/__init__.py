@@ -37,7 +37,7 @@ from . import optim  # noqa: E402
 from . import data  # noqa: E402
 from . import utils  # noqa: E402
 from .utils import data as _utils_data  # noqa: E402,F401  (miniconv.utils.data, like torch.utils.data)
-from .serialization import load, save  # noqa: E402
+from .io import load, save  # noqa: E402
 
 
 tune_malloc()  # reuse freed activation buffers instead of page-faulting fresh ones (see its docstring)

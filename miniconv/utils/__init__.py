@@ -8,8 +8,8 @@
   ``torch.load(path, map_location="cpu", weights_only=True)``: PyTorch's restricted unpickler, which
   refuses arbitrary code. miniconv itself never unpickles anything.
 * :func:`save_torch_state_dict` writes a miniconv state dict as a PyTorch file (``torch.save``).
-* :func:`load_safetensors` / :func:`save_safetensors` read and write the pickle-free safetensors
-  format (as written by ``safetensors.torch.save_file``) without needing torch or safetensors.
+* :func:`load_safetensors` / :func:`save_safetensors` (from :mod:`miniconv.io`) read and write the pickle-free safetensors
+  format (as written by ``safetensors.torch.save_file``) through the safetensors package, without torch.
 
 Example::
 
@@ -26,7 +26,7 @@ from collections import OrderedDict
 import numpy as np
 
 from ..tensor import Tensor
-from .safetensors import load_safetensors, save_safetensors
+from ..io import load_safetensors, save_safetensors
 
 __all__ = ["convert_torch_state_dict", "to_torch_state_dict", "load_torch_state_dict", "save_torch_state_dict",
            "load_safetensors", "save_safetensors"]

@@ -27,7 +27,7 @@ from urllib.request import urlopen
 
 import numpy as np
 
-from ...serialization import atomic_write
+from ...io.atomic import atomic_write
 from ...tensor import Tensor
 from ..dataset import Dataset
 
@@ -337,7 +337,7 @@ class FashionMNIST(MNIST):
 
 
 def _download(url, dest, expected_sha256):
-    """Stream ``url`` into ``dest``, verified, through ``serialization.atomic_write`` (temp file,
+    """Stream ``url`` into ``dest``, verified, through ``miniconv.io.atomic_write`` (temp file,
     fsync, rename, fsync the folder): a failed or corrupt download never leaves a partial file."""
 
     def write(out):

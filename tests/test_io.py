@@ -1,4 +1,5 @@
-"""miniconv.save / load: round trips, pickle-free safety, crash-safe atomic writes, PyTorch interop."""
+"""miniconv.io: checkpoints on the safetensors package (round trips, pickle-free safety, bad files, crash-safe
+atomic writes, permissions, stray temp files), version-1 .npz checkpoints, PyTorch interop."""
 import io
 import json
 import os
@@ -20,7 +21,8 @@ import pytest
 import miniconv
 import miniconv.utils
 from miniconv.nn import Module, Parameter
-from miniconv.serialization import CheckpointError
+from miniconv.io import CheckpointError
+from npz_v1_writer import save_v1
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -90,10 +92,13 @@ def test_file_objects_and_plain_numpy_reader(tmp_path):
     miniconv.save({"w": miniconv.ones(2, 2)}, buf)
     buf.seek(0)
     assert_same(miniconv.load(buf), {"w": miniconv.ones(2, 2)})
-    # the file is an ordinary npz readable without pickle
-    miniconv.save({"w": miniconv.ones(2, 2)}, tmp_path / "x.npz")
-    with np.load(tmp_path / "x.npz", allow_pickle=False) as z:
-        assert "__miniconv__" in z.files and z["a0"].shape == (2, 2)
+    # the file is an ordinary safetensors file: the package reads it without miniconv
+    from safetensors.numpy import load_file
+
+    miniconv.save({"w": miniconv.ones(2, 2), "opt": {"lr": 0.1, "m": [np.arange(3)]}}, tmp_path / "x.pt")
+    flat = load_file(str(tmp_path / "x.pt"))
+    assert sorted(flat) == ["opt.m.0", "w"] and flat["w"].shape == (2, 2)
+    np.testing.assert_array_equal(flat["opt.m.0"], np.arange(3))
 
 
 def test_module_state_dict_round_trip(tmp_path):
@@ -135,7 +140,8 @@ def test_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise OSError("disk full")
 
-    monkeypatch.setattr(miniconv.serialization, "_write_npz", boom)
+    monkeypatch.setattr(miniconv.io.checkpoint, "atomic_write",
+                        lambda path, write: miniconv.io.atomic.atomic_write(path, lambda f: (write(f), boom())))
     with pytest.raises(OSError, match="disk full"):
         miniconv.save({"v": 2}, target)
     monkeypatch.undo()
@@ -175,7 +181,7 @@ def test_pickle_payload_is_refused_without_running_it(tmp_path, suffix):
 def test_npz_with_pickled_object_array_is_refused(tmp_path):
     marker = tmp_path / "PWNED"
     path = tmp_path / "evil.npz"
-    miniconv.save({"w": miniconv.ones(2)}, path)
+    save_v1({"w": miniconv.ones(2)}, path)
     # swap the array member for an object array that would run code if unpickled
     with zipfile.ZipFile(path) as zf:
         header = zf.read("__miniconv__.npy")
@@ -235,7 +241,7 @@ def _rewrite_header(path, header_bytes):
 )
 def test_malformed_header_is_a_clear_error(tmp_path, header, message):
     path = tmp_path / "c.npz"
-    miniconv.save({"w": miniconv.ones(2)}, path)
+    save_v1({"w": miniconv.ones(2)}, path)
     _rewrite_header(path, header)
     with pytest.raises(CheckpointError, match=message):
         miniconv.load(path)
@@ -250,7 +256,7 @@ def test_truncated_and_corrupted_files_give_clear_errors(tmp_path):
         bad.write_bytes(data[:cut])
         with pytest.raises(CheckpointError, match="bad.pt"):
             miniconv.load(bad)
-    # flip one byte in the middle of the array data: the zip CRC catches it
+    # flip one byte in the middle of the array data: the CRC-32 in the metadata catches it
     flipped = bytearray(data)
     flipped[len(data) // 2] ^= 0xFF
     bad.write_bytes(bytes(flipped))
@@ -305,8 +311,13 @@ def test_killed_writer_leaves_old_or_new_checkpoint_whole(tmp_path):
         assert ckpt["a"].shape == (1_500_000,) and np.all(ckpt["a"] == v)
         np.testing.assert_array_equal(ckpt["b"].detach().numpy(), np.full(1000, 2 * v, np.float32))
         last = v // 1000 + 1
-    leftovers = [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
-    assert all(n.startswith(".ckpt.pt.") for n in leftovers)  # only our own temp files, safe to delete
+    # a temporary file of the last killed writer may remain (kill -9 leaves no chance to clean up);
+    # the next save of the same path removes it, and any other stale ones
+    leftovers = sorted(set(os.listdir(tmp_path)) - {"ckpt.pt", "writer.py"})
+    assert all(n.startswith(".ckpt.pt.") and n.endswith(".miniconv-tmp") for n in leftovers), leftovers
+    miniconv.save({"version": -1}, path)
+    assert sorted(os.listdir(tmp_path)) == ["ckpt.pt", "writer.py"]
+    assert miniconv.load(path) == {"version": -1}
 
 
 # -- PyTorch interop ---------------------------------------------------------------------------------
@@ -424,7 +435,9 @@ def test_safetensors_round_trip_and_format(tmp_path):
     (n,) = struct.unpack("<Q", data[:8])
     assert n % 8 == 0
     header = json.loads(data[8:8 + n])
-    assert header["conv.weight"] == {"dtype": "F32", "shape": [4, 1, 3, 3], "data_offsets": [0, 144]}
+    entry = header["conv.weight"]
+    assert entry["dtype"] == "F32" and entry["shape"] == [4, 1, 3, 3]
+    assert entry["data_offsets"][1] - entry["data_offsets"][0] == 144
     assert header["__metadata__"] == {"format": "pt"}
     back = miniconv.utils.load_safetensors(path)
     for k in sd:
@@ -435,11 +448,11 @@ def test_safetensors_round_trip_and_format(tmp_path):
 @pytest.mark.parametrize(
     "mutate, message",
     [
-        (lambda d: d[:4], "shorter than its 8-byte header"),
+        (lambda d: d[:4], "shorter than the 8-byte header"),
         (lambda d: struct.pack("<Q", 10**9) + d[8:], "header length"),
         (lambda d: d[:8] + b"x" + d[9:], "malformed safetensors header"),
-        (lambda d: d[:-3], "do not fit"),
-        (lambda d: d + b"xx", "unexpected bytes"),
+        (lambda d: d[:-3], "outside the .*-byte data area"),
+        (lambda d: d + b"xx", "the tensors cover 32 bytes but the data area holds 34"),
     ],
 )
 def test_bad_safetensors_files(tmp_path, mutate, message):
@@ -453,10 +466,13 @@ def test_bad_safetensors_files(tmp_path, mutate, message):
 def test_safetensors_bad_entries(tmp_path):
     path = tmp_path / "m.safetensors"
     path.write_bytes(handmade_safetensors({"x": ("C64", [1], b"\0" * 8)}))
-    with pytest.raises(CheckpointError, match="unsupported dtype 'C64'"):
+    with pytest.raises(CheckpointError, match="'x' cannot become a miniconv Tensor"):
+        miniconv.utils.load_safetensors(path)
+    path.write_bytes(handmade_safetensors({"x": ("F8_E4M3", [1], b"\0")}))
+    with pytest.raises(CheckpointError, match="unsupported dtype 'F8_E4M3'"):
         miniconv.utils.load_safetensors(path)
     path.write_bytes(handmade_safetensors({"x": ("F32", [3], b"\0" * 8)}))
-    with pytest.raises(CheckpointError, match="do not fit its shape"):
+    with pytest.raises(CheckpointError, match="does not fit its data offsets"):
         miniconv.utils.load_safetensors(path)
     with pytest.raises(CheckpointError, match="not a Tensor or array"):
         miniconv.utils.save_safetensors({"x": 3}, path)
@@ -480,7 +496,7 @@ def test_torch_weights_through_safetensors(tmp_path):
 
 def test_oversized_member_is_refused_before_decompression(tmp_path):
     path = tmp_path / "bomb.npz"
-    miniconv.save({"w": miniconv.ones(2)}, path)
+    save_v1({"w": miniconv.ones(2)}, path)
     with zipfile.ZipFile(path) as zf:
         header = zf.read("__miniconv__.npy")
     big = io.BytesIO()
@@ -502,7 +518,7 @@ def test_safetensors_malformed_entries(tmp_path, entry):
     h = entry.encode()
     path = tmp_path / "m.safetensors"
     path.write_bytes(struct.pack("<Q", len(h)) + h + b"\0" * 4)
-    with pytest.raises(CheckpointError, match="malformed safetensors entry"):
+    with pytest.raises(CheckpointError, match="malformed safetensors entry|unsupported dtype '5'"):
         miniconv.utils.load_safetensors(path)
 
 
@@ -601,3 +617,135 @@ def test_training_checkpoint_resume_is_bit_exact(tmp_path):
     resumed = _train(5, start_ckpt=tmp_path / "ckpt.pt")
     np.testing.assert_array_equal(straight, resumed)
     assert not np.array_equal(straight, _train(2))  # the resumed part did real work
+
+
+# -- issue 11: files ------------------------------------------------------------------------------------------
+def test_version1_npz_checkpoints_still_load(tmp_path):
+    obj = sample_checkpoint()
+    save_v1(obj, tmp_path / "old.pt")
+    assert (tmp_path / "old.pt").read_bytes()[:4] == b"PK\x03\x04"
+    assert_same(obj, miniconv.load(tmp_path / "old.pt"))
+
+
+def test_files_get_the_permissions_the_umask_gives(tmp_path):
+    old = os.umask(0o027)
+    try:
+        miniconv.save({"w": miniconv.ones(2)}, tmp_path / "a.pt")
+        miniconv.utils.save_safetensors({"w": miniconv.ones(2)}, tmp_path / "b.safetensors")
+        with open(tmp_path / "c.txt", "w"):  # what open() (and torch.save) give
+            pass
+    finally:
+        os.umask(old)
+    want = (tmp_path / "c.txt").stat().st_mode & 0o777
+    assert want == 0o640
+    assert (tmp_path / "a.pt").stat().st_mode & 0o777 == want
+    assert (tmp_path / "b.safetensors").stat().st_mode & 0o777 == want
+    # overwriting keeps the existing file's permission bits, as writing it in place would
+    os.chmod(tmp_path / "a.pt", 0o604)
+    miniconv.save({"w": miniconv.zeros(2)}, tmp_path / "a.pt")
+    assert (tmp_path / "a.pt").stat().st_mode & 0o777 == 0o604
+
+
+def test_stale_temp_files_are_removed_but_live_writers_are_left_alone(tmp_path):
+    path = tmp_path / "m.pt"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(dead.stdout)
+    stale = tmp_path / f".m.pt.{dead_pid}.abcd1234.miniconv-tmp"
+    live = tmp_path / f".m.pt.{os.getppid()}.abcd1234.miniconv-tmp"  # our parent process is alive
+    other = tmp_path / f".other.pt.{dead_pid}.abcd1234.miniconv-tmp"  # another target's: not ours to delete
+    for f in (stale, live, other):
+        f.write_bytes(b"x" * 100)
+    miniconv.save({"a": 1}, path)
+    assert sorted(os.listdir(tmp_path)) == sorted(["m.pt", live.name, other.name])
+
+
+def test_checkpoint_error_names_path_and_reason(tmp_path):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"\x00" * 3)
+    with pytest.raises(CheckpointError) as info:
+        miniconv.load(bad)
+    assert info.value.path == str(bad) and "shorter than the 8-byte header" in info.value.reason
+    assert str(bad) in str(info.value) and isinstance(info.value, ValueError)
+
+
+def _crafted(header, data=b""):
+    h = json.dumps(header).encode()
+    return struct.pack("<Q", len(h)) + h + data
+
+
+def test_huge_declared_shapes_are_refused_before_multiplying_out(tmp_path):
+    """The attack file: 60,000 dimensions of 2**62 in 1.2 MB kept the old loader busy for 10-55 s."""
+    path = tmp_path / "dos.pt"
+    path.write_bytes(_crafted({"x": {"dtype": "F32", "shape": [2 ** 62] * 60_000, "data_offsets": [0, 4]}}, b"\0" * 4))
+    assert path.stat().st_size > 1_000_000
+    t0 = time.perf_counter()
+    with pytest.raises(CheckpointError, match="shape must be a list of at most 64"):
+        miniconv.load(path)
+    path.write_bytes(_crafted({"x": {"dtype": "F32", "shape": [2 ** 62] * 60, "data_offsets": [0, 4]}}, b"\0" * 4))
+    with pytest.raises(CheckpointError, match="does not fit its data offsets"):
+        miniconv.load(path)
+    path.write_bytes(_crafted({"x": {"dtype": "F32", "shape": [2 ** 40, 2 ** 40], "data_offsets": [0, 2 ** 62]}}))
+    with pytest.raises(CheckpointError, match="outside the 0-byte data area"):
+        miniconv.load(path)
+    assert time.perf_counter() - t0 < 2.0  # generous: it takes milliseconds
+
+
+@pytest.mark.parametrize("header, message", [
+    ({"x": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+      "y": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}, "overlapping or gapped"),
+    ({"__metadata__": {"miniconv": "{not json"}, "x": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}},
+     "invalid JSON"),
+    ({"__metadata__": {"miniconv": json.dumps({"format": "miniconv", "version": 3, "root": 1})}}, "version 3"),
+    ({"__metadata__": {"miniconv": json.dumps({"format": "miniconv", "version": 2,
+                                               "root": {"type": "tensor", "key": "nope"}})}}, "not in the file"),
+    ({"__metadata__": {"miniconv": json.dumps({"format": "miniconv", "version": 2,
+                                               "root": {"type": "exec", "code": "x"}})}}, "unknown entry type"),
+    ({"__metadata__": {"miniconv": 5}}, "__metadata__ must map strings to strings"),
+    ({"x": {"dtype": "F32", "shape": [True], "data_offsets": [0, 4]}}, "bad size True"),
+])
+def test_crafted_checkpoints_raise_checkpoint_error(tmp_path, header, message):
+    path = tmp_path / "c.pt"
+    data = b"\0" * sum(4 for k in header if k != "__metadata__" and k != "y")
+    path.write_bytes(_crafted(header, data))
+    with pytest.raises(CheckpointError, match=message):
+        miniconv.load(path)
+
+
+# -- issue 11: PyTorch interop ----------------------------------------------------------------------------------
+def test_pytorch_users_open_miniconv_checkpoints_with_safetensors_torch(tmp_path):
+    torch = pytest.importorskip("torch")
+    from safetensors.torch import load_file
+
+    import miniconv.nn as mnn
+
+    torch.manual_seed(0)
+    tnet = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.BatchNorm2d(2), torch.nn.Flatten(),
+                               torch.nn.Linear(2 * 4 * 4, 3))
+    mnet = mnn.Sequential(mnn.Conv2d(1, 2, 3), mnn.BatchNorm2d(2), mnn.Flatten(), mnn.Linear(2 * 4 * 4, 3))
+    # the port: `torch.save(model.state_dict(), "model.pt")` with `import miniconv as torch`
+    miniconv.save(mnet.state_dict(), tmp_path / "model.pt")
+    tnet.load_state_dict(load_file(tmp_path / "model.pt"))
+    for k, v in mnet.state_dict().items():
+        np.testing.assert_array_equal(tnet.state_dict()[k].numpy(), v.data)
+    x = np.random.default_rng(0).standard_normal((2, 1, 6, 6)).astype(np.float32)
+    tnet.eval()
+    mnet.eval()
+    np.testing.assert_allclose(tnet(torch.from_numpy(x)).detach().numpy(), mnet(miniconv.tensor(x)).data,
+                               rtol=1e-5, atol=1e-6)
+    # and the other way: a file written by safetensors.torch loads with miniconv.load as a flat state dict
+    from safetensors.torch import save_file
+
+    save_file(tnet.state_dict(), tmp_path / "torch.safetensors")
+    mnet2 = mnn.Sequential(mnn.Conv2d(1, 2, 3), mnn.BatchNorm2d(2), mnn.Flatten(), mnn.Linear(2 * 4 * 4, 3))
+    mnet2.load_state_dict(miniconv.load(tmp_path / "torch.safetensors"))
+    for k, v in mnet2.state_dict().items():
+        np.testing.assert_array_equal(v.data, tnet.state_dict()[k].numpy())
+
+
+def test_torch_load_of_a_miniconv_checkpoint_fails_loudly(tmp_path):
+    """Documented difference (docs/api.md): PyTorch's torch.load cannot read a safetensors file; it raises
+    (it never returns garbage), and its message is PyTorch's own."""
+    torch = pytest.importorskip("torch")
+    miniconv.save({"w": miniconv.ones(2)}, tmp_path / "model.pt")
+    with pytest.raises(Exception):
+        torch.load(tmp_path / "model.pt", weights_only=True)

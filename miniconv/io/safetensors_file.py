@@ -1,0 +1,185 @@
+"""Flat ``{name: tensor}`` files in the safetensors format, through the ``safetensors`` package.
+
+Writing uses ``safetensors.numpy.save`` (the maintained reference writer) and :func:`atomic_write`.
+Reading first checks the header against the file size here (:func:`read_header`): the header
+length, the JSON, every entry's dtype, shape and data offsets, with element counts multiplied out
+only while they stay within the file size, so a crafted file declaring 60,000 dimensions of 2**62
+is refused in microseconds, before anything is allocated. Then the package reads the tensors
+(``safe_open``), except BF16, which NumPy lacks: those bytes are widened to float32 here.
+Every problem raises :class:`CheckpointError` naming the file and the reason.
+"""
+import json
+import os
+import struct
+
+import numpy as np
+
+from .atomic import atomic_write
+from .errors import CheckpointError
+
+# safetensors dtype code -> numpy dtype (BF16 is read by hand, widened to float32)
+DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4", "I16": "<i2", "I8": "i1",
+          "U64": "<u8", "U32": "<u4", "U16": "<u2", "U8": "u1", "BOOL": "?", "C64": "<c8", "C128": "<c16"}
+ITEMSIZE = {code: np.dtype(d).itemsize for code, d in DTYPES.items()} | {"BF16": 2}
+MAX_HEADER_BYTES = 100 * 1024 * 1024  # the safetensors package's own limit
+MAX_DIMS = 64
+
+
+_STORABLE = {(np.dtype(d).kind, np.dtype(d).itemsize) for d in DTYPES.values()}
+
+
+def to_storable(name, arr, path):
+    """``arr`` as a C-contiguous native-order array of a safetensors dtype, or CheckpointError."""
+    if arr.dtype.fields is not None or (arr.dtype.kind, arr.dtype.itemsize) not in _STORABLE:
+        raise CheckpointError(path, f"cannot store {name}: arrays of dtype {arr.dtype} are not supported")
+    out = arr if arr.flags.c_contiguous else np.array(arr, order="C")  # (ascontiguousarray makes 0-d 1-d)
+    return out if out.dtype.isnative else out.astype(out.dtype.newbyteorder("="))
+
+
+def encode(arrays, metadata):
+    """Bytes of a safetensors file holding ``arrays`` ({name: ndarray}) and ``metadata`` ({str: str})."""
+    import safetensors.numpy
+
+    return safetensors.numpy.save(arrays, metadata=metadata)
+
+
+def read_header(path, fh, file_size):
+    """Validated ``(entries, metadata, data_start)`` of the safetensors file open as ``fh``.
+
+    ``entries`` maps names to ``(dtype_code, shape, begin, end)`` with offsets relative to
+    ``data_start``; the entries tile the data area exactly, as the format requires.
+    """
+    fh.seek(0)
+    head = fh.read(8)
+    if len(head) < 8:
+        raise CheckpointError(path, f"not a safetensors file: {file_size} bytes, shorter than the 8-byte header length")
+    (n,) = struct.unpack("<Q", head)
+    if n > MAX_HEADER_BYTES or n > file_size - 8:
+        raise CheckpointError(path, f"not a safetensors file, or truncated: header length {n} does not fit "
+                                    f"the {file_size}-byte file")
+    raw = fh.read(n)
+    try:
+        header = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        raise CheckpointError(path, f"malformed safetensors header ({e})") from None
+    if not isinstance(header, dict):
+        raise CheckpointError(path, "malformed safetensors header (not a JSON object)")
+    metadata = header.pop("__metadata__", None)
+    if metadata is None:
+        metadata = {}
+    if not (isinstance(metadata, dict) and all(isinstance(v, str) for v in metadata.values())):
+        raise CheckpointError(path, "malformed safetensors header (__metadata__ must map strings to strings)")
+    data_size = file_size - 8 - n
+    entries = {}
+    for key, info in header.items():
+        entries[key] = _check_entry(path, key, info, data_size)
+    position = 0
+    for key, (_, _, begin, end) in sorted(entries.items(), key=lambda kv: kv[1][2:]):
+        if begin != position:
+            raise CheckpointError(path, f"tensor {key!r} starts at byte {begin} of the data, expected {position} "
+                                        "(overlapping or gapped tensors: corrupted file)")
+        position = end
+    if position != data_size:
+        raise CheckpointError(path, f"the tensors cover {position} bytes but the data area holds {data_size} "
+                                    "(truncated or corrupted file)")
+    return entries, metadata, 8 + n
+
+
+def _check_entry(path, key, info, data_size):
+    if not isinstance(info, dict):
+        raise CheckpointError(path, f"malformed safetensors entry for {key!r} (not an object)")
+    code, shape, offsets = info.get("dtype"), info.get("shape"), info.get("data_offsets")
+    if not isinstance(code, str) or code not in ITEMSIZE:
+        raise CheckpointError(path, f"tensor {key!r} has unsupported dtype {str(code)[:20]!r}")
+    if not isinstance(shape, list) or len(shape) > MAX_DIMS:
+        raise CheckpointError(path, f"malformed safetensors entry for {key!r} (shape must be a list of at most "
+                                    f"{MAX_DIMS} sizes)")
+    if not (isinstance(offsets, list) and len(offsets) == 2
+            and all(isinstance(o, int) and not isinstance(o, bool) and 0 <= o <= data_size for o in offsets)
+            and offsets[0] <= offsets[1]):
+        raise CheckpointError(path, f"malformed safetensors entry for {key!r} (data_offsets {str(offsets)[:60]} "
+                                    f"outside the {data_size}-byte data area)")
+    nbytes = ITEMSIZE[code]
+    zero = False
+    for d in shape:
+        if not isinstance(d, int) or isinstance(d, bool) or d < 0:
+            raise CheckpointError(path, f"malformed safetensors entry for {key!r} (bad size {str(d)[:30]} in shape)")
+        if d == 0:
+            zero = True
+        elif not zero:
+            nbytes *= d
+            if nbytes > data_size:  # stop multiplying as soon as it cannot fit the file
+                break
+    if zero:
+        nbytes = 0
+    if nbytes != offsets[1] - offsets[0]:
+        raise CheckpointError(path, f"tensor {key!r} of dtype {code} and shape {shape if len(shape) < 9 else '[...]'} "
+                                    f"does not fit its data offsets {offsets} (truncated or corrupted file)")
+    return code, tuple(shape), offsets[0], offsets[1]
+
+
+def read_tensors(path, entries, data_start, names=None):
+    """``{name: ndarray}`` (native byte order, writable) for the validated ``entries``."""
+    from safetensors import safe_open
+
+    out = {}
+    wanted = list(entries) if names is None else names
+    try:
+        with safe_open(os.fspath(path), framework="numpy") as f:
+            for key in wanted:
+                code, shape, begin, end = entries[key]
+                if code == "BF16":
+                    with open(path, "rb") as fh:
+                        fh.seek(data_start + begin)
+                        bits = np.frombuffer(fh.read(end - begin), dtype="<u2").astype(np.uint32) << 16
+                    out[key] = bits.view(np.float32).reshape(shape)
+                    continue
+                arr = f.get_tensor(key)
+                out[key] = np.array(arr, dtype=arr.dtype.newbyteorder("="), copy=True).reshape(shape)
+    except CheckpointError:
+        raise
+    except Exception as e:  # SafetensorError and friends: the header check should have caught them
+        raise CheckpointError(path, f"the safetensors package refused the file ({type(e).__name__}: {e})") from None
+    return out
+
+
+def save_safetensors(tensors, path, metadata=None):
+    """Write a flat ``{name: Tensor or ndarray}`` dict (e.g. ``model.state_dict()``) as a safetensors
+    file, atomically. PyTorch reads it with ``safetensors.torch.load_file(path)``."""
+    from ..tensor import Tensor
+
+    if not isinstance(tensors, dict):
+        raise TypeError(f"save_safetensors expects a dict of tensors, got {type(tensors).__name__}")
+    if metadata is not None and not (isinstance(metadata, dict) and
+                                     all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items())):
+        raise TypeError("metadata must be a dict of str to str")
+    arrays = {}
+    for name, t in tensors.items():
+        if not isinstance(name, str) or name == "__metadata__":
+            raise CheckpointError(path, f"invalid tensor name {name!r} for save_safetensors")
+        arr = t._data if isinstance(t, Tensor) else t
+        if not isinstance(arr, np.ndarray):
+            raise CheckpointError(path, f"save_safetensors: {name!r} is a {type(t).__name__}, not a Tensor or array")
+        arrays[name] = to_storable(repr(name), arr, path)
+    blob = encode(arrays, metadata or None)
+    atomic_write(path, lambda out: out.write(blob))
+
+
+def load_safetensors(path):
+    """Read a safetensors file into ``{name: miniconv.Tensor}``, in the file's header order.
+    BF16 is widened to float32. Any bad file raises :class:`CheckpointError`."""
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        entries, _, start = read_header(path, fh, size)
+    arrays = read_tensors(path, entries, start)
+    return {k: as_tensor(path, k, arrays[k]) for k in entries}
+
+
+def as_tensor(path, key, arr):
+    """``Tensor(arr)``, or CheckpointError for dtypes miniconv tensors do not have (e.g. complex)."""
+    from ..tensor import Tensor
+
+    try:
+        return Tensor(arr)
+    except TypeError as e:
+        raise CheckpointError(path, f"tensor {key!r} cannot become a miniconv Tensor ({e})") from None
