@@ -397,6 +397,36 @@ def _run_backward(roots, root_grads, retain_graph, capture=None):
                 ready.append(child)
 
 
+# ---------------------------------------------------------------------------
+# Final callbacks: code queued during a backward pass runs once the graph walk has finished, before
+# ``backward()`` returns (PyTorch's ``Variable._execution_engine.queue_callback``). DDP queues here the
+# wait for its gradient all-reduces.
+# ---------------------------------------------------------------------------
+_final_callbacks = None  # a list while a backward pass runs, else None
+
+
+def queue_callback(callback):
+    """Run ``callback()`` when the running backward pass has walked the whole graph."""
+    if _final_callbacks is None:
+        raise RuntimeError("queue_callback() can only be called during the backward pass")
+    _final_callbacks.append(callback)
+
+
+class _final_callbacks_scope:
+    def __enter__(self):
+        global _final_callbacks
+        self.outer, _final_callbacks = _final_callbacks, []
+
+    def __exit__(self, exc_type, exc, tb):
+        global _final_callbacks
+        queued = _final_callbacks
+        try:
+            while exc_type is None and queued:  # a callback may queue more
+                queued.pop(0)()
+        finally:
+            _final_callbacks = self.outer
+
+
 def _prepare_roots(tensors, grad_tensors, fn_name):
     from .tensor import Tensor
 
@@ -438,7 +468,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None):
     if len(grad_tensors) != len(tensors):
         raise RuntimeError(f"got {len(grad_tensors)} gradients for {len(tensors)} tensors")
     roots, grads = _prepare_roots(tensors, grad_tensors, "backward")
-    _run_backward(roots, grads, bool(retain_graph))
+    with _final_callbacks_scope():
+        _run_backward(roots, grads, bool(retain_graph))
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, allow_unused=False):

@@ -8,3 +8,4 @@ from .loss import CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from .syncbatchnorm import SyncBatchNorm  # issue 10: distributed
