@@ -263,3 +263,36 @@ def test_distributed_sampler_epochs_and_errors():
         assert _error(lambda: DistributedSampler(*args)) == _error(lambda: TorchSampler(*args))
     assert _error(lambda: DistributedSampler(range(5))) == _error(lambda: TorchSampler(range(5)))
     assert miniconv.utils.data.DistributedSampler is DistributedSampler
+
+
+# -- the example, data-parallel -----------------------------------------------------------------------
+DATA = os.environ.get("MINICONV_DATA", str(ROOT.parent / "shared" / "mnist"))
+
+
+@needs_mpi
+@pytest.mark.skipif(not pathlib.Path(DATA, "train-images-idx3-ubyte.gz").exists(), reason="MNIST files not found")
+def test_example_distributed_trains_and_resumes_exactly(tmp_path):
+    common = [str(ROOT / "examples" / "train_mnist.py"), "--distributed", "--data", DATA, "--train-limit", "512",
+              "--test-limit", "200", "--batch-size", "64", "--hdims", "32", "--cdims", "8", "16", "--seed", "3",
+              "--scheduler", "step", "--no-progress"]
+
+    def run(*args):
+        cmd = [_mpiexec(), "-n", "2", "--oversubscribe", sys.executable, *common, *args]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=_env())
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return proc.stdout
+
+    out = run("--epochs", "2", "--checkpoint", str(tmp_path / "straight.ckpt"),
+              "--summary-json", str(tmp_path / "s.json"))
+    assert out.count("final test accuracy") == 1 and "on 2 processes" in out  # only rank 0 prints
+    import json
+
+    summary = json.loads((tmp_path / "s.json").read_text())
+    assert summary["world_size"] == 2 and summary["test_acc"] > 0.15  # better than chance after 16 steps
+    run("--epochs", "1", "--checkpoint", str(tmp_path / "resumed.ckpt"))
+    assert "resumed from" in run("--epochs", "2", "--checkpoint", str(tmp_path / "resumed.ckpt"), "--resume")
+    a = miniconv.load(str(tmp_path / "straight.ckpt"))
+    b = miniconv.load(str(tmp_path / "resumed.ckpt"))
+    assert list(a["model"]) == list(b["model"]) and not any(k.startswith("module.") for k in a["model"])
+    for k in a["model"]:
+        assert np.array_equal(a["model"][k].numpy(), b["model"][k].numpy()), k
