@@ -157,7 +157,7 @@ def test_not_initialized_errors_match_torch():
              (lambda d, t: d.all_reduce(t.zeros(2))), (lambda d, t: d.barrier()),
              (lambda d, t: d.broadcast(t.zeros(2), 0))]
     for case in cases:
-        assert _error(lambda: case(dist, miniconv)) == _error(lambda: case(tdist, torch))
+        assert _error(lambda case=case: case(dist, miniconv)) == _error(lambda case=case: case(tdist, torch))
     assert _error(lambda: nn.parallel.DistributedDataParallel(nn.Linear(2, 2))) == _error(
         lambda: torch.nn.parallel.DistributedDataParallel(torch.nn.Linear(2, 2)))
     assert _error(lambda: dist.destroy_process_group()) == _error(lambda: tdist.destroy_process_group())
@@ -247,7 +247,7 @@ def test_distributed_sampler_index_lists_match_torch(n, replicas, drop_last, mon
 
 
 def test_distributed_sampler_epochs_and_errors():
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     from torch.utils.data.distributed import DistributedSampler as TorchSampler
 
     shards = []
@@ -260,7 +260,7 @@ def test_distributed_sampler_epochs_and_errors():
     flat = sum(shards, [])
     assert len(flat) == 12 and set(flat) == set(range(10))  # every sample, two repeated as padding
     for args in [(range(5), 2, 2), (range(5), 2, -1)]:
-        assert _error(lambda: DistributedSampler(*args)) == _error(lambda: TorchSampler(*args))
+        assert _error(lambda args=args: DistributedSampler(*args)) == _error(lambda args=args: TorchSampler(*args))
     assert _error(lambda: DistributedSampler(range(5))) == _error(lambda: TorchSampler(range(5)))
     assert miniconv.utils.data.DistributedSampler is DistributedSampler
 

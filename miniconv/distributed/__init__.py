@@ -231,6 +231,13 @@ def _mpi_op(op, fn, arr):
             ReduceOp.MAX: MPI.MAX, ReduceOp.MIN: MPI.MIN}[op]
 
 
+def _divider(arr, n):
+    def divide():
+        np.divide(arr, n, out=arr)
+
+    return divide
+
+
 def _chain(*fns):
     fns = [f for f in fns if f is not None]
     if not fns:
@@ -250,10 +257,7 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):  # noqa: A0
     mpi_op = _mpi_op(op, "all_reduce", buf)
     MPI = _mpi()
     request = g.comm.Iallreduce(MPI.IN_PLACE, buf, mpi_op)
-    divide = None
-    if op == ReduceOp.AVG:
-        def divide():
-            np.divide(buf, g.size(), out=buf)
+    divide = _divider(buf, g.size()) if op == ReduceOp.AVG else None
     return _finish_or_work(request, _chain(divide, write_back), async_op)
 
 
@@ -337,10 +341,7 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
 def _reduce_scatter(g, send, out, op, write_back, async_op, fn):
     mpi_op = _mpi_op(op, fn, out)
     request = g.comm.Ireduce_scatter_block(send, out, mpi_op)
-    divide = None
-    if op == ReduceOp.AVG:
-        def divide():
-            np.divide(out, g.size(), out=out)
+    divide = _divider(out, g.size()) if op == ReduceOp.AVG else None
     return _finish_or_work(request, _chain(divide, write_back), async_op)
 
 

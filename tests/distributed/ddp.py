@@ -4,8 +4,6 @@ Every rank also trains the single-process reference itself (same data, global ba
 needs no file exchange: DDP with 2 ranks x B/2 must match 1 process x B up to float32 summation order,
 and all ranks must hold bitwise-identical weights.
 """
-import copy
-
 import numpy as np
 from _common import done, setup
 

@@ -75,7 +75,7 @@ class _SyncBatchNormFunction(ArrayFunction):
         x3, mean, invstd, w = ctx.saved_tensors
         nt = threads_for(x3.size)
         g3 = _as_ncl(g.astype(x3.dtype, copy=False))
-        N, C, L = x3.shape
+        C = x3.shape[1]
         sums = np.zeros(2 * C)  # sum_dy, sum_dy_xmu (local)
         if x3.size:
             _kernels.batch_norm_backward_reduce(g3, x3, mean, sums[:C], sums[C:], nt)
