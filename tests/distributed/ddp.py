@@ -193,4 +193,24 @@ for micro in range(2):
 F.cross_entropy(ref(miniconv.tensor(X[:B])), miniconv.tensor(Y[:B]), reduction="sum").backward()
 for p, q in zip(model.parameters(), ref.parameters()):
     np.testing.assert_allclose(p.grad.numpy() * world, q.grad.numpy(), rtol=1e-4, atol=1e-5)
+# A parameter unused on one rank counts as zero in the average (no hang); all ranks get the same .grad
+class TwoBranches(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(3, 2)
+        self.b = nn.Linear(3, 2)
+
+    def forward(self, x, use_b):
+        return self.a(x) + self.b(x) if use_b else self.a(x)
+
+
+miniconv.manual_seed(5)
+two = TwoBranches()
+ddp = DDP(two, bucket_cap_mb=0.00001)  # one bucket per parameter
+xb = miniconv.tensor(np.ones((4, 3), np.float32) * (rank + 1))
+ddp(xb, use_b=(rank == 0)).sum().backward()
+gb = [miniconv.zeros(2, 3) for _ in range(world)]
+dist.all_gather(gb, two.b.weight.grad)
+assert np.array_equal(gb[0].numpy(), gb[1].numpy())
+np.testing.assert_allclose(two.b.weight.grad.numpy(), np.full((2, 3), 4.0 / world), rtol=1e-6)  # rank 0's 4 / world
 done("ddp")
