@@ -119,6 +119,10 @@ def parse_args(argv=None):
     p.add_argument("--test-limit", type=int, default=None, help="use only the first N test images")
     p.add_argument("--summary-json", default=None, help="write the final metrics to this JSON file")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--distributed", action="store_true",
+                   help="data-parallel over the processes of mpiexec (see train_distributed)")
+    p.add_argument("--sync-batchnorm", action=argparse.BooleanOptionalAction, default=True,
+                   help="with --distributed: BatchNorm statistics over the global batch (SyncBatchNorm)")
     return p.parse_args(argv)
 
 
@@ -190,6 +194,8 @@ def main(argv=None):
     args = parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.distributed:
+        return train_distributed(args)
     torch.manual_seed(args.seed)
     x_train, y_train = load_mnist(args.data, True, args.train_limit, args.download)
     x_test, y_test = load_mnist(args.data, False, args.test_limit, args.download)
@@ -287,6 +293,125 @@ def main(argv=None):
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
         with open(args.summary_json, "w") as f:
             json.dump({"test_acc": final, "history": history, "peak_rss_mb": peak_mb}, f)
+    return 0
+
+
+# ----------------------------------------------------------------------------------------------------
+# --distributed: data-parallel training, one process per rank (mpiexec -n 2 python train_mnist.py ...)
+# ----------------------------------------------------------------------------------------------------
+def train_distributed(args):
+    """Data-parallel training with DistributedDataParallel.
+
+    Every rank trains on its shard of each epoch (DistributedSampler, reshuffled by seed + epoch) with
+    batch_size / world_size images per step, so the global batch is --batch-size, as in a single
+    process. Gradients are averaged by DDP; all ranks hold the same weights. Rank 0 prints, evaluates and
+    writes the checkpoints (the unwrapped model's state dict: interchangeable with single-process ones);
+    every rank reads the checkpoint on --resume (on a cluster the path must be on a shared file system).
+    Dropout is reseeded from (seed, rank, epoch, step) at every step, so a resumed run repeats exactly.
+    """
+    dist = torch.distributed
+    dist.init_process_group(backend="mpi" if dist.is_mpi_available() else "gloo")
+    rank, world = dist.get_rank(), dist.get_world_size()
+    if args.batch_size % world:
+        raise SystemExit(f"--batch-size {args.batch_size} must be a multiple of the number of processes ({world})")
+    log = print if rank == 0 else (lambda *a, **k: None)
+    torch.manual_seed(args.seed)
+    x_train, y_train = load_mnist(args.data, True, args.train_limit, args.download)
+    x_test, y_test = load_mnist(args.data, False, args.test_limit, args.download)
+    model = ConvolutionalNeuralNetworkClass(
+        name="cnn", xdim=[1, 28, 28], ksize=3, cdims=args.cdims, hdims=args.hdims, ydim=10,
+        USE_BATCHNORM=args.batchnorm,
+    )
+    if args.batchnorm and args.sync_batchnorm:
+        model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+    loss_fn = nn.CrossEntropyLoss()
+    opt_cls = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}[args.optimizer]
+    optimizer = opt_cls(model.parameters(), lr=args.lr)
+    scheduler = {"cosine": lambda: torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs),
+                 "step": lambda: torch.optim.lr_scheduler.StepLR(optimizer, step_size=max(1, args.epochs // 3), gamma=0.1),
+                 "none": lambda: None}[args.scheduler]()
+    start_epoch, skip_steps, history = 0, 0, []
+    if args.resume and os.path.exists(args.checkpoint):
+        ck = torch.load(args.checkpoint)
+        model.load_state_dict(ck["model"])
+        optimizer.load_state_dict(ck["optimizer"])
+        if scheduler is not None:
+            scheduler.load_state_dict(ck["scheduler"])
+        start_epoch, skip_steps, history = ck["epoch"], ck["step"], ck["history"]
+        log(f"resumed from {args.checkpoint}: epoch {start_epoch + 1}, step {skip_steps}")
+    ddp = torch.nn.parallel.DistributedDataParallel(model)  # broadcasts rank 0's weights
+
+    train_set = torch.utils.data.TensorDataset(x_train, y_train)
+    sampler = torch.utils.data.DistributedSampler(train_set, num_replicas=world, rank=rank, shuffle=True,
+                                                  seed=args.seed, drop_last=True)
+    local_batch = args.batch_size // world
+
+    def checkpoint(epoch, step):
+        if rank == 0:
+            save_checkpoint(args.checkpoint, {
+                "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict() if scheduler else None,
+                "epoch": epoch, "step": step, "history": history, "world_size": world,
+            })
+        dist.barrier()  # the file is complete before any rank goes on (and maybe reads it)
+
+    interrupted = []
+    signal.signal(signal.SIGINT, lambda *_: interrupted.append(True))
+    log(f"training on {len(y_train)} images on {world} processes, {len(sampler) // local_batch} steps per epoch "
+        f"of {local_batch} images per process", flush=True)
+    for epoch in range(start_epoch, args.epochs):
+        sampler.set_epoch(epoch)
+        loader = DataLoader(torch.utils.data.Subset(train_set, list(sampler)), batch_size=local_batch,
+                            shuffle=False, drop_last=True)
+        ddp.train()
+        t0 = time.perf_counter()
+        totals = torch.zeros(3, dtype=torch.float64)  # images, correct, loss sum on this rank
+        bar = progress(enumerate(loader), len(loader), f"epoch {epoch + 1}/{args.epochs}", args.no_progress or rank)
+        for step, (xb, yb) in bar:
+            if step < skip_steps:
+                continue
+            torch.manual_seed(((args.seed * 1009 + rank) * 10007 + epoch) * 1000003 + step)  # dropout masks
+            logits = ddp(xb)
+            loss = loss_fn(logits, yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            totals += torch.tensor([len(yb), int((logits.argmax(1) == yb).sum().item()), loss.item() * len(yb)],
+                                   dtype=torch.float64)
+            stop = torch.tensor([1.0 if interrupted else 0.0])
+            dist.all_reduce(stop, op=dist.ReduceOp.MAX)  # every rank stops at the same step
+            if stop.item():
+                checkpoint(epoch, step + 1)
+                log(f"\ninterrupted: saved {args.checkpoint} at epoch {epoch + 1} step {step + 1}; "
+                    "continue with --resume")
+                dist.destroy_process_group()
+                return 130
+        skip_steps = 0
+        if scheduler is not None:
+            scheduler.step()
+        dist.all_reduce(totals)
+        seen, correct, loss_sum = (float(v) for v in totals.tolist())
+        seconds = time.perf_counter() - t0
+        if rank == 0:
+            test_acc = evaluate(model, x_test, y_test)
+            history.append({
+                "epoch": epoch + 1, "train_loss": loss_sum / max(seen, 1), "train_acc": correct / max(seen, 1),
+                "test_acc": test_acc, "seconds": seconds, "images_per_s": seen / seconds,
+            })
+            log(f"epoch {epoch + 1}/{args.epochs}  train loss {history[-1]['train_loss']:.4f}  "
+                f"train acc {100 * history[-1]['train_acc']:.2f}%  test acc {100 * test_acc:.2f}%  "
+                f"{seconds:.1f}s ({seen / seconds:.0f} img/s on {world} processes)", flush=True)
+        checkpoint(epoch + 1, 0)
+
+    if rank == 0:
+        final = evaluate(model, x_test, y_test)
+        log(f"final test accuracy: {100 * final:.2f}%")
+        if args.plot:
+            plot(args.plot, history, model)
+        if args.summary_json:
+            with open(args.summary_json, "w") as f:
+                json.dump({"test_acc": final, "history": history, "world_size": world}, f)
+    dist.destroy_process_group()
     return 0
 
 

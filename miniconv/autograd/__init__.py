@@ -9,7 +9,7 @@
 from .grad_mode import (  # noqa: F401
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled,
 )
-from .engine import AccumulateGrad  # noqa: F401
+from .engine import AccumulateGrad, queue_callback  # noqa: F401
 from .function import ArrayFunction, Function, RemovableHandle, backward, grad  # noqa: F401
 from .gradcheck import GradcheckError, gradcheck  # noqa: F401
 from . import function  # noqa: F401

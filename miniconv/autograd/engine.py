@@ -161,3 +161,35 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
             deps[child] -= 1
             if deps[child] == 0:
                 ready.append(child)
+
+
+# ---------------------------------------------------------------------------
+# Final callbacks: code queued during a backward pass runs once the graph walk has finished, before
+# ``backward()`` returns (PyTorch's ``Variable._execution_engine.queue_callback``). DDP queues here the
+# wait for its gradient all-reduces.
+# ---------------------------------------------------------------------------
+_final_callbacks = None  # a list while a backward pass runs, else None
+
+
+def queue_callback(callback):
+    """Run ``callback()`` when the running backward pass has walked the whole graph."""
+    if _final_callbacks is None:
+        raise RuntimeError("queue_callback() can only be called during the backward pass")
+    _final_callbacks.append(callback)
+
+
+class final_callbacks_scope:
+    """Context of one ``backward()`` call: runs the queued callbacks on a normal exit."""
+
+    def __enter__(self):
+        global _final_callbacks
+        self.outer, _final_callbacks = _final_callbacks, []
+
+    def __exit__(self, exc_type, exc, tb):
+        global _final_callbacks
+        queued = _final_callbacks
+        try:
+            while exc_type is None and queued:  # a callback may queue more
+                queued.pop(0)()
+        finally:
+            _final_callbacks = self.outer

@@ -19,7 +19,7 @@ the two nodes that in-place writes through views need (``CopySlices``, ``ViewReg
 """
 import numpy as np
 
-from .engine import AccumulateGrad, run_backward, sum_to, version_error
+from .engine import AccumulateGrad, final_callbacks_scope, run_backward, sum_to, version_error
 from .grad_mode import _set_enabled, is_grad_enabled
 
 __all__ = ["Function", "ArrayFunction", "backward", "grad", "RemovableHandle"]
@@ -445,7 +445,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None):
     if len(grad_tensors) != len(tensors):
         raise RuntimeError(f"got {len(grad_tensors)} gradients for {len(tensors)} tensors")
     roots, grads = _prepare_roots(tensors, grad_tensors, "backward")
-    run_backward(roots, grads, bool(retain_graph))
+    with final_callbacks_scope():
+        run_backward(roots, grads, bool(retain_graph))
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, allow_unused=False):

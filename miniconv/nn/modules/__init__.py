@@ -14,3 +14,4 @@ from .norm_extra import GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
 from .normalization import BatchNorm1d, BatchNorm2d
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
 from .sparse import Embedding
+from .syncbatchnorm import SyncBatchNorm  # issue 10: distributed

@@ -1,4 +1,0 @@
-"""``miniconv.utils.data`` mirrors ``torch.utils.data`` so that
-``from torch.utils.data import DataLoader, TensorDataset`` needs only the package name changed."""
-from ..data import *  # noqa: F401,F403
-from ..data import DataLoader, Dataset, TensorDataset  # noqa: F401
