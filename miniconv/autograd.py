@@ -18,6 +18,8 @@ import threading
 
 import numpy as np
 
+from ._alloc import scoped as _caching_allocator  # arrays made by ops come from miniconv's cache (issue 12)
+
 __all__ = [
     "Function",
     "backward",
@@ -174,6 +176,7 @@ class ArrayFunction:
 
     # -- running ---------------------------------------------------------------
     @classmethod
+    @_caching_allocator
     def apply(cls, *args):
         from .tensor import Tensor
 
@@ -305,6 +308,7 @@ def _sum_to(g, shape, dtype):
 # ---------------------------------------------------------------------------
 # The engine
 # ---------------------------------------------------------------------------
+@_caching_allocator
 def _run_backward(roots, root_grads, retain_graph, capture=None):
     """Propagate ``root_grads`` from the ``roots`` edges back through the graph.
 
