@@ -19,6 +19,7 @@ import threading
 import numpy as np
 
 from ._alloc import scoped as _caching_allocator  # arrays made by ops come from miniconv's cache (issue 12)
+from ._alloc import scoped_if_large as _caching_allocator_if_large
 
 __all__ = [
     "Function",
@@ -176,7 +177,7 @@ class ArrayFunction:
 
     # -- running ---------------------------------------------------------------
     @classmethod
-    @_caching_allocator
+    @_caching_allocator_if_large
     def apply(cls, *args):
         from .tensor import Tensor
 
