@@ -108,7 +108,14 @@ extensions = [
         ["miniconv/_kernels.pyx"],
         include_dirs=[np.get_include(), "miniconv"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-    )
+    ),
+    # the caching allocator for the arrays miniconv's ops create (NumPy's NEP 49 hook; issue 12)
+    Extension(
+        "miniconv._alloc",
+        ["miniconv/_alloc.pyx"],
+        include_dirs=[np.get_include(), "miniconv"],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+    ),
 ]
 
 setup(

@@ -127,20 +127,27 @@ def parse_args(argv=None):
 
 
 def load_mnist(root, train, limit, download):
-    """Images normalised once as float32 (N, 1, 28, 28) and int64 labels, as Tensors."""
+    """Images as uint8 (N, 1, 28, 28) and int64 labels, as Tensors. The images stay uint8 (47 MB for
+    the training set, against 188 MB as float32); each batch is normalised on its way in."""
     ds = MNIST(root, train=train, download=download)
     images = np.asarray(ds.data)[:limit]
     labels = np.asarray(ds.targets)[:limit]
-    x = ((images.astype(np.float32) / 255.0 - MEAN) / STD)[:, None, :, :]
-    return torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(labels.astype(np.int64))
+    return torch.from_numpy(np.ascontiguousarray(images[:, None])), torch.from_numpy(labels.astype(np.int64))
 
 
-def evaluate(model, x, y, batch_size=1000):
+def normalize(images):
+    """uint8 images -> float32 with MNIST's mean and standard deviation."""
+    return (images.float() / 255.0 - MEAN) / STD
+
+
+def evaluate(model, x, y, batch_size=256):
+    """Accuracy over (x, y) in batches as large as the training ones, so evaluation never needs more
+    memory than a training step."""
     model.eval()
     correct = 0
     with torch.no_grad():
         for i in range(0, len(y), batch_size):
-            logits = model(x[i : i + batch_size])
+            logits = model(normalize(x[i : i + batch_size]))
             correct += int((logits.argmax(1) == y[i : i + batch_size]).sum().item())
     model.train()
     return correct / len(y)
@@ -243,7 +250,7 @@ def main(argv=None):
         for step, (xb, yb) in bar:
             if step < skip_steps:
                 continue  # already trained on before the interruption
-            logits = model(xb)
+            logits = model(normalize(xb))
             loss = loss_fn(logits, yb)
             optimizer.zero_grad()
             loss.backward()
@@ -267,7 +274,7 @@ def main(argv=None):
         if scheduler is not None:
             scheduler.step()
         seconds = time.perf_counter() - t0
-        test_acc = evaluate(model, x_test, y_test)
+        test_acc = evaluate(model, x_test, y_test, args.batch_size)
         history.append({
             "epoch": epoch + 1, "train_loss": loss_sum / max(seen, 1), "train_acc": correct / max(seen, 1),
             "test_acc": test_acc, "seconds": seconds, "images_per_s": seen / seconds,
@@ -282,7 +289,7 @@ def main(argv=None):
             "epoch": epoch + 1, "step": 0, "history": history,
         })
 
-    final = evaluate(model, x_test, y_test)
+    final = evaluate(model, x_test, y_test, args.batch_size)
     print(f"final test accuracy: {100 * final:.2f}%")
     if args.plot:
         plot(args.plot, history, model)
@@ -290,7 +297,7 @@ def main(argv=None):
     if args.summary_json:
         import resource
 
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # peak RSS; Linux reports KiB
         with open(args.summary_json, "w") as f:
             json.dump({"test_acc": final, "history": history, "peak_rss_mb": peak_mb}, f)
     return 0
@@ -371,7 +378,7 @@ def train_distributed(args):
             if step < skip_steps:
                 continue
             torch.manual_seed(((args.seed * 1009 + rank) * 10007 + epoch) * 1000003 + step)  # dropout masks
-            logits = ddp(xb)
+            logits = ddp(normalize(xb))
             loss = loss_fn(logits, yb)
             optimizer.zero_grad()
             loss.backward()

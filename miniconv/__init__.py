@@ -6,7 +6,8 @@
 __version__ = "0.1.0"
 
 from . import _config, _kernels
-from ._config import get_num_threads, set_num_threads, tune_malloc
+from ._config import get_num_threads, set_num_threads
+from ._alloc import empty_cache, memory_stats, reset_peak_memory_stats  # miniconv's caching allocator (issue 12)
 from ._random import Generator, default_generator, get_rng_state, manual_seed, set_rng_state
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .dtypes import (  # noqa: A004
@@ -41,9 +42,6 @@ from .utils import data as _utils_data  # noqa: E402,F401  (miniconv.utils.data,
 from .io import load, save  # noqa: E402
 
 
-tune_malloc()  # reuse freed activation buffers instead of page-faulting fresh ones (see its docstring)
-
-
 def show_config():
     """Print how this miniconv was built and what it runs with."""
     import platform
@@ -56,7 +54,7 @@ def show_config():
         f"numpy {np.__version__}",
         f"OpenMP compiled in: {'yes' if _kernels.openmp_enabled() else 'NO (kernels run on one thread)'}",
         f"threads: {get_num_threads()} (cores visible to OpenMP: {_kernels.omp_num_procs()})",
-        f"malloc tuned for buffer reuse: {'yes' if _config.malloc_tuned() else 'no'}",
+        f"caching allocator (miniconv's own arrays): {memory_stats()['reserved_bytes.all.current'] >> 20} MB reserved",
     ]
     try:
         from threadpoolctl import threadpool_info

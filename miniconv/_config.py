@@ -2,11 +2,10 @@
 
 Default: ``OMP_NUM_THREADS`` if set, else the number of cores this process may run on.
 Kernels receive the count explicitly (``n_threads=get_num_threads()``); inside a parallel
-kernel that calls BLAS, BLAS is limited to one thread (see ``blas_single_thread``).
+kernel that calls BLAS, BLAS is limited to one thread (see ``blas_single_thread``). NumPy's own
+BLAS thread count is the user's: nothing here changes it.
 """
 import os
-
-from threadpoolctl import threadpool_limits
 
 _num_threads = None
 
@@ -35,14 +34,13 @@ def get_num_threads():
 
 
 def set_num_threads(n):
-    """Set the number of threads used by miniconv's kernels (and by BLAS outside them)."""
+    """Set the number of threads used by miniconv's kernels (NumPy's BLAS threads stay as they are)."""
     global _num_threads
     if isinstance(n, bool) or not isinstance(n, int):
         raise TypeError(f"set_num_threads(): argument 'n' must be int, not {type(n).__name__}")
     if n < 1:
         raise ValueError(f"set_num_threads(): argument 'n' must be a positive integer, got {n}")
     _num_threads = n
-    threadpool_limits(limits=n, user_api="blas")
 
 
 # Below this much work (elements, or multiply-adds) a kernel runs on one thread: waking an OpenMP
@@ -57,56 +55,74 @@ def threads_for(work):
     return get_num_threads() if work >= GRAIN_SIZE else 1
 
 
-_blas_limiter = None
+# ---------------------------------------------------------------------------
+# BLAS inside miniconv's parallel regions (issue 12)
+# ---------------------------------------------------------------------------
+# The kernels call BLAS (scipy.linalg.cython_blas, i.e. SciPy's OpenBLAS; NumPy bundles a separate
+# copy) from inside their OpenMP team, one call per fixed block. There BLAS must run on one thread:
+# a pthreads OpenBLAS serialises concurrent multi-threaded GEMMs on one lock and its pool competes
+# with the team for the cores (measured in docs/performance.md). ``blas_single_thread()`` sets
+# SciPy's OpenBLAS to one thread for the region and restores its count on exit, through its
+# ``openblas_get/set_num_threads`` C functions (a few ns, found once with threadpoolctl); only when
+# the count is not already 1. NumPy's BLAS is never touched. Other BLAS vendors fall back to a
+# threadpoolctl limit per region (~10 us).
+_blas_guard = None
+
+
+def _scipy_blas_controller():
+    """threadpoolctl's controller of the BLAS library scipy.linalg.cython_blas calls, or None."""
+    import scipy
+    import scipy.linalg.cython_blas  # loads SciPy's BLAS if it is not loaded yet
+    from threadpoolctl import ThreadpoolController
+
+    blas = ThreadpoolController().select(user_api="blas").lib_controllers
+    scipy_dir = os.path.dirname(os.path.realpath(scipy.__file__))
+    own = [c for c in blas if os.path.realpath(c.filepath).startswith((scipy_dir, scipy_dir + ".libs"))]
+    if own:
+        return own[0]
+    return blas[0] if len(blas) == 1 else None
+
+
+def _make_blas_guard():
+    import ctypes
+
+    from . import _kernels
+
+    controller = _scipy_blas_controller()
+    if controller is not None and controller.internal_api == "openblas":
+        get = controller._get_symbol("openblas_get_num_threads")
+        set_ = controller._get_symbol("openblas_set_num_threads")
+        if get is not None and set_ is not None:
+            addr = ctypes.cast(get, ctypes.c_void_p).value, ctypes.cast(set_, ctypes.c_void_p).value
+            return _kernels.BlasSingleThread(*addr)
+    from threadpoolctl import ThreadpoolController
+
+    limiter = ThreadpoolController()
+    if controller is not None:  # limit only the library the kernels use, never NumPy's
+        limiter = limiter.select(filepath=controller.filepath)
+    return _ThreadpoolctlGuard(limiter)
+
+
+class _ThreadpoolctlGuard:
+    def __init__(self, controller):
+        self.controller = controller
+
+    def __enter__(self):
+        self._limit = self.controller.limit(limits=1, user_api="blas")
+        return self
+
+    def __exit__(self, *exc):
+        self._limit.restore_original_limits()
+        return False
 
 
 def blas_single_thread():
-    """Context manager: BLAS runs on one thread inside it (for BLAS calls inside prange).
+    """Context manager: the BLAS that miniconv's kernels call runs on one thread inside it.
 
-    The threadpoolctl controller is built once and reused, because inspecting the loaded
-    libraries on every call costs far more than the switch itself.
+    Wrap every kernel call that calls BLAS from inside its OpenMP team. Cheap (a few hundred ns
+    for OpenBLAS); reentrant; NumPy's BLAS setting is not touched.
     """
-    global _blas_limiter
-    from threadpoolctl import ThreadpoolController
-
-    if _blas_limiter is None:
-        _blas_limiter = ThreadpoolController()
-    return _blas_limiter.limit(limits=1, user_api="blas")
-
-
-# ---------------------------------------------------------------------------
-# Memory: keep freed activation buffers for reuse instead of faulting fresh pages every step
-# ---------------------------------------------------------------------------
-MALLOC_MMAP_THRESHOLD = 32 << 20  # glibc's largest allowed value
-MALLOC_TRIM_THRESHOLD = 1 << 30
-_malloc_tuned = False
-
-
-def tune_malloc(enable=True):
-    """On glibc (Linux), serve blocks up to 32 MB from the heap and keep up to 1 GB of freed heap
-    memory instead of handing it back to the OS after each free.
-
-    A training step allocates and frees the same activation-sized arrays every step. With glibc's
-    defaults each of them is a fresh ``mmap`` whose pages fault in again on first touch; on this
-    project's VM a step of the MNIST CNN took ~6,500 page faults and 10-20 % of its time (measured,
-    docs/performance.md). This is what the ``MALLOC_MMAP_THRESHOLD_``/``MALLOC_TRIM_THRESHOLD_``
-    environment variables do, applied from inside the process. Called once at import;
-    ``tune_malloc(False)`` restores glibc's defaults (128 KB / 128 KB, dynamic). Returns whether the
-    setting took effect (False on other C libraries).
-    """
-    global _malloc_tuned
-    try:
-        import ctypes
-
-        mallopt = ctypes.CDLL("libc.so.6").mallopt
-    except (OSError, AttributeError):
-        return False
-    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-    mmap_value, trim_value = (MALLOC_MMAP_THRESHOLD, MALLOC_TRIM_THRESHOLD) if enable else (128 << 10, 128 << 10)
-    ok = bool(mallopt(M_MMAP_THRESHOLD, mmap_value)) and bool(mallopt(M_TRIM_THRESHOLD, trim_value))
-    _malloc_tuned = ok and enable
-    return ok
-
-
-def malloc_tuned():
-    return _malloc_tuned
+    global _blas_guard
+    if _blas_guard is None:
+        _blas_guard = _make_blas_guard()
+    return _blas_guard

@@ -62,17 +62,3 @@ def test_relu_kernel_same_bits_any_thread_count():
         outs.append(o)
     assert all(np.array_equal(outs[0], o) for o in outs)
     np.testing.assert_array_equal(outs[0], np.maximum(x, 0))
-
-
-def test_malloc_tuning_applies_and_reverts():
-    import ctypes.util
-
-    from miniconv import _config
-
-    if ctypes.util.find_library("c") is None or not _config.tune_malloc(True):
-        import pytest
-
-        pytest.skip("not glibc: mallopt is unavailable")
-    assert _config.malloc_tuned()
-    assert _config.tune_malloc(False) and not _config.malloc_tuned()
-    assert _config.tune_malloc(True) and _config.malloc_tuned()

@@ -15,6 +15,7 @@ gradients that meet at a node, and reduces a broadcast gradient back to its inpu
 """
 import numpy as np
 
+from .._alloc import scoped as _caching_allocator  # arrays made during backward come from miniconv's cache
 from .grad_mode import no_grad
 
 
@@ -80,6 +81,7 @@ def sum_to(g, shape, dtype):
     return g
 
 
+@_caching_allocator
 def run_backward(roots, root_grads, retain_graph, capture=None):
     """Propagate ``root_grads`` from the ``roots`` edges back through the graph.
 

@@ -19,6 +19,7 @@ the two nodes that in-place writes through views need (``CopySlices``, ``ViewReg
 """
 import numpy as np
 
+from .._alloc import scoped_if_large as _caching_allocator_if_large  # arrays made by large ops come from miniconv's cache (issue 12)
 from .engine import AccumulateGrad, final_callbacks_scope, run_backward, sum_to, version_error
 from .grad_mode import _set_enabled, is_grad_enabled
 
@@ -127,6 +128,7 @@ class ArrayFunction(_Node):
         return out if type(out) is tuple else (out,)
 
     @classmethod
+    @_caching_allocator_if_large
     def apply(cls, *args):
         ctx = cls()
         arrays = []

@@ -1,6 +1,7 @@
 """Adam and AdamW, with PyTorch's exact update order (``torch/optim/adam.py``, ``_single_tensor_adam``)."""
 import numpy as np
 
+from .._alloc import scoped as _caching_allocator  # issue 12: the step's temporaries reuse miniconv's cache
 from ..tensor import Tensor
 from .optimizer import Optimizer, _check_number, _check_param_grad
 
@@ -55,6 +56,7 @@ class Adam(Optimizer):
                         maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
+    @_caching_allocator
     def step(self, closure=None):
         """Perform one optimization step; returns the closure's loss if a closure is given."""
         loss = self._call_closure(closure)

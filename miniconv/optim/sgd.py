@@ -1,6 +1,7 @@
 """SGD: stochastic gradient descent with optional momentum, dampening, Nesterov momentum and L2 weight decay."""
 import numpy as np
 
+from .._alloc import scoped as _caching_allocator  # issue 12: the step's temporaries reuse miniconv's cache
 from .optimizer import Optimizer, _check_param_grad, _check_number
 
 
@@ -47,6 +48,7 @@ class SGD(Optimizer):
                         nesterov=nesterov, maximize=maximize)
         super().__init__(params, defaults)
 
+    @_caching_allocator
     def step(self, closure=None):
         """Perform one optimization step; returns the closure's loss if a closure is given."""
         loss = self._call_closure(closure)
