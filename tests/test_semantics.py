@@ -480,3 +480,31 @@ def test_parameter_identity_through_optimizer_and_load_state_dict():
         return same, model[0].weight, model[1].running_mean, model[1].running_var
 
     assert_same(f, rtol=1e-5)
+
+
+def test_dropout_inplace_on_non_leaf_is_recorded():
+    x = miniconv.ones(200, 50, requires_grad=True)
+    y = x * 1
+    out = miniconv.nn.functional.dropout(y, 0.5, training=True, inplace=True)
+    assert out is y and y._version == 1
+    y.sum().backward()
+    kept = y.detach().numpy() != 0
+    np.testing.assert_array_equal(x.grad.numpy(), np.where(kept, 2.0, 0.0))
+    assert 0.4 < kept.mean() < 0.6
+
+
+def test_no_function_local_imports_in_the_core_and_engine_does_not_import_tensor():
+    import ast
+    import pathlib
+
+    root = pathlib.Path(miniconv.__file__).parent
+    files = [root / "tensor.py", root / "ops.py", *sorted((root / "autograd").glob("*.py"))]
+    for f in files:
+        tree = ast.parse(f.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                inner = [n for n in ast.walk(node) if isinstance(n, (ast.Import, ast.ImportFrom))]
+                assert not inner, f"{f.name}: import inside {node.name}()"
+    engine = (root / "autograd" / "engine.py").read_text()
+    assert "tensor" not in [a.name for n in ast.walk(ast.parse(engine)) if isinstance(n, ast.ImportFrom)
+                            for a in n.names] and "from ..tensor" not in engine
