@@ -103,7 +103,9 @@ class Tensor:
     @data.setter
     def data(self, value):
         if not isinstance(value, Tensor):
-            raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__module__}.{type(value).__name__}"
+                            if type(value).__module__ != "builtins" else
+                            f"Variable data has to be a tensor, but got {type(value).__name__}")
         self._data = value._data
 
     @property
@@ -612,7 +614,10 @@ class Tensor:
 
     def view(self, *shape):
         if len(shape) == 1 and not isinstance(shape[0], (tuple, list, Size, numbers.Integral)):
-            return self.type(shape[0])  # view(dtype) with the same item size is not supported: a cast
+            if _check_dtype(shape[0], "view") == self.dtype:
+                return self.view(self.shape)
+            raise RuntimeError("view(dtype) (reinterpreting the bytes as another dtype) is not supported by miniconv; "
+                               "use .to(dtype) to convert the values")
         out = self.reshape(*shape)
         if out._base is None and out._data.size > 1 and not np.may_share_memory(out._data, self._data):
             raise RuntimeError(

@@ -71,6 +71,11 @@ def test_data_setter_replaces_storage_and_shape():
     assert_same(f)
 
 
+def test_data_setter_refuses_arrays():
+    m, t = assert_same(lambda lib: setattr(lib.zeros(3), "data", np.ones(3)))
+    assert str(m) == str(t)
+
+
 def test_changes_through_data_are_not_version_checked_but_detach_is():
     def via(lib, how):
         x = lib.tensor(X, requires_grad=True)
