@@ -912,6 +912,15 @@ class Tensor:
             if self._requires_grad and self.grad_fn is None and is_grad_enabled():  # PyTorch writes via a view
                 raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
                                    "operation.")
+        if not (is_grad_enabled() and (self._requires_grad or value._requires_grad)):
+            # nothing to record: write the region only (not a copy of the whole tensor)
+            if not self._data.flags.writeable:
+                raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to "
+                                   "a single memory location. Please clone() the tensor before performing the "
+                                   "operation.")
+            self._data[index] = value._data
+            self._bump_version()
+            return
         self._commit_inplace(ops.IndexPut.apply(self, value, index))
 
     def __iadd__(self, other):
@@ -929,8 +938,7 @@ class Tensor:
     def __ipow__(self, other):
         return self.pow_(other)
 
-    def __imatmul__(self, other):
-        return self._commit_inplace(self @ other)
+    # no __imatmul__: as in PyTorch, ``a @= b`` rebinds ``a`` to a new tensor ``a @ b``
 
     def __iand__(self, other):
         return self._commit_inplace(self & other)

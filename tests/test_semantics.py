@@ -513,3 +513,29 @@ def test_no_function_local_imports_in_the_core_and_engine_does_not_import_tensor
     engine = (root / "autograd" / "engine.py").read_text()
     assert "tensor" not in [a.name for n in ast.walk(ast.parse(engine)) if isinstance(n, ast.ImportFrom)
                             for a in n.names] and "from ..tensor" not in engine
+
+
+def test_matmul_and_bitwise_inplace_operators():
+    def f(lib):
+        a = lib.tensor(X[:, :3].copy())
+        ref = a
+        a @= lib.tensor(np.eye(3) * 2)
+        m = lib.tensor([True, False, True])
+        m &= lib.tensor([True, True, False])
+        n = lib.tensor([False, False, True])
+        n |= lib.tensor([True, False, False])
+        return a is ref, a, m, n, a._version, m._version
+
+    assert_same(f)
+
+
+def test_setitem_without_grad_writes_in_place_and_bumps_version():
+    def f(lib):
+        x = lib.zeros(4, 3, dtype=lib.int64)
+        v = x[1:]
+        x[2] = 7
+        x[x > 5] = 1
+        v[0, 1] = 3.7  # cast to the tensor's dtype, as PyTorch does
+        return x, x._version, v._version
+
+    assert_same(f)
