@@ -802,6 +802,12 @@ class Tensor:
 
     def _rebase_history(self, out):
         base = self._base
+        old = self.grad_fn
+        if old is not None and old._retained and self._output_nr in old._retained:  # retain_grad() follows
+            ref = old._retained.pop(self._output_nr)
+            if out.grad_fn._retained is None:
+                out.grad_fn._retained = {}
+            out.grad_fn._retained[out._output_nr] = ref
         if base is None:
             self.grad_fn, self._output_nr, self._requires_grad = out.grad_fn, out._output_nr, True
             self._history_gen += 1  # views of self now see self through the new node

@@ -539,3 +539,15 @@ def test_setitem_without_grad_writes_in_place_and_bumps_version():
         return x, x._version, v._version
 
     assert_same(f)
+
+
+def test_retain_grad_follows_an_inplace_op():
+    def f(lib):
+        x = lib.tensor(X, requires_grad=True)
+        y = x * 2
+        y.retain_grad()
+        y.mul_(3)
+        (y * y).sum().backward()
+        return y.grad, x.grad
+
+    assert_same(f)
