@@ -120,7 +120,9 @@ class Tensor:
     @data.setter
     def data(self, value):
         if not isinstance(value, Tensor):
-            raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__module__}.{type(value).__name__}"
+                            if type(value).__module__ != "builtins" else
+                            f"Variable data has to be a tensor, but got {type(value).__name__}")
         self._data = value._data
 
     @property
@@ -632,7 +634,10 @@ class Tensor:
 
     def view(self, *shape):
         if len(shape) == 1 and not isinstance(shape[0], (tuple, list, Size, numbers.Integral)):
-            return self.type(shape[0])  # view(dtype) with the same item size is not supported: a cast
+            if _check_dtype(shape[0], "view") == self.dtype:
+                return self.view(self.shape)
+            raise RuntimeError("view(dtype) (reinterpreting the bytes as another dtype) is not supported by miniconv; "
+                               "use .to(dtype) to convert the values")
         out = self.reshape(*shape)
         if out._base is None and out._data.size > 1 and not np.may_share_memory(out._data, self._data):
             raise RuntimeError(
@@ -818,6 +823,12 @@ class Tensor:
 
     def _rebase_history(self, out):
         base = self._base
+        old = self.grad_fn
+        if old is not None and old._retained and self._output_nr in old._retained:  # retain_grad() follows
+            ref = old._retained.pop(self._output_nr)
+            if out.grad_fn._retained is None:
+                out.grad_fn._retained = {}
+            out.grad_fn._retained[out._output_nr] = ref
         if base is None:
             self.grad_fn, self._output_nr, self._requires_grad = out.grad_fn, out._output_nr, True
             self._history_gen += 1  # views of self now see self through the new node
@@ -928,6 +939,15 @@ class Tensor:
             if self._requires_grad and self.grad_fn is None and is_grad_enabled():  # PyTorch writes via a view
                 raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
                                    "operation.")
+        if not (is_grad_enabled() and (self._requires_grad or value._requires_grad)):
+            # nothing to record: write the region only (not a copy of the whole tensor)
+            if not self._data.flags.writeable:
+                raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to "
+                                   "a single memory location. Please clone() the tensor before performing the "
+                                   "operation.")
+            self._data[index] = value._data
+            self._bump_version()
+            return
         self._commit_inplace(ops.IndexPut.apply(self, value, index))
 
     def __iadd__(self, other):
@@ -945,8 +965,7 @@ class Tensor:
     def __ipow__(self, other):
         return self.pow_(other)
 
-    def __imatmul__(self, other):
-        return self._commit_inplace(self @ other)
+    # no __imatmul__: as in PyTorch, ``a @= b`` rebinds ``a`` to a new tensor ``a @ b``
 
     def __iand__(self, other):
         return self._commit_inplace(self & other)

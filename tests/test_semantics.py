@@ -71,6 +71,11 @@ def test_data_setter_replaces_storage_and_shape():
     assert_same(f)
 
 
+def test_data_setter_refuses_arrays():
+    m, t = assert_same(lambda lib: setattr(lib.zeros(3), "data", np.ones(3)))
+    assert str(m) == str(t)
+
+
 def test_changes_through_data_are_not_version_checked_but_detach_is():
     def via(lib, how):
         x = lib.tensor(X, requires_grad=True)
@@ -480,3 +485,69 @@ def test_parameter_identity_through_optimizer_and_load_state_dict():
         return same, model[0].weight, model[1].running_mean, model[1].running_var
 
     assert_same(f, rtol=1e-5)
+
+
+def test_dropout_inplace_on_non_leaf_is_recorded():
+    x = miniconv.ones(200, 50, requires_grad=True)
+    y = x * 1
+    out = miniconv.nn.functional.dropout(y, 0.5, training=True, inplace=True)
+    assert out is y and y._version == 1
+    y.sum().backward()
+    kept = y.detach().numpy() != 0
+    np.testing.assert_array_equal(x.grad.numpy(), np.where(kept, 2.0, 0.0))
+    assert 0.4 < kept.mean() < 0.6
+
+
+def test_no_function_local_imports_in_the_core_and_engine_does_not_import_tensor():
+    import ast
+    import pathlib
+
+    root = pathlib.Path(miniconv.__file__).parent
+    files = [root / "tensor.py", root / "ops.py", *sorted((root / "autograd").glob("*.py"))]
+    for f in files:
+        tree = ast.parse(f.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                inner = [n for n in ast.walk(node) if isinstance(n, (ast.Import, ast.ImportFrom))]
+                assert not inner, f"{f.name}: import inside {node.name}()"
+    engine = (root / "autograd" / "engine.py").read_text()
+    assert "tensor" not in [a.name for n in ast.walk(ast.parse(engine)) if isinstance(n, ast.ImportFrom)
+                            for a in n.names] and "from ..tensor" not in engine
+
+
+def test_matmul_and_bitwise_inplace_operators():
+    def f(lib):
+        a = lib.tensor(X[:, :3].copy())
+        ref = a
+        a @= lib.tensor(np.eye(3) * 2)
+        m = lib.tensor([True, False, True])
+        m &= lib.tensor([True, True, False])
+        n = lib.tensor([False, False, True])
+        n |= lib.tensor([True, False, False])
+        return a is ref, a, m, n, a._version, m._version
+
+    assert_same(f)
+
+
+def test_setitem_without_grad_writes_in_place_and_bumps_version():
+    def f(lib):
+        x = lib.zeros(4, 3, dtype=lib.int64)
+        v = x[1:]
+        x[2] = 7
+        x[x > 5] = 1
+        v[0, 1] = 3.7  # cast to the tensor's dtype, as PyTorch does
+        return x, x._version, v._version
+
+    assert_same(f)
+
+
+def test_retain_grad_follows_an_inplace_op():
+    def f(lib):
+        x = lib.tensor(X, requires_grad=True)
+        y = x * 2
+        y.retain_grad()
+        y.mul_(3)
+        (y * y).sum().backward()
+        return y.grad, x.grad
+
+    assert_same(f)

@@ -326,7 +326,8 @@ class Module:
             )
         for k, arr in arrays.items():
             target = own[k]
-            target._data[...] = arr.astype(target.dtype, copy=False)
+            target._data[...] = arr.astype(target.dtype, copy=False)  # in place: Parameters keep their identity
+            target._bump_version()
         return _IncompatibleKeys(missing, unexpected)
 
     # -- printing -----------------------------------------------------------------------
