@@ -1087,9 +1087,9 @@ class Tensor:
 
     def bmm(self, mat2):
         if self.ndim != 3:
-            raise RuntimeError(f"batch1 must be a 3D tensor")
+            raise RuntimeError("batch1 must be a 3D tensor")
         if not isinstance(mat2, Tensor) or mat2.ndim != 3:
-            raise RuntimeError(f"batch2 must be a 3D tensor")
+            raise RuntimeError("batch2 must be a 3D tensor")
         if self.shape[0] != mat2.shape[0] or self.shape[2] != mat2.shape[1]:
             raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                                f"[{self.shape[0]}, {self.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}].")

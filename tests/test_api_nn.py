@@ -215,3 +215,15 @@ def test_functional_forms_exist_and_match():
             warnings.simplefilter("ignore")
             b = fn(torch.nn.functional, torch.tensor(x)).numpy()
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("kw", [dict(stride=(1, 1, 1)), dict(stride=1.5), dict(dilation=True), dict(padding=[1, 2, 3]),
+                                dict(stride="2")])
+def test_conv_module_and_functional_word_a_mistake_alike(kw):
+    errors = []
+    with pytest.raises(Exception) as e1:
+        mc.nn.Conv2d(2, 3, 3, **kw)
+    with pytest.raises(Exception) as e2:
+        mc.nn.functional.conv2d(mc.ones(1, 2, 5, 5), mc.ones(3, 2, 3, 3), **kw)
+    errors = [(type(e.value), str(e.value)) for e in (e1, e2)]
+    assert errors[0] == errors[1]

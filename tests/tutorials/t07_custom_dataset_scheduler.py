@@ -1,5 +1,4 @@
 """A custom Dataset with a transform, a DataLoader with a custom sampler, and learning-rate schedulers."""
-import numpy as np
 import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader, Dataset, SequentialSampler
