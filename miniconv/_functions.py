@@ -653,3 +653,35 @@ linalg = types.ModuleType("miniconv.linalg", "A subset of torch.linalg: norm, ve
 linalg.norm = _linalg_norm
 linalg.vector_norm = _vector_norm
 
+
+
+# -- grad mode ---------------------------------------------------------------------------------
+class inference_mode:  # noqa: N801  (PyTorch's name)
+    """``with inference_mode():`` / ``@inference_mode()``: no graph is recorded (miniconv's ``no_grad``;
+    PyTorch's extra inference-tensor restrictions do not exist here). ``inference_mode(False)`` is a no-op."""
+
+    def __init__(self, mode=True):
+        from .autograd import no_grad
+
+        self.mode = mode
+        self._ctx = no_grad() if mode else None
+
+    def __enter__(self):
+        if self._ctx is not None:
+            self._ctx.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self._ctx is not None:
+            self._ctx.__exit__(*exc)
+        return False
+
+    def __call__(self, fn):
+        import functools
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with inference_mode(self.mode):
+                return fn(*args, **kwargs)
+
+        return wrapper

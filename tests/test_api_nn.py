@@ -221,3 +221,42 @@ def test_conv_module_and_functional_word_a_mistake_alike(kw):
         mc.nn.functional.conv2d(mc.ones(1, 2, 5, 5), mc.ones(3, 2, 3, 3), **kw)
     errors = [(type(e.value), str(e.value)) for e in (e1, e2)]
     assert errors[0] == errors[1]
+
+
+def test_one_hot_normalize_cosine_similarity_inference_mode():
+    idx = np.array([[0, 2], [1, 3]])
+    for nc in (-1, 5):
+        a = mc.nn.functional.one_hot(mc.tensor(idx), nc)
+        b = torch.nn.functional.one_hot(torch.tensor(idx), nc)
+        assert a.dtype == mc.int64 and a.tolist() == b.tolist()
+    for bad in (lambda lib: lib.nn.functional.one_hot(lib.tensor([3]), 2),
+                lambda lib: lib.nn.functional.one_hot(lib.tensor([1.0]))):
+        with pytest.raises(RuntimeError):
+            bad(torch)
+        with pytest.raises(RuntimeError):
+            bad(mc)
+    x, y = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    x[1] = 0.0
+    for fn in (lambda F, a, b: F.normalize(a), lambda F, a, b: F.normalize(a, p=1, dim=0),
+               lambda F, a, b: F.cosine_similarity(a, b), lambda F, a, b: F.cosine_similarity(a, b[:1], dim=1)):
+        got = []
+        for lib in (mc, torch):
+            a = lib.tensor(x, requires_grad=True)
+            b = lib.tensor(y, requires_grad=True)
+            out = fn(lib.nn.functional, a, b)
+            (out * lib.tensor(np.cos(np.arange(out.numel())).reshape(tuple(out.shape)))).sum().backward()
+            got.append((out.detach().numpy(), a.grad.numpy(), b.grad.numpy() if b.grad is not None else 0))
+        for m, t in zip(*got):
+            np.testing.assert_allclose(m, t, rtol=1e-6, atol=1e-9)
+    for lib in (mc, torch):
+        w = lib.ones(2, requires_grad=True)
+        with lib.inference_mode():
+            assert (w * 2).requires_grad is False
+
+        @lib.inference_mode()
+        def f(v):
+            return v * 3
+
+        assert f(w).requires_grad is False
+        with lib.inference_mode(False):
+            assert (w * 2).requires_grad is True
