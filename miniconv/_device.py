@@ -46,7 +46,7 @@ class device:  # noqa: N801  (PyTorch's name)
                 raise RuntimeError(f"Invalid device string: '{type}'")
             index = int(idx)
         if index is not None and (isinstance(index, bool) or not isinstance(index, int) or index < 0):
-            raise RuntimeError(f"Device index must not be negative" if isinstance(index, int) else
+            raise RuntimeError("Device index must not be negative" if isinstance(index, int) else
                                f"device(): index must be an int, got {index!r}")
         object.__setattr__(self, "type", name)
         object.__setattr__(self, "index", index)

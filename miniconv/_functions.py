@@ -4,14 +4,13 @@ Written out one by one (no generated names), each with PyTorch's signature; most
 method of the same name, where the math and argument checks live. Also ``einsum`` and the
 ``linalg`` namespace (``norm``, ``vector_norm``).
 """
-import builtins
 import re
 import types
 
 import numpy as np
 
 from . import ops
-from .tensor import Tensor, _normalize_dims
+from .tensor import Tensor
 from .tensor import where as _where
 
 
@@ -625,7 +624,7 @@ def einsum(equation, *operands):
                                f"number of dimensions ({op.ndim}) for operand {i} and no ellipsis was given")
         for c, n in zip(s, op.shape):
             if sizes.setdefault(c, n) != n and n != 1 and sizes[c] != 1:
-                raise RuntimeError(f"einsum(): operands do not broadcast with remapped shapes (original->remapped)")
+                raise RuntimeError("einsum(): operands do not broadcast with remapped shapes (original->remapped)")
     dt = np.result_type(*[o.dtype for o in operands])
     operands = [o if o.dtype == dt else o.type(dt) for o in operands]
     return ops.Einsum.apply(eq, *operands)
@@ -654,4 +653,35 @@ linalg = types.ModuleType("miniconv.linalg", "A subset of torch.linalg: norm, ve
 linalg.norm = _linalg_norm
 linalg.vector_norm = _vector_norm
 
-_ = builtins  # (builtins kept reachable for readers: this module shadows max, min, sum, all, any, round)
+
+
+# -- grad mode ---------------------------------------------------------------------------------
+class inference_mode:  # noqa: N801  (PyTorch's name)
+    """``with inference_mode():`` / ``@inference_mode()``: no graph is recorded (miniconv's ``no_grad``;
+    PyTorch's extra inference-tensor restrictions do not exist here). ``inference_mode(False)`` is a no-op."""
+
+    def __init__(self, mode=True):
+        from .autograd import no_grad
+
+        self.mode = mode
+        self._ctx = no_grad() if mode else None
+
+    def __enter__(self):
+        if self._ctx is not None:
+            self._ctx.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self._ctx is not None:
+            self._ctx.__exit__(*exc)
+        return False
+
+    def __call__(self, fn):
+        import functools
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with inference_mode(self.mode):
+                return fn(*args, **kwargs)
+
+        return wrapper

@@ -293,7 +293,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         if dt.kind != "f":
             raise NotImplementedError(f"\"normal_kernel_cpu\" not implemented for '{str(dt).capitalize()}'")
         if np.any(np.asarray(s) < 0):
-            raise RuntimeError(f"normal expects all elements of std >= 0.0")
+            raise RuntimeError("normal expects all elements of std >= 0.0")
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
         arr = (np.asarray(m, np.float64) + np.asarray(s, np.float64) * g.standard_normal(shape)).astype(dt)
         return _finish(arr, requires_grad, out, "normal")

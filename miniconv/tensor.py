@@ -335,14 +335,17 @@ class Tensor:
         return _Clone.apply(self)
 
     def __repr__(self):
+        """PyTorch's format: 4 decimals (or scientific for wide ranges), ``1.`` for whole floats,
+        summarised beyond 1000 elements, then dtype (if not the default), grad_fn or requires_grad."""
+        from .dtypes import get_default_dtype
+
         prefix = "tensor("
         if self._data.size == 0:
             body = f"[], size={tuple(self._data.shape)}" if self._data.ndim > 1 else "[]"
         else:
-            with np.printoptions(precision=4, threshold=1000, edgeitems=3):
-                body = np.array2string(self._data, separator=", ", prefix=prefix)
+            body = _format_array(self._data, len(prefix))
         extras = []
-        if self.dtype not in (float32, int64, bool):
+        if self.dtype not in (get_default_dtype(), int64, bool):
             extras.append(f"dtype=miniconv.{self.dtype.name}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn=<{self.grad_fn.name()}>")
@@ -1325,9 +1328,9 @@ class Tensor:
 
     def bmm(self, mat2):
         if self.ndim != 3:
-            raise RuntimeError(f"batch1 must be a 3D tensor")
+            raise RuntimeError("batch1 must be a 3D tensor")
         if not isinstance(mat2, Tensor) or mat2.ndim != 3:
-            raise RuntimeError(f"batch2 must be a 3D tensor")
+            raise RuntimeError("batch2 must be a 3D tensor")
         if self.shape[0] != mat2.shape[0] or self.shape[2] != mat2.shape[1]:
             raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                                f"[{self.shape[0]}, {self.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}].")
@@ -1473,6 +1476,9 @@ class MaxResult(tuple):
 
     def __new__(cls, values, indices):
         return super().__new__(cls, (values, indices))
+
+    def __repr__(self):
+        return f"miniconv.return_types.max(\nvalues={self[0]!r},\nindices={self[1]!r})"
 
     @property
     def values(self):
@@ -1652,3 +1658,71 @@ def _check_index_range(idx, size, dim, select=False):
         if select:
             raise IndexError(f"index out of range in self (index {bad}, dimension {dim} of size {size})")
         raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+
+
+def _format_array(a, indent):
+    """PyTorch's tensor printing (``torch/_tensor_str.py``: _Formatter, _vector_str,
+    _tensor_str_with_formatter) for a non-empty array: same widths, line breaks and summarisation."""
+    edge, linewidth = 3, 80
+    summarize = a.size > 1000
+
+    def summarized(x):
+        if x.ndim == 0:
+            return x.reshape(1)
+        if summarize and x.shape[0] > 2 * edge:
+            return np.concatenate([summarized(x[i]) for i in list(range(edge)) + list(range(len(x) - edge, len(x)))])
+        return np.concatenate([summarized(x[i]) for i in range(len(x))]) if x.ndim > 1 else x
+
+    vals = summarized(a)
+    floating = a.dtype.kind == "f"
+    int_mode, sci, width = True, False, 1
+    if floating:
+        finite = vals[np.isfinite(vals)]
+        nz = finite[finite != 0].astype(np.float64)
+        if nz.size:
+            mx, mn = np.abs(nz).max(), np.abs(nz).min()
+            int_mode = _builtin_bool(np.all(nz == np.ceil(nz)))
+            if int_mode:
+                sci = mx / mn > 1000.0 or mx > 1.0e8
+                width = max(len(f"{v:.4e}") if sci else len(f"{v:.0f}") + 1 for v in nz)
+            else:
+                sci = mx / mn > 1000.0 or mx > 1.0e8 or mn < 1.0e-4
+                width = max(len(f"{v:.4e}") if sci else len(f"{v:.4f}") for v in nz)
+    else:
+        width = max(len(str(v)) for v in vals.tolist())
+
+    def fmt(v):
+        if floating:
+            v = float(v)
+            if sci:
+                out = f"{v:.4e}"
+            elif int_mode:
+                out = f"{v:.0f}" + ("." if np.isfinite(v) else "")
+            else:
+                out = f"{v:.4f}"
+        else:
+            out = str(v)
+        return " " * (width - len(out)) + out
+
+    def vector(x, ind):
+        per_line = max(1, int((linewidth - ind) // (width + 2)))
+        if summarize and len(x) > 2 * edge:
+            data = [fmt(v) for v in x[:edge].tolist()] + [" ..."] + [fmt(v) for v in x[-edge:].tolist()]
+        else:
+            data = [fmt(v) for v in x.tolist()]
+        lines = [", ".join(data[i:i + per_line]) for i in range(0, len(data), per_line)]
+        return "[" + (",\n" + " " * (ind + 1)).join(lines) + "]"
+
+    def nested(x, ind):
+        if x.ndim == 0:
+            return fmt(x.item())
+        if x.ndim == 1:
+            return vector(x, ind)
+        if summarize and x.shape[0] > 2 * edge:
+            parts = [nested(x[i], ind + 1) for i in range(edge)] + ["..."] + \
+                    [nested(x[i], ind + 1) for i in range(len(x) - edge, len(x))]
+        else:
+            parts = [nested(x[i], ind + 1) for i in range(len(x))]
+        return "[" + ("," + "\n" * (x.ndim - 1) + " " * (ind + 1)).join(parts) + "]"
+
+    return nested(a, indent)

@@ -173,11 +173,6 @@ def test_containers():
 
 
 def test_clip_grad_and_vectors():
-    results = []
-    for lib in (mc, torch):
-        lib.manual_seed(0)
-        a = lib.nn.Parameter(lib.tensor(rng.standard_normal((3, 4)) if lib is mc else np.zeros(1)))
-        results.append(lib)
     res = {}
     base = [rng.standard_normal((3, 4)), rng.standard_normal(5)]
     grads = [rng.standard_normal((3, 4)) * 3, rng.standard_normal(5) * 3]
@@ -196,7 +191,7 @@ def test_clip_grad_and_vectors():
         ps = [lib.nn.Parameter(lib.tensor(b)) for b in base]
         v = lib.nn.utils.parameters_to_vector(ps)
         lib.nn.utils.vector_to_parameters(v * 2, ps)
-        out.append((float(v.sum()), [p.detach().numpy().copy() for p in ps]))
+        out.append((float(v.detach().sum()), [p.detach().numpy().copy() for p in ps]))
         res[lib.__name__] = out
     for (tm, gm), (tt, gt) in zip(res["miniconv"], res["torch"]):
         if tt is not None:
@@ -215,3 +210,53 @@ def test_functional_forms_exist_and_match():
             warnings.simplefilter("ignore")
             b = fn(torch.nn.functional, torch.tensor(x)).numpy()
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("kw", [dict(stride=(1, 1, 1)), dict(stride=1.5), dict(dilation=True), dict(padding=[1, 2, 3]),
+                                dict(stride="2")])
+def test_conv_module_and_functional_word_a_mistake_alike(kw):
+    with pytest.raises(Exception) as e1:
+        mc.nn.Conv2d(2, 3, 3, **kw)
+    with pytest.raises(Exception) as e2:
+        mc.nn.functional.conv2d(mc.ones(1, 2, 5, 5), mc.ones(3, 2, 3, 3), **kw)
+    errors = [(type(e.value), str(e.value)) for e in (e1, e2)]
+    assert errors[0] == errors[1]
+
+
+def test_one_hot_normalize_cosine_similarity_inference_mode():
+    idx = np.array([[0, 2], [1, 3]])
+    for nc in (-1, 5):
+        a = mc.nn.functional.one_hot(mc.tensor(idx), nc)
+        b = torch.nn.functional.one_hot(torch.tensor(idx), nc)
+        assert a.dtype == mc.int64 and a.tolist() == b.tolist()
+    for bad in (lambda lib: lib.nn.functional.one_hot(lib.tensor([3]), 2),
+                lambda lib: lib.nn.functional.one_hot(lib.tensor([1.0]))):
+        with pytest.raises(RuntimeError):
+            bad(torch)
+        with pytest.raises(RuntimeError):
+            bad(mc)
+    x, y = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    x[1] = 0.0
+    for fn in (lambda F, a, b: F.normalize(a), lambda F, a, b: F.normalize(a, p=1, dim=0),
+               lambda F, a, b: F.cosine_similarity(a, b), lambda F, a, b: F.cosine_similarity(a, b[:1], dim=1)):
+        got = []
+        for lib in (mc, torch):
+            a = lib.tensor(x, requires_grad=True)
+            b = lib.tensor(y, requires_grad=True)
+            out = fn(lib.nn.functional, a, b)
+            (out * lib.tensor(np.cos(np.arange(out.numel())).reshape(tuple(out.shape)))).sum().backward()
+            got.append((out.detach().numpy(), a.grad.numpy(), b.grad.numpy() if b.grad is not None else 0))
+        for m, t in zip(*got):
+            np.testing.assert_allclose(m, t, rtol=1e-6, atol=1e-9)
+    for lib in (mc, torch):
+        w = lib.ones(2, requires_grad=True)
+        with lib.inference_mode():
+            assert (w * 2).requires_grad is False
+
+        @lib.inference_mode()
+        def f(v):
+            return v * 3
+
+        assert f(w).requires_grad is False
+        with lib.inference_mode(False):
+            assert (w * 2).requires_grad is True

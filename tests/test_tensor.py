@@ -93,9 +93,9 @@ def test_repr_like_pytorch():
     assert repr(mc.tensor([1.0, 2.0])) == "tensor([1., 2.])"
     assert repr(mc.tensor([1.0, 2.0], requires_grad=True)) == "tensor([1., 2.], requires_grad=True)"
     y = mc.tensor([1.0, 2.0], requires_grad=True) * 2
-    assert repr(y) == "tensor([2., 4.], grad_fn=<MulBackward>)"
+    assert repr(y) == "tensor([2., 4.], grad_fn=<MulBackward0>)"  # PyTorch's node name (issue 9)
     assert repr(mc.tensor([1, 2])) == "tensor([1, 2])"
-    assert repr(mc.tensor([1.5], dtype=mc.float64)) == "tensor([1.5], dtype=miniconv.float64)"
+    assert repr(mc.tensor([1.5], dtype=mc.float64)) == "tensor([1.5000], dtype=miniconv.float64)"  # as PyTorch
     assert repr(mc.tensor(0.12345678)) == "tensor(0.1235)"
 
 
@@ -297,7 +297,7 @@ def test_bad_reshape_and_dims():
         mc.ones(2, 3).sum(2)
     with pytest.raises(RuntimeError, match="number of dimensions"):
         mc.ones(2, 3).permute(0, 1, 2)
-    assert mc.tensor([1, 2]).exp().dtype == mc.float32  # integers promote, as in PyTorch
+    assert mc.tensor([1, 2]).exp().dtype == mc.float32  # integers promote, as in PyTorch (issue 9)
     with pytest.raises(RuntimeError, match="mean"):
         mc.tensor([1, 2]).mean()
     with pytest.raises(TypeError, match="unsupported operand"):

@@ -48,6 +48,9 @@ class _Node:
     _materialize_grads = True
 
     def name(self):
+        # PyTorch's naming: its own ops' nodes are "MulBackward0", a user's Function "CubeBackward" (issue 9)
+        if type(self).__module__.startswith("miniconv."):
+            return type(self).__name__.lstrip("_") + "Backward0"
         return type(self).__name__ + "Backward"
 
     def __repr__(self):

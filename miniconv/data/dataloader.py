@@ -1,8 +1,10 @@
-"""DataLoader: batches of a map-style dataset, optionally shuffled from a seeded generator.
+"""DataLoader: batches of a map-style dataset, in the order given by a sampler.
 
-Single process: ``num_workers`` is accepted for source compatibility and ignored. Batches of
-datasets with ``get_batch`` (TensorDataset, MNIST without transforms, Subset of those) are gathered
-with one numpy fancy-indexing call per tensor.
+Arguments as PyTorch's: ``batch_size``, ``shuffle``, ``sampler``, ``batch_sampler``, ``drop_last``,
+``collate_fn``, ``generator``, ``num_workers``. ``num_workers > 0`` is served in the main process
+with one warning (miniconv starts no worker processes; batches and their order are the same).
+Batches of datasets with ``get_batch`` (TensorDataset, MNIST without transforms, Subset of those)
+are gathered with one numpy fancy-indexing call per tensor when no ``collate_fn`` is given.
 
 Reproducibility: each ``iter(loader)`` (each epoch) with ``shuffle=True`` draws one permutation
 from ``generator`` (default: miniconv's default generator, reseeded by ``miniconv.manual_seed``).
@@ -11,12 +13,14 @@ saved then (``miniconv.get_rng_state()`` / ``generator.get_state()``, also ``loa
 """
 import collections.abc
 import numbers
+import warnings
 
 import numpy as np
 
 from .._random import Generator, default_generator
 from ..tensor import Tensor
 from .dataset import _fetch_batch
+from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
 
 class DataLoader:
@@ -24,11 +28,14 @@ class DataLoader:
 
     Args:
         dataset: a map-style dataset (``__len__`` and ``__getitem__``).
-        batch_size (int): samples per batch (default 1).
+        batch_size (int or None): samples per batch (default 1); None yields single samples.
         shuffle (bool): reshuffle the order at every epoch (default False).
+        sampler: an iterable of indices (excludes ``shuffle``).
+        batch_sampler: an iterable of index lists (excludes batch_size, shuffle, sampler, drop_last).
         drop_last (bool): drop the last incomplete batch (default False).
         generator (miniconv.Generator): source of the shuffling order (default: the global one).
         collate_fn (callable): merges a list of samples into a batch (default :func:`default_collate`).
+        num_workers (int): accepted; > 0 warns once and loads in the main process.
 
     ``len(loader)`` is the number of batches per epoch.
 
@@ -39,15 +46,16 @@ class DataLoader:
         ...     ...
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, generator=None, collate_fn=None,
-                 num_workers=0, pin_memory=False):
+    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None, num_workers=0,
+                 collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
+                 multiprocessing_context=None, generator=None, *, prefetch_factor=None, persistent_workers=False,
+                 pin_memory_device="", in_order=True):
         if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
             raise TypeError(f"DataLoader needs a map-style dataset (with __len__ and __getitem__), got {type(dataset).__name__}")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
+                                       or batch_size <= 0):
             raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
-        if shuffle is None:
-            shuffle = False
-        if not isinstance(shuffle, (bool, np.bool_)):
+        if shuffle is not None and not isinstance(shuffle, (bool, np.bool_)):
             raise TypeError(f"shuffle should be a boolean value, but got shuffle={shuffle}")
         if not isinstance(drop_last, bool):
             raise TypeError(f"drop_last should be a boolean value, but got drop_last={drop_last}")
@@ -57,17 +65,38 @@ class DataLoader:
             raise TypeError("collate_fn must be callable")
         if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
             raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable multiprocessing.")
+        if sampler is not None and shuffle:
+            raise ValueError("sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError("batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, "
+                                 "and drop_last")
+            batch_size, drop_last = None, False
+        elif batch_size is None and drop_last:
+            raise ValueError("batch_size=None option disables auto-batching and is mutually exclusive with drop_last")
+        if num_workers > 0:
+            warnings.warn(
+                f"DataLoader(num_workers={num_workers}): miniconv loads batches in the main process (no worker "
+                "processes); the batches and their order are the same as with num_workers=0.",
+                UserWarning, stacklevel=2)
         self.dataset = dataset
-        self.batch_size = int(batch_size)
+        self.batch_size = None if batch_size is None else int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = drop_last
         self.generator = generator
         self.collate_fn = collate_fn
         self.num_workers = num_workers
+        if sampler is None:
+            sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+        self.sampler = sampler
+        if batch_sampler is None and self.batch_size is not None:
+            batch_sampler = BatchSampler(sampler, self.batch_size, drop_last)
+        self.batch_sampler = batch_sampler
 
     def __len__(self):
-        n = len(self.dataset)
-        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+        if self.batch_sampler is None:
+            return len(self.sampler)
+        return len(self.batch_sampler)
 
     def _generator(self):
         return self.generator if self.generator is not None else default_generator
@@ -77,15 +106,41 @@ class DataLoader:
         return self._generator().get_state()
 
     def __iter__(self):
-        n = len(self.dataset)
-        order = self._generator().numpy_generator.permutation(n) if self.shuffle else np.arange(n)
-        stop = (n // self.batch_size) * self.batch_size if self.drop_last else n
-        for start in range(0, stop, self.batch_size):
-            indices = order[start:start + self.batch_size]
-            if self.collate_fn is None:
-                yield _fetch_batch(self.dataset, indices)
-            else:
-                yield self.collate_fn([self.dataset[int(i)] for i in indices])
+        if self.batch_sampler is None:  # batch_size=None: single samples, arrays converted to Tensors
+            for i in self.sampler:
+                sample = self.dataset[int(i)]
+                yield self.collate_fn(sample) if self.collate_fn is not None else _convert(sample)
+            return
+        bs = self.batch_sampler
+        if type(bs) is BatchSampler and type(bs.sampler) in (RandomSampler, SequentialSampler) \
+                and getattr(bs.sampler, "_num_samples", None) is None and not getattr(bs.sampler, "replacement", False):
+            # fast path: whole index arrays, one fancy-indexing call per batch
+            n = len(bs.sampler)
+            order = bs.sampler._indices() if isinstance(bs.sampler, RandomSampler) else np.arange(n)
+            stop = (n // bs.batch_size) * bs.batch_size if bs.drop_last else n
+            for start in range(0, stop, bs.batch_size):
+                yield self._batch(order[start:start + bs.batch_size])
+            return
+        for indices in self.batch_sampler:
+            yield self._batch(np.asarray(list(indices), dtype=np.int64))
+
+    def _batch(self, indices):
+        if self.collate_fn is None:
+            return _fetch_batch(self.dataset, indices)
+        return self.collate_fn([self.dataset[int(i)] for i in indices])
+
+
+def _convert(sample):
+    """PyTorch's default_convert: NumPy arrays become Tensors, containers are converted element-wise."""
+    if isinstance(sample, np.ndarray) and sample.dtype.kind in "biuf":
+        return Tensor(sample)
+    if isinstance(sample, tuple):
+        return tuple(_convert(s) for s in sample)
+    if isinstance(sample, list):
+        return [_convert(s) for s in sample]
+    if isinstance(sample, dict):
+        return {k: _convert(v) for k, v in sample.items()}
+    return sample
 
 
 def default_collate(batch):

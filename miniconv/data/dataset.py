@@ -19,6 +19,10 @@ class Dataset:
     def __len__(self):
         raise NotImplementedError(f"{type(self).__name__} must implement __len__")
 
+    def __add__(self, other):
+        """``ds1 + ds2`` is ``ConcatDataset([ds1, ds2])``, as PyTorch."""
+        return ConcatDataset([self, other])
+
 
 class TensorDataset(Dataset):
     """Samples are the ``i``-th rows of the given tensors (all with the same first dimension).
@@ -73,6 +77,33 @@ class Subset(Dataset):
 
     def __len__(self):
         return len(self.indices)
+
+
+class ConcatDataset(Dataset):
+    """The samples of several datasets one after another (``len`` is the sum)."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise AssertionError("datasets should not be an empty iterable")
+        self.cumulative_sizes = list(np.cumsum([len(d) for d in self.datasets]))
+
+    def __len__(self):
+        return int(self.cumulative_sizes[-1])
+
+    def __getitem__(self, idx):
+        if idx < 0:
+            if -idx > len(self):
+                raise ValueError("absolute value of index should not exceed dataset length")
+            idx += len(self)
+        if idx >= len(self):
+            raise IndexError(f"index {idx} is out of range for ConcatDataset of length {len(self)}")
+        d = int(np.searchsorted(self.cumulative_sizes, idx, side="right"))
+        start = 0 if d == 0 else int(self.cumulative_sizes[d - 1])
+        return self.datasets[d][idx - start]
+
+    def __add__(self, other):
+        return ConcatDataset([self, other])
 
 
 def random_split(dataset, lengths, generator=None):

@@ -13,10 +13,10 @@ from .loss import (
     _check_reduction, binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, kl_div,
     l1_loss, mse_loss, nll_loss, smooth_l1_loss,
 )
-from .normalization import batch_norm, group_norm, instance_norm, layer_norm
+from .normalization import batch_norm, cosine_similarity, group_norm, instance_norm, layer_norm, normalize
 from .padding import pad
 from .pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
-from .sparse import embedding
+from .sparse import embedding, one_hot
 
 __all__ = [
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "conv2d", "cross_entropy", "dropout", "dropout2d",
@@ -24,5 +24,5 @@ __all__ = [
     "softmax", "tanh", "elu", "gelu", "silu", "softplus", "hardtanh", "relu6", "mish", "softsign", "conv1d",
     "conv_transpose2d", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "kl_div", "layer_norm", "group_norm", "instance_norm", "adaptive_max_pool2d",
-    "embedding",
+    "embedding", "one_hot", "normalize", "cosine_similarity",
 ]

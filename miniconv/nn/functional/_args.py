@@ -31,6 +31,30 @@ def _pair(v, fn, name):
     return int(vals[0]), int(vals[1])
 
 
+def _conv_pair(value, name, fn="conv2d"):
+    """An int or a sequence of 1 or 2 ints -> a tuple of 2 Python ints (PyTorch's _pair + checks).
+
+    The one parser for convolution arguments: ``nn.Conv2d``, ``nn.ConvTranspose2d`` and ``F.conv2d`` /
+    ``F.conv_transpose2d`` all call it, so the same mistake gives the same exception and message.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{fn}(): argument '{name}' must be int or tuple of ints, not bool")
+    if isinstance(value, numbers.Integral):
+        return (int(value), int(value))
+    if isinstance(value, (tuple, list)):
+        if not all(isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) for v in value):
+            raise TypeError(f"{fn}(): argument '{name}' must be int or tuple of ints, got {value!r}")
+        if len(value) == 1:
+            return (int(value[0]), int(value[0]))
+        if len(value) == 2:
+            return (int(value[0]), int(value[1]))
+        raise RuntimeError(
+            f"expected {name} to be a single integer value or a list of 2 values to match the convolution "
+            f"dimensions, but got {name}={list(value)}"
+        )
+    raise TypeError(f"{fn}(): argument '{name}' must be int or tuple of ints, not {type(value).__name__}")
+
+
 def _check_inplace_allowed(input):
     """PyTorch's rules for an in-place op, checked before a kernel writes into ``input``."""
     if is_grad_enabled():

@@ -148,7 +148,7 @@ def gelu(input, approximate="none"):  # noqa: A002
         return input * 0.5 * (1 + (input * (1 / np.sqrt(2.0))).erf())
     if approximate == "tanh":
         return 0.5 * input * (1 + (np.sqrt(2 / np.pi) * (input + 0.044715 * input ** 3)).tanh())
-    raise RuntimeError(f"approximate argument must be either none or tanh.")
+    raise RuntimeError("approximate argument must be either none or tanh.")
 
 
 def silu(input, inplace=False):  # noqa: A002

@@ -7,7 +7,7 @@ from ... import _kernels
 from ..._config import blas_single_thread, threads_for
 from ...autograd import ArrayFunction
 from ...tensor import Tensor
-from ._args import _size_str
+from ._args import _conv_pair, _size_str
 
 
 
@@ -25,26 +25,6 @@ from ._args import _size_str
 #   costs more than the work (and far more when the cores are busy). The kernels give the same
 #   bits for any thread count, so this changes speed only.
 
-
-
-def _conv_pair(value, name):
-    """An int or a sequence of 2 ints -> a tuple of 2 Python ints (PyTorch's _pair + checks)."""
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"conv2d(): argument '{name}' must be int or tuple of ints, not bool")
-    if isinstance(value, numbers.Integral):
-        return (int(value), int(value))
-    if isinstance(value, (tuple, list)):
-        if not all(isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) for v in value):
-            raise TypeError(f"conv2d(): argument '{name}' must be int or tuple of ints, got {value!r}")
-        if len(value) == 1:
-            return (int(value[0]), int(value[0]))
-        if len(value) == 2:
-            return (int(value[0]), int(value[1]))
-        raise RuntimeError(
-            f"expected {name} to be a single integer value or a list of 2 values to match the convolution "
-            f"dimensions, but got {name}={list(value)}"
-        )
-    raise TypeError(f"conv2d(): argument '{name}' must be int or tuple of ints, not {type(value).__name__}")
 
 
 def _same_padding(kernel_size, dilation):

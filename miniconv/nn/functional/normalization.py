@@ -188,3 +188,20 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     if bias is not None:
         out = out + bias.reshape(affine_shape)
     return out
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):  # noqa: A002
+    """``input / max(||input||_p along dim, eps)`` (differentiable)."""
+    _float_arg(input, "normalize")
+    norm = input.norm(p, dim, keepdim=True).clamp(min=eps)
+    return input / norm.expand_as(input)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """sum(x1 * x2) / max(||x1|| * ||x2||, eps) along ``dim`` (broadcasting), as PyTorch."""
+    _float_arg(x1, "cosine_similarity", "x1")
+    _float_arg(x2, "cosine_similarity", "x2")
+    # PyTorch's order (after scipy): normalise each input by its clamped norm, then take the dot product
+    n1 = x1.norm(2, dim, keepdim=True).clamp(min=eps)
+    n2 = x2.norm(2, dim, keepdim=True).clamp(min=eps)
+    return ((x1 / n1) * (x2 / n2)).sum(dim)

@@ -39,3 +39,23 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     if padding_idx is not None and padding_idx < 0:
         padding_idx += n
     return _Embedding.apply(weight, idx, padding_idx)
+
+
+def one_hot(tensor, num_classes=-1):
+    """Integer class indices of any shape -> int64 one-hot vectors with a new last dimension of size
+    ``num_classes`` (default: max index + 1). Not differentiable (an integer result), as in PyTorch."""
+    from ...tensor import Tensor
+
+    _tensor_arg(tensor, "one_hot", "tensor")
+    if tensor.dtype != np.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    idx = tensor._data
+    if idx.size and idx.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes == -1:
+        if idx.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(idx.max()) + 1
+    elif idx.size and idx.max() >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    return Tensor._wrap((idx[..., None] == np.arange(num_classes)).astype(np.int64))

@@ -8,6 +8,7 @@ from ...creation import empty
 from ...dtypes import get_default_dtype
 from ...tensor import _check_device, _check_dtype
 from .. import functional as F
+from ..functional._args import _conv_pair
 from .. import init
 from .module import Module, Parameter
 
@@ -17,18 +18,8 @@ _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 def _pair(value, name):
-    """An int or a pair of ints -> a tuple of 2 ints."""
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"Conv2d: {name} must be an int or a tuple of 2 ints, got {value!r}")
-    if isinstance(value, numbers.Integral):
-        return (int(value), int(value))
-    if (
-        isinstance(value, (tuple, list))
-        and len(value) == 2
-        and all(isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) for v in value)
-    ):
-        return (int(value[0]), int(value[1]))
-    raise TypeError(f"Conv2d: {name} must be an int or a tuple of 2 ints, got {value!r}")
+    """The shared parser in ``nn/functional/_args.py``: the Module and ``F.conv2d`` word a mistake alike."""
+    return _conv_pair(value, name)
 
 
 class Conv2d(Module):

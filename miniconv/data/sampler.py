@@ -1,0 +1,136 @@
+"""Samplers (PyTorch's ``torch.utils.data`` names): which indices a DataLoader visits, in what order.
+
+``SequentialSampler`` and ``RandomSampler`` yield dataset indices; ``BatchSampler`` groups the
+indices of another sampler into lists. Randomness comes from a miniconv ``Generator`` (default:
+the global one, reseeded by ``miniconv.manual_seed``), so a seed fixes every epoch's order.
+"""
+import numbers
+
+import numpy as np
+
+from .._random import Generator, default_generator
+
+
+class Sampler:
+    """Base class: subclasses implement ``__iter__`` (indices) and usually ``__len__``."""
+
+    def __init__(self, data_source=None):
+        pass
+
+    def __iter__(self):
+        raise NotImplementedError
+
+
+class SequentialSampler(Sampler):
+    """0, 1, ..., len(data_source) - 1."""
+
+    def __init__(self, data_source):
+        self.data_source = data_source
+
+    def __iter__(self):
+        return iter(range(len(self.data_source)))
+
+    def __len__(self):
+        return len(self.data_source)
+
+
+def _gen(generator):
+    if generator is None:
+        return default_generator
+    if not isinstance(generator, Generator):
+        raise TypeError(f"generator must be a miniconv.Generator, got {type(generator).__name__}")
+    return generator
+
+
+class RandomSampler(Sampler):
+    """A random permutation of the indices each epoch (or ``num_samples`` draws with replacement)."""
+
+    def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
+        if not isinstance(replacement, bool):
+            raise TypeError(f"replacement should be a boolean value, but got replacement={replacement}")
+        if num_samples is not None and (isinstance(num_samples, bool) or not isinstance(num_samples, numbers.Integral)
+                                        or num_samples <= 0):
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
+        self.data_source, self.replacement, self._num_samples = data_source, replacement, num_samples
+        self.generator = generator
+        _gen(generator)
+
+    @property
+    def num_samples(self):
+        return len(self.data_source) if self._num_samples is None else self._num_samples
+
+    def _indices(self):
+        g = _gen(self.generator).numpy_generator
+        n = len(self.data_source)
+        if self.replacement:
+            return g.integers(0, n, size=self.num_samples)
+        if self._num_samples is None:
+            return g.permutation(n)
+        reps = -(-self.num_samples // n)
+        return np.concatenate([g.permutation(n) for _ in range(reps)])[: self.num_samples]
+
+    def __iter__(self):
+        return iter(int(i) for i in self._indices())
+
+    def __len__(self):
+        return self.num_samples
+
+
+class SubsetRandomSampler(Sampler):
+    """The given indices, in a random order each epoch."""
+
+    def __init__(self, indices, generator=None):
+        self.indices, self.generator = list(indices), generator
+
+    def __iter__(self):
+        perm = _gen(self.generator).numpy_generator.permutation(len(self.indices))
+        return iter(self.indices[int(i)] for i in perm)
+
+    def __len__(self):
+        return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """``num_samples`` indices drawn with probabilities proportional to ``weights``."""
+
+    def __init__(self, weights, num_samples, replacement=True, generator=None):
+        if isinstance(num_samples, bool) or not isinstance(num_samples, numbers.Integral) or num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
+        w = np.asarray(weights._data if hasattr(weights, "_data") else weights, dtype=np.float64)
+        if w.ndim != 1:
+            raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(w.shape)}")
+        self.weights, self.num_samples, self.replacement, self.generator = w, num_samples, replacement, generator
+
+    def __iter__(self):
+        g = _gen(self.generator).numpy_generator
+        idx = g.choice(len(self.weights), size=self.num_samples, replace=self.replacement,
+                       p=self.weights / self.weights.sum())
+        return iter(int(i) for i in idx)
+
+    def __len__(self):
+        return self.num_samples
+
+
+class BatchSampler(Sampler):
+    """Lists of ``batch_size`` indices from ``sampler``; the last shorter one is dropped if ``drop_last``."""
+
+    def __init__(self, sampler, batch_size, drop_last):
+        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size <= 0:
+            raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
+        if not isinstance(drop_last, bool):
+            raise ValueError(f"drop_last should be a boolean value, but got drop_last={drop_last}")
+        self.sampler, self.batch_size, self.drop_last = sampler, int(batch_size), drop_last
+
+    def __iter__(self):
+        batch = []
+        for i in self.sampler:
+            batch.append(int(i))
+            if len(batch) == self.batch_size:
+                yield batch
+                batch = []
+        if batch and not self.drop_last:
+            yield batch
+
+    def __len__(self):
+        n = len(self.sampler)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)

@@ -1,0 +1,48 @@
+"""Plain-NumPy helpers shared by the tutorial scripts (no torch import here, so the same file
+serves both runs): a small real-MNIST subset read from the IDX files, and deterministic weights."""
+import gzip
+import os
+
+import numpy as np
+
+_CACHE = {}
+
+
+def _read_idx(path):
+    with gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb") as f:
+        raw = f.read()
+    ndim = raw[3]
+    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+
+
+def mnist_subset(n_train=1000, n_test=500):
+    """(x_train, y_train, x_test, y_test) as NumPy arrays: float32 images (N, 1, 28, 28) normalised
+    with MNIST's mean/std, int64 labels. Taken from the 10k test file of $MINICONV_DATA (fast to read)."""
+    if "t10k" not in _CACHE:
+        root = os.environ.get("MINICONV_DATA", "/work/shared/mnist")
+        images = _read_idx(os.path.join(root, "t10k-images-idx3-ubyte.gz"))
+        labels = _read_idx(os.path.join(root, "t10k-labels-idx1-ubyte.gz"))
+        _CACHE["t10k"] = (images, labels)
+    images, labels = _CACHE["t10k"]
+    x = ((images.astype(np.float32) / 255 - 0.1307) / 0.3081)[:, None]
+    y = labels.astype(np.int64)
+    return x[:n_train], y[:n_train], x[n_train:n_train + n_test], y[n_train:n_train + n_test]
+
+
+def numpy_weights(named_shapes, seed=0):
+    """Deterministic initial weights for (name, shape) pairs: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for
+    weights, zeros for biases, ones for norm scales, so both libraries start from the same point."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for name, shape in named_shapes:
+        shape = tuple(shape)
+        if name.endswith("bias") or len(shape) == 0:
+            out.append(np.zeros(shape, np.float32))
+        elif len(shape) == 1:
+            out.append(np.ones(shape, np.float32))
+        else:
+            fan_in = int(np.prod(shape[1:]))
+            b = 1 / np.sqrt(fan_in)
+            out.append(rng.uniform(-b, b, shape).astype(np.float32))
+    return out
