@@ -5,6 +5,7 @@ are reduced back to the input's shape by the engine (``autograd.engine.sum_to``)
 ops below return the full-size gradient.
 """
 import numpy as np
+import scipy.special
 
 from . import _kernels
 from ._config import threads_for
@@ -122,6 +123,36 @@ class MatMul(ArrayFunction):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         return _matmul.matmul_backward(a, b, g, ctx.needs_input_grad[0], ctx.needs_input_grad[1])
+
+
+class LogSoftmax(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, dim):
+        shifted = x - x.max(axis=dim, keepdims=True)  # exp never overflows
+        out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        ctx.save_for_backward(out)
+        ctx.dim = dim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g - np.exp(out) * g.sum(axis=ctx.dim, keepdims=True), None
+
+
+class Softmax(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, dim):
+        e = np.exp(x - x.max(axis=dim, keepdims=True))
+        out = e / e.sum(axis=dim, keepdims=True)
+        ctx.save_for_backward(out)
+        ctx.dim = dim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return out * (g - (g * out).sum(axis=ctx.dim, keepdims=True)), None
 
 
 # ---------------------------------------------------------------------------
@@ -559,10 +590,7 @@ def _unary(name, f, df):
     return type(name, (_Unary,), {"f": staticmethod(f), "df": staticmethod(df)})
 
 
-def _erf(a):
-    from scipy.special import erf
-
-    return erf(a)
+_erf = scipy.special.erf
 
 
 Sin = _unary("Sin", np.sin, lambda a, o: np.cos(a))

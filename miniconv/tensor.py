@@ -11,16 +11,20 @@ their result out of place with the ordinary ops, then ``_commit_inplace`` writes
 tensor, bumps the version and, when autograd recorded the result, moves the tensor's history onto
 it (through ``CopySlices`` when the tensor is a view). See docs/architecture.md.
 """
+import functools
 import numbers
+import warnings
 import weakref
 
 import numpy as np
 
 from . import ops
+from ._device import CPU, _check_device, _parse_to_args  # noqa: F401  (_check_device re-exported)
 from ._random import default_generator
 from .autograd.function import CopySlices, RemovableHandle, ViewRegen, _edge
 from .autograd.function import backward as _autograd_backward
 from .autograd.grad_mode import is_grad_enabled
+from .dtypes import get_default_dtype
 from .dtypes import (  # noqa: F401  (re-exported for old imports)
     _SUPPORTED, _builtin_bool, _builtin_float, _check_dtype, _infer_dtype, bool, float32, float64, int32, int64,
 )
@@ -53,8 +57,6 @@ class _VersionCounter:
 
 def _numpy_aliases(method):
     """Accept NumPy's ``axis=`` / ``keepdims=`` for ``dim=`` / ``keepdim=``, as PyTorch does (issue 9)."""
-    import functools
-
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         if "axis" in kwargs:
@@ -293,8 +295,6 @@ class Tensor:
 
     @property
     def device(self):
-        from ._device import CPU
-
         return CPU
 
     is_cuda = False
@@ -337,8 +337,6 @@ class Tensor:
     def __repr__(self):
         """PyTorch's format: 4 decimals (or scientific for wide ranges), ``1.`` for whole floats,
         summarised beyond 1000 elements, then dtype (if not the default), grad_fn or requires_grad."""
-        from .dtypes import get_default_dtype
-
         prefix = "tensor("
         if self._data.size == 0:
             body = f"[], size={tuple(self._data.shape)}" if self._data.ndim > 1 else "[]"
@@ -375,8 +373,6 @@ class Tensor:
     def to(self, *args, **kwargs):
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (other's dtype) or keywords;
         a non-CPU device raises. ``copy=True`` always returns a new tensor."""
-        from ._device import _parse_to_args
-
         dtype, copy = _parse_to_args("to", args, kwargs)
         out = self if dtype is None else self.type(dtype)
         return out.clone() if copy and out is self else out
@@ -385,8 +381,6 @@ class Tensor:
         return self
 
     def cuda(self, device=None, non_blocking=False, memory_format=None):
-        from ._device import _check_device
-
         _check_device("cuda" if device is None or isinstance(device, int) else device)  # always raises
 
     def type(self, dtype):
@@ -985,8 +979,6 @@ class Tensor:
         """Integer/bool tensors become the default float dtype (PyTorch's rule for sin, exp, ...)."""
         if self.dtype.kind == "f":
             return self
-        from .dtypes import get_default_dtype
-
         return self.type(get_default_dtype())
 
     def sin(self):
@@ -1403,38 +1395,26 @@ class Tensor:
 
     # -- neural-network helpers as methods (x.softmax(1), x.log_softmax(-1)) -------------
     def softmax(self, dim, dtype=None):
-        from .nn.functional import softmax
-
-        return softmax(self, dim, dtype=dtype)
+        return _softmax(self, ops.Softmax, "softmax", dim, dtype)
 
     def log_softmax(self, dim, dtype=None):
-        from .nn.functional import log_softmax
-
-        return log_softmax(self, dim, dtype=dtype)
+        return _softmax(self, ops.LogSoftmax, "log_softmax", dim, dtype)
 
     # -- new tensors with this tensor's dtype ----------------------------------------------
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-        from .creation import zeros
-
-        return zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+        return _creation.zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-        from .creation import ones
-
-        return ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+        return _creation.ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
         return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
-        from .creation import full
-
-        return full(size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+        return _creation.full(size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
-        from .creation import tensor
-
-        return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+        return _creation.tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
     # NumPy-style keyword aliases PyTorch accepts: axis= for dim=, keepdims= for keepdim=
     sum = _numpy_aliases(sum)
@@ -1489,10 +1469,6 @@ class MaxResult(tuple):
         return self[1]
 
 
-def _check_device(device):
-    from ._device import _check_device
-
-    return _check_device(device)
 
 
 def _shape_arg(shape):
@@ -1726,3 +1702,32 @@ def _format_array(a, indent):
         return "[" + ("," + "\n" * (x.ndim - 1) + " " * (ind + 1)).join(parts) + "]"
 
     return nested(a, indent)
+
+
+def _softmax_dim(name, dim, ndim):
+    if dim is None:
+        warnings.warn(
+            f"Implicit dimension choice for {name} has been deprecated. "
+            "Change the call to include dim=X as an argument.",
+            stacklevel=3,
+        )
+        return 0 if ndim in (0, 1, 3) else 1
+    lo, hi = (-ndim, ndim - 1) if ndim else (-1, 0)
+    if not lo <= dim <= hi:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})")
+    return dim % max(ndim, 1)
+
+
+def _softmax(input, fn, name, dim, dtype):  # noqa: A002
+    """softmax / log_softmax of ``input`` along ``dim`` (``fn`` is ops.Softmax or ops.LogSoftmax)."""
+    if input.dtype.kind != "f" and dtype is None:
+        raise RuntimeError(f"{name}(): expected a floating point tensor for 'input', got dtype {input.dtype}")
+    if dtype is not None:
+        input = input.type(dtype)
+    if input.ndim == 0:
+        return fn.apply(input.reshape(1), 0).reshape(())
+    return fn.apply(input, _softmax_dim(name, dim, input.ndim))
+
+
+# Bound last: these modules import Tensor from this one (the functions above only call them).
+from . import creation as _creation  # noqa: E402

@@ -1,12 +1,11 @@
 """Activations: relu (and in place), leaky_relu, sigmoid, tanh, softmax, log_softmax."""
-import warnings
-
 import numpy as np
 
 from ... import _kernels, ops
 from ..._config import threads_for
 from ...autograd import ArrayFunction
-from ._args import _apply_inplace, _check_inplace_allowed, _float_arg
+from ...tensor import _softmax
+from ._args import _apply_inplace, _check_inplace_allowed, _float_arg, _tensor_arg
 
 
 
@@ -64,72 +63,14 @@ def tanh(input):  # noqa: A002
     return _float_arg(input, "tanh").tanh()
 
 
-def _softmax_dim(name, dim, ndim):
-    if dim is None:
-        warnings.warn(
-            f"Implicit dimension choice for {name} has been deprecated. "
-            "Change the call to include dim=X as an argument.",
-            stacklevel=3,
-        )
-        return 0 if ndim in (0, 1, 3) else 1
-    lo, hi = (-ndim, ndim - 1) if ndim else (-1, 0)
-    if not lo <= dim <= hi:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})")
-    return dim % max(ndim, 1)
-
-
-class _LogSoftmax(ArrayFunction):
-    @staticmethod
-    def forward(ctx, x, dim):
-        shifted = x - x.max(axis=dim, keepdims=True)  # exp never overflows
-        out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
-        ctx.save_for_backward(out)
-        ctx.dim = dim
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        (out,) = ctx.saved_tensors
-        return g - np.exp(out) * g.sum(axis=ctx.dim, keepdims=True), None
-
-
-class _Softmax(ArrayFunction):
-    @staticmethod
-    def forward(ctx, x, dim):
-        e = np.exp(x - x.max(axis=dim, keepdims=True))
-        out = e / e.sum(axis=dim, keepdims=True)
-        ctx.save_for_backward(out)
-        ctx.dim = dim
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        (out,) = ctx.saved_tensors
-        return out * (g - (g * out).sum(axis=ctx.dim, keepdims=True)), None
-
-
-def _softmax_input(input, name, dim, dtype):
-    _float_arg(input, name)
-    if dtype is not None:
-        input = input.type(dtype)
-    if input.ndim == 0:
-        input = input.reshape(1)
-        return input, 0, True
-    return input, _softmax_dim(name, dim, input.ndim), False
-
-
 def softmax(input, dim=None, dtype=None):  # noqa: A002
-    """exp(x) / sum(exp(x)) along ``dim``, computed as exp(x - max) for stability."""
-    x, d, scalar = _softmax_input(input, "softmax", dim, dtype)
-    out = _Softmax.apply(x, d)
-    return out.reshape(()) if scalar else out
+    """exp(x) / sum(exp(x)) along ``dim``, computed as exp(x - max) for stability (``ops.Softmax``)."""
+    return _softmax(_tensor_arg(input, "softmax"), ops.Softmax, "softmax", dim, dtype)
 
 
 def log_softmax(input, dim=None, dtype=None):  # noqa: A002
-    """x - logsumexp(x) along ``dim`` (never overflows: the max is subtracted first)."""
-    x, d, scalar = _softmax_input(input, "log_softmax", dim, dtype)
-    out = _LogSoftmax.apply(x, d)
-    return out.reshape(()) if scalar else out
+    """x - logsumexp(x) along ``dim`` (never overflows: the max is subtracted first; ``ops.LogSoftmax``)."""
+    return _softmax(_tensor_arg(input, "log_softmax"), ops.LogSoftmax, "log_softmax", dim, dtype)
 
 
 # -- API breadth (issue 9): elu, gelu, silu, softplus, hardtanh, relu6, mish, softsign ------------------
