@@ -1,0 +1,25 @@
+/* AVX2 + FMA micro-kernels (x86-64 only; compiled with a per-function target attribute, so the
+ * rest of the extension stays baseline x86-64 and these run only if the CPU has AVX2 and FMA).
+ * Tile 4 x 24 (float) / 4 x 12 (double): 12 ymm accumulators + 3 input vectors + 1 broadcast
+ * of the 16 ymm registers. Measured on Zen 3 (one core, peak ~97 GFLOP/s): see
+ * docs/performance.md, "Direct convolution micro-kernels". */
+#ifndef MINICONV_CONV_UKERNEL_AVX2_H
+#define MINICONV_CONV_UKERNEL_AVX2_H
+#include <immintrin.h>
+#include "_conv_ukernel_template.h"
+
+#define MC_AVX2 __attribute__((target("avx2,fma")))
+
+MC_DEFINE_DCONV(mc_f32_dconv_4x24__avx2_fma3, MC_AVX2, float, __m256, 8, 3, 4,
+                _mm256_loadu_ps, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_storeu_ps)
+MC_DEFINE_DCONV(mc_f32_dconv_1x24__avx2_fma3, MC_AVX2, float, __m256, 8, 3, 1,
+                _mm256_loadu_ps, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_storeu_ps)
+MC_DEFINE_DCONV(mc_f64_dconv_4x12__avx2_fma3, MC_AVX2, double, __m256d, 4, 3, 4,
+                _mm256_loadu_pd, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_storeu_pd)
+MC_DEFINE_DCONV(mc_f64_dconv_1x12__avx2_fma3, MC_AVX2, double, __m256d, 4, 3, 1,
+                _mm256_loadu_pd, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_storeu_pd)
+MC_DEFINE_DCONV_GW(mc_f32_dconv_gw_4x3__avx2_fma3, MC_AVX2, float, __m256, 8,
+                   _mm256_loadu_ps, _mm256_setzero_ps(), _mm256_fmadd_ps, _mm256_storeu_ps)
+MC_DEFINE_DCONV_GW(mc_f64_dconv_gw_4x3__avx2_fma3, MC_AVX2, double, __m256d, 4,
+                   _mm256_loadu_pd, _mm256_setzero_pd(), _mm256_fmadd_pd, _mm256_storeu_pd)
+#endif

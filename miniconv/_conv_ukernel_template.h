@@ -1,0 +1,91 @@
+/* The two convolution micro-kernels, written once as macros and instantiated per data type
+ * and instruction set (scalar C, AVX2+FMA, AVX-512F) in _conv_ukernel_<isa>.h.
+ *
+ * Both work on input planes that were zero-padded (and, for strided convolutions, split
+ * into stride phases) by the Cython driver in _conv_direct.pxi, so they have no bounds
+ * tests and no edge cases: every tile is full, and the driver drops the results that
+ * fall outside the output. Positions are "wide": output row ho, column wo is position
+ * ho * Wq + wo, where Wq >= WO is the width of a padded input plane; the Wq - WO extra
+ * columns of each row are junk that the driver never copies out.
+ *
+ * dconv MRxNR (forward, and grad_input as a forward on flipped weights):
+ *   out[m * ldo + j] = w[m] + sum_{i < k} w[MR + i * MR + m] * x[off[i] + j],  m < MR, j < NR
+ *   w is one packed weight block: MR biases, then k rows of MR weights (one row per
+ *   (input channel, tap) pair); off[i] is where that pair's shifted plane starts.
+ *   The MR x NR accumulators stay in registers; each step loads NR inputs once and
+ *   broadcasts MR weights (the "broadcast" kernels of XNNPACK's f32-gemm).
+ *
+ * dconv_gw 4x3 (grad_weight):
+ *   sums[m * 3 + q] = sum_{i < len} g[m * ldg + i] * x[off[q] + i],  m < 4, q < 3
+ *   len is a multiple of 16 (the widest vector); the lanes of each accumulator are added
+ *   in lane order at the end, so the result depends only on the instruction set.
+ */
+#ifndef MINICONV_CONV_UKERNEL_TEMPLATE_H
+#define MINICONV_CONV_UKERNEL_TEMPLATE_H
+#include <stddef.h>
+
+#if defined(_MSC_VER) && !defined(__clang__)
+#define MC_RESTRICT __restrict
+#else
+#define MC_RESTRICT __restrict__
+#endif
+
+#define MC_DEFINE_DCONV(NAME, ATTR, T, V, VW, NV, MR, LOADU, SET1, FMADD, STOREU)             \
+    ATTR static void NAME(size_t k, const T* MC_RESTRICT x, const ptrdiff_t* MC_RESTRICT off, \
+                          const T* MC_RESTRICT w, T* MC_RESTRICT out, size_t ldo)             \
+    {                                                                                         \
+        V acc[MR][NV];                                                                        \
+        size_t i;                                                                             \
+        int m, v;                                                                             \
+        for (m = 0; m < MR; m++) {                                                            \
+            V b = SET1(w[m]);                                                                 \
+            for (v = 0; v < NV; v++) acc[m][v] = b;                                           \
+        }                                                                                     \
+        w += MR;                                                                              \
+        for (i = 0; i < k; i++) {                                                             \
+            const T* xp = x + off[i];                                                         \
+            V xv[NV];                                                                         \
+            for (v = 0; v < NV; v++) xv[v] = LOADU(xp + v * VW);                              \
+            for (m = 0; m < MR; m++) {                                                        \
+                V wv = SET1(w[m]);                                                            \
+                for (v = 0; v < NV; v++) acc[m][v] = FMADD(wv, xv[v], acc[m][v]);             \
+            }                                                                                 \
+            w += MR;                                                                          \
+        }                                                                                     \
+        for (m = 0; m < MR; m++)                                                              \
+            for (v = 0; v < NV; v++) STOREU(out + m * ldo + v * VW, acc[m][v]);               \
+    }
+
+#define MC_DEFINE_DCONV_GW(NAME, ATTR, T, V, VW, LOADU, ZERO, FMADD, STOREU)                   \
+    ATTR static void NAME(size_t len, const T* MC_RESTRICT g, size_t ldg,                     \
+                          const T* MC_RESTRICT x, const ptrdiff_t* MC_RESTRICT off,           \
+                          T* MC_RESTRICT sums)                                                \
+    {                                                                                         \
+        V acc[4][3];                                                                          \
+        T lanes[VW];                                                                          \
+        const T* x0 = x + off[0];                                                             \
+        const T* x1 = x + off[1];                                                             \
+        const T* x2 = x + off[2];                                                             \
+        size_t i;                                                                             \
+        int m, q, l;                                                                          \
+        for (m = 0; m < 4; m++)                                                               \
+            for (q = 0; q < 3; q++) acc[m][q] = ZERO;                                         \
+        for (i = 0; i < len; i += VW) {                                                       \
+            V a = LOADU(x0 + i), b = LOADU(x1 + i), c = LOADU(x2 + i);                        \
+            for (m = 0; m < 4; m++) {                                                         \
+                V gv = LOADU(g + m * ldg + i);                                                \
+                acc[m][0] = FMADD(gv, a, acc[m][0]);                                          \
+                acc[m][1] = FMADD(gv, b, acc[m][1]);                                          \
+                acc[m][2] = FMADD(gv, c, acc[m][2]);                                          \
+            }                                                                                 \
+        }                                                                                     \
+        for (m = 0; m < 4; m++)                                                               \
+            for (q = 0; q < 3; q++) {                                                         \
+                T s = 0;                                                                      \
+                STOREU(lanes, acc[m][q]);                                                     \
+                for (l = 0; l < VW; l++) s += lanes[l];                                       \
+                sums[m * 3 + q] = s;                                                          \
+            }                                                                                 \
+    }
+
+#endif
