@@ -25,17 +25,23 @@ cdef extern from "_conv_ukernels.h" nogil:
     ctypedef void (*mc_f64_dconv_fn)(size_t, const double*, const ptrdiff_t*, const double*,
                                      double*, size_t) noexcept nogil
     ctypedef void (*mc_f32_dconv_gw_fn)(size_t, const float*, size_t, const float*,
-                                        const ptrdiff_t*, float*) noexcept nogil
+                                        const ptrdiff_t*, float*, size_t) noexcept nogil
     ctypedef void (*mc_f64_dconv_gw_fn)(size_t, const double*, size_t, const double*,
-                                        const ptrdiff_t*, double*) noexcept nogil
+                                        const ptrdiff_t*, double*, size_t) noexcept nogil
     ctypedef struct mc_ukernels:
         int isa
         int nr_f32
         int nr_f64
+        int vw_f32
+        int vw_f64
         mc_f32_dconv_fn f32_4
         mc_f32_dconv_fn f32_1
+        mc_f32_dconv_fn f32_4t
+        mc_f32_dconv_fn f32_1t
         mc_f64_dconv_fn f64_4
         mc_f64_dconv_fn f64_1
+        mc_f64_dconv_fn f64_4t
+        mc_f64_dconv_fn f64_1t
         mc_f32_dconv_gw_fn f32_gw
         mc_f64_dconv_gw_fn f64_gw
     mc_ukernels mc_uk
@@ -50,7 +56,7 @@ cdef extern from "_conv_ukernels.h" nogil:
 cdef enum:
     _DC_SLACK = 64           # zeros after each plane: >= the widest tile (48) and 16-rounding
     _DC_TILES_PER_BLOCK = 8  # forward: positions per block = 8 tiles (all output channels per block)
-    _DC_GW_BLOCK = 256       # grad_weight: positions per block (a multiple of 16)
+    _DC_GW_BLOCK = 512       # grad_weight: positions per block (a multiple of 16)
     _DC_GW_KTILES = 4        # grad_weight: (channel, tap) triples reused per block of go rows
 
 _ISA_NAMES = ('scalar', 'avx2', 'avx512f')
@@ -120,7 +126,13 @@ cdef inline Py_ssize_t _round_up(Py_ssize_t a, Py_ssize_t b) noexcept nogil:
 
 
 cdef inline Py_ssize_t _dc_nr(const mc_ukernels* uk, Py_ssize_t itemsize) noexcept nogil:
+    """Positions per full forward tile."""
     return uk.nr_f32 if itemsize == 4 else uk.nr_f64
+
+
+cdef inline Py_ssize_t _dc_vw(const mc_ukernels* uk, Py_ssize_t itemsize) noexcept nogil:
+    """Vector width: positions per tail tile, lanes per grad_weight accumulator."""
+    return uk.vw_f32 if itemsize == 4 else uk.vw_f64
 
 
 cdef object _dc_offsets(const _DGeom* g, Py_ssize_t k_multiple):
@@ -203,33 +215,41 @@ cdef Py_ssize_t _dc_fwd_scratch(const _DGeom* g, Py_ssize_t itemsize) noexcept n
 cdef void _dc_forward_group(const floating* src, floating* dst, const floating* packed,
                             const ptrdiff_t* off, floating* scratch, const _DGeom* g,
                             const mc_ukernels* uk) noexcept nogil:
-    """dst (COUT, HO, WO) = conv of src (CIN, H, W) with packed weights (one group)."""
+    """dst (COUT, HO, WO) = conv of src (CIN, H, W) with packed weights (one group).
+
+    Positions in blocks of PB = _DC_TILES_PER_BLOCK full tiles; for each block every output
+    channel block runs over it (the block's input stays in cache), then the real positions
+    of the tile rows are copied out. The last block ends with tail tiles of one vector.
+    """
     cdef Py_ssize_t mr = _dc_mr(g.COUT)
-    cdef Py_ssize_t nr = _dc_nr(uk, sizeof(floating))
+    cdef Py_ssize_t nr = _dc_nr(uk, sizeof(floating)), vw = _dc_vw(uk, sizeof(floating))
     cdef Py_ssize_t PB = nr * _DC_TILES_PER_BLOCK
     cdef Py_ssize_t nblk = (g.COUT + mr - 1) // mr, bs = mr + g.K * mr
-    cdef Py_ssize_t Lr = _round_up(g.L, nr)
+    cdef Py_ssize_t Lr = _round_up(g.L, vw)
     cdef floating* planes = scratch
     cdef floating* tile = scratch + g.CIN * g.nph * g.PS
-    cdef Py_ssize_t pb, p0, p1, blk, jt, j, m, o, i, end, ho, wo, cnt
+    cdef const floating* wb
+    cdef Py_ssize_t pb, p0, p1, blk, j, m, o, i, end, ho, wo, cnt
     _dc_fill_planes(src, planes, g)
     for pb in range((Lr + PB - 1) // PB):
         p0 = pb * PB
         p1 = min(p0 + PB, Lr)
         end = min(p1, g.L)
         for blk in range(nblk):
-            for jt in range((p1 - p0) // nr):
-                j = p0 + jt * nr
+            wb = packed + blk * bs
+            j = p0
+            while j + nr <= p1:
                 if floating is float:
-                    if mr == 4:
-                        uk.f32_4(g.K, planes + j, off, packed + blk * bs, tile + (j - p0), PB)
-                    else:
-                        uk.f32_1(g.K, planes + j, off, packed + blk * bs, tile + (j - p0), PB)
+                    (uk.f32_4 if mr == 4 else uk.f32_1)(g.K, planes + j, off, wb, tile + (j - p0), PB)
                 else:
-                    if mr == 4:
-                        uk.f64_4(g.K, planes + j, off, packed + blk * bs, tile + (j - p0), PB)
-                    else:
-                        uk.f64_1(g.K, planes + j, off, packed + blk * bs, tile + (j - p0), PB)
+                    (uk.f64_4 if mr == 4 else uk.f64_1)(g.K, planes + j, off, wb, tile + (j - p0), PB)
+                j += nr
+            while j < p1:
+                if floating is float:
+                    (uk.f32_4t if mr == 4 else uk.f32_1t)(g.K, planes + j, off, wb, tile + (j - p0), PB)
+                else:
+                    (uk.f64_4t if mr == 4 else uk.f64_1t)(g.K, planes + j, off, wb, tile + (j - p0), PB)
+                j += vw
             # copy the real positions of the tile rows to the output rows
             for m in range(min(mr, g.COUT - blk * mr)):
                 o = blk * mr + m
@@ -248,7 +268,8 @@ cdef void _dc_forward_group(const floating* src, floating* dst, const floating* 
 
 cdef Py_ssize_t _dc_gw_scratch(const _DGeom* g) noexcept nogil:
     """Elements of per-thread scratch _dc_grad_weight_group needs."""
-    return g.CIN * g.nph * g.PS + _round_up(g.COUT, 4) * _round_up(g.L, 16) + 12
+    return (g.CIN * g.nph * g.PS + _round_up(g.COUT, 4) * _round_up(g.L, 16)
+            + _round_up(g.COUT, 4) * _round_up(g.K, 3))
 
 
 cdef void _dc_grad_weight_group(const floating* src, const floating* gos, floating* part,
@@ -256,20 +277,23 @@ cdef void _dc_grad_weight_group(const floating* src, const floating* gos, floati
                                 const mc_ukernels* uk) noexcept nogil:
     """part (COUT, K) += weight gradient of one (sample, group): src (CIN, H, W), gos (COUT, HO, WO).
 
-    The sums are taken over blocks of _DC_GW_BLOCK positions and added to part in block order.
+    Loops: blocks of _DC_GW_BLOCK positions; in each, _DC_GW_KTILES triples of (channel,
+    tap) pairs (their input strips stay in L1) against all output channels, 4 at a time.
+    The sums go to acc (rounded up to whole 4 x 3 tiles), added to part at the end.
     """
     cdef Py_ssize_t LW = _round_up(g.L, 16), OR = _round_up(g.COUT, 4)
     cdef Py_ssize_t K3 = _round_up(g.K, 3)
     cdef floating* planes = scratch
     cdef floating* wide = scratch + g.CIN * g.nph * g.PS
-    cdef floating* sums = wide + OR * LW
-    cdef Py_ssize_t o, ho, qb, q0, n, kb, kt0, kt1, ob, kt, k0, m, q
+    cdef floating* acc = wide + OR * LW
+    cdef Py_ssize_t o, ho, qb, q0, n, kb, kt0, kt1, ob, kt, k0, k
     _dc_fill_planes(src, planes, g)
     # wide[o, ho*Wq + wo] = gos[o, ho, wo]; junk columns, the tail and padding rows are 0
     memset(wide, 0, OR * LW * sizeof(floating))
     for o in range(g.COUT):
         for ho in range(g.HO):
             memcpy(wide + o * LW + ho * g.Wq, gos + (o * g.HO + ho) * g.WO, g.WO * sizeof(floating))
+    memset(acc, 0, OR * K3 * sizeof(floating))
     for qb in range((LW + _DC_GW_BLOCK - 1) // _DC_GW_BLOCK):
         q0 = qb * _DC_GW_BLOCK
         n = min(<Py_ssize_t>_DC_GW_BLOCK, LW - q0)
@@ -280,12 +304,14 @@ cdef void _dc_grad_weight_group(const floating* src, const floating* gos, floati
                 for kt in range((kt1 - kt0) // 3):
                     k0 = kt0 + 3 * kt
                     if floating is float:
-                        uk.f32_gw(n, wide + 4 * ob * LW + q0, LW, planes + q0, off + k0, sums)
+                        uk.f32_gw(n, wide + 4 * ob * LW + q0, LW, planes + q0, off + k0,
+                                  acc + 4 * ob * K3 + k0, K3)
                     else:
-                        uk.f64_gw(n, wide + 4 * ob * LW + q0, LW, planes + q0, off + k0, sums)
-                    for m in range(min(4, g.COUT - 4 * ob)):
-                        for q in range(min(3, g.K - k0)):
-                            part[(4 * ob + m) * g.K + k0 + q] += sums[m * 3 + q]
+                        uk.f64_gw(n, wide + 4 * ob * LW + q0, LW, planes + q0, off + k0,
+                                  acc + 4 * ob * K3 + k0, K3)
+    for o in range(g.COUT):
+        for k in range(g.K):
+            part[o * g.K + k] += acc[o * K3 + k]
 
 
 cdef enum:

@@ -16,9 +16,13 @@
  *   broadcasts MR weights (the "broadcast" kernels of XNNPACK's f32-gemm).
  *
  * dconv_gw 4x3 (grad_weight):
- *   sums[m * 3 + q] = sum_{i < len} g[m * ldg + i] * x[off[q] + i],  m < 4, q < 3
- *   len is a multiple of 16 (the widest vector); the lanes of each accumulator are added
- *   in lane order at the end, so the result depends only on the instruction set.
+ *   part[m * ldp + q] += sum_{i < len} g[m * ldg + i] * x[off[q] + i],  m < 4, q < 3
+ *   len is a multiple of 16 (the widest vector). Each sum is kept in one vector register
+ *   and its lanes are added by a fixed shuffle tree (HSUM) at the end, so the result
+ *   depends only on the instruction set.
+ *
+ * The "tail" dconv variants (NR = one vector) finish the last positions of a plane, so at
+ * most VW - 1 junk positions are computed instead of up to NR - 1.
  */
 #ifndef MINICONV_CONV_UKERNEL_TEMPLATE_H
 #define MINICONV_CONV_UKERNEL_TEMPLATE_H
@@ -56,36 +60,30 @@
             for (v = 0; v < NV; v++) STOREU(out + m * ldo + v * VW, acc[m][v]);               \
     }
 
-#define MC_DEFINE_DCONV_GW(NAME, ATTR, T, V, VW, LOADU, ZERO, FMADD, STOREU)                   \
+#define MC_DEFINE_DCONV_GW(NAME, ATTR, T, V, VW, LOADU, ZERO, FMADD, HSUM)                    \
     ATTR static void NAME(size_t len, const T* MC_RESTRICT g, size_t ldg,                     \
                           const T* MC_RESTRICT x, const ptrdiff_t* MC_RESTRICT off,           \
-                          T* MC_RESTRICT sums)                                                \
+                          T* MC_RESTRICT part, size_t ldp)                                    \
     {                                                                                         \
-        V acc[4][3];                                                                          \
-        T lanes[VW];                                                                          \
+        V a[4][3];                                                                            \
         const T* x0 = x + off[0];                                                             \
         const T* x1 = x + off[1];                                                             \
         const T* x2 = x + off[2];                                                             \
         size_t i;                                                                             \
-        int m, q, l;                                                                          \
+        int m, q;                                                                             \
         for (m = 0; m < 4; m++)                                                               \
-            for (q = 0; q < 3; q++) acc[m][q] = ZERO;                                         \
+            for (q = 0; q < 3; q++) a[m][q] = ZERO;                                           \
         for (i = 0; i < len; i += VW) {                                                       \
-            V a = LOADU(x0 + i), b = LOADU(x1 + i), c = LOADU(x2 + i);                        \
+            V u = LOADU(x0 + i), v = LOADU(x1 + i), w = LOADU(x2 + i);                        \
             for (m = 0; m < 4; m++) {                                                         \
                 V gv = LOADU(g + m * ldg + i);                                                \
-                acc[m][0] = FMADD(gv, a, acc[m][0]);                                          \
-                acc[m][1] = FMADD(gv, b, acc[m][1]);                                          \
-                acc[m][2] = FMADD(gv, c, acc[m][2]);                                          \
+                a[m][0] = FMADD(gv, u, a[m][0]);                                              \
+                a[m][1] = FMADD(gv, v, a[m][1]);                                              \
+                a[m][2] = FMADD(gv, w, a[m][2]);                                              \
             }                                                                                 \
         }                                                                                     \
         for (m = 0; m < 4; m++)                                                               \
-            for (q = 0; q < 3; q++) {                                                         \
-                T s = 0;                                                                      \
-                STOREU(lanes, acc[m][q]);                                                     \
-                for (l = 0; l < VW; l++) s += lanes[l];                                       \
-                sums[m * 3 + q] = s;                                                          \
-            }                                                                                 \
+            for (q = 0; q < 3; q++) part[m * ldp + q] += HSUM(a[m][q]);                       \
     }
 
 #endif

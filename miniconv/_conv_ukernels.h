@@ -24,24 +24,31 @@ enum { MC_ISA_SCALAR = 0, MC_ISA_AVX2 = 1, MC_ISA_AVX512 = 2, MC_N_ISA = 3 };
 
 typedef void (*mc_f32_dconv_fn)(size_t, const float*, const ptrdiff_t*, const float*, float*, size_t);
 typedef void (*mc_f64_dconv_fn)(size_t, const double*, const ptrdiff_t*, const double*, double*, size_t);
-typedef void (*mc_f32_dconv_gw_fn)(size_t, const float*, size_t, const float*, const ptrdiff_t*, float*);
-typedef void (*mc_f64_dconv_gw_fn)(size_t, const double*, size_t, const double*, const ptrdiff_t*, double*);
+typedef void (*mc_f32_dconv_gw_fn)(size_t, const float*, size_t, const float*, const ptrdiff_t*,
+                                   float*, size_t);
+typedef void (*mc_f64_dconv_gw_fn)(size_t, const double*, size_t, const double*, const ptrdiff_t*,
+                                   double*, size_t);
 
 typedef struct {
     int isa;
     int nr_f32, nr_f64;                  /* positions per forward tile */
+    int vw_f32, vw_f64;                  /* vector width: positions per tail tile */
     mc_f32_dconv_fn f32_4, f32_1;        /* 4 or 1 output channels x nr_f32 positions */
-    mc_f64_dconv_fn f64_4, f64_1;
+    mc_f32_dconv_fn f32_4t, f32_1t;      /* the same x vw_f32 positions (tails) */
+    mc_f64_dconv_fn f64_4, f64_1, f64_4t, f64_1t;
     mc_f32_dconv_gw_fn f32_gw;           /* 4 output channels x 3 (channel, tap) pairs */
     mc_f64_dconv_gw_fn f64_gw;
 } mc_ukernels;
 
-static mc_ukernels mc_uk = {
-    MC_ISA_SCALAR, 8, 8,
-    mc_f32_dconv_4x8__scalar, mc_f32_dconv_1x8__scalar,
-    mc_f64_dconv_4x8__scalar, mc_f64_dconv_1x8__scalar,
-    mc_f32_dconv_gw_4x3__scalar, mc_f64_dconv_gw_4x3__scalar,
-};
+#define MC_UKERNELS(ISA, NR32, NR64, VW32, VW64, T4_32, T1_32, T4_64, T1_64, SUFFIX)           \
+    {ISA, NR32, NR64, VW32, VW64,                                                             \
+     mc_f32_dconv_4x##T4_32##SUFFIX, mc_f32_dconv_1x##T4_32##SUFFIX,                          \
+     mc_f32_dconv_4x##T1_32##SUFFIX, mc_f32_dconv_1x##T1_32##SUFFIX,                          \
+     mc_f64_dconv_4x##T4_64##SUFFIX, mc_f64_dconv_1x##T4_64##SUFFIX,                          \
+     mc_f64_dconv_4x##T1_64##SUFFIX, mc_f64_dconv_1x##T1_64##SUFFIX,                          \
+     mc_f32_dconv_gw_4x3##SUFFIX, mc_f64_dconv_gw_4x3##SUFFIX}
+
+static mc_ukernels mc_uk = MC_UKERNELS(MC_ISA_SCALAR, 8, 8, 1, 1, 8, 1, 8, 1, __scalar);
 
 /* 1 if this CPU (and OS) can run the variant, else 0. */
 static int mc_cpu_supports(int isa)
@@ -63,25 +70,16 @@ static int mc_select_isa(int isa)
 {
     if (isa < 0 || isa >= MC_N_ISA || !mc_cpu_supports(isa)) return -1;
     if (isa == MC_ISA_SCALAR) {
-        mc_ukernels s = {MC_ISA_SCALAR, 8, 8,
-                         mc_f32_dconv_4x8__scalar, mc_f32_dconv_1x8__scalar,
-                         mc_f64_dconv_4x8__scalar, mc_f64_dconv_1x8__scalar,
-                         mc_f32_dconv_gw_4x3__scalar, mc_f64_dconv_gw_4x3__scalar};
+        mc_ukernels s = MC_UKERNELS(MC_ISA_SCALAR, 8, 8, 1, 1, 8, 1, 8, 1, __scalar);
         mc_uk = s;
     }
 #if MC_HAVE_X86_VARIANTS
     if (isa == MC_ISA_AVX2) {
-        mc_ukernels s = {MC_ISA_AVX2, 24, 12,
-                         mc_f32_dconv_4x24__avx2_fma3, mc_f32_dconv_1x24__avx2_fma3,
-                         mc_f64_dconv_4x12__avx2_fma3, mc_f64_dconv_1x12__avx2_fma3,
-                         mc_f32_dconv_gw_4x3__avx2_fma3, mc_f64_dconv_gw_4x3__avx2_fma3};
+        mc_ukernels s = MC_UKERNELS(MC_ISA_AVX2, 24, 12, 8, 4, 24, 8, 12, 4, __avx2_fma3);
         mc_uk = s;
     }
     if (isa == MC_ISA_AVX512) {
-        mc_ukernels s = {MC_ISA_AVX512, 48, 24,
-                         mc_f32_dconv_4x48__avx512f, mc_f32_dconv_1x48__avx512f,
-                         mc_f64_dconv_4x24__avx512f, mc_f64_dconv_1x24__avx512f,
-                         mc_f32_dconv_gw_4x3__avx512f, mc_f64_dconv_gw_4x3__avx512f};
+        mc_ukernels s = MC_UKERNELS(MC_ISA_AVX512, 48, 24, 16, 8, 48, 16, 24, 8, __avx512f);
         mc_uk = s;
     }
 #endif
