@@ -110,3 +110,27 @@ def tune_malloc(enable=True):
 
 def malloc_tuned():
     return _malloc_tuned
+
+
+# ---------------------------------------------------------------------------
+# Instruction set of the convolution micro-kernels (miniconv/_conv_ukernels.h)
+# ---------------------------------------------------------------------------
+def conv_isa():
+    """The instruction set the direct convolution kernels use: 'scalar', 'avx2' or 'avx512f'.
+
+    Chosen when miniconv is imported: the widest the CPU supports, or the environment variable
+    ``MINICONV_CONV_ISA`` if set. Results are bit-identical for any thread count with one
+    instruction set; different instruction sets differ in the last bits.
+    """
+    from . import _kernels
+
+    return _kernels.conv_isa()
+
+
+def set_conv_isa(name):
+    """Force the convolution kernels' instruction set ('scalar', 'avx2', 'avx512f' or 'best');
+    returns the previous one. Raises ValueError for one the CPU cannot run. For tests and
+    benchmarks; not while another thread runs a convolution."""
+    from . import _kernels
+
+    return _kernels.conv_set_isa(name)

@@ -48,6 +48,7 @@ cdef extern from "_conv_ukernels.h" nogil:
     int mc_cpu_supports(int isa)
     int mc_select_isa(int isa)
     int mc_best_isa()
+    int MC_HAVE_X86_VARIANTS
     enum:
         MC_ISA_SCALAR
         MC_ISA_AVX2
@@ -65,6 +66,11 @@ _ISA_NAMES = ('scalar', 'avx2', 'avx512f')
 def conv_isa():
     """Name of the instruction set the direct convolution kernels use: 'scalar', 'avx2' or 'avx512f'."""
     return _ISA_NAMES[mc_uk.isa]
+
+
+def conv_isas_compiled():
+    """The instruction sets this build contains: all three on x86-64 (GCC or Clang), else 'scalar'."""
+    return _ISA_NAMES if MC_HAVE_X86_VARIANTS else _ISA_NAMES[:1]
 
 
 def conv_isas_supported():
@@ -90,7 +96,19 @@ def conv_set_isa(str name):
     return previous
 
 
-mc_select_isa(mc_best_isa())
+def _conv_isa_from_env():
+    """At import: the widest instruction set the CPU runs, or MINICONV_CONV_ISA if set (a name
+    or 'best'); an unknown or unsupported name warns and keeps the widest."""
+    mc_select_isa(mc_best_isa())
+    name = os.environ.get("MINICONV_CONV_ISA", "").strip().lower()
+    if name:
+        try:
+            conv_set_isa(name)
+        except ValueError as e:
+            warnings.warn(f"MINICONV_CONV_ISA={name!r} ignored: {e}", RuntimeWarning, stacklevel=2)
+
+
+_conv_isa_from_env()
 
 
 cdef struct _DGeom:

@@ -31,6 +31,9 @@ from libc.stdlib cimport malloc, free
 from libc.string cimport memset, memcpy
 from libc.stddef cimport ptrdiff_t
 
+import os
+import warnings
+
 import numpy as np
 cimport numpy as cnp
 
