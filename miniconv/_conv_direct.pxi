@@ -24,10 +24,12 @@ cdef extern from "_conv_ukernels.h" nogil:
                                      float*, size_t) noexcept nogil
     ctypedef void (*mc_f64_dconv_fn)(size_t, const double*, const ptrdiff_t*, const double*,
                                      double*, size_t) noexcept nogil
-    ctypedef void (*mc_f32_dconv_gw_fn)(size_t, const float*, size_t, const float*,
-                                        const ptrdiff_t*, float*, size_t) noexcept nogil
-    ctypedef void (*mc_f64_dconv_gw_fn)(size_t, const double*, size_t, const double*,
-                                        const ptrdiff_t*, double*, size_t) noexcept nogil
+    ctypedef void (*mc_f32_dconv_gw_fn)(size_t, size_t, const float*, size_t, size_t,
+                                        const float*, size_t, const ptrdiff_t*, float*,
+                                        size_t) noexcept nogil
+    ctypedef void (*mc_f64_dconv_gw_fn)(size_t, size_t, const double*, size_t, size_t,
+                                        const double*, size_t, const ptrdiff_t*, double*,
+                                        size_t) noexcept nogil
     ctypedef struct mc_ukernels:
         int isa
         int nr_f32
@@ -284,33 +286,47 @@ cdef void _dc_forward_group(const floating* src, floating* dst, const floating* 
                     i += cnt
 
 
+cdef inline Py_ssize_t _dc_gw_samples(const _DGeom* g) noexcept nogil:
+    """Samples per grad_weight micro-kernel call: up to 4, as long as the sums stay <= 2048 positions."""
+    return max(1, min(4, 2048 // _round_up(g.L, 16)))
+
+
 cdef Py_ssize_t _dc_gw_scratch(const _DGeom* g) noexcept nogil:
     """Elements of per-thread scratch _dc_grad_weight_group needs."""
-    return (g.CIN * g.nph * g.PS + _round_up(g.COUT, 4) * _round_up(g.L, 16)
+    return (_dc_gw_samples(g) * (g.CIN * g.nph * g.PS + _round_up(g.COUT, 4) * _round_up(g.L, 16))
             + _round_up(g.COUT, 4) * _round_up(g.K, 3))
 
 
-cdef void _dc_grad_weight_group(const floating* src, const floating* gos, floating* part,
-                                const ptrdiff_t* off, floating* scratch, const _DGeom* g,
-                                const mc_ukernels* uk) noexcept nogil:
-    """part (COUT, K) += weight gradient of one (sample, group): src (CIN, H, W), gos (COUT, HO, WO).
+cdef void _dc_grad_weight_samples(const floating* src, Py_ssize_t src_stride, const floating* gos,
+                                  Py_ssize_t gos_stride, Py_ssize_t S, floating* part,
+                                  const ptrdiff_t* off, floating* scratch, const _DGeom* g,
+                                  const mc_ukernels* uk) noexcept nogil:
+    """part (COUT, K) += weight gradient of S samples of one group: sample s has input
+    src + s*src_stride (CIN, H, W) and output gradient gos + s*gos_stride (COUT, HO, WO).
 
     Loops: blocks of _DC_GW_BLOCK positions; in each, _DC_GW_KTILES triples of (channel,
-    tap) pairs (their input strips stay in L1) against all output channels, 4 at a time.
-    The sums go to acc (rounded up to whole 4 x 3 tiles), added to part at the end.
+    tap) pairs (their input strips stay in L1) against all output channels, 4 at a time,
+    each micro-kernel call summing over the S samples. The sums go to acc (rounded up to
+    whole 4 x 3 tiles), added to part at the end.
     """
     cdef Py_ssize_t LW = _round_up(g.L, 16), OR = _round_up(g.COUT, 4)
     cdef Py_ssize_t K3 = _round_up(g.K, 3)
+    cdef Py_ssize_t PLN = g.CIN * g.nph * g.PS, WSZ = OR * LW
     cdef floating* planes = scratch
-    cdef floating* wide = scratch + g.CIN * g.nph * g.PS
-    cdef floating* acc = wide + OR * LW
-    cdef Py_ssize_t o, ho, qb, q0, n, kb, kt0, kt1, ob, kt, k0, k
-    _dc_fill_planes(src, planes, g)
-    # wide[o, ho*Wq + wo] = gos[o, ho, wo]; junk columns, the tail and padding rows are 0
-    memset(wide, 0, OR * LW * sizeof(floating))
-    for o in range(g.COUT):
-        for ho in range(g.HO):
-            memcpy(wide + o * LW + ho * g.Wq, gos + (o * g.HO + ho) * g.WO, g.WO * sizeof(floating))
+    cdef floating* wide = scratch + S * PLN
+    cdef floating* acc = wide + S * WSZ
+    cdef floating* wd
+    cdef const floating* gs
+    cdef Py_ssize_t s, o, ho, qb, q0, n, kb, kt0, kt1, ob, kt, k0, k
+    for s in range(S):
+        _dc_fill_planes(src + s * src_stride, planes + s * PLN, g)
+        # wide[o, ho*Wq + wo] = gos[o, ho, wo]; junk columns, the tail and padding rows are 0
+        wd = wide + s * WSZ
+        gs = gos + s * gos_stride
+        memset(wd, 0, WSZ * sizeof(floating))
+        for o in range(g.COUT):
+            for ho in range(g.HO):
+                memcpy(wd + o * LW + ho * g.Wq, gs + (o * g.HO + ho) * g.WO, g.WO * sizeof(floating))
     memset(acc, 0, OR * K3 * sizeof(floating))
     for qb in range((LW + _DC_GW_BLOCK - 1) // _DC_GW_BLOCK):
         q0 = qb * _DC_GW_BLOCK
@@ -322,11 +338,11 @@ cdef void _dc_grad_weight_group(const floating* src, const floating* gos, floati
                 for kt in range((kt1 - kt0) // 3):
                     k0 = kt0 + 3 * kt
                     if floating is float:
-                        uk.f32_gw(n, wide + 4 * ob * LW + q0, LW, planes + q0, off + k0,
-                                  acc + 4 * ob * K3 + k0, K3)
+                        uk.f32_gw(S, n, wide + 4 * ob * LW + q0, LW, WSZ, planes + q0, PLN,
+                                  off + k0, acc + 4 * ob * K3 + k0, K3)
                     else:
-                        uk.f64_gw(n, wide + 4 * ob * LW + q0, LW, planes + q0, off + k0,
-                                  acc + 4 * ob * K3 + k0, K3)
+                        uk.f64_gw(S, n, wide + 4 * ob * LW + q0, LW, WSZ, planes + q0, PLN,
+                                  off + k0, acc + 4 * ob * K3 + k0, K3)
     for o in range(g.COUT):
         for k in range(g.K):
             part[o * g.K + k] += acc[o * K3 + k]
@@ -406,6 +422,7 @@ cdef int _direct_grad_weight(const floating* xp, const floating* gop, floating* 
     cdef Py_ssize_t chunk = _conv_chunk_size(N)
     cdef Py_ssize_t n_chunks = (N + chunk - 1) // chunk
     cdef Py_ssize_t per_thread = _dc_gw_scratch(geom), k, n, g
+    cdef Py_ssize_t S = _dc_gw_samples(geom), n1, j
     cdef mc_ukernels uk = mc_uk     # one instruction set for the whole call
     off_arr = _dc_offsets(geom, 3)
     cdef const ptrdiff_t* off = <const ptrdiff_t*>cnp.PyArray_DATA(off_arr)
@@ -418,11 +435,15 @@ cdef int _direct_grad_weight(const floating* xp, const floating* gop, floating* 
     with nogil, parallel(num_threads=n_thr):
         sc = buf + omp_get_thread_num() * per_thread
         for k in prange(n_chunks, schedule='dynamic'):
-            for n in range(k * chunk, min(N, (k + 1) * chunk)):
+            # the chunk's samples in groups of S (the last group may be smaller), in order
+            n1 = min(N, (k + 1) * chunk)
+            for j in range((n1 - k * chunk + S - 1) // S):
+                n = k * chunk + j * S
                 for g in range(groups):
-                    _dc_grad_weight_group(xp + (n * groups + g) * CG * HW,
-                                          gop + (n * groups + g) * OG * P,
-                                          part + k * wsize + g * OG * K, off, sc, geom, &uk)
+                    _dc_grad_weight_samples(xp + (n * groups + g) * CG * HW, groups * CG * HW,
+                                            gop + (n * groups + g) * OG * P, groups * OG * P,
+                                            min(S, n1 - n), part + k * wsize + g * OG * K, off,
+                                            sc, geom, &uk)
     _conv_add_chunks(part, gwp, n_chunks, wsize, n_threads)
     _conv_give_scratch(scratch)
     return 0

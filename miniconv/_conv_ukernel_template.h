@@ -15,9 +15,10 @@
  *   The MR x NR accumulators stay in registers; each step loads NR inputs once and
  *   broadcasts MR weights (the "broadcast" kernels of XNNPACK's f32-gemm).
  *
- * dconv_gw 4x3 (grad_weight):
- *   part[m * ldp + q] += sum_{i < len} g[m * ldg + i] * x[off[q] + i],  m < 4, q < 3
- *   len is a multiple of 16 (the widest vector). Each sum is kept in one vector register
+ * dconv_gw 4x3 (grad_weight), over nseg segments (samples) of len positions:
+ *   part[m * ldp + q] += sum_{s < nseg, i < len} g[s * gseg + m * ldg + i] * x[s * xseg + off[q] + i]
+ *   for m < 4, q < 3; len is a multiple of 16 (the widest vector). Several samples per call
+ *   make the sums long enough on small planes (14x14) to pay for the final lane sums. Each sum is kept in one vector register
  *   and its lanes are added by a fixed shuffle tree (HSUM) at the end, so the result
  *   depends only on the instruction set.
  *
@@ -61,25 +62,28 @@
     }
 
 #define MC_DEFINE_DCONV_GW(NAME, ATTR, T, V, VW, LOADU, ZERO, FMADD, HSUM)                    \
-    ATTR static void NAME(size_t len, const T* MC_RESTRICT g, size_t ldg,                     \
-                          const T* MC_RESTRICT x, const ptrdiff_t* MC_RESTRICT off,           \
-                          T* MC_RESTRICT part, size_t ldp)                                    \
+    ATTR static void NAME(size_t nseg, size_t len, const T* MC_RESTRICT g, size_t ldg,        \
+                          size_t gseg, const T* MC_RESTRICT x, size_t xseg,                   \
+                          const ptrdiff_t* MC_RESTRICT off, T* MC_RESTRICT part, size_t ldp)  \
     {                                                                                         \
         V a[4][3];                                                                            \
-        const T* x0 = x + off[0];                                                             \
-        const T* x1 = x + off[1];                                                             \
-        const T* x2 = x + off[2];                                                             \
-        size_t i;                                                                             \
+        size_t s, i;                                                                          \
         int m, q;                                                                             \
         for (m = 0; m < 4; m++)                                                               \
             for (q = 0; q < 3; q++) a[m][q] = ZERO;                                           \
-        for (i = 0; i < len; i += VW) {                                                       \
-            V u = LOADU(x0 + i), v = LOADU(x1 + i), w = LOADU(x2 + i);                        \
-            for (m = 0; m < 4; m++) {                                                         \
-                V gv = LOADU(g + m * ldg + i);                                                \
-                a[m][0] = FMADD(gv, u, a[m][0]);                                              \
-                a[m][1] = FMADD(gv, v, a[m][1]);                                              \
-                a[m][2] = FMADD(gv, w, a[m][2]);                                              \
+        for (s = 0; s < nseg; s++) {                                                          \
+            const T* gs = g + s * gseg;                                                       \
+            const T* x0 = x + s * xseg + off[0];                                              \
+            const T* x1 = x + s * xseg + off[1];                                              \
+            const T* x2 = x + s * xseg + off[2];                                              \
+            for (i = 0; i < len; i += VW) {                                                   \
+                V u = LOADU(x0 + i), v = LOADU(x1 + i), w = LOADU(x2 + i);                    \
+                for (m = 0; m < 4; m++) {                                                     \
+                    V gv = LOADU(gs + m * ldg + i);                                           \
+                    a[m][0] = FMADD(gv, u, a[m][0]);                                          \
+                    a[m][1] = FMADD(gv, v, a[m][1]);                                          \
+                    a[m][2] = FMADD(gv, w, a[m][2]);                                          \
+                }                                                                             \
             }                                                                                 \
         }                                                                                     \
         for (m = 0; m < 4; m++)                                                               \
