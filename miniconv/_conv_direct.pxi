@@ -58,7 +58,8 @@ cdef extern from "_conv_ukernels.h" nogil:
 
 cdef enum:
     _DC_SLACK = 64           # zeros after each plane: >= the widest tile (48) and 16-rounding
-    _DC_TILES_PER_BLOCK = 8  # forward: positions per block = 8 tiles (all output channels per block)
+    _DC_TILES_PER_BLOCK = 8  # forward: positions per block = 8 tiles
+    _DC_FWD_K = 256          # forward: about this many (channel, tap) pairs per input block
     _DC_GW_BLOCK = 512       # grad_weight: positions per block (a multiple of 16)
     _DC_GW_KTILES = 4        # grad_weight: (channel, tap) triples reused per block of go rows
 
@@ -204,22 +205,21 @@ cdef void _dc_fill_planes(const floating* src, floating* planes, const _DGeom* g
                 memset(p + g.Hq * g.Wq, 0, (g.PS - g.Hq * g.Wq) * sizeof(floating))
 
 
-cdef void _dc_pack(const floating* w, const floating* bias, floating* packed,
-                   Py_ssize_t groups, Py_ssize_t COUT, Py_ssize_t K, Py_ssize_t mr) noexcept nogil:
-    """Packed weight blocks: per group, ceil(COUT/mr) blocks of [mr biases, K rows of mr weights]
-    (see _conv_ukernel_template.h) from w (groups*COUT, K) and bias (groups*COUT,) or NULL.
-    Channels past COUT get zeros; the driver drops their outputs."""
-    cdef Py_ssize_t nblk = (COUT + mr - 1) // mr, bs = mr + K * mr
+cdef void _dc_pack(const floating* w, floating* packed, Py_ssize_t groups, Py_ssize_t COUT,
+                   Py_ssize_t K, Py_ssize_t mr) noexcept nogil:
+    """Packed weights: per group, ceil(COUT/mr) blocks of K rows of mr weights (see
+    _conv_ukernel_template.h) from w (groups*COUT, K). Channels past COUT get zeros; the
+    driver drops their outputs."""
+    cdef Py_ssize_t nblk = (COUT + mr - 1) // mr
     cdef Py_ssize_t g, blk, m, k, o
     cdef floating* p
     for g in range(groups):
         for blk in range(nblk):
-            p = packed + (g * nblk + blk) * bs
+            p = packed + (g * nblk + blk) * K * mr
             for m in range(mr):
                 o = blk * mr + m
-                p[m] = bias[g * COUT + o] if bias != NULL and o < COUT else 0
                 for k in range(K):
-                    p[mr + k * mr + m] = w[(g * COUT + o) * K + k] if o < COUT else 0
+                    p[k * mr + m] = w[(g * COUT + o) * K + k] if o < COUT else 0
 
 
 cdef inline Py_ssize_t _dc_mr(Py_ssize_t COUT) noexcept nogil:
@@ -227,63 +227,82 @@ cdef inline Py_ssize_t _dc_mr(Py_ssize_t COUT) noexcept nogil:
     return 4 if COUT >= 3 else 1
 
 
+cdef inline Py_ssize_t _dc_fwd_kc(const _DGeom* g) noexcept nogil:
+    """Input channels per block of the forward: blocks of about _DC_FWD_K (channel, tap)
+    pairs, as equal as possible."""
+    cdef Py_ssize_t T = g.KH * g.KW
+    cdef Py_ssize_t nkb = max(1, (g.K + _DC_FWD_K - 1) // _DC_FWD_K)
+    return max(1, (g.CIN + nkb - 1) // nkb)
+
+
 cdef Py_ssize_t _dc_fwd_scratch(const _DGeom* g, Py_ssize_t itemsize) noexcept nogil:
     """Elements of per-thread scratch _dc_forward_group needs (for the widest tile, 48)."""
-    return g.CIN * g.nph * g.PS + 4 * 48 * _DC_TILES_PER_BLOCK
+    return g.CIN * g.nph * g.PS + _round_up(g.COUT, 4) * 48 * _DC_TILES_PER_BLOCK
 
 
 cdef void _dc_forward_group(const floating* src, floating* dst, const floating* packed,
-                            const ptrdiff_t* off, floating* scratch, const _DGeom* g,
-                            const mc_ukernels* uk) noexcept nogil:
-    """dst (COUT, HO, WO) = conv of src (CIN, H, W) with packed weights (one group).
+                            const floating* bias, const ptrdiff_t* off, floating* scratch,
+                            const _DGeom* g, const mc_ukernels* uk) noexcept nogil:
+    """dst (COUT, HO, WO) = bias + conv of src (CIN, H, W) with packed weights (one group).
 
-    Positions in blocks of PB = _DC_TILES_PER_BLOCK full tiles; for each block every output
-    channel block runs over it (the block's input stays in cache), then the real positions
-    of the tile rows are copied out. The last block ends with tail tiles of one vector.
+    Positions in blocks of PB = _DC_TILES_PER_BLOCK full tiles (the last block ends with
+    tail tiles of one vector). For each block: the tile rows of all output channels start
+    at the bias; for each block of input channels, every output channel block runs over it
+    (that input stays in L1); then the real positions are copied to the output rows.
     """
     cdef Py_ssize_t mr = _dc_mr(g.COUT)
     cdef Py_ssize_t nr = _dc_nr(uk, sizeof(floating)), vw = _dc_vw(uk, sizeof(floating))
     cdef Py_ssize_t PB = nr * _DC_TILES_PER_BLOCK
-    cdef Py_ssize_t nblk = (g.COUT + mr - 1) // mr, bs = mr + g.K * mr
+    cdef Py_ssize_t nblk = (g.COUT + mr - 1) // mr, T = g.KH * g.KW
+    cdef Py_ssize_t kc = _dc_fwd_kc(g) * T
     cdef Py_ssize_t Lr = _round_up(g.L, vw)
     cdef floating* planes = scratch
-    cdef floating* tile = scratch + g.CIN * g.nph * g.PS
+    cdef floating* tiles = scratch + g.CIN * g.nph * g.PS
+    cdef floating* tile
     cdef const floating* wb
-    cdef Py_ssize_t pb, p0, p1, blk, j, m, o, i, end, ho, wo, cnt
+    cdef floating b
+    cdef Py_ssize_t pb, p0, p1, blk, kb, k0, kn, j, o, i, end, ho, wo, cnt
     _dc_fill_planes(src, planes, g)
     for pb in range((Lr + PB - 1) // PB):
         p0 = pb * PB
         p1 = min(p0 + PB, Lr)
         end = min(p1, g.L)
-        for blk in range(nblk):
-            wb = packed + blk * bs
-            j = p0
-            while j + nr <= p1:
-                if floating is float:
-                    (uk.f32_4 if mr == 4 else uk.f32_1)(g.K, planes + j, off, wb, tile + (j - p0), PB)
-                else:
-                    (uk.f64_4 if mr == 4 else uk.f64_1)(g.K, planes + j, off, wb, tile + (j - p0), PB)
-                j += nr
-            while j < p1:
-                if floating is float:
-                    (uk.f32_4t if mr == 4 else uk.f32_1t)(g.K, planes + j, off, wb, tile + (j - p0), PB)
-                else:
-                    (uk.f64_4t if mr == 4 else uk.f64_1t)(g.K, planes + j, off, wb, tile + (j - p0), PB)
-                j += vw
-            # copy the real positions of the tile rows to the output rows
-            for m in range(min(mr, g.COUT - blk * mr)):
-                o = blk * mr + m
-                i = p0
-                while i < end:
-                    ho = i // g.Wq
-                    wo = i - ho * g.Wq
-                    if wo >= g.WO:
-                        i = (ho + 1) * g.Wq
-                        continue
-                    cnt = min(g.WO - wo, end - i)
-                    memcpy(dst + (o * g.HO + ho) * g.WO + wo, tile + m * PB + (i - p0),
-                           cnt * sizeof(floating))
-                    i += cnt
+        for o in range(nblk * mr):
+            b = bias[o] if bias != NULL and o < g.COUT else 0
+            for i in range(p1 - p0):
+                tiles[o * PB + i] = b
+        for kb in range((g.K + kc - 1) // kc):
+            k0 = kb * kc
+            kn = min(kc, g.K - k0)
+            for blk in range(nblk):
+                wb = packed + blk * g.K * mr + k0 * mr
+                tile = tiles + blk * mr * PB - p0
+                j = p0
+                while j + nr <= p1:
+                    if floating is float:
+                        (uk.f32_4 if mr == 4 else uk.f32_1)(kn, planes + j, off + k0, wb, tile + j, PB)
+                    else:
+                        (uk.f64_4 if mr == 4 else uk.f64_1)(kn, planes + j, off + k0, wb, tile + j, PB)
+                    j += nr
+                while j < p1:
+                    if floating is float:
+                        (uk.f32_4t if mr == 4 else uk.f32_1t)(kn, planes + j, off + k0, wb, tile + j, PB)
+                    else:
+                        (uk.f64_4t if mr == 4 else uk.f64_1t)(kn, planes + j, off + k0, wb, tile + j, PB)
+                    j += vw
+        # copy the real positions of the tile rows to the output rows
+        for o in range(g.COUT):
+            i = p0
+            while i < end:
+                ho = i // g.Wq
+                wo = i - ho * g.Wq
+                if wo >= g.WO:
+                    i = (ho + 1) * g.Wq
+                    continue
+                cnt = min(g.WO - wo, end - i)
+                memcpy(dst + (o * g.HO + ho) * g.WO + wo, tiles + o * PB + (i - p0),
+                       cnt * sizeof(floating))
+                i += cnt
 
 
 cdef inline Py_ssize_t _dc_gw_samples(const _DGeom* g) noexcept nogil:
@@ -364,7 +383,7 @@ cdef int _direct_forward(const floating* xp, const floating* wp, const floating*
     per work item. x (N, groups*CIN, H, W), w (groups*COUT, CIN, KH, KW) as geom describes."""
     cdef Py_ssize_t CG = geom.CIN, OG = geom.COUT, K = geom.K
     cdef Py_ssize_t HW = geom.H * geom.W, P = geom.HO * geom.WO
-    cdef Py_ssize_t mr = _dc_mr(OG), pack_g = (OG + mr - 1) // mr * (mr + K * mr)
+    cdef Py_ssize_t mr = _dc_mr(OG), pack_g = (OG + mr - 1) // mr * K * mr
     cdef Py_ssize_t per_thread = _dc_fwd_scratch(geom, sizeof(floating)), t, n, g
     cdef mc_ukernels uk = mc_uk     # one instruction set for the whole call
     off_arr = _dc_offsets(geom, 1)
@@ -374,14 +393,15 @@ cdef int _direct_forward(const floating* xp, const floating* wp, const floating*
     scratch = _conv_take_scratch((n_threads * per_thread + groups * pack_g) * sizeof(floating))
     cdef floating* buf = <floating*>cnp.PyArray_DATA(scratch)
     cdef floating* packed = buf + n_threads * per_thread
-    _dc_pack(wp, bp, packed, groups, OG, K, mr)
+    _dc_pack(wp, packed, groups, OG, K, mr)
     with nogil, parallel(num_threads=n_threads):
         sc = buf + omp_get_thread_num() * per_thread
         for t in prange(N * groups, schedule='dynamic'):
             n = t // groups
             g = t % groups
             _dc_forward_group(xp + (n * groups + g) * CG * HW, outp + (n * groups + g) * OG * P,
-                              packed + g * pack_g, off, sc, geom, &uk)
+                              packed + g * pack_g, bp + g * OG if bp != NULL else NULL, off, sc,
+                              geom, &uk)
     _conv_give_scratch(scratch)
     return 0
 

@@ -9,9 +9,11 @@
  * columns of each row are junk that the driver never copies out.
  *
  * dconv MRxNR (forward, and grad_input as a forward on flipped weights):
- *   out[m * ldo + j] = w[m] + sum_{i < k} w[MR + i * MR + m] * x[off[i] + j],  m < MR, j < NR
- *   w is one packed weight block: MR biases, then k rows of MR weights (one row per
- *   (input channel, tap) pair); off[i] is where that pair's shifted plane starts.
+ *   out[m * ldo + j] += sum_{i < k} w[i * MR + m] * x[off[i] + j],  m < MR, j < NR
+ *   w is packed: k rows of MR weights (one row per (input channel, tap) pair); off[i] is
+ *   where that pair's shifted plane starts. The driver starts out at the bias and calls the
+ *   kernel once per block of input channels (so a block's input stays in L1 while every
+ *   output channel block runs over it).
  *   The MR x NR accumulators stay in registers; each step loads NR inputs once and
  *   broadcasts MR weights (the "broadcast" kernels of XNNPACK's f32-gemm).
  *
@@ -42,11 +44,8 @@
         V acc[MR][NV];                                                                        \
         size_t i;                                                                             \
         int m, v;                                                                             \
-        for (m = 0; m < MR; m++) {                                                            \
-            V b = SET1(w[m]);                                                                 \
-            for (v = 0; v < NV; v++) acc[m][v] = b;                                           \
-        }                                                                                     \
-        w += MR;                                                                              \
+        for (m = 0; m < MR; m++)                                                              \
+            for (v = 0; v < NV; v++) acc[m][v] = LOADU(out + m * ldo + v * VW);               \
         for (i = 0; i < k; i++) {                                                             \
             const T* xp = x + off[i];                                                         \
             V xv[NV];                                                                         \
