@@ -95,6 +95,25 @@ cdef void _conv_add_chunks(const floating* part, floating* gw, Py_ssize_t n_chun
                 gw[i] += part[k * wsize + i]
 
 
+cdef inline double _conv_row_sum(const floating* row, Py_ssize_t P) noexcept nogil:
+    """sum(row[:P]) in float64 with 8 independent partial sums (a single running sum is
+    latency-bound and loses float32 precision over ~10^6 terms), in a fixed order.
+    The partial sums are locals here: inside a prange body a C array would be shared."""
+    cdef double lanes[8]
+    cdef double acc = 0
+    cdef Py_ssize_t p, j
+    for j in range(8):
+        lanes[j] = 0
+    for p in range(0, P - 7, 8):
+        for j in range(8):
+            lanes[j] += row[p + j]
+    for p in range(P - P % 8, P):
+        acc = acc + row[p]
+    for j in range(8):
+        acc = acc + lanes[j]
+    return acc
+
+
 cdef inline void _gemm(char ta, char tb, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k,
                        const floating* a, Py_ssize_t lda, const floating* b, Py_ssize_t ldb,
                        floating beta, floating* c, Py_ssize_t ldc) noexcept nogil:

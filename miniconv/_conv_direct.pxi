@@ -45,7 +45,9 @@ cdef extern from "_conv_ukernels.h" nogil:
         mc_f64_dconv_fn f64_4t
         mc_f64_dconv_fn f64_1t
         mc_f32_dconv_gw_fn f32_gw
+        mc_f32_dconv_gw_fn f32_gw1
         mc_f64_dconv_gw_fn f64_gw
+        mc_f64_dconv_gw_fn f64_gw1
     mc_ukernels mc_uk
     int mc_cpu_supports(int isa)
     int mc_select_isa(int isa)
@@ -312,23 +314,26 @@ cdef inline Py_ssize_t _dc_gw_samples(const _DGeom* g) noexcept nogil:
 
 cdef Py_ssize_t _dc_gw_scratch(const _DGeom* g) noexcept nogil:
     """Elements of per-thread scratch _dc_grad_weight_group needs."""
-    return (_dc_gw_samples(g) * (g.CIN * g.nph * g.PS + _round_up(g.COUT, 4) * _round_up(g.L, 16))
-            + _round_up(g.COUT, 4) * _round_up(g.K, 3))
+    cdef Py_ssize_t OR = _round_up(g.COUT, _dc_mr(g.COUT))
+    return (_dc_gw_samples(g) * (g.CIN * g.nph * g.PS + OR * _round_up(g.L, 16))
+            + OR * _round_up(g.K, 3))
 
 
 cdef void _dc_grad_weight_samples(const floating* src, Py_ssize_t src_stride, const floating* gos,
                                   Py_ssize_t gos_stride, Py_ssize_t S, floating* part,
-                                  const ptrdiff_t* off, floating* scratch, const _DGeom* g,
-                                  const mc_ukernels* uk) noexcept nogil:
+                                  double* part_b, const ptrdiff_t* off, floating* scratch,
+                                  const _DGeom* g, const mc_ukernels* uk) noexcept nogil:
     """part (COUT, K) += weight gradient of S samples of one group: sample s has input
     src + s*src_stride (CIN, H, W) and output gradient gos + s*gos_stride (COUT, HO, WO).
+    part_b (COUT,) += the sums of the output gradient rows, in sample order (if not NULL).
 
     Loops: blocks of _DC_GW_BLOCK positions; in each, _DC_GW_KTILES triples of (channel,
-    tap) pairs (their input strips stay in L1) against all output channels, 4 at a time,
-    each micro-kernel call summing over the S samples. The sums go to acc (rounded up to
-    whole 4 x 3 tiles), added to part at the end.
+    tap) pairs (their input strips stay in L1) against all output channels, mr (4, or 1 for
+    depthwise) at a time, each micro-kernel call summing over the S samples. The sums go to
+    acc (rounded up to whole mr x 3 tiles), added to part at the end.
     """
-    cdef Py_ssize_t LW = _round_up(g.L, 16), OR = _round_up(g.COUT, 4)
+    cdef Py_ssize_t mr = _dc_mr(g.COUT)
+    cdef Py_ssize_t LW = _round_up(g.L, 16), OR = _round_up(g.COUT, mr)
     cdef Py_ssize_t K3 = _round_up(g.K, 3)
     cdef Py_ssize_t PLN = g.CIN * g.nph * g.PS, WSZ = OR * LW
     cdef floating* planes = scratch
@@ -346,6 +351,8 @@ cdef void _dc_grad_weight_samples(const floating* src, Py_ssize_t src_stride, co
         for o in range(g.COUT):
             for ho in range(g.HO):
                 memcpy(wd + o * LW + ho * g.Wq, gs + (o * g.HO + ho) * g.WO, g.WO * sizeof(floating))
+            if part_b != NULL:
+                part_b[o] += _conv_row_sum(gs + o * g.HO * g.WO, g.HO * g.WO)
     memset(acc, 0, OR * K3 * sizeof(floating))
     for qb in range((LW + _DC_GW_BLOCK - 1) // _DC_GW_BLOCK):
         q0 = qb * _DC_GW_BLOCK
@@ -353,15 +360,17 @@ cdef void _dc_grad_weight_samples(const floating* src, Py_ssize_t src_stride, co
         for kb in range((K3 + 3 * _DC_GW_KTILES - 1) // (3 * _DC_GW_KTILES)):
             kt0 = kb * 3 * _DC_GW_KTILES
             kt1 = min(K3, kt0 + 3 * _DC_GW_KTILES)
-            for ob in range(OR // 4):
+            for ob in range(OR // mr):
                 for kt in range((kt1 - kt0) // 3):
                     k0 = kt0 + 3 * kt
                     if floating is float:
-                        uk.f32_gw(S, n, wide + 4 * ob * LW + q0, LW, WSZ, planes + q0, PLN,
-                                  off + k0, acc + 4 * ob * K3 + k0, K3)
+                        (uk.f32_gw if mr == 4 else uk.f32_gw1)(
+                            S, n, wide + mr * ob * LW + q0, LW, WSZ, planes + q0, PLN, off + k0,
+                            acc + mr * ob * K3 + k0, K3)
                     else:
-                        uk.f64_gw(S, n, wide + 4 * ob * LW + q0, LW, WSZ, planes + q0, PLN,
-                                  off + k0, acc + 4 * ob * K3 + k0, K3)
+                        (uk.f64_gw if mr == 4 else uk.f64_gw1)(
+                            S, n, wide + mr * ob * LW + q0, LW, WSZ, planes + q0, PLN, off + k0,
+                            acc + mr * ob * K3 + k0, K3)
     for o in range(g.COUT):
         for k in range(g.K):
             part[o * g.K + k] += acc[o * K3 + k]
@@ -428,9 +437,10 @@ cdef int _direct_grad_input(const floating* gop, const floating* wp, floating* g
 
 
 cdef int _direct_grad_weight(const floating* xp, const floating* gop, floating* gwp,
-                             Py_ssize_t N, Py_ssize_t groups, const _DGeom* geom,
+                             floating* gbp, Py_ssize_t N, Py_ssize_t groups, const _DGeom* geom,
                              int n_threads) except -1:
-    """grad_w = sum over the batch of each (sample, group)'s weight gradient.
+    """grad_w = sum over the batch of each (sample, group)'s weight gradient; also grad_b
+    (the bits of conv2d_grad_bias) if gbp is not NULL.
 
     The batch is cut into chunks of _conv_chunk_size(N) samples (a function of N only); one
     thread sums a chunk in sample order into its own partial array, and the partials are
@@ -452,6 +462,8 @@ cdef int _direct_grad_weight(const floating* xp, const floating* gop, floating* 
     cdef floating* part = <floating*>cnp.PyArray_DATA(scratch)
     cdef floating* buf = part + n_chunks * wsize
     memset(part, 0, n_chunks * wsize * sizeof(floating))
+    part_b_arr = np.zeros(n_chunks * groups * OG if gbp != NULL else 0, dtype=np.float64)
+    cdef double* part_b = <double*>cnp.PyArray_DATA(part_b_arr) if gbp != NULL else NULL
     with nogil, parallel(num_threads=n_thr):
         sc = buf + omp_get_thread_num() * per_thread
         for k in prange(n_chunks, schedule='dynamic'):
@@ -462,8 +474,11 @@ cdef int _direct_grad_weight(const floating* xp, const floating* gop, floating* 
                 for g in range(groups):
                     _dc_grad_weight_samples(xp + (n * groups + g) * CG * HW, groups * CG * HW,
                                             gop + (n * groups + g) * OG * P, groups * OG * P,
-                                            min(S, n1 - n), part + k * wsize + g * OG * K, off,
-                                            sc, geom, &uk)
+                                            min(S, n1 - n), part + k * wsize + g * OG * K,
+                                            part_b + (k * groups + g) * OG if gbp != NULL else NULL,
+                                            off, sc, geom, &uk)
     _conv_add_chunks(part, gwp, n_chunks, wsize, n_threads)
+    if gbp != NULL:
+        _conv_bias_from_chunks(part_b, gbp, n_chunks, groups * OG)
     _conv_give_scratch(scratch)
     return 0

@@ -26,8 +26,8 @@
 #   (_conv_take_scratch / _conv_give_scratch), so a call never page-faults fresh scratch
 #   in. A buffer is owned by one call at a time, so concurrent calls from several Python
 #   threads never share scratch.
-# - grad_bias accumulates in float64 with 8 independent partial sums (a single running
-#   sum is latency-bound and loses float32 precision over ~10^6 terms).
+# - grad_bias accumulates in float64 (_conv_row_sum); conv2d_grad_weight can compute it in the
+#   same pass (argument grad_b), with the same bits as conv2d_grad_bias.
 
 
 def conv2d_forward(const floating[:, :, :, ::1] x,     # IN  (N, C, H, W)
@@ -121,8 +121,13 @@ def conv2d_grad_weight(const floating[:, :, :, ::1] x,         # IN  (N, C, H, W
                        const floating[:, :, :, ::1] grad_out,  # IN  (N, O, HO, WO)
                        floating[:, :, :, ::1] grad_w,          # OUT (O, C // groups, KH, KW), overwritten
                        int stride_h, int stride_w, int pad_top, int pad_left,
-                       int dil_h, int dil_w, int groups, int n_threads, str algorithm='auto'):
-    """grad_w = d loss / d w, summed over the batch in fixed-size chunks (deterministic)."""
+                       int dil_h, int dil_w, int groups, int n_threads, str algorithm='auto',
+                       floating[::1] grad_b=None):             # OUT (O,) or None, overwritten
+    """grad_w = d loss / d w, summed over the batch in fixed-size chunks (deterministic).
+
+    With grad_b, also the bias gradient (the bits of conv2d_grad_bias): the direct algorithm
+    sums each grad_out row while it copies it anyway, saving a pass over grad_out.
+    """
     _conv_check("conv2d_grad_weight", x.shape[0], x.shape[1], grad_w.shape[0], grad_w.shape[1],
                 grad_out.shape[0], grad_out.shape[1], stride_h, stride_w, pad_top, pad_left,
                 dil_h, dil_w, groups, n_threads)
@@ -131,22 +136,29 @@ def conv2d_grad_weight(const floating[:, :, :, ::1] x,         # IN  (N, C, H, W
     cdef Py_ssize_t HO = grad_out.shape[2], WO = grad_out.shape[3]
     cdef Py_ssize_t OG = O // groups, K = CG * KH * KW, P = HO * WO
     _conv_check_blas_sizes("conv2d_grad_weight", K, P, O)
+    if grad_b is not None and grad_b.shape[0] != O:
+        raise ValueError(f"conv2d_grad_weight: grad_b has {grad_b.shape[0]} elements, expected {O}")
     cdef floating* gwp
     cdef _DGeom geom
-    if O * K == 0:
+    if O * K == 0 or N == 0 or P == 0 or H == 0 or W == 0:
+        if O * K > 0:
+            memset(&grad_w[0, 0, 0, 0], 0, O * K * sizeof(floating))
+        if grad_b is not None:
+            conv2d_grad_bias(grad_out, grad_b, n_threads)
         return
     gwp = &grad_w[0, 0, 0, 0]
-    if N == 0 or P == 0 or H == 0 or W == 0:
-        memset(gwp, 0, O * K * sizeof(floating))
-        return
     geom = _dgeom(CG, H, W, OG, HO, WO, KH, KW, stride_h, stride_w, pad_top, pad_left, dil_h, dil_w)
     algo = _conv_choose(algorithm, _dc_fits(&geom, sizeof(floating)),
                         stride_h == 1 and stride_w == 1 and
                         _taps_scratch(CG, OG, HO, WO, KH, KW, dil_h, dil_w) * sizeof(floating)
                         <= _CONV_TAPS_MAX_BYTES)
     if algo == _ALGO_DIRECT:
-        _direct_grad_weight(&x[0, 0, 0, 0], &grad_out[0, 0, 0, 0], gwp, N, groups, &geom, n_threads)
-    elif algo == _ALGO_TAPS:
+        _direct_grad_weight(&x[0, 0, 0, 0], &grad_out[0, 0, 0, 0], gwp,
+                            &grad_b[0] if grad_b is not None else NULL, N, groups, &geom, n_threads)
+        return
+    if grad_b is not None:
+        conv2d_grad_bias(grad_out, grad_b, n_threads)
+    if algo == _ALGO_TAPS:
         _taps_grad_weight(&x[0, 0, 0, 0], &grad_out[0, 0, 0, 0], gwp, N, C, H, W, O, KH, KW, HO, WO,
                           pad_top, pad_left, dil_h, dil_w, groups, n_threads)
     else:
@@ -158,7 +170,10 @@ def conv2d_grad_weight(const floating[:, :, :, ::1] x,         # IN  (N, C, H, W
 def conv2d_grad_bias(const floating[:, :, :, ::1] grad_out,  # IN  (N, O, HO, WO)
                      floating[::1] grad_b,                   # OUT (O,), fully overwritten
                      int n_threads):
-    """grad_b[o] = sum of grad_out[:, o] over batch and space (fixed chunks, deterministic)."""
+    """grad_b[o] = sum of grad_out[:, o] over batch and space (fixed chunks, deterministic).
+
+    The same bits as the grad_b that conv2d_grad_weight computes along the way.
+    """
     if n_threads < 1:
         raise ValueError(f"conv2d_grad_bias: n_threads must be positive, got {n_threads}")
     if grad_b.shape[0] != grad_out.shape[1]:
@@ -168,37 +183,31 @@ def conv2d_grad_bias(const floating[:, :, :, ::1] grad_out,  # IN  (N, O, HO, WO
     cdef Py_ssize_t P = grad_out.shape[2] * grad_out.shape[3]
     cdef Py_ssize_t chunk = _conv_chunk_size(N)
     cdef Py_ssize_t n_chunks = (N + chunk - 1) // chunk
-    cdef Py_ssize_t k, n, o, p, j
-    cdef double acc
-    cdef double lanes[8]
-    cdef double[:, ::1] part
-    cdef const floating* row
+    cdef Py_ssize_t k, n, o
     if O == 0:
         return
     grad_b[:] = 0
     if N == 0 or P == 0:
         return
-    part = np.zeros((n_chunks, O), dtype=np.float64)
+    part_arr = np.zeros((n_chunks, O), dtype=np.float64)
+    cdef double* part = <double*>cnp.PyArray_DATA(part_arr)
     cdef const floating* go = &grad_out[0, 0, 0, 0]
     # one pass over grad_out is memory-bound: extra threads only pay for big tensors
     cdef int n_thr = <int>min(n_threads, n_chunks) if N * O * P >= (1 << 24) else 1
     for k in prange(n_chunks, nogil=True, schedule='dynamic', num_threads=n_thr):
         for n in range(k * chunk, min(N, (k + 1) * chunk)):
             for o in range(O):
-                row = go + (n * O + o) * P
-                for j in range(8):
-                    lanes[j] = 0
-                for p in range(0, P - 7, 8):
-                    for j in range(8):
-                        lanes[j] += row[p + j]
-                acc = 0
-                for p in range(P - P % 8, P):
-                    acc = acc + row[p]
-                for j in range(8):
-                    acc = acc + lanes[j]
-                part[k, o] += acc
+                part[k * O + o] += _conv_row_sum(go + (n * O + o) * P, P)
+    _conv_bias_from_chunks(part, &grad_b[0], n_chunks, O)
+
+
+cdef void _conv_bias_from_chunks(const double* part, floating* grad_b, Py_ssize_t n_chunks,
+                                 Py_ssize_t O) noexcept nogil:
+    """grad_b[o] = sum over chunks k, in chunk order, of part[k, o]."""
+    cdef Py_ssize_t k, o
+    cdef double acc
     for o in range(O):
         acc = 0
         for k in range(n_chunks):
-            acc = acc + part[k, o]
+            acc = acc + part[k * O + o]
         grad_b[o] = <floating>acc

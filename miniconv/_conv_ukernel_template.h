@@ -17,9 +17,9 @@
  *   The MR x NR accumulators stay in registers; each step loads NR inputs once and
  *   broadcasts MR weights (the "broadcast" kernels of XNNPACK's f32-gemm).
  *
- * dconv_gw 4x3 (grad_weight), over nseg segments (samples) of len positions:
+ * dconv_gw MRx3 (grad_weight; MR = 4, or 1 for depthwise), over nseg segments (samples):
  *   part[m * ldp + q] += sum_{s < nseg, i < len} g[s * gseg + m * ldg + i] * x[s * xseg + off[q] + i]
- *   for m < 4, q < 3; len is a multiple of 16 (the widest vector). Several samples per call
+ *   for m < MR, q < 3; len is a multiple of 16 (the widest vector). Several samples per call
  *   make the sums long enough on small planes (14x14) to pay for the final lane sums. Each sum is kept in one vector register
  *   and its lanes are added by a fixed shuffle tree (HSUM) at the end, so the result
  *   depends only on the instruction set.
@@ -60,15 +60,15 @@
             for (v = 0; v < NV; v++) STOREU(out + m * ldo + v * VW, acc[m][v]);               \
     }
 
-#define MC_DEFINE_DCONV_GW(NAME, ATTR, T, V, VW, LOADU, ZERO, FMADD, HSUM)                    \
+#define MC_DEFINE_DCONV_GW(NAME, ATTR, T, V, VW, MR, LOADU, ZERO, FMADD, HSUM)                \
     ATTR static void NAME(size_t nseg, size_t len, const T* MC_RESTRICT g, size_t ldg,        \
                           size_t gseg, const T* MC_RESTRICT x, size_t xseg,                   \
                           const ptrdiff_t* MC_RESTRICT off, T* MC_RESTRICT part, size_t ldp)  \
     {                                                                                         \
-        V a[4][3];                                                                            \
+        V a[MR][3];                                                                           \
         size_t s, i;                                                                          \
         int m, q;                                                                             \
-        for (m = 0; m < 4; m++)                                                               \
+        for (m = 0; m < MR; m++)                                                              \
             for (q = 0; q < 3; q++) a[m][q] = ZERO;                                           \
         for (s = 0; s < nseg; s++) {                                                          \
             const T* gs = g + s * gseg;                                                       \
@@ -77,7 +77,7 @@
             const T* x2 = x + s * xseg + off[2];                                              \
             for (i = 0; i < len; i += VW) {                                                   \
                 V u = LOADU(x0 + i), v = LOADU(x1 + i), w = LOADU(x2 + i);                    \
-                for (m = 0; m < 4; m++) {                                                     \
+                for (m = 0; m < MR; m++) {                                                    \
                     V gv = LOADU(gs + m * ldg + i);                                           \
                     a[m][0] = FMADD(gv, u, a[m][0]);                                          \
                     a[m][1] = FMADD(gv, v, a[m][1]);                                          \
@@ -85,7 +85,7 @@
                 }                                                                             \
             }                                                                                 \
         }                                                                                     \
-        for (m = 0; m < 4; m++)                                                               \
+        for (m = 0; m < MR; m++)                                                              \
             for (q = 0; q < 3; q++) part[m * ldp + q] += HSUM(a[m][q]);                       \
     }
 

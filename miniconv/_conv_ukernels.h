@@ -36,8 +36,8 @@ typedef struct {
     mc_f32_dconv_fn f32_4, f32_1;        /* 4 or 1 output channels x nr_f32 positions */
     mc_f32_dconv_fn f32_4t, f32_1t;      /* the same x vw_f32 positions (tails) */
     mc_f64_dconv_fn f64_4, f64_1, f64_4t, f64_1t;
-    mc_f32_dconv_gw_fn f32_gw;           /* 4 output channels x 3 (channel, tap) pairs */
-    mc_f64_dconv_gw_fn f64_gw;
+    mc_f32_dconv_gw_fn f32_gw, f32_gw1;  /* 4 or 1 output channels x 3 (channel, tap) pairs */
+    mc_f64_dconv_gw_fn f64_gw, f64_gw1;
 } mc_ukernels;
 
 #define MC_UKERNELS(ISA, NR32, NR64, VW32, VW64, T4_32, T1_32, T4_64, T1_64, SUFFIX)           \
@@ -46,7 +46,8 @@ typedef struct {
      mc_f32_dconv_4x##T1_32##SUFFIX, mc_f32_dconv_1x##T1_32##SUFFIX,                          \
      mc_f64_dconv_4x##T4_64##SUFFIX, mc_f64_dconv_1x##T4_64##SUFFIX,                          \
      mc_f64_dconv_4x##T1_64##SUFFIX, mc_f64_dconv_1x##T1_64##SUFFIX,                          \
-     mc_f32_dconv_gw_4x3##SUFFIX, mc_f64_dconv_gw_4x3##SUFFIX}
+     mc_f32_dconv_gw_4x3##SUFFIX, mc_f32_dconv_gw_1x3##SUFFIX,                                \
+     mc_f64_dconv_gw_4x3##SUFFIX, mc_f64_dconv_gw_1x3##SUFFIX}
 
 static mc_ukernels mc_uk = MC_UKERNELS(MC_ISA_SCALAR, 8, 8, 1, 1, 8, 1, 8, 1, __scalar);
 

@@ -138,3 +138,37 @@ def test_environment_variable_forces_isa():
 def test_show_config_names_the_isa(capsys):
     miniconv.show_config()
     assert f"conv micro-kernels: {K.conv_isa()}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("algo", ["direct", "im2col", "taps"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_grad_weight_can_compute_grad_bias_with_the_same_bits(algo, dtype):
+    """conv2d_grad_weight(..., grad_b=gb) gives conv2d_grad_bias's bits, for any thread count."""
+    rng = np.random.default_rng(2)
+    for cfg in [(37, 6, 9, 3, 11, 10, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)),
+                (5, 4, 4, 4, 20, 21, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1))]:
+        n, c, o, groups, h, w, kh, kw, stride, padding, dilation = cfg
+        x, wt, b = make_case(rng, n, c, o, groups, h, w, kh, kw, dtype)
+        go = rng.standard_normal(out_shape(x, wt, stride, padding, dilation)).astype(dtype)
+        args = (stride[0], stride[1], padding[0], padding[2], dilation[0], dilation[1], groups)
+        want_w = np.empty_like(wt)
+        want_b = np.full(o, np.nan, dtype)
+        K.conv2d_grad_weight(x, go, want_w, *args, 1, algorithm=algo)
+        K.conv2d_grad_bias(go, want_b, 1)
+        for n_threads in (1, 2, 3):
+            gw = np.full_like(wt, np.nan)
+            gb = np.full(o, np.nan, dtype)
+            K.conv2d_grad_weight(x, go, gw, *args, n_threads, algorithm=algo, grad_b=gb)
+            assert np.array_equal(gw, want_w) and np.array_equal(gb, want_b)
+        np.testing.assert_allclose(gb, go.astype(np.float64).sum(axis=(0, 2, 3)), **TOL[dtype])
+
+
+def test_grad_bias_on_many_elements_is_right_with_two_threads():
+    """Above 2^24 elements grad_bias runs on several threads (each with its own partial sums)."""
+    go = np.random.default_rng(4).standard_normal((32, 8, 256, 257), dtype=np.float32)
+    assert go.size >= 1 << 24
+    one, two = np.empty(8, np.float32), np.empty(8, np.float32)
+    K.conv2d_grad_bias(go, one, 1)
+    K.conv2d_grad_bias(go, two, 2)
+    assert np.array_equal(one, two)
+    np.testing.assert_allclose(one, go.sum(axis=(0, 2, 3), dtype=np.float64), rtol=1e-6)
