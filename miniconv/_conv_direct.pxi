@@ -16,8 +16,9 @@
 # grad_weight is  gw[o, k] = sum_i go_wide[o, i] * planes[off[k] + i]  with junk columns of
 # go_wide set to zero, in blocks of positions, per sample.
 #
-# Each plane is followed by _DC_SLACK zeros, so a tile that runs past the last position
-# (and the grad_weight kernel, which reads a multiple of 16 positions) stays inside scratch.
+# Each plane is followed by _DC_SLACK zeros, so a tail tile that runs past the last position
+# (and the grad_weight kernel, which reads a multiple of 16 positions) stays inside scratch;
+# junk positions read real (finite) input values or those zeros, never outside the planes.
 
 cdef extern from "_conv_ukernels.h" nogil:
     ctypedef void (*mc_f32_dconv_fn)(size_t, const float*, const ptrdiff_t*, const float*,
@@ -59,7 +60,8 @@ cdef extern from "_conv_ukernels.h" nogil:
         MC_ISA_AVX512
 
 cdef enum:
-    _DC_SLACK = 64           # zeros after each plane: >= the widest tile (48) and 16-rounding
+    _DC_SLACK = 64           # zeros after each plane: > the forward's tail (one vector) and the
+                             # grad_weight's rounding of the positions to a multiple of 16
     _DC_TILES_PER_BLOCK = 8  # forward: positions per block = 8 tiles
     _DC_FWD_K = 256          # forward: about this many (channel, tap) pairs per input block
     _DC_GW_BLOCK = 512       # grad_weight: positions per block (a multiple of 16)
@@ -232,12 +234,11 @@ cdef inline Py_ssize_t _dc_mr(Py_ssize_t COUT) noexcept nogil:
 cdef inline Py_ssize_t _dc_fwd_kc(const _DGeom* g) noexcept nogil:
     """Input channels per block of the forward: blocks of about _DC_FWD_K (channel, tap)
     pairs, as equal as possible."""
-    cdef Py_ssize_t T = g.KH * g.KW
     cdef Py_ssize_t nkb = max(1, (g.K + _DC_FWD_K - 1) // _DC_FWD_K)
     return max(1, (g.CIN + nkb - 1) // nkb)
 
 
-cdef Py_ssize_t _dc_fwd_scratch(const _DGeom* g, Py_ssize_t itemsize) noexcept nogil:
+cdef Py_ssize_t _dc_fwd_scratch(const _DGeom* g) noexcept nogil:
     """Elements of per-thread scratch _dc_forward_group needs (for the widest tile, 48)."""
     return g.CIN * g.nph * g.PS + _round_up(g.COUT, 4) * 48 * _DC_TILES_PER_BLOCK
 
@@ -382,7 +383,7 @@ cdef enum:
 
 cdef bint _dc_fits(const _DGeom* g, Py_ssize_t itemsize) noexcept nogil:
     """True if one thread's scratch for g stays under _DC_MAX_SCRATCH_BYTES."""
-    return max(_dc_fwd_scratch(g, itemsize), _dc_gw_scratch(g)) * itemsize <= _DC_MAX_SCRATCH_BYTES
+    return max(_dc_fwd_scratch(g), _dc_gw_scratch(g)) * itemsize <= _DC_MAX_SCRATCH_BYTES
 
 
 cdef int _direct_forward(const floating* xp, const floating* wp, const floating* bp,
@@ -393,7 +394,7 @@ cdef int _direct_forward(const floating* xp, const floating* wp, const floating*
     cdef Py_ssize_t CG = geom.CIN, OG = geom.COUT, K = geom.K
     cdef Py_ssize_t HW = geom.H * geom.W, P = geom.HO * geom.WO
     cdef Py_ssize_t mr = _dc_mr(OG), pack_g = (OG + mr - 1) // mr * K * mr
-    cdef Py_ssize_t per_thread = _dc_fwd_scratch(geom, sizeof(floating)), t, n, g
+    cdef Py_ssize_t per_thread = _dc_fwd_scratch(geom), t, n, g
     cdef mc_ukernels uk = mc_uk     # one instruction set for the whole call
     off_arr = _dc_offsets(geom, 1)
     cdef const ptrdiff_t* off = <const ptrdiff_t*>cnp.PyArray_DATA(off_arr)

@@ -96,7 +96,7 @@ cdef void _col2im_add(floating* col, floating* gs,
     In the block case (stride 1, W == WO) the border columns of col that fall outside the
     input are zeroed first (col is scratch), then each col row is added in one flat loop.
     """
-    cdef Py_ssize_t cl, kh, kw, r, ih, iw_off, lo, hi, wo, ih0, r_lo, r_hi, j, j0, j1, off
+    cdef Py_ssize_t cl, kh, kw, r, ih, iw_off, lo, hi, wo, ih0, r_lo, r_hi, j, j0, j1
     cdef Py_ssize_t P = rt * WO
     cdef bint block = sh == 1 and sw == 1 and W == WO
     cdef floating* s
