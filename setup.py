@@ -8,6 +8,7 @@ Environment switches (all optional):
   MINICONV_DEBUG=1       turn Cython bounds/wraparound checks back on and build with -O0 -g
   MINICONV_NO_OPENMP=1   build without OpenMP even if the compiler supports it
 """
+import glob
 import os
 import shutil
 import subprocess
@@ -107,6 +108,8 @@ extensions = [
         "miniconv._kernels",
         ["miniconv/_kernels.pyx"],
         include_dirs=[np.get_include(), "miniconv"],
+        # the C micro-kernel headers: a change to one of them rebuilds the extension
+        depends=sorted(glob.glob("miniconv/*.h")),
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     ),
     # the caching allocator for the arrays miniconv's ops create (NumPy's NEP 49 hook; issue 12)

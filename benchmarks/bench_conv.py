@@ -8,7 +8,9 @@ Cases (issue 3), N, Cin->Cout, HxW, kernel, extra:
   e  32,  64->64, 56x56,  3,      pad 1, groups 64 (depthwise)
 
 float32. "fwd+bwd" is the forward pass plus the gradients w.r.t. input, weight and bias
-(all three libraries compute all three). miniconv and PyTorch run interleaved in the same
+(all three libraries compute all three). GFLOP/s count 2 flops per multiply-add of the
+convolution (fwd+bwd: three times the forward's), and "% peak" divides them by the float32
+FMA peak that benchmarks/peak_probe.py measures for the same number of threads. miniconv and PyTorch run interleaved in the same
 process, one call each per repeat; the numpy baseline is timed right after them (apart,
 because OpenBLAS's idle worker threads spin after a call). The table shows medians (or
 minimums, --stat min). Each line of the log also gives the page faults per call. miniconv goes through
@@ -17,6 +19,8 @@ directly (the script prints which).
 
     python benchmarks/bench_conv.py                      # all cases, 1 and 2 threads
     python benchmarks/bench_conv.py --cases b d --threads 2 --repeats 9
+    python benchmarks/bench_conv.py --threads 1 --clock cpu     # on a busy machine, see --clock
+    python benchmarks/bench_conv.py --algorithm im2col --isa scalar  # kernels called directly
 """
 import argparse
 import os
@@ -34,6 +38,9 @@ import miniconv  # noqa: E402
 from miniconv import _kernels  # noqa: E402
 from miniconv._config import blas_single_thread  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peak_probe import cpu_model, measure_peak  # noqa: E402
+
 CASES = {
     "a": dict(n=256, cin=1, cout=32, hw=(28, 28), k=(3, 3), stride=(1, 1), pad=(1, 1), dil=(1, 1), groups=1),
     "b": dict(n=256, cin=32, cout=64, hw=(14, 14), k=(3, 3), stride=(1, 1), pad=(1, 1), dil=(1, 1), groups=1),
@@ -46,6 +53,14 @@ CASES = {
 def out_hw(case):
     (h, w), (kh, kw), (sh, sw), (ph, pw), (dh, dw) = case["hw"], case["k"], case["stride"], case["pad"], case["dil"]
     return (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+
+
+def flops(case, kind):
+    """2 * multiply-adds of the forward convolution; fwd+bwd: three times that."""
+    ho, wo = out_hw(case)
+    kh, kw = case["k"]
+    f = 2 * case["n"] * case["cout"] * ho * wo * (case["cin"] // case["groups"]) * kh * kw
+    return f if kind == "fwd" else 3 * f
 
 
 def make_data(case, rng):
@@ -70,10 +85,10 @@ def miniconv_functional():
         return None
 
 
-def miniconv_runners(case, data, n_threads, conv2d):
+def miniconv_runners(case, data, n_threads, conv2d, algorithm="auto"):
     x, wt, b, go = data
     s, p, d, g = case["stride"], case["pad"], case["dil"], case["groups"]
-    if conv2d is not None:
+    if conv2d is not None and algorithm == "auto":
         xt = miniconv.from_numpy(x).requires_grad_()
         wtt = miniconv.from_numpy(wt).requires_grad_()
         bt = miniconv.from_numpy(b).requires_grad_()
@@ -95,16 +110,16 @@ def miniconv_runners(case, data, n_threads, conv2d):
     def fwd():
         out = np.empty(out_shape, np.float32)
         with blas_single_thread():
-            _kernels.conv2d_forward(x, wt, b, out, *args)
+            _kernels.conv2d_forward(x, wt, b, out, *args, algorithm=algorithm)
         return out
 
     def fwdbwd():
         out = np.empty(out_shape, np.float32)
         gi, gw, gb = np.empty_like(x), np.empty_like(wt), np.empty_like(b)
         with blas_single_thread():
-            _kernels.conv2d_forward(x, wt, b, out, *args)
-            _kernels.conv2d_grad_input(go, wt, gi, *args)
-            _kernels.conv2d_grad_weight(x, go, gw, *args)
+            _kernels.conv2d_forward(x, wt, b, out, *args, algorithm=algorithm)
+            _kernels.conv2d_grad_input(go, wt, gi, *args, algorithm=algorithm)
+            _kernels.conv2d_grad_weight(x, go, gw, *args, algorithm=algorithm)
             _kernels.conv2d_grad_bias(go, gb, n_threads)
         return out, gi, gw, gb
 
@@ -202,7 +217,19 @@ def wait_for_idle(max_wait, want_idle_cpus=1.6, window=0.5):
             return idle
 
 
-def time_interleaved(fns, repeats, stat):
+def make_clock(kind, threads):
+    """wall: time.perf_counter. cpu: the CPU time the work got -- with one thread the calling
+    thread's (both libraries run one-thread work on it), else the process's divided by the
+    thread count (approximate: it also counts OpenMP workers spinning at barriers). On a
+    machine shared with other jobs, CPU time excludes the time the job waited for a core."""
+    if kind == "wall":
+        return time.perf_counter
+    if threads == 1:
+        return time.thread_time
+    return lambda: time.process_time() / threads
+
+
+def time_interleaved(fns, repeats, stat, clock=time.perf_counter):
     """fns: name -> callable. One warm-up each, then `repeats` rounds of one call each."""
     times = {name: [] for name in fns}
     faults = {name: 0 for name in fns}
@@ -211,9 +238,9 @@ def time_interleaved(fns, repeats, stat):
     for _ in range(repeats):
         for name, fn in fns.items():
             f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-            t0 = time.perf_counter()
+            t0 = clock()
             fn()
-            times[name].append(time.perf_counter() - t0)
+            times[name].append(clock() - t0)
             faults[name] += resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0
     reduce = statistics.median if stat == "median" else min
     return ({name: reduce(ts) * 1e3 for name, ts in times.items()},
@@ -232,8 +259,14 @@ def main():
                          "(for shared machines; the idle cores seen are printed)")
     ap.add_argument("--no-torch", action="store_true", help="skip PyTorch")
     ap.add_argument("--no-numpy", action="store_true", help="skip the numpy im2col baseline")
-    ap.add_argument("--algorithm", default="auto", choices=["auto", "im2col", "taps", "direct"],
-                    help="force miniconv's conv algorithm (default: chosen by shape)")
+    ap.add_argument("--algorithm", default="auto", choices=["auto", "direct", "im2col", "taps"],
+                    help="force miniconv's conv algorithm (default: chosen by shape); not 'auto' "
+                         "calls the kernels directly")
+    ap.add_argument("--isa", default="best", choices=["best", "scalar", "avx2", "avx512f"],
+                    help="force the instruction set of the direct micro-kernels")
+    ap.add_argument("--clock", default="wall", choices=["wall", "cpu"],
+                    help="wall time (default), or CPU time given to the work (see make_clock)")
+    ap.add_argument("--no-peak", action="store_true", help="skip the FMA peak probe")
     args = ap.parse_args()
 
     torch = None
@@ -243,12 +276,23 @@ def main():
         except ImportError:
             print("PyTorch not installed: skipping it")
     conv2d = miniconv_functional()
-    _kernels._conv_set_algorithm(args.algorithm)
-    via = "miniconv.nn.functional.conv2d (autograd)" if conv2d is not None else "miniconv._kernels directly"
+    miniconv._config.set_conv_isa(args.isa)
+    via = ("miniconv.nn.functional.conv2d (autograd)" if conv2d is not None and args.algorithm == "auto"
+           else "miniconv._kernels directly")
+    print(f"CPU: {cpu_model()}; conv micro-kernels: {miniconv._config.conv_isa()}")
     print(f"miniconv timed through {via}; algorithm={args.algorithm}; float32; {args.stat} of "
-          f"{args.repeats} interleaved repeats; MALLOC_MMAP_THRESHOLD_={os.environ.get('MALLOC_MMAP_THRESHOLD_', 'unset')}")
+          f"{args.repeats} interleaved repeats; {args.clock} clock; "
+          f"MALLOC_MMAP_THRESHOLD_={os.environ.get('MALLOC_MMAP_THRESHOLD_', 'unset')}")
     if torch is not None:
         print(f"torch {torch.__version__}")
+    peak = {}
+    if not args.no_peak:
+        peak = {n: cpu for n, (cpu, wall) in measure_peak(args.threads).items()}
+        print("FMA peak (benchmarks/peak_probe.py, by CPU time): "
+              + ", ".join(f"{n} thread(s) {v:.1f} GFLOP/s" for n, v in peak.items()))
+    if os.path.exists("/proc/loadavg"):
+        with open("/proc/loadavg") as f:
+            print(f"load average at start: {' '.join(f.read().split()[:3])} ({os.cpu_count()} cores)")
     rng = np.random.default_rng(0)
     rows = []
     results = {}
@@ -259,7 +303,7 @@ def main():
         for name in args.cases:
             case = CASES[name]
             data = make_data(case, rng)
-            m_fwd, m_fb = miniconv_runners(case, data, threads, conv2d)
+            m_fwd, m_fb = miniconv_runners(case, data, threads, conv2d, args.algorithm)
             fwd = {"miniconv": m_fwd}
             fb = {"miniconv": m_fb}
             if torch is not None:
@@ -269,12 +313,13 @@ def main():
                 if args.wait_idle > 0:
                     idle = wait_for_idle(args.wait_idle)
                     print(f"  ({idle:.1f} idle cores before {name} {kind} {threads}T)", flush=True)
-                med, faults = time_interleaved(fns, args.repeats, args.stat)
+                med, faults = time_interleaved(fns, args.repeats, args.stat, make_clock(args.clock, threads))
                 if not args.no_numpy:
                     # timed apart: after a multi-threaded call OpenBLAS's idle workers spin for
                     # up to ~0.1 s and would steal a core from whatever runs next
                     with threadpool_limits(limits=threads, user_api="blas"):
-                        m, f = time_interleaved({"numpy": np_fn}, args.repeats, args.stat)
+                        m, f = time_interleaved({"numpy": np_fn}, args.repeats, args.stat,
+                                                make_clock(args.clock, threads))
                     med.update(m)
                     faults.update(f)
                     time.sleep(0.3)
@@ -284,15 +329,24 @@ def main():
                       + "  ".join(f"{k} {v:8.2f} ms ({faults[k]} faults)" for k, v in med.items()), flush=True)
 
     print()
-    print("| case | pass | threads | miniconv ms | PyTorch ms | numpy ms | miniconv / PyTorch | miniconv / numpy |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| case | pass | threads | miniconv ms | PyTorch ms | numpy ms | miniconv / PyTorch | "
+          "miniconv GFLOP/s (% peak) | PyTorch GFLOP/s (% peak) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for name, kind, threads, med in rows:
         m = med["miniconv"]
         t = med.get("torch")
         npy = med.get("numpy")
         fmt = lambda v: f"{v:.1f}" if v is not None else "-"  # noqa: E731
         ratio = lambda a, b_: f"{a / b_:.2f}" if b_ else "-"  # noqa: E731
-        print(f"| {name} | {kind} | {threads} | {fmt(m)} | {fmt(t)} | {fmt(npy)} | {ratio(m, t)} | {ratio(m, npy)} |")
+
+        def rate(ms):
+            if ms is None:
+                return "-"
+            gf = flops(CASES[name], kind) / (ms * 1e-3) / 1e9
+            return f"{gf:.0f} ({100 * gf / peak[threads]:.0f} %)" if threads in peak else f"{gf:.0f}"
+
+        print(f"| {name} | {kind} | {threads} | {fmt(m)} | {fmt(t)} | {fmt(npy)} | {ratio(m, t)} | "
+              f"{rate(m)} | {rate(t)} |")
     if 1 in args.threads and len(args.threads) > 1:
         other = max(args.threads)
         print()

@@ -56,6 +56,7 @@ def show_config():
         f"OpenMP compiled in: {'yes' if _kernels.openmp_enabled() else 'NO (kernels run on one thread)'}",
         f"threads: {get_num_threads()} (cores visible to OpenMP: {_kernels.omp_num_procs()})",
         f"caching allocator (miniconv's own arrays): {memory_stats()['reserved_bytes.all.current'] >> 20} MB reserved",
+        f"conv micro-kernels: {_kernels.conv_isa()} (CPU supports {', '.join(_kernels.conv_isas_supported())})",
     ]
     try:
         from threadpoolctl import threadpool_info

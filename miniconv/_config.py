@@ -7,6 +7,8 @@ BLAS thread count is the user's: nothing here changes it.
 """
 import os
 
+from . import _kernels
+
 _num_threads = None
 
 
@@ -126,3 +128,23 @@ def blas_single_thread():
     if _blas_guard is None:
         _blas_guard = _make_blas_guard()
     return _blas_guard
+
+
+# ---------------------------------------------------------------------------
+# Instruction set of the convolution micro-kernels (miniconv/_conv_ukernels.h)
+# ---------------------------------------------------------------------------
+def conv_isa():
+    """The instruction set the direct convolution kernels use: 'scalar', 'avx2' or 'avx512f'.
+
+    Chosen when miniconv is imported: the widest the CPU supports, or the environment variable
+    ``MINICONV_CONV_ISA`` if set. Results are bit-identical for any thread count with one
+    instruction set; different instruction sets differ in the last bits.
+    """
+    return _kernels.conv_isa()
+
+
+def set_conv_isa(name):
+    """Force the convolution kernels' instruction set ('scalar', 'avx2', 'avx512f' or 'best');
+    returns the previous one. Raises ValueError for one the CPU cannot run. For tests and
+    benchmarks; not while another thread runs a convolution."""
+    return _kernels.conv_set_isa(name)

@@ -8,7 +8,11 @@ Compiler directives (boundscheck, wraparound, cdivision) are set once in setup.p
 ``MINICONV_DEBUG=1`` at build time turns the checks back on.
 
 The file is split into include files by job so they can be read one at a time:
-  _conv.pxi   conv2d forward / grad input / grad weight / grad bias
+  _conv_dispatch.pxi  conv2d forward / grad input / grad weight / grad bias: checks, algorithm choice
+  _conv_common.pxi    shared conv pieces (scratch pool, reduction chunks, BLAS, padded planes)
+  _conv_direct.pxi    conv "direct" algorithm: drivers of the C micro-kernels in _conv_ukernel*.h
+  _conv_im2col.pxi    conv "im2col" algorithm (fallback)
+  _conv_taps.pxi      conv "taps" algorithm (one GEMM per tap; forced only)
   _pool.pxi   max-pool forward / backward
   _norm.pxi   batch-norm statistics and backward reductions
   _linalg.pxi Linear's matrix multiply (BLAS per fixed row block inside the OpenMP team)
@@ -25,6 +29,10 @@ from cython cimport floating
 from cython.parallel cimport prange, parallel
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset, memcpy
+from libc.stddef cimport ptrdiff_t
+
+import os
+import warnings
 
 import numpy as np
 cimport numpy as cnp
@@ -75,7 +83,11 @@ def relu_backward(const floating[::1] out,   # IN  relu output
         grad_in[i] = g if out[i] > 0 else 0
 
 
-include "_conv.pxi"
+include "_conv_common.pxi"
+include "_conv_im2col.pxi"
+include "_conv_taps.pxi"
+include "_conv_direct.pxi"
+include "_conv_dispatch.pxi"
 include "_pool.pxi"
 include "_norm.pxi"
 include "_linalg.pxi"

@@ -1,6 +1,6 @@
 """Plain numpy float64 reference for the conv2d kernels (written for clarity, not speed).
 
-Independent of ``miniconv/_conv.pxi``: the input is zero-padded explicitly into a bigger
+Independent of the kernels (``miniconv/_conv_*.pxi``, ``_conv_ukernel*.h``): the input is zero-padded explicitly into a bigger
 array, and each kernel tap (kh, kw) reads a strided window of that padded array.
 
 Shapes: x (N, C, H, W), w (O, C // groups, KH, KW), bias (O,) or None,

@@ -15,17 +15,17 @@ from miniconv._config import blas_single_thread
 
 import conv_reference as R
 
-ALGORITHMS = ["auto", "im2col", "taps", "direct"]
+ALGORITHMS = ["auto", "direct", "im2col", "taps"]
 
 
 @contextlib.contextmanager
-def algorithm(name):
-    """Force one of the kernels' algorithms (each must be correct on every shape)."""
-    previous = K._conv_set_algorithm(name)
+def isa(name):
+    """Force one instruction set of the direct micro-kernels (each must be correct on every shape)."""
+    previous = K.conv_set_isa(name)
     try:
         yield
     finally:
-        K._conv_set_algorithm(previous)
+        K.conv_set_isa(previous)
 
 
 TOL = {np.float64: dict(rtol=1e-10, atol=1e-10), np.float32: dict(rtol=1e-5, atol=1e-4)}
@@ -45,7 +45,7 @@ def out_shape(x, wt, stride, padding, dilation):
     return (x.shape[0], wt.shape[0], ho, wo)
 
 
-def run_all(x, wt, b, grad_out, stride, padding, dilation, groups, n_threads):
+def run_all(x, wt, b, grad_out, stride, padding, dilation, groups, n_threads, algo="auto"):
     """All four kernels; output buffers start as NaN to prove they are fully overwritten."""
     dt = x.dtype
     args = (stride[0], stride[1], padding[0], padding[2], dilation[0], dilation[1], groups, n_threads)
@@ -54,21 +54,21 @@ def run_all(x, wt, b, grad_out, stride, padding, dilation, groups, n_threads):
     gw = np.full(wt.shape, np.nan, dt)
     gb = np.full(wt.shape[0], np.nan, dt)
     with blas_single_thread():  # as nn.functional does: BLAS is called inside prange
-        K.conv2d_forward(x, wt, b, out, *args)
-        K.conv2d_grad_input(grad_out, wt, gi, *args)
-        K.conv2d_grad_weight(x, grad_out, gw, *args)
+        K.conv2d_forward(x, wt, b, out, *args, algorithm=algo)
+        K.conv2d_grad_input(grad_out, wt, gi, *args, algorithm=algo)
+        K.conv2d_grad_weight(x, grad_out, gw, *args, algorithm=algo)
         K.conv2d_grad_bias(grad_out, gb, n_threads)
     return out, gi, gw, gb
 
 
 def check_against_reference(rng, n, c, o, groups, h, w, kh, kw, stride, padding, dilation,
-                            dtype=np.float64, n_threads=2, bias=True):
+                            dtype=np.float64, n_threads=2, bias=True, algo="auto"):
     x, wt, b = make_case(rng, n, c, o, groups, h, w, kh, kw, dtype)
     if not bias:
         b = np.empty(0, dtype)
     shape = out_shape(x, wt, stride, padding, dilation)
     grad_out = rng.standard_normal(shape).astype(dtype)
-    out, gi, gw, gb = run_all(x, wt, b, grad_out, stride, padding, dilation, groups, n_threads)
+    out, gi, gw, gb = run_all(x, wt, b, grad_out, stride, padding, dilation, groups, n_threads, algo)
     tol = TOL[dtype]
     np.testing.assert_allclose(out, R.conv2d_forward(x, wt, b if bias else None, stride, padding,
                                                      dilation, groups), **tol)
@@ -102,15 +102,13 @@ CONFIGS = [
 @pytest.mark.parametrize("cfg", CONFIGS)
 def test_matches_reference(cfg, dtype, algo):
     rng = np.random.default_rng(abs(hash(cfg)) % 2**32)
-    with algorithm(algo):
-        check_against_reference(rng, *cfg, dtype=dtype)
+    check_against_reference(rng, *cfg, dtype=dtype, algo=algo)
 
 
 @pytest.mark.parametrize("algo", ALGORITHMS)
 def test_no_bias(algo):
     rng = np.random.default_rng(1)
-    with algorithm(algo):
-        check_against_reference(rng, 2, 3, 4, 1, 6, 6, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1), bias=False)
+    check_against_reference(rng, 2, 3, 4, 1, 6, 6, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1), bias=False, algo=algo)
 
 
 @st.composite
@@ -136,8 +134,7 @@ def conv_configs(draw):
 @given(conv_configs(), st.integers(0, 2**32 - 1))
 def test_random_configurations(cfg_dtype_threads_algo, seed):
     cfg, dtype, n_threads, algo = cfg_dtype_threads_algo
-    with algorithm(algo):
-        check_against_reference(np.random.default_rng(seed), *cfg, dtype=dtype, n_threads=n_threads)
+    check_against_reference(np.random.default_rng(seed), *cfg, dtype=dtype, n_threads=n_threads, algo=algo)
 
 
 @pytest.mark.parametrize("algo", ALGORITHMS)
@@ -152,12 +149,11 @@ def test_bit_identical_for_any_thread_count(cfg, dtype, algo):
     rng = np.random.default_rng(7)
     x, wt, b = make_case(rng, n, c, o, groups, h, w, kh, kw, dtype)
     grad_out = rng.standard_normal(out_shape(x, wt, stride, padding, dilation)).astype(dtype)
-    with algorithm(algo):
-        first = run_all(x, wt, b, grad_out, stride, padding, dilation, groups, 1)
-        for n_threads in (2, 3, 16):
-            again = run_all(x, wt, b, grad_out, stride, padding, dilation, groups, n_threads)
-            for a, b_ in zip(first, again):
-                assert np.array_equal(a, b_), f"n_threads={n_threads} changed the bits"
+    first = run_all(x, wt, b, grad_out, stride, padding, dilation, groups, 1, algo)
+    for n_threads in (2, 3, 16):
+        again = run_all(x, wt, b, grad_out, stride, padding, dilation, groups, n_threads, algo)
+        for a, b_ in zip(first, again):
+            assert np.array_equal(a, b_), f"n_threads={n_threads} changed the bits"
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -1,0 +1,485 @@
+# "direct" algorithm: C micro-kernels (_conv_ukernels.h) on zero-padded planes, no im2col.
+#
+# For one (sample, group) the driver copies the input channels into zero-padded planes, split
+# into stride phases: plane (c, a, b) holds padded rows a, a + sh, a + 2 sh, ... and columns
+# b, b + sw, ... (one plane per channel when the stride is 1). Kernel tap (kh, kw) then reads
+# plane (kh*dh % sh, kw*dw % sw) shifted by (kh*dh // sh) rows and (kw*dw // sw) columns, so
+# every (channel, tap) pair is a plain pointer offset, off[c * KH*KW + tap], and the output
+# in "wide" layout (row pitch Wq, the Wq - WO extra columns junk) is
+#     out_wide[o, i] = bias[o] + sum_k w[o, k] * planes[off[k] + i].
+# The micro-kernel computes a register tile of MR output channels x NR positions of that sum
+# over all k; the driver copies the tile's real positions to the output.
+#
+# grad_input with stride 1 is the same computation on the output gradient with the weight
+# flipped in both spatial axes and transposed (o <-> c), padded by (KH-1)*dh - pt on top and
+# (KW-1)*dw - pl on the left (negative: that many rows/columns are cropped instead).
+# grad_weight is  gw[o, k] = sum_i go_wide[o, i] * planes[off[k] + i]  with junk columns of
+# go_wide set to zero, in blocks of positions, per sample.
+#
+# Each plane is followed by _DC_SLACK zeros, so a tail tile that runs past the last position
+# (and the grad_weight kernel, which reads a multiple of 16 positions) stays inside scratch;
+# junk positions read real (finite) input values or those zeros, never outside the planes.
+
+cdef extern from "_conv_ukernels.h" nogil:
+    ctypedef void (*mc_f32_dconv_fn)(size_t, const float*, const ptrdiff_t*, const float*,
+                                     float*, size_t) noexcept nogil
+    ctypedef void (*mc_f64_dconv_fn)(size_t, const double*, const ptrdiff_t*, const double*,
+                                     double*, size_t) noexcept nogil
+    ctypedef void (*mc_f32_dconv_gw_fn)(size_t, size_t, const float*, size_t, size_t,
+                                        const float*, size_t, const ptrdiff_t*, float*,
+                                        size_t) noexcept nogil
+    ctypedef void (*mc_f64_dconv_gw_fn)(size_t, size_t, const double*, size_t, size_t,
+                                        const double*, size_t, const ptrdiff_t*, double*,
+                                        size_t) noexcept nogil
+    ctypedef struct mc_ukernels:
+        int isa
+        int nr_f32
+        int nr_f64
+        int vw_f32
+        int vw_f64
+        mc_f32_dconv_fn f32_4
+        mc_f32_dconv_fn f32_1
+        mc_f32_dconv_fn f32_4t
+        mc_f32_dconv_fn f32_1t
+        mc_f64_dconv_fn f64_4
+        mc_f64_dconv_fn f64_1
+        mc_f64_dconv_fn f64_4t
+        mc_f64_dconv_fn f64_1t
+        mc_f32_dconv_gw_fn f32_gw
+        mc_f32_dconv_gw_fn f32_gw1
+        mc_f64_dconv_gw_fn f64_gw
+        mc_f64_dconv_gw_fn f64_gw1
+    mc_ukernels mc_uk
+    int mc_cpu_supports(int isa)
+    int mc_select_isa(int isa)
+    int mc_best_isa()
+    int MC_HAVE_X86_VARIANTS
+    enum:
+        MC_ISA_SCALAR
+        MC_ISA_AVX2
+        MC_ISA_AVX512
+
+cdef enum:
+    _DC_SLACK = 64           # zeros after each plane: > the forward's tail (one vector) and the
+                             # grad_weight's rounding of the positions to a multiple of 16
+    _DC_TILES_PER_BLOCK = 8  # forward: positions per block = 8 tiles
+    _DC_FWD_K = 256          # forward: about this many (channel, tap) pairs per input block
+    _DC_GW_BLOCK = 512       # grad_weight: positions per block (a multiple of 16)
+    _DC_GW_KTILES = 4        # grad_weight: (channel, tap) triples reused per block of go rows
+
+_ISA_NAMES = ('scalar', 'avx2', 'avx512f')
+
+
+def conv_isa():
+    """Name of the instruction set the direct convolution kernels use: 'scalar', 'avx2' or 'avx512f'."""
+    return _ISA_NAMES[mc_uk.isa]
+
+
+def conv_isas_compiled():
+    """The instruction sets this build contains: all three on x86-64 (GCC or Clang), else 'scalar'."""
+    return _ISA_NAMES if MC_HAVE_X86_VARIANTS else _ISA_NAMES[:1]
+
+
+def conv_isas_supported():
+    """The instruction sets this CPU can run, narrowest first (always includes 'scalar')."""
+    return tuple(name for i, name in enumerate(_ISA_NAMES) if mc_cpu_supports(i))
+
+
+def conv_set_isa(str name):
+    """Force the direct kernels' instruction set ('best' = the widest this CPU runs); returns the previous.
+
+    For tests and benchmarks: results are bit-identical for any thread count with one
+    instruction set, but differ in the last bits between instruction sets. Do not call it
+    while another thread is inside a conv kernel.
+    """
+    previous = conv_isa()
+    if name == 'best':
+        mc_select_isa(mc_best_isa())
+        return previous
+    if name not in _ISA_NAMES:
+        raise ValueError(f"unknown instruction set {name!r}; expected one of {_ISA_NAMES + ('best',)}")
+    if mc_select_isa(_ISA_NAMES.index(name)) != 0:
+        raise ValueError(f"this CPU cannot run the {name!r} kernels; it supports {conv_isas_supported()}")
+    return previous
+
+
+def _conv_isa_from_env():
+    """At import: the widest instruction set the CPU runs, or MINICONV_CONV_ISA if set (a name
+    or 'best'); an unknown or unsupported name warns and keeps the widest."""
+    mc_select_isa(mc_best_isa())
+    name = os.environ.get("MINICONV_CONV_ISA", "").strip().lower()
+    if name:
+        try:
+            conv_set_isa(name)
+        except ValueError as e:
+            warnings.warn(f"MINICONV_CONV_ISA={name!r} ignored: {e}", RuntimeWarning, stacklevel=2)
+
+
+_conv_isa_from_env()
+
+
+cdef struct _DGeom:
+    Py_ssize_t CIN, H, W       # input planes of one (sample, group)
+    Py_ssize_t COUT, HO, WO    # output planes
+    Py_ssize_t KH, KW, sh, sw, pt, pl, dh, dw   # pt, pl < 0 crop (grad_input)
+    Py_ssize_t Hq, Wq          # rows and columns of one phase plane
+    Py_ssize_t PS              # elements from one phase plane to the next (Hq*Wq + slack)
+    Py_ssize_t nph             # phases per channel, sh * sw
+    Py_ssize_t L               # wide output positions, (HO - 1) * Wq + WO
+    Py_ssize_t K               # (channel, tap) pairs, CIN * KH * KW
+
+
+cdef _DGeom _dgeom(Py_ssize_t CIN, Py_ssize_t H, Py_ssize_t W, Py_ssize_t COUT, Py_ssize_t HO,
+                   Py_ssize_t WO, Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t sh, Py_ssize_t sw,
+                   Py_ssize_t pt, Py_ssize_t pl, Py_ssize_t dh, Py_ssize_t dw) noexcept nogil:
+    cdef _DGeom g
+    cdef Py_ssize_t Hp = (HO - 1) * sh + (KH - 1) * dh + 1   # padded rows the windows read
+    cdef Py_ssize_t Wp = (WO - 1) * sw + (KW - 1) * dw + 1
+    g.CIN, g.H, g.W, g.COUT, g.HO, g.WO = CIN, H, W, COUT, HO, WO
+    g.KH, g.KW, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw = KH, KW, sh, sw, pt, pl, dh, dw
+    g.Hq = (Hp + sh - 1) // sh
+    g.Wq = (Wp + sw - 1) // sw
+    g.PS = g.Hq * g.Wq + _DC_SLACK
+    g.nph = sh * sw
+    g.L = (HO - 1) * g.Wq + WO
+    g.K = CIN * KH * KW
+    return g
+
+
+cdef inline Py_ssize_t _round_up(Py_ssize_t a, Py_ssize_t b) noexcept nogil:
+    return (a + b - 1) // b * b
+
+
+cdef inline Py_ssize_t _dc_nr(const mc_ukernels* uk, Py_ssize_t itemsize) noexcept nogil:
+    """Positions per full forward tile."""
+    return uk.nr_f32 if itemsize == 4 else uk.nr_f64
+
+
+cdef inline Py_ssize_t _dc_vw(const mc_ukernels* uk, Py_ssize_t itemsize) noexcept nogil:
+    """Vector width: positions per tail tile, lanes per grad_weight accumulator."""
+    return uk.vw_f32 if itemsize == 4 else uk.vw_f64
+
+
+cdef object _dc_offsets(const _DGeom* g, Py_ssize_t k_multiple):
+    """off[c * KH*KW + kh*KW + kw]: where pair (c, tap) starts in the planes; padded to a multiple
+    of k_multiple by repeating the last offset (those results are dropped)."""
+    cdef Py_ssize_t K = g.K, T = g.KH * g.KW, c, kh, kw, rh, rw, k
+    off = np.empty(max(1, _round_up(K, k_multiple)), dtype=np.intp)
+    cdef Py_ssize_t[::1] o = off
+    for c in range(g.CIN):
+        for kh in range(g.KH):
+            rh = kh * g.dh
+            for kw in range(g.KW):
+                rw = kw * g.dw
+                o[c * T + kh * g.KW + kw] = ((c * g.nph + (rh % g.sh) * g.sw + rw % g.sw) * g.PS
+                                             + (rh // g.sh) * g.Wq + rw // g.sw)
+    for k in range(K, off.shape[0]):
+        o[k] = o[K - 1]
+    return off
+
+
+cdef void _dc_fill_planes(const floating* src, floating* planes, const _DGeom* g) noexcept nogil:
+    """planes[c, a, b][r, q] = src[c, r*sh + a - pt, q*sw + b - pl], 0 outside src; slack zeroed."""
+    cdef Py_ssize_t c, a, b, r, q, ih, iw0, lo, hi
+    cdef floating* p
+    cdef const floating* srow
+    for c in range(g.CIN):
+        for a in range(g.sh):
+            for b in range(g.sw):
+                p = planes + (c * g.nph + a * g.sw + b) * g.PS
+                # columns q with 0 <= q*sw + b - pl < W
+                iw0 = b - g.pl
+                lo = 0 if iw0 >= 0 else min(g.Wq, (-iw0 + g.sw - 1) // g.sw)
+                hi = 0 if iw0 >= g.W else min(g.Wq, (g.W - iw0 + g.sw - 1) // g.sw)
+                if hi < lo:
+                    hi = lo
+                for r in range(g.Hq):
+                    ih = r * g.sh + a - g.pt
+                    if ih < 0 or ih >= g.H:
+                        memset(p + r * g.Wq, 0, g.Wq * sizeof(floating))
+                        continue
+                    srow = src + (c * g.H + ih) * g.W + iw0
+                    memset(p + r * g.Wq, 0, lo * sizeof(floating))
+                    if g.sw == 1:
+                        memcpy(p + r * g.Wq + lo, srow + lo, (hi - lo) * sizeof(floating))
+                    else:
+                        for q in range(lo, hi):
+                            p[r * g.Wq + q] = srow[q * g.sw]
+                    memset(p + r * g.Wq + hi, 0, (g.Wq - hi) * sizeof(floating))
+                memset(p + g.Hq * g.Wq, 0, (g.PS - g.Hq * g.Wq) * sizeof(floating))
+
+
+cdef void _dc_pack(const floating* w, floating* packed, Py_ssize_t groups, Py_ssize_t COUT,
+                   Py_ssize_t K, Py_ssize_t mr) noexcept nogil:
+    """Packed weights: per group, ceil(COUT/mr) blocks of K rows of mr weights (see
+    _conv_ukernel_template.h) from w (groups*COUT, K). Channels past COUT get zeros; the
+    driver drops their outputs."""
+    cdef Py_ssize_t nblk = (COUT + mr - 1) // mr
+    cdef Py_ssize_t g, blk, m, k, o
+    cdef floating* p
+    for g in range(groups):
+        for blk in range(nblk):
+            p = packed + (g * nblk + blk) * K * mr
+            for m in range(mr):
+                o = blk * mr + m
+                for k in range(K):
+                    p[k * mr + m] = w[(g * COUT + o) * K + k] if o < COUT else 0
+
+
+cdef inline Py_ssize_t _dc_mr(Py_ssize_t COUT) noexcept nogil:
+    """Output channels per register tile: 4, or 1 for one or two (depthwise)."""
+    return 4 if COUT >= 3 else 1
+
+
+cdef inline Py_ssize_t _dc_fwd_kc(const _DGeom* g) noexcept nogil:
+    """Input channels per block of the forward: blocks of about _DC_FWD_K (channel, tap)
+    pairs, as equal as possible."""
+    cdef Py_ssize_t nkb = max(1, (g.K + _DC_FWD_K - 1) // _DC_FWD_K)
+    return max(1, (g.CIN + nkb - 1) // nkb)
+
+
+cdef Py_ssize_t _dc_fwd_scratch(const _DGeom* g) noexcept nogil:
+    """Elements of per-thread scratch _dc_forward_group needs (for the widest tile, 48)."""
+    return g.CIN * g.nph * g.PS + _round_up(g.COUT, 4) * 48 * _DC_TILES_PER_BLOCK
+
+
+cdef void _dc_forward_group(const floating* src, floating* dst, const floating* packed,
+                            const floating* bias, const ptrdiff_t* off, floating* scratch,
+                            const _DGeom* g, const mc_ukernels* uk) noexcept nogil:
+    """dst (COUT, HO, WO) = bias + conv of src (CIN, H, W) with packed weights (one group).
+
+    Positions in blocks of PB = _DC_TILES_PER_BLOCK full tiles (the last block ends with
+    tail tiles of one vector). For each block: the tile rows of all output channels start
+    at the bias; for each block of input channels, every output channel block runs over it
+    (that input stays in L1); then the real positions are copied to the output rows.
+    """
+    cdef Py_ssize_t mr = _dc_mr(g.COUT)
+    cdef Py_ssize_t nr = _dc_nr(uk, sizeof(floating)), vw = _dc_vw(uk, sizeof(floating))
+    cdef Py_ssize_t PB = nr * _DC_TILES_PER_BLOCK
+    cdef Py_ssize_t nblk = (g.COUT + mr - 1) // mr, T = g.KH * g.KW
+    cdef Py_ssize_t kc = _dc_fwd_kc(g) * T
+    cdef Py_ssize_t Lr = _round_up(g.L, vw)
+    cdef floating* planes = scratch
+    cdef floating* tiles = scratch + g.CIN * g.nph * g.PS
+    cdef floating* tile
+    cdef const floating* wb
+    cdef floating b
+    cdef Py_ssize_t pb, p0, p1, blk, kb, k0, kn, j, o, i, end, ho, wo, cnt
+    _dc_fill_planes(src, planes, g)
+    for pb in range((Lr + PB - 1) // PB):
+        p0 = pb * PB
+        p1 = min(p0 + PB, Lr)
+        end = min(p1, g.L)
+        for o in range(nblk * mr):
+            b = bias[o] if bias != NULL and o < g.COUT else 0
+            for i in range(p1 - p0):
+                tiles[o * PB + i] = b
+        for kb in range((g.K + kc - 1) // kc):
+            k0 = kb * kc
+            kn = min(kc, g.K - k0)
+            for blk in range(nblk):
+                wb = packed + blk * g.K * mr + k0 * mr
+                tile = tiles + blk * mr * PB - p0
+                j = p0
+                while j + nr <= p1:
+                    if floating is float:
+                        (uk.f32_4 if mr == 4 else uk.f32_1)(kn, planes + j, off + k0, wb, tile + j, PB)
+                    else:
+                        (uk.f64_4 if mr == 4 else uk.f64_1)(kn, planes + j, off + k0, wb, tile + j, PB)
+                    j += nr
+                while j < p1:
+                    if floating is float:
+                        (uk.f32_4t if mr == 4 else uk.f32_1t)(kn, planes + j, off + k0, wb, tile + j, PB)
+                    else:
+                        (uk.f64_4t if mr == 4 else uk.f64_1t)(kn, planes + j, off + k0, wb, tile + j, PB)
+                    j += vw
+        # copy the real positions of the tile rows to the output rows
+        for o in range(g.COUT):
+            i = p0
+            while i < end:
+                ho = i // g.Wq
+                wo = i - ho * g.Wq
+                if wo >= g.WO:
+                    i = (ho + 1) * g.Wq
+                    continue
+                cnt = min(g.WO - wo, end - i)
+                memcpy(dst + (o * g.HO + ho) * g.WO + wo, tiles + o * PB + (i - p0),
+                       cnt * sizeof(floating))
+                i += cnt
+
+
+cdef inline Py_ssize_t _dc_gw_samples(const _DGeom* g) noexcept nogil:
+    """Samples per grad_weight micro-kernel call: up to 4, as long as the sums stay <= 2048 positions."""
+    return max(1, min(4, 2048 // _round_up(g.L, 16)))
+
+
+cdef Py_ssize_t _dc_gw_scratch(const _DGeom* g) noexcept nogil:
+    """Elements of per-thread scratch _dc_grad_weight_group needs."""
+    cdef Py_ssize_t OR = _round_up(g.COUT, _dc_mr(g.COUT))
+    return (_dc_gw_samples(g) * (g.CIN * g.nph * g.PS + OR * _round_up(g.L, 16))
+            + OR * _round_up(g.K, 3))
+
+
+cdef void _dc_grad_weight_samples(const floating* src, Py_ssize_t src_stride, const floating* gos,
+                                  Py_ssize_t gos_stride, Py_ssize_t S, floating* part,
+                                  double* part_b, const ptrdiff_t* off, floating* scratch,
+                                  const _DGeom* g, const mc_ukernels* uk) noexcept nogil:
+    """part (COUT, K) += weight gradient of S samples of one group: sample s has input
+    src + s*src_stride (CIN, H, W) and output gradient gos + s*gos_stride (COUT, HO, WO).
+    part_b (COUT,) += the sums of the output gradient rows, in sample order (if not NULL).
+
+    Loops: blocks of _DC_GW_BLOCK positions; in each, _DC_GW_KTILES triples of (channel,
+    tap) pairs (their input strips stay in L1) against all output channels, mr (4, or 1 for
+    depthwise) at a time, each micro-kernel call summing over the S samples. The sums go to
+    acc (rounded up to whole mr x 3 tiles), added to part at the end.
+    """
+    cdef Py_ssize_t mr = _dc_mr(g.COUT)
+    cdef Py_ssize_t LW = _round_up(g.L, 16), OR = _round_up(g.COUT, mr)
+    cdef Py_ssize_t K3 = _round_up(g.K, 3)
+    cdef Py_ssize_t PLN = g.CIN * g.nph * g.PS, WSZ = OR * LW
+    cdef floating* planes = scratch
+    cdef floating* wide = scratch + S * PLN
+    cdef floating* acc = wide + S * WSZ
+    cdef floating* wd
+    cdef const floating* gs
+    cdef Py_ssize_t s, o, ho, qb, q0, n, kb, kt0, kt1, ob, kt, k0, k
+    for s in range(S):
+        _dc_fill_planes(src + s * src_stride, planes + s * PLN, g)
+        # wide[o, ho*Wq + wo] = gos[o, ho, wo]; junk columns, the tail and padding rows are 0
+        wd = wide + s * WSZ
+        gs = gos + s * gos_stride
+        memset(wd, 0, WSZ * sizeof(floating))
+        for o in range(g.COUT):
+            for ho in range(g.HO):
+                memcpy(wd + o * LW + ho * g.Wq, gs + (o * g.HO + ho) * g.WO, g.WO * sizeof(floating))
+            if part_b != NULL:
+                part_b[o] += _conv_row_sum(gs + o * g.HO * g.WO, g.HO * g.WO)
+    memset(acc, 0, OR * K3 * sizeof(floating))
+    for qb in range((LW + _DC_GW_BLOCK - 1) // _DC_GW_BLOCK):
+        q0 = qb * _DC_GW_BLOCK
+        n = min(<Py_ssize_t>_DC_GW_BLOCK, LW - q0)
+        for kb in range((K3 + 3 * _DC_GW_KTILES - 1) // (3 * _DC_GW_KTILES)):
+            kt0 = kb * 3 * _DC_GW_KTILES
+            kt1 = min(K3, kt0 + 3 * _DC_GW_KTILES)
+            for ob in range(OR // mr):
+                for kt in range((kt1 - kt0) // 3):
+                    k0 = kt0 + 3 * kt
+                    if floating is float:
+                        (uk.f32_gw if mr == 4 else uk.f32_gw1)(
+                            S, n, wide + mr * ob * LW + q0, LW, WSZ, planes + q0, PLN, off + k0,
+                            acc + mr * ob * K3 + k0, K3)
+                    else:
+                        (uk.f64_gw if mr == 4 else uk.f64_gw1)(
+                            S, n, wide + mr * ob * LW + q0, LW, WSZ, planes + q0, PLN, off + k0,
+                            acc + mr * ob * K3 + k0, K3)
+    for o in range(g.COUT):
+        for k in range(g.K):
+            part[o * g.K + k] += acc[o * K3 + k]
+
+
+cdef enum:
+    _DC_MAX_SCRATCH_BYTES = 64 << 20   # per thread; larger problems use im2col
+
+
+cdef bint _dc_fits(const _DGeom* g, Py_ssize_t itemsize) noexcept nogil:
+    """True if one thread's scratch for g stays under _DC_MAX_SCRATCH_BYTES."""
+    return max(_dc_fwd_scratch(g), _dc_gw_scratch(g)) * itemsize <= _DC_MAX_SCRATCH_BYTES
+
+
+cdef int _direct_forward(const floating* xp, const floating* wp, const floating* bp,
+                         floating* outp, Py_ssize_t N, Py_ssize_t groups, const _DGeom* geom,
+                         int n_threads) except -1:
+    """out = conv(x, w) + bias (bp NULL: no bias) with the direct kernels, one (sample, group)
+    per work item. x (N, groups*CIN, H, W), w (groups*COUT, CIN, KH, KW) as geom describes."""
+    cdef Py_ssize_t CG = geom.CIN, OG = geom.COUT, K = geom.K
+    cdef Py_ssize_t HW = geom.H * geom.W, P = geom.HO * geom.WO
+    cdef Py_ssize_t mr = _dc_mr(OG), pack_g = (OG + mr - 1) // mr * K * mr
+    cdef Py_ssize_t per_thread = _dc_fwd_scratch(geom), t, n, g
+    cdef mc_ukernels uk = mc_uk     # one instruction set for the whole call
+    off_arr = _dc_offsets(geom, 1)
+    cdef const ptrdiff_t* off = <const ptrdiff_t*>cnp.PyArray_DATA(off_arr)
+    cdef floating* sc
+    n_threads = <int>min(n_threads, N * groups)
+    scratch = _conv_take_scratch((n_threads * per_thread + groups * pack_g) * sizeof(floating))
+    cdef floating* buf = <floating*>cnp.PyArray_DATA(scratch)
+    cdef floating* packed = buf + n_threads * per_thread
+    _dc_pack(wp, packed, groups, OG, K, mr)
+    with nogil, parallel(num_threads=n_threads):
+        sc = buf + omp_get_thread_num() * per_thread
+        for t in prange(N * groups, schedule='dynamic'):
+            n = t // groups
+            g = t % groups
+            _dc_forward_group(xp + (n * groups + g) * CG * HW, outp + (n * groups + g) * OG * P,
+                              packed + g * pack_g, bp + g * OG if bp != NULL else NULL, off, sc,
+                              geom, &uk)
+    _conv_give_scratch(scratch)
+    return 0
+
+
+cdef int _direct_grad_input(const floating* gop, const floating* wp, floating* gip,
+                            Py_ssize_t N, Py_ssize_t groups, const _DGeom* geom,
+                            int n_threads) except -1:
+    """grad_in for stride 1: the direct forward of grad_out with flipped, transposed weights.
+
+    geom describes that forward: CIN = O // groups planes of HO x WO in, COUT = C // groups
+    planes of H x W out, padding (KH-1)*dh - pt, (KW-1)*dw - pl.
+    """
+    cdef Py_ssize_t OG = geom.CIN, CG = geom.COUT, T = geom.KH * geom.KW
+    cdef Py_ssize_t g, o, c, t
+    wf_arr = np.empty(max(1, groups * CG * OG * T), dtype=np.float32 if floating is float else np.float64)
+    cdef floating* wf = <floating*>cnp.PyArray_DATA(wf_arr)
+    # wf[g*CG + c, o, tap] = w[g*OG + o, c, T-1-tap]
+    for g in range(groups):
+        for c in range(CG):
+            for o in range(OG):
+                for t in range(T):
+                    wf[((g * CG + c) * OG + o) * T + t] = wp[((g * OG + o) * CG + c) * T + T - 1 - t]
+    return _direct_forward(gop, wf, <const floating*>NULL, gip, N, groups, geom, n_threads)
+
+
+cdef int _direct_grad_weight(const floating* xp, const floating* gop, floating* gwp,
+                             floating* gbp, Py_ssize_t N, Py_ssize_t groups, const _DGeom* geom,
+                             int n_threads) except -1:
+    """grad_w = sum over the batch of each (sample, group)'s weight gradient; also grad_b
+    (the bits of conv2d_grad_bias) if gbp is not NULL.
+
+    The batch is cut into chunks of _conv_chunk_size(N) samples (a function of N only); one
+    thread sums a chunk in sample order into its own partial array, and the partials are
+    added in chunk order, so the bits do not depend on n_threads.
+    """
+    cdef Py_ssize_t CG = geom.CIN, OG = geom.COUT, K = geom.K
+    cdef Py_ssize_t HW = geom.H * geom.W, P = geom.HO * geom.WO
+    cdef Py_ssize_t wsize = groups * OG * K
+    cdef Py_ssize_t chunk = _conv_chunk_size(N)
+    cdef Py_ssize_t n_chunks = (N + chunk - 1) // chunk
+    cdef Py_ssize_t per_thread = _dc_gw_scratch(geom), k, n, g
+    cdef Py_ssize_t S = _dc_gw_samples(geom), n1, j
+    cdef mc_ukernels uk = mc_uk     # one instruction set for the whole call
+    off_arr = _dc_offsets(geom, 3)
+    cdef const ptrdiff_t* off = <const ptrdiff_t*>cnp.PyArray_DATA(off_arr)
+    cdef floating* sc
+    cdef int n_thr = <int>min(n_threads, n_chunks)
+    scratch = _conv_take_scratch((n_chunks * wsize + n_thr * per_thread) * sizeof(floating))
+    cdef floating* part = <floating*>cnp.PyArray_DATA(scratch)
+    cdef floating* buf = part + n_chunks * wsize
+    memset(part, 0, n_chunks * wsize * sizeof(floating))
+    part_b_arr = np.zeros(n_chunks * groups * OG if gbp != NULL else 0, dtype=np.float64)
+    cdef double* part_b = <double*>cnp.PyArray_DATA(part_b_arr) if gbp != NULL else NULL
+    with nogil, parallel(num_threads=n_thr):
+        sc = buf + omp_get_thread_num() * per_thread
+        for k in prange(n_chunks, schedule='dynamic'):
+            # the chunk's samples in groups of S (the last group may be smaller), in order
+            n1 = min(N, (k + 1) * chunk)
+            for j in range((n1 - k * chunk + S - 1) // S):
+                n = k * chunk + j * S
+                for g in range(groups):
+                    _dc_grad_weight_samples(xp + (n * groups + g) * CG * HW, groups * CG * HW,
+                                            gop + (n * groups + g) * OG * P, groups * OG * P,
+                                            min(S, n1 - n), part + k * wsize + g * OG * K,
+                                            part_b + (k * groups + g) * OG if gbp != NULL else NULL,
+                                            off, sc, geom, &uk)
+    _conv_add_chunks(part, gwp, n_chunks, wsize, n_threads)
+    if gbp != NULL:
+        _conv_bias_from_chunks(part_b, gbp, n_chunks, groups * OG)
+    _conv_give_scratch(scratch)
+    return 0

@@ -1,0 +1,92 @@
+/* The two convolution micro-kernels, written once as macros and instantiated per data type
+ * and instruction set (scalar C, AVX2+FMA, AVX-512F) in _conv_ukernel_<isa>.h.
+ *
+ * Both work on input planes that were zero-padded (and, for strided convolutions, split
+ * into stride phases) by the Cython driver in _conv_direct.pxi, so they have no bounds
+ * tests and no edge cases: every tile is full, and the driver drops the results that
+ * fall outside the output. Positions are "wide": output row ho, column wo is position
+ * ho * Wq + wo, where Wq >= WO is the width of a padded input plane; the Wq - WO extra
+ * columns of each row are junk that the driver never copies out.
+ *
+ * dconv MRxNR (forward, and grad_input as a forward on flipped weights):
+ *   out[m * ldo + j] += sum_{i < k} w[i * MR + m] * x[off[i] + j],  m < MR, j < NR
+ *   w is packed: k rows of MR weights (one row per (input channel, tap) pair); off[i] is
+ *   where that pair's shifted plane starts. The driver starts out at the bias and calls the
+ *   kernel once per block of input channels (so a block's input stays in L1 while every
+ *   output channel block runs over it).
+ *   The MR x NR accumulators stay in registers; each step loads NR inputs once and
+ *   broadcasts MR weights (the "broadcast" kernels of XNNPACK's f32-gemm).
+ *
+ * dconv_gw MRx3 (grad_weight; MR = 4, or 1 for depthwise), over nseg segments (samples):
+ *   part[m * ldp + q] += sum_{s < nseg, i < len} g[s * gseg + m * ldg + i] * x[s * xseg + off[q] + i]
+ *   for m < MR, q < 3; len is a multiple of 16 (the widest vector). Several samples per call
+ *   make the sums long enough on small planes (14x14) to pay for the final lane sums. Each sum is kept in one vector register
+ *   and its lanes are added by a fixed shuffle tree (HSUM) at the end, so the result
+ *   depends only on the instruction set.
+ *
+ * The "tail" dconv variants (NR = one vector) finish the last positions of a plane, so at
+ * most VW - 1 junk positions are computed instead of up to NR - 1.
+ */
+#ifndef MINICONV_CONV_UKERNEL_TEMPLATE_H
+#define MINICONV_CONV_UKERNEL_TEMPLATE_H
+#include <stddef.h>
+
+#if defined(_MSC_VER) && !defined(__clang__)
+#define MC_RESTRICT __restrict
+#else
+#define MC_RESTRICT __restrict__
+#endif
+
+#define MC_DEFINE_DCONV(NAME, ATTR, T, V, VW, NV, MR, LOADU, SET1, FMADD, STOREU)             \
+    ATTR static void NAME(size_t k, const T* MC_RESTRICT x, const ptrdiff_t* MC_RESTRICT off, \
+                          const T* MC_RESTRICT w, T* MC_RESTRICT out, size_t ldo)             \
+    {                                                                                         \
+        V acc[MR][NV];                                                                        \
+        size_t i;                                                                             \
+        int m, v;                                                                             \
+        for (m = 0; m < MR; m++)                                                              \
+            for (v = 0; v < NV; v++) acc[m][v] = LOADU(out + m * ldo + v * VW);               \
+        for (i = 0; i < k; i++) {                                                             \
+            const T* xp = x + off[i];                                                         \
+            V xv[NV];                                                                         \
+            for (v = 0; v < NV; v++) xv[v] = LOADU(xp + v * VW);                              \
+            for (m = 0; m < MR; m++) {                                                        \
+                V wv = SET1(w[m]);                                                            \
+                for (v = 0; v < NV; v++) acc[m][v] = FMADD(wv, xv[v], acc[m][v]);             \
+            }                                                                                 \
+            w += MR;                                                                          \
+        }                                                                                     \
+        for (m = 0; m < MR; m++)                                                              \
+            for (v = 0; v < NV; v++) STOREU(out + m * ldo + v * VW, acc[m][v]);               \
+    }
+
+#define MC_DEFINE_DCONV_GW(NAME, ATTR, T, V, VW, MR, LOADU, ZERO, FMADD, HSUM)                \
+    ATTR static void NAME(size_t nseg, size_t len, const T* MC_RESTRICT g, size_t ldg,        \
+                          size_t gseg, const T* MC_RESTRICT x, size_t xseg,                   \
+                          const ptrdiff_t* MC_RESTRICT off, T* MC_RESTRICT part, size_t ldp)  \
+    {                                                                                         \
+        V a[MR][3];                                                                           \
+        size_t s, i;                                                                          \
+        int m, q;                                                                             \
+        for (m = 0; m < MR; m++)                                                              \
+            for (q = 0; q < 3; q++) a[m][q] = ZERO;                                           \
+        for (s = 0; s < nseg; s++) {                                                          \
+            const T* gs = g + s * gseg;                                                       \
+            const T* x0 = x + s * xseg + off[0];                                              \
+            const T* x1 = x + s * xseg + off[1];                                              \
+            const T* x2 = x + s * xseg + off[2];                                              \
+            for (i = 0; i < len; i += VW) {                                                   \
+                V u = LOADU(x0 + i), v = LOADU(x1 + i), w = LOADU(x2 + i);                    \
+                for (m = 0; m < MR; m++) {                                                    \
+                    V gv = LOADU(gs + m * ldg + i);                                           \
+                    a[m][0] = FMADD(gv, u, a[m][0]);                                          \
+                    a[m][1] = FMADD(gv, v, a[m][1]);                                          \
+                    a[m][2] = FMADD(gv, w, a[m][2]);                                          \
+                }                                                                             \
+            }                                                                                 \
+        }                                                                                     \
+        for (m = 0; m < MR; m++)                                                              \
+            for (q = 0; q < 3; q++) part[m * ldp + q] += HSUM(a[m][q]);                       \
+    }
+
+#endif

@@ -1,0 +1,98 @@
+/* Run-time choice of the convolution micro-kernels' instruction set.
+ *
+ * The default build targets baseline x86-64 (or any other architecture); the AVX2+FMA and
+ * AVX-512F variants are compiled with per-function target attributes and one of them is
+ * chosen once, when the extension is imported, from what the CPU (and the OS, which must
+ * save the wider registers) supports: __builtin_cpu_supports. mc_select_isa() forces a
+ * variant (for tests and benchmarks; it refuses one the CPU cannot run). The drivers copy
+ * mc_uk at the start of each call, so a call runs one variant from start to end.
+ */
+#ifndef MINICONV_CONV_UKERNELS_H
+#define MINICONV_CONV_UKERNELS_H
+#include <stddef.h>
+#include "_conv_ukernel_scalar.h"
+
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+#define MC_HAVE_X86_VARIANTS 1
+#include "_conv_ukernel_avx2.h"
+#include "_conv_ukernel_avx512.h"
+#else
+#define MC_HAVE_X86_VARIANTS 0
+#endif
+
+enum { MC_ISA_SCALAR = 0, MC_ISA_AVX2 = 1, MC_ISA_AVX512 = 2, MC_N_ISA = 3 };
+
+typedef void (*mc_f32_dconv_fn)(size_t, const float*, const ptrdiff_t*, const float*, float*, size_t);
+typedef void (*mc_f64_dconv_fn)(size_t, const double*, const ptrdiff_t*, const double*, double*, size_t);
+typedef void (*mc_f32_dconv_gw_fn)(size_t, size_t, const float*, size_t, size_t, const float*,
+                                   size_t, const ptrdiff_t*, float*, size_t);
+typedef void (*mc_f64_dconv_gw_fn)(size_t, size_t, const double*, size_t, size_t, const double*,
+                                   size_t, const ptrdiff_t*, double*, size_t);
+
+typedef struct {
+    int isa;
+    int nr_f32, nr_f64;                  /* positions per forward tile */
+    int vw_f32, vw_f64;                  /* vector width: positions per tail tile */
+    mc_f32_dconv_fn f32_4, f32_1;        /* 4 or 1 output channels x nr_f32 positions */
+    mc_f32_dconv_fn f32_4t, f32_1t;      /* the same x vw_f32 positions (tails) */
+    mc_f64_dconv_fn f64_4, f64_1, f64_4t, f64_1t;
+    mc_f32_dconv_gw_fn f32_gw, f32_gw1;  /* 4 or 1 output channels x 3 (channel, tap) pairs */
+    mc_f64_dconv_gw_fn f64_gw, f64_gw1;
+} mc_ukernels;
+
+#define MC_UKERNELS(ISA, NR32, NR64, VW32, VW64, T4_32, T1_32, T4_64, T1_64, SUFFIX)           \
+    {ISA, NR32, NR64, VW32, VW64,                                                             \
+     mc_f32_dconv_4x##T4_32##SUFFIX, mc_f32_dconv_1x##T4_32##SUFFIX,                          \
+     mc_f32_dconv_4x##T1_32##SUFFIX, mc_f32_dconv_1x##T1_32##SUFFIX,                          \
+     mc_f64_dconv_4x##T4_64##SUFFIX, mc_f64_dconv_1x##T4_64##SUFFIX,                          \
+     mc_f64_dconv_4x##T1_64##SUFFIX, mc_f64_dconv_1x##T1_64##SUFFIX,                          \
+     mc_f32_dconv_gw_4x3##SUFFIX, mc_f32_dconv_gw_1x3##SUFFIX,                                \
+     mc_f64_dconv_gw_4x3##SUFFIX, mc_f64_dconv_gw_1x3##SUFFIX}
+
+static mc_ukernels mc_uk = MC_UKERNELS(MC_ISA_SCALAR, 8, 8, 1, 1, 8, 1, 8, 1, __scalar);
+
+/* 1 if this CPU (and OS) can run the variant, else 0. */
+static int mc_cpu_supports(int isa)
+{
+    if (isa == MC_ISA_SCALAR) return 1;
+#if MC_HAVE_X86_VARIANTS
+    __builtin_cpu_init();
+    if (isa == MC_ISA_AVX2)
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (isa == MC_ISA_AVX512)
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2")
+               && __builtin_cpu_supports("fma");
+#endif
+    return 0;
+}
+
+/* Switch to a variant; returns 0, or -1 (and changes nothing) if the CPU cannot run it. */
+static int mc_select_isa(int isa)
+{
+    if (isa < 0 || isa >= MC_N_ISA || !mc_cpu_supports(isa)) return -1;
+    if (isa == MC_ISA_SCALAR) {
+        mc_ukernels s = MC_UKERNELS(MC_ISA_SCALAR, 8, 8, 1, 1, 8, 1, 8, 1, __scalar);
+        mc_uk = s;
+    }
+#if MC_HAVE_X86_VARIANTS
+    if (isa == MC_ISA_AVX2) {
+        mc_ukernels s = MC_UKERNELS(MC_ISA_AVX2, 24, 12, 8, 4, 24, 8, 12, 4, __avx2_fma3);
+        mc_uk = s;
+    }
+    if (isa == MC_ISA_AVX512) {
+        mc_ukernels s = MC_UKERNELS(MC_ISA_AVX512, 48, 24, 16, 8, 48, 16, 24, 8, __avx512f);
+        mc_uk = s;
+    }
+#endif
+    return 0;
+}
+
+/* The widest variant this CPU runs. */
+static int mc_best_isa(void)
+{
+    int isa;
+    for (isa = MC_N_ISA - 1; isa > MC_ISA_SCALAR; isa--)
+        if (mc_cpu_supports(isa)) return isa;
+    return MC_ISA_SCALAR;
+}
+#endif

@@ -1,0 +1,174 @@
+"""The direct conv micro-kernels in every instruction set this CPU runs (scalar C, AVX2+FMA,
+AVX-512F), forced one at a time, against the numpy reference in conv_reference.py; the
+dispatcher's choice, fallback and switches (function and environment variable)."""
+import os
+import platform
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import miniconv
+from miniconv import _config
+from miniconv import _kernels as K
+
+from test_conv_kernels import TOL, check_against_reference, isa, make_case, out_shape, run_all
+
+ISAS = K.conv_isas_supported()
+
+# (n, c, o, groups, h, w, kh, kw, stride, padding (t, b, l, r), dilation), chosen to reach every
+# branch of the direct driver: full and tail tiles, output-channel tails (o % 4 = 1, 2, 3), one
+# or two outputs per group (1-channel tiles), several position blocks, stride phases, padding
+# bigger than the kernel (negative padding of the flipped grad_input convolution).
+CONFIGS = [
+    (2, 3, 4, 1, 7, 7, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)),          # 'same' 3x3, tiny
+    (2, 5, 7, 1, 14, 14, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)),        # case b's plane, 3 channel tail
+    (1, 3, 5, 1, 31, 29, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)),        # several position blocks, tails
+    (2, 4, 6, 1, 9, 10, 1, 1, (1, 1), (0, 0, 0, 0), (1, 1)),         # 1x1
+    (2, 6, 9, 1, 8, 11, 1, 1, (2, 2), (0, 0, 0, 0), (1, 1)),         # 1x1 stride 2
+    (2, 16, 33, 1, 13, 25, 3, 5, (2, 1), (4, 4, 2, 2), (3, 1)),      # case c's shape, smaller
+    (2, 4, 6, 2, 9, 11, 3, 2, (2, 1), (1, 2, 0, 3), (1, 2)),         # groups, asymmetric
+    (2, 6, 6, 6, 10, 9, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)),         # depthwise
+    (2, 4, 8, 4, 10, 9, 3, 3, (2, 2), (0, 0, 2, 2), (1, 1)),         # depthwise x2, strided
+    (2, 3, 6, 3, 9, 8, 3, 3, (1, 1), (0, 0, 0, 0), (1, 1)),          # 2 outputs per group
+    (2, 2, 3, 1, 4, 5, 5, 6, (1, 1), (2, 3, 1, 4), (1, 1)),          # kernel bigger than input
+    (2, 3, 4, 1, 6, 7, 3, 3, (1, 1), (5, 5, 6, 6), (1, 1)),          # padding > kernel
+    (2, 4, 4, 4, 11, 12, 3, 3, (1, 1), (2, 1, 0, 3), (2, 3)),        # depthwise dilated
+    (1, 2, 5, 1, 9, 9, 2, 2, (4, 3), (0, 0, 0, 0), (1, 1)),          # stride > kernel
+    (3, 7, 10, 1, 5, 23, 2, 4, (1, 3), (0, 1, 3, 0), (2, 1)),        # wide, odd everything
+]
+
+
+@pytest.mark.parametrize("isa_name", ISAS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("cfg", CONFIGS)
+def test_direct_matches_reference(cfg, dtype, isa_name):
+    rng = np.random.default_rng(abs(hash(cfg)) % 2**32)
+    with isa(isa_name):
+        assert K.conv_isa() == isa_name
+        check_against_reference(rng, *cfg, dtype=dtype, algo="direct")
+        check_against_reference(rng, *cfg, dtype=dtype, algo="direct", bias=False, n_threads=3)
+
+
+@pytest.mark.parametrize("isa_name", ISAS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("cfg", [
+    (37, 8, 16, 1, 12, 12, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)),
+    (19, 6, 6, 6, 11, 10, 3, 3, (2, 1), (1, 0, 1, 2), (1, 1)),
+    (17, 5, 7, 1, 20, 19, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)),
+])
+def test_direct_bit_identical_for_1_2_3_threads(cfg, dtype, isa_name):
+    n, c, o, groups, h, w, kh, kw, stride, padding, dilation = cfg
+    rng = np.random.default_rng(11)
+    x, wt, b = make_case(rng, n, c, o, groups, h, w, kh, kw, dtype)
+    grad_out = rng.standard_normal(out_shape(x, wt, stride, padding, dilation)).astype(dtype)
+    with isa(isa_name):
+        first = run_all(x, wt, b, grad_out, stride, padding, dilation, groups, 1, "direct")
+        for n_threads in (2, 3):
+            again = run_all(x, wt, b, grad_out, stride, padding, dilation, groups, n_threads, "direct")
+            for a, b_ in zip(first, again):
+                assert np.array_equal(a, b_), f"{isa_name}: n_threads={n_threads} changed the bits"
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_every_isa_agrees_with_the_scalar_twin(dtype):
+    rng = np.random.default_rng(5)
+    cfg = (3, 6, 9, 1, 13, 17, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1))
+    n, c, o, groups, h, w, kh, kw, stride, padding, dilation = cfg
+    x, wt, b = make_case(rng, n, c, o, groups, h, w, kh, kw, dtype)
+    grad_out = rng.standard_normal(out_shape(x, wt, stride, padding, dilation)).astype(dtype)
+    results = {}
+    for name in ISAS:
+        with isa(name):
+            results[name] = run_all(x, wt, b, grad_out, stride, padding, dilation, groups, 2, "direct")
+    for name in ISAS:
+        for got, want in zip(results[name], results["scalar"]):
+            np.testing.assert_allclose(got, want, **TOL[dtype])
+
+
+def test_default_is_the_widest_supported():
+    with isa("best"):
+        assert K.conv_isa() == ISAS[-1]
+
+
+def test_unknown_or_unsupported_isa_raises_and_changes_nothing():
+    before = K.conv_isa()
+    with pytest.raises(ValueError, match="unknown instruction set"):
+        K.conv_set_isa("sse9")
+    for name in ("avx2", "avx512f"):
+        if name not in ISAS:
+            with pytest.raises(ValueError, match="cannot run"):
+                _config.set_conv_isa(name)
+    assert K.conv_isa() == before
+
+
+def test_set_conv_isa_returns_previous():
+    before = _config.conv_isa()
+    assert _config.set_conv_isa("scalar") == before
+    try:
+        assert _config.conv_isa() == "scalar"
+    finally:
+        assert _config.set_conv_isa(before) == "scalar"
+    assert _config.conv_isa() == before
+
+
+@pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"), reason="x86-64 only")
+def test_x86_build_contains_all_variants():
+    """The AVX2 and AVX-512 kernels are compiled in, whatever this CPU runs."""
+    assert K.conv_isas_compiled() == ("scalar", "avx2", "avx512f")
+    assert set(ISAS) <= set(K.conv_isas_compiled())
+
+
+def _isa_in_subprocess(value):
+    env = dict(os.environ, MINICONV_CONV_ISA=value)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    code = "import warnings; warnings.simplefilter('always'); from miniconv import _kernels; print(_kernels.conv_isa())"
+    res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    return res.stdout.strip(), res.stderr
+
+
+def test_environment_variable_forces_isa():
+    assert _isa_in_subprocess("scalar")[0] == "scalar"
+    out, err = _isa_in_subprocess("no-such-isa")
+    assert out == ISAS[-1] and "MINICONV_CONV_ISA" in err
+
+
+def test_show_config_names_the_isa(capsys):
+    miniconv.show_config()
+    assert f"conv micro-kernels: {K.conv_isa()}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("algo", ["direct", "im2col", "taps"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_grad_weight_can_compute_grad_bias_with_the_same_bits(algo, dtype):
+    """conv2d_grad_weight(..., grad_b=gb) gives conv2d_grad_bias's bits, for any thread count."""
+    rng = np.random.default_rng(2)
+    for cfg in [(37, 6, 9, 3, 11, 10, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)),
+                (5, 4, 4, 4, 20, 21, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1))]:
+        n, c, o, groups, h, w, kh, kw, stride, padding, dilation = cfg
+        x, wt, b = make_case(rng, n, c, o, groups, h, w, kh, kw, dtype)
+        go = rng.standard_normal(out_shape(x, wt, stride, padding, dilation)).astype(dtype)
+        args = (stride[0], stride[1], padding[0], padding[2], dilation[0], dilation[1], groups)
+        want_w = np.empty_like(wt)
+        want_b = np.full(o, np.nan, dtype)
+        K.conv2d_grad_weight(x, go, want_w, *args, 1, algorithm=algo)
+        K.conv2d_grad_bias(go, want_b, 1)
+        for n_threads in (1, 2, 3):
+            gw = np.full_like(wt, np.nan)
+            gb = np.full(o, np.nan, dtype)
+            K.conv2d_grad_weight(x, go, gw, *args, n_threads, algorithm=algo, grad_b=gb)
+            assert np.array_equal(gw, want_w) and np.array_equal(gb, want_b)
+        np.testing.assert_allclose(gb, go.astype(np.float64).sum(axis=(0, 2, 3)), **TOL[dtype])
+
+
+def test_grad_bias_on_many_elements_is_right_with_two_threads():
+    """Above 2^24 elements grad_bias runs on several threads (each with its own partial sums)."""
+    go = np.random.default_rng(4).standard_normal((32, 8, 256, 257), dtype=np.float32)
+    assert go.size >= 1 << 24
+    one, two = np.empty(8, np.float32), np.empty(8, np.float32)
+    K.conv2d_grad_bias(go, one, 1)
+    K.conv2d_grad_bias(go, two, 2)
+    assert np.array_equal(one, two)
+    np.testing.assert_allclose(one, go.sum(axis=(0, 2, 3), dtype=np.float64), rtol=1e-6)
