@@ -106,11 +106,30 @@ class Neg(ArrayFunction):
         return -g
 
 
+def _matmul(a, b):
+    """``np.matmul`` whose bits do not depend on the thread count (issue 11: ``Tensor @`` differed
+    between thread counts because multi-threaded BLAS splits its sums by thread). 2-D float products
+    go through ``_kernels.matmul_rows`` (fixed, shape-determined blocks; single-threaded BLAS inside);
+    other float products run BLAS on one thread; integer products never use BLAS."""
+    if a.dtype.kind != "f" or b.dtype.kind != "f":
+        return np.matmul(a, b)
+    from ._config import blas_single_thread
+
+    if a.ndim == 2 and b.ndim == 2 and a.dtype == b.dtype:
+        a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+        c = np.empty((a.shape[0], b.shape[1]), dtype=a.dtype)
+        with blas_single_thread():
+            _kernels.matmul_rows(a, b, c, False, False, threads_for(a.shape[0] * a.shape[1] * b.shape[1]))
+        return c
+    with blas_single_thread():
+        return np.matmul(a, b)
+
+
 class MatMul(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.matmul(a, b)
+        return _matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -126,11 +145,11 @@ class MatMul(ArrayFunction):
         if b.ndim == 1:
             g2 = np.expand_dims(g2, -1)
         if ctx.needs_input_grad[0]:
-            ga = np.matmul(g2, np.swapaxes(b2, -1, -2))
+            ga = _matmul(g2, np.swapaxes(b2, -1, -2))
             if a.ndim == 1:
                 ga = ga.reshape(ga.shape[:-2] + (ga.shape[-1],)).reshape(-1, a.shape[0]).sum(0)
         if ctx.needs_input_grad[1]:
-            gb = np.matmul(np.swapaxes(a2, -1, -2), g2)
+            gb = _matmul(np.swapaxes(a2, -1, -2), g2)
             if b.ndim == 1:
                 gb = gb.reshape(-1, b.shape[0]).sum(0)
         return ga, gb
@@ -217,7 +236,7 @@ class ReLU(ArrayFunction):
         if a.dtype.kind != "f":
             out = np.maximum(a, 0)
             return out
-        a = np.ascontiguousarray(a)
+        a = np.ascontiguousarray(a).reshape(a.shape)  # issue 11: ascontiguousarray makes a 0-d input 1-d
         out = np.empty_like(a)
         _kernels.relu_forward(a.reshape(-1), out.reshape(-1), threads_for(a.size))
         ctx.save_for_backward(out)
@@ -227,7 +246,7 @@ class ReLU(ArrayFunction):
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
         if not out.flags.c_contiguous:  # an in-place ReLU on a strided view
-            return np.where(out > 0, g, np.zeros((), g.dtype))
+            return np.where(out <= 0, np.zeros((), g.dtype), g)  # NaN passes g, as threshold_backward
         g = np.ascontiguousarray(g, dtype=out.dtype)
         gi = np.empty_like(out)
         _kernels.relu_backward(out.reshape(-1), g.reshape(-1), gi.reshape(-1), threads_for(out.size))
@@ -296,7 +315,8 @@ class Sum(ArrayFunction):
     @staticmethod
     def forward(ctx, a, dim, keepdim):
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
-        out = np.sum(a, axis=dim, keepdims=keepdim)
+        # issue 11: integer and bool sums are int64 as in PyTorch (NumPy gives uint64 for unsigned)
+        out = np.sum(a, axis=dim, keepdims=keepdim, dtype=np.int64 if a.dtype.kind in "biu" else None)
         return np.asarray(out)
 
     @staticmethod

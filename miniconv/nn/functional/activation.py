@@ -81,8 +81,9 @@ def _softmax_dim(name, dim, ndim):
 class _LogSoftmax(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dim):
-        shifted = x - x.max(axis=dim, keepdims=True)  # exp never overflows
-        out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        with np.errstate(invalid="ignore", divide="ignore"):  # rows of -inf give nan, as in PyTorch
+            shifted = x - x.max(axis=dim, keepdims=True, initial=-np.inf)  # exp never overflows; empty ok
+            out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
         ctx.save_for_backward(out)
         ctx.dim = dim
         return out
@@ -96,8 +97,9 @@ class _LogSoftmax(ArrayFunction):
 class _Softmax(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dim):
-        e = np.exp(x - x.max(axis=dim, keepdims=True))
-        out = e / e.sum(axis=dim, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            e = np.exp(x - x.max(axis=dim, keepdims=True, initial=-np.inf))  # empty dims are fine
+            out = e / e.sum(axis=dim, keepdims=True)
         ctx.save_for_backward(out)
         ctx.dim = dim
         return out
@@ -113,6 +115,8 @@ def _softmax_input(input, name, dim, dtype):
     if dtype is not None:
         input = input.type(dtype)
     if input.ndim == 0:
+        if dim is not None:
+            _softmax_dim(name, dim, 0)  # a 0-d tensor has dims -1 and 0 only, as in PyTorch
         input = input.reshape(1)
         return input, 0, True
     return input, _softmax_dim(name, dim, input.ndim), False

@@ -16,7 +16,9 @@ _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 def _pair(value, name):
-    """An int or a pair of ints -> a tuple of 2 ints."""
+    """An int, (int,) or a pair of ints -> a tuple of 2 ints (PyTorch accepts all three)."""
+    if isinstance(value, (tuple, list)) and len(value) == 1:  # issue 11: Conv2d(stride=(2,))
+        value = value[0]
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"Conv2d: {name} must be an int or a tuple of 2 ints, got {value!r}")
     if isinstance(value, numbers.Integral):
