@@ -13,10 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from fuzz_registry import SPECS
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import miniconv
-from fuzz_registry import SPECS
 
 torch = pytest.importorskip("torch")
 
