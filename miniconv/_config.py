@@ -18,7 +18,7 @@ def _default_num_threads():
         try:
             n = int(env.split(",")[0])
             if n > 0:
-                return n
+                return min(n, max_num_threads())
         except ValueError:
             pass
     try:
@@ -42,7 +42,33 @@ def set_num_threads(n):
         raise TypeError(f"set_num_threads(): argument 'n' must be int, not {type(n).__name__}")
     if n < 1:
         raise ValueError(f"set_num_threads(): argument 'n' must be a positive integer, got {n}")
+    limit = max_num_threads()
+    if n > limit:
+        raise ValueError(
+            f"set_num_threads(): {n} threads is more than OpenMP can run here: at most {limit} "
+            f"(OMP_THREAD_LIMIT, and at most {_THREADS_PER_CORE} threads per core visible to OpenMP); "
+            f"this process may run on {_cores()} cores")
     _num_threads = n
+
+
+_THREADS_PER_CORE = 16  # oversubscription beyond this only costs; far beyond, thread creation fails
+
+
+def _cores():
+    from . import _kernels
+
+    return max(1, int(_kernels.omp_num_procs()))
+
+
+def max_num_threads():
+    """The largest count :func:`set_num_threads` accepts: OpenMP's thread limit (``OMP_THREAD_LIMIT``),
+    and at most 16 threads per core visible to OpenMP (issue 11: 100000 was accepted and then the
+    first parallel kernel aborted the process when thread creation failed)."""
+    limit = _THREADS_PER_CORE * _cores()
+    env = os.environ.get("OMP_THREAD_LIMIT", "").strip()
+    if env.isdigit() and int(env) > 0:
+        limit = min(limit, int(env))
+    return limit
 
 
 # Below this much work (elements, or multiply-adds) a kernel runs on one thread: waking an OpenMP

@@ -75,12 +75,13 @@ def relu_backward(const floating[::1] out,   # IN  relu output
                   const floating[::1] grad,  # IN  dL/d out
                   floating[::1] grad_in,     # OUT dL/d x
                   int n_threads):
-    """grad_in[i] = grad[i] if out[i] > 0 else 0 (PyTorch's threshold_backward)."""
+    """grad_in[i] = 0 if out[i] <= 0 else grad[i] (PyTorch's threshold_backward: a NaN output passes
+    the gradient through; issue 11, found by the fuzz suite)."""
     cdef Py_ssize_t i, n = out.shape[0]
     cdef floating g
     for i in prange(n, nogil=True, schedule='static', num_threads=n_threads):
         g = grad[i]  # loaded unconditionally so the select compiles branch-free (random signs)
-        grad_in[i] = g if out[i] > 0 else 0
+        grad_in[i] = 0 if out[i] <= 0 else g
 
 
 include "_conv_common.pxi"

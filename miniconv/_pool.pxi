@@ -12,6 +12,12 @@
 #   skipped (padding never wins a max, and counts in an average only with count_include_pad).
 # - Max pool: the first maximum in row-major window order wins; NaN always wins (PyTorch's
 #   ``val > maxval || isnan(val)``). Indices are flat positions ``h * W + w`` in the plane.
+# - Max-pool indices are int32 when the plane has fewer than 2**31 elements (half the memory kept
+#   for backward), else int64 (fused type ``pool_index``); the Python wrapper hands users int64.
+# - A window that covers only padding has no tap: the Python wrapper refuses such calls before
+#   the kernel runs (PyTorch 2.13 returns -inf with an index outside the plane there, and its
+#   backward then writes out of bounds). The kernel is safe anyway: such a window gives -inf and
+#   index -1, and the backward skips indices outside the plane.
 # - 2x2 windows (the usual CNN pool) have an unrolled, branch-light path (see
 #   ``_max_pool2d_forward_2x2``); it gives the same values and indices as the general loop.
 #   Measured on (256, 32, 28, 28) float32, one thread: ~5 ms, vs ~25 ms for the general
@@ -19,9 +25,13 @@
 # - Sums of average pooling accumulate in double (PyTorch's CPU acc_type for float is double).
 from libc.math cimport INFINITY
 
+ctypedef fused pool_index:
+    int
+    long long
+
 
 cdef void _max_pool_plane(const floating[:, :, ::1] x, floating[:, :, ::1] out,
-                          long long[:, :, ::1] indices, Py_ssize_t p,
+                          pool_index[:, :, ::1] indices, Py_ssize_t p,
                           int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw) noexcept nogil:
     """Max pool of plane ``p`` with PyTorch's general rule (any padding, dilation, NaN)."""
     cdef Py_ssize_t H = x.shape[1], W = x.shape[2]
@@ -38,25 +48,25 @@ cdef void _max_pool_plane(const floating[:, :, ::1] x, floating[:, :, ::1] out,
             iw1 = min(iw0 + (kw - 1) * dw + 1, W)
             while iw0 < 0:
                 iw0 = iw0 + dw
-            best_idx = ih0 * W + iw0
+            best_idx = -1  # stays -1 only for a window without taps (refused in Python)
             best = -INFINITY
             ih = ih0
             while ih < ih1:
                 iw = iw0
                 while iw < iw1:
                     v = x[p, ih, iw]
-                    if v > best or v != v:
+                    if v > best or v != v or best_idx < 0:
                         best = v
                         best_idx = ih * W + iw
                     iw = iw + dw
                 ih = ih + dh
             out[p, oh, ow] = best
-            indices[p, oh, ow] = best_idx
+            indices[p, oh, ow] = <pool_index>best_idx
 
 
 def max_pool2d_forward(const floating[:, :, ::1] x,     # IN  (P, H, W)
                        floating[:, :, ::1] out,         # OUT (P, OH, OW)
-                       long long[:, :, ::1] indices,    # OUT (P, OH, OW) flat index into H*W
+                       pool_index[:, :, ::1] indices,   # OUT (P, OH, OW) flat index into H*W
                        int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
                        int n_threads):
     """Max over each (kh x kw) window (dilated by dh, dw) of each plane."""
@@ -72,7 +82,7 @@ def max_pool2d_forward(const floating[:, :, ::1] x,     # IN  (P, H, W)
 
 
 cdef void _max_pool2d_forward_2x2(const floating[:, :, ::1] x, floating[:, :, ::1] out,
-                                  long long[:, :, ::1] indices, int sh, int sw,
+                                  pool_index[:, :, ::1] indices, int sh, int sw,
                                   int n_threads) noexcept nogil:
     """max_pool2d_forward for 2x2 windows that lie inside the input (no padding, no dilation).
 
@@ -109,27 +119,29 @@ cdef void _max_pool2d_forward_2x2(const floating[:, :, ::1] x, floating[:, :, ::
                     best = d
                     best_k = w + 1
                 out[p, oh, ow] = best
-                indices[p, oh, ow] = ih * W + iw + best_k
+                indices[p, oh, ow] = <pool_index>(ih * W + iw + best_k)
         if has_nan:
             _max_pool_plane(x, out, indices, p, 2, 2, sh, sw, 0, 0, 1, 1)
 
 
 def max_pool2d_backward(const floating[:, :, ::1] grad_out,   # IN  (P, OH, OW)
-                        const long long[:, :, ::1] indices,   # IN  (P, OH, OW) from the forward
+                        const pool_index[:, :, ::1] indices,  # IN  (P, OH, OW) from the forward
                         floating[:, ::1] grad_in,             # OUT (P, H*W), fully overwritten
                         int n_threads):
     """grad_in[p, indices[p, o]] += grad_out[p, o]; one thread owns a whole plane, zeroes it
     (while it is in that thread's cache) and scatters into it."""
     cdef Py_ssize_t P = grad_out.shape[0], OH = grad_out.shape[1], OW = grad_out.shape[2]
     cdef Py_ssize_t HW = grad_in.shape[1]
-    cdef Py_ssize_t p, oh, ow
+    cdef Py_ssize_t p, oh, ow, i
     if HW == 0:
         return
     for p in prange(P, nogil=True, schedule='static', num_threads=n_threads):
         memset(&grad_in[p, 0], 0, HW * sizeof(floating))
         for oh in range(OH):
             for ow in range(OW):
-                grad_in[p, indices[p, oh, ow]] += grad_out[p, oh, ow]
+                i = indices[p, oh, ow]
+                if 0 <= i < HW:  # always true for indices from max_pool2d_forward with taps
+                    grad_in[p, i] += grad_out[p, oh, ow]
 
 
 def avg_pool2d_forward(const floating[:, :, ::1] x,   # IN  (P, H, W)

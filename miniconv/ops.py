@@ -128,8 +128,9 @@ class MatMul(ArrayFunction):
 class LogSoftmax(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dim):
-        shifted = x - x.max(axis=dim, keepdims=True)  # exp never overflows
-        out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        with np.errstate(invalid="ignore", divide="ignore"):  # rows of -inf give nan, as in PyTorch
+            shifted = x - x.max(axis=dim, keepdims=True, initial=-np.inf)  # exp never overflows; empty ok
+            out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
         ctx.save_for_backward(out)
         ctx.dim = dim
         return out
@@ -143,8 +144,9 @@ class LogSoftmax(ArrayFunction):
 class Softmax(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dim):
-        e = np.exp(x - x.max(axis=dim, keepdims=True))
-        out = e / e.sum(axis=dim, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            e = np.exp(x - x.max(axis=dim, keepdims=True, initial=-np.inf))  # empty dims are fine
+            out = e / e.sum(axis=dim, keepdims=True)
         ctx.save_for_backward(out)
         ctx.dim = dim
         return out
@@ -236,7 +238,7 @@ class ReLU(ArrayFunction):
         if a.dtype.kind != "f":
             out = np.maximum(a, 0)
             return out
-        a = np.ascontiguousarray(a)
+        a = np.ascontiguousarray(a).reshape(a.shape)  # issue 11: ascontiguousarray makes a 0-d input 1-d
         out = np.empty_like(a)
         _kernels.relu_forward(a.reshape(-1), out.reshape(-1), threads_for(a.size))
         ctx.save_for_backward(out)
@@ -246,7 +248,7 @@ class ReLU(ArrayFunction):
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
         if not out.flags.c_contiguous:  # an in-place ReLU on a strided view
-            return np.where(out > 0, g, np.zeros((), g.dtype))
+            return np.where(out <= 0, np.zeros((), g.dtype), g)  # NaN passes g, as threshold_backward
         g = np.ascontiguousarray(g, dtype=out.dtype)
         gi = np.empty_like(out)
         _kernels.relu_backward(out.reshape(-1), g.reshape(-1), gi.reshape(-1), threads_for(out.size))
@@ -315,7 +317,8 @@ class Sum(ArrayFunction):
     @staticmethod
     def forward(ctx, a, dim, keepdim):
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
-        out = np.sum(a, axis=dim, keepdims=keepdim)
+        # issue 11: integer and bool sums are int64 as in PyTorch (NumPy gives uint64 for unsigned)
+        out = np.sum(a, axis=dim, keepdims=keepdim, dtype=np.int64 if a.dtype.kind in "biu" else None)
         return np.asarray(out)
 
     @staticmethod

@@ -420,6 +420,9 @@ class Tensor:
                 dt = self.dtype
             elif isinstance(other, numbers.Integral):
                 dt = self.dtype if self.dtype.kind in "iu" else int64
+                if dt.kind in "iu" and not np.can_cast(np.min_scalar_type(other), dt) and -2**63 <= other < 2**64:
+                    # issue 11: -1 + uint8 tensor wraps around as in PyTorch (NumPy 2 would raise OverflowError)
+                    return Tensor._wrap(np.array(other % 2**64, dtype=np.uint64).astype(dt))
             else:
                 dt = float32
             return Tensor._wrap(np.asarray(other, dtype=dt))
@@ -568,7 +571,10 @@ class Tensor:
 
     # -- reductions -------------------------------------------------------------------
     def sum(self, dim=None, keepdim=False):
-        return ops.Sum.apply(self, _normalize_dims(dim, self.ndim, "sum"), keepdim)
+        dims = _normalize_dims(dim, self.ndim, "sum")
+        if self.ndim == 0 and dims:  # issue 11: dim 0 / -1 of a 0-d tensor reduces nothing, as PyTorch
+            dims = ()
+        return ops.Sum.apply(self, dims, keepdim)
 
     def mean(self, dim=None, keepdim=False):
         if self.dtype.kind != "f":
@@ -576,7 +582,10 @@ class Tensor:
                 f"mean(): could not infer output dtype. Input dtype must be either a floating point or "
                 f"complex dtype. Got: {self.dtype}"
             )
-        return ops.Mean.apply(self, _normalize_dims(dim, self.ndim, "mean"), keepdim)
+        dims = _normalize_dims(dim, self.ndim, "mean")
+        if self.ndim == 0 and dims:  # issue 11: as sum
+            dims = ()
+        return ops.Mean.apply(self, dims, keepdim)
 
     def var(self, dim=None, unbiased=None, keepdim=False, correction=None):
         self._float_only("var")
@@ -1512,6 +1521,8 @@ def _convert_index(index):
         if isinstance(i, Tensor):
             if i.dtype.kind not in "iub":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            if i.dtype == np.uint8:  # issue 11: a uint8 (byte) index tensor is a mask, as in PyTorch
+                return i._data.astype(np.bool_)
             return i._data
         return i
 
@@ -1725,6 +1736,8 @@ def _softmax(input, fn, name, dim, dtype):  # noqa: A002
     if dtype is not None:
         input = input.type(dtype)
     if input.ndim == 0:
+        if dim is not None:
+            _softmax_dim(name, dim, 0)  # a 0-d tensor has dims -1 and 0 only, as in PyTorch
         return fn.apply(input.reshape(1), 0).reshape(())
     return fn.apply(input, _softmax_dim(name, dim, input.ndim))
 

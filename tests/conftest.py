@@ -21,3 +21,8 @@ def _seed():
     miniconv.manual_seed(0)
     np.random.seed(0)
     yield
+
+
+def pytest_addoption(parser):
+    parser.addoption("--fuzz-long", action="store_true", default=False,
+                     help="differential fuzz suite (tests/test_fuzz_*.py): 20x more examples, random seeds")

@@ -130,6 +130,12 @@ def _fetch_batch(dataset, indices):
     get_batch = getattr(dataset, "get_batch", None)
     if callable(get_batch):
         return get_batch(indices)
+    return collate_items(dataset, indices)
+
+
+def collate_items(dataset, indices):
+    """The per-sample fallback of a batch: ``default_collate`` of ``dataset[i]`` for each index
+    (the one place for it; datasets with a fast ``get_batch`` fall back to it under transforms)."""
     from .dataloader import default_collate
 
     return default_collate([dataset[int(i)] for i in indices])

@@ -17,4 +17,4 @@ from .checkpoint import load, save
 from .errors import CheckpointError
 from .safetensors_file import load_safetensors, save_safetensors
 
-__all__ = ["save", "load", "save_safetensors", "load_safetensors", "atomic_write", "CheckpointError"]
+__all__ = ["CheckpointError", "atomic_write", "load", "load_safetensors", "save", "save_safetensors"]

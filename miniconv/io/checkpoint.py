@@ -46,7 +46,14 @@ import numpy as np
 from . import npz_legacy
 from .atomic import atomic_write
 from .errors import CheckpointError
-from .safetensors_file import DTYPES, as_tensor, encode, read_header, read_tensors, to_storable
+from .safetensors_file import (
+    DTYPES,
+    as_tensor,
+    encode,
+    read_header,
+    read_tensors,
+    to_storable,
+)
 
 FORMAT_VERSION = 2
 _META_KEY = "miniconv"

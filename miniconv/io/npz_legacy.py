@@ -48,13 +48,13 @@ def _load_from(fh, name):
             raise CheckpointError(name, f"not a miniconv checkpoint (no {_HEADER} header).{hint}")
         raw = _read_member(zf, _HEADER, name, _MAX_HEADER_BYTES + _NPY_HEADER_SLACK)
         if raw.dtype != np.uint8 or raw.ndim != 1 or raw.size > _MAX_HEADER_BYTES:
-            raise CheckpointError(name, f"malformed header (expected a 1-d uint8 array of JSON)")
+            raise CheckpointError(name, "malformed header (expected a 1-d uint8 array of JSON)")
         try:
             header = json.loads(raw.tobytes().decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
             raise CheckpointError(name, f"malformed header (invalid JSON: {e})") from None
         if not isinstance(header, dict) or header.get("format") != "miniconv" or "root" not in header:
-            raise CheckpointError(name, f"malformed header (not a miniconv header)")
+            raise CheckpointError(name, "malformed header (not a miniconv header)")
         if header.get("version") != _FORMAT_VERSION:
             raise CheckpointError(name, f"checkpoint format version {header.get('version')!r}; this miniconv reads version "
                 f"{_FORMAT_VERSION}"
@@ -87,7 +87,7 @@ def _read_member(zf, member, name, max_bytes):
 
 def _decode(node, zf, names, name, depth):
     if depth > 200:
-        raise CheckpointError(name, f"malformed header (nesting deeper than 200 levels)")
+        raise CheckpointError(name, "malformed header (nesting deeper than 200 levels)")
     if node is None or isinstance(node, (bool, str, int)):
         return node
     if isinstance(node, float):
@@ -98,7 +98,7 @@ def _decode(node, zf, names, name, depth):
     if kind in ("dict", "odict"):
         items = node.get("items")
         if not isinstance(items, list):
-            raise CheckpointError(name, f"malformed header (dict without items)")
+            raise CheckpointError(name, "malformed header (dict without items)")
         out = OrderedDict() if kind == "odict" else {}
         for item in items:
             if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], (str, int))

@@ -296,9 +296,9 @@ class MNIST(Dataset):
         """Images and labels at ``indices``: one indexing call without transforms, else per sample."""
         if self.transform is None and self.target_transform is None:
             return Tensor._wrap(self.data._data[indices]), Tensor._wrap(self.targets._data[indices])
-        from ..dataloader import default_collate
+        from ..dataset import collate_items
 
-        return default_collate([self[int(i)] for i in indices])
+        return collate_items(self, indices)
 
     def __len__(self):
         return self.data.shape[0]

@@ -29,19 +29,31 @@ class _Linear(ArrayFunction):
     @staticmethod
     def forward(ctx, x, weight, bias):
         ctx.save_for_backward(x, weight)
-        out = _matmul(x.reshape(-1, x.shape[-1]), weight, trans_b=True)  # one GEMM for any leading dims
+        rows = int(np.prod(x.shape[:-1], dtype=np.int64))  # not reshape(-1, k): k may be 0
+        out = _matmul(x.reshape(rows, x.shape[-1]), weight, trans_b=True)  # one GEMM for any leading dims
+        out = out.reshape(x.shape[:-1] + (weight.shape[0],))
+        ctx.bias_shape = None if bias is None else bias.shape
         if bias is not None:
-            out += bias
-        return out.reshape(x.shape[:-1] + (weight.shape[0],))
+            out += bias  # any bias that broadcasts to the output's shape, e.g. (out,) or (1, out)
+        return out
 
     @staticmethod
     def backward(ctx, g):
         x, weight = ctx.saved_tensors
-        g2 = g.reshape(-1, g.shape[-1])
+        rows = int(np.prod(g.shape[:-1], dtype=np.int64))
+        g2 = np.ascontiguousarray(g).reshape(rows, g.shape[-1])
         gx = _matmul(g2, weight).reshape(x.shape) if ctx.needs_input_grad[0] else None
-        gw = _matmul(g2, x.reshape(-1, x.shape[-1]), trans_a=True) if ctx.needs_input_grad[1] else None
-        gb = g2.sum(axis=0) if ctx.needs_input_grad[2] else None
+        gw = _matmul(g2, x.reshape(rows, x.shape[-1]), trans_a=True) if ctx.needs_input_grad[1] else None
+        gb = _sum_to(g, ctx.bias_shape) if ctx.needs_input_grad[2] else None
         return gx, gw, gb
+
+
+def _sum_to(g, shape):
+    """Sum ``g`` over the dimensions that broadcasting added or stretched to reach it from ``shape``."""
+    lead = g.ndim - len(shape)
+    g = g.sum(axis=tuple(range(lead))) if lead else g
+    axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
+    return g.sum(axis=axes, keepdims=True) if axes else g
 
 
 
@@ -62,7 +74,18 @@ def linear(input, weight, bias=None):  # noqa: A002
         rows = int(np.prod(input.shape[:-1]))
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
                            f"{w2.shape[1]}x{w2.shape[0]})")
-    if bias is not None and tuple(bias.shape) not in ((w2.shape[0],), (1,), ()):
-        raise RuntimeError(f"linear(): bias must have shape ({w2.shape[0]},), got {list(bias.shape)}")
+    if input.ndim == 1:  # PyTorch computes (1, in) @ W.T + bias and drops the leading 1
+        out = linear(input.reshape(1, -1), w2, bias)
+        return out.reshape(out.shape[1:]) if weight.ndim == 2 else out.reshape(())
+    if bias is not None:
+        out_shape = tuple(input.shape[:-1]) + (w2.shape[0],)
+        ok = bias.ndim <= len(out_shape)
+        try:
+            ok = ok and np.broadcast_shapes(tuple(bias.shape), out_shape) == out_shape
+        except ValueError:
+            ok = False
+        if not ok:
+            raise RuntimeError(f"linear(): bias of shape {list(bias.shape)} cannot be expanded to the output shape "
+                               f"{list(out_shape)}")
     out = _Linear.apply(input, w2, bias)
     return out.reshape(out.shape[:-1]) if weight.ndim == 1 else out

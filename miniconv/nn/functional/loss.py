@@ -4,7 +4,7 @@ import warnings
 import numpy as np
 
 from ...autograd import ArrayFunction
-from ...tensor import Tensor
+from ...tensor import Tensor, where
 from ._args import _dtype_name, _float_arg, _tensor_arg
 from .activation import log_softmax
 
@@ -28,7 +28,9 @@ class _NLLLoss(ArrayFunction):
         safe_t = np.where(valid, t, 0)
         w = (weight[safe_t] if weight is not None else np.ones(t.shape, dtype=x2.dtype)) * valid
         w = w.astype(x2.dtype, copy=False)
-        losses = -w * x2[np.arange(x2.shape[0]), safe_t]
+        # ignored rows contribute exactly 0, even when their log-probabilities are NaN or -inf
+        # (a row of -inf logits), as in PyTorch
+        losses = np.where(valid, -w * x2[np.arange(x2.shape[0]), safe_t], 0).astype(x2.dtype, copy=False)
         ctx.save_for_backward(safe_t, w)
         ctx.shape, ctx.reduction = x2.shape, reduction
         if reduction == "none":
@@ -45,7 +47,9 @@ class _NLLLoss(ArrayFunction):
         safe_t, w = ctx.saved_tensors
         coef = -w * g if ctx.reduction == "none" else -w * g.reshape(())
         if ctx.reduction == "mean":
-            with np.errstate(invalid="ignore", divide="ignore"):
+            if ctx.wsum == 0:  # every target ignored: the loss is nan (0/0), its gradient 0, as PyTorch
+                coef = np.zeros_like(coef)
+            else:
                 coef = coef / np.asarray(ctx.wsum, dtype=w.dtype)
         gx = np.zeros(ctx.shape, dtype=g.dtype)
         gx[np.arange(ctx.shape[0]), safe_t] = coef
@@ -124,6 +128,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     logp = log_softmax(input, class_dim)
     C = input.shape[class_dim]
     if tuple(target.shape) == tuple(input.shape) and target.dtype.kind == "f":
+        if ignore_index >= 0:
+            raise RuntimeError("ignore_index is not supported for floating point target")
         return _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, class_dim)
     nll = nll_loss(logp, target, weight, ignore_index, reduction)
     if label_smoothing == 0.0:
@@ -134,11 +140,13 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     smooth = logp if w is None else logp * Tensor._wrap(w.reshape(wshape))
     smooth = -smooth.sum(class_dim)
     keep = target._data != ignore_index
-    smooth = smooth * Tensor._wrap(keep.astype(input.dtype))
+    # where, not a multiplication by the mask: an ignored row of -inf logits has NaN log-probabilities
+    smooth = where(keep, smooth, 0.0)
     if reduction == "mean":
         t = target._data[keep]
         denom = float(w[t].sum()) if w is not None else float(keep.sum())
-        smooth = smooth.sum() / denom
+        # every target ignored: nan (0/0) with a zero gradient, as PyTorch
+        smooth = smooth.sum() / denom if denom != 0 else smooth.sum() * 0.0 + float("nan")
     elif reduction == "sum":
         smooth = smooth.sum()
     return nll * (1 - label_smoothing) + smooth * (label_smoothing / C)

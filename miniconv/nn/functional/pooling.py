@@ -58,32 +58,53 @@ def _pool_args(fn, input, kernel_size, stride, padding, dilation, ceil_mode):
     if OH < 1 or OW < 1:
         raise RuntimeError(f"Given input size: ({C}x{H}x{W}). Calculated output size: ({C}x{OH}x{OW}). "
                            "Output size is too small")
+    for axis, size, k, p, s, d, out in (("row", H, kh, ph, sh, dh, OH), ("column", W, kw, pw, sw, dw, OW)):
+        o = _first_window_without_taps(size, k, p, s, d, out)
+        if o is not None:
+            raise RuntimeError(
+                f"{fn}(): the pooling window of output {axis} {o} covers only padding (input size {size}, "
+                f"kernel_size={k}, stride={s}, padding={p}, dilation={d}); it has no input element to pool. "
+                "Use less padding or dilation.")
     return (kh, kw, sh, sw, ph, pw, dh, dw), (OH, OW)
+
+
+def _first_window_without_taps(size, k, pad, stride, dilation, out):
+    """The first output position whose window (taps ``o*stride - pad + j*dilation``, j < k) has no tap
+    inside [0, size), or None. PyTorch 2.13 returns -inf and an index outside the plane for such a
+    window (and its backward writes out of bounds); miniconv refuses the call instead."""
+    start = np.arange(out, dtype=np.int64) * stride - pad
+    j = np.where(start < 0, -(start // dilation), 0)  # first tap index j with start + j*d >= 0
+    empty = (j >= k) | (start + j * dilation >= size)
+    return int(np.argmax(empty)) if empty.any() else None
 
 
 class _MaxPool2d(ArrayFunction):
     @staticmethod
-    def forward(ctx, x, params, out_hw):
+    def forward(ctx, x, params, out_hw, return_indices):
+        ctx.return_indices = return_indices
         kh, kw, sh, sw, ph, pw, dh, dw = params
         lead, (H, W) = x.shape[:-2], x.shape[-2:]
         x3 = np.ascontiguousarray(x).reshape(-1, H, W)
         out = np.empty((x3.shape[0],) + out_hw, dtype=x.dtype)
-        idx = np.empty((x3.shape[0],) + out_hw, dtype=np.int64)
+        # the smallest index type that holds H*W (int32 for any practical plane) is kept for backward
+        idx = np.empty((x3.shape[0],) + out_hw, dtype=np.int32 if H * W < 2**31 else np.int64)
         _kernels.max_pool2d_forward(x3, out, idx, kh, kw, sh, sw, ph, pw, dh, dw, threads_for(x3.size))
         ctx.save_for_backward(idx)
         ctx.in_shape = x.shape
-        idx = idx.reshape(lead + out_hw)
-        ctx.mark_non_differentiable(idx)
-        return out.reshape(lead + out_hw), idx
+        if not ctx.return_indices:
+            return out.reshape(lead + out_hw)
+        idx64 = idx.astype(np.int64).reshape(lead + out_hw)  # users get int64, as from PyTorch
+        ctx.mark_non_differentiable(idx64)
+        return out.reshape(lead + out_hw), idx64
 
     @staticmethod
-    def backward(ctx, g, g_idx):
+    def backward(ctx, g, *g_idx):  # g_idx: the (never used) gradient of the indices, with return_indices
         (idx,) = ctx.saved_tensors
         H, W = ctx.in_shape[-2:]
         g3 = np.ascontiguousarray(g).reshape(idx.shape)
         gi = np.empty((idx.shape[0], H * W), dtype=g.dtype)
         _kernels.max_pool2d_backward(g3, idx, gi, threads_for(gi.size))
-        return gi.reshape(ctx.in_shape), None, None
+        return gi.reshape(ctx.in_shape), None, None, None
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
@@ -96,8 +117,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     maximum within its (H, W) plane.
     """
     params, out_hw = _pool_args("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
-    out, idx = _MaxPool2d.apply(input, params, out_hw)
-    return (out, idx) if return_indices else out
+    return _MaxPool2d.apply(input, params, out_hw, bool(return_indices))
 
 
 class _AvgPool2d(ArrayFunction):
@@ -132,32 +152,37 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return _AvgPool2d.apply(input, params, out_hw, bool(count_include_pad), int(divisor_override or 0))
 
 
-def _adaptive_matrix(in_size, out_size, dtype):
-    """(out, in) 0/1 matrix of PyTorch's adaptive windows [floor(o*I/O), ceil((o+1)*I/O)), and the
-    window lengths."""
-    o = np.arange(out_size)
-    start = (o * in_size) // out_size
-    end = -((-(o + 1) * in_size) // out_size)
-    i = np.arange(in_size)
-    m = ((i >= start[:, None]) & (i < end[:, None])).astype(dtype)
-    return m, (end - start).astype(dtype)
+def _adaptive_windows(in_size, out_size):
+    """PyTorch's adaptive windows: output cell o covers [floor(o*I/O), ceil((o+1)*I/O))."""
+    return [((o * in_size) // out_size, -((-(o + 1) * in_size) // out_size)) for o in range(out_size)]
 
 
 class _AdaptiveAvgPool2d(ArrayFunction):
-    """out = A_h @ x @ A_w.T / (len_h * len_w): the windows are separable, so two matmuls."""
+    """Mean over each window, one slice per output row, then one per output column: a NaN stays in
+    the windows that contain it (issue 11: the former 0/1-matrix products spread it everywhere)."""
 
     @staticmethod
     def forward(ctx, x, out_hw):
-        ah, lh = _adaptive_matrix(x.shape[-2], out_hw[0], x.dtype)
-        aw, lw = _adaptive_matrix(x.shape[-1], out_hw[1], x.dtype)
-        div = lh[:, None] * lw[None, :]
-        ctx.save_for_backward(ah, aw, div)
-        return np.matmul(np.matmul(ah, x), aw.T) / div
+        rows, cols = _adaptive_windows(x.shape[-2], out_hw[0]), _adaptive_windows(x.shape[-1], out_hw[1])
+        ctx.rows, ctx.cols, ctx.in_shape = rows, cols, x.shape
+        tmp = np.empty(x.shape[:-2] + (out_hw[0], x.shape[-1]), dtype=x.dtype)
+        for o, (a, b) in enumerate(rows):
+            tmp[..., o, :] = x[..., a:b, :].mean(axis=-2)
+        out = np.empty(x.shape[:-2] + out_hw, dtype=x.dtype)
+        for o, (a, b) in enumerate(cols):
+            out[..., o] = tmp[..., a:b].mean(axis=-1)
+        return out
 
     @staticmethod
     def backward(ctx, g):
-        ah, aw, div = ctx.saved_tensors
-        return np.matmul(np.matmul(ah.T, g / div), aw), None
+        shape = ctx.in_shape
+        gtmp = np.zeros(shape[:-2] + (len(ctx.rows), shape[-1]), dtype=g.dtype)
+        for o, (a, b) in enumerate(ctx.cols):
+            gtmp[..., a:b] += (g[..., o] / (b - a))[..., None]
+        gx = np.zeros(shape, dtype=g.dtype)
+        for o, (a, b) in enumerate(ctx.rows):
+            gx[..., a:b, :] += (gtmp[..., o, :] / (b - a))[..., None, :]
+        return gx, None
 
 
 def adaptive_avg_pool2d(input, output_size):  # noqa: A002
