@@ -187,3 +187,25 @@ def test_set_num_threads_refuses_counts_openmp_cannot_run():
         assert out.shape == (64, 8, 16, 16)
     finally:
         miniconv.set_num_threads(before)
+
+
+@pytest.mark.parametrize("where", ["input", "weight"])
+@pytest.mark.parametrize("special", [np.nan, np.inf, -np.inf])
+def test_conv2d_gradients_with_non_finite_values_match_pytorch(where, special):
+    """The direct conv kernels multiply values next to a plane (vector tails, zero borders) by zero;
+    an inf/NaN there must not turn into a NaN that PyTorch does not produce."""
+    import miniconv
+
+    for k in range(8):
+        rng = np.random.default_rng(k)
+        x = rng.standard_normal((1, 2, 2, 3)).astype(np.float32)
+        w = rng.standard_normal((2, 2, 2, 2)).astype(np.float32)
+        (x if where == "input" else w).flat[k % 8] = special
+        grads = []
+        for lib in (miniconv, torch):
+            xt, wt = lib.tensor(x, requires_grad=True), lib.tensor(w, requires_grad=True)
+            y = lib.nn.functional.conv2d(xt, wt, padding=1)
+            y.backward(lib.ones_like(y))
+            grads.append([xt.grad.detach().numpy(), wt.grad.detach().numpy()])
+        for a, b in zip(*grads):
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)  # NaN positions must match too

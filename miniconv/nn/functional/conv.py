@@ -89,13 +89,23 @@ class Conv2d(ArrayFunction):
             if ctx.needs_input_grad[0]:
                 grad_x = (np.empty if run else np.zeros)(ctx.x_shape, dtype=grad_out.dtype)
                 if run:
-                    _kernels.conv2d_grad_input(grad_out, w, grad_x, *ctx.conv_args)
+                    # The direct kernel sums every weight tap against grad_out's zero border, so an inf
+                    # or NaN weight would give 0 * inf = NaN where PyTorch skips the tap: such (rare)
+                    # weights take the im2col path, which only touches taps inside the plane.
+                    algorithm = "auto" if np.isfinite(w).all() else "im2col"
+                    _kernels.conv2d_grad_input(grad_out, w, grad_x, *ctx.conv_args, algorithm=algorithm)
                 if ctx.unbatched:
                     grad_x = grad_x[0]
             if ctx.needs_input_grad[1]:
                 grad_w = (np.empty if run else np.zeros)(ctx.w_shape, dtype=grad_out.dtype)
                 if run:
                     _kernels.conv2d_grad_weight(x, grad_out, grad_w, *ctx.conv_args)
+                    # The direct kernel's vector tails multiply input values just outside a plane by a
+                    # zero gradient; an inf or NaN there turns 0 * inf into NaN where PyTorch gets a
+                    # number. Only non-finite inputs can do that, and they make grad_w non-finite, so
+                    # checking the small grad_w is enough: recompute such a case with im2col.
+                    if not np.isfinite(grad_w).all():
+                        _kernels.conv2d_grad_weight(x, grad_out, grad_w, *ctx.conv_args, algorithm="im2col")
             if ctx.needs_input_grad[2]:
                 grad_b = np.zeros(ctx.w_shape[0], dtype=grad_out.dtype)
                 if grad_out.size:
