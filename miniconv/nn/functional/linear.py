@@ -2,25 +2,14 @@
 
 import numpy as np
 
-from ... import _kernels
-from ..._config import blas_single_thread, threads_for
+from ..._matmul import gemm
 from ...autograd import ArrayFunction
 from ._args import _dtype_name, _tensor_arg
 
 
 
 # -- linear ----------------------------------------------------------------------------------
-def _matmul(a, b, trans_a=False, trans_b=False):
-    """op(a) @ op(b) for 2-D arrays through ``_kernels.matmul_rows`` (single-threaded BLAS inside
-    miniconv's OpenMP team; see the Notes in _linalg.pxi for why not ``np.matmul``)."""
-    a = np.ascontiguousarray(a)
-    b = np.ascontiguousarray(b, dtype=a.dtype)
-    m, k = (a.shape[1], a.shape[0]) if trans_a else a.shape
-    n = b.shape[0] if trans_b else b.shape[1]
-    c = np.empty((m, n), dtype=a.dtype)
-    with blas_single_thread():
-        _kernels.matmul_rows(a, b, c, trans_a, trans_b, threads_for(m * n * k))
-    return c
+_matmul = gemm  # op(a) @ op(b) in miniconv's OpenMP team (miniconv/_matmul.py)
 
 
 class _Linear(ArrayFunction):
