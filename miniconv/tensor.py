@@ -431,16 +431,20 @@ class Tensor:
         raise TypeError(f"unsupported operand type for Tensor: {type(other).__name__}")
 
     def _binary(self, fn, other, reverse=False):
-        other = self._operand(other)
+        # the hot path of every arithmetic operator: arrays' shapes and dtypes read once (issue 12)
+        if not isinstance(other, Tensor):
+            other = self._operand(other)
         a, b = (other, self) if reverse else (self, other)
-        if a._data.shape != b._data.shape:
-            _check_broadcast(a._data.shape, b._data.shape)
-        if fn is ops.Div and a.dtype.kind != "f" and b.dtype.kind != "f":
+        ad, bd = a._data, b._data
+        if ad.shape != bd.shape:
+            _check_broadcast(ad.shape, bd.shape)
+        ka, kb = ad.dtype.kind, bd.dtype.kind
+        if fn is ops.Div and ka != "f" and kb != "f":
             a, b = a.float(), b.float()
-        elif a.dtype != b.dtype and a.dtype.kind == "f" and b.dtype.kind != "f":
-            b = b.type(a.dtype)
-        elif a.dtype != b.dtype and b.dtype.kind == "f" and a.dtype.kind != "f":
-            a = a.type(b.dtype)
+        elif ka == "f" and kb != "f":
+            b = b.type(ad.dtype)
+        elif kb == "f" and ka != "f":
+            a = a.type(bd.dtype)
         return fn.apply(a, b)
 
     def __add__(self, o):

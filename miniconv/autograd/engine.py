@@ -151,6 +151,7 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
                 )
             if not retain_graph:
                 node._release()
+            grads = None  # the node's output gradients die here, not after the next node's backward
         for e, g in zip(node.next_edges, in_grads):
             if e is None:
                 continue
@@ -163,6 +164,7 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
             deps[child] -= 1
             if deps[child] == 0:
                 ready.append(child)
+        in_grads = g = None  # hold no gradient while the next node's backward runs
 
 
 # ---------------------------------------------------------------------------

@@ -61,6 +61,7 @@ class _Node:
         return tuple((e[0], e[1]) if e is not None else (None, 0) for e in self.next_edges)
 
     def _release(self):
+        # called by the engine right after this node's backward when the graph is not retained
         self._saved = ()
         self._freed = True
 
@@ -107,6 +108,17 @@ class ArrayFunction(_Node):
     def save_for_backward(self, *arrays):
         self._saved = arrays
 
+    def _release(self):
+        # The saved arrays go, and so does any array one of miniconv's forwards kept as a plain
+        # attribute (a dropout mask, gather indices): nothing of the activations outlives the node's
+        # backward, although the nodes stay reachable from the outputs (the example keeps `logits`
+        # and `loss` alive into the next step). A user's Function keeps its attributes, as in PyTorch.
+        self._saved = ()
+        self._freed = True
+        d = self.__dict__
+        for k in [k for k, v in d.items() if type(v) is np.ndarray]:
+            del d[k]
+
     @property
     def saved_tensors(self):
         if self._freed:
@@ -133,30 +145,46 @@ class ArrayFunction(_Node):
     @classmethod
     @_caching_allocator_if_large
     def apply(cls, *args):
+        # The hot path of every op (issue 12: ~8 us for a tiny add with autograd, end to end): no
+        # generator expressions, and the common single-output case without the general loop.
         ctx = cls()
         arrays = []
         needs = []
         grad_on = is_grad_enabled()
+        record = False
         for a in args:
             if isinstance(a, Tensor):
                 if a._base is not None and grad_on and a._view_gen != a._base._history_gen:
                     a._regenerate_view()
                 arrays.append(a._data)
-                needs.append(a._requires_grad)
+                if a._requires_grad:
+                    needs.append(True)
+                    record = grad_on
+                else:
+                    needs.append(False)
             else:
                 arrays.append(a)
                 needs.append(False)
-        record = grad_on and True in needs
-        if record:
-            ctx.needs_input_grad = tuple(needs)
-        else:
-            ctx.needs_input_grad = (False,) * len(args)
+        ctx.needs_input_grad = tuple(needs) if record else (False,) * len(args)
         raw = cls.forward(ctx, *arrays)
-        multi = type(raw) is tuple
-        outs = raw if multi else (raw,)
+        if type(raw) is not tuple:  # one output
+            arr = raw if type(raw) is np.ndarray else np.asarray(raw)
+            t = Tensor._wrap(arr)
+            if record:
+                if arr.dtype.kind == "f" and id(raw) not in ctx._non_diff:
+                    t._requires_grad = True
+                    t.grad_fn = ctx  # _output_nr: the class default 0
+                ctx.next_edges = tuple([_edge(a) if n else None for a, n in zip(args, needs)])
+                ctx.output_meta = ((arr.shape, arr.dtype),)
+                if ctx._saved:
+                    ctx._saved_versions = _saved_versions(ctx._saved, args, (t,))
+            else:
+                ctx._saved = ()
+                ctx._freed = True
+            return t
         results = []
         wrap = Tensor._wrap
-        for i, o in enumerate(outs):
+        for i, o in enumerate(raw):
             arr = o if type(o) is np.ndarray else np.asarray(o)
             t = wrap(arr)
             if record and arr.dtype.kind == "f" and id(o) not in ctx._non_diff:
@@ -165,14 +193,14 @@ class ArrayFunction(_Node):
                 t._output_nr = i
             results.append(t)
         if record:
-            ctx.next_edges = tuple(_edge(a) if n else None for a, n in zip(args, needs))
-            ctx.output_meta = tuple((t._data.shape, t._data.dtype) for t in results)
+            ctx.next_edges = tuple([_edge(a) if n else None for a, n in zip(args, needs)])
+            ctx.output_meta = tuple([(t._data.shape, t._data.dtype) for t in results])
             if ctx._saved:
                 ctx._saved_versions = _saved_versions(ctx._saved, args, results)
         else:
             ctx._saved = ()
             ctx._freed = True
-        return tuple(results) if multi else results[0]
+        return tuple(results)
 
 
 def _saved_versions(saved, inputs, outputs):

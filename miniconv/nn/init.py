@@ -62,16 +62,29 @@ def _fan(tensor, mode):
     return fan_in if mode == "fan_in" else fan_out
 
 
+def _fill_chunked(arr, draw, p1, p2, chunk=1 << 16):
+    """``arr[...] = draw(p1, p2, size=arr.shape)`` in slices of ``chunk`` elements (issue 12: the same
+    numbers, since NumPy's Generator draws element by element, without a float64 temporary of the
+    whole tensor, which glibc then keeps resident: 24 MB for the example's 3136 x 1024 weight)."""
+    if arr.size <= chunk or not arr.flags.c_contiguous:
+        arr[...] = draw(p1, p2, size=arr.shape)
+        return
+    flat = arr.reshape(-1)
+    for i in range(0, flat.size, chunk):
+        part = flat[i : i + chunk]
+        part[...] = draw(p1, p2, size=part.size)
+
+
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
     _check(tensor, "uniform_")
-    tensor._data[...] = _rng(generator).uniform(a, b, size=tensor.shape)
+    _fill_chunked(tensor._data, _rng(generator).uniform, a, b)
     tensor._bump_version()
     return tensor
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     _check(tensor, "normal_")
-    tensor._data[...] = _rng(generator).normal(mean, std, size=tensor.shape)
+    _fill_chunked(tensor._data, _rng(generator).normal, mean, std)
     tensor._bump_version()
     return tensor
 
