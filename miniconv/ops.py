@@ -949,7 +949,8 @@ class VectorNorm(ArrayFunction):
     def forward(ctx, a, ord, dims, keepdim):  # noqa: A002
         x = np.abs(a)
         if ord == np.inf:
-            out = np.amax(x, axis=dims, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)
+            out = (np.amax(x, axis=dims, keepdims=True) if x.size else  # issue 11: the kept dims keep their size
+                   np.zeros([1 if dims is None or i in dims else s for i, s in enumerate(x.shape)], x.dtype))
         elif ord == -np.inf:
             out = np.amin(x, axis=dims, keepdims=True)
         elif ord == 0:

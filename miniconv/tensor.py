@@ -1213,7 +1213,12 @@ class Tensor:
         if x.dtype.kind != "f":
             raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
                                f"Got {_torch_dtype_name(x.dtype)}")
-        return ops.VectorNorm.apply(x, float(p), _reduce_dims(dim, self.ndim, "norm"), keepdim)
+        dims = _reduce_dims(dim, self.ndim, "norm")
+        if float(p) < 0 or np.isinf(p):  # issue 11: max/min over nothing has no identity, as PyTorch
+            if self._data.size == 0 and (dims is None or any(self.shape[d] == 0 for d in dims)):
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on an empty tensor because "
+                                   "the operation does not have an identity")
+        return ops.VectorNorm.apply(x, float(p), dims, keepdim)
 
     def sort(self, dim=-1, descending=False, stable=False):
         """(values, indices) sorted along ``dim``; ties keep their order."""
