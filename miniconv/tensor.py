@@ -607,11 +607,14 @@ class Tensor:
         """``max()`` -> scalar tensor; ``max(dim)`` -> (values, indices), as in PyTorch."""
         if isinstance(dim, Tensor):
             return maximum(self, dim)
-        if self._data.size == 0:
-            raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0.")
         if dim is None:
+            if self._data.size == 0:
+                raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0. "
+                                   "Specify the reduction dim with the 'dim' argument.")
             return ops.MaxAll.apply(self)
-        (d,) = _normalize_dims(dim, self.ndim, "max")
+        d = self._argmax_dim(dim, "max")  # issue 11: 0-d and empty tensors as PyTorch
+        if d is None:
+            return MaxResult(self.clone(), Tensor._wrap(np.zeros((), np.int64)))
         values, indices = ops.MaxDim.apply(self, d, keepdim)
         return MaxResult(values, indices)
 
@@ -621,16 +624,30 @@ class Tensor:
         r = (-self).max(dim, keepdim)
         return MaxResult(-r.values, r.indices)
 
-    def argmax(self, dim=None, keepdim=False):
+    def _argmax_dim(self, dim, name):
+        """The checked axis of max/min/argmax/argmin(dim), or None for a 0-d tensor (the result is the element
+        itself, index 0); an empty reduced dimension is PyTorch's IndexError (issue 11)."""
         if dim is None:
+            if self._data.size == 0:
+                raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+            return None
+        (d,) = _normalize_dims(dim, self.ndim, name)
+        if self.ndim == 0:
+            return None
+        if self.shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+        return d
+
+    def argmax(self, dim=None, keepdim=False):
+        d = self._argmax_dim(dim, "argmax")
+        if d is None:
             return Tensor._wrap(np.asarray(np.argmax(self._data), dtype=np.int64))
-        (d,) = _normalize_dims(dim, self.ndim, "argmax")
         return Tensor._wrap(np.argmax(self._data, axis=d, keepdims=keepdim).astype(np.int64))
 
     def argmin(self, dim=None, keepdim=False):
-        if dim is None:
+        d = self._argmax_dim(dim, "argmin")
+        if d is None:
             return Tensor._wrap(np.asarray(np.argmin(self._data), dtype=np.int64))
-        (d,) = _normalize_dims(dim, self.ndim, "argmin")
         return Tensor._wrap(np.argmin(self._data, axis=d, keepdims=keepdim).astype(np.int64))
 
     # -- views: share memory and the version counter with their base ----------------------

@@ -309,3 +309,27 @@ def test_fuzz2_conv1d_padding_modes(mode):
             m.bias.zero_()
         return m(t)
     assert_same(both(fn, x, grad=(0,)))
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.zeros(0).argmax(), lambda L: L.zeros(0, 3).max(0), lambda L: L.zeros(0, 3).argmin(0)])
+def test_fuzz2_argmax_of_empty_raises_pytorch_index_error(call):
+    for L in (miniconv, torch):
+        with pytest.raises(IndexError, match="Expected reduction dim"):
+            call(L)
+
+
+@pytest.mark.parametrize("fn", [lambda L, t: L.max(t, 0).values, lambda L, t: L.max(t, -1, keepdim=True).indices,
+                                lambda L, t: t.argmax(0), lambda L, t: t.min(0).values])
+def test_fuzz2_max_along_dim_of_0d_and_empty(fn):
+    assert_same(both(fn, np.array(2.5, np.float32)))
+    assert_same(both(lambda L, t: t.max(1).values, np.zeros((0, 3), np.float32)))
+
+
+def test_fuzz2_int64_pooling_and_pad_errors():
+    x = np.arange(-8, 8).reshape(1, 1, 4, 4)
+    assert_same(both(lambda L, t: L.nn.functional.max_pool2d(t, 2, 1, 1), x))
+    assert_same(both(lambda L, t: L.nn.functional.avg_pool2d(t, 2, 1, 1), x))
+    for L in (miniconv, torch):
+        with pytest.raises(RuntimeError, match="is too small"):
+            L.nn.functional.pad(L.zeros(1, 2, 3), (-1, -2), mode="replicate")
