@@ -29,6 +29,8 @@ def _size(size_args, size_kw, name):
             raise TypeError(f"{name}() received an invalid combination of arguments - got both positional sizes "
                             f"and size=")
         size_args = (size_kw,)
+    if not size_args:  # issue 11: zeros() with no size at all is PyTorch's TypeError
+        raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
     if len(size_args) == 1 and isinstance(size_args[0], numbers.Integral) and not isinstance(size_args[0], _builtin_bool):
         shape = (int(size_args[0]),)
     else:
@@ -111,6 +113,8 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     try:
         arr = np.array(data, dtype=dtype, copy=True)
     except (ValueError, TypeError) as e:
+        if "inhomogeneous" in str(e):  # ragged nested lists: PyTorch's ValueError, as without a dtype
+            raise ValueError(f"tensor(): could not make a tensor from ragged nested sequences ({e})") from None
         raise TypeError(f"tensor(): could not convert data to {dtype}: {e}") from None
     return Tensor(arr, requires_grad=requires_grad)
 
@@ -247,6 +251,14 @@ def randint(low, high=None, size=None, *, generator=None, out=None, dtype=None, 
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     dt = _dtype(dtype, int64, "randint")
+    if dt.kind in "biu":  # issue 11: bounds the dtype cannot hold are refused (NumPy's cast would wrap them)
+        lo_ok, hi_ok = (0, 1) if dt.kind == "b" else (np.iinfo(dt).min, np.iinfo(dt).max)
+        names = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short",
+                 "int32": "int", "int64": "long"}
+        if high - 1 > hi_ok:
+            raise RuntimeError(f"to - 1 is out of bounds for {names.get(dt.name, dt.name)}")
+        if low < lo_ok:
+            raise RuntimeError(f"from is out of bounds for {names.get(dt.name, dt.name)}")
     return _finish(_gen(generator).integers(low, high, size=shape).astype(dt), requires_grad, out, "randint")
 
 
@@ -322,6 +334,8 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
     if end is None:
         start, end = 0, start
     start, end, step = (_number(v, n, "arange") for v, n in ((start, "start"), (end, "end"), (step, "step")))
+    if dtype is not None and _check_dtype(dtype, "arange") == np.bool_:
+        raise NotImplementedError('"arange_cpu" not implemented for \'Bool\'')
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0:
@@ -452,6 +466,9 @@ def stack(tensors, dim=0, *, out=None):
     tensors = _tensor_list(tensors, "stack")
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
+    n = tensors[0].ndim + 1
+    if not -n <= dim < n:  # issue 11: checked before the shapes, as PyTorch
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
     for i, t in enumerate(tensors):
         if t.shape != tensors[0].shape:
             raise RuntimeError(

@@ -287,7 +287,8 @@ class Abs(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        return g * np.sign(a)
+        # PyTorch's sgn(nan) is 0: a NaN input gets a zero gradient (issue 11)
+        return g * np.nan_to_num(np.sign(a), nan=0.0)
 
 
 class Cast(ArrayFunction):
@@ -346,7 +347,7 @@ class Var(ArrayFunction):
         n = a.size if dim is None else int(np.prod([a.shape[d] for d in dim]))
         mean = np.mean(a, axis=dim, keepdims=True)
         ctx.save_for_backward(a, mean)
-        ctx.dim, ctx.keepdim, ctx.denom = dim, keepdim, max(n - correction, 0)
+        ctx.dim, ctx.keepdim, ctx.denom = dim, keepdim, n - correction  # negative as in PyTorch (gradient -0, not nan)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.asarray(np.var(a, axis=dim, ddof=correction, keepdims=keepdim))
 
@@ -615,7 +616,7 @@ Reciprocal = _unary("Reciprocal", lambda a: 1 / a, lambda a, o: -o * o)
 Erf = _unary("Erf", _erf, lambda a, o: 2 / np.sqrt(np.pi) * np.exp(-a * a))
 Frac = _unary("Frac", lambda a: a - np.trunc(a), lambda a, o: np.ones_like(a))
 # piecewise-constant functions: zero gradient, as in PyTorch
-Sign = _unary("Sign", np.sign, lambda a, o: np.zeros_like(a))
+Sign = _unary("Sign", lambda a: np.nan_to_num(np.sign(a), nan=0.0), lambda a, o: np.zeros_like(a))  # sign(nan) = 0 as PyTorch
 Floor = _unary("Floor", np.floor, lambda a, o: np.zeros_like(a))
 Ceil = _unary("Ceil", np.ceil, lambda a, o: np.zeros_like(a))
 Trunc = _unary("Trunc", np.trunc, lambda a, o: np.zeros_like(a))
@@ -948,7 +949,8 @@ class VectorNorm(ArrayFunction):
     def forward(ctx, a, ord, dims, keepdim):  # noqa: A002
         x = np.abs(a)
         if ord == np.inf:
-            out = np.amax(x, axis=dims, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)
+            out = (np.amax(x, axis=dims, keepdims=True) if x.size else  # issue 11: the kept dims keep their size
+                   np.zeros([1 if dims is None or i in dims else s for i, s in enumerate(x.shape)], x.dtype))
         elif ord == -np.inf:
             out = np.amin(x, axis=dims, keepdims=True)
         elif ord == 0:
@@ -983,3 +985,20 @@ class VectorNorm(ArrayFunction):
             else:
                 gi = np.where(out == 0, 0, g * a * np.power(np.abs(a), p - 2) / np.power(out, p - 1))
         return gi.astype(a.dtype, copy=False), None, None, None
+
+
+class StdFromVar(ArrayFunction):
+    """``sqrt(var)`` for ``std``: where the standard deviation is 0 the gradient is 0, as PyTorch's
+    std_backward (plain sqrt's would be 0 * inf = nan; issue 11)."""
+
+    @staticmethod
+    def forward(ctx, v):
+        out = np.sqrt(v)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(out == 0, 0, g / (2 * out)).astype(out.dtype, copy=False)

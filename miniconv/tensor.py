@@ -46,6 +46,13 @@ def _normalize_dims(dim, ndim, where):
     return tuple(sorted(out))
 
 
+def _reduce_dims(dim, ndim, where):
+    """:func:`_normalize_dims` for reductions: dim 0 / -1 of a 0-d tensor is checked, then reduces nothing
+    (issue 11: PyTorch treats a 0-d tensor as one element along one dim; NumPy has no axis 0 there)."""
+    dims = _normalize_dims(dim, ndim, where)
+    return () if ndim == 0 and dims else dims
+
+
 class _VersionCounter:
     """How many in-place writes a storage has seen; shared by a tensor, its views and ``detach()``."""
 
@@ -595,20 +602,23 @@ class Tensor:
         self._float_only("var")
         if correction is None:
             correction = 1 if unbiased is None or unbiased else 0
-        return ops.Var.apply(self, _normalize_dims(dim, self.ndim, "var"), correction, keepdim)
+        return ops.Var.apply(self, _reduce_dims(dim, self.ndim, "var"), correction, keepdim)
 
     def std(self, dim=None, unbiased=None, keepdim=False, correction=None):
-        return self.var(dim, unbiased, keepdim, correction).sqrt()
+        return ops.StdFromVar.apply(self.var(dim, unbiased, keepdim, correction))
 
     def max(self, dim=None, keepdim=False):
         """``max()`` -> scalar tensor; ``max(dim)`` -> (values, indices), as in PyTorch."""
         if isinstance(dim, Tensor):
             return maximum(self, dim)
-        if self._data.size == 0:
-            raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0.")
         if dim is None:
+            if self._data.size == 0:
+                raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0. "
+                                   "Specify the reduction dim with the 'dim' argument.")
             return ops.MaxAll.apply(self)
-        (d,) = _normalize_dims(dim, self.ndim, "max")
+        d = self._argmax_dim(dim, "max")  # issue 11: 0-d and empty tensors as PyTorch
+        if d is None:
+            return MaxResult(self.clone(), Tensor._wrap(np.zeros((), np.int64)))
         values, indices = ops.MaxDim.apply(self, d, keepdim)
         return MaxResult(values, indices)
 
@@ -618,16 +628,30 @@ class Tensor:
         r = (-self).max(dim, keepdim)
         return MaxResult(-r.values, r.indices)
 
-    def argmax(self, dim=None, keepdim=False):
+    def _argmax_dim(self, dim, name):
+        """The checked axis of max/min/argmax/argmin(dim), or None for a 0-d tensor (the result is the element
+        itself, index 0); an empty reduced dimension is PyTorch's IndexError (issue 11)."""
         if dim is None:
+            if self._data.size == 0:
+                raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+            return None
+        (d,) = _normalize_dims(dim, self.ndim, name)
+        if self.ndim == 0:
+            return None
+        if self.shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+        return d
+
+    def argmax(self, dim=None, keepdim=False):
+        d = self._argmax_dim(dim, "argmax")
+        if d is None:
             return Tensor._wrap(np.asarray(np.argmax(self._data), dtype=np.int64))
-        (d,) = _normalize_dims(dim, self.ndim, "argmax")
         return Tensor._wrap(np.argmax(self._data, axis=d, keepdims=keepdim).astype(np.int64))
 
     def argmin(self, dim=None, keepdim=False):
-        if dim is None:
+        d = self._argmax_dim(dim, "argmin")
+        if d is None:
             return Tensor._wrap(np.asarray(np.argmin(self._data), dtype=np.int64))
-        (d,) = _normalize_dims(dim, self.ndim, "argmin")
         return Tensor._wrap(np.argmin(self._data, axis=d, keepdims=keepdim).astype(np.int64))
 
     # -- views: share memory and the version counter with their base ----------------------
@@ -729,6 +753,8 @@ class Tensor:
         return self._make_view(ops.Reshape.apply(self, new), lambda a: a.reshape(new))
 
     def expand(self, *sizes):
+        if not sizes:
+            raise TypeError('expand() missing 1 required positional arguments: "size"')
         sizes = _shape_arg(sizes)
         lead = len(sizes) - self.ndim
         if lead < 0:
@@ -737,6 +763,12 @@ class Tensor:
                 f"of dimensions in the tensor ({self.ndim})"
             )
         target = tuple(self._data.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+        for i, have in enumerate(self._data.shape):  # issue 11: PyTorch's message, not NumPy's ValueError
+            if have != 1 and have != target[i + lead]:
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({target[i + lead]}) must match the existing size ({have}) at "
+                    f"non-singleton dimension {i + lead}.  Target sizes: {list(sizes)}.  Tensor sizes: "
+                    f"{list(self._data.shape)}")
         _check_broadcast(self.shape, target)
         return self._make_view(ops.Expand.apply(self, target), lambda a: np.broadcast_to(a, target))
 
@@ -911,7 +943,7 @@ class Tensor:
         return self._commit_inplace(self + tensor1 / tensor2 * value if value != 1 else self + tensor1 / tensor2)
 
     def lerp_(self, end, weight):
-        return self._commit_inplace(self + weight * (end - self))
+        return self._commit_inplace(self.lerp(end, weight))  # issue 11: lerp's dtype check and formula
 
     def zero_(self):
         return self._commit_inplace(ops.Fill.apply(self, np.zeros((), self._data.dtype)))
@@ -955,9 +987,11 @@ class Tensor:
                 raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to "
                                    "a single memory location. Please clone() the tensor before performing the "
                                    "operation.")
+            _check_setitem_shape(self._data, index, value)
             self._data[index] = value._data
             self._bump_version()
             return
+        _check_setitem_shape(self._data, index, value)
         self._commit_inplace(ops.IndexPut.apply(self, value, index))
 
     def __iadd__(self, other):
@@ -1120,7 +1154,16 @@ class Tensor:
 
     def lerp(self, end, weight):
         """``self + weight * (end - self)``."""
-        return self + weight * (end - self)
+        for name, t in (("end", end), ("weight", weight)):  # issue 11: no type promotion, as PyTorch
+            if isinstance(t, Tensor) and t.dtype != self.dtype:
+                names = {"float32": "float", "float64": "double", "int64": "long"}
+                raise RuntimeError(f"expected dtype {names.get(self.dtype.name, self.dtype.name)} for `{name}` but "
+                                   f"got dtype {names.get(t.dtype.name, t.dtype.name)}")
+        # PyTorch's two-sided formula: exact at weight 1 even when |self| >> |end| (issue 11)
+        diff = end - self
+        if isinstance(weight, Tensor):
+            return where(weight.abs() < 0.5, self + weight * diff, end - diff * (1 - weight))
+        return self + weight * diff if abs(weight) < 0.5 else end - diff * (1 - weight)
 
     def where(self, condition, other):
         return where(condition, self, other)
@@ -1130,17 +1173,20 @@ class Tensor:
         x = self if dtype is None else self.type(dtype)
         if dim is not None and not isinstance(dim, numbers.Integral):
             raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
-        d = None if dim is None else _normalize_dims(dim, self.ndim, "prod")[0]
+        d = None if dim is None else (_reduce_dims(dim, self.ndim, "prod") or (None,))[0]
         if x.dtype.kind != "f":
             return Tensor._wrap(np.asarray(np.prod(x._data, axis=d, keepdims=keepdim)).astype(np.int64))
         return ops.Prod.apply(x, d, keepdim)
 
     def _amax(self, dim, keepdim, is_min):
         name = "amin" if is_min else "amax"
-        dims = _normalize_dims(dim, self.ndim, name) if dim not in (None, ()) else None
-        if self._data.size == 0:
+        dims = _reduce_dims(dim, self.ndim, name) if dim not in (None, ()) else None
+        if self._data.size == 0 and dims is None:
             raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
                              "Specify the reduction dim with the 'dim' argument.")
+        for d in dims or ():
+            if self.shape[d] == 0:
+                raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
         return ops.AMax.apply(self, dims, keepdim, is_min)
 
     def amax(self, dim=(), keepdim=False):
@@ -1150,17 +1196,21 @@ class Tensor:
         return self._amax(dim, keepdim, True)
 
     def logsumexp(self, dim, keepdim=False):
-        return ops.LogSumExp.apply(self._to_float(), _normalize_dims(dim, self.ndim, "logsumexp"), keepdim)
+        return ops.LogSumExp.apply(self._to_float(), _reduce_dims(dim, self.ndim, "logsumexp"), keepdim)
 
     def cumsum(self, dim, dtype=None):
         x = self if dtype is None else self.type(dtype)
-        return ops.CumSum.apply(x, _normalize_dims(dim, self.ndim, "cumsum")[0] if self.ndim else None)
+        d = _normalize_dims(dim, self.ndim, "cumsum")[0]
+        if self.ndim == 0:  # issue 11: a 0-d tensor stays 0-d (NumPy's cumsum would flatten it to 1 element)
+            return x.clone() if x.dtype.kind == "f" or dtype is not None else x.type(int64)
+        return ops.CumSum.apply(x, d)
 
     def cumprod(self, dim, dtype=None):
         x = self if dtype is None else self.type(dtype)
+        d = _normalize_dims(dim, self.ndim, "cumprod")[0]
         if self.ndim == 0:
-            return x.clone()
-        return ops.CumProd.apply(x, _normalize_dims(dim, self.ndim, "cumprod")[0])
+            return x.clone() if x.dtype.kind == "f" or dtype is not None else x.type(int64)
+        return ops.CumProd.apply(x, d)
 
     def all(self, dim=None, keepdim=False):
         d = _normalize_dims(dim, self.ndim, "all")
@@ -1184,11 +1234,16 @@ class Tensor:
         if x.dtype.kind != "f":
             raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
                                f"Got {_torch_dtype_name(x.dtype)}")
-        return ops.VectorNorm.apply(x, float(p), _normalize_dims(dim, self.ndim, "norm"), keepdim)
+        dims = _reduce_dims(dim, self.ndim, "norm")
+        if float(p) < 0 or np.isinf(p):  # issue 11: max/min over nothing has no identity, as PyTorch
+            if self._data.size == 0 and (dims is None or any(self.shape[d] == 0 for d in dims)):
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on an empty tensor because "
+                                   "the operation does not have an identity")
+        return ops.VectorNorm.apply(x, float(p), dims, keepdim)
 
     def sort(self, dim=-1, descending=False, stable=False):
         """(values, indices) sorted along ``dim``; ties keep their order."""
-        d = _normalize_dims(dim, self.ndim, "sort")[0] if self.ndim else None
+        d = _normalize_dims(dim, self.ndim, "sort")[0] if self.ndim else _normalize_dims(dim, 0, "sort") and None
         if d is None:
             return SortResult(self.clone(), Tensor._wrap(np.zeros((), np.int64)), name="sort")
         key = self._data if not descending else (~self._data if self.dtype == bool else -self._data)
@@ -1202,10 +1257,12 @@ class Tensor:
         return self.sort(0).values
 
     def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002
-        d = _normalize_dims(dim, max(self.ndim, 1), "topk")[0]
+        d = _normalize_dims(dim, self.ndim, "topk")[0]
         n = self.shape[d] if self.ndim else 1
         if not 0 <= k <= n:
             raise RuntimeError("selected index k out of range")
+        if self.ndim == 0:  # issue 11: k is 0 or 1 here; NumPy has no axis 0 of a 0-d array
+            return SortResult(self.clone(), Tensor._wrap(np.zeros((), np.int64)), name="topk")
         s = self.sort(d, descending=largest)
         idx = s.indices._data.take(range(k), axis=d)
         return SortResult(ops.TakeAlong.apply(self, idx, d), Tensor._wrap(idx), name="topk")
@@ -1274,12 +1331,16 @@ class Tensor:
                 raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                                    f"{value.ndim} dimension(s).")
             value = value.item()
+        if self.dtype.kind in "iub" and isinstance(value, float) and not np.isfinite(value):
+            raise RuntimeError(f"value cannot be converted to type {self.dtype.name}_t without overflow")
         return ops.MaskedFill.apply(self, mask._data, value)
 
     def masked_select(self, mask):
         return self[mask.expand(self.shape) if mask.shape != self.shape else mask]
 
     def repeat(self, *sizes):
+        if not sizes:
+            raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
         sizes = _shape_arg(sizes)
         if len(sizes) < self.ndim:
             raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions "
@@ -1287,6 +1348,8 @@ class Tensor:
         return ops.Tile.apply(self, sizes)
 
     def tile(self, *dims):
+        if not dims:
+            raise TypeError('tile() missing 1 required positional arguments: "dims"')
         dims = _shape_arg(dims)
         dims = (1,) * (self.ndim - len(dims)) + dims
         return ops.Tile.apply(self, dims)
@@ -1491,6 +1554,24 @@ def _shape_arg(shape):
         if isinstance(s, _builtin_bool) or not isinstance(s, numbers.Integral):
             raise TypeError(f"shape must be a sequence of ints, got an element of type {type(s).__name__}")
     return tuple(int(s) for s in shape)
+
+
+def _check_setitem_shape(arr, index, value):
+    """``t[index] = value``: a value that does not broadcast to the region raises PyTorch's RuntimeError
+    (issue 11; NumPy's would be a ValueError)."""
+    if value.ndim == 0:
+        return
+    target = arr[index].shape
+    vs = value.shape
+    if len(vs) > len(target) and any(v != 1 for v in vs[:len(vs) - len(target)]):
+        raise RuntimeError(f"expand(torch.FloatTensor{{{list(vs)}}}, size={list(target)}): the number of sizes "
+                           f"provided ({len(target)}) must be greater or equal to the number of dimensions in the "
+                           f"tensor ({len(vs)})")
+    for i, (v, t) in enumerate(zip(vs[::-1], target[::-1])):
+        if v != 1 and v != t:
+            d = len(target) - 1 - i
+            raise RuntimeError(f"The expanded size of the tensor ({t}) must match the existing size ({v}) at "
+                               f"non-singleton dimension {d}.  Target sizes: {list(target)}.  Tensor sizes: {list(vs)}")
 
 
 def _check_broadcast(a, b):

@@ -466,3 +466,548 @@ def _(d):
     p = d.draw(st.integers(0, 1), label="pad")
     x = array(d, (ints(d, 1, 2, "N"), 1, ints(d, 1, 5, "H"), ints(d, 1, 5, "W")), ["float32"])
     return Case([x], lambda L, t: (lambda m: (m(t), m))(getattr(L.nn, which)(k, padding=p)))
+
+
+# ======================================================================================================
+# Issue-9 API breadth (rows added for issue 11's coverage of the whole public API)
+# ======================================================================================================
+def _dim(d, nd, label="dim"):
+    """A dim that is sometimes out of range (both libraries must then raise alike)."""
+    return d.draw(st.integers(-max(nd, 1) - 1, max(nd, 1)), label=label)
+
+
+_MATH = ["sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "exp2", "expm1", "log10", "log1p",
+         "log2", "floor", "ceil", "round", "trunc", "frac", "sign", "reciprocal", "rsqrt", "square", "erf"]
+for _name in _MATH:
+    def _make(name=_name):
+        @op(f"torch.{name}", examples=25)
+        def _(d):
+            x = array(d, shape(d, 0, 3, 0, 4), FLOATS + ["int64"])
+            if d.draw(st.booleans(), label="method"):
+                return Case([x], lambda L, t: getattr(t, name)())
+            return Case([x], lambda L, t: getattr(L.lib, name)(t))
+    _make()
+
+
+@op("torch.minimum/maximum/fmod/remainder/atan2", examples=150)
+def _(d):
+    which = d.draw(st.sampled_from(["minimum", "maximum", "fmod", "remainder", "atan2"]), label="which")
+    sa, sb = _broadcastable_pair(d)
+    a, b = array(d, sa, FLOATS + ["int64"]), array(d, sb, FLOATS + ["int64"])
+    if which in ("fmod", "remainder") and d.draw(st.booleans(), label="scalar"):
+        s = d.draw(st.sampled_from([2, -1.5, 0.5, 3]), label="divisor")
+        return Case([a], lambda L, x: getattr(L.lib, which)(x, s))
+    if which in ("fmod", "remainder") and b.array.dtype.kind == "i":
+        b.array[b.array == 0] = 1  # integer division by zero raises in PyTorch, is undefined in NumPy
+    return Case([a, b], lambda L, x, y: getattr(L.lib, which)(x, y))
+
+
+@op("torch.lerp/where/clamp(tensor)", examples=80)
+def _(d):
+    which = d.draw(st.sampled_from(["lerp", "lerp_t", "where", "where_scalar", "clamp_t"]), label="which")
+    sa, sb = _broadcastable_pair(d)
+    a, b = array(d, sa, FLOATS), array(d, sb, FLOATS)
+    if which == "lerp":
+        w = d.draw(st.sampled_from([0.0, 0.3, 1.0, 2.5]), label="weight")
+        return Case([a, b], lambda L, x, y: L.lib.lerp(x, y, w))
+    if which == "lerp_t":
+        w = array(d, sb, [a.array.dtype.name])
+        return Case([a, b, w], lambda L, x, y, z: L.lib.lerp(x, y, z))
+    if which == "clamp_t":
+        return Case([a, b], lambda L, x, y: L.lib.clamp(x, min=y))
+    rng = np.random.default_rng(ints(d, 0, 1000, "c_seed"))
+    c = Input(rng.integers(0, 2, sb).astype(bool))
+    if which == "where_scalar":
+        return Case([c, a], lambda L, m, x: L.lib.where(m, x, 0.5))
+    return Case([c, a, b], lambda L, m, x, y: L.lib.where(m, x, y))
+
+
+@op("torch.amax/amin/prod/logsumexp", examples=150)
+def _(d):
+    x = array(d, shape(d, 0, 3, 0, 4), FLOATS + ["int64"])
+    nd = x.array.ndim
+    which = d.draw(st.sampled_from(["amax", "amin", "prod", "logsumexp"]), label="which")
+    dim = _dim(d, nd)
+    keep = d.draw(st.booleans(), label="keepdim")
+    if which == "prod" and d.draw(st.booleans(), label="no_dim"):
+        return Case([x], lambda L, t: t.prod())
+    if which in ("amax", "amin") and nd >= 2 and d.draw(st.booleans(), label="tuple_dim"):
+        dim = (0, -1)
+    return Case([x], lambda L, t: getattr(L.lib, which)(t, dim, keepdim=keep))
+
+
+@op("torch.norm", examples=100)
+def _(d):
+    x = array(d, shape(d, 0, 3, 0, 4), FLOATS)
+    p = d.draw(st.sampled_from(["fro", 2, 1, float("inf"), 3]), label="p")
+    nd = x.array.ndim
+    dim = d.draw(st.none() | st.integers(-max(nd, 1), max(nd, 1) - 1), label="dim")
+    keep = d.draw(st.booleans(), label="keepdim")
+    if p == "fro" and dim is not None:
+        p = 2
+    return Case([x], lambda L, t: L.lib.norm(t, p, dim, keep))
+
+
+@op("torch.cumsum/cumprod", examples=100)
+def _(d):
+    x = array(d, shape(d, 0, 3, 0, 4), FLOATS + ["int64"])
+    which = d.draw(st.sampled_from(["cumsum", "cumprod"]), label="which")
+    dim = _dim(d, x.array.ndim)
+    return Case([x], lambda L, t: getattr(L.lib, which)(t, dim))
+
+
+@op("torch.sort/topk", examples=80)
+def _(d):
+    x = array(d, shape(d, 0, 3, 0, 4), FLOATS + ["int64"], special=False)
+    nd = x.array.ndim
+    dim = _dim(d, nd)
+    # distinct values: which of two equal elements comes first is unspecified for unstable sorts
+    x.array = (np.random.default_rng(x.array.size).permutation(x.array.size).reshape(x.array.shape)
+               .astype(x.array.dtype) - 2)
+    if d.draw(st.booleans(), label="sort"):
+        desc = d.draw(st.booleans(), label="descending")
+        return Case([x], lambda L, t: tuple(L.lib.sort(t, dim, descending=desc)))
+    k = ints(d, 0, 4, "k")
+    largest = d.draw(st.booleans(), label="largest")
+    return Case([x], lambda L, t: tuple(L.lib.topk(t, k, dim, largest=largest)))
+
+
+@op("torch.std/var(correction)", examples=120)
+def _(d):
+    x = array(d, shape(d, 0, 3, 0, 4), FLOATS, special=False)
+    which = d.draw(st.sampled_from(["std", "var", "std_mean", "var_mean"]), label="which")
+    nd = x.array.ndim
+    dim = d.draw(st.none() | st.integers(-max(nd, 1), max(nd, 1) - 1), label="dim")
+    corr = d.draw(st.sampled_from([0, 1, 2]), label="correction")
+    keep = d.draw(st.booleans(), label="keepdim")
+    if dim is None:
+        return Case([x], lambda L, t: getattr(L.lib, which)(t, correction=corr))
+    return Case([x], lambda L, t: getattr(L.lib, which)(t, dim, correction=corr, keepdim=keep))
+
+
+@op("torch.cat/stack", examples=80)
+def _(d):
+    s = shape(d, 1, 3, 0, 3)
+    n = ints(d, 1, 3, "n")
+    which = d.draw(st.sampled_from(["cat", "stack"]), label="which")
+    dim = _dim(d, len(s) + (which == "stack"))
+    xs = []
+    for i in range(n):
+        t = list(s)
+        if which == "cat" and d.draw(st.booleans(), label="vary"):
+            t[dim % len(s) if -len(s) - 1 < dim < len(s) else 0] = ints(d, 0, 3, "side")
+        if d.draw(st.integers(0, 6), label="mismatch") == 0:
+            t[-1] += 1
+        xs.append(array(d, tuple(t), FLOATS[:1] if i else FLOATS))
+    return Case(xs, lambda L, *ts: getattr(L.lib, which)(list(ts), dim))
+
+
+@op("torch.split/chunk/unbind", examples=100)
+def _(d):
+    x = array(d, shape(d, 1, 3, 0, 5), FLOATS)
+    nd = x.array.ndim
+    dim = _dim(d, nd)
+    which = d.draw(st.sampled_from(["split", "split_list", "chunk", "unbind"]), label="which")
+    if which == "split":
+        k = ints(d, 0, 3, "size")
+        return Case([x], lambda L, t: tuple(L.lib.split(t, k, dim)))
+    if which == "split_list":
+        sec = d.draw(st.lists(st.integers(0, 3), min_size=1, max_size=3), label="sections")
+        return Case([x], lambda L, t: tuple(L.lib.split(t, sec, dim)))
+    if which == "chunk":
+        k = ints(d, 0, 4, "chunks")
+        return Case([x], lambda L, t: tuple(L.lib.chunk(t, k, dim)))
+    return Case([x], lambda L, t: tuple(L.lib.unbind(t, dim)))
+
+
+@op("torch.gather/scatter/index_select", examples=150)
+def _(d):
+    x = array(d, shape(d, 1, 3, 1, 4), FLOATS)
+    nd = x.array.ndim
+    dim = _dim(d, nd)
+    rng = np.random.default_rng(ints(d, 0, 1000, "i_seed"))
+    which = d.draw(st.sampled_from(["gather", "scatter", "scatter_value", "scatter_add", "index_select"]),
+                   label="which")
+    side = x.array.shape[dim] if -nd <= dim < nd else 1
+    hi = side + (1 if ints(d, 0, 6, "oob") == 0 else 0)
+    if which == "index_select":
+        idx = Input(rng.integers(-0, hi, ints(d, 0, 4, "k")))
+        return Case([x, idx], lambda L, t, i: L.lib.index_select(t, dim, i))
+    ishape = tuple(rng.integers(0, s + 1) for s in x.array.shape)
+    idx = Input(rng.integers(0, hi, ishape))
+    if which == "gather":
+        return Case([x, idx], lambda L, t, i: L.lib.gather(t, dim, i))
+    src = array(d, ishape, [x.array.dtype.name])
+    if which == "scatter_value":
+        return Case([x, idx], lambda L, t, i: L.lib.scatter(t, dim, i, value=1.5))
+    if which == "scatter_add":
+        return Case([x, idx, src], lambda L, t, i, s: L.lib.scatter_add(t, dim, i, s))
+    # scatter with duplicate indices writes one of them (unspecified): keep the indices unique per slice
+    if idx.array.size:
+        idx.array = np.zeros_like(idx.array) if ishape[dim % nd] <= 1 else idx.array
+        if ishape[dim % nd] > 1:
+            idx.array = np.broadcast_to(
+                np.arange(ishape[dim % nd]).reshape([-1 if i == dim % nd else 1 for i in range(nd)]),
+                ishape).copy() % max(hi, 1)
+    return Case([x, idx, src], lambda L, t, i, s: L.lib.scatter(t, dim, i, s))
+
+
+@op("Tensor.masked_fill/repeat/tile/expand", examples=100)
+def _(d):
+    x = array(d, shape(d, 0, 3, 0, 3), FLOATS + ["int64"])
+    which = d.draw(st.sampled_from(["masked_fill", "repeat", "tile", "expand"]), label="which")
+    nd = x.array.ndim
+    if which == "masked_fill":
+        rng = np.random.default_rng(ints(d, 0, 1000, "m_seed"))
+        _, ms = _broadcastable_pair(d) if d.draw(st.booleans(), label="odd_mask") else (None, x.array.shape)
+        m = Input(rng.integers(0, 2, ms).astype(bool))
+        v = d.draw(st.sampled_from([0.0, -1.5, float("-inf"), 3]), label="value")
+        return Case([x, m], lambda L, t, mm: t.masked_fill(mm, v))
+    reps = tuple(d.draw(st.lists(st.integers(0, 3), min_size=max(0, nd - 1), max_size=nd + 2), label="reps"))
+    if which == "expand":
+        sizes = tuple(d.draw(st.sampled_from([-1, 1, 2, 3]), label="size") for _ in range(nd + ints(d, 0, 1)))
+        return Case([x], lambda L, t: t.expand(*sizes))
+    return Case([x], lambda L, t: getattr(t, which)(*reps))
+
+
+_CMP = {"gt": lambda a, b: a > b, "le": lambda a, b: a <= b, "ne": lambda a, b: a != b,
+        "and": lambda a, b: a & b, "or": lambda a, b: a | b, "xor": lambda a, b: a ^ b}
+
+
+@op("Tensor comparisons/bitwise", examples=80)
+def _(d):
+    which = d.draw(st.sampled_from(sorted(_CMP) + ["invert"]), label="which")
+    sa, sb = _broadcastable_pair(d)
+    dts = ["bool", "int64", "uint8"] + (FLOATS if which in ("gt", "le", "ne") else [])
+    a = array(d, sa, dts)
+    if which == "invert":
+        return Case([a], lambda L, t: ~t)
+    if d.draw(st.booleans(), label="scalar"):
+        s = d.draw(st.sampled_from([0, 1, 3, True]), label="s")
+        return Case([a], lambda L, t: _CMP[which](t, s))
+    b = array(d, sb, dts)
+    return Case([a, b], lambda L, x, y: _CMP[which](x, y))
+
+
+@op("Tensor in-place ops", examples=200)
+def _(d):
+    """In-place methods and augmented operators on a non-leaf tensor: values and gradients through them."""
+    sa, sb = _broadcastable_pair(d)
+    a = array(d, sa, FLOATS, grad="always")
+    b = array(d, sb, FLOATS)
+    which = d.draw(st.sampled_from(["add_", "sub_", "mul_", "div_", "clamp_", "+=", "-=", "*=", "/=",
+                                    "add_alpha", "pow_", "exp_", "neg_", "lerp_", "fill_", "zero_"]),
+                   label="which")
+
+    def call(L, x, y):
+        t = x * 1.0
+        if which in ("+=", "-=", "*=", "/="):
+            u = t
+            if which == "+=":
+                u += y
+            elif which == "-=":
+                u -= y
+            elif which == "*=":
+                u *= y
+            else:
+                u /= y
+            return u, t
+        if which == "clamp_":
+            r = t.clamp_(-0.5, 1.0)
+        elif which == "add_alpha":
+            r = t.add_(y, alpha=2)
+        elif which == "pow_":
+            r = t.pow_(2)
+        elif which in ("exp_", "neg_", "zero_"):
+            r = getattr(t, which)()
+        elif which == "fill_":
+            r = t.fill_(0.25)
+        elif which == "lerp_":
+            r = t.lerp_(y, 0.3)
+        else:
+            r = getattr(t, which)(y)
+        return r, t
+    return Case([a, b], call)
+
+
+@op("Tensor.__setitem__", examples=100)
+def _(d):
+    x = array(d, shape(d, 1, 3, 1, 4), FLOATS, grad="always")
+    n = x.array.shape[0]
+    kind = d.draw(st.sampled_from(["int", "slice", "mask", "long", "ellipsis"]), label="kind")
+    rng = np.random.default_rng(ints(d, 0, 1000, "idx_seed"))
+    if kind == "int":
+        idx = d.draw(st.integers(-n - 1, n), label="i")
+        sub = x.array.shape[1:]
+    elif kind == "slice":
+        a, b = d.draw(st.integers(-n, n)), d.draw(st.integers(-n, n))
+        idx = slice(a, b)
+        sub = np.empty(x.array.shape)[idx].shape
+    elif kind == "ellipsis":
+        idx = (Ellipsis, 0)
+        sub = x.array.shape[:-1]
+    elif kind == "mask":
+        idx = rng.integers(0, 2, n).astype(bool)
+        sub = np.empty(x.array.shape)[idx].shape
+    else:
+        idx = np.unique(rng.integers(0, n, ints(d, 0, 3, "k")))  # unique: duplicate writes are unspecified
+        sub = np.empty(x.array.shape)[idx].shape
+    vkind = d.draw(st.sampled_from(["scalar", "tensor", "broadcast", "wrong"]), label="value")
+    if vkind == "scalar":
+        v = None
+    else:
+        vs = {"tensor": sub, "broadcast": sub[-1:] if sub else (), "wrong": tuple(s + 1 for s in sub) or (2,)}[vkind]
+        v = array(d, vs, [x.array.dtype.name])
+
+    def call(L, t, *val):
+        i = L.tensor(Input(idx)) if isinstance(idx, np.ndarray) else idx
+        y = t * 1.0
+        y[i] = 2.5 if not val else val[0]
+        return y
+    return Case([x] + ([] if v is None else [v]), call)
+
+
+@op("creation functions", examples=150)
+def _(d):
+    which = d.draw(st.sampled_from(["zeros", "ones", "full", "arange", "linspace", "eye", "randn", "rand",
+                                    "randint", "empty", "zeros_like", "tensor"]), label="which")
+    size = tuple(d.draw(st.lists(st.integers(-2, 3), min_size=0, max_size=3), label="size"))
+    dtype = d.draw(st.sampled_from([None, "float32", "float64", "int64", "bool"]), label="dtype")
+
+    def dt(L):
+        return None if dtype is None else getattr(L.lib, dtype)
+
+    def shape_of(t):
+        return tuple(t.shape), str(t.dtype).replace("torch.", "")
+
+    if which in ("zeros", "ones"):
+        return Case([], lambda L: getattr(L.lib, which)(*size, dtype=dt(L)))
+    if which == "full":
+        v = d.draw(st.sampled_from([1.5, 2, True]), label="fill")
+        return Case([], lambda L: L.lib.full(size, v, dtype=dt(L)))
+    if which == "arange":
+        a, b, s = (d.draw(st.sampled_from([0, 1, 2.5, -3]), label="start"), d.draw(st.sampled_from([0, 5, -1, 3.5]), label="end"),
+                   d.draw(st.sampled_from([1, 2, -1, 0, 0.5]), label="step"))
+        return Case([], lambda L: L.lib.arange(a, b, s, dtype=dt(L)))
+    if which == "linspace":
+        steps = ints(d, -1, 4, "steps")
+        return Case([], lambda L: L.lib.linspace(-1, 2, steps, dtype=dt(L)))
+    if which == "eye":
+        n, m = ints(d, -1, 3, "n"), d.draw(st.none() | st.integers(-1, 3), label="m")
+        return Case([], lambda L: L.lib.eye(n, dtype=dt(L)) if m is None else L.lib.eye(n, m, dtype=dt(L)))
+    if which in ("randn", "rand", "empty"):
+        return Case([], lambda L: shape_of(getattr(L.lib, which)(*size, dtype=dt(L))))
+    if which == "randint":
+        hi = ints(d, 0, 3, "high")
+        return Case([], lambda L: shape_of(L.lib.randint(hi, size, dtype=dt(L))))
+    if which == "tensor":
+        data = d.draw(st.sampled_from([[1, 2], [[1, 2], [3]], [1.5, True], [], [[], []], 3, "x"]), label="data")
+        return Case([], lambda L: L.lib.tensor(data, dtype=dt(L)))
+    x = array(d, tuple(max(s, 0) for s in size), FLOATS + ["int64"])
+    return Case([x], lambda L, t: L.lib.zeros_like(t, dtype=dt(L)))
+
+
+# -- issue-9 modules ------------------------------------------------------------------------------------
+def _module_case(x, make, extra=()):
+    """Case running ``make(L)`` (a module, parameters set by L.init_module) on ``x``: output, gradients of
+    the input and every parameter, and the buffers."""
+    def call(L, t, *rest):
+        m = L.init_module(make(L))
+        return m(t, *rest), m
+    return Case([x] + list(extra), call)
+
+
+def _moderate(x):
+    """Scale values of magnitude 1e3 down (NaN, inf and 1e30 stay): float32 normalisation of a group whose
+    values are all equal then compares PyTorch's rounding error, amplified by 1/sqrt(eps), with miniconv's."""
+    a = x.array
+    x.array = np.where(np.isfinite(a) & (np.abs(a) < 1e20), a / 1e3, a).astype(a.dtype) if np.abs(
+        a[np.isfinite(a) & (np.abs(a) < 1e20)]).max(initial=0) > 100 else a
+    return x
+
+
+@op("nn.LayerNorm/GroupNorm/InstanceNorm", examples=150)
+def _(d):
+    which = d.draw(st.sampled_from(["LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d"]), label="which")
+    affine = d.draw(st.booleans(), label="affine")
+    eps = d.draw(st.sampled_from([1e-5, 1e-2]), label="eps")
+    if which == "LayerNorm":
+        shp = shape(d, 1, 4, 0, 4)
+        k = ints(d, 1, len(shp), "normalized_dims")
+        ns = shp[-k:] if d.draw(st.integers(0, 6), label="bad") else tuple(s + 1 for s in shp[-k:])
+        x = _moderate(array(d, shp, FLOATS[:1]))
+        return _module_case(x, lambda L: L.nn.LayerNorm(ns, eps=eps, elementwise_affine=affine))
+    if which == "GroupNorm":
+        g = ints(d, 1, 3, "groups")
+        C = g * ints(d, 1, 2, "per_group") + (1 if ints(d, 0, 6, "bad") == 0 else 0)
+        x = _moderate(array(d, (ints(d, 1, 3, "N"), C) + shape(d, 0, 2, 1, 3), FLOATS[:1]))
+        return _module_case(x, lambda L: L.nn.GroupNorm(g, C, eps=eps, affine=affine))
+    C = ints(d, 1, 3, "C")
+    spatial = 1 if which.endswith("1d") else 2
+    x = _moderate(array(d, (ints(d, 1, 2, "N"), C) + tuple(ints(d, 1, 4, "side") for _ in range(spatial)), FLOATS[:1]))
+    track = d.draw(st.booleans(), label="track_running_stats")
+    train = d.draw(st.booleans(), label="train")
+
+    def make(L):
+        m = getattr(L.nn, which)(C, eps=eps, affine=affine, track_running_stats=track)
+        return m.train(train)
+    return _module_case(x, make)
+
+
+@op("nn.AvgPool2d/Adaptive*Pool2d", examples=80)
+def _(d):
+    which = d.draw(st.sampled_from(["AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d"]), label="which")
+    x = array(d, shape(d, 3, 4, 1, 6), FLOATS)
+    if which == "AvgPool2d":
+        k = pair_arg(d, 1, 3, "k")
+        s = d.draw(st.none() | st.integers(1, 2), label="stride")
+        p = d.draw(st.integers(0, 1), label="pad")
+        ceil = d.draw(st.booleans(), label="ceil")
+        return Case([x], lambda L, t: (lambda m: (m(t), m))(L.nn.AvgPool2d(k, s, p, ceil_mode=ceil)))
+    size = d.draw(st.integers(1, 4) | st.tuples(st.integers(1, 4), st.none() | st.integers(1, 4)), label="size")
+    if which == "AdaptiveMaxPool2d" and d.draw(st.booleans(), label="return_indices"):
+        return Case([x], lambda L, t: L.nn.AdaptiveMaxPool2d(size, return_indices=True)(t))
+    return Case([x], lambda L, t: getattr(L.nn, which)(size)(t))
+
+
+_ACTS = {"ELU": lambda nn: nn.ELU(0.7), "GELU": lambda nn: nn.GELU(), "GELU_tanh": lambda nn: nn.GELU("tanh"),
+         "SiLU": lambda nn: nn.SiLU(), "LeakyReLU": lambda nn: nn.LeakyReLU(0.2), "Mish": lambda nn: nn.Mish(),
+         "Softplus": lambda nn: nn.Softplus(2.0, 5.0), "Hardtanh": lambda nn: nn.Hardtanh(-0.5, 0.7),
+         "ReLU6": lambda nn: nn.ReLU6(), "Softsign": lambda nn: nn.Softsign(), "Sigmoid": lambda nn: nn.Sigmoid(),
+         "Tanh": lambda nn: nn.Tanh(), "Identity": lambda nn: nn.Identity()}
+
+
+@op("nn activations", examples=200)
+def _(d):
+    which = d.draw(st.sampled_from(sorted(_ACTS) + ["Softmax", "LogSoftmax"]), label="which")
+    x = array(d, shape(d, 0, 3, 0, 4), FLOATS)
+    if which in ("Softmax", "LogSoftmax"):
+        dim = _dim(d, x.array.ndim)
+        return Case([x], lambda L, t: getattr(L.nn, which)(dim)(t))
+    return Case([x], lambda L, t: _ACTS[which](L.nn)(t))
+
+
+@op("nn.Embedding", examples=100)
+def _(d):
+    num, dim = ints(d, 1, 5, "num"), ints(d, 1, 3, "dim")
+    rng = np.random.default_rng(ints(d, 0, 1000, "i_seed"))
+    hi = num + (1 if ints(d, 0, 6, "oob") == 0 else 0)
+    idx = Input(rng.integers(-1 if ints(d, 0, 8, "neg") == 0 else 0, hi, shape(d, 0, 2, 0, 3)))
+    pad = d.draw(st.none() | st.integers(-num, num - 1), label="padding_idx")
+    max_norm = d.draw(st.none() | st.just(1.0), label="max_norm")
+
+    def call(L, i):
+        m = L.init_module(L.nn.Embedding(num, dim, padding_idx=pad, max_norm=max_norm))
+        return m(i), m
+    return Case([idx], call)
+
+
+@op("nn.Conv1d/ConvTranspose2d", examples=80)
+def _(d):
+    which = d.draw(st.sampled_from(["Conv1d", "ConvTranspose2d"]), label="which")
+    cin, cout = ints(d, 1, 3, "cin"), ints(d, 1, 3, "cout")
+    groups = d.draw(st.sampled_from([1, 1, cin]), label="groups")
+    if cout % groups:
+        cout = groups
+    k = ints(d, 1, 3, "k")
+    stride, pad, dil = ints(d, 1, 2, "stride"), ints(d, 0, 1, "pad"), ints(d, 1, 2, "dil")
+    bias = d.draw(st.booleans(), label="bias")
+    if which == "Conv1d":
+        mode = d.draw(st.sampled_from(["zeros", "reflect", "replicate", "circular"]), label="padding_mode")
+        x = array(d, (ints(d, 0, 2, "N"), cin, ints(d, 1, 6, "L")), FLOATS)
+        return _module_case(x, lambda L: L.nn.Conv1d(cin, cout, k, stride, pad, dil, groups, bias, mode).to(
+            getattr(L.lib, x.array.dtype.name)))
+    outpad = ints(d, 0, 1, "output_padding")
+    x = array(d, (ints(d, 0, 2, "N"), cin, ints(d, 1, 4, "H"), ints(d, 1, 4, "W")), FLOATS)
+    return _module_case(x, lambda L: L.nn.ConvTranspose2d(cin, cout, k, stride, pad, outpad, groups, bias, dil).to(
+        getattr(L.lib, x.array.dtype.name)))
+
+
+@op("nn losses", examples=150)
+def _(d):
+    which = d.draw(st.sampled_from(["L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
+                                    "KLDivLoss", "NLLLoss", "MSELoss", "CrossEntropyLoss"]), label="which")
+    reduction = d.draw(st.sampled_from(["mean", "sum", "none"] + (["batchmean"] if which == "KLDivLoss" else [])),
+                       label="reduction")
+    rng = np.random.default_rng(ints(d, 0, 1000, "t_seed"))
+    if which in ("NLLLoss", "CrossEntropyLoss"):
+        N, C = ints(d, 0, 4, "N"), ints(d, 1, 4, "C")
+        x = array(d, (N, C), FLOATS)
+        t = Input(rng.integers(0, C + (1 if ints(d, 0, 6, "oob") == 0 else 0), N))
+        w = Input(np.abs(rng.standard_normal(C)).astype(x.array.dtype) + 0.1)
+        use_w = d.draw(st.booleans(), label="weight")
+        return Case([x, t, w], lambda L, a, b, c: getattr(L.nn, which)(weight=c if use_w else None,
+                                                                          reduction=reduction)(a, b))
+    s = shape(d, 0, 3, 0, 4)
+    x = array(d, s, FLOATS, special=which not in ("BCELoss",))
+    y = array(d, s if d.draw(st.integers(0, 6), label="bcast") else s[1:], [x.array.dtype.name], special=False)
+    kw = {}
+    if which == "BCELoss":
+        x.array = 1 / (1 + np.exp(-x.array))  # probabilities
+        y.array = rng.random(y.array.shape).astype(x.array.dtype)
+        # the target's gradient where an input is exactly 0 or 1 is PyTorch's unclamped log (+-inf), miniconv's
+        # the clamped one (-100 bound, see docs/api.md): compared for the input only
+        y.requires_grad = False
+    elif which == "BCEWithLogitsLoss":
+        y.array = rng.random(y.array.shape).astype(x.array.dtype)
+        if d.draw(st.booleans(), label="pos_weight") and s:
+            kw["pos_weight"] = np.abs(rng.standard_normal(s[-1:])).astype(x.array.dtype)
+    elif which == "KLDivLoss":
+        kw["log_target"] = d.draw(st.booleans(), label="log_target")
+        if not kw["log_target"]:
+            y.array = np.abs(y.array)
+    elif which in ("SmoothL1Loss", "HuberLoss"):
+        kw["beta" if which == "SmoothL1Loss" else "delta"] = d.draw(st.sampled_from([1.0, 0.5, 2.0]), label="beta")
+
+    def call(L, a, b):
+        k = {n: (L.tensor(Input(v)) if isinstance(v, np.ndarray) else v) for n, v in kw.items()}
+        return getattr(L.nn, which)(reduction=reduction, **k)(a, b)
+    return Case([x, y], call)
+
+
+@op("nn.Dropout (eval, p=0, p=1)", examples=60)
+def _(d):
+    which = d.draw(st.sampled_from(["Dropout", "Dropout2d"]), label="which")
+    x = array(d, shape(d, 3, 4, 0, 3) if which == "Dropout2d" else shape(d), FLOATS)
+    p = d.draw(st.sampled_from([0.0, 1.0, 0.5, 1.5, -0.1]), label="p")
+    train = d.draw(st.booleans(), label="train") if p in (0.0, 1.0) else False
+    if p in (1.5, -0.1):
+        train = True
+    return Case([x], lambda L, t: getattr(L.nn, which)(p).train(train)(t))
+
+
+@op("F.dropout statistics", examples=15)
+def _(d):
+    """Training-mode dropout: every element is 0 or x / (1 - p), and the kept fraction is near 1 - p."""
+    p = d.draw(st.sampled_from([0.2, 0.5, 0.8]), label="p")
+    x = Input(np.ones(20000, np.float32))
+
+    def call(L, t):
+        y = L.F.dropout(t, p, training=True)
+        v = L.numpy(y)
+        scale_ok = bool(np.all((v == 0) | np.isclose(v, 1 / (1 - p))))
+        return scale_ok, round(float((v != 0).mean()), 1)
+    return Case([x], call)
+
+
+@op("optimizers (steps vs PyTorch)", examples=80)
+def _(d):
+    which = d.draw(st.sampled_from(["SGD", "SGD_momentum", "Adam", "Adam_amsgrad", "AdamW", "RMSprop",
+                                    "Adagrad", "Adadelta"]), label="which")
+    wd = d.draw(st.sampled_from([0.0, 0.01]), label="weight_decay")
+    p = array(d, shape(d, 0, 2, 1, 3), FLOATS, special=False, grad=False)
+    rng = np.random.default_rng(ints(d, 0, 1000, "g_seed"))
+    grads = [Input(rng.standard_normal(p.array.shape).astype(p.array.dtype)) for _ in range(3)]
+    kw = {"SGD": dict(lr=0.1), "SGD_momentum": dict(lr=0.1, momentum=0.9, nesterov=True),
+          "Adam": dict(lr=0.01), "Adam_amsgrad": dict(lr=0.01, amsgrad=True), "AdamW": dict(lr=0.01),
+          "RMSprop": dict(lr=0.01, momentum=0.5, centered=True), "Adagrad": dict(lr=0.1),
+          "Adadelta": dict(lr=1.0)}[which]
+
+    def call(L, t, *gs):
+        param = L.nn.Parameter(t.detach().clone())
+        opt = getattr(L.lib.optim, which.split("_")[0])([param], weight_decay=wd, **kw)
+        for g in gs:
+            param.grad = g.clone()
+            opt.step()
+        return param.detach()
+    return Case([p] + grads, call)

@@ -329,7 +329,7 @@ def _miniconv_tree_like(torch_module):
     for name, p in torch_module.named_parameters(recurse=False):
         m.register_parameter(name, Parameter(np.zeros(tuple(p.shape), np.float32)))
     for name, b in torch_module.named_buffers(recurse=False):
-        m.register_buffer(name, miniconv.zeros(*b.shape, dtype=miniconv.int64 if b.dtype == torch_int64() else None))
+        m.register_buffer(name, miniconv.zeros(tuple(b.shape), dtype=miniconv.int64 if b.dtype == torch_int64() else None))
     return m
 
 

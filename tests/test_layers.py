@@ -246,7 +246,7 @@ def test_non_contiguous_input_to_pool_and_bn():
         (lambda x: F.max_pool2d(x, "a"), TypeError, "kernel_size"),
         (lambda x: F.avg_pool2d(x, 2, divisor_override=0), RuntimeError, "divisor must be not zero"),
         (lambda x: F.adaptive_avg_pool2d(x[0, 0], 2), RuntimeError, r"Expected 3D or 4D tensor, but got \[4, 4\]"),
-        (lambda x: F.max_pool2d(x.long(), 2), RuntimeError, "not implemented for 'Long'"),
+        (lambda x: F.max_pool2d(x.bool(), 2), RuntimeError, "not implemented for 'Bool'"),  # int64 pools (issue 11)
     ],
 )
 def test_pool_errors(call, exc, msg):

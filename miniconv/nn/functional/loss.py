@@ -226,7 +226,8 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):  # noqa: A002
         return _reduce(d, reduction)
     from ...tensor import where
 
-    return _reduce(where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta), reduction)
+    dq = d.clamp(max=beta)  # issue 11: the unused quadratic branch stays finite (an inf d gave a nan gradient)
+    return _reduce(where(d < beta, 0.5 * dq * dq / beta, d - 0.5 * beta), reduction)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):  # noqa: A002
@@ -240,7 +241,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0):  # noqa: A002
     from ...tensor import where
 
     d = (input - target).abs()
-    return _reduce(where(d <= delta, 0.5 * d * d, delta * (d - 0.5 * delta)), reduction)
+    dq = d.clamp(max=delta)  # as smooth_l1_loss
+    return _reduce(where(d <= delta, 0.5 * dq * dq, delta * (d - 0.5 * delta)), reduction)
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):  # noqa: A002
@@ -260,6 +262,22 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):  # noqa:
     return _reduce(losses, reduction)
 
 
+class _SoftplusNeg(ArrayFunction):
+    """log(1 + exp(-x)), stable, with the exact gradient -sigmoid(-x) everywhere (issue 11: the composite
+    log1p(exp(-|x|)) + relu(-x) had the subgradient 0 at x == 0 instead of -1/2)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.logaddexp(np.zeros((), x.dtype), -x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        with np.errstate(over="ignore"):
+            return (-g / (1 + np.exp(x))).astype(x.dtype, copy=False)
+
+
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):  # noqa: A002
     """BCE on sigmoid(input), computed stably: (1 - t) x + (1 + (pw - 1) t) (log(1 + e^-|x|) + max(-x, 0))."""
     _check_reduction(reduction)
@@ -267,7 +285,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     _tensor_arg(target, "binary_cross_entropy_with_logits", "target")
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
-    softplus_neg = (-input.abs()).exp().log1p() + (-input).relu()  # log(1 + exp(-x))
+    softplus_neg = _SoftplusNeg.apply(input)  # log(1 + exp(-x))
     if pos_weight is None:
         losses = (1 - target) * input + softplus_neg
     else:

@@ -158,6 +158,9 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A0
     if c % num_groups != 0:
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of "
                            f"shape {list(input.shape)} and num_groups={num_groups}")
+    size = [n * c // num_groups, num_groups] + list(input.shape[2:])
+    if size[0] * int(np.prod(size[2:])) == 1:  # issue 11: PyTorch's _verify_batch_size
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
     x = input.reshape(n, num_groups, -1)
     out = _normalize(x, (2,), eps).reshape(input.shape)
     affine_shape = (1, c) + (1,) * (input.ndim - 2)
@@ -172,6 +175,9 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                   use_input_stats=True, momentum=0.1, eps=1e-5):
     """Normalize each (sample, channel) plane of (N, C, *) over its spatial dimensions."""
     _float_arg(input, "instance_norm")
+    if use_input_stats and input.ndim >= 2 and int(np.prod(input.shape[2:])) == 1:  # issue 11: as PyTorch
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size "
+                         f"torch.Size({list(input.shape)})")
     c = input.shape[1]
     affine_shape = (1, c) + (1,) * (input.ndim - 2)
     dims = tuple(range(2, input.ndim))

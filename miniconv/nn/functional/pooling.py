@@ -116,8 +116,18 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     ``kernel_size``. With ``return_indices`` also returns the int64 flat index (h * W + w) of each
     maximum within its (H, W) plane.
     """
+    if _int_via_double(input):  # issue 11: PyTorch's CPU kernel pools int64 too (exact in float64 here)
+        r = max_pool2d(input.double(), kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+        return (r[0].long(), r[1]) if return_indices else r.long()
     params, out_hw = _pool_args("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
     return _MaxPool2d.apply(input, params, out_hw, bool(return_indices))
+
+
+def _int_via_double(input):  # noqa: A002
+    """An int64 tensor whose values float64 holds exactly (|x| < 2**53): pooled as float64, then cast back."""
+    if getattr(input, "dtype", None) != np.int64 or not hasattr(input, "_data"):
+        return False
+    return input._data.size == 0 or int(np.abs(input._data).max()) < 2**53
 
 
 class _AvgPool2d(ArrayFunction):
@@ -146,6 +156,9 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     """Mean over (kH x kW) windows of ``input`` (N, C, H, W) or (C, H, W); output size as max_pool2d
     with dilation 1. The divisor is the window size including padding (count_include_pad=True),
     the number of input elements in the window (False), or ``divisor_override``."""
+    if _int_via_double(input):  # as max_pool2d; the mean truncates toward zero, as PyTorch's integer division
+        r = avg_pool2d(input.double(), kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+        return r.trunc().long()
     params, out_hw = _pool_args("avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
     if divisor_override is not None and int(divisor_override) == 0:
         raise RuntimeError("divisor must be not zero")

@@ -180,8 +180,11 @@ class Conv1d(Module):
             raise ValueError("in_channels must be divisible by groups")
         if out_channels % groups != 0:
             raise ValueError("out_channels must be divisible by groups")
-        if padding_mode != "zeros":
-            raise NotImplementedError("Conv1d: only padding_mode='zeros' is supported by miniconv")
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(
+                f"padding_mode must be one of {{'zeros', 'reflect', 'replicate', 'circular'}}, "
+                f"but got padding_mode='{padding_mode}'"
+            )
         one = lambda v: (int(v[0]) if isinstance(v, (tuple, list)) else int(v),)  # noqa: E731
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size, self.stride, self.dilation = one(kernel_size), one(stride), one(dilation)
@@ -196,6 +199,15 @@ class Conv1d(Module):
         Conv2d.reset_parameters(self)
 
     def forward(self, input):  # noqa: A002
+        if self.padding_mode != "zeros":  # issue 11: padded with F.pad first, as Conv2d (and PyTorch)
+            if self.padding == "same":
+                total = self.dilation[0] * (self.kernel_size[0] - 1)
+                pads = (total // 2, total - total // 2)
+            else:
+                pads = (0, 0) if self.padding == "valid" else self.padding * 2
+            if any(pads):
+                input = F.pad(input, pads, mode=self.padding_mode)  # noqa: A001
+                return F.conv1d(input, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
         return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
     def extra_repr(self):
