@@ -452,6 +452,12 @@ class Tensor:
             b = b.type(ad.dtype)
         elif kb == "f" and ka != "f":
             a = a.type(bd.dtype)
+        elif ad.dtype != bd.dtype and (ad.ndim == 0) != (bd.ndim == 0) and (ka == kb or (ka in "iu" and kb in "iu")):
+            # PyTorch: a 0-d tensor of the same category does not widen a dimensioned one
+            if ad.ndim == 0:
+                a = a.type(bd.dtype)
+            else:
+                b = b.type(ad.dtype)
         return fn.apply(a, b)
 
     def __add__(self, o):

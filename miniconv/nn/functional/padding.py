@@ -133,6 +133,10 @@ def pad(input, pad, mode="constant", value=None):  # noqa: A002
         raise NotImplementedError(f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor.")
     if input.dtype.kind != "f":
         raise RuntimeError(f'pad(): mode "{mode}" expects a floating point input, but got dtype {input.dtype}')
+    # PyTorch refuses an empty reflect/replicate result only when every padded dimension would be
+    # empty (one padded dimension: W < 1; two: H < 1 and W < 1), e.g. (1, 1, 1) padded (0, 0, 0, -1)
+    # gives (1, 0, 1) but padded (0, -1) raises
+    all_empty = all(input.shape[input.ndim - 1 - k] + b + e < 1 for k, (b, e) in enumerate(pairs))
     for k, (b, e) in enumerate(pairs):
         dim = input.ndim - 1 - k
         n = input.shape[dim]
@@ -148,7 +152,7 @@ def pad(input, pad, mode="constant", value=None):  # noqa: A002
             )
         if mode == "circular" and max(b, e) > n + min(b, 0) + min(e, 0):
             raise RuntimeError("Padding value causes wrapping around more than once.")
-        if mode in ("reflect", "replicate") and n + b + e < 1:  # issue 11: no empty result, as PyTorch
+        if mode in ("reflect", "replicate") and all_empty and n + b + e < 1:  # issue 11, as PyTorch
             letter = "WHD"[k]
             raise RuntimeError(f"input ({letter}: {n}) is too small. Calculated output {letter}: {n + b + e}")
         if n + b + e < 0:
