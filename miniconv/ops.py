@@ -675,34 +675,31 @@ class Minimum(ArrayFunction):
         return g * w.astype(g.dtype), g * (1 - w).astype(g.dtype)
 
 
-class Fmod(ArrayFunction):
-    """C-style remainder (sign of the dividend); d/db = -trunc(a / b)."""
+class _Remainder(ArrayFunction):
+    """a - q(a / b) * b for a rounding ``q``; d/da = 1, d/db = -q(a / b)."""
 
-    @staticmethod
-    def forward(ctx, a, b):
+    @classmethod
+    def forward(cls, ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.fmod(a, b)
+        return cls.f(a, b)
 
-    @staticmethod
-    def backward(ctx, g):
+    @classmethod
+    def backward(cls, ctx, g):
         a, b = ctx.saved_tensors
         with np.errstate(all="ignore"):
-            return g, -g * np.trunc(a / b)
+            return g, -g * cls.q(a / b)
 
 
-class Remainder(ArrayFunction):
-    """Python-style remainder (sign of the divisor); d/db = -floor(a / b)."""
+class Fmod(_Remainder):
+    """C-style remainder (sign of the dividend)."""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return np.remainder(a, b)
+    f, q = staticmethod(np.fmod), staticmethod(np.trunc)
 
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        with np.errstate(all="ignore"):
-            return g, -g * np.floor(a / b)
+
+class Remainder(_Remainder):
+    """Python-style remainder (sign of the divisor)."""
+
+    f, q = staticmethod(np.remainder), staticmethod(np.floor)
 
 
 def _prod_except_self(a, axis):
