@@ -111,6 +111,27 @@ def test_no_bias(algo):
     check_against_reference(rng, 2, 3, 4, 1, 6, 6, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1), bias=False, algo=algo)
 
 
+# Stride-1 convolutions with left padding use a row pitch of Wp - pad_left (rows share their
+# zero columns: a window's right padding is the next row's left padding). These shapes put
+# the pitch at each of its three bounds (Wp - pl, W + pl, WO), read across rows with wide and
+# dilated kernels, and read past the last row into the spill zeros; several channels so a
+# read past a plane would meet the next plane's data.
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("cfg", [
+    (2, 5, 6, 1, 14, 14, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)),      # pitch W + 1
+    (2, 5, 6, 1, 9, 8, 3, 5, (1, 1), (1, 2, 3, 1), (1, 1)),        # pl > pr
+    (2, 5, 6, 1, 9, 8, 3, 5, (1, 1), (1, 2, 1, 3), (1, 1)),        # pr > pl
+    (2, 4, 6, 1, 7, 6, 3, 3, (1, 1), (2, 2, 4, 4), (1, 3)),        # dilated, wide pads
+    (2, 4, 5, 1, 5, 3, 2, 3, (1, 1), (0, 1, 9, 1), (1, 1)),        # pl > W
+    (2, 6, 6, 3, 8, 10, 3, 4, (1, 1), (1, 0, 2, 2), (2, 2)),       # groups
+    (1, 3, 5, 1, 6, 16, 1, 7, (1, 1), (0, 0, 3, 3), (1, 1)),       # 1 x 7, one row per tap row
+])
+def test_shared_padding_pitch(cfg, dtype):
+    rng = np.random.default_rng(abs(hash(cfg)) % 2**32)
+    for algo in ("direct", "auto"):
+        check_against_reference(rng, *cfg, dtype=dtype, algo=algo)
+
+
 @st.composite
 def conv_configs(draw):
     groups = draw(st.integers(1, 3))

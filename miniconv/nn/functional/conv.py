@@ -96,20 +96,26 @@ class Conv2d(ArrayFunction):
                     _kernels.conv2d_grad_input(grad_out, w, grad_x, *ctx.conv_args, algorithm=algorithm)
                 if ctx.unbatched:
                     grad_x = grad_x[0]
+            if ctx.needs_input_grad[2]:
+                grad_b = np.zeros(ctx.w_shape[0], dtype=grad_out.dtype)
+            # grad_b comes out of the grad_weight pass when both are wanted (the same bits as
+            # conv2d_grad_bias, one pass over grad_out less)
+            fused_b = grad_b if grad_b is not None and run else None
             if ctx.needs_input_grad[1]:
                 grad_w = (np.empty if run else np.zeros)(ctx.w_shape, dtype=grad_out.dtype)
                 if run:
-                    _kernels.conv2d_grad_weight(x, grad_out, grad_w, *ctx.conv_args)
+                    _kernels.conv2d_grad_weight(x, grad_out, grad_w, *ctx.conv_args, grad_b=fused_b)
                     # The direct kernel's vector tails multiply input values just outside a plane by a
                     # zero gradient; an inf or NaN there turns 0 * inf into NaN where PyTorch gets a
                     # number. Only non-finite inputs can do that, and they make grad_w non-finite, so
                     # checking the small grad_w is enough: recompute such a case with im2col.
                     if not np.isfinite(grad_w).all():
-                        _kernels.conv2d_grad_weight(x, grad_out, grad_w, *ctx.conv_args, algorithm="im2col")
-            if ctx.needs_input_grad[2]:
-                grad_b = np.zeros(ctx.w_shape[0], dtype=grad_out.dtype)
-                if grad_out.size:
-                    _kernels.conv2d_grad_bias(grad_out, grad_b, ctx.conv_args[-1])
+                        _kernels.conv2d_grad_weight(x, grad_out, grad_w, *ctx.conv_args, algorithm="im2col",
+                                                    grad_b=fused_b)
+            else:
+                fused_b = None
+            if grad_b is not None and fused_b is None and grad_out.size:
+                _kernels.conv2d_grad_bias(grad_out, grad_b, ctx.conv_args[-1])
         return grad_x, grad_w, grad_b, None, None, None, None
 
 
