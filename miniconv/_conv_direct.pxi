@@ -273,7 +273,7 @@ cdef void _dc_forward_group(const floating* src, floating* dst, const floating* 
     cdef floating* tile
     cdef const floating* wb
     cdef floating b
-    cdef Py_ssize_t pb, p0, p1, blk, kb, k0, kn, j, o, i, end, ho, wo, cnt
+    cdef Py_ssize_t pb, p0, p1, blk, kb, k0, kn, j, o, i, end, ho, ho0, cnt
     _dc_fill_planes(src, planes, g)
     for pb in range((Lr + PB - 1) // PB):
         p0 = pb * PB
@@ -302,19 +302,18 @@ cdef void _dc_forward_group(const floating* src, floating* dst, const floating* 
                     else:
                         (uk.f64_4t if mr == 4 else uk.f64_1t)(kn, planes + j, off + k0, wb, tile + j, PB)
                     j += vw
-        # copy the real positions of the tile rows to the output rows
+        # copy the real positions of the tile rows to the output rows: output row ho holds
+        # positions [ho*Wq, ho*Wq + WO); the block covers [p0, end)
+        ho0 = p0 // g.Wq
         for o in range(g.COUT):
-            i = p0
-            while i < end:
-                ho = i // g.Wq
-                wo = i - ho * g.Wq
-                if wo >= g.WO:
-                    i = (ho + 1) * g.Wq
-                    continue
-                cnt = min(g.WO - wo, end - i)
-                memcpy(dst + (o * g.HO + ho) * g.WO + wo, tiles + o * PB + (i - p0),
-                       cnt * sizeof(floating))
-                i += cnt
+            ho = ho0
+            while ho * g.Wq < end:
+                i = max(p0, ho * g.Wq)
+                cnt = min(end, ho * g.Wq + g.WO) - i
+                if cnt > 0:
+                    memcpy(dst + (o * g.HO + ho) * g.WO + (i - ho * g.Wq), tiles + o * PB + (i - p0),
+                           cnt * sizeof(floating))
+                ho += 1
 
 
 cdef inline Py_ssize_t _dc_gw_samples(const _DGeom* g) noexcept nogil:
