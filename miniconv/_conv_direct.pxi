@@ -63,7 +63,7 @@ cdef enum:
     _DC_SLACK = 64           # zeros after each plane: > the forward's tail (one vector) and the
                              # grad_weight's rounding of the positions to a multiple of 16
     _DC_TILES_PER_BLOCK = 8  # forward: positions per block = 8 tiles
-    _DC_FWD_K = 256          # forward: about this many (channel, tap) pairs per input block
+    _DC_FWD_L1 = 30 << 10    # forward: bytes of input one block of input channels reads
     _DC_GW_BLOCK = 512       # grad_weight: positions per block (a multiple of 16)
     _DC_GW_KTILES = 4        # grad_weight: (channel, tap) triples reused per block of go rows
 
@@ -240,10 +240,14 @@ cdef inline Py_ssize_t _dc_mr(Py_ssize_t COUT) noexcept nogil:
     return 4 if COUT >= 3 else 1
 
 
-cdef inline Py_ssize_t _dc_fwd_kc(const _DGeom* g) noexcept nogil:
-    """Input channels per block of the forward: blocks of about _DC_FWD_K (channel, tap)
-    pairs, as equal as possible."""
-    cdef Py_ssize_t nkb = max(1, (g.K + _DC_FWD_K - 1) // _DC_FWD_K)
+cdef inline Py_ssize_t _dc_fwd_kc(const _DGeom* g, Py_ssize_t span, Py_ssize_t itemsize) noexcept nogil:
+    """Input channels per block of the forward: as equal blocks as possible, each reading at
+    most about _DC_FWD_L1 bytes of input for one block of `span` positions (so that the block
+    stays in the 32 KB L1 while every output channel block runs over it). b (14x14, 32
+    channels) gets one block, d (56x56, 64 channels) three."""
+    cdef Py_ssize_t reach = (g.KH - 1) * g.dh // g.sh * g.Wq + (g.KW - 1) * g.dw // g.sw
+    cdef Py_ssize_t per_channel = g.nph * (span + reach) * itemsize
+    cdef Py_ssize_t nkb = max(1, (g.CIN * per_channel + _DC_FWD_L1 - 1) // _DC_FWD_L1)
     return max(1, (g.CIN + nkb - 1) // nkb)
 
 
@@ -266,7 +270,7 @@ cdef void _dc_forward_group(const floating* src, floating* dst, const floating* 
     cdef Py_ssize_t nr = _dc_nr(uk, sizeof(floating)), vw = _dc_vw(uk, sizeof(floating))
     cdef Py_ssize_t PB = nr * _DC_TILES_PER_BLOCK
     cdef Py_ssize_t nblk = (g.COUT + mr - 1) // mr, T = g.KH * g.KW
-    cdef Py_ssize_t kc = _dc_fwd_kc(g) * T
+    cdef Py_ssize_t kc = _dc_fwd_kc(g, PB, sizeof(floating)) * T
     cdef Py_ssize_t Lr = _round_up(g.L, vw)
     cdef floating* planes = scratch
     cdef floating* tiles = scratch + g.CIN * g.nph * g.PS
