@@ -256,10 +256,19 @@ cdef Py_ssize_t _dc_fwd_scratch(const _DGeom* g) noexcept nogil:
     return g.CIN * g.nph * g.PS + _round_up(g.COUT, 4) * 48 * _DC_TILES_PER_BLOCK
 
 
+cdef inline Py_ssize_t _dc_fwd_nblocks(const _DGeom* g, const mc_ukernels* uk,
+                                       Py_ssize_t itemsize) noexcept nogil:
+    """Position blocks of one (sample, group) in the forward."""
+    cdef Py_ssize_t PB = _dc_nr(uk, itemsize) * _DC_TILES_PER_BLOCK
+    return (_round_up(g.L, _dc_vw(uk, itemsize)) + PB - 1) // PB
+
+
 cdef void _dc_forward_group(const floating* src, floating* dst, const floating* packed,
                             const floating* bias, const ptrdiff_t* off, floating* scratch,
-                            const _DGeom* g, const mc_ukernels* uk) noexcept nogil:
-    """dst (COUT, HO, WO) = bias + conv of src (CIN, H, W) with packed weights (one group).
+                            const _DGeom* g, const mc_ukernels* uk, Py_ssize_t pb0,
+                            Py_ssize_t pb1) noexcept nogil:
+    """dst (COUT, HO, WO) = bias + conv of src (CIN, H, W) with packed weights (one group),
+    for the output positions of position blocks [pb0, pb1) (the output rows they cover).
 
     Positions in blocks of PB = _DC_TILES_PER_BLOCK full tiles (the last block ends with
     tail tiles of one vector). For each block: the tile rows of all output channels start
@@ -279,7 +288,7 @@ cdef void _dc_forward_group(const floating* src, floating* dst, const floating* 
     cdef floating b
     cdef Py_ssize_t pb, p0, p1, blk, kb, k0, kn, j, o, i, end, ho, ho0, cnt
     _dc_fill_planes(src, planes, g)
-    for pb in range((Lr + PB - 1) // PB):
+    for pb in range(pb0, pb1):
         p0 = pb * PB
         p1 = min(p0 + PB, Lr)
         end = min(p1, g.L)
@@ -406,24 +415,35 @@ cdef int _direct_forward(const floating* xp, const floating* wp, const floating*
     cdef Py_ssize_t CG = geom.CIN, OG = geom.COUT, K = geom.K
     cdef Py_ssize_t HW = geom.H * geom.W, P = geom.HO * geom.WO
     cdef Py_ssize_t mr = _dc_mr(OG), pack_g = (OG + mr - 1) // mr * K * mr
-    cdef Py_ssize_t per_thread = _dc_fwd_scratch(geom), t, n, g
+    cdef Py_ssize_t per_thread = _dc_fwd_scratch(geom), t, n, g, part
     cdef mc_ukernels uk = mc_uk     # one instruction set for the whole call
     off_arr = _dc_offsets(geom, 1)
     cdef const ptrdiff_t* off = <const ptrdiff_t*>cnp.PyArray_DATA(off_arr)
     cdef floating* sc
-    n_threads = <int>min(n_threads, N * groups)
+    # Work items are (sample, group, part): with fewer (sample, group) pairs than threads (a
+    # batch of one at inference) each pair's position blocks are cut into `parts` ranges so
+    # every thread works; each thread fills the pair's planes itself. Every output element is
+    # computed the same way whatever the split, so the bits do not depend on n_threads.
+    cdef Py_ssize_t nb = _dc_fwd_nblocks(geom, &uk, sizeof(floating))
+    cdef Py_ssize_t parts = 1
+    if N * groups < n_threads:
+        parts = min(nb, (n_threads + N * groups - 1) // (N * groups))
+    cdef Py_ssize_t per_part = (nb + parts - 1) // parts
+    parts = (nb + per_part - 1) // per_part
+    n_threads = <int>min(n_threads, N * groups * parts)
     scratch = _conv_take_scratch((n_threads * per_thread + groups * pack_g) * sizeof(floating))
     cdef floating* buf = <floating*>cnp.PyArray_DATA(scratch)
     cdef floating* packed = buf + n_threads * per_thread
     _dc_pack(wp, packed, groups, OG, K, mr)
     with nogil, parallel(num_threads=n_threads):
         sc = buf + omp_get_thread_num() * per_thread
-        for t in prange(N * groups, schedule='dynamic'):
-            n = t // groups
-            g = t % groups
+        for t in prange(N * groups * parts, schedule='dynamic'):
+            n = t // (groups * parts)
+            g = t // parts % groups
+            part = t % parts
             _dc_forward_group(xp + (n * groups + g) * CG * HW, outp + (n * groups + g) * OG * P,
                               packed + g * pack_g, bp + g * OG if bp != NULL else NULL, off, sc,
-                              geom, &uk)
+                              geom, &uk, part * per_part, min(nb, (part + 1) * per_part))
     _conv_give_scratch(scratch)
     return 0
 

@@ -132,6 +132,18 @@ def test_shared_padding_pitch(cfg, dtype):
         check_against_reference(rng, *cfg, dtype=dtype, algo=algo)
 
 
+@pytest.mark.parametrize("n_threads", [2, 3, 5])
+def test_batch_of_one_split_between_threads(n_threads):
+    """With fewer (sample, group) pairs than threads the forward (and stride-1 grad_input) cut
+    a sample's positions between threads; the result still matches the reference."""
+    rng = np.random.default_rng(n_threads)
+    for cfg in [(1, 6, 8, 1, 23, 21, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)),
+                (1, 4, 4, 2, 30, 17, 3, 2, (1, 1), (1, 0, 2, 1), (2, 1)),
+                (2, 3, 5, 1, 40, 9, 3, 3, (2, 1), (1, 1, 1, 1), (1, 1))]:
+        for dtype in (np.float64, np.float32):
+            check_against_reference(rng, *cfg, dtype=dtype, n_threads=n_threads, algo="direct")
+
+
 @st.composite
 def conv_configs(draw):
     groups = draw(st.integers(1, 3))
@@ -164,6 +176,8 @@ def test_random_configurations(cfg_dtype_threads_algo, seed):
     (37, 8, 16, 1, 12, 12, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)),
     (19, 6, 6, 6, 11, 10, 3, 3, (2, 1), (1, 0, 1, 2), (1, 1)),
     (5, 1, 4, 1, 10, 10, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)),
+    (1, 6, 8, 1, 23, 21, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)),      # batch of 1: positions split
+    (1, 4, 4, 2, 30, 17, 3, 2, (1, 1), (1, 0, 2, 1), (2, 1)),      # 2 groups < 3 threads
 ])
 def test_bit_identical_for_any_thread_count(cfg, dtype, algo):
     n, c, o, groups, h, w, kh, kw, stride, padding, dilation = cfg
