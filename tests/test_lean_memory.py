@@ -133,3 +133,82 @@ def test_smaller_last_batch_allocates_no_new_blocks():
     step(24)  # and from then on nothing new
     step(64)
     assert mc.memory_stats()["num_device_alloc"] == before
+
+
+# -- ReLU keeps a 1-byte mask, not its float output --------------------------------------------------
+RELU_VALUES = np.array([[-1.5, 0.0, -0.0, 2.0, np.nan], [3.0, -np.inf, np.inf, 1e-30, -1e-30]])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("how", ["relu", "method", "relu_", "inplace", "module", "inplace_view"])
+def test_relu_saves_a_one_byte_mask_and_its_gradients_equal_pytorchs(how, dtype):
+    torch = pytest.importorskip("torch")
+    F = mc.nn.functional
+
+    def run(lib, functional):
+        x = lib.tensor(RELU_VALUES.astype(dtype), requires_grad=True)
+        g = lib.tensor(np.arange(1.0, 11.0).reshape(2, 5).astype(dtype) * np.array([1, -1, 1, -1, 1]))
+        h = x * 1.0
+        if how == "relu":
+            y = functional.relu(h)
+        elif how == "method":
+            y = h.relu()
+        elif how == "relu_":
+            y = h.relu_()
+        elif how == "inplace":
+            y = functional.relu(h, inplace=True)
+        elif how == "module":
+            y = lib.nn.ReLU(True)(h)
+        else:  # in place on a strided view (the fallback path)
+            wide = lib.cat([h, h], dim=1)
+            y = functional.relu(wide[:, ::2], inplace=True)
+            g = lib.cat([g, g], dim=1)[:, ::2]
+        node = y.grad_fn
+        (y * g).sum().backward()
+        return y.detach().numpy(), x.grad.numpy(), node
+
+    y, gx, node = run(mc, F)
+    ty, tgx, _ = run(torch, torch.nn.functional)
+    np.testing.assert_array_equal(y, ty.astype(dtype))
+    np.testing.assert_array_equal(gx, tgx)  # NaN passes its gradient; 0 and -0 block it, as in PyTorch
+    assert np.array_equal(np.signbit(gx), np.signbit(tgx))
+
+
+@pytest.mark.parametrize("inplace", [False, True])
+def test_relu_node_keeps_one_byte_per_element_and_not_the_output(inplace):
+    x = mc.randn(64, 32, 28, 28, requires_grad=True)  # 6.4 MB of float32
+    y = mc.nn.functional.relu(x * 1.0, inplace=inplace)
+    (keep,) = y.grad_fn._saved
+    assert keep.dtype == np.bool_ and keep.shape == y.shape and keep.nbytes == y.numel()
+    out = weakref.ref(y._data)
+    node = y.grad_fn
+    z = y.sum()  # Sum saves nothing of y
+    del y
+    assert out() is None  # only the Tensor held the output; the graph keeps the mask
+    z.backward()
+    assert node._freed
+    np.testing.assert_array_equal(x.grad.numpy(), (x.detach().numpy() > 0).astype(np.float32))
+
+
+@pytest.mark.parametrize("how", ["relu", "inplace"])
+def test_relu_output_modified_in_place_raises_as_in_pytorch(how):
+    """The mask does not hold the output, but the output's version is still checked: PyTorch saves
+    ReLU's output and raises when it changed before backward; so does miniconv, with its message.
+    (``Tensor.relu_`` copies an out-of-place result into the tensor and, as before this change and
+    as for every ``op_`` built that way, does not raise: its gradient is still right.)"""
+    torch = pytest.importorskip("torch")
+
+    def run(lib):
+        x = lib.tensor(RELU_VALUES[:, :4], requires_grad=True)
+        h = x * 1.0
+        y = h.relu() if how == "relu" else lib.nn.functional.relu(h, inplace=True)
+        y.mul_(2)
+        with pytest.raises(RuntimeError) as e:
+            y.sum().backward()
+        return str(e.value)
+
+    m, t = run(mc), run(torch)
+    assert "modified by an inplace operation" in m and "modified by an inplace operation" in t
+    want = t.split("is at version")[1].split(";")[0]
+    assert f"is at version{want};" in m
+    assert "[miniconv.DoubleTensor [2, 4]], which is saved by ReLU" in m
