@@ -184,8 +184,7 @@ cdef extern from "_alloc.h":
     ctypedef struct mc_header:
         mc_header *next
         size_t capacity
-    mc_header *mc_free_lists[]
-    int MC_N_BUCKETS
+    mc_header *mc_free_head
     void MC_LOCK() nogil
     void MC_UNLOCK() nogil
 
@@ -194,14 +193,12 @@ def _cached_blocks():
     """{block capacity in bytes: how many such blocks sit in the cache} (for diagnostics and tests)."""
     cdef dict out = {}
     cdef mc_header *h
-    cdef int b
     MC_LOCK()
     try:
-        for b in range(MC_N_BUCKETS):
-            h = mc_free_lists[b]
-            while h != NULL:
-                out[h.capacity] = out.get(h.capacity, 0) + 1
-                h = h.next
+        h = mc_free_head
+        while h != NULL:
+            out[h.capacity] = out.get(h.capacity, 0) + 1
+            h = h.next
     finally:
         MC_UNLOCK()
     return out

@@ -84,6 +84,33 @@ def relu_backward(const floating[::1] out,   # IN  relu output
         grad_in[i] = 0 if out[i] <= 0 else g
 
 
+def relu_forward_mask(const floating[::1] x,     # IN
+                      floating[::1] out,         # OUT  (may alias x for inplace)
+                      unsigned char[::1] keep,   # OUT  1 where the gradient passes (a bool array's bytes)
+                      int n_threads):
+    """out[i] = max(x[i], 0) as ``relu_forward``, and keep[i] = not (out[i] <= 0): the 1-byte mask
+    ``relu_backward_mask`` needs instead of the float output (a NaN output passes the gradient)."""
+    cdef Py_ssize_t i, n = x.shape[0]
+    cdef floating v
+    for i in prange(n, nogil=True, schedule='static', num_threads=n_threads):
+        v = x[i]
+        v = 0 if v < 0 else v
+        out[i] = v
+        keep[i] = 0 if v <= 0 else 1
+
+
+def relu_backward_mask(const unsigned char[::1] keep,  # IN  from relu_forward_mask
+                       const floating[::1] grad,       # IN  dL/d out
+                       floating[::1] grad_in,          # OUT dL/d x
+                       int n_threads):
+    """grad_in[i] = grad[i] if keep[i] else 0: the same bits as ``relu_backward`` on the output."""
+    cdef Py_ssize_t i, n = keep.shape[0]
+    cdef floating g
+    for i in prange(n, nogil=True, schedule='static', num_threads=n_threads):
+        g = grad[i]  # loaded unconditionally so the select compiles branch-free (random signs)
+        grad_in[i] = g if keep[i] else 0
+
+
 include "_conv_common.pxi"
 include "_conv_im2col.pxi"
 include "_conv_taps.pxi"

@@ -231,7 +231,12 @@ class Sigmoid(ArrayFunction):
 
 
 class ReLU(ArrayFunction):
-    """max(x, 0) with a Cython prange kernel (the core's OpenMP path)."""
+    """max(x, 0) with a Cython prange kernel (the core's OpenMP path).
+
+    Backward needs only where the output is positive (or NaN), so a 1-byte mask is saved rather
+    than the float output (a quarter of the memory; issue 12). The output's version is still
+    checked (``watch_versions``): changing it in place before backward raises, as in PyTorch.
+    """
 
     @staticmethod
     def forward(ctx, a):
@@ -240,18 +245,18 @@ class ReLU(ArrayFunction):
             return out
         a = np.ascontiguousarray(a).reshape(a.shape)  # issue 11: ascontiguousarray makes a 0-d input 1-d
         out = np.empty_like(a)
-        _kernels.relu_forward(a.reshape(-1), out.reshape(-1), threads_for(a.size))
-        ctx.save_for_backward(out)
+        keep = np.empty(a.shape, np.bool_)
+        _kernels.relu_forward_mask(a.reshape(-1), out.reshape(-1), keep.reshape(-1).view(np.uint8), threads_for(a.size))
+        ctx.save_for_backward(keep)
+        ctx.watch_versions(out)
         return out
 
     @staticmethod
     def backward(ctx, g):
-        (out,) = ctx.saved_tensors
-        if not out.flags.c_contiguous:  # an in-place ReLU on a strided view
-            return np.where(out <= 0, np.zeros((), g.dtype), g)  # NaN passes g, as threshold_backward
-        g = np.ascontiguousarray(g, dtype=out.dtype)
-        gi = np.empty_like(out)
-        _kernels.relu_backward(out.reshape(-1), g.reshape(-1), gi.reshape(-1), threads_for(out.size))
+        (keep,) = ctx.saved_tensors
+        g = np.ascontiguousarray(g)
+        gi = np.empty_like(g)
+        _kernels.relu_backward_mask(keep.reshape(-1).view(np.uint8), g.reshape(-1), gi.reshape(-1), threads_for(g.size))
         return gi
 
 

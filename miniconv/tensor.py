@@ -1703,6 +1703,8 @@ def _keep_saved_values(node, counter, arr, wrote_in_place):
             versions.append((i, c, v))
         elif wrote_in_place:
             versions.append((i, c, v + 1))
+        elif type(i) is not int:
+            continue  # only watched (autograd's watch_versions), not kept: no old values to keep
         else:
             s = saved[i]
             saved[i] = Tensor._wrap(s._data.copy()) if isinstance(s, Tensor) else s.copy()

@@ -38,7 +38,8 @@ class _Node:
     """What every Function node has: its edges, output metadata, saved values and versions."""
 
     _saved = ()
-    _saved_versions = ()  # ((index into _saved, version counter, version at save time), ...)
+    # ((index into _saved, or the _ArrayMeta of a watched array), version counter, version at save time), ...)
+    _saved_versions = ()
     _freed = False
     needs_input_grad = ()
     next_edges = ()  # per input: (node, output_nr) or None
@@ -68,7 +69,7 @@ class _Node:
     def _check_versions(self):
         for i, counter, expected in self._saved_versions:
             if counter.value != expected:
-                s = self._saved[i]
+                s = self._saved[i] if type(i) is int else i
                 raise version_error(getattr(s, "_data", s), self.name(), counter.value, expected)
 
     def set_materialize_grads(self, value):
@@ -105,8 +106,18 @@ class ArrayFunction(_Node):
         y = Exp.apply(x)   # x a Tensor, y a Tensor
     """
 
+    _watched = ()
+
     def save_for_backward(self, *arrays):
         self._saved = arrays
+
+    def watch_versions(self, *arrays):
+        """Arrays (inputs or outputs of forward) whose tensors must not change in place before
+        backward although backward does not keep them: e.g. ReLU keeps a 1-byte mask of where its
+        output is positive, yet PyTorch (which saves the output) raises if the output is modified
+        in place, and so does miniconv. Only the tensor's version counter and the array's shape
+        and dtype (for the error message) are kept."""
+        self._watched = arrays
 
     def _release(self):
         # The saved arrays go, and so does any array one of miniconv's forwards kept as a plain
@@ -176,11 +187,13 @@ class ArrayFunction(_Node):
                     t.grad_fn = ctx  # _output_nr: the class default 0
                 ctx.next_edges = tuple([_edge(a) if n else None for a, n in zip(args, needs)])
                 ctx.output_meta = ((arr.shape, arr.dtype),)
-                if ctx._saved:
-                    ctx._saved_versions = _saved_versions(ctx._saved, args, (t,))
+                if ctx._saved or ctx._watched:
+                    ctx._saved_versions = _saved_versions(ctx, args, (t,))
             else:
                 ctx._saved = ()
                 ctx._freed = True
+            if ctx._watched:
+                del ctx._watched
             return t
         results = []
         wrap = Tensor._wrap
@@ -195,29 +208,49 @@ class ArrayFunction(_Node):
         if record:
             ctx.next_edges = tuple([_edge(a) if n else None for a, n in zip(args, needs)])
             ctx.output_meta = tuple([(t._data.shape, t._data.dtype) for t in results])
-            if ctx._saved:
-                ctx._saved_versions = _saved_versions(ctx._saved, args, results)
+            if ctx._saved or ctx._watched:
+                ctx._saved_versions = _saved_versions(ctx, args, results)
         else:
             ctx._saved = ()
             ctx._freed = True
+        if ctx._watched:
+            del ctx._watched
         return tuple(results)
 
 
-def _saved_versions(saved, inputs, outputs):
-    """Which saved arrays are a Tensor's storage, with that tensor's version now."""
+class _ArrayMeta:
+    """Shape and dtype of a watched array (``watch_versions``), for the version error message."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, arr):
+        self.shape, self.dtype = arr.shape, arr.dtype
+
+
+def _tensor_of(s, inputs, outputs):
+    """The input (searched first: an in-place op's output is its input's memory) or output Tensor
+    whose storage is the array ``s``, or None."""
+    for t in inputs:
+        if isinstance(t, Tensor) and t._data is s:
+            return t
+    for t in outputs:
+        if t._data is s:
+            return t
+    return None
+
+
+def _saved_versions(ctx, inputs, outputs):
+    """Which saved or watched arrays are a Tensor's storage, with that tensor's version now."""
     out = []
-    for i, s in enumerate(saved):
-        if type(s) is not np.ndarray:
-            continue
-        for t in inputs:
-            if isinstance(t, Tensor) and t._data is s:
+    for i, s in enumerate(ctx._saved):
+        if type(s) is np.ndarray:
+            t = _tensor_of(s, inputs, outputs)
+            if t is not None:
                 out.append((i, t._version_counter, t._version_counter.value))
-                break
-        else:
-            for t in outputs:
-                if t._data is s:
-                    out.append((i, t._version_counter, t._version_counter.value))
-                    break
+    for s in ctx._watched:
+        t = _tensor_of(s, inputs, outputs)
+        if t is not None:
+            out.append((_ArrayMeta(s), t._version_counter, t._version_counter.value))
     return tuple(out)
 
 

@@ -32,7 +32,9 @@ Version-1 checkpoints (``.npz`` archives, miniconv 0.1) still load (:mod:`minico
 
 Safety: nothing from a file is ever executed (no pickle). Header, shapes and offsets are checked
 against the file size before anything is allocated; every bad file raises :class:`CheckpointError`
-naming the file and the reason. Saving to a path is atomic (:func:`miniconv.io.atomic_write`).
+naming the file and the reason. Saving to a path is atomic (:func:`miniconv.io.atomic_write_path`) and
+streams each array from its memory (``safetensors.numpy.save_file``); saving to a file object builds
+the file in memory first.
 Tensors sharing memory are stored (and loaded) as separate copies.
 """
 import io
@@ -44,7 +46,6 @@ from collections import OrderedDict
 import numpy as np
 
 from . import npz_legacy
-from .atomic import atomic_write
 from .errors import CheckpointError
 from .safetensors_file import (
     DTYPES,
@@ -53,6 +54,7 @@ from .safetensors_file import (
     read_header,
     read_tensors,
     to_storable,
+    write_file,
 )
 
 FORMAT_VERSION = 2
@@ -82,11 +84,10 @@ def save(obj, f):
     arrays = {}
     root = _encode(obj, arrays, [], path)
     meta = {"format": "pt", _META_KEY: json.dumps({"format": "miniconv", "version": FORMAT_VERSION, "root": root})}
-    blob = encode(arrays, meta)
     if path is None:
-        f.write(blob)
+        f.write(encode(arrays, meta))  # a file object: the package builds the file in memory
     else:
-        atomic_write(path, lambda out: out.write(blob))
+        write_file(path, arrays, meta)  # streamed from the arrays (no copy of the file in memory)
 
 
 def _crc32(arr):

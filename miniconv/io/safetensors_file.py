@@ -1,6 +1,9 @@
 """Flat ``{name: tensor}`` files in the safetensors format, through the ``safetensors`` package.
 
-Writing uses ``safetensors.numpy.save`` (the maintained reference writer) and :func:`atomic_write`.
+Writing to a path uses ``safetensors.numpy.save_file`` (the maintained reference writer; since
+safetensors 0.8 it streams every array from its own memory, so saving needs no copy of the file in
+memory) on the temporary file of :func:`atomic_write_path`. Writing to a file object goes through
+``safetensors.numpy.save``, which returns the whole file as ``bytes``.
 Reading first checks the header against the file size here (:func:`read_header`): the header
 length, the JSON, every entry's dtype, shape and data offsets, with element counts multiplied out
 only while they stay within the file size, so a crafted file declaring 60,000 dimensions of 2**62
@@ -14,7 +17,7 @@ import struct
 
 import numpy as np
 
-from .atomic import atomic_write
+from .atomic import atomic_write_path
 from .errors import CheckpointError
 
 # safetensors dtype code -> numpy dtype (BF16 is read by hand, widened to float32)
@@ -37,10 +40,21 @@ def to_storable(name, arr, path):
 
 
 def encode(arrays, metadata):
-    """Bytes of a safetensors file holding ``arrays`` ({name: ndarray}) and ``metadata`` ({str: str})."""
+    """Bytes of a safetensors file holding ``arrays`` ({name: ndarray}) and ``metadata`` ({str: str}).
+    The whole file in memory: only for writing to a file object (:func:`write_file` for paths)."""
     import safetensors.numpy
 
     return safetensors.numpy.save(arrays, metadata=metadata)
+
+
+def write_file(path, arrays, metadata):
+    """Write ``arrays`` ({name: C-contiguous native-order ndarray}, see :func:`to_storable`) and
+    ``metadata`` as a safetensors file at ``path``, atomically. ``safetensors.numpy.save_file``
+    writes the header and then each array straight from its buffer (the same bytes as
+    :func:`encode`), so the only extra memory is the package's 1 MB write buffer."""
+    import safetensors.numpy
+
+    atomic_write_path(path, lambda tmp: safetensors.numpy.save_file(arrays, tmp, metadata=metadata))
 
 
 def read_header(path, fh, file_size):
@@ -161,8 +175,7 @@ def save_safetensors(tensors, path, metadata=None):
         if not isinstance(arr, np.ndarray):
             raise CheckpointError(path, f"save_safetensors: {name!r} is a {type(t).__name__}, not a Tensor or array")
         arrays[name] = to_storable(repr(name), arr, path)
-    blob = encode(arrays, metadata or None)
-    atomic_write(path, lambda out: out.write(blob))
+    write_file(path, arrays, metadata or None)
 
 
 def load_safetensors(path):
