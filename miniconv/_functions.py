@@ -216,21 +216,7 @@ def round(input, *, decimals=0):  # noqa: A001,A002
 
 def clamp(input, min=None, max=None):  # noqa: A001,A002
     """Clamp into [min, max]; bounds may be numbers or Tensors (broadcast)."""
-    x = _t(input, "clamp")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        # issue 11: where a bound equals x the gradient goes to x (PyTorch's clamp_backward), not half to each
-        # as maximum/minimum split ties; a NaN in x or in a bound propagates as in PyTorch (and a NaN x
-        # gets no gradient: PyTorch's mask is min <= x <= max)
-        if x.requires_grad and x.dtype.kind == "f":
-            x = _where(x.isnan(), x.detach(), x)
-        if min is not None:
-            m = min if isinstance(min, Tensor) else x.new_tensor(min)
-            x = _where((x < m) | m.isnan(), m, x)
-        if max is not None:
-            m = max if isinstance(max, Tensor) else x.new_tensor(max)
-            x = _where((x > m) | m.isnan(), m, x)
-        return x
-    return x.clamp(min, max)
+    return _t(input, "clamp").clamp(min, max)
 
 
 clip = clamp

@@ -333,3 +333,206 @@ def test_fuzz2_int64_pooling_and_pad_errors():
     for L in (miniconv, torch):
         with pytest.raises(RuntimeError, match="is too small"):
             L.nn.functional.pad(L.zeros(1, 2, 3), (-1, -2), mode="replicate")
+
+
+# -- fuzz3: rows of docs/api.md's differences table that were defects, now fixed ------------------------------
+def _same_value_and_dtype(fn):
+    """fn(L) on both libraries -> the same values and dtype (names without the ``torch.`` prefix)."""
+    m, t = fn(miniconv), fn(torch)
+    assert str(m.dtype) == str(t.dtype).replace("torch.", ""), (m.dtype, t.dtype)
+    np.testing.assert_array_equal(np.asarray(m.tolist()), np.asarray(t.tolist()))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.tensor([1, 2, 250], dtype=L.uint8) & L.tensor(-1),       # a 0-d int64 does not widen uint8
+    lambda L: L.tensor([1, 2, 250], dtype=L.uint8) | L.tensor(-1),
+    lambda L: L.tensor([1, 2, 250], dtype=L.uint8) ^ L.tensor(-1),
+    lambda L: L.tensor([True, False]) & L.tensor(3),                     # but an integer widens bool
+    lambda L: 1 & L.tensor([1, 3], dtype=L.uint8),                       # reflected operators exist
+    lambda L: 6 ^ L.tensor([True, False]),
+    lambda L: L.tensor([1, 2, 250], dtype=L.uint8) > -1,                 # -1 compares as uint8 255, as PyTorch
+    lambda L: L.tensor([1, 2, 250], dtype=L.uint8) == L.tensor(257),
+    lambda L: L.tensor([0.1], dtype=L.float32) == L.tensor(0.1, dtype=L.float64),  # compared in float32
+    lambda L: L.tensor([1, 2], dtype=L.uint8) < 1.5,
+    lambda L: L.where(L.tensor([True, False]), L.tensor([1.0, 2.0]), L.tensor(0.5, dtype=L.float64)),
+    lambda L: L.where(L.tensor([True, False]), L.tensor([1, 2]), 0.5),
+    lambda L: L.where(L.tensor([True, False]), L.tensor([1, 2], dtype=L.uint8), L.tensor(300)),
+    lambda L: L.where(L.tensor([True, False]), 1, 0.5),
+    lambda L: L.clamp(L.tensor([1.0, 2.0]), min=L.tensor(1.5, dtype=L.float64)),
+    lambda L: L.clamp(L.tensor([1, 2]), min=L.tensor(1.5)),
+    lambda L: L.clamp(L.tensor([1, 2]), max=1.5),
+    lambda L: L.tensor([1, 2]).clamp(0.5),
+    lambda L: L.clamp(L.tensor([1, 2], dtype=L.uint8), min=-1),
+    lambda L: L.clamp(L.tensor([True, False]), min=0),
+    lambda L: L.lerp(L.tensor([1.0, 2.0]), L.tensor([3.0, 5.0]), L.tensor(0.25, dtype=L.float64)),
+    lambda L: L.tensor([1, 2]) / L.tensor([2]),
+    lambda L: L.tensor([1, 2], dtype=L.int32) + L.tensor(1.5, dtype=L.float64),
+])
+def test_fuzz3_a_0d_tensor_counts_as_a_number_of_its_category(fn):
+    _same_value_and_dtype(fn)
+
+
+def test_fuzz3_result_type_and_promote_types_are_pytorchs():
+    cases = [((np.zeros(2, np.int64), np.zeros(2, np.float32)), None), ((np.zeros(2, np.uint8), np.array(3)), None),
+             ((np.zeros(2, np.float32), np.array(3.0)), None), ((np.zeros(2, np.int64), 2.5), None),
+             ((np.zeros(2, bool), 2), None), ((np.array(2, np.int32), 7), None), ((np.zeros(2, np.uint8), np.int8(1)), None)]
+    for operands, _ in cases:
+        res = []
+        for L in (miniconv, torch):
+            ops = [L.tensor(o) if isinstance(o, np.ndarray) and not isinstance(o, np.generic) else o for o in operands]
+            if isinstance(operands[1], np.generic):
+                ops[1] = L.tensor(operands[1])
+            res.append(str(L.result_type(*ops)).replace("torch.", ""))
+        assert res[0] == res[1], (operands, res)
+    assert miniconv.promote_types(miniconv.int64, miniconv.float32) == miniconv.float32
+    assert miniconv.promote_types(miniconv.uint8, miniconv.int8) == miniconv.int16
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.tensor([-2, -1, 0, 1, 2]) ** L.tensor([-1, -2, -1, -3, -2]),  # PyTorch's integer pow: 0, +-1, 1
+    lambda L: 2 ** L.tensor([-1, 0, 3]),
+    lambda L: (-1) ** L.tensor([-1, -2, -3]),
+    lambda L: 1 ** L.tensor([-5, 2]),
+    lambda L: L.tensor([-2, -1, 0, 1, 2]) ** L.tensor(-1),
+    lambda L: L.tensor([1, 2, 3], dtype=L.uint8) ** L.tensor(-1),           # -1 is uint8 255 here
+    lambda L: L.tensor([True, False]) ** 2,
+    lambda L: L.tensor([2, 3]) ** (2**40),
+])
+def test_fuzz3_integer_pow(fn):
+    _same_value_and_dtype(fn)
+
+
+@pytest.mark.parametrize("fn, match", [
+    (lambda L: L.tensor([1, 2]) ** -1, "Integers to negative integer powers are not allowed"),
+    (lambda L: L.tensor([1, 2], dtype=L.uint8) ** -1, "Integers to negative integer powers are not allowed"),
+    (lambda L: L.tensor([True]) ** -2, "Integers to negative integer powers are not allowed"),
+    (lambda L: L.tensor([1, 2]).pow(-3), "Integers to negative integer powers are not allowed"),
+    (lambda L: L.tensor([1, 2], dtype=L.uint8) ** 300, "value cannot be converted to type uint8_t without overflow"),
+    (lambda L: L.tensor([1, 2], dtype=L.int32) ** 2**40, "value cannot be converted to type int without overflow"),
+])
+def test_fuzz3_pow_errors_are_pytorchs(fn, match):
+    for L in (miniconv, torch):
+        with pytest.raises(RuntimeError, match=match):
+            fn(L)
+
+
+def test_fuzz3_pow_gradients_at_negative_and_zero_bases():
+    base = np.array([-2.0, 0.0, 2.0, 0.0, 0.0], np.float32)
+    expo = np.array([1.5, -1.0, 0.0, 0.0, 2.0], np.float32)
+    assert_same(both(lambda L, a, b: a ** b, base, expo, grad=(0, 1)))
+    assert_same(both(lambda L, b: (-2.0) ** b, expo, grad=(0,)))   # ln(-2) is nan: the gradient is nan
+    assert_same(both(lambda L, b: 0.0 ** b, expo, grad=(0,)))      # -inf for b < 0, 0 for b >= 0
+
+
+def test_fuzz3_no_shape_argument_is_a_type_error():
+    for L in (miniconv, torch):
+        for shape in [(), (2,)]:
+            t = L.zeros(shape)
+            for call in (t.permute, t.reshape, t.view):
+                with pytest.raises(TypeError):
+                    call()
+        assert L.zeros(()).reshape(()).shape == ()
+        assert L.zeros(()).permute(()).shape == ()
+
+
+@pytest.mark.parametrize("arrays, dim", [
+    ([(0,), (2, 3)], 1), ([(2, 3), (0,)], -1), ([(0,), (0,)], 5), ([(0,), (2, 3), (2, 4)], 1), ([(0,), (3,)], 0)])
+def test_fuzz3_cat_skips_1d_empty_tensors(arrays, dim):
+    xs = [np.arange(int(np.prod(s)), dtype=np.float32).reshape(s) for s in arrays]
+    res = []
+    for L in (miniconv, torch):
+        ts = [L.tensor(x, requires_grad=True) for x in xs]
+        out = L.cat(ts, dim)
+        (out * 2).sum().backward()
+        res.append((np.asarray(out.tolist()), [np.asarray(t.grad.tolist()) for t in ts]))
+    np.testing.assert_array_equal(res[0][0], res[1][0])
+    for a, b in zip(res[0][1], res[1][1]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_fuzz3_cat_errors_and_dtype():
+    for L in (miniconv, torch):
+        with pytest.raises(IndexError, match="Dimension out of range"):
+            L.cat([L.zeros(0), L.zeros(2, 3)], 2)
+        with pytest.raises(RuntimeError, match="zero-dimensional tensor \\(at position 1\\)"):
+            L.cat([L.zeros(0), L.tensor(1.0)])
+    _same_value_and_dtype(lambda L: L.cat([L.zeros(2, dtype=L.int64), L.ones(1)]))  # int64 with float32: float32
+
+
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+def test_fuzz3_softmax_of_integers(fn):
+    for L in (miniconv, torch):
+        f = getattr(L.nn.functional, fn)
+        with pytest.raises(NotImplementedError, match=f"\"{fn}_lastdim_kernel_impl\" not implemented for 'Long'"):
+            f(L.ones(2, 3, dtype=L.int64), 1)
+        with pytest.raises(NotImplementedError, match=f"\"{fn}_kernel_impl\" not implemented for 'Byte'"):
+            f(L.ones(2, 3, dtype=L.uint8), 0)
+        with pytest.raises(IndexError, match="Dimension out of range"):
+            f(L.ones(2, dtype=L.int64), 1)
+    _same_value_and_dtype(lambda L: getattr(L.nn.functional, fn)(L.ones(2, 0, dtype=L.int64), 1))
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "sqrt", "tanh", "sigmoid"])
+def test_fuzz3_float_functions_promote_integers(name):
+    x = np.array([[0, 1, 4], [9, -2, 3]])
+    assert_same(both(lambda L, t: getattr(t, name)(), x))
+    assert_same(both(lambda L, t: getattr(L, name)(t), x.astype(np.uint8)))
+
+
+@pytest.mark.parametrize("which", ["std", "var"])
+def test_fuzz3_float32_var_std_reduce_in_float64(which):
+    """PyTorch's CPU kernel accumulates float32 in double: the std of values near 1e30 is finite."""
+    for x in ([1e30, 1.0, 2.0], [[1e30, 1.0], [2.0, 1e30]], [1.0, 2.0, 4.0]):
+        assert_same(both(lambda L, t: getattr(t, which)(), np.array(x, np.float32), grad=(0,)))
+        assert_same(both(lambda L, t: getattr(L, which)(t, 0, keepdim=True), np.array(x, np.float32), grad=(0,)))
+    for L in (miniconv, torch):
+        with pytest.raises(RuntimeError, match="std and var only support floating point"):
+            getattr(L.ones(2, dtype=L.int64), which)()
+
+
+def test_fuzz3_norm_of_one_element_is_its_absolute_value():
+    """PyTorch reduces one element without squaring it: ||[1e30]|| is 1e30 in float32, not inf."""
+    for p in (2, 3, 1, float("inf")):
+        assert_same(both(lambda L, t: t.norm(p), np.array([-1e30], np.float32), grad=(0,)))
+        assert_same(both(lambda L, t: t.norm(p, dim=1), np.array([[1e30], [-3.0]], np.float32), grad=(0,)))
+    assert_same(both(lambda L, t: t.norm(dim=0), np.array([[1e30, 0.0], [1e30, 1.0]], np.float32)))  # inf, 1
+
+
+@pytest.mark.parametrize("shape, size", [((2, 3, 5, 7), (3, 4)), ((1, 6, 6), 2), ((0, 2, 3), 2), ((2, 1, 4, 4), (None, 3))])
+def test_fuzz3_adaptive_max_pool2d_return_indices(shape, size):
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    if x.size:
+        x.reshape(-1)[::3] = 1.0  # ties: the first maximum wins, as PyTorch
+        x.reshape(-1)[[5, 7]] = np.nan  # the last NaN of a window wins, as PyTorch
+    res = []
+    for L in (miniconv, torch):
+        t = L.tensor(x.copy(), requires_grad=True)
+        out, idx = L.nn.AdaptiveMaxPool2d(size, return_indices=True)(t)
+        out.sum().backward()
+        res.append((np.asarray(out.tolist()), np.asarray(idx.tolist()), np.asarray(t.grad.tolist()), str(idx.dtype)))
+    for a, b in zip(res[0][:3], res[1][:3]):
+        np.testing.assert_array_equal(a, b)
+    assert res[0][3] == "int64" and res[1][3] == "torch.int64"
+    with pytest.raises(RuntimeError, match="non-zero size for non-batch dimensions"):
+        miniconv.nn.functional.adaptive_max_pool2d(miniconv.zeros(2, 0, 2), 1)
+
+
+@pytest.mark.parametrize("kw", [dict(max_norm=1.0), dict(max_norm=1.5, norm_type=1.0), dict(scale_grad_by_freq=True),
+                                dict(max_norm=1.0, scale_grad_by_freq=True, padding_idx=2),
+                                dict(max_norm=0.5, norm_type=float("inf"))])
+def test_fuzz3_embedding_max_norm_and_scale_grad_by_freq(kw):
+    w0 = (np.random.default_rng(0).standard_normal((5, 3)) * 2).astype(np.float32)
+    idx = np.array([[0, 2, 2], [4, 2, 0]])
+    res = []
+    for L in (miniconv, torch):
+        m = L.nn.Embedding(5, 3, **kw)
+        with L.no_grad():
+            m.weight.copy_(L.tensor(w0.copy()))
+        out = m(L.tensor(idx))
+        (out * L.tensor(np.arange(18, dtype=np.float32).reshape(2, 3, 3))).sum().backward()
+        res.append([np.asarray(v.tolist()) for v in (out, m.weight, m.weight.grad)])
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+    for L in (miniconv, torch):
+        with pytest.raises(IndexError):
+            L.nn.Embedding(2, 3, max_norm=1.0)(L.tensor([2]))

@@ -126,9 +126,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 # -- API breadth (issue 9): layer_norm, group_norm, instance_norm ---------------------------------
 # Composed from differentiable Tensor ops (mean, var, arithmetic); biased variance, as PyTorch.
 def _normalize(x, dims, eps):
+    # the moments in the input's dtype, as PyTorch's layer/group norm kernels (Tensor.var reduces float32 in
+    # float64): a float32 group whose variance overflows then gives 0 as PyTorch's kernel mostly does
     mean = x.mean(dim=dims, keepdim=True)
-    var = x.var(dim=dims, keepdim=True, correction=0)
-    return (x - mean) / (var + eps).sqrt()
+    d = x - mean
+    var = (d * d).mean(dim=dims, keepdim=True)
+    return d / (var + eps).sqrt()
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # noqa: A002
