@@ -1,6 +1,9 @@
 """Regression tests for every defect of issue 11 (found by the attack on miniconv and by tests/test_fuzz_ops.py),
 each checked against PyTorch 2.13 where PyTorch has an answer. Named test_fuzz_* so that CI also runs them
 against the bounds-checked build (MINICONV_DEBUG=1)."""
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -536,3 +539,26 @@ def test_fuzz3_embedding_max_norm_and_scale_grad_by_freq(kw):
     for L in (miniconv, torch):
         with pytest.raises(IndexError):
             L.nn.Embedding(2, 3, max_norm=1.0)(L.tensor([2]))
+
+
+# -- the 32-bit BLAS size check: one function (_config.check_blas_sizes) in front of every BLAS kernel ---------
+@pytest.mark.parametrize("call, name", [
+    (lambda x, w: F.linear(x, w), "in_features"),
+    (lambda x, w: x @ w.t(), "the columns of input"),
+    (lambda x, w: miniconv.matmul(x.reshape(1, 1, -1), w.t()), "the columns of input"),
+    (lambda x, w: F.conv2d(x.reshape(1, 1, 1, -1), w.reshape(1, 1, 1, -1)), "the input plane H * W"),
+])
+def test_fuzz3_sizes_beyond_32_bit_blas_name_the_argument(call, name):
+    n = 2**31  # zero-stride views: nothing of this size is allocated before the check refuses it
+    x = miniconv.from_numpy(np.broadcast_to(np.zeros((1, 1), np.float32), (1, n)))
+    w = miniconv.from_numpy(np.broadcast_to(np.zeros((1, 1), np.float32), (1, n)))
+    with pytest.raises(RuntimeError, match=re.escape(f"{name} is {n}, more than 2147483647")):
+        call(x, w)
+
+
+def test_fuzz3_the_kernels_have_no_size_check_of_their_own():
+    """The check lives in Python only (miniconv/_config.py): the .pxi kernels no longer repeat it."""
+    root = Path(miniconv.__file__).parent
+    for f in ("_conv_common.pxi", "_conv_dispatch.pxi", "_conv_direct.pxi", "_linalg.pxi"):
+        text = (root / f).read_text()
+        assert "2**31" not in text and "2147483647" not in text and "INT_MAX" not in text, f
