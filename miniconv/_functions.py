@@ -4,13 +4,15 @@ Written out one by one (no generated names), each with PyTorch's signature; most
 method of the same name, where the math and argument checks live. Also ``einsum`` and the
 ``linalg`` namespace (``norm``, ``vector_norm``).
 """
+import builtins
 import re
 import types
 
 import numpy as np
 
 from . import ops
-from .tensor import Tensor
+from .dtypes import result_type
+from .tensor import Tensor, _torch_dtype_name
 from .tensor import where as _where
 
 
@@ -618,8 +620,20 @@ def einsum(equation, *operands):
         for c, n in zip(s, op.shape):
             if sizes.setdefault(c, n) != n and n != 1 and sizes[c] != 1:
                 raise RuntimeError("einsum(): operands do not broadcast with remapped shapes (original->remapped)")
-    dt = np.result_type(*[o.dtype for o in operands])
-    operands = [o if o.dtype == dt else o.type(dt) for o in operands]
+    dts = [o.dtype for o in operands]
+    if len(set(dts)) > 1:
+        # PyTorch: a contraction over an index that two operands share with a size other than 1 (its bmm path)
+        # needs one dtype, unless an operand is empty (then the last operand's dtype wins); other products
+        # promote as ``*`` does
+        out = eq.split("->")[1]
+        contracted = builtins.any(
+            c not in out and builtins.sum(c in s and o.shape[s.index(c)] != 1 for s, o in zip(ins, operands)) > 1
+            for c in set("".join(ins)))
+        if contracted and builtins.all(o.numel() for o in operands):
+            other = next(d for d in dts if d != dts[0])
+            raise RuntimeError(f"expected scalar type {_torch_dtype_name(dts[0])} but found {_torch_dtype_name(other)}")
+        dt = dts[-1] if contracted else result_type(*operands)
+        operands = [o if o.dtype == dt else o.type(dt) for o in operands]
     return ops.Einsum.apply(eq, *operands)
 
 

@@ -1010,14 +1010,15 @@ class VectorNorm(ArrayFunction):
         a, out = ctx.saved_tensors
         g = g.reshape(out.shape)
         p = ctx.ord
+        if p == 0:
+            return None, None, None, None  # PyTorch: the 0-"norm" (a count) has no gradient
+        sgn = np.where(np.isnan(a), 0, np.sign(a))  # PyTorch's sgn(nan) is 0
         with np.errstate(all="ignore"):
-            if p == 0:
-                gi = np.zeros_like(a)
-            elif p == 1:
-                gi = g * np.sign(a)
-            elif p in (np.inf, -np.inf):
-                mask = (np.abs(a) == out).astype(a.dtype)
-                gi = g * np.sign(a) * mask / mask.sum(axis=ctx.dims, keepdims=True)
+            if p == 1:
+                gi = g * sgn
+            elif p in (np.inf, -np.inf):  # PyTorch's rule: every element equal to the norm, or NaN, shares it
+                mask = ((np.abs(a) == out) | np.isnan(a)).astype(a.dtype)
+                gi = sgn * (g / mask.sum(axis=ctx.dims, keepdims=True)) * mask
             elif p == 2:
                 gi = np.where(out == 0, 0, g * a / out)
             else:

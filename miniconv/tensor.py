@@ -40,9 +40,9 @@ def _normalize_dims(dim, ndim, where):
         lo, hi = (-ndim, ndim - 1) if ndim > 0 else (-1, 0)
         if not lo <= d <= hi:
             raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {d})")
+        if int(d) % max(ndim, 1) in out:  # checked dim by dim, as PyTorch (a repeat before an out-of-range dim)
+            raise RuntimeError(f"dim {int(d) % max(ndim, 1)} appears multiple times in the list of dims")
         out.append(int(d) % max(ndim, 1))
-    if len(set(out)) != len(out):
-        raise RuntimeError(f"{where}(): dim {dims} appears multiple times in the list of dims")
     return tuple(sorted(out))
 
 
@@ -845,11 +845,18 @@ class Tensor:
         return self[(slice(None),) * d + (index,)]
 
     def narrow(self, dim, start, length):
+        # PyTorch's order of checks: 0-d, length, dim, start's range, then start + length
+        if self.ndim == 0:
+            raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+        if length < 0:
+            raise RuntimeError("narrow(): length must be non-negative.")
         (d,) = _normalize_dims(dim, self.ndim, "narrow")
         n = self._data.shape[d]
+        if not -n <= start <= n:
+            raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
         if start < 0:
             start += n
-        if not 0 <= start <= n or length < 0 or start + length > n:
+        if start + length > n:
             raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
         return self[(slice(None),) * d + (slice(start, start + length),)]
 
@@ -1395,7 +1402,13 @@ class Tensor:
         return ops.MaskedFill.apply(self, mask._data, value)
 
     def masked_select(self, mask):
-        return self[mask.expand(self.shape) if mask.shape != self.shape else mask]
+        """The elements where ``mask`` (bool) is True, as a 1-D tensor; input and mask broadcast together."""
+        if not isinstance(mask, Tensor) or mask.dtype != bool:
+            raise RuntimeError("masked_select: expected BoolTensor for mask")
+        _check_broadcast(self.shape, mask.shape)
+        shape = np.broadcast_shapes(tuple(self.shape), tuple(mask.shape))
+        x = self if self.shape == shape else self.expand(shape)
+        return x[mask if mask.shape == shape else mask.expand(shape)]
 
     def repeat(self, *sizes):
         if not sizes:
@@ -1423,11 +1436,24 @@ class Tensor:
                                            for i in range(self.ndim)))
 
     def movedim(self, source, destination):
-        s = _normalize_dims(source, self.ndim, "movedim")[0]
-        d = _normalize_dims(destination, self.ndim, "movedim")[0]
-        perm = [i for i in range(self.ndim) if i != s]
-        perm.insert(d, s)
-        return ops.Permute.apply(self, tuple(perm))
+        """A view with the dims ``source`` (int or sequence) moved to the positions ``destination``."""
+        src = (source,) if isinstance(source, numbers.Integral) else tuple(source)
+        dst = (destination,) if isinstance(destination, numbers.Integral) else tuple(destination)
+        if len(src) != len(dst):
+            raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) should "
+                               f"contain the same number of dims as destination ({list(dst)} dims)")
+        s = [_normalize_dims(i, self.ndim, "movedim")[0] for i in src]
+        d = [_normalize_dims(i, self.ndim, "movedim")[0] for i in dst]
+        for name, given, dims in (("source", src, s), ("destination", dst, d)):
+            if len(set(dims)) != len(dims):
+                raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(given)})")
+        if self.ndim == 0:
+            return self._permute(())
+        perm = [None] * self.ndim
+        for a, b in zip(s, d):
+            perm[b] = a
+        rest = iter(i for i in range(self.ndim) if i not in s)
+        return self._permute(tuple(next(rest) if p is None else p for p in perm))
 
     moveaxis = movedim
 
@@ -1508,7 +1534,7 @@ class Tensor:
         if as_tuple:
             return tuple(Tensor._wrap(i.astype(np.int64)) for i in idx)
         return Tensor._wrap(np.stack(idx, axis=1).astype(np.int64) if self.ndim else
-                            np.zeros((int(bool(self._data)), 0), np.int64))
+                            np.zeros((int(_builtin_bool(self._data)), 0), np.int64))
 
     def argwhere(self):
         return self.nonzero()

@@ -562,3 +562,84 @@ def test_fuzz3_the_kernels_have_no_size_check_of_their_own():
     for f in ("_conv_common.pxi", "_conv_dispatch.pxi", "_conv_direct.pxi", "_linalg.pxi"):
         text = (root / f).read_text()
         assert "2**31" not in text and "2147483647" not in text and "INT_MAX" not in text, f
+
+
+# -- fuzz3: defects found by the new rows (einsum, linalg, selections, movedim, cosine_similarity, ...) --------
+def _same_error(fn, cls, match):
+    for L in (miniconv, torch):
+        with pytest.raises(cls, match=match):
+            fn(L)
+
+
+def test_fuzz3_nonzero_of_a_0d_tensor():
+    _same_value_and_dtype(lambda L: L.nonzero(L.tensor(1.5)))
+    _same_value_and_dtype(lambda L: L.argwhere(L.tensor(0.0)))
+
+
+def test_fuzz3_masked_select_wants_a_bool_mask_and_broadcasts_both_ways():
+    _same_error(lambda L: L.masked_select(L.tensor([1.0, 2.0]), L.tensor([1, 0], dtype=L.uint8)), RuntimeError,
+                "masked_select: expected BoolTensor for mask")
+    x, m = np.arange(3, dtype=np.float32), np.array([[True, False, True], [False, True, True]])
+    assert_same(both(lambda L, t, mm: L.masked_select(t, mm), x, m, grad=(0,)))
+
+
+@pytest.mark.parametrize("args, cls, match", [
+    ((0, -1, 0), IndexError, r"start out of range \(expected to be in range of \[0, 0\], but got -1\)"),
+    ((0, 1, 0), IndexError, "start out of range"),
+    ((1, 0, -1), RuntimeError, "length must be non-negative"),   # before the dim check
+    ((0, 0, 1), RuntimeError, r"start \(0\) \+ length \(1\) exceeds dimension size \(0\)"),
+])
+def test_fuzz3_narrow_checks_in_pytorchs_order(args, cls, match):
+    _same_error(lambda L: L.narrow(L.zeros(0, 3) if args[2] >= 0 else L.zeros(3), *args), cls, match)
+
+
+@pytest.mark.parametrize("src, dst", [((0, 1), (1, 0)), ((0, 1), (-1, -2)), ((), ()), (1, 3), ([2], [0])])
+def test_fuzz3_movedim_with_sequences(src, dst):
+    x = np.arange(24, dtype=np.float32).reshape(1, 2, 3, 4)
+    assert_same(both(lambda L, t: L.movedim(t, src, dst), x, grad=(0,)))
+
+
+def test_fuzz3_movedim_errors():
+    _same_error(lambda L: L.zeros(1, 2, 3).movedim((0, 0), (1, 2)), RuntimeError, "repeated dim in `source`")
+    _same_error(lambda L: L.zeros(1, 2, 3).movedim((0, 1), (2, 2)), RuntimeError, "repeated dim in `destination`")
+    _same_error(lambda L: L.zeros(1, 2, 3).movedim((0,), (1, 2)), RuntimeError, "should contain the same number")
+
+
+def test_fuzz3_a_repeated_dim_is_reported_before_an_out_of_range_one():
+    _same_error(lambda L: L.flip(L.zeros(2, 2), (0, 0, 2)), RuntimeError, "dim 0 appears multiple times")
+
+
+def test_fuzz3_einsum_dtypes():
+    _same_error(lambda L: L.einsum("ij,jk", L.zeros(2, 2, dtype=L.float64), L.zeros(2, 2)), RuntimeError,
+                "expected scalar type Double but found Float")
+    _same_error(lambda L: L.einsum("i,i", L.zeros(2), L.zeros(2, dtype=L.float64)), RuntimeError,
+                "expected scalar type Float but found Double")
+    for eq, a, b in [("i,j->ij", (2,), (3,)), ("ij,ij->ij", (2, 2), (2, 2)), ("ij,jk", (2, 1), (1, 3)),
+                     ("ij,jk", (0, 2), (2, 0))]:  # products and size-1 contractions promote; empty: the last dtype
+        _same_value_and_dtype(lambda L: L.einsum(eq, L.ones(a), L.ones(b, dtype=L.float64)))
+
+
+def test_fuzz3_vector_norm_gradients_at_nan_ties_and_ord_0():
+    x = np.array([[1.0, np.nan, 1.0], [2.0, 2.0, -1.0], [np.inf, 1.0, 2.0], [0.0, 0.0, 0.0]], np.float32)
+    for p in (float("inf"), 1, 3, 2):
+        assert_same(both(lambda L, t: L.linalg.vector_norm(t, p, dim=1), x, grad=(0,)))
+    for L in (miniconv, torch):
+        t = L.tensor(x[1:2].copy(), requires_grad=True)
+        L.linalg.vector_norm(t, 0).backward()
+        assert t.grad is None  # the 0-"norm" counts; it has no gradient
+
+
+def test_fuzz3_cosine_similarity_broadcasts_and_clamps_without_gradient():
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((4, 3, 2)).astype(np.float32) * 0.3, rng.standard_normal((3, 2)).astype(np.float32)
+    for eps in (1e-8, 0.5):  # eps=0.5 clamps some norms: PyTorch clamps them under no_grad
+        assert_same(both(lambda L, x, y: L.nn.functional.cosine_similarity(x, y, -1, eps), a, b, grad=(0, 1)))
+    assert_same(both(lambda L, x, y: L.nn.functional.cosine_similarity(x, y, -2), a, np.array(2.0, np.float32)))
+    _same_error(lambda L: L.nn.functional.cosine_similarity(L.zeros(2), L.zeros(2, 0)), RuntimeError,
+                "must match the size of tensor b")
+
+
+def test_fuzz3_one_hot_of_an_empty_tensor():
+    _same_error(lambda L: L.nn.functional.one_hot(L.zeros(2, 0, dtype=L.int64), 0), RuntimeError,
+                "Can not infer total number of classes from empty tensor")
+    _same_value_and_dtype(lambda L: L.nn.functional.one_hot(L.zeros(2, 0, dtype=L.int64), 3))

@@ -78,9 +78,9 @@ def one_hot(tensor, num_classes=-1):
     idx = tensor._data
     if idx.size and idx.min() < 0:
         raise RuntimeError("Class values must be non-negative.")
+    if idx.size == 0 and num_classes <= 0:  # PyTorch: also num_classes=0 with an empty tensor
+        raise RuntimeError("Can not infer total number of classes from empty tensor.")
     if num_classes == -1:
-        if idx.size == 0:
-            raise RuntimeError("Can not infer total number of classes from empty tensor.")
         num_classes = int(idx.max()) + 1
     elif idx.size and idx.max() >= num_classes:
         raise RuntimeError("Class values must be smaller than num_classes.")
