@@ -400,8 +400,9 @@ class MaxAll(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         a, out = ctx.saved_tensors
-        mask = a == out
-        return g * mask / mask.sum().astype(a.dtype)
+        # PyTorch's evenly_distribute_backward: a NaN result shares the gradient among the NaNs
+        mask = np.isnan(a) if np.isnan(out) else a == out
+        return mask * (g / mask.sum().astype(a.dtype))
 
 
 class MaxDim(ArrayFunction):
@@ -685,6 +686,14 @@ class Atan2(ArrayFunction):
             return g * b / d, -g * a / d
 
 
+def _max_min_grads(g, a, b, a_loses, b_loses):
+    """PyTorch's maximum/minimum backward: ties split the gradient, the losing side gets 0, and where a
+    NaN makes every comparison false both inputs get the whole gradient."""
+    shared = np.where(a == b, g / 2, g)
+    zero = np.zeros((), g.dtype)
+    return np.where(a_loses, zero, shared), np.where(b_loses, zero, shared)
+
+
 class Maximum(ArrayFunction):
     """Elementwise max; on ties each input gets half the gradient (PyTorch's rule)."""
 
@@ -696,8 +705,7 @@ class Maximum(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        w = (a > b) + 0.5 * (a == b)
-        return g * w.astype(g.dtype), g * (1 - w).astype(g.dtype)
+        return _max_min_grads(g, a, b, a < b, a > b)
 
 
 class Minimum(ArrayFunction):
@@ -709,8 +717,7 @@ class Minimum(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        w = (a < b) + 0.5 * (a == b)
-        return g * w.astype(g.dtype), g * (1 - w).astype(g.dtype)
+        return _max_min_grads(g, a, b, a > b, a < b)
 
 
 class _Remainder(ArrayFunction):

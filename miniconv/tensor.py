@@ -816,6 +816,10 @@ class Tensor:
                 f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to the number "
                 f"of dimensions in the tensor ({self.ndim})"
             )
+        for i, s in enumerate(sizes[:lead]):
+            if s < 0:
+                raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a leading, non-existing "
+                                   f"dimension {i}")
         target = tuple(self._data.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
         for i, have in enumerate(self._data.shape):  # issue 11: PyTorch's message, not NumPy's ValueError
             if have != 1 and have != target[i + lead]:
@@ -888,7 +892,9 @@ class Tensor:
             raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
         (d,) = _normalize_dims(dim, self.ndim, "chunk")
         n = self._data.shape[d]
-        return self.split(max(-(-n // chunks), 1), d)
+        if n == 0:  # PyTorch: `chunks` empty pieces (a split would give one)
+            return self.split([0] * chunks, d)
+        return self.split(-(-n // chunks), d)
 
     # -- in-place operations: PyTorch's rules, recorded by autograd when needed -------------
     def _commit_inplace(self, out):

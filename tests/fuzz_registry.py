@@ -1146,8 +1146,8 @@ def _(d):
 
 @op("nn.SyncBatchNorm (no process group)", examples=60)
 def _(d):
-    """Without an initialised process group SyncBatchNorm is BatchNorm in eval mode; in training mode PyTorch
-    raises (it needs a default process group) and so must miniconv."""
+    """Without an initialised process group SyncBatchNorm (on the CPU) computes what BatchNorm does, in both
+    modes, with PyTorch's running statistics and errors."""
     C = ints(d, 1, 3, "C")
     x = array(d, (ints(d, 1, 3, "N"), C) + shape(d, 0, 2, 1, 3), ["float32"])
     train = d.draw(st.booleans(), label="train")
@@ -1189,7 +1189,7 @@ def _(d):
                   cooldown=ints(d, 0, 1, "cooldown"), min_lr=0.001)
 
     def call(L):
-        p = L.nn.Parameter(L.zeros(2))
+        p = L.nn.Parameter(L.lib.zeros(2))
         opt = L.lib.optim.SGD([p], lr=lr, momentum=0.9 if which == "OneCycleLR" else 0.0)
         sched = getattr(L.lib.optim.lr_scheduler, which)(opt, **kw)
         lrs = [round(opt.param_groups[0]["lr"], 12)]

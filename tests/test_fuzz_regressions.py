@@ -643,3 +643,34 @@ def test_fuzz3_one_hot_of_an_empty_tensor():
     _same_error(lambda L: L.nn.functional.one_hot(L.zeros(2, 0, dtype=L.int64), 0), RuntimeError,
                 "Can not infer total number of classes from empty tensor")
     _same_value_and_dtype(lambda L: L.nn.functional.one_hot(L.zeros(2, 0, dtype=L.int64), 3))
+
+
+# -- fuzz3: found with random seeds (pytest --fuzz-long) --------------------------------------------------------
+@pytest.mark.parametrize("fn", ["max", "min"])
+def test_fuzz3_full_max_min_with_nan_give_the_gradient_to_the_nans(fn):
+    x = np.array([[1.0, np.nan, 3.0], [np.nan, 2.0, 3.0]], np.float32)
+    assert_same(both(lambda L, t: getattr(t, fn)(), x, grad=(0,)))
+    assert_same(both(lambda L, t: getattr(t, fn)(), np.array([[1.0, 3.0, 3.0]], np.float32), grad=(0,)))
+
+
+@pytest.mark.parametrize("fn", ["maximum", "minimum"])
+def test_fuzz3_maximum_minimum_gradients_with_nan_and_ties(fn):
+    x = np.array([np.nan, 1.0, 2.0, 3.0, np.inf, -np.inf, 1.0], np.float32)
+    y = np.array([2.0, 1.0, 2.0, 1.0, 5.0, -3.0, np.nan], np.float32)
+    assert_same(both(lambda L, a, b: getattr(L, fn)(a, b), x, y, grad=(0, 1)))
+
+
+def test_fuzz3_chunk_of_an_empty_dim_gives_chunks_pieces():
+    for shape, chunks, dim in [((0, 0), 4, 0), ((0,), 3, 0), ((3, 0), 2, 1), ((5,), 3, 0), ((5,), 9, 0)]:
+        res = [[tuple(t.shape) for t in L.chunk(L.zeros(shape), chunks, dim)] for L in (miniconv, torch)]
+        assert res[0] == res[1], (shape, chunks, res)
+
+
+def test_fuzz3_expand_refuses_minus_one_in_a_new_leading_dim():
+    for call in (lambda L: L.zeros(3).expand(-1, 3), lambda L: L.zeros(0).expand(-1, 0), lambda L: L.zeros(()).expand(-1)):
+        for L in (miniconv, torch):
+            with pytest.raises(RuntimeError):
+                call(L)
+    with pytest.raises(RuntimeError, match="isn't allowed in a leading, non-existing dimension 0"):
+        miniconv.zeros(3).expand(-1, 3)
+    _same_value_and_dtype(lambda L: L.zeros(0).expand(2, -1))
