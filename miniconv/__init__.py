@@ -11,7 +11,8 @@ from ._alloc import empty_cache, memory_stats, reset_peak_memory_stats  # minico
 from ._random import Generator, default_generator, get_rng_state, manual_seed, set_rng_state
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .dtypes import (  # noqa: A004
-    bool, double, float, float32, float64, get_default_dtype, int8, int16, int32, int64, long, set_default_dtype, uint8,
+    bool, double, float, float32, float64, get_default_dtype, int8, int16, int32, int64, long, promote_types,
+    result_type, set_default_dtype, uint8,
 )
 from ._device import accelerator, backends, cuda, device, get_default_device, mps, set_default_device
 from .tensor import Size, Tensor

@@ -94,6 +94,20 @@ def threads_for(work):
 # ``openblas_get/set_num_threads`` C functions (a few ns, found once with threadpoolctl); only when
 # the count is not already 1. NumPy's BLAS is never touched. Other BLAS vendors fall back to a
 # threadpoolctl limit per region (~10 us).
+# BLAS (the LP64 interface SciPy exposes) takes sizes and leading dimensions as 32-bit ints. The kernels
+# that call it (GEMM for matmul and linear, im2col convolution) trust their callers; every caller checks its
+# sizes here first, so the user gets one clear error naming the argument instead of an overflowed int.
+BLAS_INT_MAX = 2**31 - 1
+
+
+def check_blas_sizes(fn, *named_sizes):
+    """Raise RuntimeError if a ``(name, size)`` pair of ``named_sizes`` exceeds the 32-bit BLAS limit."""
+    for name, size in named_sizes:
+        if size > BLAS_INT_MAX:
+            raise RuntimeError(f"{fn}(): {name} is {size}, more than {BLAS_INT_MAX}, the largest size the 32-bit "
+                               "BLAS interface takes; split the computation into smaller pieces")
+
+
 _blas_guard = None
 
 

@@ -183,9 +183,3 @@ def _conv_check(str fn, Py_ssize_t n, Py_ssize_t c, Py_ssize_t o, Py_ssize_t cg,
         raise ValueError(f"{fn}: output/grad_output has batch {out_n} and {out_o} channels, "
                          f"expected batch {n} and {o} channels")
 
-
-def _conv_check_blas_sizes(str fn, Py_ssize_t k, Py_ssize_t p, Py_ssize_t o):
-    """BLAS takes 32-bit ints: refuse sizes that would overflow them."""
-    if max(k, p, o) >= 2**31 - 1:
-        raise ValueError(f"{fn}: tensor too large for the BLAS-based kernel "
-                         f"(column length {k}, output pixels {p}, channels {o})")

@@ -46,7 +46,6 @@ def conv2d_forward(const floating[:, :, :, ::1] x,     # IN  (N, C, H, W)
     cdef Py_ssize_t HO = out.shape[2], WO = out.shape[3]
     cdef Py_ssize_t OG = O // groups, K = CG * KH * KW, P = HO * WO
     cdef bint has_bias = bias.shape[0] != 0
-    _conv_check_blas_sizes("conv2d_forward", K, P, O)
     cdef Py_ssize_t n, o, p
     cdef const floating* bp = &bias[0] if has_bias else NULL
     cdef floating* outp
@@ -88,7 +87,6 @@ def conv2d_grad_input(const floating[:, :, :, ::1] grad_out,  # IN  (N, O, HO, W
     cdef Py_ssize_t O = w.shape[0], CG = w.shape[1], KH = w.shape[2], KW = w.shape[3]
     cdef Py_ssize_t HO = grad_out.shape[2], WO = grad_out.shape[3]
     cdef Py_ssize_t OG = O // groups, K = CG * KH * KW, P = HO * WO
-    _conv_check_blas_sizes("conv2d_grad_input", K, P, O)
     cdef Py_ssize_t n
     cdef floating* gip
     cdef _DGeom geom
@@ -135,7 +133,6 @@ def conv2d_grad_weight(const floating[:, :, :, ::1] x,         # IN  (N, C, H, W
     cdef Py_ssize_t O = grad_w.shape[0], CG = grad_w.shape[1], KH = grad_w.shape[2], KW = grad_w.shape[3]
     cdef Py_ssize_t HO = grad_out.shape[2], WO = grad_out.shape[3]
     cdef Py_ssize_t OG = O // groups, K = CG * KH * KW, P = HO * WO
-    _conv_check_blas_sizes("conv2d_grad_weight", K, P, O)
     if grad_b is not None and grad_b.shape[0] != O:
         raise ValueError(f"conv2d_grad_weight: grad_b has {grad_b.shape[0]} elements, expected {O}")
     cdef floating* gwp

@@ -4,13 +4,15 @@ Written out one by one (no generated names), each with PyTorch's signature; most
 method of the same name, where the math and argument checks live. Also ``einsum`` and the
 ``linalg`` namespace (``norm``, ``vector_norm``).
 """
+import builtins
 import re
 import types
 
 import numpy as np
 
 from . import ops
-from .tensor import Tensor
+from .dtypes import result_type
+from .tensor import Tensor, _torch_dtype_name
 from .tensor import where as _where
 
 
@@ -216,21 +218,7 @@ def round(input, *, decimals=0):  # noqa: A001,A002
 
 def clamp(input, min=None, max=None):  # noqa: A001,A002
     """Clamp into [min, max]; bounds may be numbers or Tensors (broadcast)."""
-    x = _t(input, "clamp")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        # issue 11: where a bound equals x the gradient goes to x (PyTorch's clamp_backward), not half to each
-        # as maximum/minimum split ties; a NaN in x or in a bound propagates as in PyTorch (and a NaN x
-        # gets no gradient: PyTorch's mask is min <= x <= max)
-        if x.requires_grad and x.dtype.kind == "f":
-            x = _where(x.isnan(), x.detach(), x)
-        if min is not None:
-            m = min if isinstance(min, Tensor) else x.new_tensor(min)
-            x = _where((x < m) | m.isnan(), m, x)
-        if max is not None:
-            m = max if isinstance(max, Tensor) else x.new_tensor(max)
-            x = _where((x > m) | m.isnan(), m, x)
-        return x
-    return x.clamp(min, max)
+    return _t(input, "clamp").clamp(min, max)
 
 
 clip = clamp
@@ -632,8 +620,20 @@ def einsum(equation, *operands):
         for c, n in zip(s, op.shape):
             if sizes.setdefault(c, n) != n and n != 1 and sizes[c] != 1:
                 raise RuntimeError("einsum(): operands do not broadcast with remapped shapes (original->remapped)")
-    dt = np.result_type(*[o.dtype for o in operands])
-    operands = [o if o.dtype == dt else o.type(dt) for o in operands]
+    dts = [o.dtype for o in operands]
+    if len(set(dts)) > 1:
+        # PyTorch: a contraction over an index that two operands share with a size other than 1 (its bmm path)
+        # needs one dtype, unless an operand is empty (then the last operand's dtype wins); other products
+        # promote as ``*`` does
+        out = eq.split("->")[1]
+        contracted = builtins.any(
+            c not in out and builtins.sum(c in s and o.shape[s.index(c)] != 1 for s, o in zip(ins, operands)) > 1
+            for c in set("".join(ins)))
+        if contracted and builtins.all(o.numel() for o in operands):
+            other = next(d for d in dts if d != dts[0])
+            raise RuntimeError(f"expected scalar type {_torch_dtype_name(dts[0])} but found {_torch_dtype_name(other)}")
+        dt = dts[-1] if contracted else result_type(*operands)
+        operands = [o if o.dtype == dt else o.type(dt) for o in operands]
     return ops.Einsum.apply(eq, *operands)
 
 

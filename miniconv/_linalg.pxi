@@ -14,6 +14,8 @@
 #   (matrix, block) pairs over the team: again one BLAS call per pair, fixed by the shapes.
 # - Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: the operands swap places and
 #   a row-major matrix is its own transpose seen column-major (see ``_gemm`` in _conv.pxi).
+# - Every size handed to BLAS must fit its 32-bit ints: the Python callers check that, in one place
+#   (``_config.check_blas_sizes``), as for the convolution kernels.
 
 cdef Py_ssize_t _MM_MIN_BLOCK = 64
 cdef Py_ssize_t _MM_MAX_BLOCKS = 8
@@ -36,8 +38,6 @@ def matmul_rows(const floating[:, ::1] a,   # IN  (m, k), or (k, m) if trans_a
     cdef Py_ssize_t bn = b.shape[0] if trans_b else b.shape[1]
     if am != m or bn != n or bk != k:
         raise ValueError(f"matmul_rows: shapes do not match: op(a) {am}x{k}, op(b) {bk}x{bn}, c {m}x{n}")
-    if max(m, n, k, a.shape[0], a.shape[1], b.shape[0], b.shape[1]) > 2**31 - 1:
-        raise ValueError("matmul_rows: a dimension exceeds the 32-bit BLAS limit")
     if m == 0 or n == 0:
         return
     if k == 0:
@@ -95,8 +95,6 @@ def matmul_batched(const floating[::1] a,          # IN  matrices (m, k), or (k,
     cdef Py_ssize_t batch = a_offset.shape[0]
     if b_offset.shape[0] != batch or c.shape[0] != batch * m * n:
         raise ValueError("matmul_batched: batch sizes do not match")
-    if max(m, n, k) > 2**31 - 1:
-        raise ValueError("matmul_batched: a dimension exceeds the 32-bit BLAS limit")
     if batch == 0 or m == 0 or n == 0:
         return
     if k == 0:

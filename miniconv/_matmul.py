@@ -18,7 +18,7 @@ multiplies matrices should call :func:`matmul` and :func:`matmul_backward` too.
 import numpy as np
 
 from . import _kernels
-from ._config import blas_single_thread, threads_for
+from ._config import blas_single_thread, check_blas_sizes, threads_for
 
 _BLAS_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -79,6 +79,9 @@ def matmul(a, b):
     """``np.matmul(a, b)`` for arrays of at least 1 dimension, through miniconv's kernels."""
     if a.dtype != b.dtype or a.dtype not in _BLAS_DTYPES:
         return np.matmul(a, b)
+    rows = int(np.prod(a.shape[:-1], dtype=np.int64)) if b.ndim <= 2 else (a.shape[-2] if a.ndim > 1 else 1)
+    check_blas_sizes("matmul", ("the rows of input (with its batch when other is a matrix)", rows),
+                     ("the columns of input", a.shape[-1]), ("the columns of other", b.shape[-1] if b.ndim > 1 else 1))
     a2 = a[None, :] if a.ndim == 1 else a
     b2 = b[:, None] if b.ndim == 1 else b
     out = _matmul_nd(a2, b2)

@@ -10,6 +10,7 @@ dtype inference is PyTorch's: Python floats give the default dtype (``get_defaul
 float32 unless ``set_default_dtype`` changed it), Python ints int64, bools bool; NumPy arrays and
 NumPy scalars keep their dtype (``tensor(np.float64(1.5))`` is float64).
 """
+import functools
 import numbers
 
 import numpy as np
@@ -17,7 +18,9 @@ import numpy as np
 from . import ops
 from ._device import _check_device
 from ._random import Generator, default_generator
-from .dtypes import _builtin_bool, _builtin_float, _check_dtype, _infer_dtype, bool, get_default_dtype, int64  # noqa: A004
+from .dtypes import (  # noqa: A004
+    _builtin_bool, _builtin_float, _check_dtype, _infer_dtype, bool, get_default_dtype, int64, promote_types,
+)
 from .tensor import Size, Tensor, _normalize_dims, _shape_arg  # noqa: F401
 
 
@@ -426,7 +429,7 @@ def _tensor_list(tensors, name):
 
 
 def _promote(tensors):
-    dt = np.result_type(*[t.dtype for t in tensors])
+    dt = functools.reduce(promote_types, [t.dtype for t in tensors])  # PyTorch's: int64 with float32 is float32
     return [t if t.dtype == dt else t.type(dt) for t in tensors]
 
 
@@ -437,12 +440,14 @@ def cat(tensors, dim=0, *, axis=None, out=None):
     tensors = _tensor_list(tensors, "cat")
     if not tensors:
         raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
-    for t in tensors:
-        if t.ndim == 0:
-            raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
-    (d,) = _normalize_dims(dim, tensors[0].ndim, "cat")
-    ref = tensors[0].shape
     for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    # PyTorch's legacy rule: 1-D tensors of shape (0,) are skipped, whatever dim and the other shapes are
+    kept = [(i, t) for i, t in enumerate(tensors) if not (t.ndim == 1 and t.shape[0] == 0)]
+    (d,) = _normalize_dims(dim, kept[0][1].ndim, "cat") if kept else (0,)
+    ref = kept[0][1].shape if kept else ()
+    for i, t in kept:
         if t.ndim != len(ref):
             raise RuntimeError(f"Tensors must have same number of dimensions: got {len(ref)} and {t.ndim}")
         bad = [j for j in range(len(ref)) if j != d and ref[j] != t.shape[j]]

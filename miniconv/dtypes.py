@@ -66,3 +66,61 @@ def _infer_dtype(data):
         f"tensor(): could not make a tensor from data of type {type(data).__name__} "
         f"(NumPy dtype {arr.dtype}); expected numbers, nested lists of numbers or a numeric array"
     )
+
+
+# -- type promotion -------------------------------------------------------------------------------
+# PyTorch's rule (torch.result_type, c10's ResultTypeState): operands fall in three classes, dimensioned
+# tensors, 0-d tensors and Python numbers; a class only decides the result's dtype when it is of a higher
+# category (bool < integer < float) than the classes above it. So a float32 tensor plus a 0-d float64
+# tensor is float32, a uint8 tensor and a 0-d int64 tensor give uint8, an int64 tensor and a 0-d float64
+# tensor give float64, and a Python float counts as the default dtype. Every op that combines operands of
+# different dtypes (arithmetic operators, comparisons, bitwise ops, where, clamp, ...) goes through
+# result_type.
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def promote_types(type1, type2):
+    """``torch.promote_types``: the smallest dtype both ``type1`` and ``type2`` cast to safely, except that a
+    float dtype absorbs any integer one (int64 with float32 is float32, as in PyTorch; NumPy says float64)."""
+    a, b = np.dtype(type1), np.dtype(type2)
+    if a == b:
+        return a
+    ca, cb = _CATEGORY[a.kind], _CATEGORY[b.kind]
+    if ca != cb:
+        return a if ca > cb else b
+    return np.promote_types(a, b)
+
+
+def _number_dtype(x):
+    if isinstance(x, (_builtin_bool, np.bool_)):
+        return bool
+    if isinstance(x, (int, np.integer)):
+        return int64
+    return _default_dtype
+
+
+def _combine_categories(higher, lower):
+    if higher is None:
+        return lower
+    if lower is None or higher.kind == "f":
+        return higher
+    if higher == bool or lower.kind == "f":
+        return promote_types(higher, lower)
+    return higher
+
+
+def result_type(*operands):
+    """``torch.result_type`` over any number of operands: Tensors (anything with ``dtype`` and ``ndim``) and
+    Python numbers. See the note above for the rule."""
+    dims = zero = number = None
+    for x in operands:
+        if hasattr(x, "ndim") and hasattr(x, "dtype"):
+            dt = x.dtype
+            if x.ndim:
+                dims = dt if dims is None else promote_types(dims, dt)
+            else:
+                zero = dt if zero is None else promote_types(zero, dt)
+        else:
+            dt = _number_dtype(x)
+            number = dt if number is None else promote_types(number, dt)
+    return _combine_categories(_combine_categories(dims, zero), number)

@@ -61,23 +61,41 @@ class Div(ArrayFunction):
         return ga, gb
 
 
+def _integer_power(a, b):
+    """PyTorch's integer pow (its ``powi``): wraps around on overflow as NumPy does, and a negative exponent
+    gives 1 for a base of 1, +-1 for a base of -1 (by the exponent's parity) and 0 for any other base, where
+    NumPy raises ValueError."""
+    if b.dtype.kind != "i" or not (b < 0).any():
+        return np.power(a, b)
+    neg = b < 0
+    out = np.power(a, np.where(neg, 0, b).astype(b.dtype))
+    at_neg = np.where(a == 1, 1, np.where(a == -1, np.where(b % 2 == 0, 1, -1), 0)).astype(out.dtype)
+    return np.where(neg, at_neg, out)
+
+
 class Pow(ArrayFunction):
-    """a ** b for a Tensor base and a Tensor (or array) exponent."""
+    """a ** b for a Tensor base and a Tensor (or array) exponent of the same dtype."""
 
     @staticmethod
     def forward(ctx, a, b):
-        out = np.power(a, b)
+        if a.dtype.kind != "f":
+            return _integer_power(a, b)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            out = np.power(a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
     @staticmethod
     def backward(ctx, g):
+        # PyTorch's pow_backward_self / pow_backward_exponent: d/da is 0 where b == 0 (also at a == 0);
+        # d/db is 0 where a == 0 and b >= 0, else out * log(a) (nan for a negative base, as PyTorch)
         a, b, out = ctx.saved_tensors
-        ga = g * b * np.power(a, b - 1) if ctx.needs_input_grad[0] else None
-        gb = None
-        if ctx.needs_input_grad[1]:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                gb = g * out * np.where(a > 0, np.log(np.where(a > 0, a, 1)), 0).astype(out.dtype)
+        ga = gb = None
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if ctx.needs_input_grad[0]:
+                ga = np.where(b == 0, np.zeros((), g.dtype), g * b * np.power(a, b - 1))
+            if ctx.needs_input_grad[1]:
+                gb = g * np.where((a == 0) & (b >= 0), np.zeros((), out.dtype), out * np.log(a))
         return ga, gb
 
 
@@ -86,7 +104,8 @@ class PowScalar(ArrayFunction):
     def forward(ctx, a, p):
         ctx.save_for_backward(a)
         ctx.p = p
-        return np.power(a, np.asarray(p, dtype=a.dtype))
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return np.power(a, np.asarray(p, dtype=a.dtype))
 
     @staticmethod
     def backward(ctx, g):
@@ -347,21 +366,31 @@ class Mean(ArrayFunction):
 
 
 class Var(ArrayFunction):
+    """Variance (``take_sqrt=False``) or standard deviation over ``dim``. float32 input is reduced in float64
+    and rounded at the end, as PyTorch's CPU kernel (its Welford accumulator is double): the squares of
+    values near 1e30 then do not overflow, and ``std`` of them is finite even where ``var`` is not."""
+
     @staticmethod
-    def forward(ctx, a, dim, correction, keepdim):
+    def forward(ctx, a, dim, correction, keepdim, take_sqrt):
         n = a.size if dim is None else int(np.prod([a.shape[d] for d in dim]))
-        mean = np.mean(a, axis=dim, keepdims=True)
-        ctx.save_for_backward(a, mean)
+        wide = a.astype(np.float64) if a.dtype == np.float32 else a
+        mean = np.mean(wide, axis=dim, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            out = np.var(wide, axis=dim, ddof=correction, keepdims=keepdim)
+            out = np.asarray(np.sqrt(out) if take_sqrt else out).astype(a.dtype, copy=False)
+        ctx.save_for_backward(a, mean.astype(a.dtype, copy=False), out)
         ctx.dim, ctx.keepdim, ctx.denom = dim, keepdim, n - correction  # negative as in PyTorch (gradient -0, not nan)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.asarray(np.var(a, axis=dim, ddof=correction, keepdims=keepdim))
+        ctx.take_sqrt = take_sqrt
+        return out
 
     @staticmethod
     def backward(ctx, g):
-        a, mean = ctx.saved_tensors
-        g = _expand_reduced(g, a.shape, ctx.dim, ctx.keepdim)
+        a, mean, out = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):
-            return g * 2 * (a - mean) / np.asarray(ctx.denom, dtype=a.dtype), None, None, None
+            if ctx.take_sqrt:  # PyTorch's std_backward: where the std is 0 the gradient is 0 (not 0 * inf = nan)
+                g = np.where(out == 0, np.zeros((), out.dtype), g / (2 * out))
+            g = _expand_reduced(g, a.shape, ctx.dim, ctx.keepdim)
+            return g * 2 * (a - mean) / np.asarray(ctx.denom, dtype=a.dtype), None, None, None, None
 
 
 class MaxAll(ArrayFunction):
@@ -376,8 +405,9 @@ class MaxAll(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         a, out = ctx.saved_tensors
-        mask = a == out
-        return g * mask / mask.sum().astype(a.dtype)
+        # PyTorch's evenly_distribute_backward: a NaN result shares the gradient among the NaNs
+        mask = np.isnan(a) if np.isnan(out) else a == out
+        return mask * (g / mask.sum().astype(a.dtype))
 
 
 class MaxDim(ArrayFunction):
@@ -529,16 +559,25 @@ class IndexPut(ArrayFunction):
 
 
 class Cat(ArrayFunction):
+    """Concatenation along ``dim``. Inputs of shape (0,) are left out (PyTorch's legacy rule, checked in
+    creation.cat) and get an empty gradient."""
+
     @staticmethod
     def forward(ctx, dim, *arrays):
+        kept = [a for a in arrays if not (a.ndim == 1 and a.shape[0] == 0)]
         ctx.dim = dim
-        ctx.sizes = [a.shape[dim] for a in arrays]
-        return np.concatenate(arrays, axis=dim)
+        ctx.skipped = [a.ndim == 1 and a.shape[0] == 0 for a in arrays]
+        ctx.sizes = [a.shape[dim] for a in kept]
+        if not kept:
+            return np.zeros((0,), arrays[0].dtype)
+        return np.concatenate(kept, axis=dim)
 
     @staticmethod
     def backward(ctx, g):
-        splits = np.cumsum(ctx.sizes)[:-1]
-        return (None,) + tuple(np.split(g, splits, axis=ctx.dim))
+        if not ctx.sizes:
+            return (None,) + tuple(np.zeros((0,), g.dtype) for _ in ctx.skipped)
+        parts = iter(np.split(g, np.cumsum(ctx.sizes)[:-1], axis=ctx.dim))
+        return (None,) + tuple(np.zeros((0,), g.dtype) if skip else next(parts) for skip in ctx.skipped)
 
 
 class Stack(ArrayFunction):
@@ -652,6 +691,14 @@ class Atan2(ArrayFunction):
             return g * b / d, -g * a / d
 
 
+def _max_min_grads(g, a, b, a_loses, b_loses):
+    """PyTorch's maximum/minimum backward: ties split the gradient, the losing side gets 0, and where a
+    NaN makes every comparison false both inputs get the whole gradient."""
+    shared = np.where(a == b, g / 2, g)
+    zero = np.zeros((), g.dtype)
+    return np.where(a_loses, zero, shared), np.where(b_loses, zero, shared)
+
+
 class Maximum(ArrayFunction):
     """Elementwise max; on ties each input gets half the gradient (PyTorch's rule)."""
 
@@ -663,8 +710,7 @@ class Maximum(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        w = (a > b) + 0.5 * (a == b)
-        return g * w.astype(g.dtype), g * (1 - w).astype(g.dtype)
+        return _max_min_grads(g, a, b, a < b, a > b)
 
 
 class Minimum(ArrayFunction):
@@ -676,8 +722,7 @@ class Minimum(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        w = (a < b) + 0.5 * (a == b)
-        return g * w.astype(g.dtype), g * (1 - w).astype(g.dtype)
+        return _max_min_grads(g, a, b, a > b, a < b)
 
 
 class _Remainder(ArrayFunction):
@@ -950,7 +995,10 @@ class VectorNorm(ArrayFunction):
     @staticmethod
     def forward(ctx, a, ord, dims, keepdim):  # noqa: A002
         x = np.abs(a)
-        if ord == np.inf:
+        n = x.size if dims is None else int(np.prod([x.shape[d] for d in dims]))
+        if n == 1 and ord != 0:
+            out = x  # issue 11: as PyTorch, a norm of one element is its absolute value (1e30 squared overflows)
+        elif ord == np.inf:
             out = (np.amax(x, axis=dims, keepdims=True) if x.size else  # issue 11: the kept dims keep their size
                    np.zeros([1 if dims is None or i in dims else s for i, s in enumerate(x.shape)], x.dtype))
         elif ord == -np.inf:
@@ -974,14 +1022,15 @@ class VectorNorm(ArrayFunction):
         a, out = ctx.saved_tensors
         g = g.reshape(out.shape)
         p = ctx.ord
+        if p == 0:
+            return None, None, None, None  # PyTorch: the 0-"norm" (a count) has no gradient
+        sgn = np.where(np.isnan(a), 0, np.sign(a))  # PyTorch's sgn(nan) is 0
         with np.errstate(all="ignore"):
-            if p == 0:
-                gi = np.zeros_like(a)
-            elif p == 1:
-                gi = g * np.sign(a)
-            elif p in (np.inf, -np.inf):
-                mask = (np.abs(a) == out).astype(a.dtype)
-                gi = g * np.sign(a) * mask / mask.sum(axis=ctx.dims, keepdims=True)
+            if p == 1:
+                gi = g * sgn
+            elif p in (np.inf, -np.inf):  # PyTorch's rule: every element equal to the norm, or NaN, shares it
+                mask = ((np.abs(a) == out) | np.isnan(a)).astype(a.dtype)
+                gi = sgn * (g / mask.sum(axis=ctx.dims, keepdims=True)) * mask
             elif p == 2:
                 gi = np.where(out == 0, 0, g * a / out)
             else:
@@ -989,18 +1038,3 @@ class VectorNorm(ArrayFunction):
         return gi.astype(a.dtype, copy=False), None, None, None
 
 
-class StdFromVar(ArrayFunction):
-    """``sqrt(var)`` for ``std``: where the standard deviation is 0 the gradient is 0, as PyTorch's
-    std_backward (plain sqrt's would be 0 * inf = nan; issue 11)."""
-
-    @staticmethod
-    def forward(ctx, v):
-        out = np.sqrt(v)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        (out,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(out == 0, 0, g / (2 * out)).astype(out.dtype, copy=False)

@@ -24,7 +24,7 @@ from ._random import default_generator
 from .autograd.function import CopySlices, RemovableHandle, ViewRegen, _edge
 from .autograd.function import backward as _autograd_backward
 from .autograd.grad_mode import is_grad_enabled
-from .dtypes import get_default_dtype
+from .dtypes import get_default_dtype, result_type
 from .dtypes import (  # noqa: F401  (re-exported for old imports)
     _SUPPORTED, _builtin_bool, _builtin_float, _check_dtype, _infer_dtype, bool, float32, float64, int32, int64,
 )
@@ -40,9 +40,9 @@ def _normalize_dims(dim, ndim, where):
         lo, hi = (-ndim, ndim - 1) if ndim > 0 else (-1, 0)
         if not lo <= d <= hi:
             raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {d})")
+        if int(d) % max(ndim, 1) in out:  # checked dim by dim, as PyTorch (a repeat before an out-of-range dim)
+            raise RuntimeError(f"dim {int(d) % max(ndim, 1)} appears multiple times in the list of dims")
         out.append(int(d) % max(ndim, 1))
-    if len(set(out)) != len(out):
-        raise RuntimeError(f"{where}(): dim {dims} appears multiple times in the list of dims")
     return tuple(sorted(out))
 
 
@@ -427,12 +427,10 @@ class Tensor:
                 dt = self.dtype
             elif isinstance(other, numbers.Integral):
                 dt = self.dtype if self.dtype.kind in "iu" else int64
-                if dt.kind in "iu" and not np.can_cast(np.min_scalar_type(other), dt) and -2**63 <= other < 2**64:
-                    # issue 11: -1 + uint8 tensor wraps around as in PyTorch (NumPy 2 would raise OverflowError)
-                    return Tensor._wrap(np.array(other % 2**64, dtype=np.uint64).astype(dt))
             else:
-                dt = float32
-            return Tensor._wrap(np.asarray(other, dtype=dt))
+                dt = get_default_dtype()
+            # issue 11: -1 + uint8 tensor wraps around as in PyTorch (NumPy 2 would raise OverflowError)
+            return Tensor._wrap(_number_array(other, dt))
         if isinstance(other, (list, tuple, np.ndarray)):
             return Tensor(np.array(other, dtype=_infer_dtype(other)))
         raise TypeError(f"unsupported operand type for Tensor: {type(other).__name__}")
@@ -445,19 +443,10 @@ class Tensor:
         ad, bd = a._data, b._data
         if ad.shape != bd.shape:
             _check_broadcast(ad.shape, bd.shape)
-        ka, kb = ad.dtype.kind, bd.dtype.kind
-        if fn is ops.Div and ka != "f" and kb != "f":
-            a, b = a.float(), b.float()
-        elif ka == "f" and kb != "f":
-            b = b.type(ad.dtype)
-        elif kb == "f" and ka != "f":
-            a = a.type(bd.dtype)
-        elif ad.dtype != bd.dtype and (ad.ndim == 0) != (bd.ndim == 0) and (ka == kb or (ka in "iu" and kb in "iu")):
-            # PyTorch: a 0-d tensor of the same category does not widen a dimensioned one
-            if ad.ndim == 0:
-                a = a.type(bd.dtype)
-            else:
-                b = b.type(ad.dtype)
+        if fn is ops.Div and ad.dtype.kind != "f" and bd.dtype.kind != "f":
+            a, b = a.type(get_default_dtype()), b.type(get_default_dtype())
+        elif ad.dtype != bd.dtype:
+            a, b = _promoted(a, b)  # PyTorch's type promotion (a 0-d tensor counts as a number of its category)
         return fn.apply(a, b)
 
     def __add__(self, o):
@@ -486,7 +475,16 @@ class Tensor:
 
     def __pow__(self, o):
         if isinstance(o, numbers.Number) and not isinstance(o, Tensor):
-            return ops.PowScalar.apply(self if self.dtype.kind == "f" or isinstance(o, numbers.Integral) else self.float(), o)
+            if isinstance(o, numbers.Integral) and self.dtype.kind != "f":
+                if self.dtype == bool and not isinstance(o, (_builtin_bool, np.bool_)):
+                    return self.type(int64) ** o  # PyTorch's type promotion: bool ** int is int64
+                if o < 0:
+                    raise RuntimeError("Integers to negative integer powers are not allowed.")
+                if not np.iinfo(self.dtype).min <= o <= np.iinfo(self.dtype).max:
+                    raise RuntimeError(f"value cannot be converted to type {_C_TYPE_NAMES.get(self.dtype.name)} "
+                                       "without overflow")
+            return ops.PowScalar.apply(self if self.dtype.kind == "f" or isinstance(o, numbers.Integral)
+                                       else self.type(get_default_dtype()), o)
         return self._binary(ops.Pow, o)
 
     def __rpow__(self, o):
@@ -517,9 +515,11 @@ class Tensor:
 
     # comparisons: no gradient, bool results
     def _compare(self, fn, other):
-        other = other._data if isinstance(other, Tensor) else other
-        _check_broadcast(self.shape, np.shape(other))
-        return Tensor._wrap(np.asarray(fn(self._data, other)))
+        if not isinstance(other, Tensor):
+            other = self._operand(other)
+        _check_broadcast(self.shape, other.shape)
+        a, b = (self, other) if self.dtype == other.dtype else _promoted(self, other)  # compared in PyTorch's common dtype
+        return Tensor._wrap(np.asarray(fn(a._data, b._data)))
 
     def __eq__(self, o):
         return self._compare(np.equal, o)
@@ -546,11 +546,32 @@ class Tensor:
             return Tensor._wrap(np.invert(self._data))
         return Tensor._wrap(~self._data)
 
+    def _bitwise(self, fn, name, other, reverse=False):
+        if not isinstance(other, (Tensor, numbers.Number, np.generic)):
+            return NotImplemented
+        a, b = _promoted(other, self) if reverse else _promoted(self, other)
+        if a.dtype.kind == "f":
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_torch_dtype_name(a.dtype)}'")
+        _check_broadcast(a.shape, b.shape)
+        return Tensor._wrap(np.asarray(fn(a._data, b._data)))
+
     def __and__(self, o):
-        return Tensor._wrap(self._data & (o._data if isinstance(o, Tensor) else o))
+        return self._bitwise(np.bitwise_and, "bitwise_and", o)
+
+    def __rand__(self, o):
+        return self._bitwise(np.bitwise_and, "bitwise_and", o, True)
 
     def __or__(self, o):
-        return Tensor._wrap(self._data | (o._data if isinstance(o, Tensor) else o))
+        return self._bitwise(np.bitwise_or, "bitwise_or", o)
+
+    def __ror__(self, o):
+        return self._bitwise(np.bitwise_or, "bitwise_or", o, True)
+
+    def __xor__(self, o):
+        return self._bitwise(np.bitwise_xor, "bitwise_xor", o)
+
+    def __rxor__(self, o):
+        return self._bitwise(np.bitwise_xor, "bitwise_xor", o, True)
 
     # -- elementwise functions --------------------------------------------------------
     def _float_only(self, name):
@@ -580,9 +601,25 @@ class Tensor:
         return ops.Abs.apply(self)
 
     def clamp(self, min=None, max=None):  # noqa: A002
+        """Clamp into [min, max]; bounds may be numbers or Tensors (broadcast). The result has PyTorch's
+        promoted dtype: ``int_tensor.clamp(0.5)`` is float32, a 0-d float64 bound keeps a float32 tensor."""
         if min is None and max is None:
             raise RuntimeError("clamp(): At least one of 'min' or 'max' must not be None")
-        return ops.Clamp.apply(self, min, max)
+        bounds = [b for b in (min, max) if b is not None]
+        x, *bounds = _promoted(self, *bounds)
+        lo, hi = (bounds.pop(0) if min is not None else None), (bounds.pop(0) if max is not None else None)
+        if not isinstance(min, Tensor) and not isinstance(max, Tensor):
+            return ops.Clamp.apply(x, None if lo is None else lo._data, None if hi is None else hi._data)
+        # issue 11: where a bound equals x the gradient goes to x (PyTorch's clamp_backward), not half to each
+        # as maximum/minimum split ties; a NaN in x or in a bound propagates as in PyTorch (and a NaN x
+        # gets no gradient: PyTorch's mask is min <= x <= max)
+        if x.requires_grad and x.dtype.kind == "f":
+            x = where(x.isnan(), x.detach(), x)
+        if lo is not None:
+            x = where((x < lo) | lo.isnan(), lo, x)
+        if hi is not None:
+            x = where((x > hi) | hi.isnan(), hi, x)
+        return x
 
     clip = clamp
 
@@ -604,14 +641,18 @@ class Tensor:
             dims = ()
         return ops.Mean.apply(self, dims, keepdim)
 
-    def var(self, dim=None, unbiased=None, keepdim=False, correction=None):
-        self._float_only("var")
+    def _var(self, name, dim, unbiased, keepdim, correction):
+        if self.dtype.kind != "f":
+            raise RuntimeError("std and var only support floating point and complex dtypes")
         if correction is None:
             correction = 1 if unbiased is None or unbiased else 0
-        return ops.Var.apply(self, _reduce_dims(dim, self.ndim, "var"), correction, keepdim)
+        return ops.Var.apply(self, _reduce_dims(dim, self.ndim, name), correction, keepdim, name == "std")
+
+    def var(self, dim=None, unbiased=None, keepdim=False, correction=None):
+        return self._var("var", dim, unbiased, keepdim, correction)
 
     def std(self, dim=None, unbiased=None, keepdim=False, correction=None):
-        return ops.StdFromVar.apply(self.var(dim, unbiased, keepdim, correction))
+        return self._var("std", dim, unbiased, keepdim, correction)
 
     def max(self, dim=None, keepdim=False):
         """``max()`` -> scalar tensor; ``max(dim)`` -> (values, indices), as in PyTorch."""
@@ -662,6 +703,8 @@ class Tensor:
 
     # -- views: share memory and the version counter with their base ----------------------
     def reshape(self, *shape):
+        if not shape:  # issue 11: t.reshape() is an error in PyTorch, also for a 0-d tensor (reshape(()) is not)
+            raise TypeError('reshape() missing 1 required positional arguments: "shape"')
         shape = _shape_arg(shape)
         target = shape
         if shape.count(-1) == 1:
@@ -673,6 +716,9 @@ class Tensor:
         return self._make_view(ops.Reshape.apply(self, target), lambda a: a.reshape(target))
 
     def view(self, *shape):
+        if not shape:
+            raise TypeError("view() received an invalid combination of arguments - got (), but expected one of:\n"
+                            " * (torch.dtype dtype)\n * (tuple of ints size)\n")
         if len(shape) == 1 and not isinstance(shape[0], (tuple, list, Size, numbers.Integral)):
             if _check_dtype(shape[0], "view") == self.dtype:
                 return self.view(self.shape)
@@ -706,6 +752,8 @@ class Tensor:
         return self._make_view(ops.Permute.apply(self, dims), lambda a: a.transpose(dims))
 
     def permute(self, *dims):
+        if not dims:
+            raise TypeError('permute() missing 1 required positional arguments: "dims"')
         dims = _shape_arg(dims)
         if len(dims) != self.ndim:
             raise RuntimeError(
@@ -768,6 +816,10 @@ class Tensor:
                 f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to the number "
                 f"of dimensions in the tensor ({self.ndim})"
             )
+        for i, s in enumerate(sizes[:lead]):
+            if s < 0:
+                raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a leading, non-existing "
+                                   f"dimension {i}")
         target = tuple(self._data.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
         for i, have in enumerate(self._data.shape):  # issue 11: PyTorch's message, not NumPy's ValueError
             if have != 1 and have != target[i + lead]:
@@ -797,11 +849,18 @@ class Tensor:
         return self[(slice(None),) * d + (index,)]
 
     def narrow(self, dim, start, length):
+        # PyTorch's order of checks: 0-d, length, dim, start's range, then start + length
+        if self.ndim == 0:
+            raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+        if length < 0:
+            raise RuntimeError("narrow(): length must be non-negative.")
         (d,) = _normalize_dims(dim, self.ndim, "narrow")
         n = self._data.shape[d]
+        if not -n <= start <= n:
+            raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
         if start < 0:
             start += n
-        if not 0 <= start <= n or length < 0 or start + length > n:
+        if start + length > n:
             raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
         return self[(slice(None),) * d + (slice(start, start + length),)]
 
@@ -833,7 +892,9 @@ class Tensor:
             raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
         (d,) = _normalize_dims(dim, self.ndim, "chunk")
         n = self._data.shape[d]
-        return self.split(max(-(-n // chunks), 1), d)
+        if n == 0:  # PyTorch: `chunks` empty pieces (a split would give one)
+            return self.split([0] * chunks, d)
+        return self.split(-(-n // chunks), d)
 
     # -- in-place operations: PyTorch's rules, recorded by autograd when needed -------------
     def _commit_inplace(self, out):
@@ -1023,6 +1084,9 @@ class Tensor:
     def __ior__(self, other):
         return self._commit_inplace(self | other)
 
+    def __ixor__(self, other):
+        return self._commit_inplace(self ^ other)
+
     # =====================================================================================
     # -- API breadth (issue 9) --
     # Math functions, reductions and tensor ops with PyTorch's signatures. The math is in ops.py
@@ -1161,7 +1225,9 @@ class Tensor:
     def lerp(self, end, weight):
         """``self + weight * (end - self)``."""
         for name, t in (("end", end), ("weight", weight)):  # issue 11: no type promotion, as PyTorch
-            if isinstance(t, Tensor) and t.dtype != self.dtype:
+            if name == "weight" and isinstance(t, Tensor) and t.ndim == 0:
+                weight = t.type(self.dtype)  # except for a 0-d weight, which counts as a number
+            elif isinstance(t, Tensor) and t.dtype != self.dtype:
                 names = {"float32": "float", "float64": "double", "int64": "long"}
                 raise RuntimeError(f"expected dtype {names.get(self.dtype.name, self.dtype.name)} for `{name}` but "
                                    f"got dtype {names.get(t.dtype.name, t.dtype.name)}")
@@ -1342,7 +1408,13 @@ class Tensor:
         return ops.MaskedFill.apply(self, mask._data, value)
 
     def masked_select(self, mask):
-        return self[mask.expand(self.shape) if mask.shape != self.shape else mask]
+        """The elements where ``mask`` (bool) is True, as a 1-D tensor; input and mask broadcast together."""
+        if not isinstance(mask, Tensor) or mask.dtype != bool:
+            raise RuntimeError("masked_select: expected BoolTensor for mask")
+        _check_broadcast(self.shape, mask.shape)
+        shape = np.broadcast_shapes(tuple(self.shape), tuple(mask.shape))
+        x = self if self.shape == shape else self.expand(shape)
+        return x[mask if mask.shape == shape else mask.expand(shape)]
 
     def repeat(self, *sizes):
         if not sizes:
@@ -1370,11 +1442,24 @@ class Tensor:
                                            for i in range(self.ndim)))
 
     def movedim(self, source, destination):
-        s = _normalize_dims(source, self.ndim, "movedim")[0]
-        d = _normalize_dims(destination, self.ndim, "movedim")[0]
-        perm = [i for i in range(self.ndim) if i != s]
-        perm.insert(d, s)
-        return ops.Permute.apply(self, tuple(perm))
+        """A view with the dims ``source`` (int or sequence) moved to the positions ``destination``."""
+        src = (source,) if isinstance(source, numbers.Integral) else tuple(source)
+        dst = (destination,) if isinstance(destination, numbers.Integral) else tuple(destination)
+        if len(src) != len(dst):
+            raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) should "
+                               f"contain the same number of dims as destination ({list(dst)} dims)")
+        s = [_normalize_dims(i, self.ndim, "movedim")[0] for i in src]
+        d = [_normalize_dims(i, self.ndim, "movedim")[0] for i in dst]
+        for name, given, dims in (("source", src, s), ("destination", dst, d)):
+            if len(set(dims)) != len(dims):
+                raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(given)})")
+        if self.ndim == 0:
+            return self._permute(())
+        perm = [None] * self.ndim
+        for a, b in zip(s, d):
+            perm[b] = a
+        rest = iter(i for i in range(self.ndim) if i not in s)
+        return self._permute(tuple(next(rest) if p is None else p for p in perm))
 
     moveaxis = movedim
 
@@ -1455,7 +1540,7 @@ class Tensor:
         if as_tuple:
             return tuple(Tensor._wrap(i.astype(np.int64)) for i in idx)
         return Tensor._wrap(np.stack(idx, axis=1).astype(np.int64) if self.ndim else
-                            np.zeros((int(bool(self._data)), 0), np.int64))
+                            np.zeros((int(_builtin_bool(self._data)), 0), np.int64))
 
     def argwhere(self):
         return self.nonzero()
@@ -1468,9 +1553,6 @@ class Tensor:
 
     def logical_or(self, other):
         return Tensor._wrap(np.logical_or(self._data, other._data if isinstance(other, Tensor) else other))
-
-    def __xor__(self, o):
-        return Tensor._wrap(self._data ^ (o._data if isinstance(o, Tensor) else o))
 
     greater, greater_equal, less, less_equal, not_equal = (
         lambda s, o: s > o, lambda s, o: s >= o, lambda s, o: s < o, lambda s, o: s <= o, lambda s, o: s != o)
@@ -1632,10 +1714,32 @@ class _Clone(ops.ArrayFunction):
         return g
 
 
+_C_TYPE_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t",
+                 "bool": "bool"}
+
+
+def _number_array(x, dt):
+    """A Python number as a 0-d array of dtype ``dt``; integers wrap around into a narrower integer dtype
+    as PyTorch's casts do (``uint8_tensor > -1`` compares with 255; NumPy 2 would raise OverflowError)."""
+    if dt.kind in "iu" and isinstance(x, (numbers.Integral, np.integer)) and not isinstance(x, (_builtin_bool, np.bool_)):
+        if not np.can_cast(np.min_scalar_type(x), dt) and -2**63 <= x < 2**64:
+            return np.array(int(x) % 2**64, dtype=np.uint64).astype(dt)
+    return np.asarray(x, dtype=dt)
+
+
+def _promoted(*operands):
+    """``operands`` (Tensors and Python numbers) as Tensors of their common dtype, ``result_type(*operands)``:
+    PyTorch's type promotion, used by every op that combines operands (a cast keeps the gradient)."""
+    dt = result_type(*operands)
+    return tuple((x if x.dtype == dt else x.type(dt)) if isinstance(x, Tensor) else Tensor._wrap(_number_array(x, dt))
+                 for x in operands)
+
+
 def where(condition, input, other):  # noqa: A002
     cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
-    a = input if isinstance(input, Tensor) else Tensor(np.array(input, dtype=_infer_dtype(input)))
-    b = a._operand(other)
+    a, b = (Tensor(np.array(x, dtype=_infer_dtype(x))) if isinstance(x, (list, tuple, np.ndarray)) else x
+            for x in (input, other))
+    a, b = _promoted(a, b)  # PyTorch's type promotion: where(c, int_tensor, 0.5) is float32
     return ops.Where.apply(cond.astype(np.bool_), a, b)
 
 
@@ -1824,15 +1928,17 @@ def _softmax_dim(name, dim, ndim):
 
 def _softmax(input, fn, name, dim, dtype):  # noqa: A002
     """softmax / log_softmax of ``input`` along ``dim`` (``fn`` is ops.Softmax or ops.LogSoftmax)."""
-    if input.dtype.kind != "f" and dtype is None:
-        raise RuntimeError(f"{name}(): expected a floating point tensor for 'input', got dtype {input.dtype}")
     if dtype is not None:
         input = input.type(dtype)
+    d = _softmax_dim(name, dim, input.ndim)  # the dim is checked first, as PyTorch
+    if input.dtype.kind != "f":
+        if input._data.size == 0:  # issue 11: no kernel runs on an empty tensor, so PyTorch returns one
+            return Tensor._wrap(np.empty_like(input._data))
+        kernel = "lastdim_kernel_impl" if d == max(input.ndim, 1) - 1 else "kernel_impl"
+        raise NotImplementedError(f"\"{name}_{kernel}\" not implemented for '{_torch_dtype_name(input.dtype)}'")
     if input.ndim == 0:
-        if dim is not None:
-            _softmax_dim(name, dim, 0)  # a 0-d tensor has dims -1 and 0 only, as in PyTorch
         return fn.apply(input.reshape(1), 0).reshape(())
-    return fn.apply(input, _softmax_dim(name, dim, input.ndim))
+    return fn.apply(input, d)
 
 
 # Bound last: these modules import Tensor from this one (the functions above only call them).

@@ -1011,3 +1011,193 @@ def _(d):
             opt.step()
         return param.detach()
     return Case([p] + grads, call)
+
+
+# ======================================================================================================
+# fuzz3: ops not fuzzed before (einsum, linalg, products, meshgrid, selections, flips, one_hot/normalize/
+# cosine_similarity, SyncBatchNorm without a process group, LR schedulers)
+# ======================================================================================================
+_EINSUM = ["ij,jk->ik", "ij,jk", "bi,bi->b", "ii", "ii->i", "ij->ji", "ij->", "i,j->ij", "bij,bjk->bik",
+           "ij,ij->ij", "i,i", "ijk->kji", "ij,kj->ik", "ab,bc,cd->ad", "i->", "ij,j", "ij,k->ijk"]
+
+
+@op("torch.einsum", examples=100)
+def _(d):
+    eq = d.draw(st.sampled_from(_EINSUM), label="equation")
+    ins = eq.split("->")[0].split(",")
+    sizes = {c: ints(d, 0, 3, f"size_{c}") for c in sorted(set("".join(ins)))}
+    if d.draw(st.integers(0, 8), label="bad") == 0:
+        sizes[ins[0][0]] += 1 if len(ins) > 1 else 0  # a size mismatch between operands (where one is shared)
+    xs = []
+    for i, s in enumerate(ins):
+        shp = [sizes[c] for c in s]
+        if i and d.draw(st.integers(0, 8), label="mismatch") == 0 and shp:
+            shp[-1] += 1
+        xs.append(array(d, tuple(shp), FLOATS[:1] if i else FLOATS))
+    if d.draw(st.integers(0, 8), label="dtype_mix") == 0 and len(xs) > 1:
+        xs[1].array = xs[1].array.astype(np.float64)
+    return Case(xs, lambda L, *ts: L.lib.einsum(eq, *ts))
+
+
+@op("torch.linalg.norm/vector_norm", examples=100)
+def _(d):
+    x = array(d, shape(d, 0, 3, 0, 4), FLOATS)
+    which = d.draw(st.sampled_from(["norm", "vector_norm"]), label="which")
+    nd = x.array.ndim
+    ord_ = d.draw(st.sampled_from([None, 2, 1, float("inf"), float("-inf"), 0, 3, "fro"] if which == "norm"
+                                  else [2, 1, float("inf"), float("-inf"), 0, 3, 0.5]), label="ord")
+    dim = d.draw(st.none() | st.integers(-max(nd, 1), max(nd, 1) - 1), label="dim")
+    keep = d.draw(st.booleans(), label="keepdim")
+    if which == "norm":
+        if ord_ == "fro" and (nd != 2 or dim is not None):
+            ord_ = None
+        if ord_ not in (None, "fro") and dim is None and nd != 1:
+            dim = -1 if nd else None  # a vector ord needs a vector (matrix ords other than 'fro' are not supported)
+            if dim is None:
+                ord_ = None
+        return Case([x], lambda L, t: L.lib.linalg.norm(t, ord_, dim, keep))
+    return Case([x], lambda L, t: L.lib.linalg.vector_norm(t, ord_, dim, keep))
+
+
+@op("torch.mm/bmm/outer/dot", examples=100)
+def _(d):
+    which = d.draw(st.sampled_from(["mm", "bmm", "outer", "dot"]), label="which")
+    n, k, m, b = ints(d, 0, 4, "n"), ints(d, 0, 4, "k"), ints(d, 0, 4, "m"), ints(d, 0, 3, "b")
+    bad = 1 if ints(d, 0, 7, "bad") == 0 else 0
+    sa, sb = {"mm": ((n, k), (k + bad, m)), "bmm": ((b, n, k), (b, k + bad, m)), "outer": ((n,), (m,)),
+              "dot": ((k,), (k + bad,))}[which]
+    if which in ("mm", "dot") and ints(d, 0, 7, "bad_ndim") == 0:
+        sa = sa + (1,)
+    x, y = array(d, sa, FLOATS + ["int64"]), array(d, sb, FLOATS + ["int64"])
+    return Case([x, y], lambda L, a, c: getattr(L.lib, which)(a, c))
+
+
+@op("torch.meshgrid", examples=60)
+def _(d):
+    n = ints(d, 1, 3, "n")
+    xs = [array(d, shape(d, 0, 1 if ints(d, 0, 6, "bad_ndim") else 2, 0, 3), FLOATS[:1]) for _ in range(n)]
+    indexing = d.draw(st.sampled_from(["ij", "xy", None]), label="indexing")
+    return Case(xs, lambda L, *ts: tuple(L.lib.meshgrid(*ts, indexing=indexing) if indexing else
+                                         L.lib.meshgrid(*ts, indexing="ij")))
+
+
+@op("torch.nonzero/masked_select/argwhere", examples=100)
+def _(d):
+    which = d.draw(st.sampled_from(["nonzero", "nonzero_tuple", "argwhere", "masked_select", "masked_select_bcast"]),
+                   label="which")
+    x = array(d, shape(d, 0, 3, 0, 4), FLOATS + ["int64", "bool"])
+    if which.startswith("masked_select"):
+        x = array(d, x.array.shape, FLOATS)
+        rng = np.random.default_rng(ints(d, 0, 1000, "m_seed"))
+        ms = x.array.shape if which == "masked_select" else x.array.shape[1:]
+        m = Input(rng.integers(0, 2, ms).astype(bool if ints(d, 0, 6, "uint8_mask") else np.uint8))
+        return Case([x, m], lambda L, t, mm: L.lib.masked_select(t, mm))
+    if which == "nonzero_tuple":
+        return Case([x], lambda L, t: tuple(L.lib.nonzero(t, as_tuple=True)))
+    return Case([x], lambda L, t: getattr(L.lib, which)(t))
+
+
+@op("torch.flip/narrow/movedim", examples=100)
+def _(d):
+    x = array(d, shape(d, 0, 4, 0, 4), FLOATS + ["int64"])
+    nd = x.array.ndim
+    which = d.draw(st.sampled_from(["flip", "narrow", "movedim", "movedim_tuple"]), label="which")
+    if which == "flip":
+        dims = tuple(d.draw(st.lists(st.integers(-max(nd, 1) - 1, max(nd, 1)), max_size=3), label="dims"))
+        return Case([x], lambda L, t: L.lib.flip(t, dims))
+    if which == "narrow":
+        dim = _dim(d, nd)
+        side = x.array.shape[dim] if -nd <= dim < nd else 1
+        start = d.draw(st.integers(-side - 1, side + 1), label="start")
+        length = d.draw(st.integers(-1, side + 1), label="length")
+        return Case([x], lambda L, t: L.lib.narrow(t, dim, start, length))
+    if which == "movedim":
+        a, b = _dim(d, nd, "source"), _dim(d, nd, "destination")
+        return Case([x], lambda L, t: L.lib.movedim(t, a, b))
+    k = ints(d, 0, min(nd, 3), "k")
+    src = tuple(d.draw(st.lists(st.integers(-nd, max(nd - 1, 0)), min_size=k, max_size=k), label="src")) if nd else ()
+    dst = tuple(d.draw(st.lists(st.integers(-nd, max(nd - 1, 0)), min_size=k, max_size=k), label="dst")) if nd else ()
+    return Case([x], lambda L, t: L.lib.movedim(t, src, dst))
+
+
+@op("F.one_hot/normalize/cosine_similarity", examples=100)
+def _(d):
+    which = d.draw(st.sampled_from(["one_hot", "normalize", "cosine_similarity"]), label="which")
+    if which == "one_hot":
+        rng = np.random.default_rng(ints(d, 0, 1000, "i_seed"))
+        num = d.draw(st.sampled_from([-1, 0, 1, 3, 5]), label="num_classes")
+        lo = -1 if ints(d, 0, 8, "neg") == 0 else 0
+        idx = Input(rng.integers(lo, 4, shape(d, 0, 3, 0, 3)))
+        if ints(d, 0, 8, "float_idx") == 0:
+            idx.array = idx.array.astype(np.float32)
+        return Case([idx], lambda L, t: L.F.one_hot(t, num))
+    x = array(d, shape(d, 1, 3, 0, 4), FLOATS)
+    nd = x.array.ndim
+    dim = _dim(d, nd)
+    if which == "normalize":
+        p = d.draw(st.sampled_from([2.0, 1.0, float("inf"), 3.0]), label="p")
+        eps = d.draw(st.sampled_from([1e-12, 0.1]), label="eps")
+        return Case([x], lambda L, t: L.F.normalize(t, p, dim, eps))
+    _, ys = _broadcastable_pair(d) if ints(d, 0, 4, "bcast") == 0 else (None, x.array.shape)
+    y = array(d, ys, [x.array.dtype.name])
+    eps = d.draw(st.sampled_from([1e-8, 0.5]), label="eps")
+    return Case([x, y], lambda L, a, b: L.F.cosine_similarity(a, b, dim, eps))
+
+
+@op("nn.SyncBatchNorm (no process group)", examples=60)
+def _(d):
+    """Without an initialised process group SyncBatchNorm (on the CPU) computes what BatchNorm does, in both
+    modes, with PyTorch's running statistics and errors."""
+    C = ints(d, 1, 3, "C")
+    x = array(d, (ints(d, 1, 3, "N"), C) + shape(d, 0, 2, 1, 3), ["float32"])
+    train = d.draw(st.booleans(), label="train")
+    track = d.draw(st.booleans(), label="track_running_stats")
+    affine = d.draw(st.booleans(), label="affine")
+
+    def call(L, t):
+        m = L.init_module(L.nn.SyncBatchNorm(C, affine=affine, track_running_stats=track))
+        m.train(train)
+        return m(t), m
+    return Case([x], call)
+
+
+@op("optim.lr_scheduler (lr over steps)", examples=80)
+def _(d):
+    which = d.draw(st.sampled_from(["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR",
+                                    "OneCycleLR", "ReduceLROnPlateau"]), label="which")
+    lr = d.draw(st.sampled_from([0.1, 1.0, 0.003]), label="lr")
+    steps = ints(d, 1, 12, "steps")
+    rng = np.random.default_rng(ints(d, 0, 1000, "metric_seed"))
+    metrics = [float(v) for v in rng.integers(0, 4, steps)]
+    if which == "StepLR":
+        kw = dict(step_size=ints(d, 1, 4, "step_size"), gamma=d.draw(st.sampled_from([0.5, 0.1]), label="gamma"))
+    elif which == "MultiStepLR":
+        kw = dict(milestones=sorted(d.draw(st.lists(st.integers(1, 8), max_size=3), label="milestones")), gamma=0.5)
+    elif which == "ExponentialLR":
+        kw = dict(gamma=d.draw(st.sampled_from([0.9, 0.5]), label="gamma"))
+    elif which == "CosineAnnealingLR":
+        kw = dict(T_max=ints(d, 1, 6, "T_max"), eta_min=d.draw(st.sampled_from([0.0, 0.01]), label="eta_min"))
+    elif which == "LambdaLR":
+        kw = dict(lr_lambda=lambda e: 1.0 / (1 + e))
+    elif which == "OneCycleLR":
+        kw = dict(max_lr=lr * 10, total_steps=steps + ints(d, 0, 2, "extra_steps"),
+                  anneal_strategy=d.draw(st.sampled_from(["cos", "linear"]), label="anneal"),
+                  three_phase=d.draw(st.booleans(), label="three_phase"))
+    else:
+        kw = dict(mode=d.draw(st.sampled_from(["min", "max"]), label="mode"), factor=0.5, patience=ints(d, 0, 2, "patience"),
+                  threshold=d.draw(st.sampled_from([1e-4, 0.5]), label="threshold"),
+                  cooldown=ints(d, 0, 1, "cooldown"), min_lr=0.001)
+
+    def call(L):
+        p = L.nn.Parameter(L.lib.zeros(2))
+        opt = L.lib.optim.SGD([p], lr=lr, momentum=0.9 if which == "OneCycleLR" else 0.0)
+        sched = getattr(L.lib.optim.lr_scheduler, which)(opt, **kw)
+        lrs = [round(opt.param_groups[0]["lr"], 12)]
+        for i in range(steps):
+            opt.step()
+            sched.step(metrics[i]) if which == "ReduceLROnPlateau" else sched.step()
+            lrs.append(round(opt.param_groups[0]["lr"], 12))
+        if which != "ReduceLROnPlateau":
+            lrs.append([round(v, 12) for v in sched.get_last_lr()])
+        return tuple(lrs)
+    return Case([], call)

@@ -10,7 +10,7 @@ from miniconv.nn import init
 
 
 def empty(*shape):
-    return miniconv.zeros(*shape)
+    return miniconv.zeros(shape)  # the shape as one tuple: zeros() with no argument is a TypeError, as PyTorch
 
 
 @pytest.mark.parametrize(
@@ -103,6 +103,17 @@ def test_init_errors():
         init.zeros_(np.zeros(3))
     with pytest.raises(TypeError, match="floating point"):
         init.normal_(miniconv.zeros(3, dtype=miniconv.int64))
+
+
+def test_init_of_a_0d_tensor():
+    """Initialisers without a fan work on a 0-d tensor; those with a fan raise PyTorch's ValueError."""
+    for fn, args, value in [("zeros_", (), 0.0), ("ones_", (), 1.0), ("constant_", (2.5,), 2.5),
+                            ("uniform_", (1.0, 1.0), 1.0), ("normal_", (3.0, 0.0), 3.0)]:
+        t = getattr(init, fn)(empty(), *args)
+        assert t.shape == () and float(t) == value
+    for fn in ("kaiming_normal_", "kaiming_uniform_", "xavier_uniform_", "xavier_normal_"):
+        with pytest.raises(ValueError, match="fewer than 2 dimensions"):
+            getattr(init, fn)(empty())
 
 
 def test_init_on_parameters_does_not_record_a_graph():

@@ -4,7 +4,7 @@ import numbers
 import numpy as np
 
 from ... import _kernels
-from ..._config import blas_single_thread, threads_for
+from ..._config import blas_single_thread, check_blas_sizes, threads_for
 from ...autograd import ArrayFunction
 from ...tensor import Tensor
 from ._args import _conv_pair, _size_str
@@ -205,12 +205,10 @@ def _check_conv2d_args(input, weight, bias, stride, padding, dilation, groups): 
         )
     # The kernels hand per-sample GEMM sizes to BLAS as 32-bit ints: refuse what would overflow them.
     out_hw = ((padded_h - eff_kh) // stride[0] + 1) * ((padded_w - eff_kw) // stride[1] + 1)
-    limit = 2**31 - 1
-    if max(out_hw, c_per_group * kh * kw, batched_shape[2] * batched_shape[3], o) > limit:
-        raise RuntimeError(
-            f"conv2d(): per-image sizes exceed the 32-bit limit of the BLAS interface (output plane of {out_hw} "
-            f"elements, {c_per_group * kh * kw} weights per output channel); split the input into smaller tiles"
-        )
+    check_blas_sizes("conv2d", ("the output plane H_out * W_out", out_hw),
+                     ("the input plane H * W", batched_shape[2] * batched_shape[3]),
+                     ("C_in / groups * kH * kW (weights per output channel)", c_per_group * kh * kw),
+                     ("out_channels", o))
     return stride, pads, dilation, groups
 
 

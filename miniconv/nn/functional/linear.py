@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ..._config import check_blas_sizes
 from ..._matmul import gemm
 from ...autograd import ArrayFunction
 from ._args import _dtype_name, _tensor_arg
@@ -63,6 +64,9 @@ def linear(input, weight, bias=None):  # noqa: A002
         rows = int(np.prod(input.shape[:-1]))
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
                            f"{w2.shape[1]}x{w2.shape[0]})")
+    check_blas_sizes("linear", ("the number of input rows (the product of the leading dimensions)",
+                                int(np.prod(input.shape[:-1], dtype=np.int64))),
+                     ("in_features", w2.shape[1]), ("out_features", w2.shape[0]))
     if input.ndim == 1:  # PyTorch computes (1, in) @ W.T + bias and drops the leading 1
         out = linear(input.reshape(1, -1), w2, bias)
         return out.reshape(out.shape[1:]) if weight.ndim == 2 else out.reshape(())

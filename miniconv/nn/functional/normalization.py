@@ -5,6 +5,7 @@ import numpy as np
 from ... import _kernels
 from ..._config import threads_for
 from ...autograd import ArrayFunction
+from ...tensor import _check_broadcast, _normalize_dims
 from ._args import _float_arg, _tensor_arg
 
 
@@ -126,9 +127,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 # -- API breadth (issue 9): layer_norm, group_norm, instance_norm ---------------------------------
 # Composed from differentiable Tensor ops (mean, var, arithmetic); biased variance, as PyTorch.
 def _normalize(x, dims, eps):
+    # the moments in the input's dtype, as PyTorch's layer/group norm kernels (Tensor.var reduces float32 in
+    # float64): a float32 group whose variance overflows then gives 0 as PyTorch's kernel mostly does
     mean = x.mean(dim=dims, keepdim=True)
-    var = x.var(dim=dims, keepdim=True, correction=0)
-    return (x - mean) / (var + eps).sqrt()
+    d = x - mean
+    var = (d * d).mean(dim=dims, keepdim=True)
+    return d / (var + eps).sqrt()
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # noqa: A002
@@ -209,7 +213,33 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """sum(x1 * x2) / max(||x1|| * ||x2||, eps) along ``dim`` (broadcasting), as PyTorch."""
     _float_arg(x1, "cosine_similarity", "x1")
     _float_arg(x2, "cosine_similarity", "x2")
+    _check_broadcast(x1.shape, x2.shape)
+    shape = tuple(np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape)))  # dim refers to the common shape
+    x1 = x1 if tuple(x1.shape) == shape else x1.expand(shape)
+    x2 = x2 if tuple(x2.shape) == shape else x2.expand(shape)
     # PyTorch's order (after scipy): normalise each input by its clamped norm, then take the dot product
-    n1 = x1.norm(2, dim, keepdim=True).clamp(min=eps)
-    n2 = x2.norm(2, dim, keepdim=True).clamp(min=eps)
+    d = _normalize_dims(dim, len(shape), "cosine_similarity")[0] if shape else 0
+    n1 = _ClampedNorm.apply(x1, d, float(eps))
+    n2 = _ClampedNorm.apply(x2, d, float(eps))
     return ((x1 / n1) * (x2 / n2)).sum(dim)
+
+
+class _ClampedNorm(ArrayFunction):
+    """``max(||x||_2 along dim, eps)`` (kept dim) with PyTorch's gradient for cosine_similarity: it clamps a
+    clone of the norm in place under no_grad, so the value is clamped but the gradient is the plain norm's,
+    ``x / ||x||`` (0 where the norm is 0)."""
+
+    @staticmethod
+    def forward(ctx, x, dim, eps):
+        if x.ndim == 0 or x.shape[dim] == 1:
+            n = np.abs(x)  # one element: its absolute value, as PyTorch's norm (no squaring)
+        else:
+            n = np.sqrt(np.sum(x * x, axis=dim, keepdims=True))
+        ctx.save_for_backward(x, n)
+        return np.maximum(n, np.asarray(eps, dtype=x.dtype))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, n = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(n == 0, np.zeros((), x.dtype), g * x / n), None, None

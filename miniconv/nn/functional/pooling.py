@@ -6,6 +6,7 @@ import numpy as np
 from ... import _kernels
 from ..._config import threads_for
 from ...autograd import ArrayFunction
+from ...tensor import _torch_dtype_name
 from ._args import _dtype_name, _float_arg, _pair, _tensor_arg
 
 
@@ -222,26 +223,60 @@ def adaptive_avg_pool2d(input, output_size):  # noqa: A002
 
 
 # -- API breadth (issue 9): adaptive_max_pool2d -------------------------------------------------
-def adaptive_max_pool2d(input, output_size, return_indices=False):  # noqa: A002
-    """Max over PyTorch's adaptive windows [floor(o*H/OH), ceil((o+1)*H/OH)); composed of amax over
-    slices (ties share the gradient, where PyTorch gives it to one of them)."""
-    from ...creation import stack
+class _AdaptiveMaxPool2d(ArrayFunction):
+    """Max over each adaptive window with PyTorch's index rule (its AdaptiveMaxPoolKernel): the first
+    maximum, or the last NaN of a window that holds one; the gradient goes to that one element."""
 
-    _float_arg(input, "adaptive_max_pool2d")
-    if return_indices:
-        raise NotImplementedError("adaptive_max_pool2d(return_indices=True) is not supported by miniconv")
+    @staticmethod
+    def forward(ctx, x, out_hw, return_indices):
+        lead, (h, w) = x.shape[:-2], x.shape[-2:]
+        rows, cols = _adaptive_windows(h, out_hw[0]), _adaptive_windows(w, out_hw[1])
+        x3 = x.reshape((-1, h, w))
+        idx = np.empty((x3.shape[0],) + out_hw, np.int64)
+        for i, (r0, r1) in enumerate(rows):
+            for j, (c0, c1) in enumerate(cols):
+                win = x3[:, r0:r1, c0:c1].reshape(x3.shape[0], (r1 - r0) * (c1 - c0))
+                nan = np.isnan(win)
+                k = np.where(nan.any(axis=1), win.shape[1] - 1 - np.argmax(nan[:, ::-1], axis=1),
+                             np.argmax(win, axis=1)) if win.size else np.zeros(x3.shape[0], np.int64)
+                idx[:, i, j] = (r0 + k // (c1 - c0)) * w + c0 + k % (c1 - c0)
+        m = x3.shape[0]
+        out = np.take_along_axis(x3.reshape(m, h * w), idx.reshape(m, out_hw[0] * out_hw[1]), axis=1)
+        ctx.idx, ctx.in_shape = idx, x.shape
+        out, idx = out.reshape(lead + out_hw), idx.reshape(lead + out_hw)
+        if return_indices:
+            ctx.mark_non_differentiable(idx)
+            return out, idx
+        return out
+
+    @staticmethod
+    def backward(ctx, g, *g_idx):  # g_idx: the (never used) gradient of the indices, with return_indices
+        m = ctx.idx.shape[0]
+        gx = np.zeros((m, ctx.in_shape[-2] * ctx.in_shape[-1]), dtype=g.dtype)
+        k = ctx.idx.shape[1] * ctx.idx.shape[2]
+        np.add.at(gx, (np.arange(m)[:, None], ctx.idx.reshape(m, k)), g.reshape(m, k))
+        return gx.reshape(ctx.in_shape), None, None
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):  # noqa: A002
+    """Max over PyTorch's adaptive windows [floor(o*H/OH), ceil((o+1)*H/OH)); ``return_indices=True`` also
+    returns the int64 flat index (h * W + w) of each maximum in its input plane, as ``max_pool2d``."""
+    _tensor_arg(input, "adaptive_max_pool2d")
     if input.ndim not in (3, 4):
-        raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
+        raise ValueError("Input dimension should be at least 3") if input.ndim < 3 else RuntimeError(
+            f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
+    for i in range(1, input.ndim):
+        if input.shape[i] == 0:
+            raise RuntimeError(
+                "adaptive_max_pool2d(): Expected input to have non-zero size for non-batch dimensions, "
+                f"but input has sizes {list(input.shape)} with dimension {i} being empty"
+            )
+    if input.dtype.kind != "f":
+        raise NotImplementedError(f"\"adaptive_max_pool2d\" not implemented for '{_torch_dtype_name(input.dtype)}'")
     size = (output_size, output_size) if isinstance(output_size, numbers.Integral) or output_size is None \
         else tuple(output_size)
-    oh, ow = (int(input.shape[-2 + i]) if s is None else int(s) for i, s in enumerate(size))
-    h, w = input.shape[-2], input.shape[-1]
-    rows = []
-    for i in range(oh):
-        r0, r1 = (i * h) // oh, -((-(i + 1) * h) // oh)
-        cells = []
-        for j in range(ow):
-            c0, c1 = (j * w) // ow, -((-(j + 1) * w) // ow)
-            cells.append(input[..., r0:r1, c0:c1].amax(dim=(-2, -1)))
-        rows.append(stack(cells, -1))
-    return stack(rows, -2)
+    out_hw = tuple(int(input.shape[-2 + i]) if s is None else int(s) for i, s in enumerate(size))
+    if any(s < 0 for s in out_hw):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(out_hw)}: "
+                           f"{list(input.shape[:-2]) + list(out_hw)}")
+    return _AdaptiveMaxPool2d.apply(input, out_hw, bool(return_indices))

@@ -84,12 +84,11 @@ class AdaptiveMaxPool2d(Module):
 
     def __init__(self, output_size, return_indices=False):
         super().__init__()
-        if return_indices:
-            raise NotImplementedError("AdaptiveMaxPool2d(return_indices=True) is not supported by miniconv")
         self.output_size = output_size
+        self.return_indices = return_indices
 
     def forward(self, input):  # noqa: A002
-        return F.adaptive_max_pool2d(input, self.output_size)
+        return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
 
     def extra_repr(self):
         return f"output_size={self.output_size}"
