@@ -674,3 +674,13 @@ def test_fuzz3_expand_refuses_minus_one_in_a_new_leading_dim():
     with pytest.raises(RuntimeError, match="isn't allowed in a leading, non-existing dimension 0"):
         miniconv.zeros(3).expand(-1, 3)
     _same_value_and_dtype(lambda L: L.zeros(0).expand(2, -1))
+
+
+@pytest.mark.parametrize("shape", [(2, 0, 3, 3), (0, 2, 3), (2, 0, 3), (0, 0, 3, 3), (2, 3, 4, 5)])
+def test_fuzz3_adaptive_avg_pool2d_to_1x1_is_the_mean_as_in_pytorch(shape):
+    """PyTorch computes a 1x1 adaptive average as mean(H, W), without its size checks (an empty plane: nan)."""
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    assert_same(both(lambda L, t: L.nn.functional.adaptive_avg_pool2d(t, 1), x, grad=(0,)))
+    assert_same(both(lambda L, t: L.nn.AdaptiveAvgPool2d((1, None if shape[-1] == 1 else 1))(t), x, grad=(0,)))
+    with pytest.raises(RuntimeError, match="non-zero size for non-batch dimensions"):
+        miniconv.nn.functional.adaptive_avg_pool2d(miniconv.zeros(2, 0, 3), 2)
