@@ -497,18 +497,23 @@ class Tensor:
         return self
 
     def __matmul__(self, o):
-        o = self._operand(o)
+        if not isinstance(o, Tensor):
+            return NotImplemented  # PyTorch: `t @ 2` is Python's TypeError (unsupported operand type(s) for @)
         _check_matmul(self, o)
         return ops.MatMul.apply(self, o)
 
     def __rmatmul__(self, o):
-        return self._operand(o).__matmul__(self)
+        return NotImplemented  # reached only for a non-Tensor left operand: TypeError, as PyTorch
+
+    def matmul(self, other):
+        if not isinstance(other, Tensor):
+            raise TypeError(f"matmul(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+        return self @ other
 
     add = __add__
     sub = __sub__
     mul = __mul__
     div = __truediv__
-    matmul = __matmul__
 
     def pow(self, exponent):
         return self ** exponent

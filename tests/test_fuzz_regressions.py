@@ -684,3 +684,13 @@ def test_fuzz3_adaptive_avg_pool2d_to_1x1_is_the_mean_as_in_pytorch(shape):
     assert_same(both(lambda L, t: L.nn.AdaptiveAvgPool2d((1, None if shape[-1] == 1 else 1))(t), x, grad=(0,)))
     with pytest.raises(RuntimeError, match="non-zero size for non-batch dimensions"):
         miniconv.nn.functional.adaptive_avg_pool2d(miniconv.zeros(2, 0, 3), 2)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda L: L.ones(2) @ 2, "unsupported operand type"), (lambda L: 2 @ L.ones(2), "unsupported operand type"),
+    (lambda L: L.ones(2) @ [1.0, 2.0], "unsupported operand type"),
+    (lambda L: L.ones(2).matmul(2), r"matmul\(\): argument 'other' \(position 1\) must be Tensor, not int"),
+    (lambda L: L.matmul(L.ones(2), 2.5), r"matmul\(\): argument 'other' \(position 2\) must be Tensor, not float"),
+])
+def test_fuzz3_matmul_with_a_number_is_a_type_error(call, match):
+    _same_error(call, TypeError, match)
