@@ -694,3 +694,17 @@ def test_fuzz3_adaptive_avg_pool2d_to_1x1_is_the_mean_as_in_pytorch(shape):
 ])
 def test_fuzz3_matmul_with_a_number_is_a_type_error(call, match):
     _same_error(call, TypeError, match)
+
+
+def test_fuzz3_pow_minus_one_half_is_rsqrt_as_in_pytorch():
+    x = np.array([-np.inf, -4.0, 0.0, 4.0, np.inf, -0.0], np.float64)
+    assert_same(both(lambda L, t: t ** -0.5, x))
+    assert_same(both(lambda L, t: t ** 0.5, x, grad=(0,)))  # its gradient uses x ** -0.5: nan at -inf
+
+
+@pytest.mark.parametrize("x, dim", [
+    (np.array([[np.inf]]), 0), (np.array([[[np.inf, 2.0, 3.0]], [[1.0, np.nan, 2.0]]]), 1),
+    (np.array([[2.0, 0.0, 3.0, 4.0], [1e30, 1e30, 1e30, 2.0]]), 1), (np.array([[0.0, 0.0, 2.0], [1.0, 0.0, 5.0]]), 1)])
+def test_fuzz3_cumprod_gradient_as_pytorch(x, dim):
+    """One element or a dim of size 1: the gradient itself; slices with a zero exactly, the others by division."""
+    assert_same(both(lambda L, t: L.cumprod(t, dim), x, grad=(0,)))
