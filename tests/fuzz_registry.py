@@ -945,9 +945,7 @@ def _(d):
     if which == "BCELoss":
         x.array = 1 / (1 + np.exp(-x.array))  # probabilities
         y.array = rng.random(y.array.shape).astype(x.array.dtype)
-        # the target's gradient where an input is exactly 0 or 1 is PyTorch's unclamped log (+-inf), miniconv's
-        # the clamped one (-100 bound, see docs/api.md): compared for the input only
-        y.requires_grad = False
+        # (both gradients compared: the target's is PyTorch's unclamped -logit(x), +-inf where x is 0 or 1)
     elif which == "BCEWithLogitsLoss":
         y.array = rng.random(y.array.shape).astype(x.array.dtype)
         if d.draw(st.booleans(), label="pos_weight") and s:

@@ -708,3 +708,15 @@ def test_fuzz3_pow_minus_one_half_is_rsqrt_as_in_pytorch():
 def test_fuzz3_cumprod_gradient_as_pytorch(x, dim):
     """One element or a dim of size 1: the gradient itself; slices with a zero exactly, the others by division."""
     assert_same(both(lambda L, t: L.cumprod(t, dim), x, grad=(0,)))
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_fuzz3_binary_cross_entropy_gradients_at_0_and_1(reduction):
+    """PyTorch's gradients: (x - t) / max(x (1 - x), 1e-12) for the input (the clamped logs gave 0 * inf = nan
+    where a probability is exactly 0 or 1) and -logit(x) for the target."""
+    x = np.array([1.0, 0.0, 0.3, 1e-30, 1 - 1e-7], np.float32)
+    t = np.array([0.65, 0.26, 0.78, 0.5, 0.1], np.float32)
+    assert_same(both(lambda L, a, b: L.nn.functional.binary_cross_entropy(a, b, reduction=reduction), x, t,
+                     grad=(0, 1)), rtol=1e-6)
+    w = np.array([1.0, 2.0, 3.0, 0.5, 1.0], np.float32)
+    assert_same(both(lambda L, a, b, c: L.nn.BCELoss(c, reduction=reduction)(a, b), x, t, w, grad=(0, 1)), rtol=1e-6)
