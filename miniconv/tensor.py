@@ -1395,6 +1395,10 @@ class Tensor:
         if idx.ndim > 1:
             raise IndexError("index_select(): Index is supposed to be a vector")
         d = _normalize_dims(dim, max(self.ndim, 1), "index_select")[0]
+        if self.ndim == 2 and d == 1 and idx.size and (idx.min() < 0 or idx.max() >= self.shape[1]):
+            # PyTorch's CPU kernel for the last dim of a matrix reports it as a RuntimeError
+            bad = idx.max() if idx.max() >= self.shape[1] else idx.min()
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={self.shape[1]}")
         _check_index_range(idx, self.shape[d], d, select=True)
         return ops.IndexSelect.apply(self, d, idx.reshape(-1))
 

@@ -720,3 +720,11 @@ def test_fuzz3_binary_cross_entropy_gradients_at_0_and_1(reduction):
                      grad=(0, 1)), rtol=1e-6)
     w = np.array([1.0, 2.0, 3.0, 0.5, 1.0], np.float32)
     assert_same(both(lambda L, a, b, c: L.nn.BCELoss(c, reduction=reduction)(a, b), x, t, w, grad=(0, 1)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("shape, dim, idx, cls", [
+    ((3, 1), 1, [0, 1], RuntimeError), ((3, 2), -1, [-1], RuntimeError), ((3,), 0, [3], IndexError),
+    ((3, 1), 0, [3], IndexError), ((2, 2, 1), 2, [1], IndexError)])
+def test_fuzz3_index_select_out_of_range_error_class(shape, dim, idx, cls):
+    """PyTorch's CPU kernel for the last dim of a matrix raises RuntimeError, the others IndexError."""
+    _same_error(lambda L: L.index_select(L.zeros(shape), dim, L.tensor(idx)), cls, "")
