@@ -520,6 +520,8 @@ class Tensor:
 
     # comparisons: no gradient, bool results
     def _compare(self, fn, other):
+        if not isinstance(other, (Tensor, numbers.Number, np.generic, np.ndarray, list, tuple)):
+            return NotImplemented  # `t == None` is False, `t < None` a TypeError: Python's rules, as PyTorch
         if not isinstance(other, Tensor):
             other = self._operand(other)
         _check_broadcast(self.shape, other.shape)
@@ -544,7 +546,30 @@ class Tensor:
     def __ge__(self, o):
         return self._compare(np.greater_equal, o)
 
-    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+    def _compare_method(self, fn, other, name):
+        out = self._compare(fn, other)
+        if out is NotImplemented:
+            raise TypeError(f"{name}(): argument 'other' (position 1) must be Tensor or Number, not "
+                            f"{type(other).__name__}")
+        return out
+
+    def eq(self, other):
+        return self._compare_method(np.equal, other, "eq")
+
+    def ne(self, other):
+        return self._compare_method(np.not_equal, other, "ne")
+
+    def lt(self, other):
+        return self._compare_method(np.less, other, "lt")
+
+    def le(self, other):
+        return self._compare_method(np.less_equal, other, "le")
+
+    def gt(self, other):
+        return self._compare_method(np.greater, other, "gt")
+
+    def ge(self, other):
+        return self._compare_method(np.greater_equal, other, "ge")
 
     def __invert__(self):
         if self.dtype != bool:

@@ -728,3 +728,13 @@ def test_fuzz3_binary_cross_entropy_gradients_at_0_and_1(reduction):
 def test_fuzz3_index_select_out_of_range_error_class(shape, dim, idx, cls):
     """PyTorch's CPU kernel for the last dim of a matrix raises RuntimeError, the others IndexError."""
     _same_error(lambda L: L.index_select(L.zeros(shape), dim, L.tensor(idx)), cls, "")
+
+
+def test_fuzz3_comparison_with_none_follows_python_as_pytorch():
+    for L in (miniconv, torch):
+        t = L.ones(2)
+        assert (t == None) is False and (t != None) is True  # noqa: E711 - the point of the test
+        with pytest.raises(TypeError):
+            t < None  # noqa: B015
+        with pytest.raises(TypeError):
+            t.eq(None)
