@@ -8,8 +8,6 @@ import builtins
 import re
 import types
 
-import numpy as np
-
 from . import ops
 from .dtypes import result_type
 from .tensor import Tensor, _torch_dtype_name

@@ -525,7 +525,8 @@ class Tensor:
         if not isinstance(other, Tensor):
             other = self._operand(other)
         _check_broadcast(self.shape, other.shape)
-        a, b = (self, other) if self.dtype == other.dtype else _promoted(self, other)  # compared in PyTorch's common dtype
+        # compared in PyTorch's common dtype
+        a, b = (self, other) if self.dtype == other.dtype else _promoted(self, other)
         return Tensor._wrap(np.asarray(fn(a._data, b._data)))
 
     def __eq__(self, o):
@@ -1755,7 +1756,8 @@ _C_TYPE_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int3
 def _number_array(x, dt):
     """A Python number as a 0-d array of dtype ``dt``; integers wrap around into a narrower integer dtype
     as PyTorch's casts do (``uint8_tensor > -1`` compares with 255; NumPy 2 would raise OverflowError)."""
-    if dt.kind in "iu" and isinstance(x, (numbers.Integral, np.integer)) and not isinstance(x, (_builtin_bool, np.bool_)):
+    is_int = isinstance(x, (numbers.Integral, np.integer)) and not isinstance(x, (_builtin_bool, np.bool_))
+    if dt.kind in "iu" and is_int:
         if not np.can_cast(np.min_scalar_type(x), dt) and -2**63 <= x < 2**64:
             return np.array(int(x) % 2**64, dtype=np.uint64).astype(dt)
     return np.asarray(x, dtype=dt)

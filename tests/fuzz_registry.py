@@ -1182,7 +1182,8 @@ def _(d):
                   anneal_strategy=d.draw(st.sampled_from(["cos", "linear"]), label="anneal"),
                   three_phase=d.draw(st.booleans(), label="three_phase"))
     else:
-        kw = dict(mode=d.draw(st.sampled_from(["min", "max"]), label="mode"), factor=0.5, patience=ints(d, 0, 2, "patience"),
+        kw = dict(mode=d.draw(st.sampled_from(["min", "max"]), label="mode"), factor=0.5,
+                  patience=ints(d, 0, 2, "patience"),
                   threshold=d.draw(st.sampled_from([1e-4, 0.5]), label="threshold"),
                   cooldown=ints(d, 0, 1, "cooldown"), min_lr=0.001)
 

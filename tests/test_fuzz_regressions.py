@@ -378,7 +378,8 @@ def test_fuzz3_a_0d_tensor_counts_as_a_number_of_its_category(fn):
 def test_fuzz3_result_type_and_promote_types_are_pytorchs():
     cases = [((np.zeros(2, np.int64), np.zeros(2, np.float32)), None), ((np.zeros(2, np.uint8), np.array(3)), None),
              ((np.zeros(2, np.float32), np.array(3.0)), None), ((np.zeros(2, np.int64), 2.5), None),
-             ((np.zeros(2, bool), 2), None), ((np.array(2, np.int32), 7), None), ((np.zeros(2, np.uint8), np.int8(1)), None)]
+             ((np.zeros(2, bool), 2), None), ((np.array(2, np.int32), 7), None),
+             ((np.zeros(2, np.uint8), np.int8(1)), None)]
     for operands, _ in cases:
         res = []
         for L in (miniconv, torch):
@@ -501,7 +502,8 @@ def test_fuzz3_norm_of_one_element_is_its_absolute_value():
     assert_same(both(lambda L, t: t.norm(dim=0), np.array([[1e30, 0.0], [1e30, 1.0]], np.float32)))  # inf, 1
 
 
-@pytest.mark.parametrize("shape, size", [((2, 3, 5, 7), (3, 4)), ((1, 6, 6), 2), ((0, 2, 3), 2), ((2, 1, 4, 4), (None, 3))])
+@pytest.mark.parametrize("shape, size", [((2, 3, 5, 7), (3, 4)), ((1, 6, 6), 2), ((0, 2, 3), 2),
+                                         ((2, 1, 4, 4), (None, 3))])
 def test_fuzz3_adaptive_max_pool2d_return_indices(shape, size):
     x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
     if x.size:
@@ -667,7 +669,8 @@ def test_fuzz3_chunk_of_an_empty_dim_gives_chunks_pieces():
 
 
 def test_fuzz3_expand_refuses_minus_one_in_a_new_leading_dim():
-    for call in (lambda L: L.zeros(3).expand(-1, 3), lambda L: L.zeros(0).expand(-1, 0), lambda L: L.zeros(()).expand(-1)):
+    for call in (lambda L: L.zeros(3).expand(-1, 3), lambda L: L.zeros(0).expand(-1, 0),
+                 lambda L: L.zeros(()).expand(-1)):
         for L in (miniconv, torch):
             with pytest.raises(RuntimeError):
                 call(L)
