@@ -8,8 +8,6 @@ import builtins
 import re
 import types
 
-import numpy as np
-
 from . import ops
 from .dtypes import result_type
 from .tensor import Tensor, _torch_dtype_name
@@ -556,7 +554,10 @@ def tile(input, dims):  # noqa: A002
 
 
 def matmul(input, other):  # noqa: A002
-    return _t(input, "matmul") @ other
+    x = _t(input, "matmul")
+    if not isinstance(other, Tensor):
+        raise TypeError(f"matmul(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    return x.matmul(other)
 
 
 def mm(input, mat2):  # noqa: A002

@@ -99,13 +99,21 @@ class Pow(ArrayFunction):
         return ga, gb
 
 
+def _pow_scalar(a, p):
+    """``a ** p`` for a float array and a number, with PyTorch's special case: p = -0.5 is 1 / sqrt(a) (its
+    rsqrt kernel: nan for -inf, -inf for -0.0, where C's pow gives 0 and inf)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if p == -0.5:
+            return np.asarray(1 / np.sqrt(a))
+        return np.power(a, np.asarray(p, dtype=a.dtype))
+
+
 class PowScalar(ArrayFunction):
     @staticmethod
     def forward(ctx, a, p):
         ctx.save_for_backward(a)
         ctx.p = p
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return np.power(a, np.asarray(p, dtype=a.dtype))
+        return _pow_scalar(a, p) if a.dtype.kind == "f" else np.power(a, np.asarray(p, dtype=a.dtype))
 
     @staticmethod
     def backward(ctx, g):
@@ -113,7 +121,7 @@ class PowScalar(ArrayFunction):
         p = ctx.p
         if p == 0:
             return np.zeros_like(a), None
-        return g * p * np.power(a, np.asarray(p - 1, dtype=a.dtype)), None
+        return g * p * _pow_scalar(a, p - 1), None
 
 
 class Neg(ArrayFunction):
@@ -841,9 +849,14 @@ class CumProd(ArrayFunction):
     def backward(ctx, g):
         a, out = ctx.saved_tensors
         d = ctx.dim
+        if a.size <= 1 or a.shape[d] == 1:  # PyTorch's cumprod_backward: the gradient itself
+            return np.array(g, copy=True), None
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            fast = np.flip(np.cumsum(np.flip(g * out, d), axis=d), d) / a
         if np.all(a != 0):
-            return np.flip(np.cumsum(np.flip(g * out, d), axis=d), d) / a, None
-        # exact with zeros: d out_j / d a_i = prod_{k <= j, k != i} a_k for j >= i
+            return fast, None
+        # slices holding a zero (PyTorch's slice-by-slice rule), exactly: d out_j / d a_i =
+        # prod_{k <= j, k != i} a_k for j >= i; the other slices keep the division formula
         n = a.shape[d]
         am, gm = np.moveaxis(a, d, -1), np.moveaxis(g, d, -1)
         res = np.empty_like(am)
@@ -852,7 +865,8 @@ class CumProd(ArrayFunction):
             b[..., i] = 1
             c = np.cumprod(b, axis=-1)
             res[..., i] = np.sum((gm * c)[..., i:], axis=-1)
-        return np.moveaxis(res, -1, d), None
+        has_zero = (am == 0).any(axis=-1, keepdims=True)
+        return np.moveaxis(np.where(has_zero, res, np.moveaxis(fast, d, -1)), -1, d), None
 
 
 class TakeAlong(ArrayFunction):

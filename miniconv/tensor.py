@@ -497,28 +497,36 @@ class Tensor:
         return self
 
     def __matmul__(self, o):
-        o = self._operand(o)
+        if not isinstance(o, Tensor):
+            return NotImplemented  # PyTorch: `t @ 2` is Python's TypeError (unsupported operand type(s) for @)
         _check_matmul(self, o)
         return ops.MatMul.apply(self, o)
 
     def __rmatmul__(self, o):
-        return self._operand(o).__matmul__(self)
+        return NotImplemented  # reached only for a non-Tensor left operand: TypeError, as PyTorch
+
+    def matmul(self, other):
+        if not isinstance(other, Tensor):
+            raise TypeError(f"matmul(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+        return self @ other
 
     add = __add__
     sub = __sub__
     mul = __mul__
     div = __truediv__
-    matmul = __matmul__
 
     def pow(self, exponent):
         return self ** exponent
 
     # comparisons: no gradient, bool results
     def _compare(self, fn, other):
+        if not isinstance(other, (Tensor, numbers.Number, np.generic, np.ndarray, list, tuple)):
+            return NotImplemented  # `t == None` is False, `t < None` a TypeError: Python's rules, as PyTorch
         if not isinstance(other, Tensor):
             other = self._operand(other)
         _check_broadcast(self.shape, other.shape)
-        a, b = (self, other) if self.dtype == other.dtype else _promoted(self, other)  # compared in PyTorch's common dtype
+        # compared in PyTorch's common dtype
+        a, b = (self, other) if self.dtype == other.dtype else _promoted(self, other)
         return Tensor._wrap(np.asarray(fn(a._data, b._data)))
 
     def __eq__(self, o):
@@ -539,7 +547,30 @@ class Tensor:
     def __ge__(self, o):
         return self._compare(np.greater_equal, o)
 
-    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+    def _compare_method(self, fn, other, name):
+        out = self._compare(fn, other)
+        if out is NotImplemented:
+            raise TypeError(f"{name}(): argument 'other' (position 1) must be Tensor or Number, not "
+                            f"{type(other).__name__}")
+        return out
+
+    def eq(self, other):
+        return self._compare_method(np.equal, other, "eq")
+
+    def ne(self, other):
+        return self._compare_method(np.not_equal, other, "ne")
+
+    def lt(self, other):
+        return self._compare_method(np.less, other, "lt")
+
+    def le(self, other):
+        return self._compare_method(np.less_equal, other, "le")
+
+    def gt(self, other):
+        return self._compare_method(np.greater, other, "gt")
+
+    def ge(self, other):
+        return self._compare_method(np.greater_equal, other, "ge")
 
     def __invert__(self):
         if self.dtype != bool:
@@ -1390,6 +1421,10 @@ class Tensor:
         if idx.ndim > 1:
             raise IndexError("index_select(): Index is supposed to be a vector")
         d = _normalize_dims(dim, max(self.ndim, 1), "index_select")[0]
+        if self.ndim == 2 and d == 1 and idx.size and (idx.min() < 0 or idx.max() >= self.shape[1]):
+            # PyTorch's CPU kernel for the last dim of a matrix reports it as a RuntimeError
+            bad = idx.max() if idx.max() >= self.shape[1] else idx.min()
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={self.shape[1]}")
         _check_index_range(idx, self.shape[d], d, select=True)
         return ops.IndexSelect.apply(self, d, idx.reshape(-1))
 
@@ -1721,7 +1756,8 @@ _C_TYPE_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int3
 def _number_array(x, dt):
     """A Python number as a 0-d array of dtype ``dt``; integers wrap around into a narrower integer dtype
     as PyTorch's casts do (``uint8_tensor > -1`` compares with 255; NumPy 2 would raise OverflowError)."""
-    if dt.kind in "iu" and isinstance(x, (numbers.Integral, np.integer)) and not isinstance(x, (_builtin_bool, np.bool_)):
+    is_int = isinstance(x, (numbers.Integral, np.integer)) and not isinstance(x, (_builtin_bool, np.bool_))
+    if dt.kind in "iu" and is_int:
         if not np.can_cast(np.min_scalar_type(x), dt) and -2**63 <= x < 2**64:
             return np.array(int(x) % 2**64, dtype=np.uint64).astype(dt)
     return np.asarray(x, dtype=dt)

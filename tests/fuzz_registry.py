@@ -945,9 +945,7 @@ def _(d):
     if which == "BCELoss":
         x.array = 1 / (1 + np.exp(-x.array))  # probabilities
         y.array = rng.random(y.array.shape).astype(x.array.dtype)
-        # the target's gradient where an input is exactly 0 or 1 is PyTorch's unclamped log (+-inf), miniconv's
-        # the clamped one (-100 bound, see docs/api.md): compared for the input only
-        y.requires_grad = False
+        # (both gradients compared: the target's is PyTorch's unclamped -logit(x), +-inf where x is 0 or 1)
     elif which == "BCEWithLogitsLoss":
         y.array = rng.random(y.array.shape).astype(x.array.dtype)
         if d.draw(st.booleans(), label="pos_weight") and s:
@@ -1184,7 +1182,8 @@ def _(d):
                   anneal_strategy=d.draw(st.sampled_from(["cos", "linear"]), label="anneal"),
                   three_phase=d.draw(st.booleans(), label="three_phase"))
     else:
-        kw = dict(mode=d.draw(st.sampled_from(["min", "max"]), label="mode"), factor=0.5, patience=ints(d, 0, 2, "patience"),
+        kw = dict(mode=d.draw(st.sampled_from(["min", "max"]), label="mode"), factor=0.5,
+                  patience=ints(d, 0, 2, "patience"),
                   threshold=d.draw(st.sampled_from([1e-4, 0.5]), label="threshold"),
                   cooldown=ints(d, 0, 1, "cooldown"), min_lr=0.001)
 

@@ -378,7 +378,8 @@ def test_fuzz3_a_0d_tensor_counts_as_a_number_of_its_category(fn):
 def test_fuzz3_result_type_and_promote_types_are_pytorchs():
     cases = [((np.zeros(2, np.int64), np.zeros(2, np.float32)), None), ((np.zeros(2, np.uint8), np.array(3)), None),
              ((np.zeros(2, np.float32), np.array(3.0)), None), ((np.zeros(2, np.int64), 2.5), None),
-             ((np.zeros(2, bool), 2), None), ((np.array(2, np.int32), 7), None), ((np.zeros(2, np.uint8), np.int8(1)), None)]
+             ((np.zeros(2, bool), 2), None), ((np.array(2, np.int32), 7), None),
+             ((np.zeros(2, np.uint8), np.int8(1)), None)]
     for operands, _ in cases:
         res = []
         for L in (miniconv, torch):
@@ -501,7 +502,8 @@ def test_fuzz3_norm_of_one_element_is_its_absolute_value():
     assert_same(both(lambda L, t: t.norm(dim=0), np.array([[1e30, 0.0], [1e30, 1.0]], np.float32)))  # inf, 1
 
 
-@pytest.mark.parametrize("shape, size", [((2, 3, 5, 7), (3, 4)), ((1, 6, 6), 2), ((0, 2, 3), 2), ((2, 1, 4, 4), (None, 3))])
+@pytest.mark.parametrize("shape, size", [((2, 3, 5, 7), (3, 4)), ((1, 6, 6), 2), ((0, 2, 3), 2),
+                                         ((2, 1, 4, 4), (None, 3))])
 def test_fuzz3_adaptive_max_pool2d_return_indices(shape, size):
     x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
     if x.size:
@@ -667,10 +669,75 @@ def test_fuzz3_chunk_of_an_empty_dim_gives_chunks_pieces():
 
 
 def test_fuzz3_expand_refuses_minus_one_in_a_new_leading_dim():
-    for call in (lambda L: L.zeros(3).expand(-1, 3), lambda L: L.zeros(0).expand(-1, 0), lambda L: L.zeros(()).expand(-1)):
+    for call in (lambda L: L.zeros(3).expand(-1, 3), lambda L: L.zeros(0).expand(-1, 0),
+                 lambda L: L.zeros(()).expand(-1)):
         for L in (miniconv, torch):
             with pytest.raises(RuntimeError):
                 call(L)
     with pytest.raises(RuntimeError, match="isn't allowed in a leading, non-existing dimension 0"):
         miniconv.zeros(3).expand(-1, 3)
     _same_value_and_dtype(lambda L: L.zeros(0).expand(2, -1))
+
+
+@pytest.mark.parametrize("shape", [(2, 0, 3, 3), (0, 2, 3), (2, 0, 3), (0, 0, 3, 3), (2, 3, 4, 5)])
+def test_fuzz3_adaptive_avg_pool2d_to_1x1_is_the_mean_as_in_pytorch(shape):
+    """PyTorch computes a 1x1 adaptive average as mean(H, W), without its size checks (an empty plane: nan)."""
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    assert_same(both(lambda L, t: L.nn.functional.adaptive_avg_pool2d(t, 1), x, grad=(0,)))
+    assert_same(both(lambda L, t: L.nn.AdaptiveAvgPool2d((1, None if shape[-1] == 1 else 1))(t), x, grad=(0,)))
+    with pytest.raises(RuntimeError, match="non-zero size for non-batch dimensions"):
+        miniconv.nn.functional.adaptive_avg_pool2d(miniconv.zeros(2, 0, 3), 2)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda L: L.ones(2) @ 2, "unsupported operand type"), (lambda L: 2 @ L.ones(2), "unsupported operand type"),
+    (lambda L: L.ones(2) @ [1.0, 2.0], "unsupported operand type"),
+    (lambda L: L.ones(2).matmul(2), r"matmul\(\): argument 'other' \(position 1\) must be Tensor, not int"),
+    (lambda L: L.matmul(L.ones(2), 2.5), r"matmul\(\): argument 'other' \(position 2\) must be Tensor, not float"),
+])
+def test_fuzz3_matmul_with_a_number_is_a_type_error(call, match):
+    _same_error(call, TypeError, match)
+
+
+def test_fuzz3_pow_minus_one_half_is_rsqrt_as_in_pytorch():
+    x = np.array([-np.inf, -4.0, 0.0, 4.0, np.inf, -0.0], np.float64)
+    assert_same(both(lambda L, t: t ** -0.5, x))
+    assert_same(both(lambda L, t: t ** 0.5, x, grad=(0,)))  # its gradient uses x ** -0.5: nan at -inf
+
+
+@pytest.mark.parametrize("x, dim", [
+    (np.array([[np.inf]]), 0), (np.array([[[np.inf, 2.0, 3.0]], [[1.0, np.nan, 2.0]]]), 1),
+    (np.array([[2.0, 0.0, 3.0, 4.0], [1e30, 1e30, 1e30, 2.0]]), 1), (np.array([[0.0, 0.0, 2.0], [1.0, 0.0, 5.0]]), 1)])
+def test_fuzz3_cumprod_gradient_as_pytorch(x, dim):
+    """One element or a dim of size 1: the gradient itself; slices with a zero exactly, the others by division."""
+    assert_same(both(lambda L, t: L.cumprod(t, dim), x, grad=(0,)))
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_fuzz3_binary_cross_entropy_gradients_at_0_and_1(reduction):
+    """PyTorch's gradients: (x - t) / max(x (1 - x), 1e-12) for the input (the clamped logs gave 0 * inf = nan
+    where a probability is exactly 0 or 1) and -logit(x) for the target."""
+    x = np.array([1.0, 0.0, 0.3, 1e-30, 1 - 1e-7], np.float32)
+    t = np.array([0.65, 0.26, 0.78, 0.5, 0.1], np.float32)
+    assert_same(both(lambda L, a, b: L.nn.functional.binary_cross_entropy(a, b, reduction=reduction), x, t,
+                     grad=(0, 1)), rtol=1e-6)
+    w = np.array([1.0, 2.0, 3.0, 0.5, 1.0], np.float32)
+    assert_same(both(lambda L, a, b, c: L.nn.BCELoss(c, reduction=reduction)(a, b), x, t, w, grad=(0, 1)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("shape, dim, idx, cls", [
+    ((3, 1), 1, [0, 1], RuntimeError), ((3, 2), -1, [-1], RuntimeError), ((3,), 0, [3], IndexError),
+    ((3, 1), 0, [3], IndexError), ((2, 2, 1), 2, [1], IndexError)])
+def test_fuzz3_index_select_out_of_range_error_class(shape, dim, idx, cls):
+    """PyTorch's CPU kernel for the last dim of a matrix raises RuntimeError, the others IndexError."""
+    _same_error(lambda L: L.index_select(L.zeros(shape), dim, L.tensor(idx)), cls, "")
+
+
+def test_fuzz3_comparison_with_none_follows_python_as_pytorch():
+    for L in (miniconv, torch):
+        t = L.ones(2)
+        assert (t == None) is False and (t != None) is True  # noqa: E711 - the point of the test
+        with pytest.raises(TypeError):
+            t < None  # noqa: B015
+        with pytest.raises(TypeError):
+            t.eq(None)

@@ -256,10 +256,36 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):  # noqa:
     x = input._data
     if np.any((x < 0) | (x > 1)) or np.any(np.isnan(x)):
         raise RuntimeError("all elements of input should be between 0 and 1")
-    losses = -(target * input.log().clamp(min=-100) + (1 - target) * (1 - input).log().clamp(min=-100))
+    if target.dtype != input.dtype:
+        target = target.type(input.dtype)
+    losses = _BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         losses = losses * weight
     return _reduce(losses, reduction)
+
+
+class _BinaryCrossEntropy(ArrayFunction):
+    """Elementwise -(t log x + (1 - t) log(1 - x)), each log clamped at -100, with PyTorch's gradients:
+    (x - t) / max(x (1 - x), 1e-12) for the input (finite where x is exactly 0 or 1, where the clamped logs'
+    0 * inf would be nan) and -logit(x) for the target."""
+
+    @staticmethod
+    def forward(ctx, x, t):
+        ctx.save_for_backward(x, t)
+        with np.errstate(divide="ignore"):
+            lo = np.asarray(-100, dtype=x.dtype)
+            return -(t * np.maximum(np.log(x), lo) + (1 - t) * np.maximum(np.log1p(-x), lo))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, t = ctx.saved_tensors
+        gx = gt = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if ctx.needs_input_grad[0]:
+                gx = g * (x - t) / np.maximum((1 - x) * x, np.asarray(1e-12, dtype=x.dtype))
+            if ctx.needs_input_grad[1]:
+                gt = g * -(np.log(x) - np.log1p(-x))
+        return gx, gt
 
 
 class _SoftplusNeg(ArrayFunction):

@@ -205,14 +205,17 @@ def adaptive_avg_pool2d(input, output_size):  # noqa: A002
     _float_arg(input, "adaptive_avg_pool2d")
     if input.ndim not in (3, 4):
         raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {list(input.shape)}")
-    for i in range(1, input.ndim):
+    size = (output_size, output_size) if isinstance(output_size, numbers.Integral) or output_size is None \
+        else tuple(output_size)
+    if len(size) == 2 and all(s == 1 or (s is None and input.shape[-2 + i] == 1) for i, s in enumerate(size)):
+        # PyTorch's shortcut for a 1x1 output: the mean over H and W, with no size checks (an empty plane: nan)
+        return input.mean((-2, -1), keepdim=True)
+    for i in (input.ndim - 2, input.ndim - 1):  # PyTorch checks H and W only (not the channels)
         if input.shape[i] == 0:
             raise RuntimeError(
                 "adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch dimensions, "
                 f"but input has sizes {list(input.shape)} with dimension {i} being empty"
             )
-    size = (output_size, output_size) if isinstance(output_size, numbers.Integral) or output_size is None \
-        else tuple(output_size)
     if len(size) != 2:
         raise TypeError(f"adaptive_avg_pool2d(): output_size must be an int or a pair, got {output_size!r}")
     out_hw = tuple(int(input.shape[-2 + i]) if s is None else int(s) for i, s in enumerate(size))

@@ -58,7 +58,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     if max_norm is not None:
         if idx.size and (idx.min() < -n or idx.max() >= n):
             bad = idx.max() if idx.max() >= n else idx.min()
-            raise IndexError(f"select(): index {bad} out of range for tensor of size {list(weight.shape)} at dimension 0")
+            raise IndexError(f"select(): index {bad} out of range for tensor of size {list(weight.shape)} "
+                             "at dimension 0")
         _embedding_renorm_(weight, idx, max_norm, norm_type)
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         raise IndexError("index out of range in self")
