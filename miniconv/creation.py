@@ -115,11 +115,35 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     dtype = _check_dtype(dtype)
     try:
         arr = np.array(data, dtype=dtype, copy=True)
+    except OverflowError:
+        arr = _wrap_ints(data, dtype)
     except (ValueError, TypeError) as e:
         if "inhomogeneous" in str(e):  # ragged nested lists: PyTorch's ValueError, as without a dtype
             raise ValueError(f"tensor(): could not make a tensor from ragged nested sequences ({e})") from None
         raise TypeError(f"tensor(): could not convert data to {dtype}: {e}") from None
     return Tensor(arr, requires_grad=requires_grad)
+
+
+def _wrap_ints(data, dtype):
+    """Python ints that do not fit an integer ``dtype``, by PyTorch's rule (c10's ``overflows``):
+    an unsigned type takes negative values down to -max and wraps them (``tensor([-1],
+    dtype=uint8)`` is 255); anything else out of range is RuntimeError."""
+    info = np.iinfo(dtype)
+    name = np.dtype(dtype).name
+
+    def conv(v):
+        if isinstance(v, (list, tuple)):
+            return [conv(x) for x in v]
+        v = int(v)
+        if info.min <= v <= info.max:
+            return v
+        if info.min == 0 and -info.max <= v < 0:
+            return v + info.max + 1
+        if not -2**63 <= v < 2**64:
+            raise ValueError("Overflow when unpacking long long")
+        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+
+    return np.array(conv(data), dtype=dtype)
 
 
 def from_numpy(array):
@@ -361,6 +385,8 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     if steps < 0:
         raise RuntimeError("linspace(): number of steps must be non-negative")
     dt = _dtype(dtype, get_default_dtype(), "linspace")
+    if dt.kind == "b":
+        raise NotImplementedError('"linspace_cpu" not implemented for \'Bool\'')
     arr = np.linspace(start, end, int(steps), dtype=np.float64)
     if dt.kind in "iu":
         arr = np.trunc(arr)
@@ -376,6 +402,8 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     dt = _dtype(dtype, get_default_dtype(), "logspace")
+    if dt.kind == "b":
+        raise NotImplementedError('"logspace_cpu" not implemented for \'Bool\'')
     arr = np.power(float(base), np.linspace(start, end, int(steps), dtype=np.float64))
     return _finish(arr.astype(dt), requires_grad, out, "logspace")
 

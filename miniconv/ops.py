@@ -1022,7 +1022,8 @@ class VectorNorm(ArrayFunction):
         elif ord == 1:
             out = np.sum(x, axis=dims, keepdims=True)
         elif ord == 2:
-            out = np.sqrt(np.sum(x * x, axis=dims, keepdims=True))
+            with np.errstate(over="ignore"):  # float32 squares past 3.4e38 are inf, as in PyTorch
+                out = np.sqrt(np.sum(x * x, axis=dims, keepdims=True))
         else:
             with np.errstate(divide="ignore"):
                 out = np.power(np.sum(np.power(x, ord), axis=dims, keepdims=True), 1.0 / ord)

@@ -741,3 +741,33 @@ def test_fuzz3_comparison_with_none_follows_python_as_pytorch():
             t < None  # noqa: B015
         with pytest.raises(TypeError):
             t.eq(None)
+
+
+@pytest.mark.parametrize("data, dtype", [([-1], "uint8"), ([-255, 7], "uint8"), ([[-3], [2]], "uint8"),
+                                         ([127, -128], "int8")])
+def test_tensor_of_python_ints_wraps_negative_values_into_unsigned_types_as_pytorch(data, dtype):
+    ours = miniconv.tensor(data, dtype=getattr(miniconv, dtype))
+    theirs = torch.tensor(data, dtype=getattr(torch, dtype))
+    assert ours.dtype == getattr(miniconv, dtype)
+    assert ours.numpy().tolist() == theirs.numpy().tolist()
+
+
+@pytest.mark.parametrize("data, dtype", [([300], "uint8"), ([-256], "uint8"), (256, "int8"), ([-129], "int8"),
+                                         ([2**40], "int32")])
+def test_tensor_of_python_ints_out_of_range_is_pytorchs_runtime_error(data, dtype):
+    _same_error(lambda L: L.tensor(data, dtype=getattr(L, dtype)), RuntimeError,
+                f"value cannot be converted to type {dtype} without overflow")
+
+
+@pytest.mark.parametrize("fn", ["linspace", "logspace"])
+def test_linspace_logspace_refuse_bool_as_pytorch(fn):
+    _same_error(lambda L: getattr(L, fn)(0, 1, 3, dtype=L.bool), NotImplementedError, f"{fn}_cpu")
+
+
+def test_float32_norm_past_the_float_range_is_inf_without_a_numpy_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = miniconv.tensor([1e20, 1e20]).norm()
+    assert ours.item() == torch.tensor([1e20, 1e20]).norm().item() == float("inf")
