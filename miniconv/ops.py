@@ -251,11 +251,16 @@ class ReLU(ArrayFunction):
         ctx.watch_versions(out)
         return out
 
+    _overwrites_grads = True
+
     @staticmethod
     def backward(ctx, g):
         (keep,) = ctx.saved_tensors
-        g = np.ascontiguousarray(g)
-        gi = np.empty_like(g)
+        if ctx._grads_owned and ctx._grads_owned[0]:
+            gi = g  # an array only the engine holds (autograd.engine.sole_owner): written in place
+        else:
+            g = np.ascontiguousarray(g)
+            gi = np.empty_like(g)
         _kernels.relu_backward_mask(keep.reshape(-1).view(np.uint8), g.reshape(-1), gi.reshape(-1), threads_for(g.size))
         return gi
 
