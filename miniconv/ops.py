@@ -246,7 +246,8 @@ class ReLU(ArrayFunction):
         a = np.ascontiguousarray(a).reshape(a.shape)  # issue 11: ascontiguousarray makes a 0-d input 1-d
         out = np.empty_like(a)
         keep = np.empty(a.shape, np.bool_)
-        _kernels.relu_forward_mask(a.reshape(-1), out.reshape(-1), keep.reshape(-1).view(np.uint8), threads_for(a.size))
+        _kernels.relu_forward_mask(a.reshape(-1), out.reshape(-1), keep.reshape(-1).view(np.uint8),
+                                   threads_for(a.size))
         ctx.save_for_backward(keep)
         ctx.watch_versions(out)
         return out
@@ -261,7 +262,8 @@ class ReLU(ArrayFunction):
         else:
             g = np.ascontiguousarray(g)
             gi = np.empty_like(g)
-        _kernels.relu_backward_mask(keep.reshape(-1).view(np.uint8), g.reshape(-1), gi.reshape(-1), threads_for(g.size))
+        _kernels.relu_backward_mask(keep.reshape(-1).view(np.uint8), g.reshape(-1), gi.reshape(-1),
+                                    threads_for(g.size))
         return gi
 
 

@@ -10,11 +10,11 @@ It knows nothing about Tensor. A node is any object with
   ({output_nr: weakref to a tensor whose ``_accumulate_retained(g)`` is called}).
 
 Leaves are ``AccumulateGrad`` nodes; they hand the gradient to ``leaf._accumulate_grad(g, owned)``
-(a first gradient that nothing else references becomes ``.grad`` without a copy). A node whose class sets ``_overwrites_grads`` (ReLU, BatchNorm) learns in ``node._grads_owned``
-which of its output gradients nothing but the engine references (:func:`sole_owner`); its backward
-may then write its input gradient into that array instead of a new one (issue 12: at batch 256 the
-README model's first ReLU and BatchNorm backward each needed a second 25 MB array at the step's
-memory peak).
+(a first gradient that nothing else references becomes ``.grad`` without a copy). A node whose
+class sets ``_overwrites_grads`` (ReLU, BatchNorm) learns in ``node._grads_owned`` which of its
+output gradients nothing but the engine references (:func:`sole_owner`); its backward may then
+write its input gradient into that array instead of a new one (issue 12: at batch 256 the README
+model's first ReLU and BatchNorm backward each needed a second 25 MB array at the step's peak).
 The walk uses an explicit work list (no recursion, so a chain of 10,000 ops is fine), sums the
 gradients that meet at a node, and reduces a broadcast gradient back to its input's shape.
 """
