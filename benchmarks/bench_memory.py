@@ -46,9 +46,6 @@ def main():
 
     line("import miniconv", torch)
     torch.set_num_threads(args.threads)
-    if os.environ.get("MC_POLICY"):  # experiments: "lend,trim"
-        lend, trim = os.environ["MC_POLICY"].split(",")
-        torch._alloc._set_policy(int(lend), int(trim))
     torch.manual_seed(0)
     x_train, y_train = ex.load_mnist(args.data, True, None, False)
     x_test, y_test = ex.load_mnist(args.data, False, None, False)
@@ -63,10 +60,10 @@ def main():
     batches = iter(loader)
 
     def step(xb, yb, per_node=False):
+        opt.zero_grad()  # where the example does it: before the forward
         logits = model(ex.normalize(xb))
         loss = loss_fn(logits, yb)
         line("  after forward", torch)
-        opt.zero_grad()
         if per_node:
             trace_nodes(torch)
         loss.backward()
@@ -103,29 +100,29 @@ def line(what, torch=None):
     torch.reset_peak_memory_stats()
 
 
-_orig_release = None
+_orig_release = {}
 
 
 def trace_nodes(torch):
-    """Print the live bytes after every node's backward (wraps ``_Node._release``)."""
-    global _orig_release
-    from miniconv.autograd.function import _Node
+    """Print the live bytes after every node's backward (wraps ``_release`` of both Function bases)."""
+    from miniconv.autograd.function import ArrayFunction, _Node
 
-    _orig_release = _Node._release
+    for cls in (_Node, ArrayFunction):
+        orig = _orig_release[cls] = cls.__dict__["_release"]
 
-    def release(self):
-        _orig_release(self)
-        st = torch.memory_stats()
-        print(f"    after {self.name():<28} live {st['allocated_bytes.all.current'] / MB:6.1f} MB   "
-              f"peak live {st['allocated_bytes.all.peak'] / MB:6.1f} MB")
+        def release(self, orig=orig):
+            orig(self)
+            st = torch.memory_stats()
+            print(f"    after {self.name():<28} live {st['allocated_bytes.all.current'] / MB:6.1f} MB   "
+                  f"peak live {st['allocated_bytes.all.peak'] / MB:6.1f} MB")
+            torch.reset_peak_memory_stats()
 
-    _Node._release = release
+        cls._release = release
 
 
 def untrace_nodes():
-    from miniconv.autograd.function import _Node
-
-    _Node._release = _orig_release
+    for cls, orig in _orig_release.items():
+        cls._release = orig
 
 
 if __name__ == "__main__":

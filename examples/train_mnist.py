@@ -250,9 +250,9 @@ def main(argv=None):
         for step, (xb, yb) in bar:
             if step < skip_steps:
                 continue  # already trained on before the interruption
+            optimizer.zero_grad()  # before the forward: last step's gradients are freed before it runs
             logits = model(normalize(xb))
             loss = loss_fn(logits, yb)
-            optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             seen += len(yb)
@@ -378,9 +378,9 @@ def train_distributed(args):
             if step < skip_steps:
                 continue
             torch.manual_seed(((args.seed * 1009 + rank) * 10007 + epoch) * 1000003 + step)  # dropout masks
+            optimizer.zero_grad()
             logits = ddp(normalize(xb))
             loss = loss_fn(logits, yb)
-            optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             totals += torch.tensor([len(yb), int((logits.argmax(1) == yb).sum().item()), loss.item() * len(yb)],

@@ -12,8 +12,9 @@
 #   skipped (padding never wins a max, and counts in an average only with count_include_pad).
 # - Max pool: the first maximum in row-major window order wins; NaN always wins (PyTorch's
 #   ``val > maxval || isnan(val)``). Indices are flat positions ``h * W + w`` in the plane.
-# - Max-pool indices are int32 when the plane has fewer than 2**31 elements (half the memory kept
-#   for backward), else int64 (fused type ``pool_index``); the Python wrapper hands users int64.
+# - Max-pool indices are int16 when the plane has fewer than 2**15 elements (a quarter of the memory
+#   kept for backward; 28x28 MNIST planes), int32 below 2**31, else int64 (fused type ``pool_index``);
+#   the Python wrapper hands users int64.
 # - A window that covers only padding has no tap: the Python wrapper refuses such calls before
 #   the kernel runs (PyTorch 2.13 returns -inf with an index outside the plane there, and its
 #   backward then writes out of bounds). The kernel is safe anyway: such a window gives -inf and
@@ -26,6 +27,7 @@
 from libc.math cimport INFINITY
 
 ctypedef fused pool_index:
+    short
     int
     long long
 

@@ -273,17 +273,24 @@ class ReLU(ArrayFunction):
         a = np.ascontiguousarray(a).reshape(a.shape)  # issue 11: ascontiguousarray makes a 0-d input 1-d
         out = np.empty_like(a)
         keep = np.empty(a.shape, np.bool_)
-        _kernels.relu_forward_mask(a.reshape(-1), out.reshape(-1), keep.reshape(-1).view(np.uint8), threads_for(a.size))
+        _kernels.relu_forward_mask(a.reshape(-1), out.reshape(-1), keep.reshape(-1).view(np.uint8),
+                                   threads_for(a.size))
         ctx.save_for_backward(keep)
         ctx.watch_versions(out)
         return out
 
+    _overwrites_grads = True
+
     @staticmethod
     def backward(ctx, g):
         (keep,) = ctx.saved_tensors
-        g = np.ascontiguousarray(g)
-        gi = np.empty_like(g)
-        _kernels.relu_backward_mask(keep.reshape(-1).view(np.uint8), g.reshape(-1), gi.reshape(-1), threads_for(g.size))
+        if ctx._grads_owned and ctx._grads_owned[0]:
+            gi = g  # an array only the engine holds (autograd.engine.sole_owner): written in place
+        else:
+            g = np.ascontiguousarray(g)
+            gi = np.empty_like(g)
+        _kernels.relu_backward_mask(keep.reshape(-1).view(np.uint8), g.reshape(-1), gi.reshape(-1),
+                                    threads_for(g.size))
         return gi
 
 

@@ -239,15 +239,21 @@ class Tensor:
         self._post_accumulate_grad_hooks[handle.id] = hook
         return handle
 
-    def _accumulate_grad(self, g):
-        """Called by the engine's AccumulateGrad node with this leaf's gradient (an array)."""
+    def _accumulate_grad(self, g, owned=False):
+        """Called by the engine's AccumulateGrad node with this leaf's gradient (an array).
+        ``owned``: nothing else references ``g`` (autograd.engine.sole_owner), so a first gradient
+        becomes ``.grad`` without a copy, as PyTorch's AccumulateGrad steals it."""
         if self._backward_hooks:
+            owned = False  # a hook sees the gradient and may keep it
             for hook in list(self._backward_hooks.values()):
                 out = hook(Tensor._wrap(g))
                 if out is not None:
                     g = out._data if isinstance(out, Tensor) else np.asarray(out)
         if self.grad is None:
-            self.grad = Tensor._wrap(np.array(g, dtype=self._data.dtype, copy=True))
+            if owned and g.dtype == self._data.dtype and g.shape == self._data.shape:
+                self.grad = Tensor._wrap(g)
+            else:
+                self.grad = Tensor._wrap(np.array(g, dtype=self._data.dtype, copy=True))
         else:
             self.grad._data += g
         if self._post_accumulate_grad_hooks:

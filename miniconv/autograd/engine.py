@@ -9,10 +9,17 @@ It knows nothing about Tensor. A node is any object with
 * optionally ``_tensor_hooks`` ({output_nr: {id: fn(array) -> array}}) and ``_retained``
   ({output_nr: weakref to a tensor whose ``_accumulate_retained(g)`` is called}).
 
-Leaves are ``AccumulateGrad`` nodes; they hand the gradient to ``leaf._accumulate_grad(g)``.
+Leaves are ``AccumulateGrad`` nodes; they hand the gradient to ``leaf._accumulate_grad(g, owned)``
+(a first gradient that nothing else references becomes ``.grad`` without a copy). A node whose
+class sets ``_overwrites_grads`` (ReLU, BatchNorm) learns in ``node._grads_owned`` which of its
+output gradients nothing but the engine references (:func:`sole_owner`); its backward may then
+write its input gradient into that array instead of a new one (issue 12: at batch 256 the README
+model's first ReLU and BatchNorm backward each needed a second 25 MB array at the step's peak).
 The walk uses an explicit work list (no recursion, so a chain of 10,000 ops is fine), sums the
 gradients that meet at a node, and reduces a broadcast gradient back to its input's shape.
 """
+import sys
+
 import numpy as np
 
 from .._alloc import scoped as _caching_allocator  # arrays made during backward come from miniconv's cache
@@ -58,6 +65,39 @@ def version_error(saved_array, name, now, expected):
         f"{expected} instead. Hint: the operation that modified it ran after it was saved; clone() it first "
         "or use the out-of-place version."
     )
+
+
+def _ref_counts(grads, i):
+    """(references to the array ``grads[i]``, references to its base or 0), as seen from here."""
+    g = grads[i]
+    if type(g) is not np.ndarray:
+        return None
+    b = g.base
+    return sys.getrefcount(g), (0 if b is None else sys.getrefcount(b))
+
+
+# what ``_ref_counts`` sees for an array referenced by the list alone (owning its memory, or the one
+# view of an array nothing else references): measured on this interpreter, not assumed
+_SOLE_REFS = _ref_counts([np.empty(2)], 0)
+_SOLE_VIEW_REFS = _ref_counts([np.empty(2).reshape(1, 2)], 0)
+
+
+def sole_owner(grads, i):
+    """True if the array ``grads[i]`` is referenced by the list ``grads`` alone and no other array
+    shares its memory (it owns its memory, or is the only, full-size view of an array nothing else
+    references), so it can be overwritten without anyone seeing it. A reference anywhere else (a
+    hook that kept it, a retained or captured gradient, a root gradient the caller passed, the same
+    gradient sent to two inputs) makes a count higher: the answer is then False."""
+    counts = _ref_counts(grads, i)  # first: this frame holds no reference to the array yet
+    if counts is None:
+        return False
+    g = grads[i]
+    if not (g.flags.writeable and g.flags.c_contiguous):
+        return False
+    b = g.base
+    if b is None:
+        return counts == _SOLE_REFS
+    return type(b) is np.ndarray and b.base is None and b.nbytes == g.nbytes and counts == _SOLE_VIEW_REFS
 
 
 def sum_to(g, shape, dtype):
@@ -132,7 +172,8 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
                      for nr, g in enumerate(grads)]
         if type(node) is AccumulateGrad:
             if capture is None and grads[0] is not None:
-                node.leaf._accumulate_grad(grads[0])
+                owned = sole_owner(grads, 0)  # (before grads[0] sits on the call's argument stack)
+                node.leaf._accumulate_grad(grads[0], owned)  # owned: becomes .grad without a copy
             continue
         if all(g is None for g in grads):
             in_grads = (None,) * len(node.next_edges)
@@ -142,6 +183,8 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
                     t = ref()
                     if t is not None and grads[nr] is not None:
                         t._accumulate_retained(grads[nr])
+            if getattr(node, "_overwrites_grads", False) and capture is None:
+                node._grads_owned = tuple([sole_owner(grads, i) for i in range(len(grads))])
             with no_grad():
                 in_grads = node._call_backward(grads)
             if len(in_grads) != len(node.next_edges):

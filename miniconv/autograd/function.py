@@ -107,6 +107,10 @@ class ArrayFunction(_Node):
     """
 
     _watched = ()
+    # Set to True by an op whose backward may overwrite an output gradient the engine owns
+    # alone; the engine then sets ``_grads_owned`` (one bool per output) before calling it.
+    _overwrites_grads = False
+    _grads_owned = ()
 
     def save_for_backward(self, *arrays):
         self._saved = arrays

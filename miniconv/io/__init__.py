@@ -18,4 +18,5 @@ from .checkpoint import load, save
 from .errors import CheckpointError
 from .safetensors_file import load_safetensors, save_safetensors
 
-__all__ = ["CheckpointError", "atomic_write", "atomic_write_path", "load", "load_safetensors", "save", "save_safetensors"]
+__all__ = ["CheckpointError", "atomic_write", "atomic_write_path", "load", "load_safetensors", "save",
+           "save_safetensors"]

@@ -22,7 +22,10 @@ class _BatchNorm(ArrayFunction):
 
     Training: normalise with the batch statistics (biased variance) and, if given, update the
     running buffers in place with the unbiased variance. Eval: normalise with the buffers.
+    Backward writes dL/dx into the output gradient's array when only the engine holds it.
     """
+
+    _overwrites_grads = True
 
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
@@ -68,7 +71,10 @@ class _BatchNorm(ArrayFunction):
         _kernels.batch_norm_backward_reduce(g3, x3, mean, sum_dy, sum_dy_xmu, nt)
         gx = None
         if ctx.needs_input_grad[0]:
-            gx = np.empty_like(x3)
+            if ctx._grads_owned and ctx._grads_owned[0] and g3.ctypes.data == g.ctypes.data:
+                gx = g3  # g is an array only the engine holds (engine.sole_owner): dL/dx overwrites it
+            else:  # (the kernels are elementwise: each element of g is read before it is written)
+                gx = np.empty_like(x3)
             if ctx.training:
                 count = N * L
                 _kernels.batch_norm_backward_input(
