@@ -771,3 +771,18 @@ def test_float32_norm_past_the_float_range_is_inf_without_a_numpy_warning():
         warnings.simplefilter("error")
         ours = miniconv.tensor([1e20, 1e20]).norm()
     assert ours.item() == torch.tensor([1e20, 1e20]).norm().item() == float("inf")
+
+
+@pytest.mark.parametrize("fn", ["sigmoid", "tanh"])
+@pytest.mark.parametrize("data", [[1, -2, 0], [True, False]])
+def test_functional_sigmoid_tanh_promote_integer_input_as_pytorch(fn, data):
+    ours = getattr(F, fn)(miniconv.tensor(data))
+    theirs = getattr(torch.nn.functional, fn)(torch.tensor(data))
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("data, dtype", [([1, -2], "int64"), ([True], "bool"), ([3], "uint8")])
+def test_leaky_relu_of_integers_is_pytorchs_not_implemented_error(data, dtype):
+    _same_error(lambda L: L.nn.functional.leaky_relu(L.tensor(data, dtype=getattr(L, dtype))), NotImplementedError,
+                "leaky_relu_cpu")

@@ -4,7 +4,7 @@ import numpy as np
 from ... import _kernels, ops
 from ..._config import threads_for
 from ...autograd import ArrayFunction
-from ...tensor import _softmax
+from ...tensor import _softmax, _torch_dtype_name
 from ._args import _apply_inplace, _check_inplace_allowed, _float_arg, _tensor_arg
 
 
@@ -58,18 +58,21 @@ class _LeakyReLU(ArrayFunction):
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):  # noqa: A002
-    """x if x > 0 else negative_slope * x, elementwise."""
-    out = _LeakyReLU.apply(_float_arg(input, "leaky_relu"), float(negative_slope))
+    """x if x > 0 else negative_slope * x, elementwise (floating point tensors, as PyTorch's CPU kernel)."""
+    _tensor_arg(input, "leaky_relu")
+    if input.dtype.kind != "f":
+        raise NotImplementedError(f"\"leaky_relu_cpu\" not implemented for '{_torch_dtype_name(input.dtype)}'")
+    out = _LeakyReLU.apply(input, float(negative_slope))
     return _apply_inplace(input, out) if inplace else out
 
 
 def sigmoid(input):  # noqa: A002
     """1 / (1 + exp(-x)), elementwise (numerically stable)."""
-    return _float_arg(input, "sigmoid").sigmoid()
+    return _tensor_arg(input, "sigmoid").sigmoid()  # integer tensors become the default float dtype
 
 
 def tanh(input):  # noqa: A002
-    return _float_arg(input, "tanh").tanh()
+    return _tensor_arg(input, "tanh").tanh()
 
 
 def softmax(input, dim=None, dtype=None):  # noqa: A002
