@@ -60,11 +60,25 @@ def omp_num_procs():
 # Elementwise kernels used by the core (Tensor.relu and F.relu).
 # ---------------------------------------------------------------------------
 
+cdef int _same_lengths(str fn, Py_ssize_t n, Py_ssize_t got, str name) except -1:
+    """The elementwise kernels index every array with the first one's range: prove it fits."""
+    if got != n:
+        raise ValueError(f"{fn}: {name} has {got} elements, expected {n}")
+    return 0
+
+
+cdef int _same_shape(str fn, tuple expected, tuple got, str name) except -1:
+    if got != expected:
+        raise ValueError(f"{fn}: {name} has shape {got}, expected {expected}")
+    return 0
+
+
 def relu_forward(const floating[::1] x,   # IN
                  floating[::1] out,       # OUT  (may alias x for inplace)
                  int n_threads):
     """out[i] = max(x[i], 0). NaN propagates (NaN > 0 is false, NaN is kept as in PyTorch)."""
     cdef Py_ssize_t i, n = x.shape[0]
+    _same_lengths("relu_forward", n, out.shape[0], "out")
     cdef floating v
     for i in prange(n, nogil=True, schedule='static', num_threads=n_threads):
         v = x[i]
@@ -78,6 +92,8 @@ def relu_backward(const floating[::1] out,   # IN  relu output
     """grad_in[i] = 0 if out[i] <= 0 else grad[i] (PyTorch's threshold_backward: a NaN output passes
     the gradient through; issue 11, found by the fuzz suite)."""
     cdef Py_ssize_t i, n = out.shape[0]
+    _same_lengths("relu_backward", n, grad.shape[0], "grad")
+    _same_lengths("relu_backward", n, grad_in.shape[0], "grad_in")
     cdef floating g
     for i in prange(n, nogil=True, schedule='static', num_threads=n_threads):
         g = grad[i]  # loaded unconditionally so the select compiles branch-free (random signs)
@@ -91,6 +107,8 @@ def relu_forward_mask(const floating[::1] x,     # IN
     """out[i] = max(x[i], 0) as ``relu_forward``, and keep[i] = not (out[i] <= 0): the 1-byte mask
     ``relu_backward_mask`` needs instead of the float output (a NaN output passes the gradient)."""
     cdef Py_ssize_t i, n = x.shape[0]
+    _same_lengths("relu_forward_mask", n, out.shape[0], "out")
+    _same_lengths("relu_forward_mask", n, keep.shape[0], "keep")
     cdef floating v
     for i in prange(n, nogil=True, schedule='static', num_threads=n_threads):
         v = x[i]
@@ -105,6 +123,8 @@ def relu_backward_mask(const unsigned char[::1] keep,  # IN  from relu_forward_m
                        int n_threads):
     """grad_in[i] = grad[i] if keep[i] else 0: the same bits as ``relu_backward`` on the output."""
     cdef Py_ssize_t i, n = keep.shape[0]
+    _same_lengths("relu_backward_mask", n, grad.shape[0], "grad")
+    _same_lengths("relu_backward_mask", n, grad_in.shape[0], "grad_in")
     cdef floating g
     for i in prange(n, nogil=True, schedule='static', num_threads=n_threads):
         g = grad[i]  # loaded unconditionally so the select compiles branch-free (random signs)

@@ -91,15 +91,23 @@ def matmul_batched(const floating[::1] a,          # IN  matrices (m, k), or (k,
                    Py_ssize_t m, Py_ssize_t n, Py_ssize_t k,
                    bint trans_a, bint trans_b, int n_threads):
     """c[i] = op(a[i]) @ op(b[i]) for i < batch = len(a_offset); a broadcast operand repeats an
-    offset. The caller checks that every offset plus one matrix fits in its array."""
+    offset. Every offset plus one matrix is checked to fit in its array first."""
     cdef Py_ssize_t batch = a_offset.shape[0]
     if b_offset.shape[0] != batch or c.shape[0] != batch * m * n:
         raise ValueError("matmul_batched: batch sizes do not match")
+    if m < 0 or n < 0 or k < 0:
+        raise ValueError(f"matmul_batched: negative sizes m={m}, n={n}, k={k}")
     if batch == 0 or m == 0 or n == 0:
         return
     if k == 0:
         c[:] = 0
         return
+    cdef Py_ssize_t j
+    for j in range(batch):  # every matrix the BLAS calls read lies inside its array
+        if a_offset[j] < 0 or a_offset[j] + m * k > a.shape[0]:
+            raise ValueError(f"matmul_batched: matrix {j} of a (offset {a_offset[j]}) is outside its {a.shape[0]} elements")
+        if b_offset[j] < 0 or b_offset[j] + k * n > b.shape[0]:
+            raise ValueError(f"matmul_batched: matrix {j} of b (offset {b_offset[j]}) is outside its {b.shape[0]} elements")
     cdef Py_ssize_t lda = m if trans_a else k
     cdef Py_ssize_t ldb = k if trans_b else n
     cdef Py_ssize_t n_blocks = _mm_n_blocks(m, n)

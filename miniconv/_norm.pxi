@@ -99,6 +99,10 @@ def batch_norm_stats(const floating[:, :, ::1] x,   # IN  (N, C, L)
                      int n_threads):
     """Per-channel mean and sum of squared deviations (two passes, double accumulation)."""
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], L = x.shape[2]
+    _same_shape("batch_norm_stats", (C,), (mean.shape[0],), "mean")
+    _same_shape("batch_norm_stats", (C,), (sq_dev_sum.shape[0],), "sq_dev_sum")
+    if N * L == 0 and C > 0:
+        raise ValueError("batch_norm_stats: no values per channel (N * L == 0)")
     cdef Py_ssize_t n, c
     cdef double acc, m
     for c in prange(C, nogil=True, schedule='static', num_threads=n_threads):
@@ -122,6 +126,9 @@ def batch_norm_transform(const floating[:, :, ::1] x,   # IN  (N, C, L)
                          int n_threads):
     """out[n, c, l] = x[n, c, l] * scale[c] + shift[c] (PyTorch's alpha/beta form of batch norm)."""
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], L = x.shape[2]
+    _same_shape("batch_norm_transform", (C,), (scale.shape[0],), "scale")
+    _same_shape("batch_norm_transform", (C,), (shift.shape[0],), "shift")
+    _same_shape("batch_norm_transform", (N, C, L), (out.shape[0], out.shape[1], out.shape[2]), "out")
     cdef Py_ssize_t plane, n, c, l
     cdef floating a, b
     for plane in prange(N * C, nogil=True, schedule='static', num_threads=n_threads):
@@ -141,6 +148,10 @@ def batch_norm_backward_reduce(const floating[:, :, ::1] grad,   # IN  (N, C, L)
                                int n_threads):
     """The two per-channel sums every batch-norm gradient is built from."""
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], L = x.shape[2]
+    _same_shape("batch_norm_backward_reduce", (N, C, L), (grad.shape[0], grad.shape[1], grad.shape[2]), "grad")
+    _same_shape("batch_norm_backward_reduce", (C,), (mean.shape[0],), "mean")
+    _same_shape("batch_norm_backward_reduce", (C,), (sum_dy.shape[0],), "sum_dy")
+    _same_shape("batch_norm_backward_reduce", (C,), (sum_dy_xmu.shape[0],), "sum_dy_xmu")
     cdef Py_ssize_t n, c
     cdef double s, sx, m
     for c in prange(C, nogil=True, schedule='static', num_threads=n_threads):
@@ -164,6 +175,10 @@ def batch_norm_backward_input(const floating[:, :, ::1] grad,   # IN  (N, C, L) 
                               int n_threads):
     """Training-mode dL/dx = (dy - mean(dy) - (x - mean) * proj) * invstd * weight."""
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], L = x.shape[2]
+    _same_shape("batch_norm_backward_input", (N, C, L), (grad.shape[0], grad.shape[1], grad.shape[2]), "grad")
+    _same_shape("batch_norm_backward_input", (N, C, L), (grad_in.shape[0], grad_in.shape[1], grad_in.shape[2]), "grad_in")
+    for name, arr in (("mean", mean), ("mean_dy", mean_dy), ("proj", proj), ("scale", scale)):
+        _same_shape("batch_norm_backward_input", (C,), (arr.shape[0],), name)
     cdef Py_ssize_t plane, n, c, l
     cdef floating m, md, k, a
     for plane in prange(N * C, nogil=True, schedule='static', num_threads=n_threads):

@@ -66,6 +66,18 @@ cdef void _max_pool_plane(const floating[:, :, ::1] x, floating[:, :, ::1] out,
             indices[p, oh, ow] = <pool_index>best_idx
 
 
+cdef int _pool_check(str fn, Py_ssize_t P, Py_ssize_t P_out, int kh, int kw, int sh, int sw,
+                     int dh, int dw) except -1:
+    """The pool kernels give each of the P planes to one thread: both sides must have them all;
+    windows are clipped to the plane, which needs positive sizes, strides and dilations."""
+    if P_out != P:
+        raise ValueError(f"{fn}: the input side has {P} planes, the output side {P_out}")
+    if min(kh, kw, sh, sw, dh, dw) < 1:
+        raise ValueError(f"{fn}: kernel size, stride and dilation must be positive, got "
+                         f"({kh}, {kw}), ({sh}, {sw}), ({dh}, {dw})")
+    return 0
+
+
 def max_pool2d_forward(const floating[:, :, ::1] x,     # IN  (P, H, W)
                        floating[:, :, ::1] out,         # OUT (P, OH, OW)
                        pool_index[:, :, ::1] indices,   # OUT (P, OH, OW) flat index into H*W
@@ -74,6 +86,8 @@ def max_pool2d_forward(const floating[:, :, ::1] x,     # IN  (P, H, W)
     """Max over each (kh x kw) window (dilated by dh, dw) of each plane."""
     cdef Py_ssize_t P = x.shape[0], H = x.shape[1], W = x.shape[2]
     cdef Py_ssize_t OH = out.shape[1], OW = out.shape[2]
+    _pool_check("max_pool2d_forward", P, out.shape[0], kh, kw, sh, sw, dh, dw)
+    _same_shape("max_pool2d_forward", (P, OH, OW), (indices.shape[0], indices.shape[1], indices.shape[2]), "indices")
     cdef Py_ssize_t p
     if (kh == 2 and kw == 2 and ph == 0 and pw == 0 and dh == 1 and dw == 1
             and (OH - 1) * sh + 2 <= H and (OW - 1) * sw + 2 <= W):
@@ -134,6 +148,8 @@ def max_pool2d_backward(const floating[:, :, ::1] grad_out,   # IN  (P, OH, OW)
     (while it is in that thread's cache) and scatters into it."""
     cdef Py_ssize_t P = grad_out.shape[0], OH = grad_out.shape[1], OW = grad_out.shape[2]
     cdef Py_ssize_t HW = grad_in.shape[1]
+    _same_shape("max_pool2d_backward", (P, OH, OW), (indices.shape[0], indices.shape[1], indices.shape[2]), "indices")
+    _same_shape("max_pool2d_backward", (P,), (grad_in.shape[0],), "grad_in's planes")
     cdef Py_ssize_t p, oh, ow, i
     if HW == 0:
         return
@@ -154,6 +170,7 @@ def avg_pool2d_forward(const floating[:, :, ::1] x,   # IN  (P, H, W)
     """Mean over each window; the divisor follows PyTorch (count_include_pad, divisor_override)."""
     cdef Py_ssize_t P = x.shape[0], H = x.shape[1], W = x.shape[2]
     cdef Py_ssize_t OH = out.shape[1], OW = out.shape[2]
+    _pool_check("avg_pool2d_forward", P, out.shape[0], kh, kw, sh, sw, 1, 1)
     cdef Py_ssize_t p, oh, ow, ih, iw, ih0, ih1, iw0, iw1, hpad, wpad
     cdef double acc, divide
     for p in prange(P, nogil=True, schedule='static', num_threads=n_threads):
@@ -194,6 +211,7 @@ def avg_pool2d_backward(const floating[:, :, ::1] grad_out,   # IN  (P, OH, OW)
     """Spread each output gradient evenly (by the forward's divisor) over its window."""
     cdef Py_ssize_t P = grad_in.shape[0], H = grad_in.shape[1], W = grad_in.shape[2]
     cdef Py_ssize_t OH = grad_out.shape[1], OW = grad_out.shape[2]
+    _pool_check("avg_pool2d_backward", P, grad_out.shape[0], kh, kw, sh, sw, 1, 1)
     cdef Py_ssize_t p, oh, ow, ih, iw, ih0, ih1, iw0, iw1, hpad, wpad
     cdef double divide
     cdef floating g
