@@ -39,6 +39,10 @@ cimport numpy as cnp
 
 cnp.import_array()
 
+cdef extern from "_elementwise.h" nogil:
+    void mc_relu_mask_f32(const float* x, float* out, unsigned char* keep, size_t n)
+    void mc_relu_mask_f64(const double* x, double* out, unsigned char* keep, size_t n)
+
 cdef extern from "_omp_compat.h":
     int MINICONV_OPENMP
     int omp_get_max_threads() nogil
@@ -106,15 +110,23 @@ def relu_forward_mask(const floating[::1] x,     # IN
                       int n_threads):
     """out[i] = max(x[i], 0) as ``relu_forward``, and keep[i] = not (out[i] <= 0): the 1-byte mask
     ``relu_backward_mask`` needs instead of the float output (a NaN output passes the gradient)."""
-    cdef Py_ssize_t i, n = x.shape[0]
+    cdef Py_ssize_t n = x.shape[0]
     _same_lengths("relu_forward_mask", n, out.shape[0], "out")
     _same_lengths("relu_forward_mask", n, keep.shape[0], "keep")
-    cdef floating v
-    for i in prange(n, nogil=True, schedule='static', num_threads=n_threads):
-        v = x[i]
-        v = 0 if v < 0 else v
-        out[i] = v
-        keep[i] = 0 if v <= 0 else 1
+    if n == 0:
+        return
+    # fixed chunks of 64K elements, the loop itself in C (_elementwise.h: vectorised, branch-free;
+    # the Cython loop took 40 ms for 6.4M random-sign elements, the C one ~2)
+    cdef Py_ssize_t chunk = 1 << 16, nchunks = (n + chunk - 1) // chunk, k, a
+    cdef const floating* xp = &x[0]
+    cdef floating* op = &out[0]
+    cdef unsigned char* kp = &keep[0]
+    for k in prange(nchunks, nogil=True, schedule='static', num_threads=n_threads):
+        a = k * chunk
+        if floating is float:
+            mc_relu_mask_f32(xp + a, op + a, kp + a, min(chunk, n - a))
+        else:
+            mc_relu_mask_f64(xp + a, op + a, kp + a, min(chunk, n - a))
 
 
 def relu_backward_mask(const unsigned char[::1] keep,  # IN  from relu_forward_mask

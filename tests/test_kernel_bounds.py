@@ -89,3 +89,26 @@ def test_pool_kernels_check_planes_and_window():
         K.avg_pool2d_forward(x, np.empty((1, 3, 3), f32), 2, 2, 2, 2, 0, 0, True, 0, 1)
     with pytest.raises(ValueError, match="avg_pool2d_backward: the input side has 3 planes, the output side 4"):
         K.avg_pool2d_backward(np.ones((4, 3, 3), f32), np.zeros((3, 6, 6), f32), 2, 2, 2, 2, 0, 0, True, 0, 1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_threads", [1, 2, 3])
+def test_relu_mask_kernel_matches_reference_across_chunks(dtype, n_threads):
+    """The C loop (_elementwise.h) runs per 64K-element chunk: sizes around chunk edges, NaN,
+    -0.0 and infinities, out of place and in place."""
+    rng = np.random.default_rng(n_threads)
+    for n in (1, 65535, 65536, 65537, 200001):
+        x = rng.standard_normal(n).astype(dtype)
+        x[:: 97] = np.nan
+        x[1:: 89] = -0.0
+        x[2:: 83] = -np.inf
+        x[3:: 79] = np.inf
+        want_out = np.where(x < 0, dtype(0), x)
+        want_keep = ~(x <= 0)
+        out, keep = np.empty_like(x), np.empty(n, np.uint8)
+        K.relu_forward_mask(x, out, keep, n_threads)
+        np.testing.assert_array_equal(out, want_out)
+        assert np.array_equal(np.signbit(out), np.signbit(want_out))
+        np.testing.assert_array_equal(keep.view(np.bool_), want_keep)
+        K.relu_forward_mask(x, x, keep, n_threads)  # in place
+        np.testing.assert_array_equal(x, want_out)
