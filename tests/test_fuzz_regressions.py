@@ -786,3 +786,13 @@ def test_functional_sigmoid_tanh_promote_integer_input_as_pytorch(fn, data):
 def test_leaky_relu_of_integers_is_pytorchs_not_implemented_error(data, dtype):
     _same_error(lambda L: L.nn.functional.leaky_relu(L.tensor(data, dtype=getattr(L, dtype))), NotImplementedError,
                 "leaky_relu_cpu")
+
+
+@pytest.mark.parametrize("reduction", ["batchmean", "sum", "none"])
+def test_kl_div_zero_and_negative_targets_as_pytorch(reduction):
+    """PyTorch computes kl_div as xlogy(t, t) - t * x: a zero target has loss 0 and a NaN target
+    gradient (t / t in xlogy's partials); a negative target gives NaN."""
+    x = np.log(np.array([[0.2, 0.3, 0.5], [0.1, 0.6, 0.3]], np.float32))
+    t = np.array([[0.0, 0.4, 0.6], [0.5, -0.25, 0.75]], np.float32)
+    assert_same(both(lambda L, a, b: L.nn.functional.kl_div(a, b, reduction=reduction), x, t, grad=(0, 1)),
+                rtol=1e-6)

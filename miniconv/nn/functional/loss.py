@@ -321,6 +321,25 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     return _reduce(losses, reduction)
 
 
+class _XlogySelf(ArrayFunction):
+    """t * log(t), 0 where t == 0 (NaN for t < 0), with the gradient PyTorch's autograd gives
+    ``xlogy(t, t)``: the two partials log(t) (0 where t == 0) and t / t (NaN at 0), so a zero
+    target gets a NaN gradient in kl_div, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, t):
+        ctx.save_for_backward(t)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(t == 0, np.zeros((), t.dtype), t * np.log(t)).astype(t.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (t,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d_first = np.where(t == 0, np.zeros((), t.dtype), np.log(t))  # masked where x == 0 and y <= 0
+            return (g * (d_first + t / t)).astype(g.dtype, copy=False)
+
+
 def kl_div(input, target, reduction="mean", log_target=False):  # noqa: A002
     """target * (log(target) - input) pointwise (input holds log-probabilities); 'batchmean' divides
     the sum by the batch size (the mathematically correct KL divergence)."""
@@ -330,11 +349,8 @@ def kl_div(input, target, reduction="mean", log_target=False):  # noqa: A002
         raise ValueError(f"{reduction} is not a valid value for reduction")
     if log_target:
         losses = target.exp() * (target - input)
-    else:
-        from ...tensor import where
-
-        t_safe = where(target > 0, target, target * 0 + 1)
-        losses = where(target > 0, target * (t_safe.log() - input), input * 0)
+    else:  # PyTorch's composite: xlogy(target, target) - target * input
+        losses = _XlogySelf.apply(target) - target * input
     if reduction == "batchmean":
         return losses.sum() / (input.shape[0] if input.ndim else 1)
     return _reduce(losses, reduction)
