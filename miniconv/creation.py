@@ -376,18 +376,25 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
     return _finish(arr.astype(dt), requires_grad, out, "arange")
 
 
+def _space_args(name, start, end, steps, dtype, device, layout, negative_steps_message):
+    """The checked ``(start, end, steps, dtype)`` of linspace/logspace, with PyTorch's errors."""
+    _check_common(device, layout)
+    start, end = _number(start, "start", name), _number(end, "end", name)
+    if isinstance(steps, _builtin_bool) or not isinstance(steps, numbers.Integral):
+        raise TypeError(f"{name}(): argument 'steps' must be int, not {type(steps).__name__}")
+    if steps < 0:
+        raise RuntimeError(negative_steps_message)
+    dt = _dtype(dtype, get_default_dtype(), name)
+    if dt.kind == "b":
+        raise NotImplementedError(f'"{name}_cpu" not implemented for \'Bool\'')
+    return start, end, int(steps), dt
+
+
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
-    _check_common(device, layout)
-    start, end = _number(start, "start", "linspace"), _number(end, "end", "linspace")
-    if isinstance(steps, _builtin_bool) or not isinstance(steps, numbers.Integral):
-        raise TypeError(f"linspace(): argument 'steps' must be int, not {type(steps).__name__}")
-    if steps < 0:
-        raise RuntimeError("linspace(): number of steps must be non-negative")
-    dt = _dtype(dtype, get_default_dtype(), "linspace")
-    if dt.kind == "b":
-        raise NotImplementedError('"linspace_cpu" not implemented for \'Bool\'')
-    arr = np.linspace(start, end, int(steps), dtype=np.float64)
+    start, end, steps, dt = _space_args("linspace", start, end, steps, dtype, device, layout,
+                                        "linspace(): number of steps must be non-negative")
+    arr = np.linspace(start, end, steps, dtype=np.float64)
     if dt.kind in "iu":
         arr = np.trunc(arr)
     return _finish(arr.astype(dt), requires_grad, out, "linspace")
@@ -395,16 +402,9 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
 
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """``base ** linspace(start, end, steps)``."""
-    _check_common(device, layout)
-    start, end = _number(start, "start", "logspace"), _number(end, "end", "logspace")
-    if isinstance(steps, _builtin_bool) or not isinstance(steps, numbers.Integral):
-        raise TypeError(f"logspace(): argument 'steps' must be int, not {type(steps).__name__}")
-    if steps < 0:
-        raise RuntimeError("number of steps must be non-negative")
-    dt = _dtype(dtype, get_default_dtype(), "logspace")
-    if dt.kind == "b":
-        raise NotImplementedError('"logspace_cpu" not implemented for \'Bool\'')
-    arr = np.power(float(base), np.linspace(start, end, int(steps), dtype=np.float64))
+    start, end, steps, dt = _space_args("logspace", start, end, steps, dtype, device, layout,
+                                        "number of steps must be non-negative")
+    arr = np.power(float(base), np.linspace(start, end, steps, dtype=np.float64))
     return _finish(arr.astype(dt), requires_grad, out, "logspace")
 
 

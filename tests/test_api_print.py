@@ -34,3 +34,18 @@ def test_grad_fn_names_and_next_functions():
         assert mul_node.name() == "MulBackward0"
         assert type(mul_node.next_functions[0][0]).__name__ == "AccumulateGrad"
         assert repr(x.exp()).endswith("grad_fn=<ExpBackward0>)")
+
+
+@pytest.mark.parametrize("name, args, kwargs", [
+    ("Conv2d", (3, 4, 3), {}),
+    ("Conv2d", (3, 4, 3), dict(padding=1, dilation=2, bias=False, padding_mode="reflect")),
+    ("Conv2d", (4, 4, 3), dict(padding="same", groups=2)),
+    ("Conv1d", (3, 4, 3), dict(padding=2, padding_mode="circular", bias=False)),
+    ("Conv1d", (3, 4, 5), dict(stride=2, dilation=2)),
+    ("ConvTranspose2d", (3, 4, 3), dict(stride=2, padding=1, output_padding=1, dilation=2, bias=False)),
+    ("ConvTranspose2d", (4, 4, 2), dict(groups=2)),
+])
+def test_conv_module_reprs_match_pytorch(name, args, kwargs):
+    """One extra_repr for the conv modules, in PyTorch's field order (dilation before output_padding,
+    padding_mode last, also for Conv1d)."""
+    assert repr(getattr(mc.nn, name)(*args, **kwargs)) == repr(getattr(torch.nn, name)(*args, **kwargs))

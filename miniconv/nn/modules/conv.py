@@ -22,6 +22,25 @@ def _pair(value, name):
     return _conv_pair(value, name)
 
 
+
+def _conv_extra_repr(m):
+    """PyTorch's ``_ConvNd.extra_repr``: the fields that differ from their defaults, in its order."""
+    s = f"{m.in_channels}, {m.out_channels}, kernel_size={m.kernel_size}, stride={m.stride}"
+    if m.padding != (0,) * len(m.padding):
+        s += f", padding={m.padding}"
+    if m.dilation != (1,) * len(m.dilation):
+        s += f", dilation={m.dilation}"
+    output_padding = getattr(m, "output_padding", ())
+    if output_padding != (0,) * len(output_padding):
+        s += f", output_padding={output_padding}"
+    if m.groups != 1:
+        s += f", groups={m.groups}"
+    if m.bias is None:
+        s += ", bias=False"
+    if getattr(m, "padding_mode", "zeros") != "zeros":
+        s += f", padding_mode={m.padding_mode}"
+    return s
+
 class Conv2d(Module):
     r"""2-D convolution over a batch of images: ``F.conv2d`` with a learnable weight and bias.
 
@@ -151,18 +170,7 @@ class Conv2d(Module):
         return F.conv2d(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
 
     def extra_repr(self):
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0, 0):
-            s += f", padding={self.padding}"
-        if self.dilation != (1, 1):
-            s += f", dilation={self.dilation}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        if self.padding_mode != "zeros":
-            s += f", padding_mode={self.padding_mode}"
-        return s
+        return _conv_extra_repr(self)
 
 
 # -- API breadth (issue 9): Conv1d and ConvTranspose2d -------------------------------------------
@@ -211,14 +219,7 @@ class Conv1d(Module):
         return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
     def extra_repr(self):
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0,):
-            s += f", padding={self.padding}"
-        if self.dilation != (1,):
-            s += f", dilation={self.dilation}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        return s + (", bias=False" if self.bias is None else "")
+        return _conv_extra_repr(self)
 
 
 class ConvTranspose2d(Module):
@@ -260,13 +261,4 @@ class ConvTranspose2d(Module):
                                   self.groups, self.dilation)
 
     def extra_repr(self):
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0, 0):
-            s += f", padding={self.padding}"
-        if self.output_padding != (0, 0):
-            s += f", output_padding={self.output_padding}"
-        if self.dilation != (1, 1):
-            s += f", dilation={self.dilation}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        return s + (", bias=False" if self.bias is None else "")
+        return _conv_extra_repr(self)
