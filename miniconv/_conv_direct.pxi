@@ -31,6 +31,12 @@ cdef extern from "_conv_ukernels.h" nogil:
     ctypedef void (*mc_f64_dconv_gw_fn)(size_t, size_t, const double*, size_t, size_t,
                                         const double*, size_t, const ptrdiff_t*, double*,
                                         size_t) noexcept nogil
+    ctypedef void (*mc_f32_dconv_gwt_fn)(size_t, size_t, size_t, const float*, size_t, size_t,
+                                         const float*, size_t, size_t, const ptrdiff_t*,
+                                         float*) noexcept nogil
+    ctypedef void (*mc_f64_dconv_gwt_fn)(size_t, size_t, size_t, const double*, size_t, size_t,
+                                         const double*, size_t, size_t, const ptrdiff_t*,
+                                         double*) noexcept nogil
     ctypedef struct mc_ukernels:
         int isa
         int nr_f32
@@ -49,11 +55,17 @@ cdef extern from "_conv_ukernels.h" nogil:
         mc_f32_dconv_gw_fn f32_gw1
         mc_f64_dconv_gw_fn f64_gw
         mc_f64_dconv_gw_fn f64_gw1
+        int ob_f32
+        int ob_f64
+        mc_f32_dconv_gwt_fn f32_gwt
+        mc_f64_dconv_gwt_fn f64_gwt
     mc_ukernels mc_uk
     int mc_cpu_supports(int isa)
     int mc_select_isa(int isa)
     int mc_best_isa()
     int MC_HAVE_X86_VARIANTS
+    enum:
+        MC_GWT_NK
     enum:
         MC_ISA_SCALAR
         MC_ISA_AVX2
@@ -66,6 +78,7 @@ cdef enum:
     _DC_FWD_L1 = 30 << 10    # forward: bytes of input one block of input channels reads
     _DC_GW_BLOCK = 512       # grad_weight: positions per block (a multiple of 16)
     _DC_GW_KTILES = 4        # grad_weight: (channel, tap) triples reused per block of go rows
+    _DC_GWT_L1 = 16 << 10    # grad_weight, transposed: bytes of output gradient per block
 
 _ISA_NAMES = ('scalar', 'avx2', 'avx512f')
 
@@ -334,11 +347,79 @@ cdef inline Py_ssize_t _dc_gw_samples(const _DGeom* g) noexcept nogil:
     return max(1, min(4, 2048 // _round_up(g.L, 16)))
 
 
+cdef inline Py_ssize_t _dc_ob(const mc_ukernels* uk, Py_ssize_t itemsize) noexcept nogil:
+    """Output channels per dconv_gwt tile."""
+    return uk.ob_f32 if itemsize == 4 else uk.ob_f64
+
+
+cdef inline bint _dc_gw_transposed(const _DGeom* g, const mc_ukernels* uk,
+                                   Py_ssize_t itemsize) noexcept nogil:
+    """True if grad_weight uses dconv_gwt (output channels in the lanes, real positions only)
+    rather than dconv_gw (positions in the lanes, junk columns and rounding included): when
+    its multiply-adds, output channels rounded up to whole OB tiles, are at most 5/4 of the
+    wide kernel's (dconv_gwt runs ~20 % faster per multiply-add: no lane sums; measured in
+    docs/performance.md). Not for depthwise (one output channel per group)."""
+    cdef Py_ssize_t mr = _dc_mr(g.COUT)
+    cdef Py_ssize_t cost_t = (_round_up(g.COUT, _dc_ob(uk, itemsize)) * _round_up(g.K, MC_GWT_NK)
+                              * g.HO * g.WO)
+    cdef Py_ssize_t cost_w = _round_up(g.COUT, mr) * _round_up(g.K, 3) * _round_up(g.L, 16)
+    return mr == 4 and 4 * cost_t <= 5 * cost_w
+
+
+def _direct_gw_layout(Py_ssize_t C, Py_ssize_t H, Py_ssize_t W, Py_ssize_t O, Py_ssize_t HO,
+                      Py_ssize_t WO, Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t sh, Py_ssize_t sw,
+                      Py_ssize_t pt, Py_ssize_t pl, Py_ssize_t dh, Py_ssize_t dw,
+                      Py_ssize_t itemsize):
+    """'transposed' or 'wide': the layout the direct grad_weight uses for one group of C input
+    and O output channels with the current instruction set (for tests)."""
+    cdef _DGeom g = _dgeom(C, H, W, O, HO, WO, KH, KW, sh, sw, pt, pl, dh, dw)
+    cdef mc_ukernels uk = mc_uk
+    return 'transposed' if _dc_gw_transposed(&g, &uk, itemsize) else 'wide'
+
+
 cdef Py_ssize_t _dc_gw_scratch(const _DGeom* g) noexcept nogil:
-    """Elements of per-thread scratch _dc_grad_weight_group needs."""
-    cdef Py_ssize_t OR = _round_up(g.COUT, _dc_mr(g.COUT))
-    return (_dc_gw_samples(g) * (g.CIN * g.nph * g.PS + OR * _round_up(g.L, 16))
-            + OR * _round_up(g.K, 3))
+    """Elements of per-thread scratch _dc_grad_weight_samples needs, for either layout and any
+    instruction set (OB <= 32)."""
+    cdef Py_ssize_t OR = _round_up(g.COUT, _dc_mr(g.COUT)), OT = _round_up(g.COUT, 32)
+    cdef Py_ssize_t S = _dc_gw_samples(g)
+    return (S * g.CIN * g.nph * g.PS
+            + max(S * OR * _round_up(g.L, 16), S * OT * g.HO * g.WO)
+            + max(OR * _round_up(g.K, 3), OT * _round_up(g.K, MC_GWT_NK)))
+
+
+cdef void _dc_gw_fill(const floating* src, Py_ssize_t src_stride, const floating* gos,
+                      Py_ssize_t gos_stride, Py_ssize_t S, double* part_b, floating* planes,
+                      floating* gbuf, bint transposed, Py_ssize_t OB, const _DGeom* g) noexcept nogil:
+    """The S samples' padded input planes, and their output gradient in the kernel's layout:
+    transposed, gbuf[ob, s, p, l] = gos[s, ob*OB + l, p] (real positions p, channels past COUT
+    zero); else wide, gbuf[s, o, ho*Wq + wo] = gos[s, o, ho, wo] (junk columns, the tail and
+    padding rows zero). part_b[o] += the sums of the output gradient rows, in sample order."""
+    cdef Py_ssize_t PLN = g.CIN * g.nph * g.PS, P = g.HO * g.WO
+    cdef Py_ssize_t LW = _round_up(g.L, 16), OR = _round_up(g.COUT, _dc_mr(g.COUT))
+    cdef Py_ssize_t OT = _round_up(g.COUT, OB), s, o, ho, p
+    cdef const floating* gs
+    cdef floating* d
+    for s in range(S):
+        _dc_fill_planes(src + s * src_stride, planes + s * PLN, g)
+        gs = gos + s * gos_stride
+        if transposed:
+            for o in range(OT):
+                d = gbuf + ((o // OB) * S + s) * P * OB + o % OB
+                if o < g.COUT:
+                    for p in range(P):
+                        d[p * OB] = gs[o * P + p]
+                else:
+                    for p in range(P):
+                        d[p * OB] = 0
+        else:
+            d = gbuf + s * OR * LW
+            memset(d, 0, OR * LW * sizeof(floating))
+            for o in range(g.COUT):
+                for ho in range(g.HO):
+                    memcpy(d + o * LW + ho * g.Wq, gs + (o * g.HO + ho) * g.WO, g.WO * sizeof(floating))
+        if part_b != NULL:
+            for o in range(g.COUT):
+                part_b[o] += _conv_row_sum(gs + o * P, P)
 
 
 cdef void _dc_grad_weight_samples(const floating* src, Py_ssize_t src_stride, const floating* gos,
@@ -348,50 +429,71 @@ cdef void _dc_grad_weight_samples(const floating* src, Py_ssize_t src_stride, co
     """part (COUT, K) += weight gradient of S samples of one group: sample s has input
     src + s*src_stride (CIN, H, W) and output gradient gos + s*gos_stride (COUT, HO, WO).
     part_b (COUT,) += the sums of the output gradient rows, in sample order (if not NULL).
+    off has round_up(K, MC_GWT_NK) entries.
 
-    Loops: blocks of _DC_GW_BLOCK positions; in each, _DC_GW_KTILES triples of (channel,
-    tap) pairs (their input strips stay in L1) against all output channels, mr (4, or 1 for
-    depthwise) at a time, each micro-kernel call summing over the S samples. The sums go to
-    acc (rounded up to whole mr x 3 tiles), added to part at the end.
+    Transposed layout (dconv_gwt, _dc_gw_transposed): blocks of output rows (columns, for
+    very wide rows) whose output gradient for the S samples and one tile of OB channels takes
+    about _DC_GWT_L1 bytes; for each, every OB-channel tile (it stays in L1) runs over all
+    (channel, tap) pairs, MC_GWT_NK at a time (the input streams from L2).
+    Wide layout (dconv_gw): blocks of _DC_GW_BLOCK positions; in each, every tile of mr (4,
+    or 1 for depthwise) output channels runs over _DC_GW_KTILES triples of pairs at a time.
+    Each micro-kernel call sums over the S samples; the sums go to acc (rounded up to whole
+    tiles) and are added to part at the end. The order of every sum is fixed by the shape
+    and the instruction set.
     """
+    cdef bint transposed = _dc_gw_transposed(g, uk, sizeof(floating))
+    cdef Py_ssize_t OB = _dc_ob(uk, sizeof(floating)), P = g.HO * g.WO
     cdef Py_ssize_t mr = _dc_mr(g.COUT)
-    cdef Py_ssize_t LW = _round_up(g.L, 16), OR = _round_up(g.COUT, mr)
-    cdef Py_ssize_t K3 = _round_up(g.K, 3)
+    cdef Py_ssize_t LW = _round_up(g.L, 16), OR = _round_up(g.COUT, mr), OT = _round_up(g.COUT, OB)
+    cdef Py_ssize_t K3 = _round_up(g.K, 3), K6 = _round_up(g.K, MC_GWT_NK)
     cdef Py_ssize_t PLN = g.CIN * g.nph * g.PS, WSZ = OR * LW
     cdef floating* planes = scratch
-    cdef floating* wide = scratch + S * PLN
-    cdef floating* acc = wide + S * WSZ
-    cdef floating* wd
-    cdef const floating* gs
-    cdef Py_ssize_t s, o, ho, qb, q0, n, kb, kt0, kt1, ob, kt, k0, k
-    for s in range(S):
-        _dc_fill_planes(src + s * src_stride, planes + s * PLN, g)
-        # wide[o, ho*Wq + wo] = gos[o, ho, wo]; junk columns, the tail and padding rows are 0
-        wd = wide + s * WSZ
-        gs = gos + s * gos_stride
-        memset(wd, 0, WSZ * sizeof(floating))
+    cdef floating* gbuf = scratch + S * PLN
+    cdef floating* acc = gbuf + (S * OT * P if transposed else S * WSZ)
+    cdef Py_ssize_t qb, q0, n, kb, kt0, kt1, ob, kt, k0, o, k, rb, cb, r0, c0
+    _dc_gw_fill(src, src_stride, gos, gos_stride, S, part_b, planes, gbuf, transposed, OB, g)
+    if transposed:
+        memset(acc, 0, OT * K6 * sizeof(floating))
+        rb = max(1, _DC_GWT_L1 // (S * g.WO * OB * sizeof(floating)))
+        cb = g.WO if rb > 1 else max(1, min(g.WO, _DC_GWT_L1 // (S * OB * sizeof(floating))))
+        for qb in range((g.HO + rb - 1) // rb):
+            r0 = qb * rb
+            for kb in range((g.WO + cb - 1) // cb):
+                c0 = kb * cb
+                for ob in range(OT // OB):
+                    for kt in range(K6 // MC_GWT_NK):
+                        k0 = kt * MC_GWT_NK
+                        if floating is float:
+                            uk.f32_gwt(S, min(rb, g.HO - r0), min(cb, g.WO - c0),
+                                       gbuf + (ob * S * P + r0 * g.WO + c0) * OB, P * OB, g.WO,
+                                       planes + r0 * g.Wq + c0, PLN, g.Wq, off + k0,
+                                       acc + (ob * K6 + k0) * OB)
+                        else:
+                            uk.f64_gwt(S, min(rb, g.HO - r0), min(cb, g.WO - c0),
+                                       gbuf + (ob * S * P + r0 * g.WO + c0) * OB, P * OB, g.WO,
+                                       planes + r0 * g.Wq + c0, PLN, g.Wq, off + k0,
+                                       acc + (ob * K6 + k0) * OB)
         for o in range(g.COUT):
-            for ho in range(g.HO):
-                memcpy(wd + o * LW + ho * g.Wq, gs + (o * g.HO + ho) * g.WO, g.WO * sizeof(floating))
-            if part_b != NULL:
-                part_b[o] += _conv_row_sum(gs + o * g.HO * g.WO, g.HO * g.WO)
+            for k in range(g.K):
+                part[o * g.K + k] += acc[((o // OB) * K6 + k) * OB + o % OB]
+        return
     memset(acc, 0, OR * K3 * sizeof(floating))
     for qb in range((LW + _DC_GW_BLOCK - 1) // _DC_GW_BLOCK):
         q0 = qb * _DC_GW_BLOCK
         n = min(<Py_ssize_t>_DC_GW_BLOCK, LW - q0)
-        for kb in range((K3 + 3 * _DC_GW_KTILES - 1) // (3 * _DC_GW_KTILES)):
-            kt0 = kb * 3 * _DC_GW_KTILES
-            kt1 = min(K3, kt0 + 3 * _DC_GW_KTILES)
-            for ob in range(OR // mr):
+        for ob in range(OR // mr):
+            for kb in range((K3 + 3 * _DC_GW_KTILES - 1) // (3 * _DC_GW_KTILES)):
+                kt0 = kb * 3 * _DC_GW_KTILES
+                kt1 = min(K3, kt0 + 3 * _DC_GW_KTILES)
                 for kt in range((kt1 - kt0) // 3):
                     k0 = kt0 + 3 * kt
                     if floating is float:
                         (uk.f32_gw if mr == 4 else uk.f32_gw1)(
-                            S, n, wide + mr * ob * LW + q0, LW, WSZ, planes + q0, PLN, off + k0,
+                            S, n, gbuf + mr * ob * LW + q0, LW, WSZ, planes + q0, PLN, off + k0,
                             acc + mr * ob * K3 + k0, K3)
                     else:
                         (uk.f64_gw if mr == 4 else uk.f64_gw1)(
-                            S, n, wide + mr * ob * LW + q0, LW, WSZ, planes + q0, PLN, off + k0,
+                            S, n, gbuf + mr * ob * LW + q0, LW, WSZ, planes + q0, PLN, off + k0,
                             acc + mr * ob * K3 + k0, K3)
     for o in range(g.COUT):
         for k in range(g.K):
@@ -487,7 +589,7 @@ cdef int _direct_grad_weight(const floating* xp, const floating* gop, floating* 
     cdef Py_ssize_t per_thread = _dc_gw_scratch(geom), k, n, g
     cdef Py_ssize_t S = _dc_gw_samples(geom), n1, j
     cdef mc_ukernels uk = mc_uk     # one instruction set for the whole call
-    off_arr = _dc_offsets(geom, 3)
+    off_arr = _dc_offsets(geom, MC_GWT_NK)   # a multiple of 3 too
     cdef const ptrdiff_t* off = <const ptrdiff_t*>cnp.PyArray_DATA(off_arr)
     cdef floating* sc
     cdef int n_thr = <int>min(n_threads, n_chunks)

@@ -50,4 +50,8 @@ MC_DEFINE_DCONV_GW(mc_f64_dconv_gw_4x3__avx2_fma3, MC_AVX2, double, __m256d, 4, 
                    _mm256_loadu_pd, _mm256_setzero_pd(), _mm256_fmadd_pd, mc_hsum_pd_avx2)
 MC_DEFINE_DCONV_GW(mc_f64_dconv_gw_1x3__avx2_fma3, MC_AVX2, double, __m256d, 4, 1,
                    _mm256_loadu_pd, _mm256_setzero_pd(), _mm256_fmadd_pd, mc_hsum_pd_avx2)
+MC_DEFINE_DCONV_GWT(mc_f32_dconv_gwt_2x6__avx2_fma3, MC_AVX2, float, __m256, 8, 2, 6, _mm256_loadu_ps,
+                    _mm256_set1_ps, _mm256_fmadd_ps, _mm256_setzero_ps(), _mm256_add_ps, _mm256_storeu_ps)
+MC_DEFINE_DCONV_GWT(mc_f64_dconv_gwt_2x6__avx2_fma3, MC_AVX2, double, __m256d, 4, 2, 6, _mm256_loadu_pd,
+                    _mm256_set1_pd, _mm256_fmadd_pd, _mm256_setzero_pd(), _mm256_add_pd, _mm256_storeu_pd)
 #endif

@@ -52,4 +52,8 @@ MC_DEFINE_DCONV_GW(mc_f64_dconv_gw_4x3__avx512f, MC_AVX512, double, __m512d, 8, 
                    _mm512_loadu_pd, _mm512_setzero_pd(), _mm512_fmadd_pd, mc_hsum_pd_avx512)
 MC_DEFINE_DCONV_GW(mc_f64_dconv_gw_1x3__avx512f, MC_AVX512, double, __m512d, 8, 1,
                    _mm512_loadu_pd, _mm512_setzero_pd(), _mm512_fmadd_pd, mc_hsum_pd_avx512)
+MC_DEFINE_DCONV_GWT(mc_f32_dconv_gwt_2x6__avx512f, MC_AVX512, float, __m512, 16, 2, 6, _mm512_loadu_ps,
+                    _mm512_set1_ps, _mm512_fmadd_ps, _mm512_setzero_ps(), _mm512_add_ps, _mm512_storeu_ps)
+MC_DEFINE_DCONV_GWT(mc_f64_dconv_gwt_2x6__avx512f, MC_AVX512, double, __m512d, 8, 2, 6, _mm512_loadu_pd,
+                    _mm512_set1_pd, _mm512_fmadd_pd, _mm512_setzero_pd(), _mm512_add_pd, _mm512_storeu_pd)
 #endif

@@ -34,4 +34,11 @@ MC_DEFINE_DCONV_GW(mc_f64_dconv_gw_4x3__scalar, , double, double, 1, 4,
                    MC_S_LOADU, 0.0, MC_S_FMADD, MC_S_SET1)
 MC_DEFINE_DCONV_GW(mc_f64_dconv_gw_1x3__scalar, , double, double, 1, 1,
                    MC_S_LOADU, 0.0, MC_S_FMADD, MC_S_SET1)
+#define MC_S_ADD(a, b) ((a) + (b))
+/* 8 "vectors" of one lane: 8 output channels per tile, like the AVX2 float tile's 2 x 8 lanes
+ * in count, not in bits (no FMA here) */
+MC_DEFINE_DCONV_GWT(mc_f32_dconv_gwt_8x6__scalar, , float, float, 1, 8, 6, MC_S_LOADU, MC_S_SET1,
+                    MC_S_FMADD, 0.0f, MC_S_ADD, MC_S_STOREU)
+MC_DEFINE_DCONV_GWT(mc_f64_dconv_gwt_8x6__scalar, , double, double, 1, 8, 6, MC_S_LOADU, MC_S_SET1,
+                    MC_S_FMADD, 0.0, MC_S_ADD, MC_S_STOREU)
 #endif

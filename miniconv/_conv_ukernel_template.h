@@ -24,6 +24,15 @@
  *   and its lanes are added by a fixed shuffle tree (HSUM) at the end, so the result
  *   depends only on the instruction set.
  *
+ * dconv_gwt NOxNK (grad_weight with output channels in the vector lanes; OB = NO * VW channels):
+ *   part[q * OB + l] += sum_{s < nseg, r < nrows, j < rowlen}
+ *                         g[s * gseg + (r * gpitch + j) * OB + l] * x[s * xseg + r * xpitch + off[q] + j]
+ *   for q < NK, l < OB. g is the output gradient transposed to (position, channel) blocks of OB
+ *   channels, real positions only, so no junk position is computed and no lanes are added at
+ *   the end: each lane is one running sum, in position order. Per position: NO vector loads
+ *   of g, NK broadcasts of x, NO x NK FMAs (XNNPACK's "broadcast" GEMM with the batch as the
+ *   reduction). The driver uses it where the output channels fill the lanes (not depthwise).
+ *
  * The "tail" dconv variants (NR = one vector) finish the last positions of a plane, so at
  * most VW - 1 junk positions are computed instead of up to NR - 1.
  */
@@ -87,6 +96,36 @@
         }                                                                                     \
         for (m = 0; m < MR; m++)                                                              \
             for (q = 0; q < 3; q++) part[m * ldp + q] += HSUM(a[m][q]);                       \
+    }
+
+#define MC_DEFINE_DCONV_GWT(NAME, ATTR, T, V, VW, NO, NK, LOADU, SET1, FMADD, ZERO, ADD, STOREU) \
+    ATTR static void NAME(size_t nseg, size_t nrows, size_t rowlen, const T* MC_RESTRICT g,     \
+                          size_t gseg, size_t gpitch, const T* MC_RESTRICT x, size_t xseg,      \
+                          size_t xpitch, const ptrdiff_t* MC_RESTRICT off, T* MC_RESTRICT part) \
+    {                                                                                           \
+        V a[NK][NO];                                                                            \
+        size_t s, r, j;                                                                         \
+        int q, v;                                                                               \
+        for (q = 0; q < NK; q++)                                                                \
+            for (v = 0; v < NO; v++) a[q][v] = ZERO;                                            \
+        for (s = 0; s < nseg; s++) {                                                            \
+            for (r = 0; r < nrows; r++) {                                                       \
+                const T* gp = g + s * gseg + r * gpitch * (NO * VW);                            \
+                const T* xr = x + s * xseg + r * xpitch;                                        \
+                for (j = 0; j < rowlen; j++) {                                                  \
+                    V gv[NO];                                                                   \
+                    for (v = 0; v < NO; v++) gv[v] = LOADU(gp + v * VW);                        \
+                    for (q = 0; q < NK; q++) {                                                  \
+                        V b = SET1(xr[off[q] + j]);                                             \
+                        for (v = 0; v < NO; v++) a[q][v] = FMADD(b, gv[v], a[q][v]);            \
+                    }                                                                           \
+                    gp += NO * VW;                                                              \
+                }                                                                               \
+            }                                                                                   \
+        }                                                                                       \
+        for (q = 0; q < NK; q++)                                                                \
+            for (v = 0; v < NO; v++)                                                            \
+                STOREU(part + (q * NO + v) * VW, ADD(LOADU(part + (q * NO + v) * VW), a[q][v])); \
     }
 
 #endif

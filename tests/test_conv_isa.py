@@ -72,9 +72,12 @@ def test_direct_bit_identical_for_1_2_3_threads(cfg, dtype, isa_name):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_every_isa_agrees_with_the_scalar_twin(dtype):
+@pytest.mark.parametrize("cfg", [
+    (3, 6, 9, 1, 13, 17, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)),      # grad_weight wide
+    (3, 6, 32, 1, 13, 17, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)),     # grad_weight transposed
+])
+def test_every_isa_agrees_with_the_scalar_twin(cfg, dtype):
     rng = np.random.default_rng(5)
-    cfg = (3, 6, 9, 1, 13, 17, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1))
     n, c, o, groups, h, w, kh, kw, stride, padding, dilation = cfg
     x, wt, b = make_case(rng, n, c, o, groups, h, w, kh, kw, dtype)
     grad_out = rng.standard_normal(out_shape(x, wt, stride, padding, dilation)).astype(dtype)
@@ -172,3 +175,45 @@ def test_grad_bias_on_many_elements_is_right_with_two_threads():
     K.conv2d_grad_bias(go, two, 2)
     assert np.array_equal(one, two)
     np.testing.assert_allclose(one, go.sum(axis=(0, 2, 3), dtype=np.float64), rtol=1e-6)
+
+
+# grad_weight's transposed layout (dconv_gwt: output channels in the lanes): output-channel
+# tails (zero lanes), several row blocks, column blocks of one long row, K not a multiple of
+# 6, stride phases with dilation, groups, a batch whose samples-per-call groups end short.
+GWT_CONFIGS = [
+    (3, 5, 16, 1, 14, 14, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)),       # K = 45
+    (5, 4, 30, 1, 12, 12, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)),       # 2 zero lanes, 5 = 4 + 1
+    (2, 3, 32, 1, 40, 40, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)),       # row blocks
+    (2, 2, 16, 1, 3, 300, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)),       # column blocks
+    (2, 8, 32, 1, 13, 25, 3, 5, (2, 1), (4, 4, 2, 2), (3, 1)),       # case c's kind
+    (2, 12, 64, 2, 10, 11, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)),      # groups
+    (3, 16, 32, 1, 9, 9, 1, 1, (1, 1), (0, 0, 0, 0), (1, 1)),        # 1x1
+]
+
+
+def _gw_layout(cfg, dtype):
+    n, c, o, groups, h, w, kh, kw, stride, padding, dilation = cfg
+    ho = (h + padding[0] + padding[1] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+    wo = (w + padding[2] + padding[3] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+    return K._direct_gw_layout(c // groups, h, w, o // groups, ho, wo, kh, kw, *stride,
+                               padding[0], padding[2], *dilation, np.dtype(dtype).itemsize)
+
+
+@pytest.mark.parametrize("isa_name", ISAS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("cfg", GWT_CONFIGS)
+def test_grad_weight_transposed_layout_matches_reference(cfg, dtype, isa_name):
+    rng = np.random.default_rng(abs(hash(cfg)) % 2**32)
+    with isa(isa_name):
+        assert _gw_layout(cfg, dtype) == "transposed"
+        check_against_reference(rng, *cfg, dtype=dtype, algo="direct")
+        check_against_reference(rng, *cfg, dtype=dtype, algo="direct", bias=False, n_threads=3)
+
+
+@pytest.mark.parametrize("isa_name", ISAS)
+def test_grad_weight_layout_choice(isa_name):
+    """Depthwise and few output channels stay on the wide layout; case b's shape goes transposed."""
+    with isa(isa_name):
+        assert _gw_layout((2, 6, 6, 6, 10, 9, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)), np.float32) == "wide"
+        assert _gw_layout((2, 5, 3, 1, 14, 14, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)), np.float32) == "wide"
+        assert _gw_layout((2, 32, 64, 1, 14, 14, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)), np.float32) == "transposed"
