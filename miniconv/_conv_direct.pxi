@@ -16,7 +16,7 @@
 # grad_weight is  gw[o, k] = sum_i go_wide[o, i] * planes[off[k] + i]  with junk columns of
 # go_wide set to zero, in blocks of positions, per sample.
 #
-# Each plane is followed by _DC_SLACK zeros, so a tail tile that runs past the last position
+# Each plane is followed by _DC_SLACK zeros, so the last tile, which runs past the last position
 # (and the grad_weight kernel, which reads a multiple of 16 positions) stays inside scratch;
 # junk positions read real (finite) input values or those zeros, never outside the planes.
 
@@ -47,10 +47,14 @@ cdef extern from "_conv_ukernels.h" nogil:
         mc_f32_dconv_fn f32_1
         mc_f32_dconv_fn f32_4t
         mc_f32_dconv_fn f32_1t
+        mc_f32_dconv_fn f32_4m
+        mc_f32_dconv_fn f32_1m
         mc_f64_dconv_fn f64_4
         mc_f64_dconv_fn f64_1
         mc_f64_dconv_fn f64_4t
         mc_f64_dconv_fn f64_1t
+        mc_f64_dconv_fn f64_4m
+        mc_f64_dconv_fn f64_1m
         mc_f32_dconv_gw_fn f32_gw
         mc_f32_dconv_gw_fn f32_gw1
         mc_f64_dconv_gw_fn f64_gw
@@ -72,8 +76,8 @@ cdef extern from "_conv_ukernels.h" nogil:
         MC_ISA_AVX512
 
 cdef enum:
-    _DC_SLACK = 64           # zeros after each plane: > the forward's tail (one vector) and the
-                             # grad_weight's rounding of the positions to a multiple of 16
+    _DC_SLACK = 64           # zeros after each plane: > the forward's overrun (< nr <= 48
+                             # positions past L) and grad_weight's rounding of L up to 16
     _DC_TILES_PER_BLOCK = 8  # forward: positions per block = 8 tiles
     _DC_FWD_L1 = 30 << 10    # forward: bytes of input one block of input channels reads
     _DC_GW_BLOCK = 512       # grad_weight: positions per block (a multiple of 16)
@@ -269,11 +273,36 @@ cdef Py_ssize_t _dc_fwd_scratch(const _DGeom* g) noexcept nogil:
     return g.CIN * g.nph * g.PS + _round_up(g.COUT, 4) * 48 * _DC_TILES_PER_BLOCK
 
 
+cdef inline Py_ssize_t _dc_fwd_end(const _DGeom* g, const mc_ukernels* uk,
+                                   Py_ssize_t itemsize) noexcept nogil:
+    """Where the forward's last tile ends: full tiles of nr positions, then for the r < nr
+    positions left one tile of nr (r > 2 vw), of 2 vw (r > vw) or of vw. A one-vector tile
+    runs at half the speed of the others (MR = 4 accumulator chains cannot cover the FMA
+    latency; docs/performance.md), so b's 209 positions take 9 tiles of 24 rather than 8 and
+    three tails. The tile that runs past L reads at most nr - 1 positions into _DC_SLACK."""
+    cdef Py_ssize_t nr = _dc_nr(uk, itemsize), vw = _dc_vw(uk, itemsize)
+    cdef Py_ssize_t full = g.L // nr * nr, r = g.L - full
+    if r > 2 * vw:
+        return full + nr
+    if r > vw:
+        return full + 2 * vw
+    return full + vw if r > 0 else full
+
+
 cdef inline Py_ssize_t _dc_fwd_nblocks(const _DGeom* g, const mc_ukernels* uk,
                                        Py_ssize_t itemsize) noexcept nogil:
     """Position blocks of one (sample, group) in the forward."""
     cdef Py_ssize_t PB = _dc_nr(uk, itemsize) * _DC_TILES_PER_BLOCK
-    return (_round_up(g.L, _dc_vw(uk, itemsize)) + PB - 1) // PB
+    return (_dc_fwd_end(g, uk, itemsize) + PB - 1) // PB
+
+
+cdef inline void _dc_copy(floating* dst, const floating* src,
+                          Py_ssize_t n) noexcept nogil:
+    """dst[:n] = src[:n] inline: output rows are short (14 floats in b), where a memcpy call
+    costs more than the copy."""
+    cdef Py_ssize_t i
+    for i in range(n):
+        dst[i] = src[i]
 
 
 cdef void _dc_forward_group(const floating* src, floating* dst, const floating* packed,
@@ -283,8 +312,8 @@ cdef void _dc_forward_group(const floating* src, floating* dst, const floating* 
     """dst (COUT, HO, WO) = bias + conv of src (CIN, H, W) with packed weights (one group),
     for the output positions of position blocks [pb0, pb1) (the output rows they cover).
 
-    Positions in blocks of PB = _DC_TILES_PER_BLOCK full tiles (the last block ends with
-    tail tiles of one vector). For each block: the tile rows of all output channels start
+    Positions in blocks of PB = _DC_TILES_PER_BLOCK full tiles (the last block may end with
+    one tile of 2 vectors or 1, _dc_fwd_end). For each block: the tile rows of all output channels start
     at the bias; for each block of input channels, every output channel block runs over it
     (that input stays in L1); then the real positions are copied to the output rows.
     """
@@ -293,7 +322,7 @@ cdef void _dc_forward_group(const floating* src, floating* dst, const floating* 
     cdef Py_ssize_t PB = nr * _DC_TILES_PER_BLOCK
     cdef Py_ssize_t nblk = (g.COUT + mr - 1) // mr, T = g.KH * g.KW
     cdef Py_ssize_t kc = _dc_fwd_kc(g, PB, sizeof(floating)) * T
-    cdef Py_ssize_t Lr = _round_up(g.L, vw)
+    cdef Py_ssize_t Lr = _dc_fwd_end(g, uk, sizeof(floating))
     cdef floating* planes = scratch
     cdef floating* tiles = scratch + g.CIN * g.nph * g.PS
     cdef floating* tile
@@ -322,12 +351,16 @@ cdef void _dc_forward_group(const floating* src, floating* dst, const floating* 
                     else:
                         (uk.f64_4 if mr == 4 else uk.f64_1)(kn, planes + j, off + k0, wb, tile + j, PB)
                     j += nr
-                while j < p1:
+                if p1 - j == 2 * vw:
+                    if floating is float:
+                        (uk.f32_4m if mr == 4 else uk.f32_1m)(kn, planes + j, off + k0, wb, tile + j, PB)
+                    else:
+                        (uk.f64_4m if mr == 4 else uk.f64_1m)(kn, planes + j, off + k0, wb, tile + j, PB)
+                elif p1 - j == vw:
                     if floating is float:
                         (uk.f32_4t if mr == 4 else uk.f32_1t)(kn, planes + j, off + k0, wb, tile + j, PB)
                     else:
                         (uk.f64_4t if mr == 4 else uk.f64_1t)(kn, planes + j, off + k0, wb, tile + j, PB)
-                    j += vw
         # copy the real positions of the tile rows to the output rows: output row ho holds
         # positions [ho*Wq, ho*Wq + WO); the block covers [p0, end)
         ho0 = p0 // g.Wq
@@ -337,8 +370,7 @@ cdef void _dc_forward_group(const floating* src, floating* dst, const floating* 
                 i = max(p0, ho * g.Wq)
                 cnt = min(end, ho * g.Wq + g.WO) - i
                 if cnt > 0:
-                    memcpy(dst + (o * g.HO + ho) * g.WO + (i - ho * g.Wq), tiles + o * PB + (i - p0),
-                           cnt * sizeof(floating))
+                    _dc_copy(dst + (o * g.HO + ho) * g.WO + (i - ho * g.Wq), tiles + o * PB + (i - p0), cnt)
                 ho += 1
 
 

@@ -26,6 +26,14 @@ MC_DEFINE_DCONV(mc_f64_dconv_4x1__scalar, , double, double, 1, 1, 4,
                 MC_S_LOADU, MC_S_SET1, MC_S_FMADD, MC_S_STOREU)
 MC_DEFINE_DCONV(mc_f64_dconv_1x1__scalar, , double, double, 1, 1, 1,
                 MC_S_LOADU, MC_S_SET1, MC_S_FMADD, MC_S_STOREU)
+MC_DEFINE_DCONV(mc_f32_dconv_4x2__scalar, , float, float, 1, 2, 4,
+                MC_S_LOADU, MC_S_SET1, MC_S_FMADD, MC_S_STOREU)
+MC_DEFINE_DCONV(mc_f32_dconv_1x2__scalar, , float, float, 1, 2, 1,
+                MC_S_LOADU, MC_S_SET1, MC_S_FMADD, MC_S_STOREU)
+MC_DEFINE_DCONV(mc_f64_dconv_4x2__scalar, , double, double, 1, 2, 4,
+                MC_S_LOADU, MC_S_SET1, MC_S_FMADD, MC_S_STOREU)
+MC_DEFINE_DCONV(mc_f64_dconv_1x2__scalar, , double, double, 1, 2, 1,
+                MC_S_LOADU, MC_S_SET1, MC_S_FMADD, MC_S_STOREU)
 MC_DEFINE_DCONV_GW(mc_f32_dconv_gw_4x3__scalar, , float, float, 1, 4,
                    MC_S_LOADU, 0.0f, MC_S_FMADD, MC_S_SET1)
 MC_DEFINE_DCONV_GW(mc_f32_dconv_gw_1x3__scalar, , float, float, 1, 1,
