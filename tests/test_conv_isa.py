@@ -217,3 +217,15 @@ def test_grad_weight_layout_choice(isa_name):
         assert _gw_layout((2, 6, 6, 6, 10, 9, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)), np.float32) == "wide"
         assert _gw_layout((2, 5, 3, 1, 14, 14, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)), np.float32) == "wide"
         assert _gw_layout((2, 32, 64, 1, 14, 14, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)), np.float32) == "transposed"
+
+
+@pytest.mark.parametrize("isa_name", ISAS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_forward_last_tile_of_every_kind(dtype, isa_name):
+    """Plane widths whose last tile is a full tile, a 2-vector tile or a 1-vector tile (in
+    every instruction set: 3x3 'same' on 3 rows has L = 3W + 2 wide positions)."""
+    rng = np.random.default_rng(3)
+    with isa(isa_name):
+        for w in range(1, 21):
+            check_against_reference(rng, 2, 3, 5, 1, 3, w, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1),
+                                    dtype=dtype, algo="direct")
