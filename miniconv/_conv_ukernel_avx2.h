@@ -62,4 +62,79 @@ MC_DEFINE_DCONV_GWT(mc_f32_dconv_gwt_2x6__avx2_fma3, MC_AVX2, float, __m256, 8, 
                     _mm256_set1_ps, _mm256_fmadd_ps, _mm256_setzero_ps(), _mm256_add_ps, _mm256_storeu_ps)
 MC_DEFINE_DCONV_GWT(mc_f64_dconv_gwt_2x6__avx2_fma3, MC_AVX2, double, __m256d, 4, 2, 6, _mm256_loadu_pd,
                     _mm256_set1_pd, _mm256_fmadd_pd, _mm256_setzero_pd(), _mm256_add_pd, _mm256_storeu_pd)
+/* dconv_t 6x16 (see _conv_ukernel_scalar.h for the semantics): 6 positions x 16 output
+ * channels in 12 accumulators, started at the bias; per (channel, tap) pair 2 weight vectors
+ * and 6 broadcasts of input values. The tile leaves through two 8x8 transposes (rows 6 and 7
+ * zero) straight into the output rows: with np == 8, 8-float stores whose last 2 floats the
+ * next tile overwrites; else np floats through a stack copy (vmaskmovps stores are slow on
+ * Zen). Nothing is copied afterwards. */
+MC_AVX2 static inline void mc_transpose8_store_avx2(__m256 r0, __m256 r1, __m256 r2, __m256 r3,
+                                                    __m256 r4, __m256 r5, float* out, size_t ldo,
+                                                    size_t np, size_t no)
+{
+    __m256 z = _mm256_setzero_ps();
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    __m256 t6 = _mm256_unpacklo_ps(z, z), t7 = t6;
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    __m256 c[8];
+    size_t l;
+    c[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+    c[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+    c[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+    c[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+    c[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+    c[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+    c[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+    c[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+    if (np == 8) {
+        for (l = 0; l < no && l < 8; l++) _mm256_storeu_ps(out + l * ldo, c[l]);
+    } else {
+        float tmp[8];
+        size_t j;
+        for (l = 0; l < no && l < 8; l++) {
+            _mm256_storeu_ps(tmp, c[l]);
+            for (j = 0; j < np && j < 6; j++) out[l * ldo + j] = tmp[j];
+        }
+    }
+}
+
+MC_AVX2 static void mc_f32_dconv_t6x16__avx2_fma3(size_t k, const float* MC_RESTRICT x,
+                                                  const ptrdiff_t* MC_RESTRICT pos,
+                                                  const ptrdiff_t* MC_RESTRICT off,
+                                                  const float* MC_RESTRICT w,
+                                                  const float* MC_RESTRICT bias,
+                                                  float* MC_RESTRICT out, size_t ldo, size_t np,
+                                                  size_t no)
+{
+    const float* x0 = x + pos[0];
+    const float* x1 = x + pos[1];
+    const float* x2 = x + pos[2];
+    const float* x3 = x + pos[3];
+    const float* x4 = x + pos[4];
+    const float* x5 = x + pos[5];
+    __m256 b0 = bias ? _mm256_loadu_ps(bias) : _mm256_setzero_ps();
+    __m256 b1 = bias ? _mm256_loadu_ps(bias + 8) : _mm256_setzero_ps();
+    __m256 a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1;
+    __m256 a30 = b0, a31 = b1, a40 = b0, a41 = b1, a50 = b0, a51 = b1;
+    size_t i;
+    for (i = 0; i < k; i++) {
+        const ptrdiff_t o = off[i];
+        __m256 w0 = _mm256_loadu_ps(w), w1 = _mm256_loadu_ps(w + 8), v;
+        v = _mm256_set1_ps(x0[o]); a00 = _mm256_fmadd_ps(v, w0, a00); a01 = _mm256_fmadd_ps(v, w1, a01);
+        v = _mm256_set1_ps(x1[o]); a10 = _mm256_fmadd_ps(v, w0, a10); a11 = _mm256_fmadd_ps(v, w1, a11);
+        v = _mm256_set1_ps(x2[o]); a20 = _mm256_fmadd_ps(v, w0, a20); a21 = _mm256_fmadd_ps(v, w1, a21);
+        v = _mm256_set1_ps(x3[o]); a30 = _mm256_fmadd_ps(v, w0, a30); a31 = _mm256_fmadd_ps(v, w1, a31);
+        v = _mm256_set1_ps(x4[o]); a40 = _mm256_fmadd_ps(v, w0, a40); a41 = _mm256_fmadd_ps(v, w1, a41);
+        v = _mm256_set1_ps(x5[o]); a50 = _mm256_fmadd_ps(v, w0, a50); a51 = _mm256_fmadd_ps(v, w1, a51);
+        w += 16;
+    }
+    mc_transpose8_store_avx2(a00, a10, a20, a30, a40, a50, out, ldo, np, no);
+    if (no > 8)
+        mc_transpose8_store_avx2(a01, a11, a21, a31, a41, a51, out + 8 * ldo, ldo, np, no - 8);
+}
 #endif

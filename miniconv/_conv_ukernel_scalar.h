@@ -49,4 +49,30 @@ MC_DEFINE_DCONV_GWT(mc_f32_dconv_gwt_8x6__scalar, , float, float, 1, 8, 6, MC_S_
                     MC_S_FMADD, 0.0f, MC_S_ADD, MC_S_STOREU)
 MC_DEFINE_DCONV_GWT(mc_f64_dconv_gwt_8x6__scalar, , double, double, 1, 8, 6, MC_S_LOADU, MC_S_SET1,
                     MC_S_FMADD, 0.0, MC_S_ADD, MC_S_STOREU)
+/* dconv_t 6x8, the forward with output channels in the lanes (float32 only):
+ *   out[l * ldo + j] = bias[l] + sum_{i < k} w[i * 8 + l] * x[pos[j] + off[i]]
+ * for j < min(np, 6) positions and l < no (<= 8) output channels; bias NULL: 0. np == 8
+ * allows (SIMD twins) storing 8 positions, the last 2 junk that the next tile overwrites. The sum
+ * starts at the bias and runs in pair order, as dconv's does, so both give the same bits (for
+ * one instruction set). The AVX2 twin has 16 channels. */
+static void mc_f32_dconv_t6x8__scalar(size_t k, const float* MC_RESTRICT x,
+                                      const ptrdiff_t* MC_RESTRICT pos,
+                                      const ptrdiff_t* MC_RESTRICT off,
+                                      const float* MC_RESTRICT w, const float* MC_RESTRICT bias,
+                                      float* MC_RESTRICT out, size_t ldo, size_t np, size_t no)
+{
+    float acc[6][8];
+    size_t i, j, l;
+    for (j = 0; j < 6; j++)
+        for (l = 0; l < 8; l++) acc[j][l] = bias ? bias[l] : 0.0f;
+    for (i = 0; i < k; i++) {
+        for (j = 0; j < 6; j++) {
+            float v = x[pos[j] + off[i]];
+            for (l = 0; l < 8; l++) acc[j][l] = w[l] * v + acc[j][l];
+        }
+        w += 8;
+    }
+    for (l = 0; l < no && l < 8; l++)
+        for (j = 0; j < np && j < 6; j++) out[l * ldo + j] = acc[j][l];
+}
 #endif

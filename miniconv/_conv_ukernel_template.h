@@ -33,8 +33,13 @@
  *   of g, NK broadcasts of x, NO x NK FMAs (XNNPACK's "broadcast" GEMM with the batch as the
  *   reduction). The driver uses it where the output channels fill the lanes (not depthwise).
  *
- * The "tail" dconv variants (NR = one vector) finish the last positions of a plane, so at
- * most VW - 1 junk positions are computed instead of up to NR - 1.
+ * The last tile of a plane is a full one, one of 2 vectors or one of 1 vector, whichever
+ * covers the positions left with the least work (a 1-vector tile has too few accumulator
+ * chains to keep both FMA units busy, so it runs at half speed).
+ *
+ * dconv_t (the forward with output channels in the lanes, real positions only, float32) is
+ * written per instruction set, not here: its tile leaves through an in-register transpose
+ * (_conv_ukernel_avx2.h; the scalar twin in _conv_ukernel_scalar.h).
  */
 #ifndef MINICONV_CONV_UKERNEL_TEMPLATE_H
 #define MINICONV_CONV_UKERNEL_TEMPLATE_H

@@ -34,25 +34,32 @@ typedef void (*mc_f32_dconv_gwt_fn)(size_t, size_t, size_t, const float*, size_t
 typedef void (*mc_f64_dconv_gwt_fn)(size_t, size_t, size_t, const double*, size_t, size_t,
                                     const double*, size_t, size_t, const ptrdiff_t*, double*);
 
+typedef void (*mc_f32_dconv_t_fn)(size_t, const float*, const ptrdiff_t*, const ptrdiff_t*,
+                                  const float*, const float*, float*, size_t, size_t, size_t);
+
 typedef struct {
     int isa;
     int nr_f32, nr_f64;                  /* positions per forward tile */
     int vw_f32, vw_f64;                  /* vector width: positions per tail tile */
     mc_f32_dconv_fn f32_4, f32_1;        /* 4 or 1 output channels x nr_f32 positions */
-    mc_f32_dconv_fn f32_4t, f32_1t;      /* the same x vw_f32 positions (tails) */
-    mc_f32_dconv_fn f32_4m, f32_1m;      /* the same x 2 vw_f32 positions (tails) */
+    mc_f32_dconv_fn f32_4t, f32_1t;      /* the same x vw_f32 positions (a plane's last tile) */
+    mc_f32_dconv_fn f32_4m, f32_1m;      /* the same x 2 vw_f32 positions (a plane's last tile) */
     mc_f64_dconv_fn f64_4, f64_1, f64_4t, f64_1t, f64_4m, f64_1m;
     mc_f32_dconv_gw_fn f32_gw, f32_gw1;  /* 4 or 1 output channels x 3 (channel, tap) pairs */
     mc_f64_dconv_gw_fn f64_gw, f64_gw1;
     int ob_f32, ob_f64;                  /* output channels per dconv_gwt tile */
     mc_f32_dconv_gwt_fn f32_gwt;         /* OB output channels x MC_GWT_NK (channel, tap) pairs */
     mc_f64_dconv_gwt_fn f64_gwt;
+    int obt_f32;                         /* output channels per dconv_t tile */
+    mc_f32_dconv_t_fn f32_t;             /* MC_FWDT_NP positions x obt_f32 output channels, or
+                                            NULL (the wide dconv only: AVX-512, float64) */
 } mc_ukernels;
 
 enum { MC_GWT_NK = 6 };                  /* (channel, tap) pairs per dconv_gwt tile, every ISA */
+enum { MC_FWDT_NP = 6 };                 /* positions per dconv_t tile, every ISA */
 
 #define MC_UKERNELS(ISA, NR32, NR64, VW32, VW64, T4_32, T1_32, T2_32, T4_64, T1_64, T2_64,   \
-                    OB32, OB64, GWT, SUFFIX)                                                  \
+                    OB32, OB64, GWT, OBT, FT, SUFFIX)                                         \
     {ISA, NR32, NR64, VW32, VW64,                                                             \
      mc_f32_dconv_4x##T4_32##SUFFIX, mc_f32_dconv_1x##T4_32##SUFFIX,                          \
      mc_f32_dconv_4x##T1_32##SUFFIX, mc_f32_dconv_1x##T1_32##SUFFIX,                          \
@@ -62,9 +69,11 @@ enum { MC_GWT_NK = 6 };                  /* (channel, tap) pairs per dconv_gwt t
      mc_f64_dconv_4x##T2_64##SUFFIX, mc_f64_dconv_1x##T2_64##SUFFIX,                          \
      mc_f32_dconv_gw_4x3##SUFFIX, mc_f32_dconv_gw_1x3##SUFFIX,                                \
      mc_f64_dconv_gw_4x3##SUFFIX, mc_f64_dconv_gw_1x3##SUFFIX,                                \
-     OB32, OB64, mc_f32_dconv_gwt_##GWT##SUFFIX, mc_f64_dconv_gwt_##GWT##SUFFIX}
+     OB32, OB64, mc_f32_dconv_gwt_##GWT##SUFFIX, mc_f64_dconv_gwt_##GWT##SUFFIX,              \
+     OBT, FT}
 
-static mc_ukernels mc_uk = MC_UKERNELS(MC_ISA_SCALAR, 8, 8, 1, 1, 8, 1, 2, 8, 1, 2, 8, 8, 8x6, __scalar);
+static mc_ukernels mc_uk = MC_UKERNELS(MC_ISA_SCALAR, 8, 8, 1, 1, 8, 1, 2, 8, 1, 2, 8, 8, 8x6,
+                                       8, mc_f32_dconv_t6x8__scalar, __scalar);
 
 /* 1 if this CPU (and OS) can run the variant, else 0. */
 static int mc_cpu_supports(int isa)
@@ -86,16 +95,19 @@ static int mc_select_isa(int isa)
 {
     if (isa < 0 || isa >= MC_N_ISA || !mc_cpu_supports(isa)) return -1;
     if (isa == MC_ISA_SCALAR) {
-        mc_ukernels s = MC_UKERNELS(MC_ISA_SCALAR, 8, 8, 1, 1, 8, 1, 2, 8, 1, 2, 8, 8, 8x6, __scalar);
+        mc_ukernels s = MC_UKERNELS(MC_ISA_SCALAR, 8, 8, 1, 1, 8, 1, 2, 8, 1, 2, 8, 8, 8x6,
+                                    8, mc_f32_dconv_t6x8__scalar, __scalar);
         mc_uk = s;
     }
 #if MC_HAVE_X86_VARIANTS
     if (isa == MC_ISA_AVX2) {
-        mc_ukernels s = MC_UKERNELS(MC_ISA_AVX2, 24, 12, 8, 4, 24, 8, 16, 12, 4, 8, 16, 8, 2x6, __avx2_fma3);
+        mc_ukernels s = MC_UKERNELS(MC_ISA_AVX2, 24, 12, 8, 4, 24, 8, 16, 12, 4, 8, 16, 8, 2x6,
+                                    16, mc_f32_dconv_t6x16__avx2_fma3, __avx2_fma3);
         mc_uk = s;
     }
     if (isa == MC_ISA_AVX512) {
-        mc_ukernels s = MC_UKERNELS(MC_ISA_AVX512, 48, 24, 16, 8, 48, 16, 32, 24, 8, 16, 32, 16, 2x6, __avx512f);
+        mc_ukernels s = MC_UKERNELS(MC_ISA_AVX512, 48, 24, 16, 8, 48, 16, 32, 24, 8, 16, 32, 16, 2x6,
+                                    0, NULL, __avx512f);
         mc_uk = s;
     }
 #endif

@@ -229,3 +229,54 @@ def test_forward_last_tile_of_every_kind(dtype, isa_name):
         for w in range(1, 21):
             check_against_reference(rng, 2, 3, 5, 1, 3, w, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1),
                                     dtype=dtype, algo="direct")
+
+
+# The forward's transposed layout (dconv_t: output channels in the lanes, float32, AVX2 and
+# the scalar twin): position tails (P % 6), channel tails, stride phases, groups; the batch of
+# one split across threads at tile boundaries (the 8-float stores must not cross a split).
+FWDT_CONFIGS = [
+    (2, 5, 16, 1, 14, 14, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)),       # b's plane, P = 196
+    (3, 4, 30, 1, 11, 13, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)),       # P = 143, 14 of 16 channels
+    (2, 6, 46, 1, 9, 9, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)),         # 46 = 16 + 16 + 14
+    (2, 8, 32, 1, 13, 25, 3, 5, (2, 1), (4, 4, 2, 2), (3, 1)),       # strided, dilated
+    (2, 12, 64, 2, 10, 11, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)),      # groups
+    (1, 3, 16, 1, 5, 5, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)),         # batch of one, P = 25
+]
+
+
+def _fwd_layout(cfg, dtype):
+    n, c, o, groups, h, w, kh, kw, stride, padding, dilation = cfg
+    ho = (h + padding[0] + padding[1] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+    wo = (w + padding[2] + padding[3] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+    return K._direct_fwd_layout(c // groups, h, w, o // groups, ho, wo, kh, kw, *stride,
+                                padding[0], padding[2], *dilation, np.dtype(dtype).itemsize)
+
+
+@pytest.mark.parametrize("isa_name", [i for i in ISAS if i in ("scalar", "avx2")])
+@pytest.mark.parametrize("cfg", FWDT_CONFIGS)
+def test_forward_transposed_layout_matches_reference(cfg, isa_name):
+    rng = np.random.default_rng(abs(hash(cfg)) % 2**32)
+    with isa(isa_name):
+        assert _fwd_layout(cfg, np.float32) == "transposed"
+        assert _fwd_layout(cfg, np.float64) == "wide"
+        for n_threads in (1, 2, 3):
+            check_against_reference(rng, *cfg, dtype=np.float32, algo="direct", n_threads=n_threads)
+        check_against_reference(rng, *cfg, dtype=np.float32, algo="direct", bias=False, n_threads=2)
+
+
+@pytest.mark.parametrize("isa_name", [i for i in ISAS if i in ("scalar", "avx2")])
+@pytest.mark.parametrize("n_threads", [2, 3, 5])
+def test_forward_transposed_batch_of_one_split_keeps_the_bits(isa_name, n_threads):
+    """A batch of one is split between threads at tile boundaries; every output is written
+    (no NaN left) with the bits of one thread."""
+    rng = np.random.default_rng(21)
+    x, wt, b = make_case(rng, 1, 7, 32, 1, 14, 14, 3, 3, np.float32)
+    with isa(isa_name):
+        assert _fwd_layout((1, 7, 32, 1, 14, 14, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)), np.float32) == "transposed"
+        outs = []
+        for nt in (1, n_threads):
+            out = np.full((1, 32, 14, 14), np.nan, np.float32)
+            K.conv2d_forward(x, wt, b, out, 1, 1, 1, 1, 1, 1, 1, nt, algorithm="direct")
+            outs.append(out)
+        assert np.array_equal(outs[0], outs[1])
+        assert not np.isnan(outs[0]).any()
