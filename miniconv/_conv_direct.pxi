@@ -66,6 +66,10 @@ cdef extern from "_conv_ukernels.h" nogil:
         int ob_f64
         mc_f32_dconv_gwt_fn f32_gwt
         mc_f64_dconv_gwt_fn f64_gwt
+        int nr1_f32
+        int nr1_f64
+        mc_f32_dconv_fn f32_1w
+        mc_f64_dconv_fn f64_1w
         int obt_f32
         mc_f32_dconv_t_fn f32_t
     mc_ukernels mc_uk
@@ -82,7 +86,7 @@ cdef extern from "_conv_ukernels.h" nogil:
         MC_ISA_AVX512
 
 cdef enum:
-    _DC_SLACK = 64           # zeros after each plane: > the forward's overrun (< nr <= 48
+    _DC_SLACK = 128          # zeros after each plane: > the forward's overrun (< nr1 <= 128
                              # positions past L) and grad_weight's rounding of L up to 16
     _DC_TILES_PER_BLOCK = 8  # forward: positions per block = 8 tiles
     _DC_FWD_L1 = 30 << 10    # forward: bytes of input one block of input channels reads
@@ -182,8 +186,11 @@ cdef inline Py_ssize_t _round_up(Py_ssize_t a, Py_ssize_t b) noexcept nogil:
     return (a + b - 1) // b * b
 
 
-cdef inline Py_ssize_t _dc_nr(const mc_ukernels* uk, Py_ssize_t itemsize) noexcept nogil:
-    """Positions per full forward tile."""
+cdef inline Py_ssize_t _dc_nr(const mc_ukernels* uk, Py_ssize_t itemsize,
+                              Py_ssize_t mr) noexcept nogil:
+    """Positions per full forward tile of mr output channels (1: depthwise, 8 vectors)."""
+    if mr == 1:
+        return uk.nr1_f32 if itemsize == 4 else uk.nr1_f64
     return uk.nr_f32 if itemsize == 4 else uk.nr_f64
 
 
@@ -276,8 +283,9 @@ cdef inline Py_ssize_t _dc_fwd_kc(const _DGeom* g, Py_ssize_t span, Py_ssize_t i
 
 cdef Py_ssize_t _dc_fwd_scratch(const _DGeom* g) noexcept nogil:
     """Elements of per-thread scratch the forward needs, in either layout and any instruction
-    set (the widest tile, 48 positions; OB <= 32)."""
-    return g.CIN * g.nph * g.PS + max(_round_up(g.COUT, 4) * 48 * _DC_TILES_PER_BLOCK,
+    set (the widest tiles: 4 channels x 48 positions, 1 channel x 128; OB <= 32)."""
+    cdef Py_ssize_t tiles = (_round_up(g.COUT, 4) * 48 if _dc_mr(g.COUT) == 4 else g.COUT * 128)
+    return g.CIN * g.nph * g.PS + max(tiles * _DC_TILES_PER_BLOCK,
                                       _round_up(g.COUT, 32) * _round_up(g.HO * g.WO, MC_FWDT_NP))
 
 
@@ -287,9 +295,14 @@ cdef inline Py_ssize_t _dc_fwd_end(const _DGeom* g, const mc_ukernels* uk,
     positions left one tile of nr (r > 2 vw), of 2 vw (r > vw) or of vw. A one-vector tile
     runs at half the speed of the others (MR = 4 accumulator chains cannot cover the FMA
     latency; docs/performance.md), so b's 209 positions take 9 tiles of 24 rather than 8 and
-    three tails. The tile that runs past L reads at most nr - 1 positions into _DC_SLACK."""
-    cdef Py_ssize_t nr = _dc_nr(uk, itemsize), vw = _dc_vw(uk, itemsize)
+    three tails. 1-channel (depthwise) tiles have 8 vectors, one accumulator each; a shorter
+    one would be latency-bound, so their planes end with a full tile. The tile that runs past
+    L reads at most nr - 1 positions into _DC_SLACK."""
+    cdef Py_ssize_t mr = _dc_mr(g.COUT)
+    cdef Py_ssize_t nr = _dc_nr(uk, itemsize, mr), vw = _dc_vw(uk, itemsize)
     cdef Py_ssize_t full = g.L // nr * nr, r = g.L - full
+    if mr == 1:
+        return _round_up(g.L, nr)
     if r > 2 * vw:
         return full + nr
     if r > vw:
@@ -300,7 +313,7 @@ cdef inline Py_ssize_t _dc_fwd_end(const _DGeom* g, const mc_ukernels* uk,
 cdef inline Py_ssize_t _dc_fwd_nblocks(const _DGeom* g, const mc_ukernels* uk,
                                        Py_ssize_t itemsize) noexcept nogil:
     """Position blocks of one (sample, group) in the forward."""
-    cdef Py_ssize_t PB = _dc_nr(uk, itemsize) * _DC_TILES_PER_BLOCK
+    cdef Py_ssize_t PB = _dc_nr(uk, itemsize, _dc_mr(g.COUT)) * _DC_TILES_PER_BLOCK
     return (_dc_fwd_end(g, uk, itemsize) + PB - 1) // PB
 
 
@@ -378,7 +391,7 @@ cdef void _dc_forward_group(const floating* src, floating* dst, const floating* 
     (that input stays in L1); then the real positions are copied to the output rows.
     """
     cdef Py_ssize_t mr = _dc_mr(g.COUT)
-    cdef Py_ssize_t nr = _dc_nr(uk, sizeof(floating)), vw = _dc_vw(uk, sizeof(floating))
+    cdef Py_ssize_t nr = _dc_nr(uk, sizeof(floating), mr), vw = _dc_vw(uk, sizeof(floating))
     cdef Py_ssize_t PB = nr * _DC_TILES_PER_BLOCK
     cdef Py_ssize_t nblk = (g.COUT + mr - 1) // mr, T = g.KH * g.KW
     cdef Py_ssize_t kc = _dc_fwd_kc(g, PB, sizeof(floating)) * T
@@ -407,9 +420,9 @@ cdef void _dc_forward_group(const floating* src, floating* dst, const floating* 
                 j = p0
                 while j + nr <= p1:
                     if floating is float:
-                        (uk.f32_4 if mr == 4 else uk.f32_1)(kn, planes + j, off + k0, wb, tile + j, PB)
+                        (uk.f32_4 if mr == 4 else uk.f32_1w)(kn, planes + j, off + k0, wb, tile + j, PB)
                     else:
-                        (uk.f64_4 if mr == 4 else uk.f64_1)(kn, planes + j, off + k0, wb, tile + j, PB)
+                        (uk.f64_4 if mr == 4 else uk.f64_1w)(kn, planes + j, off + k0, wb, tile + j, PB)
                     j += nr
                 if p1 - j == 2 * vw:
                     if floating is float:

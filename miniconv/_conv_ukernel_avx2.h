@@ -50,6 +50,10 @@ MC_DEFINE_DCONV(mc_f64_dconv_4x8__avx2_fma3, MC_AVX2, double, __m256d, 4, 2, 4,
                 _mm256_loadu_pd, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_storeu_pd)
 MC_DEFINE_DCONV(mc_f64_dconv_1x8__avx2_fma3, MC_AVX2, double, __m256d, 4, 2, 1,
                 _mm256_loadu_pd, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_storeu_pd)
+MC_DEFINE_DCONV(mc_f32_dconv_1x64__avx2_fma3, MC_AVX2, float, __m256, 8, 8, 1,
+                _mm256_loadu_ps, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_storeu_ps)
+MC_DEFINE_DCONV(mc_f64_dconv_1x32__avx2_fma3, MC_AVX2, double, __m256d, 4, 8, 1,
+                _mm256_loadu_pd, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_storeu_pd)
 MC_DEFINE_DCONV_GW(mc_f32_dconv_gw_4x3__avx2_fma3, MC_AVX2, float, __m256, 8, 4,
                    _mm256_loadu_ps, _mm256_setzero_ps(), _mm256_fmadd_ps, mc_hsum_ps_avx2)
 MC_DEFINE_DCONV_GW(mc_f32_dconv_gw_1x3__avx2_fma3, MC_AVX2, float, __m256, 8, 1,

@@ -52,6 +52,10 @@ MC_DEFINE_DCONV(mc_f64_dconv_4x16__avx512f, MC_AVX512, double, __m512d, 8, 2, 4,
                 _mm512_loadu_pd, _mm512_set1_pd, _mm512_fmadd_pd, _mm512_storeu_pd)
 MC_DEFINE_DCONV(mc_f64_dconv_1x16__avx512f, MC_AVX512, double, __m512d, 8, 2, 1,
                 _mm512_loadu_pd, _mm512_set1_pd, _mm512_fmadd_pd, _mm512_storeu_pd)
+MC_DEFINE_DCONV(mc_f32_dconv_1x128__avx512f, MC_AVX512, float, __m512, 16, 8, 1,
+                _mm512_loadu_ps, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_storeu_ps)
+MC_DEFINE_DCONV(mc_f64_dconv_1x64__avx512f, MC_AVX512, double, __m512d, 8, 8, 1,
+                _mm512_loadu_pd, _mm512_set1_pd, _mm512_fmadd_pd, _mm512_storeu_pd)
 MC_DEFINE_DCONV_GW(mc_f32_dconv_gw_4x3__avx512f, MC_AVX512, float, __m512, 16, 4,
                    _mm512_loadu_ps, _mm512_setzero_ps(), _mm512_fmadd_ps, mc_hsum_ps_avx512)
 MC_DEFINE_DCONV_GW(mc_f32_dconv_gw_1x3__avx512f, MC_AVX512, float, __m512, 16, 1,

@@ -50,6 +50,9 @@ typedef struct {
     int ob_f32, ob_f64;                  /* output channels per dconv_gwt tile */
     mc_f32_dconv_gwt_fn f32_gwt;         /* OB output channels x MC_GWT_NK (channel, tap) pairs */
     mc_f64_dconv_gwt_fn f64_gwt;
+    int nr1_f32, nr1_f64;                /* positions per 1-channel (depthwise) tile */
+    mc_f32_dconv_fn f32_1w;              /* 1 output channel x nr1_f32 positions (8 vectors) */
+    mc_f64_dconv_fn f64_1w;
     int obt_f32;                         /* output channels per dconv_t tile */
     mc_f32_dconv_t_fn f32_t;             /* MC_FWDT_NP positions x obt_f32 output channels, or
                                             NULL (the wide dconv only: AVX-512, float64) */
@@ -59,7 +62,7 @@ enum { MC_GWT_NK = 6 };                  /* (channel, tap) pairs per dconv_gwt t
 enum { MC_FWDT_NP = 6 };                 /* positions per dconv_t tile, every ISA */
 
 #define MC_UKERNELS(ISA, NR32, NR64, VW32, VW64, T4_32, T1_32, T2_32, T4_64, T1_64, T2_64,   \
-                    OB32, OB64, GWT, OBT, FT, SUFFIX)                                         \
+                    OB32, OB64, GWT, W32, W64, OBT, FT, SUFFIX)                               \
     {ISA, NR32, NR64, VW32, VW64,                                                             \
      mc_f32_dconv_4x##T4_32##SUFFIX, mc_f32_dconv_1x##T4_32##SUFFIX,                          \
      mc_f32_dconv_4x##T1_32##SUFFIX, mc_f32_dconv_1x##T1_32##SUFFIX,                          \
@@ -70,9 +73,10 @@ enum { MC_FWDT_NP = 6 };                 /* positions per dconv_t tile, every IS
      mc_f32_dconv_gw_4x3##SUFFIX, mc_f32_dconv_gw_1x3##SUFFIX,                                \
      mc_f64_dconv_gw_4x3##SUFFIX, mc_f64_dconv_gw_1x3##SUFFIX,                                \
      OB32, OB64, mc_f32_dconv_gwt_##GWT##SUFFIX, mc_f64_dconv_gwt_##GWT##SUFFIX,              \
+     W32, W64, mc_f32_dconv_1x##W32##SUFFIX, mc_f64_dconv_1x##W64##SUFFIX,                   \
      OBT, FT}
 
-static mc_ukernels mc_uk = MC_UKERNELS(MC_ISA_SCALAR, 8, 8, 1, 1, 8, 1, 2, 8, 1, 2, 8, 8, 8x6,
+static mc_ukernels mc_uk = MC_UKERNELS(MC_ISA_SCALAR, 8, 8, 1, 1, 8, 1, 2, 8, 1, 2, 8, 8, 8x6, 8, 8,
                                        8, mc_f32_dconv_t6x8__scalar, __scalar);
 
 /* 1 if this CPU (and OS) can run the variant, else 0. */
@@ -95,18 +99,18 @@ static int mc_select_isa(int isa)
 {
     if (isa < 0 || isa >= MC_N_ISA || !mc_cpu_supports(isa)) return -1;
     if (isa == MC_ISA_SCALAR) {
-        mc_ukernels s = MC_UKERNELS(MC_ISA_SCALAR, 8, 8, 1, 1, 8, 1, 2, 8, 1, 2, 8, 8, 8x6,
+        mc_ukernels s = MC_UKERNELS(MC_ISA_SCALAR, 8, 8, 1, 1, 8, 1, 2, 8, 1, 2, 8, 8, 8x6, 8, 8,
                                     8, mc_f32_dconv_t6x8__scalar, __scalar);
         mc_uk = s;
     }
 #if MC_HAVE_X86_VARIANTS
     if (isa == MC_ISA_AVX2) {
-        mc_ukernels s = MC_UKERNELS(MC_ISA_AVX2, 24, 12, 8, 4, 24, 8, 16, 12, 4, 8, 16, 8, 2x6,
+        mc_ukernels s = MC_UKERNELS(MC_ISA_AVX2, 24, 12, 8, 4, 24, 8, 16, 12, 4, 8, 16, 8, 2x6, 64, 32,
                                     16, mc_f32_dconv_t6x16__avx2_fma3, __avx2_fma3);
         mc_uk = s;
     }
     if (isa == MC_ISA_AVX512) {
-        mc_ukernels s = MC_UKERNELS(MC_ISA_AVX512, 48, 24, 16, 8, 48, 16, 32, 24, 8, 16, 32, 16, 2x6,
+        mc_ukernels s = MC_UKERNELS(MC_ISA_AVX512, 48, 24, 16, 8, 48, 16, 32, 24, 8, 16, 32, 16, 2x6, 128, 64,
                                     0, NULL, __avx512f);
         mc_uk = s;
     }

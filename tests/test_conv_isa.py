@@ -280,3 +280,19 @@ def test_forward_transposed_batch_of_one_split_keeps_the_bits(isa_name, n_thread
             outs.append(out)
         assert np.array_equal(outs[0], outs[1])
         assert not np.isnan(outs[0]).any()
+
+
+@pytest.mark.parametrize("isa_name", ISAS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("cfg", [
+    (2, 3, 3, 3, 40, 37, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)),        # depthwise, several blocks
+    (1, 2, 2, 2, 45, 50, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)),        # batch of one, split
+    (2, 4, 2, 2, 33, 35, 5, 5, (2, 1), (2, 2, 2, 2), (1, 1)),        # 1 output per group, strided
+])
+def test_one_channel_tiles(cfg, dtype, isa_name):
+    """Depthwise and 1-2 output channels per group run 8-vector tiles (1 x 64 with AVX2) that
+    end each plane past its last position: values against the reference for 1-3 threads."""
+    rng = np.random.default_rng(abs(hash(cfg)) % 2**32)
+    with isa(isa_name):
+        for n_threads in (1, 3):
+            check_against_reference(rng, *cfg, dtype=dtype, algo="direct", n_threads=n_threads)
