@@ -22,9 +22,9 @@
 
 cdef extern from "_conv_ukernels.h" nogil:
     ctypedef void (*mc_f32_dconv_fn)(size_t, const float*, const ptrdiff_t*, const float*,
-                                     float*, size_t) noexcept nogil
+                                     const float*, float*, size_t) noexcept nogil
     ctypedef void (*mc_f64_dconv_fn)(size_t, const double*, const ptrdiff_t*, const double*,
-                                     double*, size_t) noexcept nogil
+                                     const double*, double*, size_t) noexcept nogil
     ctypedef void (*mc_f32_dconv_gw_fn)(size_t, size_t, const float*, size_t, size_t,
                                         const float*, size_t, const ptrdiff_t*, float*,
                                         size_t) noexcept nogil
@@ -386,9 +386,10 @@ cdef void _dc_forward_group(const floating* src, floating* dst, const floating* 
     for the output positions of position blocks [pb0, pb1) (the output rows they cover).
 
     Positions in blocks of PB = _DC_TILES_PER_BLOCK full tiles (the last block may end with
-    one tile of 2 vectors or 1, _dc_fwd_end). For each block: the tile rows of all output channels start
-    at the bias; for each block of input channels, every output channel block runs over it
-    (that input stays in L1); then the real positions are copied to the output rows.
+    one tile of 2 vectors or 1, _dc_fwd_end). For each block: for each block of input
+    channels, every output channel block runs over it (that input stays in L1), its tiles
+    starting at the bias (bias: padded to whole channel blocks, never NULL) in the first
+    input block; then the real positions are copied to the output rows.
     """
     cdef Py_ssize_t mr = _dc_mr(g.COUT)
     cdef Py_ssize_t nr = _dc_nr(uk, sizeof(floating), mr), vw = _dc_vw(uk, sizeof(floating))
@@ -400,40 +401,37 @@ cdef void _dc_forward_group(const floating* src, floating* dst, const floating* 
     cdef floating* tiles = scratch + g.CIN * g.nph * g.PS
     cdef floating* tile
     cdef const floating* wb
-    cdef floating b
+    cdef const floating* init
     cdef Py_ssize_t pb, p0, p1, blk, kb, k0, kn, j, o, i, end, ho, ho0, cnt
     _dc_fill_planes(src, planes, g)
     for pb in range(pb0, pb1):
         p0 = pb * PB
         p1 = min(p0 + PB, Lr)
         end = min(p1, g.L)
-        for o in range(nblk * mr):
-            b = bias[o] if bias != NULL and o < g.COUT else 0
-            for i in range(p1 - p0):
-                tiles[o * PB + i] = b
         for kb in range((g.K + kc - 1) // kc):
             k0 = kb * kc
             kn = min(kc, g.K - k0)
             for blk in range(nblk):
                 wb = packed + blk * g.K * mr + k0 * mr
                 tile = tiles + blk * mr * PB - p0
+                init = bias + blk * mr if kb == 0 else NULL
                 j = p0
                 while j + nr <= p1:
                     if floating is float:
-                        (uk.f32_4 if mr == 4 else uk.f32_1w)(kn, planes + j, off + k0, wb, tile + j, PB)
+                        (uk.f32_4 if mr == 4 else uk.f32_1w)(kn, planes + j, off + k0, wb, init, tile + j, PB)
                     else:
-                        (uk.f64_4 if mr == 4 else uk.f64_1w)(kn, planes + j, off + k0, wb, tile + j, PB)
+                        (uk.f64_4 if mr == 4 else uk.f64_1w)(kn, planes + j, off + k0, wb, init, tile + j, PB)
                     j += nr
                 if p1 - j == 2 * vw:
                     if floating is float:
-                        (uk.f32_4m if mr == 4 else uk.f32_1m)(kn, planes + j, off + k0, wb, tile + j, PB)
+                        (uk.f32_4m if mr == 4 else uk.f32_1m)(kn, planes + j, off + k0, wb, init, tile + j, PB)
                     else:
-                        (uk.f64_4m if mr == 4 else uk.f64_1m)(kn, planes + j, off + k0, wb, tile + j, PB)
+                        (uk.f64_4m if mr == 4 else uk.f64_1m)(kn, planes + j, off + k0, wb, init, tile + j, PB)
                 elif p1 - j == vw:
                     if floating is float:
-                        (uk.f32_4t if mr == 4 else uk.f32_1t)(kn, planes + j, off + k0, wb, tile + j, PB)
+                        (uk.f32_4t if mr == 4 else uk.f32_1t)(kn, planes + j, off + k0, wb, init, tile + j, PB)
                     else:
-                        (uk.f64_4t if mr == 4 else uk.f64_1t)(kn, planes + j, off + k0, wb, tile + j, PB)
+                        (uk.f64_4t if mr == 4 else uk.f64_1t)(kn, planes + j, off + k0, wb, init, tile + j, PB)
         # copy the real positions of the tile rows to the output rows: output row ho holds
         # positions [ho*Wq, ho*Wq + WO); the block covers [p0, end)
         ho0 = p0 // g.Wq
@@ -641,12 +639,12 @@ cdef int _direct_forward(const floating* xp, const floating* wp, const floating*
     cdef const ptrdiff_t* off = <const ptrdiff_t*>cnp.PyArray_DATA(off_arr)
     pos_arr = _dc_positions(geom) if transposed else off_arr
     cdef const ptrdiff_t* pos = <const ptrdiff_t*>cnp.PyArray_DATA(pos_arr)
-    # dconv_t starts from the bias of a whole channel block: padded with zeros per group
-    bias_arr = None
-    if transposed and bp != NULL:
-        bias_arr = np.zeros((groups, pack_g // K), dtype=np.float32)
+    # the kernels start from the bias of a whole channel block: padded with zeros per group
+    # (dconv_t takes NULL for no bias, dconv a block of zeros)
+    bias_arr = np.zeros((groups, pack_g // K), dtype=np.float32 if floating is float else np.float64)
+    if bp != NULL:
         bias_arr[:, :OG] = np.asarray(<const floating[:groups * OG]>bp).reshape(groups, OG)
-    cdef const floating* bpt = <const floating*>cnp.PyArray_DATA(bias_arr) if bias_arr is not None else NULL
+    cdef const floating* bpt = <const floating*>cnp.PyArray_DATA(bias_arr)
     cdef floating* sc
     # Work items are (sample, group, part): with fewer (sample, group) pairs than threads (a
     # batch of one at inference) each pair's position blocks are cut into `parts` ranges so
@@ -672,12 +670,12 @@ cdef int _direct_forward(const floating* xp, const floating* wp, const floating*
             part = t % parts
             if floating is float and transposed:
                 _dc_forward_group_t(xp + (n * groups + g) * CG * HW, outp + (n * groups + g) * OG * P,
-                                    packed + g * pack_g, bpt + g * (pack_g // K) if bpt != NULL else NULL,
+                                    packed + g * pack_g, bpt + g * (pack_g // K) if bp != NULL else NULL,
                                     off, pos, sc, geom, &uk, part * per_part,
                                     min(nb, (part + 1) * per_part))
             else:
                 _dc_forward_group(xp + (n * groups + g) * CG * HW, outp + (n * groups + g) * OG * P,
-                                  packed + g * pack_g, bp + g * OG if bp != NULL else NULL, off, sc,
+                                  packed + g * pack_g, bpt + g * (pack_g // K), off, sc,
                                   geom, &uk, part * per_part, min(nb, (part + 1) * per_part))
     _conv_give_scratch(scratch)
     return 0

@@ -11,9 +11,10 @@
  * dconv MRxNR (forward, and grad_input as a forward on flipped weights):
  *   out[m * ldo + j] += sum_{i < k} w[i * MR + m] * x[off[i] + j],  m < MR, j < NR
  *   w is packed: k rows of MR weights (one row per (input channel, tap) pair); off[i] is
- *   where that pair's shifted plane starts. The driver starts out at the bias and calls the
- *   kernel once per block of input channels (so a block's input stays in L1 while every
- *   output channel block runs over it).
+ *   where that pair's shifted plane starts. The sums start at init[m] (the bias; the first
+ *   block of input channels) or, init NULL, at what out holds (the later blocks): the driver
+ *   calls the kernel once per block of input channels (so a block's input stays in L1 while
+ *   every output channel block runs over it).
  *   The MR x NR accumulators stay in registers; each step loads NR inputs once and
  *   broadcasts MR weights (the "broadcast" kernels of XNNPACK's f32-gemm).
  *
@@ -53,13 +54,15 @@
 
 #define MC_DEFINE_DCONV(NAME, ATTR, T, V, VW, NV, MR, LOADU, SET1, FMADD, STOREU)             \
     ATTR static void NAME(size_t k, const T* MC_RESTRICT x, const ptrdiff_t* MC_RESTRICT off, \
-                          const T* MC_RESTRICT w, T* MC_RESTRICT out, size_t ldo)             \
+                          const T* MC_RESTRICT w, const T* MC_RESTRICT init,                  \
+                          T* MC_RESTRICT out, size_t ldo)                                     \
     {                                                                                         \
         V acc[MR][NV];                                                                        \
         size_t i;                                                                             \
         int m, v;                                                                             \
         for (m = 0; m < MR; m++)                                                              \
-            for (v = 0; v < NV; v++) acc[m][v] = LOADU(out + m * ldo + v * VW);               \
+            for (v = 0; v < NV; v++)                                                          \
+                acc[m][v] = init ? SET1(init[m]) : LOADU(out + m * ldo + v * VW);             \
         for (i = 0; i < k; i++) {                                                             \
             const T* xp = x + off[i];                                                         \
             V xv[NV];                                                                         \

@@ -22,8 +22,10 @@
 
 enum { MC_ISA_SCALAR = 0, MC_ISA_AVX2 = 1, MC_ISA_AVX512 = 2, MC_N_ISA = 3 };
 
-typedef void (*mc_f32_dconv_fn)(size_t, const float*, const ptrdiff_t*, const float*, float*, size_t);
-typedef void (*mc_f64_dconv_fn)(size_t, const double*, const ptrdiff_t*, const double*, double*, size_t);
+typedef void (*mc_f32_dconv_fn)(size_t, const float*, const ptrdiff_t*, const float*, const float*,
+                                float*, size_t);
+typedef void (*mc_f64_dconv_fn)(size_t, const double*, const ptrdiff_t*, const double*, const double*,
+                                double*, size_t);
 typedef void (*mc_f32_dconv_gw_fn)(size_t, size_t, const float*, size_t, size_t, const float*,
                                    size_t, const ptrdiff_t*, float*, size_t);
 typedef void (*mc_f64_dconv_gw_fn)(size_t, size_t, const double*, size_t, size_t, const double*,
