@@ -331,16 +331,19 @@ cdef inline bint _dc_fwd_transposed(const _DGeom* g, const mc_ukernels* uk,
     """True if the forward uses dconv_t (output channels in the lanes, real positions only)
     rather than dconv (positions in the lanes, junk columns computed and dropped): when the
     instruction set has it (float32; AVX2 and the scalar twin) and it computes at least 5 %
-    fewer multiply-adds, output channels rounded up to whole tiles. Both sum in the same
-    order from the bias, so the choice does not change the bits. b (14x14, 64 outputs):
-    198 positions x 64 instead of 216 x 64, 20.9 ms instead of 23.4 (grad_input 21.6
-    instead of 23.7); d (56x56, 1.7 % junk) stays wide, where dconv_t measured 87.0 ms
-    against 85.6 (its 37 KB of weights per channel block do not stay in L1). Not depthwise."""
+    fewer multiply-adds (output channels rounded up to whole tiles), or no more when one
+    channel block's weights (K x OBT) stay in L1. Both sum in the same order from the bias,
+    so the choice does not change the bits. b (14x14, 64 outputs): 198 positions x 64
+    instead of 216 x 64, 20.9 ms instead of 23.4 (grad_input 21.6 instead of 23.7); a (one
+    input channel, K = 9): 4.9 ms instead of 5.5 (no tile copy-out); d (56x56, 1.7 % junk)
+    stays wide, where dconv_t measured 87.0 ms against 85.6 (its 37 KB of weights per
+    channel block do not stay in L1). Not depthwise."""
     if itemsize != 4 or uk.f32_t == NULL or _dc_mr(g.COUT) != 4:
         return False
     cdef Py_ssize_t cost_t = _round_up(g.COUT, uk.obt_f32) * _round_up(g.HO * g.WO, MC_FWDT_NP)
     cdef Py_ssize_t cost_w = _round_up(g.COUT, 4) * _dc_fwd_end(g, uk, itemsize)
-    return 20 * cost_t <= 19 * cost_w
+    cdef bint weights_in_l1 = g.K * uk.obt_f32 * itemsize <= _DC_FWD_L1
+    return 20 * cost_t <= 19 * cost_w or (weights_in_l1 and cost_t <= cost_w)
 
 
 cdef object _dc_positions(const _DGeom* g):
