@@ -104,6 +104,7 @@ def _finish(arr, requires_grad, out, name):
             if out.dtype != arr.dtype:
                 raise RuntimeError(f"Expected out tensor to have dtype {arr.dtype}, but got {out.dtype} instead")
             out._data = np.ascontiguousarray(arr)  # resize, as PyTorch does for out= of another shape
+        out._bump_version()
         return out
     return Tensor(arr, requires_grad=requires_grad)
 

@@ -256,6 +256,7 @@ class Tensor:
                 self.grad = Tensor._wrap(np.array(g, dtype=self._data.dtype, copy=True))
         else:
             self.grad._data += g
+            self.grad._bump_version()
         if self._post_accumulate_grad_hooks:
             for hook in list(self._post_accumulate_grad_hooks.values()):
                 hook(self)
