@@ -372,7 +372,7 @@ def test_inplace_writers_bump_the_version_as_torch(name):
         write(lib, t, ctx)
         return t._version > v
 
-    m, t = assert_same(f)
+    m, _ = assert_same(f)
     assert m is True
 
 
