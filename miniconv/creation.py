@@ -58,14 +58,23 @@ def _dtype(dtype, default, name):
 _KERNEL = {"rand": "check_uniform_bounds", "randn": "normal_kernel_cpu", "normal": "normal_kernel_cpu"}
 
 
-def _float_dtype(dtype, name):
+def _float_dtype(dtype, name, shape=None):
     dt = _dtype(dtype, get_default_dtype(), name)
-    if dt.kind != "f":  # PyTorch's exception class and wording
-        from .tensor import _torch_dtype_name
-
-        raise NotImplementedError(f"\"{_KERNEL.get(name, name)}\" not implemented for '{_torch_dtype_name(dt)}' "
-                                  f"({name}() needs a floating point dtype)")
+    if dt.kind != "f":
+        _check_random_dtype(dt, name, shape)
     return dt
+
+
+def _check_random_dtype(dt, name, shape):
+    """PyTorch's exception class and exact wording for a random fill of a non-float dtype. Its normal
+    kernel checks the dtype only when there is an element to fill (``randn(0, dtype=int64)`` is an empty
+    int64 tensor); its uniform kernel checks its bounds first, so ``rand`` refuses even an empty shape."""
+    kernel = _KERNEL.get(name, name)
+    if kernel == "normal_kernel_cpu" and shape is not None and 0 in tuple(shape):
+        return
+    from .tensor import _torch_dtype_name
+
+    raise NotImplementedError(f"\"{kernel}\" not implemented for '{_torch_dtype_name(dt)}'")
 
 
 def _gen(generator):
@@ -95,6 +104,7 @@ def _finish(arr, requires_grad, out, name):
             if out.dtype != arr.dtype:
                 raise RuntimeError(f"Expected out tensor to have dtype {arr.dtype}, but got {out.dtype} instead")
             out._data = np.ascontiguousarray(arr)  # resize, as PyTorch does for out= of another shape
+        out._bump_version()
         return out
     return Tensor(arr, requires_grad=requires_grad)
 
@@ -251,7 +261,7 @@ def randn(*size_args, size=None, generator=None, out=None, dtype=None, layout=No
     """Standard normal samples from ``generator`` (default: the global one seeded by ``manual_seed``)."""
     _check_common(device, layout)
     shape = _size(size_args, size, "randn")
-    dt = _float_dtype(dtype if out is None or dtype is not None else out.dtype, "randn")
+    dt = _float_dtype(dtype if out is None or dtype is not None else out.dtype, "randn", shape)
     return _finish(_gen(generator).standard_normal(shape, dtype=np.float64).astype(dt), requires_grad, out, "randn")
 
 
@@ -329,11 +339,11 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         m = mean._data if tm else mean
         s = std._data if ts else std
         dt = (mean if tm else std).dtype
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
         if dt.kind != "f":
-            raise NotImplementedError(f"\"normal_kernel_cpu\" not implemented for '{str(dt).capitalize()}'")
+            _check_random_dtype(dt, "normal", shape)
         if np.any(np.asarray(s) < 0):
             raise RuntimeError("normal expects all elements of std >= 0.0")
-        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
         arr = (np.asarray(m, np.float64) + np.asarray(s, np.float64) * g.standard_normal(shape)).astype(dt)
         return _finish(arr, requires_grad, out, "normal")
     if size is None:
@@ -342,7 +352,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     shape = _size((size,), None, "normal")
-    dt = _float_dtype(dtype, "normal")
+    dt = _float_dtype(dtype, "normal", shape)
     return _finish((mean + std * g.standard_normal(shape)).astype(dt), requires_grad, out, "normal")
 
 

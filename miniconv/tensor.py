@@ -256,6 +256,7 @@ class Tensor:
                 self.grad = Tensor._wrap(np.array(g, dtype=self._data.dtype, copy=True))
         else:
             self.grad._data += g
+            self.grad._bump_version()
         if self._post_accumulate_grad_hooks:
             for hook in list(self._post_accumulate_grad_hooks.values()):
                 hook(self)
@@ -1069,10 +1070,14 @@ class Tensor:
         return self._commit_inplace(ops.Where.apply(mask._data, self._scalar_operand(value), self))
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
+        if self._data.dtype.kind != "f":  # PyTorch checks the bounds for the dtype first, even when empty
+            raise NotImplementedError(f"\"check_uniform_bounds\" not implemented for '{_torch_dtype_name(self.dtype)}'")
         g = (generator or default_generator).numpy_generator
         return self._commit_inplace(ops.Fill.apply(self, g.uniform(a, b, size=self._data.shape)))
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
+        if self._data.dtype.kind != "f" and self._data.size:  # PyTorch's kernel: no check when nothing to fill
+            raise NotImplementedError(f"\"normal_kernel_cpu\" not implemented for '{_torch_dtype_name(self.dtype)}'")
         g = (generator or default_generator).numpy_generator
         return self._commit_inplace(ops.Fill.apply(self, g.normal(mean, std, size=self._data.shape)))
 

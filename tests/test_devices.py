@@ -173,3 +173,35 @@ def test_creation_errors_match_torch_class(bad):
         bad(torch)
     with pytest.raises(type(et.value)):
         bad(mc)
+
+
+# PyTorch's normal kernel checks the dtype only when it has an element to fill, so randn/normal of an empty
+# shape give an empty integer or bool tensor; rand's uniform kernel checks its bounds first and refuses the
+# dtype at any size. Non-empty: the same exception class and the same message, word for word.
+RANDOM_NON_FLOAT = {
+    "randn": lambda lib, s, dt: lib.randn(*s, dtype=dt),
+    "randn(size=)": lambda lib, s, dt: lib.randn(size=s, dtype=dt),
+    "randn(out=)": lambda lib, s, dt: lib.randn(*s, out=lib.zeros(*s, dtype=dt)),
+    "rand": lambda lib, s, dt: lib.rand(*s, dtype=dt),
+    "randn_like": lambda lib, s, dt: lib.randn_like(lib.zeros(*s, dtype=dt)),
+    "rand_like": lambda lib, s, dt: lib.rand_like(lib.zeros(*s, dtype=dt)),
+    "normal(numbers)": lambda lib, s, dt: lib.normal(0.0, 1.0, s, dtype=dt),
+    "normal(tensor mean)": lambda lib, s, dt: lib.normal(lib.zeros(*s, dtype=dt), 1.0),
+    "normal(tensor std)": lambda lib, s, dt: lib.normal(2.0, lib.ones(*s, dtype=dt)),
+    "Tensor.normal_": lambda lib, s, dt: lib.zeros(*s, dtype=dt).normal_(),
+    "Tensor.uniform_": lambda lib, s, dt: lib.zeros(*s, dtype=dt).uniform_(),
+}
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "bool"])
+@pytest.mark.parametrize("shape", [(0,), (2, 0), (2,), ()])
+@pytest.mark.parametrize("name", sorted(RANDOM_NON_FLOAT))
+def test_random_creation_with_non_float_dtype_matches_torch(name, shape, dtype):
+    results = []
+    for lib in (mc, torch):
+        try:
+            r = RANDOM_NON_FLOAT[name](lib, shape, getattr(lib, dtype))
+            results.append((tuple(r.shape), str(r.dtype).replace("torch.", "")))
+        except Exception as e:  # noqa: BLE001 - compared below
+            results.append((type(e), str(e)))
+    assert results[0] == results[1], f"miniconv: {results[0]}  torch: {results[1]}"

@@ -211,19 +211,43 @@ def test_saving_streams_the_arrays_without_a_copy_of_the_file_in_memory(tmp_path
 
 
 def test_path_and_file_object_saves_write_the_same_bytes(tmp_path):
-    """The streamed path save (save_file) and the in-memory file-object save (save) write one format:
-    the same header (as JSON: the package orders the metadata keys differently from call to call)
-    and the same tensor bytes."""
+    """The streamed path save (save_file) and the in-memory file-object save (save) write the same
+    file, byte for byte (the metadata keys sorted in both)."""
     obj = sample_checkpoint()
     miniconv.save(obj, tmp_path / "c.pt")
     buf = io.BytesIO()
     miniconv.save(obj, buf)
+    assert (tmp_path / "c.pt").read_bytes() == buf.getvalue()
 
-    def split(data):
-        (n,) = struct.unpack("<Q", data[:8])
-        return json.loads(data[8:8 + n]), data[8 + n:]
 
-    assert split((tmp_path / "c.pt").read_bytes()) == split(buf.getvalue())
+def _header(data):
+    (n,) = struct.unpack("<Q", data[:8])
+    return json.loads(data[8:8 + n])
+
+
+def test_saving_the_same_state_twice_writes_identical_bytes(tmp_path):
+    """The safetensors package (0.8) writes the header's __metadata__ in a Rust HashMap's order, which
+    changes from call to call; miniconv sorts the keys, so checkpoints are byte-reproducible (checksums,
+    caches, diffs). Several saves, since one pair could agree by chance; the files still load."""
+    obj = sample_checkpoint()
+    sd = obj["model"]
+    meta = {f"key{i}": f"value {i}" for i in range(16)} | {"é": "ü\n\t\"\\\x01/", "Z": "{\"json\": [1]}"}
+    saves = {"miniconv.save": lambda p: miniconv.save(obj, p),
+             "save_safetensors": lambda p: miniconv.utils.save_safetensors(sd, p, metadata=meta)}
+    for name, save in saves.items():
+        files = []
+        for i in range(6):
+            save(tmp_path / f"{name}{i}")
+            files.append((tmp_path / f"{name}{i}").read_bytes())
+        assert all(f == files[0] for f in files[1:]), name
+        keys = list(_header(files[0])["__metadata__"])
+        assert keys == sorted(keys) and len(keys) > 1
+    assert_same(miniconv.load(tmp_path / "miniconv.save0"), obj)
+    back = miniconv.utils.load_safetensors(tmp_path / "save_safetensors0")
+    assert_same({k: back[k] for k in sd}, dict(sd))
+    safetensors = pytest.importorskip("safetensors")
+    with safetensors.safe_open(tmp_path / "save_safetensors0", "np") as f:
+        assert f.metadata() == meta
 
 
 def test_save_fsyncs_file_and_directory_then_renames(tmp_path, monkeypatch):

@@ -271,6 +271,111 @@ def test_inplace_relu_module_after_linear_and_after_saving_op():
     assert_same(bad)
 
 
+VERSION_ERROR = "one of the variables needed for gradient computation has been modified by an inplace operation: ["
+
+# in-place methods computed out of place and written back (Tensor._commit_inplace), and the in-place forms of
+# the functional activations; each must bump the version so that a saved tensor's check fires
+SAVED_THEN_INPLACE = {
+    "relu_": lambda lib, h: h.relu_(),
+    "sigmoid_": lambda lib, h: h.sigmoid_(),
+    "tanh_": lambda lib, h: h.tanh_(),
+    "exp_": lambda lib, h: h.exp_(),
+    "clamp_": lambda lib, h: h.clamp_(min=0.0),
+    "lerp_": lambda lib, h: h.lerp_(lib.zeros(3), 0.5),
+    "addcmul_": lambda lib, h: h.addcmul_(lib.ones(3), lib.ones(3)),
+    "masked_fill_": lambda lib, h: h.masked_fill_(lib.tensor([True, False, True]), 0.0),
+    "normal_": lambda lib, h: h.normal_(),
+    "uniform_": lambda lib, h: h.uniform_(),
+    "F.relu(inplace)": lambda lib, h: lib.nn.functional.relu(h, inplace=True),
+    "F.leaky_relu(inplace)": lambda lib, h: lib.nn.functional.leaky_relu(h, 0.1, inplace=True),
+    "F.elu(inplace)": lambda lib, h: lib.nn.functional.elu(h, inplace=True),
+    "F.hardtanh(inplace)": lambda lib, h: lib.nn.functional.hardtanh(h, inplace=True),
+    "F.relu6(inplace)": lambda lib, h: lib.nn.functional.relu6(h, inplace=True),
+    "F.silu(inplace)": lambda lib, h: lib.nn.functional.silu(h, inplace=True),
+    "F.dropout(inplace)": lambda lib, h: lib.nn.functional.dropout(h, 0.5, training=True, inplace=True),
+    "nn.ReLU(inplace)": lambda lib, h: lib.nn.ReLU(inplace=True)(h),
+}
+
+
+@pytest.mark.parametrize("saver", ["input", "output"])
+@pytest.mark.parametrize("name", sorted(SAVED_THEN_INPLACE))
+def test_inplace_op_on_a_saved_tensor_raises_torchs_version_error(name, saver):
+    """``y = h.sin()`` saves its input ``h``; ``y = x.sigmoid()`` saves its output ``y``: changing the saved
+    tensor in place before backward raises PyTorch's error, through every in-place path."""
+    op = SAVED_THEN_INPLACE[name]
+
+    def f(lib):
+        x = lib.tensor([-1.0, 0.5, 2.0], requires_grad=True)
+        if saver == "input":
+            h = x * 1
+            y = h.sin()
+        else:
+            h = y = x.sigmoid()
+        op(lib, h)
+        y.sum().backward()
+        return x.grad
+
+    m, t = assert_same(f)
+    assert isinstance(m, RuntimeError) and str(t).startswith(VERSION_ERROR) and str(m).startswith(VERSION_ERROR)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta"])
+def test_optimizer_step_between_forward_and_backward_raises_as_torch(name):
+    """Every optimizer updates its parameters in place and bumps their versions: a backward through a graph
+    that saved a parameter before the step raises PyTorch's error (with retain_graph, the second backward)."""
+    def f(lib):
+        lin = lib.nn.Linear(3, 2)
+        x = lib.tensor([[-1.0, 0.5, 2.0]], requires_grad=True)
+        loss = lin(x).sum()  # saves the weight (for x's gradient)
+        opt = getattr(lib.optim, name)(lin.parameters(), lr=0.1)
+        loss.backward(retain_graph=True)
+        v = lin.weight._version
+        opt.step()
+        assert lin.weight._version > v
+        loss.backward()
+
+    m, t = assert_same(f)
+    assert isinstance(m, RuntimeError) and str(t).startswith(VERSION_ERROR) and str(m).startswith(VERSION_ERROR)
+
+
+def _linear_with_grads(lib):
+    lin = lib.nn.Linear(3, 2)
+    _linear_backward(lib, lin)
+    return lin.weight.grad, lin
+
+
+def _linear_backward(lib, lin):
+    lin(lib.tensor([[-1.0, 0.5, 2.0]])).sum().backward()
+
+
+WRITERS = {  # name: (make the tensor and its context, write into the tensor in place)
+    "clip_grad_norm_": (_linear_with_grads, lambda lib, g, lin: lib.nn.utils.clip_grad_norm_(lin.parameters(), 1e-3)),
+    "clip_grad_value_": (_linear_with_grads, lambda lib, g, lin: lib.nn.utils.clip_grad_value_(lin.parameters(), 1e-3)),
+    "Optimizer.zero_grad(set_to_none=False)": (
+        _linear_with_grads, lambda lib, g, lin: lib.optim.SGD(lin.parameters(), lr=0.1).zero_grad(set_to_none=False)),
+    "Module.zero_grad(set_to_none=False)": (_linear_with_grads, lambda lib, g, lin: lin.zero_grad(set_to_none=False)),
+    "grad accumulation": (_linear_with_grads, lambda lib, g, lin: _linear_backward(lib, lin)),
+    "randn(out=)": (lambda lib: (lib.zeros(3), None), lambda lib, t, _: lib.randn(3, out=t)),
+    "normal(out=)": (lambda lib: (lib.zeros(3), None), lambda lib, t, _: lib.normal(0.0, 1.0, (3,), out=t)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WRITERS))
+def test_inplace_writers_bump_the_version_as_torch(name):
+    """Writes outside the Tensor methods (optimizers, grad utilities, out=, gradient accumulation) bump the
+    version of the tensor they change exactly when PyTorch's do, so a saved copy of it is checked."""
+    make, write = WRITERS[name]
+
+    def f(lib):
+        t, ctx = make(lib)
+        v = t._version
+        write(lib, t, ctx)
+        return t._version > v
+
+    m, _ = assert_same(f)
+    assert m is True
+
+
 def test_versions_of_views_are_shared():
     def f(lib):
         x = lib.zeros(4, 3)

@@ -127,10 +127,13 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
 
     ``capture``: None to accumulate into leaves' ``.grad``; or a dict {edge: None} whose
     values are filled with the gradient that reaches each edge (for ``autograd.grad``);
-    leaves' ``.grad`` are then left untouched.
+    leaves' ``.grad`` are then left untouched, and only the nodes on a path from the roots to a
+    captured edge run (PyTorch's ``exec_info``): the graph behind the requested inputs is neither
+    executed (no saved-tensor or version checks) nor released.
     """
     # 1. dependency counts: how many edges point at each node (iterative DFS, no recursion)
     deps = {}
+    parents = {} if capture is not None else None
     seen = set()
     stack = []
     for node, _ in roots:
@@ -144,9 +147,28 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
                 continue
             child = e[0]
             deps[child] = deps.get(child, 0) + 1
+            if parents is not None:
+                parents.setdefault(child, []).append(node)
             if id(child) not in seen:
                 seen.add(id(child))
                 stack.append(child)
+
+    # 1b. autograd.grad: ``execute`` holds the nodes from which a captured edge can be reached (its
+    # node's ancestors); ``wanted`` adds the captured nodes, which get their gradient but run only
+    # if they lead on to another captured edge. Every parent of a wanted node is in ``execute``, so
+    # the dependency counts of wanted nodes still reach 0.
+    wanted = execute = None
+    if capture is not None:
+        targets = {node for node, _ in capture}
+        execute = set()
+        stack = list(targets)
+        while stack:
+            for parent in parents.get(stack.pop(), ()):
+                if parent not in execute:
+                    execute.add(parent)
+                    stack.append(parent)
+        wanted = execute | targets
+        parents = None
 
     # 2. seed the gradient buffers
     buffers = {}
@@ -155,7 +177,7 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
         buf[nr] = g if buf[nr] is None else buf[nr] + g
     ready = []
     for node, _ in roots:
-        if deps.get(node, 0) == 0 and node not in ready:
+        if deps.get(node, 0) == 0 and node not in ready and (wanted is None or node in wanted):
             ready.append(node)
 
     # 3. process nodes whose every consumer has already sent its gradient
@@ -166,6 +188,8 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
             for nr, g in enumerate(grads):
                 if (node, nr) in capture and g is not None:
                     capture[(node, nr)] = g
+            if node not in execute:
+                continue
         pre_hooks = getattr(node, "_tensor_hooks", None)  # Tensor.register_hook on non-leaf outputs
         if pre_hooks and capture is None:
             grads = [g if g is None or not pre_hooks.get(nr) else run_hooks(pre_hooks[nr], g)
@@ -196,7 +220,7 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
                 node._release()
             grads = None  # the node's output gradients die here, not after the next node's backward
         for e, g in zip(node.next_edges, in_grads):
-            if e is None:
+            if e is None or (wanted is not None and e[0] not in wanted):
                 continue
             child, nr = e
             if g is not None:

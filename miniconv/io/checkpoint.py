@@ -50,11 +50,11 @@ from .errors import CheckpointError
 from .safetensors_file import (
     DTYPES,
     as_tensor,
-    encode,
     read_header,
     read_tensors,
     to_storable,
     write_file,
+    write_fileobj,
 )
 
 FORMAT_VERSION = 2
@@ -85,7 +85,7 @@ def save(obj, f):
     root = _encode(obj, arrays, [], path)
     meta = {"format": "pt", _META_KEY: json.dumps({"format": "miniconv", "version": FORMAT_VERSION, "root": root})}
     if path is None:
-        f.write(encode(arrays, meta))  # a file object: the package builds the file in memory
+        write_fileobj(f, arrays, meta)  # a file object: the package builds the file in memory
     else:
         write_file(path, arrays, meta)  # streamed from the arrays (no copy of the file in memory)
 

@@ -3,7 +3,9 @@
 Writing to a path uses ``safetensors.numpy.save_file`` (the maintained reference writer; since
 safetensors 0.8 it streams every array from its own memory, so saving needs no copy of the file in
 memory) on the temporary file of :func:`atomic_write_path`. Writing to a file object goes through
-``safetensors.numpy.save``, which returns the whole file as ``bytes``.
+``safetensors.numpy.save``, which returns the whole file as ``bytes``. Either way the header's
+``__metadata__`` entries are then put in sorted key order (:func:`sort_metadata`), so the same state
+always gives the same bytes.
 Reading first checks the header against the file size here (:func:`read_header`): the header
 length, the JSON, every entry's dtype, shape and data offsets, with element counts multiplied out
 only while they stay within the file size, so a crafted file declaring 60,000 dimensions of 2**62
@@ -39,22 +41,63 @@ def to_storable(name, arr, path):
     return out if out.dtype.isnative else out.astype(out.dtype.newbyteorder("="))
 
 
-def encode(arrays, metadata):
-    """Bytes of a safetensors file holding ``arrays`` ({name: ndarray}) and ``metadata`` ({str: str}).
-    The whole file in memory: only for writing to a file object (:func:`write_file` for paths)."""
+def sort_metadata(header):
+    """``header`` (a safetensors header as the package wrote it: compact JSON, then space padding)
+    with its ``__metadata__`` entries in sorted key order; same length, same tensor entries.
+
+    The package (0.8) writes the metadata in the iteration order of a Rust ``HashMap``, which changes
+    from call to call (safetensors issue #584), so two saves of one state gave different bytes; it
+    already writes the tensor entries in a fixed order. The JSON is rewritten only when Python's
+    compact serialisation reproduces the package's bytes exactly (UTF-8, serde_json's escapes), so
+    reordering the entries is the only change; otherwise ``header`` is returned as it is."""
+    text = header.rstrip(b" ")
+    obj = json.loads(text)
+    meta = obj.get("__metadata__") if isinstance(obj, dict) else None
+    if not isinstance(meta, dict) or list(meta) == sorted(meta):
+        return header
+    if _compact_json(obj) != text:
+        return header
+    obj["__metadata__"] = dict(sorted(meta.items()))  # keeps its place among the header's entries
+    return _compact_json(obj) + header[len(text):]
+
+
+def _compact_json(obj):
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def write_fileobj(f, arrays, metadata):
+    """Write a safetensors file holding ``arrays`` ({name: ndarray}) and ``metadata`` ({str: str}) to
+    the binary file object ``f``. The package builds the whole file in memory (only for file objects:
+    :func:`write_file` for paths); it is written from those bytes, its header sorted."""
     import safetensors.numpy
 
-    return safetensors.numpy.save(arrays, metadata=metadata)
+    data = memoryview(safetensors.numpy.save(arrays, metadata=metadata))
+    (n,) = struct.unpack("<Q", data[:8])
+    f.write(data[:8])
+    f.write(sort_metadata(data[8:8 + n].tobytes()))
+    f.write(data[8 + n:])
 
 
 def write_file(path, arrays, metadata):
     """Write ``arrays`` ({name: C-contiguous native-order ndarray}, see :func:`to_storable`) and
     ``metadata`` as a safetensors file at ``path``, atomically. ``safetensors.numpy.save_file``
     writes the header and then each array straight from its buffer (the same bytes as
-    :func:`encode`), so the only extra memory is the package's 1 MB write buffer."""
+    :func:`write_fileobj`), so the only extra memory is the package's 1 MB write buffer; then the
+    header is rewritten in place with its metadata sorted (:func:`sort_metadata`)."""
     import safetensors.numpy
 
-    atomic_write_path(path, lambda tmp: safetensors.numpy.save_file(arrays, tmp, metadata=metadata))
+    def write_to(tmp):
+        safetensors.numpy.save_file(arrays, tmp, metadata=metadata)
+        if metadata and len(metadata) > 1:
+            with open(tmp, "r+b") as fh:
+                (n,) = struct.unpack("<Q", fh.read(8))
+                header = fh.read(n)
+                fixed = sort_metadata(header)
+                if fixed != header:
+                    fh.seek(8)
+                    fh.write(fixed)
+
+    atomic_write_path(path, write_to)
 
 
 def read_header(path, fh, file_size):

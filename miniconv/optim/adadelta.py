@@ -55,4 +55,5 @@ class Adadelta(Optimizer):
                 u *= rho
                 u += (1 - rho) * delta * delta
                 p._data -= lr * delta
+                p._bump_version()
         return loss

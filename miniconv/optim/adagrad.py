@@ -54,4 +54,5 @@ class Adagrad(Optimizer):
                 s = state["sum"]._data
                 s += g * g
                 p._data -= clr * g / (np.sqrt(s) + group["eps"])
+                p._bump_version()
         return loss

@@ -120,6 +120,7 @@ class Optimizer:
                         p.grad = None
                     else:
                         p.grad._data[...] = 0
+                        p.grad._bump_version()
 
     def step(self, closure=None):
         """Perform one optimization step. ``closure`` (optional) re-evaluates the model and returns the loss."""

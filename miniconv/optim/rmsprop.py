@@ -72,4 +72,5 @@ class RMSprop(Optimizer):
                     p._data -= lr * buf
                 else:
                     p._data -= lr * g / avg
+                p._bump_version()
         return loss

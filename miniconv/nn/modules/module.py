@@ -240,6 +240,7 @@ class Module:
                     p.grad = None
                 else:
                     p.grad._data[...] = 0
+                    p.grad._bump_version()
 
     def apply(self, fn):
         for m in self.children():

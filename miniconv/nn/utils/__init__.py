@@ -36,6 +36,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     with no_grad():
         for g in grads:
             g._data *= np.asarray(coef, dtype=g.dtype)
+            g._bump_version()
     return Tensor(np.asarray(total, dtype=grads[0].dtype))
 
 
@@ -48,6 +49,7 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     for p in _params(parameters):
         if p.grad is not None:
             np.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)
+            p.grad._bump_version()
 
 
 def parameters_to_vector(parameters):
