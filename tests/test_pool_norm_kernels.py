@@ -114,6 +114,37 @@ def test_max_pool_2x2_fast_path_matches_twin(dtype, stride):
     np.testing.assert_array_equal(idx, ref_idx)
 
 
+@pytest.mark.parametrize("isa", _kernels.conv_isas_supported())
+@pytest.mark.parametrize("hw", [(9, 8), (6, 14), (28, 28), (5, 31), (4, 16), (7, 33)])
+def test_max_pool_2x2_stride_2_int16_kernel_matches_twin(hw, isa):
+    """The C kernel for float32, int16 indices, 2x2 stride 2 (_pool_kernels.h; AVX2 and its
+    scalar twin, chosen with the conv instruction set): output widths below, at and above one
+    vector, overlapping last vectors, ties, +-inf, -0.0, a NaN plane, odd input sizes."""
+    H, W = hw
+    rng = np.random.default_rng(H * 100 + W)
+    x = rng.standard_normal((6, H, W)).astype(np.float32)
+    x[1] = np.round(x[1])                      # ties
+    x[2, H // 2, W // 2] = np.nan              # this plane takes the general rule
+    x[3, 0, 0], x[3, 1, 1] = np.inf, -np.inf
+    x[4] = 0.0
+    x[4, ::2, ::3] = -0.0
+    x[5] = -np.inf
+    OH, OW = H // 2, W // 2
+    out = np.empty((6, OH, OW), np.float32)
+    idx = np.empty((6, OH, OW), np.int16)
+    previous = _kernels.conv_set_isa(isa)
+    try:
+        for n_threads in (1, 2):
+            out[:], idx[:] = np.nan, -1
+            _kernels.max_pool2d_forward(x, out, idx, 2, 2, 2, 2, 0, 0, 1, 1, n_threads)
+            ref, ref_idx = max_pool_twin(x, (2, 2), (2, 2), (0, 0), (1, 1), (OH, OW))
+            np.testing.assert_array_equal(out, ref)
+            np.testing.assert_array_equal(idx, ref_idx)
+            assert np.array_equal(np.signbit(out), np.signbit(ref))
+    finally:
+        _kernels.conv_set_isa(previous)
+
+
 def test_max_pool_all_nan_and_all_minus_inf_windows():
     x = np.full((1, 2, 4), -np.inf)
     x[0, :, 2:] = np.nan
