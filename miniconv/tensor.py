@@ -1070,14 +1070,12 @@ class Tensor:
         return self._commit_inplace(ops.Where.apply(mask._data, self._scalar_operand(value), self))
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
-        if self._data.dtype.kind != "f":  # PyTorch checks the bounds for the dtype first, even when empty
-            raise NotImplementedError(f"\"check_uniform_bounds\" not implemented for '{_torch_dtype_name(self.dtype)}'")
+        _check_uniform_args(self, a, b)
         g = (generator or default_generator).numpy_generator
         return self._commit_inplace(ops.Fill.apply(self, g.uniform(a, b, size=self._data.shape)))
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
-        if self._data.dtype.kind != "f" and self._data.size:  # PyTorch's kernel: no check when nothing to fill
-            raise NotImplementedError(f"\"normal_kernel_cpu\" not implemented for '{_torch_dtype_name(self.dtype)}'")
+        _check_normal_args(self, std)
         g = (generator or default_generator).numpy_generator
         return self._commit_inplace(ops.Fill.apply(self, g.normal(mean, std, size=self._data.shape)))
 
@@ -1840,6 +1838,24 @@ def _check_inplace_shape(src, dst):
         raise
     if shape != dst:
         raise RuntimeError(f"output with shape {list(dst)} doesn't match the broadcast shape {list(shape)}")
+
+
+def _check_uniform_args(t, a, b):
+    """PyTorch's checks for ``uniform_`` (Tensor method and ``nn.init``), in its order: the dtype (even
+    when empty), then the range."""
+    if t._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"check_uniform_bounds\" not implemented for '{_torch_dtype_name(t.dtype)}'")
+    if a > b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a:g} > to={b:g}")
+
+
+def _check_normal_args(t, std):
+    """PyTorch's checks for ``normal_`` (Tensor method and ``nn.init``), in its order: ``std`` (NaN
+    fails too, even when empty or integer), then the dtype (no check when there is nothing to fill)."""
+    if not std >= 0.0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
+    if t._data.dtype.kind != "f" and t._data.size:
+        raise NotImplementedError(f"\"normal_kernel_cpu\" not implemented for '{_torch_dtype_name(t.dtype)}'")
 
 
 def _keep_saved_values(node, counter, arr, wrote_in_place):

@@ -656,3 +656,33 @@ def test_retain_grad_follows_an_inplace_op():
         return y.grad, x.grad
 
     assert_same(f)
+
+
+# -- std < 0 and from > to in the random fillers (Tensor methods and miniconv.normal) ------------------
+def _raised(fn, lib):
+    try:
+        fn(lib)
+    except Exception as e:  # noqa: BLE001 - compared with PyTorch's
+        return type(e).__name__, str(e)
+    return None
+
+
+_STD_CASES = (
+    [lambda lib, std=std, shape=shape, d=d: lib.zeros(shape, dtype=getattr(lib, d)).normal_(std=std)
+     for std in [-1, -1.0, -0.1, -1e20, float("nan"), float("-inf"), 1.0]
+     for shape, d in [((3,), "float32"), ((0,), "float32"), ((3,), "int64"), ((0,), "int64")]]
+    + [lambda lib, std=std: lib.zeros(2, dtype=lib.float64).normal_(0, std) for std in [-1 / 3, 0.0]]
+    + [lambda lib, std=std: lib.normal(0.0, std, size=(3,)) for std in [-1, -1.0, -2.5, float("nan"), 0.0]]
+    + [lambda lib, std=std: lib.normal(lib.zeros(3), std) for std in [-1, -1.5, float("nan"), 1.0]]
+    + [lambda lib, s=s: lib.normal(0.0, lib.tensor(s)) for s in [[1.0, -1.0], [1.0, float("nan")], [0.0, 2.0]]]
+    + [lambda lib, s=s: lib.normal(lib.zeros(2), lib.tensor(s)) for s in [[1.0, -1.0], [1.0, float("nan")]]]
+    + [lambda lib, a=a, b=b, d=d: lib.zeros(3, dtype=getattr(lib, d)).uniform_(a, b)
+       for a, b in [(2, 1), (2.5, 1.0), (1, 1)] for d in ["float32", "int64"]]
+    + [lambda lib: lib.zeros(0).uniform_(2, 1)]
+)
+
+
+@pytest.mark.parametrize("case", range(len(_STD_CASES)))
+def test_negative_std_nan_std_and_reversed_range_raise_as_pytorch(case):
+    fn = _STD_CASES[case]
+    assert _raised(fn, miniconv) == _raised(fn, torch)
