@@ -245,10 +245,7 @@ class Tensor:
         becomes ``.grad`` without a copy, as PyTorch's AccumulateGrad steals it."""
         if self._backward_hooks:
             owned = False  # a hook sees the gradient and may keep it
-            for hook in list(self._backward_hooks.values()):
-                out = hook(Tensor._wrap(g))
-                if out is not None:
-                    g = out._data if isinstance(out, Tensor) else np.asarray(out)
+            g = self._run_backward_hooks(g)
         if self.grad is None:
             if owned and g.dtype == self._data.dtype and g.shape == self._data.shape:
                 self.grad = Tensor._wrap(g)
@@ -260,6 +257,15 @@ class Tensor:
         if self._post_accumulate_grad_hooks:
             for hook in list(self._post_accumulate_grad_hooks.values()):
                 hook(self)
+
+    def _run_backward_hooks(self, g):
+        """This leaf's ``register_hook`` hooks applied to the array ``g``, in order (also called by the
+        engine for a leaf whose gradient ``autograd.grad`` returns, as PyTorch does)."""
+        for hook in list(self._backward_hooks.values()):
+            out = hook(Tensor._wrap(g))
+            if out is not None:
+                g = out._data if isinstance(out, Tensor) else np.asarray(out)
+        return g
 
     def _accumulate_retained(self, g):
         if self.grad is None:
