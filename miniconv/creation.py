@@ -342,15 +342,17 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
         if dt.kind != "f":
             _check_random_dtype(dt, "normal", shape)
-        if np.any(np.asarray(s) < 0):
+        if not ts and not s >= 0.0:  # a number std: PyTorch's scalar message (NaN fails too)
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {s:g}")
+        if not np.all(np.asarray(s) >= 0):
             raise RuntimeError("normal expects all elements of std >= 0.0")
         arr = (np.asarray(m, np.float64) + np.asarray(s, np.float64) * g.standard_normal(shape)).astype(dt)
         return _finish(arr, requires_grad, out, "normal")
     if size is None:
         raise TypeError("normal() received an invalid combination of arguments - with numbers for mean and std, "
                         "size is required")
-    if std < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    if not std >= 0.0:  # NaN fails too
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
     shape = _size((size,), None, "normal")
     dt = _float_dtype(dtype, "normal", shape)
     return _finish((mean + std * g.standard_normal(shape)).astype(dt), requires_grad, out, "normal")

@@ -94,6 +94,8 @@ class Tensor:
     _base = None  # a view: the tensor whose storage it views (never itself a view)
     _view_fn = None  # a view: base's array -> this view's array
     _view_gen = 0  # a view: base's _history_gen when this view's grad_fn was made
+    _reshaped = ()  # a base: per in-place view op on it (unsqueeze_, t_, ...), its new array -> the previous one
+    _view_reshaped = 0  # a view: len(base._reshaped) when its _view_fn was made
     _history_gen = 0  # bumped when an in-place op gives this tensor a new history
 
     def __init__(self, data, requires_grad=False):
@@ -154,11 +156,29 @@ class Tensor:
         base = self._base
         if base is None:
             out._base, out._view_fn, out._view_gen = self, view_fn, self._history_gen
+            out._view_reshaped = len(self._reshaped)
         else:
-            parent_fn = self._view_fn
+            parent_fn = self._current_view_fn()
             out._base, out._view_gen = base, base._history_gen
             out._view_fn = lambda a: view_fn(parent_fn(a))
+            out._view_reshaped = len(base._reshaped)
         return out
+
+    def _current_view_fn(self):
+        """``_view_fn`` for the base's current array: if the base changed shape in place since the view
+        was made (``b.unsqueeze_(0)`` with ``v = b[0]`` alive), its array is first taken back to the
+        shape ``_view_fn`` was made for (each step a NumPy view, so writes through it reach the base)."""
+        undo = self._base._reshaped[self._view_reshaped :]
+        if undo:
+            fn = self._view_fn
+
+            def view_fn(a):
+                for u in reversed(undo):
+                    a = u(a)
+                return fn(a)
+
+            self._view_fn, self._view_reshaped = view_fn, len(self._base._reshaped)
+        return self._view_fn
 
     def _regenerate_view(self):
         """The base got a new history (an in-place op): this view's grad_fn is ``view_fn(base)``."""
@@ -166,7 +186,7 @@ class Tensor:
         self._view_gen = base._history_gen
         if not (base._requires_grad and is_grad_enabled()):
             return
-        node = ViewRegen(self._view_fn, base._data.shape)
+        node = ViewRegen(self._current_view_fn(), base._data.shape)
         node.needs_input_grad = (True,)
         node.next_edges = (_edge(base),)
         node.output_meta = ((self._data.shape, self._data.dtype),)
@@ -245,10 +265,7 @@ class Tensor:
         becomes ``.grad`` without a copy, as PyTorch's AccumulateGrad steals it."""
         if self._backward_hooks:
             owned = False  # a hook sees the gradient and may keep it
-            for hook in list(self._backward_hooks.values()):
-                out = hook(Tensor._wrap(g))
-                if out is not None:
-                    g = out._data if isinstance(out, Tensor) else np.asarray(out)
+            g = self._run_backward_hooks(g)
         if self.grad is None:
             if owned and g.dtype == self._data.dtype and g.shape == self._data.shape:
                 self.grad = Tensor._wrap(g)
@@ -260,6 +277,15 @@ class Tensor:
         if self._post_accumulate_grad_hooks:
             for hook in list(self._post_accumulate_grad_hooks.values()):
                 hook(self)
+
+    def _run_backward_hooks(self, g):
+        """This leaf's ``register_hook`` hooks applied to the array ``g``, in order (also called by the
+        engine for a leaf whose gradient ``autograd.grad`` returns, as PyTorch does)."""
+        for hook in list(self._backward_hooks.values()):
+            out = hook(Tensor._wrap(g))
+            if out is not None:
+                g = out._data if isinstance(out, Tensor) else np.asarray(out)
+        return g
 
     def _accumulate_retained(self, g):
         if self.grad is None:
@@ -844,6 +870,59 @@ class Tensor:
             new = tuple(s for i, s in enumerate(shp) if not (i in dims and s == 1))
         return self._make_view(ops.Reshape.apply(self, new), lambda a: a.reshape(new))
 
+    # -- in-place view ops: the tensor itself takes the shape of its out-of-place view -------------
+    def unsqueeze_(self, dim):
+        self._check_inplace_view()
+        out = self.unsqueeze(dim)
+        d = dim % (self.ndim + 1)
+        return self._commit_inplace_view(out, lambda a: np.expand_dims(a, d), lambda a: np.squeeze(a, d))
+
+    def squeeze_(self, dim=None):
+        self._check_inplace_view()
+        shp = self._data.shape
+        out = self.squeeze(dim)
+        dims = range(self.ndim) if dim is None else _normalize_dims(dim, self.ndim, "squeeze") or ()
+        gone = tuple(i for i in dims if shp[i] == 1)
+        return self._commit_inplace_view(out, lambda a: np.squeeze(a, gone), lambda a: np.expand_dims(a, gone))
+
+    def transpose_(self, dim0, dim1):
+        self._check_inplace_view()
+        out = self.transpose(dim0, dim1)
+        d0, d1 = (_normalize_dims(d, self.ndim, "transpose")[0] for d in (dim0, dim1)) if self.ndim else (0, 0)
+        swap = (lambda a: np.swapaxes(a, d0, d1)) if self.ndim else (lambda a: a)
+        return self._commit_inplace_view(out, swap, swap)
+
+    def t_(self):
+        if self.ndim > 2:
+            raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
+        return self.transpose_(0, 1) if self.ndim == 2 else self.transpose_(0, 0)
+
+    def _check_inplace_view(self):
+        """PyTorch's rule for in-place ops: a leaf that requires grad (or a view of one) is refused while grad
+        mode is on."""
+        if is_grad_enabled() and self._requires_grad:
+            self._check_inplace_grad()
+
+    def _commit_inplace_view(self, out, fwd, undo):
+        """``self`` becomes ``out`` (its out-of-place view ``fwd(self's array)``, the same memory in another
+        shape): it takes ``out``'s array and, when autograd recorded ``out``, its node, and the version is
+        bumped, as PyTorch's in-place view ops do; a view stays a view of the same base (its ``_view_fn``
+        followed by ``fwd``); a base records ``undo`` (new array -> previous one) so that views made
+        before still find their region."""
+        arr = fwd(self._data)  # a NumPy view, as out's array may not be (a reshape can copy)
+        if arr.shape == self._data.shape and arr.strides == self._data.strides:
+            undo = None  # nothing moved (e.g. squeeze_ of a dim that is not 1)
+        self._data = arr
+        if out.grad_fn is not None:  # (an earlier retain_grad() stays on the old node, as in PyTorch)
+            self.grad_fn, self._output_nr = out.grad_fn, out._output_nr
+        if self._base is not None:
+            parent_fn = self._current_view_fn()
+            self._view_fn = lambda a: fwd(parent_fn(a))
+        elif undo is not None:
+            self._reshaped = (*self._reshaped, undo)
+        self._bump_version()
+        return self
+
     def expand(self, *sizes):
         if not sizes:
             raise TypeError('expand() missing 1 required positional arguments: "size"')
@@ -980,7 +1059,7 @@ class Tensor:
             self.grad_fn, self._output_nr, self._requires_grad = out.grad_fn, out._output_nr, True
             self._history_gen += 1  # views of self now see self through the new node
             return
-        node = CopySlices(self._view_fn)
+        node = CopySlices(self._current_view_fn())
         node.needs_input_grad = (base._requires_grad, True)
         node.next_edges = (_edge(base) if base._requires_grad else None, (out.grad_fn, out._output_nr))
         node.output_meta = ((base._data.shape, base._data.dtype),)
@@ -1070,14 +1149,12 @@ class Tensor:
         return self._commit_inplace(ops.Where.apply(mask._data, self._scalar_operand(value), self))
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
-        if self._data.dtype.kind != "f":  # PyTorch checks the bounds for the dtype first, even when empty
-            raise NotImplementedError(f"\"check_uniform_bounds\" not implemented for '{_torch_dtype_name(self.dtype)}'")
+        _check_uniform_args(self, a, b)
         g = (generator or default_generator).numpy_generator
         return self._commit_inplace(ops.Fill.apply(self, g.uniform(a, b, size=self._data.shape)))
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
-        if self._data.dtype.kind != "f" and self._data.size:  # PyTorch's kernel: no check when nothing to fill
-            raise NotImplementedError(f"\"normal_kernel_cpu\" not implemented for '{_torch_dtype_name(self.dtype)}'")
+        _check_normal_args(self, std)
         g = (generator or default_generator).numpy_generator
         return self._commit_inplace(ops.Fill.apply(self, g.normal(mean, std, size=self._data.shape)))
 
@@ -1840,6 +1917,24 @@ def _check_inplace_shape(src, dst):
         raise
     if shape != dst:
         raise RuntimeError(f"output with shape {list(dst)} doesn't match the broadcast shape {list(shape)}")
+
+
+def _check_uniform_args(t, a, b):
+    """PyTorch's checks for ``uniform_`` (Tensor method and ``nn.init``), in its order: the dtype (even
+    when empty), then the range."""
+    if t._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"check_uniform_bounds\" not implemented for '{_torch_dtype_name(t.dtype)}'")
+    if a > b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a:g} > to={b:g}")
+
+
+def _check_normal_args(t, std):
+    """PyTorch's checks for ``normal_`` (Tensor method and ``nn.init``), in its order: ``std`` (NaN
+    fails too, even when empty or integer), then the dtype (no check when there is nothing to fill)."""
+    if not std >= 0.0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
+    if t._data.dtype.kind != "f" and t._data.size:
+        raise NotImplementedError(f"\"normal_kernel_cpu\" not implemented for '{_torch_dtype_name(t.dtype)}'")
 
 
 def _keep_saved_values(node, counter, arr, wrote_in_place):

@@ -101,8 +101,52 @@ def test_init_errors():
         init.kaiming_normal_(empty(3, 3), mode="fan_avg")
     with pytest.raises(TypeError, match="must be a Tensor"):
         init.zeros_(np.zeros(3))
-    with pytest.raises(TypeError, match="floating point"):
-        init.normal_(miniconv.zeros(3, dtype=miniconv.int64))
+
+
+def _outcome(fn, lib):
+    """("ok", values) for a deterministic fill, ("ok", None) for a random one, else (class name, message)."""
+    try:
+        out = fn(lib)
+    except Exception as e:  # noqa: BLE001 - compared with PyTorch's
+        return type(e).__name__, str(e)
+    return "ok", None if out is None else out.tolist()
+
+
+def _random(t):
+    """A random fill's result is not compared, only that it did not raise."""
+
+
+_DTYPES = ["int64", "int32", "uint8", "bool"]
+_INIT_CASES = (
+    # the random fillers refuse integer and bool tensors with PyTorch's NotImplementedError (not TypeError)
+    [lambda lib, d=d, n=n: _random(getattr(lib.nn.init, n)(lib.zeros(3, 4, dtype=getattr(lib, d))))
+     for d in _DTYPES for n in ["uniform_", "normal_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
+                                "kaiming_normal_"]]
+    # ... while the constant fillers fill them
+    + [lambda lib, d=d: lib.nn.init.constant_(lib.zeros(3, dtype=getattr(lib, d)), 1.7) for d in _DTYPES]
+    + [lambda lib, d=d: lib.nn.init.ones_(lib.zeros(3, dtype=getattr(lib, d))) for d in _DTYPES]
+    + [lambda lib, d=d: lib.nn.init.zeros_(lib.ones(3, dtype=getattr(lib, d))) for d in _DTYPES]
+    # a fan check comes before the dtype; an empty integer tensor is not filled
+    + [lambda lib: lib.nn.init.xavier_uniform_(lib.zeros(3, dtype=lib.int64)),
+       lambda lib: lib.nn.init.kaiming_normal_(lib.zeros(0, 3, dtype=lib.int64)),
+       lambda lib: _random(lib.nn.init.normal_(lib.zeros(0, dtype=lib.int64)))]
+    # std < 0 (and NaN): PyTorch's RuntimeError, before the dtype check, even on an empty tensor
+    + [lambda lib, std=std, shape=shape, d=d: _random(lib.nn.init.normal_(lib.zeros(shape, dtype=getattr(lib, d)),
+                                                                          std=std))
+       for std in [-1, -1.0, -0.5, -1e-10, -1e20, float("nan"), float("-inf")]
+       for shape, d in [((3,), "float32"), ((0,), "float32"), ((3,), "int64"), ((2, 2), "float64")]]
+    # from > to
+    + [lambda lib, a=a, b=b: _random(lib.nn.init.uniform_(lib.zeros(3), a, b))
+       for a, b in [(2, 1), (2.5, 1.0), (1e20, -1e-7), (1, 1)]]
+)
+
+
+@pytest.mark.filterwarnings("ignore:Initializing zero-element tensors is a no-op")  # PyTorch's, on kaiming_
+@pytest.mark.parametrize("case", range(len(_INIT_CASES)))
+def test_init_dtype_std_and_range_errors_match_pytorch(case):
+    torch = pytest.importorskip("torch")
+    fn = _INIT_CASES[case]
+    assert _outcome(fn, miniconv) == _outcome(fn, torch)
 
 
 def test_init_of_a_0d_tensor():

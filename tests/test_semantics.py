@@ -656,3 +656,138 @@ def test_retain_grad_follows_an_inplace_op():
         return y.grad, x.grad
 
     assert_same(f)
+
+
+# -- std < 0 and from > to in the random fillers (Tensor methods and miniconv.normal) ------------------
+def _raised(fn, lib):
+    try:
+        fn(lib)
+    except Exception as e:  # noqa: BLE001 - compared with PyTorch's
+        return type(e).__name__, str(e)
+    return None
+
+
+_STD_CASES = (
+    [lambda lib, std=std, shape=shape, d=d: lib.zeros(shape, dtype=getattr(lib, d)).normal_(std=std)
+     for std in [-1, -1.0, -0.1, -1e20, float("nan"), float("-inf"), 1.0]
+     for shape, d in [((3,), "float32"), ((0,), "float32"), ((3,), "int64"), ((0,), "int64")]]
+    + [lambda lib, std=std: lib.zeros(2, dtype=lib.float64).normal_(0, std) for std in [-1 / 3, 0.0]]
+    + [lambda lib, std=std: lib.normal(0.0, std, size=(3,)) for std in [-1, -1.0, -2.5, float("nan"), 0.0]]
+    + [lambda lib, std=std: lib.normal(lib.zeros(3), std) for std in [-1, -1.5, float("nan"), 1.0]]
+    + [lambda lib, s=s: lib.normal(0.0, lib.tensor(s)) for s in [[1.0, -1.0], [1.0, float("nan")], [0.0, 2.0]]]
+    + [lambda lib, s=s: lib.normal(lib.zeros(2), lib.tensor(s)) for s in [[1.0, -1.0], [1.0, float("nan")]]]
+    + [lambda lib, a=a, b=b, d=d: lib.zeros(3, dtype=getattr(lib, d)).uniform_(a, b)
+       for a, b in [(2, 1), (2.5, 1.0), (1, 1)] for d in ["float32", "int64"]]
+    + [lambda lib: lib.zeros(0).uniform_(2, 1)]
+)
+
+
+@pytest.mark.parametrize("case", range(len(_STD_CASES)))
+def test_negative_std_nan_std_and_reversed_range_raise_as_pytorch(case):
+    fn = _STD_CASES[case]
+    assert _raised(fn, miniconv) == _raised(fn, torch)
+
+
+# -- in-place view ops: unsqueeze_, squeeze_, t_, transpose_ ------------------------------------------
+_INPLACE_VIEWS = [
+    ("unsqueeze_", (0,)), ("unsqueeze_", (-1,)), ("unsqueeze_", (1,)), ("squeeze_", ()), ("squeeze_", (1,)),
+    ("squeeze_", (0,)), ("t_", ()), ("transpose_", (0, -1)), ("transpose_", (1, 1)),
+]
+W = np.arange(6.0).reshape(3, 1, 2)[:, 0, :]  # (3, 2), used as (3, 1, 2) for the squeezes
+
+
+def _start(lib, name):
+    return lib.tensor(W[:, None, :] if name == "squeeze_" else W)
+
+
+@pytest.mark.parametrize("name,args", _INPLACE_VIEWS)
+def test_inplace_view_op_changes_the_tensor_itself(name, args):
+    """The same object, the same memory (a write after it is seen by an earlier view), the version bumped."""
+
+    def f(lib):
+        x = _start(lib, name)
+        alias = x[:]
+        out = getattr(x, name)(*args)
+        assert out is x
+        x.mul_(10)
+        return x, alias, list(x.shape), x._version, alias._version, x.is_contiguous()
+
+    assert_same(f)
+
+
+@pytest.mark.parametrize("name,args", _INPLACE_VIEWS)
+def test_inplace_view_op_and_autograd(name, args):
+    """Refused on a leaf that requires grad and on a view of one (in grad mode); recorded on a non-leaf
+    and on a view of a non-leaf (the base's gradient); allowed under no_grad."""
+
+    def leaf(lib):
+        getattr(lib.tensor(W, requires_grad=True) if name != "squeeze_" else _start(lib, name).requires_grad_(),
+                name)(*args)
+
+    def view_of_leaf(lib):
+        getattr(_start(lib, name).requires_grad_()[:], name)(*args)
+
+    def no_grad(lib):
+        x = _start(lib, name).requires_grad_()
+        with lib.no_grad():
+            getattr(x, name)(*args)
+        return x, x.requires_grad, x.is_leaf, x._version
+
+    def non_leaf(lib):
+        x = _start(lib, name).requires_grad_()
+        y = x * 2
+        y.retain_grad()
+        getattr(y, name)(*args)
+        (y * lib.arange(y.numel(), dtype=lib.float32).reshape(y.shape)).sum().backward()
+        return x.grad, y.grad, y.is_leaf, y._version
+
+    def view_of_non_leaf(lib):
+        x = _start(lib, name).requires_grad_()
+        y = x * 2
+        v = y[1:]
+        getattr(v, name)(*args)
+        v.mul_(lib.arange(v.numel(), dtype=lib.float32).reshape(v.shape) + 1)
+        (y * y).sum().backward()
+        return x.grad, y._version, list(v.shape), list(y.shape)
+
+    for fn in (leaf, view_of_leaf, no_grad, non_leaf, view_of_non_leaf):
+        assert_same(fn)
+    m, _ = both(leaf)
+    assert "a leaf Variable that requires grad is being used in an in-place operation" in str(m)
+
+
+@pytest.mark.parametrize("name,args", _INPLACE_VIEWS)
+def test_views_made_before_an_inplace_view_op_on_their_base(name, args):
+    """A view taken before its base changed shape in place still reaches its region, for an in-place op
+    on the base afterwards (the view's history is regenerated) and for an in-place op on the view."""
+
+    def through_base(lib):
+        x = _start(lib, name).requires_grad_()
+        y = x * 1
+        c = y[1]
+        getattr(y, name)(*args)
+        y.mul_(lib.arange(y.numel(), dtype=lib.float32).reshape(y.shape) + 1)
+        (c * (lib.arange(c.numel(), dtype=lib.float32).reshape(c.shape) + 1)).sum().backward()
+        return x.grad, c
+
+    def through_view(lib):
+        x = _start(lib, name).requires_grad_()
+        y = x * 1
+        c = y[1]
+        getattr(y, name)(*args)
+        c.mul_(lib.arange(c.numel(), dtype=lib.float32).reshape(c.shape) + 5)
+        (y * (lib.arange(y.numel(), dtype=lib.float32).reshape(y.shape) + 1)).sum().backward()
+        return x.grad, y
+
+    assert_same(through_base)
+    assert_same(through_view)
+
+
+def test_inplace_view_op_errors():
+    assert_same(lambda lib: lib.zeros(2, 3, 4).t_())
+    assert_same(lambda lib: lib.zeros(2).unsqueeze_(5))
+    assert_same(lambda lib: lib.zeros(2).transpose_(0, 2))
+    assert_same(lambda lib: lib.zeros(2, 1).squeeze_(3))
+    m, t = both(lambda lib: lib.zeros(2, 3, 4).t_())
+    assert str(m) == str(t)
+    m, t = assert_same(lambda lib: (lib.zeros(()).t_(), lib.zeros(3).t_(), lib.zeros(()).unsqueeze_(0)))

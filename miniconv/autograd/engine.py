@@ -54,6 +54,26 @@ def run_hooks(hooks, g):
     return g
 
 
+def _tensor_pre_hooks(node, grads):
+    """What PyTorch's ``call_tensor_pre_hooks`` does with a node's output gradients before it runs:
+    the ``register_hook`` hooks of its outputs (a leaf's, for an AccumulateGrad node), whose results
+    replace the gradients, then ``retain_grad()``, which stores what the hooks returned."""
+    if type(node) is AccumulateGrad:
+        if grads[0] is not None and node.leaf._backward_hooks:
+            grads = [node.leaf._run_backward_hooks(grads[0])]
+        return grads
+    pre_hooks = getattr(node, "_tensor_hooks", None)
+    if pre_hooks:
+        grads = [g if g is None or not pre_hooks.get(nr) else run_hooks(pre_hooks[nr], g)
+                 for nr, g in enumerate(grads)]
+    if node._retained:
+        for nr, ref in node._retained.items():
+            t = ref()
+            if t is not None and grads[nr] is not None:
+                t._accumulate_retained(grads[nr])
+    return grads
+
+
 def version_error(saved_array, name, now, expected):
     """PyTorch's error for a saved tensor that an in-place operation changed after it was saved."""
     kind = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor", "int32": "IntTensor",
@@ -129,7 +149,10 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
     values are filled with the gradient that reaches each edge (for ``autograd.grad``);
     leaves' ``.grad`` are then left untouched, and only the nodes on a path from the roots to a
     captured edge run (PyTorch's ``exec_info``): the graph behind the requested inputs is neither
-    executed (no saved-tensor or version checks) nor released.
+    executed (no saved-tensor or version checks) nor released. As in PyTorch, the hooks and
+    ``retain_grad()`` of tensors on that path run, and so do those of a requested input whose node
+    does not run (a leaf: ``leaf._run_backward_hooks(g)``; not its post-accumulate hooks); the
+    gradient returned for it is then the hooks' result.
     """
     # 1. dependency counts: how many edges point at each node (iterative DFS, no recursion)
     deps = {}
@@ -184,29 +207,27 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
     while ready:
         node = ready.pop()
         grads = buffers.pop(node, None) or [None] * len(node.output_meta)
+        if type(node) is AccumulateGrad and capture is None:
+            if grads[0] is not None:  # (its hooks run in _accumulate_grad)
+                owned = sole_owner(grads, 0)  # (before grads[0] sits on the call's argument stack)
+                node.leaf._accumulate_grad(grads[0], owned)  # owned: becomes .grad without a copy
+            continue
         if capture is not None:
+            # PyTorch's evaluate_function: a captured node that does not run (it leads to no other
+            # requested input; a leaf's node never runs) calls its tensor hooks first and their result is
+            # returned; a node that runs returns the gradient before its hooks, which then run below
+            if node not in execute:
+                grads = _tensor_pre_hooks(node, grads)
             for nr, g in enumerate(grads):
                 if (node, nr) in capture and g is not None:
                     capture[(node, nr)] = g
             if node not in execute:
                 continue
-        pre_hooks = getattr(node, "_tensor_hooks", None)  # Tensor.register_hook on non-leaf outputs
-        if pre_hooks and capture is None:
-            grads = [g if g is None or not pre_hooks.get(nr) else run_hooks(pre_hooks[nr], g)
-                     for nr, g in enumerate(grads)]
-        if type(node) is AccumulateGrad:
-            if capture is None and grads[0] is not None:
-                owned = sole_owner(grads, 0)  # (before grads[0] sits on the call's argument stack)
-                node.leaf._accumulate_grad(grads[0], owned)  # owned: becomes .grad without a copy
-            continue
         if all(g is None for g in grads):
             in_grads = (None,) * len(node.next_edges)
         else:
-            if node._retained and capture is None:
-                for nr, ref in node._retained.items():
-                    t = ref()
-                    if t is not None and grads[nr] is not None:
-                        t._accumulate_retained(grads[nr])
+            # Tensor.register_hook on the node's outputs, then retain_grad(), in both modes
+            grads = _tensor_pre_hooks(node, grads)
             if getattr(node, "_overwrites_grads", False) and capture is None:
                 node._grads_owned = tuple([sole_owner(grads, i) for i in range(len(grads))])
             with no_grad():

@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from .._random import default_generator
-from ..tensor import Tensor
+from ..tensor import Tensor, _check_normal_args, _check_uniform_args
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_", "xavier_uniform_",
            "xavier_normal_", "kaiming_uniform_", "kaiming_normal_"]
@@ -37,10 +37,10 @@ def calculate_gain(nonlinearity, param=None):
 
 
 def _check(tensor, name):
+    """Only the type: the dtype is checked where PyTorch checks it (``Tensor.uniform_``/``normal_``'s checks;
+    ``constant_``/``zeros_``/``ones_`` fill integer and bool tensors too)."""
     if not isinstance(tensor, Tensor):
         raise TypeError(f"{name}(): argument 'tensor' must be a Tensor, got {type(tensor).__name__}")
-    if tensor.dtype.kind != "f":
-        raise TypeError(f"{name}(): argument 'tensor' must be a floating point tensor, got {tensor.dtype}")
 
 
 def _rng(generator):
@@ -77,6 +77,7 @@ def _fill_chunked(arr, draw, p1, p2, chunk=1 << 16):
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
     _check(tensor, "uniform_")
+    _check_uniform_args(tensor, a, b)
     _fill_chunked(tensor._data, _rng(generator).uniform, a, b)
     tensor._bump_version()
     return tensor
@@ -84,6 +85,7 @@ def uniform_(tensor, a=0.0, b=1.0, generator=None):
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     _check(tensor, "normal_")
+    _check_normal_args(tensor, std)
     _fill_chunked(tensor._data, _rng(generator).normal, mean, std)
     tensor._bump_version()
     return tensor
