@@ -13,12 +13,13 @@
 #include <stddef.h>
 #include "_conv_ukernels.h"
 
+/* output rows [oh0, OH), columns [ow0, OW) */
 static int mc_maxpool2x2s2_f32_i16__scalar(const float* x, ptrdiff_t W, float* out, short* idx,
-                                           ptrdiff_t OH, ptrdiff_t OW, ptrdiff_t ow0)
+                                           ptrdiff_t oh0, ptrdiff_t OH, ptrdiff_t ow0, ptrdiff_t OW)
 {
     ptrdiff_t oh, ow;
     int has_nan = 0;
-    for (oh = 0; oh < OH; oh++) {
+    for (oh = oh0; oh < OH; oh++) {
         const float* r0 = x + 2 * oh * W;
         const float* r1 = r0 + W;
         for (ow = ow0; ow < OW; ow++) {
@@ -57,18 +58,30 @@ MC_AVX2 static int mc_maxpool2x2s2_f32_i16__avx2(const float* x, ptrdiff_t W, fl
     const __m256i k1 = _mm256_set1_epi32(1), kw = _mm256_set1_epi32((int)W);
     const __m256i kw1 = _mm256_set1_epi32((int)W + 1);
     __m256 nan = _mm256_setzero_ps();
-    ptrdiff_t oh, ow, j;
+    static const int ones[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+    ptrdiff_t oh, ow, j, nrow = OH;
     int has_nan = 0;
-    if (OW < 8) return mc_maxpool2x2s2_f32_i16__scalar(x, W, out, idx, OH, OW, 0);
-    for (oh = 0; oh < OH; oh++) {
+    /* 4 <= OW < 8 (MNIST's 14x14 -> 7x7): one vector per row, its second half loaded with a
+       mask (the 2 * OW - 8 inputs there), its 8th output written over the next row's first
+       (rewritten right after); the last row goes through the scalar twin */
+    __m256i hmask = _mm256_loadu_si256((const __m256i*)(ones + 8 - (OW < 8 ? 2 * OW - 8 : 8)));
+    if (OW < 4) return mc_maxpool2x2s2_f32_i16__scalar(x, W, out, idx, 0, OH, 0, OW);
+    if (OW < 8) nrow = OH - 1;
+    for (oh = 0; oh < nrow; oh++) {
         const float* r0 = x + 2 * oh * W;
         const float* r1 = r0 + W;
         for (j = 0; j < OW; j += 8) {
             /* a row's last 8 outputs overlap the previous vector when OW % 8 != 0 (the same
                values are written twice) */
-            ow = j + 8 <= OW ? j : OW - 8;
-            __m256 l0 = _mm256_loadu_ps(r0 + 2 * ow), h0 = _mm256_loadu_ps(r0 + 2 * ow + 8);
-            __m256 l1 = _mm256_loadu_ps(r1 + 2 * ow), h1 = _mm256_loadu_ps(r1 + 2 * ow + 8);
+            ow = j + 8 <= OW || OW < 8 ? j : OW - 8;
+            __m256 l0 = _mm256_loadu_ps(r0 + 2 * ow), l1 = _mm256_loadu_ps(r1 + 2 * ow), h0, h1;
+            if (OW >= 8) {
+                h0 = _mm256_loadu_ps(r0 + 2 * ow + 8);
+                h1 = _mm256_loadu_ps(r1 + 2 * ow + 8);
+            } else {
+                h0 = _mm256_maskload_ps(r0 + 2 * ow + 8, hmask);
+                h1 = _mm256_maskload_ps(r1 + 2 * ow + 8, hmask);
+            }
             __m256 a = mc_evens_avx2(l0, h0), b = mc_odds_avx2(l0, h0);
             __m256 c = mc_evens_avx2(l1, h1), d = mc_odds_avx2(l1, h1);
             __m256 best = a, m;
@@ -93,6 +106,8 @@ MC_AVX2 static int mc_maxpool2x2s2_f32_i16__avx2(const float* x, ptrdiff_t W, fl
         }
     }
     has_nan = _mm256_movemask_ps(nan) != 0;
+    if (nrow < OH)
+        has_nan |= mc_maxpool2x2s2_f32_i16__scalar(x, W, out, idx, nrow, OH, 0, OW);
     return has_nan;
 }
 #endif
@@ -105,6 +120,6 @@ static int mc_maxpool2x2s2_f32_i16(const float* x, ptrdiff_t W, float* out, shor
     if (mc_uk.isa >= MC_ISA_AVX2)
         return mc_maxpool2x2s2_f32_i16__avx2(x, W, out, idx, OH, OW);
 #endif
-    return mc_maxpool2x2s2_f32_i16__scalar(x, W, out, idx, OH, OW, 0);
+    return mc_maxpool2x2s2_f32_i16__scalar(x, W, out, idx, 0, OH, 0, OW);
 }
 #endif

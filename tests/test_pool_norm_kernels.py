@@ -115,7 +115,7 @@ def test_max_pool_2x2_fast_path_matches_twin(dtype, stride):
 
 
 @pytest.mark.parametrize("isa", _kernels.conv_isas_supported())
-@pytest.mark.parametrize("hw", [(9, 8), (6, 14), (28, 28), (5, 31), (4, 16), (7, 33)])
+@pytest.mark.parametrize("hw", [(9, 8), (6, 14), (14, 14), (28, 28), (5, 31), (4, 16), (7, 33), (6, 6), (3, 11)])
 def test_max_pool_2x2_stride_2_int16_kernel_matches_twin(hw, isa):
     """The C kernel for float32, int16 indices, 2x2 stride 2 (_pool_kernels.h; AVX2 and its
     scalar twin, chosen with the conv instruction set): output widths below, at and above one
