@@ -191,12 +191,18 @@ GWT_CONFIGS = [
 ]
 
 
-def _gw_layout(cfg, dtype):
+def _layout(which, cfg, dtype):
+    """The layout K._direct_<which>_layout reports for one group of cfg (for the current ISA)."""
     n, c, o, groups, h, w, kh, kw, stride, padding, dilation = cfg
     ho = (h + padding[0] + padding[1] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
     wo = (w + padding[2] + padding[3] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
-    return K._direct_gw_layout(c // groups, h, w, o // groups, ho, wo, kh, kw, *stride,
-                               padding[0], padding[2], *dilation, np.dtype(dtype).itemsize)
+    return getattr(K, f"_direct_{which}_layout")(c // groups, h, w, o // groups, ho, wo, kh, kw,
+                                                 *stride, padding[0], padding[2], *dilation,
+                                                 np.dtype(dtype).itemsize)
+
+
+def _gw_layout(cfg, dtype):
+    return _layout("gw", cfg, dtype)
 
 
 @pytest.mark.parametrize("isa_name", ISAS)
@@ -245,11 +251,7 @@ FWDT_CONFIGS = [
 
 
 def _fwd_layout(cfg, dtype):
-    n, c, o, groups, h, w, kh, kw, stride, padding, dilation = cfg
-    ho = (h + padding[0] + padding[1] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
-    wo = (w + padding[2] + padding[3] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
-    return K._direct_fwd_layout(c // groups, h, w, o // groups, ho, wo, kh, kw, *stride,
-                                padding[0], padding[2], *dilation, np.dtype(dtype).itemsize)
+    return _layout("fwd", cfg, dtype)
 
 
 @pytest.mark.parametrize("isa_name", [i for i in ISAS if i in ("scalar", "avx2")])
