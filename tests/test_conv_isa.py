@@ -193,7 +193,7 @@ GWT_CONFIGS = [
 
 def _layout(which, cfg, dtype):
     """The layout K._direct_<which>_layout reports for one group of cfg (for the current ISA)."""
-    n, c, o, groups, h, w, kh, kw, stride, padding, dilation = cfg
+    _n, c, o, groups, h, w, kh, kw, stride, padding, dilation = cfg
     ho = (h + padding[0] + padding[1] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
     wo = (w + padding[2] + padding[3] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
     return getattr(K, f"_direct_{which}_layout")(c // groups, h, w, o // groups, ho, wo, kh, kw,
