@@ -74,6 +74,7 @@ cdef extern from "_conv_ukernels.h" nogil:
         mc_f32_dconv_t_fn f32_t
     mc_ukernels mc_uk
     int mc_cpu_supports(int isa)
+    size_t mc_f32_transpose8_to16(const float* src, size_t ldsrc, size_t P, float* dst)
     int mc_select_isa(int isa)
     int mc_best_isa()
     int MC_HAVE_X86_VARIANTS
@@ -513,14 +514,26 @@ cdef void _dc_gw_fill(const floating* src, Py_ssize_t src_stride, const floating
     padding rows zero). part_b[o] += the sums of the output gradient rows, in sample order."""
     cdef Py_ssize_t PLN = g.CIN * g.nph * g.PS, P = g.HO * g.WO
     cdef Py_ssize_t LW = _round_up(g.L, 16), OR = _round_up(g.COUT, _dc_mr(g.COUT))
-    cdef Py_ssize_t OT = _round_up(g.COUT, OB), s, o, ho, p
+    cdef Py_ssize_t OT = _round_up(g.COUT, OB), s, o, ho, p, l, done
     cdef const floating* gs
     cdef floating* d
     for s in range(S):
         _dc_fill_planes(src + s * src_stride, planes + s * PLN, g)
         gs = gos + s * gos_stride
         if transposed:
-            for o in range(OT):
+            o = 0
+            if floating is float and OB == 16:
+                # whole groups of 8 channels through AVX2 8x8 transposes where that is the ISA
+                # in use (the positions it did are returned; the loop below does the rest)
+                while o + 8 <= g.COUT:
+                    done = mc_f32_transpose8_to16(gs + o * P, P, P,
+                                                  gbuf + ((o // OB) * S + s) * P * OB + o % OB)
+                    for l in range(o, o + 8):
+                        d = gbuf + ((l // OB) * S + s) * P * OB + l % OB
+                        for p in range(done, P):
+                            d[p * OB] = gs[l * P + p]
+                    o += 8
+            for o in range(o, OT):
                 d = gbuf + ((o // OB) * S + s) * P * OB + o % OB
                 if o < g.COUT:
                     for p in range(P):

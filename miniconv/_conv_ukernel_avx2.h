@@ -141,4 +141,33 @@ MC_AVX2 static void mc_f32_dconv_t6x16__avx2_fma3(size_t k, const float* MC_REST
     if (no > 8)
         mc_transpose8_store_avx2(a01, a11, a21, a31, a41, a51, out + 8 * ldo, ldo, np, no - 8);
 }
+/* dst[p * 16 + l] = src[l * ldsrc + p] for 8 channels l (dst and src already offset to the
+ * first of them) and positions p in [0, P - P % 8): grad_weight's transposed copy of the output
+ * gradient (dconv_gwt's layout), 8 x 8 blocks through registers; the caller copies the last
+ * P % 8 positions. */
+MC_AVX2 static void mc_f32_transpose8_to16__avx2_fma3(const float* MC_RESTRICT src, size_t ldsrc,
+                                                      size_t P, float* MC_RESTRICT dst)
+{
+    size_t p, l;
+    for (p = 0; p + 8 <= P; p += 8) {
+        __m256 r[8], t[8], u[8];
+        for (l = 0; l < 8; l++) r[l] = _mm256_loadu_ps(src + l * ldsrc + p);
+        t[0] = _mm256_unpacklo_ps(r[0], r[1]); t[1] = _mm256_unpackhi_ps(r[0], r[1]);
+        t[2] = _mm256_unpacklo_ps(r[2], r[3]); t[3] = _mm256_unpackhi_ps(r[2], r[3]);
+        t[4] = _mm256_unpacklo_ps(r[4], r[5]); t[5] = _mm256_unpackhi_ps(r[4], r[5]);
+        t[6] = _mm256_unpacklo_ps(r[6], r[7]); t[7] = _mm256_unpackhi_ps(r[6], r[7]);
+        u[0] = _mm256_shuffle_ps(t[0], t[2], 0x44); u[1] = _mm256_shuffle_ps(t[0], t[2], 0xEE);
+        u[2] = _mm256_shuffle_ps(t[1], t[3], 0x44); u[3] = _mm256_shuffle_ps(t[1], t[3], 0xEE);
+        u[4] = _mm256_shuffle_ps(t[4], t[6], 0x44); u[5] = _mm256_shuffle_ps(t[4], t[6], 0xEE);
+        u[6] = _mm256_shuffle_ps(t[5], t[7], 0x44); u[7] = _mm256_shuffle_ps(t[5], t[7], 0xEE);
+        _mm256_storeu_ps(dst + (p + 0) * 16, _mm256_permute2f128_ps(u[0], u[4], 0x20));
+        _mm256_storeu_ps(dst + (p + 1) * 16, _mm256_permute2f128_ps(u[1], u[5], 0x20));
+        _mm256_storeu_ps(dst + (p + 2) * 16, _mm256_permute2f128_ps(u[2], u[6], 0x20));
+        _mm256_storeu_ps(dst + (p + 3) * 16, _mm256_permute2f128_ps(u[3], u[7], 0x20));
+        _mm256_storeu_ps(dst + (p + 4) * 16, _mm256_permute2f128_ps(u[0], u[4], 0x31));
+        _mm256_storeu_ps(dst + (p + 5) * 16, _mm256_permute2f128_ps(u[1], u[5], 0x31));
+        _mm256_storeu_ps(dst + (p + 6) * 16, _mm256_permute2f128_ps(u[2], u[6], 0x31));
+        _mm256_storeu_ps(dst + (p + 7) * 16, _mm256_permute2f128_ps(u[3], u[7], 0x31));
+    }
+}
 #endif

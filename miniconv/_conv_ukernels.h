@@ -120,6 +120,20 @@ static int mc_select_isa(int isa)
     return 0;
 }
 
+/* dst[p * 16 + l] = src[l * ldsrc + p], l < 8, for the positions p < P - P % 8 it did (AVX2 in use
+ * and float32 16-channel tiles), returned; 0 if the caller is to copy everything itself. */
+static size_t mc_f32_transpose8_to16(const float* src, size_t ldsrc, size_t P, float* dst)
+{
+#if MC_HAVE_X86_VARIANTS
+    if (mc_uk.isa == MC_ISA_AVX2) {
+        mc_f32_transpose8_to16__avx2_fma3(src, ldsrc, P, dst);
+        return P - P % 8;
+    }
+#endif
+    (void)src; (void)ldsrc; (void)dst;
+    return 0;
+}
+
 /* The widest variant this CPU runs. */
 static int mc_best_isa(void)
 {
