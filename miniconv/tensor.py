@@ -293,9 +293,11 @@ class Tensor:
         else:
             self.grad._data = self.grad._data + g
 
-    def backward(self, gradient=None, retain_graph=None):
-        """Compute the gradient of this tensor w.r.t. graph leaves (accumulated into their ``.grad``)."""
-        _autograd_backward(self, None if gradient is None else [gradient], retain_graph=retain_graph)
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Compute the gradient of this tensor w.r.t. graph leaves (accumulated into their ``.grad``),
+        or only w.r.t. ``inputs`` (see ``autograd.backward``)."""
+        _autograd_backward(self, None if gradient is None else [gradient], retain_graph=retain_graph,
+                           create_graph=create_graph, inputs=inputs)
 
     def detach(self):
         """A new leaf Tensor sharing this tensor's memory and version counter, cut from the graph."""

@@ -1,4 +1,6 @@
 """The autograd engine: accumulation, broadcasting, retain_graph, no_grad, leaves, gradcheck."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -347,3 +349,249 @@ def test_inplace_on_leaf_requiring_grad_is_refused():
     with mc.no_grad():
         x.zero_()
     assert np.all(x.detach().numpy() == 0)
+
+
+def _backward_inputs_cases(lib):
+    """backward(inputs=...): each case returns what the user sees (grads, hook events, errors)."""
+
+    def leaf(*v):
+        return lib.tensor(list(v) or [0.5, -1.0, 2.0], requires_grad=True)
+
+    def g(t):
+        return None if t.grad is None else t.grad.clone()
+
+    def leaf_only():  # the other leaf's .grad is left alone
+        a, b = leaf(), leaf(1.0, 2.0, 3.0)
+        (a * b).sum().backward(inputs=[a])
+        return g(a), g(b)
+
+    def tensor_not_list():
+        a, b = leaf(), leaf(1.0, 2.0, 3.0)
+        (a.exp() * b).sum().backward(inputs=b)
+        return g(a), g(b)
+
+    def dict_and_generator():
+        a, b = leaf(), leaf(1.0, 2.0, 3.0)
+        z = (a.sin() * b).sum()
+        z.backward(inputs={"a": a}, retain_graph=True)
+        lib.autograd.backward(z, inputs=(t for t in [b]))
+        return g(a), g(b)
+
+    def non_leaf():  # y keeps its gradient; the graph behind it does not run
+        a, b = leaf(), leaf(1.0, 2.0, 3.0)
+        y = a * b
+        (y * y).sum().backward(inputs=[y])
+        return g(y), g(a), g(b)
+
+    def non_leaf_and_leaf_behind_it():
+        a, b = leaf(), leaf(1.0, 2.0, 3.0)
+        y = a.exp() * b
+        (y.tanh() * a).sum().backward(inputs=[y, a])
+        return g(y), g(a), g(b)
+
+    def branches():  # a reaches the output along two branches; b along one
+        a, b, c = leaf(), leaf(1.0, 2.0, 3.0), leaf(-1.0, 0.5, 4.0)
+        z = ((a * b).sin() + (a * c).cos() + c.exp()).sum()
+        z.backward(inputs=[a, c])
+        return g(a), g(b), g(c)
+
+    def shared_subgraph():
+        a, b = leaf(), leaf(1.0, 2.0, 3.0)
+        s = (a * b).tanh()
+        z1, z2 = (s * a).sum(), (s.exp() * b).sum()
+        lib.autograd.backward([z1, z2], inputs=[b, s])
+        return g(a), g(b), g(s)
+
+    def grad_tensors_and_inputs():
+        a, b = leaf(), leaf(1.0, 2.0, 3.0)
+        y = a * b
+        y.backward(lib.tensor([1.0, -2.0, 0.5]), inputs=[b])
+        return g(a), g(b)
+
+    def retain_graph_second_call():
+        a, b = leaf(), leaf(1.0, 2.0, 3.0)
+        z = ((a * b).sin() * a).sum()
+        z.backward(inputs=[b], retain_graph=True)
+        first = (g(a), g(b))
+        z.backward(inputs=[a])
+        z2 = (a * 2).sum()
+        z2.backward(inputs=[a])
+        return first, g(a), g(b)
+
+    def second_call_freed():  # without retain_graph the nodes that ran are freed
+        a, b = leaf(), leaf(1.0, 2.0, 3.0)
+        z = ((a * b).sin() * a).sum()
+        z.backward(inputs=[b])
+        z.backward(inputs=[a])
+
+    def graph_behind_non_leaf_kept():  # ... but not those behind a non-leaf input
+        a, b = leaf(), leaf(1.0, 2.0, 3.0)
+        y = a * b
+        w = y.sin()
+        z = (w * w).sum()
+        z.backward(inputs=[w])
+        y.sum().backward()
+        return g(w), g(a), g(b)
+
+    def non_leaf_node_runs_and_is_freed():  # the input's own node runs: a second call through it fails
+        a = leaf()
+        y = a * a
+        y.sum().backward(inputs=[y])
+        first = g(y)
+        y.sum().backward()
+        return first
+
+    def unreachable_input():  # no error, .grad stays None (or what it was)
+        a, c, d = leaf(), leaf(), leaf()
+        (d * 2).sum().backward()
+        z = (a * a).sum()
+        z.backward(inputs=[c, d], retain_graph=True)
+        z.backward()
+        return g(a), g(c), g(d)
+
+    def unreachable_root_hooks():  # a single root that leads to no input still calls its own hooks
+        events = []
+        a, c = leaf(), leaf()
+        y = a * a
+        y.register_hook(lambda gr: events.append(("y", gr.clone())))
+        y.retain_grad()
+        y.backward(lib.ones(3), inputs=[c])
+        y2 = a * 3
+        y2.retain_grad()
+        y3 = a.exp()
+        y3.retain_grad()
+        lib.autograd.backward([y2, y3], [lib.ones(3), lib.ones(3)], inputs=[c])
+        return events, g(y), g(y2), g(y3), g(a)
+
+    def duplicates():
+        a, b = leaf(), leaf(1.0, 2.0, 3.0)
+        y = a * b
+        (y * a).sum().backward(inputs=[a, a, y, y])
+        return g(a), g(b), g(y)
+
+    def root_is_input():
+        a = leaf()
+        y = a * a
+        y.register_hook(lambda gr: gr * 5)
+        y.backward(lib.ones(3), inputs=y)
+        return g(y), g(a)
+
+    def hooks():
+        events = []
+        a, b = leaf(), leaf(1.0, 2.0, 3.0)
+        a.register_hook(lambda gr: events.append(("a", gr.clone())) or gr * 10)
+        b.register_hook(lambda gr: events.append(("b", gr.clone())))
+        a.register_post_accumulate_grad_hook(lambda t: events.append(("a post", t.grad.clone())))
+        b.register_post_accumulate_grad_hook(lambda t: events.append(("b post", t.grad.clone())))
+        y = a * b
+        y.register_hook(lambda gr: events.append(("y", gr.clone())) or gr * 2)
+        y.retain_grad()
+        w = y.exp()
+        w.retain_grad()
+        w.register_hook(lambda gr: events.append(("w", gr.clone())))
+        v = b.cos()
+        v.retain_grad()
+        z = (w + y + v).sum()
+        z.backward(inputs=[y], retain_graph=True)
+        first = (g(y), g(w), g(v), g(a), g(b))
+        z.backward(inputs=[a])
+        return events, first, g(y), g(w), g(v), g(a), g(b)
+
+    def empty_list():
+        a = leaf()
+        (a * 2).sum().backward(inputs=[])
+
+    def empty_tuple_module_function():
+        a = leaf()
+        lib.autograd.backward((a * 2).sum(), inputs=())
+
+    def input_without_grad():
+        a = leaf()
+        (a * 2).sum().backward(inputs=[lib.ones(3)])
+
+    def input_not_a_tensor():
+        a = leaf()
+        (a * 2).sum().backward(inputs=[a, "x"])
+
+    def inputs_not_a_dict():
+        import collections
+        a = leaf()
+        (a * 2).sum().backward(inputs=collections.OrderedDict(a=a))
+
+    def error_before_running():  # a bad input raises before any .grad changes
+        a = leaf()
+        try:
+            (a * 2).sum().backward(inputs=[a, lib.ones(3)])
+        except RuntimeError:
+            pass
+        return g(a)
+
+    def grad_variables():
+        a = leaf()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            lib.autograd.backward(a * 2, grad_variables=[lib.ones(3)], inputs=[a])
+        return g(a), [(w.category.__name__, str(w.message)) for w in caught]
+
+    def grad_variables_and_grad_tensors():
+        a = leaf()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            lib.autograd.backward(a * 2, [lib.ones(3)], grad_variables=[lib.ones(3)])
+
+    def positional_like_torch():  # gradient, retain_graph, create_graph, inputs
+        a, b = leaf(), leaf(1.0, 2.0, 3.0)
+        y = a * b
+        y.backward(lib.ones(3), True, False, [a])
+        lib.autograd.backward([y], [lib.ones(3)], None, False, None, [b])
+        return g(a), g(b)
+
+    def autograd_grad_single_root_hooks():  # autograd.grad shares the engine's single-root rule
+        events = []
+        a, c = leaf(), leaf()
+        y = a * a
+        y.register_hook(lambda gr: events.append(gr.clone()))
+        y.retain_grad()
+        out = lib.autograd.grad(y, c, lib.ones(3), allow_unused=True)
+        return out, events, g(y)
+
+    return {f.__name__: f for f in (
+        leaf_only, tensor_not_list, dict_and_generator, non_leaf, non_leaf_and_leaf_behind_it, branches,
+        shared_subgraph, grad_tensors_and_inputs, retain_graph_second_call, second_call_freed,
+        graph_behind_non_leaf_kept, non_leaf_node_runs_and_is_freed, unreachable_input, unreachable_root_hooks,
+        duplicates, root_is_input, hooks, empty_list, empty_tuple_module_function, input_without_grad,
+        input_not_a_tensor, inputs_not_a_dict, error_before_running, grad_variables,
+        grad_variables_and_grad_tensors, positional_like_torch, autograd_grad_single_root_hooks)}
+
+
+@pytest.mark.parametrize("case", sorted(_backward_inputs_cases(mc)))
+def test_backward_inputs_as_torch(case):
+    torch = pytest.importorskip("torch")
+    out = []
+    for lib in (mc, torch):
+        try:
+            out.append(_backward_inputs_cases(lib)[case]())
+        except Exception as e:  # noqa: BLE001 - compared below
+            out.append(e)
+    m, t = out
+    if isinstance(t, Exception) or isinstance(m, Exception):
+        assert type(m) is type(t) and str(m) == str(t), f"miniconv: {m!r}  torch: {t!r}"
+        return
+
+    def flat(r):
+        return [v for item in r for v in (flat(item) if isinstance(item, (tuple, list)) else [item])]
+
+    fm, ft = flat([m]), flat([t])
+    assert len(fm) == len(ft), (fm, ft)
+    for a, b in zip(fm, ft):
+        if b is None or isinstance(b, (int, str)):
+            assert a == b
+        else:
+            np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_backward_create_graph_is_refused():
+    x = mc.tensor([1.0], requires_grad=True)
+    with pytest.raises(NotImplementedError, match="create_graph"):
+        (x * 2).sum().backward(create_graph=True)
+    assert x.grad is None

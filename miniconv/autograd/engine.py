@@ -142,7 +142,7 @@ def sum_to(g, shape, dtype):
 
 
 @_caching_allocator
-def run_backward(roots, root_grads, retain_graph, capture=None):
+def run_backward(roots, root_grads, retain_graph, capture=None, inputs=None):
     """Propagate ``root_grads`` from the ``roots`` edges back through the graph.
 
     ``capture``: None to accumulate into leaves' ``.grad``; or a dict {edge: None} whose
@@ -153,10 +153,21 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
     ``retain_grad()`` of tensors on that path run, and so do those of a requested input whose node
     does not run (a leaf: ``leaf._run_backward_hooks(g)``; not its post-accumulate hooks); the
     gradient returned for it is then the hooks' result.
+
+    ``inputs``: None, or (with ``capture`` None) the edges of ``backward(inputs=...)``: gradients
+    are accumulated as without it, but only the nodes on a path from the roots to one of these
+    edges run, these edges' own nodes included (PyTorch's ``exec_info`` with ``accumulate_grad``):
+    a leaf's ``AccumulateGrad`` accumulates into its ``.grad``; a non-leaf's node runs (its tensor
+    hooks and ``retain_grad()``, which the caller has set, see the gradient) and is released
+    unless ``retain_graph``, while nothing behind it runs unless it leads to another input.
+
+    In both restricted modes a single root whose node does not run still calls its tensor hooks
+    and ``retain_grad()`` (PyTorch evaluates its graph root, which is that node when there is one
+    root, and skips it only after those hooks); with several roots an unneeded root sees nothing.
     """
     # 1. dependency counts: how many edges point at each node (iterative DFS, no recursion)
     deps = {}
-    parents = {} if capture is not None else None
+    parents = {} if capture is not None or inputs is not None else None
     seen = set()
     stack = []
     for node, _ in roots:
@@ -180,10 +191,11 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
     # node's ancestors); ``wanted`` adds the captured nodes, which get their gradient but run only
     # if they lead on to another captured edge. Every parent of a wanted node is in ``execute``, so
     # the dependency counts of wanted nodes still reach 0.
+    # ``backward(inputs=...)``: the input nodes themselves run too, so ``execute`` is ``wanted``.
     wanted = execute = None
-    if capture is not None:
-        targets = {node for node, _ in capture}
-        execute = set()
+    if capture is not None or inputs is not None:
+        targets = {node for node, _ in (capture if capture is not None else inputs)}
+        execute = set() if capture is not None else set(targets)
         stack = list(targets)
         while stack:
             for parent in parents.get(stack.pop(), ()):
@@ -200,13 +212,16 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
         buf[nr] = g if buf[nr] is None else buf[nr] + g
     ready = []
     for node, _ in roots:
-        if deps.get(node, 0) == 0 and node not in ready and (wanted is None or node in wanted):
+        if deps.get(node, 0) == 0 and node not in ready and (wanted is None or node in wanted or len(roots) == 1):
             ready.append(node)
 
     # 3. process nodes whose every consumer has already sent its gradient
     while ready:
         node = ready.pop()
         grads = buffers.pop(node, None) or [None] * len(node.output_meta)
+        if wanted is not None and node not in wanted:  # the single root, leading to no requested input
+            _tensor_pre_hooks(node, grads)
+            continue
         if type(node) is AccumulateGrad and capture is None:
             if grads[0] is not None:  # (its hooks run in _accumulate_grad)
                 owned = sole_owner(grads, 0)  # (before grads[0] sits on the call's argument stack)

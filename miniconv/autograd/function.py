@@ -17,6 +17,9 @@ node checks them before running ``backward`` (PyTorch's "modified by an inplace 
 This module also holds the Tensor-facing entry points of the engine (``backward``, ``grad``) and
 the two nodes that in-place writes through views need (``CopySlices``, ``ViewRegen``).
 """
+import warnings
+from collections.abc import Mapping
+
 import numpy as np
 
 from .._alloc import scoped_if_large as _caching_allocator_if_large  # arrays made by large ops come from miniconv's cache (issue 12)
@@ -508,15 +511,52 @@ def _as_list(x):
     return [x] if isinstance(x, Tensor) else list(x)
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None):
-    """Accumulate d(tensors)/d(leaf) into every leaf's ``.grad``."""
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
+    """Accumulate d(tensors)/d(leaf) into every leaf's ``.grad``; with ``inputs`` (a Tensor, a sequence
+    of Tensors or a dict of them), only into those tensors' ``.grad`` (a non-leaf input is made to
+    retain its gradient), running only the part of the graph that leads to them, as PyTorch does."""
+    if create_graph:
+        raise NotImplementedError("miniconv does not support create_graph=True (no higher-order gradients)")
+    if grad_variables is not None:
+        warnings.warn("`grad_variables` is deprecated. Use `grad_tensors` instead.", FutureWarning, stacklevel=2)
+        if grad_tensors is None:
+            grad_tensors = grad_variables
+        else:
+            raise RuntimeError(
+                "`grad_tensors` and `grad_variables` (deprecated) arguments both passed to `backward()`. "
+                "Please only use `grad_tensors`."
+            )
+    if inputs is not None:
+        if isinstance(inputs, Tensor):
+            inputs = [inputs]
+        elif type(inputs) is dict:
+            inputs = list(inputs.values())
+        elif isinstance(inputs, Mapping):
+            raise TypeError(
+                f"`inputs` argument to `backward()` must be a dict, not {type(inputs).__name__}. "
+                "Other Mapping types are not supported."
+            )
+        else:
+            inputs = list(inputs)
+        if not inputs:
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     tensors = _as_list(tensors)
     grad_tensors = _as_list(grad_tensors) or [None] * len(tensors)
     if len(grad_tensors) != len(tensors):
         raise RuntimeError(f"got {len(grad_tensors)} gradients for {len(tensors)} tensors")
     roots, grads = _prepare_roots(tensors, grad_tensors, "backward")
+    input_edges = None
+    if inputs is not None:
+        input_edges = []
+        for t in inputs:
+            if not isinstance(t, Tensor):
+                raise RuntimeError(f"all inputs have to be Tensors or GradientEdges, but got {type(t).__name__}")
+            if t._base is not None and t._view_gen != t._base._history_gen:
+                t._regenerate_view()
+            t.retain_grad()  # as PyTorch: a non-leaf input keeps its .grad (from now on); raises if no grad
+            input_edges.append(_edge(t))
     with final_callbacks_scope():
-        run_backward(roots, grads, bool(retain_graph))
+        run_backward(roots, grads, bool(retain_graph), inputs=input_edges)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, allow_unused=False):
