@@ -7,7 +7,7 @@ __version__ = "0.1.0"
 
 from . import _config, _kernels
 from ._config import get_num_threads, set_num_threads
-from ._alloc import empty_cache, memory_stats, reset_peak_memory_stats  # miniconv's caching allocator (issue 12)
+from ._alloc import empty_cache, memory_stats, reset_peak_memory_stats  # miniconv's caching allocator
 from ._random import Generator, default_generator, get_rng_state, manual_seed, set_rng_state
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .dtypes import (  # noqa: A004
@@ -22,24 +22,25 @@ from .creation import (
     randperm, stack, tensor, vstack, zeros, zeros_like,
 )
 from . import autograd  # noqa: E402
-from ._functions import (  # noqa: E402,A004  (module-level functional forms, written out in _functions.py)
+from .functional import (  # noqa: E402,A004  (the torch.* forms, written out in functional.py)
     abs, absolute, acos, add, all, allclose, amax, amin, any, arccos, arcsin, arctan, arctan2, argmax, argmin,
     argsort, argwhere, asin, atan, atan2, bmm, ceil, chunk, clamp, clip, clone, cos, cosh, count_nonzero, cumprod,
     cumsum, detach, div, divide, dot, einsum, eq, equal, erf, exp, exp2, expm1, fix, flatten, flip, floor, fmod, frac,
-    gather, ge, ger, greater, greater_equal, gt, index_select, inference_mode, is_floating_point, is_tensor, isclose,
+    gather, ge, ger, greater, greater_equal, gt, index_select, is_floating_point, is_tensor, isclose,
     isfinite, isinf,
-    isnan, le, lerp, less, less_equal, linalg, log, log1p, log2, log10, log_softmax, logical_and, logical_not,
+    isnan, le, lerp, less, less_equal, log, log1p, log2, log10, log_softmax, logical_and, logical_not,
     logical_or, logsumexp, lt, masked_fill, masked_select, matmul, max, maximum, mean, min, minimum, mm, moveaxis,
     movedim, msort, mul, multiply, narrow, ne, neg, negative, nonzero, norm, not_equal, numel, outer, permute, pow,
     prod, reciprocal, relu, remainder, reshape, round, rsqrt, scatter, scatter_add, sigmoid, sign, sin, sinh,
     softmax, sort, split, sqrt, square, squeeze, std, std_mean, sub, subtract, sum, swapaxes, swapdims, t, tan, tanh,
     tile, topk, transpose, trunc, true_divide, unbind, unflatten, unsqueeze, var, var_mean, where,
 )
+from . import linalg  # noqa: E402
 from . import nn  # noqa: E402
 from . import optim  # noqa: E402
 from . import data  # noqa: E402
 from . import utils  # noqa: E402
-from . import distributed  # noqa: E402  (issue 10: miniconv.distributed, like torch.distributed; does not import mpi4py)
+from . import distributed  # noqa: E402  (miniconv.distributed, like torch.distributed; does not import mpi4py)
 from .utils import data as _utils_data  # noqa: E402,F401  (miniconv.utils.data, like torch.utils.data)
 from .io import load, save  # noqa: E402
 

@@ -155,8 +155,6 @@ def _parse_to_args(where, args, kwargs):
     Accepts ``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(tensor)`` and the keywords
     ``device``, ``dtype``, ``non_blocking``, ``copy``, ``memory_format``.
     """
-    from .tensor import Tensor
-
     kwargs = dict(kwargs)
     dev = kwargs.pop("device", None)
     dtype = kwargs.pop("dtype", None)
@@ -166,7 +164,7 @@ def _parse_to_args(where, args, kwargs):
     if kwargs:
         raise TypeError(f"{where}() got an unexpected keyword argument '{next(iter(kwargs))}'")
     for a in args:
-        if isinstance(a, Tensor):
+        if hasattr(a, "_version_counter"):  # a Tensor (this leaf module does not import the class): its dtype
             dtype = a.dtype
         elif isinstance(a, (str, device)):
             dev = a

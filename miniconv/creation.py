@@ -19,38 +19,15 @@ from . import ops
 from ._device import _check_device
 from ._random import Generator, default_generator
 from .dtypes import (  # noqa: A004
-    _builtin_bool, _builtin_float, _check_dtype, _infer_dtype, bool, get_default_dtype, int64, promote_types,
+    _builtin_bool, _builtin_float, _check_dtype, bool, get_default_dtype, int64, promote_types,
+    torch_dtype_name,
 )
-from .tensor import Size, Tensor, _normalize_dims, _shape_arg  # noqa: F401
+from ._args import array_from_data, normalize_dims
+from ._args import size_arg as _size
+from .tensor import Size, Tensor
 
 
 # -- shared argument handling ------------------------------------------------------------
-def _size(size_args, size_kw, name):
-    """Varargs sizes or the ``size=`` keyword -> a tuple of ints (checked)."""
-    if size_kw is not None:
-        if size_args:
-            raise TypeError(f"{name}() received an invalid combination of arguments - got both positional sizes "
-                            f"and size=")
-        size_args = (size_kw,)
-    if not size_args:  # issue 11: zeros() with no size at all is PyTorch's TypeError
-        raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
-    if len(size_args) == 1 and isinstance(size_args[0], numbers.Integral) and not isinstance(size_args[0], _builtin_bool):
-        shape = (int(size_args[0]),)
-    else:
-        try:
-            shape = _shape_arg(tuple(size_args))
-        except TypeError:
-            flat = tuple(size_args[0]) if len(size_args) == 1 and isinstance(size_args[0], (tuple, list)) else size_args
-            pos, bad = next((i, v) for i, v in enumerate(flat)
-                            if isinstance(v, _builtin_bool) or not isinstance(v, numbers.Integral))
-            raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of ints, but found element of "
-                            f"type {type(bad).__name__} at pos {pos}") from None
-    for s in shape:
-        if s < 0:
-            raise RuntimeError(f"{name}(): Trying to create tensor with negative dimension {s}: {list(shape)}")
-    return shape
-
-
 def _dtype(dtype, default, name):
     return _check_dtype(default if dtype is None else dtype, name)
 
@@ -72,9 +49,7 @@ def _check_random_dtype(dt, name, shape):
     kernel = _KERNEL.get(name, name)
     if kernel == "normal_kernel_cpu" and shape is not None and 0 in tuple(shape):
         return
-    from .tensor import _torch_dtype_name
-
-    raise NotImplementedError(f"\"{kernel}\" not implemented for '{_torch_dtype_name(dt)}'")
+    raise NotImplementedError(f"\"{kernel}\" not implemented for '{torch_dtype_name(dt)}'")
 
 
 def _gen(generator):
@@ -117,43 +92,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         data = data._data
     elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
         data = [d._data if isinstance(d, Tensor) else d for d in data]
-    if dtype is None:
-        try:
-            dtype = _infer_dtype(data)
-        except ValueError as e:
-            raise ValueError(f"tensor(): could not make a tensor from ragged nested sequences ({e})") from None
-    dtype = _check_dtype(dtype)
-    try:
-        arr = np.array(data, dtype=dtype, copy=True)
-    except OverflowError:
-        arr = _wrap_ints(data, dtype)
-    except (ValueError, TypeError) as e:
-        if "inhomogeneous" in str(e):  # ragged nested lists: PyTorch's ValueError, as without a dtype
-            raise ValueError(f"tensor(): could not make a tensor from ragged nested sequences ({e})") from None
-        raise TypeError(f"tensor(): could not convert data to {dtype}: {e}") from None
-    return Tensor(arr, requires_grad=requires_grad)
-
-
-def _wrap_ints(data, dtype):
-    """Python ints that do not fit an integer ``dtype``, by PyTorch's rule (c10's ``overflows``):
-    an unsigned type takes negative values down to -max and wraps them (``tensor([-1],
-    dtype=uint8)`` is 255); anything else out of range is RuntimeError."""
-    info = np.iinfo(dtype)
-    name = np.dtype(dtype).name
-
-    def conv(v):
-        if isinstance(v, (list, tuple)):
-            return [conv(x) for x in v]
-        v = int(v)
-        if info.min <= v <= info.max:
-            return v
-        if info.min == 0 and -info.max <= v < 0:
-            return v + info.max + 1
-        if not -2**63 <= v < 2**64:
-            raise ValueError("Overflow when unpacking long long")
-        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
-
-    return np.array(conv(data), dtype=dtype)
+    return Tensor(array_from_data(data, dtype), requires_grad=requires_grad)
 
 
 def from_numpy(array):
@@ -288,7 +227,7 @@ def randint(low, high=None, size=None, *, generator=None, out=None, dtype=None, 
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     dt = _dtype(dtype, int64, "randint")
-    if dt.kind in "biu":  # issue 11: bounds the dtype cannot hold are refused (NumPy's cast would wrap them)
+    if dt.kind in "biu":  # bounds the dtype cannot hold are refused (NumPy's cast would wrap them)
         lo_ok, hi_ok = (0, 1) if dt.kind == "b" else (np.iinfo(dt).min, np.iinfo(dt).max)
         names = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short",
                  "int32": "int", "int64": "long"}
@@ -485,7 +424,7 @@ def cat(tensors, dim=0, *, axis=None, out=None):
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
     # PyTorch's legacy rule: 1-D tensors of shape (0,) are skipped, whatever dim and the other shapes are
     kept = [(i, t) for i, t in enumerate(tensors) if not (t.ndim == 1 and t.shape[0] == 0)]
-    (d,) = _normalize_dims(dim, kept[0][1].ndim, "cat") if kept else (0,)
+    (d,) = normalize_dims(dim, kept[0][1].ndim, "cat") if kept else (0,)
     ref = kept[0][1].shape if kept else ()
     for i, t in kept:
         if t.ndim != len(ref):
@@ -512,7 +451,7 @@ def stack(tensors, dim=0, *, out=None):
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     n = tensors[0].ndim + 1
-    if not -n <= dim < n:  # issue 11: checked before the shapes, as PyTorch
+    if not -n <= dim < n:  # checked before the shapes, as PyTorch
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
     for i, t in enumerate(tensors):
         if t.shape != tensors[0].shape:

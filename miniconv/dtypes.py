@@ -124,3 +124,12 @@ def result_type(*operands):
             dt = _number_dtype(x)
             number = dt if number is None else promote_types(number, dt)
     return _combine_categories(_combine_categories(dims, zero), number)
+
+
+_TORCH_DTYPE_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "int16": "Short",
+                      "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def torch_dtype_name(dt):
+    """PyTorch's scalar-type name of ``dt`` as its error messages spell it (``Float``, ``Long``, ...)."""
+    return _TORCH_DTYPE_NAMES.get(np.dtype(dt).name, str(dt))

@@ -8,7 +8,9 @@ import math
 import numpy as np
 
 from .._random import default_generator
-from ..tensor import Tensor, _check_normal_args, _check_uniform_args
+from .._args import check_normal_args as _check_normal_args
+from .._args import check_uniform_args as _check_uniform_args
+from ..tensor import Tensor
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_", "xavier_uniform_",
            "xavier_normal_", "kaiming_uniform_", "kaiming_normal_"]

@@ -4,13 +4,14 @@ import numpy as np
 from ... import _kernels, ops
 from ..._config import threads_for
 from ...autograd import ArrayFunction
-from ...tensor import _softmax, _torch_dtype_name
+from ...dtypes import torch_dtype_name as _torch_dtype_name
+from ...functional import where as ops_where
 from ._args import _apply_inplace, _check_inplace_allowed, _float_arg, _tensor_arg
 
 
 
 def relu(input, inplace=False):  # noqa: A002
-    """max(input, 0) elementwise (the Cython prange kernel in ``_kernels.relu_forward``).
+    """max(input, 0) elementwise (``ops.ReLU``: the Cython prange kernel ``_kernels.relu_forward_mask``).
 
     ``inplace=True`` overwrites ``input``'s memory and returns ``input`` (see ``_apply_inplace``).
     """
@@ -77,12 +78,12 @@ def tanh(input):  # noqa: A002
 
 def softmax(input, dim=None, dtype=None):  # noqa: A002
     """exp(x) / sum(exp(x)) along ``dim``, computed as exp(x - max) for stability (``ops.Softmax``)."""
-    return _softmax(_tensor_arg(input, "softmax"), ops.Softmax, "softmax", dim, dtype)
+    return _tensor_arg(input, "softmax").softmax(dim, dtype)
 
 
 def log_softmax(input, dim=None, dtype=None):  # noqa: A002
     """x - logsumexp(x) along ``dim`` (never overflows: the max is subtracted first; ``ops.LogSoftmax``)."""
-    return _softmax(_tensor_arg(input, "log_softmax"), ops.LogSoftmax, "log_softmax", dim, dtype)
+    return _tensor_arg(input, "log_softmax").log_softmax(dim, dtype)
 
 
 # -- API breadth (issue 9): elu, gelu, silu, softplus, hardtanh, relu6, mish, softsign ------------------
@@ -138,8 +139,3 @@ def mish(input, inplace=False):  # noqa: A002
 def softsign(input):  # noqa: A002
     return input / (1 + input.abs())
 
-
-def ops_where(cond, a, b):
-    from ...tensor import where
-
-    return where(cond, a, b)

@@ -4,7 +4,8 @@ import warnings
 import numpy as np
 
 from ...autograd import ArrayFunction
-from ...tensor import Tensor, where
+from ...functional import where
+from ...tensor import Tensor
 from ._args import _dtype_name, _float_arg, _tensor_arg
 from .activation import log_softmax
 
@@ -224,8 +225,6 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):  # noqa: A002
     d = (input - target).abs()
     if beta == 0:
         return _reduce(d, reduction)
-    from ...tensor import where
-
     dq = d.clamp(max=beta)  # issue 11: the unused quadratic branch stays finite (an inf d gave a nan gradient)
     return _reduce(where(d < beta, 0.5 * dq * dq / beta, d - 0.5 * beta), reduction)
 
@@ -238,8 +237,6 @@ def huber_loss(input, target, reduction="mean", delta=1.0):  # noqa: A002
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     _warn_broadcast(input, target)
-    from ...tensor import where
-
     d = (input - target).abs()
     dq = d.clamp(max=delta)  # as smooth_l1_loss
     return _reduce(where(d <= delta, 0.5 * dq * dq, delta * (d - 0.5 * delta)), reduction)

@@ -5,7 +5,8 @@ import numpy as np
 from ... import _kernels
 from ..._config import threads_for
 from ...autograd import ArrayFunction
-from ...tensor import _check_broadcast, _normalize_dims
+from ..._args import check_broadcast as _check_broadcast
+from ..._args import normalize_dims as _normalize_dims
 from ._args import _float_arg, _tensor_arg
 
 

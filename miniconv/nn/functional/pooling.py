@@ -6,7 +6,7 @@ import numpy as np
 from ... import _kernels
 from ..._config import threads_for
 from ...autograd import ArrayFunction
-from ...tensor import _torch_dtype_name
+from ...dtypes import torch_dtype_name as _torch_dtype_name
 from ._args import _dtype_name, _float_arg, _pair, _tensor_arg
 
 

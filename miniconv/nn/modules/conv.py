@@ -6,7 +6,8 @@ import numpy as np
 
 from ...creation import empty
 from ...dtypes import get_default_dtype
-from ...tensor import _check_device, _check_dtype
+from ..._device import _check_device
+from ...dtypes import _check_dtype
 from .. import functional as F
 from ..functional._args import _conv_pair
 from .. import init

@@ -4,7 +4,7 @@ import math
 import numpy as np
 
 from ...dtypes import get_default_dtype
-from ...tensor import _check_device
+from ..._device import _check_device
 from .. import functional as F
 from .. import init
 from .module import Module, Parameter

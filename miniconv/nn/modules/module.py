@@ -4,9 +4,12 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ...autograd.function import ArrayFunction, RemovableHandle
+from ...autograd.function import RemovableHandle
+from ...autograd.hooks import BackwardHookFunction
 from ...autograd.grad_mode import is_grad_enabled
-from ...tensor import Tensor, _check_device, _check_dtype
+from ..._device import _check_device
+from ...dtypes import _check_dtype
+from ...tensor import Tensor
 
 
 class Parameter(Tensor):
@@ -374,7 +377,7 @@ class _BackwardHookState:
         self.input_needs_grad = any(args[i].requires_grad for i in idx)
         if not self.input_needs_grad:
             return args
-        wrapped = _BackwardHookFn.apply(self, "input", *[args[i] for i in idx])
+        wrapped = BackwardHookFunction.apply(self, "input", *[args[i] for i in idx])
         wrapped = wrapped if isinstance(wrapped, tuple) else (wrapped,)
         args = list(args)
         for i, t in zip(idx, wrapped):
@@ -387,7 +390,7 @@ class _BackwardHookState:
         if not isinstance(outs, tuple) or not any(isinstance(o, Tensor) and o.requires_grad for o in outs):
             return out
         idx = [i for i, o in enumerate(outs) if isinstance(o, Tensor)]
-        wrapped = _BackwardHookFn.apply(self, "output", *[outs[i] for i in idx])
+        wrapped = BackwardHookFunction.apply(self, "output", *[outs[i] for i in idx])
         wrapped = wrapped if isinstance(wrapped, tuple) else (wrapped,)
         outs = list(outs)
         for i, t in zip(idx, wrapped):
@@ -404,27 +407,6 @@ class _BackwardHookState:
                                        f"but expected {len(grad_input)}")
                 grad_input = result
         return grad_input
-
-
-class _BackwardHookFn(ArrayFunction):
-    """Identity on its tensor inputs; its backward hands the gradients to ``_BackwardHookState``."""
-
-    @staticmethod
-    def forward(ctx, state, where, *arrays):
-        ctx.state, ctx.where = state, where
-        return arrays if len(arrays) != 1 else arrays[0]
-
-    @staticmethod
-    def backward(ctx, *grads):
-        state = ctx.state
-        tgrads = tuple(None if g is None else Tensor._wrap(g) for g in grads)
-        if ctx.where == "output":
-            state.grad_output = tgrads
-            if not state.input_needs_grad:
-                state.run_hooks((None,) * state.n_inputs)
-            return (None, None) + tuple(grads)
-        tgrads = state.run_hooks(tgrads)
-        return (None, None) + tuple(None if g is None else g._data for g in tgrads)
 
 
 class _IncompatibleKeys(tuple):

@@ -3,7 +3,7 @@ import numbers
 
 from ...creation import ones, zeros
 from ...dtypes import get_default_dtype
-from ...tensor import _check_device
+from ..._device import _check_device
 from .. import functional as F
 from .module import Module, Parameter
 

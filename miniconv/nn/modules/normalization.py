@@ -2,7 +2,8 @@
 import numpy as np
 
 from ...autograd.grad_mode import no_grad
-from ...tensor import Tensor, _check_device
+from ..._device import _check_device
+from ...tensor import Tensor
 from .. import functional as F
 from .. import init
 from .module import Module, Parameter

@@ -1,7 +1,7 @@
 """Embedding: a lookup table of learnable vectors (issue 9)."""
 from ...creation import randn
 from ...dtypes import get_default_dtype
-from ...tensor import _check_device
+from ..._device import _check_device
 from .. import functional as F
 from .module import Module, Parameter
 

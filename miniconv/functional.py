@@ -1,17 +1,15 @@
-"""Module-level functional forms: ``miniconv.sin(x)``, ``miniconv.max(x, 1)``, ``miniconv.flatten(x, 1)``, ...
+"""The ``torch.*`` functional forms: ``miniconv.sin(x)``, ``miniconv.max(x, 1)``, ``miniconv.flatten(x, 1)``, ...
 
-Written out one by one (no generated names), each with PyTorch's signature; most call the Tensor
-method of the same name, where the math and argument checks live. Also ``einsum`` and the
-``linalg`` namespace (``norm``, ``vector_norm``).
+Written out one by one (no generated names), each with PyTorch's signature. Each checks that its
+input is a Tensor and calls the Tensor method of the same name, where the argument checks and the
+one implementation live (``miniconv/tensor/``); ``where`` with numbers and ``einsum`` are here.
 """
 import builtins
-import re
-import types
 
 from . import ops
-from .dtypes import result_type
-from .tensor import Tensor, _torch_dtype_name
-from .tensor import where as _where
+from .dtypes import result_type, torch_dtype_name
+from .ops.linalg import einsum_equation
+from .tensor import Tensor
 
 
 def _t(x, fn, name="input"):
@@ -292,7 +290,7 @@ def where(condition, input=None, other=None):  # noqa: A002
     """``where(cond, x, y)`` picks from x where cond else y; ``where(cond)`` is ``nonzero(cond, as_tuple=True)``."""
     if input is None and other is None:
         return _t(condition, "where", "condition").nonzero(as_tuple=True)
-    return _where(condition, input, other)
+    return Tensor._where(condition, input, other)
 
 
 def eq(input, other):  # noqa: A002
@@ -390,12 +388,9 @@ def max(input, dim=None, keepdim=False, **kw):  # noqa: A001,A002
 
 
 def min(input, dim=None, keepdim=False, **kw):  # noqa: A001,A002
+    """``min(x)`` -> scalar; ``min(x, dim)`` -> (values, indices); ``min(x, y)`` -> ``minimum(x, y)``."""
     kw = _dim_kw(kw, "min")
-    x = _t(input, "min")
-    dim = kw.get("dim", dim)
-    if isinstance(dim, Tensor):
-        return x.minimum(dim)
-    return x.min(dim, kw.get("keepdim", keepdim))
+    return _t(input, "min").min(kw.get("dim", dim), kw.get("keepdim", keepdim))
 
 
 def argmax(input, dim=None, keepdim=False):  # noqa: A002
@@ -594,24 +589,7 @@ def einsum(equation, *operands):
     """
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    if not isinstance(equation, str):
-        raise TypeError(f"einsum(): argument 'equation' must be str, not {type(equation).__name__}")
-    eq = equation.replace(" ", "")
-    if "." in eq:
-        raise NotImplementedError("einsum(): '...' (ellipsis) is not supported by miniconv; write the dimensions out")
-    if "->" not in eq:
-        letters = eq.replace(",", "")
-        eq += "->" + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
-    ins = eq.split("->")[0].split(",")
-    if len(ins) != len(operands):
-        raise RuntimeError("einsum(): more operands were provided than specified in the equation"
-                         if len(operands) > len(ins) else
-                         "einsum(): fewer operands were provided than specified in the equation")
-    if not re.fullmatch(r"[a-zA-Z,]*->[a-zA-Z]*", eq):
-        raise ValueError(f"einsum(): invalid subscript given at index 0 in the equation string {equation!r}")
-    for c in eq.split("->")[1]:
-        if c not in eq.split("->")[0]:
-            raise RuntimeError(f"einsum(): output subscript {c} does not appear in the equation for any input operand")
+    eq, ins = einsum_equation(equation, len(operands))
     sizes = {}
     for i, (s, op) in enumerate(zip(ins, operands)):
         _t(op, "einsum", "operands")
@@ -632,64 +610,7 @@ def einsum(equation, *operands):
             for c in set("".join(ins)))
         if contracted and builtins.all(o.numel() for o in operands):
             other = next(d for d in dts if d != dts[0])
-            raise RuntimeError(f"expected scalar type {_torch_dtype_name(dts[0])} but found {_torch_dtype_name(other)}")
+            raise RuntimeError(f"expected scalar type {torch_dtype_name(dts[0])} but found {torch_dtype_name(other)}")
         dt = dts[-1] if contracted else result_type(*operands)
         operands = [o if o.dtype == dt else o.type(dt) for o in operands]
     return ops.Einsum.apply(eq, *operands)
-
-
-# -- torch.linalg --------------------------------------------------------------------------------
-def _vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
-    return _t(x, "linalg.vector_norm", "x").norm(ord, dim, keepdim, dtype)
-
-
-def _linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):  # noqa: A002, N803
-    """``linalg.norm``: without ``ord``, the 2-norm of the flattened input; vector ords along one dim;
-    ``'fro'`` for matrices. Other matrix norms (nuc, 2, -2, ...) are not supported."""
-    _t(A, "linalg.norm", "A")
-    if ord is None:
-        return A.norm(2, dim, keepdim, dtype)
-    if ord == "fro":
-        return A.norm(2, dim if dim is not None else (-2, -1), keepdim, dtype)
-    is_matrix = (dim is None and A.ndim == 2) or (isinstance(dim, (tuple, list)) and len(dim) == 2)
-    if is_matrix:
-        raise NotImplementedError(f"linalg.norm: matrix norm ord={ord!r} is not supported by miniconv (only 'fro')")
-    return A.norm(ord, dim, keepdim, dtype)
-
-
-linalg = types.ModuleType("miniconv.linalg", "A subset of torch.linalg: norm, vector_norm.")
-linalg.norm = _linalg_norm
-linalg.vector_norm = _vector_norm
-
-
-
-# -- grad mode ---------------------------------------------------------------------------------
-class inference_mode:  # noqa: N801  (PyTorch's name)
-    """``with inference_mode():`` / ``@inference_mode()``: no graph is recorded (miniconv's ``no_grad``;
-    PyTorch's extra inference-tensor restrictions do not exist here). ``inference_mode(False)`` is a no-op."""
-
-    def __init__(self, mode=True):
-        from .autograd import no_grad
-
-        self.mode = mode
-        self._ctx = no_grad() if mode else None
-
-    def __enter__(self):
-        if self._ctx is not None:
-            self._ctx.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        if self._ctx is not None:
-            self._ctx.__exit__(*exc)
-        return False
-
-    def __call__(self, fn):
-        import functools
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with inference_mode(self.mode):
-                return fn(*args, **kwargs)
-
-        return wrapper

@@ -1,0 +1,27 @@
+"""The core Tensor operations as autograd Functions, one file per family (mirroring ``miniconv/tensor/``).
+
+Each Function keeps its derivative right next to its forward and works on NumPy arrays
+(``autograd.function.ArrayFunction``); the Tensor methods check arguments and promote dtypes first.
+
+* ``arith.py``: + - * / ** neg, atan2, maximum/minimum, fmod/remainder, where, cast
+* ``elementwise.py``: exp, log, trig, rounding, relu, clamp, abs, softmax/log_softmax
+* ``reduce.py``: sum, mean, var/std, max/min, amax/amin, prod, logsumexp, cumsum/cumprod, vector norm
+* ``shape_index.py``: reshape, permute, expand, indexing, clone, cat/stack, gather/scatter, tile
+* ``inplace.py``: the results in-place ops write into their tensor (fill, copy_, indexed assignment)
+* ``linalg.py``: matmul, einsum
+"""
+from .arith import (  # noqa: F401
+    Add, Atan2, Cast, Div, Fmod, Maximum, Minimum, Mul, Neg, Pow, PowScalar, Remainder, Sub, Where,
+)
+from .elementwise import (  # noqa: F401
+    Abs, Acos, Asin, Atan, Ceil, Clamp, Cos, Cosh, Erf, Exp, Exp2, Expm1, Floor, Frac, Log, Log1p, Log2, Log10,
+    LogSoftmax, ReLU, Reciprocal, Round, RoundDecimals, Rsqrt, Sigmoid, Sign, Sin, Sinh, Softmax, Sqrt, Square, Tan,
+    Tanh, Trunc,
+)
+from .reduce import AMax, CumProd, CumSum, LogSumExp, MaxAll, MaxDim, Mean, Prod, Sum, Var, VectorNorm  # noqa: F401
+from .shape_index import (  # noqa: F401
+    Cat, Clone, Expand, Index, IndexSelect, MaskedFill, Permute, Reshape, Scatter, Stack, TakeAlong, Tile,
+)
+from .inplace import CopyFrom, Fill, IndexPut  # noqa: F401
+from .linalg import Einsum, MatMul  # noqa: F401
+from ..autograd.function import ArrayFunction  # noqa: F401  (ops.ArrayFunction, for subclasses elsewhere)

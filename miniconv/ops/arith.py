@@ -1,0 +1,231 @@
+"""Arithmetic: +, -, *, /, **, neg, atan2, maximum/minimum, fmod/remainder, where, and the dtype cast.
+
+Gradients of broadcast inputs are reduced back to the input's shape by the engine
+(``autograd.engine.sum_to``), so the binary ops return the full-size gradient.
+
+Array level: each Function takes and returns NumPy arrays; argument checks and dtype promotion happen
+in the Tensor methods (``miniconv/tensor/``) before ``apply``.
+"""
+import numpy as np
+
+from ..autograd.function import ArrayFunction
+
+
+class Add(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.add(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g
+
+
+class Sub(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.subtract(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, (-g if ctx.needs_input_grad[1] else None)
+
+
+class Mul(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
+        return np.multiply(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return (g * b if ctx.needs_input_grad[0] else None, g * a if ctx.needs_input_grad[1] else None)
+
+
+class Div(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.true_divide(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        ga = g / b if ctx.needs_input_grad[0] else None
+        gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+def _integer_power(a, b):
+    """PyTorch's integer pow (its ``powi``): wraps around on overflow as NumPy does, and a negative exponent
+    gives 1 for a base of 1, +-1 for a base of -1 (by the exponent's parity) and 0 for any other base, where
+    NumPy raises ValueError."""
+    if b.dtype.kind != "i" or not (b < 0).any():
+        return np.power(a, b)
+    neg = b < 0
+    out = np.power(a, np.where(neg, 0, b).astype(b.dtype))
+    at_neg = np.where(a == 1, 1, np.where(a == -1, np.where(b % 2 == 0, 1, -1), 0)).astype(out.dtype)
+    return np.where(neg, at_neg, out)
+
+
+class Pow(ArrayFunction):
+    """a ** b for a Tensor base and a Tensor (or array) exponent of the same dtype."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if a.dtype.kind != "f":
+            return _integer_power(a, b)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            out = np.power(a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        # PyTorch's pow_backward_self / pow_backward_exponent: d/da is 0 where b == 0 (also at a == 0);
+        # d/db is 0 where a == 0 and b >= 0, else out * log(a) (nan for a negative base, as PyTorch)
+        a, b, out = ctx.saved_tensors
+        ga = gb = None
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if ctx.needs_input_grad[0]:
+                ga = np.where(b == 0, np.zeros((), g.dtype), g * b * np.power(a, b - 1))
+            if ctx.needs_input_grad[1]:
+                gb = g * np.where((a == 0) & (b >= 0), np.zeros((), out.dtype), out * np.log(a))
+        return ga, gb
+
+
+def _pow_scalar(a, p):
+    """``a ** p`` for a float array and a number, with PyTorch's special case: p = -0.5 is 1 / sqrt(a) (its
+    rsqrt kernel: nan for -inf, -inf for -0.0, where C's pow gives 0 and inf)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if p == -0.5:
+            return np.asarray(1 / np.sqrt(a))
+        return np.power(a, np.asarray(p, dtype=a.dtype))
+
+
+class PowScalar(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, p):
+        ctx.save_for_backward(a)
+        ctx.p = p
+        return _pow_scalar(a, p) if a.dtype.kind == "f" else np.power(a, np.asarray(p, dtype=a.dtype))
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        p = ctx.p
+        if p == 0:
+            return np.zeros_like(a), None
+        return g * p * _pow_scalar(a, p - 1), None
+
+
+class Neg(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a):
+        return np.negative(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class Atan2(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.arctan2(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        with np.errstate(all="ignore"):
+            d = a * a + b * b
+            return g * b / d, -g * a / d
+
+
+def _max_min_grads(g, a, b, a_loses, b_loses):
+    """PyTorch's maximum/minimum backward: ties split the gradient, the losing side gets 0, and where a
+    NaN makes every comparison false both inputs get the whole gradient."""
+    shared = np.where(a == b, g / 2, g)
+    zero = np.zeros((), g.dtype)
+    return np.where(a_loses, zero, shared), np.where(b_loses, zero, shared)
+
+
+class Maximum(ArrayFunction):
+    """Elementwise max; on ties each input gets half the gradient (PyTorch's rule)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return _max_min_grads(g, a, b, a < b, a > b)
+
+
+class Minimum(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return _max_min_grads(g, a, b, a > b, a < b)
+
+
+class _Remainder(ArrayFunction):
+    """a - q(a / b) * b for a rounding ``q``; d/da = 1, d/db = -q(a / b)."""
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return cls.f(a, b)
+
+    @classmethod
+    def backward(cls, ctx, g):
+        a, b = ctx.saved_tensors
+        with np.errstate(all="ignore"):
+            return g, -g * cls.q(a / b)
+
+
+class Fmod(_Remainder):
+    """C-style remainder (sign of the dividend)."""
+
+    f, q = staticmethod(np.fmod), staticmethod(np.trunc)
+
+
+class Remainder(_Remainder):
+    """Python-style remainder (sign of the divisor)."""
+
+    f, q = staticmethod(np.remainder), staticmethod(np.floor)
+
+
+class Where(ArrayFunction):
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.save_for_backward(cond)
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        (cond,) = ctx.saved_tensors
+        zero = np.zeros((), dtype=g.dtype)
+        return None, np.where(cond, g, zero), np.where(cond, zero, g)
+
+
+class Cast(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, dtype):
+        ctx.src = a.dtype
+        return a.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        if ctx.src.kind != "f":
+            return None, None
+        return g.astype(ctx.src), None

@@ -1,0 +1,298 @@
+"""Elementwise functions of one tensor (exp, log, trig, rounding, relu, clamp, abs) and softmax/log_softmax.
+
+Array level: each Function takes and returns NumPy arrays; argument checks and dtype promotion happen
+in the Tensor methods (``miniconv/tensor/``) before ``apply``.
+"""
+import numpy as np
+import scipy.special
+
+from .. import _kernels
+from .._config import threads_for
+from ..autograd.function import ArrayFunction
+
+
+class Exp(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.exp(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out
+
+
+class Log(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g / a
+
+
+class Sqrt(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a):
+        with np.errstate(invalid="ignore"):
+            out = np.sqrt(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g / (2 * out)
+
+
+class Tanh(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.tanh(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * (1 - out * out)
+
+
+class Sigmoid(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a):
+        # numerically stable for large |a|
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = np.where(a >= 0, 1 / (1 + np.exp(-a)), np.exp(a) / (1 + np.exp(a))).astype(a.dtype)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out * (1 - out)
+
+
+class ReLU(ArrayFunction):
+    """max(x, 0) with a Cython prange kernel (the core's OpenMP path).
+
+    Backward needs only where the output is positive (or NaN), so a 1-byte mask is saved rather
+    than the float output (a quarter of the memory). The output's version is still
+    checked (``watch_versions``): changing it in place before backward raises, as in PyTorch.
+    """
+
+    @staticmethod
+    def forward(ctx, a):
+        if a.dtype.kind != "f":
+            out = np.maximum(a, 0)
+            return out
+        a = np.ascontiguousarray(a).reshape(a.shape)  # ascontiguousarray makes a 0-d input 1-d
+        out = np.empty_like(a)
+        keep = np.empty(a.shape, np.bool_)
+        _kernels.relu_forward_mask(a.reshape(-1), out.reshape(-1), keep.reshape(-1).view(np.uint8),
+                                   threads_for(a.size))
+        ctx.save_for_backward(keep)
+        ctx.watch_versions(out)
+        return out
+
+    _overwrites_grads = True
+
+    @staticmethod
+    def backward(ctx, g):
+        (keep,) = ctx.saved_tensors
+        if ctx._grads_owned and ctx._grads_owned[0]:
+            gi = g  # an array only the engine holds (autograd.engine.sole_owner): written in place
+        else:
+            g = np.ascontiguousarray(g)
+            gi = np.empty_like(g)
+        _kernels.relu_backward_mask(keep.reshape(-1).view(np.uint8), g.reshape(-1), gi.reshape(-1),
+                                    threads_for(g.size))
+        return gi
+
+
+class Clamp(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, lo, hi):
+        ctx.save_for_backward(a)
+        ctx.lo, ctx.hi = lo, hi
+        out = a
+        if lo is not None:
+            out = np.maximum(out, np.asarray(lo, dtype=a.dtype))
+        if hi is not None:
+            out = np.minimum(out, np.asarray(hi, dtype=a.dtype))
+        return out if out is not a else a.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        mask = np.ones(a.shape, dtype=bool)
+        if ctx.lo is not None:
+            mask &= a >= ctx.lo
+        if ctx.hi is not None:
+            mask &= a <= ctx.hi
+        return g * mask, None, None
+
+
+class Abs(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.abs(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        # PyTorch's sgn(nan) is 0: a NaN input gets a zero gradient
+        return g * np.nan_to_num(np.sign(a), nan=0.0)
+
+
+class _Unary(ArrayFunction):
+    """An elementwise function ``f`` with derivative ``df(a, out)``; subclasses set the two."""
+
+    @staticmethod
+    def f(a):
+        raise NotImplementedError
+
+    @staticmethod
+    def df(a, out):
+        raise NotImplementedError
+
+    @staticmethod
+    def forward(ctx, a):
+        with np.errstate(all="ignore"):
+            out = np.asarray(type(ctx).f(a)).astype(a.dtype, copy=False)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        with np.errstate(all="ignore"):
+            return (g * type(ctx).df(a, out)).astype(g.dtype, copy=False)
+
+
+def _unary(name, f, df):
+    return type(name, (_Unary,), {"f": staticmethod(f), "df": staticmethod(df)})
+
+
+_erf = scipy.special.erf
+
+
+Sin = _unary("Sin", np.sin, lambda a, o: np.cos(a))
+
+
+Cos = _unary("Cos", np.cos, lambda a, o: -np.sin(a))
+
+
+Tan = _unary("Tan", np.tan, lambda a, o: 1 + o * o)
+
+
+Asin = _unary("Asin", np.arcsin, lambda a, o: 1 / np.sqrt(1 - a * a))
+
+
+Acos = _unary("Acos", np.arccos, lambda a, o: -1 / np.sqrt(1 - a * a))
+
+
+Atan = _unary("Atan", np.arctan, lambda a, o: 1 / (1 + a * a))
+
+
+Sinh = _unary("Sinh", np.sinh, lambda a, o: np.cosh(a))
+
+
+Cosh = _unary("Cosh", np.cosh, lambda a, o: np.sinh(a))
+
+
+Exp2 = _unary("Exp2", np.exp2, lambda a, o: o * np.log(2.0))
+
+
+Expm1 = _unary("Expm1", np.expm1, lambda a, o: o + 1)
+
+
+Log2 = _unary("Log2", np.log2, lambda a, o: 1 / (a * np.log(2.0)))
+
+
+Log10 = _unary("Log10", np.log10, lambda a, o: 1 / (a * np.log(10.0)))
+
+
+Log1p = _unary("Log1p", np.log1p, lambda a, o: 1 / (1 + a))
+
+
+Rsqrt = _unary("Rsqrt", lambda a: 1 / np.sqrt(a), lambda a, o: -0.5 * o * o * o)
+
+
+Square = _unary("Square", np.square, lambda a, o: 2 * a)
+
+
+Reciprocal = _unary("Reciprocal", lambda a: 1 / a, lambda a, o: -o * o)
+
+
+Erf = _unary("Erf", _erf, lambda a, o: 2 / np.sqrt(np.pi) * np.exp(-a * a))
+
+
+Frac = _unary("Frac", lambda a: a - np.trunc(a), lambda a, o: np.ones_like(a))
+
+
+# piecewise-constant functions: zero gradient, as in PyTorch
+Sign = _unary("Sign", lambda a: np.nan_to_num(np.sign(a), nan=0.0), lambda a, o: np.zeros_like(a))  # sign(nan) = 0 as PyTorch
+
+
+Floor = _unary("Floor", np.floor, lambda a, o: np.zeros_like(a))
+
+
+Ceil = _unary("Ceil", np.ceil, lambda a, o: np.zeros_like(a))
+
+
+Trunc = _unary("Trunc", np.trunc, lambda a, o: np.zeros_like(a))
+
+
+Round = _unary("Round", np.round, lambda a, o: np.zeros_like(a))  # half to even, as PyTorch
+
+
+class RoundDecimals(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, decimals):
+        return np.round(a, decimals)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.zeros_like(g), None
+
+
+class Softmax(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, dim):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            e = np.exp(x - x.max(axis=dim, keepdims=True, initial=-np.inf))  # empty dims are fine
+            out = e / e.sum(axis=dim, keepdims=True)
+        ctx.save_for_backward(out)
+        ctx.dim = dim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return out * (g - (g * out).sum(axis=ctx.dim, keepdims=True)), None
+
+
+class LogSoftmax(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, dim):
+        with np.errstate(invalid="ignore", divide="ignore"):  # rows of -inf give nan, as in PyTorch
+            shifted = x - x.max(axis=dim, keepdims=True, initial=-np.inf)  # exp never overflows; empty ok
+            out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        ctx.save_for_backward(out)
+        ctx.dim = dim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g - np.exp(out) * g.sum(axis=ctx.dim, keepdims=True), None

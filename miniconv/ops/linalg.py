@@ -1,0 +1,90 @@
+"""Products: matmul (miniconv's GEMM kernels, ``_matmul.py``) and einsum.
+
+Array level: each Function takes and returns NumPy arrays; argument checks and dtype promotion happen
+in the Tensor methods (``miniconv/tensor/``) before ``apply``.
+"""
+import re
+
+import numpy as np
+
+from .. import _matmul
+from ..autograd.function import ArrayFunction
+
+
+class MatMul(ArrayFunction):
+    """a @ b with PyTorch's matmul semantics through miniconv's GEMM kernels (``_matmul.py``): the
+    same bits for any thread count."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _matmul.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return _matmul.matmul_backward(a, b, g, ctx.needs_input_grad[0], ctx.needs_input_grad[1])
+
+
+class Einsum(ArrayFunction):
+    """``einsum(equation, *operands)`` (explicit ``->`` form); gradient of each operand is an einsum."""
+
+    @staticmethod
+    def forward(ctx, equation, *arrays):
+        ctx.equation = equation
+        ctx.save_for_backward(*arrays)
+        return np.asarray(np.einsum(equation, *arrays, optimize=len(arrays) > 2))
+
+    @staticmethod
+    def backward(ctx, g):
+        arrays = ctx.saved_tensors
+        ins, out = ctx.equation.split("->")
+        subs = ins.split(",")
+        grads = [None]
+        for k, (s, a) in enumerate(zip(subs, arrays)):
+            if not ctx.needs_input_grad[k + 1]:
+                grads.append(None)
+                continue
+            others = [(subs[j], arrays[j]) for j in range(len(arrays)) if j != k]
+            avail = set(out).union(*[set(o) for o, _ in others]) if others else set(out)
+            kept = "".join(c for c in dict.fromkeys(s) if c in avail)
+            eq = ",".join([out] + [o for o, _ in others]) + "->" + kept
+            gk = np.einsum(eq, g, *[x for _, x in others])
+            # letters summed only inside operand k: broadcast back; repeated letters (diagonals) via einsum
+            full = np.einsum(kept + "->" + kept, gk)
+            shape = {c: a.shape[i] for i, c in enumerate(s)}
+            expand = "".join(dict.fromkeys(s))
+            fullarr = np.broadcast_to(np.expand_dims(full, tuple(i for i, c in enumerate(expand) if c not in kept)),
+                                      [shape[c] for c in expand]) if len(expand) != len(kept) else full
+            if len(set(s)) != len(s):  # a repeated letter (a diagonal): place values on it
+                res = np.zeros(a.shape, dtype=g.dtype)
+                np.einsum(f"{s}->{expand}", res)[...] = fullarr
+                grads.append(res)
+            else:
+                perm = [expand.index(c) for c in s]
+                grads.append(np.ascontiguousarray(np.transpose(fullarr, perm)).astype(g.dtype, copy=False))
+        return tuple(grads)
+
+
+def einsum_equation(equation, n_operands):
+    """Parse an einsum equation for ``n_operands`` operands -> (explicit equation ``'ij,jk->ik'``, input
+    subscripts). The implicit form's output is its letters that appear once, sorted; errors as PyTorch's."""
+    if not isinstance(equation, str):
+        raise TypeError(f"einsum(): argument 'equation' must be str, not {type(equation).__name__}")
+    eq = equation.replace(" ", "")
+    if "." in eq:
+        raise NotImplementedError("einsum(): '...' (ellipsis) is not supported by miniconv; write the dimensions out")
+    if "->" not in eq:
+        letters = eq.replace(",", "")
+        eq += "->" + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    ins = eq.split("->")[0].split(",")
+    if len(ins) != n_operands:
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation"
+                           if n_operands > len(ins) else
+                           "einsum(): fewer operands were provided than specified in the equation")
+    if not re.fullmatch(r"[a-zA-Z,]*->[a-zA-Z]*", eq):
+        raise ValueError(f"einsum(): invalid subscript given at index 0 in the equation string {equation!r}")
+    for c in eq.split("->")[1]:
+        if c not in eq.split("->")[0]:
+            raise RuntimeError(f"einsum(): output subscript {c} does not appear in the equation for any input operand")
+    return eq, ins

@@ -1,0 +1,44 @@
+"""Tensor: a NumPy array (its storage) plus a version counter, ``requires_grad``, ``grad`` and ``grad_fn``.
+
+``Tensor`` is assembled here from a base and one mixin per family of operations; each mixin reaches the
+class only through ``self`` (and the base's ``_wrap``), so a family can be read on its own:
+
+* ``_base.py``: storage, version counter, views, autograd attributes, hooks, ``to()``/``type()``/``clone()``,
+  properties, ``new_*``
+* ``_arith.py``: operators, comparisons, bitwise, maximum/minimum, fmod/remainder, products, type promotion
+* ``_elementwise.py``: exp, log, trig, rounding, relu, clamp, lerp, where, isnan..., softmax
+* ``_reduce.py``: sum, mean, var/std, max/min, argmax, prod, amax/amin, logsumexp, cumsum, norm, sort/topk
+* ``_shape.py``: reshape/view, permute/transpose, squeeze/unsqueeze, expand, split/chunk, in-place view ops
+* ``_indexing.py``: ``t[i]``, gather/scatter, index_select, masked_fill/select, nonzero
+* ``_inplace.py``: ``add_``..., ``t[i] = v``, ``+=``, the version bump and history rebase of in-place writes
+* ``_print.py``: ``repr`` as PyTorch prints
+
+Operators and methods call the autograd Functions in ``miniconv.ops``; nothing here computes a gradient.
+``Tensor._data`` is the NumPy array (``.numpy()`` returns it); ``Tensor.data`` is a Tensor sharing it, as
+in PyTorch. Creation functions live in creation.py, dtypes in dtypes.py, the ``torch.*`` forms in
+functional.py. See docs/architecture.md.
+"""
+from . import _base
+from ._arith import ArithMixin
+from ._base import Size, TensorBase
+from ._elementwise import ElementwiseMixin
+from ._indexing import IndexingMixin
+from ._inplace import InplaceMixin
+from ._print import PrintMixin
+from ._reduce import ReduceMixin, ValuesIndices
+from ._shape import ShapeMixin
+
+__all__ = ["Tensor", "Size", "ValuesIndices"]
+
+
+class Tensor(ArithMixin, ElementwiseMixin, ReduceMixin, ShapeMixin, IndexingMixin, InplaceMixin, PrintMixin,
+             TensorBase):
+    """An n-dimensional array that can record the operations applied to it.
+
+    Build one with :func:`miniconv.tensor`, :func:`miniconv.zeros`, :func:`miniconv.randn`, ...
+    """
+
+    __hash__ = object.__hash__  # defining __eq__ (ArithMixin) would otherwise make Tensors unhashable
+
+
+_base.Tensor = Tensor  # results made by the base and the mixins (``_wrap``) are of this class

@@ -1,0 +1,305 @@
+"""Arithmetic and comparison: operators (+ - * / ** @ % //, comparisons, bitwise), their method spellings,
+maximum/minimum, fmod/remainder, atan2, products (mm, bmm, dot, outer) and equality tests.
+
+PyTorch's type promotion (``TensorBase._promote``) happens here, before the Function in ``miniconv.ops`` runs.
+"""
+import numbers
+
+import numpy as np
+
+from .. import ops
+from .._args import check_broadcast, check_matmul, number_array
+from ..dtypes import _builtin_bool, _infer_dtype, bool, get_default_dtype, int64, result_type, torch_dtype_name
+from ._base import TensorBase
+
+# C type names in PyTorch's overflow messages
+C_TYPE_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t",
+                "bool": "bool"}
+
+
+class ArithMixin:
+    """Operators and binary math; results through ``self._binary`` (one broadcast check, PyTorch's promotion)."""
+
+    def _operand(self, other):
+        """Turn ``other`` into a Tensor, promoting like PyTorch: a Python float keeps a float
+        tensor's dtype and makes an integer tensor float32."""
+        if isinstance(other, TensorBase):
+            return other
+        if isinstance(other, (numbers.Number, np.number, np.bool_)) and not isinstance(other, np.ndarray):
+            if self.dtype.kind == "f":
+                dt = self.dtype
+            elif isinstance(other, (_builtin_bool, np.bool_)):
+                dt = self.dtype
+            elif isinstance(other, numbers.Integral):
+                dt = self.dtype if self.dtype.kind in "iu" else int64
+            else:
+                dt = get_default_dtype()
+            # -1 + uint8 tensor wraps around as in PyTorch (NumPy 2 would raise OverflowError)
+            return self._wrap(number_array(other, dt))
+        if isinstance(other, (list, tuple, np.ndarray)):
+            return self._from_data(np.array(other, dtype=_infer_dtype(other)))
+        raise TypeError(f"unsupported operand type for Tensor: {type(other).__name__}")
+
+    def _binary(self, fn, other, reverse=False):
+        # the hot path of every arithmetic operator: arrays' shapes and dtypes read once
+        if not isinstance(other, TensorBase):
+            other = self._operand(other)
+        a, b = (other, self) if reverse else (self, other)
+        ad, bd = a._data, b._data
+        if ad.shape != bd.shape:
+            check_broadcast(ad.shape, bd.shape)
+        if fn is ops.Div and ad.dtype.kind != "f" and bd.dtype.kind != "f":
+            a, b = a.type(get_default_dtype()), b.type(get_default_dtype())
+        elif ad.dtype != bd.dtype:
+            a, b = self._promote(a, b)  # PyTorch's type promotion (a 0-d tensor counts as a number of its category)
+        return fn.apply(a, b)
+
+    def __add__(self, o):
+        return self._binary(ops.Add, o)
+
+    def __radd__(self, o):
+        return self._binary(ops.Add, o, True)
+
+    def __sub__(self, o):
+        return self._binary(ops.Sub, o)
+
+    def __rsub__(self, o):
+        return self._binary(ops.Sub, o, True)
+
+    def __mul__(self, o):
+        return self._binary(ops.Mul, o)
+
+    def __rmul__(self, o):
+        return self._binary(ops.Mul, o, True)
+
+    def __truediv__(self, o):
+        return self._binary(ops.Div, o)
+
+    def __rtruediv__(self, o):
+        return self._binary(ops.Div, o, True)
+
+    def __pow__(self, o):
+        if isinstance(o, numbers.Number) and not isinstance(o, TensorBase):
+            if isinstance(o, numbers.Integral) and self.dtype.kind != "f":
+                if self.dtype == bool and not isinstance(o, (_builtin_bool, np.bool_)):
+                    return self.type(int64) ** o  # PyTorch's type promotion: bool ** int is int64
+                if o < 0:
+                    raise RuntimeError("Integers to negative integer powers are not allowed.")
+                if not np.iinfo(self.dtype).min <= o <= np.iinfo(self.dtype).max:
+                    raise RuntimeError(f"value cannot be converted to type {C_TYPE_NAMES.get(self.dtype.name)} "
+                                       "without overflow")
+            return ops.PowScalar.apply(self if self.dtype.kind == "f" or isinstance(o, numbers.Integral)
+                                       else self.type(get_default_dtype()), o)
+        return self._binary(ops.Pow, o)
+
+    def __rpow__(self, o):
+        return self._binary(ops.Pow, o, True)
+
+    def __neg__(self):
+        return ops.Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    def __matmul__(self, o):
+        if not isinstance(o, TensorBase):
+            return NotImplemented  # PyTorch: `t @ 2` is Python's TypeError (unsupported operand type(s) for @)
+        check_matmul(self, o)
+        return ops.MatMul.apply(self, o)
+
+    def __rmatmul__(self, o):
+        return NotImplemented  # reached only for a non-Tensor left operand: TypeError, as PyTorch
+
+    def matmul(self, other):
+        if not isinstance(other, TensorBase):
+            raise TypeError(f"matmul(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+        return self @ other
+
+    add = __add__
+    sub = __sub__
+    mul = __mul__
+    div = __truediv__
+
+    def pow(self, exponent):
+        return self ** exponent
+
+    # comparisons: no gradient, bool results
+    def _compare(self, fn, other):
+        if not isinstance(other, (TensorBase, numbers.Number, np.generic, np.ndarray, list, tuple)):
+            return NotImplemented  # `t == None` is False, `t < None` a TypeError: Python's rules, as PyTorch
+        if not isinstance(other, TensorBase):
+            other = self._operand(other)
+        check_broadcast(self.shape, other.shape)
+        # compared in PyTorch's common dtype
+        a, b = (self, other) if self.dtype == other.dtype else self._promote(self, other)
+        return self._wrap(np.asarray(fn(a._data, b._data)))
+
+    def __eq__(self, o):
+        return self._compare(np.equal, o)
+
+    def __ne__(self, o):
+        return self._compare(np.not_equal, o)
+
+    def __lt__(self, o):
+        return self._compare(np.less, o)
+
+    def __le__(self, o):
+        return self._compare(np.less_equal, o)
+
+    def __gt__(self, o):
+        return self._compare(np.greater, o)
+
+    def __ge__(self, o):
+        return self._compare(np.greater_equal, o)
+
+    def _compare_method(self, fn, other, name):
+        out = self._compare(fn, other)
+        if out is NotImplemented:
+            raise TypeError(f"{name}(): argument 'other' (position 1) must be Tensor or Number, not "
+                            f"{type(other).__name__}")
+        return out
+
+    def eq(self, other):
+        return self._compare_method(np.equal, other, "eq")
+
+    def ne(self, other):
+        return self._compare_method(np.not_equal, other, "ne")
+
+    def lt(self, other):
+        return self._compare_method(np.less, other, "lt")
+
+    def le(self, other):
+        return self._compare_method(np.less_equal, other, "le")
+
+    def gt(self, other):
+        return self._compare_method(np.greater, other, "gt")
+
+    def ge(self, other):
+        return self._compare_method(np.greater_equal, other, "ge")
+
+    def __invert__(self):
+        if self.dtype != bool:
+            return self._wrap(np.invert(self._data))
+        return self._wrap(~self._data)
+
+    def _bitwise(self, fn, name, other, reverse=False):
+        if not isinstance(other, (TensorBase, numbers.Number, np.generic)):
+            return NotImplemented
+        a, b = self._promote(other, self) if reverse else self._promote(self, other)
+        if a.dtype.kind == "f":
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{torch_dtype_name(a.dtype)}'")
+        check_broadcast(a.shape, b.shape)
+        return self._wrap(np.asarray(fn(a._data, b._data)))
+
+    def __and__(self, o):
+        return self._bitwise(np.bitwise_and, "bitwise_and", o)
+
+    def __rand__(self, o):
+        return self._bitwise(np.bitwise_and, "bitwise_and", o, True)
+
+    def __or__(self, o):
+        return self._bitwise(np.bitwise_or, "bitwise_or", o)
+
+    def __ror__(self, o):
+        return self._bitwise(np.bitwise_or, "bitwise_or", o, True)
+
+    def __xor__(self, o):
+        return self._bitwise(np.bitwise_xor, "bitwise_xor", o)
+
+    def __rxor__(self, o):
+        return self._bitwise(np.bitwise_xor, "bitwise_xor", o, True)
+
+    def negative(self):
+        return -self
+
+    neg = negative
+
+    def _binary_float(self, fn, other, name):
+        other = self._operand(other)
+        a = self if (self.dtype.kind == "f" or other.dtype.kind == "f") else self._to_float()
+        return a._binary(fn, other)
+
+    def atan2(self, other):
+        return self._binary_float(ops.Atan2, other, "atan2")
+
+    arctan2 = atan2
+
+    def maximum(self, other):
+        if not isinstance(other, TensorBase):
+            raise TypeError(f"maximum(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+        return self._binary(ops.Maximum, other)
+
+    def minimum(self, other):
+        if not isinstance(other, TensorBase):
+            raise TypeError(f"minimum(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+        return self._binary(ops.Minimum, other)
+
+    def fmod(self, other):
+        return self._binary(ops.Fmod, other)
+
+    def remainder(self, other):
+        return self._binary(ops.Remainder, other)
+
+    __mod__ = remainder
+
+    def __rmod__(self, other):
+        return self._binary(ops.Remainder, other, True)
+
+    def __floordiv__(self, other):
+        return self._wrap(np.floor_divide(self._data, self._operand(other)._data))
+
+    def mm(self, mat2):
+        if self.ndim != 2:
+            raise RuntimeError("self must be a matrix")
+        if not isinstance(mat2, TensorBase) or mat2.ndim != 2:
+            raise RuntimeError("mat2 must be a matrix")
+        return self @ mat2
+
+    def bmm(self, mat2):
+        if self.ndim != 3:
+            raise RuntimeError("batch1 must be a 3D tensor")
+        if not isinstance(mat2, TensorBase) or mat2.ndim != 3:
+            raise RuntimeError("batch2 must be a 3D tensor")
+        if self.shape[0] != mat2.shape[0] or self.shape[2] != mat2.shape[1]:
+            raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                               f"[{self.shape[0]}, {self.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}].")
+        return self @ mat2
+
+    def dot(self, other):
+        if self.ndim != 1 or other.ndim != 1:
+            raise RuntimeError(f"1D tensors expected, but got {self.ndim}D and {other.ndim}D tensors")
+        if self.shape[0] != other.shape[0]:
+            raise RuntimeError(f"inconsistent tensor size, expected tensor [{self.shape[0]}] and src "
+                               f"[{other.shape[0]}] to have the same number of elements, but got {self.shape[0]} and "
+                               f"{other.shape[0]} elements respectively")
+        return self @ other
+
+    def outer(self, vec2):
+        if self.ndim != 1 or vec2.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument self, but got {self.ndim}-D" if self.ndim != 1 else
+                               f"outer: Expected 1-D argument vec2, but got {vec2.ndim}-D")
+        return self.reshape(-1, 1) * vec2.reshape(1, -1)
+
+    ger = outer
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        o = other._data if isinstance(other, TensorBase) else other
+        return self._wrap(np.asarray(np.isclose(self._data, o, rtol=rtol, atol=atol, equal_nan=equal_nan)))
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return _builtin_bool(self.isclose(other, rtol, atol, equal_nan)._data.all())
+
+    def equal(self, other):
+        return self.shape == other.shape and _builtin_bool(np.array_equal(self._data, other._data))
+
+    def logical_not(self):
+        return self._wrap(np.logical_not(self._data))
+
+    def logical_and(self, other):
+        return self._wrap(np.logical_and(self._data, other._data if isinstance(other, TensorBase) else other))
+
+    def logical_or(self, other):
+        return self._wrap(np.logical_or(self._data, other._data if isinstance(other, TensorBase) else other))
+
+    greater, greater_equal, less, less_equal, not_equal = (
+        lambda s, o: s > o, lambda s, o: s >= o, lambda s, o: s < o, lambda s, o: s <= o, lambda s, o: s != o)

@@ -1,0 +1,453 @@
+"""The Tensor's base: storage (a NumPy array shared by views), the version counter, views, autograd
+attributes, hooks, conversions (``to``, ``type``, ``clone``) and the plain properties.
+
+The families of operations are mixins beside this file (``_arith``, ``_elementwise``, ``_reduce``,
+``_shape``, ``_indexing``, ``_inplace``, ``_print``); ``tensor/__init__.py`` assembles them with this
+base into ``Tensor``. Nothing here computes a gradient: the Functions are in ``miniconv.ops``.
+"""
+import weakref
+
+import numpy as np
+
+from .. import ops
+from .._args import array_from_data, normalize_dims, number_array, size_arg
+from .._device import CPU, _check_device, _parse_to_args
+from ..autograd.function import RemovableHandle, ViewRegen, _edge
+from ..autograd.function import backward as _autograd_backward
+from ..autograd.grad_mode import is_grad_enabled
+from ..dtypes import (  # noqa: A004
+    _SUPPORTED, _builtin_bool, _builtin_float, _check_dtype, bool, float32, float64, int32, int64, result_type,
+)
+
+# The assembled class (this base + the mixins), bound by tensor/__init__.py. Every result an op makes is
+# a plain ``Tensor``, also for an op on a Parameter, as in PyTorch.
+Tensor = None
+
+
+class _VersionCounter:
+    """How many in-place writes a storage has seen; shared by a tensor, its views and ``detach()``."""
+
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = 0
+
+
+class Size(tuple):
+    """A tuple of ints, printed as ``miniconv.Size([2, 3])``."""
+
+    def __repr__(self):
+        return f"miniconv.Size({list(self)})"
+
+    def numel(self):
+        return int(np.prod(self))
+
+
+class TensorBase:
+    """Storage, versions, views, autograd attributes and hooks of a Tensor (see the module docstring)."""
+
+    __array_priority__ = 1000  # make ndarray (op) Tensor defer to Tensor's reflected operators
+
+    # defaults shared by every instance until set (keeps ``_wrap``, the hot path, short)
+    grad = None
+    grad_fn = None
+    _output_nr = 0
+    _accumulator = None
+    _requires_grad = False
+    _base = None  # a view: the tensor whose storage it views (never itself a view)
+    _view_fn = None  # a view: base's array -> this view's array
+    _view_gen = 0  # a view: base's _history_gen when this view's grad_fn was made
+    _reshaped = ()  # a base: per in-place view op on it (unsqueeze_, t_, ...), its new array -> the previous one
+    _view_reshaped = 0  # a view: len(base._reshaped) when its _view_fn was made
+    _history_gen = 0  # bumped when an in-place op gives this tensor a new history
+
+    def __init__(self, data, requires_grad=False):
+        if isinstance(data, TensorBase):
+            data = data._data
+        arr = data if isinstance(data, np.ndarray) else np.asarray(data)
+        if arr.dtype == np.float16 or arr.dtype not in _SUPPORTED:
+            if arr.dtype.kind == "f":
+                arr = arr.astype(np.float32)
+            else:
+                _check_dtype(arr.dtype)
+        self._data = arr
+        self._version_counter = _VersionCounter()
+        if requires_grad:
+            self.requires_grad = True
+
+    @staticmethod
+    def _wrap(arr):
+        """Wrap an array as a Tensor without checks or copies (the internal fast path)."""
+        t = object.__new__(Tensor)
+        t._data = arr
+        t._version_counter = _VersionCounter()
+        return t
+
+    @staticmethod
+    def _from_data(data):
+        """``Tensor(data)``: an array (or array-like) checked and converted as the constructor does."""
+        return Tensor(data)
+
+    @staticmethod
+    def _promote(*operands):
+        """``operands`` (Tensors and Python numbers) as Tensors of their common dtype, ``result_type(*operands)``:
+        PyTorch's type promotion, used by every op that combines operands (a cast keeps the gradient)."""
+        dt = result_type(*operands)
+        return tuple((x if x.dtype == dt else x.type(dt)) if isinstance(x, TensorBase)
+                     else Tensor._wrap(number_array(x, dt)) for x in operands)
+
+    # -- storage and versions ------------------------------------------------------
+    # Inside miniconv the NumPy array is always reached as ``t._data``.
+    @property
+    def data(self):
+        """A Tensor sharing this tensor's memory, cut from the graph. As in PyTorch, it has its own
+        version counter: in-place changes through ``.data`` are invisible to autograd's checks."""
+        return self._wrap(self._data)
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, TensorBase):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__module__}.{type(value).__name__}"
+                            if type(value).__module__ != "builtins" else
+                            f"Variable data has to be a tensor, but got {type(value).__name__}")
+        self._data = value._data
+
+    @property
+    def _version(self):
+        return self._version_counter.value
+
+    def _bump_version(self):
+        """The one place a version changes: after every in-place write to this tensor's storage."""
+        self._version_counter.value += 1
+
+    def _is_view(self):
+        return self._base is not None
+
+    def _make_view(self, out, view_fn):
+        """Turn ``out`` (whose array views ``self``'s) into a view of ``self``: shared version counter,
+        the root base, and how to get ``out``'s array from the base's."""
+        if not np.may_share_memory(out._data, self._data):  # e.g. reshape had to copy
+            return out
+        out._version_counter = self._version_counter
+        base = self._base
+        if base is None:
+            out._base, out._view_fn, out._view_gen = self, view_fn, self._history_gen
+            out._view_reshaped = len(self._reshaped)
+        else:
+            parent_fn = self._current_view_fn()
+            out._base, out._view_gen = base, base._history_gen
+            out._view_fn = lambda a: view_fn(parent_fn(a))
+            out._view_reshaped = len(base._reshaped)
+        return out
+
+    def _current_view_fn(self):
+        """``_view_fn`` for the base's current array: if the base changed shape in place since the view
+        was made (``b.unsqueeze_(0)`` with ``v = b[0]`` alive), its array is first taken back to the
+        shape ``_view_fn`` was made for (each step a NumPy view, so writes through it reach the base)."""
+        undo = self._base._reshaped[self._view_reshaped :]
+        if undo:
+            fn = self._view_fn
+
+            def view_fn(a):
+                for u in reversed(undo):
+                    a = u(a)
+                return fn(a)
+
+            self._view_fn, self._view_reshaped = view_fn, len(self._base._reshaped)
+        return self._view_fn
+
+    def _regenerate_view(self):
+        """The base got a new history (an in-place op): this view's grad_fn is ``view_fn(base)``."""
+        base = self._base
+        self._view_gen = base._history_gen
+        if not (base._requires_grad and is_grad_enabled()):
+            return
+        node = ViewRegen(self._current_view_fn(), base._data.shape)
+        node.needs_input_grad = (True,)
+        node.next_edges = (_edge(base),)
+        node.output_meta = ((self._data.shape, self._data.dtype),)
+        self.grad_fn, self._output_nr, self._requires_grad = node, 0, True
+
+    # -- autograd attributes ------------------------------------------------------
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        flag = _builtin_bool(flag)
+        if flag and self._data.dtype.kind != "f":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        if not flag and self.grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a computed "
+                "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
+            )
+        self._requires_grad = flag
+
+    def requires_grad_(self, requires_grad=True):
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    def retain_grad(self):
+        """Keep ``.grad`` on this non-leaf tensor after backward."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is not None:
+            if self.grad_fn._retained is None:
+                self.grad_fn._retained = {}
+            self.grad_fn._retained[self._output_nr] = weakref.ref(self)
+
+    # -- hooks ----------------------------------------------------------------------
+    _backward_hooks = None  # leaf: {handle id: hook}; run on the gradient before it accumulates
+    _post_accumulate_grad_hooks = None
+
+    def register_hook(self, hook):
+        """``hook(grad) -> Tensor or None`` runs when this tensor's gradient is computed; a returned
+        Tensor replaces the gradient. Returns a handle whose ``remove()`` unregisters the hook."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            if self._backward_hooks is None:
+                self._backward_hooks = {}
+            hooks = self._backward_hooks
+            handle = RemovableHandle(hooks)
+            hooks[handle.id] = hook
+            return handle
+        if getattr(self.grad_fn, "_tensor_hooks", None) is None:
+            self.grad_fn._tensor_hooks = {}
+        hooks = self.grad_fn._tensor_hooks.setdefault(self._output_nr, {})
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = array_hook(hook)  # the engine works on arrays
+        return handle
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """``hook(tensor)`` runs after the gradient has been accumulated into this leaf's ``.grad``."""
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if self._post_accumulate_grad_hooks is None:
+            self._post_accumulate_grad_hooks = {}
+        handle = RemovableHandle(self._post_accumulate_grad_hooks)
+        self._post_accumulate_grad_hooks[handle.id] = hook
+        return handle
+
+    def _accumulate_grad(self, g, owned=False):
+        """Called by the engine's AccumulateGrad node with this leaf's gradient (an array).
+        ``owned``: nothing else references ``g`` (autograd.engine.sole_owner), so a first gradient
+        becomes ``.grad`` without a copy, as PyTorch's AccumulateGrad steals it."""
+        if self._backward_hooks:
+            owned = False  # a hook sees the gradient and may keep it
+            g = self._run_backward_hooks(g)
+        if self.grad is None:
+            if owned and g.dtype == self._data.dtype and g.shape == self._data.shape:
+                self.grad = self._wrap(g)
+            else:
+                self.grad = self._wrap(np.array(g, dtype=self._data.dtype, copy=True))
+        else:
+            self.grad._data += g
+            self.grad._bump_version()
+        if self._post_accumulate_grad_hooks:
+            for hook in list(self._post_accumulate_grad_hooks.values()):
+                hook(self)
+
+    def _run_backward_hooks(self, g):
+        """This leaf's ``register_hook`` hooks applied to the array ``g``, in order (also called by the
+        engine for a leaf whose gradient ``autograd.grad`` returns, as PyTorch does)."""
+        for hook in list(self._backward_hooks.values()):
+            out = hook(self._wrap(g))
+            if out is not None:
+                g = out._data if isinstance(out, TensorBase) else np.asarray(out)
+        return g
+
+    def _accumulate_retained(self, g):
+        if self.grad is None:
+            self.grad = self._wrap(np.array(g, dtype=self.dtype, copy=True))
+        else:
+            self.grad._data = self.grad._data + g
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Compute the gradient of this tensor w.r.t. graph leaves (accumulated into their ``.grad``),
+        or only w.r.t. ``inputs`` (see ``autograd.backward``)."""
+        _autograd_backward(self, None if gradient is None else [gradient], retain_graph=retain_graph,
+                           create_graph=create_graph, inputs=inputs)
+
+    def detach(self):
+        """A new leaf Tensor sharing this tensor's memory and version counter, cut from the graph."""
+        t = self._wrap(self._data)
+        t._version_counter = self._version_counter
+        return t
+
+    _alias = detach
+
+    def detach_(self):
+        if self._base is not None:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    # -- properties ---------------------------------------------------------------
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[normalize_dims(dim, self.ndim, "size")[0]]
+
+    def dim(self):
+        return self._data.ndim
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    @property
+    def dtype(self):
+        return self._data.dtype
+
+    @property
+    def device(self):
+        return CPU
+
+    is_cuda = False
+
+    def numel(self):
+        return int(self._data.size)
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.reshape(-1)[0].item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def numpy(self):
+        """The underlying array (shared memory). Like PyTorch, refused while it requires grad."""
+        if self.requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and np.dtype(dtype) != self._data.dtype:
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else self._data
+
+    def is_contiguous(self):
+        return self._data.flags.c_contiguous
+
+    def contiguous(self):
+        if self._data.flags.c_contiguous:
+            return self
+        return ops.Clone.apply(self)
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return _builtin_bool(self._data.reshape(-1)[0])
+
+    def __float__(self):
+        return _builtin_float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.dtype.kind not in "iu" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    __hash__ = object.__hash__
+
+    # -- conversions ----------------------------------------------------------------
+    def to(self, *args, **kwargs):
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (other's dtype) or keywords;
+        a non-CPU device raises. ``copy=True`` always returns a new tensor."""
+        dtype, copy = _parse_to_args("to", args, kwargs)
+        out = self if dtype is None else self.type(dtype)
+        return out.clone() if copy and out is self else out
+
+    def cpu(self, memory_format=None):
+        return self
+
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        _check_device("cuda" if device is None or isinstance(device, int) else device)  # always raises
+
+    def type(self, dtype):
+        dtype = _check_dtype(dtype, "to")
+        if dtype == self.dtype:
+            return self
+        return ops.Cast.apply(self, dtype)
+
+    def float(self):
+        return self.type(float32)
+
+    def double(self):
+        return self.type(float64)
+
+    def long(self):
+        return self.type(int64)
+
+    def int(self):
+        return self.type(int32)
+
+    def bool(self):
+        return self.type(bool)
+
+    def clone(self):
+        return ops.Clone.apply(self)
+
+    def type_as(self, other):
+        return self.type(other.dtype)
+
+    # -- new tensors with this tensor's dtype (PyTorch's new_* methods) -------------------
+    def _new_filled(self, size, fill_value, dtype, device, requires_grad, name):
+        _check_device(device)
+        shape = size_arg(size, None, name)
+        dt = _check_dtype(self.dtype if dtype is None else dtype, name)
+        return Tensor(np.full(shape, fill_value, dtype=dt), requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return self._new_filled(size, 0, dtype, device, requires_grad, "zeros")
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return self._new_filled(size, 1, dtype, device, requires_grad, "ones")
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        return self._new_filled(size, 0, dtype, device, requires_grad, "empty")
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        if isinstance(fill_value, TensorBase):
+            fill_value = fill_value.item()
+        return self._new_filled((size,), fill_value, dtype, device, requires_grad, "full")
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        _check_device(device)
+        if isinstance(data, TensorBase):
+            data = data._data
+        elif isinstance(data, (list, tuple)) and any(isinstance(d, TensorBase) for d in data):
+            data = [d._data if isinstance(d, TensorBase) else d for d in data]
+        return Tensor(array_from_data(data, dtype or self.dtype), requires_grad=requires_grad)
+
+
+def array_hook(hook):
+    """Adapt ``hook(grad Tensor) -> Tensor or None`` to the engine's ``fn(array) -> array``."""
+
+    def run(g):
+        out = hook(TensorBase._wrap(g))
+        if out is None:
+            return g
+        return out._data if isinstance(out, TensorBase) else np.asarray(out)
+
+    return run

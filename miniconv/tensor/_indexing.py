@@ -1,0 +1,142 @@
+"""Indexing: ``t[index]`` (a view for basic indices), gather/scatter, index_select, masked_fill/select, nonzero.
+
+Index tensors are unwrapped to arrays here (``convert_index``); ``t[index] = v`` is an in-place op
+(``_inplace.py``).
+"""
+import numbers
+
+import numpy as np
+
+from .. import ops
+from .._args import check_broadcast, check_index_range, normalize_dims
+from ..dtypes import _builtin_bool, bool, int64, torch_dtype_name
+from ._base import TensorBase
+
+
+class IndexingMixin:
+    """Indexing methods; the gradients are in ``miniconv.ops.shape_index``."""
+
+    def __getitem__(self, index):
+        index = convert_index(index)
+        if is_basic_index(index):
+            index = with_ellipsis(index)
+            return self._make_view(ops.Index.apply(self, index), lambda a: a[index])
+        return ops.Index.apply(self, index)
+
+    def _index_arg(self, index, name):
+        if not isinstance(index, TensorBase):
+            raise TypeError(f"{name}(): argument 'index' must be Tensor, not {type(index).__name__}")
+        if index.dtype != int64:
+            raise RuntimeError(f"{name}(): Expected dtype int64 for index")
+        return index._data
+
+    def gather(self, dim, index, sparse_grad=False):
+        idx = self._index_arg(index, "gather")
+        d = normalize_dims(dim, self.ndim, "gather")[0]
+        if idx.ndim != self.ndim:
+            raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+        for i in range(self.ndim):
+            if i != d and idx.shape[i] > self.shape[i]:
+                raise RuntimeError(f"Size does not match at dimension {i} expected index {list(idx.shape)} to be no "
+                                   f"larger than self {list(self.shape)} apart from dimension {d}")
+        check_index_range(idx, self.shape[d], d)
+        src = ops.Index.apply(self, tuple(slice(None) if i == d else slice(0, idx.shape[i]) for i in range(self.ndim)))
+        return ops.TakeAlong.apply(src, idx, d)
+
+    def _scatter(self, dim, index, src, add, name):
+        idx = self._index_arg(index, name)
+        d = normalize_dims(dim, self.ndim, name)[0]
+        if idx.ndim != self.ndim:
+            raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+        check_index_range(idx, self.shape[d], d)
+        if not isinstance(src, TensorBase):
+            src = self._wrap(np.asarray(src, dtype=self.dtype))
+        elif src.dtype != self.dtype:
+            raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
+        return ops.Scatter.apply(self, d, idx, src, add)
+
+    def scatter(self, dim, index, src=None, value=None, reduce=None):
+        if reduce is not None:
+            raise NotImplementedError("scatter(reduce=...) is not supported by miniconv; use scatter_add")
+        return self._scatter(dim, index, value if src is None else src, False, "scatter")
+
+    def scatter_add(self, dim, index, src):
+        return self._scatter(dim, index, src, True, "scatter_add")
+
+    def index_select(self, dim, index):
+        idx = self._index_arg(index, "index_select")
+        if idx.ndim > 1:
+            raise IndexError("index_select(): Index is supposed to be a vector")
+        d = normalize_dims(dim, max(self.ndim, 1), "index_select")[0]
+        if self.ndim == 2 and d == 1 and idx.size and (idx.min() < 0 or idx.max() >= self.shape[1]):
+            # PyTorch's CPU kernel for the last dim of a matrix reports it as a RuntimeError
+            bad = idx.max() if idx.max() >= self.shape[1] else idx.min()
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={self.shape[1]}")
+        check_index_range(idx, self.shape[d], d, select=True)
+        return ops.IndexSelect.apply(self, d, idx.reshape(-1))
+
+    def masked_fill(self, mask, value):
+        if not isinstance(mask, TensorBase) or mask.dtype != bool:
+            raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
+                               f"{torch_dtype_name(mask.dtype) if isinstance(mask, TensorBase) else type(mask).__name__}")
+        check_broadcast(self.shape, mask.shape)
+        if isinstance(value, TensorBase):
+            if value.ndim != 0:
+                raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                                   f"{value.ndim} dimension(s).")
+            value = value.item()
+        if self.dtype.kind in "iub" and isinstance(value, float) and not np.isfinite(value):
+            raise RuntimeError(f"value cannot be converted to type {self.dtype.name}_t without overflow")
+        return ops.MaskedFill.apply(self, mask._data, value)
+
+    def masked_select(self, mask):
+        """The elements where ``mask`` (bool) is True, as a 1-D tensor; input and mask broadcast together."""
+        if not isinstance(mask, TensorBase) or mask.dtype != bool:
+            raise RuntimeError("masked_select: expected BoolTensor for mask")
+        check_broadcast(self.shape, mask.shape)
+        shape = np.broadcast_shapes(tuple(self.shape), tuple(mask.shape))
+        x = self if self.shape == shape else self.expand(shape)
+        return x[mask if mask.shape == shape else mask.expand(shape)]
+
+    def nonzero(self, as_tuple=False):
+        idx = np.nonzero(self._data) if self.ndim else np.nonzero(self._data.reshape(1))
+        if as_tuple:
+            return tuple(self._wrap(i.astype(np.int64)) for i in idx)
+        return self._wrap(np.stack(idx, axis=1).astype(np.int64) if self.ndim else
+                            np.zeros((int(_builtin_bool(self._data)), 0), np.int64))
+
+    def argwhere(self):
+        return self.nonzero()
+
+
+def convert_index(index):
+    def conv(i):
+        if isinstance(i, TensorBase):
+            if i.dtype.kind not in "iub":
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            if i.dtype == np.uint8:  # a uint8 (byte) index tensor is a mask, as in PyTorch
+                return i._data.astype(np.bool_)
+            return i._data
+        return i
+
+    if isinstance(index, tuple):
+        return tuple(conv(i) for i in index)
+    return conv(index)
+
+
+def is_basic_index(index):
+    """True if NumPy returns a view for ``index``: ints, slices, None and Ellipsis only."""
+    items = index if isinstance(index, tuple) else (index,)
+    for i in items:
+        if i is None or i is Ellipsis or type(i) is slice:
+            continue
+        if isinstance(i, (_builtin_bool, np.bool_)) or not isinstance(i, (numbers.Integral, np.integer)):
+            return False
+    return True
+
+
+def with_ellipsis(index):
+    """A basic index with an Ellipsis in it: NumPy then returns a (0-d) view even when every index
+    is an int, instead of a scalar copy."""
+    index = index if isinstance(index, tuple) else (index,)
+    return index if any(i is Ellipsis for i in index) else index + (Ellipsis,)

@@ -1,0 +1,234 @@
+"""In-place operations (``add_``, ``t[i] = v``, ``+=``, ``fill_``, ``copy_``, ...) with PyTorch's rules.
+
+An in-place op computes its result out of place with the ordinary ops, then ``_commit_inplace`` writes
+it into the tensor, bumps the version and, when autograd recorded the result, moves the tensor's
+history onto it (through ``CopySlices`` when the tensor is a view). A leaf that requires grad is
+refused while grad mode is on.
+"""
+import numpy as np
+
+from .. import ops
+from .._args import check_inplace_shape, check_normal_args, check_setitem_shape, check_uniform_args
+from .._random import default_generator
+from ..autograd.function import CopySlices, _edge
+from ..autograd.grad_mode import is_grad_enabled
+from ..dtypes import torch_dtype_name
+from ._base import TensorBase
+from ._indexing import convert_index, is_basic_index, with_ellipsis
+
+
+class InplaceMixin:
+    """In-place ops: the result of the out-of-place op, committed by ``_commit_inplace``."""
+
+    def _commit_inplace(self, out):
+        """Write ``out`` (computed out of place from ``self``, or by a kernel into ``self``'s memory)
+        into ``self`` and bump the version; if autograd recorded ``out``, ``self`` takes its place in
+        the graph (a view's base gets a ``CopySlices`` node). Returns ``self``."""
+        node = out.grad_fn
+        if is_grad_enabled() and (self._requires_grad or node is not None):
+            self._check_inplace_grad()
+        arr = self._data
+        src = out._data
+        if src.dtype != arr.dtype and not np.can_cast(src.dtype, arr.dtype, "same_kind"):
+            raise RuntimeError(f"result type {torch_dtype_name(src.dtype)} can't be cast to the desired output type "
+                               f"{torch_dtype_name(arr.dtype)}")
+        if src.shape != arr.shape:
+            check_inplace_shape(src.shape, arr.shape)
+        if not arr.flags.writeable:
+            raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                               "single memory location. Please clone() the tensor before performing the operation.")
+        if node is not None and node._saved_versions:
+            keep_saved_values(node, self._version_counter, arr, src is arr)
+        if src is not arr:
+            np.copyto(arr, src, casting="unsafe")
+        self._bump_version()
+        if node is not None:
+            self._rebase_history(out)
+        return self
+
+    def _check_inplace_grad(self):
+        if self._requires_grad and self.grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        base = self._base
+        if base is not None and base._requires_grad and base.grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+
+    def _rebase_history(self, out):
+        base = self._base
+        old = self.grad_fn
+        if old is not None and old._retained and self._output_nr in old._retained:  # retain_grad() follows
+            ref = old._retained.pop(self._output_nr)
+            if out.grad_fn._retained is None:
+                out.grad_fn._retained = {}
+            out.grad_fn._retained[out._output_nr] = ref
+        if base is None:
+            self.grad_fn, self._output_nr, self._requires_grad = out.grad_fn, out._output_nr, True
+            self._history_gen += 1  # views of self now see self through the new node
+            return
+        node = CopySlices(self._current_view_fn())
+        node.needs_input_grad = (base._requires_grad, True)
+        node.next_edges = (_edge(base) if base._requires_grad else None, (out.grad_fn, out._output_nr))
+        node.output_meta = ((base._data.shape, base._data.dtype),)
+        base.grad_fn, base._output_nr, base._requires_grad = node, 0, True
+        base._history_gen += 1
+        self._regenerate_view()
+
+    def _scalar_operand(self, value):
+        """A fill value (number or 0-d Tensor) as a Tensor of ``self``'s dtype."""
+        if isinstance(value, TensorBase):
+            if value.ndim != 0:
+                raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
+                                   f"{value.ndim} dimensions.")
+            return value
+        return self._wrap(np.asarray(value, dtype=self._data.dtype))
+
+    def add_(self, other, alpha=1):
+        return self._commit_inplace(self + (other * alpha if alpha != 1 else other))
+
+    def sub_(self, other, alpha=1):
+        return self._commit_inplace(self - (other * alpha if alpha != 1 else other))
+
+    def mul_(self, other):
+        return self._commit_inplace(self * other)
+
+    def div_(self, other):
+        return self._commit_inplace(self / other)
+
+    def pow_(self, exponent):
+        return self._commit_inplace(self ** exponent)
+
+    def neg_(self):
+        return self._commit_inplace(-self)
+
+    def abs_(self):
+        return self._commit_inplace(self.abs())
+
+    def sqrt_(self):
+        return self._commit_inplace(self.sqrt())
+
+    def exp_(self):
+        return self._commit_inplace(self.exp())
+
+    def log_(self):
+        return self._commit_inplace(self.log())
+
+    def clamp_(self, min=None, max=None):  # noqa: A002
+        return self._commit_inplace(self.clamp(min, max))
+
+    clip_ = clamp_
+
+    def relu_(self):
+        return self._commit_inplace(self.relu())
+
+    def sigmoid_(self):
+        return self._commit_inplace(self.sigmoid())
+
+    def tanh_(self):
+        return self._commit_inplace(self.tanh())
+
+    def addcmul_(self, tensor1, tensor2, value=1):
+        return self._commit_inplace(self + tensor1 * tensor2 * value if value != 1 else self + tensor1 * tensor2)
+
+    def addcdiv_(self, tensor1, tensor2, value=1):
+        return self._commit_inplace(self + tensor1 / tensor2 * value if value != 1 else self + tensor1 / tensor2)
+
+    def lerp_(self, end, weight):
+        return self._commit_inplace(self.lerp(end, weight))  # lerp's dtype check and formula
+
+    def zero_(self):
+        return self._commit_inplace(ops.Fill.apply(self, np.zeros((), self._data.dtype)))
+
+    def fill_(self, value):
+        return self._commit_inplace(ops.Fill.apply(self, self._scalar_operand(value)))
+
+    def copy_(self, src, non_blocking=False):
+        if not isinstance(src, TensorBase):
+            raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
+        check_inplace_shape(src.shape, self.shape)
+        return self._commit_inplace(ops.CopyFrom.apply(self, src))
+
+    def masked_fill_(self, mask, value):
+        if not isinstance(mask, TensorBase) or mask.dtype != bool:
+            got = mask.dtype if isinstance(mask, TensorBase) else type(mask).__name__
+            raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {got}")
+        check_inplace_shape(mask.shape, self.shape)
+        return self._commit_inplace(ops.Where.apply(mask._data, self._scalar_operand(value), self))
+
+    def uniform_(self, a=0.0, b=1.0, generator=None):
+        check_uniform_args(self, a, b)
+        g = (generator or default_generator).numpy_generator
+        return self._commit_inplace(ops.Fill.apply(self, g.uniform(a, b, size=self._data.shape)))
+
+    def normal_(self, mean=0.0, std=1.0, generator=None):
+        check_normal_args(self, std)
+        g = (generator or default_generator).numpy_generator
+        return self._commit_inplace(ops.Fill.apply(self, g.normal(mean, std, size=self._data.shape)))
+
+    def __setitem__(self, index, value):
+        index = convert_index(index)
+        if not isinstance(value, TensorBase):
+            value = self._wrap(np.asarray(value, dtype=self._data.dtype))
+        if is_basic_index(index):
+            index = with_ellipsis(index)
+            if self._requires_grad and self.grad_fn is None and is_grad_enabled():  # PyTorch writes via a view
+                raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
+                                   "operation.")
+        if not (is_grad_enabled() and (self._requires_grad or value._requires_grad)):
+            # nothing to record: write the region only (not a copy of the whole tensor)
+            if not self._data.flags.writeable:
+                raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to "
+                                   "a single memory location. Please clone() the tensor before performing the "
+                                   "operation.")
+            check_setitem_shape(self._data, index, value)
+            self._data[index] = value._data
+            self._bump_version()
+            return
+        check_setitem_shape(self._data, index, value)
+        self._commit_inplace(ops.IndexPut.apply(self, value, index))
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    def __ipow__(self, other):
+        return self.pow_(other)
+
+    # no __imatmul__: as in PyTorch, ``a @= b`` rebinds ``a`` to a new tensor ``a @ b``
+
+    def __iand__(self, other):
+        return self._commit_inplace(self & other)
+
+    def __ior__(self, other):
+        return self._commit_inplace(self | other)
+
+    def __ixor__(self, other):
+        return self._commit_inplace(self ^ other)
+
+
+def keep_saved_values(node, counter, arr, wrote_in_place):
+    """Before ``arr`` (a tensor's storage, version ``counter``) is overwritten by the in-place op that
+    produced ``node``: if ``node`` saved ``arr`` as its *input*, keep a private copy of the old values;
+    if a kernel already wrote the result into ``arr`` (so ``node`` saved its *output*), expect the
+    version after this write."""
+    saved = list(node._saved)
+    versions = []
+    for i, c, v in node._saved_versions:
+        if c is not counter:
+            versions.append((i, c, v))
+        elif wrote_in_place:
+            versions.append((i, c, v + 1))
+        elif type(i) is not int:
+            continue  # only watched (autograd's watch_versions), not kept: no old values to keep
+        else:
+            s = saved[i]
+            saved[i] = TensorBase._wrap(s._data.copy()) if isinstance(s, TensorBase) else s.copy()
+    node._saved = tuple(saved)
+    node._saved_versions = tuple(versions)
