@@ -71,3 +71,9 @@ def show_config():
     except Exception as e:  # pragma: no cover
         lines.append(f"BLAS info unavailable: {e}")
     print("\n".join(lines))
+
+# Sampling and PyTorch's legacy tensor-type names.
+from .creation import bernoulli, multinomial, poisson  # noqa: E402
+from .legacy import (  # noqa: E402
+    BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor, ShortTensor,
+)

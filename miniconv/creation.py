@@ -15,14 +15,14 @@ import numbers
 
 import numpy as np
 
-from . import ops
+from . import _random, ops
 from ._device import _check_device
 from ._random import Generator, default_generator
 from .dtypes import (  # noqa: A004
     _builtin_bool, _builtin_float, _check_dtype, bool, get_default_dtype, int64, promote_types,
     torch_dtype_name,
 )
-from ._args import array_from_data, normalize_dims
+from ._args import array_from_data, check_broadcast, normalize_dims
 from ._args import size_arg as _size
 from .tensor import Size, Tensor
 
@@ -278,6 +278,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         m = mean._data if tm else mean
         s = std._data if ts else std
         dt = (mean if tm else std).dtype
+        check_broadcast(np.shape(m), np.shape(s))
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
         if dt.kind != "f":
             _check_random_dtype(dt, "normal", shape)
@@ -476,3 +477,22 @@ def hstack(tensors, *, out=None):
 def vstack(tensors, *, out=None):
     tensors = [t.reshape(1, -1) if t.ndim < 2 else t for t in _tensor_list(tensors, "vstack")]
     return cat(tensors, 0, out=out)
+
+
+# -- sampling from tensors of parameters -------------------------------------------------------------
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):  # noqa: A002
+    """Indices sampled from the rows of ``input`` (weights, not necessarily normalized)."""
+    return _finish(input.multinomial(num_samples, replacement, generator=generator)._data, False, out, "multinomial")
+
+
+def bernoulli(input, p=None, *, generator=None, out=None):  # noqa: A002
+    """0/1 samples with probabilities ``input`` (or the number ``p``), in ``input``'s dtype."""
+    return _finish(input.bernoulli(p, generator=generator)._data, False, out, "bernoulli")
+
+
+def poisson(input, generator=None):  # noqa: A002
+    """Poisson samples with rates ``input`` (non-negative), in ``input``'s dtype."""
+    rates = input._data
+    if rates.size and not (rates >= 0).all():
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+    return Tensor(_random.poisson(_gen(generator), rates).astype(input.dtype))

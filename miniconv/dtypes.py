@@ -133,3 +133,28 @@ _TORCH_DTYPE_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", 
 def torch_dtype_name(dt):
     """PyTorch's scalar-type name of ``dt`` as its error messages spell it (``Float``, ``Long``, ...)."""
     return _TORCH_DTYPE_NAMES.get(np.dtype(dt).name, str(dt))
+
+
+# -- PyTorch's legacy tensor-type names (miniconv/legacy.py defines the classes) ---------------------
+_LEGACY_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor", "int32": "IntTensor",
+                 "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+
+
+def legacy_type_name(dtype):
+    """``'torch.FloatTensor'`` for float32: what ``Tensor.type()`` returns (PyTorch's spelling, so
+    scripts that compare it with a string keep working)."""
+    return "torch." + _LEGACY_NAMES[np.dtype(dtype).name]
+
+
+def type_arg_dtype(spec):
+    """The dtype named by an argument of ``Tensor.type``: a dtype, a legacy class (``FloatTensor``) or its
+    name (``'torch.FloatTensor'``, ``'miniconv.FloatTensor'``)."""
+    if getattr(spec, "_legacy_tensor_type", False):
+        return spec.dtype
+    if isinstance(spec, str):
+        prefix, _, name = spec.rpartition(".")
+        for key, legacy in _LEGACY_NAMES.items():
+            if prefix in ("torch", "miniconv") and name == legacy:
+                return np.dtype(key)
+        raise ValueError(f"invalid type: '{spec}'")
+    return spec

@@ -11,6 +11,8 @@ class only through ``self`` (and the base's ``_wrap``), so a family can be read 
 * ``_shape.py``: reshape/view, permute/transpose, squeeze/unsqueeze, expand, split/chunk, in-place view ops
 * ``_indexing.py``: ``t[i]``, gather/scatter, index_select, masked_fill/select, nonzero
 * ``_inplace.py``: ``add_``..., ``t[i] = v``, ``+=``, the version bump and history rebase of in-place writes
+* ``_random.py``: in-place random fills (``bernoulli_``, ``exponential_``...) and samplers (``multinomial``)
+* ``_compat.py``: ``type()`` and the legacy type names, the ``is_*`` device questions, ``format()``
 * ``_print.py``: ``repr`` as PyTorch prints
 
 Operators and methods call the autograd Functions in ``miniconv.ops``; nothing here computes a gradient.
@@ -20,19 +22,21 @@ functional.py. See docs/architecture.md.
 """
 from . import _base
 from ._arith import ArithMixin
+from ._compat import CompatMixin
 from ._base import Size, TensorBase
 from ._elementwise import ElementwiseMixin
 from ._indexing import IndexingMixin
 from ._inplace import InplaceMixin
 from ._print import PrintMixin
+from ._random import RandomMixin
 from ._reduce import ReduceMixin, ValuesIndices
 from ._shape import ShapeMixin
 
 __all__ = ["Tensor", "Size", "ValuesIndices"]
 
 
-class Tensor(ArithMixin, ElementwiseMixin, ReduceMixin, ShapeMixin, IndexingMixin, InplaceMixin, PrintMixin,
-             TensorBase):
+class Tensor(ArithMixin, ElementwiseMixin, ReduceMixin, ShapeMixin, IndexingMixin, InplaceMixin, RandomMixin,
+             CompatMixin, PrintMixin, TensorBase):
     """An n-dimensional array that can record the operations applied to it.
 
     Build one with :func:`miniconv.tensor`, :func:`miniconv.zeros`, :func:`miniconv.randn`, ...

@@ -384,12 +384,6 @@ class TensorBase:
     def cuda(self, device=None, non_blocking=False, memory_format=None):
         _check_device("cuda" if device is None or isinstance(device, int) else device)  # always raises
 
-    def type(self, dtype):
-        dtype = _check_dtype(dtype, "to")
-        if dtype == self.dtype:
-            return self
-        return ops.Cast.apply(self, dtype)
-
     def float(self):
         return self.type(float32)
 

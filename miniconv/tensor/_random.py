@@ -1,0 +1,102 @@
+"""Tensor methods that fill or sample at random (PyTorch's in-place distributions and samplers), with
+PyTorch's argument checks and messages. The samplers themselves are array functions in ``_random``."""
+import numpy as np
+
+from .. import _random, ops
+from .._random import default_generator
+from ..dtypes import torch_dtype_name
+
+
+def _g(generator):
+    return (generator or default_generator).numpy_generator
+
+
+def check_multinomial(probs, num_samples, replacement):
+    """PyTorch's checks on ``multinomial``'s arguments, in its order (``probs`` an array)."""
+    if probs.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if probs.dtype.kind != "f":
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
+                           f"{torch_dtype_name(probs.dtype)}")
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    if not replacement and num_samples > probs.shape[-1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    if probs.size and not (np.isfinite(probs).all() and (probs >= 0).all()):
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if probs.size and (probs.sum(axis=-1) <= 0).any():
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+
+
+def bernoulli_probs(probs):
+    """The ``p`` array of ``bernoulli(input)``: floating and in [0, 1] (PyTorch's checks)."""
+    if probs.dtype.kind != "f":
+        raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for '{torch_dtype_name(probs.dtype)}'")
+    if probs.size and not ((probs >= 0) & (probs <= 1)).all():
+        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message "
+                           "be improved?  If so, please report an enhancement request to PyTorch.)")
+    return probs
+
+
+class RandomMixin:
+    def _fill_random(self, values):
+        return self._commit_inplace(ops.Fill.apply(self, np.asarray(values).astype(self.dtype, copy=False)))
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        check_multinomial(self._data, num_samples, replacement)
+        return self._wrap(_random.multinomial(_g(generator), self._data, int(num_samples), bool(replacement)))
+
+    def bernoulli(self, p=None, *, generator=None):
+        if p is None:
+            probs = bernoulli_probs(self._data)
+            return self._wrap(_random.bernoulli(_g(generator), probs, probs.shape).astype(self.dtype))
+        return self.detach().clone().bernoulli_(p, generator=generator)
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        if hasattr(p, "_data"):
+            probs = np.broadcast_to(bernoulli_probs(p._data), self.shape)
+        else:
+            if not 0 <= p <= 1:
+                raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p:g}")
+            probs = p
+        return self._fill_random(_random.bernoulli(_g(generator), probs, self.shape))
+
+    def exponential_(self, lambd=1.0, *, generator=None):
+        if not lambd > 0:
+            raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
+        return self._fill_random(_random.exponential(_g(generator), lambd, self.shape))
+
+    def geometric_(self, p, *, generator=None):
+        if not 0 < p < 1:
+            raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p:g}")
+        return self._fill_random(_random.geometric(_g(generator), p, self.shape))
+
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+        if not std > 0:
+            raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std:g}")
+        return self._fill_random(_random.log_normal(_g(generator), mean, std, self.shape))
+
+    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+        if self.dtype.kind != "f":
+            raise RuntimeError("Cauchy distribution is a continuous probability distribution. dtype must be a "
+                               f"floating point but you specified {_C_NAMES.get(self.dtype.name, self.dtype.name)}")
+        return self._fill_random(_random.cauchy(_g(generator), median, sigma, self.shape))
+
+    def random_(self, from_=0, to=None, *, generator=None, **kwargs):
+        """Integers in ``[from, to)``; ``random_(to)`` is ``[0, to)``; no bound: ``[0, 2**mantissa]``
+        for floats, the dtype's range for integers (PyTorch's rule)."""
+        from_ = kwargs.pop("from", from_)
+        if to is None and "to" not in kwargs and from_ != 0:
+            from_, to = 0, from_
+        to = kwargs.pop("to", to)
+        if to is None:
+            dt = self.dtype
+            to = (2 ** (np.finfo(dt).nmant + 1) + 1 if dt.kind == "f" else 2 if dt.kind == "b"
+                  else int(np.iinfo(dt).max) + 1)
+        if from_ >= to:
+            raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={from_} >= to={to}")
+        return self._fill_random(_random.integers(_g(generator), from_, to, self.shape))
+
+
+_C_NAMES = {"int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+            "uint8": "unsigned char", "bool": "bool"}

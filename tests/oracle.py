@@ -1,0 +1,76 @@
+"""Run the same user code on miniconv and on PyTorch and compare what happens.
+
+``outcome(fn, lib)`` calls ``fn(lib)`` and returns ``("ok", value)`` with tensors turned into
+``(dtype name, shape, values)``, or ``("raise", exception class name, message)``. ``assert_same_outcome``
+compares the two libraries' outcomes: the same values, dtypes and shapes, or the same exception class
+(and, when ``message=True``, the same message). NumPy's RuntimeWarnings are errors inside ``fn``:
+miniconv must not warn where PyTorch is silent.
+"""
+import warnings
+
+import numpy as np
+
+import miniconv
+
+try:
+    import torch
+except ImportError:  # callers use pytest.importorskip("torch") first
+    torch = None
+
+
+def _dtype_name(dt):
+    return str(dt).replace("torch.", "").replace("miniconv.", "")
+
+
+def _plain(value):
+    if isinstance(value, (miniconv.Tensor,)) or (torch is not None and isinstance(value, torch.Tensor)):
+        arr = value.detach().numpy() if torch is not None and isinstance(value, torch.Tensor) else value.numpy()
+        return ("tensor", _dtype_name(value.dtype), tuple(value.shape), np.array(arr, copy=True))
+    if isinstance(value, (tuple, list)):
+        return tuple(_plain(v) for v in value)
+    if torch is not None and isinstance(value, torch.Size):
+        return tuple(value)
+    if isinstance(value, (torch.dtype if torch is not None else (), )):
+        return _dtype_name(value)
+    if isinstance(value, np.dtype):
+        return _dtype_name(value)
+    return value
+
+
+def outcome(fn, lib):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)  # NumPy's floating-point warnings
+            return ("ok", _plain(fn(lib)))
+    except Exception as e:  # noqa: BLE001 - the class is what is compared
+        return ("raise", type(e).__name__, str(e))
+
+
+def _equal(a, b, rtol):
+    if isinstance(a, tuple) and a and a[0] == "tensor":
+        if not (isinstance(b, tuple) and b and b[0] == "tensor"):
+            return False
+        if a[1] != b[1] or a[2] != b[2]:
+            return False
+        if a[3].dtype.kind in "fc":
+            return np.allclose(a[3], b[3], rtol=rtol, atol=0, equal_nan=True)
+        return np.array_equal(a[3], b[3])
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(_equal(x, y, rtol) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or (a != a and b != b)
+    return a == b
+
+
+def assert_same_outcome(fn, message=False, rtol=1e-6):
+    """fn(lib) behaves the same with lib = miniconv and lib = torch."""
+    mine, theirs = outcome(fn, miniconv), outcome(fn, torch)
+    if theirs[0] == "raise":
+        assert mine[0] == "raise", f"PyTorch raises {theirs[1]}: {theirs[2]!r}; miniconv returns {mine}"
+        assert mine[1] == theirs[1], f"PyTorch raises {theirs[1]}: {theirs[2]!r}; miniconv {mine[1]}: {mine[2]!r}"
+        if message:
+            assert mine[2] == theirs[2], (mine[2], theirs[2])
+        return mine
+    assert mine[0] == "ok", f"PyTorch returns {theirs[1]}; miniconv raises {mine[1]}: {mine[2]!r}"
+    assert _equal(mine[1], theirs[1], rtol), f"miniconv {mine[1]} != PyTorch {theirs[1]}"
+    return mine
