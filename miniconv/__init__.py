@@ -72,8 +72,9 @@ def show_config():
         lines.append(f"BLAS info unavailable: {e}")
     print("\n".join(lines))
 
-# Sampling and PyTorch's legacy tensor-type names.
+# Sampling, nansum/floor_divide and PyTorch's legacy tensor-type names.
 from .creation import bernoulli, multinomial, poisson  # noqa: E402
+from .functional import floor_divide, nansum  # noqa: E402
 from .legacy import (  # noqa: E402
     BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor, ShortTensor,
 )

@@ -47,8 +47,12 @@ def normalize_dims(dim, ndim, where):
 
 
 def reduce_dims(dim, ndim, where):
-    """:func:`normalize_dims` for reductions: dim 0 / -1 of a 0-d tensor is checked, then reduces nothing
-    (PyTorch treats a 0-d tensor as one element along one dim; NumPy has no axis 0 there)."""
+    """:func:`normalize_dims` for reductions: an empty ``dim`` (``()`` or ``[]``) reduces every dimension, as
+    ``None`` does (PyTorch's rule for sum, mean, amax, var, norm, ...); dim 0 / -1 of a 0-d tensor is
+    checked, then reduces nothing (PyTorch treats a 0-d tensor as one element along one dim; NumPy has no
+    axis 0 there)."""
+    if dim is not None and not isinstance(dim, numbers.Integral) and len(dim) == 0:
+        return None
     dims = normalize_dims(dim, ndim, where)
     return () if ndim == 0 and dims else dims
 
@@ -119,8 +123,10 @@ def check_inplace_shape(src, dst):
 
 
 def check_index_range(idx, size, dim, select=False):
-    if idx.size and (idx.min() < -size or idx.max() >= size):
-        bad = idx.min() if idx.min() < -size else idx.max()
+    """Indices of gather/scatter/index_select lie in [0, size): unlike ``t[i]``, these ops take no negative
+    index (PyTorch's rule)."""
+    if idx.size and (idx.min() < 0 or idx.max() >= size):
+        bad = idx.min() if idx.min() < 0 else idx.max()
         if select:
             raise IndexError(f"index out of range in self (index {bad}, dimension {dim} of size {size})")
         raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")

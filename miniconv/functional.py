@@ -240,14 +240,7 @@ multiply = mul
 
 
 def div(input, other, *, rounding_mode=None):  # noqa: A002
-    x = _t(input, "div")
-    if rounding_mode is None:
-        return x / other
-    if rounding_mode == "trunc":
-        return (x / other).trunc()
-    if rounding_mode == "floor":
-        return (x / other).floor()
-    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+    return _t(input, "div").div(other, rounding_mode=rounding_mode)
 
 
 divide = true_divide = div
@@ -399,6 +392,14 @@ def argmax(input, dim=None, keepdim=False):  # noqa: A002
 
 def argmin(input, dim=None, keepdim=False):  # noqa: A002
     return _t(input, "argmin").argmin(dim, keepdim)
+
+
+def floor_divide(input, other):  # noqa: A002
+    return _t(input, "floor_divide") // other
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+    return _t(input, "nansum").nansum(dim, keepdim, dtype=dtype)
 
 
 def amax(input, dim=(), keepdim=False):  # noqa: A002

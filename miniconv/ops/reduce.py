@@ -4,6 +4,8 @@ vector norms.
 Array level: each Function takes and returns NumPy arrays; argument checks and dtype promotion happen
 in the Tensor methods (``miniconv/tensor/``) before ``apply``.
 """
+import warnings
+
 import numpy as np
 
 from ..autograd.function import ArrayFunction
@@ -35,6 +37,8 @@ class Mean(ArrayFunction):
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
         n = a.size if dim is None else int(np.prod([a.shape[d] for d in dim]))
         ctx.n = n
+        if n == 0:  # NaN, without NumPy's "Mean of empty slice" warning (PyTorch is silent)
+            return np.asarray(np.sum(a, axis=dim, keepdims=keepdim) / np.asarray(0, a.dtype))
         return np.asarray(np.mean(a, axis=dim, keepdims=keepdim))
 
     @staticmethod
@@ -52,9 +56,15 @@ class Var(ArrayFunction):
     def forward(ctx, a, dim, correction, keepdim, take_sqrt):
         n = a.size if dim is None else int(np.prod([a.shape[d] for d in dim]))
         wide = a.astype(np.float64) if a.dtype == np.float32 else a
-        mean = np.mean(wide, axis=dim, keepdims=True)
+        if n - correction <= 0:
+            warnings.warn(f"{'std' if take_sqrt else 'var'}(): degrees of freedom is <= 0. Correction should be "
+                          "strictly less than the reduction factor (input numel divided by output numel).",
+                          UserWarning, stacklevel=4)
+        # NumPy's var, written out so that no slice (empty, or with <= 0 degrees of freedom) warns
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            out = np.var(wide, axis=dim, ddof=correction, keepdims=keepdim)
+            mean = np.sum(wide, axis=dim, keepdims=True) / np.asarray(n, wide.dtype)
+            dev = wide - mean
+            out = np.sum(dev * dev, axis=dim, keepdims=keepdim) / np.asarray(max(n - correction, 0), wide.dtype)
             out = np.asarray(np.sqrt(out) if take_sqrt else out).astype(a.dtype, copy=False)
         ctx.save_for_backward(a, mean.astype(a.dtype, copy=False), out)
         ctx.dim, ctx.keepdim, ctx.denom = dim, keepdim, n - correction  # negative as in PyTorch (gradient -0, not nan)
@@ -72,11 +82,12 @@ class Var(ArrayFunction):
 
 
 class MaxAll(ArrayFunction):
-    """max over all elements; ties share the gradient evenly (PyTorch's amax rule)."""
+    """max (or, with ``is_min``, min) over all elements; ties share the gradient evenly (PyTorch's amax
+    rule). Computed directly, never as ``-max(-x)``, which is wrong for unsigned and most-negative values."""
 
     @staticmethod
-    def forward(ctx, a):
-        out = np.asarray(a.max())
+    def forward(ctx, a, is_min=False):
+        out = np.asarray(a.min() if is_min else a.max())
         ctx.save_for_backward(a, out)
         return out
 
@@ -85,15 +96,15 @@ class MaxAll(ArrayFunction):
         a, out = ctx.saved_tensors
         # PyTorch's evenly_distribute_backward: a NaN result shares the gradient among the NaNs
         mask = np.isnan(a) if np.isnan(out) else a == out
-        return mask * (g / mask.sum().astype(a.dtype))
+        return mask * (g / mask.sum().astype(a.dtype)), None
 
 
 class MaxDim(ArrayFunction):
-    """(values, indices) of the max along ``dim``; the gradient goes to the returned index."""
+    """(values, indices) of the max (``is_min``: min) along ``dim``; the gradient goes to the returned index."""
 
     @staticmethod
-    def forward(ctx, a, dim, keepdim):
-        idx = np.argmax(a, axis=dim)
+    def forward(ctx, a, dim, keepdim, is_min=False):
+        idx = np.argmin(a, axis=dim) if is_min else np.argmax(a, axis=dim)
         idx_k = np.expand_dims(idx, dim)
         vals = np.take_along_axis(a, idx_k, axis=dim)
         ctx.shape, ctx.dim = a.shape, dim
@@ -115,7 +126,7 @@ class MaxDim(ArrayFunction):
             g = np.expand_dims(g, ctx.dim)
         out = np.zeros(ctx.shape, dtype=g.dtype)
         np.put_along_axis(out, idx_k, g, axis=ctx.dim)
-        return out, None, None
+        return out, None, None, None
 
 
 def _prod_except_self(a, axis):

@@ -61,10 +61,23 @@ class ArithMixin:
         return self._binary(ops.Add, o, True)
 
     def __sub__(self, o):
+        self._check_bool_sub(o)
         return self._binary(ops.Sub, o)
 
     def __rsub__(self, o):
+        self._check_bool_sub(o)
         return self._binary(ops.Sub, o, True)
+
+    def _check_bool_sub(self, other):
+        """PyTorch refuses ``-`` with a bool tensor (it would not invert a mask)."""
+        other_bool = isinstance(other, (_builtin_bool, np.bool_)) or (
+            isinstance(other, TensorBase) and other.dtype == bool)
+        if self.dtype == bool and other_bool:
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                               "Use the `^` or `logical_xor()` operator instead.")
+        if self.dtype == bool or other_bool:
+            raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+                               "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
 
     def __mul__(self, o):
         return self._binary(ops.Mul, o)
@@ -96,6 +109,9 @@ class ArithMixin:
         return self._binary(ops.Pow, o, True)
 
     def __neg__(self):
+        if self.dtype == bool:
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+                               "to invert a mask, use the `~` or `logical_not()` operator instead.")
         return ops.Neg.apply(self)
 
     def __pos__(self):
@@ -118,7 +134,6 @@ class ArithMixin:
     add = __add__
     sub = __sub__
     mul = __mul__
-    div = __truediv__
 
     def pow(self, exponent):
         return self ** exponent
@@ -234,19 +249,70 @@ class ArithMixin:
             raise TypeError(f"minimum(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
         return self._binary(ops.Minimum, other)
 
+    # -- integer-aware division: floor/trunc quotients and remainders ------------------------------------
+    def _int_division(self, other, kind, reverse=False):
+        """``kind`` ('floor', 'trunc', 'remainder', 'fmod') of ``self`` by ``other`` (or of ``other`` by
+        ``self``) in PyTorch's promoted dtype. Integer results are computed exactly in integers (no float
+        round trip) and a zero divisor raises PyTorch's ZeroDivisionError; float quotients have no gradient
+        (as ``floor_divide``), float remainders go through their Functions."""
+        if not isinstance(other, TensorBase):
+            other = self._operand(other)
+        a, b = (other, self) if reverse else (self, other)
+        check_broadcast(a.shape, b.shape)
+        if a.dtype != b.dtype:
+            a, b = self._promote(a, b)
+        dt = a.dtype
+        if dt == bool:
+            kernel = "remainder_cpu" if kind == "remainder" else "fmod_cpu" if kind == "fmod" else f"div_{kind}_cpu"
+            raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+        if dt.kind == "f":
+            if kind in ("remainder", "fmod"):
+                return (ops.Remainder if kind == "remainder" else ops.Fmod).apply(a, b)
+            q = np.floor_divide(a._data, b._data) if kind == "floor" else np.trunc(a._data / b._data)
+            return self._wrap(np.asarray(q, dtype=dt))
+        x, y = a._data, b._data
+        if y.size and not y.all():
+            raise RuntimeError("ZeroDivisionError")
+        if kind == "floor":
+            out = np.floor_divide(x, y)
+        elif kind == "remainder":
+            out = np.remainder(x, y)
+        else:  # trunc and fmod: round toward zero, from the floor quotient
+            q = np.floor_divide(x, y)
+            q = q + ((q * y != x) & ((x < 0) != (y < 0))).astype(dt)
+            out = q if kind == "trunc" else x - q * y
+        return self._wrap(np.asarray(out, dtype=dt))
+
     def fmod(self, other):
-        return self._binary(ops.Fmod, other)
+        return self._int_division(other, "fmod")
 
     def remainder(self, other):
-        return self._binary(ops.Remainder, other)
+        return self._int_division(other, "remainder")
 
     __mod__ = remainder
 
     def __rmod__(self, other):
-        return self._binary(ops.Remainder, other, True)
+        return self._int_division(other, "remainder", reverse=True)
 
     def __floordiv__(self, other):
-        return self._wrap(np.floor_divide(self._data, self._operand(other)._data))
+        return self._int_division(other, "floor")
+
+    def __rfloordiv__(self, other):
+        return self._int_division(other, "floor", reverse=True)
+
+    floor_divide = __floordiv__
+
+    def div(self, other, *, rounding_mode=None):
+        """``self / other``; ``rounding_mode='trunc'`` or ``'floor'`` rounds the quotient (integers stay
+        integers, exactly)."""
+        if rounding_mode is None:
+            return self / other
+        if rounding_mode not in ("trunc", "floor"):
+            raise ValueError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                             f"'{rounding_mode}'")
+        return self._int_division(other, rounding_mode)
+
+    divide = true_divide = div
 
     def mm(self, mat2):
         if self.ndim != 2:

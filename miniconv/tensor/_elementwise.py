@@ -6,7 +6,7 @@ Integer and bool inputs of the float functions become the default float dtype, a
 import numpy as np
 
 from .. import ops
-from .._args import softmax_dim
+from .._args import check_broadcast, softmax_dim
 from ..dtypes import _infer_dtype, get_default_dtype, torch_dtype_name
 from ._base import TensorBase
 
@@ -22,6 +22,8 @@ class ElementwiseMixin:
         a, b = (TensorBase._from_data(np.array(x, dtype=_infer_dtype(x))) if isinstance(x, (list, tuple, np.ndarray))
                 else x for x in (input, other))
         a, b = TensorBase._promote(a, b)
+        check_broadcast(a.shape, b.shape)
+        check_broadcast(cond.shape, np.broadcast_shapes(a.shape, b.shape))
         return ops.Where.apply(cond.astype(np.bool_), a, b)
 
     def _float_only(self, name):
@@ -48,6 +50,8 @@ class ElementwiseMixin:
         return ops.ReLU.apply(self)
 
     def abs(self):
+        if self.dtype == bool:
+            raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
         return ops.Abs.apply(self)
 
     def clamp(self, min=None, max=None):  # noqa: A002
@@ -130,7 +134,10 @@ class ElementwiseMixin:
     arcsin, arccos, arctan = asin, acos, atan
 
     def square(self):
-        return ops.Square.apply(self) if self.dtype.kind == "f" else self._wrap(np.square(self._data))
+        if self.dtype.kind == "f":
+            return ops.Square.apply(self)
+        x = self._data.astype(np.int64) if self.dtype == bool else self._data  # bool ** 2 is int64 in PyTorch
+        return self._wrap(np.square(x))
 
     def _rounding(self, fn, name):
         if self.dtype.kind != "f":
@@ -138,7 +145,9 @@ class ElementwiseMixin:
         return fn.apply(self)
 
     def sign(self):
-        return ops.Sign.apply(self) if self.dtype.kind == "f" else self._wrap(np.sign(self._data))
+        if self.dtype.kind == "f":
+            return ops.Sign.apply(self)
+        return self._wrap(self._data.copy() if self.dtype == bool else np.sign(self._data))
 
     def floor(self):
         return self._rounding(ops.Floor, "floor")

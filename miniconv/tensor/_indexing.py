@@ -24,13 +24,19 @@ class IndexingMixin:
         return ops.Index.apply(self, index)
 
     def _index_arg(self, index, name):
+        """The index array (int64 or int32, as PyTorch takes both; returned as int64)."""
         if not isinstance(index, TensorBase):
             raise TypeError(f"{name}(): argument 'index' must be Tensor, not {type(index).__name__}")
-        if index.dtype != int64:
-            raise RuntimeError(f"{name}(): Expected dtype int64 for index")
-        return index._data
+        if index.dtype not in (int64, np.int32):
+            raise RuntimeError({"gather": "gather(): Expected dtype int32/int64 for index",
+                                "index_select": "index_select(): Expected dtype int32 or int64 for index"}.get(
+                name, f"{name}(): Expected dtype int64 for index"))
+        return index._data.astype(np.int64, copy=False)
 
     def gather(self, dim, index, sparse_grad=False):
+        if self.ndim == 0:  # a 0-d tensor is one element along dim 0 / -1
+            normalize_dims(dim, 0, "gather")
+            return self.reshape(1).gather(0, index.reshape(1) if index.ndim == 0 else index).reshape(index.shape)
         idx = self._index_arg(index, "gather")
         d = normalize_dims(dim, self.ndim, "gather")[0]
         if idx.ndim != self.ndim:

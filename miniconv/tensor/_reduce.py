@@ -32,17 +32,26 @@ class ReduceMixin:
     """Each reduction checks its dims (``normalize_dims``) and calls one Function of ``miniconv.ops.reduce``."""
 
     @numpy_aliases
-    def sum(self, dim=None, keepdim=False):
-        return ops.Sum.apply(self, reduce_dims(dim, self.ndim, "sum"), keepdim)
+    def sum(self, dim=None, keepdim=False, *, dtype=None):
+        x = self if dtype is None else self.type(dtype)
+        return ops.Sum.apply(x, reduce_dims(dim, self.ndim, "sum"), keepdim)
 
     @numpy_aliases
-    def mean(self, dim=None, keepdim=False):
-        if self.dtype.kind != "f":
+    def nansum(self, dim=None, keepdim=False, *, dtype=None):
+        x = self if dtype is None else self.type(dtype)
+        if x.dtype.kind == "f":
+            x = x.masked_fill(x.isnan(), 0.0)
+        return x.sum(dim, keepdim)
+
+    @numpy_aliases
+    def mean(self, dim=None, keepdim=False, *, dtype=None):
+        x = self if dtype is None else self.type(dtype)
+        if x.dtype.kind != "f":
             raise RuntimeError(
                 f"mean(): could not infer output dtype. Input dtype must be either a floating point or "
-                f"complex dtype. Got: {self.dtype}"
+                f"complex dtype. Got: {torch_dtype_name(x.dtype)}"
             )
-        return ops.Mean.apply(self, reduce_dims(dim, self.ndim, "mean"), keepdim)
+        return ops.Mean.apply(x, reduce_dims(dim, self.ndim, "mean"), keepdim)
 
     def _var(self, name, dim, unbiased, keepdim, correction):
         if self.dtype.kind != "f":
@@ -65,26 +74,28 @@ class ReduceMixin:
         (ties split the gradient, NaN propagates), as in PyTorch."""
         if isinstance(dim, TensorBase):
             return self.maximum(dim)
-        if dim is None:
-            if self._data.size == 0:
-                raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0. "
-                                   "Specify the reduction dim with the 'dim' argument.")
-            return ops.MaxAll.apply(self)
-        d = self._argmax_dim(dim, "max")  # 0-d and empty tensors as PyTorch
-        if d is None:
-            return ValuesIndices(self.clone(), self._wrap(np.zeros((), np.int64)))
-        values, indices = ops.MaxDim.apply(self, d, keepdim)
-        return ValuesIndices(values, indices)
+        return self._extreme(dim, keepdim, False)
 
     @numpy_aliases
     def min(self, dim=None, keepdim=False):
         """``min()``, ``min(dim)`` -> (values, indices), ``min(other)`` -> ``minimum(other)``."""
         if isinstance(dim, TensorBase):
             return self.minimum(dim)
+        return self._extreme(dim, keepdim, True)
+
+    def _extreme(self, dim, keepdim, is_min):
+        """max/min of all elements, or (values, indices) along ``dim``."""
+        name = "min" if is_min else "max"
         if dim is None:
-            return -((-self).max())
-        r = (-self).max(dim, keepdim)
-        return ValuesIndices(-r.values, r.indices)
+            if self._data.size == 0:
+                raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                                   "Specify the reduction dim with the 'dim' argument.")
+            return ops.MaxAll.apply(self, is_min)
+        d = self._argmax_dim(dim, name)  # 0-d and empty tensors as PyTorch
+        if d is None:
+            return ValuesIndices(self.clone(), self._wrap(np.zeros((), np.int64)), name=name)
+        values, indices = ops.MaxDim.apply(self, d, keepdim, is_min)
+        return ValuesIndices(values, indices, name=name)
 
     def _argmax_dim(self, dim, name):
         """The checked axis of max/min/argmax/argmin(dim), or None for a 0-d tensor (the result is the element
@@ -102,6 +113,8 @@ class ReduceMixin:
 
     @numpy_aliases
     def argmax(self, dim=None, keepdim=False):
+        if self.dtype == bool:
+            raise RuntimeError("argmax(): does not support bool input")
         d = self._argmax_dim(dim, "argmax")
         if d is None:
             return self._wrap(np.asarray(np.argmax(self._data), dtype=np.int64))
@@ -109,6 +122,8 @@ class ReduceMixin:
 
     @numpy_aliases
     def argmin(self, dim=None, keepdim=False):
+        if self.dtype == bool:
+            raise RuntimeError("argmin(): does not support bool input")
         d = self._argmax_dim(dim, "argmin")
         if d is None:
             return self._wrap(np.asarray(np.argmin(self._data), dtype=np.int64))
@@ -126,9 +141,14 @@ class ReduceMixin:
 
     def _amax(self, dim, keepdim, is_min):
         name = "amin" if is_min else "amax"
-        dims = reduce_dims(dim, self.ndim, name) if dim not in (None, ()) else None
+        if self._data.size == 0 and dim is not None and not isinstance(dim, numbers.Integral):
+            for d in dim:  # PyTorch checks each dim's size before it looks for repeats
+                (d,) = normalize_dims(d, self.ndim, name)
+                if self.shape[d] == 0:
+                    raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+        dims = reduce_dims(dim, self.ndim, name)
         if self._data.size == 0 and dims is None:
-            raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
                              "Specify the reduction dim with the 'dim' argument.")
         for d in dims or ():
             if self.shape[d] == 0:
@@ -145,7 +165,15 @@ class ReduceMixin:
 
     @numpy_aliases
     def logsumexp(self, dim, keepdim=False):
-        return ops.LogSumExp.apply(self._to_float(), reduce_dims(dim, self.ndim, "logsumexp"), keepdim)
+        if dim is None:
+            raise TypeError("logsumexp(): argument 'dim' must be tuple of ints, not NoneType")
+        dims = reduce_dims(dim, self.ndim, "logsumexp")
+        if dims is None and self.ndim and self._data.size and not keepdim:
+            # PyTorch reduces an empty dim list to a kept shape of ones, then fails to write it into the
+            # 0-d result: its error, for the same call
+            ones = ", ".join(["1"] * self.ndim)
+            raise RuntimeError(f"output with shape [] doesn't match the broadcast shape [{ones}]")
+        return ops.LogSumExp.apply(self._to_float(), dims, keepdim)
 
     @numpy_aliases
     def cumsum(self, dim, dtype=None):
@@ -163,18 +191,23 @@ class ReduceMixin:
             return x.clone() if x.dtype.kind == "f" or dtype is not None else x.type(int64)
         return ops.CumProd.apply(x, d)
 
+    def _logical_reduce(self, fn, name, dim, keepdim):
+        d = normalize_dims(dim, self.ndim, name)  # an empty dim list reduces nothing here (PyTorch's all/any)
+        d = () if self.ndim == 0 and d else d
+        out = np.asarray(fn(self._data, axis=d, keepdims=keepdim))
+        # uint8 in, uint8 out (PyTorch keeps that legacy rule); every other dtype gives bool
+        return self._wrap(out.astype(np.uint8) if self.dtype == np.uint8 else out)
+
     @numpy_aliases
     def all(self, dim=None, keepdim=False):
-        d = normalize_dims(dim, self.ndim, "all")
-        return self._wrap(np.asarray(np.all(self._data, axis=d, keepdims=keepdim)))
+        return self._logical_reduce(np.all, "all", dim, keepdim)
 
     @numpy_aliases
     def any(self, dim=None, keepdim=False):
-        d = normalize_dims(dim, self.ndim, "any")
-        return self._wrap(np.asarray(np.any(self._data, axis=d, keepdims=keepdim)))
+        return self._logical_reduce(np.any, "any", dim, keepdim)
 
     def count_nonzero(self, dim=None):
-        d = normalize_dims(dim, self.ndim, "count_nonzero")
+        d = reduce_dims(dim, self.ndim, "count_nonzero")
         return self._wrap(np.asarray(np.count_nonzero(self._data, axis=d), dtype=np.int64))
 
     @numpy_aliases
@@ -201,8 +234,12 @@ class ReduceMixin:
         d = normalize_dims(dim, self.ndim, "sort")[0] if self.ndim else normalize_dims(dim, 0, "sort") and None
         if d is None:
             return ValuesIndices(self.clone(), self._wrap(np.zeros((), np.int64)), name="sort")
-        key = self._data if not descending else (~self._data if self.dtype == bool else -self._data)
-        idx = np.argsort(key, axis=d, kind="stable")
+        if not descending:
+            idx = np.argsort(self._data, axis=d, kind="stable")
+        else:  # stable descending without negating (wrong for unsigned and most-negative values): sort the
+            # reversed array ascending, reverse the order, map the positions back; NaN comes first, as PyTorch
+            n = self._data.shape[d]
+            idx = n - 1 - np.flip(np.argsort(np.flip(self._data, d), axis=d, kind="stable"), d)
         return ValuesIndices(ops.TakeAlong.apply(self, idx, d), self._wrap(idx.astype(np.int64)), name="sort")
 
     @numpy_aliases
@@ -213,6 +250,8 @@ class ReduceMixin:
         return self.sort(0).values
 
     def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+        if self.dtype == bool:
+            raise RuntimeError("topk does not support bool dtypes on CPU")
         d = normalize_dims(dim, self.ndim, "topk")[0]
         n = self.shape[d] if self.ndim else 1
         if not 0 <= k <= n:
