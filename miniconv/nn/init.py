@@ -4,8 +4,10 @@ All functions fill the tensor in place (without recording a graph) and return it
 Randomness comes from ``miniconv.manual_seed`` or an explicit ``generator``.
 """
 import math
+import warnings
 
 import numpy as np
+from scipy.special import erfinv
 
 from .._random import default_generator
 from .._args import check_normal_args as _check_normal_args
@@ -13,7 +15,9 @@ from .._args import check_uniform_args as _check_uniform_args
 from ..tensor import Tensor
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_", "xavier_uniform_",
-           "xavier_normal_", "kaiming_uniform_", "kaiming_normal_"]
+           "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "trunc_normal_", "orthogonal_", "eye_", "dirac_",
+           "uniform", "normal", "constant", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal",
+           "orthogonal"]
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -138,3 +142,96 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
         return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     return normal_(tensor, 0.0, std, generator)
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """N(mean, std^2) truncated to [a, b], by PyTorch's method: uniform in the CDF range of [a, b], then the
+    inverse CDF (``erfinv``), clamped to [a, b]."""
+    _check(tensor, "trunc_normal_")
+
+    def cdf(x):
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values may "
+                      "be incorrect.", stacklevel=2)
+    lo, hi = cdf((a - mean) / std), cdf((b - mean) / std)
+    u = _rng(generator).uniform(2 * lo - 1, 2 * hi - 1, size=tensor.shape)
+    x = erfinv(u) * std * math.sqrt(2.0) + mean
+    tensor._data[...] = np.clip(x, a, b)
+    tensor._bump_version()
+    return tensor
+
+
+def orthogonal_(tensor, gain=1, generator=None):
+    """A (semi-)orthogonal matrix from the QR decomposition of a normal one (rows flattened past dim 1)."""
+    _check(tensor, "orthogonal_")
+    if tensor.ndim < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flat = _rng(generator).standard_normal((rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q = q * np.sign(np.diag(r))  # a uniform distribution over orthogonal matrices
+    if rows < cols:
+        q = q.T
+    tensor._data[...] = (gain * q).reshape(tensor.shape)
+    tensor._bump_version()
+    return tensor
+
+
+def eye_(tensor):
+    """The identity matrix (a 2-D tensor)."""
+    _check(tensor, "eye_")
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    tensor._data[...] = np.eye(*tensor.shape, dtype=tensor.dtype)
+    tensor._bump_version()
+    return tensor
+
+
+def dirac_(tensor, groups=1):
+    """The Dirac delta for a 3-, 4- or 5-D convolution weight: each output channel of each group passes its
+    input channel through unchanged."""
+    _check(tensor, "dirac_")
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    sizes = tensor.shape
+    if sizes[0] % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    out_per_group = sizes[0] // groups
+    arr = np.zeros(sizes, tensor.dtype)
+    centre = tuple(k // 2 for k in sizes[2:])
+    for g in range(groups):
+        for d in range(min(out_per_group, sizes[1])):
+            arr[(g * out_per_group + d, d) + centre] = 1
+    tensor._data[...] = arr
+    tensor._bump_version()
+    return tensor
+
+
+def _deprecated(fn):
+    old = fn.__name__[:-1]
+
+    def call(*args, **kwargs):
+        warnings.warn(f"`nn.init.{old}` is now deprecated in favor of `nn.init.{fn.__name__}`.", FutureWarning,
+                      stacklevel=2)
+        return fn(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = old
+    call.__doc__ = f"Deprecated spelling of :func:`{fn.__name__}`."
+    return call
+
+
+uniform = _deprecated(uniform_)
+normal = _deprecated(normal_)
+constant = _deprecated(constant_)
+xavier_uniform = _deprecated(xavier_uniform_)
+xavier_normal = _deprecated(xavier_normal_)
+kaiming_uniform = _deprecated(kaiming_uniform_)
+kaiming_normal = _deprecated(kaiming_normal_)
+orthogonal = _deprecated(orthogonal_)
