@@ -75,6 +75,7 @@ def show_config():
 # Sampling, nansum/floor_divide and PyTorch's legacy tensor-type names.
 from .creation import bernoulli, multinomial, poisson  # noqa: E402
 from .functional import floor_divide, nansum  # noqa: E402
+from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: E402
 from .legacy import (  # noqa: E402
     BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor, ShortTensor,
 )

@@ -10,9 +10,10 @@ from .grad_mode import (  # noqa: F401
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled,
 )
 from .engine import AccumulateGrad, queue_callback  # noqa: F401
-from .function import ArrayFunction, Function, RemovableHandle, backward, grad  # noqa: F401
+from .function import ArrayFunction, Function, RemovableHandle, Variable, backward, grad  # noqa: F401
 from .gradcheck import GradcheckError, gradcheck  # noqa: F401
+from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly  # noqa: F401
 from . import function  # noqa: F401
 
 __all__ = ["Function", "backward", "grad", "gradcheck", "no_grad", "enable_grad", "set_grad_enabled",
-           "inference_mode", "is_grad_enabled"]
+           "inference_mode", "is_grad_enabled", "detect_anomaly", "set_detect_anomaly"]

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .._alloc import scoped_if_large as _caching_allocator_if_large  # arrays made by large ops come from miniconv's cache (issue 12)
+from . import anomaly_mode
 from .engine import AccumulateGrad, final_callbacks_scope, run_backward, sum_to, version_error
 from .grad_mode import _set_enabled, is_grad_enabled
 
@@ -166,7 +167,10 @@ class ArrayFunction(_Node):
             grads = [g if g is not None or dtype.kind != "f" else np.zeros(shape, dtype)
                      for g, (shape, dtype) in zip(grads, self.output_meta)]
         out = _quiet_call(type(self).backward, self, *grads)
-        return out if type(out) is tuple else (out,)
+        out = out if type(out) is tuple else (out,)
+        if anomaly_mode._enabled and anomaly_mode._check_nan:
+            anomaly_mode.check_gradients(self.name(), out)
+        return out
 
     @classmethod
     @_caching_allocator_if_large
@@ -348,6 +352,8 @@ class Function(_Node):
             else:
                 raise TypeError(f"function {self.name()} returned a gradient of type {type(o).__name__} for "
                                 f"input {i}; expected a Tensor or None")
+        if anomaly_mode._enabled and anomaly_mode._check_nan:
+            anomaly_mode.check_gradients(self.name(), result)
         return tuple(result)
 
     @classmethod
@@ -592,6 +598,23 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, allow_unused=Fal
         else:
             result.append(Tensor._wrap(sum_to(g, t.shape, t.dtype).copy()))
     return tuple(result)
+
+
+class _VariableMeta(type):
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor)
+
+
+class Variable(metaclass=_VariableMeta):
+    """PyTorch's deprecated ``Variable``: ``Variable(t, requires_grad=...)`` gives a Tensor (a leaf sharing
+    ``t``'s memory), and every Tensor is an instance of it."""
+
+    def __new__(cls, data=None, requires_grad=False, volatile=False):
+        if data is None:
+            raise TypeError("Variable(): a Tensor is required")
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+        return data.detach().requires_grad_(requires_grad)
 
 
 # The Tensor class is bound last: tensor.py imports ops.py, whose Functions subclass
