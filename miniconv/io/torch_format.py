@@ -21,6 +21,8 @@ sparse/nested/meta tensors are refused by name. Every bad file raises ``Checkpoi
 """
 import pickle
 import re
+import struct
+import zlib
 import zipfile
 from collections import Counter, OrderedDict
 
@@ -109,6 +111,8 @@ def _view(storage, offset, size, stride):
     stride = tuple(_check_int(s, "stride") for s in stride)
     base = storage.array
     if 0 in size:
+        if any(s >= 2 ** 62 for s in size):
+            raise Malformed(f"malformed tensor record (size {str(size)[:80]})")
         return np.empty(size, dtype=base.dtype)
     last = offset + sum((n - 1) * s for n, s in zip(size, stride))
     if last >= base.size:
@@ -301,8 +305,9 @@ def _read_member(zf, name, path, expected=None, limit=None):
     try:
         with zf.open(info) as f:
             data = f.read(info.file_size + 1)  # read whole: zipfile checks the CRC
-    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, ValueError) as e:
-        raise CheckpointError(path, f"truncated or corrupted (member {name!r}: {e})") from None
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, ValueError, OverflowError,
+            struct.error, zlib.error, MemoryError) as e:  # zipfile meeting crafted offsets, sizes and flags
+        raise CheckpointError(path, f"truncated or corrupted (member {name!r}: {type(e).__name__}: {e})") from None
     if len(data) != info.file_size:
         raise CheckpointError(path, f"truncated or corrupted (member {name!r})")
     return data
