@@ -50,13 +50,7 @@ def _load_from(fh, name):
     with zf:
         names = set(zf.namelist())
         if _HEADER + ".npy" not in names:
-            hint = ""
-            if any(n.endswith("data.pkl") for n in names):
-                hint = (
-                    " It looks like a PyTorch file: read it with miniconv.utils.load_torch_state_dict "
-                    "(torch.load with weights_only=True)."
-                )
-            raise CheckpointError(name, f"not a miniconv checkpoint (no {_HEADER} header).{hint}")
+            raise CheckpointError(name, f"not a miniconv checkpoint (no {_HEADER} header)")
         raw = _read_member(zf, _HEADER, name, _MAX_HEADER_BYTES + _NPY_HEADER_SLACK)
         if raw.dtype != np.uint8 or raw.ndim != 1 or raw.size > _MAX_HEADER_BYTES:
             raise CheckpointError(name, "malformed header (expected a 1-d uint8 array of JSON)")
