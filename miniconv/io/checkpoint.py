@@ -53,6 +53,7 @@ import io
 import json
 import os
 import struct
+import sys
 import zlib
 from collections import OrderedDict
 
@@ -66,7 +67,6 @@ from .safetensors_file import (
     DTYPES,
     as_tensor,
     checksum_span,
-    file_crc32,
     read_header,
     read_tensors,
     to_storable,
@@ -274,13 +274,13 @@ def _load_from(fh, path, size, in_memory, weights_only):
                                         "archive nor a PyTorch zip file; truncated or another format)")
     raw = []
     entries, metadata, start = read_header(path, fh, size, raw)
-    has_checksum = CHECKSUM_KEY in metadata
-    if has_checksum:
-        _verify_checksum(path, fh, size, raw[0], metadata[CHECKSUM_KEY], in_memory)
     if in_memory is None:
         arrays = read_tensors(path, entries, start)
     else:
         arrays = _tensors_from_bytes(in_memory, entries, start)
+    has_checksum = CHECKSUM_KEY in metadata
+    if has_checksum:  # before anything in the metadata is interpreted
+        _verify_checksum(path, raw[0], metadata[CHECKSUM_KEY], in_memory, entries, arrays)
     if _META_KEY not in metadata:  # a plain safetensors file: its flat dict
         return {k: as_tensor(path, k, arrays[k]) for k in entries}
     try:
@@ -327,16 +327,26 @@ def _load_zip(fh, path, weights_only):
         return torch_format.load_torch_zip(zf, path, weights_only)
 
 
-def _verify_checksum(path, fh, size, header, value, in_memory):
+def _verify_checksum(path, header, value, in_memory, entries, arrays):
+    """The CRC-32 of the whole file: the 8-byte length and the header (its checksum digits read as
+    ``00000000``), then the data area, taken from the loaded arrays in file order (the entries tile it
+    exactly, as read_header checked), so the file is not read a second time."""
     span = checksum_span(header)
     if span is None or len(value) != 8 or value.strip("0123456789abcdef"):
         raise CheckpointError(path, f"malformed {CHECKSUM_KEY} checksum entry (corrupted file)")
-    if in_memory is None:
-        crc = file_crc32(fh, size, span=8 + span)
+    crc = zlib.crc32(struct.pack("<Q", len(header)) + header[:span])
+    crc = zlib.crc32(CHECKSUM_PLACEHOLDER.encode(), crc)
+    crc = zlib.crc32(header[span + 8:], crc)
+    if in_memory is not None:
+        crc = zlib.crc32(memoryview(in_memory)[8 + len(header):], crc)
     else:
-        crc = zlib.crc32(in_memory[:8 + span])
-        crc = zlib.crc32(CHECKSUM_PLACEHOLDER.encode(), crc)
-        crc = zlib.crc32(memoryview(in_memory)[8 + span + 8:], crc)
+        for key, (code, _, _, _) in sorted(entries.items(), key=lambda kv: kv[1][2]):
+            arr = arrays[key]
+            if code == "BF16":  # read_tensors widened it to float32: its top 16 bits are the file's bytes
+                arr = (arr.view(np.uint32) >> 16).astype("<u2")
+            elif arr.dtype.byteorder == ">" or (arr.dtype.byteorder == "=" and sys.byteorder == "big"):
+                arr = arr.astype(arr.dtype.newbyteorder("<"))
+            crc = zlib.crc32(np.ascontiguousarray(arr).reshape(-1).view(np.uint8), crc)
     if crc != int(value, 16):
         raise CheckpointError(path, f"the file fails its CRC-32 check (stored {value}, computed {crc:08x}): "
                                     "corrupted or truncated file")
