@@ -362,3 +362,49 @@ def test_reading_torch_files_never_imports_torch(tmp_path):
                          env={**os.environ, "PYTHONPATH": os.getcwd()}, check=True).stdout
     assert out.split() == ["['n',", "'w']", "False"]
     assert torch.equal(torch.load(tmp_path / "m.pt.2")["w"], torch.load(tmp_path / "m.pt")["w"])
+
+
+def test_untyped_storage_and_rebuild_tensor_v3(tmp_path):
+    """PyTorch writes _rebuild_tensor_v3 over a torch.storage.UntypedStorage for dtypes without a legacy
+    storage class; miniconv reads it for its dtypes and refuses the others by name."""
+    p = (b"\x80\x02}X\x01\x00\x00\x00wctorch._utils\n_rebuild_tensor_v3\n((X\x07\x00\x00\x00storage"
+         b"ctorch.storage\nUntypedStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x0ctQK\x01K\x02\x85K\x01\x85"
+         b"\x89ccollections\nOrderedDict\n)Rctorch\nfloat32\ntRs.")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("a/data.pkl", p)
+        zf.writestr("a/data/0", np.array([1.5, 2.5, 3.5], dtype="<f4").tobytes())
+    np.testing.assert_array_equal(miniconv.load(io.BytesIO(buf.getvalue()))["w"].numpy(), [2.5, 3.5])
+    torch.save({"u": torch.tensor([1, 2], dtype=torch.uint16)}, tmp_path / "u16.pt")  # written with v3 by torch
+    with pytest.raises(CheckpointError, match="unsupported dtype uint16"):
+        miniconv.load(tmp_path / "u16.pt")
+    torch.save({"c": torch.tensor([1 + 2j])}, tmp_path / "c.pt")
+    with pytest.raises(CheckpointError, match="complex"):
+        miniconv.load(tmp_path / "c.pt")
+    torch.save({"s": torch.ones(2, 2).to_sparse()}, tmp_path / "s.pt")
+    with pytest.raises(CheckpointError, match="only dense"):
+        miniconv.load(tmp_path / "s.pt")
+
+
+def test_whole_torch_objects_and_tensor_attributes(tmp_path):
+    import argparse
+
+    t = torch.ones(2)
+    t.note = "kept"  # a tensor with Python attributes: PyTorch pickles it with _rebuild_from_type_v2
+    p = torch.nn.Parameter(torch.zeros(1))
+    p.tag = 3  # ... and a Parameter with state: _rebuild_parameter_with_state
+    torch.save({"t": t, "p": p}, tmp_path / "attrs.pt")
+    got = miniconv.load(tmp_path / "attrs.pt")
+    assert got["t"].note == "kept" and got["p"].tag == 3 and type(got["p"]) is miniconv.nn.Parameter
+    # a whole torch module: refused with weights_only=True (as torch), and cannot become a miniconv one
+    torch.save({"model": torch.nn.Linear(2, 2)}, tmp_path / "whole.pt")
+    with pytest.raises(pickle.UnpicklingError, match="GLOBAL torch.nn.modules.linear.Linear"):
+        miniconv.load(tmp_path / "whole.pt")
+    with pytest.raises(CheckpointError, match="PyTorch object .*cannot rebuild"):
+        miniconv.load(tmp_path / "whole.pt", weights_only=False)
+    # other classes load with weights_only=False, as in torch (argparse.Namespace in a training checkpoint)
+    torch.save({"args": argparse.Namespace(lr=0.1), "w": torch.ones(1)}, tmp_path / "args.pt")
+    with pytest.raises(pickle.UnpicklingError, match="argparse.Namespace"):
+        miniconv.load(tmp_path / "args.pt")
+    back = miniconv.load(tmp_path / "args.pt", weights_only=False)
+    assert back["args"].lr == 0.1 and isinstance(back["w"], miniconv.Tensor)
