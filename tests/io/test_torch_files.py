@@ -408,3 +408,37 @@ def test_whole_torch_objects_and_tensor_attributes(tmp_path):
         miniconv.load(tmp_path / "args.pt")
     back = miniconv.load(tmp_path / "args.pt", weights_only=False)
     assert back["args"].lr == 0.1 and isinstance(back["w"], miniconv.Tensor)
+
+
+def test_fuzzed_pickles_in_torch_archives_raise_only_the_checkpoint_error():
+    """Random opcode edits of data.pkl (the weights-only interpreter's input): every load either works or
+    raises CheckpointError (WeightsOnlyUnpicklingError included), never anything else."""
+    import random
+
+    b = io.BytesIO()
+    torch.save({"w": torch.ones(3), "s": {1}, "o": [1, (2, 3), b"x", 1.5], "od": OrderedDict(a=torch.zeros(1))}, b)
+    with zipfile.ZipFile(io.BytesIO(b.getvalue())) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    pkl = members["archive/data.pkl"]
+    rng = random.Random(0)
+    ops = list(b"}]()tRhqKMJXcQ\x85\x86\x87\x88\x89N.\x8a\x8b\x8c\x8f\x90\x91\x93\x94\x95euUsb0")
+    for _ in range(1500):
+        d = bytearray(pkl)
+        for _ in range(rng.randint(1, 5)):
+            r, pos = rng.random(), rng.randrange(2, len(d))
+            if r < 0.4:
+                d[pos] = rng.choice(ops)
+            elif r < 0.7:
+                d[pos] = rng.randrange(256)
+            elif r < 0.85:
+                del d[pos:pos + rng.randint(1, 20)]
+            else:
+                d[pos:pos] = bytes(rng.choice(ops) for _ in range(rng.randint(1, 6)))
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as zf:
+            for k, v in {**members, "archive/data.pkl": bytes(d)}.items():
+                zf.writestr(k, v)
+        try:
+            miniconv.load(io.BytesIO(out.getvalue()))
+        except CheckpointError:
+            pass
