@@ -43,6 +43,7 @@ from . import utils  # noqa: E402
 from . import distributed  # noqa: E402  (miniconv.distributed, like torch.distributed; does not import mpi4py)
 from .utils import data as _utils_data  # noqa: E402,F401  (miniconv.utils.data, like torch.utils.data)
 from .io import load, save  # noqa: E402
+from . import serialization  # noqa: E402  (torch.serialization: add_safe_globals, safe_globals, ...)
 
 
 def show_config():

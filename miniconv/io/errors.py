@@ -1,4 +1,5 @@
-"""The one exception every bad checkpoint file raises."""
+"""The one exception every bad checkpoint file raises, and its weights-only refusal form."""
+import pickle
 
 
 class CheckpointError(ValueError):
@@ -13,3 +14,19 @@ class CheckpointError(ValueError):
         self.reason = reason
         where = "the given file object" if path is None else repr(str(path))
         super().__init__(f"{where}: {reason}")
+
+
+class WeightsOnlyUnpicklingError(CheckpointError, pickle.UnpicklingError):
+    """``load(..., weights_only=True)`` met something beyond tensors and plain containers.
+
+    Both a :class:`CheckpointError` (the one error of bad files) and a ``pickle.UnpicklingError``,
+    the class ``torch.load`` raises in that case; its message is PyTorch's (without the file name
+    in front), telling the user about ``weights_only=False`` and ``add_safe_globals``.
+    """
+
+    def __init__(self, path, reason):
+        super().__init__(path, reason)
+        self.args = (reason,)
+
+    def __str__(self):
+        return self.reason

@@ -10,6 +10,7 @@ they fit the archive), and the CRC of every member.
 """
 import io
 import json
+import struct
 import zipfile
 import zlib
 from collections import OrderedDict
@@ -27,8 +28,18 @@ _MAX_DIMS = 64
 
 
 def load_npz(fh, path):
-    """The object stored in the version-1 checkpoint open as ``fh`` (``path`` names it in errors)."""
-    return _load_from(fh, path)
+    """The object stored in the version-1 checkpoint open as ``fh`` (``path`` names it in errors).
+
+    Every problem raises CheckpointError: the checks below name what they catch, and whatever a crafted
+    file still provokes in zipfile or NumPy (huge numbers, impossible sizes) is turned into one too."""
+    try:
+        return _load_from(fh, path)
+    except CheckpointError:
+        raise
+    except (ValueError, TypeError, OverflowError, MemoryError, KeyError, IndexError, RecursionError, EOFError,
+            OSError, zipfile.BadZipFile, zlib.error, struct.error, NotImplementedError, RuntimeError) as e:
+        raise CheckpointError(path, f"corrupted or malformed version-1 checkpoint ({type(e).__name__}: "
+                                    f"{str(e)[:200]})") from None
 
 
 def _load_from(fh, name):
@@ -39,26 +50,19 @@ def _load_from(fh, name):
     with zf:
         names = set(zf.namelist())
         if _HEADER + ".npy" not in names:
-            hint = ""
-            if any(n.endswith("data.pkl") for n in names):
-                hint = (
-                    " It looks like a PyTorch file: read it with miniconv.utils.load_torch_state_dict "
-                    "(torch.load with weights_only=True)."
-                )
-            raise CheckpointError(name, f"not a miniconv checkpoint (no {_HEADER} header).{hint}")
+            raise CheckpointError(name, f"not a miniconv checkpoint (no {_HEADER} header)")
         raw = _read_member(zf, _HEADER, name, _MAX_HEADER_BYTES + _NPY_HEADER_SLACK)
         if raw.dtype != np.uint8 or raw.ndim != 1 or raw.size > _MAX_HEADER_BYTES:
             raise CheckpointError(name, "malformed header (expected a 1-d uint8 array of JSON)")
         try:
             header = json.loads(raw.tobytes().decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
-            raise CheckpointError(name, f"malformed header (invalid JSON: {e})") from None
+        except (ValueError, RecursionError) as e:  # ValueError: bad UTF-8 or JSON, integers of > 4300 digits
+            raise CheckpointError(name, f"malformed header (invalid JSON: {str(e)[:200]})") from None
         if not isinstance(header, dict) or header.get("format") != "miniconv" or "root" not in header:
             raise CheckpointError(name, "malformed header (not a miniconv header)")
-        if header.get("version") != _FORMAT_VERSION:
-            raise CheckpointError(name, f"checkpoint format version {header.get('version')!r}; this miniconv reads version "
-                f"{_FORMAT_VERSION}"
-            )
+        if type(header.get("version")) is not int or header.get("version") != _FORMAT_VERSION:
+            raise CheckpointError(name, f"checkpoint format version {str(header.get('version'))[:20]}; this reader "
+                                        f"reads version {_FORMAT_VERSION}")
         return _decode(header["root"], zf, names, name, depth=0)
 
 
@@ -74,6 +78,7 @@ def _read_member(zf, member, name, max_bytes):
             data = fp.read(max_bytes + 1)  # reading it whole lets zipfile verify the CRC
         if len(data) > max_bytes:
             raise CheckpointError(name, f"member {member} decompresses to more than {max_bytes} bytes")
+        _check_npy_header(data, member, name)
         return np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
     except CheckpointError:
         raise
@@ -83,6 +88,29 @@ def _read_member(zf, member, name, max_bytes):
     except (zipfile.BadZipFile, OSError, EOFError, KeyError, zlib.error, NotImplementedError, RuntimeError) as e:
         # NotImplementedError / RuntimeError: zipfile meeting flags (encryption, unknown methods) we never write
         raise CheckpointError(name, f"truncated or corrupted (member {member}: {e})") from None
+
+
+def _check_npy_header(data, member, name):
+    """The .npy member's own header must describe no more bytes than the member holds (NumPy would
+    allocate the array it declares before reading)."""
+    fp = io.BytesIO(data)
+    version = np.lib.format.read_magic(fp)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(fp)
+    elif version == (2, 0):
+        shape, _, dtype = np.lib.format.read_array_header_2_0(fp)
+    else:
+        raise CheckpointError(name, f"member {member} has an unsupported .npy version {version}")
+    if dtype.hasobject:
+        raise CheckpointError(name, f"member {member} cannot be read without pickle (object array); refusing to load it")
+    n = dtype.itemsize
+    for d in shape:
+        n *= d
+        if n > len(data):
+            break
+    if 0 not in shape and n > len(data) - fp.tell():
+        raise CheckpointError(name, f"member {member} declares shape {shape[:8]} of {dtype}, more than its "
+                                    f"{len(data)} bytes (truncated or corrupted file)")
 
 
 def _decode(node, zf, names, name, depth):
@@ -116,11 +144,14 @@ def _decode(node, zf, names, name, depth):
         member = node.get("array")
         if not isinstance(member, str) or member + ".npy" not in names or member == _HEADER:
             raise CheckpointError(name, f"malformed header (array {member!r} is not in the archive)")
+        declared_dtype, shape = node.get("dtype"), node.get("shape")
+        if not (isinstance(declared_dtype, str) and len(declared_dtype) <= 8 and isinstance(shape, list)
+                and len(shape) <= _MAX_DIMS and all(type(d) is int for d in shape)):
+            raise CheckpointError(name, f"malformed header (bad dtype or shape for array {member})")
         try:
-            dtype = np.dtype(node.get("dtype"))
-            shape = [int(d) for d in node.get("shape")]
+            dtype = np.dtype(declared_dtype)
         except (TypeError, ValueError):
-            raise CheckpointError(name, f"malformed header (bad dtype or shape for array {member})") from None
+            raise CheckpointError(name, f"malformed header (bad dtype for array {member})") from None
         if dtype.kind not in _ARRAY_KINDS or len(shape) > _MAX_DIMS or any(d < 0 for d in shape):
             raise CheckpointError(name, f"malformed header (dtype {dtype} / shape {shape} of array {member})")
         nbytes = _declared_nbytes(shape, dtype.itemsize, zf.getinfo(member + ".npy").file_size)

@@ -16,6 +16,7 @@ Every problem raises :class:`CheckpointError` naming the file and the reason.
 import json
 import os
 import struct
+import zlib
 
 import numpy as np
 
@@ -28,6 +29,11 @@ DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4", 
 ITEMSIZE = {code: np.dtype(d).itemsize for code, d in DTYPES.items()} | {"BF16": 2}
 MAX_HEADER_BYTES = 100 * 1024 * 1024  # the safetensors package's own limit
 MAX_DIMS = 64
+# A miniconv checkpoint's metadata entry holding the CRC-32 of the whole file (8 lowercase hex digits),
+# computed with these 8 digits written as "00000000".
+CHECKSUM_KEY = "miniconv_crc32"
+CHECKSUM_PLACEHOLDER = "00000000"
+_CHECKSUM_PATTERN = b'"' + CHECKSUM_KEY.encode() + b'":"'
 
 
 _STORABLE = {(np.dtype(d).kind, np.dtype(d).itemsize) for d in DTYPES.values()}
@@ -68,14 +74,17 @@ def _compact_json(obj):
 def write_fileobj(f, arrays, metadata):
     """Write a safetensors file holding ``arrays`` ({name: ndarray}) and ``metadata`` ({str: str}) to
     the binary file object ``f``. The package builds the whole file in memory (only for file objects:
-    :func:`write_file` for paths); it is written from those bytes, its header sorted."""
+    :func:`write_file` for paths); it is written from those bytes, its header sorted and, when the
+    metadata holds :data:`CHECKSUM_KEY`, its checksum filled in (:func:`fill_checksum`)."""
     import safetensors.numpy
 
-    data = memoryview(safetensors.numpy.save(arrays, metadata=metadata))
+    data = bytearray(safetensors.numpy.save(arrays, metadata=metadata))
     (n,) = struct.unpack("<Q", data[:8])
-    f.write(data[:8])
-    f.write(sort_metadata(data[8:8 + n].tobytes()))
-    f.write(data[8 + n:])
+    data[8:8 + n] = sort_metadata(bytes(data[8:8 + n]))
+    span = checksum_span(bytes(data[8:8 + n]))
+    if span is not None:
+        data[8 + span:8 + span + 8] = b"%08x" % zlib.crc32(data)
+    f.write(data)
 
 
 def write_file(path, arrays, metadata):
@@ -96,12 +105,19 @@ def write_file(path, arrays, metadata):
                 if fixed != header:
                     fh.seek(8)
                     fh.write(fixed)
+                span = checksum_span(fixed)
+                if span is not None:  # the CRC of the file as written (placeholder digits in place), then the digits
+                    fh.flush()
+                    crc = file_crc32(fh, os.fstat(fh.fileno()).st_size)
+                    fh.seek(8 + span)
+                    fh.write(b"%08x" % crc)
 
     atomic_write_path(path, write_to)
 
 
-def read_header(path, fh, file_size):
-    """Validated ``(entries, metadata, data_start)`` of the safetensors file open as ``fh``.
+def read_header(path, fh, file_size, raw_header=None):
+    """Validated ``(entries, metadata, data_start)`` of the safetensors file open as ``fh``
+    (``raw_header``, a list, receives the header's bytes).
 
     ``entries`` maps names to ``(dtype_code, shape, begin, end)`` with offsets relative to
     ``data_start``; the entries tile the data area exactly, as the format requires.
@@ -115,9 +131,11 @@ def read_header(path, fh, file_size):
         raise CheckpointError(path, f"not a safetensors file, or truncated: header length {n} does not fit "
                                     f"the {file_size}-byte file")
     raw = fh.read(n)
+    if raw_header is not None:
+        raw_header.append(raw)
     try:
         header = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+    except (ValueError, RecursionError) as e:  # ValueError: bad UTF-8, bad JSON, integers of > 4300 digits
         raise CheckpointError(path, f"malformed safetensors header ({e})") from None
     if not isinstance(header, dict):
         raise CheckpointError(path, "malformed safetensors header (not a JSON object)")
@@ -239,3 +257,34 @@ def as_tensor(path, key, arr):
         return Tensor(arr)
     except TypeError as e:
         raise CheckpointError(path, f"tensor {key!r} cannot become a miniconv Tensor ({e})") from None
+
+
+def checksum_span(header):
+    """Offset in ``header`` (the JSON bytes after the 8-byte length) of the 8 checksum digits, or None
+    when the entry is not there exactly once. Inside a JSON string every quote is escaped, so the
+    pattern ``"miniconv_crc32":"`` can only be the metadata entry itself."""
+    i = header.find(_CHECKSUM_PATTERN)
+    if i < 0 or header.find(_CHECKSUM_PATTERN, i + 1) >= 0:
+        return None
+    start = i + len(_CHECKSUM_PATTERN)
+    if header[start + 8:start + 9] != b'"':
+        return None
+    return start
+
+
+def file_crc32(fh, size, span=None):
+    """CRC-32 of the first ``size`` bytes of ``fh``, with the 8 bytes at ``span`` (if given) read as
+    the placeholder digits; streamed in 1 MB pieces."""
+    fh.seek(0)
+    crc, pos = 0, 0
+    while pos < size:
+        chunk = fh.read(min(1 << 20, size - pos))
+        if not chunk:
+            break
+        if span is not None and pos < span + 8 and span < pos + len(chunk):
+            chunk = bytearray(chunk)
+            for i in range(max(span, pos), min(span + 8, pos + len(chunk))):
+                chunk[i - pos] = ord("0")
+        crc = zlib.crc32(chunk, crc)
+        pos += len(chunk)
+    return crc
