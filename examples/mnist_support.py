@@ -102,8 +102,10 @@ class Session:
         saved_distributed = ck.get("distributed", "order_rng_at_epoch_start" not in ck)
         if saved_world == self.world and saved_distributed == self.args.distributed:
             return
-        saved = f"{saved_world} process(es) with --distributed" if saved_distributed else "one process"
-        now = f"{self.world} process(es) with --distributed" if self.args.distributed else "one process"
+        def describe(world, distributed):
+            return f"{world} process{'es' if world > 1 else ''} with --distributed" if distributed else "one process"
+
+        saved, now = describe(saved_world, saved_distributed), describe(self.world, self.args.distributed)
         if ck["step"] == 0:  # an end-of-epoch checkpoint: the next epochs just get another data order
             self.log(f"note: {self.args.checkpoint} was saved by {saved}, continuing on {now}")
             return

@@ -9,9 +9,8 @@ comment and it runs under PyTorch (tests/test_example.py does exactly that).
     python examples/train_mnist.py --resume                          # continue from the checkpoint
     mpiexec -n 2 python examples/train_mnist.py --distributed        # data-parallel
 
-Each epoch ends with a checkpoint written atomically; Ctrl-C saves one mid-epoch and ``--resume``
-continues exactly where the run stopped. That bookkeeping, ``--plot`` and ``--distributed`` live in
-mnist_support.py beside this file.
+Each epoch ends with a checkpoint; Ctrl-C saves one mid-epoch and ``--resume`` continues exactly
+where the run stopped. That bookkeeping, ``--plot`` and ``--distributed`` live in mnist_support.py.
 """
 import argparse
 
