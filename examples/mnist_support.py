@@ -102,17 +102,14 @@ class Session:
         saved_distributed = ck.get("distributed", "order_rng_at_epoch_start" not in ck)
         if saved_world == self.world and saved_distributed == self.args.distributed:
             return
-        def describe(world, distributed):
-            return f"{world} process{'es' if world > 1 else ''} with --distributed" if distributed else "one process"
-
         saved, now = describe(saved_world, saved_distributed), describe(self.world, self.args.distributed)
         if ck["step"] == 0:  # an end-of-epoch checkpoint: the next epochs just get another data order
             self.log(f"note: {self.args.checkpoint} was saved by {saved}, continuing on {now}")
             return
         if self.rank == 0:
             print(f"error: {self.args.checkpoint} was saved mid-epoch (epoch {ck['epoch'] + 1}, step {ck['step']}) "
-                  f"by {saved}; this run has {now}. Its data order and dropout masks depend on the number of "
-                  f"processes, so the rest of that epoch cannot be replayed: resume it the way it was started"
+                  f"by {saved}; this run has {now}. The data order and dropout masks depend on both, so the "
+                  f"rest of that epoch cannot be replayed: resume it the way it was started"
                   + (f" (mpiexec -n {saved_world} ... --distributed --resume)." if saved_distributed
                      else " (without --distributed)."), file=sys.stderr, flush=True)
         if self.args.distributed:
@@ -273,6 +270,10 @@ class Session:
             signal.signal(signal.SIGINT, self.previous_handler)
         if self.args.distributed:
             self.torch.distributed.destroy_process_group()
+
+
+def describe(world, distributed):
+    return f"{world} process{'es' if world > 1 else ''} with --distributed" if distributed else "one process"
 
 
 def progress(iterable, total, desc, disable):
