@@ -2,6 +2,7 @@
 step) and resumed prints and records the same losses and accuracies, bit for bit, as a run that was
 never stopped; one process and data-parallel. A mid-epoch checkpoint is only resumed by as many
 processes as wrote it."""
+import os
 import signal
 import subprocess
 import time
@@ -96,3 +97,39 @@ def test_distributed_stop_and_resume_repeats_the_run(tmp_path):
         assert "was saved mid-epoch (epoch 1, step 5) by 2 processes" in msg, msg
         assert "mpiexec -n 2" in msg and "Traceback" not in msg, msg
         assert before.read_bytes() == saved
+
+
+def _rank_pids(marker):
+    """Process ids of the example's ranks: the python processes whose command line holds ``marker``."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                argv = open(f"/proc/{entry}/cmdline", "rb").read().split(b"\0")
+            except OSError:
+                continue
+            if argv and b"python" in os.path.basename(argv[0]) and marker.encode() in argv:
+                pids.append(int(entry))
+    return pids
+
+
+@needs_mpi
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="finds the ranks through /proc")
+def test_distributed_ctrl_c_on_one_rank_stops_both_and_resume_repeats_the_run(tmp_path):
+    out, summary = run(tmp_path, *DIST, *EPOCHS, "--checkpoint", str(tmp_path / "a.ckpt"), n=2)
+    ck = str(tmp_path / "b.ckpt")
+    proc = subprocess.Popen(command(tmp_path, *DIST, *EPOCHS, "--checkpoint", ck, n=2), env=env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    head = proc.stdout.readline()
+    assert head.startswith("training on"), head
+    pids = _rank_pids(ck)
+    assert len(pids) == 2, pids
+    time.sleep(1.0)  # both ranks passed DDP's broadcast before rank 0 printed; let rank 1 reach its first step
+    os.kill(max(pids), signal.SIGINT)  # one rank only: the other learns it through the step's all-reduce
+    rest, _ = proc.communicate(timeout=300)
+    if "interrupted: saved" not in rest and "final test accuracy" in rest:
+        pytest.skip("the run finished before SIGINT arrived")
+    assert "interrupted: saved" in rest, head + rest
+    second, resumed = run(tmp_path, *DIST, *EPOCHS, "--checkpoint", ck, "--resume", n=2)
+    assert epoch_lines(rest) + epoch_lines(second) == epoch_lines(out)
+    assert metrics(resumed) == metrics(summary)
