@@ -31,7 +31,8 @@ from swap_to_torch import to_torch  # noqa: E402
 def run(script, args, threads):
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         summary = f.name
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), PYTHONPATH=str(ROOT))
+    # examples/ on the path: the swapped copy in a temporary folder imports mnist_support from there
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "examples")]))
     cmd = [sys.executable, str(script), *args, "--summary-json", summary, "--no-progress", "--threads", str(threads)]
     subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
     with open(summary) as f:

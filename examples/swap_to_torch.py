@@ -2,6 +2,9 @@
 its ``# PyTorch: ...`` comment — the only change needed to run the same script under PyTorch.
 
     python examples/swap_to_torch.py examples/train_mnist.py > /tmp/train_mnist_torch.py
+    PYTHONPATH=examples python /tmp/train_mnist_torch.py --data ../shared/mnist
+
+(train_mnist.py imports mnist_support.py from its own folder, which works with either library.)
 """
 import re
 import sys
