@@ -27,12 +27,19 @@ def _reconstruct():
     return fn
 
 
+def _latin1_bytes(text, encoding):
+    """``_codecs.encode`` restricted to what pickles of bytes use: a str to latin-1 bytes."""
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        raise pickle.UnpicklingError("refusing _codecs.encode with arguments other than (str, 'latin1')")
+    return text.encode("latin1")
+
+
 class RestrictedUnpickler(pickle.Unpickler):
     """An unpickler for data files: it resolves only NumPy's ndarray/dtype reconstruction and refuses every
     other global and every persistent id, so loading a file never imports or calls anything else."""
 
     _ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-                ("numpy", "ndarray"), ("numpy", "dtype")}
+                ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode")}
 
     def find_class(self, module, name):
         if (module, name) not in self._ALLOWED:
@@ -41,6 +48,8 @@ class RestrictedUnpickler(pickle.Unpickler):
                 "bytes, numbers and NumPy arrays")
         if name == "_reconstruct":
             return _reconstruct()
+        if name == "encode":  # Python 3 writes bytes as _codecs.encode(text, "latin1") in protocols < 3
+            return _latin1_bytes
         return np.ndarray if name == "ndarray" else np.dtype
 
     def persistent_load(self, pid):

@@ -137,22 +137,42 @@ def _cubic(x, a):
                     np.where(x < 2, (((x - 5) * x + 8) * x - 4) * a, 0.0))
 
 
-def _weights_aa(in_size, out_size, mode):
-    """PyTorch's antialiased interpolation weights (PIL's separable filter), (out_size, in_size)."""
-    scale = in_size / out_size
+def _taps_aa(in_size, out_size, mode, dtype):
+    """PyTorch's antialiased interpolation taps (PIL's separable filter) computed in ``dtype`` as PyTorch
+    does: (first input index (out_size,), weights (out_size, K)); row i reads inputs first[i] + k."""
+    f = dtype.type
+    scale = f(in_size) / f(out_size)
     interp_size = 2 if mode == "bilinear" else 4
-    support = interp_size * 0.5 * scale if scale >= 1.0 else interp_size * 0.5
-    invscale = 1.0 / scale if scale >= 1.0 else 1.0
-    weights = np.zeros((out_size, in_size))
-    for i in range(out_size):
-        center = scale * (i + 0.5)
-        xmin = max(int(center - support + 0.5), 0)
-        xmax = min(int(center + support + 0.5), in_size)
-        x = (np.arange(xmin, xmax) - center + 0.5) * invscale
-        w = np.maximum(0.0, 1.0 - np.abs(x)) if mode == "bilinear" else _cubic(x, -0.5)
-        total = w.sum()
-        weights[i, xmin:xmax] = w / total if total != 0 else w
-    return weights
+    support = f(interp_size * 0.5) * scale if scale >= 1.0 else f(interp_size * 0.5)
+    invscale = f(1.0) / scale if scale >= 1.0 else f(1.0)
+    i = np.arange(out_size)
+    center = scale * (i.astype(dtype) + f(0.5))
+    xmin = np.maximum((center - support + f(0.5)).astype(np.int64), 0)
+    xsize = np.minimum((center + support + f(0.5)).astype(np.int64), in_size) - xmin
+    k = np.arange(int(xsize.max()))
+    x = ((k[None, :] + xmin[:, None]).astype(dtype) - center[:, None] + f(0.5)) * invscale
+    if mode == "bilinear":
+        w = np.maximum(f(0.0), f(1.0) - np.abs(x))
+    else:
+        w = _cubic(x, -0.5).astype(dtype)
+    w = np.where(k[None, :] < xsize[:, None], w, f(0.0)).astype(dtype)
+    total = np.zeros(out_size, dtype)
+    for j in range(w.shape[1]):  # summed in order, as PyTorch's loop
+        total += w[:, j]
+    w = np.where(total[:, None] != 0, w / np.where(total == 0, f(1.0), total)[:, None], w).astype(dtype)
+    return xmin, w
+
+
+def _resample_aa(x, axis, out_size, mode):
+    """Resample ``x`` along ``axis`` (-1 or -2) with the antialiased taps, accumulating tap by tap."""
+    in_size = x.shape[axis]
+    first, w = _taps_aa(in_size, out_size, mode, x.dtype)
+    xm = np.moveaxis(x, axis, -1)
+    out = np.zeros(xm.shape[:-1] + (out_size,), x.dtype)
+    for j in range(w.shape[1]):
+        idx = np.minimum(first + j, in_size - 1)
+        out += w[:, j] * xm[..., idx]
+    return np.moveaxis(out, -1, axis)
 
 
 def _weights_plain(in_size, out_size, mode):
@@ -190,26 +210,39 @@ def resize(img, size, interpolation="bilinear", antialias=True):
     out_dtype = img.dtype
     x = img if img.dtype in (np.float32, np.float64) else img.astype(np.float32)
     (h, w), (oh, ow) = img.shape[-2:], size
-    make = _weights_aa if antialias else _weights_plain
-    wh = make(h, oh, interpolation).astype(x.dtype)
-    ww = make(w, ow, interpolation).astype(x.dtype)
-    out = np.matmul(np.matmul(wh, x), ww.T)
+    if antialias:  # along W first, then H, as PyTorch's separable passes (a pass is skipped if the size stays)
+        out = _resample_aa(x, -1, ow, interpolation) if ow != w else x
+        out = _resample_aa(out, -2, oh, interpolation) if oh != h else out
+    else:
+        wh = _weights_plain(h, oh, interpolation).astype(x.dtype)
+        ww = _weights_plain(w, ow, interpolation).astype(x.dtype)
+        out = np.matmul(wh, np.matmul(x, ww.T))
     if interpolation == "bicubic" and out_dtype == np.uint8:
         out = np.clip(out, 0, 255)
     return _back_to(out, out_dtype)
 
 
+def _linspace(start, end, steps, dtype):
+    """torch.linspace's values: the first half counted up from ``start``, the second down from ``end``."""
+    if steps == 1:
+        return np.array([start], dtype)
+    step = dtype.type((end - start) / (steps - 1))
+    i = np.arange(steps)
+    half = steps // 2
+    return np.where(i < half, dtype.type(start) + step * i.astype(dtype),
+                    dtype.type(end) - step * (steps - 1 - i).astype(dtype)).astype(dtype)
+
+
 def _affine_grid(theta, w, h, ow, oh):
-    """torchvision's ``_gen_affine_grid``: sampling positions in [-1, 1] for each output pixel."""
+    """torchvision's ``_gen_affine_grid``: sampling positions in [-1, 1] for each output pixel,
+    ``[x, y, 1] @ (theta.T / [w/2, h/2])`` summed term by term in the image's float dtype as PyTorch does."""
     dtype = theta.dtype
-    xs = np.linspace(-ow * 0.5 + 0.5, ow * 0.5 + 0.5 - 1, ow).astype(dtype)
-    ys = np.linspace(-oh * 0.5 + 0.5, oh * 0.5 + 0.5 - 1, oh).astype(dtype)
-    base = np.empty((oh, ow, 3), dtype)
-    base[..., 0] = xs
-    base[..., 1] = ys[:, None]
-    base[..., 2] = 1
-    rescaled = theta.T / np.array([0.5 * w, 0.5 * h], dtype)
-    return base.reshape(-1, 3) @ rescaled  # (oh*ow, 2)
+    xs = _linspace(-ow * 0.5 + 0.5, ow * 0.5 + 0.5 - 1, ow, dtype)
+    ys = _linspace(-oh * 0.5 + 0.5, oh * 0.5 + 0.5 - 1, oh, dtype)
+    r = (theta.T / np.array([0.5 * w, 0.5 * h], dtype)).astype(dtype)  # (3, 2)
+    x = np.broadcast_to(xs[None, :, None], (oh, ow, 1)).reshape(-1, 1)
+    y = np.broadcast_to(ys[:, None, None], (oh, ow, 1)).reshape(-1, 1)
+    return (x * r[0] + y * r[1]) + r[2]  # (oh*ow, 2)
 
 
 def _grid_sample(x, grid, oh, ow, mode):
