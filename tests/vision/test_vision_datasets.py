@@ -264,3 +264,19 @@ def test_download_offline_fails_cleanly(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="Error downloading cifar-10-python.tar.gz; tried:"):
         datasets.CIFAR10(str(tmp_path), download=True)
     assert os.listdir(tmp_path) == []  # nothing half-written
+
+
+def test_pillow_needed_only_for_images(root, monkeypatch):
+    import subprocess
+    import sys
+
+    code = "import miniconv.vision, sys; from miniconv.vision import datasets, transforms, models, utils; " \
+           "print('PIL' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"  # importing miniconv.vision does not import Pillow
+    ds = local_mnist(datasets.MNIST, root)(root, train=False)
+    monkeypatch.setitem(sys.modules, "PIL", None)
+    monkeypatch.setitem(sys.modules, "PIL.Image", None)
+    with pytest.raises(ImportError, match=r"needs Pillow.*pip install Pillow"):
+        ds[0]
+    assert len(ds) == 5 and ds.targets.shape == (5,)
