@@ -1,7 +1,7 @@
 """miniconv.vision.transforms against torchvision: the cases of vision_cases.py run here with miniconv and
 were run by make_reference.py with torchvision on the same inputs. PIL paths go through Pillow on both
-sides (equal bytes); Tensor paths are NumPy re-implementations (float tolerance; uint8 results may differ
-by one where a float lands on a rounding tie). Random transforms: the parameter distributions agree with
+sides (equal bytes); Tensor paths are NumPy re-implementations (float tolerance, bit-equal in most cases;
+uint8 results equal, bicubic ones to one level where a float lands on a rounding tie). Random transforms: the parameter distributions agree with
 torchvision's, ``manual_seed`` reproduces a run, and each random transform equals its functional form
 applied with the parameters ``get_params`` drew."""
 import numpy as np
@@ -42,9 +42,11 @@ def test_transform_equals_torchvision(ours, case):
     assert arr.shape == want.shape
     if kind.startswith("PIL") or kind in ("tensor:int64",):
         np.testing.assert_array_equal(arr, want)
-    elif kind == "tensor:uint8":
+    elif kind == "tensor:uint8" and "bicubic" in case:  # a float on a rounding tie may round the other way
         diff = np.abs(arr.astype(int) - want.astype(int))
         assert diff.max() <= 1 and (diff > 0).mean() < 0.005, (diff.max(), (diff > 0).sum())
+    elif kind == "tensor:uint8":
+        np.testing.assert_array_equal(arr, want)
     else:
         np.testing.assert_allclose(arr, want, rtol=1e-5, atol=1e-5)
 

@@ -169,9 +169,12 @@ def _resample_aa(x, axis, out_size, mode):
     first, w = _taps_aa(in_size, out_size, mode, x.dtype)
     xm = np.moveaxis(x, axis, -1)
     out = np.zeros(xm.shape[:-1] + (out_size,), x.dtype)
+    # each tap is a fused multiply-add as in PyTorch's kernel: float32 products summed exactly (in float64)
+    # and rounded once per tap, which gives PyTorch's bits for bilinear
+    wide = np.float64 if x.dtype == np.float32 else x.dtype
     for j in range(w.shape[1]):
         idx = np.minimum(first + j, in_size - 1)
-        out += w[:, j] * xm[..., idx]
+        out = (out.astype(wide) + w[:, j].astype(wide) * xm[..., idx].astype(wide)).astype(x.dtype)
     return np.moveaxis(out, -1, axis)
 
 
