@@ -42,7 +42,7 @@ def test_transform_equals_torchvision(ours, case):
     assert arr.shape == want.shape
     if kind.startswith("PIL") or kind in ("tensor:int64",):
         np.testing.assert_array_equal(arr, want)
-    elif kind == "tensor:uint8" and "bicubic" in case:  # a float on a rounding tie may round the other way
+    elif kind == "tensor:uint8" and ("bicubic" in case or "noaa" in case):  # a float on a rounding tie
         diff = np.abs(arr.astype(int) - want.astype(int))
         assert diff.max() <= 1 and (diff > 0).mean() < 0.005, (diff.max(), (diff > 0).sum())
     elif kind == "tensor:uint8":

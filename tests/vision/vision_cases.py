@@ -90,6 +90,26 @@ def transform_cases(lib, inputs):
     out["convert/f32_to_u8"] = _out(lib, T.ConvertImageDtype(lib.uint8)(t_f32))
     out["normalize/f32"] = _out(lib, T.Normalize((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))(t_f32))
     out["erase/f32"] = _out(lib, F.erase(t_f32, 3, 4, 5, 6, lib.tensor(np.float32([[[0.5]], [[0.25]], [[-1.0]]]))))
+    # batched tensors (..., C, H, W)
+    batch = lib.tensor(np.stack([inputs["float"], inputs["float"][:, ::-1].copy()]))
+    out["batch/resize"] = _out(lib, T.Resize((15, 18))(batch))
+    out["batch/rotate"] = _out(lib, F.rotate(batch, 21.0, IM.BILINEAR))
+    out["batch/hue"] = _out(lib, F.adjust_hue(batch, 0.1))
+    out["batch/contrast"] = _out(lib, F.adjust_contrast(batch, 1.4))
+    out["batch/erase"] = _out(lib, F.erase(batch, 1, 2, 3, 4, lib.tensor(np.float32([[[0.0]]]))))
+    out["batch/pad_symmetric"] = _out(lib, F.pad(batch, [2, 1], padding_mode="symmetric"))
+    out["pad_negative/u8"] = _out(lib, F.pad(t_u8, [-2, 1, 3, -1], padding_mode="edge"))
+    out["pad_negative/pil"] = _out(lib, F.pad(pil_rgb, [-2, 1, 3, -1], padding_mode="edge"))
+    out["resize_max/f32_antialias_off"] = _out(lib, F.resize(t_f32, 12, max_size=15, antialias=False))
+    out["resize_bilinear_noaa/u8"] = _out(lib, F.resize(t_u8, [40, 17], antialias=False))
+    # PIL modes through ToTensor / PILToTensor
+    out["to_tensor/mode1"] = _out(lib, T.ToTensor()(pil_gray.convert("1")))
+    out["to_tensor/modeI"] = _out(lib, T.ToTensor()(pil_gray.convert("I")))
+    out["to_tensor/modeF"] = _out(lib, T.ToTensor()(pil_gray.convert("F")))
+    out["to_tensor/rgba"] = _out(lib, T.ToTensor()(pil_rgb.convert("RGBA")))
+    out["pil_to_tensor/L"] = _out(lib, T.PILToTensor()(pil_gray))
+    out["to_pil/rgba_u8"] = _out(lib, T.ToPILImage()(lib.tensor(np.ascontiguousarray(
+        np.concatenate([inputs["rgb"], inputs["rgb"][..., :1]], axis=2).transpose(2, 0, 1)))))
     out["compose/pil"] = _out(lib, T.Compose([T.Pad(4, padding_mode="reflect"), T.CenterCrop(24), T.ToTensor(),
                                               T.Normalize((0.5,) * 3, (0.25,) * 3)])(pil_rgb))
     return out
