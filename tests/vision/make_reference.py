@@ -110,8 +110,9 @@ def record_models():
         meta["models.layout"][name] = [[k, list(v.shape), str(v.dtype).replace("torch.", "")]
                                        for k, v in m.state_dict().items()]
         if name in vision_cases.INIT_STAT_MODELS:
-            meta[f"models.init.{name}"] = {k: [float(v.float().mean()), float(v.float().std()) if v.numel() > 1 else 0.0]
-                                           for k, v in m.state_dict().items() if v.dtype.is_floating_point}
+            meta[f"models.init.{name}"] = {  # statistics: 6 significant digits are plenty
+                k: [float(f"{v.float().mean():.6g}"), float(f"{v.float().std():.6g}") if v.numel() > 1 else 0.0]
+                for k, v in m.state_dict().items() if v.dtype.is_floating_point}
         if name in vision_cases.FORWARD_MODELS:
             state = vision_cases.deterministic_state([(k, v.shape) for k, v in m.state_dict().items()])
             m.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
@@ -161,6 +162,6 @@ if __name__ == "__main__":
     for name, arr in arrays.items():
         np.save(os.path.join(OUT, name.replace("/", "__") + ".npy"), arr, allow_pickle=False)
     with open(os.path.join(OUT, "reference.json"), "w") as f:
-        json.dump(meta, f, indent=0, sort_keys=True)
+        json.dump(meta, f, separators=(",", ":"), sort_keys=True)
     total = sum(os.path.getsize(os.path.join(OUT, n)) for n in os.listdir(OUT))
     print(f"wrote {len(arrays)} arrays and reference.json to {OUT} ({total / 1e6:.2f} MB)")
