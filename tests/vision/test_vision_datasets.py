@@ -280,3 +280,65 @@ def test_pillow_needed_only_for_images(root, monkeypatch):
     with pytest.raises(ImportError, match=r"needs Pillow.*pip install Pillow"):
         ds[0]
     assert len(ds) == 5 and ds.targets.shape == (5,)
+
+
+class _Served:
+    """``urlopen`` stand-in serving local files by URL (no network here), counting requests."""
+
+    def __init__(self, files):
+        self.files, self.requests = files, []
+
+    def __call__(self, url, timeout=None):
+        import io
+
+        self.requests.append(url)
+        if url not in self.files:
+            raise OSError(f"404 for {url}")
+        return io.BytesIO(self.files[url])
+
+
+def test_cifar_download_verifies_and_unpacks(tmp_path, monkeypatch):
+    import miniconv.data.datasets.mnist as m
+
+    src = tmp_path / "src"
+    src.mkdir()
+    archive, _ = vision_formats.write_cifar_archive(str(src), "cifar10")
+    data = open(archive, "rb").read()
+    extracted = tmp_path / "x"
+    _utils.extract_archive(archive, str(extracted))
+    cls = local_cifar(datasets.CIFAR10, str(extracted))
+    cls.tgz_md5 = hashlib.md5(data).hexdigest()
+    served = _Served({cls.url: data})
+    monkeypatch.setattr(m, "urlopen", served)
+    root = tmp_path / "root"
+    ds = cls(str(root), download=True)
+    assert len(ds) == 15 and served.requests == [cls.url]
+    assert sorted(os.listdir(root)) == ["cifar-10-batches-py", "cifar-10-python.tar.gz"]
+    cls(str(root), download=True)  # verified files present: nothing downloaded again
+    assert served.requests == [cls.url]
+    # a corrupted download is refused and leaves no file behind
+    bad = type("Bad", (cls,), {"tgz_md5": "0" * 32})
+    with pytest.raises(RuntimeError, match="downloaded file has MD5"):
+        bad(str(tmp_path / "other"), download=True)
+    assert not os.path.exists(tmp_path / "other" / "cifar-10-python.tar.gz")
+
+
+def test_emnist_download_unpacks_the_zip(tmp_path, root, monkeypatch):
+    import io
+    import zipfile
+
+    import miniconv.data.datasets.mnist as m
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        raw = os.path.join(root, "EMNIST", "raw")
+        for name in sorted(os.listdir(raw)):
+            with open(os.path.join(raw, name), "rb") as f:
+                z.writestr(f"gzip/{name}.gz", __import__("gzip").compress(f.read(), mtime=0))
+    data = buf.getvalue()
+    cls = type("EMNIST", (datasets.EMNIST,), {"md5": hashlib.md5(data).hexdigest()})
+    monkeypatch.setattr(m, "urlopen", _Served({cls.url: data}))
+    ds = cls(str(tmp_path), split="letters", train=False, download=True)
+    ref_ds = datasets.EMNIST(root, split="letters", train=False)
+    np.testing.assert_array_equal(ds.data.numpy(), ref_ds.data.numpy())
+    assert "gzip" not in os.listdir(tmp_path / "EMNIST" / "raw")

@@ -7,6 +7,7 @@ torchvision does. KMNIST verifies against torchvision's MD5 list. EMNIST's files
 checked for IDX structure and any ``SHA256SUMS`` listing only.
 """
 import os
+import shutil
 import string
 
 import numpy as np
@@ -104,3 +105,4 @@ class EMNIST(MNIST):
         for name in os.listdir(gzip_folder):
             if name.endswith(".gz"):
                 os.replace(os.path.join(gzip_folder, name), os.path.join(self.raw_folder, name))
+        shutil.rmtree(gzip_folder)
