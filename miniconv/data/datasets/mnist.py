@@ -33,7 +33,9 @@ from ..dataset import Dataset
 
 _IDX_DTYPES = {0x08: np.dtype(np.uint8), 0x09: np.dtype(np.int8), 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
                0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
-_MAX_BYTES = 512 * 1024 * 1024  # refuse (decompressed or downloaded) files larger than this
+# refuse (decompressed or downloaded) files larger than this; EMNIST's zip (562 MB) and its byclass
+# training images (547 MB decompressed) are the largest files read here
+_MAX_BYTES = 1024 * 1024 * 1024
 
 
 class CorruptDataError(ValueError):
@@ -106,6 +108,15 @@ def _parse_idx(raw, name):
 
 def _sha256(data):
     return hashlib.sha256(data).hexdigest()
+
+
+def _hash_name(expected):
+    """The hash a published checksum is written in: 32 hex digits are MD5 (torchvision's lists), else SHA256."""
+    return "md5" if len(expected) == 32 else "sha256"
+
+
+def _matches(data, expected):
+    return hashlib.new(_hash_name(expected), data).hexdigest() == expected
 
 
 def _read_sha256sums(folder):
@@ -190,27 +201,31 @@ class MNIST(Dataset):
         self.transform = transform
         self.target_transform = target_transform
 
-        prefix = "train" if train else "t10k"
-        images_path = self._find(f"{prefix}-images-idx3-ubyte")
-        labels_path = self._find(f"{prefix}-labels-idx1-ubyte")
+        images_name, labels_name = self._file_names()
+        images_path = self._find(images_name)
+        labels_path = self._find(labels_name)
         if images_path is None or labels_path is None:
             if not download:
-                missing = [f"{prefix}-{k}.gz" for k, p in (("images-idx3-ubyte", images_path),
-                                                           ("labels-idx1-ubyte", labels_path)) if p is None]
+                missing = [f"{n}.gz" for n, p in ((images_name, images_path), (labels_name, labels_path)) if p is None]
                 raise FileNotFoundError(
                     f"{name}: {', '.join(missing)} not found in {self.raw_folder} or {self.root}. Point root (or "
                     "MINICONV_DATA) at the folder holding the files, or pass download=True to download them."
                 )
             self.download()
-            images_path = self._find(f"{prefix}-images-idx3-ubyte")
-            labels_path = self._find(f"{prefix}-labels-idx1-ubyte")
-        images = self._load_verified(images_path, f"{prefix}-images-idx3-ubyte")
-        labels = self._load_verified(labels_path, f"{prefix}-labels-idx1-ubyte")
+            images_path = self._find(images_name)
+            labels_path = self._find(labels_name)
+        images = self._load_verified(images_path, images_name)
+        labels = self._load_verified(labels_path, labels_name)
         self._check_contents(images, labels, images_path, labels_path)
         self.data = Tensor(images)
         self.targets = Tensor(labels.astype(np.int64))
 
     # -- files ------------------------------------------------------------------------------------
+    def _file_names(self):
+        """Base names (without .gz) of the split's image and label files."""
+        prefix = "train" if self.train else "t10k"
+        return f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte"
+
     @property
     def raw_folder(self):
         return os.path.join(self.root, type(self).__name__, "raw")
@@ -237,13 +252,19 @@ class MNIST(Dataset):
             )
         raw = _maybe_decompress(data, path)
         arr = _parse_idx(raw, path)
-        gz_sha, raw_sha = self.resources[basename + ".gz"]
-        if digest == gz_sha or (raw_sha is not None and _sha256(raw) == raw_sha):
-            return arr
+        self._check_published(path, basename, data, raw)
+        return arr
+
+    def _check_published(self, path, basename, data, raw):
+        """Raise unless ``data`` (or its decompressed ``raw`` bytes) is the published file ``basename``."""
+        gz_sum, raw_sum = self.resources[basename + ".gz"]
+        if _matches(data, gz_sum) or (raw_sum is not None and _matches(raw, raw_sum)):
+            return
+        algo = _hash_name(gz_sum).upper()
         raise CorruptDataError(
             f"{path}: checksum mismatch: this is not the published {type(self).__name__} file {basename}.gz "
-            f"(file SHA256 {digest}, expected {gz_sha}"
-            + (f", or decompressed SHA256 {raw_sha}" if raw_sha else "")
+            f"(file {algo} {hashlib.new(algo.lower(), data).hexdigest()}, expected {gz_sum}"
+            + (f", or decompressed {_hash_name(raw_sum).upper()} {raw_sum}" if raw_sum else "")
             + "). Delete it and pass download=True, or point root at the right files."
         )
 
@@ -338,10 +359,11 @@ class FashionMNIST(MNIST):
 
 def _download(url, dest, expected_sha256):
     """Stream ``url`` into ``dest``, verified, through ``miniconv.io.atomic_write`` (temp file,
-    fsync, rename, fsync the folder): a failed or corrupt download never leaves a partial file."""
+    fsync, rename, fsync the folder): a failed or corrupt download never leaves a partial file.
+    ``expected_sha256`` may also be an MD5 (32 hex digits), as torchvision lists for some datasets."""
 
     def write(out):
-        h = hashlib.sha256()
+        h = hashlib.new(_hash_name(expected_sha256))
         total = 0
         with urlopen(url, timeout=60) as response:
             while True:
@@ -354,6 +376,6 @@ def _download(url, dest, expected_sha256):
                 h.update(chunk)
                 out.write(chunk)
         if h.hexdigest() != expected_sha256:
-            raise CorruptDataError(f"downloaded file has SHA256 {h.hexdigest()}, expected {expected_sha256}")
+            raise CorruptDataError(f"downloaded file has {h.name.upper()} {h.hexdigest()}, expected {expected_sha256}")
 
     atomic_write(dest, write)

@@ -1,0 +1,438 @@
+"""The Tensor path of the transforms, on NumPy arrays shaped (..., C, H, W), uint8 or float.
+
+Each function follows torchvision's ``_functional_tensor.py`` step by step (same casts, same rounding,
+same clamping) so results equal torchvision's to float rounding. Resampling is written as weight
+matrices along H and W (``out = W_h @ img @ W_w.T``), built with the formulas of PyTorch's
+``interpolate`` (antialiased: PIL's separable filters; otherwise bilinear/bicubic with
+``align_corners=False``, nearest). Rotations and affine maps sample on the grid torchvision builds
+for ``grid_sample(align_corners=False, padding_mode="zeros")``.
+"""
+import math
+
+import numpy as np
+
+_INT_MAX = {np.dtype(np.uint8): 255, np.dtype(np.int8): 127, np.dtype(np.int16): 32767,
+            np.dtype(np.int32): 2**31 - 1, np.dtype(np.int64): 2**63 - 1}
+
+
+def max_value(dtype):
+    dtype = np.dtype(dtype)
+    if dtype == np.bool_:
+        return 1
+    return _INT_MAX.get(dtype, 1.0)
+
+
+def assert_image(img):
+    if img.ndim < 2:
+        raise TypeError("Tensor is not a torch image.")
+
+
+def dimensions(img):
+    assert_image(img)
+    c = 1 if img.ndim == 2 else img.shape[-3]
+    return [c, img.shape[-2], img.shape[-1]]
+
+
+def _float_of(img):
+    return img if img.dtype.kind == "f" else img.astype(np.float32)
+
+
+def _back_to(img, dtype):
+    """torchvision's ``_cast_squeeze_out``: round before casting to an integer dtype."""
+    if img.dtype == dtype:
+        return img
+    if np.dtype(dtype).kind in "iu":
+        img = np.round(img)
+    return img.astype(dtype)
+
+
+def convert_image_dtype(image, dtype):
+    dtype = np.dtype(dtype)
+    if image.dtype == dtype:
+        return image
+    if image.dtype.kind == "f":
+        if dtype.kind == "f":
+            return image.astype(dtype)
+        if (image.dtype == np.float32 and dtype in (np.int32, np.int64)) or (
+                image.dtype == np.float64 and dtype == np.int64):
+            raise RuntimeError(f"The cast from torch.{image.dtype} to torch.{dtype} cannot be performed safely.")
+        eps = 1e-3
+        max_val = float(max_value(dtype))
+        return (image * image.dtype.type(max_val + 1.0 - eps)).astype(dtype)
+    input_max = float(max_value(image.dtype))
+    if dtype.kind == "f":
+        return image.astype(dtype) / dtype.type(input_max)
+    output_max = float(max_value(dtype))
+    if input_max > output_max:
+        factor = int((input_max + 1) // (output_max + 1))
+        return (image // factor).astype(dtype)
+    factor = int((output_max + 1) // (input_max + 1))
+    return image.astype(dtype) * dtype.type(factor)
+
+
+# -- geometry without resampling ---------------------------------------------------------------------
+def crop(img, top, left, height, width):
+    h, w = img.shape[-2:]
+    right, bottom = left + width, top + height
+    if left < 0 or top < 0 or right > w or bottom > h:
+        padding_ltrb = [max(-left + min(0, right), 0), max(-top + min(0, bottom), 0),
+                        max(right - max(w, left), 0), max(bottom - max(h, top), 0)]
+        return pad(img[..., max(top, 0):bottom, max(left, 0):right], padding_ltrb, fill=0)
+    return img[..., top:bottom, left:right].copy()
+
+
+def parse_padding(padding):
+    """torchvision's ``_parse_pad_padding``: int, [all], [lr, tb] or [l, t, r, b] -> [l, r, t, b]."""
+    if isinstance(padding, int):
+        pad_left = pad_right = pad_top = pad_bottom = padding
+    elif len(padding) == 1:
+        pad_left = pad_right = pad_top = pad_bottom = padding[0]
+    elif len(padding) == 2:
+        pad_left = pad_right = padding[0]
+        pad_top = pad_bottom = padding[1]
+    else:
+        pad_left, pad_top, pad_right, pad_bottom = padding[0], padding[1], padding[2], padding[3]
+    return [pad_left, pad_right, pad_top, pad_bottom]
+
+
+def pad(img, padding, fill=0, padding_mode="constant"):
+    if not isinstance(padding, (int, tuple, list)):
+        raise TypeError("Got inappropriate padding arg")
+    if not isinstance(fill, (int, float)):
+        raise TypeError("Got inappropriate fill arg")
+    if not isinstance(padding_mode, str):
+        raise TypeError("Got inappropriate padding_mode arg")
+    if isinstance(padding, (tuple, list)) and len(padding) not in (1, 2, 4):
+        raise ValueError(f"Padding must be an int or a 1, 2, or 4 element tuple, not a {len(padding)} element tuple")
+    if padding_mode not in ("constant", "edge", "reflect", "symmetric"):
+        raise ValueError("Padding mode should be either constant, edge, reflect or symmetric")
+    left, right, top, bottom = parse_padding(padding)
+    # negative padding crops, as in torchvision
+    h, w = img.shape[-2:]
+    img = img[..., max(-top, 0):h - max(-bottom, 0), max(-left, 0):w - max(-right, 0)]
+    left, right, top, bottom = (max(p, 0) for p in (left, right, top, bottom))
+    widths = [(0, 0)] * (img.ndim - 2) + [(top, bottom), (left, right)]
+    if padding_mode == "constant":
+        return np.pad(img, widths, mode="constant", constant_values=np.asarray(fill).astype(img.dtype))
+    if padding_mode == "reflect" and (max(top, bottom) >= img.shape[-2] or max(left, right) >= img.shape[-1]):
+        raise RuntimeError(
+            f"Padding size should be less than the corresponding input dimension, but got: padding "
+            f"({left}, {right}) at dimension {img.ndim - 1} of input {list(img.shape)}"
+        )
+    return np.pad(img, widths, mode=padding_mode)
+
+
+def hflip(img):
+    return img[..., ::-1].copy()
+
+
+def vflip(img):
+    return img[..., ::-1, :].copy()
+
+
+# -- resampling ----------------------------------------------------------------------------------------
+def _cubic(x, a):
+    x = np.abs(x)
+    return np.where(x < 1, ((a + 2) * x - (a + 3)) * x * x + 1,
+                    np.where(x < 2, (((x - 5) * x + 8) * x - 4) * a, 0.0))
+
+
+def _taps_aa(in_size, out_size, mode, dtype):
+    """PyTorch's antialiased interpolation taps (PIL's separable filter) computed in ``dtype`` as PyTorch
+    does: (first input index (out_size,), weights (out_size, K)); row i reads inputs first[i] + k."""
+    f = dtype.type
+    scale = f(in_size) / f(out_size)
+    interp_size = 2 if mode == "bilinear" else 4
+    support = f(interp_size * 0.5) * scale if scale >= 1.0 else f(interp_size * 0.5)
+    invscale = f(1.0) / scale if scale >= 1.0 else f(1.0)
+    i = np.arange(out_size)
+    center = scale * (i.astype(dtype) + f(0.5))
+    xmin = np.maximum((center - support + f(0.5)).astype(np.int64), 0)
+    xsize = np.minimum((center + support + f(0.5)).astype(np.int64), in_size) - xmin
+    k = np.arange(int(xsize.max()))
+    x = ((k[None, :] + xmin[:, None]).astype(dtype) - center[:, None] + f(0.5)) * invscale
+    if mode == "bilinear":
+        w = np.maximum(f(0.0), f(1.0) - np.abs(x))
+    else:
+        w = _cubic(x, -0.5).astype(dtype)
+    w = np.where(k[None, :] < xsize[:, None], w, f(0.0)).astype(dtype)
+    total = np.zeros(out_size, dtype)
+    for j in range(w.shape[1]):  # summed in order, as PyTorch's loop
+        total += w[:, j]
+    w = np.where(total[:, None] != 0, w / np.where(total == 0, f(1.0), total)[:, None], w).astype(dtype)
+    return xmin, w
+
+
+def _resample_aa(x, axis, out_size, mode):
+    """Resample ``x`` along ``axis`` (-1 or -2) with the antialiased taps, accumulating tap by tap."""
+    in_size = x.shape[axis]
+    first, w = _taps_aa(in_size, out_size, mode, x.dtype)
+    xm = np.moveaxis(x, axis, -1)
+    out = np.zeros(xm.shape[:-1] + (out_size,), x.dtype)
+    # each tap is a fused multiply-add as in PyTorch's kernel: float32 products summed exactly (in float64)
+    # and rounded once per tap, which gives PyTorch's bits for bilinear
+    wide = np.float64 if x.dtype == np.float32 else x.dtype
+    for j in range(w.shape[1]):
+        idx = np.minimum(first + j, in_size - 1)
+        out = (out.astype(wide) + w[:, j].astype(wide) * xm[..., idx].astype(wide)).astype(x.dtype)
+    return np.moveaxis(out, -1, axis)
+
+
+def _weights_plain(in_size, out_size, mode):
+    """PyTorch's ``interpolate`` weights without antialiasing, (out_size, in_size)."""
+    scale = in_size / out_size
+    weights = np.zeros((out_size, in_size))
+    dst = np.arange(out_size)
+    if mode in ("nearest", "nearest-exact"):
+        s32 = np.float32(in_size) / np.float32(out_size)
+        offset = np.float32(0.5) if mode == "nearest-exact" else np.float32(0.0)
+        src = np.minimum(np.floor((dst.astype(np.float32) + offset) * s32).astype(np.int64), in_size - 1)
+        weights[dst, src] = 1.0
+        return weights
+    src = (dst + 0.5) * scale - 0.5
+    if mode == "bilinear":
+        src = np.maximum(src, 0.0)
+        i0 = np.floor(src).astype(np.int64)
+        lam = src - i0
+        i1 = np.minimum(i0 + 1, in_size - 1)
+        np.add.at(weights, (dst, i0), 1.0 - lam)
+        np.add.at(weights, (dst, i1), lam)
+        return weights
+    i0 = np.floor(src).astype(np.int64)
+    t = src - i0
+    for k in range(-1, 3):
+        idx = np.clip(i0 + k, 0, in_size - 1)
+        np.add.at(weights, (dst, idx), _cubic(t - k, -0.75))
+    return weights
+
+
+def resize(img, size, interpolation="bilinear", antialias=True):
+    """``img`` (..., C, H, W) resized to ``size`` = [new_h, new_w]."""
+    if antialias and interpolation not in ("bilinear", "bicubic"):
+        antialias = False
+    out_dtype = img.dtype
+    x = img if img.dtype in (np.float32, np.float64) else img.astype(np.float32)
+    (h, w), (oh, ow) = img.shape[-2:], size
+    if antialias:  # along W first, then H, as PyTorch's separable passes (a pass is skipped if the size stays)
+        out = _resample_aa(x, -1, ow, interpolation) if ow != w else x
+        out = _resample_aa(out, -2, oh, interpolation) if oh != h else out
+    else:
+        wh = _weights_plain(h, oh, interpolation).astype(x.dtype)
+        ww = _weights_plain(w, ow, interpolation).astype(x.dtype)
+        out = np.matmul(wh, np.matmul(x, ww.T))
+    if interpolation == "bicubic" and out_dtype == np.uint8:
+        out = np.clip(out, 0, 255)
+    return _back_to(out, out_dtype)
+
+
+def _linspace(start, end, steps, dtype):
+    """torch.linspace's values: the first half counted up from ``start``, the second down from ``end``."""
+    if steps == 1:
+        return np.array([start], dtype)
+    step = dtype.type((end - start) / (steps - 1))
+    i = np.arange(steps)
+    half = steps // 2
+    return np.where(i < half, dtype.type(start) + step * i.astype(dtype),
+                    dtype.type(end) - step * (steps - 1 - i).astype(dtype)).astype(dtype)
+
+
+def _affine_grid(theta, w, h, ow, oh):
+    """torchvision's ``_gen_affine_grid``: sampling positions in [-1, 1] for each output pixel,
+    ``[x, y, 1] @ (theta.T / [w/2, h/2])`` summed term by term in the image's float dtype as PyTorch does."""
+    dtype = theta.dtype
+    xs = _linspace(-ow * 0.5 + 0.5, ow * 0.5 + 0.5 - 1, ow, dtype)
+    ys = _linspace(-oh * 0.5 + 0.5, oh * 0.5 + 0.5 - 1, oh, dtype)
+    r = (theta.T / np.array([0.5 * w, 0.5 * h], dtype)).astype(dtype)  # (3, 2)
+    x = np.broadcast_to(xs[None, :, None], (oh, ow, 1)).reshape(-1, 1)
+    y = np.broadcast_to(ys[:, None, None], (oh, ow, 1)).reshape(-1, 1)
+    return (x * r[0] + y * r[1]) + r[2]  # (oh*ow, 2)
+
+
+def _grid_sample(x, grid, oh, ow, mode):
+    """``grid_sample(align_corners=False, padding_mode="zeros")`` of (N, C, H, W) at ``grid`` (P, 2)."""
+    n, c, h, w = x.shape
+    ix = ((grid[:, 0] + 1) * w - 1) / 2
+    iy = ((grid[:, 1] + 1) * h - 1) / 2
+    flat = x.reshape(n, c, h * w)
+    out = np.zeros((n, c, grid.shape[0]), x.dtype)
+
+    def gather(yy, xx, weight):
+        ok = (yy >= 0) & (yy < h) & (xx >= 0) & (xx < w)
+        idx = np.where(ok, yy * w + xx, 0)
+        return flat[:, :, idx] * np.where(ok, weight, 0).astype(x.dtype)
+
+    if mode == "nearest":
+        out += gather(np.rint(iy).astype(np.int64), np.rint(ix).astype(np.int64), np.ones_like(ix))
+    else:
+        x0, y0 = np.floor(ix), np.floor(iy)
+        tx, ty = ix - x0, iy - y0
+        x0, y0 = x0.astype(np.int64), y0.astype(np.int64)
+        out += gather(y0, x0, (1 - tx) * (1 - ty))
+        out += gather(y0, x0 + 1, tx * (1 - ty))
+        out += gather(y0 + 1, x0, (1 - tx) * ty)
+        out += gather(y0 + 1, x0 + 1, tx * ty)
+    return out.reshape(n, c, oh, ow)
+
+
+def affine_output_size(matrix, w, h):
+    """torchvision's ``_compute_affine_output_size`` (the canvas of ``rotate(expand=True)``)."""
+    pts = np.array([[-0.5 * w, -0.5 * h, 1.0], [-0.5 * w, 0.5 * h, 1.0], [0.5 * w, 0.5 * h, 1.0],
+                    [0.5 * w, -0.5 * h, 1.0]], np.float32)
+    theta = np.asarray(matrix, np.float32).reshape(2, 3)
+    new_pts = pts @ theta.T
+    min_vals = new_pts.min(axis=0) + np.array((w * 0.5, h * 0.5), np.float32)
+    max_vals = new_pts.max(axis=0) + np.array((w * 0.5, h * 0.5), np.float32)
+    tol = np.float32(1e-4)
+    cmax = np.ceil(np.trunc(max_vals / tol) * tol)
+    cmin = np.floor(np.trunc(min_vals / tol) * tol)
+    size = cmax - cmin
+    return int(size[0]), int(size[1])
+
+
+def grid_transform(img, matrix, interpolation, fill, out_size=None):
+    """Sample ``img`` through the inverse affine ``matrix`` (torchvision's ``affine``/``rotate``)."""
+    if interpolation not in ("nearest", "bilinear"):
+        raise ValueError(f"Interpolation mode '{interpolation}' is unsupported with Tensor input")
+    h, w = img.shape[-2:]
+    ow, oh = out_size if out_size is not None else (w, h)
+    dtype = img.dtype if img.dtype.kind == "f" else np.dtype(np.float32)
+    theta = np.asarray(matrix, dtype=np.float64).astype(dtype).reshape(2, 3)
+    grid = _affine_grid(theta, w, h, ow, oh)
+    lead = img.shape[:-3]
+    x = img.reshape((-1,) + img.shape[-3:]).astype(dtype, copy=False)
+    if fill is not None:
+        x = np.concatenate([x, np.ones((x.shape[0], 1, h, w), dtype)], axis=1)
+    out = _grid_sample(x, grid, oh, ow, interpolation)
+    if fill is not None:
+        mask, out = out[:, -1:], out[:, :-1]
+        fill_list = list(fill) if isinstance(fill, (tuple, list)) else [float(fill)]
+        fill_img = np.broadcast_to(np.asarray(fill_list, dtype).reshape(1, -1, 1, 1), out.shape)
+        mask = np.broadcast_to(mask, out.shape)
+        if interpolation == "nearest":
+            out = np.where(mask < 0.5, fill_img, out)
+        else:
+            out = out * mask + (1.0 - mask) * fill_img
+    return _back_to(out.reshape(lead + out.shape[1:]), img.dtype)
+
+
+# -- colour ----------------------------------------------------------------------------------------------
+def _blend(img1, img2, ratio):
+    bound = max_value(img1.dtype)
+    x1 = _float_of(img1)
+    out = np.clip(ratio * x1 + (1.0 - ratio) * img2, 0, bound)
+    return out.astype(img1.dtype)
+
+
+def _check_channels(img, permitted):
+    c = dimensions(img)[0]
+    if c not in permitted:
+        raise TypeError(f"Input image tensor permitted channel values are {permitted}, but found {c}")
+
+
+def rgb_to_grayscale(img, num_output_channels=1):
+    if img.ndim < 3:
+        raise TypeError(f"Input image tensor should have at least 3 dimensions, but found {img.ndim}")
+    _check_channels(img, [1, 3])
+    if num_output_channels not in (1, 3):
+        raise ValueError("num_output_channels should be either 1 or 3")
+    if img.shape[-3] == 3:
+        x = _float_of(img)
+        r, g, b = x[..., 0, :, :], x[..., 1, :, :], x[..., 2, :, :]
+        l_img = (0.2989 * r + 0.587 * g + 0.114 * b).astype(x.dtype).astype(img.dtype)[..., None, :, :]
+    else:
+        l_img = img.copy()
+    if num_output_channels == 3:
+        return np.ascontiguousarray(np.broadcast_to(l_img, img.shape))
+    return l_img
+
+
+def adjust_brightness(img, factor):
+    if factor < 0:
+        raise ValueError(f"brightness_factor ({factor}) is not non-negative.")
+    _check_channels(img, [1, 3])
+    return _blend(img, np.zeros((), _float_of(img).dtype), factor)
+
+
+def adjust_contrast(img, factor):
+    if factor < 0:
+        raise ValueError(f"contrast_factor ({factor}) is not non-negative.")
+    _check_channels(img, [3, 1])
+    dtype = img.dtype if img.dtype.kind == "f" else np.dtype(np.float32)
+    gray = rgb_to_grayscale(img) if img.shape[-3] == 3 else img
+    mean = gray.astype(dtype).mean(axis=(-3, -2, -1), keepdims=True, dtype=np.float64).astype(dtype)
+    return _blend(img, mean, factor)
+
+
+def adjust_saturation(img, factor):
+    if factor < 0:
+        raise ValueError(f"saturation_factor ({factor}) is not non-negative.")
+    _check_channels(img, [1, 3])
+    if img.shape[-3] == 1:
+        return img
+    return _blend(img, _float_of(rgb_to_grayscale(img)), factor)
+
+
+def _rgb2hsv(img):
+    r, g, b = img[..., 0, :, :], img[..., 1, :, :], img[..., 2, :, :]
+    maxc, minc = img.max(axis=-3), img.min(axis=-3)
+    eqc = maxc == minc
+    cr = maxc - minc
+    ones = np.ones_like(maxc)
+    s = cr / np.where(eqc, ones, maxc)
+    cr_divisor = np.where(eqc, ones, cr)
+    rc, gc, bc = (maxc - r) / cr_divisor, (maxc - g) / cr_divisor, (maxc - b) / cr_divisor
+    hr = (maxc == r) * (bc - gc)
+    hg = ((maxc == g) & (maxc != r)) * (2.0 + rc - bc)
+    hb = ((maxc != g) & (maxc != r)) * (4.0 + gc - rc)
+    h = np.fmod((hr + hg + hb) / 6.0 + 1.0, 1.0).astype(img.dtype)
+    return h, s, maxc
+
+
+def _hsv2rgb(h, s, v):
+    i = np.floor(h * 6.0)
+    f = h * 6.0 - i
+    i = i.astype(np.int32) % 6
+    p = np.clip(v * (1.0 - s), 0.0, 1.0)
+    q = np.clip(v * (1.0 - s * f), 0.0, 1.0)
+    t = np.clip(v * (1.0 - s * (1.0 - f)), 0.0, 1.0)
+    table = [(v, t, p), (q, v, p), (p, v, t), (p, q, v), (t, p, v), (v, p, q)]
+    out = np.zeros(h.shape[:-2] + (3,) + h.shape[-2:], h.dtype)
+    for k, chans in enumerate(table):
+        sel = i == k
+        for c in range(3):
+            out[..., c, :, :] += np.where(sel, chans[c], 0)
+    return out
+
+
+def adjust_hue(img, factor):
+    if not (-0.5 <= factor <= 0.5):
+        raise ValueError(f"hue_factor ({factor}) is not in [-0.5, 0.5].")
+    _check_channels(img, [1, 3])
+    if img.shape[-3] == 1:
+        return img
+    orig = img.dtype
+    x = convert_image_dtype(img, np.float32)
+    h, s, v = _rgb2hsv(x)
+    h = np.mod(h + np.float32(factor), np.float32(1.0)).astype(np.float32)
+    return convert_image_dtype(_hsv2rgb(h, s, v), orig)
+
+
+def normalize(x, mean, std, inplace=False):
+    if x.dtype.kind != "f":
+        raise TypeError(f"Input tensor should be a float tensor. Got torch.{x.dtype}.")
+    if x.ndim < 3:
+        raise ValueError("Expected tensor to be a tensor image of size (..., C, H, W). Got tensor.size() = "
+                         f"torch.Size({list(x.shape)})")
+    mean = np.asarray(mean, dtype=x.dtype)
+    std = np.asarray(std, dtype=x.dtype)
+    if (std == 0).any():
+        raise ValueError(f"std evaluated to zero after conversion to torch.{x.dtype}, leading to division by zero.")
+    if mean.ndim == 1:
+        mean = mean.reshape(-1, 1, 1)
+    if std.ndim == 1:
+        std = std.reshape(-1, 1, 1)
+    if inplace:
+        x -= mean
+        x /= std
+        return x
+    return (x - mean) / std
