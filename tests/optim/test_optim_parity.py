@@ -91,7 +91,7 @@ def test_training_loop_matches_torch_every_step(name, defaults, second, dtype):
 
 
 @pytest.mark.parametrize("name, defaults, second", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
-def test_state_dict_round_trip_and_torch_state_dict_load(name, defaults, second):
+def test_state_dict_round_trip_and_torch_state_dict_load(name, defaults, second, tmp_path):
     x, y = _data(np.float64)
     tm, mm = _models(np.float64)
     topt = getattr(torch.optim, name)(_groups(tm, second), **defaults)
@@ -102,7 +102,8 @@ def test_state_dict_round_trip_and_torch_state_dict_load(name, defaults, second)
         _train_step(miniconv, mm, mopt, mx, my)
     # a fresh miniconv optimizer loads (a) miniconv's own state dict, (b) the one PyTorch wrote
     own = getattr(miniconv.optim, name)(_groups(mm, {}), **defaults)
-    own.load_state_dict(mopt.state_dict())
+    miniconv.save(mopt.state_dict(), tmp_path / "opt.ckpt")  # through a file, as a checkpoint does
+    own.load_state_dict(miniconv.load(tmp_path / "opt.ckpt"))
     _, mm2 = _models(np.float64)
     mm2.load_state_dict(mm.state_dict())
     from_torch = getattr(miniconv.optim, name)(_groups(mm2, {}), **defaults)
