@@ -248,3 +248,22 @@ def test_constructors_accept_every_torch_argument(name):
 def test_differentiable_true_is_refused_clearly():
     with pytest.raises(NotImplementedError, match="differentiable=True"):
         miniconv.optim.Adam([miniconv.nn.Parameter(miniconv.ones(2))], differentiable=True)
+
+
+@pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
+def test_lbfgs_float32_losses_match_torch(line_search_fn):
+    # float32 dot products are summed in a different order in the two libraries; near the optimum the iterates
+    # differ by rounding noise along flat directions, the losses agree to float32 precision
+    losses = {}
+    for lib in (torch, miniconv):
+        params, loss_fn = _quadratic(lib, np.float32)
+        opt = lib.optim.LBFGS(params, line_search_fn=line_search_fn)
+
+        def closure():
+            opt.zero_grad()
+            loss = loss_fn()
+            loss.backward()
+            return loss
+
+        losses[lib.__name__] = [float(opt.step(closure).detach()) for _ in range(5)] + [float(loss_fn().detach())]
+    np.testing.assert_allclose(losses["miniconv"], losses["torch"], rtol=1e-5)
