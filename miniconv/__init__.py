@@ -14,7 +14,7 @@ from .dtypes import (  # noqa: A004
     bool, double, float, float32, float64, get_default_dtype, int8, int16, int32, int64, long, promote_types,
     result_type, set_default_dtype, uint8,
 )
-from ._device import accelerator, backends, cuda, device, get_default_device, mps, set_default_device
+from ._device import accelerator, cuda, device, get_default_device, mps, set_default_device
 from .tensor import Size, Tensor
 from .creation import (
     arange, as_tensor, asarray, cat, concat, concatenate, empty, empty_like, eye, from_numpy, full, full_like, hstack,
@@ -41,6 +41,7 @@ from . import optim  # noqa: E402
 from . import data  # noqa: E402
 from . import utils  # noqa: E402
 from . import distributed  # noqa: E402  (miniconv.distributed, like torch.distributed; does not import mpi4py)
+from . import backends  # noqa: E402  (torch.backends' flags: cudnn, mps, mkldnn, cuda, openmp, cpu)
 from .utils import data as _utils_data  # noqa: E402,F401  (miniconv.utils.data, like torch.utils.data)
 from .io import load, save  # noqa: E402
 from . import serialization  # noqa: E402  (torch.serialization: add_safe_globals, safe_globals, ...)

@@ -1,4 +1,4 @@
-"""Devices: ``miniconv.device``, ``cuda``, ``backends.mps``, ``accelerator``, ``set_default_device``.
+"""Devices: ``miniconv.device``, ``cuda``, ``mps``, ``accelerator``, ``set_default_device``.
 
 miniconv runs on the CPU only. These names exist so that the usual PyTorch preamble
 ``device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')`` runs unchanged and picks
@@ -128,20 +128,9 @@ cuda.current_device = _no_cuda
 cuda.get_device_name = _no_cuda
 cuda.set_device = _no_cuda
 
-_mps = types.ModuleType("miniconv.backends.mps", "MPS is never available: miniconv runs on the CPU only.")
-_mps.is_available = lambda: False
-_mps.is_built = lambda: False
 mps = types.ModuleType("miniconv.mps")
 mps.manual_seed = _noop
 mps.device_count = lambda: 0
-_cudnn = types.ModuleType("miniconv.backends.cudnn", "Flags accepted for source compatibility; no effect on the CPU.")
-_cudnn.is_available = lambda: False
-_cudnn.deterministic = False
-_cudnn.benchmark = False
-_cudnn.enabled = True
-backends = types.ModuleType("miniconv.backends")
-backends.mps = _mps
-backends.cudnn = _cudnn
 
 accelerator = types.ModuleType("miniconv.accelerator", "No accelerator: miniconv runs on the CPU only.")
 accelerator.is_available = lambda: False

@@ -1,12 +1,15 @@
-"""Data loading: Dataset, TensorDataset, Subset, ConcatDataset, samplers, DataLoader, and datasets
-(MNIST, FashionMNIST)."""
+"""Data loading (PyTorch's ``torch.utils.data`` names): datasets, samplers, DataLoader with worker processes,
+collation, and the MNIST family of datasets."""
 from . import datasets, transforms
-from .dataloader import DataLoader, default_collate
-from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from ._worker import WorkerInfo, get_worker_info
+from .collate import default_collate, default_convert
+from .dataloader import DataLoader
+from .dataset import ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split
 from .sampler import (
     BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler, WeightedRandomSampler,
 )
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "DataLoader", "default_collate",
-           "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
-           "BatchSampler", "datasets", "transforms"]
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "ChainDataset", "random_split",
+           "DataLoader", "default_collate", "default_convert", "get_worker_info", "WorkerInfo", "Sampler",
+           "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler",
+           "datasets", "transforms"]

@@ -1,47 +1,71 @@
-"""DataLoader: batches of a map-style dataset, in the order given by a sampler.
+"""DataLoader: batches of a dataset, loaded in the main process or in worker processes, as PyTorch's.
 
-Arguments as PyTorch's: ``batch_size``, ``shuffle``, ``sampler``, ``batch_sampler``, ``drop_last``,
-``collate_fn``, ``generator``, ``num_workers``. ``num_workers > 0`` is served in the main process
-with one warning (miniconv starts no worker processes; batches and their order are the same).
-Batches of datasets with ``get_batch`` (TensorDataset, MNIST without transforms, Subset of those)
-are gathered with one numpy fancy-indexing call per tensor when no ``collate_fn`` is given.
+Arguments as ``torch.utils.data.DataLoader``: ``batch_size``, ``shuffle``, ``sampler``, ``batch_sampler``,
+``num_workers``, ``collate_fn``, ``pin_memory`` (accepted; no pinned memory on the CPU), ``drop_last``, ``timeout``,
+``worker_init_fn``, ``multiprocessing_context``, ``generator``, ``prefetch_factor``, ``persistent_workers``,
+``in_order``. Map-style datasets (``__len__`` / ``__getitem__``) and iterable-style ones (:class:`IterableDataset`).
 
-Reproducibility: each ``iter(loader)`` (each epoch) with ``shuffle=True`` draws one permutation
-from ``generator`` (default: miniconv's default generator, reseeded by ``miniconv.manual_seed``).
-The same seed gives the same epoch orders; to resume after epoch ``k`` restore the generator state
-saved then (``miniconv.get_rng_state()`` / ``generator.get_state()``, also ``loader.generator_state()``).
+Batches of datasets with ``get_batch`` (TensorDataset, MNIST without transforms, Subset of those) are gathered with
+one NumPy fancy-indexing call per tensor when no ``collate_fn`` is given, in the main process and in workers alike.
+
+Randomness, as PyTorch: every ``iter(loader)`` (each epoch) first draws a base seed from ``generator`` (default:
+miniconv's default generator, reseeded by ``miniconv.manual_seed``), then, with ``shuffle=True``, one permutation.
+The order of the batches is therefore the same for every ``num_workers``. Worker ``i`` seeds miniconv's default
+generator and Python's ``random`` with ``base_seed + i``, and NumPy's global generator (``np.random``) with PyTorch's
+``_generate_state(base_seed, i)``; ``get_worker_info().seed`` is ``base_seed + i``. To resume after epoch ``k``
+restore the generator state saved then (``generator.get_state()``, also ``loader.generator_state()``).
 """
-import collections.abc
-import numbers
+import atexit
+import math
+import multiprocessing
+import os
 import warnings
 
 import numpy as np
 
 from .._random import Generator, default_generator
-from ..tensor import Tensor
-from .dataset import _fetch_batch
+from . import _multiprocessing
+from ._fetch import create_fetcher
+from .collate import default_collate, default_convert  # noqa: F401  (torch.utils.data.dataloader's names)
+from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
+
+
+class _InfiniteConstantSampler:
+    """``None`` forever: the index stream of an iterable-style dataset (the dataset itself says when it ends)."""
+
+    def __iter__(self):
+        while True:
+            yield None
 
 
 class DataLoader:
     """Iterate over ``dataset`` in batches.
 
     Args:
-        dataset: a map-style dataset (``__len__`` and ``__getitem__``).
+        dataset: a map-style dataset (``__len__`` and ``__getitem__``) or an :class:`IterableDataset`.
         batch_size (int or None): samples per batch (default 1); None yields single samples.
         shuffle (bool): reshuffle the order at every epoch (default False).
         sampler: an iterable of indices (excludes ``shuffle``).
         batch_sampler: an iterable of index lists (excludes batch_size, shuffle, sampler, drop_last).
-        drop_last (bool): drop the last incomplete batch (default False).
-        generator (miniconv.Generator): source of the shuffling order (default: the global one).
+        num_workers (int): worker processes loading batches (default 0: the main process loads them).
         collate_fn (callable): merges a list of samples into a batch (default :func:`default_collate`).
-        num_workers (int): accepted; > 0 warns once and loads in the main process.
+        pin_memory (bool): accepted; warns as PyTorch does without an accelerator (no pinned memory here).
+        drop_last (bool): drop the last incomplete batch (default False).
+        timeout (float): with workers, seconds to wait for a batch before raising RuntimeError (0: forever).
+        worker_init_fn (callable): called as ``worker_init_fn(worker_id)`` in each worker after seeding.
+        multiprocessing_context: ``"fork"``, ``"spawn"``, ``"forkserver"`` or a context object (default: the
+            platform's default start method, fork on Linux with Python < 3.14).
+        generator (miniconv.Generator): source of the base seed and the shuffling order (default: the global one).
+        prefetch_factor (int): batches loaded in advance by each worker (default 2 with workers).
+        persistent_workers (bool): keep the workers (and their dataset copies) alive between epochs.
+        in_order (bool): return batches in the sampler's order (default True) or as they arrive.
 
     ``len(loader)`` is the number of batches per epoch.
 
     Example::
 
-        >>> loader = DataLoader(TensorDataset(x, y), batch_size=256, shuffle=True)
+        >>> loader = DataLoader(TensorDataset(x, y), batch_size=256, shuffle=True, num_workers=2)
         >>> for xb, yb in loader:   # xb: (256, 1, 28, 28) float32, yb: (256,) int64
         ...     ...
     """
@@ -50,8 +74,10 @@ class DataLoader:
                  collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
                  multiprocessing_context=None, generator=None, *, prefetch_factor=None, persistent_workers=False,
                  pin_memory_device="", in_order=True):
-        if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
-            raise TypeError(f"DataLoader needs a map-style dataset (with __len__ and __getitem__), got {type(dataset).__name__}")
+        iterable = isinstance(dataset, IterableDataset)
+        if not iterable and (not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__")):
+            raise TypeError("DataLoader needs a map-style dataset (with __len__ and __getitem__) or an "
+                            f"IterableDataset, got {type(dataset).__name__}")
         if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
                                        or batch_size <= 0):
             raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
@@ -63,8 +89,31 @@ class DataLoader:
             raise TypeError(f"generator must be a miniconv.Generator, got {type(generator).__name__}")
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError("collate_fn must be callable")
+        if worker_init_fn is not None and not callable(worker_init_fn):
+            raise TypeError("worker_init_fn must be callable")
         if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
             raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable multiprocessing.")
+        if timeout < 0:
+            raise ValueError("timeout option should be non-negative")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError("prefetch_factor option could only be specified in multiprocessing."
+                             "let num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor to None.")
+        if num_workers > 0 and prefetch_factor is None:
+            prefetch_factor = 2
+        elif prefetch_factor is not None and prefetch_factor < 0:
+            raise ValueError("prefetch_factor option should be non-negative")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("persistent_workers option needs num_workers > 0")
+        if iterable:
+            if shuffle not in (False, None):
+                raise ValueError(
+                    f"DataLoader with IterableDataset: expected unspecified shuffle option, but got shuffle={shuffle}")
+            if sampler is not None:
+                raise ValueError(
+                    f"DataLoader with IterableDataset: expected unspecified sampler option, but got sampler={sampler}")
+            if batch_sampler is not None:
+                raise ValueError("DataLoader with IterableDataset: expected unspecified batch_sampler option, "
+                                 f"but got batch_sampler={batch_sampler}")
         if sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None:
@@ -74,29 +123,48 @@ class DataLoader:
             batch_size, drop_last = None, False
         elif batch_size is None and drop_last:
             raise ValueError("batch_size=None option disables auto-batching and is mutually exclusive with drop_last")
-        if num_workers > 0:
-            warnings.warn(
-                f"DataLoader(num_workers={num_workers}): miniconv loads batches in the main process (no worker "
-                "processes); the batches and their order are the same as with num_workers=0.",
-                UserWarning, stacklevel=2)
         self.dataset = dataset
+        self.num_workers = num_workers
+        self.prefetch_factor = prefetch_factor
+        self.pin_memory = pin_memory
+        self.pin_memory_device = pin_memory_device
+        self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
+        self.multiprocessing_context = _check_context(multiprocessing_context, num_workers)
+        self.in_order = in_order
         self.batch_size = None if batch_size is None else int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = drop_last
         self.generator = generator
         self.collate_fn = collate_fn
-        self.num_workers = num_workers
+        self.persistent_workers = persistent_workers
         if sampler is None:
-            sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+            if iterable:
+                sampler = _InfiniteConstantSampler()
+            else:
+                sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
         self.sampler = sampler
         if batch_sampler is None and self.batch_size is not None:
             batch_sampler = BatchSampler(sampler, self.batch_size, drop_last)
         self.batch_sampler = batch_sampler
+        self._iterator = None
+        _warn_if_too_many_workers(num_workers)
+
+    @property
+    def _auto_collation(self):
+        return self.batch_sampler is not None
+
+    @property
+    def _index_sampler(self):
+        return self.batch_sampler if self._auto_collation else self.sampler
 
     def __len__(self):
-        if self.batch_sampler is None:
-            return len(self.sampler)
-        return len(self.batch_sampler)
+        if isinstance(self.dataset, IterableDataset):
+            length = len(self.dataset)
+            if self.batch_size is not None:
+                length = length // self.batch_size if self.drop_last else math.ceil(length / self.batch_size)
+            return length
+        return len(self._index_sampler)
 
     def _generator(self):
         return self.generator if self.generator is not None else default_generator
@@ -106,86 +174,103 @@ class DataLoader:
         return self._generator().get_state()
 
     def __iter__(self):
-        if self.batch_sampler is None:  # batch_size=None: single samples, arrays converted to Tensors
-            for i in self.sampler:
-                sample = self.dataset[int(i)]
-                yield self.collate_fn(sample) if self.collate_fn is not None else _convert(sample)
-            return
-        bs = self.batch_sampler
-        if type(bs) is BatchSampler and type(bs.sampler) in (RandomSampler, SequentialSampler) \
-                and getattr(bs.sampler, "_num_samples", None) is None and not getattr(bs.sampler, "replacement", False):
-            # fast path: whole index arrays, one fancy-indexing call per batch
+        if self.pin_memory:
+            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
+                          "then device pinned memory won't be used.", stacklevel=2)
+        if self.num_workers == 0:
+            if self.timeout != 0:
+                raise AssertionError("_SingleProcessDataLoaderIter requires timeout == 0")
+            return _SingleProcessIter(self)
+        _register_atexit()
+        if self.persistent_workers:
+            if self._iterator is None:
+                self._iterator = _multiprocessing.MultiProcessingIter(self)
+            else:
+                self._iterator._reset(self)
+            return self._iterator
+        return _multiprocessing.MultiProcessingIter(self)
+
+
+class _SingleProcessIter:
+    """The batches of one epoch, loaded in the main process."""
+
+    def __init__(self, loader):
+        _multiprocessing.draw_base_seed(loader)  # drawn, and unused, as PyTorch: the order is the same with workers
+        self._index_sampler = loader._index_sampler
+        self._batches = self._generate(loader)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._batches)
+
+    def __len__(self):
+        return len(self._index_sampler)
+
+    @staticmethod
+    def _generate(loader):
+        fetcher = create_fetcher(loader.dataset, loader._auto_collation, loader.collate_fn, loader.drop_last)
+        bs = loader.batch_sampler
+        if (loader.collate_fn is None and type(bs) is BatchSampler
+                and type(bs.sampler) in (RandomSampler, SequentialSampler)
+                and getattr(bs.sampler, "_num_samples", None) is None and not getattr(bs.sampler, "replacement", False)):
+            # fast path: the whole epoch's order as one array, sliced into batches (the same order as the sampler's)
             n = len(bs.sampler)
             order = bs.sampler._indices() if isinstance(bs.sampler, RandomSampler) else np.arange(n)
             stop = (n // bs.batch_size) * bs.batch_size if bs.drop_last else n
             for start in range(0, stop, bs.batch_size):
-                yield self._batch(order[start:start + bs.batch_size])
+                yield fetcher.fetch(order[start:start + bs.batch_size])
             return
-        for indices in self.batch_sampler:
-            yield self._batch(np.asarray(list(indices), dtype=np.int64))
-
-    def _batch(self, indices):
-        if self.collate_fn is None:
-            return _fetch_batch(self.dataset, indices)
-        return self.collate_fn([self.dataset[int(i)] for i in indices])
-
-
-def _convert(sample):
-    """PyTorch's default_convert: NumPy arrays become Tensors, containers are converted element-wise."""
-    if isinstance(sample, np.ndarray) and sample.dtype.kind in "biuf":
-        return Tensor(sample)
-    if isinstance(sample, tuple):
-        return tuple(_convert(s) for s in sample)
-    if isinstance(sample, list):
-        return [_convert(s) for s in sample]
-    if isinstance(sample, dict):
-        return {k: _convert(v) for k, v in sample.items()}
-    return sample
+        for index in loader._index_sampler:
+            try:
+                batch = fetcher.fetch(index)
+            except StopIteration:  # the end of an iterable-style dataset
+                return
+            yield batch
 
 
-def default_collate(batch):
-    """Merge a list of samples into a batch, as ``torch.utils.data.default_collate``.
+def _check_context(context, num_workers):
+    if context is None:
+        return None
+    if num_workers == 0:
+        raise ValueError("multiprocessing_context can only be used with multi-process loading (num_workers > 0), "
+                         f"but got num_workers={num_workers}")
+    if isinstance(context, str):
+        valid = multiprocessing.get_all_start_methods()
+        if context not in valid:
+            raise ValueError(f"multiprocessing_context option should specify a valid start method in {valid!r}, "
+                             f"but got multiprocessing_context={context!r}")
+        context = multiprocessing.get_context(context)
+    if not isinstance(context, multiprocessing.context.BaseContext):
+        raise TypeError("multiprocessing_context option should be a valid context object or a string specifying "
+                        f"the start method, but got multiprocessing_context={context}")
+    return context
 
-    Tensors and numpy arrays are stacked along a new first dimension, Python ints become an int64
-    Tensor, floats a float64 Tensor, bools a bool Tensor; strings stay a list; tuples/lists and
-    dicts are collated field by field.
-    """
-    if len(batch) == 0:
-        raise ValueError("default_collate: got an empty batch")
-    elem = batch[0]
-    if isinstance(elem, (Tensor, np.ndarray)):
-        arrays = [e._data if isinstance(e, Tensor) else e for e in batch]
-        if any(not isinstance(e, (Tensor, np.ndarray)) for e in batch):
-            raise TypeError("default_collate: batch mixes tensors/arrays with other types")
-        for i, a in enumerate(arrays):
-            if a.shape != arrays[0].shape:
-                raise RuntimeError(
-                    f"stack expects each tensor to be equal size, but got {list(arrays[0].shape)} at entry 0 "
-                    f"and {list(a.shape)} at entry {i}"
-                )
-        if arrays[0].dtype.kind not in "biuf":
-            raise TypeError(f"default_collate: cannot make a tensor of dtype {arrays[0].dtype}")
-        return Tensor(np.stack(arrays))
-    if isinstance(elem, (bool, np.bool_)):
-        return Tensor(np.array(batch, dtype=np.bool_))
-    if isinstance(elem, np.generic):
-        return Tensor(np.array(batch, dtype=elem.dtype))
-    if isinstance(elem, numbers.Integral):
-        return Tensor(np.array(batch, dtype=np.int64))
-    if isinstance(elem, numbers.Real):
-        return Tensor(np.array(batch, dtype=np.float64))
-    if isinstance(elem, (str, bytes)):
-        return list(batch)
-    if isinstance(elem, collections.abc.Mapping):
-        return {k: default_collate([d[k] for d in batch]) for k in elem}
-    if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
-        return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
-    if isinstance(elem, collections.abc.Sequence):
-        if any(len(e) != len(elem) for e in batch):
-            raise RuntimeError("each element in list of batch should be of equal size")
-        collated = [default_collate(list(s)) for s in zip(*batch)]
-        return tuple(collated) if isinstance(elem, tuple) else collated
-    raise TypeError(
-        "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
-        f"found {type(elem).__name__}"
-    )
+
+def _warn_if_too_many_workers(num_workers):
+    if num_workers == 0:
+        return
+    cpuset_checked = hasattr(os, "sched_getaffinity")
+    suggested = len(os.sched_getaffinity(0)) if cpuset_checked else os.cpu_count()
+    if suggested is None or num_workers > suggested:
+        if suggested is None:
+            hint = "DataLoader is not able to compute a suggested max number of worker in current system."
+        else:
+            hint = (f"Our suggested max number of worker in current system is {suggested}"
+                    f"{'' if cpuset_checked else ' (`cpuset` is not taken into account)'}, which is smaller than "
+                    "what this DataLoader is going to create.")
+        warnings.warn(f"This DataLoader will create {num_workers} worker processes in total. {hint} Please be aware "
+                      "that excessive worker creation might get DataLoader running slow or even freeze, lower the "
+                      "worker number to avoid potential slowness/freeze if necessary.", UserWarning, stacklevel=3)
+
+
+_atexit_registered = False
+
+
+def _register_atexit():
+    # registered after multiprocessing's own handler, so it runs first: workers get a clean shutdown
+    global _atexit_registered
+    if not _atexit_registered:
+        atexit.register(_multiprocessing.shutdown_all)
+        _atexit_registered = True

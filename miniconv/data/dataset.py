@@ -1,6 +1,8 @@
-"""Dataset, TensorDataset, Subset and random_split (PyTorch's ``torch.utils.data`` names).
+"""Dataset, IterableDataset, TensorDataset, Subset, ConcatDataset, ChainDataset and random_split
+(PyTorch's ``torch.utils.data`` names).
 
-A map-style dataset implements ``__len__`` and ``__getitem__(i) -> sample``. A dataset may also
+A map-style dataset implements ``__len__`` and ``__getitem__(i) -> sample``; an iterable-style dataset
+(``IterableDataset``) implements ``__iter__``. A dataset may also
 implement ``get_batch(indices) -> batch`` (a miniconv extension): the DataLoader then fetches a whole
 batch with one fancy-indexing call instead of ``batch_size`` Python calls plus a collate.
 """
@@ -8,6 +10,7 @@ import numpy as np
 
 from .._random import default_generator
 from ..tensor import Tensor
+from .collate import default_collate
 
 
 class Dataset:
@@ -22,6 +25,59 @@ class Dataset:
     def __add__(self, other):
         """``ds1 + ds2`` is ``ConcatDataset([ds1, ds2])``, as PyTorch."""
         return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """Base class of iterable-style datasets (streams): subclasses implement ``__iter__``.
+
+    With ``DataLoader(num_workers=n)`` every worker process iterates its own copy of the dataset, so each
+    sample would be loaded ``n`` times; split the stream in ``__iter__`` with :func:`get_worker_info`, as in
+    PyTorch::
+
+        >>> class Range(IterableDataset):
+        ...     def __init__(self, n):
+        ...         self.n = n
+        ...     def __iter__(self):
+        ...         info = get_worker_info()
+        ...         if info is None:                     # main process: the whole range
+        ...             return iter(range(self.n))
+        ...         return iter(range(info.id, self.n, info.num_workers))   # this worker's share
+    """
+
+    def __len__(self):
+        # a stream has no length unless a subclass defines one (PyTorch's IterableDataset has no __len__)
+        raise TypeError(f"object of type '{type(self).__name__}' has no len()")
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must implement __iter__")
+
+    def __getitem__(self, index):
+        raise NotImplementedError(f"{type(self).__name__} is an iterable-style dataset: iterate it, do not index it")
+
+    def __add__(self, other):
+        """``stream1 + stream2`` is ``ChainDataset([stream1, stream2])``, as PyTorch."""
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """The samples of several iterable-style datasets, one stream after the other."""
+
+    def __init__(self, datasets):
+        self.datasets = datasets
+
+    def __iter__(self):
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            yield from d
+
+    def __len__(self):
+        total = 0
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            total += len(d)
+        return total
 
 
 class TensorDataset(Dataset):
@@ -136,6 +192,4 @@ def _fetch_batch(dataset, indices):
 def collate_items(dataset, indices):
     """The per-sample fallback of a batch: ``default_collate`` of ``dataset[i]`` for each index
     (the one place for it; datasets with a fast ``get_batch`` fall back to it under transforms)."""
-    from .dataloader import default_collate
-
     return default_collate([dataset[int(i)] for i in indices])

@@ -124,7 +124,7 @@ class BatchSampler(Sampler):
     def __iter__(self):
         batch = []
         for i in self.sampler:
-            batch.append(int(i))
+            batch.append(i if i is None else int(i))  # None: the placeholders of an iterable-style dataset
             if len(batch) == self.batch_size:
                 yield batch
                 batch = []

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_number, _check_param_grad
+from .optimizer import Optimizer, _check_impl_flags, _check_number, _check_param_grad
 
 
 class Adadelta(Optimizer):
@@ -27,7 +27,9 @@ class Adadelta(Optimizer):
             raise ValueError(f"Invalid epsilon value: {eps}")
         if not 0.0 <= weight_decay:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
+        _check_impl_flags(foreach, None, differentiable)
+        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, foreach=foreach, capturable=capturable,
+                        maximize=maximize, differentiable=differentiable)
         super().__init__(params, defaults)
 
     def step(self, closure=None):

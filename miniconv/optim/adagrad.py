@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_number, _check_param_grad
+from .optimizer import Optimizer, _check_impl_flags, _check_number, _check_param_grad
 
 
 class Adagrad(Optimizer):
@@ -29,8 +29,10 @@ class Adagrad(Optimizer):
             raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
         if not 0.0 <= eps:
             raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_impl_flags(foreach, fused, differentiable)
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
-                        initial_accumulator_value=initial_accumulator_value, maximize=maximize)
+                        initial_accumulator_value=initial_accumulator_value, foreach=foreach, maximize=maximize,
+                        differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:

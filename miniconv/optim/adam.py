@@ -1,9 +1,10 @@
 """Adam and AdamW, with PyTorch's exact update order (``torch/optim/adam.py``, ``_single_tensor_adam``)."""
 import numpy as np
 
-from .._alloc import scoped as _caching_allocator  # issue 12: the step's temporaries reuse miniconv's cache
+from .._alloc import scoped as _caching_allocator  # the step's temporaries reuse miniconv's cache
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_number, _check_param_grad
+from . import _adam_common as common
+from .optimizer import Optimizer, _check_impl_flags
 
 
 class Adam(Optimizer):
@@ -28,32 +29,21 @@ class Adam(Optimizer):
         amsgrad (bool): use the AMSGrad variant (default False).
         maximize (bool): maximize the objective instead of minimizing it.
         decoupled_weight_decay (bool): apply weight decay to the weights directly (AdamW).
+        foreach, capturable, fused: PyTorch's implementation switches, accepted and stored (one
+            implementation here); ``differentiable=True`` raises NotImplementedError.
 
     State per parameter: ``step`` (float), ``exp_avg``, ``exp_avg_sq`` and, with amsgrad,
     ``max_exp_avg_sq`` (Tensors of the parameter's shape).
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
-                 maximize=False, decoupled_weight_decay=False):
-        _check_number(lr, "lr")
-        _check_number(eps, "eps")
-        _check_number(weight_decay, "weight_decay")
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise TypeError(f"betas must be a tuple of two floats, got {betas!r}")
-        _check_number(betas[0], "betas[0]")
-        _check_number(betas[1], "betas[1]")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
+                 decoupled_weight_decay=False):
+        common.check_adam_args(lr, betas, eps, weight_decay)
+        _check_impl_flags(foreach, fused, differentiable)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                        maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
+                        maximize=maximize, foreach=foreach, capturable=capturable, differentiable=differentiable,
+                        fused=fused, decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
     @_caching_allocator
@@ -61,34 +51,20 @@ class Adam(Optimizer):
         """Perform one optimization step; returns the closure's loss if a closure is given."""
         loss = self._call_closure(closure)
         for group in self.param_groups:
-            lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
+            lr, eps = group["lr"], group["eps"]
             beta1, beta2 = group["betas"]
-            for p in group["params"]:
-                grad = _check_param_grad(p)
-                if grad is None:
-                    continue
+            for p, grad in self._grads(group):
                 param = p._data
                 state = self.state[p]
                 if len(state) == 0:
-                    state["step"] = 0.0
-                    state["exp_avg"] = Tensor._wrap(np.zeros_like(param))
-                    state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(param))
+                    common.init_state(state, param)
                     if group["amsgrad"]:
                         state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(param))
                 exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
-                if group["maximize"]:
-                    grad = -grad
                 state["step"] = step = float(state["step"]) + 1
 
-                if weight_decay != 0:
-                    if group["decoupled_weight_decay"]:
-                        param *= 1 - lr * weight_decay
-                    else:
-                        grad = grad + weight_decay * param
-
-                exp_avg += (1 - beta1) * (grad - exp_avg)
-                exp_avg_sq *= beta2
-                exp_avg_sq += (1 - beta2) * (grad * grad)
+                grad = common.weight_decay(param, grad, lr, group["weight_decay"], group["decoupled_weight_decay"])
+                common.update_moments(exp_avg, exp_avg_sq, grad, beta1, beta2)
 
                 bias_correction1 = 1 - beta1**step
                 bias_correction2 = 1 - beta2**step
@@ -117,6 +93,7 @@ class AdamW(Adam):
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
-                 maximize=False):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                 maximize=False, foreach=None, capturable=False, differentiable=False, fused=None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
+                         capturable=capturable, differentiable=differentiable, fused=fused,
                          decoupled_weight_decay=True)

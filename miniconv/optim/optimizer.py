@@ -16,6 +16,7 @@ from collections import defaultdict
 import numpy as np
 
 from ..autograd.grad_mode import enable_grad
+from ..dtypes import get_default_dtype
 from ..tensor import Tensor
 
 
@@ -37,6 +38,10 @@ class Optimizer:
             per-group options that override ``defaults``.
         defaults (dict): default values of the optimization options (``lr``, ...).
     """
+
+    # True when every array in a parameter's state has the parameter's shape (checked on load);
+    # LBFGS keeps flat vectors over all parameters instead.
+    _state_shaped_like_params = True
 
     def __init__(self, params, defaults):
         self.defaults = defaults
@@ -132,6 +137,15 @@ class Optimizer:
         with enable_grad():
             return closure()
 
+    def _grads(self, group):
+        """``(parameter, gradient array)`` for each parameter of ``group`` that has a gradient; the gradient is
+        negated when the group maximizes. The array may be the live ``.grad`` buffer: do not write to it."""
+        for p in group["params"]:
+            grad = _check_param_grad(p)
+            if grad is None:
+                continue
+            yield p, (-grad if group.get("maximize", False) else grad)
+
     # -- state dict -------------------------------------------------------------------
     def state_dict(self):
         """The optimizer state: ``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}``.
@@ -177,9 +191,12 @@ class Optimizer:
             if key not in id_map:
                 raise ValueError(f"loaded state dict has state for parameter index {k} that no parameter group lists")
             p = id_map[key]
-            state[p] = {name: _cast_state(p, name, value) for name, value in v.items()}
+            state[p] = {name: _cast_state(p, name, value, self._state_shaped_like_params)
+                        for name, value in v.items()}
         for g, s in zip(groups, saved_groups):
             s["params"] = g["params"]
+            for name, default in self.defaults.items():  # options added since the state dict was written
+                s.setdefault(name, default)
         self.state = state
         self.param_groups = saved_groups
 
@@ -192,13 +209,19 @@ def _index_key(k):
         raise ValueError(f"optimizer state keys must be parameter indices, got {k!r}") from None
 
 
-def _cast_state(param, name, value):
+# State entries that are one number per parameter (0-d tensors in PyTorch's state dicts, floats here).
+_SCALAR_STATE = ("step", "mu_product", "eta", "mu")
+
+
+def _cast_state(param, name, value, check_shape=True):
     """Copy one state entry, casting floating arrays to the parameter's dtype and checking the shape."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(_cast_state(param, name, v, False) for v in value)
     if isinstance(value, (Tensor, np.ndarray)):
         arr = value._data if isinstance(value, Tensor) else value
-        if name == "step":
+        if name in _SCALAR_STATE:
             return float(np.asarray(arr))
-        if arr.shape != param._data.shape:
+        if check_shape and arr.shape != param._data.shape:
             raise ValueError(
                 f"loaded optimizer state '{name}' has shape {list(arr.shape)}, "
                 f"but the parameter has shape {list(param._data.shape)}"
@@ -232,3 +255,29 @@ def _check_param_grad(p):
 def _check_number(value, name):
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+
+
+def _check_lr(lr):
+    _check_number(lr, "lr")
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+
+
+def _check_impl_flags(foreach=None, fused=None, differentiable=False):
+    """PyTorch's implementation switches: ``foreach``, ``fused`` and ``capturable`` choose how the same update
+    is computed (miniconv has one way, so they are accepted and stored); ``differentiable=True`` would record
+    the step in autograd, which miniconv's optimizers never do."""
+    if fused and foreach:
+        raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+    if fused and differentiable:
+        raise RuntimeError("`fused` does not support `differentiable`")
+    if differentiable:
+        raise NotImplementedError("differentiable=True is not supported: miniconv's optimizer steps are not "
+                                  "recorded by autograd (use differentiable=False)")
+
+
+def _scalar_state(value, times=None):
+    """``value`` (times ``times``) as PyTorch keeps a scalar state entry: a 0-d tensor of the default dtype,
+    multiplied in that dtype."""
+    scalar = get_default_dtype().type
+    return float(scalar(value) if times is None else scalar(value) * scalar(times))

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_number, _check_param_grad
+from .optimizer import Optimizer, _check_impl_flags, _check_number, _check_param_grad
 
 
 class RMSprop(Optimizer):
@@ -31,8 +31,10 @@ class RMSprop(Optimizer):
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if not 0.0 <= alpha:
             raise ValueError(f"Invalid alpha value: {alpha}")
+        _check_impl_flags(foreach, None, differentiable)
         defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
-                        centered=centered, maximize=maximize)
+                        centered=centered, capturable=capturable, foreach=foreach, maximize=maximize,
+                        differentiable=differentiable)
         super().__init__(params, defaults)
 
     def step(self, closure=None):

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .._alloc import scoped as _caching_allocator  # issue 12: the step's temporaries reuse miniconv's cache
-from .optimizer import Optimizer, _check_param_grad, _check_number
+from .optimizer import Optimizer, _check_impl_flags, _check_param_grad, _check_number
 
 
 class SGD(Optimizer):
@@ -24,6 +24,7 @@ class SGD(Optimizer):
         weight_decay (float): L2 penalty (default 0).
         nesterov (bool): Nesterov momentum (needs momentum > 0 and dampening 0).
         maximize (bool): maximize the objective instead of minimizing it.
+        foreach, fused: PyTorch's implementation switches, accepted and stored (one implementation here).
 
     Example::
 
@@ -31,7 +32,8 @@ class SGD(Optimizer):
         >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
     """
 
-    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False):
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False,
+                 foreach=None, differentiable=False, fused=None):
         _check_number(lr, "lr")
         _check_number(momentum, "momentum")
         _check_number(dampening, "dampening")
@@ -44,8 +46,10 @@ class SGD(Optimizer):
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        _check_impl_flags(foreach, fused, differentiable)
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                        nesterov=nesterov, maximize=maximize)
+                        nesterov=nesterov, maximize=maximize, foreach=foreach, differentiable=differentiable,
+                        fused=fused)
         super().__init__(params, defaults)
 
     @_caching_allocator
