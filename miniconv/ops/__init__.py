@@ -11,7 +11,7 @@ Each Function keeps its derivative right next to its forward and works on NumPy 
 * ``linalg.py``: matmul, einsum
 """
 from .arith import (  # noqa: F401
-    Add, Atan2, Cast, Div, Fmod, Maximum, Minimum, Mul, Neg, Pow, PowScalar, Remainder, Sub, Where,
+    Add, Atan2, Cast, Div, DivRounded, Fmod, Maximum, Minimum, Mul, Neg, Pow, PowScalar, Remainder, Sub, Where,
 )
 from .elementwise import (  # noqa: F401
     Abs, Acos, Asin, Atan, Ceil, Clamp, Cos, Cosh, Erf, Exp, Exp2, Expm1, Floor, Frac, Log, Log1p, Log2, Log10,

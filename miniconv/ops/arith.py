@@ -31,6 +31,19 @@ class Sub(ArrayFunction):
         return g, (-g if ctx.needs_input_grad[1] else None)
 
 
+class DivRounded(ArrayFunction):
+    """Float quotient rounded toward -inf (``mode='floor'``, Python's ``//``) or toward zero ('trunc'). Its
+    gradient is zero almost everywhere, as PyTorch's."""
+
+    @staticmethod
+    def forward(ctx, a, b, mode):
+        return np.floor_divide(a, b) if mode == "floor" else np.trunc(a / b)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.zeros_like(g), np.zeros_like(g), None
+
+
 class Mul(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):

@@ -250,7 +250,7 @@ class ArithMixin:
         return self._binary(ops.Minimum, other)
 
     # -- integer-aware division: floor/trunc quotients and remainders ------------------------------------
-    def _int_division(self, other, kind, reverse=False):
+    def _int_division(self, other, kind, reverse=False, rounded_grad=False):
         """``kind`` ('floor', 'trunc', 'remainder', 'fmod') of ``self`` by ``other`` (or of ``other`` by
         ``self``) in PyTorch's promoted dtype. Integer results are computed exactly in integers (no float
         round trip) and a zero divisor raises PyTorch's ZeroDivisionError; float quotients have no gradient
@@ -268,6 +268,8 @@ class ArithMixin:
         if dt.kind == "f":
             if kind in ("remainder", "fmod"):
                 return (ops.Remainder if kind == "remainder" else ops.Fmod).apply(a, b)
+            if rounded_grad:  # div(rounding_mode=) has a (zero) gradient in PyTorch; `//` has none
+                return ops.DivRounded.apply(a, b, kind)
             q = np.floor_divide(a._data, b._data) if kind == "floor" else np.trunc(a._data / b._data)
             return self._wrap(np.asarray(q, dtype=dt))
         x, y = a._data, b._data
@@ -310,7 +312,7 @@ class ArithMixin:
         if rounding_mode not in ("trunc", "floor"):
             raise ValueError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                              f"'{rounding_mode}'")
-        return self._int_division(other, rounding_mode)
+        return self._int_division(other, rounding_mode, rounded_grad=True)
 
     divide = true_divide = div
 
