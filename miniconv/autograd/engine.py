@@ -19,6 +19,7 @@ The walk uses an explicit work list (no recursion, so a chain of 10,000 ops is f
 gradients that meet at a node, and reduces a broadcast gradient back to its input's shape.
 """
 import sys
+import threading
 
 import numpy as np
 
@@ -35,6 +36,18 @@ class AccumulateGrad:
     def __init__(self, leaf):
         self.leaf = leaf
         self.output_meta = ((leaf._data.shape, leaf._data.dtype),)
+        # held while a gradient is accumulated into the leaf (and its hooks run), as PyTorch's
+        # AccumulateGrad mutex: two threads in backward into one leaf add both their gradients
+        self.lock = threading.RLock()
+
+    def __getstate__(self):  # copy/deepcopy/pickle of a leaf: a new lock, not the (unpicklable) old one
+        state = self.__dict__.copy()
+        del state["lock"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.lock = threading.RLock()
 
     def name(self):
         return "AccumulateGrad"
@@ -225,7 +238,8 @@ def run_backward(roots, root_grads, retain_graph, capture=None, inputs=None):
         if type(node) is AccumulateGrad and capture is None:
             if grads[0] is not None:  # (its hooks run in _accumulate_grad)
                 owned = sole_owner(grads, 0)  # (before grads[0] sits on the call's argument stack)
-                node.leaf._accumulate_grad(grads[0], owned)  # owned: becomes .grad without a copy
+                with node.lock:
+                    node.leaf._accumulate_grad(grads[0], owned)  # owned: becomes .grad without a copy
             continue
         if capture is not None:
             # PyTorch's evaluate_function: a captured node that does not run (it leads to no other
@@ -273,30 +287,32 @@ def run_backward(roots, root_grads, retain_graph, capture=None, inputs=None):
 # ---------------------------------------------------------------------------
 # Final callbacks: code queued during a backward pass runs once the graph walk has finished, before
 # ``backward()`` returns (PyTorch's ``Variable._execution_engine.queue_callback``). DDP queues here the
-# wait for its gradient all-reduces.
+# wait for its gradient all-reduces. The queue belongs to one ``backward()`` call: it is kept per thread
+# (a backward runs on the thread that called it; hooks run there too), and a backward started from a
+# hook inside another one gets its own, as PyTorch's callbacks belong to their GraphTask.
 # ---------------------------------------------------------------------------
-_final_callbacks = None  # a list while a backward pass runs, else None
+_callbacks = threading.local()  # .queue: a list while a backward pass runs on this thread, else None
 
 
 def queue_callback(callback):
-    """Run ``callback()`` when the running backward pass has walked the whole graph."""
-    if _final_callbacks is None:
+    """Run ``callback()`` when the backward pass running on this thread has walked the whole graph."""
+    queue = getattr(_callbacks, "queue", None)
+    if queue is None:
         raise RuntimeError("queue_callback() can only be called during the backward pass")
-    _final_callbacks.append(callback)
+    queue.append(callback)
 
 
 class final_callbacks_scope:
-    """Context of one ``backward()`` call: runs the queued callbacks on a normal exit."""
+    """Context of one ``backward()`` call: runs the callbacks it queued on a normal exit."""
 
     def __enter__(self):
-        global _final_callbacks
-        self.outer, _final_callbacks = _final_callbacks, []
+        self.outer = getattr(_callbacks, "queue", None)
+        _callbacks.queue = []
 
     def __exit__(self, exc_type, exc, tb):
-        global _final_callbacks
-        queued = _final_callbacks
+        queued = _callbacks.queue
         try:
             while exc_type is None and queued:  # a callback may queue more
                 queued.pop(0)()
         finally:
-            _final_callbacks = self.outer
+            _callbacks.queue = self.outer
