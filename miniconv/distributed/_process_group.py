@@ -2,9 +2,10 @@
 
 A job whose ranks stop calling the same collectives must end, not hang:
 
-* :func:`init_process_group` installs a ``sys.excepthook`` (only then, never at import) that prints the
-  uncaught exception's traceback once, as Python does, then calls ``MPI_Abort`` on ``COMM_WORLD``, which
-  makes ``mpiexec`` kill every rank. Without it the failing rank would block in ``MPI_Finalize`` at exit
+* :func:`init_process_group` installs a ``sys.excepthook`` and a ``threading.excepthook`` (only then, never
+  at import; :func:`destroy_process_group` puts the previous ones back) that print the uncaught exception's
+  traceback once, as Python does, then call ``MPI_Abort`` on ``COMM_WORLD``, which makes ``mpiexec`` kill
+  every rank. Without it the failing rank would block in ``MPI_Finalize`` at exit
   and the other ranks would wait in their next collective forever.
 * Every wait (collectives, DDP's bucket all-reduces, the communicator duplication of
   :func:`init_process_group`) polls a non-blocking MPI request against the group's ``timeout``
@@ -12,6 +13,7 @@ A job whose ranks stop calling the same collectives must end, not hang:
   :class:`DistBackendError` after the timeout; uncaught, that ends the job through the hook above.
 """
 import sys
+import threading
 import time
 from datetime import timedelta
 
@@ -34,6 +36,9 @@ class DistError(RuntimeError):
 
 class DistBackendError(DistError):
     """An MPI call failed or timed out (``torch.distributed.DistBackendError``)."""
+
+
+DistError.__module__ = DistBackendError.__module__ = "miniconv.distributed"
 
 
 def _mpi():
@@ -123,36 +128,54 @@ class group:  # noqa: N801 (torch's name)
 
 
 _default_group = None
-_hook_state = {"previous": None}
+_previous_hooks = {}  # the sys / threading excepthooks that init_process_group replaced
+
+
+def _abort_job():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 (a closed stream must not stop the abort)
+            pass
+    MPI = sys.modules.get("mpi4py.MPI")
+    if MPI is not None and MPI.Is_initialized() and not MPI.Is_finalized():
+        MPI.COMM_WORLD.Abort(1)
 
 
 def _abort_job_excepthook(exc_type, exc, tb):
     """sys.excepthook while a process group exists: print the traceback (through the hook that was there
     before), then end every rank of the job with MPI_Abort."""
-    previous = _hook_state["previous"] or sys.__excepthook__
     try:
-        previous(exc_type, exc, tb)
+        (_previous_hooks.get("sys") or sys.__excepthook__)(exc_type, exc, tb)
     finally:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:  # noqa: BLE001 (a closed stream must not stop the abort)
-                pass
-        MPI = sys.modules.get("mpi4py.MPI")
-        if MPI is not None and MPI.Is_initialized() and not MPI.Is_finalized():
-            MPI.COMM_WORLD.Abort(1)
+        _abort_job()
 
 
-def _install_excepthook():
+def _abort_job_threading_excepthook(args):
+    """threading.excepthook while a process group exists: an exception that ends a thread ends the job too
+    (the thread may have been the one training, or in a collective: the other ranks would wait for it)."""
+    try:
+        (_previous_hooks.get("threading") or threading.__excepthook__)(args)
+    finally:
+        if not issubclass(args.exc_type, SystemExit):  # sys.exit() in a thread just ends the thread
+            _abort_job()
+
+
+def _install_excepthooks():
     if sys.excepthook is not _abort_job_excepthook:
-        _hook_state["previous"] = sys.excepthook
+        _previous_hooks["sys"] = sys.excepthook
         sys.excepthook = _abort_job_excepthook
+    if threading.excepthook is not _abort_job_threading_excepthook:
+        _previous_hooks["threading"] = threading.excepthook
+        threading.excepthook = _abort_job_threading_excepthook
 
 
-def _restore_excepthook():
+def _restore_excepthooks():
     if sys.excepthook is _abort_job_excepthook:
-        sys.excepthook = _hook_state["previous"] or sys.__excepthook__
-    _hook_state["previous"] = None
+        sys.excepthook = _previous_hooks.get("sys") or sys.__excepthook__
+    if threading.excepthook is _abort_job_threading_excepthook:
+        threading.excepthook = _previous_hooks.get("threading") or threading.__excepthook__
+    _previous_hooks.clear()
 
 
 def _timeout_seconds(timeout):
@@ -179,7 +202,7 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     when given, must agree with them. ``timeout`` (a ``datetime.timedelta``, default 30 minutes as in
     PyTorch) bounds every wait on the group: a collective that the other ranks do not join within it raises
     :class:`DistBackendError`. From here until :func:`destroy_process_group`, an uncaught exception on any
-    rank prints its traceback and ends the whole job (``MPI_Abort``). ``init_method`` and ``store`` are
+    rank (in any thread) prints its traceback and ends the whole job (``MPI_Abort``). ``init_method`` and ``store`` are
     accepted for source compatibility and unused (``mpiexec`` did the rendezvous).
     """
     global _default_group
@@ -198,11 +221,11 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
         raise ValueError(f"world_size={world_size} but mpiexec started {world.Get_size()} processes")
     if rank not in (-1, None) and rank != world.Get_rank():
         raise ValueError(f"rank={rank} but MPI gave this process rank {world.Get_rank()}")
-    _install_excepthook()  # before the first collective: a rank that fails to join it ends the job
+    _install_excepthooks()  # before the first collective: a rank that fails to join it ends the job
     try:
         pg = ProcessGroup(ProcessGroup(world, seconds)._dup("init_process_group"), seconds)
     except BaseException:
-        _restore_excepthook()
+        _restore_excepthooks()
         raise
     _default_group = pg
     group.WORLD = pg
@@ -217,7 +240,7 @@ def destroy_process_group(group=None):  # noqa: A002 (torch's name)
     pg = _default_group
     _default_group = None
     globals()["group"].WORLD = None
-    _restore_excepthook()
+    _restore_excepthooks()
     if pg._broken is None:
         pg.comm.Free()
 
