@@ -130,7 +130,10 @@ def _collective(g, what, signature, start, async_op):
     g._check_usable(what)
     work = Work(g, what, signature, start)
     if async_op:
-        work._advance(False)  # starts the data transfer at once when the other ranks are already there
+        try:  # start the data transfer at once if the other ranks are already there
+            work._advance(False)
+        except Exception:  # noqa: BLE001 (kept in the Work: wait() raises it, whatever the timing)
+            pass
         return work
     work.wait()
     return None
