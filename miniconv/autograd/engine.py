@@ -13,8 +13,8 @@ Leaves are ``AccumulateGrad`` nodes; they hand the gradient to ``leaf._accumulat
 (a first gradient that nothing else references becomes ``.grad`` without a copy). A node whose
 class sets ``_overwrites_grads`` (ReLU, BatchNorm) learns in ``node._grads_owned`` which of its
 output gradients nothing but the engine references (:func:`sole_owner`); its backward may then
-write its input gradient into that array instead of a new one (issue 12: at batch 256 the README
-model's first ReLU and BatchNorm backward each needed a second 25 MB array at the step's peak).
+write its input gradient into that array instead of a new one (at batch 256 the README model's first
+ReLU and BatchNorm backward would each need a second 25 MB array at the step's peak otherwise).
 The walk uses an explicit work list (no recursion, so a chain of 10,000 ops is fine), sums the
 gradients that meet at a node, and reduces a broadcast gradient back to its input's shape.
 """
@@ -156,6 +156,13 @@ def sum_to(g, shape, dtype):
 
 @_caching_allocator
 def run_backward(roots, root_grads, retain_graph, capture=None, inputs=None):
+    """:func:`_walk` with grad mode off, as PyTorch runs backward (``create_graph=False``): hooks and
+    callbacks that compute with Tensors record nothing."""
+    with no_grad():
+        _walk(roots, root_grads, retain_graph, capture, inputs)
+
+
+def _walk(roots, root_grads, retain_graph, capture=None, inputs=None):
     """Propagate ``root_grads`` from the ``roots`` edges back through the graph.
 
     ``capture``: None to accumulate into leaves' ``.grad``; or a dict {edge: None} whose
@@ -259,8 +266,7 @@ def run_backward(roots, root_grads, retain_graph, capture=None, inputs=None):
             grads = _tensor_pre_hooks(node, grads)
             if getattr(node, "_overwrites_grads", False) and capture is None:
                 node._grads_owned = tuple([sole_owner(grads, i) for i in range(len(grads))])
-            with no_grad():
-                in_grads = node._call_backward(grads)
+            in_grads = node._call_backward(grads)
             if len(in_grads) != len(node.next_edges):
                 raise RuntimeError(
                     f"function {node.name()} returned an incorrect number of gradients "
@@ -312,7 +318,8 @@ class final_callbacks_scope:
     def __exit__(self, exc_type, exc, tb):
         queued = _callbacks.queue
         try:
-            while exc_type is None and queued:  # a callback may queue more
-                queued.pop(0)()
+            with no_grad():  # as the graph walk
+                while exc_type is None and queued:  # a callback may queue more
+                    queued.pop(0)()
         finally:
             _callbacks.queue = self.outer

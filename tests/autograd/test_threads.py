@@ -228,3 +228,29 @@ def test_leaf_lock_survives_copy_and_pickle():
     for clone in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
         clone(miniconv.ones(1, 3)).sum().backward()
         np.testing.assert_array_equal(clone.weight.grad.numpy(), 2 * np.ones((2, 3), np.float32))
+
+
+def grad_mode_in_hooks(lib):
+    """What hooks and callbacks see while backward runs: grad mode off (nothing they compute is recorded)."""
+    queue = _queue_callback(lib)
+    seen = []
+    w = lib.ones(2, requires_grad=True)
+
+    def tensor_hook(g):
+        seen.append(("tensor hook", lib.is_grad_enabled(), (w * 2).requires_grad))
+
+    def post(p):
+        seen.append(("post-accumulate hook", lib.is_grad_enabled(), (p * 2).requires_grad))
+        queue(lambda: seen.append(("callback", lib.is_grad_enabled(), (w * 2).requires_grad)))
+
+    y = w * 3
+    y.register_hook(tensor_hook)
+    w.register_hook(tensor_hook)
+    w.register_post_accumulate_grad_hook(post)
+    y.sum().backward()
+    seen.append(("after", lib.is_grad_enabled(), (w * 2).requires_grad))
+    return seen
+
+
+def test_hooks_and_callbacks_run_with_grad_mode_off():
+    assert grad_mode_in_hooks(miniconv) == grad_mode_in_hooks(torch)
