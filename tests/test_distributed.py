@@ -142,6 +142,16 @@ def test_import_does_not_initialise_mpi():
     assert proc.stdout.strip() == "False True True", proc.stderr  # no MPI, no exception hooks at import
 
 
+@needs_mpi
+def test_uncaught_exception_in_a_one_process_job_exits_as_python_does():
+    code = ("import miniconv.distributed as dist\n"
+            "dist.init_process_group('mpi')\n"
+            "raise ValueError('the one rank fails')\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr.count("ValueError: the one rank fails") == 1 and "MPI_ABORT" not in proc.stderr, proc.stderr
+
+
 def test_init_timeout_must_be_a_timedelta_as_torch():
     torch = pytest.importorskip("torch")
     import torch.distributed as tdist

@@ -138,7 +138,8 @@ def _abort_job():
         except Exception:  # noqa: BLE001 (a closed stream must not stop the abort)
             pass
     MPI = sys.modules.get("mpi4py.MPI")
-    if MPI is not None and MPI.Is_initialized() and not MPI.Is_finalized():
+    # a job of one process just exits as Python does (nobody waits for it; no MPI_Abort banner)
+    if MPI is not None and MPI.Is_initialized() and not MPI.Is_finalized() and MPI.COMM_WORLD.Get_size() > 1:
         MPI.COMM_WORLD.Abort(1)
 
 
