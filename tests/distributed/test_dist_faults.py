@@ -53,7 +53,11 @@ def _run(case):
 
 
 def _rank_lines(text, rank):
-    return [line for line in text.splitlines() if line.startswith(f"[1,{rank}]<")]
+    """The lines ``mpiexec --output tag`` marked as rank ``rank``'s. A rank killed in the middle of a line
+    leaves it without its newline, so another rank's tagged line can follow on the same text line: split
+    at the tags, not at newlines."""
+    parts = re.split(r"\[\d+,(\d+)\]<std(?:out|err)>: ", text)
+    return [seg.split("\n", 1)[0] for r, seg in zip(parts[1::2], parts[2::2]) if int(r) == rank]
 
 
 # case -> (what ends the job, the error line the failing rank(s) print, which ranks print it)
