@@ -135,9 +135,39 @@ def test_import_without_mpi4py_then_clear_error():
 
 
 def test_import_does_not_initialise_mpi():
-    code = "import sys, miniconv, miniconv.distributed; print('mpi4py.MPI' in sys.modules)"
+    code = ("import sys, threading, miniconv, miniconv.distributed, miniconv.nn.parallel\n"
+            "print('mpi4py.MPI' in sys.modules, sys.excepthook is sys.__excepthook__,\n"
+            "      threading.excepthook is threading.__excepthook__)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), timeout=60)
-    assert proc.stdout.strip() == "False", proc.stderr
+    assert proc.stdout.strip() == "False True True", proc.stderr  # no MPI, no exception hooks at import
+
+
+@needs_mpi
+def test_uncaught_exception_in_a_one_process_job_exits_as_python_does():
+    code = ("import miniconv.distributed as dist\n"
+            "dist.init_process_group('mpi')\n"
+            "raise ValueError('the one rank fails')\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr.count("ValueError: the one rank fails") == 1 and "MPI_ABORT" not in proc.stderr, proc.stderr
+
+
+def test_init_timeout_must_be_a_timedelta_as_torch():
+    torch = pytest.importorskip("torch")
+    import torch.distributed as tdist
+
+    for bad in (5, "30s"):
+        env = {"MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "29581"}
+        with pytest.MonkeyPatch.context() as mp:
+            for k, v in env.items():
+                mp.setenv(k, v)
+            theirs = _error(lambda bad=bad: tdist.init_process_group("gloo", rank=0, world_size=1, timeout=bad))
+        assert _error(lambda bad=bad: dist.init_process_group("mpi", timeout=bad)) == theirs
+        assert theirs[0] is TypeError
+    assert not dist.is_initialized() and not tdist.is_initialized()
+    assert issubclass(dist.DistBackendError, dist.DistError) and issubclass(dist.DistError, RuntimeError)
+    assert [c.__name__ for c in dist.DistBackendError.__mro__[:3]] == [
+        c.__name__ for c in tdist.DistBackendError.__mro__[:3]]
 
 
 def _error(fn):

@@ -13,12 +13,13 @@ Leaves are ``AccumulateGrad`` nodes; they hand the gradient to ``leaf._accumulat
 (a first gradient that nothing else references becomes ``.grad`` without a copy). A node whose
 class sets ``_overwrites_grads`` (ReLU, BatchNorm) learns in ``node._grads_owned`` which of its
 output gradients nothing but the engine references (:func:`sole_owner`); its backward may then
-write its input gradient into that array instead of a new one (issue 12: at batch 256 the README
-model's first ReLU and BatchNorm backward each needed a second 25 MB array at the step's peak).
+write its input gradient into that array instead of a new one (at batch 256 the README model's first
+ReLU and BatchNorm backward would each need a second 25 MB array at the step's peak otherwise).
 The walk uses an explicit work list (no recursion, so a chain of 10,000 ops is fine), sums the
 gradients that meet at a node, and reduces a broadcast gradient back to its input's shape.
 """
 import sys
+import threading
 
 import numpy as np
 
@@ -35,6 +36,18 @@ class AccumulateGrad:
     def __init__(self, leaf):
         self.leaf = leaf
         self.output_meta = ((leaf._data.shape, leaf._data.dtype),)
+        # held while a gradient is accumulated into the leaf (and its hooks run), as PyTorch's
+        # AccumulateGrad mutex: two threads in backward into one leaf add both their gradients
+        self.lock = threading.RLock()
+
+    def __getstate__(self):  # copy/deepcopy/pickle of a leaf: a new lock, not the (unpicklable) old one
+        state = self.__dict__.copy()
+        del state["lock"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.lock = threading.RLock()
 
     def name(self):
         return "AccumulateGrad"
@@ -143,6 +156,13 @@ def sum_to(g, shape, dtype):
 
 @_caching_allocator
 def run_backward(roots, root_grads, retain_graph, capture=None, inputs=None):
+    """:func:`_walk` with grad mode off, as PyTorch runs backward (``create_graph=False``): hooks and
+    callbacks that compute with Tensors record nothing."""
+    with no_grad():
+        _walk(roots, root_grads, retain_graph, capture, inputs)
+
+
+def _walk(roots, root_grads, retain_graph, capture=None, inputs=None):
     """Propagate ``root_grads`` from the ``roots`` edges back through the graph.
 
     ``capture``: None to accumulate into leaves' ``.grad``; or a dict {edge: None} whose
@@ -225,7 +245,8 @@ def run_backward(roots, root_grads, retain_graph, capture=None, inputs=None):
         if type(node) is AccumulateGrad and capture is None:
             if grads[0] is not None:  # (its hooks run in _accumulate_grad)
                 owned = sole_owner(grads, 0)  # (before grads[0] sits on the call's argument stack)
-                node.leaf._accumulate_grad(grads[0], owned)  # owned: becomes .grad without a copy
+                with node.lock:
+                    node.leaf._accumulate_grad(grads[0], owned)  # owned: becomes .grad without a copy
             continue
         if capture is not None:
             # PyTorch's evaluate_function: a captured node that does not run (it leads to no other
@@ -245,8 +266,7 @@ def run_backward(roots, root_grads, retain_graph, capture=None, inputs=None):
             grads = _tensor_pre_hooks(node, grads)
             if getattr(node, "_overwrites_grads", False) and capture is None:
                 node._grads_owned = tuple([sole_owner(grads, i) for i in range(len(grads))])
-            with no_grad():
-                in_grads = node._call_backward(grads)
+            in_grads = node._call_backward(grads)
             if len(in_grads) != len(node.next_edges):
                 raise RuntimeError(
                     f"function {node.name()} returned an incorrect number of gradients "
@@ -273,30 +293,33 @@ def run_backward(roots, root_grads, retain_graph, capture=None, inputs=None):
 # ---------------------------------------------------------------------------
 # Final callbacks: code queued during a backward pass runs once the graph walk has finished, before
 # ``backward()`` returns (PyTorch's ``Variable._execution_engine.queue_callback``). DDP queues here the
-# wait for its gradient all-reduces.
+# wait for its gradient all-reduces. The queue belongs to one ``backward()`` call: it is kept per thread
+# (a backward runs on the thread that called it; hooks run there too), and a backward started from a
+# hook inside another one gets its own, as PyTorch's callbacks belong to their GraphTask.
 # ---------------------------------------------------------------------------
-_final_callbacks = None  # a list while a backward pass runs, else None
+_callbacks = threading.local()  # .queue: a list while a backward pass runs on this thread, else None
 
 
 def queue_callback(callback):
-    """Run ``callback()`` when the running backward pass has walked the whole graph."""
-    if _final_callbacks is None:
+    """Run ``callback()`` when the backward pass running on this thread has walked the whole graph."""
+    queue = getattr(_callbacks, "queue", None)
+    if queue is None:
         raise RuntimeError("queue_callback() can only be called during the backward pass")
-    _final_callbacks.append(callback)
+    queue.append(callback)
 
 
 class final_callbacks_scope:
-    """Context of one ``backward()`` call: runs the queued callbacks on a normal exit."""
+    """Context of one ``backward()`` call: runs the callbacks it queued on a normal exit."""
 
     def __enter__(self):
-        global _final_callbacks
-        self.outer, _final_callbacks = _final_callbacks, []
+        self.outer = getattr(_callbacks, "queue", None)
+        _callbacks.queue = []
 
     def __exit__(self, exc_type, exc, tb):
-        global _final_callbacks
-        queued = _final_callbacks
+        queued = _callbacks.queue
         try:
-            while exc_type is None and queued:  # a callback may queue more
-                queued.pop(0)()
+            with no_grad():  # as the graph walk
+                while exc_type is None and queued:  # a callback may queue more
+                    queued.pop(0)()
         finally:
-            _final_callbacks = self.outer
+            _callbacks.queue = self.outer

@@ -1,11 +1,19 @@
 """Collectives against NumPy (run by tests/test_distributed.py under mpiexec)."""
+import sys
+import threading
+import time
+from datetime import timedelta
+
 import numpy as np
 from _common import done, setup
 
 import miniconv
 import miniconv.distributed as dist
 
+assert sys.excepthook is sys.__excepthook__ and threading.excepthook is threading.__excepthook__
 rank, world = setup()
+assert sys.excepthook.__name__ == "_abort_job_excepthook"  # installed by init_process_group
+assert threading.excepthook.__name__ == "_abort_job_threading_excepthook"
 assert dist.is_initialized() and world >= 2
 assert dist.get_backend() == "mpi"
 
@@ -89,4 +97,87 @@ for bad, exc in [(lambda: dist.all_reduce(np.zeros(3)), TypeError),
         pass
     else:
         raise AssertionError(f"expected {exc.__name__}")
+
+# mismatched calls raise the same RuntimeError on every rank before any data moves (a float32 all_reduce
+# against a float64 one used to return garbage, different sizes used to hang); the group stays usable
+f32_f64 = miniconv.float32 if rank == 0 else miniconv.float64
+mismatches = [
+    ("numel=3", lambda: dist.all_reduce(miniconv.zeros(3 + rank))),
+    ("dtype=float64", lambda: dist.all_reduce(miniconv.zeros(4, dtype=f32_f64))),
+    ("op=MAX", lambda: dist.all_reduce(miniconv.zeros(4), op=[dist.ReduceOp.SUM, dist.ReduceOp.MAX][rank % 2])),
+    ("src=1", lambda: dist.broadcast(miniconv.zeros(4), src=rank % 2)),
+    ("barrier(", lambda: dist.all_reduce(miniconv.zeros(4)) if rank == 0 else dist.barrier()),
+    ("output numel", lambda: dist.all_gather_into_tensor(miniconv.zeros((2 + rank) * world), miniconv.zeros(2 + rank))),
+    ("reduce_scatter_tensor(", lambda: dist.reduce_scatter_tensor(miniconv.zeros(2), miniconv.zeros(2 * world))
+     if rank == 0 else dist.all_gather_into_tensor(miniconv.zeros(2 * world), miniconv.zeros(2))),
+]
+for detail, call in mismatches:
+    try:
+        call()
+    except RuntimeError as e:
+        assert str(e).startswith("Detected mismatch between collectives on ranks. Rank "), e
+        assert detail in str(e), (detail, str(e))
+    else:
+        raise AssertionError(f"no error for a mismatch in {detail}")
+    t = miniconv.ones(2)
+    dist.all_reduce(t)
+    assert (t.numpy() == world).all()
+# async: the error comes from wait(), every time it is called
+work = dist.all_reduce(miniconv.zeros(4, dtype=f32_f64), async_op=True)
+for _ in range(2):
+    try:
+        work.wait()
+    except RuntimeError as e:
+        assert "Detected mismatch" in str(e)
+    else:
+        raise AssertionError("async mismatch not reported")
+assert dist.all_reduce(miniconv.ones(1), async_op=True).wait(timeout=timedelta(seconds=30)) is True
+for bad in (5, "30s"):
+    try:
+        dist.destroy_process_group()
+        dist.init_process_group("mpi", timeout=bad)
+    except TypeError as e:
+        assert str(e) == f"Expected timeout argument to be of type datetime.timedelta, got {bad}"
+    else:
+        raise AssertionError("timeout must be a timedelta")
+    assert sys.excepthook is sys.__excepthook__  # a failed init leaves no hook behind
+    setup()
+
+# an MPI error becomes a DistBackendError (a RuntimeError, as torch.distributed's) saying where
+from mpi4py import MPI  # noqa: E402
+
+pg = dist.ProcessGroup(MPI.COMM_SELF)
+
+
+def mpi_fails():
+    raise MPI.Exception(MPI.ERR_TRUNCATE)
+
+
+try:
+    pg._call("all_reduce", mpi_fails)
+except dist.DistBackendError as e:
+    assert isinstance(e, RuntimeError) and isinstance(e, dist.DistError)
+    assert str(e).startswith(f"all_reduce failed on rank 0 of 1: MPI error: {MPI.Get_error_string(MPI.ERR_TRUNCATE)}")
+else:
+    raise AssertionError("MPI error not converted")
+
+# a collective the other rank does not join: DistBackendError after the timeout, and the group is unusable
+# from then on (rank 1 skips the call; the job ends cleanly because nothing waits any more)
+if rank == 0:
+    start = time.monotonic()
+    work = dist.all_reduce(miniconv.ones(2), async_op=True)
+    try:
+        work.wait(timeout=timedelta(seconds=0.5))
+    except dist.DistBackendError as e:
+        assert "all_reduce timed out after 0.5 s on rank 0 of 2" in str(e), e
+        assert 0.5 <= time.monotonic() - start < 5
+    else:
+        raise AssertionError("no timeout")
+    try:
+        dist.barrier()
+    except dist.DistBackendError as e:
+        assert "unusable after an earlier error (all_reduce timed out)" in str(e), e
+    else:
+        raise AssertionError("a broken group was used")
 done("collectives")
+assert sys.excepthook is sys.__excepthook__ and threading.excepthook is threading.__excepthook__  # put back

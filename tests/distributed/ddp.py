@@ -213,4 +213,55 @@ gb = [miniconv.zeros(2, 3) for _ in range(world)]
 dist.all_gather(gb, two.b.weight.grad)
 assert np.array_equal(gb[0].numpy(), gb[1].numpy())
 np.testing.assert_allclose(two.b.weight.grad.numpy(), np.full((2, 3), 4.0 / world), rtol=1e-6)  # rank 0's 4 / world
+
+
+# DDP compares the models across ranks when it wraps them (PyTorch's _verify_param_shape_across_processes):
+# every rank raises, the one that differs with PyTorch's message; the group stays usable
+class Pair(nn.Module):
+    def __init__(self, swap):
+        super().__init__()
+        if swap:  # the same parameters (same element counts) registered in the other order
+            self.b = nn.Linear(6, 4)
+            self.a = nn.Linear(4, 6)
+        else:
+            self.a = nn.Linear(4, 6)
+            self.b = nn.Linear(6, 4)
+
+
+def ddp_error(model):
+    try:
+        DDP(model)
+    except RuntimeError as e:
+        return str(e)
+    raise AssertionError("DDP accepted models that differ across ranks")
+
+
+msg = ddp_error(Pair(swap=rank == 1))
+if rank == 1:
+    assert msg == "[1]: params[0] in this process with sizes [4, 6] appears not to match sizes of the same param " \
+                  "in process 0.", msg
+else:
+    assert msg.startswith("[0]: params[0] in process 1 (sizes [4, 6], dtype miniconv.float32) appears not to "
+                          "match the same param in process 0 (sizes [6, 4]"), msg
+extra = [nn.Linear(2, 2)] if rank == 1 else []
+msg = ddp_error(nn.Sequential(nn.Linear(3, 3), *extra))
+other = 1 - rank
+assert msg == (f"DDP expects same model across all ranks, but Rank {rank} has {2 + 2 * rank} params, while rank "
+               f"{other} has inconsistent {2 + 2 * other} params."), msg
+model = nn.Linear(3, 3)
+if rank == 1:
+    model = model.double()
+msg = ddp_error(model)
+if rank == 1:
+    assert msg == "[1]: params[0] in this process with dtype miniconv.float64 appears not to match dtype of the " \
+                  "same param in process 0.", msg
+msg = None
+try:
+    DDP(nn.Linear(3, 3), bucket_cap_mb=1 + rank)
+except RuntimeError as e:
+    msg = str(e)
+assert msg is not None and "the same bucket_cap_mb on all ranks" in msg, msg
+t = miniconv.ones(2)
+dist.all_reduce(t)
+assert (t.numpy() == world).all()
 done("ddp")

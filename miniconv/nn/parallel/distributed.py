@@ -2,7 +2,9 @@
 
 How it works (PyTorch's DDP design, on MPI):
 
-* At wrap time rank 0's parameters and buffers are broadcast, so every rank starts identical.
+* At wrap time the ranks compare their models (number, order, shapes and dtypes of the parameters, as
+  PyTorch's ``_verify_param_shape_across_processes``; every rank raises on a difference), then rank 0's
+  parameters and buffers are broadcast, so every rank starts identical.
 * The parameters that require grad are grouped into buckets of about ``bucket_cap_mb`` MB (25 by default;
   the first bucket is capped at 1 MB, as PyTorch does, so communication starts early), in *reverse*
   order of ``module.parameters()``: roughly the order in which backward produces their gradients.
@@ -65,6 +67,63 @@ class _Bucket:
                 p.grad._data[...] = seg
 
 
+def _torch_dtype(arr):
+    return f"miniconv.{arr.dtype.name}"
+
+
+def _verify_model_across_ranks(group, params, bucket_bytes_cap):
+    """PyTorch's ``_verify_param_shape_across_processes``: the same number of parameters, in the same order,
+    with the same shapes (and here also dtypes and bucket size) on every rank; otherwise every rank raises
+    (the one that differs with PyTorch's message), before any gradient is exchanged."""
+    rank, world = group.rank(), group.size()
+    n = len(params)
+    max_ndim = max(p.dim() for p in params)
+    head = Tensor._wrap(np.array([n, max_ndim, bucket_bytes_cap], np.int64))
+    heads = Tensor._wrap(np.empty(3 * world, np.int64))
+    dist.all_gather_into_tensor(heads, head, group=group)
+    heads = heads._data.reshape(world, 3)
+    for i in range(world):
+        if heads[i, 0] != n:
+            raise RuntimeError(f"DDP expects same model across all ranks, but Rank {rank} has {n} params, while "
+                               f"rank {i} has inconsistent {heads[i, 0]} params.")
+    for i in range(world):
+        if heads[i, 2] != bucket_bytes_cap:
+            raise RuntimeError(f"DDP expects the same bucket_cap_mb on all ranks, but Rank {rank} has "
+                               f"{bucket_bytes_cap} bytes, while rank {i} has {heads[i, 2]} bytes.")
+    width = 2 + int(heads[:, 1].max())
+    meta = np.full((n, width), -1, np.int64)  # per parameter: dtype, ndim, sizes (padded with -1)
+    for row, p in zip(meta, params):
+        row[0] = _DTYPE_CODES.get(p._data.dtype.name, -2)
+        row[1] = p.dim()
+        row[2:2 + p.dim()] = p.shape
+    everyone = Tensor._wrap(np.empty(world * meta.size, np.int64))
+    dist.all_gather_into_tensor(everyone, Tensor._wrap(meta.reshape(-1)), group=group)
+    everyone = everyone._data.reshape(world, n, width)
+    ref = everyone[0]
+    for i, p in enumerate(params):
+        if not np.array_equal(ref[i, 1:], meta[i, 1:]):
+            raise RuntimeError(f"[{rank}]: params[{i}] in this process with sizes {list(p.shape)} appears not to "
+                               "match sizes of the same param in process 0.")
+        if ref[i, 0] != meta[i, 0]:
+            raise RuntimeError(f"[{rank}]: params[{i}] in this process with dtype {_torch_dtype(p._data)} appears not "
+                               "to match dtype of the same param in process 0.")
+    for r in range(1, world):
+        for i in range(n):
+            if not np.array_equal(everyone[r, i], ref[i]):
+                sizes = [int(v) for v in everyone[r, i, 2:2 + everyone[r, i, 1]]]
+                raise RuntimeError(
+                    f"[{rank}]: params[{i}] in process {r} (sizes {sizes}, dtype "
+                    f"{_DTYPE_NAMES.get(int(everyone[r, i, 0]), '?')}) appears not to match the same param in "
+                    f"process 0 (sizes {list(params[i].shape)}, dtype {_torch_dtype(params[i]._data)}): DDP "
+                    "expects same model across all ranks."
+                )
+
+
+_DTYPE_NAMES = {1: "miniconv.float32", 2: "miniconv.float64", 3: "miniconv.float16", 4: "miniconv.int64",
+                5: "miniconv.int32"}
+_DTYPE_CODES = {name.split(".")[1]: code for code, name in _DTYPE_NAMES.items()}
+
+
 class DistributedDataParallel(Module):
     """Wrap ``module`` so that ``backward()`` averages gradients over all ranks of the process group.
 
@@ -112,6 +171,10 @@ class DistributedDataParallel(Module):
         self.find_unused_parameters = find_unused_parameters
         self.require_backward_grad_sync = True
         self.world_size = self.process_group.size()
+        _verify_model_across_ranks(self.process_group, params, self.bucket_bytes_cap)
+        # the bucket all-reduces run on a communicator of their own: a rank that calls another collective
+        # meanwhile then makes both wait until the timeout (a clear error) rather than mixing the messages
+        self._comm = self.process_group._dup("DistributedDataParallel")
         if init_sync:
             self._broadcast_from_rank0(list(module.parameters()) + list(module.buffers()))
         self._buckets = self._make_buckets(params)
@@ -174,7 +237,9 @@ class DistributedDataParallel(Module):
 
     def _launch(self, bucket):
         bucket.fill()
-        bucket.request = self.process_group.comm.Iallreduce(dist._mpi().IN_PLACE, bucket.flat, dist._mpi().SUM)
+        MPI = dist._mpi()
+        bucket.request = self.process_group._call("DDP gradient all_reduce", self._comm.Iallreduce, MPI.IN_PLACE,
+                                                  bucket.flat, MPI.SUM)
         self._log(("launch", bucket.index))
 
     def _launch_ready(self):
@@ -188,7 +253,7 @@ class DistributedDataParallel(Module):
         inside MPI calls)."""
         for b in self._buckets[:self._next_launch]:
             if b.request is not None:
-                b.request.Test()
+                self.process_group._test(b.request, "DDP gradient all_reduce")
 
     def _finish_backward(self):
         try:
@@ -196,7 +261,7 @@ class DistributedDataParallel(Module):
                 self._launch(self._buckets[self._next_launch])
                 self._next_launch += 1
             for b in self._buckets:
-                b.request.Wait()
+                self.process_group._wait(b.request, "DDP gradient all_reduce")
                 b.unpack(self.world_size)
                 self._log(("done", b.index))
         finally:
