@@ -3,7 +3,7 @@
 
 This module knows nothing about Tensor or autograd. Every function takes C-contiguous
 NumPy arrays whose shapes and dtypes the caller (``miniconv/nn/functional/`` or
-``miniconv/tensor.py``) has already validated, plus an explicit ``n_threads``.
+``miniconv/ops/``) has already validated, plus an explicit ``n_threads``.
 Compiler directives (boundscheck, wraparound, cdivision) are set once in setup.py;
 ``MINICONV_DEBUG=1`` at build time turns the checks back on.
 
@@ -19,8 +19,9 @@ The file is split into include files by job so they can be read one at a time:
 
 # Notes:
 # - Fused type ``floating`` (float32/float64) gives one kernel per job for both dtypes.
-# - Parallel loops are ``prange(..., schedule='static', num_threads=n_threads)`` over
-#   independent work. Reductions never ``+=`` into shared memory from several threads:
+# - Parallel loops are ``prange(..., num_threads=n_threads)`` over independent work, with the
+#   schedule always explicit: 'static' for even work (elementwise, pooling, batch norm), 'dynamic'
+#   for the convolutions' larger, uneven items (_conv_dispatch.pxi explains why). Reductions never ``+=`` into shared memory from several threads:
 #   each fixed-size chunk gets its own partial result, and the chunks are added in a
 #   fixed order afterwards, so results are bit-for-bit independent of the thread count.
 """
@@ -77,38 +78,11 @@ cdef int _same_shape(str fn, tuple expected, tuple got, str name) except -1:
     return 0
 
 
-def relu_forward(const floating[::1] x,   # IN
-                 floating[::1] out,       # OUT  (may alias x for inplace)
-                 int n_threads):
-    """out[i] = max(x[i], 0). NaN propagates (NaN > 0 is false, NaN is kept as in PyTorch)."""
-    cdef Py_ssize_t i, n = x.shape[0]
-    _same_lengths("relu_forward", n, out.shape[0], "out")
-    cdef floating v
-    for i in prange(n, nogil=True, schedule='static', num_threads=n_threads):
-        v = x[i]
-        out[i] = 0 if v < 0 else v
-
-
-def relu_backward(const floating[::1] out,   # IN  relu output
-                  const floating[::1] grad,  # IN  dL/d out
-                  floating[::1] grad_in,     # OUT dL/d x
-                  int n_threads):
-    """grad_in[i] = 0 if out[i] <= 0 else grad[i] (PyTorch's threshold_backward: a NaN output passes
-    the gradient through; issue 11, found by the fuzz suite)."""
-    cdef Py_ssize_t i, n = out.shape[0]
-    _same_lengths("relu_backward", n, grad.shape[0], "grad")
-    _same_lengths("relu_backward", n, grad_in.shape[0], "grad_in")
-    cdef floating g
-    for i in prange(n, nogil=True, schedule='static', num_threads=n_threads):
-        g = grad[i]  # loaded unconditionally so the select compiles branch-free (random signs)
-        grad_in[i] = 0 if out[i] <= 0 else g
-
-
 def relu_forward_mask(const floating[::1] x,     # IN
                       floating[::1] out,         # OUT  (may alias x for inplace)
                       unsigned char[::1] keep,   # OUT  1 where the gradient passes (a bool array's bytes)
                       int n_threads):
-    """out[i] = max(x[i], 0) as ``relu_forward``, and keep[i] = not (out[i] <= 0): the 1-byte mask
+    """out[i] = max(x[i], 0), NaN kept as in PyTorch, and keep[i] = not (out[i] <= 0): the 1-byte mask
     ``relu_backward_mask`` needs instead of the float output (a NaN output passes the gradient)."""
     cdef Py_ssize_t n = x.shape[0]
     _same_lengths("relu_forward_mask", n, out.shape[0], "out")
@@ -133,7 +107,8 @@ def relu_backward_mask(const unsigned char[::1] keep,  # IN  from relu_forward_m
                        const floating[::1] grad,       # IN  dL/d out
                        floating[::1] grad_in,          # OUT dL/d x
                        int n_threads):
-    """grad_in[i] = grad[i] if keep[i] else 0: the same bits as ``relu_backward`` on the output."""
+    """grad_in[i] = grad[i] if keep[i] else 0: PyTorch's threshold_backward on the ReLU output (0 where
+    the output is <= 0, the gradient where it is positive or NaN)."""
     cdef Py_ssize_t i, n = keep.shape[0]
     _same_lengths("relu_backward_mask", n, grad.shape[0], "grad")
     _same_lengths("relu_backward_mask", n, grad_in.shape[0], "grad_in")

@@ -13,7 +13,7 @@
 # - Batched products (``matmul_batched``) cut every matrix of the batch the same way and spread the
 #   (matrix, block) pairs over the team: again one BLAS call per pair, fixed by the shapes.
 # - Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: the operands swap places and
-#   a row-major matrix is its own transpose seen column-major (see ``_gemm`` in _conv.pxi).
+#   a row-major matrix is its own transpose seen column-major (see ``_gemm`` in _conv_common.pxi).
 # - Every size handed to BLAS must fit its 32-bit ints: the Python callers check that, in one place
 #   (``_config.check_blas_sizes``), as for the convolution kernels.
 

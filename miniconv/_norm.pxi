@@ -12,7 +12,7 @@
 # - A row sum keeps eight independent accumulators in the data's precision (``_row_sum`` etc.):
 #   one accumulator waits on the latency of every add; eight let the adds overlap and map onto
 #   SIMD lanes (double accumulators with a float->double conversion per element ran at half the
-#   speed: backward 18 -> see docs/performance.md). The order of additions is fixed by the data layout alone.
+#   speed; measurements in docs/performance.md). The order of additions is fixed by the data layout alone.
 # - Elementwise passes (transform, grad input) run ``prange`` over the N*C planes, in the
 #   data's precision with per-channel coefficients rounded to it (as PyTorch's CPU kernel),
 #   so float32 loops vectorize.

@@ -54,11 +54,13 @@ def test_default_threads_from_env(monkeypatch):
 def test_relu_kernel_same_bits_any_thread_count():
     import numpy as np
 
-    x = np.random.default_rng(0).standard_normal(100_003).astype(np.float32)
-    outs = []
+    x = np.random.default_rng(0).standard_normal(300_003).astype(np.float32)  # several 64K chunks
+    outs, keeps = [], []
     for n in (1, 2, 7):
-        o = np.empty_like(x)
-        _kernels.relu_forward(x, o, n)
+        o, keep = np.empty_like(x), np.empty(x.shape, np.uint8)
+        _kernels.relu_forward_mask(x, o, keep, n)
         outs.append(o)
-    assert all(np.array_equal(outs[0], o) for o in outs)
+        keeps.append(keep)
+    assert all(np.array_equal(outs[0], o) for o in outs) and all(np.array_equal(keeps[0], k) for k in keeps)
     np.testing.assert_array_equal(outs[0], np.maximum(x, 0))
+    np.testing.assert_array_equal(keeps[0], x > 0)

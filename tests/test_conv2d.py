@@ -342,13 +342,13 @@ CONV_ERRORS = [
     ((X, W), dict(dilation=3), RuntimeError, r"Kernel size: \(7 x 7\)"),
     ((X, W), dict(stride=0), RuntimeError, "non-positive stride is not supported"),
     ((X, W), dict(stride=(1, -1)), RuntimeError, "non-positive stride is not supported"),
-    ((X, W), dict(dilation=0), RuntimeError, "non-positive dilation is not supported"),
+    ((X, W), dict(dilation=0), RuntimeError, r"dilation should be greater than zero, but got \[0, 0\]"),
     ((X, W), dict(padding=-1), RuntimeError, "negative padding is not supported"),
     ((X, W), dict(padding="foo"), RuntimeError, "Invalid padding string: 'foo'"),
     ((X, W), dict(padding="same", stride=2), RuntimeError, "padding='same' is not supported for strided convolutions"),
     ((X, W), dict(stride=(1, 1, 1)), RuntimeError, "expected stride to be a single integer value or a list of 2"),
     ((X, W), dict(padding=(1, 1, 1)), RuntimeError, "expected padding to be a single integer value or a list of 2"),
-    ((X, W), dict(stride=1.5), TypeError, "argument 'stride' must be int or tuple of ints"),
+    ((X, W), dict(stride=1.5), TypeError, "argument 'stride' must be tuple of ints, not float"),
     ((_x(2, 3, 5, 5, dtype=np.int64), W), {}, RuntimeError,
      r"expected a floating point input \(float32 or float64\), but got input of dtype int64"),
     ((_x(2, 3, 5, 5, dtype=np.float64), W), {}, RuntimeError,
@@ -457,17 +457,32 @@ MODULE_ERRORS = [
     (dict(padding="same", stride=2), ValueError, "padding='same' is not supported for strided convolutions"),
     (dict(padding="same", stride=(1, 2)), ValueError, "padding='same' is not supported for strided convolutions"),
     (dict(padding_mode="foo"), ValueError, r"padding_mode must be one of .*, but got padding_mode='foo'"),
-    (dict(kernel_size=0), ValueError, "kernel_size must be positive"),
-    (dict(stride=(1, 0)), ValueError, "stride must be positive"),
-    (dict(dilation=0), ValueError, "dilation must be positive"),
-    (dict(padding=-1), ValueError, "padding must be non-negative"),
-    (dict(in_channels=0), ValueError, "in_channels and out_channels must be positive"),
-    # one parser with F.conv2d (nn/functional/_args.py), so the same wording (issue 9)
-    (dict(kernel_size=(3, 3, 3)), RuntimeError, "expected kernel_size to be a single integer value or a list of 2"),
-    (dict(kernel_size=3.0), TypeError, "argument 'kernel_size' must be int or tuple of ints"),
+    # the weight is made as PyTorch's Parameter(torch.empty(...)): its size and dtype errors
+    (dict(kernel_size=-1), RuntimeError, "Trying to create tensor with negative dimension -1"),
+    (dict(kernel_size=3.0), TypeError, "must be tuple of ints, but found element of type float"),
     (dict(device="cuda"), RuntimeError, "CPU only"),
-    (dict(dtype=miniconv.int64), TypeError, "floating point"),
+    (dict(dtype=miniconv.int64), RuntimeError, "Only Tensors of floating point and complex dtype can require gradients"),
 ]
+
+# as in PyTorch, values the functional form checks are checked when forward calls it (tests/nn/test_arg_errors.py
+# compares all of them with PyTorch)
+MODULE_FORWARD_ERRORS = [
+    (dict(kernel_size=0), RuntimeError, "kernel size should be greater than zero"),
+    (dict(stride=(1, 0)), RuntimeError, "non-positive stride is not supported"),
+    (dict(dilation=0), RuntimeError, "dilation should be greater than zero"),
+    (dict(padding=-1), RuntimeError, "negative padding is not supported"),
+    (dict(in_channels=0), RuntimeError, "to have 0 channels, but got 4 channels instead"),
+    (dict(kernel_size=(3, 3, 3)), RuntimeError, "conv2d\\(\\): expected weight to be 4-dimensional"),
+]
+
+
+@pytest.mark.parametrize("kwargs,exc,match", MODULE_FORWARD_ERRORS, ids=[m[:40] for *_, m in MODULE_FORWARD_ERRORS])
+def test_module_errors_at_forward(kwargs, exc, match):
+    args = dict(in_channels=4, out_channels=4, kernel_size=3)
+    args.update(kwargs)
+    conv = nn.Conv2d(**args)
+    with pytest.raises(exc, match=match):
+        conv(miniconv.randn(1, 4, 8, 8))
 
 
 @pytest.mark.parametrize("kwargs,exc,match", MODULE_ERRORS, ids=[m[:40] for *_, m in MODULE_ERRORS])

@@ -12,18 +12,16 @@ f32 = np.float32
 
 def test_relu_kernels_check_lengths():
     x = np.ones(10, f32)
-    with pytest.raises(ValueError, match="relu_forward: out has 5 elements, expected 10"):
-        K.relu_forward(x, np.empty(5, f32), 1)
-    with pytest.raises(ValueError, match="relu_backward: grad has 4 elements"):
-        K.relu_backward(x, np.ones(4, f32), np.empty(10, f32), 1)
-    with pytest.raises(ValueError, match="relu_backward: grad_in has 3 elements"):
-        K.relu_backward(x, np.ones(10, f32), np.empty(3, f32), 1)
+    with pytest.raises(ValueError, match="relu_forward_mask: out has 5 elements, expected 10"):
+        K.relu_forward_mask(x, np.empty(5, f32), np.empty(10, np.uint8), 1)
+    with pytest.raises(ValueError, match="relu_backward_mask: grad has 4 elements"):
+        K.relu_backward_mask(np.ones(10, np.uint8), np.ones(4, f32), np.empty(10, f32), 1)
     with pytest.raises(ValueError, match="relu_forward_mask: keep has 9 elements"):
         K.relu_forward_mask(x, np.empty(10, f32), np.empty(9, np.uint8), 1)
     with pytest.raises(ValueError, match="relu_backward_mask: grad_in has 2 elements"):
         K.relu_backward_mask(np.ones(10, np.uint8), x, np.empty(2, f32), 1)
     out = np.empty(10, f32)
-    K.relu_forward(np.array([-1, 2] * 5, f32), out, 2)  # consistent sizes still work
+    K.relu_forward_mask(np.array([-1, 2] * 5, f32), out, np.empty(10, np.uint8), 2)  # consistent sizes work
     assert out.tolist() == [0, 2] * 5
 
 

@@ -198,3 +198,17 @@ def test_the_checker_sees_a_forbidden_import(tmp_path, monkeypatch):
     monkeypatch.setattr(pathlib.Path, "read_text",
                         lambda self, *a, **k: text if self == fake else pathlib.Path.read_bytes(self).decode())
     assert any("ops/arith.py" in v and "ops never imports" in v for v in violations())
+
+
+def test_old_import_paths_still_work():
+    """``miniconv.tensor`` and ``miniconv.ops`` were modules and are packages now: the same names import."""
+    import importlib
+
+    assert importlib.import_module("miniconv.tensor").Tensor is miniconv.Tensor
+    assert importlib.import_module("miniconv.tensor").Size is miniconv.Size
+    ops = importlib.import_module("miniconv.ops")
+    assert ops.Add.apply(miniconv.ones(2), miniconv.ones(2)).tolist() == [2.0, 2.0]
+    assert isinstance(miniconv.linalg, type(importlib))  # a real module, not a namespace object
+    assert miniconv.inference_mode is miniconv.autograd.inference_mode
+    with miniconv.inference_mode():
+        assert miniconv.autograd.is_inference_mode_enabled()

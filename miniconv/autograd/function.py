@@ -22,7 +22,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .._alloc import scoped_if_large as _caching_allocator_if_large  # arrays made by large ops come from miniconv's cache (issue 12)
+from .._alloc import scoped_if_large as _caching_allocator_if_large  # arrays made by large ops come from miniconv's cache
 from . import anomaly_mode
 from .engine import AccumulateGrad, final_callbacks_scope, run_backward, sum_to, version_error
 from .grad_mode import _set_enabled, is_grad_enabled
@@ -53,7 +53,7 @@ class _Node:
     _materialize_grads = True
 
     def name(self):
-        # PyTorch's naming: its own ops' nodes are "MulBackward0", a user's Function "CubeBackward" (issue 9)
+        # PyTorch's naming: its own ops' nodes are "MulBackward0", a user's Function "CubeBackward"
         if type(self).__module__.startswith("miniconv."):
             return type(self).__name__.lstrip("_") + "Backward0"
         return type(self).__name__ + "Backward"
@@ -175,7 +175,7 @@ class ArrayFunction(_Node):
     @classmethod
     @_caching_allocator_if_large
     def apply(cls, *args):
-        # The hot path of every op (issue 12: ~8 us for a tiny add with autograd, end to end): no
+        # The hot path of every op (~8 us for a tiny add with autograd, end to end): no
         # generator expressions, and the common single-output case without the general loop.
         ctx = cls()
         arrays = []
@@ -617,6 +617,7 @@ class Variable(metaclass=_VariableMeta):
         return data.detach().requires_grad_(requires_grad)
 
 
-# The Tensor class is bound last: tensor.py imports ops.py, whose Functions subclass
-# ArrayFunction above, so this module must be complete before tensor.py is imported.
+# The Tensor class is bound last (the one import cycle tests/test_layering.py allows: apply wraps its
+# outputs as Tensors): tensor/ imports ops/, whose Functions subclass ArrayFunction above, so this module
+# must be complete before the tensor package is imported.
 from ..tensor import Tensor  # noqa: E402

@@ -16,9 +16,9 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     Like ``torch.autograd.gradcheck``: every input that requires grad must be float64; the check
     passes when ``|analytical - numerical| <= atol + rtol * |numerical|`` element-wise.
     Returns True, or raises ``GradcheckError`` (or returns False if ``raise_exception=False``).
+    Integer outputs are not checked (they have no gradient); an output that is not a Tensor (a NumPy
+    array, a number) is a TypeError: there would be nothing to compare.
     """
-
-
     if isinstance(inputs, Tensor):
         inputs = (inputs,)
     inputs = tuple(inputs)
@@ -35,7 +35,12 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     def run():
         out = fn(*inputs)
         outs = out if isinstance(out, (tuple, list)) else (out,)
-        return [o for o in outs if isinstance(o, Tensor) and o.dtype.kind == "f"]
+        for o in outs:
+            if not isinstance(o, Tensor):
+                raise TypeError(f"gradcheck: fn returned a {type(o).__module__}.{type(o).__name__}, not a Tensor: "
+                                "its gradient cannot be checked (a Function's forward must return Tensors, or "
+                                "arrays for an ArrayFunction)")
+        return [o for o in outs if o.dtype.kind == "f"]
 
     outputs = run()
     for oi, out in enumerate(outputs):

@@ -188,7 +188,7 @@ class ElementwiseMixin:
             return self._where(weight.abs() < 0.5, self + weight * diff, end - diff * (1 - weight))
         return self + weight * diff if abs(weight) < 0.5 else end - diff * (1 - weight)
 
-    def where(condition, self, other):
+    def where(self, condition, other):
         return self._where(condition, self, other)
 
     def isnan(self):

@@ -1,13 +1,15 @@
-"""Convolution: conv2d (the Cython kernels in ``_kernels``; see the notes below)."""
-import numbers
-
+"""Convolutions: conv2d (the Cython kernels in ``_kernels``; see the notes below), conv1d and conv_transpose2d
+(composed on conv2d). Arguments are checked with PyTorch's exceptions by the parsers in ``_args.py``, which the
+conv Modules reach through these functions."""
 import numpy as np
 
 from ... import _kernels
 from ..._config import blas_single_thread, check_blas_sizes, threads_for
 from ...autograd import ArrayFunction
 from ...tensor import Tensor
-from ._args import _conv_pair, _size_str
+from ...creation import cat, zeros
+from ._args import check_conv_weight_groups, conv_groups, conv_tuple, _size_str
+from .padding import pad as _pad
 
 
 
@@ -28,8 +30,9 @@ from ._args import _conv_pair, _size_str
 
 
 def _same_padding(kernel_size, dilation):
-    """(top, bottom, left, right) for padding='same' at stride 1: the extra pixel of an even
-    effective kernel goes to the bottom/right, as in PyTorch."""
+    """(before, after) per spatial dim, first dim first ((top, bottom, left, right) in 2-D), for
+    padding='same' at stride 1: the extra pixel of an even effective kernel goes to the far side, as in
+    PyTorch."""
     pads = []
     for k, d in zip(kernel_size, dilation):
         total = d * (k - 1)
@@ -146,26 +149,21 @@ def _check_conv2d_args(input, weight, bias, stride, padding, dilation, groups): 
         raise RuntimeError(f"Input type ({input.dtype}) and weight type ({weight.dtype}) should be the same")
     if bias is not None and bias.dtype != input.dtype:
         raise RuntimeError(f"Input type ({input.dtype}) and bias type ({bias.dtype}) should be the same")
-    if isinstance(groups, (bool, np.bool_)) or not isinstance(groups, numbers.Integral):
-        raise TypeError(f"conv2d(): argument 'groups' must be int, not {type(groups).__name__}")
-    groups = int(groups)
-    stride = _conv_pair(stride, "stride")
-    dilation = _conv_pair(dilation, "dilation")
+    stride = conv_tuple(stride, 2, "stride", "conv2d")
+    dilation = conv_tuple(dilation, 2, "dilation", "conv2d")
+    if not isinstance(padding, str):
+        padding = conv_tuple(padding, 2, "padding", "conv2d")
+        if min(padding) < 0:
+            raise RuntimeError("negative padding is not supported")
     if min(stride) <= 0:
         raise RuntimeError("non-positive stride is not supported")
     if min(dilation) <= 0:
-        raise RuntimeError("non-positive dilation is not supported")
-    if groups <= 0:
-        raise RuntimeError("non-positive groups is not supported")
+        raise RuntimeError(f"dilation should be greater than zero, but got {list(dilation)}")
+    groups = conv_groups(groups, "conv2d")
 
     o, c_per_group, kh, kw = weight.shape
     batched_shape = input.shape if input.ndim == 4 else (1,) + tuple(input.shape)
-    if o == 0 or o % groups:
-        what = "at least 1" if o == 0 else f"divisible by {groups}"
-        raise RuntimeError(
-            f"Given groups={groups}, expected weight to be {what} at dimension 0, but got weight of size "
-            f"{_size_str(weight.shape)} instead"
-        )
+    check_conv_weight_groups(tuple(weight.shape), groups)
     if batched_shape[1] != c_per_group * groups:
         raise RuntimeError(
             f"Given groups={groups}, weight of size {_size_str(weight.shape)}, expected input"
@@ -190,10 +188,7 @@ def _check_conv2d_args(input, weight, bias, stride, padding, dilation, groups): 
         else:
             raise RuntimeError(f"Invalid padding string: '{padding}'")
     else:
-        ph, pw = _conv_pair(padding, "padding")
-        if ph < 0 or pw < 0:
-            raise RuntimeError("negative padding is not supported")
-        pads = (ph, ph, pw, pw)
+        pads = (padding[0], padding[0], padding[1], padding[1])
 
     padded_h = batched_shape[2] + pads[0] + pads[1]
     padded_w = batched_shape[3] + pads[2] + pads[3]
@@ -239,33 +234,22 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return Conv2d.apply(input, weight, bias, stride, pads, dilation, groups)
 
 
-# ---------------------------------------------------------------------------
-# -- API breadth (issue 9): conv1d and conv_transpose2d on the conv2d kernels
-# ---------------------------------------------------------------------------
-def _single(v, name, fn):
-    if isinstance(v, (tuple, list)):
-        if len(v) != 1:
-            raise RuntimeError(f"expected {name} to be a single integer value or a list of 1 values to match the "
-                               f"convolution dimensions, but got {name}={list(v)}")
-        v = v[0]
-    if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-        raise TypeError(f"{fn}(): argument '{name}' must be int or tuple of ints, not {type(v).__name__}")
-    return int(v)
-
-
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
     """1-D convolution: input (N, C_in, L) or (C_in, L), weight (C_out, C_in / groups, k); runs as
-    conv2d on a height-1 image. L_out = floor((L + 2p - d(k-1) - 1)/s + 1)."""
-    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
-        raise TypeError("conv1d(): argument 'input' and 'weight' must be Tensors")
+    conv2d on a height-1 image (which checks the values, as PyTorch's does on its 2-D view).
+    L_out = floor((L + 2p - d(k-1) - 1)/s + 1)."""
+    for name, t in (("input", input), ("weight", weight)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"conv1d(): argument '{name}' must be Tensor, not {type(t).__name__}")
     if input.ndim not in (2, 3):
         raise RuntimeError(f"Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: "
                            f"{list(input.shape)}")
     if weight.ndim != 3:
         raise RuntimeError(f"conv1d(): weight should be 3-D (C_out, C_in / groups, k), got {list(weight.shape)}")
-    s = _single(stride, "stride", "conv1d")
-    d = _single(dilation, "dilation", "conv1d")
-    p = padding if isinstance(padding, str) else (0, _single(padding, "padding", "conv1d"))
+    (s,) = conv_tuple(stride, 1, "stride", "conv1d")
+    (d,) = conv_tuple(dilation, 1, "dilation", "conv1d")
+    p = padding if isinstance(padding, str) else (0, conv_tuple(padding, 1, "padding", "conv1d")[0])
+    check_conv_weight_groups(tuple(weight.shape), conv_groups(groups, "conv1d"))
     out = conv2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias, (1, s), p, (1, d), groups)
     return out.squeeze(-2)
 
@@ -279,18 +263,34 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     ``output_padding`` at the bottom/right), then conv2d with the spatially flipped, transposed
     weight; every step is a differentiable op, so the gradients follow.
     """
-    from ...creation import zeros
-    from .padding import pad as _pad
-
-    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
-        raise TypeError("conv_transpose2d(): argument 'input' and 'weight' must be Tensors")
+    for name, t in (("input", input), ("weight", weight)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"conv_transpose2d(): argument '{name}' must be Tensor, not {type(t).__name__}")
     if input.ndim not in (3, 4):
         raise RuntimeError(f"Expected 3D (unbatched) or 4D (batched) input to conv_transpose2d, but got input of "
                            f"size: {list(input.shape)}")
     unbatched = input.ndim == 3
     x = input.unsqueeze(0) if unbatched else input
-    st, pd, op, dl = (_conv_pair(v, n) for v, n in ((stride, "stride"), (padding, "padding"),
-                                                    (output_padding, "output_padding"), (dilation, "dilation")))
+    st, pd, op, dl = (conv_tuple(v, 2, n, "conv_transpose2d")
+                      for v, n in ((stride, "stride"), (padding, "padding"), (output_padding, "output_padding"),
+                                   (dilation, "dilation")))
+    groups = conv_groups(groups, "conv_transpose2d")
+    if min(pd) < 0:
+        raise RuntimeError("negative padding is not supported")
+    if min(op) < 0:
+        raise RuntimeError("negative output_padding is not supported")
+    if min(st) <= 0:
+        raise RuntimeError("non-positive stride is not supported")
+    if min(dl) <= 0:
+        raise RuntimeError(f"dilation should be greater than zero, but got dilation_height: {dl[0]}, "
+                           f"dilation_width: {dl[1]}")
+    if weight.ndim == 4:
+        check_conv_weight_groups(tuple(weight.shape), groups)
+        if min(weight.shape[2:]) <= 0:
+            raise RuntimeError(f"kernel size should be greater than zero, but got kernel_height: {weight.shape[2]} "
+                               f"kernel_width: {weight.shape[3]}")
+        if weight.numel() == 0:
+            raise RuntimeError(f"non-empty 2D or 4D weight tensor expected, but got: {list(weight.shape)}")
     if weight.ndim != 4 or weight.shape[0] != x.shape[1]:
         raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected input{list(input.shape)} "
                            f"to have {weight.shape[0] if weight.ndim else '?'} channels, but got {x.shape[1]} "
@@ -304,11 +304,11 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     # 1. zero insertion: (N, C, H, W) -> (N, C, (H-1)*sh+1, (W-1)*sw+1)
     if st[1] > 1:
         x = x.unsqueeze(-1)
-        x = _cat_zeros(x, st[1] - 1, zeros).reshape(n, c, h, w * st[1])[..., : (w - 1) * st[1] + 1]
+        x = _cat_zeros(x, st[1] - 1).reshape(n, c, h, w * st[1])[..., : (w - 1) * st[1] + 1]
     if st[0] > 1:
         wc = x.shape[-1]
         x = x.unsqueeze(-2)
-        x = _cat_zeros(x, st[0] - 1, zeros, dim=-2).reshape(n, c, h * st[0], wc)[..., : (h - 1) * st[0] + 1, :]
+        x = _cat_zeros(x, st[0] - 1, dim=-2).reshape(n, c, h * st[0], wc)[..., : (h - 1) * st[0] + 1, :]
     # 2. padding d(k-1) - p on each side (+ output_padding at the end); negative means crop
     ph = [dl[0] * (kh - 1) - pd[0], dl[0] * (kh - 1) - pd[0] + op[0]]
     pw = [dl[1] * (kw - 1) - pd[1], dl[1] * (kw - 1) - pd[1] + op[1]]
@@ -323,9 +323,8 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     return out.squeeze(0) if unbatched else out
 
 
-def _cat_zeros(x, k, zeros, dim=-1):
-    from ...creation import cat
-
+def _cat_zeros(x, k, dim=-1):
+    """``x`` with ``k`` zeros appended along ``dim`` (the zero insertion of a strided transposed conv)."""
     shape = list(x.shape)
     shape[dim] = k
     return cat([x, zeros(*shape, dtype=x.dtype)], dim)

@@ -1,48 +1,117 @@
-"""nn.Conv2d: PyTorch's ``torch.nn.Conv2d`` arguments, validation, initialisation and printing."""
+"""Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose2d`` on one ``_ConvNd`` base, as PyTorch's
+``torch/nn/modules/conv.py``.
+
+The base validates once, with PyTorch's meaning and exception classes (``nn/functional/_args.py``): what
+PyTorch checks in the constructor (groups, padding strings, padding modes, the weight's shape and dtype)
+raises there; what PyTorch checks only at forward time (stride, padding and dilation values, the kernel
+size, tuple lengths) is checked by the functional form the forward calls, so a Module and its functional
+form raise the same exception for the same mistake.
+"""
 import math
-import numbers
 
-import numpy as np
-
-from ...creation import empty
-from ...dtypes import get_default_dtype
-from ..._device import _check_device
-from ...dtypes import _check_dtype
 from .. import functional as F
-from ..functional._args import _conv_pair
 from .. import init
+from ..functional._args import check_conv_module_args, ntuple, parameter_data
 from .module import Module, Parameter
 
-__all__ = ["Conv2d"]
-
-_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
 
 
-def _pair(value, name):
-    """The shared parser in ``nn/functional/_args.py``: the Module and ``F.conv2d`` word a mistake alike."""
-    return _conv_pair(value, name)
+class _ConvNd(Module):
+    """What Conv1d, Conv2d and ConvTranspose2d share: arguments, validation, weight and bias, initialisation,
+    ``extra_repr``. Subclasses set ``n_dims`` and, for the forward, call their functional form."""
+
+    n_dims = 2
+    transposed = False
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                 padding_mode, device, dtype, output_padding=0):
+        super().__init__()
+        n = self.n_dims
+        kernel_size, stride, dilation = ntuple(kernel_size, n), ntuple(stride, n), ntuple(dilation, n)
+        if not isinstance(padding, str) or self.transposed:
+            padding = ntuple(padding, n)  # a transposed conv takes no padding string (its forward says so)
+        check_conv_module_args(type(self).__name__, in_channels, out_channels, groups, padding, stride,
+                               padding_mode, device, self.transposed)
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size, self.stride, self.padding, self.dilation = kernel_size, stride, padding, dilation
+        self.groups = groups
+        self.padding_mode = padding_mode
+        if self.transposed:
+            self.output_padding = ntuple(output_padding, n)
+        # F.pad's order (last dim first: left, right[, top, bottom]) for the non-zero padding modes; a 1-tuple
+        # kernel_size or padding stays a 1-tuple, as PyTorch's _pair leaves it (its forward then refuses it)
+        if padding == "same":
+            pads = F._same_padding(kernel_size, dilation)  # (before, after) per dim, first dim first
+            self.pad_for_padding_mode = tuple(p for i in reversed(range(n)) for p in pads[2 * i:2 * i + 2])
+        elif padding == "valid":
+            self.pad_for_padding_mode = (0,) * 2 * n
+        else:
+            self.pad_for_padding_mode = tuple(p for p in reversed(padding) for _ in range(2))
+        shape = ((in_channels, out_channels // groups) if self.transposed else
+                 (out_channels, in_channels // groups)) + tuple(kernel_size)
+        self.weight = Parameter(parameter_data(shape, dtype))
+        if bias:
+            self.bias = Parameter(parameter_data((out_channels,), dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """PyTorch's default: kaiming_uniform_(a=sqrt(5)) for the weight, U(+-1/sqrt(fan_in)) for the bias."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            if fan_in != 0:
+                bound = 1 / math.sqrt(fan_in)
+                init.uniform_(self.bias, -bound, bound)
+
+    def extra_repr(self):
+        """PyTorch's ``_ConvNd.extra_repr``: the fields that differ from their defaults, in its order."""
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,) * len(self.padding):
+            s += f", padding={self.padding}"
+        if self.dilation != (1,) * len(self.dilation):
+            s += f", dilation={self.dilation}"
+        output_padding = getattr(self, "output_padding", ())
+        if output_padding != (0,) * len(output_padding):
+            s += f", output_padding={output_padding}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
+        return s
 
 
+class Conv1d(_ConvNd):
+    """1-D convolution over (N, C_in, L) or (C_in, L) input: ``F.conv1d`` with a learnable weight and bias.
 
-def _conv_extra_repr(m):
-    """PyTorch's ``_ConvNd.extra_repr``: the fields that differ from their defaults, in its order."""
-    s = f"{m.in_channels}, {m.out_channels}, kernel_size={m.kernel_size}, stride={m.stride}"
-    if m.padding != (0,) * len(m.padding):
-        s += f", padding={m.padding}"
-    if m.dilation != (1,) * len(m.dilation):
-        s += f", dilation={m.dilation}"
-    output_padding = getattr(m, "output_padding", ())
-    if output_padding != (0,) * len(output_padding):
-        s += f", output_padding={output_padding}"
-    if m.groups != 1:
-        s += f", groups={m.groups}"
-    if m.bias is None:
-        s += ", bias=False"
-    if getattr(m, "padding_mode", "zeros") != "zeros":
-        s += f", padding_mode={m.padding_mode}"
-    return s
+    Same arguments as :class:`Conv2d` with one value per argument; weight (C_out, C_in / groups, k),
+    bias (C_out,); L_out = floor((L + 2p - d(k-1) - 1)/s + 1). Runs on the conv2d kernels.
 
-class Conv2d(Module):
+    Example::
+
+        >>> Conv1d(4, 8, 3, padding=1)(miniconv.randn(2, 4, 16)).shape
+        miniconv.Size([2, 8, 16])
+    """
+
+    n_dims = 1
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, device, dtype)
+
+    def forward(self, input):  # noqa: A002
+        if self.padding_mode != "zeros":
+            padded = F.pad(input, self.pad_for_padding_mode, mode=self.padding_mode)
+            return F.conv1d(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class Conv2d(_ConvNd):
     r"""2-D convolution over a batch of images: ``F.conv2d`` with a learnable weight and bias.
 
     Args:
@@ -59,6 +128,9 @@ class Conv2d(Module):
         padding_mode: ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``.
         device: ``None`` or ``'cpu'`` (miniconv runs on the CPU only).
         dtype: ``miniconv.float32`` (default) or ``miniconv.float64``.
+
+    As in PyTorch, the constructor checks groups, padding strings, the padding mode and the weight's
+    shape and dtype; stride, padding and dilation values are checked when ``forward`` calls ``F.conv2d``.
 
     Shapes:
         input  (N, C_in, H_in, W_in) or (C_in, H_in, W_in)
@@ -82,82 +154,12 @@ class Conv2d(Module):
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, padding_mode="zeros", device=None, dtype=None):
-        super().__init__()
-        for name, value in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
-            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-                raise TypeError(f"Conv2d: {name} must be an int, got {value!r}")
-        if groups <= 0:
-            raise ValueError("groups must be a positive integer")
-        if in_channels <= 0 or out_channels <= 0:
-            raise ValueError(
-                f"Conv2d: in_channels and out_channels must be positive, got {in_channels} and {out_channels}"
-            )
-        if in_channels % groups != 0:
-            raise ValueError("in_channels must be divisible by groups")
-        if out_channels % groups != 0:
-            raise ValueError("out_channels must be divisible by groups")
-        kernel_size = _pair(kernel_size, "kernel_size")
-        stride = _pair(stride, "stride")
-        dilation = _pair(dilation, "dilation")
-        if min(kernel_size) <= 0:
-            raise ValueError(f"Conv2d: kernel_size must be positive, got {kernel_size}")
-        if min(stride) <= 0:
-            raise ValueError(f"Conv2d: stride must be positive, got {stride}")
-        if min(dilation) <= 0:
-            raise ValueError(f"Conv2d: dilation must be positive, got {dilation}")
-        if isinstance(padding, str):
-            if padding not in ("valid", "same"):
-                raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
-            if padding == "same" and stride != (1, 1):
-                raise ValueError("padding='same' is not supported for strided convolutions")
-        else:
-            padding = _pair(padding, "padding")
-            if min(padding) < 0:
-                raise ValueError(f"Conv2d: padding must be non-negative, got {padding}")
-        if padding_mode not in _PADDING_MODES:
-            raise ValueError(
-                f"padding_mode must be one of {{'zeros', 'reflect', 'replicate', 'circular'}}, "
-                f"but got padding_mode='{padding_mode}'"
-            )
-        if device is not None:
-            _check_device(device)
-        dtype = get_default_dtype() if dtype is None else _check_dtype(dtype, "Conv2d")
-        if dtype.kind != "f":
-            raise TypeError(f"Conv2d: dtype must be a floating point type (float32 or float64), got {dtype}")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, device, dtype)
 
-        self.in_channels = int(in_channels)
-        self.out_channels = int(out_channels)
-        self.kernel_size = kernel_size
-        self.stride = stride
-        self.padding = padding
-        self.dilation = dilation
-        self.groups = int(groups)
-        self.padding_mode = padding_mode
-        # F.pad order (left, right, top, bottom) for the non-zero padding modes
-        if padding == "same":
-            (top, bottom, left, right) = F._same_padding(kernel_size, dilation)
-            self.pad_left_right_top_bottom = (left, right, top, bottom)
-        elif padding == "valid":
-            self.pad_left_right_top_bottom = (0, 0, 0, 0)
-        else:
-            self.pad_left_right_top_bottom = (padding[1], padding[1], padding[0], padding[0])
-
-        shape = (self.out_channels, self.in_channels // self.groups) + kernel_size
-        self.weight = Parameter(empty(*shape, dtype=dtype))
-        if bias:
-            self.bias = Parameter(empty(self.out_channels, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-
-    def reset_parameters(self):
-        """PyTorch's default: kaiming_uniform_(a=sqrt(5)) for the weight, U(+-1/sqrt(fan_in)) for the bias."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+    @property
+    def pad_left_right_top_bottom(self):
+        return self.pad_for_padding_mode
 
     def forward(self, input):  # noqa: A002
         return self._conv_forward(input, self.weight, self.bias)
@@ -165,94 +167,30 @@ class Conv2d(Module):
     def _conv_forward(self, input, weight, bias):  # noqa: A002
         """The convolution with an explicit weight and bias (PyTorch's hook for subclasses that
         transform the weight, e.g. weight standardisation)."""
-        if self.padding_mode != "zeros" and any(self.pad_left_right_top_bottom):
-            padded = F.pad(input, self.pad_left_right_top_bottom, mode=self.padding_mode)
+        if self.padding_mode != "zeros":  # as PyTorch, padded first even by zero amounts (same errors)
+            padded = F.pad(input, self.pad_for_padding_mode, mode=self.padding_mode)
             return F.conv2d(padded, weight, bias, self.stride, 0, self.dilation, self.groups)
         return F.conv2d(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
 
-    def extra_repr(self):
-        return _conv_extra_repr(self)
 
-
-# -- API breadth (issue 9): Conv1d and ConvTranspose2d -------------------------------------------
-class Conv1d(Module):
-    """1-D convolution over (N, C_in, L): weight (C_out, C_in / groups, k), bias (C_out,); runs on the
-    conv2d kernels. L_out = floor((L + 2p - d(k-1) - 1)/s + 1). Initialised as PyTorch."""
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, padding_mode="zeros", device=None, dtype=None):
-        super().__init__()
-        _check_device(device)
-        if groups <= 0:
-            raise ValueError("groups must be a positive integer")
-        if in_channels % groups != 0:
-            raise ValueError("in_channels must be divisible by groups")
-        if out_channels % groups != 0:
-            raise ValueError("out_channels must be divisible by groups")
-        if padding_mode not in _PADDING_MODES:
-            raise ValueError(
-                f"padding_mode must be one of {{'zeros', 'reflect', 'replicate', 'circular'}}, "
-                f"but got padding_mode='{padding_mode}'"
-            )
-        one = lambda v: (int(v[0]) if isinstance(v, (tuple, list)) else int(v),)  # noqa: E731
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size, self.stride, self.dilation = one(kernel_size), one(stride), one(dilation)
-        self.padding = padding if isinstance(padding, str) else one(padding)
-        self.padding_mode = padding_mode
-        dt = get_default_dtype() if dtype is None else _check_dtype(dtype, "Conv1d")
-        self.weight = Parameter(empty(out_channels, in_channels // groups, self.kernel_size[0], dtype=dt))
-        if bias:
-            self.bias = Parameter(empty(out_channels, dtype=dt))
-        else:
-            self.register_parameter("bias", None)
-        Conv2d.reset_parameters(self)
-
-    def forward(self, input):  # noqa: A002
-        if self.padding_mode != "zeros":  # issue 11: padded with F.pad first, as Conv2d (and PyTorch)
-            if self.padding == "same":
-                total = self.dilation[0] * (self.kernel_size[0] - 1)
-                pads = (total // 2, total - total // 2)
-            else:
-                pads = (0, 0) if self.padding == "valid" else self.padding * 2
-            if any(pads):
-                input = F.pad(input, pads, mode=self.padding_mode)  # noqa: A001
-                return F.conv1d(input, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
-        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
-
-    def extra_repr(self):
-        return _conv_extra_repr(self)
-
-
-class ConvTranspose2d(Module):
+class ConvTranspose2d(_ConvNd):
     """Transposed 2-D convolution ("deconvolution"), the gradient of Conv2d w.r.t. its input.
 
     weight (C_in, C_out / groups, kH, kW); H_out = (H_in - 1) s - 2p + d(kH - 1) + output_padding + 1.
+    Only ``padding_mode='zeros'``, as in PyTorch.
+
+    Example::
+
+        >>> ConvTranspose2d(8, 4, 2, stride=2)(miniconv.randn(1, 8, 7, 7)).shape
+        miniconv.Size([1, 4, 14, 14])
     """
+
+    transposed = True
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
                  bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
-        super().__init__()
-        _check_device(device)
-        if groups <= 0:
-            raise ValueError("groups must be a positive integer")
-        if in_channels % groups != 0:
-            raise ValueError("in_channels must be divisible by groups")
-        if out_channels % groups != 0:
-            raise ValueError("out_channels must be divisible by groups")
-        if padding_mode != "zeros":
-            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = _pair(kernel_size, "kernel_size")
-        self.stride, self.padding = _pair(stride, "stride"), _pair(padding, "padding")
-        self.output_padding, self.dilation = _pair(output_padding, "output_padding"), _pair(dilation, "dilation")
-        self.padding_mode = padding_mode
-        dt = get_default_dtype() if dtype is None else _check_dtype(dtype, "ConvTranspose2d")
-        self.weight = Parameter(empty(in_channels, out_channels // groups, *self.kernel_size, dtype=dt))
-        if bias:
-            self.bias = Parameter(empty(out_channels, dtype=dt))
-        else:
-            self.register_parameter("bias", None)
-        Conv2d.reset_parameters(self)
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, device, dtype, output_padding=output_padding)
 
     def forward(self, input, output_size=None):  # noqa: A002
         if output_size is not None:
@@ -260,6 +198,3 @@ class ConvTranspose2d(Module):
                                       "use output_padding")
         return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, self.output_padding,
                                   self.groups, self.dilation)
-
-    def extra_repr(self):
-        return _conv_extra_repr(self)

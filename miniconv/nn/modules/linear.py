@@ -1,12 +1,10 @@
 """Linear (fully connected) layer and Identity."""
 import math
 
-import numpy as np
-
-from ...dtypes import get_default_dtype
 from ..._device import _check_device
 from .. import functional as F
 from .. import init
+from ..functional._args import parameter_data
 from .module import Module, Parameter
 
 
@@ -36,17 +34,13 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
-        for name, v in (("in_features", in_features), ("out_features", out_features)):
-            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                raise ValueError(f"Linear(): {name} must be a non-negative int, got {v!r}")
-        if device is not None:
-            _check_device(device)
-        dtype = np.dtype(get_default_dtype() if dtype is None else dtype)
+        _check_device(device)
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
+        # as PyTorch: a bad size is empty()'s TypeError/RuntimeError, an integer dtype the Parameter's RuntimeError
+        self.weight = Parameter(parameter_data((out_features, in_features), dtype))
         if bias:
-            self.bias = Parameter(np.empty(out_features, dtype=dtype))
+            self.bias = Parameter(parameter_data((out_features,), dtype))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

@@ -3,9 +3,11 @@ import numpy as np
 
 from ...autograd.grad_mode import no_grad
 from ..._device import _check_device
+from ...dtypes import _check_dtype, get_default_dtype
 from ...tensor import Tensor
 from .. import functional as F
 from .. import init
+from ..functional._args import parameter_data
 from .module import Module, Parameter
 
 
@@ -17,18 +19,18 @@ class _BatchNorm(Module):
         super().__init__()
         if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features <= 0:
             raise ValueError(f"{type(self).__name__}(): num_features must be a positive int, got {num_features!r}")
-        if device is not None:
-            _check_device(device)
-        dtype = np.dtype(np.float32 if dtype is None else dtype)
+        _check_device(device)
+        dtype = get_default_dtype() if dtype is None else _check_dtype(dtype, type(self).__name__)
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
         if affine:
-            self.weight = Parameter(np.empty(num_features, dtype=dtype))
+            # an integer dtype is the Parameter's RuntimeError, as in PyTorch (without affine it is accepted)
+            self.weight = Parameter(parameter_data((num_features,), dtype))
             if bias:
-                self.bias = Parameter(np.empty(num_features, dtype=dtype))
+                self.bias = Parameter(parameter_data((num_features,), dtype))
             else:
                 self.register_parameter("bias", None)
         else:

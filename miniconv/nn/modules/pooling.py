@@ -78,7 +78,7 @@ class AdaptiveAvgPool2d(Module):
         return f"output_size={self.output_size}"
 
 
-# -- API breadth (issue 9) ------------------------------------------------------------------
+# -- more pooling layers --------------------------------------------------------------------
 class AdaptiveMaxPool2d(Module):
     """Max pooling to a fixed output size (OH, OW), with PyTorch's adaptive windows."""
 
