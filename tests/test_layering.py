@@ -23,16 +23,9 @@ LEAVES = {"_kernels", "_alloc", "_config", "_random", "dtypes", "_device", "_arg
 # Tensors, while Tensor's methods call Functions (tensor -> ops -> autograd.function).
 ALLOWED_CYCLE_EDGE = ("autograd.function", "tensor")
 
-# Known violations being moved by work in progress elsewhere; each entry must still violate (a stale
-# exemption fails the test) so that it is removed as soon as the move lands.
-KNOWN_VIOLATIONS = [
-    # being moved: SyncBatchNorm's Function and its MPI calls go to nn/functional and miniconv.distributed
-    ("miniconv/nn/modules/syncbatchnorm.py", "nn/modules never imports the kernels"),
-    ("miniconv/nn/modules/syncbatchnorm.py", "nn/modules never imports mpi4py"),
-    ("miniconv/nn/modules/syncbatchnorm.py", "nn/modules never defines a Function"),
-    # being moved: the dataset <-> dataloader circle is broken by the data package's rework
-    ("miniconv/data/dataset.py", "data/dataset.py never imports the loader"),
-]
+# Known violations, each with the reason it stays; every entry must still violate (a stale exemption fails
+# the test). None today: SyncBatchNorm's Function lives in nn/functional and the data loader's circle is gone.
+KNOWN_VIOLATIONS = []
 
 
 def module_name(path):

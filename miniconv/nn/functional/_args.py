@@ -24,6 +24,14 @@ def _float_arg(x, fn, name="input"):
     return x
 
 
+def _int64(values):
+    """``values`` (Python ints) as they reach PyTorch's C++ layer: beyond int64 is its ValueError."""
+    for v in values:
+        if not -(2**63) <= v < 2**63:
+            raise ValueError("Overflow when unpacking long long")
+    return values
+
+
 def _pair(v, fn, name):
     """An int, (int,) or (int, int) -> (int, int), as PyTorch's ``_pair``."""
     if isinstance(v, (tuple, list)) and len(v) == 1:
@@ -31,20 +39,21 @@ def _pair(v, fn, name):
     vals = (v, v) if isinstance(v, numbers.Integral) else tuple(v) if isinstance(v, (tuple, list)) else ()
     if len(vals) != 2 or any(isinstance(a, bool) or not isinstance(a, numbers.Integral) for a in vals):
         raise TypeError(f"{fn}(): argument '{name}' must be an int or a tuple of two ints, got {v!r}")
-    return int(vals[0]), int(vals[1])
+    return _int64((int(vals[0]), int(vals[1])))
 
 
 def conv_tuple(value, n, name, fn):
     """An int or a sequence of 1 or ``n`` ints -> ``n`` Python ints: the one parser of the functional
     convolutions' stride, padding, output_padding and dilation, with PyTorch's exception classes."""
     if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
-        return (int(value),) * n
+        return _int64((int(value),) * n)
     if not isinstance(value, (tuple, list)):
         raise TypeError(f"{fn}(): argument '{name}' must be tuple of ints, not {type(value).__name__}")
     for i, v in enumerate(value):
         if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral):
             raise TypeError(f"{fn}(): argument '{name}' must be tuple of ints, but found element of type "
                             f"{type(v).__name__} at pos {i}")
+    _int64([int(v) for v in value])
     if len(value) == 1:
         return (int(value[0]),) * n
     if len(value) != n:

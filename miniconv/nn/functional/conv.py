@@ -300,6 +300,9 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
                            f"output_padding_height: {op[0]} output_padding_width: {op[1]} stride_height: {st[0]} "
                            f"stride_width: {st[1]} dilation_height: {dl[0]} dilation_width: {dl[1]}")
     n, c, h, w = x.shape
+    if (h == 0 or w == 0) and n and c:
+        raise RuntimeError(f"Only zero batch or zero channel inputs are supported, but got input shape: "
+                           f"{list(input.shape)}")
     kh, kw = weight.shape[2], weight.shape[3]
     # 1. zero insertion: (N, C, H, W) -> (N, C, (H-1)*sh+1, (W-1)*sw+1)
     if st[1] > 1:

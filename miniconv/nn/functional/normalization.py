@@ -170,9 +170,10 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A0
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of "
                            f"shape {list(input.shape)} and num_groups={num_groups}")
     size = [n * c // num_groups, num_groups] + list(input.shape[2:])
-    if size[0] * int(np.prod(size[2:])) == 1:  # issue 11: PyTorch's _verify_batch_size
+    if size[0] * int(np.prod(size[2:])) == 1:  # PyTorch's _verify_batch_size
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
-    x = input.reshape(n, num_groups, -1)
+    per_group = c // num_groups * int(np.prod(input.shape[2:]))
+    x = input.reshape(n, num_groups, per_group)  # explicit: -1 is ambiguous when the batch is empty
     out = _normalize(x, (2,), eps).reshape(input.shape)
     affine_shape = (1, c) + (1,) * (input.ndim - 2)
     if weight is not None:
