@@ -1,0 +1,208 @@
+# Recurrent layers (RNN, LSTM, GRU): the gates' elementwise math of one time step, fused, forward
+# and backward. The matrix products around it (the input projection of all steps, the recurrent
+# product of each step) go through matmul_rows (_linalg.pxi); the caller is
+# miniconv/nn/functional/rnn.py.
+#
+# Shapes (C-contiguous, one floating dtype; B = rows active at this step, H = hidden size):
+#   LSTM  gx, gh (B, 4H) pre-activations in PyTorch's gate order i, f, g, o; c (B, H)
+#   GRU   gx, gh (B, 3H) in the order r, z, n; gh holds h @ W_hh^T + b_hh, because the new gate
+#         is n = tanh(gx_n + r * gh_n) (b_hn inside the product with r, as PyTorch)
+#   RNN   gx, gh (B, H)
+# gx already holds the input projection plus the biases that add to it (both for LSTM and RNN,
+# b_ih for GRU).
+#
+# Notes:
+# - prange over the batch rows, schedule static: one thread computes a whole row with the same
+#   expressions whatever the thread count, so the results are the same bits for 1 or N threads.
+# - sigmoid(x) = 1 / (1 + exp(-x)); for x far below zero exp(-x) is inf and the result 0, as
+#   PyTorch's. float32 rows call expf/tanhf, float64 rows exp/tanh.
+# - Every array's shape is checked in Python (``_rnn_shape``) before the nogil loop reads it.
+
+from libc.math cimport exp, expf, tanh, tanhf
+
+
+cdef int _rnn_shape(str fn, object arr, Py_ssize_t rows, Py_ssize_t cols, str name) except -1:
+    """The loops index every array with the (rows, cols) of the step: prove each one has them."""
+    if arr.shape[0] != rows or arr.shape[1] != cols:
+        raise ValueError(f"{fn}: {name} has shape {tuple(arr.shape)[:2]}, expected {(rows, cols)}")
+    return 0
+
+
+cdef inline floating _sigmoid(floating x) noexcept nogil:
+    if floating is float:
+        return 1 / (1 + expf(-x))
+    else:
+        return 1 / (1 + exp(-x))
+
+
+cdef inline floating _tanh(floating x) noexcept nogil:
+    if floating is float:
+        return tanhf(x)
+    else:
+        return tanh(x)
+
+
+def lstm_cell_forward(const floating[:, ::1] gx,   # IN  (B, 4H) x @ W_ih^T + b_ih + b_hh
+                      const floating[:, ::1] gh,   # IN  (B, 4H) h_prev @ W_hh^T
+                      floating[:, ::1] c,          # IN/OUT (B, H) c_prev in, c_new out
+                      floating[:, ::1] gates,      # OUT (B, 4H) i, f, g, o after their activations
+                      floating[:, ::1] c_prev,     # OUT (B, H) c_prev, kept for backward
+                      floating[:, ::1] tanh_c,     # OUT (B, H) tanh(c_new)
+                      floating[:, ::1] h,          # OUT (B, H) o * tanh(c_new)
+                      int n_threads):
+    """One LSTM step: i, f, o = sigmoid, g = tanh of gx + gh; c_new = f * c_prev + i * g;
+    h = o * tanh(c_new)."""
+    cdef Py_ssize_t B = c.shape[0], H = c.shape[1], b, j
+    _rnn_shape("lstm_cell_forward", gx, B, 4 * H, "gx")
+    _rnn_shape("lstm_cell_forward", gh, B, 4 * H, "gh")
+    _rnn_shape("lstm_cell_forward", gates, B, 4 * H, "gates")
+    _rnn_shape("lstm_cell_forward", c_prev, B, H, "c_prev")
+    _rnn_shape("lstm_cell_forward", tanh_c, B, H, "tanh_c")
+    _rnn_shape("lstm_cell_forward", h, B, H, "h")
+    cdef floating i, f, g, o, cp, cn, tc
+    for b in prange(B, nogil=True, schedule='static', num_threads=n_threads):
+        for j in range(H):
+            i = _sigmoid(gx[b, j] + gh[b, j])
+            f = _sigmoid(gx[b, H + j] + gh[b, H + j])
+            g = _tanh(gx[b, 2 * H + j] + gh[b, 2 * H + j])
+            o = _sigmoid(gx[b, 3 * H + j] + gh[b, 3 * H + j])
+            cp = c[b, j]
+            cn = f * cp + i * g
+            tc = _tanh(cn)
+            gates[b, j] = i
+            gates[b, H + j] = f
+            gates[b, 2 * H + j] = g
+            gates[b, 3 * H + j] = o
+            c_prev[b, j] = cp
+            c[b, j] = cn
+            tanh_c[b, j] = tc
+            h[b, j] = o * tc
+
+
+def lstm_cell_backward(const floating[:, ::1] gates,   # IN  (B, 4H) from lstm_cell_forward
+                       const floating[:, ::1] c_prev,  # IN  (B, H)
+                       const floating[:, ::1] tanh_c,  # IN  (B, H)
+                       const floating[:, ::1] dh,      # IN  (B, H) dL/dh of this step
+                       floating[:, ::1] dc,            # IN/OUT (B, H) dL/dc_new in, dL/dc_prev out
+                       floating[:, ::1] dgates,        # OUT (B, 4H) dL/d(gate pre-activations)
+                       int n_threads):
+    """Backward of one LSTM step through the gates (the matrix products are the caller's)."""
+    cdef Py_ssize_t B = dc.shape[0], H = dc.shape[1], b, j
+    _rnn_shape("lstm_cell_backward", gates, B, 4 * H, "gates")
+    _rnn_shape("lstm_cell_backward", c_prev, B, H, "c_prev")
+    _rnn_shape("lstm_cell_backward", tanh_c, B, H, "tanh_c")
+    _rnn_shape("lstm_cell_backward", dh, B, H, "dh")
+    _rnn_shape("lstm_cell_backward", dgates, B, 4 * H, "dgates")
+    cdef floating i, f, g, o, tc, d, dct
+    for b in prange(B, nogil=True, schedule='static', num_threads=n_threads):
+        for j in range(H):
+            i = gates[b, j]
+            f = gates[b, H + j]
+            g = gates[b, 2 * H + j]
+            o = gates[b, 3 * H + j]
+            tc = tanh_c[b, j]
+            d = dh[b, j]
+            dct = dc[b, j] + d * o * (1 - tc * tc)
+            dgates[b, j] = dct * g * i * (1 - i)
+            dgates[b, H + j] = dct * c_prev[b, j] * f * (1 - f)
+            dgates[b, 2 * H + j] = dct * i * (1 - g * g)
+            dgates[b, 3 * H + j] = d * tc * o * (1 - o)
+            dc[b, j] = dct * f
+
+
+def gru_cell_forward(const floating[:, ::1] gx,      # IN  (B, 3H) x @ W_ih^T + b_ih
+                     const floating[:, ::1] gh,      # IN  (B, 3H) h_prev @ W_hh^T + b_hh
+                     const floating[:, ::1] h_prev,  # IN  (B, H)
+                     floating[:, ::1] gates,         # OUT (B, 4H) r, z, n and gh_n, kept for backward
+                     floating[:, ::1] h,             # OUT (B, H) (1 - z) * n + z * h_prev
+                     int n_threads):
+    """One GRU step: r, z = sigmoid(gx + gh), n = tanh(gx_n + r * gh_n), h = (1 - z) n + z h_prev."""
+    cdef Py_ssize_t B = h.shape[0], H = h.shape[1], b, j
+    _rnn_shape("gru_cell_forward", gx, B, 3 * H, "gx")
+    _rnn_shape("gru_cell_forward", gh, B, 3 * H, "gh")
+    _rnn_shape("gru_cell_forward", h_prev, B, H, "h_prev")
+    _rnn_shape("gru_cell_forward", gates, B, 4 * H, "gates")
+    cdef floating r, z, n, ghn
+    for b in prange(B, nogil=True, schedule='static', num_threads=n_threads):
+        for j in range(H):
+            r = _sigmoid(gx[b, j] + gh[b, j])
+            z = _sigmoid(gx[b, H + j] + gh[b, H + j])
+            ghn = gh[b, 2 * H + j]
+            n = _tanh(gx[b, 2 * H + j] + r * ghn)
+            gates[b, j] = r
+            gates[b, H + j] = z
+            gates[b, 2 * H + j] = n
+            gates[b, 3 * H + j] = ghn
+            h[b, j] = (1 - z) * n + z * h_prev[b, j]
+
+
+def gru_cell_backward(const floating[:, ::1] gates,   # IN  (B, 4H) from gru_cell_forward
+                      const floating[:, ::1] h_prev,  # IN  (B, H)
+                      const floating[:, ::1] dh,      # IN  (B, H) dL/dh of this step
+                      floating[:, ::1] dgx,           # OUT (B, 3H) dL/dgx
+                      floating[:, ::1] dgh,           # OUT (B, 3H) dL/dgh
+                      floating[:, ::1] dh_prev,       # OUT (B, H) the direct part z * dh (the caller adds dgh @ W_hh)
+                      int n_threads):
+    """Backward of one GRU step through the gates."""
+    cdef Py_ssize_t B = dh.shape[0], H = dh.shape[1], b, j
+    _rnn_shape("gru_cell_backward", gates, B, 4 * H, "gates")
+    _rnn_shape("gru_cell_backward", h_prev, B, H, "h_prev")
+    _rnn_shape("gru_cell_backward", dgx, B, 3 * H, "dgx")
+    _rnn_shape("gru_cell_backward", dgh, B, 3 * H, "dgh")
+    _rnn_shape("gru_cell_backward", dh_prev, B, H, "dh_prev")
+    cdef floating r, z, n, ghn, d, dn, dr, dz
+    for b in prange(B, nogil=True, schedule='static', num_threads=n_threads):
+        for j in range(H):
+            r = gates[b, j]
+            z = gates[b, H + j]
+            n = gates[b, 2 * H + j]
+            ghn = gates[b, 3 * H + j]
+            d = dh[b, j]
+            dn = d * (1 - z) * (1 - n * n)
+            dz = d * (h_prev[b, j] - n) * z * (1 - z)
+            dr = dn * ghn * r * (1 - r)
+            dgx[b, j] = dr
+            dgx[b, H + j] = dz
+            dgx[b, 2 * H + j] = dn
+            dgh[b, j] = dr
+            dgh[b, H + j] = dz
+            dgh[b, 2 * H + j] = dn * r
+            dh_prev[b, j] = d * z
+
+
+def rnn_cell_forward(const floating[:, ::1] gx,   # IN  (B, H) x @ W_ih^T + b_ih + b_hh
+                     const floating[:, ::1] gh,   # IN  (B, H) h_prev @ W_hh^T
+                     floating[:, ::1] h,          # OUT (B, H) tanh or relu of gx + gh
+                     bint relu, int n_threads):
+    """One Elman RNN step: h = tanh(gx + gh), or max(gx + gh, 0) with ``relu``."""
+    cdef Py_ssize_t B = h.shape[0], H = h.shape[1], b, j
+    _rnn_shape("rnn_cell_forward", gx, B, H, "gx")
+    _rnn_shape("rnn_cell_forward", gh, B, H, "gh")
+    cdef floating v
+    for b in prange(B, nogil=True, schedule='static', num_threads=n_threads):
+        for j in range(H):
+            v = gx[b, j] + gh[b, j]
+            if relu:
+                h[b, j] = 0 if v < 0 else v
+            else:
+                h[b, j] = _tanh(v)
+
+
+def rnn_cell_backward(const floating[:, ::1] h,    # IN  (B, H) the step's output
+                      const floating[:, ::1] dh,   # IN  (B, H) dL/dh of this step
+                      floating[:, ::1] dgates,     # OUT (B, H) dL/d(pre-activation)
+                      bint relu, int n_threads):
+    """Backward of one Elman RNN step: dh * (1 - h^2), or dh where h > 0 with ``relu`` (PyTorch's
+    threshold_backward on the output)."""
+    cdef Py_ssize_t B = h.shape[0], H = h.shape[1], b, j
+    _rnn_shape("rnn_cell_backward", dh, B, H, "dh")
+    _rnn_shape("rnn_cell_backward", dgates, B, H, "dgates")
+    cdef floating v, d
+    for b in prange(B, nogil=True, schedule='static', num_threads=n_threads):
+        for j in range(H):
+            v = h[b, j]
+            d = dh[b, j]
+            if relu:
+                dgates[b, j] = 0 if v <= 0 else d
+            else:
+                dgates[b, j] = d * (1 - v * v)
