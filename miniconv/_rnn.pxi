@@ -14,7 +14,8 @@
 # Notes:
 # - prange over the batch rows, schedule static: one thread computes a whole row with the same
 #   expressions whatever the thread count, so the results are the same bits for 1 or N threads.
-# - float32 forward rows run in C (_rnn_gates.h): an inlined, vectorised exp and tanh (about 1 ulp)
+# - The LSTM and GRU rows (and float32 tanh RNN rows) run in C (_rnn_gates.h, with an AVX2 clone);
+#   float32 forward rows there use an inlined, vectorised exp and tanh (about 1 ulp)
 #   instead of glibc's scalar expf/tanhf, which made the gate math cost more than the step's GEMM.
 #   float64 rows use libm's exp and tanh; sigmoid(x) = 1 / (1 + exp(-x)) in both.
 # - Every array's shape is checked in Python (``_rnn_shape``) before the nogil loop reads it.
@@ -27,6 +28,14 @@ cdef extern from "_rnn_gates.h" nogil:
     void mc_gru_forward_row_f32(const float* gx, const float* gh, const float* h_prev, float* gates, float* h,
                                 Py_ssize_t H)
     void mc_rnn_tanh_forward_row_f32(const float* gx, const float* gh, float* h, Py_ssize_t H)
+    void mc_lstm_backward_row_f32(const float* gates, const float* c_prev, const float* tanh_c, const float* dh,
+                                  float* dc, float* dgates, Py_ssize_t H)
+    void mc_lstm_backward_row_f64(const double* gates, const double* c_prev, const double* tanh_c,
+                                  const double* dh, double* dc, double* dgates, Py_ssize_t H)
+    void mc_gru_backward_row_f32(const float* gates, const float* h_prev, const float* dh, float* dgx, float* dgh,
+                                 float* dh_prev, Py_ssize_t H)
+    void mc_gru_backward_row_f64(const double* gates, const double* h_prev, const double* dh, double* dgx,
+                                 double* dgh, double* dh_prev, Py_ssize_t H)
 
 
 cdef int _rnn_shape(str fn, object arr, Py_ssize_t rows, Py_ssize_t cols, str name) except -1:
@@ -105,21 +114,15 @@ def lstm_cell_backward(const floating[:, ::1] gates,   # IN  (B, 4H) from lstm_c
     _rnn_shape("lstm_cell_backward", tanh_c, B, H, "tanh_c")
     _rnn_shape("lstm_cell_backward", dh, B, H, "dh")
     _rnn_shape("lstm_cell_backward", dgates, B, 4 * H, "dgates")
-    cdef floating i, f, g, o, tc, d, dct
+    if B == 0 or H == 0:
+        return
     for b in prange(B, nogil=True, schedule='static', num_threads=n_threads):
-        for j in range(H):
-            i = gates[b, j]
-            f = gates[b, H + j]
-            g = gates[b, 2 * H + j]
-            o = gates[b, 3 * H + j]
-            tc = tanh_c[b, j]
-            d = dh[b, j]
-            dct = dc[b, j] + d * o * (1 - tc * tc)
-            dgates[b, j] = dct * g * i * (1 - i)
-            dgates[b, H + j] = dct * c_prev[b, j] * f * (1 - f)
-            dgates[b, 2 * H + j] = dct * i * (1 - g * g)
-            dgates[b, 3 * H + j] = d * tc * o * (1 - o)
-            dc[b, j] = dct * f
+        if floating is float:
+            mc_lstm_backward_row_f32(&gates[b, 0], &c_prev[b, 0], &tanh_c[b, 0], &dh[b, 0], &dc[b, 0],
+                                     &dgates[b, 0], H)
+        else:
+            mc_lstm_backward_row_f64(&gates[b, 0], &c_prev[b, 0], &tanh_c[b, 0], &dh[b, 0], &dc[b, 0],
+                                     &dgates[b, 0], H)
 
 
 def gru_cell_forward(const floating[:, ::1] gx,      # IN  (B, 3H) x @ W_ih^T + b_ih
@@ -174,24 +177,13 @@ def gru_cell_backward(const floating[:, ::1] gates,   # IN  (B, 4H) from gru_cel
     _rnn_shape("gru_cell_backward", dgx, B, 3 * H, "dgx")
     _rnn_shape("gru_cell_backward", dgh, B, 3 * H, "dgh")
     _rnn_shape("gru_cell_backward", dh_prev, B, H, "dh_prev")
-    cdef floating r, z, n, ghn, d, dn, dr, dz
+    if B == 0 or H == 0:
+        return
     for b in prange(B, nogil=True, schedule='static', num_threads=n_threads):
-        for j in range(H):
-            r = gates[b, j]
-            z = gates[b, H + j]
-            n = gates[b, 2 * H + j]
-            ghn = gates[b, 3 * H + j]
-            d = dh[b, j]
-            dn = d * (1 - z) * (1 - n * n)
-            dz = d * (h_prev[b, j] - n) * z * (1 - z)
-            dr = dn * ghn * r * (1 - r)
-            dgx[b, j] = dr
-            dgx[b, H + j] = dz
-            dgx[b, 2 * H + j] = dn
-            dgh[b, j] = dr
-            dgh[b, H + j] = dz
-            dgh[b, 2 * H + j] = dn * r
-            dh_prev[b, j] = d * z
+        if floating is float:
+            mc_gru_backward_row_f32(&gates[b, 0], &h_prev[b, 0], &dh[b, 0], &dgx[b, 0], &dgh[b, 0], &dh_prev[b, 0], H)
+        else:
+            mc_gru_backward_row_f64(&gates[b, 0], &h_prev[b, 0], &dh[b, 0], &dgx[b, 0], &dgh[b, 0], &dh_prev[b, 0], H)
 
 
 def rnn_cell_forward(const floating[:, ::1] gx,   # IN  (B, H) x @ W_ih^T + b_ih + b_hh

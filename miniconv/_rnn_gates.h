@@ -24,6 +24,15 @@
 #pragma GCC optimize("no-trapping-math")
 #endif
 
+/* The row loops are compiled twice on x86-64 with GCC: for the baseline ISA and for AVX2 (8 floats
+   a vector), chosen once at load time by the CPU (GCC's target_clones). FMA is not enabled in the
+   AVX2 clone, so both clones do the same IEEE operations per element and give the same bits. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define MC_RNN_ROW __attribute__((target_clones("avx2", "default")))
+#else
+#define MC_RNN_ROW
+#endif
+
 static inline float mc_rnn_expf(float x)
 {
     float xc = x > 88.0f ? 88.0f : (x < -87.0f ? -87.0f : x); /* NaN compares false: stays NaN */
@@ -66,7 +75,7 @@ static inline float mc_rnn_tanhf(float x)
 }
 
 /* LSTM: gates i, f, g, o of gx + gh (each H wide); c updated in place; c_prev, tanh_c, h written. */
-static void mc_lstm_forward_row_f32(const float* __restrict__ gx, const float* __restrict__ gh,
+MC_RNN_ROW static void mc_lstm_forward_row_f32(const float* __restrict__ gx, const float* __restrict__ gh,
                                     float* __restrict__ c, float* __restrict__ gates,
                                     float* __restrict__ c_prev, float* __restrict__ tanh_c,
                                     float* __restrict__ h, ptrdiff_t H)
@@ -92,7 +101,7 @@ static void mc_lstm_forward_row_f32(const float* __restrict__ gx, const float* _
 }
 
 /* GRU: r, z = sigmoid(gx + gh), n = tanh(gx_n + r * gh_n); gates = r, z, n, gh_n; h written. */
-static void mc_gru_forward_row_f32(const float* __restrict__ gx, const float* __restrict__ gh,
+MC_RNN_ROW static void mc_gru_forward_row_f32(const float* __restrict__ gx, const float* __restrict__ gh,
                                    const float* __restrict__ h_prev, float* __restrict__ gates,
                                    float* __restrict__ h, ptrdiff_t H)
 {
@@ -111,13 +120,62 @@ static void mc_gru_forward_row_f32(const float* __restrict__ gx, const float* __
 }
 
 /* Elman RNN with tanh: h = tanh(gx + gh). */
-static void mc_rnn_tanh_forward_row_f32(const float* __restrict__ gx, const float* __restrict__ gh,
+MC_RNN_ROW static void mc_rnn_tanh_forward_row_f32(const float* __restrict__ gx, const float* __restrict__ gh,
                                         float* __restrict__ h, ptrdiff_t H)
 {
     ptrdiff_t j;
     for (j = 0; j < H; j++)
         h[j] = mc_rnn_tanhf(gx[j] + gh[j]);
 }
+
+/* LSTM backward through the gates: dgates (4H) from the saved gates, c_prev, tanh(c_new), dh, and
+   dc (dL/dc_new in, dL/dc_prev out). No transcendental functions: one body for both dtypes. */
+#define MC_DEFINE_LSTM_BACKWARD_ROW(NAME, T)                                                         \
+    MC_RNN_ROW static void NAME(const T* __restrict__ gates, const T* __restrict__ c_prev,          \
+                                const T* __restrict__ tanh_c, const T* __restrict__ dh,              \
+                                T* __restrict__ dc, T* __restrict__ dgates, ptrdiff_t H)             \
+    {                                                                                                \
+        ptrdiff_t j;                                                                                 \
+        for (j = 0; j < H; j++) {                                                                    \
+            T i = gates[j], f = gates[H + j], g = gates[2 * H + j], o = gates[3 * H + j];           \
+            T tc = tanh_c[j], d = dh[j];                                                             \
+            T dct = dc[j] + d * o * (1 - tc * tc);                                                   \
+            dgates[j] = dct * g * i * (1 - i);                                                       \
+            dgates[H + j] = dct * c_prev[j] * f * (1 - f);                                           \
+            dgates[2 * H + j] = dct * i * (1 - g * g);                                               \
+            dgates[3 * H + j] = d * tc * o * (1 - o);                                                \
+            dc[j] = dct * f;                                                                         \
+        }                                                                                            \
+    }
+
+MC_DEFINE_LSTM_BACKWARD_ROW(mc_lstm_backward_row_f32, float)
+MC_DEFINE_LSTM_BACKWARD_ROW(mc_lstm_backward_row_f64, double)
+
+/* GRU backward through the gates: dgx, dgh (3H each) and the direct part z * dh of dh_prev. */
+#define MC_DEFINE_GRU_BACKWARD_ROW(NAME, T)                                                          \
+    MC_RNN_ROW static void NAME(const T* __restrict__ gates, const T* __restrict__ h_prev,          \
+                                const T* __restrict__ dh, T* __restrict__ dgx, T* __restrict__ dgh,  \
+                                T* __restrict__ dh_prev, ptrdiff_t H)                                \
+    {                                                                                                \
+        ptrdiff_t j;                                                                                 \
+        for (j = 0; j < H; j++) {                                                                    \
+            T r = gates[j], z = gates[H + j], n = gates[2 * H + j], ghn = gates[3 * H + j];         \
+            T d = dh[j];                                                                             \
+            T dn = d * (1 - z) * (1 - n * n);                                                        \
+            T dz = d * (h_prev[j] - n) * z * (1 - z);                                                \
+            T dr = dn * ghn * r * (1 - r);                                                           \
+            dgx[j] = dr;                                                                             \
+            dgx[H + j] = dz;                                                                         \
+            dgx[2 * H + j] = dn;                                                                     \
+            dgh[j] = dr;                                                                             \
+            dgh[H + j] = dz;                                                                         \
+            dgh[2 * H + j] = dn * r;                                                                 \
+            dh_prev[j] = d * z;                                                                      \
+        }                                                                                            \
+    }
+
+MC_DEFINE_GRU_BACKWARD_ROW(mc_gru_backward_row_f32, float)
+MC_DEFINE_GRU_BACKWARD_ROW(mc_gru_backward_row_f64, double)
 
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC pop_options
