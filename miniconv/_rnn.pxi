@@ -241,3 +241,35 @@ def rnn_cell_backward(const floating[:, ::1] h,    # IN  (B, H) the step's outpu
                 dgates[b, j] = 0 if v <= 0 else d
             else:
                 dgates[b, j] = d * (1 - v * v)
+
+
+cdef Py_ssize_t _RNN_MIN_BLOCK = 256
+
+
+def rnn_matmul(const floating[:, ::1] a,   # IN  (m, k)
+               const floating[:, ::1] b,   # IN  (k, n), or (n, k) if trans_b
+               floating[:, ::1] c,         # OUT (m, n), fully overwritten
+               bint trans_b, int n_threads):
+    """c = a @ op(b) for the recurrent products of each time step: matmul_rows (_linalg.pxi) with
+    blocks of at least 256 along C's longer side instead of 64. These products are small (the batch
+    times 4 * hidden) and run once per step: each block is one BLAS call that packs all of ``a``
+    again, which cost ~20 % at hidden 128-256 with 64-wide blocks. The cut depends on the shapes
+    only, so the bits do not depend on the thread count."""
+    cdef Py_ssize_t m = c.shape[0], n = c.shape[1], k = a.shape[1]
+    cdef Py_ssize_t bk = b.shape[1] if trans_b else b.shape[0]
+    cdef Py_ssize_t bn = b.shape[0] if trans_b else b.shape[1]
+    if a.shape[0] != m or bn != n or bk != k:
+        raise ValueError(f"rnn_matmul: shapes do not match: a {a.shape[0]}x{k}, op(b) {bk}x{bn}, c {m}x{n}")
+    if m == 0 or n == 0:
+        return
+    if k == 0:
+        c[:, :] = 0
+        return
+    cdef Py_ssize_t side = n if n > m else m
+    cdef Py_ssize_t n_blocks = min((side + _RNN_MIN_BLOCK - 1) // _RNN_MIN_BLOCK, _MM_MAX_BLOCKS)
+    cdef Py_ssize_t blk
+    cdef const floating* a_ptr = &a[0, 0]
+    cdef const floating* b_ptr = &b[0, 0]
+    cdef floating* c_ptr = &c[0, 0]
+    for blk in prange(n_blocks, nogil=True, schedule='static', num_threads=n_threads):
+        _mm_block(a_ptr, a.shape[1], b_ptr, b.shape[1], c_ptr, m, n, k, False, trans_b, blk, n_blocks)

@@ -154,3 +154,38 @@ def test_float32_gate_math_over_the_whole_range():
 def test_kernels_check_shapes_before_reading(call):
     with pytest.raises(ValueError, match="has shape"):
         call(lambda shape: np.zeros(shape, np.float32))
+
+
+@pytest.mark.parametrize("cls_name", ["LSTM", "GRU", "RNN"])
+def test_layer_results_do_not_depend_on_thread_count(cls_name):
+    import miniconv
+
+    kwargs = dict(proj_size=16) if cls_name == "LSTM" else {}
+    module = getattr(miniconv.nn, cls_name)(40, 300, num_layers=2, bidirectional=True, **kwargs)
+    x0 = np.random.default_rng(0).standard_normal((5, 70, 40)).astype(np.float32)
+    before = miniconv.get_num_threads()
+    results = []
+    try:
+        for n in (1, 2):
+            miniconv.set_num_threads(n)
+            module.zero_grad()
+            x = miniconv.tensor(x0, requires_grad=True)
+            out, _ = module(x)
+            (out * out).sum().backward()
+            results.append([out.detach().numpy(), x.grad.numpy()] + [p.grad.numpy() for p in module.parameters()])
+    finally:
+        miniconv.set_num_threads(before)
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_in_place_change_of_a_saved_input_raises_at_backward():
+    import miniconv
+
+    lstm = miniconv.nn.LSTM(3, 4)
+    x = miniconv.randn(5, 2, 3, requires_grad=True)
+    y = x * 2
+    out, _ = lstm(y)
+    y.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.sum().backward()

@@ -13,7 +13,7 @@ sequence; :func:`rnn` stacks layers and directions as PyTorch's ``_VF.lstm`` / `
 #   ``batch_sizes[t]`` rows, so a sequence that ended keeps its last state (its h_n), and in the
 #   reverse direction a sequence starts from h0 at its own last step, with no masks.
 # - The input projection of all steps is one GEMM before the loop; each step is one GEMM with
-#   W_hh (matmul_rows into a preallocated block) and one fused gate kernel (_rnn.pxi). Backward
+#   W_hh (rnn_matmul into a preallocated block) and one fused gate kernel (_rnn.pxi). Backward
 #   keeps the gate gradients of every step, so the weight gradients are one GEMM each after the
 #   loop; the loop itself does one GEMM per step.
 """
@@ -30,7 +30,7 @@ _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 
 def _mm(a, b, out, trans_b):
     """out = a @ op(b) for C-contiguous 2-D arrays, in miniconv's GEMM (the caller holds blas_single_thread)."""
-    _kernels.matmul_rows(a, b, out, False, trans_b, threads_for(out.shape[0] * out.shape[1] * a.shape[1]))
+    _kernels.rnn_matmul(a, b, out, trans_b, threads_for(out.shape[0] * out.shape[1] * a.shape[1]))
 
 
 def _steps(batch_sizes, reverse):
