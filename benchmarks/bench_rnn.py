@@ -3,7 +3,7 @@
 Both libraries run in this one process, interleaved: for every case and thread count, each
 repeat times miniconv then PyTorch (same weights, same input), after warm-up calls, so both see
 the same machine load. Reports the median time per call of each and the ratio miniconv / PyTorch
-(below 1.0: miniconv is faster). Sizes are those of tutorials (MNIST rows as a sequence, a
+(below 1.0: miniconv is faster), by wall time and by process CPU time. Sizes are those of tutorials (MNIST rows as a sequence, a
 language model, a sine-wave regressor): hidden 64-512, sequence 28-100, batch 32-128.
 
     python benchmarks/bench_rnn.py                      # all cases, 1 and 2 threads
@@ -71,14 +71,15 @@ def step_fn(lib, module, x, backward):
 
 
 def time_call(fn, min_time=0.05):
-    """Seconds per call: as many calls as fit in ``min_time`` (at least one), timed together."""
-    n, start = 0, time.perf_counter()
+    """(wall seconds, process CPU seconds) per call: as many calls as fit in ``min_time`` (at least
+    one), timed together. On a busy machine the CPU time of one thread is the steadier number."""
+    n, start, cpu_start = 0, time.perf_counter(), time.process_time()
     while True:
         fn()
         n += 1
         elapsed = time.perf_counter() - start
         if elapsed >= min_time:
-            return elapsed / n
+            return elapsed / n, (time.process_time() - cpu_start) / n
 
 
 def main():
@@ -91,7 +92,8 @@ def main():
     import torch
 
     print(f"CPU: {cpu_model()}; {os.cpu_count()} logical CPUs visible; torch {torch.__version__}")
-    print(f"{'case':<18} {'thr':>3} {'pass':<8} {'miniconv ms':>12} {'torch ms':>10} {'ratio':>6}")
+    print(f"{'case':<18} {'thr':>3} {'pass':<8} {'miniconv ms':>12} {'torch ms':>10} {'ratio':>6}   "
+          f"{'cpu ms ours':>11} {'torch':>8} {'ratio':>6}")
     for threads in args.threads:
         miniconv.set_num_threads(threads)
         torch.set_num_threads(threads)
@@ -106,10 +108,11 @@ def main():
                 for _ in range(args.repeats):
                     for i, fn in enumerate(fns):
                         times[i].append(time_call(fn))
-                t_ours, t_theirs = (statistics.median(t) * 1e3 for t in times)
+                t_ours, t_theirs = (statistics.median(w for w, _ in t) * 1e3 for t in times)
+                c_ours, c_theirs = (statistics.median(c for _, c in t) * 1e3 for t in times)
                 label = "fwd+bwd" if backward else "fwd"
-                print(f"{name:<18} {threads:>3} {label:<8} {t_ours:>12.2f} {t_theirs:>10.2f} {t_ours / t_theirs:>6.2f}",
-                      flush=True)
+                print(f"{name:<18} {threads:>3} {label:<8} {t_ours:>12.2f} {t_theirs:>10.2f} {t_ours / t_theirs:>6.2f}   "
+                      f"{c_ours:>11.2f} {c_theirs:>8.2f} {c_ours / c_theirs:>6.2f}", flush=True)
 
 
 if __name__ == "__main__":
