@@ -29,8 +29,18 @@ _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 
 
 def _mm(a, b, out, trans_b):
-    """out = a @ op(b) for C-contiguous 2-D arrays, in miniconv's GEMM (the caller holds blas_single_thread)."""
-    _kernels.rnn_matmul(a, b, out, trans_b, threads_for(out.shape[0] * out.shape[1] * a.shape[1]))
+    """out = a @ op(b) for C-contiguous 2-D arrays, in miniconv's GEMM (the caller holds blas_single_thread).
+    No more threads than rnn_matmul has blocks (blocks of >= 256 along out's longer side, at most 8):
+    an idle thread in a team still costs a join per step, and a lot more on a busy machine."""
+    m, n = out.shape
+    blocks = min((max(m, n) + 255) // 256, 8)
+    _kernels.rnn_matmul(a, b, out, trans_b, min(threads_for(m * n * a.shape[1]), blocks))
+
+
+def _gate_threads(rows, hidden):
+    """Threads for one step's gate kernel: a team only from 8192 elements (~50 us of gate math on
+    one thread) up, as the kernel runs once per time step."""
+    return threads_for(rows * hidden * 4)
 
 
 def _steps(batch_sizes, reverse):
@@ -82,7 +92,7 @@ class _RecurrentLayer(ArrayFunction):
                 hp[...] = h[:b]
                 ghb = gh[:b]
                 _mm(hp, w_hh, ghb, True)
-                n_threads = threads_for(b * hidden * 16)
+                n_threads = _gate_threads(b, hidden)
                 if mode == "LSTM":
                     h_out = y[rows] if w_hr is None else h_pre_all[rows]
                     _kernels.lstm_cell_forward(gx[rows], ghb, c[:b], gates[rows], c_prev_all[rows], tanh_c_all[rows],
@@ -129,7 +139,7 @@ class _RecurrentLayer(ArrayFunction):
                 rows = slice(s, s + b)
                 dhb = dh[:b]
                 dhb += dy[rows]
-                n_threads = threads_for(b * hidden * 16)
+                n_threads = _gate_threads(b, hidden)
                 if mode == "LSTM":
                     if w_hr is not None:
                         dh_proj_all[rows] = dhb
