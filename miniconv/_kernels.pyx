@@ -16,6 +16,7 @@ The file is split into include files by job so they can be read one at a time:
   _pool.pxi   max-pool forward / backward
   _norm.pxi   batch-norm statistics and backward reductions
   _linalg.pxi Linear's matrix multiply (BLAS per fixed row block inside the OpenMP team)
+  _rnn.pxi    recurrent layers: the fused gate math of one LSTM / GRU / RNN time step
 
 # Notes:
 # - Fused type ``floating`` (float32/float64) gives one kernel per job for both dtypes.
@@ -126,3 +127,4 @@ include "_conv_dispatch.pxi"
 include "_pool.pxi"
 include "_norm.pxi"
 include "_linalg.pxi"
+include "_rnn.pxi"

@@ -69,3 +69,6 @@ def vector_to_parameters(vec, parameters):
             n = p.numel()
             p._data[...] = vec._data[i:i + n].reshape(p.shape)
             i += n
+
+
+from . import rnn  # noqa: E402  (nn.utils.rnn: PackedSequence, pack/pad sequences)
