@@ -79,3 +79,22 @@ from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enab
 from .legacy import (  # noqa: E402
     BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor, ShortTensor,
 )
+
+# Breadth: special functions, order statistics, matrix/structural/index ops and torch's constants.
+from .functional_math import (  # noqa: E402,A004
+    are_deterministic_algorithms_enabled, bincount, bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or,
+    bitwise_right_shift, bitwise_xor, can_cast, clamp_max, clamp_min, copysign, corrcoef, cov, cummax, cummin,
+    deg2rad, digamma, e, erfc, erfinv, finfo, float_power, fmax, fmin, heaviside, histc, hypot, iinfo, inf,
+    initial_seed, is_deterministic_algorithms_warn_only_enabled, kthvalue, lgamma, logaddexp, logaddexp2,
+    logcumsumexp, logical_xor, logit, median, mode, nan, nan_to_num, nanmedian, nanquantile, newaxis, pi,
+    positive, quantile, rad2deg, seed, sgn, signbit, sinc, unique, unique_consecutive,
+    use_deterministic_algorithms, xlogy,
+)
+from .functional_linalg import (  # noqa: E402,A004
+    addbmm, addcdiv, addcmul, addmm, addmv, atleast_1d, atleast_2d, atleast_3d, baddbmm, block_diag,
+    broadcast_shapes, broadcast_tensors, broadcast_to, bucketize, cartesian_prod, cdist, column_stack,
+    combinations, cross, diag, diag_embed, diagonal, diff, dist, dsplit, dstack, empty_strided, fliplr, flipud,
+    hsplit, index_add, index_copy, index_fill, inner, kron, masked_scatter, mv, ravel, renorm, roll, rot90,
+    row_stack, scalar_tensor, scatter_reduce, searchsorted, split_with_sizes, take, take_along_dim, tensor_split,
+    tensordot, trace, tril, triu, vdot, vsplit,
+)

@@ -88,3 +88,54 @@ def einsum_equation(equation, n_operands):
         if c not in eq.split("->")[0]:
             raise RuntimeError(f"einsum(): output subscript {c} does not appear in the equation for any input operand")
     return eq, ins
+
+
+
+def _diag_index(shape, offset, dim1, dim2):
+    """Index arrays (rows, cols) of the diagonal ``offset`` of dims ``dim1``, ``dim2`` of an array of ``shape``."""
+    n = max(0, min(shape[dim1] + min(offset, 0), shape[dim2] - max(offset, 0)))
+    k = np.arange(n)
+    return k + max(-offset, 0), k + max(offset, 0)
+
+
+def _write_diag(out, values, offset, dim1, dim2):
+    rows, cols = _diag_index(out.shape, offset, dim1, dim2)
+    np.moveaxis(out, (dim1, dim2), (-2, -1))[..., rows, cols] = values
+
+
+class Diagonal(ArrayFunction):
+    """``a.diagonal(offset, dim1, dim2)``: the diagonal as the last dim (a copy; PyTorch returns a view)."""
+
+    @staticmethod
+    def forward(ctx, a, offset, dim1, dim2):
+        ctx.args = (a.shape, offset, dim1, dim2)
+        return np.ascontiguousarray(np.diagonal(a, offset, dim1, dim2))
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, offset, dim1, dim2 = ctx.args
+        out = np.zeros(shape, g.dtype)
+        _write_diag(out, g, offset, dim1, dim2)
+        return out, None, None, None
+
+
+class DiagEmbed(ArrayFunction):
+    """``diag_embed(a, offset, dim1, dim2)``: ``a``'s last dim placed on a diagonal of new dims ``dim1``, ``dim2``
+    (both already non-negative dims of the result)."""
+
+    @staticmethod
+    def forward(ctx, a, offset, dim1, dim2):
+        n = a.shape[-1] + abs(offset)
+        shape = list(a.shape[:-1])
+        lo, hi = sorted((dim1, dim2))
+        shape.insert(lo, n)
+        shape.insert(hi, n)
+        out = np.zeros(shape, a.dtype)
+        ctx.args = (offset, dim1, dim2)
+        _write_diag(out, a, offset, dim1, dim2)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        offset, dim1, dim2 = ctx.args
+        return np.ascontiguousarray(np.diagonal(g, offset, dim1, dim2)), None, None, None

@@ -1,0 +1,29 @@
+"""Special functions of one tensor (erfc, erfinv, lgamma, digamma, sinc) with their derivatives.
+
+Array level, as ``elementwise.py``: dtype rules are in ``miniconv/tensor/_special.py``.
+"""
+import numpy as np
+import scipy.special
+
+from .elementwise import _unary
+
+Erfc = _unary("Erfc", scipy.special.erfc, lambda a, o: -2 / np.sqrt(np.pi) * np.exp(-a * a))
+
+
+Erfinv = _unary("Erfinv", scipy.special.erfinv, lambda a, o: np.sqrt(np.pi) / 2 * np.exp(o * o))
+
+
+Lgamma = _unary("Lgamma", scipy.special.gammaln, lambda a, o: scipy.special.digamma(a))
+
+
+Digamma = _unary("Digamma", lambda a: np.where(a == 0, np.copysign(np.inf, -a), scipy.special.digamma(a)),
+                 lambda a, o: scipy.special.polygamma(1, a))
+
+
+def _sinc_grad(a, o):
+    x = np.pi * a
+    safe = np.where(a == 0, 1, x)
+    return np.where(a == 0, 0, (np.cos(safe) * np.pi - o * np.pi) / safe)
+
+
+Sinc = _unary("Sinc", np.sinc, _sinc_grad)
