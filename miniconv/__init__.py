@@ -91,7 +91,7 @@ from .functional_math import (  # noqa: E402,A004
     use_deterministic_algorithms, xlogy,
 )
 from .functional_linalg import (  # noqa: E402,A004
-    addbmm, addcdiv, addcmul, addmm, addmv, atleast_1d, atleast_2d, atleast_3d, baddbmm, block_diag,
+    repeat_interleave, addbmm, addcdiv, addcmul, addmm, addmv, atleast_1d, atleast_2d, atleast_3d, baddbmm, block_diag,
     broadcast_shapes, broadcast_tensors, broadcast_to, bucketize, cartesian_prod, cdist, column_stack,
     combinations, cross, diag, diag_embed, diagonal, diff, dist, dsplit, dstack, empty_strided, fliplr, flipud,
     hsplit, index_add, index_copy, index_fill, inner, kron, masked_scatter, mv, ravel, renorm, roll, rot90,

@@ -11,6 +11,7 @@ import numpy as np
 
 from . import ops
 from . import creation
+from ._args import check_broadcast
 from .dtypes import result_type
 from .functional import _t
 from .tensor import Tensor
@@ -174,12 +175,44 @@ def tensordot(a, b, dims=2):
 
 
 def broadcast_shapes(*shapes):
-    return creation.Size(np.broadcast_shapes(*[(s,) if isinstance(s, numbers.Integral) else tuple(s) for s in shapes]))
+    shapes = [(s,) if isinstance(s, numbers.Integral) else tuple(s) for s in shapes]
+    out = ()
+    for i, s in enumerate(shapes):
+        try:
+            out = np.broadcast_shapes(out, s)
+        except ValueError:
+            raise RuntimeError(f"Attempting to broadcast a dimension of length {_clash(out, s)} at "
+                               f"{_clash(out, s, at=True)}! Mismatching argument at index {i} had {s}; but expected "
+                               f"shape should be broadcastable to {list(out)}") from None
+    return creation.Size(out)
+
+
+def _clash(shape, s, at=False):
+    for j in range(1, len(s) + 1):
+        if j <= len(shape) and s[-j] not in (1, shape[-j]) and shape[-j] != 1:
+            return -j if at else s[-j]
+    return None
 
 
 def broadcast_tensors(*tensors):
-    shape = broadcast_shapes(*[t.shape for t in tensors])
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    shape = ()
+    for t in tensors:
+        check_broadcast(shape, t.shape)
+        shape = np.broadcast_shapes(shape, tuple(t.shape))
     return tuple(t.expand(shape) for t in tensors)
+
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):  # noqa: A002
+    """``repeat_interleave(x, repeats, dim)``; ``repeat_interleave(repeats)`` repeats each index ``i``
+    ``repeats[i]`` times."""
+    if repeats is None:
+        if _t(input, "repeat_interleave").ndim > 1:
+            raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+        idx = Tensor._wrap(np.arange(input.numel(), dtype=np.int64))
+        return idx.repeat_interleave(input, 0)
+    return _t(input, "repeat_interleave").repeat_interleave(repeats, dim, output_size=output_size)
 
 
 def atleast_1d(*tensors):

@@ -238,7 +238,13 @@ def _inplace_of(name):
     """``t.<name>_(...)``: ``t.<name>(...)`` committed into ``t`` (one rule for every derived in-place op:
     version bump, history rebase, the leaf check, and PyTorch's refusal of a result dtype ``t`` can't hold)."""
     def method(self, *args, **kwargs):
-        return self._commit_inplace(getattr(self, name)(*args, **kwargs))
+        recorded = is_grad_enabled() and self._requires_grad
+        # recorded: computed from a clone, so the nodes of a composed op save the clone, not the values
+        # this write replaces; a result with no history (eq_, floor_divide_...) gets a zero gradient
+        out = getattr(self.clone() if recorded else self, name)(*args, **kwargs)
+        if recorded and out.grad_fn is None and not name.startswith("logical_"):  # PyTorch's logical_*_ keep
+            out = ops.Fill.apply(self, out._data)  # the tensor's history; the others give a zero gradient
+        return self._commit_inplace(out)
 
     method.__name__ = method.__qualname__ = name + "_"
     method.__doc__ = f"In-place :meth:`{name}`."

@@ -149,6 +149,8 @@ class LinalgMixin:
     def trace(self):
         if self.ndim != 2:
             raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {self.ndim}")
+        if self.dtype == bool:
+            raise NotImplementedError("\"trace\" not implemented for 'Bool'")
         return self.diagonal().sum()
 
     def _triangle(self, diagonal, lower, name):

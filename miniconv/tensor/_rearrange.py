@@ -160,6 +160,8 @@ class RearrangeMixin:
             raise IndexError(f"{name}(): Index is supposed to be a vector")
         idx = index._data.reshape(-1).astype(np.int64)
         size = self.shape[d] if self.ndim else 1
+        if name == "index_copy" and idx.size and idx.min() < 0:
+            raise IndexError(f"index_copy_(): index {idx.min()} is out of bounds for dimension {d} with size {size}")
         if idx.size and (idx.max() >= size or idx.min() < -size):
             bad = idx.max() if idx.max() >= size else idx.min()
             raise IndexError(f"index out of range in self" if name != "index_fill" else
@@ -258,6 +260,7 @@ class RearrangeMixin:
         """``reduce`` in sum/prod/mean/amax/amin. The values are computed on arrays; the gradient is that
         of PyTorch for sum, mean, amax/amin (shared equally among the elements equal to the result) and
         prod (out / element, for nonzero elements)."""
+        reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # PyTorch's older names
         if reduce not in ("sum", "prod", "mean", "amax", "amin"):
             raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
         idx = self._index_arg(index, "scatter_reduce")
@@ -298,7 +301,8 @@ class RearrangeMixin:
             contrib = (r.detach() / base.detach() * base if include_self else base * 0).scatter_add(d, index, contrib_s)
             return contrib + (r - contrib).detach()
         hit_s = (s.detach() == rg).type(self.dtype)
-        hit_b = (base.detach() == r).type(self.dtype) if include_self else base.detach() * 0
+        hit_b = (base.detach() == r) if include_self else (base.detach() == r) & (count == 0)  # untouched: self
+        hit_b = hit_b.type(self.dtype)
         ties = (hit_b * 1).scatter_add(d, index, hit_s)
         contrib = (base * hit_b).scatter_add(d, index, s * hit_s) / self._where(ties._data == 0, ties * 0 + 1, ties)
         return contrib + (r - contrib).detach()
