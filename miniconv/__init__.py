@@ -98,3 +98,10 @@ from .functional_linalg import (  # noqa: E402,A004
     row_stack, scalar_tensor, scatter_reduce, searchsorted, split_with_sizes, take, take_along_dim, tensor_split,
     tensordot, trace, tril, triu, vdot, vsplit,
 )
+from .functional_math import (  # noqa: E402,A004
+    acosh, aminmax, arccosh, arcsinh, arctanh, asinh, atanh, cumulative_trapezoid, gcd, isin, isneginf, isposinf,
+    isreal, lcm, nanmean, trapezoid, trapz,
+)
+from .functional_linalg import (  # noqa: E402,A004
+    addr, diagflat, index_put, matrix_power, put, rsub, select, tril_indices, triu_indices,
+)

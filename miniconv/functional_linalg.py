@@ -171,7 +171,7 @@ def dsplit(input, sections):  # noqa: A002
 
 
 def tensordot(a, b, dims=2):
-    return _t(a, "tensordot", "a").tensordot(b, dims)
+    return _t(a, "tensordot", "a")._tensordot(b, dims)
 
 
 def broadcast_shapes(*shapes):
@@ -349,3 +349,41 @@ def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
 def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False):
     """A new tensor of ``size``; miniconv's storage is C-contiguous, so the strides asked for are not kept."""
     return creation.empty(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def diagflat(input, offset=0):  # noqa: A002
+    return _t(input, "diagflat").diagflat(offset)
+
+
+def addr(input, vec1, vec2, *, beta=1, alpha=1):  # noqa: A002
+    return _t(input, "addr").addr(vec1, vec2, beta=beta, alpha=alpha)
+
+
+def matrix_power(input, n):  # noqa: A002
+    return _t(input, "matrix_power").matrix_power(n)
+
+
+def put(input, index, source, accumulate=False):  # noqa: A002
+    return _t(input, "put").put(index, source, accumulate)
+
+
+def index_put(input, indices, values, accumulate=False):  # noqa: A002
+    return _t(input, "index_put").index_put(indices, values, accumulate)
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    r, c = np.nonzero(np.tri(row, col, offset, dtype=bool))
+    return Tensor._wrap(np.stack([r, c]).astype(dtype or np.int64))
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    r, c = np.nonzero(~np.tri(row, col, offset - 1, dtype=bool))
+    return Tensor._wrap(np.stack([r, c]).astype(dtype or np.int64))
+
+
+def select(input, dim, index):  # noqa: A002
+    return _t(input, "select").select(dim, index)
+
+
+def rsub(input, other, *, alpha=1):  # noqa: A002
+    return other - _t(input, "rsub") * alpha if alpha != 1 else other - _t(input, "rsub")

@@ -276,3 +276,71 @@ def are_deterministic_algorithms_enabled():
 
 def is_deterministic_algorithms_warn_only_enabled():
     return _deterministic["warn_only"]
+
+
+def asinh(input):  # noqa: A002
+    return _t(input, "asinh").asinh()
+
+
+def acosh(input):  # noqa: A002
+    return _t(input, "acosh").acosh()
+
+
+def atanh(input):  # noqa: A002
+    return _t(input, "atanh").atanh()
+
+
+def arcsinh(input):  # noqa: A002
+    return _t(input, "arcsinh").arcsinh()
+
+
+def arccosh(input):  # noqa: A002
+    return _t(input, "arccosh").arccosh()
+
+
+def arctanh(input):  # noqa: A002
+    return _t(input, "arctanh").arctanh()
+
+
+def isposinf(input):  # noqa: A002
+    return _t(input, "isposinf").isposinf()
+
+
+def isneginf(input):  # noqa: A002
+    return _t(input, "isneginf").isneginf()
+
+
+def isreal(input):  # noqa: A002
+    return _t(input, "isreal").isreal()
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    return _t(elements, "isin", "elements")._isin(test_elements, assume_unique=assume_unique, invert=invert)
+
+
+def gcd(input, other):  # noqa: A002
+    return _t(input, "gcd").gcd(other)
+
+
+def lcm(input, other):  # noqa: A002
+    return _t(input, "lcm").lcm(other)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+    return _t(input, "nanmean").nanmean(dim, keepdim, dtype=dtype)
+
+
+def aminmax(input, *, dim=None, keepdim=False):  # noqa: A002
+    return _t(input, "aminmax").aminmax(dim=dim, keepdim=keepdim)
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    return _t(y, "trapezoid", "y")._trapezoid(x, dx=dx, dim=dim)
+
+
+def trapz(y, x=None, *, dx=None, dim=-1):
+    return _t(y, "trapz", "y")._trapezoid(x, dx=dx, dim=dim)
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    return _t(y, "cumulative_trapezoid", "y")._cumulative_trapezoid(x, dx=dx, dim=dim)

@@ -25,5 +25,5 @@ from .shape_index import (  # noqa: F401
 )
 from .inplace import CopyFrom, Fill, IndexPut  # noqa: F401
 from .linalg import DiagEmbed, Diagonal, Einsum, MatMul  # noqa: F401
-from .special import Digamma, Erfc, Erfinv, Lgamma, Sinc  # noqa: F401
+from .special import Acosh, Asinh, Atanh, Digamma, Erfc, Erfinv, Lgamma, Sinc  # noqa: F401
 from ..autograd.function import ArrayFunction  # noqa: F401  (ops.ArrayFunction, for subclasses elsewhere)

@@ -27,3 +27,12 @@ def _sinc_grad(a, o):
 
 
 Sinc = _unary("Sinc", np.sinc, _sinc_grad)
+
+
+Asinh = _unary("Asinh", np.arcsinh, lambda a, o: 1 / np.sqrt(a * a + 1))
+
+
+Acosh = _unary("Acosh", np.arccosh, lambda a, o: 1 / np.sqrt(a * a - 1))
+
+
+Atanh = _unary("Atanh", np.arctanh, lambda a, o: 1 / (1 - a * a))

@@ -261,7 +261,8 @@ DERIVED_INPLACE = (
     "less_equal", "not_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or",
     "bitwise_xor", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift", "clamp_min", "clamp_max", "nan_to_num",
     "cumsum", "cumprod", "tril", "triu", "scatter", "scatter_add", "scatter_reduce", "index_add", "index_copy",
-    "index_fill", "masked_scatter", "renorm", "addmm", "addmv", "baddbmm", "addbmm",
+    "index_fill", "masked_scatter", "renorm", "addmm", "addmv", "baddbmm", "addbmm", "asinh", "acosh", "atanh",
+    "arcsinh", "arccosh", "arctanh", "gcd", "lcm", "addr", "put", "index_put",
 )
 for _name in DERIVED_INPLACE:
     if _name + "_" not in InplaceMixin.__dict__:

@@ -113,3 +113,31 @@ class IntrospectMixin:
         if not isinstance(other, TensorBase):
             raise TypeError(f"resize_as_(): argument 'the_template' must be Tensor, not {type(other).__name__}")
         return self.resize_(tuple(other.shape))
+
+    def byte(self):
+        return self.type(np.uint8)
+
+    def char(self):
+        return self.type(np.int8)
+
+    def short(self):
+        return self.type(np.int16)
+
+    @property
+    def H(self):  # noqa: N802  (real tensors: the conjugate transpose is the transpose)
+        if self.ndim not in (0, 2):
+            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {self.ndim}-D tensor.")
+        return self.t()
+
+    @property
+    def output_nr(self):
+        return self._output_nr if self.grad_fn is not None else 0
+
+    def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False):
+        """A new tensor of ``size`` (C-contiguous: miniconv does not keep other strides)."""
+        return self.new_empty(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
+
+    def swapaxes_(self, axis0, axis1):
+        return self.transpose_(axis0, axis1)
+
+    swapdims_ = swapaxes_

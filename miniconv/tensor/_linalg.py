@@ -78,9 +78,9 @@ class LinalgMixin:
         if self.shape[-1] != other.shape[-1]:
             raise RuntimeError(f"inner() the last dimension must match on both input tensors but got shapes "
                                f"{list(self.shape)} and {list(other.shape)}")
-        return self.tensordot(other, ([-1], [-1]))
+        return self._tensordot(other, ([-1], [-1]))
 
-    def tensordot(self, other, dims=2):
+    def _tensordot(self, other, dims=2):  # torch.tensordot only (no Tensor method in PyTorch)
         if isinstance(dims, numbers.Integral):
             if dims < 0:
                 raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
@@ -165,3 +165,47 @@ class LinalgMixin:
 
     def triu(self, diagonal=0):
         return self._triangle(diagonal, False, "triu")
+
+    def diagflat(self, offset=0):
+        return self.reshape(-1).diag(offset)
+
+    def addr(self, vec1, vec2, *, beta=1, alpha=1):
+        if vec1.ndim != 1 or vec2.ndim != 1:
+            raise RuntimeError(f"addr: Expected 1-D argument vec{1 if vec1.ndim != 1 else 2}, but got "
+                               f"{(vec1 if vec1.ndim != 1 else vec2).ndim}-D")
+        return self._add_product(vec1.unsqueeze(1) * vec2.unsqueeze(0), beta, alpha)
+
+    def matrix_power(self, n):
+        if self.ndim < 2 or self.shape[-1] != self.shape[-2]:
+            raise RuntimeError("linalg.matrix_power: A must be batches of square matrices, but they are "
+                               f"{self.shape[-2] if self.ndim >= 2 else self.shape[0]} by "
+                               f"{self.shape[-1] if self.ndim else 1} matrices")
+        if n < 0:
+            raise NotImplementedError("matrix_power with a negative exponent needs a matrix inverse; miniconv has "
+                                      "no linalg.inv")
+        if n == 0:
+            eye = np.broadcast_to(np.eye(self.shape[-1], dtype=self._data.dtype), self.shape)
+            return self._where(np.ones(self.shape, bool), self._wrap(np.ascontiguousarray(eye)), self)  # 0 gradient
+        out, base = None, self
+        while n:
+            if n & 1:
+                out = base if out is None else out.matmul(base)
+            n >>= 1
+            if n:
+                base = base.matmul(base)
+        return out.clone() if out is self else out
+
+    def fill_diagonal_(self, fill_value, wrap=False):
+        if self.ndim < 2:
+            raise RuntimeError("dimensions must larger than 1")
+        if self.ndim > 2 and len(set(self.shape)) != 1:
+            raise RuntimeError("all dimensions of input must be of equal length")
+        mask = np.zeros(self.shape, bool)
+        if self.ndim == 2:
+            rows, cols = self.shape
+            stop = rows * cols if wrap and rows > cols else min(rows, cols) * cols  # NumPy's fill_diagonal rule
+            mask.reshape(-1)[0:stop:cols + 1] = True
+        else:
+            k = np.arange(self.shape[0])
+            mask[(k,) * self.ndim] = True
+        return self.masked_fill_(self._wrap(mask), fill_value)

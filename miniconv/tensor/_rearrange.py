@@ -354,3 +354,54 @@ class RearrangeMixin:
 
     def dsplit(self, sections):
         return self._nsplit(sections, 2, "dsplit", 3)
+
+    def put(self, index, source, accumulate=False):
+        if not isinstance(index, TensorBase) or index.dtype != int64:
+            raise RuntimeError("put_(): Expected a long tensor for index, but got "
+                               f"{index.dtype if isinstance(index, TensorBase) else type(index).__name__}")
+        if source.dtype != self.dtype:
+            raise RuntimeError(f"put_(): self and source expected to have the same dtype, but got "
+                               f"self.dtype = {torch_dtype_name(self.dtype)} and source.dtype = "
+                               f"{torch_dtype_name(source.dtype)}")
+        if index.numel() != source.numel():
+            raise IndexError(f"put_(): Expected source and index to have the same number of elements, but got "
+                               f"source.numel() = {source.numel()}, index.numel() = {index.numel()}")
+        n = self.numel()
+        idx = index._data.reshape(-1)
+        if idx.size and (idx.max() >= n or idx.min() < -n):
+            bad = idx.max() if idx.max() >= n else idx.min()
+            raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")
+        flat = self.reshape(-1)
+        out = flat.index_add(0, self._wrap(idx % max(n, 1)), source.reshape(-1)) if accumulate else \
+            flat.index_copy(0, self._wrap(idx % max(n, 1)), source.reshape(-1))
+        return out.reshape(self.shape)
+
+    def index_put(self, indices, values, accumulate=False):
+        if not isinstance(indices, (tuple, list)):
+            raise TypeError("index_put(): argument 'indices' must be tuple of Tensors")
+        index = tuple(indices)
+        if accumulate:
+            arr_idx = tuple(i._data if isinstance(i, TensorBase) else i for i in index)
+            region = self[index]
+            pos = np.arange(self.numel()).reshape(self.shape)[arr_idx].reshape(-1)
+            vals = values.expand(region.shape).reshape(-1) if values.shape != region.shape else values.reshape(-1)
+            return self.reshape(-1).index_add(0, self._wrap(pos.astype(np.int64)), vals).reshape(self.shape)
+        out = self.clone()
+        out[index] = values
+        return out
+
+    def sum_to_size(self, *size):
+        if len(size) == 1 and not isinstance(size[0], numbers.Integral):
+            size = tuple(size[0])
+        size = tuple(size)
+        try:
+            np.broadcast_shapes(size, tuple(self.shape))
+            ok = np.broadcast_shapes(size, tuple(self.shape)) == tuple(self.shape)
+        except ValueError:
+            ok = False
+        if not ok:
+            raise RuntimeError(f"size {{{list(size)}}} is not expandable to size {{{list(self.shape)}}}.".replace(
+                "{[", "{").replace("]}", "}"))
+        lead = self.ndim - len(size)
+        dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(size) if s == 1 and self.shape[lead + i] != 1)
+        return self.sum(dims, keepdim=True).reshape(size) if dims else self.clone()

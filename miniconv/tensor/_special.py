@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from .. import ops
+from .._args import check_broadcast
 from ..dtypes import float64, torch_dtype_name
 from ._base import TensorBase
 
@@ -28,8 +29,6 @@ class SpecialMixin:
 
     def digamma(self):
         return ops.Digamma.apply(self._to_float())
-
-    psi = digamma
 
     def sinc(self):
         return ops.Sinc.apply(self._to_float())
@@ -169,3 +168,42 @@ class SpecialMixin:
     def sgn(self):
         return self.sign()
 
+
+    def asinh(self):
+        return ops.Asinh.apply(self._to_float())
+
+    def acosh(self):
+        return ops.Acosh.apply(self._to_float())
+
+    def atanh(self):
+        return ops.Atanh.apply(self._to_float())
+
+    arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+    def isposinf(self):
+        return self._wrap(np.isposinf(self._data) if self.dtype.kind == "f" else np.zeros(self.shape, bool))
+
+    def isneginf(self):
+        return self._wrap(np.isneginf(self._data) if self.dtype.kind == "f" else np.zeros(self.shape, bool))
+
+    def isreal(self):
+        return self._wrap(np.ones(self.shape, bool))
+
+    def _isin(self, test_elements, *, assume_unique=False, invert=False):
+        t = test_elements._data if isinstance(test_elements, TensorBase) else np.asarray(test_elements)
+        return self._wrap(np.isin(self._data, t, invert=invert))
+
+    def _int_pair(self, other, name):
+        a, b = self._promote(self, other)
+        if a.dtype.kind not in "iu" or a.dtype == bool:
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{torch_dtype_name(a.dtype)}'")
+        check_broadcast(a.shape, b.shape)
+        return a._data, b._data
+
+    def gcd(self, other):
+        a, b = self._int_pair(other, "gcd")
+        return self._wrap(np.asarray(np.gcd(a, b)))
+
+    def lcm(self, other):
+        a, b = self._int_pair(other, "lcm")
+        return self._wrap(np.asarray(np.lcm(a, b)))

@@ -13,6 +13,16 @@ from ._base import TensorBase
 from ._reduce import ValuesIndices
 
 
+class MinMax(tuple):
+    """(min, max) with attribute access, like ``torch.return_types.aminmax``."""
+
+    def __new__(cls, lo, hi):
+        return super().__new__(cls, (lo, hi))
+
+    min = property(lambda self: self[0])  # noqa: A003
+    max = property(lambda self: self[1])  # noqa: A003
+
+
 def _dim(d, ndim, name):
     return normalize_dims(d, max(ndim, 1), name)[0]
 
@@ -282,3 +292,47 @@ class StatsMixin:
         std = dg.sqrt()
         out = c / std.unsqueeze(1) / std.unsqueeze(0)
         return out.clamp(-1, 1)
+
+    def nanmean(self, dim=None, keepdim=False, *, dtype=None):
+        x = self if dtype is None else self.type(dtype)
+        if x.dtype.kind != "f":
+            raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but got "
+                               f"{torch_dtype_name(x.dtype)}")
+        kept = ~x.isnan()
+        return x.nansum(dim, keepdim) / kept.sum(dim, keepdim)
+
+    def aminmax(self, *, dim=None, keepdim=False):
+        if self.numel() == 0 and dim is None:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
+                               "identity.")
+        lo = self.amin(() if dim is None else dim, keepdim)
+        hi = self.amax(() if dim is None else dim, keepdim)
+        return MinMax(lo, hi)
+
+    # trapezoid, cumulative_trapezoid: torch.* functions only (no Tensor method in PyTorch)
+    def _trapezoid(self, x=None, *, dx=None, dim=-1):
+        d = _dim(dim, self.ndim, "trapezoid")
+        n = self.shape[d] if self.ndim else 0
+        if n == 0:
+            return self.sum(d) * 0 if self.ndim else self * 0
+        y = self.narrow(d, 1, n - 1) + self.narrow(d, 0, n - 1)
+        if x is None:
+            return (y.sum(d) * ((1 if dx is None else dx) / 2))
+        if x.ndim == 1:
+            shape = [1] * self.ndim
+            shape[d] = x.shape[0]
+            x = x.reshape(shape)
+        dxs = x.diff(dim=d if x.ndim == self.ndim else -1)
+        return (y * dxs).sum(d) / 2
+
+    def _cumulative_trapezoid(self, x=None, *, dx=None, dim=-1):
+        d = _dim(dim, self.ndim, "cumulative_trapezoid")
+        n = self.shape[d]
+        y = self.narrow(d, 1, max(n - 1, 0)) + self.narrow(d, 0, max(n - 1, 0))
+        if x is None:
+            return (y * ((1 if dx is None else dx) / 2)).cumsum(d)
+        if x.ndim == 1:
+            shape = [1] * self.ndim
+            shape[d] = x.shape[0]
+            x = x.reshape(shape)
+        return (y * x.diff(dim=d)).cumsum(d) / 2
