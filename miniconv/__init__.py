@@ -103,5 +103,9 @@ from .functional_math import (  # noqa: E402,A004
     isreal, lcm, nanmean, trapezoid, trapz,
 )
 from .functional_linalg import (  # noqa: E402,A004
-    addr, diagflat, index_put, matrix_power, put, rsub, select, tril_indices, triu_indices,
+    addr, det, diagflat, index_put, inverse, logdet, matrix_power, put, rsub, select, slogdet, tril_indices,
+    triu_indices,
+)
+from .nn.functional import (  # noqa: E402  (torch.conv2d & co.: the same functions as F.*)
+    conv1d, conv2d, conv_transpose2d, cosine_similarity, group_norm, max_pool2d,
 )

@@ -387,3 +387,19 @@ def select(input, dim, index):  # noqa: A002
 
 def rsub(input, other, *, alpha=1):  # noqa: A002
     return other - _t(input, "rsub") * alpha if alpha != 1 else other - _t(input, "rsub")
+
+
+def inverse(input):  # noqa: A002
+    return _t(input, "inverse").inverse()
+
+
+def det(input):  # noqa: A002
+    return _t(input, "det").det()
+
+
+def logdet(input):  # noqa: A002
+    return _t(input, "logdet").logdet()
+
+
+def slogdet(input):  # noqa: A002
+    return _t(input, "slogdet").slogdet()

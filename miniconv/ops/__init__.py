@@ -24,6 +24,6 @@ from .shape_index import (  # noqa: F401
     Cat, Clone, Expand, Index, IndexSelect, MaskedFill, Permute, Reshape, Scatter, Stack, TakeAlong, Tile,
 )
 from .inplace import CopyFrom, Fill, IndexPut  # noqa: F401
-from .linalg import DiagEmbed, Diagonal, Einsum, MatMul  # noqa: F401
+from .linalg import DiagEmbed, Diagonal, Einsum, Inverse, MatMul, SLogDet, Solve  # noqa: F401
 from .special import Acosh, Asinh, Atanh, Digamma, Erfc, Erfinv, Lgamma, Sinc  # noqa: F401
 from ..autograd.function import ArrayFunction  # noqa: F401  (ops.ArrayFunction, for subclasses elsewhere)

@@ -139,3 +139,67 @@ class DiagEmbed(ArrayFunction):
     def backward(ctx, g):
         offset, dim1, dim2 = ctx.args
         return np.ascontiguousarray(np.diagonal(g, offset, dim1, dim2)), None, None, None
+
+
+class _LinAlgError(RuntimeError):
+    """A matrix the operation can't handle (singular...): PyTorch's ``torch.linalg.LinAlgError``."""
+
+
+def _mT(a):  # noqa: N802
+    return np.swapaxes(a, -1, -2)
+
+
+class Inverse(ArrayFunction):
+    """``inv(A)`` of (batches of) square matrices; the gradient is ``-inv(A)^T g inv(A)^T``."""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.linalg.inv(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (inv,) = ctx.saved_tensors
+        return -_mT(inv) @ g @ _mT(inv)
+
+
+class SLogDet(ArrayFunction):
+    """``(sign, log|det A|)``; the gradient of the log-abs-determinant is ``inv(A)^T``."""
+
+    @staticmethod
+    def forward(ctx, a):
+        sign, logabs = np.linalg.slogdet(a)
+        ctx.save_for_backward(a)
+        sign = np.asarray(sign, a.dtype)
+        ctx.mark_non_differentiable(sign)
+        return sign, np.asarray(logabs, a.dtype)
+
+    @staticmethod
+    def backward(ctx, g_sign, g_log):
+        (a,) = ctx.saved_tensors
+        if g_log is None:
+            return None
+        return np.asarray(g_log)[..., None, None] * _mT(np.linalg.inv(a))
+
+
+class Solve(ArrayFunction):
+    """``X = solve(A, B)`` with ``A X = B``: ``gB = solve(A^T, g)``, ``gA = -gB X^T``."""
+
+    @staticmethod
+    def forward(ctx, a, b, vector):
+        x = np.linalg.solve(a, b[..., None])[..., 0] if vector else np.linalg.solve(a, b)
+        ctx.save_for_backward(a, x)
+        ctx.vector = vector
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        a, x = ctx.saved_tensors
+        if ctx.vector:
+            gb = np.linalg.solve(_mT(a), g[..., None])[..., 0]
+            ga = -gb[..., :, None] * x[..., None, :]
+        else:
+            gb = np.linalg.solve(_mT(a), g)
+            ga = -gb @ _mT(x)
+        return ga, gb, None

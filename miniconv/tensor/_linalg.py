@@ -181,8 +181,7 @@ class LinalgMixin:
                                f"{self.shape[-2] if self.ndim >= 2 else self.shape[0]} by "
                                f"{self.shape[-1] if self.ndim else 1} matrices")
         if n < 0:
-            raise NotImplementedError("matrix_power with a negative exponent needs a matrix inverse; miniconv has "
-                                      "no linalg.inv")
+            return self.inverse().matrix_power(-n)
         if n == 0:
             eye = np.broadcast_to(np.eye(self.shape[-1], dtype=self._data.dtype), self.shape)
             return self._where(np.ones(self.shape, bool), self._wrap(np.ascontiguousarray(eye)), self)  # 0 gradient
@@ -209,3 +208,45 @@ class LinalgMixin:
             k = np.arange(self.shape[0])
             mask[(k,) * self.ndim] = True
         return self.masked_fill_(self._wrap(mask), fill_value)
+
+    # -- inverse, determinants, solve (the gradients are in ops.linalg) -------------------------------
+    def _square(self, name):
+        if self.ndim < 2 or self.shape[-1] != self.shape[-2]:
+            raise RuntimeError(f"{name}: A must be batches of square matrices, but they are "
+                               f"{self.shape[-2] if self.ndim >= 2 else self.shape[0] if self.ndim else 1} by "
+                               f"{self.shape[-1] if self.ndim else 1} matrices")
+        if self.dtype.kind != "f":
+            raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got "
+                               f"{torch_dtype_name(self.dtype)}")
+        return self
+
+    def inverse(self):
+        self._square("linalg.inv")
+        try:
+            return ops.Inverse.apply(self)
+        except np.linalg.LinAlgError:
+            raise ops.linalg._LinAlgError("linalg.inv: The diagonal element is zero, the inversion could not be completed "
+                               "because the input matrix is singular.") from None
+
+    def slogdet(self):
+        self._square("linalg.slogdet")
+        return SignLogAbsDet(*ops.SLogDet.apply(self))
+
+    def logdet(self):
+        sign, logabs = self.slogdet()
+        return self._where(sign._data < 0, float("nan"), self._where(sign._data == 0, -float("inf"), logabs))
+
+    def det(self):
+        self._square("linalg.det")
+        sign, logabs = ops.SLogDet.apply(self)
+        return sign * logabs.exp()
+
+
+class SignLogAbsDet(tuple):
+    """(sign, logabsdet) with attribute access, like ``torch.return_types.slogdet``."""
+
+    def __new__(cls, sign, logabsdet):
+        return super().__new__(cls, (sign, logabsdet))
+
+    sign = property(lambda self: self[0])
+    logabsdet = property(lambda self: self[1])
