@@ -109,3 +109,14 @@ from .functional_linalg import (  # noqa: E402,A004
 from .nn.functional import (  # noqa: E402  (torch.conv2d & co.: the same functions as F.*)
     conv1d, conv2d, conv_transpose2d, cosine_similarity, group_norm, max_pool2d,
 )
+from .functional_math import i0, ldexp, nextafter, polygamma  # noqa: E402
+from .functional_linalg import (  # noqa: E402,A004
+    chain_matmul, diagonal_scatter, range, select_scatter, slice_scatter, unravel_index, vander,
+)
+from .functional_inplace import (  # noqa: E402
+    abs_, acos_, acosh_, addmv_, arccos_, arccosh_, arcsin_, arcsinh_, arctan_, arctanh_, asin_, asinh_, atan_,
+    atanh_, ceil_, clamp_, clamp_max_, clamp_min_, clip_, cos_, cosh_, deg2rad_, detach_, erf_, erfc_, exp2_,
+    exp_, expm1_, fill_, fix_, floor_, frac_, gcd_, i0_, index_put_, lcm_, ldexp_, log10_, log1p_, log2_, log_,
+    logit_, nan_to_num_, neg_, negative_, rad2deg_, reciprocal_, relu_, resize_as_, round_, rsqrt_, sigmoid_,
+    sin_, sinc_, sinh_, sqrt_, square_, tan_, tanh_, trunc_, xlogy_, zero_,
+)

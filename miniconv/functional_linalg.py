@@ -5,6 +5,7 @@
 Written out one by one with PyTorch's signatures; the ones with a method call it (``miniconv/tensor/
 _linalg.py``, ``_rearrange.py``), the others compose differentiable ops.
 """
+import builtins
 import numbers
 
 import numpy as np
@@ -188,7 +189,7 @@ def broadcast_shapes(*shapes):
 
 
 def _clash(shape, s, at=False):
-    for j in range(1, len(s) + 1):
+    for j in builtins.range(1, len(s) + 1):
         if j <= len(shape) and s[-j] not in (1, shape[-j]) and shape[-j] != 1:
             return -j if at else s[-j]
     return None
@@ -290,7 +291,7 @@ def combinations(input, r=2, with_replacement=False):  # noqa: A002
     if r == 0:
         return input.new_empty((0,))
     pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
-    idx = np.array(list(pick(range(input.shape[0]), r)), dtype=np.int64).reshape(-1, r)
+    idx = np.array(list(pick(builtins.range(input.shape[0]), r)), dtype=np.int64).reshape(-1, r)
     return input[Tensor._wrap(idx)]
 
 
@@ -403,3 +404,57 @@ def logdet(input):  # noqa: A002
 
 def slogdet(input):  # noqa: A002
     return _t(input, "slogdet").slogdet()
+
+
+def select_scatter(input, src, dim, index):  # noqa: A002
+    return _t(input, "select_scatter").select_scatter(src, dim, index)
+
+
+def slice_scatter(input, src, dim=0, start=None, end=None, step=1):  # noqa: A002
+    return _t(input, "slice_scatter").slice_scatter(src, dim, start, end, step)
+
+
+def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):  # noqa: A002
+    return _t(input, "diagonal_scatter").diagonal_scatter(src, offset, dim1, dim2)
+
+
+def chain_matmul(*matrices):
+    """Deprecated in PyTorch (use ``linalg.multi_dot``): the product of the matrices, left to right."""
+    out = matrices[0]
+    for m in matrices[1:]:
+        out = out.mm(m)
+    return out
+
+
+def unravel_index(indices, shape):
+    if isinstance(indices, Tensor) and indices.dtype.kind not in "iu":
+        raise TypeError("expected 'indices' to be integer dtype, but got " + str(indices.dtype))
+    shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)
+    idx = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
+    n = int(np.prod(shape, dtype=np.int64))
+    coords = np.unravel_index(idx % max(n, 1), shape)
+    return tuple(Tensor._wrap(np.asarray(c, dtype=np.int64)) for c in coords)
+
+
+def vander(x, N=None, increasing=False):  # noqa: N803
+    if _t(x, "vander", "x").ndim != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    n = x.shape[0] if N is None else N
+    if n < 0:
+        raise RuntimeError("N must be non-negative.")
+    x = x.type(np.int64) if x.dtype.kind in "bu" or x.dtype in (np.int8, np.int16, np.int32) else x
+    powers = [x ** k if k else x * 0 + 1 for k in builtins.range(n)]
+    out = creation.stack(powers, 1) if powers else x.new_empty((x.shape[0], 0))
+    return out if increasing else out.flip([1])
+
+
+def range(start, end, step=1, *, dtype=None, device=None, requires_grad=False):  # noqa: A001
+    """Deprecated in PyTorch (``end`` included): ``arange(start, end + step / 2, step)``, with PyTorch's warning."""
+    import warnings
+    warnings.warn("torch.range is deprecated and will be removed in a future release because its behavior is "
+                  "inconsistent with Python's range builtin. Instead, use torch.arange, which produces values in "
+                  "[start, end).", UserWarning, stacklevel=2)
+    from .dtypes import get_default_dtype
+    n = int(np.floor((end - start) / step)) + 1
+    vals = start + step * np.arange(max(n, 0), dtype=np.float64)
+    return creation.tensor(vals, dtype=dtype or get_default_dtype(), requires_grad=requires_grad)

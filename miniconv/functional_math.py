@@ -344,3 +344,19 @@ def trapz(y, x=None, *, dx=None, dim=-1):
 
 def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     return _t(y, "cumulative_trapezoid", "y")._cumulative_trapezoid(x, dx=dx, dim=dim)
+
+
+def i0(input):  # noqa: A002
+    return _t(input, "i0").i0()
+
+
+def polygamma(n, input):  # noqa: A002
+    return _t(input, "polygamma").polygamma(n)
+
+
+def ldexp(input, other):  # noqa: A002
+    return _t(input, "ldexp").ldexp(other)
+
+
+def nextafter(input, other):  # noqa: A002
+    return _t(input, "nextafter").nextafter(other)

@@ -5,7 +5,7 @@ Array level, as ``elementwise.py``: dtype rules are in ``miniconv/tensor/_specia
 import numpy as np
 import scipy.special
 
-from .elementwise import _unary
+from .elementwise import _Unary, _unary
 
 Erfc = _unary("Erfc", scipy.special.erfc, lambda a, o: -2 / np.sqrt(np.pi) * np.exp(-a * a))
 
@@ -36,3 +36,24 @@ Acosh = _unary("Acosh", np.arccosh, lambda a, o: 1 / np.sqrt(a * a - 1))
 
 
 Atanh = _unary("Atanh", np.arctanh, lambda a, o: 1 / (1 - a * a))
+
+
+I0 = _unary("I0", scipy.special.i0, lambda a, o: scipy.special.i1(a))
+
+
+class Polygamma(_Unary.__base__):
+    """``polygamma(n, a)``: the n-th derivative of digamma; its derivative is ``polygamma(n + 1, a)``."""
+
+    @staticmethod
+    def forward(ctx, a, n):
+        ctx.n = n
+        ctx.save_for_backward(a)
+        with np.errstate(all="ignore"):
+            out = scipy.special.digamma(a) if n == 0 else scipy.special.polygamma(n, a)
+        return np.asarray(out).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        with np.errstate(all="ignore"):
+            return (g * scipy.special.polygamma(ctx.n + 1, a)).astype(g.dtype, copy=False), None

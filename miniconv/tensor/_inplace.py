@@ -262,7 +262,8 @@ DERIVED_INPLACE = (
     "bitwise_xor", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift", "clamp_min", "clamp_max", "nan_to_num",
     "cumsum", "cumprod", "tril", "triu", "scatter", "scatter_add", "scatter_reduce", "index_add", "index_copy",
     "index_fill", "masked_scatter", "renorm", "addmm", "addmv", "baddbmm", "addbmm", "asinh", "acosh", "atanh",
-    "arcsinh", "arccosh", "arctanh", "gcd", "lcm", "addr", "put", "index_put",
+    "arcsinh", "arccosh", "arctanh", "gcd", "lcm", "addr", "put", "index_put", "i0", "polygamma", "ldexp",
+    "nextafter",
 )
 for _name in DERIVED_INPLACE:
     if _name + "_" not in InplaceMixin.__dict__:

@@ -405,3 +405,30 @@ class RearrangeMixin:
         lead = self.ndim - len(size)
         dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(size) if s == 1 and self.shape[lead + i] != 1)
         return self.sum(dims, keepdim=True).reshape(size) if dims else self.clone()
+
+    # -- *_scatter: the input with a region replaced by ``src`` (differentiable in both) -------------
+    def _region_scatter(self, src, region_of):
+        """``self`` with ``region_of(positions)`` replaced by ``src`` (``region_of`` indexes an array of
+        ``self``'s shape)."""
+        pos = np.arange(self.numel()).reshape(self.shape)
+        where = np.ascontiguousarray(region_of(pos))
+        if tuple(src.shape) != where.shape:
+            raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
+                               f"{list(src.shape)}, slice size = {list(where.shape)}")
+        if src.dtype != self.dtype:
+            src = src.type(self.dtype)
+        flat = self.reshape(-1).index_copy(0, self._wrap(where.reshape(-1).astype(np.int64)), src.reshape(-1))
+        return flat.reshape(self.shape)
+
+    def select_scatter(self, src, dim, index):
+        d = _dim(dim, self.ndim, "select_scatter")
+        return self._region_scatter(src, lambda p: np.take(p, index, axis=d))
+
+    def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
+        d = _dim(dim, self.ndim, "slice_scatter")
+        sl = (slice(None),) * d + (slice(start, end, step),)
+        return self._region_scatter(src, lambda p: p[sl])
+
+    def diagonal_scatter(self, src, offset=0, dim1=0, dim2=1):
+        d1, d2 = _dim(dim1, self.ndim, "diagonal_scatter"), _dim(dim2, self.ndim, "diagonal_scatter")
+        return self._region_scatter(src, lambda p: np.diagonal(p, offset, d1, d2))

@@ -207,3 +207,31 @@ class SpecialMixin:
     def lcm(self, other):
         a, b = self._int_pair(other, "lcm")
         return self._wrap(np.asarray(np.lcm(a, b)))
+
+    def i0(self):
+        return ops.I0.apply(self._to_float())
+
+    def polygamma(self, n):
+        if n < 0:
+            raise RuntimeError("polygamma(n, x) does not support negative n.")
+        return ops.Polygamma.apply(self._to_float(), int(n))
+
+    def ldexp(self, other):
+        x = self._to_float()
+        return x * (2.0 ** other if not isinstance(other, TensorBase) else other.type(x.dtype).exp2())
+
+    def nextafter(self, other):
+        x, y = self._promote(self, other)
+        if x.dtype.kind != "f":
+            raise NotImplementedError(f"\"nextafter_cpu\" not implemented for '{torch_dtype_name(x.dtype)}'")
+        return self._wrap(np.asarray(np.nextafter(x._data, y._data)))
+
+    def apply_(self, callable):  # noqa: A002
+        """Apply a Python function to every element, in place (slow; CPU tensors only, as PyTorch)."""
+        out = np.vectorize(callable, otypes=[self._data.dtype])(self._data) if self._data.size else self._data
+        return self._commit_inplace(self._wrap(np.asarray(out, dtype=self._data.dtype)))
+
+    def map_(self, tensor, callable):  # noqa: A002
+        other = np.broadcast_to(tensor._data, self.shape)
+        out = np.vectorize(callable, otypes=[self._data.dtype])(self._data, other) if self._data.size else self._data
+        return self._commit_inplace(self._wrap(np.asarray(out, dtype=self._data.dtype)))
