@@ -37,11 +37,15 @@ class StatsMixin:
             if flat.numel() == 0:
                 return self._wrap(np.full((), np.nan, self._data.dtype))
             r = flat._select_sorted(0, False, pick, name, nan_aware)[0]
+            if not (self.requires_grad and self.dtype.kind == "f"):
+                return r
             # the gradient is shared equally by the elements equal to the result, as PyTorch
             hit = (flat.isnan() if r.isnan().item() else flat == r).detach().type(flat.dtype)
             contrib = (self._where(hit._data, flat, 0) * hit).sum() / hit.sum()
             return contrib + (r - contrib).detach()
         d = _dim(dim, self.ndim, name)
+        if self.dtype == bool:
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for 'Bool'")
         x = self.reshape(1) if self.ndim == 0 else self
         if x.shape[d] == 0:
             raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")

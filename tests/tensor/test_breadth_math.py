@@ -134,7 +134,10 @@ def test_order_statistics_edges(fn):
 
 
 @pytest.mark.parametrize("fn", [
-    lambda L: L.unique(L.tensor([3, 1, 2, 3, 1])),
+    lambda L: L.unique(L.tensor([3, 1, 2, 3, 1])), lambda L: L.unique(L.tensor([3, 1, 7, 2, 3, 5]), sorted=False),
+    lambda L: L.tensor([3, 1, 2]).median(), lambda L: L.tensor([3, 1, 2, 5], dtype=L.int32).median(),
+    lambda L: tuple(L.tensor([[3, 1, 2], [0, 9, 4]]).median(1)), lambda L: L.tensor([True, False]).median(),
+    lambda L: L.tensor([True, False]).kthvalue(1), lambda L: L.tensor([4, 1, 3]).quantile(0.5),
     lambda L: L.unique(L.tensor([3, 1, 2, 3, 1]), return_inverse=True, return_counts=True),
     lambda L: L.tensor([[1, 2], [1, 2], [0, 5]]).unique(dim=0, return_inverse=True, return_counts=True),
     lambda L: L.tensor([[1.0, 2], [3, 4]]).unique(return_inverse=True),
