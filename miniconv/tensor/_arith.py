@@ -8,6 +8,7 @@ import numbers
 import numpy as np
 
 from .. import ops
+from ..autograd.grad_mode import is_grad_enabled
 from .._args import check_broadcast, check_matmul, number_array
 from ..dtypes import _builtin_bool, _infer_dtype, bool, get_default_dtype, int64, result_type, torch_dtype_name
 from ._base import TensorBase
@@ -310,7 +311,13 @@ class ArithMixin:
         if rounding_mode not in ("trunc", "floor"):
             raise ValueError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                              f"'{rounding_mode}'")
-        return self._int_division(other, rounding_mode)
+        out = self._int_division(other, rounding_mode)
+        if out.dtype.kind == "f" and out.grad_fn is None and is_grad_enabled() and (
+                self.requires_grad or (isinstance(other, TensorBase) and other.requires_grad)):
+            # PyTorch records a rounded quotient with a zero gradient for both operands
+            inner = ops.Fill.apply(other.expand(out.shape), out._data) if isinstance(other, TensorBase) else out._data
+            out = ops.Fill.apply(self.expand(out.shape), inner)
+        return out
 
     divide = true_divide = div
 
