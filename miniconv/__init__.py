@@ -81,3 +81,44 @@ from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enab
 from .legacy import (  # noqa: E402
     BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor, ShortTensor,
 )
+
+# Breadth: special functions, order statistics, matrix/structural/index ops and torch's constants.
+from .functional_math import (  # noqa: E402,A004
+    are_deterministic_algorithms_enabled, bincount, bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or,
+    bitwise_right_shift, bitwise_xor, can_cast, clamp_max, clamp_min, copysign, corrcoef, cov, cummax, cummin,
+    deg2rad, digamma, e, erfc, erfinv, finfo, float_power, fmax, fmin, heaviside, histc, hypot, iinfo, inf,
+    initial_seed, is_deterministic_algorithms_warn_only_enabled, kthvalue, lgamma, logaddexp, logaddexp2,
+    logcumsumexp, logical_xor, logit, median, mode, nan, nan_to_num, nanmedian, nanquantile, newaxis, pi,
+    positive, quantile, rad2deg, seed, sgn, signbit, sinc, unique, unique_consecutive,
+    use_deterministic_algorithms, xlogy,
+)
+from .functional_linalg import (  # noqa: E402,A004
+    repeat_interleave, addbmm, addcdiv, addcmul, addmm, addmv, atleast_1d, atleast_2d, atleast_3d, baddbmm, block_diag,
+    broadcast_shapes, broadcast_tensors, broadcast_to, bucketize, cartesian_prod, cdist, column_stack,
+    combinations, cross, diag, diag_embed, diagonal, diff, dist, dsplit, dstack, empty_strided, fliplr, flipud,
+    hsplit, index_add, index_copy, index_fill, inner, kron, masked_scatter, mv, ravel, renorm, roll, rot90,
+    row_stack, scalar_tensor, scatter_reduce, searchsorted, split_with_sizes, take, take_along_dim, tensor_split,
+    tensordot, trace, tril, triu, vdot, vsplit,
+)
+from .functional_math import (  # noqa: E402,A004
+    acosh, aminmax, arccosh, arcsinh, arctanh, asinh, atanh, cumulative_trapezoid, gcd, isin, isneginf, isposinf,
+    isreal, lcm, nanmean, trapezoid, trapz,
+)
+from .functional_linalg import (  # noqa: E402,A004
+    addr, det, diagflat, index_put, inverse, logdet, matrix_power, put, rsub, select, slogdet, tril_indices,
+    triu_indices,
+)
+from .nn.functional import (  # noqa: E402  (torch.conv2d & co.: the same functions as F.*)
+    conv1d, conv2d, conv_transpose2d, cosine_similarity, group_norm, max_pool2d,
+)
+from .functional_math import i0, ldexp, nextafter, polygamma  # noqa: E402
+from .functional_linalg import (  # noqa: E402,A004
+    chain_matmul, diagonal_scatter, range, select_scatter, slice_scatter, unravel_index, vander,
+)
+from .functional_inplace import (  # noqa: E402
+    abs_, acos_, acosh_, addmv_, arccos_, arccosh_, arcsin_, arcsinh_, arctan_, arctanh_, asin_, asinh_, atan_,
+    atanh_, ceil_, clamp_, clamp_max_, clamp_min_, clip_, cos_, cosh_, deg2rad_, detach_, erf_, erfc_, exp2_,
+    exp_, expm1_, fill_, fix_, floor_, frac_, gcd_, i0_, index_put_, lcm_, ldexp_, log10_, log1p_, log2_, log_,
+    logit_, nan_to_num_, neg_, negative_, rad2deg_, reciprocal_, relu_, resize_as_, round_, rsqrt_, sigmoid_,
+    sin_, sinc_, sinh_, sqrt_, square_, tan_, tanh_, trunc_, xlogy_, zero_,
+)

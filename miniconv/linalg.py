@@ -1,11 +1,16 @@
-"""``miniconv.linalg``: a subset of ``torch.linalg`` (``norm``, ``vector_norm``).
+"""``miniconv.linalg``: a subset of ``torch.linalg`` (``norm``, ``vector_norm``, ``inv``, ``det``, ``slogdet``,
+``solve``, ``matrix_power``, ``cross``, ``diagonal``).
 
 Both call ``Tensor.norm`` (``tensor/_reduce.py``), the one implementation of vector norms
 (``ops.VectorNorm``).
 """
+import numpy as np
+
+from . import ops
+from .ops.linalg import _LinAlgError as LinAlgError
 from .tensor import Tensor
 
-__all__ = ["norm", "vector_norm"]
+__all__ = ["LinAlgError", "cross", "det", "diagonal", "inv", "matrix_power", "norm", "slogdet", "solve", "vector_norm"]
 
 
 def _t(x, fn, name):
@@ -31,3 +36,49 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):  # noqa: A002, N8
     if is_matrix:
         raise NotImplementedError(f"linalg.norm: matrix norm ord={ord!r} is not supported by miniconv (only 'fro')")
     return A.norm(ord, dim, keepdim, dtype)
+
+
+def inv(A):  # noqa: N803
+    return _t(A, "linalg.inv", "A").inverse()
+
+
+def det(A):  # noqa: N803
+    return _t(A, "linalg.det", "A").det()
+
+
+def slogdet(A):  # noqa: N803
+    return _t(A, "linalg.slogdet", "A").slogdet()
+
+
+def matrix_power(A, n):  # noqa: N803
+    return _t(A, "linalg.matrix_power", "A").matrix_power(n)
+
+
+def cross(input, other, *, dim=-1):  # noqa: A002
+    return _t(input, "linalg.cross", "input").cross(other, dim)
+
+
+def diagonal(A, *, offset=0, dim1=-2, dim2=-1):  # noqa: N803
+    return _t(A, "linalg.diagonal", "A").diagonal(offset, dim1, dim2)
+
+
+def solve(A, B, *, left=True):  # noqa: N803
+    """``X`` with ``A X = B`` (``B`` a vector or a batch of matrices, as PyTorch decides)."""
+    _t(A, "linalg.solve", "A")._square("linalg.solve")
+    if not left:
+        return solve(A.mT, B.mT).mT
+    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+    a, b = Tensor._promote(A, B)
+    if vector:
+        batch = np.broadcast_shapes(tuple(a.shape[:-2]), tuple(b.shape[:-1]))
+        a, b = a.expand(batch + tuple(a.shape[-2:])), b.expand(batch + tuple(b.shape[-1:]))
+    else:
+        batch = np.broadcast_shapes(tuple(a.shape[:-2]), tuple(b.shape[:-2]))
+        a, b = a.expand(batch + tuple(a.shape[-2:])), b.expand(batch + tuple(b.shape[-2:]))
+    if a.shape[-1] != b.shape[-1 if vector else -2]:
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
+                           f"({a.shape[-2]}x{a.shape[-1]} and {'x'.join(map(str, b.shape[-2:]))})")
+    try:
+        return ops.Solve.apply(a, b, vector)
+    except np.linalg.LinAlgError:
+        raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix is singular.") from None

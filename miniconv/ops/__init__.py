@@ -9,6 +9,7 @@ Each Function keeps its derivative right next to its forward and works on NumPy 
 * ``shape_index.py``: reshape, permute, expand, indexing, clone, cat/stack, gather/scatter, tile
 * ``inplace.py``: the results in-place ops write into their tensor (fill, copy_, indexed assignment)
 * ``linalg.py``: matmul, einsum
+* ``special.py``: erfc, erfinv, lgamma, digamma, sinc
 """
 from .arith import (  # noqa: F401
     Add, Atan2, Cast, Div, DivRounded, Fmod, Maximum, Minimum, Mul, Neg, Pow, PowScalar, Remainder, Sub, Where,
@@ -23,5 +24,6 @@ from .shape_index import (  # noqa: F401
     Cat, Clone, Expand, Index, IndexSelect, MaskedFill, Permute, Reshape, Scatter, Stack, TakeAlong, Tile,
 )
 from .inplace import CopyFrom, Fill, IndexPut  # noqa: F401
-from .linalg import Einsum, MatMul  # noqa: F401
+from .linalg import DiagEmbed, Diagonal, Einsum, Inverse, MatMul, SLogDet, Solve  # noqa: F401
+from .special import Acosh, Asinh, Atanh, Digamma, Erfc, Erfinv, I0, Lgamma, Polygamma, Sinc  # noqa: F401
 from ..autograd.function import ArrayFunction  # noqa: F401  (ops.ArrayFunction, for subclasses elsewhere)

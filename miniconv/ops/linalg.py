@@ -88,3 +88,118 @@ def einsum_equation(equation, n_operands):
         if c not in eq.split("->")[0]:
             raise RuntimeError(f"einsum(): output subscript {c} does not appear in the equation for any input operand")
     return eq, ins
+
+
+
+def _diag_index(shape, offset, dim1, dim2):
+    """Index arrays (rows, cols) of the diagonal ``offset`` of dims ``dim1``, ``dim2`` of an array of ``shape``."""
+    n = max(0, min(shape[dim1] + min(offset, 0), shape[dim2] - max(offset, 0)))
+    k = np.arange(n)
+    return k + max(-offset, 0), k + max(offset, 0)
+
+
+def _write_diag(out, values, offset, dim1, dim2):
+    rows, cols = _diag_index(out.shape, offset, dim1, dim2)
+    np.moveaxis(out, (dim1, dim2), (-2, -1))[..., rows, cols] = values
+
+
+class Diagonal(ArrayFunction):
+    """``a.diagonal(offset, dim1, dim2)``: the diagonal as the last dim (a copy; PyTorch returns a view)."""
+
+    @staticmethod
+    def forward(ctx, a, offset, dim1, dim2):
+        ctx.args = (a.shape, offset, dim1, dim2)
+        return np.ascontiguousarray(np.diagonal(a, offset, dim1, dim2))
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, offset, dim1, dim2 = ctx.args
+        out = np.zeros(shape, g.dtype)
+        _write_diag(out, g, offset, dim1, dim2)
+        return out, None, None, None
+
+
+class DiagEmbed(ArrayFunction):
+    """``diag_embed(a, offset, dim1, dim2)``: ``a``'s last dim placed on a diagonal of new dims ``dim1``, ``dim2``
+    (both already non-negative dims of the result)."""
+
+    @staticmethod
+    def forward(ctx, a, offset, dim1, dim2):
+        n = a.shape[-1] + abs(offset)
+        shape = list(a.shape[:-1])
+        lo, hi = sorted((dim1, dim2))
+        shape.insert(lo, n)
+        shape.insert(hi, n)
+        out = np.zeros(shape, a.dtype)
+        ctx.args = (offset, dim1, dim2)
+        _write_diag(out, a, offset, dim1, dim2)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        offset, dim1, dim2 = ctx.args
+        return np.ascontiguousarray(np.diagonal(g, offset, dim1, dim2)), None, None, None
+
+
+class _LinAlgError(RuntimeError):
+    """A matrix the operation can't handle (singular...): PyTorch's ``torch.linalg.LinAlgError``."""
+
+
+def _mT(a):  # noqa: N802
+    return np.swapaxes(a, -1, -2)
+
+
+class Inverse(ArrayFunction):
+    """``inv(A)`` of (batches of) square matrices; the gradient is ``-inv(A)^T g inv(A)^T``."""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.linalg.inv(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (inv,) = ctx.saved_tensors
+        return -_mT(inv) @ g @ _mT(inv)
+
+
+class SLogDet(ArrayFunction):
+    """``(sign, log|det A|)``; the gradient of the log-abs-determinant is ``inv(A)^T``."""
+
+    @staticmethod
+    def forward(ctx, a):
+        sign, logabs = np.linalg.slogdet(a)
+        ctx.save_for_backward(a)
+        sign = np.asarray(sign, a.dtype)
+        ctx.mark_non_differentiable(sign)
+        return sign, np.asarray(logabs, a.dtype)
+
+    @staticmethod
+    def backward(ctx, g_sign, g_log):
+        (a,) = ctx.saved_tensors
+        if g_log is None:
+            return None
+        return np.asarray(g_log)[..., None, None] * _mT(np.linalg.inv(a))
+
+
+class Solve(ArrayFunction):
+    """``X = solve(A, B)`` with ``A X = B``: ``gB = solve(A^T, g)``, ``gA = -gB X^T``."""
+
+    @staticmethod
+    def forward(ctx, a, b, vector):
+        x = np.linalg.solve(a, b[..., None])[..., 0] if vector else np.linalg.solve(a, b)
+        ctx.save_for_backward(a, x)
+        ctx.vector = vector
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        a, x = ctx.saved_tensors
+        if ctx.vector:
+            gb = np.linalg.solve(_mT(a), g[..., None])[..., 0]
+            ga = -gb[..., :, None] * x[..., None, :]
+        else:
+            gb = np.linalg.solve(_mT(a), g)
+            ga = -gb @ _mT(x)
+        return ga, gb, None

@@ -11,6 +11,11 @@ class only through ``self`` (and the base's ``_wrap``), so a family can be read 
 * ``_shape.py``: reshape/view, permute/transpose, squeeze/unsqueeze, expand, split/chunk, in-place view ops
 * ``_indexing.py``: ``t[i]``, gather/scatter, index_select, masked_fill/select, nonzero
 * ``_inplace.py``: ``add_``..., ``t[i] = v``, ``+=``, the version bump and history rebase of in-place writes
+* ``_special.py``: erfc, erfinv, lgamma, xlogy, hypot, logaddexp, nan_to_num, named bitwise ops...
+* ``_stats.py``: median, mode, kthvalue, quantile, cummax/cummin, unique, histc, bincount, cov
+* ``_rearrange.py``: roll, repeat_interleave, unfold, rot90, diff, index_add/copy/fill, take, scatter_reduce
+* ``_linalg.py``: addmm & co., mv, diag/diagonal/trace, tril/triu, kron, tensordot, cross
+* ``_introspect.py``: stride, data_ptr, element_size, nbytes, new(...), resize_
 * ``_random.py``: in-place random fills (``bernoulli_``, ``exponential_``...) and samplers (``multinomial``)
 * ``_compat.py``: ``type()`` and the legacy type names, the ``is_*`` device questions, ``format()``
 * ``_print.py``: ``repr`` as PyTorch prints
@@ -27,16 +32,22 @@ from ._base import Size, TensorBase
 from ._elementwise import ElementwiseMixin
 from ._indexing import IndexingMixin
 from ._inplace import InplaceMixin
+from ._introspect import IntrospectMixin
+from ._linalg import LinalgMixin
 from ._print import PrintMixin
 from ._random import RandomMixin
+from ._rearrange import RearrangeMixin
 from ._reduce import ReduceMixin, ValuesIndices
 from ._shape import ShapeMixin
+from ._special import SpecialMixin
+from ._stats import StatsMixin
 
 __all__ = ["Tensor", "Size", "ValuesIndices"]
 
 
-class Tensor(ArithMixin, ElementwiseMixin, ReduceMixin, ShapeMixin, IndexingMixin, InplaceMixin, RandomMixin,
-             CompatMixin, PrintMixin, TensorBase):
+class Tensor(ArithMixin, ElementwiseMixin, SpecialMixin, ReduceMixin, StatsMixin, ShapeMixin, RearrangeMixin,
+             LinalgMixin, IndexingMixin, InplaceMixin, RandomMixin, IntrospectMixin, CompatMixin, PrintMixin,
+             TensorBase):
     """An n-dimensional array that can record the operations applied to it.
 
     Build one with :func:`miniconv.tensor`, :func:`miniconv.zeros`, :func:`miniconv.randn`, ...

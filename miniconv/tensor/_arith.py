@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import ops
 from .._args import check_broadcast, check_matmul, number_array
-from ..dtypes import _builtin_bool, _infer_dtype, bool, get_default_dtype, int64, result_type, torch_dtype_name
+from ..dtypes import _builtin_bool, _infer_dtype, bool, get_default_dtype, int64, torch_dtype_name
 from ._base import TensorBase
 
 # C type names in PyTorch's overflow messages

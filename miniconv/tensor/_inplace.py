@@ -232,3 +232,50 @@ def keep_saved_values(node, counter, arr, wrote_in_place):
             saved[i] = TensorBase._wrap(s._data.copy()) if isinstance(s, TensorBase) else s.copy()
     node._saved = tuple(saved)
     node._saved_versions = tuple(versions)
+
+
+def _inplace_of(name):
+    """``t.<name>_(...)``: ``t.<name>(...)`` committed into ``t`` (one rule for every derived in-place op:
+    version bump, history rebase, the leaf check, and PyTorch's refusal of a result dtype ``t`` can't hold)."""
+    def method(self, *args, **kwargs):
+        recorded = is_grad_enabled() and self._requires_grad
+        # recorded: computed from a clone, so the nodes of a composed op save the clone, not the values
+        # this write replaces; a result with no history (eq_, floor_divide_...) gets a zero gradient
+        out = getattr(self.clone() if recorded else self, name)(*args, **kwargs)
+        if recorded and out.grad_fn is None and not name.startswith("logical_"):  # PyTorch's logical_*_ keep
+            out = ops.Fill.apply(self, out._data)  # the tensor's history; the others give a zero gradient
+        return self._commit_inplace(out)
+
+    method.__name__ = method.__qualname__ = name + "_"
+    method.__doc__ = f"In-place :meth:`{name}`."
+    return method
+
+
+# out-of-place methods whose in-place spelling PyTorch has; the ones written out above keep their own
+DERIVED_INPLACE = (
+    "floor", "ceil", "round", "trunc", "fix", "sign", "sgn", "sin", "cos", "tan", "asin", "acos", "atan", "arcsin",
+    "arccos", "arctan", "sinh", "cosh", "exp2", "expm1", "log2", "log10", "log1p", "rsqrt", "erf", "erfc", "erfinv",
+    "reciprocal", "square", "frac", "lgamma", "digamma", "sinc", "logit", "deg2rad", "rad2deg", "hypot", "copysign",
+    "xlogy", "fmod", "remainder", "floor_divide", "divide", "true_divide", "subtract", "multiply", "atan2", "arctan2",
+    "negative", "absolute", "heaviside", "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less",
+    "less_equal", "not_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or",
+    "bitwise_xor", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift", "clamp_min", "clamp_max", "nan_to_num",
+    "cumsum", "cumprod", "tril", "triu", "scatter", "scatter_add", "scatter_reduce", "index_add", "index_copy",
+    "index_fill", "masked_scatter", "renorm", "addmm", "addmv", "baddbmm", "addbmm", "asinh", "acosh", "atanh",
+    "arcsinh", "arccosh", "arctanh", "gcd", "lcm", "addr", "put", "index_put", "i0", "polygamma", "ldexp",
+    "nextafter",
+)
+for _name in DERIVED_INPLACE:
+    if _name + "_" not in InplaceMixin.__dict__:
+        setattr(InplaceMixin, _name + "_", _inplace_of(_name))
+del _name
+
+
+def _float_power_(self, exponent):
+    if self.dtype != np.float64:
+        raise RuntimeError(f"the base given to float_power_ has dtype {torch_dtype_name(self.dtype).capitalize()} "
+                           "but the operation's result requires dtype Double")
+    return self._commit_inplace(self.float_power(exponent))
+
+
+InplaceMixin.float_power_ = _float_power_

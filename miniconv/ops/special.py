@@ -1,0 +1,59 @@
+"""Special functions of one tensor (erfc, erfinv, lgamma, digamma, sinc) with their derivatives.
+
+Array level, as ``elementwise.py``: dtype rules are in ``miniconv/tensor/_special.py``.
+"""
+import numpy as np
+import scipy.special
+
+from .elementwise import _Unary, _unary
+
+Erfc = _unary("Erfc", scipy.special.erfc, lambda a, o: -2 / np.sqrt(np.pi) * np.exp(-a * a))
+
+
+Erfinv = _unary("Erfinv", scipy.special.erfinv, lambda a, o: np.sqrt(np.pi) / 2 * np.exp(o * o))
+
+
+Lgamma = _unary("Lgamma", scipy.special.gammaln, lambda a, o: scipy.special.digamma(a))
+
+
+Digamma = _unary("Digamma", lambda a: np.where(a == 0, np.copysign(np.inf, -a), scipy.special.digamma(a)),
+                 lambda a, o: scipy.special.polygamma(1, a))
+
+
+def _sinc_grad(a, o):
+    x = np.pi * a
+    safe = np.where(a == 0, 1, x)
+    return np.where(a == 0, 0, (np.cos(safe) * np.pi - o * np.pi) / safe)
+
+
+Sinc = _unary("Sinc", np.sinc, _sinc_grad)
+
+
+Asinh = _unary("Asinh", np.arcsinh, lambda a, o: 1 / np.sqrt(a * a + 1))
+
+
+Acosh = _unary("Acosh", np.arccosh, lambda a, o: 1 / np.sqrt(a * a - 1))
+
+
+Atanh = _unary("Atanh", np.arctanh, lambda a, o: 1 / (1 - a * a))
+
+
+I0 = _unary("I0", scipy.special.i0, lambda a, o: scipy.special.i1(a))
+
+
+class Polygamma(_Unary.__base__):
+    """``polygamma(n, a)``: the n-th derivative of digamma; its derivative is ``polygamma(n + 1, a)``."""
+
+    @staticmethod
+    def forward(ctx, a, n):
+        ctx.n = n
+        ctx.save_for_backward(a)
+        with np.errstate(all="ignore"):
+            out = scipy.special.digamma(a) if n == 0 else scipy.special.polygamma(n, a)
+        return np.asarray(out).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        with np.errstate(all="ignore"):
+            return (g * scipy.special.polygamma(ctx.n + 1, a)).astype(g.dtype, copy=False), None
