@@ -10,7 +10,6 @@ import numbers
 
 import numpy as np
 
-from . import ops
 from . import creation
 from ._args import check_broadcast
 from .dtypes import result_type

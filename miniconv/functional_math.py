@@ -12,7 +12,6 @@ import numpy as np
 
 from ._random import default_generator
 from .functional import _t
-from .tensor import Tensor
 
 pi = math.pi
 e = math.e

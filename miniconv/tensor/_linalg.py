@@ -11,8 +11,7 @@ import numpy as np
 
 from .. import ops
 from .._args import normalize_dims
-from ..dtypes import int64, torch_dtype_name
-from ._base import TensorBase
+from ..dtypes import torch_dtype_name
 
 
 def _dim(d, ndim, name):

@@ -8,7 +8,7 @@ return integer tensors (no gradient).
 import numpy as np
 
 from .._args import normalize_dims
-from ..dtypes import int64, torch_dtype_name
+from ..dtypes import torch_dtype_name
 from ._base import TensorBase
 from ._reduce import ValuesIndices
 

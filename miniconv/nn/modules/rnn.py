@@ -22,7 +22,8 @@ import numpy as np
 
 from ...creation import zeros
 from ...dtypes import get_default_dtype
-from ...tensor import Tensor, _check_device
+from ..._device import _check_device
+from ...tensor import Tensor
 from .. import functional as F
 from .. import init
 from ..functional import rnn as _rnn

@@ -7,7 +7,6 @@ matrices along H and W (``out = W_h @ img @ W_w.T``), built with the formulas of
 ``align_corners=False``, nearest). Rotations and affine maps sample on the grid torchvision builds
 for ``grid_sample(align_corners=False, padding_mode="zeros")``.
 """
-import math
 
 import numpy as np
 
