@@ -70,8 +70,8 @@ def show_config():
                 f"{info.get('user_api')}: {info.get('internal_api')} {info.get('version')} "
                 f"threads={info.get('num_threads')} ({info.get('filepath')})"
             )
-    except Exception as e:  # pragma: no cover
-        lines.append(f"BLAS info unavailable: {e}")
+    except Exception as err:  # pragma: no cover
+        lines.append(f"BLAS info unavailable: {err}")
     print("\n".join(lines))
 
 # Sampling, nansum/floor_divide and PyTorch's legacy tensor-type names.
