@@ -205,13 +205,21 @@ def _gw_layout(cfg, dtype):
     return _layout("gw", cfg, dtype)
 
 
+# The configurations above go transposed with the 8-lane (AVX2) and 1-lane (scalar) tiles of 16
+# and 8 channels; the AVX-512 tiles hold 32 float / 16 double channels, and the cost model sends
+# the channel tails (16 or 30 of 32 lanes) to the wide layout there. The values are checked for
+# every ISA; the layout only where it is a fact of that ISA.
+GWT_TRANSPOSED_ISAS = ("scalar", "avx2")
+
+
 @pytest.mark.parametrize("isa_name", ISAS)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("cfg", GWT_CONFIGS)
 def test_grad_weight_transposed_layout_matches_reference(cfg, dtype, isa_name):
     rng = np.random.default_rng(abs(hash(cfg)) % 2**32)
     with isa(isa_name):
-        assert _gw_layout(cfg, dtype) == "transposed"
+        if isa_name in GWT_TRANSPOSED_ISAS:
+            assert _gw_layout(cfg, dtype) == "transposed"
         check_against_reference(rng, *cfg, dtype=dtype, algo="direct")
         check_against_reference(rng, *cfg, dtype=dtype, algo="direct", bias=False, n_threads=3)
 
