@@ -85,6 +85,7 @@ cdef extern from "_conv_ukernels.h" nogil:
         MC_ISA_SCALAR
         MC_ISA_AVX2
         MC_ISA_AVX512
+        MC_ISA_AVX512_EMU
 
 cdef enum:
     _DC_SLACK = 128          # zeros after each plane: > the forward's overrun (< nr1 <= 128
@@ -95,22 +96,40 @@ cdef enum:
     _DC_GW_KTILES = 4        # grad_weight: (channel, tap) triples reused per block of go rows
     _DC_GWT_L1 = 16 << 10    # grad_weight, transposed: bytes of output gradient per block
 
-_ISA_NAMES = ('scalar', 'avx2', 'avx512f')
+# 'avx512f_emu': the AVX-512 tile family (16 float lanes) compiled for AVX2, each vector two
+# ymm halves: the same tile logic and bits as 'avx512f', runnable on AVX2 CPUs (for tests;
+# never the default).
+_ISA_NAMES = ('scalar', 'avx2', 'avx512f', 'avx512f_emu')
 
 
 def conv_isa():
-    """Name of the instruction set the direct convolution kernels use: 'scalar', 'avx2' or 'avx512f'."""
+    """Name of the instruction set the direct convolution kernels use: 'scalar', 'avx2',
+    'avx512f' or 'avx512f_emu' (forced only)."""
     return _ISA_NAMES[mc_uk.isa]
 
 
 def conv_isas_compiled():
-    """The instruction sets this build contains: all three on x86-64 (GCC or Clang), else 'scalar'."""
+    """The kernel variants this build contains: all four on x86-64 (GCC or Clang), else 'scalar'."""
     return _ISA_NAMES if MC_HAVE_X86_VARIANTS else _ISA_NAMES[:1]
 
 
 def conv_isas_supported():
-    """The instruction sets this CPU can run, narrowest first (always includes 'scalar')."""
+    """The kernel variants this CPU can run (always includes 'scalar'; 'avx512f_emu' wherever
+    AVX2 runs)."""
     return tuple(name for i, name in enumerate(_ISA_NAMES) if mc_cpu_supports(i))
+
+
+def conv_isas_tested_by():
+    """{variant compiled in: the variant this CPU runs whose tile logic covers it}: the variant
+    itself if the CPU runs it; 'avx512f' is covered by 'avx512f_emu' on AVX2-only CPUs."""
+    supported = conv_isas_supported()
+    cover = {}
+    for name in conv_isas_compiled():
+        if name in supported:
+            cover[name] = name
+        elif name == 'avx512f' and 'avx512f_emu' in supported:
+            cover[name] = 'avx512f_emu'
+    return cover
 
 
 def conv_set_isa(str name):
