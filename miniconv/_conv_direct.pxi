@@ -92,6 +92,7 @@ cdef enum:
                              # positions past L) and grad_weight's rounding of L up to 16
     _DC_TILES_PER_BLOCK = 8  # forward: positions per block = 8 tiles
     _DC_FWD_L1 = 30 << 10    # forward: bytes of input one block of input channels reads
+    _DC_FWD_MAX_KB = 8       # forward: at most this many blocks of input channels
     _DC_GW_BLOCK = 512       # grad_weight: positions per block (a multiple of 16)
     _DC_GW_KTILES = 4        # grad_weight: (channel, tap) triples reused per block of go rows
     _DC_GWT_L1 = 16 << 10    # grad_weight, transposed: bytes of output gradient per block
@@ -298,6 +299,10 @@ cdef inline Py_ssize_t _dc_fwd_kc(const _DGeom* g, Py_ssize_t span, Py_ssize_t i
     cdef Py_ssize_t reach = (g.KH - 1) * g.dh // g.sh * g.Wq + (g.KW - 1) * g.dw // g.sw
     cdef Py_ssize_t per_channel = g.nph * (span + reach) * itemsize
     cdef Py_ssize_t nkb = max(1, (g.CIN * per_channel + _DC_FWD_L1 - 1) // _DC_FWD_L1)
+    # at most _DC_FWD_MAX_KB blocks: their sums are added one after the other (each block's
+    # own sum is a fixed tree, _conv_ukernel_template.h), and a long chain of them would undo
+    # the tree's precision (AVX-512 tiles, 1x1 with 2048 channels: ~200 blocks of 10 channels)
+    nkb = min(nkb, _DC_FWD_MAX_KB)
     return max(1, (g.CIN + nkb - 1) // nkb)
 
 

@@ -124,33 +124,33 @@ MC_W16E_ATTR static inline double mc_w16e_hsum_f64(mc_f64x8e v)
  * end), 2 x 6 with output channels in the lanes (32 / 16 channels). */
 #define MC_DEFINE_W16_FAMILY(ATTR, SUFFIX, VF, VD, OPS)                                                    \
     MC_DEFINE_DCONV(mc_f32_dconv_4x48##SUFFIX, ATTR, float, VF, 16, 3, 4,              \
-                    OPS##_LOADU_F32, OPS##_SET1_F32, OPS##_FMADD_F32, OPS##_STOREU_F32)       \
+                    OPS##_LOADU_F32, OPS##_SET1_F32, OPS##_FMADD_F32, OPS##_STOREU_F32, OPS##_ADD_F32)       \
     MC_DEFINE_DCONV(mc_f32_dconv_1x48##SUFFIX, ATTR, float, VF, 16, 3, 1,              \
-                    OPS##_LOADU_F32, OPS##_SET1_F32, OPS##_FMADD_F32, OPS##_STOREU_F32)       \
+                    OPS##_LOADU_F32, OPS##_SET1_F32, OPS##_FMADD_F32, OPS##_STOREU_F32, OPS##_ADD_F32)       \
     MC_DEFINE_DCONV(mc_f32_dconv_4x32##SUFFIX, ATTR, float, VF, 16, 2, 4,              \
-                    OPS##_LOADU_F32, OPS##_SET1_F32, OPS##_FMADD_F32, OPS##_STOREU_F32)       \
+                    OPS##_LOADU_F32, OPS##_SET1_F32, OPS##_FMADD_F32, OPS##_STOREU_F32, OPS##_ADD_F32)       \
     MC_DEFINE_DCONV(mc_f32_dconv_1x32##SUFFIX, ATTR, float, VF, 16, 2, 1,              \
-                    OPS##_LOADU_F32, OPS##_SET1_F32, OPS##_FMADD_F32, OPS##_STOREU_F32)       \
+                    OPS##_LOADU_F32, OPS##_SET1_F32, OPS##_FMADD_F32, OPS##_STOREU_F32, OPS##_ADD_F32)       \
     MC_DEFINE_DCONV(mc_f32_dconv_4x16##SUFFIX, ATTR, float, VF, 16, 1, 4,              \
-                    OPS##_LOADU_F32, OPS##_SET1_F32, OPS##_FMADD_F32, OPS##_STOREU_F32)       \
+                    OPS##_LOADU_F32, OPS##_SET1_F32, OPS##_FMADD_F32, OPS##_STOREU_F32, OPS##_ADD_F32)       \
     MC_DEFINE_DCONV(mc_f32_dconv_1x16##SUFFIX, ATTR, float, VF, 16, 1, 1,              \
-                    OPS##_LOADU_F32, OPS##_SET1_F32, OPS##_FMADD_F32, OPS##_STOREU_F32)       \
+                    OPS##_LOADU_F32, OPS##_SET1_F32, OPS##_FMADD_F32, OPS##_STOREU_F32, OPS##_ADD_F32)       \
     MC_DEFINE_DCONV(mc_f32_dconv_1x128##SUFFIX, ATTR, float, VF, 16, 8, 1,             \
-                    OPS##_LOADU_F32, OPS##_SET1_F32, OPS##_FMADD_F32, OPS##_STOREU_F32)       \
+                    OPS##_LOADU_F32, OPS##_SET1_F32, OPS##_FMADD_F32, OPS##_STOREU_F32, OPS##_ADD_F32)       \
     MC_DEFINE_DCONV(mc_f64_dconv_4x24##SUFFIX, ATTR, double, VD, 8, 3, 4,               \
-                    OPS##_LOADU_F64, OPS##_SET1_F64, OPS##_FMADD_F64, OPS##_STOREU_F64)       \
+                    OPS##_LOADU_F64, OPS##_SET1_F64, OPS##_FMADD_F64, OPS##_STOREU_F64, OPS##_ADD_F64)       \
     MC_DEFINE_DCONV(mc_f64_dconv_1x24##SUFFIX, ATTR, double, VD, 8, 3, 1,               \
-                    OPS##_LOADU_F64, OPS##_SET1_F64, OPS##_FMADD_F64, OPS##_STOREU_F64)       \
+                    OPS##_LOADU_F64, OPS##_SET1_F64, OPS##_FMADD_F64, OPS##_STOREU_F64, OPS##_ADD_F64)       \
     MC_DEFINE_DCONV(mc_f64_dconv_4x16##SUFFIX, ATTR, double, VD, 8, 2, 4,               \
-                    OPS##_LOADU_F64, OPS##_SET1_F64, OPS##_FMADD_F64, OPS##_STOREU_F64)       \
+                    OPS##_LOADU_F64, OPS##_SET1_F64, OPS##_FMADD_F64, OPS##_STOREU_F64, OPS##_ADD_F64)       \
     MC_DEFINE_DCONV(mc_f64_dconv_1x16##SUFFIX, ATTR, double, VD, 8, 2, 1,               \
-                    OPS##_LOADU_F64, OPS##_SET1_F64, OPS##_FMADD_F64, OPS##_STOREU_F64)       \
+                    OPS##_LOADU_F64, OPS##_SET1_F64, OPS##_FMADD_F64, OPS##_STOREU_F64, OPS##_ADD_F64)       \
     MC_DEFINE_DCONV(mc_f64_dconv_4x8##SUFFIX, ATTR, double, VD, 8, 1, 4,                \
-                    OPS##_LOADU_F64, OPS##_SET1_F64, OPS##_FMADD_F64, OPS##_STOREU_F64)       \
+                    OPS##_LOADU_F64, OPS##_SET1_F64, OPS##_FMADD_F64, OPS##_STOREU_F64, OPS##_ADD_F64)       \
     MC_DEFINE_DCONV(mc_f64_dconv_1x8##SUFFIX, ATTR, double, VD, 8, 1, 1,                \
-                    OPS##_LOADU_F64, OPS##_SET1_F64, OPS##_FMADD_F64, OPS##_STOREU_F64)       \
+                    OPS##_LOADU_F64, OPS##_SET1_F64, OPS##_FMADD_F64, OPS##_STOREU_F64, OPS##_ADD_F64)       \
     MC_DEFINE_DCONV(mc_f64_dconv_1x64##SUFFIX, ATTR, double, VD, 8, 8, 1,               \
-                    OPS##_LOADU_F64, OPS##_SET1_F64, OPS##_FMADD_F64, OPS##_STOREU_F64)       \
+                    OPS##_LOADU_F64, OPS##_SET1_F64, OPS##_FMADD_F64, OPS##_STOREU_F64, OPS##_ADD_F64)       \
     MC_DEFINE_DCONV_GW(mc_f32_dconv_gw_4x3##SUFFIX, ATTR, float, VF, 16, 4,            \
                        OPS##_LOADU_F32, OPS##_ZERO_F32, OPS##_FMADD_F32,                       \
                        OPS##_HSUM_F32)                                               \
