@@ -357,8 +357,9 @@ cdef inline bint _dc_fwd_transposed(const _DGeom* g, const mc_ukernels* uk,
     rather than dconv (positions in the lanes, junk columns computed and dropped): when the
     instruction set has it (float32; AVX2 and the scalar twin) and it computes at least 5 %
     fewer multiply-adds (output channels rounded up to whole tiles), or no more when one
-    channel block's weights (K x OBT) stay in L1. Both sum in the same order from the bias,
-    so the choice does not change the bits. b (14x14, 64 outputs): 198 positions x 64
+    channel block's weights (K x OBT) stay in L1. Both add blocks of pairs in the same tree
+    and then the bias, so the choice does not change the bits where dconv takes all input
+    channels in one block (b, a). b (14x14, 64 outputs): 198 positions x 64
     instead of 216 x 64, 20.9 ms instead of 23.4 (grad_input 21.6 instead of 23.7); a (one
     input channel, K = 9): 4.9 ms instead of 5.5 (no tile copy-out); d (56x56, 1.7 % junk)
     stays wide, where dconv_t measured 87.0 ms against 85.6 (its 37 KB of weights per

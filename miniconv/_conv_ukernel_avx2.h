@@ -125,9 +125,15 @@ MC_AVX2 static void mc_f32_dconv_t6x16__avx2_fma3(size_t k, const float* MC_REST
     __m256 a[12], st[MC_SUM_LEVELS][12];
     size_t i, i0, i1, nblk = 0;
     int e;
+    __m256 b0 = bias ? _mm256_loadu_ps(bias) : _mm256_setzero_ps();
+    __m256 b1 = bias ? _mm256_loadu_ps(bias + 8) : _mm256_setzero_ps();
+    int one = k <= MC_SUM_BLOCK;   /* one block: one running sum from the bias (dconv's rule) */
     for (i0 = 0; i0 < k; i0 = i1) {
         i1 = k - i0 > MC_SUM_BLOCK ? i0 + MC_SUM_BLOCK : k;
-        for (e = 0; e < 12; e++) a[e] = _mm256_setzero_ps();
+        for (e = 0; e < 12; e += 2) {
+            a[e] = one ? b0 : _mm256_setzero_ps();
+            a[e + 1] = one ? b1 : _mm256_setzero_ps();
+        }
         for (i = i0; i < i1; i++) {
             const ptrdiff_t o = off[i];
             __m256 w0 = _mm256_loadu_ps(w), w1 = _mm256_loadu_ps(w + 8), v;
@@ -139,16 +145,17 @@ MC_AVX2 static void mc_f32_dconv_t6x16__avx2_fma3(size_t k, const float* MC_REST
             v = _mm256_set1_ps(x5[o]); a[10] = _mm256_fmadd_ps(v, w0, a[10]); a[11] = _mm256_fmadd_ps(v, w1, a[11]);
             w += 16;
         }
+        if (one) break;
         MC_SUM_PUSH(st, a, nblk, 12, _mm256_add_ps);
         nblk++;
     }
-    if (nblk == 0)
-        for (e = 0; e < 12; e++) a[e] = _mm256_setzero_ps();
-    else
+    if (k == 0) {
+        for (e = 0; e < 12; e += 2) {
+            a[e] = b0;
+            a[e + 1] = b1;
+        }
+    } else if (!one) {
         MC_SUM_FINISH(st, a, nblk, 12, _mm256_add_ps);
-    {
-        __m256 b0 = bias ? _mm256_loadu_ps(bias) : _mm256_setzero_ps();
-        __m256 b1 = bias ? _mm256_loadu_ps(bias + 8) : _mm256_setzero_ps();
         for (e = 0; e < 12; e += 2) {
             a[e] = _mm256_add_ps(b0, a[e]);
             a[e + 1] = _mm256_add_ps(b1, a[e + 1]);

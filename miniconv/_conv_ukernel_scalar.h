@@ -65,9 +65,10 @@ static void mc_f32_dconv_t6x8__scalar(size_t k, const float* MC_RESTRICT x,
     float acc[48];
     float st[MC_SUM_LEVELS][48];
     size_t i, i0, i1, j, l, nblk = 0;
+    int one = k <= MC_SUM_BLOCK;   /* one block: one running sum from the bias (dconv's rule) */
     for (i0 = 0; i0 < k; i0 = i1) {
         i1 = k - i0 > MC_SUM_BLOCK ? i0 + MC_SUM_BLOCK : k;
-        for (j = 0; j < 48; j++) acc[j] = 0.0f;
+        for (j = 0; j < 48; j++) acc[j] = one && bias ? bias[j % 8] : 0.0f;
         for (i = i0; i < i1; i++) {
             for (j = 0; j < 6; j++) {
                 float v = x[pos[j] + off[i]];
@@ -75,14 +76,17 @@ static void mc_f32_dconv_t6x8__scalar(size_t k, const float* MC_RESTRICT x,
             }
             w += 8;
         }
+        if (one) break;
         MC_SUM_PUSH(st, acc, nblk, 48, MC_S_ADD);
         nblk++;
     }
-    if (nblk == 0)
-        for (j = 0; j < 48; j++) acc[j] = 0.0f;
-    else
+    if (k == 0)
+        for (j = 0; j < 48; j++) acc[j] = bias ? bias[j % 8] : 0.0f;
+    else if (!one) {
         MC_SUM_FINISH(st, acc, nblk, 48, MC_S_ADD);
+        for (j = 0; j < 48; j++) acc[j] = (bias ? bias[j % 8] : 0.0f) + acc[j];
+    }
     for (l = 0; l < no && l < 8; l++)
-        for (j = 0; j < np && j < 6; j++) out[l * ldo + j] = (bias ? bias[l] : 0.0f) + acc[j * 8 + l];
+        for (j = 0; j < np && j < 6; j++) out[l * ldo + j] = acc[j * 8 + l];
 }
 #endif
