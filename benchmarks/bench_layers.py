@@ -27,11 +27,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
 
-import miniconv  # noqa: E402
-from bench_conv import (make_clock, miniconv_functional, miniconv_runners,  # noqa: E402
-                        time_interleaved, torch_runners)
-from layer_zoo import LAYERS, macs  # noqa: E402
-from peak_probe import cpu_model, measure_peak  # noqa: E402
+from bench_conv import (
+    make_clock,
+    miniconv_functional,
+    miniconv_runners,
+    time_interleaved,
+    torch_runners,
+)
+from layer_zoo import LAYERS, macs
+from peak_probe import cpu_model, measure_peak
+
+import miniconv
 
 
 def as_case(d):

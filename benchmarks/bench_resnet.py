@@ -28,8 +28,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
 
-import miniconv  # noqa: E402
-from peak_probe import cpu_model  # noqa: E402
+from peak_probe import cpu_model
+
+import miniconv
 
 
 def resnet18(nn, F, num_classes=10):

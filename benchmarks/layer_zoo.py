@@ -14,8 +14,8 @@ tests/conv/test_conv_precision.py (error against float64).
 
 
 def _layer(n, cin, cout, hw, k, stride=1, pad=None, groups=1, count=1):
-    return dict(n=n, cin=cin, cout=cout, hw=(hw, hw), k=(k, k), stride=(stride, stride),
-                pad=((k // 2, k // 2) if pad is None else (pad, pad)), groups=groups, count=count)
+    return {"n": n, "cin": cin, "cout": cout, "hw": (hw, hw), "k": (k, k), "stride": (stride, stride),
+            "pad": (k // 2, k // 2) if pad is None else (pad, pad), "groups": groups, "count": count}
 
 
 def _resnet18(n=64):
