@@ -85,32 +85,52 @@ cdef extern from "_conv_ukernels.h" nogil:
         MC_ISA_SCALAR
         MC_ISA_AVX2
         MC_ISA_AVX512
+        MC_ISA_AVX512_EMU
 
 cdef enum:
     _DC_SLACK = 128          # zeros after each plane: > the forward's overrun (< nr1 <= 128
                              # positions past L) and grad_weight's rounding of L up to 16
     _DC_TILES_PER_BLOCK = 8  # forward: positions per block = 8 tiles
     _DC_FWD_L1 = 30 << 10    # forward: bytes of input one block of input channels reads
+    _DC_FWD_MAX_KB = 8       # forward: at most this many blocks of input channels
     _DC_GW_BLOCK = 512       # grad_weight: positions per block (a multiple of 16)
     _DC_GW_KTILES = 4        # grad_weight: (channel, tap) triples reused per block of go rows
     _DC_GWT_L1 = 16 << 10    # grad_weight, transposed: bytes of output gradient per block
 
-_ISA_NAMES = ('scalar', 'avx2', 'avx512f')
+# 'avx512f_emu': the AVX-512 tile family (16 float lanes) compiled for AVX2, each vector two
+# ymm halves: the same tile logic and bits as 'avx512f', runnable on AVX2 CPUs (for tests;
+# never the default).
+_ISA_NAMES = ('scalar', 'avx2', 'avx512f', 'avx512f_emu')
 
 
 def conv_isa():
-    """Name of the instruction set the direct convolution kernels use: 'scalar', 'avx2' or 'avx512f'."""
+    """Name of the instruction set the direct convolution kernels use: 'scalar', 'avx2',
+    'avx512f' or 'avx512f_emu' (forced only)."""
     return _ISA_NAMES[mc_uk.isa]
 
 
 def conv_isas_compiled():
-    """The instruction sets this build contains: all three on x86-64 (GCC or Clang), else 'scalar'."""
+    """The kernel variants this build contains: all four on x86-64 (GCC or Clang), else 'scalar'."""
     return _ISA_NAMES if MC_HAVE_X86_VARIANTS else _ISA_NAMES[:1]
 
 
 def conv_isas_supported():
-    """The instruction sets this CPU can run, narrowest first (always includes 'scalar')."""
+    """The kernel variants this CPU can run (always includes 'scalar'; 'avx512f_emu' wherever
+    AVX2 runs)."""
     return tuple(name for i, name in enumerate(_ISA_NAMES) if mc_cpu_supports(i))
+
+
+def conv_isas_tested_by():
+    """{variant compiled in: the variant this CPU runs whose tile logic covers it}: the variant
+    itself if the CPU runs it; 'avx512f' is covered by 'avx512f_emu' on AVX2-only CPUs."""
+    supported = conv_isas_supported()
+    cover = {}
+    for name in conv_isas_compiled():
+        if name in supported:
+            cover[name] = name
+        elif name == 'avx512f' and 'avx512f_emu' in supported:
+            cover[name] = 'avx512f_emu'
+    return cover
 
 
 def conv_set_isa(str name):
@@ -279,6 +299,10 @@ cdef inline Py_ssize_t _dc_fwd_kc(const _DGeom* g, Py_ssize_t span, Py_ssize_t i
     cdef Py_ssize_t reach = (g.KH - 1) * g.dh // g.sh * g.Wq + (g.KW - 1) * g.dw // g.sw
     cdef Py_ssize_t per_channel = g.nph * (span + reach) * itemsize
     cdef Py_ssize_t nkb = max(1, (g.CIN * per_channel + _DC_FWD_L1 - 1) // _DC_FWD_L1)
+    # at most _DC_FWD_MAX_KB blocks: their sums are added one after the other (each block's
+    # own sum is a fixed tree, _conv_ukernel_template.h), and a long chain of them would undo
+    # the tree's precision (AVX-512 tiles, 1x1 with 2048 channels: ~200 blocks of 10 channels)
+    nkb = min(nkb, _DC_FWD_MAX_KB)
     return max(1, (g.CIN + nkb - 1) // nkb)
 
 
@@ -333,8 +357,9 @@ cdef inline bint _dc_fwd_transposed(const _DGeom* g, const mc_ukernels* uk,
     rather than dconv (positions in the lanes, junk columns computed and dropped): when the
     instruction set has it (float32; AVX2 and the scalar twin) and it computes at least 5 %
     fewer multiply-adds (output channels rounded up to whole tiles), or no more when one
-    channel block's weights (K x OBT) stay in L1. Both sum in the same order from the bias,
-    so the choice does not change the bits. b (14x14, 64 outputs): 198 positions x 64
+    channel block's weights (K x OBT) stay in L1. Both add blocks of pairs in the same tree
+    and then the bias, so the choice does not change the bits where dconv takes all input
+    channels in one block (b, a). b (14x14, 64 outputs): 198 positions x 64
     instead of 216 x 64, 20.9 ms instead of 23.4 (grad_input 21.6 instead of 23.7); a (one
     input channel, K = 9): 4.9 ms instead of 5.5 (no tile copy-out); d (56x56, 1.7 % junk)
     stays wide, where dconv_t measured 87.0 ms against 85.6 (its 37 KB of weights per

@@ -27,33 +27,33 @@ MC_AVX2 static inline double mc_hsum_pd_avx2(__m256d v)
 }
 
 MC_DEFINE_DCONV(mc_f32_dconv_4x24__avx2_fma3, MC_AVX2, float, __m256, 8, 3, 4,
-                _mm256_loadu_ps, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_storeu_ps)
+                _mm256_loadu_ps, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_storeu_ps, _mm256_add_ps)
 MC_DEFINE_DCONV(mc_f32_dconv_1x24__avx2_fma3, MC_AVX2, float, __m256, 8, 3, 1,
-                _mm256_loadu_ps, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_storeu_ps)
+                _mm256_loadu_ps, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_storeu_ps, _mm256_add_ps)
 MC_DEFINE_DCONV(mc_f64_dconv_4x12__avx2_fma3, MC_AVX2, double, __m256d, 4, 3, 4,
-                _mm256_loadu_pd, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_storeu_pd)
+                _mm256_loadu_pd, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_storeu_pd, _mm256_add_pd)
 MC_DEFINE_DCONV(mc_f64_dconv_1x12__avx2_fma3, MC_AVX2, double, __m256d, 4, 3, 1,
-                _mm256_loadu_pd, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_storeu_pd)
+                _mm256_loadu_pd, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_storeu_pd, _mm256_add_pd)
 MC_DEFINE_DCONV(mc_f32_dconv_4x8__avx2_fma3, MC_AVX2, float, __m256, 8, 1, 4,
-                _mm256_loadu_ps, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_storeu_ps)
+                _mm256_loadu_ps, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_storeu_ps, _mm256_add_ps)
 MC_DEFINE_DCONV(mc_f32_dconv_1x8__avx2_fma3, MC_AVX2, float, __m256, 8, 1, 1,
-                _mm256_loadu_ps, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_storeu_ps)
+                _mm256_loadu_ps, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_storeu_ps, _mm256_add_ps)
 MC_DEFINE_DCONV(mc_f64_dconv_4x4__avx2_fma3, MC_AVX2, double, __m256d, 4, 1, 4,
-                _mm256_loadu_pd, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_storeu_pd)
+                _mm256_loadu_pd, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_storeu_pd, _mm256_add_pd)
 MC_DEFINE_DCONV(mc_f64_dconv_1x4__avx2_fma3, MC_AVX2, double, __m256d, 4, 1, 1,
-                _mm256_loadu_pd, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_storeu_pd)
+                _mm256_loadu_pd, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_storeu_pd, _mm256_add_pd)
 MC_DEFINE_DCONV(mc_f32_dconv_4x16__avx2_fma3, MC_AVX2, float, __m256, 8, 2, 4,
-                _mm256_loadu_ps, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_storeu_ps)
+                _mm256_loadu_ps, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_storeu_ps, _mm256_add_ps)
 MC_DEFINE_DCONV(mc_f32_dconv_1x16__avx2_fma3, MC_AVX2, float, __m256, 8, 2, 1,
-                _mm256_loadu_ps, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_storeu_ps)
+                _mm256_loadu_ps, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_storeu_ps, _mm256_add_ps)
 MC_DEFINE_DCONV(mc_f64_dconv_4x8__avx2_fma3, MC_AVX2, double, __m256d, 4, 2, 4,
-                _mm256_loadu_pd, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_storeu_pd)
+                _mm256_loadu_pd, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_storeu_pd, _mm256_add_pd)
 MC_DEFINE_DCONV(mc_f64_dconv_1x8__avx2_fma3, MC_AVX2, double, __m256d, 4, 2, 1,
-                _mm256_loadu_pd, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_storeu_pd)
+                _mm256_loadu_pd, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_storeu_pd, _mm256_add_pd)
 MC_DEFINE_DCONV(mc_f32_dconv_1x64__avx2_fma3, MC_AVX2, float, __m256, 8, 8, 1,
-                _mm256_loadu_ps, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_storeu_ps)
+                _mm256_loadu_ps, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_storeu_ps, _mm256_add_ps)
 MC_DEFINE_DCONV(mc_f64_dconv_1x32__avx2_fma3, MC_AVX2, double, __m256d, 4, 8, 1,
-                _mm256_loadu_pd, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_storeu_pd)
+                _mm256_loadu_pd, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_storeu_pd, _mm256_add_pd)
 MC_DEFINE_DCONV_GW(mc_f32_dconv_gw_4x3__avx2_fma3, MC_AVX2, float, __m256, 8, 4,
                    _mm256_loadu_ps, _mm256_setzero_ps(), _mm256_fmadd_ps, mc_hsum_ps_avx2)
 MC_DEFINE_DCONV_GW(mc_f32_dconv_gw_1x3__avx2_fma3, MC_AVX2, float, __m256, 8, 1,
@@ -67,7 +67,7 @@ MC_DEFINE_DCONV_GWT(mc_f32_dconv_gwt_2x6__avx2_fma3, MC_AVX2, float, __m256, 8, 
 MC_DEFINE_DCONV_GWT(mc_f64_dconv_gwt_2x6__avx2_fma3, MC_AVX2, double, __m256d, 4, 2, 6, _mm256_loadu_pd,
                     _mm256_set1_pd, _mm256_fmadd_pd, _mm256_setzero_pd(), _mm256_add_pd, _mm256_storeu_pd)
 /* dconv_t 6x16 (see _conv_ukernel_scalar.h for the semantics): 6 positions x 16 output
- * channels in 12 accumulators, started at the bias; per (channel, tap) pair 2 weight vectors
+ * channels in 12 accumulators, blocks of pairs in dconv's fixed tree, then the bias; per pair 2 weight vectors
  * and 6 broadcasts of input values. The tile leaves through two 8x8 transposes (rows 6 and 7
  * zero) straight into the output rows: with np == 8, 8-float stores whose last 2 floats the
  * next tile overwrites; else np floats through a stack copy (vmaskmovps stores are slow on
@@ -121,25 +121,49 @@ MC_AVX2 static void mc_f32_dconv_t6x16__avx2_fma3(size_t k, const float* MC_REST
     const float* x3 = x + pos[3];
     const float* x4 = x + pos[4];
     const float* x5 = x + pos[5];
+    /* a[2 j + h]: position j, channels 8 h .. 8 h + 7; blocks in dconv's fixed tree */
+    __m256 a[12], st[MC_SUM_LEVELS][12];
+    size_t i, i0, i1, nblk = 0;
+    int e;
     __m256 b0 = bias ? _mm256_loadu_ps(bias) : _mm256_setzero_ps();
     __m256 b1 = bias ? _mm256_loadu_ps(bias + 8) : _mm256_setzero_ps();
-    __m256 a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1;
-    __m256 a30 = b0, a31 = b1, a40 = b0, a41 = b1, a50 = b0, a51 = b1;
-    size_t i;
-    for (i = 0; i < k; i++) {
-        const ptrdiff_t o = off[i];
-        __m256 w0 = _mm256_loadu_ps(w), w1 = _mm256_loadu_ps(w + 8), v;
-        v = _mm256_set1_ps(x0[o]); a00 = _mm256_fmadd_ps(v, w0, a00); a01 = _mm256_fmadd_ps(v, w1, a01);
-        v = _mm256_set1_ps(x1[o]); a10 = _mm256_fmadd_ps(v, w0, a10); a11 = _mm256_fmadd_ps(v, w1, a11);
-        v = _mm256_set1_ps(x2[o]); a20 = _mm256_fmadd_ps(v, w0, a20); a21 = _mm256_fmadd_ps(v, w1, a21);
-        v = _mm256_set1_ps(x3[o]); a30 = _mm256_fmadd_ps(v, w0, a30); a31 = _mm256_fmadd_ps(v, w1, a31);
-        v = _mm256_set1_ps(x4[o]); a40 = _mm256_fmadd_ps(v, w0, a40); a41 = _mm256_fmadd_ps(v, w1, a41);
-        v = _mm256_set1_ps(x5[o]); a50 = _mm256_fmadd_ps(v, w0, a50); a51 = _mm256_fmadd_ps(v, w1, a51);
-        w += 16;
+    int one = k <= MC_SUM_BLOCK;   /* one block: one running sum from the bias (dconv's rule) */
+    for (i0 = 0; i0 < k; i0 = i1) {
+        i1 = k - i0 > MC_SUM_BLOCK ? i0 + MC_SUM_BLOCK : k;
+        for (e = 0; e < 12; e += 2) {
+            a[e] = one ? b0 : _mm256_setzero_ps();
+            a[e + 1] = one ? b1 : _mm256_setzero_ps();
+        }
+        for (i = i0; i < i1; i++) {
+            const ptrdiff_t o = off[i];
+            __m256 w0 = _mm256_loadu_ps(w), w1 = _mm256_loadu_ps(w + 8), v;
+            v = _mm256_set1_ps(x0[o]); a[0] = _mm256_fmadd_ps(v, w0, a[0]); a[1] = _mm256_fmadd_ps(v, w1, a[1]);
+            v = _mm256_set1_ps(x1[o]); a[2] = _mm256_fmadd_ps(v, w0, a[2]); a[3] = _mm256_fmadd_ps(v, w1, a[3]);
+            v = _mm256_set1_ps(x2[o]); a[4] = _mm256_fmadd_ps(v, w0, a[4]); a[5] = _mm256_fmadd_ps(v, w1, a[5]);
+            v = _mm256_set1_ps(x3[o]); a[6] = _mm256_fmadd_ps(v, w0, a[6]); a[7] = _mm256_fmadd_ps(v, w1, a[7]);
+            v = _mm256_set1_ps(x4[o]); a[8] = _mm256_fmadd_ps(v, w0, a[8]); a[9] = _mm256_fmadd_ps(v, w1, a[9]);
+            v = _mm256_set1_ps(x5[o]); a[10] = _mm256_fmadd_ps(v, w0, a[10]); a[11] = _mm256_fmadd_ps(v, w1, a[11]);
+            w += 16;
+        }
+        if (one) break;
+        MC_SUM_PUSH(st, a, nblk, 12, _mm256_add_ps);
+        nblk++;
     }
-    mc_transpose8_store_avx2(a00, a10, a20, a30, a40, a50, out, ldo, np, no);
+    if (k == 0) {
+        for (e = 0; e < 12; e += 2) {
+            a[e] = b0;
+            a[e + 1] = b1;
+        }
+    } else if (!one) {
+        MC_SUM_FINISH(st, a, nblk, 12, _mm256_add_ps);
+        for (e = 0; e < 12; e += 2) {
+            a[e] = _mm256_add_ps(b0, a[e]);
+            a[e + 1] = _mm256_add_ps(b1, a[e + 1]);
+        }
+    }
+    mc_transpose8_store_avx2(a[0], a[2], a[4], a[6], a[8], a[10], out, ldo, np, no);
     if (no > 8)
-        mc_transpose8_store_avx2(a01, a11, a21, a31, a41, a51, out + 8 * ldo, ldo, np, no - 8);
+        mc_transpose8_store_avx2(a[1], a[3], a[5], a[7], a[9], a[11], out + 8 * ldo, ldo, np, no - 8);
 }
 /* dst[p * 16 + l] = src[l * ldsrc + p] for 8 channels l (dst and src already offset to the
  * first of them) and positions p in [0, P - P % 8): grad_weight's transposed copy of the output

@@ -20,7 +20,9 @@
 #define MC_HAVE_X86_VARIANTS 0
 #endif
 
-enum { MC_ISA_SCALAR = 0, MC_ISA_AVX2 = 1, MC_ISA_AVX512 = 2, MC_N_ISA = 3 };
+/* MC_ISA_AVX512_EMU: the AVX-512 tile family compiled for AVX2 (_conv_ukernel_w16.h), never
+ * chosen by default; tests force it so the 16-lane tile logic runs on AVX2-only CPUs. */
+enum { MC_ISA_SCALAR = 0, MC_ISA_AVX2 = 1, MC_ISA_AVX512 = 2, MC_ISA_AVX512_EMU = 3, MC_N_ISA = 4 };
 
 typedef void (*mc_f32_dconv_fn)(size_t, const float*, const ptrdiff_t*, const float*, const float*,
                                 float*, size_t);
@@ -87,7 +89,7 @@ static int mc_cpu_supports(int isa)
     if (isa == MC_ISA_SCALAR) return 1;
 #if MC_HAVE_X86_VARIANTS
     __builtin_cpu_init();
-    if (isa == MC_ISA_AVX2)
+    if (isa == MC_ISA_AVX2 || isa == MC_ISA_AVX512_EMU)
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     if (isa == MC_ISA_AVX512)
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2")
@@ -116,6 +118,11 @@ static int mc_select_isa(int isa)
                                     0, NULL, __avx512f);
         mc_uk = s;
     }
+    if (isa == MC_ISA_AVX512_EMU) {
+        mc_ukernels s = MC_UKERNELS(MC_ISA_AVX512_EMU, 48, 24, 16, 8, 48, 16, 32, 24, 8, 16, 32, 16, 2x6,
+                                    128, 64, 0, NULL, __avx512f_emu);
+        mc_uk = s;
+    }
 #endif
     return 0;
 }
@@ -134,11 +141,11 @@ static size_t mc_f32_transpose8_to16(const float* src, size_t ldsrc, size_t P, f
     return 0;
 }
 
-/* The widest variant this CPU runs. */
+/* The widest variant this CPU runs natively (never the emulated one). */
 static int mc_best_isa(void)
 {
     int isa;
-    for (isa = MC_N_ISA - 1; isa > MC_ISA_SCALAR; isa--)
+    for (isa = MC_ISA_AVX512; isa > MC_ISA_SCALAR; isa--)
         if (mc_cpu_supports(isa)) return isa;
     return MC_ISA_SCALAR;
 }
