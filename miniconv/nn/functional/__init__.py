@@ -26,3 +26,15 @@ __all__ = [
     "binary_cross_entropy_with_logits", "kl_div", "layer_norm", "group_norm", "instance_norm", "adaptive_max_pool2d",
     "embedding", "one_hot", "normalize", "cosine_similarity",
 ]
+
+# -- more activations ----------------------------------------------------------------------------------------
+from .activation import (  # noqa: E402
+    celu, celu_, elu_, glu, hardshrink, hardsigmoid, hardswish, hardtanh_, leaky_relu_, logsigmoid, prelu, relu_,
+    rrelu, rrelu_, selu, selu_, softmin, softshrink, tanhshrink, threshold, threshold_,
+)
+
+__all__ += [
+    "celu", "celu_", "elu_", "glu", "hardshrink", "hardsigmoid", "hardswish", "hardtanh_", "leaky_relu_",
+    "logsigmoid", "prelu", "relu_", "rrelu", "rrelu_", "selu", "selu_", "softmin", "softshrink", "tanhshrink",
+    "threshold", "threshold_",
+]

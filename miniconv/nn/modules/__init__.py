@@ -15,3 +15,7 @@ from .normalization import BatchNorm1d, BatchNorm2d
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
 from .sparse import Embedding
 from .syncbatchnorm import SyncBatchNorm  # issue 10: distributed
+from .activation import (  # noqa: E402
+    CELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, LogSigmoid, PReLU, RReLU, Softmax2d, Softmin, Softshrink,
+    Tanhshrink, Threshold,
+)
