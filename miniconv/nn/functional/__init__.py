@@ -38,3 +38,28 @@ __all__ += [
     "logsigmoid", "prelu", "relu_", "rrelu", "rrelu_", "selu", "selu_", "softmin", "softshrink", "tanhshrink",
     "threshold", "threshold_",
 ]
+
+# -- resampling --------------------------------------------------------------------------------------------
+from .upsampling import (  # noqa: E402
+    channel_shuffle, interpolate, pixel_shuffle, pixel_unshuffle, upsample, upsample_bilinear, upsample_nearest,
+)
+
+__all__ += [
+    "channel_shuffle", "interpolate", "pixel_shuffle", "pixel_unshuffle", "upsample", "upsample_bilinear",
+    "upsample_nearest",
+]
+from .fold import fold, unfold  # noqa: E402
+
+__all__ += ["fold", "unfold"]
+from .pooling_more import (  # noqa: E402
+    adaptive_avg_pool1d, adaptive_max_pool1d, adaptive_max_pool1d_with_indices, adaptive_max_pool2d_with_indices,
+    avg_pool1d, local_response_norm, lp_pool1d, lp_pool2d, max_pool1d, max_pool1d_with_indices,
+    max_pool2d_with_indices,
+)
+from .distance import bilinear, pairwise_distance  # noqa: E402
+
+__all__ += [
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices",
+    "adaptive_max_pool2d_with_indices", "avg_pool1d", "local_response_norm", "lp_pool1d", "lp_pool2d", "max_pool1d",
+    "max_pool1d_with_indices", "max_pool2d_with_indices", "bilinear", "pairwise_distance",
+]

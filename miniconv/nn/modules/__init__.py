@@ -19,3 +19,15 @@ from .activation import (  # noqa: E402
     CELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, LogSigmoid, PReLU, RReLU, Softmax2d, Softmin, Softshrink,
     Tanhshrink, Threshold,
 )
+from .padding import (  # noqa: E402
+    CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d,
+    ReplicationPad2d, ZeroPad1d, ZeroPad2d,
+)
+from .upsampling import (  # noqa: E402
+    ChannelShuffle, PixelShuffle, PixelUnshuffle, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d,
+)
+from .fold import Fold, Unfold  # noqa: E402
+from .pooling_more import (  # noqa: E402
+    AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, LocalResponseNorm, LPPool1d, LPPool2d, MaxPool1d,
+)
+from .distance import Bilinear, CosineSimilarity, PairwiseDistance  # noqa: E402
