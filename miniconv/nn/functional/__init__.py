@@ -63,3 +63,14 @@ __all__ += [
     "adaptive_max_pool2d_with_indices", "avg_pool1d", "local_response_norm", "lp_pool1d", "lp_pool2d", "max_pool1d",
     "max_pool1d_with_indices", "max_pool2d_with_indices", "bilinear", "pairwise_distance",
 ]
+from .loss_more import (  # noqa: E402
+    cosine_embedding_loss, gaussian_nll_loss, hinge_embedding_loss, margin_ranking_loss, multi_margin_loss,
+    multilabel_margin_loss, multilabel_soft_margin_loss, poisson_nll_loss, soft_margin_loss, triplet_margin_loss,
+    triplet_margin_with_distance_loss,
+)
+
+__all__ += [
+    "cosine_embedding_loss", "gaussian_nll_loss", "hinge_embedding_loss", "margin_ranking_loss", "multi_margin_loss",
+    "multilabel_margin_loss", "multilabel_soft_margin_loss", "poisson_nll_loss", "soft_margin_loss",
+    "triplet_margin_loss", "triplet_margin_with_distance_loss",
+]

@@ -31,3 +31,8 @@ from .pooling_more import (  # noqa: E402
     AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, LocalResponseNorm, LPPool1d, LPPool2d, MaxPool1d,
 )
 from .distance import Bilinear, CosineSimilarity, PairwiseDistance  # noqa: E402
+from .loss_more import (  # noqa: E402
+    CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, MarginRankingLoss, MultiLabelMarginLoss,
+    MultiLabelSoftMarginLoss, MultiMarginLoss, PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss,
+    TripletMarginWithDistanceLoss,
+)
