@@ -257,3 +257,32 @@ def test_encoder_layer_alone_and_unbatched():
         return _grads(L, [y], [x])
     assert_close_outcome(fn, 1e-11)
     assert_same_outcome(lambda L: L.nn.TransformerEncoderLayer(6, 3, activation="tanh"))
+
+
+# -- decoder and full Transformer ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("cfg", [dict(), dict(norm_first=True, batch_first=True, activation="gelu")])
+def test_transformer(cfg, dt):
+    def fn(L):
+        model = _fill(L, L.nn.Transformer(8, 2, 2, 1, 12, dropout=0.0, dtype=getattr(L, dt), **cfg), dt)
+        bf = cfg.get("batch_first", False)
+        src = _t(L, (2, 5, 8) if bf else (5, 2, 8), dt, 0)
+        tgt = _t(L, (2, 4, 8) if bf else (4, 2, 8), dt, 1)
+        pad = np.zeros((2, 5), bool)
+        pad[0, 4:] = True
+        y = model(src, tgt, tgt_mask=L.nn.Transformer.generate_square_subsequent_mask(4, dtype=getattr(L, dt)),
+                  src_key_padding_mask=L.tensor(pad), memory_key_padding_mask=L.tensor(pad))
+        params = [p for _, p in model.named_parameters()]
+        return _grads(L, [y], [src, tgt] + params) + (list(model.state_dict()),)
+    assert_close_outcome(fn, 1e-4 if dt == "float32" else 1e-11)
+
+
+def test_decoder_layer_unbatched_and_errors():
+    def fn(L):
+        layer = _fill(L, L.nn.TransformerDecoderLayer(6, 2, dim_feedforward=10, dropout=0.0), "float64")
+        x, mem = _t(L, (3, 6), "float64", 1), _t(L, (4, 6), "float64", 2)
+        return _grads(L, [layer(x, mem)], [x, mem])
+    assert_close_outcome(fn, 1e-11)
+    assert_same_outcome(lambda L: L.nn.Transformer(8, 2, 1, 1, 8)(L.ones(3, 2, 8), L.ones(3, 4, 8)))
+    assert_same_outcome(lambda L: L.nn.Transformer(8, 2, 1, 1, 8)(L.ones(3, 2, 6), L.ones(3, 2, 6)), message=True)
+    assert_same_outcome(lambda L: L.nn.Transformer.generate_square_subsequent_mask(4))

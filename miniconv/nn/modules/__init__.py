@@ -37,4 +37,6 @@ from .loss_more import (  # noqa: E402
     TripletMarginWithDistanceLoss,
 )
 from .attention import MultiheadAttention  # noqa: E402
-from .transformer import TransformerEncoder, TransformerEncoderLayer  # noqa: E402
+from .transformer import (  # noqa: E402
+    Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer,
+)
