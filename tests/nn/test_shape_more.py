@@ -216,3 +216,43 @@ def test_errors(fn):
 ])
 def test_error_classes(fn):
     assert_same_outcome(fn)
+
+
+# -- max_unpool ---------------------------------------------------------------------------------------------------
+UNPOOL = [
+    ("2d", (2, 3, 4, 6), dict(kernel_size=2), {}),
+    ("2d", (1, 2, 5, 7), dict(kernel_size=3, stride=2, padding=1), {}),
+    ("2d", (3, 5, 5), dict(kernel_size=2, stride=1), {}),  # overlapping windows: an index can repeat
+    ("2d", (1, 1, 5, 5), dict(kernel_size=2), dict(output_size=(5, 5))),
+    ("1d", (2, 3, 9), dict(kernel_size=2), {}),
+    ("1d", (3, 10), dict(kernel_size=3, stride=2, padding=1), dict(output_size=[10])),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", range(len(UNPOOL)))
+def test_max_unpool(case, dtype):
+    kind, shape, pool_kw, unpool_kw = UNPOOL[case]
+
+    def fn(L, x):
+        pool = L.nn.functional.max_pool2d if kind == "2d" else L.nn.functional.max_pool1d
+        y, idx = pool(x, return_indices=True, **pool_kw)
+        module = (L.nn.MaxUnpool2d if kind == "2d" else L.nn.MaxUnpool1d)(**pool_kw)
+        a = module(y, idx, **unpool_kw)
+        b = getattr(L.nn.functional, f"max_unpool{kind}")(y * 2, idx, **pool_kw, **unpool_kw)
+        return a + b
+    assert_close_outcome(lambda L: _run(L, fn, shape, dtype), rtol=1e-6 if dtype == "float32" else 1e-13)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: F(L).max_unpool2d(L.ones(1, 1, 2, 2), L.zeros(1, 1, 2, 2, dtype=L.int64), 2, output_size=(9, 9)),
+    lambda L: F(L).max_unpool2d(L.ones(1, 1, 2, 2), L.zeros(1, 1, 2, 2, dtype=L.int64), 2, output_size=(4, 4, 4)),
+    lambda L: L.nn.MaxUnpool2d(2)(L.ones(1, 1, 2, 2), L.zeros(1, 1, 2, 1, dtype=L.int64)),
+    lambda L: L.nn.MaxUnpool2d(2)(L.ones(1, 1, 2, 2), L.full((1, 1, 2, 2), 16, dtype=L.int64)),
+])
+def test_max_unpool_errors(fn):
+    assert_same_outcome(fn)
+
+
+def test_max_unpool_repr():
+    assert_same_outcome(lambda L: (repr(L.nn.MaxUnpool2d(3, 2, 1)), repr(L.nn.MaxUnpool1d((2,)))))

@@ -77,3 +77,7 @@ __all__ += [
 from .attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402
 
 __all__ += ["multi_head_attention_forward", "scaled_dot_product_attention"]
+from .pooling_more import max_unpool1d, max_unpool2d  # noqa: E402
+from .rms_norm import rms_norm  # noqa: E402
+
+__all__ += ["max_unpool1d", "max_unpool2d", "rms_norm"]

@@ -3,6 +3,8 @@ index h * W + w is w), the *_with_indices spellings, lp_pool1d/2d and local_resp
 own compositions of avg_pool and pow)."""
 import numbers
 
+import numpy as np
+
 from ._args import _tensor_arg
 from .activation import relu
 from .padding import pad
@@ -121,3 +123,67 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):  # noqa: A00
     div = avg_pool2d(div, (size, 1), stride=1).reshape(sizes)
     div = div.mul(alpha).add(k).pow(beta)
     return input / div
+
+
+def _unpool_output_size(input, kernel_size, stride, padding, output_size):  # noqa: A002
+    """PyTorch's _unpool_output_size: the default size, or ``output_size`` checked against it."""
+    n = len(kernel_size)
+    default = [(input.shape[-n + d] - 1) * stride[d] + kernel_size[d] - 2 * padding[d] for d in range(n)]
+    if output_size is None:
+        return default
+    output_size = list(output_size)
+    if len(output_size) == n + 2:
+        output_size = output_size[2:]
+    if len(output_size) != n:
+        raise ValueError(f"output_size should be a sequence containing {n} or {n + 2} elements, but it has a length "
+                         f"of '{len(output_size)}'")
+    for d in range(n):
+        lo, hi = default[d] - stride[d], default[d] + stride[d]
+        if not lo < output_size[d] < hi:
+            raise ValueError(f'invalid output_size "{output_size}" (dim {d} must be between {lo} and {hi})')
+    return output_size
+
+
+def _tuple(v, n):
+    return tuple(v) if isinstance(v, (tuple, list)) else (v,) * n
+
+
+def _max_unpool(input, indices, out_hw, fn):  # noqa: A002
+    _tensor_arg(input, fn)
+    _tensor_arg(indices, fn, "indices")
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"Input to max_unpooling2d should be a 3d or 4d Tensor, but got a tensor with "
+                           f"{input.ndim} dimensions.")
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) "
+                           f"but got indices tensor with shape: {list(indices.shape)}")
+    if indices.dtype != np.int64:
+        raise RuntimeError(f"elements in indices should be type int64 but got: {indices.dtype}")
+    oh, ow = out_hw
+    lead = tuple(input.shape[:-2])
+    idx = indices.reshape(lead + (-1,))
+    flat = idx.numpy() if not idx.requires_grad else idx.detach().numpy()
+    if flat.size and (flat.min() < 0 or flat.max() >= oh * ow):
+        bad = int(flat.max() if flat.max() >= oh * ow else flat.min())
+        raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size {oh}x{ow}")
+    out = input.new_zeros(lead + (oh * ow,)).scatter(-1, idx, input.reshape(lead + (-1,)))
+    return out.reshape(lead + (oh, ow))
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):  # noqa: A002
+    """Partial inverse of ``max_pool2d``: each value goes back to the flat position its index names, zeros
+    elsewhere; the gradient of a value is the output gradient at that position."""
+    k = _tuple(kernel_size, 2)
+    s = _tuple(stride, 2) if stride is not None else k
+    p = _tuple(padding, 2)
+    out_hw = _unpool_output_size(input, k, s, p, output_size)
+    return _max_unpool(input, indices, out_hw, "max_unpool2d")
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):  # noqa: A002
+    """Partial inverse of ``max_pool1d`` (as ``max_unpool2d`` over a height of 1)."""
+    k = _tuple(kernel_size, 1)
+    s = _tuple(stride, 1) if stride is not None else k
+    p = _tuple(padding, 1)
+    out = _unpool_output_size(input, k, s, p, output_size)
+    return _max_unpool(input.unsqueeze(-1), indices.unsqueeze(-1), (out[0], 1), "max_unpool1d").squeeze(-1)

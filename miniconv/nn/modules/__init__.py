@@ -40,3 +40,5 @@ from .attention import MultiheadAttention  # noqa: E402
 from .transformer import (  # noqa: E402
     Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer,
 )
+from .pooling_more import MaxUnpool1d, MaxUnpool2d  # noqa: E402
+from .rms_norm import RMSNorm  # noqa: E402
