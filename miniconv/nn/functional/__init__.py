@@ -81,3 +81,6 @@ from .pooling_more import max_unpool1d, max_unpool2d  # noqa: E402
 from .rms_norm import rms_norm  # noqa: E402
 
 __all__ += ["max_unpool1d", "max_unpool2d", "rms_norm"]
+from .vision import affine_grid, grid_sample  # noqa: E402
+
+__all__ += ["affine_grid", "grid_sample"]
