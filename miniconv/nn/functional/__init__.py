@@ -84,3 +84,6 @@ __all__ += ["max_unpool1d", "max_unpool2d", "rms_norm"]
 from .vision import affine_grid, grid_sample  # noqa: E402
 
 __all__ += ["affine_grid", "grid_sample"]
+from .dropout_more import alpha_dropout, dropout1d, feature_alpha_dropout, pdist  # noqa: E402
+
+__all__ += ["alpha_dropout", "dropout1d", "feature_alpha_dropout", "pdist"]

@@ -101,3 +101,33 @@ class CircularPad2d(_ModePadNd):
         if input.dim() not in (3, 4):
             raise ValueError(f"expected 3D or 4D input (got {input.dim()}D input)")
         return super().forward(input)
+
+
+class ConstantPad3d(_ConstantPadNd):
+    """Pad the last three dimensions with ``value``: ``padding`` = int or a 6-tuple."""
+    _n = 6
+
+
+class ZeroPad3d(ConstantPad3d):
+    def __init__(self, padding):
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self):
+        return f"{self.padding}"
+
+
+class ReflectionPad3d(_ModePadNd):
+    _n = 6
+
+
+class ReplicationPad3d(_ModePadNd):
+    _n, _mode = 6, "replicate"
+
+
+class CircularPad3d(_ModePadNd):
+    _n, _mode = 6, "circular"
+
+    def forward(self, input):  # noqa: A002
+        if input.dim() not in (4, 5):
+            raise ValueError(f"expected 4D or 5D input (got {input.dim()}D input)")
+        return super().forward(input)
