@@ -87,3 +87,6 @@ __all__ += ["affine_grid", "grid_sample"]
 from .dropout_more import alpha_dropout, dropout1d, feature_alpha_dropout, pdist  # noqa: E402
 
 __all__ += ["alpha_dropout", "dropout1d", "feature_alpha_dropout", "pdist"]
+from .embedding_bag import embedding_bag  # noqa: E402
+
+__all__ += ["embedding_bag"]

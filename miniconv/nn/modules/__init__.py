@@ -44,3 +44,4 @@ from .pooling_more import MaxUnpool1d, MaxUnpool2d  # noqa: E402
 from .rms_norm import RMSNorm  # noqa: E402
 from .dropout_more import AlphaDropout, Dropout1d, FeatureAlphaDropout  # noqa: E402
 from .padding import CircularPad3d, ConstantPad3d, ReflectionPad3d, ReplicationPad3d, ZeroPad3d  # noqa: E402
+from .embedding_bag import EmbeddingBag  # noqa: E402
