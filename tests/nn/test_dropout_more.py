@@ -97,3 +97,22 @@ def test_pad3d(make, shape):
         return y.detach(), x.grad, repr(m)
     assert_same_outcome(fn)
     assert_same_outcome(lambda L: L.nn.CircularPad3d(1)(L.ones(2, 3)), message=True)
+
+
+def test_gumbel_softmax():
+    import miniconv
+    miniconv.manual_seed(3)
+    logits = miniconv.tensor([[2.0, 0.5, -1.0, 0.0]]).expand(4000, 4).contiguous().requires_grad_()
+    soft = miniconv.nn.functional.gumbel_softmax(logits, tau=1.0)
+    np.testing.assert_allclose(soft.detach().numpy().sum(1), 1, rtol=1e-5)
+    hard = miniconv.nn.functional.gumbel_softmax(logits, tau=0.7, hard=True)
+    h = hard.detach().numpy()
+    assert set(np.unique(h)) == {0.0, 1.0} and (h.sum(1) == 1).all()
+    # the Gumbel-max trick: the argmax is a sample of softmax(logits)
+    freq = h.mean(0)
+    expect = np.exp([2.0, 0.5, -1.0, 0.0]) / np.exp([2.0, 0.5, -1.0, 0.0]).sum()
+    np.testing.assert_allclose(freq, expect, atol=0.03)
+    # straight-through: the gradient is the soft sample's
+    (hard * miniconv.arange(4.0)).sum().backward()
+    assert logits.grad is not None and np.abs(logits.grad.numpy()).sum() > 0
+    assert_same_outcome(lambda L: L.nn.functional.gumbel_softmax([1.0, 2.0]))

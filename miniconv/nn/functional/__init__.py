@@ -84,9 +84,9 @@ __all__ += ["max_unpool1d", "max_unpool2d", "rms_norm"]
 from .vision import affine_grid, grid_sample  # noqa: E402
 
 __all__ += ["affine_grid", "grid_sample"]
-from .dropout_more import alpha_dropout, dropout1d, feature_alpha_dropout, pdist  # noqa: E402
+from .dropout_more import alpha_dropout, dropout1d, feature_alpha_dropout, gumbel_softmax, pdist  # noqa: E402
 
-__all__ += ["alpha_dropout", "dropout1d", "feature_alpha_dropout", "pdist"]
+__all__ += ["alpha_dropout", "dropout1d", "feature_alpha_dropout", "gumbel_softmax", "pdist"]
 from .embedding_bag import embedding_bag  # noqa: E402
 
 __all__ += ["embedding_bag"]

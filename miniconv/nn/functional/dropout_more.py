@@ -73,3 +73,16 @@ def pdist(input, p=2):  # noqa: A002
         raise RuntimeError("pdist only supports non-negative p values")
     i, j = np.triu_indices(input.shape[0], 1)
     return (input[i] - input[j]).norm(p, dim=1)
+
+
+def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
+    """softmax((logits + Gumbel noise) / tau) along ``dim``; ``hard=True`` returns the one-hot of the
+    maximum with the soft sample's gradient (straight-through), as PyTorch. Noise from miniconv's generator."""
+    _tensor_arg(logits, "gumbel_softmax", "logits")
+    gumbels = -logits.detach().new_empty(tuple(logits.shape)).exponential_().log()
+    y_soft = ((logits + gumbels) / tau).softmax(dim)
+    if not hard:
+        return y_soft
+    index = y_soft.detach().argmax(dim, keepdim=True)
+    y_hard = logits.new_zeros(tuple(logits.shape)).scatter(dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft
