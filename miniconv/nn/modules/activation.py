@@ -1,4 +1,6 @@
-"""Activation layers: ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, LogSoftmax."""
+"""Activation layers (ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, LogSoftmax, ..., PReLU, RReLU); forward calls
+``nn.functional``."""
+from ...creation import full
 from .. import functional as F
 from .module import Module, Parameter
 
@@ -292,7 +294,6 @@ class PReLU(Module):
 
     def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
         super().__init__()
-        from ... import full
         self.num_parameters, self.init = num_parameters, init
         self.weight = Parameter(full((num_parameters,), float(init), dtype=dtype))
 
