@@ -26,3 +26,67 @@ __all__ = [
     "binary_cross_entropy_with_logits", "kl_div", "layer_norm", "group_norm", "instance_norm", "adaptive_max_pool2d",
     "embedding", "one_hot", "normalize", "cosine_similarity",
 ]
+
+# -- more activations ----------------------------------------------------------------------------------------
+from .activation import (  # noqa: E402
+    celu, celu_, elu_, glu, hardshrink, hardsigmoid, hardswish, hardtanh_, leaky_relu_, logsigmoid, prelu, relu_,
+    rrelu, rrelu_, selu, selu_, softmin, softshrink, tanhshrink, threshold, threshold_,
+)
+
+__all__ += [
+    "celu", "celu_", "elu_", "glu", "hardshrink", "hardsigmoid", "hardswish", "hardtanh_", "leaky_relu_",
+    "logsigmoid", "prelu", "relu_", "rrelu", "rrelu_", "selu", "selu_", "softmin", "softshrink", "tanhshrink",
+    "threshold", "threshold_",
+]
+
+# -- resampling --------------------------------------------------------------------------------------------
+from .upsampling import (  # noqa: E402
+    channel_shuffle, interpolate, pixel_shuffle, pixel_unshuffle, upsample, upsample_bilinear, upsample_nearest,
+)
+
+__all__ += [
+    "channel_shuffle", "interpolate", "pixel_shuffle", "pixel_unshuffle", "upsample", "upsample_bilinear",
+    "upsample_nearest",
+]
+from .fold import fold, unfold  # noqa: E402
+
+__all__ += ["fold", "unfold"]
+from .pooling_more import (  # noqa: E402
+    adaptive_avg_pool1d, adaptive_max_pool1d, adaptive_max_pool1d_with_indices, adaptive_max_pool2d_with_indices,
+    avg_pool1d, local_response_norm, lp_pool1d, lp_pool2d, max_pool1d, max_pool1d_with_indices,
+    max_pool2d_with_indices,
+)
+from .distance import bilinear, pairwise_distance  # noqa: E402
+
+__all__ += [
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices",
+    "adaptive_max_pool2d_with_indices", "avg_pool1d", "local_response_norm", "lp_pool1d", "lp_pool2d", "max_pool1d",
+    "max_pool1d_with_indices", "max_pool2d_with_indices", "bilinear", "pairwise_distance",
+]
+from .loss_more import (  # noqa: E402
+    cosine_embedding_loss, gaussian_nll_loss, hinge_embedding_loss, margin_ranking_loss, multi_margin_loss,
+    multilabel_margin_loss, multilabel_soft_margin_loss, poisson_nll_loss, soft_margin_loss, triplet_margin_loss,
+    triplet_margin_with_distance_loss,
+)
+
+__all__ += [
+    "cosine_embedding_loss", "gaussian_nll_loss", "hinge_embedding_loss", "margin_ranking_loss", "multi_margin_loss",
+    "multilabel_margin_loss", "multilabel_soft_margin_loss", "poisson_nll_loss", "soft_margin_loss",
+    "triplet_margin_loss", "triplet_margin_with_distance_loss",
+]
+from .attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402
+
+__all__ += ["multi_head_attention_forward", "scaled_dot_product_attention"]
+from .pooling_more import max_unpool1d, max_unpool2d  # noqa: E402
+from .rms_norm import rms_norm  # noqa: E402
+
+__all__ += ["max_unpool1d", "max_unpool2d", "rms_norm"]
+from .vision import affine_grid, grid_sample  # noqa: E402
+
+__all__ += ["affine_grid", "grid_sample"]
+from .dropout_more import alpha_dropout, dropout1d, feature_alpha_dropout, gumbel_softmax, pdist  # noqa: E402
+
+__all__ += ["alpha_dropout", "dropout1d", "feature_alpha_dropout", "gumbel_softmax", "pdist"]
+from .embedding_bag import embedding_bag  # noqa: E402
+
+__all__ += ["embedding_bag"]

@@ -139,3 +139,160 @@ def mish(input, inplace=False):  # noqa: A002
 def softsign(input):  # noqa: A002
     return input / (1 + input.abs())
 
+
+
+# -- more activations: composed from differentiable Tensor ops (their gradients come from those ops) ---------
+def _maybe_inplace(input, out, inplace):
+    if inplace:
+        _check_inplace_allowed(input)
+        return _apply_inplace(input, out)
+    return out
+
+
+def hardswish(input, inplace=False):  # noqa: A002
+    """x * relu6(x + 3) / 6."""
+    _float_arg(input, "hardswish")
+    return _maybe_inplace(input, input * (input + 3).clamp(0, 6) / 6, inplace)
+
+
+def hardsigmoid(input, inplace=False):  # noqa: A002
+    """relu6(x + 3) / 6."""
+    _float_arg(input, "hardsigmoid")
+    return _maybe_inplace(input, (input + 3).clamp(0, 6) / 6, inplace)
+
+
+def hardshrink(input, lambd=0.5):  # noqa: A002
+    """x where |x| > lambd, else 0."""
+    _float_arg(input, "hardshrink")
+    return ops_where((input > lambd) | (input < -lambd), input, 0.0)
+
+
+def softshrink(input, lambd=0.5):  # noqa: A002
+    """x - lambd where x > lambd, x + lambd where x < -lambd, else 0."""
+    _float_arg(input, "softshrink")
+    if lambd < 0:
+        top, name = ("1.79769e+308", "Double") if input.dtype == np.float64 else ("3.40282e+38", "Float")
+        raise RuntimeError(f"lambda must be in range [0, {top}] for input dtype {name}, but found {lambd:g}")
+    return ops_where(input > lambd, input - lambd, ops_where(input < -lambd, input + lambd, 0.0))
+
+
+def tanhshrink(input):  # noqa: A002
+    """x - tanh(x)."""
+    return _tensor_arg(input, "tanhshrink") - input.tanh()
+
+
+def threshold(input, threshold, value, inplace=False):  # noqa: A002
+    """x where x > threshold, else value."""
+    _tensor_arg(input, "threshold")
+    return _maybe_inplace(input, ops_where(input > threshold, input, float(value)), inplace)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input, inplace=False):  # noqa: A002
+    """scale * elu(x, alpha) with the self-normalising constants."""
+    _float_arg(input, "selu")
+    out = _SELU_SCALE * ops_where(input > 0, input, _SELU_ALPHA * (input.clamp(max=0).exp() - 1))
+    return _maybe_inplace(input, out, inplace)
+
+
+def celu(input, alpha=1.0, inplace=False):  # noqa: A002
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    _float_arg(input, "celu")
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError")
+    out = ops_where(input > 0, input, alpha * ((input.clamp(max=0) / alpha).exp() - 1))
+    return _maybe_inplace(input, out, inplace)
+
+
+def glu(input, dim=-1):  # noqa: A002
+    """a * sigmoid(b), where a and b are the two halves of ``input`` along ``dim``."""
+    _tensor_arg(input, "glu")
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    if not -input.ndim <= dim < input.ndim:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-input.ndim}, {input.ndim - 1}], "
+                         f"but got {dim})")
+    d = dim % input.ndim
+    if input.shape[d] % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {input.shape[d]}")
+    a, b = input.chunk(2, d)
+    return a * b.sigmoid()
+
+
+def logsigmoid(input):  # noqa: A002
+    """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)), which never overflows."""
+    _float_arg(input, "logsigmoid")
+    return input.clamp(max=0) - (-input.abs()).exp().log1p()
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):  # noqa: A002
+    """softmax(-x) along ``dim``."""
+    return softmax(-_tensor_arg(input, "softmin"), dim, dtype)
+
+
+def prelu(input, weight):  # noqa: A002
+    """x where x > 0, else weight * x; ``weight`` has 1 element or one per channel (dim 1)."""
+    _tensor_arg(input, "prelu")
+    _tensor_arg(weight, "prelu", "weight")
+    if weight.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.ndim}")
+    n = weight.numel()
+    if n != 1:
+        if input.ndim == 0:
+            raise RuntimeError("Not allow zero-dim input tensor.")
+        channels = input.shape[1] if input.ndim >= 2 else 1
+        if n != channels:
+            raise RuntimeError(
+                f"Mismatch of parameter numbers and input channel size. Found parameter numbers = {n} and "
+                f"channel size = {channels}.")
+        w = weight.reshape((1, n) + (1,) * (input.ndim - 2))
+    else:
+        w = weight.reshape(())
+    return ops_where(input > 0, input, w * input)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):  # noqa: A002
+    """Leaky ReLU with a slope drawn uniformly from [lower, upper] per element (training, from
+    miniconv's generator) or fixed at (lower + upper) / 2 (evaluation)."""
+    _float_arg(input, "rrelu")
+    if not training:
+        out = ops_where(input >= 0, input, input * ((lower + upper) / 2))
+        return _maybe_inplace(input, out, inplace)
+    slopes = input.detach().new_empty(input.shape).uniform_(lower, upper)
+    out = ops_where(input >= 0, input, input * slopes)
+    return _maybe_inplace(input, out, inplace)
+
+
+def relu_(input):  # noqa: A002
+    return relu(input, inplace=True)
+
+
+def elu_(input, alpha=1.0):  # noqa: A002
+    return elu(input, alpha, inplace=True)
+
+
+def leaky_relu_(input, negative_slope=0.01):  # noqa: A002
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):  # noqa: A002
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def threshold_(input, threshold, value):  # noqa: A002
+    return globals()["threshold"](input, threshold, value, inplace=True)
+
+
+def selu_(input):  # noqa: A002
+    return selu(input, inplace=True)
+
+
+def celu_(input, alpha=1.0):  # noqa: A002
+    return celu(input, alpha, inplace=True)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):  # noqa: A002
+    return rrelu(input, lower, upper, training, inplace=True)

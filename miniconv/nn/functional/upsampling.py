@@ -1,0 +1,220 @@
+"""Resampling: interpolate (nearest, nearest-exact, linear, bilinear, area), upsample*, pixel_shuffle,
+pixel_unshuffle, channel_shuffle. Composed from indexing, reshape and permute, whose Functions give the
+gradients (a gathered row's gradient is scattered back and summed)."""
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+from ._args import _tensor_arg
+from .pooling import adaptive_avg_pool2d
+
+_ALIGN_MODES = "linear | bilinear | bicubic | trilinear"
+
+
+def _source_scale(in_size, out_size, scale, align_corners, dtype):
+    """PyTorch's area_pixel_compute_scale in the op's accumulation type."""
+    if align_corners:
+        return dtype.type((in_size - 1) / (out_size - 1)) if out_size > 1 else dtype.type(0)
+    if scale is not None and scale > 0:
+        return dtype.type(1.0) / dtype.type(scale)
+    return dtype.type(in_size) / dtype.type(out_size)
+
+
+def _nearest_index(in_size, out_size, scale, exact):
+    dst = np.arange(out_size)
+    if not exact and out_size == in_size:
+        return dst
+    if not exact and out_size == 2 * in_size:
+        return dst >> 1
+    s = _source_scale(in_size, out_size, scale, False, np.dtype(np.float32))
+    pos = (dst.astype(np.float32) + np.float32(0.5)) * s if exact else dst.astype(np.float32) * s
+    return np.minimum(np.floor(pos).astype(np.int64), in_size - 1)
+
+
+def _take(x, axis, index):
+    return x[(slice(None),) * axis + (index,)]
+
+
+def _linear_along(x, axis, out_size, scale, align_corners):
+    """Linear interpolation of ``x`` along ``axis`` with PyTorch's source indices and weights."""
+    in_size = x.shape[axis]
+    dt = np.dtype(x.dtype)
+    s = _source_scale(in_size, out_size, scale, align_corners, dt)
+    dst = np.arange(out_size).astype(dt)
+    src = s * dst if align_corners else np.maximum(s * (dst + dt.type(0.5)) - dt.type(0.5), dt.type(0))
+    i0 = np.minimum(np.floor(src).astype(np.int64), in_size - 1)
+    lam1 = np.clip(src - i0.astype(dt), 0, 1).astype(dt)
+    i1 = i0 + (i0 < in_size - 1)
+    shape = [1] * x.ndim
+    shape[axis] = out_size
+    w1 = x.new_tensor(lam1.reshape(shape))
+    w0 = x.new_tensor((dt.type(1) - lam1).reshape(shape))
+    return w0 * _take(x, axis, i0) + w1 * _take(x, axis, i1)
+
+
+def _output_size(input, size, scale_factor, recompute_scale_factor):  # noqa: A002
+    dim = input.ndim - 2
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is not None:
+        if isinstance(size, (list, tuple)):
+            if len(size) != dim:
+                raise ValueError(
+                    "Input and output must have the same number of spatial dimensions, but got "
+                    f"input with spatial dimensions of {list(input.shape[2:])} and output size of {size}. "
+                    "Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
+                    "output size in (o1, o2, ...,oK) format.")
+            if not all(isinstance(s, numbers.Integral) for s in size):
+                raise TypeError(
+                    "expected size to be one of int or Tuple[int] or Tuple[int, int] or "
+                    f"Tuple[int, int, int], but got size with types {[type(x) for x in size]}")
+            return [int(s) for s in size], [None] * dim
+        return [int(size)] * dim, [None] * dim
+    if scale_factor is None:
+        raise ValueError("either size or scale_factor should be defined")
+    if isinstance(scale_factor, (list, tuple)):
+        if len(scale_factor) != dim:
+            raise ValueError(
+                "Input and scale_factor must have the same number of spatial dimensions, but "
+                f"got input with spatial dimensions of {list(input.shape[2:])} and "
+                f"scale_factor of shape {scale_factor}. "
+                "Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
+                "scale_factor in (s1, s2, ...,sK) format.")
+        scales = [float(s) for s in scale_factor]
+    else:
+        scales = [float(scale_factor)] * dim
+    out = [math.floor(float(input.shape[i + 2]) * scales[i]) for i in range(dim)]
+    return out, [None] * dim if recompute_scale_factor else scales
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,  # noqa: A002
+                recompute_scale_factor=None, antialias=False):
+    """Resize the spatial dimensions of an (N, C, L) or (N, C, H, W) input to ``size`` or by ``scale_factor``.
+
+    Modes: ``'nearest'`` (PyTorch's floor rule), ``'nearest-exact'``, ``'linear'`` (3-D input),
+    ``'bilinear'`` (4-D input; ``align_corners`` True or False), ``'area'`` (adaptive average pooling).
+    """
+    _tensor_arg(input, "interpolate")
+    if mode in ("nearest", "area", "nearest-exact"):
+        if align_corners is not None:
+            raise ValueError("align_corners option can only be set with the interpolating modes: " + _ALIGN_MODES)
+    elif align_corners is None:
+        align_corners = False
+    if recompute_scale_factor and size is not None:
+        raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
+    if antialias:
+        raise NotImplementedError("interpolate(antialias=True) is not supported by miniconv")
+    if input.ndim not in (3, 4) or mode not in ("nearest", "nearest-exact", "linear", "bilinear", "area"):
+        if input.ndim == 3 and mode == "bilinear":
+            raise NotImplementedError("Got 3D input, but bilinear mode needs 4D input")
+        if input.ndim == 4 and mode == "linear":
+            raise NotImplementedError("Got 4D input, but linear mode needs 3D input")
+        raise NotImplementedError(
+            "Input Error: Only 3D, 4D and 5D input Tensors supported"
+            f" (got {input.ndim}D) for the modes: nearest | linear | bilinear | bicubic | trilinear | lanczos | "
+            f"area | nearest-exact (got {mode})" if input.ndim not in (3, 4, 5) else
+            f"miniconv's interpolate supports 3-D and 4-D input with modes nearest, nearest-exact, linear, "
+            f"bilinear and area (got {input.ndim}D input and mode {mode})")
+    if input.ndim == 3 and mode == "bilinear":
+        raise NotImplementedError("Got 3D input, but bilinear mode needs 4D input")
+    if input.ndim == 4 and mode == "linear":
+        raise NotImplementedError("Got 4D input, but linear mode needs 3D input")
+    out_size, scales = _output_size(input, size, scale_factor, recompute_scale_factor or mode == "area")
+    for o, i in zip(out_size, input.shape[2:]):
+        if o <= 0 or i <= 0:
+            raise RuntimeError(
+                f"Input and output sizes should be greater than 0, but got input ({', '.join(map(str, input.shape[2:]))}) "
+                f"and output ({', '.join(map(str, out_size))})")
+    if mode == "area":
+        if input.ndim == 3:
+            return adaptive_avg_pool2d(input.unsqueeze(2), (1, out_size[0])).squeeze(2)
+        return adaptive_avg_pool2d(input, tuple(out_size))
+    if input.dtype.kind != "f" and mode in ("linear", "bilinear"):
+        raise NotImplementedError(f"\"upsample_{mode}{input.ndim - 2}d_out_frame\" not implemented for '"
+                                  f"{input.dtype}'")
+    x = input
+    for k in reversed(range(input.ndim - 2)):  # last axis first, as PyTorch's kernels
+        axis = k + 2
+        if mode in ("nearest", "nearest-exact"):
+            x = _take(x, axis, _nearest_index(input.shape[axis], out_size[k], scales[k], mode == "nearest-exact"))
+        else:
+            x = _linear_along(x, axis, out_size[k], scales[k], align_corners)
+    return x
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):  # noqa: A002
+    """Deprecated spelling of ``interpolate`` (warns, as PyTorch)."""
+    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):  # noqa: A002
+    warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use `nn.functional.interpolate` instead.",
+                  stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):  # noqa: A002
+    warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use `nn.functional.interpolate` instead.",
+                  stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+def pixel_shuffle(input, upscale_factor):  # noqa: A002
+    """(*, C * r * r, H, W) -> (*, C, H * r, W * r)."""
+    _tensor_arg(input, "pixel_shuffle")
+    r = int(upscale_factor)
+    if input.ndim < 3:
+        raise RuntimeError(f"pixel_shuffle expects input to have at least 3 dimensions, but got input with "
+                           f"{input.ndim} dimension(s)")
+    if r <= 0:
+        raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {r}")
+    c, h, w = input.shape[-3:]
+    if c % (r * r):
+        raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square "
+                           f"of upscale_factor, but input.size(-3)={c} is not divisible by {r * r}")
+    lead = tuple(input.shape[:-3])
+    n = len(lead)
+    x = input.reshape(lead + (c // (r * r), r, r, h, w))
+    x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)
+    return x.reshape(lead + (c // (r * r), h * r, w * r))
+
+
+def pixel_unshuffle(input, downscale_factor):  # noqa: A002
+    """(*, C, H * r, W * r) -> (*, C * r * r, H, W)."""
+    _tensor_arg(input, "pixel_unshuffle")
+    r = int(downscale_factor)
+    if input.ndim < 3:
+        raise RuntimeError(f"pixel_unshuffle expects input to have at least 3 dimensions, but got input with "
+                           f"{input.ndim} dimension(s)")
+    if r <= 0:
+        raise RuntimeError(f"pixel_unshuffle expects a positive downscale_factor, but got {r}")
+    c, h, w = input.shape[-3:]
+    if h % r:
+        raise RuntimeError(f"pixel_unshuffle expects height to be divisible by downscale_factor, but input.size(-2)"
+                           f"={h} is not divisible by {r}")
+    if w % r:
+        raise RuntimeError(f"pixel_unshuffle expects width to be divisible by downscale_factor, but input.size(-1)"
+                           f"={w} is not divisible by {r}")
+    lead = tuple(input.shape[:-3])
+    n = len(lead)
+    x = input.reshape(lead + (c, h // r, r, w // r, r))
+    x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
+    return x.reshape(lead + (c * r * r, h // r, w // r))
+
+
+def channel_shuffle(input, groups):  # noqa: A002
+    """(N, g * k, *) -> channels regrouped as (N, k * g, *) (ShuffleNet's shuffle)."""
+    _tensor_arg(input, "channel_shuffle")
+    if input.ndim < 3:
+        raise RuntimeError(f"channel_shuffle expects input to have at least 3 dimensions, but got input with "
+                           f"{input.ndim} dimension(s)")
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
+    c = input.shape[1]
+    if c % groups:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels and {groups} groups.")
+    n, rest = input.shape[0], tuple(input.shape[2:])
+    return input.reshape((n, groups, c // groups) + rest).transpose(1, 2).reshape((n, c) + rest)
