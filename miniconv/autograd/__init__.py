@@ -16,4 +16,4 @@ from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from . import function  # noqa: F401
 
 __all__ = ["Function", "backward", "grad", "gradcheck", "no_grad", "enable_grad", "set_grad_enabled",
-           "inference_mode", "is_grad_enabled", "detect_anomaly", "set_detect_anomaly"]
+           "inference_mode", "is_grad_enabled", "detect_anomaly", "set_detect_anomaly", "Variable"]
