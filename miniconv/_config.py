@@ -62,7 +62,7 @@ def _cores():
 
 def max_num_threads():
     """The largest count :func:`set_num_threads` accepts: OpenMP's thread limit (``OMP_THREAD_LIMIT``),
-    and at most 16 threads per core visible to OpenMP (issue 11: 100000 was accepted and then the
+    and at most 16 threads per core visible to OpenMP (100000 was accepted and then the
     first parallel kernel aborted the process when thread creation failed)."""
     limit = _THREADS_PER_CORE * _cores()
     env = os.environ.get("OMP_THREAD_LIMIT", "").strip()
@@ -84,7 +84,7 @@ def threads_for(work):
 
 
 # ---------------------------------------------------------------------------
-# BLAS inside miniconv's parallel regions (issue 12)
+# BLAS inside miniconv's parallel regions
 # ---------------------------------------------------------------------------
 # The kernels call BLAS (scipy.linalg.cython_blas, i.e. SciPy's OpenBLAS; NumPy bundles a separate
 # copy) from inside their OpenMP team, one call per fixed block. There BLAS must run on one thread:

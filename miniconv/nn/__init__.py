@@ -2,4 +2,4 @@
 from . import functional, init, utils
 from .modules import *  # noqa: F401,F403
 from .modules import Module, ModuleList, Parameter, Sequential  # noqa: F401
-from . import parallel  # noqa: E402  (issue 10: nn.parallel.DistributedDataParallel)
+from . import parallel  # noqa: E402  (nn.parallel.DistributedDataParallel)

@@ -69,7 +69,7 @@ def _fan(tensor, mode):
 
 
 def _fill_chunked(arr, draw, p1, p2, chunk=1 << 16):
-    """``arr[...] = draw(p1, p2, size=arr.shape)`` in slices of ``chunk`` elements (issue 12: the same
+    """``arr[...] = draw(p1, p2, size=arr.shape)`` in slices of ``chunk`` elements (the same
     numbers, since NumPy's Generator draws element by element, without a float64 temporary of the
     whole tensor, which glibc then keeps resident: 24 MB for the example's 3136 x 1024 weight)."""
     if arr.size <= chunk or not arr.flags.c_contiguous:

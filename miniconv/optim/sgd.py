@@ -1,7 +1,7 @@
 """SGD: stochastic gradient descent with optional momentum, dampening, Nesterov momentum and L2 weight decay."""
 import numpy as np
 
-from .._alloc import scoped as _caching_allocator  # issue 12: the step's temporaries reuse miniconv's cache
+from .._alloc import scoped as _caching_allocator  # the step's temporaries reuse miniconv's cache
 from .optimizer import Optimizer, _check_impl_flags, _check_param_grad, _check_number
 
 

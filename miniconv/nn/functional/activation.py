@@ -86,7 +86,7 @@ def log_softmax(input, dim=None, dtype=None):  # noqa: A002
     return _tensor_arg(input, "log_softmax").log_softmax(dim, dtype)
 
 
-# -- API breadth (issue 9): elu, gelu, silu, softplus, hardtanh, relu6, mish, softsign ------------------
+# -- elu, gelu, silu, softplus, hardtanh, relu6, mish, softsign ------------------
 # Composed from differentiable Tensor ops, so their gradients come from those ops' Functions.
 def elu(input, alpha=1.0, inplace=False):  # noqa: A002
     """x if x > 0 else alpha * (exp(x) - 1)."""

@@ -188,7 +188,7 @@ def mse_loss(input, target, reduction="mean"):  # noqa: A002
     return sq.sum() if reduction == "sum" else sq.mean()
 
 
-# -- API breadth (issue 9): l1, smooth_l1, huber, binary cross-entropy (plain and with logits), kl_div -----
+# -- l1, smooth_l1, huber, binary cross-entropy (plain and with logits), kl_div -----
 def _reduce(losses, reduction):
     _check_reduction(reduction)
     if reduction == "none":
@@ -225,7 +225,7 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):  # noqa: A002
     d = (input - target).abs()
     if beta == 0:
         return _reduce(d, reduction)
-    dq = d.clamp(max=beta)  # issue 11: the unused quadratic branch stays finite (an inf d gave a nan gradient)
+    dq = d.clamp(max=beta)  # the unused quadratic branch stays finite (an inf d gave a nan gradient)
     return _reduce(where(d < beta, 0.5 * dq * dq / beta, d - 0.5 * beta), reduction)
 
 
@@ -286,7 +286,7 @@ class _BinaryCrossEntropy(ArrayFunction):
 
 
 class _SoftplusNeg(ArrayFunction):
-    """log(1 + exp(-x)), stable, with the exact gradient -sigmoid(-x) everywhere (issue 11: the composite
+    """log(1 + exp(-x)), stable, with the exact gradient -sigmoid(-x) everywhere (the composite
     log1p(exp(-|x|)) + relu(-x) had the subgradient 0 at x == 0 instead of -1/2)."""
 
     @staticmethod

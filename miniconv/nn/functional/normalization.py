@@ -114,7 +114,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if not training and (running_mean is None or running_var is None):
         which = "running_mean" if running_mean is None else "running_var"
         raise RuntimeError(f"{which} must be defined in evaluation mode")
-    if (running_mean is None) != (running_var is None):  # issue 11: PyTorch refuses this, also in training
+    if (running_mean is None) != (running_var is None):  # PyTorch refuses this, also in training
         raise ValueError("running_mean and running_var must either both be None or neither be None")
     for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
         if t is None:
@@ -131,7 +131,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     return _BatchNorm.apply(input, w, b, rm, rv, bool(training), float(momentum or 0.0), float(eps))
 
 
-# -- API breadth (issue 9): layer_norm, group_norm, instance_norm ---------------------------------
+# -- layer_norm, group_norm, instance_norm ---------------------------------
 # Composed from differentiable Tensor ops (mean, var, arithmetic); biased variance, as PyTorch.
 def _normalize(x, dims, eps):
     # the moments in the input's dtype, as PyTorch's layer/group norm kernels (Tensor.var reduces float32 in
@@ -187,7 +187,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                   use_input_stats=True, momentum=0.1, eps=1e-5):
     """Normalize each (sample, channel) plane of (N, C, *) over its spatial dimensions."""
     _float_arg(input, "instance_norm")
-    if use_input_stats and input.ndim >= 2 and int(np.prod(input.shape[2:])) == 1:  # issue 11: as PyTorch
+    if use_input_stats and input.ndim >= 2 and int(np.prod(input.shape[2:])) == 1:  # as PyTorch
         raise ValueError(f"Expected more than 1 spatial element when training, got input size "
                          f"torch.Size({list(input.shape)})")
     c = input.shape[1]

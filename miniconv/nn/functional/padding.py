@@ -152,7 +152,7 @@ def pad(input, pad, mode="constant", value=None):  # noqa: A002
             )
         if mode == "circular" and max(b, e) > n + min(b, 0) + min(e, 0):
             raise RuntimeError("Padding value causes wrapping around more than once.")
-        if mode in ("reflect", "replicate") and all_empty and n + b + e < 1:  # issue 11, as PyTorch
+        if mode in ("reflect", "replicate") and all_empty and n + b + e < 1:  # as PyTorch
             letter = "WHD"[k]
             raise RuntimeError(f"input ({letter}: {n}) is too small. Calculated output {letter}: {n + b + e}")
         if n + b + e < 0:

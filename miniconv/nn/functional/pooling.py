@@ -123,7 +123,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     ``kernel_size``. With ``return_indices`` also returns the int64 flat index (h * W + w) of each
     maximum within its (H, W) plane.
     """
-    if _int_via_double(input):  # issue 11: PyTorch's CPU kernel pools int64 too (exact in float64 here)
+    if _int_via_double(input):  # PyTorch's CPU kernel pools int64 too (exact in float64 here)
         r = max_pool2d(input.double(), kernel_size, stride, padding, dilation, ceil_mode, return_indices)
         return (r[0].long(), r[1]) if return_indices else r.long()
     params, out_hw = _pool_args("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
@@ -179,7 +179,7 @@ def _adaptive_windows(in_size, out_size):
 
 class _AdaptiveAvgPool2d(ArrayFunction):
     """Mean over each window, one slice per output row, then one per output column: a NaN stays in
-    the windows that contain it (issue 11: the former 0/1-matrix products spread it everywhere)."""
+    the windows that contain it (the former 0/1-matrix products spread it everywhere)."""
 
     @staticmethod
     def forward(ctx, x, out_hw):
@@ -231,7 +231,7 @@ def adaptive_avg_pool2d(input, output_size):  # noqa: A002
     return _AdaptiveAvgPool2d.apply(input, out_hw)
 
 
-# -- API breadth (issue 9): adaptive_max_pool2d -------------------------------------------------
+# -- adaptive_max_pool2d -------------------------------------------------
 class _AdaptiveMaxPool2d(ArrayFunction):
     """Max over each adaptive window with PyTorch's index rule (its AdaptiveMaxPoolKernel): the first
     maximum, or the last NaN of a window that holds one; the gradient goes to that one element."""

@@ -14,7 +14,7 @@ from .norm_extra import GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
 from .normalization import BatchNorm1d, BatchNorm2d
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
 from .sparse import Embedding
-from .syncbatchnorm import SyncBatchNorm  # issue 10: distributed
+from .syncbatchnorm import SyncBatchNorm  # distributed
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # recurrent layers
 from .activation import (  # noqa: E402
     CELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, LogSigmoid, PReLU, RReLU, Softmax2d, Softmin, Softshrink,

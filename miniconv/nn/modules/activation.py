@@ -76,7 +76,7 @@ class LogSoftmax(Module):
         return f"dim={self.dim}"
 
 
-# -- API breadth (issue 9) ------------------------------------------------------------------
+# -- More layers ------------------------------------------------------------------
 class ELU(Module):
     """x if x > 0 else alpha * (exp(x) - 1). Any shape."""
 

@@ -107,7 +107,7 @@ def _index(idx, n):
     return idx % n
 
 
-# -- API breadth (issue 9): ModuleDict, ParameterList, ParameterDict --------------------------------
+# -- ModuleDict, ParameterList, ParameterDict --------------------------------
 class ModuleDict(Module):
     """An ordered dict of Modules whose parameters the parent Module sees."""
 

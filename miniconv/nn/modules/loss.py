@@ -57,7 +57,7 @@ class MSELoss(_Loss):
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
-# -- API breadth (issue 9) ------------------------------------------------------------------
+# -- More layers ------------------------------------------------------------------
 class L1Loss(_Loss):
     def forward(self, input, target):  # noqa: A002
         return F.l1_loss(input, target, reduction=self.reduction)

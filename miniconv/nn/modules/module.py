@@ -253,7 +253,7 @@ class Module:
 
     def to(self, *args, **kwargs):
         """``to('cpu')`` or ``to(dtype)`` (floating parameters and buffers are cast in place)."""
-        from ..._device import _parse_to_args  # issue 9: device objects, to(tensor), keywords
+        from ..._device import _parse_to_args  # device objects, to(tensor), keywords
 
         dtype, _ = _parse_to_args("to", args, kwargs)
         if dtype is not None:

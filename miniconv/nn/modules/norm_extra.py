@@ -1,4 +1,4 @@
-"""Normalization layers beyond batch norm: LayerNorm, GroupNorm, InstanceNorm1d/2d (issue 9)."""
+"""Normalization layers beyond batch norm: LayerNorm, GroupNorm, InstanceNorm1d/2d."""
 import numbers
 
 from ...creation import ones, zeros

@@ -1,4 +1,4 @@
-"""Embedding: a lookup table of learnable vectors (issue 9)."""
+"""Embedding: a lookup table of learnable vectors."""
 from ...creation import randn
 from ...dtypes import get_default_dtype
 from ..._device import _check_device

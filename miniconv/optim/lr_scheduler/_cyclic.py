@@ -49,7 +49,7 @@ class CosineAnnealingLR(LRScheduler):
         ]
 
 
-# -- API breadth (issue 9): MultiStepLR, ExponentialLR, LambdaLR, OneCycleLR, ReduceLROnPlateau -----
+# -- MultiStepLR, ExponentialLR, LambdaLR, OneCycleLR, ReduceLROnPlateau -----
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
