@@ -49,7 +49,6 @@ class CosineAnnealingLR(LRScheduler):
         ]
 
 
-# -- MultiStepLR, ExponentialLR, LambdaLR, OneCycleLR, ReduceLROnPlateau -----
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
