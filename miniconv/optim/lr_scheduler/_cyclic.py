@@ -49,8 +49,6 @@ class CosineAnnealingLR(LRScheduler):
         ]
 
 
-
-
 class CosineAnnealingWarmRestarts(LRScheduler):
     """Cosine annealing restarted every ``T_i`` epochs (``T_0``, then times ``T_mult``); ``step(epoch)`` may
     take a fractional epoch (per-batch stepping)."""
