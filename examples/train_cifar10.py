@@ -140,7 +140,7 @@ def main(argv=None):
     order.manual_seed(args.seed)
     test_loader = DataLoader(test_set, batch_size=256, num_workers=args.workers)
 
-    start_epoch, skip = 0, 0
+    start_epoch, skip, resume_rng = 0, 0, None
     if args.resume and os.path.exists(args.checkpoint):
         ck = torch.load(args.checkpoint)
         model.load_state_dict(ck["model"])
@@ -148,7 +148,7 @@ def main(argv=None):
         scheduler.load_state_dict(ck["scheduler"])
         order.set_state(ck["order"])
         start_epoch, skip = ck["epoch"], ck["step"]
-        torch.set_rng_state(ck["rng"])
+        resume_rng = ck["rng"]
         print(f"resumed from {args.checkpoint}: epoch {start_epoch + 1}, step {skip}")
 
     def checkpoint(epoch, step, order_state):
@@ -167,7 +167,11 @@ def main(argv=None):
         loader = DataLoader(Subset(train_set, perm[skip * args.batch_size:]), batch_size=args.batch_size,
                             num_workers=args.workers)
         t0, seen, loss_sum = time.perf_counter(), 0, 0.0
-        for step, (x, y) in enumerate(loader, start=skip):
+        batches = iter(loader)  # draws the loader's base seed from the global generator, as PyTorch's does
+        if resume_rng is not None:  # so the augmentations' random state is restored after that draw
+            torch.set_rng_state(resume_rng)
+            resume_rng = None
+        for step, (x, y) in enumerate(batches, start=skip):
             loss = loss_fn(model(x), y)
             optimizer.zero_grad()
             loss.backward()
