@@ -74,3 +74,42 @@ def assert_same_outcome(fn, message=False, rtol=1e-6):
     assert mine[0] == "ok", f"PyTorch returns {theirs[1]}; miniconv raises {mine[1]}: {mine[2]!r}"
     assert _equal(mine[1], theirs[1], rtol), f"miniconv {mine[1]} != PyTorch {theirs[1]}"
     return mine
+
+
+# -- the same code on both libraries, results compared loosely (tolerances, exception classes) -------------
+LIBS = [miniconv, torch]
+
+
+def both(fn):
+    """Run ``fn(lib)`` on miniconv and torch; return the two results (or the two exceptions)."""
+    out = []
+    for lib in LIBS:
+        try:
+            out.append(fn(lib))
+        except Exception as e:  # noqa: BLE001 - compared below
+            out.append(e)
+    return out
+
+
+def arr(x):
+    if isinstance(x, torch.Tensor):
+        return x.detach().numpy()
+    if isinstance(x, miniconv.Tensor):
+        return x.detach().numpy()
+    return np.asarray(x)
+
+
+def assert_same(fn, rtol=1e-6, atol=1e-7):
+    m, t = both(fn)
+    if isinstance(t, Exception) or isinstance(m, Exception):
+        assert type(m) is type(t), f"miniconv: {m!r}  torch: {t!r}"
+        return m, t
+    ms = m if isinstance(m, (tuple, list)) else (m,)
+    ts = t if isinstance(t, (tuple, list)) else (t,)
+    assert len(ms) == len(ts)
+    for a, b in zip(ms, ts):
+        if b is None or isinstance(b, (bool, int, float)):
+            assert a == b
+        else:
+            np.testing.assert_allclose(arr(a), arr(b), rtol=rtol, atol=atol)
+    return m, t

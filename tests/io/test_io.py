@@ -24,7 +24,7 @@ from miniconv.nn import Module, Parameter
 from miniconv.io import CheckpointError
 from npz_v1_writer import save_v1
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def sample_checkpoint():

@@ -21,7 +21,7 @@ import miniconv
 
 torch = pytest.importorskip("torch")
 
-API_DOC = Path(__file__).resolve().parents[1] / "docs" / "api.md"
+API_DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 KINDS = ("miniconv-raises", "torch-raises", "error-class", "value")
 
 

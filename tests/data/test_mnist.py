@@ -16,7 +16,7 @@ from miniconv.data.datasets import MNIST, FashionMNIST, read_idx
 from miniconv.data.datasets import mnist as mnist_module
 from miniconv.data.datasets.mnist import CorruptDataError
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def idx_bytes(arr, code=0x08):

@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "train_mnist.py"
 sys.path.insert(0, str(ROOT / "examples"))
 from swap_to_torch import to_torch  # noqa: E402

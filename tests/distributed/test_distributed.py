@@ -21,7 +21,7 @@ import miniconv.distributed as dist
 import miniconv.nn as nn
 from miniconv.utils.data.distributed import DistributedSampler
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "tests" / "distributed"
 
 
