@@ -1,6 +1,7 @@
 """No process-wide side effects at import; miniconv's caching allocator; BLAS threads (issue 12)."""
 import ctypes
 import ctypes.util
+import gc
 import json
 import os
 import subprocess
@@ -162,6 +163,7 @@ def _train_steps(n_steps):
 def test_steady_state_step_allocates_nothing_new():
     """After the first steps, every large array a training step needs comes from the cache: no
     fresh memory from the C allocator, hence no page faults (bench_step.py reports the faults)."""
+    gc.collect()  # tensors of earlier tests held in reference cycles would return their blocks mid-step
     mc.empty_cache()  # start cold: the first step must take its blocks from the C allocator
     allocs = _train_steps(5)
     assert allocs[0] > 0
