@@ -17,6 +17,7 @@ node checks them before running ``backward`` (PyTorch's "modified by an inplace 
 This module also holds the Tensor-facing entry points of the engine (``backward``, ``grad``) and
 the two nodes that in-place writes through views need (``CopySlices``, ``ViewRegen``).
 """
+import threading
 import warnings
 from collections.abc import Mapping
 
@@ -438,13 +439,22 @@ class RemovableHandle:
         self.remove()
 
 
+_ACCUMULATOR_LOCK = threading.Lock()
+
+
 def _edge(t):
     """The (node, output_nr) a gradient for Tensor ``t`` flows into."""
     if t.grad_fn is not None:
         return (t.grad_fn, t._output_nr)
-    if t._accumulator is None:
-        t._accumulator = AccumulateGrad(t)
-    return (t._accumulator, 0)
+    acc = t._accumulator
+    if acc is None:
+        # two threads' first forwards through the same leaf must share one accumulator (its
+        # lock serialises their gradient sums): create it under a lock, checked again inside
+        with _ACCUMULATOR_LOCK:
+            acc = t._accumulator
+            if acc is None:
+                acc = t._accumulator = AccumulateGrad(t)
+    return (acc, 0)
 
 
 # ---------------------------------------------------------------------------

@@ -254,3 +254,39 @@ def grad_mode_in_hooks(lib):
 
 def test_hooks_and_callbacks_run_with_grad_mode_off():
     assert grad_mode_in_hooks(miniconv) == grad_mode_in_hooks(torch)
+
+
+@pytest.mark.parametrize("lib", [miniconv, torch], ids=["miniconv", "torch"])
+def test_first_forward_of_a_fresh_leaf_in_many_threads_loses_no_gradient(lib, monkeypatch):
+    """Each thread's first op on a new leaf finds no gradient accumulator yet; all must end up
+    with the same one, or the sums race through different locks. The accumulator's creation is
+    slowed down in miniconv so that, without a lock, the threads would each make their own."""
+    if lib is miniconv:
+        import time
+
+        from miniconv.autograd import function as fn
+
+        real = fn.AccumulateGrad
+
+        def slow(t):
+            time.sleep(0.002)
+            return real(t)
+
+        monkeypatch.setattr(fn, "AccumulateGrad", slow)
+    for trial in range(5):
+        w = lib.zeros(64, dtype=lib.float64, requires_grad=True)
+        barrier = threading.Barrier(N_THREADS)
+        outs = [None] * N_THREADS
+
+        def work(i):
+            barrier.wait()
+            outs[i] = (w * float(i + 1)).sum()
+            outs[i].backward()
+
+        _run_threads(N_THREADS, work)
+        expected = float(sum(range(1, N_THREADS + 1)))
+        assert w.grad is not None
+        np.testing.assert_array_equal(np.asarray(w.grad.detach().numpy()), np.full(64, expected))
+        if lib is miniconv:
+            accs = {id(o.grad_fn.next_functions[0][0].next_functions[0][0]) for o in outs}
+            assert len(accs) == 1
