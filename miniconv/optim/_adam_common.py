@@ -55,3 +55,22 @@ def update_moments(exp_avg, exp_avg_sq, grad, beta1, beta2):
     update_first_moment(exp_avg, grad, beta1)
     exp_avg_sq *= beta2
     exp_avg_sq += (1 - beta2) * (grad * grad)
+
+
+def steps(optimizer, group, second="exp_avg_sq", extra_state=None):
+    """The loop every Adam-family ``step`` runs over a group: for each parameter with a gradient,
+    make its state on the first step (``extra_state(state, param)`` adds the optimizer's own),
+    count the step, apply weight decay (decoupled if the group says so), and yield
+    ``(param, grad, state, step)``; after the caller's update, bump the parameter's version."""
+    decoupled = group.get("decoupled_weight_decay", False)
+    for p, grad in optimizer._grads(group):
+        param = p._data
+        state = optimizer.state[p]
+        if len(state) == 0:
+            init_state(state, param, second)
+            if extra_state is not None:
+                extra_state(state, param)
+        state["step"] = step = float(state["step"]) + 1
+        grad = weight_decay(param, grad, group["lr"], group["weight_decay"], decoupled)
+        yield param, grad, state, step
+        p._bump_version()

@@ -53,17 +53,8 @@ class Adam(Optimizer):
         for group in self.param_groups:
             lr, eps = group["lr"], group["eps"]
             beta1, beta2 = group["betas"]
-            for p, grad in self._grads(group):
-                param = p._data
-                state = self.state[p]
-                if len(state) == 0:
-                    common.init_state(state, param)
-                    if group["amsgrad"]:
-                        state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(param))
+            for param, grad, state, step in common.steps(self, group):
                 exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
-                state["step"] = step = float(state["step"]) + 1
-
-                grad = common.weight_decay(param, grad, lr, group["weight_decay"], group["decoupled_weight_decay"])
                 common.update_moments(exp_avg, exp_avg_sq, grad, beta1, beta2)
 
                 bias_correction1 = 1 - beta1**step
@@ -72,7 +63,7 @@ class Adam(Optimizer):
                 bias_correction2_sqrt = bias_correction2**0.5
 
                 if group["amsgrad"]:
-                    if "max_exp_avg_sq" not in state:  # amsgrad switched on after some steps
+                    if "max_exp_avg_sq" not in state:  # the first step, or amsgrad switched on later
                         state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(param))
                     max_exp_avg_sq = state["max_exp_avg_sq"]._data
                     np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
@@ -81,7 +72,6 @@ class Adam(Optimizer):
                     denom = np.sqrt(exp_avg_sq) / bias_correction2_sqrt
                 denom += eps
                 param -= step_size * (exp_avg / denom)
-                p._bump_version()
         return loss
 
 

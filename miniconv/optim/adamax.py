@@ -33,18 +33,11 @@ class Adamax(Optimizer):
         for group in self.param_groups:
             lr, eps = group["lr"], group["eps"]
             beta1, beta2 = group["betas"]
-            for p, grad in self._grads(group):
-                param = p._data
-                state = self.state[p]
-                if len(state) == 0:
-                    common.init_state(state, param, second="exp_inf")
-                state["step"] = step = float(state["step"]) + 1
-                grad = common.weight_decay(param, grad, lr, group["weight_decay"], decoupled=False)
+            for param, grad, state, step in common.steps(self, group, second="exp_inf"):
                 exp_avg, exp_inf = state["exp_avg"]._data, state["exp_inf"]._data
                 common.update_first_moment(exp_avg, grad, beta1)
                 exp_inf *= beta2
                 np.maximum(exp_inf, np.abs(grad) + eps, out=exp_inf)
                 clr = lr / (1 - beta1**step)
                 param -= clr * (exp_avg / exp_inf)
-                p._bump_version()
         return loss

@@ -41,15 +41,8 @@ class NAdam(Optimizer):
         for group in self.param_groups:
             lr, eps, momentum_decay = group["lr"], group["eps"], group["momentum_decay"]
             beta1, beta2 = group["betas"]
-            for p, grad in self._grads(group):
-                param = p._data
-                state = self.state[p]
-                if len(state) == 0:
-                    common.init_state(state, param)
-                    state["mu_product"] = 1.0
-                state["step"] = step = float(state["step"]) + 1
+            for param, grad, state, step in common.steps(self, group, extra_state=_mu_product_state):
                 bias_correction2 = 1 - beta2**step
-                grad = common.weight_decay(param, grad, lr, group["weight_decay"], group["decoupled_weight_decay"])
 
                 mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
                 mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
@@ -63,5 +56,8 @@ class NAdam(Optimizer):
                 mu_product_next = mu_product * mu_next
                 param += (-lr * (1.0 - mu) / (1.0 - mu_product)) * (grad / denom)
                 param += ((-lr * mu_next) / (1.0 - mu_product_next)) * (exp_avg / denom)
-                p._bump_version()
         return loss
+
+
+def _mu_product_state(state, param):
+    state["mu_product"] = 1.0

@@ -34,13 +34,7 @@ class RAdam(Optimizer):
         for group in self.param_groups:
             lr, eps = group["lr"], group["eps"]
             beta1, beta2 = group["betas"]
-            for p, grad in self._grads(group):
-                param = p._data
-                state = self.state[p]
-                if len(state) == 0:
-                    common.init_state(state, param)
-                state["step"] = step = float(state["step"]) + 1
-                grad = common.weight_decay(param, grad, lr, group["weight_decay"], group["decoupled_weight_decay"])
+            for param, grad, state, step in common.steps(self, group):
                 exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
                 common.update_moments(exp_avg, exp_avg_sq, grad, beta1, beta2)
 
@@ -55,5 +49,4 @@ class RAdam(Optimizer):
                     param -= bias_corrected_exp_avg * lr * adaptive_lr * rect
                 else:
                     param -= bias_corrected_exp_avg * lr
-                p._bump_version()
         return loss
