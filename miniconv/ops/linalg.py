@@ -103,13 +103,21 @@ def _write_diag(out, values, offset, dim1, dim2):
     np.moveaxis(out, (dim1, dim2), (-2, -1))[..., rows, cols] = values
 
 
+def diagonal_view(a, offset, dim1, dim2):
+    """NumPy's diagonal view, writeable where ``a`` is (NumPy hands it out read-only)."""
+    d = np.diagonal(a, offset, dim1, dim2)
+    if a.flags.writeable:
+        d.flags.writeable = True
+    return d
+
+
 class Diagonal(ArrayFunction):
-    """``a.diagonal(offset, dim1, dim2)``: the diagonal as the last dim (a copy; PyTorch returns a view)."""
+    """``a.diagonal(offset, dim1, dim2)``: the diagonal as the last dim, a view of ``a`` (as PyTorch's)."""
 
     @staticmethod
     def forward(ctx, a, offset, dim1, dim2):
         ctx.args = (a.shape, offset, dim1, dim2)
-        return np.ascontiguousarray(np.diagonal(a, offset, dim1, dim2))
+        return diagonal_view(a, offset, dim1, dim2)
 
     @staticmethod
     def backward(ctx, g):

@@ -10,6 +10,7 @@ import numbers
 import numpy as np
 
 from .. import ops
+from ..ops.linalg import diagonal_view
 from .._args import normalize_dims
 from ..dtypes import torch_dtype_name
 
@@ -128,7 +129,8 @@ class LinalgMixin:
         d1, d2 = _dim(dim1, self.ndim, "diagonal"), _dim(dim2, self.ndim, "diagonal")
         if d1 == d2:
             raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-        return ops.Diagonal.apply(self, offset, d1, d2)
+        return self._make_view(ops.Diagonal.apply(self, offset, d1, d2),
+                               lambda a: diagonal_view(a, offset, d1, d2))
 
     def diag_embed(self, offset=0, dim1=-2, dim2=-1):
         n = self.ndim + 1
