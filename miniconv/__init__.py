@@ -122,3 +122,16 @@ from .functional_inplace import (  # noqa: E402
     logit_, nan_to_num_, neg_, negative_, rad2deg_, reciprocal_, relu_, resize_as_, round_, rsqrt_, sigmoid_,
     sin_, sinc_, sinh_, sqrt_, square_, tan_, tanh_, trunc_, xlogy_, zero_,
 )
+
+# torch.* forms of nn functions, with ATen's signatures (functional_nn.py)
+from .functional_nn import (  # noqa: E402
+    adaptive_avg_pool1d, adaptive_max_pool1d, alpha_dropout, alpha_dropout_, avg_pool1d, batch_norm, bilinear,
+    binary_cross_entropy_with_logits, celu, celu_, channel_shuffle, cosine_embedding_loss, dropout, dropout_, embedding,
+    feature_alpha_dropout, hardshrink, hinge_embedding_loss, instance_norm, kl_div, layer_norm, margin_ranking_loss,
+    max_pool1d, max_pool1d_with_indices, pairwise_distance, pdist, pixel_shuffle, pixel_unshuffle, poisson_nll_loss,
+    prelu, rms_norm, rrelu, rrelu_, selu, selu_, threshold, threshold_, triplet_margin_loss,
+)
+
+# torch.int and torch.short (last, so that nothing above calls the builtin int under this name)
+int = int32  # noqa: A001
+short = int16
