@@ -14,7 +14,7 @@ from .dtypes import (  # noqa: A004
     bool, double, float, float32, float64, get_default_dtype, int8, int16, int32, int64, long, promote_types,
     result_type, set_default_dtype, uint8,
 )
-from ._device import accelerator, cuda, device, get_default_device, mps, set_default_device
+from ._device import accelerator, device, get_default_device, mps, set_default_device
 from .tensor import Size, Tensor
 from .creation import (
     arange, as_tensor, asarray, cat, concat, concatenate, empty, empty_like, eye, from_numpy, full, full_like, hstack,
@@ -131,6 +131,11 @@ from .functional_nn import (  # noqa: E402
     max_pool1d, max_pool1d_with_indices, pairwise_distance, pdist, pixel_shuffle, pixel_unshuffle, poisson_nll_loss,
     prelu, rms_norm, rrelu, rrelu_, selu, selu_, threshold, threshold_, triplet_margin_loss,
 )
+
+# mixed precision and torch.cuda (CPU only: GradScaler exact, autocast never lowers precision)
+from . import amp, cuda  # noqa: E402
+from .amp import GradScaler, autocast  # noqa: E402
+from .dtypes import bfloat16, float16, half  # noqa: E402
 
 # torch.int and torch.short (last, so that nothing above calls the builtin int under this name)
 int = int32  # noqa: A001

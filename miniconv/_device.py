@@ -114,20 +114,6 @@ def _noop(*args, **kwargs):
     return None
 
 
-# torch.cuda: queries answer "no GPU", seeding is a silent no-op (as PyTorch without a GPU),
-# everything that needs a GPU raises.
-cuda = types.ModuleType("miniconv.cuda", "CUDA is never available: miniconv runs on the CPU only.")
-cuda.is_available = lambda: False
-cuda.device_count = lambda: 0
-cuda.is_initialized = lambda: False
-cuda.manual_seed = _noop
-cuda.manual_seed_all = _noop
-cuda.empty_cache = _noop
-cuda.synchronize = _no_cuda
-cuda.current_device = _no_cuda
-cuda.get_device_name = _no_cuda
-cuda.set_device = _no_cuda
-
 mps = types.ModuleType("miniconv.mps")
 mps.manual_seed = _noop
 mps.device_count = lambda: 0

@@ -13,12 +13,29 @@ int16 = np.dtype(np.int16)
 int8 = np.dtype(np.int8)
 uint8 = np.dtype(np.uint8)
 bool = np.dtype(np.bool_)  # noqa: A001
+float16 = half = np.dtype(np.float16)  # named (autocast, x.half()), not supported for tensors
+
+
+class _NamedDtype:
+    """A PyTorch dtype NumPy lacks: it can be named and compared, never used for a tensor."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"miniconv.{self.name}"
+
+
+bfloat16 = _NamedDtype("bfloat16")
 _SUPPORTED = {float32, float64, int64, int32, int16, int8, uint8, bool}
 _builtin_float = __builtins__["float"] if isinstance(__builtins__, dict) else __builtins__.float
 _builtin_bool = __builtins__["bool"] if isinstance(__builtins__, dict) else __builtins__.bool
 
 
 def _check_dtype(dt, where="tensor"):
+    if isinstance(dt, _NamedDtype):
+        raise TypeError(f"{where}(): unsupported dtype {dt.name}; miniconv supports float32, float64, int64, int32, "
+                        "int16, int8, uint8 and bool")
     try:
         dt = np.dtype(dt)
     except TypeError:
