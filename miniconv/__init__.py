@@ -135,6 +135,7 @@ from .functional_nn import (  # noqa: E402
 # mixed precision and torch.cuda (CPU only: GradScaler exact, autocast never lowers precision)
 from . import amp, cuda  # noqa: E402
 from .amp import GradScaler, autocast  # noqa: E402
+from .cuda import OutOfMemoryError  # noqa: E402
 from .dtypes import bfloat16, float16, half  # noqa: E402
 
 # torch.int and torch.short (last, so that nothing above calls the builtin int under this name)

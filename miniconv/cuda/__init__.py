@@ -5,6 +5,10 @@ loops run unchanged."""
 from .._device import _no_cuda, _noop
 
 
+class OutOfMemoryError(RuntimeError):
+    """``torch.OutOfMemoryError`` (= ``torch.cuda.OutOfMemoryError``): for ``except`` clauses; never raised here."""
+
+
 def is_available():
     return False
 

@@ -143,3 +143,13 @@ def test_cpu_autocast_runs_in_float32_and_says_so():
             return a * 2
 
         assert f(lib.ones(1)).item() == 2.0
+
+
+def test_out_of_memory_error_names():
+    for lib in (miniconv, torch):
+        assert lib.OutOfMemoryError is lib.cuda.OutOfMemoryError
+        assert issubclass(lib.OutOfMemoryError, RuntimeError)
+        try:
+            raise lib.OutOfMemoryError("x")
+        except RuntimeError as e:
+            assert str(e) == "x"
