@@ -135,8 +135,26 @@ from .functional_nn import (  # noqa: E402
 # mixed precision and torch.cuda (CPU only: GradScaler exact, autocast never lowers precision)
 from . import amp, cuda  # noqa: E402
 from .amp import GradScaler, autocast  # noqa: E402
+from .amp.autocast_mode import (  # noqa: E402
+    get_autocast_cpu_dtype, get_autocast_dtype, get_autocast_gpu_dtype, is_autocast_cache_enabled,
+    is_autocast_cpu_enabled, is_autocast_enabled, set_autocast_cache_enabled, set_autocast_cpu_dtype,
+    set_autocast_cpu_enabled, set_autocast_dtype, set_autocast_enabled, set_autocast_gpu_dtype,
+)
+from .autograd.grad_mode import is_inference_mode_enabled  # noqa: E402
+from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled  # noqa: E402
 from .cuda import OutOfMemoryError  # noqa: E402
 from .dtypes import bfloat16, float16, half  # noqa: E402
+
+# process-level switches scripts set (none changes how miniconv computes) and layouts
+from ._settings import (  # noqa: E402
+    get_deterministic_debug_mode, get_device, get_float32_matmul_precision, get_num_interop_threads,
+    get_printoptions, is_inference, is_neg, is_nonzero, is_same_size, is_signed, is_warn_always_enabled,
+    set_default_tensor_type, set_deterministic_debug_mode, set_float32_matmul_precision, set_flush_denormal,
+    set_num_interop_threads, set_printoptions, set_warn_always,
+)
+from .dtypes import (  # noqa: E402
+    channels_last, channels_last_3d, contiguous_format, dtype, layout, memory_format, preserve_format, strided,
+)
 
 # torch.int and torch.short (last, so that nothing above calls the builtin int under this name)
 int = int32  # noqa: A001

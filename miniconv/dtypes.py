@@ -27,6 +27,46 @@ class _NamedDtype:
 
 
 bfloat16 = _NamedDtype("bfloat16")
+dtype = np.dtype  # torch.dtype: the class of every dtype above but bfloat16 (isinstance, annotations)
+
+
+class layout:  # noqa: N801  (PyTorch's name)
+    """``torch.layout``: miniconv's tensors are all ``strided`` (dense)."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"miniconv.{self.name}"
+
+    def __reduce__(self):
+        return self.name
+
+
+class memory_format:  # noqa: N801  (PyTorch's name)
+    """``torch.memory_format``: accepted wherever PyTorch takes one; miniconv keeps the logical
+    (row-major NCHW) layout for every format, so only strides differ from PyTorch's channels_last."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"miniconv.{self.name}"
+
+    def __reduce__(self):
+        return self.name
+
+
+strided = layout("strided")
+contiguous_format = memory_format("contiguous_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")
+preserve_format = memory_format("preserve_format")
+
+
+def _check_memory_format(fmt, where):
+    if fmt is not None and not isinstance(fmt, memory_format):
+        raise TypeError(f"{where}(): argument 'memory_format' must be torch.memory_format, not {type(fmt).__name__}")
 _SUPPORTED = {float32, float64, int64, int32, int16, int8, uint8, bool}
 _builtin_float = __builtins__["float"] if isinstance(__builtins__, dict) else __builtins__.float
 _builtin_bool = __builtins__["bool"] if isinstance(__builtins__, dict) else __builtins__.bool

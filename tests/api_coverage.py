@@ -33,7 +33,7 @@ OUT_OF_SCOPE = re.compile(
     r"cuda|cudnn|mps|xpu|mtia|hip|xla|ipu|vulkan|mkldnn|miopen|sparse|quantiz|qint|quint|complex|fft|conj|"
     r"jit|compile|export|script|trace|fx|onnx|dynamo|functorch|vmap|_C|fbgemm|nnpack|pin_memory|"
     r"storage|Storage|symint|SymInt|SymFloat|SymBool|sym_|fake|meta|nested|float8|bfloat|float16|half|"
-    r"Half|BFloat|^is_|^set_|^get_|lobpcg|stft|istft|window|segment_reduce|_fused|fused_|batch_norm_|"
+    r"Half|BFloat|lobpcg|stft|istft|window|segment_reduce|_fused|fused_|batch_norm_|"
     r"native_|cudnn_|miopen_|mkl|from_dlpack|to_dlpack|DLPack|dlpack|named|align_to|rename|refine_names|"
     r"^q_|int_repr|dequantize|packed|prepack|conv_tbc|ctc|embedding_renorm|unsafe|_out$|typename|^gradcheck$",
 )

@@ -11,7 +11,12 @@
   dtypes (results closer to exact than PyTorch's bfloat16 ones, and different from them); a CUDA
   autocast disables itself with PyTorch's warning.
 """
-from .autocast_mode import autocast, get_autocast_dtype, is_autocast_available, is_autocast_enabled
+from .autocast_mode import (
+    autocast, get_autocast_cpu_dtype, get_autocast_dtype, get_autocast_gpu_dtype, is_autocast_available,
+    is_autocast_cache_enabled, is_autocast_cpu_enabled, is_autocast_enabled, set_autocast_cache_enabled,
+    set_autocast_cpu_dtype, set_autocast_cpu_enabled, set_autocast_dtype, set_autocast_enabled,
+    set_autocast_gpu_dtype,
+)
 from .grad_scaler import GradScaler, OptState
 
 __all__ = ["GradScaler", "OptState", "autocast", "get_autocast_dtype", "is_autocast_available",

@@ -63,3 +63,51 @@ class autocast:  # noqa: N801  (PyTorch's name)
                 return func(*args, **kwargs)
 
         return decorate_autocast
+
+
+# -- PyTorch's module-level autocast state functions ---------------------------------------------
+_cache = {"enabled": True}
+_dtypes = {}
+
+
+def is_autocast_cpu_enabled():
+    return False
+
+
+def get_autocast_cpu_dtype():
+    return get_autocast_dtype("cpu")
+
+
+def get_autocast_gpu_dtype():
+    return get_autocast_dtype("cuda")
+
+
+def set_autocast_dtype(device_type, dtype):
+    """Stored and reported by ``get_autocast_dtype``; miniconv never computes in it."""
+    _DEFAULT_DTYPE[device_type] = getattr(dtype, "name", str(dtype))
+
+
+def set_autocast_cpu_dtype(dtype):
+    set_autocast_dtype("cpu", dtype)
+
+
+def set_autocast_gpu_dtype(dtype):
+    set_autocast_dtype("cuda", dtype)
+
+
+def set_autocast_enabled(*args):
+    """``set_autocast_enabled(enabled)`` or ``(device_type, enabled)``: enabling warns (never lowered here)."""
+    if args and args[-1]:
+        warnings.warn("miniconv has no reduced-precision kernels: autocast stays disabled.", stacklevel=2)
+
+
+def set_autocast_cpu_enabled(enabled):
+    set_autocast_enabled("cpu", enabled)
+
+
+def is_autocast_cache_enabled():
+    return _cache["enabled"]
+
+
+def set_autocast_cache_enabled(enabled):
+    _cache["enabled"] = bool(enabled)

@@ -81,3 +81,8 @@ def check_gradients(node_name, grads):
     for i, g in enumerate(grads):
         if g is not None and getattr(g, "dtype", None) is not None and g.dtype.kind == "f" and (g != g).any():
             raise RuntimeError(f"Function '{node_name}' returned nan values in its {i}th output.")
+
+
+def set_anomaly_enabled(enabled, check_nan=True):
+    """``torch.set_anomaly_enabled``: switch anomaly detection on or off for the rest of the program."""
+    _set(bool(enabled), bool(check_nan))

@@ -16,7 +16,8 @@ from ..autograd.function import RemovableHandle, ViewRegen, _edge
 from ..autograd.function import backward as _autograd_backward
 from ..autograd.grad_mode import is_grad_enabled
 from ..dtypes import (  # noqa: A004
-    _SUPPORTED, _builtin_bool, _builtin_float, _check_dtype, bool, float32, float64, int32, int64, result_type,
+    _SUPPORTED, _builtin_bool, _builtin_float, _check_dtype, _check_memory_format, bool, channels_last,
+    channels_last_3d, float32, float64, int32, int64, result_type, strided,
 )
 
 # The assembled class (this base + the mixins), bound by tensor/__init__.py. Every result an op makes is
@@ -344,13 +345,45 @@ class TensorBase:
             return self._data.astype(dtype)
         return self._data.copy() if copy else self._data
 
-    def is_contiguous(self):
+    def is_contiguous(self, memory_format=None):
+        """Row-major contiguity; with ``memory_format=channels_last`` (``_3d``), PyTorch's test of the
+        strides for that order (size-1 dims ignored). miniconv never changes a tensor's layout to
+        channels-last, so that answer is True only where the two layouts coincide."""
+        _check_memory_format(memory_format, "is_contiguous")
+        if memory_format is channels_last or memory_format is channels_last_3d:
+            rank = 4 if memory_format is channels_last else 5
+            if self._data.ndim != rank:
+                return False
+            order = [1] + list(range(rank - 1, 1, -1)) + [0]   # C, W, H, (D,) N: fastest first
+            expected = 1
+            for d in order:
+                size = self._data.shape[d]
+                if size != 1:
+                    if self._data.strides[d] != expected * self._data.itemsize:
+                        return False
+                    expected *= size
+            return True
         return self._data.flags.c_contiguous
 
-    def contiguous(self):
+    def contiguous(self, memory_format=None):
+        """``self`` if row-major contiguous, else a row-major copy. A channels-last ``memory_format`` is
+        checked (rank 4 / 5, as PyTorch) and keeps the row-major layout: the values are the same."""
+        _check_memory_format(memory_format, "contiguous")
+        if memory_format is channels_last and self._data.ndim != 4:
+            raise RuntimeError("required rank 4 tensor to use channels_last format")
+        if memory_format is channels_last_3d and self._data.ndim != 5:
+            raise RuntimeError("required rank 5 tensor to use channels_last_3d format")
         if self._data.flags.c_contiguous:
             return self
         return ops.Clone.apply(self)
+
+    @property
+    def layout(self):
+        return strided
+
+    def get_device(self):
+        """-1: the CPU (PyTorch's answer for a CPU tensor)."""
+        return -1
 
     def __bool__(self):
         if self._data.size != 1:
@@ -399,7 +432,8 @@ class TensorBase:
     def bool(self):
         return self.type(bool)
 
-    def clone(self):
+    def clone(self, *, memory_format=None):
+        _check_memory_format(memory_format, "clone")
         return ops.Clone.apply(self)
 
     def type_as(self, other):

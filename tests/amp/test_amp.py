@@ -153,3 +153,25 @@ def test_out_of_memory_error_names():
             raise lib.OutOfMemoryError("x")
         except RuntimeError as e:
             assert str(e) == "x"
+
+
+def test_module_level_autocast_and_anomaly_state_functions():
+    for lib in (miniconv, torch):
+        assert lib.is_autocast_enabled("cpu") is False and lib.is_autocast_cpu_enabled() is False
+        assert lib.get_autocast_dtype("cpu") == lib.get_autocast_cpu_dtype() == lib.bfloat16
+        assert lib.get_autocast_gpu_dtype() == lib.float16
+        assert lib.is_autocast_cache_enabled() is True
+        lib.set_autocast_cache_enabled(False)
+        assert lib.is_autocast_cache_enabled() is False
+        lib.set_autocast_cache_enabled(True)
+        lib.set_autocast_cpu_dtype(lib.float16)
+        assert lib.get_autocast_cpu_dtype() == lib.float16
+        lib.set_autocast_cpu_dtype(lib.bfloat16)
+        assert lib.is_inference_mode_enabled() is False
+        with lib.inference_mode():
+            assert lib.is_inference_mode_enabled() is True
+        assert lib.is_anomaly_enabled() is False and lib.is_anomaly_check_nan_enabled() is True
+        lib.set_anomaly_enabled(True, False)
+        assert lib.is_anomaly_enabled() is True and lib.is_anomaly_check_nan_enabled() is False
+        lib.set_anomaly_enabled(False)
+        assert lib.is_anomaly_enabled() is False and lib.is_anomaly_check_nan_enabled() is True
