@@ -369,7 +369,8 @@ cdef inline bint _dc_fwd_transposed(const _DGeom* g, const mc_ukernels* uk,
                                     Py_ssize_t itemsize) noexcept nogil:
     """True if the forward uses dconv_t (output channels in the lanes, real positions only)
     rather than dconv (positions in the lanes, junk columns computed and dropped): when the
-    instruction set has it (float32; AVX2 and the scalar twin) and it computes at least 5 %
+    instruction set has it (float32: 16 channels AVX2, 32 the AVX-512 family, 8 the scalar
+    twin) and it computes at least 5 %
     fewer multiply-adds (output channels rounded up to whole tiles), or no more when one
     channel block's weights (K x OBT) stay in L1. Both add blocks of pairs in the same tree
     and then the bias, so the choice does not change the bits where dconv takes all input

@@ -40,9 +40,10 @@
  * covers the positions left with the least work (a 1-vector tile has too few accumulator
  * chains to keep both FMA units busy, so it runs at half speed).
  *
- * dconv_t (the forward with output channels in the lanes, real positions only, float32) is
- * written per instruction set, not here: its tile leaves through an in-register transpose
- * (_conv_ukernel_avx2.h; the scalar twin in _conv_ukernel_scalar.h).
+ * dconv_t (the forward with output channels in the lanes, real positions only, float32):
+ * MC_DEFINE_DCONV_T below for the 16-lane family (its tile leaves lane by lane); AVX2's leaves
+ * through in-register transposes (_conv_ukernel_avx2.h; the scalar twin in
+ * _conv_ukernel_scalar.h). Depthwise 3x3 with channels in the lanes: MC_DEFINE_DW_* below.
  */
 #ifndef MINICONV_CONV_UKERNEL_TEMPLATE_H
 #define MINICONV_CONV_UKERNEL_TEMPLATE_H
