@@ -40,6 +40,12 @@ cdef extern from "_conv_ukernels.h" nogil:
     ctypedef void (*mc_f32_dconv_t_fn)(size_t, const float*, const ptrdiff_t*, const ptrdiff_t*,
                                        const float*, const float*, float*, size_t, size_t,
                                        size_t) noexcept nogil
+    ctypedef void (*mc_f32_dw_fwd_fn)(size_t, const float*, const ptrdiff_t*, const ptrdiff_t*,
+                                      const float*, const float*, float*, size_t) noexcept nogil
+    ctypedef void (*mc_f32_dw_gi_fn)(size_t, const float*, const ptrdiff_t*, const ptrdiff_t*,
+                                     const float*, float*, size_t) noexcept nogil
+    ctypedef void (*mc_f32_dw_gw_fn)(size_t, size_t, const float*, const float*, ptrdiff_t,
+                                     ptrdiff_t, const ptrdiff_t*, float*, size_t) noexcept nogil
     ctypedef struct mc_ukernels:
         int isa
         int nr_f32
@@ -72,7 +78,14 @@ cdef extern from "_conv_ukernels.h" nogil:
         mc_f64_dconv_fn f64_1w
         int obt_f32
         mc_f32_dconv_t_fn f32_t
+        mc_f32_dw_fwd_fn f32_dwf
+        mc_f32_dw_gi_fn f32_dwgi
+        mc_f32_dw_gw_fn f32_dwgw
     mc_ukernels mc_uk
+    void mc_f32_planes_to_lanes16(int isa, const float* src, size_t ldsrc, size_t nch, size_t P,
+                                  float* dst)
+    void mc_f32_lanes16_to_planes(int isa, const float* src, size_t nch, size_t P, float* dst,
+                                  size_t lddst)
     int mc_cpu_supports(int isa)
     size_t mc_f32_transpose8_to16(const float* src, size_t ldsrc, size_t P, float* dst)
     int mc_select_isa(int isa)
@@ -81,6 +94,7 @@ cdef extern from "_conv_ukernels.h" nogil:
     enum:
         MC_GWT_NK
         MC_FWDT_NP
+        MC_DW_NP
     enum:
         MC_ISA_SCALAR
         MC_ISA_AVX2
@@ -355,7 +369,8 @@ cdef inline bint _dc_fwd_transposed(const _DGeom* g, const mc_ukernels* uk,
                                     Py_ssize_t itemsize) noexcept nogil:
     """True if the forward uses dconv_t (output channels in the lanes, real positions only)
     rather than dconv (positions in the lanes, junk columns computed and dropped): when the
-    instruction set has it (float32; AVX2 and the scalar twin) and it computes at least 5 %
+    instruction set has it (float32: 16 channels AVX2, 32 the AVX-512 family, 8 the scalar
+    twin) and it computes at least 5 %
     fewer multiply-adds (output channels rounded up to whole tiles), or no more when one
     channel block's weights (K x OBT) stay in L1. Both add blocks of pairs in the same tree
     and then the bias, so the choice does not change the bits where dconv takes all input
@@ -672,6 +687,9 @@ cdef int _direct_forward(const floating* xp, const floating* wp, const floating*
     cdef Py_ssize_t CG = geom.CIN, OG = geom.COUT, K = geom.K
     cdef Py_ssize_t HW = geom.H * geom.W, P = geom.HO * geom.WO
     cdef mc_ukernels uk = mc_uk     # one instruction set for the whole call
+    if floating is float:
+        if _dw_serves(&uk, sizeof(float), groups, geom):   # depthwise 3x3: _conv_depthwise.pxi
+            return _dw_forward(xp, wp, bp, outp, N, groups, geom, &uk, n_threads)
     cdef bint transposed = _dc_fwd_transposed(geom, &uk, sizeof(floating))
     cdef Py_ssize_t mr = uk.obt_f32 if transposed else _dc_mr(OG)
     cdef Py_ssize_t pack_g = (OG + mr - 1) // mr * K * mr
@@ -761,6 +779,9 @@ cdef int _direct_grad_weight(const floating* xp, const floating* gop, floating* 
     cdef Py_ssize_t per_thread = _dc_gw_scratch(geom), k, n, g
     cdef Py_ssize_t S = _dc_gw_samples(geom), n1, j
     cdef mc_ukernels uk = mc_uk     # one instruction set for the whole call
+    if floating is float:
+        if _dw_serves(&uk, sizeof(float), groups, geom):   # depthwise 3x3: _conv_depthwise.pxi
+            return _dw_grad_weight(xp, gop, gwp, gbp, N, groups, geom, &uk, n_threads)
     off_arr = _dc_offsets(geom, MC_GWT_NK)   # a multiple of 3 too
     cdef const ptrdiff_t* off = <const ptrdiff_t*>cnp.PyArray_DATA(off_arr)
     cdef floating* sc

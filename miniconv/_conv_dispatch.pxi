@@ -98,6 +98,10 @@ def conv2d_grad_input(const floating[:, :, :, ::1] grad_out,  # IN  (N, O, HO, W
         for n in prange(N, nogil=True, schedule='static', num_threads=n_threads):
             memset(gip + n * C * H * W, 0, C * H * W * sizeof(floating))
         return
+    if (algorithm == 'auto' or algorithm == 'direct') and _dw_grad_input(
+            &grad_out[0, 0, 0, 0], &w[0, 0, 0, 0], gip, N, C, H, W, O, HO, WO, KH, KW, stride_h,
+            stride_w, pad_top, pad_left, dil_h, dil_w, groups, n_threads):
+        return   # strided depthwise 3x3 (_conv_depthwise.pxi)
     # the forward convolution of grad_out that gives grad_in (stride 1; see _conv_direct.pxi)
     geom = _dgeom(OG, HO, WO, CG, H, W, KH, KW, 1, 1, (KH - 1) * dil_h - pad_top,
                   (KW - 1) * dil_w - pad_left, dil_h, dil_w)

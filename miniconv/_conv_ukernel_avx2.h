@@ -66,6 +66,13 @@ MC_DEFINE_DCONV_GWT(mc_f32_dconv_gwt_2x6__avx2_fma3, MC_AVX2, float, __m256, 8, 
                     _mm256_set1_ps, _mm256_fmadd_ps, _mm256_setzero_ps(), _mm256_add_ps, _mm256_storeu_ps)
 MC_DEFINE_DCONV_GWT(mc_f64_dconv_gwt_2x6__avx2_fma3, MC_AVX2, double, __m256d, 4, 2, 6, _mm256_loadu_pd,
                     _mm256_set1_pd, _mm256_fmadd_pd, _mm256_setzero_pd(), _mm256_add_pd, _mm256_storeu_pd)
+/* depthwise 3x3, channels in the lanes: 8 channels per call (_conv_ukernel_template.h) */
+MC_DEFINE_DW_FWD(mc_f32_dw_fwd__avx2_fma3, MC_AVX2, float, __m256, _mm256_loadu_ps, _mm256_set1_ps,
+                 _mm256_fmadd_ps, _mm256_storeu_ps)
+MC_DEFINE_DW_GI(mc_f32_dw_gi__avx2_fma3, MC_AVX2, float, __m256, _mm256_loadu_ps, _mm256_fmadd_ps,
+                _mm256_storeu_ps)
+MC_DEFINE_DW_GW(mc_f32_dw_gw__avx2_fma3, MC_AVX2, float, __m256, _mm256_loadu_ps, _mm256_fmadd_ps,
+                _mm256_setzero_ps(), _mm256_add_ps, _mm256_storeu_ps)
 /* dconv_t 6x16 (see _conv_ukernel_scalar.h for the semantics): 6 positions x 16 output
  * channels in 12 accumulators, blocks of pairs in dconv's fixed tree, then the bias; per pair 2 weight vectors
  * and 6 broadcasts of input values. The tile leaves through two 8x8 transposes (rows 6 and 7
@@ -192,6 +199,34 @@ MC_AVX2 static void mc_f32_transpose8_to16__avx2_fma3(const float* MC_RESTRICT s
         _mm256_storeu_ps(dst + (p + 5) * 16, _mm256_permute2f128_ps(u[1], u[5], 0x31));
         _mm256_storeu_ps(dst + (p + 6) * 16, _mm256_permute2f128_ps(u[2], u[6], 0x31));
         _mm256_storeu_ps(dst + (p + 7) * 16, _mm256_permute2f128_ps(u[3], u[7], 0x31));
+    }
+}
+/* dst[l * lddst + p] = src[p * 16 + l] for 8 channels l (src and dst already offset to the
+ * first of them) and positions p in [0, P - P % 8): the inverse of mc_f32_transpose8_to16 (the
+ * depthwise kernels' output back to channel planes); the caller copies the last P % 8. */
+MC_AVX2 static void mc_f32_transpose16_to8__avx2_fma3(const float* MC_RESTRICT src, size_t P,
+                                                      float* MC_RESTRICT dst, size_t lddst)
+{
+    size_t p, l;
+    for (p = 0; p + 8 <= P; p += 8) {
+        __m256 r[8], t[8], u[8];
+        for (l = 0; l < 8; l++) r[l] = _mm256_loadu_ps(src + (p + l) * 16);
+        t[0] = _mm256_unpacklo_ps(r[0], r[1]); t[1] = _mm256_unpackhi_ps(r[0], r[1]);
+        t[2] = _mm256_unpacklo_ps(r[2], r[3]); t[3] = _mm256_unpackhi_ps(r[2], r[3]);
+        t[4] = _mm256_unpacklo_ps(r[4], r[5]); t[5] = _mm256_unpackhi_ps(r[4], r[5]);
+        t[6] = _mm256_unpacklo_ps(r[6], r[7]); t[7] = _mm256_unpackhi_ps(r[6], r[7]);
+        u[0] = _mm256_shuffle_ps(t[0], t[2], 0x44); u[1] = _mm256_shuffle_ps(t[0], t[2], 0xEE);
+        u[2] = _mm256_shuffle_ps(t[1], t[3], 0x44); u[3] = _mm256_shuffle_ps(t[1], t[3], 0xEE);
+        u[4] = _mm256_shuffle_ps(t[4], t[6], 0x44); u[5] = _mm256_shuffle_ps(t[4], t[6], 0xEE);
+        u[6] = _mm256_shuffle_ps(t[5], t[7], 0x44); u[7] = _mm256_shuffle_ps(t[5], t[7], 0xEE);
+        _mm256_storeu_ps(dst + 0 * lddst + p, _mm256_permute2f128_ps(u[0], u[4], 0x20));
+        _mm256_storeu_ps(dst + 1 * lddst + p, _mm256_permute2f128_ps(u[1], u[5], 0x20));
+        _mm256_storeu_ps(dst + 2 * lddst + p, _mm256_permute2f128_ps(u[2], u[6], 0x20));
+        _mm256_storeu_ps(dst + 3 * lddst + p, _mm256_permute2f128_ps(u[3], u[7], 0x20));
+        _mm256_storeu_ps(dst + 4 * lddst + p, _mm256_permute2f128_ps(u[0], u[4], 0x31));
+        _mm256_storeu_ps(dst + 5 * lddst + p, _mm256_permute2f128_ps(u[1], u[5], 0x31));
+        _mm256_storeu_ps(dst + 6 * lddst + p, _mm256_permute2f128_ps(u[2], u[6], 0x31));
+        _mm256_storeu_ps(dst + 7 * lddst + p, _mm256_permute2f128_ps(u[3], u[7], 0x31));
     }
 }
 #endif

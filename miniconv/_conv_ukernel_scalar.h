@@ -49,6 +49,10 @@ MC_DEFINE_DCONV_GWT(mc_f32_dconv_gwt_8x6__scalar, , float, float, 1, 8, 6, MC_S_
                     MC_S_FMADD, 0.0f, MC_S_ADD, MC_S_STOREU)
 MC_DEFINE_DCONV_GWT(mc_f64_dconv_gwt_8x6__scalar, , double, double, 1, 8, 6, MC_S_LOADU, MC_S_SET1,
                     MC_S_FMADD, 0.0, MC_S_ADD, MC_S_STOREU)
+/* depthwise 3x3, channels in the lanes: one channel per call (_conv_ukernel_template.h) */
+MC_DEFINE_DW_FWD(mc_f32_dw_fwd__scalar, , float, float, MC_S_LOADU, MC_S_SET1, MC_S_FMADD, MC_S_STOREU)
+MC_DEFINE_DW_GI(mc_f32_dw_gi__scalar, , float, float, MC_S_LOADU, MC_S_FMADD, MC_S_STOREU)
+MC_DEFINE_DW_GW(mc_f32_dw_gw__scalar, , float, float, MC_S_LOADU, MC_S_FMADD, 0.0f, MC_S_ADD, MC_S_STOREU)
 /* dconv_t 6x8, the forward with output channels in the lanes (float32 only):
  *   out[l * ldo + j] = bias[l] + sum_{i < k} w[i * 8 + l] * x[pos[j] + off[i]]
  * for j < min(np, 6) positions and l < no (<= 8) output channels; bias NULL: 0. np == 8

@@ -40,9 +40,10 @@
  * covers the positions left with the least work (a 1-vector tile has too few accumulator
  * chains to keep both FMA units busy, so it runs at half speed).
  *
- * dconv_t (the forward with output channels in the lanes, real positions only, float32) is
- * written per instruction set, not here: its tile leaves through an in-register transpose
- * (_conv_ukernel_avx2.h; the scalar twin in _conv_ukernel_scalar.h).
+ * dconv_t (the forward with output channels in the lanes, real positions only, float32):
+ * MC_DEFINE_DCONV_T below for the 16-lane family (its tile leaves lane by lane); AVX2's leaves
+ * through in-register transposes (_conv_ukernel_avx2.h; the scalar twin in
+ * _conv_ukernel_scalar.h). Depthwise 3x3 with channels in the lanes: MC_DEFINE_DW_* below.
  */
 #ifndef MINICONV_CONV_UKERNEL_TEMPLATE_H
 #define MINICONV_CONV_UKERNEL_TEMPLATE_H
@@ -59,17 +60,25 @@
  * the block sums are added pairwise as a binary counter does: after block b (counting from
  * 1), the partial sums on the levels of b's trailing one bits are merged into it, oldest on
  * the left, and it goes on the next level; at the end the levels left are added from the
- * lowest. For k = 4608 (512 channels x 3x3) the float32 error against float64 falls from
- * ~1.2e-6 (one running sum) to ~1.6e-7 (simulated; tests/conv/test_conv_precision.py checks
- * it against PyTorch), at one vector add, load and store per accumulator per 32 pairs. The
- * tree depends only on k, so the bits depend on the shape and the instruction set, never on
- * the thread count. A call of at most MC_SUM_BLOCK pairs with a bias (init) is one running
- * sum started at the bias, with the old speed (K = 9 for a 1-channel 3x3 pays nothing);
- * without (a later block of input channels) it starts at zero and is added to out at the
- * end, so chained blocks stay blocks. (Blocks of 64 measured 2.9-4.0e-7 on the 1x1 layers of
- * ResNet-50 against PyTorch's 2.1e-7: too coarse.) */
+ * lowest. The tree depends only on k, so the bits depend on the shape and the instruction
+ * set, never on the thread count. A call of at most MC_SUM_BLOCK pairs with a bias (init) is
+ * one running sum started at the bias (K = 9 for a 1-channel 3x3 pays nothing); without (a
+ * later block of input channels) it starts at zero and is added to out at the end, so
+ * chained blocks stay blocks.
+ *
+ * Block size 64. The float32 error against float64 of a block sum grows as sqrt(block size)
+ * and dominates the tree's: relative errors on the zoo layers (batch 2, float64 reference;
+ * tests/conv/test_conv_precision.py) with blocks of 32 / 64 / one running sum, as a fraction
+ * of PyTorch float32's on this AVX2 machine: 3x3 512-512 4x4 grad_input 0.43 / 0.53 / 3.8,
+ * forward 0.11 / 0.14 / 1.0; 1x1 1024-256 14x14 grad_input 0.76 / 1.00 / 1.9; grad_weight of
+ * the 1x1 64-64 56x56 layer 0.72 / 0.92 / 1.24; no layer above 1.00 with 64 (the test allows
+ * 1.1 + 3e-8 absolute, 1.13-1.8 on these layers). Blocks of 128 would pass near the limit only. The cost: one vector
+ * add, load and store per accumulator per block (~25 cycles per block of 6 x 16 outputs on
+ * Zen 3, ~12 % of b's forward with blocks of 32, ~6 % with 64; thread CPU time of the
+ * dconv_t tile alone). (-DMC_SUM_BLOCK=1000000 at build time: one running sum per call, the
+ * order before the blocked sums, for A/B.) */
 #ifndef MC_SUM_BLOCK          /* -DMC_SUM_BLOCK=1000000 at build time: one running sum per call */
-#define MC_SUM_BLOCK 32
+#define MC_SUM_BLOCK 64
 #endif
 #define MC_SUM_LEVELS 26     /* k < MC_SUM_BLOCK * 2^25 */
 
@@ -228,6 +237,153 @@
         if (nblk > 0) MC_SUM_FINISH(st, a, nblk, NK * NO, ADD);                                 \
         for (q = 0; q < NK * NO; q++)                                                           \
             STOREU(part + q * VW, ADD(LOADU(part + q * VW), a[q]));                             \
+    }
+
+/* dconv_t 6 x (NV VW), width-generic (the 16-lane family; AVX2 and scalar have their own in
+ * _conv_ukernel_avx2.h and _conv_ukernel_scalar.h, which give the same bits per lane): the
+ * forward with output channels in the lanes, float32,
+ *   out[l * ldo + j] = bias[l] + sum_{i < k} w[i * OB + l] * x[pos[j] + off[i]],  OB = NV * VW
+ * for j < min(np, 6) positions and l < no output channels; bias NULL: 0. 6 x NV accumulators;
+ * per pair NV weight vectors and 6 broadcasts of input values; the blocks of MC_SUM_BLOCK
+ * pairs in dconv's fixed tree, then the bias, as dconv (the same bits where dconv runs over
+ * the same pairs in one call). The tile leaves through a stack copy, one lane at a time (the
+ * in-register transposes are per instruction set; the stores are ~1/10 of the work at
+ * K = 288). */
+#define MC_DCONV_T_NP 6
+#define MC_DEFINE_DCONV_T(NAME, ATTR, V, VW, NV, LOADU, SET1, FMADD, STOREU, ADD, ZERO)           \
+    ATTR static void NAME(size_t k, const float* MC_RESTRICT x, const ptrdiff_t* MC_RESTRICT pos,  \
+                          const ptrdiff_t* MC_RESTRICT off, const float* MC_RESTRICT w,            \
+                          const float* MC_RESTRICT bias, float* MC_RESTRICT out, size_t ldo,       \
+                          size_t np, size_t no)                                                    \
+    {                                                                                              \
+        const float* xp[MC_DCONV_T_NP];                                                            \
+        V a[MC_DCONV_T_NP * NV], bv[NV];                                                           \
+        V st[MC_SUM_LEVELS][MC_DCONV_T_NP * NV];                                                   \
+        float tile[MC_DCONV_T_NP][NV * VW];                                                        \
+        size_t i, i0, i1, nblk = 0, j, l;                                                          \
+        int v, one = k <= MC_SUM_BLOCK;                                                            \
+        for (j = 0; j < MC_DCONV_T_NP; j++) xp[j] = x + pos[j];                                    \
+        for (v = 0; v < NV; v++) bv[v] = bias ? LOADU(bias + v * VW) : ZERO;                       \
+        for (i0 = 0; i0 < k; i0 = i1) {                                                            \
+            i1 = k - i0 > MC_SUM_BLOCK ? i0 + MC_SUM_BLOCK : k;                                    \
+            for (j = 0; j < MC_DCONV_T_NP; j++)                                                    \
+                for (v = 0; v < NV; v++) a[j * NV + v] = one ? bv[v] : ZERO;                       \
+            for (i = i0; i < i1; i++) {                                                            \
+                const ptrdiff_t o = off[i];                                                        \
+                V wv[NV];                                                                          \
+                for (v = 0; v < NV; v++) wv[v] = LOADU(w + v * VW);                                \
+                for (j = 0; j < MC_DCONV_T_NP; j++) {                                              \
+                    V b = SET1(xp[j][o]);                                                          \
+                    for (v = 0; v < NV; v++) a[j * NV + v] = FMADD(b, wv[v], a[j * NV + v]);       \
+                }                                                                                  \
+                w += NV * VW;                                                                      \
+            }                                                                                      \
+            if (one) break;                                                                        \
+            MC_SUM_PUSH(st, a, nblk, MC_DCONV_T_NP * NV, ADD);                                     \
+            nblk++;                                                                                \
+        }                                                                                          \
+        if (k == 0) {                                                                              \
+            for (j = 0; j < MC_DCONV_T_NP; j++)                                                    \
+                for (v = 0; v < NV; v++) a[j * NV + v] = bv[v];                                    \
+        } else if (!one) {                                                                         \
+            MC_SUM_FINISH(st, a, nblk, MC_DCONV_T_NP * NV, ADD);                                   \
+            for (j = 0; j < MC_DCONV_T_NP; j++)                                                    \
+                for (v = 0; v < NV; v++) a[j * NV + v] = ADD(bv[v], a[j * NV + v]);               \
+        }                                                                                          \
+        for (j = 0; j < MC_DCONV_T_NP; j++)                                                        \
+            for (v = 0; v < NV; v++) STOREU(&tile[j][v * VW], a[j * NV + v]);                      \
+        if (np > MC_DCONV_T_NP) np = MC_DCONV_T_NP;                                                \
+        if (no > NV * VW) no = NV * VW;                                                            \
+        for (l = 0; l < no; l++)                                                                   \
+            for (j = 0; j < np; j++) out[l * ldo + j] = tile[j][l];                                \
+    }
+
+/* Depthwise 3x3 kernels with channels in the vector lanes (float32; groups == channels, one
+ * output channel per group). The driver (_conv_depthwise.pxi) transposes one sample's block of
+ * cb channels into position-major buffers ("NHWC" tiles: element (position, channel l) at
+ * position * cb + l), zero-padded for the input; each call handles the VW channels at the
+ * pointers it is given (the driver offsets them by whole vectors within the block).
+ *
+ * dw_fwd: out[p * cb + l] = bias[l] + sum_{t < 9} w[t * cb + l] * x[pos[p] + off[t] + l],
+ *   p < np (a multiple of MC_DW_NP; the driver pads pos by repeating the last position and
+ *   drops those), bias NULL: 0. One running sum per output from the bias, taps in order:
+ *   dconv's rule for K = 9 <= MC_SUM_BLOCK, so the bits are those of the wide 1-channel tile.
+ * dw_gi:  gi[pos[p] + off[t] + l] += w[t * cb + l] * g[p * cb + l] for p < np, t < 9 in that
+ *   order (grad_input of a strided depthwise convolution as a scatter: at most 9 terms per
+ *   element, in a fixed order).
+ * dw_gw:  part[t * cb + l] += sum_{r < nrows, j < ncols} g[(r * ncols + j) * cb + l]
+ *                                                      * x[r * xrow + j * xcol + off[t] + l]
+ *   the rows gathered into blocks of >= MC_SUM_BLOCK positions added in dconv's fixed tree. */
+enum { MC_DW_NP = 8 };   /* positions per dw_fwd tile (8 accumulator chains) */
+
+#define MC_DEFINE_DW_FWD(NAME, ATTR, T, V, LOADU, SET1, FMADD, STOREU)                        \
+    ATTR static void NAME(size_t np, const T* MC_RESTRICT x, const ptrdiff_t* MC_RESTRICT pos, \
+                          const ptrdiff_t* MC_RESTRICT off, const T* MC_RESTRICT w,             \
+                          const T* MC_RESTRICT bias, T* MC_RESTRICT out, size_t cb)             \
+    {                                                                                           \
+        size_t p;                                                                               \
+        int j, t;                                                                               \
+        V b = bias ? LOADU(bias) : SET1((T)0);                                                  \
+        for (p = 0; p < np; p += MC_DW_NP) {                                                    \
+            V a[MC_DW_NP];                                                                      \
+            for (j = 0; j < MC_DW_NP; j++) a[j] = b;                                            \
+            for (t = 0; t < 9; t++) {                                                           \
+                V wv = LOADU(w + t * cb);                                                       \
+                const T* xt = x + off[t];                                                       \
+                for (j = 0; j < MC_DW_NP; j++) a[j] = FMADD(wv, LOADU(xt + pos[p + j]), a[j]);  \
+            }                                                                                   \
+            for (j = 0; j < MC_DW_NP; j++) STOREU(out + (p + j) * cb, a[j]);                    \
+        }                                                                                       \
+    }
+
+#define MC_DEFINE_DW_GI(NAME, ATTR, T, V, LOADU, FMADD, STOREU)                                \
+    ATTR static void NAME(size_t np, const T* MC_RESTRICT g, const ptrdiff_t* MC_RESTRICT pos, \
+                          const ptrdiff_t* MC_RESTRICT off, const T* MC_RESTRICT w, T* gi,      \
+                          size_t cb)                                                            \
+    {                                                                                           \
+        V wv[9];                                                                                \
+        size_t p;                                                                               \
+        int t;                                                                                  \
+        for (t = 0; t < 9; t++) wv[t] = LOADU(w + t * cb);                                      \
+        for (p = 0; p < np; p++) {                                                              \
+            V gv = LOADU(g + p * cb);                                                           \
+            T* q = gi + pos[p];                                                                 \
+            for (t = 0; t < 9; t++) STOREU(q + off[t], FMADD(wv[t], gv, LOADU(q + off[t])));    \
+        }                                                                                       \
+    }
+
+#define MC_DEFINE_DW_GW(NAME, ATTR, T, V, LOADU, FMADD, ZERO, ADD, STOREU)                     \
+    ATTR static void NAME(size_t nrows, size_t ncols, const T* MC_RESTRICT g,                   \
+                          const T* MC_RESTRICT x, ptrdiff_t xrow, ptrdiff_t xcol,               \
+                          const ptrdiff_t* MC_RESTRICT off, T* MC_RESTRICT part, size_t cb)     \
+    {                                                                                           \
+        V a[9];                                                                                 \
+        V st[MC_SUM_LEVELS][9];                                                                 \
+        size_t r, j, cnt = 0, nblk = 0;                                                         \
+        int t;                                                                                  \
+        for (t = 0; t < 9; t++) a[t] = ZERO;                                                    \
+        for (r = 0; r < nrows; r++) {                                                           \
+            const T* gr = g + r * ncols * cb;                                                   \
+            const T* xr = x + r * xrow;                                                         \
+            for (j = 0; j < ncols; j++) {                                                       \
+                V gv = LOADU(gr + j * cb);                                                      \
+                const T* xj = xr + j * xcol;                                                    \
+                for (t = 0; t < 9; t++) a[t] = FMADD(gv, LOADU(xj + off[t]), a[t]);             \
+            }                                                                                   \
+            cnt += ncols;                                                                       \
+            if (cnt >= MC_SUM_BLOCK) {                                                          \
+                MC_SUM_PUSH(st, a, nblk, 9, ADD);                                               \
+                nblk++;                                                                         \
+                cnt = 0;                                                                        \
+                for (t = 0; t < 9; t++) a[t] = ZERO;                                            \
+            }                                                                                   \
+        }                                                                                       \
+        if (cnt > 0) {                                                                          \
+            MC_SUM_PUSH(st, a, nblk, 9, ADD);                                                   \
+            nblk++;                                                                             \
+        }                                                                                       \
+        if (nblk > 0) MC_SUM_FINISH(st, a, nblk, 9, ADD);                                       \
+        for (t = 0; t < 9; t++) STOREU(part + t * cb, ADD(LOADU(part + t * cb), a[t]));        \
     }
 
 #endif

@@ -120,8 +120,10 @@ MC_W16E_ATTR static inline double mc_w16e_hsum_f64(mc_f64x8e v)
     }
 
 /* Tiles (float / double): forward 4 x 48 / 4 x 24 (12 accumulators), tails of 2 and 1
- * vectors, 1 x 128 / 1 x 64 for depthwise; grad_weight 4 x 3 and 1 x 3 (lanes summed at the
- * end), 2 x 6 with output channels in the lanes (32 / 16 channels). */
+ * vectors, 1 x 128 / 1 x 64 for depthwise; forward with output channels in the lanes 6 x 32
+ * (float, 12 accumulators); grad_weight 4 x 3 and 1 x 3 (lanes summed at the end), 2 x 6 with
+ * output channels in the lanes (32 / 16 channels); depthwise 3x3 with channels in the lanes
+ * (16 channels per call). */
 #define MC_DEFINE_W16_FAMILY(ATTR, SUFFIX, VF, VD, OPS)                                                    \
     MC_DEFINE_DCONV(mc_f32_dconv_4x48##SUFFIX, ATTR, float, VF, 16, 3, 4,              \
                     OPS##_LOADU_F32, OPS##_SET1_F32, OPS##_FMADD_F32, OPS##_STOREU_F32, OPS##_ADD_F32)       \
@@ -168,6 +170,14 @@ MC_W16E_ATTR static inline double mc_w16e_hsum_f64(mc_f64x8e v)
                         OPS##_ADD_F32, OPS##_STOREU_F32)                                        \
     MC_DEFINE_DCONV_GWT(mc_f64_dconv_gwt_2x6##SUFFIX, ATTR, double, VD, 8, 2, 6,        \
                         OPS##_LOADU_F64, OPS##_SET1_F64, OPS##_FMADD_F64, OPS##_ZERO_F64,     \
-                        OPS##_ADD_F64, OPS##_STOREU_F64)
+                        OPS##_ADD_F64, OPS##_STOREU_F64)                                        \
+    MC_DEFINE_DCONV_T(mc_f32_dconv_t6x32##SUFFIX, ATTR, VF, 16, 2, OPS##_LOADU_F32, OPS##_SET1_F32,  \
+                      OPS##_FMADD_F32, OPS##_STOREU_F32, OPS##_ADD_F32, OPS##_ZERO_F32)               \
+    MC_DEFINE_DW_FWD(mc_f32_dw_fwd##SUFFIX, ATTR, float, VF, OPS##_LOADU_F32, OPS##_SET1_F32,          \
+                     OPS##_FMADD_F32, OPS##_STOREU_F32)                                                \
+    MC_DEFINE_DW_GI(mc_f32_dw_gi##SUFFIX, ATTR, float, VF, OPS##_LOADU_F32, OPS##_FMADD_F32,           \
+                    OPS##_STOREU_F32)                                                                  \
+    MC_DEFINE_DW_GW(mc_f32_dw_gw##SUFFIX, ATTR, float, VF, OPS##_LOADU_F32, OPS##_FMADD_F32,           \
+                    OPS##_ZERO_F32, OPS##_ADD_F32, OPS##_STOREU_F32)
 
 #endif

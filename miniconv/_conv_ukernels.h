@@ -41,6 +41,13 @@ typedef void (*mc_f64_dconv_gwt_fn)(size_t, size_t, size_t, const double*, size_
 typedef void (*mc_f32_dconv_t_fn)(size_t, const float*, const ptrdiff_t*, const ptrdiff_t*,
                                   const float*, const float*, float*, size_t, size_t, size_t);
 
+typedef void (*mc_f32_dw_fwd_fn)(size_t, const float*, const ptrdiff_t*, const ptrdiff_t*,
+                                 const float*, const float*, float*, size_t);
+typedef void (*mc_f32_dw_gi_fn)(size_t, const float*, const ptrdiff_t*, const ptrdiff_t*,
+                                const float*, float*, size_t);
+typedef void (*mc_f32_dw_gw_fn)(size_t, size_t, const float*, const float*, ptrdiff_t, ptrdiff_t,
+                                const ptrdiff_t*, float*, size_t);
+
 typedef struct {
     int isa;
     int nr_f32, nr_f64;                  /* positions per forward tile */
@@ -58,12 +65,19 @@ typedef struct {
     mc_f32_dconv_fn f32_1w;              /* 1 output channel x nr1_f32 positions (8 vectors) */
     mc_f64_dconv_fn f64_1w;
     int obt_f32;                         /* output channels per dconv_t tile */
-    mc_f32_dconv_t_fn f32_t;             /* MC_FWDT_NP positions x obt_f32 output channels, or
-                                            NULL (the wide dconv only: AVX-512, float64) */
+    mc_f32_dconv_t_fn f32_t;             /* MC_FWDT_NP positions x obt_f32 output channels
+                                            (float32; 16 AVX2, 32 AVX-512, 8 scalar), or NULL:
+                                            the wide dconv only */
+    /* added after the fields above (MC_UKERNELS leaves them NULL; mc_set_dw fills them):
+     * depthwise 3x3 with channels in the lanes, vw_f32 channels per call, float32; NULL: the
+     * drivers use the wide 1-channel tiles */
+    mc_f32_dw_fwd_fn f32_dwf;
+    mc_f32_dw_gi_fn f32_dwgi;
+    mc_f32_dw_gw_fn f32_dwgw;
 } mc_ukernels;
 
 enum { MC_GWT_NK = 6 };                  /* (channel, tap) pairs per dconv_gwt tile, every ISA */
-enum { MC_FWDT_NP = 6 };                 /* positions per dconv_t tile, every ISA */
+enum { MC_FWDT_NP = MC_DCONV_T_NP };     /* positions per dconv_t tile, every ISA */
 
 #define MC_UKERNELS(ISA, NR32, NR64, VW32, VW64, T4_32, T1_32, T2_32, T4_64, T1_64, T2_64,   \
                     OB32, OB64, GWT, W32, W64, OBT, FT, SUFFIX)                               \
@@ -82,6 +96,33 @@ enum { MC_FWDT_NP = 6 };                 /* positions per dconv_t tile, every IS
 
 static mc_ukernels mc_uk = MC_UKERNELS(MC_ISA_SCALAR, 8, 8, 1, 1, 8, 1, 2, 8, 1, 2, 8, 8, 8x6, 8, 8,
                                        8, mc_f32_dconv_t6x8__scalar, __scalar);
+
+/* The depthwise kernels of variant isa (fields after MC_UKERNELS's). */
+static void mc_set_dw(mc_ukernels* s, int isa)
+{
+    s->f32_dwf = mc_f32_dw_fwd__scalar;
+    s->f32_dwgi = mc_f32_dw_gi__scalar;
+    s->f32_dwgw = mc_f32_dw_gw__scalar;
+#if MC_HAVE_X86_VARIANTS
+    if (isa == MC_ISA_AVX2) {
+        s->f32_dwf = mc_f32_dw_fwd__avx2_fma3;
+        s->f32_dwgi = mc_f32_dw_gi__avx2_fma3;
+        s->f32_dwgw = mc_f32_dw_gw__avx2_fma3;
+    }
+    if (isa == MC_ISA_AVX512) {
+        s->f32_dwf = mc_f32_dw_fwd__avx512f;
+        s->f32_dwgi = mc_f32_dw_gi__avx512f;
+        s->f32_dwgw = mc_f32_dw_gw__avx512f;
+    }
+    if (isa == MC_ISA_AVX512_EMU) {
+        s->f32_dwf = mc_f32_dw_fwd__avx512f_emu;
+        s->f32_dwgi = mc_f32_dw_gi__avx512f_emu;
+        s->f32_dwgw = mc_f32_dw_gw__avx512f_emu;
+    }
+#else
+    (void)isa;
+#endif
+}
 
 /* 1 if this CPU (and OS) can run the variant, else 0. */
 static int mc_cpu_supports(int isa)
@@ -105,22 +146,26 @@ static int mc_select_isa(int isa)
     if (isa == MC_ISA_SCALAR) {
         mc_ukernels s = MC_UKERNELS(MC_ISA_SCALAR, 8, 8, 1, 1, 8, 1, 2, 8, 1, 2, 8, 8, 8x6, 8, 8,
                                     8, mc_f32_dconv_t6x8__scalar, __scalar);
+        mc_set_dw(&s, isa);
         mc_uk = s;
     }
 #if MC_HAVE_X86_VARIANTS
     if (isa == MC_ISA_AVX2) {
         mc_ukernels s = MC_UKERNELS(MC_ISA_AVX2, 24, 12, 8, 4, 24, 8, 16, 12, 4, 8, 16, 8, 2x6, 64, 32,
                                     16, mc_f32_dconv_t6x16__avx2_fma3, __avx2_fma3);
+        mc_set_dw(&s, isa);
         mc_uk = s;
     }
     if (isa == MC_ISA_AVX512) {
         mc_ukernels s = MC_UKERNELS(MC_ISA_AVX512, 48, 24, 16, 8, 48, 16, 32, 24, 8, 16, 32, 16, 2x6, 128, 64,
-                                    0, NULL, __avx512f);
+                                    32, mc_f32_dconv_t6x32__avx512f, __avx512f);
+        mc_set_dw(&s, isa);
         mc_uk = s;
     }
     if (isa == MC_ISA_AVX512_EMU) {
         mc_ukernels s = MC_UKERNELS(MC_ISA_AVX512_EMU, 48, 24, 16, 8, 48, 16, 32, 24, 8, 16, 32, 16, 2x6,
-                                    128, 64, 0, NULL, __avx512f_emu);
+                                    128, 64, 32, mc_f32_dconv_t6x32__avx512f_emu, __avx512f_emu);
+        mc_set_dw(&s, isa);
         mc_uk = s;
     }
 #endif
@@ -139,6 +184,50 @@ static size_t mc_f32_transpose8_to16(const float* src, size_t ldsrc, size_t P, f
 #endif
     (void)src; (void)ldsrc; (void)dst;
     return 0;
+}
+
+/* dst[p * 16 + l] = src[l * ldsrc + p] for l < nch (<= 16) and p < P: channel planes into a
+ * 16-channel position-major block (the depthwise buffers). 8 x 8 blocks through AVX2
+ * registers wherever the variant in use runs AVX2 code (data movement only: no bits change). */
+static void mc_f32_planes_to_lanes16(int isa, const float* src, size_t ldsrc, size_t nch, size_t P,
+                                     float* dst)
+{
+    size_t l0 = 0, l, p, done;
+    for (; l0 < nch; l0 += 8) {
+        size_t n = nch - l0 < 8 ? nch - l0 : 8;
+        done = 0;
+#if MC_HAVE_X86_VARIANTS
+        if (isa != MC_ISA_SCALAR && n == 8) {
+            mc_f32_transpose8_to16__avx2_fma3(src + l0 * ldsrc, ldsrc, P, dst + l0);
+            done = P - P % 8;
+        }
+#else
+        (void)isa;
+#endif
+        for (l = l0; l < l0 + n; l++)
+            for (p = done; p < P; p++) dst[p * 16 + l] = src[l * ldsrc + p];
+    }
+}
+
+/* dst[l * lddst + p] = src[p * 16 + l] for l < nch (<= 16) and p < P: the inverse. */
+static void mc_f32_lanes16_to_planes(int isa, const float* src, size_t nch, size_t P, float* dst,
+                                     size_t lddst)
+{
+    size_t l0 = 0, l, p, done;
+    for (; l0 < nch; l0 += 8) {
+        size_t n = nch - l0 < 8 ? nch - l0 : 8;
+        done = 0;
+#if MC_HAVE_X86_VARIANTS
+        if (isa != MC_ISA_SCALAR && n == 8) {
+            mc_f32_transpose16_to8__avx2_fma3(src + l0, P, dst + l0 * lddst, lddst);
+            done = P - P % 8;
+        }
+#else
+        (void)isa;
+#endif
+        for (l = l0; l < l0 + n; l++)
+            for (p = done; p < P; p++) dst[l * lddst + p] = src[p * 16 + l];
+    }
 }
 
 /* The widest variant this CPU runs natively (never the emulated one). */

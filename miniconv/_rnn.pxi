@@ -14,7 +14,8 @@
 # Notes:
 # - prange over the batch rows, schedule static: one thread computes a whole row with the same
 #   expressions whatever the thread count, so the results are the same bits for 1 or N threads.
-# - The LSTM and GRU rows (and float32 tanh RNN rows) run in C (_rnn_gates.h, with an AVX2 clone);
+# - The LSTM and GRU rows (and float32 tanh RNN rows) run in C (_rnn_gates.h, baseline and AVX2
+#   variants, rnn_gates_set_isa);
 #   float32 forward rows there use an inlined, vectorised exp and tanh (about 1 ulp)
 #   instead of glibc's scalar expf/tanhf, which made the gate math cost more than the step's GEMM.
 #   float64 rows use libm's exp and tanh; sigmoid(x) = 1 / (1 + exp(-x)) in both.
@@ -36,6 +37,43 @@ cdef extern from "_rnn_gates.h" nogil:
                                  float* dh_prev, Py_ssize_t H)
     void mc_gru_backward_row_f64(const double* gates, const double* h_prev, const double* dh, double* dgx,
                                  double* dgh, double* dh_prev, Py_ssize_t H)
+    int mc_rnn_isa
+    int mc_rnn_cpu_supports(int isa)
+    int mc_rnn_select_isa(int isa)
+    int mc_rnn_best_isa()
+
+
+# The gate rows' instruction sets (_rnn_gates.h): 'default' (baseline x86-64, or any other
+# architecture) and 'avx2'; the widest the CPU runs is chosen here, at import. Both give the
+# same bits (no FMA in either); tests force each in turn.
+_RNN_ISA_NAMES = ('default', 'avx2')
+
+
+def rnn_gates_isa():
+    """Name of the instruction set the recurrent gate rows use: 'default' or 'avx2'."""
+    return _RNN_ISA_NAMES[mc_rnn_isa]
+
+
+def rnn_gates_isas_supported():
+    """The gate-row variants this build and CPU run (always includes 'default')."""
+    return tuple(name for i, name in enumerate(_RNN_ISA_NAMES) if mc_rnn_cpu_supports(i))
+
+
+def rnn_gates_set_isa(str name):
+    """Force the gate rows' instruction set ('best': the widest this CPU runs); returns the
+    previous. For tests and benchmarks; do not call it while a recurrent kernel runs."""
+    previous = rnn_gates_isa()
+    if name == 'best':
+        mc_rnn_select_isa(mc_rnn_best_isa())
+        return previous
+    if name not in _RNN_ISA_NAMES:
+        raise ValueError(f"unknown instruction set {name!r}; expected one of {_RNN_ISA_NAMES + ('best',)}")
+    if mc_rnn_select_isa(_RNN_ISA_NAMES.index(name)) != 0:
+        raise ValueError(f"this CPU cannot run the {name!r} gate rows; it supports {rnn_gates_isas_supported()}")
+    return previous
+
+
+mc_rnn_select_isa(mc_rnn_best_isa())
 
 
 cdef int _rnn_shape(str fn, object arr, Py_ssize_t rows, Py_ssize_t cols, str name) except -1:
