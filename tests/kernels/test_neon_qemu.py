@@ -105,6 +105,28 @@ def test_driver_reports_a_broken_neon_lane(tmp_path):
 
 
 @needs_source
+@needs_cross
+@pytest.mark.skipif(shutil.which("clang") is None, reason="clang not installed (Apple Silicon's compiler)")
+def test_neon_kernels_built_by_clang_pass_under_qemu(tmp_path):
+    """Clang (the compiler of Apple Silicon Macs) on the same NEON layer: every kernel within the
+    tolerance of the twin (Clang leaves some of the scalar twin's products unfused, so the driver
+    compares by tolerance; the transposed copy and the pool are still exact)."""
+    obj = tmp_path / "driver.o"
+    cmd = ["clang", "--target=aarch64-linux-gnu", "-isystem", "/usr/aarch64-linux-gnu/include", "-O3",
+           "-Wall", "-Wno-unused-function", "-I", str(SRC), "-c", str(DRIVER), "-o", str(obj)]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0 and "warning" not in res.stderr, res.stderr
+    exe = tmp_path / "driver"
+    res = subprocess.run([CROSS_CC, "-static", str(obj), "-lm", "-o", str(exe)], capture_output=True, text=True,
+                         timeout=300)
+    assert res.returncode == 0, res.stderr
+    rc, out = _run([QEMU, str(exe), "40"])
+    assert rc == 0 and " 0 failed" in out, out
+    neon = _lines(out, "neon")
+    assert len(neon) == NEON_KERNELS and all(ok for ok, _ in neon.values()), out
+
+
+@needs_source
 @pytest.mark.skipif(HOST_CC is None, reason="no C compiler on this machine")
 def test_driver_runs_natively_on_this_cpu(tmp_path):
     """The same driver built for this machine: the scalar twins against the reference, and every
