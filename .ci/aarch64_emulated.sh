@@ -59,7 +59,10 @@ if [ ! -x "$root/usr/bin/python3.11" ]; then
 fi
 python -c "import threadpoolctl, shutil, sys; shutil.copy(threadpoolctl.__file__, sys.argv[1])" "$work/extra"
 
-# a copy of the tree with the Cython-generated C, cross-compiled as setup.py builds it
+# a copy of the tree with the Cython-generated C, cross-compiled as setup.py builds it. The C is
+# made with the host's Cython and NumPy .pxd (NumPy 2) and compiled against Debian's NumPy 1.24
+# headers: NumPy 2 helpers that miniconv does not call warn as implicit declarations. A real
+# aarch64 build uses one NumPy throughout.
 tree="$work/tree"
 rm -rf "$tree" && mkdir -p "$tree"
 git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$tree"
