@@ -262,7 +262,7 @@ def main():
     ap.add_argument("--algorithm", default="auto", choices=["auto", "direct", "im2col", "taps"],
                     help="force miniconv's conv algorithm (default: chosen by shape); not 'auto' "
                          "calls the kernels directly")
-    ap.add_argument("--isa", default="best", choices=["best", "scalar", "avx2", "avx512f", "avx512f_emu"],
+    ap.add_argument("--isa", default="best", choices=["best", "scalar", "avx2", "avx512f", "avx512f_emu", "neon"],
                     help="force the instruction set of the direct micro-kernels")
     ap.add_argument("--clock", default="wall", choices=["wall", "cpu"],
                     help="wall time (default), or CPU time given to the work (see make_clock)")

@@ -70,7 +70,7 @@ def main():
                     help="2 threads, 3 repeats, no peak probe (unless given explicitly)")
     ap.add_argument("--kernels", action="store_true", help="call miniconv's kernels directly")
     ap.add_argument("--isa", default="best",
-                    choices=["best", "scalar", "avx2", "avx512f", "avx512f_emu"])
+                    choices=["best", "scalar", "avx2", "avx512f", "avx512f_emu", "neon"])
     ap.add_argument("--clock", default="wall", choices=["wall", "cpu"])
     ap.add_argument("--no-peak", action="store_true")
     args = ap.parse_args()

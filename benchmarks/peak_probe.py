@@ -2,7 +2,7 @@
 
 A tiny C loop (12 independent vector FMA chains per thread, no memory traffic) is compiled
 with the system C compiler for the widest instruction set the compiler and CPU offer
-(AVX-512F, AVX2+FMA, or plain C), run on 1..n threads (OpenMP), and timed. The best of a
+(AVX-512F, AVX2+FMA, NEON on aarch64, or plain C), run on 1..n threads (OpenMP), and timed. The best of a
 few runs is reported, since on a shared machine other processes can only make it slower.
 
     python benchmarks/peak_probe.py                # 1 and 2 threads
@@ -39,6 +39,13 @@ typedef __m256 V;
 #define FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
 #define SET(x) _mm256_set1_ps(x)
 static float first(V v) { return _mm256_cvtss_f32(v); }
+#elif defined(__aarch64__)
+#include <arm_neon.h>
+typedef float32x4_t V;
+#define W 4
+#define FMA(a, b, c) vfmaq_f32(c, a, b)
+#define SET(x) vdupq_n_f32(x)
+static float first(V v) { return vgetq_lane_f32(v, 0); }
 #else
 typedef float V;
 #define W 1
@@ -122,14 +129,26 @@ def measure_peak(threads=(1, 2), repeats=5, seconds=0.3):
 
 
 def cpu_model():
-    """The CPU's model name (Linux /proc/cpuinfo), or platform.processor()."""
+    """The CPU's model name (Linux /proc/cpuinfo; on ARM, which has no model name there, the
+    implementer and part numbers; macOS sysctl), or platform.processor()."""
+    arm = {}
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
                 if line.startswith("model name"):
                     return line.split(":", 1)[1].strip()
+                key = line.split(":", 1)[0].strip()
+                if key in ("CPU implementer", "CPU part") and key not in arm:
+                    arm[key] = line.split(":", 1)[1].strip()
     except OSError:
         pass
+    if arm:
+        return (f"{platform.machine()} (CPU implementer {arm.get('CPU implementer', '?')}, "
+                f"part {arm.get('CPU part', '?')})")
+    if platform.system() == "Darwin":
+        res = subprocess.run(["sysctl", "-n", "machdep.cpu.brand_string"], capture_output=True, text=True)
+        if res.returncode == 0 and res.stdout.strip():
+            return res.stdout.strip()
     return platform.processor() or platform.machine()
 
 

@@ -174,8 +174,9 @@ def blas_single_thread():
 # Instruction set of the convolution micro-kernels (miniconv/_conv_ukernels.h)
 # ---------------------------------------------------------------------------
 def conv_isa():
-    """The instruction set the direct convolution kernels use: 'scalar', 'avx2' or 'avx512f'
-    ('avx512f_emu', the AVX-512 tile family compiled for AVX2, only when forced).
+    """The instruction set the direct convolution kernels use: 'scalar', 'avx2', 'avx512f'
+    or 'neon' (aarch64) ('avx512f_emu', the AVX-512 tile family compiled for AVX2, only when
+    forced).
 
     Chosen when miniconv is imported: the widest the CPU supports, or the environment variable
     ``MINICONV_CONV_ISA`` if set. Results are bit-identical for any thread count with one
@@ -185,8 +186,8 @@ def conv_isa():
 
 
 def set_conv_isa(name):
-    """Force the convolution kernels' instruction set ('scalar', 'avx2', 'avx512f', 'avx512f_emu'
-    or 'best');
+    """Force the convolution kernels' instruction set ('scalar', 'avx2', 'avx512f', 'avx512f_emu',
+    'neon' or 'best');
     returns the previous one. Raises ValueError for one the CPU cannot run. For tests and
     benchmarks; not while another thread runs a convolution."""
     return _kernels.conv_set_isa(name)

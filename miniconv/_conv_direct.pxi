@@ -91,6 +91,7 @@ cdef extern from "_conv_ukernels.h" nogil:
     int mc_select_isa(int isa)
     int mc_best_isa()
     int MC_HAVE_X86_VARIANTS
+    int MC_HAVE_NEON_VARIANTS
     enum:
         MC_GWT_NK
         MC_FWDT_NP
@@ -100,6 +101,7 @@ cdef extern from "_conv_ukernels.h" nogil:
         MC_ISA_AVX2
         MC_ISA_AVX512
         MC_ISA_AVX512_EMU
+        MC_ISA_NEON
 
 cdef enum:
     _DC_SLACK = 128          # zeros after each plane: > the forward's overrun (< nr1 <= 128
@@ -113,19 +115,22 @@ cdef enum:
 
 # 'avx512f_emu': the AVX-512 tile family (16 float lanes) compiled for AVX2, each vector two
 # ymm halves: the same tile logic and bits as 'avx512f', runnable on AVX2 CPUs (for tests;
-# never the default).
-_ISA_NAMES = ('scalar', 'avx2', 'avx512f', 'avx512f_emu')
+# never the default). 'neon': aarch64 only (_conv_ukernel_neon.h), chosen there at import.
+_ISA_NAMES = ('scalar', 'avx2', 'avx512f', 'avx512f_emu', 'neon')
 
 
 def conv_isa():
     """Name of the instruction set the direct convolution kernels use: 'scalar', 'avx2',
-    'avx512f' or 'avx512f_emu' (forced only)."""
+    'avx512f', 'avx512f_emu' (forced only) or 'neon'."""
     return _ISA_NAMES[mc_uk.isa]
 
 
 def conv_isas_compiled():
-    """The kernel variants this build contains: all four on x86-64 (GCC or Clang), else 'scalar'."""
-    return _ISA_NAMES if MC_HAVE_X86_VARIANTS else _ISA_NAMES[:1]
+    """The kernel variants this build contains: 'scalar' and the three x86 ones on x86-64 (GCC or
+    Clang), 'scalar' and 'neon' on aarch64, else 'scalar'."""
+    if MC_HAVE_X86_VARIANTS:
+        return _ISA_NAMES[:4]
+    return ('scalar', 'neon') if MC_HAVE_NEON_VARIANTS else _ISA_NAMES[:1]
 
 
 def conv_isas_supported():

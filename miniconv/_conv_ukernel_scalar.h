@@ -1,5 +1,5 @@
 /* Portable C micro-kernels: the semantics every SIMD variant must reproduce (up to rounding),
- * and the fallback on CPUs without AVX2 and on other architectures (aarch64 builds this only).
+ * and the fallback on CPUs without AVX2 (or NEON, _conv_ukernel_neon.h) and on other architectures.
  * Tile: 4 output channels (or 1 for depthwise) x 8 positions; tail tile 4 (or 1) x 1. */
 #ifndef MINICONV_CONV_UKERNEL_SCALAR_H
 #define MINICONV_CONV_UKERNEL_SCALAR_H

@@ -6,6 +6,8 @@
  * save the wider registers) supports: __builtin_cpu_supports. mc_select_isa() forces a
  * variant (for tests and benchmarks; it refuses one the CPU cannot run). The drivers copy
  * mc_uk at the start of each call, so a call runs one variant from start to end.
+ * On aarch64 the NEON variant (_conv_ukernel_neon.h; NEON is part of the base ISA there) is
+ * compiled in and chosen at import.
  */
 #ifndef MINICONV_CONV_UKERNELS_H
 #define MINICONV_CONV_UKERNELS_H
@@ -20,9 +22,18 @@
 #define MC_HAVE_X86_VARIANTS 0
 #endif
 
+/* NEON (aarch64 with GCC or Clang, Apple Silicon included): part of the base ISA there */
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__aarch64__)
+#define MC_HAVE_NEON_VARIANTS 1
+#include "_conv_ukernel_neon.h"
+#else
+#define MC_HAVE_NEON_VARIANTS 0
+#endif
+
 /* MC_ISA_AVX512_EMU: the AVX-512 tile family compiled for AVX2 (_conv_ukernel_w16.h), never
  * chosen by default; tests force it so the 16-lane tile logic runs on AVX2-only CPUs. */
-enum { MC_ISA_SCALAR = 0, MC_ISA_AVX2 = 1, MC_ISA_AVX512 = 2, MC_ISA_AVX512_EMU = 3, MC_N_ISA = 4 };
+enum { MC_ISA_SCALAR = 0, MC_ISA_AVX2 = 1, MC_ISA_AVX512 = 2, MC_ISA_AVX512_EMU = 3, MC_ISA_NEON = 4,
+       MC_N_ISA = 5 };
 
 typedef void (*mc_f32_dconv_fn)(size_t, const float*, const ptrdiff_t*, const float*, const float*,
                                 float*, size_t);
@@ -136,6 +147,9 @@ static int mc_cpu_supports(int isa)
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2")
                && __builtin_cpu_supports("fma");
 #endif
+#if MC_HAVE_NEON_VARIANTS
+    if (isa == MC_ISA_NEON) return 1;
+#endif
     return 0;
 }
 
@@ -169,11 +183,18 @@ static int mc_select_isa(int isa)
         mc_uk = s;
     }
 #endif
+#if MC_HAVE_NEON_VARIANTS
+    if (isa == MC_ISA_NEON) {
+        mc_ukernels s = MC_UKERNELS(MC_ISA_NEON, 20, 10, 4, 2, 20, 4, 8, 10, 2, 4, 16, 8, 4x6, 32, 16,
+                                    16, mc_f32_dconv_t6x16__neon, __neon);
+        mc_uk = s;
+    }
+#endif
     return 0;
 }
 
-/* dst[p * 16 + l] = src[l * ldsrc + p], l < 8, for the positions p < P - P % 8 it did (AVX2 in use
- * and float32 16-channel tiles), returned; 0 if the caller is to copy everything itself. */
+/* dst[p * 16 + l] = src[l * ldsrc + p], l < 8, for the positions p < P - P % 8 (AVX2) or
+ * P - P % 4 (NEON) it did (float32 16-channel tiles), returned; 0 if the caller is to copy everything itself. */
 static size_t mc_f32_transpose8_to16(const float* src, size_t ldsrc, size_t P, float* dst)
 {
 #if MC_HAVE_X86_VARIANTS
@@ -181,6 +202,9 @@ static size_t mc_f32_transpose8_to16(const float* src, size_t ldsrc, size_t P, f
         mc_f32_transpose8_to16__avx2_fma3(src, ldsrc, P, dst);
         return P - P % 8;
     }
+#endif
+#if MC_HAVE_NEON_VARIANTS
+    if (mc_uk.isa == MC_ISA_NEON) return mc_f32_transpose8_to16__neon(src, ldsrc, P, dst);
 #endif
     (void)src; (void)ldsrc; (void)dst;
     return 0;
@@ -234,6 +258,7 @@ static void mc_f32_lanes16_to_planes(int isa, const float* src, size_t nch, size
 static int mc_best_isa(void)
 {
     int isa;
+    if (mc_cpu_supports(MC_ISA_NEON)) return MC_ISA_NEON;
     for (isa = MC_ISA_AVX512; isa > MC_ISA_SCALAR; isa--)
         if (mc_cpu_supports(isa)) return isa;
     return MC_ISA_SCALAR;

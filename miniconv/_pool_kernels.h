@@ -1,5 +1,5 @@
 /* 2x2, stride-2 max pool of one float32 plane with int16 flat indices (the usual CNN pool on
- * planes under 2**15 elements, e.g. MNIST's 28x28): scalar C and AVX2 twins, chosen by the
+ * planes under 2**15 elements, e.g. MNIST's 28x28): scalar C, AVX2 and NEON twins, chosen by the
  * caller from the conv kernels' instruction set (mc_uk.isa), so forcing 'scalar' runs the twin.
  *
  *   out[oh, ow] = max of x[2oh, 2ow], x[2oh, 2ow+1], x[2oh+1, 2ow], x[2oh+1, 2ow+1]
@@ -112,13 +112,58 @@ MC_AVX2 static int mc_maxpool2x2s2_f32_i16__avx2(const float* x, ptrdiff_t W, fl
 }
 #endif
 
-/* The variant for the conv kernels' instruction set (AVX2 and wider: the AVX2 twin). */
+#if MC_HAVE_NEON_VARIANTS
+/* 4 outputs per vector: vld2q_f32 splits 8 inputs of a row into its even and odd columns; a
+   row's last 4 outputs overlap the previous vector when OW % 4 != 0 (the same values are
+   written twice); OW < 4 goes through the scalar twin. Reads stay inside the rows (2 OW <= W). */
+static int mc_maxpool2x2s2_f32_i16__neon(const float* x, ptrdiff_t W, float* out, short* idx,
+                                         ptrdiff_t OH, ptrdiff_t OW)
+{
+    const int32x4_t lanes2 = {0, 2, 4, 6};
+    const int32x4_t k1 = vdupq_n_s32(1), kw = vdupq_n_s32((int)W), kw1 = vdupq_n_s32((int)W + 1);
+    uint32x4_t ordered = vdupq_n_u32(0xFFFFFFFFu);
+    ptrdiff_t oh, ow, j;
+    if (OW < 4) return mc_maxpool2x2s2_f32_i16__scalar(x, W, out, idx, 0, OH, 0, OW);
+    for (oh = 0; oh < OH; oh++) {
+        const float* r0 = x + 2 * oh * W;
+        const float* r1 = r0 + W;
+        for (j = 0; j < OW; j += 4) {
+            ow = j + 4 <= OW ? j : OW - 4;
+            float32x4x2_t t0 = vld2q_f32(r0 + 2 * ow), t1 = vld2q_f32(r1 + 2 * ow);
+            float32x4_t a = t0.val[0], b = t0.val[1], c = t1.val[0], d = t1.val[1], best = a;
+            int32x4_t k = vdupq_n_s32(0), flat;
+            uint32x4_t m;
+            ordered = vandq_u32(ordered, vandq_u32(vceqq_f32(a, a), vceqq_f32(b, b)));
+            ordered = vandq_u32(ordered, vandq_u32(vceqq_f32(c, c), vceqq_f32(d, d)));
+            m = vcgtq_f32(b, best);
+            best = vbslq_f32(m, b, best);
+            k = vbslq_s32(m, k1, k);
+            m = vcgtq_f32(c, best);
+            best = vbslq_f32(m, c, best);
+            k = vbslq_s32(m, kw, k);
+            m = vcgtq_f32(d, best);
+            best = vbslq_f32(m, d, best);
+            k = vbslq_s32(m, kw1, k);
+            vst1q_f32(out + oh * OW + ow, best);
+            flat = vaddq_s32(vaddq_s32(vdupq_n_s32((int)(2 * oh * W + 2 * ow)), lanes2), k);
+            vst1_s16(idx + oh * OW + ow, vmovn_s32(flat));
+        }
+    }
+    return vminvq_u32(ordered) == 0;
+}
+#endif
+
+/* The variant for the conv kernels' instruction set (AVX2 and wider: the AVX2 twin; NEON: the
+   NEON twin). */
 static int mc_maxpool2x2s2_f32_i16(const float* x, ptrdiff_t W, float* out, short* idx,
                                    ptrdiff_t OH, ptrdiff_t OW)
 {
 #if MC_HAVE_X86_VARIANTS
     if (mc_uk.isa >= MC_ISA_AVX2)
         return mc_maxpool2x2s2_f32_i16__avx2(x, W, out, idx, OH, OW);
+#endif
+#if MC_HAVE_NEON_VARIANTS
+    if (mc_uk.isa == MC_ISA_NEON) return mc_maxpool2x2s2_f32_i16__neon(x, W, out, idx, OH, OW);
 #endif
     return mc_maxpool2x2s2_f32_i16__scalar(x, W, out, idx, 0, OH, 0, OW);
 }

@@ -131,7 +131,7 @@ def test_unknown_or_unsupported_isa_raises_and_changes_nothing():
     before = K.conv_isa()
     with pytest.raises(ValueError, match="unknown instruction set"):
         K.conv_set_isa("sse9")
-    for name in ("avx2", "avx512f", "avx512f_emu"):
+    for name in ("avx2", "avx512f", "avx512f_emu", "neon"):
         if name not in ISAS:
             with pytest.raises(ValueError, match="cannot run"):
                 _config.set_conv_isa(name)
@@ -237,11 +237,11 @@ def _gw_layout(cfg, dtype):
     return _layout("gw", cfg, dtype)
 
 
-# The configurations above go transposed with the 8-lane (AVX2) and 1-lane (scalar) tiles of 16
-# and 8 channels; the AVX-512 tiles hold 32 float / 16 double channels, and the cost model sends
-# the channel tails (16 or 30 of 32 lanes) to the wide layout there. The values are checked for
-# every ISA; the layout only where it is a fact of that ISA.
-GWT_TRANSPOSED_ISAS = ("scalar", "avx2")
+# The configurations above go transposed with the 8-lane (AVX2), 4-lane (NEON) and 1-lane
+# (scalar) tiles of 16 and 8 channels; the AVX-512 tiles hold 32 float / 16 double channels,
+# and the cost model sends the channel tails (16 or 30 of 32 lanes) to the wide layout there.
+# The values are checked for every ISA; the layout only where it is a fact of that ISA.
+GWT_TRANSPOSED_ISAS = ("scalar", "avx2", "neon")
 
 
 @pytest.mark.parametrize("isa_name", ISAS)
@@ -277,8 +277,8 @@ def test_forward_last_tile_of_every_kind(dtype, isa_name):
                                     dtype=dtype, algo="direct")
 
 
-# The forward's transposed layout (dconv_t: output channels in the lanes, float32, AVX2 and
-# the scalar twin): position tails (P % 6), channel tails, stride phases, groups; the batch of
+# The forward's transposed layout (dconv_t: output channels in the lanes, float32, AVX2, NEON
+# and the scalar twin): position tails (P % 6), channel tails, stride phases, groups; the batch of
 # one split across threads at tile boundaries (the 8-float stores must not cross a split).
 FWDT_CONFIGS = [
     (2, 5, 16, 1, 14, 14, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)),       # b's plane, P = 196
@@ -294,7 +294,7 @@ def _fwd_layout(cfg, dtype):
     return _layout("fwd", cfg, dtype)
 
 
-@pytest.mark.parametrize("isa_name", [i for i in ISAS if i in ("scalar", "avx2")])
+@pytest.mark.parametrize("isa_name", [i for i in ISAS if i in ("scalar", "avx2", "neon")])
 @pytest.mark.parametrize("cfg", FWDT_CONFIGS)
 def test_forward_transposed_layout_matches_reference(cfg, isa_name):
     rng = np.random.default_rng(abs(hash(cfg)) % 2**32)
@@ -306,7 +306,7 @@ def test_forward_transposed_layout_matches_reference(cfg, isa_name):
         check_against_reference(rng, *cfg, dtype=np.float32, algo="direct", bias=False, n_threads=2)
 
 
-@pytest.mark.parametrize("isa_name", [i for i in ISAS if i in ("scalar", "avx2")])
+@pytest.mark.parametrize("isa_name", [i for i in ISAS if i in ("scalar", "avx2", "neon")])
 @pytest.mark.parametrize("n_threads", [2, 3, 5])
 def test_forward_transposed_batch_of_one_split_keeps_the_bits(isa_name, n_threads):
     """A batch of one is split between threads at tile boundaries; every output is written
