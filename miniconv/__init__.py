@@ -122,3 +122,7 @@ from .functional_inplace import (  # noqa: E402
     logit_, nan_to_num_, neg_, negative_, rad2deg_, reciprocal_, relu_, resize_as_, round_, rsqrt_, sigmoid_,
     sin_, sinc_, sinh_, sqrt_, square_, tan_, tanh_, trunc_, xlogy_, zero_,
 )
+
+# torch.distributions and torch.autograd.functional
+from . import distributions  # noqa: E402
+from .autograd import functional as _autograd_functional  # noqa: E402,F401  (miniconv.autograd.functional)

@@ -1,9 +1,12 @@
 
+import numpy as np
+
 import miniconv
 from miniconv import Tensor
 from miniconv.distributions import constraints
 from miniconv.distributions.distribution import Distribution
 from miniconv.distributions.utils import (
+    _numpy_generator,
     broadcast_all,
     lazy_property,
     logits_to_probs,
@@ -109,9 +112,9 @@ class Binomial(Distribution):
     def sample(self, sample_shape=miniconv.Size()):
         shape = self._extended_shape(sample_shape)
         with miniconv.no_grad():
-            return miniconv.binomial(
-                self.total_count.expand(shape), self.probs.expand(shape)
-            )
+            counts = self.total_count.expand(shape).numpy().astype(np.int64)
+            draws = _numpy_generator().binomial(counts, self.probs.expand(shape).numpy())
+            return miniconv.tensor(draws, dtype=self.probs.dtype)
 
     def log_prob(self, value):
         if self._validate_args:

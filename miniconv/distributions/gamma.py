@@ -1,5 +1,6 @@
 
 import miniconv
+from miniconv import ops
 from miniconv import Tensor
 from miniconv.distributions import constraints
 from miniconv.distributions.exp_family import ExponentialFamily
@@ -96,4 +97,5 @@ class Gamma(ExponentialFamily):
     def cdf(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        return miniconv.special.gammainc(self.concentration, self.rate * value)
+        conc, x = broadcast_all(self.concentration, self.rate * value)
+        return ops.GammaInc.apply(conc, x)

@@ -103,7 +103,7 @@ class Multinomial(Distribution):
         if self._validate_args:
             self._validate_sample(value)
         logits, value = broadcast_all(self.logits, value)
-        logits = logits.clone(memory_format=miniconv.contiguous_format)
+        logits = logits.clone()
         log_factorial_n = miniconv.lgamma(value.sum(-1) + 1)
         log_factorial_xs = miniconv.lgamma(value + 1).sum(-1)
         logits[(value == 0) & (logits == -inf)] = 0

@@ -25,7 +25,7 @@ class StudentT(Distribution):
 
     @property
     def mean(self) -> Tensor:
-        m = self.loc.clone(memory_format=miniconv.contiguous_format)
+        m = self.loc.clone()
         m[self.df <= 1] = nan
         return m
 
@@ -35,7 +35,7 @@ class StudentT(Distribution):
 
     @property
     def variance(self) -> Tensor:
-        m = self.df.clone(memory_format=miniconv.contiguous_format)
+        m = self.df.clone()
         m[self.df > 2] = (
             self.scale[self.df > 2].pow(2)
             * self.df[self.df > 2]

@@ -33,6 +33,9 @@ def broadcast_all(*values):
                 dtype = value.dtype
                 break
         values = [v if isinstance(v, Tensor) else miniconv.tensor(float(v), dtype=dtype) for v in values]
+    shape = miniconv.broadcast_shapes(*(v.shape for v in values))
+    if all(tuple(v.shape) == tuple(shape) for v in values):
+        return tuple(values)  # already one shape: the tensors themselves, as PyTorch returns
     return miniconv.broadcast_tensors(*values)
 
 

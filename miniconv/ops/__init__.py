@@ -29,5 +29,5 @@ from .linalg import (  # noqa: F401
     Cholesky, DiagEmbed, Diagonal, EigvalsH, Einsum, Inverse, MatMul, SLogDet, Solve, SolveTriangular,
 )
 from .sampling import SampleDirichlet, StandardGamma  # noqa: F401
-from .special import Acosh, Asinh, Atanh, Digamma, Erfc, Erfinv, I0, Lgamma, Polygamma, Sinc  # noqa: F401
+from .special import Acosh, Asinh, Atanh, Digamma, Erfc, Erfinv, GammaInc, I0, Lgamma, Polygamma, Sinc  # noqa: F401
 from ..autograd.function import ArrayFunction  # noqa: F401  (ops.ArrayFunction, for subclasses elsewhere)
