@@ -58,12 +58,6 @@ class Laplace(Distribution):
     def rsample(self, sample_shape: _size = miniconv.Size()) -> Tensor:
         shape = self._extended_shape(sample_shape)
         finfo = miniconv.finfo(self.loc.dtype)
-        if False:
-            # [JIT WORKAROUND] lack of support for .uniform_()
-            u = miniconv.rand(shape, dtype=self.loc.dtype, device=self.loc.device) * 2 - 1
-            return self.loc - self.scale * u.sign() * miniconv.log1p(
-                -u.abs().clamp(min=finfo.tiny)
-            )
         u = self.loc.new(shape).uniform_(finfo.eps - 1, 1)
         # TODO: If we ever implement tensor.nextafter, below is what we want ideally.
         # u = self.loc.new(shape).uniform_(self.loc.nextafter(-.5, 0), .5)
