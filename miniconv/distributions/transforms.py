@@ -12,10 +12,10 @@ from miniconv.distributions.utils import (
 )
 
 __all__ = [
-    "AbsTransform", "AffineTransform", "ComposeTransform", "CumulativeDistributionTransform", "ExpTransform",
+    "AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform", "CorrCholeskyTransform", "CumulativeDistributionTransform", "ExpTransform",
     "IndependentTransform", "LowerCholeskyTransform", "PositiveDefiniteTransform", "PowerTransform",
     "ReshapeTransform", "SigmoidTransform", "SoftplusTransform", "TanhTransform", "SoftmaxTransform",
-    "StickBreakingTransform", "Transform", "identity_transform",
+    "StackTransform", "StickBreakingTransform", "Transform", "identity_transform",
 ]
 
 
@@ -448,3 +448,4 @@ from ._transforms_more import (  # noqa: E402,F401
     PositiveDefiniteTransform, PowerTransform, SigmoidTransform, SoftmaxTransform, SoftplusTransform,
     StickBreakingTransform, TanhTransform,
 )
+from ._transforms_cat import CatTransform, CorrCholeskyTransform, StackTransform  # noqa: E402,F401

@@ -1,6 +1,7 @@
 """Helpers shared by the distributions (PyTorch's ``torch/distributions/utils.py``): broadcasting of
 parameters, probabilities <-> logits, ``lazy_property``, the standard normal draw every ``rsample`` starts
 from, and the lower-triangular vector packing."""
+import math
 import numbers
 from functools import update_wrapper
 
@@ -138,3 +139,18 @@ def _standard_gamma(concentration):
 def _sample_dirichlet(concentration):
     """Dirichlet draws over the last dim, differentiable in ``concentration``."""
     return ops.SampleDirichlet.apply(concentration, _numpy_generator())
+
+
+def _mvlgamma(x, p):
+    """The multivariate log-gamma function (``torch.mvlgamma``):
+    ``p (p - 1) / 4 log(pi) + sum_{i < p} lgamma(x - i / 2)``."""
+    out = x.lgamma()
+    for i in range(1, p):
+        out = out + (x - i / 2).lgamma()
+    return out + p * (p - 1) / 4 * math.log(math.pi)
+
+
+def _cholesky_solve(b, scale_tril):
+    """``(L L^T)^-1 b`` from the lower Cholesky factor ``L`` (``torch.cholesky_solve``)."""
+    y = miniconv.linalg.solve_triangular(scale_tril, b, upper=False)
+    return miniconv.linalg.solve_triangular(scale_tril.mT, y, upper=True)

@@ -27,6 +27,15 @@ def _spd(b, n):
 _COV = _spd(2, 3)
 _ONEHOT = np.eye(4)[RNG.integers(0, 4, (5, 2))]
 
+def _corr_chol(*batch):
+    out = []
+    for _ in range(int(np.prod(batch))):
+        a = _spd(1, 3)[0]
+        d = 1 / np.sqrt(np.diag(a))
+        out.append(np.linalg.cholesky(a * d[:, None] * d[None, :]))
+    return np.array(out).reshape(batch + (3, 3))
+
+
 # name: (params {name: array}, make(D, lib, P), value(lib) or None)
 SPECS = {
     "Normal": ({"loc": _real(3), "scale": _pos(3)}, lambda D, lib, P: D.Normal(P["loc"], P["scale"]),
@@ -86,6 +95,37 @@ SPECS = {
         _pos(4, 3)),
     "Sigmoid_Normal": ({"loc": _real(3), "scale": _pos(3)}, lambda D, lib, P: D.TransformedDistribution(
         D.Normal(P["loc"], P["scale"]), D.transforms.SigmoidTransform()), RNG.uniform(0.05, 0.95, (4, 3))),
+    "Pareto": ({"scale": _pos(3), "alpha": _pos(3) * 2}, lambda D, lib, P: D.Pareto(P["scale"], P["alpha"]),
+               _pos(4, 3) + 2.0),
+    "Weibull": ({"scale": _pos(3), "c": _pos(3)}, lambda D, lib, P: D.Weibull(P["scale"], P["c"]), _pos(4, 3)),
+    "NegativeBinomial": ({"p": RNG.uniform(0.1, 0.9, 3)}, lambda D, lib, P: D.NegativeBinomial(
+        lib.tensor([2.0, 3.5, 5.0], dtype=P["p"].dtype), probs=P["p"]), RNG.integers(0, 8, (4, 3)).astype(float)),
+    "NegativeBinomial_logits": ({"l": _real(3)}, lambda D, lib, P: D.NegativeBinomial(3.0, logits=P["l"]),
+                                RNG.integers(0, 8, (4, 3)).astype(float)),
+    "MixtureSameFamily": ({"p": _probs(3, 2), "loc": _real(3, 2), "scale": _pos(3, 2)},
+                          lambda D, lib, P: D.MixtureSameFamily(D.Categorical(probs=P["p"]),
+                                                                D.Normal(P["loc"], P["scale"])), _real(4, 3)),
+    "LowRankMVN": ({"loc": _real(2, 3), "factor": _real(2, 3, 2), "diag": _pos(2, 3)},
+                   lambda D, lib, P: D.LowRankMultivariateNormal(P["loc"], P["factor"], P["diag"]), _real(4, 2, 3)),
+    "Kumaraswamy": ({"c1": _pos(3), "c0": _pos(3)}, lambda D, lib, P: D.Kumaraswamy(P["c1"], P["c0"]),
+                    RNG.uniform(0.05, 0.95, (4, 3))),
+    "InverseGamma": ({"c": _pos(3) + 2, "rate": _pos(3)}, lambda D, lib, P: D.InverseGamma(P["c"], P["rate"]),
+                     _pos(4, 3)),
+    "FisherSnedecor": ({"df1": _pos(3) * 3, "df2": _pos(3) * 3 + 4},
+                       lambda D, lib, P: D.FisherSnedecor(P["df1"], P["df2"]), _pos(4, 3)),
+    "ContinuousBernoulli": ({"p": RNG.uniform(0.1, 0.9, 3)}, lambda D, lib, P: D.ContinuousBernoulli(probs=P["p"]),
+                            RNG.uniform(0.05, 0.95, (4, 3))),
+    "ContinuousBernoulli_logits": ({"l": _real(3)}, lambda D, lib, P: D.ContinuousBernoulli(logits=P["l"]),
+                                   RNG.uniform(0.05, 0.95, (4, 3))),
+    "LogisticNormal": ({"loc": _real(2, 3), "scale": _pos(2, 3)},
+                       lambda D, lib, P: D.LogisticNormal(P["loc"], P["scale"]), _probs(5, 2, 4)),
+    "GeneralizedPareto": ({"loc": _real(3), "scale": _pos(3), "c": RNG.uniform(0.1, 0.4, 3)},
+                          lambda D, lib, P: D.GeneralizedPareto(P["loc"], P["scale"], P["c"]), _pos(4, 3) + 1.5),
+    "VonMises": ({"loc": _real(3), "k": _pos(3) * 2}, lambda D, lib, P: D.VonMises(P["loc"], P["k"]),
+                 RNG.uniform(-3.1, 3.1, (4, 3))),
+    "LKJCholesky": ({"k": _pos(2) + 0.5}, lambda D, lib, P: D.LKJCholesky(3, P["k"]), _corr_chol(4, 2)),
+    "Wishart": ({"df": _pos(2) + 4, "cov": _COV}, lambda D, lib, P: D.Wishart(P["df"], covariance_matrix=P["cov"]),
+                _spd(8, 3).reshape(4, 2, 3, 3)),
 }
 
 

@@ -11,7 +11,9 @@ torch = pytest.importorskip("torch")
 
 CLASSES = ["Normal", "Laplace", "Cauchy", "Gumbel", "Uniform", "Exponential", "Gamma", "Chi2", "Beta", "Dirichlet",
            "Bernoulli_probs", "Binomial", "Geometric", "Poisson", "Categorical_probs", "OneHotCategorical", "MVN_cov",
-           "MVN_tril", "Independent", "HalfNormal", "LogNormal", "Multinomial", "StudentT"]
+           "MVN_tril", "Independent", "HalfNormal", "LogNormal", "Multinomial", "StudentT", "Pareto",
+           "ContinuousBernoulli", "LowRankMVN", "Weibull", "InverseGamma", "NegativeBinomial", "Kumaraswamy",
+           "VonMises"]
 
 
 def _other(key, v):
