@@ -114,8 +114,8 @@ def test_rsample_gradient_of_the_mean(name):
 
     est = grad(x.mean(0).sum())
     exact = grad(d.mean.sum())
-    # standard error of the estimate: per-sample gradient spread, from 400 single-sample gradients
-    sub = [grad(d.rsample().sum()) for _ in range(400)]
+    # standard error of the estimate: per-sample gradient spread, from 200 single-sample gradients
+    sub = [grad(d.rsample().sum()) for _ in range(200)]
     for i, (e, t) in enumerate(zip(est, exact)):
         sd = np.std(np.stack([s[i] for s in sub]), axis=0)
         err = np.abs(e - t)

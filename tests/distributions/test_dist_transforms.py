@@ -108,3 +108,49 @@ def test_sac_tanh_normal_policy_step():
         res.append((logp.detach().numpy(), logp2.detach().numpy(), mu.grad.numpy(), log_std.grad.numpy()))
     for a, b in zip(*res):
         np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-5)
+
+
+REGISTRY_CASES = {  # constraint(C, lib) and an unconstrained input shape
+    "positive": (lambda C, lib: C.positive, (4, 3)),
+    "unit_interval": (lambda C, lib: C.unit_interval, (4, 3)),
+    "interval": (lambda C, lib: C.interval(-1.0, 3.0), (4, 3)),
+    "greater_than": (lambda C, lib: C.greater_than(2.0), (4, 3)),
+    "less_than": (lambda C, lib: C.less_than(-1.0), (4, 3)),
+    "simplex": (lambda C, lib: C.simplex, (4, 3)),
+    "lower_cholesky": (lambda C, lib: C.lower_cholesky, (2, 3, 3)),
+    "corr_cholesky": (lambda C, lib: C.corr_cholesky, (2, 3)),
+    "positive_definite": (lambda C, lib: C.positive_definite, (2, 3, 3)),
+    "real": (lambda C, lib: C.real, (4, 3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY_CASES))
+@pytest.mark.parametrize("which", ["biject_to", "transform_to"])
+def test_constraint_registry(name, which):
+    make, shape = REGISTRY_CASES[name]
+    x0 = RNG.normal(size=shape)
+    out = []
+    for lib in (miniconv, torch):
+        D = lib.distributions
+        c = make(D.constraints, lib)
+        try:
+            t = getattr(D, which)(c)
+        except NotImplementedError as e:
+            out.append(("NotImplementedError", str(e)))
+            continue
+        x = lib.tensor(x0, requires_grad=True)
+        y = t(x)
+        assert bool(c.check(y).all())
+        try:
+            ladj = t.log_abs_det_jacobian(x, y)
+        except NotImplementedError:
+            ladj = lib.zeros(())
+        g = lib.autograd.grad(y.sum() + ladj.sum(), [x])[0]
+        out.append((type(t).__name__, y.detach().numpy(), ladj.detach().numpy(), g.numpy(),
+                    t.inv(y.detach()).numpy()))
+    assert out[0][0] == out[1][0]
+    if out[1][0] == "NotImplementedError":
+        assert out[0][1] == out[1][1]
+        return
+    for a, b in zip(out[0][1:], out[1][1:]):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11)
