@@ -4,7 +4,7 @@ the handling of kinks)."""
 import numpy as np
 
 from ..tensor import Tensor
-from .functional import (
+from ._functional_args import (
     _as_tuple, _autograd_grad, _check_outputs_require_grad, _grad_preprocess, _no_create_graph, _tuple_postprocess,
     _validate_v,
 )

@@ -31,7 +31,9 @@ class ExponentialFamily(Distribution):
         result: Tensor | float = -self._mean_carrier_measure
         nparams = [p.detach().requires_grad_() for p in self._natural_params]
         lg_normal = self._log_normalizer(*nparams)
-        gradients = miniconv.autograd.grad(lg_normal.sum(), nparams)
+        # PyTorch passes create_graph=True; the parameters here are detached copies, so the gradient with respect
+        # to the distribution's own parameters is the same without it
+        gradients = miniconv.autograd.grad(lg_normal.sum(), nparams, retain_graph=True)
         result += lg_normal
         for np, g in zip(nparams, gradients):
             result -= (np * g).reshape(self._batch_shape + (-1,)).sum(-1)

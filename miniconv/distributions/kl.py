@@ -238,7 +238,9 @@ def _kl_expfamily_expfamily(p, q):
     p_nparams = [np.detach().requires_grad_() for np in p._natural_params]
     q_nparams = q._natural_params
     lg_normal = p._log_normalizer(*p_nparams)
-    gradients = miniconv.autograd.grad(lg_normal.sum(), p_nparams)
+    # PyTorch passes create_graph=True; p's natural parameters are detached copies, so the gradient with respect
+    # to either distribution's own parameters is the same without it
+    gradients = miniconv.autograd.grad(lg_normal.sum(), p_nparams, retain_graph=True)
     result = q._log_normalizer(*q_nparams) - lg_normal
     for pnp, qnp, g in zip(p_nparams, q_nparams, gradients):
         term = (qnp - pnp) * g
