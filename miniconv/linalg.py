@@ -9,7 +9,6 @@ import numpy as np
 
 from . import ops
 from .ops.linalg import _LinAlgError as LinAlgError
-from .dtypes import torch_dtype_name
 from .tensor import Tensor
 
 __all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cross", "det", "diagonal", "eigvalsh", "inv", "matrix_power",
@@ -117,6 +116,16 @@ class CholeskyEx(tuple):
     info = property(lambda self: self[1])
 
 
+def _cholesky_error(A, fn):  # noqa: N803
+    """PyTorch's error for the first matrix of ``A`` that is not positive definite."""
+    sym = _sym_lower(np.asarray(A._data, np.float64)).reshape((-1,) + tuple(A.shape[-2:]))
+    orders = [_first_bad_minor(m) for m in sym]
+    bad = next(i for i, k in enumerate(orders) if k)
+    where = f"(Batch element {bad}): " if A.ndim > 2 else ""
+    return LinAlgError(f"{fn}: {where}The factorization could not be completed because the input is not "
+                       f"positive-definite (the leading minor of order {orders[bad]} is not positive-definite).")
+
+
 def cholesky(A, *, upper=False):  # noqa: N803
     """``L`` lower-triangular with ``A = L L^T`` (``upper=True``: ``U = L^T``); only ``A``'s lower triangle
     is read. Differentiable."""
@@ -125,20 +134,14 @@ def cholesky(A, *, upper=False):  # noqa: N803
     try:
         out = ops.Cholesky.apply(A)
     except np.linalg.LinAlgError:
-        sym = _sym_lower(np.asarray(A._data, np.float64)).reshape((-1,) + tuple(A.shape[-2:]))
-        orders = [_first_bad_minor(m) for m in sym]
-        bad = next(i for i, k in enumerate(orders) if k)
-        where = f"(Batch element {bad}): " if A.ndim > 2 else ""
-        raise LinAlgError(f"linalg.cholesky: {where}The factorization could not be completed because the input is not "
-                          f"positive-definite (the leading minor of order {orders[bad]} is not positive-definite)."
-                          ) from None
+        raise _cholesky_error(A, "linalg.cholesky") from None
     return out.mT if upper else out
 
 
 def cholesky_ex(A, *, upper=False, check_errors=False):  # noqa: N803
     """``(L, info)``: ``info`` (int32, one per matrix) is 0 where the factorization succeeded, else the
-    order of the first leading minor that is not positive definite (``L`` is then NaN-filled; PyTorch
-    leaves a partial factor there)."""
+    order of the first leading minor that is not positive definite; there ``L`` is NaN (PyTorch leaves a
+    partial factor) and gets no gradient."""
     _t(A, "linalg.cholesky_ex", "A")
     _float_square(A, "linalg.cholesky_ex")
     sym = _sym_lower(np.asarray(A._data, np.float64)).reshape((-1,) + tuple(A.shape[-2:]))
@@ -146,8 +149,11 @@ def cholesky_ex(A, *, upper=False, check_errors=False):  # noqa: N803
     if not info.any():
         return CholeskyEx(cholesky(A, upper=upper), Tensor._wrap(info))
     if check_errors:
-        cholesky(A)  # raises the error for the first failing matrix
-    return CholeskyEx(Tensor._wrap(np.full(tuple(A.shape), np.nan, A._data.dtype)), Tensor._wrap(info))
+        raise _cholesky_error(A, "linalg.cholesky_ex")
+    bad = Tensor._wrap((info != 0)[..., None, None])
+    eye = Tensor._wrap(np.eye(A.shape[-1], dtype=A._data.dtype))
+    L = cholesky(A.where(~bad, eye), upper=upper)  # the good matrices factored together, differentiably
+    return CholeskyEx(L.masked_fill(bad, float("nan")), Tensor._wrap(info))
 
 
 def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):  # noqa: N803
@@ -159,10 +165,9 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None): 
         raise RuntimeError("linalg.solve_triangular: The input tensor B must have at least 2 dimensions.")
     if A.ndim < 2:
         raise RuntimeError("linalg.solve_triangular: The input tensor A must have at least 2 dimensions.")
-    if A.dtype != B.dtype:
-        raise RuntimeError(f"linalg.solve_triangular: Expected A and B to have the same dtype, but found A of type "
-                           f"{torch_dtype_name(A.dtype)} and B of type {torch_dtype_name(B.dtype)} instead.")
     _float_square(A, "linalg.solve_triangular")
+    if B.dtype != A.dtype:
+        B = B.to(A.dtype)  # PyTorch computes in A's dtype
     if not left:
         res = solve_triangular(A.mT, B.mT, upper=not upper, left=True, unitriangular=unitriangular).mT
     else:

@@ -1,4 +1,4 @@
-
+"""``Bernoulli`` (PyTorch's ``torch/distributions/bernoulli.py``, on miniconv tensors)."""
 import miniconv
 from miniconv import nan, Tensor
 from miniconv.distributions import constraints

@@ -1,4 +1,4 @@
-
+"""``Beta`` (PyTorch's ``torch/distributions/beta.py``, on miniconv tensors)."""
 import miniconv
 from miniconv import Tensor
 from miniconv.distributions import constraints

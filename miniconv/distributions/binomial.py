@@ -1,4 +1,4 @@
-
+"""``Binomial`` (PyTorch's ``torch/distributions/binomial.py``, on miniconv tensors)."""
 import numpy as np
 
 import miniconv

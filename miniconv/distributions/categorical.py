@@ -1,4 +1,4 @@
-
+"""``Categorical`` (PyTorch's ``torch/distributions/categorical.py``, on miniconv tensors)."""
 import miniconv
 from miniconv import nan, Tensor
 from miniconv.distributions import constraints

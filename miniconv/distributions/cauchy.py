@@ -1,3 +1,4 @@
+"""``Cauchy`` (PyTorch's ``torch/distributions/cauchy.py``, on miniconv tensors)."""
 import math
 
 import miniconv

@@ -1,4 +1,4 @@
-
+"""``Chi2`` (PyTorch's ``torch/distributions/chi2.py``, on miniconv tensors)."""
 from miniconv import Tensor
 from miniconv.distributions import constraints
 from miniconv.distributions.gamma import Gamma

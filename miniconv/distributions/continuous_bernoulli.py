@@ -1,3 +1,4 @@
+"""``ContinuousBernoulli`` (PyTorch's ``torch/distributions/continuous_bernoulli.py``, on miniconv tensors)."""
 import math
 
 import miniconv

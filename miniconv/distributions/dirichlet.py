@@ -1,4 +1,4 @@
-
+"""``Dirichlet`` (PyTorch's ``torch/distributions/dirichlet.py``, on miniconv tensors)."""
 import miniconv
 from miniconv import Tensor
 from miniconv.distributions import constraints

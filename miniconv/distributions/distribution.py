@@ -1,3 +1,4 @@
+"""``Distribution`` (PyTorch's ``torch/distributions/distribution.py``, on miniconv tensors)."""
 import warnings
 
 import miniconv

@@ -1,4 +1,4 @@
-
+"""``ExponentialFamily`` (PyTorch's ``torch/distributions/exp_family.py``, on miniconv tensors)."""
 import miniconv
 from miniconv import Tensor
 from miniconv.distributions.distribution import Distribution

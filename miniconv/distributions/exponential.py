@@ -1,4 +1,4 @@
-
+"""``Exponential`` (PyTorch's ``torch/distributions/exponential.py``, on miniconv tensors)."""
 import miniconv
 from miniconv import Tensor
 from miniconv.distributions import constraints

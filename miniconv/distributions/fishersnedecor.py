@@ -1,4 +1,4 @@
-
+"""``FisherSnedecor`` (PyTorch's ``torch/distributions/fishersnedecor.py``, on miniconv tensors)."""
 import miniconv
 from miniconv import nan, Tensor
 from miniconv.distributions import constraints

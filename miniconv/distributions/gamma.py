@@ -1,4 +1,4 @@
-
+"""``Gamma`` (PyTorch's ``torch/distributions/gamma.py``, on miniconv tensors)."""
 import miniconv
 from miniconv import ops
 from miniconv import Tensor

@@ -1,3 +1,4 @@
+"""``GeneralizedPareto`` (PyTorch's ``torch/distributions/generalized_pareto.py``, on miniconv tensors)."""
 import math
 from numbers import Number, Real
 

@@ -1,4 +1,4 @@
-
+"""``Geometric`` (PyTorch's ``torch/distributions/geometric.py``, on miniconv tensors)."""
 import miniconv
 from miniconv import Tensor
 from miniconv.distributions import constraints

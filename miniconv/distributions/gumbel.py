@@ -1,3 +1,4 @@
+"""``Gumbel`` (PyTorch's ``torch/distributions/gumbel.py``, on miniconv tensors)."""
 import math
 
 import miniconv

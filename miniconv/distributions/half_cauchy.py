@@ -1,3 +1,4 @@
+"""``HalfCauchy`` (PyTorch's ``torch/distributions/half_cauchy.py``, on miniconv tensors)."""
 import math
 
 import miniconv

@@ -1,3 +1,4 @@
+"""``HalfNormal`` (PyTorch's ``torch/distributions/half_normal.py``, on miniconv tensors)."""
 import math
 
 import miniconv

@@ -1,3 +1,4 @@
+"""``Independent`` (PyTorch's ``torch/distributions/independent.py``, on miniconv tensors)."""
 from typing import Generic, TypeVar
 
 import miniconv

@@ -1,4 +1,4 @@
-
+"""``InverseGamma`` (PyTorch's ``torch/distributions/inverse_gamma.py``, on miniconv tensors)."""
 import miniconv
 from miniconv import Tensor
 from miniconv.distributions import constraints

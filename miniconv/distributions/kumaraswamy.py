@@ -1,4 +1,4 @@
-
+"""``Kumaraswamy`` (PyTorch's ``torch/distributions/kumaraswamy.py``, on miniconv tensors)."""
 import miniconv
 from miniconv import nan, Tensor
 from miniconv.distributions import constraints

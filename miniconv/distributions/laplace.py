@@ -1,4 +1,4 @@
-
+"""``Laplace`` (PyTorch's ``torch/distributions/laplace.py``, on miniconv tensors)."""
 import miniconv
 from miniconv import Tensor
 from miniconv.distributions import constraints

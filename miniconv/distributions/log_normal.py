@@ -1,4 +1,4 @@
-
+"""``LogNormal`` (PyTorch's ``torch/distributions/log_normal.py``, on miniconv tensors)."""
 from miniconv import Tensor
 from miniconv.distributions import constraints
 from miniconv.distributions.normal import Normal

@@ -1,4 +1,4 @@
-
+"""``LogisticNormal`` (PyTorch's ``torch/distributions/logistic_normal.py``, on miniconv tensors)."""
 from miniconv import Tensor
 from miniconv.distributions import constraints, Independent
 from miniconv.distributions.normal import Normal

@@ -1,3 +1,4 @@
+"""The classes of PyTorch's ``torch/distributions/lowrank_multivariate_normal.py``, on miniconv tensors."""
 import math
 
 import miniconv

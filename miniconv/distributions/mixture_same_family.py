@@ -1,4 +1,4 @@
-
+"""``MixtureSameFamily`` (PyTorch's ``torch/distributions/mixture_same_family.py``, on miniconv tensors)."""
 import miniconv
 from miniconv import Tensor
 from miniconv.distributions import Categorical, constraints

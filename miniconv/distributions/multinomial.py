@@ -1,4 +1,4 @@
-
+"""``Multinomial`` (PyTorch's ``torch/distributions/multinomial.py``, on miniconv tensors)."""
 import miniconv
 from miniconv import inf, Tensor
 from miniconv.distributions import Categorical, constraints

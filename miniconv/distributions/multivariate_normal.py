@@ -1,3 +1,4 @@
+"""``MultivariateNormal`` (PyTorch's ``torch/distributions/multivariate_normal.py``, on miniconv tensors)."""
 import math
 
 import miniconv

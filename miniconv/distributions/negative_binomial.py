@@ -1,4 +1,4 @@
-
+"""``NegativeBinomial`` (PyTorch's ``torch/distributions/negative_binomial.py``, on miniconv tensors)."""
 import miniconv
 import miniconv.nn.functional as F
 from miniconv import Tensor

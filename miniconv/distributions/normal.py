@@ -1,3 +1,4 @@
+"""``Normal`` (PyTorch's ``torch/distributions/normal.py``, on miniconv tensors)."""
 import math
 
 import miniconv

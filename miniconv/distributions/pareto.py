@@ -1,3 +1,4 @@
+"""``Pareto`` (PyTorch's ``torch/distributions/pareto.py``, on miniconv tensors)."""
 from typing import Optional
 
 from miniconv import Tensor

@@ -1,4 +1,4 @@
-
+"""``Poisson`` (PyTorch's ``torch/distributions/poisson.py``, on miniconv tensors)."""
 import miniconv
 from miniconv import Tensor
 from miniconv.distributions import constraints

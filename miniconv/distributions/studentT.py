@@ -1,3 +1,4 @@
+"""``StudentT`` (PyTorch's ``torch/distributions/studentT.py``, on miniconv tensors)."""
 import math
 
 import miniconv

@@ -1,4 +1,4 @@
-
+"""The classes of PyTorch's ``torch/distributions/transformed_distribution.py``, on miniconv tensors."""
 import miniconv
 from miniconv import Tensor
 from miniconv.distributions import constraints

@@ -1,4 +1,4 @@
-
+"""``Uniform`` (PyTorch's ``torch/distributions/uniform.py``, on miniconv tensors)."""
 import miniconv
 from miniconv import nan, Tensor
 from miniconv.distributions import constraints

@@ -1,3 +1,4 @@
+"""``VonMises`` (PyTorch's ``torch/distributions/von_mises.py``, on miniconv tensors)."""
 import math
 
 import miniconv

@@ -1,4 +1,4 @@
-
+"""``Weibull`` (PyTorch's ``torch/distributions/weibull.py``, on miniconv tensors)."""
 import miniconv
 from miniconv import Tensor
 from miniconv.distributions import constraints

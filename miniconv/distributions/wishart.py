@@ -1,3 +1,4 @@
+"""``Wishart`` (PyTorch's ``torch/distributions/wishart.py``, on miniconv tensors)."""
 import math
 import warnings
 
