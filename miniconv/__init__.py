@@ -159,3 +159,6 @@ from .dtypes import (  # noqa: E402
 # torch.int and torch.short (last, so that nothing above calls the builtin int under this name)
 int = int32  # noqa: A001
 short = int16
+# torch.distributions and torch.autograd.functional
+from . import distributions  # noqa: E402
+from .autograd import functional as _autograd_functional  # noqa: E402,F401  (miniconv.autograd.functional)

@@ -26,6 +26,10 @@ NAMESPACES = [
     ("torch.optim.lr_scheduler", "miniconv.optim.lr_scheduler"),
     ("torch.utils.data", "miniconv.utils.data"),
     ("torch.autograd", "miniconv.autograd"),
+    ("torch.autograd.functional", "miniconv.autograd.functional"),
+    ("torch.distributions", "miniconv.distributions"),
+    ("torch.distributions.constraints", "miniconv.distributions.constraints"),
+    ("torch.distributions.transforms", "miniconv.distributions.transforms"),
 ]
 # Name patterns outside a CPU, dense, real-valued library: GPUs and other devices, sparse, quantized,
 # complex and FFT, JIT/compile/export, PyTorch's own internals and C++ bindings.

@@ -5,6 +5,8 @@
 * ``function.py``: ``Function`` (public, on Tensors), ``ArrayFunction`` (miniconv's ops, on
   arrays), the nodes of in-place writes through views, and ``backward`` / ``grad``.
 * ``gradcheck.py``: finite differences against the analytical Jacobian.
+* ``functional.py`` (``torch.autograd.functional``: jacobian, hessian, vjp, jvp, hvp, vhp), imported by
+  ``miniconv/__init__.py`` last, since it builds on Tensor.
 """
 from .grad_mode import (  # noqa: F401
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled,

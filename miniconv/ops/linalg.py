@@ -211,3 +211,73 @@ class Solve(ArrayFunction):
             gb = np.linalg.solve(_mT(a), g)
             ga = -gb @ _mT(x)
         return ga, gb, None
+
+
+def _tri(a, upper, unit):
+    """The triangle of ``a`` a triangular solve reads (the other one is ignored, as in PyTorch), with ones
+    on the diagonal when ``unit``."""
+    t = np.triu(a) if upper else np.tril(a)
+    if unit:
+        n = a.shape[-1]
+        t[..., np.arange(n), np.arange(n)] = 1
+    return t
+
+
+class Cholesky(ArrayFunction):
+    """``L`` with ``A = L L^T`` (lower) for symmetric positive-definite ``A`` (only its lower triangle is
+    read). Gradient (PyTorch's ``cholesky_backward``): ``gA = L^-T Phi(L^T tril(gL)) L^-1`` symmetrised,
+    with ``Phi`` the lower triangle with a halved diagonal."""
+
+    @staticmethod
+    def forward(ctx, a):
+        lower = np.tril(a)
+        sym = lower + np.swapaxes(np.tril(a, -1), -1, -2)
+        out = np.linalg.cholesky(sym).astype(a.dtype, copy=False)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (low,) = ctx.saved_tensors
+        n = low.shape[-1]
+        phi = np.tril(_mT(low) @ np.tril(g))
+        phi[..., np.arange(n), np.arange(n)] *= 0.5
+        inv = np.linalg.inv(low)
+        ga = _mT(inv) @ phi @ inv
+        return (0.5 * (ga + _mT(ga))).astype(g.dtype, copy=False)
+
+
+class SolveTriangular(ArrayFunction):
+    """``X`` with ``A X = B`` for triangular ``A`` (batch dims already broadcast): ``gB = A^-T g``,
+    ``gA = -gB X^T`` restricted to the triangle that was read."""
+
+    @staticmethod
+    def forward(ctx, a, b, upper, unit):
+        t = _tri(a, upper, unit)
+        x = np.linalg.solve(t, b).astype(b.dtype, copy=False)
+        ctx.save_for_backward(t, x)
+        ctx.upper, ctx.unit = upper, unit
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        t, x = ctx.saved_tensors
+        gb = np.linalg.solve(_mT(t), g).astype(g.dtype, copy=False)
+        ga = -gb @ _mT(x)
+        ga = np.triu(ga, 1 if ctx.unit else 0) if ctx.upper else np.tril(ga, -1 if ctx.unit else 0)
+        return ga, gb, None, None
+
+
+class EigvalsH(ArrayFunction):
+    """Eigenvalues (ascending) of symmetric ``A`` (lower triangle read); gradient ``V diag(g) V^T``."""
+
+    @staticmethod
+    def forward(ctx, a):
+        w, v = np.linalg.eigh(a)
+        ctx.save_for_backward(v)
+        return w.astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (v,) = ctx.saved_tensors
+        return ((v * g[..., None, :]) @ _mT(v)).astype(g.dtype, copy=False)

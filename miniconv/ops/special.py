@@ -57,3 +57,20 @@ class Polygamma(_Unary.__base__):
         (a,) = ctx.saved_tensors
         with np.errstate(all="ignore"):
             return (g * scipy.special.polygamma(ctx.n + 1, a)).astype(g.dtype, copy=False), None
+
+
+class GammaInc(_Unary.__base__):
+    """``gammainc(a, x)``, the regularized lower incomplete gamma function (``torch.special.gammainc``;
+    ``a`` and ``x`` already broadcast and of one dtype). Differentiable in ``x`` only, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, a, x):
+        ctx.save_for_backward(a, x)
+        return np.asarray(scipy.special.gammainc(a, x)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        if ctx.needs_input_grad[0]:
+            raise NotImplementedError("the derivative for 'igamma: input' is not implemented.")
+        a, x = ctx.saved_tensors
+        return None, (g * np.exp((a - 1) * np.log(x) - x - scipy.special.gammaln(a))).astype(g.dtype, copy=False)

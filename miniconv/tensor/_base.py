@@ -43,6 +43,26 @@ class Size(tuple):
     def numel(self):
         return int(np.prod(self))
 
+    # as torch.Size: concatenating, repeating and slicing give a Size
+    def __add__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(self, other))
+
+    def __radd__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(other, self))
+
+    def __mul__(self, n):
+        return Size(tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
+
+    def __getitem__(self, index):
+        out = tuple.__getitem__(self, index)
+        return Size(out) if isinstance(index, slice) else out
+
 
 class TensorBase:
     """Storage, versions, views, autograd attributes and hooks of a Tensor (see the module docstring)."""
