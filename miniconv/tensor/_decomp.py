@@ -1,0 +1,321 @@
+"""Matrix factorizations and solvers on Tensors: the checks and error messages of ``torch.linalg``'s cholesky,
+eigh, svd, qr, lu, solve_triangular, pinv, lstsq, matrix_exp, and the old ``torch.*`` / Tensor forms
+(``svd(some=)``, ``qr(some=)``, ``cholesky``, ``cholesky_solve``, ``cholesky_inverse``, ``lu``, ``lu_solve``,
+``triangular_solve``, ``pinverse``, ``geqrf``, ``orgqr``, ``ormqr``).
+
+The private ``_linalg_*`` methods are the one implementation ``miniconv.linalg`` calls; the math and
+gradients are in ``ops/decomp.py`` and ``ops/solvers.py``.
+"""
+import warnings
+
+import numpy as np
+
+from ..autograd.grad_mode import is_grad_enabled
+from ..dtypes import torch_dtype_name
+from ..ops import decomp as _dc
+from ..ops import solvers as _sv
+from ..ops.linalg import _LinAlgError
+
+
+def _named(typename, fields):
+    """A tuple class with attribute access and PyTorch's repr, like ``torch.return_types.<typename>``."""
+    def __new__(cls, *values):
+        return tuple.__new__(cls, values)
+
+    def __repr__(self):
+        body = ",\n".join(f"{f}={v!r}" for f, v in zip(fields, self))
+        return f"miniconv.return_types.{typename}(\n{body})"
+
+    ns = {"__new__": __new__, "__repr__": __repr__, "__slots__": (), "_fields": tuple(fields)}
+    for i, f in enumerate(fields):
+        ns[f] = property(lambda self, i=i: self[i])
+    return type(typename, (tuple,), ns)
+
+
+CholeskyEx = _named("linalg_cholesky_ex", ("L", "info"))
+Eigh = _named("linalg_eigh", ("eigenvalues", "eigenvectors"))
+SVDResult = _named("linalg_svd", ("U", "S", "Vh"))
+OldSVD = _named("svd", ("U", "S", "V"))
+QRResult = _named("linalg_qr", ("Q", "R"))
+OldQR = _named("qr", ("Q", "R"))
+LUResult = _named("linalg_lu", ("P", "L", "U"))
+LUFactor = _named("linalg_lu_factor", ("LU", "pivots"))
+LUFactorEx = _named("linalg_lu_factor_ex", ("LU", "pivots", "info"))
+LUUnpack = _named("lu_unpack", ("P", "L", "U"))
+TriangularSolve = _named("triangular_solve", ("solution", "cloned_coefficient"))
+Geqrf = _named("geqrf", ("a", "tau"))
+Lstsq = _named("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
+
+_WARNED = set()
+
+
+def warn_once(key, message):
+    """PyTorch's TORCH_WARN_ONCE: a deprecation UserWarning the first time in the process."""
+    if key not in _WARNED:
+        _WARNED.add(key)
+        warnings.warn(message, UserWarning, stacklevel=3)
+
+
+def _batch_prefix(info, k):
+    return f"(Batch element {k}): " if info.ndim else ""
+
+
+class DecompMixin:
+    """Factorizations (cholesky, eigh, svd, qr, lu), triangular and Cholesky solves, pinv, lstsq, matrix_exp."""
+
+    def _linalg_input(self, name, square=True, what="A"):
+        if self.ndim < 2:
+            raise RuntimeError(f"{name}: The input tensor {what} must have at least 2 dimensions.")
+        if square and self.shape[-1] != self.shape[-2]:
+            raise RuntimeError(f"{name}: {what} must be batches of square matrices, but they are "
+                               f"{self.shape[-2]} by {self.shape[-1]} matrices")
+        if self.dtype.kind != "f":
+            raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got "
+                               f"{torch_dtype_name(self.dtype)}")
+        return self
+
+    # -- Cholesky -----------------------------------------------------------------------------------------
+    def _linalg_cholesky_ex(self, upper=False, check_errors=False, name="linalg.cholesky"):
+        self._linalg_input(name)
+        L, info = _dc.Cholesky.apply(self, bool(upper))
+        if check_errors and info._data.any():
+            k = int(np.flatnonzero(info._data.reshape(-1))[0])
+            order = int(info._data.reshape(-1)[k])
+            raise _LinAlgError(f"{name}: {_batch_prefix(info._data, k)}The factorization could not be completed "
+                               f"because the input is not positive-definite (the leading minor of order {order} "
+                               "is not positive-definite).")
+        return CholeskyEx(L, info)
+
+    def cholesky(self, upper=False):
+        warn_once("cholesky", "torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed "
+                  "in a future PyTorch release.\nL = torch.cholesky(A)\nshould be replaced with\nL = "
+                  "torch.linalg.cholesky(A)\nand\nU = torch.cholesky(A, upper=True)\nshould be replaced with\nU = "
+                  "torch.linalg.cholesky(A).mH\nThis transform will produce equivalent results for all valid "
+                  "(symmetric positive definite) inputs.")
+        return self._linalg_cholesky_ex(upper, True, "linalg.cholesky")[0]
+
+    def cholesky_solve(self, input2, upper=False):
+        """``X`` with ``A X = self``, ``A = L L^T`` given by its Cholesky factor ``input2`` (``U^T U`` when upper)."""
+        b, L = self._promote(self, input2)
+        if b.ndim < 2 or L.ndim < 2:
+            raise RuntimeError(f"cholesky_solve: The input tensor {'B' if b.ndim < 2 else 'A'} must have at least "
+                               "2 dimensions.")
+        L._linalg_input("cholesky_solve", what="A")
+        if L.shape[-1] != b.shape[-2]:
+            raise RuntimeError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is {L.shape[-1]} by "
+                               f"{L.shape[-1]} but each b matrix is {b.shape[-2]} by {b.shape[-1]}")
+        batch = tuple(np.broadcast_shapes(tuple(b.shape[:-2]), tuple(L.shape[:-2])))
+        return _sv.CholeskySolve.apply(b.expand(batch + tuple(b.shape[-2:])), L.expand(batch + tuple(L.shape[-2:])),
+                                       bool(upper))
+
+    def cholesky_inverse(self, upper=False):
+        self._linalg_input("cholesky_inverse", what="input")
+        return _sv.CholeskyInverse.apply(self, bool(upper))
+
+    # -- eigh, svd, qr ------------------------------------------------------------------------------------------
+    def _linalg_eigh(self, UPLO="L", name="linalg.eigh", compute_v=True):  # noqa: N803
+        if UPLO not in ("L", "U", "l", "u"):
+            raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+        if self.ndim >= 2 and self.shape[-1] == self.shape[-2] and self.dtype.kind != "f":
+            raise NotImplementedError(f"\"linalg_eigh_cpu\" not implemented for '{torch_dtype_name(self.dtype)}'")
+        self._linalg_input(name)
+        if not compute_v and not (self.requires_grad and is_grad_enabled()):  # the gradient needs eigenvectors
+            return self._wrap(np.linalg.eigvalsh(self._data, UPLO=UPLO.upper()))
+        L, V = _dc.Eigh.apply(self, UPLO.upper())
+        return Eigh(L, V) if compute_v else L
+
+    def _linalg_svd(self, full_matrices=True, driver=None, name="linalg.svd"):
+        if driver is not None:
+            raise RuntimeError("torch.linalg.svd: keyword argument `driver=` is only supported on CUDA inputs with "
+                               "cuSOLVER backend.")
+        self._linalg_input(name, square=False)
+        return SVDResult(*_dc.SVD.apply(self, bool(full_matrices)))
+
+    def _linalg_svdvals(self, driver=None):
+        if driver is not None or self.requires_grad and is_grad_enabled():  # the gradient needs U and Vh
+            return self._linalg_svd(False, driver)[1]
+        self._linalg_input("linalg.svd", square=False)
+        return self._wrap(np.linalg.svd(self._data, compute_uv=False))
+
+    def svd(self, some=True, compute_uv=True):
+        if not compute_uv:
+            S = self._linalg_svdvals()
+            m, n = self.shape[-2:]
+            z = np.zeros
+            return OldSVD(self._wrap(z(self.shape[:-2] + (m, m), self._data.dtype)), S,
+                          self._wrap(z(self.shape[:-2] + (n, n), self._data.dtype)))
+        U, S, Vh = self._linalg_svd(not some, name="linalg.svd")
+        return OldSVD(U, S, Vh.mT)
+
+    def _linalg_qr(self, mode="reduced"):
+        if mode not in ("reduced", "complete", "r"):
+            raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), "
+                               "'r', or 'complete'")
+        self._linalg_input("linalg.qr", square=False)
+        return QRResult(*_dc.QR.apply(self, mode))
+
+    def qr(self, some=True):
+        warn_once("qr", "torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a future PyTorch "
+                  "release.\nThe boolean parameter 'some' has been replaced with a string parameter 'mode'.\nQ, R = "
+                  "torch.qr(A, some)\nshould be replaced with\nQ, R = torch.linalg.qr(A, 'reduced' if some else "
+                  "'complete')")
+        return OldQR(*self._linalg_qr("reduced" if some else "complete"))
+
+    # -- LU -------------------------------------------------------------------------------------------------
+    def _linalg_lu_factor_ex(self, pivot=True, check_errors=False, name="torch.linalg.lu_factor_ex"):
+        if not pivot:
+            raise RuntimeError(f"{name.replace('torch.', '')}: LU without pivoting is not implemented on the CPU")
+        self._linalg_input(name.replace("torch.", ""), square=False)
+        lu, piv, info = _dc.LUFactor.apply(self)
+        if check_errors and info._data.any():
+            k = int(np.flatnonzero(info._data.reshape(-1))[0])
+            j = int(info._data.reshape(-1)[k])
+            raise RuntimeError(f"{name}: {_batch_prefix(info._data, k)}U[{j},{j}] is zero and using it on lu_solve "
+                               "would result in a division by zero. If you still want to perform the factorization, "
+                               "consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)")
+        return LUFactorEx(lu, piv, info)
+
+    def _linalg_lu(self, pivot=True):
+        if not pivot:
+            raise RuntimeError("linalg.lu: LU without pivoting is not implemented on the CPU")
+        self._linalg_input("linalg.lu", square=False)
+        return LUResult(*_dc.LU.apply(self))
+
+    def lu(self, pivot=True, get_infos=False):
+        warn_once("lu", "torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex and "
+                  "will be removed in a future PyTorch release.\nLU, pivots = torch.lu(A, compute_pivots)\nshould be "
+                  "replaced with\nLU, pivots = torch.linalg.lu_factor(A, compute_pivots)\nand\nLU, pivots, info = "
+                  "torch.lu(A, compute_pivots, get_infos=True)\nshould be replaced with\nLU, pivots, info = "
+                  "torch.linalg.lu_factor_ex(A, compute_pivots)")
+        lu, piv, info = self._linalg_lu_factor_ex(pivot, False)
+        return (lu, piv, info) if get_infos else (lu, piv)
+
+    def _lu_unpack(self, LU_pivots, unpack_data=True, unpack_pivots=True):  # noqa: N803
+        """(P, L, U) from a packed LU (``self``) and its pivots; L and U are differentiable in ``self``."""
+        m, n = self.shape[-2:]
+        k = min(m, n)
+        empty = self._wrap(np.zeros((0,), self._data.dtype))
+        P = (self._wrap(_dc.permutation_from_pivots(LU_pivots._data, m, self._data.dtype)) if unpack_pivots
+             else empty)
+        if not unpack_data:
+            return LUUnpack(P, empty, empty)
+        eye = self._wrap(np.broadcast_to(np.eye(m, k, dtype=self._data.dtype), self.shape[:-2] + (m, k)).copy())
+        L = self[..., :, :k].tril(-1) + eye
+        U = self[..., :k, :].triu()
+        return LUUnpack(P, L, U)
+
+    def _linalg_lu_solve(self, pivots, B, left=True, adjoint=False):  # noqa: N803
+        """``A^{-1} B`` (``adjoint``: ``A^{-T} B``; not ``left``: ``B A^{-1}``) from ``A``'s LU (``self``)."""
+        self._linalg_input("linalg.lu_solve", what="LU")
+        if B.ndim < 2:
+            raise RuntimeError("linalg.lu_solve: The input tensor B must have at least 2 dimensions.")
+        n = self.shape[-1]
+        if (B.shape[-2] if left else B.shape[-1]) != n:
+            raise RuntimeError(f"linalg.lu_solve: Incompatible shapes of A and B for the equation "
+                               f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {B.shape[-2]}x{B.shape[-1]})")
+        P, L, U = self._lu_unpack(pivots)
+        P = P.type(B.dtype)
+        tri = self._linalg_solve_triangular
+        if left and not adjoint:  # U^{-1} L^{-1} P^T B
+            return tri(U, tri(L, P.mT.matmul(B), upper=False, unitriangular=True), upper=True)
+        if left:  # A^T X = B: P L^{-T} U^{-T} B
+            return P.matmul(tri(L.mT, tri(U.mT, B, upper=False), upper=True, unitriangular=True))
+        if not adjoint:  # X P L U = B
+            return tri(L, tri(U, B, upper=True, left=False), upper=False, left=False,
+                       unitriangular=True).matmul(P.mT)
+        return tri(U.mT, tri(L.mT, B.matmul(P), upper=True, left=False, unitriangular=True), upper=False, left=False)
+
+    def lu_solve(self, LU_data, LU_pivots):  # noqa: N803
+        warn_once("lu_solve", "torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be removed in "
+                  "a future PyTorch release.\nNote that torch.linalg.lu_solve has its arguments reversed.\nX = "
+                  "torch.lu_solve(B, LU, pivots)\nshould be replaced with\nX = torch.linalg.lu_solve(LU, pivots, B)")
+        return LU_data._linalg_lu_solve(LU_pivots, self)
+
+    # -- triangular solves ----------------------------------------------------------------------------------
+    def _linalg_solve_triangular(self, B, *, upper, left=True, unitriangular=False):  # noqa: N803
+        name = "linalg.solve_triangular"
+        if B.ndim < 2:
+            raise RuntimeError(f"{name}: The input tensor B must have at least 2 dimensions.")
+        self._linalg_input(name)
+        a, b = self._promote(self, B)
+        n = a.shape[-1]
+        if (b.shape[-2] if left else b.shape[-1]) != n:
+            raise RuntimeError(f"{name}: Incompatible shapes of A and B for the equation "
+                               f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {b.shape[-2]}x{b.shape[-1]})")
+        batch = tuple(np.broadcast_shapes(tuple(a.shape[:-2]), tuple(b.shape[:-2])))
+        return _dc.SolveTriangular.apply(a.expand(batch + (n, n)), b.expand(batch + tuple(b.shape[-2:])),
+                                         bool(upper), bool(left), bool(unitriangular))
+
+    def triangular_solve(self, A, upper=True, transpose=False, unitriangular=False):  # noqa: N803
+        warn_once("triangular_solve", "torch.triangular_solve is deprecated in favor of torch.linalg.solve_triangular"
+                  "and will be removed in a future PyTorch release.\ntorch.linalg.solve_triangular has its arguments "
+                  "reversed and does not return a copy of one of the inputs.\nX = torch.triangular_solve(B, A)."
+                  "solution\nshould be replaced with\nX = torch.linalg.solve_triangular(A, B).")
+        coef = A.mT if transpose else A
+        x = coef._linalg_solve_triangular(self, upper=upper != bool(transpose), unitriangular=unitriangular)
+        return TriangularSolve(x, A.clone())
+
+    # -- pinv, matrix_exp, Householder ------------------------------------------------------------------------
+    def _linalg_pinv(self, atol=None, rtol=None, hermitian=False):
+        if self.ndim < 2 or self.dtype.kind != "f":
+            raise RuntimeError(f"linalg.pinv({torch_dtype_name(self.dtype)}{list(self.shape)}): expected a tensor "
+                               "with 2 or more dimensions of float, double, cfloat or cdouble types")
+        tol = [None if t is None else (t._data if hasattr(t, "_data") else float(t)) for t in (atol, rtol)]
+        return _sv.Pinv.apply(self, tol[0], tol[1], bool(hermitian))
+
+    def pinverse(self, rcond=1e-15):
+        return self._linalg_pinv(rtol=rcond)
+
+    def matrix_exp(self):
+        self._linalg_input("linalg.matrix_exp")
+        return _sv.MatrixExp.apply(self)
+
+    def geqrf(self):
+        self._linalg_input("geqrf", square=False, what="input")
+        return Geqrf(*_sv.Geqrf.apply(self))
+
+    def _householder_vectors(self, k):
+        m = self.shape[-2]
+        eye = self._wrap(np.eye(m, k, dtype=self._data.dtype))
+        return self[..., :, :k].tril(-1) + eye
+
+    def orgqr(self, input2):
+        return _householder_product(self, input2, "torch.linalg.householder_product")
+
+    def ormqr(self, input2, input3, left=True, transpose=False):
+        """``op(Q) C`` or ``C op(Q)``, Q the product of the Householder reflectors in (``self``, ``input2``)."""
+        tau, c = input2, input3
+        k = tau.shape[-1]
+        V = self._householder_vectors(k)
+        forward = left == bool(transpose)  # Q^T C = H_k..H_1 C and C Q = C H_1..H_k apply H_1 first
+        for i in (range(k) if forward else reversed(range(k))):
+            v = V[..., :, i:i + 1]
+            t = tau[..., i:i + 1].unsqueeze(-1)
+            c = c - t * v.matmul(v.mT.matmul(c)) if left else c - t * c.matmul(v).matmul(v.mT)
+        return c
+
+
+def _householder_product(A, tau, name):  # noqa: N803
+    """``H_1 ... H_k`` applied to the first n columns of the identity, H_i = I - tau_i v_i v_i^T."""
+    if A.ndim < 2:
+        raise RuntimeError(f"{name}: input must have at least 2 dimensions.")
+    m, n = A.shape[-2:]
+    if m < n:
+        raise RuntimeError(f"{name}: input.shape[-2] must be greater than or equal to input.shape[-1]")
+    if tau.shape[-1] > n:
+        raise RuntimeError(f"{name}: input.shape[-1] must be greater than or equal to tau.shape[-1]")
+    if tau.ndim != A.ndim - 1 or tuple(tau.shape[:-1]) != tuple(A.shape[:-2]):
+        raise RuntimeError(f"{name}: Expected batch dimensions of tau to be equal to input.shape[:-2], but got "
+                           f"{list(tau.shape[:-1])}")
+    A._linalg_input(name, square=False, what="input")
+    k = tau.shape[-1]
+    V = A._householder_vectors(k)
+    X = A._wrap(np.ascontiguousarray(np.broadcast_to(np.eye(m, n, dtype=A._data.dtype), A.shape)))
+    for i in reversed(range(k)):
+        v = V[..., :, i:i + 1]
+        X = X - tau[..., i:i + 1].unsqueeze(-1) * v.matmul(v.mT.matmul(X))
+    return X
+
+
+def householder_product(A, tau):  # noqa: N803
+    return _householder_product(A, tau, "torch.linalg.householder_product")
