@@ -213,17 +213,20 @@ def lstsq(A, B, rcond=None, *, driver=None):  # noqa: N803
     driver = "gelsy" if driver is None else driver
     if driver not in ("gels", "gelsy", "gelsd", "gelss"):
         raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
-    A._linalg_input("linalg.lstsq", square=False)
+    if A.ndim < 2:
+        raise RuntimeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
     if B.ndim < 1:
-        raise RuntimeError("torch.linalg.lstsq: input.dim() must be greater or equal to other.dim() and "
-                           "(input.dim() - other.dim()) <= 1")
-    vector = B.ndim == A.ndim - 1
+        raise RuntimeError("torch.linalg.lstsq: other must have at least 1 dimension.")
+    if A.dtype != B.dtype:
+        raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same dtype, but got input's "
+                           f"dtype {_dtype_name(A)} and other's dtype {_dtype_name(B)}")
+    A._linalg_input("linalg.lstsq", square=False)
+    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
     if B.shape[-1 if vector else -2] != A.shape[-2]:
         raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
-    a, b = Tensor._promote(A, B)
     nb = 1 if vector else 2
-    batch = tuple(np.broadcast_shapes(tuple(a.shape[:-2]), tuple(b.shape[:-nb])))
-    a, b = a.expand(batch + tuple(a.shape[-2:])), b.expand(batch + tuple(b.shape[-nb:]))
+    batch = tuple(np.broadcast_shapes(tuple(A.shape[:-2]), tuple(B.shape[:-nb])))
+    a, b = A.expand(batch + tuple(A.shape[-2:])), B.expand(batch + tuple(B.shape[-nb:]))
     rcond = float(np.finfo(a._data.dtype).eps * max(A.shape[-2:])) if rcond is None else rcond
     return Lstsq(*ops.solvers.Lstsq.apply(a, b, rcond, driver, vector))
 

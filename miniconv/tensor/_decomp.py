@@ -63,12 +63,16 @@ def _batch_prefix(info, k):
 class DecompMixin:
     """Factorizations (cholesky, eigh, svd, qr, lu), triangular and Cholesky solves, pinv, lstsq, matrix_exp."""
 
-    def _linalg_input(self, name, square=True, what="A"):
+    def _linalg_input(self, name, square=True, what="A", kernel=None):
+        """PyTorch's checks of a matrix argument; ``kernel`` names the CPU kernel PyTorch reports for an
+        integer input (NotImplementedError) where it has no dtype check of its own."""
         if self.ndim < 2:
             raise RuntimeError(f"{name}: The input tensor {what} must have at least 2 dimensions.")
         if square and self.shape[-1] != self.shape[-2]:
             raise RuntimeError(f"{name}: {what} must be batches of square matrices, but they are "
                                f"{self.shape[-2]} by {self.shape[-1]} matrices")
+        if self.dtype.kind != "f" and kernel:
+            raise NotImplementedError(f"\"{kernel}\" not implemented for '{torch_dtype_name(self.dtype)}'")
         if self.dtype.kind != "f":
             raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got "
                                f"{torch_dtype_name(self.dtype)}")
@@ -100,7 +104,7 @@ class DecompMixin:
         if b.ndim < 2 or L.ndim < 2:
             raise RuntimeError(f"cholesky_solve: The input tensor {'B' if b.ndim < 2 else 'A'} must have at least "
                                "2 dimensions.")
-        L._linalg_input("cholesky_solve", what="A")
+        L._linalg_input("cholesky_solve", what="A", kernel="cholesky_solve_cpu")
         if L.shape[-1] != b.shape[-2]:
             raise RuntimeError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is {L.shape[-1]} by "
                                f"{L.shape[-1]} but each b matrix is {b.shape[-2]} by {b.shape[-1]}")
@@ -109,7 +113,7 @@ class DecompMixin:
                                        bool(upper))
 
     def cholesky_inverse(self, upper=False):
-        self._linalg_input("cholesky_inverse", what="input")
+        self._linalg_input("cholesky_inverse", what="input", kernel="cholesky_inverse_out_cpu")
         return _sv.CholeskyInverse.apply(self, bool(upper))
 
     # -- eigh, svd, qr ------------------------------------------------------------------------------------------
@@ -165,7 +169,10 @@ class DecompMixin:
     def _linalg_lu_factor_ex(self, pivot=True, check_errors=False, name="torch.linalg.lu_factor_ex"):
         if not pivot:
             raise RuntimeError(f"{name.replace('torch.', '')}: LU without pivoting is not implemented on the CPU")
-        self._linalg_input(name.replace("torch.", ""), square=False)
+        if self.ndim < 2:
+            raise RuntimeError(f"{name.replace('linalg.', '').replace('_ex', '')}: Expected tensor with 2 or more "
+                               f"dimensions. Got size: {list(self.shape)} instead")
+        self._linalg_input(name, square=False, kernel="lu_cpu")
         lu, piv, info = _dc.LUFactor.apply(self)
         if check_errors and info._data.any():
             k = int(np.flatnonzero(info._data.reshape(-1))[0])
@@ -178,7 +185,10 @@ class DecompMixin:
     def _linalg_lu(self, pivot=True):
         if not pivot:
             raise RuntimeError("linalg.lu: LU without pivoting is not implemented on the CPU")
-        self._linalg_input("linalg.lu", square=False)
+        if self.ndim < 2:
+            raise RuntimeError(f"linalg.lu: Expected tensor with 2 or more dimensions. Got size: {list(self.shape)} "
+                               "instead")
+        self._linalg_input("linalg.lu", square=False, kernel="lu_cpu")
         return LUResult(*_dc.LU.apply(self))
 
     def lu(self, pivot=True, get_infos=False):
@@ -215,7 +225,8 @@ class DecompMixin:
                                f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {B.shape[-2]}x{B.shape[-1]})")
         P, L, U = self._lu_unpack(pivots)
         P = P.type(B.dtype)
-        tri = self._linalg_solve_triangular
+        def tri(a, b, **kw):
+            return a._linalg_solve_triangular(b, **kw)
         if left and not adjoint:  # U^{-1} L^{-1} P^T B
             return tri(U, tri(L, P.mT.matmul(B), upper=False, unitriangular=True), upper=True)
         if left:  # A^T X = B: P L^{-T} U^{-T} B
@@ -236,7 +247,7 @@ class DecompMixin:
         name = "linalg.solve_triangular"
         if B.ndim < 2:
             raise RuntimeError(f"{name}: The input tensor B must have at least 2 dimensions.")
-        self._linalg_input(name)
+        self._linalg_input(name, kernel="triangular_solve_cpu")
         a, b = self._promote(self, B)
         n = a.shape[-1]
         if (b.shape[-2] if left else b.shape[-1]) != n:
@@ -258,7 +269,7 @@ class DecompMixin:
     # -- pinv, matrix_exp, Householder ------------------------------------------------------------------------
     def _linalg_pinv(self, atol=None, rtol=None, hermitian=False):
         if self.ndim < 2 or self.dtype.kind != "f":
-            raise RuntimeError(f"linalg.pinv({torch_dtype_name(self.dtype)}{list(self.shape)}): expected a tensor "
+            raise RuntimeError(f"linalg.pinv({torch_dtype_name(self.dtype)}{{{list(self.shape)}}}): expected a tensor "
                                "with 2 or more dimensions of float, double, cfloat or cdouble types")
         tol = [None if t is None else (t._data if hasattr(t, "_data") else float(t)) for t in (atol, rtol)]
         return _sv.Pinv.apply(self, tol[0], tol[1], bool(hermitian))
@@ -271,7 +282,7 @@ class DecompMixin:
         return _sv.MatrixExp.apply(self)
 
     def geqrf(self):
-        self._linalg_input("geqrf", square=False, what="input")
+        self._linalg_input("geqrf", square=False, what="input", kernel="geqrf_cpu")
         return Geqrf(*_sv.Geqrf.apply(self))
 
     def _householder_vectors(self, k):
@@ -307,7 +318,7 @@ def _householder_product(A, tau, name):  # noqa: N803
     if tau.ndim != A.ndim - 1 or tuple(tau.shape[:-1]) != tuple(A.shape[:-2]):
         raise RuntimeError(f"{name}: Expected batch dimensions of tau to be equal to input.shape[:-2], but got "
                            f"{list(tau.shape[:-1])}")
-    A._linalg_input(name, square=False, what="input")
+    A._linalg_input(name, square=False, what="input", kernel="orgqr_cpu")
     k = tau.shape[-1]
     V = A._householder_vectors(k)
     X = A._wrap(np.ascontiguousarray(np.broadcast_to(np.eye(m, n, dtype=A._data.dtype), A.shape)))

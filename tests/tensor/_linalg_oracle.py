@@ -64,5 +64,5 @@ def same_error(fn, *arrays):
 
 def gradcheck(fn, *arrays):
     """miniconv's gradcheck in float64 on ``fn(*tensors)``."""
-    xs = [miniconv.tensor(np.asarray(a, np.float64), requires_grad=True) for a in arrays]
+    xs = [miniconv.tensor(np.ascontiguousarray(a, np.float64), requires_grad=True) for a in arrays]
     assert miniconv.autograd.gradcheck(fn, tuple(xs))
