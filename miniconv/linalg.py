@@ -34,17 +34,23 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
 
 
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):  # noqa: A002, N803
-    """``linalg.norm``: without ``ord``, the 2-norm of the flattened input; vector ords along one dim;
-    ``'fro'`` for matrices. Other matrix norms (nuc, 2, -2, ...) are not supported."""
+    """``linalg.norm``: without ``ord``, the 2-norm of the flattened input; a vector norm over one dim, a matrix
+    norm (``matrix_norm``) over two (a 2-D input's when ``dim`` is None)."""
     _t(A, "linalg.norm", "A")
     if ord is None:
         return A.norm(2, dim, keepdim, dtype)
-    if ord == "fro":
-        return A.norm(2, dim if dim is not None else (-2, -1), keepdim, dtype)
-    is_matrix = (dim is None and A.ndim == 2) or (isinstance(dim, (tuple, list)) and len(dim) == 2)
-    if is_matrix:
-        raise NotImplementedError(f"linalg.norm: matrix norm ord={ord!r} is not supported by miniconv (only 'fro')")
-    return A.norm(ord, dim, keepdim, dtype)
+    if isinstance(dim, int):
+        dim = (dim,)
+    if dim is None:
+        if A.ndim not in (1, 2):
+            raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got "
+                               f"{A.ndim}D.")
+        dim = tuple(range(A.ndim))
+    if len(dim) == 2:
+        return matrix_norm(A, ord, tuple(dim), keepdim, dtype=dtype)
+    if isinstance(ord, str):
+        raise RuntimeError(f"linalg.vector_norm: Expected a numeric ord, but got {ord}")
+    return A.norm(ord, tuple(dim), keepdim, dtype)
 
 
 def inv(A):  # noqa: N803
@@ -291,10 +297,12 @@ def cond(A, p=None):  # noqa: N803
         raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
     A._linalg_input(f"linalg.cond(ord={p})")
     inverse, info = inv_ex(A)
-    out = matrix_norm(A, p) * matrix_norm(inverse, p)
-    if info._data.any():  # singular: inf, as PyTorch
-        out = Tensor._where(info._data > 0, float("inf"), out)
-    return out
+    singular = info._data > 0
+    if singular.any():  # PyTorch fills a singular matrix's inverse with inf: inf, or nan for 'nuc' (SVD of inf)
+        inverse = Tensor._where(singular[..., None, None], 0.0, inverse)
+        return Tensor._where(singular, float("nan") if p == "nuc" else float("inf"),
+                             matrix_norm(A, p) * matrix_norm(inverse, p))
+    return matrix_norm(A, p) * matrix_norm(inverse, p)
 
 
 def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None):  # noqa: N803

@@ -1,0 +1,201 @@
+"""The rest of torch.linalg (matrix_norm, norm with matrix orders, cond, matrix_rank, multi_dot, matmul, vecdot,
+vander, tensorinv, tensorsolve, householder_product) and the old torch.* / Tensor forms (svd, qr, cholesky,
+geqrf, orgqr, ormqr, nuclear_norm, frobenius_norm) against PyTorch."""
+import warnings
+
+import numpy as np
+import pytest
+
+import miniconv
+from _linalg_oracle import gradcheck, oracle, rng, same_error, spd
+
+torch = pytest.importorskip("torch")
+INF = float("inf")
+
+
+@pytest.mark.parametrize("ord", ["fro", "nuc", INF, -INF, 1, -1, 2, -2])
+@pytest.mark.parametrize("dim,keepdim", [((-2, -1), False), ((0, 2), True), ((2, 0), False)])
+def test_matrix_norm_values_and_gradients(ord, dim, keepdim):
+    a = rng(50).standard_normal((3, 2, 4))
+
+    def f(lib, A):
+        n = lib.linalg.matrix_norm(A, ord=ord, dim=dim, keepdim=keepdim)
+        return [n], (n * n).sum()
+    oracle(f, a)
+
+
+def test_linalg_norm_matrix_orders_and_errors():
+    a = rng(51).standard_normal((3, 4))
+    for ord in ["fro", "nuc", 2, -2, 1, INF]:
+        oracle(lambda lib, A: ([lib.linalg.norm(A, ord)], lib.linalg.norm(A, ord)), a)
+    oracle(lambda lib, A: ([lib.linalg.norm(A.unsqueeze(0), 2, dim=(1, 2))], None), a, grad=False)
+    same_error(lambda lib, A: lib.linalg.norm(A.unsqueeze(0), 2), a)
+    same_error(lambda lib, A: lib.linalg.matrix_norm(A, ord=3), a)
+    same_error(lambda lib, A: lib.linalg.matrix_norm(A, ord="abc"), a)
+    same_error(lambda lib, A: lib.linalg.matrix_norm(A[0]), a)
+
+
+def test_matrix_norm_gradcheck():
+    a = rng(52).standard_normal((2, 3, 4))
+    for ord in ["nuc", 2, -2, 1, INF]:
+        gradcheck(lambda A: miniconv.linalg.matrix_norm(A, ord), a)
+
+
+@pytest.mark.parametrize("p", [None, 2, -2, "fro", "nuc", 1, -1, INF, -INF])
+def test_cond(p):
+    a = rng(53).standard_normal((2, 3, 3))
+    # PyTorch's cond is differentiable only through the singular values (its inv_ex path fails in backward)
+    differentiable = p in (None, 2, -2)
+    oracle(lambda lib, A: ([lib.linalg.cond(A, p)], lib.linalg.cond(A, p).sum() if differentiable else None), a,
+           grad=differentiable)
+    oracle(lambda lib, A: ([lib.linalg.cond(A, p)], None), np.zeros((2, 2)), grad=False)
+
+
+def test_cond_errors():
+    same_error(lambda lib, A: lib.linalg.cond(A, 1), np.zeros((2, 3)))
+
+
+def test_matrix_rank():
+    r = rng(54)
+    low = r.standard_normal((3, 5, 2)) @ r.standard_normal((3, 2, 4))
+    sym = spd(r, 4)
+    sym[0] = sym[:, 0] = 0
+
+    def f(lib, A, S):
+        return [lib.linalg.matrix_rank(A), lib.linalg.matrix_rank(A, atol=1.0), lib.linalg.matrix_rank(A, rtol=0.5),
+                lib.linalg.matrix_rank(A, atol=0.1, rtol=0.2), lib.linalg.matrix_rank(S, hermitian=True),
+                lib.linalg.matrix_rank(S, tol=1e-3), lib.linalg.matrix_rank(A, 0.5)], None
+    oracle(f, low, sym, grad=False)
+
+
+def test_multi_dot_matmul_vecdot():
+    r = rng(55)
+    mats = [r.standard_normal(s) for s in [(3,), (3, 8), (8, 2), (2, 5), (5,)]]
+
+    def f(lib, *ms):
+        out = [lib.linalg.multi_dot(list(ms)), lib.linalg.multi_dot(list(ms[1:4])),
+               lib.linalg.multi_dot([ms[1], ms[2]]), lib.linalg.matmul(ms[1], ms[2]),
+               lib.linalg.vecdot(ms[1], ms[1][0]), lib.linalg.vecdot(ms[1].mT, ms[1].mT, dim=0)]
+        return out, sum(o.sum() for o in out)
+    oracle(f, *mats)
+    same_error(lambda lib, A: lib.linalg.multi_dot([A]), np.ones((2, 2)))
+    same_error(lambda lib, A: lib.linalg.multi_dot([A.unsqueeze(0), A]), np.ones((2, 2)))
+    same_error(lambda lib, A: lib.linalg.multi_dot([A, A[:1]]), np.ones((2, 2)))
+    same_error(lambda lib, A: lib.linalg.vecdot(A[0], A[0, :1]), np.ones((3, 3)))
+
+
+def test_vander():
+    x = rng(56).standard_normal((2, 4))
+    oracle(lambda lib, X: ([lib.linalg.vander(X), lib.linalg.vander(X, N=6)], lib.linalg.vander(X).sum()), x)
+    oracle(lambda lib, X: ([lib.linalg.vander(X.long())], None), np.arange(4.0), grad=False)
+    for n in (0, 1):
+        same_error(lambda lib, X: lib.linalg.vander(X, N=n), x)
+
+
+def test_tensorinv_and_tensorsolve():
+    r = rng(57)
+    a = r.standard_normal((6, 2, 3))
+    b = r.standard_normal((2, 3, 6)).reshape(2, 3, 2, 3)
+    rhs = r.standard_normal((2, 3))
+
+    def f(lib, A, B, R):
+        out = [lib.linalg.tensorinv(A, ind=1), lib.linalg.tensorsolve(B, R),
+               lib.linalg.tensorsolve(B.permute(2, 3, 0, 1), R, dims=(0, 1))]
+        return out, sum(o.sum() for o in out)
+    oracle(f, a, b, rhs)
+    same_error(lambda lib, A: lib.linalg.tensorinv(A, ind=1), np.ones((4, 2, 3)))
+
+
+def test_householder_product_geqrf_orgqr_ormqr():
+    a = rng(58).standard_normal((2, 5, 3))
+    c = rng(59).standard_normal((2, 5, 4))
+
+    def f(lib, A, C):
+        h, tau = lib.geqrf(A)
+        Q = lib.linalg.householder_product(h, tau)
+        Q2 = lib.orgqr(h, tau)
+        outs = [h, tau, Q, Q2, h.orgqr(tau)]
+        for left in (True, False):
+            for tr in (True, False):
+                other = C if left else C.mT
+                outs.append(lib.ormqr(h, tau, other, left=left, transpose=tr))
+        return outs, None
+    oracle(f, a, c, grad=False)
+
+    w = rng(60).standard_normal((5, 2))
+
+    def g(lib, A, T):
+        Q = lib.linalg.householder_product(A, T)
+        return [Q], (Q * lib.tensor(w)).sum() + lib.ormqr(A, T, Q @ Q.mT).pow(2).sum()
+    oracle(g, rng(61).standard_normal((5, 2)), rng(62).standard_normal(2))
+    gradcheck(miniconv.linalg.householder_product, rng(61).standard_normal((5, 2)), rng(62).standard_normal(2))
+
+
+def test_householder_product_errors_and_geqrf_not_differentiable():
+    same_error(lambda lib, A, T: lib.linalg.householder_product(A.mT, T[:2]), np.ones((3, 2)), np.ones(3))
+    same_error(lambda lib, A, T: lib.linalg.householder_product(A, T), np.ones((3, 2)), np.ones(3))
+    same_error(lambda lib, A, T: lib.linalg.householder_product(A.unsqueeze(0), T[:1]), np.ones((3, 2)),
+               np.ones(3))
+    same_error(lambda lib, A: lib.geqrf(A.requires_grad_())[0].sum().backward(), np.ones((3, 2)))
+    same_error(lambda lib, A: lib.geqrf(A.long()), np.ones((3, 2)))
+
+
+# -- old forms ------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("some", [True, False])
+@pytest.mark.parametrize("shape", [(4, 3), (3, 4)])
+def test_old_svd_returns_v(some, shape):
+    a = rng(63).standard_normal(shape)
+    k = min(shape)
+
+    def f(lib, A):
+        U, S, V = lib.svd(A, some=some)
+        U2, S2, V2 = A.svd(some)
+        rec = (U[:, :k] * S) @ V[:, :k].mT
+        return [U.abs(), S, V.abs(), rec, U2.abs(), V2.abs()], rec.pow(2).sum() + S.sum()
+    oracle(f, a)
+
+
+def test_old_svd_without_uv():
+    a = rng(64).standard_normal((2, 4, 3))
+    oracle(lambda lib, A: (list(lib.svd(A, compute_uv=False)), lib.svd(A, compute_uv=False)[1].sum()), a)
+
+
+def test_old_qr_and_cholesky_warn_once_like_pytorch():
+    a = rng(65).standard_normal((5, 3))
+    s = spd(rng(66), 3)
+    for lib in (miniconv, torch):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            Q, R = lib.qr(lib.tensor(a), some=False)
+            lib.qr(lib.tensor(a))
+            lib.cholesky(lib.tensor(s), upper=True)
+            lib.tensor(s).cholesky()
+        msgs = [str(w.message) for w in caught]
+        assert all(w.category is UserWarning for w in caught)
+        # a torch process may have warned already (TORCH_WARN_ONCE): at most one of each
+        assert sum(m.startswith("torch.qr is deprecated") for m in msgs) <= 1
+        assert sum(m.startswith("torch.cholesky is deprecated") for m in msgs) <= 1
+    import sys
+    sys.modules["miniconv.tensor._decomp"]._WARNED.discard("qr")
+    with pytest.warns(UserWarning, match="torch.qr is deprecated in favor of torch.linalg.qr"):
+        miniconv.qr(miniconv.tensor(a))
+
+    def f(lib, A, S):
+        Q, R = lib.qr(A, some=False)
+        Q2, R2 = A.qr()
+        return [Q, R, Q2, R2, lib.cholesky(S, upper=True), S.cholesky()], Q2.sum() + R2.sum()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        oracle(f, a, s)
+
+
+def test_nuclear_and_frobenius_norm():
+    a = rng(67).standard_normal((2, 3, 4))
+
+    def f(lib, A):
+        out = [lib.nuclear_norm(A[0]), lib.nuclear_norm(A, (1, 2)), lib.nuclear_norm(A[0], keepdim=True),
+               lib.frobenius_norm(A, (1, 2)), lib.frobenius_norm(A, (0, 2), keepdim=True)]
+        return out, sum(o.sum() for o in out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        oracle(f, a)
