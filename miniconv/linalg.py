@@ -15,7 +15,7 @@ from .tensor._decomp import householder_product  # noqa: F401  (a function of A 
 
 __all__ = [
     "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eig", "eigh", "eigvals",
-    "eigvalsh", "householder_product", "inv", "inv_ex", "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve",
+    "eigvalsh", "householder_product", "inv", "inv_ex", "ldl_factor", "ldl_factor_ex", "ldl_solve", "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve",
     "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
     "slogdet", "solve", "solve_ex", "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve", "vander",
     "vecdot", "vector_norm",
@@ -177,6 +177,22 @@ def matrix_exp(A):  # noqa: N803
 def pinv(A, *, atol=None, rtol=None, hermitian=False, rcond=None):  # noqa: N803
     """The Moore-Penrose pseudo-inverse; singular values <= max(atol, rtol * largest) are treated as zero."""
     return _t(A, "linalg.pinv", "A")._linalg_pinv(atol, rcond if rtol is None else rtol, hermitian)
+
+
+def ldl_factor_ex(A, *, hermitian=False, check_errors=False):  # noqa: N803
+    """(LD, pivots, info): the Bunch-Kaufman LDL^T factorization of symmetric ``A`` (LAPACK sytrf); not
+    differentiable, as in PyTorch."""
+    return _t(A, "linalg.ldl_factor_ex", "A")._linalg_ldl_factor_ex(hermitian, check_errors)
+
+
+def ldl_factor(A, *, hermitian=False):  # noqa: N803
+    from .tensor._decomp import LDLFactor
+    LD, pivots, _ = _t(A, "linalg.ldl_factor", "A")._linalg_ldl_factor_ex(hermitian, True, "torch.linalg.ldl_factor")
+    return LDLFactor(LD, pivots)
+
+
+def ldl_solve(LD, pivots, B, *, hermitian=False):  # noqa: N803
+    return _t(LD, "linalg.ldl_solve", "LD")._linalg_ldl_solve(pivots, B, hermitian)
 
 
 # -- solvers with info ----------------------------------------------------------------------------------------

@@ -228,3 +228,44 @@ class Geqrf(ArrayFunction):
     @staticmethod
     def backward(ctx, *grads):
         raise NotImplementedError("the derivative for 'geqrf' is not implemented.")
+
+
+class LDLFactor(ArrayFunction):
+    """``ldl_factor_ex(A)``: (LD, pivots, info) of symmetric ``A`` (lower triangle read), LAPACK sytrf's
+    Bunch-Kaufman format as PyTorch returns it (upper triangle zeroed). Not differentiable, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, a):
+        n = a.shape[-1]
+        fa = each_matrix(a)
+        ld = np.zeros_like(fa)
+        piv = np.tile(np.arange(1, n + 1, dtype=np.int32), (fa.shape[0], 1))
+        info = np.zeros(fa.shape[0], np.int32)
+        sytrf = lapack.get_lapack_funcs("sytrf", (fa,))
+        for i in range(fa.shape[0]):
+            if n:
+                c, p, info[i] = sytrf(fa[i], lower=1)
+                ld[i], piv[i] = np.tril(c), p
+        ctx.mark_non_differentiable(piv, info)
+        return ld.reshape(a.shape), piv.reshape(a.shape[:-1]), info.reshape(a.shape[:-2])
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError("derivative for aten::linalg_ldl_factor_ex is not implemented")
+
+
+class LDLSolve(ArrayFunction):
+    """``ldl_solve(LD, pivots, B)`` (LAPACK sytrs); LD, pivots and B already broadcast to one batch."""
+
+    @staticmethod
+    def forward(ctx, ld, piv, b):
+        out = np.empty(b.shape, b.dtype)
+        fl, fp, fb, fo = each_matrix(ld), piv.reshape(-1, piv.shape[-1]), each_matrix(b), each_matrix(out)
+        sytrs = lapack.get_lapack_funcs("sytrs", (fl,))
+        for i in range(fo.shape[0]):
+            fo[i] = sytrs(fl[i], fp[i], fb[i], lower=1)[0] if fb[i].size else fb[i]
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("derivative for aten::linalg_ldl_solve is not implemented")

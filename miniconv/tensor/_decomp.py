@@ -44,6 +44,8 @@ LUFactorEx = _named("linalg_lu_factor_ex", ("LU", "pivots", "info"))
 LUUnpack = _named("lu_unpack", ("P", "L", "U"))
 TriangularSolve = _named("triangular_solve", ("solution", "cloned_coefficient"))
 Geqrf = _named("geqrf", ("a", "tau"))
+LDLFactorEx = _named("linalg_ldl_factor_ex", ("LD", "pivots", "info"))
+LDLFactor = _named("linalg_ldl_factor", ("LD", "pivots"))
 Lstsq = _named("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
 
 _WARNED = set()
@@ -241,6 +243,30 @@ class DecompMixin:
                   "a future PyTorch release.\nNote that torch.linalg.lu_solve has its arguments reversed.\nX = "
                   "torch.lu_solve(B, LU, pivots)\nshould be replaced with\nX = torch.linalg.lu_solve(LU, pivots, B)")
         return LU_data._linalg_lu_solve(LU_pivots, self)
+
+    def _linalg_ldl_factor_ex(self, hermitian=False, check_errors=False, name="torch.linalg.ldl_factor_ex"):
+        self._linalg_input("torch.linalg.ldl_factor_ex")
+        ld, piv, info = _sv.LDLFactor.apply(self)
+        if check_errors and info._data.any():
+            k = int(np.flatnonzero(info._data.reshape(-1))[0])
+            j = int(info._data.reshape(-1)[k])
+            raise _LinAlgError(f"{name}: {_batch_prefix(info._data, k)}D[{j},{j}] is zero: the input matrix is "
+                               "singular.")
+        return LDLFactorEx(ld, piv, info)
+
+    def _linalg_ldl_solve(self, pivots, B, hermitian=False):  # noqa: N803
+        if B.ndim < 2:
+            raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got -2)")
+        self._linalg_input("torch.linalg.ldl_solve", what="LD")
+        n = self.shape[-1]
+        if B.shape[-2] != n:
+            raise RuntimeError(f"Incompatible matrix sizes for torch.linalg.ldl_solve: each A matrix is {n} by {n} but "
+                               f"each b matrix is {B.shape[-2]} by {B.shape[-1]}")
+        b = B.type(self.dtype) if B.dtype != self.dtype else B
+        batch = tuple(np.broadcast_shapes(tuple(self.shape[:-2]), tuple(b.shape[:-2]), tuple(pivots.shape[:-1])))
+        piv = np.broadcast_to(pivots._data.astype(np.int32, copy=False), batch + (n,))
+        return _sv.LDLSolve.apply(self.expand(batch + (n, n)), np.ascontiguousarray(piv),
+                                  b.expand(batch + tuple(b.shape[-2:])))
 
     # -- triangular solves ----------------------------------------------------------------------------------
     def _linalg_solve_triangular(self, B, *, upper, left=True, unitriangular=False):  # noqa: N803

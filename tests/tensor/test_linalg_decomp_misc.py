@@ -199,3 +199,24 @@ def test_nuclear_and_frobenius_norm():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         oracle(f, a)
+
+
+def test_ldl_factor_and_solve():
+    x = rng(68).standard_normal((2, 4, 4))
+    a = x + np.swapaxes(x, -1, -2)
+    b = rng(69).standard_normal((2, 4, 3))
+
+    def f(lib, A, B):
+        LD, piv = lib.linalg.ldl_factor(A)
+        LD2, piv2, info = lib.linalg.ldl_factor_ex(A, hermitian=True)
+        X = lib.linalg.ldl_solve(LD, piv, B)
+        return [LD, piv, LD2, piv2, info, X, lib.linalg.ldl_solve(LD[0], piv[0], B[0], hermitian=True)], None
+    oracle(f, a, b, grad=False)
+    oracle(lambda lib, A: (list(lib.linalg.ldl_factor_ex(A)), None), np.zeros((3, 3)), grad=False)
+    same_error(lambda lib, A: lib.linalg.ldl_factor(A[:, :2]), np.eye(3))
+    same_error(lambda lib, A: lib.linalg.ldl_factor(A.long()), np.eye(3))
+    same_error(lambda lib, A: lib.linalg.ldl_solve(A, A[0].int(), A[:2, :1]), np.eye(3))
+    same_error(lambda lib, A: lib.linalg.ldl_factor(A.requires_grad_())[0].sum().backward(), np.eye(3))
+    # PyTorch's ldl_factor fails an internal assert on a singular matrix; miniconv raises LinAlgError
+    with pytest.raises(miniconv.linalg.LinAlgError, match="singular"):
+        miniconv.linalg.ldl_factor(miniconv.zeros(3, 3))
