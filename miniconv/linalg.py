@@ -277,7 +277,10 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):  # no
         out = _to_end(x, d)._linalg_svdvals().sum(-1)
     elif ord in (2, -2, 2.0, -2.0):
         s = _to_end(x, d)._linalg_svdvals()
-        out = s.amax(-1) if ord > 0 else s.amin(-1)
+        if ord > 0 and s.shape[-1] == 0:  # no singular values: 0, as PyTorch (ord=-2 raises in amin)
+            out = s.sum(-1)
+        else:
+            out = s.amax(-1) if ord > 0 else s.amin(-1)
     elif ord in (1, -1, float("inf"), -float("inf")):
         sum_dim, red_dim = (d[0], d[1]) if abs(ord) == 1 else (d[1], d[0])
         s = x.abs().sum(sum_dim, keepdim=True)
@@ -308,6 +311,8 @@ def cond(A, p=None):  # noqa: N803
         if A.ndim < 2:
             raise RuntimeError("linalg.cond: The input tensor A must have at least 2 dimensions.")
         s = A._linalg_svdvals()
+        if s.shape[-1] == 0:  # empty matrices: 0, as PyTorch
+            return s.sum(-1)
         return s[..., 0] / s[..., -1] if p != -2 else s[..., -1] / s[..., 0]
     if p not in ("fro", "nuc", 1, -1, float("inf"), -float("inf")):
         raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")

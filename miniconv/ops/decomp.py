@@ -27,7 +27,7 @@ def _given(g):
 
 def each_matrix(a):
     """``a`` (..., m, n) as a (batch, m, n) view or copy, for LAPACK calls one matrix at a time."""
-    return a.reshape((-1,) + a.shape[-2:])
+    return a.reshape((int(np.prod(a.shape[:-2], dtype=np.int64)),) + a.shape[-2:])
 
 
 def tri_solve(a, b, upper, left=True, unit=False, trans=False):
@@ -58,7 +58,9 @@ def cholesky_lower(a):
     factor, as PyTorch's ``cholesky_ex`` returns it)."""
     batch = a.shape[:-2]
     try:
-        return np.linalg.cholesky(a), np.zeros(batch, np.int32)
+        L = np.linalg.cholesky(a)
+        if np.isfinite(L).all():  # NaN input: potrf below reports it as not positive-definite, as PyTorch
+            return L, np.zeros(batch, np.int32)
     except np.linalg.LinAlgError:
         pass
     flat = each_matrix(a)
@@ -68,6 +70,9 @@ def cholesky_lower(a):
     for i in range(flat.shape[0]):
         c, info[i] = potrf(flat[i], lower=1, clean=1)
         out[i] = np.tril(c)
+        bad = np.flatnonzero(~np.isfinite(np.diagonal(c)))
+        if info[i] == 0 and bad.size:  # a NaN pivot: not positive-definite at that order, as LAPACK's own check
+            info[i] = bad[0] + 1
     return out.reshape(a.shape), info.reshape(batch)
 
 
@@ -117,12 +122,23 @@ def eigh_backward(gL, gV, L, V):
     return V @ (ret @ mT(V))
 
 
+def eigh_failure(a, uplo, compute_v):
+    """(batch index, LAPACK syevd info) of the first matrix whose eigendecomposition does not converge."""
+    flat = each_matrix(a)
+    syevd = lapack.get_lapack_funcs("syevd", (flat,))
+    for i in range(flat.shape[0]):
+        info = syevd(flat[i], compute_v=int(compute_v), lower=int(uplo == "L"))[-1]
+        if info:
+            return i, info
+    return 0, 0
+
+
 class Eigh(ArrayFunction):
     """``(eigenvalues, eigenvectors)`` of symmetric matrices (the ``UPLO`` triangle read), ascending."""
 
     @staticmethod
     def forward(ctx, a, uplo):
-        L, V = np.linalg.eigh(a, UPLO=uplo)
+        L, V = np.linalg.eigh(a, UPLO=uplo)  # np.linalg.LinAlgError: the Tensor method reports it
         ctx.save_for_backward(L, V)
         return L, V
 
@@ -255,7 +271,7 @@ def lu_factor(a):
 
 def permutation_from_pivots(piv, m, dtype):
     """P (..., m, m) with A = P L U from LAPACK's 1-based row interchanges ``piv``."""
-    flat = piv.reshape(-1, piv.shape[-1])
+    flat = piv.reshape((int(np.prod(piv.shape[:-1], dtype=np.int64)), piv.shape[-1]))
     P = np.zeros((flat.shape[0], m, m), dtype)
     for b in range(flat.shape[0]):
         perm = np.arange(m)

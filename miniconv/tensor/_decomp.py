@@ -80,6 +80,19 @@ class DecompMixin:
                                f"{torch_dtype_name(self.dtype)}")
         return self
 
+    def _nuclear_norm(self, dim=None, keepdim=False):
+        """The sum of the singular values of the matrices in dims ``dim`` (a 2-D input's when None)."""
+        if dim is None:
+            if self.ndim != 2:
+                raise RuntimeError(f"linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+            dim = (0, 1)
+        d = [int(x) % self.ndim for x in dim]
+        rest = [i for i in range(self.ndim) if i not in d]
+        out = self.permute(rest + d)._linalg_svdvals().sum(-1)
+        for k in sorted(d) if keepdim else ():
+            out = out.unsqueeze(k)
+        return out
+
     # -- Cholesky -----------------------------------------------------------------------------------------
     def _linalg_cholesky_ex(self, upper=False, check_errors=False, name="linalg.cholesky"):
         self._linalg_input(name)
@@ -125,22 +138,34 @@ class DecompMixin:
         if self.ndim >= 2 and self.shape[-1] == self.shape[-2] and self.dtype.kind != "f":
             raise NotImplementedError(f"\"linalg_eigh_cpu\" not implemented for '{torch_dtype_name(self.dtype)}'")
         self._linalg_input(name)
-        if not compute_v and not (self.requires_grad and is_grad_enabled()):  # the gradient needs eigenvectors
-            return self._wrap(np.linalg.eigvalsh(self._data, UPLO=UPLO.upper()))
-        L, V = _dc.Eigh.apply(self, UPLO.upper())
+        try:
+            if not compute_v and not (self.requires_grad and is_grad_enabled()):  # the gradient needs eigenvectors
+                return self._wrap(np.linalg.eigvalsh(self._data, UPLO=UPLO.upper()))
+            L, V = _dc.Eigh.apply(self, UPLO.upper())
+        except np.linalg.LinAlgError:
+            k, code = _dc.eigh_failure(self._data, UPLO.upper(), compute_v)
+            prefix = f"(Batch element {k}): " if self.ndim > 2 else ""
+            raise _LinAlgError(f"{name}: {prefix}The algorithm failed to converge because the input matrix is "
+                               f"ill-conditioned or has too many repeated eigenvalues (error code: {code}).") from None
         return Eigh(L, V) if compute_v else L
+
+    def _finite_for_svd(self):
+        if not np.isfinite(self._data).all():
+            raise _LinAlgError("linalg.svd: The algorithm failed to converge because the input matrix contained "
+                               "non-finite values.")
+        return self
 
     def _linalg_svd(self, full_matrices=True, driver=None, name="linalg.svd"):
         if driver is not None:
             raise RuntimeError("torch.linalg.svd: keyword argument `driver=` is only supported on CUDA inputs with "
                                "cuSOLVER backend.")
-        self._linalg_input(name, square=False)
+        self._linalg_input(name, square=False)._finite_for_svd()
         return SVDResult(*_dc.SVD.apply(self, bool(full_matrices)))
 
     def _linalg_svdvals(self, driver=None):
         if driver is not None or self.requires_grad and is_grad_enabled():  # the gradient needs U and Vh
             return self._linalg_svd(False, driver)[1]
-        self._linalg_input("linalg.svd", square=False)
+        self._linalg_input("linalg.svd", square=False)._finite_for_svd()
         return self._wrap(np.linalg.svd(self._data, compute_uv=False))
 
     def svd(self, some=True, compute_uv=True):
@@ -297,6 +322,8 @@ class DecompMixin:
         if self.ndim < 2 or self.dtype.kind != "f":
             raise RuntimeError(f"linalg.pinv({torch_dtype_name(self.dtype)}{{{list(self.shape)}}}): expected a tensor "
                                "with 2 or more dimensions of float, double, cfloat or cdouble types")
+        if not hermitian:
+            self._finite_for_svd()
         tol = [None if t is None else (t._data if hasattr(t, "_data") else float(t)) for t in (atol, rtol)]
         return _sv.Pinv.apply(self, tol[0], tol[1], bool(hermitian))
 

@@ -220,3 +220,44 @@ def test_ldl_factor_and_solve():
     # PyTorch's ldl_factor fails an internal assert on a singular matrix; miniconv raises LinAlgError
     with pytest.raises(miniconv.linalg.LinAlgError, match="singular"):
         miniconv.linalg.ldl_factor(miniconv.zeros(3, 3))
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, A: lib.linalg.svd(A),
+    lambda lib, A: lib.linalg.svdvals(A),
+    lambda lib, A: lib.linalg.pinv(A),
+    lambda lib, A: lib.linalg.eigh(A),
+    lambda lib, A: lib.linalg.cholesky(A),
+])
+def test_non_finite_input_raises_linalg_error(call):
+    same_error(call, np.full((3, 3), np.nan))
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.linalg.cholesky(lib.zeros(2, 0, 0)),
+    lambda lib: lib.linalg.eigh(lib.zeros(0, 0)),
+    lambda lib: lib.linalg.svd(lib.zeros(0, 3)),
+    lambda lib: lib.linalg.svd(lib.zeros(3, 0), full_matrices=False),
+    lambda lib: lib.linalg.qr(lib.zeros(3, 0)),
+    lambda lib: lib.linalg.lu(lib.zeros(0, 0)),
+    lambda lib: lib.linalg.lu_factor(lib.zeros(2, 0, 3)),
+    lambda lib: lib.linalg.pinv(lib.zeros(0, 3)),
+    lambda lib: lib.linalg.lstsq(lib.zeros(3, 0), lib.zeros(3, 2)),
+    lambda lib: lib.linalg.matrix_exp(lib.zeros(0, 0)),
+    lambda lib: lib.linalg.solve_triangular(lib.zeros(0, 0), lib.zeros(0, 2), upper=True),
+    lambda lib: lib.linalg.cond(lib.zeros(2, 0, 0)),
+    lambda lib: lib.linalg.matrix_rank(lib.zeros(0, 3)),
+    lambda lib: lib.linalg.matrix_norm(lib.zeros(0, 3), 2),
+    lambda lib: lib.linalg.householder_product(lib.zeros(3, 0), lib.zeros(0)),
+])
+def test_empty_matrices(call):
+    def f(lib):
+        out = call(lib)
+        return list(out) if isinstance(out, tuple) else [out], None
+    oracle(f, grad=False)
+
+
+def test_torch_norm_nuclear():
+    a = rng(70).standard_normal((2, 3, 4))
+    oracle(lambda lib, A: ([lib.norm(A[0], "nuc"), A.norm("nuc", dim=(0, 2)), lib.norm(A, "nuc", (1, 2), True)],
+                           A.norm("nuc", dim=(1, 2)).sum()), a)
