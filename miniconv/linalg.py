@@ -15,7 +15,8 @@ from .tensor._decomp import householder_product  # noqa: F401  (a function of A 
 
 __all__ = [
     "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eig", "eigh", "eigvals",
-    "eigvalsh", "householder_product", "inv", "inv_ex", "ldl_factor", "ldl_factor_ex", "ldl_solve", "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve",
+    "eigvalsh", "householder_product", "inv", "inv_ex", "ldl_factor", "ldl_factor_ex", "ldl_solve", "lstsq", "lu",
+    "lu_factor", "lu_factor_ex", "lu_solve",
     "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
     "slogdet", "solve", "solve_ex", "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve", "vander",
     "vecdot", "vector_norm",
@@ -203,7 +204,7 @@ def inv_ex(A, *, check_errors=False):  # noqa: N803
     LU, _, info = A._linalg_lu_factor_ex(True, False)
     if check_errors and info._data.any():
         k = int(np.flatnonzero(info._data.reshape(-1))[0])
-        raise LinAlgError(f"linalg.inv_ex: {'(Batch element %d): ' % k if info.ndim else ''}The diagonal element "
+        raise LinAlgError(f"linalg.inv_ex: {f'(Batch element {k}): ' if info.ndim else ''}The diagonal element "
                           f"{int(info._data.reshape(-1)[k])} is zero, the inversion could not be completed because "
                           "the input matrix is singular.")
     if not info._data.any():

@@ -8,7 +8,9 @@ Each Function keeps its derivative right next to its forward and works on NumPy 
 * ``reduce.py``: sum, mean, var/std, max/min, amax/amin, prod, logsumexp, cumsum/cumprod, vector norm
 * ``shape_index.py``: reshape, permute, expand, indexing, clone, cat/stack, gather/scatter, tile
 * ``inplace.py``: the results in-place ops write into their tensor (fill, copy_, indexed assignment)
-* ``linalg.py``: matmul, einsum
+* ``linalg.py``: matmul, einsum, diagonal, inverse, slogdet, solve
+* ``decomp.py``: Cholesky, eigh, SVD, QR, LU, triangular solve (factorizations; PyTorch's backward formulas)
+* ``solvers.py``: cholesky_solve / cholesky_inverse, matrix_exp, pinv, lstsq, geqrf, LDL
 * ``special.py``: erfc, erfinv, lgamma, digamma, sinc
 """
 from .arith import (  # noqa: F401

@@ -84,7 +84,7 @@ class DecompMixin:
         """The sum of the singular values of the matrices in dims ``dim`` (a 2-D input's when None)."""
         if dim is None:
             if self.ndim != 2:
-                raise RuntimeError(f"linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+                raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
             dim = (0, 1)
         d = [int(x) % self.ndim for x in dim]
         rest = [i for i in range(self.ndim) if i not in d]
@@ -357,6 +357,46 @@ class DecompMixin:
             t = tau[..., i:i + 1].unsqueeze(-1)
             c = c - t * v.matmul(v.mT.matmul(c)) if left else c - t * c.matmul(v).matmul(v.mT)
         return c
+
+
+    # -- removed in PyTorch 1.9: the methods still exist there and raise with the replacement ----------------------
+    def eig(self, eigenvectors=False):
+        raise RuntimeError(_REMOVED + "`torch.linalg.eig` returns complex tensors of dtype `cfloat` or `cdouble` "
+                           "rather than real tensors mimicking complex tensors.\n\nL, _ = torch.eig(A) should be "
+                           "replaced with:\nL_complex = torch.linalg.eigvals(A)\n\nand\n\nL, V = torch.eig(A, "
+                           "eigenvectors=True) should be replaced with:\nL_complex, V_complex = torch.linalg.eig(A)")
+
+    def symeig(self, eigenvectors=False, upper=True):
+        raise RuntimeError(_REMOVED + "The default behavior has changed from using the upper triangular portion of "
+                           "the matrix by default to using the lower triangular portion.\n\nL, _ = torch.symeig(A, "
+                           "upper=upper) should be replaced with:\nL = torch.linalg.eigvalsh(A, UPLO='U' if upper else "
+                           "'L')\n\nand\n\nL, V = torch.symeig(A, eigenvectors=True) should be replaced with:\nL, V = "
+                           "torch.linalg.eigh(A, UPLO='U' if upper else 'L')")
+
+    def solve(self, A):  # noqa: N803
+        raise RuntimeError(_REMOVED + "`torch.solve` is deprecated in favor of `torch.linalg.solve`. "
+                           "`torch.linalg.solve` has its arguments reversed and does not return the LU factorization."
+                           "\n\nTo get the LU factorization see `torch.lu`, which can be used with `torch.lu_solve` or "
+                           "`torch.lu_unpack`.\nX = torch.solve(B, A).solution should be replaced with:\nX = "
+                           "torch.linalg.solve(A, B)")
+
+    def lstsq(self, A):  # noqa: N803
+        raise RuntimeError(_REMOVED + "`torch.lstsq` is deprecated in favor of `torch.linalg.lstsq`.\n"
+                           "`torch.linalg.lstsq` has reversed arguments and does not return the QR decomposition in "
+                           "the returned tuple (although it returns other information about the problem).\n\nTo get "
+                           "the QR decomposition consider using `torch.linalg.qr`.\n\nThe returned solution in "
+                           "`torch.lstsq` stored the residuals of the solution in the last m - n columns of the "
+                           "returned value whenever m > n. In torch.linalg.lstsq, the residuals are in the field "
+                           "'residuals' of the returned named tuple.\n\nThe unpacking of the solution, as in\nX, _ = "
+                           "torch.lstsq(B, A).solution[:A.size(1)]\nshould be replaced with:\nX = "
+                           "torch.linalg.lstsq(A, B).solution")
+
+    def adjoint(self):
+        """The conjugate transpose of the last two dims, a view (real tensors: ``mT``)."""
+        return self.mH
+
+
+_REMOVED = "This function was deprecated since version 1.9 and is now removed. "
 
 
 def _householder_product(A, tau, name):  # noqa: N803

@@ -160,6 +160,27 @@ def test_old_svd_without_uv():
     oracle(lambda lib, A: (list(lib.svd(A, compute_uv=False)), lib.svd(A, compute_uv=False)[1].sum()), a)
 
 
+def test_old_forms_warn_once_like_pytorch():
+    import sys
+    decomp = sys.modules["miniconv.tensor._decomp"]
+    a = miniconv.tensor(spd(rng(72), 3))
+    calls = {"lu": lambda: miniconv.lu(a), "lu_solve": lambda: miniconv.lu_solve(a, *miniconv.linalg.lu_factor(a)),
+             "triangular_solve": lambda: miniconv.triangular_solve(a, a),
+             "nuclear_norm": lambda: miniconv.nuclear_norm(a),
+             "frobenius_norm": lambda: miniconv.frobenius_norm(a, (0, 1))}
+    starts = {"lu": "torch.lu is deprecated in favor of torch.linalg.lu_factor",
+              "lu_solve": "torch.lu_solve is deprecated in favor of torch.linalg.lu_solve",
+              "triangular_solve": "torch.triangular_solve is deprecated in favor of torch.linalg.solve_triangular",
+              "nuclear_norm": "at::nuclear_norm is deprecated", "frobenius_norm": "at::frobenius_norm is deprecated"}
+    for key, call in calls.items():
+        decomp._WARNED.discard(key)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+            call()
+        assert [str(w.message)[:len(starts[key])] for w in caught] == [starts[key]], key
+
+
 def test_old_qr_and_cholesky_warn_once_like_pytorch():
     a = rng(65).standard_normal((5, 3))
     s = spd(rng(66), 3)
@@ -261,3 +282,19 @@ def test_torch_norm_nuclear():
     a = rng(70).standard_normal((2, 3, 4))
     oracle(lambda lib, A: ([lib.norm(A[0], "nuc"), A.norm("nuc", dim=(0, 2)), lib.norm(A, "nuc", (1, 2), True)],
                            A.norm("nuc", dim=(1, 2)).sum()), a)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, A: A.eig(), lambda lib, A: A.symeig(), lambda lib, A: A.solve(A), lambda lib, A: A.lstsq(A),
+])
+def test_methods_removed_in_pytorch_raise_its_guidance(call):
+    err = same_error(call, np.eye(2))
+    assert str(err).startswith("This function was deprecated since version 1.9 and is now removed.")
+
+
+def test_adjoint_is_a_view():
+    a = rng(71).standard_normal((2, 3, 4))
+    oracle(lambda lib, A: ([A.adjoint()], (A.adjoint() * lib.arange(12.0, dtype=A.dtype).reshape(4, 3)).sum()), a)
+    t = miniconv.tensor(a)
+    t.adjoint()[0, 0, 0] = 7.0
+    assert t[0, 0, 0].item() == 7.0
