@@ -80,3 +80,50 @@ def frobenius_norm(input, dim, keepdim=False):  # noqa: A002
     warn_once("frobenius_norm", "at::frobenius_norm is deprecated and it is just left for JIT compatibility. It will "
               "be removed in a future PyTorch release. Please use `linalg.vector_norm(A, 2., dim, keepdim)` instead")
     return linalg.vector_norm(_t(input, "frobenius_norm"), 2, dim, keepdim)
+
+
+def _approximate_basis(A, q, niter, M=None):  # noqa: N803
+    """Q with q orthonormal columns such that Q Q^T (A - M) ~ A - M (Halko et al. 2009, algorithm 4.4, as
+    PyTorch's ``get_approximate_basis``; the random test matrix comes from miniconv's generator)."""
+    from . import creation
+    R = creation.randn(A.shape[-1], q, dtype=A.dtype)
+    X = A.matmul(R) if M is None else A.matmul(R) - M.matmul(R)
+    Q = linalg.qr(X).Q
+    for _ in range(2 if niter is None else niter):
+        X = A.mT.matmul(Q) if M is None else A.mT.matmul(Q) - M.mT.matmul(Q)
+        Q = linalg.qr(X).Q
+        X = A.matmul(Q) if M is None else A.matmul(Q) - M.matmul(Q)
+        Q = linalg.qr(X).Q
+    return Q
+
+
+def svd_lowrank(A, q=6, niter=2, M=None):  # noqa: N803
+    """(U, S, V) with ``A - M ~ U diag(S) V^T`` from a randomized range finder (PyTorch's algorithm; the random
+    numbers differ, so only the decomposition's invariants agree, and exactly when q >= rank)."""
+    q = 6 if q is None else q
+    m, n = _t(A, "svd_lowrank", "A").shape[-2:]
+    if M is not None:
+        M = M.broadcast_to(A.shape)
+    if m < n:
+        A = A.mT
+        M = None if M is None else M.mT
+    Q = _approximate_basis(A, q, niter, M)
+    B = Q.mT.matmul(A) if M is None else Q.mT.matmul(A) - Q.mT.matmul(M)
+    U, S, Vh = linalg.svd(B, full_matrices=False)
+    U, V = Q.matmul(U), Vh.mT
+    return (V, S, U) if m < n else (U, S, V)
+
+
+def pca_lowrank(A, q=None, center=True, niter=2):  # noqa: N803
+    """(U, S, V) of the centered data matrix ``A`` (samples in rows), as ``svd_lowrank``: V's columns are the
+    principal directions, S ** 2 / (m - 1) the variances along them."""
+    m, n = _t(A, "pca_lowrank", "A").shape[-2:]
+    if q is None:
+        q = min(6, m, n)
+    elif not (0 <= q <= min(m, n)):
+        raise ValueError(f"q(={q}) must be non-negative integer and not greater than min(m, n)={min(m, n)}")
+    if not niter >= 0:
+        raise ValueError(f"niter(={niter}) must be non-negative integer")
+    if not center:
+        return svd_lowrank(A, q, niter)
+    return svd_lowrank(A - A.mean(dim=(-2,), keepdim=True), q, niter)

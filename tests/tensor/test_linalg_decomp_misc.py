@@ -298,3 +298,20 @@ def test_adjoint_is_a_view():
     t = miniconv.tensor(a)
     t.adjoint()[0, 0, 0] = 7.0
     assert t[0, 0, 0].item() == 7.0
+
+
+def test_pca_and_svd_lowrank_exact_when_q_covers_the_rank():
+    r = rng(73)
+    a = r.standard_normal((30, 3)) @ r.standard_normal((3, 8)) + 2.0  # rank 3 after centering (4 before)
+    wide = a.T.copy()
+
+    def f(lib, A, W):
+        lib.manual_seed(0)
+        U, S, V = lib.pca_lowrank(A, q=5)
+        rec = (U * S) @ V.mT
+        U2, S2, V2 = lib.svd_lowrank(W, q=6)
+        rec2 = (U2 * S2) @ V2.mT
+        return [S[:3], rec, S2[:4], rec2, (V[:, :3] @ V[:, :3].mT)], S[:3].sum() + rec2.pow(2).sum()
+    oracle(f, a, wide, rtol=1e-6, atol=1e-8)
+    with pytest.raises(ValueError, match="must be non-negative integer and not greater than"):
+        miniconv.pca_lowrank(miniconv.tensor(a), q=9)
