@@ -337,10 +337,8 @@ def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None):  # noqa:
     a = A._data
     s = np.abs(np.linalg.eigvalsh(a)) if hermitian else np.linalg.svd(a, compute_uv=False)
     tol_arr = [None if t is None else (t._data if isinstance(t, Tensor) else t) for t in (atol, rtol)]
-    smax = s.max(-1, keepdims=True) if s.shape[-1] else np.zeros(s.shape[:-1] + (1,), s.dtype)
-    cut = ops.solvers.tolerances(smax, a.shape, a.dtype, tol_arr[0], tol_arr[1])
-    if np.ndim(cut) and np.shape(cut)[-1:] != (1,):
-        cut = np.asarray(cut)[..., None]
+    smax = s.max(-1) if s.shape[-1] else np.zeros(s.shape[:-1], s.dtype)
+    cut = ops.solvers.tolerances(smax, a.shape, a.dtype, tol_arr[0], tol_arr[1])[..., None]
     return Tensor._wrap((s > cut).sum(-1).astype(np.int64))
 
 

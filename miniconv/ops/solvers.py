@@ -110,8 +110,7 @@ def pinv_array(a, atol=None, rtol=None, hermitian=False):
             inv = np.where(absL > cut, 1 / np.where(L == 0, 1, L), 0).astype(a.dtype)
         return (V * inv[..., None, :]) @ mT(V)
     U, S, Vh = np.linalg.svd(a, full_matrices=False)
-    cut = tolerances(S[..., :1], a.shape, a.dtype, atol, rtol)
-    cut = np.broadcast_to(cut, S.shape[:-1] + (1,)) if np.ndim(cut) else cut
+    cut = tolerances(S[..., 0], a.shape, a.dtype, atol, rtol)[..., None]  # per matrix, atol / rtol broadcast
     inv = np.where(S > cut, 1 / np.where(S == 0, 1, S), 0).astype(a.dtype)
     return (mT(Vh) * inv[..., None, :]) @ mT(U)
 

@@ -175,6 +175,13 @@ def test_pinv_tolerances_and_hermitian():
         oracle(lambda lib, A: ([lib.linalg.pinv(A, **kw_t)], lib.linalg.pinv(A, **kw_t).sum()), a)
     oracle(lambda lib, A: ([lib.linalg.pinv(A, hermitian=True)], lib.linalg.pinv(A, hermitian=True).sum()), s)
     oracle(lambda lib, A: ([lib.linalg.pinv(A, atol=lib.tensor(0.5, dtype=lib.float64))], None), a, grad=False)
+    batch = np.stack([a, np.diag([2.0, 0.5, 0.1])])
+
+    def per_matrix(lib, A):
+        tol = lib.tensor([0.5, 0.2], dtype=lib.float64)
+        return [lib.linalg.pinv(A, atol=tol), lib.linalg.pinv(A, rtol=tol), lib.linalg.matrix_rank(A, atol=tol),
+                lib.linalg.matrix_rank(A, rtol=tol)], None
+    oracle(per_matrix, batch, grad=False)
 
 
 @pytest.mark.parametrize("driver", [None, "gels", "gelsy", "gelsd", "gelss"])
