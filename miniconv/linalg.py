@@ -97,7 +97,8 @@ def solve(A, B, *, left=True):  # noqa: N803
     try:
         return ops.Solve.apply(a, b, vector)
     except np.linalg.LinAlgError:
-        raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix is singular.") from None
+        raise LinAlgError(f"torch.linalg.solve: {a._singular_where()}The solver failed because the input matrix is "
+                          "singular.") from None
 
 
 # -- factorizations (tensor/_decomp.py) ---------------------------------------------------------------------------

@@ -236,3 +236,11 @@ def test_inv_ex_and_solve_ex():
     oracle(f, a, b)
     same_error(lambda lib, A: lib.linalg.inv_ex(A, check_errors=True), np.zeros((2, 2)))
     same_error(lambda lib, A: lib.linalg.solve_ex(A, A[0], check_errors=True), np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, A: lib.linalg.inv(A), lambda lib, A: lib.inverse(A), lambda lib, A: lib.linalg.solve(A, A),
+    lambda lib, A: lib.linalg.inv(A[1]), lambda lib, A: lib.linalg.solve(A[1], A[1, 0]),
+])
+def test_singular_inverse_and_solve_name_the_pivot_and_batch_element(call):
+    same_error(call, np.stack([np.eye(2), [[1.0, 2.0], [2.0, 4.0]]]))
