@@ -10,6 +10,7 @@ import numbers
 import numpy as np
 
 from .. import ops
+from ..ops.decomp import lu_factor
 from ..ops.linalg import diagonal_view
 from .._args import normalize_dims
 from ..dtypes import torch_dtype_name
@@ -233,7 +234,6 @@ class LinalgMixin:
     def _singular_where(self, order=False):
         """PyTorch's "(Batch element k): " prefix (or, with ``order``, the 1-based index of U's zero pivot) of the
         first singular matrix, from LAPACK getrf's info."""
-        from ..ops.decomp import lu_factor
         info = lu_factor(self._data)[2].reshape(-1)
         k = int(np.flatnonzero(info)[0]) if info.any() else 0
         if order:
