@@ -115,6 +115,11 @@ from .functional_math import i0, ldexp, nextafter, polygamma  # noqa: E402
 from .functional_linalg import (  # noqa: E402,A004
     chain_matmul, diagonal_scatter, range, select_scatter, slice_scatter, unravel_index, vander,
 )
+# torch.linalg's factorizations in their torch.* forms (old signatures: svd(some=), qr(some=), lu, lu_unpack, ...)
+from .functional_decomp import (  # noqa: E402
+    cholesky, cholesky_inverse, cholesky_solve, frobenius_norm, geqrf, lu, lu_solve, lu_unpack, matrix_exp,
+    nuclear_norm, orgqr, ormqr, pca_lowrank, pinverse, qr, svd, svd_lowrank, triangular_solve,
+)
 from .functional_inplace import (  # noqa: E402
     abs_, acos_, acosh_, addmv_, arccos_, arccosh_, arcsin_, arcsinh_, arctan_, arctanh_, asin_, asinh_, atan_,
     atanh_, ceil_, clamp_, clamp_max_, clamp_min_, clip_, cos_, cosh_, deg2rad_, detach_, erf_, erfc_, exp2_,

@@ -30,6 +30,7 @@ NAMESPACES = [
     ("torch.distributions", "miniconv.distributions"),
     ("torch.distributions.constraints", "miniconv.distributions.constraints"),
     ("torch.distributions.transforms", "miniconv.distributions.transforms"),
+    ("torch.linalg", "miniconv.linalg"),
 ]
 # Name patterns outside a CPU, dense, real-valued library: GPUs and other devices, sparse, quantized,
 # complex and FFT, JIT/compile/export, PyTorch's own internals and C++ bindings.
@@ -39,7 +40,8 @@ OUT_OF_SCOPE = re.compile(
     r"storage|Storage|symint|SymInt|SymFloat|SymBool|sym_|fake|meta|nested|float8|bfloat|float16|half|"
     r"Half|BFloat|lobpcg|stft|istft|window|segment_reduce|_fused|fused_|batch_norm_|"
     r"native_|cudnn_|miopen_|mkl|from_dlpack|to_dlpack|DLPack|dlpack|named|align_to|rename|refine_names|"
-    r"^q_|int_repr|dequantize|packed|prepack|conv_tbc|ctc|embedding_renorm|unsafe|_out$|typename|^gradcheck$",
+    r"^q_|int_repr|dequantize|packed|prepack|conv_tbc|ctc|embedding_renorm|unsafe|_out$|typename|^gradcheck$|"
+    r"^common_notes$",  # torch.linalg.common_notes: docstring fragments, not an API
 )
 
 

@@ -8,7 +8,9 @@ Each Function keeps its derivative right next to its forward and works on NumPy 
 * ``reduce.py``: sum, mean, var/std, max/min, amax/amin, prod, logsumexp, cumsum/cumprod, vector norm
 * ``shape_index.py``: reshape, permute, expand, indexing, clone, cat/stack, gather/scatter, tile
 * ``inplace.py``: the results in-place ops write into their tensor (fill, copy_, indexed assignment)
-* ``linalg.py``: matmul, einsum, inverse, solve, cholesky, solve_triangular, eigvalsh
+* ``linalg.py``: matmul, einsum, diagonal, inverse, slogdet, solve
+* ``decomp.py``: Cholesky, eigh, SVD, QR, LU, triangular solve (factorizations; PyTorch's backward formulas)
+* ``solvers.py``: cholesky_solve / cholesky_inverse, matrix_exp, pinv, lstsq, geqrf, LDL
 * ``sampling.py``: Gamma and Dirichlet draws with reparameterised gradients
 * ``special.py``: erfc, erfinv, lgamma, digamma, sinc
 """
@@ -25,9 +27,7 @@ from .shape_index import (  # noqa: F401
     Cat, Clone, Expand, Index, IndexSelect, MaskedFill, Permute, Reshape, Scatter, Stack, TakeAlong, Tile,
 )
 from .inplace import CopyFrom, Fill, IndexPut  # noqa: F401
-from .linalg import (  # noqa: F401
-    Cholesky, DiagEmbed, Diagonal, EigvalsH, Einsum, Inverse, MatMul, SLogDet, Solve, SolveTriangular,
-)
+from .linalg import DiagEmbed, Diagonal, Einsum, Inverse, MatMul, SLogDet, Solve  # noqa: F401
 from .sampling import SampleDirichlet, StandardGamma  # noqa: F401
 from .special import Acosh, Asinh, Atanh, Digamma, Erfc, Erfinv, GammaInc, I0, Lgamma, Polygamma, Sinc  # noqa: F401
 from ..autograd.function import ArrayFunction  # noqa: F401  (ops.ArrayFunction, for subclasses elsewhere)

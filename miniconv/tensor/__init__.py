@@ -15,6 +15,7 @@ class only through ``self`` (and the base's ``_wrap``), so a family can be read 
 * ``_stats.py``: median, mode, kthvalue, quantile, cummax/cummin, unique, histc, bincount, cov
 * ``_rearrange.py``: roll, repeat_interleave, unfold, rot90, diff, index_add/copy/fill, take, scatter_reduce
 * ``_linalg.py``: addmm & co., mv, diag/diagonal/trace, tril/triu, kron, tensordot, cross
+* ``_decomp.py``: cholesky, eigh, svd, qr, lu, triangular / Cholesky solves, pinv, matrix_exp (torch.linalg's core)
 * ``_introspect.py``: stride, data_ptr, element_size, nbytes, new(...), resize_
 * ``_random.py``: in-place random fills (``bernoulli_``, ``exponential_``...) and samplers (``multinomial``)
 * ``_compat.py``: ``type()`` and the legacy type names, the ``is_*`` device questions, ``format()``
@@ -28,6 +29,7 @@ functional.py. See docs/architecture.md.
 from . import _base
 from ._arith import ArithMixin
 from ._compat import CompatMixin
+from ._decomp import DecompMixin
 from ._base import Size, TensorBase
 from ._elementwise import ElementwiseMixin
 from ._indexing import IndexingMixin
@@ -46,8 +48,8 @@ __all__ = ["Tensor", "Size", "ValuesIndices"]
 
 
 class Tensor(ArithMixin, ElementwiseMixin, SpecialMixin, ReduceMixin, StatsMixin, ShapeMixin, RearrangeMixin,
-             LinalgMixin, IndexingMixin, InplaceMixin, RandomMixin, IntrospectMixin, CompatMixin, PrintMixin,
-             TensorBase):
+             LinalgMixin, DecompMixin, IndexingMixin, InplaceMixin, RandomMixin, IntrospectMixin, CompatMixin,
+             PrintMixin, TensorBase):
     """An n-dimensional array that can record the operations applied to it.
 
     Build one with :func:`miniconv.tensor`, :func:`miniconv.zeros`, :func:`miniconv.randn`, ...

@@ -10,6 +10,7 @@ import numbers
 import numpy as np
 
 from .. import ops
+from ..ops.decomp import lu_factor
 from ..ops.linalg import diagonal_view
 from .._args import normalize_dims
 from ..dtypes import torch_dtype_name
@@ -226,8 +227,18 @@ class LinalgMixin:
         try:
             return ops.Inverse.apply(self)
         except np.linalg.LinAlgError:
-            raise ops.linalg._LinAlgError("linalg.inv: The diagonal element is zero, the inversion could not be completed "
-                               "because the input matrix is singular.") from None
+            raise ops.linalg._LinAlgError(f"linalg.inv: {self._singular_where()}The diagonal element "
+                                          f"{self._singular_where(order=True)} is zero, the inversion could not be "
+                                          "completed because the input matrix is singular.") from None
+
+    def _singular_where(self, order=False):
+        """PyTorch's "(Batch element k): " prefix (or, with ``order``, the 1-based index of U's zero pivot) of the
+        first singular matrix, from LAPACK getrf's info."""
+        info = lu_factor(self._data)[2].reshape(-1)
+        k = int(np.flatnonzero(info)[0]) if info.any() else 0
+        if order:
+            return int(info[k])
+        return f"(Batch element {k}): " if self.ndim > 2 else ""
 
     def slogdet(self):
         self._square("linalg.slogdet")

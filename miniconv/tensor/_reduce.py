@@ -215,8 +215,10 @@ class ReduceMixin:
         """``norm()`` (2-norm of all elements), ``norm(p, dim)``; p a number, inf or 'fro'."""
         if p == "fro" or p is None:
             p = 2
+        if p == "nuc":  # the matrix nuclear norm (tensor/_decomp.py)
+            return (self if dtype is None else self.type(dtype))._nuclear_norm(dim, keepdim)
         if isinstance(p, str):
-            raise RuntimeError(f"norm(): p={p!r} (matrix norms other than 'fro') is not supported by miniconv")
+            raise RuntimeError(f"norm(): p={p!r} is not supported (a number, inf, 'fro' or 'nuc')")
         x = self if dtype is None else self.type(dtype)
         if x.dtype.kind != "f":
             raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. "

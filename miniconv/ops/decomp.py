@@ -1,0 +1,388 @@
+"""Matrix factorizations as autograd Functions: Cholesky, eigh, SVD, QR, LU, and the triangular solve they use.
+
+The factorizations run in LAPACK (NumPy's batched ``np.linalg`` where it has the routine, SciPy's LAPACK
+wrappers one matrix at a time where it does not); the backward formulas are PyTorch's
+(``torch/csrc/autograd/FunctionsManual.cpp``: ``cholesky_backward``, ``linalg_eig_backward``,
+``svd_backward``, ``linalg_qr_backward``, ``linalg_lu_backward``, ``linalg_solve_triangular_backward``).
+
+Array level, as every file in ``ops/``: arguments are checked and batch shapes broadcast by the Tensor
+methods (``tensor/_decomp.py``) before ``apply``. Outputs that get no gradient arrive here as zeros
+(``ArrayFunction`` fills them in); an all-zero gradient is treated as absent, as PyTorch skips undefined
+ones, which keeps the terms that would divide by zero (repeated singular values) out of the result.
+"""
+import numpy as np
+from scipy.linalg import blas, lapack
+
+from ..autograd.function import ArrayFunction
+
+
+def mT(a):  # noqa: N802
+    return np.swapaxes(a, -1, -2)
+
+
+def _given(g):
+    """``g`` unless it is all zeros (an output the loss did not use), else None."""
+    return g if g is not None and g.any() else None
+
+
+def each_matrix(a):
+    """``a`` (..., m, n) as a (batch, m, n) view or copy, for LAPACK calls one matrix at a time."""
+    return a.reshape((int(np.prod(a.shape[:-2], dtype=np.int64)),) + a.shape[-2:])
+
+
+def tri_solve(a, b, upper, left=True, unit=False, trans=False):
+    """``op(A)^{-1} B`` (``left``) or ``B op(A)^{-1}`` with ``A`` triangular, ``op`` the transpose when ``trans``;
+    batch dims broadcast. BLAS ``trsm``: no singularity check, a zero on the diagonal gives inf/nan (as PyTorch)."""
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a = np.broadcast_to(a, batch + a.shape[-2:])
+    b = np.broadcast_to(b, batch + b.shape[-2:])
+    out = np.empty(b.shape, np.result_type(a, b))
+    if out.size == 0:
+        return out
+    trsm = blas.get_blas_funcs("trsm", (out,))
+    fa, fb, fo = each_matrix(a), each_matrix(b), each_matrix(out)
+    dt = out.dtype
+    for i in range(fo.shape[0]):
+        # a C-order matrix seen transposed is Fortran order (no copy): solve X^T A^T = B^T (left) or
+        # A^T X^T = B^T (right) for X^T; A^T is lower where A is upper
+        x = trsm(1.0, np.ascontiguousarray(fa[i], dt).T, np.ascontiguousarray(fb[i], dt).T, side=1 if left else 0,
+                 lower=1 if upper else 0, trans_a=1 if trans else 0, diag=1 if unit else 0)
+        fo[i] = x.T
+    return out
+
+
+# -- Cholesky ------------------------------------------------------------------------------------------------
+def cholesky_lower(a):
+    """(L, info): the lower Cholesky factor of each matrix (its lower triangle read) and LAPACK's ``info``
+    (0, or the order of the first leading minor that is not positive-definite; L then holds potrf's partial
+    factor, as PyTorch's ``cholesky_ex`` returns it)."""
+    batch = a.shape[:-2]
+    try:
+        L = np.linalg.cholesky(a)
+        if np.isfinite(L).all():  # NaN input: potrf below reports it as not positive-definite, as PyTorch
+            return L, np.zeros(batch, np.int32)
+    except np.linalg.LinAlgError:
+        pass
+    flat = each_matrix(a)
+    out = np.empty_like(flat)
+    info = np.zeros(flat.shape[0], np.int32)
+    potrf = lapack.get_lapack_funcs("potrf", (flat,))
+    for i in range(flat.shape[0]):
+        c, info[i] = potrf(flat[i], lower=1, clean=1)
+        out[i] = np.tril(c)
+        bad = np.flatnonzero(~np.isfinite(np.diagonal(c)))
+        if info[i] == 0 and bad.size:  # a NaN pivot: not positive-definite at that order, as LAPACK's own check
+            info[i] = bad[0] + 1
+    return out.reshape(a.shape), info.reshape(batch)
+
+
+def cholesky_backward(g, L, upper):
+    """PyTorch's ``cholesky_backward``: gA = L^{-H} pi*(tril(L^H gL)) L^{-1}, pi*(X) = (X + X^H - diag X) / 2."""
+    if upper:
+        L, g = mT(L), mT(g)
+    ga = np.tril(mT(L) @ g)
+    ga = 0.5 * (ga + mT(np.tril(ga, -1)))
+    ga = tri_solve(mT(L), ga, upper=True, left=True)
+    return tri_solve(L, ga, upper=False, left=False)
+
+
+class Cholesky(ArrayFunction):
+    """``(L, info)`` of ``cholesky_ex``: info is not differentiable."""
+
+    @staticmethod
+    def forward(ctx, a, upper):
+        L, info = cholesky_lower(a)
+        out = np.ascontiguousarray(mT(L)) if upper else L
+        ctx.save_for_backward(out)
+        ctx.upper = upper
+        ctx.mark_non_differentiable(info)
+        return out, info
+
+    @staticmethod
+    def backward(ctx, g, _):
+        (L,) = ctx.saved_tensors
+        return cholesky_backward(g, L, ctx.upper), None
+
+
+# -- Hermitian eigendecomposition ---------------------------------------------------------------------------
+def eigh_backward(gL, gV, L, V):
+    """PyTorch's ``linalg_eig_backward`` for Hermitian input: gA = V (skew(V^H gV)/2 / E + diag(gL)) V^H."""
+    gL, gV = _given(gL), _given(gV)
+    if gV is None:
+        if gL is None:
+            return np.zeros(V.shape, V.dtype)
+        return (V * gL[..., None, :]) @ mT(V)
+    VhgV = mT(V) @ gV
+    VhgV = 0.5 * (VhgV - mT(VhgV))
+    E = L[..., None, :] - L[..., :, None]
+    idx = np.arange(L.shape[-1])
+    E[..., idx, idx] = 1
+    ret = VhgV / E
+    ret[..., idx, idx] = 0 if gL is None else gL
+    return V @ (ret @ mT(V))
+
+
+def eigh_failure(a, uplo, compute_v):
+    """(batch index, LAPACK syevd info) of the first matrix whose eigendecomposition does not converge."""
+    flat = each_matrix(a)
+    syevd = lapack.get_lapack_funcs("syevd", (flat,))
+    for i in range(flat.shape[0]):
+        info = syevd(flat[i], compute_v=int(compute_v), lower=int(uplo == "L"))[-1]
+        if info:
+            return i, info
+    return 0, 0
+
+
+class Eigh(ArrayFunction):
+    """``(eigenvalues, eigenvectors)`` of symmetric matrices (the ``UPLO`` triangle read), ascending."""
+
+    @staticmethod
+    def forward(ctx, a, uplo):
+        L, V = np.linalg.eigh(a, UPLO=uplo)  # np.linalg.LinAlgError: the Tensor method reports it
+        ctx.save_for_backward(L, V)
+        return L, V
+
+    @staticmethod
+    def backward(ctx, gL, gV):
+        L, V = ctx.saved_tensors
+        return eigh_backward(gL, gV, L, V), None
+
+
+# -- SVD ------------------------------------------------------------------------------------------------------
+def svd_backward(gU, gS, gVh, U, S, Vh):
+    """PyTorch's ``svd_backward`` (real case) on the reduced factors."""
+    gU, gS, gVh = _given(gU), _given(gS), _given(gVh)
+    m, n = U.shape[-2], Vh.shape[-1]
+    if gU is None and gVh is None:
+        if gS is None:
+            return np.zeros(U.shape[:-1] + Vh.shape[-1:], U.dtype)
+        return U @ (gS[..., :, None] * Vh) if m >= n else (U * gS[..., None, :]) @ Vh
+    UhgU = None if gU is None else mT(U) @ gU
+    UhgU = None if gU is None else UhgU - mT(UhgU)
+    VhgV = None if gVh is None else Vh @ mT(gVh)
+    VhgV = None if gVh is None else VhgV - mT(VhgV)
+    S2 = S * S
+    E = S2[..., None, :] - S2[..., :, None]
+    k = np.arange(S.shape[-1])
+    E[..., k, k] = 1
+    if gU is not None and gVh is not None:
+        gA = (UhgU * S[..., None, :] + S[..., :, None] * VhgV) / E
+    elif gU is not None:
+        gA = (UhgU / E) * S[..., None, :]
+    else:
+        gA = S[..., :, None] * (VhgV / E)
+    if gS is not None:
+        gA[..., k, k] += gS
+    if m > n and gU is not None:
+        gA = U @ gA
+        gUSinv = gU / S[..., None, :]
+        gA = (gA + gUSinv - U @ (mT(U) @ gUSinv)) @ Vh
+    elif m < n and gVh is not None:
+        gA = gA @ Vh
+        SinvgVh = gVh / S[..., :, None]
+        gA = U @ (gA + SinvgVh - (SinvgVh @ mT(Vh)) @ Vh)
+    else:
+        gA = U @ (gA @ Vh) if m >= n else (U @ gA) @ Vh
+    return gA
+
+
+class SVD(ArrayFunction):
+    """``(U, S, Vh)``, LAPACK's gesdd (the driver PyTorch uses on the CPU); ``full_matrices`` as PyTorch."""
+
+    @staticmethod
+    def forward(ctx, a, full_matrices):
+        U, S, Vh = np.linalg.svd(a, full_matrices=full_matrices)
+        ctx.save_for_backward(U, S, Vh)
+        return U, S, Vh
+
+    @staticmethod
+    def backward(ctx, gU, gS, gVh):
+        U, S, Vh = ctx.saved_tensors
+        k = S.shape[-1]
+        # with full_matrices the extra columns / rows carry no gradient (PyTorch narrows them away)
+        return svd_backward(gU[..., :k], gS, gVh[..., :k, :], U[..., :k], S, Vh[..., :k, :]), None
+
+
+# -- QR -------------------------------------------------------------------------------------------------------
+class QR(ArrayFunction):
+    """``(Q, R)`` by Householder reflections (LAPACK geqrf + orgqr, as PyTorch, so the signs agree)."""
+
+    @staticmethod
+    def forward(ctx, a, mode):
+        if mode == "r":
+            R = np.linalg.qr(a, mode="r")
+            ctx.mode = mode
+            return np.zeros((0,), a.dtype), R
+        Q, R = np.linalg.qr(a, mode=mode)
+        ctx.save_for_backward(Q, R)
+        ctx.mode = mode
+        return Q, R
+
+    @staticmethod
+    def backward(ctx, gQ, gR):
+        if ctx.mode == "r":
+            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
+                               "Please use linalg.qr(A, mode='reduced') if you are going to differentiate through "
+                               "linalg.qr.")
+        Q, R = ctx.saved_tensors
+        m, n = Q.shape[-2], R.shape[-1]
+        if ctx.mode == "complete" and m > n:
+            raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
+        gQ, gR = _given(gQ), _given(gR)
+        if gQ is None and gR is None:
+            return np.zeros(Q.shape[:-1] + R.shape[-1:], Q.dtype), None
+        if gQ is not None:
+            gA = gR @ mT(R) - mT(Q) @ gQ if gR is not None else -(mT(Q) @ gQ)
+        else:
+            gA = gR @ mT(R)
+        if m >= n:
+            X = np.triu(gA)
+            X = X + mT(X)
+            k = np.arange(X.shape[-1])
+            X[..., k, k] *= 0.5
+            gA = Q @ X
+            if gQ is not None:
+                gA = gA + gQ
+            return tri_solve(mT(R), gA, upper=False, left=False), None
+        X = np.tril(-gA - mT(-gA))
+        gA = tri_solve(mT(R[..., :m]), Q @ X, upper=False, left=False)
+        gA = np.concatenate([gA, np.zeros(gA.shape[:-1] + (n - m,), gA.dtype)], -1)
+        if gR is not None:
+            gA = gA + Q @ gR
+        return gA, None
+
+
+# -- LU -------------------------------------------------------------------------------------------------------
+def lu_factor(a):
+    """(LU, pivots, info) of each matrix by LAPACK getrf: pivots 1-based int32, info > 0 where U[info-1, info-1]
+    is exactly zero (PyTorch's ``lu_factor_ex``)."""
+    m, n = a.shape[-2:]
+    flat = each_matrix(a)
+    lu = np.empty_like(flat)
+    piv = np.empty((flat.shape[0], min(m, n)), np.int32)
+    info = np.zeros(flat.shape[0], np.int32)
+    getrf = lapack.get_lapack_funcs("getrf", (flat,))
+    for i in range(flat.shape[0]):
+        if flat[i].size:
+            lu[i], p, info[i] = getrf(flat[i])
+            piv[i] = p + 1
+    return lu.reshape(a.shape), piv.reshape(a.shape[:-2] + (min(m, n),)), info.reshape(a.shape[:-2])
+
+
+def permutation_from_pivots(piv, m, dtype):
+    """P (..., m, m) with A = P L U from LAPACK's 1-based row interchanges ``piv``."""
+    flat = piv.reshape((int(np.prod(piv.shape[:-1], dtype=np.int64)), piv.shape[-1]))
+    P = np.zeros((flat.shape[0], m, m), dtype)
+    for b in range(flat.shape[0]):
+        perm = np.arange(m)
+        for i, p in enumerate(flat[b]):
+            perm[[i, p - 1]] = perm[[p - 1, i]]
+        P[b, perm, np.arange(m)] = 1
+    return P.reshape(piv.shape[:-1] + (m, m))
+
+
+def unpack_lu(lu):
+    m, n = lu.shape[-2:]
+    k = min(m, n)
+    L = np.tril(lu[..., :, :k], -1) + np.eye(m, k, dtype=lu.dtype)
+    U = np.triu(lu[..., :k, :])
+    return L, U
+
+
+def lu_backward(gL, gU, P, L, U):
+    """PyTorch's ``linalg_lu_backward`` (pivoted)."""
+    gL, gU = _given(gL), _given(gU)
+    m, n = L.shape[-2], U.shape[-1]
+    k = min(m, n)
+    if gL is None and gU is None:
+        return np.zeros(L.shape[:-1] + U.shape[-1:], L.dtype)
+    if m == n:
+        gA = np.tril(mT(L) @ gL, -1) if gL is not None else 0
+        if gU is not None:
+            gA = gA + np.triu(gU @ mT(U))
+        gA = tri_solve(mT(U), gA, upper=False, left=False)
+        gA = tri_solve(mT(L), gA, upper=True, left=True, unit=True)
+    elif m < n:
+        gA = mT(L) @ gL if gL is not None else 0
+        if gU is not None:
+            gA = gA - np.triu(gU) @ mT(U)
+        gA = tri_solve(mT(U[..., :k]), np.tril(np.broadcast_to(gA, L.shape[:-1] + (k,)), -1), upper=False,
+                       left=False)
+        if gU is not None:
+            gA = np.concatenate([gA + np.triu(gU[..., :k]), gU[..., k:]], -1)
+        gA = tri_solve(mT(L), gA, upper=True, left=True, unit=True)
+        if gU is None:
+            gA = np.concatenate([gA, np.zeros(U.shape[:-2] + (m, n - k), gA.dtype)], -1)
+    else:
+        gA = gU @ mT(U) if gU is not None else 0
+        if gL is not None:
+            gA = gA - mT(L) @ np.tril(gL, -1)
+        gA = tri_solve(mT(L[..., :k, :]), np.triu(np.broadcast_to(gA, U.shape[:-1] + (k,))), upper=True,
+                       left=True, unit=True)
+        if gL is not None:
+            gA = np.concatenate([gA + np.tril(gL[..., :k, :], -1), gL[..., k:, :]], -2)
+        gA = tri_solve(mT(U), gA, upper=False, left=False)
+        if gL is None:
+            gA = np.concatenate([gA, np.zeros(L.shape[:-2] + (m - k, n), gA.dtype)], -2)
+    return P @ gA
+
+
+class LU(ArrayFunction):
+    """``(P, L, U)`` with ``A = P L U`` (partial pivoting); P is not differentiable."""
+
+    @staticmethod
+    def forward(ctx, a):
+        lu, piv, _ = lu_factor(a)
+        L, U = unpack_lu(lu)
+        P = permutation_from_pivots(piv, a.shape[-2], a.dtype)
+        ctx.save_for_backward(P, L, U)
+        ctx.mark_non_differentiable(P)
+        return P, L, U
+
+    @staticmethod
+    def backward(ctx, _, gL, gU):
+        P, L, U = ctx.saved_tensors
+        return lu_backward(gL, gU, P, L, U)
+
+
+class LUFactor(ArrayFunction):
+    """``(LU, pivots, info)``; the gradient of the packed LU is that of (L, U) (PyTorch's lu_factor_ex_backward)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        lu, piv, info = lu_factor(a)
+        ctx.save_for_backward(lu, piv)
+        ctx.mark_non_differentiable(piv, info)
+        return lu, piv, info
+
+    @staticmethod
+    def backward(ctx, g, _, __):
+        lu, piv = ctx.saved_tensors
+        m, n = lu.shape[-2:]
+        k = min(m, n)
+        L, U = unpack_lu(lu)
+        P = permutation_from_pivots(piv, m, lu.dtype)
+        return lu_backward(np.tril(g[..., :, :k], -1), np.triu(g[..., :k, :]), P, L, U)
+
+
+# -- triangular solve -----------------------------------------------------------------------------------------
+class SolveTriangular(ArrayFunction):
+    """``X`` with ``A X = B`` (``left``) or ``X A = B``, A triangular (only its ``upper`` / lower triangle read)."""
+
+    @staticmethod
+    def forward(ctx, a, b, upper, left, unit):
+        x = tri_solve(a, b, upper, left, unit)
+        ctx.save_for_backward(a, x)
+        ctx.args = (upper, left, unit)
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        a, x = ctx.saved_tensors
+        upper, left, unit = ctx.args
+        gb = tri_solve(a, g, upper, left, unit, trans=True)
+        ga = None
+        if ctx.needs_input_grad[0]:
+            ga = -(gb @ mT(x)) if left else -(mT(x) @ gb)
+            ga = np.triu(ga, int(unit)) if upper else np.tril(ga, -int(unit))
+        return ga, gb, None, None, None
