@@ -122,3 +122,9 @@ from .functional_inplace import (  # noqa: E402
     logit_, nan_to_num_, neg_, negative_, rad2deg_, reciprocal_, relu_, resize_as_, round_, rsqrt_, sigmoid_,
     sin_, sinc_, sinh_, sqrt_, square_, tan_, tanh_, trunc_, xlogy_, zero_,
 )
+
+# Porting helpers: torch.testing, torch.compile (eager), torch.compiler, torch.jit (no TorchScript), torch.special.
+from . import testing  # noqa: E402
+from ._compile import compile  # noqa: E402,A004
+from . import compiler, jit, special  # noqa: E402
+from .nn.functional import conv_transpose1d  # noqa: E402

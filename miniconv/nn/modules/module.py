@@ -270,6 +270,13 @@ class Module:
     def cpu(self):
         return self
 
+    def compile(self, *args, **kwargs):
+        """``Module.compile(...)``: PyTorch compiles the module's forward in place; miniconv runs it eagerly, so
+        only the arguments are checked (PyTorch's errors) and the module computes what it computed before."""
+        from ..._compile import compile as _compile
+
+        _compile(self, *args, **kwargs)
+
     def cuda(self, device=None):
         _check_device("cuda")  # raises: miniconv runs on the CPU only
 
@@ -302,10 +309,10 @@ class Module:
         """
         if not hasattr(state_dict, "items"):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}.")
+        state_dict, missing, unexpected, errors = self._run_load_state_dict_pre_hooks(state_dict, strict)
         own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        errors = []
+        missing += [k for k in own if k not in state_dict]
+        unexpected += [k for k in state_dict if k not in own]
         if strict:
             if unexpected:
                 errors.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". ")
@@ -333,6 +340,27 @@ class Module:
             target._data[...] = arr.astype(target.dtype, copy=False)  # in place: Parameters keep their identity
             target._bump_version()
         return _IncompatibleKeys(missing, unexpected)
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
+        """``hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)`` runs
+        before loading this module's part of a state dict and may rename its keys (PyTorch's private hook;
+        parametrized weight norm uses it to read the older ``weight_g``/``weight_v`` keys)."""
+        if "_load_state_dict_pre_hooks" not in self.__dict__:
+            object.__setattr__(self, "_load_state_dict_pre_hooks", OrderedDict())
+        handle = RemovableHandle(self._load_state_dict_pre_hooks)
+        self._load_state_dict_pre_hooks[handle.id] = (lambda *a: hook(self, *a)) if with_module else hook
+        return handle
+
+    def _run_load_state_dict_pre_hooks(self, state_dict, strict):
+        """A copy of ``state_dict`` after every submodule's load pre-hooks (no copy when there are none)."""
+        missing, unexpected, errors = [], [], []
+        hooked = [(p, m) for p, m in self.named_modules() if m.__dict__.get("_load_state_dict_pre_hooks")]
+        if hooked:
+            state_dict = OrderedDict(state_dict)
+            for prefix, m in hooked:
+                for hook in list(m._load_state_dict_pre_hooks.values()):
+                    hook(state_dict, prefix + "." if prefix else "", {}, strict, missing, unexpected, errors)
+        return state_dict, missing, unexpected, errors
 
     # -- printing -----------------------------------------------------------------------
     def extra_repr(self):
