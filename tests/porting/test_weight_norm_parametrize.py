@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import miniconv
-from oracle import assert_same
+from oracle import assert_same as _assert_same_tensors
 
 torch = pytest.importorskip("torch")
 
@@ -32,6 +32,20 @@ def conv(lib):
         m.weight.copy_(lib.tensor(WC))
         m.bias.zero_()
     return m
+
+
+def assert_same(fn, rtol=1e-6, atol=1e-7):
+    """oracle.assert_same for the tensors of ``fn``'s result; its other values (names, keys) compared with ==."""
+    def is_tensor(v):
+        return isinstance(v, (miniconv.Tensor, torch.Tensor)) or v is None
+
+    def tensors(lib):
+        out = fn(lib)
+        return tuple(v for v in out if is_tensor(v))
+
+    _assert_same_tensors(tensors, rtol=rtol, atol=atol)
+    others = [[v for v in fn(lib) if not is_tensor(v)] for lib in (miniconv, torch)]
+    assert others[0] == others[1]
 
 
 def to_mc(sd):
