@@ -292,3 +292,23 @@ def test_parametrization_errors():
         lib.nn.utils.parametrize.remove_parametrizations(mod, "weight", leave_parametrized=False)
         np.testing.assert_allclose(mod.weight.detach().numpy(), W[:3] / 2, rtol=1e-6)
         assert type(mod) is lib.nn.Linear
+
+
+def test_deepcopy_of_parametrized_module_and_pickle_refused():
+    """AveragedModel deep-copies a model with spectral_norm/weight_norm parametrizations (tutorial t19)."""
+    import copy
+    import pickle
+
+    res = []
+    for lib in (miniconv, torch):
+        m = lib.nn.utils.parametrizations.weight_norm(linear(lib))
+        c = copy.deepcopy(m)
+        with lib.no_grad():
+            c.parametrizations.weight.original0.mul_(2)
+        res.append((type(c).__name__, m.weight.detach().numpy().copy(), c.weight.detach().numpy().copy(),
+                    c.parametrizations.weight.original1 is not m.parametrizations.weight.original1))
+        with pytest.raises(RuntimeError, match="only supported through state_dict"):
+            pickle.dumps(m)
+    assert res[0][0] == res[1][0] and res[0][3] and res[1][3]
+    np.testing.assert_allclose(res[0][1], res[1][1], rtol=1e-6)
+    np.testing.assert_allclose(res[0][2], res[1][2], rtol=1e-6)

@@ -70,6 +70,7 @@ def test_import_swap():
     src = "import torch\nimport torch.nn as nn\nfrom torch import nn\nfrom torch.utils.data import DataLoader\nx = 1\n"
     assert to_miniconv(src) == ("import miniconv as torch\nimport miniconv.nn as nn\nfrom miniconv import nn\n"
                                 "from miniconv.utils.data import DataLoader\nx = 1\n")
+    assert to_miniconv("import torch\nimport torch.utils.data\n") == "import miniconv as torch\nimport miniconv.utils.data\n"
 
 
 @pytest.fixture

@@ -4,7 +4,9 @@ moves the tensor to ``module.parametrizations.weight.original`` (or ``original0`
 on every access (``cached()`` computes it once per context), as PyTorch does by swapping the module's class
 for a generated subclass ``Parametrized<Class>``. State dict keys are PyTorch's."""
 import collections.abc
+import copyreg
 from contextlib import contextmanager
+from copy import deepcopy
 
 from ...autograd import no_grad
 from ...tensor import Tensor
@@ -145,7 +147,23 @@ def _inject_new_class(module):
                            "https://pytorch.org/tutorials/beginner/saving_loading_models.html"
                            "#saving-loading-a-general-checkpoint-for-inference-and-or-resuming-training")
 
-    module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), {"__getstate__": getstate})
+    def default_deepcopy(self, memo):
+        """deepcopy without __getstate__ (which refuses): a copy of the instance dict (PyTorch's)."""
+        obj = memo.get(id(self), None)
+        if obj is not None:
+            return obj
+        replica = self.__new__(self.__class__)
+        memo[id(self)] = replica
+        object.__setattr__(replica, "__dict__", deepcopy(self.__dict__, memo))
+        for slot in copyreg._slotnames(self.__class__):
+            if hasattr(self, slot):
+                setattr(replica, slot, deepcopy(getattr(self, slot), memo))
+        return replica
+
+    dct = {"__getstate__": getstate}
+    if not hasattr(cls, "__deepcopy__"):
+        dct["__deepcopy__"] = default_deepcopy
+    module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), dct)
 
 
 def _inject_property(module, tensor_name):
