@@ -17,7 +17,7 @@ _IMPORT_RULES = [
     (re.compile(r"^(\s*)import torch\s*$", re.M), r"\1import miniconv as torch"),
     (re.compile(r"^(\s*)import torch\.([\w.]+) as (\w+)", re.M), r"\1import miniconv.\2 as \3"),
     # ``import torch.utils.data`` (no alias) loads the submodule; ``torch`` itself comes from ``import torch``
-    (re.compile(r"^(\s*)import torch\.([\w.]+)\s*$", re.M), r"\1import miniconv.\2"),
+    (re.compile(r"^(\s*)import torch\.([\w.]+)[ \t]*$", re.M), r"\1import miniconv.\2"),
     (re.compile(r"^(\s*)from torch(\.[\w.]+)? import ", re.M), r"\1from miniconv\2 import "),
 ]
 
