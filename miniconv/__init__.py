@@ -128,3 +128,21 @@ from . import testing  # noqa: E402
 from ._compile import compile  # noqa: E402,A004
 from . import compiler, jit, special  # noqa: E402
 from .nn.functional import conv_transpose1d  # noqa: E402
+
+# Mixed precision as PyTorch without a GPU: torch.amp, torch.autocast, torch.cuda.amp / torch.cpu.amp.
+import types as _types  # noqa: E402
+
+from . import amp  # noqa: E402
+from .amp import autocast  # noqa: E402
+
+cuda.amp = _types.SimpleNamespace(GradScaler=amp._CudaGradScaler, autocast=amp.cuda_autocast,
+                                  custom_fwd=amp.custom_fwd, custom_bwd=amp.custom_bwd)
+cpu = _types.ModuleType("miniconv.cpu", "torch.cpu's names for a CPU-only library.")
+cpu.amp = _types.SimpleNamespace(autocast=amp.cpu_autocast, GradScaler=amp.GradScaler)
+cpu.is_available = lambda: True
+cpu.device_count = lambda: 1
+
+
+def is_autocast_enabled(device_type=None):
+    """False: autocast is never on in miniconv."""
+    return False
