@@ -128,6 +128,7 @@ from . import testing  # noqa: E402
 from ._compile import compile  # noqa: E402,A004
 from . import compiler, jit, special  # noqa: E402
 from .nn.functional import conv_transpose1d  # noqa: E402
+from .functional_linalg import matrix_exp  # noqa: E402
 
 # Mixed precision as PyTorch without a GPU: torch.amp, torch.autocast, torch.cuda.amp / torch.cpu.amp.
 import types as _types  # noqa: E402

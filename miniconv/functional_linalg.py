@@ -457,3 +457,7 @@ def range(start, end, step=1, *, dtype=None, device=None, requires_grad=False): 
     n = int(np.floor((end - start) / step)) + 1
     vals = start + step * np.arange(max(n, 0), dtype=np.float64)
     return creation.tensor(vals, dtype=dtype or get_default_dtype(), requires_grad=requires_grad)
+
+
+def matrix_exp(input):  # noqa: A002
+    return _t(input, "matrix_exp").matrix_exp()

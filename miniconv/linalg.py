@@ -82,3 +82,43 @@ def solve(A, B, *, left=True):  # noqa: N803
         return ops.Solve.apply(a, b, vector)
     except np.linalg.LinAlgError:
         raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix is singular.") from None
+
+
+def matrix_exp(A):  # noqa: N803
+    """The matrix exponential of (batches of) square float matrices (differentiable)."""
+    return _t(A, "linalg.matrix_exp", "A").matrix_exp()
+
+
+def householder_product(A, tau):  # noqa: N803
+    """The first ``n`` columns of ``H_1 ... H_k`` with ``H_i = I - tau_i v_i v_i^T`` and ``v_i`` column ``i`` of
+    ``A`` below the diagonal with a 1 on it (LAPACK's orgqr), for ``A`` (*, m, n), ``tau`` (*, k), k <= n <= m.
+    Composed of differentiable ops (one m x m product per reflector)."""
+    _t(A, "linalg.householder_product", "input")
+    _t(tau, "linalg.householder_product", "tau")
+    name = "torch.linalg.householder_product"
+    if A.ndim < 2:
+        raise RuntimeError(f"{name}: input must have at least 2 dimensions.")
+    if tau.ndim != A.ndim - 1:
+        raise RuntimeError(f"{name}: Expected tau to have one dimension less than input, but got tau.ndim equal to "
+                           f"{tau.ndim} and input.ndim is equal to {A.ndim}")
+    m, n = A.shape[-2], A.shape[-1]
+    if m < n:
+        raise RuntimeError(f"{name}: input.shape[-2] must be greater than or equal to input.shape[-1]")
+    if tau.shape[-1] > n:
+        raise RuntimeError(f"{name}: input.shape[-1] must be greater than or equal to tau.shape[-1]")
+    if A.dtype.kind != "f":
+        from .dtypes import torch_dtype_name
+
+        raise NotImplementedError(f"\"orgqr_cpu\" not implemented for '{torch_dtype_name(A.dtype)}'")
+    eye = Tensor(np.eye(m, dtype=A.dtype))
+    Q = eye.expand(*A.shape[:-2], m, m)
+    rows = np.arange(m)
+    for i in range(tau.shape[-1]):
+        below = Tensor((rows > i).astype(A.dtype))
+        v = A[..., :, i] * below + Tensor((rows == i).astype(A.dtype))  # (*, m)
+        H = eye - tau[..., i, None, None] * (v.unsqueeze(-1) * v.unsqueeze(-2))
+        Q = Q @ H
+    return Q[..., :, :n]
+
+
+__all__ += ["matrix_exp", "householder_product"]

@@ -24,7 +24,7 @@ from .shape_index import (  # noqa: F401
     Cat, Clone, Expand, Index, IndexSelect, MaskedFill, Permute, Reshape, Scatter, Stack, TakeAlong, Tile,
 )
 from .inplace import CopyFrom, Fill, IndexPut  # noqa: F401
-from .linalg import DiagEmbed, Diagonal, Einsum, Inverse, MatMul, SLogDet, Solve  # noqa: F401
+from .linalg import DiagEmbed, Diagonal, Einsum, Inverse, MatMul, MatrixExp, SLogDet, Solve  # noqa: F401
 from .special import Acosh, Asinh, Atanh, Digamma, Erfc, Erfinv, I0, Lgamma, Polygamma, Sinc  # noqa: F401
 from .special import Entr, Erfcx, I0e, I1, I1e, LogNdtr, Ndtr, Ndtri  # noqa: F401,E402  (torch.special)
 from ..autograd.function import ArrayFunction  # noqa: F401  (ops.ArrayFunction, for subclasses elsewhere)

@@ -203,3 +203,28 @@ class Solve(ArrayFunction):
             gb = np.linalg.solve(_mT(a), g)
             ga = -gb @ _mT(x)
         return ga, gb, None
+
+
+class MatrixExp(ArrayFunction):
+    """``expm(A)`` of (batches of) square matrices (SciPy's Pade approximation); the gradient is the Frechet
+    derivative of expm at ``A^T`` in the direction ``g`` (PyTorch's rule for analytic matrix functions)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        import scipy.linalg
+
+        ctx.save_for_backward(a)
+        with np.errstate(all="ignore"):
+            return np.asarray(scipy.linalg.expm(a), dtype=a.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        import scipy.linalg
+
+        (a,) = ctx.saved_tensors
+        at = _mT(a).astype(np.float64)
+        g64 = np.broadcast_to(g, a.shape).astype(np.float64)
+        out = np.empty(a.shape, np.float64)
+        for idx in np.ndindex(*a.shape[:-2]):
+            out[idx] = scipy.linalg.expm_frechet(at[idx], g64[idx], compute_expm=False)
+        return out.astype(g.dtype)

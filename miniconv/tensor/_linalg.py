@@ -219,6 +219,13 @@ class LinalgMixin:
                                f"{torch_dtype_name(self.dtype)}")
         return self
 
+    def matrix_exp(self):
+        """The matrix exponential of (batches of) square matrices (differentiable)."""
+        if self.ndim < 2:
+            raise RuntimeError("linalg.matrix_exp: The input tensor A must have at least 2 dimensions.")
+        self._square("linalg.matrix_exp")
+        return ops.MatrixExp.apply(self)
+
     def inverse(self):
         self._square("linalg.inv")
         try:

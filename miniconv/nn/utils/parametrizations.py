@@ -2,7 +2,12 @@
 ``parametrize``, with PyTorch's state dict keys (``parametrizations.weight.original0``/``original1`` for weight
 norm, whose loader also takes the older ``weight_g``/``weight_v`` keys; ``parametrizations.weight.original``,
 ``..._u``, ``..._v`` for spectral norm)."""
+from enum import Enum, auto
+
+import numpy as np
+
 from ... import functional_linalg as _mc
+from ... import linalg as _linalg
 from ...autograd import no_grad
 from ...tensor import Tensor
 from .. import functional as F
@@ -100,4 +105,118 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
 
         dim = 1 if isinstance(module, (ConvTranspose1d, ConvTranspose2d)) else 0
     parametrize.register_parametrization(module, name, _SpectralNorm(weight, n_power_iterations, dim, eps))
+    return module
+
+
+# -- orthogonal -------------------------------------------------------------------------------------------------
+def _is_orthogonal(Q):
+    n, k = Q.size(-2), Q.size(-1)
+    eye = Tensor(np.eye(k, dtype=Q.dtype))
+    eps = 10.0 * n * np.finfo(Q.dtype).eps
+    return bool((Q.mT @ Q).allclose(eye.expand_as(Q.mT @ Q), atol=eps))
+
+
+def _make_orthogonal(A):
+    """The Q of A's QR decomposition with R's diagonal made positive (PyTorch's geqrf + householder_product +
+    sign fix); no gradient."""
+    q, r = np.linalg.qr(A._data.astype(np.float64))
+    sign = np.sign(np.diagonal(r, axis1=-2, axis2=-1))
+    return Tensor((q * sign[..., None, :]).astype(A.dtype))
+
+
+class _OrthMaps(Enum):
+    matrix_exp = auto()
+    cayley = auto()
+    householder = auto()
+
+
+class _Orthogonal(Module):
+    def __init__(self, weight, orthogonal_map, *, use_trivialization=True):
+        super().__init__()
+        self.shape = weight.shape
+        self.orthogonal_map = orthogonal_map
+        if use_trivialization:
+            self.register_buffer("base", None)
+
+    def forward(self, X):
+        n, k = X.size(-2), X.size(-1)
+        transposed = n < k
+        if transposed:
+            X = X.mT
+            n, k = k, n
+        if self.orthogonal_map in (_OrthMaps.matrix_exp, _OrthMaps.cayley):
+            X = X.tril()
+            if n != k:
+                X = _mc_cat([X, X.new_zeros(n, n - k).expand(*X.shape[:-2], -1, -1)], dim=-1)
+            A = X - X.mT
+            if self.orthogonal_map == _OrthMaps.matrix_exp:
+                Q = A.matrix_exp()
+            else:
+                eye = Tensor(np.eye(n, dtype=A.dtype))
+                Q = _linalg.solve(eye - 0.5 * A, eye + 0.5 * A)
+            if n != k:
+                Q = Q[..., :k]
+        else:
+            A = X.tril(diagonal=-1)
+            tau = 2.0 / (1.0 + (A * A).sum(dim=-2))
+            Q = _linalg.householder_product(A, tau)
+            Q = Q * X.diagonal(dim1=-2, dim2=-1).int().unsqueeze(-2)
+        if "base" in self._buffers:
+            Q = self.base @ Q
+        if transposed:
+            Q = Q.mT
+        return Q
+
+    def right_inverse(self, Q):
+        with no_grad():
+            if Q.shape != self.shape:
+                raise ValueError(f"Expected a matrix or batch of matrices of shape {self.shape}. "
+                                 f"Got a tensor of shape {Q.shape}.")
+            Q_init = Q
+            n, k = Q.size(-2), Q.size(-1)
+            transpose = n < k
+            if transpose:
+                Q = Q.mT
+                n, k = k, n
+            if "base" not in self._buffers:
+                raise NotImplementedError("orthogonal(use_trivialization=False) is not supported by miniconv (it "
+                                          "needs geqrf)")
+            if n == k:
+                Q = Q.clone() if _is_orthogonal(Q) else _make_orthogonal(Q)
+            else:
+                from ...creation import randn
+
+                N = randn(*(tuple(Q.shape[:-2]) + (n, n - k)), dtype=Q.dtype)
+                Q = _make_orthogonal(_mc_cat([Q, N], dim=-1))
+            self.base = Q
+            neg_Id = Q_init.new_zeros(*Q_init.shape)
+            idx = np.arange(min(Q_init.shape[-2:]))
+            neg_Id._data[..., idx, idx] = -1.0
+            return neg_Id
+
+
+def _mc_cat(tensors, dim):
+    from ...creation import cat
+
+    return cat(tensors, dim)
+
+
+def orthogonal(module, name="weight", orthogonal_map=None, *, use_trivialization=True):
+    """Make ``module.<name>`` an orthogonal matrix (or batch): ``matrix_exp`` (default for square matrices),
+    ``cayley`` or ``householder`` (default otherwise) of ``parametrizations.<name>.original``, times the buffer
+    ``base`` (the orthogonalised initial weight). A non-square weight's ``base`` is completed with random columns
+    from miniconv's generator (PyTorch's differ; load its state dict to match)."""
+    weight = getattr(module, name, None)
+    if not isinstance(weight, Tensor):
+        raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
+    if weight.ndim < 2:
+        raise ValueError(f"Expected a matrix or batch of matrices. Got a tensor of {weight.ndim} dimensions.")
+    if orthogonal_map is None:
+        orthogonal_map = "matrix_exp" if weight.size(-2) == weight.size(-1) else "householder"
+    orth_enum = getattr(_OrthMaps, orthogonal_map, None)
+    if orth_enum is None:
+        raise ValueError('orthogonal_map has to be one of "matrix_exp", "cayley", "householder". '
+                         f"Got: {orthogonal_map}")
+    orth = _Orthogonal(weight, orth_enum, use_trivialization=use_trivialization)
+    parametrize.register_parametrization(module, name, orth, unsafe=True)
     return module
