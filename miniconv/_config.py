@@ -190,3 +190,36 @@ def set_conv_isa(name):
     returns the previous one. Raises ValueError for one the CPU cannot run. For tests and
     benchmarks; not while another thread runs a convolution."""
     return _kernels.conv_set_isa(name)
+
+
+# -- settings PyTorch scripts make that change nothing here (stored and reported back) ----------------------
+_num_interop_threads = 1
+_float32_matmul_precision = "highest"
+
+
+def get_num_interop_threads():
+    """The number set by ``set_num_interop_threads`` (miniconv runs no inter-op thread pool)."""
+    return _num_interop_threads
+
+
+def set_num_interop_threads(n):
+    global _num_interop_threads
+    if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
+        raise RuntimeError("set_num_interop_threads expects a positive integer")
+    _num_interop_threads = n
+
+
+def get_float32_matmul_precision():
+    return _float32_matmul_precision
+
+
+def set_float32_matmul_precision(precision):
+    """Stored: miniconv's float32 matmuls always compute in float32 (PyTorch's "highest")."""
+    global _float32_matmul_precision
+    if precision not in ("highest", "high", "medium"):
+        import warnings
+
+        warnings.warn(f"{precision} is not one of 'highest', 'high', or 'medium'; the current"
+                      "setFloat32MatmulPrecision call has no effect.", UserWarning, stacklevel=2)
+        return
+    _float32_matmul_precision = precision

@@ -138,6 +138,35 @@ accelerator.current_accelerator = lambda check_available=False: None
 accelerator.device_count = lambda: 0
 
 
+class memory_format:  # noqa: N801  (PyTorch's name)
+    """A memory format name (``channels_last`` ...). miniconv's arrays are always row-major (C-contiguous), so a
+    format changes no values and no layout; it is accepted where PyTorch takes one and checked like PyTorch."""
+
+    def __init__(self, name):
+        self._name = name
+
+    def __repr__(self):
+        return f"torch.{self._name}"  # PyTorch's spelling, as scripts print or compare it
+
+
+contiguous_format = memory_format("contiguous_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")
+preserve_format = memory_format("preserve_format")
+
+
+def _check_memory_format(fmt, ndim=None):
+    """PyTorch's checks of a ``memory_format=`` argument (its type; the rank channels_last needs)."""
+    if fmt is None:
+        return
+    if not isinstance(fmt, memory_format):
+        raise TypeError(f"to() received an invalid combination of arguments - got memory_format={type(fmt).__name__}")
+    if ndim is not None and fmt is channels_last and ndim != 4:
+        raise RuntimeError("required rank 4 tensor to use channels_last format")
+    if ndim is not None and fmt is channels_last_3d and ndim != 5:
+        raise RuntimeError("required rank 5 tensor to use channels_last_3d format")
+
+
 def _parse_to_args(where, args, kwargs):
     """The arguments of ``Tensor.to`` / ``Module.to`` -> (dtype or None, copy); the device is checked.
 
@@ -149,7 +178,7 @@ def _parse_to_args(where, args, kwargs):
     dtype = kwargs.pop("dtype", None)
     copy = kwargs.pop("copy", False)
     kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
+    _check_memory_format(kwargs.pop("memory_format", None))
     if kwargs:
         raise TypeError(f"{where}() got an unexpected keyword argument '{next(iter(kwargs))}'")
     for a in args:

@@ -344,10 +344,20 @@ class TensorBase:
             return self._data.astype(dtype)
         return self._data.copy() if copy else self._data
 
-    def is_contiguous(self):
+    def is_contiguous(self, memory_format=None):
+        """Row-major contiguity; for ``channels_last`` whether the array is laid out as NHWC (miniconv's own
+        tensors never are: every memory format keeps row-major arrays)."""
+        from .._device import _check_memory_format, channels_last
+
+        _check_memory_format(memory_format)
+        if memory_format is channels_last:
+            return self.ndim == 4 and self._data.transpose(0, 2, 3, 1).flags.c_contiguous
         return self._data.flags.c_contiguous
 
-    def contiguous(self):
+    def contiguous(self, memory_format=None):
+        from .._device import _check_memory_format
+
+        _check_memory_format(memory_format, self.ndim)
         if self._data.flags.c_contiguous:
             return self
         return ops.Clone.apply(self)
@@ -375,6 +385,10 @@ class TensorBase:
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (other's dtype) or keywords;
         a non-CPU device raises. ``copy=True`` always returns a new tensor."""
         dtype, copy = _parse_to_args("to", args, kwargs)
+        if kwargs.get("memory_format") is not None:
+            from .._device import _check_memory_format
+
+            _check_memory_format(kwargs["memory_format"], self.ndim)
         out = self if dtype is None else self.type(dtype)
         return out.clone() if copy and out is self else out
 
