@@ -413,7 +413,10 @@ class TensorBase:
     def bool(self):
         return self.type(bool)
 
-    def clone(self):
+    def clone(self, *, memory_format=None):
+        from .._device import _check_memory_format
+
+        _check_memory_format(memory_format, None if memory_format is None else self.ndim)
         return ops.Clone.apply(self)
 
     def type_as(self, other):
