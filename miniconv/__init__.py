@@ -152,6 +152,7 @@ def is_autocast_enabled(device_type=None):
 # Memory formats (layouts stay row-major), torch.random, and settings that are stored and change nothing.
 from ._device import channels_last, channels_last_3d, contiguous_format, memory_format, preserve_format  # noqa: E402
 from . import random  # noqa: E402
+from . import func  # noqa: E402  (torch.func.functional_call)
 from ._config import (  # noqa: E402
     get_float32_matmul_precision, get_num_interop_threads, set_float32_matmul_precision, set_num_interop_threads,
 )

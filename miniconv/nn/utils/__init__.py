@@ -77,3 +77,4 @@ from . import rnn  # noqa: E402  (nn.utils.rnn: PackedSequence, pack/pad sequenc
 from . import parametrizations, parametrize, prune  # noqa: E402
 from .spectral_norm import remove_spectral_norm, spectral_norm  # noqa: E402
 from .weight_norm import remove_weight_norm, weight_norm  # noqa: E402
+from . import stateless  # noqa: E402  (functional_call)
