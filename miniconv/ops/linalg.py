@@ -6,6 +6,7 @@ in the Tensor methods (``miniconv/tensor/``) before ``apply``.
 import re
 
 import numpy as np
+import scipy.linalg
 
 from .. import _matmul
 from ..autograd.function import ArrayFunction
@@ -211,16 +212,12 @@ class MatrixExp(ArrayFunction):
 
     @staticmethod
     def forward(ctx, a):
-        import scipy.linalg
-
         ctx.save_for_backward(a)
         with np.errstate(all="ignore"):
             return np.asarray(scipy.linalg.expm(a), dtype=a.dtype)
 
     @staticmethod
     def backward(ctx, g):
-        import scipy.linalg
-
         (a,) = ctx.saved_tensors
         at = _mT(a).astype(np.float64)
         g64 = np.broadcast_to(g, a.shape).astype(np.float64)

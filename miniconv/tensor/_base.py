@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import ops
 from .._args import array_from_data, normalize_dims, number_array, size_arg
-from .._device import CPU, _check_device, _parse_to_args
+from .._device import CPU, _check_device, _check_memory_format, _parse_to_args, channels_last
 from ..autograd.function import RemovableHandle, ViewRegen, _edge
 from ..autograd.function import backward as _autograd_backward
 from ..autograd.grad_mode import is_grad_enabled
@@ -347,16 +347,12 @@ class TensorBase:
     def is_contiguous(self, memory_format=None):
         """Row-major contiguity; for ``channels_last`` whether the array is laid out as NHWC (miniconv's own
         tensors never are: every memory format keeps row-major arrays)."""
-        from .._device import _check_memory_format, channels_last
-
         _check_memory_format(memory_format)
         if memory_format is channels_last:
             return self.ndim == 4 and self._data.transpose(0, 2, 3, 1).flags.c_contiguous
         return self._data.flags.c_contiguous
 
     def contiguous(self, memory_format=None):
-        from .._device import _check_memory_format
-
         _check_memory_format(memory_format, self.ndim)
         if self._data.flags.c_contiguous:
             return self
@@ -386,8 +382,6 @@ class TensorBase:
         a non-CPU device raises. ``copy=True`` always returns a new tensor."""
         dtype, copy = _parse_to_args("to", args, kwargs)
         if kwargs.get("memory_format") is not None:
-            from .._device import _check_memory_format
-
             _check_memory_format(kwargs["memory_format"], self.ndim)
         out = self if dtype is None else self.type(dtype)
         return out.clone() if copy and out is self else out
@@ -414,8 +408,6 @@ class TensorBase:
         return self.type(bool)
 
     def clone(self, *, memory_format=None):
-        from .._device import _check_memory_format
-
         _check_memory_format(memory_format, None if memory_format is None else self.ndim)
         return ops.Clone.apply(self)
 
