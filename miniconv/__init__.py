@@ -161,9 +161,15 @@ from .dtypes import (  # noqa: E402
     channels_last, channels_last_3d, contiguous_format, dtype, layout, memory_format, preserve_format, strided,
 )
 
-# torch.int and torch.short (last, so that nothing above calls the builtin int under this name)
-int = int32  # noqa: A001
-short = int16
 # torch.distributions and torch.autograd.functional
 from . import distributions  # noqa: E402
 from .autograd import functional as _autograd_functional  # noqa: E402,F401  (miniconv.autograd.functional)
+# Porting helpers: torch.testing, torch.compile (eager), torch.compiler, torch.jit (no TorchScript), torch.special.
+from . import testing  # noqa: E402
+from ._compile import compile  # noqa: E402,A004
+from . import compiler, cpu, func, jit, random, special  # noqa: E402
+from .nn.functional import conv_transpose1d  # noqa: E402
+
+# torch.int and torch.short (last, so that nothing above calls the builtin int under this name)
+int = int32  # noqa: A001
+short = int16

@@ -8,6 +8,8 @@ raises one clear RuntimeError saying miniconv runs on the CPU.
 """
 import types
 
+from .dtypes import _check_memory_format
+
 _KNOWN_TYPES = ("cpu", "cuda", "mps", "xpu", "meta", "hip", "xla", "mtia", "privateuseone")
 
 
@@ -135,7 +137,7 @@ def _parse_to_args(where, args, kwargs):
     dtype = kwargs.pop("dtype", None)
     copy = kwargs.pop("copy", False)
     kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
+    _check_memory_format(kwargs.pop("memory_format", None), "to")
     if kwargs:
         raise TypeError(f"{where}() got an unexpected keyword argument '{next(iter(kwargs))}'")
     for a in args:

@@ -23,7 +23,7 @@ def set_num_interop_threads(num):
     if isinstance(num, bool) or not isinstance(num, int):
         raise TypeError(f"set_num_interop_threads(): argument 'num' (position 1) must be int, not {type(num).__name__}")
     if num <= 0:
-        raise RuntimeError("Expected positive number of threads")
+        raise RuntimeError("set_num_interop_threads expects a positive integer")
     if _state["interop_set"]:
         raise RuntimeError("Error: cannot set number of interop threads after parallel work has started or "
                            "set_num_interop_threads called")

@@ -64,9 +64,17 @@ channels_last_3d = memory_format("channels_last_3d")
 preserve_format = memory_format("preserve_format")
 
 
-def _check_memory_format(fmt, where):
-    if fmt is not None and not isinstance(fmt, memory_format):
+def _check_memory_format(fmt, where, ndim=None):
+    """PyTorch's checks of a ``memory_format=`` argument: its type, and the rank channels_last(_3d) needs
+    (when ``ndim`` is given: converting to that format)."""
+    if fmt is None:
+        return
+    if not isinstance(fmt, memory_format):
         raise TypeError(f"{where}(): argument 'memory_format' must be torch.memory_format, not {type(fmt).__name__}")
+    if ndim is not None and fmt is channels_last and ndim != 4:
+        raise RuntimeError("required rank 4 tensor to use channels_last format")
+    if ndim is not None and fmt is channels_last_3d and ndim != 5:
+        raise RuntimeError("required rank 5 tensor to use channels_last_3d format")
 _SUPPORTED = {float32, float64, int64, int32, int16, int8, uint8, bool}
 _builtin_float = __builtins__["float"] if isinstance(__builtins__, dict) else __builtins__.float
 _builtin_bool = __builtins__["bool"] if isinstance(__builtins__, dict) else __builtins__.bool

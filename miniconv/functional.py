@@ -167,8 +167,8 @@ def frac(input):  # noqa: A001,A002
     return _t(input, "frac").frac()
 
 
-def clone(input):  # noqa: A001,A002
-    return _t(input, "clone").clone()
+def clone(input, *, memory_format=None):  # noqa: A001,A002
+    return _t(input, "clone").clone(memory_format=memory_format)
 
 
 def detach(input):  # noqa: A001,A002

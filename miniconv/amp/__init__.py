@@ -12,12 +12,12 @@
   autocast disables itself with PyTorch's warning.
 """
 from .autocast_mode import (
-    autocast, get_autocast_cpu_dtype, get_autocast_dtype, get_autocast_gpu_dtype, is_autocast_available,
+    autocast, custom_bwd, custom_fwd, get_autocast_cpu_dtype, get_autocast_dtype, get_autocast_gpu_dtype, is_autocast_available,
     is_autocast_cache_enabled, is_autocast_cpu_enabled, is_autocast_enabled, set_autocast_cache_enabled,
     set_autocast_cpu_dtype, set_autocast_cpu_enabled, set_autocast_dtype, set_autocast_enabled,
     set_autocast_gpu_dtype,
 )
 from .grad_scaler import GradScaler, OptState
 
-__all__ = ["GradScaler", "OptState", "autocast", "get_autocast_dtype", "is_autocast_available",
+__all__ = ["GradScaler", "OptState", "autocast", "custom_bwd", "custom_fwd", "get_autocast_dtype", "is_autocast_available",
            "is_autocast_enabled"]

@@ -111,3 +111,17 @@ def is_autocast_cache_enabled():
 
 def set_autocast_cache_enabled(enabled):
     _cache["enabled"] = bool(enabled)
+
+
+def custom_fwd(fwd=None, *, device_type="cuda", cast_inputs=None):
+    """Decorator for a custom Function's forward under autocast: autocast is never on here, so ``fwd`` itself."""
+    if fwd is None:
+        return functools.partial(custom_fwd, device_type=device_type, cast_inputs=cast_inputs)
+    return fwd
+
+
+def custom_bwd(bwd=None, *, device_type="cuda"):
+    """Decorator for a custom Function's backward under autocast: ``bwd`` itself."""
+    if bwd is None:
+        return functools.partial(custom_bwd, device_type=device_type)
+    return bwd

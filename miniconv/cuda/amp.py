@@ -4,6 +4,7 @@ import warnings
 
 from ..amp import GradScaler as _GradScaler
 from ..amp import autocast as _autocast
+from ..amp import custom_bwd, custom_fwd  # noqa: F401  (torch.cuda.amp's names)
 
 
 class GradScaler(_GradScaler):

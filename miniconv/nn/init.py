@@ -17,7 +17,7 @@ from ..tensor import Tensor
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_", "xavier_uniform_",
            "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "trunc_normal_", "orthogonal_", "eye_", "dirac_",
            "uniform", "normal", "constant", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal",
-           "orthogonal"]
+           "orthogonal", "dirac", "eye"]
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -235,3 +235,5 @@ xavier_normal = _deprecated(xavier_normal_)
 kaiming_uniform = _deprecated(kaiming_uniform_)
 kaiming_normal = _deprecated(kaiming_normal_)
 orthogonal = _deprecated(orthogonal_)
+dirac = _deprecated(dirac_)
+eye = _deprecated(eye_)

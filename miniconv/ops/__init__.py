@@ -30,4 +30,5 @@ from .inplace import CopyFrom, Fill, IndexPut  # noqa: F401
 from .linalg import DiagEmbed, Diagonal, Einsum, Inverse, MatMul, SLogDet, Solve  # noqa: F401
 from .sampling import SampleDirichlet, StandardGamma  # noqa: F401
 from .special import Acosh, Asinh, Atanh, Digamma, Erfc, Erfinv, GammaInc, I0, Lgamma, Polygamma, Sinc  # noqa: F401
+from .special import Entr, Erfcx, I0e, I1, I1e, LogNdtr, Ndtr, Ndtri  # noqa: F401,E402  (torch.special)
 from ..autograd.function import ArrayFunction  # noqa: F401  (ops.ArrayFunction, for subclasses elsewhere)

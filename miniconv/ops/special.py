@@ -74,3 +74,40 @@ class GammaInc(_Unary.__base__):
             raise NotImplementedError("the derivative for 'igamma: input' is not implemented.")
         a, x = ctx.saved_tensors
         return None, (g * np.exp((a - 1) * np.log(x) - x - scipy.special.gammaln(a))).astype(g.dtype, copy=False)
+
+
+# -- torch.special's functions of one tensor (derivatives as PyTorch's derivatives.yaml) ------------------------
+_SQRT_2PI = np.sqrt(2 * np.pi)
+
+Entr = _unary("Entr", scipy.special.entr, lambda a, o: -(np.log(a) + 1))
+
+
+Ndtr = _unary("Ndtr", scipy.special.ndtr, lambda a, o: np.exp(-0.5 * a * a) / _SQRT_2PI)
+
+
+LogNdtr = _unary("LogNdtr", scipy.special.log_ndtr, lambda a, o: np.exp(-0.5 * a * a - o) / _SQRT_2PI)
+
+
+Ndtri = _unary("Ndtri", scipy.special.ndtri, lambda a, o: _SQRT_2PI * np.exp(0.5 * o * o))
+
+
+Erfcx = _unary("Erfcx", scipy.special.erfcx, lambda a, o: 2 * a * o - 2 / np.sqrt(np.pi))
+
+
+I0e = _unary("I0e", scipy.special.i0e, lambda a, o: scipy.special.i1e(a) - np.sign(a) * o)
+
+
+def _i1_grad(a, o):
+    safe = np.where(a == 0, 1, a)
+    return np.where(a == 0, 0.5, scipy.special.i0(a) - o / safe)
+
+
+I1 = _unary("I1", scipy.special.i1, _i1_grad)
+
+
+def _i1e_grad(a, o):
+    safe = np.where(a == 0, 1, a)
+    return np.where(a == 0, 0.5, scipy.special.i0e(a) - o * (np.sign(a) + 1 / safe))
+
+
+I1e = _unary("I1e", scipy.special.i1e, _i1e_grad)

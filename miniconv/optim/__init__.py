@@ -19,3 +19,5 @@ from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adadelta", "Adagrad", "RMSprop", "NAdam", "RAdam", "Adamax", "ASGD",
            "Rprop", "LBFGS", "lr_scheduler"]
+
+from . import swa_utils  # noqa: E402  (AveragedModel, SWALR, update_bn)

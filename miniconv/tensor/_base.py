@@ -388,11 +388,7 @@ class TensorBase:
     def contiguous(self, memory_format=None):
         """``self`` if row-major contiguous, else a row-major copy. A channels-last ``memory_format`` is
         checked (rank 4 / 5, as PyTorch) and keeps the row-major layout: the values are the same."""
-        _check_memory_format(memory_format, "contiguous")
-        if memory_format is channels_last and self._data.ndim != 4:
-            raise RuntimeError("required rank 4 tensor to use channels_last format")
-        if memory_format is channels_last_3d and self._data.ndim != 5:
-            raise RuntimeError("required rank 5 tensor to use channels_last_3d format")
+        _check_memory_format(memory_format, "contiguous", self._data.ndim)
         if self._data.flags.c_contiguous:
             return self
         return ops.Clone.apply(self)
@@ -427,7 +423,9 @@ class TensorBase:
     def to(self, *args, **kwargs):
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (other's dtype) or keywords;
         a non-CPU device raises. ``copy=True`` always returns a new tensor."""
+        fmt = kwargs.get("memory_format")
         dtype, copy = _parse_to_args("to", args, kwargs)
+        _check_memory_format(fmt, "to", self.ndim)
         out = self if dtype is None else self.type(dtype)
         return out.clone() if copy and out is self else out
 
@@ -453,7 +451,7 @@ class TensorBase:
         return self.type(bool)
 
     def clone(self, *, memory_format=None):
-        _check_memory_format(memory_format, "clone")
+        _check_memory_format(memory_format, "clone", self._data.ndim)
         return ops.Clone.apply(self)
 
     def type_as(self, other):

@@ -107,3 +107,5 @@ def _import_torch(fn):
     except ImportError:
         raise ImportError(f"miniconv.utils.{fn} needs PyTorch (pip install torch)") from None
     return torch
+
+from . import checkpoint  # noqa: E402  (torch.utils.checkpoint: activation checkpointing by recomputation)

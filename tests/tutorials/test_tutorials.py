@@ -16,6 +16,8 @@ SCRIPTS = sorted(f for f in os.listdir(HERE) if re.match(r"t\d\d_.*\.py$", f))
 _IMPORT_RULES = [
     (re.compile(r"^(\s*)import torch\s*$", re.M), r"\1import miniconv as torch"),
     (re.compile(r"^(\s*)import torch\.([\w.]+) as (\w+)", re.M), r"\1import miniconv.\2 as \3"),
+    # ``import torch.utils.data`` (no alias) loads the submodule; ``torch`` itself comes from ``import torch``
+    (re.compile(r"^(\s*)import torch\.([\w.]+)[ \t]*$", re.M), r"\1import miniconv.\2"),
     (re.compile(r"^(\s*)from torch(\.[\w.]+)? import ", re.M), r"\1from miniconv\2 import "),
 ]
 
@@ -68,6 +70,7 @@ def test_import_swap():
     src = "import torch\nimport torch.nn as nn\nfrom torch import nn\nfrom torch.utils.data import DataLoader\nx = 1\n"
     assert to_miniconv(src) == ("import miniconv as torch\nimport miniconv.nn as nn\nfrom miniconv import nn\n"
                                 "from miniconv.utils.data import DataLoader\nx = 1\n")
+    assert to_miniconv("import torch\nimport torch.utils.data\n") == "import miniconv as torch\nimport miniconv.utils.data\n"
 
 
 @pytest.fixture

@@ -90,3 +90,8 @@ __all__ += ["alpha_dropout", "dropout1d", "feature_alpha_dropout", "gumbel_softm
 from .embedding_bag import embedding_bag  # noqa: E402
 
 __all__ += ["embedding_bag"]
+
+# -- transposed 1-D convolution -------------------------------------------------------------------------------
+from .conv import conv_transpose1d  # noqa: E402
+
+__all__ += ["conv_transpose1d"]

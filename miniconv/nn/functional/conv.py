@@ -326,6 +326,26 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     return out.squeeze(0) if unbatched else out
 
 
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,  # noqa: A002
+                     dilation=1):
+    """Transposed 1-D convolution: input (N, C_in, L) or (C_in, L), weight (C_in, C_out / groups, k); runs as
+    conv_transpose2d on a height-1 image. L_out = (L - 1) s - 2p + d(k - 1) + output_padding + 1."""
+    for name, t in (("input", input), ("weight", weight)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"conv_transpose1d(): argument '{name}' must be Tensor, not {type(t).__name__}")
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"Expected 2D (unbatched) or 3D (batched) input to conv_transpose1d, but got input of "
+                           f"size: {list(input.shape)}")
+    if weight.ndim != 3:
+        raise RuntimeError(f"Expected 3-dimensional weight for conv_transpose1d, but got weight of size "
+                           f"{list(weight.shape)}")
+    (s,), (p,), (op,), (d,) = (conv_tuple(v, 1, n, "conv_transpose1d")
+                               for v, n in ((stride, "stride"), (padding, "padding"),
+                                            (output_padding, "output_padding"), (dilation, "dilation")))
+    out = conv_transpose2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias, (1, s), (0, p), (0, op), groups, (1, d))
+    return out.squeeze(-2)
+
+
 def _cat_zeros(x, k, dim=-1):
     """``x`` with ``k`` zeros appended along ``dim`` (the zero insertion of a strided transposed conv)."""
     shape = list(x.shape)

@@ -214,7 +214,11 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):  # noqa: A002
     """``input / max(||input||_p along dim, eps)`` (differentiable)."""
     _float_arg(input, "normalize")
     norm = input.norm(p, dim, keepdim=True).clamp(min=eps)
-    return input / norm.expand_as(input)
+    result = input / norm.expand_as(input)
+    if out is None:
+        return result
+    out.copy_(result)  # PyTorch's out=: the result written into ``out`` (spectral norm's power iteration uses it)
+    return out
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):

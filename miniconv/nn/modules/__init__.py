@@ -46,3 +46,4 @@ from .rms_norm import RMSNorm  # noqa: E402
 from .dropout_more import AlphaDropout, Dropout1d, FeatureAlphaDropout  # noqa: E402
 from .padding import CircularPad3d, ConstantPad3d, ReflectionPad3d, ReplicationPad3d, ZeroPad3d  # noqa: E402
 from .embedding_bag import EmbeddingBag  # noqa: E402
+from .conv import ConvTranspose1d  # noqa: E402

@@ -14,7 +14,7 @@ from .. import init
 from ..functional._args import check_conv_module_args, ntuple, parameter_data
 from .module import Module, Parameter
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
 
 class _ConvNd(Module):
@@ -193,8 +193,50 @@ class ConvTranspose2d(_ConvNd):
                          padding_mode, device, dtype, output_padding=output_padding)
 
     def forward(self, input, output_size=None):  # noqa: A002
-        if output_size is not None:
-            raise NotImplementedError("ConvTranspose2d(output_size=...) is not supported by miniconv; "
-                                      "use output_padding")
-        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, self.output_padding,
+        output_padding = _output_padding(input, output_size, self.stride, self.padding, self.kernel_size,
+                                         self.dilation, self.output_padding, 2)
+        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, output_padding,
                                   self.groups, self.dilation)
+
+
+class ConvTranspose1d(_ConvNd):
+    """Transposed 1-D convolution over (N, C_in, L) or (C_in, L): ``F.conv_transpose1d`` with a learnable weight
+    (C_in, C_out / groups, k) and bias; L_out = (L - 1) s - 2p + d(k - 1) + output_padding + 1."""
+
+    n_dims = 1
+    transposed = True
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, device, dtype, output_padding=output_padding)
+
+    def forward(self, input, output_size=None):  # noqa: A002
+        output_padding = _output_padding(input, output_size, self.stride, self.padding, self.kernel_size,
+                                         self.dilation, self.output_padding, 1)
+        return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding, output_padding,
+                                  self.groups, self.dilation)
+
+
+def _output_padding(input, output_size, stride, padding, kernel_size, dilation, output_padding, n):  # noqa: A002
+    """PyTorch's ``_ConvTransposeNd._output_padding``: the output padding that makes the output ``output_size``."""
+    if output_size is None:
+        return output_padding
+    has_batch = input.dim() == n + 2
+    output_size = [int(v) for v in output_size]
+    if len(output_size) not in (n, n + 1 + has_batch):
+        raise ValueError(f"ConvTranspose{n}D: for {input.dim()}D input, output_size must have {n} or "
+                         f"{n + 1 + has_batch} elements (got {len(output_size)})")
+    output_size = output_size[-n:]
+    out = []
+    for d in range(n):
+        in_size = input.shape[d + input.dim() - n]
+        min_size = (in_size - 1) * stride[d] - 2 * padding[d] + dilation[d] * (kernel_size[d] - 1) + 1
+        max_size = min_size + stride[d] - 1
+        if not min_size <= output_size[d] <= max_size:
+            raise ValueError(f"requested an output size of {output_size}, but valid sizes range from "
+                             f"{[(input.shape[i + input.dim() - n] - 1) * stride[i] - 2 * padding[i] + dilation[i] * (kernel_size[i] - 1) + 1 for i in range(n)]} "  # noqa: E501
+                             f"to {[(input.shape[i + input.dim() - n] - 1) * stride[i] - 2 * padding[i] + dilation[i] * (kernel_size[i] - 1) + stride[i] for i in range(n)]} "  # noqa: E501
+                             f"(for an input of {type(input.shape)(input.shape[input.dim() - n:])})")
+        out.append(output_size[d] - min_size)
+    return tuple(out)

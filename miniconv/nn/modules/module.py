@@ -170,16 +170,42 @@ class Module:
             mod = mod._modules[part]
         return mod
 
+    def get_parameter(self, target):
+        """The Parameter named ``target`` (``"sub.module.weight"``), with PyTorch's AttributeErrors."""
+        module_path, _, param_name = target.rpartition(".")
+        mod = self.get_submodule(module_path)
+        if not hasattr(mod, param_name):
+            raise AttributeError(mod._get_name() + " has no attribute `" + param_name + "`")
+        param = getattr(mod, param_name)
+        if not isinstance(param, Parameter):
+            raise AttributeError("`" + param_name + "` is not an nn.Parameter")
+        return param
+
+    def get_buffer(self, target):
+        """The buffer named ``target`` (``"sub.module.running_mean"``), with PyTorch's AttributeErrors."""
+        module_path, _, buffer_name = target.rpartition(".")
+        mod = self.get_submodule(module_path)
+        if not hasattr(mod, buffer_name):
+            raise AttributeError(mod._get_name() + " has no attribute `" + buffer_name + "`")
+        if buffer_name not in mod._buffers:
+            raise AttributeError("`" + buffer_name + "` is not a buffer")
+        return getattr(mod, buffer_name)
+
+    def share_memory(self):
+        """Returns the module: worker processes share its arrays by fork (``Tensor.share_memory_`` likewise)."""
+        return self
+
     # -- iteration -------------------------------------------------------------------
-    def named_modules(self, memo=None, prefix=""):
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
         memo = set() if memo is None else memo
-        if id(self) in memo:
-            return
-        memo.add(id(self))
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
         yield prefix, self
         for name, m in self._modules.items():
             if m is not None:
-                yield from m.named_modules(memo, prefix + ("." if prefix else "") + name)
+                yield from m.named_modules(memo, prefix + ("." if prefix else "") + name, remove_duplicate)
 
     def modules(self):
         for _, m in self.named_modules():
@@ -196,25 +222,25 @@ class Module:
         for _, m in self.named_children():
             yield m
 
-    def _named_members(self, attr, prefix, recurse):
+    def _named_members(self, attr, prefix, recurse, remove_duplicate=True):
         seen = set()
-        mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        mods = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
         for mod_prefix, mod in mods:
             for name, v in getattr(mod, attr).items():
-                if v is None or id(v) in seen:
+                if v is None or (remove_duplicate and id(v) in seen):
                     continue
                 seen.add(id(v))
                 yield mod_prefix + ("." if mod_prefix else "") + name, v
 
-    def named_parameters(self, prefix="", recurse=True):
-        yield from self._named_members("_parameters", prefix, recurse)
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse=True):
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, prefix="", recurse=True):
-        yield from self._named_members("_buffers", prefix, recurse)
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse=True):
         for _, b in self.named_buffers(recurse=recurse):
@@ -270,6 +296,13 @@ class Module:
     def cpu(self):
         return self
 
+    def compile(self, *args, **kwargs):
+        """``Module.compile(...)``: PyTorch compiles the module's forward in place; miniconv runs it eagerly, so
+        only the arguments are checked (PyTorch's errors) and the module computes what it computed before."""
+        from ..._compile import compile as _compile
+
+        _compile(self, *args, **kwargs)
+
     def cuda(self, device=None):
         _check_device("cuda")  # raises: miniconv runs on the CPU only
 
@@ -302,10 +335,10 @@ class Module:
         """
         if not hasattr(state_dict, "items"):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}.")
+        state_dict, missing, unexpected, errors = self._run_load_state_dict_pre_hooks(state_dict, strict)
         own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        errors = []
+        missing += [k for k in own if k not in state_dict]
+        unexpected += [k for k in state_dict if k not in own]
         if strict:
             if unexpected:
                 errors.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". ")
@@ -333,6 +366,27 @@ class Module:
             target._data[...] = arr.astype(target.dtype, copy=False)  # in place: Parameters keep their identity
             target._bump_version()
         return _IncompatibleKeys(missing, unexpected)
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
+        """``hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)`` runs
+        before loading this module's part of a state dict and may rename its keys (PyTorch's private hook;
+        parametrized weight norm uses it to read the older ``weight_g``/``weight_v`` keys)."""
+        if "_load_state_dict_pre_hooks" not in self.__dict__:
+            object.__setattr__(self, "_load_state_dict_pre_hooks", OrderedDict())
+        handle = RemovableHandle(self._load_state_dict_pre_hooks)
+        self._load_state_dict_pre_hooks[handle.id] = (lambda *a: hook(self, *a)) if with_module else hook
+        return handle
+
+    def _run_load_state_dict_pre_hooks(self, state_dict, strict):
+        """A copy of ``state_dict`` after every submodule's load pre-hooks (no copy when there are none)."""
+        missing, unexpected, errors = [], [], []
+        hooked = [(p, m) for p, m in self.named_modules() if m.__dict__.get("_load_state_dict_pre_hooks")]
+        if hooked:
+            state_dict = OrderedDict(state_dict)
+            for prefix, m in hooked:
+                for hook in list(m._load_state_dict_pre_hooks.values()):
+                    hook(state_dict, prefix + "." if prefix else "", {}, strict, missing, unexpected, errors)
+        return state_dict, missing, unexpected, errors
 
     # -- printing -----------------------------------------------------------------------
     def extra_repr(self):

@@ -72,3 +72,9 @@ def vector_to_parameters(vec, parameters):
 
 
 from . import rnn  # noqa: E402  (nn.utils.rnn: PackedSequence, pack/pad sequences)
+
+# Weight reparametrizations: the older hook-based weight_norm / spectral_norm and the parametrize API.
+from . import parametrizations, parametrize, prune  # noqa: E402
+from .spectral_norm import remove_spectral_norm, spectral_norm  # noqa: E402
+from .weight_norm import remove_weight_norm, weight_norm  # noqa: E402
+from . import stateless  # noqa: E402  (functional_call)

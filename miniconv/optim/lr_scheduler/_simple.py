@@ -16,8 +16,10 @@ class StepLR(LRScheduler):
     """
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
-        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size <= 0:
-            raise ValueError(f"step_size must be a positive int, got {step_size!r}")
+        # PyTorch takes any number (its language-modeling tutorial passes 1.0); zero or less is refused here
+        # (PyTorch fails later, dividing by zero, or never decays)
+        if isinstance(step_size, bool) or not isinstance(step_size, (int, float)) or step_size <= 0:
+            raise ValueError(f"step_size must be a positive int or float, got {step_size!r}")
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
