@@ -52,6 +52,7 @@ class _Node:
     _non_diff = ()
     _retained = None  # output_nr -> weakref to a non-leaf Tensor that called retain_grad()
     _materialize_grads = True
+    _graph_arrays = None  # see _saved_versions
 
     def name(self):
         # PyTorch's naming: its own ops' nodes are "MulBackward0", a user's Function "CubeBackward"
@@ -173,6 +174,79 @@ class ArrayFunction(_Node):
             anomaly_mode.check_gradients(self.name(), out)
         return out
 
+    # -- create_graph=True: the backward written with Tensor ops ------------------------
+    # A subclass may define ``backward_graph(ctx, *grads)``: the same math as ``backward`` with
+    # Tensors in and out, written with miniconv's (differentiable) Tensor ops, so that a backward
+    # pass run with ``create_graph=True`` records the gradient's own graph. It reads the saved
+    # inputs and outputs with ``ctx.saved_input(k)`` / ``ctx.saved_output(j)`` (Tensors connected
+    # to the graph: the gradient of the gradient flows into their history) and wraps constant
+    # arrays (masks, indices) with ``ctx.constant(arr)``. Without it, create_graph=True raises.
+    backward_graph = None
+
+    def saved_input(self, k):
+        """Input ``k`` of forward (whose array forward saved) as a Tensor on the graph: the leaf itself,
+        a Tensor with the input's ``grad_fn``, or a constant if the input did not require grad."""
+        return self._graph_tensor(k)
+
+    def saved_output(self, j=0):
+        """Output ``j`` of forward (whose array forward saved) as a Tensor whose ``grad_fn`` is this node."""
+        return self._graph_tensor(-1 - j)
+
+    @staticmethod
+    def constant(arr):
+        """An array as a Tensor that requires no grad (for masks, indices, shapes' ones)."""
+        return Tensor._wrap(np.asarray(arr))
+
+    def _graph_tensor(self, key):
+        if self._freed:
+            raise RuntimeError(_FREED_MSG)
+        src = self._graph_arrays.get(key) if self._graph_arrays else None
+        if src is None:
+            what = f"input {key}" if key >= 0 else f"output {-1 - key}"
+            raise RuntimeError(f"miniconv: double backward is not implemented for {self._op_name()} "
+                               f"(its forward did not save its {what} as is)")
+        i, shape = src
+        arr = self._saved[i]
+        if arr.shape != shape:
+            arr = arr.reshape(shape)
+        if key >= 0:
+            edge = self.next_edges[key] if key < len(self.next_edges) else None
+            if edge is None:
+                return Tensor._wrap(arr)
+            node, nr = edge
+            if type(node) is AccumulateGrad:
+                return node.leaf
+        else:
+            node, nr = self, -1 - key
+            if self.output_meta[nr][1].kind != "f":
+                return Tensor._wrap(arr)
+        t = Tensor._wrap(arr)
+        t._requires_grad = True
+        t.grad_fn = node
+        t._output_nr = nr
+        return t
+
+    def _op_name(self):
+        return type(self).__name__.lstrip("_")
+
+    def _call_backward_graph(self, grads):
+        fn = type(self).backward_graph
+        if fn is None:
+            raise RuntimeError(f"miniconv: double backward is not implemented for {self._op_name()} "
+                               f"({self.name()} has no differentiable backward; create_graph=True needs one)")
+        if self._freed:
+            raise RuntimeError(_FREED_MSG)
+        if self._saved_versions:
+            self._check_versions()
+        if any(g is None for g in grads):
+            grads = [g if g is not None or dtype.kind != "f" else Tensor._wrap(np.zeros(shape, dtype))
+                     for g, (shape, dtype) in zip(grads, self.output_meta)]
+        out = _quiet_call(fn, self, *grads)
+        out = out if type(out) is tuple else (out,)
+        if anomaly_mode._enabled and anomaly_mode._check_nan:
+            anomaly_mode.check_gradients(self.name(), [None if o is None else o._data for o in out])
+        return out
+
     @classmethod
     @_caching_allocator_if_large
     def apply(cls, *args):
@@ -259,14 +333,31 @@ def _tensor_of(s, inputs, outputs):
     return None
 
 
+def _indices_of(t, inputs, outputs):
+    """The positions of Tensor ``t`` among the inputs (k >= 0) and outputs (-1 - j)."""
+    return [k for k, a in enumerate(inputs) if a is t] + [-1 - j for j, o in enumerate(outputs) if o is t]
+
+
 def _saved_versions(ctx, inputs, outputs):
-    """Which saved or watched arrays are a Tensor's storage, with that tensor's version now."""
+    """Which saved or watched arrays are a Tensor's storage, with that tensor's version now. Also
+    notes in ``ctx._graph_arrays`` {input k >= 0 or output -1 - j: (index into _saved, shape)} which
+    saved array is that tensor's storage or a whole view of it (``x[None]``): ``backward_graph``
+    rebuilds those inputs and outputs as Tensors connected to the graph."""
     out = []
     for i, s in enumerate(ctx._saved):
         if type(s) is np.ndarray:
             t = _tensor_of(s, inputs, outputs)
             if t is not None:
                 out.append((i, t._version_counter, t._version_counter.value))
+            else:
+                t = _tensor_of(s.base, inputs, outputs) if s.base is not None else None
+                if t is None or t._data.size != s.size:
+                    continue
+            src = ctx._graph_arrays
+            if src is None:
+                src = ctx._graph_arrays = {}
+            for k in _indices_of(t, inputs, outputs):  # x * x: both inputs are the one saved array
+                src[k] = (i, t._data.shape)
     for s in ctx._watched:
         t = _tensor_of(s, inputs, outputs)
         if t is not None:
@@ -325,6 +416,13 @@ class Function(_Node):
         raise NotImplementedError
 
     def _call_backward(self, grads):
+        return self._run_user_backward(grads, False)
+
+    def _call_backward_graph(self, grads):
+        # create_graph=True: grads are Tensors, grad mode is on, the user's Tensor ops are recorded
+        return self._run_user_backward(grads, True)
+
+    def _run_user_backward(self, grads, graph):
         if self._freed:
             raise RuntimeError(_FREED_MSG)
         if self._saved_versions:
@@ -334,7 +432,7 @@ class Function(_Node):
         for g, (shape, dtype) in zip(grads, self.output_meta):
             if g is None and self._materialize_grads and dtype.kind == "f":
                 g = np.zeros(shape, dtype)
-            tgrads.append(None if g is None else wrap(g))
+            tgrads.append(None if g is None else g if isinstance(g, Tensor) else wrap(g))
         out = type(self).backward(self, *tgrads)
         if type(out) is not tuple:
             out = (out,)
@@ -349,12 +447,12 @@ class Function(_Node):
             if o is None or self.next_edges[i] is None:
                 result.append(None)
             elif isinstance(o, Tensor):
-                result.append(o._data)
+                result.append(o if graph else o._data)
             else:
                 raise TypeError(f"function {self.name()} returned a gradient of type {type(o).__name__} for "
                                 f"input {i}; expected a Tensor or None")
         if anomaly_mode._enabled and anomaly_mode._check_nan:
-            anomaly_mode.check_gradients(self.name(), result)
+            anomaly_mode.check_gradients(self.name(), [r._data if isinstance(r, Tensor) else r for r in result])
         return tuple(result)
 
     @classmethod
@@ -503,7 +601,9 @@ class ViewRegen(ArrayFunction):
 # ---------------------------------------------------------------------------
 # Tensor-facing entry points of the engine
 # ---------------------------------------------------------------------------
-def _prepare_roots(tensors, grad_tensors, fn_name):
+def _prepare_roots(tensors, grad_tensors, fn_name, graph=False):
+    """The root edges and their gradients: arrays, or with ``graph`` (create_graph=True) Tensors, which
+    keep their own history (a ``grad_outputs`` that requires grad, as in a Hessian-vector product)."""
     roots, grads = [], []
     for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
         if not isinstance(t, Tensor):
@@ -514,6 +614,16 @@ def _prepare_roots(tensors, grad_tensors, fn_name):
             if t._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             g = np.ones(t.shape, dtype=t.dtype)
+            if graph:
+                g = Tensor._wrap(g)
+        elif graph and isinstance(g, Tensor):
+            if g.shape != t.shape:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} and "
+                    f"output[{i}] has a shape of {tuple(t.shape)}."
+                )
+            if g._data.dtype != t._data.dtype:
+                g = g.type(t._data.dtype)
         else:
             g = g._data if isinstance(g, Tensor) else np.asarray(g, dtype=t.dtype)
             if g.shape != t.shape:
@@ -522,6 +632,8 @@ def _prepare_roots(tensors, grad_tensors, fn_name):
                     f"output[{i}] has a shape of {tuple(t.shape)}."
                 )
             g = g.astype(t.dtype, copy=False)
+            if graph:
+                g = Tensor._wrap(g)
         if t._base is not None and t._view_gen != t._base._history_gen:
             t._regenerate_view()
         roots.append(_edge(t))
@@ -539,8 +651,6 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     """Accumulate d(tensors)/d(leaf) into every leaf's ``.grad``; with ``inputs`` (a Tensor, a sequence
     of Tensors or a dict of them), only into those tensors' ``.grad`` (a non-leaf input is made to
     retain its gradient), running only the part of the graph that leads to them, as PyTorch does."""
-    if create_graph:
-        raise NotImplementedError("miniconv does not support create_graph=True (no higher-order gradients)")
     if grad_variables is not None:
         warnings.warn("`grad_variables` is deprecated. Use `grad_tensors` instead.", FutureWarning, stacklevel=2)
         if grad_tensors is None:
@@ -568,7 +678,15 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     grad_tensors = _as_list(grad_tensors) or [None] * len(tensors)
     if len(grad_tensors) != len(tensors):
         raise RuntimeError(f"got {len(grad_tensors)} gradients for {len(tensors)} tensors")
-    roots, grads = _prepare_roots(tensors, grad_tensors, "backward")
+    if retain_graph is None:
+        retain_graph = create_graph
+    if create_graph:
+        warnings.warn(
+            "Using backward() with create_graph=True will create a reference cycle between the parameter and its "
+            "gradient which can cause a memory leak. We recommend using autograd.grad when creating the graph to "
+            "avoid this. If you have to use this function, make sure to reset the .grad fields of your parameters "
+            "to None after use to break the cycle and avoid the leak.", UserWarning, stacklevel=3)
+    roots, grads = _prepare_roots(tensors, grad_tensors, "backward", create_graph)
     input_edges = None
     if inputs is not None:
         input_edges = []
@@ -580,21 +698,64 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             t.retain_grad()  # as PyTorch: a non-leaf input keeps its .grad (from now on); raises if no grad
             input_edges.append(_edge(t))
     with final_callbacks_scope():
-        run_backward(roots, grads, bool(retain_graph), inputs=input_edges)
+        run_backward(roots, grads, bool(retain_graph), inputs=input_edges,
+                     graph=_GraphMode if create_graph else None)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, allow_unused=False):
-    """Return d(outputs)/d(inputs) as a tuple of Tensors, without touching any ``.grad``."""
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Return d(outputs)/d(inputs) as a tuple of Tensors (a dict for a dict of inputs), without touching
+    any ``.grad``. With ``create_graph=True`` the returned gradients carry their own graph (each node's
+    backward runs as Tensor ops), so they can be differentiated again; ``retain_graph`` then defaults to
+    True. ``is_grads_batched``: the first dimension of each ``grad_outputs`` is a batch of vectors, one
+    backward per vector (a loop, where PyTorch vectorises with vmap), results stacked along dim 0."""
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, "
+                         "but got: allow_unused=False.")
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    as_dict = type(inputs) is dict
+    keys = list(inputs.keys()) if as_dict else None
+    if as_dict:
+        inputs = list(inputs.values())
+    elif isinstance(inputs, Mapping):
+        raise TypeError(f"`inputs` argument to `grad()` must be a dict, not {type(inputs).__name__}. "
+                        "Other Mapping types are not supported.")
     outputs = _as_list(outputs)
     inputs = _as_list(inputs)
+    if not inputs:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
+    if not only_inputs:
+        warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to True). To accumulate "
+                      "gradient for other parts of the graph, please use torch.autograd.backward.",
+                      FutureWarning, stacklevel=2)
+    if retain_graph is None:
+        retain_graph = create_graph
     grad_outputs = _as_list(grad_outputs) or [None] * len(outputs)
-    roots, grads = _prepare_roots(outputs, grad_outputs, "grad")
+    if is_grads_batched:
+        result = _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused)
+    else:
+        result = _grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused)
+    if materialize_grads:
+        result = tuple(r if r is not None else _zeros_like(t, create_graph) for r, t in zip(result, inputs))
+    return dict(zip(keys, result)) if as_dict else result
+
+
+def _zeros_like(t, requires_grad):
+    z = Tensor._wrap(np.zeros(t._data.shape, t._data.dtype))
+    if requires_grad:
+        z.requires_grad_(True)
+    return z
+
+
+def _grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused):
+    roots, grads = _prepare_roots(outputs, grad_outputs, "grad", create_graph)
     for i, t in enumerate(inputs):
         if not isinstance(t, Tensor) or not t.requires_grad:
             raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not require grad")
     edges = [_edge(t) for t in inputs]
     capture = {e: None for e in edges}
-    run_backward(roots, grads, bool(retain_graph), capture=capture)
+    run_backward(roots, grads, bool(retain_graph), capture=capture, graph=_GraphMode if create_graph else None)
     result = []
     for i, (e, t) in enumerate(zip(edges, inputs)):
         g = capture[e]
@@ -605,9 +766,94 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, allow_unused=Fal
                     "graph. Set allow_unused=True if this is the desired behavior."
                 )
             result.append(None)
+        elif create_graph:
+            result.append(_GraphMode.sum_to(g, t._data.shape, t._data.dtype))
         else:
             result.append(Tensor._wrap(sum_to(g, t.shape, t.dtype).copy()))
     return tuple(result)
+
+
+def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused):
+    """``is_grads_batched``: one backward per row of the grad_outputs, results stacked along dim 0."""
+    sizes = {g.shape[0] for g in grad_outputs if isinstance(g, Tensor) and g.ndim > 0}
+    if len(sizes) != 1 or any(not isinstance(g, Tensor) or g.ndim == 0 for g in grad_outputs):
+        raise RuntimeError("If `is_grads_batched=True`, we interpret the first dimension of each grad_output "
+                           "as the batch dimension; every grad_output must be a Tensor with the same batch size")
+    (n,) = sizes
+    rows = []
+    for b in range(n):
+        rows.append(_grad(outputs, inputs, [g[b] for g in grad_outputs], retain_graph or b < n - 1, create_graph,
+                          allow_unused))
+    result = []
+    for k in range(len(inputs)):
+        col = [r[k] for r in rows]
+        if any(c is None for c in col):
+            result.append(None)
+        elif create_graph:
+            result.append(_stack_rows(col))
+        else:
+            result.append(Tensor._wrap(np.stack([c._data for c in col])))
+    return tuple(result)
+
+
+def _stack_rows(rows):
+    """``stack(rows)`` with Tensor ops only (autograd does not import ops): sum of each row placed by a
+    one-hot constant, so it stays differentiable."""
+    n = len(rows)
+    out = None
+    for b, r in enumerate(rows):
+        hot = np.zeros((n,) + (1,) * r.ndim, r._data.dtype)
+        hot[b] = 1
+        term = r.unsqueeze(0) * Tensor._wrap(hot)
+        out = term if out is None else out + term
+    return out
+
+
+class _GraphMode:
+    """The Tensor side of a ``create_graph=True`` backward, handed to the engine (which never sees a
+    Tensor): gradients are Tensors and every operation on them is recorded."""
+
+    @staticmethod
+    def sum_to(g, shape, dtype):
+        """``engine.sum_to`` with Tensor ops: a broadcast gradient summed back to ``shape``."""
+        if g._data.shape != tuple(shape):
+            lead = g.ndim - len(shape)
+            if lead < 0:
+                raise RuntimeError(f"gradient of shape {tuple(g.shape)} cannot be reduced to shape {tuple(shape)}")
+            if lead:
+                g = g.sum(dim=tuple(range(lead)))
+            axes = tuple(i for i, (gs, s) in enumerate(zip(g._data.shape, shape)) if s == 1 and gs != 1)
+            if axes:
+                g = g.sum(dim=axes, keepdim=True)
+            if g._data.shape != tuple(shape):
+                raise RuntimeError(
+                    f"Function returned a gradient of shape {tuple(g.shape)} for an input of shape {tuple(shape)}")
+        if g._data.dtype != dtype:
+            g = g.type(dtype)
+        return g
+
+    @staticmethod
+    def leaf_hooks(leaf, g):
+        for hook in list(leaf._backward_hooks.values()):
+            out = hook(g)
+            if out is not None:
+                g = out
+        return g
+
+    @staticmethod
+    def accumulate(leaf, g):
+        """PyTorch's AccumulateGrad with grad mode on: a first gradient is cloned (keeping its graph),
+        later ones are added out of place, so ``.grad`` stays differentiable."""
+        if leaf._backward_hooks:
+            g = _GraphMode.leaf_hooks(leaf, g)
+        leaf.grad = g.clone() if leaf.grad is None else leaf.grad + g
+        if leaf._post_accumulate_grad_hooks:
+            for hook in list(leaf._post_accumulate_grad_hooks.values()):
+                hook(leaf)
+
+    @staticmethod
+    def retain(t, g):
+        t.grad = g.clone() if t.grad is None else t.grad + g
 
 
 class _VariableMeta(type):

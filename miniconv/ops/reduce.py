@@ -9,6 +9,17 @@ import warnings
 import numpy as np
 
 from ..autograd.function import ArrayFunction
+from .arith import Where
+
+
+def _expand_reduced_graph(g, shape, dim, keepdim):
+    """``_expand_reduced`` with Tensor ops (create_graph=True)."""
+    if dim is None and not keepdim:
+        g = g.reshape((1,) * len(shape))
+    elif dim is not None and not keepdim:
+        for d in sorted(d % len(shape) for d in dim):
+            g = g.unsqueeze(d)
+    return g.expand(*shape) if tuple(g._data.shape) != tuple(shape) else g
 
 
 def _expand_reduced(g, shape, dim, keepdim):
@@ -30,6 +41,10 @@ class Sum(ArrayFunction):
     def backward(ctx, g):
         return np.ascontiguousarray(_expand_reduced(g, ctx.shape, ctx.dim, ctx.keepdim)), None, None
 
+    @staticmethod
+    def backward_graph(ctx, g):  # create_graph=True: the same math on Tensors (see ArrayFunction)
+        return _expand_reduced_graph(g, ctx.shape, ctx.dim, ctx.keepdim), None, None
+
 
 class Mean(ArrayFunction):
     @staticmethod
@@ -45,6 +60,10 @@ class Mean(ArrayFunction):
     def backward(ctx, g):
         g = _expand_reduced(g, ctx.shape, ctx.dim, ctx.keepdim)
         return g / np.asarray(ctx.n, dtype=g.dtype), None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        return _expand_reduced_graph(g, ctx.shape, ctx.dim, ctx.keepdim) / ctx.n, None, None
 
 
 class Var(ArrayFunction):
@@ -286,3 +305,18 @@ class VectorNorm(ArrayFunction):
             else:
                 gi = np.where(out == 0, 0, g * a * np.power(np.abs(a), p - 2) / np.power(out, p - 1))
         return gi.astype(a.dtype, copy=False), None, None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        # the 2-norm: g * a / norm (0 at a zero vector), the norm recomputed with Tensor ops so that its
+        # own derivatives follow; other orders have no differentiable backward yet
+        if ctx.ord != 2:
+            raise RuntimeError(f"miniconv: double backward is not implemented for VectorNorm with ord={ctx.ord:g} "
+                               "(only the 2-norm)")
+        a = ctx.saved_input(0)
+        _, out = ctx.saved_tensors
+        dims = ctx.dims if ctx.dims is not None else tuple(range(a.ndim))
+        norm = (a * a).sum(dim=dims, keepdim=True).sqrt() if a.ndim else a.abs()
+        zero = np.zeros((), g._data.dtype)
+        g = g.reshape(out.shape)
+        return Where.apply(out == 0, zero, g * a / Where.apply(out == 0, np.ones((), out.dtype), norm)), None, None, None

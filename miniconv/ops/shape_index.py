@@ -7,6 +7,7 @@ in the Tensor methods (``miniconv/tensor/``) before ``apply``.
 import numpy as np
 
 from ..autograd.function import ArrayFunction
+from .arith import Where
 
 
 class Reshape(ArrayFunction):
@@ -17,6 +18,10 @@ class Reshape(ArrayFunction):
 
     @staticmethod
     def backward(ctx, g):
+        return g.reshape(ctx.shape), None
+
+    @staticmethod
+    def backward_graph(ctx, g):  # create_graph=True: the same math on Tensors (see ArrayFunction)
         return g.reshape(ctx.shape), None
 
 
@@ -30,6 +35,10 @@ class Permute(ArrayFunction):
     def backward(ctx, g):
         return np.transpose(g, ctx.inverse), None
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        return g.permute(*ctx.inverse), None
+
 
 class Expand(ArrayFunction):
     @staticmethod
@@ -39,6 +48,10 @@ class Expand(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         return g, None  # the engine sums it back to the input's shape
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        return g, None
 
 
 def _has_advanced(index):
@@ -62,6 +75,33 @@ class Index(ArrayFunction):
             out[ctx.index] = g
         return out, None
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        return IndexGrad.apply(g, ctx.shape, ctx.index), None
+
+
+class IndexGrad(ArrayFunction):
+    """The backward of indexing as an op of its own (create_graph=True): zeros of the indexed tensor's
+    shape with ``g`` added at ``index``; its own backward indexes again, so any order is differentiable."""
+
+    @staticmethod
+    def forward(ctx, g, shape, index):
+        ctx.index = index
+        out = np.zeros(shape, dtype=g.dtype)
+        if _has_advanced(index):
+            np.add.at(out, index, g)
+        else:
+            out[index] = g
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        return np.array(gg[ctx.index], copy=True), None, None
+
+    @staticmethod
+    def backward_graph(ctx, gg):
+        return Index.apply(gg, ctx.index), None, None
+
 
 class Cat(ArrayFunction):
     """Concatenation along ``dim``. Inputs of shape (0,) are left out (PyTorch's legacy rule, checked in
@@ -84,6 +124,21 @@ class Cat(ArrayFunction):
         parts = iter(np.split(g, np.cumsum(ctx.sizes)[:-1], axis=ctx.dim))
         return (None,) + tuple(np.zeros((0,), g.dtype) if skip else next(parts) for skip in ctx.skipped)
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        if not ctx.sizes:
+            return (None,) + tuple(ctx.constant(np.zeros((0,), g._data.dtype)) for _ in ctx.skipped)
+        out, start = [None], 0
+        sizes = iter(ctx.sizes)
+        for skip in ctx.skipped:
+            if skip:
+                out.append(ctx.constant(np.zeros((0,), g._data.dtype)))
+                continue
+            n = next(sizes)
+            out.append(Index.apply(g, (slice(None),) * (ctx.dim % g.ndim) + (slice(start, start + n),)))
+            start += n
+        return tuple(out)
+
 
 class Stack(ArrayFunction):
     @staticmethod
@@ -94,6 +149,11 @@ class Stack(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         return (None,) + tuple(np.moveaxis(g, ctx.dim, 0))
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        d = ctx.dim % g.ndim
+        return (None,) + tuple(Index.apply(g, (slice(None),) * d + (k,)) for k in range(g._data.shape[d]))
 
 
 class TakeAlong(ArrayFunction):
@@ -172,6 +232,10 @@ class MaskedFill(ArrayFunction):
     def backward(ctx, g):
         return np.where(ctx.mask, np.zeros((), g.dtype), g), None, None
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        return Where.apply(ctx.mask, np.zeros((), g._data.dtype), g), None, None
+
 
 class Tile(ArrayFunction):
     """``repeat(*sizes)`` (PyTorch's meaning: np.tile); the gradient sums the copies."""
@@ -199,4 +263,8 @@ class Clone(ArrayFunction):
 
     @staticmethod
     def backward(ctx, g):
+        return g
+
+    @staticmethod
+    def backward_graph(ctx, g):
         return g

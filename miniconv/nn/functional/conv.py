@@ -74,7 +74,7 @@ class Conv2d(ArrayFunction):
             with blas_single_thread():
                 _kernels.conv2d_forward(x, w, bias, out, *args)
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None)
-        ctx.conv_args = args
+        ctx.conv_args, ctx.padding = args, padding
         ctx.x_shape, ctx.w_shape = x.shape, w.shape
         ctx.unbatched = unbatched
         return out[0] if unbatched else out
@@ -119,6 +119,39 @@ class Conv2d(ArrayFunction):
                 fused_b = None
             if grad_b is not None and fused_b is None and grad_out.size:
                 _kernels.conv2d_grad_bias(grad_out, grad_b, ctx.conv_args[-1])
+        return grad_x, grad_w, grad_b, None, None, None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        """create_graph=True: the two gradients are convolutions of Tensors, so they are differentiable
+        again. grad_input is conv_transpose2d(g, w); grad_weight[o, c, i, j] = sum over n, p, q of
+        g[n, o, p, q] * x_padded[n, c, p*s + i*d, q*s + j*d], a conv2d of x (channels as batch) with g
+        (batch as channels), stride and dilation swapped, cropped to the kernel's size."""
+        sh, sw, pt, pl, dh, dw, groups, _ = ctx.conv_args
+        _, pb, _, pr = ctx.padding
+        kh, kw = ctx.w_shape[2], ctx.w_shape[3]
+        need = ctx.needs_input_grad
+        g4 = g.unsqueeze(0) if ctx.unbatched else g
+        grad_x = grad_w = grad_b = None
+        if need[0]:
+            if pt != pb or pl != pr:
+                raise RuntimeError("miniconv: double backward is not implemented for Conv2d with asymmetric "
+                                   "padding (padding='same' with an even kernel)")
+            h, wd = ctx.x_shape[2], ctx.x_shape[3]
+            ho, wo = g4._data.shape[2], g4._data.shape[3]
+            out_pad = (h - ((ho - 1) * sh - 2 * pt + dh * (kh - 1) + 1), wd - ((wo - 1) * sw - 2 * pl + dw * (kw - 1) + 1))
+            grad_x = conv_transpose2d(g4, ctx.saved_input(1), None, (sh, sw), (pt, pl), out_pad, groups, (dh, dw))
+            grad_x = grad_x.squeeze(0) if ctx.unbatched else grad_x
+        if need[1]:
+            if groups != 1:
+                raise RuntimeError("miniconv: double backward is not implemented for Conv2d with groups > 1 "
+                                   "(the weight's gradient)")
+            x = ctx.saved_input(0)
+            x = x.unsqueeze(0) if ctx.unbatched else x
+            r = Conv2d.apply(x.transpose(0, 1), g4.transpose(0, 1), None, (dh, dw), ctx.padding, (sh, sw), 1)
+            grad_w = r[:, :, :kh, :kw].transpose(0, 1)
+        if need[2]:
+            grad_b = g4.sum(dim=(0, 2, 3))
         return grad_x, grad_w, grad_b, None, None, None, None
 
 
