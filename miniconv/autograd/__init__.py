@@ -11,9 +11,9 @@ from .grad_mode import (  # noqa: F401
 )
 from .engine import AccumulateGrad, queue_callback  # noqa: F401
 from .function import ArrayFunction, Function, RemovableHandle, Variable, backward, grad  # noqa: F401
-from .gradcheck import GradcheckError, gradcheck  # noqa: F401
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: F401
 from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly  # noqa: F401
 from . import function  # noqa: F401
 
-__all__ = ["Function", "backward", "grad", "gradcheck", "no_grad", "enable_grad", "set_grad_enabled",
+__all__ = ["Function", "backward", "grad", "gradcheck", "gradgradcheck", "no_grad", "enable_grad", "set_grad_enabled",
            "inference_mode", "is_grad_enabled", "detect_anomaly", "set_detect_anomaly", "Variable"]

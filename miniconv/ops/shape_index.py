@@ -221,6 +221,10 @@ class IndexSelect(ArrayFunction):
         np.add.at(om, ctx.index, np.moveaxis(g, ctx.dim, 0))
         return out, None, None
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        return IndexGrad.apply(g, ctx.shape, (slice(None),) * ctx.dim + (ctx.index,)), None, None
+
 
 class MaskedFill(ArrayFunction):
     @staticmethod
@@ -252,6 +256,13 @@ class Tile(ArrayFunction):
         for r, s in zip(ctx.reps, ctx.in_shape):
             split += [r, s]
         return g.reshape(split).sum(axis=tuple(range(0, 2 * len(ctx.reps), 2))).reshape(ctx.orig), None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        split = []
+        for r, s in zip(ctx.reps, ctx.in_shape):
+            split += [r, s]
+        return g.reshape(split).sum(dim=tuple(range(0, 2 * len(ctx.reps), 2))).reshape(ctx.orig), None
 
 
 class Clone(ArrayFunction):
