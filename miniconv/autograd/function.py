@@ -205,10 +205,10 @@ class ArrayFunction(_Node):
             what = f"input {key}" if key >= 0 else f"output {-1 - key}"
             raise RuntimeError(f"miniconv: double backward is not implemented for {self._op_name()} "
                                f"(its forward did not save its {what} as is)")
-        i, shape = src
-        arr = self._saved[i]
-        if arr.shape != shape:
-            arr = arr.reshape(shape)
+        if type(src) is tuple:
+            arr = self._saved[src[0]].reshape(src[1])
+        else:
+            arr = self._saved[src]
         if key >= 0:
             edge = self.next_edges[key] if key < len(self.next_edges) else None
             if edge is None:
@@ -333,31 +333,50 @@ def _tensor_of(s, inputs, outputs):
     return None
 
 
-def _indices_of(t, inputs, outputs):
-    """The positions of Tensor ``t`` among the inputs (k >= 0) and outputs (-1 - j)."""
-    return [k for k, a in enumerate(inputs) if a is t] + [-1 - j for j, o in enumerate(outputs) if o is t]
-
-
 def _saved_versions(ctx, inputs, outputs):
     """Which saved or watched arrays are a Tensor's storage, with that tensor's version now. Also
-    notes in ``ctx._graph_arrays`` {input k >= 0 or output -1 - j: (index into _saved, shape)} which
-    saved array is that tensor's storage or a whole view of it (``x[None]``): ``backward_graph``
-    rebuilds those inputs and outputs as Tensors connected to the graph."""
+    notes in ``ctx._graph_arrays`` {input k >= 0 or output -1 - j: index into _saved, or (index, shape)
+    for a whole view of it such as ``x[None]``} where each input's and output's array was saved:
+    ``backward_graph`` rebuilds those inputs and outputs as Tensors connected to the graph. (Plain
+    loops: this runs for every recorded op that saves something.)"""
     out = []
+    src = None
     for i, s in enumerate(ctx._saved):
-        if type(s) is np.ndarray:
-            t = _tensor_of(s, inputs, outputs)
-            if t is not None:
-                out.append((i, t._version_counter, t._version_counter.value))
-            else:
-                t = _tensor_of(s.base, inputs, outputs) if s.base is not None else None
-                if t is None or t._data.size != s.size:
-                    continue
-            src = ctx._graph_arrays
-            if src is None:
-                src = ctx._graph_arrays = {}
-            for k in _indices_of(t, inputs, outputs):  # x * x: both inputs are the one saved array
-                src[k] = (i, t._data.shape)
+        if type(s) is not np.ndarray:
+            continue
+        t = None
+        k = 0
+        for a in inputs:  # every position: x * x saves one array for both inputs
+            if isinstance(a, Tensor) and a._data is s:
+                if t is None:
+                    t = a
+                if src is None:
+                    src = ctx._graph_arrays = {}
+                src[k] = i
+            k += 1
+        if t is None:
+            k = -1
+            for o in outputs:
+                if o._data is s:
+                    t = o
+                    if src is None:
+                        src = ctx._graph_arrays = {}
+                    src[k] = i
+                    break
+                k -= 1
+        if t is not None:
+            out.append((i, t._version_counter, t._version_counter.value))
+            continue
+        b = s.base
+        if b is None:
+            continue
+        k = 0
+        for a in inputs:  # a saved whole view of an input (conv's x[None] of an unbatched input)
+            if isinstance(a, Tensor) and a._data is b and b.size == s.size:
+                if src is None:
+                    src = ctx._graph_arrays = {}
+                src[k] = (i, b.shape)
+            k += 1
     for s in ctx._watched:
         t = _tensor_of(s, inputs, outputs)
         if t is not None:
