@@ -192,6 +192,15 @@ class ArrayFunction(_Node):
         """Output ``j`` of forward (whose array forward saved) as a Tensor whose ``grad_fn`` is this node."""
         return self._graph_tensor(-1 - j)
 
+    def output_from(self, arr, j=0):
+        """``arr`` (output ``j``'s values, in its shape) as a Tensor whose ``grad_fn`` is this node: for an op
+        whose forward saved its output in another shape (a reduction saving the kept-dims form)."""
+        t = Tensor._wrap(arr)
+        t._requires_grad = True
+        t.grad_fn = self
+        t._output_nr = j
+        return t
+
     @staticmethod
     def constant(arr):
         """An array as a Tensor that requires no grad (for masks, indices, shapes' ones)."""
@@ -593,6 +602,16 @@ class CopySlices(ArrayFunction):
             ctx.view_fn(gb)[...] = 0
         return gb, np.array(ctx.view_fn(g), copy=True)
 
+    @staticmethod
+    def backward_graph(ctx, g):  # create_graph=True: a constant mask and a gather through flat indices
+        gb = None
+        if ctx.needs_input_grad[0]:
+            keep = np.ones(g._data.shape, g._data.dtype)
+            ctx.view_fn(keep)[...] = 0
+            gb = g * Tensor._wrap(keep)
+        idx = np.array(ctx.view_fn(np.arange(g._data.size).reshape(g._data.shape)), copy=True)
+        return gb, g.reshape(-1)[Tensor._wrap(idx)]
+
 
 class ViewRegen(ArrayFunction):
     """The history of a view whose base got a new history (an in-place op on the base or on
@@ -615,6 +634,32 @@ class ViewRegen(ArrayFunction):
                                "in place; clone() the expanded tensor first")
         region[...] = g
         return (z,)
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        # the region's flat positions in the base; scattered with index_put(accumulate) semantics
+        idx = np.array(ctx.view_fn(np.arange(int(np.prod(ctx.base_shape))).reshape(ctx.base_shape)), copy=True)
+        n = int(np.prod(ctx.base_shape))
+        return (_ScatterAdd.apply(g.reshape(-1), n, idx.reshape(-1)).reshape(ctx.base_shape),)
+
+
+class _ScatterAdd(ArrayFunction):
+    """zeros(n) with ``g`` added at the flat positions ``idx`` (ViewRegen's differentiable backward)."""
+
+    @staticmethod
+    def forward(ctx, g, n, idx):
+        ctx.idx = idx
+        out = np.zeros(n, g.dtype)
+        np.add.at(out, idx, g)
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        return gg[ctx.idx], None, None
+
+    @staticmethod
+    def backward_graph(ctx, gg):
+        return gg[Tensor._wrap(ctx.idx)], None, None
 
 
 # ---------------------------------------------------------------------------

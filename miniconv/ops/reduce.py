@@ -10,6 +10,7 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from .arith import Where
+from .shape_index import IndexGrad, _along_index
 
 
 def _expand_reduced_graph(g, shape, dim, keepdim):
@@ -99,6 +100,16 @@ class Var(ArrayFunction):
             g = _expand_reduced(g, a.shape, ctx.dim, ctx.keepdim)
             return g * 2 * (a - mean) / np.asarray(ctx.denom, dtype=a.dtype), None, None, None, None
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        a = ctx.saved_input(0)
+        if ctx.take_sqrt:
+            out = ctx.saved_output()
+            g = Where.apply(out._data == 0, np.zeros((), g._data.dtype), g / (2 * out))
+        dims = ctx.dim if ctx.dim is not None else tuple(range(a.ndim))
+        g = _expand_reduced_graph(g, a._data.shape, ctx.dim, ctx.keepdim)
+        return g * 2 * (a - a.mean(dim=dims, keepdim=True)) / ctx.denom, None, None, None, None
+
 
 class MaxAll(ArrayFunction):
     """max (or, with ``is_min``, min) over all elements; ties share the gradient evenly (PyTorch's amax
@@ -116,6 +127,12 @@ class MaxAll(ArrayFunction):
         # PyTorch's evenly_distribute_backward: a NaN result shares the gradient among the NaNs
         mask = np.isnan(a) if np.isnan(out) else a == out
         return mask * (g / mask.sum().astype(a.dtype)), None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        a, out = ctx.saved_tensors
+        mask = (np.isnan(a) if np.isnan(out) else a == out).astype(g._data.dtype)
+        return g * ctx.constant(mask / mask.sum()), None
 
 
 class MaxDim(ArrayFunction):
@@ -146,6 +163,13 @@ class MaxDim(ArrayFunction):
         out = np.zeros(ctx.shape, dtype=g.dtype)
         np.put_along_axis(out, idx_k, g, axis=ctx.dim)
         return out, None, None, None
+
+    @staticmethod
+    def backward_graph(ctx, g, g_idx):
+        (idx_k,) = ctx.saved_tensors
+        if not ctx.keepdim:
+            g = g.unsqueeze(ctx.dim)
+        return IndexGrad.apply(g, ctx.shape, _along_index(idx_k, ctx.dim)), None, None, None
 
 
 def _prod_except_self(a, axis):
@@ -196,6 +220,12 @@ class AMax(ArrayFunction):
         count = mask.sum(axis=ctx.dims, keepdims=True)
         return g * mask / count, None, None, None
 
+    @staticmethod
+    def backward_graph(ctx, g, *_):  # the tie-sharing mask is a constant
+        a, out = ctx.saved_tensors
+        mask = (a == out).astype(g._data.dtype)
+        return g.reshape(out.shape) * ctx.constant(mask / mask.sum(axis=ctx.dims, keepdims=True)), None, None, None
+
 
 class LogSumExp(ArrayFunction):
     @staticmethod
@@ -213,6 +243,13 @@ class LogSumExp(ArrayFunction):
         a, out = ctx.saved_tensors
         return g.reshape(out.shape) * np.exp(a - out), None, None
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        a = ctx.saved_input(0)
+        _, out = ctx.saved_tensors
+        lse = ctx.output_from(out.reshape(ctx.output_meta[0][0])).reshape(out.shape)  # the output, on the graph
+        return g.reshape(out.shape) * (a - lse).exp(), None, None
+
 
 class CumSum(ArrayFunction):
     @staticmethod
@@ -223,6 +260,10 @@ class CumSum(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         return np.flip(np.cumsum(np.flip(g, ctx.dim), axis=ctx.dim), ctx.dim), None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        return g.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim), None
 
 
 class CumProd(ArrayFunction):

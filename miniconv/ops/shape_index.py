@@ -59,6 +59,13 @@ def _has_advanced(index):
     return any(isinstance(i, (np.ndarray, list)) for i in items)
 
 
+def _along_index(idx, dim):
+    """An advanced index that reads (or, with ``np.add.at``, scatters to) ``idx[..., k, ...]`` along ``dim``
+    and every other position as is: ``take_along_axis`` as a plain index tuple."""
+    grids = np.indices(idx.shape, sparse=True)
+    return tuple(idx if i == dim % idx.ndim else g for i, g in enumerate(grids))
+
+
 class Index(ArrayFunction):
     @staticmethod
     def forward(ctx, a, index):
@@ -173,6 +180,10 @@ class TakeAlong(ArrayFunction):
         lead = np.indices(idx.shape[:-1], sparse=True)
         np.add.at(om, tuple(x[..., None] for x in lead) + (idx,), gm)  # repeated indices accumulate
         return out, None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        return IndexGrad.apply(g, ctx.shape, _along_index(ctx.index, ctx.dim)), None, None
 
 
 class Scatter(ArrayFunction):
