@@ -310,6 +310,10 @@ class _SoftplusNeg(ArrayFunction):
         with np.errstate(over="ignore"):
             return (-g / (1 + np.exp(x))).astype(x.dtype, copy=False)
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        return -g * (-ctx.saved_input(0)).sigmoid()
+
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):  # noqa: A002
     """BCE on sigmoid(input), computed stably: (1 - t) x + (1 + (pw - 1) t) (log(1 + e^-|x|) + max(-x, 0))."""
