@@ -4,7 +4,8 @@
 * ``engine.py``: the graph walk, on nodes and NumPy arrays (it never sees a Tensor).
 * ``function.py``: ``Function`` (public, on Tensors), ``ArrayFunction`` (miniconv's ops, on
   arrays), the nodes of in-place writes through views, and ``backward`` / ``grad``.
-* ``gradcheck.py``: finite differences against the analytical Jacobian.
+* ``higher_order.py``: the Tensor side of ``create_graph=True`` (gradients that are Tensors on the graph).
+* ``gradcheck.py``: finite differences against the analytical Jacobian; ``gradgradcheck`` for second order.
 """
 from .grad_mode import (  # noqa: F401
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled,

@@ -164,7 +164,7 @@ def run_backward(roots, root_grads, retain_graph, capture=None, inputs=None, gra
     callbacks that compute with Tensors record nothing.
 
     ``graph`` (``create_graph=True``): an object with ``sum_to``, ``accumulate``, ``retain`` and
-    ``leaf_hooks`` working on Tensors (``autograd.function._GraphMode``). The gradients are then
+    ``leaf_hooks`` working on Tensors (``autograd.higher_order.GraphMode``). The gradients are then
     Tensors, grad mode is on, and each node runs ``_call_backward_graph`` (its backward written with
     Tensor ops, recorded on the graph) instead of ``_call_backward``: the gradients returned are
     differentiable again. The engine itself still never looks inside a gradient."""

@@ -27,6 +27,7 @@ from .._alloc import scoped_if_large as _caching_allocator_if_large  # arrays ma
 from . import anomaly_mode
 from .engine import AccumulateGrad, final_callbacks_scope, run_backward, sum_to, version_error
 from .grad_mode import _set_enabled, is_grad_enabled
+from .higher_order import GraphMode, batched_grad, zeros_like
 
 __all__ = ["Function", "ArrayFunction", "backward", "grad", "RemovableHandle"]
 
@@ -354,15 +355,13 @@ def _saved_versions(ctx, inputs, outputs):
         if type(s) is not np.ndarray:
             continue
         t = None
-        k = 0
-        for a in inputs:  # every position: x * x saves one array for both inputs
+        for k, a in enumerate(inputs):  # every position: x * x saves one array for both inputs
             if isinstance(a, Tensor) and a._data is s:
                 if t is None:
                     t = a
                 if src is None:
                     src = ctx._graph_arrays = {}
                 src[k] = i
-            k += 1
         if t is None:
             k = -1
             for o in outputs:
@@ -379,13 +378,11 @@ def _saved_versions(ctx, inputs, outputs):
         b = s.base
         if b is None:
             continue
-        k = 0
-        for a in inputs:  # a saved whole view of an input (conv's x[None] of an unbatched input)
+        for k, a in enumerate(inputs):  # a saved whole view of an input (conv's x[None] of an unbatched input)
             if isinstance(a, Tensor) and a._data is b and b.size == s.size:
                 if src is None:
                     src = ctx._graph_arrays = {}
                 src[k] = (i, b.shape)
-            k += 1
     for s in ctx._watched:
         t = _tensor_of(s, inputs, outputs)
         if t is not None:
@@ -763,7 +760,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             input_edges.append(_edge(t))
     with final_callbacks_scope():
         run_backward(roots, grads, bool(retain_graph), inputs=input_edges,
-                     graph=_GraphMode if create_graph else None)
+                     graph=GraphMode if create_graph else None)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
@@ -797,19 +794,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         retain_graph = create_graph
     grad_outputs = _as_list(grad_outputs) or [None] * len(outputs)
     if is_grads_batched:
-        result = _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused)
+        result = batched_grad(_grad, outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused)
     else:
         result = _grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused)
     if materialize_grads:
-        result = tuple(r if r is not None else _zeros_like(t, create_graph) for r, t in zip(result, inputs))
+        result = tuple(r if r is not None else zeros_like(t, create_graph) for r, t in zip(result, inputs))
     return dict(zip(keys, result)) if as_dict else result
-
-
-def _zeros_like(t, requires_grad):
-    z = Tensor._wrap(np.zeros(t._data.shape, t._data.dtype))
-    if requires_grad:
-        z.requires_grad_(True)
-    return z
 
 
 def _grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused):
@@ -819,7 +809,7 @@ def _grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unuse
             raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not require grad")
     edges = [_edge(t) for t in inputs]
     capture = {e: None for e in edges}
-    run_backward(roots, grads, bool(retain_graph), capture=capture, graph=_GraphMode if create_graph else None)
+    run_backward(roots, grads, bool(retain_graph), capture=capture, graph=GraphMode if create_graph else None)
     result = []
     for i, (e, t) in enumerate(zip(edges, inputs)):
         g = capture[e]
@@ -831,93 +821,10 @@ def _grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unuse
                 )
             result.append(None)
         elif create_graph:
-            result.append(_GraphMode.sum_to(g, t._data.shape, t._data.dtype))
+            result.append(GraphMode.sum_to(g, t._data.shape, t._data.dtype))
         else:
             result.append(Tensor._wrap(sum_to(g, t.shape, t.dtype).copy()))
     return tuple(result)
-
-
-def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused):
-    """``is_grads_batched``: one backward per row of the grad_outputs, results stacked along dim 0."""
-    sizes = {g.shape[0] for g in grad_outputs if isinstance(g, Tensor) and g.ndim > 0}
-    if len(sizes) != 1 or any(not isinstance(g, Tensor) or g.ndim == 0 for g in grad_outputs):
-        raise RuntimeError("If `is_grads_batched=True`, we interpret the first dimension of each grad_output "
-                           "as the batch dimension; every grad_output must be a Tensor with the same batch size")
-    (n,) = sizes
-    rows = []
-    for b in range(n):
-        rows.append(_grad(outputs, inputs, [g[b] for g in grad_outputs], retain_graph or b < n - 1, create_graph,
-                          allow_unused))
-    result = []
-    for k in range(len(inputs)):
-        col = [r[k] for r in rows]
-        if any(c is None for c in col):
-            result.append(None)
-        elif create_graph:
-            result.append(_stack_rows(col))
-        else:
-            result.append(Tensor._wrap(np.stack([c._data for c in col])))
-    return tuple(result)
-
-
-def _stack_rows(rows):
-    """``stack(rows)`` with Tensor ops only (autograd does not import ops): sum of each row placed by a
-    one-hot constant, so it stays differentiable."""
-    n = len(rows)
-    out = None
-    for b, r in enumerate(rows):
-        hot = np.zeros((n,) + (1,) * r.ndim, r._data.dtype)
-        hot[b] = 1
-        term = r.unsqueeze(0) * Tensor._wrap(hot)
-        out = term if out is None else out + term
-    return out
-
-
-class _GraphMode:
-    """The Tensor side of a ``create_graph=True`` backward, handed to the engine (which never sees a
-    Tensor): gradients are Tensors and every operation on them is recorded."""
-
-    @staticmethod
-    def sum_to(g, shape, dtype):
-        """``engine.sum_to`` with Tensor ops: a broadcast gradient summed back to ``shape``."""
-        if g._data.shape != tuple(shape):
-            lead = g.ndim - len(shape)
-            if lead < 0:
-                raise RuntimeError(f"gradient of shape {tuple(g.shape)} cannot be reduced to shape {tuple(shape)}")
-            if lead:
-                g = g.sum(dim=tuple(range(lead)))
-            axes = tuple(i for i, (gs, s) in enumerate(zip(g._data.shape, shape)) if s == 1 and gs != 1)
-            if axes:
-                g = g.sum(dim=axes, keepdim=True)
-            if g._data.shape != tuple(shape):
-                raise RuntimeError(
-                    f"Function returned a gradient of shape {tuple(g.shape)} for an input of shape {tuple(shape)}")
-        if g._data.dtype != dtype:
-            g = g.type(dtype)
-        return g
-
-    @staticmethod
-    def leaf_hooks(leaf, g):
-        for hook in list(leaf._backward_hooks.values()):
-            out = hook(g)
-            if out is not None:
-                g = out
-        return g
-
-    @staticmethod
-    def accumulate(leaf, g):
-        """PyTorch's AccumulateGrad with grad mode on: a first gradient is cloned (keeping its graph),
-        later ones are added out of place, so ``.grad`` stays differentiable."""
-        if leaf._backward_hooks:
-            g = _GraphMode.leaf_hooks(leaf, g)
-        leaf.grad = g.clone() if leaf.grad is None else leaf.grad + g
-        if leaf._post_accumulate_grad_hooks:
-            for hook in list(leaf._post_accumulate_grad_hooks.values()):
-                hook(leaf)
-
-    @staticmethod
-    def retain(t, g):
-        t.grad = g.clone() if t.grad is None else t.grad + g
 
 
 class _VariableMeta(type):

@@ -360,4 +360,5 @@ class VectorNorm(ArrayFunction):
         norm = (a * a).sum(dim=dims, keepdim=True).sqrt() if a.ndim else a.abs()
         zero = np.zeros((), g._data.dtype)
         g = g.reshape(out.shape)
-        return Where.apply(out == 0, zero, g * a / Where.apply(out == 0, np.ones((), out.dtype), norm)), None, None, None
+        safe_norm = Where.apply(out == 0, np.ones((), out.dtype), norm)
+        return Where.apply(out == 0, zero, g * a / safe_norm), None, None, None

@@ -138,7 +138,8 @@ class Conv2d(ArrayFunction):
             # makes it exactly that size: the rows strides never reach); crop the padding off
             h, wd = ctx.x_shape[2], ctx.x_shape[3]
             ho, wo = g4._data.shape[2], g4._data.shape[3]
-            extra = (h + pt + pb - ((ho - 1) * sh + dh * (kh - 1) + 1), wd + pl + pr - ((wo - 1) * sw + dw * (kw - 1) + 1))
+            extra = (h + pt + pb - ((ho - 1) * sh + dh * (kh - 1) + 1),
+                     wd + pl + pr - ((wo - 1) * sw + dw * (kw - 1) + 1))
             full = conv_transpose2d(g4, ctx.saved_input(1), None, (sh, sw), 0, extra, groups, (dh, dw))
             grad_x = full[:, :, pt:pt + h, pl:pl + wd]
             grad_x = grad_x.squeeze(0) if ctx.unbatched else grad_x

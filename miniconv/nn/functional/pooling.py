@@ -185,7 +185,7 @@ class _AvgPool2dGrad(ArrayFunction):
     @staticmethod
     def backward(ctx, gg):
         kh, kw, sh, sw, ph, pw, count_include_pad, divisor = ctx.pool.args
-        lead, (H, W) = gg.shape[:-2], gg.shape[-2:]
+        H, W = gg.shape[-2:]
         x3 = np.ascontiguousarray(gg).reshape(-1, H, W)
         out = np.empty((x3.shape[0],) + ctx.out_shape[-2:], dtype=gg.dtype)
         _kernels.avg_pool2d_forward(x3, out, kh, kw, sh, sw, ph, pw, count_include_pad, divisor, threads_for(x3.size))
