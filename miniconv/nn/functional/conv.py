@@ -141,7 +141,9 @@ class Conv2d(ArrayFunction):
             extra = (h + pt + pb - ((ho - 1) * sh + dh * (kh - 1) + 1),
                      wd + pl + pr - ((wo - 1) * sw + dw * (kw - 1) + 1))
             full = conv_transpose2d(g4, ctx.saved_input(1), None, (sh, sw), 0, extra, groups, (dh, dw))
-            grad_x = full[:, :, pt:pt + h, pl:pl + wd]
+            if pt or pb or pl or pr:  # contiguous, as PyTorch's gradient (user code may .view() it)
+                full = full[:, :, pt:pt + h, pl:pl + wd].contiguous()
+            grad_x = full
             grad_x = grad_x.squeeze(0) if ctx.unbatched else grad_x
         if need[1]:
             x = ctx.saved_input(0)
