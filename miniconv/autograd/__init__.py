@@ -4,7 +4,8 @@
 * ``engine.py``: the graph walk, on nodes and NumPy arrays (it never sees a Tensor).
 * ``function.py``: ``Function`` (public, on Tensors), ``ArrayFunction`` (miniconv's ops, on
   arrays), the nodes of in-place writes through views, and ``backward`` / ``grad``.
-* ``gradcheck.py``: finite differences against the analytical Jacobian.
+* ``higher_order.py``: the Tensor side of ``create_graph=True`` (gradients that are Tensors on the graph).
+* ``gradcheck.py``: finite differences against the analytical Jacobian; ``gradgradcheck`` for second order.
 * ``functional.py`` (``torch.autograd.functional``: jacobian, hessian, vjp, jvp, hvp, vhp), imported by
   ``miniconv/__init__.py`` last, since it builds on Tensor.
 """
@@ -13,9 +14,9 @@ from .grad_mode import (  # noqa: F401
 )
 from .engine import AccumulateGrad, queue_callback  # noqa: F401
 from .function import ArrayFunction, Function, RemovableHandle, Variable, backward, grad  # noqa: F401
-from .gradcheck import GradcheckError, gradcheck  # noqa: F401
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: F401
 from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly  # noqa: F401
 from . import function  # noqa: F401
 
-__all__ = ["Function", "backward", "grad", "gradcheck", "no_grad", "enable_grad", "set_grad_enabled",
+__all__ = ["Function", "backward", "grad", "gradcheck", "gradgradcheck", "no_grad", "enable_grad", "set_grad_enabled",
            "inference_mode", "is_grad_enabled", "detect_anomaly", "set_detect_anomaly", "Variable"]

@@ -24,7 +24,7 @@ import threading
 import numpy as np
 
 from .._alloc import scoped as _caching_allocator  # arrays made during backward come from miniconv's cache
-from .grad_mode import no_grad
+from .grad_mode import enable_grad, no_grad
 
 
 class AccumulateGrad:
@@ -67,13 +67,14 @@ def run_hooks(hooks, g):
     return g
 
 
-def _tensor_pre_hooks(node, grads):
+def _tensor_pre_hooks(node, grads, graph=None):
     """What PyTorch's ``call_tensor_pre_hooks`` does with a node's output gradients before it runs:
     the ``register_hook`` hooks of its outputs (a leaf's, for an AccumulateGrad node), whose results
     replace the gradients, then ``retain_grad()``, which stores what the hooks returned."""
     if type(node) is AccumulateGrad:
         if grads[0] is not None and node.leaf._backward_hooks:
-            grads = [node.leaf._run_backward_hooks(grads[0])]
+            grads = [node.leaf._run_backward_hooks(grads[0]) if graph is None else
+                     graph.leaf_hooks(node.leaf, grads[0])]
         return grads
     pre_hooks = getattr(node, "_tensor_hooks", None)
     if pre_hooks:
@@ -83,7 +84,10 @@ def _tensor_pre_hooks(node, grads):
         for nr, ref in node._retained.items():
             t = ref()
             if t is not None and grads[nr] is not None:
-                t._accumulate_retained(grads[nr])
+                if graph is None:
+                    t._accumulate_retained(grads[nr])
+                else:
+                    graph.retain(t, grads[nr])
     return grads
 
 
@@ -155,14 +159,20 @@ def sum_to(g, shape, dtype):
 
 
 @_caching_allocator
-def run_backward(roots, root_grads, retain_graph, capture=None, inputs=None):
+def run_backward(roots, root_grads, retain_graph, capture=None, inputs=None, graph=None):
     """:func:`_walk` with grad mode off, as PyTorch runs backward (``create_graph=False``): hooks and
-    callbacks that compute with Tensors record nothing."""
-    with no_grad():
-        _walk(roots, root_grads, retain_graph, capture, inputs)
+    callbacks that compute with Tensors record nothing.
+
+    ``graph`` (``create_graph=True``): an object with ``sum_to``, ``accumulate``, ``retain`` and
+    ``leaf_hooks`` working on Tensors (``autograd.higher_order.GraphMode``). The gradients are then
+    Tensors, grad mode is on, and each node runs ``_call_backward_graph`` (its backward written with
+    Tensor ops, recorded on the graph) instead of ``_call_backward``: the gradients returned are
+    differentiable again. The engine itself still never looks inside a gradient."""
+    with (no_grad() if graph is None else enable_grad()):
+        _walk(roots, root_grads, retain_graph, capture, inputs, graph)
 
 
-def _walk(roots, root_grads, retain_graph, capture=None, inputs=None):
+def _walk(roots, root_grads, retain_graph, capture=None, inputs=None, graph=None):
     """Propagate ``root_grads`` from the ``roots`` edges back through the graph.
 
     ``capture``: None to accumulate into leaves' ``.grad``; or a dict {edge: None} whose
@@ -240,10 +250,14 @@ def _walk(roots, root_grads, retain_graph, capture=None, inputs=None):
         node = ready.pop()
         grads = buffers.pop(node, None) or [None] * len(node.output_meta)
         if wanted is not None and node not in wanted:  # the single root, leading to no requested input
-            _tensor_pre_hooks(node, grads)
+            _tensor_pre_hooks(node, grads, graph)
             continue
         if type(node) is AccumulateGrad and capture is None:
             if grads[0] is not None:  # (its hooks run in _accumulate_grad)
+                if graph is not None:
+                    with node.lock:
+                        graph.accumulate(node.leaf, grads[0])
+                    continue
                 owned = sole_owner(grads, 0)  # (before grads[0] sits on the call's argument stack)
                 with node.lock:
                     node.leaf._accumulate_grad(grads[0], owned)  # owned: becomes .grad without a copy
@@ -253,7 +267,7 @@ def _walk(roots, root_grads, retain_graph, capture=None, inputs=None):
             # requested input; a leaf's node never runs) calls its tensor hooks first and their result is
             # returned; a node that runs returns the gradient before its hooks, which then run below
             if node not in execute:
-                grads = _tensor_pre_hooks(node, grads)
+                grads = _tensor_pre_hooks(node, grads, graph)
             for nr, g in enumerate(grads):
                 if (node, nr) in capture and g is not None:
                     capture[(node, nr)] = g
@@ -263,10 +277,13 @@ def _walk(roots, root_grads, retain_graph, capture=None, inputs=None):
             in_grads = (None,) * len(node.next_edges)
         else:
             # Tensor.register_hook on the node's outputs, then retain_grad(), in both modes
-            grads = _tensor_pre_hooks(node, grads)
-            if getattr(node, "_overwrites_grads", False) and capture is None:
-                node._grads_owned = tuple([sole_owner(grads, i) for i in range(len(grads))])
-            in_grads = node._call_backward(grads)
+            grads = _tensor_pre_hooks(node, grads, graph)
+            if graph is not None:
+                in_grads = node._call_backward_graph(grads)
+            else:
+                if getattr(node, "_overwrites_grads", False) and capture is None:
+                    node._grads_owned = tuple([sole_owner(grads, i) for i in range(len(grads))])
+                in_grads = node._call_backward(grads)
             if len(in_grads) != len(node.next_edges):
                 raise RuntimeError(
                     f"function {node.name()} returned an incorrect number of gradients "
@@ -281,7 +298,7 @@ def _walk(roots, root_grads, retain_graph, capture=None, inputs=None):
             child, nr = e
             if g is not None:
                 shape, dtype = child.output_meta[nr]
-                g = sum_to(g, shape, dtype)
+                g = sum_to(g, shape, dtype) if graph is None else graph.sum_to(g, shape, dtype)
                 buf = buffers.setdefault(child, [None] * len(child.output_meta))
                 buf[nr] = g if buf[nr] is None else buf[nr] + g
             deps[child] -= 1

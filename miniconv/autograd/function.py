@@ -27,6 +27,7 @@ from .._alloc import scoped_if_large as _caching_allocator_if_large  # arrays ma
 from . import anomaly_mode
 from .engine import AccumulateGrad, final_callbacks_scope, run_backward, sum_to, version_error
 from .grad_mode import _set_enabled, is_grad_enabled
+from .higher_order import GraphMode, batched_grad, zeros_like
 
 __all__ = ["Function", "ArrayFunction", "backward", "grad", "RemovableHandle"]
 
@@ -52,6 +53,7 @@ class _Node:
     _non_diff = ()
     _retained = None  # output_nr -> weakref to a non-leaf Tensor that called retain_grad()
     _materialize_grads = True
+    _graph_arrays = None  # see _saved_versions
 
     def name(self):
         # PyTorch's naming: its own ops' nodes are "MulBackward0", a user's Function "CubeBackward"
@@ -173,6 +175,88 @@ class ArrayFunction(_Node):
             anomaly_mode.check_gradients(self.name(), out)
         return out
 
+    # -- create_graph=True: the backward written with Tensor ops ------------------------
+    # A subclass may define ``backward_graph(ctx, *grads)``: the same math as ``backward`` with
+    # Tensors in and out, written with miniconv's (differentiable) Tensor ops, so that a backward
+    # pass run with ``create_graph=True`` records the gradient's own graph. It reads the saved
+    # inputs and outputs with ``ctx.saved_input(k)`` / ``ctx.saved_output(j)`` (Tensors connected
+    # to the graph: the gradient of the gradient flows into their history) and wraps constant
+    # arrays (masks, indices) with ``ctx.constant(arr)``. Without it, create_graph=True raises.
+    backward_graph = None
+
+    def saved_input(self, k):
+        """Input ``k`` of forward (whose array forward saved) as a Tensor on the graph: the leaf itself,
+        a Tensor with the input's ``grad_fn``, or a constant if the input did not require grad."""
+        return self._graph_tensor(k)
+
+    def saved_output(self, j=0):
+        """Output ``j`` of forward (whose array forward saved) as a Tensor whose ``grad_fn`` is this node."""
+        return self._graph_tensor(-1 - j)
+
+    def output_from(self, arr, j=0):
+        """``arr`` (output ``j``'s values, in its shape) as a Tensor whose ``grad_fn`` is this node: for an op
+        whose forward saved its output in another shape (a reduction saving the kept-dims form)."""
+        t = Tensor._wrap(arr)
+        t._requires_grad = True
+        t.grad_fn = self
+        t._output_nr = j
+        return t
+
+    @staticmethod
+    def constant(arr):
+        """An array as a Tensor that requires no grad (for masks, indices, shapes' ones)."""
+        return Tensor._wrap(np.asarray(arr))
+
+    def _graph_tensor(self, key):
+        if self._freed:
+            raise RuntimeError(_FREED_MSG)
+        src = self._graph_arrays.get(key) if self._graph_arrays else None
+        if src is None:
+            what = f"input {key}" if key >= 0 else f"output {-1 - key}"
+            raise RuntimeError(f"miniconv: double backward is not implemented for {self._op_name()} "
+                               f"(its forward did not save its {what} as is)")
+        if type(src) is tuple:
+            arr = self._saved[src[0]].reshape(src[1])
+        else:
+            arr = self._saved[src]
+        if key >= 0:
+            edge = self.next_edges[key] if key < len(self.next_edges) else None
+            if edge is None:
+                return Tensor._wrap(arr)
+            node, nr = edge
+            if type(node) is AccumulateGrad:
+                return node.leaf
+        else:
+            node, nr = self, -1 - key
+            if self.output_meta[nr][1].kind != "f":
+                return Tensor._wrap(arr)
+        t = Tensor._wrap(arr)
+        t._requires_grad = True
+        t.grad_fn = node
+        t._output_nr = nr
+        return t
+
+    def _op_name(self):
+        return type(self).__name__.lstrip("_")
+
+    def _call_backward_graph(self, grads):
+        fn = type(self).backward_graph
+        if fn is None:
+            raise RuntimeError(f"miniconv: double backward is not implemented for {self._op_name()} "
+                               f"({self.name()} has no differentiable backward; create_graph=True needs one)")
+        if self._freed:
+            raise RuntimeError(_FREED_MSG)
+        if self._saved_versions:
+            self._check_versions()
+        if any(g is None for g in grads):
+            grads = [g if g is not None or dtype.kind != "f" else Tensor._wrap(np.zeros(shape, dtype))
+                     for g, (shape, dtype) in zip(grads, self.output_meta)]
+        out = _quiet_call(fn, self, *grads)
+        out = out if type(out) is tuple else (out,)
+        if anomaly_mode._enabled and anomaly_mode._check_nan:
+            anomaly_mode.check_gradients(self.name(), [None if o is None else o._data for o in out])
+        return out
+
     @classmethod
     @_caching_allocator_if_large
     def apply(cls, *args):
@@ -260,13 +344,45 @@ def _tensor_of(s, inputs, outputs):
 
 
 def _saved_versions(ctx, inputs, outputs):
-    """Which saved or watched arrays are a Tensor's storage, with that tensor's version now."""
+    """Which saved or watched arrays are a Tensor's storage, with that tensor's version now. Also
+    notes in ``ctx._graph_arrays`` {input k >= 0 or output -1 - j: index into _saved, or (index, shape)
+    for a whole view of it such as ``x[None]``} where each input's and output's array was saved:
+    ``backward_graph`` rebuilds those inputs and outputs as Tensors connected to the graph. (Plain
+    loops: this runs for every recorded op that saves something.)"""
     out = []
+    src = None
     for i, s in enumerate(ctx._saved):
-        if type(s) is np.ndarray:
-            t = _tensor_of(s, inputs, outputs)
-            if t is not None:
-                out.append((i, t._version_counter, t._version_counter.value))
+        if type(s) is not np.ndarray:
+            continue
+        t = None
+        for k, a in enumerate(inputs):  # every position: x * x saves one array for both inputs
+            if isinstance(a, Tensor) and a._data is s:
+                if t is None:
+                    t = a
+                if src is None:
+                    src = ctx._graph_arrays = {}
+                src[k] = i
+        if t is None:
+            k = -1
+            for o in outputs:
+                if o._data is s:
+                    t = o
+                    if src is None:
+                        src = ctx._graph_arrays = {}
+                    src[k] = i
+                    break
+                k -= 1
+        if t is not None:
+            out.append((i, t._version_counter, t._version_counter.value))
+            continue
+        b = s.base
+        if b is None:
+            continue
+        for k, a in enumerate(inputs):  # a saved whole view of an input (conv's x[None] of an unbatched input)
+            if isinstance(a, Tensor) and a._data is b and b.size == s.size:
+                if src is None:
+                    src = ctx._graph_arrays = {}
+                src[k] = (i, b.shape)
     for s in ctx._watched:
         t = _tensor_of(s, inputs, outputs)
         if t is not None:
@@ -325,6 +441,13 @@ class Function(_Node):
         raise NotImplementedError
 
     def _call_backward(self, grads):
+        return self._run_user_backward(grads, False)
+
+    def _call_backward_graph(self, grads):
+        # create_graph=True: grads are Tensors, grad mode is on, the user's Tensor ops are recorded
+        return self._run_user_backward(grads, True)
+
+    def _run_user_backward(self, grads, graph):
         if self._freed:
             raise RuntimeError(_FREED_MSG)
         if self._saved_versions:
@@ -334,7 +457,7 @@ class Function(_Node):
         for g, (shape, dtype) in zip(grads, self.output_meta):
             if g is None and self._materialize_grads and dtype.kind == "f":
                 g = np.zeros(shape, dtype)
-            tgrads.append(None if g is None else wrap(g))
+            tgrads.append(None if g is None else g if isinstance(g, Tensor) else wrap(g))
         out = type(self).backward(self, *tgrads)
         if type(out) is not tuple:
             out = (out,)
@@ -349,12 +472,12 @@ class Function(_Node):
             if o is None or self.next_edges[i] is None:
                 result.append(None)
             elif isinstance(o, Tensor):
-                result.append(o._data)
+                result.append(o if graph else o._data)
             else:
                 raise TypeError(f"function {self.name()} returned a gradient of type {type(o).__name__} for "
                                 f"input {i}; expected a Tensor or None")
         if anomaly_mode._enabled and anomaly_mode._check_nan:
-            anomaly_mode.check_gradients(self.name(), result)
+            anomaly_mode.check_gradients(self.name(), [r._data if isinstance(r, Tensor) else r for r in result])
         return tuple(result)
 
     @classmethod
@@ -476,6 +599,16 @@ class CopySlices(ArrayFunction):
             ctx.view_fn(gb)[...] = 0
         return gb, np.array(ctx.view_fn(g), copy=True)
 
+    @staticmethod
+    def backward_graph(ctx, g):  # create_graph=True: a constant mask and a gather through flat indices
+        gb = None
+        if ctx.needs_input_grad[0]:
+            keep = np.ones(g._data.shape, g._data.dtype)
+            ctx.view_fn(keep)[...] = 0
+            gb = g * Tensor._wrap(keep)
+        idx = np.array(ctx.view_fn(np.arange(g._data.size).reshape(g._data.shape)), copy=True)
+        return gb, g.reshape(-1)[Tensor._wrap(idx)]
+
 
 class ViewRegen(ArrayFunction):
     """The history of a view whose base got a new history (an in-place op on the base or on
@@ -499,11 +632,39 @@ class ViewRegen(ArrayFunction):
         region[...] = g
         return (z,)
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        # the region's flat positions in the base; scattered with index_put(accumulate) semantics
+        idx = np.array(ctx.view_fn(np.arange(int(np.prod(ctx.base_shape))).reshape(ctx.base_shape)), copy=True)
+        n = int(np.prod(ctx.base_shape))
+        return (_ScatterAdd.apply(g.reshape(-1), n, idx.reshape(-1)).reshape(ctx.base_shape),)
+
+
+class _ScatterAdd(ArrayFunction):
+    """zeros(n) with ``g`` added at the flat positions ``idx`` (ViewRegen's differentiable backward)."""
+
+    @staticmethod
+    def forward(ctx, g, n, idx):
+        ctx.idx = idx
+        out = np.zeros(n, g.dtype)
+        np.add.at(out, idx, g)
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        return gg[ctx.idx], None, None
+
+    @staticmethod
+    def backward_graph(ctx, gg):
+        return gg[Tensor._wrap(ctx.idx)], None, None
+
 
 # ---------------------------------------------------------------------------
 # Tensor-facing entry points of the engine
 # ---------------------------------------------------------------------------
-def _prepare_roots(tensors, grad_tensors, fn_name):
+def _prepare_roots(tensors, grad_tensors, fn_name, graph=False):
+    """The root edges and their gradients: arrays, or with ``graph`` (create_graph=True) Tensors, which
+    keep their own history (a ``grad_outputs`` that requires grad, as in a Hessian-vector product)."""
     roots, grads = [], []
     for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
         if not isinstance(t, Tensor):
@@ -514,6 +675,16 @@ def _prepare_roots(tensors, grad_tensors, fn_name):
             if t._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             g = np.ones(t.shape, dtype=t.dtype)
+            if graph:
+                g = Tensor._wrap(g)
+        elif graph and isinstance(g, Tensor):
+            if g.shape != t.shape:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} and "
+                    f"output[{i}] has a shape of {tuple(t.shape)}."
+                )
+            if g._data.dtype != t._data.dtype:
+                g = g.type(t._data.dtype)
         else:
             g = g._data if isinstance(g, Tensor) else np.asarray(g, dtype=t.dtype)
             if g.shape != t.shape:
@@ -522,6 +693,8 @@ def _prepare_roots(tensors, grad_tensors, fn_name):
                     f"output[{i}] has a shape of {tuple(t.shape)}."
                 )
             g = g.astype(t.dtype, copy=False)
+            if graph:
+                g = Tensor._wrap(g)
         if t._base is not None and t._view_gen != t._base._history_gen:
             t._regenerate_view()
         roots.append(_edge(t))
@@ -539,8 +712,6 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     """Accumulate d(tensors)/d(leaf) into every leaf's ``.grad``; with ``inputs`` (a Tensor, a sequence
     of Tensors or a dict of them), only into those tensors' ``.grad`` (a non-leaf input is made to
     retain its gradient), running only the part of the graph that leads to them, as PyTorch does."""
-    if create_graph:
-        raise NotImplementedError("miniconv does not support create_graph=True (no higher-order gradients)")
     if grad_variables is not None:
         warnings.warn("`grad_variables` is deprecated. Use `grad_tensors` instead.", FutureWarning, stacklevel=2)
         if grad_tensors is None:
@@ -568,7 +739,15 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     grad_tensors = _as_list(grad_tensors) or [None] * len(tensors)
     if len(grad_tensors) != len(tensors):
         raise RuntimeError(f"got {len(grad_tensors)} gradients for {len(tensors)} tensors")
-    roots, grads = _prepare_roots(tensors, grad_tensors, "backward")
+    if retain_graph is None:
+        retain_graph = create_graph
+    if create_graph:
+        warnings.warn(
+            "Using backward() with create_graph=True will create a reference cycle between the parameter and its "
+            "gradient which can cause a memory leak. We recommend using autograd.grad when creating the graph to "
+            "avoid this. If you have to use this function, make sure to reset the .grad fields of your parameters "
+            "to None after use to break the cycle and avoid the leak.", UserWarning, stacklevel=3)
+    roots, grads = _prepare_roots(tensors, grad_tensors, "backward", create_graph)
     input_edges = None
     if inputs is not None:
         input_edges = []
@@ -580,21 +759,57 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             t.retain_grad()  # as PyTorch: a non-leaf input keeps its .grad (from now on); raises if no grad
             input_edges.append(_edge(t))
     with final_callbacks_scope():
-        run_backward(roots, grads, bool(retain_graph), inputs=input_edges)
+        run_backward(roots, grads, bool(retain_graph), inputs=input_edges,
+                     graph=GraphMode if create_graph else None)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, allow_unused=False):
-    """Return d(outputs)/d(inputs) as a tuple of Tensors, without touching any ``.grad``."""
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Return d(outputs)/d(inputs) as a tuple of Tensors (a dict for a dict of inputs), without touching
+    any ``.grad``. With ``create_graph=True`` the returned gradients carry their own graph (each node's
+    backward runs as Tensor ops), so they can be differentiated again; ``retain_graph`` then defaults to
+    True. ``is_grads_batched``: the first dimension of each ``grad_outputs`` is a batch of vectors, one
+    backward per vector (a loop, where PyTorch vectorises with vmap), results stacked along dim 0."""
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, "
+                         "but got: allow_unused=False.")
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    as_dict = type(inputs) is dict
+    keys = list(inputs.keys()) if as_dict else None
+    if as_dict:
+        inputs = list(inputs.values())
+    elif isinstance(inputs, Mapping):
+        raise TypeError(f"`inputs` argument to `grad()` must be a dict, not {type(inputs).__name__}. "
+                        "Other Mapping types are not supported.")
     outputs = _as_list(outputs)
     inputs = _as_list(inputs)
+    if not inputs:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
+    if not only_inputs:
+        warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to True). To accumulate "
+                      "gradient for other parts of the graph, please use torch.autograd.backward.",
+                      FutureWarning, stacklevel=2)
+    if retain_graph is None:
+        retain_graph = create_graph
     grad_outputs = _as_list(grad_outputs) or [None] * len(outputs)
-    roots, grads = _prepare_roots(outputs, grad_outputs, "grad")
+    if is_grads_batched:
+        result = batched_grad(_grad, outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused)
+    else:
+        result = _grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused)
+    if materialize_grads:
+        result = tuple(r if r is not None else zeros_like(t, create_graph) for r, t in zip(result, inputs))
+    return dict(zip(keys, result)) if as_dict else result
+
+
+def _grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused):
+    roots, grads = _prepare_roots(outputs, grad_outputs, "grad", create_graph)
     for i, t in enumerate(inputs):
         if not isinstance(t, Tensor) or not t.requires_grad:
             raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not require grad")
     edges = [_edge(t) for t in inputs]
     capture = {e: None for e in edges}
-    run_backward(roots, grads, bool(retain_graph), capture=capture)
+    run_backward(roots, grads, bool(retain_graph), capture=capture, graph=GraphMode if create_graph else None)
     result = []
     for i, (e, t) in enumerate(zip(edges, inputs)):
         g = capture[e]
@@ -605,6 +820,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, allow_unused=Fal
                     "graph. Set allow_unused=True if this is the desired behavior."
                 )
             result.append(None)
+        elif create_graph:
+            result.append(GraphMode.sum_to(g, t._data.shape, t._data.dtype))
         else:
             result.append(Tensor._wrap(sum_to(g, t.shape, t.dtype).copy()))
     return tuple(result)

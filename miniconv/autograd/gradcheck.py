@@ -3,7 +3,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from .function import grad
-from .grad_mode import no_grad
+from .grad_mode import enable_grad, no_grad
 
 
 class GradcheckError(RuntimeError):
@@ -77,3 +77,39 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
                     f"numerical {numerical[k]:.8g}.\nnumerical:\n{numerical}\nanalytical:\n{analytical}"
                 )
     return True
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3, gen_non_contig_grad_outputs=False,
+                  raise_exception=True):
+    """Check second derivatives as PyTorch's ``gradgradcheck``: ``gradcheck`` of the function
+    ``(inputs, grad_outputs) -> grad(func(inputs), inputs, grad_outputs, create_graph=True)``, so the
+    Tensor-level backward (create_graph=True) of every op on the way is compared with finite
+    differences of the first-order gradient. ``grad_outputs`` default to random float64 Tensors."""
+    if isinstance(inputs, Tensor):
+        inputs = (inputs,)
+    inputs = tuple(inputs)
+    outputs = func(*inputs)
+    outputs = tuple(outputs) if isinstance(outputs, (tuple, list)) else (outputs,)
+    diff_outputs = [o for o in outputs if isinstance(o, Tensor) and o.requires_grad and o.dtype.kind == "f"]
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        grad_outputs = tuple(Tensor._wrap(rng.standard_normal(o.shape)).requires_grad_(True) for o in diff_outputs)
+    else:
+        grad_outputs = (grad_outputs,) if isinstance(grad_outputs, Tensor) else tuple(grad_outputs)
+    n_in = len(inputs)
+
+    def first_derivative(*args):
+        ins, gos = args[:n_in], args[n_in:]
+        with enable_grad():  # gradcheck evaluates under no_grad: the first derivative needs its graph
+            return _first_derivative(ins, gos)
+
+    def _first_derivative(ins, gos):
+        outs = func(*ins)
+        outs = tuple(outs) if isinstance(outs, (tuple, list)) else (outs,)
+        outs = [o for o in outs if isinstance(o, Tensor) and o.requires_grad and o.dtype.kind == "f"]
+        diff = [t for t in ins if isinstance(t, Tensor) and t.requires_grad]
+        gs = grad(outs, diff, gos, create_graph=True, allow_unused=True)
+        return tuple(g for g in gs if g is not None)
+
+    return gradcheck(first_derivative, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception)

@@ -24,3 +24,13 @@ class BackwardHookFunction(ArrayFunction):
             return (None, None) + tuple(grads)
         tgrads = state.run_hooks(tgrads)
         return (None, None) + tuple(None if g is None else g._data for g in tgrads)
+
+    @staticmethod
+    def backward_graph(ctx, *grads):  # create_graph=True: the same with differentiable Tensors
+        state = ctx.state
+        if ctx.where == "output":
+            state.grad_output = tuple(grads)
+            if not state.input_needs_grad:
+                state.run_hooks((None,) * state.n_inputs)
+            return (None, None) + tuple(grads)
+        return (None, None) + tuple(state.run_hooks(tuple(grads)))

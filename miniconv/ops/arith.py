@@ -20,6 +20,10 @@ class Add(ArrayFunction):
     def backward(ctx, g):
         return g, g
 
+    @staticmethod
+    def backward_graph(ctx, g):  # create_graph=True: the same math on Tensors (see ArrayFunction)
+        return g, g
+
 
 class Sub(ArrayFunction):
     @staticmethod
@@ -28,6 +32,10 @@ class Sub(ArrayFunction):
 
     @staticmethod
     def backward(ctx, g):
+        return g, (-g if ctx.needs_input_grad[1] else None)
+
+    @staticmethod
+    def backward_graph(ctx, g):
         return g, (-g if ctx.needs_input_grad[1] else None)
 
 
@@ -55,6 +63,11 @@ class Mul(ArrayFunction):
         a, b = ctx.saved_tensors
         return (g * b if ctx.needs_input_grad[0] else None, g * a if ctx.needs_input_grad[1] else None)
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        n = ctx.needs_input_grad
+        return (g * ctx.saved_input(1) if n[0] else None, g * ctx.saved_input(0) if n[1] else None)
+
 
 class Div(ArrayFunction):
     @staticmethod
@@ -65,6 +78,13 @@ class Div(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
+        ga = g / b if ctx.needs_input_grad[0] else None
+        gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        a, b = ctx.saved_input(0), ctx.saved_input(1)
         ga = g / b if ctx.needs_input_grad[0] else None
         gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None
         return ga, gb
@@ -107,6 +127,17 @@ class Pow(ArrayFunction):
                 gb = g * np.where((a == 0) & (b >= 0), np.zeros((), out.dtype), out * np.log(a))
         return ga, gb
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        a, b, out = ctx.saved_input(0), ctx.saved_input(1), ctx.saved_output()
+        zero = np.zeros((), g._data.dtype)
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = Where.apply(b._data == 0, zero, g * b * a ** (b - 1))
+        if ctx.needs_input_grad[1]:
+            gb = g * Where.apply((a._data == 0) & (b._data >= 0), zero, out * a.log())
+        return ga, gb
+
 
 def _pow_scalar(a, p):
     """``a ** p`` for a float array and a number, with PyTorch's special case: p = -0.5 is 1 / sqrt(a) (its
@@ -132,6 +163,16 @@ class PowScalar(ArrayFunction):
             return np.zeros_like(a), None
         return g * p * _pow_scalar(a, p - 1), None
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        a = ctx.saved_input(0)
+        p = ctx.p
+        if p == 0:
+            return ctx.constant(np.zeros(a._data.shape, a._data.dtype)), None
+        if p == 1:
+            return g, None
+        return g * p * (a ** (p - 1)), None
+
 
 class Neg(ArrayFunction):
     @staticmethod
@@ -140,6 +181,10 @@ class Neg(ArrayFunction):
 
     @staticmethod
     def backward(ctx, g):
+        return -g
+
+    @staticmethod
+    def backward_graph(ctx, g):
         return -g
 
 
@@ -165,6 +210,13 @@ def _max_min_grads(g, a, b, a_loses, b_loses):
     return np.where(a_loses, zero, shared), np.where(b_loses, zero, shared)
 
 
+def _max_min_grads_graph(g, a, b, a_loses, b_loses):
+    """``_max_min_grads`` on a gradient Tensor: the masks come from the saved values and are constants."""
+    shared = Where.apply(a == b, g * 0.5, g)
+    zero = np.zeros((), g._data.dtype)
+    return Where.apply(a_loses, zero, shared), Where.apply(b_loses, zero, shared)
+
+
 class Maximum(ArrayFunction):
     """Elementwise max; on ties each input gets half the gradient (PyTorch's rule)."""
 
@@ -178,6 +230,11 @@ class Maximum(ArrayFunction):
         a, b = ctx.saved_tensors
         return _max_min_grads(g, a, b, a < b, a > b)
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        a, b = ctx.saved_tensors
+        return _max_min_grads_graph(g, a, b, a < b, a > b)
+
 
 class Minimum(ArrayFunction):
     @staticmethod
@@ -189,6 +246,11 @@ class Minimum(ArrayFunction):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         return _max_min_grads(g, a, b, a > b, a < b)
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        a, b = ctx.saved_tensors
+        return _max_min_grads_graph(g, a, b, a > b, a < b)
 
 
 class _Remainder(ArrayFunction):
@@ -230,6 +292,12 @@ class Where(ArrayFunction):
         zero = np.zeros((), dtype=g.dtype)
         return None, np.where(cond, g, zero), np.where(cond, zero, g)
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        (cond,) = ctx.saved_tensors
+        zero = np.zeros((), dtype=g._data.dtype)
+        return None, Where.apply(cond, g, zero), Where.apply(cond, zero, g)
+
 
 class Cast(ArrayFunction):
     @staticmethod
@@ -242,3 +310,9 @@ class Cast(ArrayFunction):
         if ctx.src.kind != "f":
             return None, None
         return g.astype(ctx.src), None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        if ctx.src.kind != "f":
+            return None, None
+        return Cast.apply(g, ctx.src), None

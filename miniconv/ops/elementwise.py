@@ -9,6 +9,7 @@ import scipy.special
 from .. import _kernels
 from .._config import threads_for
 from ..autograd.function import ArrayFunction
+from .arith import Where
 
 
 class Exp(ArrayFunction):
@@ -23,6 +24,10 @@ class Exp(ArrayFunction):
         (out,) = ctx.saved_tensors
         return g * out
 
+    @staticmethod
+    def backward_graph(ctx, g):  # create_graph=True: the same math on Tensors (see ArrayFunction)
+        return g * ctx.saved_output()
+
 
 class Log(ArrayFunction):
     @staticmethod
@@ -36,6 +41,10 @@ class Log(ArrayFunction):
         (a,) = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):
             return g / a
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        return g / ctx.saved_input(0)
 
 
 class Sqrt(ArrayFunction):
@@ -52,6 +61,10 @@ class Sqrt(ArrayFunction):
         with np.errstate(divide="ignore", invalid="ignore"):
             return g / (2 * out)
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        return g / (2 * ctx.saved_output())
+
 
 class Tanh(ArrayFunction):
     @staticmethod
@@ -63,6 +76,11 @@ class Tanh(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
+        return g * (1 - out * out)
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        out = ctx.saved_output()
         return g * (1 - out * out)
 
 
@@ -78,6 +96,11 @@ class Sigmoid(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
+        return g * out * (1 - out)
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        out = ctx.saved_output()
         return g * out * (1 - out)
 
 
@@ -117,6 +140,11 @@ class ReLU(ArrayFunction):
                                     threads_for(g.size))
         return gi
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        (keep,) = ctx.saved_tensors  # where the output is positive: a constant of the second derivative
+        return Where.apply(keep, g, np.zeros((), g._data.dtype))
+
 
 class Clamp(ArrayFunction):
     @staticmethod
@@ -140,6 +168,16 @@ class Clamp(ArrayFunction):
             mask &= a <= ctx.hi
         return g * mask, None, None
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        (a,) = ctx.saved_tensors
+        mask = np.ones(a.shape, dtype=bool)
+        if ctx.lo is not None:
+            mask &= a >= ctx.lo
+        if ctx.hi is not None:
+            mask &= a <= ctx.hi
+        return Where.apply(mask, g, np.zeros((), g._data.dtype)), None, None
+
 
 class Abs(ArrayFunction):
     @staticmethod
@@ -152,6 +190,11 @@ class Abs(ArrayFunction):
         (a,) = ctx.saved_tensors
         # PyTorch's sgn(nan) is 0: a NaN input gets a zero gradient
         return g * np.nan_to_num(np.sign(a), nan=0.0)
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * ctx.constant(np.nan_to_num(np.sign(a), nan=0.0).astype(g._data.dtype))
 
 
 class _Unary(ArrayFunction):
@@ -178,82 +221,123 @@ class _Unary(ArrayFunction):
         with np.errstate(all="ignore"):
             return (g * type(ctx).df(a, out)).astype(g.dtype, copy=False)
 
+    # dfg(a, out): the derivative with Tensor ops (a, out Tensors on the graph), for create_graph=True;
+    # None: double backward is not implemented
+    dfg = None
 
-def _unary(name, f, df):
-    return type(name, (_Unary,), {"f": staticmethod(f), "df": staticmethod(df)})
+    @staticmethod
+    def backward_graph(ctx, g):
+        dfg = type(ctx).dfg
+        if dfg is None:
+            raise RuntimeError(f"miniconv: double backward is not implemented for {ctx._op_name()}")
+        return g * dfg(ctx.saved_input(0), ctx.saved_output())
+
+
+def _unary(name, f, df, dfg=None):
+    attrs = {"f": staticmethod(f), "df": staticmethod(df)}
+    if dfg is not None:
+        attrs["dfg"] = staticmethod(dfg)
+    return type(name, (_Unary,), attrs)
+
+
+def _zero_derivative(a, o):
+    return a * 0  # piecewise constant: zero almost everywhere (keeps a's dtype and shape)
 
 
 _erf = scipy.special.erf
 
 
-Sin = _unary("Sin", np.sin, lambda a, o: np.cos(a))
+Sin = _unary("Sin", np.sin, lambda a, o: np.cos(a),
+             lambda a, o: a.cos())
 
 
-Cos = _unary("Cos", np.cos, lambda a, o: -np.sin(a))
+Cos = _unary("Cos", np.cos, lambda a, o: -np.sin(a),
+             lambda a, o: -a.sin())
 
 
-Tan = _unary("Tan", np.tan, lambda a, o: 1 + o * o)
+Tan = _unary("Tan", np.tan, lambda a, o: 1 + o * o,
+             lambda a, o: 1 + o * o)
 
 
-Asin = _unary("Asin", np.arcsin, lambda a, o: 1 / np.sqrt(1 - a * a))
+Asin = _unary("Asin", np.arcsin, lambda a, o: 1 / np.sqrt(1 - a * a),
+              lambda a, o: 1 / (1 - a * a).sqrt())
 
 
-Acos = _unary("Acos", np.arccos, lambda a, o: -1 / np.sqrt(1 - a * a))
+Acos = _unary("Acos", np.arccos, lambda a, o: -1 / np.sqrt(1 - a * a),
+              lambda a, o: -1 / (1 - a * a).sqrt())
 
 
-Atan = _unary("Atan", np.arctan, lambda a, o: 1 / (1 + a * a))
+Atan = _unary("Atan", np.arctan, lambda a, o: 1 / (1 + a * a),
+              lambda a, o: 1 / (1 + a * a))
 
 
-Sinh = _unary("Sinh", np.sinh, lambda a, o: np.cosh(a))
+Sinh = _unary("Sinh", np.sinh, lambda a, o: np.cosh(a),
+              lambda a, o: a.cosh())
 
 
-Cosh = _unary("Cosh", np.cosh, lambda a, o: np.sinh(a))
+Cosh = _unary("Cosh", np.cosh, lambda a, o: np.sinh(a),
+              lambda a, o: a.sinh())
 
 
-Exp2 = _unary("Exp2", np.exp2, lambda a, o: o * np.log(2.0))
+Exp2 = _unary("Exp2", np.exp2, lambda a, o: o * np.log(2.0),
+              lambda a, o: o * float(np.log(2.0)))
 
 
-Expm1 = _unary("Expm1", np.expm1, lambda a, o: o + 1)
+Expm1 = _unary("Expm1", np.expm1, lambda a, o: o + 1,
+               lambda a, o: o + 1)
 
 
-Log2 = _unary("Log2", np.log2, lambda a, o: 1 / (a * np.log(2.0)))
+Log2 = _unary("Log2", np.log2, lambda a, o: 1 / (a * np.log(2.0)),
+              lambda a, o: 1 / (a * float(np.log(2.0))))
 
 
-Log10 = _unary("Log10", np.log10, lambda a, o: 1 / (a * np.log(10.0)))
+Log10 = _unary("Log10", np.log10, lambda a, o: 1 / (a * np.log(10.0)),
+               lambda a, o: 1 / (a * float(np.log(10.0))))
 
 
-Log1p = _unary("Log1p", np.log1p, lambda a, o: 1 / (1 + a))
+Log1p = _unary("Log1p", np.log1p, lambda a, o: 1 / (1 + a),
+               lambda a, o: 1 / (1 + a))
 
 
-Rsqrt = _unary("Rsqrt", lambda a: 1 / np.sqrt(a), lambda a, o: -0.5 * o * o * o)
+Rsqrt = _unary("Rsqrt", lambda a: 1 / np.sqrt(a), lambda a, o: -0.5 * o * o * o,
+               lambda a, o: -0.5 * o * o * o)
 
 
-Square = _unary("Square", np.square, lambda a, o: 2 * a)
+Square = _unary("Square", np.square, lambda a, o: 2 * a,
+                lambda a, o: 2 * a)
 
 
-Reciprocal = _unary("Reciprocal", lambda a: 1 / a, lambda a, o: -o * o)
+Reciprocal = _unary("Reciprocal", lambda a: 1 / a, lambda a, o: -o * o,
+                    lambda a, o: -o * o)
 
 
-Erf = _unary("Erf", _erf, lambda a, o: 2 / np.sqrt(np.pi) * np.exp(-a * a))
+Erf = _unary("Erf", _erf, lambda a, o: 2 / np.sqrt(np.pi) * np.exp(-a * a),
+             lambda a, o: float(2 / np.sqrt(np.pi)) * (-a * a).exp())
 
 
-Frac = _unary("Frac", lambda a: a - np.trunc(a), lambda a, o: np.ones_like(a))
+Frac = _unary("Frac", lambda a: a - np.trunc(a), lambda a, o: np.ones_like(a),
+              lambda a, o: a * 0 + 1)
 
 
 # piecewise-constant functions: zero gradient, as in PyTorch
-Sign = _unary("Sign", lambda a: np.nan_to_num(np.sign(a), nan=0.0), lambda a, o: np.zeros_like(a))  # sign(nan) = 0 as PyTorch
+Sign = _unary("Sign", lambda a: np.nan_to_num(np.sign(a), nan=0.0), lambda a, o: np.zeros_like(a),
+              _zero_derivative)  # sign(nan) = 0 as PyTorch
 
 
-Floor = _unary("Floor", np.floor, lambda a, o: np.zeros_like(a))
+Floor = _unary("Floor", np.floor, lambda a, o: np.zeros_like(a),
+               _zero_derivative)
 
 
-Ceil = _unary("Ceil", np.ceil, lambda a, o: np.zeros_like(a))
+Ceil = _unary("Ceil", np.ceil, lambda a, o: np.zeros_like(a),
+              _zero_derivative)
 
 
-Trunc = _unary("Trunc", np.trunc, lambda a, o: np.zeros_like(a))
+Trunc = _unary("Trunc", np.trunc, lambda a, o: np.zeros_like(a),
+               _zero_derivative)
 
 
-Round = _unary("Round", np.round, lambda a, o: np.zeros_like(a))  # half to even, as PyTorch
+Round = _unary("Round", np.round, lambda a, o: np.zeros_like(a),
+               _zero_derivative)  # half to even, as PyTorch
 
 
 class RoundDecimals(ArrayFunction):
@@ -281,6 +365,11 @@ class Softmax(ArrayFunction):
         (out,) = ctx.saved_tensors
         return out * (g - (g * out).sum(axis=ctx.dim, keepdims=True)), None
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        out = ctx.saved_output()
+        return out * (g - (g * out).sum(dim=ctx.dim, keepdim=True)), None
+
 
 class LogSoftmax(ArrayFunction):
     @staticmethod
@@ -296,3 +385,7 @@ class LogSoftmax(ArrayFunction):
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
         return g - np.exp(out) * g.sum(axis=ctx.dim, keepdims=True), None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        return g - ctx.saved_output().exp() * g.sum(dim=ctx.dim, keepdim=True), None

@@ -7,6 +7,8 @@ in the Tensor methods (``miniconv/tensor/``) before ``apply``.
 import numpy as np
 
 from ..autograd.function import ArrayFunction
+from .arith import Where
+from .shape_index import Index
 
 
 class Fill(ArrayFunction):
@@ -24,6 +26,11 @@ class Fill(ArrayFunction):
         return (np.zeros_like(g) if ctx.needs_input_grad[0] else None,
                 g if ctx.needs_input_grad[1] else None)
 
+    @staticmethod
+    def backward_graph(ctx, g):  # create_graph=True: the same on Tensors
+        return (ArrayFunction.constant(np.zeros(g._data.shape, g._data.dtype)) if ctx.needs_input_grad[0] else None,
+                g if ctx.needs_input_grad[1] else None)
+
 
 class CopyFrom(ArrayFunction):
     """``src`` broadcast to ``a``'s shape and cast to its dtype (``a.copy_(src)``)."""
@@ -38,6 +45,11 @@ class CopyFrom(ArrayFunction):
     def backward(ctx, g):
         return (np.zeros_like(g) if ctx.needs_input_grad[0] else None,
                 g if ctx.needs_input_grad[1] else None)  # the engine sums and casts to src's shape and dtype
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        return (ArrayFunction.constant(np.zeros(g._data.shape, g._data.dtype)) if ctx.needs_input_grad[0] else None,
+                g if ctx.needs_input_grad[1] else None)
 
 
 class IndexPut(ArrayFunction):
@@ -63,4 +75,19 @@ class IndexPut(ArrayFunction):
                 lead = gv.ndim - len(ctx.value_shape)
                 if lead > 0:
                     gv = gv.sum(axis=tuple(range(lead)))
+        return ga, gv, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        ga = gv = None
+        if ctx.needs_input_grad[0]:
+            keep = np.ones(g._data.shape, bool)
+            keep[ctx.index] = False
+            ga = Where.apply(keep, g, np.zeros((), g._data.dtype))
+        if ctx.needs_input_grad[1]:
+            gv = Index.apply(g, ctx.index)
+            if tuple(gv._data.shape) != tuple(ctx.value_shape):  # value was broadcast into the region
+                lead = gv.ndim - len(ctx.value_shape)
+                if lead > 0:
+                    gv = gv.sum(dim=tuple(range(lead)))
         return ga, gv, None

@@ -25,6 +25,25 @@ class MatMul(ArrayFunction):
         a, b = ctx.saved_tensors
         return _matmul.matmul_backward(a, b, g, ctx.needs_input_grad[0], ctx.needs_input_grad[1])
 
+    @staticmethod
+    def backward_graph(ctx, g):  # create_graph=True: the same math with Tensor matmuls (see ArrayFunction)
+        a, b = ctx.saved_input(0), ctx.saved_input(1)
+        n = ctx.needs_input_grad
+        if a.ndim == 1 and b.ndim == 1:
+            return (g * b if n[0] else None), (g * a if n[1] else None)
+        a2 = a.unsqueeze(0) if a.ndim == 1 else a
+        b2 = b.unsqueeze(-1) if b.ndim == 1 else b
+        g2 = g.unsqueeze(-2) if a.ndim == 1 else g
+        g2 = g2.unsqueeze(-1) if b.ndim == 1 else g2
+        ga = gb = None
+        if n[0]:
+            ga = g2.matmul(b2.transpose(-1, -2))
+            ga = ga.squeeze(-2) if a.ndim == 1 else ga  # broadcast batch dims: summed by the engine
+        if n[1]:
+            gb = a2.transpose(-1, -2).matmul(g2)
+            gb = gb.squeeze(-1) if b.ndim == 1 else gb
+        return ga, gb
+
 
 class Einsum(ArrayFunction):
     """``einsum(equation, *operands)`` (explicit ``->`` form); gradient of each operand is an einsum."""

@@ -9,6 +9,18 @@ import warnings
 import numpy as np
 
 from ..autograd.function import ArrayFunction
+from .arith import Where
+from .shape_index import IndexGrad, _along_index
+
+
+def _expand_reduced_graph(g, shape, dim, keepdim):
+    """``_expand_reduced`` with Tensor ops (create_graph=True)."""
+    if dim is None and not keepdim:
+        g = g.reshape((1,) * len(shape))
+    elif dim is not None and not keepdim:
+        for d in sorted(d % len(shape) for d in dim):
+            g = g.unsqueeze(d)
+    return g.expand(*shape) if tuple(g._data.shape) != tuple(shape) else g
 
 
 def _expand_reduced(g, shape, dim, keepdim):
@@ -30,6 +42,10 @@ class Sum(ArrayFunction):
     def backward(ctx, g):
         return np.ascontiguousarray(_expand_reduced(g, ctx.shape, ctx.dim, ctx.keepdim)), None, None
 
+    @staticmethod
+    def backward_graph(ctx, g):  # create_graph=True: the same math on Tensors (see ArrayFunction)
+        return _expand_reduced_graph(g, ctx.shape, ctx.dim, ctx.keepdim), None, None
+
 
 class Mean(ArrayFunction):
     @staticmethod
@@ -45,6 +61,10 @@ class Mean(ArrayFunction):
     def backward(ctx, g):
         g = _expand_reduced(g, ctx.shape, ctx.dim, ctx.keepdim)
         return g / np.asarray(ctx.n, dtype=g.dtype), None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        return _expand_reduced_graph(g, ctx.shape, ctx.dim, ctx.keepdim) / ctx.n, None, None
 
 
 class Var(ArrayFunction):
@@ -80,6 +100,16 @@ class Var(ArrayFunction):
             g = _expand_reduced(g, a.shape, ctx.dim, ctx.keepdim)
             return g * 2 * (a - mean) / np.asarray(ctx.denom, dtype=a.dtype), None, None, None, None
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        a = ctx.saved_input(0)
+        if ctx.take_sqrt:
+            out = ctx.saved_output()
+            g = Where.apply(out._data == 0, np.zeros((), g._data.dtype), g / (2 * out))
+        dims = ctx.dim if ctx.dim is not None else tuple(range(a.ndim))
+        g = _expand_reduced_graph(g, a._data.shape, ctx.dim, ctx.keepdim)
+        return g * 2 * (a - a.mean(dim=dims, keepdim=True)) / ctx.denom, None, None, None, None
+
 
 class MaxAll(ArrayFunction):
     """max (or, with ``is_min``, min) over all elements; ties share the gradient evenly (PyTorch's amax
@@ -97,6 +127,12 @@ class MaxAll(ArrayFunction):
         # PyTorch's evenly_distribute_backward: a NaN result shares the gradient among the NaNs
         mask = np.isnan(a) if np.isnan(out) else a == out
         return mask * (g / mask.sum().astype(a.dtype)), None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        a, out = ctx.saved_tensors
+        mask = (np.isnan(a) if np.isnan(out) else a == out).astype(g._data.dtype)
+        return g * ctx.constant(mask / mask.sum()), None
 
 
 class MaxDim(ArrayFunction):
@@ -127,6 +163,13 @@ class MaxDim(ArrayFunction):
         out = np.zeros(ctx.shape, dtype=g.dtype)
         np.put_along_axis(out, idx_k, g, axis=ctx.dim)
         return out, None, None, None
+
+    @staticmethod
+    def backward_graph(ctx, g, g_idx):
+        (idx_k,) = ctx.saved_tensors
+        if not ctx.keepdim:
+            g = g.unsqueeze(ctx.dim)
+        return IndexGrad.apply(g, ctx.shape, _along_index(idx_k, ctx.dim)), None, None, None
 
 
 def _prod_except_self(a, axis):
@@ -177,6 +220,12 @@ class AMax(ArrayFunction):
         count = mask.sum(axis=ctx.dims, keepdims=True)
         return g * mask / count, None, None, None
 
+    @staticmethod
+    def backward_graph(ctx, g, *_):  # the tie-sharing mask is a constant
+        a, out = ctx.saved_tensors
+        mask = (a == out).astype(g._data.dtype)
+        return g.reshape(out.shape) * ctx.constant(mask / mask.sum(axis=ctx.dims, keepdims=True)), None, None, None
+
 
 class LogSumExp(ArrayFunction):
     @staticmethod
@@ -194,6 +243,13 @@ class LogSumExp(ArrayFunction):
         a, out = ctx.saved_tensors
         return g.reshape(out.shape) * np.exp(a - out), None, None
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        a = ctx.saved_input(0)
+        _, out = ctx.saved_tensors
+        lse = ctx.output_from(out.reshape(ctx.output_meta[0][0])).reshape(out.shape)  # the output, on the graph
+        return g.reshape(out.shape) * (a - lse).exp(), None, None
+
 
 class CumSum(ArrayFunction):
     @staticmethod
@@ -204,6 +260,10 @@ class CumSum(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         return np.flip(np.cumsum(np.flip(g, ctx.dim), axis=ctx.dim), ctx.dim), None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        return g.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim), None
 
 
 class CumProd(ArrayFunction):
@@ -286,3 +346,19 @@ class VectorNorm(ArrayFunction):
             else:
                 gi = np.where(out == 0, 0, g * a * np.power(np.abs(a), p - 2) / np.power(out, p - 1))
         return gi.astype(a.dtype, copy=False), None, None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        # the 2-norm: g * a / norm (0 at a zero vector), the norm recomputed with Tensor ops so that its
+        # own derivatives follow; other orders have no differentiable backward yet
+        if ctx.ord != 2:
+            raise RuntimeError(f"miniconv: double backward is not implemented for VectorNorm with ord={ctx.ord:g} "
+                               "(only the 2-norm)")
+        a = ctx.saved_input(0)
+        _, out = ctx.saved_tensors
+        dims = ctx.dims if ctx.dims is not None else tuple(range(a.ndim))
+        norm = (a * a).sum(dim=dims, keepdim=True).sqrt() if a.ndim else a.abs()
+        zero = np.zeros((), g._data.dtype)
+        g = g.reshape(out.shape)
+        safe_norm = Where.apply(out == 0, np.ones((), out.dtype), norm)
+        return Where.apply(out == 0, zero, g * a / safe_norm), None, None, None

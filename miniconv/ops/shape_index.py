@@ -7,6 +7,7 @@ in the Tensor methods (``miniconv/tensor/``) before ``apply``.
 import numpy as np
 
 from ..autograd.function import ArrayFunction
+from .arith import Where
 
 
 class Reshape(ArrayFunction):
@@ -17,6 +18,10 @@ class Reshape(ArrayFunction):
 
     @staticmethod
     def backward(ctx, g):
+        return g.reshape(ctx.shape), None
+
+    @staticmethod
+    def backward_graph(ctx, g):  # create_graph=True: the same math on Tensors (see ArrayFunction)
         return g.reshape(ctx.shape), None
 
 
@@ -30,6 +35,10 @@ class Permute(ArrayFunction):
     def backward(ctx, g):
         return np.transpose(g, ctx.inverse), None
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        return g.permute(*ctx.inverse), None
+
 
 class Expand(ArrayFunction):
     @staticmethod
@@ -40,10 +49,21 @@ class Expand(ArrayFunction):
     def backward(ctx, g):
         return g, None  # the engine sums it back to the input's shape
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        return g, None
+
 
 def _has_advanced(index):
     items = index if isinstance(index, tuple) else (index,)
     return any(isinstance(i, (np.ndarray, list)) for i in items)
+
+
+def _along_index(idx, dim):
+    """An advanced index that reads (or, with ``np.add.at``, scatters to) ``idx[..., k, ...]`` along ``dim``
+    and every other position as is: ``take_along_axis`` as a plain index tuple."""
+    grids = np.indices(idx.shape, sparse=True)
+    return tuple(idx if i == dim % idx.ndim else g for i, g in enumerate(grids))
 
 
 class Index(ArrayFunction):
@@ -61,6 +81,33 @@ class Index(ArrayFunction):
         else:
             out[ctx.index] = g
         return out, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        return IndexGrad.apply(g, ctx.shape, ctx.index), None
+
+
+class IndexGrad(ArrayFunction):
+    """The backward of indexing as an op of its own (create_graph=True): zeros of the indexed tensor's
+    shape with ``g`` added at ``index``; its own backward indexes again, so any order is differentiable."""
+
+    @staticmethod
+    def forward(ctx, g, shape, index):
+        ctx.index = index
+        out = np.zeros(shape, dtype=g.dtype)
+        if _has_advanced(index):
+            np.add.at(out, index, g)
+        else:
+            out[index] = g
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        return np.array(gg[ctx.index], copy=True), None, None
+
+    @staticmethod
+    def backward_graph(ctx, gg):
+        return Index.apply(gg, ctx.index), None, None
 
 
 class Cat(ArrayFunction):
@@ -84,6 +131,21 @@ class Cat(ArrayFunction):
         parts = iter(np.split(g, np.cumsum(ctx.sizes)[:-1], axis=ctx.dim))
         return (None,) + tuple(np.zeros((0,), g.dtype) if skip else next(parts) for skip in ctx.skipped)
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        if not ctx.sizes:
+            return (None,) + tuple(ctx.constant(np.zeros((0,), g._data.dtype)) for _ in ctx.skipped)
+        out, start = [None], 0
+        sizes = iter(ctx.sizes)
+        for skip in ctx.skipped:
+            if skip:
+                out.append(ctx.constant(np.zeros((0,), g._data.dtype)))
+                continue
+            n = next(sizes)
+            out.append(Index.apply(g, (slice(None),) * (ctx.dim % g.ndim) + (slice(start, start + n),)))
+            start += n
+        return tuple(out)
+
 
 class Stack(ArrayFunction):
     @staticmethod
@@ -94,6 +156,11 @@ class Stack(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         return (None,) + tuple(np.moveaxis(g, ctx.dim, 0))
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        d = ctx.dim % g.ndim
+        return (None,) + tuple(Index.apply(g, (slice(None),) * d + (k,)) for k in range(g._data.shape[d]))
 
 
 class TakeAlong(ArrayFunction):
@@ -113,6 +180,10 @@ class TakeAlong(ArrayFunction):
         lead = np.indices(idx.shape[:-1], sparse=True)
         np.add.at(om, tuple(x[..., None] for x in lead) + (idx,), gm)  # repeated indices accumulate
         return out, None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        return IndexGrad.apply(g, ctx.shape, _along_index(ctx.index, ctx.dim)), None, None
 
 
 class Scatter(ArrayFunction):
@@ -161,6 +232,10 @@ class IndexSelect(ArrayFunction):
         np.add.at(om, ctx.index, np.moveaxis(g, ctx.dim, 0))
         return out, None, None
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        return IndexGrad.apply(g, ctx.shape, (slice(None),) * ctx.dim + (ctx.index,)), None, None
+
 
 class MaskedFill(ArrayFunction):
     @staticmethod
@@ -171,6 +246,10 @@ class MaskedFill(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         return np.where(ctx.mask, np.zeros((), g.dtype), g), None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        return Where.apply(ctx.mask, np.zeros((), g._data.dtype), g), None, None
 
 
 class Tile(ArrayFunction):
@@ -189,6 +268,13 @@ class Tile(ArrayFunction):
             split += [r, s]
         return g.reshape(split).sum(axis=tuple(range(0, 2 * len(ctx.reps), 2))).reshape(ctx.orig), None
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        split = []
+        for r, s in zip(ctx.reps, ctx.in_shape):
+            split += [r, s]
+        return g.reshape(split).sum(dim=tuple(range(0, 2 * len(ctx.reps), 2))).reshape(ctx.orig), None
+
 
 class Clone(ArrayFunction):
     """A C-contiguous copy (``clone()``, ``contiguous()`` of a strided tensor)."""
@@ -199,4 +285,8 @@ class Clone(ArrayFunction):
 
     @staticmethod
     def backward(ctx, g):
+        return g
+
+    @staticmethod
+    def backward_graph(ctx, g):
         return g

@@ -488,9 +488,13 @@ class TensorBase:
 
 
 def array_hook(hook):
-    """Adapt ``hook(grad Tensor) -> Tensor or None`` to the engine's ``fn(array) -> array``."""
+    """Adapt ``hook(grad Tensor) -> Tensor or None`` to the engine's ``fn(array) -> array`` (and
+    ``fn(Tensor) -> Tensor`` in a ``create_graph=True`` backward)."""
 
     def run(g):
+        if isinstance(g, TensorBase):  # a create_graph=True backward passes differentiable Tensors
+            out = hook(g)
+            return g if out is None else out
         out = hook(TensorBase._wrap(g))
         if out is None:
             return g

@@ -57,6 +57,11 @@ class _LeakyReLU(ArrayFunction):
         (x,) = ctx.saved_tensors
         return np.where(x > 0, g, g * np.asarray(ctx.slope, dtype=g.dtype)), None
 
+    @staticmethod
+    def backward_graph(ctx, g):  # create_graph=True: the slope per element is a constant
+        (x,) = ctx.saved_tensors
+        return g * ctx.constant(np.where(x > 0, 1, ctx.slope).astype(x.dtype)), None
+
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):  # noqa: A002
     """x if x > 0 else negative_slope * x, elementwise (floating point tensors, as PyTorch's CPU kernel)."""

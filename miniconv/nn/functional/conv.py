@@ -74,7 +74,7 @@ class Conv2d(ArrayFunction):
             with blas_single_thread():
                 _kernels.conv2d_forward(x, w, bias, out, *args)
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None)
-        ctx.conv_args = args
+        ctx.conv_args, ctx.padding = args, padding
         ctx.x_shape, ctx.w_shape = x.shape, w.shape
         ctx.unbatched = unbatched
         return out[0] if unbatched else out
@@ -119,6 +119,45 @@ class Conv2d(ArrayFunction):
                 fused_b = None
             if grad_b is not None and fused_b is None and grad_out.size:
                 _kernels.conv2d_grad_bias(grad_out, grad_b, ctx.conv_args[-1])
+        return grad_x, grad_w, grad_b, None, None, None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        """create_graph=True: the two gradients are convolutions of Tensors, so they are differentiable
+        again. grad_input is conv_transpose2d(g, w); grad_weight[o, c, i, j] = sum over n, p, q of
+        g[n, o, p, q] * x_padded[n, c, p*s + i*d, q*s + j*d], a conv2d of x (channels as batch) with g
+        (batch as channels), stride and dilation swapped, cropped to the kernel's size (per group)."""
+        sh, sw, pt, pl, dh, dw, groups, _ = ctx.conv_args
+        _, pb, _, pr = ctx.padding
+        kh, kw = ctx.w_shape[2], ctx.w_shape[3]
+        need = ctx.needs_input_grad
+        g4 = g.unsqueeze(0) if ctx.unbatched else g
+        grad_x = grad_w = grad_b = None
+        if need[0]:
+            # conv_transpose2d without padding gives the gradient of the padded input (output_padding
+            # makes it exactly that size: the rows strides never reach); crop the padding off
+            h, wd = ctx.x_shape[2], ctx.x_shape[3]
+            ho, wo = g4._data.shape[2], g4._data.shape[3]
+            extra = (h + pt + pb - ((ho - 1) * sh + dh * (kh - 1) + 1),
+                     wd + pl + pr - ((wo - 1) * sw + dw * (kw - 1) + 1))
+            full = conv_transpose2d(g4, ctx.saved_input(1), None, (sh, sw), 0, extra, groups, (dh, dw))
+            if pt or pb or pl or pr:  # contiguous, as PyTorch's gradient (user code may .view() it)
+                full = full[:, :, pt:pt + h, pl:pl + wd].contiguous()
+            grad_x = full
+            grad_x = grad_x.squeeze(0) if ctx.unbatched else grad_x
+        if need[1]:
+            x = ctx.saved_input(0)
+            x = x.unsqueeze(0) if ctx.unbatched else x
+            cg, og = ctx.w_shape[1], ctx.w_shape[0] // groups
+            parts = []
+            for k in range(groups):  # one convolution per group: its input channels against its outputs
+                xk = x[:, k * cg:(k + 1) * cg] if groups > 1 else x
+                gk = g4[:, k * og:(k + 1) * og] if groups > 1 else g4
+                r = Conv2d.apply(xk.transpose(0, 1), gk.transpose(0, 1), None, (dh, dw), ctx.padding, (sh, sw), 1)
+                parts.append(r[:, :, :kh, :kw].transpose(0, 1))
+            grad_w = parts[0] if groups == 1 else cat(parts, 0)
+        if need[2]:
+            grad_b = g4.sum(dim=(0, 2, 3))
         return grad_x, grad_w, grad_b, None, None, None, None
 
 

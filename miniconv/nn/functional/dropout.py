@@ -22,6 +22,10 @@ class _MaskScale(ArrayFunction):
     def backward(ctx, g):
         return g * ctx.mask, None
 
+    @staticmethod
+    def backward_graph(ctx, g):  # create_graph=True: the mask is a constant
+        return g * ctx.constant(ctx.mask), None
+
 
 def _check_p(p):
     if p < 0.0 or p > 1.0:

@@ -37,6 +37,19 @@ class _Linear(ArrayFunction):
         gb = _sum_to(g, ctx.bias_shape) if ctx.needs_input_grad[2] else None
         return gx, gw, gb
 
+    @staticmethod
+    def backward_graph(ctx, g):  # create_graph=True: the same math on Tensors (autograd.ArrayFunction)
+        x, weight = ctx.saved_input(0), ctx.saved_input(1)
+        if weight.ndim != 2:
+            raise RuntimeError("miniconv: double backward is not implemented for Linear with a 1-D weight")
+        n = ctx.needs_input_grad
+        gx = g.matmul(weight) if n[0] else None
+        gw = None
+        if n[1]:
+            g2 = g.reshape(-1, g._data.shape[-1])
+            gw = g2.transpose(0, 1).matmul(x.reshape(-1, x._data.shape[-1]))
+        return gx, gw, (g if n[2] else None)  # the engine sums g to the bias's shape
+
 
 def _sum_to(g, shape):
     """Sum ``g`` over the dimensions that broadcasting added or stretched to reach it from ``shape``."""

@@ -4,6 +4,7 @@ import warnings
 import numpy as np
 
 from ...autograd import ArrayFunction
+from ...ops.shape_index import IndexGrad
 from ...functional import where
 from ...tensor import Tensor
 from ._args import _dtype_name, _float_arg, _tensor_arg
@@ -55,6 +56,15 @@ class _NLLLoss(ArrayFunction):
         gx = np.zeros(ctx.shape, dtype=g.dtype)
         gx[np.arange(ctx.shape[0]), safe_t] = coef
         return gx, None, None, None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):  # create_graph=True: linear in g, the weights are constants
+        safe_t, w = ctx.saved_tensors
+        coef = -w
+        if ctx.reduction == "mean":
+            coef = np.zeros_like(coef) if ctx.wsum == 0 else coef / np.asarray(ctx.wsum, dtype=w.dtype)
+        gc = (g if ctx.reduction == "none" else g.reshape(())) * Tensor._wrap(coef)
+        return IndexGrad.apply(gc, ctx.shape, (np.arange(ctx.shape[0]), safe_t)), None, None, None, None
 
 
 def _class_input_target(fn, input, target):
@@ -299,6 +309,10 @@ class _SoftplusNeg(ArrayFunction):
         (x,) = ctx.saved_tensors
         with np.errstate(over="ignore"):
             return (-g / (1 + np.exp(x))).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        return -g * (-ctx.saved_input(0)).sigmoid()
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):  # noqa: A002

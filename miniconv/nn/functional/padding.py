@@ -4,6 +4,7 @@ import numbers
 import numpy as np
 
 from ...autograd import ArrayFunction
+from ...ops.shape_index import IndexGrad
 from ...tensor import Tensor
 from ._args import _size_str
 
@@ -80,6 +81,22 @@ class Pad(ArrayFunction):
                     _along(grad_in, a, int(src[j]))[...] += _along(grad, a, j)
             grad = grad_in
         return grad, None, None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        """create_graph=True: every output element is a copy of one input element (or the constant), so
+        the gradient is a scatter-add through the flat source index of each output element."""
+        n = int(np.prod(ctx.in_shape, dtype=np.int64))
+        idx = np.arange(n).reshape(ctx.in_shape)
+        if ctx.mode == "constant":
+            inner_out, inner_in = ctx.inner
+            src = idx[inner_in].reshape(-1)
+            picked = g[inner_out].reshape(-1)
+        else:
+            for a, s in zip(ctx.axes, ctx.sources):
+                idx = np.take(idx, s, axis=a)
+            src, picked = idx.reshape(-1), g.reshape(-1)
+        return IndexGrad.apply(picked, (n,), (src,)).reshape(ctx.in_shape), None, None, None
 
 
 _PAD_MODES = ("constant", "reflect", "replicate", "circular")

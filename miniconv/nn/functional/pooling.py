@@ -7,6 +7,7 @@ from ... import _kernels
 from ..._config import threads_for
 from ...autograd import ArrayFunction
 from ...dtypes import torch_dtype_name as _torch_dtype_name
+from ...ops.shape_index import IndexGrad
 from ._args import _dtype_name, _float_arg, _pair, _tensor_arg
 
 
@@ -113,6 +114,16 @@ class _MaxPool2d(ArrayFunction):
         _kernels.max_pool2d_backward(g3, idx, gi.reshape(idx.shape[0], H * W), threads_for(gi.size))
         return gi, None, None, None
 
+    @staticmethod
+    def backward_graph(ctx, g, *g_idx):
+        """create_graph=True: a scatter-add of g to each window's argmax (flat positions, a constant)."""
+        (idx,) = ctx.saved_tensors
+        H, W = ctx.in_shape[-2:]
+        planes = idx.shape[0]
+        flat = (idx.astype(np.int64) + (np.arange(planes, dtype=np.int64) * (H * W)).reshape(-1, 1, 1)).reshape(-1)
+        gi = IndexGrad.apply(g.reshape(-1), (planes * H * W,), (flat,))
+        return gi.reshape(ctx.in_shape), None, None, None
+
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
                return_indices=False):
@@ -156,6 +167,50 @@ class _AvgPool2d(ArrayFunction):
         gi = np.zeros((g3.shape[0], H, W), dtype=g.dtype)
         _kernels.avg_pool2d_backward(g3, gi, *ctx.args, threads_for(gi.size))
         return gi.reshape(ctx.in_shape), None, None, None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        # linear in g and independent of x: the backward is an op whose own backward is the pooling again
+        return _AvgPool2dGrad.apply(g, ctx), None, None, None, None
+
+
+class _AvgPool2dGrad(ArrayFunction):
+    """The gradient of avg_pool2d as an op (create_graph=True): its adjoint is avg_pool2d itself."""
+
+    @staticmethod
+    def forward(ctx, g, pool):
+        ctx.pool, ctx.out_shape = pool, g.shape
+        return _AvgPool2d.backward(pool, g)[0]
+
+    @staticmethod
+    def backward(ctx, gg):
+        kh, kw, sh, sw, ph, pw, count_include_pad, divisor = ctx.pool.args
+        H, W = gg.shape[-2:]
+        x3 = np.ascontiguousarray(gg).reshape(-1, H, W)
+        out = np.empty((x3.shape[0],) + ctx.out_shape[-2:], dtype=gg.dtype)
+        _kernels.avg_pool2d_forward(x3, out, kh, kw, sh, sw, ph, pw, count_include_pad, divisor, threads_for(x3.size))
+        return out.reshape(ctx.out_shape), None
+
+    @staticmethod
+    def backward_graph(ctx, gg):
+        return _AvgPool2dAdjoint.apply(gg, ctx), None
+
+
+class _AvgPool2dAdjoint(ArrayFunction):
+    """avg_pool2d with the parameters of a recorded pooling, whose backward is _AvgPool2dGrad again."""
+
+    @staticmethod
+    def forward(ctx, x, grad_node):
+        ctx.grad_node = grad_node
+        return _AvgPool2dGrad.backward(grad_node, x)[0]
+
+    @staticmethod
+    def backward(ctx, g):
+        return _AvgPool2dGrad.forward(_AvgPool2dGrad(), g, ctx.grad_node.pool), None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        return _AvgPool2dGrad.apply(g, ctx.grad_node.pool), None
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,  # noqa: A002
