@@ -76,8 +76,12 @@ tar xzf "$sdist" -C "$work/src"
   "$py" -m pip wheel -q --no-build-isolation --no-deps -w "$work/raw" .
 )
 whl="$(ls "$work"/raw/*aarch64.whl)"
-LD_LIBRARY_PATH="/usr/aarch64-linux-gnu/lib" auditwheel repair --wheel-dir dist "$whl"
-out="$(ls -t dist/*aarch64.whl | head -1)"
+# repaired into the work dir, then moved: an interrupted run leaves no truncated wheel in dist/
+LD_LIBRARY_PATH="/usr/aarch64-linux-gnu/lib" auditwheel repair --wheel-dir "$work/fixed" "$whl"
+fixed="$(ls "$work"/fixed/*.whl)"
+mkdir -p dist
+mv "$fixed" dist/
+out="dist/$(basename "$fixed")"
 echo "build_wheel_aarch64: $out"
 (cd "$work" && "$py" -m zipfile -e "$root/$out" unpacked && file unpacked/miniconv/*.so unpacked/miniconv.libs/*)
 

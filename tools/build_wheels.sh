@@ -48,11 +48,12 @@ fi
 
 "$work/tools/bin/python" -m build --outdir "$work/raw" "$work/src"
 
-mkdir -p dist
-cp "$work"/raw/*.tar.gz dist/
 for whl in "$work"/raw/*.whl; do
   "$work/tools/bin/auditwheel" show "$whl"
-  "$work/tools/bin/auditwheel" repair --wheel-dir dist "$whl"
+  "$work/tools/bin/auditwheel" repair --wheel-dir "$work/fixed" "$whl"
 done
+# moved into dist/ only when complete: an interrupted run leaves no truncated file there
+mkdir -p dist
+mv "$work"/raw/*.tar.gz "$work"/fixed/*.whl dist/
 echo "build_wheels: in dist/:"
 ls -l dist
