@@ -4,12 +4,22 @@ OpenMP detection follows scikit-learn's ``openmp_helpers``: compile and link a t
 program with the flags we intend to use; if that fails, build without OpenMP and warn.
 
 Environment switches (all optional):
-  MINICONV_NATIVE=1      add -march=native (off by default: wheels must run on any x86-64)
+  MINICONV_NATIVE=1      add -march=native (-mcpu=native on ARM; off by default: wheels must run
+                         on any x86-64, and the AVX2/AVX-512 kernels are chosen at run time anyway)
   MINICONV_DEBUG=1       turn Cython bounds/wraparound checks back on and build with -O0 -g
   MINICONV_NO_OPENMP=1   build without OpenMP even if the compiler supports it
+
+OpenMP flags tried in order: -fopenmp (GCC, LLVM clang with libomp); on macOS then Apple clang's
+-Xpreprocessor -fopenmp -lomp, first with the include/library paths given in CPPFLAGS/LDFLAGS, then
+with Homebrew's or MacPorts' libomp (keg-only, so found here: $(brew --prefix libomp),
+/opt/homebrew/opt/libomp, /usr/local/opt/libomp, /opt/local). If none builds and runs a small
+OpenMP program, the extension is built serial (one thread) with a warning; miniconv.show_config()
+then says "OpenMP compiled in: NO".
 """
+import errno
 import glob
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -24,12 +34,42 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 
-def openmp_flags(compiler_type):
+def libomp_dirs():
+    """(include dir, lib dir) of the libomp installs Apple clang can use on macOS, existing ones only."""
+    prefixes = []
+    brew = shutil.which("brew")
+    if brew:
+        try:
+            out = subprocess.run([brew, "--prefix", "libomp"], capture_output=True, text=True, timeout=60)
+            if out.returncode == 0 and out.stdout.strip():
+                prefixes.append(out.stdout.strip())
+        except (OSError, subprocess.SubprocessError):
+            pass
+    prefixes += ["/opt/homebrew/opt/libomp", "/usr/local/opt/libomp"]   # Homebrew on arm64, on x86-64
+    dirs = [(os.path.join(p, "include"), os.path.join(p, "lib")) for p in prefixes]
+    dirs.append(("/opt/local/include/libomp", "/opt/local/lib/libomp"))  # MacPorts
+    seen, found = set(), []
+    for inc, lib in dirs:
+        if (inc, lib) not in seen and os.path.isfile(os.path.join(inc, "omp.h")):
+            seen.add((inc, lib))
+            found.append((inc, lib))
+    return found
+
+
+def openmp_candidates(compiler_type):
+    """The (compile flags, link flags) pairs to try for OpenMP, in order."""
     if compiler_type == "msvc":
-        return ["/openmp"], []
+        return [(["/openmp"], [])]
+    candidates = [(["-fopenmp"], ["-fopenmp"])]
     if sys.platform == "darwin":
-        return ["-Xpreprocessor", "-fopenmp"], ["-lomp"]
-    return ["-fopenmp"], ["-fopenmp"]
+        # Apple clang rejects -fopenmp but runs its preprocessor pass with -Xpreprocessor -fopenmp;
+        # the runtime is libomp (not shipped with Xcode)
+        candidates.append((["-Xpreprocessor", "-fopenmp"], ["-lomp"]))  # paths from CPPFLAGS/LDFLAGS
+        for inc, lib in libomp_dirs():
+            candidates.append(
+                (["-Xpreprocessor", "-fopenmp", "-I" + inc], ["-L" + lib, "-lomp", "-Wl,-rpath," + lib])
+            )
+    return candidates
 
 
 def check_openmp(compiler, compile_flags, link_flags):
@@ -57,7 +97,12 @@ def check_openmp(compiler, compile_flags, link_flags):
         objects = compiler.compile(["test_openmp.c"], output_dir="objects", extra_postargs=compile_flags)
         exe = "test_openmp" + (".exe" if sys.platform == "win32" else "")
         compiler.link_executable(objects, "test_openmp", extra_postargs=link_flags)
-        out = subprocess.check_output([os.path.join(".", exe)]).decode().strip()
+        try:
+            out = subprocess.check_output([os.path.join(".", exe)]).decode().strip()
+        except OSError as e:
+            if e.errno == errno.ENOEXEC:
+                return True  # cross-compiling: the program links but cannot run on this machine
+            raise
         return out == "1"
     except Exception:
         return False
@@ -69,15 +114,27 @@ def check_openmp(compiler, compile_flags, link_flags):
 class BuildExtOpenMP(build_ext):
     def build_extensions(self):
         ctype = self.compiler.compiler_type
+        cflags, lflags = [], []
         use_openmp = os.environ.get("MINICONV_NO_OPENMP", "0") != "1"
-        cflags, lflags = openmp_flags(ctype)
-        if use_openmp and not check_openmp(self.compiler, cflags, lflags):
-            warnings.warn(
-                "miniconv: the C compiler cannot build OpenMP programs; building WITHOUT OpenMP. "
-                "Kernels will run on one thread. Install a compiler with OpenMP support "
-                "(gcc, or clang with libomp) to get parallel kernels."
-            )
-            use_openmp = False
+        if use_openmp:
+            for cflags, lflags in openmp_candidates(ctype):
+                if check_openmp(self.compiler, cflags, lflags):
+                    print("miniconv: building with OpenMP:", " ".join(cflags + lflags))
+                    break
+            else:
+                hint = (
+                    " On macOS with Apple clang: `brew install libomp` (setup.py looks in "
+                    "$(brew --prefix libomp), /opt/homebrew/opt/libomp and /usr/local/opt/libomp), or "
+                    "set CPPFLAGS=-I<libomp>/include and LDFLAGS=-L<libomp>/lib."
+                    if sys.platform == "darwin"
+                    else " Use gcc, or clang with libomp (Debian/Ubuntu: `apt install libomp-dev`)."
+                )
+                warnings.warn(
+                    "miniconv: the C compiler cannot build OpenMP programs; building WITHOUT OpenMP. "
+                    "Kernels will run on one thread. Install a compiler with OpenMP support to get "
+                    "parallel kernels." + hint + " Set MINICONV_NO_OPENMP=1 to build serial on purpose."
+                )
+                use_openmp = False
         debug = os.environ.get("MINICONV_DEBUG", "0") == "1"
         for ext in self.extensions:
             if ctype == "msvc":
@@ -85,7 +142,8 @@ class BuildExtOpenMP(build_ext):
             else:
                 ext.extra_compile_args += ["-O0", "-g"] if debug else ["-O3"]
                 if os.environ.get("MINICONV_NATIVE", "0") == "1":
-                    ext.extra_compile_args += ["-march=native"]
+                    arm = platform.machine().lower() in ("arm64", "aarch64")
+                    ext.extra_compile_args += ["-mcpu=native" if arm else "-march=native"]
             if use_openmp:
                 ext.extra_compile_args += cflags
                 ext.extra_link_args += lflags
