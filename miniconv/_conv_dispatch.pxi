@@ -62,7 +62,7 @@ def conv2d_forward(const floating[:, :, :, ::1] x,     # IN  (N, C, H, W)
         return
     geom = _dgeom(CG, H, W, OG, HO, WO, KH, KW, stride_h, stride_w, pad_top, pad_left, dil_h, dil_w)
     gg = _gm_geom(N, C, H, W, O, KH, KW, HO, WO, stride_h, stride_w, pad_top, pad_left, dil_h,
-                  dil_w, groups, sizeof(floating))
+                  dil_w, groups, sizeof(floating), _GM_COLS_FORWARD)
     algo = _conv_plan(_PASS_FORWARD, algorithm, &geom, &gg, _dc_fits(&geom, sizeof(floating)),
                       stride_h == 1 and stride_w == 1 and
                       _taps_scratch(CG, OG, HO, WO, KH, KW, dil_h, dil_w) * sizeof(floating)
@@ -108,7 +108,7 @@ def conv2d_grad_input(const floating[:, :, :, ::1] grad_out,  # IN  (N, O, HO, W
     geom = _dgeom(OG, HO, WO, CG, H, W, KH, KW, 1, 1, (KH - 1) * dil_h - pad_top,
                   (KW - 1) * dil_w - pad_left, dil_h, dil_w)
     gg = _gm_geom(N, C, H, W, O, KH, KW, HO, WO, stride_h, stride_w, pad_top, pad_left, dil_h,
-                  dil_w, groups, sizeof(floating))
+                  dil_w, groups, sizeof(floating), _GM_COLS_GRAD_INPUT)
     algo = _conv_plan(_PASS_GRAD_INPUT, algorithm, &geom, &gg,
                       stride1 and _dc_fits(&geom, sizeof(floating)),
                       stride1 and _taps_scratch(CG, OG, HO, WO, KH, KW, dil_h, dil_w)
@@ -158,7 +158,7 @@ def conv2d_grad_weight(const floating[:, :, :, ::1] x,         # IN  (N, C, H, W
     gwp = &grad_w[0, 0, 0, 0]
     geom = _dgeom(CG, H, W, OG, HO, WO, KH, KW, stride_h, stride_w, pad_top, pad_left, dil_h, dil_w)
     gg = _gm_geom(N, C, H, W, O, KH, KW, HO, WO, stride_h, stride_w, pad_top, pad_left, dil_h,
-                  dil_w, groups, sizeof(floating))
+                  dil_w, groups, sizeof(floating), _GM_COLS_GRAD_WEIGHT)
     algo = _conv_plan(_PASS_GRAD_WEIGHT, algorithm, &geom, &gg, _dc_fits(&geom, sizeof(floating)),
                       stride_h == 1 and stride_w == 1 and
                       _taps_scratch(CG, OG, HO, WO, KH, KW, dil_h, dil_w) * sizeof(floating)
@@ -269,6 +269,26 @@ cdef double _CM_COPY = 2.0
 cdef double _CM_INF = 1e300
 
 
+def _conv_cost_constants(dict new=None):
+    """The cost model's constants {name: value}; with new, set those given (for fitting them,
+    benchmarks only) and return the previous ones."""
+    global _CM_E_DIRECT, _CM_W_DIRECT, _CM_E_GEMM, _CM_HALF_M, _CM_HALF_N, _CM_HALF_K, _CM_COPY
+    old = {"e_direct": _CM_E_DIRECT, "w_direct": _CM_W_DIRECT, "e_gemm": _CM_E_GEMM,
+           "half_m": _CM_HALF_M, "half_n": _CM_HALF_N, "half_k": _CM_HALF_K, "copy": _CM_COPY}
+    if new:
+        unknown = set(new) - set(old)
+        if unknown:
+            raise ValueError(f"unknown cost model constants {sorted(unknown)}")
+        _CM_E_DIRECT = new.get("e_direct", _CM_E_DIRECT)
+        _CM_W_DIRECT = new.get("w_direct", _CM_W_DIRECT)
+        _CM_E_GEMM = new.get("e_gemm", _CM_E_GEMM)
+        _CM_HALF_M = new.get("half_m", _CM_HALF_M)
+        _CM_HALF_N = new.get("half_n", _CM_HALF_N)
+        _CM_HALF_K = new.get("half_k", _CM_HALF_K)
+        _CM_COPY = new.get("copy", _CM_COPY)
+    return old
+
+
 cdef inline double _cm_eff(double m, double n, double k) noexcept nogil:
     return _CM_E_GEMM * m / (m + _CM_HALF_M) * n / (n + _CM_HALF_N) * k / (k + _CM_HALF_K)
 
@@ -318,8 +338,8 @@ cdef double _cm_gemm(int pass_, const _GGeom* g) noexcept nogil:
         if not nocopy:
             copies += 2 * col_elems      # col2im reads the columns and adds into grad_in
         return useful / _cm_eff(cols, CB * g.T, g.OG) + copies * _CM_COPY
-    OB = _gm_block(g.OG, g.groups, 16)
-    KB = _gm_block(g.K, g.groups * ((g.OG + OB - 1) // OB), 16)
+    OB = g.OG
+    KB = _gm_block(g.K, g.groups, 16)
     if not nocopy:
         copies += col_elems
     if g.S > 1:
@@ -403,7 +423,8 @@ def conv2d_plan(str pass_name, x_shape, w_shape, out_hw, stride=(1, 1), padding=
         dg = _dgeom(OG, HO, WO, CG, H, W, KH, KW, 1, 1, (KH - 1) * dh - pt, (KW - 1) * dw - pl, dh, dw)
     else:
         dg = _dgeom(CG, H, W, OG, HO, WO, KH, KW, sh, sw, pt, pl, dh, dw)
-    cdef _GGeom gg = _gm_geom(N, C, H, W, O, KH, KW, HO, WO, sh, sw, pt, pl, dh, dw, groups, itemsize)
+    cdef _GGeom gg = _gm_geom(N, C, H, W, O, KH, KW, HO, WO, sh, sw, pt, pl, dh, dw, groups, itemsize,
+                              (_GM_COLS_FORWARD, _GM_COLS_GRAD_INPUT, _GM_COLS_GRAD_WEIGHT)[pass_])
     cdef bint direct_ok = _dc_fits(&dg, itemsize) and (stride1 or pass_ != _PASS_GRAD_INPUT)
     cdef bint taps_ok = stride1 and _taps_scratch(CG, OG, HO, WO, KH, KW, dh, dw) * itemsize <= _CONV_TAPS_MAX_BYTES
     cdef int algo = _conv_plan(pass_, algorithm, &dg, &gg, direct_ok, taps_ok, itemsize, costs)

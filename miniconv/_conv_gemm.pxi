@@ -32,11 +32,18 @@
 
 cdef enum:
     _ALGO_GEMM = 3
-    _GM_COLS = 256              # target GEMM columns (positions) per chunk of samples
     _GM_PASS_BYTES = 32 << 20   # gathered matrices of one pass
     _GM_MAX_CHUNK_BYTES = 64 << 20   # one chunk's gathered matrices larger: gemm does not serve
-    _GM_MIN_ITEMS = 8           # split blocks until this many work items (shape only)
     _GM_MIN_ROWS = 64           # rows (or columns) per block at least
+
+# Target GEMM columns (positions) per chunk of samples, per pass. Measured on the zoo's
+# small-plane layers (one thread): the forward is fastest near 128 (the column chunk, K x 128,
+# stays in L2 between im2col and BLAS's packing), grad_input near 512 (its A operand is only
+# the output gradient), grad_weight is flat between 128 and 512.
+cdef Py_ssize_t _GM_COLS_FORWARD = 128
+cdef Py_ssize_t _GM_COLS_GRAD_INPUT = 512
+cdef Py_ssize_t _GM_COLS_GRAD_WEIGHT = 256
+cdef Py_ssize_t _GM_MIN_ITEMS = 8   # split blocks until this many work items (shape only)
 
 
 cdef struct _GGeom:
@@ -51,7 +58,9 @@ cdef struct _GGeom:
 cdef _GGeom _gm_geom(Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W, Py_ssize_t O,
                      Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t HO, Py_ssize_t WO, Py_ssize_t sh,
                      Py_ssize_t sw, Py_ssize_t pt, Py_ssize_t pl, Py_ssize_t dh, Py_ssize_t dw,
-                     Py_ssize_t groups, Py_ssize_t itemsize) noexcept nogil:
+                     Py_ssize_t groups, Py_ssize_t itemsize, Py_ssize_t target_cols) noexcept nogil:
+    """The chunks and passes of the gemm algorithm for one shape; target_cols: columns per
+    chunk to aim for (_GM_COLS_*)."""
     cdef _GGeom g
     cdef Py_ssize_t chunk_bytes
     g.N, g.C, g.H, g.W, g.O, g.KH, g.KW, g.HO, g.WO = N, C, H, W, O, KH, KW, HO, WO
@@ -60,10 +69,10 @@ cdef _GGeom _gm_geom(Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W, Py_
     g.K, g.P, g.HW = g.CG * g.T, HO * WO, H * W
     g.nocopy = (KH == 1 and KW == 1 and sh == 1 and sw == 1 and pt == 0 and pl == 0
                 and HO == H and WO == W)
-    if g.nocopy and g.P >= _GM_COLS:
+    if g.nocopy and g.P >= target_cols:
         g.S = 1
     else:
-        g.S = max(1, min(N, (_GM_COLS + g.P - 1) // max(1, g.P)))
+        g.S = max(1, min(N, (target_cols + g.P - 1) // max(1, g.P)))
     g.nch = (N + g.S - 1) // g.S
     # gathered per chunk: the columns of every group and the output gradient rows
     chunk_bytes = max(1, (C * g.T + O) * g.S * g.P * itemsize)
@@ -74,6 +83,69 @@ cdef _GGeom _gm_geom(Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W, Py_
 cdef bint _gm_fits(const _GGeom* g, Py_ssize_t itemsize) noexcept nogil:
     """True if one chunk's gathered matrices stay under _GM_MAX_CHUNK_BYTES."""
     return (g.C * g.T + g.O) * g.S * g.P * itemsize <= _GM_MAX_CHUNK_BYTES
+
+
+cdef Py_ssize_t _GM_SUM_BLOCK = 64    # terms per GEMM call along k (see _gm_gemm)
+
+
+def _gemm_sum_block(Py_ssize_t k=0):
+    """Terms per GEMM call along k; with k > 0 set it (for experiments); returns the old value."""
+    global _GM_SUM_BLOCK
+    old = _GM_SUM_BLOCK
+    if k > 0:
+        _GM_SUM_BLOCK = k
+    return old
+
+
+cdef void _gm_gemm(char ta, char tb, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k,
+                   const floating* a, Py_ssize_t lda, const floating* b, Py_ssize_t ldb,
+                   floating beta, floating* c, Py_ssize_t ldc) noexcept nogil:
+    """_gemm with k cut into blocks of _GM_SUM_BLOCK terms, one call each, the first with beta
+    and the others adding onto c: every element is a chain of block sums, each block summed
+    from zero by the BLAS kernel. OpenBLAS's own k-blocks are a few hundred terms long, and one
+    running sum of 256 terms is already further from float64 than PyTorch (measured in
+    docs/performance.md)."""
+    cdef Py_ssize_t k0 = 0, kn
+    while k0 < k:
+        kn = min(_GM_SUM_BLOCK, k - k0)
+        _gemm(ta, tb, m, n, kn, a + (k0 * lda if ta == c'N' else k0), lda,
+              b + (k0 if tb == c'N' else k0 * ldb), ldb, beta if k0 == 0 else 1, c, ldc)
+        k0 += kn
+
+
+cdef enum:
+    _GM_SPAN_BLOCKS = 16    # grad_weight: blocks of _GM_SUM_BLOCK terms chained per span
+
+
+cdef void _gm_gw_chunk(Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, const floating* a,
+                       Py_ssize_t lda, const floating* b, Py_ssize_t ldb, bint first,
+                       floating* c, Py_ssize_t ldc, floating* t1, floating* t2) noexcept nogil:
+    """Column-major c (m x n) = (first) or += A^T (m x k) @ B (k x n), A and B stored k-major
+    (the positions of one chunk along k): spans of _GM_SPAN_BLOCKS * _GM_SUM_BLOCK terms are
+    summed by _gm_gemm into t1, the spans chained into t2, then t2 is added to c (or is c).
+    The chunk's sum is formed on its own before it joins the chain of chunks in c, so a long
+    batch of large planes (tens of thousands of positions) is not one chain of blocks.
+    t1, t2: m * n scratch each."""
+    cdef Py_ssize_t span = _GM_SUM_BLOCK * _GM_SPAN_BLOCKS, k0 = 0, kn, i, j
+    cdef floating* dst
+    while k0 < k:
+        kn = min(span, k - k0)
+        if k0 == 0 and kn == k and first:     # one span, the first chunk: straight into c
+            _gm_gemm(c'T', c'N', m, n, kn, a, lda, b, ldb, 0, c, ldc)
+            return
+        dst = t2 if k0 == 0 else t1
+        _gm_gemm(c'T', c'N', m, n, kn, a + k0, lda, b + k0, ldb, 0, dst, m)
+        if k0 > 0:
+            for i in range(m * n):
+                t2[i] = t2[i] + t1[i]
+        k0 += kn
+    for j in range(n):
+        if first:
+            for i in range(m):
+                c[j * ldc + i] = t2[j * m + i]
+        else:
+            for i in range(m):
+                c[j * ldc + i] = c[j * ldc + i] + t2[j * m + i]
 
 
 cdef inline Py_ssize_t _gm_block(Py_ssize_t rows, Py_ssize_t outer, Py_ssize_t unit) noexcept nogil:
@@ -143,8 +215,8 @@ cdef int _gemm_forward(const floating* xp, const floating* wp, const floating* b
                 if gather:
                     # row-major tile (on, cols) = w rows (on, K) @ col (K, cols)
                     colp = buf + ((k - c0) * G + grp) * K * g.S * P
-                    _gemm(c'N', c'N', cols, on, K, colp, cols, wp + (grp * OG + o0) * K, K, 0,
-                          tl, cols)
+                    _gm_gemm(c'N', c'N', cols, on, K, colp, cols, wp + (grp * OG + o0) * K, K, 0,
+                             tl, cols)
                     for s in range(ns):
                         for o in range(on):
                             dst = outp + ((n0 + s) * g.O + grp * OG + o0 + o) * P
@@ -157,8 +229,8 @@ cdef int _gemm_forward(const floating* xp, const floating* wp, const floating* b
                                 memcpy(dst, src, P * sizeof(floating))
                 else:
                     dst = outp + (n0 * g.O + grp * OG + o0) * P
-                    _gemm(c'N', c'N', P, on, K, xp + (n0 * g.C + grp * g.CG) * g.HW, P,
-                          wp + (grp * OG + o0) * K, K, 0, dst, P)
+                    _gm_gemm(c'N', c'N', P, on, K, xp + (n0 * g.C + grp * g.CG) * g.HW, P,
+                             wp + (grp * OG + o0) * K, K, 0, dst, P)
                     if bp != NULL:
                         for o in range(on):
                             bv = bp[grp * OG + o0 + o]
@@ -213,12 +285,12 @@ cdef int _gemm_grad_input(const floating* gop, const floating* wp, floating* gip
                     ldg = P
                 if direct_out:
                     # row-major grad_in rows (cn, P) = w[:, channels]^T (cn, OG) @ grad_out (OG, P)
-                    _gemm(c'N', c'T', P, cn, OG, gsrc, ldg, wp + grp * OG * K + ci0, K, 0,
-                          gip + (n0 * g.C + grp * CG + ci0) * HW, P)
+                    _gm_gemm(c'N', c'T', P, cn, OG, gsrc, ldg, wp + grp * OG * K + ci0, K, 0,
+                             gip + (n0 * g.C + grp * CG + ci0) * HW, P)
                 else:
                     # row-major dcol (cn*T, cols) = w[:, pairs]^T @ grad_out (OG, cols)
-                    _gemm(c'N', c'T', cols, cn * T, OG, gsrc, ldg, wp + grp * OG * K + ci0 * T,
-                          K, 0, tl, cols)
+                    _gm_gemm(c'N', c'T', cols, cn * T, OG, gsrc, ldg, wp + grp * OG * K + ci0 * T,
+                             K, 0, tl, cols)
                     for s in range(ns):
                         gi = gip + ((n0 + s) * g.C + grp * CG + ci0) * HW
                         memset(gi, 0, cn * HW * sizeof(floating))
@@ -234,22 +306,25 @@ cdef int _gemm_grad_weight(const floating* xp, const floating* gop, floating* gw
     cdef Py_ssize_t K = g.K, P = g.P, OG = g.OG, G = g.groups
     cdef bint gather_x = not (g.nocopy and g.S == 1)
     cdef bint gather_g = g.S > 1
-    cdef Py_ssize_t OB = _gm_block(OG, G, 16), nob = (OG + OB - 1) // OB
-    cdef Py_ssize_t KB = _gm_block(K, G * nob, 16), nkb = (K + KB - 1) // KB
+    cdef Py_ssize_t OB = OG, nob = 1
+    cdef Py_ssize_t KB = _gm_block(K, G, 16), nkb = (K + KB - 1) // KB
     cdef Py_ssize_t colsz = G * K * g.S * P if gather_x else 0    # per chunk
     cdef Py_ssize_t gsz = g.O * g.S * P if gather_g else 0        # per chunk
     cdef Py_ssize_t ps, c0, c1, it, k, grp, ob, kb, n0, ns, cols, o0, on, k0, kn, lda, ldg
     cdef int n_thr = <int>max(1, min(n_threads, max(G * nob * nkb, g.cpp * G)))
+    cdef Py_ssize_t tsz = KB * OB                                 # per thread, twice
     cdef const floating* a
     cdef const floating* b
-    cdef floating beta
-    scratch = _conv_take_scratch(max(1, g.cpp * (colsz + gsz)) * sizeof(floating))
+    cdef floating* t1
+    scratch = _conv_take_scratch(max(1, g.cpp * (colsz + gsz) + 2 * n_thr * tsz) * sizeof(floating))
     cdef floating* buf = <floating*>cnp.PyArray_DATA(scratch)
     cdef floating* gbuf = buf + g.cpp * colsz
+    cdef floating* tbuf = gbuf + g.cpp * gsz
     for ps in range((g.nch + g.cpp - 1) // g.cpp):
         c0 = ps * g.cpp
         c1 = min(g.nch, c0 + g.cpp)
         with nogil, parallel(num_threads=n_thr):
+            t1 = tbuf + 2 * omp_get_thread_num() * tsz
             if gather_x or gather_g:
                 for it in prange((c1 - c0) * G, schedule='dynamic'):
                     k = c0 + it // G
@@ -285,9 +360,8 @@ cdef int _gemm_grad_weight(const floating* xp, const floating* gop, floating* gw
                     else:
                         b = gop + (n0 * g.O + grp * OG + o0) * P
                         ldg = P
-                    beta = 0 if k == 0 else 1
                     # row-major grad_w block (on, kn) (+)= grad_out rows (on, cols) @ col rows^T
-                    _gemm(c'T', c'N', kn, on, cols, a, lda, b, ldg, beta,
-                          gwp + (grp * OG + o0) * K + k0, K)
+                    _gm_gw_chunk(kn, on, cols, a, lda, b, ldg, k == 0,
+                                 gwp + (grp * OG + o0) * K + k0, K, t1, t1 + tsz)
     _conv_give_scratch(scratch)
     return 0
