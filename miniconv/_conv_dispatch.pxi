@@ -1,13 +1,16 @@
 # conv2d kernels, the public entry points: forward, gradient w.r.t. input, weight and bias.
 #
-# Each checks the arguments it relies on, picks an algorithm (_conv_choose) and hands the
+# Each checks the arguments it relies on, picks an algorithm (_conv_plan) and hands the
 # raw pointers to that algorithm's batch-level function:
 #   direct  (_conv_direct.pxi)  C micro-kernels, AVX2/AVX-512/scalar chosen at run time; the
 #                               default wherever it serves the shape
 #   im2col  (_conv_im2col.pxi)  column tiles + BLAS GEMM; the fallback (grad_input with a stride)
 #   taps    (_conv_taps.pxi)    one BLAS GEMM per tap on padded planes; only when forced
-# `algorithm` ('auto', 'direct', 'im2col' or 'taps') is passed by tests and benchmarks to run
-# one algorithm; a forced algorithm that does not serve a shape falls back to im2col.
+#   gemm    (_conv_gemm.pxi)    large GEMMs over chunks of samples (1x1 without im2col); where
+#                               the cost model (end of this file) finds it cheaper than direct
+# `algorithm` ('auto', 'direct', 'im2col', 'taps' or 'gemm') is passed by tests and benchmarks
+# to run one algorithm; a forced algorithm that does not serve a shape falls back to im2col.
+# conv2d_plan() names the algorithm (and direct family) a call runs, with the estimates.
 #
 # Notes: (measurements in docs/performance.md)
 # - Parallelism: prange over (sample, group) pairs (direct, taps) or samples (im2col) for
@@ -247,9 +250,11 @@ cdef void _conv_bias_from_chunks(const double* part, floating* grad_b, Py_ssize_
 #           im2col columns (none for the 1x1 no-copy case), the gathered grad_out rows, the
 #           output scattered back, col2im, and grad_weight's C updated once per chunk.
 #   im2col  the same formula with im2col's per-sample row tiles (m = rows*WO) and its copies.
-# 'auto' takes the cheapest of the algorithms that serve the shape (direct, gemm, im2col;
-# taps only when forced). The constants were fitted to forced-algorithm timings of the layer
-# zoo (docs/performance.md, "The gemm algorithm and the cost model").
+# 'auto' takes the cheaper of direct and gemm where they serve the shape, im2col where neither
+# does (its estimate is reported, not used: its GEMMs sum hundreds of terms in one running sum,
+# further from float64 than PyTorch, where gemm's are cut into blocks); taps only when forced.
+# The constants were fitted to forced-algorithm timings of the layer zoo (docs/performance.md,
+# "The gemm algorithm and the cost model").
 
 cdef enum:
     _PASS_FORWARD = 0
@@ -259,13 +264,16 @@ cdef enum:
 _CONV_PASSES = ('forward', 'grad_input', 'grad_weight')
 _CONV_ALGORITHM_CHOICES = ('auto', 'direct', 'im2col', 'taps', 'gemm')
 
-cdef double _CM_E_DIRECT = 0.75
-cdef double _CM_W_DIRECT = 6.0
-cdef double _CM_E_GEMM = 0.85
-cdef double _CM_HALF_M = 24.0
-cdef double _CM_HALF_N = 16.0
-cdef double _CM_HALF_K = 24.0
-cdef double _CM_COPY = 2.0
+# Fitted (benchmarks/bench_layers.py --algorithms --json, 228 rows of the zoo at one thread,
+# Zen 3 AVX2, under load) to minimise the zoo's total time with the model's picks; only their
+# ratios matter (costs are compared, never converted to seconds), e_gemm fixed at 0.85.
+cdef double _CM_E_DIRECT = 0.667   # fraction of peak of the direct tiles on what they compute
+cdef double _CM_W_DIRECT = 36.1    # per weight (or grad_w) element per (sample, group)
+cdef double _CM_E_GEMM = 0.85      # OpenBLAS sgemm on large, well-shaped products
+cdef double _CM_HALF_M = 6.7       # GEMM dimensions at which the efficiency halves
+cdef double _CM_HALF_N = 31.4
+cdef double _CM_HALF_K = 3.2
+cdef double _CM_COPY = 26.6        # per element of im2col / gather / scatter / col2im
 cdef double _CM_INF = 1e300
 
 
@@ -364,8 +372,8 @@ cdef double _cm_im2col(int pass_, const _GGeom* g, Py_ssize_t itemsize) noexcept
 
 cdef int _conv_plan(int pass_, str algorithm, const _DGeom* dg, const _GGeom* gg, bint direct_ok,
                     bint taps_ok, Py_ssize_t itemsize, double* costs) except -1:
-    """The algorithm one call uses (_ALGO_*). 'auto': the cheapest by the cost model among
-    direct (where direct_ok), gemm (where one chunk's matrices fit) and im2col. A forced
+    """The algorithm one call uses (_ALGO_*). 'auto': the cheaper by the cost model of direct
+    (where direct_ok) and gemm (where one chunk's matrices fit), else im2col. A forced
     'direct', 'gemm' or 'taps' falls back to im2col where it does not serve the shape.
     costs (or NULL): receives the estimates of direct, im2col, taps (never estimated), gemm."""
     cdef mc_ukernels uk = mc_uk
@@ -392,9 +400,9 @@ cdef int _conv_plan(int pass_, str algorithm, const _DGeom* dg, const _GGeom* gg
         costs[0], costs[1], costs[2], costs[3] = c_direct, c_im2col, _CM_INF, c_gemm
         if algorithm != 'auto':
             return _conv_plan(pass_, algorithm, dg, gg, direct_ok, taps_ok, itemsize, NULL)
-    if c_direct <= c_gemm and c_direct <= c_im2col:
+    if direct_ok and c_direct <= c_gemm:
         return _ALGO_DIRECT
-    return _ALGO_GEMM if c_gemm <= c_im2col else _ALGO_IM2COL
+    return _ALGO_GEMM if gemm_ok else _ALGO_IM2COL
 
 
 def conv2d_plan(str pass_name, x_shape, w_shape, out_hw, stride=(1, 1), padding=(0, 0),

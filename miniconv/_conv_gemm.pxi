@@ -365,3 +365,20 @@ cdef int _gemm_grad_weight(const floating* xp, const floating* gop, floating* gw
                                  gwp + (grp * OG + o0) * K + k0, K, t1, t1 + tsz)
     _conv_give_scratch(scratch)
     return 0
+
+
+def _gemm_layout(str pass_name, x_shape, w_shape, out_hw, stride=(1, 1), padding=(0, 0),
+                 dilation=(1, 1), Py_ssize_t groups=1, Py_ssize_t itemsize=4):
+    """How the gemm algorithm cuts one pass of this shape (for tests): a dict with
+    'samples_per_chunk', 'chunks', 'chunks_per_pass' and 'no_copy' (1x1, stride 1, no
+    padding, one sample per chunk: the arrays themselves are the GEMM operands)."""
+    cols = {'forward': _GM_COLS_FORWARD, 'grad_input': _GM_COLS_GRAD_INPUT,
+            'grad_weight': _GM_COLS_GRAD_WEIGHT}
+    if pass_name not in cols:
+        raise ValueError(f"unknown pass {pass_name!r}; expected one of {tuple(cols)}")
+    cdef _GGeom g = _gm_geom(x_shape[0], x_shape[1], x_shape[2], x_shape[3], w_shape[0],
+                             w_shape[2], w_shape[3], out_hw[0], out_hw[1], stride[0], stride[1],
+                             padding[0], padding[1], dilation[0], dilation[1], groups, itemsize,
+                             cols[pass_name])
+    return {'samples_per_chunk': g.S, 'chunks': g.nch, 'chunks_per_pass': g.cpp,
+            'no_copy': bool(g.nocopy and g.S == 1)}

@@ -48,7 +48,7 @@ cdef void _im2col(const floating* xs, floating* col,
         for kh in range(KH):
             for kw in range(KW):
                 iw_off = kw * dw - pl
-                lo = _first_valid(iw_off, sw)
+                lo = min(_first_valid(iw_off, sw), WO)   # a tap left of every output: none valid
                 hi = _end_valid(iw_off, sw, W, WO)
                 if hi < lo:
                     hi = lo
@@ -107,7 +107,7 @@ cdef void _col2im_add(floating* col, floating* gs,
         for kh in range(KH):
             for kw in range(KW):
                 iw_off = kw * dw - pl
-                lo = _first_valid(iw_off, sw)
+                lo = min(_first_valid(iw_off, sw), WO)   # a tap left of every output: none valid
                 hi = _end_valid(iw_off, sw, W, WO)
                 s = col + ((cl * KH + kh) * KW + kw) * P
                 if block:
