@@ -3,30 +3,33 @@
 # The direct micro-kernels waste work where planes are small (tiles of 24 positions on a 4x4
 # plane, weights streamed once per 6-position tile) and the im2col algorithm makes one GEMM
 # per sample, whose N dimension is the plane (16 columns on 4x4). Here a chunk of S samples
-# is one matrix of S*P columns (P = HO*WO), S = ceil(_GM_COLS / P), so every GEMM has at
-# least ~256 columns:
+# is one matrix of S*P columns (P = HO*WO), S = ceil(target / P) with a target of 128-512
+# columns per pass (_GM_COLS_*), so every GEMM is wide:
 #   forward      out_chunk (OG, S*P)      = w_g (OG, K)     @ col_chunk (K, S*P)
 #   grad_input   dcol_chunk (K, S*P)      = w_g^T (K, OG)   @ gout_chunk (OG, S*P), col2im'd
 #   grad_weight  gw_g (OG, K)            += gout_chunk (OG, S*P) @ col_chunk^T, chunk after chunk
 # col_chunk holds the receptive fields of the chunk's samples side by side (_im2col with the
 # row pitch S*P); gout_chunk the output gradient rows likewise. A 1x1 convolution with stride
-# 1 and no padding on planes of >= _GM_COLS positions needs no copy at all (S = 1: x_n is the
+# 1 and no padding on planes of >= target positions needs no copy at all (S = 1: x_n is the
 # (C, P) matrix, grad_in_n and out_n are written by the GEMM itself).
+# The choice between this and the direct kernels is the cost model's (_conv_dispatch.pxi).
 #
 # Notes:
 # - Work items are fixed by the shape only (chunks of samples x groups x blocks of output
-#   rows, or of input channels for grad_input, or of (output row, column) tiles of grad_w),
+#   rows; for grad_input blocks of input channels; for grad_weight blocks of grad_w columns),
 #   never by n_threads: every output element comes from the same BLAS calls, in the same
 #   order, for any thread count, so the bits are the same. Blocks are split only until there
 #   are _GM_MIN_ITEMS items (so two or more threads have work), never below _GM_MIN_ROWS.
 # - A "pass" is the run of consecutive chunks whose gathered matrices fit _GM_PASS_BYTES;
 #   phase 1 of a pass gathers (parallel over chunk x group), phase 2 multiplies (parallel
-#   over items). grad_weight's items run over the pass's chunks in chunk order, each GEMM
-#   adding onto grad_w (beta = 1 after the very first chunk): a fixed order, no partial
+#   over items). grad_weight's items run over the pass's chunks in chunk order, each chunk's
+#   sum added onto grad_w (it is grad_w for the very first chunk): a fixed order, no partial
 #   arrays of O*K per chunk.
-# - Precision: OpenBLAS sums each element in blocks of its k-blocking (GEMM_Q, a few hundred
-#   terms, each block from zero, added to C in order); docs/performance.md has the errors
-#   against float64 on the zoo's deepest layers. tests/conv/test_conv_precision.py checks it.
+# - Precision: OpenBLAS sums each element in k-blocks of a few hundred terms, one running FMA
+#   sum per block; that is further from float64 than PyTorch, so k is cut into GEMM calls of
+#   _GM_SUM_BLOCK terms (_gm_gemm) and grad_weight's long position sums into spans
+#   (_gm_gw_chunk). Errors in docs/performance.md; tests/conv/test_conv_precision.py checks
+#   every zoo layer.
 # - BLAS runs inside prange: the caller limits BLAS to one thread
 #   (miniconv._config.blas_single_thread()).
 

@@ -1,7 +1,7 @@
 # "im2col" algorithm: receptive fields copied into a per-thread column tile, one BLAS GEMM
-# per tile. The fallback for what the direct kernels do not serve (grad_input with a stride
-# > 1; problems whose padded planes exceed the direct kernels' scratch limit), and forced
-# with algorithm='im2col' by tests and benchmarks.
+# per tile. The fallback where neither the direct kernels nor the gemm algorithm serve a
+# shape (planes beyond their scratch limits), and forced with algorithm='im2col' by tests
+# and benchmarks. _im2col and _col2im_add are also the gemm algorithm's copies.
 #
 # For a block of output rows of one sample and one group, copy the receptive fields into a
 # per-thread scratch tile col (K, rows*WO) (never an im2col of the whole batch) and do one
