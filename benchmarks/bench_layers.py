@@ -16,8 +16,15 @@ printed: ratios measured on a busy machine are indicative only.
     python benchmarks/bench_layers.py --net resnet18 --threads 2
     python benchmarks/bench_layers.py --layers "3x3 512" --passes fwd
     python benchmarks/bench_layers.py --quick                 # 2 threads, 3 repeats, no peak probe
+    python benchmarks/bench_layers.py --algorithms --threads 1   # validate the cost model
+
+--algorithms times, per layer and pass (forward, grad_input, grad_weight; kernels called
+directly), every algorithm that serves the shape (direct, gemm, im2col), interleaved, and
+prints the cost model's estimates (_kernels.conv2d_plan) and whether its pick ('auto') was the
+fastest or within 5 % of it; --json PATH also writes the rows.
 """
 import argparse
+import json
 import os
 import sys
 
@@ -73,6 +80,9 @@ def main():
                     choices=["best", "scalar", "avx2", "avx512f", "avx512f_emu", "neon"])
     ap.add_argument("--clock", default="wall", choices=["wall", "cpu"])
     ap.add_argument("--no-peak", action="store_true")
+    ap.add_argument("--algorithms", action="store_true",
+                    help="time each conv algorithm per layer and pass; validate the cost model's pick")
+    ap.add_argument("--json", default=None, metavar="PATH", help="with --algorithms: write the rows here")
     args = ap.parse_args()
     threads_list = args.threads or ([2] if args.quick else [1, 2])
     repeats = args.repeats or (3 if args.quick else 7)
@@ -92,6 +102,9 @@ def main():
         with open("/proc/loadavg") as f:
             print(f"load average at start: {' '.join(f.read().split()[:3])} ({os.cpu_count()} cores)")
     rng = np.random.default_rng(0)
+    if args.algorithms:
+        validate_algorithms(args, threads_list, repeats, rng)
+        return
     for threads in threads_list:
         miniconv.set_num_threads(threads)
         torch.set_num_threads(threads)
@@ -130,6 +143,92 @@ def main():
     if os.path.exists("/proc/loadavg"):
         with open("/proc/loadavg") as f:
             print(f"\nload average at end: {' '.join(f.read().split()[:3])}")
+
+
+ALGORITHMS = ("direct", "gemm", "im2col")
+PASSES = ("forward", "grad_input", "grad_weight")
+
+
+def algorithm_runners(case, data, threads):
+    """{pass: {algorithm: callable}} for the algorithms that serve each pass of case (a forced
+    algorithm that does not serve a shape falls back to im2col: those are left out)."""
+    from miniconv import _kernels
+    from miniconv._config import blas_single_thread
+    from layer_zoo import out_hw
+    x, wt, b, go = data
+    (sh, sw), (ph, pw), g = case["stride"], case["pad"], case["groups"]
+    args = (sh, sw, ph, pw, 1, 1, g, threads)
+    out, gi, gw = np.empty(go.shape, np.float32), np.empty_like(x), np.empty_like(wt)
+    plan = {p: _kernels.conv2d_plan(p, x.shape, wt.shape, out_hw(case), (sh, sw), (ph, pw), (1, 1), g)
+            for p in PASSES}
+
+    def call(p, algo):
+        def run():
+            with blas_single_thread():
+                if p == "forward":
+                    _kernels.conv2d_forward(x, wt, b, out, *args, algorithm=algo)
+                elif p == "grad_input":
+                    _kernels.conv2d_grad_input(go, wt, gi, *args, algorithm=algo)
+                else:
+                    _kernels.conv2d_grad_weight(x, go, gw, *args, algorithm=algo)
+        return run
+
+    runners = {}
+    for p in PASSES:
+        runners[p] = {}
+        for algo in ALGORITHMS:
+            served = _kernels.conv2d_plan(p, x.shape, wt.shape, out_hw(case), (sh, sw), (ph, pw),
+                                          (1, 1), g, algorithm=algo)[0]
+            if served.split("-")[0] == algo:
+                runners[p][algo] = call(p, algo)
+    return runners, plan
+
+
+def validate_algorithms(args, threads_list, repeats, rng):
+    """Per layer and pass: each algorithm's time, the model's estimates and pick; the pick is
+    'ok' if it was the fastest or within 5 % of it."""
+    rows, n_ok, n_all = [], 0, 0
+    clock = None
+    for threads in threads_list:
+        miniconv.set_num_threads(threads)
+        clock = make_clock(args.clock, threads)
+        for net in args.net:
+            layers = [(n, d) for n, d in LAYERS[net]
+                      if args.layers is None or any(t in n for t in args.layers)]
+            if not layers:
+                continue
+            print(f"\n{net}, {threads} thread(s): ms per call (model estimate, G MAC units)")
+            print(f"{'layer':34s} {'pass':11s} " + " ".join(f"{a:>17s}" for a in ALGORITHMS)
+                  + f" {'pick':>12s} {'fastest':>8s} {'pick/best':>9s}")
+            for name, d in layers:
+                case = as_case(d)
+                data = make_data(case, rng)
+                runners, plan = algorithm_runners(case, data, threads)
+                for p in PASSES:
+                    med, _ = time_interleaved(runners[p], repeats, "median", clock)
+                    pick, est = plan[p]
+                    best = min(med, key=med.get)
+                    ratio = med[pick.split("-")[0]] / med[best]
+                    ok = ratio <= 1.05
+                    n_ok += ok
+                    n_all += 1
+                    cells = []
+                    for a in ALGORITHMS:
+                        if a in med:
+                            cells.append(f"{med[a]:8.2f} ({est[a] / 1e9:6.2f})")
+                        else:
+                            cells.append(f"{'-':>17s}")
+                    print(f"{name:34s} {p:11s} " + " ".join(cells)
+                          + f" {pick:>12s} {best:>8s} {ratio:8.2f}{'' if ok else ' !'}", flush=True)
+                    rows.append({"net": net, "layer": name, "threads": threads, "pass": p,
+                                 "ms": med, "estimate": est, "pick": pick, "case": {
+                                     k: v for k, v in d.items()}})
+    print(f"\ncost model's pick fastest or within 5 %: {n_ok} of {n_all}")
+    if args.json:
+        tmp = args.json + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(rows, f, indent=1)
+        os.replace(tmp, args.json)
 
 
 if __name__ == "__main__":

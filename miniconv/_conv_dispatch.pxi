@@ -1,13 +1,16 @@
 # conv2d kernels, the public entry points: forward, gradient w.r.t. input, weight and bias.
 #
-# Each checks the arguments it relies on, picks an algorithm (_conv_choose) and hands the
+# Each checks the arguments it relies on, picks an algorithm (_conv_plan) and hands the
 # raw pointers to that algorithm's batch-level function:
 #   direct  (_conv_direct.pxi)  C micro-kernels, AVX2/AVX-512/scalar chosen at run time; the
 #                               default wherever it serves the shape
 #   im2col  (_conv_im2col.pxi)  column tiles + BLAS GEMM; the fallback (grad_input with a stride)
 #   taps    (_conv_taps.pxi)    one BLAS GEMM per tap on padded planes; only when forced
-# `algorithm` ('auto', 'direct', 'im2col' or 'taps') is passed by tests and benchmarks to run
-# one algorithm; a forced algorithm that does not serve a shape falls back to im2col.
+#   gemm    (_conv_gemm.pxi)    large GEMMs over chunks of samples (1x1 without im2col); where
+#                               the cost model (end of this file) finds it cheaper than direct
+# `algorithm` ('auto', 'direct', 'im2col', 'taps' or 'gemm') is passed by tests and benchmarks
+# to run one algorithm; a forced algorithm that does not serve a shape falls back to im2col.
+# conv2d_plan() names the algorithm (and direct family) a call runs, with the estimates.
 #
 # Notes: (measurements in docs/performance.md)
 # - Parallelism: prange over (sample, group) pairs (direct, taps) or samples (im2col) for
@@ -50,6 +53,7 @@ def conv2d_forward(const floating[:, :, :, ::1] x,     # IN  (N, C, H, W)
     cdef const floating* bp = &bias[0] if has_bias else NULL
     cdef floating* outp
     cdef _DGeom geom
+    cdef _GGeom gg
     if N == 0 or O == 0 or P == 0:
         return
     outp = &out[0, 0, 0, 0]
@@ -60,11 +64,15 @@ def conv2d_forward(const floating[:, :, :, ::1] x,     # IN  (N, C, H, W)
                     outp[(n * O + o) * P + p] = bp[o] if has_bias else 0
         return
     geom = _dgeom(CG, H, W, OG, HO, WO, KH, KW, stride_h, stride_w, pad_top, pad_left, dil_h, dil_w)
-    algo = _conv_choose(algorithm, _dc_fits(&geom, sizeof(floating)),
-                        stride_h == 1 and stride_w == 1 and
-                        _taps_scratch(CG, OG, HO, WO, KH, KW, dil_h, dil_w) * sizeof(floating)
-                        <= _CONV_TAPS_MAX_BYTES)
-    if algo == _ALGO_DIRECT:
+    gg = _gm_geom(N, C, H, W, O, KH, KW, HO, WO, stride_h, stride_w, pad_top, pad_left, dil_h,
+                  dil_w, groups, sizeof(floating), _GM_COLS_FORWARD)
+    algo = _conv_plan(_PASS_FORWARD, algorithm, &geom, &gg, _dc_fits(&geom, sizeof(floating)),
+                      stride_h == 1 and stride_w == 1 and
+                      _taps_scratch(CG, OG, HO, WO, KH, KW, dil_h, dil_w) * sizeof(floating)
+                      <= _CONV_TAPS_MAX_BYTES, sizeof(floating), NULL)
+    if algo == _ALGO_GEMM:
+        _gemm_forward(&x[0, 0, 0, 0], &w[0, 0, 0, 0], bp, outp, &gg, n_threads)
+    elif algo == _ALGO_DIRECT:
         _direct_forward(&x[0, 0, 0, 0], &w[0, 0, 0, 0], bp, outp, N, groups, &geom, n_threads)
     elif algo == _ALGO_TAPS:
         _taps_forward(&x[0, 0, 0, 0], &w[0, 0, 0, 0], bp, outp, N, C, H, W, O, KH, KW, HO, WO,
@@ -90,6 +98,7 @@ def conv2d_grad_input(const floating[:, :, :, ::1] grad_out,  # IN  (N, O, HO, W
     cdef Py_ssize_t n
     cdef floating* gip
     cdef _DGeom geom
+    cdef _GGeom gg
     cdef bint stride1 = stride_h == 1 and stride_w == 1
     if N == 0 or C == 0 or H == 0 or W == 0:
         return
@@ -105,10 +114,15 @@ def conv2d_grad_input(const floating[:, :, :, ::1] grad_out,  # IN  (N, O, HO, W
     # the forward convolution of grad_out that gives grad_in (stride 1; see _conv_direct.pxi)
     geom = _dgeom(OG, HO, WO, CG, H, W, KH, KW, 1, 1, (KH - 1) * dil_h - pad_top,
                   (KW - 1) * dil_w - pad_left, dil_h, dil_w)
-    algo = _conv_choose(algorithm, stride1 and _dc_fits(&geom, sizeof(floating)),
-                        stride1 and _taps_scratch(CG, OG, HO, WO, KH, KW, dil_h, dil_w)
-                        * sizeof(floating) <= _CONV_TAPS_MAX_BYTES)
-    if algo == _ALGO_DIRECT:
+    gg = _gm_geom(N, C, H, W, O, KH, KW, HO, WO, stride_h, stride_w, pad_top, pad_left, dil_h,
+                  dil_w, groups, sizeof(floating), _GM_COLS_GRAD_INPUT)
+    algo = _conv_plan(_PASS_GRAD_INPUT, algorithm, &geom, &gg,
+                      stride1 and _dc_fits(&geom, sizeof(floating)),
+                      stride1 and _taps_scratch(CG, OG, HO, WO, KH, KW, dil_h, dil_w)
+                      * sizeof(floating) <= _CONV_TAPS_MAX_BYTES, sizeof(floating), NULL)
+    if algo == _ALGO_GEMM:
+        _gemm_grad_input(&grad_out[0, 0, 0, 0], &w[0, 0, 0, 0], gip, &gg, n_threads)
+    elif algo == _ALGO_DIRECT:
         _direct_grad_input(&grad_out[0, 0, 0, 0], &w[0, 0, 0, 0], gip, N, groups, &geom, n_threads)
     elif algo == _ALGO_TAPS:
         _taps_grad_input(&grad_out[0, 0, 0, 0], &w[0, 0, 0, 0], gip, N, C, H, W, O, KH, KW, HO, WO,
@@ -141,6 +155,7 @@ def conv2d_grad_weight(const floating[:, :, :, ::1] x,         # IN  (N, C, H, W
         raise ValueError(f"conv2d_grad_weight: grad_b has {grad_b.shape[0]} elements, expected {O}")
     cdef floating* gwp
     cdef _DGeom geom
+    cdef _GGeom gg
     if O * K == 0 or N == 0 or P == 0 or H == 0 or W == 0:
         if O * K > 0:
             memset(&grad_w[0, 0, 0, 0], 0, O * K * sizeof(floating))
@@ -149,17 +164,21 @@ def conv2d_grad_weight(const floating[:, :, :, ::1] x,         # IN  (N, C, H, W
         return
     gwp = &grad_w[0, 0, 0, 0]
     geom = _dgeom(CG, H, W, OG, HO, WO, KH, KW, stride_h, stride_w, pad_top, pad_left, dil_h, dil_w)
-    algo = _conv_choose(algorithm, _dc_fits(&geom, sizeof(floating)),
-                        stride_h == 1 and stride_w == 1 and
-                        _taps_scratch(CG, OG, HO, WO, KH, KW, dil_h, dil_w) * sizeof(floating)
-                        <= _CONV_TAPS_MAX_BYTES)
+    gg = _gm_geom(N, C, H, W, O, KH, KW, HO, WO, stride_h, stride_w, pad_top, pad_left, dil_h,
+                  dil_w, groups, sizeof(floating), _GM_COLS_GRAD_WEIGHT)
+    algo = _conv_plan(_PASS_GRAD_WEIGHT, algorithm, &geom, &gg, _dc_fits(&geom, sizeof(floating)),
+                      stride_h == 1 and stride_w == 1 and
+                      _taps_scratch(CG, OG, HO, WO, KH, KW, dil_h, dil_w) * sizeof(floating)
+                      <= _CONV_TAPS_MAX_BYTES, sizeof(floating), NULL)
     if algo == _ALGO_DIRECT:
         _direct_grad_weight(&x[0, 0, 0, 0], &grad_out[0, 0, 0, 0], gwp,
                             &grad_b[0] if grad_b is not None else NULL, N, groups, &geom, n_threads)
         return
     if grad_b is not None:
         conv2d_grad_bias(grad_out, grad_b, n_threads)
-    if algo == _ALGO_TAPS:
+    if algo == _ALGO_GEMM:
+        _gemm_grad_weight(&x[0, 0, 0, 0], &grad_out[0, 0, 0, 0], gwp, &gg, n_threads)
+    elif algo == _ALGO_TAPS:
         _taps_grad_weight(&x[0, 0, 0, 0], &grad_out[0, 0, 0, 0], gwp, N, C, H, W, O, KH, KW, HO, WO,
                           pad_top, pad_left, dil_h, dil_w, groups, n_threads)
     else:
@@ -212,3 +231,218 @@ cdef void _conv_bias_from_chunks(const double* part, floating* grad_b, Py_ssize_
         for k in range(n_chunks):
             acc = acc + part[k * O + o]
         grad_b[o] = <floating>acc
+
+
+# ---------------------------------------------------------------------------
+# The algorithm choice: a cost model per (shape, pass, instruction set)
+# ---------------------------------------------------------------------------
+# Every candidate's time is estimated in "multiply-adds at peak" (MAC units): work done at a
+# fraction e of the FMA peak costs work / e, copying one element costs _CM_COPY.
+#
+#   direct  NG * (computed / _CM_E_DIRECT + COUT*K * _CM_W_DIRECT / S + planes * _CM_COPY)
+#           computed = the multiply-adds the tiles do, waste included: output channels rounded
+#           up to the tile (4 wide, 16 in the lanes), positions rounded up to the tiles (wide:
+#           the padded row pitch and tile tails, _dc_fwd_end; lanes: multiples of 6), pairs
+#           rounded up for grad_weight; the family is the one the direct code takes
+#           (_dc_fwd_transposed, _dc_gw_transposed). COUT*K*_CM_W_DIRECT: per (sample,
+#           group) the weights are re-read and re-packed (forward), the partial sums
+#           reloaded (grad_weight, per call of S samples): what makes small planes slow.
+#           planes: the zero-padded planes filled per (sample, group).
+#   gemm    useful / eff(m, n, k) + copies * _CM_COPY, useful = N*G*OG*K*P exactly, and
+#           eff(m, n, k) = _CM_E_GEMM * m/(m + _CM_HALF_M) * n/(n + _CM_HALF_N) * k/(k + _CM_HALF_K)
+#           for the GEMMs the algorithm makes (column-major m x n += k terms); copies: the
+#           im2col columns (none for the 1x1 no-copy case), the gathered grad_out rows, the
+#           output scattered back, col2im, and grad_weight's C updated once per chunk.
+#   im2col  the same formula with im2col's per-sample row tiles (m = rows*WO) and its copies.
+# 'auto' takes the cheaper of direct and gemm where they serve the shape, im2col where neither
+# does (its estimate is reported, not used: its GEMMs sum hundreds of terms in one running sum,
+# further from float64 than PyTorch, where gemm's are cut into blocks); taps only when forced.
+# The constants were fitted to forced-algorithm timings of the layer zoo (docs/performance.md,
+# "The gemm algorithm and the cost model").
+
+cdef enum:
+    _PASS_FORWARD = 0
+    _PASS_GRAD_INPUT = 1
+    _PASS_GRAD_WEIGHT = 2
+
+_CONV_PASSES = ('forward', 'grad_input', 'grad_weight')
+_CONV_ALGORITHM_CHOICES = ('auto', 'direct', 'im2col', 'taps', 'gemm')
+
+# Fitted (benchmarks/bench_layers.py --algorithms --json, 228 rows of the zoo at one thread,
+# Zen 3 AVX2, under load) to minimise the zoo's total time with the model's picks; only their
+# ratios matter (costs are compared, never converted to seconds), e_gemm fixed at 0.85.
+cdef double _CM_E_DIRECT = 0.667   # fraction of peak of the direct tiles on what they compute
+cdef double _CM_W_DIRECT = 36.1    # per weight (or grad_w) element per (sample, group)
+cdef double _CM_E_GEMM = 0.85      # OpenBLAS sgemm on large, well-shaped products
+cdef double _CM_HALF_M = 6.7       # GEMM dimensions at which the efficiency halves
+cdef double _CM_HALF_N = 31.4
+cdef double _CM_HALF_K = 3.2
+cdef double _CM_COPY = 26.6        # per element of im2col / gather / scatter / col2im
+cdef double _CM_INF = 1e300
+
+
+def _conv_cost_constants(dict new=None):
+    """The cost model's constants {name: value}; with new, set those given (for fitting them,
+    benchmarks only) and return the previous ones."""
+    global _CM_E_DIRECT, _CM_W_DIRECT, _CM_E_GEMM, _CM_HALF_M, _CM_HALF_N, _CM_HALF_K, _CM_COPY
+    old = {"e_direct": _CM_E_DIRECT, "w_direct": _CM_W_DIRECT, "e_gemm": _CM_E_GEMM,
+           "half_m": _CM_HALF_M, "half_n": _CM_HALF_N, "half_k": _CM_HALF_K, "copy": _CM_COPY}
+    if new:
+        unknown = set(new) - set(old)
+        if unknown:
+            raise ValueError(f"unknown cost model constants {sorted(unknown)}")
+        _CM_E_DIRECT = new.get("e_direct", _CM_E_DIRECT)
+        _CM_W_DIRECT = new.get("w_direct", _CM_W_DIRECT)
+        _CM_E_GEMM = new.get("e_gemm", _CM_E_GEMM)
+        _CM_HALF_M = new.get("half_m", _CM_HALF_M)
+        _CM_HALF_N = new.get("half_n", _CM_HALF_N)
+        _CM_HALF_K = new.get("half_k", _CM_HALF_K)
+        _CM_COPY = new.get("copy", _CM_COPY)
+    return old
+
+
+cdef inline double _cm_eff(double m, double n, double k) noexcept nogil:
+    return _CM_E_GEMM * m / (m + _CM_HALF_M) * n / (n + _CM_HALF_N) * k / (k + _CM_HALF_K)
+
+
+cdef double _cm_direct(int pass_, const _DGeom* g, Py_ssize_t NG, Py_ssize_t itemsize,
+                       const mc_ukernels* uk, bint* lanes) noexcept nogil:
+    """Estimated cost of the direct algorithm (see above); lanes: the family it takes."""
+    cdef double computed, per_sample, S = 1
+    cdef Py_ssize_t P = g.HO * g.WO, mr = _dc_mr(g.COUT)
+    if pass_ == _PASS_GRAD_WEIGHT:
+        lanes[0] = _dc_gw_transposed(g, uk, itemsize)
+        if lanes[0]:
+            computed = (<double>_round_up(g.COUT, _dc_ob(uk, itemsize))
+                        * _round_up(g.K, MC_GWT_NK) * P)
+        else:
+            computed = <double>_round_up(g.COUT, mr) * _round_up(g.K, 3) * _round_up(g.L, 16)
+        S = _dc_gw_samples(g)
+    else:
+        lanes[0] = _dc_fwd_transposed(g, uk, itemsize)
+        if lanes[0]:
+            computed = (<double>_round_up(g.COUT, uk.obt_f32) * _round_up(P, MC_FWDT_NP)
+                        * g.K)
+        else:
+            computed = <double>_round_up(g.COUT, mr) * _dc_fwd_end(g, uk, itemsize) * g.K
+    per_sample = (computed / _CM_E_DIRECT + <double>g.COUT * g.K * _CM_W_DIRECT / S
+                  + <double>g.CIN * g.nph * g.PS * _CM_COPY)
+    return NG * per_sample
+
+
+cdef double _cm_gemm(int pass_, const _GGeom* g) noexcept nogil:
+    """Estimated cost of the gemm algorithm (see above), for its blocks and chunks."""
+    cdef double useful = <double>g.N * g.groups * g.OG * g.K * g.P
+    cdef double cols = <double>g.S * g.P, copies = 0
+    cdef double col_elems = <double>g.N * g.C * g.T * g.P      # im2col of the whole batch
+    cdef double out_elems = <double>g.N * g.O * g.P
+    cdef bint nocopy = g.nocopy and g.S == 1
+    cdef Py_ssize_t OB, CB, KB
+    if pass_ == _PASS_FORWARD:
+        OB = _gm_block(g.OG, g.nch * g.groups, 16)
+        if not nocopy:
+            copies = col_elems + out_elems
+        return useful / _cm_eff(cols, OB, g.K) + copies * _CM_COPY
+    if pass_ == _PASS_GRAD_INPUT:
+        CB = _gm_block(g.CG, g.nch * g.groups, max(1, (_GM_MIN_ROWS + g.T - 1) // g.T))
+        if g.S > 1:
+            copies += out_elems
+        if not nocopy:
+            copies += 2 * col_elems      # col2im reads the columns and adds into grad_in
+        return useful / _cm_eff(cols, CB * g.T, g.OG) + copies * _CM_COPY
+    OB = g.OG
+    KB = _gm_block(g.K, g.groups, 16)
+    if not nocopy:
+        copies += col_elems
+    if g.S > 1:
+        copies += out_elems
+    copies += 2.0 * g.nch * g.O * g.K        # grad_w read and written once per chunk
+    return useful / _cm_eff(KB, OB, cols) + copies * _CM_COPY
+
+
+cdef double _cm_im2col(int pass_, const _GGeom* g, Py_ssize_t itemsize) noexcept nogil:
+    """Estimated cost of the im2col algorithm: one GEMM per row tile of one sample."""
+    cdef double useful = <double>g.N * g.groups * g.OG * g.K * g.P
+    cdef double m = <double>_rows_per_tile(g.K, g.WO, g.HO, itemsize) * g.WO
+    cdef double col_elems = <double>g.N * g.C * g.T * g.P
+    cdef double tiles = <double>g.N * ((g.HO + <Py_ssize_t>(m / g.WO) - 1) // <Py_ssize_t>(m / g.WO))
+    if pass_ == _PASS_FORWARD:
+        return useful / _cm_eff(m, g.OG, g.K) + col_elems * _CM_COPY
+    if pass_ == _PASS_GRAD_INPUT:
+        return useful / _cm_eff(m, g.K, g.OG) + 2 * col_elems * _CM_COPY
+    return (useful / _cm_eff(g.K, g.OG, m) + col_elems * _CM_COPY
+            + 2.0 * tiles * g.O * g.K * _CM_COPY)
+
+
+cdef int _conv_plan(int pass_, str algorithm, const _DGeom* dg, const _GGeom* gg, bint direct_ok,
+                    bint taps_ok, Py_ssize_t itemsize, double* costs) except -1:
+    """The algorithm one call uses (_ALGO_*). 'auto': the cheaper by the cost model of direct
+    (where direct_ok) and gemm (where one chunk's matrices fit), else im2col. A forced
+    'direct', 'gemm' or 'taps' falls back to im2col where it does not serve the shape.
+    costs (or NULL): receives the estimates of direct, im2col, taps (never estimated), gemm."""
+    cdef mc_ukernels uk = mc_uk
+    cdef bint lanes = False
+    cdef bint gemm_ok = _gm_fits(gg, itemsize)
+    cdef double c_direct = _CM_INF, c_gemm = _CM_INF, c_im2col
+    if algorithm != 'auto' and costs == NULL:
+        if algorithm == 'direct':
+            return _ALGO_DIRECT if direct_ok else _ALGO_IM2COL
+        if algorithm == 'gemm':
+            return _ALGO_GEMM if gemm_ok else _ALGO_IM2COL
+        if algorithm == 'taps':
+            return _ALGO_TAPS if taps_ok else _ALGO_IM2COL
+        if algorithm == 'im2col':
+            return _ALGO_IM2COL
+        raise ValueError(f"unknown conv algorithm {algorithm!r}; expected one of "
+                         f"{_CONV_ALGORITHM_CHOICES}")
+    if direct_ok:
+        c_direct = _cm_direct(pass_, dg, gg.N * gg.groups, itemsize, &uk, &lanes)
+    if gemm_ok:
+        c_gemm = _cm_gemm(pass_, gg)
+    c_im2col = _cm_im2col(pass_, gg, itemsize)
+    if costs != NULL:
+        costs[0], costs[1], costs[2], costs[3] = c_direct, c_im2col, _CM_INF, c_gemm
+        if algorithm != 'auto':
+            return _conv_plan(pass_, algorithm, dg, gg, direct_ok, taps_ok, itemsize, NULL)
+    if direct_ok and c_direct <= c_gemm:
+        return _ALGO_DIRECT
+    return _ALGO_GEMM if gemm_ok else _ALGO_IM2COL
+
+
+def conv2d_plan(str pass_name, x_shape, w_shape, out_hw, stride=(1, 1), padding=(0, 0),
+                dilation=(1, 1), int groups=1, dtype=np.float32, str algorithm='auto'):
+    """(name, costs): the algorithm conv2d_<pass_name> runs for these shapes, and the cost
+    model's estimates (MAC units; None where the algorithm does not serve the shape).
+
+    name is 'direct-wide' or 'direct-lanes' (the direct family: positions or output channels
+    in the vector lanes), 'gemm', 'im2col' or 'taps'. padding is (top, left), as the kernels
+    take it. For tests and benchmarks; the kernels call the same function.
+    """
+    if pass_name not in _CONV_PASSES:
+        raise ValueError(f"unknown pass {pass_name!r}; expected one of {_CONV_PASSES}")
+    cdef int pass_ = _CONV_PASSES.index(pass_name)
+    cdef Py_ssize_t N = x_shape[0], C = x_shape[1], H = x_shape[2], W = x_shape[3]
+    cdef Py_ssize_t O = w_shape[0], CG = w_shape[1], KH = w_shape[2], KW = w_shape[3]
+    cdef Py_ssize_t HO = out_hw[0], WO = out_hw[1], OG = O // groups
+    cdef Py_ssize_t sh = stride[0], sw = stride[1], pt = padding[0], pl = padding[1]
+    cdef Py_ssize_t dh = dilation[0], dw = dilation[1]
+    cdef Py_ssize_t itemsize = np.dtype(dtype).itemsize
+    cdef double costs[4]
+    cdef _DGeom dg
+    cdef mc_ukernels uk = mc_uk
+    cdef bint lanes = False, stride1 = sh == 1 and sw == 1
+    if pass_ == _PASS_GRAD_INPUT:
+        dg = _dgeom(OG, HO, WO, CG, H, W, KH, KW, 1, 1, (KH - 1) * dh - pt, (KW - 1) * dw - pl, dh, dw)
+    else:
+        dg = _dgeom(CG, H, W, OG, HO, WO, KH, KW, sh, sw, pt, pl, dh, dw)
+    cdef _GGeom gg = _gm_geom(N, C, H, W, O, KH, KW, HO, WO, sh, sw, pt, pl, dh, dw, groups, itemsize,
+                              (_GM_COLS_FORWARD, _GM_COLS_GRAD_INPUT, _GM_COLS_GRAD_WEIGHT)[pass_])
+    cdef bint direct_ok = _dc_fits(&dg, itemsize) and (stride1 or pass_ != _PASS_GRAD_INPUT)
+    cdef bint taps_ok = stride1 and _taps_scratch(CG, OG, HO, WO, KH, KW, dh, dw) * itemsize <= _CONV_TAPS_MAX_BYTES
+    cdef int algo = _conv_plan(pass_, algorithm, &dg, &gg, direct_ok, taps_ok, itemsize, costs)
+    names = ('direct', 'im2col', 'taps', 'gemm')
+    est = {names[i]: (None if costs[i] >= _CM_INF else costs[i]) for i in (0, 1, 3)}
+    if algo == _ALGO_DIRECT:
+        _cm_direct(pass_, &dg, N * groups, itemsize, &uk, &lanes)
+        return ('direct-lanes' if lanes else 'direct-wide'), est
+    return names[algo], est

@@ -1,7 +1,7 @@
 # "im2col" algorithm: receptive fields copied into a per-thread column tile, one BLAS GEMM
-# per tile. The fallback for what the direct kernels do not serve (grad_input with a stride
-# > 1; problems whose padded planes exceed the direct kernels' scratch limit), and forced
-# with algorithm='im2col' by tests and benchmarks.
+# per tile. The fallback where neither the direct kernels nor the gemm algorithm serve a
+# shape (planes beyond their scratch limits), and forced with algorithm='im2col' by tests
+# and benchmarks. _im2col and _col2im_add are also the gemm algorithm's copies.
 #
 # For a block of output rows of one sample and one group, copy the receptive fields into a
 # per-thread scratch tile col (K, rows*WO) (never an im2col of the whole batch) and do one
@@ -31,15 +31,16 @@ cdef void _im2col(const floating* xs, floating* col,
                   Py_ssize_t CG, Py_ssize_t H, Py_ssize_t W, Py_ssize_t KH, Py_ssize_t KW,
                   Py_ssize_t r0, Py_ssize_t rt, Py_ssize_t WO,
                   Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t pt, Py_ssize_t pl,
-                  Py_ssize_t dh, Py_ssize_t dw) noexcept nogil:
+                  Py_ssize_t dh, Py_ssize_t dw, Py_ssize_t ld) noexcept nogil:
     """col[(c, kh, kw), r*WO + wo] = xs[c, (r0+r)*sh + kh*dh - pt, wo*sw + kw*dw - pl] (0 outside).
 
-    xs: one sample's channels of one group (CG, H, W); col: (CG*KH*KW, rt*WO).
+    xs: one sample's channels of one group (CG, H, W); col: (CG*KH*KW, rt*WO), rows ld apart
+    (ld >= rt*WO: the gemm algorithm puts several samples side by side in one row).
     With stride 1 and W == WO (e.g. 'same' padding) a col row is the input plane shifted by
     a constant: it is copied in one block and the wrapped-around border columns are zeroed.
     """
     cdef Py_ssize_t cl, kh, kw, r, ih, iw_off, lo, hi, wo, ih0, r_lo, r_hi, j0, j1
-    cdef Py_ssize_t P = rt * WO
+    cdef Py_ssize_t P = ld
     cdef bint block = sh == 1 and sw == 1 and W == WO
     cdef floating* d
     cdef const floating* src
@@ -47,7 +48,7 @@ cdef void _im2col(const floating* xs, floating* col,
         for kh in range(KH):
             for kw in range(KW):
                 iw_off = kw * dw - pl
-                lo = _first_valid(iw_off, sw)
+                lo = min(_first_valid(iw_off, sw), WO)   # a tap left of every output: none valid
                 hi = _end_valid(iw_off, sw, W, WO)
                 if hi < lo:
                     hi = lo
@@ -90,14 +91,15 @@ cdef void _col2im_add(floating* col, floating* gs,
                       Py_ssize_t CG, Py_ssize_t H, Py_ssize_t W, Py_ssize_t KH, Py_ssize_t KW,
                       Py_ssize_t r0, Py_ssize_t rt, Py_ssize_t WO,
                       Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t pt, Py_ssize_t pl,
-                      Py_ssize_t dh, Py_ssize_t dw) noexcept nogil:
-    """The adjoint of _im2col: gs[c, ih, iw] += col[(c, kh, kw), r*WO + wo] for inside positions.
+                      Py_ssize_t dh, Py_ssize_t dw, Py_ssize_t ld) noexcept nogil:
+    """The adjoint of _im2col: gs[c, ih, iw] += col[(c, kh, kw), r*WO + wo] for inside positions
+    (col rows ld apart).
 
     In the block case (stride 1, W == WO) the border columns of col that fall outside the
     input are zeroed first (col is scratch), then each col row is added in one flat loop.
     """
     cdef Py_ssize_t cl, kh, kw, r, ih, iw_off, lo, hi, wo, ih0, r_lo, r_hi, j, j0, j1
-    cdef Py_ssize_t P = rt * WO
+    cdef Py_ssize_t P = ld
     cdef bint block = sh == 1 and sw == 1 and W == WO
     cdef floating* s
     cdef floating* g
@@ -105,7 +107,7 @@ cdef void _col2im_add(floating* col, floating* gs,
         for kh in range(KH):
             for kw in range(KW):
                 iw_off = kw * dw - pl
-                lo = _first_valid(iw_off, sw)
+                lo = min(_first_valid(iw_off, sw), WO)   # a tap left of every output: none valid
                 hi = _end_valid(iw_off, sw, W, WO)
                 s = col + ((cl * KH + kh) * KW + kw) * P
                 if block:
@@ -170,7 +172,7 @@ cdef int _im2col_forward(const floating* xp, const floating* wp, const floating*
                     r0 = t * RT
                     rt = min(RT, HO - r0)
                     _im2col(xp + (n * C + g * CG) * H * W, col, CG, H, W, KH, KW, r0, rt, WO,
-                            sh, sw, pt, pl, dh, dw)
+                            sh, sw, pt, pl, dh, dw, rt * WO)
                     op = outp + ((n * O + g * OG) * HO + r0) * WO
                     beta = 0
                     if bp != NULL:
@@ -210,7 +212,7 @@ cdef int _im2col_grad_input(const floating* gop, const floating* wp, floating* g
                     _gemm(c'N', c'T', rt * WO, K, OG, gop + ((n * O + g * OG) * HO + r0) * WO, P,
                           wp + g * OG * K, K, 0, col, rt * WO)
                     _col2im_add(col, gip + (n * C + g * CG) * H * W, CG, H, W, KH, KW, r0, rt, WO,
-                                sh, sw, pt, pl, dh, dw)
+                                sh, sw, pt, pl, dh, dw, rt * WO)
     _conv_give_scratch(scratch)
     return 0
 
@@ -241,7 +243,7 @@ cdef int _im2col_grad_weight(const floating* xp, const floating* gop, floating* 
                         r0 = t * RT
                         rt = min(RT, HO - r0)
                         _im2col(xp + (n * C + g * CG) * H * W, col, CG, H, W, KH, KW, r0, rt,
-                                WO, sh, sw, pt, pl, dh, dw)
+                                WO, sh, sw, pt, pl, dh, dw, rt * WO)
                         # row-major part_g (OG, K) += grad_out_tile (OG, rt*WO) @ col^T
                         _gemm(c'T', c'N', K, OG, rt * WO, col, rt * WO,
                               gop + ((n * O + g * OG) * HO + r0) * WO, P, 1,

@@ -13,6 +13,7 @@ The file is split into include files by job so they can be read one at a time:
   _conv_direct.pxi    conv "direct" algorithm: drivers of the C micro-kernels in _conv_ukernel*.h
   _conv_im2col.pxi    conv "im2col" algorithm (fallback)
   _conv_taps.pxi      conv "taps" algorithm (one GEMM per tap; forced only)
+  _conv_gemm.pxi      conv "gemm" algorithm (large GEMMs over chunks of samples; 1x1 without im2col)
   _pool.pxi   max-pool forward / backward
   _norm.pxi   batch-norm statistics and backward reductions
   _linalg.pxi Linear's matrix multiply (BLAS per fixed row block inside the OpenMP team)
@@ -122,6 +123,7 @@ def relu_backward_mask(const unsigned char[::1] keep,  # IN  from relu_forward_m
 include "_conv_common.pxi"
 include "_conv_im2col.pxi"
 include "_conv_taps.pxi"
+include "_conv_gemm.pxi"
 include "_conv_direct.pxi"
 include "_conv_depthwise.pxi"
 include "_conv_dispatch.pxi"

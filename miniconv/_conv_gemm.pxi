@@ -1,0 +1,387 @@
+# "gemm" algorithm: each pass as a few large BLAS GEMMs over chunks of samples.
+#
+# The direct micro-kernels waste work where planes are small (tiles of 24 positions on a 4x4
+# plane, weights streamed once per 6-position tile) and the im2col algorithm makes one GEMM
+# per sample, whose N dimension is the plane (16 columns on 4x4). Here a chunk of S samples
+# is one matrix of S*P columns (P = HO*WO), S = ceil(target / P) with a target of 128-512
+# columns per pass (_GM_COLS_*), so every GEMM is wide:
+#   forward      out_chunk (OG, S*P)      = w_g (OG, K)     @ col_chunk (K, S*P)
+#   grad_input   dcol_chunk (K, S*P)      = w_g^T (K, OG)   @ gout_chunk (OG, S*P), col2im'd
+#   grad_weight  gw_g (OG, K)            += gout_chunk (OG, S*P) @ col_chunk^T, chunk after chunk
+# col_chunk holds the receptive fields of the chunk's samples side by side (_im2col with the
+# row pitch S*P); gout_chunk the output gradient rows likewise. A 1x1 convolution with stride
+# 1 and no padding on planes of >= target positions needs no copy at all (S = 1: x_n is the
+# (C, P) matrix, grad_in_n and out_n are written by the GEMM itself).
+# The choice between this and the direct kernels is the cost model's (_conv_dispatch.pxi).
+#
+# Notes:
+# - Work items are fixed by the shape only (chunks of samples x groups x blocks of output
+#   rows; for grad_input blocks of input channels; for grad_weight blocks of grad_w columns),
+#   never by n_threads: every output element comes from the same BLAS calls, in the same
+#   order, for any thread count, so the bits are the same. Blocks are split only until there
+#   are _GM_MIN_ITEMS items (so two or more threads have work), never below _GM_MIN_ROWS.
+# - A "pass" is the run of consecutive chunks whose gathered matrices fit _GM_PASS_BYTES;
+#   phase 1 of a pass gathers (parallel over chunk x group), phase 2 multiplies (parallel
+#   over items). grad_weight's items run over the pass's chunks in chunk order, each chunk's
+#   sum added onto grad_w (it is grad_w for the very first chunk): a fixed order, no partial
+#   arrays of O*K per chunk.
+# - Precision: OpenBLAS sums each element in k-blocks of a few hundred terms, one running FMA
+#   sum per block; that is further from float64 than PyTorch, so k is cut into GEMM calls of
+#   _GM_SUM_BLOCK terms (_gm_gemm) and grad_weight's long position sums into spans
+#   (_gm_gw_chunk). Errors in docs/performance.md; tests/conv/test_conv_precision.py checks
+#   every zoo layer.
+# - BLAS runs inside prange: the caller limits BLAS to one thread
+#   (miniconv._config.blas_single_thread()).
+
+cdef enum:
+    _ALGO_GEMM = 3
+    _GM_PASS_BYTES = 32 << 20   # gathered matrices of one pass
+    _GM_MAX_CHUNK_BYTES = 64 << 20   # one chunk's gathered matrices larger: gemm does not serve
+    _GM_MIN_ROWS = 64           # rows (or columns) per block at least
+
+# Target GEMM columns (positions) per chunk of samples, per pass. Measured on the zoo's
+# small-plane layers (one thread): the forward is fastest near 128 (the column chunk, K x 128,
+# stays in L2 between im2col and BLAS's packing), grad_input near 512 (its A operand is only
+# the output gradient), grad_weight is flat between 128 and 512.
+cdef Py_ssize_t _GM_COLS_FORWARD = 128
+cdef Py_ssize_t _GM_COLS_GRAD_INPUT = 512
+cdef Py_ssize_t _GM_COLS_GRAD_WEIGHT = 256
+cdef Py_ssize_t _GM_MIN_ITEMS = 8   # split blocks until this many work items (shape only)
+
+
+cdef struct _GGeom:
+    Py_ssize_t N, C, H, W, O, KH, KW, HO, WO, sh, sw, pt, pl, dh, dw, groups
+    Py_ssize_t CG, OG, T, K, P, HW
+    bint nocopy       # 1x1, stride 1, no padding: x_n is the (C, P) matrix itself
+    Py_ssize_t S      # samples per chunk (the last chunk may have fewer)
+    Py_ssize_t nch    # chunks
+    Py_ssize_t cpp    # chunks per pass
+
+
+cdef _GGeom _gm_geom(Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W, Py_ssize_t O,
+                     Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t HO, Py_ssize_t WO, Py_ssize_t sh,
+                     Py_ssize_t sw, Py_ssize_t pt, Py_ssize_t pl, Py_ssize_t dh, Py_ssize_t dw,
+                     Py_ssize_t groups, Py_ssize_t itemsize, Py_ssize_t target_cols) noexcept nogil:
+    """The chunks and passes of the gemm algorithm for one shape; target_cols: columns per
+    chunk to aim for (_GM_COLS_*)."""
+    cdef _GGeom g
+    cdef Py_ssize_t chunk_bytes
+    g.N, g.C, g.H, g.W, g.O, g.KH, g.KW, g.HO, g.WO = N, C, H, W, O, KH, KW, HO, WO
+    g.sh, g.sw, g.pt, g.pl, g.dh, g.dw, g.groups = sh, sw, pt, pl, dh, dw, groups
+    g.CG, g.OG, g.T = C // groups, O // groups, KH * KW
+    g.K, g.P, g.HW = g.CG * g.T, HO * WO, H * W
+    g.nocopy = (KH == 1 and KW == 1 and sh == 1 and sw == 1 and pt == 0 and pl == 0
+                and HO == H and WO == W)
+    if g.nocopy and g.P >= target_cols:
+        g.S = 1
+    else:
+        g.S = max(1, min(N, (target_cols + g.P - 1) // max(1, g.P)))
+    g.nch = (N + g.S - 1) // g.S
+    # gathered per chunk: the columns of every group and the output gradient rows
+    chunk_bytes = max(1, (C * g.T + O) * g.S * g.P * itemsize)
+    g.cpp = max(1, min(g.nch, _GM_PASS_BYTES // chunk_bytes))
+    return g
+
+
+cdef bint _gm_fits(const _GGeom* g, Py_ssize_t itemsize) noexcept nogil:
+    """True if one chunk's gathered matrices stay under _GM_MAX_CHUNK_BYTES."""
+    return (g.C * g.T + g.O) * g.S * g.P * itemsize <= _GM_MAX_CHUNK_BYTES
+
+
+cdef Py_ssize_t _GM_SUM_BLOCK = 64    # terms per GEMM call along k (see _gm_gemm)
+
+
+def _gemm_sum_block(Py_ssize_t k=0):
+    """Terms per GEMM call along k; with k > 0 set it (for experiments); returns the old value."""
+    global _GM_SUM_BLOCK
+    old = _GM_SUM_BLOCK
+    if k > 0:
+        _GM_SUM_BLOCK = k
+    return old
+
+
+cdef void _gm_gemm(char ta, char tb, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k,
+                   const floating* a, Py_ssize_t lda, const floating* b, Py_ssize_t ldb,
+                   floating beta, floating* c, Py_ssize_t ldc) noexcept nogil:
+    """_gemm with k cut into blocks of _GM_SUM_BLOCK terms, one call each, the first with beta
+    and the others adding onto c: every element is a chain of block sums, each block summed
+    from zero by the BLAS kernel. OpenBLAS's own k-blocks are a few hundred terms long, and one
+    running sum of 256 terms is already further from float64 than PyTorch (measured in
+    docs/performance.md)."""
+    cdef Py_ssize_t k0 = 0, kn
+    while k0 < k:
+        kn = min(_GM_SUM_BLOCK, k - k0)
+        _gemm(ta, tb, m, n, kn, a + (k0 * lda if ta == c'N' else k0), lda,
+              b + (k0 if tb == c'N' else k0 * ldb), ldb, beta if k0 == 0 else 1, c, ldc)
+        k0 += kn
+
+
+cdef enum:
+    _GM_SPAN_BLOCKS = 16    # grad_weight: blocks of _GM_SUM_BLOCK terms chained per span
+
+
+cdef void _gm_gw_chunk(Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, const floating* a,
+                       Py_ssize_t lda, const floating* b, Py_ssize_t ldb, bint first,
+                       floating* c, Py_ssize_t ldc, floating* t1, floating* t2) noexcept nogil:
+    """Column-major c (m x n) = (first) or += A^T (m x k) @ B (k x n), A and B stored k-major
+    (the positions of one chunk along k): spans of _GM_SPAN_BLOCKS * _GM_SUM_BLOCK terms are
+    summed by _gm_gemm into t1, the spans chained into t2, then t2 is added to c (or is c).
+    The chunk's sum is formed on its own before it joins the chain of chunks in c, so a long
+    batch of large planes (tens of thousands of positions) is not one chain of blocks.
+    t1, t2: m * n scratch each."""
+    cdef Py_ssize_t span = _GM_SUM_BLOCK * _GM_SPAN_BLOCKS, k0 = 0, kn, i, j
+    cdef floating* dst
+    while k0 < k:
+        kn = min(span, k - k0)
+        if k0 == 0 and kn == k and first:     # one span, the first chunk: straight into c
+            _gm_gemm(c'T', c'N', m, n, kn, a, lda, b, ldb, 0, c, ldc)
+            return
+        dst = t2 if k0 == 0 else t1
+        _gm_gemm(c'T', c'N', m, n, kn, a + k0, lda, b + k0, ldb, 0, dst, m)
+        if k0 > 0:
+            for i in range(m * n):
+                t2[i] = t2[i] + t1[i]
+        k0 += kn
+    for j in range(n):
+        if first:
+            for i in range(m):
+                c[j * ldc + i] = t2[j * m + i]
+        else:
+            for i in range(m):
+                c[j * ldc + i] = c[j * ldc + i] + t2[j * m + i]
+
+
+cdef inline Py_ssize_t _gm_block(Py_ssize_t rows, Py_ssize_t outer, Py_ssize_t unit) noexcept nogil:
+    """Rows per block (a multiple of unit, except the whole): rows are split into as many
+    blocks as bring outer * blocks up to _GM_MIN_ITEMS, none smaller than _GM_MIN_ROWS."""
+    cdef Py_ssize_t nb = max(1, min((_GM_MIN_ITEMS + outer - 1) // outer, rows // _GM_MIN_ROWS))
+    cdef Py_ssize_t b = (rows + nb - 1) // nb
+    b = (b + unit - 1) // unit * unit
+    return max(1, min(rows, b))
+
+
+cdef void _gm_gather_cols(const floating* xp, floating* colp, const _GGeom* g, Py_ssize_t n0,
+                          Py_ssize_t ns, Py_ssize_t grp) noexcept nogil:
+    """colp (K, ns*P) = the receptive fields of samples n0..n0+ns-1, group grp, side by side."""
+    cdef Py_ssize_t s, cols = ns * g.P
+    for s in range(ns):
+        _im2col(xp + ((n0 + s) * g.C + grp * g.CG) * g.HW, colp + s * g.P, g.CG, g.H, g.W,
+                g.KH, g.KW, 0, g.HO, g.WO, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw, cols)
+
+
+cdef void _gm_gather_rows(const floating* src, floating* dst, Py_ssize_t rows, Py_ssize_t stride,
+                          Py_ssize_t P, Py_ssize_t ns) noexcept nogil:
+    """dst (rows, ns*P)[r, s*P + p] = src[s*stride + r*P + p]: rows of ns samples side by side."""
+    cdef Py_ssize_t s, r, cols = ns * P
+    for s in range(ns):
+        for r in range(rows):
+            memcpy(dst + r * cols + s * P, src + s * stride + r * P, P * sizeof(floating))
+
+
+cdef int _gemm_forward(const floating* xp, const floating* wp, const floating* bp,
+                       floating* outp, const _GGeom* g, int n_threads) except -1:
+    """out = conv(x, w) + bias (bp NULL: no bias)."""
+    cdef Py_ssize_t K = g.K, P = g.P, OG = g.OG, G = g.groups
+    cdef bint gather = not (g.nocopy and g.S == 1)
+    cdef Py_ssize_t OB = _gm_block(OG, g.nch * G, 16), nob = (OG + OB - 1) // OB
+    cdef Py_ssize_t colsz = G * K * g.S * P if gather else 0      # per chunk
+    cdef Py_ssize_t tile = OB * g.S * P if gather else 0          # per thread
+    cdef Py_ssize_t ps, c0, c1, it, k, grp, ob, n0, ns, cols, o0, on, s, o, p
+    cdef int n_thr = <int>max(1, min(n_threads, g.cpp * G * nob))
+    cdef floating* tl
+    cdef floating* colp
+    cdef floating* dst
+    cdef const floating* src
+    cdef floating bv
+    scratch = _conv_take_scratch(max(1, g.cpp * colsz + n_thr * tile) * sizeof(floating))
+    cdef floating* buf = <floating*>cnp.PyArray_DATA(scratch)
+    cdef floating* tiles = buf + g.cpp * colsz
+    for ps in range((g.nch + g.cpp - 1) // g.cpp):
+        c0 = ps * g.cpp
+        c1 = min(g.nch, c0 + g.cpp)
+        with nogil, parallel(num_threads=n_thr):
+            tl = tiles + omp_get_thread_num() * tile
+            if gather:
+                for it in prange((c1 - c0) * G, schedule='dynamic'):
+                    k = c0 + it // G
+                    n0 = k * g.S
+                    _gm_gather_cols(xp, buf + it * K * g.S * P, g, n0, min(g.S, g.N - n0), it % G)
+            for it in prange((c1 - c0) * G * nob, schedule='dynamic'):
+                k = c0 + it // (G * nob)
+                grp = it // nob % G
+                ob = it % nob
+                n0 = k * g.S
+                ns = min(g.S, g.N - n0)
+                cols = ns * P
+                o0 = ob * OB
+                on = min(OB, OG - o0)
+                if gather:
+                    # row-major tile (on, cols) = w rows (on, K) @ col (K, cols)
+                    colp = buf + ((k - c0) * G + grp) * K * g.S * P
+                    _gm_gemm(c'N', c'N', cols, on, K, colp, cols, wp + (grp * OG + o0) * K, K, 0,
+                             tl, cols)
+                    for s in range(ns):
+                        for o in range(on):
+                            dst = outp + ((n0 + s) * g.O + grp * OG + o0 + o) * P
+                            src = tl + o * cols + s * P
+                            if bp != NULL:
+                                bv = bp[grp * OG + o0 + o]
+                                for p in range(P):
+                                    dst[p] = src[p] + bv
+                            else:
+                                memcpy(dst, src, P * sizeof(floating))
+                else:
+                    dst = outp + (n0 * g.O + grp * OG + o0) * P
+                    _gm_gemm(c'N', c'N', P, on, K, xp + (n0 * g.C + grp * g.CG) * g.HW, P,
+                             wp + (grp * OG + o0) * K, K, 0, dst, P)
+                    if bp != NULL:
+                        for o in range(on):
+                            bv = bp[grp * OG + o0 + o]
+                            for p in range(P):
+                                dst[o * P + p] = dst[o * P + p] + bv
+    _conv_give_scratch(scratch)
+    return 0
+
+
+cdef int _gemm_grad_input(const floating* gop, const floating* wp, floating* gip,
+                          const _GGeom* g, int n_threads) except -1:
+    """grad_in = col2im(w^T @ grad_out), per chunk of samples and block of input channels."""
+    cdef Py_ssize_t K = g.K, P = g.P, OG = g.OG, CG = g.CG, T = g.T, G = g.groups, HW = g.HW
+    cdef bint direct_out = g.nocopy and g.S == 1
+    cdef bint gather = g.S > 1
+    cdef Py_ssize_t CB = _gm_block(CG, g.nch * G, max(1, (_GM_MIN_ROWS + T - 1) // T))
+    cdef Py_ssize_t ncb = (CG + CB - 1) // CB
+    cdef Py_ssize_t gsz = g.O * g.S * P if gather else 0          # per chunk
+    cdef Py_ssize_t tile = 0 if direct_out else CB * T * g.S * P  # per thread
+    cdef Py_ssize_t ps, c0, c1, it, k, grp, cb, n0, ns, cols, ci0, cn, s, ldg
+    cdef int n_thr = <int>max(1, min(n_threads, g.cpp * G * ncb))
+    cdef floating* tl
+    cdef const floating* gsrc
+    cdef floating* gi
+    scratch = _conv_take_scratch(max(1, g.cpp * gsz + n_thr * tile) * sizeof(floating))
+    cdef floating* buf = <floating*>cnp.PyArray_DATA(scratch)
+    cdef floating* tiles = buf + g.cpp * gsz
+    for ps in range((g.nch + g.cpp - 1) // g.cpp):
+        c0 = ps * g.cpp
+        c1 = min(g.nch, c0 + g.cpp)
+        with nogil, parallel(num_threads=n_thr):
+            tl = tiles + omp_get_thread_num() * tile
+            if gather:
+                for it in prange(c1 - c0, schedule='dynamic'):
+                    n0 = (c0 + it) * g.S
+                    _gm_gather_rows(gop + n0 * g.O * P, buf + it * gsz, g.O, g.O * P, P,
+                                    min(g.S, g.N - n0))
+            for it in prange((c1 - c0) * G * ncb, schedule='dynamic'):
+                k = c0 + it // (G * ncb)
+                grp = it // ncb % G
+                cb = it % ncb
+                n0 = k * g.S
+                ns = min(g.S, g.N - n0)
+                cols = ns * P
+                ci0 = cb * CB
+                cn = min(CB, CG - ci0)
+                if gather:
+                    gsrc = buf + (k - c0) * gsz + grp * OG * cols
+                    ldg = cols
+                else:
+                    gsrc = gop + (n0 * g.O + grp * OG) * P
+                    ldg = P
+                if direct_out:
+                    # row-major grad_in rows (cn, P) = w[:, channels]^T (cn, OG) @ grad_out (OG, P)
+                    _gm_gemm(c'N', c'T', P, cn, OG, gsrc, ldg, wp + grp * OG * K + ci0, K, 0,
+                             gip + (n0 * g.C + grp * CG + ci0) * HW, P)
+                else:
+                    # row-major dcol (cn*T, cols) = w[:, pairs]^T @ grad_out (OG, cols)
+                    _gm_gemm(c'N', c'T', cols, cn * T, OG, gsrc, ldg, wp + grp * OG * K + ci0 * T,
+                             K, 0, tl, cols)
+                    for s in range(ns):
+                        gi = gip + ((n0 + s) * g.C + grp * CG + ci0) * HW
+                        memset(gi, 0, cn * HW * sizeof(floating))
+                        _col2im_add(tl + s * P, gi, cn, g.H, g.W, g.KH, g.KW, 0, g.HO, g.WO,
+                                    g.sh, g.sw, g.pt, g.pl, g.dh, g.dw, cols)
+    _conv_give_scratch(scratch)
+    return 0
+
+
+cdef int _gemm_grad_weight(const floating* xp, const floating* gop, floating* gwp,
+                           const _GGeom* g, int n_threads) except -1:
+    """grad_w = sum over chunks, in chunk order, of grad_out_chunk @ col_chunk^T."""
+    cdef Py_ssize_t K = g.K, P = g.P, OG = g.OG, G = g.groups
+    cdef bint gather_x = not (g.nocopy and g.S == 1)
+    cdef bint gather_g = g.S > 1
+    cdef Py_ssize_t OB = OG, nob = 1
+    cdef Py_ssize_t KB = _gm_block(K, G, 16), nkb = (K + KB - 1) // KB
+    cdef Py_ssize_t colsz = G * K * g.S * P if gather_x else 0    # per chunk
+    cdef Py_ssize_t gsz = g.O * g.S * P if gather_g else 0        # per chunk
+    cdef Py_ssize_t ps, c0, c1, it, k, grp, ob, kb, n0, ns, cols, o0, on, k0, kn, lda, ldg
+    cdef int n_thr = <int>max(1, min(n_threads, max(G * nob * nkb, g.cpp * G)))
+    cdef Py_ssize_t tsz = KB * OB                                 # per thread, twice
+    cdef const floating* a
+    cdef const floating* b
+    cdef floating* t1
+    scratch = _conv_take_scratch(max(1, g.cpp * (colsz + gsz) + 2 * n_thr * tsz) * sizeof(floating))
+    cdef floating* buf = <floating*>cnp.PyArray_DATA(scratch)
+    cdef floating* gbuf = buf + g.cpp * colsz
+    cdef floating* tbuf = gbuf + g.cpp * gsz
+    for ps in range((g.nch + g.cpp - 1) // g.cpp):
+        c0 = ps * g.cpp
+        c1 = min(g.nch, c0 + g.cpp)
+        with nogil, parallel(num_threads=n_thr):
+            t1 = tbuf + 2 * omp_get_thread_num() * tsz
+            if gather_x or gather_g:
+                for it in prange((c1 - c0) * G, schedule='dynamic'):
+                    k = c0 + it // G
+                    grp = it % G
+                    n0 = k * g.S
+                    ns = min(g.S, g.N - n0)
+                    if gather_x:
+                        _gm_gather_cols(xp, buf + it * K * g.S * P, g, n0, ns, grp)
+                    if gather_g:
+                        _gm_gather_rows(gop + (n0 * g.O + grp * OG) * P,
+                                        gbuf + (k - c0) * gsz + grp * OG * ns * P, OG, g.O * P, P, ns)
+            for it in prange(G * nob * nkb, schedule='dynamic'):
+                grp = it // (nob * nkb)
+                ob = it // nkb % nob
+                kb = it % nkb
+                o0 = ob * OB
+                on = min(OB, OG - o0)
+                k0 = kb * KB
+                kn = min(KB, K - k0)
+                for k in range(c0, c1):
+                    n0 = k * g.S
+                    ns = min(g.S, g.N - n0)
+                    cols = ns * P
+                    if gather_x:
+                        a = buf + ((k - c0) * G + grp) * K * g.S * P + k0 * cols
+                        lda = cols
+                    else:
+                        a = xp + (n0 * g.C + grp * g.CG + k0) * g.HW
+                        lda = P
+                    if gather_g:
+                        b = gbuf + (k - c0) * gsz + (grp * OG + o0) * cols
+                        ldg = cols
+                    else:
+                        b = gop + (n0 * g.O + grp * OG + o0) * P
+                        ldg = P
+                    # row-major grad_w block (on, kn) (+)= grad_out rows (on, cols) @ col rows^T
+                    _gm_gw_chunk(kn, on, cols, a, lda, b, ldg, k == 0,
+                                 gwp + (grp * OG + o0) * K + k0, K, t1, t1 + tsz)
+    _conv_give_scratch(scratch)
+    return 0
+
+
+def _gemm_layout(str pass_name, x_shape, w_shape, out_hw, stride=(1, 1), padding=(0, 0),
+                 dilation=(1, 1), Py_ssize_t groups=1, Py_ssize_t itemsize=4):
+    """How the gemm algorithm cuts one pass of this shape (for tests): a dict with
+    'samples_per_chunk', 'chunks', 'chunks_per_pass' and 'no_copy' (1x1, stride 1, no
+    padding, one sample per chunk: the arrays themselves are the GEMM operands)."""
+    cols = {'forward': _GM_COLS_FORWARD, 'grad_input': _GM_COLS_GRAD_INPUT,
+            'grad_weight': _GM_COLS_GRAD_WEIGHT}
+    if pass_name not in cols:
+        raise ValueError(f"unknown pass {pass_name!r}; expected one of {tuple(cols)}")
+    cdef _GGeom g = _gm_geom(x_shape[0], x_shape[1], x_shape[2], x_shape[3], w_shape[0],
+                             w_shape[2], w_shape[3], out_hw[0], out_hw[1], stride[0], stride[1],
+                             padding[0], padding[1], dilation[0], dilation[1], groups, itemsize,
+                             cols[pass_name])
+    return {'samples_per_chunk': g.S, 'chunks': g.nch, 'chunks_per_pass': g.cpp,
+            'no_copy': bool(g.nocopy and g.S == 1)}
