@@ -397,6 +397,11 @@ cdef int _conv_plan(int pass_, str algorithm, const _DGeom* dg, const _GGeom* gg
                          f"{_CONV_ALGORITHM_CHOICES}")
     if direct_ok:
         c_direct = _cm_direct(pass_, dg, gg.N * gg.groups, itemsize, &uk, &lanes)
+        if gg.groups > 1 and dg.CIN == 1 and dg.COUT == 1:
+            # depthwise: one 1 x K by K x P product per group is no GEMM; the direct kernels
+            # (channels in the lanes where _dw_serves, else 1-channel wide tiles) were measured
+            # faster on every depthwise layer of the zoo, and the model above does not price them
+            c_direct = 0.0
     if gemm_ok:
         c_gemm = _cm_gemm(pass_, gg)
     c_im2col = _cm_im2col(pass_, gg, itemsize)
