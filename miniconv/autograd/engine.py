@@ -49,6 +49,11 @@ class AccumulateGrad:
         self.__dict__.update(state)
         self.lock = threading.RLock()
 
+    @property
+    def variable(self):
+        """The leaf tensor this node accumulates into (PyTorch's ``AccumulateGrad.variable``)."""
+        return self.leaf
+
     def name(self):
         return "AccumulateGrad"
 

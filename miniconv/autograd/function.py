@@ -24,6 +24,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .._alloc import scoped_if_large as _caching_allocator_if_large  # arrays made by large ops come from miniconv's cache
+from .. import _profiling
 from . import anomaly_mode
 from .engine import AccumulateGrad, final_callbacks_scope, run_backward, sum_to, version_error
 from .grad_mode import _set_enabled, is_grad_enabled
@@ -97,7 +98,10 @@ class _Node:
 def _quiet_call(fn, *args):
     """``fn(*args)`` with NumPy's floating-point warnings off: overflow to inf, 0/0 = NaN and the like are
     silent in PyTorch, and a miniconv op must not warn where PyTorch does not (about 1 us a call; the
-    decorator form of ``errstate`` is reentrant and cheaper than a ``with`` block)."""
+    decorator form of ``errstate`` is reentrant and cheaper than a ``with`` block). While a profiler
+    records (miniconv.profiler), the call is timed as one event."""
+    if _profiling.active:
+        return _profiling.timed(fn, args)
     return fn(*args)
 
 
