@@ -586,11 +586,12 @@ def log_softmax(input, dim, dtype=None):  # noqa: A002
 def einsum(equation, *operands):
     """Einstein summation, e.g. ``einsum('ij,jk->ik', a, b)``, ``einsum('bi,bi->b', x, y)``, ``einsum('ii', a)``.
 
-    Explicit (``->``) and implicit forms; ``...`` (ellipsis) is not supported.
+    Explicit (``->``) and implicit forms, ``...`` (ellipsis) for leading/trailing batch dims.
     """
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    eq, ins = einsum_equation(equation, len(operands))
+    eq, ins = einsum_equation(equation, len(operands),
+                              [op.ndim if isinstance(op, Tensor) else 0 for op in operands])
     sizes = {}
     for i, (s, op) in enumerate(zip(ins, operands)):
         _t(op, "einsum", "operands")

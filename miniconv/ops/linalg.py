@@ -85,14 +85,17 @@ class Einsum(ArrayFunction):
         return tuple(grads)
 
 
-def einsum_equation(equation, n_operands):
+def einsum_equation(equation, n_operands, ndims=None):
     """Parse an einsum equation for ``n_operands`` operands -> (explicit equation ``'ij,jk->ik'``, input
-    subscripts). The implicit form's output is its letters that appear once, sorted; errors as PyTorch's."""
+    subscripts). The implicit form's output is its letters that appear once, sorted; errors as PyTorch's.
+    ``...`` (ellipsis) stands for the dims an operand has beyond its letters (``ndims``: each operand's
+    number of dims); the operands' ellipsis dims broadcast right-aligned and become unused letters, which
+    the implicit output puts first, as PyTorch does."""
     if not isinstance(equation, str):
         raise TypeError(f"einsum(): argument 'equation' must be str, not {type(equation).__name__}")
     eq = equation.replace(" ", "")
     if "." in eq:
-        raise NotImplementedError("einsum(): '...' (ellipsis) is not supported by miniconv; write the dimensions out")
+        eq = _expand_ellipsis(eq, equation, n_operands, ndims)
     if "->" not in eq:
         letters = eq.replace(",", "")
         eq += "->" + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
@@ -108,6 +111,47 @@ def einsum_equation(equation, n_operands):
             raise RuntimeError(f"einsum(): output subscript {c} does not appear in the equation for any input operand")
     return eq, ins
 
+
+
+def _expand_ellipsis(eq, equation, n_operands, ndims):
+    lhs, arrow, rhs = eq.partition("->")
+    ins = lhs.split(",")
+    for part in ins + ([rhs] if arrow else []):
+        if part.count(".") not in (0, 3) or (part.count(".") == 3 and "..." not in part):
+            raise RuntimeError(f"einsum(): found '.' for operand that is not part of any ellipsis in the equation "
+                             f"{equation!r}" if part.count(".") != 3 else
+                             f"einsum(): found more than one ellipsis ('...') for an operand in the equation "
+                             f"{equation!r}")
+    if ndims is None or len(ins) != n_operands:
+        return eq.replace("...", "")   # the operand count check that follows raises
+    counts = []
+    for i, (sub, nd) in enumerate(zip(ins, ndims)):
+        letters = len(sub.replace("...", ""))
+        if "..." in sub:
+            if nd < letters:
+                raise RuntimeError(f"einsum(): the number of subscripts in the equation ({letters}) is more than the "
+                                   f"number of dimensions ({nd}) for operand {i}")
+            counts.append(nd - letters)
+    m = max(counts, default=0)
+    free = [c for c in "zyxwvutsrqponmlkjihgfedcbaZYXWVUTSRQPONMLKJIHGFEDCBA" if c not in eq][:m]
+    if len(free) < m:
+        raise RuntimeError("einsum(): too many dimensions for the subscript letters left after the ellipsis")
+    ell = "".join(reversed(free))
+    new_ins = []
+    for sub, nd in zip(ins, ndims):
+        if "..." in sub:
+            k = nd - len(sub.replace("...", ""))
+            sub = sub.replace("...", ell[m - k:] if k else "")
+        new_ins.append(sub)
+    if arrow:
+        if "..." not in rhs and m and any("..." in sub for sub in ins):
+            out = rhs   # the ellipsis dims are summed
+        else:
+            out = rhs.replace("...", ell)
+    else:
+        letters = "".join(new_ins)
+        out = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ell))
+    return ",".join(new_ins) + "->" + out
 
 
 def _diag_index(shape, offset, dim1, dim2):

@@ -290,3 +290,17 @@ class Clone(ArrayFunction):
     @staticmethod
     def backward_graph(ctx, g):
         return g
+
+
+class NoDerivative(ArrayFunction):
+    """``out`` (already computed) recorded on the graph of ``inputs`` with no derivative: a backward through
+    it raises PyTorch's "derivative for aten::<name> is not implemented" (``scatter`` with ``reduce=``)."""
+
+    @staticmethod
+    def forward(ctx, name, out, *inputs):
+        ctx.op_name = name
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError(f"derivative for aten::{ctx.op_name} is not implemented")

@@ -13,6 +13,9 @@ from ..dtypes import _builtin_bool, bool, int64, torch_dtype_name
 from ._base import TensorBase
 
 
+_SCATTER_REDUCE_WARNED = False
+
+
 class IndexingMixin:
     """Indexing methods; the gradients are in ``miniconv.ops.shape_index``."""
 
@@ -62,9 +65,28 @@ class IndexingMixin:
         return ops.Scatter.apply(self, d, idx, src, add)
 
     def scatter(self, dim, index, src=None, value=None, reduce=None):
-        if reduce is not None:
-            raise NotImplementedError("scatter(reduce=...) is not supported by miniconv; use scatter_add")
-        return self._scatter(dim, index, value if src is None else src, False, "scatter")
+        if reduce is None:
+            return self._scatter(dim, index, value if src is None else src, False, "scatter")
+        if reduce not in ("add", "multiply"):
+            raise RuntimeError("reduce argument must be either add or multiply.")
+        src = value if src is None else src
+        global _SCATTER_REDUCE_WARNED
+        if isinstance(src, TensorBase) and not _SCATTER_REDUCE_WARNED:   # once per process, as PyTorch's
+            import warnings
+            _SCATTER_REDUCE_WARNED = True
+            warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in "
+                          "a future PyTorch release. Use torch.scatter_reduce instead for more reduction options.",
+                          UserWarning, stacklevel=2)
+        elif not isinstance(src, TensorBase):
+            src = self._wrap(np.full(tuple(index.shape), src, dtype=self.dtype))
+        # PyTorch has no derivative for this form: the result is computed without recording a graph, and
+        # a backward through it raises, as PyTorch's "derivative for aten::scatter is not implemented"
+        from ..autograd.grad_mode import no_grad
+        with no_grad():
+            out = self.scatter_reduce(dim, index, src, "sum" if reduce == "add" else "prod", include_self=True)
+        if self.requires_grad or src.requires_grad:
+            out = ops.shape_index.NoDerivative.apply("scatter", out, self, src)
+        return out
 
     def scatter_add(self, dim, index, src):
         return self._scatter(dim, index, src, True, "scatter_add")

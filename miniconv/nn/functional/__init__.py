@@ -95,3 +95,9 @@ __all__ += ["embedding_bag"]
 from .conv import conv_transpose1d  # noqa: E402
 
 __all__ += ["conv_transpose1d"]
+# 3-D convolution and pooling (volumetric.py)
+from .volumetric import (  # noqa: E402
+    adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, conv3d, conv_transpose3d, max_pool3d,
+)
+
+__all__ += ["adaptive_avg_pool3d", "adaptive_max_pool3d", "avg_pool3d", "conv3d", "conv_transpose3d", "max_pool3d"]

@@ -91,10 +91,12 @@ def _output_size(input, size, scale_factor, recompute_scale_factor):  # noqa: A0
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,  # noqa: A002
                 recompute_scale_factor=None, antialias=False):
-    """Resize the spatial dimensions of an (N, C, L) or (N, C, H, W) input to ``size`` or by ``scale_factor``.
+    """Resize the spatial dimensions of an (N, C, L), (N, C, H, W) or (N, C, D, H, W) input to ``size`` or by
+    ``scale_factor``.
 
     Modes: ``'nearest'`` (PyTorch's floor rule), ``'nearest-exact'``, ``'linear'`` (3-D input),
-    ``'bilinear'`` (4-D input; ``align_corners`` True or False), ``'area'`` (adaptive average pooling).
+    ``'bilinear'`` (4-D input), ``'trilinear'`` (5-D input; ``align_corners`` True or False for the three),
+    ``'area'`` (adaptive average pooling). Linear modes interpolate one axis after another, last axis first.
     """
     _tensor_arg(input, "interpolate")
     if mode in ("nearest", "area", "nearest-exact"):
@@ -106,21 +108,17 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
     if antialias:
         raise NotImplementedError("interpolate(antialias=True) is not supported by miniconv")
-    if input.ndim not in (3, 4) or mode not in ("nearest", "nearest-exact", "linear", "bilinear", "area"):
-        if input.ndim == 3 and mode == "bilinear":
-            raise NotImplementedError("Got 3D input, but bilinear mode needs 4D input")
-        if input.ndim == 4 and mode == "linear":
-            raise NotImplementedError("Got 4D input, but linear mode needs 3D input")
+    _needs = {"linear": 3, "bilinear": 4, "trilinear": 5}
+    if mode in _needs and input.ndim in (3, 4, 5) and input.ndim != _needs[mode]:
+        raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {_needs[mode]}D input")
+    if input.ndim not in (3, 4, 5) or mode not in ("nearest", "nearest-exact", "linear", "bilinear", "trilinear",
+                                                   "area"):
         raise NotImplementedError(
             "Input Error: Only 3D, 4D and 5D input Tensors supported"
             f" (got {input.ndim}D) for the modes: nearest | linear | bilinear | bicubic | trilinear | lanczos | "
             f"area | nearest-exact (got {mode})" if input.ndim not in (3, 4, 5) else
-            f"miniconv's interpolate supports 3-D and 4-D input with modes nearest, nearest-exact, linear, "
-            f"bilinear and area (got {input.ndim}D input and mode {mode})")
-    if input.ndim == 3 and mode == "bilinear":
-        raise NotImplementedError("Got 3D input, but bilinear mode needs 4D input")
-    if input.ndim == 4 and mode == "linear":
-        raise NotImplementedError("Got 4D input, but linear mode needs 3D input")
+            f"miniconv's interpolate supports the modes nearest, nearest-exact, linear, bilinear, trilinear and "
+            f"area (got {mode})")
     out_size, scales = _output_size(input, size, scale_factor, recompute_scale_factor or mode == "area")
     for o, i in zip(out_size, input.shape[2:]):
         if o <= 0 or i <= 0:
@@ -130,8 +128,11 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if mode == "area":
         if input.ndim == 3:
             return adaptive_avg_pool2d(input.unsqueeze(2), (1, out_size[0])).squeeze(2)
+        if input.ndim == 5:
+            from .volumetric import adaptive_avg_pool3d
+            return adaptive_avg_pool3d(input, tuple(out_size))
         return adaptive_avg_pool2d(input, tuple(out_size))
-    if input.dtype.kind != "f" and mode in ("linear", "bilinear"):
+    if input.dtype.kind != "f" and mode in ("linear", "bilinear", "trilinear"):
         raise NotImplementedError(f"\"upsample_{mode}{input.ndim - 2}d_out_frame\" not implemented for '"
                                   f"{input.dtype}'")
     x = input

@@ -47,3 +47,7 @@ from .dropout_more import AlphaDropout, Dropout1d, FeatureAlphaDropout  # noqa: 
 from .padding import CircularPad3d, ConstantPad3d, ReflectionPad3d, ReplicationPad3d, ZeroPad3d  # noqa: E402
 from .embedding_bag import EmbeddingBag  # noqa: E402
 from .conv import ConvTranspose1d  # noqa: E402
+# 3-D layers (volumetric.py)
+from .volumetric import (  # noqa: E402
+    AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, BatchNorm3d, Conv3d, ConvTranspose3d, InstanceNorm3d, MaxPool3d,
+)
