@@ -166,9 +166,9 @@ from . import distributions  # noqa: E402
 from .autograd import functional as _autograd_functional  # noqa: E402,F401  (miniconv.autograd.functional)
 # Porting helpers: torch.testing, torch.compile (eager), torch.compiler, torch.jit (no TorchScript), torch.special.
 from . import testing  # noqa: E402
-from ._compile import compile  # noqa: E402,A004
+from ._compile import compile, cond  # noqa: E402,A004
 from . import compiler, cpu, func, jit, random, special  # noqa: E402
-from .nn.functional import conv_transpose1d  # noqa: E402
+from .nn.functional import conv3d, conv_transpose1d, conv_transpose3d, max_pool3d  # noqa: E402
 # torch.profiler (CPU op profiler) and torch.utils.benchmark-style tools
 from . import profiler  # noqa: E402
 from . import hub, types  # noqa: E402  (torch.hub, torch.types)

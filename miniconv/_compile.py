@@ -74,3 +74,22 @@ def compile(model=None, *, fullgraph=False, dynamic=None, backend=None, mode=Non
         return model(*args, **kwargs)
 
     return compiled
+
+
+def cond(pred, true_fn, false_fn, operands=()):
+    """``torch.cond``: ``true_fn(*operands)`` if ``pred`` else ``false_fn(*operands)``; ``pred`` is a bool,
+    a number or a one-element tensor. Eager, as torch.compile is here: the branch taken is recorded on the
+    autograd graph like any other code."""
+    from .tensor import Tensor
+    if isinstance(pred, Tensor):
+        if pred.numel() != 1:
+            raise RuntimeError(f"Expected pred to be bool or single-element tensor, but got {pred}.")
+        pred = bool(pred.item())
+    elif not isinstance(pred, (bool, int, float)):
+        raise RuntimeError(f"Expected pred to be bool or single-element tensor, but got {pred}.")
+    if not callable(true_fn) or not callable(false_fn):
+        raise RuntimeError("Expect both branches to be callable.")
+    if not isinstance(operands, (tuple, list)):
+        raise RuntimeError(f"Expect operands to be a tuple of possibly nested dict/list/tuple that only consists "
+                           f"of tensor leaves, but got {operands}.")
+    return (true_fn if pred else false_fn)(*operands)

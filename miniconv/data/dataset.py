@@ -162,6 +162,36 @@ class ConcatDataset(Dataset):
         return ConcatDataset([self, other])
 
 
+class StackDataset(Dataset):
+    """Several datasets of one length side by side: ``StackDataset(a, b)[i] == (a[i], b[i])``,
+    ``StackDataset(image=a, text=b)[i] == {"image": a[i], "text": b[i]}``."""
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) like "
+                             "input/output, but both types are given.")
+        if not args and not kwargs:
+            raise ValueError("At least one dataset should be passed")
+        parts = list(args) if args else list(kwargs.values())
+        self._length = len(parts[0])
+        if any(self._length != len(d) for d in parts):
+            raise ValueError("Size mismatch between datasets")
+        self.datasets = args if args else kwargs
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __getitems__(self, indices):
+        if isinstance(self.datasets, dict):
+            return [{k: d[i] for k, d in self.datasets.items()} for i in indices]
+        return [tuple(d[i] for d in self.datasets) for i in indices]
+
+    def __len__(self):
+        return self._length
+
+
 def random_split(dataset, lengths, generator=None):
     """Split ``dataset`` into non-overlapping random Subsets of the given lengths (or fractions)."""
     n = len(dataset)

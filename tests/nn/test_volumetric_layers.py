@@ -182,3 +182,31 @@ def test_errors_like_torch():
             tfn(*targs)
         with pytest.raises(exc, match=msg):
             mfn(*args)
+
+
+def test_unpool_lp_dropout_3d_and_torch_namespace():
+    m, t = pair((2, 3, 4, 6, 6))
+    ym, im = F.max_pool3d(m, 2, return_indices=True)
+    yt, it = TF.max_pool3d(t, 2, return_indices=True)
+    run_both(lambda a: F.max_unpool3d(a, im, 2), lambda a: TF.max_unpool3d(a, it, 2), [pair(tuple(yt.shape), 4)])
+    mu, tu = miniconv.nn.MaxUnpool3d(2), torch.nn.MaxUnpool3d(2)
+    assert repr(mu) == repr(tu)
+    close(mu(ym, im, output_size=[5, 7, 6]), tu(yt, it, output_size=[5, 7, 6]))
+    close(F.max_pool3d_with_indices(m, 2)[0], TF.max_pool3d_with_indices(t, 2)[0])
+    run_both(lambda a: F.lp_pool3d(a, 2.0, 2), lambda a: TF.lp_pool3d(a, 2.0, 2), [pair((2, 2, 4, 4, 4))])
+    assert repr(miniconv.nn.LPPool3d(2, 3)) == repr(torch.nn.LPPool3d(2, 3))
+    # dropout3d zeroes whole channels and scales the rest by 1/(1-p), in both libraries
+    x = miniconv.ones(4, 6, 2, 3, 3)
+    y = miniconv.nn.Dropout3d(0.5)(x).numpy()
+    per_channel = y.reshape(4, 6, -1)
+    assert set(np.unique(per_channel)) <= {0.0, 2.0}
+    assert all(len(np.unique(c)) == 1 for c in per_channel.reshape(24, -1))
+    assert repr(miniconv.nn.Dropout3d(0.3)) == repr(torch.nn.Dropout3d(0.3))
+    assert miniconv.nn.Dropout3d(0.5).eval()(x) is x or np.array_equal(miniconv.nn.Dropout3d(0.5).eval()(x).numpy(),
+                                                                       x.numpy())
+    # the torch.* forms
+    w = pair((2, 3, 2, 2, 2), 5)
+    close(miniconv.conv3d(m, w[0]), torch.conv3d(t, w[1]))
+    close(miniconv.max_pool3d(m, 2), torch.max_pool3d(t, 2))
+    wt = pair((3, 2, 2, 2, 2), 6)
+    close(miniconv.conv_transpose3d(m, wt[0], stride=2), torch.conv_transpose3d(t, wt[1], stride=2))

@@ -97,7 +97,9 @@ from .conv import conv_transpose1d  # noqa: E402
 __all__ += ["conv_transpose1d"]
 # 3-D convolution and pooling (volumetric.py)
 from .volumetric import (  # noqa: E402
-    adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, conv3d, conv_transpose3d, max_pool3d,
+    adaptive_avg_pool3d, adaptive_max_pool3d, adaptive_max_pool3d_with_indices, avg_pool3d, conv3d, conv_transpose3d,
+    dropout3d, lp_pool3d, max_pool3d, max_pool3d_with_indices, max_unpool3d,
 )
 
-__all__ += ["adaptive_avg_pool3d", "adaptive_max_pool3d", "avg_pool3d", "conv3d", "conv_transpose3d", "max_pool3d"]
+__all__ += ["adaptive_avg_pool3d", "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices", "avg_pool3d", "conv3d",
+            "conv_transpose3d", "dropout3d", "lp_pool3d", "max_pool3d", "max_pool3d_with_indices", "max_unpool3d"]

@@ -250,3 +250,71 @@ def adaptive_max_pool3d(input, output_size, return_indices=False):  # noqa: A002
     hw = np.take_along_axis(idx_hw.numpy().reshape(n * c, d, ho * wo), depth, axis=1)
     flat = (depth * (h * w) + hw).reshape(n, c, od, ho, wo).astype(np.int64)
     return out, Tensor._wrap(flat[0] if unbatched else flat)
+
+
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
+                            return_indices=True):
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=True):  # noqa: A002
+    return adaptive_max_pool3d(input, output_size, True)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):  # noqa: A002
+    """(sum over each (kD x kH x kW) window of x ** p) ** (1 / p), as PyTorch: avg_pool3d of x ** p
+    times the window size."""
+    _tensors("lp_pool3d", input=input)
+    kd, kh, kw = _triple(kernel_size, "kernel_size", "lp_pool3d")
+    out = avg_pool3d(input.pow(norm_type), (kd, kh, kw), stride, 0, ceil_mode)
+    return (out.sign() * out.abs().relu()).mul(kd * kh * kw).pow(1.0 / norm_type)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):  # noqa: A002
+    """Partial inverse of ``max_pool3d``: each value goes to the flat position d*H*W + h*W + w its index
+    names in the (D, H, W) output volume, zeros elsewhere."""
+    from .pooling_more import _max_unpool, _unpool_output_size
+    _tensors("max_unpool3d", input=input, indices=indices)
+    if input.ndim not in (4, 5):
+        raise RuntimeError(f"Input to max_unpooling3d should be a 4d or 5d Tensor, but got a tensor with "
+                           f"{input.ndim} dimensions.")
+    k = _triple(kernel_size, "kernel_size", "max_unpool3d")
+    s = k if stride is None else _triple(stride, "stride", "max_unpool3d")
+    p = _triple(padding, "padding", "max_unpool3d")
+    od, oh, ow = _unpool_output_size(input, k, s, p, output_size)
+    lead = tuple(input.shape[:-3])
+    flat_in = input.reshape(lead + (input.shape[-3] * input.shape[-2], input.shape[-1]))
+    flat_idx = indices.reshape(lead + (indices.shape[-3] * indices.shape[-2], indices.shape[-1])) \
+        if indices.ndim == input.ndim else indices
+    out = _max_unpool(flat_in, flat_idx, (od * oh, ow), "max_unpool3d")
+    return out.reshape(lead + (od, oh, ow))
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):  # noqa: A002
+    """Zero whole channels (each (n, c) volume of (N, C, D, H, W), or each c of (C, D, H, W)) with
+    probability ``p``; scale the rest by 1 / (1 - p)."""
+    import warnings
+    from .dropout import _check_p, dropout
+    from ._args import _apply_inplace, _check_inplace_allowed
+    _check_p(p)
+    _tensors("dropout3d", input=input)
+    if input.ndim not in (4, 5):
+        warnings.warn(f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is deprecated and will result "
+                      "in an error in a future release. To retain the behavior and silence this warning, please use "
+                      "dropout instead. Note that dropout3d exists to provide channel-wise dropout on inputs with 3 "
+                      "spatial dimensions, a channel dimension, and an optional batch dimension (i.e. 4D or 5D "
+                      "inputs).", stacklevel=2)
+    if not training or p == 0:
+        return input
+    batched = input.ndim == 5
+    x = input if batched or input.ndim != 4 else input.unsqueeze(0)
+    mask_shape = tuple(x.shape[:2]) + (1,) * (x.ndim - 2)
+    out = x * dropout(x.new_ones(mask_shape), p, True)
+    out = out if batched or input.ndim != 4 else out.squeeze(0)
+    if inplace:
+        _check_inplace_allowed(input)
+        return _apply_inplace(input, out)
+    return out
+
+
+__all__ += ["adaptive_max_pool3d_with_indices", "dropout3d", "lp_pool3d", "max_pool3d_with_indices", "max_unpool3d"]

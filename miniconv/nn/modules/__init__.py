@@ -9,7 +9,7 @@ from .linear import Identity, Linear
 from .loss import (
     BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss,
 )
-from .module import Module, Parameter
+from .module import Buffer, Module, Parameter
 from .norm_extra import GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
 from .normalization import BatchNorm1d, BatchNorm2d
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
@@ -49,5 +49,6 @@ from .embedding_bag import EmbeddingBag  # noqa: E402
 from .conv import ConvTranspose1d  # noqa: E402
 # 3-D layers (volumetric.py)
 from .volumetric import (  # noqa: E402
-    AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, BatchNorm3d, Conv3d, ConvTranspose3d, InstanceNorm3d, MaxPool3d,
+    AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, BatchNorm3d, Conv3d, ConvTranspose3d, Dropout3d, InstanceNorm3d,
+    LPPool3d, MaxPool3d, MaxUnpool3d,
 )

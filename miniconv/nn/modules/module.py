@@ -24,6 +24,26 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+class _BufferMeta(type):
+    def __instancecheck__(cls, instance):
+        return isinstance(instance, Tensor) and getattr(instance, "_is_buffer", False)
+
+
+class Buffer(metaclass=_BufferMeta):
+    """``nn.Buffer(data, persistent=True)``: a Tensor marked so that assigning it to a Module attribute
+    registers it as a buffer (``self.mask = nn.Buffer(t)`` is ``self.register_buffer('mask', t)``).
+    As PyTorch's, the result is a plain Tensor (detached from ``data``'s graph, its requires_grad kept)
+    that ``isinstance(t, nn.Buffer)`` recognises."""
+
+    def __new__(cls, data=None, *, persistent=True):
+        if data is None:
+            data = Tensor(np.empty(0, dtype=np.float32))
+        t = data.detach().requires_grad_(data.requires_grad)
+        t.persistent = persistent
+        t._is_buffer = True
+        return t
+
+
 class Module:
     """Base class for all layers and models. Subclasses assign Parameters, buffers and
     sub-Modules as attributes in ``__init__`` and compute in ``forward``."""
@@ -106,6 +126,8 @@ class Module:
         if isinstance(value, Parameter):
             self.__dict__.pop(name, None)
             params[name] = value
+        elif isinstance(value, Buffer):
+            self.register_buffer(name, value, persistent=getattr(value, "persistent", True))
         elif isinstance(value, Module):
             self.__dict__.pop(name, None)
             modules[name] = value

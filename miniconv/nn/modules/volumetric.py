@@ -3,12 +3,14 @@
 are in ``nn/functional/volumetric.py``)."""
 from .. import functional as F
 from .conv import _ConvNd, _output_padding
+from .dropout_more import _DropoutNd
 from .module import Module
+from .pooling_more import _LPPoolNd, _MaxUnpoolNd
 from .norm_extra import _InstanceNorm
 from .normalization import _BatchNorm
 
 __all__ = ["AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "BatchNorm3d", "Conv3d", "ConvTranspose3d",
-           "InstanceNorm3d", "MaxPool3d"]
+           "Dropout3d", "InstanceNorm3d", "LPPool3d", "MaxPool3d", "MaxUnpool3d"]
 
 
 class Conv3d(_ConvNd):
@@ -132,3 +134,31 @@ class InstanceNorm3d(_InstanceNorm):
     """Instance norm over (N, C, D, H, W) or (C, D, H, W) input."""
 
     _ndim = 3
+
+
+class Dropout3d(_DropoutNd):
+    """Zero whole channels of (N, C, D, H, W) / (C, D, H, W) input while training."""
+
+    def forward(self, input):  # noqa: A002
+        return F.dropout3d(input, self.p, self.training, self.inplace)
+
+
+class LPPool3d(_LPPoolNd):
+    """(sum over each (kD x kH x kW) window of x ** p) ** (1 / p)."""
+
+    def forward(self, input):  # noqa: A002
+        return F.lp_pool3d(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """Partial inverse of MaxPool3d: forward(input, indices, output_size=None)."""
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        t = (lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v,) * 3)
+        self.kernel_size = t(kernel_size)
+        self.stride = t(stride if stride is not None else kernel_size)
+        self.padding = t(padding)
+
+    def forward(self, input, indices, output_size=None):  # noqa: A002
+        return F.max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
