@@ -103,3 +103,6 @@ from .volumetric import (  # noqa: E402
 
 __all__ += ["adaptive_avg_pool3d", "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices", "avg_pool3d", "conv3d",
             "conv_transpose3d", "dropout3d", "lp_pool3d", "max_pool3d", "max_pool3d_with_indices", "max_unpool3d"]
+from .ctc import ctc_loss  # noqa: E402
+
+__all__ += ["ctc_loss"]

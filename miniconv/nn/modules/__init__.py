@@ -52,3 +52,4 @@ from .volumetric import (  # noqa: E402
     AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, BatchNorm3d, Conv3d, ConvTranspose3d, Dropout3d, InstanceNorm3d,
     LPPool3d, MaxPool3d, MaxUnpool3d,
 )
+from .ctc import CTCLoss  # noqa: E402
