@@ -171,7 +171,7 @@ from . import compiler, cpu, func, jit, random, special  # noqa: E402
 from .nn.functional import conv3d, conv_transpose1d, conv_transpose3d, max_pool3d  # noqa: E402
 # torch.profiler (CPU op profiler) and torch.utils.benchmark-style tools
 from . import profiler  # noqa: E402
-from . import hub, types  # noqa: E402  (torch.hub, torch.types)
+from . import hub, multiprocessing, types  # noqa: E402  (torch.hub, torch.multiprocessing, torch.types)
 
 # torch.int and torch.short (last, so that nothing above calls the builtin int under this name)
 int = int32  # noqa: A001

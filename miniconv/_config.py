@@ -27,12 +27,33 @@ def _default_num_threads():
         return max(1, os.cpu_count() or 1)
 
 
+_team_maybe_started = False   # a kernel may have run an OpenMP team of 2 or more threads in this process
+_forked_after_team = False    # this process was forked from one whose OpenMP team had started
+
+
 def get_num_threads():
     """Number of threads miniconv's kernels use."""
-    global _num_threads
+    global _num_threads, _team_maybe_started
     if _num_threads is None:
         _num_threads = _default_num_threads()
+    if _num_threads > 1:
+        _team_maybe_started = True
     return _num_threads
+
+
+def _after_fork_in_child():
+    """GNU OpenMP (libgomp) is not fork-safe: in a process forked after the parent ran a team of
+    threads, the first parallel region waits forever for threads that were not copied. Such a child
+    (a Hogwild worker, a multiprocessing pool worker) runs miniconv's kernels on one thread, as
+    PyTorch's forked workers do; a fork before any parallel kernel keeps the thread count."""
+    global _num_threads, _forked_after_team
+    if _team_maybe_started:
+        _num_threads = 1
+        _forked_after_team = True
+
+
+if hasattr(os, "register_at_fork"):   # miniconv's own thread count only: nothing else is touched
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def set_num_threads(n):
@@ -43,6 +64,12 @@ def set_num_threads(n):
     if n < 1:
         raise ValueError(f"set_num_threads(): argument 'n' must be a positive integer, got {n}")
     limit = max_num_threads()
+    if n > 1 and _forked_after_team:
+        import warnings
+        warnings.warn(f"set_num_threads({n}) in a process forked after its parent ran OpenMP threads: GNU OpenMP "
+                      "cannot start threads here (it would hang), so miniconv's kernels keep running on one thread. "
+                      "Start the process with the 'spawn' method for more.", RuntimeWarning, stacklevel=2)
+        return
     if n > limit:
         raise ValueError(
             f"set_num_threads(): {n} threads is more than OpenMP can run here: at most {limit} "

@@ -78,11 +78,24 @@ class IntrospectMixin:
         return self.new_zeros(args if args else (0,))
 
     def share_memory_(self):
-        """A no-op returning ``self``: miniconv's worker processes share arrays by fork, not by moving storage."""
+        """Move the storage into an anonymous shared memory mapping (once; returns ``self``): processes
+        forked afterwards read and write the same memory, as PyTorch's shared tensors (Hogwild). Views
+        taken before the call keep the old storage: call it first (``Module.share_memory`` does, on its
+        parameters and buffers)."""
+        if getattr(self, "_shared", False):
+            return self
+        import mmap
+        a = self._data
+        buf = mmap.mmap(-1, max(a.nbytes, 1), flags=mmap.MAP_SHARED, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+        shared = np.frombuffer(buf, dtype=a.dtype, count=a.size).reshape(a.shape)
+        shared[...] = a
+        self._data = shared
+        self._shared = True
         return self
 
     def is_shared(self):
-        return False
+        """True after ``share_memory_()``."""
+        return bool(getattr(self, "_shared", False))
 
     def resize_(self, *sizes, memory_format=None):
         """PyTorch's storage semantics: the flat storage keeps its first elements; new elements are zeros

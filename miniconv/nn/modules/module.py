@@ -214,7 +214,12 @@ class Module:
         return getattr(mod, buffer_name)
 
     def share_memory(self):
-        """Returns the module: worker processes share its arrays by fork (``Tensor.share_memory_`` likewise)."""
+        """``share_memory_()`` on every parameter and buffer (and their gradients, if any), as PyTorch's:
+        processes forked afterwards train the same weights (Hogwild)."""
+        for t in list(self.parameters()) + [b for b in self.buffers() if b is not None]:
+            t.share_memory_()
+            if t.grad is not None:
+                t.grad.share_memory_()
         return self
 
     # -- iteration -------------------------------------------------------------------
