@@ -47,3 +47,4 @@ from .dropout_more import AlphaDropout, Dropout1d, FeatureAlphaDropout  # noqa: 
 from .padding import CircularPad3d, ConstantPad3d, ReflectionPad3d, ReplicationPad3d, ZeroPad3d  # noqa: E402
 from .embedding_bag import EmbeddingBag  # noqa: E402
 from .conv import ConvTranspose1d  # noqa: E402
+from .lazy import LazyLinear, LazyModuleMixin, UninitializedBuffer, UninitializedParameter  # noqa: E402
