@@ -170,6 +170,11 @@ from ._compile import compile  # noqa: E402,A004
 from . import compiler, cpu, func, jit, random, special  # noqa: E402
 from .nn.functional import conv_transpose1d  # noqa: E402
 
+# the out= keyword of the torch.* functions (torch.add(x, y, out=result)): miniconv/_out.py
+from . import _out  # noqa: E402
+
+_out.install(globals())
+
 # torch.int and torch.short (last, so that nothing above calls the builtin int under this name)
 int = int32  # noqa: A001
 short = int16
