@@ -112,6 +112,9 @@ def _legacy_constructor_data(args, device):
     return array_from_data([d._data if isinstance(d, TensorBase) else d for d in data], dtype)
 
 
+_warned = {"float_requires_grad": False}
+
+
 class TensorBase:
     """Storage, versions, views, autograd attributes and hooks of a Tensor (see the module docstring)."""
 
@@ -462,6 +465,12 @@ class TensorBase:
         return _builtin_bool(self._data.reshape(-1)[0])
 
     def __float__(self):
+        if self._requires_grad and not _warned["float_requires_grad"]:
+            _warned["float_requires_grad"] = True  # PyTorch warns once per process
+            import warnings
+
+            warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+                          "Consider using tensor.detach() first.", UserWarning, stacklevel=2)
         return _builtin_float(self.item())
 
     def __int__(self):
