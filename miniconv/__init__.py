@@ -170,6 +170,10 @@ from ._compile import compile  # noqa: E402,A004
 from . import compiler, cpu, func, jit, random, special  # noqa: E402
 from .nn.functional import conv_transpose1d  # noqa: E402
 
+# sparse COO tensors as scripts build them (stored dense): torch.sparse_coo_tensor, torch.spmm, torch.sparse
+from . import sparse  # noqa: E402
+from .sparse import sparse_coo_tensor, spmm  # noqa: E402
+
 # the out= keyword of the torch.* functions (torch.add(x, y, out=result)): miniconv/_out.py
 from . import _out  # noqa: E402
 

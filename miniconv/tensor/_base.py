@@ -465,7 +465,7 @@ class TensorBase:
         return _builtin_bool(self._data.reshape(-1)[0])
 
     def __float__(self):
-        if self._requires_grad and not _warned["float_requires_grad"]:
+        if self._requires_grad and not _warned["float_requires_grad"] and is_grad_enabled():
             _warned["float_requires_grad"] = True  # PyTorch warns once per process
             import warnings
 

@@ -36,3 +36,16 @@ def test_other_conversions_are_silent(fn, monkeypatch):
     for lib in (torch, miniconv):
         value, msgs = _messages(lib, fn)
         assert value == 4 and msgs == []
+
+
+def test_silent_under_no_grad(monkeypatch):
+    """PyTorch warns only in grad mode (its LBFGS calls float(closure()) under no_grad and stays silent)."""
+    monkeypatch.setitem(_base._warned, "float_requires_grad", False)
+    for lib in (torch, miniconv):
+        y = lib.tensor(2.0, requires_grad=True) * 2
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            with lib.no_grad():
+                assert float(y) == 4.0
+        assert [m for m in w if "Converting a tensor" in str(m.message)] == []
+    assert _base._warned["float_requires_grad"] is False
