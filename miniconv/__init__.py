@@ -173,6 +173,15 @@ from .nn.functional import conv3d, conv_transpose1d, conv_transpose3d, max_pool3
 from . import profiler  # noqa: E402
 from . import hub, multiprocessing, types  # noqa: E402  (torch.hub, torch.multiprocessing, torch.types)
 
+# sparse COO tensors as scripts build them (stored dense): torch.sparse_coo_tensor, torch.spmm, torch.sparse
+from . import sparse  # noqa: E402
+from .sparse import sparse_coo_tensor, spmm  # noqa: E402
+
+# the out= keyword of the torch.* functions (torch.add(x, y, out=result)): miniconv/_out.py
+from . import _out  # noqa: E402
+
+_out.install(globals())
+
 # torch.int and torch.short (last, so that nothing above calls the builtin int under this name)
 int = int32  # noqa: A001
 short = int16

@@ -131,6 +131,12 @@ class Optimizer:
         """Perform one optimization step. ``closure`` (optional) re-evaluates the model and returns the loss."""
         raise NotImplementedError
 
+    def __getstate__(self):
+        """Pickled without the ``step`` wrapper a learning-rate scheduler puts on the instance (a closure)."""
+        state = self.__dict__.copy()
+        state.pop("step", None)
+        return state
+
     def _call_closure(self, closure):
         if closure is None:
             return None

@@ -117,6 +117,9 @@ class ArithMixin:
     def __pos__(self):
         return self
 
+    def __abs__(self):
+        return self.abs()  # Python's abs(t), as PyTorch
+
     def __matmul__(self, o):
         if not isinstance(o, TensorBase):
             return NotImplemented  # PyTorch: `t @ 2` is Python's TypeError (unsupported operand type(s) for @)

@@ -5,6 +5,7 @@ The families of operations are mixins beside this file (``_arith``, ``_elementwi
 ``_shape``, ``_indexing``, ``_inplace``, ``_print``); ``tensor/__init__.py`` assembles them with this
 base into ``Tensor``. Nothing here computes a gradient: the Functions are in ``miniconv.ops``.
 """
+import sys
 import weakref
 
 import numpy as np
@@ -64,6 +65,56 @@ class Size(tuple):
         return Size(out) if isinstance(index, slice) else out
 
 
+def _called_from_miniconv():
+    """True when ``Tensor(...)`` was called by miniconv's own code (frame 0: this function, 1: ``__init__``)."""
+    name = sys._getframe(2).f_globals.get("__name__", "")
+    return name == "miniconv" or name.startswith("miniconv.")
+
+
+def _legacy_constructor_data(args, device):
+    """The data of PyTorch's legacy constructor ``torch.Tensor(...)`` called from user code: ``Tensor(2, 3)`` and
+    ``Tensor(Size)`` zero-filled sizes (PyTorch leaves the memory uninitialized), ``Tensor([1, 2])`` nested
+    sequences converted to the default float dtype, ``Tensor(t)`` ``t``'s memory (any dtype), ``Tensor()`` an
+    empty tensor. ``Tensor(ndarray)`` is not handled here: it keeps the array's dtype, as miniconv's own code
+    and tests use it (PyTorch converts the array to the default float dtype)."""
+    from ..dtypes import get_default_dtype
+
+    if device is not None and str(device) != "cpu":
+        raise RuntimeError(f"legacy constructor expects device type: cpu but device type: {device} was passed")
+    dtype = get_default_dtype()
+    if not args:
+        return np.zeros(0, dtype=dtype)
+    if len(args) == 1 and isinstance(args[0], TensorBase):
+        return args[0]._data
+    if (len(args) == 1 and isinstance(args[0], Size)) or all(
+            isinstance(a, (int, np.integer)) and not isinstance(a, _builtin_bool) for a in args):
+        sizes = tuple(int(a) for a in (args[0] if isinstance(args[0], Size) else args))
+        for n in sizes:
+            if n < 0:
+                raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {list(sizes)}")
+        return np.zeros(sizes, dtype=dtype)
+    if len(args) > 1 and isinstance(args[0], (int, np.integer)):
+        pos, bad = next((i, a) for i, a in enumerate(args) if not isinstance(a, (int, np.integer)) or
+                        isinstance(a, _builtin_bool))
+        raise TypeError(f"new(): argument 'size' failed to unpack the object at pos {pos + 1} with error "
+                        f'"type must be tuple of ints,but got {type(bad).__name__}"')
+    if len(args) > 1:
+        raise TypeError("new() received an invalid combination of arguments - got "
+                        f"({', '.join(type(a).__name__ for a in args)}), but expected one of:\n"
+                        " * (*, torch.device device = None)\n * (torch.Storage storage)\n * (Tensor other)\n"
+                        " * (tuple of ints size, *, torch.device device = None)\n"
+                        " * (object data, *, torch.device device = None)")
+    data = args[0]
+    if isinstance(data, str):
+        raise TypeError("new(): invalid data type 'str'")
+    if not isinstance(data, (list, tuple)):
+        raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
+    return array_from_data([d._data if isinstance(d, TensorBase) else d for d in data], dtype)
+
+
+_warned = {"float_requires_grad": False}
+
+
 class TensorBase:
     """Storage, versions, views, autograd attributes and hooks of a Tensor (see the module docstring)."""
 
@@ -82,7 +133,14 @@ class TensorBase:
     _view_reshaped = 0  # a view: len(base._reshaped) when its _view_fn was made
     _history_gen = 0  # bumped when an in-place op gives this tensor a new history
 
-    def __init__(self, data, requires_grad=False):
+    def __init__(self, *args, requires_grad=False, device=None):
+        if type(self) is Tensor and not (len(args) == 1 and isinstance(args[0], np.ndarray)) \
+                and not _called_from_miniconv():
+            data = _legacy_constructor_data(args, device)  # user code: ``torch.Tensor(...)``, PyTorch's rules
+        elif len(args) == 1:
+            data = args[0]  # miniconv's own ``Tensor(array)``: the array as it is
+        else:
+            raise TypeError(f"Tensor() takes one positional argument (data), got {len(args)}")
         if isinstance(data, TensorBase):
             data = data._data
         arr = data if isinstance(data, np.ndarray) else np.asarray(data)
@@ -407,6 +465,12 @@ class TensorBase:
         return _builtin_bool(self._data.reshape(-1)[0])
 
     def __float__(self):
+        if self._requires_grad and not _warned["float_requires_grad"] and is_grad_enabled():
+            _warned["float_requires_grad"] = True  # PyTorch warns once per process
+            import warnings
+
+            warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+                          "Consider using tensor.detach() first.", UserWarning, stacklevel=2)
         return _builtin_float(self.item())
 
     def __int__(self):

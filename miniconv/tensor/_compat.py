@@ -60,6 +60,21 @@ class CompatMixin:
     def is_coalesced(self):
         raise RuntimeError("is_coalesced expected sparse coordinate tensor layout but got Strided")
 
+    # -- sparse layouts are stored dense (miniconv/sparse.py): the same values, PyTorch's numbers downstream --
+    def to_sparse(self, *args, layout=None, blocksize=None, dense_dim=None):
+        """A copy holding the same values (miniconv has no sparse layout); differentiable, as PyTorch's."""
+        return self.clone()
+
+    to_sparse_coo = to_sparse
+
+    def to_dense(self, dtype=None, *, masked_grad=None):
+        """The tensor itself (every miniconv tensor is dense), or a cast to ``dtype``."""
+        return self if dtype is None else self.type(dtype)
+
+    def coalesce(self):
+        """The tensor itself: the dense form of a sparse tensor is already coalesced."""
+        return self
+
     def __format__(self, format_spec):
         """A 0-d tensor formats as its value (``f'{loss:.4f}'``); others as ``object`` does (PyTorch)."""
         if self.ndim == 0:

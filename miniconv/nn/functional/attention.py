@@ -1,6 +1,7 @@
 """Attention: scaled_dot_product_attention and multi_head_attention_forward (PyTorch's reference math),
 composed from matmul, softmax, dropout and linear, whose Functions give the gradients."""
 import math
+import warnings
 
 import numpy as np
 
@@ -90,6 +91,9 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     if tuple(key.shape[:2]) != tuple(value.shape[:2]):
         raise AssertionError(f"key's sequence and batch dims {tuple(key.shape[:2])} do not match value's "
                              f"{tuple(value.shape[:2])}")
+    if key_padding_mask is not None and attn_mask is not None and key_padding_mask.dtype != attn_mask.dtype:
+        warnings.warn("Support for mismatched key_padding_mask and attn_mask is deprecated. Use same type for both "
+                      "instead.", stacklevel=2)  # PyTorch's deprecation (a bool padding mask with a float mask)
     key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask", query.dtype)
     if is_causal and attn_mask is None:
         raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the Transformer module "

@@ -53,3 +53,4 @@ from .volumetric import (  # noqa: E402
     LPPool3d, MaxPool3d, MaxUnpool3d,
 )
 from .ctc import CTCLoss  # noqa: E402
+from .lazy import LazyLinear, LazyModuleMixin, UninitializedBuffer, UninitializedParameter  # noqa: E402

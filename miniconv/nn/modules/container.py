@@ -199,6 +199,11 @@ class ParameterList(Module):
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ParameterList has no forward()")
 
+    def extra_repr(self):
+        """PyTorch's: one line per parameter, ``(0): Parameter containing: [miniconv.float32 of size 2x3]``."""
+        return "\n".join(f"  ({k}): Parameter containing: [miniconv.{p.dtype.name} of size "
+                         f"{'x'.join(str(n) for n in p.shape)}]" for k, p in enumerate(self))
+
 
 class ParameterDict(Module):
     """A dict of Parameters registered on the Module."""
@@ -236,3 +241,10 @@ class ParameterDict(Module):
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ParameterDict has no forward()")
+
+    def extra_repr(self):
+        """PyTorch's: one line per parameter, ``(a): Parameter containing: [torch.FloatTensor of size 2x3]``."""
+        from ...dtypes import legacy_type_name
+
+        return "\n".join(f"  ({k}): Parameter containing: [{legacy_type_name(p.dtype)} of size "
+                         f"{'x'.join(str(n) for n in p.shape)}]" for k, p in self.items())

@@ -75,8 +75,12 @@ class TransformerEncoder(Module):
         self.use_nested_tensor = False  # miniconv has no nested tensors; results are the same, padded rows kept
         self.mask_check = mask_check
         if enable_nested_tensor:
-            why = ("encoder_layer.self_attn.batch_first was not True" if not encoder_layer.self_attn.batch_first
-                   else "nested tensors are not supported by miniconv")
+            if getattr(encoder_layer, "norm_first", False):  # PyTorch's first reasons, in its order and words
+                why = "encoder_layer.norm_first was True"
+            elif not encoder_layer.self_attn.batch_first:
+                why = "encoder_layer.self_attn.batch_first was not True(use batch_first for better inference performance)"
+            else:
+                why = "nested tensors are not supported by miniconv"
             warnings.warn(f"enable_nested_tensor is True, but self.use_nested_tensor is False because {why}",
                           stacklevel=2)
 

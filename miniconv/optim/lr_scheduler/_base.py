@@ -1,8 +1,44 @@
 """The scheduler base class: PyTorch's step semantics (an initial step at construction, ``step()`` after
 ``optimizer.step()``, ``step(epoch)`` in closed form)."""
+import functools
 import warnings
+import weakref
 
 from ..optimizer import Optimizer
+
+
+_DOCS = "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate"
+
+
+def _track_step_called(optimizer):
+    """PyTorch's check that ``optimizer.step()`` comes before ``lr_scheduler.step()``: the optimizer's ``step``
+    is wrapped (once) to record that it was called."""
+    if hasattr(optimizer.step, "_wrapped_by_lr_sched"):
+        return
+    opt_ref = weakref.ref(optimizer)
+    func = optimizer.step.__func__
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        opt = opt_ref()
+        opt._opt_called = True
+        return func.__get__(opt, type(opt))(*args, **kwargs)
+
+    wrapper._wrapped_by_lr_sched = True
+    optimizer.step = wrapper
+
+
+def _warn_if_optimizer_not_stepped(optimizer):
+    """PyTorch's warnings at the first ``lr_scheduler.step()``."""
+    if not hasattr(optimizer.step, "_wrapped_by_lr_sched"):
+        warnings.warn("Seems like `optimizer.step()` has been overridden after learning rate scheduler "
+                      "initialization. Please, make sure to call `optimizer.step()` before `lr_scheduler.step()`. "
+                      f"See more details at {_DOCS}", UserWarning, stacklevel=3)
+    elif not getattr(optimizer, "_opt_called", False):
+        warnings.warn("Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 and later, "
+                      "you should call them in the opposite order: `optimizer.step()` before `lr_scheduler.step()`.  "
+                      "Failure to do this will result in PyTorch skipping the first value of the learning rate "
+                      f"schedule. See more details at {_DOCS}", UserWarning, stacklevel=3)
 
 
 class LRScheduler:
@@ -25,6 +61,7 @@ class LRScheduler:
                     )
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        _track_step_called(optimizer)
         self._initial_step()
 
     def _initial_step(self):
@@ -55,6 +92,8 @@ class LRScheduler:
 
     def step(self, epoch=None):
         """Advance one epoch and set each group's ``lr``. (``epoch=`` jumps to that epoch, closed form.)"""
+        if self._step_count == 1:
+            _warn_if_optimizer_not_stepped(self.optimizer)
         self._step_count += 1
         if epoch is not None:
             warnings.warn(
