@@ -54,3 +54,7 @@ from .volumetric import (  # noqa: E402
 )
 from .ctc import CTCLoss  # noqa: E402
 from .lazy import LazyLinear, LazyModuleMixin, UninitializedBuffer, UninitializedParameter  # noqa: E402
+from .lazy_more import (  # noqa: E402
+    LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d, LazyConv2d, LazyConv3d, LazyConvTranspose1d,
+    LazyConvTranspose2d, LazyConvTranspose3d, LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d,
+)

@@ -2,7 +2,8 @@
 import numbers
 
 from ...creation import ones, zeros
-from ...dtypes import get_default_dtype
+from ...autograd.grad_mode import no_grad
+from ...dtypes import get_default_dtype, int64
 from ..._device import _check_device
 from .. import functional as F
 from .module import Module, Parameter
@@ -91,9 +92,27 @@ class _InstanceNorm(Module):
         if track_running_stats:
             self.register_buffer("running_mean", zeros(num_features, dtype=dt))
             self.register_buffer("running_var", ones(num_features, dtype=dt))
+            # PyTorch's _NormBase registers it for instance norms too (it stays 0: instance norm never counts)
+            self.register_buffer("num_batches_tracked", zeros((), dtype=int64))
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self):
+        if self.track_running_stats:
+            with no_grad():
+                self.running_mean.zero_()
+                self.running_var.fill_(1)
+                self.num_batches_tracked.zero_()
+
+    def reset_parameters(self):
+        self.reset_running_stats()
+        if self.affine:
+            with no_grad():
+                self.weight.fill_(1)
+                if self.bias is not None:
+                    self.bias.zero_()
 
     def forward(self, input):  # noqa: A002
         if input.ndim not in (self._ndim + 1, self._ndim + 2):
