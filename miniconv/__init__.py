@@ -167,6 +167,7 @@ from .autograd import functional as _autograd_functional  # noqa: E402,F401  (mi
 # Porting helpers: torch.testing, torch.compile (eager), torch.compiler, torch.jit (no TorchScript), torch.special.
 from . import testing  # noqa: E402
 from ._compile import compile, cond  # noqa: E402,A004
+from ._functorch import vmap  # noqa: E402  (torch.vmap)
 from . import compiler, cpu, func, jit, random, special  # noqa: E402
 from .nn.functional import conv3d, conv_transpose1d, conv_transpose3d, max_pool3d  # noqa: E402
 # torch.profiler (CPU op profiler) and torch.utils.benchmark-style tools
