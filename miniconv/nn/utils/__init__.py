@@ -78,3 +78,9 @@ from . import parametrizations, parametrize, prune  # noqa: E402
 from .spectral_norm import remove_spectral_norm, spectral_norm  # noqa: E402
 from .weight_norm import remove_weight_norm, weight_norm  # noqa: E402
 from . import stateless  # noqa: E402  (functional_call)
+from . import fusion  # noqa: E402  (fuse_conv_bn_eval and friends)
+from .fusion import fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval, fuse_linear_bn_weights  # noqa: E402
+from ._more import (  # noqa: E402
+    clip_grads_with_norm_, convert_conv2d_weight_memory_format, convert_conv3d_weight_memory_format, get_total_norm,
+    skip_init,
+)
