@@ -283,7 +283,12 @@ class ArrayFunction(_Node):
         ctx.needs_input_grad = tuple(needs) if record else (False,) * len(args)
         raw = _quiet_call(cls.forward, ctx, *arrays)
         if type(raw) is not tuple:  # one output
-            arr = raw if type(raw) is np.ndarray else np.asarray(raw)
+            if type(raw) is np.ndarray:
+                arr = raw
+            else:
+                arr = np.asarray(raw)
+                if ctx._saved:
+                    _resave_scalar(ctx, raw, arr)
             t = Tensor._wrap(arr)
             if record:
                 if arr.dtype.kind == "f" and id(raw) not in ctx._non_diff:
@@ -302,7 +307,12 @@ class ArrayFunction(_Node):
         results = []
         wrap = Tensor._wrap
         for i, o in enumerate(raw):
-            arr = o if type(o) is np.ndarray else np.asarray(o)
+            if type(o) is np.ndarray:
+                arr = o
+            else:
+                arr = np.asarray(o)
+                if ctx._saved:
+                    _resave_scalar(ctx, o, arr)
             t = wrap(arr)
             if record and arr.dtype.kind == "f" and id(o) not in ctx._non_diff:
                 t._requires_grad = True
@@ -320,6 +330,13 @@ class ArrayFunction(_Node):
         if ctx._watched:
             del ctx._watched
         return tuple(results)
+
+
+def _resave_scalar(ctx, scalar, arr):
+    """A 0-d forward returns a NumPy scalar (``np.exp`` of a 0-d array), which the output Tensor holds as the
+    0-d array ``arr``: where forward saved that scalar, save ``arr`` instead, so the saved output is the
+    output's own storage (its version is watched, and ``ctx.saved_output()`` finds it for double backward)."""
+    ctx._saved = tuple(arr if s is scalar else s for s in ctx._saved)
 
 
 class _ArrayMeta:
