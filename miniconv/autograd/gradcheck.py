@@ -25,6 +25,12 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     diff_inputs = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
     if not diff_inputs:
         raise ValueError("gradcheck expects at least one input tensor to require gradient")
+    for i, t in enumerate(inputs):
+        if isinstance(t, Tensor) and t.requires_grad and any(
+                st == 0 and n > 1 for st, n in zip(t._data.strides, t._data.shape)):
+            raise RuntimeError(f"The {i}th input has a dimension with stride 0. gradcheck only supports inputs that are "
+                               "non-overlapping to be able to compute the numerical gradients correctly. You should "
+                               "call .contiguous on the input before passing it to gradcheck.")
     for t in diff_inputs:
         if t.dtype != np.float64:
             raise ValueError(
@@ -46,16 +52,18 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     for oi, out in enumerate(outputs):
         # numerical Jacobian, one column per input element
         for ii, t in enumerate(diff_inputs):
-            flat = t._data.reshape(-1)  # a view: perturb in place
-            numerical = np.zeros((out._data.size, flat.size))
+            # perturbed in place through multi-indices in C order: a Fortran-ordered or sliced input has no
+            # flat view (reshape(-1) would copy, and the copy's changes would never reach fn)
+            data = t._data
+            numerical = np.zeros((out._data.size, data.size))
             with no_grad():
-                for k in range(flat.size):
-                    orig = flat[k]
-                    flat[k] = orig + eps
+                for k, idx in enumerate(np.ndindex(data.shape)):
+                    orig = data[idx]
+                    data[idx] = orig + eps
                     plus = run()[oi]._data.reshape(-1).copy()
-                    flat[k] = orig - eps
+                    data[idx] = orig - eps
                     minus = run()[oi]._data.reshape(-1).copy()
-                    flat[k] = orig
+                    data[idx] = orig
                     numerical[:, k] = (plus - minus) / (2 * eps)
             # analytical Jacobian, one row per output element
             analytical = np.zeros_like(numerical)
