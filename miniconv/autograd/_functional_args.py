@@ -2,7 +2,7 @@
 ``torch/autograd/functional.py``, with their messages): tuples of inputs, ``v`` checks, ``strict`` errors,
 gradients of the outputs that require grad, zeros for inputs no output reaches."""
 from ..tensor import Tensor
-from .function import grad as _grad
+from .entry_points import grad as _grad
 from .grad_mode import enable_grad
 
 

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..tensor import Tensor
-from .function import grad
+from .entry_points import grad
 from .grad_mode import enable_grad, no_grad
 
 

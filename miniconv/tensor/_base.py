@@ -12,8 +12,9 @@ import numpy as np
 from .. import ops
 from .._args import array_from_data, check_numpy_strides, normalize_dims, number_array, size_arg
 from .._device import CPU, _check_device, _parse_to_args
-from ..autograd.function import RemovableHandle, ViewRegen, _edge
-from ..autograd.function import backward as _autograd_backward
+from ..autograd.entry_points import backward as _autograd_backward
+from ..autograd.function import ViewRegen
+from ..autograd.node import RemovableHandle, _edge
 from ..autograd.grad_mode import is_grad_enabled
 from ..dtypes import (  # noqa: A004
     _SUPPORTED, _builtin_bool, _builtin_float, _check_dtype, _check_memory_format, bool, channels_last,
