@@ -227,9 +227,13 @@ NEGATIVE_STRIDES = ("At least one stride in the given numpy array is negative, a
 
 
 def check_numpy_strides(arr):
-    """PyTorch refuses a NumPy array with a negative stride (``a[::-1]``) in tensor/as_tensor/from_numpy."""
+    """What PyTorch refuses in an array given to tensor/as_tensor/from_numpy/new_tensor, in its order: a
+    negative stride (``a[::-1]``), then a non-native byte order (``dtype='>f8'``)."""
     if any(s < 0 for s in arr.strides):
         raise ValueError(NEGATIVE_STRIDES)
+    if not arr.dtype.isnative:
+        raise ValueError("given numpy array has byte order different from the native byte order. Conversion "
+                         "between byte orders is currently not supported.")
 
 
 def _copy_like_torch(arr, dtype):

@@ -100,11 +100,11 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
 
 def from_numpy(array):
     """A Tensor sharing memory with ``array``, with its strides (a Fortran-ordered array gives a tensor that is
-    not contiguous, as in PyTorch; a negative stride is PyTorch's ValueError)."""
+    not contiguous, as in PyTorch; a negative stride or a non-native byte order is PyTorch's ValueError)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy(): expected np.ndarray (got {type(array).__name__})")
-    _check_dtype(array.dtype, "from_numpy")
     check_numpy_strides(array)
+    _check_dtype(array.dtype, "from_numpy")
     return Tensor(array)
 
 

@@ -1,6 +1,6 @@
 """tensor / as_tensor / from_numpy / new_tensor on NumPy arrays of every layout, against PyTorch: values,
 is_contiguous(), stride(), memory sharing (seen through in-place writes on either side), PyTorch's error for a
-negative stride; flip() copies; gradcheck on Fortran-ordered and sliced inputs."""
+negative stride or a non-native byte order; flip() copies; gradcheck on Fortran-ordered and sliced inputs."""
 import warnings
 
 import numpy as np
@@ -83,6 +83,9 @@ NEGATIVE = {
     "reversed_columns": lambda: np.arange(12.0).reshape(3, 4)[:, ::-1],
     "flipud": lambda: np.flipud(np.arange(12.0).reshape(3, 4)),
     "reversed_empty": lambda: np.ones((2, 3))[::-1][:, :0],
+    "big_endian": lambda: np.arange(6.0).astype(">f8"),
+    "big_endian_int": lambda: np.arange(6).astype(">i4"),
+    "big_endian_reversed": lambda: np.arange(6.0).astype(">f8")[::-1],
 }
 
 
@@ -96,7 +99,7 @@ def _error(fn):
 
 @pytest.mark.parametrize("ctor", sorted(CONSTRUCTORS))
 @pytest.mark.parametrize("case", sorted(NEGATIVE))
-def test_negative_strides_are_refused_as_in_pytorch(case, ctor):
+def test_negative_strides_and_foreign_byte_order_are_refused_as_in_pytorch(case, ctor):
     m = _error(lambda: CONSTRUCTORS[ctor](miniconv, NEGATIVE[case]()))
     t = _error(lambda: CONSTRUCTORS[ctor](torch, NEGATIVE[case]()))
     assert t is not None and m == t
