@@ -209,6 +209,8 @@ def array_from_data(data, dtype):
         except ValueError as e:
             raise ValueError(f"tensor(): could not make a tensor from ragged nested sequences ({e})") from None
     dtype = _check_dtype(dtype)
+    if isinstance(data, np.ndarray):
+        return _copy_like_torch(data, dtype)
     try:
         return np.array(data, dtype=dtype, copy=True)
     except OverflowError:
@@ -217,6 +219,52 @@ def array_from_data(data, dtype):
         if "inhomogeneous" in str(e):  # ragged nested lists: PyTorch's ValueError, as without a dtype
             raise ValueError(f"tensor(): could not make a tensor from ragged nested sequences ({e})") from None
         raise TypeError(f"tensor(): could not convert data to {dtype}: {e}") from None
+
+
+NEGATIVE_STRIDES = ("At least one stride in the given numpy array is negative, and tensors with negative strides "
+                    "are not currently supported. (You can probably work around this by making a copy of your array "
+                    " with array.copy().) ")
+
+
+def check_numpy_strides(arr):
+    """What PyTorch refuses in an array given to tensor/as_tensor/from_numpy/new_tensor, in its order: a
+    negative stride (``a[::-1]``), then a non-native byte order (``dtype='>f8'``)."""
+    if any(s < 0 for s in arr.strides):
+        raise ValueError(NEGATIVE_STRIDES)
+    if not arr.dtype.isnative:
+        raise ValueError("given numpy array has byte order different from the native byte order. Conversion "
+                         "between byte orders is currently not supported.")
+
+
+def _copy_like_torch(arr, dtype):
+    """``torch.tensor(arr)``'s copy (a clone with ``preserve_format``): NumPy's ``order='K'`` keeps the order of
+    the dims in memory (a Fortran-ordered array stays Fortran-ordered, a non-dense slice becomes dense in
+    its dims' order), as PyTorch's ``infer_dense_strides``; dims that repeat memory (stride 0, a broadcast
+    array) keep their place in C order there, where NumPy would sort them first."""
+    if not any(s == 0 and n > 1 for s, n in zip(arr.strides, arr.shape)):
+        return np.array(arr, dtype=dtype, copy=True, order="K")
+    perm = list(range(arr.ndim - 1, -1, -1))  # innermost first, sorted by stride as c10's infer_dense_strides
+
+    def should_swap(d0, d1):
+        s0, s1 = arr.strides[d0], arr.strides[d1]
+        if s0 == 0 or s1 == 0:
+            return 0
+        if s0 != s1:
+            return -1 if s0 < s1 else 1
+        return 1 if arr.shape[d0] > arr.shape[d1] else 0
+
+    for i in range(1, arr.ndim):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            c = should_swap(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    outer_first = perm[::-1]
+    out = np.array(arr.transpose(outer_first), dtype=dtype, order="C")
+    return out.transpose(np.argsort(outer_first))
 
 
 def _wrap_ints(data, dtype):

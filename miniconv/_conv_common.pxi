@@ -1,5 +1,6 @@
 # Pieces shared by the conv2d algorithms: argument checks, the scratch pool, reduction
-# chunks, the algorithm choice, BLAS, and the zero-padded planes of the taps algorithm.
+# chunks, the algorithm ids (chosen by the cost model in _conv_dispatch.pxi), BLAS, and the
+# zero-padded planes of the taps algorithm.
 #
 # Shapes (all C-contiguous, one floating dtype):
 #   x (N, C, H, W), w (O, C // groups, KH, KW), bias (O,) or empty, out (N, O, HO, WO).
@@ -19,24 +20,6 @@ cdef enum:
     _ALGO_DIRECT = 0
     _ALGO_IM2COL = 1
     _ALGO_TAPS = 2
-
-_CONV_ALGORITHMS = ('auto', 'direct', 'im2col', 'taps')
-
-
-cdef int _conv_choose(str algorithm, bint direct_ok, bint taps_ok) except -1:
-    """The algorithm one call uses.
-
-    'auto': the direct micro-kernels wherever they serve the shape (direct_ok), else im2col.
-    A forced 'direct' or 'taps' falls back to im2col where it does not serve the shape.
-    """
-    if algorithm == 'auto' or algorithm == 'direct':
-        return _ALGO_DIRECT if direct_ok else _ALGO_IM2COL
-    if algorithm == 'taps':
-        return _ALGO_TAPS if taps_ok else _ALGO_IM2COL
-    if algorithm == 'im2col':
-        return _ALGO_IM2COL
-    raise ValueError(f"unknown conv algorithm {algorithm!r}; expected one of {_CONV_ALGORITHMS}")
-
 
 _conv_scratch_pool = []            # largest first; only touched with the GIL held
 cdef Py_ssize_t _CONV_POOL_KEEP_MAX = 64 << 20   # bigger scratch is freed after the call

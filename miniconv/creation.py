@@ -22,7 +22,7 @@ from .dtypes import (  # noqa: A004
     _builtin_bool, _builtin_float, _check_dtype, bool, get_default_dtype, int64, promote_types,
     torch_dtype_name,
 )
-from ._args import array_from_data, check_broadcast, normalize_dims
+from ._args import array_from_data, check_broadcast, check_numpy_strides, normalize_dims
 from ._args import size_arg as _size
 from .tensor import Size, Tensor
 
@@ -86,19 +86,24 @@ def _finish(arr, requires_grad, out, name):
 
 # -- from data -------------------------------------------------------------------------
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
-    """A new Tensor copying ``data`` (a number, nested list, NumPy array or Tensor)."""
+    """A new Tensor copying ``data`` (a number, nested list, NumPy array or Tensor). An array's copy keeps the
+    order of its dims in memory, as PyTorch's (a Fortran-ordered array gives a Fortran-ordered copy)."""
     _check_device(device)
     if isinstance(data, Tensor):
         data = data._data
+    elif isinstance(data, np.ndarray):
+        check_numpy_strides(data)
     elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
         data = [d._data if isinstance(d, Tensor) else d for d in data]
     return Tensor(array_from_data(data, dtype), requires_grad=requires_grad)
 
 
 def from_numpy(array):
-    """A Tensor sharing memory with ``array``."""
+    """A Tensor sharing memory with ``array``, with its strides (a Fortran-ordered array gives a tensor that is
+    not contiguous, as in PyTorch; a negative stride or a non-native byte order is PyTorch's ValueError)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy(): expected np.ndarray (got {type(array).__name__})")
+    check_numpy_strides(array)
     _check_dtype(array.dtype, "from_numpy")
     return Tensor(array)
 

@@ -14,95 +14,18 @@ Two bases, one contract (PyTorch's ``torch/autograd/function.py``):
 call as a node. Saved tensors remember the version of their tensor's counter at save time; the
 node checks them before running ``backward`` (PyTorch's "modified by an inplace operation" error).
 
-This module also holds the Tensor-facing entry points of the engine (``backward``, ``grad``) and
-the two nodes that in-place writes through views need (``CopySlices``, ``ViewRegen``).
+This module also holds the two nodes that in-place writes through views need (``CopySlices``,
+``ViewRegen``). What every node has is in ``node.py``; ``backward`` and ``grad`` are in ``entry_points.py``.
 """
-import threading
-import warnings
-from collections.abc import Mapping
-
 import numpy as np
 
 from .._alloc import scoped_if_large as _caching_allocator_if_large  # arrays made by large ops come from miniconv's cache
-from .. import _profiling
 from . import anomaly_mode
-from .engine import AccumulateGrad, final_callbacks_scope, run_backward, sum_to, version_error
+from .engine import AccumulateGrad
 from .grad_mode import _set_enabled, is_grad_enabled
-from .higher_order import GraphMode, batched_grad, zeros_like
+from .node import _FREED_MSG, RemovableHandle, _edge, _Node, _quiet_call  # noqa: F401  (RemovableHandle, _edge: re-exported)
 
-__all__ = ["Function", "ArrayFunction", "backward", "grad", "RemovableHandle"]
-
-_FREED_MSG = (
-    "Trying to backward through the graph a second time (or directly access saved "
-    "tensors after they have already been freed). Saved intermediate values of the graph "
-    "are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if "
-    "you need to backward through the graph a second time or if you need to access saved "
-    "tensors after calling backward."
-)
-
-
-class _Node:
-    """What every Function node has: its edges, output metadata, saved values and versions."""
-
-    _saved = ()
-    # ((index into _saved, or the _ArrayMeta of a watched array), version counter, version at save time), ...)
-    _saved_versions = ()
-    _freed = False
-    needs_input_grad = ()
-    next_edges = ()  # per input: (node, output_nr) or None
-    output_meta = ()  # per output: (shape, dtype)
-    _non_diff = ()
-    _retained = None  # output_nr -> weakref to a non-leaf Tensor that called retain_grad()
-    _materialize_grads = True
-    _graph_arrays = None  # see _saved_versions
-
-    def name(self):
-        # PyTorch's naming: its own ops' nodes are "MulBackward0", a user's Function "CubeBackward"
-        if type(self).__module__.startswith("miniconv."):
-            return type(self).__name__.lstrip("_") + "Backward0"
-        return type(self).__name__ + "Backward"
-
-    def __repr__(self):
-        return f"<{self.name()}>"
-
-    @property
-    def next_functions(self):
-        return tuple((e[0], e[1]) if e is not None else (None, 0) for e in self.next_edges)
-
-    def _release(self):
-        # called by the engine right after this node's backward when the graph is not retained
-        self._saved = ()
-        self._freed = True
-
-    def _check_versions(self):
-        for i, counter, expected in self._saved_versions:
-            if counter.value != expected:
-                s = self._saved[i] if type(i) is int else i
-                raise version_error(getattr(s, "_data", s), self.name(), counter.value, expected)
-
-    def set_materialize_grads(self, value):
-        self._materialize_grads = bool(value)
-
-    # -- subclasses override ---------------------------------------------------
-    @staticmethod
-    def forward(ctx, *args):
-        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
-
-    @staticmethod
-    def backward(ctx, *grads):
-        raise NotImplementedError("You must implement either the backward or vjp method for your custom "
-                                  "autograd.Function to use it with backward mode AD.")
-
-
-@np.errstate(all="ignore")
-def _quiet_call(fn, *args):
-    """``fn(*args)`` with NumPy's floating-point warnings off: overflow to inf, 0/0 = NaN and the like are
-    silent in PyTorch, and a miniconv op must not warn where PyTorch does not (about 1 us a call; the
-    decorator form of ``errstate`` is reentrant and cheaper than a ``with`` block). While a profiler
-    records (miniconv.profiler), the call is timed as one event."""
-    if _profiling.active:
-        return _profiling.timed(fn, args)
-    return fn(*args)
+__all__ = ["Function", "ArrayFunction", "RemovableHandle"]
 
 
 class ArrayFunction(_Node):
@@ -287,7 +210,12 @@ class ArrayFunction(_Node):
         ctx.needs_input_grad = tuple(needs) if record else (False,) * len(args)
         raw = _quiet_call(cls.forward, ctx, *arrays)
         if type(raw) is not tuple:  # one output
-            arr = raw if type(raw) is np.ndarray else np.asarray(raw)
+            if type(raw) is np.ndarray:
+                arr = raw
+            else:
+                arr = np.asarray(raw)
+                if ctx._saved:
+                    _resave_scalar(ctx, raw, arr)
             t = Tensor._wrap(arr)
             if record:
                 if arr.dtype.kind == "f" and id(raw) not in ctx._non_diff:
@@ -306,7 +234,12 @@ class ArrayFunction(_Node):
         results = []
         wrap = Tensor._wrap
         for i, o in enumerate(raw):
-            arr = o if type(o) is np.ndarray else np.asarray(o)
+            if type(o) is np.ndarray:
+                arr = o
+            else:
+                arr = np.asarray(o)
+                if ctx._saved:
+                    _resave_scalar(ctx, o, arr)
             t = wrap(arr)
             if record and arr.dtype.kind == "f" and id(o) not in ctx._non_diff:
                 t._requires_grad = True
@@ -324,6 +257,13 @@ class ArrayFunction(_Node):
         if ctx._watched:
             del ctx._watched
         return tuple(results)
+
+
+def _resave_scalar(ctx, scalar, arr):
+    """A 0-d forward returns a NumPy scalar (``np.exp`` of a 0-d array), which the output Tensor holds as the
+    0-d array ``arr``: where forward saved that scalar, save ``arr`` instead, so the saved output is the
+    output's own storage (its version is watched, and ``ctx.saved_output()`` finds it for double backward)."""
+    ctx._saved = tuple(arr if s is scalar else s for s in ctx._saved)
 
 
 class _ArrayMeta:
@@ -546,44 +486,6 @@ class Function(_Node):
 _OBJECT = np.dtype(object)
 
 
-class RemovableHandle:
-    """Returned by the ``register_*hook`` methods; ``handle.remove()`` unregisters the hook."""
-
-    _next_id = 0
-
-    def __init__(self, hooks_dict):
-        self._hooks_dict = hooks_dict
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-
-    def remove(self):
-        self._hooks_dict.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
-
-
-_ACCUMULATOR_LOCK = threading.Lock()
-
-
-def _edge(t):
-    """The (node, output_nr) a gradient for Tensor ``t`` flows into."""
-    if t.grad_fn is not None:
-        return (t.grad_fn, t._output_nr)
-    acc = t._accumulator
-    if acc is None:
-        # two threads' first forwards through the same leaf must share one accumulator (its
-        # lock serialises their gradient sums): create it under a lock, checked again inside
-        with _ACCUMULATOR_LOCK:
-            acc = t._accumulator
-            if acc is None:
-                acc = t._accumulator = AccumulateGrad(t)
-    return (acc, 0)
-
-
 # ---------------------------------------------------------------------------
 # Nodes for in-place writes through views (PyTorch's CopySlices and regenerated view nodes)
 # ---------------------------------------------------------------------------
@@ -661,191 +563,6 @@ class _ScatterAdd(ArrayFunction):
     @staticmethod
     def backward_graph(ctx, gg):
         return gg[Tensor._wrap(ctx.idx)], None, None
-
-
-# ---------------------------------------------------------------------------
-# Tensor-facing entry points of the engine
-# ---------------------------------------------------------------------------
-def _prepare_roots(tensors, grad_tensors, fn_name, graph=False):
-    """The root edges and their gradients: arrays, or with ``graph`` (create_graph=True) Tensors, which
-    keep their own history (a ``grad_outputs`` that requires grad, as in a Hessian-vector product)."""
-    roots, grads = [], []
-    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{fn_name}(): expected a Tensor, got {type(t).__name__}")
-        if not t.requires_grad:
-            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
-        if g is None:
-            if t._data.size != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            g = np.ones(t.shape, dtype=t.dtype)
-            if graph:
-                g = Tensor._wrap(g)
-        elif graph and isinstance(g, Tensor):
-            if g.shape != t.shape:
-                raise RuntimeError(
-                    f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} and "
-                    f"output[{i}] has a shape of {tuple(t.shape)}."
-                )
-            if g._data.dtype != t._data.dtype:
-                g = g.type(t._data.dtype)
-        else:
-            g = g._data if isinstance(g, Tensor) else np.asarray(g, dtype=t.dtype)
-            if g.shape != t.shape:
-                raise RuntimeError(
-                    f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} and "
-                    f"output[{i}] has a shape of {tuple(t.shape)}."
-                )
-            g = g.astype(t.dtype, copy=False)
-            if graph:
-                g = Tensor._wrap(g)
-        if t._base is not None and t._view_gen != t._base._history_gen:
-            t._regenerate_view()
-        roots.append(_edge(t))
-        grads.append(g)
-    return roots, grads
-
-
-def _as_list(x):
-    if x is None:
-        return None
-    return [x] if isinstance(x, Tensor) else list(x)
-
-
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
-    """Accumulate d(tensors)/d(leaf) into every leaf's ``.grad``; with ``inputs`` (a Tensor, a sequence
-    of Tensors or a dict of them), only into those tensors' ``.grad`` (a non-leaf input is made to
-    retain its gradient), running only the part of the graph that leads to them, as PyTorch does."""
-    if grad_variables is not None:
-        warnings.warn("`grad_variables` is deprecated. Use `grad_tensors` instead.", FutureWarning, stacklevel=2)
-        if grad_tensors is None:
-            grad_tensors = grad_variables
-        else:
-            raise RuntimeError(
-                "`grad_tensors` and `grad_variables` (deprecated) arguments both passed to `backward()`. "
-                "Please only use `grad_tensors`."
-            )
-    if inputs is not None:
-        if isinstance(inputs, Tensor):
-            inputs = [inputs]
-        elif type(inputs) is dict:
-            inputs = list(inputs.values())
-        elif isinstance(inputs, Mapping):
-            raise TypeError(
-                f"`inputs` argument to `backward()` must be a dict, not {type(inputs).__name__}. "
-                "Other Mapping types are not supported."
-            )
-        else:
-            inputs = list(inputs)
-        if not inputs:
-            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
-    tensors = _as_list(tensors)
-    grad_tensors = _as_list(grad_tensors) or [None] * len(tensors)
-    if len(grad_tensors) != len(tensors):
-        raise RuntimeError(f"got {len(grad_tensors)} gradients for {len(tensors)} tensors")
-    if retain_graph is None:
-        retain_graph = create_graph
-    if create_graph:
-        warnings.warn(
-            "Using backward() with create_graph=True will create a reference cycle between the parameter and its "
-            "gradient which can cause a memory leak. We recommend using autograd.grad when creating the graph to "
-            "avoid this. If you have to use this function, make sure to reset the .grad fields of your parameters "
-            "to None after use to break the cycle and avoid the leak.", UserWarning, stacklevel=3)
-    roots, grads = _prepare_roots(tensors, grad_tensors, "backward", create_graph)
-    input_edges = None
-    if inputs is not None:
-        input_edges = []
-        for t in inputs:
-            if not isinstance(t, Tensor):
-                raise RuntimeError(f"all inputs have to be Tensors or GradientEdges, but got {type(t).__name__}")
-            if t._base is not None and t._view_gen != t._base._history_gen:
-                t._regenerate_view()
-            t.retain_grad()  # as PyTorch: a non-leaf input keeps its .grad (from now on); raises if no grad
-            input_edges.append(_edge(t))
-    with final_callbacks_scope():
-        run_backward(roots, grads, bool(retain_graph), inputs=input_edges,
-                     graph=GraphMode if create_graph else None)
-
-
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
-         allow_unused=None, is_grads_batched=False, materialize_grads=False):
-    """Return d(outputs)/d(inputs) as a tuple of Tensors (a dict for a dict of inputs), without touching
-    any ``.grad``. With ``create_graph=True`` the returned gradients carry their own graph (each node's
-    backward runs as Tensor ops), so they can be differentiated again; ``retain_graph`` then defaults to
-    True. ``is_grads_batched``: the first dimension of each ``grad_outputs`` is a batch of vectors, one
-    backward per vector (a loop, where PyTorch vectorises with vmap), results stacked along dim 0."""
-    if materialize_grads and allow_unused is False:
-        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, "
-                         "but got: allow_unused=False.")
-    if allow_unused is None:
-        allow_unused = materialize_grads
-    as_dict = type(inputs) is dict
-    keys = list(inputs.keys()) if as_dict else None
-    if as_dict:
-        inputs = list(inputs.values())
-    elif isinstance(inputs, Mapping):
-        raise TypeError(f"`inputs` argument to `grad()` must be a dict, not {type(inputs).__name__}. "
-                        "Other Mapping types are not supported.")
-    outputs = _as_list(outputs)
-    inputs = _as_list(inputs)
-    if not inputs:
-        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
-    if not only_inputs:
-        warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to True). To accumulate "
-                      "gradient for other parts of the graph, please use torch.autograd.backward.",
-                      FutureWarning, stacklevel=2)
-    if retain_graph is None:
-        retain_graph = create_graph
-    grad_outputs = _as_list(grad_outputs) or [None] * len(outputs)
-    if is_grads_batched:
-        result = batched_grad(_grad, outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused)
-    else:
-        result = _grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused)
-    if materialize_grads:
-        result = tuple(r if r is not None else zeros_like(t, create_graph) for r, t in zip(result, inputs))
-    return dict(zip(keys, result)) if as_dict else result
-
-
-def _grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused):
-    roots, grads = _prepare_roots(outputs, grad_outputs, "grad", create_graph)
-    for i, t in enumerate(inputs):
-        if not isinstance(t, Tensor) or not t.requires_grad:
-            raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not require grad")
-    edges = [_edge(t) for t in inputs]
-    capture = {e: None for e in edges}
-    run_backward(roots, grads, bool(retain_graph), capture=capture, graph=GraphMode if create_graph else None)
-    result = []
-    for i, (e, t) in enumerate(zip(edges, inputs)):
-        g = capture[e]
-        if g is None:
-            if not allow_unused:
-                raise RuntimeError(
-                    f"One of the differentiated Tensors (input {i}) appears to not have been used in the "
-                    "graph. Set allow_unused=True if this is the desired behavior."
-                )
-            result.append(None)
-        elif create_graph:
-            result.append(GraphMode.sum_to(g, t._data.shape, t._data.dtype))
-        else:
-            result.append(Tensor._wrap(sum_to(g, t.shape, t.dtype).copy()))
-    return tuple(result)
-
-
-class _VariableMeta(type):
-    def __instancecheck__(cls, obj):
-        return isinstance(obj, Tensor)
-
-
-class Variable(metaclass=_VariableMeta):
-    """PyTorch's deprecated ``Variable``: ``Variable(t, requires_grad=...)`` gives a Tensor (a leaf sharing
-    ``t``'s memory), and every Tensor is an instance of it."""
-
-    def __new__(cls, data=None, requires_grad=False, volatile=False):
-        if data is None:
-            raise TypeError("Variable(): a Tensor is required")
-        if not isinstance(data, Tensor):
-            raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
-        return data.detach().requires_grad_(requires_grad)
 
 
 # The Tensor class is bound last (the one import cycle tests/test_layering.py allows: apply wraps its

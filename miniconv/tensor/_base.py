@@ -11,10 +11,11 @@ import weakref
 import numpy as np
 
 from .. import ops
-from .._args import array_from_data, normalize_dims, number_array, size_arg
+from .._args import array_from_data, check_numpy_strides, normalize_dims, number_array, size_arg
 from .._device import CPU, _check_device, _parse_to_args
-from ..autograd.function import RemovableHandle, ViewRegen, _edge
-from ..autograd.function import backward as _autograd_backward
+from ..autograd.entry_points import backward as _autograd_backward
+from ..autograd.function import ViewRegen
+from ..autograd.node import RemovableHandle, _edge
 from ..autograd.grad_mode import is_grad_enabled
 from ..dtypes import (  # noqa: A004
     _SUPPORTED, _builtin_bool, _builtin_float, _check_dtype, _check_memory_format, bool, channels_last,
@@ -546,6 +547,8 @@ class TensorBase:
         _check_device(device)
         if isinstance(data, TensorBase):
             data = data._data
+        elif isinstance(data, np.ndarray):
+            check_numpy_strides(data)
         elif isinstance(data, (list, tuple)) and any(isinstance(d, TensorBase) for d in data):
             data = [d._data if isinstance(d, TensorBase) else d for d in data]
         return Tensor(array_from_data(data, dtype or self.dtype), requires_grad=requires_grad)

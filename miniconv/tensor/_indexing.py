@@ -139,6 +139,9 @@ class IndexingMixin:
 
 def convert_index(index):
     def conv(i):
+        if type(i) is slice and i.step is not None and i.step <= 0:
+            # PyTorch has no negative strides: x[::-1] is an error there (flip() makes the copy)
+            raise ValueError("slice step cannot be zero" if i.step == 0 else "step must be greater than zero")
         if isinstance(i, TensorBase):
             if i.dtype.kind not in "iub":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")

@@ -277,9 +277,10 @@ class ShapeMixin:
         return ops.Tile.apply(self, dims)
 
     def flip(self, *dims):
+        """A new tensor (a copy, as PyTorch's: writing into it leaves ``self`` alone) with ``dims`` reversed."""
         dims = normalize_dims(shape_arg(dims), self.ndim, "flip") or ()
         return ops.Index.apply(self, tuple(slice(None, None, -1) if i in dims else slice(None)
-                                           for i in range(self.ndim)))
+                                           for i in range(self.ndim))).clone()
 
     def movedim(self, source, destination):
         """A view with the dims ``source`` (int or sequence) moved to the positions ``destination``."""

@@ -17,7 +17,8 @@ import warnings
 
 from .._random import get_rng_state, set_rng_state
 from ..autograd import enable_grad, is_grad_enabled, no_grad
-from ..autograd.function import Function, backward as _backward
+from ..autograd.entry_points import backward as _backward
+from ..autograd.function import Function
 from ..tensor import Tensor
 
 __all__ = ["checkpoint", "checkpoint_sequential", "noop_context_fn", "detach_variable"]

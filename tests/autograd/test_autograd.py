@@ -331,9 +331,12 @@ def test_gradcheck_catches_a_wrong_gradient():
     assert gradcheck(lambda t: Wrong.apply(t), (t64(3),), raise_exception=False) is False
 
 
-def test_gradcheck_requires_float64():
-    with pytest.raises(ValueError, match="float64"):
-        gradcheck(lambda t: t * 2, (mc.randn(3, requires_grad=True),))
+def test_gradcheck_warns_on_float32_as_pytorch():
+    """PyTorch warns that a float32 check will likely fail, then checks (tests/autograd/test_gradcheck_options.py
+    compares the verdicts)."""
+    with pytest.warns(UserWarning, match="Input #0 requires gradient and is not a double precision"):
+        with pytest.raises(GradcheckError):
+            gradcheck(lambda t: t * 2, (mc.tensor([0.5, 1.25, -2.0], requires_grad=True),))
 
 
 def test_max_dim_indices_not_differentiable():

@@ -215,7 +215,7 @@ SHAPES = [
     ("squeeze", lambda x: x.unsqueeze(0).squeeze(0)),
     ("index", lambda x: x[1]),
     ("slice", lambda x: x[:, 1:3, ::2]),
-    ("neg_slice", lambda x: x[::-1, :, -1]),
+    ("flip_then_index", lambda x: x.flip(0)[:, :, -1]),  # (x[::-1] is ValueError, as in PyTorch)
     ("fancy", lambda x: x[[0, 1, 0]]),
     ("mask", lambda x: x[x.detach().numpy() > 0]),
     ("expand", lambda x: x[:, :1, :].expand(2, 3, 4)),

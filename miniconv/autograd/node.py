@@ -1,0 +1,122 @@
+"""The graph's nodes, below the two Function bases (``function.py``): what every node has (edges to the
+nodes of its inputs, output metadata, saved values and their versions, PyTorch's names), the edge a Tensor's
+gradient flows into (its ``grad_fn``, or its leaf accumulator), and the handle ``register_*hook`` returns.
+Nothing here needs the Tensor class."""
+import threading
+
+import numpy as np
+
+from .. import _profiling
+from .engine import AccumulateGrad, version_error
+
+__all__ = ["RemovableHandle"]
+
+_FREED_MSG = (
+    "Trying to backward through the graph a second time (or directly access saved "
+    "tensors after they have already been freed). Saved intermediate values of the graph "
+    "are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if "
+    "you need to backward through the graph a second time or if you need to access saved "
+    "tensors after calling backward."
+)
+
+
+class _Node:
+    """What every Function node has: its edges, output metadata, saved values and versions."""
+
+    _saved = ()
+    # ((index into _saved, or the _ArrayMeta of a watched array), version counter, version at save time), ...)
+    _saved_versions = ()
+    _freed = False
+    needs_input_grad = ()
+    next_edges = ()  # per input: (node, output_nr) or None
+    output_meta = ()  # per output: (shape, dtype)
+    _non_diff = ()
+    _retained = None  # output_nr -> weakref to a non-leaf Tensor that called retain_grad()
+    _materialize_grads = True
+    _graph_arrays = None  # see _saved_versions
+
+    def name(self):
+        # PyTorch's naming: its own ops' nodes are "MulBackward0", a user's Function "CubeBackward"
+        if type(self).__module__.startswith("miniconv."):
+            return type(self).__name__.lstrip("_") + "Backward0"
+        return type(self).__name__ + "Backward"
+
+    def __repr__(self):
+        return f"<{self.name()}>"
+
+    @property
+    def next_functions(self):
+        return tuple((e[0], e[1]) if e is not None else (None, 0) for e in self.next_edges)
+
+    def _release(self):
+        # called by the engine right after this node's backward when the graph is not retained
+        self._saved = ()
+        self._freed = True
+
+    def _check_versions(self):
+        for i, counter, expected in self._saved_versions:
+            if counter.value != expected:
+                s = self._saved[i] if type(i) is int else i
+                raise version_error(getattr(s, "_data", s), self.name(), counter.value, expected)
+
+    def set_materialize_grads(self, value):
+        self._materialize_grads = bool(value)
+
+    # -- subclasses override ---------------------------------------------------
+    @staticmethod
+    def forward(ctx, *args):
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise NotImplementedError("You must implement either the backward or vjp method for your custom "
+                                  "autograd.Function to use it with backward mode AD.")
+
+
+@np.errstate(all="ignore")
+def _quiet_call(fn, *args):
+    """``fn(*args)`` with NumPy's floating-point warnings off: overflow to inf, 0/0 = NaN and the like are
+    silent in PyTorch, and a miniconv op must not warn where PyTorch does not (about 1 us a call; the
+    decorator form of ``errstate`` is reentrant and cheaper than a ``with`` block). While a profiler
+    records (miniconv.profiler), the call is timed as one event."""
+    if _profiling.active:
+        return _profiling.timed(fn, args)
+    return fn(*args)
+
+
+class RemovableHandle:
+    """Returned by the ``register_*hook`` methods; ``handle.remove()`` unregisters the hook."""
+
+    _next_id = 0
+
+    def __init__(self, hooks_dict):
+        self._hooks_dict = hooks_dict
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self):
+        self._hooks_dict.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+_ACCUMULATOR_LOCK = threading.Lock()
+
+
+def _edge(t):
+    """The (node, output_nr) a gradient for Tensor ``t`` flows into."""
+    if t.grad_fn is not None:
+        return (t.grad_fn, t._output_nr)
+    acc = t._accumulator
+    if acc is None:
+        # two threads' first forwards through the same leaf must share one accumulator (its
+        # lock serialises their gradient sums): create it under a lock, checked again inside
+        with _ACCUMULATOR_LOCK:
+            acc = t._accumulator
+            if acc is None:
+                acc = t._accumulator = AccumulateGrad(t)
+    return (acc, 0)
