@@ -294,17 +294,19 @@ cdef int _gemm_forward(const floating* xp, const floating* wp, const floating* b
     cdef floating* buf = <floating*>cnp.PyArray_DATA(scratch)
     cdef floating* tiles = buf + g.cpp * colsz
     cdef floating* wpacked = tiles + n_thr * tile
-    if wpk > 0:   # the weights packed once for every chunk: blocks of OB rows per group
-        for it in prange(G * nob, nogil=True, schedule='dynamic', num_threads=n_thr):
-            o0 = it % nob * OB
-            _gm_pack_a(&pk, c'N', min(OB, OG - o0), K, wp + (it // nob * OG + o0) * K, K,
-                       wpacked + it * wpk)
     for ps in range((g.nch + g.cpp - 1) // g.cpp):
         c0 = ps * g.cpp
         c1 = min(g.nch, c0 + g.cpp)
         with nogil, parallel(num_threads=n_thr):
             tl = tiles + omp_get_thread_num() * tile
             work = tl + (tile - pk.work)
+            if ps == 0 and wpk > 0:
+                # the weights packed once for every chunk: blocks of OB rows per group (in this
+                # parallel region: one more region costs more than the packing on a busy machine)
+                for it in prange(G * nob, schedule='dynamic'):
+                    o0 = it % nob * OB
+                    _gm_pack_a(&pk, c'N', min(OB, OG - o0), K, wp + (it // nob * OG + o0) * K, K,
+                               wpacked + it * wpk)
             if gather:
                 for it in prange((c1 - c0) * G, schedule='dynamic'):
                     k = c0 + it // G
@@ -372,17 +374,18 @@ cdef int _gemm_grad_input(const floating* gop, const floating* wp, floating* gip
     cdef floating* buf = <floating*>cnp.PyArray_DATA(scratch)
     cdef floating* tiles = buf + g.cpp * gsz
     cdef floating* wpacked = tiles + n_thr * tile
-    if wpk > 0:   # w^T packed once for every chunk: blocks of CB input channels per group
-        for it in prange(G * ncb, nogil=True, schedule='dynamic', num_threads=n_thr):
-            ci0 = it % ncb * CB
-            _gm_pack_a(&pk, c'T', min(CB, CG - ci0) * T, OG, wp + it // ncb * OG * K + ci0 * T,
-                       K, wpacked + it * wpk)
     for ps in range((g.nch + g.cpp - 1) // g.cpp):
         c0 = ps * g.cpp
         c1 = min(g.nch, c0 + g.cpp)
         with nogil, parallel(num_threads=n_thr):
             tl = tiles + omp_get_thread_num() * tile
             work = tl + (tile - pk.work)
+            if ps == 0 and wpk > 0:
+                # w^T packed once for every chunk: blocks of CB input channels per group
+                for it in prange(G * ncb, schedule='dynamic'):
+                    ci0 = it % ncb * CB
+                    _gm_pack_a(&pk, c'T', min(CB, CG - ci0) * T, OG,
+                               wp + it // ncb * OG * K + ci0 * T, K, wpacked + it * wpk)
             if gather:
                 for it in prange(c1 - c0, schedule='dynamic'):
                     n0 = (c0 + it) * g.S

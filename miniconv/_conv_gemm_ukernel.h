@@ -48,6 +48,9 @@
 #define MC_GEMM_NC 1024
 #endif
 #define MC_GEMM_MAX_TILE (12 * 32)
+#ifndef MC_GEMM_A_BYTES
+#define MC_GEMM_A_BYTES (256 * 1024)
+#endif
 #ifndef MC_GEMM_DIRECT_B
 #define MC_GEMM_DIRECT_B 1
 #endif
@@ -294,14 +297,21 @@ static void mc_gemm_transpose_f64(const double* src, ptrdiff_t rs, size_t ni, si
             for (pc = 0; pc < K; pc += MC_GEMM_KC) {                                            \
                 int first = !accumulate && pc == 0;                                             \
                 kc = K - pc < MC_GEMM_KC ? K - pc : MC_GEMM_KC;                                 \
+                /* rows of A per block: MC_GEMM_MC packed here; A packed ahead: as many as */   \
+                /* fit MC_GEMM_A_BYTES (L2), so B's panels are read fewer times */              \
+                size_t mcb = MC_GEMM_MC;                                                        \
+                if (apk) {                                                                      \
+                    mcb = MC_GEMM_A_BYTES / (kc * sizeof(T)) / mr * mr;                         \
+                    if (mcb < MC_GEMM_MC) mcb = MC_GEMM_MC;                                     \
+                }                                                                               \
                 const T* bsrc = B + (ptrdiff_t)pc * rsb + (ptrdiff_t)jc * csb;                 \
                 if (!direct_b)                                                                  \
                     mc_gemm_pack_b_##SUF(nr, nc, kc, bsrc, rsb, csb, bp);                       \
                 else if (nc % nr)   /* the edge panel only */                                   \
                     mc_gemm_pack_b_##SUF(nr, nc % nr, kc, bsrc + nc / nr * nr, rsb, csb,        \
                                          bp + nc / nr * nr * kc);                               \
-                for (ic = 0; ic < M; ic += MC_GEMM_MC) {                                        \
-                    mc = M - ic < MC_GEMM_MC ? M - ic : MC_GEMM_MC;                             \
+                for (ic = 0; ic < M; ic += mcb) {                                               \
+                    mc = M - ic < mcb ? M - ic : mcb;                                           \
                     if (apk) {                                                                  \
                         ablk = apk + pc * Mp + ic * kc;                                         \
                     } else {                                                                    \
