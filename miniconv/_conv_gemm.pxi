@@ -25,13 +25,17 @@
 #   over items). grad_weight's items run over the pass's chunks in chunk order, each chunk's
 #   sum added onto grad_w (it is grad_w for the very first chunk): a fixed order, no partial
 #   arrays of O*K per chunk.
-# - Precision: OpenBLAS sums each element in k-blocks of a few hundred terms, one running FMA
-#   sum per block; that is further from float64 than PyTorch, so k is cut into GEMM calls of
-#   _GM_SUM_BLOCK terms (_gm_gemm) and grad_weight's long position sums into spans
-#   (_gm_gw_chunk). Errors in docs/performance.md; tests/conv/test_conv_precision.py checks
-#   every zoo layer.
-# - BLAS runs inside prange: the caller limits BLAS to one thread
-#   (miniconv._config.blas_single_thread()).
+# - The GEMMs are our own (_conv_gemm_ukernel.h: packed panels, register tiles per instruction
+#   set, a scalar twin): every element a chain of blocks of 64 terms, each block summed from
+#   zero in registers. OpenBLAS sums each element in k-blocks of a few hundred terms, one
+#   running FMA sum per block, further from float64 than PyTorch; the packed GEMM keeps the
+#   order the algorithm had with one BLAS call per 64 terms (still there for A/B timings:
+#   _gemm_kernel('blas')) without re-packing per call. The weights (forward, grad_input) are
+#   packed once per call, grad_out once per chunk (grad_weight), so a work item packs only
+#   what is its own. grad_weight's long position sums are cut into spans (_gm_gw_chunk).
+#   Errors in docs/performance.md; tests/conv/test_conv_precision.py checks every zoo layer.
+# - The GEMMs run inside prange, one thread each (BLAS, when switched to: the caller limits
+#   it to one thread, miniconv._config.blas_single_thread()).
 
 cdef enum:
     _ALGO_GEMM = 3
@@ -297,16 +301,18 @@ cdef int _gemm_forward(const floating* xp, const floating* wp, const floating* b
     for ps in range((g.nch + g.cpp - 1) // g.cpp):
         c0 = ps * g.cpp
         c1 = min(g.nch, c0 + g.cpp)
-        with nogil, parallel(num_threads=n_thr):
-            tl = tiles + omp_get_thread_num() * tile
-            work = tl + (tile - pk.work)
-            if ps == 0 and wpk > 0:
-                # the weights packed once for every chunk: blocks of OB rows per group (in this
-                # parallel region: one more region costs more than the packing on a busy machine)
-                for it in prange(G * nob, schedule='dynamic'):
+        if ps == 0 and wpk > 0:
+            # the weights packed once for every chunk, blocks of OB rows per group, by this
+            # thread: a copy of O*K elements, against a barrier that on a busy machine waits for
+            # a descheduled thread
+            with nogil:
+                for it in range(G * nob):
                     o0 = it % nob * OB
                     _gm_pack_a(&pk, c'N', min(OB, OG - o0), K, wp + (it // nob * OG + o0) * K, K,
                                wpacked + it * wpk)
+        with nogil, parallel(num_threads=n_thr):
+            tl = tiles + omp_get_thread_num() * tile
+            work = tl + (tile - pk.work)
             if gather:
                 for it in prange((c1 - c0) * G, schedule='dynamic'):
                     k = c0 + it // G
@@ -377,15 +383,17 @@ cdef int _gemm_grad_input(const floating* gop, const floating* wp, floating* gip
     for ps in range((g.nch + g.cpp - 1) // g.cpp):
         c0 = ps * g.cpp
         c1 = min(g.nch, c0 + g.cpp)
-        with nogil, parallel(num_threads=n_thr):
-            tl = tiles + omp_get_thread_num() * tile
-            work = tl + (tile - pk.work)
-            if ps == 0 and wpk > 0:
-                # w^T packed once for every chunk: blocks of CB input channels per group
-                for it in prange(G * ncb, schedule='dynamic'):
+        if ps == 0 and wpk > 0:
+            # w^T packed once for every chunk, blocks of CB input channels per group (by this
+            # thread, as in _gemm_forward)
+            with nogil:
+                for it in range(G * ncb):
                     ci0 = it % ncb * CB
                     _gm_pack_a(&pk, c'T', min(CB, CG - ci0) * T, OG,
                                wp + it // ncb * OG * K + ci0 * T, K, wpacked + it * wpk)
+        with nogil, parallel(num_threads=n_thr):
+            tl = tiles + omp_get_thread_num() * tile
+            work = tl + (tile - pk.work)
             if gather:
                 for it in prange(c1 - c0, schedule='dynamic'):
                     n0 = (c0 + it) * g.S
