@@ -169,8 +169,8 @@ cdef Py_ssize_t _gm_apk_elems(const _GPack* pk, Py_ssize_t M, Py_ssize_t K,
 
 cdef void _gm_pack_a(const _GPack* pk, char tb, Py_ssize_t n, Py_ssize_t k, const floating* b,
                      Py_ssize_t ldb, floating* apk) noexcept nogil:
-    """Pack op(B) of a later _gm_gemm call (column-major, n x k... as _gm_gemm takes it: the
-    row-major A of the packed GEMM) into apk (_gm_apk_elems elements)."""
+    """Pack, for later _gm_gemm calls with the same tb, b, ldb, n, k (k: the whole sum or more),
+    op(b)^T (n x k: the A operand of the packed GEMM) into apk (_gm_apk_elems(n, k) elements)."""
     cdef ptrdiff_t rsa = ldb if tb == c'N' else 1, csa = 1 if tb == c'N' else ldb
     if floating is float:
         mc_gemm_pack_a_full_f32(&pk.gk, n, k, b, rsa, csa, apk)
