@@ -25,13 +25,17 @@
 #   over items). grad_weight's items run over the pass's chunks in chunk order, each chunk's
 #   sum added onto grad_w (it is grad_w for the very first chunk): a fixed order, no partial
 #   arrays of O*K per chunk.
-# - Precision: OpenBLAS sums each element in k-blocks of a few hundred terms, one running FMA
-#   sum per block; that is further from float64 than PyTorch, so k is cut into GEMM calls of
-#   _GM_SUM_BLOCK terms (_gm_gemm) and grad_weight's long position sums into spans
-#   (_gm_gw_chunk). Errors in docs/performance.md; tests/conv/test_conv_precision.py checks
-#   every zoo layer.
-# - BLAS runs inside prange: the caller limits BLAS to one thread
-#   (miniconv._config.blas_single_thread()).
+# - The GEMMs are our own (_conv_gemm_ukernel.h: packed panels, register tiles per instruction
+#   set, a scalar twin): every element a chain of blocks of 64 terms, each block summed from
+#   zero in registers. OpenBLAS sums each element in k-blocks of a few hundred terms, one
+#   running FMA sum per block, further from float64 than PyTorch; the packed GEMM keeps the
+#   order the algorithm had with one BLAS call per 64 terms (still there for A/B timings:
+#   _gemm_kernel('blas')) without re-packing per call. The weights (forward, grad_input) are
+#   packed once per call, grad_out once per chunk (grad_weight), so a work item packs only
+#   what is its own. grad_weight's long position sums are cut into spans (_gm_gw_chunk).
+#   Errors in docs/performance.md; tests/conv/test_conv_precision.py checks every zoo layer.
+# - The GEMMs run inside prange, one thread each (BLAS, when switched to: the caller limits
+#   it to one thread, miniconv._config.blas_single_thread()).
 
 cdef enum:
     _ALGO_GEMM = 3
@@ -88,11 +92,35 @@ cdef bint _gm_fits(const _GGeom* g, Py_ssize_t itemsize) noexcept nogil:
     return (g.C * g.T + g.O) * g.S * g.P * itemsize <= _GM_MAX_CHUNK_BYTES
 
 
-cdef Py_ssize_t _GM_SUM_BLOCK = 64    # terms per GEMM call along k (see _gm_gemm)
+cdef extern from "_conv_gemm_ukernel.h" nogil:
+    ctypedef struct mc_gemm_kernels:
+        int isa
+        int mr_f32, nr_f32, mr_f64, nr_f64
+    mc_gemm_kernels mc_gemm_kernels_now()
+    size_t mc_gemm_work_elems()
+    size_t mc_gemm_packed_a_elems_f32(const mc_gemm_kernels* g, size_t M, size_t K)
+    size_t mc_gemm_packed_a_elems_f64(const mc_gemm_kernels* g, size_t M, size_t K)
+    void mc_gemm_pack_a_full_f32(const mc_gemm_kernels* g, size_t M, size_t K, const float* A,
+                                 ptrdiff_t rsa, ptrdiff_t csa, float* apk)
+    void mc_gemm_pack_a_full_f64(const mc_gemm_kernels* g, size_t M, size_t K, const double* A,
+                                 ptrdiff_t rsa, ptrdiff_t csa, double* apk)
+    void mc_gemm_f32(const mc_gemm_kernels* g, size_t M, size_t N, size_t K, const float* A,
+                     ptrdiff_t rsa, ptrdiff_t csa, const float* apk, const float* B,
+                     ptrdiff_t rsb, ptrdiff_t csb, float* C, size_t ldc, int accumulate,
+                     float* work)
+    void mc_gemm_f64(const mc_gemm_kernels* g, size_t M, size_t N, size_t K, const double* A,
+                     ptrdiff_t rsa, ptrdiff_t csa, const double* apk, const double* B,
+                     ptrdiff_t rsb, ptrdiff_t csb, double* C, size_t ldc, int accumulate,
+                     double* work)
+
+
+cdef Py_ssize_t _GM_SUM_BLOCK = 64    # terms per BLAS call along k (the 'blas' GEMM)
+cdef bint _GM_PACKED = True           # the packed GEMM of _conv_gemm_ukernel.h, else BLAS
 
 
 def _gemm_sum_block(Py_ssize_t k=0):
-    """Terms per GEMM call along k; with k > 0 set it (for experiments); returns the old value."""
+    """Terms per BLAS call along k (the 'blas' GEMM); with k > 0 set it (for experiments);
+    returns the old value."""
     global _GM_SUM_BLOCK
     old = _GM_SUM_BLOCK
     if k > 0:
@@ -100,15 +128,80 @@ def _gemm_sum_block(Py_ssize_t k=0):
     return old
 
 
+def _gemm_kernel(str name=None):
+    """The GEMM the gemm algorithm runs: 'packed' (_conv_gemm_ukernel.h, the default) or 'blas'
+    (one BLAS call per _GM_SUM_BLOCK terms, as before the packed GEMM; for A/B timings and
+    tests). With name, switch; returns the previous name."""
+    global _GM_PACKED
+    old = 'packed' if _GM_PACKED else 'blas'
+    if name is not None:
+        if name not in ('packed', 'blas'):
+            raise ValueError(f"unknown gemm kernel {name!r}; expected 'packed' or 'blas'")
+        _GM_PACKED = name == 'packed'
+    return old
+
+
+cdef struct _GPack:
+    # the packed GEMM of one call: its micro-kernels (one instruction set for the whole call)
+    # and the work space per thread (elements); packed False: BLAS
+    mc_gemm_kernels gk
+    bint packed
+    Py_ssize_t work
+
+
+cdef _GPack _gm_pack_info() noexcept:
+    cdef _GPack pk
+    pk.gk = mc_gemm_kernels_now()
+    pk.packed = _GM_PACKED
+    pk.work = <Py_ssize_t>mc_gemm_work_elems() if _GM_PACKED else 0
+    return pk
+
+
+cdef Py_ssize_t _gm_apk_elems(const _GPack* pk, Py_ssize_t M, Py_ssize_t K,
+                              Py_ssize_t itemsize) noexcept nogil:
+    """Elements of an A operand (M x K) packed once for several GEMMs; 0 with BLAS."""
+    if not pk.packed:
+        return 0
+    if itemsize == 4:
+        return <Py_ssize_t>mc_gemm_packed_a_elems_f32(&pk.gk, M, K)
+    return <Py_ssize_t>mc_gemm_packed_a_elems_f64(&pk.gk, M, K)
+
+
+cdef void _gm_pack_a(const _GPack* pk, char tb, Py_ssize_t n, Py_ssize_t k, const floating* b,
+                     Py_ssize_t ldb, floating* apk) noexcept nogil:
+    """Pack, for later _gm_gemm calls with the same tb, b, ldb, n, k (k: the whole sum or more),
+    op(b)^T (n x k: the A operand of the packed GEMM) into apk (_gm_apk_elems(n, k) elements)."""
+    cdef ptrdiff_t rsa = ldb if tb == c'N' else 1, csa = 1 if tb == c'N' else ldb
+    if floating is float:
+        mc_gemm_pack_a_full_f32(&pk.gk, n, k, b, rsa, csa, apk)
+    else:
+        mc_gemm_pack_a_full_f64(&pk.gk, n, k, b, rsa, csa, apk)
+
+
 cdef void _gm_gemm(char ta, char tb, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k,
                    const floating* a, Py_ssize_t lda, const floating* b, Py_ssize_t ldb,
-                   floating beta, floating* c, Py_ssize_t ldc) noexcept nogil:
-    """_gemm with k cut into blocks of _GM_SUM_BLOCK terms, one call each, the first with beta
-    and the others adding onto c: every element is a chain of block sums, each block summed
-    from zero by the BLAS kernel. OpenBLAS's own k-blocks are a few hundred terms long, and one
-    running sum of 256 terms is already further from float64 than PyTorch (measured in
-    docs/performance.md)."""
+                   floating beta, floating* c, Py_ssize_t ldc, const _GPack* pk,
+                   const floating* apk, floating* work) noexcept nogil:
+    """Column-major c (m x n) = op(a) @ op(b) (beta 0) or c + op(a) @ op(b) (beta 1), every
+    element a chain of block sums of 64 terms, each block summed from zero.
+    Packed (pk.packed): the GEMM of _conv_gemm_ukernel.h on the row-major view (c^T = op(b)^T
+    @ op(a)^T, so op(b)^T is its A, read from apk if not NULL: _gm_pack_a), work: pk.work
+    elements of this thread's. BLAS: k cut into calls of _GM_SUM_BLOCK terms, the first with
+    beta and the others adding onto c (OpenBLAS's own k-blocks are a few hundred terms long,
+    and one running sum of 256 terms is already further from float64 than PyTorch; measured
+    in docs/performance.md)."""
     cdef Py_ssize_t k0 = 0, kn
+    cdef ptrdiff_t rsa, csa, rsb, csb
+    if pk.packed:
+        rsa = ldb if tb == c'N' else 1
+        csa = 1 if tb == c'N' else ldb
+        rsb = lda if ta == c'N' else 1
+        csb = 1 if ta == c'N' else lda
+        if floating is float:
+            mc_gemm_f32(&pk.gk, n, m, k, b, rsa, csa, apk, a, rsb, csb, c, ldc, beta != 0, work)
+        else:
+            mc_gemm_f64(&pk.gk, n, m, k, b, rsa, csa, apk, a, rsb, csb, c, ldc, beta != 0, work)
+        return
     while k0 < k:
         kn = min(_GM_SUM_BLOCK, k - k0)
         _gemm(ta, tb, m, n, kn, a + (k0 * lda if ta == c'N' else k0), lda,
@@ -122,22 +215,25 @@ cdef enum:
 
 cdef void _gm_gw_chunk(Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, const floating* a,
                        Py_ssize_t lda, const floating* b, Py_ssize_t ldb, bint first,
-                       floating* c, Py_ssize_t ldc, floating* t1, floating* t2) noexcept nogil:
+                       floating* c, Py_ssize_t ldc, floating* t1, floating* t2, const _GPack* pk,
+                       const floating* bpk, Py_ssize_t mp, floating* work) noexcept nogil:
     """Column-major c (m x n) = (first) or += A^T (m x k) @ B (k x n), A and B stored k-major
     (the positions of one chunk along k): spans of _GM_SPAN_BLOCKS * _GM_SUM_BLOCK terms are
     summed by _gm_gemm into t1, the spans chained into t2, then t2 is added to c (or is c).
     The chunk's sum is formed on its own before it joins the chain of chunks in c, so a long
     batch of large planes (tens of thousands of positions) is not one chain of blocks.
-    t1, t2: m * n scratch each."""
-    cdef Py_ssize_t span = _GM_SUM_BLOCK * _GM_SPAN_BLOCKS, k0 = 0, kn, i, j
+    t1, t2: m * n scratch each; pk, work: as _gm_gemm; bpk (or NULL): B packed by _gm_pack_a
+    for all k terms (n rounded up to the tile rows = mp)."""
+    cdef Py_ssize_t span = (64 if pk.packed else _GM_SUM_BLOCK) * _GM_SPAN_BLOCKS, k0 = 0, kn, i, j
     cdef floating* dst
     while k0 < k:
         kn = min(span, k - k0)
         if k0 == 0 and kn == k and first:     # one span, the first chunk: straight into c
-            _gm_gemm(c'T', c'N', m, n, kn, a, lda, b, ldb, 0, c, ldc)
+            _gm_gemm(c'T', c'N', m, n, kn, a, lda, b, ldb, 0, c, ldc, pk, bpk, work)
             return
         dst = t2 if k0 == 0 else t1
-        _gm_gemm(c'T', c'N', m, n, kn, a + k0, lda, b + k0, ldb, 0, dst, m)
+        _gm_gemm(c'T', c'N', m, n, kn, a + k0, lda, b + k0, ldb, 0, dst, m, pk,
+                 bpk + k0 * mp if bpk != NULL else NULL, work)
         if k0 > 0:
             for i in range(m * n):
                 t2[i] = t2[i] + t1[i]
@@ -185,22 +281,38 @@ cdef int _gemm_forward(const floating* xp, const floating* wp, const floating* b
     cdef bint gather = not (g.nocopy and g.S == 1)
     cdef Py_ssize_t OB = _gm_block(OG, g.nch * G, 16), nob = (OG + OB - 1) // OB
     cdef Py_ssize_t colsz = G * K * g.S * P if gather else 0      # per chunk
-    cdef Py_ssize_t tile = OB * g.S * P if gather else 0          # per thread
+    cdef _GPack pk = _gm_pack_info()
+    cdef Py_ssize_t tile = (OB * g.S * P if gather else 0) + pk.work   # per thread
+    cdef Py_ssize_t wpk = _gm_apk_elems(&pk, OB, K, sizeof(floating))  # per block of w rows
     cdef Py_ssize_t ps, c0, c1, it, k, grp, ob, n0, ns, cols, o0, on, s, o, p
     cdef int n_thr = <int>max(1, min(n_threads, g.cpp * G * nob))
     cdef floating* tl
+    cdef floating* work
     cdef floating* colp
     cdef floating* dst
     cdef const floating* src
+    cdef const floating* wpb
     cdef floating bv
-    scratch = _conv_take_scratch(max(1, g.cpp * colsz + n_thr * tile) * sizeof(floating))
+    scratch = _conv_take_scratch(max(1, g.cpp * colsz + n_thr * tile + G * nob * wpk)
+                                 * sizeof(floating))
     cdef floating* buf = <floating*>cnp.PyArray_DATA(scratch)
     cdef floating* tiles = buf + g.cpp * colsz
+    cdef floating* wpacked = tiles + n_thr * tile
     for ps in range((g.nch + g.cpp - 1) // g.cpp):
         c0 = ps * g.cpp
         c1 = min(g.nch, c0 + g.cpp)
+        if ps == 0 and wpk > 0:
+            # the weights packed once for every chunk, blocks of OB rows per group, by this
+            # thread: a copy of O*K elements, against a barrier that on a busy machine waits for
+            # a descheduled thread
+            with nogil:
+                for it in range(G * nob):
+                    o0 = it % nob * OB
+                    _gm_pack_a(&pk, c'N', min(OB, OG - o0), K, wp + (it // nob * OG + o0) * K, K,
+                               wpacked + it * wpk)
         with nogil, parallel(num_threads=n_thr):
             tl = tiles + omp_get_thread_num() * tile
+            work = tl + (tile - pk.work)
             if gather:
                 for it in prange((c1 - c0) * G, schedule='dynamic'):
                     k = c0 + it // G
@@ -215,11 +327,12 @@ cdef int _gemm_forward(const floating* xp, const floating* wp, const floating* b
                 cols = ns * P
                 o0 = ob * OB
                 on = min(OB, OG - o0)
+                wpb = wpacked + (grp * nob + ob) * wpk if wpk > 0 else NULL
                 if gather:
                     # row-major tile (on, cols) = w rows (on, K) @ col (K, cols)
                     colp = buf + ((k - c0) * G + grp) * K * g.S * P
                     _gm_gemm(c'N', c'N', cols, on, K, colp, cols, wp + (grp * OG + o0) * K, K, 0,
-                             tl, cols)
+                             tl, cols, &pk, wpb, work)
                     for s in range(ns):
                         for o in range(on):
                             dst = outp + ((n0 + s) * g.O + grp * OG + o0 + o) * P
@@ -233,7 +346,7 @@ cdef int _gemm_forward(const floating* xp, const floating* wp, const floating* b
                 else:
                     dst = outp + (n0 * g.O + grp * OG + o0) * P
                     _gm_gemm(c'N', c'N', P, on, K, xp + (n0 * g.C + grp * g.CG) * g.HW, P,
-                             wp + (grp * OG + o0) * K, K, 0, dst, P)
+                             wp + (grp * OG + o0) * K, K, 0, dst, P, &pk, wpb, work)
                     if bp != NULL:
                         for o in range(on):
                             bv = bp[grp * OG + o0 + o]
@@ -252,20 +365,35 @@ cdef int _gemm_grad_input(const floating* gop, const floating* wp, floating* gip
     cdef Py_ssize_t CB = _gm_block(CG, g.nch * G, max(1, (_GM_MIN_ROWS + T - 1) // T))
     cdef Py_ssize_t ncb = (CG + CB - 1) // CB
     cdef Py_ssize_t gsz = g.O * g.S * P if gather else 0          # per chunk
-    cdef Py_ssize_t tile = 0 if direct_out else CB * T * g.S * P  # per thread
+    cdef _GPack pk = _gm_pack_info()
+    cdef Py_ssize_t tile = (0 if direct_out else CB * T * g.S * P) + pk.work  # per thread
+    cdef Py_ssize_t wpk = _gm_apk_elems(&pk, CB * T, OG, sizeof(floating))   # per block
     cdef Py_ssize_t ps, c0, c1, it, k, grp, cb, n0, ns, cols, ci0, cn, s, ldg
     cdef int n_thr = <int>max(1, min(n_threads, g.cpp * G * ncb))
     cdef floating* tl
+    cdef floating* work
     cdef const floating* gsrc
+    cdef const floating* wpb
     cdef floating* gi
-    scratch = _conv_take_scratch(max(1, g.cpp * gsz + n_thr * tile) * sizeof(floating))
+    scratch = _conv_take_scratch(max(1, g.cpp * gsz + n_thr * tile + G * ncb * wpk)
+                                 * sizeof(floating))
     cdef floating* buf = <floating*>cnp.PyArray_DATA(scratch)
     cdef floating* tiles = buf + g.cpp * gsz
+    cdef floating* wpacked = tiles + n_thr * tile
     for ps in range((g.nch + g.cpp - 1) // g.cpp):
         c0 = ps * g.cpp
         c1 = min(g.nch, c0 + g.cpp)
+        if ps == 0 and wpk > 0:
+            # w^T packed once for every chunk, blocks of CB input channels per group (by this
+            # thread, as in _gemm_forward)
+            with nogil:
+                for it in range(G * ncb):
+                    ci0 = it % ncb * CB
+                    _gm_pack_a(&pk, c'T', min(CB, CG - ci0) * T, OG,
+                               wp + it // ncb * OG * K + ci0 * T, K, wpacked + it * wpk)
         with nogil, parallel(num_threads=n_thr):
             tl = tiles + omp_get_thread_num() * tile
+            work = tl + (tile - pk.work)
             if gather:
                 for it in prange(c1 - c0, schedule='dynamic'):
                     n0 = (c0 + it) * g.S
@@ -286,14 +414,15 @@ cdef int _gemm_grad_input(const floating* gop, const floating* wp, floating* gip
                 else:
                     gsrc = gop + (n0 * g.O + grp * OG) * P
                     ldg = P
+                wpb = wpacked + (grp * ncb + cb) * wpk if wpk > 0 else NULL
                 if direct_out:
                     # row-major grad_in rows (cn, P) = w[:, channels]^T (cn, OG) @ grad_out (OG, P)
                     _gm_gemm(c'N', c'T', P, cn, OG, gsrc, ldg, wp + grp * OG * K + ci0, K, 0,
-                             gip + (n0 * g.C + grp * CG + ci0) * HW, P)
+                             gip + (n0 * g.C + grp * CG + ci0) * HW, P, &pk, wpb, work)
                 else:
                     # row-major dcol (cn*T, cols) = w[:, pairs]^T @ grad_out (OG, cols)
                     _gm_gemm(c'N', c'T', cols, cn * T, OG, gsrc, ldg, wp + grp * OG * K + ci0 * T,
-                             K, 0, tl, cols)
+                             K, 0, tl, cols, &pk, wpb, work)
                     for s in range(ns):
                         gi = gip + ((n0 + s) * g.C + grp * CG + ci0) * HW
                         memset(gi, 0, cn * HW * sizeof(floating))
@@ -315,20 +444,30 @@ cdef int _gemm_grad_weight(const floating* xp, const floating* gop, floating* gw
     cdef Py_ssize_t gsz = g.O * g.S * P if gather_g else 0        # per chunk
     cdef Py_ssize_t ps, c0, c1, it, k, grp, ob, kb, n0, ns, cols, o0, on, k0, kn, lda, ldg
     cdef int n_thr = <int>max(1, min(n_threads, max(G * nob * nkb, g.cpp * G)))
+    cdef _GPack pk = _gm_pack_info()
     cdef Py_ssize_t tsz = KB * OB                                 # per thread, twice
+    cdef Py_ssize_t thr = 2 * tsz + pk.work                       # per thread
+    # grad_out rows packed once per chunk and group for every block of grad_w columns
+    cdef Py_ssize_t mp = _gm_apk_elems(&pk, OG, 1, sizeof(floating))
+    cdef Py_ssize_t gpk = mp * g.S * P                            # per chunk and group
     cdef const floating* a
     cdef const floating* b
+    cdef const floating* bpk
     cdef floating* t1
-    scratch = _conv_take_scratch(max(1, g.cpp * (colsz + gsz) + 2 * n_thr * tsz) * sizeof(floating))
+    cdef floating* work
+    scratch = _conv_take_scratch(max(1, g.cpp * (colsz + gsz + G * gpk) + n_thr * thr)
+                                 * sizeof(floating))
     cdef floating* buf = <floating*>cnp.PyArray_DATA(scratch)
     cdef floating* gbuf = buf + g.cpp * colsz
     cdef floating* tbuf = gbuf + g.cpp * gsz
+    cdef floating* gpacked = tbuf + n_thr * thr
     for ps in range((g.nch + g.cpp - 1) // g.cpp):
         c0 = ps * g.cpp
         c1 = min(g.nch, c0 + g.cpp)
         with nogil, parallel(num_threads=n_thr):
-            t1 = tbuf + 2 * omp_get_thread_num() * tsz
-            if gather_x or gather_g:
+            t1 = tbuf + omp_get_thread_num() * thr
+            work = t1 + 2 * tsz
+            if gather_x or gather_g or gpk > 0:
                 for it in prange((c1 - c0) * G, schedule='dynamic'):
                     k = c0 + it // G
                     grp = it % G
@@ -339,6 +478,14 @@ cdef int _gemm_grad_weight(const floating* xp, const floating* gop, floating* gw
                     if gather_g:
                         _gm_gather_rows(gop + (n0 * g.O + grp * OG) * P,
                                         gbuf + (k - c0) * gsz + grp * OG * ns * P, OG, g.O * P, P, ns)
+                    if gpk > 0:
+                        if gather_g:
+                            _gm_pack_a(&pk, c'N', OG, ns * P,
+                                       gbuf + (k - c0) * gsz + grp * OG * ns * P, ns * P,
+                                       gpacked + it * gpk)
+                        else:
+                            _gm_pack_a(&pk, c'N', OG, P, gop + (n0 * g.O + grp * OG) * P, P,
+                                       gpacked + it * gpk)
             for it in prange(G * nob * nkb, schedule='dynamic'):
                 grp = it // (nob * nkb)
                 ob = it // nkb % nob
@@ -365,7 +512,9 @@ cdef int _gemm_grad_weight(const floating* xp, const floating* gop, floating* gw
                         ldg = P
                     # row-major grad_w block (on, kn) (+)= grad_out rows (on, cols) @ col rows^T
                     _gm_gw_chunk(kn, on, cols, a, lda, b, ldg, k == 0,
-                                 gwp + (grp * OG + o0) * K + k0, K, t1, t1 + tsz)
+                                 gwp + (grp * OG + o0) * K + k0, K, t1, t1 + tsz, &pk,
+                                 gpacked + ((k - c0) * G + grp) * gpk if gpk > 0 else NULL, mp,
+                                 work)
     _conv_give_scratch(scratch)
     return 0
 

@@ -1,0 +1,354 @@
+/* Packed GEMM for the gemm conv algorithm (_conv_gemm.pxi), written once as macros and
+ * instantiated per data type and instruction set, the micro-kernel tile in the name:
+ *
+ *   C (M x N, row-major, ldc) = A (M x K) @ B (K x N)          accumulate = 0
+ *   C                         = C + A @ B                     accumulate = 1
+ *
+ * A and B are read through a row stride and a column stride each (rsa, csa, rsb, csb), so a
+ * transposed operand is just other strides. The loops are BLIS's five around the micro-kernel:
+ * N in blocks of MC_GEMM_NC columns, K in blocks of MC_GEMM_KC terms (B's block packed into
+ * panels of NR columns, k-major), M in blocks of MC_GEMM_MC rows (A's block packed into panels
+ * of MR rows, k-major), then every NR-column panel (kept in L1) against every MR-row panel
+ * (streamed from L2). Edge panels are zero-padded; an edge tile is computed into a stack tile
+ * and its valid part copied out.
+ *
+ * gemm MRxNR: the micro-kernel, MR x NR accumulators (NR = NV vectors of VW lanes) in
+ * registers; per term NV loads of B and MR broadcasts of A (XNNPACK's "broadcast" GEMM).
+ *
+ * Sums (the same for every tile shape and instruction set, any thread count): each element is
+ * a chain of block sums. The K terms are cut into blocks of MC_SUM_BLOCK (64; MC_GEMM_KC is a
+ * multiple of it, so the blocks do not depend on the K blocking), each block summed from zero
+ * in one running FMA sum in k order, in registers; the block is then added to C:
+ *   C = ((b_0 + b_1) + b_2) + ...          accumulate = 0
+ *   C = (((C + b_0) + b_1) + b_2) + ...    accumulate = 1
+ * This is the order the gemm algorithm had with one BLAS call per block of 64 terms (beta = 1
+ * after the first), without re-packing per call and with the blocks kept in registers: a
+ * running sum of 64 float32 terms is as close to float64 as PyTorch's (docs/performance.md,
+ * tests/conv/test_conv_precision.py). The scalar twin (__scalar) adds the same terms in the
+ * same order, without FMA on baseline x86-64 (two roundings per term).
+ *
+ * Tiles: AVX2 6 x 16 float / 6 x 8 double (12 ymm accumulators, 2 loads, 1 broadcast of 16
+ * registers); AVX-512 12 x 32 / 12 x 16 (24 zmm accumulators; the same family compiled for
+ * AVX2, __avx512f_emu, runs the tile logic on AVX2 CPUs for the tests); NEON 6 x 8 / 6 x 4;
+ * scalar 4 x 8. Measured: docs/performance.md, "A packed GEMM for the gemm algorithm".
+ */
+#ifndef MINICONV_CONV_GEMM_UKERNEL_H
+#define MINICONV_CONV_GEMM_UKERNEL_H
+#include <stddef.h>
+#include <string.h>
+#include "_conv_ukernels.h"
+
+#ifndef MC_GEMM_KC
+#define MC_GEMM_KC 256
+#endif
+#ifndef MC_GEMM_MC
+#define MC_GEMM_MC 96
+#endif
+#ifndef MC_GEMM_NC
+#define MC_GEMM_NC 1024
+#endif
+#define MC_GEMM_MAX_TILE (12 * 32)
+#ifndef MC_GEMM_A_BYTES
+#define MC_GEMM_A_BYTES (256 * 1024)
+#endif
+#ifndef MC_GEMM_DIRECT_B
+#define MC_GEMM_DIRECT_B 1
+#endif
+
+#define MC_DEFINE_GEMM_UKR(NAME, ATTR, T, V, VW, NV, MR, LOADU, SET1, FMADD, STOREU, ADD, ZERO) \
+    ATTR static void NAME(size_t kc, const T* MC_RESTRICT a, const T* MC_RESTRICT b,           \
+                          size_t ldb, T* MC_RESTRICT c, size_t ldc, int first)                 \
+    {                                                                                          \
+        V acc[MR * NV];                                                                        \
+        size_t k0, k1, k;                                                                      \
+        int m, v;                                                                              \
+        for (k0 = 0; k0 < kc; k0 = k1) {                                                       \
+            k1 = kc - k0 > MC_SUM_BLOCK ? k0 + MC_SUM_BLOCK : kc;                              \
+            for (m = 0; m < MR * NV; m++) acc[m] = ZERO;                                       \
+            for (k = k0; k < k1; k++) {                                                        \
+                V bv[NV];                                                                      \
+                for (v = 0; v < NV; v++) bv[v] = LOADU(b + v * VW);                            \
+                for (m = 0; m < MR; m++) {                                                     \
+                    V av = SET1(a[m]);                                                         \
+                    for (v = 0; v < NV; v++)                                                   \
+                        acc[m * NV + v] = FMADD(av, bv[v], acc[m * NV + v]);                   \
+                }                                                                              \
+                a += MR;                                                                       \
+                b += ldb;                                                                      \
+            }                                                                                  \
+            if (first && k0 == 0) {                                                            \
+                for (m = 0; m < MR; m++)                                                       \
+                    for (v = 0; v < NV; v++) STOREU(c + m * ldc + v * VW, acc[m * NV + v]);    \
+            } else {                                                                           \
+                for (m = 0; m < MR; m++)                                                       \
+                    for (v = 0; v < NV; v++)                                                   \
+                        STOREU(c + m * ldc + v * VW,                                           \
+                               ADD(LOADU(c + m * ldc + v * VW), acc[m * NV + v]));             \
+            }                                                                                  \
+        }                                                                                      \
+    }
+
+typedef void (*mc_f32_gemm_ukr_fn)(size_t, const float*, const float*, size_t, float*, size_t, int);
+typedef void (*mc_f64_gemm_ukr_fn)(size_t, const double*, const double*, size_t, double*, size_t,
+                                   int);
+
+typedef struct {
+    int isa;
+    int mr_f32, nr_f32;
+    mc_f32_gemm_ukr_fn f32;
+    int mr_f64, nr_f64;
+    mc_f64_gemm_ukr_fn f64;
+} mc_gemm_kernels;
+
+/* scalar twin: 4 x 8 ("vectors" of one lane) */
+MC_DEFINE_GEMM_UKR(mc_f32_gemm_4x8__scalar, , float, float, 1, 8, 4, MC_S_LOADU, MC_S_SET1,
+                   MC_S_FMADD, MC_S_STOREU, MC_S_ADD, 0.0f)
+MC_DEFINE_GEMM_UKR(mc_f64_gemm_4x8__scalar, , double, double, 1, 8, 4, MC_S_LOADU, MC_S_SET1,
+                   MC_S_FMADD, MC_S_STOREU, MC_S_ADD, 0.0)
+
+#if MC_HAVE_X86_VARIANTS
+MC_DEFINE_GEMM_UKR(mc_f32_gemm_6x16__avx2_fma3, MC_AVX2, float, __m256, 8, 2, 6, _mm256_loadu_ps,
+                   _mm256_set1_ps, _mm256_fmadd_ps, _mm256_storeu_ps, _mm256_add_ps,
+                   _mm256_setzero_ps())
+MC_DEFINE_GEMM_UKR(mc_f64_gemm_6x8__avx2_fma3, MC_AVX2, double, __m256d, 4, 2, 6, _mm256_loadu_pd,
+                   _mm256_set1_pd, _mm256_fmadd_pd, _mm256_storeu_pd, _mm256_add_pd,
+                   _mm256_setzero_pd())
+#define MC_DEFINE_GEMM_W16(ATTR, SUFFIX, VF, VD, OPS)                                            \
+    MC_DEFINE_GEMM_UKR(mc_f32_gemm_12x32##SUFFIX, ATTR, float, VF, 16, 2, 12, OPS##_LOADU_F32,   \
+                       OPS##_SET1_F32, OPS##_FMADD_F32, OPS##_STOREU_F32, OPS##_ADD_F32,         \
+                       OPS##_ZERO_F32)                                                           \
+    MC_DEFINE_GEMM_UKR(mc_f64_gemm_12x16##SUFFIX, ATTR, double, VD, 8, 2, 12, OPS##_LOADU_F64,   \
+                       OPS##_SET1_F64, OPS##_FMADD_F64, OPS##_STOREU_F64, OPS##_ADD_F64,         \
+                       OPS##_ZERO_F64)
+MC_DEFINE_GEMM_W16(MC_AVX512, __avx512f, mc_f32x16, mc_f64x8, MC_W16)
+MC_DEFINE_GEMM_W16(MC_AVX2, __avx512f_emu, mc_f32x16e, mc_f64x8e, MC_W16E)
+#endif
+
+#if MC_HAVE_NEON_VARIANTS
+MC_DEFINE_GEMM_UKR(mc_f32_gemm_6x8__neon, , float, float32x4_t, 4, 2, 6, MC_NEON_LOADU_F32,
+                   MC_NEON_SET1_F32, MC_NEON_FMADD_F32, MC_NEON_STOREU_F32, MC_NEON_ADD_F32,
+                   MC_NEON_ZERO_F32)
+MC_DEFINE_GEMM_UKR(mc_f64_gemm_6x4__neon, , double, float64x2_t, 2, 2, 6, MC_NEON_LOADU_F64,
+                   MC_NEON_SET1_F64, MC_NEON_FMADD_F64, MC_NEON_STOREU_F64, MC_NEON_ADD_F64,
+                   MC_NEON_ZERO_F64)
+#endif
+
+/* The micro-kernels of variant isa (MC_ISA_*; the scalar twin for one not compiled in). */
+static mc_gemm_kernels mc_gemm_kernels_for(int isa)
+{
+    mc_gemm_kernels g = {MC_ISA_SCALAR, 4, 8, mc_f32_gemm_4x8__scalar, 4, 8, mc_f64_gemm_4x8__scalar};
+#if MC_HAVE_X86_VARIANTS
+    if (isa == MC_ISA_AVX2) {
+        mc_gemm_kernels s = {isa, 6, 16, mc_f32_gemm_6x16__avx2_fma3, 6, 8, mc_f64_gemm_6x8__avx2_fma3};
+        g = s;
+    }
+    if (isa == MC_ISA_AVX512) {
+        mc_gemm_kernels s = {isa, 12, 32, mc_f32_gemm_12x32__avx512f, 12, 16, mc_f64_gemm_12x16__avx512f};
+        g = s;
+    }
+    if (isa == MC_ISA_AVX512_EMU) {
+        mc_gemm_kernels s = {isa, 12, 32, mc_f32_gemm_12x32__avx512f_emu, 12, 16,
+                             mc_f64_gemm_12x16__avx512f_emu};
+        g = s;
+    }
+#endif
+#if MC_HAVE_NEON_VARIANTS
+    if (isa == MC_ISA_NEON) {
+        mc_gemm_kernels s = {isa, 6, 8, mc_f32_gemm_6x8__neon, 6, 4, mc_f64_gemm_6x4__neon};
+        g = s;
+    }
+#endif
+    return g;
+}
+
+/* The micro-kernels of the variant the conv kernels use now (mc_uk). */
+static mc_gemm_kernels mc_gemm_kernels_now(void) { return mc_gemm_kernels_for(mc_uk.isa); }
+
+/* Elements of work space mc_gemm_f32 / mc_gemm_f64 need (packed panels and an edge tile). */
+static size_t mc_gemm_work_elems(void)
+{
+    return (size_t)MC_GEMM_KC * MC_GEMM_NC + (size_t)MC_GEMM_MC * MC_GEMM_KC + MC_GEMM_MAX_TILE;
+}
+
+/* dst[k * ld + i] = src[i * rs + k] for i < ni, k < kc: the packing of an operand whose terms
+ * (k) are contiguous. 4 x 4 blocks through SSE registers on x86 (the baseline ISA: data movement
+ * only, no bits change), the rest one element at a time. */
+#if defined(__SSE__) || defined(__x86_64__)
+#include <xmmintrin.h>
+#define MC_GEMM_SSE_TRANSPOSE 1
+#else
+#define MC_GEMM_SSE_TRANSPOSE 0
+#endif
+static void mc_gemm_transpose_f32(const float* src, ptrdiff_t rs, size_t ni, size_t kc, float* dst,
+                                  size_t ld)
+{
+    size_t i0 = 0, i, k;
+#if MC_GEMM_SSE_TRANSPOSE
+    for (; i0 + 4 <= ni; i0 += 4) {
+        const float* s0 = src + (ptrdiff_t)i0 * rs;
+        for (k = 0; k + 4 <= kc; k += 4) {
+            __m128 r0 = _mm_loadu_ps(s0 + k), r1 = _mm_loadu_ps(s0 + rs + k);
+            __m128 r2 = _mm_loadu_ps(s0 + 2 * rs + k), r3 = _mm_loadu_ps(s0 + 3 * rs + k);
+            _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+            _mm_storeu_ps(dst + k * ld + i0, r0);
+            _mm_storeu_ps(dst + (k + 1) * ld + i0, r1);
+            _mm_storeu_ps(dst + (k + 2) * ld + i0, r2);
+            _mm_storeu_ps(dst + (k + 3) * ld + i0, r3);
+        }
+        for (; k < kc; k++)
+            for (i = i0; i < i0 + 4; i++) dst[k * ld + i] = src[(ptrdiff_t)i * rs + k];
+    }
+#endif
+    for (i = i0; i < ni; i++)
+        for (k = 0; k < kc; k++) dst[k * ld + i] = src[(ptrdiff_t)i * rs + k];
+}
+
+static void mc_gemm_transpose_f64(const double* src, ptrdiff_t rs, size_t ni, size_t kc,
+                                  double* dst, size_t ld)
+{
+    size_t i, k;
+    for (i = 0; i < ni; i++)
+        for (k = 0; k < kc; k++) dst[k * ld + i] = src[(ptrdiff_t)i * rs + k];
+}
+
+#define MC_DEFINE_GEMM_DRIVER(T, SUF)                                                           \
+    /* ap[p * kc * mr + k * mr + i] = A[p * mr + i, k] (i < mr, 0 beyond mc) */                 \
+    static void mc_gemm_pack_a_##SUF(size_t mr, size_t mc, size_t kc, const T* A, ptrdiff_t rsa, \
+                                     ptrdiff_t csa, T* ap)                                      \
+    {                                                                                           \
+        size_t i0, i, k;                                                                        \
+        for (i0 = 0; i0 < mc; i0 += mr) {                                                       \
+            size_t mi = mc - i0 < mr ? mc - i0 : mr;                                            \
+            T* d = ap + i0 * kc;                                                                \
+            if (csa == 1) {                                                                     \
+                mc_gemm_transpose_##SUF(A + (ptrdiff_t)i0 * rsa, rsa, mi, kc, d, mr);           \
+            } else {                                                                            \
+                for (k = 0; k < kc; k++) {                                                      \
+                    const T* s = A + (ptrdiff_t)k * csa + (ptrdiff_t)i0 * rsa;                  \
+                    for (i = 0; i < mi; i++) d[k * mr + i] = s[(ptrdiff_t)i * rsa];             \
+                }                                                                               \
+            }                                                                                   \
+            for (i = mi; i < mr; i++)                                                           \
+                for (k = 0; k < kc; k++) d[k * mr + i] = 0;                                     \
+        }                                                                                       \
+    }                                                                                           \
+    /* bp[p * kc * nr + k * nr + j] = B[k, p * nr + j] (j < nr, 0 beyond nc) */                 \
+    static void mc_gemm_pack_b_##SUF(size_t nr, size_t nc, size_t kc, const T* B, ptrdiff_t rsb, \
+                                     ptrdiff_t csb, T* bp)                                      \
+    {                                                                                           \
+        size_t j0, j, k;                                                                        \
+        for (j0 = 0; j0 < nc; j0 += nr) {                                                       \
+            size_t nj = nc - j0 < nr ? nc - j0 : nr;                                            \
+            T* d = bp + j0 * kc;                                                                \
+            if (csb == 1) {                                                                     \
+                for (k = 0; k < kc; k++) {                                                      \
+                    const T* s = B + (ptrdiff_t)k * rsb + j0;                                   \
+                    for (j = 0; j < nj; j++) d[k * nr + j] = s[j];                              \
+                    for (j = nj; j < nr; j++) d[k * nr + j] = 0;                                \
+                }                                                                               \
+            } else if (rsb == 1) {                                                              \
+                mc_gemm_transpose_##SUF(B + (ptrdiff_t)j0 * csb, csb, nj, kc, d, nr);           \
+                for (k = 0; k < kc; k++)                                                        \
+                    for (j = nj; j < nr; j++) d[k * nr + j] = 0;                                \
+            } else {                                                                            \
+                for (j = 0; j < nj; j++) {                                                      \
+                    const T* s = B + (ptrdiff_t)(j0 + j) * csb;                                 \
+                    for (k = 0; k < kc; k++) d[k * nr + j] = s[(ptrdiff_t)k * rsb];             \
+                }                                                                               \
+                for (k = 0; k < kc; k++)                                                        \
+                    for (j = nj; j < nr; j++) d[k * nr + j] = 0;                                \
+            }                                                                                   \
+        }                                                                                       \
+    }                                                                                           \
+    /* apk[pc * Mp + p * kc * mr + k * mr + i] = A[p * mr + i, pc + k]: all of A packed for */  \
+    /* mc_gemm (Mp = M rounded up to mr; mc_gemm_packed_a_elems_* elements) */                 \
+    static size_t mc_gemm_packed_a_elems_##SUF(const mc_gemm_kernels* g, size_t M, size_t K)    \
+    {                                                                                           \
+        size_t mr = (size_t)g->mr_##SUF;                                                        \
+        return (M + mr - 1) / mr * mr * K;                                                      \
+    }                                                                                           \
+    static void mc_gemm_pack_a_full_##SUF(const mc_gemm_kernels* g, size_t M, size_t K,         \
+                                          const T* A, ptrdiff_t rsa, ptrdiff_t csa, T* apk)     \
+    {                                                                                           \
+        size_t mr = (size_t)g->mr_##SUF, Mp = (M + mr - 1) / mr * mr, pc, kc;                   \
+        for (pc = 0; pc < K; pc += MC_GEMM_KC) {                                                \
+            kc = K - pc < MC_GEMM_KC ? K - pc : MC_GEMM_KC;                                     \
+            mc_gemm_pack_a_##SUF(mr, M, kc, A + (ptrdiff_t)pc * csa, rsa, csa, apk + pc * Mp);  \
+        }                                                                                       \
+    }                                                                                           \
+    /* C (M x N, ldc) = (accumulate ? C : 0) + A @ B in chained blocks (see the top); A read */ \
+    /* from apk if not NULL (mc_gemm_pack_a_full_*), else packed here; work: */                \
+    /* mc_gemm_work_elems() elements. M, N, K >= 1. */                                          \
+    static void mc_gemm_##SUF(const mc_gemm_kernels* g, size_t M, size_t N, size_t K,           \
+                              const T* A, ptrdiff_t rsa, ptrdiff_t csa, const T* apk,           \
+                              const T* B, ptrdiff_t rsb, ptrdiff_t csb, T* C, size_t ldc,       \
+                              int accumulate, T* work)                                          \
+    {                                                                                           \
+        const size_t mr = (size_t)g->mr_##SUF, nr = (size_t)g->nr_##SUF;                        \
+        const size_t Mp = (M + mr - 1) / mr * mr;                                               \
+        const int direct_b = MC_GEMM_DIRECT_B && csb == 1 && rsb > 0;  /* panels read in place */ \
+        const T* ablk;                                                                          \
+        T* bp = work;                                                                           \
+        T* ap = work + (size_t)MC_GEMM_KC * MC_GEMM_NC;                                         \
+        T* tile = ap + (size_t)MC_GEMM_MC * MC_GEMM_KC;                                         \
+        size_t jc, pc, ic, jr, ir, nc, kc, mc, i, j;                                            \
+        for (jc = 0; jc < N; jc += MC_GEMM_NC) {                                                \
+            nc = N - jc < MC_GEMM_NC ? N - jc : MC_GEMM_NC;                                     \
+            for (pc = 0; pc < K; pc += MC_GEMM_KC) {                                            \
+                int first = !accumulate && pc == 0;                                             \
+                kc = K - pc < MC_GEMM_KC ? K - pc : MC_GEMM_KC;                                 \
+                /* rows of A per block: MC_GEMM_MC packed here; A packed ahead: as many as */   \
+                /* fit MC_GEMM_A_BYTES (L2), so B's panels are read fewer times */              \
+                size_t mcb = MC_GEMM_MC;                                                        \
+                if (apk) {                                                                      \
+                    mcb = MC_GEMM_A_BYTES / (kc * sizeof(T)) / mr * mr;                         \
+                    if (mcb < MC_GEMM_MC) mcb = MC_GEMM_MC;                                     \
+                }                                                                               \
+                const T* bsrc = B + (ptrdiff_t)pc * rsb + (ptrdiff_t)jc * csb;                 \
+                if (!direct_b)                                                                  \
+                    mc_gemm_pack_b_##SUF(nr, nc, kc, bsrc, rsb, csb, bp);                       \
+                else if (nc % nr)   /* the edge panel only */                                   \
+                    mc_gemm_pack_b_##SUF(nr, nc % nr, kc, bsrc + nc / nr * nr, rsb, csb,        \
+                                         bp + nc / nr * nr * kc);                               \
+                for (ic = 0; ic < M; ic += mcb) {                                               \
+                    mc = M - ic < mcb ? M - ic : mcb;                                           \
+                    if (apk) {                                                                  \
+                        ablk = apk + pc * Mp + ic * kc;                                         \
+                    } else {                                                                    \
+                        mc_gemm_pack_a_##SUF(mr, mc, kc,                                        \
+                                             A + (ptrdiff_t)ic * rsa + (ptrdiff_t)pc * csa,     \
+                                             rsa, csa, ap);                                     \
+                        ablk = ap;                                                              \
+                    }                                                                           \
+                    for (jr = 0; jr < nc; jr += nr) {                                           \
+                        size_t nj = nc - jr < nr ? nc - jr : nr;                                \
+                        for (ir = 0; ir < mc; ir += mr) {                                       \
+                            size_t mi = mc - ir < mr ? mc - ir : mr;                            \
+                            T* cp = C + (ic + ir) * ldc + jc + jr;                              \
+                            const T* bpan = bp + jr * kc;                                       \
+                            size_t ldb = nr;                                                    \
+                            if (direct_b && nj == nr) {                                         \
+                                bpan = bsrc + jr;                                               \
+                                ldb = (size_t)rsb;                                              \
+                            }                                                                   \
+                            if (mi == mr && nj == nr) {                                         \
+                                g->SUF(kc, ablk + ir * kc, bpan, ldb, cp, ldc, first);          \
+                                continue;                                                       \
+                            }                                                                   \
+                            if (!first)                                                         \
+                                for (i = 0; i < mi; i++)                                        \
+                                    for (j = 0; j < nj; j++) tile[i * nr + j] = cp[i * ldc + j]; \
+                            g->SUF(kc, ablk + ir * kc, bpan, ldb, tile, nr, first);             \
+                            for (i = 0; i < mi; i++)                                            \
+                                for (j = 0; j < nj; j++) cp[i * ldc + j] = tile[i * nr + j];    \
+                        }                                                                       \
+                    }                                                                           \
+                }                                                                               \
+            }                                                                                   \
+        }                                                                                       \
+    }
+
+MC_DEFINE_GEMM_DRIVER(float, f32)
+MC_DEFINE_GEMM_DRIVER(double, f64)
+
+#endif
