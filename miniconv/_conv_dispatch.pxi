@@ -383,27 +383,36 @@ cdef double _cm_gemm(int pass_, const _GGeom* g) noexcept nogil:
     return useful / _cm_eff(KB, OB, cols) + copies * _CM_COPY
 
 
-# winograd: the 16 GEMMs of each block (NB x K += C terms, _cm_eff as gemm's) plus the
-# transforms, per tile and channel: input (16 values formed and stored), output (16 read, 4
-# written), and the weights' (16 per filter, once per call). Fitted to forced-algorithm
-# timings of the zoo's 3x3 stride-1 layers (docs/performance.md, "Winograd F(2x2,3x3)").
-cdef double _CM_WN_IN = 20.0       # per input tile and channel
-cdef double _CM_WN_OUT = 12.0      # per output tile and channel
+# winograd: SCALE * (the 16 GEMMs of each block, NB x K += C terms with _cm_eff as gemm's,
+# + per tile and channel the input transform (16 values formed and stored) and the output's
+# (16 read, 4 written) + the transformed weights BLAS packs again for every block and point
+# (16 K C per block) + the weight transform, once per call). Fitted by least squares to
+# forced-algorithm timings of the zoo's 3x3 stride-1 layers (one thread, under load, 2026-12-07),
+# each calibrated by the time of the cheapest other algorithm; SCALE makes it win only where
+# it is clearly cheaper (the fit was off by up to 25 % on 64-channel layers), see
+# docs/performance.md, "Winograd F(2x2,3x3)".
+cdef double _CM_WN_IN = 1165.0     # per input tile and channel
+cdef double _CM_WN_OUT = 1298.0    # per output tile and channel
+cdef double _CM_WN_PACK = 52.6     # per transformed weight element packed (per block and point)
 cdef double _CM_WN_W = 20.0        # per filter (weight transform)
+cdef double _CM_WN_SCALE = 1.11
 
 
 def _winograd_cost_constants(dict new=None):
     """The winograd cost constants {name: value}; with new, set those given (benchmarks only)
     and return the previous ones."""
-    global _CM_WN_IN, _CM_WN_OUT, _CM_WN_W
-    old = {"wn_in": _CM_WN_IN, "wn_out": _CM_WN_OUT, "wn_w": _CM_WN_W}
+    global _CM_WN_IN, _CM_WN_OUT, _CM_WN_PACK, _CM_WN_W, _CM_WN_SCALE
+    old = {"wn_in": _CM_WN_IN, "wn_out": _CM_WN_OUT, "wn_pack": _CM_WN_PACK, "wn_w": _CM_WN_W,
+           "wn_scale": _CM_WN_SCALE}
     if new:
         unknown = set(new) - set(old)
         if unknown:
             raise ValueError(f"unknown winograd cost constants {sorted(unknown)}")
         _CM_WN_IN = new.get("wn_in", _CM_WN_IN)
         _CM_WN_OUT = new.get("wn_out", _CM_WN_OUT)
+        _CM_WN_PACK = new.get("wn_pack", _CM_WN_PACK)
         _CM_WN_W = new.get("wn_w", _CM_WN_W)
+        _CM_WN_SCALE = new.get("wn_scale", _CM_WN_SCALE)
     return old
 
 
@@ -414,9 +423,10 @@ cdef double _cm_winograd(int pass_, const _GGeom* g, Py_ssize_t itemsize) noexce
         wg = _wn_geom(g.N, g.O, g.HO, g.WO, g.C, g.H, g.W, 2 - g.pt, 2 - g.pl, itemsize)
     else:
         wg = _wn_geom(g.N, g.C, g.H, g.W, g.O, g.HO, g.WO, g.pt, g.pl, itemsize)
-    return (16.0 * wg.NT * wg.K * wg.C / _cm_eff(wg.NB, wg.K, min(wg.C, _GM_SUM_BLOCK))
-            + <double>wg.NT * (wg.C * _CM_WN_IN + wg.K * _CM_WN_OUT)
-            + <double>wg.K * wg.C * _CM_WN_W)
+    return _CM_WN_SCALE * (
+        16.0 * wg.NT * wg.K * wg.C / _cm_eff(wg.NB, wg.K, min(wg.C, _wn_sum_block(wg.C)))
+        + <double>wg.NT * (wg.C * _CM_WN_IN + wg.K * _CM_WN_OUT)
+        + 16.0 * wg.nblk * wg.K * wg.C * _CM_WN_PACK + <double>wg.K * wg.C * _CM_WN_W)
 
 
 cdef double _cm_im2col(int pass_, const _GGeom* g, Py_ssize_t itemsize) noexcept nogil:
@@ -447,7 +457,8 @@ cdef int _conv_plan(int pass_, str algorithm, const _DGeom* dg, const _GGeom* gg
     cdef bint gemm_ok = _gm_fits(gg, itemsize)
     cdef bint wino_ok = (data_finite and pass_ != _PASS_GRAD_WEIGHT
                          and _wn_serves(gg.KH, gg.KW, gg.sh, gg.sw, gg.pt, gg.pl, gg.dh, gg.dw,
-                                        gg.groups, gg.C, gg.O, itemsize))
+                                        gg.groups, gg.C, gg.O, gg.H, gg.W, gg.HO, gg.WO,
+                                        itemsize))
     cdef double c_direct = _CM_INF, c_gemm = _CM_INF, c_wino = _CM_INF, c_im2col
     if algorithm == 'winograd' and costs == NULL:
         if wino_ok:

@@ -11,7 +11,7 @@
 #                                                                A^T = [1 1 1 0; 0 1 -1 -1]
 # so the GEMMs do 16 * K * C multiply-adds per 4 outputs, 2.25x fewer than the 36 * K * C of
 # the direct sum. Tiles are numbered over the batch (sample, tile row, tile column) and cut
-# into blocks of NB tiles; a block's transformed input (16 x C x NB) and products (16 x K x NB)
+# into blocks of NB tiles; a block's transformed input (C x 16 x NB) and products (K x 16 x NB)
 # are one thread's scratch (NB is chosen so they are about _WN_BLOCK_BYTES, near the L2), so a
 # small plane (4x4: 4 tiles) still gives GEMMs of NB columns. Tiles at the right and bottom
 # edges whose 2x2 outputs are partly outside the output plane are computed whole and only the
@@ -36,23 +36,56 @@
 #   dispatch therefore checks the data (_wn_all_finite) and takes another algorithm then.
 # - BLAS runs inside prange: the caller limits BLAS to one thread.
 
+cdef extern from "_conv_winograd.h" nogil:
+    void mc_wn_input_f32(const float* r0, const float* r1, const float* r2, const float* r3,
+                         ptrdiff_t W, ptrdiff_t q0, ptrdiff_t L, float* v, ptrdiff_t vs,
+                         double* tmp)
+    void mc_wn_input_f64(const double* r0, const double* r1, const double* r2, const double* r3,
+                         ptrdiff_t W, ptrdiff_t q0, ptrdiff_t L, double* v, ptrdiff_t vs,
+                         double* tmp)
+    void mc_wn_output_f32(const float* m, ptrdiff_t ms, ptrdiff_t L, float* o0, float* o1,
+                          ptrdiff_t ncols, double bias, double* tmp)
+    void mc_wn_output_f64(const double* m, ptrdiff_t ms, ptrdiff_t L, double* o0, double* o1,
+                          ptrdiff_t ncols, double bias, double* tmp)
+
 cdef enum:
     _ALGO_WINOGRAD = 4
     _WN_MIN_TILES = 16            # tiles per block at least (GEMM columns)
     _WN_MAX_TILES = 256
-    _WN_MIN_BLOCKS = 8            # blocks are made smaller until there are this many (>= 16 tiles)
     _WN_MAX_U_BYTES = 64 << 20    # transformed weights larger: winograd does not serve
 
-cdef Py_ssize_t _WN_BLOCK_BYTES = 512 << 10   # target of one block's V + M scratch
+cdef Py_ssize_t _WN_BLOCK_BYTES = 4 << 20     # target of one block's V + M scratch
+cdef Py_ssize_t _WN_MIN_BLOCKS = 4            # blocks made smaller until this many (>= 16 tiles)
+cdef Py_ssize_t _WN_SUM_SHALLOW = 32          # channels per GEMM call below _WN_DEEP channels
+cdef Py_ssize_t _WN_SUM_DEEP = 64             # and from _WN_DEEP on (see _wn_gemm)
+cdef Py_ssize_t _WN_DEEP = 128
 
 
-def _winograd_block_bytes(Py_ssize_t nbytes=0):
-    """Target bytes of one block's scratch; with nbytes > 0 set it (for experiments);
-    returns the old value."""
-    global _WN_BLOCK_BYTES
-    old = _WN_BLOCK_BYTES
+def _winograd_sum_block(Py_ssize_t shallow=0, Py_ssize_t deep=0):
+    """Channels per GEMM call below and from 128 channels; with values > 0 set them (for
+    experiments); returns the old ones."""
+    global _WN_SUM_SHALLOW, _WN_SUM_DEEP
+    old = (_WN_SUM_SHALLOW, _WN_SUM_DEEP)
+    if shallow > 0:
+        _WN_SUM_SHALLOW = shallow
+    if deep > 0:
+        _WN_SUM_DEEP = deep
+    return old
+
+
+cdef inline Py_ssize_t _wn_sum_block(Py_ssize_t C) noexcept nogil:
+    return _WN_SUM_DEEP if C >= _WN_DEEP else _WN_SUM_SHALLOW
+
+
+def _winograd_block_bytes(Py_ssize_t nbytes=0, Py_ssize_t min_blocks=0):
+    """Target bytes of one block's scratch and the blocks wanted at least; with values > 0
+    set them (for experiments); returns the old ones."""
+    global _WN_BLOCK_BYTES, _WN_MIN_BLOCKS
+    old = (_WN_BLOCK_BYTES, _WN_MIN_BLOCKS)
     if nbytes > 0:
         _WN_BLOCK_BYTES = nbytes
+    if min_blocks > 0:
+        _WN_MIN_BLOCKS = min_blocks
     return old
 
 
@@ -83,23 +116,26 @@ cdef _WGeom _wn_geom(Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W, Py_
 
 cdef bint _wn_serves(Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t pt,
                      Py_ssize_t pl, Py_ssize_t dh, Py_ssize_t dw, Py_ssize_t groups,
-                     Py_ssize_t C, Py_ssize_t O, Py_ssize_t itemsize) noexcept nogil:
+                     Py_ssize_t C, Py_ssize_t O, Py_ssize_t H, Py_ssize_t W, Py_ssize_t HO,
+                     Py_ssize_t WO, Py_ssize_t itemsize) noexcept nogil:
     """True for the shapes this algorithm computes: 3x3, stride 1, dilation 1, one group,
-    padding 0 to 2 (grad_input pads by 2 - p), transformed weights under _WN_MAX_U_BYTES."""
+    padding 0 to 2 (grad_input pads by 2 - p), input and output planes at least 3x3 (on a
+    smaller plane a window covers at most 4 inputs: nothing is saved, and the tile's zero
+    border costs precision), transformed weights under _WN_MAX_U_BYTES."""
     return (KH == 3 and KW == 3 and sh == 1 and sw == 1 and dh == 1 and dw == 1 and groups == 1
-            and 0 <= pt <= 2 and 0 <= pl <= 2 and 16 * C * O * itemsize <= _WN_MAX_U_BYTES)
+            and 0 <= pt <= 2 and 0 <= pl <= 2 and min(H, W) >= 3 and min(HO, WO) >= 3
+            and 16 * C * O * itemsize <= _WN_MAX_U_BYTES)
 
 
 cdef bint _wn_all_finite(const floating* a, Py_ssize_t n, int n_threads) noexcept nogil:
     """True if a[:n] has no inf or NaN (x - x is 0 exactly for finite x, NaN otherwise)."""
     cdef Py_ssize_t chunk = 1 << 16, nchunks = (n + chunk - 1) // chunk, k, i
-    cdef int bad = 0
-    cdef double acc
+    cdef int bad = 0, ok
     for k in prange(nchunks, schedule='static', num_threads=n_threads):
-        acc = 0
+        ok = 1
         for i in range(k * chunk, min(n, (k + 1) * chunk)):
-            acc = acc + (a[i] - a[i])
-        if acc != 0 or acc != acc:
+            ok = ok & (a[i] - a[i] == 0)
+        if not ok:
             bad += 1
     return bad == 0
 
@@ -148,105 +184,33 @@ cdef inline void _wn_u_row(double h0, double h1, double h2, floating* u,
     u[3 * s] = <floating>h2
 
 
-cdef inline void _wn_v_row(double d0, double d1, double d2, double d3, floating* v,
-                           Py_ssize_t s) noexcept nogil:
-    """One row of V = (B^T d) B: v[b * s] for b = 0..3."""
-    v[0] = <floating>(d0 - d2)
-    v[s] = <floating>(d1 + d2)
-    v[2 * s] = <floating>(d2 - d1)
-    v[3 * s] = <floating>(d1 - d3)
+cdef inline void _wn_input(const floating* r0, const floating* r1, const floating* r2,
+                           const floating* r3, Py_ssize_t W, Py_ssize_t q0, Py_ssize_t L,
+                           floating* v, Py_ssize_t vs, double* tmp) noexcept nogil:
+    if floating is float:
+        mc_wn_input_f32(r0, r1, r2, r3, W, q0, L, v, vs, tmp)
+    else:
+        mc_wn_input_f64(r0, r1, r2, r3, W, q0, L, v, vs, tmp)
 
 
-cdef inline double _wn_ld(const floating* r, Py_ssize_t q, Py_ssize_t W) noexcept nogil:
-    return r[q] if 0 <= q < W else 0
+cdef inline void _wn_output(const floating* m, Py_ssize_t ms, Py_ssize_t L, floating* o0,
+                            floating* o1, Py_ssize_t ncols, double bias,
+                            double* tmp) noexcept nogil:
+    if floating is float:
+        mc_wn_output_f32(m, ms, L, o0, o1, ncols, bias, tmp)
+    else:
+        mc_wn_output_f64(m, ms, L, o0, o1, ncols, bias, tmp)
 
 
-cdef void _wn_input_row(const floating* xc, const floating* zrow, const _WGeom* g,
-                        Py_ssize_t ty, Py_ssize_t tx0, Py_ssize_t tx1, floating* v,
-                        Py_ssize_t vs) noexcept nogil:
-    """V of the tiles (ty, tx0..tx1-1) of one input plane xc (H, W): v[xi * vs + tx - tx0].
-    zrow: W zeros (the rows outside the plane)."""
-    cdef Py_ssize_t W = g.W, ih = 2 * ty - g.pt, tx, q, lo, hi
-    cdef const floating* r0 = xc + ih * W if 0 <= ih < g.H else zrow
-    cdef const floating* r1 = xc + (ih + 1) * W if 0 <= ih + 1 < g.H else zrow
-    cdef const floating* r2 = xc + (ih + 2) * W if 0 <= ih + 2 < g.H else zrow
-    cdef const floating* r3 = xc + (ih + 3) * W if 0 <= ih + 3 < g.H else zrow
-    cdef double a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3, e0, e1, e2, e3
-    # tiles whose 4 columns 2tx - pl .. 2tx - pl + 3 are all inside [0, W)
-    lo = min(tx1, max(tx0, (g.pl + 1) // 2))
-    hi = lo
-    if W - 4 + g.pl >= 0:
-        hi = max(lo, min(tx1, (W - 4 + g.pl) // 2 + 1))
-    for tx in range(tx0, tx1):
-        q = 2 * tx - g.pl
-        if lo <= tx < hi:
-            # rows of B^T d: d0 - d2, d1 + d2, d2 - d1, d1 - d3 (exact in float64)
-            a0 = <double>r0[q] - r2[q]
-            a1 = <double>r0[q + 1] - r2[q + 1]
-            a2 = <double>r0[q + 2] - r2[q + 2]
-            a3 = <double>r0[q + 3] - r2[q + 3]
-            b0 = <double>r1[q] + r2[q]
-            b1 = <double>r1[q + 1] + r2[q + 1]
-            b2 = <double>r1[q + 2] + r2[q + 2]
-            b3 = <double>r1[q + 3] + r2[q + 3]
-            c0 = <double>r2[q] - r1[q]
-            c1 = <double>r2[q + 1] - r1[q + 1]
-            c2 = <double>r2[q + 2] - r1[q + 2]
-            c3 = <double>r2[q + 3] - r1[q + 3]
-            e0 = <double>r1[q] - r3[q]
-            e1 = <double>r1[q + 1] - r3[q + 1]
-            e2 = <double>r1[q + 2] - r3[q + 2]
-            e3 = <double>r1[q + 3] - r3[q + 3]
-        else:
-            a0 = _wn_ld(r0, q, W) - _wn_ld(r2, q, W)
-            a1 = _wn_ld(r0, q + 1, W) - _wn_ld(r2, q + 1, W)
-            a2 = _wn_ld(r0, q + 2, W) - _wn_ld(r2, q + 2, W)
-            a3 = _wn_ld(r0, q + 3, W) - _wn_ld(r2, q + 3, W)
-            b0 = _wn_ld(r1, q, W) + _wn_ld(r2, q, W)
-            b1 = _wn_ld(r1, q + 1, W) + _wn_ld(r2, q + 1, W)
-            b2 = _wn_ld(r1, q + 2, W) + _wn_ld(r2, q + 2, W)
-            b3 = _wn_ld(r1, q + 3, W) + _wn_ld(r2, q + 3, W)
-            c0 = _wn_ld(r2, q, W) - _wn_ld(r1, q, W)
-            c1 = _wn_ld(r2, q + 1, W) - _wn_ld(r1, q + 1, W)
-            c2 = _wn_ld(r2, q + 2, W) - _wn_ld(r1, q + 2, W)
-            c3 = _wn_ld(r2, q + 3, W) - _wn_ld(r1, q + 3, W)
-            e0 = _wn_ld(r1, q, W) - _wn_ld(r3, q, W)
-            e1 = _wn_ld(r1, q + 1, W) - _wn_ld(r3, q + 1, W)
-            e2 = _wn_ld(r1, q + 2, W) - _wn_ld(r3, q + 2, W)
-            e3 = _wn_ld(r1, q + 3, W) - _wn_ld(r3, q + 3, W)
-        _wn_v_row(a0, a1, a2, a3, v + tx - tx0, vs)
-        _wn_v_row(b0, b1, b2, b3, v + 4 * vs + tx - tx0, vs)
-        _wn_v_row(c0, c1, c2, c3, v + 8 * vs + tx - tx0, vs)
-        _wn_v_row(e0, e1, e2, e3, v + 12 * vs + tx - tx0, vs)
-
-
-cdef void _wn_output_row(const floating* m, Py_ssize_t ms, floating* oc, const _WGeom* g,
-                         Py_ssize_t ty, Py_ssize_t tx0, Py_ssize_t tx1, double bias) noexcept nogil:
-    """Y = A^T M A + bias for the tiles (ty, tx0..tx1-1) of one output plane oc (HO, WO),
-    M[xi] at m[xi * ms + tx - tx0]; only positions inside the plane are written."""
-    cdef Py_ssize_t WO = g.WO, oh = 2 * ty, tx, j, full = min(tx1, WO // 2)
-    cdef bint two_rows = oh + 1 < g.HO
-    cdef floating* o0 = oc + oh * WO
-    cdef floating* o1 = oc + (oh + 1) * WO if two_rows else o0
-    cdef double s0, s1, s2, s3, u0, u1, u2, u3
-    for tx in range(tx0, tx1):
-        j = tx - tx0
-        # rows of A^T M: m0 + m1 + m2, m1 - m2 - m3
-        s0 = <double>m[j] + m[4 * ms + j] + m[8 * ms + j]
-        s1 = <double>m[ms + j] + m[5 * ms + j] + m[9 * ms + j]
-        s2 = <double>m[2 * ms + j] + m[6 * ms + j] + m[10 * ms + j]
-        s3 = <double>m[3 * ms + j] + m[7 * ms + j] + m[11 * ms + j]
-        u0 = <double>m[4 * ms + j] - m[8 * ms + j] - m[12 * ms + j]
-        u1 = <double>m[5 * ms + j] - m[9 * ms + j] - m[13 * ms + j]
-        u2 = <double>m[6 * ms + j] - m[10 * ms + j] - m[14 * ms + j]
-        u3 = <double>m[7 * ms + j] - m[11 * ms + j] - m[15 * ms + j]
-        o0[2 * tx] = <floating>(s0 + s1 + s2 + bias)
-        if two_rows:
-            o1[2 * tx] = <floating>(u0 + u1 + u2 + bias)
-        if tx < full:
-            o0[2 * tx + 1] = <floating>(s1 - s2 - s3 + bias)
-            if two_rows:
-                o1[2 * tx + 1] = <floating>(u1 - u2 - u3 + bias)
+cdef void _wn_gemm(Py_ssize_t nb, Py_ssize_t K, Py_ssize_t C, const floating* v, Py_ssize_t ldv,
+                   const floating* u, floating* m, Py_ssize_t ldm) noexcept nogil:
+    """Column-major m (nb x K) = v (nb x C) @ u^T, u row-major (K, C): the channels in GEMM
+    calls of _wn_sum_block(C) terms chained onto m (as _gm_gemm does with _GM_SUM_BLOCK)."""
+    cdef Py_ssize_t c0 = 0, cn, blk = _wn_sum_block(C)
+    while c0 < C:
+        cn = min(blk, C - c0)
+        _gemm(c'N', c'N', nb, K, cn, v + c0 * ldv, ldv, u + c0, C, 0 if c0 == 0 else 1, m, ldm)
+        c0 += cn
 
 
 cdef int _wn_conv(const floating* xp, const floating* up, const floating* bp, floating* outp,
@@ -255,17 +219,24 @@ cdef int _wn_conv(const floating* xp, const floating* up, const floating* bp, fl
     (16, K, C), plus bias (bp NULL: none). Blocks of g.NB tiles, one thread each."""
     cdef Py_ssize_t C = g.C, K = g.K, NB = g.NB, T = g.T, TW = g.TW
     cdef Py_ssize_t vsz = 16 * C * NB, msz = 16 * K * NB       # per thread
-    cdef Py_ssize_t blk, t0, t1, nb, s, n, r, ty, tx0, tx1, c, k, xi
+    cdef Py_ssize_t tsz = 8 * min(TW, NB) + 8                   # doubles per thread
+    cdef Py_ssize_t blk, t0, t1, nb, s, n, r, ty, tx0, tx1, c, k, xi, ih, oh, L
     cdef int n_thr = <int>max(1, min(n_threads, g.nblk))
     cdef floating* vt
     cdef floating* mt
+    cdef double* tt
+    cdef const floating* xc
+    cdef floating* oc
     scratch = _conv_take_scratch((g.W + n_thr * (vsz + msz)) * sizeof(floating))
+    tscratch = _conv_take_scratch(n_thr * tsz * sizeof(double))
     cdef floating* zrow = <floating*>cnp.PyArray_DATA(scratch)
     cdef floating* tbuf = zrow + g.W
+    cdef double* tmps = <double*>cnp.PyArray_DATA(tscratch)
     memset(zrow, 0, g.W * sizeof(floating))
     with nogil, parallel(num_threads=n_thr):
         vt = tbuf + omp_get_thread_num() * (vsz + msz)
         mt = vt + vsz
+        tt = tmps + omp_get_thread_num() * tsz
         for blk in prange(g.nblk, schedule='dynamic'):
             t0 = blk * NB
             t1 = min(g.NT, t0 + NB)
@@ -278,14 +249,20 @@ cdef int _wn_conv(const floating* xp, const floating* up, const floating* bp, fl
                 ty = r // TW
                 tx0 = r % TW
                 tx1 = min(TW, tx0 + t1 - s)
+                ih = 2 * ty - g.pt
+                L = tx1 - tx0
                 for c in range(C):
-                    _wn_input_row(xp + (n * C + c) * g.H * g.W, zrow, g, ty, tx0, tx1,
-                                  vt + c * NB + (s - t0), C * NB)
+                    xc = xp + (n * C + c) * g.H * g.W
+                    _wn_input(xc + ih * g.W if 0 <= ih < g.H else zrow,
+                              xc + (ih + 1) * g.W if 0 <= ih + 1 < g.H else zrow,
+                              xc + (ih + 2) * g.W if 0 <= ih + 2 < g.H else zrow,
+                              xc + (ih + 3) * g.W if 0 <= ih + 3 < g.H else zrow,
+                              g.W, 2 * tx0 - g.pl, L, vt + c * 16 * NB + (s - t0), NB, tt)
                 s = s + tx1 - tx0
-            # M[xi] (row-major K x nb) = U[xi] (K x C) @ V[xi] (C x nb)
+            # M[xi] (K x nb, row pitch 16 NB) = U[xi] (K x C) @ V[xi] (C x nb, row pitch 16 NB)
             for xi in range(16):
-                _gm_gemm(c'N', c'N', nb, K, C, vt + xi * C * NB, NB, up + xi * K * C, C, 0,
-                         mt + xi * K * NB, NB)
+                _wn_gemm(nb, K, C, vt + xi * NB, 16 * NB, up + xi * K * C, mt + xi * NB,
+                         16 * NB)
             s = t0
             while s < t1:
                 n = s // T
@@ -293,11 +270,15 @@ cdef int _wn_conv(const floating* xp, const floating* up, const floating* bp, fl
                 ty = r // TW
                 tx0 = r % TW
                 tx1 = min(TW, tx0 + t1 - s)
+                oh = 2 * ty
+                L = tx1 - tx0
                 for k in range(K):
-                    _wn_output_row(mt + k * NB + (s - t0), K * NB,
-                                   outp + (n * K + k) * g.HO * g.WO, g, ty, tx0, tx1,
-                                   bp[k] if bp != NULL else 0)
+                    oc = outp + ((n * K + k) * g.HO + oh) * g.WO + 2 * tx0
+                    _wn_output(mt + k * 16 * NB + (s - t0), NB, L, oc,
+                               oc + g.WO if oh + 1 < g.HO else NULL,
+                               min(2 * L, g.WO - 2 * tx0), bp[k] if bp != NULL else 0, tt)
                 s = s + tx1 - tx0
+    _conv_give_scratch(tscratch)
     _conv_give_scratch(scratch)
     return 0
 
