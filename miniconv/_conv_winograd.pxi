@@ -12,23 +12,32 @@
 # so the GEMMs do 16 * K * C multiply-adds per 4 outputs, 2.25x fewer than the 36 * K * C of
 # the direct sum. Tiles are numbered over the batch (sample, tile row, tile column) and cut
 # into blocks of NB tiles; a block's transformed input (C x 16 x NB) and products (K x 16 x NB)
-# are one thread's scratch (NB is chosen so they are about _WN_BLOCK_BYTES, near the L2), so a
-# small plane (4x4: 4 tiles) still gives GEMMs of NB columns. Tiles at the right and bottom
-# edges whose 2x2 outputs are partly outside the output plane are computed whole and only the
-# positions inside are written; input positions outside the plane (the zero padding, or past
-# the end) read as 0.
+# are one thread's scratch (NB is chosen so they are about _WN_BLOCK_BYTES), so a small plane
+# (4x4: 4 tiles) still gives GEMMs of NB columns. Tiles at the right and bottom edges whose
+# 2x2 outputs are partly outside the output plane are computed whole and only the positions
+# inside are written; input positions outside the plane (the zero padding, or past the end)
+# read as 0. The transforms of one run of tiles in a tile row are plain C loops
+# (_conv_winograd.h) that the compiler vectorizes.
 #
 # grad_input with stride 1 is the same computation on the output gradient with the weights
 # flipped in both axes and transposed (o <-> c) and padding 2 - p (so p <= 2).
 # grad_weight is not done here (the other algorithms serve it).
 #
 # Notes:
+# - Scratch is point-major per channel (V[c][xi][tile]): with V[xi][c][tile] the transforms
+#   wrote 16 streams a power of two apart (L1 set conflicts), 2.5x slower on 64 channels.
+# - Blocks of ~4 MB rather than L2-sized: BLAS packs U[xi] again for every block (U of a
+#   512x512 layer is 16 MB), which dominated with 16-tile blocks (docs/performance.md).
 # - Precision: the transforms are computed in float64 from the float32 values and rounded
 #   once (V and U are then the float32 roundings of the exact transforms, Y one rounding of
-#   the float64 combination of M), and the channel sums of the GEMMs are cut into blocks of
-#   _GM_SUM_BLOCK terms (_gm_gemm). With float32 transforms the 1- and 3-channel layers were
-#   up to 1.4x further from float64 than PyTorch; with these, every zoo layer is within it
-#   (docs/performance.md, tests/conv/test_conv_winograd.py).
+#   the float64 combination of M), and the channel sums are GEMM calls of 32 channels (64 from
+#   128 channels on, where PyTorch's own error is larger) chained onto M (_wn_gemm): the BLAS
+#   kernel's running sum within a call dominates the error. With float32 transforms the 1- and
+#   3-channel layers were up to 1.45x further from float64 than PyTorch, with 64-channel calls
+#   ResNet-50's 64-64 56x56 grad_input 1.5x; as built, every zoo layer it serves is within
+#   PyTorch's error x 1.10 + 3e-8 (docs/performance.md, tests/conv/test_conv_winograd.py).
+#   Planes under 3x3 are not served: a window covers at most 4 inputs there (nothing saved)
+#   and the tiles' zero border cost precision (VGG-16's 512-512 2x2 grad_input: 1.24x).
 # - Work items are the blocks, fixed by the shape (never by n_threads), and each output
 #   element is written by the block that holds its tile: the same bits for any thread count.
 # - Non-finite inputs: an inf or NaN spreads through a tile's transform to outputs whose
