@@ -277,7 +277,8 @@ cdef void _conv_bias_from_chunks(const double* part, floating* grad_b, Py_ssize_
 #           im2col columns (none for the 1x1 no-copy case), the gathered grad_out rows, the
 #           output scattered back, col2im, and grad_weight's C updated once per chunk.
 #   im2col  the same formula with im2col's per-sample row tiles (m = rows*WO) and its copies.
-# 'auto' takes the cheaper of direct and gemm where they serve the shape, im2col where neither
+#   winograd  3x3 stride 1 forward / grad_input only: its GEMMs and transforms (_cm_winograd).
+# 'auto' takes the cheapest of direct, gemm and winograd where they serve the shape, im2col where none
 # does (its estimate is reported, not used: its GEMMs sum hundreds of terms in one running sum,
 # further from float64 than PyTorch, where gemm's are cut into blocks); taps only when forced.
 # The constants were fitted to forced-algorithm timings of the layer zoo (docs/performance.md,
