@@ -145,7 +145,7 @@ def main():
             print(f"\nload average at end: {' '.join(f.read().split()[:3])}")
 
 
-ALGORITHMS = ("direct", "gemm", "im2col")
+ALGORITHMS = ("direct", "gemm", "winograd", "im2col")
 PASSES = ("forward", "grad_input", "grad_weight")
 
 

@@ -8,8 +8,12 @@
 #   taps    (_conv_taps.pxi)    one BLAS GEMM per tap on padded planes; only when forced
 #   gemm    (_conv_gemm.pxi)    large GEMMs over chunks of samples (1x1 without im2col); where
 #                               the cost model (end of this file) finds it cheaper than direct
-# `algorithm` ('auto', 'direct', 'im2col', 'taps' or 'gemm') is passed by tests and benchmarks
-# to run one algorithm; a forced algorithm that does not serve a shape falls back to im2col.
+#   winograd (_conv_winograd.pxi) 3x3 stride 1 as F(2x2, 3x3): 16 GEMMs on transformed tiles,
+#                               forward and grad_input; where the cost model finds it cheaper
+# `algorithm` ('auto', 'direct', 'im2col', 'taps', 'gemm' or 'winograd') is passed by tests and
+# benchmarks to run one algorithm; a forced algorithm that does not serve a shape falls back to
+# im2col, except 'winograd', which falls back to the 'auto' choice (grad_weight, other shapes,
+# non-finite data).
 # conv2d_plan() names the algorithm (and direct family) a call runs, with the estimates.
 #
 # Notes: (measurements in docs/performance.md)
@@ -54,6 +58,7 @@ def conv2d_forward(const floating[:, :, :, ::1] x,     # IN  (N, C, H, W)
     cdef floating* outp
     cdef _DGeom geom
     cdef _GGeom gg
+    cdef _WGeom wg
     if N == 0 or O == 0 or P == 0:
         return
     outp = &out[0, 0, 0, 0]
@@ -70,7 +75,14 @@ def conv2d_forward(const floating[:, :, :, ::1] x,     # IN  (N, C, H, W)
                       stride_h == 1 and stride_w == 1 and
                       _taps_scratch(CG, OG, HO, WO, KH, KW, dil_h, dil_w) * sizeof(floating)
                       <= _CONV_TAPS_MAX_BYTES, sizeof(floating), NULL)
-    if algo == _ALGO_GEMM:
+    if algo == _ALGO_WINOGRAD and not (_wn_all_finite(&x[0, 0, 0, 0], N * C * H * W, n_threads)
+                                       and _wn_all_finite(&w[0, 0, 0, 0], O * K, 1)):
+        algo = _conv_plan(_PASS_FORWARD, algorithm, &geom, &gg, _dc_fits(&geom, sizeof(floating)),
+                          False, sizeof(floating), NULL, False)
+    if algo == _ALGO_WINOGRAD:
+        wg = _wn_geom(N, C, H, W, O, HO, WO, pad_top, pad_left, sizeof(floating))
+        _winograd_forward(&x[0, 0, 0, 0], &w[0, 0, 0, 0], bp, outp, &wg, n_threads)
+    elif algo == _ALGO_GEMM:
         _gemm_forward(&x[0, 0, 0, 0], &w[0, 0, 0, 0], bp, outp, &gg, n_threads)
     elif algo == _ALGO_DIRECT:
         _direct_forward(&x[0, 0, 0, 0], &w[0, 0, 0, 0], bp, outp, N, groups, &geom, n_threads)
@@ -99,6 +111,7 @@ def conv2d_grad_input(const floating[:, :, :, ::1] grad_out,  # IN  (N, O, HO, W
     cdef floating* gip
     cdef _DGeom geom
     cdef _GGeom gg
+    cdef _WGeom wg
     cdef bint stride1 = stride_h == 1 and stride_w == 1
     if N == 0 or C == 0 or H == 0 or W == 0:
         return
@@ -120,7 +133,17 @@ def conv2d_grad_input(const floating[:, :, :, ::1] grad_out,  # IN  (N, O, HO, W
                       stride1 and _dc_fits(&geom, sizeof(floating)),
                       stride1 and _taps_scratch(CG, OG, HO, WO, KH, KW, dil_h, dil_w)
                       * sizeof(floating) <= _CONV_TAPS_MAX_BYTES, sizeof(floating), NULL)
-    if algo == _ALGO_GEMM:
+    if algo == _ALGO_WINOGRAD and not (
+            _wn_all_finite(&grad_out[0, 0, 0, 0], N * O * P, n_threads)
+            and _wn_all_finite(&w[0, 0, 0, 0], O * K, 1)):
+        algo = _conv_plan(_PASS_GRAD_INPUT, algorithm, &geom, &gg,
+                          stride1 and _dc_fits(&geom, sizeof(floating)), False, sizeof(floating),
+                          NULL, False)
+    if algo == _ALGO_WINOGRAD:
+        # the forward convolution of grad_out (O channels) giving grad_in (C), padding 2 - p
+        wg = _wn_geom(N, O, HO, WO, C, H, W, 2 - pad_top, 2 - pad_left, sizeof(floating))
+        _winograd_grad_input(&grad_out[0, 0, 0, 0], &w[0, 0, 0, 0], gip, &wg, n_threads)
+    elif algo == _ALGO_GEMM:
         _gemm_grad_input(&grad_out[0, 0, 0, 0], &w[0, 0, 0, 0], gip, &gg, n_threads)
     elif algo == _ALGO_DIRECT:
         _direct_grad_input(&grad_out[0, 0, 0, 0], &w[0, 0, 0, 0], gip, N, groups, &geom, n_threads)
@@ -254,7 +277,8 @@ cdef void _conv_bias_from_chunks(const double* part, floating* grad_b, Py_ssize_
 #           im2col columns (none for the 1x1 no-copy case), the gathered grad_out rows, the
 #           output scattered back, col2im, and grad_weight's C updated once per chunk.
 #   im2col  the same formula with im2col's per-sample row tiles (m = rows*WO) and its copies.
-# 'auto' takes the cheaper of direct and gemm where they serve the shape, im2col where neither
+#   winograd  3x3 stride 1 forward / grad_input only: its GEMMs and transforms (_cm_winograd).
+# 'auto' takes the cheapest of direct, gemm and winograd where they serve the shape, im2col where none
 # does (its estimate is reported, not used: its GEMMs sum hundreds of terms in one running sum,
 # further from float64 than PyTorch, where gemm's are cut into blocks); taps only when forced.
 # The constants were fitted to forced-algorithm timings of the layer zoo (docs/performance.md,
@@ -266,7 +290,7 @@ cdef enum:
     _PASS_GRAD_WEIGHT = 2
 
 _CONV_PASSES = ('forward', 'grad_input', 'grad_weight')
-_CONV_ALGORITHM_CHOICES = ('auto', 'direct', 'im2col', 'taps', 'gemm')
+_CONV_ALGORITHM_CHOICES = ('auto', 'direct', 'im2col', 'taps', 'gemm', 'winograd')
 
 # Fitted (benchmarks/bench_layers.py --algorithms --json, 228 rows of the zoo at one thread,
 # Zen 3 AVX2, under load) to minimise the zoo's total time with the model's picks; only their
@@ -360,6 +384,52 @@ cdef double _cm_gemm(int pass_, const _GGeom* g) noexcept nogil:
     return useful / _cm_eff(KB, OB, cols) + copies * _CM_COPY
 
 
+# winograd: SCALE * (the 16 GEMMs of each block, NB x K += C terms with _cm_eff as gemm's,
+# + per tile and channel the input transform (16 values formed and stored) and the output's
+# (16 read, 4 written) + the transformed weights BLAS packs again for every block and point
+# (16 K C per block) + the weight transform, once per call). Fitted by least squares to
+# forced-algorithm timings of the zoo's 3x3 stride-1 layers (one thread, under load, 2026-12-07),
+# each calibrated by the time of the cheapest other algorithm; SCALE makes it win only where
+# it is clearly cheaper (the fit was off by up to 25 % on 64-channel layers), see
+# docs/performance.md, "Winograd F(2x2,3x3)".
+cdef double _CM_WN_IN = 1165.0     # per input tile and channel
+cdef double _CM_WN_OUT = 1298.0    # per output tile and channel
+cdef double _CM_WN_PACK = 52.6     # per transformed weight element packed (per block and point)
+cdef double _CM_WN_W = 20.0        # per filter (weight transform)
+cdef double _CM_WN_SCALE = 1.11
+
+
+def _winograd_cost_constants(dict new=None):
+    """The winograd cost constants {name: value}; with new, set those given (benchmarks only)
+    and return the previous ones."""
+    global _CM_WN_IN, _CM_WN_OUT, _CM_WN_PACK, _CM_WN_W, _CM_WN_SCALE
+    old = {"wn_in": _CM_WN_IN, "wn_out": _CM_WN_OUT, "wn_pack": _CM_WN_PACK, "wn_w": _CM_WN_W,
+           "wn_scale": _CM_WN_SCALE}
+    if new:
+        unknown = set(new) - set(old)
+        if unknown:
+            raise ValueError(f"unknown winograd cost constants {sorted(unknown)}")
+        _CM_WN_IN = new.get("wn_in", _CM_WN_IN)
+        _CM_WN_OUT = new.get("wn_out", _CM_WN_OUT)
+        _CM_WN_PACK = new.get("wn_pack", _CM_WN_PACK)
+        _CM_WN_W = new.get("wn_w", _CM_WN_W)
+        _CM_WN_SCALE = new.get("wn_scale", _CM_WN_SCALE)
+    return old
+
+
+cdef double _cm_winograd(int pass_, const _GGeom* g, Py_ssize_t itemsize) noexcept nogil:
+    """Estimated cost of the winograd algorithm (forward or grad_input; see above)."""
+    cdef _WGeom wg
+    if pass_ == _PASS_GRAD_INPUT:   # the convolution of grad_out (O channels) giving grad_in (C)
+        wg = _wn_geom(g.N, g.O, g.HO, g.WO, g.C, g.H, g.W, 2 - g.pt, 2 - g.pl, itemsize)
+    else:
+        wg = _wn_geom(g.N, g.C, g.H, g.W, g.O, g.HO, g.WO, g.pt, g.pl, itemsize)
+    return _CM_WN_SCALE * (
+        16.0 * wg.NT * wg.K * wg.C / _cm_eff(wg.NB, wg.K, min(wg.C, _wn_sum_block(wg.C)))
+        + <double>wg.NT * (wg.C * _CM_WN_IN + wg.K * _CM_WN_OUT)
+        + 16.0 * wg.nblk * wg.K * wg.C * _CM_WN_PACK + <double>wg.K * wg.C * _CM_WN_W)
+
+
 cdef double _cm_im2col(int pass_, const _GGeom* g, Py_ssize_t itemsize) noexcept nogil:
     """Estimated cost of the im2col algorithm: one GEMM per row tile of one sample."""
     cdef double useful = <double>g.N * g.groups * g.OG * g.K * g.P
@@ -375,15 +445,26 @@ cdef double _cm_im2col(int pass_, const _GGeom* g, Py_ssize_t itemsize) noexcept
 
 
 cdef int _conv_plan(int pass_, str algorithm, const _DGeom* dg, const _GGeom* gg, bint direct_ok,
-                    bint taps_ok, Py_ssize_t itemsize, double* costs) except -1:
-    """The algorithm one call uses (_ALGO_*). 'auto': the cheaper by the cost model of direct
-    (where direct_ok) and gemm (where one chunk's matrices fit), else im2col. A forced
-    'direct', 'gemm' or 'taps' falls back to im2col where it does not serve the shape.
-    costs (or NULL): receives the estimates of direct, im2col, taps (never estimated), gemm."""
+                    bint taps_ok, Py_ssize_t itemsize, double* costs,
+                    bint data_finite=True) except -1:
+    """The algorithm one call uses (_ALGO_*). 'auto': the cheapest by the cost model of direct
+    (where direct_ok), gemm (where one chunk's matrices fit) and winograd (where it serves the
+    shape and pass, and data_finite), else im2col. A forced 'direct', 'gemm' or 'taps' falls
+    back to im2col where it does not serve the shape, a forced 'winograd' to the 'auto' choice.
+    costs (or NULL): receives the estimates of direct, im2col, taps (never estimated), gemm,
+    winograd."""
     cdef mc_ukernels uk = mc_uk
     cdef bint lanes = False
     cdef bint gemm_ok = _gm_fits(gg, itemsize)
-    cdef double c_direct = _CM_INF, c_gemm = _CM_INF, c_im2col
+    cdef bint wino_ok = (data_finite and pass_ != _PASS_GRAD_WEIGHT
+                         and _wn_serves(gg.KH, gg.KW, gg.sh, gg.sw, gg.pt, gg.pl, gg.dh, gg.dw,
+                                        gg.groups, gg.C, gg.O, gg.H, gg.W, gg.HO, gg.WO,
+                                        itemsize))
+    cdef double c_direct = _CM_INF, c_gemm = _CM_INF, c_wino = _CM_INF, c_im2col
+    if algorithm == 'winograd' and costs == NULL:
+        if wino_ok:
+            return _ALGO_WINOGRAD
+        algorithm = 'auto'
     if algorithm != 'auto' and costs == NULL:
         if algorithm == 'direct':
             return _ALGO_DIRECT if direct_ok else _ALGO_IM2COL
@@ -404,11 +485,17 @@ cdef int _conv_plan(int pass_, str algorithm, const _DGeom* dg, const _GGeom* gg
             c_direct = 0.0
     if gemm_ok:
         c_gemm = _cm_gemm(pass_, gg)
+    if wino_ok:
+        c_wino = _cm_winograd(pass_, gg, itemsize)
     c_im2col = _cm_im2col(pass_, gg, itemsize)
     if costs != NULL:
         costs[0], costs[1], costs[2], costs[3] = c_direct, c_im2col, _CM_INF, c_gemm
+        costs[4] = c_wino
         if algorithm != 'auto':
-            return _conv_plan(pass_, algorithm, dg, gg, direct_ok, taps_ok, itemsize, NULL)
+            return _conv_plan(pass_, algorithm, dg, gg, direct_ok, taps_ok, itemsize, NULL,
+                              data_finite)
+    if wino_ok and c_wino < c_direct and c_wino < c_gemm:
+        return _ALGO_WINOGRAD
     if direct_ok and c_direct <= c_gemm:
         return _ALGO_DIRECT
     return _ALGO_GEMM if gemm_ok else _ALGO_IM2COL
@@ -420,8 +507,9 @@ def conv2d_plan(str pass_name, x_shape, w_shape, out_hw, stride=(1, 1), padding=
     model's estimates (MAC units; None where the algorithm does not serve the shape).
 
     name is 'direct-wide' or 'direct-lanes' (the direct family: positions or output channels
-    in the vector lanes), 'gemm', 'im2col' or 'taps'. padding is (top, left), as the kernels
-    take it. For tests and benchmarks; the kernels call the same function.
+    in the vector lanes), 'gemm', 'winograd', 'im2col' or 'taps'. padding is (top, left), as the
+    kernels take it. For tests and benchmarks; the kernels call the same function (which also
+    leave winograd for another algorithm when the data holds inf or NaN).
     """
     if pass_name not in _CONV_PASSES:
         raise ValueError(f"unknown pass {pass_name!r}; expected one of {_CONV_PASSES}")
@@ -432,7 +520,7 @@ def conv2d_plan(str pass_name, x_shape, w_shape, out_hw, stride=(1, 1), padding=
     cdef Py_ssize_t sh = stride[0], sw = stride[1], pt = padding[0], pl = padding[1]
     cdef Py_ssize_t dh = dilation[0], dw = dilation[1]
     cdef Py_ssize_t itemsize = np.dtype(dtype).itemsize
-    cdef double costs[4]
+    cdef double costs[5]
     cdef _DGeom dg
     cdef mc_ukernels uk = mc_uk
     cdef bint lanes = False, stride1 = sh == 1 and sw == 1
@@ -445,8 +533,8 @@ def conv2d_plan(str pass_name, x_shape, w_shape, out_hw, stride=(1, 1), padding=
     cdef bint direct_ok = _dc_fits(&dg, itemsize) and (stride1 or pass_ != _PASS_GRAD_INPUT)
     cdef bint taps_ok = stride1 and _taps_scratch(CG, OG, HO, WO, KH, KW, dh, dw) * itemsize <= _CONV_TAPS_MAX_BYTES
     cdef int algo = _conv_plan(pass_, algorithm, &dg, &gg, direct_ok, taps_ok, itemsize, costs)
-    names = ('direct', 'im2col', 'taps', 'gemm')
-    est = {names[i]: (None if costs[i] >= _CM_INF else costs[i]) for i in (0, 1, 3)}
+    names = ('direct', 'im2col', 'taps', 'gemm', 'winograd')
+    est = {names[i]: (None if costs[i] >= _CM_INF else costs[i]) for i in (0, 1, 3, 4)}
     if algo == _ALGO_DIRECT:
         _cm_direct(pass_, &dg, N * groups, itemsize, &uk, &lanes)
         return ('direct-lanes' if lanes else 'direct-wide'), est

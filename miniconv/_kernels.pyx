@@ -14,6 +14,7 @@ The file is split into include files by job so they can be read one at a time:
   _conv_im2col.pxi    conv "im2col" algorithm (fallback)
   _conv_taps.pxi      conv "taps" algorithm (one GEMM per tap; forced only)
   _conv_gemm.pxi      conv "gemm" algorithm (large GEMMs over chunks of samples; 1x1 without im2col)
+  _conv_winograd.pxi  conv "winograd" algorithm (3x3 stride 1 as Winograd F(2x2, 3x3), 16 GEMMs)
   _pool.pxi   max-pool forward / backward
   _norm.pxi   batch-norm statistics and backward reductions
   _linalg.pxi Linear's matrix multiply (BLAS per fixed row block inside the OpenMP team)
@@ -124,6 +125,7 @@ include "_conv_common.pxi"
 include "_conv_im2col.pxi"
 include "_conv_taps.pxi"
 include "_conv_gemm.pxi"
+include "_conv_winograd.pxi"
 include "_conv_direct.pxi"
 include "_conv_depthwise.pxi"
 include "_conv_dispatch.pxi"

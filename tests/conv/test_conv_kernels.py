@@ -15,7 +15,7 @@ from miniconv._config import blas_single_thread
 
 import conv_reference as R
 
-ALGORITHMS = ["auto", "direct", "im2col", "taps", "gemm"]
+ALGORITHMS = ["auto", "direct", "im2col", "taps", "gemm", "winograd"]
 
 
 @contextlib.contextmanager

@@ -1,0 +1,323 @@
+# "winograd" algorithm: 3x3 stride-1 convolutions as Winograd F(2x2, 3x3).
+#
+# Every 2x2 block of outputs of one (sample, output channel) is computed from the 4x4 input
+# tile under it (tiles step by 2, overlapping by 2) with 16 multiplications per input channel
+# instead of 36 (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", 2016):
+#   V = B^T d B    (4x4, per input tile d and input channel)     B^T = [1  0 -1  0]
+#   U = G g G^T    (4x4, per 3x3 filter g: output x input ch.)         [0  1  1  0]
+#   M[xi] = U[xi] @ V[xi]  for each of the 16 points xi:               [0 -1  1  0]
+#           (K x C) @ (C x tiles), one BLAS GEMM each                  [0  1  0 -1]
+#   Y = A^T M A    (2x2 outputs per tile)                        G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]
+#                                                                A^T = [1 1 1 0; 0 1 -1 -1]
+# so the GEMMs do 16 * K * C multiply-adds per 4 outputs, 2.25x fewer than the 36 * K * C of
+# the direct sum. Tiles are numbered over the batch (sample, tile row, tile column) and cut
+# into blocks of NB tiles; a block's transformed input (C x 16 x NB) and products (K x 16 x NB)
+# are one thread's scratch (NB is chosen so they are about _WN_BLOCK_BYTES), so a small plane
+# (4x4: 4 tiles) still gives GEMMs of NB columns. Tiles at the right and bottom edges whose
+# 2x2 outputs are partly outside the output plane are computed whole and only the positions
+# inside are written; input positions outside the plane (the zero padding, or past the end)
+# read as 0. The transforms of one run of tiles in a tile row are plain C loops
+# (_conv_winograd.h) that the compiler vectorizes.
+#
+# grad_input with stride 1 is the same computation on the output gradient with the weights
+# flipped in both axes and transposed (o <-> c) and padding 2 - p (so p <= 2).
+# grad_weight is not done here (the other algorithms serve it).
+#
+# Notes:
+# - Scratch is point-major per channel (V[c][xi][tile]): with V[xi][c][tile] the transforms
+#   wrote 16 streams a power of two apart (L1 set conflicts), 2.5x slower on 64 channels.
+# - Blocks of ~4 MB rather than L2-sized: BLAS packs U[xi] again for every block (U of a
+#   512x512 layer is 16 MB), which dominated with 16-tile blocks (docs/performance.md).
+# - Precision: the transforms are computed in float64 from the float32 values and rounded
+#   once (V and U are then the float32 roundings of the exact transforms, Y one rounding of
+#   the float64 combination of M), and the channel sums are GEMM calls of 32 channels (64 from
+#   128 channels on, where PyTorch's own error is larger) chained onto M (_wn_gemm): the BLAS
+#   kernel's running sum within a call dominates the error. With float32 transforms the 1- and
+#   3-channel layers were up to 1.45x further from float64 than PyTorch, with 64-channel calls
+#   ResNet-50's 64-64 56x56 grad_input 1.5x; as built, every zoo layer it serves is within
+#   PyTorch's error x 1.10 + 3e-8 (docs/performance.md, tests/conv/test_conv_winograd.py).
+#   Planes under 3x3 are not served: a window covers at most 4 inputs there (nothing saved)
+#   and the tiles' zero border cost precision (VGG-16's 512-512 2x2 grad_input: 1.24x).
+# - Work items are the blocks, fixed by the shape (never by n_threads), and each output
+#   element is written by the block that holds its tile: the same bits for any thread count.
+# - Non-finite inputs: an inf or NaN spreads through a tile's transform to outputs whose
+#   window does not contain it (inf - inf = NaN), where PyTorch's sum stays finite or inf; the
+#   dispatch therefore checks the data (_wn_all_finite) and takes another algorithm then.
+# - BLAS runs inside prange: the caller limits BLAS to one thread.
+
+cdef extern from "_conv_winograd.h" nogil:
+    void mc_wn_input_f32(const float* r0, const float* r1, const float* r2, const float* r3,
+                         ptrdiff_t W, ptrdiff_t q0, ptrdiff_t L, float* v, ptrdiff_t vs,
+                         double* tmp)
+    void mc_wn_input_f64(const double* r0, const double* r1, const double* r2, const double* r3,
+                         ptrdiff_t W, ptrdiff_t q0, ptrdiff_t L, double* v, ptrdiff_t vs,
+                         double* tmp)
+    void mc_wn_output_f32(const float* m, ptrdiff_t ms, ptrdiff_t L, float* o0, float* o1,
+                          ptrdiff_t ncols, double bias, double* tmp)
+    void mc_wn_output_f64(const double* m, ptrdiff_t ms, ptrdiff_t L, double* o0, double* o1,
+                          ptrdiff_t ncols, double bias, double* tmp)
+
+cdef enum:
+    _ALGO_WINOGRAD = 4
+    _WN_MIN_TILES = 16            # tiles per block at least (GEMM columns)
+    _WN_MAX_TILES = 256
+    _WN_MAX_U_BYTES = 64 << 20    # transformed weights larger: winograd does not serve
+
+cdef Py_ssize_t _WN_BLOCK_BYTES = 4 << 20     # target of one block's V + M scratch
+cdef Py_ssize_t _WN_MIN_BLOCKS = 4            # blocks made smaller until this many (>= 16 tiles)
+cdef Py_ssize_t _WN_SUM_SHALLOW = 32          # channels per GEMM call below _WN_DEEP channels
+cdef Py_ssize_t _WN_SUM_DEEP = 64             # and from _WN_DEEP on (see _wn_gemm)
+cdef Py_ssize_t _WN_DEEP = 128
+
+
+def _winograd_sum_block(Py_ssize_t shallow=0, Py_ssize_t deep=0):
+    """Channels per GEMM call below and from 128 channels; with values > 0 set them (for
+    experiments); returns the old ones."""
+    global _WN_SUM_SHALLOW, _WN_SUM_DEEP
+    old = (_WN_SUM_SHALLOW, _WN_SUM_DEEP)
+    if shallow > 0:
+        _WN_SUM_SHALLOW = shallow
+    if deep > 0:
+        _WN_SUM_DEEP = deep
+    return old
+
+
+cdef inline Py_ssize_t _wn_sum_block(Py_ssize_t C) noexcept nogil:
+    return _WN_SUM_DEEP if C >= _WN_DEEP else _WN_SUM_SHALLOW
+
+
+def _winograd_block_bytes(Py_ssize_t nbytes=0, Py_ssize_t min_blocks=0):
+    """Target bytes of one block's scratch and the blocks wanted at least; with values > 0
+    set them (for experiments); returns the old ones."""
+    global _WN_BLOCK_BYTES, _WN_MIN_BLOCKS
+    old = (_WN_BLOCK_BYTES, _WN_MIN_BLOCKS)
+    if nbytes > 0:
+        _WN_BLOCK_BYTES = nbytes
+    if min_blocks > 0:
+        _WN_MIN_BLOCKS = min_blocks
+    return old
+
+
+cdef struct _WGeom:
+    Py_ssize_t N, C, H, W, K, HO, WO, pt, pl   # the convolution run (C in, K out channels)
+    Py_ssize_t TH, TW, T    # tile rows, tile columns, tiles per sample
+    Py_ssize_t NT           # tiles of the batch
+    Py_ssize_t NB, nblk     # tiles per block, blocks
+
+
+cdef _WGeom _wn_geom(Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W, Py_ssize_t K,
+                     Py_ssize_t HO, Py_ssize_t WO, Py_ssize_t pt, Py_ssize_t pl,
+                     Py_ssize_t itemsize) noexcept nogil:
+    """The tiles and blocks of one Winograd convolution (a function of the shape only)."""
+    cdef _WGeom g
+    cdef Py_ssize_t nb
+    g.N, g.C, g.H, g.W, g.K, g.HO, g.WO, g.pt, g.pl = N, C, H, W, K, HO, WO, pt, pl
+    g.TH, g.TW = (HO + 1) // 2, (WO + 1) // 2
+    g.T = g.TH * g.TW
+    g.NT = N * g.T
+    nb = _WN_BLOCK_BYTES // max(1, 16 * (C + K) * itemsize)
+    nb = max(<Py_ssize_t>_WN_MIN_TILES, min(<Py_ssize_t>_WN_MAX_TILES, nb))
+    nb = min(nb, max(<Py_ssize_t>_WN_MIN_TILES, (g.NT + _WN_MIN_BLOCKS - 1) // _WN_MIN_BLOCKS))
+    g.NB = (nb + 3) // 4 * 4
+    g.nblk = (g.NT + g.NB - 1) // g.NB
+    return g
+
+
+cdef bint _wn_serves(Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t pt,
+                     Py_ssize_t pl, Py_ssize_t dh, Py_ssize_t dw, Py_ssize_t groups,
+                     Py_ssize_t C, Py_ssize_t O, Py_ssize_t H, Py_ssize_t W, Py_ssize_t HO,
+                     Py_ssize_t WO, Py_ssize_t itemsize) noexcept nogil:
+    """True for the shapes this algorithm computes: 3x3, stride 1, dilation 1, one group,
+    padding 0 to 2 (grad_input pads by 2 - p), input and output planes at least 3x3 (on a
+    smaller plane a window covers at most 4 inputs: nothing is saved, and the tile's zero
+    border costs precision), transformed weights under _WN_MAX_U_BYTES."""
+    return (KH == 3 and KW == 3 and sh == 1 and sw == 1 and dh == 1 and dw == 1 and groups == 1
+            and 0 <= pt <= 2 and 0 <= pl <= 2 and min(H, W) >= 3 and min(HO, WO) >= 3
+            and 16 * C * O * itemsize <= _WN_MAX_U_BYTES)
+
+
+cdef bint _wn_all_finite(const floating* a, Py_ssize_t n, int n_threads) noexcept nogil:
+    """True if a[:n] has no inf or NaN (x - x is 0 exactly for finite x, NaN otherwise)."""
+    cdef Py_ssize_t chunk = 1 << 16, nchunks = (n + chunk - 1) // chunk, k, i
+    cdef int bad = 0, ok
+    for k in prange(nchunks, schedule='static', num_threads=n_threads):
+        ok = 1
+        for i in range(k * chunk, min(n, (k + 1) * chunk)):
+            ok = ok & (a[i] - a[i] == 0)
+        if not ok:
+            bad += 1
+    return bad == 0
+
+
+cdef void _wn_weights(const floating* wp, floating* up, Py_ssize_t O, Py_ssize_t CI,
+                      bint grad_input, int n_threads) noexcept nogil:
+    """U[xi] = G g G^T for every filter g = w[o, c] (O, CI, 3, 3), in float64, rounded once.
+    Forward: up[xi, o, c] (K = O rows); grad_input: g flipped in both axes, up[xi, c, o]."""
+    cdef Py_ssize_t o, c, i, a, idx, sxi = O * CI
+    cdef const floating* g
+    cdef double g00, g01, g02, g10, g11, g12, g20, g21, g22
+    cdef double h00, h01, h02, h10, h11, h12, h20, h21, h22, h30, h31, h32
+    for o in prange(O, schedule='static', num_threads=n_threads):
+        for c in range(CI):
+            g = wp + (o * CI + c) * 9
+            if grad_input:
+                g00, g01, g02 = g[8], g[7], g[6]
+                g10, g11, g12 = g[5], g[4], g[3]
+                g20, g21, g22 = g[2], g[1], g[0]
+                idx = c * O + o
+            else:
+                g00, g01, g02 = g[0], g[1], g[2]
+                g10, g11, g12 = g[3], g[4], g[5]
+                g20, g21, g22 = g[6], g[7], g[8]
+                idx = o * CI + c
+            # h = G g (4x3), then U = h G^T (4x4)
+            h00, h01, h02 = g00, g01, g02
+            h10 = 0.5 * (g00 + g10 + g20)
+            h11 = 0.5 * (g01 + g11 + g21)
+            h12 = 0.5 * (g02 + g12 + g22)
+            h20 = 0.5 * (g00 - g10 + g20)
+            h21 = 0.5 * (g01 - g11 + g21)
+            h22 = 0.5 * (g02 - g12 + g22)
+            h30, h31, h32 = g20, g21, g22
+            _wn_u_row(h00, h01, h02, up + idx, sxi)
+            _wn_u_row(h10, h11, h12, up + 4 * sxi + idx, sxi)
+            _wn_u_row(h20, h21, h22, up + 8 * sxi + idx, sxi)
+            _wn_u_row(h30, h31, h32, up + 12 * sxi + idx, sxi)
+
+
+cdef inline void _wn_u_row(double h0, double h1, double h2, floating* u,
+                           Py_ssize_t s) noexcept nogil:
+    u[0] = <floating>h0
+    u[s] = <floating>(0.5 * (h0 + h1 + h2))
+    u[2 * s] = <floating>(0.5 * (h0 - h1 + h2))
+    u[3 * s] = <floating>h2
+
+
+cdef inline void _wn_input(const floating* r0, const floating* r1, const floating* r2,
+                           const floating* r3, Py_ssize_t W, Py_ssize_t q0, Py_ssize_t L,
+                           floating* v, Py_ssize_t vs, double* tmp) noexcept nogil:
+    if floating is float:
+        mc_wn_input_f32(r0, r1, r2, r3, W, q0, L, v, vs, tmp)
+    else:
+        mc_wn_input_f64(r0, r1, r2, r3, W, q0, L, v, vs, tmp)
+
+
+cdef inline void _wn_output(const floating* m, Py_ssize_t ms, Py_ssize_t L, floating* o0,
+                            floating* o1, Py_ssize_t ncols, double bias,
+                            double* tmp) noexcept nogil:
+    if floating is float:
+        mc_wn_output_f32(m, ms, L, o0, o1, ncols, bias, tmp)
+    else:
+        mc_wn_output_f64(m, ms, L, o0, o1, ncols, bias, tmp)
+
+
+cdef void _wn_gemm(Py_ssize_t nb, Py_ssize_t K, Py_ssize_t C, const floating* v, Py_ssize_t ldv,
+                   const floating* u, floating* m, Py_ssize_t ldm) noexcept nogil:
+    """Column-major m (nb x K) = v (nb x C) @ u^T, u row-major (K, C): the channels in GEMM
+    calls of _wn_sum_block(C) terms chained onto m (as _gm_gemm does with _GM_SUM_BLOCK)."""
+    cdef Py_ssize_t c0 = 0, cn, blk = _wn_sum_block(C)
+    while c0 < C:
+        cn = min(blk, C - c0)
+        _gemm(c'N', c'N', nb, K, cn, v + c0 * ldv, ldv, u + c0, C, 0 if c0 == 0 else 1, m, ldm)
+        c0 += cn
+
+
+cdef int _wn_conv(const floating* xp, const floating* up, const floating* bp, floating* outp,
+                  const _WGeom* g, int n_threads) except -1:
+    """out (N, K, HO, WO) = Winograd conv of x (N, C, H, W) with the transformed weights up
+    (16, K, C), plus bias (bp NULL: none). Blocks of g.NB tiles, one thread each."""
+    cdef Py_ssize_t C = g.C, K = g.K, NB = g.NB, T = g.T, TW = g.TW
+    cdef Py_ssize_t vsz = 16 * C * NB, msz = 16 * K * NB       # per thread
+    cdef Py_ssize_t tsz = 8 * min(TW, NB) + 8                   # doubles per thread
+    cdef Py_ssize_t blk, t0, t1, nb, s, n, r, ty, tx0, tx1, c, k, xi, ih, oh, L
+    cdef int n_thr = <int>max(1, min(n_threads, g.nblk))
+    cdef floating* vt
+    cdef floating* mt
+    cdef double* tt
+    cdef const floating* xc
+    cdef floating* oc
+    scratch = _conv_take_scratch((g.W + n_thr * (vsz + msz)) * sizeof(floating))
+    tscratch = _conv_take_scratch(n_thr * tsz * sizeof(double))
+    cdef floating* zrow = <floating*>cnp.PyArray_DATA(scratch)
+    cdef floating* tbuf = zrow + g.W
+    cdef double* tmps = <double*>cnp.PyArray_DATA(tscratch)
+    memset(zrow, 0, g.W * sizeof(floating))
+    with nogil, parallel(num_threads=n_thr):
+        vt = tbuf + omp_get_thread_num() * (vsz + msz)
+        mt = vt + vsz
+        tt = tmps + omp_get_thread_num() * tsz
+        for blk in prange(g.nblk, schedule='dynamic'):
+            t0 = blk * NB
+            t1 = min(g.NT, t0 + NB)
+            nb = t1 - t0
+            # V of the block's tiles, run by run of tiles in one tile row
+            s = t0
+            while s < t1:
+                n = s // T
+                r = s % T
+                ty = r // TW
+                tx0 = r % TW
+                tx1 = min(TW, tx0 + t1 - s)
+                ih = 2 * ty - g.pt
+                L = tx1 - tx0
+                for c in range(C):
+                    xc = xp + (n * C + c) * g.H * g.W
+                    _wn_input(xc + ih * g.W if 0 <= ih < g.H else zrow,
+                              xc + (ih + 1) * g.W if 0 <= ih + 1 < g.H else zrow,
+                              xc + (ih + 2) * g.W if 0 <= ih + 2 < g.H else zrow,
+                              xc + (ih + 3) * g.W if 0 <= ih + 3 < g.H else zrow,
+                              g.W, 2 * tx0 - g.pl, L, vt + c * 16 * NB + (s - t0), NB, tt)
+                s = s + tx1 - tx0
+            # M[xi] (K x nb, row pitch 16 NB) = U[xi] (K x C) @ V[xi] (C x nb, row pitch 16 NB)
+            for xi in range(16):
+                _wn_gemm(nb, K, C, vt + xi * NB, 16 * NB, up + xi * K * C, mt + xi * NB,
+                         16 * NB)
+            s = t0
+            while s < t1:
+                n = s // T
+                r = s % T
+                ty = r // TW
+                tx0 = r % TW
+                tx1 = min(TW, tx0 + t1 - s)
+                oh = 2 * ty
+                L = tx1 - tx0
+                for k in range(K):
+                    oc = outp + ((n * K + k) * g.HO + oh) * g.WO + 2 * tx0
+                    _wn_output(mt + k * 16 * NB + (s - t0), NB, L, oc,
+                               oc + g.WO if oh + 1 < g.HO else NULL,
+                               min(2 * L, g.WO - 2 * tx0), bp[k] if bp != NULL else 0, tt)
+                s = s + tx1 - tx0
+    _conv_give_scratch(tscratch)
+    _conv_give_scratch(scratch)
+    return 0
+
+
+cdef int _winograd_forward(const floating* xp, const floating* wp, const floating* bp,
+                           floating* outp, const _WGeom* g, int n_threads) except -1:
+    """out = conv(x, w) + bias, w (K, C, 3, 3)."""
+    scratch = _conv_take_scratch(16 * g.K * g.C * sizeof(floating))
+    cdef floating* up = <floating*>cnp.PyArray_DATA(scratch)
+    _wn_weights(wp, up, g.K, g.C, False, n_threads)
+    _wn_conv(xp, up, bp, outp, g, n_threads)
+    _conv_give_scratch(scratch)
+    return 0
+
+
+cdef int _winograd_grad_input(const floating* gop, const floating* wp, floating* gip,
+                              const _WGeom* g, int n_threads) except -1:
+    """grad_in = conv(grad_out, w flipped and transposed), w (O, C, 3, 3); g is the geometry
+    of that convolution (C = O in, K = C out channels, padding 2 - p)."""
+    scratch = _conv_take_scratch(16 * g.K * g.C * sizeof(floating))
+    cdef floating* up = <floating*>cnp.PyArray_DATA(scratch)
+    _wn_weights(wp, up, g.C, g.K, True, n_threads)
+    _wn_conv(gop, up, NULL, gip, g, n_threads)
+    _conv_give_scratch(scratch)
+    return 0
+
+
+def _winograd_layout(Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W, Py_ssize_t K,
+                     Py_ssize_t HO, Py_ssize_t WO, Py_ssize_t itemsize=4):
+    """How the winograd algorithm cuts a convolution (for tests): a dict with 'tiles' (of the
+    batch), 'tiles_per_block' and 'blocks'."""
+    cdef _WGeom g = _wn_geom(N, C, H, W, K, HO, WO, 0, 0, itemsize)
+    return {'tiles': g.NT, 'tiles_per_block': g.NB, 'blocks': g.nblk}
