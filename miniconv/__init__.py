@@ -169,6 +169,8 @@ from . import testing  # noqa: E402
 from ._compile import compile  # noqa: E402,A004
 from . import compiler, cpu, func, jit, random, special  # noqa: E402
 from .nn.functional import conv_transpose1d  # noqa: E402
+# torch.multiprocessing: Python's multiprocessing plus spawn(); shared tensors travel as shared memory
+from . import multiprocessing  # noqa: E402
 
 # torch.int and torch.short (last, so that nothing above calls the builtin int under this name)
 int = int32  # noqa: A001

@@ -78,11 +78,28 @@ class IntrospectMixin:
         return self.new_zeros(args if args else (0,))
 
     def share_memory_(self):
-        """A no-op returning ``self``: miniconv's worker processes share arrays by fork, not by moving storage."""
+        """Moves the tensor's array into shared memory (no-op if it is there) and returns ``self``: processes
+        started afterwards (fork) or receiving it through multiprocessing (spawn) update the same memory.
+        Views made before the move keep the old array (PyTorch moves the storage under them too)."""
+        from ..multiprocessing import _sharing
+
+        _sharing.register(type(self))
+        if self._base is not None:  # a view: its base's array moves, and this view is re-taken from it
+            old = self._base._data
+            offset = self._data.ctypes.data - old.ctypes.data
+            self._base.share_memory_()
+            if self._base._data is not old:
+                self._data = np.ndarray(self._data.shape, self._data.dtype, buffer=self._base._data,
+                                        offset=offset, strides=self._data.strides)
+            return self
+        if not _sharing.is_shared(self._data):
+            self._data = _sharing.share_array(self._data)
         return self
 
     def is_shared(self):
-        return False
+        from ..multiprocessing import _sharing
+
+        return _sharing.is_shared(self._data)
 
     def resize_(self, *sizes, memory_format=None):
         """PyTorch's storage semantics: the flat storage keeps its first elements; new elements are zeros

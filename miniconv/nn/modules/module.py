@@ -192,7 +192,12 @@ class Module:
         return getattr(mod, buffer_name)
 
     def share_memory(self):
-        """Returns the module: worker processes share its arrays by fork (``Tensor.share_memory_`` likewise)."""
+        """Moves every parameter, gradient and buffer into shared memory (``Tensor.share_memory_``) and returns
+        the module: processes started later update the same arrays (Hogwild training)."""
+        for t in list(self.parameters()) + list(self.buffers()):
+            t.share_memory_()
+            if t.grad is not None:
+                t.grad.share_memory_()
         return self
 
     # -- iteration -------------------------------------------------------------------
