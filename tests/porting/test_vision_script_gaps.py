@@ -1,0 +1,67 @@
+"""Direct oracle tests for the gaps public vision / training scripts (pytorch/examples, yunjey/pytorch-tutorial,
+kuangliu/pytorch-cifar) hit under miniconv, each fixed in the file owning the behaviour."""
+import os
+
+import numpy as np
+import pytest
+
+import miniconv
+
+torch = pytest.importorskip("torch")
+
+
+def _error(fn):
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001  (the class and message are what is compared)
+        return type(e).__name__, str(e)
+    return None
+
+
+@pytest.mark.parametrize("num_workers", [0, 1])
+def test_dataloader_iterator_class_names_in_errors(num_workers):
+    """yunjey's pytorch_basics calls the Python 2 ``data_iter.next()``: the AttributeError names PyTorch's class."""
+    errs = []
+    for lib in (torch, miniconv):
+        ds = lib.utils.data.TensorDataset(lib.zeros(4, 2))
+        it = iter(lib.utils.data.DataLoader(ds, batch_size=2, num_workers=num_workers))
+        errs.append(_error(lambda: it.next()))
+        del it
+    assert errs[0] == errs[1]
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_dataloader_over_an_empty_dataset(shuffle):
+    """shuffle=True over an empty dataset fails when the DataLoader is built (RandomSampler), as in PyTorch;
+    without shuffling it builds and yields nothing."""
+    res = []
+    for lib in (torch, miniconv):
+        ds = lib.utils.data.TensorDataset(lib.zeros(0, 2))
+        err = _error(lambda: lib.utils.data.DataLoader(ds, batch_size=64, shuffle=shuffle))
+        res.append(err if err else len(list(lib.utils.data.DataLoader(ds, batch_size=64))))
+    assert res[0] == res[1]
+    for lib in (torch, miniconv):
+        with pytest.raises(ValueError, match="num_samples should be a positive integer value, but got num_samples=0"):
+            lib.utils.data.RandomSampler([])
+        assert len(lib.utils.data.RandomSampler([], num_samples=3, replacement=True)) == 3
+
+
+def test_save_into_a_missing_directory(tmp_path):
+    """dcgan / vae / imagenet save checkpoints into --outf: a missing directory is PyTorch's RuntimeError."""
+    target = str(tmp_path / "missing" / "ckpt.pth")
+    errs = [_error(lambda: lib.save({"w": lib.zeros(2)}, target)) for lib in (torch, miniconv)]
+    assert errs[0] == errs[1] == ("RuntimeError", f"Parent directory {tmp_path / 'missing'} does not exist.")
+    assert _error(lambda: miniconv.io.save_torch({"w": miniconv.zeros(2)}, target)) == errs[0]
+    assert not os.path.exists(tmp_path / "missing")
+    miniconv.save({"w": miniconv.zeros(2)}, str(tmp_path / "ok.pth"))  # relative and existing paths still work
+
+
+def test_save_image_into_a_missing_directory(tmp_path):
+    """torchvision's save_image lets PIL open the path: FileNotFoundError naming the path, no temporary name."""
+    pytest.importorskip("PIL")
+    from miniconv.vision import utils
+
+    target = str(tmp_path / "results" / "sample.png")
+    want = _error(lambda: open(target, "wb"))
+    assert _error(lambda: utils.save_image(miniconv.zeros(3, 4, 4), target)) == want
+    assert os.listdir(tmp_path) == []
