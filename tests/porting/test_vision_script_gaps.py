@@ -65,3 +65,18 @@ def test_save_image_into_a_missing_directory(tmp_path):
     want = _error(lambda: open(target, "wb"))
     assert _error(lambda: utils.save_image(miniconv.zeros(3, 4, 4), target)) == want
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("sub", ["sampler", "dataset", "dataloader"])
+def test_torch_utils_data_submodule_paths(sub):
+    """mnist_hogwild imports ``from torch.utils.data.sampler import Sampler``: the submodules exist with
+    PyTorch's public names (StackDataset aside, which miniconv does not have), the same objects as the package's."""
+    import importlib
+
+    theirs = importlib.import_module(f"torch.utils.data.{sub}")
+    ours = importlib.import_module(f"miniconv.utils.data.{sub}")
+    want = set(theirs.__all__) - {"StackDataset"}
+    assert set(ours.__all__) == want
+    for name in want:
+        assert getattr(ours, name) is getattr(miniconv.utils.data, name)
+    assert getattr(miniconv.utils.data, sub) is ours
