@@ -31,3 +31,21 @@ def load_weights(lib, model, seed=0, scale=1.0):
                 b.zero_()
             elif name.endswith("running_var"):
                 b.fill_(1.0)
+
+
+
+def mnist_root(root):
+    """``root``/MNIST/raw/ holding the published files of $MINICONV_DATA decompressed, as torchvision's
+    ``download=True`` leaves them (it then downloads nothing); miniconv reads and verifies the same files."""
+    import gzip
+    import os
+    import shutil
+
+    src = os.environ.get("MINICONV_DATA", "/work/shared/mnist")
+    raw = os.path.join(root, "MNIST", "raw")
+    os.makedirs(raw, exist_ok=True)
+    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                 "t10k-labels-idx1-ubyte"):
+        with gzip.open(os.path.join(src, name + ".gz"), "rb") as f, open(os.path.join(raw, name), "wb") as out:
+            shutil.copyfileobj(f, out)
+    return root
