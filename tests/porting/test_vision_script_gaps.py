@@ -80,3 +80,16 @@ def test_torch_utils_data_submodule_paths(sub):
     for name in want:
         assert getattr(ours, name) is getattr(miniconv.utils.data, name)
     assert getattr(miniconv.utils.data, sub) is ours
+
+
+def test_load_state_dict_error_text():
+    """Loading a checkpoint into a changed model: PyTorch's order (missing, unexpected, size mismatches) and
+    its shape form (``torch.Size([3, 2])``, here with miniconv's prefix, as every printed Size)."""
+    msgs = []
+    for lib in (torch, miniconv):
+        net = lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.Linear(2, 1))
+        sd = {"0.weight": lib.ones(3, 2), "0.bias": lib.ones(2), "1.weight": lib.ones(1, 2), "extra": lib.ones(1)}
+        with pytest.raises(RuntimeError) as info:
+            net.load_state_dict(sd)
+        msgs.append(str(info.value).replace("miniconv.Size", "torch.Size"))
+    assert msgs[1] == msgs[0]
