@@ -9,6 +9,7 @@ import numbers
 import numpy as np
 
 from ..autograd.grad_mode import is_grad_enabled
+from ..multiprocessing import _sharing  # shared-memory arrays (no miniconv imports of its own)
 from ._base import Size, TensorBase
 
 
@@ -81,8 +82,6 @@ class IntrospectMixin:
         """Moves the tensor's array into shared memory (no-op if it is there) and returns ``self``: processes
         started afterwards (fork) or receiving it through multiprocessing (spawn) update the same memory.
         Views made before the move keep the old array (PyTorch moves the storage under them too)."""
-        from ..multiprocessing import _sharing
-
         _sharing.register(type(self))
         if self._base is not None:  # a view: its base's array moves, and this view is re-taken from it
             old = self._base._data
@@ -97,8 +96,6 @@ class IntrospectMixin:
         return self
 
     def is_shared(self):
-        from ..multiprocessing import _sharing
-
         return _sharing.is_shared(self._data)
 
     def resize_(self, *sizes, memory_format=None):
