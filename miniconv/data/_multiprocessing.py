@@ -30,7 +30,7 @@ def draw_base_seed(loader):
     return int(gen.numpy_generator.integers(0, 2**63 - 1, dtype="int64"))
 
 
-class MultiProcessingIter:
+class _MultiProcessingDataLoaderIter:
     def __init__(self, loader):
         self._dataset = loader.dataset
         self._is_iterable = isinstance(loader.dataset, IterableDataset)

@@ -180,18 +180,18 @@ class DataLoader:
         if self.num_workers == 0:
             if self.timeout != 0:
                 raise AssertionError("_SingleProcessDataLoaderIter requires timeout == 0")
-            return _SingleProcessIter(self)
+            return _SingleProcessDataLoaderIter(self)
         _register_atexit()
         if self.persistent_workers:
             if self._iterator is None:
-                self._iterator = _multiprocessing.MultiProcessingIter(self)
+                self._iterator = _multiprocessing._MultiProcessingDataLoaderIter(self)
             else:
                 self._iterator._reset(self)
             return self._iterator
-        return _multiprocessing.MultiProcessingIter(self)
+        return _multiprocessing._MultiProcessingDataLoaderIter(self)
 
 
-class _SingleProcessIter:
+class _SingleProcessDataLoaderIter:
     """The batches of one epoch, loaded in the main process."""
 
     def __init__(self, loader):

@@ -54,6 +54,8 @@ class RandomSampler(Sampler):
         self.data_source, self.replacement, self._num_samples = data_source, replacement, num_samples
         self.generator = generator
         _gen(generator)
+        if num_samples is None and self.num_samples <= 0:  # PyTorch checks the property: an empty dataset
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={self.num_samples}")
 
     @property
     def num_samples(self):

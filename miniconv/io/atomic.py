@@ -87,8 +87,12 @@ def atomic_write(path, write):
     """Call ``write(binary_file)`` on a temporary file next to ``path``, fsync it, rename it to
     ``path`` and fsync the directory: readers (and crashes) see either the old file or the new one,
     whole. Stale temporary files of earlier interrupted writes to ``path`` are removed first."""
+    given = path
     path, directory, mode, tmp = _prepare(path)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _CLOEXEC, 0o666)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _CLOEXEC, 0o666)
+    except OSError as e:  # a missing or read-only directory: the error ``open(path, "wb")`` gives, naming path
+        raise type(e)(e.errno, e.strerror, os.fspath(given)) from None
     try:
         with os.fdopen(fd, "wb") as out:
             if mode is not None:

@@ -115,6 +115,8 @@ def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_seriali
         >>> ckpt = miniconv.load("ckpt.pt")
     """
     path = None if hasattr(f, "write") else os.fspath(f)
+    if path is not None and os.path.dirname(path) and not os.path.isdir(os.path.dirname(path)):
+        raise RuntimeError(f"Parent directory {os.path.dirname(path)} does not exist.")  # PyTorch's check
     arrays = {}
     try:
         root = _encode(obj, arrays, [], path)

@@ -256,6 +256,8 @@ def save_torch(obj, f):
         >>> torch_model.load_state_dict(torch.load("model.pth"))         # in PyTorch
     """
     path = None if hasattr(f, "write") else os.fspath(f)
+    if path is not None and os.path.dirname(path) and not os.path.isdir(os.path.dirname(path)):
+        raise RuntimeError(f"Parent directory {os.path.dirname(path)} does not exist.")  # as torch.save
     em = _Emitter(path)
     em.emit(obj, [])
     em.out += b"."

@@ -33,9 +33,6 @@ class CompatMixin:
     def is_pinned(self, device=None):
         return False
 
-    def is_shared(self):
-        return False
-
     def is_distributed(self):
         return False
 

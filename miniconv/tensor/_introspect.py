@@ -9,6 +9,7 @@ import numbers
 import numpy as np
 
 from ..autograd.grad_mode import is_grad_enabled
+from ..multiprocessing import _sharing  # shared-memory arrays (no miniconv imports of its own)
 from ._base import Size, TensorBase
 
 
@@ -78,24 +79,24 @@ class IntrospectMixin:
         return self.new_zeros(args if args else (0,))
 
     def share_memory_(self):
-        """Move the storage into an anonymous shared memory mapping (once; returns ``self``): processes
-        forked afterwards read and write the same memory, as PyTorch's shared tensors (Hogwild). Views
-        taken before the call keep the old storage: call it first (``Module.share_memory`` does, on its
-        parameters and buffers)."""
-        if getattr(self, "_shared", False):
+        """Moves the tensor's array into shared memory (no-op if it is there) and returns ``self``: processes
+        started afterwards (fork) or receiving it through multiprocessing (spawn) update the same memory.
+        Views made before the move keep the old array (PyTorch moves the storage under them too)."""
+        _sharing.register(type(self))
+        if self._base is not None:  # a view: its base's array moves, and this view is re-taken from it
+            old = self._base._data
+            offset = self._data.ctypes.data - old.ctypes.data
+            self._base.share_memory_()
+            if self._base._data is not old:
+                self._data = np.ndarray(self._data.shape, self._data.dtype, buffer=self._base._data,
+                                        offset=offset, strides=self._data.strides)
             return self
-        import mmap
-        a = self._data
-        buf = mmap.mmap(-1, max(a.nbytes, 1), flags=mmap.MAP_SHARED, prot=mmap.PROT_READ | mmap.PROT_WRITE)
-        shared = np.frombuffer(buf, dtype=a.dtype, count=a.size).reshape(a.shape)
-        shared[...] = a
-        self._data = shared
-        self._shared = True
+        if not _sharing.is_shared(self._data):
+            self._data = _sharing.share_array(self._data)
         return self
 
     def is_shared(self):
-        """True after ``share_memory_()``."""
-        return bool(getattr(self, "_shared", False))
+        return _sharing.is_shared(self._data)
 
     def resize_(self, *sizes, memory_format=None):
         """PyTorch's storage semantics: the flat storage keeps its first elements; new elements are zeros

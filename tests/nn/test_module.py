@@ -150,8 +150,9 @@ def test_load_state_dict_strict_errors():
 
     wrong = dict(sd)
     wrong["0.weight"] = np.ones((2, 3), np.float32)
-    with pytest.raises(RuntimeError, match=r"size mismatch for 0.weight: copying a param with shape \[2, 3\] from "
-                                           r"checkpoint, the shape in current model is \[3, 2\]"):
+    with pytest.raises(RuntimeError, match=r"size mismatch for 0.weight: copying a param with shape "
+                                           r"miniconv.Size\(\[2, 3\]\) from checkpoint, the shape in current model "
+                                           r"is miniconv.Size\(\[3, 2\]\)"):
         net.load_state_dict(wrong, strict=False)
     np.testing.assert_array_equal(net[0].weight.detach().numpy(), before)  # nothing was modified
     with pytest.raises(RuntimeError, match="Error\\(s\\) in loading state_dict for Sequential"):

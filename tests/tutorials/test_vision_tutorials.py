@@ -17,6 +17,10 @@ REFERENCE = os.path.join(HERE, "..", "vision", "reference", "reference.json")
 _VISION_RULES = [
     (re.compile(r"^(\s*)from torchvision(\.[\w.]+)? import ", re.M), r"\1from miniconv.vision\2 import "),
     (re.compile(r"^(\s*)import torchvision\.([\w.]+) as (\w+)", re.M), r"\1import miniconv.vision.\2 as \3"),
+    # ``import torchvision`` binds the name torchvision; ``import torchvision.x`` binds it too and loads x
+    (re.compile(r"^(\s*)import torchvision[ \t]*$", re.M), r"\1import miniconv.vision as torchvision"),
+    (re.compile(r"^(\s*)import torchvision\.([\w.]+)[ \t]*$", re.M),
+     r"\1import miniconv.vision.\2; import miniconv.vision as torchvision"),
 ]
 
 
@@ -35,6 +39,9 @@ def test_vision_import_swap():
     assert to_miniconv_vision(src) == (
         "import miniconv as torch\nfrom miniconv.vision import datasets, transforms\n"
         "from miniconv.vision.transforms import functional as F\nimport miniconv.vision.models as models\n")
+    assert to_miniconv_vision("import torchvision\nimport torchvision.transforms\n") == (
+        "import miniconv.vision as torchvision\n"
+        "import miniconv.vision.transforms; import miniconv.vision as torchvision\n")
 
 
 @pytest.mark.parametrize("name", SCRIPTS)

@@ -149,7 +149,18 @@ def record_tutorials():
             meta[f"tutorial.{fname}"] = {"result": ns["result"], "stdout": out.getvalue()}
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and sys.argv[1:] == ["--tutorials-only"]:
+    # re-record only the tv*.py results, keeping every other entry of reference.json
+    torch.set_num_threads(1)
+    record_tutorials()
+    with open(os.path.join(OUT, "reference.json")) as f:
+        kept = {k: v for k, v in json.load(f).items() if not k.startswith("tutorial.")}
+    kept.update({k: v for k, v in meta.items() if k.startswith("tutorial.")})
+    tmp = os.path.join(OUT, "reference.json.tmp")
+    with open(tmp, "w") as f:
+        json.dump(kept, f, separators=(",", ":"), sort_keys=True)
+    os.replace(tmp, os.path.join(OUT, "reference.json"))
+elif __name__ == "__main__":
     torch.set_num_threads(1)
     record_datasets()
     record_transforms()

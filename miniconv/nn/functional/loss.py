@@ -21,7 +21,7 @@ def _check_reduction(reduction):
         raise ValueError(f"{reduction} is not a valid value for reduction")
 
 
-class _NLLLoss(ArrayFunction):
+class _NllLoss(ArrayFunction):
     """-weight[t] * input[n, t] per element, for input (M, C) and integer target (M,)."""
 
     @staticmethod
@@ -118,8 +118,10 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):  
     C = x2.shape[1]
     _check_targets(t, C, ignore_index)
     w = _check_weight(weight, C, x2.dtype)
-    out = _NLLLoss.apply(x2, t, w, int(ignore_index), reduction)
-    return out.reshape(out_shape) if reduction == "none" else out
+    out = _NllLoss.apply(x2, t, w, int(ignore_index), reduction)
+    if reduction == "none" and tuple(out.shape) != tuple(out_shape):  # (N, d1, ...) targets
+        return out.reshape(out_shape)
+    return out
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",  # noqa: A002
@@ -192,10 +194,45 @@ def mse_loss(input, target, reduction="mean"):  # noqa: A002
             "This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
             stacklevel=2,
         )
+    if tuple(target.shape) == tuple(input.shape) and target.dtype == input.dtype:
+        return _MseLoss.apply(input, target, reduction)  # one node, PyTorch's MseLossBackward0
     sq = (input - target) ** 2
     if reduction == "none":
         return sq
     return sq.sum() if reduction == "sum" else sq.mean()
+
+
+class _MseLoss(ArrayFunction):
+    """(x - t)^2 reduced by ``reduction``, for x and t of one shape and dtype; gradients +-2 (x - t) g (/ N)."""
+
+    @staticmethod
+    def forward(ctx, x, t, reduction):
+        ctx.save_for_backward(x, t)
+        ctx.reduction = reduction
+        d = x - t
+        sq = d * d
+        if reduction == "none":
+            return sq
+        total = sq.sum(dtype=np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):  # mean of nothing: nan, as PyTorch
+            return np.asarray(total if reduction == "sum" else total / sq.size, dtype=x.dtype)
+
+    @staticmethod
+    def _scale(ctx, size):
+        return 2 / size if ctx.reduction == "mean" and size else 2
+
+    @staticmethod
+    def backward(ctx, g):
+        x, t = ctx.saved_tensors
+        d = x - t
+        gx = (np.asarray(_MseLoss._scale(ctx, d.size), dtype=d.dtype) * d) * g
+        return (gx if ctx.needs_input_grad[0] else None), (-gx if ctx.needs_input_grad[1] else None), None
+
+    @staticmethod
+    def backward_graph(ctx, g):  # create_graph=True: the same math on Tensors
+        d = ctx.saved_input(0) - ctx.saved_input(1)
+        gx = d * _MseLoss._scale(ctx, d.numel()) * g
+        return (gx if ctx.needs_input_grad[0] else None), (-gx if ctx.needs_input_grad[1] else None), None
 
 
 # -- l1, smooth_l1, huber, binary cross-entropy (plain and with logits), kl_div -----
@@ -265,34 +302,46 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):  # noqa:
         raise RuntimeError("all elements of input should be between 0 and 1")
     if target.dtype != input.dtype:
         target = target.type(input.dtype)
-    losses = _BinaryCrossEntropy.apply(input, target)
-    if weight is not None:
-        losses = losses * weight
-    return _reduce(losses, reduction)
+    if weight is not None and weight.requires_grad:  # the composite form differentiates the weight too
+        return _reduce(_BinaryCrossEntropy.apply(input, target, None, "none") * weight, reduction)
+    w = None if weight is None else np.broadcast_to(weight._data.astype(input.dtype, copy=False), input.shape)
+    return _BinaryCrossEntropy.apply(input, target, w, reduction)  # one node: BinaryCrossEntropyBackward0
 
 
 class _BinaryCrossEntropy(ArrayFunction):
-    """Elementwise -(t log x + (1 - t) log(1 - x)), each log clamped at -100, with PyTorch's gradients:
-    (x - t) / max(x (1 - x), 1e-12) for the input (finite where x is exactly 0 or 1, where the clamped logs'
-    0 * inf would be nan) and -logit(x) for the target."""
+    """-w (t log x + (1 - t) log(1 - x)), each log clamped at -100, reduced by ``reduction``, with PyTorch's
+    gradients: w (x - t) / max(x (1 - x), 1e-12) for the input (finite where x is exactly 0 or 1, where the
+    clamped logs' 0 * inf would be nan) and -w logit(x) for the target. ``w`` is a constant array or None."""
 
     @staticmethod
-    def forward(ctx, x, t):
+    def forward(ctx, x, t, w, reduction):
         ctx.save_for_backward(x, t)
+        ctx.w, ctx.reduction = w, reduction
         with np.errstate(divide="ignore"):
             lo = np.asarray(-100, dtype=x.dtype)
-            return -(t * np.maximum(np.log(x), lo) + (1 - t) * np.maximum(np.log1p(-x), lo))
+            losses = -(t * np.maximum(np.log(x), lo) + (1 - t) * np.maximum(np.log1p(-x), lo))
+        if w is not None:
+            losses = losses * w
+        if reduction == "none":
+            return losses
+        total = losses.sum(dtype=np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(total if reduction == "sum" else total / losses.size, dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, g):
         x, t = ctx.saved_tensors
+        if ctx.reduction != "none":
+            g = np.broadcast_to(g / x.size if ctx.reduction == "mean" and x.size else g, x.shape)
+        if ctx.w is not None:
+            g = g * ctx.w
         gx = gt = None
         with np.errstate(divide="ignore", invalid="ignore"):
             if ctx.needs_input_grad[0]:
                 gx = g * (x - t) / np.maximum((1 - x) * x, np.asarray(1e-12, dtype=x.dtype))
             if ctx.needs_input_grad[1]:
                 gt = g * -(np.log(x) - np.log1p(-x))
-        return gx, gt
+        return gx, gt, None, None
 
 
 class _SoftplusNeg(ArrayFunction):

@@ -9,7 +9,7 @@ from ...autograd.hooks import BackwardHookFunction
 from ...autograd.grad_mode import is_grad_enabled
 from ..._device import _check_device
 from ...dtypes import _check_dtype
-from ...tensor import Tensor
+from ...tensor import Size, Tensor
 
 
 class Parameter(Tensor):
@@ -214,9 +214,9 @@ class Module:
         return getattr(mod, buffer_name)
 
     def share_memory(self):
-        """``share_memory_()`` on every parameter and buffer (and their gradients, if any), as PyTorch's:
-        processes forked afterwards train the same weights (Hogwild)."""
-        for t in list(self.parameters()) + [b for b in self.buffers() if b is not None]:
+        """Moves every parameter, gradient and buffer into shared memory (``Tensor.share_memory_``) and returns
+        the module: processes started later update the same arrays (Hogwild training)."""
+        for t in list(self.parameters()) + list(self.buffers()):
             t.share_memory_()
             if t.grad is not None:
                 t.grad.share_memory_()
@@ -366,11 +366,11 @@ class Module:
         own = self.state_dict(keep_vars=True)
         missing += [k for k in own if k not in state_dict]
         unexpected += [k for k in state_dict if k not in own]
-        if strict:
-            if unexpected:
-                errors.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". ")
+        if strict:  # PyTorch's order: missing keys, unexpected keys, then size mismatches
             if missing:
                 errors.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". ")
+            if unexpected:
+                errors.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". ")
         arrays = {}
         for k, target in own.items():
             if k not in state_dict:
@@ -379,8 +379,8 @@ class Module:
             arr = v._data if isinstance(v, Tensor) else np.asarray(v)
             if tuple(arr.shape) != tuple(target.shape):
                 errors.append(
-                    f"size mismatch for {k}: copying a param with shape {list(arr.shape)} from checkpoint, "
-                    f"the shape in current model is {list(target.shape)}."
+                    f"size mismatch for {k}: copying a param with shape {Size(arr.shape)!r} from checkpoint, "
+                    f"the shape in current model is {Size(target.shape)!r}."
                 )
                 continue
             arrays[k] = arr
