@@ -6,6 +6,7 @@ The families of operations are mixins beside this file (``_arith``, ``_elementwi
 base into ``Tensor``. Nothing here computes a gradient: the Functions are in ``miniconv.ops``.
 """
 import sys
+import warnings
 import weakref
 
 import numpy as np
@@ -19,7 +20,7 @@ from ..autograd.node import RemovableHandle, _edge
 from ..autograd.grad_mode import is_grad_enabled
 from ..dtypes import (  # noqa: A004
     _SUPPORTED, _builtin_bool, _builtin_float, _check_dtype, _check_memory_format, bool, channels_last,
-    channels_last_3d, float32, float64, int32, int64, result_type, strided,
+    channels_last_3d, float32, float64, get_default_dtype, int32, int64, result_type, strided,
 )
 
 # The assembled class (this base + the mixins), bound by tensor/__init__.py. Every result an op makes is
@@ -78,8 +79,6 @@ def _legacy_constructor_data(args, device):
     sequences converted to the default float dtype, ``Tensor(t)`` ``t``'s memory (any dtype), ``Tensor()`` an
     empty tensor. ``Tensor(ndarray)`` is not handled here: it keeps the array's dtype, as miniconv's own code
     and tests use it (PyTorch converts the array to the default float dtype)."""
-    from ..dtypes import get_default_dtype
-
     if device is not None and str(device) != "cpu":
         raise RuntimeError(f"legacy constructor expects device type: cpu but device type: {device} was passed")
     dtype = get_default_dtype()
@@ -468,8 +467,6 @@ class TensorBase:
     def __float__(self):
         if self._requires_grad and not _warned["float_requires_grad"] and is_grad_enabled():
             _warned["float_requires_grad"] = True  # PyTorch warns once per process
-            import warnings
-
             warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
                           "Consider using tensor.detach() first.", UserWarning, stacklevel=2)
         return _builtin_float(self.item())

@@ -17,18 +17,8 @@ from torch.nn import functional as F
 
 from _helpers import numpy_weights
 
-# -- the d2l helpers the chapters use (d2l/torch.py)
-def add_to_class(Class):
-    """Register functions as methods in created class."""
-    def wrapper(obj):
-        setattr(Class, obj.__name__, obj)
-    return wrapper
-
-
 class HyperParameters:
-    """The base class of hyperparameters."""
     def save_hyperparameters(self, ignore=[]):
-        """Save function arguments into class attributes."""
         frame = inspect.currentframe().f_back
         _, _, _, local_vars = inspect.getargvalues(frame)
         self.hparams = {k: v for k, v in local_vars.items()
@@ -38,7 +28,6 @@ class HyperParameters:
 
 
 class ProgressBoard(HyperParameters):
-    """Records the points d2l would plot."""
     def __init__(self):
         self.points = {}
 
@@ -47,7 +36,6 @@ class ProgressBoard(HyperParameters):
 
 
 class Module(nn.Module, HyperParameters):
-    """The base class of models."""
     def __init__(self, plot_train_per_epoch=2, plot_valid_per_epoch=1):
         super().__init__()
         self.save_hyperparameters()
@@ -61,7 +49,6 @@ class Module(nn.Module, HyperParameters):
         return self.net(X)
 
     def plot(self, key, value, train):
-        """Plot a point in animation."""
         self.board.draw(0, value.detach().to(torch.device('cpu')).numpy(), ('train_' if train else 'val_') + key)
 
     def training_step(self, batch):
@@ -76,14 +63,8 @@ class Module(nn.Module, HyperParameters):
     def configure_optimizers(self):
         return torch.optim.SGD(self.parameters(), lr=self.lr)
 
-    def apply_init(self, inputs, init=None):
-        self.forward(*inputs)
-        if init is not None:
-            self.net.apply(init)
-
 
 class DataModule(HyperParameters):
-    """The base class of data."""
     def __init__(self, root='../data', num_workers=4):
         self.save_hyperparameters()
 
@@ -103,7 +84,6 @@ class DataModule(HyperParameters):
 
 
 class Trainer(HyperParameters):
-    """The base class for training models with data."""
     def __init__(self, max_epochs, num_gpus=0, gradient_clip_val=0):
         self.save_hyperparameters()
         assert num_gpus == 0, 'No GPU support yet'
@@ -166,14 +146,12 @@ def set_numpy_weights(model, seed):
 
 
 class Classifier(Module):
-    """The base class of classification models."""
     def validation_step(self, batch):
         Y_hat = self(*batch[:-1])
         self.plot('loss', self.loss(Y_hat, batch[-1]), train=False)
         self.plot('acc', self.accuracy(Y_hat, batch[-1]), train=False)
 
     def accuracy(self, Y_hat, Y, averaged=True):
-        """Compute the number of correct predictions."""
         Y_hat = Y_hat.reshape((-1, Y_hat.shape[-1]))
         preds = Y_hat.argmax(axis=1).type(Y.dtype)
         compare = (preds == Y.reshape(-1)).type(torch.float32)
@@ -187,15 +165,11 @@ class Classifier(Module):
 
 
 class Vocab:
-    """Vocabulary for text."""
     def __init__(self, tokens=[], min_freq=0, reserved_tokens=[]):
-        # Flatten a 2D list if needed
         if tokens and isinstance(tokens[0], list):
             tokens = [token for line in tokens for token in line]
-        # Count token frequencies
         counter = collections.Counter(tokens)
         self.token_freqs = sorted(counter.items(), key=lambda x: x[1], reverse=True)
-        # The list of unique tokens
         self.idx_to_token = list(sorted(set(['<unk>'] + reserved_tokens + [
             token for token, freq in self.token_freqs if freq >= min_freq])))
         self.token_to_idx = {token: idx for idx, token in enumerate(self.idx_to_token)}
@@ -224,14 +198,11 @@ PAIRS = ("go .\tva !\nhi .\tsalut !\nrun !\tcours !\nwho ?\tqui ?\nwow !\tça al
 
 
 class MTFraEng(DataModule):
-    """The English-French dataset."""
     def _download(self):
         return PAIRS
 
     def _preprocess(self, text):
-        # Replace non-breaking space with space
         text = text.replace('\u202f', ' ').replace('\xa0', ' ')
-        # Insert space between words and punctuation marks
         no_space = lambda char, prev_char: char in ',.!?' and prev_char != ' '
         out = [' ' + char if i > 0 and no_space(char, text[i - 1]) else char
                for i, char in enumerate(text.lower())]
@@ -243,7 +214,6 @@ class MTFraEng(DataModule):
             if max_examples and i > max_examples: break
             parts = line.split('\t')
             if len(parts) == 2:
-                # Skip empty tokens
                 src.append([t for t in f'{parts[0]} <eos>'.split(' ') if t])
                 tgt.append([t for t in f'{parts[1]} <eos>'.split(' ') if t])
         return src, tgt
@@ -280,7 +250,6 @@ class MTFraEng(DataModule):
 
 
 class Encoder(nn.Module):
-    """The base encoder interface for the encoder--decoder architecture."""
     def __init__(self):
         super().__init__()
 
@@ -289,7 +258,6 @@ class Encoder(nn.Module):
 
 
 class Decoder(nn.Module):
-    """The base decoder interface for the encoder--decoder architecture."""
     def __init__(self):
         super().__init__()
 
@@ -301,7 +269,6 @@ class Decoder(nn.Module):
 
 
 class EncoderDecoder(Classifier):
-    """The base class for the encoder--decoder architecture."""
     def __init__(self, encoder, decoder):
         super().__init__()
         self.encoder = encoder
@@ -310,7 +277,6 @@ class EncoderDecoder(Classifier):
     def forward(self, enc_X, dec_X, *args):
         enc_all_outputs = self.encoder(enc_X, *args)
         dec_state = self.decoder.init_state(enc_all_outputs, *args)
-        # Return decoder output only
         return self.decoder(dec_X, dec_state)[0]
 
     def predict_step(self, batch, device, num_steps, save_attention_weights=False):
@@ -322,14 +288,12 @@ class EncoderDecoder(Classifier):
         for _ in range(num_steps):
             Y, dec_state = self.decoder(outputs[-1], dec_state)
             outputs.append(Y.argmax(2))
-            # Save attention weights (to be covered later)
             if save_attention_weights:
                 attention_weights.append(self.decoder.attention_weights)
         return torch.cat(outputs[1:], 1), attention_weights
 
 
 def init_seq2seq(module):
-    """Initialize weights for sequence-to-sequence learning."""
     if type(module) == nn.Linear:
         nn.init.xavier_uniform_(module.weight)
     if type(module) == nn.GRU:
@@ -339,7 +303,6 @@ def init_seq2seq(module):
 
 
 class Seq2SeqEncoder(Encoder):
-    """The RNN encoder for sequence-to-sequence learning."""
     def __init__(self, vocab_size, embed_size, num_hiddens, num_layers, dropout=0):
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, embed_size)
@@ -347,15 +310,12 @@ class Seq2SeqEncoder(Encoder):
         self.apply(init_seq2seq)
 
     def forward(self, X, *args):
-        # X shape: (batch_size, num_steps)
         embs = self.embedding(X.t().type(torch.int64))
-        # embs shape: (num_steps, batch_size, embed_size)
         outputs, state = self.rnn(embs)
         return outputs, state
 
 
 class Seq2SeqDecoder(Decoder):
-    """The RNN decoder for sequence to sequence learning."""
     def __init__(self, vocab_size, embed_size, num_hiddens, num_layers, dropout=0):
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, embed_size)
@@ -367,25 +327,17 @@ class Seq2SeqDecoder(Decoder):
         return enc_all_outputs
 
     def forward(self, X, state):
-        # X shape: (batch_size, num_steps)
-        # embs shape: (num_steps, batch_size, embed_size)
         embs = self.embedding(X.t().type(torch.int32))
         enc_output, hidden_state = state
-        # context shape: (batch_size, num_hiddens)
         context = enc_output[-1]
-        # Broadcast context to (num_steps, batch_size, num_hiddens)
         context = context.repeat(embs.shape[0], 1, 1)
-        # Concat at the feature dimension
         embs_and_context = torch.cat((embs, context), -1)
         outputs, hidden_state = self.rnn(embs_and_context, hidden_state)
         outputs = self.dense(outputs).swapaxes(0, 1)
-        # outputs shape: (batch_size, num_steps, vocab_size)
-        # hidden_state shape: (num_layers, batch_size, num_hiddens)
         return outputs, [enc_output, hidden_state]
 
 
 class Seq2Seq(EncoderDecoder):
-    """The RNN encoder--decoder for sequence to sequence learning."""
     def __init__(self, encoder, decoder, tgt_pad, lr):
         super().__init__(encoder, decoder)
         self.save_hyperparameters()
@@ -395,7 +347,6 @@ class Seq2Seq(EncoderDecoder):
         self.plot('loss', self.loss(Y_hat, batch[-1]), train=False)
 
     def configure_optimizers(self):
-        # Adam optimizer is used here
         return torch.optim.Adam(self.parameters(), lr=self.lr)
 
     def loss(self, Y_hat, Y):
@@ -405,7 +356,6 @@ class Seq2Seq(EncoderDecoder):
 
 
 def bleu(pred_seq, label_seq, k):
-    """Compute the BLEU."""
     pred_tokens, label_tokens = pred_seq.split(' '), label_seq.split(' ')
     len_pred, len_label = len(pred_tokens), len(label_tokens)
     score = math.exp(min(0, 1 - len_label / len_pred))
@@ -422,8 +372,6 @@ def bleu(pred_seq, label_seq, k):
 
 
 def masked_softmax(X, valid_lens):
-    """Perform softmax operation by masking elements on the last axis."""
-    # X: 3D tensor, valid_lens: 1D or 2D tensor
     def _sequence_mask(X, valid_len, value=0):
         maxlen = X.size(1)
         mask = torch.arange((maxlen), dtype=torch.float32, device=X.device)[None, :] < valid_len[:, None]
@@ -438,28 +386,23 @@ def masked_softmax(X, valid_lens):
             valid_lens = torch.repeat_interleave(valid_lens, shape[1])
         else:
             valid_lens = valid_lens.reshape(-1)
-        # On the last axis, replace masked elements with a very large negative
-        # value, whose exponentiation outputs 0
         X = _sequence_mask(X.reshape(-1, shape[-1]), valid_lens, value=-1e6)
         return nn.functional.softmax(X.reshape(shape), dim=-1)
 
 
 class DotProductAttention(nn.Module):
-    """Scaled dot product attention."""
     def __init__(self, dropout):
         super().__init__()
         self.dropout = nn.Dropout(dropout)
 
     def forward(self, queries, keys, values, valid_lens=None):
         d = queries.shape[-1]
-        # Swap the last two dimensions of keys with keys.transpose(1, 2)
         scores = torch.bmm(queries, keys.transpose(1, 2)) / math.sqrt(d)
         self.attention_weights = masked_softmax(scores, valid_lens)
         return torch.bmm(self.dropout(self.attention_weights), values)
 
 
 class AdditiveAttention(nn.Module):
-    """Additive attention."""
     def __init__(self, num_hiddens, dropout, **kwargs):
         super(AdditiveAttention, self).__init__(**kwargs)
         self.W_k = nn.LazyLinear(num_hiddens, bias=False)
@@ -477,7 +420,6 @@ class AdditiveAttention(nn.Module):
 
 
 class AttentionDecoder(Decoder):
-    """The base attention-based decoder interface."""
     def __init__(self):
         super().__init__()
 
@@ -496,29 +438,20 @@ class Seq2SeqAttentionDecoder(AttentionDecoder):
         self.apply(init_seq2seq)
 
     def init_state(self, enc_outputs, enc_valid_lens):
-        # Shape of outputs: (num_steps, batch_size, num_hiddens).
-        # Shape of hidden_state: (num_layers, batch_size, num_hiddens)
         outputs, hidden_state = enc_outputs
         return (outputs.permute(1, 0, 2), hidden_state, enc_valid_lens)
 
     def forward(self, X, state):
         enc_outputs, hidden_state, enc_valid_lens = state
-        # Shape of the output X: (num_steps, batch_size, embed_size)
         X = self.embedding(X).permute(1, 0, 2)
         outputs, self._attention_weights = [], []
         for x in X:
-            # Shape of query: (batch_size, 1, num_hiddens)
             query = torch.unsqueeze(hidden_state[-1], dim=1)
-            # Shape of context: (batch_size, 1, num_hiddens)
             context = self.attention(query, enc_outputs, enc_outputs, enc_valid_lens)
-            # Concatenate on the feature dimension
             x = torch.cat((context, torch.unsqueeze(x, dim=1)), dim=-1)
-            # Reshape x as (1, batch_size, embed_size + num_hiddens)
             out, hidden_state = self.rnn(x.permute(1, 0, 2), hidden_state)
             outputs.append(out)
             self._attention_weights.append(self.attention.attention_weights)
-        # After fully connected layer transformation, shape of outputs:
-        # (num_steps, batch_size, vocab_size)
         outputs = self.dense(torch.cat(outputs, dim=0))
         return outputs.permute(1, 0, 2), [enc_outputs, hidden_state, enc_valid_lens]
 
@@ -528,7 +461,6 @@ class Seq2SeqAttentionDecoder(AttentionDecoder):
 
 
 class MultiHeadAttention(Module):
-    """Multi-head attention."""
     def __init__(self, num_hiddens, num_heads, dropout, bias=False, **kwargs):
         super().__init__()
         self.num_heads = num_heads
@@ -543,32 +475,26 @@ class MultiHeadAttention(Module):
         keys = self.transpose_qkv(self.W_k(keys))
         values = self.transpose_qkv(self.W_v(values))
         if valid_lens is not None:
-            # On axis 0, copy the first item (scalar or vector) for num_heads
-            # times, then copy the next item, and so on
             valid_lens = torch.repeat_interleave(valid_lens, repeats=self.num_heads, dim=0)
         output = self.attention(queries, keys, values, valid_lens)
         output_concat = self.transpose_output(output)
         return self.W_o(output_concat)
 
     def transpose_qkv(self, X):
-        """Transposition for parallel computation of multiple attention heads."""
         X = X.reshape(X.shape[0], X.shape[1], self.num_heads, -1)
         X = X.permute(0, 2, 1, 3)
         return X.reshape(-1, X.shape[2], X.shape[3])
 
     def transpose_output(self, X):
-        """Reverse the operation of transpose_qkv."""
         X = X.reshape(-1, self.num_heads, X.shape[1], X.shape[2])
         X = X.permute(0, 2, 1, 3)
         return X.reshape(X.shape[0], X.shape[1], -1)
 
 
 class PositionalEncoding(nn.Module):
-    """Positional encoding."""
     def __init__(self, num_hiddens, dropout, max_len=1000):
         super().__init__()
         self.dropout = nn.Dropout(dropout)
-        # Create a long enough P
         self.P = torch.zeros((1, max_len, num_hiddens))
         X = torch.arange(max_len, dtype=torch.float32).reshape(-1, 1) / torch.pow(
             10000, torch.arange(0, num_hiddens, 2, dtype=torch.float32) / num_hiddens)
@@ -581,7 +507,6 @@ class PositionalEncoding(nn.Module):
 
 
 class PositionWiseFFN(nn.Module):
-    """The positionwise feed-forward network."""
     def __init__(self, ffn_num_hiddens, ffn_num_outputs):
         super().__init__()
         self.dense1 = nn.LazyLinear(ffn_num_hiddens)
@@ -593,7 +518,6 @@ class PositionWiseFFN(nn.Module):
 
 
 class AddNorm(nn.Module):
-    """The residual connection followed by layer normalization."""
     def __init__(self, norm_shape, dropout):
         super().__init__()
         self.dropout = nn.Dropout(dropout)
@@ -604,7 +528,6 @@ class AddNorm(nn.Module):
 
 
 class TransformerEncoderBlock(nn.Module):
-    """The Transformer encoder block."""
     def __init__(self, num_hiddens, ffn_num_hiddens, num_heads, dropout, use_bias=False):
         super().__init__()
         self.attention = MultiHeadAttention(num_hiddens, num_heads, dropout, use_bias)
@@ -618,7 +541,6 @@ class TransformerEncoderBlock(nn.Module):
 
 
 class TransformerEncoder(Encoder):
-    """The Transformer encoder."""
     def __init__(self, vocab_size, num_hiddens, ffn_num_hiddens, num_heads, num_blks, dropout, use_bias=False):
         super().__init__()
         self.num_hiddens = num_hiddens
@@ -639,7 +561,6 @@ class TransformerEncoder(Encoder):
 
 
 class TransformerDecoderBlock(nn.Module):
-    # The i-th block in the Transformer decoder
     def __init__(self, num_hiddens, ffn_num_hiddens, num_heads, dropout, i):
         super().__init__()
         self.i = i
@@ -659,16 +580,11 @@ class TransformerDecoderBlock(nn.Module):
         state[2][self.i] = key_values
         if self.training:
             batch_size, num_steps, _ = X.shape
-            # Shape of dec_valid_lens: (batch_size, num_steps), where every
-            # row is [1, 2, ..., num_steps]
             dec_valid_lens = torch.arange(1, num_steps + 1, device=X.device).repeat(batch_size, 1)
         else:
             dec_valid_lens = None
-        # Self-attention
         X2 = self.attention1(X, key_values, key_values, dec_valid_lens)
         Y = self.addnorm1(X, X2)
-        # Encoder-decoder attention. Shape of enc_outputs:
-        # (batch_size, num_steps, num_hiddens)
         Y2 = self.attention2(Y, enc_outputs, enc_outputs, enc_valid_lens)
         Z = self.addnorm2(Y, Y2)
         return self.addnorm3(Z, self.ffn(Z)), state
@@ -695,9 +611,7 @@ class TransformerDecoder(AttentionDecoder):
         self._attention_weights = [[None] * len(self.blks) for _ in range (2)]
         for i, blk in enumerate(self.blks):
             X, state = blk(X, state)
-            # Decoder self-attention weights
             self._attention_weights[0][i] = blk.attention1.attention.attention_weights
-            # Encoder-decoder attention weights
             self._attention_weights[1][i] = blk.attention2.attention.attention_weights
         return self.dense(X), state
 
