@@ -9,6 +9,7 @@ between a dual input and ``unpack_dual`` need double backward (the common ops ha
 forward mode's."""
 from collections import namedtuple
 
+from .entry_points import grad as _grad
 from .grad_mode import enable_grad
 
 __all__ = ["UnpackedDualTensor", "dual_level", "enter_dual_level", "exit_dual_level", "make_dual", "unpack_dual"]
@@ -70,8 +71,6 @@ def make_dual(tensor, tangent, *, level=None):
 
 def unpack_dual(tensor, *, level=None):
     """(primal, tangent) of ``tensor``: the tangent is J v over the dual tensors it depends on (None if none)."""
-    from .. import autograd
-    from ..creation import zeros_like
     lv = _level(level)
     primal = tensor.detach()
     if lv is None or not getattr(tensor, "requires_grad", False):
@@ -82,13 +81,13 @@ def unpack_dual(tensor, *, level=None):
     if not duals:
         return UnpackedDualTensor(primal, None)
     with enable_grad():
-        u = zeros_like(tensor).requires_grad_(True)
-        gs = autograd.grad(tensor, [d for d, _ in duals], grad_outputs=u, create_graph=True, allow_unused=True)
+        u = tensor.detach().new_zeros(tuple(tensor.shape)).requires_grad_(True)
+        gs = _grad(tensor, [d for d, _ in duals], grad_outputs=u, create_graph=True, allow_unused=True)
         used = [(g, t) for g, (_, t) in zip(gs, duals) if g is not None]
         if not used:
             return UnpackedDualTensor(primal, None)
         total = sum((g * t).sum() for g, t in used)
         if not total.requires_grad:     # J^T u does not depend on u: the output is affine in no dual input
-            return UnpackedDualTensor(primal, zeros_like(primal))
-        (jv,) = autograd.grad(total, [u], allow_unused=True)
-    return UnpackedDualTensor(primal, zeros_like(primal) if jv is None else jv.detach())
+            return UnpackedDualTensor(primal, primal.new_zeros(tuple(primal.shape)))
+        (jv,) = _grad(total, [u], allow_unused=True)
+    return UnpackedDualTensor(primal, primal.new_zeros(tuple(primal.shape)) if jv is None else jv.detach())

@@ -6,9 +6,11 @@ While a profile records, every miniconv op is timed as one event: forwards named
 ``record_function`` range is its child), so each has a total and a self CPU time, and
 ``key_averages().table()`` prints PyTorch's table. CPU only: there is no device to profile; the
 memory columns are not recorded (``profile_memory`` is accepted and records nothing)."""
+import functools
 import json
 import os
 import threading
+import time
 
 from .. import _profiling
 
@@ -219,7 +221,6 @@ _session_lock = threading.Lock()
 
 
 def _start(record_shapes):
-    import time
     rec = _Recording(record_shapes)
     with _session_lock:
         if _profiling._session is not None:
@@ -343,8 +344,6 @@ class record_function:
         return False
 
     def __call__(self, fn):
-        import functools
-
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             with record_function(self.name, self.args):

@@ -4,11 +4,13 @@ Index tensors are unwrapped to arrays here (``convert_index``); ``t[index] = v``
 (``_inplace.py``).
 """
 import numbers
+import warnings
 
 import numpy as np
 
 from .. import ops
 from .._args import check_broadcast, check_index_range, normalize_dims
+from ..autograd.grad_mode import no_grad
 from ..dtypes import _builtin_bool, bool, int64, torch_dtype_name
 from ._base import TensorBase
 
@@ -72,7 +74,6 @@ class IndexingMixin:
         src = value if src is None else src
         global _SCATTER_REDUCE_WARNED
         if isinstance(src, TensorBase) and not _SCATTER_REDUCE_WARNED:   # once per process, as PyTorch's
-            import warnings
             _SCATTER_REDUCE_WARNED = True
             warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in "
                           "a future PyTorch release. Use torch.scatter_reduce instead for more reduction options.",
@@ -81,7 +82,6 @@ class IndexingMixin:
             src = self._wrap(np.full(tuple(index.shape), src, dtype=self.dtype))
         # PyTorch has no derivative for this form: the result is computed without recording a graph, and
         # a backward through it raises, as PyTorch's "derivative for aten::scatter is not implemented"
-        from ..autograd.grad_mode import no_grad
         with no_grad():
             out = self.scatter_reduce(dim, index, src, "sum" if reduce == "add" else "prod", include_self=True)
         if self.requires_grad or src.requires_grad:
