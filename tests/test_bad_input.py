@@ -86,7 +86,7 @@ def test_non_contiguous_numpy_inputs(view):
     if view == "negative":  # PyTorch refuses negative strides (tests/tensor/test_numpy_layouts.py compares)
         with pytest.raises(ValueError, match="At least one stride in the given numpy array is negative"):
             mc.from_numpy(arr)
-        a = model(mc.Tensor(arr))  # miniconv's own array-level constructor: the kernels still take such views
+        a = model(mc.Tensor._wrap(arr))  # miniconv's internal constructor: the kernels still take such views
     else:
         a = model(mc.from_numpy(arr))
     b = model(mc.from_numpy(np.ascontiguousarray(arr)))
@@ -148,9 +148,9 @@ def test_fuzz_conv2d_is_correct_or_raises(case):
         x = x[None]
     wt = rng.standard_normal((o, cpg, kh, kw)).astype(wdtype)
     b = rng.standard_normal(o).astype(wdtype) if use_bias else None
-    # from_numpy refuses negative strides as PyTorch does; miniconv's array-level Tensor(arr) takes them, so the
-    # kernels still see reversed views
-    xt, wt_t = (mc.Tensor if layout == "reversed" else mc.from_numpy)(np.asarray(x)), mc.from_numpy(wt)
+    # from_numpy refuses negative strides as PyTorch does; miniconv's internal Tensor._wrap(arr) takes them, so
+    # the kernels still see reversed views
+    xt, wt_t = (mc.Tensor._wrap if layout == "reversed" else mc.from_numpy)(np.asarray(x)), mc.from_numpy(wt)
     try:
         out = F.conv2d(xt, wt_t, None if b is None else mc.from_numpy(b), stride, padding, dilation, groups)
     except (RuntimeError, ValueError, TypeError) as e:

@@ -77,8 +77,9 @@ def _legacy_constructor_data(args, device):
     """The data of PyTorch's legacy constructor ``torch.Tensor(...)`` called from user code: ``Tensor(2, 3)`` and
     ``Tensor(Size)`` zero-filled sizes (PyTorch leaves the memory uninitialized), ``Tensor([1, 2])`` nested
     sequences converted to the default float dtype, ``Tensor(t)`` ``t``'s memory (any dtype), ``Tensor()`` an
-    empty tensor. ``Tensor(ndarray)`` is not handled here: it keeps the array's dtype, as miniconv's own code
-    and tests use it (PyTorch converts the array to the default float dtype)."""
+    empty tensor, ``Tensor(ndarray)`` the array itself when it has the default float dtype (memory shared, as
+    PyTorch shares it), else a copy converted to that dtype (``torch.Tensor(state)`` on a float64 NumPy state
+    gives float32)."""
     if device is not None and str(device) != "cpu":
         raise RuntimeError(f"legacy constructor expects device type: cpu but device type: {device} was passed")
     dtype = get_default_dtype()
@@ -107,6 +108,11 @@ def _legacy_constructor_data(args, device):
     data = args[0]
     if isinstance(data, str):
         raise TypeError("new(): invalid data type 'str'")
+    if isinstance(data, np.ndarray):
+        if data.dtype == dtype:
+            return data
+        _check_dtype(data.dtype)
+        return data.astype(dtype)
     if not isinstance(data, (list, tuple)):
         raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
     return array_from_data([d._data if isinstance(d, TensorBase) else d for d in data], dtype)
@@ -134,8 +140,7 @@ class TensorBase:
     _history_gen = 0  # bumped when an in-place op gives this tensor a new history
 
     def __init__(self, *args, requires_grad=False, device=None):
-        if type(self) is Tensor and not (len(args) == 1 and isinstance(args[0], np.ndarray)) \
-                and not _called_from_miniconv():
+        if type(self) is Tensor and not _called_from_miniconv():
             data = _legacy_constructor_data(args, device)  # user code: ``torch.Tensor(...)``, PyTorch's rules
         elif len(args) == 1:
             data = args[0]  # miniconv's own ``Tensor(array)``: the array as it is

@@ -37,7 +37,7 @@ CONFIGS = [
 
 def _pair_of_tensors(shape, rng, dtype=np.float32):
     a = rng.standard_normal(shape).astype(dtype)
-    return miniconv.Tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    return miniconv.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
 
 
 @pytest.mark.parametrize("x_shape,w_shape,kwargs", CONFIGS, ids=[str(c[2]) + str(c[0]) for c in CONFIGS])
@@ -53,7 +53,7 @@ def test_conv2d_matches_torch(x_shape, w_shape, kwargs, with_bias):
     assert out.dtype == np.float32
     np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), **F32)
     g = rng.standard_normal(out.shape).astype(np.float32)
-    out.backward(miniconv.Tensor(g))
+    out.backward(miniconv.tensor(g))
     tout.backward(torch.tensor(g))
     np.testing.assert_allclose(x.grad.detach().numpy(), tx.grad.numpy(), **F32)
     np.testing.assert_allclose(w.grad.detach().numpy(), tw.grad.numpy(), **F32)
@@ -100,7 +100,7 @@ def test_module_matches_torch(args, kwargs):
         assert out.shape == tuple(tout.shape)
         np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), **F32)
         g = rng.standard_normal(out.shape).astype(np.float32)
-        out.backward(miniconv.Tensor(g))
+        out.backward(miniconv.tensor(g))
         tout.backward(torch.tensor(g))
         np.testing.assert_allclose(x.grad.detach().numpy(), tx.grad.numpy(), **F32)
         np.testing.assert_allclose(conv.weight.grad.detach().numpy(), tconv.weight.grad.numpy(), **F32)
@@ -161,7 +161,7 @@ DTYPES = {"f": (np.float32, torch.float32), "d": (np.float64, torch.float64), "i
 def test_conv2d_errors_match_torch(x_shape, w_shape, b_shape, x_dt, w_dt, kwargs):
     def make(lib, shape, dt):
         np_dt, t_dt = DTYPES[dt]
-        return miniconv.Tensor(np.zeros(shape, np_dt)) if lib == "mc" else torch.zeros(shape, dtype=t_dt)
+        return miniconv.from_numpy(np.zeros(shape, np_dt)) if lib == "mc" else torch.zeros(shape, dtype=t_dt)
 
     with pytest.raises(RuntimeError):
         TF.conv2d(make("t", x_shape, x_dt), make("t", w_shape, w_dt),
@@ -215,6 +215,6 @@ def test_pad_matches_torch(mode, shape, pad):
     assert out.shape == tuple(tout.shape)
     np.testing.assert_array_equal(out.detach().numpy(), tout.detach().numpy())
     g = rng.standard_normal(out.shape)
-    out.backward(miniconv.Tensor(g))
+    out.backward(miniconv.tensor(g))
     tout.backward(torch.tensor(g))
     np.testing.assert_allclose(x.grad.detach().numpy(), tx.grad.numpy(), rtol=1e-12, atol=1e-12)

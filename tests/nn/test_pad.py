@@ -12,7 +12,7 @@ MODES = list(NP_MODE)
 
 
 def tensor(a, requires_grad=False):
-    return miniconv.Tensor(a, requires_grad=requires_grad)
+    return miniconv.tensor(a, requires_grad=requires_grad)
 
 
 def np_pad(x, pad, mode, value=0.0):

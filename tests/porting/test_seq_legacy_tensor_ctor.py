@@ -76,3 +76,28 @@ def test_parameter_of_legacy_tensor_and_accumulated_loss():
         grads.append((loss.item(), w.grad.numpy().copy(), _dt(loss)))
     assert grads[0][0] == pytest.approx(grads[1][0]) and grads[0][2] == grads[1][2]
     np.testing.assert_allclose(grads[1][1], grads[0][1])
+
+
+@pytest.mark.parametrize("np_dtype", [np.float32, np.float64, np.int64, np.uint8, np.bool_])
+def test_tensor_ctor_converts_ndarray_to_default_dtype(np_dtype):
+    """``torch.Tensor(ndarray)`` from user code: the default float dtype, memory shared only when the array
+    already has it (RL scripts call ``torch.Tensor(state)`` on float64 NumPy states)."""
+    arr = (np.arange(6).reshape(2, 3) % 2).astype(np_dtype)
+    for default in ("float32", "float64"):
+        torch.set_default_dtype(getattr(torch, default))
+        miniconv.set_default_dtype(getattr(miniconv, default))
+        try:
+            t, m = torch.Tensor(arr), miniconv.Tensor(arr)
+            assert str(m.dtype).split(".")[-1] == str(t.dtype).split(".")[-1] == default
+            np.testing.assert_array_equal(m.numpy(), t.numpy())
+            arr_before = arr.copy()
+            arr.flat[0] = 1 - arr.flat[0]
+            shares_t = bool(t.flatten()[0].item() != arr_before.flat[0])
+            shares_m = bool(m.flatten()[0].item() != arr_before.flat[0])
+            assert shares_m == shares_t
+            arr.flat[0] = arr_before.flat[0]
+        finally:
+            torch.set_default_dtype(torch.float32)
+            miniconv.set_default_dtype(miniconv.float32)
+    with pytest.raises(TypeError):
+        miniconv.Tensor(np.array(["a"]))

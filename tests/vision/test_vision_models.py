@@ -45,7 +45,7 @@ def test_state_dict_layout_equals_torchvision(built, name, monkeypatch):
 def test_forward_with_torchvision_weights(built, name):
     model = _build(built, name)
     state = vision_cases.deterministic_state([(k, v.shape) for k, v in model.state_dict().items()])
-    model.load_state_dict({k: miniconv.Tensor(v) for k, v in state.items()})
+    model.load_state_dict({k: miniconv.from_numpy(v) for k, v in state.items()})
     model.eval()
     with miniconv.no_grad():
         out = model(miniconv.Tensor(vision_cases.model_input(vision_cases.FORWARD_MODELS[name]))).numpy()
@@ -98,6 +98,6 @@ def test_torchvision_state_dict_through_pth_file(tmp_path):
     path = tmp_path / "resnet18.pth"
     torch.save({k: torch.from_numpy(v) for k, v in state.items()}, path)
     loaded = torch.load(path, weights_only=True)
-    ours.load_state_dict({k: miniconv.Tensor(v.numpy()) for k, v in loaded.items()})
+    ours.load_state_dict({k: miniconv.from_numpy(v.numpy()) for k, v in loaded.items()})
     for k, v in ours.state_dict().items():
         np.testing.assert_array_equal(v.numpy(), state[k])

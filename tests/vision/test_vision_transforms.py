@@ -20,7 +20,7 @@ import vision_reference as ref  # noqa: E402
 
 class _Lib:
     T, F, Image = T, F, Image
-    tensor = staticmethod(miniconv.Tensor)
+    tensor = staticmethod(miniconv.tensor)
     numpy = staticmethod(lambda t: t.numpy())
     seed = staticmethod(miniconv.manual_seed)
     float32, uint8 = miniconv.float32, miniconv.uint8

@@ -61,6 +61,7 @@ class LRScheduler:
                     )
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        self._get_lr_called_within_step = False  # in PyTorch's state dicts; get_lr() is called by step() only
         _track_step_called(optimizer)
         self._initial_step()
 

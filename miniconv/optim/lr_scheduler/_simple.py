@@ -1,5 +1,9 @@
 """Schedulers that scale the lr by a factor per epoch: step, multi-step, exponential, lambda, multiplicative,
 constant, linear and polynomial."""
+import bisect
+import types
+from collections import Counter
+
 from ._base import LRScheduler, _per_group
 
 
@@ -37,18 +41,17 @@ class MultiStepLR(LRScheduler):
     """Multiply the lr by ``gamma`` at each epoch listed in ``milestones``."""
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
-        self.milestones = sorted(milestones)
+        self.milestones = Counter(milestones)  # PyTorch's: a repeated milestone multiplies by gamma per repeat
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        n = self.milestones.count(self.last_epoch)
+        n = self.milestones.get(self.last_epoch, 0)
         return [group["lr"] * self.gamma ** n for group in self.optimizer.param_groups]
 
     def _get_closed_form_lr(self):
-        import bisect
-
-        return [b * self.gamma ** bisect.bisect_right(self.milestones, self.last_epoch) for b in self.base_lrs]
+        milestones = sorted(self.milestones.elements())
+        return [b * self.gamma ** bisect.bisect_right(milestones, self.last_epoch) for b in self.base_lrs]
 
 
 class ExponentialLR(LRScheduler):
@@ -80,7 +83,10 @@ class LambdaLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def state_dict(self):
-        return {k: v for k, v in super().state_dict().items() if k != "lr_lambdas"}
+        return _lambdas_state(self, super().state_dict())
+
+    def load_state_dict(self, state_dict):
+        _load_lambdas_state(self, state_dict, super().load_state_dict)
 
     def get_lr(self):
         return [b * f(self.last_epoch) for f, b in zip(self.lr_lambdas, self.base_lrs)]
@@ -98,7 +104,10 @@ class MultiplicativeLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def state_dict(self):
-        return {k: v for k, v in super().state_dict().items() if k != "lr_lambdas"}
+        return _lambdas_state(self, super().state_dict())
+
+    def load_state_dict(self, state_dict):
+        _load_lambdas_state(self, state_dict, super().load_state_dict)
 
     def get_lr(self):
         if self._is_initial:
@@ -171,3 +180,19 @@ class PolynomialLR(LRScheduler):
     def _get_closed_form_lr(self):
         return [b * (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power
                 for b in self.base_lrs]
+
+
+def _lambdas_state(sched, state):
+    """PyTorch's ``lr_lambdas`` entry: per group None for a function or lambda, the attributes of a callable object."""
+    state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else dict(getattr(fn, "__dict__", {}))
+                           for fn in sched.lr_lambdas]
+    return state
+
+
+def _load_lambdas_state(sched, state_dict, load):
+    state_dict = dict(state_dict)
+    lambdas = state_dict.pop("lr_lambdas", None)
+    load(state_dict)
+    for fn, attrs in zip(sched.lr_lambdas, lambdas or ()):
+        if attrs is not None:
+            fn.__dict__.update(attrs)
