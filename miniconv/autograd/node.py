@@ -20,6 +20,15 @@ _FREED_MSG = (
 )
 
 
+# miniconv's node classes whose PyTorch node has another name (the same for every call)
+_TORCH_NAMES = {
+    "ReLU": "ReluBackward0", "AMax": "AmaxBackward0", "Cast": "ToCopyBackward0", "CumSum": "CumsumBackward0",
+    "MaxAll": "MaxBackward1", "MaxDim": "MaxBackward0", "PowScalar": "PowBackward0", "Tile": "RepeatBackward0",
+    "VectorNorm": "LinalgVectorNormBackward0", "_LeakyReLU": "LeakyReluBackward0", "_MaskScale": "MulBackward0",
+    "Reshape": "ViewBackward0", "Clamp": "ClampBackward1",
+}
+
+
 class _Node:
     """What every Function node has: its edges, output metadata, saved values and versions."""
 
@@ -36,13 +45,18 @@ class _Node:
     _graph_arrays = None  # see _saved_versions
 
     def name(self):
-        # PyTorch's naming: its own ops' nodes are "MulBackward0", a user's Function "CubeBackward"
-        if type(self).__module__.startswith("miniconv."):
-            return type(self).__name__.lstrip("_") + "Backward0"
-        return type(self).__name__ + "Backward"
+        # PyTorch's naming: its own ops' nodes are "MulBackward0", a user's Function "CubeBackward". A node
+        # whose PyTorch name depends on the call (Sum over all or some dims, matmul's operand ranks) sets
+        # ``_torch_name`` in its forward; others whose class name differs from PyTorch's are in _TORCH_NAMES.
+        cls = type(self)
+        if cls.__module__.startswith("miniconv."):
+            return self._torch_name or _TORCH_NAMES.get(cls.__name__) or cls.__name__.lstrip("_") + "Backward0"
+        return cls.__name__ + "Backward"
+
+    _torch_name = None
 
     def __repr__(self):
-        return f"<{self.name()}>"
+        return f"<{self.name()} object at {hex(id(self))}>"
 
     @property
     def next_functions(self):

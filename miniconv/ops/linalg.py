@@ -11,6 +11,10 @@ from .. import _matmul
 from ..autograd.function import ArrayFunction
 
 
+# PyTorch's node for a @ b by the operands' ranks (3-D and more: UnsafeViewBackward0)
+_MATMUL_NAMES = {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (1, 2): "SqueezeBackward4", (2, 2): "MmBackward0"}
+
+
 class MatMul(ArrayFunction):
     """a @ b with PyTorch's matmul semantics through miniconv's GEMM kernels (``_matmul.py``): the
     same bits for any thread count."""
@@ -18,6 +22,7 @@ class MatMul(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
+        ctx._torch_name = _MATMUL_NAMES.get((a.ndim, b.ndim), "UnsafeViewBackward0")
         return _matmul.matmul(a, b)
 
     @staticmethod

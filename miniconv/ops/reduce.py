@@ -34,6 +34,7 @@ class Sum(ArrayFunction):
     @staticmethod
     def forward(ctx, a, dim, keepdim):
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
+        ctx._torch_name = "SumBackward0" if dim is None else "SumBackward1"
         # integer and bool sums are int64 as in PyTorch (NumPy gives uint64 for unsigned)
         out = np.sum(a, axis=dim, keepdims=keepdim, dtype=np.int64 if a.dtype.kind in "biu" else None)
         return np.asarray(out)
@@ -51,6 +52,7 @@ class Mean(ArrayFunction):
     @staticmethod
     def forward(ctx, a, dim, keepdim):
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
+        ctx._torch_name = "MeanBackward0" if dim is None else "MeanBackward1"
         n = a.size if dim is None else int(np.prod([a.shape[d] for d in dim]))
         ctx.n = n
         if n == 0:  # NaN, without NumPy's "Mean of empty slice" warning (PyTorch is silent)

@@ -23,6 +23,8 @@ class _Linear(ArrayFunction):
         out = _matmul(x.reshape(rows, x.shape[-1]), weight, trans_b=True)  # one GEMM for any leading dims
         out = out.reshape(x.shape[:-1] + (weight.shape[0],))
         ctx.bias_shape = None if bias is None else bias.shape
+        ctx._torch_name = (("AddmmBackward0" if x.ndim == 2 else "ViewBackward0") if bias is not None else
+                           {1: "SqueezeBackward4", 2: "MmBackward0"}.get(x.ndim, "UnsafeViewBackward0"))
         if bias is not None:
             out += bias  # any bias that broadcasts to the output's shape, e.g. (out,) or (1, out)
         return out

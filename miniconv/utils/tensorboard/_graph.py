@@ -109,8 +109,11 @@ def graph(model, args, verbose=False, use_strict_trace=True):
                 )
             )
             return name
-        op = fn.name()
-        op = op.removesuffix("Backward0")
+        # the op as miniconv computed it (Linear, ReLU, Reshape): PyTorch's node names (AddmmBackward0,
+        # ViewBackward0) describe its own decomposition; a user's Function keeps its class name
+        cls = type(fn)
+        op = cls.__name__.lstrip("_") if cls.__module__.startswith("miniconv.") else fn.name()
+        op = op.removesuffix("Backward")
         scope = scope_of.get(key, root)
         k = counts.get((scope, op), 0)
         counts[(scope, op)] = k + 1
