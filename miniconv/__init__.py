@@ -186,3 +186,7 @@ _out.install(globals())
 # torch.int and torch.short (last, so that nothing above calls the builtin int under this name)
 int = int32  # noqa: A001
 short = int16
+
+# Storages: tensor.storage() / untyped_storage() (torch.TypedStorage, torch.UntypedStorage, torch.storage).
+from . import storage  # noqa: E402
+from .storage import TypedStorage, UntypedStorage  # noqa: E402

@@ -1,4 +1,5 @@
-"""Questions about a tensor's memory (``stride``, ``data_ptr``, ``element_size``, ``nbytes``...), the
+"""Questions about a tensor's memory (``stride``, ``data_ptr``, ``element_size``, ``nbytes``, ``storage()``,
+``storage_offset()``...), the
 legacy ``new(...)`` constructor, ``share_memory_`` and ``resize_``/``resize_as_``.
 
 miniconv's storage is the NumPy array ``_data``: strides and addresses are the array's (in elements
@@ -11,6 +12,7 @@ import numpy as np
 from ..autograd.grad_mode import is_grad_enabled
 from ..multiprocessing import _sharing  # shared-memory arrays (no miniconv imports of its own)
 from ._base import Size, TensorBase
+from ._storage import storage_offset, typed_storage_of, untyped_storage_of
 
 
 class IntrospectMixin:
@@ -30,6 +32,18 @@ class IntrospectMixin:
 
     def element_size(self):
         return self._data.itemsize
+
+    def storage(self):
+        """The allocation this tensor views, as elements of its dtype (``TypedStorage``; PyTorch's warning)."""
+        return typed_storage_of(self._data, self.dtype)
+
+    def untyped_storage(self):
+        """The allocation this tensor views, as bytes (``UntypedStorage``)."""
+        return untyped_storage_of(self._data)
+
+    def storage_offset(self):
+        """Where this tensor starts in its storage, in elements."""
+        return storage_offset(self._data)
 
     @property
     def itemsize(self):
