@@ -19,6 +19,7 @@ The file is split into include files by job so they can be read one at a time:
   _norm.pxi   batch-norm statistics and backward reductions
   _linalg.pxi Linear's matrix multiply (BLAS per fixed row block inside the OpenMP team)
   _rnn.pxi    recurrent layers: the fused gate math of one LSTM / GRU / RNN time step
+  _rnn_layer.pxi  the time loop of one recurrent layer and direction in C (same kernels, same bits)
 
 # Notes:
 # - Fused type ``floating`` (float32/float64) gives one kernel per job for both dtypes.
@@ -133,3 +134,4 @@ include "_pool.pxi"
 include "_norm.pxi"
 include "_linalg.pxi"
 include "_rnn.pxi"
+include "_rnn_layer.pxi"

@@ -252,7 +252,7 @@ def test_relu_output_modified_in_place_raises_as_in_pytorch(how):
     assert "modified by an inplace operation" in m and "modified by an inplace operation" in t
     want = t.split("is at version")[1].split(";")[0]
     assert f"is at version{want};" in m
-    assert "[miniconv.DoubleTensor [2, 4]], which is saved by ReLU" in m
+    assert "[miniconv.DoubleTensor [2, 4]], which is saved by Relu" in m  # PyTorch names the node Relu
 
 
 # -- gradients only the engine holds are overwritten, not copied ------------------------------------

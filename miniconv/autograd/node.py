@@ -22,10 +22,10 @@ _FREED_MSG = (
 
 # miniconv's node classes whose PyTorch node has another name (the same for every call)
 _TORCH_NAMES = {
-    "ReLU": "ReluBackward0", "AMax": "AmaxBackward0", "Cast": "ToCopyBackward0", "CumSum": "CumsumBackward0",
-    "MaxAll": "MaxBackward1", "MaxDim": "MaxBackward0", "PowScalar": "PowBackward0", "Tile": "RepeatBackward0",
-    "VectorNorm": "LinalgVectorNormBackward0", "_LeakyReLU": "LeakyReluBackward0", "_MaskScale": "MulBackward0",
-    "Reshape": "ViewBackward0", "Clamp": "ClampBackward1",
+    "ReLU": "ReluBackward0", "_ReLUInplace": "ReluBackward0", "AMax": "AmaxBackward0", "Cast": "ToCopyBackward0",
+    "CumSum": "CumsumBackward0", "MaxAll": "MaxBackward1", "MaxDim": "MaxBackward0", "PowScalar": "PowBackward0",
+    "Tile": "RepeatBackward0", "VectorNorm": "LinalgVectorNormBackward0", "_LeakyReLU": "LeakyReluBackward0",
+    "_MaskScale": "MulBackward0", "Reshape": "ViewBackward0", "Clamp": "ClampBackward1",
 }
 
 

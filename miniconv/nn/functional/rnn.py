@@ -20,12 +20,19 @@ sequence; :func:`rnn` stacks layers and directions as PyTorch's ``_VF.lstm`` / `
 import numpy as np
 
 from ... import _kernels
-from ..._config import blas_single_thread, threads_for
+from ..._config import GRAIN_SIZE, blas_single_thread, get_num_threads, threads_for
 from ...autograd import ArrayFunction
 from ...creation import cat, stack
 from .dropout import dropout as _dropout
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
+_MODES = {"LSTM": 0, "GRU": 1, "RNN_TANH": 2, "RNN_RELU": 3}
+
+# The time loop runs in C (_kernels.rnn_layer_forward / rnn_layer_backward, _rnn_layer.pxi): the same
+# kernels in the same order as the per-step Python loop below, so the same bits, without ~10 us of
+# Python per step. LSTM with projections (proj_size) keeps the Python loop. Tests set this False to
+# compare the two.
+_C_TIME_LOOP = True
 
 
 def _mm(a, b, out, trans_b):
@@ -48,6 +55,16 @@ def _steps(batch_sizes, reverse):
     offsets = np.concatenate(([0], np.cumsum(batch_sizes)[:-1]))
     steps = list(zip(offsets.tolist(), batch_sizes.tolist()))
     return steps[::-1] if reverse else steps
+
+
+def _step_arrays(steps):
+    """The steps as the C time loop takes them: (offsets, sizes), np.intp."""
+    arr = np.array(steps, dtype=np.intp).reshape(-1, 2)
+    return np.ascontiguousarray(arr[:, 0]), np.ascontiguousarray(arr[:, 1])
+
+
+def _empty2(dtype):
+    return np.empty((0, 0), dtype=dtype)
 
 
 class _RecurrentLayer(ArrayFunction):
@@ -83,8 +100,19 @@ class _RecurrentLayer(ArrayFunction):
             tanh_c_all = np.empty((n_rows, hidden), dtype=dtype)
             h_pre_all = np.empty((n_rows, hidden), dtype=dtype) if w_hr is not None else None
         relu = mode == "RNN_RELU"
+        if _C_TIME_LOOP and w_hr is None:
+            offsets, sizes = _step_arrays(steps)
+            empty = _empty2(dtype)
+            lstm = mode == "LSTM"
+            b_hh_arr = (np.ascontiguousarray(b_hh) if mode == "GRU" and b_hh is not None
+                        else np.empty(0, dtype=dtype))
+            with blas_single_thread():
+                _kernels.rnn_layer_forward(_MODES[mode], gx, w_hh, b_hh_arr, h, c if lstm else empty, gh, h_prev_all,
+                                           gates if n_gates else empty, c_prev_all if lstm else empty,
+                                           tanh_c_all if lstm else empty, y, offsets, sizes, get_num_threads(),
+                                           GRAIN_SIZE)
         with blas_single_thread():
-            for s, b in steps:
+            for s, b in (() if _C_TIME_LOOP and w_hr is None else steps):  # the C loop did them
                 if b == 0:
                     continue
                 rows = slice(s, s + b)
@@ -132,8 +160,20 @@ class _RecurrentLayer(ArrayFunction):
         if mode == "GRU":
             dh_direct = np.empty((ctx.batch, hidden), dtype=dtype)
         relu = mode == "RNN_RELU"
+        back_steps = ctx.steps[::-1]
+        if _C_TIME_LOOP and w_hr is None:
+            offsets, sizes = _step_arrays(back_steps)
+            empty = _empty2(dtype)
+            lstm, gru = mode == "LSTM", mode == "GRU"
+            with blas_single_thread():
+                _kernels.rnn_layer_backward(_MODES[mode], ctx.gates, ctx.c_prev_all if lstm else empty,
+                                            ctx.tanh_c_all if lstm else empty, ctx.h_prev_all,
+                                            y if y is not None else empty, w_hh, dy, dh, dc if lstm else empty, dg,
+                                            dgh if gru else empty, dh_direct if gru else empty, offsets, sizes,
+                                            get_num_threads(), GRAIN_SIZE)
+            back_steps = ()  # done: the Python loop below is skipped
         with blas_single_thread():
-            for s, b in reversed(ctx.steps):
+            for s, b in back_steps:
                 if b == 0:
                     continue
                 rows = slice(s, s + b)

@@ -1,0 +1,204 @@
+# Recurrent layers: one direction of one layer over a whole packed sequence, the time loop in C.
+#
+# The same work, in the same order, as the per-step loop of miniconv/nn/functional/rnn.py
+# (_RecurrentLayer), which calls rnn_matmul and the *_cell_* kernels of _rnn.pxi once per step:
+# the step's recurrent GEMM cut into the same blocks (_rnn_mm below is rnn_matmul's cut) and the
+# same gate rows. So the results are the same bits as that loop, for any thread count; what goes
+# is ~10 us of Python per step (slices, argument parsing, memoryview set-up), which on the small
+# layers of tutorials (hidden 64-128, batch 32-64) cost as much as the step's arithmetic.
+#
+# Modes: 0 LSTM (no projection), 1 GRU, 2 RNN tanh, 3 RNN relu. Arrays (C-contiguous, one dtype;
+# N packed rows, B state rows, H hidden, G gates: 4, 3, 1, 1):
+#   gx (N, G*H) input projection (+ biases as _RecurrentLayer adds them), w_hh (G*H, H),
+#   b_hh (G*H,) for GRU or empty, h (B, H) state in/out, c (B, H) LSTM cell in/out,
+#   gh (B, G*H) scratch, h_prev_all (N, H), gates (N, 4H) LSTM/GRU, c_prev_all / tanh_c_all (N, H)
+#   LSTM, y (N, H); offsets / sizes: the steps in the order this direction visits them.
+# Every shape and every step's row range is checked here, before the nogil loop reads them.
+
+cdef int _rl_check(str fn, object arr, Py_ssize_t rows, Py_ssize_t cols, str name) except -1:
+    if arr.shape[0] != rows or arr.shape[1] != cols:
+        raise ValueError(f"{fn}: {name} has shape {tuple(arr.shape)[:2]}, expected {(rows, cols)}")
+    return 0
+
+
+cdef int _rl_check_steps(str fn, const Py_ssize_t[::1] offsets, const Py_ssize_t[::1] sizes,
+                         Py_ssize_t N, Py_ssize_t B) except -1:
+    cdef Py_ssize_t st
+    if offsets.shape[0] != sizes.shape[0]:
+        raise ValueError(f"{fn}: {offsets.shape[0]} offsets for {sizes.shape[0]} steps")
+    for st in range(sizes.shape[0]):
+        if sizes[st] < 0 or sizes[st] > B or offsets[st] < 0 or offsets[st] + sizes[st] > N:
+            raise ValueError(f"{fn}: step {st} (rows {offsets[st]}..{offsets[st] + sizes[st]}) out of range "
+                             f"for {N} rows and {B} states")
+    return 0
+
+
+cdef inline int _rl_threads(Py_ssize_t work, int n_threads, Py_ssize_t grain) noexcept nogil:
+    return n_threads if work >= grain else 1
+
+
+cdef inline void _rnn_mm(const floating* a, const floating* b, floating* c, Py_ssize_t m, Py_ssize_t n,
+                         Py_ssize_t k, bint trans_b, int n_threads, Py_ssize_t grain) noexcept nogil:
+    """rnn_matmul's c (m, n) = a (m, k) @ op(b) with its blocks (k > 0, m > 0, n > 0)."""
+    cdef Py_ssize_t side = n if n > m else m
+    cdef Py_ssize_t n_blocks = (side + _RNN_MIN_BLOCK - 1) // _RNN_MIN_BLOCK
+    cdef Py_ssize_t blk
+    cdef int nt
+    if n_blocks > _MM_MAX_BLOCKS:
+        n_blocks = _MM_MAX_BLOCKS
+    nt = _rl_threads(m * n * k, n_threads, grain)
+    if nt > n_blocks:
+        nt = <int>n_blocks
+    for blk in prange(n_blocks, schedule='static', num_threads=nt):
+        _mm_block(a, k, b, k if trans_b else n, c, m, n, k, False, trans_b, blk, n_blocks)
+
+
+def rnn_layer_forward(int mode, const floating[:, ::1] gx, const floating[:, ::1] w_hh,
+                      const floating[::1] b_hh, floating[:, ::1] h, floating[:, ::1] c,
+                      floating[:, ::1] gh, floating[:, ::1] h_prev_all, floating[:, ::1] gates,
+                      floating[:, ::1] c_prev_all, floating[:, ::1] tanh_c_all, floating[:, ::1] y,
+                      const Py_ssize_t[::1] offsets, const Py_ssize_t[::1] sizes,
+                      int n_threads, Py_ssize_t grain):
+    """The forward time loop of one layer and direction (see the top of this file)."""
+    cdef str fn = "rnn_layer_forward"
+    if mode < 0 or mode > 3:
+        raise ValueError(f"{fn}: unknown mode {mode}")
+    cdef Py_ssize_t G = (4, 3, 1, 1)[mode]
+    cdef Py_ssize_t N = gx.shape[0], B = h.shape[0], H = h.shape[1], GH = G * H
+    cdef bint relu = mode == 3, has_bhh = b_hh.shape[0] != 0
+    _rl_check(fn, gx, N, GH, "gx")
+    _rl_check(fn, w_hh, GH, H, "w_hh")
+    _rl_check(fn, gh, B, GH, "gh")
+    _rl_check(fn, h_prev_all, N, H, "h_prev_all")
+    _rl_check(fn, y, N, H, "y")
+    if mode <= 1:
+        _rl_check(fn, gates, N, 4 * H, "gates")
+    if mode == 0:
+        _rl_check(fn, c, B, H, "c")
+        _rl_check(fn, c_prev_all, N, H, "c_prev_all")
+        _rl_check(fn, tanh_c_all, N, H, "tanh_c_all")
+    if has_bhh and (mode != 1 or b_hh.shape[0] != GH):
+        raise ValueError(f"{fn}: b_hh of {b_hh.shape[0]} elements, expected {GH} and mode GRU")
+    _rl_check_steps(fn, offsets, sizes, N, B)
+    if N == 0 or B == 0 or H == 0:
+        return
+    cdef Py_ssize_t st, s, b, r, j, row_bytes = H * sizeof(floating)
+    cdef int nt
+    with nogil:
+        for st in range(sizes.shape[0]):
+            s = offsets[st]
+            b = sizes[st]
+            if b == 0:
+                continue
+            memcpy(&h_prev_all[s, 0], &h[0, 0], b * row_bytes)
+            _rnn_mm(&h_prev_all[s, 0], &w_hh[0, 0], &gh[0, 0], b, GH, H, True, n_threads, grain)
+            nt = _rl_threads(b * H * 4, n_threads, grain)
+            if mode == 0:
+                for r in prange(b, schedule='static', num_threads=nt):
+                    if floating is float:
+                        mc_lstm_forward_row_f32(&gx[s + r, 0], &gh[r, 0], &c[r, 0], &gates[s + r, 0],
+                                                &c_prev_all[s + r, 0], &tanh_c_all[s + r, 0], &y[s + r, 0], H)
+                    else:
+                        _lstm_forward_row_f64(&gx[s + r, 0], &gh[r, 0], &c[r, 0], &gates[s + r, 0],
+                                              &c_prev_all[s + r, 0], &tanh_c_all[s + r, 0], &y[s + r, 0], H)
+            elif mode == 1:
+                if has_bhh:
+                    for r in range(b):
+                        for j in range(GH):
+                            gh[r, j] = gh[r, j] + b_hh[j]
+                for r in prange(b, schedule='static', num_threads=nt):
+                    if floating is float:
+                        mc_gru_forward_row_f32(&gx[s + r, 0], &gh[r, 0], &h_prev_all[s + r, 0], &gates[s + r, 0],
+                                               &y[s + r, 0], H)
+                    else:
+                        _gru_forward_row_f64(&gx[s + r, 0], &gh[r, 0], &h_prev_all[s + r, 0], &gates[s + r, 0],
+                                             &y[s + r, 0], H)
+            else:
+                for r in prange(b, schedule='static', num_threads=nt):
+                    if relu:
+                        _relu_row(&gx[s + r, 0], &gh[r, 0], &y[s + r, 0], H)
+                    elif floating is float:
+                        mc_rnn_tanh_forward_row_f32(&gx[s + r, 0], &gh[r, 0], &y[s + r, 0], H)
+                    else:
+                        _tanh_row_f64(&gx[s + r, 0], &gh[r, 0], &y[s + r, 0], H)
+            memcpy(&h[0, 0], &y[s, 0], b * row_bytes)
+
+
+def rnn_layer_backward(int mode, const floating[:, ::1] gates, const floating[:, ::1] c_prev_all,
+                       const floating[:, ::1] tanh_c_all, const floating[:, ::1] h_prev_all,
+                       const floating[:, ::1] y, const floating[:, ::1] w_hh, const floating[:, ::1] dy,
+                       floating[:, ::1] dh, floating[:, ::1] dc, floating[:, ::1] dg, floating[:, ::1] dgh,
+                       floating[:, ::1] dh_direct, const Py_ssize_t[::1] offsets,
+                       const Py_ssize_t[::1] sizes, int n_threads, Py_ssize_t grain):
+    """The backward time loop of one layer and direction: dh (B, H) holds dL/dh_n in and dL/dh0
+    out, dc (LSTM) dL/dc_n in and dL/dc0 out; dg (N, G*H) receives the gate gradients (input side),
+    dgh (GRU) the recurrent side's; dh_direct (B, H) is GRU's scratch. offsets / sizes: the steps
+    in the order backward visits them (the reverse of forward's)."""
+    cdef str fn = "rnn_layer_backward"
+    if mode < 0 or mode > 3:
+        raise ValueError(f"{fn}: unknown mode {mode}")
+    cdef Py_ssize_t G = (4, 3, 1, 1)[mode]
+    cdef Py_ssize_t N = dy.shape[0], B = dh.shape[0], H = dh.shape[1], GH = G * H
+    cdef bint relu = mode == 3
+    _rl_check(fn, dy, N, H, "dy")
+    _rl_check(fn, w_hh, GH, H, "w_hh")
+    _rl_check(fn, dg, N, GH, "dg")
+    if mode <= 1:
+        _rl_check(fn, gates, N, 4 * H, "gates")
+    if mode == 0:
+        _rl_check(fn, dc, B, H, "dc")
+        _rl_check(fn, c_prev_all, N, H, "c_prev_all")
+        _rl_check(fn, tanh_c_all, N, H, "tanh_c_all")
+    elif mode == 1:
+        _rl_check(fn, dgh, N, GH, "dgh")
+        _rl_check(fn, h_prev_all, N, H, "h_prev_all")
+        _rl_check(fn, dh_direct, B, H, "dh_direct")
+    else:
+        _rl_check(fn, y, N, H, "y")
+    _rl_check_steps(fn, offsets, sizes, N, B)
+    if N == 0 or B == 0 or H == 0:
+        return
+    cdef Py_ssize_t st, s, b, r, j
+    cdef int nt
+    cdef floating v, d
+    with nogil:
+        for st in range(sizes.shape[0]):
+            s = offsets[st]
+            b = sizes[st]
+            if b == 0:
+                continue
+            for r in range(b):
+                for j in range(H):
+                    dh[r, j] = dh[r, j] + dy[s + r, j]
+            nt = _rl_threads(b * H * 4, n_threads, grain)
+            if mode == 0:
+                for r in prange(b, schedule='static', num_threads=nt):
+                    if floating is float:
+                        mc_lstm_backward_row_f32(&gates[s + r, 0], &c_prev_all[s + r, 0], &tanh_c_all[s + r, 0],
+                                                 &dh[r, 0], &dc[r, 0], &dg[s + r, 0], H)
+                    else:
+                        mc_lstm_backward_row_f64(&gates[s + r, 0], &c_prev_all[s + r, 0], &tanh_c_all[s + r, 0],
+                                                 &dh[r, 0], &dc[r, 0], &dg[s + r, 0], H)
+                _rnn_mm(&dg[s, 0], &w_hh[0, 0], &dh[0, 0], b, H, GH, False, n_threads, grain)
+            elif mode == 1:
+                for r in prange(b, schedule='static', num_threads=nt):
+                    if floating is float:
+                        mc_gru_backward_row_f32(&gates[s + r, 0], &h_prev_all[s + r, 0], &dh[r, 0], &dg[s + r, 0],
+                                                &dgh[s + r, 0], &dh_direct[r, 0], H)
+                    else:
+                        mc_gru_backward_row_f64(&gates[s + r, 0], &h_prev_all[s + r, 0], &dh[r, 0], &dg[s + r, 0],
+                                                &dgh[s + r, 0], &dh_direct[r, 0], H)
+                _rnn_mm(&dgh[s, 0], &w_hh[0, 0], &dh[0, 0], b, H, GH, False, n_threads, grain)
+                for r in range(b):
+                    for j in range(H):
+                        dh[r, j] = dh[r, j] + dh_direct[r, j]
+            else:
+                for r in prange(b, schedule='static', num_threads=nt):
+                    for j in range(H):
+                        v = y[s + r, j]
+                        d = dh[r, j]
+                        if relu:
+                            dg[s + r, j] = 0 if v <= 0 else d
+                        else:
+                            dg[s + r, j] = d * (1 - v * v)
+                _rnn_mm(&dg[s, 0], &w_hh[0, 0], &dh[0, 0], b, H, GH, False, n_threads, grain)
