@@ -1,0 +1,226 @@
+"""Writes tests/vision/reference_zoo/ (zoo.json + zoo.npz) from torchvision, for test_vision_model_zoo.py:
+
+    /work/venv-tv/bin/python tests/vision/make_zoo_reference.py
+
+(torch 2.14 + torchvision 0.29; the tests need neither). For every builder of zoo_cases.ZOO: its
+state_dict layout; with the deterministic state of vision_cases, the eval-mode output and (but for the
+large ones) the training-mode output, BatchNorm running statistics after it, and for GRAD_MODELS the
+gradients of a fixed linear loss. Then every ``*_Weights`` enum (members, urls, meta, preset
+parameters), the ImageClassification presets applied to one image, the exceptions and warnings of
+the registry and builders, and the outputs of builders loading checkpoints placed in a hub cache.
+Large arrays are stored as samples (fixed random indices) plus row means, to keep the files small.
+"""
+import contextlib
+import json
+import os
+import sys
+import tempfile
+import warnings
+from enum import Enum
+
+import numpy as np
+import torch
+import torchvision
+from PIL import Image
+from torchvision import models
+from torchvision.transforms._presets import ImageClassification
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "reference_zoo")
+sys.path.insert(0, HERE)
+import vision_cases  # noqa: E402
+import zoo_cases  # noqa: E402
+
+arrays, meta = {}, {"torch": torch.__version__, "torchvision": torchvision.__version__}
+
+
+def put(name, arr):
+    arrays[name] = np.ascontiguousarray(arr)
+
+
+def load_deterministic(m):
+    state = vision_cases.deterministic_state([(k, v.shape) for k, v in m.state_dict().items()])
+    m.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
+
+
+def record_models():
+    for name in zoo_cases.ZOO:
+        torch.manual_seed(0)
+        m = getattr(models, name)(**zoo_cases.kwargs(name))
+        meta[f"layout.{name}"] = [[k, list(v.shape), str(v.dtype).replace("torch.", "")]
+                                  for k, v in m.state_dict().items()]
+        load_deterministic(m)
+        x = torch.from_numpy(zoo_cases.model_input(name))
+        m.eval()
+        with torch.no_grad():
+            for i, o in enumerate(zoo_cases.outputs_list(m(x))):
+                put(f"eval.{name}.{i}", o.numpy())
+        if name in zoo_cases.LARGE:
+            continue
+        m.train()
+        grad = name in zoo_cases.GRAD_MODELS
+        with torch.enable_grad() if grad else torch.no_grad():
+            outs = zoo_cases.outputs_list(m(x))
+            for i, o in enumerate(outs):
+                put(f"train.{name}.{i}", o.detach().numpy())
+            if grad:
+                loss = sum((o * torch.from_numpy(zoo_cases.loss_weights(tuple(o.shape), k))).sum()
+                           for k, o in enumerate(outs))
+                loss.backward()
+                params = list(m.named_parameters())
+                put(f"grad.norms.{name}", np.array([float(p.grad.norm()) for _, p in params], np.float64))
+                put(f"grad.first.{name}", params[0][1].grad.numpy())
+                put(f"grad.last.{name}", params[-1][1].grad.numpy())
+        put(f"bn.{name}", np.array([float(v.double().sum()) for k, v in m.state_dict().items()
+                                    if k.endswith(("running_mean", "running_var"))], np.float64))
+        del m
+
+
+def jsonable(obj):
+    if isinstance(obj, dict):
+        return {k: jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, Enum):
+        return str(obj)
+    return obj
+
+
+def record_weights():
+    out = {}
+    for name in sorted(dir(models)):
+        enum = getattr(models, name)
+        if not (isinstance(enum, type) and issubclass(enum, models.WeightsEnum) and enum is not models.WeightsEnum):
+            continue
+        if getattr(models, name).__module__.rsplit(".", 1)[-1] not in (
+                "resnet", "vgg", "alexnet", "mobilenetv2", "squeezenet", "densenet", "mobilenetv3",
+                "shufflenetv2", "googlenet", "inception", "efficientnet") or "V2_" in name and "Efficient" in name:
+            continue
+        entries = {}
+        for member_name, member in enum.__members__.items():
+            t = member.transforms()
+            entries[member_name] = {
+                "repr": repr(member), "canonical": member.name, "url": member.url, "meta": jsonable(member.meta),
+                "transforms": {"crop_size": t.crop_size, "resize_size": t.resize_size, "mean": t.mean, "std": t.std,
+                               "interpolation": str(t.interpolation), "antialias": t.antialias},
+                "transforms_repr": repr(t)}
+        out[name] = entries
+    meta["weights"] = out
+    meta["list_models"] = models.list_models()
+    meta["builder_enums"] = {n: models.get_model_weights(n).__name__ for n in list(zoo_cases.ZOO) + [
+        "resnet18", "resnet34", "resnet50", "vgg11", "vgg11_bn", "vgg16", "vgg16_bn", "mobilenet_v2", "alexnet",
+        "efficientnet_b2", "efficientnet_b3", "efficientnet_b4", "efficientnet_b5", "efficientnet_b6",
+        "efficientnet_b7"]}
+
+
+def record_presets():
+    arr = zoo_cases.preset_image()
+    pil = Image.fromarray(arr)
+    tensor = torch.from_numpy(arr).permute(2, 0, 1).contiguous()
+    configs = {}
+    for entries in meta["weights"].values():
+        for e in entries.values():
+            t = e["transforms"]
+            key = f"{t['crop_size'][0]}_{t['resize_size'][0]}_{t['interpolation'].split('.')[-1]}"
+            configs[key] = t
+    meta["preset_keys"] = sorted(configs)
+    for key, t in configs.items():
+        interp = getattr(torchvision.transforms.InterpolationMode, t["interpolation"].split(".")[-1])
+        preset = ImageClassification(crop_size=t["crop_size"][0], resize_size=t["resize_size"][0],
+                                     interpolation=interp)
+        for kind, img in (("pil", pil), ("tensor", tensor), ("batch", tensor[None])):
+            y = preset(img).numpy()
+            flat = y.reshape(-1)
+            put(f"preset.{key}.{kind}.shape", np.array(y.shape))
+            put(f"preset.{key}.{kind}.sample", flat[zoo_cases.sample_indices(flat.shape)])
+            put(f"preset.{key}.{kind}.rowmean", y.reshape(-1, y.shape[-1]).mean(-1))
+
+
+def caught(fn):
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        try:
+            fn()
+            exc = None
+        except Exception as e:  # noqa: BLE001  (recording torchvision's exception)
+            exc = [type(e).__name__, str(e)]
+    return {"exception": exc, "warnings": [[type(x.message).__name__, str(x.message)] for x in w]}
+
+
+ERROR_CASES = {
+    "get_model_unknown": lambda: models.get_model("resnet19"),
+    "get_model_case": lambda: models.get_model("ResNet18", num_classes=3),
+    "get_weight_no_dot": lambda: models.get_weight("ResNet18_Weights"),
+    "get_weight_bad_enum": lambda: models.get_weight("ResNet19_Weights.IMAGENET1K_V1"),
+    "get_weight_bad_member": lambda: models.get_weight("ResNet18_Weights.IMAGENET1K_V9"),
+    "get_model_weights_unknown": lambda: models.get_model_weights("nope"),
+    "builder_bad_weights_str": lambda: models.squeezenet1_1(weights="IMAGENET1K_V9"),
+    "builder_wrong_enum": lambda: models.squeezenet1_1(weights=models.ResNet18_Weights.DEFAULT),
+    "builder_bad_type": lambda: models.squeezenet1_1(weights=3),
+    "num_classes_vs_weights": lambda: models.squeezenet1_1(weights="DEFAULT", num_classes=10),
+    "pretrained_false": lambda: models.squeezenet1_1(pretrained=False),
+    "positional_pretrained": lambda: models.squeezenet1_1(False),
+    "positional_two": lambda: models.squeezenet1_1(False, True),
+    "resnext_groups": lambda: models.resnext50_32x4d(groups=8),
+    "squeezenet_version": lambda: models.SqueezeNet("1_2"),
+    "mobilenet_v3_arch": lambda: models.mobilenetv3._mobilenet_v3_conf("mobilenet_v3_medium"),
+    "googlenet_blocks": lambda: models.GoogLeNet(blocks=[1, 2], init_weights=False),
+    "inception_blocks": lambda: models.Inception3(inception_blocks=[1], init_weights=False),
+    "googlenet_init_warning": lambda: models.GoogLeNet(num_classes=2),
+    "shufflenet_repeats": lambda: models.ShuffleNetV2([4, 8], [24, 48, 96, 192, 1024]),
+    "efficientnet_empty": lambda: models.EfficientNet([], 0.2),
+    "inception_aux_too_small": lambda: models.Inception3(num_classes=2, init_weights=False).train()(
+        torch.zeros(2, 3, 75, 75)),
+}
+
+
+def record_errors():
+    meta["errors"] = {k: caught(fn) for k, fn in ERROR_CASES.items()}
+
+
+def record_checkpoints():
+    """Builders given weights= with a checkpoint (deterministic values) placed in a temporary hub cache."""
+    with tempfile.TemporaryDirectory() as hub:
+        torch.hub.set_dir(hub)
+        os.makedirs(os.path.join(hub, "checkpoints"))
+        for name, enum_name, size in zoo_cases.CHECKPOINT_CASES:
+            extra = {"aux_logits": True, "init_weights": False} if name == "googlenet" else {}
+            m = getattr(models, name)(num_classes=1000, **extra)
+            state = vision_cases.deterministic_state([(k, v.shape) for k, v in m.state_dict().items()])
+            if name.startswith("densenet"):
+                state = zoo_cases.old_densenet_keys(state)
+            enum = getattr(models, enum_name)
+            path = os.path.join(hub, "checkpoints", os.path.basename(enum.DEFAULT.url))
+            torch.save({k: torch.from_numpy(v) for k, v in state.items()}, path)
+            x = torch.from_numpy(np.random.default_rng(size).standard_normal((1, 3, size, size)).astype(np.float32))
+            with contextlib.redirect_stderr(open(os.devnull, "w")):
+                loaded = getattr(models, name)(weights=enum.DEFAULT).eval()
+            with torch.no_grad():
+                put(f"ckpt.{name}", loaded(x).numpy())
+            meta[f"ckpt.{name}.keys"] = len(loaded.state_dict())
+            if name == "googlenet":
+                meta["ckpt.googlenet.transform_input"] = loaded.transform_input
+                meta["ckpt.googlenet.aux_logits_true"] = caught(
+                    lambda: models.googlenet(weights="DEFAULT", aux_logits=True))
+            if name == "squeezenet1_1":
+                meta["ckpt.squeezenet1_1.pretrained_true"] = caught(lambda: models.squeezenet1_1(pretrained=True))
+                meta["ckpt.squeezenet1_1.positional_true"] = caught(lambda: models.squeezenet1_1(True))
+
+
+if __name__ == "__main__":
+    torch.set_num_threads(1)
+    record_models()
+    record_weights()
+    record_presets()
+    record_errors()
+    record_checkpoints()
+    os.makedirs(OUT, exist_ok=True)
+    tmp = os.path.join(OUT, "zoo.npz.tmp.npz")
+    np.savez_compressed(tmp, **arrays)
+    os.replace(tmp, os.path.join(OUT, "zoo.npz"))
+    tmp = os.path.join(OUT, "zoo.json.tmp")
+    with open(tmp, "w") as f:
+        json.dump(meta, f, separators=(",", ":"), sort_keys=True)
+    os.replace(tmp, os.path.join(OUT, "zoo.json"))
+    total = sum(os.path.getsize(os.path.join(OUT, n)) for n in os.listdir(OUT))
+    print(f"wrote {len(arrays)} arrays and zoo.json to {OUT} ({total / 1e6:.2f} MB)")
