@@ -74,6 +74,18 @@ def record_models():
         put(f"bn.{name}", np.array([float(v.double().sum()) for k, v in m.state_dict().items()
                                     if k.endswith(("running_mean", "running_var"))], np.float64))
         del m
+    aux = models.inception.InceptionAux(768, 10)
+    meta["layout.inception_aux"] = [[k, list(v.shape)] for k, v in aux.state_dict().items()]
+    load_deterministic(aux)
+    x = torch.from_numpy(zoo_cases.aux_input())
+    with torch.enable_grad():
+        y = aux.train()(x)
+        put("train.inception_aux", y.detach().numpy())
+        (y * torch.from_numpy(zoo_cases.loss_weights(tuple(y.shape), 0))).sum().backward()
+        put("grad.inception_aux", aux.conv1.conv.weight.grad.numpy().reshape(-1)[zoo_cases.sample_indices(
+            (aux.conv1.conv.weight.numel(),))])
+    with torch.no_grad():
+        put("eval.inception_aux", aux.eval()(x).numpy())
 
 
 def jsonable(obj):
@@ -147,35 +159,8 @@ def caught(fn):
     return {"exception": exc, "warnings": [[type(x.message).__name__, str(x.message)] for x in w]}
 
 
-ERROR_CASES = {
-    "get_model_unknown": lambda: models.get_model("resnet19"),
-    "get_model_case": lambda: models.get_model("ResNet18", num_classes=3),
-    "get_weight_no_dot": lambda: models.get_weight("ResNet18_Weights"),
-    "get_weight_bad_enum": lambda: models.get_weight("ResNet19_Weights.IMAGENET1K_V1"),
-    "get_weight_bad_member": lambda: models.get_weight("ResNet18_Weights.IMAGENET1K_V9"),
-    "get_model_weights_unknown": lambda: models.get_model_weights("nope"),
-    "builder_bad_weights_str": lambda: models.squeezenet1_1(weights="IMAGENET1K_V9"),
-    "builder_wrong_enum": lambda: models.squeezenet1_1(weights=models.ResNet18_Weights.DEFAULT),
-    "builder_bad_type": lambda: models.squeezenet1_1(weights=3),
-    "num_classes_vs_weights": lambda: models.squeezenet1_1(weights="DEFAULT", num_classes=10),
-    "pretrained_false": lambda: models.squeezenet1_1(pretrained=False),
-    "positional_pretrained": lambda: models.squeezenet1_1(False),
-    "positional_two": lambda: models.squeezenet1_1(False, True),
-    "resnext_groups": lambda: models.resnext50_32x4d(groups=8),
-    "squeezenet_version": lambda: models.SqueezeNet("1_2"),
-    "mobilenet_v3_arch": lambda: models.mobilenetv3._mobilenet_v3_conf("mobilenet_v3_medium"),
-    "googlenet_blocks": lambda: models.GoogLeNet(blocks=[1, 2], init_weights=False),
-    "inception_blocks": lambda: models.Inception3(inception_blocks=[1], init_weights=False),
-    "googlenet_init_warning": lambda: models.GoogLeNet(num_classes=2),
-    "shufflenet_repeats": lambda: models.ShuffleNetV2([4, 8], [24, 48, 96, 192, 1024]),
-    "efficientnet_empty": lambda: models.EfficientNet([], 0.2),
-    "inception_aux_too_small": lambda: models.Inception3(num_classes=2, init_weights=False).train()(
-        torch.zeros(2, 3, 75, 75)),
-}
-
-
 def record_errors():
-    meta["errors"] = {k: caught(fn) for k, fn in ERROR_CASES.items()}
+    meta["errors"] = {k: caught(fn) for k, fn in zoo_cases.error_cases(models, torch).items()}
 
 
 def record_checkpoints():

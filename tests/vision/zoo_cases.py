@@ -12,7 +12,7 @@ ZOO = {
     "densenet121": 32, "densenet161": 32, "densenet169": 32, "densenet201": 32,
     "mobilenet_v3_small": 32, "mobilenet_v3_large": 32,
     "shufflenet_v2_x0_5": 32, "shufflenet_v2_x1_0": 32, "shufflenet_v2_x1_5": 32, "shufflenet_v2_x2_0": 32,
-    "googlenet": 32, "inception_v3": 139,  # 139: the auxiliary head (training mode) needs >= 5x5 at Mixed_6e
+    "googlenet": 32, "inception_v3": 75,
     "efficientnet_b0": 32, "efficientnet_b1": 32,
 }
 # the large ones: state_dict layout and one eval-mode forward only
@@ -32,8 +32,8 @@ def kwargs(name):
         kw["dropout"] = 0.0
     if name == "googlenet":
         kw.update(dropout_aux=0.0, aux_logits=True, init_weights=True)
-    if name == "inception_v3":
-        kw.update(aux_logits=True, init_weights=True)
+    if name == "inception_v3":  # the auxiliary head needs 299x299 input: it is tested alone (aux_input)
+        kw.update(aux_logits=False, init_weights=True)
     if name.startswith("efficientnet"):
         kw["stochastic_depth_prob"] = 0.0
     return kw
@@ -42,6 +42,11 @@ def kwargs(name):
 def model_input(name):
     size = ZOO[name]
     return np.random.default_rng(1000 + size).standard_normal((2, 3, size, size)).astype(np.float32)
+
+
+def aux_input():
+    """Input of Inception3's auxiliary head at its size for 299x299 images: (2, 768, 17, 17)."""
+    return np.random.default_rng(17).standard_normal((2, 768, 17, 17)).astype(np.float32)
 
 
 def outputs_list(out):
@@ -80,3 +85,31 @@ def preset_image():
 
 def sample_indices(shape, n=4000):
     return np.random.default_rng(9).integers(0, int(np.prod(shape)), n)
+
+
+def error_cases(models, torch):
+    """name -> a call that raises or warns, written once for both libraries."""
+    return {
+        "get_model_unknown": lambda: models.get_model("resnet19"),
+        "get_model_case": lambda: models.get_model("ResNet18", num_classes=3),
+        "get_weight_no_dot": lambda: models.get_weight("ResNet18_Weights"),
+        "get_weight_bad_enum": lambda: models.get_weight("ResNet19_Weights.IMAGENET1K_V1"),
+        "get_weight_bad_member": lambda: models.get_weight("ResNet18_Weights.IMAGENET1K_V9"),
+        "get_model_weights_unknown": lambda: models.get_model_weights("nope"),
+        "builder_bad_weights_str": lambda: models.squeezenet1_1(weights="IMAGENET1K_V9"),
+        "builder_wrong_enum": lambda: models.squeezenet1_1(weights=models.ResNet18_Weights.DEFAULT),
+        "num_classes_vs_weights": lambda: models.squeezenet1_1(weights="DEFAULT", num_classes=10),
+        "pretrained_false": lambda: models.squeezenet1_1(pretrained=False),
+        "positional_pretrained": lambda: models.squeezenet1_1(False),
+        "positional_two": lambda: models.squeezenet1_1(False, True),
+        "resnext_groups": lambda: models.resnext50_32x4d(groups=8),
+        "squeezenet_version": lambda: models.SqueezeNet("1_2"),
+        "mobilenet_v3_arch": lambda: models.mobilenetv3._mobilenet_v3_conf("mobilenet_v3_medium"),
+        "googlenet_blocks": lambda: models.GoogLeNet(blocks=[1, 2], init_weights=False),
+        "inception_blocks": lambda: models.Inception3(inception_blocks=[1], init_weights=False),
+        "googlenet_init_warning": lambda: models.GoogLeNet(num_classes=2),
+        "shufflenet_repeats": lambda: models.ShuffleNetV2([4, 8], [24, 48, 96, 192, 1024]),
+        "efficientnet_empty": lambda: models.EfficientNet([], 0.2),
+        "inception_aux_too_small": lambda: models.Inception3(num_classes=2, init_weights=False).train()(
+            torch.zeros(2, 3, 75, 75)),
+    }

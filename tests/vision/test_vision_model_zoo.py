@@ -1,0 +1,106 @@
+"""miniconv.vision.models' zoo against torchvision 0.29 (reference_zoo/, written by make_zoo_reference.py):
+for every builder of zoo_cases.ZOO the state_dict layout (names, shapes, dtypes) is torchvision's; with the
+same deterministic weights the eval-mode output equals torchvision's, and (but for the largest models) so do
+the training-mode output (GoogLeNet/Inception: with auxiliary logits) and the BatchNorm running statistics it
+leaves; for GRAD_MODELS the gradients of a fixed linear loss equal torchvision's."""
+import functools
+import json
+import os
+
+import numpy as np
+import pytest
+
+import miniconv
+from miniconv.vision import models
+
+import vision_cases
+import zoo_cases
+
+REF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference_zoo")
+
+
+@functools.lru_cache(maxsize=None)
+def ref_meta():
+    with open(os.path.join(REF, "zoo.json")) as f:
+        return json.load(f)
+
+
+@functools.lru_cache(maxsize=None)
+def ref_arrays():
+    return dict(np.load(os.path.join(REF, "zoo.npz"), allow_pickle=False))
+
+
+def build(name):
+    """The builder's model with the deterministic state loaded; initialisation skipped (it is overwritten)."""
+    with pytest.MonkeyPatch.context() as mp:
+        for fn in ("kaiming_uniform_", "uniform_", "normal_", "kaiming_normal_", "trunc_normal_"):
+            mp.setattr(miniconv.nn.init, fn, lambda tensor, *a, **k: tensor)
+        model = getattr(models, name)(**zoo_cases.kwargs(name))
+    state = vision_cases.deterministic_state([(k, v.shape) for k, v in model.state_dict().items()])
+    model.load_state_dict({k: miniconv.Tensor(v) for k, v in state.items()}, strict=True)
+    return model
+
+
+def close(got, want, rel, what):
+    np.testing.assert_allclose(got, want, rtol=rel, atol=rel * max(float(np.abs(want).max()), 1e-6), err_msg=what)
+
+
+@pytest.mark.parametrize("name", list(zoo_cases.ZOO))
+def test_model_matches_torchvision(name):
+    ref = ref_arrays()
+    model = build(name)
+    layout = [[k, list(v.shape), str(v.dtype)] for k, v in model.state_dict().items()]
+    assert layout == ref_meta()[f"layout.{name}"]
+    x = miniconv.Tensor(zoo_cases.model_input(name))
+
+    model.eval()
+    with miniconv.no_grad():
+        outs = zoo_cases.outputs_list(model(x))
+    assert len(outs) == len([k for k in ref if k.startswith(f"eval.{name}.")])
+    for i, o in enumerate(outs):
+        close(o.numpy(), ref[f"eval.{name}.{i}"], 2e-4, f"eval output {i}")
+    if name in zoo_cases.LARGE:
+        return
+
+    model.train()
+    grad = name in zoo_cases.GRAD_MODELS
+    with miniconv.enable_grad() if grad else miniconv.no_grad():
+        outs = zoo_cases.outputs_list(model(x))
+        assert len(outs) == len([k for k in ref if k.startswith(f"train.{name}.")])
+        for i, o in enumerate(outs):
+            close(o.detach().numpy(), ref[f"train.{name}.{i}"], 1e-3, f"train output {i}")
+        if grad:
+            loss = sum((o * miniconv.Tensor(zoo_cases.loss_weights(tuple(o.shape), k))).sum()
+                       for k, o in enumerate(outs))
+            loss.backward()
+            params = list(model.named_parameters())
+            norms = np.array([float(p.grad.norm()) for _, p in params])
+            np.testing.assert_allclose(norms, ref[f"grad.norms.{name}"], rtol=2e-3, atol=1e-6)
+            close(params[0][1].grad.numpy(), ref[f"grad.first.{name}"], 2e-3, f"grad of {params[0][0]}")
+            close(params[-1][1].grad.numpy(), ref[f"grad.last.{name}"], 2e-3, f"grad of {params[-1][0]}")
+    stats = np.array([float(v.numpy().astype(np.float64).sum()) for k, v in model.state_dict().items()
+                      if k.endswith(("running_mean", "running_var"))])
+    np.testing.assert_allclose(stats, ref[f"bn.{name}"], rtol=1e-4, atol=1e-4)
+
+
+def test_old_builders_have_torchvision_kwargs():
+    """The builders that existed before keep working with torchvision's kwargs and legacy flags."""
+    m = models.resnet18(num_classes=3, zero_init_residual=True)
+    assert float(m.layer1[0].bn2.weight.abs().sum()) == 0.0
+    assert models.vgg11(pretrained=False, num_classes=2, init_weights=False).classifier[6].out_features == 2
+    assert models.mobilenet_v3_small(width_mult=0.5, num_classes=4).classifier[3].out_features == 4
+    assert models.densenet121(memory_efficient=True, num_classes=2).features.denseblock1.denselayer1.memory_efficient
+
+
+def test_densenet_memory_efficient_gradients_equal():
+    """Checkpointed dense layers (recomputed in backward) give the same gradients as the plain ones."""
+    grads = []
+    for eff in (False, True):
+        miniconv.manual_seed(0)
+        m = models.DenseNet(growth_rate=8, block_config=(2, 2), num_init_features=8, num_classes=3,
+                            memory_efficient=eff)
+        x = miniconv.Tensor(np.random.default_rng(0).standard_normal((2, 3, 16, 16)).astype(np.float32))
+        m(x).sum().backward()
+        grads.append([p.grad.numpy().copy() for p in m.parameters()])
+    for a, b in zip(*grads):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
