@@ -43,6 +43,25 @@ def load_deterministic(m):
     m.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
 
 
+def train_pass(m, x, grad):
+    """Training-mode outputs (and gradients of a fixed linear loss) as {kind: array}."""
+    out = {}
+    m.zero_grad()
+    with torch.enable_grad() if grad else torch.no_grad():
+        outs = zoo_cases.outputs_list(m(torch.from_numpy(x)))
+        for i, o in enumerate(outs):
+            out[f"train.{i}"] = o.detach().numpy().copy()
+        if grad:
+            loss = sum((o * torch.from_numpy(zoo_cases.loss_weights(tuple(o.shape), k))).sum()
+                       for k, o in enumerate(outs))
+            loss.backward()
+            params = list(m.named_parameters())
+            out["grad.norms"] = np.array([float(p.grad.norm()) for _, p in params], np.float64)
+            out["grad.first"] = params[0][1].grad.numpy().copy()
+            out["grad.last"] = params[-1][1].grad.numpy().copy()
+    return out
+
+
 def record_models():
     for name in zoo_cases.ZOO:
         torch.manual_seed(0)
@@ -59,20 +78,20 @@ def record_models():
             continue
         m.train()
         grad = name in zoo_cases.GRAD_MODELS
-        with torch.enable_grad() if grad else torch.no_grad():
-            outs = zoo_cases.outputs_list(m(x))
-            for i, o in enumerate(outs):
-                put(f"train.{name}.{i}", o.detach().numpy())
-            if grad:
-                loss = sum((o * torch.from_numpy(zoo_cases.loss_weights(tuple(o.shape), k))).sum()
-                           for k, o in enumerate(outs))
-                loss.backward()
-                params = list(m.named_parameters())
-                put(f"grad.norms.{name}", np.array([float(p.grad.norm()) for _, p in params], np.float64))
-                put(f"grad.first.{name}", params[0][1].grad.numpy())
-                put(f"grad.last.{name}", params[-1][1].grad.numpy())
+        x = zoo_cases.train_input(name)
+        results = [train_pass(m, x, grad)]
         put(f"bn.{name}", np.array([float(v.double().sum()) for k, v in m.state_dict().items()
                                     if k.endswith(("running_mean", "running_var"))], np.float64))
+        for k, v in results[0].items():
+            put(f"{k}.{name}", v)
+        # the oracle's own sensitivity: the same pass with the input changed by 1e-6 relative, so that
+        # tests allow what float rounding can move through training-mode BatchNorm, and no more
+        results.append(train_pass(m, x * (1 + 1e-6 * np.random.default_rng(2).standard_normal(x.shape)).astype(
+            np.float32), grad))
+        for k, v in results[0].items():
+            diff = np.abs(results[1][k] - v)
+            rel = diff / np.maximum(v, 1e-5 * v.max()) if k == "grad.norms" else diff / max(np.abs(v).max(), 1e-12)
+            put(f"sens.{k}.{name}", np.array(float(rel.max())))
         del m
     aux = models.inception.InceptionAux(768, 10)
     meta["layout.inception_aux"] = [[k, list(v.shape)] for k, v in aux.state_dict().items()]
@@ -98,7 +117,17 @@ def jsonable(obj):
     return obj
 
 
+def shared_categories(m):
+    """The meta with the ImageNet category list (the same in most entries) stored once, as "IMAGENET"."""
+    m = jsonable(m)
+    if m.get("categories") == meta["imagenet_categories"]:
+        m["categories"] = "IMAGENET"
+    return m
+
+
 def record_weights():
+    from torchvision.models._meta import _IMAGENET_CATEGORIES
+    meta["imagenet_categories"] = list(_IMAGENET_CATEGORIES)
     out = {}
     for name in sorted(dir(models)):
         enum = getattr(models, name)
@@ -112,11 +141,12 @@ def record_weights():
         for member_name, member in enum.__members__.items():
             t = member.transforms()
             entries[member_name] = {
-                "repr": repr(member), "canonical": member.name, "url": member.url, "meta": jsonable(member.meta),
+                "repr": repr(member), "canonical": member.name, "url": member.url, "meta": shared_categories(member.meta),
                 "transforms": {"crop_size": t.crop_size, "resize_size": t.resize_size, "mean": t.mean, "std": t.std,
                                "interpolation": str(t.interpolation), "antialias": t.antialias},
                 "transforms_repr": repr(t)}
         out[name] = entries
+        meta.setdefault("weights_order", {})[name] = list(enum.__members__)
     meta["weights"] = out
     meta["list_models"] = models.list_models()
     meta["builder_enums"] = {n: models.get_model_weights(n).__name__ for n in list(zoo_cases.ZOO) + [

@@ -63,31 +63,44 @@ def test_model_matches_torchvision(name):
         return
 
     model.train()
+    x = miniconv.Tensor(zoo_cases.train_input(name))
     grad = name in zoo_cases.GRAD_MODELS
+
+    def tol(kind, base):
+        # never looser than 3x what a 1e-6 relative input change moves torchvision's own result by
+        return max(base, 3 * ref[f"sens.{kind}.{name}"].item())
+
     with miniconv.enable_grad() if grad else miniconv.no_grad():
         outs = zoo_cases.outputs_list(model(x))
-        assert len(outs) == len([k for k in ref if k.startswith(f"train.{name}.")])
+        assert len(outs) == len([k for k in ref if k.startswith("train.") and k.endswith(f".{name}")])
         for i, o in enumerate(outs):
-            close(o.detach().numpy(), ref[f"train.{name}.{i}"], 1e-3, f"train output {i}")
+            close(o.detach().numpy(), ref[f"train.{i}.{name}"], tol(f"train.{i}", 1e-3), f"train output {i}")
         if grad:
             loss = sum((o * miniconv.Tensor(zoo_cases.loss_weights(tuple(o.shape), k))).sum()
                        for k, o in enumerate(outs))
             loss.backward()
             params = list(model.named_parameters())
             norms = np.array([float(p.grad.norm()) for _, p in params])
-            np.testing.assert_allclose(norms, ref[f"grad.norms.{name}"], rtol=2e-3, atol=1e-6)
-            close(params[0][1].grad.numpy(), ref[f"grad.first.{name}"], 2e-3, f"grad of {params[0][0]}")
-            close(params[-1][1].grad.numpy(), ref[f"grad.last.{name}"], 2e-3, f"grad of {params[-1][0]}")
+            want = ref[f"grad.norms.{name}"]
+            np.testing.assert_allclose(norms, want, rtol=tol("grad.norms", 2e-3), atol=1e-5 * want.max())
+            assert np.median(np.abs(norms - want) / np.maximum(want, 1e-5 * want.max())) < 1e-3
+            close(params[0][1].grad.numpy(), ref[f"grad.first.{name}"], tol("grad.first", 2e-3),
+                  f"grad of {params[0][0]}")
+            close(params[-1][1].grad.numpy(), ref[f"grad.last.{name}"], tol("grad.last", 2e-3),
+                  f"grad of {params[-1][0]}")
     stats = np.array([float(v.numpy().astype(np.float64).sum()) for k, v in model.state_dict().items()
                       if k.endswith(("running_mean", "running_var"))])
-    np.testing.assert_allclose(stats, ref[f"bn.{name}"], rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(stats, ref[f"bn.{name}"], rtol=1e-3, atol=1e-3)
 
 
 def test_old_builders_have_torchvision_kwargs():
     """The builders that existed before keep working with torchvision's kwargs and legacy flags."""
     m = models.resnet18(num_classes=3, zero_init_residual=True)
-    assert float(m.layer1[0].bn2.weight.abs().sum()) == 0.0
-    assert models.vgg11(pretrained=False, num_classes=2, init_weights=False).classifier[6].out_features == 2
+    assert float(m.layer1[0].bn2.weight.detach().abs().sum()) == 0.0
+    with pytest.warns(UserWarning) as caught:
+        assert models.vgg11(pretrained=False, num_classes=2, init_weights=False).classifier[6].out_features == 2
+    assert [str(w.message)[:40] for w in caught] == ["The parameter 'pretrained' is deprecated",
+                                                    "Arguments other than a weight enum or `N"]
     assert models.mobilenet_v3_small(width_mult=0.5, num_classes=4).classifier[3].out_features == 4
     assert models.densenet121(memory_efficient=True, num_classes=2).features.denseblock1.denselayer1.memory_efficient
 
@@ -104,3 +117,20 @@ def test_densenet_memory_efficient_gradients_equal():
         grads.append([p.grad.numpy().copy() for p in m.parameters()])
     for a, b in zip(*grads):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_inception_aux_head_matches_torchvision():
+    """Inception3's auxiliary head (its training-mode second output) at the 17x17 of 299x299 input."""
+    ref = ref_arrays()
+    aux = models.inception.InceptionAux(768, 10)
+    assert [[k, list(v.shape)] for k, v in aux.state_dict().items()] == ref_meta()["layout.inception_aux"]
+    state = vision_cases.deterministic_state([(k, v.shape) for k, v in aux.state_dict().items()])
+    aux.load_state_dict({k: miniconv.Tensor(v) for k, v in state.items()})
+    x = miniconv.Tensor(zoo_cases.aux_input())
+    y = aux.train()(x)
+    close(y.detach().numpy(), ref["train.inception_aux"], 1e-3, "train")
+    (y * miniconv.Tensor(zoo_cases.loss_weights(tuple(y.shape), 0))).sum().backward()
+    g = aux.conv1.conv.weight.grad.numpy().reshape(-1)[zoo_cases.sample_indices((aux.conv1.conv.weight.numel(),))]
+    close(g, ref["grad.inception_aux"], 2e-3, "grad")
+    with miniconv.no_grad():
+        close(aux.eval()(x).numpy(), ref["eval.inception_aux"], 2e-4, "eval")

@@ -5,6 +5,7 @@ get_model_weights) and the builders raise and warn as torchvision's; ``weights=`
 checkpoint from the hub cache (renaming DenseNet's old keys, dropping GoogLeNet's auxiliary heads) and gives
 torchvision's outputs; a missing file with no network fails with a message saying where to put the file."""
 import fnmatch
+import json
 import os
 import subprocess
 import sys
@@ -38,12 +39,16 @@ def test_weights_enum_equals_torchvision(enum_name):
     want = ref_meta()["weights"][enum_name]
     enum = getattr(models, enum_name)
     assert issubclass(enum, models.WeightsEnum)
-    assert list(enum.__members__) == list(want)
+    assert list(enum.__members__) == ref_meta()["weights_order"][enum_name]
     for member_name, w in want.items():
         member = enum[member_name]
         assert repr(member) == w["repr"] and member.name == w["canonical"]
         assert member.url == w["url"]
-        assert jsonable(member.meta) == w["meta"]
+        got_meta = jsonable(member.meta)
+        if w["meta"].get("categories") == "IMAGENET":
+            assert member.meta["categories"] is models.ResNet18_Weights.DEFAULT.meta["categories"]
+            got_meta["categories"] = "IMAGENET" if got_meta["categories"] == ref_meta()["imagenet_categories"] else 0
+        assert json.dumps(got_meta, sort_keys=True) == json.dumps(w["meta"], sort_keys=True)  # NaN metrics
         t = member.transforms()
         got = {"crop_size": t.crop_size, "resize_size": t.resize_size, "mean": t.mean, "std": t.std,
                "interpolation": str(t.interpolation), "antialias": t.antialias}
@@ -55,7 +60,7 @@ def test_weights_enum_equals_torchvision(enum_name):
 
 def test_categories_shared_and_complete():
     cats = models.ResNet18_Weights.IMAGENET1K_V1.meta["categories"]
-    assert len(cats) == 1000 and cats[0] == "tench" and cats[-1] == "toilet tissue"
+    assert cats == ref_meta()["imagenet_categories"] and len(cats) == 1000
     assert models.DenseNet121_Weights.DEFAULT.meta["categories"] is cats
     assert models.VGG16_Weights.IMAGENET1K_FEATURES.meta["categories"] is None
 
@@ -118,11 +123,13 @@ def test_presets_equal_torchvision():
             assert y.dtype == np.float32
             assert list(y.shape) == ref[f"preset.{key}.{kind}.shape"].tolist()
             flat = y.reshape(-1)[zoo_cases.sample_indices((y.size,))]
-            # PIL's resampling differs from torchvision's by at most 1 in 255 at a few rounding ties
-            tol = 1.01 / 255 / 0.224 if kind == "pil" else 2e-4
-            np.testing.assert_allclose(flat, ref[f"preset.{key}.{kind}.sample"], atol=tol, err_msg=f"{key} {kind}")
+            # uint8 resizing (PIL's, or bicubic / antialiased on tensors) can differ from torchvision's by 1 in 255
+            # where a value lands on a rounding tie: one step is 1/255/std after normalisation
+            want = ref[f"preset.{key}.{kind}.sample"]
+            np.testing.assert_allclose(flat, want, atol=1.01 / 255 / 0.224, err_msg=f"{key} {kind}")
+            assert np.mean(np.abs(flat - want) > 1e-4) < 0.02, f"{key} {kind}"
             np.testing.assert_allclose(y.reshape(-1, y.shape[-1]).mean(-1), ref[f"preset.{key}.{kind}.rowmean"],
-                                       atol=2e-3 if kind == "pil" else 2e-5, err_msg=f"{key} {kind}")
+                                       atol=1e-3, err_msg=f"{key} {kind}")
 
 
 @pytest.fixture
@@ -164,9 +171,11 @@ def test_weights_load_from_hub_cache(hub_dir, name, enum_name, size):
         assert _caught(lambda: models.squeezenet1_1(pretrained=True)) == ref_meta()[
             "ckpt.squeezenet1_1.pretrained_true"]
         assert _caught(lambda: models.squeezenet1_1(True)) == ref_meta()["ckpt.squeezenet1_1.positional_true"]
-        with pytest.warns(UserWarning, match="'pretrained' is deprecated"):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
             m = models.squeezenet1_1(pretrained=True)
-        np.testing.assert_array_equal(m.classifier[1].weight.numpy(), model.classifier[1].weight.numpy())
+        assert "'pretrained' is deprecated" in str(w[0].message) and len(w) == 2
+        np.testing.assert_array_equal(m.classifier[1].weight.detach().numpy(), model.classifier[1].weight.detach().numpy())
 
 
 def test_missing_weights_without_network(hub_dir, monkeypatch):
