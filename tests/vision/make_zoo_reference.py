@@ -28,8 +28,8 @@ from torchvision.transforms._presets import ImageClassification
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "reference_zoo")
 sys.path.insert(0, HERE)
-import vision_cases  # noqa: E402
-import zoo_cases  # noqa: E402
+import vision_cases
+import zoo_cases
 
 arrays, meta = {}, {"torch": torch.__version__, "torchvision": torchvision.__version__}
 

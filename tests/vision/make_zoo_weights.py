@@ -40,7 +40,8 @@ def write(path, text):
 
 
 def family_tables(module):
-    src = open(os.path.join(SRC, module + ".py")).read()
+    with open(os.path.join(SRC, module + ".py")) as f:
+        src = f.read()
     tree = ast.parse(src)
     parts, names = [], []
     for node in tree.body:

@@ -9,23 +9,22 @@ import os
 
 import numpy as np
 import pytest
+import vision_cases
+import zoo_cases
 
 import miniconv
 from miniconv.vision import models
 
-import vision_cases
-import zoo_cases
-
 REF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference_zoo")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def ref_meta():
     with open(os.path.join(REF, "zoo.json")) as f:
         return json.load(f)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def ref_arrays():
     return dict(np.load(os.path.join(REF, "zoo.npz"), allow_pickle=False))
 

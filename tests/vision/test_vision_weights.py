@@ -14,14 +14,13 @@ from urllib.error import URLError
 
 import numpy as np
 import pytest
+import vision_cases
+import zoo_cases
+from test_vision_model_zoo import ref_arrays, ref_meta
 
 import miniconv
 from miniconv import hub
 from miniconv.vision import models
-
-import vision_cases
-import zoo_cases
-from test_vision_model_zoo import ref_arrays, ref_meta
 
 TV_PYTHON = "/work/venv-tv/bin/python"
 

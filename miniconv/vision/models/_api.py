@@ -18,8 +18,16 @@ from urllib.parse import urlparse
 
 from ... import hub
 
-__all__ = ["WeightsEnum", "Weights", "get_model", "get_model_builder", "get_model_weights", "get_weight",
-           "list_models", "register_model"]
+__all__ = [
+    "Weights",
+    "WeightsEnum",
+    "get_model",
+    "get_model_builder",
+    "get_model_weights",
+    "get_weight",
+    "list_models",
+    "register_model",
+]
 
 
 @dataclass

@@ -15,9 +15,16 @@ from ..ops.misc import Conv2dNormActivation, SqueezeExcitation
 from ..ops.stochastic_depth import StochasticDepth
 from ._api import register_model
 from ._utils import _make_divisible, _ovewrite_named_param, handle_legacy_interface
-from ._weights_efficientnet import (EfficientNet_B0_Weights, EfficientNet_B1_Weights, EfficientNet_B2_Weights,
-                                    EfficientNet_B3_Weights, EfficientNet_B4_Weights, EfficientNet_B5_Weights,
-                                    EfficientNet_B6_Weights, EfficientNet_B7_Weights)
+from ._weights_efficientnet import (
+    EfficientNet_B0_Weights,
+    EfficientNet_B1_Weights,
+    EfficientNet_B2_Weights,
+    EfficientNet_B3_Weights,
+    EfficientNet_B4_Weights,
+    EfficientNet_B5_Weights,
+    EfficientNet_B6_Weights,
+    EfficientNet_B7_Weights,
+)
 
 __all__ = ["EfficientNet", "MBConvConfig", "MBConv"] + [f"EfficientNet_B{i}_Weights" for i in range(8)] + [
     f"efficientnet_b{i}" for i in range(8)]

@@ -13,7 +13,7 @@ from ._api import register_model
 from ._utils import _ovewrite_named_param, handle_legacy_interface
 from ._weights_googlenet import GoogLeNet_Weights
 
-__all__ = ["GoogLeNet", "GoogLeNetOutputs", "_GoogLeNetOutputs", "GoogLeNet_Weights", "googlenet"]
+__all__ = ["GoogLeNet", "GoogLeNetOutputs", "GoogLeNet_Weights", "_GoogLeNetOutputs", "googlenet"]
 
 GoogLeNetOutputs = namedtuple("GoogLeNetOutputs", ["logits", "aux_logits2", "aux_logits1"])
 _GoogLeNetOutputs = GoogLeNetOutputs
@@ -32,7 +32,7 @@ class GoogLeNet(nn.Module):
     ``aux_logits`` a GoogLeNetOutputs. ``init_weights`` (default True, with torchvision's FutureWarning
     when not given): truncated N(0, 0.01) in [-2, 2] for convolutions and Linear layers."""
 
-    __constants__ = ["aux_logits", "transform_input"]
+    __constants__ = ("aux_logits", "transform_input")
 
     def __init__(self, num_classes=1000, aux_logits=True, transform_input=False, init_weights=None, blocks=None,
                  dropout=0.2, dropout_aux=0.7):

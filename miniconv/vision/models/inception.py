@@ -14,7 +14,7 @@ from ._utils import _ovewrite_named_param, handle_legacy_interface
 from ._weights_inception import Inception_V3_Weights
 from .googlenet import BasicConv2d, transform_input
 
-__all__ = ["Inception3", "InceptionOutputs", "_InceptionOutputs", "Inception_V3_Weights", "inception_v3"]
+__all__ = ["Inception3", "InceptionOutputs", "Inception_V3_Weights", "_InceptionOutputs", "inception_v3"]
 
 InceptionOutputs = namedtuple("InceptionOutputs", ["logits", "aux_logits"])
 _InceptionOutputs = InceptionOutputs

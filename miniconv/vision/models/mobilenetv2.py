@@ -11,7 +11,7 @@ from ._api import register_model
 from ._utils import _ovewrite_named_param, handle_legacy_interface, make_divisible
 from ._weights_mobilenetv2 import MobileNet_V2_Weights
 
-__all__ = ["MobileNetV2", "MobileNet_V2_Weights", "InvertedResidual", "Conv2dNormActivation", "mobilenet_v2"]
+__all__ = ["Conv2dNormActivation", "InvertedResidual", "MobileNetV2", "MobileNet_V2_Weights", "mobilenet_v2"]
 
 
 class InvertedResidual(nn.Module):

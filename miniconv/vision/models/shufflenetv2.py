@@ -6,8 +6,12 @@ from typing import Optional
 from ... import creation, nn
 from ._api import register_model
 from ._utils import _ovewrite_named_param, handle_legacy_interface
-from ._weights_shufflenetv2 import (ShuffleNet_V2_X0_5_Weights, ShuffleNet_V2_X1_0_Weights,
-                                    ShuffleNet_V2_X1_5_Weights, ShuffleNet_V2_X2_0_Weights)
+from ._weights_shufflenetv2 import (
+    ShuffleNet_V2_X0_5_Weights,
+    ShuffleNet_V2_X1_0_Weights,
+    ShuffleNet_V2_X1_5_Weights,
+    ShuffleNet_V2_X2_0_Weights,
+)
 
 __all__ = ["ShuffleNetV2", "ShuffleNet_V2_X0_5_Weights", "ShuffleNet_V2_X1_0_Weights", "ShuffleNet_V2_X1_5_Weights",
            "ShuffleNet_V2_X2_0_Weights", "shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "shufflenet_v2_x1_5",

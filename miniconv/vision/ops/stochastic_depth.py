@@ -2,7 +2,7 @@
 (``mode="batch"``) or per sample (``mode="row"``) with probability ``p``, scaling survivors by 1/(1-p)."""
 from ... import creation, nn
 
-__all__ = ["stochastic_depth", "StochasticDepth"]
+__all__ = ["StochasticDepth", "stochastic_depth"]
 
 
 def stochastic_depth(input, p, mode, training=True):
