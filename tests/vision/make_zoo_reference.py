@@ -62,6 +62,15 @@ def train_pass(m, x, grad):
     return out
 
 
+def record_init_stats():
+    for name in zoo_cases.INIT_STAT_MODELS:
+        torch.manual_seed(0)
+        m = getattr(models, name)(**zoo_cases.kwargs(name))
+        meta[f"init.{name}"] = {  # 6 significant digits are plenty for statistics
+            k: [float(f"{v.float().mean():.6g}"), float(f"{v.float().std():.6g}") if v.numel() > 1 else 0.0]
+            for k, v in m.state_dict().items() if v.dtype.is_floating_point}
+
+
 def record_models():
     for name in zoo_cases.ZOO:
         torch.manual_seed(0)
@@ -222,13 +231,30 @@ def record_checkpoints():
                 meta["ckpt.squeezenet1_1.positional_true"] = caught(lambda: models.squeezenet1_1(True))
 
 
+def record_user_code():
+    with tempfile.TemporaryDirectory() as hub:
+        torch.hub.set_dir(hub)
+        os.makedirs(os.path.join(hub, "checkpoints"))
+        m = models.resnet18()
+        state = vision_cases.deterministic_state([(k, v.shape) for k, v in m.state_dict().items()])
+        torch.save({k: torch.from_numpy(v) for k, v in state.items()},
+                   os.path.join(hub, "checkpoints", os.path.basename(models.ResNet18_Weights.DEFAULT.url)))
+        ns = {"torch": torch, "torchvision": torchvision, "img": Image.fromarray(zoo_cases.preset_image())}
+        exec(zoo_cases.USER_CODE, ns)
+        result = ns["result"]
+        put("user.probs", result.pop("probs"))
+        meta["user"] = result
+
+
 if __name__ == "__main__":
     torch.set_num_threads(1)
     record_models()
+    record_init_stats()
     record_weights()
     record_presets()
     record_errors()
     record_checkpoints()
+    record_user_code()
     os.makedirs(OUT, exist_ok=True)
     tmp = os.path.join(OUT, "zoo.npz.tmp.npz")
     np.savez_compressed(tmp, **arrays)

@@ -133,3 +133,21 @@ def test_inception_aux_head_matches_torchvision():
     close(g, ref["grad.inception_aux"], 2e-3, "grad")
     with miniconv.no_grad():
         close(aux.eval()(x).numpy(), ref["eval.inception_aux"], 2e-4, "eval")
+
+
+@pytest.mark.parametrize("name", zoo_cases.INIT_STAT_MODELS)
+def test_initialisation_statistics(name):
+    """Random initialisation follows torchvision's rules (kaiming normal/uniform, truncated normal, uniform
+    Linear ranges, BatchNorm 1/0): each tensor's mean and spread agree with torchvision's draw."""
+    miniconv.manual_seed(0)
+    model = getattr(models, name)(**zoo_cases.kwargs(name))
+    want = ref_meta()[f"init.{name}"]
+    state = model.state_dict()
+    assert set(want) == {k for k, v in state.items() if v.is_floating_point()}
+    for key, (mean, std) in want.items():
+        arr = state[key].numpy().astype(np.float64)
+        if std == 0.0:  # constants: BatchNorm 1/0, zero biases, running stats
+            np.testing.assert_array_equal(arr, np.full(arr.shape, mean), err_msg=key)
+        elif arr.size >= 500:
+            assert abs(arr.std() - std) < 0.1 * std, (key, arr.std(), std)
+            assert abs(arr.mean() - mean) < 6 * std / np.sqrt(arr.size) + 1e-7, (key, arr.mean(), mean)

@@ -214,3 +214,26 @@ def test_checkpoint_saved_by_torchvision(hub_dir, tmp_path):
     want = np.load(tmp_path / "y.npy")
     np.testing.assert_allclose(out, want, rtol=2e-4, atol=2e-4 * np.abs(want).max())
     assert sys.modules.get("torchvision") is None
+
+
+def test_torchvision_inference_recipe_runs_unchanged(hub_dir):
+    """torchvision's documented classification recipe (weights, transforms(), softmax, categories), the same
+    text run with miniconv standing in for torch and torchvision, gives torchvision's numbers."""
+    torch = pytest.importorskip("torch")
+    from PIL import Image
+
+    import miniconv.vision
+
+    m = models.resnet18()
+    state = vision_cases.deterministic_state([(k, v.shape) for k, v in m.state_dict().items()])
+    torch.save({k: torch.from_numpy(v) for k, v in state.items()},
+               str(hub_dir / "checkpoints" / os.path.basename(models.ResNet18_Weights.DEFAULT.url)))
+    ns = {"torch": miniconv, "torchvision": miniconv.vision, "img": Image.fromarray(zoo_cases.preset_image())}
+    exec(zoo_cases.USER_CODE, ns)
+    result = ns["result"]
+    want = ref_arrays()["user.probs"]
+    np.testing.assert_allclose(result.pop("probs"), want, rtol=1e-3, atol=1e-4 * want.max())
+    expected = ref_meta()["user"]
+    assert result["score"] == pytest.approx(expected.pop("score"), rel=1e-3)
+    result.pop("score")
+    assert result == expected

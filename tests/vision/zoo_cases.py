@@ -21,6 +21,9 @@ LARGE = {"resnet152", "resnext101_32x8d", "resnext101_64x4d", "wide_resnet101_2"
 # gradients compared after one training-mode forward/backward
 GRAD_MODELS = ["squeezenet1_1", "densenet121", "mobilenet_v3_small", "shufflenet_v2_x0_5", "efficientnet_b0",
                "googlenet", "resnext50_32x4d"]
+# random initialisation compared statistically (per-tensor mean and std) with torchvision's
+INIT_STAT_MODELS = ["squeezenet1_1", "mobilenet_v3_small", "shufflenet_v2_x0_5", "googlenet", "inception_v3",
+                    "efficientnet_b0", "densenet121", "resnext50_32x4d"]
 # builders whose classes take dropout= (set 0 so training mode is deterministic)
 _DROPOUT = ("vgg", "squeezenet", "mobilenet", "googlenet", "inception", "efficientnet")
 
@@ -70,6 +73,27 @@ def loss_weights(shape, k):
 # (builder, weights enum, input size): checkpoints written with the deterministic state of a 1000-class model
 CHECKPOINT_CASES = [("squeezenet1_1", "SqueezeNet1_1_Weights", 64), ("densenet121", "DenseNet121_Weights", 32),
                     ("googlenet", "GoogLeNet_Weights", 32), ("shufflenet_v2_x0_5", "ShuffleNet_V2_X0_5_Weights", 32)]
+
+
+# torchvision's documented inference recipe, run unchanged on both libraries (``torch``, ``torchvision``
+# and a PIL image ``img`` in its namespace); the resnet18 checkpoint is placed in the hub cache first
+USER_CODE = """
+weights = torchvision.models.ResNet18_Weights.DEFAULT
+model = torchvision.models.resnet18(weights=weights)
+model.eval()
+preprocess = weights.transforms()
+batch = preprocess(img).unsqueeze(0)
+with torch.no_grad():
+    prediction = model(batch).squeeze(0).softmax(0)
+class_id = prediction.argmax().item()
+score = prediction[class_id].item()
+category_name = weights.meta["categories"][class_id]
+same = torchvision.models.get_model("resnet18", weights="DEFAULT").eval()
+with torch.no_grad():
+    agree = bool(torch.equal(same(batch).argmax(1), prediction.argmax().reshape(1)))
+result = {"probs": prediction.numpy(), "class_id": class_id, "score": score, "category": category_name,
+          "agree": agree, "shape": list(batch.shape)}
+"""
 
 
 def old_densenet_keys(state):
