@@ -3,30 +3,14 @@ for every builder of zoo_cases.ZOO the state_dict layout (names, shapes, dtypes)
 same deterministic weights the eval-mode output equals torchvision's, and (but for the largest models) so do
 the training-mode output (GoogLeNet/Inception: with auxiliary logits) and the BatchNorm running statistics it
 leaves; for GRAD_MODELS the gradients of a fixed linear loss equal torchvision's."""
-import functools
-import json
-import os
-
 import numpy as np
 import pytest
 import vision_cases
 import zoo_cases
+from zoo_reference import ref_arrays, ref_meta
 
 import miniconv
 from miniconv.vision import models
-
-REF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference_zoo")
-
-
-@functools.cache
-def ref_meta():
-    with open(os.path.join(REF, "zoo.json")) as f:
-        return json.load(f)
-
-
-@functools.cache
-def ref_arrays():
-    return dict(np.load(os.path.join(REF, "zoo.npz"), allow_pickle=False))
 
 
 def build(name):

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import vision_cases
 import zoo_cases
-from test_vision_model_zoo import ref_arrays, ref_meta
+from zoo_reference import ref_arrays, ref_meta
 
 import miniconv
 from miniconv import hub
