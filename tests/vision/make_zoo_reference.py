@@ -144,13 +144,14 @@ def record_weights():
             continue
         if getattr(models, name).__module__.rsplit(".", 1)[-1] not in (
                 "resnet", "vgg", "alexnet", "mobilenetv2", "squeezenet", "densenet", "mobilenetv3",
-                "shufflenetv2", "googlenet", "inception", "efficientnet") or "V2_" in name and "Efficient" in name:
+                "shufflenetv2", "googlenet", "inception", "efficientnet"):
             continue
         entries = {}
         for member_name, member in enum.__members__.items():
             t = member.transforms()
             entries[member_name] = {
-                "repr": repr(member), "canonical": member.name, "url": member.url, "meta": shared_categories(member.meta),
+                "repr": repr(member), "canonical": member.name, "url": member.url,
+                "meta": shared_categories(member.meta),
                 "transforms": {"crop_size": t.crop_size, "resize_size": t.resize_size, "mean": t.mean, "std": t.std,
                                "interpolation": str(t.interpolation), "antialias": t.antialias},
                 "transforms_repr": repr(t)}
@@ -161,7 +162,7 @@ def record_weights():
     meta["builder_enums"] = {n: models.get_model_weights(n).__name__ for n in list(zoo_cases.ZOO) + [
         "resnet18", "resnet34", "resnet50", "vgg11", "vgg11_bn", "vgg16", "vgg16_bn", "mobilenet_v2", "alexnet",
         "efficientnet_b2", "efficientnet_b3", "efficientnet_b4", "efficientnet_b5", "efficientnet_b6",
-        "efficientnet_b7"]}
+        "efficientnet_b7", "efficientnet_v2_m", "efficientnet_v2_l"]}
 
 
 def record_presets():

@@ -8,6 +8,7 @@ Not needed by the tests (they compare against the written files' values through 
 """
 import ast
 import os
+import textwrap
 
 import torchvision
 from torchvision.models._meta import _IMAGENET_CATEGORIES
@@ -28,7 +29,9 @@ from ..transforms.functional import InterpolationMode
 from ._api import Weights, WeightsEnum
 from ._meta import _IMAGENET_CATEGORIES
 
-__all__ = {names!r}
+__all__ = [
+{names}
+]
 '''
 
 
@@ -55,8 +58,6 @@ def family_tables(module):
                 parts.append(ast.get_source_segment(src, node))
         elif isinstance(node, ast.ClassDef) and any(
                 isinstance(b, ast.Name) and b.id == "WeightsEnum" for b in node.bases):
-            if module == "efficientnet" and "V2" in node.name:
-                continue  # EfficientNetV2 (FusedMBConv) is not built by miniconv
             parts.append(ast.get_source_segment(src, node))
             names.append(node.name)
     return parts, names
@@ -77,6 +78,8 @@ def main():
           f"_IMAGENET_CATEGORIES = [\n{body}\n]\n")
     for family, module in FAMILIES.items():
         parts, names = family_tables(module)
+        names = textwrap.fill(", ".join(f'"{n}"' for n in names) + ",", width=116, initial_indent="    ",
+                              subsequent_indent="    ")  # names have no spaces: safe to wrap
         text = HEADER.format(version=torchvision.__version__.split("+")[0], family=module, names=names)
         text += "\n\n" + "\n\n\n".join(parts) + "\n"
         if "InterpolationMode" not in "".join(parts):

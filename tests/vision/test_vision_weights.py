@@ -174,7 +174,8 @@ def test_weights_load_from_hub_cache(hub_dir, name, enum_name, size):
             warnings.simplefilter("always")
             m = models.squeezenet1_1(pretrained=True)
         assert "'pretrained' is deprecated" in str(w[0].message) and len(w) == 2
-        np.testing.assert_array_equal(m.classifier[1].weight.detach().numpy(), model.classifier[1].weight.detach().numpy())
+        np.testing.assert_array_equal(m.classifier[1].weight.detach().numpy(),
+                                      model.classifier[1].weight.detach().numpy())
 
 
 def test_missing_weights_without_network(hub_dir, monkeypatch):

@@ -13,11 +13,11 @@ ZOO = {
     "mobilenet_v3_small": 32, "mobilenet_v3_large": 32,
     "shufflenet_v2_x0_5": 32, "shufflenet_v2_x1_0": 32, "shufflenet_v2_x1_5": 32, "shufflenet_v2_x2_0": 32,
     "googlenet": 32, "inception_v3": 75,
-    "efficientnet_b0": 32, "efficientnet_b1": 32,
+    "efficientnet_b0": 32, "efficientnet_b1": 32, "efficientnet_v2_s": 32, "efficientnet_v2_l": 32,
 }
 # the large ones: state_dict layout and one eval-mode forward only
 LARGE = {"resnet152", "resnext101_32x8d", "resnext101_64x4d", "wide_resnet101_2", "vgg13", "vgg13_bn", "vgg19",
-         "vgg19_bn", "densenet161", "densenet201"}
+         "vgg19_bn", "densenet161", "densenet201", "efficientnet_v2_l"}
 # gradients compared after one training-mode forward/backward
 GRAD_MODELS = ["squeezenet1_1", "densenet121", "mobilenet_v3_small", "shufflenet_v2_x0_5", "efficientnet_b0",
                "googlenet", "resnext50_32x4d"]

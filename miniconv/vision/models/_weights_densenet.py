@@ -6,7 +6,9 @@ from ..transforms._presets import ImageClassification
 from ._api import Weights, WeightsEnum
 from ._meta import _IMAGENET_CATEGORIES
 
-__all__ = ['DenseNet121_Weights', 'DenseNet161_Weights', 'DenseNet169_Weights', 'DenseNet201_Weights']
+__all__ = [
+    "DenseNet121_Weights", "DenseNet161_Weights", "DenseNet169_Weights", "DenseNet201_Weights",
+]
 
 
 _COMMON_META = {

@@ -6,7 +6,9 @@ from ..transforms._presets import ImageClassification
 from ._api import Weights, WeightsEnum
 from ._meta import _IMAGENET_CATEGORIES
 
-__all__ = ['Inception_V3_Weights']
+__all__ = [
+    "Inception_V3_Weights",
+]
 
 
 class Inception_V3_Weights(WeightsEnum):

@@ -6,7 +6,9 @@ from ..transforms._presets import ImageClassification
 from ._api import Weights, WeightsEnum
 from ._meta import _IMAGENET_CATEGORIES
 
-__all__ = ['MobileNet_V2_Weights']
+__all__ = [
+    "MobileNet_V2_Weights",
+]
 
 
 _COMMON_META = {

@@ -6,7 +6,11 @@ from ..transforms._presets import ImageClassification
 from ._api import Weights, WeightsEnum
 from ._meta import _IMAGENET_CATEGORIES
 
-__all__ = ['ResNeXt50_32X4D_Weights', 'ResNeXt101_32X8D_Weights', 'ResNeXt101_64X4D_Weights', 'ResNet18_Weights', 'ResNet34_Weights', 'ResNet50_Weights', 'ResNet101_Weights', 'ResNet152_Weights', 'Wide_ResNet50_2_Weights', 'Wide_ResNet101_2_Weights']
+__all__ = [
+    "ResNet18_Weights", "ResNet34_Weights", "ResNet50_Weights", "ResNet101_Weights", "ResNet152_Weights",
+    "ResNeXt50_32X4D_Weights", "ResNeXt101_32X8D_Weights", "ResNeXt101_64X4D_Weights", "Wide_ResNet50_2_Weights",
+    "Wide_ResNet101_2_Weights",
+]
 
 
 _COMMON_META = {

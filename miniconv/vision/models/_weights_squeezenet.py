@@ -6,7 +6,9 @@ from ..transforms._presets import ImageClassification
 from ._api import Weights, WeightsEnum
 from ._meta import _IMAGENET_CATEGORIES
 
-__all__ = ['SqueezeNet1_0_Weights', 'SqueezeNet1_1_Weights']
+__all__ = [
+    "SqueezeNet1_0_Weights", "SqueezeNet1_1_Weights",
+]
 
 
 _COMMON_META = {

@@ -1,7 +1,8 @@
 """EfficientNet B0-B7 (Tan & Le, 2019) as torchvision builds them: MBConv blocks (1x1 expand, depthwise
 kxk, squeeze-and-excitation with SiLU, 1x1 project) whose residual branch passes through per-sample
-stochastic depth, its probability growing linearly with depth; module tree (``features.1.0.block.1.0.weight``,
-``classifier.1.bias``) equal to torchvision's. EfficientNetV2 (FusedMBConv) is not provided."""
+stochastic depth, its probability growing linearly with depth; EfficientNetV2 S/M/L (Tan & Le, 2021) adds
+FusedMBConv blocks (one full kxk convolution instead of expand + depthwise); module tree
+(``features.1.0.block.1.0.weight``, ``classifier.1.bias``) equal to torchvision's."""
 import copy
 import math
 from collections.abc import Sequence
@@ -24,10 +25,15 @@ from ._weights_efficientnet import (
     EfficientNet_B5_Weights,
     EfficientNet_B6_Weights,
     EfficientNet_B7_Weights,
+    EfficientNet_V2_L_Weights,
+    EfficientNet_V2_M_Weights,
+    EfficientNet_V2_S_Weights,
 )
 
-__all__ = ["EfficientNet", "MBConvConfig", "MBConv"] + [f"EfficientNet_B{i}_Weights" for i in range(8)] + [
-    f"efficientnet_b{i}" for i in range(8)]
+__all__ = (["EfficientNet", "MBConvConfig", "FusedMBConvConfig", "MBConv", "FusedMBConv"]
+           + [f"EfficientNet_B{i}_Weights" for i in range(8)] + [f"efficientnet_b{i}" for i in range(8)]
+           + ["EfficientNet_V2_S_Weights", "EfficientNet_V2_M_Weights", "EfficientNet_V2_L_Weights",
+              "efficientnet_v2_s", "efficientnet_v2_m", "efficientnet_v2_l"])
 
 
 @dataclass
@@ -63,6 +69,15 @@ class MBConvConfig(_MBConvConfig):
         return int(math.ceil(num_layers * depth_mult))
 
 
+class FusedMBConvConfig(_MBConvConfig):
+    """One EfficientNetV2 stage of FusedMBConv blocks (channels and depth as given)."""
+
+    def __init__(self, expand_ratio, kernel, stride, input_channels, out_channels, num_layers, block=None):
+        if block is None:
+            block = FusedMBConv
+        super().__init__(expand_ratio, kernel, stride, input_channels, out_channels, num_layers, block)
+
+
 class MBConv(nn.Module):
     def __init__(self, cnf, stochastic_depth_prob, norm_layer, se_layer=SqueezeExcitation):
         super().__init__()
@@ -82,6 +97,39 @@ class MBConv(nn.Module):
         layers.append(se_layer(expanded_channels, squeeze_channels, activation=partial(nn.SiLU, inplace=True)))
         layers.append(Conv2dNormActivation(expanded_channels, cnf.out_channels, kernel_size=1, norm_layer=norm_layer,
                                            activation_layer=None))
+        self.block = nn.Sequential(*layers)
+        self.stochastic_depth = StochasticDepth(stochastic_depth_prob, "row")
+        self.out_channels = cnf.out_channels
+
+    def forward(self, input):
+        result = self.block(input)
+        if self.use_res_connect:
+            result = self.stochastic_depth(result)
+            result += input
+        return result
+
+
+class FusedMBConv(nn.Module):
+    """kxk convolution expanding (or, at expand ratio 1, straight to the output), 1x1 project; residual
+    through stochastic depth when the shape is kept."""
+
+    def __init__(self, cnf, stochastic_depth_prob, norm_layer):
+        super().__init__()
+        if not (1 <= cnf.stride <= 2):
+            raise ValueError("illegal stride value")
+        self.use_res_connect = cnf.stride == 1 and cnf.input_channels == cnf.out_channels
+        activation_layer = nn.SiLU
+        expanded_channels = cnf.adjust_channels(cnf.input_channels, cnf.expand_ratio)
+        if expanded_channels != cnf.input_channels:
+            layers = [Conv2dNormActivation(cnf.input_channels, expanded_channels, kernel_size=cnf.kernel,
+                                           stride=cnf.stride, norm_layer=norm_layer,
+                                           activation_layer=activation_layer),
+                      Conv2dNormActivation(expanded_channels, cnf.out_channels, kernel_size=1, norm_layer=norm_layer,
+                                           activation_layer=None)]
+        else:
+            layers = [Conv2dNormActivation(cnf.input_channels, cnf.out_channels, kernel_size=cnf.kernel,
+                                           stride=cnf.stride, norm_layer=norm_layer,
+                                           activation_layer=activation_layer)]
         self.block = nn.Sequential(*layers)
         self.stochastic_depth = StochasticDepth(stochastic_depth_prob, "row")
         self.out_channels = cnf.out_channels
@@ -163,6 +211,18 @@ def _efficientnet(inverted_residual_setting, dropout, last_channel, weights, pro
     return model
 
 
+_V2_STAGES = {  # (fused?, expand ratio, kernel, stride, in, out, layers) per stage
+    "efficientnet_v2_s": [(1, 1, 3, 1, 24, 24, 2), (1, 4, 3, 2, 24, 48, 4), (1, 4, 3, 2, 48, 64, 4),
+                          (0, 4, 3, 2, 64, 128, 6), (0, 6, 3, 1, 128, 160, 9), (0, 6, 3, 2, 160, 256, 15)],
+    "efficientnet_v2_m": [(1, 1, 3, 1, 24, 24, 3), (1, 4, 3, 2, 24, 48, 5), (1, 4, 3, 2, 48, 80, 5),
+                          (0, 4, 3, 2, 80, 160, 7), (0, 6, 3, 1, 160, 176, 14), (0, 6, 3, 2, 176, 304, 18),
+                          (0, 6, 3, 1, 304, 512, 5)],
+    "efficientnet_v2_l": [(1, 1, 3, 1, 32, 32, 4), (1, 4, 3, 2, 32, 64, 7), (1, 4, 3, 2, 64, 96, 7),
+                          (0, 4, 3, 2, 96, 192, 10), (0, 6, 3, 1, 192, 224, 19), (0, 6, 3, 2, 224, 384, 25),
+                          (0, 6, 3, 1, 384, 640, 7)],
+}
+
+
 def _efficientnet_conf(arch, **kwargs):
     if arch.startswith("efficientnet_b"):
         bneck_conf = partial(MBConvConfig, width_mult=kwargs.pop("width_mult"), depth_mult=kwargs.pop("depth_mult"))
@@ -176,6 +236,9 @@ def _efficientnet_conf(arch, **kwargs):
             bneck_conf(6, 3, 1, 192, 320, 1),
         ]
         return inverted_residual_setting, None
+    for name, stages in _V2_STAGES.items():
+        if arch.startswith(name):
+            return [(FusedMBConvConfig if fused else MBConvConfig)(*args) for fused, *args in stages], 1280
     raise ValueError(f"Unsupported model type {arch}")
 
 
@@ -257,3 +320,33 @@ def efficientnet_b7(*, weights: Optional[EfficientNet_B7_Weights] = None, progre
                     **kwargs) -> EfficientNet:
     """EfficientNet-B7 (66.3 M parameters; BatchNorm eps 1e-3, momentum 0.01)."""
     return _build_b(7, EfficientNet_B7_Weights.verify(weights), progress, kwargs)
+
+
+def _build_v2(arch, dropout, weights, progress, kwargs):
+    inverted_residual_setting, last_channel = _efficientnet_conf(arch)
+    return _efficientnet(inverted_residual_setting, kwargs.pop("dropout", dropout), last_channel, weights, progress,
+                         norm_layer=partial(nn.BatchNorm2d, eps=1e-03), **kwargs)
+
+
+@register_model()
+@handle_legacy_interface(weights=("pretrained", EfficientNet_V2_S_Weights.IMAGENET1K_V1))
+def efficientnet_v2_s(*, weights: Optional[EfficientNet_V2_S_Weights] = None, progress: bool = True,
+                      **kwargs) -> EfficientNet:
+    """EfficientNetV2-S (21.5 M parameters; BatchNorm eps 1e-3)."""
+    return _build_v2("efficientnet_v2_s", 0.2, EfficientNet_V2_S_Weights.verify(weights), progress, kwargs)
+
+
+@register_model()
+@handle_legacy_interface(weights=("pretrained", EfficientNet_V2_M_Weights.IMAGENET1K_V1))
+def efficientnet_v2_m(*, weights: Optional[EfficientNet_V2_M_Weights] = None, progress: bool = True,
+                      **kwargs) -> EfficientNet:
+    """EfficientNetV2-M (54.1 M parameters; BatchNorm eps 1e-3)."""
+    return _build_v2("efficientnet_v2_m", 0.3, EfficientNet_V2_M_Weights.verify(weights), progress, kwargs)
+
+
+@register_model()
+@handle_legacy_interface(weights=("pretrained", EfficientNet_V2_L_Weights.IMAGENET1K_V1))
+def efficientnet_v2_l(*, weights: Optional[EfficientNet_V2_L_Weights] = None, progress: bool = True,
+                      **kwargs) -> EfficientNet:
+    """EfficientNetV2-L (118.5 M parameters; BatchNorm eps 1e-3)."""
+    return _build_v2("efficientnet_v2_l", 0.4, EfficientNet_V2_L_Weights.verify(weights), progress, kwargs)
