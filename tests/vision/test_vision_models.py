@@ -1,6 +1,8 @@
 """miniconv.vision.models against torchvision: state_dict names, shapes and dtypes equal torchvision's for
 every builder; a state_dict holding the same (deterministic) values loads and gives torchvision's forward
-output in eval mode; random initialisation has torchvision's statistics; weights= other than None is refused."""
+output in eval mode; random initialisation has torchvision's statistics; weights= reads the hub cache."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -82,11 +84,22 @@ def test_forward_shapes_and_training_step():
 
 
 @pytest.mark.parametrize("builder", [models.resnet18, models.vgg11, models.mobilenet_v2, models.alexnet])
-def test_pretrained_weights_refused(builder):
-    with pytest.raises(ValueError, match=r"weights='IMAGENET1K_V1'\): miniconv.vision has no pretrained weights"):
+def test_pretrained_weights_come_from_the_hub_cache(builder, tmp_path, monkeypatch):
+    """weights= (or pretrained=True) reads the hub cache and, the file missing, downloads it: offline, a
+    URLError naming the file's place (loading itself: tests/vision/test_vision_weights.py)."""
+    from urllib.error import URLError
+
+    def offline(*args, **kwargs):
+        raise URLError("offline")
+
+    monkeypatch.setattr(miniconv.hub, "_hub_dir", str(tmp_path))
+    monkeypatch.setattr(miniconv.hub, "urlopen", offline)
+    with pytest.raises(URLError, match="without a network, copy the file"):
         builder(weights="IMAGENET1K_V1")
-    with pytest.raises(ValueError, match="no pretrained weights"):
+    with warnings.catch_warnings(record=True) as caught, pytest.raises(URLError, match="checkpoints"):
+        warnings.simplefilter("always")
         builder(pretrained=True)
+    assert "'pretrained' is deprecated" in str(caught[0].message)
 
 
 def test_torchvision_state_dict_through_pth_file(tmp_path):

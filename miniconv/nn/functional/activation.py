@@ -157,7 +157,9 @@ def _maybe_inplace(input, out, inplace):
 def hardswish(input, inplace=False):  # noqa: A002
     """x * relu6(x + 3) / 6."""
     _float_arg(input, "hardswish")
-    return _maybe_inplace(input, input * (input + 3).clamp(0, 6) / 6, inplace)
+    # in place, the product's saved x must not be the tensor overwritten (it is not the last node)
+    x = input.clone() if inplace and (input.requires_grad or input.grad_fn is not None) else input
+    return _maybe_inplace(input, x * (x + 3).clamp(0, 6) / 6, inplace)
 
 
 def hardsigmoid(input, inplace=False):  # noqa: A002

@@ -1,8 +1,12 @@
 """AlexNet as torchvision builds it (the "one weird trick" variant: 64-192-384-256-256 channels)."""
-from ... import nn
-from ._utils import check_weights
+from typing import Optional
 
-__all__ = ["AlexNet", "alexnet"]
+from ... import nn
+from ._api import register_model
+from ._utils import _ovewrite_named_param, handle_legacy_interface
+from ._weights_alexnet import AlexNet_Weights
+
+__all__ = ["AlexNet", "AlexNet_Weights", "alexnet"]
 
 
 class AlexNet(nn.Module):
@@ -31,6 +35,14 @@ class AlexNet(nn.Module):
         return self.classifier(self.avgpool(self.features(x)).flatten(1))
 
 
-def alexnet(*, weights=None, progress=True, **kwargs):
+@register_model()
+@handle_legacy_interface(weights=("pretrained", AlexNet_Weights.IMAGENET1K_V1))
+def alexnet(*, weights: Optional[AlexNet_Weights] = None, progress: bool = True, **kwargs) -> AlexNet:
     """AlexNet (61.1 M parameters)."""
-    return AlexNet(**check_weights("alexnet", weights, kwargs))
+    weights = AlexNet_Weights.verify(weights)
+    if weights is not None:
+        _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
+    model = AlexNet(**kwargs)
+    if weights is not None:
+        model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
+    return model

@@ -1,32 +1,17 @@
 """MobileNetV2 (Sandler et al., 2018) as torchvision builds it: inverted residual blocks of
 1x1 expand, 3x3 depthwise, 1x1 project, with ReLU6; names equal torchvision's
 (``features.1.conv.0.0.weight``, ``classifier.1.weight``)."""
+from typing import Optional
+
 from ... import nn
 from ...nn import functional as F
 from ...nn import init
-from ._utils import check_weights, make_divisible
+from ..ops.misc import Conv2dNormActivation
+from ._api import register_model
+from ._utils import _ovewrite_named_param, handle_legacy_interface, make_divisible
+from ._weights_mobilenetv2 import MobileNet_V2_Weights
 
-__all__ = ["MobileNetV2", "InvertedResidual", "Conv2dNormActivation", "mobilenet_v2"]
-
-
-class Conv2dNormActivation(nn.Sequential):
-    """Convolution, norm layer, activation, as one Sequential (children ``0``, ``1``, ``2``);
-    padding ``(kernel_size - 1) // 2 * dilation`` keeps the size at stride 1."""
-
-    def __init__(self, in_channels, out_channels, kernel_size=3, stride=1, padding=None, groups=1,
-                 norm_layer=nn.BatchNorm2d, activation_layer=nn.ReLU, dilation=1, inplace=True, bias=None):
-        if padding is None:
-            padding = (kernel_size - 1) // 2 * dilation
-        if bias is None:
-            bias = norm_layer is None
-        layers = [nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding, dilation=dilation,
-                            groups=groups, bias=bias)]
-        if norm_layer is not None:
-            layers.append(norm_layer(out_channels))
-        if activation_layer is not None:
-            layers.append(activation_layer(inplace=inplace) if inplace is not None else activation_layer())
-        super().__init__(*layers)
-        self.out_channels = out_channels
+__all__ = ["Conv2dNormActivation", "InvertedResidual", "MobileNetV2", "MobileNet_V2_Weights", "mobilenet_v2"]
 
 
 class InvertedResidual(nn.Module):
@@ -103,6 +88,15 @@ class MobileNetV2(nn.Module):
         return self.classifier(x.flatten(1))
 
 
-def mobilenet_v2(*, weights=None, progress=True, **kwargs):
+@register_model()
+@handle_legacy_interface(weights=("pretrained", MobileNet_V2_Weights.IMAGENET1K_V1))
+def mobilenet_v2(*, weights: Optional[MobileNet_V2_Weights] = None, progress: bool = True,
+                 **kwargs) -> MobileNetV2:
     """MobileNetV2 (3.5 M parameters at width_mult=1)."""
-    return MobileNetV2(**check_weights("mobilenet_v2", weights, kwargs))
+    weights = MobileNet_V2_Weights.verify(weights)
+    if weights is not None:
+        _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
+    model = MobileNetV2(**kwargs)
+    if weights is not None:
+        model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
+    return model
