@@ -7,7 +7,7 @@ from ...autograd import ArrayFunction
 from ...ops.shape_index import IndexGrad
 from ...functional import where
 from ...tensor import Tensor
-from ._args import _dtype_name, _float_arg, _tensor_arg
+from ._args import _dtype_name, _float_arg, _reduction, _tensor_arg
 from .activation import log_softmax
 
 
@@ -109,10 +109,13 @@ def _check_weight(weight, n_classes, dtype):
     return weight._data.astype(dtype, copy=False)
 
 
-def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):  # noqa: A002
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,  # noqa: A002
+             reduction="mean"):
     """Negative log-likelihood: loss_i = -weight[t_i] * input[i, t_i] for log-probabilities
     ``input`` (N, C) or (N, C, d1, ...) and class indices ``target`` (N) or (N, d1, ...).
-    'mean' divides by the summed weights of the non-ignored targets."""
+    'mean' divides by the summed weights of the non-ignored targets. ``size_average`` / ``reduce``
+    are PyTorch's deprecated spellings of ``reduction`` (either one given overrides it)."""
+    reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     x2, t, out_shape = _class_input_target("nll_loss", input, target)
     C = x2.shape[1]
@@ -124,14 +127,16 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):  
     return out
 
 
-def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",  # noqa: A002
-                  label_smoothing=0.0):
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,  # noqa: A002
+                  reduction="mean", label_smoothing=0.0):
     """log_softmax over the class dim (1, or 0 for unbatched input) followed by nll_loss.
 
     ``target`` is either class indices (int64, shape (N) or (N, d1, ...)) or class probabilities
     (float, same shape as ``input``). With label smoothing eps, index targets give
     (1 - eps) * nll + eps / C * sum_c(-weight_c * log p_c), reduced like PyTorch.
+    ``size_average`` / ``reduce``: the deprecated spellings of ``reduction``.
     """
+    reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _float_arg(input, "cross_entropy")
     _tensor_arg(target, "cross_entropy", "target")
@@ -144,7 +149,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         if ignore_index >= 0:
             raise RuntimeError("ignore_index is not supported for floating point target")
         return _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, class_dim)
-    nll = nll_loss(logp, target, weight, ignore_index, reduction)
+    nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
     if label_smoothing == 0.0:
         return nll
     wshape = [1] * input.ndim
@@ -183,8 +188,12 @@ def _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, class
     return losses.sum() / (logp.numel() / C)
 
 
-def mse_loss(input, target, reduction="mean"):  # noqa: A002
-    """Mean squared error (input - target)^2, reduced by 'mean' (default), 'sum' or 'none'."""
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):  # noqa: A002
+    """Mean squared error (input - target)^2, reduced by 'mean' (default), 'sum' or 'none'. With
+    ``weight`` (the input's shape): weight * (input - target)^2, 'mean' dividing by the summed weights."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if weight is not None:
+        return _weighted("mse_loss", input, target, weight, reduction, lambda d: d * d)
     _check_reduction(reduction)
     _float_arg(input, "mse_loss")
     _tensor_arg(target, "mse_loss", "target")
@@ -243,17 +252,40 @@ def _reduce(losses, reduction):
     return losses.sum() if reduction == "sum" else losses.mean()
 
 
-def _warn_broadcast(input, target):
+def _check_weighted_reduction(reduction):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
+
+
+def _weighted(fn, input, target, weight, reduction, pointwise):  # noqa: A002
+    """PyTorch's weighted mse/l1: weight * pointwise(input - target); 'mean' divides by weight.sum()."""
+    _float_arg(input, fn)
+    _tensor_arg(target, fn, "target")
+    _tensor_arg(weight, fn, "weight")
+    _warn_broadcast(input, target, stacklevel=4)
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+    _check_weighted_reduction(reduction)
+    losses = pointwise(input - target) * weight
+    if reduction == "none":
+        return losses
+    return losses.sum() if reduction == "sum" else losses.sum() / weight.sum()
+
+
+def _warn_broadcast(input, target, stacklevel=3):
     if tuple(target.shape) != tuple(input.shape):
         warnings.warn(
             f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
             "This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
 
 
-def l1_loss(input, target, reduction="mean"):  # noqa: A002
-    """|input - target|, reduced."""
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):  # noqa: A002
+    """|input - target|, reduced; with ``weight`` as mse_loss."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if weight is not None:
+        return _weighted("l1_loss", input, target, weight, reduction, lambda d: d.abs())
     _check_reduction(reduction)
     _float_arg(input, "l1_loss")
     _tensor_arg(target, "l1_loss", "target")
@@ -261,8 +293,9 @@ def l1_loss(input, target, reduction="mean"):  # noqa: A002
     return _reduce((input - target).abs(), reduction)
 
 
-def smooth_l1_loss(input, target, reduction="mean", beta=1.0):  # noqa: A002
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):  # noqa: A002
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target)."""
+    reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _float_arg(input, "smooth_l1_loss")
     _tensor_arg(target, "smooth_l1_loss", "target")
@@ -276,8 +309,16 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):  # noqa: A002
     return _reduce(where(d < beta, 0.5 * dq * dq / beta, d - 0.5 * beta), reduction)
 
 
-def huber_loss(input, target, reduction="mean", delta=1.0):  # noqa: A002
-    """0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta)."""
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):  # noqa: A002
+    """0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta); with ``weight`` (the input's shape)
+    the pointwise losses are multiplied by it before the reduction ('mean' divides by their count)."""
+    if weight is not None:
+        _tensor_arg(weight, "huber_loss", "weight")
+        if tuple(weight.shape) != tuple(input.shape):
+            raise ValueError("Weights and input must have the same size.")
+        _check_weighted_reduction(reduction)
+        losses = huber_loss(input, target, reduction="none", delta=delta) * weight
+        return _reduce(losses, reduction)
     _check_reduction(reduction)
     _float_arg(input, "huber_loss")
     _tensor_arg(target, "huber_loss", "target")
@@ -289,8 +330,10 @@ def huber_loss(input, target, reduction="mean", delta=1.0):  # noqa: A002
     return _reduce(where(d <= delta, 0.5 * dq * dq, delta * (d - 0.5 * delta)), reduction)
 
 
-def binary_cross_entropy(input, target, weight=None, reduction="mean"):  # noqa: A002
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,  # noqa: A002
+                         reduction="mean"):
     """-(t log x + (1 - t) log(1 - x)) with each log clamped at -100, as PyTorch."""
+    reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _float_arg(input, "binary_cross_entropy")
     _tensor_arg(target, "binary_cross_entropy", "target")
@@ -364,8 +407,10 @@ class _SoftplusNeg(ArrayFunction):
         return -g * (-ctx.saved_input(0)).sigmoid()
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):  # noqa: A002
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,  # noqa: A002
+                                     reduction="mean", pos_weight=None):
     """BCE on sigmoid(input), computed stably: (1 - t) x + (1 + (pw - 1) t) (log(1 + e^-|x|) + max(-x, 0))."""
+    reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _float_arg(input, "binary_cross_entropy_with_logits")
     _tensor_arg(target, "binary_cross_entropy_with_logits", "target")
@@ -400,9 +445,18 @@ class _XlogySelf(ArrayFunction):
             return (g * (d_first + t / t)).astype(g.dtype, copy=False)
 
 
-def kl_div(input, target, reduction="mean", log_target=False):  # noqa: A002
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):  # noqa: A002
     """target * (log(target) - input) pointwise (input holds log-probabilities); 'batchmean' divides
-    the sum by the batch size (the mathematically correct KL divergence)."""
+    the sum by the batch size (the mathematically correct KL divergence). 'mean' (the default) warns,
+    as PyTorch, that it divides by every element, not by the batch size."""
+    if size_average is not None or reduce is not None:
+        reduction = _reduction(size_average, reduce, reduction)
+    elif reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support size."
+            "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+            "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+            stacklevel=2)
     _float_arg(input, "kl_div")
     _tensor_arg(target, "kl_div", "target")
     if reduction not in ("none", "mean", "sum", "batchmean"):
