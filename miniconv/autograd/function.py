@@ -17,12 +17,14 @@ node checks them before running ``backward`` (PyTorch's "modified by an inplace 
 This module also holds the two nodes that in-place writes through views need (``CopySlices``,
 ``ViewRegen``). What every node has is in ``node.py``; ``backward`` and ``grad`` are in ``entry_points.py``.
 """
+import functools
+
 import numpy as np
 
 from .._alloc import scoped_if_large as _caching_allocator_if_large  # arrays made by large ops come from miniconv's cache
 from . import anomaly_mode
 from .engine import AccumulateGrad
-from .grad_mode import _set_enabled, is_grad_enabled
+from .grad_mode import _set_enabled, is_grad_enabled, no_grad
 from .node import _FREED_MSG, RemovableHandle, _edge, _Node, _quiet_call  # noqa: F401  (RemovableHandle, _edge: re-exported)
 
 __all__ = ["Function", "ArrayFunction", "RemovableHandle"]
@@ -563,6 +565,39 @@ class _ScatterAdd(ArrayFunction):
     @staticmethod
     def backward_graph(ctx, gg):
         return gg[Tensor._wrap(ctx.idx)], None, None
+
+
+# ---------------------------------------------------------------------------
+# once_differentiable (PyTorch's torch.autograd.function.once_differentiable)
+# ---------------------------------------------------------------------------
+class DelayedError(Function):
+    """Passes its Tensor inputs through; its backward raises ``msg`` (PyTorch's DelayedError node)."""
+
+    @staticmethod
+    def forward(ctx, msg, *inputs):
+        ctx.msg = msg
+        return tuple(inputs) if len(inputs) > 1 else inputs[0]
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError(ctx.msg)
+
+
+def once_differentiable(fn):
+    """Decorates a custom Function's ``backward``: it runs under no_grad. When an incoming gradient requires
+    grad, its outputs pass through a DelayedError node, so a second differentiation raises PyTorch's error."""
+    @functools.wraps(fn)
+    def wrapper(ctx, *args):
+        with no_grad():
+            outputs = fn(ctx, *args)
+        if not is_grad_enabled() or not any(isinstance(a, Tensor) and a.requires_grad for a in args):
+            return outputs
+        outs = outputs if isinstance(outputs, tuple) else (outputs,)
+        fake = [v.detach().requires_grad_() if isinstance(v, Tensor) else v for v in outs]
+        wrapped = DelayedError.apply(
+            "trying to differentiate twice a function that was marked with @once_differentiable", *fake)
+        return wrapped if not isinstance(outputs, tuple) or isinstance(wrapped, tuple) else (wrapped,)
+    return wrapper
 
 
 # The Tensor class is bound last (the one import cycle tests/test_layering.py allows: apply wraps its
