@@ -7,7 +7,6 @@ the losses, Adam, ``del model.rewards[:]``, the episode loop with itertools.coun
 same gym.make/reset/step calls, m.sample() is a NumPy draw from the policy's probabilities (the libraries'
 generators differ), deterministic starting weights, 7 episodes instead of running until solved."""
 import argparse
-import math  # adapted
 import numpy as np
 from itertools import count
 from collections import namedtuple
@@ -18,44 +17,10 @@ import torch.nn.functional as F
 import torch.optim as optim
 from torch.distributions import Categorical
 
+from _rl_helpers import gym  # adapted (import gymnasium as gym: CartPole-v1 in NumPy)
 from _vision_helpers import load_weights  # adapted
 
 # Cart Pole
-
-class gym:  # adapted: gymnasium is not installed; CartPole-v1's dynamics in NumPy, the same in both runs
-    class _Spec:
-        reward_threshold = 475.0
-
-    class _CartPole:
-        spec = None
-
-        def reset(self, seed=None):
-            if seed is not None:
-                self.rng = np.random.default_rng(seed)
-            self.state = self.rng.uniform(-0.05, 0.05, 4)
-            self.steps = 0
-            return self.state.astype(np.float32), {}
-
-        def step(self, action):
-            x, x_dot, theta, theta_dot = self.state
-            force = 10.0 if action == 1 else -10.0
-            cos, sin = math.cos(theta), math.sin(theta)
-            temp = (force + 0.05 * theta_dot ** 2 * sin) / 1.1
-            theta_acc = (9.8 * sin - cos * temp) / (0.5 * (4.0 / 3.0 - 0.1 * cos ** 2 / 1.1))
-            x_acc = temp - 0.05 * theta_acc * cos / 1.1
-            x, x_dot = x + 0.02 * x_dot, x_dot + 0.02 * x_acc
-            theta, theta_dot = theta + 0.02 * theta_dot, theta_dot + 0.02 * theta_acc
-            self.state = np.array([x, x_dot, theta, theta_dot])
-            self.steps += 1
-            terminated = bool(abs(x) > 2.4 or abs(theta) > 12 * 2 * math.pi / 360)
-            return self.state.astype(np.float32), 1.0, terminated, self.steps >= 500, {}
-
-    @staticmethod
-    def make(name, render_mode=None):
-        env = gym._CartPole()
-        env.spec = gym._Spec()
-        return env
-
 
 parser = argparse.ArgumentParser(description='PyTorch actor-critic example')
 parser.add_argument('--gamma', type=float, default=0.99, metavar='G',
