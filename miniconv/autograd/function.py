@@ -367,6 +367,15 @@ class Function(_Node):
                                 f"{tensors.index(t)} is of type {type(t).__name__}")
         self._saved = tensors
 
+    def save_for_forward(self, *tensors):
+        """Tensors for ``jvp`` (forward mode), read there through ``saved_tensors``."""
+        for t in tensors:
+            if t is not None and not isinstance(t, Tensor):
+                # PyTorch's class for this mistake
+                raise AssertionError("save_for_forward expects all arguments to be tensors; you should save "
+                                     "non-tensors as attributes on ctx.")
+        self._saved_for_forward = tensors
+
     @property
     def saved_tensors(self):
         if self._freed:
@@ -385,6 +394,12 @@ class Function(_Node):
     @staticmethod
     def setup_context(ctx, inputs, output):
         raise NotImplementedError
+
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        """Forward mode: one tangent per output from one tangent per input (used inside a dual_level)."""
+        raise NotImplementedError("You must implement the jvp function for custom autograd.Function to use it "
+                                  "with forward mode AD.")
 
     def _call_backward(self, grads):
         return self._run_user_backward(grads, False)
@@ -428,6 +443,10 @@ class Function(_Node):
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        if _forward_ad_apply[0] is not None and cls.jvp is not Function.jvp:
+            out = _forward_ad_apply[0](cls, args, kwargs)  # forward_ad's: the Function's own jvp on dual inputs
+            if out is not NotImplemented:
+                return out
         ctx = cls()
         grad_on = is_grad_enabled()
         needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
@@ -486,6 +505,8 @@ class Function(_Node):
 
 
 _OBJECT = np.dtype(object)
+# set by forward_ad.py (which imports this module, never the reverse): runs a Function with a jvp on dual inputs
+_forward_ad_apply = [None]
 
 
 # ---------------------------------------------------------------------------
