@@ -3,12 +3,12 @@ import warnings
 
 import numpy as np
 
-from ...autograd import ArrayFunction
+from ...autograd import ArrayFunction, is_grad_enabled
 from ...ops.shape_index import IndexGrad
 from ...functional import where
 from ...tensor import Tensor
 from ._args import _dtype_name, _float_arg, _reduction, _tensor_arg
-from .activation import log_softmax
+from .activation import log_softmax, logsigmoid
 
 
 
@@ -387,43 +387,82 @@ class _BinaryCrossEntropy(ArrayFunction):
         return gx, gt, None, None
 
 
-class _SoftplusNeg(ArrayFunction):
-    """log(1 + exp(-x)), stable, with the exact gradient -sigmoid(-x) everywhere (the composite
-    log1p(exp(-|x|)) + relu(-x) had the subgradient 0 at x == 0 instead of -1/2)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.logaddexp(np.zeros((), x.dtype), -x)
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        with np.errstate(over="ignore"):
-            return (-g / (1 + np.exp(x))).astype(x.dtype, copy=False)
-
-    @staticmethod
-    def backward_graph(ctx, g):
-        return -g * (-ctx.saved_input(0)).sigmoid()
-
-
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,  # noqa: A002
                                      reduction="mean", pos_weight=None):
-    """BCE on sigmoid(input), computed stably: (1 - t) x + (1 + (pw - 1) t) (log(1 + e^-|x|) + max(-x, 0))."""
+    """BCE on sigmoid(input), computed stably as PyTorch's fused op: (1 - t) x - (1 + (pw - 1) t) log_sigmoid(x),
+    times ``weight``, reduced; one node (BinaryCrossEntropyWithLogitsBackward0). Input and target of different
+    float dtypes are promoted; ``weight`` and ``pos_weight`` cannot require grad (PyTorch's RuntimeError)."""
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _float_arg(input, "binary_cross_entropy_with_logits")
     _tensor_arg(target, "binary_cross_entropy_with_logits", "target")
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
-    softplus_neg = _SoftplusNeg.apply(input)  # log(1 + exp(-x))
-    if pos_weight is None:
-        losses = (1 - target) * input + softplus_neg
-    else:
-        losses = (1 - target) * input + (1 + (pos_weight - 1) * target) * softplus_neg
-    if weight is not None:
-        losses = losses * weight
-    return _reduce(losses, reduction)
+    for name, t in (("weight", weight), ("pos_weight", pos_weight)):
+        if t is not None and t.requires_grad and is_grad_enabled():
+            raise RuntimeError(f"The function 'binary_cross_entropy_with_logits' is not differentiable with respect "
+                               f"to argument '{name}'. This input cannot have requires_grad True.")
+    dtype = np.promote_types(input.dtype, target.dtype) if target.dtype.kind == "f" else input.dtype
+    if input.dtype != dtype:
+        input = input.type(dtype)  # noqa: A001
+    if target.dtype != dtype:
+        target = target.type(dtype)
+    w = None if weight is None else np.broadcast_to(weight._data.astype(dtype, copy=False), input.shape)
+    pw = None if pos_weight is None else np.broadcast_to(pos_weight._data.astype(dtype, copy=False), input.shape)
+    return _BinaryCrossEntropyWithLogits.apply(input, target, w, pw, reduction)
+
+
+class _BinaryCrossEntropyWithLogits(ArrayFunction):
+    """PyTorch's fused form, one node: w ((1 - t) x - lw log_sigmoid(x)) with lw = 1 + (pw - 1) t, reduced;
+    gradients w (lw sigmoid(x) - pw t) for the input and -w (x + (pw - 1) log_sigmoid(x)) for the target
+    (pw = 1 when there is no pos_weight). ``w`` and ``pw`` are constant arrays or None."""
+
+    @staticmethod
+    def _log_sigmoid(x):
+        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+
+    @staticmethod
+    def forward(ctx, x, t, w, pw, reduction):
+        ctx.save_for_backward(x, t)
+        ctx.w, ctx.pw, ctx.reduction = w, pw, reduction
+        ls = _BinaryCrossEntropyWithLogits._log_sigmoid(x)
+        losses = (1 - t) * x - (ls if pw is None else (1 + (pw - 1) * t) * ls)
+        if w is not None:
+            losses = losses * w
+        if reduction == "none":
+            return losses.astype(x.dtype, copy=False)
+        total = losses.sum(dtype=np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):  # mean of nothing: nan, as PyTorch
+            return np.asarray(total if reduction == "sum" else total / losses.size, dtype=x.dtype)
+
+    @staticmethod
+    def _scaled(ctx, g, size):
+        if ctx.reduction == "mean" and size:
+            g = g / size
+        return g if ctx.w is None else g * (ctx.w if isinstance(g, np.ndarray) else Tensor._wrap(ctx.w))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, t = ctx.saved_tensors
+        g = _BinaryCrossEntropyWithLogits._scaled(ctx, np.broadcast_to(g, x.shape), x.size)
+        gx = gt = None
+        with np.errstate(over="ignore"):
+            sig = 1 / (1 + np.exp(-x))
+        if ctx.needs_input_grad[0]:
+            gx = g * (sig - t if ctx.pw is None else (1 + (ctx.pw - 1) * t) * sig - ctx.pw * t)
+        if ctx.needs_input_grad[1]:
+            gt = -g * (x if ctx.pw is None else x + (ctx.pw - 1) * _BinaryCrossEntropyWithLogits._log_sigmoid(x))
+        return (None if gx is None else gx.astype(x.dtype, copy=False),
+                None if gt is None else gt.astype(x.dtype, copy=False), None, None, None)
+
+    @staticmethod
+    def backward_graph(ctx, g):  # create_graph=True: the same math on Tensors
+        x, t = ctx.saved_input(0), ctx.saved_input(1)
+        g = _BinaryCrossEntropyWithLogits._scaled(ctx, g.expand(tuple(x.shape)), x.numel())
+        pw = None if ctx.pw is None else Tensor._wrap(ctx.pw)
+        gx = g * (x.sigmoid() - t if pw is None else (1 + (pw - 1) * t) * x.sigmoid() - pw * t)
+        gt = -g * (x if pw is None else x + (pw - 1) * logsigmoid(x))
+        return (gx if ctx.needs_input_grad[0] else None), (gt if ctx.needs_input_grad[1] else None), None, None, None
 
 
 class _XlogySelf(ArrayFunction):
