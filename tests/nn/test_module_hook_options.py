@@ -1,7 +1,8 @@
 """Module forward hooks with PyTorch's options: ``with_kwargs`` (pre hooks see and replace the keyword arguments,
 forward hooks see them), ``prepend``, ``always_call`` (run when forward raises), the global
 ``nn.modules.module.register_module_forward_pre_hook`` / ``register_module_forward_hook`` (run before a
-module's own hooks), handles that remove a hook with its flags; the same calls on both libraries."""
+module's own hooks), handles that remove a hook with its flags, and register_full_backward_pre_hook (its
+result replaces the gradient flowing into the module); the same calls on both libraries."""
 import inspect
 
 import pytest
@@ -20,7 +21,8 @@ def make(lib):
     return M()
 
 
-@pytest.mark.parametrize("name", ["register_forward_pre_hook", "register_forward_hook"])
+@pytest.mark.parametrize("name", ["register_forward_pre_hook", "register_forward_hook",
+                                  "register_full_backward_hook", "register_full_backward_pre_hook"])
 def test_signatures(name):
     a = list(inspect.signature(getattr(miniconv.nn.Module, name)).parameters)
     b = list(inspect.signature(getattr(torch.nn.Module, name)).parameters)
@@ -68,3 +70,25 @@ def test_hook_options_as_pytorch():
     assert a[0] == b[0]
     assert a[1] == b[1]
     assert a[2] == b[2]
+
+
+def backward_pre(lib):
+    m = lib.nn.Linear(2, 2)
+    with lib.no_grad():
+        m.weight.copy_(lib.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        m.bias.zero_()
+    log = []
+    m.register_full_backward_pre_hook(lambda mod, go: log.append("second") or (go[0] * 10,))
+    m.register_full_backward_pre_hook(lambda mod, go: log.append(("first", go[0].tolist())), prepend=True)
+    m.register_full_backward_hook(lambda mod, gi, go: log.append([gi[0].tolist(), go[0].tolist()]))
+    x = lib.ones(1, 2, requires_grad=True)
+    (m(x) * lib.tensor([1.0, 2.0])).sum().backward()
+    bad = lib.nn.Linear(2, 2)
+    bad.register_full_backward_pre_hook(lambda mod, go: (go[0], go[0]))
+    with pytest.raises(RuntimeError) as e:
+        bad(lib.ones(1, 2, requires_grad=True)).sum().backward()
+    return log, x.grad.tolist(), m.weight.grad.tolist(), m.bias.grad.tolist(), str(e.value)
+
+
+def test_full_backward_pre_hook_as_pytorch():
+    assert backward_pre(miniconv) == backward_pre(torch)

@@ -92,7 +92,7 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         if (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
-                or _global_forward_pre_hooks or _global_forward_hooks):
+                or _global_forward_pre_hooks or _global_forward_hooks or self.__dict__.get("_backward_pre_hooks")):
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
@@ -124,17 +124,29 @@ class Module:
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
 
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """``hook(module, grad_output) -> None or new grad_output`` runs when the gradients with respect to the
+        module's outputs are known, before they flow into the module (a tuple: one per Tensor output)."""
+        hooks = self._hook_flags("_backward_pre_hooks")
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
+        return handle
+
     def _hook_flags(self, name):
         # created on first use: modules made before this field existed (unpickled, copied) lack it
         if name not in self.__dict__:
             object.__setattr__(self, name, OrderedDict())
         return self.__dict__[name]
 
-    def register_full_backward_hook(self, hook):
+    def register_full_backward_hook(self, hook, prepend=False):
         """``hook(module, grad_input, grad_output) -> None or new grad_input`` runs when the gradients
         with respect to the module's inputs have been computed (tuples of Tensors or None)."""
         handle = RemovableHandle(self._backward_hooks)
         self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
         return handle
 
     def _call_with_hooks(self, args, kwargs):
@@ -152,7 +164,7 @@ class Module:
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
         state = None
-        if self._backward_hooks and is_grad_enabled():
+        if (self._backward_hooks or self.__dict__.get("_backward_pre_hooks")) and is_grad_enabled():
             state = _BackwardHookState(self)
             args = state.wrap_inputs(args)
         hooks = [*_global_forward_hooks.items(), *self._forward_hooks.items()]
@@ -547,6 +559,17 @@ class _BackwardHookState:
         for i, t in zip(idx, wrapped):
             outs[i] = t
         return outs[0] if single else tuple(outs)
+
+    def run_pre_hooks(self, grad_output):
+        for hook in list(self.module.__dict__.get("_backward_pre_hooks", {}).values()):
+            result = hook(self.module, grad_output)
+            if result is not None:
+                result = result if isinstance(result, tuple) else (result,)
+                if len(result) != len(grad_output):
+                    raise RuntimeError(f"Backward pre hook returned an invalid number of grad_output, got "
+                                       f"{len(result)}, but expected {len(grad_output)}")
+                grad_output = result
+        return grad_output
 
     def run_hooks(self, grad_input):
         for hook in list(self.module._backward_hooks.values()):
