@@ -169,6 +169,8 @@ from . import testing  # noqa: E402
 from ._compile import compile, cond  # noqa: E402,A004
 from ._functorch import vmap  # noqa: E402  (torch.vmap)
 from . import compiler, cpu, func, jit, random, special  # noqa: E402
+# torch._dynamo.config / reset / disable, as scripts set them before torch.compile (eager here)
+from . import _dynamo  # noqa: E402
 from .nn.functional import conv3d, conv_transpose1d, conv_transpose3d, max_pool3d  # noqa: E402
 # torch.profiler (CPU op profiler) and torch.utils.benchmark-style tools
 from . import profiler  # noqa: E402

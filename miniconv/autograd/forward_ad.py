@@ -6,11 +6,14 @@ by the double-vjp trick: with u a zero cotangent of the output, g_k(u) = J_k^T u
 (linear in u), and J v = d/du sum_k <g_k(u), v_k>. ``make_dual`` therefore returns a view of the primal that
 records a graph (``requires_grad`` is True on it, where PyTorch's dual tensor has it False), and the ops
 between a dual input and ``unpack_dual`` need double backward (the common ops have it). The values are
-forward mode's."""
+forward mode's. A custom ``Function`` that defines ``jvp`` is run by its own rule when one of its inputs is
+dual: its outputs become dual tensors of the level with the tangents ``jvp`` returns (their reverse-mode
+history starts there)."""
 from collections import namedtuple
 
+from . import function as _function
 from .entry_points import grad as _grad
-from .grad_mode import enable_grad
+from .grad_mode import enable_grad, no_grad
 
 __all__ = ["UnpackedDualTensor", "dual_level", "enter_dual_level", "exit_dual_level", "make_dual", "unpack_dual"]
 
@@ -91,3 +94,38 @@ def unpack_dual(tensor, *, level=None):
             return UnpackedDualTensor(primal, primal.new_zeros(tuple(primal.shape)))
         (jv,) = _grad(total, [u], allow_unused=True)
     return UnpackedDualTensor(primal, primal.new_zeros(tuple(primal.shape)) if jv is None else jv.detach())
+
+
+def _apply_with_jvp(cls, args, kwargs):
+    """``cls.apply(*args)`` for a Function with its own ``jvp`` inside a dual level: forward on the primals,
+    ``jvp(ctx, *tangents)`` (zeros for tensor inputs without one, None for other arguments), the outputs made
+    dual with the tangents it returns. NotImplemented (the ordinary path) when no input carries a tangent."""
+    if _level(None) is None:
+        return NotImplemented
+    primals, tangents = [], []
+    for a in args:
+        p, t = unpack_dual(a) if getattr(a, "requires_grad", False) else (a, None)
+        primals.append(p)
+        tangents.append(t)
+    if all(t is None for t in tangents):
+        return NotImplemented
+    tangents = [t if t is not None or not hasattr(p, "new_zeros") else p.new_zeros(tuple(p.shape))
+                for p, t in zip(primals, tangents)]
+    ctx = cls()
+    with no_grad():
+        if cls.setup_context is not _function.Function.setup_context:
+            raw = cls.forward(*primals, **kwargs)
+            cls.setup_context(ctx, tuple(primals), raw)
+        else:
+            raw = cls.forward(ctx, *primals, **kwargs)
+        ctx._saved = getattr(ctx, "_saved_for_forward", ())  # jvp reads save_for_forward's tensors
+        tout = cls.jvp(ctx, *tangents)
+    multi = type(raw) is tuple
+    outs, touts = (raw, tout) if multi else ((raw,), (tout,))
+    results = [make_dual(o, t) if t is not None and hasattr(o, "is_floating_point") and o.is_floating_point() else o
+               for o, t in zip(outs, touts)]
+    return tuple(results) if multi else results[0]
+
+
+_function._forward_ad_apply[0] = _apply_with_jvp
+

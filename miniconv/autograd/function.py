@@ -17,12 +17,14 @@ node checks them before running ``backward`` (PyTorch's "modified by an inplace 
 This module also holds the two nodes that in-place writes through views need (``CopySlices``,
 ``ViewRegen``). What every node has is in ``node.py``; ``backward`` and ``grad`` are in ``entry_points.py``.
 """
+import functools
+
 import numpy as np
 
 from .._alloc import scoped_if_large as _caching_allocator_if_large  # arrays made by large ops come from miniconv's cache
 from . import anomaly_mode
 from .engine import AccumulateGrad
-from .grad_mode import _set_enabled, is_grad_enabled
+from .grad_mode import _set_enabled, is_grad_enabled, no_grad
 from .node import _FREED_MSG, RemovableHandle, _edge, _Node, _quiet_call  # noqa: F401  (RemovableHandle, _edge: re-exported)
 
 __all__ = ["Function", "ArrayFunction", "RemovableHandle"]
@@ -365,6 +367,15 @@ class Function(_Node):
                                 f"{tensors.index(t)} is of type {type(t).__name__}")
         self._saved = tensors
 
+    def save_for_forward(self, *tensors):
+        """Tensors for ``jvp`` (forward mode), read there through ``saved_tensors``."""
+        for t in tensors:
+            if t is not None and not isinstance(t, Tensor):
+                # PyTorch's class for this mistake
+                raise AssertionError("save_for_forward expects all arguments to be tensors; you should save "
+                                     "non-tensors as attributes on ctx.")
+        self._saved_for_forward = tensors
+
     @property
     def saved_tensors(self):
         if self._freed:
@@ -383,6 +394,12 @@ class Function(_Node):
     @staticmethod
     def setup_context(ctx, inputs, output):
         raise NotImplementedError
+
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        """Forward mode: one tangent per output from one tangent per input (used inside a dual_level)."""
+        raise NotImplementedError("You must implement the jvp function for custom autograd.Function to use it "
+                                  "with forward mode AD.")
 
     def _call_backward(self, grads):
         return self._run_user_backward(grads, False)
@@ -426,6 +443,10 @@ class Function(_Node):
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        if _forward_ad_apply[0] is not None and cls.jvp is not Function.jvp:
+            out = _forward_ad_apply[0](cls, args, kwargs)  # forward_ad's: the Function's own jvp on dual inputs
+            if out is not NotImplemented:
+                return out
         ctx = cls()
         grad_on = is_grad_enabled()
         needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
@@ -484,6 +505,8 @@ class Function(_Node):
 
 
 _OBJECT = np.dtype(object)
+# set by forward_ad.py (which imports this module, never the reverse): runs a Function with a jvp on dual inputs
+_forward_ad_apply = [None]
 
 
 # ---------------------------------------------------------------------------
@@ -563,6 +586,39 @@ class _ScatterAdd(ArrayFunction):
     @staticmethod
     def backward_graph(ctx, gg):
         return gg[Tensor._wrap(ctx.idx)], None, None
+
+
+# ---------------------------------------------------------------------------
+# once_differentiable (PyTorch's torch.autograd.function.once_differentiable)
+# ---------------------------------------------------------------------------
+class DelayedError(Function):
+    """Passes its Tensor inputs through; its backward raises ``msg`` (PyTorch's DelayedError node)."""
+
+    @staticmethod
+    def forward(ctx, msg, *inputs):
+        ctx.msg = msg
+        return tuple(inputs) if len(inputs) > 1 else inputs[0]
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError(ctx.msg)
+
+
+def once_differentiable(fn):
+    """Decorates a custom Function's ``backward``: it runs under no_grad. When an incoming gradient requires
+    grad, its outputs pass through a DelayedError node, so a second differentiation raises PyTorch's error."""
+    @functools.wraps(fn)
+    def wrapper(ctx, *args):
+        with no_grad():
+            outputs = fn(ctx, *args)
+        if not is_grad_enabled() or not any(isinstance(a, Tensor) and a.requires_grad for a in args):
+            return outputs
+        outs = outputs if isinstance(outputs, tuple) else (outputs,)
+        fake = [v.detach().requires_grad_() if isinstance(v, Tensor) else v for v in outs]
+        wrapped = DelayedError.apply(
+            "trying to differentiate twice a function that was marked with @once_differentiable", *fake)
+        return wrapped if not isinstance(outputs, tuple) or isinstance(wrapped, tuple) else (wrapped,)
+    return wrapper
 
 
 # The Tensor class is bound last (the one import cycle tests/test_layering.py allows: apply wraps its

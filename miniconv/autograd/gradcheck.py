@@ -4,6 +4,7 @@ import warnings
 import numpy as np
 
 from ..tensor import Tensor
+from . import forward_ad as fwAD
 from .entry_points import grad
 from .grad_mode import enable_grad, no_grad
 
@@ -12,8 +13,8 @@ class GradcheckError(RuntimeError):
     pass
 
 
-_NO_FORWARD_AD = ("miniconv has no forward-mode AD: check_forward_ad, check_batched_forward_grad and "
-                  "check_fwd_over_rev cannot be True")
+_NO_FORWARD_AD = ("miniconv does not check batched forward gradients or forward-over-reverse: "
+                  "check_batched_forward_grad and check_fwd_over_rev cannot be True")
 
 
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, nondet_tol=0.0,
@@ -29,7 +30,9 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     each gradient has its input's dtype; ``check_batched_grad``: ``autograd.grad(is_grads_batched=True)`` gives
     the same rows. ``fast_mode`` runs the full check (same verdict, slower); ``masked`` is for sparse inputs
     (none in miniconv); ``check_undefined_grad`` is accepted and not checked (miniconv's own ops get zeros for a
-    missing output gradient). Forward-mode checks raise NotImplementedError. Returns True, or raises
+    missing output gradient). ``check_forward_ad``: the Jacobian from forward mode (one dual input direction at
+a time, through ``forward_ad``) must match the same finite differences; ``check_backward_ad=False`` skips
+the reverse-mode checks. ``check_batched_forward_grad`` raises NotImplementedError. Returns True, or raises
     ``GradcheckError`` (returns False if ``raise_exception=False``). Integer outputs are not checked; an output
     that is not a Tensor is a TypeError: there would be nothing to compare.
     """
@@ -39,9 +42,13 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
         raise AssertionError("Setting check_batched_grad=True requires check_backward_ad to be True")
     if check_batched_forward_grad and not check_forward_ad:
         raise AssertionError("Setting check_batched_forward_grad=True requires check_forward_ad to be True")
-    if check_forward_ad:
+    if check_batched_forward_grad:
         raise NotImplementedError(_NO_FORWARD_AD)
     try:
+        if check_forward_ad:
+            _forward_check(func, inputs, eps, atol, rtol)
+        if not check_backward_ad:
+            return True
         return _gradcheck(func, inputs, eps, atol, rtol, nondet_tol, check_grad_dtypes, check_batched_grad)
     except GradcheckError:
         if raise_exception:
@@ -67,6 +74,52 @@ def _check_inputs(inputs):
     if not found:
         raise ValueError("gradcheck expects at least one input tensor to require gradient, but none of them have "
                          "requires_grad=True.")
+
+
+def _numerical(run, oi, t, eps):
+    """d out_oi / d t by central differences, one column per element of ``t`` (perturbed in place through
+    multi-indices in C order: a Fortran-ordered or sliced input has no flat view to write through)."""
+    data = t._data
+    columns = []
+    with no_grad():
+        for idx in np.ndindex(data.shape):
+            orig = data[idx]
+            data[idx] = orig + eps
+            plus = run()[oi]._data.reshape(-1).copy()
+            data[idx] = orig - eps
+            minus = run()[oi]._data.reshape(-1).copy()
+            data[idx] = orig
+            columns.append((plus - minus) / (2 * eps))
+    return np.stack(columns, axis=1) if columns else np.zeros((0, 0))
+
+
+def _forward_check(func, inputs, eps, atol, rtol):
+    """Forward-mode Jacobian (one unit tangent per input element, in a dual level) against finite differences."""
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    _check_inputs(inputs)
+
+    def run(args=inputs):
+        out = func(*args)
+        return [o for o in (out if isinstance(out, (tuple, list)) else (out,)) if o.dtype.kind == "f"]
+
+    for ii, t in enumerate(inputs):
+        if not (isinstance(t, Tensor) and t.requires_grad):
+            continue
+        for oi in range(len(run())):
+            numerical = _numerical(run, oi, t, eps)
+            analytical = np.zeros_like(numerical)
+            for k in range(t._data.size):
+                direction = np.zeros(t.shape, t._data.dtype)
+                direction.reshape(-1)[k] = 1.0
+                with fwAD.dual_level():
+                    args = list(inputs)
+                    args[ii] = fwAD.make_dual(t, Tensor._wrap(direction))
+                    tangent = fwAD.unpack_dual(run(args)[oi]).tangent
+                    if tangent is not None:
+                        analytical[:, k] = tangent._data.reshape(-1)
+            if not np.all(np.abs(analytical - numerical) <= atol + rtol * np.abs(numerical)):
+                raise GradcheckError(f"Jacobian computed with forward mode mismatch for output {oi} with respect "
+                                     f"to input {ii},\nnumerical:{numerical}\nanalytical:{analytical}\n")
 
 
 def _analytical(out, t, check_grad_dtypes):
@@ -106,19 +159,7 @@ def _gradcheck(func, inputs, eps, atol, rtol, nondet_tol, check_grad_dtypes, che
     for oi, out in enumerate(outputs):
         # numerical Jacobian, one column per input element
         for ii, t in enumerate(diff_inputs):
-            # perturbed in place through multi-indices in C order: a Fortran-ordered or sliced input has no
-            # flat view (reshape(-1) would copy, and the copy's changes would never reach func)
-            data = t._data
-            numerical = np.zeros((out._data.size, data.size))
-            with no_grad():
-                for k, idx in enumerate(np.ndindex(data.shape)):
-                    orig = data[idx]
-                    data[idx] = orig + eps
-                    plus = run()[oi]._data.reshape(-1).copy()
-                    data[idx] = orig - eps
-                    minus = run()[oi]._data.reshape(-1).copy()
-                    data[idx] = orig
-                    numerical[:, k] = (plus - minus) / (2 * eps)
+            numerical = _numerical(run, oi, t, eps).reshape(out._data.size, t._data.size)
             analytical = _analytical(out, t, check_grad_dtypes)
             if not np.all(np.abs(analytical - numerical) <= atol + rtol * np.abs(numerical)):
                 k = np.unravel_index(np.argmax(np.abs(analytical - numerical)), numerical.shape)

@@ -18,10 +18,11 @@ class BackwardHookFunction(ArrayFunction):
         state = ctx.state
         tgrads = tuple(None if g is None else Tensor._wrap(g) for g in grads)
         if ctx.where == "output":
+            tgrads = state.run_pre_hooks(tgrads)  # backward pre hooks may replace grad_output
             state.grad_output = tgrads
             if not state.input_needs_grad:
                 state.run_hooks((None,) * state.n_inputs)
-            return (None, None) + tuple(grads)
+            return (None, None) + tuple(None if g is None else g._data for g in tgrads)
         tgrads = state.run_hooks(tgrads)
         return (None, None) + tuple(None if g is None else g._data for g in tgrads)
 
@@ -29,7 +30,8 @@ class BackwardHookFunction(ArrayFunction):
     def backward_graph(ctx, *grads):  # create_graph=True: the same with differentiable Tensors
         state = ctx.state
         if ctx.where == "output":
-            state.grad_output = tuple(grads)
+            grads = state.run_pre_hooks(tuple(grads))
+            state.grad_output = grads
             if not state.input_needs_grad:
                 state.run_hooks((None,) * state.n_inputs)
             return (None, None) + tuple(grads)

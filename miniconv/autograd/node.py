@@ -103,13 +103,18 @@ class RemovableHandle:
 
     _next_id = 0
 
-    def __init__(self, hooks_dict):
+    def __init__(self, hooks_dict, *, extra_dict=None):
         self._hooks_dict = hooks_dict
+        # dicts keyed by the same id that describe the hook (with_kwargs, always_call), cleared with it
+        self._extra_dicts = () if extra_dict is None else (
+            tuple(extra_dict) if isinstance(extra_dict, (list, tuple)) else (extra_dict,))
         self.id = RemovableHandle._next_id
         RemovableHandle._next_id += 1
 
     def remove(self):
         self._hooks_dict.pop(self.id, None)
+        for d in self._extra_dicts:
+            d.pop(self.id, None)
 
     def __enter__(self):
         return self

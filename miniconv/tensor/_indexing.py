@@ -42,6 +42,8 @@ class IndexingMixin:
         if self.ndim == 0:  # a 0-d tensor is one element along dim 0 / -1
             normalize_dims(dim, 0, "gather")
             return self.reshape(1).gather(0, index.reshape(1) if index.ndim == 0 else index).reshape(index.shape)
+        if self.ndim == 1 and isinstance(index, TensorBase) and index.ndim == 0:  # a 0-d index counts as 1-d
+            return self.gather(dim, index.reshape(1)).reshape(())
         idx = self._index_arg(index, "gather")
         d = normalize_dims(dim, self.ndim, "gather")[0]
         if idx.ndim != self.ndim:
@@ -55,6 +57,16 @@ class IndexingMixin:
         return ops.TakeAlong.apply(src, idx, d)
 
     def _scatter(self, dim, index, src, add, name):
+        if self.ndim == 0 and isinstance(index, TensorBase) and index.ndim <= 1 and index.numel() <= 1:
+            normalize_dims(dim, 0, name)  # a 0-d self counts as 1-d too
+            src = src.reshape(1) if isinstance(src, TensorBase) and src.ndim == 0 else src
+            return self.reshape(1)._scatter(0, index.reshape(1), src, add, name).reshape(())
+        if self.ndim == 1 and isinstance(index, TensorBase) and index.ndim == 0:
+            # PyTorch counts a 0-d index as 1-d (ensure_nonempty_dim): the transforms tutorial's one-hot
+            # ``zeros(10).scatter_(0, torch.tensor(y), value=1)``
+            index = index.reshape(1)
+            if isinstance(src, TensorBase) and src.ndim == 0:
+                src = src.reshape(1)
         idx = self._index_arg(index, name)
         d = normalize_dims(dim, self.ndim, name)[0]
         if idx.ndim != self.ndim:

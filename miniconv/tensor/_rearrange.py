@@ -261,6 +261,9 @@ class RearrangeMixin:
         of PyTorch for sum, mean, amax/amin (shared equally among the elements equal to the result) and
         prod (out / element, for nonzero elements)."""
         reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # PyTorch's older names
+        if self.ndim == 1 and isinstance(index, TensorBase) and index.ndim == 0:  # a 0-d index counts as 1-d
+            index = index.reshape(1)
+            src = src.reshape(1) if isinstance(src, TensorBase) and src.ndim == 0 else src
         if reduce not in ("sum", "prod", "mean", "amax", "amin"):
             raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
         idx = self._index_arg(index, "scatter_reduce")

@@ -95,11 +95,14 @@ def test_no_input_requiring_grad_is_pytorchs_value_error():
     assert run(miniconv) == run(torch)
 
 
-def test_forward_mode_options_say_miniconv_has_no_forward_ad():
+def test_forward_mode_options():
+    """check_forward_ad runs (tests/autograd/test_function_jvp.py compares it with PyTorch); the batched
+    forward check and forward-over-reverse are not implemented and say so."""
     x = miniconv.tensor(X, requires_grad=True)
-    with pytest.raises(NotImplementedError, match="no forward-mode AD"):
-        miniconv.autograd.gradcheck(lambda t: t * 2, (x,), check_forward_ad=True)
-    with pytest.raises(NotImplementedError, match="no forward-mode AD"):
+    assert miniconv.autograd.gradcheck(lambda t: t * 2, (x,), check_forward_ad=True)
+    with pytest.raises(NotImplementedError, match="batched forward gradients or forward-over-reverse"):
+        miniconv.autograd.gradcheck(lambda t: t * 2, (x,), check_forward_ad=True, check_batched_forward_grad=True)
+    with pytest.raises(NotImplementedError, match="batched forward gradients or forward-over-reverse"):
         miniconv.autograd.gradgradcheck(lambda t: t * t, (x,), check_fwd_over_rev=True)
 
 

@@ -60,7 +60,7 @@ def assert_close(a, b, path="result"):
     elif isinstance(b, (bool, str)):
         assert a == b, f"{path}: {a!r} != {b!r}"
     elif "accuracy" in path:  # a prediction on the decision boundary may flip: allow one sample in 64
-        assert abs(a - b) <= 1 / 64, f"{path}: {a} vs {b}"
+        assert np.max(np.abs(np.subtract(a, b))) <= 1 / 64, f"{path}: {a} vs {b}"  # a number or a list
     else:
         np.testing.assert_allclose(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64),
                                    rtol=2e-3, atol=2e-4, err_msg=path)

@@ -1,6 +1,7 @@
 """Argument parsing shared by the functional ops and the Modules: one parser per argument, so that one mistake
 gives one exception class and message through the Module and through its functional form (PyTorch's)."""
 import numbers
+import warnings
 
 import numpy as np
 
@@ -9,6 +10,19 @@ from ...autograd import is_grad_enabled
 from ...creation import empty
 from ...dtypes import torch_dtype_name as _dtype_name  # noqa: F401  (used by pooling, loss)
 from ...tensor import Tensor
+
+
+def _reduction(size_average, reduce, reduction, stacklevel=3):
+    """PyTorch's legacy ``size_average`` / ``reduce`` pair -> a reduction string (with its warning);
+    ``reduction`` itself when both are None. Either one given overrides ``reduction``, as in PyTorch."""
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    ret = "mean" if size_average and reduce else "sum" if reduce else "none"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{ret}' instead.",
+                  stacklevel=stacklevel)
+    return ret
 
 
 def _tensor_arg(x, fn, name="input"):

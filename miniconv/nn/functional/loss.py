@@ -3,12 +3,12 @@ import warnings
 
 import numpy as np
 
-from ...autograd import ArrayFunction
+from ...autograd import ArrayFunction, is_grad_enabled
 from ...ops.shape_index import IndexGrad
 from ...functional import where
 from ...tensor import Tensor
-from ._args import _dtype_name, _float_arg, _tensor_arg
-from .activation import log_softmax
+from ._args import _dtype_name, _float_arg, _reduction, _tensor_arg
+from .activation import log_softmax, logsigmoid
 
 
 
@@ -109,10 +109,13 @@ def _check_weight(weight, n_classes, dtype):
     return weight._data.astype(dtype, copy=False)
 
 
-def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):  # noqa: A002
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,  # noqa: A002
+             reduction="mean"):
     """Negative log-likelihood: loss_i = -weight[t_i] * input[i, t_i] for log-probabilities
     ``input`` (N, C) or (N, C, d1, ...) and class indices ``target`` (N) or (N, d1, ...).
-    'mean' divides by the summed weights of the non-ignored targets."""
+    'mean' divides by the summed weights of the non-ignored targets. ``size_average`` / ``reduce``
+    are PyTorch's deprecated spellings of ``reduction`` (either one given overrides it)."""
+    reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     x2, t, out_shape = _class_input_target("nll_loss", input, target)
     C = x2.shape[1]
@@ -124,14 +127,16 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):  
     return out
 
 
-def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",  # noqa: A002
-                  label_smoothing=0.0):
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,  # noqa: A002
+                  reduction="mean", label_smoothing=0.0):
     """log_softmax over the class dim (1, or 0 for unbatched input) followed by nll_loss.
 
     ``target`` is either class indices (int64, shape (N) or (N, d1, ...)) or class probabilities
     (float, same shape as ``input``). With label smoothing eps, index targets give
     (1 - eps) * nll + eps / C * sum_c(-weight_c * log p_c), reduced like PyTorch.
+    ``size_average`` / ``reduce``: the deprecated spellings of ``reduction``.
     """
+    reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _float_arg(input, "cross_entropy")
     _tensor_arg(target, "cross_entropy", "target")
@@ -144,7 +149,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         if ignore_index >= 0:
             raise RuntimeError("ignore_index is not supported for floating point target")
         return _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, class_dim)
-    nll = nll_loss(logp, target, weight, ignore_index, reduction)
+    nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
     if label_smoothing == 0.0:
         return nll
     wshape = [1] * input.ndim
@@ -183,8 +188,12 @@ def _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, class
     return losses.sum() / (logp.numel() / C)
 
 
-def mse_loss(input, target, reduction="mean"):  # noqa: A002
-    """Mean squared error (input - target)^2, reduced by 'mean' (default), 'sum' or 'none'."""
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):  # noqa: A002
+    """Mean squared error (input - target)^2, reduced by 'mean' (default), 'sum' or 'none'. With
+    ``weight`` (the input's shape): weight * (input - target)^2, 'mean' dividing by the summed weights."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if weight is not None:
+        return _weighted("mse_loss", input, target, weight, reduction, lambda d: d * d)
     _check_reduction(reduction)
     _float_arg(input, "mse_loss")
     _tensor_arg(target, "mse_loss", "target")
@@ -243,17 +252,40 @@ def _reduce(losses, reduction):
     return losses.sum() if reduction == "sum" else losses.mean()
 
 
-def _warn_broadcast(input, target):
+def _check_weighted_reduction(reduction):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
+
+
+def _weighted(fn, input, target, weight, reduction, pointwise):  # noqa: A002
+    """PyTorch's weighted mse/l1: weight * pointwise(input - target); 'mean' divides by weight.sum()."""
+    _float_arg(input, fn)
+    _tensor_arg(target, fn, "target")
+    _tensor_arg(weight, fn, "weight")
+    _warn_broadcast(input, target, stacklevel=4)
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+    _check_weighted_reduction(reduction)
+    losses = pointwise(input - target) * weight
+    if reduction == "none":
+        return losses
+    return losses.sum() if reduction == "sum" else losses.sum() / weight.sum()
+
+
+def _warn_broadcast(input, target, stacklevel=3):
     if tuple(target.shape) != tuple(input.shape):
         warnings.warn(
             f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
             "This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
 
 
-def l1_loss(input, target, reduction="mean"):  # noqa: A002
-    """|input - target|, reduced."""
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):  # noqa: A002
+    """|input - target|, reduced; with ``weight`` as mse_loss."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if weight is not None:
+        return _weighted("l1_loss", input, target, weight, reduction, lambda d: d.abs())
     _check_reduction(reduction)
     _float_arg(input, "l1_loss")
     _tensor_arg(target, "l1_loss", "target")
@@ -261,8 +293,9 @@ def l1_loss(input, target, reduction="mean"):  # noqa: A002
     return _reduce((input - target).abs(), reduction)
 
 
-def smooth_l1_loss(input, target, reduction="mean", beta=1.0):  # noqa: A002
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):  # noqa: A002
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target)."""
+    reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _float_arg(input, "smooth_l1_loss")
     _tensor_arg(target, "smooth_l1_loss", "target")
@@ -276,8 +309,16 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):  # noqa: A002
     return _reduce(where(d < beta, 0.5 * dq * dq / beta, d - 0.5 * beta), reduction)
 
 
-def huber_loss(input, target, reduction="mean", delta=1.0):  # noqa: A002
-    """0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta)."""
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):  # noqa: A002
+    """0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta); with ``weight`` (the input's shape)
+    the pointwise losses are multiplied by it before the reduction ('mean' divides by their count)."""
+    if weight is not None:
+        _tensor_arg(weight, "huber_loss", "weight")
+        if tuple(weight.shape) != tuple(input.shape):
+            raise ValueError("Weights and input must have the same size.")
+        _check_weighted_reduction(reduction)
+        losses = huber_loss(input, target, reduction="none", delta=delta) * weight
+        return _reduce(losses, reduction)
     _check_reduction(reduction)
     _float_arg(input, "huber_loss")
     _tensor_arg(target, "huber_loss", "target")
@@ -289,8 +330,10 @@ def huber_loss(input, target, reduction="mean", delta=1.0):  # noqa: A002
     return _reduce(where(d <= delta, 0.5 * dq * dq, delta * (d - 0.5 * delta)), reduction)
 
 
-def binary_cross_entropy(input, target, weight=None, reduction="mean"):  # noqa: A002
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,  # noqa: A002
+                         reduction="mean"):
     """-(t log x + (1 - t) log(1 - x)) with each log clamped at -100, as PyTorch."""
+    reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _float_arg(input, "binary_cross_entropy")
     _tensor_arg(target, "binary_cross_entropy", "target")
@@ -344,41 +387,82 @@ class _BinaryCrossEntropy(ArrayFunction):
         return gx, gt, None, None
 
 
-class _SoftplusNeg(ArrayFunction):
-    """log(1 + exp(-x)), stable, with the exact gradient -sigmoid(-x) everywhere (the composite
-    log1p(exp(-|x|)) + relu(-x) had the subgradient 0 at x == 0 instead of -1/2)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.logaddexp(np.zeros((), x.dtype), -x)
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        with np.errstate(over="ignore"):
-            return (-g / (1 + np.exp(x))).astype(x.dtype, copy=False)
-
-    @staticmethod
-    def backward_graph(ctx, g):
-        return -g * (-ctx.saved_input(0)).sigmoid()
-
-
-def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):  # noqa: A002
-    """BCE on sigmoid(input), computed stably: (1 - t) x + (1 + (pw - 1) t) (log(1 + e^-|x|) + max(-x, 0))."""
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,  # noqa: A002
+                                     reduction="mean", pos_weight=None):
+    """BCE on sigmoid(input), computed stably as PyTorch's fused op: (1 - t) x - (1 + (pw - 1) t) log_sigmoid(x),
+    times ``weight``, reduced; one node (BinaryCrossEntropyWithLogitsBackward0). Input and target of different
+    float dtypes are promoted; ``weight`` and ``pos_weight`` cannot require grad (PyTorch's RuntimeError)."""
+    reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _float_arg(input, "binary_cross_entropy_with_logits")
     _tensor_arg(target, "binary_cross_entropy_with_logits", "target")
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
-    softplus_neg = _SoftplusNeg.apply(input)  # log(1 + exp(-x))
-    if pos_weight is None:
-        losses = (1 - target) * input + softplus_neg
-    else:
-        losses = (1 - target) * input + (1 + (pos_weight - 1) * target) * softplus_neg
-    if weight is not None:
-        losses = losses * weight
-    return _reduce(losses, reduction)
+    for name, t in (("weight", weight), ("pos_weight", pos_weight)):
+        if t is not None and t.requires_grad and is_grad_enabled():
+            raise RuntimeError(f"The function 'binary_cross_entropy_with_logits' is not differentiable with respect "
+                               f"to argument '{name}'. This input cannot have requires_grad True.")
+    dtype = np.promote_types(input.dtype, target.dtype) if target.dtype.kind == "f" else input.dtype
+    if input.dtype != dtype:
+        input = input.type(dtype)  # noqa: A001
+    if target.dtype != dtype:
+        target = target.type(dtype)
+    w = None if weight is None else np.broadcast_to(weight._data.astype(dtype, copy=False), input.shape)
+    pw = None if pos_weight is None else np.broadcast_to(pos_weight._data.astype(dtype, copy=False), input.shape)
+    return _BinaryCrossEntropyWithLogits.apply(input, target, w, pw, reduction)
+
+
+class _BinaryCrossEntropyWithLogits(ArrayFunction):
+    """PyTorch's fused form, one node: w ((1 - t) x - lw log_sigmoid(x)) with lw = 1 + (pw - 1) t, reduced;
+    gradients w (lw sigmoid(x) - pw t) for the input and -w (x + (pw - 1) log_sigmoid(x)) for the target
+    (pw = 1 when there is no pos_weight). ``w`` and ``pw`` are constant arrays or None."""
+
+    @staticmethod
+    def _log_sigmoid(x):
+        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+
+    @staticmethod
+    def forward(ctx, x, t, w, pw, reduction):
+        ctx.save_for_backward(x, t)
+        ctx.w, ctx.pw, ctx.reduction = w, pw, reduction
+        ls = _BinaryCrossEntropyWithLogits._log_sigmoid(x)
+        losses = (1 - t) * x - (ls if pw is None else (1 + (pw - 1) * t) * ls)
+        if w is not None:
+            losses = losses * w
+        if reduction == "none":
+            return losses.astype(x.dtype, copy=False)
+        total = losses.sum(dtype=np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):  # mean of nothing: nan, as PyTorch
+            return np.asarray(total if reduction == "sum" else total / losses.size, dtype=x.dtype)
+
+    @staticmethod
+    def _scaled(ctx, g, size):
+        if ctx.reduction == "mean" and size:
+            g = g / size
+        return g if ctx.w is None else g * (ctx.w if isinstance(g, np.ndarray) else Tensor._wrap(ctx.w))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, t = ctx.saved_tensors
+        g = _BinaryCrossEntropyWithLogits._scaled(ctx, np.broadcast_to(g, x.shape), x.size)
+        gx = gt = None
+        with np.errstate(over="ignore"):
+            sig = 1 / (1 + np.exp(-x))
+        if ctx.needs_input_grad[0]:
+            gx = g * (sig - t if ctx.pw is None else (1 + (ctx.pw - 1) * t) * sig - ctx.pw * t)
+        if ctx.needs_input_grad[1]:
+            gt = -g * (x if ctx.pw is None else x + (ctx.pw - 1) * _BinaryCrossEntropyWithLogits._log_sigmoid(x))
+        return (None if gx is None else gx.astype(x.dtype, copy=False),
+                None if gt is None else gt.astype(x.dtype, copy=False), None, None, None)
+
+    @staticmethod
+    def backward_graph(ctx, g):  # create_graph=True: the same math on Tensors
+        x, t = ctx.saved_input(0), ctx.saved_input(1)
+        g = _BinaryCrossEntropyWithLogits._scaled(ctx, g.expand(tuple(x.shape)), x.numel())
+        pw = None if ctx.pw is None else Tensor._wrap(ctx.pw)
+        gx = g * (x.sigmoid() - t if pw is None else (1 + (pw - 1) * t) * x.sigmoid() - pw * t)
+        gt = -g * (x if pw is None else x + (pw - 1) * logsigmoid(x))
+        return (gx if ctx.needs_input_grad[0] else None), (gt if ctx.needs_input_grad[1] else None), None, None, None
 
 
 class _XlogySelf(ArrayFunction):
@@ -400,9 +484,18 @@ class _XlogySelf(ArrayFunction):
             return (g * (d_first + t / t)).astype(g.dtype, copy=False)
 
 
-def kl_div(input, target, reduction="mean", log_target=False):  # noqa: A002
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):  # noqa: A002
     """target * (log(target) - input) pointwise (input holds log-probabilities); 'batchmean' divides
-    the sum by the batch size (the mathematically correct KL divergence)."""
+    the sum by the batch size (the mathematically correct KL divergence). 'mean' (the default) warns,
+    as PyTorch, that it divides by every element, not by the batch size."""
+    if size_average is not None or reduce is not None:
+        reduction = _reduction(size_average, reduce, reduction)
+    elif reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support size."
+            "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+            "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+            stacklevel=2)
     _float_arg(input, "kl_div")
     _tensor_arg(target, "kl_div", "target")
     if reduction not in ("none", "mean", "sum", "batchmean"):

@@ -4,28 +4,15 @@ function), poisson_nll, gaussian_nll. Each is PyTorch's formula composed from di
 ops (their Functions give the gradients); the index masks of the margin losses are plain arrays."""
 import math
 import numbers
-import warnings
 
 import numpy as np
 
 from ...autograd import no_grad
 from ...functional import minimum, where
 from ...tensor import Tensor
-from ._args import _tensor_arg
+from ._args import _reduction, _tensor_arg
 from .activation import logsigmoid
 from .distance import pairwise_distance
-
-
-def _reduction(size_average, reduce, reduction):
-    """PyTorch's legacy ``size_average`` / ``reduce`` pair -> a reduction string (with its warning)."""
-    if size_average is None and reduce is None:
-        return reduction
-    size_average = True if size_average is None else size_average
-    reduce = True if reduce is None else reduce
-    ret = "mean" if size_average and reduce else "sum" if reduce else "none"
-    warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{ret}' instead.",
-                  stacklevel=3)
-    return ret
 
 
 def _check(reduction):

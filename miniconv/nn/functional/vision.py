@@ -1,6 +1,7 @@
 """Spatial transformers: affine_grid and grid_sample (bilinear / nearest; zeros, border, reflection padding),
 composed from matmul, gather and elementwise Tensor ops, so gradients reach the input, the grid and theta."""
 import warnings
+from fractions import Fraction
 
 import numpy as np
 
@@ -13,12 +14,21 @@ _ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to a
 
 
 def _linspace_from_neg_one(n, align_corners, dtype):
+    """PyTorch's base-grid coordinates, bit for bit: its CPU linspace(-1, 1, n) computes the first half as
+    fma(step, i, -1) and the second as fma(-step, n - 1 - i, 1) in the tensor's dtype (one rounding, emulated
+    exactly with Fractions), then ``* (n - 1) / n`` without align_corners. The bits matter: at the identity
+    transform the sampling points fall on pixel centres, where bilinear gradients jump from one side's
+    difference to the other's, so one ulp decides which gradient the grid gets."""
+    dtype = np.dtype(dtype)
     if n <= 1:
         return np.zeros(max(n, 1), dtype)[:n] if n == 0 else np.zeros(1, dtype)
-    r = np.linspace(-1, 1, n, dtype=np.float64)
+    step = Fraction(float(dtype.type(2) / dtype.type(n - 1)))
+    half = n // 2
+    r = np.array([float(step * i - 1) if i < half else float(1 - step * (n - 1 - i)) for i in range(n)],
+                 np.float64).astype(dtype)
     if not align_corners:
-        r = r * (n - 1) / n
-    return r.astype(dtype)
+        r = r * dtype.type(n - 1) / dtype.type(n)
+    return r.astype(dtype, copy=False)
 
 
 def affine_grid(theta, size, align_corners=None):
@@ -66,13 +76,20 @@ def _reflect(x, twice_low, twice_high):
     return where(flips.remainder(2) == 0, extra + lo, span - extra + lo)
 
 
+def _clip(x, size):
+    """x clamped to [0, size - 1] with PyTorch's gradient: 1 strictly inside, 0 on and beyond either edge
+    (``clamp`` passes the gradient on the edges, where identity grids put the border pixels)."""
+    inside = (x.detach() > 0) & (x.detach() < size - 1)
+    return where(inside, x, x.detach().clamp(0, size - 1))
+
+
 def _source(coord, size, padding_mode, align_corners):
     x = _unnormalize(coord, size, align_corners)
     if padding_mode == "border":
-        x = x.clamp(0, size - 1)
+        x = _clip(x, size)
     elif padding_mode == "reflection":
         x = _reflect(x, 0, 2 * (size - 1)) if align_corners else _reflect(x, -1, 2 * size - 1)
-        x = x.clamp(0, size - 1)
+        x = _clip(x, size)
     return x
 
 

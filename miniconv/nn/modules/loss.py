@@ -1,18 +1,23 @@
 """Loss layers: CrossEntropyLoss, NLLLoss, MSELoss (see ``nn.functional`` for the formulas)."""
 from .. import functional as F
+from ..functional._args import _reduction
 from .module import Module
 
 
 class _Loss(Module):
-    def __init__(self, reduction="mean"):
+    """``size_average`` / ``reduce``: PyTorch's deprecated spellings of ``reduction`` (either one given
+    overrides it, with PyTorch's warning)."""
+
+    def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()
+        reduction = _reduction(size_average, reduce, reduction, stacklevel=4)
         F._check_reduction(reduction)
         self.reduction = reduction
 
 
 class _WeightedLoss(_Loss):
-    def __init__(self, weight=None, reduction="mean"):
-        super().__init__(reduction)
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)
 
 
@@ -28,8 +33,9 @@ class CrossEntropyLoss(_WeightedLoss):
         >>> loss.backward()
     """
 
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-        super().__init__(weight, reduction)
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
+                 label_smoothing=0.0):
+        super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 
@@ -41,8 +47,8 @@ class CrossEntropyLoss(_WeightedLoss):
 class NLLLoss(_WeightedLoss):
     """Negative log-likelihood of log-probabilities ``input`` (N, C) at class indices ``target`` (N)."""
 
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
-        super().__init__(weight, reduction)
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+        super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
 
     def forward(self, input, target):  # noqa: A002
@@ -64,8 +70,8 @@ class L1Loss(_Loss):
 
 
 class SmoothL1Loss(_Loss):
-    def __init__(self, reduction="mean", beta=1.0):
-        super().__init__(reduction)
+    def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
+        super().__init__(size_average, reduce, reduction)
         self.beta = beta
 
     def forward(self, input, target):  # noqa: A002
@@ -74,7 +80,7 @@ class SmoothL1Loss(_Loss):
 
 class HuberLoss(_Loss):
     def __init__(self, reduction="mean", delta=1.0):
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.delta = delta
 
     def forward(self, input, target):  # noqa: A002
@@ -91,8 +97,8 @@ class BCELoss(_WeightedLoss):
 class BCEWithLogitsLoss(_Loss):
     """sigmoid + binary cross-entropy in one numerically stable step; ``pos_weight`` weighs positives."""
 
-    def __init__(self, weight=None, reduction="mean", pos_weight=None):
-        super().__init__(reduction)
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None):
+        super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)
         self.register_buffer("pos_weight", pos_weight)
 
@@ -104,8 +110,9 @@ class BCEWithLogitsLoss(_Loss):
 class KLDivLoss(Module):
     """KL divergence; ``input`` holds log-probabilities; use ``reduction='batchmean'`` for the true KL."""
 
-    def __init__(self, reduction="mean", log_target=False):
+    def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
         super().__init__()
+        reduction = _reduction(size_average, reduce, reduction)
         if reduction not in ("none", "mean", "sum", "batchmean"):
             raise ValueError(f"{reduction} is not a valid value for reduction")
         self.reduction, self.log_target = reduction, log_target

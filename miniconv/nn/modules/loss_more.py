@@ -3,7 +3,7 @@
 As PyTorch's, the constructors accept the legacy ``size_average`` / ``reduce`` pair and check
 ``reduction`` only when called."""
 from .. import functional as F
-from ..functional.loss_more import _reduction
+from ..functional._args import _reduction
 from .module import Module
 
 

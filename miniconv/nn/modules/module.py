@@ -44,6 +44,33 @@ class Buffer(metaclass=_BufferMeta):
         return t
 
 
+
+# Hooks every Module runs (PyTorch's torch.nn.modules.module.register_module_forward_(pre_)hook), before its own.
+_global_forward_pre_hooks = OrderedDict()
+_global_forward_hooks = OrderedDict()
+_global_forward_hooks_with_kwargs = OrderedDict()
+_global_forward_hooks_always_called = OrderedDict()
+
+
+def register_module_forward_pre_hook(hook):
+    """``hook(module, args) -> None or new args`` for every Module's call (a global hook: debugging, profiling)."""
+    handle = RemovableHandle(_global_forward_pre_hooks)
+    _global_forward_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
+    """``hook(module, args, output) -> None or new output`` (``hook(module, args, kwargs, output)`` with
+    ``with_kwargs``) for every Module's call, before the module's own forward hooks."""
+    handle = RemovableHandle(_global_forward_hooks,
+                             extra_dict=[_global_forward_hooks_with_kwargs, _global_forward_hooks_always_called])
+    _global_forward_hooks[handle.id] = hook
+    if with_kwargs:
+        _global_forward_hooks_with_kwargs[handle.id] = True
+    if always_call:
+        _global_forward_hooks_always_called[handle.id] = True
+    return handle
+
 class Module:
     """Base class for all layers and models. Subclasses assign Parameters, buffers and
     sub-Modules as attributes in ``__init__`` and compute in ``forward``."""
@@ -64,42 +91,97 @@ class Module:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
-        if self._forward_pre_hooks or self._forward_hooks or self._backward_hooks:
+        if (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
+                or _global_forward_pre_hooks or _global_forward_hooks or self.__dict__.get("_backward_pre_hooks")):
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
     # -- hooks (PyTorch's order: pre hooks, backward-hook inputs, forward, forward hooks, outputs) --
-    def register_forward_pre_hook(self, hook):
-        """``hook(module, args) -> None or new args`` runs before ``forward``."""
-        handle = RemovableHandle(self._forward_pre_hooks)
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """``hook(module, args) -> None or new args`` runs before ``forward``; with ``with_kwargs=True``,
+        ``hook(module, args, kwargs) -> None or (new_args, new_kwargs)``. ``prepend``: run before the others."""
+        flags = self._hook_flags("_forward_pre_hooks_with_kwargs")
+        handle = RemovableHandle(self._forward_pre_hooks, extra_dict=flags)
         self._forward_pre_hooks[handle.id] = hook
+        if with_kwargs:
+            flags[handle.id] = True
+        if prepend:
+            self._forward_pre_hooks.move_to_end(handle.id, last=False)
         return handle
 
-    def register_forward_hook(self, hook):
-        """``hook(module, args, output) -> None or new output`` runs after ``forward``."""
-        handle = RemovableHandle(self._forward_hooks)
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
+        """``hook(module, args, output) -> None or new output`` runs after ``forward``; with ``with_kwargs=True``,
+        ``hook(module, args, kwargs, output)``. ``always_call``: also when ``forward`` raised (then the error
+        propagates). ``prepend``: run before the others."""
+        kw, always = self._hook_flags("_forward_hooks_with_kwargs"), self._hook_flags("_forward_hooks_always_called")
+        handle = RemovableHandle(self._forward_hooks, extra_dict=[kw, always])
         self._forward_hooks[handle.id] = hook
+        if with_kwargs:
+            kw[handle.id] = True
+        if always_call:
+            always[handle.id] = True
+        if prepend:
+            self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
 
-    def register_full_backward_hook(self, hook):
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """``hook(module, grad_output) -> None or new grad_output`` runs when the gradients with respect to the
+        module's outputs are known, before they flow into the module (a tuple: one per Tensor output)."""
+        hooks = self._hook_flags("_backward_pre_hooks")
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def _hook_flags(self, name):
+        # created on first use: modules made before this field existed (unpickled, copied) lack it
+        if name not in self.__dict__:
+            object.__setattr__(self, name, OrderedDict())
+        return self.__dict__[name]
+
+    def register_full_backward_hook(self, hook, prepend=False):
         """``hook(module, grad_input, grad_output) -> None or new grad_input`` runs when the gradients
         with respect to the module's inputs have been computed (tuples of Tensors or None)."""
         handle = RemovableHandle(self._backward_hooks)
         self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
         return handle
 
     def _call_with_hooks(self, args, kwargs):
-        for hook in list(self._forward_pre_hooks.values()):
-            result = hook(self, args)
-            if result is not None:
-                args = result if isinstance(result, tuple) else (result,)
+        pre_kw = self.__dict__.get("_forward_pre_hooks_with_kwargs", {})
+        for hook_id, hook in [*_global_forward_pre_hooks.items(), *self._forward_pre_hooks.items()]:
+            if hook_id in pre_kw:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError("forward pre-hook must return None or a tuple of (new_args, new_kwargs), "
+                                           f"but got {result}.")
+                    args, kwargs = result
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
         state = None
-        if self._backward_hooks and is_grad_enabled():
+        if (self._backward_hooks or self.__dict__.get("_backward_pre_hooks")) and is_grad_enabled():
             state = _BackwardHookState(self)
             args = state.wrap_inputs(args)
-        out = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            result = hook(self, args, out)
+        hooks = [*_global_forward_hooks.items(), *self._forward_hooks.items()]
+        kw = {**_global_forward_hooks_with_kwargs, **self.__dict__.get("_forward_hooks_with_kwargs", {})}
+        try:
+            out = self.forward(*args, **kwargs)
+        except Exception:
+            always = {**_global_forward_hooks_always_called, **self.__dict__.get("_forward_hooks_always_called", {})}
+            for hook_id, hook in hooks:
+                if hook_id in always:
+                    try:
+                        hook(self, args, kwargs, None) if hook_id in kw else hook(self, args, None)
+                    except Exception:  # the forward's error is the one reported, as PyTorch
+                        pass
+            raise
+        for hook_id, hook in hooks:
+            result = hook(self, args, kwargs, out) if hook_id in kw else hook(self, args, out)
             if result is not None:
                 out = result
         if state is not None:
@@ -477,6 +559,17 @@ class _BackwardHookState:
         for i, t in zip(idx, wrapped):
             outs[i] = t
         return outs[0] if single else tuple(outs)
+
+    def run_pre_hooks(self, grad_output):
+        for hook in list(self.module.__dict__.get("_backward_pre_hooks", {}).values()):
+            result = hook(self.module, grad_output)
+            if result is not None:
+                result = result if isinstance(result, tuple) else (result,)
+                if len(result) != len(grad_output):
+                    raise RuntimeError(f"Backward pre hook returned an invalid number of grad_output, got "
+                                       f"{len(result)}, but expected {len(grad_output)}")
+                grad_output = result
+        return grad_output
 
     def run_hooks(self, grad_input):
         for hook in list(self.module._backward_hooks.values()):
