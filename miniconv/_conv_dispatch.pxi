@@ -441,7 +441,7 @@ cdef double _cm_gemm(int pass_, const _GGeom* g, int nt=1) noexcept nogil:
         if not nocopy:
             copies = out_elems
         return (_cm_par((0 if nocopy else col_elems) * copy + w_elems * copy,
-                        (0 if nocopy else cpp * G) + G * ((g.OG + OB - 1) // OB), nt)
+                        (0 if nocopy else cpp * G * g.S) + G * ((g.OG + OB - 1) // OB), nt)
                 + _cm_par(useful / _cm_eff(cols, OB, g.K) + copies * copy,
                           cpp * G * ((g.OG + OB - 1) // OB), nt))
     if pass_ == _PASS_GRAD_INPUT:
@@ -449,7 +449,7 @@ cdef double _cm_gemm(int pass_, const _GGeom* g, int nt=1) noexcept nogil:
         if not nocopy:
             copies += 2 * col_elems      # col2im reads the columns and adds into grad_in
         return (_cm_par((out_elems if g.S > 1 else 0) * copy + w_elems * copy,
-                        (cpp if g.S > 1 else 0) + G * ((g.CG + CB - 1) // CB), nt)
+                        (cpp * g.S if g.S > 1 else 0) + G * ((g.CG + CB - 1) // CB), nt)
                 + _cm_par(useful / _cm_eff(cols, CB * g.T, g.OG) + copies * copy,
                           cpp * G * ((g.CG + CB - 1) // CB), nt))
     KB = _gm_block(g.K, G, 16, nt)
@@ -457,7 +457,7 @@ cdef double _cm_gemm(int pass_, const _GGeom* g, int nt=1) noexcept nogil:
         copies += col_elems
     if g.S > 1:
         copies += out_elems
-    return (_cm_par(copies * copy, cpp * G, nt)
+    return (_cm_par(copies * copy, cpp * G * g.S, nt)
             + _cm_par(useful / _cm_eff(KB, g.OG, cols) + 2.0 * g.nch * w_elems * copy,
                       G * ((g.K + KB - 1) // KB), nt))
 

@@ -22,8 +22,9 @@
 #   so no thread idles at the end of a phase (small planes, small batches: a grad_weight with
 #   64 columns was one item). A block only picks which elements one GEMM call makes; every
 #   element is the same chain of sums in any block, so the bits are the same for any thread
-#   count. The copies of phase 1 (gathers, the weights packed once) are items of one
-#   parallel loop too.
+#   count. The copies of phase 1 are items too: gathers one per (chunk, group, sample), so a
+#   single chunk of small planes is not gathered by one thread; the weights packed once per
+#   block in the same loop.
 # - A "pass" is the run of consecutive chunks whose gathered matrices fit _GM_PASS_BYTES;
 #   phase 1 of a pass gathers (parallel over chunk x group), phase 2 multiplies (parallel
 #   over items). grad_weight's items run over the pass's chunks in chunk order, each chunk's
@@ -289,21 +290,20 @@ cdef inline Py_ssize_t _gm_block(Py_ssize_t rows, Py_ssize_t outer, Py_ssize_t u
 
 
 cdef void _gm_gather_cols(const floating* xp, floating* colp, const _GGeom* g, Py_ssize_t n0,
-                          Py_ssize_t ns, Py_ssize_t grp) noexcept nogil:
-    """colp (K, ns*P) = the receptive fields of samples n0..n0+ns-1, group grp, side by side."""
-    cdef Py_ssize_t s, cols = ns * g.P
-    for s in range(ns):
-        _im2col(xp + ((n0 + s) * g.C + grp * g.CG) * g.HW, colp + s * g.P, g.CG, g.H, g.W,
-                g.KH, g.KW, 0, g.HO, g.WO, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw, cols)
+                          Py_ssize_t ns, Py_ssize_t s, Py_ssize_t grp) noexcept nogil:
+    """Sample n0 + s's share of colp (K, ns*P), the receptive fields of samples n0..n0+ns-1,
+    group grp, side by side: its P columns (one work item per sample)."""
+    _im2col(xp + ((n0 + s) * g.C + grp * g.CG) * g.HW, colp + s * g.P, g.CG, g.H, g.W,
+            g.KH, g.KW, 0, g.HO, g.WO, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw, ns * g.P)
 
 
 cdef void _gm_gather_rows(const floating* src, floating* dst, Py_ssize_t rows, Py_ssize_t stride,
-                          Py_ssize_t P, Py_ssize_t ns) noexcept nogil:
-    """dst (rows, ns*P)[r, s*P + p] = src[s*stride + r*P + p]: rows of ns samples side by side."""
-    cdef Py_ssize_t s, r, cols = ns * P
-    for s in range(ns):
-        for r in range(rows):
-            memcpy(dst + r * cols + s * P, src + s * stride + r * P, P * sizeof(floating))
+                          Py_ssize_t P, Py_ssize_t ns, Py_ssize_t s) noexcept nogil:
+    """Sample s's share of dst (rows, ns*P)[r, s*P + p] = src[s*stride + r*P + p] (rows of ns
+    samples side by side): its P columns of every row."""
+    cdef Py_ssize_t r, cols = ns * P
+    for r in range(rows):
+        memcpy(dst + r * cols + s * P, src + s * stride + r * P, P * sizeof(floating))
 
 
 cdef int _gemm_forward(const floating* xp, const floating* wp, const floating* bp,
@@ -316,7 +316,7 @@ cdef int _gemm_forward(const floating* xp, const floating* wp, const floating* b
     cdef _GPack pk = _gm_pack_info()
     cdef Py_ssize_t tile = (OB * g.S * P if gather else 0) + pk.work   # per thread
     cdef Py_ssize_t wpk = _gm_apk_elems(&pk, OB, K, sizeof(floating))  # per block of w rows
-    cdef Py_ssize_t ps, c0, c1, it, k, grp, ob, n0, ns, cols, o0, on, s, o, p, ngat, npk
+    cdef Py_ssize_t ps, c0, c1, it, k, grp, ob, n0, ns, cols, o0, on, s, o, p, ngat, npk, j
     cdef int n_thr = <int>max(1, min(n_threads, g.cpp * G * nob))
     cdef floating* tl
     cdef floating* work
@@ -336,7 +336,7 @@ cdef int _gemm_forward(const floating* xp, const floating* wp, const floating* b
         # phase 1: the chunks' columns gathered and (first pass) the weights packed once for
         # every chunk, blocks of OB rows per group: items of one parallel loop (a copy, the
         # same bits whichever thread makes it)
-        ngat = (c1 - c0) * G if gather else 0
+        ngat = (c1 - c0) * G * g.S if gather else 0      # (chunk, group, sample) items
         npk = G * nob if ps == 0 and wpk > 0 else 0
         with nogil, parallel(num_threads=n_thr):
             tl = tiles + omp_get_thread_num() * tile
@@ -344,10 +344,11 @@ cdef int _gemm_forward(const floating* xp, const floating* wp, const floating* b
             if ngat + npk > 0:
                 for it in prange(ngat + npk, schedule='dynamic'):
                     if it < ngat:
-                        k = c0 + it // G
-                        n0 = k * g.S
-                        _gm_gather_cols(xp, buf + it * K * g.S * P, g, n0, min(g.S, g.N - n0),
-                                        it % G)
+                        j = it // g.S
+                        n0 = (c0 + j // G) * g.S
+                        if it % g.S < min(g.S, g.N - n0):
+                            _gm_gather_cols(xp, buf + j * K * g.S * P, g, n0, min(g.S, g.N - n0),
+                                            it % g.S, j % G)
                     else:
                         o0 = (it - ngat) % nob * OB
                         _gm_pack_a(&pk, c'N', min(OB, OG - o0), K,
@@ -403,7 +404,7 @@ cdef int _gemm_grad_input(const floating* gop, const floating* wp, floating* gip
     cdef _GPack pk = _gm_pack_info()
     cdef Py_ssize_t tile = (0 if direct_out else CB * T * g.S * P) + pk.work  # per thread
     cdef Py_ssize_t wpk = _gm_apk_elems(&pk, CB * T, OG, sizeof(floating))   # per block
-    cdef Py_ssize_t ps, c0, c1, it, k, grp, cb, n0, ns, cols, ci0, cn, s, ldg, ngat, npk
+    cdef Py_ssize_t ps, c0, c1, it, k, grp, cb, n0, ns, cols, ci0, cn, s, ldg, ngat, npk, j
     cdef int n_thr = <int>max(1, min(n_threads, g.cpp * G * ncb))
     cdef floating* tl
     cdef floating* work
@@ -420,7 +421,7 @@ cdef int _gemm_grad_input(const floating* gop, const floating* wp, floating* gip
         c1 = min(g.nch, c0 + g.cpp)
         # phase 1: the output gradient rows gathered and (first pass) w^T packed once for every
         # chunk, blocks of CB input channels per group (as in _gemm_forward)
-        ngat = c1 - c0 if gather else 0
+        ngat = (c1 - c0) * g.S if gather else 0      # (chunk, sample) items
         npk = G * ncb if ps == 0 and wpk > 0 else 0
         with nogil, parallel(num_threads=n_thr):
             tl = tiles + omp_get_thread_num() * tile
@@ -428,9 +429,11 @@ cdef int _gemm_grad_input(const floating* gop, const floating* wp, floating* gip
             if ngat + npk > 0:
                 for it in prange(ngat + npk, schedule='dynamic'):
                     if it < ngat:
-                        n0 = (c0 + it) * g.S
-                        _gm_gather_rows(gop + n0 * g.O * P, buf + it * gsz, g.O, g.O * P, P,
-                                        min(g.S, g.N - n0))
+                        j = it // g.S
+                        n0 = (c0 + j) * g.S
+                        if it % g.S < min(g.S, g.N - n0):
+                            _gm_gather_rows(gop + n0 * g.O * P, buf + j * gsz, g.O, g.O * P, P,
+                                            min(g.S, g.N - n0), it % g.S)
                     else:
                         ci0 = (it - ngat) % ncb * CB
                         _gm_pack_a(&pk, c'T', min(CB, CG - ci0) * T, OG,
@@ -479,7 +482,7 @@ cdef int _gemm_grad_weight(const floating* xp, const floating* gop, floating* gw
     cdef Py_ssize_t KB = _gm_block(K, G, 16, n_threads), nkb = (K + KB - 1) // KB
     cdef Py_ssize_t colsz = G * K * g.S * P if gather_x else 0    # per chunk
     cdef Py_ssize_t gsz = g.O * g.S * P if gather_g else 0        # per chunk
-    cdef Py_ssize_t ps, c0, c1, it, k, grp, ob, kb, n0, ns, cols, o0, on, k0, kn, lda, ldg
+    cdef Py_ssize_t ps, c0, c1, it, k, grp, ob, kb, n0, ns, cols, o0, on, k0, kn, lda, ldg, j
     cdef int n_thr = <int>max(1, min(n_threads, max(G * nob * nkb, g.cpp * G)))
     cdef _GPack pk = _gm_pack_info()
     cdef Py_ssize_t tsz = KB * OB                                 # per thread, twice
@@ -504,25 +507,35 @@ cdef int _gemm_grad_weight(const floating* xp, const floating* gop, floating* gw
         with nogil, parallel(num_threads=n_thr):
             t1 = tbuf + omp_get_thread_num() * thr
             work = t1 + 2 * tsz
-            if gather_x or gather_g or gpk > 0:
+            if gather_x or gather_g:
+                # (chunk, group, sample) items: each sample's columns and grad_out rows
+                for it in prange((c1 - c0) * G * g.S, schedule='dynamic'):
+                    j = it // g.S
+                    k = c0 + j // G
+                    grp = j % G
+                    n0 = k * g.S
+                    ns = min(g.S, g.N - n0)
+                    if it % g.S < ns:
+                        if gather_x:
+                            _gm_gather_cols(xp, buf + j * K * g.S * P, g, n0, ns, it % g.S, grp)
+                        if gather_g:
+                            _gm_gather_rows(gop + (n0 * g.O + grp * OG) * P,
+                                            gbuf + (k - c0) * gsz + grp * OG * ns * P, OG,
+                                            g.O * P, P, ns, it % g.S)
+            if gpk > 0:
+                # then grad_out's rows packed per (chunk, group), from the gathered rows
                 for it in prange((c1 - c0) * G, schedule='dynamic'):
                     k = c0 + it // G
                     grp = it % G
                     n0 = k * g.S
                     ns = min(g.S, g.N - n0)
-                    if gather_x:
-                        _gm_gather_cols(xp, buf + it * K * g.S * P, g, n0, ns, grp)
                     if gather_g:
-                        _gm_gather_rows(gop + (n0 * g.O + grp * OG) * P,
-                                        gbuf + (k - c0) * gsz + grp * OG * ns * P, OG, g.O * P, P, ns)
-                    if gpk > 0:
-                        if gather_g:
-                            _gm_pack_a(&pk, c'N', OG, ns * P,
-                                       gbuf + (k - c0) * gsz + grp * OG * ns * P, ns * P,
-                                       gpacked + it * gpk)
-                        else:
-                            _gm_pack_a(&pk, c'N', OG, P, gop + (n0 * g.O + grp * OG) * P, P,
-                                       gpacked + it * gpk)
+                        _gm_pack_a(&pk, c'N', OG, ns * P,
+                                   gbuf + (k - c0) * gsz + grp * OG * ns * P, ns * P,
+                                   gpacked + it * gpk)
+                    else:
+                        _gm_pack_a(&pk, c'N', OG, P, gop + (n0 * g.O + grp * OG) * P, P,
+                                   gpacked + it * gpk)
             for it in prange(G * nob * nkb, schedule='dynamic'):
                 grp = it // (nob * nkb)
                 ob = it // nkb % nob
