@@ -280,8 +280,8 @@ cdef void _conv_bias_from_chunks(const double* part, floating* grad_b, Py_ssize_
 #   im2col  the same formula with im2col's per-sample row tiles (m = rows*WO) and its copies.
 #   winograd  3x3 stride 1 forward / grad_input only: its GEMMs and transforms (_cm_winograd).
 #   depthwise (one input and one output channel per group) direct: the taps at _CM_E_DW per
-#           position plus a copy of the input plane; no GEMM serves it well (measured 3-10x
-#           slower on the zoo's depthwise layers).
+#           position plus a copy of the input plane; no GEMM serves it well (gemm measured
+#           2.5-36x slower on the zoo's depthwise layers).
 # Threads: each estimate is in thread-time at nt threads, nt x the busiest thread's time, so
 # estimates at different counts compare like work at one thread. Each parallel phase's work is
 # cut into the items the algorithm makes (direct: (sample, group) pairs, or parts of a pair's
@@ -314,6 +314,7 @@ cdef double _CM_HALF_M = 6.7       # GEMM dimensions at which the efficiency hal
 cdef double _CM_HALF_N = 31.4
 cdef double _CM_HALF_K = 3.2
 cdef double _CM_COPY = 26.6        # per element of im2col / gather / scatter / col2im
+# Set by hand (2026-12-07; the timings at 2 threads were taken under load, too noisy to fit):
 cdef double _CM_COPY_MT = 1.0      # copies' cost factor with several threads (shared memory)
 cdef double _CM_E_DW = 0.08        # depthwise direct kernels, per multiply-add
 cdef double _CM_INF = 1e300
