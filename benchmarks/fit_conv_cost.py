@@ -71,7 +71,10 @@ def report(rows):
 
 def main():
     paths = [a for a in sys.argv[1:] if not a.startswith("--")]
-    rows = [r for path in paths for r in json.load(open(path))]
+    rows = []
+    for path in paths:
+        with open(path) as f:
+            rows += json.load(f)
     best = K._conv_cost_constants()
     print(f"{len(rows)} rows; start {best}: {score(rows)}")
     if "--check" in sys.argv:

@@ -45,7 +45,7 @@ def _data(shape, groups=1, seed=0):
 
 
 def _kernel_passes(shape, data, algorithm, n_threads, groups=1):
-    n, c, o, hw, k, s, p = shape
+    s, p = shape[5], shape[6]
     x, wt, b, go = data
     args = (s, s, p, p, 1, 1, groups, n_threads)
     out, gi = np.full(go.shape, np.nan, np.float32), np.full_like(x, np.nan)
@@ -58,7 +58,7 @@ def _kernel_passes(shape, data, algorithm, n_threads, groups=1):
 
 
 def _torch_passes(shape, data, groups=1):
-    n, c, o, hw, k, s, p = shape
+    s, p = shape[5], shape[6]
     x, wt, b, go = data
     xt, wtt, bt = (torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in (x, wt, b))
     y = torch.nn.functional.conv2d(xt, wtt, bt, s, p, 1, groups)
