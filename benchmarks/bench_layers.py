@@ -20,8 +20,9 @@ printed: ratios measured on a busy machine are indicative only.
 
 --algorithms times, per layer and pass (forward, grad_input, grad_weight; kernels called
 directly), every algorithm that serves the shape (direct, gemm, im2col), interleaved, and
-prints the cost model's estimates (_kernels.conv2d_plan) and whether its pick ('auto') was the
-fastest or within 5 % of it; --json PATH also writes the rows.
+prints the cost model's estimates (_kernels.conv2d_plan at that thread count) and whether its
+pick ('auto') was the fastest or within 5 % of it; --json PATH also writes the rows (the input
+of fit_conv_cost.py).
 """
 import argparse
 import json
@@ -159,7 +160,8 @@ def algorithm_runners(case, data, threads):
     (sh, sw), (ph, pw), g = case["stride"], case["pad"], case["groups"]
     args = (sh, sw, ph, pw, 1, 1, g, threads)
     out, gi, gw = np.empty(go.shape, np.float32), np.empty_like(x), np.empty_like(wt)
-    plan = {p: _kernels.conv2d_plan(p, x.shape, wt.shape, out_hw(case), (sh, sw), (ph, pw), (1, 1), g)
+    plan = {p: _kernels.conv2d_plan(p, x.shape, wt.shape, out_hw(case), (sh, sw), (ph, pw), (1, 1), g,
+                                    n_threads=threads)
             for p in PASSES}
 
     def call(p, algo):

@@ -74,11 +74,11 @@ def conv2d_forward(const floating[:, :, :, ::1] x,     # IN  (N, C, H, W)
     algo = _conv_plan(_PASS_FORWARD, algorithm, &geom, &gg, _dc_fits(&geom, sizeof(floating)),
                       stride_h == 1 and stride_w == 1 and
                       _taps_scratch(CG, OG, HO, WO, KH, KW, dil_h, dil_w) * sizeof(floating)
-                      <= _CONV_TAPS_MAX_BYTES, sizeof(floating), NULL)
+                      <= _CONV_TAPS_MAX_BYTES, sizeof(floating), NULL, True, n_threads)
     if algo == _ALGO_WINOGRAD and not (_wn_all_finite(&x[0, 0, 0, 0], N * C * H * W, n_threads)
                                        and _wn_all_finite(&w[0, 0, 0, 0], O * K, 1)):
         algo = _conv_plan(_PASS_FORWARD, algorithm, &geom, &gg, _dc_fits(&geom, sizeof(floating)),
-                          False, sizeof(floating), NULL, False)
+                          False, sizeof(floating), NULL, False, n_threads)
     if algo == _ALGO_WINOGRAD:
         wg = _wn_geom(N, C, H, W, O, HO, WO, pad_top, pad_left, sizeof(floating))
         _winograd_forward(&x[0, 0, 0, 0], &w[0, 0, 0, 0], bp, outp, &wg, n_threads)
@@ -132,13 +132,14 @@ def conv2d_grad_input(const floating[:, :, :, ::1] grad_out,  # IN  (N, O, HO, W
     algo = _conv_plan(_PASS_GRAD_INPUT, algorithm, &geom, &gg,
                       stride1 and _dc_fits(&geom, sizeof(floating)),
                       stride1 and _taps_scratch(CG, OG, HO, WO, KH, KW, dil_h, dil_w)
-                      * sizeof(floating) <= _CONV_TAPS_MAX_BYTES, sizeof(floating), NULL)
+                      * sizeof(floating) <= _CONV_TAPS_MAX_BYTES, sizeof(floating), NULL, True,
+                      n_threads)
     if algo == _ALGO_WINOGRAD and not (
             _wn_all_finite(&grad_out[0, 0, 0, 0], N * O * P, n_threads)
             and _wn_all_finite(&w[0, 0, 0, 0], O * K, 1)):
         algo = _conv_plan(_PASS_GRAD_INPUT, algorithm, &geom, &gg,
                           stride1 and _dc_fits(&geom, sizeof(floating)), False, sizeof(floating),
-                          NULL, False)
+                          NULL, False, n_threads)
     if algo == _ALGO_WINOGRAD:
         # the forward convolution of grad_out (O channels) giving grad_in (C), padding 2 - p
         wg = _wn_geom(N, O, HO, WO, C, H, W, 2 - pad_top, 2 - pad_left, sizeof(floating))
@@ -192,7 +193,7 @@ def conv2d_grad_weight(const floating[:, :, :, ::1] x,         # IN  (N, C, H, W
     algo = _conv_plan(_PASS_GRAD_WEIGHT, algorithm, &geom, &gg, _dc_fits(&geom, sizeof(floating)),
                       stride_h == 1 and stride_w == 1 and
                       _taps_scratch(CG, OG, HO, WO, KH, KW, dil_h, dil_w) * sizeof(floating)
-                      <= _CONV_TAPS_MAX_BYTES, sizeof(floating), NULL)
+                      <= _CONV_TAPS_MAX_BYTES, sizeof(floating), NULL, True, n_threads)
     if algo == _ALGO_DIRECT:
         _direct_grad_weight(&x[0, 0, 0, 0], &grad_out[0, 0, 0, 0], gwp,
                             &grad_b[0] if grad_b is not None else NULL, N, groups, &geom, n_threads)
@@ -278,6 +279,17 @@ cdef void _conv_bias_from_chunks(const double* part, floating* grad_b, Py_ssize_
 #           output scattered back, col2im, and grad_weight's C updated once per chunk.
 #   im2col  the same formula with im2col's per-sample row tiles (m = rows*WO) and its copies.
 #   winograd  3x3 stride 1 forward / grad_input only: its GEMMs and transforms (_cm_winograd).
+#   depthwise (one input and one output channel per group) direct: the taps at _CM_E_DW per
+#           position plus a copy of the input plane; no GEMM serves it well (gemm measured
+#           2.5-36x slower on the zoo's depthwise layers).
+# Threads: each estimate is in thread-time at nt threads, nt x the busiest thread's time, so
+# estimates at different counts compare like work at one thread. Each parallel phase's work is
+# cut into the items the algorithm makes (direct: (sample, group) pairs, or parts of a pair's
+# positions when there are fewer pairs than threads, grad_weight: chunks of the batch and then
+# a serial chunk sum; gemm: phase 1 gathers + packing, phase 2 chunk x group x block items with
+# the blocks _gm_block makes at nt; im2col: samples) and priced ceil(items / nt) * nt / items
+# times its work (_cm_par); copies cost _CM_COPY_MT times more when threads share memory.
+# grad_weight's direct calls batch min(S, chunk) samples (never across chunks).
 # 'auto' takes the cheapest of direct, gemm and winograd where they serve the shape, im2col where none
 # does (its estimate is reported, not used: its GEMMs sum hundreds of terms in one running sum,
 # further from float64 than PyTorch, where gemm's are cut into blocks); taps only when forced.
@@ -297,20 +309,46 @@ _CONV_ALGORITHM_CHOICES = ('auto', 'direct', 'im2col', 'taps', 'gemm', 'winograd
 # ratios matter (costs are compared, never converted to seconds), e_gemm fixed at 0.85.
 cdef double _CM_E_DIRECT = 0.667   # fraction of peak of the direct tiles on what they compute
 cdef double _CM_W_DIRECT = 36.1    # per weight (or grad_w) element per (sample, group)
-cdef double _CM_E_GEMM = 0.85      # OpenBLAS sgemm on large, well-shaped products
+cdef double _CM_E_GEMM = 0.85      # the packed GEMM on large, well-shaped products
 cdef double _CM_HALF_M = 6.7       # GEMM dimensions at which the efficiency halves
 cdef double _CM_HALF_N = 31.4
 cdef double _CM_HALF_K = 3.2
 cdef double _CM_COPY = 26.6        # per element of im2col / gather / scatter / col2im
+# Set by hand (2026-12-07; the timings at 2 threads were taken under load, too noisy to fit):
+cdef double _CM_COPY_MT = 1.0      # copies' cost factor with several threads (shared memory)
+cdef double _CM_E_DW = 0.08        # depthwise direct kernels, per multiply-add
 cdef double _CM_INF = 1e300
+# The pick may not depend on a call's thread count: the algorithms sum in different orders, and
+# the bits of a result never depend on the thread count (docs/architecture.md). So 'auto' takes
+# the cheapest by the sum of the thread-time estimates at 1 and _CM_PLAN_THREADS threads: an
+# algorithm that leaves a thread idle at 2 threads pays for it, at any count.
+# _CM_PICK_PER_CALL (_conv_cost_pick('per_call'), benchmarks and tests only) prices at the
+# call's count instead: faster picks where 1 and 2 threads disagree, other bits per count.
+cdef int _CM_PLAN_THREADS = 2
+cdef bint _CM_PICK_PER_CALL = False
+
+
+def _conv_cost_pick(str mode=None):
+    """How 'auto' prices: 'fixed' (1 and 2 threads summed, the same pick at any thread count;
+    the default) or 'per_call' (at the call's thread count: the bits then depend on it; for
+    measurements). With mode, switch; returns the previous mode."""
+    global _CM_PICK_PER_CALL
+    old = 'per_call' if _CM_PICK_PER_CALL else 'fixed'
+    if mode is not None:
+        if mode not in ('fixed', 'per_call'):
+            raise ValueError(f"unknown pick mode {mode!r}; expected 'fixed' or 'per_call'")
+        _CM_PICK_PER_CALL = mode == 'per_call'
+    return old
 
 
 def _conv_cost_constants(dict new=None):
     """The cost model's constants {name: value}; with new, set those given (for fitting them,
     benchmarks only) and return the previous ones."""
     global _CM_E_DIRECT, _CM_W_DIRECT, _CM_E_GEMM, _CM_HALF_M, _CM_HALF_N, _CM_HALF_K, _CM_COPY
+    global _CM_COPY_MT, _CM_E_DW
     old = {"e_direct": _CM_E_DIRECT, "w_direct": _CM_W_DIRECT, "e_gemm": _CM_E_GEMM,
-           "half_m": _CM_HALF_M, "half_n": _CM_HALF_N, "half_k": _CM_HALF_K, "copy": _CM_COPY}
+           "half_m": _CM_HALF_M, "half_n": _CM_HALF_N, "half_k": _CM_HALF_K, "copy": _CM_COPY,
+           "copy_mt": _CM_COPY_MT, "e_dw": _CM_E_DW}
     if new:
         unknown = set(new) - set(old)
         if unknown:
@@ -322,6 +360,8 @@ def _conv_cost_constants(dict new=None):
         _CM_HALF_N = new.get("half_n", _CM_HALF_N)
         _CM_HALF_K = new.get("half_k", _CM_HALF_K)
         _CM_COPY = new.get("copy", _CM_COPY)
+        _CM_COPY_MT = new.get("copy_mt", _CM_COPY_MT)
+        _CM_E_DW = new.get("e_dw", _CM_E_DW)
     return old
 
 
@@ -329,11 +369,33 @@ cdef inline double _cm_eff(double m, double n, double k) noexcept nogil:
     return _CM_E_GEMM * m / (m + _CM_HALF_M) * n / (n + _CM_HALF_N) * k / (k + _CM_HALF_K)
 
 
+cdef inline double _cm_par(double work, Py_ssize_t items, int nt) noexcept nogil:
+    """work cut into `items` equal work items over nt threads (dynamic schedule), priced as
+    nt x the busiest thread's share: work when the items divide evenly, nt x work for one item
+    (every cost is in thread-time, so estimates at any thread count compare as at one)."""
+    if nt <= 1:
+        return work
+    items = max(1, items)
+    return work * nt * ((items + nt - 1) // nt) / items
+
+
+cdef inline double _cm_copy(int nt) noexcept nogil:
+    """Cost of copying one element at nt threads (they share the memory bandwidth)."""
+    return _CM_COPY * (_CM_COPY_MT if nt > 1 else 1.0)
+
+
 cdef double _cm_direct(int pass_, const _DGeom* g, Py_ssize_t NG, Py_ssize_t itemsize,
-                       const mc_ukernels* uk, bint* lanes) noexcept nogil:
-    """Estimated cost of the direct algorithm (see above); lanes: the family it takes."""
-    cdef double computed, per_sample, S = 1
-    cdef Py_ssize_t P = g.HO * g.WO, mr = _dc_mr(g.COUT)
+                       const mc_ukernels* uk, bint* lanes, Py_ssize_t N=1,
+                       int nt=1) noexcept nogil:
+    """Estimated cost of the direct algorithm (see above) at nt threads, NG = N * groups work
+    items (forward, grad_input), chunks of the batch (grad_weight); lanes: the family it takes."""
+    cdef double computed, per_sample, S = 1, copy = _cm_copy(nt)
+    cdef Py_ssize_t P = g.HO * g.WO, mr = _dc_mr(g.COUT), chunk, n_chunks, nb, parts = 1
+    if g.CIN == 1 and g.COUT == 1 and NG > N:
+        # depthwise (_conv_depthwise.pxi or 1-channel wide tiles): taps per position, planes
+        lanes[0] = False
+        return _cm_par(NG * (<double>P * g.KH * g.KW / _CM_E_DW + <double>g.H * g.W * copy),
+                       N, nt)
     if pass_ == _PASS_GRAD_WEIGHT:
         lanes[0] = _dc_gw_transposed(g, uk, itemsize)
         if lanes[0]:
@@ -341,47 +403,64 @@ cdef double _cm_direct(int pass_, const _DGeom* g, Py_ssize_t NG, Py_ssize_t ite
                         * _round_up(g.K, MC_GWT_NK) * P)
         else:
             computed = <double>_round_up(g.COUT, mr) * _round_up(g.K, 3) * _round_up(g.L, 16)
-        S = _dc_gw_samples(g)
+        # one thread per chunk of the batch, samples in calls of S (never across chunks);
+        # the chunks' partial sums then added in chunk order
+        chunk = _conv_chunk_size(N)
+        n_chunks = (N + chunk - 1) // chunk
+        S = min(_dc_gw_samples(g), chunk)
+        per_sample = (computed / _CM_E_DIRECT + <double>g.COUT * g.K * _CM_W_DIRECT / S
+                      + <double>g.CIN * g.nph * g.PS * copy)
+        return (_cm_par(NG * per_sample, n_chunks, nt)
+                + _cm_par(<double>n_chunks * (NG // N) * g.COUT * g.K * copy, 1, nt))
+    lanes[0] = _dc_fwd_transposed(g, uk, itemsize)
+    if lanes[0]:
+        computed = <double>_round_up(g.COUT, uk.obt_f32) * _round_up(P, MC_FWDT_NP) * g.K
+        nb = (P + MC_FWDT_NP - 1) // MC_FWDT_NP
     else:
-        lanes[0] = _dc_fwd_transposed(g, uk, itemsize)
-        if lanes[0]:
-            computed = (<double>_round_up(g.COUT, uk.obt_f32) * _round_up(P, MC_FWDT_NP)
-                        * g.K)
-        else:
-            computed = <double>_round_up(g.COUT, mr) * _dc_fwd_end(g, uk, itemsize) * g.K
-    per_sample = (computed / _CM_E_DIRECT + <double>g.COUT * g.K * _CM_W_DIRECT / S
-                  + <double>g.CIN * g.nph * g.PS * _CM_COPY)
-    return NG * per_sample
+        computed = <double>_round_up(g.COUT, mr) * _dc_fwd_end(g, uk, itemsize) * g.K
+        nb = _dc_fwd_nblocks(g, uk, itemsize)
+    if NG < nt:     # a pair's position blocks cut into parts, each filling the planes
+        parts = min(nb, (nt + NG - 1) // NG)
+        parts = (nb + (nb + parts - 1) // parts - 1) // ((nb + parts - 1) // parts)
+    per_sample = (computed / _CM_E_DIRECT + <double>g.COUT * g.K * _CM_W_DIRECT
+                  + <double>g.CIN * g.nph * g.PS * copy * parts)
+    return _cm_par(NG * per_sample, NG * parts, nt)
 
 
-cdef double _cm_gemm(int pass_, const _GGeom* g) noexcept nogil:
-    """Estimated cost of the gemm algorithm (see above), for its blocks and chunks."""
+cdef double _cm_gemm(int pass_, const _GGeom* g, int nt=1) noexcept nogil:
+    """Estimated cost of the gemm algorithm (see above), for its blocks and chunks at nt
+    threads: phase 1 (gathers, packing) and phase 2 (the GEMMs) each split over their items."""
     cdef double useful = <double>g.N * g.groups * g.OG * g.K * g.P
-    cdef double cols = <double>g.S * g.P, copies = 0
+    cdef double cols = <double>g.S * g.P, copies = 0, copy = _cm_copy(nt)
     cdef double col_elems = <double>g.N * g.C * g.T * g.P      # im2col of the whole batch
     cdef double out_elems = <double>g.N * g.O * g.P
+    cdef double w_elems = <double>g.O * g.K
     cdef bint nocopy = g.nocopy and g.S == 1
-    cdef Py_ssize_t OB, CB, KB
+    cdef Py_ssize_t OB, CB, KB, G = g.groups, cpp = min(g.cpp, g.nch)
     if pass_ == _PASS_FORWARD:
-        OB = _gm_block(g.OG, g.nch * g.groups, 16)
+        OB = _gm_block(g.OG, g.nch * G, 16, nt)
         if not nocopy:
-            copies = col_elems + out_elems
-        return useful / _cm_eff(cols, OB, g.K) + copies * _CM_COPY
+            copies = out_elems
+        return (_cm_par((0 if nocopy else col_elems) * copy + w_elems * copy,
+                        (0 if nocopy else cpp * G * g.S) + G * ((g.OG + OB - 1) // OB), nt)
+                + _cm_par(useful / _cm_eff(cols, OB, g.K) + copies * copy,
+                          cpp * G * ((g.OG + OB - 1) // OB), nt))
     if pass_ == _PASS_GRAD_INPUT:
-        CB = _gm_block(g.CG, g.nch * g.groups, max(1, (_GM_MIN_ROWS + g.T - 1) // g.T))
-        if g.S > 1:
-            copies += out_elems
+        CB = _gm_block(g.CG, g.nch * G, max(1, (16 + g.T - 1) // g.T), nt)
         if not nocopy:
             copies += 2 * col_elems      # col2im reads the columns and adds into grad_in
-        return useful / _cm_eff(cols, CB * g.T, g.OG) + copies * _CM_COPY
-    OB = g.OG
-    KB = _gm_block(g.K, g.groups, 16)
+        return (_cm_par((out_elems if g.S > 1 else 0) * copy + w_elems * copy,
+                        (cpp * g.S if g.S > 1 else 0) + G * ((g.CG + CB - 1) // CB), nt)
+                + _cm_par(useful / _cm_eff(cols, CB * g.T, g.OG) + copies * copy,
+                          cpp * G * ((g.CG + CB - 1) // CB), nt))
+    KB = _gm_block(g.K, G, 16, nt)
     if not nocopy:
         copies += col_elems
     if g.S > 1:
         copies += out_elems
-    copies += 2.0 * g.nch * g.O * g.K        # grad_w read and written once per chunk
-    return useful / _cm_eff(KB, OB, cols) + copies * _CM_COPY
+    return (_cm_par(copies * copy, cpp * G * g.S, nt)
+            + _cm_par(useful / _cm_eff(KB, g.OG, cols) + 2.0 * g.nch * w_elems * copy,
+                      G * ((g.K + KB - 1) // KB), nt))
 
 
 # winograd: SCALE * (the 16 GEMMs of each block, NB x K += C terms with _cm_eff as gemm's,
@@ -430,29 +509,33 @@ cdef double _cm_winograd(int pass_, const _GGeom* g, Py_ssize_t itemsize) noexce
         + 16.0 * wg.nblk * wg.K * wg.C * _CM_WN_PACK + <double>wg.K * wg.C * _CM_WN_W)
 
 
-cdef double _cm_im2col(int pass_, const _GGeom* g, Py_ssize_t itemsize) noexcept nogil:
-    """Estimated cost of the im2col algorithm: one GEMM per row tile of one sample."""
+cdef double _cm_im2col(int pass_, const _GGeom* g, Py_ssize_t itemsize, int nt=1) noexcept nogil:
+    """Estimated cost of the im2col algorithm at nt threads: one GEMM per row tile of one
+    sample, samples (grad_weight: chunks of the batch) over the threads."""
     cdef double useful = <double>g.N * g.groups * g.OG * g.K * g.P
     cdef double m = <double>_rows_per_tile(g.K, g.WO, g.HO, itemsize) * g.WO
     cdef double col_elems = <double>g.N * g.C * g.T * g.P
     cdef double tiles = <double>g.N * ((g.HO + <Py_ssize_t>(m / g.WO) - 1) // <Py_ssize_t>(m / g.WO))
+    cdef double copy = _cm_copy(nt)
+    cdef Py_ssize_t chunk = _conv_chunk_size(g.N)
     if pass_ == _PASS_FORWARD:
-        return useful / _cm_eff(m, g.OG, g.K) + col_elems * _CM_COPY
+        return _cm_par(useful / _cm_eff(m, g.OG, g.K) + col_elems * copy, g.N, nt)
     if pass_ == _PASS_GRAD_INPUT:
-        return useful / _cm_eff(m, g.K, g.OG) + 2 * col_elems * _CM_COPY
-    return (useful / _cm_eff(g.K, g.OG, m) + col_elems * _CM_COPY
-            + 2.0 * tiles * g.O * g.K * _CM_COPY)
+        return _cm_par(useful / _cm_eff(m, g.K, g.OG) + 2 * col_elems * copy, g.N, nt)
+    return _cm_par(useful / _cm_eff(g.K, g.OG, m) + col_elems * copy
+                   + 2.0 * tiles * g.O * g.K * copy, (g.N + chunk - 1) // chunk, nt)
 
 
 cdef int _conv_plan(int pass_, str algorithm, const _DGeom* dg, const _GGeom* gg, bint direct_ok,
                     bint taps_ok, Py_ssize_t itemsize, double* costs,
-                    bint data_finite=True) except -1:
+                    bint data_finite=True, int n_threads=1) except -1:
     """The algorithm one call uses (_ALGO_*). 'auto': the cheapest by the cost model of direct
     (where direct_ok), gemm (where one chunk's matrices fit) and winograd (where it serves the
     shape and pass, and data_finite), else im2col. A forced 'direct', 'gemm' or 'taps' falls
     back to im2col where it does not serve the shape, a forced 'winograd' to the 'auto' choice.
     costs (or NULL): receives the estimates of direct, im2col, taps (never estimated), gemm,
-    winograd."""
+    winograd. n_threads: the threads the call runs on (direct, gemm and im2col are priced for
+    how they split their work over them)."""
     cdef mc_ukernels uk = mc_uk
     cdef bint lanes = False
     cdef bint gemm_ok = _gm_fits(gg, itemsize)
@@ -476,24 +559,27 @@ cdef int _conv_plan(int pass_, str algorithm, const _DGeom* dg, const _GGeom* gg
             return _ALGO_IM2COL
         raise ValueError(f"unknown conv algorithm {algorithm!r}; expected one of "
                          f"{_CONV_ALGORITHM_CHOICES}")
+    # the thread counts priced: the call's (_CM_PICK_PER_CALL), else 1 and _CM_PLAN_THREADS
+    # summed, whatever the call's count (the pick, and so the bits, the same for any count)
+    cdef int nt_a = n_threads if _CM_PICK_PER_CALL else 1
+    cdef int nt_b = 0 if _CM_PICK_PER_CALL else _CM_PLAN_THREADS
     if direct_ok:
-        c_direct = _cm_direct(pass_, dg, gg.N * gg.groups, itemsize, &uk, &lanes)
-        if gg.groups > 1 and dg.CIN == 1 and dg.COUT == 1:
-            # depthwise: one 1 x K by K x P product per group is no GEMM; the direct kernels
-            # (channels in the lanes where _dw_serves, else 1-channel wide tiles) were measured
-            # faster on every depthwise layer of the zoo, and the model above does not price them
-            c_direct = 0.0
+        c_direct = _cm_direct(pass_, dg, gg.N * gg.groups, itemsize, &uk, &lanes, gg.N, nt_a)
+        if nt_b:
+            c_direct += _cm_direct(pass_, dg, gg.N * gg.groups, itemsize, &uk, &lanes, gg.N, nt_b)
     if gemm_ok:
-        c_gemm = _cm_gemm(pass_, gg)
+        c_gemm = _cm_gemm(pass_, gg, nt_a) + (_cm_gemm(pass_, gg, nt_b) if nt_b else 0)
     if wino_ok:
         c_wino = _cm_winograd(pass_, gg, itemsize)
-    c_im2col = _cm_im2col(pass_, gg, itemsize)
+        c_wino *= 2 if nt_b else 1      # thread-time: the same at any count (even items)
+    c_im2col = _cm_im2col(pass_, gg, itemsize, nt_a) + (_cm_im2col(pass_, gg, itemsize, nt_b)
+                                                        if nt_b else 0)
     if costs != NULL:
         costs[0], costs[1], costs[2], costs[3] = c_direct, c_im2col, _CM_INF, c_gemm
         costs[4] = c_wino
         if algorithm != 'auto':
             return _conv_plan(pass_, algorithm, dg, gg, direct_ok, taps_ok, itemsize, NULL,
-                              data_finite)
+                              data_finite, n_threads)
     if wino_ok and c_wino < c_direct and c_wino < c_gemm:
         return _ALGO_WINOGRAD
     if direct_ok and c_direct <= c_gemm:
@@ -502,15 +588,21 @@ cdef int _conv_plan(int pass_, str algorithm, const _DGeom* dg, const _GGeom* gg
 
 
 def conv2d_plan(str pass_name, x_shape, w_shape, out_hw, stride=(1, 1), padding=(0, 0),
-                dilation=(1, 1), int groups=1, dtype=np.float32, str algorithm='auto'):
+                dilation=(1, 1), int groups=1, dtype=np.float32, str algorithm='auto',
+                int n_threads=1):
     """(name, costs): the algorithm conv2d_<pass_name> runs for these shapes, and the cost
     model's estimates (MAC units; None where the algorithm does not serve the shape).
 
     name is 'direct-wide' or 'direct-lanes' (the direct family: positions or output channels
     in the vector lanes), 'gemm', 'winograd', 'im2col' or 'taps'. padding is (top, left), as the
     kernels take it. For tests and benchmarks; the kernels call the same function (which also
-    leave winograd for another algorithm when the data holds inf or NaN).
+    leave winograd for another algorithm when the data holds inf or NaN). n_threads: as the
+    kernels' argument. The estimates are in thread-time (threads x the busiest thread's time),
+    the ones the pick compares: summed over 1 and 2 threads whatever n_threads is (the
+    default), at n_threads under _conv_cost_pick('per_call').
     """
+    if n_threads < 1:
+        raise ValueError(f"conv2d_plan: n_threads must be positive, got {n_threads}")
     if pass_name not in _CONV_PASSES:
         raise ValueError(f"unknown pass {pass_name!r}; expected one of {_CONV_PASSES}")
     cdef int pass_ = _CONV_PASSES.index(pass_name)
@@ -532,10 +624,11 @@ def conv2d_plan(str pass_name, x_shape, w_shape, out_hw, stride=(1, 1), padding=
                               (_GM_COLS_FORWARD, _GM_COLS_GRAD_INPUT, _GM_COLS_GRAD_WEIGHT)[pass_])
     cdef bint direct_ok = _dc_fits(&dg, itemsize) and (stride1 or pass_ != _PASS_GRAD_INPUT)
     cdef bint taps_ok = stride1 and _taps_scratch(CG, OG, HO, WO, KH, KW, dh, dw) * itemsize <= _CONV_TAPS_MAX_BYTES
-    cdef int algo = _conv_plan(pass_, algorithm, &dg, &gg, direct_ok, taps_ok, itemsize, costs)
+    cdef int algo = _conv_plan(pass_, algorithm, &dg, &gg, direct_ok, taps_ok, itemsize, costs,
+                               True, n_threads)
     names = ('direct', 'im2col', 'taps', 'gemm', 'winograd')
     est = {names[i]: (None if costs[i] >= _CM_INF else costs[i]) for i in (0, 1, 3, 4)}
     if algo == _ALGO_DIRECT:
-        _cm_direct(pass_, &dg, N * groups, itemsize, &uk, &lanes)
+        _cm_direct(pass_, &dg, N * groups, itemsize, &uk, &lanes, N, n_threads)
         return ('direct-lanes' if lanes else 'direct-wide'), est
     return names[algo], est

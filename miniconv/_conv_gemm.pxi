@@ -15,11 +15,16 @@
 # The choice between this and the direct kernels is the cost model's (_conv_dispatch.pxi).
 #
 # Notes:
-# - Work items are fixed by the shape only (chunks of samples x groups x blocks of output
-#   rows; for grad_input blocks of input channels; for grad_weight blocks of grad_w columns),
-#   never by n_threads: every output element comes from the same BLAS calls, in the same
-#   order, for any thread count, so the bits are the same. Blocks are split only until there
-#   are _GM_MIN_ITEMS items (so two or more threads have work), never below _GM_MIN_ROWS.
+# - Work items are chunks of samples x groups x blocks of output rows (grad_input: blocks of
+#   input channels; grad_weight: blocks of grad_w columns). The chunks depend on the shape
+#   only; the blocks are split until there are _GM_MIN_ITEMS items, none below _GM_MIN_ROWS,
+#   and with several threads further (_gm_block) until the items are a multiple of n_threads,
+#   so no thread idles at the end of a phase (small planes, small batches: a grad_weight with
+#   64 columns was one item). A block only picks which elements one GEMM call makes; every
+#   element is the same chain of sums in any block, so the bits are the same for any thread
+#   count. The copies of phase 1 are items too: gathers one per (chunk, group, sample), so a
+#   single chunk of small planes is not gathered by one thread; the weights packed once per
+#   block in the same loop.
 # - A "pass" is the run of consecutive chunks whose gathered matrices fit _GM_PASS_BYTES;
 #   phase 1 of a pass gathers (parallel over chunk x group), phase 2 multiplies (parallel
 #   over items). grad_weight's items run over the pass's chunks in chunk order, each chunk's
@@ -247,31 +252,58 @@ cdef void _gm_gw_chunk(Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, const floating*
                 c[j * ldc + i] = c[j * ldc + i] + t2[j * m + i]
 
 
-cdef inline Py_ssize_t _gm_block(Py_ssize_t rows, Py_ssize_t outer, Py_ssize_t unit) noexcept nogil:
+cdef bint _GM_SPLIT_THREADS = True   # _gm_block cuts blocks for the thread count
+
+
+def _gemm_split_threads(flag=None):
+    """Whether the gemm algorithm cuts its blocks for the thread count (_gm_block; the default)
+    or by the shape only, as before (for A/B timings; the bits are the same). With flag, set
+    it; returns the previous value."""
+    global _GM_SPLIT_THREADS
+    old = bool(_GM_SPLIT_THREADS)
+    if flag is not None:
+        _GM_SPLIT_THREADS = bool(flag)
+    return old
+
+
+cdef inline Py_ssize_t _gm_block(Py_ssize_t rows, Py_ssize_t outer, Py_ssize_t unit,
+                                 int n_threads=1) noexcept nogil:
     """Rows per block (a multiple of unit, except the whole): rows are split into as many
-    blocks as bring outer * blocks up to _GM_MIN_ITEMS, none smaller than _GM_MIN_ROWS."""
+    blocks as bring outer * blocks up to _GM_MIN_ITEMS, none smaller than _GM_MIN_ROWS; with
+    several threads, into more (none under unit rows) until the items are a multiple of
+    n_threads where the rows allow, so no thread idles at the end of a phase. The blocks never
+    change an element's sum (each is a chain over k whatever the tiles): the bits are the same
+    for any n_threads."""
     cdef Py_ssize_t nb = max(1, min((_GM_MIN_ITEMS + outer - 1) // outer, rows // _GM_MIN_ROWS))
-    cdef Py_ssize_t b = (rows + nb - 1) // nb
-    b = (b + unit - 1) // unit * unit
+    if not _GM_SPLIT_THREADS:
+        n_threads = 1
+    cdef Py_ssize_t b = ((rows + nb - 1) // nb + unit - 1) // unit * unit, want
+    if n_threads > 1 and (outer * ((rows + b - 1) // b)) % n_threads != 0:
+        want = nb
+        while want < rows // unit:
+            want += 1
+            b = ((rows + want - 1) // want + unit - 1) // unit * unit
+            if (outer * ((rows + b - 1) // b)) % n_threads == 0:
+                return max(1, min(rows, b))
+        b = ((rows + nb - 1) // nb + unit - 1) // unit * unit
     return max(1, min(rows, b))
 
 
 cdef void _gm_gather_cols(const floating* xp, floating* colp, const _GGeom* g, Py_ssize_t n0,
-                          Py_ssize_t ns, Py_ssize_t grp) noexcept nogil:
-    """colp (K, ns*P) = the receptive fields of samples n0..n0+ns-1, group grp, side by side."""
-    cdef Py_ssize_t s, cols = ns * g.P
-    for s in range(ns):
-        _im2col(xp + ((n0 + s) * g.C + grp * g.CG) * g.HW, colp + s * g.P, g.CG, g.H, g.W,
-                g.KH, g.KW, 0, g.HO, g.WO, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw, cols)
+                          Py_ssize_t ns, Py_ssize_t s, Py_ssize_t grp) noexcept nogil:
+    """Sample n0 + s's share of colp (K, ns*P), the receptive fields of samples n0..n0+ns-1,
+    group grp, side by side: its P columns (one work item per sample)."""
+    _im2col(xp + ((n0 + s) * g.C + grp * g.CG) * g.HW, colp + s * g.P, g.CG, g.H, g.W,
+            g.KH, g.KW, 0, g.HO, g.WO, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw, ns * g.P)
 
 
 cdef void _gm_gather_rows(const floating* src, floating* dst, Py_ssize_t rows, Py_ssize_t stride,
-                          Py_ssize_t P, Py_ssize_t ns) noexcept nogil:
-    """dst (rows, ns*P)[r, s*P + p] = src[s*stride + r*P + p]: rows of ns samples side by side."""
-    cdef Py_ssize_t s, r, cols = ns * P
-    for s in range(ns):
-        for r in range(rows):
-            memcpy(dst + r * cols + s * P, src + s * stride + r * P, P * sizeof(floating))
+                          Py_ssize_t P, Py_ssize_t ns, Py_ssize_t s) noexcept nogil:
+    """Sample s's share of dst (rows, ns*P)[r, s*P + p] = src[s*stride + r*P + p] (rows of ns
+    samples side by side): its P columns of every row."""
+    cdef Py_ssize_t r, cols = ns * P
+    for r in range(rows):
+        memcpy(dst + r * cols + s * P, src + s * stride + r * P, P * sizeof(floating))
 
 
 cdef int _gemm_forward(const floating* xp, const floating* wp, const floating* bp,
@@ -279,12 +311,12 @@ cdef int _gemm_forward(const floating* xp, const floating* wp, const floating* b
     """out = conv(x, w) + bias (bp NULL: no bias)."""
     cdef Py_ssize_t K = g.K, P = g.P, OG = g.OG, G = g.groups
     cdef bint gather = not (g.nocopy and g.S == 1)
-    cdef Py_ssize_t OB = _gm_block(OG, g.nch * G, 16), nob = (OG + OB - 1) // OB
+    cdef Py_ssize_t OB = _gm_block(OG, g.nch * G, 16, n_threads), nob = (OG + OB - 1) // OB
     cdef Py_ssize_t colsz = G * K * g.S * P if gather else 0      # per chunk
     cdef _GPack pk = _gm_pack_info()
     cdef Py_ssize_t tile = (OB * g.S * P if gather else 0) + pk.work   # per thread
     cdef Py_ssize_t wpk = _gm_apk_elems(&pk, OB, K, sizeof(floating))  # per block of w rows
-    cdef Py_ssize_t ps, c0, c1, it, k, grp, ob, n0, ns, cols, o0, on, s, o, p
+    cdef Py_ssize_t ps, c0, c1, it, k, grp, ob, n0, ns, cols, o0, on, s, o, p, ngat, npk, j
     cdef int n_thr = <int>max(1, min(n_threads, g.cpp * G * nob))
     cdef floating* tl
     cdef floating* work
@@ -301,23 +333,27 @@ cdef int _gemm_forward(const floating* xp, const floating* wp, const floating* b
     for ps in range((g.nch + g.cpp - 1) // g.cpp):
         c0 = ps * g.cpp
         c1 = min(g.nch, c0 + g.cpp)
-        if ps == 0 and wpk > 0:
-            # the weights packed once for every chunk, blocks of OB rows per group, by this
-            # thread: a copy of O*K elements, against a barrier that on a busy machine waits for
-            # a descheduled thread
-            with nogil:
-                for it in range(G * nob):
-                    o0 = it % nob * OB
-                    _gm_pack_a(&pk, c'N', min(OB, OG - o0), K, wp + (it // nob * OG + o0) * K, K,
-                               wpacked + it * wpk)
+        # phase 1: the chunks' columns gathered and (first pass) the weights packed once for
+        # every chunk, blocks of OB rows per group: items of one parallel loop (a copy, the
+        # same bits whichever thread makes it)
+        ngat = (c1 - c0) * G * g.S if gather else 0      # (chunk, group, sample) items
+        npk = G * nob if ps == 0 and wpk > 0 else 0
         with nogil, parallel(num_threads=n_thr):
             tl = tiles + omp_get_thread_num() * tile
             work = tl + (tile - pk.work)
-            if gather:
-                for it in prange((c1 - c0) * G, schedule='dynamic'):
-                    k = c0 + it // G
-                    n0 = k * g.S
-                    _gm_gather_cols(xp, buf + it * K * g.S * P, g, n0, min(g.S, g.N - n0), it % G)
+            if ngat + npk > 0:
+                for it in prange(ngat + npk, schedule='dynamic'):
+                    if it < ngat:
+                        j = it // g.S
+                        n0 = (c0 + j // G) * g.S
+                        if it % g.S < min(g.S, g.N - n0):
+                            _gm_gather_cols(xp, buf + j * K * g.S * P, g, n0, min(g.S, g.N - n0),
+                                            it % g.S, j % G)
+                    else:
+                        o0 = (it - ngat) % nob * OB
+                        _gm_pack_a(&pk, c'N', min(OB, OG - o0), K,
+                                   wp + ((it - ngat) // nob * OG + o0) * K, K,
+                                   wpacked + (it - ngat) * wpk)
             for it in prange((c1 - c0) * G * nob, schedule='dynamic'):
                 k = c0 + it // (G * nob)
                 grp = it // nob % G
@@ -362,13 +398,13 @@ cdef int _gemm_grad_input(const floating* gop, const floating* wp, floating* gip
     cdef Py_ssize_t K = g.K, P = g.P, OG = g.OG, CG = g.CG, T = g.T, G = g.groups, HW = g.HW
     cdef bint direct_out = g.nocopy and g.S == 1
     cdef bint gather = g.S > 1
-    cdef Py_ssize_t CB = _gm_block(CG, g.nch * G, max(1, (_GM_MIN_ROWS + T - 1) // T))
+    cdef Py_ssize_t CB = _gm_block(CG, g.nch * G, max(1, (16 + T - 1) // T), n_threads)
     cdef Py_ssize_t ncb = (CG + CB - 1) // CB
     cdef Py_ssize_t gsz = g.O * g.S * P if gather else 0          # per chunk
     cdef _GPack pk = _gm_pack_info()
     cdef Py_ssize_t tile = (0 if direct_out else CB * T * g.S * P) + pk.work  # per thread
     cdef Py_ssize_t wpk = _gm_apk_elems(&pk, CB * T, OG, sizeof(floating))   # per block
-    cdef Py_ssize_t ps, c0, c1, it, k, grp, cb, n0, ns, cols, ci0, cn, s, ldg
+    cdef Py_ssize_t ps, c0, c1, it, k, grp, cb, n0, ns, cols, ci0, cn, s, ldg, ngat, npk, j
     cdef int n_thr = <int>max(1, min(n_threads, g.cpp * G * ncb))
     cdef floating* tl
     cdef floating* work
@@ -383,22 +419,26 @@ cdef int _gemm_grad_input(const floating* gop, const floating* wp, floating* gip
     for ps in range((g.nch + g.cpp - 1) // g.cpp):
         c0 = ps * g.cpp
         c1 = min(g.nch, c0 + g.cpp)
-        if ps == 0 and wpk > 0:
-            # w^T packed once for every chunk, blocks of CB input channels per group (by this
-            # thread, as in _gemm_forward)
-            with nogil:
-                for it in range(G * ncb):
-                    ci0 = it % ncb * CB
-                    _gm_pack_a(&pk, c'T', min(CB, CG - ci0) * T, OG,
-                               wp + it // ncb * OG * K + ci0 * T, K, wpacked + it * wpk)
+        # phase 1: the output gradient rows gathered and (first pass) w^T packed once for every
+        # chunk, blocks of CB input channels per group (as in _gemm_forward)
+        ngat = (c1 - c0) * g.S if gather else 0      # (chunk, sample) items
+        npk = G * ncb if ps == 0 and wpk > 0 else 0
         with nogil, parallel(num_threads=n_thr):
             tl = tiles + omp_get_thread_num() * tile
             work = tl + (tile - pk.work)
-            if gather:
-                for it in prange(c1 - c0, schedule='dynamic'):
-                    n0 = (c0 + it) * g.S
-                    _gm_gather_rows(gop + n0 * g.O * P, buf + it * gsz, g.O, g.O * P, P,
-                                    min(g.S, g.N - n0))
+            if ngat + npk > 0:
+                for it in prange(ngat + npk, schedule='dynamic'):
+                    if it < ngat:
+                        j = it // g.S
+                        n0 = (c0 + j) * g.S
+                        if it % g.S < min(g.S, g.N - n0):
+                            _gm_gather_rows(gop + n0 * g.O * P, buf + j * gsz, g.O, g.O * P, P,
+                                            min(g.S, g.N - n0), it % g.S)
+                    else:
+                        ci0 = (it - ngat) % ncb * CB
+                        _gm_pack_a(&pk, c'T', min(CB, CG - ci0) * T, OG,
+                                   wp + (it - ngat) // ncb * OG * K + ci0 * T, K,
+                                   wpacked + (it - ngat) * wpk)
             for it in prange((c1 - c0) * G * ncb, schedule='dynamic'):
                 k = c0 + it // (G * ncb)
                 grp = it // ncb % G
@@ -439,10 +479,10 @@ cdef int _gemm_grad_weight(const floating* xp, const floating* gop, floating* gw
     cdef bint gather_x = not (g.nocopy and g.S == 1)
     cdef bint gather_g = g.S > 1
     cdef Py_ssize_t OB = OG, nob = 1
-    cdef Py_ssize_t KB = _gm_block(K, G, 16), nkb = (K + KB - 1) // KB
+    cdef Py_ssize_t KB = _gm_block(K, G, 16, n_threads), nkb = (K + KB - 1) // KB
     cdef Py_ssize_t colsz = G * K * g.S * P if gather_x else 0    # per chunk
     cdef Py_ssize_t gsz = g.O * g.S * P if gather_g else 0        # per chunk
-    cdef Py_ssize_t ps, c0, c1, it, k, grp, ob, kb, n0, ns, cols, o0, on, k0, kn, lda, ldg
+    cdef Py_ssize_t ps, c0, c1, it, k, grp, ob, kb, n0, ns, cols, o0, on, k0, kn, lda, ldg, j
     cdef int n_thr = <int>max(1, min(n_threads, max(G * nob * nkb, g.cpp * G)))
     cdef _GPack pk = _gm_pack_info()
     cdef Py_ssize_t tsz = KB * OB                                 # per thread, twice
@@ -467,25 +507,35 @@ cdef int _gemm_grad_weight(const floating* xp, const floating* gop, floating* gw
         with nogil, parallel(num_threads=n_thr):
             t1 = tbuf + omp_get_thread_num() * thr
             work = t1 + 2 * tsz
-            if gather_x or gather_g or gpk > 0:
+            if gather_x or gather_g:
+                # (chunk, group, sample) items: each sample's columns and grad_out rows
+                for it in prange((c1 - c0) * G * g.S, schedule='dynamic'):
+                    j = it // g.S
+                    k = c0 + j // G
+                    grp = j % G
+                    n0 = k * g.S
+                    ns = min(g.S, g.N - n0)
+                    if it % g.S < ns:
+                        if gather_x:
+                            _gm_gather_cols(xp, buf + j * K * g.S * P, g, n0, ns, it % g.S, grp)
+                        if gather_g:
+                            _gm_gather_rows(gop + (n0 * g.O + grp * OG) * P,
+                                            gbuf + (k - c0) * gsz + grp * OG * ns * P, OG,
+                                            g.O * P, P, ns, it % g.S)
+            if gpk > 0:
+                # then grad_out's rows packed per (chunk, group), from the gathered rows
                 for it in prange((c1 - c0) * G, schedule='dynamic'):
                     k = c0 + it // G
                     grp = it % G
                     n0 = k * g.S
                     ns = min(g.S, g.N - n0)
-                    if gather_x:
-                        _gm_gather_cols(xp, buf + it * K * g.S * P, g, n0, ns, grp)
                     if gather_g:
-                        _gm_gather_rows(gop + (n0 * g.O + grp * OG) * P,
-                                        gbuf + (k - c0) * gsz + grp * OG * ns * P, OG, g.O * P, P, ns)
-                    if gpk > 0:
-                        if gather_g:
-                            _gm_pack_a(&pk, c'N', OG, ns * P,
-                                       gbuf + (k - c0) * gsz + grp * OG * ns * P, ns * P,
-                                       gpacked + it * gpk)
-                        else:
-                            _gm_pack_a(&pk, c'N', OG, P, gop + (n0 * g.O + grp * OG) * P, P,
-                                       gpacked + it * gpk)
+                        _gm_pack_a(&pk, c'N', OG, ns * P,
+                                   gbuf + (k - c0) * gsz + grp * OG * ns * P, ns * P,
+                                   gpacked + it * gpk)
+                    else:
+                        _gm_pack_a(&pk, c'N', OG, P, gop + (n0 * g.O + grp * OG) * P, P,
+                                   gpacked + it * gpk)
             for it in prange(G * nob * nkb, schedule='dynamic'):
                 grp = it // (nob * nkb)
                 ob = it // nkb % nob

@@ -75,10 +75,11 @@ def kernel_passes(x, wt, b, go, cfg, n_threads=2, algorithm="gemm"):
     return [out, gi, gw, gb]
 
 
-def plan(pass_name, x, wt, go, cfg, algorithm="auto"):
+def plan(pass_name, x, wt, go, cfg, algorithm="auto", n_threads=2):
+    """What conv2d_plan says runs (at kernel_passes' default of 2 threads)."""
     _, _, _, _, _, _, s, p, d, g = cfg
     return K.conv2d_plan(pass_name, x.shape, wt.shape, go.shape[2:], pair(s), pair(p), pair(d), g,
-                         x.dtype, algorithm)
+                         x.dtype, algorithm, n_threads)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
