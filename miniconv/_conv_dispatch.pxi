@@ -427,7 +427,7 @@ cdef double _cm_winograd(int pass_, const _GGeom* g, Py_ssize_t itemsize) noexce
     return _CM_WN_SCALE * (
         16.0 * wg.NT * wg.K * wg.C / _cm_eff(wg.NB, wg.K, min(wg.C, _wn_sum_block(wg.C)))
         + <double>wg.NT * (wg.C * _CM_WN_IN + wg.K * _CM_WN_OUT)
-        + 16.0 * wg.nblk * wg.K * wg.C * _CM_WN_PACK + <double>wg.K * wg.C * _CM_WN_W)
+        + 16.0 * wg.K * wg.C * _CM_WN_PACK + <double>wg.K * wg.C * _CM_WN_W)
 
 
 cdef double _cm_im2col(int pass_, const _GGeom* g, Py_ssize_t itemsize) noexcept nogil:
