@@ -73,6 +73,39 @@ static inline void mc_wn_output_##SUF(const T *restrict m, ptrdiff_t ms, ptrdiff
 MC_WN_DEFINE(float, f32)
 MC_WN_DEFINE(double, f64)
 
+/* grad_weight's transform of the output gradient: Z = A dY A^T (4x4) of L tiles whose 2x2
+ * blocks start at column 2t of rows g0 and g1 (g1 NULL: the row is outside the plane); only
+ * the ncols first of those 2L columns are read, the others are 0. In double, rounded once:
+ * along each row (p, q) -> (p, p + q, p - q, -q), rows r0, r0 + r1, r0 - r1, -r1.
+ * z[xi * zs + t] = Z[xi] of tile t. */
+#define MC_WN_DEFINE_GOUT(T, SUF)                                                             \
+static inline void mc_wn_gout_##SUF(const T *g0, const T *g1, ptrdiff_t ncols, ptrdiff_t L,   \
+                                    T *restrict z, ptrdiff_t zs)                              \
+{                                                                                             \
+    ptrdiff_t t;                                                                              \
+    for (t = 0; t < L; t++) {                                                                 \
+        ptrdiff_t j = 2 * t;                                                                  \
+        double a = g0[j], b = j + 1 < ncols ? g0[j + 1] : 0.0;                                \
+        double c = g1 != NULL ? g1[j] : 0.0;                                                  \
+        double d = g1 != NULL && j + 1 < ncols ? g1[j + 1] : 0.0;                             \
+        double p[4], q[4];                                                                    \
+        int i;                                                                                \
+        p[0] = a; q[0] = b;                                                                   \
+        p[1] = a + c; q[1] = b + d;                                                           \
+        p[2] = a - c; q[2] = b - d;                                                           \
+        p[3] = -c; q[3] = -d;                                                                 \
+        for (i = 0; i < 4; i++) {                                                             \
+            z[(4 * i) * zs + t] = (T)p[i];                                                    \
+            z[(4 * i + 1) * zs + t] = (T)(p[i] + q[i]);                                       \
+            z[(4 * i + 2) * zs + t] = (T)(p[i] - q[i]);                                       \
+            z[(4 * i + 3) * zs + t] = (T)(-q[i]);                                             \
+        }                                                                                     \
+    }                                                                                         \
+}
+MC_WN_DEFINE_GOUT(float, f32)
+MC_WN_DEFINE_GOUT(double, f64)
+#undef MC_WN_DEFINE_GOUT
+
 #undef MC_WN_DEFINE
 
 /* AVX2 variants of the float32 transforms (x86-64 with GCC or Clang; compiled with a target

@@ -67,6 +67,10 @@ cdef extern from "_conv_winograd.h" nogil:
                           ptrdiff_t ncols, double bias, double* tmp)
     int mc_wn_simd()
     mc_gemm_kernels mc_wn_gemm_kernels(int block32)
+    void mc_wn_gout_f32(const float* g0, const float* g1, ptrdiff_t ncols, ptrdiff_t L, float* z,
+                        ptrdiff_t zs)
+    void mc_wn_gout_f64(const double* g0, const double* g1, ptrdiff_t ncols, ptrdiff_t L,
+                        double* z, ptrdiff_t zs)
     enum: MC_GEMM_KC
     void mc_wn_input_f32_v(int simd, const float* r0, const float* r1, const float* r2,
                            const float* r3, ptrdiff_t W, ptrdiff_t q0, ptrdiff_t L, float* v,
@@ -140,15 +144,16 @@ cdef struct _WGeom:
 
 cdef _WGeom _wn_geom(Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W, Py_ssize_t K,
                      Py_ssize_t HO, Py_ssize_t WO, Py_ssize_t pt, Py_ssize_t pl,
-                     Py_ssize_t itemsize) noexcept nogil:
-    """The tiles and blocks of one Winograd convolution (a function of the shape only)."""
+                     Py_ssize_t itemsize, Py_ssize_t block_bytes=0) noexcept nogil:
+    """The tiles and blocks of one Winograd convolution (a function of the shape only);
+    block_bytes: the target of one block's scratch (0: _WN_BLOCK_BYTES)."""
     cdef _WGeom g
     cdef Py_ssize_t nb
     g.N, g.C, g.H, g.W, g.K, g.HO, g.WO, g.pt, g.pl = N, C, H, W, K, HO, WO, pt, pl
     g.TH, g.TW = (HO + 1) // 2, (WO + 1) // 2
     g.T = g.TH * g.TW
     g.NT = N * g.T
-    nb = _WN_BLOCK_BYTES // max(1, 16 * (C + K) * itemsize)
+    nb = (block_bytes if block_bytes > 0 else _WN_BLOCK_BYTES) // max(1, 16 * (C + K) * itemsize)
     nb = max(<Py_ssize_t>_WN_MIN_TILES, min(<Py_ssize_t>_WN_MAX_TILES, nb))
     nb = min(nb, max(<Py_ssize_t>_WN_MIN_TILES, (g.NT + _WN_MIN_BLOCKS - 1) // _WN_MIN_BLOCKS))
     g.NB = (nb + 15) // 16 * 16     # whole column panels of the GEMM (16 wide on AVX2)
@@ -411,6 +416,146 @@ cdef int _winograd_grad_input(const floating* gop, const floating* wp, floating*
     cdef floating* up = <floating*>cnp.PyArray_DATA(scratch)
     _wn_weights(wp, up, g.C, g.K, True, &pk, n_threads)
     _wn_conv(gop, up, NULL, gip, g, &pk, n_threads)
+    _conv_give_scratch(scratch)
+    return 0
+
+
+cdef bint _WN_GW_ON = True    # grad_weight served (the cost model decides where)
+
+
+def _winograd_grad_weight_on(flag=None):
+    """Whether winograd serves grad_weight at all; with flag, set it (for A/B timings and
+    tests); returns the previous setting."""
+    global _WN_GW_ON
+    old = bool(_WN_GW_ON)
+    if flag is not None:
+        _WN_GW_ON = bool(flag)
+    return old
+
+
+cdef Py_ssize_t _WN_GW_CHUNKS = 6            # grad_weight's partial sums at most (see below)
+cdef Py_ssize_t _WN_GW_PART_BYTES = 32 << 20  # and their bytes at most
+# grad_weight's blocks: larger (the tiles are the GEMMs' terms; each block's GEMMs read and
+# write the K x C partial sums once)
+cdef Py_ssize_t _WN_GW_BLOCK_BYTES = 4 << 20
+
+
+cdef Py_ssize_t _wn_gw_chunks(const _WGeom* g, Py_ssize_t itemsize) noexcept nogil:
+    """Blocks per partial sum of grad_weight (a function of the shape only)."""
+    cdef Py_ssize_t nch = max(1, min(min(_WN_GW_CHUNKS, g.nblk),
+                                     _WN_GW_PART_BYTES // max(1, 16 * (g.K * g.C + 16) * itemsize)))
+    return (g.nblk + nch - 1) // nch
+
+
+cdef inline void _wn_gw_one(const floating* part, Py_ssize_t nch, Py_ssize_t stride,
+                            floating* gw) noexcept nogil:
+    """gw (3x3) = G^T M G, M[xi] the sum of part[(ch * 16 + xi) * stride] over the partial
+    sums ch in order, in float64, rounded once."""
+    cdef double m[16]
+    cdef double h[12]
+    cdef Py_ssize_t xi, ch, b, i
+    for xi in range(16):
+        m[xi] = part[xi * stride]
+        for ch in range(1, nch):
+            m[xi] += part[(ch * 16 + xi) * stride]
+    for b in range(4):    # h = G^T M (3x4)
+        h[b] = m[b] + 0.5 * (m[4 + b] + m[8 + b])
+        h[4 + b] = 0.5 * (m[4 + b] - m[8 + b])
+        h[8 + b] = 0.5 * (m[4 + b] + m[8 + b]) + m[12 + b]
+    for i in range(3):    # gw = h G (3x3)
+        gw[3 * i] = <floating>(h[4 * i] + 0.5 * (h[4 * i + 1] + h[4 * i + 2]))
+        gw[3 * i + 1] = <floating>(0.5 * (h[4 * i + 1] - h[4 * i + 2]))
+        gw[3 * i + 2] = <floating>(0.5 * (h[4 * i + 1] + h[4 * i + 2]) + h[4 * i + 3])
+
+
+cdef int _winograd_grad_weight(const floating* xp, const floating* gop, floating* gwp,
+                               const _WGeom* g, int n_threads) except -1:
+    """grad_w (K, C, 3, 3) of the convolution g (x (N, C, H, W), grad_out (N, K, HO, WO)):
+    dW = G^T [sum over tiles of Z[xi] V[xi]] G, Z = A dY A^T of each 2x2 block of grad_out,
+    V = B^T d B of the 4x4 input tile under it (the forward's), one GEMM per point xi
+    (K x C += Z[xi] (K x nb) @ V[xi]^T (nb x C), the tiles the terms, in blocks of 32 chained
+    onto the partial sum). The blocks of tiles are cut into consecutive runs, fixed by the
+    shape (_wn_gw_chunks), each one thread's float32 partial sum in block order; the partial
+    sums are added in float64 in run order by the inverse transform: the same bits for any
+    thread count."""
+    cdef Py_ssize_t C = g.C, K = g.K, NB = g.NB, T = g.T, TW = g.TW
+    cdef Py_ssize_t OC = g.K * g.C + 64 // sizeof(floating)    # the points' partial sums apart by
+                                                               # K C and a cache line (read together)
+    cdef Py_ssize_t VP = 16 * NB + 64 // sizeof(floating)
+    cdef Py_ssize_t per = _wn_gw_chunks(g, sizeof(floating))
+    cdef Py_ssize_t nch = (g.nblk + per - 1) // per
+    cdef Py_ssize_t wk = <Py_ssize_t>mc_gemm_work_elems()
+    cdef Py_ssize_t tsz = 8 * min(TW, NB) + 8
+    cdef Py_ssize_t vsz = C * VP + K * VP + wk                 # per thread: V, Z, GEMM work
+    cdef Py_ssize_t ch, blk, t0, t1, nb, s, n, r, ty, tx0, tx1, c, k, xi, ih, oh, L, o
+    cdef int n_thr = <int>max(1, min(n_threads, nch))
+    cdef int simd = _WN_SIMD_OFF == 0 and mc_wn_simd()
+    cdef mc_gemm_kernels gk = mc_wn_gemm_kernels(1)
+    cdef floating* vt
+    cdef floating* zt
+    cdef floating* pt
+    cdef double* tt
+    cdef const floating* xc
+    cdef const floating* gc
+    scratch = _conv_take_scratch((g.W + n_thr * vsz) * sizeof(floating))
+    pscratch = _conv_take_scratch(nch * 16 * OC * sizeof(floating))
+    tscratch = _conv_take_scratch(n_thr * tsz * sizeof(double))
+    cdef floating* zrow = <floating*>cnp.PyArray_DATA(scratch)
+    cdef floating* tbuf = zrow + g.W
+    cdef floating* part = <floating*>cnp.PyArray_DATA(pscratch)
+    cdef double* tmps = <double*>cnp.PyArray_DATA(tscratch)
+    memset(zrow, 0, g.W * sizeof(floating))
+    with nogil, parallel(num_threads=n_thr):
+        vt = tbuf + omp_get_thread_num() * vsz
+        zt = vt + C * VP
+        tt = tmps + omp_get_thread_num() * tsz
+        for ch in prange(nch, schedule='dynamic'):
+            pt = part + ch * 16 * OC
+            for blk in range(ch * per, min(g.nblk, (ch + 1) * per)):
+                t0 = blk * NB
+                t1 = min(g.NT, t0 + NB)
+                nb = t1 - t0
+                s = t0
+                while s < t1:     # V and Z of the block's tiles, run by run in a tile row
+                    n = s // T
+                    r = s % T
+                    ty = r // TW
+                    tx0 = r % TW
+                    tx1 = min(TW, tx0 + t1 - s)
+                    ih = 2 * ty - g.pt
+                    oh = 2 * ty
+                    L = tx1 - tx0
+                    for c in range(C):
+                        xc = xp + (n * C + c) * g.H * g.W
+                        _wn_input(xc + ih * g.W if 0 <= ih < g.H else zrow,
+                                  xc + (ih + 1) * g.W if 0 <= ih + 1 < g.H else zrow,
+                                  xc + (ih + 2) * g.W if 0 <= ih + 2 < g.H else zrow,
+                                  xc + (ih + 3) * g.W if 0 <= ih + 3 < g.H else zrow,
+                                  g.W, 2 * tx0 - g.pl, L, vt + c * VP + (s - t0), NB, tt, simd)
+                    for k in range(K):
+                        gc = gop + ((n * K + k) * g.HO + oh) * g.WO + 2 * tx0
+                        if floating is float:
+                            mc_wn_gout_f32(gc, gc + g.WO if oh + 1 < g.HO else NULL,
+                                           min(2 * L, g.WO - 2 * tx0), L, zt + k * VP + (s - t0),
+                                           NB)
+                        else:
+                            mc_wn_gout_f64(gc, gc + g.WO if oh + 1 < g.HO else NULL,
+                                           min(2 * L, g.WO - 2 * tx0), L, zt + k * VP + (s - t0),
+                                           NB)
+                    s = s + tx1 - tx0
+                # the partial sum's M[xi] (K x C) (+)= Z[xi] (K x nb) @ V[xi]^T (nb x C)
+                for xi in range(16):
+                    if floating is float:
+                        mc_gemm_f32(&gk, K, C, nb, zt + xi * NB, VP, 1, NULL, vt + xi * NB, 1,
+                                    VP, pt + xi * OC, C, blk != ch * per, zt + K * VP)
+                    else:
+                        mc_gemm_f64(&gk, K, C, nb, zt + xi * NB, VP, 1, NULL, vt + xi * NB, 1,
+                                    VP, pt + xi * OC, C, blk != ch * per, zt + K * VP)
+    for o in prange(K, nogil=True, schedule='static', num_threads=n_threads):
+        for c in range(C):
+            _wn_gw_one(part + o * C + c, nch, OC, gwp + (o * C + c) * 9)
+    _conv_give_scratch(tscratch)
+    _conv_give_scratch(pscratch)
     _conv_give_scratch(scratch)
     return 0
 
