@@ -9,10 +9,10 @@
 #   gemm    (_conv_gemm.pxi)    large GEMMs over chunks of samples (1x1 without im2col); where
 #                               the cost model (end of this file) finds it cheaper than direct
 #   winograd (_conv_winograd.pxi) 3x3 stride 1 as F(2x2, 3x3): 16 GEMMs on transformed tiles,
-#                               forward and grad_input; where the cost model finds it cheaper
+#                               every pass; where the cost model finds it cheaper
 # `algorithm` ('auto', 'direct', 'im2col', 'taps', 'gemm' or 'winograd') is passed by tests and
 # benchmarks to run one algorithm; a forced algorithm that does not serve a shape falls back to
-# im2col, except 'winograd', which falls back to the 'auto' choice (grad_weight, other shapes,
+# im2col, except 'winograd', which falls back to the 'auto' choice (shapes it does not serve,
 # non-finite data).
 # conv2d_plan() names the algorithm (and direct family) a call runs, with the estimates.
 #
@@ -287,7 +287,7 @@ cdef void _conv_bias_from_chunks(const double* part, floating* grad_b, Py_ssize_
 #           im2col columns (none for the 1x1 no-copy case), the gathered grad_out rows, the
 #           output scattered back, col2im, and grad_weight's C updated once per chunk.
 #   im2col  the same formula with im2col's per-sample row tiles (m = rows*WO) and its copies.
-#   winograd  3x3 stride 1 forward / grad_input only: its GEMMs and transforms (_cm_winograd).
+#   winograd  3x3 stride 1, every pass: its GEMMs and transforms (_cm_winograd).
 # 'auto' takes the cheapest of direct, gemm and winograd where they serve the shape, im2col where none
 # does (its estimate is reported, not used: its GEMMs sum hundreds of terms in one running sum,
 # further from float64 than PyTorch, where gemm's are cut into blocks); taps only when forced.
@@ -396,17 +396,19 @@ cdef double _cm_gemm(int pass_, const _GGeom* g) noexcept nogil:
 
 # winograd: SCALE * (the 16 GEMMs of each block, NB x K += C terms with _cm_eff as gemm's,
 # + per tile and channel the input transform (16 values formed and stored) and the output's
-# (16 read, 4 written) + the transformed weights BLAS packs again for every block and point
-# (16 K C per block) + the weight transform, once per call). Fitted by least squares to
-# forced-algorithm timings of the zoo's 3x3 stride-1 layers (one thread, under load, 2026-12-07),
-# each calibrated by the time of the cheapest other algorithm; SCALE makes it win only where
-# it is clearly cheaper (the fit was off by up to 25 % on 64-channel layers), see
-# docs/performance.md, "Winograd F(2x2,3x3)".
-cdef double _CM_WN_IN = 1165.0     # per input tile and channel
-cdef double _CM_WN_OUT = 1298.0    # per output tile and channel
-cdef double _CM_WN_PACK = 52.6     # per transformed weight element packed (per block and point)
-cdef double _CM_WN_W = 20.0        # per filter (weight transform)
-cdef double _CM_WN_SCALE = 1.11
+# (16 read, 4 written) + the transformed weights packed once per call + the weight transform).
+# grad_weight: the GEMMs K x C += nb tiles, the input and output-gradient transforms, both
+# operands packed per block, the partial sums read by the inverse transform (_cm_winograd).
+# Fitted (benchmarks/fit_winograd_cost.py: the zoo's total time with the model's picks) to
+# forced-algorithm timings of the zoo's 3x3 stride-1 layers (bench_layers.py --algorithms, one
+# thread, thread CPU time, under load, 2026-12-07; the other constants as they were); the
+# grad_weight constants kept their first guesses (the fit did not move them). See
+# docs/performance.md, "Winograd: AVX2 transforms, packed GEMM, grad_weight".
+cdef double _CM_WN_IN = 919.1      # per input tile and channel
+cdef double _CM_WN_OUT = 1277.0    # per output tile and channel
+cdef double _CM_WN_PACK = 137.3    # per transformed weight element packed (once per call)
+cdef double _CM_WN_W = 6.85        # per filter (weight transform; grad_weight: per partial sum)
+cdef double _CM_WN_SCALE = 0.746
 cdef double _CM_WN_GOUT = 600.0    # per output-gradient tile and channel (grad_weight)
 cdef double _CM_WN_GWPACK = 10.0   # per element of Z and V packed (grad_weight)
 

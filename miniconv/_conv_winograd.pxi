@@ -25,7 +25,9 @@
 #
 # grad_input with stride 1 is the same computation on the output gradient with the weights
 # flipped in both axes and transposed (o <-> c) and padding 2 - p (so p <= 2).
-# grad_weight is not done here (the other algorithms serve it).
+# grad_weight (_winograd_grad_weight): dW = G^T [sum over tiles of Z[xi] V[xi]] G with
+# Z = A dY A^T of each 2x2 block of grad_out, 16 GEMMs per block of tiles with the tiles as
+# the terms, per-run partial sums added in float64 (see there).
 #
 # Notes:
 # - Scratch is point-major per channel (V[c][xi][tile]): with V[xi][c][tile] the transforms
@@ -121,6 +123,12 @@ def _winograd_transforms(str name=None):
             raise ValueError(f"unknown winograd transforms {name!r}; expected 'simd' or 'scalar'")
         _WN_SIMD_OFF = name == 'scalar'
     return old
+
+
+def _winograd_simd_active():
+    """True if a float32 winograd call now runs the AVX2 transforms (the conv instruction set in
+    use has AVX2 and the switch above is 'simd'); for tests."""
+    return bool(_WN_SIMD_OFF == 0 and mc_wn_simd())
 
 
 def _winograd_block_bytes(Py_ssize_t nbytes=0, Py_ssize_t min_blocks=0):
