@@ -9,10 +9,10 @@
 #   gemm    (_conv_gemm.pxi)    large GEMMs over chunks of samples (1x1 without im2col); where
 #                               the cost model (end of this file) finds it cheaper than direct
 #   winograd (_conv_winograd.pxi) 3x3 stride 1 as F(2x2, 3x3): 16 GEMMs on transformed tiles,
-#                               forward and grad_input; where the cost model finds it cheaper
+#                               every pass; where the cost model finds it cheaper
 # `algorithm` ('auto', 'direct', 'im2col', 'taps', 'gemm' or 'winograd') is passed by tests and
 # benchmarks to run one algorithm; a forced algorithm that does not serve a shape falls back to
-# im2col, except 'winograd', which falls back to the 'auto' choice (grad_weight, other shapes,
+# im2col, except 'winograd', which falls back to the 'auto' choice (shapes it does not serve,
 # non-finite data).
 # conv2d_plan() names the algorithm (and direct family) a call runs, with the estimates.
 #
@@ -180,6 +180,7 @@ def conv2d_grad_weight(const floating[:, :, :, ::1] x,         # IN  (N, C, H, W
     cdef floating* gwp
     cdef _DGeom geom
     cdef _GGeom gg
+    cdef _WGeom wg
     if O * K == 0 or N == 0 or P == 0 or H == 0 or W == 0:
         if O * K > 0:
             memset(&grad_w[0, 0, 0, 0], 0, O * K * sizeof(floating))
@@ -194,13 +195,22 @@ def conv2d_grad_weight(const floating[:, :, :, ::1] x,         # IN  (N, C, H, W
                       stride_h == 1 and stride_w == 1 and
                       _taps_scratch(CG, OG, HO, WO, KH, KW, dil_h, dil_w) * sizeof(floating)
                       <= _CONV_TAPS_MAX_BYTES, sizeof(floating), NULL, True, n_threads)
+    if algo == _ALGO_WINOGRAD and not (
+            _wn_all_finite(&x[0, 0, 0, 0], N * C * H * W, n_threads)
+            and _wn_all_finite(&grad_out[0, 0, 0, 0], N * O * P, n_threads)):
+        algo = _conv_plan(_PASS_GRAD_WEIGHT, algorithm, &geom, &gg, _dc_fits(&geom, sizeof(floating)),
+                          False, sizeof(floating), NULL, False, n_threads)
     if algo == _ALGO_DIRECT:
         _direct_grad_weight(&x[0, 0, 0, 0], &grad_out[0, 0, 0, 0], gwp,
                             &grad_b[0] if grad_b is not None else NULL, N, groups, &geom, n_threads)
         return
     if grad_b is not None:
         conv2d_grad_bias(grad_out, grad_b, n_threads)
-    if algo == _ALGO_GEMM:
+    if algo == _ALGO_WINOGRAD:
+        wg = _wn_geom(N, C, H, W, O, HO, WO, pad_top, pad_left, sizeof(floating),
+                      _WN_GW_BLOCK_BYTES)
+        _winograd_grad_weight(&x[0, 0, 0, 0], &grad_out[0, 0, 0, 0], gwp, &wg, n_threads)
+    elif algo == _ALGO_GEMM:
         _gemm_grad_weight(&x[0, 0, 0, 0], &grad_out[0, 0, 0, 0], gwp, &gg, n_threads)
     elif algo == _ALGO_TAPS:
         _taps_grad_weight(&x[0, 0, 0, 0], &grad_out[0, 0, 0, 0], gwp, N, C, H, W, O, KH, KW, HO, WO,
@@ -278,7 +288,7 @@ cdef void _conv_bias_from_chunks(const double* part, floating* grad_b, Py_ssize_
 #           im2col columns (none for the 1x1 no-copy case), the gathered grad_out rows, the
 #           output scattered back, col2im, and grad_weight's C updated once per chunk.
 #   im2col  the same formula with im2col's per-sample row tiles (m = rows*WO) and its copies.
-#   winograd  3x3 stride 1 forward / grad_input only: its GEMMs and transforms (_cm_winograd).
+#   winograd  3x3 stride 1, every pass: its GEMMs and transforms (_cm_winograd).
 #   depthwise (one input and one output channel per group) direct: the taps at _CM_E_DW per
 #           position plus a copy of the input plane; no GEMM serves it well (gemm measured
 #           2.5-36x slower on the zoo's depthwise layers).
@@ -465,25 +475,29 @@ cdef double _cm_gemm(int pass_, const _GGeom* g, int nt=1) noexcept nogil:
 
 # winograd: SCALE * (the 16 GEMMs of each block, NB x K += C terms with _cm_eff as gemm's,
 # + per tile and channel the input transform (16 values formed and stored) and the output's
-# (16 read, 4 written) + the transformed weights BLAS packs again for every block and point
-# (16 K C per block) + the weight transform, once per call). Fitted by least squares to
-# forced-algorithm timings of the zoo's 3x3 stride-1 layers (one thread, under load, 2026-12-07),
-# each calibrated by the time of the cheapest other algorithm; SCALE makes it win only where
-# it is clearly cheaper (the fit was off by up to 25 % on 64-channel layers), see
-# docs/performance.md, "Winograd F(2x2,3x3)".
-cdef double _CM_WN_IN = 1165.0     # per input tile and channel
-cdef double _CM_WN_OUT = 1298.0    # per output tile and channel
-cdef double _CM_WN_PACK = 52.6     # per transformed weight element packed (per block and point)
-cdef double _CM_WN_W = 20.0        # per filter (weight transform)
-cdef double _CM_WN_SCALE = 1.11
+# (16 read, 4 written) + the transformed weights packed once per call + the weight transform).
+# grad_weight: the GEMMs K x C += nb tiles, the input and output-gradient transforms, both
+# operands packed per block, the partial sums read by the inverse transform (_cm_winograd).
+# Fitted (benchmarks/fit_winograd_cost.py: the zoo's total time with the model's picks) to
+# forced-algorithm timings of the zoo's 3x3 stride-1 layers (bench_layers.py --algorithms, one
+# thread, thread CPU time, under load, 2026-12-07; the other constants as they were); the
+# grad_weight constants kept their first guesses (the fit did not move them). See
+# docs/performance.md, "Winograd: AVX2 transforms, packed GEMM, grad_weight".
+cdef double _CM_WN_IN = 919.1      # per input tile and channel
+cdef double _CM_WN_OUT = 1277.0    # per output tile and channel
+cdef double _CM_WN_PACK = 137.3    # per transformed weight element packed (once per call)
+cdef double _CM_WN_W = 6.85        # per filter (weight transform; grad_weight: per partial sum)
+cdef double _CM_WN_SCALE = 0.746
+cdef double _CM_WN_GOUT = 600.0    # per output-gradient tile and channel (grad_weight)
+cdef double _CM_WN_GWPACK = 10.0   # per element of Z and V packed (grad_weight)
 
 
 def _winograd_cost_constants(dict new=None):
     """The winograd cost constants {name: value}; with new, set those given (benchmarks only)
     and return the previous ones."""
-    global _CM_WN_IN, _CM_WN_OUT, _CM_WN_PACK, _CM_WN_W, _CM_WN_SCALE
+    global _CM_WN_IN, _CM_WN_OUT, _CM_WN_PACK, _CM_WN_W, _CM_WN_SCALE, _CM_WN_GOUT, _CM_WN_GWPACK
     old = {"wn_in": _CM_WN_IN, "wn_out": _CM_WN_OUT, "wn_pack": _CM_WN_PACK, "wn_w": _CM_WN_W,
-           "wn_scale": _CM_WN_SCALE}
+           "wn_scale": _CM_WN_SCALE, "wn_gout": _CM_WN_GOUT, "wn_gwpack": _CM_WN_GWPACK}
     if new:
         unknown = set(new) - set(old)
         if unknown:
@@ -493,20 +507,34 @@ def _winograd_cost_constants(dict new=None):
         _CM_WN_PACK = new.get("wn_pack", _CM_WN_PACK)
         _CM_WN_W = new.get("wn_w", _CM_WN_W)
         _CM_WN_SCALE = new.get("wn_scale", _CM_WN_SCALE)
+        _CM_WN_GOUT = new.get("wn_gout", _CM_WN_GOUT)
+        _CM_WN_GWPACK = new.get("wn_gwpack", _CM_WN_GWPACK)
     return old
 
 
 cdef double _cm_winograd(int pass_, const _GGeom* g, Py_ssize_t itemsize) noexcept nogil:
-    """Estimated cost of the winograd algorithm (forward or grad_input; see above)."""
+    """Estimated cost of the winograd algorithm (see above)."""
     cdef _WGeom wg
     if pass_ == _PASS_GRAD_INPUT:   # the convolution of grad_out (O channels) giving grad_in (C)
         wg = _wn_geom(g.N, g.O, g.HO, g.WO, g.C, g.H, g.W, 2 - g.pt, 2 - g.pl, itemsize)
+    elif pass_ == _PASS_GRAD_WEIGHT:
+        wg = _wn_geom(g.N, g.C, g.H, g.W, g.O, g.HO, g.WO, g.pt, g.pl, itemsize,
+                      _WN_GW_BLOCK_BYTES)
     else:
         wg = _wn_geom(g.N, g.C, g.H, g.W, g.O, g.HO, g.WO, g.pt, g.pl, itemsize)
+    if pass_ == _PASS_GRAD_WEIGHT:
+        # K x C += Z (K x nb) @ V^T (nb x C) per block and point, both operands packed per
+        # call; the partial sums read once more by the inverse transform
+        return _CM_WN_SCALE * (
+            16.0 * wg.NT * wg.K * wg.C / _cm_eff(wg.K, wg.C, min(wg.NB, 32))
+            + <double>wg.NT * (wg.C * _CM_WN_IN + wg.K * _CM_WN_GOUT)
+            + 16.0 * wg.NT * (wg.K + wg.C) * _CM_WN_GWPACK
+            + 16.0 * wg.K * wg.C * (<double>(wg.nblk + _wn_gw_chunks(&wg, itemsize) - 1)
+                                    // _wn_gw_chunks(&wg, itemsize)) * _CM_WN_W)
     return _CM_WN_SCALE * (
         16.0 * wg.NT * wg.K * wg.C / _cm_eff(wg.NB, wg.K, min(wg.C, _wn_sum_block(wg.C)))
         + <double>wg.NT * (wg.C * _CM_WN_IN + wg.K * _CM_WN_OUT)
-        + 16.0 * wg.nblk * wg.K * wg.C * _CM_WN_PACK + <double>wg.K * wg.C * _CM_WN_W)
+        + 16.0 * wg.K * wg.C * _CM_WN_PACK + <double>wg.K * wg.C * _CM_WN_W)
 
 
 cdef double _cm_im2col(int pass_, const _GGeom* g, Py_ssize_t itemsize, int nt=1) noexcept nogil:
@@ -539,7 +567,7 @@ cdef int _conv_plan(int pass_, str algorithm, const _DGeom* dg, const _GGeom* gg
     cdef mc_ukernels uk = mc_uk
     cdef bint lanes = False
     cdef bint gemm_ok = _gm_fits(gg, itemsize)
-    cdef bint wino_ok = (data_finite and pass_ != _PASS_GRAD_WEIGHT
+    cdef bint wino_ok = (data_finite and (pass_ != _PASS_GRAD_WEIGHT or _WN_GW_ON)
                          and _wn_serves(gg.KH, gg.KW, gg.sh, gg.sw, gg.pt, gg.pl, gg.dh, gg.dw,
                                         gg.groups, gg.C, gg.O, gg.H, gg.W, gg.HO, gg.WO,
                                         itemsize))

@@ -6,7 +6,7 @@
 #   V = B^T d B    (4x4, per input tile d and input channel)     B^T = [1  0 -1  0]
 #   U = G g G^T    (4x4, per 3x3 filter g: output x input ch.)         [0  1  1  0]
 #   M[xi] = U[xi] @ V[xi]  for each of the 16 points xi:               [0 -1  1  0]
-#           (K x C) @ (C x tiles), one BLAS GEMM each                  [0  1  0 -1]
+#           (K x C) @ (C x tiles), one GEMM each                       [0  1  0 -1]
 #   Y = A^T M A    (2x2 outputs per tile)                        G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]
 #                                                                A^T = [1 1 1 0; 0 1 -1 -1]
 # so the GEMMs do 16 * K * C multiply-adds per 4 outputs, 2.25x fewer than the 36 * K * C of
@@ -16,23 +16,34 @@
 # (4x4: 4 tiles) still gives GEMMs of NB columns. Tiles at the right and bottom edges whose
 # 2x2 outputs are partly outside the output plane are computed whole and only the positions
 # inside are written; input positions outside the plane (the zero padding, or past the end)
-# read as 0. The transforms of one run of tiles in a tile row are plain C loops
-# (_conv_winograd.h) that the compiler vectorizes.
+# read as 0. The transforms of one run of tiles in a tile row are in _conv_winograd.h: plain C
+# loops (the scalar twins, and the float64 path) and AVX2 versions with the same bits, four
+# tiles per vector, chosen per call from the conv instruction set (mc_wn_simd;
+# _winograd_transforms('scalar') forces the twins). The GEMMs are the packed GEMM of
+# _conv_gemm_ukernel.h: U[xi] packed once per call as its A operand (_wn_weights writes it in
+# that layout), V[xi]'s rows read in place; _winograd_gemm('blas') switches back to BLAS calls.
 #
 # grad_input with stride 1 is the same computation on the output gradient with the weights
 # flipped in both axes and transposed (o <-> c) and padding 2 - p (so p <= 2).
-# grad_weight is not done here (the other algorithms serve it).
+# grad_weight (_winograd_grad_weight): dW = G^T [sum over tiles of Z[xi] V[xi]] G with
+# Z = A dY A^T of each 2x2 block of grad_out, 16 GEMMs per block of tiles with the tiles as
+# the terms, per-run partial sums added in float64 (see there).
 #
 # Notes:
 # - Scratch is point-major per channel (V[c][xi][tile]): with V[xi][c][tile] the transforms
 #   wrote 16 streams a power of two apart (L1 set conflicts), 2.5x slower on 64 channels.
-# - Blocks of ~4 MB rather than L2-sized: BLAS packs U[xi] again for every block (U of a
-#   512x512 layer is 16 MB), which dominated with 16-tile blocks (docs/performance.md).
+# - Rows of V and M are 16 NB + one cache line long (VP): with a pitch of 16 NB (a multiple
+#   of 4 KB for NB = 64) the GEMM's column panels, one row per channel, fell into a few cache
+#   sets and the packed GEMM was slower than BLAS with its own packing.
+# - Blocks of ~512 KB (V + M, about L2): U is packed once per call, so small blocks cost no
+#   re-packing (with BLAS, which packs U[xi] again for every call, blocks of ~4 MB were
+#   needed: U of a 512x512 layer is 16 MB). NB is a multiple of 16 (whole GEMM panels).
 # - Precision: the transforms are computed in float64 from the float32 values and rounded
 #   once (V and U are then the float32 roundings of the exact transforms, Y one rounding of
 #   the float64 combination of M), and the channel sums are GEMM calls of 32 channels (64 from
-#   128 channels on, where PyTorch's own error is larger) chained onto M (_wn_gemm): the BLAS
-#   kernel's running sum within a call dominates the error. With float32 transforms the 1- and
+#   128 channels on, where PyTorch's own error is larger) chained onto M (the packed GEMM's
+#   micro-kernels with blocks of 32 or 64 terms; _wn_gemm's BLAS calls of 32 / 64 channels):
+#   the running sum within a block dominates the error. With float32 transforms the 1- and
 #   3-channel layers were up to 1.45x further from float64 than PyTorch, with 64-channel calls
 #   ResNet-50's 64-64 56x56 grad_input 1.5x; as built, every zoo layer it serves is within
 #   PyTorch's error x 1.10 + 3e-8 (docs/performance.md, tests/conv/test_conv_winograd.py).
@@ -43,7 +54,7 @@
 # - Non-finite inputs: an inf or NaN spreads through a tile's transform to outputs whose
 #   window does not contain it (inf - inf = NaN), where PyTorch's sum stays finite or inf; the
 #   dispatch therefore checks the data (_wn_all_finite) and takes another algorithm then.
-# - BLAS runs inside prange: the caller limits BLAS to one thread.
+# - BLAS (the 'blas' switch) runs inside prange: the caller limits BLAS to one thread.
 
 cdef extern from "_conv_winograd.h" nogil:
     void mc_wn_input_f32(const float* r0, const float* r1, const float* r2, const float* r3,
@@ -56,6 +67,18 @@ cdef extern from "_conv_winograd.h" nogil:
                           ptrdiff_t ncols, double bias, double* tmp)
     void mc_wn_output_f64(const double* m, ptrdiff_t ms, ptrdiff_t L, double* o0, double* o1,
                           ptrdiff_t ncols, double bias, double* tmp)
+    int mc_wn_simd()
+    mc_gemm_kernels mc_wn_gemm_kernels(int block32)
+    void mc_wn_gout_f32(const float* g0, const float* g1, ptrdiff_t ncols, ptrdiff_t L, float* z,
+                        ptrdiff_t zs)
+    void mc_wn_gout_f64(const double* g0, const double* g1, ptrdiff_t ncols, ptrdiff_t L,
+                        double* z, ptrdiff_t zs)
+    enum: MC_GEMM_KC
+    void mc_wn_input_f32_v(int simd, const float* r0, const float* r1, const float* r2,
+                           const float* r3, ptrdiff_t W, ptrdiff_t q0, ptrdiff_t L, float* v,
+                           ptrdiff_t vs, double* tmp)
+    void mc_wn_output_f32_v(int simd, const float* m, ptrdiff_t ms, ptrdiff_t L, float* o0,
+                            float* o1, ptrdiff_t ncols, double bias, double* tmp)
 
 cdef enum:
     _ALGO_WINOGRAD = 4
@@ -63,7 +86,7 @@ cdef enum:
     _WN_MAX_TILES = 256
     _WN_MAX_U_BYTES = 64 << 20    # transformed weights larger: winograd does not serve
 
-cdef Py_ssize_t _WN_BLOCK_BYTES = 4 << 20     # target of one block's V + M scratch
+cdef Py_ssize_t _WN_BLOCK_BYTES = 512 << 10   # target of one block's V + M scratch
 cdef Py_ssize_t _WN_MIN_BLOCKS = 4            # blocks made smaller until this many (>= 16 tiles)
 cdef Py_ssize_t _WN_SUM_SHALLOW = 32          # channels per GEMM call below _WN_DEEP channels
 cdef Py_ssize_t _WN_SUM_DEEP = 64             # and from _WN_DEEP on (see _wn_gemm)
@@ -84,6 +107,28 @@ def _winograd_sum_block(Py_ssize_t shallow=0, Py_ssize_t deep=0):
 
 cdef inline Py_ssize_t _wn_sum_block(Py_ssize_t C) noexcept nogil:
     return _WN_SUM_DEEP if C >= _WN_DEEP else _WN_SUM_SHALLOW
+
+
+cdef int _WN_SIMD_OFF = 0      # 1: the plain C transforms whatever the instruction set
+
+
+def _winograd_transforms(str name=None):
+    """The float32 transforms in use, 'simd' (AVX2, where the conv instruction set has it) or
+    'scalar' (the plain C twins); with name, switch to it (for tests and A/B timings) and
+    return the previous setting."""
+    global _WN_SIMD_OFF
+    old = 'scalar' if _WN_SIMD_OFF else 'simd'
+    if name is not None:
+        if name not in ('simd', 'scalar'):
+            raise ValueError(f"unknown winograd transforms {name!r}; expected 'simd' or 'scalar'")
+        _WN_SIMD_OFF = name == 'scalar'
+    return old
+
+
+def _winograd_simd_active():
+    """True if a float32 winograd call now runs the AVX2 transforms (the conv instruction set in
+    use has AVX2 and the switch above is 'simd'); for tests."""
+    return bool(_WN_SIMD_OFF == 0 and mc_wn_simd())
 
 
 def _winograd_block_bytes(Py_ssize_t nbytes=0, Py_ssize_t min_blocks=0):
@@ -107,18 +152,19 @@ cdef struct _WGeom:
 
 cdef _WGeom _wn_geom(Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W, Py_ssize_t K,
                      Py_ssize_t HO, Py_ssize_t WO, Py_ssize_t pt, Py_ssize_t pl,
-                     Py_ssize_t itemsize) noexcept nogil:
-    """The tiles and blocks of one Winograd convolution (a function of the shape only)."""
+                     Py_ssize_t itemsize, Py_ssize_t block_bytes=0) noexcept nogil:
+    """The tiles and blocks of one Winograd convolution (a function of the shape only);
+    block_bytes: the target of one block's scratch (0: _WN_BLOCK_BYTES)."""
     cdef _WGeom g
     cdef Py_ssize_t nb
     g.N, g.C, g.H, g.W, g.K, g.HO, g.WO, g.pt, g.pl = N, C, H, W, K, HO, WO, pt, pl
     g.TH, g.TW = (HO + 1) // 2, (WO + 1) // 2
     g.T = g.TH * g.TW
     g.NT = N * g.T
-    nb = _WN_BLOCK_BYTES // max(1, 16 * (C + K) * itemsize)
+    nb = (block_bytes if block_bytes > 0 else _WN_BLOCK_BYTES) // max(1, 16 * (C + K) * itemsize)
     nb = max(<Py_ssize_t>_WN_MIN_TILES, min(<Py_ssize_t>_WN_MAX_TILES, nb))
     nb = min(nb, max(<Py_ssize_t>_WN_MIN_TILES, (g.NT + _WN_MIN_BLOCKS - 1) // _WN_MIN_BLOCKS))
-    g.NB = (nb + 3) // 4 * 4
+    g.NB = (nb + 15) // 16 * 16     # whole column panels of the GEMM (16 wide on AVX2)
     g.nblk = (g.NT + g.NB - 1) // g.NB
     return g
 
@@ -149,11 +195,64 @@ cdef bint _wn_all_finite(const floating* a, Py_ssize_t n, int n_threads) noexcep
     return bad == 0
 
 
+cdef struct _WPack:
+    # the GEMMs of one call: packed (_conv_gemm_ukernel.h, U[xi] packed as its A operand,
+    # one instruction set for the whole call) or BLAS (U[xi] row-major K x C)
+    bint packed
+    mc_gemm_kernels gk
+    Py_ssize_t mr, Mp, apk, work     # rows per panel, K rounded up to mr, elements per U[xi]
+                                     # packed, work space per thread (elements)
+
+
+cdef bint _WN_PACKED = True
+
+
+def _winograd_gemm(str name=None):
+    """The GEMM the winograd algorithm runs: 'packed' (_conv_gemm_ukernel.h with U packed once
+    per call, the default) or 'blas' (BLAS calls, U packed again by BLAS for every block; for
+    A/B timings and tests). With name, switch; returns the previous name."""
+    global _WN_PACKED
+    old = 'packed' if _WN_PACKED else 'blas'
+    if name is not None:
+        if name not in ('packed', 'blas'):
+            raise ValueError(f"unknown winograd gemm {name!r}; expected 'packed' or 'blas'")
+        _WN_PACKED = name == 'packed'
+    return old
+
+
+cdef _WPack _wn_pack_info(Py_ssize_t K, Py_ssize_t C, Py_ssize_t itemsize) noexcept:
+    """How one call with K rows (output channels) and C terms runs its GEMMs."""
+    cdef _WPack pk
+    pk.packed = _WN_PACKED
+    pk.gk = mc_wn_gemm_kernels(_wn_sum_block(C) <= 32)
+    pk.mr = pk.gk.mr_f32 if itemsize == 4 else pk.gk.mr_f64
+    pk.Mp = (K + pk.mr - 1) // pk.mr * pk.mr
+    pk.apk = pk.Mp * C if pk.packed else K * C
+    pk.work = <Py_ssize_t>mc_gemm_work_elems() if pk.packed else 0
+    return pk
+
+
+cdef inline Py_ssize_t _wn_u_index(const _WPack* pk, Py_ssize_t K, Py_ssize_t C, Py_ssize_t o,
+                                   Py_ssize_t c) noexcept nogil:
+    """Where U[xi][o, c] goes in the xi-th part of the transformed weights: row-major (BLAS)
+    or the packed GEMM's A layout (mc_gemm_pack_a_full: blocks of MC_GEMM_KC terms, panels of
+    mr rows, term-major inside a panel)."""
+    cdef Py_ssize_t pc, kc
+    if not pk.packed:
+        return o * C + c
+    pc = c // MC_GEMM_KC * MC_GEMM_KC
+    kc = min(<Py_ssize_t>MC_GEMM_KC, C - pc)
+    return pc * pk.Mp + (o // pk.mr) * kc * pk.mr + (c - pc) * pk.mr + o % pk.mr
+
+
 cdef void _wn_weights(const floating* wp, floating* up, Py_ssize_t O, Py_ssize_t CI,
-                      bint grad_input, int n_threads) noexcept nogil:
+                      bint grad_input, const _WPack* pk, int n_threads) noexcept nogil:
     """U[xi] = G g G^T for every filter g = w[o, c] (O, CI, 3, 3), in float64, rounded once.
-    Forward: up[xi, o, c] (K = O rows); grad_input: g flipped in both axes, up[xi, c, o]."""
-    cdef Py_ssize_t o, c, i, a, idx, sxi = O * CI
+    Forward: U[xi][o, c] (K = O rows); grad_input: g flipped in both axes, U[xi][c, o]; U[xi]
+    at up + xi * pk.apk, laid out by _wn_u_index (rows past K of the packed panels zero)."""
+    cdef Py_ssize_t o, c, i, a, idx, sxi = pk.apk
+    if pk.packed and pk.Mp != (CI if grad_input else O):
+        memset(up, 0, 16 * pk.apk * sizeof(floating))
     cdef const floating* g
     cdef double g00, g01, g02, g10, g11, g12, g20, g21, g22
     cdef double h00, h01, h02, h10, h11, h12, h20, h21, h22, h30, h31, h32
@@ -164,12 +263,12 @@ cdef void _wn_weights(const floating* wp, floating* up, Py_ssize_t O, Py_ssize_t
                 g00, g01, g02 = g[8], g[7], g[6]
                 g10, g11, g12 = g[5], g[4], g[3]
                 g20, g21, g22 = g[2], g[1], g[0]
-                idx = c * O + o
+                idx = _wn_u_index(pk, CI, O, c, o)
             else:
                 g00, g01, g02 = g[0], g[1], g[2]
                 g10, g11, g12 = g[3], g[4], g[5]
                 g20, g21, g22 = g[6], g[7], g[8]
-                idx = o * CI + c
+                idx = _wn_u_index(pk, O, CI, o, c)
             # h = G g (4x3), then U = h G^T (4x4)
             h00, h01, h02 = g00, g01, g02
             h10 = 0.5 * (g00 + g10 + g20)
@@ -195,18 +294,18 @@ cdef inline void _wn_u_row(double h0, double h1, double h2, floating* u,
 
 cdef inline void _wn_input(const floating* r0, const floating* r1, const floating* r2,
                            const floating* r3, Py_ssize_t W, Py_ssize_t q0, Py_ssize_t L,
-                           floating* v, Py_ssize_t vs, double* tmp) noexcept nogil:
+                           floating* v, Py_ssize_t vs, double* tmp, int simd) noexcept nogil:
     if floating is float:
-        mc_wn_input_f32(r0, r1, r2, r3, W, q0, L, v, vs, tmp)
+        mc_wn_input_f32_v(simd, r0, r1, r2, r3, W, q0, L, v, vs, tmp)
     else:
         mc_wn_input_f64(r0, r1, r2, r3, W, q0, L, v, vs, tmp)
 
 
 cdef inline void _wn_output(const floating* m, Py_ssize_t ms, Py_ssize_t L, floating* o0,
                             floating* o1, Py_ssize_t ncols, double bias,
-                            double* tmp) noexcept nogil:
+                            double* tmp, int simd) noexcept nogil:
     if floating is float:
-        mc_wn_output_f32(m, ms, L, o0, o1, ncols, bias, tmp)
+        mc_wn_output_f32_v(simd, m, ms, L, o0, o1, ncols, bias, tmp)
     else:
         mc_wn_output_f64(m, ms, L, o0, o1, ncols, bias, tmp)
 
@@ -223,14 +322,19 @@ cdef void _wn_gemm(Py_ssize_t nb, Py_ssize_t K, Py_ssize_t C, const floating* v,
 
 
 cdef int _wn_conv(const floating* xp, const floating* up, const floating* bp, floating* outp,
-                  const _WGeom* g, int n_threads) except -1:
+                  const _WGeom* g, const _WPack* pk, int n_threads) except -1:
     """out (N, K, HO, WO) = Winograd conv of x (N, C, H, W) with the transformed weights up
-    (16, K, C), plus bias (bp NULL: none). Blocks of g.NB tiles, one thread each."""
+    (16 parts of pk.apk: _wn_weights), plus bias (bp NULL: none). Blocks of g.NB tiles, one
+    thread each."""
     cdef Py_ssize_t C = g.C, K = g.K, NB = g.NB, T = g.T, TW = g.TW
-    cdef Py_ssize_t vsz = 16 * C * NB, msz = 16 * K * NB       # per thread
+    # rows of V (per channel) and M (per output channel) 16 NB long plus one cache line, so
+    # that the GEMM's column panels (one row per channel) do not fall into a few cache sets
+    cdef Py_ssize_t VP = 16 * NB + 64 // sizeof(floating)
+    cdef Py_ssize_t vsz = C * VP, msz = K * VP + pk.work   # per thread
     cdef Py_ssize_t tsz = 8 * min(TW, NB) + 8                   # doubles per thread
     cdef Py_ssize_t blk, t0, t1, nb, s, n, r, ty, tx0, tx1, c, k, xi, ih, oh, L
     cdef int n_thr = <int>max(1, min(n_threads, g.nblk))
+    cdef int simd = _WN_SIMD_OFF == 0 and mc_wn_simd()
     cdef floating* vt
     cdef floating* mt
     cdef double* tt
@@ -266,12 +370,19 @@ cdef int _wn_conv(const floating* xp, const floating* up, const floating* bp, fl
                               xc + (ih + 1) * g.W if 0 <= ih + 1 < g.H else zrow,
                               xc + (ih + 2) * g.W if 0 <= ih + 2 < g.H else zrow,
                               xc + (ih + 3) * g.W if 0 <= ih + 3 < g.H else zrow,
-                              g.W, 2 * tx0 - g.pl, L, vt + c * 16 * NB + (s - t0), NB, tt)
+                              g.W, 2 * tx0 - g.pl, L, vt + c * VP + (s - t0), NB, tt, simd)
                 s = s + tx1 - tx0
-            # M[xi] (K x nb, row pitch 16 NB) = U[xi] (K x C) @ V[xi] (C x nb, row pitch 16 NB)
+            # M[xi] (K x nb, row pitch VP) = U[xi] (K x C) @ V[xi] (C x nb, row pitch VP)
             for xi in range(16):
-                _wn_gemm(nb, K, C, vt + xi * NB, 16 * NB, up + xi * K * C, mt + xi * NB,
-                         16 * NB)
+                if pk.packed:
+                    if floating is float:
+                        mc_gemm_f32(&pk.gk, K, nb, C, NULL, 0, 0, up + xi * pk.apk,
+                                    vt + xi * NB, VP, 1, mt + xi * NB, VP, 0, mt + K * VP)
+                    else:
+                        mc_gemm_f64(&pk.gk, K, nb, C, NULL, 0, 0, up + xi * pk.apk,
+                                    vt + xi * NB, VP, 1, mt + xi * NB, VP, 0, mt + K * VP)
+                else:
+                    _wn_gemm(nb, K, C, vt + xi * NB, VP, up + xi * pk.apk, mt + xi * NB, VP)
             s = t0
             while s < t1:
                 n = s // T
@@ -283,9 +394,9 @@ cdef int _wn_conv(const floating* xp, const floating* up, const floating* bp, fl
                 L = tx1 - tx0
                 for k in range(K):
                     oc = outp + ((n * K + k) * g.HO + oh) * g.WO + 2 * tx0
-                    _wn_output(mt + k * 16 * NB + (s - t0), NB, L, oc,
+                    _wn_output(mt + k * VP + (s - t0), NB, L, oc,
                                oc + g.WO if oh + 1 < g.HO else NULL,
-                               min(2 * L, g.WO - 2 * tx0), bp[k] if bp != NULL else 0, tt)
+                               min(2 * L, g.WO - 2 * tx0), bp[k] if bp != NULL else 0, tt, simd)
                 s = s + tx1 - tx0
     _conv_give_scratch(tscratch)
     _conv_give_scratch(scratch)
@@ -295,10 +406,11 @@ cdef int _wn_conv(const floating* xp, const floating* up, const floating* bp, fl
 cdef int _winograd_forward(const floating* xp, const floating* wp, const floating* bp,
                            floating* outp, const _WGeom* g, int n_threads) except -1:
     """out = conv(x, w) + bias, w (K, C, 3, 3)."""
-    scratch = _conv_take_scratch(16 * g.K * g.C * sizeof(floating))
+    cdef _WPack pk = _wn_pack_info(g.K, g.C, sizeof(floating))
+    scratch = _conv_take_scratch(16 * pk.apk * sizeof(floating))
     cdef floating* up = <floating*>cnp.PyArray_DATA(scratch)
-    _wn_weights(wp, up, g.K, g.C, False, n_threads)
-    _wn_conv(xp, up, bp, outp, g, n_threads)
+    _wn_weights(wp, up, g.K, g.C, False, &pk, n_threads)
+    _wn_conv(xp, up, bp, outp, g, &pk, n_threads)
     _conv_give_scratch(scratch)
     return 0
 
@@ -307,10 +419,151 @@ cdef int _winograd_grad_input(const floating* gop, const floating* wp, floating*
                               const _WGeom* g, int n_threads) except -1:
     """grad_in = conv(grad_out, w flipped and transposed), w (O, C, 3, 3); g is the geometry
     of that convolution (C = O in, K = C out channels, padding 2 - p)."""
-    scratch = _conv_take_scratch(16 * g.K * g.C * sizeof(floating))
+    cdef _WPack pk = _wn_pack_info(g.K, g.C, sizeof(floating))
+    scratch = _conv_take_scratch(16 * pk.apk * sizeof(floating))
     cdef floating* up = <floating*>cnp.PyArray_DATA(scratch)
-    _wn_weights(wp, up, g.C, g.K, True, n_threads)
-    _wn_conv(gop, up, NULL, gip, g, n_threads)
+    _wn_weights(wp, up, g.C, g.K, True, &pk, n_threads)
+    _wn_conv(gop, up, NULL, gip, g, &pk, n_threads)
+    _conv_give_scratch(scratch)
+    return 0
+
+
+cdef bint _WN_GW_ON = True    # grad_weight served (the cost model decides where)
+
+
+def _winograd_grad_weight_on(flag=None):
+    """Whether winograd serves grad_weight at all; with flag, set it (for A/B timings and
+    tests); returns the previous setting."""
+    global _WN_GW_ON
+    old = bool(_WN_GW_ON)
+    if flag is not None:
+        _WN_GW_ON = bool(flag)
+    return old
+
+
+cdef Py_ssize_t _WN_GW_CHUNKS = 6            # grad_weight's partial sums at most (see below)
+cdef Py_ssize_t _WN_GW_PART_BYTES = 32 << 20  # and their bytes at most
+# grad_weight's blocks: larger (the tiles are the GEMMs' terms; each block's GEMMs read and
+# write the K x C partial sums once)
+cdef Py_ssize_t _WN_GW_BLOCK_BYTES = 4 << 20
+
+
+cdef Py_ssize_t _wn_gw_chunks(const _WGeom* g, Py_ssize_t itemsize) noexcept nogil:
+    """Blocks per partial sum of grad_weight (a function of the shape only)."""
+    cdef Py_ssize_t nch = max(1, min(min(_WN_GW_CHUNKS, g.nblk),
+                                     _WN_GW_PART_BYTES // max(1, 16 * (g.K * g.C + 16) * itemsize)))
+    return (g.nblk + nch - 1) // nch
+
+
+cdef inline void _wn_gw_one(const floating* part, Py_ssize_t nch, Py_ssize_t stride,
+                            floating* gw) noexcept nogil:
+    """gw (3x3) = G^T M G, M[xi] the sum of part[(ch * 16 + xi) * stride] over the partial
+    sums ch in order, in float64, rounded once."""
+    cdef double m[16]
+    cdef double h[12]
+    cdef Py_ssize_t xi, ch, b, i
+    for xi in range(16):
+        m[xi] = part[xi * stride]
+        for ch in range(1, nch):
+            m[xi] += part[(ch * 16 + xi) * stride]
+    for b in range(4):    # h = G^T M (3x4)
+        h[b] = m[b] + 0.5 * (m[4 + b] + m[8 + b])
+        h[4 + b] = 0.5 * (m[4 + b] - m[8 + b])
+        h[8 + b] = 0.5 * (m[4 + b] + m[8 + b]) + m[12 + b]
+    for i in range(3):    # gw = h G (3x3)
+        gw[3 * i] = <floating>(h[4 * i] + 0.5 * (h[4 * i + 1] + h[4 * i + 2]))
+        gw[3 * i + 1] = <floating>(0.5 * (h[4 * i + 1] - h[4 * i + 2]))
+        gw[3 * i + 2] = <floating>(0.5 * (h[4 * i + 1] + h[4 * i + 2]) + h[4 * i + 3])
+
+
+cdef int _winograd_grad_weight(const floating* xp, const floating* gop, floating* gwp,
+                               const _WGeom* g, int n_threads) except -1:
+    """grad_w (K, C, 3, 3) of the convolution g (x (N, C, H, W), grad_out (N, K, HO, WO)):
+    dW = G^T [sum over tiles of Z[xi] V[xi]] G, Z = A dY A^T of each 2x2 block of grad_out,
+    V = B^T d B of the 4x4 input tile under it (the forward's), one GEMM per point xi
+    (K x C += Z[xi] (K x nb) @ V[xi]^T (nb x C), the tiles the terms, in blocks of 32 chained
+    onto the partial sum). The blocks of tiles are cut into consecutive runs, fixed by the
+    shape (_wn_gw_chunks), each one thread's float32 partial sum in block order; the partial
+    sums are added in float64 in run order by the inverse transform: the same bits for any
+    thread count."""
+    cdef Py_ssize_t C = g.C, K = g.K, NB = g.NB, T = g.T, TW = g.TW
+    cdef Py_ssize_t OC = g.K * g.C + 64 // sizeof(floating)    # the points' partial sums apart by
+                                                               # K C and a cache line (read together)
+    cdef Py_ssize_t VP = 16 * NB + 64 // sizeof(floating)
+    cdef Py_ssize_t per = _wn_gw_chunks(g, sizeof(floating))
+    cdef Py_ssize_t nch = (g.nblk + per - 1) // per
+    cdef Py_ssize_t wk = <Py_ssize_t>mc_gemm_work_elems()
+    cdef Py_ssize_t tsz = 8 * min(TW, NB) + 8
+    cdef Py_ssize_t vsz = C * VP + K * VP + wk                 # per thread: V, Z, GEMM work
+    cdef Py_ssize_t ch, blk, t0, t1, nb, s, n, r, ty, tx0, tx1, c, k, xi, ih, oh, L, o
+    cdef int n_thr = <int>max(1, min(n_threads, nch))
+    cdef int simd = _WN_SIMD_OFF == 0 and mc_wn_simd()
+    cdef mc_gemm_kernels gk = mc_wn_gemm_kernels(1)
+    cdef floating* vt
+    cdef floating* zt
+    cdef floating* pt
+    cdef double* tt
+    cdef const floating* xc
+    cdef const floating* gc
+    scratch = _conv_take_scratch((g.W + n_thr * vsz) * sizeof(floating))
+    pscratch = _conv_take_scratch(nch * 16 * OC * sizeof(floating))
+    tscratch = _conv_take_scratch(n_thr * tsz * sizeof(double))
+    cdef floating* zrow = <floating*>cnp.PyArray_DATA(scratch)
+    cdef floating* tbuf = zrow + g.W
+    cdef floating* part = <floating*>cnp.PyArray_DATA(pscratch)
+    cdef double* tmps = <double*>cnp.PyArray_DATA(tscratch)
+    memset(zrow, 0, g.W * sizeof(floating))
+    with nogil, parallel(num_threads=n_thr):
+        vt = tbuf + omp_get_thread_num() * vsz
+        zt = vt + C * VP
+        tt = tmps + omp_get_thread_num() * tsz
+        for ch in prange(nch, schedule='dynamic'):
+            pt = part + ch * 16 * OC
+            for blk in range(ch * per, min(g.nblk, (ch + 1) * per)):
+                t0 = blk * NB
+                t1 = min(g.NT, t0 + NB)
+                nb = t1 - t0
+                s = t0
+                while s < t1:     # V and Z of the block's tiles, run by run in a tile row
+                    n = s // T
+                    r = s % T
+                    ty = r // TW
+                    tx0 = r % TW
+                    tx1 = min(TW, tx0 + t1 - s)
+                    ih = 2 * ty - g.pt
+                    oh = 2 * ty
+                    L = tx1 - tx0
+                    for c in range(C):
+                        xc = xp + (n * C + c) * g.H * g.W
+                        _wn_input(xc + ih * g.W if 0 <= ih < g.H else zrow,
+                                  xc + (ih + 1) * g.W if 0 <= ih + 1 < g.H else zrow,
+                                  xc + (ih + 2) * g.W if 0 <= ih + 2 < g.H else zrow,
+                                  xc + (ih + 3) * g.W if 0 <= ih + 3 < g.H else zrow,
+                                  g.W, 2 * tx0 - g.pl, L, vt + c * VP + (s - t0), NB, tt, simd)
+                    for k in range(K):
+                        gc = gop + ((n * K + k) * g.HO + oh) * g.WO + 2 * tx0
+                        if floating is float:
+                            mc_wn_gout_f32(gc, gc + g.WO if oh + 1 < g.HO else NULL,
+                                           min(2 * L, g.WO - 2 * tx0), L, zt + k * VP + (s - t0),
+                                           NB)
+                        else:
+                            mc_wn_gout_f64(gc, gc + g.WO if oh + 1 < g.HO else NULL,
+                                           min(2 * L, g.WO - 2 * tx0), L, zt + k * VP + (s - t0),
+                                           NB)
+                    s = s + tx1 - tx0
+                # the partial sum's M[xi] (K x C) (+)= Z[xi] (K x nb) @ V[xi]^T (nb x C)
+                for xi in range(16):
+                    if floating is float:
+                        mc_gemm_f32(&gk, K, C, nb, zt + xi * NB, VP, 1, NULL, vt + xi * NB, 1,
+                                    VP, pt + xi * OC, C, blk != ch * per, zt + K * VP)
+                    else:
+                        mc_gemm_f64(&gk, K, C, nb, zt + xi * NB, VP, 1, NULL, vt + xi * NB, 1,
+                                    VP, pt + xi * OC, C, blk != ch * per, zt + K * VP)
+    for o in prange(K, nogil=True, schedule='static', num_threads=n_threads):
+        for c in range(C):
+            _wn_gw_one(part + o * C + c, nch, OC, gwp + (o * C + c) * 9)
+    _conv_give_scratch(tscratch)
+    _conv_give_scratch(pscratch)
     _conv_give_scratch(scratch)
     return 0
 

@@ -148,11 +148,11 @@ def test_gemm_several_passes_same_bits_and_values():
 
 
 # layers of the zoo whose small planes the model gives to gemm, and large-plane ones it keeps on
-# the direct kernels (n, c, o, hw, k, stride, pad); 3x3 stride-1 ones on 4x4 .. 16x16 planes
-# go to winograd (test_conv_winograd.py), the 2x2 plane (which winograd does not serve) to gemm
+# the direct kernels (n, c, o, hw, k, stride, pad); 3x3 stride-1 ones from 64 channels on go to
+# winograd (test_conv_winograd.py), the 2x2 plane (which winograd does not serve) to gemm
 GEMM_LAYERS = [(64, 512, 512, 2, 3, 1, 1), (64, 256, 512, 8, 3, 2, 1), (8, 1024, 2048, 14, 1, 2, 0),
                (8, 2048, 512, 7, 1, 1, 0)]
-DIRECT_LAYERS = [(64, 64, 64, 32, 3, 1, 1), (8, 64, 64, 56, 3, 1, 1), (256, 32, 64, 14, 3, 1, 1)]
+DIRECT_LAYERS = [(256, 32, 64, 14, 3, 1, 1), (64, 3, 64, 32, 3, 1, 1)]
 
 
 def _plan_layer(layer, pass_name):

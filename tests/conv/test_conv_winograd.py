@@ -215,12 +215,20 @@ def test_unserved_shapes_fall_back(stride, pad, dil, groups, k, hw):
     np.testing.assert_allclose(gi, xt.grad.numpy(), rtol=1e-10, atol=1e-10)
 
 
-def test_grad_weight_is_left_to_the_other_algorithms():
+def test_grad_weight_is_served_unless_switched_off():
+    """grad_weight is served too (tests/kernels/test_winograd_grad_weight.py); with the switch
+    off it is left to the other algorithms."""
     x, wt = np.empty((64, 256, 8, 8), np.float32), np.empty((256, 256, 3, 3), np.float32)
     name, costs = K.conv2d_plan("grad_weight", x.shape, wt.shape, (8, 8), (1, 1), (1, 1))
-    assert name != "winograd" and costs["winograd"] is None
-    assert K.conv2d_plan("grad_weight", x.shape, wt.shape, (8, 8), (1, 1), (1, 1),
-                         algorithm="winograd")[0] == name
+    assert costs["winograd"] is not None
+    old = K._winograd_grad_weight_on(False)
+    try:
+        name, costs = K.conv2d_plan("grad_weight", x.shape, wt.shape, (8, 8), (1, 1), (1, 1))
+        assert name != "winograd" and costs["winograd"] is None
+        assert K.conv2d_plan("grad_weight", x.shape, wt.shape, (8, 8), (1, 1), (1, 1),
+                             algorithm="winograd")[0] == name
+    finally:
+        K._winograd_grad_weight_on(old)
 
 
 def test_unknown_algorithm_names_winograd():
