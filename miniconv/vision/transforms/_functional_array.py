@@ -296,7 +296,14 @@ def grid_transform(img, matrix, interpolation, fill, out_size=None):
     ow, oh = out_size if out_size is not None else (w, h)
     dtype = img.dtype if img.dtype.kind == "f" else np.dtype(np.float32)
     theta = np.asarray(matrix, dtype=np.float64).astype(dtype).reshape(2, 3)
-    grid = _affine_grid(theta, w, h, ow, oh)
+    return apply_grid(img, _affine_grid(theta, w, h, ow, oh), oh, ow, interpolation, fill)
+
+
+def apply_grid(img, grid, oh, ow, interpolation, fill):
+    """torchvision's ``_apply_grid_transform``: sample ``img`` at ``grid`` (oh*ow, 2) in [-1, 1], pixels
+    from outside the image taking ``fill`` (through a mask channel, as torchvision does)."""
+    h, w = img.shape[-2:]
+    dtype = grid.dtype
     lead = img.shape[:-3]
     x = img.reshape((-1,) + img.shape[-3:]).astype(dtype, copy=False)
     if fill is not None:
