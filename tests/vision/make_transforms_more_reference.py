@@ -15,6 +15,7 @@ import torch
 import torchvision
 from PIL import Image
 from torchvision import transforms as T
+from torchvision.transforms import autoaugment as A
 from torchvision.transforms import functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -24,7 +25,7 @@ import transforms_more_cases  # noqa: E402
 
 
 class Lib:
-    T, F, Image = T, F, Image
+    T, F, A, Image = T, F, A, Image
     tensor = staticmethod(torch.from_numpy)
     numpy = staticmethod(lambda t: t.numpy())
     seed = staticmethod(torch.manual_seed)
@@ -41,6 +42,11 @@ def main():
     meta["v1.kinds"] = kinds
     meta["v1.errors"] = transforms_more_cases.error_cases(Lib, inputs)
     meta["v1.stats"] = transforms_more_cases.param_statistics(Lib)
+    aug, meta["aug.tables"] = transforms_more_cases.autoaugment_cases(Lib, inputs)
+    meta["aug.kinds"] = {}
+    for name, (arr, kind) in aug.items():
+        arrays[f"aug/{name}"] = np.ascontiguousarray(arr)
+        meta["aug.kinds"][name] = kind
     try:
         import v2_cases
     except ImportError:

@@ -129,3 +129,97 @@ def test_random_grayscale_keeps_channels_and_reprs():
     assert repr(T.GaussianBlur(3)) == "GaussianBlur(kernel_size=(3, 3), sigma=(0.1, 2.0))"
     assert repr(T.TenCrop(4)) == "TenCrop(size=(4, 4), vertical_flip=False)"
     assert "p=0.3" in repr(T.RandomApply([T.Pad(1)], p=0.3))
+
+
+# -- AutoAugment / RandAugment / TrivialAugmentWide ---------------------------------------------------------
+from miniconv.vision.transforms import autoaugment as A  # noqa: E402
+
+_Lib.A = A
+AUG_KINDS = ref.meta()["aug.kinds"]
+
+
+@pytest.fixture(scope="module")
+def ours_aug():
+    return cases.autoaugment_cases(_Lib, cases.make_inputs())
+
+
+@pytest.mark.parametrize("case", sorted(AUG_KINDS))
+def test_autoaugment_op_equals_torchvision(ours_aug, case):
+    arr, kind = ours_aug[0][case]
+    want = ref.array(f"aug/{case}")
+    assert kind == AUG_KINDS[case]
+    assert arr.shape == want.shape
+    if kind.startswith("PIL"):
+        np.testing.assert_array_equal(arr, want)
+    else:
+        diff = np.abs(arr.astype(int) - want.astype(int))
+        assert diff.max() <= 1 and (diff > 0).mean() < 0.01, (diff.max(), (diff > 0).sum())
+
+
+def test_autoaugment_policies_and_magnitude_tables_equal_torchvision(ours_aug):
+    want = ref.meta()["aug.tables"]
+    got = ours_aug[1]
+    assert sorted(got) == sorted(want)
+    for key in want:
+        if key.endswith(".policies"):
+            assert got[key] == want[key], key
+        else:
+            assert [op[0] for op in got[key]] == [op[0] for op in want[key]], key  # same ops, same order
+            for (name, values, signed), (_, want_values, want_signed) in zip(got[key], want[key]):
+                np.testing.assert_array_equal(np.asarray(values), np.asarray(want_values), err_msg=f"{key} {name}")
+                assert signed == want_signed
+
+
+def _u8(seed=0):
+    return miniconv.tensor(np.random.default_rng(seed).integers(0, 256, (3, 20, 26), dtype=np.uint8))
+
+
+def test_autoaugment_applies_drawn_subpolicy():
+    img = _u8()
+    for policy in T.AutoAugmentPolicy:
+        aa = T.AutoAugment(policy)
+        for seed in range(8):
+            miniconv.manual_seed(seed)
+            out = aa(img)
+            miniconv.manual_seed(seed)
+            idx, probs, signs = T.AutoAugment.get_params(25)
+            expect = img
+            space = aa._augmentation_space(10, (20, 26))
+            for i, (op_name, p, mag_id) in enumerate(aa.policies[idx]):
+                if probs.numpy()[i] <= p:
+                    mags, signed = space[op_name]
+                    mag = float(mags[mag_id]) if mag_id is not None else 0.0
+                    mag = -mag if signed and signs.numpy()[i] == 0 else mag
+                    expect = A._apply_op(expect, op_name, mag, T.InterpolationMode.NEAREST, None)
+            np.testing.assert_array_equal(out.numpy(), expect.numpy())
+
+
+def test_randaugment_and_trivialaugment_draws():
+    img = _u8(1)
+    pil = F.to_pil_image(img)
+    for x in (img, pil):
+        ra = T.RandAugment(num_ops=2, magnitude=9)
+        miniconv.manual_seed(5)
+        out = ra(x)
+        miniconv.manual_seed(5)
+        rng = miniconv.default_generator.numpy_generator if hasattr(miniconv, "default_generator") else None
+        assert rng is not None
+        space = ra._augmentation_space(31, (20, 26))
+        expect = x
+        for _ in range(2):
+            name = list(space)[int(rng.integers(0, len(space)))]
+            mags, signed = space[name]
+            mag = float(mags[9]) if mags.ndim > 0 else 0.0
+            if signed and int(rng.integers(0, 2)):
+                mag = -mag
+            expect = A._apply_op(expect, name, mag, T.InterpolationMode.NEAREST, None)
+        np.testing.assert_array_equal(_np(out), _np(expect))
+    counts = set()
+    miniconv.manual_seed(0)
+    for _ in range(60):
+        ta = T.TrivialAugmentWide()
+        counts.add(_np(ta(img)).tobytes())
+    assert len(counts) > 20  # many different ops/magnitudes were drawn
+    assert repr(T.AutoAugment(T.AutoAugmentPolicy.CIFAR10)) == "AutoAugment(policy=AutoAugmentPolicy.CIFAR10, fill=None)"
+    with pytest.raises(ValueError, match="The provided policy"):
+        T.AutoAugment("cifar")

@@ -160,3 +160,35 @@ def param_statistics(lib, n=1500):
                                          for _ in range(n)]))
     stats["invert_rate"] = float(np.mean([lib.numpy(T.RandomInvert(p=0.7)(one))[0, 0, 0] == 0 for _ in range(n)]))
     return stats
+
+
+AUG_OPS = [("ShearX", 0.25), ("ShearY", -0.3), ("TranslateX", 7.6), ("TranslateY", -5.2), ("Rotate", 21.0),
+           ("Brightness", 0.6), ("Color", -0.4), ("Contrast", 0.5), ("Sharpness", 0.8), ("Posterize", 4.0),
+           ("Solarize", 170.0), ("AutoContrast", 0.0), ("Equalize", 0.0), ("Invert", 0.0), ("Identity", 0.0)]
+
+
+def autoaugment_cases(lib, inputs):
+    """({name: (array, kind)} of each AutoAugment op on PIL/uint8 images, {name: magnitude table})."""
+    A, T = lib.A, lib.T
+    imgs = images(lib, inputs)
+    out = {}
+    for op_name, magnitude in AUG_OPS:
+        for img_name in ("pil", "gray", "u8"):
+            img = imgs[img_name]
+            fill = None if img_name == "pil" else ([128.0] * lib.F.get_dimensions(img)[0] if img_name == "u8"
+                                                   else 128)
+            res = A._apply_op(img, op_name, magnitude, T.InterpolationMode.NEAREST, fill)
+            out[f"aug.{op_name}/{img_name}"] = _out(lib, res)
+        res = A._apply_op(imgs["u8"], op_name, magnitude, T.InterpolationMode.BILINEAR, None)
+        out[f"aug.{op_name}.bilinear/u8"] = _out(lib, res)
+    tables = {}
+    for policy in ("IMAGENET", "CIFAR10", "SVHN"):
+        aa = T.AutoAugment(getattr(T.AutoAugmentPolicy, policy))
+        tables[f"AutoAugment.{policy}.policies"] = [[list(op) for op in sub] for sub in aa.policies]
+    spaces = {"AutoAugment": T.AutoAugment()._augmentation_space(10, (23, 31)),
+              "RandAugment": T.RandAugment()._augmentation_space(31, (23, 31)),
+              "TrivialAugmentWide": T.TrivialAugmentWide()._augmentation_space(31)}
+    for cls, space in spaces.items():
+        tables[f"{cls}.space"] = [[k, np.asarray(lib.numpy(v) if not isinstance(v, np.ndarray) else v).tolist(), s]
+                                  for k, (v, s) in space.items()]  # a list: the draw picks ops by index
+    return out, tables

@@ -6,6 +6,7 @@ from .transforms import (
     RandomAffine, RandomCrop, RandomErasing, RandomHorizontalFlip, RandomResizedCrop, RandomRotation,
     RandomVerticalFlip, Resize, ToPILImage, ToTensor,
 )
+from .autoaugment import AutoAugment, AutoAugmentPolicy, RandAugment, TrivialAugmentWide
 from .transforms_extra import (
     FiveCrop, GaussianBlur, RandomAdjustSharpness, RandomApply, RandomAutocontrast, RandomChoice, RandomEqualize,
     RandomGrayscale, RandomInvert, RandomOrder, RandomPerspective, RandomPosterize, RandomSolarize, RandomTransforms,
@@ -18,4 +19,5 @@ __all__ = ["functional", "InterpolationMode", "Compose", "ToTensor", "PILToTenso
            "ColorJitter", "Grayscale", "RandomErasing",
            "RandomApply", "RandomChoice", "RandomOrder", "RandomTransforms", "RandomGrayscale", "GaussianBlur",
            "RandomInvert", "RandomPosterize", "RandomSolarize", "RandomAdjustSharpness", "RandomAutocontrast",
-           "RandomEqualize", "FiveCrop", "TenCrop", "RandomPerspective"]
+           "RandomEqualize", "FiveCrop", "TenCrop", "RandomPerspective",
+           "AutoAugmentPolicy", "AutoAugment", "RandAugment", "TrivialAugmentWide"]

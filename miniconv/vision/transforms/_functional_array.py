@@ -225,14 +225,19 @@ def resize(img, size, interpolation="bilinear", antialias=True):
 
 
 def _linspace(start, end, steps, dtype):
-    """torch.linspace's values: the first half counted up from ``start``, the second down from ``end``."""
+    """torch.linspace's values as its CPU kernel computes them: ends and step rounded to ``dtype``, then
+    ``start + step * i`` for the first half and ``end - step * (steps - 1 - i)`` for the second, each a
+    fused multiply-add (one rounding; done here in float64, then rounded to ``dtype``)."""
     if steps == 1:
         return np.array([start], dtype)
-    step = dtype.type((end - start) / (steps - 1))
-    i = np.arange(steps)
+    f = dtype.type
+    start, end = f(start), f(end)
+    step = f((end - start) / f(steps - 1))
+    i = np.arange(steps, dtype=np.float64)
     half = steps // 2
-    return np.where(i < half, dtype.type(start) + step * i.astype(dtype),
-                    dtype.type(end) - step * (steps - 1 - i).astype(dtype)).astype(dtype)
+    wide = np.where(i < half, np.float64(start) + np.float64(step) * i,
+                    np.float64(end) - np.float64(step) * (steps - 1 - i))
+    return wide.astype(dtype)
 
 
 def _affine_grid(theta, w, h, ow, oh):
