@@ -22,6 +22,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "reference_transforms_more")
 sys.path.insert(0, HERE)
 import transforms_more_cases  # noqa: E402
+import v2_cases  # noqa: E402
+from torchvision import tv_tensors  # noqa: E402
+from torchvision.transforms import v2  # noqa: E402
+from torchvision.transforms.v2 import functional as F2  # noqa: E402
 
 
 class Lib:
@@ -29,6 +33,13 @@ class Lib:
     tensor = staticmethod(torch.from_numpy)
     numpy = staticmethod(lambda t: t.numpy())
     seed = staticmethod(torch.manual_seed)
+
+
+class LibV2:
+    v2, F, tv_tensors, Image = v2, F2, tv_tensors, Image
+    tensor = staticmethod(torch.from_numpy)
+    numpy = staticmethod(lambda t: t.numpy())
+    float32, uint8, int64 = torch.float32, torch.uint8, torch.int64
 
 
 def main():
@@ -47,14 +58,10 @@ def main():
     for name, (arr, kind) in aug.items():
         arrays[f"aug/{name}"] = np.ascontiguousarray(arr)
         meta["aug.kinds"][name] = kind
-    try:
-        import v2_cases
-    except ImportError:
-        v2_cases = None
-    if v2_cases is not None:
-        v2_arrays, v2_meta = v2_cases.record(torch, torchvision, Image)
-        arrays.update({f"v2/{k}": np.ascontiguousarray(v) for k, v in v2_arrays.items()})
-        meta.update({f"v2.{k}": v for k, v in v2_meta.items()})
+    res = v2_cases.cases(LibV2, v2_cases.make_inputs())
+    arrays.update({f"v2/{k}": np.ascontiguousarray(v) for k, v in res["arrays"].items()})
+    meta["v2.kinds"] = res["kinds"]
+    meta["v2.errors"] = v2_cases.error_cases(LibV2, v2_cases.make_inputs())
     os.makedirs(OUT, exist_ok=True)
     tmp = os.path.join(OUT, "arrays.tmp.npz")
     np.savez_compressed(tmp, **arrays)
