@@ -154,3 +154,11 @@ def test_tv_tensors_image():
     assert tv_tensors.Image(_pil()).shape == (3, 20, 26)
     with pytest.raises(ValueError, match="Tensor must be 2D or higher, got 1D tensor."):
         tv_tensors.Image(np.zeros(3))
+
+
+def test_pil_resize_without_antialias_warns_as_torchvision():
+    with pytest.warns(UserWarning, match="Anti-alias option is always applied for PIL Image input"):
+        v2.Resize(8, antialias=False)(_pil())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        v2.Resize(8)(_pil())

@@ -140,6 +140,8 @@ def resize(inpt, size, interpolation=InterpolationMode.BILINEAR, max_size=None, 
                              "instead.")
         out_hw = _F._compute_resized_output_size((h, w), size_list, max_size)
     if not isinstance(inpt, Tensor):
+        if antialias is False:
+            warnings.warn("Anti-alias option is always applied for PIL Image input. Argument antialias is ignored.")
         return _F.resize(inpt, out_hw, interpolation, None, antialias)
     arr = inpt._data
     if arr.dtype == np.uint8 and interpolation in (InterpolationMode.BILINEAR, InterpolationMode.BICUBIC) and \
