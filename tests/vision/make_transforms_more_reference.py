@@ -40,6 +40,8 @@ class LibV2:
     tensor = staticmethod(torch.from_numpy)
     numpy = staticmethod(lambda t: t.numpy())
     float32, uint8, int64 = torch.float32, torch.uint8, torch.int64
+    apply_op = staticmethod(lambda t, img, op, magnitude: t._apply_image_or_video_transform(
+        img, op, magnitude, interpolation=t.interpolation, fill=t._fill))
 
 
 def main():
@@ -62,6 +64,9 @@ def main():
     arrays.update({f"v2/{k}": np.ascontiguousarray(v) for k, v in res["arrays"].items()})
     meta["v2.kinds"] = res["kinds"]
     meta["v2.errors"] = v2_cases.error_cases(LibV2, v2_cases.make_inputs())
+    res, meta["v2.aa_tables"] = v2_cases.autoaugment_cases(LibV2, v2_cases.make_inputs())
+    arrays.update({f"v2/{k}": np.ascontiguousarray(v) for k, v in res["arrays"].items()})
+    meta["v2.kinds"].update(res["kinds"])
     os.makedirs(OUT, exist_ok=True)
     tmp = os.path.join(OUT, "arrays.tmp.npz")
     np.savez_compressed(tmp, **arrays)

@@ -155,6 +155,35 @@ def cases(lib, inputs):
     return out
 
 
+AUG_OPS = [("ShearX", 0.25), ("ShearY", -0.3), ("TranslateX", 7.6), ("TranslateY", -5.2), ("Rotate", 21.0),
+           ("Brightness", 0.6), ("Color", -0.4), ("Contrast", 0.5), ("Sharpness", 0.8), ("Posterize", 4.0),
+           ("Solarize", 0.6), ("AutoContrast", 0.0), ("Equalize", 0.0), ("Invert", 0.0), ("Identity", 0.0)]
+
+
+def autoaugment_cases(lib, inputs):
+    """Each v2 AutoAugment op on PIL / uint8 / Image inputs (through ``lib.apply_op``), and the magnitude
+    tables of the three v2 classes as [name, values or None, signed] lists."""
+    v2 = lib.v2
+    pil = lib.Image.fromarray(inputs["rgb"])
+    u8 = lib.tensor(np.ascontiguousarray(inputs["rgb"].transpose(2, 0, 1)))
+    out = {"arrays": {}, "kinds": {}}
+    aa = v2.AutoAugment(fill=9)
+    for op, magnitude in AUG_OPS:
+        for name, img in (("pil", pil), ("u8", u8), ("image", lib.tv_tensors.Image(u8))):
+            _record(lib, out, f"aa.{op}/{name}", lib.apply_op(aa, img, op, magnitude))
+    tables = {}
+    for cls in (v2.AutoAugment, v2.RandAugment, v2.TrivialAugmentWide):
+        space = cls._AUGMENTATION_SPACE
+        rows = []
+        for key, (fn, signed) in space.items():
+            values = fn(10, 23, 31)
+            rows.append([key, None if values is None else np.asarray(lib.numpy(values) if hasattr(values, "shape")
+                                                                      and not isinstance(values, np.ndarray)
+                                                                      else values).tolist(), signed])
+        tables[cls.__name__] = rows
+    return out, tables
+
+
 def error_cases(lib, inputs):
     v2, F = lib.v2, lib.F
     pil = lib.Image.fromarray(inputs["rgb"])
@@ -180,6 +209,9 @@ def error_cases(lib, inputs):
         "mixup_labels_type": lambda: v2.MixUp(num_classes=5)(batch, 3),
         "jitter_hue": lambda: v2.ColorJitter(hue=0.8),
         "to_image_type": lambda: F.to_image(3),
+        "aa_two_images": lambda: v2.AutoAugment()((pil, pil)),
+        "aa_no_image": lambda: v2.RandAugment()((3, "x")),
+        "randaugment_ops": lambda: v2.RandAugment(num_ops=-1),
     }
     out = {}
     for name, call in calls.items():

@@ -15,6 +15,7 @@ from .. import InterpolationMode
 from .. import autoaugment as _aa
 from . import functional
 from ._augment import CutMix, MixUp
+from ._auto_augment import AutoAugment, RandAugment, TrivialAugmentWide
 from ._geometry import (
     CenterCrop, ColorJitter, FiveCrop, Grayscale, Pad, RandomAdjustSharpness, RandomAffine, RandomAutocontrast,
     RandomCrop, RandomEqualize, RandomGrayscale, RandomHorizontalFlip, RandomInvert, RandomPerspective,
@@ -34,4 +35,5 @@ __all__ = ["functional", "InterpolationMode", "Transform", "Compose", "RandomApp
            "RandomResizedCrop", "RandomCrop", "Pad", "RandomHorizontalFlip", "RandomVerticalFlip", "RandomRotation",
            "RandomAffine", "RandomPerspective", "FiveCrop", "TenCrop", "Grayscale", "RandomGrayscale", "ColorJitter",
            "RandomInvert", "RandomAutocontrast", "RandomEqualize", "RandomPosterize", "RandomSolarize",
-           "RandomAdjustSharpness", "MixUp", "CutMix", "AutoAugmentPolicy"]
+           "RandomAdjustSharpness", "MixUp", "CutMix", "AutoAugmentPolicy", "AutoAugment", "RandAugment",
+           "TrivialAugmentWide"]
