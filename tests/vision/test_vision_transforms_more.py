@@ -202,8 +202,7 @@ def test_randaugment_and_trivialaugment_draws():
         miniconv.manual_seed(5)
         out = ra(x)
         miniconv.manual_seed(5)
-        rng = miniconv.default_generator.numpy_generator if hasattr(miniconv, "default_generator") else None
-        assert rng is not None
+        rng = miniconv.default_generator.numpy_generator
         space = ra._augmentation_space(31, (20, 26))
         expect = x
         for _ in range(2):
@@ -220,6 +219,7 @@ def test_randaugment_and_trivialaugment_draws():
         ta = T.TrivialAugmentWide()
         counts.add(_np(ta(img)).tobytes())
     assert len(counts) > 20  # many different ops/magnitudes were drawn
-    assert repr(T.AutoAugment(T.AutoAugmentPolicy.CIFAR10)) == "AutoAugment(policy=AutoAugmentPolicy.CIFAR10, fill=None)"
+    want = "AutoAugment(policy=AutoAugmentPolicy.CIFAR10, fill=None)"
+    assert repr(T.AutoAugment(T.AutoAugmentPolicy.CIFAR10)) == want
     with pytest.raises(ValueError, match="The provided policy"):
         T.AutoAugment("cifar")

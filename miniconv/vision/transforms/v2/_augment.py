@@ -24,9 +24,9 @@ def _default_labels_getter(inputs):
     key = next((k for k in inputs if k.lower() == "labels"), None) or next(
         (k for k in inputs if k.lower() == "label"), None)
     if key is None:
-        raise ValueError(f"Could not infer where the labels are in the sample. Try passing a callable as the "
-                         f"labels_getter parameter?If there are no labels in the sample by design, pass "
-                         f"labels_getter=None.")
+        raise ValueError("Could not infer where the labels are in the sample. Try passing a callable as the "
+                         "labels_getter parameter?If there are no labels in the sample by design, pass "
+                         "labels_getter=None.")
     return inputs[key]
 
 
