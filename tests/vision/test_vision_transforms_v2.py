@@ -211,3 +211,15 @@ def test_v2_autoaugment_draws_and_passthrough():
             mag = -mag
         expect = t._apply(expect, name, mag)
     np.testing.assert_array_equal(out.numpy(), expect.numpy())
+
+
+def test_v2_on_tensors_does_not_need_pillow(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "PIL", None)
+    monkeypatch.setitem(sys.modules, "PIL.Image", None)
+    x = miniconv.tensor(np.random.default_rng(0).integers(0, 256, (3, 20, 26), dtype=np.uint8))
+    tf = v2.Compose([v2.ToImage(), v2.RandomResizedCrop(12), v2.RandomHorizontalFlip(), v2.TrivialAugmentWide(),
+                     v2.ToDtype(miniconv.float32, scale=True), v2.Normalize([0.5] * 3, [0.2] * 3)])
+    out, label = tf(x, 1)
+    assert out.shape == (3, 12, 12) and out.dtype == miniconv.float32 and label == 1
