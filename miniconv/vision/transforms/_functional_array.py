@@ -225,14 +225,19 @@ def resize(img, size, interpolation="bilinear", antialias=True):
 
 
 def _linspace(start, end, steps, dtype):
-    """torch.linspace's values: the first half counted up from ``start``, the second down from ``end``."""
+    """torch.linspace's values as its CPU kernel computes them: ends and step rounded to ``dtype``, then
+    ``start + step * i`` for the first half and ``end - step * (steps - 1 - i)`` for the second, each a
+    fused multiply-add (one rounding; done here in float64, then rounded to ``dtype``)."""
     if steps == 1:
         return np.array([start], dtype)
-    step = dtype.type((end - start) / (steps - 1))
-    i = np.arange(steps)
+    f = dtype.type
+    start, end = f(start), f(end)
+    step = f((end - start) / f(steps - 1))
+    i = np.arange(steps, dtype=np.float64)
     half = steps // 2
-    return np.where(i < half, dtype.type(start) + step * i.astype(dtype),
-                    dtype.type(end) - step * (steps - 1 - i).astype(dtype)).astype(dtype)
+    wide = np.where(i < half, np.float64(start) + np.float64(step) * i,
+                    np.float64(end) - np.float64(step) * (steps - 1 - i))
+    return wide.astype(dtype)
 
 
 def _affine_grid(theta, w, h, ow, oh):
@@ -296,7 +301,14 @@ def grid_transform(img, matrix, interpolation, fill, out_size=None):
     ow, oh = out_size if out_size is not None else (w, h)
     dtype = img.dtype if img.dtype.kind == "f" else np.dtype(np.float32)
     theta = np.asarray(matrix, dtype=np.float64).astype(dtype).reshape(2, 3)
-    grid = _affine_grid(theta, w, h, ow, oh)
+    return apply_grid(img, _affine_grid(theta, w, h, ow, oh), oh, ow, interpolation, fill)
+
+
+def apply_grid(img, grid, oh, ow, interpolation, fill):
+    """torchvision's ``_apply_grid_transform``: sample ``img`` at ``grid`` (oh*ow, 2) in [-1, 1], pixels
+    from outside the image taking ``fill`` (through a mask channel, as torchvision does)."""
+    h, w = img.shape[-2:]
+    dtype = grid.dtype
     lead = img.shape[:-3]
     x = img.reshape((-1,) + img.shape[-3:]).astype(dtype, copy=False)
     if fill is not None:

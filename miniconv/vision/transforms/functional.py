@@ -18,6 +18,7 @@ from ... import dtypes
 from ...tensor import Tensor
 from .._pil import is_pil_image, pil_image_module
 from . import _functional_array as F_a
+from . import _functional_array_extra as F_x
 from . import _functional_pil as F_pil
 
 
@@ -404,3 +405,147 @@ def erase(img, i, j, h, w, v, inplace=False):
     arr = _arr(img) if inplace else _arr(img).copy()
     arr[..., i:i + h, j:j + w] = _arr(v) if _is_tensor(v) else v
     return img if inplace else Tensor(arr)
+
+
+# -- five/ten crops, perspective, blur and the AutoAugment colour ops ---------------------------------------
+def _crop_size(size):
+    if isinstance(size, numbers.Number):
+        size = (int(size), int(size))
+    elif isinstance(size, (tuple, list)) and len(size) == 1:
+        size = (size[0], size[0])
+    if len(size) != 2:
+        raise ValueError("Please provide only two dimensions (h, w) for size.")
+    return size
+
+
+def five_crop(img, size):
+    """(top-left, top-right, bottom-left, bottom-right, center) crops of ``size``."""
+    size = _crop_size(size)
+    _, image_height, image_width = get_dimensions(img)
+    crop_height, crop_width = size
+    if crop_width > image_width or crop_height > image_height:
+        raise ValueError(f"Requested crop size {size} is bigger than input size {(image_height, image_width)}")
+    tl = crop(img, 0, 0, crop_height, crop_width)
+    tr = crop(img, 0, image_width - crop_width, crop_height, crop_width)
+    bl = crop(img, image_height - crop_height, 0, crop_height, crop_width)
+    br = crop(img, image_height - crop_height, image_width - crop_width, crop_height, crop_width)
+    return tl, tr, bl, br, center_crop(img, [crop_height, crop_width])
+
+
+def ten_crop(img, size, vertical_flip=False):
+    """The five crops, then the five crops of the flipped image."""
+    size = _crop_size(size)
+    first_five = five_crop(img, size)
+    img = vflip(img) if vertical_flip else hflip(img)
+    return first_five + five_crop(img, size)
+
+
+def _get_perspective_coeffs(startpoints, endpoints):
+    """(a, b, c, d, e, f, g, h) mapping output (x, y) to input ((ax+by+c)/(gx+hy+1), (dx+ey+f)/(gx+hy+1)),
+    solved in float64 and rounded to float32 as torchvision does."""
+    if len(startpoints) != 4 or len(endpoints) != 4:
+        raise ValueError(f"Please provide exactly four corners, got {len(startpoints)} startpoints and "
+                         f"{len(endpoints)} endpoints.")
+    a = np.zeros((8, 8), np.float64)
+    for i, (p1, p2) in enumerate(zip(endpoints, startpoints)):
+        a[2 * i] = [p1[0], p1[1], 1, 0, 0, 0, -p2[0] * p1[0], -p2[0] * p1[1]]
+        a[2 * i + 1] = [0, 0, 0, p1[0], p1[1], 1, -p2[1] * p1[0], -p2[1] * p1[1]]
+    b = np.asarray(startpoints, np.float64).reshape(8)
+    res = np.linalg.lstsq(a, b, rcond=None)[0].astype(np.float32)
+    return [float(v) for v in res]
+
+
+def perspective(img, startpoints, endpoints, interpolation=InterpolationMode.BILINEAR, fill=None):
+    """Warp the four ``startpoints`` corners onto ``endpoints`` ([[x, y]] top-left, top-right, bottom-right,
+    bottom-left)."""
+    coeffs = _get_perspective_coeffs(startpoints, endpoints)
+    interpolation = _interpolation(interpolation)
+    if not _is_tensor(img):
+        _check_image(img)
+        Image = pil_image_module()
+        return img.transform(img.size, Image.PERSPECTIVE, coeffs, pil_modes_mapping[interpolation],
+                             **F_pil.parse_fill(fill, img))
+    return _wrap(F_x.perspective(_arr(img), coeffs, interpolation.value, fill))
+
+
+def gaussian_blur(img, kernel_size, sigma=None):
+    """Blur with a ``kernel_size`` Gaussian (reflect-padded borders); PIL images go through uint8 tensors."""
+    if not isinstance(kernel_size, (int, list, tuple)):
+        raise TypeError(f"kernel_size should be int or a sequence of integers. Got {type(kernel_size)}")
+    if isinstance(kernel_size, int):
+        kernel_size = [kernel_size, kernel_size]
+    if len(kernel_size) != 2:
+        raise ValueError(f"If kernel_size is a sequence its length should be 2. Got {len(kernel_size)}")
+    for ksize in kernel_size:
+        if ksize % 2 == 0 or ksize < 0:
+            raise ValueError(f"kernel_size should have odd and positive integers. Got {kernel_size}")
+    if sigma is None:
+        sigma = [ksize * 0.15 + 0.35 for ksize in kernel_size]
+    if not isinstance(sigma, (int, float, list, tuple)):
+        raise TypeError(f"sigma should be either float or sequence of floats. Got {type(sigma)}")
+    if isinstance(sigma, (int, float)):
+        sigma = [float(sigma), float(sigma)]
+    if isinstance(sigma, (list, tuple)) and len(sigma) == 1:
+        sigma = [sigma[0], sigma[0]]
+    if len(sigma) != 2:
+        raise ValueError(f"If sigma is a sequence, its length should be 2. Got {len(sigma)}")
+    for s in sigma:
+        if s <= 0.0:
+            raise ValueError(f"sigma should have positive values. Got {sigma}")
+    if _is_tensor(img):
+        return _wrap(F_x.gaussian_blur(_arr(img), kernel_size, sigma))
+    _check_image(img)
+    out = F_x.gaussian_blur(_arr(pil_to_tensor(img)), kernel_size, sigma)
+    return to_pil_image(Tensor(out), mode=img.mode)
+
+
+def _pil_op(img, name, *args):
+    _check_image(img)
+    from PIL import ImageOps
+
+    return getattr(ImageOps, name)(img, *args)
+
+
+def invert(img):
+    if _is_tensor(img):
+        return _wrap(F_x.invert(_arr(img)))
+    return _pil_op(img, "invert")
+
+
+def posterize(img, bits):
+    """Keep the ``bits`` high bits of each channel (uint8 images)."""
+    if not (0 <= bits <= 8):
+        raise ValueError(f"The number if bits should be between 0 and 8. Got {bits}")
+    if _is_tensor(img):
+        return _wrap(F_x.posterize(_arr(img), bits))
+    return _pil_op(img, "posterize", bits)
+
+
+def solarize(img, threshold):
+    """Invert the pixels at or above ``threshold``."""
+    if _is_tensor(img):
+        return _wrap(F_x.solarize(_arr(img), threshold))
+    return _pil_op(img, "solarize", threshold)
+
+
+def adjust_sharpness(img, sharpness_factor):
+    if _is_tensor(img):
+        return _wrap(F_x.adjust_sharpness(_arr(img), sharpness_factor))
+    _check_image(img)
+    from PIL import ImageEnhance
+
+    return ImageEnhance.Sharpness(img).enhance(sharpness_factor)
+
+
+def autocontrast(img):
+    """Stretch each channel so its lowest value becomes 0 and its highest the maximum."""
+    if _is_tensor(img):
+        return _wrap(F_x.autocontrast(_arr(img)))
+    return _pil_op(img, "autocontrast")
+
+
+def equalize(img):
+    """Histogram-equalize each channel (uint8 images)."""
+    if _is_tensor(img):
+        return _wrap(F_x.equalize(_arr(img)))
+    return _pil_op(img, "equalize")
