@@ -309,6 +309,10 @@ def test_picks_what_the_measurements_say():
         shape = (n, cin, cout, hw, k, s, p)
         picks = {_plan(pass_name, shape, t, groups=g)[0].split("-")[0] for t in (1, 2)}
         assert len(picks) == 1
+        if pass_name == "grad_weight" and picks == {"winograd"} and k == 3 and s == 1:
+            # measured before grad_weight had a Winograd form; tests/kernels/test_winograd_grad_weight.py
+            # checks the model's Winograd picks against the timings taken with it (benchmarks/bench_winograd_ab.py)
+            continue
         if picks != {fastest}:
             misses.add(((n, cin, cout, hw, k, s, p, g), pass_name))
     assert misses <= KNOWN_MISSES, misses - KNOWN_MISSES
