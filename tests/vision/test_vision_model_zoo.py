@@ -20,7 +20,7 @@ def build(name):
             mp.setattr(miniconv.nn.init, fn, lambda tensor, *a, **k: tensor)
         model = getattr(models, name)(**zoo_cases.kwargs(name))
     state = vision_cases.deterministic_state([(k, v.shape) for k, v in model.state_dict().items()])
-    model.load_state_dict({k: miniconv.Tensor(v) for k, v in state.items()}, strict=True)
+    model.load_state_dict({k: miniconv.from_numpy(v) for k, v in state.items()}, strict=True)
     return model
 
 
@@ -34,7 +34,7 @@ def test_model_matches_torchvision(name):
     model = build(name)
     layout = [[k, list(v.shape), str(v.dtype)] for k, v in model.state_dict().items()]
     assert layout == ref_meta()[f"layout.{name}"]
-    x = miniconv.Tensor(zoo_cases.model_input(name))
+    x = miniconv.from_numpy(zoo_cases.model_input(name))
 
     model.eval()
     with miniconv.no_grad():
@@ -46,7 +46,7 @@ def test_model_matches_torchvision(name):
         return
 
     model.train()
-    x = miniconv.Tensor(zoo_cases.train_input(name))
+    x = miniconv.from_numpy(zoo_cases.train_input(name))
     grad = name in zoo_cases.GRAD_MODELS
 
     def tol(kind, base):
@@ -59,7 +59,7 @@ def test_model_matches_torchvision(name):
         for i, o in enumerate(outs):
             close(o.detach().numpy(), ref[f"train.{i}.{name}"], tol(f"train.{i}", 1e-3), f"train output {i}")
         if grad:
-            loss = sum((o * miniconv.Tensor(zoo_cases.loss_weights(tuple(o.shape), k))).sum()
+            loss = sum((o * miniconv.from_numpy(zoo_cases.loss_weights(tuple(o.shape), k))).sum()
                        for k, o in enumerate(outs))
             loss.backward()
             params = list(model.named_parameters())
@@ -95,7 +95,7 @@ def test_densenet_memory_efficient_gradients_equal():
         miniconv.manual_seed(0)
         m = models.DenseNet(growth_rate=8, block_config=(2, 2), num_init_features=8, num_classes=3,
                             memory_efficient=eff)
-        x = miniconv.Tensor(np.random.default_rng(0).standard_normal((2, 3, 16, 16)).astype(np.float32))
+        x = miniconv.from_numpy(np.random.default_rng(0).standard_normal((2, 3, 16, 16)).astype(np.float32))
         m(x).sum().backward()
         grads.append([p.grad.numpy().copy() for p in m.parameters()])
     for a, b in zip(*grads):
@@ -108,11 +108,11 @@ def test_inception_aux_head_matches_torchvision():
     aux = models.inception.InceptionAux(768, 10)
     assert [[k, list(v.shape)] for k, v in aux.state_dict().items()] == ref_meta()["layout.inception_aux"]
     state = vision_cases.deterministic_state([(k, v.shape) for k, v in aux.state_dict().items()])
-    aux.load_state_dict({k: miniconv.Tensor(v) for k, v in state.items()})
-    x = miniconv.Tensor(zoo_cases.aux_input())
+    aux.load_state_dict({k: miniconv.from_numpy(v) for k, v in state.items()})
+    x = miniconv.from_numpy(zoo_cases.aux_input())
     y = aux.train()(x)
     close(y.detach().numpy(), ref["train.inception_aux"], 1e-3, "train")
-    (y * miniconv.Tensor(zoo_cases.loss_weights(tuple(y.shape), 0))).sum().backward()
+    (y * miniconv.from_numpy(zoo_cases.loss_weights(tuple(y.shape), 0))).sum().backward()
     g = aux.conv1.conv.weight.grad.numpy().reshape(-1)[zoo_cases.sample_indices((aux.conv1.conv.weight.numel(),))]
     close(g, ref["grad.inception_aux"], 2e-3, "grad")
     with miniconv.no_grad():

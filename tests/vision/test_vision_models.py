@@ -50,7 +50,7 @@ def test_forward_with_torchvision_weights(built, name):
     model.load_state_dict({k: miniconv.from_numpy(v) for k, v in state.items()})
     model.eval()
     with miniconv.no_grad():
-        out = model(miniconv.Tensor(vision_cases.model_input(vision_cases.FORWARD_MODELS[name]))).numpy()
+        out = model(miniconv.from_numpy(vision_cases.model_input(vision_cases.FORWARD_MODELS[name]))).numpy()
     want = ref.array(f"models.forward.{name}")
     np.testing.assert_allclose(out, want, rtol=2e-4, atol=2e-4 * np.abs(want).max())
 

@@ -77,7 +77,7 @@ def test_v1_parameter_distributions_match_torchvision():
 
 
 def _img(seed=0, shape=(3, 20, 26)):
-    return miniconv.Tensor(np.random.default_rng(seed).random(shape).astype(np.float32))
+    return miniconv.from_numpy(np.random.default_rng(seed).random(shape).astype(np.float32))
 
 
 def _np(x):

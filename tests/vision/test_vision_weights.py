@@ -109,7 +109,7 @@ def test_presets_equal_torchvision():
 
     ref = ref_arrays()
     arr = zoo_cases.preset_image()
-    imgs = {"pil": Image.fromarray(arr), "tensor": miniconv.Tensor(np.ascontiguousarray(arr.transpose(2, 0, 1)))}
+    imgs = {"pil": Image.fromarray(arr), "tensor": miniconv.from_numpy(np.ascontiguousarray(arr.transpose(2, 0, 1)))}
     imgs["batch"] = imgs["tensor"].unsqueeze(0)
     keys = ref_meta()["preset_keys"]
     assert len(keys) >= 5  # bilinear 224/256, 224/232, 299/342, and EfficientNet's bicubic sizes
@@ -156,7 +156,7 @@ def test_weights_load_from_hub_cache(hub_dir, name, enum_name, size):
     torch = pytest.importorskip("torch")
     _place_checkpoint(torch, hub_dir, name, enum_name)
     model = getattr(models, name)(weights=getattr(models, enum_name).DEFAULT).eval()
-    x = miniconv.Tensor(np.random.default_rng(size).standard_normal((1, 3, size, size)).astype(np.float32))
+    x = miniconv.from_numpy(np.random.default_rng(size).standard_normal((1, 3, size, size)).astype(np.float32))
     with miniconv.no_grad():
         out = model(x).numpy()
     want = ref_arrays()[f"ckpt.{name}"]
@@ -211,7 +211,7 @@ def test_checkpoint_saved_by_torchvision(hub_dir, tmp_path):
                    check=True, env=env, timeout=300)
     model = models.mobilenet_v3_small(weights="DEFAULT").eval()
     with miniconv.no_grad():
-        out = model(miniconv.Tensor(x)).numpy()
+        out = model(miniconv.from_numpy(x)).numpy()
     want = np.load(tmp_path / "y.npy")
     np.testing.assert_allclose(out, want, rtol=2e-4, atol=2e-4 * np.abs(want).max())
     assert sys.modules.get("torchvision") is None
