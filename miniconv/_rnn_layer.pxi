@@ -13,13 +13,7 @@
 #   b_hh (G*H,) for GRU or empty, h (B, H) state in/out, c (B, H) LSTM cell in/out,
 #   gh (B, G*H) scratch, h_prev_all (N, H), gates (N, 4H) LSTM/GRU, c_prev_all / tanh_c_all (N, H)
 #   LSTM, y (N, H); offsets / sizes: the steps in the order this direction visits them.
-# Every shape and every step's row range is checked here, before the nogil loop reads them.
-
-cdef int _rl_check(str fn, object arr, Py_ssize_t rows, Py_ssize_t cols, str name) except -1:
-    if arr.shape[0] != rows or arr.shape[1] != cols:
-        raise ValueError(f"{fn}: {name} has shape {tuple(arr.shape)[:2]}, expected {(rows, cols)}")
-    return 0
-
+# Every shape (_rnn_shape, _rnn.pxi) and every step's row range is checked here, before the nogil loop reads them.
 
 cdef int _rl_check_steps(str fn, const Py_ssize_t[::1] offsets, const Py_ssize_t[::1] sizes,
                          Py_ssize_t N, Py_ssize_t B) except -1:
@@ -66,17 +60,17 @@ def rnn_layer_forward(int mode, const floating[:, ::1] gx, const floating[:, ::1
     cdef Py_ssize_t G = (4, 3, 1, 1)[mode]
     cdef Py_ssize_t N = gx.shape[0], B = h.shape[0], H = h.shape[1], GH = G * H
     cdef bint relu = mode == 3, has_bhh = b_hh.shape[0] != 0
-    _rl_check(fn, gx, N, GH, "gx")
-    _rl_check(fn, w_hh, GH, H, "w_hh")
-    _rl_check(fn, gh, B, GH, "gh")
-    _rl_check(fn, h_prev_all, N, H, "h_prev_all")
-    _rl_check(fn, y, N, H, "y")
+    _rnn_shape(fn, gx, N, GH, "gx")
+    _rnn_shape(fn, w_hh, GH, H, "w_hh")
+    _rnn_shape(fn, gh, B, GH, "gh")
+    _rnn_shape(fn, h_prev_all, N, H, "h_prev_all")
+    _rnn_shape(fn, y, N, H, "y")
     if mode <= 1:
-        _rl_check(fn, gates, N, 4 * H, "gates")
+        _rnn_shape(fn, gates, N, 4 * H, "gates")
     if mode == 0:
-        _rl_check(fn, c, B, H, "c")
-        _rl_check(fn, c_prev_all, N, H, "c_prev_all")
-        _rl_check(fn, tanh_c_all, N, H, "tanh_c_all")
+        _rnn_shape(fn, c, B, H, "c")
+        _rnn_shape(fn, c_prev_all, N, H, "c_prev_all")
+        _rnn_shape(fn, tanh_c_all, N, H, "tanh_c_all")
     if has_bhh and (mode != 1 or b_hh.shape[0] != GH):
         raise ValueError(f"{fn}: b_hh of {b_hh.shape[0]} elements, expected {GH} and mode GRU")
     _rl_check_steps(fn, offsets, sizes, N, B)
@@ -140,21 +134,21 @@ def rnn_layer_backward(int mode, const floating[:, ::1] gates, const floating[:,
     cdef Py_ssize_t G = (4, 3, 1, 1)[mode]
     cdef Py_ssize_t N = dy.shape[0], B = dh.shape[0], H = dh.shape[1], GH = G * H
     cdef bint relu = mode == 3
-    _rl_check(fn, dy, N, H, "dy")
-    _rl_check(fn, w_hh, GH, H, "w_hh")
-    _rl_check(fn, dg, N, GH, "dg")
+    _rnn_shape(fn, dy, N, H, "dy")
+    _rnn_shape(fn, w_hh, GH, H, "w_hh")
+    _rnn_shape(fn, dg, N, GH, "dg")
     if mode <= 1:
-        _rl_check(fn, gates, N, 4 * H, "gates")
+        _rnn_shape(fn, gates, N, 4 * H, "gates")
     if mode == 0:
-        _rl_check(fn, dc, B, H, "dc")
-        _rl_check(fn, c_prev_all, N, H, "c_prev_all")
-        _rl_check(fn, tanh_c_all, N, H, "tanh_c_all")
+        _rnn_shape(fn, dc, B, H, "dc")
+        _rnn_shape(fn, c_prev_all, N, H, "c_prev_all")
+        _rnn_shape(fn, tanh_c_all, N, H, "tanh_c_all")
     elif mode == 1:
-        _rl_check(fn, dgh, N, GH, "dgh")
-        _rl_check(fn, h_prev_all, N, H, "h_prev_all")
-        _rl_check(fn, dh_direct, B, H, "dh_direct")
+        _rnn_shape(fn, dgh, N, GH, "dgh")
+        _rnn_shape(fn, h_prev_all, N, H, "h_prev_all")
+        _rnn_shape(fn, dh_direct, B, H, "dh_direct")
     else:
-        _rl_check(fn, y, N, H, "y")
+        _rnn_shape(fn, y, N, H, "y")
     _rl_check_steps(fn, offsets, sizes, N, B)
     if N == 0 or B == 0 or H == 0:
         return
