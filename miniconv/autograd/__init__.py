@@ -23,6 +23,7 @@ from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from . import function  # noqa: F401
 from . import profiler  # noqa: F401  (torch.autograd.profiler: profile, record_function)
 from . import forward_ad  # noqa: F401,E402  (dual numbers, computed by the double-vjp trick)
+from . import graph  # noqa: F401,E402  (saved_tensors_hooks, node hooks, Node)
 
 __all__ = ["Function", "backward", "grad", "gradcheck", "gradgradcheck", "no_grad", "enable_grad", "set_grad_enabled",
            "inference_mode", "is_grad_enabled", "detect_anomaly", "set_detect_anomaly", "Variable"]

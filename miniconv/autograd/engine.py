@@ -65,6 +65,10 @@ class AccumulateGrad:
         return ()
 
 
+# graph.py (node hooks), which imports this module, sets itself here when it is imported
+_graph_module = None
+
+
 def run_hooks(hooks, g):
     """Apply array-level gradient hooks (``Tensor.register_hook`` adapters) to ``g`` in order."""
     for hook in list(hooks.values()):
@@ -283,6 +287,9 @@ def _walk(roots, root_grads, retain_graph, capture=None, inputs=None, graph=None
         else:
             # Tensor.register_hook on the node's outputs, then retain_grad(), in both modes
             grads = _tensor_pre_hooks(node, grads, graph)
+            node_hooks = getattr(node, "_node_pre_hooks", None) or getattr(node, "_node_post_hooks", None)
+            if node_hooks and node._node_pre_hooks:
+                grads = _graph_module.call_pre_hooks(node, grads, graph)
             if graph is not None:
                 in_grads = node._call_backward_graph(grads)
             else:
@@ -294,6 +301,8 @@ def _walk(roots, root_grads, retain_graph, capture=None, inputs=None, graph=None
                     f"function {node.name()} returned an incorrect number of gradients "
                     f"(expected {len(node.next_edges)}, got {len(in_grads)})"
                 )
+            if node_hooks and node._node_post_hooks:
+                in_grads = _graph_module.call_post_hooks(node, in_grads, grads, graph)
             if not retain_graph:
                 node._release()
             grads = None  # the node's output gradients die here, not after the next node's backward

@@ -73,6 +73,7 @@ class ArrayFunction(_Node):
         # backward, although the nodes stay reachable from the outputs (the example keeps `logits`
         # and `loss` alive into the next step). A user's Function keeps its attributes, as in PyTorch.
         self._saved = ()
+        self._packed = None
         self._freed = True
         d = self.__dict__
         for k in [k for k, v in d.items() if type(v) is np.ndarray]:
@@ -82,6 +83,8 @@ class ArrayFunction(_Node):
     def saved_tensors(self):
         if self._freed:
             raise RuntimeError(_FREED_MSG)
+        if self._packed is not None:  # saved_tensors_hooks: the unpack hook gives the values back
+            self._saved = _graph.unpack_saved(self, True)
         return self._saved
 
     def mark_non_differentiable(self, *arrays):
@@ -91,6 +94,8 @@ class ArrayFunction(_Node):
     def _call_backward(self, grads):
         if self._freed:
             raise RuntimeError(_FREED_MSG)
+        if self._packed is not None:  # saved_tensors_hooks: the values, unpacked for this backward
+            return _graph.call_unpacked(self, ArrayFunction._call_backward, grads)
         if self._saved_versions:
             self._check_versions()
         # outputs that got no gradient get zeros, except integer outputs (indices), which can
@@ -175,6 +180,8 @@ class ArrayFunction(_Node):
                                f"({self.name()} has no differentiable backward; create_graph=True needs one)")
         if self._freed:
             raise RuntimeError(_FREED_MSG)
+        if self._packed is not None:
+            return _graph.call_unpacked(self, ArrayFunction._call_backward_graph, grads)
         if self._saved_versions:
             self._check_versions()
         if any(g is None for g in grads):
@@ -227,6 +234,8 @@ class ArrayFunction(_Node):
                 ctx.output_meta = ((arr.shape, arr.dtype),)
                 if ctx._saved or ctx._watched:
                     ctx._saved_versions = _saved_versions(ctx, args, (t,))
+                    if _graph is not None and _graph.active[0] and ctx._saved and _graph.current():
+                        _graph.pack_saved(ctx, lambda s: _saved_tensor(s, args, (t,)))
             else:
                 ctx._saved = ()
                 ctx._freed = True
@@ -253,6 +262,8 @@ class ArrayFunction(_Node):
             ctx.output_meta = tuple([(t._data.shape, t._data.dtype) for t in results])
             if ctx._saved or ctx._watched:
                 ctx._saved_versions = _saved_versions(ctx, args, results)
+                if _graph is not None and _graph.active[0] and ctx._saved and _graph.current():
+                    _graph.pack_saved(ctx, lambda s: _saved_tensor(s, args, results))
         else:
             ctx._saved = ()
             ctx._freed = True
@@ -275,6 +286,15 @@ class _ArrayMeta:
 
     def __init__(self, arr):
         self.shape, self.dtype = arr.shape, arr.dtype
+
+
+def _saved_tensor(s, inputs, outputs):
+    """What a pack hook gets for the saved value ``s`` of a miniconv op: the input or output Tensor whose
+    storage it is, else the array as a Tensor; None for what is not an array (kept as is)."""
+    if type(s) is not np.ndarray:
+        return None
+    t = _tensor_of(s, inputs, outputs)
+    return Tensor._wrap(s) if t is None else t
 
 
 def _tensor_of(s, inputs, outputs):
@@ -382,6 +402,8 @@ class Function(_Node):
             raise RuntimeError(_FREED_MSG)
         if self._saved_versions:
             self._check_versions()
+        if self._packed is not None:
+            return _graph.unpack_saved(self, False)
         return self._saved
 
     def mark_dirty(self, *tensors):
@@ -498,6 +520,8 @@ class Function(_Node):
             if ctx._saved:
                 ctx._saved_versions = tuple((i, t._version_counter, t._version_counter.value)
                                             for i, t in enumerate(ctx._saved) if t is not None)
+                if _graph is not None and _graph.active[0] and _graph.current():
+                    _graph.pack_saved(ctx, lambda s: s)
         else:
             ctx._saved = ()
             ctx._freed = True
@@ -505,6 +529,8 @@ class Function(_Node):
 
 
 _OBJECT = np.dtype(object)
+# graph.py (saved_tensors_hooks), which imports this module, sets itself here when it is imported
+_graph = None
 # set by forward_ad.py (which imports this module, never the reverse): runs a Function with a jvp on dual inputs
 _forward_ad_apply = [None]
 

@@ -43,6 +43,25 @@ class _Node:
     _retained = None  # output_nr -> weakref to a non-leaf Tensor that called retain_grad()
     _materialize_grads = True
     _graph_arrays = None  # see _saved_versions
+    _packed = None  # saved_tensors_hooks: (unpack hook, ((hooked, packed value or saved value), ...))
+    _node_pre_hooks = None  # register_prehook / register_hook: {handle id: fn}
+    _node_post_hooks = None
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` runs before this node's backward; it may return new grad_outputs."""
+        if self._node_pre_hooks is None:
+            self._node_pre_hooks = {}
+        handle = RemovableHandle(self._node_pre_hooks)
+        self._node_pre_hooks[handle.id] = fn
+        return handle
+
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` runs after this node's backward; it may return new grad_inputs."""
+        if self._node_post_hooks is None:
+            self._node_post_hooks = {}
+        handle = RemovableHandle(self._node_post_hooks)
+        self._node_post_hooks[handle.id] = fn
+        return handle
 
     def name(self):
         # PyTorch's naming: its own ops' nodes are "MulBackward0", a user's Function "CubeBackward". A node
@@ -65,6 +84,7 @@ class _Node:
     def _release(self):
         # called by the engine right after this node's backward when the graph is not retained
         self._saved = ()
+        self._packed = None
         self._freed = True
 
     def _check_versions(self):
