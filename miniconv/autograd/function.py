@@ -127,6 +127,17 @@ class ArrayFunction(_Node):
         """Output ``j`` of forward (whose array forward saved) as a Tensor whose ``grad_fn`` is this node."""
         return self._graph_tensor(-1 - j)
 
+    # PyTorch's ``grad_fn._saved_self`` / ``_saved_other`` / ``_saved_result``: the saved input 0, input 1 or
+    # output (the leaf itself for a leaf input); AttributeError where this op did not save it
+    _saved_self = property(lambda self: self._saved_attr(0, "_saved_self"))
+    _saved_other = property(lambda self: self._saved_attr(1, "_saved_other"))
+    _saved_result = property(lambda self: self._saved_attr(-1, "_saved_result"))
+
+    def _saved_attr(self, key, attr):
+        if not self._freed and not (self._graph_arrays and key in self._graph_arrays):
+            raise AttributeError(f"'{self.name()}' object has no attribute '{attr}'")
+        return self._graph_tensor(key)
+
     def output_from(self, arr, j=0):
         """``arr`` (output ``j``'s values, in its shape) as a Tensor whose ``grad_fn`` is this node: for an op
         whose forward saved its output in another shape (a reduction saving the kept-dims form)."""

@@ -276,3 +276,25 @@ def test_register_multi_grad_hook():
     assert m[1] == t[1]
     with pytest.raises(ValueError, match="mode"):
         miniconv.autograd.graph.register_multi_grad_hook((), lambda g: None, mode="some")
+
+
+def _saved_attrs(lib):
+    # the tutorial's look at what a node saved: pow saves its input (the leaf itself), exp its result
+    x = lib.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    y = x.pow(2)
+    out = [bool(x.equal(y.grad_fn._saved_self)), x is y.grad_fn._saved_self]
+    z = x.exp()
+    out += [bool(z.equal(z.grad_fn._saved_result)), z is z.grad_fn._saved_result]
+    a, b = lib.tensor([1.0, 2.0], requires_grad=True), lib.tensor([3.0, 4.0], requires_grad=True)
+    c = a * b
+    out += [c.grad_fn._saved_self is a, c.grad_fn._saved_other is b]
+    with pytest.raises(AttributeError, match="_saved_other"):
+        z.grad_fn._saved_other
+    z.sum().backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        z.grad_fn._saved_result
+    return out
+
+
+def test_saved_attributes_of_nodes():
+    assert _saved_attrs(miniconv) == _saved_attrs(torch) == [True, True, True, False, True, True]
