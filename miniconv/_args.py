@@ -82,7 +82,7 @@ def check_matmul(a, b):
         raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
                            f"{a.ndim}D and {b.ndim}D")
     if a.dtype != b.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}")
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype.name} != {b.dtype.name}")
     k1 = a.shape[-1]
     k2 = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if k1 != k2:

@@ -77,7 +77,7 @@ def _finish(arr, requires_grad, out, name):
             out._data[...] = arr
         else:
             if out.dtype != arr.dtype:
-                raise RuntimeError(f"Expected out tensor to have dtype {arr.dtype}, but got {out.dtype} instead")
+                raise RuntimeError(f"Expected out tensor to have dtype {arr.dtype.name}, but got {out.dtype.name} instead")
             out._data = np.ascontiguousarray(arr)  # resize, as PyTorch does for out= of another shape
         out._bump_version()
         return out

@@ -1,19 +1,91 @@
-"""dtypes: NumPy dtypes under PyTorch's names (``miniconv.float32`` is ``numpy.dtype('float32')``)."""
+"""dtypes: PyTorch's dtype objects over NumPy dtypes.
+
+``miniconv.float32`` is a ``miniconv.dtype`` (PyTorch's ``torch.dtype``): it has PyTorch's attributes
+(``is_floating_point``, ``is_complex``, ``is_signed``, ``itemsize``, ``to_real()``), prints as
+``miniconv.float32``, and is one object per dtype (``x.dtype is miniconv.float32``). It is also a NumPy dtype-like:
+NumPy reads its ``dtype`` attribute (``np.zeros(3, miniconv.float32)``, ``arr.astype(x.dtype)``), it compares and
+hashes equal to the NumPy dtype (``x.dtype == np.float32``), and the NumPy dtype's other attributes (``kind``,
+``name``, ``char``, ``type``) are forwarded. Inside miniconv arrays carry NumPy dtypes; ``Tensor.dtype`` returns
+the object of its array's dtype.
+"""
 import numpy as np
 
-# dtypes are NumPy dtypes; the names mirror torch.float32 etc.
-float32 = np.dtype(np.float32)
-float64 = np.dtype(np.float64)
+
+class dtype:  # noqa: N801  (PyTorch's name)
+    """``torch.dtype``: one object per dtype (see the module docstring)."""
+
+    __slots__ = ("_np", "_name", "is_floating_point", "is_complex", "is_signed", "itemsize")
+
+    def __init__(self, np_dtype, name):
+        self._np = np.dtype(np_dtype)
+        self._name = name
+        self.is_floating_point = self._np.kind == "f"
+        self.is_complex = self._np.kind == "c"
+        self.is_signed = self._np.kind in "fic"
+        self.itemsize = self._np.itemsize
+
+    @property
+    def dtype(self):  # what NumPy reads when it is given this object as a dtype
+        return self._np
+
+    def __getattr__(self, name):  # kind, char, name, type, str, num, ...: the NumPy dtype's
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self._np, name)
+
+    def __eq__(self, other):
+        if other is self:
+            return True
+        if isinstance(other, dtype):
+            return self._np == other._np
+        if isinstance(other, (np.dtype, type)):
+            try:
+                return self._np == other
+            except TypeError:
+                return False
+        return NotImplemented
+
+    def __ne__(self, other):
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    def __hash__(self):
+        return hash(self._np)
+
+    def __repr__(self):
+        return f"miniconv.{self._name}"
+
+    __str__ = __repr__
+
+    def __reduce__(self):  # pickle/copy: the module-level object of that name
+        return self._name
+
+    def to_real(self):
+        return self
+
+    def to_complex(self):
+        raise RuntimeError("miniconv has no complex dtypes")
+
+
+float32 = dtype(np.float32, "float32")
+float64 = dtype(np.float64, "float64")
 float = float32  # noqa: A001  (torch.float)
 double = float64
-int64 = np.dtype(np.int64)
+int64 = dtype(np.int64, "int64")
 long = int64
-int32 = np.dtype(np.int32)
-int16 = np.dtype(np.int16)
-int8 = np.dtype(np.int8)
-uint8 = np.dtype(np.uint8)
-bool = np.dtype(np.bool_)  # noqa: A001
-float16 = half = np.dtype(np.float16)  # named (autocast, x.half()), not supported for tensors
+int32 = dtype(np.int32, "int32")
+int16 = dtype(np.int16, "int16")
+int8 = dtype(np.int8, "int8")
+uint8 = dtype(np.uint8, "uint8")
+bool = dtype(np.bool_, "bool")  # noqa: A001
+float16 = half = dtype(np.float16, "float16")  # named (autocast, x.half()), not supported for tensors
+# NumPy dtype -> its object (Tensor.dtype)
+_OF_NUMPY = {d._np: d for d in (float32, float64, int64, int32, int16, int8, uint8, bool, float16)}
+
+
+def of_numpy(np_dtype):
+    """The ``miniconv.dtype`` of a NumPy dtype (the NumPy dtype itself for one miniconv has no object for)."""
+    return _OF_NUMPY.get(np_dtype, np_dtype)
 
 
 class _NamedDtype:
@@ -27,7 +99,6 @@ class _NamedDtype:
 
 
 bfloat16 = _NamedDtype("bfloat16")
-dtype = np.dtype  # torch.dtype: the class of every dtype above but bfloat16 (isinstance, annotations)
 
 
 class layout:  # noqa: N801  (PyTorch's name)
@@ -108,7 +179,7 @@ def set_default_dtype(d):
         dt = None
     if dt not in (float32, float64):
         raise TypeError(f"only floating-point types are supported as the default type (got {d!r})")
-    _default_dtype = dt
+    _default_dtype = of_numpy(dt)
 
 
 def get_default_dtype():
@@ -149,11 +220,11 @@ def promote_types(type1, type2):
     float dtype absorbs any integer one (int64 with float32 is float32, as in PyTorch; NumPy says float64)."""
     a, b = np.dtype(type1), np.dtype(type2)
     if a == b:
-        return a
+        return of_numpy(a)
     ca, cb = _CATEGORY[a.kind], _CATEGORY[b.kind]
     if ca != cb:
-        return a if ca > cb else b
-    return np.promote_types(a, b)
+        return of_numpy(a if ca > cb else b)
+    return of_numpy(np.promote_types(a, b))
 
 
 def _number_dtype(x):

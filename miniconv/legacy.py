@@ -46,7 +46,7 @@ class _TensorType(type):
         if len(args) == 1 and isinstance(args[0], Tensor):
             other = args[0]
             if other.dtype != cls.dtype:
-                raise TypeError(f"expected {cls.dtype} (got {other.dtype})")
+                raise TypeError(f"expected {cls.dtype.name} (got {other.dtype.name})")
             return other
         if len(args) == 1 and isinstance(args[0], Size) or all(
                 isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):

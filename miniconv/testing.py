@@ -177,7 +177,7 @@ def _compare_tensors(a, e, id, opts):
                          f"{Size(a.shape)} != {Size(e.shape)}.", id)
     if opts["check_dtype"] and a.dtype != e.dtype:
         raise _ErrorMeta(AssertionError, "The values for attribute 'dtype' do not match: "
-                         f"miniconv.{a.dtype} != miniconv.{e.dtype}.", id)
+                         f"miniconv.{a.dtype.name} != miniconv.{e.dtype.name}.", id)
     if a.dtype != e.dtype:
         from .dtypes import promote_types
 

@@ -778,7 +778,7 @@ def _(d):
         return None if dtype is None else getattr(L.lib, dtype)
 
     def shape_of(t):
-        return tuple(t.shape), str(t.dtype).replace("torch.", "")
+        return tuple(t.shape), str(t.dtype).replace("torch.", "").replace("miniconv.", "")
 
     if which in ("zeros", "ones"):
         return Case([], lambda L: getattr(L.lib, which)(*size, dtype=dt(L)))

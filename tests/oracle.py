@@ -32,7 +32,7 @@ def _plain(value):
         return tuple(value)
     if isinstance(value, (torch.dtype if torch is not None else (), )):
         return _dtype_name(value)
-    if isinstance(value, np.dtype):
+    if isinstance(value, (np.dtype, miniconv.dtype)):
         return _dtype_name(value)
     return value
 

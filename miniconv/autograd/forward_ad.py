@@ -65,7 +65,7 @@ def make_dual(tensor, tangent, *, level=None):
                            f"Tensor, this is not supported. Tensor is of size {list(tensor.shape)} while the given "
                            f"forward gradient is of size {list(tangent.shape)}.")
     if not tensor.is_floating_point():
-        raise ValueError(f"Expected primal to be floating point or complex, but got: {tensor.dtype}")
+        raise ValueError(f"Expected primal to be floating point or complex, but got: {tensor.dtype.name}")
     with enable_grad():
         dual = tensor.detach().requires_grad_(True) if not tensor.requires_grad else tensor.view_as(tensor)
     lv[id(dual)] = (dual, tangent)

@@ -19,6 +19,8 @@ import pickle
 
 import numpy as np
 
+from ..dtypes import dtype as _dtype_cls
+from ..dtypes import of_numpy
 from .errors import CheckpointError
 
 PICKLE_TENSOR = "__miniconv_pickle__"
@@ -56,7 +58,7 @@ def rebuild_dtype(code):
     if code not in ("<f4", "<f8", "<f2", "<i8", "<i4", "<i2", "|i1", "|u1", "|b1", "<u2", "<u4", "<u8",
                     "<c8", "<c16"):
         raise CheckpointError(None, f"malformed dtype record {str(code)[:20]!r} in the pickle")
-    return np.dtype(code).newbyteorder("=")
+    return of_numpy(np.dtype(code).newbyteorder("="))
 
 
 def rebuild_device(kind, index):
@@ -110,6 +112,8 @@ class _Pickler(pickle.Pickler):
             if type(obj) is Tensor:
                 return rebuild_tensor, (obj._data, bool(obj.requires_grad))
             return _rebuild_subclass, (type(obj), obj._data, bool(obj.requires_grad))
+        if isinstance(obj, _dtype_cls):
+            obj = obj.dtype
         if isinstance(obj, np.dtype) and obj.fields is None and obj.kind in "biufc":
             return rebuild_dtype, (obj.newbyteorder("<").str if obj.itemsize > 1 else obj.str,)
         if type(obj) is Size:

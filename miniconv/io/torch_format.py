@@ -28,6 +28,8 @@ from collections import Counter, OrderedDict
 
 import numpy as np
 
+from ..dtypes import dtype as dtype_cls
+from ..dtypes import of_numpy
 from .errors import CheckpointError, WeightsOnlyUnpicklingError
 from .unpickler import Malformed, RestrictedUnpickler, _Stand, weights_only_message
 
@@ -90,7 +92,7 @@ def _user_dtype(name):
     """The value a pickled ``torch.<name>`` dtype loads as: the NumPy dtype miniconv uses for it
     (bfloat16 -> float32, as its tensors load), or for dtypes NumPy lacks a ``'torch.<name>'`` string."""
     code = TORCH_DTYPES.get(_TORCH_DTYPE_ALIASES.get(name, name))
-    return f"torch.{name}" if code is None else _np_dtype(code).newbyteorder("=")
+    return f"torch.{name}" if code is None else of_numpy(_np_dtype(code).newbyteorder("="))
 
 
 # -- rebuild functions (stand-ins for torch._utils._rebuild_*) -------------------------------------------------
@@ -160,8 +162,9 @@ def rebuild_tensor_v3(storage, storage_offset, size, stride, requires_grad, back
     _check_hooks(backward_hooks)
     if not isinstance(storage, Storage):
         raise Malformed("malformed tensor record (its storage is not a storage)")
-    if not isinstance(dtype, np.dtype):
+    if not isinstance(dtype, (np.dtype, dtype_cls)):
         raise CheckpointError(None, f"a tensor of dtype {dtype}, which miniconv does not have")
+    dtype = np.dtype(dtype)
     raw = storage.array
     if raw.dtype != np.uint8:
         raise Malformed("malformed tensor record (_rebuild_tensor_v3 on a typed storage)")

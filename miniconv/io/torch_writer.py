@@ -22,6 +22,7 @@ from collections import OrderedDict
 import numpy as np
 
 from .atomic import atomic_write
+from ..dtypes import dtype as dtype_cls
 from .errors import CheckpointError
 
 _STORAGE_NAMES = {"<f4": "FloatStorage", "<f8": "DoubleStorage", "<f2": "HalfStorage", "<i8": "LongStorage",
@@ -93,7 +94,8 @@ class _Emitter:
             out += _global("torch", "Size")
             self.emit(tuple(int(d) for d in obj), keys)
             out += b"\x85R"
-        elif isinstance(obj, np.dtype):
+        elif isinstance(obj, (np.dtype, dtype_cls)):
+            obj = np.dtype(obj)
             name = _DTYPE_NAMES.get(obj.newbyteorder("<").str if obj.byteorder != "|" else obj.str)
             if name is None:
                 raise CheckpointError(self.path, f"save_torch: dtype {obj} at {self.where(keys)} has no PyTorch name")

@@ -98,7 +98,7 @@ class Optimizer:
             if not p.is_leaf:
                 raise ValueError("can't optimize a non-leaf Tensor")
             if p.dtype.kind != "f":
-                raise TypeError(f"optimizer can only optimize floating point Tensors, but one of the params has dtype {p.dtype}")
+                raise TypeError(f"optimizer can only optimize floating point Tensors, but one of the params has dtype {p.dtype.name}")
         param_group["params"] = params
         for name, default in self.defaults.items():
             if default is required and name not in param_group:

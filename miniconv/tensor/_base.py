@@ -18,6 +18,7 @@ from ..autograd.entry_points import backward as _autograd_backward
 from ..autograd.function import ViewRegen
 from ..autograd.node import RemovableHandle, _edge
 from ..autograd.grad_mode import is_grad_enabled
+from ..dtypes import _OF_NUMPY as _DTYPE_OF
 from ..dtypes import (  # noqa: A004
     _SUPPORTED, _builtin_bool, _builtin_float, _check_dtype, _check_memory_format, bool, channels_last,
     channels_last_3d, float32, float64, get_default_dtype, int32, int64, result_type, strided,
@@ -393,7 +394,8 @@ class TensorBase:
 
     @property
     def dtype(self):
-        return self._data.dtype
+        d = self._data.dtype
+        return _DTYPE_OF.get(d, d)
 
     @property
     def device(self):

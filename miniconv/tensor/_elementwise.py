@@ -28,7 +28,7 @@ class ElementwiseMixin:
 
     def _float_only(self, name):
         if self.dtype.kind != "f":
-            raise TypeError(f"{name}(): expected a floating point tensor, got dtype {self.dtype}")
+            raise TypeError(f"{name}(): expected a floating point tensor, got dtype {self.dtype.name}")
         return self
 
     def exp(self):

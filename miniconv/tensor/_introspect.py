@@ -84,7 +84,7 @@ class IntrospectMixin:
         kwargs.pop("device", None)
         if len(args) == 1 and isinstance(args[0], TensorBase):
             if args[0].dtype != self.dtype:
-                raise TypeError(f"expected {self.dtype} (got {args[0].dtype})")
+                raise TypeError(f"expected {self.dtype.name} (got {args[0].dtype})")
             return args[0].detach()
         if len(args) == 1 and isinstance(args[0], Size):
             return self.new_zeros(tuple(args[0]))

@@ -33,7 +33,7 @@ def assert_same(res, rtol=1e-5):
 def _same_value_and_dtype(fn):
     """fn(L) on both libraries -> the same values and dtype (names without the ``torch.`` prefix)."""
     m, t = fn(miniconv), fn(torch)
-    assert str(m.dtype) == str(t.dtype).replace("torch.", ""), (m.dtype, t.dtype)
+    assert str(m.dtype).replace("miniconv.", "") == str(t.dtype).replace("torch.", "").replace("miniconv.", ""), (m.dtype, t.dtype)
     np.testing.assert_array_equal(np.asarray(m.tolist()), np.asarray(t.tolist()))
 
 

@@ -118,7 +118,7 @@ def run(L, case):
         flat = _flatten(res, L, outs, modules)
     except Exception as e:  # noqa: BLE001 - the point is to compare what each library raises
         return Raised(e, "forward")
-    values = [(L.numpy(v), str(v.dtype).replace("torch.", "")) if isinstance(v, L.lib.Tensor) else v for v in flat]
+    values = [(L.numpy(v), str(v.dtype).replace("torch.", "").replace("miniconv.", "")) if isinstance(v, L.lib.Tensor) else v for v in flat]
     diff = [t for t in outs if t.requires_grad and t.dtype in (L.lib.float32, L.lib.float64)]
     if L.name == "torch" and case.torch_forward_only:
         diff = []
@@ -127,7 +127,7 @@ def run(L, case):
         try:
             total = None
             for i, t in enumerate(diff):
-                cot = np.asarray(np.random.default_rng(i).standard_normal(tuple(t.shape))).astype(np.dtype(str(t.dtype).replace("torch.", "")))
+                cot = np.asarray(np.random.default_rng(i).standard_normal(tuple(t.shape))).astype(np.dtype(str(t.dtype).replace("torch.", "").replace("miniconv.", "")))
                 term = (t * L.tensor(type(case.inputs[0])(cot))).sum()
                 total = term if total is None else total + term
             total.backward()

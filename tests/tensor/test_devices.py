@@ -79,14 +79,14 @@ def test_size_forms(name, form):
     a = SHAPES[form](mc, getattr(mc, name))
     b = SHAPES[form](torch, getattr(torch, name))
     assert tuple(a.shape) == tuple(b.shape)
-    assert str(a.dtype) == str(b.dtype).replace("torch.", "")
+    assert str(a.dtype).replace("miniconv.", "") == str(b.dtype).replace("torch.", "").replace("miniconv.", "")
     assert a.requires_grad == b.requires_grad
     if name in ("zeros", "ones"):
         np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
 
 
 def _same(a, b):
-    assert str(a.dtype) == str(b.dtype).replace("torch.", ""), (a.dtype, b.dtype)
+    assert str(a.dtype).replace("miniconv.", "") == str(b.dtype).replace("torch.", "").replace("miniconv.", ""), (a.dtype, b.dtype)
     np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-6, atol=1e-6)
 
 
@@ -134,7 +134,7 @@ def test_default_dtype_round_trip():
         for make in (lambda lib: lib.tensor(1.5), lambda lib: lib.zeros(2), lambda lib: lib.randn(2),
                      lambda lib: lib.arange(0.0, 1.0, 0.5), lambda lib: lib.linspace(0, 1, 3),
                      lambda lib: lib.full((1,), 2.0), lambda lib: lib.tensor([1, 2]), lambda lib: lib.nn.Linear(2, 2).weight):
-            assert str(make(mc).dtype) == str(make(torch).dtype).replace("torch.", "")
+            assert str(make(mc).dtype).replace("miniconv.", "") == str(make(torch).dtype).replace("torch.", "").replace("miniconv.", "")
     finally:
         mc.set_default_dtype(mc.float32)
         torch.set_default_dtype(torch.float32)
@@ -201,7 +201,7 @@ def test_random_creation_with_non_float_dtype_matches_torch(name, shape, dtype):
     for lib in (mc, torch):
         try:
             r = RANDOM_NON_FLOAT[name](lib, shape, getattr(lib, dtype))
-            results.append((tuple(r.shape), str(r.dtype).replace("torch.", "")))
+            results.append((tuple(r.shape), str(r.dtype).replace("torch.", "").replace("miniconv.", "")))
         except Exception as e:  # noqa: BLE001 - compared below
             results.append((type(e), str(e)))
     assert results[0] == results[1], f"miniconv: {results[0]}  torch: {results[1]}"

@@ -98,7 +98,7 @@ y = torch.from_numpy(x)
 # Convert the torch tensor to a numpy array.
 z = y.numpy()
 z[0, 0] = 10  # adapted: the three share memory
-printed += [repr(y), str(y.dtype).replace("torch.", ""), repr(z), str(z.dtype)]  # adapted
+printed += [repr(y), str(y.dtype).replace("torch.", "").replace("miniconv.", ""), repr(z), str(z.dtype)]  # adapted
 
 
 # ================================================================== #

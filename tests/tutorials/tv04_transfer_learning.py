@@ -126,4 +126,4 @@ frozen_unchanged = all(torch.equal(model_conv.state_dict()[k], v) for k, v in st
 result = {"history": history, "best_acc": best_acc, "fc_weight_sum": model_conv.fc.weight.sum().item(),
           "fc_bias": model_conv.fc.bias.tolist(), "frozen_unchanged": frozen_unchanged,
           "bn1_running_mean": model_conv.bn1.running_mean[:4].tolist(),
-          "running_corrects_dtype": str(torch.sum(torch.tensor([True, False]) == torch.tensor([True, True])).dtype).replace("torch.", "")}
+          "running_corrects_dtype": str(torch.sum(torch.tensor([True, False]) == torch.tensor([True, True])).dtype).replace("torch.", "").replace("miniconv.", "")}

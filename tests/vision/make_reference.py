@@ -107,7 +107,7 @@ def record_models():
     meta["models.layout"] = {}
     for name in vision_cases.MODEL_BUILDERS:
         m = getattr(models, name)(num_classes=10)
-        meta["models.layout"][name] = [[k, list(v.shape), str(v.dtype).replace("torch.", "")]
+        meta["models.layout"][name] = [[k, list(v.shape), str(v.dtype).replace("torch.", "").replace("miniconv.", "")]
                                        for k, v in m.state_dict().items()]
         if name in vision_cases.INIT_STAT_MODELS:
             meta[f"models.init.{name}"] = {  # statistics: 6 significant digits are plenty

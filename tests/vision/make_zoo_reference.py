@@ -75,7 +75,7 @@ def record_models():
     for name in zoo_cases.ZOO:
         torch.manual_seed(0)
         m = getattr(models, name)(**zoo_cases.kwargs(name))
-        meta[f"layout.{name}"] = [[k, list(v.shape), str(v.dtype).replace("torch.", "")]
+        meta[f"layout.{name}"] = [[k, list(v.shape), str(v.dtype).replace("torch.", "").replace("miniconv.", "")]
                                   for k, v in m.state_dict().items()]
         load_deterministic(m)
         x = torch.from_numpy(zoo_cases.model_input(name))

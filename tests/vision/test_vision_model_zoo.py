@@ -32,7 +32,7 @@ def close(got, want, rel, what):
 def test_model_matches_torchvision(name):
     ref = ref_arrays()
     model = build(name)
-    layout = [[k, list(v.shape), str(v.dtype)] for k, v in model.state_dict().items()]
+    layout = [[k, list(v.shape), v.dtype.name] for k, v in model.state_dict().items()]
     assert layout == ref_meta()[f"layout.{name}"]
     x = miniconv.from_numpy(zoo_cases.model_input(name))
 

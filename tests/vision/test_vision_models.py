@@ -39,7 +39,7 @@ def test_state_dict_layout_equals_torchvision(built, name, monkeypatch):
         model = getattr(models, name)(num_classes=10)
     else:
         model = _build(built, name)
-    got = [[k, list(v.shape), str(v.dtype)] for k, v in model.state_dict().items()]
+    got = [[k, list(v.shape), v.dtype.name] for k, v in model.state_dict().items()]
     assert got == LAYOUT[name]
 
 

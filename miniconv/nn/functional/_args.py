@@ -34,7 +34,7 @@ def _tensor_arg(x, fn, name="input"):
 def _float_arg(x, fn, name="input"):
     _tensor_arg(x, fn, name)
     if x.dtype.kind != "f":
-        raise RuntimeError(f"{fn}(): expected a floating point tensor for '{name}', got dtype {x.dtype}")
+        raise RuntimeError(f"{fn}(): expected a floating point tensor for '{name}', got dtype {x.dtype.name}")
     return x
 
 

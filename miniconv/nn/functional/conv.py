@@ -182,12 +182,12 @@ def _check_conv2d_args(input, weight, bias, stride, padding, dilation, groups): 
         )
     if input.dtype.kind != "f":
         raise RuntimeError(
-            f"conv2d(): expected a floating point input (float32 or float64), but got input of dtype {input.dtype}"
+            f"conv2d(): expected a floating point input (float32 or float64), but got input of dtype {input.dtype.name}"
         )
     if weight.dtype != input.dtype:
-        raise RuntimeError(f"Input type ({input.dtype}) and weight type ({weight.dtype}) should be the same")
+        raise RuntimeError(f"Input type ({input.dtype.name}) and weight type ({weight.dtype.name}) should be the same")
     if bias is not None and bias.dtype != input.dtype:
-        raise RuntimeError(f"Input type ({input.dtype}) and bias type ({bias.dtype}) should be the same")
+        raise RuntimeError(f"Input type ({input.dtype.name}) and bias type ({bias.dtype.name}) should be the same")
     stride = conv_tuple(stride, 2, "stride", "conv2d")
     dilation = conv_tuple(dilation, 2, "dilation", "conv2d")
     if not isinstance(padding, str):

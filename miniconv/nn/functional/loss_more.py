@@ -110,7 +110,7 @@ def _frames(fn, input, target, msg):  # noqa: A002
     n, c = (1, 1 if nd == 0 else input.shape[0]) if nd <= 1 else tuple(input.shape)
     msg(n, c)
     if target.dtype != np.int64:
-        raise RuntimeError(f"expected scalar type Long but found {target.dtype}")
+        raise RuntimeError(f"expected scalar type Long but found {target.dtype.name}")
     return input.reshape(n, c), n, c
 
 

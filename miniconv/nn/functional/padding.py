@@ -149,7 +149,7 @@ def pad(input, pad, mode="constant", value=None):  # noqa: A002
     if input.ndim not in (len(pairs) + 1, len(pairs) + 2):
         raise NotImplementedError(f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor.")
     if input.dtype.kind != "f":
-        raise RuntimeError(f'pad(): mode "{mode}" expects a floating point input, but got dtype {input.dtype}')
+        raise RuntimeError(f'pad(): mode "{mode}" expects a floating point input, but got dtype {input.dtype.name}')
     # PyTorch refuses an empty reflect/replicate result only when every padded dimension would be
     # empty (one padded dimension: W < 1; two: H < 1 and W < 1), e.g. (1, 1, 1) padded (0, 0, 0, -1)
     # gives (1, 0, 1) but padded (0, -1) raises

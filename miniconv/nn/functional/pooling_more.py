@@ -158,7 +158,7 @@ def _max_unpool(input, indices, out_hw, fn):  # noqa: A002
         raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) "
                            f"but got indices tensor with shape: {list(indices.shape)}")
     if indices.dtype != np.int64:
-        raise RuntimeError(f"elements in indices should be type int64 but got: {indices.dtype}")
+        raise RuntimeError(f"elements in indices should be type int64 but got: {indices.dtype.name}")
     oh, ow = out_hw
     lead = tuple(input.shape[:-2])
     idx = indices.reshape(lead + (-1,))

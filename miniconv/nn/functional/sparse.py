@@ -50,7 +50,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     _tensor_arg(weight, "embedding", "weight")
     if input.dtype.kind not in "iu":
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the following scalar types: "
-                           f"Long, Int; but got {input.dtype} instead (while checking arguments for embedding)")
+                           f"Long, Int; but got {input.dtype.name} instead (while checking arguments for embedding)")
     if sparse:
         raise NotImplementedError("embedding(): sparse=True (sparse gradients) is not supported by miniconv")
     idx = input._data

@@ -134,7 +134,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         return adaptive_avg_pool2d(input, tuple(out_size))
     if input.dtype.kind != "f" and mode in ("linear", "bilinear", "trilinear"):
         raise NotImplementedError(f"\"upsample_{mode}{input.ndim - 2}d_out_frame\" not implemented for '"
-                                  f"{input.dtype}'")
+                                  f"{input.dtype.name}'")
     x = input
     for k in reversed(range(input.ndim - 2)):  # last axis first, as PyTorch's kernels
         axis = k + 2

@@ -71,7 +71,7 @@ class ParametrizationList(ModuleList):
         if self.is_tensor:
             if original.dtype != new.dtype:
                 raise ValueError("When `right_inverse` outputs one tensor, it may not change the dtype.\n"
-                                 f"original.dtype: {original.dtype}\nright_inverse(original).dtype: {new.dtype}")
+                                 f"original.dtype: {original.dtype.name}\nright_inverse(original).dtype: {new.dtype.name}")
             if new is not original:
                 with no_grad():
                     _maybe_set(original, new)
@@ -92,7 +92,7 @@ class ParametrizationList(ModuleList):
             if Z.dtype != original_dtype:
                 raise ValueError("Registering a parametrization may not change the dtype of the tensor, unless "
                                  f"`unsafe` flag is enabled.\nunparametrized dtype: {original_dtype}\n"
-                                 f"parametrized dtype: {Z.dtype}")
+                                 f"parametrized dtype: {Z.dtype.name}")
             if Z.shape != original_shape:
                 raise ValueError("Registering a parametrization may not change the shape of the tensor, unless "
                                  f"`unsafe` flag is enabled.\nunparametrized shape: {original_shape}\n"
@@ -110,8 +110,8 @@ class ParametrizationList(ModuleList):
                 if not isinstance(value, Tensor):
                     raise ValueError(f"`right_inverse` should return a tensor. Got {type(value).__name__}")
                 if value.dtype != self.original.dtype:
-                    raise ValueError(f"The tensor returned by `right_inverse` has dtype {value.dtype} "
-                                     f"while `original` has dtype {self.original.dtype}")
+                    raise ValueError(f"The tensor returned by `right_inverse` has dtype {value.dtype.name} "
+                                     f"while `original` has dtype {self.original.dtype.name}")
                 _maybe_set(self.original, value)
             else:
                 if not isinstance(value, collections.abc.Sequence):
@@ -125,8 +125,8 @@ class ParametrizationList(ModuleList):
                         raise ValueError("'right_inverse' must return a sequence of tensors or reference-type "
                                          f"opaques. Got element {i} of type {type(tensor).__name__}.")
                     if original_i.dtype != tensor.dtype:
-                        raise ValueError(f"Tensor {i} returned by `right_inverse` has dtype {tensor.dtype} "
-                                         f"while `original{i}` has dtype {original_i.dtype}")
+                        raise ValueError(f"Tensor {i} returned by `right_inverse` has dtype {tensor.dtype.name} "
+                                         f"while `original{i}` has dtype {original_i.dtype.name}")
                     _maybe_set(original_i, tensor)
 
     def forward(self):
@@ -197,8 +197,8 @@ def register_parametrization(module, tensor_name, parametrization, *, unsafe=Fal
                 raise ValueError(f"A parametrization must return a tensor. Got {type(X).__name__}.")
             if X.dtype != Y.dtype:
                 raise ValueError("Registering a parametrization may not change the dtype of the tensor, unless the "
-                                 f"`unsafe` flag is enabled.\nmodule.{tensor_name}.dtype: {Y.dtype}\n"
-                                 f"parametrization(module.{tensor_name}).dtype: {X.dtype}")
+                                 f"`unsafe` flag is enabled.\nmodule.{tensor_name}.dtype: {Y.dtype.name}\n"
+                                 f"parametrization(module.{tensor_name}).dtype: {X.dtype.name}")
             if X.shape != Y.shape:
                 raise ValueError("Registering a parametrization may not change the shape of the tensor, unless the "
                                  f"`unsafe` flag is enabled.\nmodule.{tensor_name}.shape: {Y.shape}\n"

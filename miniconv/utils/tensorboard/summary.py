@@ -166,7 +166,7 @@ def tensor_proto(tag, tensor):
             }
         )
     else:
-        raise ValueError(f"{tag} has unsupported tensor dtype {tensor.dtype}")
+        raise ValueError(f"{tag} has unsupported tensor dtype {tensor.dtype.name}")
     plugin_data = SummaryMetadata.PluginData(plugin_name="tensor")
     smd = SummaryMetadata(plugin_data=plugin_data)
     return Summary(value=[Summary.Value(tag=tag, metadata=smd, tensor=tensor_proto)])

@@ -54,7 +54,7 @@ def convert_image_dtype(image, dtype):
             return image.astype(dtype)
         if (image.dtype == np.float32 and dtype in (np.int32, np.int64)) or (
                 image.dtype == np.float64 and dtype == np.int64):
-            raise RuntimeError(f"The cast from torch.{image.dtype} to torch.{dtype} cannot be performed safely.")
+            raise RuntimeError(f"The cast from torch.{image.dtype} to torch.{np.dtype(dtype).name} cannot be performed safely.")
         eps = 1e-3
         max_val = float(max_value(dtype))
         return (image * image.dtype.type(max_val + 1.0 - eps)).astype(dtype)

@@ -84,7 +84,7 @@ def to_dtype(inpt, dtype=dtypes.float32, scale=False):
         else:
             if (arr.dtype == np.float32 and dtype in (np.int32, np.int64)) or (
                     arr.dtype == np.float64 and dtype == np.int64):
-                raise RuntimeError(f"The conversion from torch.{arr.dtype} to torch.{dtype} cannot be performed "
+                raise RuntimeError(f"The conversion from torch.{arr.dtype} to torch.{np.dtype(dtype).name} cannot be performed "
                                    "safely.")
             out = (arr * arr.dtype.type(float(F_a.max_value(dtype)) + 1.0 - 1e-3)).astype(dtype)
     elif dtype.kind == "f":
