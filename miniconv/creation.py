@@ -54,10 +54,10 @@ def _check_random_dtype(dt, name, shape):
 
 def _gen(generator):
     if generator is None:
-        return default_generator.numpy_generator
+        return default_generator
     if not isinstance(generator, Generator):
         raise TypeError(f"generator must be a miniconv.Generator, got {type(generator).__name__}")
-    return generator.numpy_generator
+    return generator
 
 
 def _check_common(device, layout=None, pin_memory=False, memory_format=None):
@@ -206,7 +206,7 @@ def randn(*size_args, size=None, generator=None, out=None, dtype=None, layout=No
     _check_common(device, layout)
     shape = _size(size_args, size, "randn")
     dt = _float_dtype(dtype if out is None or dtype is not None else out.dtype, "randn", shape)
-    return _finish(_gen(generator).standard_normal(shape, dtype=np.float64).astype(dt), requires_grad, out, "randn")
+    return _finish(_random.randn(_gen(generator), shape, dt), requires_grad, out, "randn")
 
 
 def rand(*size_args, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -215,7 +215,7 @@ def rand(*size_args, size=None, generator=None, out=None, dtype=None, layout=Non
     _check_common(device, layout)
     shape = _size(size_args, size, "rand")
     dt = _float_dtype(dtype if out is None or dtype is not None else out.dtype, "rand")
-    return _finish(_gen(generator).random(shape, dtype=np.float64).astype(dt), requires_grad, out, "rand")
+    return _finish(_random.rand(_gen(generator), shape, dt), requires_grad, out, "rand")
 
 
 def randint(low, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -240,15 +240,16 @@ def randint(low, high=None, size=None, *, generator=None, out=None, dtype=None, 
             raise RuntimeError(f"to - 1 is out of bounds for {names.get(dt.name, dt.name)}")
         if low < lo_ok:
             raise RuntimeError(f"from is out of bounds for {names.get(dt.name, dt.name)}")
-    return _finish(_gen(generator).integers(low, high, size=shape).astype(dt), requires_grad, out, "randint")
+    arr = _random.random_from_to_(_gen(generator), np.empty(shape, dt), int(high) - int(low), int(low))
+    return _finish(arr, requires_grad, out, "randint")
 
 
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     _check_common(device, layout)
     if n < 0:
         raise RuntimeError(f"n must be non-negative, got{n}")
-    return _finish(_gen(generator).permutation(n).astype(_dtype(dtype, int64, "randperm")), requires_grad, out,
-                   "randperm")
+    return _finish(_random.randperm(_gen(generator), n).astype(_dtype(dtype, int64, "randperm")), requires_grad,
+                   out, "randperm")
 
 
 def rand_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,  # noqa: A002
@@ -291,7 +292,11 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
             raise RuntimeError(f"normal expects std >= 0.0, but found std {s:g}")
         if not np.all(np.asarray(s) >= 0):
             raise RuntimeError("normal expects all elements of std >= 0.0")
-        arr = (np.asarray(m, np.float64) + np.asarray(s, np.float64) * g.standard_normal(shape)).astype(dt)
+        # PyTorch: normal_(0, std) (a number std) or normal_(0, 1) then mul_(std), then add_(mean), in dt
+        arr = _random.normal_(g, np.empty(shape, dt), 0.0, 1.0 if ts else float(s))
+        if ts:
+            arr = np.multiply(arr, np.asarray(s).astype(dt, copy=False), dtype=dt)
+        arr = np.add(arr, np.asarray(m).astype(dt, copy=False), dtype=dt)
         return _finish(arr, requires_grad, out, "normal")
     if size is None:
         raise TypeError("normal() received an invalid combination of arguments - with numbers for mean and std, "
@@ -300,7 +305,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
     shape = _size((size,), None, "normal")
     dt = _float_dtype(dtype, "normal", shape)
-    return _finish((mean + std * g.standard_normal(shape)).astype(dt), requires_grad, out, "normal")
+    return _finish(_random.normal_(g, np.empty(shape, dt), mean, std), requires_grad, out, "normal")
 
 
 # -- ranges ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ refused while grad mode is on.
 """
 import numpy as np
 
-from .. import ops
+from .. import _random, ops
 from .._args import check_inplace_shape, check_normal_args, check_setitem_shape, check_uniform_args
 from .._random import default_generator
 from ..autograd.function import CopySlices, _edge
@@ -156,13 +156,13 @@ class InplaceMixin:
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
         check_uniform_args(self, a, b)
-        g = (generator or default_generator).numpy_generator
-        return self._commit_inplace(ops.Fill.apply(self, g.uniform(a, b, size=self._data.shape)))
+        g = default_generator if generator is None else generator
+        return self._commit_inplace(ops.Fill.apply(self, _random.uniform_(g, self._data, a, b)))
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
         check_normal_args(self, std)
-        g = (generator or default_generator).numpy_generator
-        return self._commit_inplace(ops.Fill.apply(self, g.normal(mean, std, size=self._data.shape)))
+        g = default_generator if generator is None else generator
+        return self._commit_inplace(ops.Fill.apply(self, _random.normal_(g, self._data, mean, std)))
 
     def __setitem__(self, index, value):
         index = convert_index(index)
