@@ -209,10 +209,22 @@ def _walked(values, like):
     return (b if like.flags.c_contiguous else b.transpose(_walk_axes(like))).reshape(-1)
 
 
-def uniform_(g, like, low, high):
+def _native(arr):
+    """``arr`` flattened, when the Cython fills can write into it directly (C-contiguous float32/float64)."""
+    if arr.flags.c_contiguous and arr.flags.writeable and arr.dtype in (np.float32, np.float64):
+        return arr.reshape(-1)
+    return None
+
+
+def uniform_(g, like, low, high, inplace=False):
     """``Tensor.uniform_(low, high)``: PyTorch's ``uniform_kernel`` (float64 from 53 bits of ``random64()``;
-    float32 and narrower from 24 bits of one ``random()``, computed in float32)."""
+    float32 and narrower from 24 bits of one ``random()``, computed in float32). ``inplace=True`` writes into
+    ``like`` itself when it can (no temporary) and returns it."""
     dt = like.dtype
+    flat = _native(like) if inplace else None
+    if flat is not None:
+        g._mt.fill_uniform(flat, low, high)
+        return like
     work = np.empty(like.size, np.float64 if dt == np.float64 else np.float32)
     g._mt.fill_uniform(work, low, high)
     if dt not in (np.float32, np.float64):
@@ -221,10 +233,14 @@ def uniform_(g, like, low, high):
     return _result(like, work)
 
 
-def normal_(g, like, mean, std):
+def normal_(g, like, mean, std, inplace=False):
     """``Tensor.normal_(mean, std)``: ``normal_fill`` for a contiguous tensor of at least 16 elements,
-    ``normal_distribution<double>`` element by element otherwise."""
+    ``normal_distribution<double>`` element by element otherwise (``inplace`` as for ``uniform_``)."""
     dt = like.dtype
+    flat = _native(like) if inplace and like.size >= 16 else None
+    if flat is not None:
+        g._mt.fill_normal(flat, mean, std)
+        return like
     if like.size >= 16 and like.flags.c_contiguous:
         work = np.empty(like.size, np.float64 if dt == np.float64 else np.float32)
         g._mt.fill_normal(work, mean, std)
