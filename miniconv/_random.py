@@ -178,9 +178,6 @@ def get_rng_state():
 
 
 def set_rng_state(new_state):
-    if not isinstance(new_state, dict) and not isinstance(getattr(new_state, "_data", new_state), np.ndarray):
-        raise TypeError(f"set_rng_state(): argument 'new_state' (position 1) must be Tensor, not "
-                        f"{type(new_state).__name__}")
     default_generator.set_state(new_state)
 
 

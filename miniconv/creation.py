@@ -221,6 +221,12 @@ def rand(*size_args, size=None, generator=None, out=None, dtype=None, layout=Non
 def randint(low, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
             requires_grad=False):
     """Integers uniform in [low, high): ``randint(10, (3,))`` or ``randint(0, 10, size=(3,))``."""
+    return _randint(low, high, size, generator, out, dtype, layout, device, requires_grad)
+
+
+def _randint(low, high, size, generator, out, dtype, layout, device, requires_grad, _like_input=None,
+             _memory_format=None):
+    """``randint``; with ``_like_input`` (``randint_like``) the draws walk that tensor's memory order."""
     if high is not None and size is None and isinstance(high, (tuple, list, Size)):
         low, high, size = 0, low, high  # randint(high, size)
     if high is None:
@@ -240,7 +246,8 @@ def randint(low, high=None, size=None, *, generator=None, out=None, dtype=None, 
             raise RuntimeError(f"to - 1 is out of bounds for {names.get(dt.name, dt.name)}")
         if low < lo_ok:
             raise RuntimeError(f"from is out of bounds for {names.get(dt.name, dt.name)}")
-    arr = _random.random_from_to_(_gen(generator), np.empty(shape, dt), int(high) - int(low), int(low))
+    like = np.empty(shape, dt) if _like_input is None else _like_layout(_like_input, dt, _memory_format)
+    arr = _random.random_from_to_(_gen(generator), like, int(high) - int(low), int(low))
     return _finish(arr, requires_grad, out, "randint")
 
 
@@ -252,24 +259,38 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
                    out, "randperm")
 
 
+def _like_layout(input, dt, memory_format):
+    """The array PyTorch's ``empty_like(input)`` would fill: ``input``'s memory order kept (dense), unless
+    ``memory_format`` asks for a contiguous one. The draws walk it in memory order."""
+    if memory_format is not None and str(memory_format).rpartition(".")[2] == "contiguous_format":
+        return np.empty(input.shape, dt)
+    return np.empty_like(input._data, dtype=dt)
+
+
 def rand_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,  # noqa: A002
               memory_format=None):
-    return rand(_like(input, "rand_like").shape, generator=generator, dtype=dtype or input.dtype, device=device,
-                requires_grad=requires_grad)
+    _like(input, "rand_like")
+    _check_common(device, layout)
+    dt = _float_dtype(dtype or input.dtype, "rand")
+    arr = _random.uniform_(_gen(generator), _like_layout(input, dt, memory_format), 0.0, 1.0)
+    return _finish(arr, requires_grad, None, "rand_like")
 
 
 def randn_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,  # noqa: A002
                memory_format=None):
-    return randn(_like(input, "randn_like").shape, generator=generator, dtype=dtype or input.dtype, device=device,
-                 requires_grad=requires_grad)
+    _like(input, "randn_like")
+    _check_common(device, layout)
+    dt = _float_dtype(dtype or input.dtype, "randn", input.shape)
+    arr = _random.normal_(_gen(generator), _like_layout(input, dt, memory_format), 0.0, 1.0)
+    return _finish(arr, requires_grad, None, "randn_like")
 
 
-def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,  # noqa: A002
-                 memory_format=None):
+def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=None, device=None,  # noqa: A002
+                 requires_grad=False, memory_format=None):
     if high is None:
         low, high = 0, low
-    return randint(low, high, tuple(_like(input, "randint_like").shape), dtype=dtype or input.dtype, device=device,
-                   requires_grad=requires_grad)
+    return _randint(low, high, tuple(_like(input, "randint_like").shape), generator, None, dtype or input.dtype,
+                    layout, device, requires_grad, input, memory_format)
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
