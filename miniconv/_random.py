@@ -326,6 +326,12 @@ def randn(g, shape, dtype):
     return normal_(g, np.empty(shape, dtype), 0.0, 1.0)
 
 
+def uniform_doubles(g, n, low, high):
+    """``n`` draws of ``uniform_real_distribution<double>(low, high)`` as rrelu's kernel computes them (compiled
+    without FMA there: ``x * (high - low) + low`` rounded twice)."""
+    return g._mt.uniform_f64(n) * (high - low) + low
+
+
 def randperm(g, n):
     out = np.empty(n, np.int64)
     g._mt.randperm(out)

@@ -165,3 +165,12 @@ def _train(lib, steps=20):
 def test_seeded_training_script_prints_the_same_losses():
     ours, theirs = _train(miniconv), _train(torch)
     np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
+def test_rrelu_training_slopes():
+    x = np.random.RandomState(0).randn(6, 70)
+    for dt in ("float32", "float64"):
+        for seed in (0, 3):
+            assert_ulp(*run(lambda lib: lib.nn.functional.rrelu(lib.tensor(x, dtype=getattr(lib, dt)), 0.1, 0.37,
+                                                                training=True), seed))
+            assert_ulp(*run(lambda lib: lib.nn.RReLU()(lib.tensor(x, dtype=getattr(lib, dt))), seed))
