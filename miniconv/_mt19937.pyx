@@ -125,17 +125,45 @@ cdef extern from *:
         _mm256_storeu_ps(data, _mm256_fmadd_ps(_mm256_mul_ps(radius, c), _mm256_set1_ps(std), _mm256_set1_ps(mean)));
         _mm256_storeu_ps(data + 8, _mm256_fmadd_ps(_mm256_mul_ps(radius, s), _mm256_set1_ps(std), _mm256_set1_ps(mean)));
     }
+    /* uniform_real_distribution's transform, x * (to - from) + from fused as PyTorch's compiled kernel fuses it,
+       with a value equal to `to` replaced by `from`; bits are the draws (random() or random64()) */
+    MC_AVX2 static void mc_uniform_f32_fma(const uint32_t* bits, float* out, long long n, float from, float range,
+                                           float to) {
+        for (long long i = 0; i < n; i++) {
+            float x = __builtin_fmaf((float)(bits[i] & 0xffffffu) * (1.0f / 16777216.0f), range, from);
+            out[i] = x == to ? from : x;
+        }
+    }
+    MC_AVX2 static void mc_uniform_f64_fma(const uint64_t* bits, double* out, long long n, double from,
+                                           double range, double to) {
+        for (long long i = 0; i < n; i++) {
+            double x = __builtin_fma((double)(bits[i] & 0x1fffffffffffffull) * (1.0 / 9007199254740992.0), range,
+                                     from);
+            out[i] = x == to ? from : x;
+        }
+    }
     static int mc_cpu_has_avx2_fma(void) {
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     }
     #else
+    static void mc_uniform_f32_fma(const uint32_t* bits, float* out, long long n, float from, float range, float to) {
+        (void)bits; (void)out; (void)n; (void)from; (void)range; (void)to;
+    }
+    static void mc_uniform_f64_fma(const uint64_t* bits, double* out, long long n, double from, double range,
+                                   double to) {
+        (void)bits; (void)out; (void)n; (void)from; (void)range; (void)to;
+    }
     static void mc_normal_fill_16_avx2(float* data, float mean, float std) { (void)data; (void)mean; (void)std; }
     static int mc_cpu_has_avx2_fma(void) { return 0; }
     #endif
     """
     double MC_PI
     void mc_normal_fill_16_avx2(float* data, float mean, float std) noexcept nogil
+    void mc_uniform_f32_fma(const uint32_t* bits, float* out, long long n, float from_, float range,
+                            float to) noexcept nogil
+    void mc_uniform_f64_fma(const uint64_t* bits, double* out, long long n, double from_, double range,
+                            double to) noexcept nogil
     int mc_cpu_has_avx2_fma() noexcept nogil
 
 
@@ -264,22 +292,34 @@ cdef class MT19937:
     # -- uniform -------------------------------------------------------------------------------
     def fill_uniform(self, floating[::1] out, double from_, double to_):  # OUT
         """``uniform_kernel``: ``out[i]`` in ``[from, to)`` in PyTorch's order and rounding."""
-        cdef Py_ssize_t i, n = out.shape[0]
-        cdef float ff = <float>from_, ft = <float>to_, fr, fx
-        cdef double dr, dx
+        cdef Py_ssize_t i, j, m, n = out.shape[0]
+        cdef float ff = <float>from_, ft = <float>to_, fr = ft - ff, fx
+        cdef double dr = to_ - from_, dx
+        cdef uint32_t bits32[1024]
+        cdef uint64_t bits64[1024]
         with nogil:
-            if floating is float:
-                fr = ft - ff
-                for i in range(n):
-                    fx = <float>(self.random() & 0xffffffu) * <float>(1.0 / 16777216.0)
-                    fx = fmaf(fx, fr, ff)
-                    out[i] = ff if fx == ft else fx
-            else:
-                dr = to_ - from_
-                for i in range(n):
-                    dx = <double>(self.random64() & 0x1fffffffffffffu) * (1.0 / 9007199254740992.0)
-                    dx = fma(dx, dr, from_)
-                    out[i] = from_ if dx == to_ else dx
+            i = 0
+            while i < n:  # draws in blocks, then the transform (with the CPU's FMA when it has one)
+                m = min(1024, n - i)
+                if floating is float:
+                    for j in range(m):
+                        bits32[j] = self.random()
+                    if _use_avx2:
+                        mc_uniform_f32_fma(bits32, &out[i], m, ff, fr, ft)
+                    else:
+                        for j in range(m):
+                            fx = fmaf(<float>(bits32[j] & 0xffffffu) * <float>(1.0 / 16777216.0), fr, ff)
+                            out[i + j] = ff if fx == ft else fx
+                else:
+                    for j in range(m):
+                        bits64[j] = self.random64()
+                    if _use_avx2:
+                        mc_uniform_f64_fma(bits64, &out[i], m, from_, dr, to_)
+                    else:
+                        for j in range(m):
+                            dx = fma(<double>(bits64[j] & 0x1fffffffffffffu) * (1.0 / 9007199254740992.0), dr, from_)
+                            out[i + j] = from_ if dx == to_ else dx
+                i += m
 
     def uniform_f64(self, Py_ssize_t n):
         """``n`` draws of ``uniform_real_distribution<double>(0, 1)`` (bernoulli with a double p, exponential,

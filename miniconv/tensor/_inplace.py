@@ -157,12 +157,31 @@ class InplaceMixin:
     def uniform_(self, a=0.0, b=1.0, generator=None):
         check_uniform_args(self, a, b)
         g = default_generator if generator is None else generator
+        if self._fill_in_place_ok():
+            self._fill_from(_random.uniform_(g, self._data, a, b, inplace=True))
+            return self
         return self._commit_inplace(ops.Fill.apply(self, _random.uniform_(g, self._data, a, b)))
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
         check_normal_args(self, std)
         g = default_generator if generator is None else generator
+        if self._fill_in_place_ok():
+            self._fill_from(_random.normal_(g, self._data, mean, std, inplace=True))
+            return self
         return self._commit_inplace(ops.Fill.apply(self, _random.normal_(g, self._data, mean, std)))
+
+    def _fill_from(self, values):
+        """Finish a direct random fill: copy ``values`` unless the sampler wrote into the tensor itself."""
+        if values is not self._data:
+            self._data[...] = values
+        self._bump_version()
+
+    def _fill_in_place_ok(self):
+        """A random fill may write straight into the tensor's memory (no temporary, no copy): nothing for
+        autograd to record, and a writable C-contiguous float32/float64 array."""
+        arr = self._data
+        return (not (self._requires_grad and is_grad_enabled()) and arr.flags.writeable and arr.flags.c_contiguous
+                and arr.dtype in (np.float32, np.float64))
 
     def __setitem__(self, index, value):
         index = convert_index(index)

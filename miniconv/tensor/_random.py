@@ -39,6 +39,13 @@ def bernoulli_probs(probs):
 
 
 class RandomMixin:
+    def __init_subclass__(cls, **kwargs):
+        # Tensor, the first class built on this mixin, wraps Generator.get_state()'s uint8 array (``_random`` is a
+        # leaf and cannot import it)
+        super().__init_subclass__(**kwargs)
+        if _random.state_to_tensor is None:
+            _random.state_to_tensor = cls
+
     def _fill_random(self, values):
         return self._commit_inplace(ops.Fill.apply(self, np.asarray(values).astype(self.dtype, copy=False)))
 
@@ -111,14 +118,6 @@ class RandomMixin:
             raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={from_} >= to={to}")
         return self._fill_random(_random.random_from_to_(g, self._data, int(to) - int(from_), int(from_)))
 
-
-def _state_tensor(arr):
-    """``Generator.get_state()``'s uint8 array as a Tensor (``_random`` is a leaf and cannot build one)."""
-    from . import Tensor
-    return Tensor(arr)
-
-
-_random.state_to_tensor = _state_tensor
 
 _C_NAMES = {"int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
             "uint8": "unsigned char", "bool": "bool"}

@@ -193,15 +193,17 @@ def test_normal_with_tensor_arguments():
     assert_ulp(*run(lambda lib: lib.normal(lib.tensor(m[:1, :3]), lib.tensor(s[:1, :3]))))
 
 
-def test_randn_avx2_kernel_and_scalar_twin_agree():
-    a, b = np.empty(4096 + 7, np.float32), np.empty(4096 + 7, np.float32)
-    _mt19937.MT19937(5).fill_normal(a, 0.25, 3.0)
-    previous = _mt19937.set_use_avx2(False)
-    try:
-        _mt19937.MT19937(5).fill_normal(b, 0.25, 3.0)
-    finally:
-        _mt19937.set_use_avx2(previous)
-    assert_ulp(a, b)
+def test_avx2_kernels_and_scalar_twins_agree():
+    for dt in (np.float32, np.float64):
+        for fill, args in (("fill_normal", (0.25, 3.0)), ("fill_uniform", (-0.37, 0.61))):
+            a, b = np.empty(4096 + 7, dt), np.empty(4096 + 7, dt)
+            getattr(_mt19937.MT19937(5), fill)(a, *args)
+            previous = _mt19937.set_use_avx2(False)
+            try:
+                getattr(_mt19937.MT19937(5), fill)(b, *args)
+            finally:
+                _mt19937.set_use_avx2(previous)
+            assert_ulp(a, b)
 
 
 @pytest.mark.parametrize("low,high", [(0, 10), (-5, 5), (0, 2**28 - 1), (0, 2**28), (0, 2**32), (0, 2**32 + 3),
