@@ -177,6 +177,15 @@ extensions = [
         include_dirs=[np.get_include(), "miniconv"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     ),
+    # PyTorch's CPU random number generator (mt19937 and its kernels' sampling loops); no contraction of
+    # multiplies and adds into FMAs, so the float arithmetic rounds exactly as written
+    Extension(
+        "miniconv._mt19937",
+        ["miniconv/_mt19937.pyx"],
+        include_dirs=[np.get_include()],
+        extra_compile_args=["-ffp-contract=off"] if sys.platform != "win32" else [],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+    ),
 ]
 
 setup(

@@ -69,12 +69,14 @@ git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t 
 inc=(-I"$root/usr/include" -I"$root/usr/include/python3.11"
      -I"$root/usr/lib/python3/dist-packages/numpy/core/include" -I"$tree/miniconv"
      -DNPY_NO_DEPRECATED_API=NPY_1_7_API_VERSION)
-for mod in _alloc _kernels; do
-  # setup.py's compiler directives (release build)
+for mod in _alloc _kernels _mt19937; do
+  # setup.py's compiler directives (release build); _mt19937 without FP contraction, as setup.py builds it
+  extra=()
+  [ "$mod" = _mt19937 ] && extra=(-ffp-contract=off)
   python -m cython -3 -X boundscheck=False -X wraparound=False -X cdivision=True \
     -X initializedcheck=False -X nonecheck=False -X embedsignature=True \
     -I "$tree/miniconv" "$tree/miniconv/$mod.pyx" -o "$tree/miniconv/$mod.c"
-  aarch64-linux-gnu-gcc -O3 -fopenmp -fPIC -shared -fwrapv "${inc[@]}" "$tree/miniconv/$mod.c" \
+  aarch64-linux-gnu-gcc -O3 -fopenmp -fPIC -shared -fwrapv "${extra[@]}" "${inc[@]}" "$tree/miniconv/$mod.c" \
     -o "$tree/miniconv/$mod.cpython-311-aarch64-linux-gnu.so"
 done
 

@@ -54,10 +54,10 @@ def _check_random_dtype(dt, name, shape):
 
 def _gen(generator):
     if generator is None:
-        return default_generator.numpy_generator
+        return default_generator
     if not isinstance(generator, Generator):
         raise TypeError(f"generator must be a miniconv.Generator, got {type(generator).__name__}")
-    return generator.numpy_generator
+    return generator
 
 
 def _check_common(device, layout=None, pin_memory=False, memory_format=None):
@@ -206,7 +206,7 @@ def randn(*size_args, size=None, generator=None, out=None, dtype=None, layout=No
     _check_common(device, layout)
     shape = _size(size_args, size, "randn")
     dt = _float_dtype(dtype if out is None or dtype is not None else out.dtype, "randn", shape)
-    return _finish(_gen(generator).standard_normal(shape, dtype=np.float64).astype(dt), requires_grad, out, "randn")
+    return _finish(_random.randn(_gen(generator), shape, dt), requires_grad, out, "randn")
 
 
 def rand(*size_args, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -215,12 +215,18 @@ def rand(*size_args, size=None, generator=None, out=None, dtype=None, layout=Non
     _check_common(device, layout)
     shape = _size(size_args, size, "rand")
     dt = _float_dtype(dtype if out is None or dtype is not None else out.dtype, "rand")
-    return _finish(_gen(generator).random(shape, dtype=np.float64).astype(dt), requires_grad, out, "rand")
+    return _finish(_random.rand(_gen(generator), shape, dt), requires_grad, out, "rand")
 
 
 def randint(low, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
             requires_grad=False):
     """Integers uniform in [low, high): ``randint(10, (3,))`` or ``randint(0, 10, size=(3,))``."""
+    return _randint(low, high, size, generator, out, dtype, layout, device, requires_grad)
+
+
+def _randint(low, high, size, generator, out, dtype, layout, device, requires_grad, _like_input=None,
+             _memory_format=None):
+    """``randint``; with ``_like_input`` (``randint_like``) the draws walk that tensor's memory order."""
     if high is not None and size is None and isinstance(high, (tuple, list, Size)):
         low, high, size = 0, low, high  # randint(high, size)
     if high is None:
@@ -240,35 +246,51 @@ def randint(low, high=None, size=None, *, generator=None, out=None, dtype=None, 
             raise RuntimeError(f"to - 1 is out of bounds for {names.get(dt.name, dt.name)}")
         if low < lo_ok:
             raise RuntimeError(f"from is out of bounds for {names.get(dt.name, dt.name)}")
-    return _finish(_gen(generator).integers(low, high, size=shape).astype(dt), requires_grad, out, "randint")
+    like = np.empty(shape, dt) if _like_input is None else _like_layout(_like_input, dt, _memory_format)
+    arr = _random.random_from_to_(_gen(generator), like, int(high) - int(low), int(low))
+    return _finish(arr, requires_grad, out, "randint")
 
 
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     _check_common(device, layout)
     if n < 0:
         raise RuntimeError(f"n must be non-negative, got{n}")
-    return _finish(_gen(generator).permutation(n).astype(_dtype(dtype, int64, "randperm")), requires_grad, out,
-                   "randperm")
+    return _finish(_random.randperm(_gen(generator), n).astype(_dtype(dtype, int64, "randperm")), requires_grad,
+                   out, "randperm")
+
+
+def _like_layout(input, dt, memory_format):
+    """The array PyTorch's ``empty_like(input)`` would fill: ``input``'s memory order kept (dense), unless
+    ``memory_format`` asks for a contiguous one. The draws walk it in memory order."""
+    if memory_format is not None and str(memory_format).rpartition(".")[2] == "contiguous_format":
+        return np.empty(input.shape, dt)
+    return np.empty_like(input._data, dtype=dt)
 
 
 def rand_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,  # noqa: A002
               memory_format=None):
-    return rand(_like(input, "rand_like").shape, generator=generator, dtype=dtype or input.dtype, device=device,
-                requires_grad=requires_grad)
+    _like(input, "rand_like")
+    _check_common(device, layout)
+    dt = _float_dtype(dtype or input.dtype, "rand")
+    arr = _random.uniform_(_gen(generator), _like_layout(input, dt, memory_format), 0.0, 1.0)
+    return _finish(arr, requires_grad, None, "rand_like")
 
 
 def randn_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,  # noqa: A002
                memory_format=None):
-    return randn(_like(input, "randn_like").shape, generator=generator, dtype=dtype or input.dtype, device=device,
-                 requires_grad=requires_grad)
+    _like(input, "randn_like")
+    _check_common(device, layout)
+    dt = _float_dtype(dtype or input.dtype, "randn", input.shape)
+    arr = _random.normal_(_gen(generator), _like_layout(input, dt, memory_format), 0.0, 1.0)
+    return _finish(arr, requires_grad, None, "randn_like")
 
 
-def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,  # noqa: A002
-                 memory_format=None):
+def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=None, device=None,  # noqa: A002
+                 requires_grad=False, memory_format=None):
     if high is None:
         low, high = 0, low
-    return randint(low, high, tuple(_like(input, "randint_like").shape), dtype=dtype or input.dtype, device=device,
-                   requires_grad=requires_grad)
+    return _randint(low, high, tuple(_like(input, "randint_like").shape), generator, None, dtype or input.dtype,
+                    layout, device, requires_grad, input, memory_format)
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -291,7 +313,11 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
             raise RuntimeError(f"normal expects std >= 0.0, but found std {s:g}")
         if not np.all(np.asarray(s) >= 0):
             raise RuntimeError("normal expects all elements of std >= 0.0")
-        arr = (np.asarray(m, np.float64) + np.asarray(s, np.float64) * g.standard_normal(shape)).astype(dt)
+        # PyTorch: normal_(0, std) (a number std) or normal_(0, 1) then mul_(std), then add_(mean), in dt
+        arr = _random.normal_(g, np.empty(shape, dt), 0.0, 1.0 if ts else float(s))
+        if ts:
+            arr = np.multiply(arr, np.asarray(s).astype(dt, copy=False), dtype=dt)
+        arr = np.add(arr, np.asarray(m).astype(dt, copy=False), dtype=dt)
         return _finish(arr, requires_grad, out, "normal")
     if size is None:
         raise TypeError("normal() received an invalid combination of arguments - with numbers for mean and std, "
@@ -300,7 +326,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
     shape = _size((size,), None, "normal")
     dt = _float_dtype(dtype, "normal", shape)
-    return _finish((mean + std * g.standard_normal(shape)).astype(dt), requires_grad, out, "normal")
+    return _finish(_random.normal_(g, np.empty(shape, dt), mean, std), requires_grad, out, "normal")
 
 
 # -- ranges ------------------------------------------------------------------------------

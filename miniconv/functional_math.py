@@ -6,7 +6,6 @@ Written out one by one with PyTorch's signatures; each checks its input and call
 of the same name (``miniconv/tensor/_special.py``, ``_stats.py``), where the one implementation lives.
 """
 import math
-import os
 
 import numpy as np
 
@@ -247,15 +246,12 @@ class iinfo:  # noqa: N801
 
 def seed():
     """Seed the default generator with a non-deterministic seed and return it."""
-    s = int.from_bytes(os.urandom(8), "little") & (2**63 - 1)
-    default_generator.manual_seed(s)
-    return s
+    return default_generator.seed()
 
 
 def initial_seed():
-    """The seed of the default generator (an unseeded one is seeded here by :func:`seed`)."""
-    s = default_generator.initial_seed()
-    return seed() if s is None else s
+    """The seed of the default generator (the non-deterministic one it started from, until seeded)."""
+    return default_generator.initial_seed()
 
 
 _deterministic = {"on": False, "warn_only": False}

@@ -15,9 +15,9 @@ import miniconv
 ROOT = pathlib.Path(miniconv.__file__).parent
 PKG = "miniconv"
 
-# Modules that import only other leaves: the kernels, the allocator, configuration, random state, dtypes,
-# devices, and _args (argument parsing shared by tensor, creation and nn.functional; only NumPy and dtypes).
-LEAVES = {"_kernels", "_alloc", "_config", "_random", "dtypes", "_device", "_args"}
+# Modules that import only other leaves: the kernels, the allocator, the random engine, configuration, random state,
+# dtypes, devices, and _args (argument parsing shared by tensor, creation and nn.functional; only NumPy and dtypes).
+LEAVES = {"_kernels", "_alloc", "_mt19937", "_config", "_random", "dtypes", "_device", "_args"}
 
 # The one import allowed to close a cycle: Function.apply (autograd/function.py) wraps its outputs as
 # Tensors, while Tensor's methods call Functions (tensor -> ops -> autograd.function).

@@ -16,6 +16,7 @@ import os
 import queue
 import weakref
 
+from .. import _random
 from . import _worker
 from .dataset import IterableDataset
 
@@ -26,8 +27,7 @@ _live_iterators = weakref.WeakSet()
 def draw_base_seed(loader):
     """The workers' base seed: one 63-bit draw from the loader's generator (or the default one), as PyTorch makes at
     the start of every epoch (with or without workers, so the sampler's order does not depend on num_workers)."""
-    gen = loader._generator()
-    return int(gen.numpy_generator.integers(0, 2**63 - 1, dtype="int64"))
+    return _random.random64(loader._generator()) % 2**63  # torch.empty((), dtype=torch.int64).random_()
 
 
 class _MultiProcessingDataLoaderIter:

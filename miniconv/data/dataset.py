@@ -8,6 +8,7 @@ batch with one fancy-indexing call instead of ``batch_size`` Python calls plus a
 """
 import numpy as np
 
+from .. import _random
 from .._random import default_generator
 from ..tensor import Tensor
 from .collate import default_collate
@@ -203,7 +204,7 @@ def random_split(dataset, lengths, generator=None):
         lengths = counts
     if sum(lengths) != n:
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
-    perm = (generator or default_generator).numpy_generator.permutation(n)
+    perm = _random.randperm(default_generator if generator is None else generator, n).tolist()
     out, start = [], 0
     for length in lengths:
         out.append(Subset(dataset, perm[start:start + length]))

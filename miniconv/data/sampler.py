@@ -8,6 +8,7 @@ import numbers
 
 import numpy as np
 
+from .. import _random
 from .._random import Generator, default_generator
 
 
@@ -62,17 +63,24 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def _indices(self):
-        g = _gen(self.generator).numpy_generator
+        """The epoch's indices, drawn as PyTorch draws them: without a generator, a seed from the default one
+        (``torch.empty((), dtype=torch.int64).random_()``) for a fresh Generator; then randint in chunks of 32
+        (with replacement) or one randperm per pass over the data, the last one cut to the remainder."""
         n = len(self.data_source)
+        if self.generator is None:
+            generator = Generator().manual_seed(_random.random64(default_generator) % 2**63)
+        else:
+            generator = self.generator
         if self.replacement:
-            return g.integers(0, n, size=self.num_samples)
-        if self._num_samples is None:
-            return g.permutation(n)
-        reps = -(-self.num_samples // n)
-        return np.concatenate([g.permutation(n) for _ in range(reps)])[: self.num_samples]
+            sizes = [32] * (self.num_samples // 32) + [self.num_samples % 32]
+            parts = [_random.random_from_to_(generator, np.empty(size, np.int64), n, 0) for size in sizes]
+        else:
+            parts = [_random.randperm(generator, n) for _ in range(self.num_samples // n)]
+            parts.append(_random.randperm(generator, n)[: self.num_samples % n])
+        return np.concatenate(parts)
 
-    def __iter__(self):
-        return iter(int(i) for i in self._indices())
+    def __iter__(self):  # a generator: the draws happen when iteration starts, as in PyTorch
+        yield from self._indices().tolist()
 
     def __len__(self):
         return self.num_samples
@@ -85,8 +93,8 @@ class SubsetRandomSampler(Sampler):
         self.indices, self.generator = list(indices), generator
 
     def __iter__(self):
-        perm = _gen(self.generator).numpy_generator.permutation(len(self.indices))
-        return iter(self.indices[int(i)] for i in perm)
+        for i in _random.randperm(_gen(self.generator), len(self.indices)).tolist():
+            yield self.indices[i]
 
     def __len__(self):
         return len(self.indices)
@@ -104,10 +112,8 @@ class WeightedRandomSampler(Sampler):
         self.weights, self.num_samples, self.replacement, self.generator = w, num_samples, replacement, generator
 
     def __iter__(self):
-        g = _gen(self.generator).numpy_generator
-        idx = g.choice(len(self.weights), size=self.num_samples, replace=self.replacement,
-                       p=self.weights / self.weights.sum())
-        return iter(int(i) for i in idx)
+        idx = _random.multinomial(_gen(self.generator), self.weights, self.num_samples, self.replacement)
+        return iter(idx.tolist())
 
     def __len__(self):
         return self.num_samples

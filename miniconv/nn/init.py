@@ -7,8 +7,7 @@ import math
 import warnings
 
 import numpy as np
-from scipy.special import erfinv
-
+from .. import _random
 from .._random import default_generator
 from .._args import check_normal_args as _check_normal_args
 from .._args import check_uniform_args as _check_uniform_args
@@ -49,8 +48,16 @@ def _check(tensor, name):
         raise TypeError(f"{name}(): argument 'tensor' must be a Tensor, got {type(tensor).__name__}")
 
 
-def _rng(generator):
-    return (generator or default_generator).numpy_generator
+def _gen(generator):
+    return default_generator if generator is None else generator
+
+
+def _fill(tensor, values):
+    """Write ``values`` into ``tensor`` (unless a sampler already wrote them in place) and bump its version."""
+    if values is not tensor._data:
+        tensor._data[...] = values
+    tensor._bump_version()
+    return tensor
 
 
 def _calculate_fan_in_and_fan_out(tensor):
@@ -68,33 +75,16 @@ def _fan(tensor, mode):
     return fan_in if mode == "fan_in" else fan_out
 
 
-def _fill_chunked(arr, draw, p1, p2, chunk=1 << 16):
-    """``arr[...] = draw(p1, p2, size=arr.shape)`` in slices of ``chunk`` elements (the same
-    numbers, since NumPy's Generator draws element by element, without a float64 temporary of the
-    whole tensor, which glibc then keeps resident: 24 MB for the example's 3136 x 1024 weight)."""
-    if arr.size <= chunk or not arr.flags.c_contiguous:
-        arr[...] = draw(p1, p2, size=arr.shape)
-        return
-    flat = arr.reshape(-1)
-    for i in range(0, flat.size, chunk):
-        part = flat[i : i + chunk]
-        part[...] = draw(p1, p2, size=part.size)
-
-
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
     _check(tensor, "uniform_")
     _check_uniform_args(tensor, a, b)
-    _fill_chunked(tensor._data, _rng(generator).uniform, a, b)
-    tensor._bump_version()
-    return tensor
+    return _fill(tensor, _random.uniform_(_gen(generator), tensor._data, a, b, inplace=True))
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     _check(tensor, "normal_")
     _check_normal_args(tensor, std)
-    _fill_chunked(tensor._data, _rng(generator).normal, mean, std)
-    tensor._bump_version()
-    return tensor
+    return _fill(tensor, _random.normal_(_gen(generator), tensor._data, mean, std, inplace=True))
 
 
 def constant_(tensor, val):
@@ -145,8 +135,10 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
-    """N(mean, std^2) truncated to [a, b], by PyTorch's method: uniform in the CDF range of [a, b], then the
-    inverse CDF (``erfinv``), clamped to [a, b]."""
+    """N(mean, std^2) truncated to [a, b] by rejection, as PyTorch 2.13 does: when [a, b] holds more than 30 %
+    of the mass, normal draws with the rejected entries drawn again (a whole new normal tensor per round);
+    otherwise uniform candidates in [a, b] accepted with probability exp(-((x - mean) / std)**2 / 2) relative
+    to the peak, every round drawing the whole tensor again."""
     _check(tensor, "trunc_normal_")
 
     def cdf(x):
@@ -155,12 +147,36 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values may "
                       "be incorrect.", stacklevel=2)
-    lo, hi = cdf((a - mean) / std), cdf((b - mean) / std)
-    u = _rng(generator).uniform(2 * lo - 1, 2 * hi - 1, size=tensor.shape)
-    x = erfinv(u) * std * math.sqrt(2.0) + mean
-    tensor._data[...] = np.clip(x, a, b)
-    tensor._bump_version()
-    return tensor
+    g, data = _gen(generator), tensor._data
+    dt = data.dtype
+    if cdf((b - mean) / std) - cdf((a - mean) / std) > 0.3:
+        lo, hi = float(np.asarray(a, dt)), float(np.asarray(b, dt))
+        result = _random.normal_(g, data, mean, std)
+        while True:
+            mask = (result < lo) | (result > hi)
+            if not mask.any():
+                break
+            result = np.where(mask, _random.normal_(g, np.empty_like(result), mean, std), result)
+        return _fill(tensor, result)
+    mode = max(a, min(mean, b))
+    log_peak = -0.5 * ((mode - mean) / std) ** 2
+
+    def log_ratio(x):  # PyTorch's in-place chain sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak), in dt
+        x = np.subtract(x, mean, dtype=dt)
+        x = np.divide(x, std, dtype=dt)
+        return np.subtract(np.multiply(np.square(x), -0.5, dtype=dt), log_peak, dtype=dt)
+
+    def accept_log():  # accept_buf.uniform_().log_()
+        with np.errstate(divide="ignore"):
+            return np.log(_random.uniform_(g, data, 0.0, 1.0))
+
+    result = _random.uniform_(g, data, a, b)
+    pending = accept_log() > log_ratio(result)
+    while pending.any():
+        candidates = _random.uniform_(g, data, a, b)
+        result = np.where(pending, candidates, result)
+        pending = np.where(pending, accept_log() > log_ratio(candidates), pending)
+    return _fill(tensor, result)
 
 
 def orthogonal_(tensor, gain=1, generator=None):
@@ -172,7 +188,7 @@ def orthogonal_(tensor, gain=1, generator=None):
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flat = _rng(generator).standard_normal((rows, cols))
+    flat = _random.normal_(_gen(generator), np.empty((rows, cols), tensor.dtype), 0.0, 1.0).astype(np.float64)
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)

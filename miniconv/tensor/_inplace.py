@@ -7,7 +7,7 @@ refused while grad mode is on.
 """
 import numpy as np
 
-from .. import ops
+from .. import _random, ops
 from .._args import check_inplace_shape, check_normal_args, check_setitem_shape, check_uniform_args
 from .._random import default_generator
 from ..autograd.function import CopySlices, _edge
@@ -156,13 +156,32 @@ class InplaceMixin:
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
         check_uniform_args(self, a, b)
-        g = (generator or default_generator).numpy_generator
-        return self._commit_inplace(ops.Fill.apply(self, g.uniform(a, b, size=self._data.shape)))
+        g = default_generator if generator is None else generator
+        if self._fill_in_place_ok():
+            self._fill_from(_random.uniform_(g, self._data, a, b, inplace=True))
+            return self
+        return self._commit_inplace(ops.Fill.apply(self, _random.uniform_(g, self._data, a, b)))
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
         check_normal_args(self, std)
-        g = (generator or default_generator).numpy_generator
-        return self._commit_inplace(ops.Fill.apply(self, g.normal(mean, std, size=self._data.shape)))
+        g = default_generator if generator is None else generator
+        if self._fill_in_place_ok():
+            self._fill_from(_random.normal_(g, self._data, mean, std, inplace=True))
+            return self
+        return self._commit_inplace(ops.Fill.apply(self, _random.normal_(g, self._data, mean, std)))
+
+    def _fill_from(self, values):
+        """Finish a direct random fill: copy ``values`` unless the sampler wrote into the tensor itself."""
+        if values is not self._data:
+            self._data[...] = values
+        self._bump_version()
+
+    def _fill_in_place_ok(self):
+        """A random fill may write straight into the tensor's memory (no temporary, no copy): nothing for
+        autograd to record, and a writable C-contiguous float32/float64 array."""
+        arr = self._data
+        return (not (self._requires_grad and is_grad_enabled()) and arr.flags.writeable and arr.flags.c_contiguous
+                and arr.dtype in (np.float32, np.float64))
 
     def __setitem__(self, index, value):
         index = convert_index(index)

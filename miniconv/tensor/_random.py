@@ -8,7 +8,7 @@ from ..dtypes import torch_dtype_name
 
 
 def _g(generator):
-    return (generator or default_generator).numpy_generator
+    return default_generator if generator is None else generator
 
 
 def check_multinomial(probs, num_samples, replacement):
@@ -39,6 +39,13 @@ def bernoulli_probs(probs):
 
 
 class RandomMixin:
+    def __init_subclass__(cls, **kwargs):
+        # Tensor, the first class built on this mixin, wraps Generator.get_state()'s uint8 array (``_random`` is a
+        # leaf and cannot import it)
+        super().__init_subclass__(**kwargs)
+        if _random.state_to_tensor is None:
+            _random.state_to_tensor = cls
+
     def _fill_random(self, values):
         return self._commit_inplace(ops.Fill.apply(self, np.asarray(values).astype(self.dtype, copy=False)))
 
@@ -48,54 +55,68 @@ class RandomMixin:
 
     def bernoulli(self, p=None, *, generator=None):
         if p is None:
-            probs = bernoulli_probs(self._data)
-            return self._wrap(_random.bernoulli(_g(generator), probs, probs.shape).astype(self.dtype))
+            probs = bernoulli_probs(self._data)  # PyTorch: empty_like(self).bernoulli_(self)
+            return self._wrap(_random.bernoulli_tensor_(_g(generator), np.empty_like(probs), probs))
         return self.detach().clone().bernoulli_(p, generator=generator)
 
     def bernoulli_(self, p=0.5, *, generator=None):
         if hasattr(p, "_data"):
-            probs = np.broadcast_to(bernoulli_probs(p._data), self.shape)
-        else:
-            if not 0 <= p <= 1:
-                raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p:g}")
-            probs = p
-        return self._fill_random(_random.bernoulli(_g(generator), probs, self.shape))
+            probs = bernoulli_probs(p._data)
+            np.broadcast_shapes(probs.shape, self.shape)
+            return self._fill_random(_random.bernoulli_tensor_(_g(generator), self._data, probs))
+        if not 0 <= p <= 1:
+            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p:g}")
+        return self._fill_random(_random.bernoulli_scalar_(_g(generator), self._data, p))
 
     def exponential_(self, lambd=1.0, *, generator=None):
         if not lambd > 0:
             raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
-        return self._fill_random(_random.exponential(_g(generator), lambd, self.shape))
+        return self._fill_random(_random.exponential_(_g(generator), self._data, lambd))
 
     def geometric_(self, p, *, generator=None):
         if not 0 < p < 1:
             raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p:g}")
-        return self._fill_random(_random.geometric(_g(generator), p, self.shape))
+        return self._fill_random(_random.geometric_(_g(generator), self._data, p))
 
     def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
         if not std > 0:
             raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std:g}")
-        return self._fill_random(_random.log_normal(_g(generator), mean, std, self.shape))
+        return self._fill_random(_random.log_normal_(_g(generator), self._data, mean, std))
 
     def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
         if self.dtype.kind != "f":
             raise RuntimeError("Cauchy distribution is a continuous probability distribution. dtype must be a "
                                f"floating point but you specified {_C_NAMES.get(self.dtype.name, self.dtype.name)}")
-        return self._fill_random(_random.cauchy(_g(generator), median, sigma, self.shape))
+        return self._fill_random(_random.cauchy_(_g(generator), self._data, median, sigma))
 
-    def random_(self, from_=0, to=None, *, generator=None, **kwargs):
-        """Integers in ``[from, to)``; ``random_(to)`` is ``[0, to)``; no bound: ``[0, 2**mantissa]``
-        for floats, the dtype's range for integers (PyTorch's rule)."""
-        from_ = kwargs.pop("from", from_)
-        if to is None and "to" not in kwargs and from_ != 0:
-            from_, to = 0, from_
-        to = kwargs.pop("to", to)
-        if to is None:
+    def random_(self, *args, generator=None, **kwargs):
+        """``random_()``: PyTorch's ``uniform_int`` (``[0, 2**mantissa]`` for floats, ``[0, max]`` for integers);
+        ``random_(to)``: ``[0, to)``; ``random_(from, to)``: ``[from, to)``; ``random_(from, None)``: from
+        ``from`` to the dtype's max (``random_(-2**63, None)`` on int64: the full 64-bit range)."""
+        if len(args) > 2:
+            raise TypeError(f"random_() takes at most 2 positional arguments ({len(args)} given)")
+        has_from = len(args) >= 1 or "from" in kwargs or "from_" in kwargs
+        has_to = len(args) == 2 or "to" in kwargs
+        from_ = args[0] if args else kwargs.pop("from", kwargs.pop("from_", 0))
+        to = args[1] if len(args) == 2 else kwargs.pop("to", None)
+        g = _g(generator)
+        if not has_from and not has_to:
+            return self._fill_random(_random.random_(g, self._data))
+        if has_from and not has_to and len(args) == 1 and "to" not in kwargs:
+            from_, to = 0, from_  # random_(to)
+        if to is None:  # random_(from, None)
             dt = self.dtype
-            to = (2 ** (np.finfo(dt).nmant + 1) + 1 if dt.kind == "f" else 2 if dt.kind == "b"
-                  else int(np.iinfo(dt).max) + 1)
+            if dt == np.int64 and from_ == -2**63:
+                return self._fill_random(_random.random_full_range_(g, self._data))
+            to_inc = 2 ** _random._FLOAT_DIGITS[dt] if dt.kind == "f" else 1 if dt.kind == "b" \
+                else int(np.iinfo(dt).max)
+            if from_ > to_inc:
+                raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={from_} >= "
+                                   f"to={to_inc + 1}")
+            return self._fill_random(_random.random_from_to_(g, self._data, to_inc - from_ + 1, int(from_)))
         if from_ >= to:
             raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={from_} >= to={to}")
-        return self._fill_random(_random.integers(_g(generator), from_, to, self.shape))
+        return self._fill_random(_random.random_from_to_(g, self._data, int(to) - int(from_), int(from_)))
 
 
 _C_NAMES = {"int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",

@@ -202,14 +202,13 @@ def test_randaugment_and_trivialaugment_draws():
         miniconv.manual_seed(5)
         out = ra(x)
         miniconv.manual_seed(5)
-        rng = miniconv.default_generator.numpy_generator
         space = ra._augmentation_space(31, (20, 26))
         expect = x
-        for _ in range(2):
-            name = list(space)[int(rng.integers(0, len(space)))]
+        for _ in range(2):  # torchvision's draws: randint(len(space), (1,)), then randint(2, (1,)) for the sign
+            name = list(space)[int(miniconv.randint(len(space), (1,)).item())]
             mags, signed = space[name]
             mag = float(mags[9]) if mags.ndim > 0 else 0.0
-            if signed and int(rng.integers(0, 2)):
+            if signed and int(miniconv.randint(2, (1,)).item()):
                 mag = -mag
             expect = A._apply_op(expect, name, mag, T.InterpolationMode.NEAREST, None)
         np.testing.assert_array_equal(_np(out), _np(expect))

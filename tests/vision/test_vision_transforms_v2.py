@@ -200,14 +200,13 @@ def test_v2_autoaugment_draws_and_passthrough():
     miniconv.manual_seed(11)
     out = t(img)
     miniconv.manual_seed(11)
-    g = miniconv.default_generator.numpy_generator
     expect = img
-    for _ in range(2):
-        name = list(t._AUGMENTATION_SPACE)[int(g.integers(0, len(t._AUGMENTATION_SPACE)))]
+    for _ in range(2):  # torchvision's draws: randint(len(space), ()), then rand(()) <= 0.5 for the sign
+        name = list(t._AUGMENTATION_SPACE)[int(miniconv.randint(len(t._AUGMENTATION_SPACE), ()).item())]
         fn, signed = t._AUGMENTATION_SPACE[name]
         values = fn(31, 20, 26)
         mag = 0.0 if values is None else float(values[5])
-        if values is not None and signed and g.random() <= 0.5:
+        if values is not None and signed and miniconv.rand(()).item() <= 0.5:
             mag = -mag
         expect = t._apply(expect, name, mag)
     np.testing.assert_array_equal(out.numpy(), expect.numpy())

@@ -1,7 +1,8 @@
 """Activations: relu (and in place), leaky_relu, sigmoid, tanh, softmax, log_softmax."""
 import numpy as np
 
-from ... import _kernels, ops
+from ... import _kernels, _random, ops
+from ..._random import default_generator
 from ..._config import threads_for
 from ...autograd import ArrayFunction
 from ...dtypes import torch_dtype_name as _torch_dtype_name
@@ -281,13 +282,19 @@ def prelu(input, weight):  # noqa: A002
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):  # noqa: A002
-    """Leaky ReLU with a slope drawn uniformly from [lower, upper] per element (training, from
-    miniconv's generator) or fixed at (lower + upper) / 2 (evaluation)."""
+    """Leaky ReLU with a slope drawn uniformly from [lower, upper] per element (training) or fixed at
+    (lower + upper) / 2 (evaluation). Training draws as PyTorch's CPU kernel: one uniform double in
+    [lower, upper] (bounds rounded to the input's precision) for each element <= 0, in order."""
     _float_arg(input, "rrelu")
     if not training:
         out = ops_where(input >= 0, input, input * ((lower + upper) / 2))
         return _maybe_inplace(input, out, inplace)
-    slopes = input.detach().new_empty(input.shape).uniform_(lower, upper)
+    slopes = input.detach().new_ones(input.shape)
+    data = input.detach()._data
+    opmath = np.float64 if data.dtype == np.float64 else np.float32
+    draws = _random.uniform_doubles(default_generator, int(np.count_nonzero(data <= 0)), float(opmath(lower)),
+                                    float(opmath(upper)))
+    slopes._data[data <= 0] = draws.astype(opmath)
     out = ops_where(input >= 0, input, input * slopes)
     return _maybe_inplace(input, out, inplace)
 

@@ -3,6 +3,7 @@ import warnings
 
 import numpy as np
 
+from ... import _random
 from ..._random import default_generator
 from ...autograd import ArrayFunction
 from ._args import _apply_inplace, _float_arg
@@ -32,22 +33,23 @@ def _check_p(p):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
-def _dropout_mask(shape, p, dtype, generator):
-    """Keep each entry with probability 1-p; kept entries carry the scale 1/(1-p)."""
-    rng = (generator or default_generator).numpy_generator
+def _dropout_mask(like, p, generator):
+    """PyTorch's noise: ``empty_like(like).bernoulli_(1 - p)`` (one uniform double per element, in ``like``'s
+    memory order), then ``div_(1 - p)`` in ``like``'s dtype; p == 1 draws nothing. On Intel CPUs PyTorch's MKL
+    build draws bernoulli_ from MKL's stream instead, so its masks differ there."""
     if p == 1.0:
-        return np.zeros(shape, dtype=dtype)
-    keep = rng.random(shape, dtype=np.float32 if dtype == np.float32 else np.float64) >= p
-    return keep.astype(dtype) * np.asarray(1.0 / (1.0 - p), dtype=dtype)
+        return np.zeros(like.shape, dtype=like.dtype)
+    keep = _random.bernoulli_scalar_(default_generator if generator is None else generator, like, 1.0 - p)
+    return np.divide(keep, np.asarray(1.0 - p, like.dtype), dtype=like.dtype)
 
 
 def dropout(input, p=0.5, training=True, inplace=False, generator=None):  # noqa: A002
     """Zero each element with probability ``p`` and scale the rest by 1/(1-p); identity if not training."""
     _check_p(p)
     _float_arg(input, "dropout")
-    if not training or p == 0.0:
+    if not training or p == 0.0 or input.numel() == 0:
         return input
-    out = _MaskScale.apply(input, _dropout_mask(input.shape, p, input.dtype, generator))
+    out = _MaskScale.apply(input, _dropout_mask(input._data, p, generator))
     return _apply_inplace(input, out) if inplace else out
 
 
@@ -78,8 +80,8 @@ def dropout2d(input, p=0.5, training=True, inplace=False, generator=None):  # no
         )
     if input.ndim < 2:
         raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
-    if not training or p == 0.0:
+    if not training or p == 0.0 or input.numel() == 0:
         return input
     shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
-    out = _MaskScale.apply(input, _dropout_mask(shape, p, input.dtype, generator))
+    out = _MaskScale.apply(input, _dropout_mask(np.empty(shape, input.dtype), p, generator))
     return _apply_inplace(input, out) if inplace else out

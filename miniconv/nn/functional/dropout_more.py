@@ -1,6 +1,6 @@
 """More dropout: dropout1d (whole channels of (N, C, L) input), alpha_dropout and feature_alpha_dropout
-(SELU's self-normalising dropout, PyTorch's formula). Masks come from miniconv's generator through
-``dropout`` of a ones tensor, so they are not PyTorch's random numbers."""
+(SELU's self-normalising dropout, PyTorch's formula). Masks come through ``dropout`` of a ones tensor of the
+noise's shape: the same draws as PyTorch's (one bernoulli per channel or element)."""
 import numpy as np
 
 from ._args import _apply_inplace, _check_inplace_allowed, _tensor_arg
@@ -77,7 +77,7 @@ def pdist(input, p=2):  # noqa: A002
 
 def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
     """softmax((logits + Gumbel noise) / tau) along ``dim``; ``hard=True`` returns the one-hot of the
-    maximum with the soft sample's gradient (straight-through), as PyTorch. Noise from miniconv's generator."""
+    maximum with the soft sample's gradient (straight-through), as PyTorch. Noise from the generator, drawn as PyTorch draws it."""
     _tensor_arg(logits, "gumbel_softmax", "logits")
     gumbels = -logits.detach().new_empty(tuple(logits.shape)).exponential_().log()
     y_soft = ((logits + gumbels) / tau).softmax(dim)

@@ -3,14 +3,14 @@
 Same contract as ``torch.utils.data.distributed.DistributedSampler``: every epoch the index list
 (shuffled with ``seed + epoch`` when ``shuffle=True``) is padded by repeating its beginning until its
 length divides by ``num_replicas`` (or truncated when ``drop_last=True``), then rank r takes every
-``num_replicas``-th index starting at r. With ``shuffle=False`` the index lists are exactly PyTorch's;
-with ``shuffle=True`` the permutation comes from miniconv's generator (NumPy's PCG64), so it differs
-from PyTorch's, but the padding and striding applied to it are the same.
+``num_replicas``-th index starting at r. The index lists are exactly PyTorch's: with ``shuffle=True`` the
+permutation is ``randperm(n)`` from a Generator seeded with ``seed + epoch``, drawn as PyTorch draws it.
 
 Call ``set_epoch(epoch)`` before each epoch, or every epoch repeats the same order.
 """
 import math
 
+from ... import _random
 from ..._random import Generator
 from ... import distributed as dist
 
@@ -79,7 +79,7 @@ class DistributedSampler:
         n = len(self.dataset)
         if self.shuffle:
             g = Generator().manual_seed(self.seed + self.epoch)
-            indices = g.numpy_generator.permutation(n).tolist()
+            indices = _random.randperm(g, n).tolist()
         else:
             indices = list(range(n))
         if not self.drop_last:

@@ -13,12 +13,14 @@ from enum import Enum
 
 import numpy as np
 
+from ... import _random
+from ..._random import default_generator
 from ...nn.modules.module import Module
 from ...tensor import Tensor
 from . import functional as F
 from ._functional_array import _linspace
 from .functional import InterpolationMode
-from .transforms import _randint, _rng
+from .transforms import _randint
 
 __all__ = ["AutoAugmentPolicy", "AutoAugment", "RandAugment", "TrivialAugmentWide"]
 
@@ -183,8 +185,8 @@ class AutoAugment(Module):
     def get_params(transform_num):
         """(policy index, two uniform probabilities, two signs in {0, 1})."""
         policy_id = _randint(0, transform_num)
-        probs = Tensor(_rng().random(2).astype(np.float32))
-        signs = Tensor(_rng().integers(0, 2, 2).astype(np.int64))
+        probs = Tensor(_random.rand(default_generator, (2,), np.float32))
+        signs = Tensor(_random.random_from_to_(default_generator, np.empty(2, np.int64), 2, 0))
         return policy_id, probs, signs
 
     def forward(self, img):

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ... import dtypes
+from ... import _random, dtypes
 from ..._random import default_generator
 from ...nn.modules.module import Module
 from ...tensor import Tensor
@@ -28,16 +28,34 @@ __all__ = ["Compose", "ToTensor", "PILToTensor", "ToPILImage", "ConvertImageDtyp
 
 
 def _rng():
+    """A NumPy Generator seeded from the default generator, for draws whose PyTorch algorithm miniconv does not
+    reproduce (torchvision's Beta samples)."""
     return default_generator.numpy_generator
 
 
+def _rand1():
+    """``torch.rand(1).item()``: one float32 uniform draw in [0, 1)."""
+    return float(_random.rand(default_generator, (1,), np.float32)[0])
+
+
 def _uniform(low, high):
-    return float(_rng().uniform(low, high))
+    """``torch.empty(1).uniform_(low, high).item()`` (a float32 draw)."""
+    return float(_random.uniform_(default_generator, np.empty(1, np.float32), low, high)[0])
 
 
 def _randint(low, high):
     """An int in [low, high), as ``torch.randint(low, high, (1,)).item()``."""
-    return int(_rng().integers(low, high))
+    return int(_random.random_from_to_(default_generator, np.empty(1, np.int64), int(high) - int(low), int(low))[0])
+
+
+def _randperm(n):
+    """``torch.randperm(n)`` as an int64 array."""
+    return _random.randperm(default_generator, n)
+
+
+def _randn(shape):
+    """``torch.empty(shape, dtype=torch.float32).normal_()`` as an array."""
+    return _random.normal_(default_generator, np.empty(shape, np.float32), 0.0, 1.0)
 
 
 def _setup_size(size, error_msg):
@@ -292,7 +310,7 @@ class RandomHorizontalFlip(Module):
         self.p = p
 
     def forward(self, img):
-        return F.hflip(img) if _rng().random() < self.p else img
+        return F.hflip(img) if _rand1() < self.p else img
 
     def __repr__(self):
         return f"{self.__class__.__name__}(p={self.p})"
@@ -300,7 +318,7 @@ class RandomHorizontalFlip(Module):
 
 class RandomVerticalFlip(RandomHorizontalFlip):
     def forward(self, img):
-        return F.vflip(img) if _rng().random() < self.p else img
+        return F.vflip(img) if _rand1() < self.p else img
 
 
 def _tensor_fill(fill, img):
@@ -431,7 +449,7 @@ class ColorJitter(Module):
     @staticmethod
     def get_params(brightness, contrast, saturation, hue):
         """(order of the four adjustments, brightness, contrast, saturation, hue factors or None)."""
-        fn_idx = Tensor(_rng().permutation(4).astype(np.int64))
+        fn_idx = Tensor(_randperm(4))
         b = None if brightness is None else _uniform(brightness[0], brightness[1])
         c = None if contrast is None else _uniform(contrast[0], contrast[1])
         s = None if saturation is None else _uniform(saturation[0], saturation[1])
@@ -503,14 +521,14 @@ class RandomErasing(Module):
             if not (h < img_h and w < img_w):
                 continue
             if value is None:
-                v = Tensor(_rng().standard_normal((img_c, h, w)).astype(np.float32))
+                v = Tensor(_randn((img_c, h, w)))
             else:
                 v = Tensor(np.asarray(value, dtype=dtypes.get_default_dtype())[:, None, None])
             return _randint(0, img_h - h + 1), _randint(0, img_w - w + 1), h, w, v
         return 0, 0, img_h, img_w, img
 
     def forward(self, img):
-        if _rng().random() < self.p:
+        if _rand1() < self.p:
             if isinstance(self.value, (int, float)):
                 value = [float(self.value)]
             elif isinstance(self.value, str):

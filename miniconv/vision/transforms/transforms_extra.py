@@ -19,16 +19,13 @@ from ...nn.modules.module import Module
 from ...tensor import Tensor
 from . import functional as F
 from .functional import InterpolationMode, _interpolation
-from .transforms import _randint, _rng, _setup_size, _uniform
+from .transforms import _rand1, _randint, _setup_size, _uniform
 
 __all__ = ["RandomApply", "RandomChoice", "RandomOrder", "RandomTransforms", "RandomGrayscale", "GaussianBlur",
            "RandomInvert", "RandomPosterize", "RandomSolarize", "RandomAdjustSharpness", "RandomAutocontrast",
            "RandomEqualize", "FiveCrop", "TenCrop", "RandomPerspective"]
 
 
-def _rand1():
-    """``torch.rand(1).item()``: one uniform draw in [0, 1)."""
-    return float(_rng().random())
 
 
 class RandomTransforms:

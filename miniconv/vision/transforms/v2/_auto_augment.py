@@ -8,7 +8,7 @@ import math
 from ..._pil import is_pil_image
 from .._functional_array import max_value
 from ..autoaugment import _POLICIES, AutoAugmentPolicy, _lin, _posterize_bins
-from ..transforms import _randint, _rng
+from ..transforms import _rand1, _randint
 from . import functional as F
 from ._geometry import _get_fill, _setup_fill_arg
 from ._transform import Transform, tree_flatten, tree_unflatten
@@ -106,7 +106,7 @@ class _AutoAugmentBase(Transform):
         if magnitudes is None:
             return 0.0
         magnitude = float(magnitudes[idx])
-        if signed and _rng().random() <= 0.5:
+        if signed and _rand1() <= 0.5:
             magnitude *= -1
         return magnitude
 
@@ -127,7 +127,7 @@ class AutoAugment(_AutoAugmentBase):
         height, width = F.get_size(image)
         policy = self._policies[_randint(0, len(self._policies))]
         for op, probability, magnitude_idx in policy:
-            if not _rng().random() <= probability:
+            if not _rand1() <= probability:
                 continue
             magnitudes_fn, signed = self._AUGMENTATION_SPACE[op]
             magnitude = self._magnitude(magnitudes_fn(10, height, width), magnitude_idx, signed)

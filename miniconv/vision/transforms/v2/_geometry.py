@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..._pil import is_pil_image
-from ..transforms import _check_sequence_input, _randint, _rng, _setup_angle, _setup_size, _uniform
+from ..transforms import _check_sequence_input, _randint, _randperm, _setup_angle, _setup_size, _uniform
 from . import functional as F
 from ._transform import Transform, _RandomApplyTransform, query_chw, query_size
 
@@ -368,7 +368,7 @@ class ColorJitter(Transform):
         return None if value[0] == value[1] == center else (float(value[0]), float(value[1]))
 
     def make_params(self, flat_inputs):
-        fn_idx = _rng().permutation(4)
+        fn_idx = _randperm(4)
         b = None if self.brightness is None else _uniform(self.brightness[0], self.brightness[1])
         c = None if self.contrast is None else _uniform(self.contrast[0], self.contrast[1])
         s = None if self.saturation is None else _uniform(self.saturation[0], self.saturation[1])

@@ -9,12 +9,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .... import dtypes
+from .... import _random, dtypes
+from ...._random import default_generator
 from ....tensor import Tensor
 from ..._pil import is_pil_image
 from ...tv_tensors import Image, TVTensor
 from .. import functional as _F1
-from ..transforms import _randint, _rng, _setup_size, _uniform
+from ..transforms import _rand1, _randint, _randn, _randperm, _setup_size, _uniform
 from . import functional as F
 from ._transform import Transform, _RandomApplyTransform, is_pure_tensor, query_chw
 
@@ -57,7 +58,7 @@ class RandomApply(Compose):
         self.p = p
 
     def forward(self, *inputs):
-        if _rng().random() >= self.p:
+        if _rand1() >= self.p:
             return inputs if len(inputs) > 1 else inputs[0]
         return super().forward(*inputs)
 
@@ -78,7 +79,7 @@ class RandomChoice(Transform):
         self.p = [prob / total for prob in p]
 
     def forward(self, *inputs):
-        idx = int(_rng().choice(len(self.p), p=np.asarray(self.p, np.float64) / sum(self.p)))
+        idx = int(_random.multinomial(default_generator, np.asarray(self.p, np.float32), 1, False)[0])  # multinomial(p, 1)
         return self.transforms[idx](*inputs)
 
 
@@ -94,7 +95,7 @@ class RandomOrder(Transform):
     def forward(self, *inputs):
         needs_unpacking = len(inputs) > 1
         outputs = inputs if needs_unpacking else inputs[0]
-        for idx in _rng().permutation(len(self.transforms)):
+        for idx in _randperm(len(self.transforms)).tolist():
             outputs = self.transforms[int(idx)](*inputs)
             inputs = outputs if needs_unpacking else (outputs,)
         return outputs
@@ -318,7 +319,7 @@ class RandomErasing(_RandomApplyTransform):
             if not (h < img_h and w < img_w):
                 continue
             if self.value is None:
-                v = Tensor(_rng().standard_normal((img_c, h, w)).astype(np.float32))
+                v = Tensor(_randn((img_c, h, w)))
             else:
                 v = Tensor(np.asarray(self.value, np.float32)[:, None, None])
             return dict(i=_randint(0, img_h - h + 1), j=_randint(0, img_w - w + 1), h=h, w=w, v=v)
