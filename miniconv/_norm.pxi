@@ -190,3 +190,96 @@ def batch_norm_backward_input(const floating[:, :, ::1] grad,   # IN  (N, C, L) 
         a = <floating>scale[c]
         for l in range(L):
             grad_in[n, c, l] = (grad[n, c, l] - md - (x[n, c, l] - m) * k) * a
+
+
+# ---------------------------------------------------------------------------
+# Fused training-mode kernels: one channel at a time, its statistics (or gradient sums) and then
+# its elementwise pass, while the channel's N planes are still in the core's L2 cache (256 KB of
+# float32 for a 64 x 32 x 32 channel; 512 KB for the backward's two arrays). The separate kernels
+# above read the activation from memory once more per pass (forward: 3 passes -> 2, backward:
+# 5 -> 3). Same loops, same order, same coefficients: the same bits as the separate kernels
+# followed by the NumPy coefficient expressions, for any thread count (a thread owns a channel).
+# ---------------------------------------------------------------------------
+
+cdef extern from "_norm_kernels.h" nogil:
+    void mc_bn_coefficients(double mean, double sq_dev_sum, double count, double eps, double weight,
+                            double bias, double* invstd, double* scale, double* shift)
+
+
+def batch_norm_forward_train(const floating[:, :, ::1] x,   # IN  (N, C, L)
+                             const double[::1] weight,      # IN  (C,) (ones when the layer has none)
+                             const double[::1] bias,        # IN  (C,) (zeros when none)
+                             double eps,
+                             double[::1] mean,              # OUT (C,) batch mean
+                             double[::1] sq_dev_sum,        # OUT (C,) sum of (x - mean)^2
+                             double[::1] invstd,            # OUT (C,) 1 / sqrt(var + eps)
+                             floating[:, :, ::1] out,       # OUT (N, C, L)
+                             int n_threads):
+    """batch_norm_stats, the coefficients and batch_norm_transform, channel by channel."""
+    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], L = x.shape[2]
+    for name, arr in (("weight", weight), ("bias", bias), ("mean", mean), ("sq_dev_sum", sq_dev_sum),
+                      ("invstd", invstd)):
+        _same_shape("batch_norm_forward_train", (C,), (arr.shape[0],), name)
+    _same_shape("batch_norm_forward_train", (N, C, L), (out.shape[0], out.shape[1], out.shape[2]), "out")
+    if N * L == 0 and C > 0:
+        raise ValueError("batch_norm_forward_train: no values per channel (N * L == 0)")
+    cdef Py_ssize_t n, c, l
+    cdef double acc, m, inv, sc, sh
+    cdef floating a, b
+    for c in prange(C, nogil=True, schedule='static', num_threads=n_threads):
+        m = x[0, c, 0]
+        acc = 0
+        for n in range(N):
+            acc = acc + _row_sum(&x[n, c, 0], L, <floating>m)
+        m = m + acc / (N * L)
+        acc = 0
+        for n in range(N):
+            acc = acc + _row_sum_sq(&x[n, c, 0], L, <floating>m)
+        mean[c] = m
+        sq_dev_sum[c] = acc
+        mc_bn_coefficients(m, acc, <double>(N * L), eps, weight[c], bias[c], &inv, &sc, &sh)
+        invstd[c] = inv
+        a = <floating>sc
+        b = <floating>sh
+        for n in range(N):
+            for l in range(L):
+                out[n, c, l] = x[n, c, l] * a + b
+
+
+def batch_norm_backward_train(const floating[:, :, ::1] grad,   # IN  (N, C, L) dL/dy
+                              const floating[:, :, ::1] x,      # IN  (N, C, L)
+                              const double[::1] mean,           # IN  (C,) batch mean
+                              const double[::1] invstd,         # IN  (C,)
+                              const double[::1] weight,         # IN  (C,) (ones when the layer has none)
+                              double[::1] sum_dy,               # OUT (C,) sum of dy
+                              double[::1] sum_dy_xmu,           # OUT (C,) sum of dy * (x - mean)
+                              floating[:, :, ::1] grad_in,      # OUT (N, C, L) dL/dx, may alias grad
+                              int n_threads):
+    """batch_norm_backward_reduce, then batch_norm_backward_input with mean_dy = sum_dy / count,
+    proj = sum_dy_xmu * invstd * invstd / count and scale = invstd * weight, channel by channel
+    (a channel's gradient is read whole before it is overwritten, so grad_in may be grad)."""
+    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], L = x.shape[2]
+    _same_shape("batch_norm_backward_train", (N, C, L), (grad.shape[0], grad.shape[1], grad.shape[2]), "grad")
+    _same_shape("batch_norm_backward_train", (N, C, L), (grad_in.shape[0], grad_in.shape[1], grad_in.shape[2]),
+                "grad_in")
+    for name, arr in (("mean", mean), ("invstd", invstd), ("weight", weight), ("sum_dy", sum_dy),
+                      ("sum_dy_xmu", sum_dy_xmu)):
+        _same_shape("batch_norm_backward_train", (C,), (arr.shape[0],), name)
+    cdef Py_ssize_t n, c, l
+    cdef double s, sx, count = <double>(N * L)
+    cdef floating m, md, k, a
+    for c in prange(C, nogil=True, schedule='static', num_threads=n_threads):
+        s = 0
+        sx = 0
+        for n in range(N):
+            s = s + _row_sum(&grad[n, c, 0], L, 0)
+            sx = sx + _row_dot_centered(&grad[n, c, 0], &x[n, c, 0], L, <floating>mean[c])
+        sum_dy[c] = s
+        sum_dy_xmu[c] = sx
+        m = <floating>mean[c]
+        md = <floating>(s / count)
+        k = <floating>(sx * invstd[c] * invstd[c] / count)
+        a = <floating>(invstd[c] * weight[c])
+        for n in range(N):
+            for l in range(L):
+                grad_in[n, c, l] = (grad[n, c, l] - md - (x[n, c, l] - m) * k) * a
