@@ -6,6 +6,9 @@
 - sum: the autograd engine's sums of the gradients that meet at the 8 residual blocks' inputs
   (19M floats per step): NumPy ``a + b`` (a new array) against ``_kernels.add_arrays`` in place;
   and torch's ``a + b`` (what its engine's InputBuffer does).
+- bn: the 20 BatchNorm2d layers in training mode at batch 64 (39M floats), forward and backward
+  (dL/dx, dL/dweight, dL/dbias): miniconv's kernels (statistics, transform; sums, dL/dx) against
+  torch's native_batch_norm + native_batch_norm_backward.
 
 Each variant runs --repeats times, interleaved (A, B, torch, A, B, torch, ...); medians in ms.
 
@@ -39,6 +42,33 @@ RESNET18_SHAPES = (
 )
 # the residual blocks' inputs at batch 64 (the gradients of two consumers are summed there)
 FAN_OUT_SHAPES = [(64, 64, 32, 32)] * 3 + [(64, 128, 16, 16)] * 2 + [(64, 256, 8, 8)] * 2 + [(64, 512, 4, 4)]
+
+
+BN_SHAPES = [(64, 64, 32, 32)] * 5 + [(64, 128, 16, 16)] * 5 + [(64, 256, 8, 8)] * 5 + [(64, 512, 4, 4)] * 5
+
+
+def bn_separate(xs, gs, outs, threads):
+    for x, g, out in zip(xs, gs, outs):
+        x3 = x.reshape(x.shape[0], x.shape[1], -1)
+        C, count = x.shape[1], x3.shape[0] * x3.shape[2]
+        mean, sq = np.empty(C), np.empty(C)
+        _kernels.batch_norm_stats(x3, mean, sq, threads)
+        invstd = 1.0 / np.sqrt(sq / count + 1e-5)
+        w, b = np.ones(C), np.zeros(C)
+        scale = invstd * w
+        _kernels.batch_norm_transform(x3, scale, b - mean * scale, out.reshape(x3.shape), threads)
+        g3 = g.reshape(x3.shape)
+        sum_dy, sum_dy_xmu = np.empty(C), np.empty(C)
+        _kernels.batch_norm_backward_reduce(g3, x3, mean, sum_dy, sum_dy_xmu, threads)
+        _kernels.batch_norm_backward_input(g3, x3, mean, sum_dy / count, sum_dy_xmu * invstd * invstd / count,
+                                           invstd * w, out.reshape(x3.shape), threads)
+
+
+def bn_torch(torch, txs, tgs, tws):
+    for x, g, w in zip(txs, tgs, tws):
+        y, mean, invstd = torch.ops.aten.native_batch_norm(x, w, None, None, None, True, 0.1, 1e-5)
+        torch.ops.aten.native_batch_norm_backward(g, x, w, None, None, mean, invstd, True, 1e-5,
+                                                  [True, True, True])
 
 
 def sgd_numpy(params, grads, bufs, lr=0.01, momentum=0.9, wd=5e-4):
@@ -83,6 +113,11 @@ def main():
     sums_a = [rng.standard_normal(s).astype(np.float32) for s in FAN_OUT_SHAPES]
     sums_b = [rng.standard_normal(s).astype(np.float32) for s in FAN_OUT_SHAPES]
     ta, tb = [torch.from_numpy(a) for a in sums_a], [torch.from_numpy(b) for b in sums_b]
+    bn_x = [rng.standard_normal(s).astype(np.float32) for s in BN_SHAPES]
+    bn_g = [rng.standard_normal(s).astype(np.float32) for s in BN_SHAPES]
+    bn_out = [np.empty(s, np.float32) for s in BN_SHAPES]
+    t_bn = ([torch.from_numpy(a) for a in bn_x], [torch.from_numpy(a) for a in bn_g],
+            [torch.ones(s[1]) for s in BN_SHAPES])
 
     def sum_numpy():
         for a, b in zip(sums_a, sums_b):
@@ -101,6 +136,8 @@ def main():
                                                                   miniconv._config.threads_for(a.size))
                                               for a, b in zip(sums_a, sums_b)],
             "sum torch (new tensor)": lambda: [a + b for a, b in zip(ta, tb)],
+            "bn separate kernels": lambda: bn_separate(bn_x, bn_g, bn_out, threads),
+            "bn torch": lambda: bn_torch(torch, *t_bn),
         }
         for fn in variants.values():
             fn()

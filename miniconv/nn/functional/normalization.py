@@ -12,12 +12,6 @@ from ._args import _float_arg, _tensor_arg
 
 
 # -- batch norm --------------------------------------------------------------------------------
-def _fused(channels, n_threads):
-    """Whether the channel-by-channel training kernels run: they parallelise over channels only, so
-    with few channels the separate kernels (elementwise passes over all planes) keep the threads busy."""
-    return n_threads == 1 or channels >= 8 * n_threads
-
-
 def _as_ncl(x):
     """View a (N, C, *) array as C-contiguous (N, C, L)."""
     x = np.ascontiguousarray(x)
@@ -44,19 +38,11 @@ class _BatchNorm(ArrayFunction):
             ctx.training, ctx.shape = training, x.shape
             ctx.save_for_backward(x3, np.zeros(C), np.zeros(C), np.zeros(C))
             return np.empty_like(x)
-        w = np.ones(C) if weight is None else weight.astype(np.float64)
-        b = np.zeros(C) if bias is None else bias.astype(np.float64)
-        out = None
         if training:
             mean = np.empty(C)
             sq = np.empty(C)
-            if _fused(C, nt):  # statistics and transform channel by channel (the same bits)
-                invstd = np.empty(C)
-                out = np.empty_like(x3)
-                _kernels.batch_norm_forward_train(x3, w, b, eps, mean, sq, invstd, out, nt)
-            else:
-                _kernels.batch_norm_stats(x3, mean, sq, nt)
-                invstd = 1.0 / np.sqrt(sq / count + eps)
+            _kernels.batch_norm_stats(x3, mean, sq, nt)
+            invstd = 1.0 / np.sqrt(sq / count + eps)
             if running_mean is not None:
                 running_mean[...] = (1 - momentum) * running_mean + momentum * mean
             if running_var is not None:
@@ -65,10 +51,11 @@ class _BatchNorm(ArrayFunction):
         else:
             mean = running_mean.astype(np.float64)
             invstd = 1.0 / np.sqrt(running_var.astype(np.float64) + eps)
-        if out is None:
-            scale = invstd * w
-            out = np.empty_like(x3)
-            _kernels.batch_norm_transform(x3, scale, b - mean * scale, out, nt)
+        w = np.ones(C) if weight is None else weight.astype(np.float64)
+        b = np.zeros(C) if bias is None else bias.astype(np.float64)
+        scale = invstd * w
+        out = np.empty_like(x3)
+        _kernels.batch_norm_transform(x3, scale, b - mean * scale, out, nt)
         ctx.save_for_backward(x3, mean, invstd, w)
         ctx.training, ctx.shape = training, x.shape
         return out.reshape(x.shape)
@@ -82,24 +69,20 @@ class _BatchNorm(ArrayFunction):
         if x3.size == 0:
             return np.zeros(ctx.shape, g.dtype), np.zeros(C), np.zeros(C), None, None, None, None, None
         sum_dy, sum_dy_xmu = np.empty(C), np.empty(C)
+        _kernels.batch_norm_backward_reduce(g3, x3, mean, sum_dy, sum_dy_xmu, nt)
         gx = None
         if ctx.needs_input_grad[0]:
             if ctx._grads_owned and ctx._grads_owned[0] and g3.ctypes.data == g.ctypes.data:
                 gx = g3  # g is an array only the engine holds (engine.sole_owner): dL/dx overwrites it
             else:  # (the kernels are elementwise: each element of g is read before it is written)
                 gx = np.empty_like(x3)
-        if gx is not None and ctx.training and _fused(C, nt):  # sums and dL/dx channel by channel
-            _kernels.batch_norm_backward_train(g3, x3, mean, invstd, w, sum_dy, sum_dy_xmu, gx, nt)
-        else:
-            _kernels.batch_norm_backward_reduce(g3, x3, mean, sum_dy, sum_dy_xmu, nt)
-            if gx is not None and ctx.training:
+            if ctx.training:
                 count = N * L
                 _kernels.batch_norm_backward_input(
                     g3, x3, mean, sum_dy / count, sum_dy_xmu * invstd * invstd / count, invstd * w, gx, nt
                 )
-            elif gx is not None:
+            else:
                 _kernels.batch_norm_transform(g3, invstd * w, np.zeros(C), gx, nt)
-        if gx is not None:
             gx = gx.reshape(ctx.shape)
         gw = sum_dy_xmu * invstd if ctx.needs_input_grad[1] else None
         gb = sum_dy if ctx.needs_input_grad[2] else None
