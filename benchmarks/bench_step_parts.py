@@ -12,10 +12,16 @@
 
 Each variant runs --repeats times, interleaved (A, B, torch, A, B, torch, ...); medians in ms.
 
+--step K: also the whole ResNet-18 step (bench_resnet.py's, after 20 warm-up steps), old forms
+(the NumPy SGD expressions and NumPy gradient sums, patched back in) against new, alternating
+blocks of K steps, --repeats blocks each.
+
     python benchmarks/bench_step_parts.py --threads 1 2
+    python benchmarks/bench_step_parts.py --threads 2 --step 2 --repeats 5
 Measured on a busy machine, the numbers are indicative only.
 """
 import argparse
+import contextlib
 import os
 import statistics
 import sys
@@ -25,6 +31,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
+sys.path.insert(0, HERE)
 
 import miniconv
 from miniconv import _kernels
@@ -85,6 +92,49 @@ def sgd_fused(params, grads, bufs, threads, lr=0.01, momentum=0.9, wd=5e-4):
                             False, miniconv._config.threads_for(p.size))
 
 
+class OldForms:
+    """Context: SGD's NumPy expressions and the engine's NumPy gradient sum, as before the kernels."""
+
+    def __enter__(self):
+        from miniconv.autograd import engine
+        from miniconv.optim import sgd
+        self.saved = (sgd._FUSED_DTYPES, engine.add_grads)
+        sgd._FUSED_DTYPES = ()
+
+        def numpy_sum(buf, nr, g):
+            buf[nr] = buf[nr] + g
+        engine.add_grads = numpy_sum
+
+    def __exit__(self, *exc):
+        from miniconv.autograd import engine
+        from miniconv.optim import sgd
+        sgd._FUSED_DTYPES, engine.add_grads = self.saved
+
+
+def step_ab(threads, block, repeats):
+    import torch
+    from bench_resnet import make_lib, step_fn
+    rng = np.random.default_rng(0)
+    batches = [(rng.standard_normal((64, 3, 32, 32)).astype(np.float32),
+                rng.integers(0, 10, 64).astype(np.int64)) for _ in range(8)]
+    torch.manual_seed(0)
+    tm, _, _ = make_lib("torch", torch)
+    mm, mopt, mmod = make_lib("miniconv", torch, tm.state_dict())
+    step, _state = step_fn("miniconv", mm, mopt, mmod, batches)
+    for _ in range(20):
+        step()
+    times = {"old": [], "new": []}
+    for _ in range(repeats):
+        for name in times:
+            with (OldForms() if name == "old" else contextlib.nullcontext()):
+                t0 = time.perf_counter()
+                for _ in range(block):
+                    step()
+                times[name].append((time.perf_counter() - t0) / block * 1e3)
+    print(f"\nResNet-18 step, {threads} thread(s), median of {repeats} blocks of {block} (wall), ms: "
+          + ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in times.items()))
+
+
 def timed(fn, clock):
     t0 = clock()
     fn()
@@ -95,6 +145,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--threads", nargs="+", type=int, default=[1, 2])
     ap.add_argument("--repeats", type=int, default=15)
+    ap.add_argument("--step", type=int, default=0, help="steps per block of the whole-step A/B (0: skip)")
     args = ap.parse_args()
     import torch
     if os.path.exists("/proc/loadavg"):
@@ -149,6 +200,8 @@ def main():
         print(f"\n{threads} thread(s), median of {args.repeats} ({what}), ms:")
         for k, v in times.items():
             print(f"  {k:28s} {statistics.median(v):8.2f}")
+        if args.step:
+            step_ab(threads, args.step, args.repeats)
 
 
 if __name__ == "__main__":
