@@ -87,10 +87,8 @@ def profiled(mod, step):
         t0 = time.perf_counter()
         step()
         wall = (time.perf_counter() - t0) * 1e3
-    events = prof.function_events
-    events = events() if callable(events) else events   # a method in miniconv, an attribute in torch
     by_cat = collections.defaultdict(float)
-    for ev in top_level(events):
+    for ev in top_level(prof.function_events):
         by_cat[category(ev.name)] += ev.cpu_time_total / 1e3
     by_cat["python + engine"] = wall - sum(by_cat.values())
     by_cat["total (profiled)"] = wall
