@@ -25,4 +25,16 @@
 MC_DEFINE_RELU_MASK(mc_relu_mask_f32, float)
 MC_DEFINE_RELU_MASK(mc_relu_mask_f64, double)
 
+/* out[i] = a[i] + b[i]; `out` may be `a` or `b` (in place), so nothing is restrict-qualified */
+#define MC_DEFINE_ADD(NAME, T)                                                               \
+    static void NAME(const T* a, const T* b, T* out, size_t n)                               \
+    {                                                                                        \
+        size_t i;                                                                            \
+        for (i = 0; i < n; i++)                                                              \
+            out[i] = a[i] + b[i];                                                            \
+    }
+
+MC_DEFINE_ADD(mc_add_f32, float)
+MC_DEFINE_ADD(mc_add_f64, double)
+
 #endif

@@ -20,6 +20,8 @@ The file is split into include files by job so they can be read one at a time:
   _linalg.pxi Linear's matrix multiply (BLAS per fixed row block inside the OpenMP team)
   _rnn.pxi    recurrent layers: the fused gate math of one LSTM / GRU / RNN time step
   _rnn_layer.pxi  the time loop of one recurrent layer and direction in C (same kernels, same bits)
+  _optim.pxi  the fused SGD update (one pass over parameter, gradient and momentum buffer)
+  _elementwise.pxi  elementwise sums (the autograd engine adds gradients that meet at a node)
 
 # Notes:
 # - Fused type ``floating`` (float32/float64) gives one kernel per job for both dtypes.
@@ -47,6 +49,8 @@ cnp.import_array()
 cdef extern from "_elementwise.h" nogil:
     void mc_relu_mask_f32(const float* x, float* out, unsigned char* keep, size_t n)
     void mc_relu_mask_f64(const double* x, double* out, unsigned char* keep, size_t n)
+    void mc_add_f32(const float* a, const float* b, float* out, size_t n)
+    void mc_add_f64(const double* a, const double* b, double* out, size_t n)
 
 cdef extern from "_omp_compat.h":
     int MINICONV_OPENMP
@@ -135,3 +139,6 @@ include "_norm.pxi"
 include "_linalg.pxi"
 include "_rnn.pxi"
 include "_rnn_layer.pxi"
+# the fused optimizer updates; the engine's gradient sums
+include "_optim.pxi"
+include "_elementwise.pxi"

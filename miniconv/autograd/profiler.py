@@ -290,12 +290,15 @@ class profile:
         if self._events is None:
             raise RuntimeError("Profiler didn't finish running")
 
+    @property
     def function_events(self):
-        self._check_finished()
-        return self._events
+        """The recorded events (an EventList; empty until the profile has finished): an attribute, as
+        PyTorch's ``profile.function_events``."""
+        return EventList() if self._events is None else self._events
 
     def events(self):
-        return self.function_events()
+        self._check_finished()
+        return self._events
 
     def key_averages(self, group_by_input_shape=False, group_by_stack_n=0, group_by_overload_name=False):
         self._check_finished()

@@ -1,7 +1,9 @@
 """SGD: stochastic gradient descent with optional momentum, dampening, Nesterov momentum and L2 weight decay."""
 import numpy as np
 
+from .. import _kernels
 from .._alloc import scoped as _caching_allocator  # the step's temporaries reuse miniconv's cache
+from .._config import threads_for
 from .optimizer import Optimizer, _check_impl_flags, _check_param_grad, _check_number
 
 
@@ -59,9 +61,13 @@ class SGD(Optimizer):
         for group in self.param_groups:
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
             weight_decay, nesterov = group["weight_decay"], group["nesterov"]
+            fused = all(type(v) in (float, int) for v in (lr, momentum, dampening, weight_decay))
             for p in group["params"]:
                 grad = _check_param_grad(p)
                 if grad is None:
+                    continue
+                if fused and _fused_update(self.state[p] if momentum != 0 else None, p, grad, group):
+                    p._bump_version()
                     continue
                 if group["maximize"]:
                     grad = -grad
@@ -81,6 +87,39 @@ class SGD(Optimizer):
                 p._data -= lr * grad
                 p._bump_version()
         return loss
+
+
+def _fused_update(state, p, grad, group):
+    """The update of ``step`` in one pass of ``_kernels.sgd_update`` (the same bits as the NumPy
+    expressions); False, with nothing changed, where the kernel does not apply (other dtypes,
+    non-contiguous or overlapping arrays: ``step`` then runs the NumPy expressions)."""
+    data = p._data
+    if (data.dtype not in _FUSED_DTYPES or grad.dtype != data.dtype or not data.flags.c_contiguous
+            or not data.flags.writeable or not grad.flags.c_contiguous or np.may_share_memory(data, grad)):
+        return False
+    first = False
+    buf = None
+    if state is not None:
+        buf = state.get("momentum_buffer")
+        if buf is None:
+            first, arr = True, np.empty_like(data)
+        else:
+            arr = buf._data
+            if (arr.dtype != data.dtype or arr.shape != data.shape or not arr.flags.c_contiguous
+                    or not arr.flags.writeable or np.may_share_memory(arr, data)
+                    or np.may_share_memory(arr, grad)):
+                return False
+    else:
+        arr = data  # unused by the kernel without momentum
+    _kernels.sgd_update(data.reshape(-1), grad.reshape(-1), arr.reshape(-1), group["lr"],
+                        group["weight_decay"], group["momentum"], group["dampening"], group["nesterov"],
+                        group["maximize"], first, threads_for(data.size))
+    if first:
+        state["momentum_buffer"] = _as_tensor(arr)
+    return True
+
+
+_FUSED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _as_tensor(arr):
