@@ -72,9 +72,9 @@ def main():
                             times[k].append(time.perf_counter() - t0)
                     med = {k: 1e3 * float(np.median(v)) for k, v in times.items()}
                     pick = K.conv2d_plan(pas, x.shape, wt.shape, (ho, wo), (sh, sw), (ph, pw), (1, 1), g, np.float32)[0]
+                    ratio = f"  auto/torch {med['auto'] / med['torch']:.2f}" if "auto" in med else ""
                     print(f"{nt}T {net:10s} {name:26s} {pas:11s} pick {pick:12s} "
-                          + " ".join(f"{k} {v:7.2f}" for k, v in med.items())
-                          + f"  auto/torch {med['auto'] / med['torch']:.2f}" if "auto" in med else "", flush=True)
+                          + " ".join(f"{k} {v:7.2f}" for k, v in med.items()) + ratio, flush=True)
     print("load average at end:", os.getloadavg())
 
 

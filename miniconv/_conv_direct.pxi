@@ -417,7 +417,8 @@ cdef void _dc_forward_group_t(const float* src, float* dst, const float* packed,
     real positions and channels into dst itself."""
     cdef Py_ssize_t OBT = uk.obt_f32, NP = MC_FWDT_NP, P = g.HO * g.WO
     cdef Py_ssize_t ob, t, nst
-    _dc_fill_planes(src, planes, g)
+    if src != NULL:     # NULL: the caller filled the planes
+        _dc_fill_planes(src, planes, g)
     for t in range(t0, t1):
         # 8 floats per row may be stored (2 junk) when the next tile, which overwrites them
         # later in this loop, is in this range and the row goes on that far; else exactly
@@ -454,7 +455,8 @@ cdef void _dc_forward_group(const floating* src, floating* dst, const floating* 
     cdef const floating* wb
     cdef const floating* init
     cdef Py_ssize_t pb, p0, p1, blk, kb, k0, kn, j, o, i, end, ho, ho0, cnt
-    _dc_fill_planes(src, planes, g)
+    if src != NULL:     # NULL: the caller filled the planes (scratch's first elements)
+        _dc_fill_planes(src, planes, g)
     for pb in range(pb0, pb1):
         p0 = pb * PB
         p1 = min(p0 + PB, Lr)

@@ -43,35 +43,56 @@ cdef _DGeom _dc_gi_phase(const _DGeom* g, Py_ssize_t rh, Py_ssize_t rw, Py_ssize
     return _dgeom(g.CIN, g.H, g.W, g.COUT, hr, wr, nh, nw, 1, 1, nh - 1 - eh, nw - 1 - ew, 1, 1)
 
 
+cdef void _dc_gi_layout(const _DGeom* g, _DGeom* common, _DGeom* pg, Py_ssize_t* kh0,
+                       Py_ssize_t* kw0, Py_ssize_t* delta) noexcept nogil:
+    """The phases of a strided grad_input sharing one set of padded planes of grad_out.
+    common: the planes (CIN planes of Hq x Wq, padding pt, pl: the largest of the phases'),
+    filled once per (sample, group); pg[ph] (ph = rh * gsw + rw): phase ph's forward, with the
+    common row pitch and plane size; delta[ph]: where its own padded origin lies in the common
+    planes (added to its offsets); kh0, kw0: its first tap."""
+    cdef Py_ssize_t ph, nph = g.gsh * g.gsw, hp = 0, wp = 0
+    common[0] = _dc_gi_phase(g, 0, 0, &kh0[0], &kw0[0])
+    for ph in range(nph):
+        pg[ph] = _dc_gi_phase(g, ph // g.gsw, ph % g.gsw, &kh0[ph], &kw0[ph])
+        common.pt = max(common.pt, pg[ph].pt)
+        common.pl = max(common.pl, pg[ph].pl)
+    for ph in range(nph):     # rows and columns the phases read, in the common planes
+        hp = max(hp, common.pt - pg[ph].pt + pg[ph].HO + pg[ph].KH - 1)
+        wp = max(wp, common.pl - pg[ph].pl + pg[ph].WO + pg[ph].KW - 1)
+    common.Hq, common.Wq = hp, wp
+    common.PS = hp * wp + _DC_SLACK
+    for ph in range(nph):
+        delta[ph] = (common.pt - pg[ph].pt) * wp + common.pl - pg[ph].pl
+        pg[ph].Hq, pg[ph].Wq, pg[ph].PS = hp, wp, common.PS
+        pg[ph].L = (pg[ph].HO - 1) * wp + pg[ph].WO
+
+
 cdef bint _dc_gi_serves(const _DGeom* g, Py_ssize_t itemsize) noexcept nogil:
     """True if the direct grad_input serves g: stride 1 within the scratch limit, or a stride
     of at most 4 x 4 with dilation 1, a kernel at least as large as the stride (every phase has
     taps) and every phase's scratch within the limit."""
-    cdef Py_ssize_t rh, rw, kh0, kw0
-    cdef _DGeom pg
+    cdef Py_ssize_t fwd
     if not _dc_gi_strided(g):
         return _dc_fits(g, itemsize)
     if g.gsh > 4 or g.gsw > 4 or g.dh != 1 or g.dw != 1 or g.KH < g.gsh or g.KW < g.gsw:
         return False
-    for rh in range(g.gsh):
-        for rw in range(g.gsw):
-            pg = _dc_gi_phase(g, rh, rw, &kh0, &kw0)
-            if not _dc_fits(&pg, itemsize):
-                return False
-    return True
+    return _dc_gi_scratch(g, &fwd) * itemsize <= _DC_MAX_SCRATCH_BYTES
 
 
 cdef Py_ssize_t _dc_gi_scratch(const _DGeom* g, Py_ssize_t* fwd) noexcept nogil:
-    """Per-thread scratch of the strided grad_input: the largest phase forward's (fwd[0]) plus
-    one phase plane of output (COUT planes)."""
-    cdef Py_ssize_t rh, rw, kh0, kw0, out = 0
-    cdef _DGeom pg
+    """Per-thread scratch of the strided grad_input: the largest phase forward's (fwd[0]; its
+    planes are the common ones) plus one phase plane of output (COUT planes)."""
+    cdef Py_ssize_t ph, out = 0
+    cdef _DGeom common
+    cdef _DGeom pg[_DC_GI_MAX_PHASES]
+    cdef Py_ssize_t kh0[_DC_GI_MAX_PHASES]
+    cdef Py_ssize_t kw0[_DC_GI_MAX_PHASES]
+    cdef Py_ssize_t delta[_DC_GI_MAX_PHASES]
+    _dc_gi_layout(g, &common, pg, kh0, kw0, delta)
     fwd[0] = 0
-    for rh in range(g.gsh):
-        for rw in range(g.gsw):
-            pg = _dc_gi_phase(g, rh, rw, &kh0, &kw0)
-            fwd[0] = max(fwd[0], _dc_fwd_scratch(&pg))
-            out = max(out, _round_up(pg.COUT, 32) * (pg.HO * pg.WO + MC_FWDT_NP))
+    for ph in range(g.gsh * g.gsw):
+        fwd[0] = max(fwd[0], _dc_fwd_scratch(&pg[ph]))
+        out = max(out, _round_up(pg[ph].COUT, 32) * (pg[ph].HO * pg[ph].WO + MC_FWDT_NP))
     return fwd[0] + out
 
 
@@ -84,7 +105,11 @@ cdef int _direct_grad_input_strided(const floating* gop, const floating* wp, flo
     cdef Py_ssize_t H = geom.HO, W = geom.WO, HWo = geom.H * geom.W
     cdef Py_ssize_t sh = geom.gsh, sw = geom.gsw, nph = sh * sw
     cdef mc_ukernels uk = mc_uk     # one instruction set for the whole call
+    cdef _DGeom common
     cdef _DGeom pg[_DC_GI_MAX_PHASES]
+    cdef Py_ssize_t kh0s[_DC_GI_MAX_PHASES]
+    cdef Py_ssize_t kw0s[_DC_GI_MAX_PHASES]
+    cdef Py_ssize_t delta[_DC_GI_MAX_PHASES]
     cdef const floating* packed[_DC_GI_MAX_PHASES]
     cdef const ptrdiff_t* offs[_DC_GI_MAX_PHASES]
     cdef const ptrdiff_t* poss[_DC_GI_MAX_PHASES]
@@ -99,11 +124,13 @@ cdef int _direct_grad_input_strided(const floating* gop, const floating* wp, flo
     keep = []
     cdef floating* pk
     cdef floating* wsub
+    cdef Py_ssize_t[::1] ov
+    _dc_gi_layout(geom, &common, pg, kh0s, kw0s, delta)
     for ph in range(nph):
         rh = ph // sw
         rw = ph % sw
         rhs[ph], rws[ph] = rh, rw
-        pg[ph] = _dc_gi_phase(geom, rh, rw, &kh0, &kw0)
+        kh0, kw0 = kh0s[ph], kw0s[ph]
         nh, nw, Kp = pg[ph].KH, pg[ph].KW, pg[ph].K
         trs[ph] = _dc_fwd_transposed(&pg[ph], &uk, sizeof(floating))
         mr = uk.obt_f32 if trs[ph] else _dc_mr(CG)
@@ -124,6 +151,9 @@ cdef int _direct_grad_input_strided(const floating* gop, const floating* wp, flo
         _dc_pack(wsub, pk, groups, CG, Kp, mr)
         packed[ph] = pk
         off_arr = _dc_offsets(&pg[ph], 1)
+        ov = off_arr
+        for i in range(ov.shape[0]):     # from the phase's origin to the common planes'
+            ov[i] += delta[ph]
         offs[ph] = <const ptrdiff_t*>cnp.PyArray_DATA(off_arr)
         pos_arr = _dc_positions(&pg[ph]) if trs[ph] else off_arr
         poss[ph] = <const ptrdiff_t*>cnp.PyArray_DATA(pos_arr)
@@ -147,7 +177,6 @@ cdef int _direct_grad_input_strided(const floating* gop, const floating* wp, flo
     cdef floating* tmp
     cdef floating* row
     cdef const floating* trow
-    cdef const floating* src
     with nogil, parallel(num_threads=n_threads):
         sc = buf + omp_get_thread_num() * per_thread
         tmp = sc + fwd
@@ -155,17 +184,18 @@ cdef int _direct_grad_input_strided(const floating* gop, const floating* wp, flo
             n = t // (groups * parts)
             g = t // parts % groups
             part = t % parts
-            src = gop + (n * groups + g) * OG * HWo
+            # the common planes, filled once for the item's phases
+            _dc_fill_planes(gop + (n * groups + g) * OG * HWo, sc, &common)
             for ph in range(part * per_part, (part + 1) * per_part):
                 if nbs[ph] == 0:
                     continue
                 hr = pg[ph].HO
                 wr = pg[ph].WO
                 if floating is float and trs[ph]:
-                    _dc_forward_group_t(src, tmp, packed[ph] + g * packg[ph], NULL, offs[ph],
+                    _dc_forward_group_t(NULL, tmp, packed[ph] + g * packg[ph], NULL, offs[ph],
                                         poss[ph], sc, &pg[ph], &uk, 0, nbs[ph])
                 else:
-                    _dc_forward_group(src, tmp, packed[ph] + g * packg[ph], zb, offs[ph], sc,
+                    _dc_forward_group(NULL, tmp, packed[ph] + g * packg[ph], zb, offs[ph], sc,
                                       &pg[ph], &uk, 0, nbs[ph])
                 for c in range(CG):
                     for i in range(hr):

@@ -4,7 +4,7 @@
 # raw pointers to that algorithm's batch-level function:
 #   direct  (_conv_direct.pxi)  C micro-kernels, AVX2/AVX-512/scalar chosen at run time; the
 #                               default wherever it serves the shape
-#   im2col  (_conv_im2col.pxi)  column tiles + BLAS GEMM; the fallback (grad_input with a stride)
+#   im2col  (_conv_im2col.pxi)  column tiles + BLAS GEMM; the fallback (shapes no other serves)
 #   taps    (_conv_taps.pxi)    one BLAS GEMM per tap on padded planes; only when forced
 #   gemm    (_conv_gemm.pxi)    large GEMMs over chunks of samples (1x1 without im2col); where
 #                               the cost model (end of this file) finds it cheaper than direct
@@ -325,11 +325,17 @@ cdef double _CM_HALF_M = 6.7       # GEMM dimensions at which the efficiency hal
 cdef double _CM_HALF_N = 31.4
 cdef double _CM_HALF_K = 3.2
 cdef double _CM_COPY = 26.6        # per element of im2col / gather / scatter / col2im
-# Fitted separately (benchmarks/fit_conv_cost.py --only w_direct_t): the forward's lanes family
-# (dconv_t) streams every weight once per tile of positions anyway, so a sample costs little
-# more than its tiles; with _CM_W_DIRECT its small-plane layers (3x3/2 on 16x16 and 8x8) were
-# priced up to 3x their time
-cdef double _CM_W_DIRECT_T = 36.1  # as _CM_W_DIRECT, for the forward's lanes family
+# The forward's lanes family (dconv_t; also every phase of the strided grad_input) priced on
+# its own: it streams each weight once per tile of positions anyway, and it runs nearer the
+# peak than the wide tiles (priced with e_direct, its small-plane layers, 3x3/2 on 16x16 and
+# 8x8, came out up to 3x their time). Fitted (benchmarks/fit_winograd_cost.py --only --also
+# w_direct_t e_direct_t: the zoo's total with the model's picks, the other constants fixed) to
+# bench_layers.py --algorithms at one thread (quiet machine, 2026-12-07 09:13), the strided
+# grad_input rows scaled by the direct/gemm ratios of benchmarks/bench_pass_ab.py (under load);
+# it moves three picks, all 3x3/2, to direct (64-128 32 forward and grad_input, 128-128 56
+# grad_input) and no 1x1 or stride-1 pick.
+cdef double _CM_W_DIRECT_T = 64.9  # as _CM_W_DIRECT, for the forward's lanes family
+cdef double _CM_E_DIRECT_T = 0.811 # as _CM_E_DIRECT, for the forward's lanes family
 # Set by hand (2026-12-07; the timings at 2 threads were taken under load, too noisy to fit):
 cdef double _CM_COPY_MT = 1.0      # copies' cost factor with several threads (shared memory)
 cdef double _CM_E_DW = 0.08        # depthwise direct kernels, per multiply-add
@@ -361,10 +367,11 @@ def _conv_cost_constants(dict new=None):
     """The cost model's constants {name: value}; with new, set those given (for fitting them,
     benchmarks only) and return the previous ones."""
     global _CM_E_DIRECT, _CM_W_DIRECT, _CM_E_GEMM, _CM_HALF_M, _CM_HALF_N, _CM_HALF_K, _CM_COPY
-    global _CM_COPY_MT, _CM_E_DW, _CM_W_DIRECT_T
+    global _CM_COPY_MT, _CM_E_DW, _CM_W_DIRECT_T, _CM_E_DIRECT_T
     old = {"e_direct": _CM_E_DIRECT, "w_direct": _CM_W_DIRECT, "e_gemm": _CM_E_GEMM,
            "half_m": _CM_HALF_M, "half_n": _CM_HALF_N, "half_k": _CM_HALF_K, "copy": _CM_COPY,
-           "copy_mt": _CM_COPY_MT, "e_dw": _CM_E_DW, "w_direct_t": _CM_W_DIRECT_T}
+           "copy_mt": _CM_COPY_MT, "e_dw": _CM_E_DW, "w_direct_t": _CM_W_DIRECT_T,
+           "e_direct_t": _CM_E_DIRECT_T}
     if new:
         unknown = set(new) - set(old)
         if unknown:
@@ -379,6 +386,7 @@ def _conv_cost_constants(dict new=None):
         _CM_COPY_MT = new.get("copy_mt", _CM_COPY_MT)
         _CM_E_DW = new.get("e_dw", _CM_E_DW)
         _CM_W_DIRECT_T = new.get("w_direct_t", _CM_W_DIRECT_T)
+        _CM_E_DIRECT_T = new.get("e_direct_t", _CM_E_DIRECT_T)
     return old
 
 
@@ -441,7 +449,7 @@ cdef double _cm_direct(int pass_, const _DGeom* g, Py_ssize_t NG, Py_ssize_t ite
     if NG < nt:     # a pair's position blocks cut into parts, each filling the planes
         parts = min(nb, (nt + NG - 1) // NG)
         parts = (nb + (nb + parts - 1) // parts - 1) // ((nb + parts - 1) // parts)
-    per_sample = (computed / _CM_E_DIRECT
+    per_sample = (computed / (_CM_E_DIRECT_T if lanes[0] else _CM_E_DIRECT)
                   + <double>g.COUT * g.K * (_CM_W_DIRECT_T if lanes[0] else _CM_W_DIRECT)
                   + <double>g.CIN * g.nph * g.PS * copy * parts)
     return _cm_par(NG * per_sample, NG * parts, nt)
@@ -449,28 +457,34 @@ cdef double _cm_direct(int pass_, const _DGeom* g, Py_ssize_t NG, Py_ssize_t ite
 
 cdef double _cm_direct_gi_strided(const _DGeom* g, Py_ssize_t NG, Py_ssize_t itemsize,
                                  const mc_ukernels* uk, bint* lanes, int nt) noexcept nogil:
-    """The direct strided grad_input (_conv_direct_gi.pxi): per (sample, group) every phase's
-    forward as _cm_direct prices it, plus the copy of its plane into grad_in."""
-    cdef Py_ssize_t rh, rw, kh0, kw0, P, nph = g.gsh * g.gsw
-    cdef double per_sample = 0, computed, copy = _cm_copy(nt)
+    """The direct strided grad_input (_conv_direct_gi.pxi): per (sample, group) the common
+    planes filled once, every phase's forward as _cm_direct prices it, and the copy of its
+    plane into grad_in."""
+    cdef Py_ssize_t ph, P, nph = g.gsh * g.gsw
+    cdef double per_sample, computed, copy = _cm_copy(nt)
     cdef bint tr
-    cdef _DGeom pg
-    for rh in range(g.gsh):
-        for rw in range(g.gsw):
-            pg = _dc_gi_phase(g, rh, rw, &kh0, &kw0)
-            P = pg.HO * pg.WO
-            if P == 0:
-                continue
-            tr = _dc_fwd_transposed(&pg, uk, itemsize)
-            if rh == 0 and rw == 0:
-                lanes[0] = tr
-            if tr:
-                computed = <double>_round_up(pg.COUT, uk.obt_f32) * _round_up(P, MC_FWDT_NP) * pg.K
-            else:
-                computed = <double>_round_up(pg.COUT, _dc_mr(pg.COUT)) * _dc_fwd_end(&pg, uk, itemsize) * pg.K
-            per_sample += (computed / _CM_E_DIRECT
-                           + <double>pg.COUT * pg.K * (_CM_W_DIRECT_T if tr else _CM_W_DIRECT)
-                           + (<double>pg.CIN * pg.PS + <double>pg.COUT * P) * copy)
+    cdef _DGeom common
+    cdef _DGeom pg[_DC_GI_MAX_PHASES]
+    cdef Py_ssize_t kh0[_DC_GI_MAX_PHASES]
+    cdef Py_ssize_t kw0[_DC_GI_MAX_PHASES]
+    cdef Py_ssize_t delta[_DC_GI_MAX_PHASES]
+    _dc_gi_layout(g, &common, pg, kh0, kw0, delta)
+    per_sample = <double>common.CIN * common.PS * copy
+    for ph in range(nph):
+        P = pg[ph].HO * pg[ph].WO
+        if P == 0:
+            continue
+        tr = _dc_fwd_transposed(&pg[ph], uk, itemsize)
+        if ph == 0:
+            lanes[0] = tr
+        if tr:
+            computed = <double>_round_up(pg[ph].COUT, uk.obt_f32) * _round_up(P, MC_FWDT_NP) * pg[ph].K
+        else:
+            computed = (<double>_round_up(pg[ph].COUT, _dc_mr(pg[ph].COUT))
+                        * _dc_fwd_end(&pg[ph], uk, itemsize) * pg[ph].K)
+        per_sample += (computed / (_CM_E_DIRECT_T if tr else _CM_E_DIRECT)
+                       + <double>pg[ph].COUT * pg[ph].K * (_CM_W_DIRECT_T if tr else _CM_W_DIRECT)
+                       + <double>pg[ph].COUT * P * copy)
     return _cm_par(NG * per_sample, NG * (nph if NG < nt else 1), nt)
 
 
