@@ -3,7 +3,8 @@
 Each phase (rh, rw) of grad_in is a stride-1 direct forward of grad_out with a sub-kernel of
 the flipped weights. Checked here, with algorithm='direct' forced:
 - values against PyTorch's float64 grad_input (float32 and float64 data), strides 2, (2, 1),
-  3 and 4, paddings 0 to 3, odd and even planes, kernels 2x2 to 7x7, groups, one sample;
+  3 and 4, paddings 0 to 3, odd and even planes, kernels 2x2 to 7x7, groups, one sample,
+  planes shorter than the stride (phases with no rows);
 - the same bits at 1, 2 and 3 threads, for every instruction set this CPU runs (scalar, AVX2
   and the emulated AVX-512 family 'avx512f_emu'), and the SIMD families within float32
   rounding of their scalar twin;
@@ -37,6 +38,10 @@ CASES = [
     (2, 2, 3, 7, 7, 7, 7, (4, 4), (3, 3), 1),
     (1, 32, 64, 14, 14, 3, 3, (2, 2), (1, 1), 1),
     (2, 24, 40, 10, 10, 2, 2, (2, 2), (0, 0), 1),
+    # phases with no rows (a plane shorter than the stride), padding of 2 on a 3x3 kernel
+    (2, 3, 4, 1, 5, 3, 3, (2, 2), (1, 1), 1),
+    (2, 3, 4, 2, 2, 3, 3, (3, 3), (1, 1), 1),
+    (2, 3, 5, 6, 6, 3, 3, (2, 2), (2, 2), 1),
 ]
 
 
