@@ -131,6 +131,9 @@ cdef int _direct_grad_input_strided(const floating* gop, const floating* wp, flo
         rw = ph % sw
         rhs[ph], rws[ph] = rh, rw
         kh0, kw0 = kh0s[ph], kw0s[ph]
+        if pg[ph].HO * pg[ph].WO == 0:     # a plane shorter than the stride: no such rows
+            nbs[ph], trs[ph], packg[ph] = 0, False, 0
+            continue
         nh, nw, Kp = pg[ph].KH, pg[ph].KW, pg[ph].K
         trs[ph] = _dc_fwd_transposed(&pg[ph], &uk, sizeof(floating))
         mr = uk.obt_f32 if trs[ph] else _dc_mr(CG)
@@ -159,8 +162,6 @@ cdef int _direct_grad_input_strided(const floating* gop, const floating* wp, flo
         poss[ph] = <const ptrdiff_t*>cnp.PyArray_DATA(pos_arr)
         nbs[ph] = (pos_arr.shape[0] // MC_FWDT_NP if trs[ph]
                    else _dc_fwd_nblocks(&pg[ph], &uk, sizeof(floating)))
-        if pg[ph].HO * pg[ph].WO == 0:
-            nbs[ph] = 0
         keep.append((pk_arr, off_arr, pos_arr))
     # the wide tiles start from a bias block: zeros (no bias in grad_in)
     zb_arr = np.zeros(_round_up(CG, 32), dtype=dt)
