@@ -2,14 +2,17 @@
 
     python benchmarks/bench_layers.py --algorithms --net resnet18 resnet50 vgg16 readme \\
         --layers "3x3 " "3x3/1 " --threads 1 --clock cpu --json rows1.json
-    python benchmarks/fit_winograd_cost.py rows1.json [rows2.json ...]
+    python benchmarks/fit_winograd_cost.py rows1.json [rows2.json ...] [--also w_direct_t ...]
 
 Random search (multiplicative steps, fixed seed) over _kernels._winograd_cost_constants (the
 other constants stay as they are: fit those first with fit_conv_cost.py) minimising the total
 time of the rows (weighted by how often each network runs the layer) when every pass takes the
 algorithm the model picks; ties are broken towards the smaller number of rows where the pick was
 more than 5 % slower than the fastest. Prints the constants and those rows. The constants go
-into miniconv/_conv_dispatch.pxi by hand.
+into miniconv/_conv_dispatch.pxi by hand. --also NAME ...: search these constants of
+_kernels._conv_cost_constants too (e.g. w_direct_t, the direct forward lanes family's
+per-sample weight cost, which decides between direct and winograd on small planes); --only:
+search only those (the winograd constants stay).
 """
 import json
 import math
@@ -25,22 +28,45 @@ from fit_conv_cost import pick, score  # noqa: E402
 from miniconv import _kernels as K  # noqa: E402
 
 
+def _split_args(argv):
+    paths, also, only, cur = [], [], False, None
+    for a in argv:
+        if a in ("--also", "--only"):
+            only = only or a == "--only"
+            cur = also
+        elif a.startswith("--"):
+            cur = None
+        elif cur is not None:
+            cur.append(a)
+        else:
+            paths.append(a)
+    return paths, also, only
+
+
+def _set(cand, also):
+    K._winograd_cost_constants({k: v for k, v in cand.items() if k not in also})
+    K._conv_cost_constants({k: v for k, v in cand.items() if k in also})
+
+
 def main():
-    rows = [r for path in sys.argv[1:] for r in json.load(open(path))]
-    best = K._winograd_cost_constants()
+    paths, also, only = _split_args(sys.argv[1:])
+    rows = [r for path in paths for r in json.load(open(path))]
+    conv = K._conv_cost_constants()
+    best = {} if only else K._winograd_cost_constants()
+    best.update({k: conv[k] for k in also})
     tot, _, ok = score(rows)
     best_key = (tot, -ok)
     print(f"{len(rows)} rows; start {best}: {score(rows)}")
     rng = random.Random(0)
     for _ in range(3000):
         cand = dict(best)
-        for k in rng.sample(list(best), rng.randint(1, 3)):
+        for k in rng.sample(list(best), min(len(best), rng.randint(1, 3))):
             cand[k] *= math.exp(rng.gauss(0, 0.5))
-        K._winograd_cost_constants(cand)
+        _set(cand, also)
         tot, _, ok = score(rows)
         if (tot, -ok) < best_key:
             best, best_key = cand, (tot, -ok)
-    K._winograd_cost_constants(best)
+    _set(best, also)
     print("fitted:", {k: round(v, 3) for k, v in best.items()}, score(rows))
     for r in rows:
         ms = {k: v for k, v in r["ms"].items() if k != "im2col"}

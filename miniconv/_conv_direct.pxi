@@ -194,6 +194,7 @@ cdef struct _DGeom:
     Py_ssize_t nph             # phases per channel, sh * sw
     Py_ssize_t L               # wide output positions, (HO - 1) * Wq + WO
     Py_ssize_t K               # (channel, tap) pairs, CIN * KH * KW
+    Py_ssize_t gsh, gsw        # grad_input only: the forward's strides (_conv_direct_gi.pxi)
 
 
 cdef _DGeom _dgeom(Py_ssize_t CIN, Py_ssize_t H, Py_ssize_t W, Py_ssize_t COUT, Py_ssize_t HO,
@@ -219,6 +220,7 @@ cdef _DGeom _dgeom(Py_ssize_t CIN, Py_ssize_t H, Py_ssize_t W, Py_ssize_t COUT, 
     g.nph = sh * sw
     g.L = (HO - 1) * g.Wq + WO
     g.K = CIN * KH * KW
+    g.gsh = g.gsw = 1
     return g
 
 
@@ -415,7 +417,8 @@ cdef void _dc_forward_group_t(const float* src, float* dst, const float* packed,
     real positions and channels into dst itself."""
     cdef Py_ssize_t OBT = uk.obt_f32, NP = MC_FWDT_NP, P = g.HO * g.WO
     cdef Py_ssize_t ob, t, nst
-    _dc_fill_planes(src, planes, g)
+    if src != NULL:     # NULL: the caller filled the planes
+        _dc_fill_planes(src, planes, g)
     for t in range(t0, t1):
         # 8 floats per row may be stored (2 junk) when the next tile, which overwrites them
         # later in this loop, is in this range and the row goes on that far; else exactly
@@ -452,7 +455,8 @@ cdef void _dc_forward_group(const floating* src, floating* dst, const floating* 
     cdef const floating* wb
     cdef const floating* init
     cdef Py_ssize_t pb, p0, p1, blk, kb, k0, kn, j, o, i, end, ho, ho0, cnt
-    _dc_fill_planes(src, planes, g)
+    if src != NULL:     # NULL: the caller filled the planes (scratch's first elements)
+        _dc_fill_planes(src, planes, g)
     for pb in range(pb0, pb1):
         p0 = pb * PB
         p1 = min(p0 + PB, Lr)
@@ -751,8 +755,11 @@ cdef int _direct_grad_input(const floating* gop, const floating* wp, floating* g
     """grad_in for stride 1: the direct forward of grad_out with flipped, transposed weights.
 
     geom describes that forward: CIN = O // groups planes of HO x WO in, COUT = C // groups
-    planes of H x W out, padding (KH-1)*dh - pt, (KW-1)*dw - pl.
+    planes of H x W out, padding (KH-1)*dh - pt, (KW-1)*dw - pl. With geom.gsh or gsw > 1
+    (the forward's strides), by stride phases (_conv_direct_gi.pxi).
     """
+    if _dc_gi_strided(geom):
+        return _direct_grad_input_strided(gop, wp, gip, N, groups, geom, n_threads)
     cdef Py_ssize_t OG = geom.CIN, CG = geom.COUT, T = geom.KH * geom.KW
     cdef Py_ssize_t g, o, c, t
     wf_arr = np.empty(max(1, groups * CG * OG * T), dtype=np.float32 if floating is float else np.float64)

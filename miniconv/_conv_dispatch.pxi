@@ -4,7 +4,7 @@
 # raw pointers to that algorithm's batch-level function:
 #   direct  (_conv_direct.pxi)  C micro-kernels, AVX2/AVX-512/scalar chosen at run time; the
 #                               default wherever it serves the shape
-#   im2col  (_conv_im2col.pxi)  column tiles + BLAS GEMM; the fallback (grad_input with a stride)
+#   im2col  (_conv_im2col.pxi)  column tiles + BLAS GEMM; the fallback (shapes no other serves)
 #   taps    (_conv_taps.pxi)    one BLAS GEMM per tap on padded planes; only when forced
 #   gemm    (_conv_gemm.pxi)    large GEMMs over chunks of samples (1x1 without im2col); where
 #                               the cost model (end of this file) finds it cheaper than direct
@@ -127,10 +127,11 @@ def conv2d_grad_input(const floating[:, :, :, ::1] grad_out,  # IN  (N, O, HO, W
     # the forward convolution of grad_out that gives grad_in (stride 1; see _conv_direct.pxi)
     geom = _dgeom(OG, HO, WO, CG, H, W, KH, KW, 1, 1, (KH - 1) * dil_h - pad_top,
                   (KW - 1) * dil_w - pad_left, dil_h, dil_w)
+    geom.gsh, geom.gsw = stride_h, stride_w   # strided: by stride phases (_conv_direct_gi.pxi)
     gg = _gm_geom(N, C, H, W, O, KH, KW, HO, WO, stride_h, stride_w, pad_top, pad_left, dil_h,
                   dil_w, groups, sizeof(floating), _GM_COLS_GRAD_INPUT)
     algo = _conv_plan(_PASS_GRAD_INPUT, algorithm, &geom, &gg,
-                      stride1 and _dc_fits(&geom, sizeof(floating)),
+                      _dc_gi_serves(&geom, sizeof(floating)),
                       stride1 and _taps_scratch(CG, OG, HO, WO, KH, KW, dil_h, dil_w)
                       * sizeof(floating) <= _CONV_TAPS_MAX_BYTES, sizeof(floating), NULL, True,
                       n_threads)
@@ -138,7 +139,7 @@ def conv2d_grad_input(const floating[:, :, :, ::1] grad_out,  # IN  (N, O, HO, W
             _wn_all_finite(&grad_out[0, 0, 0, 0], N * O * P, n_threads)
             and _wn_all_finite(&w[0, 0, 0, 0], O * K, 1)):
         algo = _conv_plan(_PASS_GRAD_INPUT, algorithm, &geom, &gg,
-                          stride1 and _dc_fits(&geom, sizeof(floating)), False, sizeof(floating),
+                          _dc_gi_serves(&geom, sizeof(floating)), False, sizeof(floating),
                           NULL, False, n_threads)
     if algo == _ALGO_WINOGRAD:
         # the forward convolution of grad_out (O channels) giving grad_in (C), padding 2 - p
@@ -324,6 +325,17 @@ cdef double _CM_HALF_M = 6.7       # GEMM dimensions at which the efficiency hal
 cdef double _CM_HALF_N = 31.4
 cdef double _CM_HALF_K = 3.2
 cdef double _CM_COPY = 26.6        # per element of im2col / gather / scatter / col2im
+# The forward's lanes family (dconv_t; also every phase of the strided grad_input) priced on
+# its own: it streams each weight once per tile of positions anyway, and it runs nearer the
+# peak than the wide tiles (priced with e_direct, its small-plane layers, 3x3/2 on 16x16 and
+# 8x8, came out up to 3x their time). Fitted (benchmarks/fit_winograd_cost.py --only --also
+# w_direct_t e_direct_t: the zoo's total with the model's picks, the other constants fixed) to
+# bench_layers.py --algorithms at one thread (quiet machine, 2026-12-07 09:13), the strided
+# grad_input rows scaled by the direct/gemm ratios of benchmarks/bench_pass_ab.py (under load);
+# it moves three picks, all 3x3/2, to direct (64-128 32 forward and grad_input, 128-128 56
+# grad_input) and no 1x1 or stride-1 pick.
+cdef double _CM_W_DIRECT_T = 64.9  # as _CM_W_DIRECT, for the forward's lanes family
+cdef double _CM_E_DIRECT_T = 0.811 # as _CM_E_DIRECT, for the forward's lanes family
 # Set by hand (2026-12-07; the timings at 2 threads were taken under load, too noisy to fit):
 cdef double _CM_COPY_MT = 1.0      # copies' cost factor with several threads (shared memory)
 cdef double _CM_E_DW = 0.08        # depthwise direct kernels, per multiply-add
@@ -355,10 +367,11 @@ def _conv_cost_constants(dict new=None):
     """The cost model's constants {name: value}; with new, set those given (for fitting them,
     benchmarks only) and return the previous ones."""
     global _CM_E_DIRECT, _CM_W_DIRECT, _CM_E_GEMM, _CM_HALF_M, _CM_HALF_N, _CM_HALF_K, _CM_COPY
-    global _CM_COPY_MT, _CM_E_DW
+    global _CM_COPY_MT, _CM_E_DW, _CM_W_DIRECT_T, _CM_E_DIRECT_T
     old = {"e_direct": _CM_E_DIRECT, "w_direct": _CM_W_DIRECT, "e_gemm": _CM_E_GEMM,
            "half_m": _CM_HALF_M, "half_n": _CM_HALF_N, "half_k": _CM_HALF_K, "copy": _CM_COPY,
-           "copy_mt": _CM_COPY_MT, "e_dw": _CM_E_DW}
+           "copy_mt": _CM_COPY_MT, "e_dw": _CM_E_DW, "w_direct_t": _CM_W_DIRECT_T,
+           "e_direct_t": _CM_E_DIRECT_T}
     if new:
         unknown = set(new) - set(old)
         if unknown:
@@ -372,6 +385,8 @@ def _conv_cost_constants(dict new=None):
         _CM_COPY = new.get("copy", _CM_COPY)
         _CM_COPY_MT = new.get("copy_mt", _CM_COPY_MT)
         _CM_E_DW = new.get("e_dw", _CM_E_DW)
+        _CM_W_DIRECT_T = new.get("w_direct_t", _CM_W_DIRECT_T)
+        _CM_E_DIRECT_T = new.get("e_direct_t", _CM_E_DIRECT_T)
     return old
 
 
@@ -422,6 +437,8 @@ cdef double _cm_direct(int pass_, const _DGeom* g, Py_ssize_t NG, Py_ssize_t ite
                       + <double>g.CIN * g.nph * g.PS * copy)
         return (_cm_par(NG * per_sample, n_chunks, nt)
                 + _cm_par(<double>n_chunks * (NG // N) * g.COUT * g.K * copy, 1, nt))
+    if pass_ == _PASS_GRAD_INPUT and _dc_gi_strided(g):
+        return _cm_direct_gi_strided(g, NG, itemsize, uk, lanes, nt)
     lanes[0] = _dc_fwd_transposed(g, uk, itemsize)
     if lanes[0]:
         computed = <double>_round_up(g.COUT, uk.obt_f32) * _round_up(P, MC_FWDT_NP) * g.K
@@ -432,9 +449,43 @@ cdef double _cm_direct(int pass_, const _DGeom* g, Py_ssize_t NG, Py_ssize_t ite
     if NG < nt:     # a pair's position blocks cut into parts, each filling the planes
         parts = min(nb, (nt + NG - 1) // NG)
         parts = (nb + (nb + parts - 1) // parts - 1) // ((nb + parts - 1) // parts)
-    per_sample = (computed / _CM_E_DIRECT + <double>g.COUT * g.K * _CM_W_DIRECT
+    per_sample = (computed / (_CM_E_DIRECT_T if lanes[0] else _CM_E_DIRECT)
+                  + <double>g.COUT * g.K * (_CM_W_DIRECT_T if lanes[0] else _CM_W_DIRECT)
                   + <double>g.CIN * g.nph * g.PS * copy * parts)
     return _cm_par(NG * per_sample, NG * parts, nt)
+
+
+cdef double _cm_direct_gi_strided(const _DGeom* g, Py_ssize_t NG, Py_ssize_t itemsize,
+                                 const mc_ukernels* uk, bint* lanes, int nt) noexcept nogil:
+    """The direct strided grad_input (_conv_direct_gi.pxi): per (sample, group) the common
+    planes filled once, every phase's forward as _cm_direct prices it, and the copy of its
+    plane into grad_in."""
+    cdef Py_ssize_t ph, P, nph = g.gsh * g.gsw
+    cdef double per_sample, computed, copy = _cm_copy(nt)
+    cdef bint tr
+    cdef _DGeom common
+    cdef _DGeom pg[_DC_GI_MAX_PHASES]
+    cdef Py_ssize_t kh0[_DC_GI_MAX_PHASES]
+    cdef Py_ssize_t kw0[_DC_GI_MAX_PHASES]
+    cdef Py_ssize_t delta[_DC_GI_MAX_PHASES]
+    _dc_gi_layout(g, &common, pg, kh0, kw0, delta)
+    per_sample = <double>common.CIN * common.PS * copy
+    for ph in range(nph):
+        P = pg[ph].HO * pg[ph].WO
+        if P == 0:
+            continue
+        tr = _dc_fwd_transposed(&pg[ph], uk, itemsize)
+        if ph == 0:
+            lanes[0] = tr
+        if tr:
+            computed = <double>_round_up(pg[ph].COUT, uk.obt_f32) * _round_up(P, MC_FWDT_NP) * pg[ph].K
+        else:
+            computed = (<double>_round_up(pg[ph].COUT, _dc_mr(pg[ph].COUT))
+                        * _dc_fwd_end(&pg[ph], uk, itemsize) * pg[ph].K)
+        per_sample += (computed / (_CM_E_DIRECT_T if tr else _CM_E_DIRECT)
+                       + <double>pg[ph].COUT * pg[ph].K * (_CM_W_DIRECT_T if tr else _CM_W_DIRECT)
+                       + <double>pg[ph].COUT * P * copy)
+    return _cm_par(NG * per_sample, NG * (nph if NG < nt else 1), nt)
 
 
 cdef double _cm_gemm(int pass_, const _GGeom* g, int nt=1) noexcept nogil:
@@ -646,11 +697,13 @@ def conv2d_plan(str pass_name, x_shape, w_shape, out_hw, stride=(1, 1), padding=
     cdef bint lanes = False, stride1 = sh == 1 and sw == 1
     if pass_ == _PASS_GRAD_INPUT:
         dg = _dgeom(OG, HO, WO, CG, H, W, KH, KW, 1, 1, (KH - 1) * dh - pt, (KW - 1) * dw - pl, dh, dw)
+        dg.gsh, dg.gsw = sh, sw
     else:
         dg = _dgeom(CG, H, W, OG, HO, WO, KH, KW, sh, sw, pt, pl, dh, dw)
     cdef _GGeom gg = _gm_geom(N, C, H, W, O, KH, KW, HO, WO, sh, sw, pt, pl, dh, dw, groups, itemsize,
                               (_GM_COLS_FORWARD, _GM_COLS_GRAD_INPUT, _GM_COLS_GRAD_WEIGHT)[pass_])
-    cdef bint direct_ok = _dc_fits(&dg, itemsize) and (stride1 or pass_ != _PASS_GRAD_INPUT)
+    cdef bint direct_ok = (_dc_gi_serves(&dg, itemsize) if pass_ == _PASS_GRAD_INPUT
+                           else _dc_fits(&dg, itemsize))
     cdef bint taps_ok = stride1 and _taps_scratch(CG, OG, HO, WO, KH, KW, dh, dw) * itemsize <= _CONV_TAPS_MAX_BYTES
     cdef int algo = _conv_plan(pass_, algorithm, &dg, &gg, direct_ok, taps_ok, itemsize, costs,
                                True, n_threads)
