@@ -60,15 +60,15 @@ cdef void _gm_nb_split(Py_ssize_t M, Py_ssize_t NP, Py_ssize_t mr, Py_ssize_t nr
     a multiple of nt blocks of whole tiles (<= _GM_NB_COLS each) when every thread gets
     _GM_NB_MIN_SHARE columns, the rows into nt blocks otherwise."""
     cdef Py_ssize_t nb
-    RB[0] = M
-    JB[0] = NP
+    RB[0] = max(1, M)       # (never 0: the cost model prices empty shapes too)
+    JB[0] = max(1, NP)
     if nt <= 1 or G % nt == 0:
         return
     if NP >= nt * _GM_NB_MIN_SHARE:
         nb = nt * ((NP + nt * _GM_NB_COLS - 1) // (nt * _GM_NB_COLS))
         JB[0] = min(NP, ((NP + nb - 1) // nb + nr - 1) // nr * nr)
     else:
-        RB[0] = min(M, ((M + nt - 1) // nt + mr - 1) // mr * mr)
+        RB[0] = max(1, min(M, ((M + nt - 1) // nt + mr - 1) // mr * mr))
 
 
 cdef int _gemm_nb(const floating* ap, bint a_t, const floating* bp_, Py_ssize_t bimg,
