@@ -286,7 +286,8 @@ cdef void _conv_bias_from_chunks(const double* part, floating* grad_b, Py_ssize_
 #   gemm    useful / eff(m, n, k) + copies * _CM_COPY, useful = N*G*OG*K*P exactly, and
 #           eff(m, n, k) = _CM_E_GEMM * m/(m + _CM_HALF_M) * n/(n + _CM_HALF_N) * k/(k + _CM_HALF_K)
 #           for the GEMMs the algorithm makes (column-major m x n += k terms); copies: the
-#           im2col columns (none for the 1x1 no-copy case), the gathered grad_out rows, the
+#           im2col columns (none for the 1x1 no-copy case: forward and grad_input are then one
+#           GEMM over the batch, _cm_gemm_nb), the gathered grad_out rows, the
 #           output scattered back, col2im, and grad_weight's C updated once per chunk.
 #   im2col  the same formula with im2col's per-sample row tiles (m = rows*WO) and its copies.
 #   winograd  3x3 stride 1, every pass: its GEMMs and transforms (_cm_winograd).
@@ -498,6 +499,11 @@ cdef double _cm_gemm(int pass_, const _GGeom* g, int nt=1) noexcept nogil:
     cdef double w_elems = <double>g.O * g.K
     cdef bint nocopy = g.nocopy and g.S == 1
     cdef Py_ssize_t OB, CB, KB, G = g.groups, cpp = min(g.cpp, g.nch)
+    if g.nocopy and _GM_PACKED and _GM_BATCHED and pass_ != _PASS_GRAD_WEIGHT:
+        # 1x1 no-copy forward / grad_input: the batch as one GEMM (_conv_gemm_nb.pxi)
+        if pass_ == _PASS_FORWARD:
+            return _cm_gemm_nb(g, g.OG, g.K, 4, nt)
+        return _cm_gemm_nb(g, g.CG, g.OG, 4, nt)
     if pass_ == _PASS_FORWARD:
         OB = _gm_block(g.OG, g.nch * G, 16, nt)
         if not nocopy:

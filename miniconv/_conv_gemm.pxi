@@ -10,8 +10,9 @@
 #   grad_weight  gw_g (OG, K)            += gout_chunk (OG, S*P) @ col_chunk^T, chunk after chunk
 # col_chunk holds the receptive fields of the chunk's samples side by side (_im2col with the
 # row pitch S*P); gout_chunk the output gradient rows likewise. A 1x1 convolution with stride
-# 1 and no padding on planes of >= target positions needs no copy at all (S = 1: x_n is the
-# (C, P) matrix, grad_in_n and out_n are written by the GEMM itself).
+# 1 and no padding needs no copy at all: forward and grad_input multiply the whole batch as one
+# GEMM of N*P columns read in place (_conv_gemm_nb.pxi), grad_weight on planes of >= target
+# positions one sample per chunk (S = 1: x_n is the (C, P) matrix).
 # The choice between this and the direct kernels is the cost model's (_conv_dispatch.pxi).
 #
 # Notes:
@@ -121,6 +122,7 @@ cdef extern from "_conv_gemm_ukernel.h" nogil:
 
 cdef Py_ssize_t _GM_SUM_BLOCK = 64    # terms per BLAS call along k (the 'blas' GEMM)
 cdef bint _GM_PACKED = True           # the packed GEMM of _conv_gemm_ukernel.h, else BLAS
+cdef bint _GM_BATCHED = True          # 1x1 no-copy forward / grad_input: _conv_gemm_nb.pxi
 
 
 def _gemm_sum_block(Py_ssize_t k=0):
@@ -309,6 +311,9 @@ cdef void _gm_gather_rows(const floating* src, floating* dst, Py_ssize_t rows, P
 cdef int _gemm_forward(const floating* xp, const floating* wp, const floating* bp,
                        floating* outp, const _GGeom* g, int n_threads) except -1:
     """out = conv(x, w) + bias (bp NULL: no bias)."""
+    if g.nocopy and _GM_PACKED and _GM_BATCHED:
+        return _gemm_nb(wp, False, xp, g.C * g.HW, outp, g.O * g.P, bp, g.OG, g.K, g.P, g.N,
+                        g.groups, n_threads)
     cdef Py_ssize_t K = g.K, P = g.P, OG = g.OG, G = g.groups
     cdef bint gather = not (g.nocopy and g.S == 1)
     cdef Py_ssize_t OB = _gm_block(OG, g.nch * G, 16, n_threads), nob = (OG + OB - 1) // OB
@@ -395,6 +400,9 @@ cdef int _gemm_forward(const floating* xp, const floating* wp, const floating* b
 cdef int _gemm_grad_input(const floating* gop, const floating* wp, floating* gip,
                           const _GGeom* g, int n_threads) except -1:
     """grad_in = col2im(w^T @ grad_out), per chunk of samples and block of input channels."""
+    if g.nocopy and _GM_PACKED and _GM_BATCHED:
+        return _gemm_nb(wp, True, gop, g.O * g.P, gip, g.C * g.HW, NULL, g.CG, g.OG, g.P, g.N,
+                        g.groups, n_threads)
     cdef Py_ssize_t K = g.K, P = g.P, OG = g.OG, CG = g.CG, T = g.T, G = g.groups, HW = g.HW
     cdef bint direct_out = g.nocopy and g.S == 1
     cdef bint gather = g.S > 1
@@ -573,7 +581,8 @@ def _gemm_layout(str pass_name, x_shape, w_shape, out_hw, stride=(1, 1), padding
                  dilation=(1, 1), Py_ssize_t groups=1, Py_ssize_t itemsize=4):
     """How the gemm algorithm cuts one pass of this shape (for tests): a dict with
     'samples_per_chunk', 'chunks', 'chunks_per_pass' and 'no_copy' (1x1, stride 1, no
-    padding, one sample per chunk: the arrays themselves are the GEMM operands)."""
+    padding: the arrays themselves are the GEMM operands; forward and grad_input always, the
+    batch as one GEMM, _conv_gemm_nb.pxi; grad_weight with one sample per chunk)."""
     cols = {'forward': _GM_COLS_FORWARD, 'grad_input': _GM_COLS_GRAD_INPUT,
             'grad_weight': _GM_COLS_GRAD_WEIGHT}
     if pass_name not in cols:
@@ -583,4 +592,7 @@ def _gemm_layout(str pass_name, x_shape, w_shape, out_hw, stride=(1, 1), padding
                              padding[0], padding[1], dilation[0], dilation[1], groups, itemsize,
                              cols[pass_name])
     return {'samples_per_chunk': g.S, 'chunks': g.nch, 'chunks_per_pass': g.cpp,
-            'no_copy': bool(g.nocopy and g.S == 1)}
+            'no_copy': bool(g.nocopy and (g.S == 1 or (pass_name != 'grad_weight' and _GM_PACKED
+                                                              and _GM_BATCHED)))}
+
+include "_conv_gemm_nb.pxi"

@@ -57,13 +57,15 @@
 
 #define MC_DEFINE_GEMM_UKR(NAME, ATTR, T, V, VW, NV, MR, LOADU, SET1, FMADD, STOREU, ADD, ZERO) \
     ATTR static void NAME(size_t kc, const T* MC_RESTRICT a, const T* MC_RESTRICT b,           \
-                          size_t ldb, T* MC_RESTRICT c, size_t ldc, int first)                 \
+                          size_t ldb, T* MC_RESTRICT c, size_t ldc, int first,                 \
+                          const T* MC_RESTRICT bias)                                           \
     {                                                                                          \
         V acc[MR * NV];                                                                        \
         size_t k0, k1, k;                                                                      \
         int m, v;                                                                              \
         for (k0 = 0; k0 < kc; k0 = k1) {                                                       \
             k1 = kc - k0 > MC_SUM_BLOCK ? k0 + MC_SUM_BLOCK : kc;                              \
+            const int addb = bias != NULL && k1 == kc;                                         \
             for (m = 0; m < MR * NV; m++) acc[m] = ZERO;                                       \
             for (k = k0; k < k1; k++) {                                                        \
                 V bv[NV];                                                                      \
@@ -77,20 +79,29 @@
                 b += ldb;                                                                      \
             }                                                                                  \
             if (first && k0 == 0) {                                                            \
-                for (m = 0; m < MR; m++)                                                       \
-                    for (v = 0; v < NV; v++) STOREU(c + m * ldc + v * VW, acc[m * NV + v]);    \
+                if (addb)                                                                      \
+                    for (m = 0; m < MR; m++)                                                   \
+                        for (v = 0; v < NV; v++)                                               \
+                            STOREU(c + m * ldc + v * VW, ADD(acc[m * NV + v], SET1(bias[m]))); \
+                else                                                                           \
+                    for (m = 0; m < MR; m++)                                                   \
+                        for (v = 0; v < NV; v++) STOREU(c + m * ldc + v * VW, acc[m * NV + v]); \
             } else {                                                                           \
                 for (m = 0; m < MR; m++)                                                       \
-                    for (v = 0; v < NV; v++)                                                   \
-                        STOREU(c + m * ldc + v * VW,                                           \
-                               ADD(LOADU(c + m * ldc + v * VW), acc[m * NV + v]));             \
+                    for (v = 0; v < NV; v++) {                                                 \
+                        V t = ADD(LOADU(c + m * ldc + v * VW), acc[m * NV + v]);               \
+                        if (addb) t = ADD(t, SET1(bias[m]));                                   \
+                        STOREU(c + m * ldc + v * VW, t);                                       \
+                    }                                                                          \
             }                                                                                  \
         }                                                                                      \
     }
 
-typedef void (*mc_f32_gemm_ukr_fn)(size_t, const float*, const float*, size_t, float*, size_t, int);
+/* (kc, a panel, b panel, ldb, c, ldc, first, bias: added to row m's finished sums, or NULL) */
+typedef void (*mc_f32_gemm_ukr_fn)(size_t, const float*, const float*, size_t, float*, size_t, int,
+                                   const float*);
 typedef void (*mc_f64_gemm_ukr_fn)(size_t, const double*, const double*, size_t, double*, size_t,
-                                   int);
+                                   int, const double*);
 
 typedef struct {
     int isa;
@@ -267,14 +278,25 @@ static void mc_gemm_transpose_f64(const double* src, ptrdiff_t rs, size_t ni, si
         size_t mr = (size_t)g->mr_##SUF;                                                        \
         return (M + mr - 1) / mr * mr * K;                                                      \
     }                                                                                           \
+    /* rows [r0, r1) of that layout only (r0 a multiple of mr, r1 one or M): slices of the */  \
+    /* rows packed by several threads */                                                        \
+    static void mc_gemm_pack_a_rows_##SUF(const mc_gemm_kernels* g, size_t M, size_t K,         \
+                                          size_t r0, size_t r1, const T* A, ptrdiff_t rsa,      \
+                                          ptrdiff_t csa, T* apk)                                \
+    {                                                                                           \
+        size_t mr = (size_t)g->mr_##SUF, Mp = (M + mr - 1) / mr * mr, pc, kc;                   \
+        if (r1 > M) r1 = M;                                                                     \
+        if (r0 >= r1) return;                                                                   \
+        for (pc = 0; pc < K; pc += MC_GEMM_KC) {                                                \
+            kc = K - pc < MC_GEMM_KC ? K - pc : MC_GEMM_KC;                                     \
+            mc_gemm_pack_a_##SUF(mr, r1 - r0, kc, A + (ptrdiff_t)r0 * rsa + (ptrdiff_t)pc * csa, \
+                                 rsa, csa, apk + pc * Mp + r0 * kc);                            \
+        }                                                                                       \
+    }                                                                                           \
     static void mc_gemm_pack_a_full_##SUF(const mc_gemm_kernels* g, size_t M, size_t K,         \
                                           const T* A, ptrdiff_t rsa, ptrdiff_t csa, T* apk)     \
     {                                                                                           \
-        size_t mr = (size_t)g->mr_##SUF, Mp = (M + mr - 1) / mr * mr, pc, kc;                   \
-        for (pc = 0; pc < K; pc += MC_GEMM_KC) {                                                \
-            kc = K - pc < MC_GEMM_KC ? K - pc : MC_GEMM_KC;                                     \
-            mc_gemm_pack_a_##SUF(mr, M, kc, A + (ptrdiff_t)pc * csa, rsa, csa, apk + pc * Mp);  \
-        }                                                                                       \
+        mc_gemm_pack_a_rows_##SUF(g, M, K, 0, M, A, rsa, csa, apk);                              \
     }                                                                                           \
     /* C (M x N, ldc) = (accumulate ? C : 0) + A @ B in chained blocks (see the top); A read */ \
     /* from apk if not NULL (mc_gemm_pack_a_full_*), else packed here; work: */                \
@@ -332,13 +354,13 @@ static void mc_gemm_transpose_f64(const double* src, ptrdiff_t rs, size_t ni, si
                                 ldb = (size_t)rsb;                                              \
                             }                                                                   \
                             if (mi == mr && nj == nr) {                                         \
-                                g->SUF(kc, ablk + ir * kc, bpan, ldb, cp, ldc, first);          \
+                                g->SUF(kc, ablk + ir * kc, bpan, ldb, cp, ldc, first, NULL);    \
                                 continue;                                                       \
                             }                                                                   \
                             if (!first)                                                         \
                                 for (i = 0; i < mi; i++)                                        \
                                     for (j = 0; j < nj; j++) tile[i * nr + j] = cp[i * ldc + j]; \
-                            g->SUF(kc, ablk + ir * kc, bpan, ldb, tile, nr, first);             \
+                            g->SUF(kc, ablk + ir * kc, bpan, ldb, tile, nr, first, NULL);       \
                             for (i = 0; i < mi; i++)                                            \
                                 for (j = 0; j < nj; j++) cp[i * ldc + j] = tile[i * nr + j];    \
                         }                                                                       \
@@ -350,5 +372,118 @@ static void mc_gemm_transpose_f64(const double* src, ptrdiff_t rs, size_t ni, si
 
 MC_DEFINE_GEMM_DRIVER(float, f32)
 MC_DEFINE_GEMM_DRIVER(double, f64)
+
+/* The batch as one GEMM (the 1x1 stride-1 unpadded convolution: every image's plane is a K x P
+ * matrix with contiguous rows):
+ *
+ *   C_n (M x P, row-major, ldc) = A (M x K) @ B_n (K x P)  (+ bias[i] on row i)
+ *
+ * for every image n, its columns side by side as one matrix of nimg * P columns: column j is
+ * image j / P's column j % P, B_n = B + n * bimg (rows rsb apart), C_n = C + n * cimg. One call
+ * makes rows [r0, r1) (r0 a multiple of mr) and batch columns [j0, j1). Small planes (7x7,
+ * 14x14) so give full NR-wide tiles but for one at the very end (P = 196 on 16-wide tiles:
+ * 12.25 tiles per image; 8 images: 98 tiles), and the threads' shares can be equal blocks of
+ * whole tiles. An NR-column panel within one image is read in place, one spanning two images
+ * (or the short last one) is packed; a tile spanning two images is made in the stack tile and
+ * copied out to both. A is packed ahead (mc_gemm_pack_a_full / _rows). Sums: as mc_gemm with
+ * accumulate = 0 (every element the same chain of 64-term blocks whatever the blocks and
+ * tiles); the bias added to each finished element, as a separate pass would. */
+#define MC_DEFINE_GEMM_NB(T, SUF)                                                               \
+    /* the columns [q0, q0 + nq) of the batch, a panel or a tile, as runs within one image */  \
+    static size_t mc_gemm_nb_runs_##SUF(size_t P, size_t j, size_t nq, size_t* img, size_t* pos, \
+                                        size_t* len)                                            \
+    {                                                                                           \
+        size_t r = 0, q = 0;                                                                    \
+        while (q < nq) {                                                                        \
+            img[r] = (j + q) / P;                                                               \
+            pos[r] = (j + q) % P;                                                               \
+            len[r] = P - pos[r] < nq - q ? P - pos[r] : nq - q;                                 \
+            q += len[r++];                                                                      \
+        }                                                                                       \
+        return r;                                                                               \
+    }                                                                                           \
+    static void mc_gemm_nb_##SUF(const mc_gemm_kernels* g, size_t M, size_t K, size_t P,        \
+                                 size_t r0, size_t r1, size_t j0, size_t j1, const T* apk,      \
+                                 const T* B, size_t rsb, size_t bimg, T* C, size_t ldc,         \
+                                 size_t cimg, const T* bias, T* work)                           \
+    {                                                                                           \
+        const size_t mr = (size_t)g->mr_##SUF, nr = (size_t)g->nr_##SUF;                        \
+        const size_t Mp = (M + mr - 1) / mr * mr;                                               \
+        T* bp = work;                                                                           \
+        T* tile = work + (size_t)MC_GEMM_KC * MC_GEMM_NC + (size_t)MC_GEMM_MC * MC_GEMM_KC;     \
+        size_t img[MC_GEMM_MAX_TILE], pos[MC_GEMM_MAX_TILE], len[MC_GEMM_MAX_TILE];             \
+        size_t jc, pc, ic, jr, ir, nc, kc, mc, mcb, i, k, q, r, nrun;                           \
+        if (r1 > M) r1 = M;                                                                     \
+        for (jc = j0; jc < j1; jc += MC_GEMM_NC) {                                              \
+            nc = j1 - jc < MC_GEMM_NC ? j1 - jc : MC_GEMM_NC;                                   \
+            for (pc = 0; pc < K; pc += MC_GEMM_KC) {                                            \
+                const int first = pc == 0;                                                      \
+                kc = K - pc < MC_GEMM_KC ? K - pc : MC_GEMM_KC;                                 \
+                const int last = pc + kc == K;                                                  \
+                mcb = MC_GEMM_A_BYTES / (kc * sizeof(T)) / mr * mr;                             \
+                if (mcb < MC_GEMM_MC) mcb = MC_GEMM_MC;                                         \
+                /* panels not read in place: across two images, or the short last one */       \
+                for (jr = 0; jr < nc; jr += nr) {                                               \
+                    size_t nj = nc - jr < nr ? nc - jr : nr, j = jc + jr;                       \
+                    if (nj == nr && j % P + nr <= P) continue;                                  \
+                    T* d = bp + jr * kc;                                                        \
+                    nrun = mc_gemm_nb_runs_##SUF(P, j, nj, img, pos, len);                      \
+                    for (k = 0; k < kc; k++) {                                                  \
+                        for (r = 0, q = 0; r < nrun; q += len[r++]) {                           \
+                            const T* s = B + img[r] * bimg + (pc + k) * rsb + pos[r];           \
+                            for (i = 0; i < len[r]; i++) d[k * nr + q + i] = s[i];              \
+                        }                                                                       \
+                        for (i = nj; i < nr; i++) d[k * nr + i] = 0;                            \
+                    }                                                                           \
+                }                                                                               \
+                for (ic = r0; ic < r1; ic += mcb) {                                             \
+                    mc = r1 - ic < mcb ? r1 - ic : mcb;                                         \
+                    const T* ablk = apk + pc * Mp + ic * kc;                                    \
+                    for (jr = 0; jr < nc; jr += nr) {                                           \
+                        size_t nj = nc - jr < nr ? nc - jr : nr, j = jc + jr;                   \
+                        const int inplace = nj == nr && j % P + nr <= P;                        \
+                        const T* bpan = inplace ? B + (j / P) * bimg + pc * rsb + j % P         \
+                                                : bp + jr * kc;                                 \
+                        const size_t ldb = inplace ? rsb : nr;                                  \
+                        nrun = inplace ? 1 : mc_gemm_nb_runs_##SUF(P, j, nj, img, pos, len);    \
+                        for (ir = 0; ir < mc; ir += mr) {                                       \
+                            size_t mi = mc - ir < mr ? mc - ir : mr, row = ic + ir;             \
+                            if (inplace && mi == mr) {                                          \
+                                T* cp = C + (j / P) * cimg + row * ldc + j % P;                 \
+                                g->SUF(kc, ablk + ir * kc, bpan, ldb, cp, ldc, first,           \
+                                       last && bias ? bias + row : NULL);                       \
+                                continue;                                                       \
+                            }                                                                   \
+                            if (inplace) {                                                      \
+                                nrun = 1;                                                       \
+                                img[0] = j / P;                                                 \
+                                pos[0] = j % P;                                                 \
+                                len[0] = nr;                                                    \
+                            }                                                                   \
+                            if (!first)                                                         \
+                                for (r = 0, q = 0; r < nrun; q += len[r++])                     \
+                                    for (i = 0; i < mi; i++)                                    \
+                                        memcpy(tile + i * nr + q,                               \
+                                               C + img[r] * cimg + (row + i) * ldc + pos[r],    \
+                                               len[r] * sizeof(T));                             \
+                            g->SUF(kc, ablk + ir * kc, bpan, ldb, tile, nr, first,              \
+                                   last && bias && mi == mr ? bias + row : NULL);               \
+                            if (last && bias && mi < mr)                                        \
+                                for (i = 0; i < mi; i++)                                        \
+                                    for (q = 0; q < nj; q++)                                    \
+                                        tile[i * nr + q] = tile[i * nr + q] + bias[row + i];    \
+                            for (r = 0, q = 0; r < nrun; q += len[r++])                         \
+                                for (i = 0; i < mi; i++)                                        \
+                                    memcpy(C + img[r] * cimg + (row + i) * ldc + pos[r],        \
+                                           tile + i * nr + q, len[r] * sizeof(T));              \
+                        }                                                                       \
+                    }                                                                           \
+                }                                                                               \
+            }                                                                                   \
+        }                                                                                       \
+    }
+
+MC_DEFINE_GEMM_NB(float, f32)
+MC_DEFINE_GEMM_NB(double, f64)
 
 #endif

@@ -107,7 +107,10 @@ def test_no_copy_only_for_unpadded_stride_one_1x1():
         return [K._gemm_layout(ps, x_shape, w_shape, (ho, wo), pair(s), pair(p), pair(d), g)["no_copy"]
                 for ps in ("forward", "grad_input", "grad_weight")]
     assert layout(CASES["1x1 no copy"]) == [True, True, True]
-    for name in ("1x1 padded", "1x1 stride 2 odd", "3x3 4x4 deep", "1x1 small plane"):
+    # forward and grad_input take the batch as one GEMM on any plane; grad_weight gathers
+    # small planes into chunks
+    assert layout(CASES["1x1 small plane"]) == [True, True, False]
+    for name in ("1x1 padded", "1x1 stride 2 odd", "3x3 4x4 deep"):
         assert layout(CASES[name]) == [False, False, False], name
 
 
