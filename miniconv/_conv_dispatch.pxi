@@ -691,6 +691,12 @@ def conv2d_plan(str pass_name, x_shape, w_shape, out_hw, stride=(1, 1), padding=
     if pass_name not in _CONV_PASSES:
         raise ValueError(f"unknown pass {pass_name!r}; expected one of {_CONV_PASSES}")
     cdef int pass_ = _CONV_PASSES.index(pass_name)
+    if (min(*x_shape, *w_shape, *out_hw) < 1 or groups < 1 or min(*stride, *dilation) < 1
+            or min(padding) < 0 or w_shape[0] % groups or x_shape[1] != w_shape[1] * groups):
+        raise ValueError(f"conv2d_plan: no convolution to plan for x {tuple(x_shape)}, w {tuple(w_shape)}, "
+                         f"out {tuple(out_hw)}, stride {tuple(stride)}, padding {tuple(padding)}, dilation "
+                         f"{tuple(dilation)}, groups {groups} (every size and step must be positive, the "
+                         "channels divisible by groups; empty convolutions need no plan)")
     cdef Py_ssize_t N = x_shape[0], C = x_shape[1], H = x_shape[2], W = x_shape[3]
     cdef Py_ssize_t O = w_shape[0], CG = w_shape[1], KH = w_shape[2], KW = w_shape[3]
     cdef Py_ssize_t HO = out_hw[0], WO = out_hw[1], OG = O // groups
