@@ -476,6 +476,55 @@ cdef inline void _wn_gw_one(const floating* part, Py_ssize_t nch, Py_ssize_t str
         gw[3 * i + 2] = <floating>(0.5 * (h[4 * i + 1] + h[4 * i + 2]) + h[4 * i + 3])
 
 
+cdef void _wn_gw_v(const floating* xp, const _WGeom* g, Py_ssize_t t0, Py_ssize_t t1,
+                   Py_ssize_t c0, Py_ssize_t c1, const floating* zrow, floating* vt,
+                   Py_ssize_t VP, double* tt, int simd) noexcept nogil:
+    """V (B^T d B) of the block's tiles [t0, t1) for the input channels [c0, c1): run by run
+    of tiles in one tile row; channel c's 16 points NB apart from vt + c * VP."""
+    cdef Py_ssize_t s = t0, n, r, ty, tx0, tx1, ih, L, c
+    cdef const floating* xc
+    while s < t1:
+        n = s // g.T
+        r = s % g.T
+        ty = r // g.TW
+        tx0 = r % g.TW
+        tx1 = min(g.TW, tx0 + t1 - s)
+        ih = 2 * ty - g.pt
+        L = tx1 - tx0
+        for c in range(c0, c1):
+            xc = xp + (n * g.C + c) * g.H * g.W
+            _wn_input(xc + ih * g.W if 0 <= ih < g.H else zrow,
+                      xc + (ih + 1) * g.W if 0 <= ih + 1 < g.H else zrow,
+                      xc + (ih + 2) * g.W if 0 <= ih + 2 < g.H else zrow,
+                      xc + (ih + 3) * g.W if 0 <= ih + 3 < g.H else zrow,
+                      g.W, 2 * tx0 - g.pl, L, vt + c * VP + (s - t0), g.NB, tt, simd)
+        s = s + L
+
+
+cdef void _wn_gw_z(const floating* gop, const _WGeom* g, Py_ssize_t t0, Py_ssize_t t1,
+                   Py_ssize_t k0, Py_ssize_t k1, floating* zt, Py_ssize_t VP) noexcept nogil:
+    """Z (A dY A^T) of the block's tiles [t0, t1) for the output channels [k0, k1)."""
+    cdef Py_ssize_t s = t0, n, r, ty, tx0, tx1, oh, L, k
+    cdef const floating* gc
+    while s < t1:
+        n = s // g.T
+        r = s % g.T
+        ty = r // g.TW
+        tx0 = r % g.TW
+        tx1 = min(g.TW, tx0 + t1 - s)
+        oh = 2 * ty
+        L = tx1 - tx0
+        for k in range(k0, k1):
+            gc = gop + ((n * g.K + k) * g.HO + oh) * g.WO + 2 * tx0
+            if floating is float:
+                mc_wn_gout_f32(gc, gc + g.WO if oh + 1 < g.HO else NULL,
+                               min(2 * L, g.WO - 2 * tx0), L, zt + k * VP + (s - t0), g.NB)
+            else:
+                mc_wn_gout_f64(gc, gc + g.WO if oh + 1 < g.HO else NULL,
+                               min(2 * L, g.WO - 2 * tx0), L, zt + k * VP + (s - t0), g.NB)
+        s = s + L
+
+
 cdef int _winograd_grad_weight(const floating* xp, const floating* gop, floating* gwp,
                                const _WGeom* g, int n_threads) except -1:
     """grad_w (K, C, 3, 3) of the convolution g (x (N, C, H, W), grad_out (N, K, HO, WO)):
@@ -485,80 +534,84 @@ cdef int _winograd_grad_weight(const floating* xp, const floating* gop, floating
     onto the partial sum). The blocks of tiles are cut into consecutive runs, fixed by the
     shape (_wn_gw_chunks), each one thread's float32 partial sum in block order; the partial
     sums are added in float64 in run order by the inverse transform: the same bits for any
-    thread count."""
-    cdef Py_ssize_t C = g.C, K = g.K, NB = g.NB, T = g.T, TW = g.TW
+    thread count. With fewer runs than threads (wide layers: a partial sum of 512 x 512
+    channels is 16 MB, so one or two), the threads share each block instead: its V and Z
+    channel by channel, then its 16 GEMMs one point each (the same calls, the same bits)."""
+    cdef Py_ssize_t C = g.C, K = g.K, NB = g.NB
     cdef Py_ssize_t OC = g.K * g.C + 64 // sizeof(floating)    # the points' partial sums apart by
                                                                # K C and a cache line (read together)
     cdef Py_ssize_t VP = 16 * NB + 64 // sizeof(floating)
     cdef Py_ssize_t per = _wn_gw_chunks(g, sizeof(floating))
     cdef Py_ssize_t nch = (g.nblk + per - 1) // per
     cdef Py_ssize_t wk = <Py_ssize_t>mc_gemm_work_elems()
-    cdef Py_ssize_t tsz = 8 * min(TW, NB) + 8
+    cdef Py_ssize_t tsz = 8 * min(g.TW, NB) + 8
     cdef Py_ssize_t vsz = C * VP + K * VP + wk                 # per thread: V, Z, GEMM work
-    cdef Py_ssize_t ch, blk, t0, t1, nb, s, n, r, ty, tx0, tx1, c, k, xi, ih, oh, L, o
-    cdef int n_thr = <int>max(1, min(n_threads, nch))
+    cdef Py_ssize_t ch, blk, t0, t1, nb, xi, o, c, i
+    cdef bint share = n_threads > 1 and nch < n_threads
+    cdef int n_thr = n_threads if share else <int>max(1, min(n_threads, nch))
     cdef int simd = _WN_SIMD_OFF == 0 and mc_wn_simd()
     cdef mc_gemm_kernels gk = mc_wn_gemm_kernels(1)
     cdef floating* vt
     cdef floating* zt
     cdef floating* pt
+    cdef floating* wt
     cdef double* tt
-    cdef const floating* xc
-    cdef const floating* gc
-    scratch = _conv_take_scratch((g.W + n_thr * vsz) * sizeof(floating))
+    scratch = _conv_take_scratch((g.W + (vsz + (n_thr - 1) * wk if share else n_thr * vsz))
+                                 * sizeof(floating))
     pscratch = _conv_take_scratch(nch * 16 * OC * sizeof(floating))
     tscratch = _conv_take_scratch(n_thr * tsz * sizeof(double))
     cdef floating* zrow = <floating*>cnp.PyArray_DATA(scratch)
     cdef floating* tbuf = zrow + g.W
     cdef floating* part = <floating*>cnp.PyArray_DATA(pscratch)
     cdef double* tmps = <double*>cnp.PyArray_DATA(tscratch)
+    cdef floating* vs = tbuf                 # (share) the block's V, Z and each thread's GEMM work
+    cdef floating* zs = tbuf + C * VP
+    cdef floating* works = zs + K * VP
+    cdef floating* ps
     memset(zrow, 0, g.W * sizeof(floating))
-    with nogil, parallel(num_threads=n_thr):
-        vt = tbuf + omp_get_thread_num() * vsz
-        zt = vt + C * VP
-        tt = tmps + omp_get_thread_num() * tsz
-        for ch in prange(nch, schedule='dynamic'):
-            pt = part + ch * 16 * OC
+    if share:
+        for ch in range(nch):
+            ps = part + ch * 16 * OC
             for blk in range(ch * per, min(g.nblk, (ch + 1) * per)):
                 t0 = blk * NB
                 t1 = min(g.NT, t0 + NB)
                 nb = t1 - t0
-                s = t0
-                while s < t1:     # V and Z of the block's tiles, run by run in a tile row
-                    n = s // T
-                    r = s % T
-                    ty = r // TW
-                    tx0 = r % TW
-                    tx1 = min(TW, tx0 + t1 - s)
-                    ih = 2 * ty - g.pt
-                    oh = 2 * ty
-                    L = tx1 - tx0
-                    for c in range(C):
-                        xc = xp + (n * C + c) * g.H * g.W
-                        _wn_input(xc + ih * g.W if 0 <= ih < g.H else zrow,
-                                  xc + (ih + 1) * g.W if 0 <= ih + 1 < g.H else zrow,
-                                  xc + (ih + 2) * g.W if 0 <= ih + 2 < g.H else zrow,
-                                  xc + (ih + 3) * g.W if 0 <= ih + 3 < g.H else zrow,
-                                  g.W, 2 * tx0 - g.pl, L, vt + c * VP + (s - t0), NB, tt, simd)
-                    for k in range(K):
-                        gc = gop + ((n * K + k) * g.HO + oh) * g.WO + 2 * tx0
-                        if floating is float:
-                            mc_wn_gout_f32(gc, gc + g.WO if oh + 1 < g.HO else NULL,
-                                           min(2 * L, g.WO - 2 * tx0), L, zt + k * VP + (s - t0),
-                                           NB)
+                with nogil, parallel(num_threads=n_thr):
+                    tt = tmps + omp_get_thread_num() * tsz
+                    wt = works + omp_get_thread_num() * wk
+                    for i in prange(C + K, schedule='static'):
+                        if i < C:
+                            _wn_gw_v(xp, g, t0, t1, i, i + 1, zrow, vs, VP, tt, simd)
                         else:
-                            mc_wn_gout_f64(gc, gc + g.WO if oh + 1 < g.HO else NULL,
-                                           min(2 * L, g.WO - 2 * tx0), L, zt + k * VP + (s - t0),
-                                           NB)
-                    s = s + tx1 - tx0
-                # the partial sum's M[xi] (K x C) (+)= Z[xi] (K x nb) @ V[xi]^T (nb x C)
-                for xi in range(16):
-                    if floating is float:
-                        mc_gemm_f32(&gk, K, C, nb, zt + xi * NB, VP, 1, NULL, vt + xi * NB, 1,
-                                    VP, pt + xi * OC, C, blk != ch * per, zt + K * VP)
-                    else:
-                        mc_gemm_f64(&gk, K, C, nb, zt + xi * NB, VP, 1, NULL, vt + xi * NB, 1,
-                                    VP, pt + xi * OC, C, blk != ch * per, zt + K * VP)
+                            _wn_gw_z(gop, g, t0, t1, i - C, i - C + 1, zs, VP)
+                    for xi in prange(16, schedule='dynamic'):
+                        if floating is float:
+                            mc_gemm_f32(&gk, K, C, nb, zs + xi * NB, VP, 1, NULL, vs + xi * NB,
+                                        1, VP, ps + xi * OC, C, blk != ch * per, wt)
+                        else:
+                            mc_gemm_f64(&gk, K, C, nb, zs + xi * NB, VP, 1, NULL, vs + xi * NB,
+                                        1, VP, ps + xi * OC, C, blk != ch * per, wt)
+    else:
+        with nogil, parallel(num_threads=n_thr):
+            vt = tbuf + omp_get_thread_num() * vsz
+            zt = vt + C * VP
+            tt = tmps + omp_get_thread_num() * tsz
+            for ch in prange(nch, schedule='dynamic'):
+                pt = part + ch * 16 * OC
+                for blk in range(ch * per, min(g.nblk, (ch + 1) * per)):
+                    t0 = blk * NB
+                    t1 = min(g.NT, t0 + NB)
+                    nb = t1 - t0
+                    _wn_gw_v(xp, g, t0, t1, 0, C, zrow, vt, VP, tt, simd)
+                    _wn_gw_z(gop, g, t0, t1, 0, K, zt, VP)
+                    # the partial sum's M[xi] (K x C) (+)= Z[xi] (K x nb) @ V[xi]^T (nb x C)
+                    for xi in range(16):
+                        if floating is float:
+                            mc_gemm_f32(&gk, K, C, nb, zt + xi * NB, VP, 1, NULL, vt + xi * NB,
+                                        1, VP, pt + xi * OC, C, blk != ch * per, zt + K * VP)
+                        else:
+                            mc_gemm_f64(&gk, K, C, nb, zt + xi * NB, VP, 1, NULL, vt + xi * NB,
+                                        1, VP, pt + xi * OC, C, blk != ch * per, zt + K * VP)
     for o in prange(K, nogil=True, schedule='static', num_threads=n_threads):
         for c in range(C):
             _wn_gw_one(part + o * C + c, nch, OC, gwp + (o * C + c) * 9)
@@ -571,6 +624,10 @@ cdef int _winograd_grad_weight(const floating* xp, const floating* gop, floating
 def _winograd_layout(Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W, Py_ssize_t K,
                      Py_ssize_t HO, Py_ssize_t WO, Py_ssize_t itemsize=4):
     """How the winograd algorithm cuts a convolution (for tests): a dict with 'tiles' (of the
-    batch), 'tiles_per_block' and 'blocks'."""
+    batch), 'tiles_per_block' and 'blocks', and grad_weight's 'grad_weight_blocks' and
+    'grad_weight_runs' (its partial sums; fewer than the threads: the threads share blocks)."""
     cdef _WGeom g = _wn_geom(N, C, H, W, K, HO, WO, 0, 0, itemsize)
-    return {'tiles': g.NT, 'tiles_per_block': g.NB, 'blocks': g.nblk}
+    cdef _WGeom gw = _wn_geom(N, C, H, W, K, HO, WO, 0, 0, itemsize, _WN_GW_BLOCK_BYTES)
+    cdef Py_ssize_t per = _wn_gw_chunks(&gw, itemsize)
+    return {'tiles': g.NT, 'tiles_per_block': g.NB, 'blocks': g.nblk,
+            'grad_weight_blocks': gw.nblk, 'grad_weight_runs': (gw.nblk + per - 1) // per}
