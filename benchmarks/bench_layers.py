@@ -54,6 +54,19 @@ def as_case(d):
     return case
 
 
+def aligned(a, align=64):
+    """a copied to memory that starts on an align-byte boundary. The zoo's inputs are laid out
+    as a layer in a network receives them: activations and gradients come from the library's
+    own allocator (miniconv's caching allocator and PyTorch's both start large blocks on 64
+    bytes), where NumPy's large arrays start 16 bytes past a page. Both libraries read the same
+    arrays (torch.from_numpy shares them)."""
+    buf = np.empty(a.nbytes + align, np.uint8)
+    off = (-buf.ctypes.data) % align
+    out = buf[off:off + a.nbytes].view(a.dtype).reshape(a.shape)
+    out[...] = a
+    return out
+
+
 def make_data(case, rng):
     from layer_zoo import out_hw
     n, cin, cout, g = case["n"], case["cin"], case["cout"], case["groups"]
@@ -63,7 +76,7 @@ def make_data(case, rng):
     wt = (rng.standard_normal((cout, cin // g, kh, kw)) / np.sqrt(cin // g * kh * kw)).astype(np.float32)
     b = rng.standard_normal(cout).astype(np.float32)
     go = rng.standard_normal((n, cout, ho, wo)).astype(np.float32)
-    return x, wt, b, go
+    return aligned(x), aligned(wt), aligned(b), aligned(go)
 
 
 def main():

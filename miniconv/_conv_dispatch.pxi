@@ -520,14 +520,14 @@ cdef double _cm_gemm(int pass_, const _GGeom* g, int nt=1) noexcept nogil:
                         (cpp * g.S if g.S > 1 else 0) + G * ((g.CG + CB - 1) // CB), nt)
                 + _cm_par(useful / _cm_eff(cols, CB * g.T, g.OG) + copies * copy,
                           cpp * G * ((g.CG + CB - 1) // CB), nt))
-    KB = _gm_block(g.K, G, 16, nt)
+    _gm_gw_blocks(g, nt, &OB, &KB)
     if not nocopy:
         copies += col_elems
     if g.S > 1:
         copies += out_elems
     return (_cm_par(copies * copy, cpp * G * g.S, nt)
-            + _cm_par(useful / _cm_eff(KB, g.OG, cols) + 2.0 * g.nch * w_elems * copy,
-                      G * ((g.K + KB - 1) // KB), nt))
+            + _cm_par(useful / _cm_eff(KB, OB, cols) + 2.0 * g.nch * w_elems * copy,
+                      G * ((g.K + KB - 1) // KB) * ((g.OG + OB - 1) // OB), nt))
 
 
 # winograd: SCALE * (the 16 GEMMs of each block, NB x K += C terms with _cm_eff as gemm's,

@@ -480,14 +480,44 @@ cdef int _gemm_grad_input(const floating* gop, const floating* wp, floating* gip
     return 0
 
 
+cdef bint _GM_GW_COLS_ONLY = False   # grad_weight: always blocks of columns (A/B timings)
+
+
+def _gemm_gw_cols_only(flag=None):
+    """Whether grad_weight's work items are always blocks of grad_w's columns, as before (for
+    A/B timings; the bits are the same). With flag, set it; returns the previous value."""
+    global _GM_GW_COLS_ONLY
+    old = bool(_GM_GW_COLS_ONLY)
+    if flag is not None:
+        _GM_GW_COLS_ONLY = bool(flag)
+    return old
+
+
+cdef void _gm_gw_blocks(const _GGeom* g, int n_threads, Py_ssize_t* OB,
+                        Py_ssize_t* KB) noexcept nogil:
+    """grad_weight's blocks of grad_w rows (OB) and columns (KB): with several threads and
+    more rows than columns, the rows in one block per thread (every row block transposes the
+    columns again), else the columns (_gm_block). The bits are the same for any blocks."""
+    if n_threads > 1 and g.OG > g.K and not _GM_GW_COLS_ONLY:
+        OB[0] = min(g.OG, ((g.OG + n_threads - 1) // n_threads + 15) // 16 * 16)
+        KB[0] = g.K
+    else:
+        OB[0] = g.OG
+        KB[0] = _gm_block(g.K, g.groups, 16, n_threads)
+
+
 cdef int _gemm_grad_weight(const floating* xp, const floating* gop, floating* gwp,
                            const _GGeom* g, int n_threads) except -1:
-    """grad_w = sum over chunks, in chunk order, of grad_out_chunk @ col_chunk^T."""
+    """grad_w = sum over chunks, in chunk order, of grad_out_chunk @ col_chunk^T. Work items:
+    blocks of grad_w's rows (output channels) where they outnumber its columns (1x1 layers
+    that widen: each item then reads only its rows of grad_out, the larger operand), else
+    blocks of its columns (_gm_gw_blocks)."""
     cdef Py_ssize_t K = g.K, P = g.P, OG = g.OG, G = g.groups
     cdef bint gather_x = not (g.nocopy and g.S == 1)
     cdef bint gather_g = g.S > 1
-    cdef Py_ssize_t OB = OG, nob = 1
-    cdef Py_ssize_t KB = _gm_block(K, G, 16, n_threads), nkb = (K + KB - 1) // KB
+    cdef Py_ssize_t OB, KB
+    _gm_gw_blocks(g, n_threads, &OB, &KB)
+    cdef Py_ssize_t nob = (OG + OB - 1) // OB, nkb = (K + KB - 1) // KB
     cdef Py_ssize_t colsz = G * K * g.S * P if gather_x else 0    # per chunk
     cdef Py_ssize_t gsz = g.O * g.S * P if gather_g else 0        # per chunk
     cdef Py_ssize_t ps, c0, c1, it, k, grp, ob, kb, n0, ns, cols, o0, on, k0, kn, lda, ldg, j
@@ -495,15 +525,16 @@ cdef int _gemm_grad_weight(const floating* xp, const floating* gop, floating* gw
     cdef _GPack pk = _gm_pack_info()
     cdef Py_ssize_t tsz = KB * OB                                 # per thread, twice
     cdef Py_ssize_t thr = 2 * tsz + pk.work                       # per thread
-    # grad_out rows packed once per chunk and group for every block of grad_w columns
-    cdef Py_ssize_t mp = _gm_apk_elems(&pk, OG, 1, sizeof(floating))
-    cdef Py_ssize_t gpk = mp * g.S * P                            # per chunk and group
+    # grad_out rows packed once per chunk, group and block of rows for every block of grad_w
+    # columns (mp: per term of the sum, the block's rows rounded up to whole tiles)
+    cdef Py_ssize_t mp = _gm_apk_elems(&pk, OB, 1, sizeof(floating)), mpo
+    cdef Py_ssize_t gpk = mp * g.S * P                            # per chunk, group, row block
     cdef const floating* a
     cdef const floating* b
     cdef const floating* bpk
     cdef floating* t1
     cdef floating* work
-    scratch = _conv_take_scratch(max(1, g.cpp * (colsz + gsz + G * gpk) + n_thr * thr)
+    scratch = _conv_take_scratch(max(1, g.cpp * (colsz + gsz + G * nob * gpk) + n_thr * thr)
                                  * sizeof(floating))
     cdef floating* buf = <floating*>cnp.PyArray_DATA(scratch)
     cdef floating* gbuf = buf + g.cpp * colsz
@@ -531,18 +562,20 @@ cdef int _gemm_grad_weight(const floating* xp, const floating* gop, floating* gw
                                             gbuf + (k - c0) * gsz + grp * OG * ns * P, OG,
                                             g.O * P, P, ns, it % g.S)
             if gpk > 0:
-                # then grad_out's rows packed per (chunk, group), from the gathered rows
-                for it in prange((c1 - c0) * G, schedule='dynamic'):
-                    k = c0 + it // G
-                    grp = it % G
+                # then grad_out's rows packed per (chunk, group, row block), from the gathered rows
+                for it in prange((c1 - c0) * G * nob, schedule='dynamic'):
+                    k = c0 + it // (G * nob)
+                    grp = it // nob % G
+                    o0 = it % nob * OB
+                    on = min(OB, OG - o0)
                     n0 = k * g.S
                     ns = min(g.S, g.N - n0)
                     if gather_g:
-                        _gm_pack_a(&pk, c'N', OG, ns * P,
-                                   gbuf + (k - c0) * gsz + grp * OG * ns * P, ns * P,
+                        _gm_pack_a(&pk, c'N', on, ns * P,
+                                   gbuf + (k - c0) * gsz + (grp * OG + o0) * ns * P, ns * P,
                                    gpacked + it * gpk)
                     else:
-                        _gm_pack_a(&pk, c'N', OG, P, gop + (n0 * g.O + grp * OG) * P, P,
+                        _gm_pack_a(&pk, c'N', on, P, gop + (n0 * g.O + grp * OG + o0) * P, P,
                                    gpacked + it * gpk)
             for it in prange(G * nob * nkb, schedule='dynamic'):
                 grp = it // (nob * nkb)
@@ -569,12 +602,28 @@ cdef int _gemm_grad_weight(const floating* xp, const floating* gop, floating* gw
                         b = gop + (n0 * g.O + grp * OG + o0) * P
                         ldg = P
                     # row-major grad_w block (on, kn) (+)= grad_out rows (on, cols) @ col rows^T
+                    mpo = _gm_apk_elems(&pk, on, 1, sizeof(floating))
                     _gm_gw_chunk(kn, on, cols, a, lda, b, ldg, k == 0,
                                  gwp + (grp * OG + o0) * K + k0, K, t1, t1 + tsz, &pk,
-                                 gpacked + ((k - c0) * G + grp) * gpk if gpk > 0 else NULL, mp,
-                                 work)
+                                 gpacked + (((k - c0) * G + grp) * nob + ob) * gpk
+                                 if gpk > 0 else NULL, mpo, work)
     _conv_give_scratch(scratch)
     return 0
+
+
+def _gemm_cols(dict new=None):
+    """The target columns per chunk {pass: columns}; with new, set those given (benchmarks
+    only) and return the previous ones."""
+    global _GM_COLS_FORWARD, _GM_COLS_GRAD_INPUT, _GM_COLS_GRAD_WEIGHT
+    old = {'forward': _GM_COLS_FORWARD, 'grad_input': _GM_COLS_GRAD_INPUT,
+           'grad_weight': _GM_COLS_GRAD_WEIGHT}
+    if new:
+        if set(new) - set(old) or min(new.values()) < 1:
+            raise ValueError(f"expected positive columns for passes of {tuple(old)}, got {new}")
+        _GM_COLS_FORWARD = new.get('forward', _GM_COLS_FORWARD)
+        _GM_COLS_GRAD_INPUT = new.get('grad_input', _GM_COLS_GRAD_INPUT)
+        _GM_COLS_GRAD_WEIGHT = new.get('grad_weight', _GM_COLS_GRAD_WEIGHT)
+    return old
 
 
 def _gemm_layout(str pass_name, x_shape, w_shape, out_hw, stride=(1, 1), padding=(0, 0),
