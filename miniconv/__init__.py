@@ -139,6 +139,7 @@ from .functional_nn import (  # noqa: E402
 
 # mixed precision and torch.cuda (CPU only: GradScaler exact, autocast never lowers precision)
 from . import amp, cuda  # noqa: E402
+from . import xpu  # noqa: E402  (torch.xpu: Intel GPUs, never available)
 from .amp import GradScaler, autocast  # noqa: E402
 from .amp.autocast_mode import (  # noqa: E402
     get_autocast_cpu_dtype, get_autocast_dtype, get_autocast_gpu_dtype, is_autocast_cache_enabled,
