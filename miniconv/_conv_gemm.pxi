@@ -52,10 +52,12 @@ cdef enum:
 # Target GEMM columns (positions) per chunk of samples, per pass. Measured on the zoo's
 # small-plane layers (one thread): the forward is fastest near 128 (the column chunk, K x 128,
 # stays in L2 between im2col and BLAS's packing), grad_input near 512 (its A operand is only
-# the output gradient), grad_weight is flat between 128 and 512.
+# the output gradient), grad_weight is flat between 128 and 512 at one thread; at two threads
+# (2026-12-07, after its row blocks) 512 was faster than 256 on 7 of 8 small-plane layers
+# (ResNet-50's 1x1 on 28/14/7 planes, 3x3 on 8/4 planes; ~5 %, fewer gathers and k blocks).
 cdef Py_ssize_t _GM_COLS_FORWARD = 128
 cdef Py_ssize_t _GM_COLS_GRAD_INPUT = 512
-cdef Py_ssize_t _GM_COLS_GRAD_WEIGHT = 256
+cdef Py_ssize_t _GM_COLS_GRAD_WEIGHT = 512
 cdef Py_ssize_t _GM_MIN_ITEMS = 8   # split blocks until this many work items (shape only)
 
 
