@@ -53,20 +53,12 @@ static size_t mc_os_page(void) { return 4096; }
 #else
 #include <sys/mman.h>
 #include <unistd.h>
-#define MC_HUGEPAGE_MIN ((size_t)4 << 20)  /* mappings this large ask for huge pages */
 #ifndef MAP_ANONYMOUS
 #define MAP_ANONYMOUS MAP_ANON
 #endif
 static void *mc_os_map(size_t n) {
     void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) return NULL;
-#ifdef MADV_HUGEPAGE
-    /* transparent huge pages where the system grants them on request ("madvise" mode), as
-     * NumPy asks for its own arrays of >= 4 MB: a conv kernel's rows of one plane lie pages
-     * apart, and 4 KB pages then cost a TLB miss per row (measured: docs/performance.md) */
-    if (n >= MC_HUGEPAGE_MIN) (void)madvise(p, n, MADV_HUGEPAGE);
-#endif
-    return p;
+    return p == MAP_FAILED ? NULL : p;
 }
 static void mc_os_unmap(void *p, size_t n) { munmap(p, n); }
 static size_t mc_os_page(void) { long p = sysconf(_SC_PAGESIZE); return p > 0 ? (size_t)p : 4096; }
