@@ -25,6 +25,7 @@ def numpy_aliases(method):
             kwargs["keepdim"] = kwargs.pop("keepdims")
         return method(self, *args, **kwargs)
 
+    wrapper._numpy_aliases = True
     return wrapper
 
 
