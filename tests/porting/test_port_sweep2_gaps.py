@@ -184,3 +184,104 @@ def test_every_aliased_name_is_native_in_pytorch():
             assert not isinstance(theirs, types.FunctionType), f"Tensor.{name} is Python in torch"
             checked += 1
     assert checked > 100
+
+
+# -- torch.tensor(list): the dtype of NumPy arrays/scalars and tensors inside a list (Raschka ch15 builds its
+#    character dataset with torch.tensor(list of int32 chunks))
+DATA_CASES = {
+    "np.float64 scalars": lambda T: [np.float64(1.5), np.float64(2)],
+    "np.float32 scalar": lambda T: [np.float32(1.5)],
+    "np.int32 scalars": lambda T: [np.int32(2), np.int32(5)],
+    "np.int16 and int": lambda T: [np.int16(1), 2],
+    "np.bool_": lambda T: [np.bool_(True), np.bool_(False)],
+    "float and np.float32": lambda T: [1.0, np.float32(2)],
+    "np.float32 and int": lambda T: [np.float32(1), 2],
+    "np.float64 and int": lambda T: [np.float64(1), 2],
+    "int32 arrays": lambda T: [np.array([1, 2], np.int32), np.array([3, 4], np.int32)],
+    "float64 array": lambda T: [np.array([1.0, 2.0])],
+    "uint8 and int8 arrays": lambda T: [np.array([1], np.uint8), np.array([2], np.int8)],
+    "int32 array and list": lambda T: [np.array([1, 2], np.int32), [5, 6]],
+    "float64 tensors": lambda T: [T.tensor(1.0, dtype=T.float64), T.tensor(2.0, dtype=T.float64)],
+    "int32 tensor and int": lambda T: [T.tensor(1, dtype=T.int32), 5],
+    "int32 tensor and float": lambda T: [T.tensor(1, dtype=T.int32), 5.0],
+    "nested np.int8": lambda T: [[1, 2], [np.int8(1), 3]],
+    "nested tuple np.int8": lambda T: ((np.int8(1),),),
+    "bool and int": lambda T: [True, 2],
+    "bools": lambda T: [True, False],
+    "int and float": lambda T: [1, 2.5],
+    "empty lists": lambda T: [[], []],
+    "uint8 arrays 2-d": lambda T: [np.zeros((2, 3), np.uint8), np.ones((2, 3), np.uint8)],
+}
+
+
+@pytest.mark.parametrize("name", sorted(DATA_CASES))
+def test_tensor_from_list_dtype(name):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours, theirs = both(lambda T: T.tensor(DATA_CASES[name](T)))
+    assert not isinstance(ours, tuple), ours
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+    np.testing.assert_array_equal(_np(ours), _np(theirs))
+    assert tuple(ours.shape) == tuple(theirs.shape)
+
+
+def test_tensor_from_list_dtype_follows_default_dtype():
+    for T in (miniconv, torch):
+        T.set_default_dtype(T.float64)
+        try:
+            assert T.tensor([1.0, np.float32(2)]).dtype == T.float64
+            assert T.tensor([np.int32(1), 2.0]).dtype == T.float64
+        finally:
+            T.set_default_dtype(T.float32)
+
+
+TORCH_WARNING_PROBE = """
+import warnings, numpy as np, torch
+with warnings.catch_warnings(record=True) as w:
+    warnings.simplefilter("always")
+    torch.tensor([np.zeros(2), np.zeros(2)])
+    torch.tensor([np.zeros(2), np.zeros(2)])
+    torch.tensor([[1.0, 2.0]])
+print(len(w))
+print(w[0].category.__name__)
+print(str(w[0].message).split(" (Triggered internally")[0])
+"""
+
+
+def test_list_of_ndarrays_warns_once_like_pytorch():
+    import subprocess
+    import sys
+    import warnings
+
+    out = subprocess.run([sys.executable, "-c", TORCH_WARNING_PROBE], capture_output=True, text=True, check=True)
+    count, category, message = out.stdout.strip().splitlines()
+    from miniconv import _args
+    saved = _args._warned_list_of_ndarrays[0]
+    _args._warned_list_of_ndarrays[0] = False
+    try:
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            miniconv.tensor([np.zeros(2), np.zeros(2)])
+            miniconv.tensor([np.zeros(2), np.zeros(2)])
+            miniconv.tensor([[1.0, 2.0]])
+    finally:
+        _args._warned_list_of_ndarrays[0] = saved
+    assert len(w) == int(count) == 1
+    assert type(w[0].message).__name__ == category
+    assert str(w[0].message) == message
+    assert w[0].filename == __file__  # points at the user's line
+
+
+def test_list_of_tensors_does_not_warn():
+    import warnings
+    from miniconv import _args
+    saved = _args._warned_list_of_ndarrays[0]
+    _args._warned_list_of_ndarrays[0] = False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            t = miniconv.tensor([miniconv.ones(2), miniconv.zeros(2)])
+            assert t.tolist() == [[1.0, 1.0], [0.0, 0.0]]
+    finally:
+        _args._warned_list_of_ndarrays[0] = saved
