@@ -296,3 +296,34 @@ def test_half_and_bfloat16_conversions_name_the_missing_dtype(method, dtype_name
         getattr(miniconv.arange(4), method)()
     with pytest.raises(TypeError, match=rf"unsupported dtype {dtype_name}"):
         miniconv.arange(4).to(getattr(miniconv, dtype_name))
+
+
+# -- the autograd node of t[index] (d2l prints ``net[0].weight[:2]``: ``grad_fn=<SliceBackward0>``)
+INDEX_CASES = {
+    "[:2]": lambda x, T: x[:2], "[0]": lambda x, T: x[0], "[0, 1]": lambda x, T: x[0, 1],
+    "[0, 1, 2]": lambda x, T: x[0, 1, 2], "[:]": lambda x, T: x[:], "[...]": lambda x, T: x[...],
+    "[None]": lambda x, T: x[None], "[:, :2]": lambda x, T: x[:, :2], "[:, 0]": lambda x, T: x[:, 0],
+    "[0, :2]": lambda x, T: x[0, :2], "[:2, 0]": lambda x, T: x[:2, 0], "[..., 0]": lambda x, T: x[..., 0],
+    "[..., :2]": lambda x, T: x[..., :2], "[:, None]": lambda x, T: x[:, None], "[0, None]": lambda x, T: x[0, None],
+    "[None, 0]": lambda x, T: x[None, 0], "[[0, 1]]": lambda x, T: x[[0, 1]],
+    "[tensor]": lambda x, T: x[T.tensor([0, 2])], "[mask]": lambda x, T: x[T.tensor([True, False, True, True])],
+    "[:, [0, 1]]": lambda x, T: x[:, [0, 1]], "[0, [0, 1]]": lambda x, T: x[0, [0, 1]], "[::2]": lambda x, T: x[::2],
+    "[-1]": lambda x, T: x[-1], "[1:3, 2:4]": lambda x, T: x[1:3, 2:4], "[0:4]": lambda x, T: x[0:4],
+    "[:, :, 0:6]": lambda x, T: x[:, :, 0:60], "[0-d tensor]": lambda x, T: x[T.tensor(1)],
+    "[True]": lambda x, T: x[True], "[0][1]": lambda x, T: x[0][1], "[x > 0]": lambda x, T: x[x > 0],
+    "[:2, [1]]": lambda x, T: x[:2, [1]], "[..., None, 1:]": lambda x, T: x[..., None, 1:],
+    "[1:, ..., 0]": lambda x, T: x[1:, ..., 0], "[:, 0:5]": lambda x, T: x[:, 0:5],
+}
+
+
+@pytest.mark.parametrize("case", sorted(INDEX_CASES))
+def test_index_grad_fn_name_values_and_grad(case):
+    out = []
+    for T in (miniconv, torch):
+        x = T.arange(120.0).reshape(4, 5, 6).requires_grad_()
+        y = INDEX_CASES[case](x, T)
+        (y * 2).sum().backward()
+        out.append((y.grad_fn.name(), _np(y), _np(x.grad)))
+    assert out[0][0] == out[1][0]
+    np.testing.assert_array_equal(out[0][1], out[1][1])
+    np.testing.assert_array_equal(out[0][2], out[1][2])
