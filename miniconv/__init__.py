@@ -186,6 +186,11 @@ from . import _out  # noqa: E402
 
 _out.install(globals())
 
+# NumPy's axis=/keepdims= names for dim=/keepdim= on the torch.* functions: miniconv/_numpy_args.py
+from . import _numpy_args  # noqa: E402
+
+_numpy_args.install(globals())
+
 # torch.int and torch.short (last, so that nothing above calls the builtin int under this name)
 int = int32  # noqa: A001
 short = int16

@@ -25,6 +25,7 @@ def numpy_aliases(method):
             kwargs["keepdim"] = kwargs.pop("keepdims")
         return method(self, *args, **kwargs)
 
+    wrapper._numpy_aliases = True
     return wrapper
 
 
@@ -198,6 +199,37 @@ def size_arg(size_args, size_kw, name):
         if s < 0:
             raise RuntimeError(f"{name}(): Trying to create tensor with negative dimension {s}: {list(shape)}")
     return shape
+
+
+_warned_list_of_ndarrays = [False]
+
+
+def _has_ndarray_element(seq):
+    kinds = set(map(type, seq))
+    if any(issubclass(k, np.ndarray) for k in kinds):
+        return True
+    return (list in kinds or tuple in kinds) and any(
+        _has_ndarray_element(x) for x in seq if isinstance(x, (list, tuple)))
+
+
+def _user_stacklevel():
+    """The ``stacklevel`` of the first caller outside miniconv (for a warning raised from inside it)."""
+    import os
+    import sys
+    here = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame, level = sys._getframe(2), 2
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(here):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def warn_list_of_ndarrays(data):
+    """PyTorch's one-time UserWarning when a tensor is built from a (nested) list holding NumPy arrays."""
+    if not _warned_list_of_ndarrays[0] and isinstance(data, (list, tuple)) and _has_ndarray_element(data):
+        _warned_list_of_ndarrays[0] = True
+        warnings.warn("Creating a tensor from a list of numpy.ndarrays is extremely slow. Please consider converting "
+                      "the list to a single numpy.ndarray with numpy.array() before converting to a tensor.",
+                      UserWarning, stacklevel=_user_stacklevel())
 
 
 def array_from_data(data, dtype):

@@ -22,7 +22,7 @@ from .dtypes import (  # noqa: A004
     _builtin_bool, _builtin_float, _check_dtype, bool, get_default_dtype, int64, promote_types,
     torch_dtype_name,
 )
-from ._args import array_from_data, check_broadcast, check_numpy_strides, normalize_dims
+from ._args import array_from_data, check_broadcast, check_numpy_strides, normalize_dims, warn_list_of_ndarrays
 from ._args import size_arg as _size
 from .tensor import Size, Tensor
 
@@ -93,8 +93,10 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         data = data._data
     elif isinstance(data, np.ndarray):
         check_numpy_strides(data)
-    elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
-        data = [d._data if isinstance(d, Tensor) else d for d in data]
+    elif isinstance(data, (list, tuple)):
+        warn_list_of_ndarrays(data)
+        if any(isinstance(d, Tensor) for d in data):
+            data = [d._data if isinstance(d, Tensor) else d for d in data]
     return Tensor(array_from_data(data, dtype), requires_grad=requires_grad)
 
 

@@ -187,9 +187,53 @@ def get_default_dtype():
     return _default_dtype
 
 
+_builtin_float = __builtins__["float"] if isinstance(__builtins__, dict) else __builtins__.float
+_PLAIN_NUMBERS = frozenset({_builtin_float, int, _builtin_bool})
+
+
+def _sequence_dtype(seq):
+    """PyTorch's ``infer_scalar_type`` of a list/tuple: each element's dtype (a NumPy array or scalar keeps
+    its own, a Python float is the default dtype, an int int64, a bool bool), promoted over the elements
+    (``[np.int32 array, np.int32 array]`` is int32, ``[1.0, np.float64(2)]`` float64). None when empty or
+    when an element is of no numeric kind (the caller's error path decides)."""
+    kinds = set(map(type, seq))
+    if kinds <= _PLAIN_NUMBERS:  # the common case, without a Python loop over the elements
+        if not kinds:
+            return None
+        return _default_dtype if _builtin_float in kinds else (int64 if int in kinds else bool)
+    out = None
+    for x in seq:
+        if isinstance(x, (np.ndarray, np.generic)):
+            d = x.dtype
+        elif isinstance(getattr(x, "_data", None), np.ndarray):  # a Tensor
+            d = x._data.dtype
+        elif isinstance(x, (list, tuple)):
+            d = _sequence_dtype(x)
+            if d is None:
+                if len(x):
+                    return None
+                continue
+        elif isinstance(x, _builtin_bool):
+            d = bool
+        elif isinstance(x, _builtin_float):
+            d = _default_dtype
+        elif isinstance(x, int):
+            d = int64
+        else:
+            return None
+        if np.dtype(d).kind not in "biuf":
+            return None
+        out = d if out is None else promote_types(out, d)
+    return out
+
+
 def _infer_dtype(data):
     """PyTorch's rule: NumPy arrays and NumPy scalars keep their dtype, Python floats get the default
-    dtype, Python ints int64, bools bool."""
+    dtype, Python ints int64, bools bool; a list or tuple promotes its elements' dtypes."""
+    if isinstance(data, (list, tuple)):
+        d = _sequence_dtype(data)
+        if d is not None:
+            return d
     arr = np.asarray(data)
     keep = isinstance(data, (np.ndarray, np.generic))
     if arr.dtype.kind == "f":

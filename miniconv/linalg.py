@@ -439,3 +439,9 @@ def tensorsolve(A, B, dims=None):  # noqa: N803
         raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[other.ndim:]) == "
                            f"prod(self.shape[:other.ndim]), but got {q} != {p}")
     return solve(A.reshape(p, q), B.reshape(p)).reshape(rest)
+
+
+# NumPy's axis=/keepdims= for dim=/keepdim=, as PyTorch's parser accepts them (miniconv/_numpy_args.py)
+from ._numpy_args import install as _install_numpy_aliases  # noqa: E402
+
+_install_numpy_aliases(globals(), skip=())

@@ -93,3 +93,9 @@ def softmax(input, dim, *, dtype=None):  # noqa: A002
 
 def log_softmax(input, dim, *, dtype=None):  # noqa: A002
     return input.log_softmax(dim, dtype=dtype)
+
+
+# NumPy's axis=/keepdims= for dim=/keepdim=, as PyTorch's parser accepts them (miniconv/_numpy_args.py)
+from ._numpy_args import install as _install_numpy_aliases  # noqa: E402
+
+_install_numpy_aliases(globals(), skip=())

@@ -26,6 +26,7 @@ Operators and methods call the autograd Functions in ``miniconv.ops``; nothing h
 in PyTorch. Creation functions live in creation.py, dtypes in dtypes.py, the ``torch.*`` forms in
 functional.py. See docs/architecture.md.
 """
+from .._numpy_args import install_methods
 from . import _base
 from ._arith import ArithMixin
 from ._compat import CompatMixin
@@ -58,4 +59,5 @@ class Tensor(ArithMixin, ElementwiseMixin, SpecialMixin, ReduceMixin, StatsMixin
     __hash__ = object.__hash__  # defining __eq__ (ArithMixin) would otherwise make Tensors unhashable
 
 
+install_methods(Tensor)  # NumPy's axis=/keepdims= names for dim=/keepdim=, as PyTorch's parser accepts them
 _base.Tensor = Tensor  # results made by the base and the mixins (``_wrap``) are of this class

@@ -12,7 +12,7 @@ import weakref
 import numpy as np
 
 from .. import ops
-from .._args import array_from_data, check_numpy_strides, normalize_dims, number_array, size_arg
+from .._args import array_from_data, check_numpy_strides, normalize_dims, number_array, size_arg, warn_list_of_ndarrays
 from .._device import CPU, _check_device, _parse_to_args
 from ..autograd.entry_points import backward as _autograd_backward
 from ..autograd.function import ViewRegen
@@ -116,6 +116,7 @@ def _legacy_constructor_data(args, device):
         return data.astype(dtype)
     if not isinstance(data, (list, tuple)):
         raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
+    warn_list_of_ndarrays(data)
     return array_from_data([d._data if isinstance(d, TensorBase) else d for d in data], dtype)
 
 
@@ -553,8 +554,10 @@ class TensorBase:
             data = data._data
         elif isinstance(data, np.ndarray):
             check_numpy_strides(data)
-        elif isinstance(data, (list, tuple)) and any(isinstance(d, TensorBase) for d in data):
-            data = [d._data if isinstance(d, TensorBase) else d for d in data]
+        elif isinstance(data, (list, tuple)):
+            warn_list_of_ndarrays(data)
+            if any(isinstance(d, TensorBase) for d in data):
+                data = [d._data if isinstance(d, TensorBase) else d for d in data]
         return Tensor(array_from_data(data, dtype or self.dtype), requires_grad=requires_grad)
 
 

@@ -22,11 +22,15 @@ class IndexingMixin:
     """Indexing methods; the gradients are in ``miniconv.ops.shape_index``."""
 
     def __getitem__(self, index):
-        index = convert_index(index)
+        original, index = index, convert_index(index)
         if is_basic_index(index):
             index = with_ellipsis(index)
-            return self._make_view(ops.Index.apply(self, index), lambda a: a[index])
-        return ops.Index.apply(self, index)
+            out = self._make_view(ops.Index.apply(self, index), lambda a: a[index])
+        else:
+            out = ops.Index.apply(self, index)
+        if out.grad_fn is not None:
+            out.grad_fn._torch_name = index_node_name(original, self.shape)
+        return out
 
     def _index_arg(self, index, name):
         """The index array (int64 or int32, as PyTorch takes both; returned as int64)."""
@@ -147,6 +151,55 @@ class IndexingMixin:
 
     def argwhere(self):
         return self.nonzero()
+
+
+def _is_int_index(i):
+    if isinstance(i, TensorBase):
+        return i.ndim == 0 and i.dtype.kind in "iu"
+    return isinstance(i, (numbers.Integral, np.integer)) and not isinstance(i, (_builtin_bool, np.bool_))
+
+
+def _dims_taken(i):
+    if i is None or i is Ellipsis or isinstance(i, (_builtin_bool, np.bool_)):
+        return 0
+    if isinstance(i, (TensorBase, np.ndarray)) and i.dtype.kind == "b":
+        return max(i.ndim, 1)
+    return 1
+
+
+def index_node_name(index, shape):
+    """The name of PyTorch's last autograd node for ``t[index]`` (``t`` of ``shape``), as its Python indexing
+    builds it: a lone slice, int, None or Ellipsis is one Slice/Select/Unsqueeze/Alias node; a tuple applies
+    its ints (Select), slices (Slice, skipped when one keeps its whole dim) and Nones (Unsqueeze) in order,
+    then any tensor/list/bool index as one Index node; a tuple that changes nothing is an Alias."""
+    if not isinstance(index, tuple):
+        if index is None:
+            return "UnsqueezeBackward0"
+        if index is Ellipsis:
+            return "AliasBackward0"
+        if type(index) is slice:
+            return "SliceBackward0"
+        return "SelectBackward0" if _is_int_index(index) else "IndexBackward0"
+    spans = [_dims_taken(i) for i in index]
+    rest = max(len(shape) - sum(spans), 0)
+    name, advanced, dim = None, False, 0
+    for i, span in zip(index, spans):
+        if i is None:
+            name = "UnsqueezeBackward0"
+        elif i is Ellipsis:
+            dim += rest
+            rest = 0
+        elif type(i) is slice:
+            if dim < len(shape) and i.indices(shape[dim]) != (0, shape[dim], 1):
+                name = "SliceBackward0"
+            dim += 1
+        elif _is_int_index(i):
+            name = "SelectBackward0"
+            dim += 1
+        else:
+            advanced = True
+            dim += span
+    return "IndexBackward0" if advanced else (name or "AliasBackward0")
 
 
 def convert_index(index):

@@ -210,8 +210,7 @@ class ReduceMixin:
         d = reduce_dims(dim, self.ndim, "count_nonzero")
         return self._wrap(np.asarray(np.count_nonzero(self._data, axis=d), dtype=np.int64))
 
-    @numpy_aliases
-    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):  # Python in PyTorch: no axis=/keepdims=
         """``norm()`` (2-norm of all elements), ``norm(p, dim)``; p a number, inf or 'fro'."""
         if p == "fro" or p is None:
             p = 2

@@ -282,6 +282,10 @@ class ShapeMixin:
         return ops.Index.apply(self, tuple(slice(None, None, -1) if i in dims else slice(None)
                                            for i in range(self.ndim))).clone()
 
+    def __reversed__(self):
+        """``reversed(t)``: ``t.flip(0)`` (a copy), or ``t`` itself when it is 0-d, as PyTorch's."""
+        return self if self.ndim == 0 else self.flip(0)
+
     def movedim(self, source, destination):
         """A view with the dims ``source`` (int or sequence) moved to the positions ``destination``."""
         src = (source,) if isinstance(source, numbers.Integral) else tuple(source)
