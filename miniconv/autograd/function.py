@@ -214,6 +214,7 @@ class ArrayFunction(_Node):
         needs = []
         grad_on = is_grad_enabled()
         record = False
+        plain = None  # positions of the arguments that are not Tensors (for next_functions)
         for a in args:
             if isinstance(a, Tensor):
                 if a._base is not None and grad_on and a._view_gen != a._base._history_gen:
@@ -225,8 +226,14 @@ class ArrayFunction(_Node):
                 else:
                     needs.append(False)
             else:
+                if plain is None:
+                    plain = [len(arrays)]
+                else:
+                    plain.append(len(arrays))
                 arrays.append(a)
                 needs.append(False)
+        if plain is not None and record:
+            ctx._plain_args = plain
         ctx.needs_input_grad = tuple(needs) if record else (False,) * len(args)
         raw = _quiet_call(cls.forward, ctx, *arrays)
         if type(raw) is not tuple:  # one output
@@ -484,6 +491,10 @@ class Function(_Node):
         grad_on = is_grad_enabled()
         needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         record = grad_on and True in needs
+        if record:
+            plain = [i for i, a in enumerate(args) if not isinstance(a, Tensor)]
+            if plain:
+                ctx._plain_args = plain
         ctx.needs_input_grad = needs if record else (False,) * len(args)
         if record:
             # edges first: forward may modify inputs in place (mark_dirty) and rebase them

@@ -136,10 +136,11 @@ class InplaceMixin:
         return self._commit_inplace(self.lerp(end, weight))  # lerp's dtype check and formula
 
     def zero_(self):
-        return self._commit_inplace(ops.Fill.apply(self, np.zeros((), self._data.dtype)))
+        return self._commit_inplace(ops.Zero.apply(self, np.zeros((), self._data.dtype)))
 
     def fill_(self, value):
-        return self._commit_inplace(ops.Fill.apply(self, self._scalar_operand(value)))
+        fill = ops.Fill if isinstance(value, TensorBase) else ops.FillScalar  # PyTorch's two nodes
+        return self._commit_inplace(fill.apply(self, self._scalar_operand(value)))
 
     def copy_(self, src, non_blocking=False):
         if not isinstance(src, TensorBase):
