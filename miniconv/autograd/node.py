@@ -25,6 +25,7 @@ _TORCH_NAMES = {
     "ReLU": "ReluBackward0", "_ReLUInplace": "ReluBackward0", "AMax": "AmaxBackward0", "Cast": "ToCopyBackward0",
     "CumSum": "CumsumBackward0", "MaxAll": "MaxBackward1", "MaxDim": "MaxBackward0", "PowScalar": "PowBackward0",
     "Tile": "RepeatBackward0", "VectorNorm": "LinalgVectorNormBackward0", "_LeakyReLU": "LeakyReluBackward0",
+    "_RReLU": "RreluWithNoiseBackward0",
     "_MaskScale": "MulBackward0", "Reshape": "ViewBackward0", "Clamp": "ClampBackward1",
     "Conv2d": "ConvolutionBackward0", "_MaxPool2d": "MaxPool2DWithIndicesBackward0", "_AvgPool2d": "AvgPool2DBackward0",
     "RSub": "RsubBackward1", "RPow": "PowBackward2", "Fill": "FillBackward3", "FillScalar": "FillBackward2", "Zero": "ZeroBackward0",
@@ -85,6 +86,7 @@ class _Node:
     # An op whose plain arguments PyTorch takes as tensors (dropout's mask) sets ``_plain_args_listed``:
     # they are listed, as ``(None, 0)``. An op may instead name the positions PyTorch lists, in PyTorch's
     # order, in ``_listed_inputs`` (convolution lists its bias, None or not; addmm lists the bias first).
+    _result_saved_by_torch = False  # PyTorch's node saves the output (exp, tanh, sigmoid, relu): see tensor/_inplace.py
     _plain_args = ()  # positions of the arguments that were not Tensors (set by apply)
     _hidden_inputs = ()
     _plain_args_listed = False
