@@ -26,6 +26,7 @@ from . import anomaly_mode
 from .engine import AccumulateGrad
 from .grad_mode import _set_enabled, is_grad_enabled, no_grad
 from .node import _FREED_MSG, RemovableHandle, _edge, _Node, _quiet_call  # noqa: F401  (RemovableHandle, _edge: re-exported)
+from .saved_tensor import SavedTensor
 
 __all__ = ["Function", "ArrayFunction", "RemovableHandle"]
 
@@ -138,6 +139,18 @@ class ArrayFunction(_Node):
             raise AttributeError(f"'{self.name()}' object has no attribute '{attr}'")
         return self._graph_tensor(key)
 
+    # ... and ``_raw_saved_self`` / ``_raw_saved_other`` / ``_raw_saved_result``: the same values as SavedTensor
+    # objects, on which ``register_hooks(pack_hook, unpack_hook)`` sets that value's own saved-tensor hooks
+    _raw_saved_self = property(lambda self: self._raw_saved_attr(0, "_raw_saved_self"))
+    _raw_saved_other = property(lambda self: self._raw_saved_attr(1, "_raw_saved_other"))
+    _raw_saved_result = property(lambda self: self._raw_saved_attr(-1, "_raw_saved_result"))
+
+    def _raw_saved_attr(self, key, attr):
+        src = self._graph_arrays.get(key) if self._graph_arrays else None
+        if src is None:
+            raise AttributeError(f"'{self.name()}' object has no attribute '{attr}'")
+        return SavedTensor(self, src[0] if type(src) is tuple else src, lambda: self._graph_tensor(key), True)
+
     def output_from(self, arr, j=0):
         """``arr`` (output ``j``'s values, in its shape) as a Tensor whose ``grad_fn`` is this node: for an op
         whose forward saved its output in another shape (a reduction saving the kept-dims form)."""
@@ -160,17 +173,26 @@ class ArrayFunction(_Node):
             what = f"input {key}" if key >= 0 else f"output {-1 - key}"
             raise RuntimeError(f"miniconv: double backward is not implemented for {self._op_name()} "
                                f"(its forward did not save its {what} as is)")
-        if type(src) is tuple:
-            arr = self._saved[src[0]].reshape(src[1])
+        i, shape = src if type(src) is tuple else (src, None)
+        hooked = self._packed is not None and self._packed[i][0] is not None
+        if hooked:  # the value's unpack hook gives it back
+            arr = _graph.unpack_one(self, i, True)
         else:
-            arr = self._saved[src]
+            arr = self._saved[i]
+        if shape is not None:
+            arr = arr.reshape(shape)
         if key >= 0:
             edge = self.next_edges[key] if key < len(self.next_edges) else None
             if edge is None:
                 return Tensor._wrap(arr)
             node, nr = edge
             if type(node) is AccumulateGrad:
-                return node.leaf
+                if not hooked:
+                    return node.leaf
+                t = Tensor._wrap(arr)  # the unpacked values, their gradient flowing into the leaf
+                t._requires_grad = True
+                t._accumulator = node
+                return t
         else:
             node, nr = self, -1 - key
             if self.output_meta[nr][1].kind != "f":
@@ -423,6 +445,19 @@ class Function(_Node):
         if self._packed is not None:
             return _graph.unpack_saved(self, False)
         return self._saved
+
+    @property
+    def _raw_saved_tensors(self):
+        """The saved tensors as SavedTensor objects (``register_hooks`` sets one tensor's pack/unpack hooks)."""
+        if self._freed:
+            raise RuntimeError(_FREED_MSG)
+        return tuple(SavedTensor(self, i, functools.partial(self._saved_value, i), False)
+                     for i in range(len(self._saved)))
+
+    def _saved_value(self, i):
+        if self._packed is not None and self._packed[i][0] is not None:
+            return _graph.unpack_one(self, i, False)
+        return self._saved[i]
 
     def mark_dirty(self, *tensors):
         """Inputs that forward modified in place (they are then outputs of this node)."""

@@ -46,7 +46,9 @@ class _Node:
     _retained = None  # output_nr -> weakref to a non-leaf Tensor that called retain_grad()
     _materialize_grads = True
     _graph_arrays = None  # see _saved_versions
-    _packed = None  # saved_tensors_hooks: (unpack hook, ((hooked, packed value or saved value), ...))
+    # saved-tensor hooks (graph.saved_tensors_hooks, SavedTensor.register_hooks): per saved value,
+    # (unpack hook, packed value) or (None, the saved value)
+    _packed = None
     _node_pre_hooks = None  # register_prehook / register_hook: {handle id: fn}
     _node_post_hooks = None
 
