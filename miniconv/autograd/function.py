@@ -14,8 +14,9 @@ Two bases, one contract (PyTorch's ``torch/autograd/function.py``):
 call as a node. Saved tensors remember the version of their tensor's counter at save time; the
 node checks them before running ``backward`` (PyTorch's "modified by an inplace operation" error).
 
-This module also holds the two nodes that in-place writes through views need (``CopySlices``,
-``ViewRegen``). What every node has is in ``node.py``; ``backward`` and ``grad`` are in ``entry_points.py``.
+The nodes that in-place writes through views need are in ``view_nodes.py``, the bookkeeping of saved arrays'
+versions in ``saved_versions.py``. What every node has is in ``node.py``; ``backward`` and ``grad`` are in
+``entry_points.py``.
 """
 import functools
 
@@ -27,6 +28,7 @@ from .engine import AccumulateGrad
 from .grad_mode import _set_enabled, is_grad_enabled, no_grad
 from .node import _FREED_MSG, RemovableHandle, _edge, _Node, _quiet_call  # noqa: F401  (RemovableHandle, _edge: re-exported)
 from .saved_tensor import SavedTensor
+from .saved_versions import _resave_scalar, _saved_versions, _tensor_of
 
 __all__ = ["Function", "ArrayFunction", "RemovableHandle"]
 
@@ -312,22 +314,6 @@ class ArrayFunction(_Node):
         return tuple(results)
 
 
-def _resave_scalar(ctx, scalar, arr):
-    """A 0-d forward returns a NumPy scalar (``np.exp`` of a 0-d array), which the output Tensor holds as the
-    0-d array ``arr``: where forward saved that scalar, save ``arr`` instead, so the saved output is the
-    output's own storage (its version is watched, and ``ctx.saved_output()`` finds it for double backward)."""
-    ctx._saved = tuple(arr if s is scalar else s for s in ctx._saved)
-
-
-class _ArrayMeta:
-    """Shape and dtype of a watched array (``watch_versions``), for the version error message."""
-
-    __slots__ = ("shape", "dtype")
-
-    def __init__(self, arr):
-        self.shape, self.dtype = arr.shape, arr.dtype
-
-
 def _saved_tensor(s, inputs, outputs):
     """What a pack hook gets for the saved value ``s`` of a miniconv op: the input or output Tensor whose
     storage it is, else the array as a Tensor; None for what is not an array (kept as is)."""
@@ -336,64 +322,6 @@ def _saved_tensor(s, inputs, outputs):
     t = _tensor_of(s, inputs, outputs)
     return Tensor._wrap(s) if t is None else t
 
-
-def _tensor_of(s, inputs, outputs):
-    """The input (searched first: an in-place op's output is its input's memory) or output Tensor
-    whose storage is the array ``s``, or None."""
-    for t in inputs:
-        if isinstance(t, Tensor) and t._data is s:
-            return t
-    for t in outputs:
-        if t._data is s:
-            return t
-    return None
-
-
-def _saved_versions(ctx, inputs, outputs):
-    """Which saved or watched arrays are a Tensor's storage, with that tensor's version now. Also
-    notes in ``ctx._graph_arrays`` {input k >= 0 or output -1 - j: index into _saved, or (index, shape)
-    for a whole view of it such as ``x[None]``} where each input's and output's array was saved:
-    ``backward_graph`` rebuilds those inputs and outputs as Tensors connected to the graph. (Plain
-    loops: this runs for every recorded op that saves something.)"""
-    out = []
-    src = None
-    for i, s in enumerate(ctx._saved):
-        if type(s) is not np.ndarray:
-            continue
-        t = None
-        for k, a in enumerate(inputs):  # every position: x * x saves one array for both inputs
-            if isinstance(a, Tensor) and a._data is s:
-                if t is None:
-                    t = a
-                if src is None:
-                    src = ctx._graph_arrays = {}
-                src[k] = i
-        if t is None:
-            k = -1
-            for o in outputs:
-                if o._data is s:
-                    t = o
-                    if src is None:
-                        src = ctx._graph_arrays = {}
-                    src[k] = i
-                    break
-                k -= 1
-        if t is not None:
-            out.append((i, t._version_counter, t._version_counter.value))
-            continue
-        b = s.base
-        if b is None:
-            continue
-        for k, a in enumerate(inputs):  # a saved whole view of an input (conv's x[None] of an unbatched input)
-            if isinstance(a, Tensor) and a._data is b and b.size == s.size:
-                if src is None:
-                    src = ctx._graph_arrays = {}
-                src[k] = (i, b.shape)
-    for s in ctx._watched:
-        t = _tensor_of(s, inputs, outputs)
-        if t is not None:
-            out.append((_ArrayMeta(s), t._version_counter, t._version_counter.value))
-    return tuple(out)
 
 
 class Function(_Node):
@@ -590,85 +518,6 @@ _OBJECT = np.dtype(object)
 _graph = None
 # set by forward_ad.py (which imports this module, never the reverse): runs a Function with a jvp on dual inputs
 _forward_ad_apply = [None]
-
-
-# ---------------------------------------------------------------------------
-# Nodes for in-place writes through views (PyTorch's CopySlices and regenerated view nodes)
-# ---------------------------------------------------------------------------
-class CopySlices(ArrayFunction):
-    """``base`` with the region ``view_fn(base)`` replaced by ``value`` (an in-place write through
-    a view). Inputs: base's previous history, value's history. The gradient of base is the
-    incoming gradient with that region zeroed; the gradient of value is the region."""
-
-    def __init__(self, view_fn):
-        self.view_fn = view_fn
-
-    @staticmethod
-    def backward(ctx, g):
-        gb = None
-        if ctx.needs_input_grad[0]:
-            gb = np.array(g, copy=True)
-            ctx.view_fn(gb)[...] = 0
-        return gb, np.array(ctx.view_fn(g), copy=True)
-
-    @staticmethod
-    def backward_graph(ctx, g):  # create_graph=True: a constant mask and a gather through flat indices
-        gb = None
-        if ctx.needs_input_grad[0]:
-            keep = np.ones(g._data.shape, g._data.dtype)
-            ctx.view_fn(keep)[...] = 0
-            gb = g * Tensor._wrap(keep)
-        idx = np.array(ctx.view_fn(np.arange(g._data.size).reshape(g._data.shape)), copy=True)
-        return gb, g.reshape(-1)[Tensor._wrap(idx)]
-
-
-class ViewRegen(ArrayFunction):
-    """The history of a view whose base got a new history (an in-place op on the base or on
-    another view of it): the view is ``view_fn(base)``, so its gradient is scattered into zeros of
-    the base's shape."""
-
-    def __init__(self, view_fn, base_shape):
-        self.view_fn = view_fn
-        self.base_shape = base_shape
-
-    def name(self):
-        return "AsStridedBackward0"
-
-    @staticmethod
-    def backward(ctx, g):
-        z = np.zeros(ctx.base_shape, dtype=g.dtype)
-        region = ctx.view_fn(z)
-        if not region.flags.writeable:
-            raise RuntimeError("miniconv cannot backpropagate through an expanded view whose base was modified "
-                               "in place; clone() the expanded tensor first")
-        region[...] = g
-        return (z,)
-
-    @staticmethod
-    def backward_graph(ctx, g):
-        # the region's flat positions in the base; scattered with index_put(accumulate) semantics
-        idx = np.array(ctx.view_fn(np.arange(int(np.prod(ctx.base_shape))).reshape(ctx.base_shape)), copy=True)
-        n = int(np.prod(ctx.base_shape))
-        return (_ScatterAdd.apply(g.reshape(-1), n, idx.reshape(-1)).reshape(ctx.base_shape),)
-
-
-class _ScatterAdd(ArrayFunction):
-    """zeros(n) with ``g`` added at the flat positions ``idx`` (ViewRegen's differentiable backward)."""
-
-    @staticmethod
-    def forward(ctx, g, n, idx):
-        ctx.idx = idx
-        out = np.zeros(n, g.dtype)
-        np.add.at(out, idx, g)
-        return out
-
-    @staticmethod
-    def backward(ctx, gg):
-        return gg[ctx.idx], None, None
-
-    @staticmethod
-    def backward_graph(ctx, gg):
-        return gg[Tensor._wrap(ctx.idx)], None, None
 
 
 # ---------------------------------------------------------------------------

@@ -10,7 +10,8 @@ import numpy as np
 from .. import _random, ops
 from .._args import check_inplace_shape, check_normal_args, check_setitem_shape, check_uniform_args
 from .._random import default_generator
-from ..autograd.function import CopySlices, _edge
+from ..autograd.function import _edge
+from ..autograd.view_nodes import CopySlices
 from ..autograd.grad_mode import is_grad_enabled
 from ..dtypes import torch_dtype_name
 from ._base import TensorBase
