@@ -2,7 +2,8 @@
 
 Written out one by one (no generated names), each with PyTorch's signature. Each checks that its
 input is a Tensor and calls the Tensor method of the same name, where the argument checks and the
-one implementation live (``miniconv/tensor/``); ``where`` with numbers and ``einsum`` are here.
+one implementation live (``miniconv/tensor/``); ``where`` with numbers and ``einsum`` are here, the reductions
+in ``functional_reduce.py`` (re-exported).
 """
 import builtins
 
@@ -10,12 +11,12 @@ from . import ops
 from .dtypes import result_type, torch_dtype_name
 from .ops.linalg import einsum_equation
 from .tensor import Tensor
-
-
-def _t(x, fn, name="input"):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{fn}(): argument '{name}' (position 1) must be Tensor, not {type(x).__name__}")
-    return x
+from ._functional_check import _t  # noqa: F401  (functional_math & co. import it from here)
+# the reductions and sorts live in functional_reduce.py; miniconv/__init__.py imports them from here
+from .functional_reduce import (  # noqa: F401,F811,A004
+    all, amax, amin, any, argmax, argmin, argsort, count_nonzero, cumprod, cumsum, floor_divide, logsumexp, max,
+    mean, min, nansum, norm, prod, sort, std, std_mean, sum, topk, var, var_mean,
+)
 
 
 def is_tensor(obj):
@@ -212,7 +213,7 @@ def round(input, *, decimals=0):  # noqa: A001,A002
     return _t(input, "round").round(decimals=decimals)
 
 
-def clamp(input, min=None, max=None):  # noqa: A001,A002
+def clamp(input, min=None, max=None):  # noqa: A001,A002,F811
     """Clamp into [min, max]; bounds may be numbers or Tensors (broadcast)."""
     return _t(input, "clamp").clamp(min, max)
 
@@ -331,127 +332,6 @@ def logical_and(input, other):  # noqa: A002
 
 def logical_or(input, other):  # noqa: A002
     return _t(input, "logical_or").logical_or(other)
-
-
-# -- reductions ----------------------------------------------------------------------------------
-def _dim_kw(kwargs, fn):
-    if "axis" in kwargs:
-        kwargs["dim"] = kwargs.pop("axis")
-    if "keepdims" in kwargs:
-        kwargs["keepdim"] = kwargs.pop("keepdims")
-    return kwargs
-
-
-def sum(input, dim=None, keepdim=False, *, dtype=None, **kw):  # noqa: A001,A002
-    kw = _dim_kw(kw, "sum")
-    dim, keepdim = kw.get("dim", dim), kw.get("keepdim", keepdim)
-    x = _t(input, "sum")
-    return (x if dtype is None else x.type(dtype)).sum(dim, keepdim)
-
-
-def mean(input, dim=None, keepdim=False, *, dtype=None, **kw):  # noqa: A002
-    kw = _dim_kw(kw, "mean")
-    dim, keepdim = kw.get("dim", dim), kw.get("keepdim", keepdim)
-    x = _t(input, "mean")
-    return (x if dtype is None else x.type(dtype)).mean(dim, keepdim)
-
-
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, **kw):  # noqa: A002
-    kw = _dim_kw(kw, "var")
-    return _t(input, "var").var(kw.get("dim", dim), unbiased, kw.get("keepdim", keepdim), correction)
-
-
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, **kw):  # noqa: A002
-    kw = _dim_kw(kw, "std")
-    return _t(input, "std").std(kw.get("dim", dim), unbiased, kw.get("keepdim", keepdim), correction)
-
-
-def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):  # noqa: A002
-    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
-
-
-def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):  # noqa: A002
-    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
-
-
-def max(input, dim=None, keepdim=False, **kw):  # noqa: A001,A002
-    """``max(x)`` -> scalar; ``max(x, dim)`` -> (values, indices); ``max(x, y)`` -> ``maximum(x, y)``."""
-    kw = _dim_kw(kw, "max")
-    return _t(input, "max").max(kw.get("dim", dim), kw.get("keepdim", keepdim))
-
-
-def min(input, dim=None, keepdim=False, **kw):  # noqa: A001,A002
-    """``min(x)`` -> scalar; ``min(x, dim)`` -> (values, indices); ``min(x, y)`` -> ``minimum(x, y)``."""
-    kw = _dim_kw(kw, "min")
-    return _t(input, "min").min(kw.get("dim", dim), kw.get("keepdim", keepdim))
-
-
-def argmax(input, dim=None, keepdim=False):  # noqa: A002
-    return _t(input, "argmax").argmax(dim, keepdim)
-
-
-def argmin(input, dim=None, keepdim=False):  # noqa: A002
-    return _t(input, "argmin").argmin(dim, keepdim)
-
-
-def floor_divide(input, other):  # noqa: A002
-    return _t(input, "floor_divide") // other
-
-
-def nansum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
-    return _t(input, "nansum").nansum(dim, keepdim, dtype=dtype)
-
-
-def amax(input, dim=(), keepdim=False):  # noqa: A002
-    return _t(input, "amax").amax(dim, keepdim)
-
-
-def amin(input, dim=(), keepdim=False):  # noqa: A002
-    return _t(input, "amin").amin(dim, keepdim)
-
-
-def prod(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
-    return _t(input, "prod").prod(dim, keepdim, dtype)
-
-
-def logsumexp(input, dim, keepdim=False):  # noqa: A002
-    return _t(input, "logsumexp").logsumexp(dim, keepdim)
-
-
-def cumsum(input, dim, *, dtype=None):  # noqa: A002
-    return _t(input, "cumsum").cumsum(dim, dtype)
-
-
-def cumprod(input, dim, *, dtype=None):  # noqa: A002
-    return _t(input, "cumprod").cumprod(dim, dtype)
-
-
-def all(input, dim=None, keepdim=False):  # noqa: A001,A002
-    return _t(input, "all").all(dim, keepdim)
-
-
-def any(input, dim=None, keepdim=False):  # noqa: A001,A002
-    return _t(input, "any").any(dim, keepdim)
-
-
-def count_nonzero(input, dim=None):  # noqa: A002
-    return _t(input, "count_nonzero").count_nonzero(dim)
-
-
-def norm(input, p="fro", dim=None, keepdim=False, dtype=None):  # noqa: A002
-    return _t(input, "norm").norm(p, dim, keepdim, dtype)
-
-
-def sort(input, dim=-1, descending=False, stable=False):  # noqa: A002
-    return _t(input, "sort").sort(dim, descending, stable)
-
-
-def argsort(input, dim=-1, descending=False, stable=False):  # noqa: A002
-    return _t(input, "argsort").argsort(dim, descending, stable)
-
-
-def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
-    return _t(input, "topk").topk(k, dim, largest, sorted)
 
 
 # -- shape and indexing -------------------------------------------------------------------------

@@ -57,7 +57,7 @@ class AccumulateGrad:
         return self.leaf
 
     def name(self):
-        return "AccumulateGrad"
+        return "torch::autograd::AccumulateGrad"  # PyTorch's name for its C++ node
 
     def __repr__(self):
         return "<AccumulateGrad>"

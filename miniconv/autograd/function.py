@@ -14,8 +14,9 @@ Two bases, one contract (PyTorch's ``torch/autograd/function.py``):
 call as a node. Saved tensors remember the version of their tensor's counter at save time; the
 node checks them before running ``backward`` (PyTorch's "modified by an inplace operation" error).
 
-This module also holds the two nodes that in-place writes through views need (``CopySlices``,
-``ViewRegen``). What every node has is in ``node.py``; ``backward`` and ``grad`` are in ``entry_points.py``.
+The nodes that in-place writes through views need are in ``view_nodes.py``, the bookkeeping of saved arrays'
+versions in ``saved_versions.py``. What every node has is in ``node.py``; ``backward`` and ``grad`` are in
+``entry_points.py``.
 """
 import functools
 
@@ -26,6 +27,8 @@ from . import anomaly_mode
 from .engine import AccumulateGrad
 from .grad_mode import _set_enabled, is_grad_enabled, no_grad
 from .node import _FREED_MSG, RemovableHandle, _edge, _Node, _quiet_call  # noqa: F401  (RemovableHandle, _edge: re-exported)
+from .saved_tensor import SavedTensor
+from .saved_versions import _resave_scalar, _saved_versions, _tensor_of
 
 __all__ = ["Function", "ArrayFunction", "RemovableHandle"]
 
@@ -138,6 +141,18 @@ class ArrayFunction(_Node):
             raise AttributeError(f"'{self.name()}' object has no attribute '{attr}'")
         return self._graph_tensor(key)
 
+    # ... and ``_raw_saved_self`` / ``_raw_saved_other`` / ``_raw_saved_result``: the same values as SavedTensor
+    # objects, on which ``register_hooks(pack_hook, unpack_hook)`` sets that value's own saved-tensor hooks
+    _raw_saved_self = property(lambda self: self._raw_saved_attr(0, "_raw_saved_self"))
+    _raw_saved_other = property(lambda self: self._raw_saved_attr(1, "_raw_saved_other"))
+    _raw_saved_result = property(lambda self: self._raw_saved_attr(-1, "_raw_saved_result"))
+
+    def _raw_saved_attr(self, key, attr):
+        src = self._graph_arrays.get(key) if self._graph_arrays else None
+        if src is None:
+            raise AttributeError(f"'{self.name()}' object has no attribute '{attr}'")
+        return SavedTensor(self, src[0] if type(src) is tuple else src, lambda: self._graph_tensor(key), True)
+
     def output_from(self, arr, j=0):
         """``arr`` (output ``j``'s values, in its shape) as a Tensor whose ``grad_fn`` is this node: for an op
         whose forward saved its output in another shape (a reduction saving the kept-dims form)."""
@@ -160,17 +175,26 @@ class ArrayFunction(_Node):
             what = f"input {key}" if key >= 0 else f"output {-1 - key}"
             raise RuntimeError(f"miniconv: double backward is not implemented for {self._op_name()} "
                                f"(its forward did not save its {what} as is)")
-        if type(src) is tuple:
-            arr = self._saved[src[0]].reshape(src[1])
+        i, shape = src if type(src) is tuple else (src, None)
+        hooked = self._packed is not None and self._packed[i][0] is not None
+        if hooked:  # the value's unpack hook gives it back
+            arr = _graph.unpack_one(self, i, True)
         else:
-            arr = self._saved[src]
+            arr = self._saved[i]
+        if shape is not None:
+            arr = arr.reshape(shape)
         if key >= 0:
             edge = self.next_edges[key] if key < len(self.next_edges) else None
             if edge is None:
                 return Tensor._wrap(arr)
             node, nr = edge
             if type(node) is AccumulateGrad:
-                return node.leaf
+                if not hooked:
+                    return node.leaf
+                t = Tensor._wrap(arr)  # the unpacked values, their gradient flowing into the leaf
+                t._requires_grad = True
+                t._accumulator = node
+                return t
         else:
             node, nr = self, -1 - key
             if self.output_meta[nr][1].kind != "f":
@@ -214,6 +238,7 @@ class ArrayFunction(_Node):
         needs = []
         grad_on = is_grad_enabled()
         record = False
+        plain = None  # positions of the arguments that are not Tensors (for next_functions)
         for a in args:
             if isinstance(a, Tensor):
                 if a._base is not None and grad_on and a._view_gen != a._base._history_gen:
@@ -225,8 +250,14 @@ class ArrayFunction(_Node):
                 else:
                     needs.append(False)
             else:
+                if plain is None:
+                    plain = [len(arrays)]
+                else:
+                    plain.append(len(arrays))
                 arrays.append(a)
                 needs.append(False)
+        if plain is not None and record:
+            ctx._plain_args = plain
         ctx.needs_input_grad = tuple(needs) if record else (False,) * len(args)
         raw = _quiet_call(cls.forward, ctx, *arrays)
         if type(raw) is not tuple:  # one output
@@ -283,22 +314,6 @@ class ArrayFunction(_Node):
         return tuple(results)
 
 
-def _resave_scalar(ctx, scalar, arr):
-    """A 0-d forward returns a NumPy scalar (``np.exp`` of a 0-d array), which the output Tensor holds as the
-    0-d array ``arr``: where forward saved that scalar, save ``arr`` instead, so the saved output is the
-    output's own storage (its version is watched, and ``ctx.saved_output()`` finds it for double backward)."""
-    ctx._saved = tuple(arr if s is scalar else s for s in ctx._saved)
-
-
-class _ArrayMeta:
-    """Shape and dtype of a watched array (``watch_versions``), for the version error message."""
-
-    __slots__ = ("shape", "dtype")
-
-    def __init__(self, arr):
-        self.shape, self.dtype = arr.shape, arr.dtype
-
-
 def _saved_tensor(s, inputs, outputs):
     """What a pack hook gets for the saved value ``s`` of a miniconv op: the input or output Tensor whose
     storage it is, else the array as a Tensor; None for what is not an array (kept as is)."""
@@ -307,64 +322,6 @@ def _saved_tensor(s, inputs, outputs):
     t = _tensor_of(s, inputs, outputs)
     return Tensor._wrap(s) if t is None else t
 
-
-def _tensor_of(s, inputs, outputs):
-    """The input (searched first: an in-place op's output is its input's memory) or output Tensor
-    whose storage is the array ``s``, or None."""
-    for t in inputs:
-        if isinstance(t, Tensor) and t._data is s:
-            return t
-    for t in outputs:
-        if t._data is s:
-            return t
-    return None
-
-
-def _saved_versions(ctx, inputs, outputs):
-    """Which saved or watched arrays are a Tensor's storage, with that tensor's version now. Also
-    notes in ``ctx._graph_arrays`` {input k >= 0 or output -1 - j: index into _saved, or (index, shape)
-    for a whole view of it such as ``x[None]``} where each input's and output's array was saved:
-    ``backward_graph`` rebuilds those inputs and outputs as Tensors connected to the graph. (Plain
-    loops: this runs for every recorded op that saves something.)"""
-    out = []
-    src = None
-    for i, s in enumerate(ctx._saved):
-        if type(s) is not np.ndarray:
-            continue
-        t = None
-        for k, a in enumerate(inputs):  # every position: x * x saves one array for both inputs
-            if isinstance(a, Tensor) and a._data is s:
-                if t is None:
-                    t = a
-                if src is None:
-                    src = ctx._graph_arrays = {}
-                src[k] = i
-        if t is None:
-            k = -1
-            for o in outputs:
-                if o._data is s:
-                    t = o
-                    if src is None:
-                        src = ctx._graph_arrays = {}
-                    src[k] = i
-                    break
-                k -= 1
-        if t is not None:
-            out.append((i, t._version_counter, t._version_counter.value))
-            continue
-        b = s.base
-        if b is None:
-            continue
-        for k, a in enumerate(inputs):  # a saved whole view of an input (conv's x[None] of an unbatched input)
-            if isinstance(a, Tensor) and a._data is b and b.size == s.size:
-                if src is None:
-                    src = ctx._graph_arrays = {}
-                src[k] = (i, b.shape)
-    for s in ctx._watched:
-        t = _tensor_of(s, inputs, outputs)
-        if t is not None:
-            out.append((_ArrayMeta(s), t._version_counter, t._version_counter.value))
-    return tuple(out)
 
 
 class Function(_Node):
@@ -416,6 +373,19 @@ class Function(_Node):
         if self._packed is not None:
             return _graph.unpack_saved(self, False)
         return self._saved
+
+    @property
+    def _raw_saved_tensors(self):
+        """The saved tensors as SavedTensor objects (``register_hooks`` sets one tensor's pack/unpack hooks)."""
+        if self._freed:
+            raise RuntimeError(_FREED_MSG)
+        return tuple(SavedTensor(self, i, functools.partial(self._saved_value, i), False)
+                     for i in range(len(self._saved)))
+
+    def _saved_value(self, i):
+        if self._packed is not None and self._packed[i][0] is not None:
+            return _graph.unpack_one(self, i, False)
+        return self._saved[i]
 
     def mark_dirty(self, *tensors):
         """Inputs that forward modified in place (they are then outputs of this node)."""
@@ -484,6 +454,10 @@ class Function(_Node):
         grad_on = is_grad_enabled()
         needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         record = grad_on and True in needs
+        if record:
+            plain = [i for i, a in enumerate(args) if not isinstance(a, Tensor)]
+            if plain:
+                ctx._plain_args = plain
         ctx.needs_input_grad = needs if record else (False,) * len(args)
         if record:
             # edges first: forward may modify inputs in place (mark_dirty) and rebase them
@@ -544,85 +518,6 @@ _OBJECT = np.dtype(object)
 _graph = None
 # set by forward_ad.py (which imports this module, never the reverse): runs a Function with a jvp on dual inputs
 _forward_ad_apply = [None]
-
-
-# ---------------------------------------------------------------------------
-# Nodes for in-place writes through views (PyTorch's CopySlices and regenerated view nodes)
-# ---------------------------------------------------------------------------
-class CopySlices(ArrayFunction):
-    """``base`` with the region ``view_fn(base)`` replaced by ``value`` (an in-place write through
-    a view). Inputs: base's previous history, value's history. The gradient of base is the
-    incoming gradient with that region zeroed; the gradient of value is the region."""
-
-    def __init__(self, view_fn):
-        self.view_fn = view_fn
-
-    @staticmethod
-    def backward(ctx, g):
-        gb = None
-        if ctx.needs_input_grad[0]:
-            gb = np.array(g, copy=True)
-            ctx.view_fn(gb)[...] = 0
-        return gb, np.array(ctx.view_fn(g), copy=True)
-
-    @staticmethod
-    def backward_graph(ctx, g):  # create_graph=True: a constant mask and a gather through flat indices
-        gb = None
-        if ctx.needs_input_grad[0]:
-            keep = np.ones(g._data.shape, g._data.dtype)
-            ctx.view_fn(keep)[...] = 0
-            gb = g * Tensor._wrap(keep)
-        idx = np.array(ctx.view_fn(np.arange(g._data.size).reshape(g._data.shape)), copy=True)
-        return gb, g.reshape(-1)[Tensor._wrap(idx)]
-
-
-class ViewRegen(ArrayFunction):
-    """The history of a view whose base got a new history (an in-place op on the base or on
-    another view of it): the view is ``view_fn(base)``, so its gradient is scattered into zeros of
-    the base's shape."""
-
-    def __init__(self, view_fn, base_shape):
-        self.view_fn = view_fn
-        self.base_shape = base_shape
-
-    def name(self):
-        return "AsStridedBackward"
-
-    @staticmethod
-    def backward(ctx, g):
-        z = np.zeros(ctx.base_shape, dtype=g.dtype)
-        region = ctx.view_fn(z)
-        if not region.flags.writeable:
-            raise RuntimeError("miniconv cannot backpropagate through an expanded view whose base was modified "
-                               "in place; clone() the expanded tensor first")
-        region[...] = g
-        return (z,)
-
-    @staticmethod
-    def backward_graph(ctx, g):
-        # the region's flat positions in the base; scattered with index_put(accumulate) semantics
-        idx = np.array(ctx.view_fn(np.arange(int(np.prod(ctx.base_shape))).reshape(ctx.base_shape)), copy=True)
-        n = int(np.prod(ctx.base_shape))
-        return (_ScatterAdd.apply(g.reshape(-1), n, idx.reshape(-1)).reshape(ctx.base_shape),)
-
-
-class _ScatterAdd(ArrayFunction):
-    """zeros(n) with ``g`` added at the flat positions ``idx`` (ViewRegen's differentiable backward)."""
-
-    @staticmethod
-    def forward(ctx, g, n, idx):
-        ctx.idx = idx
-        out = np.zeros(n, g.dtype)
-        np.add.at(out, idx, g)
-        return out
-
-    @staticmethod
-    def backward(ctx, gg):
-        return gg[ctx.idx], None, None
-
-    @staticmethod
-    def backward_graph(ctx, gg):
-        return gg[Tensor._wrap(ctx.idx)], None, None
 
 
 # ---------------------------------------------------------------------------

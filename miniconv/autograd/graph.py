@@ -24,6 +24,7 @@ from . import engine as _engine
 from . import function as _function
 from .engine import AccumulateGrad, queue_callback
 from .node import RemovableHandle, _Node
+from .saved_tensor import SavedTensor, pack_one  # noqa: F401  (SavedTensor: re-exported)
 
 __all__ = ["saved_tensors_hooks", "save_on_cpu", "disable_saved_tensors_hooks", "register_multi_grad_hook",
            "Node", "increment_version"]
@@ -108,11 +109,6 @@ class disable_saved_tensors_hooks:
         return wrapper
 
 
-_INPLACE_PACK = ("A saved tensor pack hook is modifying its input in place. Tensors provided as input to pack hook "
-                 "can not be modified by in-place operations as this can lead to unexpected side-effects. Please "
-                 "open an issue if you need to perform in-place operations on the input to a pack hook.")
-
-
 def pack_saved(ctx, tensor_of):
     """Run this thread's pack hook on each tensor ``ctx`` saved; ``tensor_of(s)`` gives the Tensor of a
     saved value (None: the value is not a tensor and is kept as is). The node then holds the packed
@@ -122,34 +118,31 @@ def pack_saved(ctx, tensor_of):
     for s in ctx._saved:
         t = tensor_of(s)
         if t is None:
-            packed.append((False, s))
+            packed.append((None, s))
             continue
-        version = t._version_counter.value
-        p = pack(t)
-        if t._version_counter.value != version:
-            raise RuntimeError(_INPLACE_PACK)
-        packed.append((True, p))
-    ctx._packed = (unpack, tuple(packed))
-    ctx._saved = tuple(None if hooked else s for hooked, s in packed)
+        packed.append((unpack, pack_one(pack, t)))
+    ctx._packed = tuple(packed)
+    ctx._saved = tuple(None if hook is not None else s for hook, s in packed)
     ctx._saved_versions = ()
+
+
+def unpack_one(ctx, i, as_array):
+    """Saved value ``i`` of ``ctx``: through its unpack hook when it has one (an array for miniconv's ops, in
+    the saved array's shape; a Tensor for a custom Function)."""
+    hook, p = ctx._packed[i]
+    if hook is None:
+        return p
+    t = hook(p)
+    if not isinstance(t, _function.Tensor):
+        raise TypeError("Output of saved tensor unpack_hook expected to be a Tensor but got result of type "
+                        f"{type(t).__name__}")
+    return t._data if as_array else t
 
 
 def unpack_saved(ctx, as_arrays):
     """The saved values of ``ctx`` back from its unpack hook (arrays for miniconv's ops, Tensors for a
     custom Function)."""
-    Tensor = _function.Tensor
-    unpack, packed = ctx._packed
-    out = []
-    for hooked, p in packed:
-        if not hooked:
-            out.append(p)
-            continue
-        t = unpack(p)
-        if not isinstance(t, Tensor):
-            raise TypeError("Output of saved tensor unpack_hook expected to be a Tensor but got result of type "
-                            f"{type(t).__name__}")
-        out.append(t._data if as_arrays else t)
-    return tuple(out)
+    return tuple(unpack_one(ctx, i, as_arrays) for i in range(len(ctx._packed)))
 
 
 def call_unpacked(ctx, method, grads):

@@ -25,7 +25,10 @@ _TORCH_NAMES = {
     "ReLU": "ReluBackward0", "_ReLUInplace": "ReluBackward0", "AMax": "AmaxBackward0", "Cast": "ToCopyBackward0",
     "CumSum": "CumsumBackward0", "MaxAll": "MaxBackward1", "MaxDim": "MaxBackward0", "PowScalar": "PowBackward0",
     "Tile": "RepeatBackward0", "VectorNorm": "LinalgVectorNormBackward0", "_LeakyReLU": "LeakyReluBackward0",
+    "_RReLU": "RreluWithNoiseBackward0",
     "_MaskScale": "MulBackward0", "Reshape": "ViewBackward0", "Clamp": "ClampBackward1",
+    "Conv2d": "ConvolutionBackward0", "_MaxPool2d": "MaxPool2DWithIndicesBackward0", "_AvgPool2d": "AvgPool2DBackward0",
+    "RSub": "RsubBackward1", "RPow": "PowBackward2", "Fill": "FillBackward3", "FillScalar": "FillBackward2", "Zero": "ZeroBackward0",
 }
 
 
@@ -43,7 +46,9 @@ class _Node:
     _retained = None  # output_nr -> weakref to a non-leaf Tensor that called retain_grad()
     _materialize_grads = True
     _graph_arrays = None  # see _saved_versions
-    _packed = None  # saved_tensors_hooks: (unpack hook, ((hooked, packed value or saved value), ...))
+    # saved-tensor hooks (graph.saved_tensors_hooks, SavedTensor.register_hooks): per saved value,
+    # (unpack hook, packed value) or (None, the saved value)
+    _packed = None
     _node_pre_hooks = None  # register_prehook / register_hook: {handle id: fn}
     _node_post_hooks = None
 
@@ -77,9 +82,28 @@ class _Node:
     def __repr__(self):
         return f"<{self.name()} object at {hex(id(self))}>"
 
+    # PyTorch's ``next_functions`` has one entry per differentiable Tensor input of the op: arguments that
+    # were not Tensors (dims, sizes, reductions, None) are left out, and so are the positions an op lists
+    # in ``_hidden_inputs`` (Tensors PyTorch never differentiates: indices, masks, targets, conditions).
+    # An op whose plain arguments PyTorch takes as tensors (dropout's mask) sets ``_plain_args_listed``:
+    # they are listed, as ``(None, 0)``. An op may instead name the positions PyTorch lists, in PyTorch's
+    # order, in ``_listed_inputs`` (convolution lists its bias, None or not; addmm lists the bias first).
+    _result_saved_by_torch = False  # PyTorch's node saves the output (exp, tanh, sigmoid, relu): see tensor/_inplace.py
+    _plain_args = ()  # positions of the arguments that were not Tensors (set by apply)
+    _hidden_inputs = ()
+    _plain_args_listed = False
+    _listed_inputs = None
+
     @property
     def next_functions(self):
-        return tuple((e[0], e[1]) if e is not None else (None, 0) for e in self.next_edges)
+        edges = self.next_edges
+        if self._listed_inputs is not None:
+            return tuple(((e[0], e[1]) if e is not None else (None, 0))
+                         for e in [edges[i] if i < len(edges) else None for i in self._listed_inputs])
+        hidden = self._hidden_inputs
+        if self._plain_args and not self._plain_args_listed:
+            hidden = (*hidden, *self._plain_args)
+        return tuple(((e[0], e[1]) if e is not None else (None, 0)) for i, e in enumerate(edges) if i not in hidden)
 
     def _release(self):
         # called by the engine right after this node's backward when the graph is not retained

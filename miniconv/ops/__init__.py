@@ -16,6 +16,7 @@ Each Function keeps its derivative right next to its forward and works on NumPy 
 """
 from .arith import (  # noqa: F401
     Add, Atan2, Cast, Div, DivRounded, Fmod, Maximum, Minimum, Mul, Neg, Pow, PowScalar, Remainder, Sub, Where,
+    RPow, RSub,
 )
 from .elementwise import (  # noqa: F401
     Abs, Acos, Asin, Atan, Ceil, Clamp, Cos, Cosh, Erf, Exp, Exp2, Expm1, Floor, Frac, Log, Log1p, Log2, Log10,
@@ -26,7 +27,7 @@ from .reduce import AMax, CumProd, CumSum, LogSumExp, MaxAll, MaxDim, Mean, Prod
 from .shape_index import (  # noqa: F401
     Cat, Clone, Expand, Index, IndexSelect, MaskedFill, Permute, Reshape, Scatter, Stack, TakeAlong, Tile,
 )
-from .inplace import CopyFrom, Fill, IndexPut  # noqa: F401
+from .inplace import CopyFrom, Fill, FillScalar, IndexPut, Zero  # noqa: F401
 from .linalg import DiagEmbed, Diagonal, Einsum, Inverse, MatMul, SLogDet, Solve  # noqa: F401
 from .sampling import SampleDirichlet, StandardGamma  # noqa: F401
 from .special import Acosh, Asinh, Atanh, Digamma, Erfc, Erfinv, GammaInc, I0, Lgamma, Polygamma, Sinc  # noqa: F401

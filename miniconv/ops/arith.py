@@ -39,6 +39,12 @@ class Sub(ArrayFunction):
         return g, (-g if ctx.needs_input_grad[1] else None)
 
 
+class RSub(Sub):
+    """``number - tensor`` (PyTorch's rsub): the number, input 0, is not an input of PyTorch's node."""
+
+    _hidden_inputs = (0,)
+
+
 class DivRounded(ArrayFunction):
     """Float quotient rounded toward -inf (``mode='floor'``, Python's ``//``) or toward zero ('trunc'). Its
     gradient is zero almost everywhere, as PyTorch's."""
@@ -137,6 +143,12 @@ class Pow(ArrayFunction):
         if ctx.needs_input_grad[1]:
             gb = g * Where.apply((a._data == 0) & (b._data >= 0), zero, out * a.log())
         return ga, gb
+
+
+class RPow(Pow):
+    """``number ** tensor`` (PyTorch's pow.Scalar): the number, input 0, is not an input of PyTorch's node."""
+
+    _hidden_inputs = (0,)
 
 
 def _pow_scalar(a, p):

@@ -389,3 +389,8 @@ class LogSoftmax(ArrayFunction):
     @staticmethod
     def backward_graph(ctx, g):
         return g - ctx.saved_output().exp() * g.sum(dim=ctx.dim, keepdim=True), None
+
+
+# ops whose PyTorch node saves the result: their in-place forms (exp_, tanh_, sigmoid_, relu_) check it
+for _op in (Exp, Tanh, Sigmoid, ReLU):
+    _op._result_saved_by_torch = True

@@ -32,6 +32,18 @@ class Fill(ArrayFunction):
                 g if ctx.needs_input_grad[1] else None)
 
 
+class FillScalar(Fill):
+    """``a.fill_(number)``: the number is not an input of PyTorch's node (FillBackward2)."""
+
+    _hidden_inputs = (1,)
+
+
+class Zero(Fill):
+    """``a.zero_()``: PyTorch's ZeroBackward0, whose only input is ``a``."""
+
+    _hidden_inputs = (1,)
+
+
 class CopyFrom(ArrayFunction):
     """``src`` broadcast to ``a``'s shape and cast to its dtype (``a.copy_(src)``)."""
 

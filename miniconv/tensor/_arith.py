@@ -58,7 +58,7 @@ class ArithMixin:
         return self._binary(ops.Add, o)
 
     def __radd__(self, o):
-        return self._binary(ops.Add, o, True)
+        return self._binary(ops.Add, o)  # PyTorch's add(self, other): the tensor is input 0 of the node
 
     def __sub__(self, o):
         self._check_bool_sub(o)
@@ -66,7 +66,7 @@ class ArithMixin:
 
     def __rsub__(self, o):
         self._check_bool_sub(o)
-        return self._binary(ops.Sub, o, True)
+        return self._binary(ops.RSub, o, True)
 
     def _check_bool_sub(self, other):
         """PyTorch refuses ``-`` with a bool tensor (it would not invert a mask)."""
@@ -83,7 +83,7 @@ class ArithMixin:
         return self._binary(ops.Mul, o)
 
     def __rmul__(self, o):
-        return self._binary(ops.Mul, o, True)
+        return self._binary(ops.Mul, o)  # PyTorch's mul(self, other): the tensor is input 0 of the node
 
     def __truediv__(self, o):
         return self._binary(ops.Div, o)
@@ -106,7 +106,7 @@ class ArithMixin:
         return self._binary(ops.Pow, o)
 
     def __rpow__(self, o):
-        return self._binary(ops.Pow, o, True)
+        return self._binary(ops.RPow, o, True)
 
     def __neg__(self):
         if self.dtype == bool:

@@ -15,7 +15,7 @@ from .. import ops
 from .._args import array_from_data, check_numpy_strides, normalize_dims, number_array, size_arg, warn_list_of_ndarrays
 from .._device import CPU, _check_device, _parse_to_args
 from ..autograd.entry_points import backward as _autograd_backward
-from ..autograd.function import ViewRegen
+from ..autograd.view_nodes import ViewRegen
 from ..autograd.node import RemovableHandle, _edge
 from ..autograd.grad_mode import is_grad_enabled
 from ..dtypes import _OF_NUMPY as _DTYPE_OF

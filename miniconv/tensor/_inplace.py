@@ -10,7 +10,8 @@ import numpy as np
 from .. import _random, ops
 from .._args import check_inplace_shape, check_normal_args, check_setitem_shape, check_uniform_args
 from .._random import default_generator
-from ..autograd.function import CopySlices, _edge
+from ..autograd.function import _edge
+from ..autograd.view_nodes import CopySlices
 from ..autograd.grad_mode import is_grad_enabled
 from ..dtypes import torch_dtype_name
 from ._base import TensorBase
@@ -38,7 +39,7 @@ class InplaceMixin:
             raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
                                "single memory location. Please clone() the tensor before performing the operation.")
         if node is not None and node._saved_versions:
-            keep_saved_values(node, self._version_counter, arr, src is arr)
+            keep_saved_values(node, self._version_counter, arr, src is arr, out)
         if src is not arr:
             np.copyto(arr, src, casting="unsafe")
         self._bump_version()
@@ -136,10 +137,11 @@ class InplaceMixin:
         return self._commit_inplace(self.lerp(end, weight))  # lerp's dtype check and formula
 
     def zero_(self):
-        return self._commit_inplace(ops.Fill.apply(self, np.zeros((), self._data.dtype)))
+        return self._commit_inplace(ops.Zero.apply(self, np.zeros((), self._data.dtype)))
 
     def fill_(self, value):
-        return self._commit_inplace(ops.Fill.apply(self, self._scalar_operand(value)))
+        fill = ops.Fill if isinstance(value, TensorBase) else ops.FillScalar  # PyTorch's two nodes
+        return self._commit_inplace(fill.apply(self, self._scalar_operand(value)))
 
     def copy_(self, src, non_blocking=False):
         if not isinstance(src, TensorBase):
@@ -232,15 +234,23 @@ class InplaceMixin:
         return self._commit_inplace(self ^ other)
 
 
-def keep_saved_values(node, counter, arr, wrote_in_place):
+def keep_saved_values(node, counter, arr, wrote_in_place, out):
     """Before ``arr`` (a tensor's storage, version ``counter``) is overwritten by the in-place op that
-    produced ``node``: if ``node`` saved ``arr`` as its *input*, keep a private copy of the old values;
-    if a kernel already wrote the result into ``arr`` (so ``node`` saved its *output*), expect the
-    version after this write."""
+    produced ``node`` (its result the Tensor ``out``): if ``node`` saved ``arr`` as its *input*, keep a
+    private copy of the old values; if a kernel already wrote the result into ``arr`` (so ``node`` saved its
+    *output*), expect the version after this write. For an op whose PyTorch node saves its result
+    (``_result_saved_by_torch``: exp_, tanh_, sigmoid_, relu_), the result computed out of place that ``node``
+    saved or watched becomes ``arr``'s values: it is then checked against the tensor's version after this
+    write, so changing the tensor again before backward raises, as PyTorch."""
     saved = list(node._saved)
     versions = []
+    out_counter = out._version_counter
     for i, c, v in node._saved_versions:
-        if c is not counter:
+        if c is out_counter and not wrote_in_place and node._result_saved_by_torch:
+            if type(i) is int and saved[i] is out._data:
+                saved[i] = arr  # the same values, now in the tensor's storage
+            versions.append((i, counter, counter.value + 1))
+        elif c is not counter:
             versions.append((i, c, v))
         elif wrote_in_place:
             versions.append((i, c, v + 1))

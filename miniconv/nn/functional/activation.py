@@ -64,13 +64,112 @@ class _LeakyReLU(ArrayFunction):
         return g * ctx.constant(np.where(x > 0, 1, ctx.slope).astype(x.dtype)), None
 
 
+class _RReLU(_LeakyReLU):
+    """rrelu: leaky_relu with the slope a number (evaluation) or one per element (training); saves the input."""
+
+
 def leaky_relu(input, negative_slope=0.01, inplace=False):  # noqa: A002
     """x if x > 0 else negative_slope * x, elementwise (floating point tensors, as PyTorch's CPU kernel)."""
     _tensor_arg(input, "leaky_relu")
     if input.dtype.kind != "f":
         raise NotImplementedError(f"\"leaky_relu_cpu\" not implemented for '{_torch_dtype_name(input.dtype)}'")
-    out = _LeakyReLU.apply(input, float(negative_slope))
-    return _apply_inplace(input, out) if inplace else out
+    if inplace:
+        _check_inplace_allowed(input)
+        return _apply_inplace(input, _SlopeInplace.apply(input, float(negative_slope), "LeakyReluBackward1"))
+    return _LeakyReLU.apply(input, float(negative_slope))
+
+
+# -- in-place forms that keep their result, as PyTorch's (EluBackward1, LeakyReluBackward1, ...) ----------
+# Each writes into the input's memory and saves that memory as its result: the gradient is computed from
+# the result, and changing the output in place before backward raises PyTorch's version error (the
+# composed out-of-place forms would save the input, which the write destroys).
+_NEG_SLOPE_MSG = ("In-place {} backward calculation is triggered with a negative slope which is not supported. This "
+                  "is caused by calling in-place forward function with a negative slope, please call out-of-place "
+                  "version instead.")
+
+
+class _SlopeInplace(ArrayFunction):
+    """leaky_relu_ / rrelu_: x where x > 0, else slope * x (slope a number or one per element)."""
+
+    @staticmethod
+    def forward(ctx, x, slope, torch_name):
+        ctx.slope = slope if type(slope) is float else np.asarray(slope, x.dtype)
+        ctx._torch_name = torch_name
+        np.copyto(x, np.where(x > 0, x, x * np.asarray(ctx.slope, x.dtype)))
+        ctx.save_for_backward(x)
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        (r,) = ctx.saved_tensors
+        if type(ctx.slope) is float and ctx.slope < 0:
+            raise RuntimeError(_NEG_SLOPE_MSG.format("leakyReLu") + " File an issue at https://github.com/pytorch/"
+                               "pytorch if you do require supporting in-place leakRelu backward calculation with "
+                               "negative slope")
+        return np.where(r > 0, g, g * np.asarray(ctx.slope, g.dtype)), None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        (r,) = ctx.saved_tensors
+        return g * ctx.constant(np.where(r > 0, 1, ctx.slope).astype(r.dtype)), None, None
+
+
+class _EluInplace(ArrayFunction):
+    """elu_ / celu_ / selu_: scale * x where x > 0, else alpha * scale * (exp(x * input_scale) - 1). The
+    gradient from the result r: scale where r > 0, else input_scale * (r + alpha * scale)."""
+
+    @staticmethod
+    def forward(ctx, x, alpha, scale, input_scale, torch_name):
+        ctx.coefs = (alpha, scale, input_scale)
+        ctx._torch_name = torch_name
+        t = x.dtype.type
+        neg = np.expm1(x * t(input_scale)) * t(alpha * scale)
+        np.copyto(x, np.where(x > 0, x * t(scale), neg))
+        ctx.save_for_backward(x)
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        (r,) = ctx.saved_tensors
+        alpha, scale, input_scale = ctx.coefs
+        if alpha < 0:
+            raise RuntimeError(_NEG_SLOPE_MSG.format("elu"))
+        t = g.dtype.type
+        return np.where(r > 0, g * t(scale), g * t(input_scale) * (r + t(alpha * scale))), None, None, None, None
+
+
+class _Hardtanh(ArrayFunction):
+    """min(max(x, min_val), max_val); the gradient passes where min_val < x < max_val only (PyTorch's
+    hardtanh_backward: 0 at both ends, where clamp's gradient is 1). Saves that mask; out of place the
+    input's version is watched (PyTorch saves the input), in place nothing is (PyTorch's hardtanh_ does not
+    check its result either)."""
+
+    @staticmethod
+    def forward(ctx, x, min_val, max_val, inplace):
+        ctx._torch_name = "HardtanhBackward0"
+        keep = (x > min_val) & (x < max_val)
+        ctx.save_for_backward(keep)
+        t = x.dtype.type
+        if inplace:
+            np.clip(x, t(min_val), t(max_val), out=x)
+            return x
+        ctx.watch_versions(x)
+        return np.clip(x, t(min_val), t(max_val))
+
+    @staticmethod
+    def backward(ctx, g):
+        (keep,) = ctx.saved_tensors
+        return np.where(keep, g, np.zeros((), g.dtype)), None, None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        (keep,) = ctx.saved_tensors
+        return g * ctx.constant(keep.astype(g._data.dtype)), None, None, None
+
+
+def _elu_inplace(input, alpha, scale, input_scale, torch_name):
+    _check_inplace_allowed(input)
+    return _apply_inplace(input, _EluInplace.apply(input, float(alpha), scale, input_scale, torch_name))
 
 
 def sigmoid(input):  # noqa: A002
@@ -97,8 +196,9 @@ def log_softmax(input, dim=None, dtype=None):  # noqa: A002
 def elu(input, alpha=1.0, inplace=False):  # noqa: A002
     """x if x > 0 else alpha * (exp(x) - 1)."""
     _float_arg(input, "elu")
-    out = ops_where(input > 0, input, alpha * (input.clamp(max=0).exp() - 1))
-    return _apply_inplace(input, out) if inplace else out
+    if inplace:
+        return _elu_inplace(input, alpha, 1.0, 1.0, "EluBackward1")
+    return ops_where(input > 0, input, alpha * (input.clamp(max=0).exp() - 1))
 
 
 def gelu(input, approximate="none"):  # noqa: A002
@@ -129,8 +229,13 @@ def softplus(input, beta=1.0, threshold=20.0):  # noqa: A002
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):  # noqa: A002
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    out = input.clamp(min_val, max_val)
-    return _apply_inplace(input, out) if inplace else out
+    if input.dtype.kind != "f":
+        out = input.clamp(min_val, max_val)
+        return _apply_inplace(input, out) if inplace else out
+    if inplace:
+        _check_inplace_allowed(input)
+        return _apply_inplace(input, _Hardtanh.apply(input, float(min_val), float(max_val), True))
+    return _Hardtanh.apply(input, float(min_val), float(max_val), False)
 
 
 def relu6(input, inplace=False):  # noqa: A002
@@ -202,6 +307,8 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 def selu(input, inplace=False):  # noqa: A002
     """scale * elu(x, alpha) with the self-normalising constants."""
     _float_arg(input, "selu")
+    if inplace:
+        return _elu_inplace(input, _SELU_ALPHA, _SELU_SCALE, 1.0, "EluBackward1")
     out = _SELU_SCALE * ops_where(input > 0, input, _SELU_ALPHA * (input.clamp(max=0).exp() - 1))
     return _maybe_inplace(input, out, inplace)
 
@@ -211,6 +318,8 @@ def celu(input, alpha=1.0, inplace=False):  # noqa: A002
     _float_arg(input, "celu")
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
+    if inplace:
+        return _elu_inplace(input, alpha, 1.0, 1.0 / alpha, "CeluBackward1")
     out = ops_where(input > 0, input, alpha * ((input.clamp(max=0) / alpha).exp() - 1))
     return _maybe_inplace(input, out, inplace)
 
@@ -287,16 +396,20 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):  
     [lower, upper] (bounds rounded to the input's precision) for each element <= 0, in order."""
     _float_arg(input, "rrelu")
     if not training:
-        out = ops_where(input >= 0, input, input * ((lower + upper) / 2))
-        return _maybe_inplace(input, out, inplace)
+        if inplace:
+            _check_inplace_allowed(input)
+            return _apply_inplace(input, _SlopeInplace.apply(input, (lower + upper) / 2, "RreluWithNoiseBackward1"))
+        return _RReLU.apply(input, (lower + upper) / 2)  # x = 0 takes the slope, as PyTorch
     slopes = input.detach().new_ones(input.shape)
     data = input.detach()._data
     opmath = np.float64 if data.dtype == np.float64 else np.float32
     draws = _random.uniform_doubles(default_generator, int(np.count_nonzero(data <= 0)), float(opmath(lower)),
                                     float(opmath(upper)))
     slopes._data[data <= 0] = draws.astype(opmath)
-    out = ops_where(input >= 0, input, input * slopes)
-    return _maybe_inplace(input, out, inplace)
+    if inplace:
+        _check_inplace_allowed(input)
+        return _apply_inplace(input, _SlopeInplace.apply(input, slopes._data, "RreluWithNoiseBackward1"))
+    return _RReLU.apply(input, slopes._data)
 
 
 def relu_(input):  # noqa: A002

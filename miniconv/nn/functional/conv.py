@@ -51,6 +51,8 @@ class Conv2d(ArrayFunction):
     ``padding`` is (top, bottom, left, right), already validated by :func:`conv2d`.
     """
 
+    _listed_inputs = (0, 1, 2)  # PyTorch's ConvolutionBackward0 lists the bias, None or not
+
     @staticmethod
     def forward(ctx, x, w, b, stride, padding, dilation, groups):
         unbatched = x.ndim == 3

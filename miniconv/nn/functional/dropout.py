@@ -14,6 +14,8 @@ from ._args import _apply_inplace, _float_arg
 class _MaskScale(ArrayFunction):
     """out = x * mask, where ``mask`` (broadcastable to x) already holds 0 or 1/(1-p)."""
 
+    _plain_args_listed = True  # PyTorch's node is a MulBackward0 whose second input is the mask tensor
+
     @staticmethod
     def forward(ctx, x, mask):
         ctx.mask = mask

@@ -26,6 +26,8 @@ class _Linear(ArrayFunction):
         ctx._torch_name = (("AddmmBackward0" if x.ndim == 2 else "ViewBackward0") if bias is not None else
                            {1: "SqueezeBackward4", 2: "MmBackward0"}.get(x.ndim, "UnsafeViewBackward0"))
         if bias is not None:
+            if x.ndim == 2:
+                ctx._listed_inputs = (2, 0, 1)  # PyTorch's addmm(bias, x, weight.t())
             out += bias  # any bias that broadcasts to the output's shape, e.g. (out,) or (1, out)
         return out
 
