@@ -252,6 +252,23 @@ class MaskedFill(ArrayFunction):
         return Where.apply(ctx.mask, np.zeros((), g._data.dtype), g), None, None
 
 
+class MaskedFillTensor(ArrayFunction):
+    """``masked_fill(mask, value)`` with a 0-dim value tensor that requires grad: the value gets
+    the sum of the gradient where the mask is set (PyTorch's MaskedFillBackward1)."""
+
+    @staticmethod
+    def forward(ctx, a, mask, value):
+        ctx._torch_name = "MaskedFillBackward1"
+        ctx.mask, ctx.vdtype = mask, value.dtype
+        return np.where(mask, value.astype(a.dtype), a)
+
+    @staticmethod
+    def backward(ctx, g):
+        zero = np.zeros((), g.dtype)
+        gv = np.where(ctx.mask, g, zero).sum(dtype=np.float64).astype(ctx.vdtype)
+        return np.where(ctx.mask, zero, g), None, np.asarray(gv)
+
+
 class Tile(ArrayFunction):
     """``repeat(*sizes)`` (PyTorch's meaning: np.tile); the gradient sums the copies."""
 

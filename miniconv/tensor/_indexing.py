@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import ops
 from .._args import check_broadcast, check_index_range, normalize_dims
-from ..autograd.grad_mode import no_grad
+from ..autograd.grad_mode import is_grad_enabled, no_grad
 from ..dtypes import _builtin_bool, bool, int64, torch_dtype_name
 from ._base import TensorBase
 
@@ -128,6 +128,8 @@ class IndexingMixin:
             if value.ndim != 0:
                 raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                                    f"{value.ndim} dimension(s).")
+            if is_grad_enabled() and self.dtype.kind == "f" and value.dtype.kind in "fiub":  # MaskedFillBackward1
+                return ops.MaskedFillTensor.apply(self, mask._data, value)
             value = value.item()
         if self.dtype.kind in "iub" and isinstance(value, float) and not np.isfinite(value):
             raise RuntimeError(f"value cannot be converted to type {self.dtype.name}_t without overflow")

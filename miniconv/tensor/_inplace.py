@@ -154,6 +154,9 @@ class InplaceMixin:
             got = mask.dtype if isinstance(mask, TensorBase) else type(mask).__name__
             raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {got}")
         check_inplace_shape(mask.shape, self.shape)
+        if (isinstance(value, TensorBase) and value.ndim == 0 and is_grad_enabled() and self.dtype.kind == "f"
+                and value.dtype.kind in "fiub"):  # PyTorch's MaskedFillBackward1
+            return self._commit_inplace(ops.MaskedFillTensor.apply(self, mask._data, value))
         return self._commit_inplace(ops.Where.apply(mask._data, self._scalar_operand(value), self))
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
