@@ -1,13 +1,11 @@
 """Dive into Deep Learning (d2l-ai/d2l-en, PyTorch code), the linear-regression, weight-decay, softmax-regression
-and MLP chapters, with the d2l helper classes they need inlined (HyperParameters.save_hyperparameters,
+and MLP chapters, with the d2l helper classes they need (in _d2l.py) (HyperParameters.save_hyperparameters,
 Module/DataModule/Trainer with fit_epoch calling loss.backward() under torch.no_grad(), the scratch SGD with
 param -= lr * param.grad, clip_gradients with param.grad[:] *= ...): LinearRegressionScratch, the concise
 LinearRegression on nn.LazyLinear (an optimizer made before the first forward), WeightDecay with parameter groups,
 SoftmaxRegression (Flatten + LazyLinear, F.cross_entropy), MLPScratch and the concise MLP. Adapted: data from
 NumPy, the loaders do not shuffle, the plotting board records values, and parameters are set from NumPy after a
 dry run so both libraries start from the same point."""
-import inspect
-
 import numpy as np
 import torch
 from torch import nn
@@ -18,152 +16,11 @@ from _helpers import numpy_weights
 rng = np.random.default_rng(0)
 
 
-# -- the d2l helpers the chapters use (d2l/torch.py)
-def add_to_class(Class):
-    """Register functions as methods in created class."""
-    def wrapper(obj):
-        setattr(Class, obj.__name__, obj)
-    return wrapper
+from _d2l import make_d2l
 
-
-class HyperParameters:
-    """The base class of hyperparameters."""
-    def save_hyperparameters(self, ignore=[]):
-        """Save function arguments into class attributes."""
-        frame = inspect.currentframe().f_back
-        _, _, _, local_vars = inspect.getargvalues(frame)
-        self.hparams = {k: v for k, v in local_vars.items()
-                        if k not in set(ignore + ['self']) and not k.startswith('_')}
-        for k, v in self.hparams.items():
-            setattr(self, k, v)
-
-
-class ProgressBoard(HyperParameters):
-    """Records the points d2l would plot."""
-    def __init__(self):
-        self.points = {}
-
-    def draw(self, x, y, label, every_n=1):
-        self.points.setdefault(label, []).append(float(y))
-
-
-class Module(nn.Module, HyperParameters):
-    """The base class of models."""
-    def __init__(self, plot_train_per_epoch=2, plot_valid_per_epoch=1):
-        super().__init__()
-        self.save_hyperparameters()
-        self.board = ProgressBoard()
-
-    def loss(self, y_hat, y):
-        raise NotImplementedError
-
-    def forward(self, X):
-        assert hasattr(self, 'net'), 'Neural network is defined'
-        return self.net(X)
-
-    def plot(self, key, value, train):
-        """Plot a point in animation."""
-        self.board.draw(0, value.detach().to(torch.device('cpu')).numpy(), ('train_' if train else 'val_') + key)
-
-    def training_step(self, batch):
-        l = self.loss(self(*batch[:-1]), batch[-1])
-        self.plot('loss', l, train=True)
-        return l
-
-    def validation_step(self, batch):
-        l = self.loss(self(*batch[:-1]), batch[-1])
-        self.plot('loss', l, train=False)
-
-    def configure_optimizers(self):
-        return torch.optim.SGD(self.parameters(), lr=self.lr)
-
-    def apply_init(self, inputs, init=None):
-        self.forward(*inputs)
-        if init is not None:
-            self.net.apply(init)
-
-
-class DataModule(HyperParameters):
-    """The base class of data."""
-    def __init__(self, root='../data', num_workers=4):
-        self.save_hyperparameters()
-
-    def get_dataloader(self, train):
-        raise NotImplementedError
-
-    def train_dataloader(self):
-        return self.get_dataloader(train=True)
-
-    def val_dataloader(self):
-        return self.get_dataloader(train=False)
-
-    def get_tensorloader(self, tensors, train, indices=slice(0, None)):
-        tensors = tuple(a[indices] for a in tensors)
-        dataset = torch.utils.data.TensorDataset(*tensors)
-        return torch.utils.data.DataLoader(dataset, self.batch_size, shuffle=False)  # d2l: shuffle=train
-
-
-class Trainer(HyperParameters):
-    """The base class for training models with data."""
-    def __init__(self, max_epochs, num_gpus=0, gradient_clip_val=0):
-        self.save_hyperparameters()
-        assert num_gpus == 0, 'No GPU support yet'
-
-    def prepare_data(self, data):
-        self.train_dataloader = data.train_dataloader()
-        self.val_dataloader = data.val_dataloader()
-        self.num_train_batches = len(self.train_dataloader)
-        self.num_val_batches = (len(self.val_dataloader) if self.val_dataloader is not None else 0)
-
-    def prepare_model(self, model):
-        model.trainer = self
-        self.model = model
-
-    def fit(self, model, data):
-        self.prepare_data(data)
-        self.prepare_model(model)
-        self.optim = model.configure_optimizers()
-        self.epoch = 0
-        self.train_batch_idx = 0
-        self.val_batch_idx = 0
-        for self.epoch in range(self.max_epochs):
-            self.fit_epoch()
-
-    def prepare_batch(self, batch):
-        return batch
-
-    def fit_epoch(self):
-        self.model.train()
-        for batch in self.train_dataloader:
-            loss = self.model.training_step(self.prepare_batch(batch))
-            self.optim.zero_grad()
-            with torch.no_grad():
-                loss.backward()
-                if self.gradient_clip_val > 0:  # To be discussed later
-                    self.clip_gradients(self.gradient_clip_val, self.model)
-                self.optim.step()
-            self.train_batch_idx += 1
-        if self.val_dataloader is None:
-            return
-        self.model.eval()
-        for batch in self.val_dataloader:
-            with torch.no_grad():
-                self.model.validation_step(self.prepare_batch(batch))
-            self.val_batch_idx += 1
-
-    def clip_gradients(self, grad_clip_val, model):
-        params = [p for p in model.parameters() if p.requires_grad]
-        norm = torch.sqrt(sum(torch.sum((p.grad ** 2)) for p in params))
-        if norm > grad_clip_val:
-            for param in params:
-                param.grad[:] *= grad_clip_val / norm
-
-
-def set_numpy_weights(model, seed):
-    with torch.no_grad():
-        named = list(model.named_parameters())
-        for (name, p), w in zip(named, numpy_weights([(n, p.shape) for n, p in named], seed=seed)):
-            p.copy_(torch.from_numpy(w))
+d2l = make_d2l(torch, nn, F)  # d2l's library classes, built on the library imported above
+HyperParameters, Module, DataModule, Trainer = d2l.HyperParameters, d2l.Module, d2l.DataModule, d2l.Trainer
+add_to_class, set_numpy_weights = d2l.add_to_class, d2l.set_numpy_weights
 
 
 # -- linear regression from scratch and concise
@@ -336,24 +193,7 @@ class FashionLike(DataModule):
         return self.get_tensorloader((self.X, self.y), train, i)
 
 
-class Classifier(Module):
-    """The base class of classification models."""
-    def validation_step(self, batch):
-        Y_hat = self(*batch[:-1])
-        self.plot('loss', self.loss(Y_hat, batch[-1]), train=False)
-        self.plot('acc', self.accuracy(Y_hat, batch[-1]), train=False)
-
-    def accuracy(self, Y_hat, Y, averaged=True):
-        """Compute the number of correct predictions."""
-        Y_hat = Y_hat.reshape((-1, Y_hat.shape[-1]))
-        preds = Y_hat.argmax(axis=1).type(Y.dtype)
-        compare = (preds == Y.reshape(-1)).type(torch.float32)
-        return compare.mean() if averaged else compare
-
-    def loss(self, Y_hat, Y, averaged=True):
-        Y_hat = Y_hat.reshape((-1, Y_hat.shape[-1]))
-        Y = Y.reshape((-1,))
-        return F.cross_entropy(Y_hat, Y, reduction='mean' if averaged else 'none')
+Classifier = d2l.Classifier
 
 
 class SoftmaxRegression(Classifier):

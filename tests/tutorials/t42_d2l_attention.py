@@ -1,5 +1,5 @@
 """Dive into Deep Learning (d2l-ai/d2l-en, PyTorch code), the encoder-decoder and attention chapters with the d2l
-helpers they need inlined: MTFraEng's padding/valid lengths, Seq2SeqEncoder/Decoder on GRUs initialised through
+helpers they need (in _d2l.py): MTFraEng's padding/valid lengths, Seq2SeqEncoder/Decoder on GRUs initialised through
 module._flat_weights_names (init_seq2seq), the masked cross-entropy, masked_softmax (repeat_interleave and
 X[~mask] = value), DotProductAttention and AdditiveAttention (LazyLinear, bmm), the Bahdanau decoder,
 MultiHeadAttention (transpose_qkv), PositionalEncoding, the Transformer encoder and decoder blocks (AddNorm,
@@ -7,7 +7,6 @@ PositionWiseFFN), training with Adam and gradient clipping, greedy prediction an
 pairs are a few inline lines, the loaders do not shuffle, dropout is 0, plots are recorded, parameters are set
 from NumPy after a dry run."""
 import collections
-import inspect
 import math
 
 import numpy as np
@@ -15,181 +14,12 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from _helpers import numpy_weights
 
-class HyperParameters:
-    def save_hyperparameters(self, ignore=[]):
-        frame = inspect.currentframe().f_back
-        _, _, _, local_vars = inspect.getargvalues(frame)
-        self.hparams = {k: v for k, v in local_vars.items()
-                        if k not in set(ignore + ['self']) and not k.startswith('_')}
-        for k, v in self.hparams.items():
-            setattr(self, k, v)
+from _d2l import make_d2l
 
-
-class ProgressBoard(HyperParameters):
-    def __init__(self):
-        self.points = {}
-
-    def draw(self, x, y, label, every_n=1):
-        self.points.setdefault(label, []).append(float(y))
-
-
-class Module(nn.Module, HyperParameters):
-    def __init__(self, plot_train_per_epoch=2, plot_valid_per_epoch=1):
-        super().__init__()
-        self.save_hyperparameters()
-        self.board = ProgressBoard()
-
-    def loss(self, y_hat, y):
-        raise NotImplementedError
-
-    def forward(self, X):
-        assert hasattr(self, 'net'), 'Neural network is defined'
-        return self.net(X)
-
-    def plot(self, key, value, train):
-        self.board.draw(0, value.detach().to(torch.device('cpu')).numpy(), ('train_' if train else 'val_') + key)
-
-    def training_step(self, batch):
-        l = self.loss(self(*batch[:-1]), batch[-1])
-        self.plot('loss', l, train=True)
-        return l
-
-    def validation_step(self, batch):
-        l = self.loss(self(*batch[:-1]), batch[-1])
-        self.plot('loss', l, train=False)
-
-    def configure_optimizers(self):
-        return torch.optim.SGD(self.parameters(), lr=self.lr)
-
-
-class DataModule(HyperParameters):
-    def __init__(self, root='../data', num_workers=4):
-        self.save_hyperparameters()
-
-    def get_dataloader(self, train):
-        raise NotImplementedError
-
-    def train_dataloader(self):
-        return self.get_dataloader(train=True)
-
-    def val_dataloader(self):
-        return self.get_dataloader(train=False)
-
-    def get_tensorloader(self, tensors, train, indices=slice(0, None)):
-        tensors = tuple(a[indices] for a in tensors)
-        dataset = torch.utils.data.TensorDataset(*tensors)
-        return torch.utils.data.DataLoader(dataset, self.batch_size, shuffle=False)  # d2l: shuffle=train
-
-
-class Trainer(HyperParameters):
-    def __init__(self, max_epochs, num_gpus=0, gradient_clip_val=0):
-        self.save_hyperparameters()
-        assert num_gpus == 0, 'No GPU support yet'
-
-    def prepare_data(self, data):
-        self.train_dataloader = data.train_dataloader()
-        self.val_dataloader = data.val_dataloader()
-        self.num_train_batches = len(self.train_dataloader)
-        self.num_val_batches = (len(self.val_dataloader) if self.val_dataloader is not None else 0)
-
-    def prepare_model(self, model):
-        model.trainer = self
-        self.model = model
-
-    def fit(self, model, data):
-        self.prepare_data(data)
-        self.prepare_model(model)
-        self.optim = model.configure_optimizers()
-        self.epoch = 0
-        self.train_batch_idx = 0
-        self.val_batch_idx = 0
-        for self.epoch in range(self.max_epochs):
-            self.fit_epoch()
-
-    def prepare_batch(self, batch):
-        return batch
-
-    def fit_epoch(self):
-        self.model.train()
-        for batch in self.train_dataloader:
-            loss = self.model.training_step(self.prepare_batch(batch))
-            self.optim.zero_grad()
-            with torch.no_grad():
-                loss.backward()
-                if self.gradient_clip_val > 0:  # To be discussed later
-                    self.clip_gradients(self.gradient_clip_val, self.model)
-                self.optim.step()
-            self.train_batch_idx += 1
-        if self.val_dataloader is None:
-            return
-        self.model.eval()
-        for batch in self.val_dataloader:
-            with torch.no_grad():
-                self.model.validation_step(self.prepare_batch(batch))
-            self.val_batch_idx += 1
-
-    def clip_gradients(self, grad_clip_val, model):
-        params = [p for p in model.parameters() if p.requires_grad]
-        norm = torch.sqrt(sum(torch.sum((p.grad ** 2)) for p in params))
-        if norm > grad_clip_val:
-            for param in params:
-                param.grad[:] *= grad_clip_val / norm
-
-
-def set_numpy_weights(model, seed):
-    with torch.no_grad():
-        named = list(model.named_parameters())
-        for (name, p), w in zip(named, numpy_weights([(n, p.shape) for n, p in named], seed=seed)):
-            p.copy_(torch.from_numpy(w))
-
-
-class Classifier(Module):
-    def validation_step(self, batch):
-        Y_hat = self(*batch[:-1])
-        self.plot('loss', self.loss(Y_hat, batch[-1]), train=False)
-        self.plot('acc', self.accuracy(Y_hat, batch[-1]), train=False)
-
-    def accuracy(self, Y_hat, Y, averaged=True):
-        Y_hat = Y_hat.reshape((-1, Y_hat.shape[-1]))
-        preds = Y_hat.argmax(axis=1).type(Y.dtype)
-        compare = (preds == Y.reshape(-1)).type(torch.float32)
-        return compare.mean() if averaged else compare
-
-    def loss(self, Y_hat, Y, averaged=True):
-        Y_hat = Y_hat.reshape((-1, Y_hat.shape[-1]))
-        Y = Y.reshape((-1,))
-        return F.cross_entropy(Y_hat, Y, reduction='mean' if averaged else 'none')
-
-
-
-class Vocab:
-    def __init__(self, tokens=[], min_freq=0, reserved_tokens=[]):
-        if tokens and isinstance(tokens[0], list):
-            tokens = [token for line in tokens for token in line]
-        counter = collections.Counter(tokens)
-        self.token_freqs = sorted(counter.items(), key=lambda x: x[1], reverse=True)
-        self.idx_to_token = list(sorted(set(['<unk>'] + reserved_tokens + [
-            token for token, freq in self.token_freqs if freq >= min_freq])))
-        self.token_to_idx = {token: idx for idx, token in enumerate(self.idx_to_token)}
-
-    def __len__(self):
-        return len(self.idx_to_token)
-
-    def __getitem__(self, tokens):
-        if not isinstance(tokens, (list, tuple)):
-            return self.token_to_idx.get(tokens, self.unk)
-        return [self.__getitem__(token) for token in tokens]
-
-    def to_tokens(self, indices):
-        if hasattr(indices, '__len__') and len(indices) > 1:
-            return [self.idx_to_token[int(index)] for index in indices]
-        return self.idx_to_token[indices]
-
-    @property
-    def unk(self):  # Index for the unknown token
-        return self.token_to_idx['<unk>']
+d2l = make_d2l(torch, nn, F)  # d2l's library classes, built on the library imported above
+Module, DataModule, Trainer, Classifier = d2l.Module, d2l.DataModule, d2l.Trainer, d2l.Classifier
+Vocab, set_numpy_weights = d2l.Vocab, d2l.set_numpy_weights
 
 
 

@@ -1,5 +1,5 @@
 """Dive into Deep Learning (d2l-ai/d2l-en, PyTorch code), chapter_natural-language-processing-pretraining:
-word-embedding-dataset and word2vec-pretraining, with the d2l helpers they use inlined (Vocab, Accumulator):
+word-embedding-dataset and word2vec-pretraining, with the d2l helpers they use (Vocab, Accumulator, in _d2l.py):
 subsampling with random.uniform, get_centers_and_contexts, RandomGenerator (random.choices), get_negatives,
 batchify building d2l.tensor(...) of padded lists and reshape((-1, 1)), a PTBDataset and a DataLoader with
 collate_fn=batchify and shuffle=True; Embedding and its f-string, skip_gram with torch.bmm(v, u.permute(0, 2, 1)),
@@ -17,58 +17,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from _d2l import Accumulator, Vocab
+
 result = {}
 random.seed(0)  # adapted
 torch.manual_seed(0)
 
 
-class Vocab:
-    """Vocabulary for text."""
-    def __init__(self, tokens=[], min_freq=0, reserved_tokens=[]):
-        # Flatten a 2D list if needed
-        if tokens and isinstance(tokens[0], list):
-            tokens = [token for line in tokens for token in line]
-        # Count token frequencies
-        counter = collections.Counter(tokens)
-        self.token_freqs = sorted(counter.items(), key=lambda x: x[1],
-                                  reverse=True)
-        # The list of unique tokens
-        self.idx_to_token = list(sorted(set(['<unk>'] + reserved_tokens + [
-            token for token, freq in self.token_freqs if freq >= min_freq])))
-        self.token_to_idx = {token: idx
-                             for idx, token in enumerate(self.idx_to_token)}
-
-    def __len__(self):
-        return len(self.idx_to_token)
-
-    def __getitem__(self, tokens):
-        if not isinstance(tokens, (list, tuple)):
-            return self.token_to_idx.get(tokens, self.unk)
-        return [self.__getitem__(token) for token in tokens]
-
-    def to_tokens(self, indices):
-        if hasattr(indices, '__len__') and len(indices) > 1:
-            return [self.idx_to_token[int(index)] for index in indices]
-        return self.idx_to_token[indices]
-
-    @property
-    def unk(self):  # Index for the unknown token
-        return self.token_to_idx['<unk>']
-
-
-class Accumulator:
-    """For accumulating sums over `n` variables."""
-    def __init__(self, n):
-        self.data = [0.0] * n
-
-    def add(self, *args):
-        self.data = [a + float(b) for a, b in zip(self.data, args)]
-
-    def reset(self):
-        self.data = [0.0] * len(self.data)
-
-    def __getitem__(self, idx):
-        return self.data[idx]
 
 
 def read_ptb():  # adapted: the PTB training text, generated

@@ -1,7 +1,7 @@
 """Dive into Deep Learning (d2l-ai/d2l-en, PyTorch code), chapter_optimization: minibatch-sgd, momentum, adagrad,
 rmsprop, adadelta and adam (with Yogi), the optimizers written from scratch and through torch.optim, with the d2l
-helpers they use inlined (Timer, Accumulator, load_array, linreg, squared_loss, evaluate_loss; the Animator records
-its points): element/column/block matrix products with item and slice assignment (A[i, j] = torch.dot(...),
+helpers they use inlined (Timer, load_array, linreg, squared_loss, evaluate_loss; Accumulator from _d2l.py; the
+Animator records its points): element/column/block matrix products with item and slice assignment (A[i, j] = torch.dot(...),
 A[:, j] = torch.mv(...), A[:, j:j+64] = torch.mm(...)), get_data_ch11 (normalised NumPy table through
 torch.from_numpy and a shuffled DataLoader), train_ch11 (torch.normal(mean=, std=, size=, requires_grad=True),
 trainer_fn updating with p.data.sub_, ``v[:] = ...`` and ``p[:] -= ...`` under no_grad, p.grad.data.zero_(),
@@ -15,6 +15,8 @@ import time
 import numpy as np
 import torch
 from torch import nn
+
+from _d2l import Accumulator
 
 result = {}
 torch.manual_seed(0)  # adapted
@@ -48,16 +50,6 @@ class Timer:  #@save
         return np.array(self.times).cumsum().tolist()
 
 
-class Accumulator:
-    """For accumulating sums over `n` variables."""
-    def __init__(self, n):
-        self.data = [0.0] * n
-
-    def add(self, *args):
-        self.data = [a + float(b) for a, b in zip(self.data, args)]
-
-    def __getitem__(self, idx):
-        return self.data[idx]
 
 
 class Animator:  # adapted: records the points d2l plots
