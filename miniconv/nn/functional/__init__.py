@@ -106,3 +106,9 @@ __all__ += ["adaptive_avg_pool3d", "adaptive_max_pool3d", "adaptive_max_pool3d_w
 from .ctc import ctc_loss  # noqa: E402
 
 __all__ += ["ctc_loss"]
+
+# NumPy's names (axis=, keepdims=, x=/a=/x1= for input=, x2= for other=) on the functions PyTorch binds
+# natively, whose parser takes them; the ones it writes in Python refuse them, as here: miniconv/_numpy_args.py
+from ..._numpy_args import NATIVE_IN_TORCH_FUNCTIONAL as _NATIVE, install_named as _install_numpy_names  # noqa: E402
+
+_install_numpy_names(globals(), _NATIVE)

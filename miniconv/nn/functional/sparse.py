@@ -68,15 +68,15 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     return _Embedding.apply(weight, idx, padding_idx, bool(scale_grad_by_freq))
 
 
-def one_hot(tensor, num_classes=-1):
+def one_hot(input, num_classes=-1):  # noqa: A002  (PyTorch's parser names it input, its docs tensor)
     """Integer class indices of any shape -> int64 one-hot vectors with a new last dimension of size
     ``num_classes`` (default: max index + 1). Not differentiable (an integer result), as in PyTorch."""
     from ...tensor import Tensor
 
-    _tensor_arg(tensor, "one_hot", "tensor")
-    if tensor.dtype != np.int64:
+    _tensor_arg(input, "one_hot")
+    if input.dtype != np.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    idx = tensor._data
+    idx = input._data
     if idx.size and idx.min() < 0:
         raise RuntimeError("Class values must be non-negative.")
     if idx.size == 0 and num_classes <= 0:  # PyTorch: also num_classes=0 with an empty tensor
