@@ -137,6 +137,19 @@ class _EluInplace(ArrayFunction):
         t = g.dtype.type
         return np.where(r > 0, g * t(scale), g * t(input_scale) * (r + t(alpha * scale))), None, None, None, None
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        """create_graph=True: the same gradient from the result as a Tensor whose grad_fn is this node, so the
+        gradient of the gradient flows back through the result into the input (PyTorch's EluBackward1 with
+        elu_backward's is_result=True)."""
+        (r,) = ctx.saved_tensors
+        alpha, scale, input_scale = ctx.coefs
+        if alpha < 0:
+            raise RuntimeError(_NEG_SLOPE_MSG.format("elu"))
+        result = ctx.output_from(r)
+        positive = ctx.constant(r > 0)
+        return ops_where(positive, g * scale, g * input_scale * (result + alpha * scale)), None, None, None, None
+
 
 class _Hardtanh(ArrayFunction):
     """min(max(x, min_val), max_val); the gradient passes where min_val < x < max_val only (PyTorch's
