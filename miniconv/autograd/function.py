@@ -26,7 +26,7 @@ from .._alloc import scoped_if_large as _caching_allocator_if_large  # arrays ma
 from . import anomaly_mode
 from .engine import AccumulateGrad
 from .grad_mode import _set_enabled, is_grad_enabled, no_grad
-from .node import _FREED_MSG, RemovableHandle, _edge, _Node, _quiet_call  # noqa: F401  (RemovableHandle, _edge: re-exported)
+from .node import _FREED_MSG, _NAMED, RemovableHandle, _edge, _Node, _quiet_call, node_class  # noqa: F401  (re-exported)
 from .saved_tensor import SavedTensor
 from .saved_versions import _resave_scalar, _saved_versions, _tensor_of
 
@@ -206,7 +206,7 @@ class ArrayFunction(_Node):
         return t
 
     def _op_name(self):
-        return type(self).__name__.lstrip("_")
+        return (type(self)._node_base or type(self)).__name__.lstrip("_")
 
     def _call_backward_graph(self, grads):
         fn = type(self).backward_graph
@@ -233,7 +233,7 @@ class ArrayFunction(_Node):
     def apply(cls, *args):
         # The hot path of every op (~8 us for a tiny add with autograd, end to end): no
         # generator expressions, and the common single-output case without the general loop.
-        ctx = cls()
+        ctx = (_NAMED.get(cls) or node_class(cls))()
         arrays = []
         needs = []
         grad_on = is_grad_enabled()

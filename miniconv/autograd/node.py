@@ -32,8 +32,45 @@ _TORCH_NAMES = {
 }
 
 
+def _default_name(cls):
+    name = cls.__name__
+    return _TORCH_NAMES.get(name) or name.lstrip("_") + "Backward0"
+
+
+# PyTorch's node classes carry the node's name (``type(y.grad_fn).__name__ == "MulBackward0"``, which graph
+# printers such as torchviz show). miniconv's op classes keep their own names (``ops.Mul``); the node that
+# ``apply`` records is an instance of a subclass named as PyTorch's node (made once per class and name), and
+# an op that names its node per call (``_torch_name``) moves its node to that name's subclass.
+_NAMED = {}  # (op class, PyTorch name) -> the subclass with that name
+
+
+def _named_class(cls, name=None):
+    """The subclass of the miniconv op class ``cls`` named ``name`` (default: its PyTorch name)."""
+    base = cls._node_base or cls
+    if name is None:
+        name = _default_name(base)
+    sub = _NAMED.get((base, name))
+    if sub is None:
+        sub = type(base)(name, (base,), {"__module__": base.__module__, "__qualname__": name, "__doc__": base.__doc__,
+                                         "_node_base": base})
+        _NAMED[(base, name)] = sub
+    return sub
+
+
+def node_class(cls):
+    """The class ``apply`` instantiates for op class ``cls``: its PyTorch-named subclass for miniconv's ops,
+    ``cls`` itself for a user's."""
+    sub = _NAMED.get(cls)
+    if sub is None:
+        sub = _named_class(cls) if cls.__module__.startswith("miniconv.") else cls
+        _NAMED[cls] = sub
+    return sub
+
+
 class _Node:
     """What every Function node has: its edges, output metadata, saved values and versions."""
+
+    _node_base = None  # on a PyTorch-named node class (see _named_class): the op class it names
 
     _saved = ()
     # ((index into _saved, or the _ArrayMeta of a watched array), version counter, version at save time), ...)
@@ -73,11 +110,21 @@ class _Node:
         # whose PyTorch name depends on the call (Sum over all or some dims, matmul's operand ranks) sets
         # ``_torch_name`` in its forward; others whose class name differs from PyTorch's are in _TORCH_NAMES.
         cls = type(self)
+        if cls._node_base is not None:
+            return cls.__name__
         if cls.__module__.startswith("miniconv."):
-            return self._torch_name or _TORCH_NAMES.get(cls.__name__) or cls.__name__.lstrip("_") + "Backward0"
+            return self._torch_name or _default_name(cls)
         return cls.__name__ + "Backward"
 
-    _torch_name = None
+    def _get_torch_name(self):
+        return self.__dict__.get("_node_torch_name")
+
+    def _set_torch_name(self, name):
+        self.__dict__["_node_torch_name"] = name
+        if name is not None and type(self).__module__.startswith("miniconv."):
+            self.__class__ = _named_class(type(self), name)
+
+    _torch_name = property(_get_torch_name, _set_torch_name)
 
     def __repr__(self):
         return f"<{self.name()} object at {hex(id(self))}>"
