@@ -14,6 +14,13 @@ from ..dtypes import _check_dtype
 from ._base import Size
 
 
+
+def _named(out, name):
+    """``out`` with its node named as PyTorch names it (a reshape that PyTorch records as another view op)."""
+    if out.grad_fn is not None:
+        out.grad_fn._torch_name = name
+    return out
+
 class ShapeMixin:
     """Views through ``ops.Reshape`` / ``Permute`` / ``Expand`` / ``Index`` and ``self._make_view``."""
 
@@ -112,7 +119,7 @@ class ShapeMixin:
         d = dim % (self.ndim + 1)
         shp = self._data.shape
         new = shp[:d] + (1,) + shp[d:]
-        return self._make_view(ops.Reshape.apply(self, new), lambda a: a.reshape(new))
+        return self._make_view(_named(ops.Reshape.apply(self, new), "UnsqueezeBackward0"), lambda a: a.reshape(new))
 
     @numpy_aliases
     def squeeze(self, dim=None):
@@ -122,7 +129,10 @@ class ShapeMixin:
         else:
             dims = normalize_dims(dim, self.ndim, "squeeze") or ()
             new = tuple(s for i, s in enumerate(shp) if not (i in dims and s == 1))
-        return self._make_view(ops.Reshape.apply(self, new), lambda a: a.reshape(new))
+        # PyTorch's node: SqueezeBackward0 for all dims, 1 for one dim, 2 for a tuple of dims
+        name = "SqueezeBackward0" if dim is None else "SqueezeBackward2" if isinstance(dim, (tuple, list)) else \
+            "SqueezeBackward1"
+        return self._make_view(_named(ops.Reshape.apply(self, new), name), lambda a: a.reshape(new))
 
     # -- in-place view ops: the tensor itself takes the shape of its out-of-place view -------------
     def unsqueeze_(self, dim):

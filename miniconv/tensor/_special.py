@@ -117,10 +117,16 @@ class SpecialMixin:
         return m + ((x - m).exp2() + (y - m).exp2()).log2()
 
     def clamp_min(self, min):  # noqa: A002
-        return self.clamp(min=min)
+        out = self.clamp(min=min)
+        if out.grad_fn is not None and not hasattr(min, "_data"):  # PyTorch's node for a number bound
+            out.grad_fn._torch_name = "ClampMinBackward0"
+        return out
 
     def clamp_max(self, max):  # noqa: A002
-        return self.clamp(max=max)
+        out = self.clamp(max=max)
+        if out.grad_fn is not None and not hasattr(max, "_data"):
+            out.grad_fn._torch_name = "ClampMaxBackward0"
+        return out
 
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
         if self.dtype.kind != "f":

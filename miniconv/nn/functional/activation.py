@@ -5,6 +5,7 @@ from ... import _kernels, _random, ops
 from ..._random import default_generator
 from ..._config import threads_for
 from ...autograd import ArrayFunction
+from ...autograd.composite import composite
 from ...dtypes import torch_dtype_name as _torch_dtype_name
 from ...functional import where as ops_where
 from ._args import _apply_inplace, _check_inplace_allowed, _float_arg, _tensor_arg
@@ -211,32 +212,44 @@ def elu(input, alpha=1.0, inplace=False):  # noqa: A002
     _float_arg(input, "elu")
     if inplace:
         return _elu_inplace(input, alpha, 1.0, 1.0, "EluBackward1")
-    return ops_where(input > 0, input, alpha * (input.clamp(max=0).exp() - 1))
+    return composite("EluBackward0", lambda x: ops_where(x > 0, x, alpha * (x.clamp(max=0).exp() - 1)), (input,))
 
 
 def gelu(input, approximate="none"):  # noqa: A002
     """x * Phi(x) (``approximate='none'``, with erf) or the tanh approximation (``'tanh'``)."""
     _float_arg(input, "gelu")
     if approximate == "none":
-        return input * 0.5 * (1 + (input * (1 / np.sqrt(2.0))).erf())
+        return composite("GeluBackward0", _gelu_erf, (input,))
     if approximate == "tanh":
-        return 0.5 * input * (1 + (np.sqrt(2 / np.pi) * (input + 0.044715 * input ** 3)).tanh())
+        return composite("GeluBackward0", _gelu_tanh, (input,))
     raise RuntimeError("approximate argument must be either none or tanh.")
+
+
+def _gelu_erf(x):
+    return x * 0.5 * (1 + (x * (1 / np.sqrt(2.0))).erf())
+
+
+def _gelu_tanh(x):
+    return 0.5 * x * (1 + (np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)).tanh())
 
 
 def silu(input, inplace=False):  # noqa: A002
     """x * sigmoid(x) (also called swish)."""
     _float_arg(input, "silu")
-    out = input * input.sigmoid()
+    out = composite("SiluBackward0", lambda x: x * x.sigmoid(), (input,), inplace=inplace)
     return _apply_inplace(input, out) if inplace else out
 
 
 def softplus(input, beta=1.0, threshold=20.0):  # noqa: A002
     """log(1 + exp(beta * x)) / beta; linear where beta * x > threshold."""
     _float_arg(input, "softplus")
-    bx = input * beta
+    return composite("SoftplusBackward0", lambda x: _softplus(x, beta, threshold), (input,))
+
+
+def _softplus(x, beta, threshold):
+    bx = x * beta
     soft = (bx.clamp(max=threshold).exp().log1p()) / beta
-    return ops_where(bx > threshold, input, soft)
+    return ops_where(bx > threshold, x, soft)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):  # noqa: A002
@@ -256,7 +269,7 @@ def relu6(input, inplace=False):  # noqa: A002
 
 
 def mish(input, inplace=False):  # noqa: A002
-    out = input * softplus(input).tanh()
+    out = composite("MishBackward0", lambda x: x * _softplus(x, 1.0, 20.0).tanh(), (input,), inplace=inplace)
     return _apply_inplace(input, out) if inplace else out
 
 
@@ -276,21 +289,21 @@ def _maybe_inplace(input, out, inplace):
 def hardswish(input, inplace=False):  # noqa: A002
     """x * relu6(x + 3) / 6."""
     _float_arg(input, "hardswish")
-    # in place, the product's saved x must not be the tensor overwritten (it is not the last node)
-    x = input.clone() if inplace and (input.requires_grad or input.grad_fn is not None) else input
-    return _maybe_inplace(input, x * (x + 3).clamp(0, 6) / 6, inplace)
+    out = composite("HardswishBackward0", lambda x: x * (x + 3).clamp(0, 6) / 6, (input,), inplace=inplace)
+    return _maybe_inplace(input, out, inplace)
 
 
 def hardsigmoid(input, inplace=False):  # noqa: A002
     """relu6(x + 3) / 6."""
     _float_arg(input, "hardsigmoid")
-    return _maybe_inplace(input, (input + 3).clamp(0, 6) / 6, inplace)
+    return _maybe_inplace(input, composite("HardsigmoidBackward0", lambda x: (x + 3).clamp(0, 6) / 6, (input,)),
+                          inplace)
 
 
 def hardshrink(input, lambd=0.5):  # noqa: A002
     """x where |x| > lambd, else 0."""
     _float_arg(input, "hardshrink")
-    return ops_where((input > lambd) | (input < -lambd), input, 0.0)
+    return composite("HardshrinkBackward0", lambda x: ops_where((x > lambd) | (x < -lambd), x, 0.0), (input,))
 
 
 def softshrink(input, lambd=0.5):  # noqa: A002
@@ -299,7 +312,8 @@ def softshrink(input, lambd=0.5):  # noqa: A002
     if lambd < 0:
         top, name = ("1.79769e+308", "Double") if input.dtype == np.float64 else ("3.40282e+38", "Float")
         raise RuntimeError(f"lambda must be in range [0, {top}] for input dtype {name}, but found {lambd:g}")
-    return ops_where(input > lambd, input - lambd, ops_where(input < -lambd, input + lambd, 0.0))
+    return composite("SoftshrinkBackward0", lambda x: ops_where(x > lambd, x - lambd,
+                                                                ops_where(x < -lambd, x + lambd, 0.0)), (input,))
 
 
 def tanhshrink(input):  # noqa: A002
@@ -310,7 +324,9 @@ def tanhshrink(input):  # noqa: A002
 def threshold(input, threshold, value, inplace=False):  # noqa: A002
     """x where x > threshold, else value."""
     _tensor_arg(input, "threshold")
-    return _maybe_inplace(input, ops_where(input > threshold, input, float(value)), inplace)
+    out = composite("ThresholdBackward1" if inplace else "ThresholdBackward0",
+                    lambda x: ops_where(x > threshold, x, float(value)), (input,), inplace=inplace)
+    return _maybe_inplace(input, out, inplace)
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -322,8 +338,8 @@ def selu(input, inplace=False):  # noqa: A002
     _float_arg(input, "selu")
     if inplace:
         return _elu_inplace(input, _SELU_ALPHA, _SELU_SCALE, 1.0, "EluBackward1")
-    out = _SELU_SCALE * ops_where(input > 0, input, _SELU_ALPHA * (input.clamp(max=0).exp() - 1))
-    return _maybe_inplace(input, out, inplace)
+    return composite("EluBackward0", lambda x: _SELU_SCALE * ops_where(
+        x > 0, x, _SELU_ALPHA * (x.clamp(max=0).exp() - 1)), (input,))
 
 
 def celu(input, alpha=1.0, inplace=False):  # noqa: A002
@@ -333,8 +349,8 @@ def celu(input, alpha=1.0, inplace=False):  # noqa: A002
         raise RuntimeError("ZeroDivisionError")
     if inplace:
         return _elu_inplace(input, alpha, 1.0, 1.0 / alpha, "CeluBackward1")
-    out = ops_where(input > 0, input, alpha * ((input.clamp(max=0) / alpha).exp() - 1))
-    return _maybe_inplace(input, out, inplace)
+    return composite("CeluBackward0", lambda x: ops_where(x > 0, x, alpha * ((x.clamp(max=0) / alpha).exp() - 1)),
+                     (input,))
 
 
 def glu(input, dim=-1):  # noqa: A002
@@ -348,7 +364,11 @@ def glu(input, dim=-1):  # noqa: A002
     d = dim % input.ndim
     if input.shape[d] % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {input.shape[d]}")
-    a, b = input.chunk(2, d)
+    return composite("GluBackward0", lambda x: _glu(x, d), (input,))
+
+
+def _glu(x, d):
+    a, b = x.chunk(2, d)
     return a * b.sigmoid()
 
 
@@ -397,10 +417,9 @@ def prelu(input, weight):  # noqa: A002
             raise RuntimeError(
                 f"Mismatch of parameter numbers and input channel size. Found parameter numbers = {n} and "
                 f"channel size = {channels}.")
-        w = weight.reshape((1, n) + (1,) * (input.ndim - 2))
-    else:
-        w = weight.reshape(())
-    return ops_where(input > 0, input, w * input)
+    if weight.ndim != input.ndim:  # PyTorch views the weight as (1, C, 1, ...) before its kernel
+        weight = weight.reshape([1 if d != 1 else n for d in range(input.ndim)])
+    return composite("PreluKernelBackward0", lambda x, w: ops_where(x > 0, x, w * x), (input, weight))
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):  # noqa: A002

@@ -6,6 +6,7 @@ import numpy as np
 from ... import _kernels
 from ..._config import blas_single_thread, check_blas_sizes, threads_for
 from ...autograd import ArrayFunction
+from ...autograd.composite import composite
 from ...tensor import Tensor
 from ...creation import cat, zeros
 from ._args import check_conv_weight_groups, conv_groups, conv_tuple, _size_str
@@ -291,8 +292,12 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     (d,) = conv_tuple(dilation, 1, "dilation", "conv1d")
     p = padding if isinstance(padding, str) else (0, conv_tuple(padding, 1, "padding", "conv1d")[0])
     check_conv_weight_groups(tuple(weight.shape), conv_groups(groups, "conv1d"))
-    out = conv2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias, (1, s), p, (1, d), groups)
-    return out.squeeze(-2)
+    if input.ndim == 2:  # PyTorch: the unbatched input with a batch dimension of 1
+        return conv1d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
+    # one ConvolutionBackward0 node, as PyTorch's (the 2-D view inside it)
+    return composite("ConvolutionBackward0", lambda x, w, b: conv2d(x.unsqueeze(-2), w.unsqueeze(-2), b, (1, s), p,
+                                                                    (1, d), groups).squeeze(-2),
+                     (input, weight, bias), listed=(0, 1, 2))
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,  # noqa: A002
@@ -344,6 +349,13 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     if (h == 0 or w == 0) and n and c:
         raise RuntimeError(f"Only zero batch or zero channel inputs are supported, but got input shape: "
                            f"{list(input.shape)}")
+    out = composite("ConvolutionBackward0", lambda x, w, b: _conv_transpose2d(x, w, b, st, pd, op, dl, groups),
+                    (x, weight, bias), listed=(0, 1, 2))
+    return out.squeeze(0) if unbatched else out
+
+
+def _conv_transpose2d(x, weight, bias, st, pd, op, dl, groups):
+    n, c, h, w = x.shape
     kh, kw = weight.shape[2], weight.shape[3]
     # 1. zero insertion: (N, C, H, W) -> (N, C, (H-1)*sh+1, (W-1)*sw+1)
     if st[1] > 1:
@@ -363,8 +375,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     cin, cout_g = weight.shape[0], weight.shape[1]
     wt = weight.reshape(groups, cin // groups, cout_g, kh, kw).permute(0, 2, 1, 3, 4)
     wt = wt.reshape(groups * cout_g, cin // groups, kh, kw).flip(2, 3)
-    out = conv2d(x.contiguous(), wt.contiguous(), bias, 1, 0, dl, groups)
-    return out.squeeze(0) if unbatched else out
+    return conv2d(x.contiguous(), wt.contiguous(), bias, 1, 0, dl, groups)
 
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,  # noqa: A002
@@ -383,8 +394,12 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     (s,), (p,), (op,), (d,) = (conv_tuple(v, 1, n, "conv_transpose1d")
                                for v, n in ((stride, "stride"), (padding, "padding"),
                                             (output_padding, "output_padding"), (dilation, "dilation")))
-    out = conv_transpose2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias, (1, s), (0, p), (0, op), groups, (1, d))
-    return out.squeeze(-2)
+    if input.ndim == 2:  # PyTorch: the unbatched input with a batch dimension of 1
+        return conv_transpose1d(input.unsqueeze(0), weight, bias, stride, padding, output_padding, groups,
+                                dilation).squeeze(0)
+    return composite("ConvolutionBackward0", lambda x, w, b: conv_transpose2d(
+        x.unsqueeze(-2), w.unsqueeze(-2), b, (1, s), (0, p), (0, op), groups, (1, d)).squeeze(-2),
+        (input, weight, bias), listed=(0, 1, 2))
 
 
 def _cat_zeros(x, k, dim=-1):

@@ -1,4 +1,5 @@
 """pairwise_distance and bilinear, composed from differentiable Tensor ops."""
+from ...autograd.composite import composite
 from ._args import _tensor_arg
 
 
@@ -8,7 +9,9 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     _tensor_arg(x2, "pairwise_distance", "x2")
     if x1.ndim == 0 and x2.ndim == 0:
         return (x1 - x2 + eps).abs()
-    return (x1 - x2 + eps).norm(p, dim=-1, keepdim=keepdim)
+    # PyTorch: norm(x1 - x2 + eps) with the scalar added by AddBackward1 and the norm's node NormBackward1
+    diff = composite("AddBackward1", lambda d: d + eps, (x1 - x2,))
+    return composite("NormBackward1", lambda d: d.norm(p, dim=-1, keepdim=keepdim), (diff,))
 
 
 def bilinear(input1, input2, weight, bias=None):

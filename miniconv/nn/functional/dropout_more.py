@@ -3,6 +3,7 @@
 noise's shape: the same draws as PyTorch's (one bernoulli per channel or element)."""
 import numpy as np
 
+from ...autograd.composite import composite
 from ._args import _apply_inplace, _check_inplace_allowed, _tensor_arg
 from .dropout import _check_p, dropout
 
@@ -72,7 +73,7 @@ def pdist(input, p=2):  # noqa: A002
     if p < 0:
         raise RuntimeError("pdist only supports non-negative p values")
     i, j = np.triu_indices(input.shape[0], 1)
-    return (input[i] - input[j]).norm(p, dim=1)
+    return composite("PdistBackward0", lambda x: (x[i] - x[j]).norm(p, dim=1), (input,))
 
 
 def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):

@@ -2,6 +2,7 @@
 ``scatter_add``, whose Functions give the gradients (fold is unfold's adjoint: overlaps are summed)."""
 import numpy as np
 
+from ...autograd.composite import composite
 from ._args import _pair, _tensor_arg
 from .padding import pad
 
@@ -35,6 +36,10 @@ def _block_index(k, d, s, blocks, width):
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):  # noqa: A002
     """Sliding local blocks of an (N, C, H, W) or (C, H, W) input as columns: (N, C * kh * kw, L)."""
+    return composite("Im2ColBackward0", lambda x: _unfold(x, kernel_size, dilation, padding, stride), (input,))
+
+
+def _unfold(input, kernel_size, dilation, padding, stride):  # noqa: A002
     _tensor_arg(input, "unfold")
     k, d, p, s = _block_args("unfold", kernel_size, dilation, padding, stride)
     if input.ndim in (1, 2):  # PyTorch's im2col reads dimension ndim first
@@ -61,6 +66,11 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):  # noqa: A002
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):  # noqa: A002
     """Sum columns (N, C * kh * kw, L) (or (C * kh * kw, L)) back into an (N, C, H, W) image: overlaps add."""
+    return composite("Col2ImBackward0", lambda x: _fold(x, output_size, kernel_size, dilation, padding, stride),
+                     (input,))
+
+
+def _fold(input, output_size, kernel_size, dilation, padding, stride):  # noqa: A002
     _tensor_arg(input, "fold")
     out_hw = _pair(output_size, "fold", "output_size")
     k, d, p, s = _block_args("fold", kernel_size, dilation, padding, stride)

@@ -4,6 +4,7 @@ import warnings
 import numpy as np
 
 from ...autograd import ArrayFunction, is_grad_enabled
+from ...autograd.composite import composite
 from ...ops.shape_index import IndexGrad
 from ...functional import where
 from ...tensor import Tensor
@@ -302,9 +303,13 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     _warn_broadcast(input, target)
+    if beta == 0:  # PyTorch's l1_loss
+        return _reduce((input - target).abs(), reduction)
+    return composite("SmoothL1LossBackward0", lambda x, t: _smooth_l1(x, t, beta, reduction), (input, target))
+
+
+def _smooth_l1(input, target, beta, reduction):  # noqa: A002
     d = (input - target).abs()
-    if beta == 0:
-        return _reduce(d, reduction)
     dq = d.clamp(max=beta)  # the unused quadratic branch stays finite (an inf d gave a nan gradient)
     return _reduce(where(d < beta, 0.5 * dq * dq / beta, d - 0.5 * beta), reduction)
 
@@ -325,6 +330,10 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):  # noqa
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     _warn_broadcast(input, target)
+    return composite("HuberLossBackward0", lambda x, t: _huber(x, t, delta, reduction), (input, target))
+
+
+def _huber(input, target, delta, reduction):  # noqa: A002
     d = (input - target).abs()
     dq = d.clamp(max=delta)  # as smooth_l1_loss
     return _reduce(where(d <= delta, 0.5 * dq * dq, delta * (d - 0.5 * delta)), reduction)

@@ -5,6 +5,7 @@ import numpy as np
 from ... import _kernels
 from ..._config import threads_for
 from ...autograd import ArrayFunction
+from ...autograd.composite import composite
 from ..._args import check_broadcast as _check_broadcast
 from ..._args import normalize_dims as _normalize_dims
 from ._args import _float_arg, _tensor_arg
@@ -27,6 +28,7 @@ class _BatchNorm(ArrayFunction):
     """
 
     _overwrites_grads = True
+    _listed_inputs = (0, 1, 2)  # PyTorch's NativeBatchNormBackward0 lists input, weight and bias (None or not)
 
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
@@ -126,8 +128,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise RuntimeError(f"batch_norm(): {name} must be contiguous (it is updated in place)")
     rm = None if running_mean is None else running_mean._data.reshape(C)
     rv = None if running_var is None else running_var._data.reshape(C)
-    w = None if weight is None else weight.reshape(C)
-    b = None if bias is None else bias.reshape(C)
+    w = None if weight is None or weight.shape == (C,) else weight.reshape(C)
+    b = None if bias is None or bias.shape == (C,) else bias.reshape(C)
+    w = weight if w is None else w
+    b = bias if b is None else b
     return _BatchNorm.apply(input, w, b, rm, rv, bool(training), float(momentum or 0.0), float(eps))
 
 
@@ -152,11 +156,16 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # no
             f"Given normalized_shape={list(shape)}, expected input with shape [*, {', '.join(map(str, shape))}], "
             f"but got input of size{list(input.shape)}"
         )
-    out = _normalize(input, tuple(range(input.ndim - k, input.ndim)), eps)
+    dims = tuple(range(input.ndim - k, input.ndim))
+    return composite("NativeLayerNormBackward0", lambda x, w, b: _affine(_normalize(x, dims, eps), w, b, None),
+                     (input, weight, bias), listed=(0, 1, 2))
+
+
+def _affine(out, weight, bias, shape):
     if weight is not None:
-        out = out * weight
+        out = out * (weight if shape is None else weight.reshape(shape))
     if bias is not None:
-        out = out + bias
+        out = out + (bias if shape is None else bias.reshape(shape))
     return out
 
 
@@ -173,14 +182,13 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A0
     if size[0] * int(np.prod(size[2:])) == 1:  # PyTorch's _verify_batch_size
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
     per_group = c // num_groups * int(np.prod(input.shape[2:]))
-    x = input.reshape(n, num_groups, per_group)  # explicit: -1 is ambiguous when the batch is empty
-    out = _normalize(x, (2,), eps).reshape(input.shape)
     affine_shape = (1, c) + (1,) * (input.ndim - 2)
-    if weight is not None:
-        out = out * weight.reshape(affine_shape)
-    if bias is not None:
-        out = out + bias.reshape(affine_shape)
-    return out
+
+    def fn(x, w, b):
+        out = _normalize(x.reshape(n, num_groups, per_group), (2,), eps).reshape(x.shape)  # explicit: -1 is
+        return _affine(out, w, b, affine_shape)  # ambiguous when the batch is empty
+
+    return composite("NativeGroupNormBackward0", fn, (input, weight, bias), listed=(0, 1, 2))
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,  # noqa: A002
@@ -194,13 +202,21 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     affine_shape = (1, c) + (1,) * (input.ndim - 2)
     dims = tuple(range(2, input.ndim))
     if use_input_stats:
-        out = _normalize(input, dims, eps)
         if running_mean is not None:
             m = input._data.mean(axis=(0,) + dims)
             n = int(np.prod([input.shape[d] for d in dims]))
             v = input._data.var(axis=dims, ddof=1 if n > 1 else 0).mean(axis=0)
             running_mean._data[...] = (1 - momentum) * running_mean._data + momentum * m
             running_var._data[...] = (1 - momentum) * running_var._data + momentum * v
+        # PyTorch: batch norm of the (1, N * C, *) view with the affine parameters repeated N times
+        n = input.shape[0]
+        flat = input.reshape((1, n * c) + tuple(input.shape[2:]))
+        w = None if weight is None else weight.repeat(n)
+        b = None if bias is None else bias.repeat(n)
+        flat_shape = (1, n * c) + (1,) * (input.ndim - 2)
+        out = composite("NativeBatchNormBackward0", lambda x, w, b: _affine(_normalize(x, dims, eps), w, b, flat_shape),
+                        (flat, w, b), listed=(0, 1, 2))
+        return out.reshape(input.shape)
     else:
         out = (input - running_mean.reshape(affine_shape)) / (running_var.reshape(affine_shape) + eps).sqrt()
     if weight is not None:
@@ -213,7 +229,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):  # noqa: A002
     """``input / max(||input||_p along dim, eps)`` (differentiable)."""
     _float_arg(input, "normalize")
-    norm = input.norm(p, dim, keepdim=True).clamp(min=eps)
+    norm = input.norm(p, dim, keepdim=True).clamp_min(eps)
     result = input / norm.expand_as(input)
     if out is None:
         return result

@@ -38,6 +38,11 @@ def _along(a, axis, index):
     return a[(slice(None),) * axis + (index,)]
 
 
+# PyTorch's node per mode ({} the number of padded dimensions); its circular pad is slices and copies
+_PAD_NODE_NAMES = {"constant": "ConstantPadNdBackward0", "reflect": "ReflectionPad{}DBackward0",
+                   "replicate": "ReplicationPad{}DBackward0", "circular": "PadBackward0"}
+
+
 class Pad(ArrayFunction):
     """Pad (or crop) the trailing axes of ``x``; ``pairs`` lists (before, after) from the last axis backwards."""
 
@@ -50,6 +55,7 @@ class Pad(ArrayFunction):
         for a, (before, _), src in zip(axes, pairs, sources):
             inner_out[a], inner_in[a] = _interior(x.shape[a], before, len(src))
         ctx.in_shape, ctx.mode = x.shape, mode
+        ctx._torch_name = _PAD_NODE_NAMES[mode].format(len(pairs))
         ctx.axes, ctx.sources, ctx.inner = axes, sources, (tuple(inner_out), tuple(inner_in))
         if mode == "constant":
             shape = list(x.shape)

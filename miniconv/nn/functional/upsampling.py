@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 
+from ...autograd.composite import composite
 from ._args import _tensor_arg
 from .pooling import adaptive_avg_pool2d
 
@@ -135,11 +136,22 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if input.dtype.kind != "f" and mode in ("linear", "bilinear", "trilinear"):
         raise NotImplementedError(f"\"upsample_{mode}{input.ndim - 2}d_out_frame\" not implemented for '"
                                   f"{input.dtype.name}'")
-    x = input
-    for k in reversed(range(input.ndim - 2)):  # last axis first, as PyTorch's kernels
+    d = input.ndim - 2
+    name = _UPSAMPLE_NODE_NAMES[mode].format(d)  # PyTorch's node, one for the whole resize
+    return composite(name, lambda x: _resize(x, mode, out_size, scales, align_corners), (input,))
+
+
+_UPSAMPLE_NODE_NAMES = {"nearest": "UpsampleNearest{}DBackward0", "nearest-exact": "UpsampleNearestExact{}DBackward0",
+                        "linear": "UpsampleLinear1DBackward0", "bilinear": "UpsampleBilinear2DBackward0",
+                        "trilinear": "UpsampleTrilinear3DBackward0"}
+
+
+def _resize(x, mode, out_size, scales, align_corners):
+    shape = x.shape
+    for k in reversed(range(x.ndim - 2)):  # last axis first, as PyTorch's kernels
         axis = k + 2
         if mode in ("nearest", "nearest-exact"):
-            x = _take(x, axis, _nearest_index(input.shape[axis], out_size[k], scales[k], mode == "nearest-exact"))
+            x = _take(x, axis, _nearest_index(shape[axis], out_size[k], scales[k], mode == "nearest-exact"))
         else:
             x = _linear_along(x, axis, out_size[k], scales[k], align_corners)
     return x
@@ -178,9 +190,13 @@ def pixel_shuffle(input, upscale_factor):  # noqa: A002
                            f"of upscale_factor, but input.size(-3)={c} is not divisible by {r * r}")
     lead = tuple(input.shape[:-3])
     n = len(lead)
-    x = input.reshape(lead + (c // (r * r), r, r, h, w))
-    x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)
-    return x.reshape(lead + (c // (r * r), h * r, w * r))
+
+    def shuffle(x):
+        x = x.reshape(lead + (c // (r * r), r, r, h, w))
+        x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)
+        return x.reshape(lead + (c // (r * r), h * r, w * r))
+
+    return composite("PixelShuffleBackward0", shuffle, (input,))
 
 
 def pixel_unshuffle(input, downscale_factor):  # noqa: A002
@@ -201,9 +217,13 @@ def pixel_unshuffle(input, downscale_factor):  # noqa: A002
                            f"={w} is not divisible by {r}")
     lead = tuple(input.shape[:-3])
     n = len(lead)
-    x = input.reshape(lead + (c, h // r, r, w // r, r))
-    x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
-    return x.reshape(lead + (c * r * r, h // r, w // r))
+
+    def unshuffle(x):
+        x = x.reshape(lead + (c, h // r, r, w // r, r))
+        x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
+        return x.reshape(lead + (c * r * r, h // r, w // r))
+
+    return composite("PixelUnshuffleBackward0", unshuffle, (input,))
 
 
 def channel_shuffle(input, groups):  # noqa: A002

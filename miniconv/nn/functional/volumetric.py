@@ -12,6 +12,7 @@
 """
 import numpy as np
 
+from ...autograd.composite import composite
 from ...tensor import Tensor
 from ._args import check_conv_weight_groups, conv_groups, conv_tuple, _size_str
 from .conv import _cat_zeros, _same_padding, conv2d
@@ -38,6 +39,12 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """3-D convolution: input (N, C_in, D, H, W) or unbatched (C_in, D, H, W), weight
     (C_out, C_in / groups, kD, kH, kW); D_out = floor((D + 2p - d(kD-1) - 1)/s + 1), H and W alike.
     ``padding`` may be ``'same'`` (stride 1) or ``'valid'``."""
+    # one ConvolutionBackward0 node, as PyTorch's (the 2-D convolutions per depth tap inside it)
+    return composite("ConvolutionBackward0", lambda x, w, b: _conv3d(x, w, b, stride, padding, dilation, groups),
+                     (input, weight, bias), listed=(0, 1, 2))
+
+
+def _conv3d(input, weight, bias, stride, padding, dilation, groups):  # noqa: A002
     _tensors("conv3d", input=input, weight=weight)
     if weight.ndim != 5:
         raise RuntimeError(f"Expected 5-dimensional weight for conv3d, but got weight of size "
@@ -96,6 +103,12 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
                      dilation=1):
     """Transposed 3-D convolution, weight (C_in, C_out / groups, kD, kH, kW);
     D_out = (D - 1) s - 2p + d(kD - 1) + output_padding + 1, H and W alike."""
+    return composite("ConvolutionBackward0", lambda x, w, b: _conv_transpose3d(x, w, b, stride, padding,
+                                                                               output_padding, groups, dilation),
+                     (input, weight, bias), listed=(0, 1, 2))
+
+
+def _conv_transpose3d(input, weight, bias, stride, padding, output_padding, groups, dilation):  # noqa: A002
     _tensors("conv_transpose3d", input=input, weight=weight)
     x, unbatched = _batched(input, "conv_transpose3d")
     st, pd, op, dl = (conv_tuple(v, 3, name, "conv_transpose3d")
@@ -160,6 +173,13 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                return_indices=False):
     """Max over (kD x kH x kW) windows of (N, C, D, H, W) or (C, D, H, W) input; ``return_indices``
     gives the flat index d*H*W + h*W + w of each maximum in its input volume."""
+    if return_indices:
+        return _max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+    return composite("MaxPool3DWithIndicesBackward0",
+                     lambda x: _max_pool3d(x, kernel_size, stride, padding, dilation, ceil_mode, False), (input,))
+
+
+def _max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):  # noqa: A002
     _tensors("max_pool3d", input=input)
     x, unbatched = _batched(input, "max_pool3d")
     k = _triple(kernel_size, "kernel_size", "max_pool3d")
@@ -190,6 +210,11 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
                divisor_override=None):
     """Mean over (kD x kH x kW) windows of (N, C, D, H, W) or (C, D, H, W) input, with PyTorch's
     divisor (the window, the part inside the input when count_include_pad=False, or divisor_override)."""
+    return composite("AvgPool3DBackward0", lambda x: _avg_pool3d(x, kernel_size, stride, padding, ceil_mode,
+                                                                 count_include_pad, divisor_override), (input,))
+
+
+def _avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):  # noqa: A002
     _tensors("avg_pool3d", input=input)
     x, unbatched = _batched(input, "avg_pool3d")
     k = _triple(kernel_size, "kernel_size", "avg_pool3d")

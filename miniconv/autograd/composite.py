@@ -1,0 +1,116 @@
+"""One graph node for an operation miniconv composes from other differentiable ops where PyTorch records one
+node: ``F.gelu`` is ``x * 0.5 * (1 + erf(x / sqrt 2))`` here and one ``GeluBackward0`` there; ``F.layer_norm``
+is a mean, a variance and a division here and one ``NativeLayerNormBackward0`` there.
+
+``composite(name, fn, inputs)`` runs ``fn`` on detached aliases of the inputs (the same ops, so the same
+values), keeps that inner graph, and returns the result with one node named ``name`` whose ``next_functions``
+are the inputs', as PyTorch's node. Its backward is the inner graph's backward (the same ops, so the same
+gradients). With ``create_graph=True`` the composition is run again on the inputs themselves, on the graph,
+and differentiated there, so double backward and forward-mode AD (which miniconv computes by double backward)
+see through it. Without grad mode, or when no input requires grad, ``fn`` simply runs.
+"""
+import numpy as np
+
+from . import function as _function
+from .engine import AccumulateGrad, run_backward, sum_to, version_error
+from .entry_points import grad as _grad
+from .function import ArrayFunction
+from .grad_mode import enable_grad, is_grad_enabled
+from .node import _FREED_MSG, _edge, _named_class
+
+__all__ = ["composite"]
+
+
+class Composite(ArrayFunction):
+    """The node of a composed op; an instance's class is the subclass named as PyTorch's node."""
+
+    def _call_backward(self, grads):
+        if self._freed:
+            raise RuntimeError(_FREED_MSG)
+        g = grads[0]
+        if g is None:
+            shape, dtype = self.output_meta[0]
+            g = np.zeros(shape, dtype)
+        wanted = [i for i, e in enumerate(self.next_edges) if e is not None]
+        leaves = [self._inner[i] for i in wanted]
+        edges = [_edge(t) for t in leaves]
+        capture = dict.fromkeys(edges)
+        # the inner graph is kept until this node is released (the outer backward's retain_graph decides)
+        run_backward([_edge(self._out)], [g], True, capture=capture)
+        result = [None] * len(self.next_edges)
+        for i, t, e in zip(wanted, leaves, edges):
+            c = capture[e]
+            result[i] = None if c is None else sum_to(c, t._data.shape, t._data.dtype)
+        return tuple(result)
+
+    def _call_backward_graph(self, grads):
+        if self._freed:
+            raise RuntimeError(_FREED_MSG)
+        for t, expected in self._versions:
+            if t._version_counter.value != expected:
+                raise version_error(t._data, self.name(), t._version_counter.value, expected)
+        (g,) = grads
+        wanted = [i for i, e in enumerate(self.next_edges) if e is not None]
+        # the inputs' values at forward time (an in-place op's input is its copy), on the inputs' edges
+        inputs = list(self._inner)
+        for i in wanted:
+            inputs[i] = _on_edge(self._inner[i]._data, self.next_edges[i])
+        with enable_grad():
+            out = self._fn(*inputs)
+        got = _grad([out], [inputs[i] for i in wanted], [g], create_graph=True, allow_unused=True)
+        result = [None] * len(self.next_edges)
+        for i, r in zip(wanted, got):
+            result[i] = r
+        return tuple(result)
+
+    def _release(self):
+        self._inner = self._out = self._fn = None
+        self._freed = True
+
+
+def _on_edge(arr, edge):
+    """``arr`` as a Tensor whose gradient flows into ``edge`` (an input's node, or a leaf's accumulator)."""
+    t = _function.Tensor._wrap(arr)
+    t._requires_grad = True
+    node, nr = edge
+    if type(node) is AccumulateGrad:
+        t._accumulator = node
+    else:
+        t.grad_fn, t._output_nr = node, nr
+    return t
+
+
+def composite(name, fn, inputs, listed=None, inplace=False):
+    """``fn(*inputs)`` (one Tensor), recorded as one node named ``name`` (PyTorch's node).
+
+    ``inputs``: Tensors and other arguments (None for an absent weight); ``fn`` must compute only from them (a
+    closure may hold numbers, dims and modes). ``listed``: the positions of ``inputs`` that PyTorch's node
+    lists in ``next_functions`` (an absent one as ``(None, 0)``), if not every Tensor input in order.
+    ``inplace``: the caller then writes the result into ``inputs[0]``, so the inner graph gets a copy of it.
+    """
+    Tensor = _function.Tensor
+    needs = [isinstance(a, Tensor) and a._requires_grad for a in inputs]
+    if not (True in needs and is_grad_enabled()):
+        return fn(*inputs)
+    inner = [(a.detach().clone() if inplace and i == 0 else a.detach()).requires_grad_() if n else a
+             for i, (a, n) in enumerate(zip(inputs, needs))]
+    out = fn(*inner)
+    if not isinstance(out, Tensor) or out.grad_fn is None:
+        return out
+    node = _named_class(Composite, name)()
+    node.needs_input_grad = tuple(needs)
+    node.next_edges = tuple(_edge(a) if n else None for a, n in zip(inputs, needs))
+    node.output_meta = ((out._data.shape, out._data.dtype),)
+    plain = [i for i, a in enumerate(inputs) if not isinstance(a, Tensor)]
+    if plain:
+        node._plain_args = plain
+    if listed is not None:
+        node._listed_inputs = tuple(listed)
+    node._fn, node._inner, node._out = fn, inner, out
+    # the inputs whose memory the inner graph shares (all but an in-place op's copied input)
+    node._versions = tuple((a, a._version_counter.value) for i, a in enumerate(inputs)
+                           if isinstance(a, Tensor) and not (inplace and i == 0))
+    result = out.detach()  # shares the inner output's version counter: writing into it is seen by the inner graph
+    result._requires_grad = True
+    result.grad_fn = node
+    return result
