@@ -24,9 +24,15 @@ __all__ = ["composite"]
 class Composite(ArrayFunction):
     """The node of a composed op; an instance's class is the subclass named as PyTorch's node."""
 
+    def _check_versions(self):
+        for t, expected in self._versions:
+            if t._version_counter.value != expected:
+                raise version_error(t._data, self.name(), t._version_counter.value, expected)
+
     def _call_backward(self, grads):
         if self._freed:
             raise RuntimeError(_FREED_MSG)
+        self._check_versions()
         g = grads[0]
         if g is None:
             shape, dtype = self.output_meta[0]
@@ -46,15 +52,13 @@ class Composite(ArrayFunction):
     def _call_backward_graph(self, grads):
         if self._freed:
             raise RuntimeError(_FREED_MSG)
-        for t, expected in self._versions:
-            if t._version_counter.value != expected:
-                raise version_error(t._data, self.name(), t._version_counter.value, expected)
+        self._check_versions()
         (g,) = grads
         wanted = [i for i, e in enumerate(self.next_edges) if e is not None]
         # the inputs' values at forward time (an in-place op's input is its copy), on the inputs' edges
         inputs = list(self._inner)
         for i in wanted:
-            inputs[i] = _on_edge(self._inner[i]._data, self.next_edges[i])
+            inputs[i] = _on_edge(self._inner[i], self.next_edges[i])
         with enable_grad():
             out = self._fn(*inputs)
         got = _grad([out], [inputs[i] for i in wanted], [g], create_graph=True, allow_unused=True)
@@ -68,25 +72,48 @@ class Composite(ArrayFunction):
         self._freed = True
 
 
-def _on_edge(arr, edge):
-    """``arr`` as a Tensor whose gradient flows into ``edge`` (an input's node, or a leaf's accumulator)."""
-    t = _function.Tensor._wrap(arr)
+class _Input(ArrayFunction):
+    """Passes an input of a recomputed composition through: the nested ``grad`` stops at this node (the graph
+    before it is the caller's), while the gradient it returns, differentiated again, flows through it."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        return g
+
+
+def _on_edge(inner, edge):
+    """``inner``'s values (and version counter) as a Tensor whose gradient flows into ``edge`` (an input's node,
+    or a leaf's accumulator) through one ``_Input`` node."""
+    t = _function.Tensor._wrap(inner._data)
     t._requires_grad = True
     node, nr = edge
     if type(node) is AccumulateGrad:
         t._accumulator = node
     else:
         t.grad_fn, t._output_nr = node, nr
-    return t
+    out = _Input.apply(t)
+    out._version_counter = inner._version_counter  # writing into the input later is caught by the recomputation
+    return out
 
 
-def composite(name, fn, inputs, listed=None, inplace=False):
+def composite(name, fn, inputs, listed=None, inplace=False, saved=None):
     """``fn(*inputs)`` (one Tensor), recorded as one node named ``name`` (PyTorch's node).
 
     ``inputs``: Tensors and other arguments (None for an absent weight); ``fn`` must compute only from them (a
     closure may hold numbers, dims and modes). ``listed``: the positions of ``inputs`` that PyTorch's node
     lists in ``next_functions`` (an absent one as ``(None, 0)``), if not every Tensor input in order.
     ``inplace``: the caller then writes the result into ``inputs[0]``, so the inner graph gets a copy of it.
+    ``saved``: the positions of the inputs PyTorch's node saves (default: every Tensor input): changing one in
+    place before backward raises PyTorch's version error. (Those it does not save enter the op linearly, so
+    double backward does not need their values.)
     """
     Tensor = _function.Tensor
     needs = [isinstance(a, Tensor) and a._requires_grad for a in inputs]
@@ -107,9 +134,9 @@ def composite(name, fn, inputs, listed=None, inplace=False):
     if listed is not None:
         node._listed_inputs = tuple(listed)
     node._fn, node._inner, node._out = fn, inner, out
-    # the inputs whose memory the inner graph shares (all but an in-place op's copied input)
+    # the saved inputs whose memory the inner graph shares (all but an in-place op's copied input)
     node._versions = tuple((a, a._version_counter.value) for i, a in enumerate(inputs)
-                           if isinstance(a, Tensor) and not (inplace and i == 0))
+                           if isinstance(a, Tensor) and not (inplace and i == 0) and (saved is None or i in saved))
     result = out.detach()  # shares the inner output's version counter: writing into it is seen by the inner graph
     result._requires_grad = True
     result.grad_fn = node

@@ -26,7 +26,9 @@ from .._alloc import scoped_if_large as _caching_allocator_if_large  # arrays ma
 from . import anomaly_mode
 from .engine import AccumulateGrad
 from .grad_mode import _set_enabled, is_grad_enabled, no_grad
-from .node import _FREED_MSG, _NAMED, RemovableHandle, _edge, _Node, _quiet_call, node_class  # noqa: F401  (re-exported)
+from .node import (  # noqa: F401  (RemovableHandle, _edge: re-exported)
+    _FREED_MSG, _NAMED, RemovableHandle, _edge, _Node, _quiet_call, node_class,
+)
 from .saved_tensor import SavedTensor
 from .saved_versions import _resave_scalar, _saved_versions, _tensor_of
 

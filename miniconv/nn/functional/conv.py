@@ -297,7 +297,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     # one ConvolutionBackward0 node, as PyTorch's (the 2-D view inside it)
     return composite("ConvolutionBackward0", lambda x, w, b: conv2d(x.unsqueeze(-2), w.unsqueeze(-2), b, (1, s), p,
                                                                     (1, d), groups).squeeze(-2),
-                     (input, weight, bias), listed=(0, 1, 2))
+                     (input, weight, bias), listed=(0, 1, 2), saved=(0, 1))
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,  # noqa: A002
@@ -350,7 +350,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
         raise RuntimeError(f"Only zero batch or zero channel inputs are supported, but got input shape: "
                            f"{list(input.shape)}")
     out = composite("ConvolutionBackward0", lambda x, w, b: _conv_transpose2d(x, w, b, st, pd, op, dl, groups),
-                    (x, weight, bias), listed=(0, 1, 2))
+                    (x, weight, bias), listed=(0, 1, 2), saved=(0, 1))
     return out.squeeze(0) if unbatched else out
 
 
@@ -399,7 +399,7 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
                                 dilation).squeeze(0)
     return composite("ConvolutionBackward0", lambda x, w, b: conv_transpose2d(
         x.unsqueeze(-2), w.unsqueeze(-2), b, (1, s), (0, p), (0, op), groups, (1, d)).squeeze(-2),
-        (input, weight, bias), listed=(0, 1, 2))
+        (input, weight, bias), listed=(0, 1, 2), saved=(0, 1))
 
 
 def _cat_zeros(x, k, dim=-1):

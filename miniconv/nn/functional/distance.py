@@ -10,7 +10,7 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     if x1.ndim == 0 and x2.ndim == 0:
         return (x1 - x2 + eps).abs()
     # PyTorch: norm(x1 - x2 + eps) with the scalar added by AddBackward1 and the norm's node NormBackward1
-    diff = composite("AddBackward1", lambda d: d + eps, (x1 - x2,))
+    diff = composite("AddBackward1", lambda d: d + eps, (x1 - x2,), saved=())
     return composite("NormBackward1", lambda d: d.norm(p, dim=-1, keepdim=keepdim), (diff,))
 
 

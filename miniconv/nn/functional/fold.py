@@ -36,7 +36,8 @@ def _block_index(k, d, s, blocks, width):
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):  # noqa: A002
     """Sliding local blocks of an (N, C, H, W) or (C, H, W) input as columns: (N, C * kh * kw, L)."""
-    return composite("Im2ColBackward0", lambda x: _unfold(x, kernel_size, dilation, padding, stride), (input,))
+    return composite("Im2ColBackward0", lambda x: _unfold(x, kernel_size, dilation, padding, stride), (input,),
+                     saved=())
 
 
 def _unfold(input, kernel_size, dilation, padding, stride):  # noqa: A002
@@ -67,7 +68,7 @@ def _unfold(input, kernel_size, dilation, padding, stride):  # noqa: A002
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):  # noqa: A002
     """Sum columns (N, C * kh * kw, L) (or (C * kh * kw, L)) back into an (N, C, H, W) image: overlaps add."""
     return composite("Col2ImBackward0", lambda x: _fold(x, output_size, kernel_size, dilation, padding, stride),
-                     (input,))
+                     (input,), saved=())
 
 
 def _fold(input, output_size, kernel_size, dilation, padding, stride):  # noqa: A002

@@ -188,7 +188,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A0
         out = _normalize(x.reshape(n, num_groups, per_group), (2,), eps).reshape(x.shape)  # explicit: -1 is
         return _affine(out, w, b, affine_shape)  # ambiguous when the batch is empty
 
-    return composite("NativeGroupNormBackward0", fn, (input, weight, bias), listed=(0, 1, 2))
+    return composite("NativeGroupNormBackward0", fn, (input, weight, bias), listed=(0, 1, 2), saved=(0, 1))
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,  # noqa: A002
@@ -215,7 +215,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         b = None if bias is None else bias.repeat(n)
         flat_shape = (1, n * c) + (1,) * (input.ndim - 2)
         out = composite("NativeBatchNormBackward0", lambda x, w, b: _affine(_normalize(x, dims, eps), w, b, flat_shape),
-                        (flat, w, b), listed=(0, 1, 2))
+                        (flat, w, b), listed=(0, 1, 2), saved=(0, 1))
         return out.reshape(input.shape)
     else:
         out = (input - running_mean.reshape(affine_shape)) / (running_var.reshape(affine_shape) + eps).sqrt()

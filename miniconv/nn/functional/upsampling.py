@@ -138,7 +138,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                                   f"{input.dtype.name}'")
     d = input.ndim - 2
     name = _UPSAMPLE_NODE_NAMES[mode].format(d)  # PyTorch's node, one for the whole resize
-    return composite(name, lambda x: _resize(x, mode, out_size, scales, align_corners), (input,))
+    return composite(name, lambda x: _resize(x, mode, out_size, scales, align_corners), (input,), saved=())
 
 
 _UPSAMPLE_NODE_NAMES = {"nearest": "UpsampleNearest{}DBackward0", "nearest-exact": "UpsampleNearestExact{}DBackward0",
@@ -196,7 +196,7 @@ def pixel_shuffle(input, upscale_factor):  # noqa: A002
         x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)
         return x.reshape(lead + (c // (r * r), h * r, w * r))
 
-    return composite("PixelShuffleBackward0", shuffle, (input,))
+    return composite("PixelShuffleBackward0", shuffle, (input,), saved=())
 
 
 def pixel_unshuffle(input, downscale_factor):  # noqa: A002
@@ -223,7 +223,7 @@ def pixel_unshuffle(input, downscale_factor):  # noqa: A002
         x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
         return x.reshape(lead + (c * r * r, h // r, w // r))
 
-    return composite("PixelUnshuffleBackward0", unshuffle, (input,))
+    return composite("PixelUnshuffleBackward0", unshuffle, (input,), saved=())
 
 
 def channel_shuffle(input, groups):  # noqa: A002

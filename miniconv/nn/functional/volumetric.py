@@ -41,7 +41,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     ``padding`` may be ``'same'`` (stride 1) or ``'valid'``."""
     # one ConvolutionBackward0 node, as PyTorch's (the 2-D convolutions per depth tap inside it)
     return composite("ConvolutionBackward0", lambda x, w, b: _conv3d(x, w, b, stride, padding, dilation, groups),
-                     (input, weight, bias), listed=(0, 1, 2))
+                     (input, weight, bias), listed=(0, 1, 2), saved=(0, 1))
 
 
 def _conv3d(input, weight, bias, stride, padding, dilation, groups):  # noqa: A002
@@ -105,7 +105,7 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     D_out = (D - 1) s - 2p + d(kD - 1) + output_padding + 1, H and W alike."""
     return composite("ConvolutionBackward0", lambda x, w, b: _conv_transpose3d(x, w, b, stride, padding,
                                                                                output_padding, groups, dilation),
-                     (input, weight, bias), listed=(0, 1, 2))
+                     (input, weight, bias), listed=(0, 1, 2), saved=(0, 1))
 
 
 def _conv_transpose3d(input, weight, bias, stride, padding, output_padding, groups, dilation):  # noqa: A002
