@@ -296,8 +296,8 @@ def hardswish(input, inplace=False):  # noqa: A002
 def hardsigmoid(input, inplace=False):  # noqa: A002
     """relu6(x + 3) / 6."""
     _float_arg(input, "hardsigmoid")
-    return _maybe_inplace(input, composite("HardsigmoidBackward0", lambda x: (x + 3).clamp(0, 6) / 6, (input,)),
-                          inplace)
+    out = composite("HardsigmoidBackward0", lambda x: (x + 3).clamp(0, 6) / 6, (input,), inplace=inplace)
+    return _maybe_inplace(input, out, inplace)
 
 
 def hardshrink(input, lambd=0.5):  # noqa: A002
