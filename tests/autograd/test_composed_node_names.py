@@ -18,6 +18,7 @@ B = RNG.standard_normal((3,))
 X4 = RNG.standard_normal((2, 3, 5, 5))
 K1 = RNG.standard_normal((4, 3, 2))
 KT = RNG.standard_normal((3, 4, 2, 2))
+TARGET_2D = RNG.integers(0, 3, (2, 5, 5))
 
 
 def describe(fn, depth=2):
@@ -69,6 +70,9 @@ CASES = {
     "embedding": lambda L, F, x, w, b, x4: F.embedding(L.tensor([[0, 2], [1, 1]]), x[0]),
     "cross_entropy": lambda L, F, x, w, b, x4: F.cross_entropy(x[:, :, 0], L.tensor([0, 2])),
     "nll_loss": lambda L, F, x, w, b, x4: F.nll_loss(x[:, :, 0], L.tensor([0, 2])),
+    "cross_entropy_2d": lambda L, F, x, w, b, x4: F.cross_entropy(x4, L.tensor(TARGET_2D), reduction="none"),
+    "cross_entropy_2d_weighted": lambda L, F, x, w, b, x4: F.cross_entropy(x4, L.tensor(TARGET_2D), weight=w.detach(),
+                                                                           ignore_index=1),
     "mse_loss": lambda L, F, x, w, b, x4: F.mse_loss(x, x.detach() * 0.5),
     "smooth_l1": lambda L, F, x, w, b, x4: F.smooth_l1_loss(x, x * 0.5, beta=0.5),
     "smooth_l1_detached": lambda L, F, x, w, b, x4: F.smooth_l1_loss(x, x.detach() * 0.5),

@@ -118,6 +118,13 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     are PyTorch's deprecated spellings of ``reduction`` (either one given overrides it)."""
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
+    if isinstance(input, Tensor) and input.ndim >= 3:  # PyTorch's one NllLoss2DBackward0 node for (N, C, d1, ...)
+        return composite("NllLoss2DBackward0", lambda x: _nll_loss(x, target, weight, ignore_index, reduction),
+                         (input,))
+    return _nll_loss(input, target, weight, ignore_index, reduction)
+
+
+def _nll_loss(input, target, weight, ignore_index, reduction):  # noqa: A002
     x2, t, out_shape = _class_input_target("nll_loss", input, target)
     C = x2.shape[1]
     _check_targets(t, C, ignore_index)
