@@ -137,6 +137,10 @@ def composite(name, fn, inputs, listed=None, inplace=False, saved=None):
     # the saved inputs whose memory the inner graph shares (all but an in-place op's copied input)
     node._versions = tuple((a, a._version_counter.value) for i, a in enumerate(inputs)
                            if isinstance(a, Tensor) and not (inplace and i == 0) and (saved is None or i in saved))
+    if saved is not None:  # an input PyTorch does not save enters linearly: keep its shape, not its memory
+        for i, a in enumerate(inner):
+            if needs[i] and i not in saved:
+                a._data = np.broadcast_to(np.zeros((), a._data.dtype), a._data.shape)
     result = out.detach()  # shares the inner output's version counter: writing into it is seen by the inner graph
     result._requires_grad = True
     result.grad_fn = node
