@@ -104,6 +104,7 @@ from .functional_math import (  # noqa: E402,A004
     acosh, aminmax, arccosh, arcsinh, arctanh, asinh, atanh, cumulative_trapezoid, gcd, isin, isneginf, isposinf,
     isreal, lcm, nanmean, trapezoid, trapz,
 )
+from .functional_math import frexp, real  # noqa: E402
 from .functional_linalg import (  # noqa: E402,A004
     addr, det, diagflat, index_put, inverse, logdet, matrix_power, put, rsub, select, slogdet, tril_indices,
     triu_indices,

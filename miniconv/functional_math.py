@@ -355,3 +355,13 @@ def ldexp(input, other):  # noqa: A002
 
 def nextafter(input, other):  # noqa: A002
     return _t(input, "nextafter").nextafter(other)
+
+
+def frexp(input):  # noqa: A002
+    """(mantissa, exponent) with ``input = mantissa * 2 ** exponent`` (``Tensor.frexp``)."""
+    return _t(input, "frexp").frexp()
+
+
+def real(input):  # noqa: A002
+    """The real part: a real tensor itself (miniconv has no complex dtypes)."""
+    return _t(input, "real").real

@@ -32,4 +32,5 @@ from .linalg import DiagEmbed, Diagonal, Einsum, Inverse, MatMul, SLogDet, Solve
 from .sampling import SampleDirichlet, StandardGamma  # noqa: F401
 from .special import Acosh, Asinh, Atanh, Digamma, Erfc, Erfinv, GammaInc, I0, Lgamma, Polygamma, Sinc  # noqa: F401
 from .special import Entr, Erfcx, I0e, I1, I1e, LogNdtr, Ndtr, Ndtri  # noqa: F401,E402  (torch.special)
+from .special import Frexp  # noqa: F401,E402
 from ..autograd.function import ArrayFunction  # noqa: F401  (ops.ArrayFunction, for subclasses elsewhere)

@@ -5,6 +5,7 @@ Array level, as ``elementwise.py``: dtype rules are in ``miniconv/tensor/_specia
 import numpy as np
 import scipy.special
 
+from ..autograd.function import ArrayFunction
 from .elementwise import _Unary, _unary
 
 Erfc = _unary("Erfc", scipy.special.erfc, lambda a, o: -2 / np.sqrt(np.pi) * np.exp(-a * a))
@@ -111,3 +112,18 @@ def _i1e_grad(a, o):
 
 
 I1e = _unary("I1e", scipy.special.i1e, _i1e_grad)
+
+
+class Frexp(ArrayFunction):
+    """x = mantissa * 2 ** exponent with |mantissa| in [0.5, 1) (NumPy's frexp; the exponent int32, as PyTorch).
+    The mantissa's gradient is the incoming one divided by 2 ** exponent, exactly (PyTorch's FrexpBackward0)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        m, e = np.frexp(x)
+        ctx.exponent = e
+        return m.astype(x.dtype, copy=False), e.astype(np.int32)
+
+    @staticmethod
+    def backward(ctx, g, _):
+        return np.ldexp(g, -ctx.exponent).astype(g.dtype, copy=False)

@@ -13,6 +13,9 @@ from .. import ops
 from .._args import check_broadcast
 from ..dtypes import float64, torch_dtype_name
 from ._base import TensorBase
+from ._decomp import _named
+
+_Frexp = _named("frexp", ("mantissa", "exponent"))
 
 
 class SpecialMixin:
@@ -115,6 +118,17 @@ class SpecialMixin:
         m = x.maximum(y).detach()
         m = self._where(m.isinf(), m * 0, m)
         return m + ((x - m).exp2() + (y - m).exp2()).log2()
+
+    def frexp(self):
+        """(mantissa, exponent) with ``self = mantissa * 2 ** exponent``; the mantissa is differentiable."""
+        if self.dtype.kind != "f":
+            raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+        return _Frexp(*ops.Frexp.apply(self))
+
+    @property
+    def real(self):
+        """A real tensor's real part: the tensor itself (miniconv has no complex dtypes)."""
+        return self
 
     def clamp_min(self, min):  # noqa: A002
         out = self.clamp(min=min)

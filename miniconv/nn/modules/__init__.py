@@ -9,6 +9,7 @@ from .linear import Identity, Linear
 from .loss import (
     BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss,
 )
+from .loss import NLLLoss2d  # noqa: F401
 from .module import Buffer, Module, Parameter
 from .norm_extra import GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
 from .normalization import BatchNorm1d, BatchNorm2d

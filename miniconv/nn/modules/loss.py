@@ -1,4 +1,6 @@
 """Loss layers: CrossEntropyLoss, NLLLoss, MSELoss (see ``nn.functional`` for the formulas)."""
+import warnings
+
 from .. import functional as F
 from ..functional._args import _reduction
 from .module import Module
@@ -54,6 +56,16 @@ class NLLLoss(_WeightedLoss):
     def forward(self, input, target):  # noqa: A002
         return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
                           reduction=self.reduction)
+
+
+class NLLLoss2d(NLLLoss):
+    """Deprecated spelling of ``NLLLoss`` (which takes (N, C, d1, ...) input); warns, as PyTorch."""
+
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+        warnings.warn("`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a drop-in replacement and see "
+                      "https://pytorch.org/docs/main/nn.html#torch.nn.NLLLoss for more details.", FutureWarning,
+                      stacklevel=2)
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)
 
 
 class MSELoss(_Loss):
