@@ -84,9 +84,7 @@ class _Input(ArrayFunction):
     def backward(ctx, g):
         return g
 
-    @staticmethod
-    def backward_graph(ctx, g):
-        return g
+    backward_graph = backward  # the same with Tensors
 
 
 def _on_edge(inner, edge):

@@ -16,6 +16,8 @@ from tensorboard.compat.proto.step_stats_pb2 import DeviceStepStats, StepStats
 from tensorboard.compat.proto.tensor_shape_pb2 import TensorShapeProto
 from tensorboard.compat.proto.versions_pb2 import VersionDef
 
+from ...autograd.composite import Composite
+
 
 def _node(name, op, inputs=(), shape=None, attributes=""):
     attr = {"attr": AttrValue(s=attributes.encode("utf_8"))}
@@ -111,8 +113,10 @@ def graph(model, args, verbose=False, use_strict_trace=True):
             return name
         # the op as miniconv computed it (Linear, ReLU, Reshape): PyTorch's node names (AddmmBackward0,
         # ViewBackward0) describe its own decomposition; a user's Function keeps its class name
-        cls = type(fn)
+        cls = type(fn)._node_base or type(fn)  # the op class, not its node class named as PyTorch's
         op = cls.__name__.lstrip("_") if cls.__module__.startswith("miniconv.") else fn.name()
+        if isinstance(fn, Composite):  # a composed op's one node: its name without the suffix (GeluBackward0 -> Gelu)
+            op = fn.name().rstrip("0123456789").removesuffix("Backward")
         op = op.removesuffix("Backward")
         scope = scope_of.get(key, root)
         k = counts.get((scope, op), 0)
