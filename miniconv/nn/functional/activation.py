@@ -7,6 +7,7 @@ from ..._config import threads_for
 from ...autograd import ArrayFunction
 from ...dtypes import torch_dtype_name as _torch_dtype_name
 from ...functional import where as ops_where
+from ...ops.activation_fused import Gelu as _Gelu, Silu as _Silu
 from ._args import _apply_inplace, _check_inplace_allowed, _float_arg, _tensor_arg
 
 
@@ -204,17 +205,15 @@ def elu(input, alpha=1.0, inplace=False):  # noqa: A002
 def gelu(input, approximate="none"):  # noqa: A002
     """x * Phi(x) (``approximate='none'``, with erf) or the tanh approximation (``'tanh'``)."""
     _float_arg(input, "gelu")
-    if approximate == "none":
-        return input * 0.5 * (1 + (input * (1 / np.sqrt(2.0))).erf())
-    if approximate == "tanh":
-        return 0.5 * input * (1 + (np.sqrt(2 / np.pi) * (input + 0.044715 * input ** 3)).tanh())
-    raise RuntimeError("approximate argument must be either none or tanh.")
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return _Gelu.apply(input, approximate)
 
 
 def silu(input, inplace=False):  # noqa: A002
     """x * sigmoid(x) (also called swish)."""
     _float_arg(input, "silu")
-    out = input * input.sigmoid()
+    out = _Silu.apply(input)
     return _apply_inplace(input, out) if inplace else out
 
 
