@@ -196,11 +196,6 @@ def conv2d_grad_weight(const floating[:, :, :, ::1] x,         # IN  (N, C, H, W
                       stride_h == 1 and stride_w == 1 and
                       _taps_scratch(CG, OG, HO, WO, KH, KW, dil_h, dil_w) * sizeof(floating)
                       <= _CONV_TAPS_MAX_BYTES, sizeof(floating), NULL, True, n_threads)
-    if algo == _ALGO_WINOGRAD and not (
-            _wn_all_finite(&x[0, 0, 0, 0], N * C * H * W, n_threads)
-            and _wn_all_finite(&grad_out[0, 0, 0, 0], N * O * P, n_threads)):
-        algo = _conv_plan(_PASS_GRAD_WEIGHT, algorithm, &geom, &gg, _dc_fits(&geom, sizeof(floating)),
-                          False, sizeof(floating), NULL, False, n_threads)
     if algo == _ALGO_DIRECT:
         _direct_grad_weight(&x[0, 0, 0, 0], &grad_out[0, 0, 0, 0], gwp,
                             &grad_b[0] if grad_b is not None else NULL, N, groups, &geom, n_threads)
@@ -211,7 +206,19 @@ def conv2d_grad_weight(const floating[:, :, :, ::1] x,         # IN  (N, C, H, W
         wg = _wn_geom(N, C, H, W, O, HO, WO, pad_top, pad_left, sizeof(floating),
                       _WN_GW_BLOCK_BYTES)
         _winograd_grad_weight(&x[0, 0, 0, 0], &grad_out[0, 0, 0, 0], gwp, &wg, n_threads)
-    elif algo == _ALGO_GEMM:
+        # Non-finite data (see _conv_winograd.pxi) is checked on the result, not on x and
+        # grad_out (two passes over the layer's largest arrays): an inf or NaN that a direct sum
+        # reads is in some tile's transform, every GEMM term with it is inf or NaN (0 * inf too),
+        # and the inverse transform reads every point, so grad_w is then not all finite either.
+        if _wn_all_finite(gwp, O * K, 1):
+            return
+        algo = _conv_plan(_PASS_GRAD_WEIGHT, algorithm, &geom, &gg, _dc_fits(&geom, sizeof(floating)),
+                          False, sizeof(floating), NULL, False, n_threads)
+        if algo == _ALGO_DIRECT:
+            _direct_grad_weight(&x[0, 0, 0, 0], &grad_out[0, 0, 0, 0], gwp, NULL, N, groups, &geom,
+                                n_threads)
+            return
+    if algo == _ALGO_GEMM:
         _gemm_grad_weight(&x[0, 0, 0, 0], &grad_out[0, 0, 0, 0], gwp, &gg, n_threads)
     elif algo == _ALGO_TAPS:
         _taps_grad_weight(&x[0, 0, 0, 0], &grad_out[0, 0, 0, 0], gwp, N, C, H, W, O, KH, KW, HO, WO,

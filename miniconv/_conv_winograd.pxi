@@ -53,7 +53,8 @@
 #   element is written by the block that holds its tile: the same bits for any thread count.
 # - Non-finite inputs: an inf or NaN spreads through a tile's transform to outputs whose
 #   window does not contain it (inf - inf = NaN), where PyTorch's sum stays finite or inf; the
-#   dispatch therefore checks the data (_wn_all_finite) and takes another algorithm then.
+#   dispatch therefore checks the data (_wn_all_finite) and takes another algorithm then
+#   (grad_weight: checks its result instead, see conv2d_grad_weight).
 # - BLAS (the 'blas' switch) runs inside prange: the caller limits BLAS to one thread.
 
 cdef extern from "_conv_winograd.h" nogil:

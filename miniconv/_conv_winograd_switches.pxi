@@ -33,15 +33,17 @@ def _winograd_simd_active():
     return bool(_WN_SIMD_OFF == 0 and mc_wn_simd())
 
 
-def _winograd_block_bytes(Py_ssize_t nbytes=0, Py_ssize_t min_blocks=0):
-    """Target bytes of one block's scratch and the blocks wanted at least; with values > 0
-    set them (for experiments); returns the old ones."""
-    global _WN_BLOCK_BYTES, _WN_MIN_BLOCKS
-    old = (_WN_BLOCK_BYTES, _WN_MIN_BLOCKS)
+def _winograd_block_bytes(Py_ssize_t nbytes=0, Py_ssize_t min_blocks=0, Py_ssize_t gw_nbytes=0):
+    """Target bytes of one block's scratch, the blocks wanted at least, and grad_weight's block
+    target; with values > 0 set them (for experiments); returns the old ones."""
+    global _WN_BLOCK_BYTES, _WN_MIN_BLOCKS, _WN_GW_BLOCK_BYTES
+    old = (_WN_BLOCK_BYTES, _WN_MIN_BLOCKS, _WN_GW_BLOCK_BYTES)
     if nbytes > 0:
         _WN_BLOCK_BYTES = nbytes
     if min_blocks > 0:
         _WN_MIN_BLOCKS = min_blocks
+    if gw_nbytes > 0:
+        _WN_GW_BLOCK_BYTES = gw_nbytes
     return old
 
 

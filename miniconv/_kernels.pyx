@@ -22,6 +22,7 @@ The file is split into include files by job so they can be read one at a time:
   _rnn_layer.pxi  the time loop of one recurrent layer and direction in C (same kernels, same bits)
   _optim.pxi  the fused SGD update (one pass over parameter, gradient and momentum buffer)
   _elementwise.pxi  elementwise sums (the autograd engine adds gradients that meet at a node)
+  _layer_norm.pxi   float32 layer normalization rows, forward and backward (_layer_norm.h)
 
 # Notes:
 # - Fused type ``floating`` (float32/float64) gives one kernel per job for both dtypes.
@@ -143,3 +144,4 @@ include "_rnn_layer.pxi"
 # the fused optimizer updates; the engine's gradient sums
 include "_optim.pxi"
 include "_elementwise.pxi"
+include "_layer_norm.pxi"

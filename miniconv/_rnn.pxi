@@ -1,6 +1,6 @@
 # Recurrent layers (RNN, LSTM, GRU): the gates' elementwise math of one time step, fused, forward
 # and backward. The matrix products around it (the input projection of all steps, the recurrent
-# product of each step) go through matmul_rows (_linalg.pxi); the caller is
+# product of each step) go through rnn_matmul (the packed GEMM of _conv_gemm_ukernel.h); the caller is
 # miniconv/nn/functional/rnn.py.
 #
 # Shapes (C-contiguous, one floating dtype; B = rows active at this step, H = hidden size):
@@ -284,15 +284,59 @@ def rnn_cell_backward(const floating[:, ::1] h,    # IN  (B, H) the step's outpu
 cdef Py_ssize_t _RNN_MIN_BLOCK = 256
 
 
+cdef void _rnn_gemm_block(const mc_gemm_kernels* gk, const floating* a, Py_ssize_t lda,
+                          const floating* b, Py_ssize_t ldb, floating* c, Py_ssize_t ldc, Py_ssize_t m,
+                          Py_ssize_t n, Py_ssize_t k, bint trans_b, Py_ssize_t blk, Py_ssize_t n_blocks,
+                          floating* work) noexcept nogil:
+    """Block ``blk`` of ``n_blocks`` (rows or columns: along the longer side) of row-major c (m, n;
+    rows ldc apart) = a (m, k) @ op(b), in the packed GEMM of _conv_gemm_ukernel.h (k, m, n >= 1; work: its
+    mc_gemm_work_elems() elements, this thread's). Every element is the same chain of 64-term
+    block sums whatever the blocks, and whether op(b) is read in place (b not transposed) or packed
+    (transposed): the bits depend on the shapes only."""
+    cdef bint by_cols = n > m
+    cdef Py_ssize_t side = n if by_cols else m
+    cdef Py_ssize_t block = (side + n_blocks - 1) // n_blocks
+    cdef Py_ssize_t s0 = blk * block
+    cdef Py_ssize_t size = min(block, side - s0)
+    cdef ptrdiff_t rsb = 1 if trans_b else ldb
+    cdef ptrdiff_t csb = ldb if trans_b else 1
+    if size <= 0:
+        return
+    if by_cols:
+        if floating is float:
+            mc_gemm_f32(gk, m, size, k, a, lda, 1, NULL, b + s0 * csb, rsb, csb, c + s0, ldc, 0, work)
+        else:
+            mc_gemm_f64(gk, m, size, k, a, lda, 1, NULL, b + s0 * csb, rsb, csb, c + s0, ldc, 0, work)
+    else:
+        if floating is float:
+            mc_gemm_f32(gk, size, n, k, a + s0 * lda, lda, 1, NULL, b, rsb, csb, c + s0 * ldc, ldc, 0, work)
+        else:
+            mc_gemm_f64(gk, size, n, k, a + s0 * lda, lda, 1, NULL, b, rsb, csb, c + s0 * ldc, ldc, 0, work)
+
+
+cdef inline Py_ssize_t _rnn_padded_ld(Py_ssize_t n, Py_ssize_t itemsize) noexcept nogil:
+    """A row stride >= n for a matrix the GEMM reads or writes in place: whole cache lines, an odd
+    number of them, so that its rows fall in different L1 sets (rows 4 KB apart all map to one set:
+    measured on an LSTM step's GEMM at 4 * hidden = 1024, 60 -> 86 GFLOP/s with W_hh^T and the
+    product padded so). Strides only: no sum changes."""
+    cdef Py_ssize_t line = 64 // itemsize
+    cdef Py_ssize_t ld = (n + line - 1) // line * line
+    if (ld // line) % 2 == 0:
+        ld += line
+    return ld
+
+
 def rnn_matmul(const floating[:, ::1] a,   # IN  (m, k)
                const floating[:, ::1] b,   # IN  (k, n), or (n, k) if trans_b
                floating[:, ::1] c,         # OUT (m, n), fully overwritten
                bint trans_b, int n_threads):
-    """c = a @ op(b) for the recurrent products of each time step: matmul_rows (_linalg.pxi) with
-    blocks of at least 256 along C's longer side instead of 64. These products are small (the batch
-    times 4 * hidden) and run once per step: each block is one BLAS call that packs all of ``a``
-    again, which cost ~20 % at hidden 128-256 with 64-wide blocks. The cut depends on the shapes
-    only, so the bits do not depend on the thread count."""
+    """c = a @ op(b) for the recurrent layers' products (the input projection of all steps, the
+    recurrent product of each step, the input gradient): the packed GEMM of _conv_gemm_ukernel.h
+    (_rnn_gemm_block) cut into blocks of at least 256 along C's longer side, one per thread. The
+    C time loop (_rnn_layer.pxi) makes the same calls with W_hh transposed once per sequence
+    instead of packed again at every step (OpenBLAS packed it at every step: a fifth of an LSTM's
+    time at hidden 128). Every element is a chain of 64-term block sums, so the bits depend on
+    the shapes only, not on the blocks or the thread count."""
     cdef Py_ssize_t m = c.shape[0], n = c.shape[1], k = a.shape[1]
     cdef Py_ssize_t bk = b.shape[1] if trans_b else b.shape[0]
     cdef Py_ssize_t bn = b.shape[0] if trans_b else b.shape[1]
@@ -306,8 +350,15 @@ def rnn_matmul(const floating[:, ::1] a,   # IN  (m, k)
     cdef Py_ssize_t side = n if n > m else m
     cdef Py_ssize_t n_blocks = min((side + _RNN_MIN_BLOCK - 1) // _RNN_MIN_BLOCK, _MM_MAX_BLOCKS)
     cdef Py_ssize_t blk
+    cdef int nt = <int>max(1, min(n_threads, n_blocks))
+    cdef mc_gemm_kernels gk = mc_gemm_kernels_now()
+    cdef Py_ssize_t wk = <Py_ssize_t>mc_gemm_work_elems()
+    scratch = _conv_take_scratch(nt * wk * sizeof(floating))
+    cdef floating* work = <floating*>cnp.PyArray_DATA(scratch)
     cdef const floating* a_ptr = &a[0, 0]
     cdef const floating* b_ptr = &b[0, 0]
     cdef floating* c_ptr = &c[0, 0]
-    for blk in prange(n_blocks, nogil=True, schedule='static', num_threads=n_threads):
-        _mm_block(a_ptr, a.shape[1], b_ptr, b.shape[1], c_ptr, m, n, k, False, trans_b, blk, n_blocks)
+    for blk in prange(n_blocks, nogil=True, schedule='static', num_threads=nt):
+        _rnn_gemm_block(&gk, a_ptr, a.shape[1], b_ptr, b.shape[1], c_ptr, n, m, n, k, trans_b, blk, n_blocks,
+                        work + omp_get_thread_num() * wk)
+    _conv_give_scratch(scratch)

@@ -2,7 +2,8 @@
 #
 # The same work, in the same order, as the per-step loop of miniconv/nn/functional/rnn.py
 # (_RecurrentLayer), which calls rnn_matmul and the *_cell_* kernels of _rnn.pxi once per step:
-# the step's recurrent GEMM cut into the same blocks (_rnn_mm below is rnn_matmul's cut) and the
+# the step's recurrent GEMM cut into the same blocks (_rnn_mm below is rnn_matmul's cut, W_hh^T
+# made once per sequence and read in place where rnn_matmul packs it per call) and the
 # same gate rows. So the results are the same bits as that loop, for any thread count; what goes
 # is ~10 us of Python per step (slices, argument parsing, memoryview set-up), which on the small
 # layers of tutorials (hidden 64-128, batch 32-64) cost as much as the step's arithmetic.
@@ -14,6 +15,12 @@
 #   gh (B, G*H) scratch, h_prev_all (N, H), gates (N, 4H) LSTM/GRU, c_prev_all / tanh_c_all (N, H)
 #   LSTM, y (N, H); offsets / sizes: the steps in the order this direction visits them.
 # Every shape (_rnn_shape, _rnn.pxi) and every step's row range is checked here, before the nogil loop reads them.
+
+cdef extern from "_conv_gemm_ukernel.h" nogil:
+    # dst[k * ld + i] = src[i * rs + k] (i < ni, k < kc)
+    void mc_gemm_transpose_f32(const float* src, ptrdiff_t rs, size_t ni, size_t kc, float* dst, size_t ld)
+    void mc_gemm_transpose_f64(const double* src, ptrdiff_t rs, size_t ni, size_t kc, double* dst, size_t ld)
+
 
 cdef int _rl_check_steps(str fn, const Py_ssize_t[::1] offsets, const Py_ssize_t[::1] sizes,
                          Py_ssize_t N, Py_ssize_t B) except -1:
@@ -31,9 +38,11 @@ cdef inline int _rl_threads(Py_ssize_t work, int n_threads, Py_ssize_t grain) no
     return n_threads if work >= grain else 1
 
 
-cdef inline void _rnn_mm(const floating* a, const floating* b, floating* c, Py_ssize_t m, Py_ssize_t n,
-                         Py_ssize_t k, bint trans_b, int n_threads, Py_ssize_t grain) noexcept nogil:
-    """rnn_matmul's c (m, n) = a (m, k) @ op(b) with its blocks (k > 0, m > 0, n > 0)."""
+cdef inline void _rnn_mm(const floating* a, Py_ssize_t lda, const floating* b, Py_ssize_t ldb, floating* c,
+                         Py_ssize_t ldc, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, bint trans_b, int n_threads,
+                         Py_ssize_t grain, const mc_gemm_kernels* gk, floating* work, Py_ssize_t wk) noexcept nogil:
+    """rnn_matmul's c (m, n) = a (m, k) @ op(b) with its blocks (k > 0, m > 0, n > 0; rows lda, ldb,
+    ldc apart); work: wk elements per thread for n_threads threads."""
     cdef Py_ssize_t side = n if n > m else m
     cdef Py_ssize_t n_blocks = (side + _RNN_MIN_BLOCK - 1) // _RNN_MIN_BLOCK
     cdef Py_ssize_t blk
@@ -43,8 +52,13 @@ cdef inline void _rnn_mm(const floating* a, const floating* b, floating* c, Py_s
     nt = _rl_threads(m * n * k, n_threads, grain)
     if nt > n_blocks:
         nt = <int>n_blocks
+    if nt <= 1:
+        for blk in range(n_blocks):
+            _rnn_gemm_block(gk, a, lda, b, ldb, c, ldc, m, n, k, trans_b, blk, n_blocks, work)
+        return
     for blk in prange(n_blocks, schedule='static', num_threads=nt):
-        _mm_block(a, k, b, k if trans_b else n, c, m, n, k, False, trans_b, blk, n_blocks)
+        _rnn_gemm_block(gk, a, lda, b, ldb, c, ldc, m, n, k, trans_b, blk, n_blocks,
+                        work + omp_get_thread_num() * wk)
 
 
 def rnn_layer_forward(int mode, const floating[:, ::1] gx, const floating[:, ::1] w_hh,
@@ -78,44 +92,59 @@ def rnn_layer_forward(int mode, const floating[:, ::1] gx, const floating[:, ::1
         return
     cdef Py_ssize_t st, s, b, r, j, row_bytes = H * sizeof(floating)
     cdef int nt
+    cdef mc_gemm_kernels gk = mc_gemm_kernels_now()
+    cdef Py_ssize_t wk = <Py_ssize_t>mc_gemm_work_elems()
+    cdef int n_thr = <int>max(1, n_threads)
+    # W_hh^T (H, GH) once for the whole sequence, read in place by the steps' GEMMs (the same bits
+    # as rnn_matmul packing it at every step); it and the product gh with padded rows (_rnn_padded_ld)
+    cdef Py_ssize_t ldw = _rnn_padded_ld(GH, sizeof(floating))
+    scratch = _conv_take_scratch((n_thr * wk + H * ldw + B * ldw) * sizeof(floating))
+    cdef floating* work = <floating*>cnp.PyArray_DATA(scratch)
+    cdef floating* wt = work + n_thr * wk
+    cdef floating* ghp = wt + H * ldw
     with nogil:
+        if floating is float:
+            mc_gemm_transpose_f32(&w_hh[0, 0], H, GH, H, wt, ldw)
+        else:
+            mc_gemm_transpose_f64(&w_hh[0, 0], H, GH, H, wt, ldw)
         for st in range(sizes.shape[0]):
             s = offsets[st]
             b = sizes[st]
             if b == 0:
                 continue
             memcpy(&h_prev_all[s, 0], &h[0, 0], b * row_bytes)
-            _rnn_mm(&h_prev_all[s, 0], &w_hh[0, 0], &gh[0, 0], b, GH, H, True, n_threads, grain)
+            _rnn_mm(&h_prev_all[s, 0], H, wt, ldw, ghp, ldw, b, GH, H, False, n_thr, grain, &gk, work, wk)
             nt = _rl_threads(b * H * 4, n_threads, grain)
             if mode == 0:
                 for r in prange(b, schedule='static', num_threads=nt):
                     if floating is float:
-                        mc_lstm_forward_row_f32(&gx[s + r, 0], &gh[r, 0], &c[r, 0], &gates[s + r, 0],
+                        mc_lstm_forward_row_f32(&gx[s + r, 0], ghp + r * ldw, &c[r, 0], &gates[s + r, 0],
                                                 &c_prev_all[s + r, 0], &tanh_c_all[s + r, 0], &y[s + r, 0], H)
                     else:
-                        _lstm_forward_row_f64(&gx[s + r, 0], &gh[r, 0], &c[r, 0], &gates[s + r, 0],
+                        _lstm_forward_row_f64(&gx[s + r, 0], ghp + r * ldw, &c[r, 0], &gates[s + r, 0],
                                               &c_prev_all[s + r, 0], &tanh_c_all[s + r, 0], &y[s + r, 0], H)
             elif mode == 1:
                 if has_bhh:
                     for r in range(b):
                         for j in range(GH):
-                            gh[r, j] = gh[r, j] + b_hh[j]
+                            ghp[r * ldw + j] = ghp[r * ldw + j] + b_hh[j]
                 for r in prange(b, schedule='static', num_threads=nt):
                     if floating is float:
-                        mc_gru_forward_row_f32(&gx[s + r, 0], &gh[r, 0], &h_prev_all[s + r, 0], &gates[s + r, 0],
+                        mc_gru_forward_row_f32(&gx[s + r, 0], ghp + r * ldw, &h_prev_all[s + r, 0], &gates[s + r, 0],
                                                &y[s + r, 0], H)
                     else:
-                        _gru_forward_row_f64(&gx[s + r, 0], &gh[r, 0], &h_prev_all[s + r, 0], &gates[s + r, 0],
+                        _gru_forward_row_f64(&gx[s + r, 0], ghp + r * ldw, &h_prev_all[s + r, 0], &gates[s + r, 0],
                                              &y[s + r, 0], H)
             else:
                 for r in prange(b, schedule='static', num_threads=nt):
                     if relu:
-                        _relu_row(&gx[s + r, 0], &gh[r, 0], &y[s + r, 0], H)
+                        _relu_row(&gx[s + r, 0], ghp + r * ldw, &y[s + r, 0], H)
                     elif floating is float:
-                        mc_rnn_tanh_forward_row_f32(&gx[s + r, 0], &gh[r, 0], &y[s + r, 0], H)
+                        mc_rnn_tanh_forward_row_f32(&gx[s + r, 0], ghp + r * ldw, &y[s + r, 0], H)
                     else:
-                        _tanh_row_f64(&gx[s + r, 0], &gh[r, 0], &y[s + r, 0], H)
+                        _tanh_row_f64(&gx[s + r, 0], ghp + r * ldw, &y[s + r, 0], H)
             memcpy(&h[0, 0], &y[s, 0], b * row_bytes)
+    _conv_give_scratch(scratch)
 
 
 def rnn_layer_backward(int mode, const floating[:, ::1] gates, const floating[:, ::1] c_prev_all,
@@ -155,7 +184,20 @@ def rnn_layer_backward(int mode, const floating[:, ::1] gates, const floating[:,
     cdef Py_ssize_t st, s, b, r, j
     cdef int nt
     cdef floating v, d
+    cdef mc_gemm_kernels gk = mc_gemm_kernels_now()
+    cdef Py_ssize_t wk = <Py_ssize_t>mc_gemm_work_elems()
+    cdef int n_thr = <int>max(1, n_threads)
+    # W_hh (GH, H) and the product dh with padded rows (_rnn_padded_ld), read and written in place
+    cdef Py_ssize_t ldw = _rnn_padded_ld(H, sizeof(floating))
+    scratch = _conv_take_scratch((n_thr * wk + GH * ldw + B * ldw) * sizeof(floating))
+    cdef floating* work = <floating*>cnp.PyArray_DATA(scratch)
+    cdef floating* wp = work + n_thr * wk
+    cdef floating* dhp = wp + GH * ldw
     with nogil:
+        for r in range(GH):
+            memcpy(wp + r * ldw, &w_hh[r, 0], H * sizeof(floating))
+        for r in range(B):
+            memcpy(dhp + r * ldw, &dh[r, 0], H * sizeof(floating))
         for st in range(sizes.shape[0]):
             s = offsets[st]
             b = sizes[st]
@@ -163,36 +205,39 @@ def rnn_layer_backward(int mode, const floating[:, ::1] gates, const floating[:,
                 continue
             for r in range(b):
                 for j in range(H):
-                    dh[r, j] = dh[r, j] + dy[s + r, j]
+                    dhp[r * ldw + j] = dhp[r * ldw + j] + dy[s + r, j]
             nt = _rl_threads(b * H * 4, n_threads, grain)
             if mode == 0:
                 for r in prange(b, schedule='static', num_threads=nt):
                     if floating is float:
                         mc_lstm_backward_row_f32(&gates[s + r, 0], &c_prev_all[s + r, 0], &tanh_c_all[s + r, 0],
-                                                 &dh[r, 0], &dc[r, 0], &dg[s + r, 0], H)
+                                                 dhp + r * ldw, &dc[r, 0], &dg[s + r, 0], H)
                     else:
                         mc_lstm_backward_row_f64(&gates[s + r, 0], &c_prev_all[s + r, 0], &tanh_c_all[s + r, 0],
-                                                 &dh[r, 0], &dc[r, 0], &dg[s + r, 0], H)
-                _rnn_mm(&dg[s, 0], &w_hh[0, 0], &dh[0, 0], b, H, GH, False, n_threads, grain)
+                                                 dhp + r * ldw, &dc[r, 0], &dg[s + r, 0], H)
+                _rnn_mm(&dg[s, 0], GH, wp, ldw, dhp, ldw, b, H, GH, False, n_thr, grain, &gk, work, wk)
             elif mode == 1:
                 for r in prange(b, schedule='static', num_threads=nt):
                     if floating is float:
-                        mc_gru_backward_row_f32(&gates[s + r, 0], &h_prev_all[s + r, 0], &dh[r, 0], &dg[s + r, 0],
+                        mc_gru_backward_row_f32(&gates[s + r, 0], &h_prev_all[s + r, 0], dhp + r * ldw, &dg[s + r, 0],
                                                 &dgh[s + r, 0], &dh_direct[r, 0], H)
                     else:
-                        mc_gru_backward_row_f64(&gates[s + r, 0], &h_prev_all[s + r, 0], &dh[r, 0], &dg[s + r, 0],
+                        mc_gru_backward_row_f64(&gates[s + r, 0], &h_prev_all[s + r, 0], dhp + r * ldw, &dg[s + r, 0],
                                                 &dgh[s + r, 0], &dh_direct[r, 0], H)
-                _rnn_mm(&dgh[s, 0], &w_hh[0, 0], &dh[0, 0], b, H, GH, False, n_threads, grain)
+                _rnn_mm(&dgh[s, 0], GH, wp, ldw, dhp, ldw, b, H, GH, False, n_thr, grain, &gk, work, wk)
                 for r in range(b):
                     for j in range(H):
-                        dh[r, j] = dh[r, j] + dh_direct[r, j]
+                        dhp[r * ldw + j] = dhp[r * ldw + j] + dh_direct[r, j]
             else:
                 for r in prange(b, schedule='static', num_threads=nt):
                     for j in range(H):
                         v = y[s + r, j]
-                        d = dh[r, j]
+                        d = dhp[r * ldw + j]
                         if relu:
                             dg[s + r, j] = 0 if v <= 0 else d
                         else:
                             dg[s + r, j] = d * (1 - v * v)
-                _rnn_mm(&dg[s, 0], &w_hh[0, 0], &dh[0, 0], b, H, GH, False, n_threads, grain)
+                _rnn_mm(&dg[s, 0], GH, wp, ldw, dhp, ldw, b, H, GH, False, n_thr, grain, &gk, work, wk)
+        for r in range(B):
+            memcpy(&dh[r, 0], dhp + r * ldw, H * sizeof(floating))
+    _conv_give_scratch(scratch)

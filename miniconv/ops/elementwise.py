@@ -9,6 +9,7 @@ import scipy.special
 from .. import _kernels
 from .._config import threads_for
 from ..autograd.function import ArrayFunction
+from .activation_fused import act_forward
 from .arith import Where
 
 
@@ -87,6 +88,10 @@ class Tanh(ArrayFunction):
 class Sigmoid(ArrayFunction):
     @staticmethod
     def forward(ctx, a):
+        if a.dtype == np.float32:  # one pass, in float64 (ops/activation_fused.py)
+            out = act_forward("sigmoid", a)
+            ctx.save_for_backward(out)
+            return out
         # numerically stable for large |a|
         with np.errstate(over="ignore", invalid="ignore"):
             out = np.where(a >= 0, 1 / (1 + np.exp(-a)), np.exp(a) / (1 + np.exp(a))).astype(a.dtype)

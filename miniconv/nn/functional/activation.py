@@ -8,6 +8,7 @@ from ...autograd import ArrayFunction
 from ...autograd.composite import composite
 from ...dtypes import torch_dtype_name as _torch_dtype_name
 from ...functional import where as ops_where
+from ...ops.activation_fused import Gelu as _Gelu, Silu as _Silu
 from ._args import _apply_inplace, _check_inplace_allowed, _float_arg, _tensor_arg
 
 
@@ -218,25 +219,15 @@ def elu(input, alpha=1.0, inplace=False):  # noqa: A002
 def gelu(input, approximate="none"):  # noqa: A002
     """x * Phi(x) (``approximate='none'``, with erf) or the tanh approximation (``'tanh'``)."""
     _float_arg(input, "gelu")
-    if approximate == "none":
-        return composite("GeluBackward0", _gelu_erf, (input,))
-    if approximate == "tanh":
-        return composite("GeluBackward0", _gelu_tanh, (input,))
-    raise RuntimeError("approximate argument must be either none or tanh.")
-
-
-def _gelu_erf(x):
-    return x * 0.5 * (1 + (x * (1 / np.sqrt(2.0))).erf())
-
-
-def _gelu_tanh(x):
-    return 0.5 * x * (1 + (np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)).tanh())
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return _Gelu.apply(input, approximate)  # one GeluBackward0 node (ops/activation_fused.py)
 
 
 def silu(input, inplace=False):  # noqa: A002
     """x * sigmoid(x) (also called swish)."""
     _float_arg(input, "silu")
-    out = composite("SiluBackward0", lambda x: x * x.sigmoid(), (input,), inplace=inplace)
+    out = _Silu.apply(input)  # one SiluBackward0 node (ops/activation_fused.py)
     return _apply_inplace(input, out) if inplace else out
 
 

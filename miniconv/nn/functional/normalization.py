@@ -6,6 +6,8 @@ from ... import _kernels
 from ..._config import threads_for
 from ...autograd import ArrayFunction
 from ...autograd.composite import composite
+from ...ops.layer_norm_fused import NativeLayerNorm as _NativeLayerNorm
+from ...tensor import Tensor
 from ..._args import check_broadcast as _check_broadcast
 from ..._args import normalize_dims as _normalize_dims
 from ._args import _float_arg, _tensor_arg
@@ -156,6 +158,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # no
             f"Given normalized_shape={list(shape)}, expected input with shape [*, {', '.join(map(str, shape))}], "
             f"but got input of size{list(input.shape)}"
         )
+    if _layer_norm_fused(input, weight, bias, shape):
+        return _NativeLayerNorm.apply(input, weight, bias, k, float(eps))
     dims = tuple(range(input.ndim - k, input.ndim))
     return composite("NativeLayerNormBackward0", lambda x, w, b: _affine(_normalize(x, dims, eps), w, b, None),
                      (input, weight, bias), listed=(0, 1, 2))
@@ -167,6 +171,13 @@ def _affine(out, weight, bias, shape):
     if bias is not None:
         out = out + (bias if shape is None else bias.reshape(shape))
     return out
+
+
+def _layer_norm_fused(input, weight, bias, shape):  # noqa: A002
+    """float32 input, weight and bias (or None) of the normalized shape: the row kernels."""
+    return input.dtype == np.float32 and all(
+        t is None or (isinstance(t, Tensor) and t.dtype == np.float32 and tuple(t.shape) == shape)
+        for t in (weight, bias))
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A002
