@@ -4,8 +4,12 @@ keepdim=True), x.var(dim, keepdim=True), running buffers under torch.no_grad) / 
 (x.view(B, T//n, C*n), squeeze(1)) / Sequential classes over plain tensors, torch.manual_seed(42) then unseeded
 torch.randn weights, the hierarchical model on block_size 8, training with torch.randint minibatches,
 torch.tensor(lossi).view(-1, k).mean(1), layer.training = False, @torch.no_grad() split_loss and sampling with
-torch.multinomial. Unchanged except where marked ``# adapted``: names.txt is generated (see _karpathy_helpers),
-the build_dataset loop lives in the helper, 60 steps instead of 200000, no plots."""
+torch.multinomial. Before the WaveNet, makemore part 3's second half runs on these classes (it defined the
+2-D Linear / BatchNorm1d / Tanh the same way): a deep tanh MLP, layer.out.retain_grad(), activation and
+gradient statistics with torch.histogram(t, density=True), and the update-to-data ratios
+((lr*p.grad).std() / p.data.std()).log10().item(). Unchanged except where marked ``# adapted``: names.txt is
+generated (see _karpathy_helpers), the build_dataset loop lives in the helper, 60 steps instead of 200000 (part
+3's net: 200), no plots."""
 import random
 
 import torch
@@ -155,6 +159,110 @@ class Sequential:
         # get parameters of all layers and stretch them out into one list
         return [p for layer in self.layers for p in layer.parameters()]
 
+# ---------------------------------------------------------------- part 3's second half, on these classes
+n_embd = 10 # the dimensionality of the character embedding vectors
+n_hidden = 100 # the number of neurons in the hidden layer of the MLP
+g = torch.Generator().manual_seed(2147483647) # for reproducibility
+torch.manual_seed(2147483647)  # adapted: part 5's Linear draws from the global generator (part 3's took generator=g)
+
+C = torch.randn((vocab_size, n_embd),            generator=g)
+layers = [
+    Linear(n_embd * block_size, n_hidden, bias=False), BatchNorm1d(n_hidden), Tanh(),
+    Linear(           n_hidden, n_hidden, bias=False), BatchNorm1d(n_hidden), Tanh(),
+    Linear(           n_hidden, n_hidden, bias=False), BatchNorm1d(n_hidden), Tanh(),
+    Linear(           n_hidden, n_hidden, bias=False), BatchNorm1d(n_hidden), Tanh(),
+    Linear(           n_hidden, n_hidden, bias=False), BatchNorm1d(n_hidden), Tanh(),
+    Linear(           n_hidden, vocab_size, bias=False), BatchNorm1d(vocab_size),
+]
+
+with torch.no_grad():
+    # last layer: make less confident
+    layers[-1].gamma *= 0.1
+    #layers[-1].weight *= 0.1
+    # all other layers: apply gain
+    for layer in layers[:-1]:
+        if isinstance(layer, Linear):
+            layer.weight *= 1.0 #5/3
+
+parameters = [C] + [p for layer in layers for p in layer.parameters()]
+print(sum(p.nelement() for p in parameters)) # number of parameters in total
+for p in parameters:
+    p.requires_grad = True
+
+# same optimization as last time
+max_steps = 200000
+batch_size = 32
+lossi = []
+ud = []
+
+for i in range(max_steps):
+
+    # minibatch construct
+    ix = torch.randint(0, Xtr.shape[0], (batch_size,), generator=g)
+    Xb, Yb = Xtr[ix], Ytr[ix] # batch X,Y
+
+    # forward pass
+    emb = C[Xb] # embed the characters into vectors
+    x = emb.view(emb.shape[0], -1) # concatenate the vectors
+    for layer in layers:
+        x = layer(x)
+    loss = F.cross_entropy(x, Yb) # loss function
+
+    # backward pass
+    for layer in layers:
+        layer.out.retain_grad() # AFTER_DEBUG: would take out retain_graph
+    for p in parameters:
+        p.grad = None
+    loss.backward()
+
+    # update
+    lr = 0.1 if i < 150000 else 0.01 # step learning rate decay
+    for p in parameters:
+        p.data += -lr * p.grad
+
+    # track stats
+    if i % 10000 == 0: # print every once in a while
+        print(f'{i:7d}/{max_steps:7d}: {loss.item():.4f}')
+    lossi.append(loss.log10().item())
+    with torch.no_grad():
+        ud.append([((lr*p.grad).std() / p.data.std()).log10().item() for p in parameters])
+
+    if i >= 200:  # adapted: 1000
+        break # AFTER_DEBUG: would take out obviously to run full optimization
+result["layers_lossi"] = lossi[::20]
+result["layers_ud"] = ud[::50]
+
+# visualize histograms: forward pass activations
+stats = []
+for i, layer in enumerate(layers[:-1]): # note: exclude the output layer
+    if isinstance(layer, Tanh):
+        t = layer.out
+        print('layer %d (%10s): mean %+.2f, std %.2f, saturated: %.2f%%' % (i, layer.__class__.__name__, t.mean(), t.std(), (t.abs() > 0.97).float().mean()*100))
+        hy, hx = torch.histogram(t, density=True)
+        stats.append([t.mean().item(), t.std().item(), hx.detach().numpy().copy(), (hy * hx.diff()).sum().item()])
+result["activation_stats"] = stats
+
+# visualize histograms: gradients
+stats = []
+for i, layer in enumerate(layers[:-1]): # note: exclude the output layer
+    if isinstance(layer, Tanh):
+        t = layer.out.grad
+        print('layer %d (%10s): mean %+f, std %e' % (i, layer.__class__.__name__, t.mean(), t.std()))
+        hy, hx = torch.histogram(t, density=True)
+        stats.append([t.mean().item() * 1e6, t.std().item() * 1e3, (hy * hx.diff()).sum().item()])  # adapted: scaled
+result["gradient_stats"] = stats
+
+# visualize histograms: weight gradients
+stats = []
+for i,p in enumerate(parameters):
+    t = p.grad
+    if p.ndim == 2:
+        print('weight %10s | mean %+f | std %e | grad:data ratio %e' % (tuple(p.shape), t.mean(), t.std(), t.std() / p.std()))
+        hy, hx = torch.histogram(t, density=True)
+        stats.append([(t.std() / p.std()).item(), hx.detach().numpy() * 1e3])
+result["weight_grad_stats"] = stats
+
+# ---------------------------------------------------------------- part 5: the WaveNet
 torch.manual_seed(42); # seed rng for reproducibility
 
 # original network
