@@ -34,7 +34,7 @@ def test_linspace_bits(dtype):
              (5, 7, 1), (1, 2, 0)] + [(float(rng.uniform(-50, 50)), float(rng.uniform(-50, 50)),
                                        int(rng.integers(2, 3000))) for _ in range(60)]
     for a, b, n in cases:
-        m, t = both(lambda lib: _np(lib.linspace(a, b, n, dtype=getattr(lib, dtype))))
+        m, t = both(lambda lib, a=a, b=b, n=n: _np(lib.linspace(a, b, n, dtype=getattr(lib, dtype))))
         assert m.dtype == t.dtype and m.shape == t.shape
         np.testing.assert_array_equal(m, t, err_msg=f"linspace({a}, {b}, {n}, {dtype})")
 
@@ -51,7 +51,7 @@ def test_arange_bits(dtype):
     try:
         for a, b, s in cases:
             kw = {} if dtype is None else {"dtype": dtype}
-            m, t = both(lambda lib: _np(lib.arange(a, b, s, **{k: getattr(lib, v) for k, v in kw.items()})))
+            m, t = both(lambda lib, a=a, b=b, s=s, kw=kw: _np(lib.arange(a, b, s, **{k: getattr(lib, v) for k, v in kw.items()})))
             assert m.dtype == t.dtype and m.shape == t.shape
             np.testing.assert_array_equal(m, t, err_msg=f"arange({a}, {b}, {s}, {dtype})")
     finally:
