@@ -45,7 +45,7 @@ def cmp(s, dt, t):
     app = torch.allclose(dt, t.grad)
     maxdiff = (dt - t.grad).abs().max().item()
     print(f'{s:15s} | exact: {str(ex):5s} | approximate: {str(app):5s} | maxdiff: {maxdiff}')
-    result["cmp"][s] = [app, maxdiff < 1e-6, dt.numpy().copy()]  # adapted: exactness depends on rounding order
+    result["cmp"][s] = [app, maxdiff < 1e-6, dt.detach().numpy().copy()]  # adapted: exactness depends on rounding order
 
 n_embd = 10 # the dimensionality of the character embedding vectors
 n_hidden = 64 # the number of neurons in the hidden layer of the MLP
