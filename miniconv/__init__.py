@@ -113,6 +113,7 @@ from .nn.functional import (  # noqa: E402  (torch.conv2d & co.: the same functi
     conv1d, conv2d, conv_transpose2d, cosine_similarity, group_norm, max_pool2d,
 )
 from .functional_math import i0, ldexp, nextafter, polygamma  # noqa: E402
+from .functional_math import histogram  # noqa: E402
 from .functional_linalg import (  # noqa: E402,A004
     chain_matmul, diagonal_scatter, range, select_scatter, slice_scatter, unravel_index, vander,
 )

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import _random, ops
 from ._device import _check_device
+from ._spacing import arange_values, linspace_values
 from ._random import Generator, default_generator
 from .dtypes import (  # noqa: A004
     _builtin_bool, _builtin_float, _check_dtype, bool, get_default_dtype, int64, promote_types,
@@ -357,7 +358,10 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
         dtype = get_default_dtype() if is_float else int64
     dt = _check_dtype(dtype, "arange")
     n = max(int(np.ceil((end - start) / step)), 0)
-    arr = (start + step * np.arange(n, dtype=np.float64)) if dt.kind == "f" else np.arange(start, end, step)
+    if dt in (np.float32, np.float64):
+        arr = arange_values(float(start), float(step), n, dt)
+    else:
+        arr = (start + step * np.arange(n, dtype=np.float64)) if dt.kind == "f" else np.arange(start, end, step)
     return _finish(arr.astype(dt), requires_grad, out, "arange")
 
 
@@ -379,7 +383,10 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     start, end, steps, dt = _space_args("linspace", start, end, steps, dtype, device, layout,
                                         "linspace(): number of steps must be non-negative")
-    arr = np.linspace(start, end, steps, dtype=np.float64)
+    if dt in (np.float32, np.float64) or (dt.kind in "iu" and steps > 0):
+        arr = linspace_values(start, end, steps, dt)
+    else:
+        arr = np.linspace(start, end, steps, dtype=np.float64)
     if dt.kind in "iu":
         arr = np.trunc(arr)
     return _finish(arr.astype(dt), requires_grad, out, "linspace")

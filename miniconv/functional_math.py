@@ -183,6 +183,10 @@ def histc(input, bins=100, min=0, max=0):  # noqa: A002
     return _t(input, "histc").histc(bins, min, max)
 
 
+def histogram(input, bins=100, *, range=None, weight=None, density=False):  # noqa: A002
+    return _t(input, "histogram").histogram(bins, range=range, weight=weight, density=density)
+
+
 def bincount(input, weights=None, minlength=0):  # noqa: A002
     return _t(input, "bincount").bincount(weights, minlength)
 

@@ -1,5 +1,5 @@
 """Order statistics and counting: median/nanmedian, mode, kthvalue, quantile/nanquantile, cummax/cummin,
-logcumsumexp, unique/unique_consecutive, histc, bincount, cov/corrcoef.
+logcumsumexp, unique/unique_consecutive, histc, histogram, bincount, cov/corrcoef.
 
 Values that select an element (median, kthvalue, mode, cummax, quantile) are gathered from the input
 with differentiable ops, so the gradient flows to the selected elements as in PyTorch; the counting ops
@@ -7,7 +7,9 @@ return integer tensors (no gradient).
 """
 import numpy as np
 
+from .. import ops
 from .._args import normalize_dims
+from .._spacing import linspace_values
 from ..dtypes import torch_dtype_name
 from ._base import TensorBase
 from ._reduce import ValuesIndices
@@ -21,6 +23,19 @@ class MinMax(tuple):
 
     min = property(lambda self: self[0])  # noqa: A003
     max = property(lambda self: self[1])  # noqa: A003
+
+
+class Histogram(tuple):
+    """(hist, bin_edges) with attribute access, like ``torch.return_types.histogram``."""
+
+    def __new__(cls, hist, bin_edges):
+        return super().__new__(cls, (hist, bin_edges))
+
+    hist = property(lambda self: self[0])
+    bin_edges = property(lambda self: self[1])
+
+
+_C_TYPE_NAMES = {"float32": "float", "float64": "double"}
 
 
 def _dim(d, ndim, name):
@@ -246,6 +261,76 @@ class StatsMixin:
         pos = ((inside - lo) * bins / (hi - lo)).astype(np.int64)
         pos = np.minimum(pos, bins - 1)
         return self._wrap(np.bincount(pos, minlength=bins).astype(self._data.dtype))
+
+    def histogram(self, bins=100, *, range=None, weight=None, density=False):  # noqa: A002
+        """(hist, bin_edges) of the flattened input: ``bins`` equal bins over ``range`` (default: the data's
+        min and max) or the given edges; each bin holds its left edge, the last one both. PyTorch's
+        bin edges (its linspace) and bin choice; ``weight`` adds each element's weight instead of 1."""
+        x = self._data.reshape(-1)
+        if x.dtype.kind != "f":
+            raise NotImplementedError(f"\"histogramdd\" not implemented for '{torch_dtype_name(x.dtype)}'")
+        cname = _C_TYPE_NAMES.get(x.dtype.name, x.dtype.name)
+        if isinstance(bins, TensorBase):
+            edges = bins._data
+            if edges.dtype != x.dtype:
+                raise RuntimeError(
+                    "torch.histogramdd: input tensor and bins tensors should have the same dtype, but got input "
+                    f"with dtype {cname} and bins for dimension 0 with dtype "
+                    f"{_C_TYPE_NAMES.get(edges.dtype.name, edges.dtype.name)}")
+            if edges.ndim != 1:
+                raise RuntimeError("torch.histogramdd: bins tensor should have one dimension, but got "
+                                   f"{edges.ndim} dimensions in the bins tensor for dimension 0")
+            if edges.size == 0:
+                raise RuntimeError("torch.histogramdd: bins tensor should have at least 1 element, but got 0 "
+                                   "elements in the bins tensor for dimension 0")
+            edges = np.array(edges, copy=True)
+        else:
+            if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)):
+                raise TypeError(f"histogram(): argument 'bins' must be Tensor or int, not {type(bins).__name__}")
+            if bins <= 0:
+                raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
+            if range is not None:
+                if len(range) != 2:
+                    raise RuntimeError("torch.histogramdd: for a 1-dimensional histogram range should have 2 "
+                                       f"elements, but got {len(range)}")
+                lo, hi = float(range[0]), float(range[1])
+            elif x.size:
+                lo, hi = float(x.min()), float(x.max())
+            else:
+                lo, hi = 0.0, 1.0
+            if not (np.isfinite(lo) and np.isfinite(hi)):
+                raise RuntimeError(f"torch.histogramdd: dimension 0's range [{lo:g}, {hi:g}] is not finite")
+            if lo > hi:
+                raise RuntimeError("torch.histogramdd: min should not exceed max, but got min "
+                                   f"{lo:g} max {hi:g} for dimension 0")
+            if lo == hi:
+                lo, hi = lo - 0.5, hi + 0.5
+            edges = linspace_values(lo, hi, int(bins) + 1, x.dtype).astype(x.dtype)
+        w = None
+        if weight is not None:
+            w = weight._data.reshape(-1)
+            if w.dtype != x.dtype:
+                raise RuntimeError(
+                    "torch.histogramdd: if weight tensor is provided, input tensor and weight tensor should have "
+                    f"the same dtype, but got input({cname}), and weight({_C_TYPE_NAMES.get(w.dtype.name, w.dtype.name)})")
+            if w.size != x.size:
+                raise RuntimeError(
+                    "torch.histogramdd: if weight tensor is provided it should have the same shape as the input "
+                    f"tensor excluding its innermost dimension, but got input with shape [{x.size}, 1] and weight "
+                    f"with shape [{w.size}]")
+        n_bins = edges.size - 1
+        keep = (x >= edges[0]) & (x <= edges[-1])
+        pos = np.searchsorted(edges, x[keep], side="right") - 1
+        pos[pos == n_bins] = n_bins - 1
+        hist = np.zeros(n_bins, x.dtype)
+        np.add.at(hist, pos, 1 if w is None else w[keep])  # in element order, in the input's dtype
+        if density:
+            hist = hist / hist.sum(dtype=x.dtype) / np.diff(edges)
+        out = self._wrap(hist.astype(x.dtype, copy=False)), self._wrap(edges)
+        if self.requires_grad or (weight is not None and weight.requires_grad):
+            inputs = (self,) if weight is None else (self, weight)
+            out = tuple(ops.shape_index.NoDerivative.apply("histogram", o, *inputs) for o in out)
+        return Histogram(*out)
 
     def bincount(self, weights=None, minlength=0):
         if self.ndim != 1 or self.dtype.kind not in "iub" or self.dtype == bool:
