@@ -13,7 +13,11 @@ from the same generator stream in both libraries. Unchanged except where marked 
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
-from tqdm.auto import tqdm
+try:
+    from tqdm.auto import tqdm
+except ImportError:  # adapted: tqdm is not among the test dependencies; the loop below disables it anyway
+    def tqdm(iterable, **kwargs):
+        return iterable
 from typing import Dict, List, Tuple
 
 from _vision_helpers import cifar_like  # adapted
