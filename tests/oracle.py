@@ -91,6 +91,11 @@ def both(fn):
     return out
 
 
+def both_messages(fn):
+    """As ``both``, an exception given as (its class name, its message), so that results compare with ==."""
+    return [(type(r).__name__, str(r)) if isinstance(r, Exception) else r for r in both(fn)]
+
+
 def arr(x):
     if isinstance(x, torch.Tensor):
         return x.detach().numpy()

@@ -9,22 +9,7 @@ import miniconv
 
 torch = pytest.importorskip("torch")
 
-
-def both(fn):
-    """fn(lib) run on miniconv and on torch; results as NumPy arrays (or the exception class and message)."""
-    out = []
-    for lib in (miniconv, torch):
-        try:
-            r = fn(lib)
-        except Exception as e:  # noqa: BLE001  (the exception itself is what is compared)
-            out.append((type(e).__name__, str(e)))
-            continue
-        out.append(r)
-    return out
-
-
-def _np(t):
-    return np.asarray(t.detach().numpy() if hasattr(t, "detach") else t)
+from oracle import arr as _np, both_messages as both  # noqa: E402  (after the torch check)
 
 
 # -- reversed(tensor): d2l's BiRNNScratch runs its backward RNN on reversed(inputs)

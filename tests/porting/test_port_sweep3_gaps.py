@@ -7,22 +7,7 @@ import miniconv
 
 torch = pytest.importorskip("torch")
 
-
-def both(fn):
-    """fn(lib) on miniconv and on torch: NumPy results, or (exception class name, message)."""
-    out = []
-    for lib in (miniconv, torch):
-        try:
-            r = fn(lib)
-        except Exception as e:  # noqa: BLE001  (the exception itself is what is compared)
-            out.append((type(e).__name__, str(e)))
-            continue
-        out.append(r)
-    return out
-
-
-def _np(t):
-    return t.detach().numpy() if hasattr(t, "detach") else np.asarray(t)
+from oracle import arr as _np, both_messages as both  # noqa: E402  (after the torch check)
 
 
 # -- linspace / arange: PyTorch's CPU kernels, to the bit (makemore's lrs = 10**torch.linspace(-3, 0, 1000),
