@@ -1,6 +1,7 @@
 """A small Transformer training step, miniconv against PyTorch: two nn.TransformerEncoderLayer (d_model 128,
 4 heads, feed-forward 512, GELU, batch_first, no dropout), a Linear head over 100 classes, cross-entropy on a
-(32, 64, 128) float32 batch, AdamW; one thread each; median of 7 steps after 3 warm-up steps. --profile adds
+(32, 64, 128) float32 batch, AdamW; one thread each; 25 warm-up steps each, then the libraries alternate in
+blocks of 4 steps, median over 5 blocks. --profile adds
 miniconv's cProfile table (3 steps).
 
     python benchmarks/bench_transformer.py [--profile]
@@ -21,18 +22,32 @@ def build(lib):
     return m, head, opt
 rng=np.random.default_rng(0)
 xa=rng.standard_normal((32,64,128)).astype(np.float32); ya=rng.integers(0,100,(32*64,))
-res={}
+steps = {}
 for lib in (miniconv, torch):
-    m,head,opt=build(lib); x=lib.tensor(xa); y=lib.tensor(ya)
-    F=lib.nn.functional
-    def step():
-        opt.zero_grad(); loss=F.cross_entropy(head(m(x)).reshape(-1,100), y); loss.backward(); opt.step()
-    for _ in range(3): step()
-    ts=[]
-    for _ in range(7):
-        t=time.perf_counter(); step(); ts.append(time.perf_counter()-t)
-    res[lib.__name__]=sorted(ts)[3]*1e3
-    print(lib.__name__, f"{res[lib.__name__]:.1f} ms")
+    m, head, opt = build(lib)
+    x, y = lib.tensor(xa), lib.tensor(ya)
+    F = lib.nn.functional
+
+    def step(m=m, head=head, opt=opt, x=x, y=y, F=F):
+        opt.zero_grad()
+        loss = F.cross_entropy(head(m(x)).reshape(-1, 100), y)
+        loss.backward()
+        opt.step()
+    for _ in range(25):   # steady state: PyTorch's step gets faster over its first ~20
+        step()
+    steps[lib.__name__] = step
+# the libraries alternate in blocks of 4 steps; the median over 5 blocks of (block time / 4)
+times = {name: [] for name in steps}
+for _ in range(5):
+    for name, step in steps.items():
+        t = time.perf_counter()
+        for _ in range(4):
+            step()
+        times[name].append((time.perf_counter() - t) / 4)
+res = {name: sorted(v)[2] * 1e3 for name, v in times.items()}
+for name, ms in res.items():
+    print(name, f"{ms:.1f} ms")
+print(f"ratio miniconv / torch: {res['miniconv'] / res['torch']:.2f}")
 if "--profile" in sys.argv:
     import cProfile, pstats
     m,head,opt=build(miniconv); x=miniconv.tensor(xa); y=miniconv.tensor(ya); F=miniconv.nn.functional
