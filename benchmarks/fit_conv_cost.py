@@ -5,7 +5,7 @@
     python benchmarks/fit_conv_cost.py rows1.json rows2.json
 
 Random search (multiplicative steps, fixed seed) over the constants of
-miniconv/_conv_dispatch.pxi (_kernels._conv_cost_constants) minimising the zoo's total time
+miniconv/_conv_cost.pxi (_kernels._conv_cost_constants) minimising the zoo's total time
 (each row weighted by how often its network runs the layer; rows of every thread count
 together, each at its own thread count: the model is priced for the threads a call runs on)
 when every pass takes the algorithm the model picks ('auto': the cheapest of direct, gemm and

@@ -9,7 +9,7 @@ other constants stay as they are: fit those first with fit_conv_cost.py) minimis
 time of the rows (weighted by how often each network runs the layer) when every pass takes the
 algorithm the model picks; ties are broken towards the smaller number of rows where the pick was
 more than 5 % slower than the fastest. Prints the constants and those rows. The constants go
-into miniconv/_conv_dispatch.pxi by hand. --also NAME ...: search these constants of
+into miniconv/_conv_cost.pxi by hand. --also NAME ...: search these constants of
 _kernels._conv_cost_constants too (e.g. w_direct_t, the direct forward lanes family's
 per-sample weight cost, which decides between direct and winograd on small planes); --only:
 search only those (the winograd constants stay).

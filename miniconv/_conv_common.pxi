@@ -1,5 +1,5 @@
 # Pieces shared by the conv2d algorithms: argument checks, the scratch pool, reduction
-# chunks, the algorithm ids (chosen by the cost model in _conv_dispatch.pxi), BLAS, and the
+# chunks, the algorithm ids (chosen by the cost model in _conv_cost.pxi), BLAS, and the
 # zero-padded planes of the taps algorithm.
 #
 # Shapes (all C-contiguous, one floating dtype):

@@ -13,7 +13,7 @@
 # 1 and no padding needs no copy at all: forward and grad_input multiply the whole batch as one
 # GEMM of N*P columns read in place (_conv_gemm_nb.pxi), grad_weight on planes of >= target
 # positions one sample per chunk (S = 1: x_n is the (C, P) matrix).
-# The choice between this and the direct kernels is the cost model's (_conv_dispatch.pxi).
+# The choice between this and the direct kernels is the cost model's (_conv_cost.pxi).
 #
 # Notes:
 # - Work items are chunks of samples x groups x blocks of output rows (grad_input: blocks of

@@ -8,7 +8,8 @@ Compiler directives (boundscheck, wraparound, cdivision) are set once in setup.p
 ``MINICONV_DEBUG=1`` at build time turns the checks back on.
 
 The file is split into include files by job so they can be read one at a time:
-  _conv_dispatch.pxi  conv2d forward / grad input / grad weight / grad bias: checks, algorithm choice
+  _conv_dispatch.pxi  conv2d forward / grad input / grad weight / grad bias: checks, then the plan
+  _conv_cost.pxi      conv2d algorithm choice: the cost model per (shape, pass, ISA), conv2d_plan
   _conv_common.pxi    shared conv pieces (scratch pool, reduction chunks, BLAS, padded planes)
   _conv_direct.pxi    conv "direct" algorithm: drivers of the C micro-kernels in _conv_ukernel*.h
   _conv_im2col.pxi    conv "im2col" algorithm (fallback)
@@ -136,6 +137,7 @@ include "_conv_direct.pxi"
 include "_conv_direct_gi.pxi"
 include "_conv_depthwise.pxi"
 include "_conv_dispatch.pxi"
+include "_conv_cost.pxi"
 include "_pool.pxi"
 include "_norm.pxi"
 include "_linalg.pxi"
