@@ -261,7 +261,43 @@ MC_AVX2 static void mc_wn_output_f32__avx2(const float *MC_RESTRICT m, ptrdiff_t
         }
     }
 }
+/* grad_weight's Z = A dY A^T (mc_wn_gout_f32's AVX2 twin): four tiles per vector, the 2x2
+ * blocks' columns de-interleaved as in the input transform, the same double additions and
+ * subtractions, negation by the sign bit (as the C unary minus: -0.0 stays -0.0), one
+ * rounding; groups that reach past ncols or L go to the plain C twin. The same bits. */
+MC_AVX2 static void mc_wn_gout_f32__avx2(const float *g0, const float *g1, ptrdiff_t ncols,
+                                         ptrdiff_t L, float *MC_RESTRICT z, ptrdiff_t zs)
+{
+    const __m256i idx = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+    const __m256d sign = _mm256_set1_pd(-0.0);
+    ptrdiff_t t = 0;
+    int i;
+    for (; t + 4 <= L && 2 * t + 8 <= ncols; t += 4) {
+        __m256 r0 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(g0 + 2 * t), idx);
+        __m256d a = _mm256_cvtps_pd(_mm256_castps256_ps128(r0));
+        __m256d b = _mm256_cvtps_pd(_mm256_extractf128_ps(r0, 1));
+        __m256d c = _mm256_setzero_pd(), d = _mm256_setzero_pd(), p[4], q[4];
+        if (g1 != NULL) {
+            __m256 r1 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(g1 + 2 * t), idx);
+            c = _mm256_cvtps_pd(_mm256_castps256_ps128(r1));
+            d = _mm256_cvtps_pd(_mm256_extractf128_ps(r1, 1));
+        }
+        p[0] = a; q[0] = b;
+        p[1] = _mm256_add_pd(a, c); q[1] = _mm256_add_pd(b, d);
+        p[2] = _mm256_sub_pd(a, c); q[2] = _mm256_sub_pd(b, d);
+        p[3] = _mm256_xor_pd(c, sign); q[3] = _mm256_xor_pd(d, sign);
+        for (i = 0; i < 4; i++) {
+            _mm_storeu_ps(z + (4 * i) * zs + t, _mm256_cvtpd_ps(p[i]));
+            _mm_storeu_ps(z + (4 * i + 1) * zs + t, _mm256_cvtpd_ps(_mm256_add_pd(p[i], q[i])));
+            _mm_storeu_ps(z + (4 * i + 2) * zs + t, _mm256_cvtpd_ps(_mm256_sub_pd(p[i], q[i])));
+            _mm_storeu_ps(z + (4 * i + 3) * zs + t, _mm256_cvtpd_ps(_mm256_xor_pd(q[i], sign)));
+        }
+    }
+    if (t < L)
+        mc_wn_gout_f32(g0 + 2 * t, g1 != NULL ? g1 + 2 * t : NULL, ncols - 2 * t, L - t, z + t, zs);
+}
 #endif
+
 
 /* 1 if the AVX2 transforms are to run: the conv instruction set in use (mc_uk, conv_set_isa)
  * has AVX2, else 0 (the plain C twins). */
@@ -301,6 +337,19 @@ static inline void mc_wn_output_f32_v(int simd, const float *m, ptrdiff_t ms, pt
 #endif
     (void)simd;
     mc_wn_output_f32(m, ms, L, o0, o1, ncols, bias, tmp);
+}
+
+static inline void mc_wn_gout_f32_v(int simd, const float *g0, const float *g1, ptrdiff_t ncols,
+                                    ptrdiff_t L, float *z, ptrdiff_t zs)
+{
+#if MC_HAVE_X86_VARIANTS
+    if (simd) {
+        mc_wn_gout_f32__avx2(g0, g1, ncols, L, z, zs);
+        return;
+    }
+#endif
+    (void)simd;
+    mc_wn_gout_f32(g0, g1, ncols, L, z, zs);
 }
 
 /* The GEMMs M[xi] = U[xi] @ V[xi]: the packed GEMM of _conv_gemm_ukernel.h (U packed once per

@@ -74,6 +74,8 @@ cdef extern from "_conv_winograd.h" nogil:
                         ptrdiff_t zs)
     void mc_wn_gout_f64(const double* g0, const double* g1, ptrdiff_t ncols, ptrdiff_t L,
                         double* z, ptrdiff_t zs)
+    void mc_wn_gout_f32_v(int simd, const float* g0, const float* g1, ptrdiff_t ncols, ptrdiff_t L,
+                          float* z, ptrdiff_t zs)
     enum: MC_GEMM_KC
     void mc_wn_input_f32_v(int simd, const float* r0, const float* r1, const float* r2,
                            const float* r3, ptrdiff_t W, ptrdiff_t q0, ptrdiff_t L, float* v,
@@ -437,8 +439,9 @@ cdef void _wn_gw_v(const floating* xp, const _WGeom* g, Py_ssize_t t0, Py_ssize_
 
 
 cdef void _wn_gw_z(const floating* gop, const _WGeom* g, Py_ssize_t t0, Py_ssize_t t1,
-                   Py_ssize_t k0, Py_ssize_t k1, floating* zt, Py_ssize_t VP) noexcept nogil:
-    """Z (A dY A^T) of the block's tiles [t0, t1) for the output channels [k0, k1)."""
+                   Py_ssize_t k0, Py_ssize_t k1, floating* zt, Py_ssize_t VP, int simd) noexcept nogil:
+    """Z (A dY A^T) of the block's tiles [t0, t1) for the output channels [k0, k1) (float32:
+    the AVX2 transform where simd, the same bits)."""
     cdef Py_ssize_t s = t0, n, r, ty, tx0, tx1, oh, L, k
     cdef const floating* gc
     while s < t1:
@@ -452,8 +455,8 @@ cdef void _wn_gw_z(const floating* gop, const _WGeom* g, Py_ssize_t t0, Py_ssize
         for k in range(k0, k1):
             gc = gop + ((n * g.K + k) * g.HO + oh) * g.WO + 2 * tx0
             if floating is float:
-                mc_wn_gout_f32(gc, gc + g.WO if oh + 1 < g.HO else NULL,
-                               min(2 * L, g.WO - 2 * tx0), L, zt + k * VP + (s - t0), g.NB)
+                mc_wn_gout_f32_v(simd, gc, gc + g.WO if oh + 1 < g.HO else NULL,
+                                 min(2 * L, g.WO - 2 * tx0), L, zt + k * VP + (s - t0), g.NB)
             else:
                 mc_wn_gout_f64(gc, gc + g.WO if oh + 1 < g.HO else NULL,
                                min(2 * L, g.WO - 2 * tx0), L, zt + k * VP + (s - t0), g.NB)
@@ -518,7 +521,7 @@ cdef int _winograd_grad_weight(const floating* xp, const floating* gop, floating
                         if i < C:
                             _wn_gw_v(xp, g, t0, t1, i, i + 1, zrow, vs, VP, tt, simd)
                         else:
-                            _wn_gw_z(gop, g, t0, t1, i - C, i - C + 1, zs, VP)
+                            _wn_gw_z(gop, g, t0, t1, i - C, i - C + 1, zs, VP, simd)
                     for xi in prange(16, schedule='dynamic'):
                         if floating is float:
                             mc_gemm_f32(&gk, K, C, nb, zs + xi * NB, VP, 1, NULL, vs + xi * NB,
@@ -538,7 +541,7 @@ cdef int _winograd_grad_weight(const floating* xp, const floating* gop, floating
                     t1 = min(g.NT, t0 + NB)
                     nb = t1 - t0
                     _wn_gw_v(xp, g, t0, t1, 0, C, zrow, vt, VP, tt, simd)
-                    _wn_gw_z(gop, g, t0, t1, 0, K, zt, VP)
+                    _wn_gw_z(gop, g, t0, t1, 0, K, zt, VP, simd)
                     # the partial sum's M[xi] (K x C) (+)= Z[xi] (K x nb) @ V[xi]^T (nb x C)
                     for xi in range(16):
                         if floating is float:

@@ -47,6 +47,18 @@ def _winograd_block_bytes(Py_ssize_t nbytes=0, Py_ssize_t min_blocks=0, Py_ssize
     return old
 
 
+def _winograd_gw_runs(Py_ssize_t runs=0, Py_ssize_t part_bytes=0):
+    """grad_weight's partial sums at most (runs of blocks, a function of the shape only) and
+    their bytes at most; with values > 0 set them (for experiments); returns the old ones."""
+    global _WN_GW_CHUNKS, _WN_GW_PART_BYTES
+    old = (_WN_GW_CHUNKS, _WN_GW_PART_BYTES)
+    if runs > 0:
+        _WN_GW_CHUNKS = runs
+    if part_bytes > 0:
+        _WN_GW_PART_BYTES = part_bytes
+    return old
+
+
 def _winograd_gemm(str name=None):
     """The GEMM the winograd algorithm runs: 'packed' (_conv_gemm_ukernel.h with U packed once
     per call, the default) or 'blas' (BLAS calls, U packed again by BLAS for every block; for
