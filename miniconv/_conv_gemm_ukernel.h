@@ -191,8 +191,8 @@ static size_t mc_gemm_work_elems(void)
 #else
 #define MC_GEMM_SSE_TRANSPOSE 0
 #endif
-static void mc_gemm_transpose_f32(const float* src, ptrdiff_t rs, size_t ni, size_t kc, float* dst,
-                                  size_t ld)
+static void mc_gemm_transpose4_f32(const float* src, ptrdiff_t rs, size_t ni, size_t kc, float* dst,
+                                   size_t ld)
 {
     size_t i0 = 0, i, k;
 #if MC_GEMM_SSE_TRANSPOSE
@@ -229,25 +229,87 @@ static void mc_gemm_transpose_f32(const float* src, ptrdiff_t rs, size_t ni, siz
         for (k = 0; k < kc; k++) dst[k * ld + i] = src[(ptrdiff_t)i * rs + k];
 }
 
-static void mc_gemm_transpose_f64(const double* src, ptrdiff_t rs, size_t ni, size_t kc,
+/* The same with 8 x 8 blocks through AVX2 registers first (the B panels of 16 rows: 1.47x
+ * faster than 4 x 4 blocks in a C harness), run where the GEMM's instruction set has AVX2. */
+#if MC_HAVE_X86_VARIANTS
+MC_AVX2 static void mc_gemm_transpose8_f32__avx2(const float* src, ptrdiff_t rs, size_t ni,
+                                                 size_t kc, float* dst, size_t ld)
+{
+    size_t i0 = 0, k;
+    for (; i0 + 8 <= ni; i0 += 8) {
+        const float* s = src + (ptrdiff_t)i0 * rs;
+        for (k = 0; k + 8 <= kc; k += 8) {
+            __m256 r0 = _mm256_loadu_ps(s + k), r1 = _mm256_loadu_ps(s + rs + k);
+            __m256 r2 = _mm256_loadu_ps(s + 2 * rs + k), r3 = _mm256_loadu_ps(s + 3 * rs + k);
+            __m256 r4 = _mm256_loadu_ps(s + 4 * rs + k), r5 = _mm256_loadu_ps(s + 5 * rs + k);
+            __m256 r6 = _mm256_loadu_ps(s + 6 * rs + k), r7 = _mm256_loadu_ps(s + 7 * rs + k);
+            __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+            __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+            __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+            __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+            __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+            __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+            __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+            __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+            _mm256_storeu_ps(dst + (k + 0) * ld + i0, _mm256_permute2f128_ps(u0, u4, 0x20));
+            _mm256_storeu_ps(dst + (k + 1) * ld + i0, _mm256_permute2f128_ps(u1, u5, 0x20));
+            _mm256_storeu_ps(dst + (k + 2) * ld + i0, _mm256_permute2f128_ps(u2, u6, 0x20));
+            _mm256_storeu_ps(dst + (k + 3) * ld + i0, _mm256_permute2f128_ps(u3, u7, 0x20));
+            _mm256_storeu_ps(dst + (k + 4) * ld + i0, _mm256_permute2f128_ps(u0, u4, 0x31));
+            _mm256_storeu_ps(dst + (k + 5) * ld + i0, _mm256_permute2f128_ps(u1, u5, 0x31));
+            _mm256_storeu_ps(dst + (k + 6) * ld + i0, _mm256_permute2f128_ps(u2, u6, 0x31));
+            _mm256_storeu_ps(dst + (k + 7) * ld + i0, _mm256_permute2f128_ps(u3, u7, 0x31));
+        }
+        if (k < kc) mc_gemm_transpose4_f32(s + k, rs, 8, kc - k, dst + k * ld + i0, ld);
+    }
+    if (i0 < ni) mc_gemm_transpose4_f32(src + (ptrdiff_t)i0 * rs, rs, ni - i0, kc, dst + i0, ld);
+}
+#endif
+
+/* wide: the GEMM's instruction set has AVX2 (mc_gemm_wide_transpose) */
+static void mc_gemm_transpose_f32(int wide, const float* src, ptrdiff_t rs, size_t ni, size_t kc,
+                                  float* dst, size_t ld)
+{
+#if MC_HAVE_X86_VARIANTS
+    if (wide) {
+        mc_gemm_transpose8_f32__avx2(src, rs, ni, kc, dst, ld);
+        return;
+    }
+#endif
+    (void)wide;
+    mc_gemm_transpose4_f32(src, rs, ni, kc, dst, ld);
+}
+
+static int mc_gemm_wide_transpose(const mc_gemm_kernels* g)
+{
+#if MC_HAVE_X86_VARIANTS
+    return g->isa == MC_ISA_AVX2 || g->isa == MC_ISA_AVX512 || g->isa == MC_ISA_AVX512_EMU;
+#else
+    (void)g;
+    return 0;
+#endif
+}
+
+static void mc_gemm_transpose_f64(int wide, const double* src, ptrdiff_t rs, size_t ni, size_t kc,
                                   double* dst, size_t ld)
 {
     size_t i, k;
     for (i = 0; i < ni; i++)
         for (k = 0; k < kc; k++) dst[k * ld + i] = src[(ptrdiff_t)i * rs + k];
+    (void)wide;
 }
 
 #define MC_DEFINE_GEMM_DRIVER(T, SUF)                                                           \
     /* ap[p * kc * mr + k * mr + i] = A[p * mr + i, k] (i < mr, 0 beyond mc) */                 \
-    static void mc_gemm_pack_a_##SUF(size_t mr, size_t mc, size_t kc, const T* A, ptrdiff_t rsa, \
-                                     ptrdiff_t csa, T* ap)                                      \
+    static void mc_gemm_pack_a_##SUF(int wide, size_t mr, size_t mc, size_t kc, const T* A,     \
+                                     ptrdiff_t rsa, ptrdiff_t csa, T* ap)                                      \
     {                                                                                           \
         size_t i0, i, k;                                                                        \
         for (i0 = 0; i0 < mc; i0 += mr) {                                                       \
             size_t mi = mc - i0 < mr ? mc - i0 : mr;                                            \
             T* d = ap + i0 * kc;                                                                \
             if (csa == 1) {                                                                     \
-                mc_gemm_transpose_##SUF(A + (ptrdiff_t)i0 * rsa, rsa, mi, kc, d, mr);           \
+                mc_gemm_transpose_##SUF(wide, A + (ptrdiff_t)i0 * rsa, rsa, mi, kc, d, mr);           \
             } else {                                                                            \
                 for (k = 0; k < kc; k++) {                                                      \
                     const T* s = A + (ptrdiff_t)k * csa + (ptrdiff_t)i0 * rsa;                  \
@@ -259,8 +321,8 @@ static void mc_gemm_transpose_f64(const double* src, ptrdiff_t rs, size_t ni, si
         }                                                                                       \
     }                                                                                           \
     /* bp[p * kc * nr + k * nr + j] = B[k, p * nr + j] (j < nr, 0 beyond nc) */                 \
-    static void mc_gemm_pack_b_##SUF(size_t nr, size_t nc, size_t kc, const T* B, ptrdiff_t rsb, \
-                                     ptrdiff_t csb, T* bp)                                      \
+    static void mc_gemm_pack_b_##SUF(int wide, size_t nr, size_t nc, size_t kc, const T* B,     \
+                                     ptrdiff_t rsb, ptrdiff_t csb, T* bp)                                      \
     {                                                                                           \
         size_t j0, j, k;                                                                        \
         for (j0 = 0; j0 < nc; j0 += nr) {                                                       \
@@ -273,7 +335,7 @@ static void mc_gemm_transpose_f64(const double* src, ptrdiff_t rs, size_t ni, si
                     for (j = nj; j < nr; j++) d[k * nr + j] = 0;                                \
                 }                                                                               \
             } else if (rsb == 1) {                                                              \
-                mc_gemm_transpose_##SUF(B + (ptrdiff_t)j0 * csb, csb, nj, kc, d, nr);           \
+                mc_gemm_transpose_##SUF(wide, B + (ptrdiff_t)j0 * csb, csb, nj, kc, d, nr);           \
                 for (k = 0; k < kc; k++)                                                        \
                     for (j = nj; j < nr; j++) d[k * nr + j] = 0;                                \
             } else {                                                                            \
@@ -304,7 +366,8 @@ static void mc_gemm_transpose_f64(const double* src, ptrdiff_t rs, size_t ni, si
         if (r0 >= r1) return;                                                                   \
         for (pc = 0; pc < K; pc += MC_GEMM_KC) {                                                \
             kc = K - pc < MC_GEMM_KC ? K - pc : MC_GEMM_KC;                                     \
-            mc_gemm_pack_a_##SUF(mr, r1 - r0, kc, A + (ptrdiff_t)r0 * rsa + (ptrdiff_t)pc * csa, \
+            mc_gemm_pack_a_##SUF(mc_gemm_wide_transpose(g), mr, r1 - r0, kc,                       \
+                                 A + (ptrdiff_t)r0 * rsa + (ptrdiff_t)pc * csa,                  \
                                  rsa, csa, apk + pc * Mp + r0 * kc);                            \
         }                                                                                       \
     }                                                                                           \
@@ -324,6 +387,7 @@ static void mc_gemm_transpose_f64(const double* src, ptrdiff_t rs, size_t ni, si
         const size_t mr = (size_t)g->mr_##SUF, nr = (size_t)g->nr_##SUF;                        \
         const size_t Mp = (M + mr - 1) / mr * mr;                                               \
         const int direct_b = MC_GEMM_DIRECT_B && csb == 1 && rsb > 0;  /* panels read in place */ \
+        const int wide = mc_gemm_wide_transpose(g);                                             \
         const T* ablk;                                                                          \
         T* bp = work;                                                                           \
         T* ap = work + (size_t)MC_GEMM_KC * MC_GEMM_NC;                                         \
@@ -343,16 +407,16 @@ static void mc_gemm_transpose_f64(const double* src, ptrdiff_t rs, size_t ni, si
                 }                                                                               \
                 const T* bsrc = B + (ptrdiff_t)pc * rsb + (ptrdiff_t)jc * csb;                 \
                 if (!direct_b)                                                                  \
-                    mc_gemm_pack_b_##SUF(nr, nc, kc, bsrc, rsb, csb, bp);                       \
+                    mc_gemm_pack_b_##SUF(wide, nr, nc, kc, bsrc, rsb, csb, bp);                 \
                 else if (nc % nr)   /* the edge panel only */                                   \
-                    mc_gemm_pack_b_##SUF(nr, nc % nr, kc, bsrc + nc / nr * nr, rsb, csb,        \
+                    mc_gemm_pack_b_##SUF(wide, nr, nc % nr, kc, bsrc + nc / nr * nr, rsb, csb,  \
                                          bp + nc / nr * nr * kc);                               \
                 for (ic = 0; ic < M; ic += mcb) {                                               \
                     mc = M - ic < mcb ? M - ic : mcb;                                           \
                     if (apk) {                                                                  \
                         ablk = apk + pc * Mp + ic * kc;                                         \
                     } else {                                                                    \
-                        mc_gemm_pack_a_##SUF(mr, mc, kc,                                        \
+                        mc_gemm_pack_a_##SUF(wide, mr, mc, kc,                                  \
                                              A + (ptrdiff_t)ic * rsa + (ptrdiff_t)pc * csa,     \
                                              rsa, csa, ap);                                     \
                         ablk = ap;                                                              \

@@ -18,8 +18,11 @@
 
 cdef extern from "_conv_gemm_ukernel.h" nogil:
     # dst[k * ld + i] = src[i * rs + k] (i < ni, k < kc)
-    void mc_gemm_transpose_f32(const float* src, ptrdiff_t rs, size_t ni, size_t kc, float* dst, size_t ld)
-    void mc_gemm_transpose_f64(const double* src, ptrdiff_t rs, size_t ni, size_t kc, double* dst, size_t ld)
+    void mc_gemm_transpose_f32(int wide, const float* src, ptrdiff_t rs, size_t ni, size_t kc, float* dst,
+                               size_t ld)
+    void mc_gemm_transpose_f64(int wide, const double* src, ptrdiff_t rs, size_t ni, size_t kc,
+                               double* dst, size_t ld)
+    int mc_gemm_wide_transpose(const mc_gemm_kernels* g)
 
 
 cdef int _rl_check_steps(str fn, const Py_ssize_t[::1] offsets, const Py_ssize_t[::1] sizes,
@@ -104,9 +107,9 @@ def rnn_layer_forward(int mode, const floating[:, ::1] gx, const floating[:, ::1
     cdef floating* ghp = wt + H * ldw
     with nogil:
         if floating is float:
-            mc_gemm_transpose_f32(&w_hh[0, 0], H, GH, H, wt, ldw)
+            mc_gemm_transpose_f32(mc_gemm_wide_transpose(&gk), &w_hh[0, 0], H, GH, H, wt, ldw)
         else:
-            mc_gemm_transpose_f64(&w_hh[0, 0], H, GH, H, wt, ldw)
+            mc_gemm_transpose_f64(0, &w_hh[0, 0], H, GH, H, wt, ldw)
         for st in range(sizes.shape[0]):
             s = offsets[st]
             b = sizes[st]
