@@ -5,7 +5,7 @@ import numpy as np
 from ... import _kernels
 from ..._config import threads_for
 from ...autograd import ArrayFunction
-from ...autograd.composite import composite
+from ...autograd.composite import composite, recomputed_backward
 from ...ops.layer_norm_fused import NativeLayerNorm as _NativeLayerNorm
 from ...tensor import Tensor
 from ..._args import check_broadcast as _check_broadcast
@@ -38,6 +38,7 @@ class _BatchNorm(ArrayFunction):
         nt = threads_for(x3.size)
         N, C, L = x3.shape
         count = N * L
+        ctx.eps, ctx.has_affine = eps, (weight is not None, bias is not None)
         if count == 0:  # empty batch: empty output, buffers untouched (as PyTorch)
             ctx.training, ctx.shape = training, x.shape
             ctx.save_for_backward(x3, np.zeros(C), np.zeros(C), np.zeros(C))
@@ -91,6 +92,30 @@ class _BatchNorm(ArrayFunction):
         gw = sum_dy_xmu * invstd if ctx.needs_input_grad[1] else None
         gb = sum_dy if ctx.needs_input_grad[2] else None
         return gx, gw, gb, None, None, None, None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        """create_graph=True: batch norm again with Tensor ops (batch statistics in training, the saved
+        running statistics as constants in eval), differentiated on the graph."""
+        x3, mean, invstd, w = ctx.saved_tensors
+        C, dt = x3.shape[1], x3.dtype
+        view = (1, C) + (1,) * (len(ctx.shape) - 2)
+        dims = (0,) + tuple(range(2, len(ctx.shape)))
+        eps = ctx.eps
+
+        def fn(x, weight, bias):
+            if ctx.training:
+                mu = x.mean(dims, keepdim=True)
+                y = (x - mu) / ((x - mu).pow(2).mean(dims, keepdim=True) + eps).sqrt()
+            else:
+                y = (x - ctx.constant(mean.astype(dt).reshape(view))) * ctx.constant(invstd.astype(dt).reshape(view))
+            if weight is not None:
+                y = y * weight.reshape(view)
+            return y if bias is None else y + bias.reshape(view)
+
+        values = (x3.reshape(ctx.shape), w.astype(dt) if ctx.has_affine[0] else None,
+                  np.zeros(C, dt) if ctx.has_affine[1] else None)
+        return recomputed_backward(ctx, fn, values, (g,))[:3] + (None,) * 5
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,  # noqa: A002

@@ -1,0 +1,128 @@
+"""Double backward (create_graph=True, then a second gradient: gradient penalties, MAML, Hessian-vector products)
+through batch norm (training and eval, affine or not), embedding, adaptive average/max pooling, scatter /
+scatter_add / index_add / index_copy / scatter_reduce, gather and index_select, compared with PyTorch's
+second derivatives, and gradcheck / gradgradcheck in float64 run on both libraries."""
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import miniconv  # noqa: E402
+
+RNG = np.random.default_rng(7)
+X = RNG.standard_normal((3, 4, 5, 5))
+W, B = RNG.standard_normal(4), RNG.standard_normal(4)
+RM, RV = RNG.standard_normal(4), RNG.random(4) + 0.5
+TABLE = RNG.standard_normal((10, 3))
+IDS = np.array([[1, 2, 2], [0, 9, 1]])
+BASE, SRC = RNG.standard_normal((5, 4)), RNG.standard_normal((3, 4))
+SIDX = np.array([[0, 1, 2, 3], [4, 0, 1, 2], [2, 2, 2, 2]])
+
+# name: (function of (library, F, *tensors), arrays, which arrays require grad)
+CASES = {
+    "batch_norm train affine": (lambda L, F, x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+                                (X, W, B), (1, 1, 1)),
+    "batch_norm train": (lambda L, F, x: F.batch_norm(x, None, None, training=True), (X,), (1,)),
+    "batch_norm train running stats": (
+        lambda L, F, x, w, rm, rv: F.batch_norm(x, rm.clone(), rv.clone(), w, None, training=True),
+        (X, W, RM, RV), (1, 1, 0, 0)),
+    "batch_norm eval affine": (lambda L, F, x, w, b, rm, rv: F.batch_norm(x, rm, rv, w, b), (X, W, B, RM, RV),
+                               (1, 1, 1, 0, 0)),
+    "batch_norm eval": (lambda L, F, x, rm, rv: F.batch_norm(x, rm, rv), (X, RM, RV), (1, 0, 0)),
+    "batch_norm 1d weight only": (lambda L, F, x, w: F.batch_norm(x, None, None, w, training=True),
+                                  (X[:, :, 0], W), (0, 1)),
+    "embedding": (lambda L, F, t, i: F.embedding(i, t), (TABLE, IDS), (1, 0)),
+    "embedding padding_idx": (lambda L, F, t, i: F.embedding(i, t, padding_idx=2), (TABLE, IDS), (1, 0)),
+    "embedding scale_grad_by_freq": (lambda L, F, t, i: F.embedding(i, t, scale_grad_by_freq=True),
+                                     (TABLE, IDS), (1, 0)),
+    "adaptive_avg_pool2d": (lambda L, F, x: F.adaptive_avg_pool2d(x, (2, 3)), (X,), (1,)),
+    "adaptive_avg_pool1d": (lambda L, F, x: F.adaptive_avg_pool1d(x[:, :, 0], 3), (X,), (1,)),
+    "adaptive_max_pool2d": (lambda L, F, x: F.adaptive_max_pool2d(x, (2, 3)), (X,), (1,)),
+    "avg_pool2d": (lambda L, F, x: F.avg_pool2d(x, 2, 1, 1), (X,), (1,)),
+    "max_pool2d": (lambda L, F, x: F.max_pool2d(x, 2, 2), (X,), (1,)),
+    "scatter": (lambda L, F, b, s, i: b.scatter(0, i, s), (BASE, SRC, SIDX), (1, 1, 0)),
+    "scatter_add": (lambda L, F, b, s, i: b.scatter_add(0, i, s), (BASE, SRC, SIDX), (1, 1, 0)),
+    "index_add": (lambda L, F, b, s, i: b.index_add(0, i, s, alpha=2), (BASE, SRC, np.array([0, 2, 2])), (1, 1, 0)),
+    "index_copy": (lambda L, F, b, s, i: b.index_copy(0, i, s), (BASE, SRC, np.array([0, 2, 3])), (1, 1, 0)),
+    "scatter_reduce sum": (lambda L, F, b, s, i: b.scatter_reduce(0, i, s, "sum"), (BASE, SRC, SIDX), (1, 1, 0)),
+    "scatter_reduce mean": (lambda L, F, b, s, i: b.scatter_reduce(0, i, s, "mean", include_self=False),
+                            (BASE, SRC, SIDX), (1, 1, 0)),
+    "scatter_reduce amax": (lambda L, F, b, s, i: b.scatter_reduce(0, i, s, "amax"), (BASE, SRC, SIDX), (1, 1, 0)),
+    "gather": (lambda L, F, b, i: b.gather(0, i), (BASE, SIDX), (1, 0)),
+    "index_select": (lambda L, F, b, i: b.index_select(1, i), (BASE, np.array([0, 2, 2])), (1, 0)),
+}
+
+
+def _tensors(L, arrays, req, dtype):
+    return [L.tensor(a.astype(dtype), requires_grad=bool(r)) if a.dtype.kind == "f" else L.tensor(a)
+            for a, r in zip(arrays, req)]
+
+
+def second_grads(L, name, dtype):
+    fn, arrays, req = CASES[name]
+    F = L.nn.functional
+    ts = _tensors(L, arrays, req, dtype)
+    ins = [t for t, r in zip(ts, req) if r]
+    out = fn(L, F, *ts)
+    first = L.autograd.grad((out * out * out).sum(), ins, create_graph=True)
+    penalty = sum((g * g * g.detach().cos()).sum() for g in first)
+    second = L.autograd.grad(penalty, ins, allow_unused=True)
+    return [g.detach().numpy() for g in first], [None if g is None else g.numpy() for g in second]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_second_derivative_matches_torch(name):
+    t_first, t_second = second_grads(torch, name, np.float64)
+    m_first, m_second = second_grads(miniconv, name, np.float64)
+    for a, b in zip(t_first, m_first):
+        np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-10)
+    assert [a is None for a in t_second] == [b is None for b in m_second]
+    for a, b in zip(t_second, m_second):
+        if a is not None:
+            np.testing.assert_allclose(b, a, rtol=1e-8, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["batch_norm train affine", "batch_norm eval affine", "embedding padding_idx",
+                                  "adaptive_avg_pool2d", "scatter"])
+def test_float32_second_derivative_close_to_torch(name):
+    t_first, t_second = second_grads(torch, name, np.float32)
+    m_first, m_second = second_grads(miniconv, name, np.float32)
+    for a, b in zip(t_first + t_second, m_first + m_second):
+        if a is not None:
+            assert b.dtype == np.float32
+            np.testing.assert_allclose(b, a, rtol=2e-4, atol=2e-4 * np.abs(a).max())  # float32 sums: scale
+
+
+SMALL = RNG.standard_normal((2, 3, 2, 3))
+UNIQUE = np.array([[0, 1, 2, 3], [4, 0, 1, 2], [2, 3, 4, 0]])  # no position written twice: a true gradient
+GRADCHECK = {
+    "batch_norm train": (lambda L, x, w, b: L.nn.functional.batch_norm(x, None, None, w, b, training=True),
+                         (SMALL, W[:3], B[:3])),
+    "batch_norm eval": (lambda L, x, w, b: L.nn.functional.batch_norm(
+        x, L.tensor(RM[:3]), L.tensor(RV[:3]), w, b), (SMALL, W[:3], B[:3])),
+    "embedding": (lambda L, t: L.nn.functional.embedding(L.tensor(IDS), t), (TABLE[:, :2],)),
+    "adaptive_avg_pool2d": (lambda L, x: L.nn.functional.adaptive_avg_pool2d(x, (2, 2)), (SMALL[:1],)),
+    "adaptive_max_pool2d": (lambda L, x: L.nn.functional.adaptive_max_pool2d(x, (1, 2)), (SMALL[:1],)),
+    "scatter": (lambda L, b, s: b.scatter(0, L.tensor(UNIQUE), s), (BASE, SRC)),
+    "scatter_add": (lambda L, b, s: b.scatter_add(0, L.tensor(SIDX), s), (BASE, SRC)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRADCHECK))
+@pytest.mark.parametrize("L", [torch, miniconv], ids=["torch", "miniconv"])
+def test_gradcheck_and_gradgradcheck(name, L):
+    fn, arrays = GRADCHECK[name]
+    ts = tuple(L.tensor(a, requires_grad=True) for a in arrays)
+    assert L.autograd.gradcheck(lambda *t: fn(L, *t), ts)
+    assert L.autograd.gradgradcheck(lambda *t: fn(L, *t), ts)
+
+
+def test_hessian_of_batch_norm_net_matches_torch():
+    """torch.autograd.functional.hessian of a loss through a BatchNorm2d in training mode."""
+    def hess(L):
+        bn = L.nn.BatchNorm2d(2).double()
+        x = L.tensor(SMALL[:, :2, :2, :2])
+        return L.autograd.functional.hessian(lambda w: (bn(x * w.reshape(1, 2, 1, 1)) ** 3).sum(),
+                                             L.tensor(np.array([0.7, -1.3]))).numpy()
+
+    np.testing.assert_allclose(hess(miniconv), hess(torch), rtol=1e-8, atol=1e-9)
