@@ -8,9 +8,10 @@ import warnings
 
 import numpy as np
 
+from ..autograd.composite import recomputed_backward
 from ..autograd.function import ArrayFunction
 from .arith import Where
-from .shape_index import IndexGrad, _along_index
+from .shape_index import Cat, Index, IndexGrad, _along_index
 
 
 def _expand_reduced_graph(g, shape, dim, keepdim):
@@ -185,6 +186,26 @@ def _prod_except_self(a, axis):
     return left * right
 
 
+def _prod_except_self_graph(x, dim):
+    """``_prod_except_self`` with Tensor ops (create_graph=True, inputs holding a zero): products of the slices
+    before and after each slice along ``dim``, built as chains of multiplications."""
+    n = x.shape[dim]
+    slices = [Index.apply(x, (slice(None),) * dim + (slice(k, k + 1),)) for k in range(n)]
+    before, after = [None] * n, [None] * n
+    acc = None
+    for k in range(n):
+        before[k] = acc
+        acc = slices[k] if acc is None else acc * slices[k]
+    acc = None
+    for k in reversed(range(n)):
+        after[k] = acc
+        acc = slices[k] if acc is None else acc * slices[k]
+    ones = np.ones(slices[0].shape, x._data.dtype)
+    parts = [b * c if b is not None and c is not None else b if b is not None else c if c is not None
+             else ArrayFunction.constant(ones) for b, c in zip(before, after)]
+    return Cat.apply(dim, *parts)
+
+
 class Prod(ArrayFunction):
     @staticmethod
     def forward(ctx, a, dim, keepdim):
@@ -202,6 +223,24 @@ class Prod(ArrayFunction):
             return g * others, None, None
         g = g if ctx.keepdim else np.expand_dims(g, ctx.dim)
         return g * _prod_except_self(a, ctx.dim), None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        """create_graph=True: PyTorch's ``grad * result / input`` without zeros; with a zero, the products of
+        the other slices built as chains of multiplications."""
+        (a,) = ctx.saved_tensors
+        x = ctx.saved_input(0)
+        if a.size == 0:
+            return ctx.constant(np.zeros_like(a)), None, None
+        dim = ctx.dim
+        if dim is None:
+            x, dim = x.reshape(-1), 0
+        g = g if ctx.keepdim or ctx.dim is None else g.unsqueeze(dim)
+        if np.all(a != 0):
+            out = ctx.output_from(np.asarray(np.prod(a, axis=ctx.dim, keepdims=ctx.keepdim)))
+            out = out if ctx.keepdim or ctx.dim is None else out.unsqueeze(dim)
+            return (g * out / x).reshape(a.shape), None, None
+        return (g * _prod_except_self_graph(x, dim)).reshape(a.shape), None, None
 
 
 class AMax(ArrayFunction):
@@ -298,6 +337,25 @@ class CumProd(ArrayFunction):
             res[..., i] = np.sum((gm * c)[..., i:], axis=-1)
         has_zero = (am == 0).any(axis=-1, keepdims=True)
         return np.moveaxis(np.where(has_zero, res, np.moveaxis(fast, d, -1)), -1, d), None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        """create_graph=True: PyTorch's reversed cumsum of ``grad * result`` over the input without zeros;
+        with a zero, the cumulative product again as a chain of multiplications, differentiated on the graph."""
+        a, _ = ctx.saved_tensors
+        d = ctx.dim
+        if a.size <= 1 or a.shape[d] == 1:
+            return g, None
+        if np.all(a != 0):
+            return (g * ctx.saved_output()).flip(d).cumsum(d).flip(d) / ctx.saved_input(0), None
+
+        def chain(x, dim):
+            outs = [Index.apply(x, (slice(None),) * dim + (slice(0, 1),))]
+            for k in range(1, x.shape[dim]):
+                outs.append(outs[-1] * Index.apply(x, (slice(None),) * dim + (slice(k, k + 1),)))
+            return Cat.apply(dim, *outs)
+
+        return recomputed_backward(ctx, chain, (a, d), (g,))
 
 
 class VectorNorm(ArrayFunction):

@@ -6,6 +6,7 @@ from ... import _kernels
 from ..._config import threads_for
 from ...autograd import ArrayFunction
 from ...autograd.composite import composite, recomputed_backward
+from ...functional import where
 from ...ops.layer_norm_fused import NativeLayerNorm as _NativeLayerNorm
 from ...tensor import Tensor
 from ..._args import check_broadcast as _check_broadcast
@@ -300,6 +301,7 @@ class _ClampedNorm(ArrayFunction):
         else:
             n = np.sqrt(np.sum(x * x, axis=dim, keepdims=True))
         ctx.save_for_backward(x, n)
+        ctx.dim = dim
         return np.maximum(n, np.asarray(eps, dtype=x.dtype))
 
     @staticmethod
@@ -307,3 +309,9 @@ class _ClampedNorm(ArrayFunction):
         x, n = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(n == 0, np.zeros((), x.dtype), g * x / n), None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):  # create_graph=True: the plain norm's gradient on Tensors
+        x, n = ctx.saved_input(0), ctx.saved_tensors[1]
+        norm = x.abs() if x.ndim == 0 or x.shape[ctx.dim] == 1 else (x * x).sum(ctx.dim, keepdim=True).sqrt()
+        return where(ctx.constant(n == 0), 0.0, g * x / norm), None, None
