@@ -1,0 +1,125 @@
+"""Gaps found by the porting sweeps, closed against PyTorch 2.13: ``Tensor.hardshrink`` and ``Tensor.prelu`` as
+methods (values, gradients, node names, errors) and ``torch.gradient`` in all its argument forms (scalar, list
+and coordinate spacing, dim as int / list / None, edge_order 1 and 2, PyTorch's errors, gradients through it)."""
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import miniconv  # noqa: E402
+from tests.oracle import assert_same_outcome  # noqa: E402
+
+RNG = np.random.default_rng(4)
+X = RNG.standard_normal((2, 3, 4)).astype(np.float32)
+T = np.array([[1.0, 2, 4, 8], [10, 20, 40, 80], [3, 1, 4, 1]], np.float32)
+C = np.array([0.0, 1, 1.5, 3.5], np.float32)
+
+
+# -- Tensor.hardshrink / Tensor.prelu -----------------------------------------------------------------------
+def _method_and_grad(L, call):
+    x = L.tensor(X, requires_grad=True)
+    w = L.tensor(np.array([0.25, -0.5, 2.0], np.float32), requires_grad=True)
+    y = call(L, x, w)
+    y.pow(2).sum().backward()
+    return y.detach(), type(y.grad_fn).__name__, x.grad, (w.grad if w.grad is not None else L.zeros(1))
+
+
+@pytest.mark.parametrize("call", [
+    lambda L, x, w: x.hardshrink(),
+    lambda L, x, w: x.hardshrink(0.8),
+    lambda L, x, w: x.hardshrink(lambd=-1.0),
+    lambda L, x, w: x.prelu(w),
+    lambda L, x, w: x.prelu(weight=w[:1]),
+    lambda L, x, w: x[0].prelu(w),
+    lambda L, x, w: L.prelu(x, w),
+    lambda L, x, w: L.hardshrink(x, 0.3),
+    lambda L, x, w: L.nn.functional.hardshrink(x, 0.3),
+    lambda L, x, w: L.nn.functional.prelu(x, w),
+], ids=["hardshrink", "hardshrink 0.8", "hardshrink negative", "prelu per channel", "prelu one weight",
+        "prelu 2-D", "torch.prelu", "torch.hardshrink", "F.hardshrink", "F.prelu"])
+def test_hardshrink_prelu_methods(call):
+    assert_same_outcome(lambda L: _method_and_grad(L, call))
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.tensor([1, 2]).hardshrink(),
+    lambda L: L.tensor([True]).hardshrink(),
+    lambda L: L.tensor([1, -2]).prelu(L.tensor([3])),
+    lambda L: L.randn(2, 3).prelu(L.randn(2)),
+    lambda L: L.randn(2, 3).prelu(L.randn(1, 3)),
+    lambda L: L.tensor(2.0).prelu(L.randn(2)),
+    lambda L: L.randn(2, 3).prelu(L.randn(3).double()),
+    lambda L: L.tensor([1, -2]).prelu(L.tensor([0.1])),
+], ids=["hardshrink int", "hardshrink bool", "prelu int", "prelu channels", "prelu 2-D weight", "prelu 0-d input",
+        "prelu dtypes", "prelu int and float"])
+def test_hardshrink_prelu_errors(call):
+    assert_same_outcome(call, message=True)
+
+
+# -- torch.gradient ------------------------------------------------------------------------------------------
+def _coords(L):
+    return L.tensor(C)
+
+
+GRADIENT_CALLS = {
+    "default": lambda L, t: L.gradient(t),
+    "spacing float": lambda L, t: L.gradient(t, spacing=2.0),
+    "spacing int": lambda L, t: L.gradient(t, spacing=2),
+    "spacing 0-d tensor": lambda L, t: L.gradient(t, spacing=L.tensor(0.5)),
+    "spacing None": lambda L, t: L.gradient(t, spacing=None),
+    "spacing list": lambda L, t: L.gradient(t, spacing=[2.0, 0.5]),
+    "dim int": lambda L, t: L.gradient(t, dim=1),
+    "dim negative": lambda L, t: L.gradient(t, dim=-1),
+    "dim list": lambda L, t: L.gradient(t, dim=[1]),
+    "dim tuple, spacing list": lambda L, t: L.gradient(t, spacing=[1.0, 2.0], dim=(1, 0)),
+    "coordinates": lambda L, t: L.gradient(t, spacing=(_coords(L),), dim=1),
+    "coordinates list, dim int": lambda L, t: L.gradient(t, spacing=[_coords(L)], dim=1),
+    "coordinates every dim": lambda L, t: L.gradient(t, spacing=(L.tensor([0.0, 1, 3]), _coords(L))),
+    "coordinates dim tuple": lambda L, t: L.gradient(t, spacing=(_coords(L), L.tensor([0.0, 1, 3])), dim=(1, 0)),
+    "coordinates float64": lambda L, t: L.gradient(t, spacing=(_coords(L).double(),), dim=1),
+    "coordinates int64": lambda L, t: L.gradient(t, spacing=(L.tensor([0, 1, 3, 4]),), dim=1),
+    "coordinates too short": lambda L, t: L.gradient(t, spacing=(L.tensor([0.0, 1, 3]),), dim=1),
+    "edge_order 2": lambda L, t: L.gradient(t, edge_order=2),
+    "edge_order 2 spacing": lambda L, t: L.gradient(t, spacing=0.5, dim=0, edge_order=2),
+    "edge_order 2 coordinates": lambda L, t: L.gradient(t, spacing=(_coords(L),), dim=1, edge_order=2),
+    "int input": lambda L, t: L.gradient(t.long()),
+    "int input edge_order 2": lambda L, t: L.gradient(t.long(), spacing=2, edge_order=2),
+    "float64 input": lambda L, t: L.gradient(t.double(), spacing=[0.1, 0.3]),
+    "1-D": lambda L, t: L.gradient(t[1]),
+    "1-D spacing list": lambda L, t: L.gradient(t[1], spacing=[2.0]),
+    "0-D": lambda L, t: L.gradient(t[0, 0]),
+    "3-D dim": lambda L, t: L.gradient(L.tensor(X), dim=(2, 0), spacing=0.25),
+    # errors
+    "edge_order 3": lambda L, t: L.gradient(t, edge_order=3),
+    "spacing length, no dim": lambda L, t: L.gradient(t, spacing=[1.0, 2.0, 3.0]),
+    "spacing length 1, no dim": lambda L, t: L.gradient(t, spacing=(2.0,)),
+    "spacing length vs dim": lambda L, t: L.gradient(t, spacing=[0.1], dim=(1, 0)),
+    "repeated dim": lambda L, t: L.gradient(t, spacing=0.1, dim=(1, 1)),
+    "dim out of range": lambda L, t: L.gradient(t, dim=3),
+    "dim too small": lambda L, t: L.gradient(t[:, :1]),
+    "dim too small for edge_order 2": lambda L, t: L.gradient(t[:2], edge_order=2),
+    "uint8": lambda L, t: L.gradient(t.to(L.uint8)),
+    "bool": lambda L, t: L.gradient(t > 2),
+    "2-D coordinates": lambda L, t: L.gradient(t, spacing=(t,), dim=1),
+    "0-d tensors in a list": lambda L, t: L.gradient(t, spacing=[L.tensor(2.0), L.tensor(1.0)]),
+    "tensor and number": lambda L, t: L.gradient(t, spacing=(_coords(L), 1.0)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRADIENT_CALLS))
+def test_gradient_as_pytorch(name):
+    out = assert_same_outcome(lambda L: GRADIENT_CALLS[name](L, L.tensor(T)), message=True, rtol=1e-6)
+    if out[0] == "ok":
+        assert isinstance(GRADIENT_CALLS[name](miniconv, miniconv.tensor(T)), tuple)
+
+
+@pytest.mark.parametrize("edge_order", [1, 2])
+def test_gradient_backward(edge_order):
+    def run(L):
+        t = L.tensor(T.astype(np.float64), requires_grad=True)
+        c = L.tensor(C.astype(np.float64), requires_grad=True)
+        gs = L.gradient(t, spacing=(L.tensor([0.0, 0.5, 2.0]), c), edge_order=edge_order)
+        ((gs[0] ** 2).sum() + (gs[1] * gs[1].detach().cos()).sum()).backward()
+        return type(gs[0].grad_fn).__name__, t.grad, c.grad
+
+    assert_same_outcome(run, rtol=1e-10)
