@@ -15,6 +15,26 @@ from ..autograd.function import ArrayFunction
 _MATMUL_NAMES = {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (1, 2): "SqueezeBackward4", (2, 2): "MmBackward0"}
 
 
+def _matmul_structure(a, b):
+    """PyTorch's nodes below its matmul node (autograd/node.py: _structure) for the operand ranks and layouts
+    where they are known: (1, 2) unsqueezes ``a``; (>= 3, 1 or 2) folds ``a`` to 2-D (a view, or a clone of a
+    strided one); batched (3-D or contiguous 4-D, same batch dims) expands both and views them as 3-D."""
+    if a.ndim == 1 and b.ndim == 2:
+        return (("MmBackward0", (("UnsqueezeBackward0", (0,)), 1)),)
+    if a.ndim >= 3 and b.ndim in (1, 2):
+        fold = ("ViewBackward0", (0,)) if a.flags.c_contiguous else ("UnsafeViewBackward0", (("CloneBackward0", (0,)),))
+        return (("MmBackward0" if b.ndim == 2 else "MvBackward0", (fold, 1)),)
+    if a.ndim == b.ndim and a.ndim in (3, 4) and a.shape[:-2] == b.shape[:-2]:
+        views = []
+        for i, x in enumerate((a, b)):
+            view = "ViewBackward0" if x.flags.c_contiguous else "ReshapeAliasBackward0" if x.ndim == 3 else None
+            if view is None:
+                return None
+            views.append((view, (("ExpandBackward0", (i,)),)))
+        return (("BmmBackward0", tuple(views)),)
+    return None
+
+
 class MatMul(ArrayFunction):
     """a @ b with PyTorch's matmul semantics through miniconv's GEMM kernels (``_matmul.py``): the
     same bits for any thread count."""
@@ -23,6 +43,9 @@ class MatMul(ArrayFunction):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         ctx._torch_name = _MATMUL_NAMES.get((a.ndim, b.ndim), "UnsafeViewBackward0")
+        structure = _matmul_structure(a, b)
+        if structure is not None:
+            ctx._structure = structure
         return _matmul.matmul(a, b)
 
     @staticmethod

@@ -123,3 +123,86 @@ def test_gradient_backward(edge_order):
         return type(gs[0].grad_fn).__name__, t.grad, c.grad
 
     assert_same_outcome(run, rtol=1e-10)
+
+
+# -- the autograd graph's shape as PyTorch's (torchviz, grad_fn.next_functions walks) -------------------------
+def tree(fn):
+    """A node as (name, children...) down to the leaves; a leaf's accumulator as "AccumulateGrad"."""
+    if fn is None:
+        return None
+    if type(fn).__name__ == "AccumulateGrad":
+        return "AccumulateGrad"
+    assert type(fn).__name__ == fn.name()
+    return (fn.name(),) + tuple(tree(f) for f, _ in fn.next_functions)
+
+
+def _leaf(L, shape, grad=True, seed=0, dtype=np.float32):
+    return L.tensor(np.random.default_rng(seed).standard_normal(shape).astype(dtype), requires_grad=grad)
+
+
+GRAPHS = {
+    "nn.Linear 1-D": lambda L: L.nn.Linear(4, 5)(_leaf(L, 4)),
+    "nn.Linear 1-D no bias": lambda L: L.nn.Linear(4, 5, bias=False)(_leaf(L, 4)),
+    "nn.Linear 2-D": lambda L: L.nn.Linear(4, 5)(_leaf(L, (2, 4))),
+    "nn.Linear 2-D no bias": lambda L: L.nn.Linear(4, 5, bias=False)(_leaf(L, (2, 4))),
+    "nn.Linear 3-D": lambda L: L.nn.Linear(4, 5)(_leaf(L, (2, 3, 4))),
+    "nn.Linear 3-D no bias": lambda L: L.nn.Linear(4, 5, bias=False)(_leaf(L, (2, 3, 4))),
+    "nn.Linear 3-D input without grad": lambda L: L.nn.Linear(4, 5)(_leaf(L, (2, 3, 4), False)),
+    "nn.Linear 4-D": lambda L: L.nn.Linear(4, 5)(_leaf(L, (2, 1, 3, 4))),
+    "F.linear frozen weight": lambda L: L.nn.functional.linear(_leaf(L, (2, 4)), _leaf(L, (5, 4), False),
+                                                               _leaf(L, 5)),
+    "F.linear weight.t()": lambda L: L.nn.functional.linear(_leaf(L, (2, 3, 4)), _leaf(L, (4, 5)).t()),
+    "MLP": lambda L: L.nn.Sequential(L.nn.Linear(4, 3), L.nn.ReLU(), L.nn.Linear(3, 2))(_leaf(L, (2, 4))),
+    "matmul 3-D @ 2-D": lambda L: _leaf(L, (2, 3, 4)) @ _leaf(L, (4, 5)),
+    "matmul 4-D @ 2-D": lambda L: _leaf(L, (2, 2, 3, 4)) @ _leaf(L, (4, 5)),
+    "matmul strided 3-D @ 2-D": lambda L: _leaf(L, (2, 4, 3)).transpose(1, 2) @ _leaf(L, (4, 5)),
+    "matmul 3-D @ 1-D": lambda L: _leaf(L, (2, 3, 4)) @ _leaf(L, 4),
+    "matmul 1-D @ 2-D": lambda L: _leaf(L, 4) @ _leaf(L, (4, 5)),
+    "matmul 2-D @ 1-D": lambda L: _leaf(L, (5, 4)).t() @ _leaf(L, 5),
+    "matmul 2-D @ 2-D": lambda L: _leaf(L, (3, 4)) @ _leaf(L, (4, 5)),
+    "matmul 3-D @ 3-D": lambda L: _leaf(L, (2, 3, 4)) @ _leaf(L, (2, 4, 5)),
+    "matmul 3-D @ 3-D transposed": lambda L: _leaf(L, (2, 3, 4)) @ _leaf(L, (2, 3, 4)).transpose(1, 2),
+    "matmul 4-D @ 4-D": lambda L: _leaf(L, (2, 2, 3, 4)) @ _leaf(L, (2, 2, 4, 5)),
+    "matmul 3-D @ 3-D, left without grad": lambda L: _leaf(L, (2, 3, 4), False) @ _leaf(L, (2, 4, 5)),
+    "bmm": lambda L: L.bmm(_leaf(L, (2, 3, 4)), _leaf(L, (2, 4, 5))),
+    "t": lambda L: _leaf(L, (3, 4)).t(),
+    "t 1-D": lambda L: _leaf(L, 4).t(),
+    "T": lambda L: _leaf(L, (3, 4)).T,
+    "transpose": lambda L: _leaf(L, (2, 3, 4)).transpose(0, 2),
+    "mT": lambda L: _leaf(L, (2, 3, 4)).mT,
+    "swapaxes": lambda L: _leaf(L, (2, 3, 4)).swapaxes(0, 1),
+    "x[0, 1:3]": lambda L: _leaf(L, (2, 3, 4))[0, 1:3],
+    "x[:, 1, ::2]": lambda L: _leaf(L, (2, 3, 4))[:, 1, ::2],
+    "x[..., None, 1]": lambda L: _leaf(L, (2, 3, 4))[..., None, 1],
+    "x[1:, :2]": lambda L: _leaf(L, (2, 3, 4))[1:, :2],
+    "x[0][1]": lambda L: _leaf(L, (2, 3, 4))[0][1],
+    "x[:, :, 0:4]": lambda L: _leaf(L, (2, 3, 4))[:, :, 0:4],
+    "x[-1, 1:]": lambda L: _leaf(L, (2, 3, 4))[-1, 1:],
+    "x[0, [0, 1]]": lambda L: _leaf(L, (2, 3, 4))[0, [0, 1]],
+    "x[None, 0, :, 1]": lambda L: _leaf(L, (2, 3, 4))[None, 0, :, 1],
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRAPHS))
+def test_graph_shape_as_pytorch(name):
+    assert tree(GRAPHS[name](miniconv).grad_fn) == tree(GRAPHS[name](torch).grad_fn)
+
+
+def test_chain_nodes_are_stable_and_the_gradient_unchanged():
+    """The listed chain nodes are the same objects on every walk; the gradients are PyTorch's; a hook on a chain
+    node (which backward never runs) is refused with a message naming the node that computes it."""
+    def run(L):
+        x, w, b = (_leaf(L, shape, seed=k, dtype=np.float64) for k, shape in enumerate([(2, 3, 4), (5, 4), 5]))
+        y = L.nn.functional.linear(x, w, b)
+        y.pow(2).sum().backward()
+        return y.grad_fn, x.grad, w.grad, b.grad
+
+    node, *grads = run(miniconv)
+    t_node, *t_grads = run(torch)
+    for a, b in zip(grads, t_grads):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12)
+    addmm = node.next_functions[0][0]
+    assert addmm is node.next_functions[0][0] and addmm.next_functions[2][0] is addmm.next_functions[2][0]
+    assert addmm.next_functions[2][0].next_functions[0][0].variable.shape == (5, 4)
+    with pytest.raises(RuntimeError, match="TBackward0 is computed inside ViewBackward0"):
+        addmm.next_functions[2][0].register_hook(lambda gi, go: None)
