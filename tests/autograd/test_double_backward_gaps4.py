@@ -52,6 +52,13 @@ CASES = {
     "scatter_reduce amax": (lambda L, F, b, s, i: b.scatter_reduce(0, i, s, "amax"), (BASE, SRC, SIDX), (1, 1, 0)),
     "gather": (lambda L, F, b, i: b.gather(0, i), (BASE, SIDX), (1, 0)),
     "index_select": (lambda L, F, b, i: b.index_select(1, i), (BASE, np.array([0, 2, 2])), (1, 0)),
+    # conv1d: its own node now (Conv2d's kernels on height-1 views), double backward by recomputation
+    "conv1d": (lambda L, F, x, w, b: F.conv1d(x, w, b, padding=1), (X[:, :, 0], X[:3, :, 0, :3], B[:3]), (1, 1, 1)),
+    "conv1d stride groups": (lambda L, F, x, w: F.conv1d(x, w, stride=2, groups=2, dilation=2),
+                             (X[:, :, 0], X[0, :4, :2, :2]), (1, 1)),
+    "conv1d frozen weight": (lambda L, F, x, w: F.conv1d(x, w, padding="same"), (X[:, :, 0], X[:3, :, 0, :3]), (1, 0)),
+    "conv1d frozen input": (lambda L, F, x, w: F.conv1d(x, w), (X[:, :, 0], X[:3, :, 0, :3]), (0, 1)),
+    "conv1d unbatched": (lambda L, F, x, w: F.conv1d(x, w), (X[0, :, 0], X[:3, :, 0, :3]), (1, 1)),
     # other ops whose backward had no differentiable form
     "diagonal": (lambda L, F, x: x.diagonal(1, 0, 2), (X[0],), (1,)),
     "trace": (lambda L, F, x: x[:4].trace(), (BASE,), (1,)),

@@ -206,3 +206,30 @@ def test_chain_nodes_are_stable_and_the_gradient_unchanged():
     assert addmm.next_functions[2][0].next_functions[0][0].variable.shape == (5, 4)
     with pytest.raises(RuntimeError, match="TBackward0 is computed inside ViewBackward0"):
         addmm.next_functions[2][0].register_hook(lambda gi, go: None)
+
+
+# -- composed ops given their own node (conv1d, group_norm, interpolate): values, gradients, errors ------------
+def _conv1d_case(L, **kw):
+    x = _leaf(L, (2, 4, 9), seed=1, dtype=np.float64)
+    w = _leaf(L, (6, 4 // kw.get("groups", 1), 3), seed=2, dtype=np.float64)
+    b = _leaf(L, 6, seed=3, dtype=np.float64)
+    y = L.nn.functional.conv1d(x, w, b, **kw)
+    (y * y.detach().sin()).sum().backward()
+    return y.detach(), type(y.grad_fn).__name__, x.grad, w.grad, b.grad
+
+
+@pytest.mark.parametrize("kw", [{}, {"padding": 1}, {"padding": "same", "dilation": 2}, {"stride": 2, "groups": 2},
+                                {"padding": "valid", "groups": 4}], ids=str)
+def test_conv1d_node_as_pytorch(kw):
+    assert_same_outcome(lambda L: _conv1d_case(L, **kw), rtol=1e-10)
+
+
+def test_conv1d_saved_input_modified_in_place_raises_as_pytorch():
+    def run(L):
+        x = _leaf(L, (2, 4, 9)) * 1
+        w = _leaf(L, (6, 4, 3), seed=2)
+        y = L.nn.functional.conv1d(x, w)
+        x.mul_(2)
+        y.sum().backward()
+
+    assert_same_outcome(run)
