@@ -29,7 +29,8 @@ _TORCH_NAMES = {
     "_MaskScale": "MulBackward0", "Reshape": "ViewBackward0", "Clamp": "ClampBackward1",
     "Conv2d": "ConvolutionBackward0", "_Conv1d": "ConvolutionBackward0",
     "_MaxPool2d": "MaxPool2DWithIndicesBackward0", "_AvgPool2d": "AvgPool2DBackward0",
-    "_BatchNorm": "NativeBatchNormBackward0", "_AdaptiveAvgPool2d": "AdaptiveAvgPool2DBackward0",
+    "_BatchNorm": "NativeBatchNormBackward0", "_GroupNorm": "NativeGroupNormBackward0",
+    "_AdaptiveAvgPool2d": "AdaptiveAvgPool2DBackward0",
     "_AdaptiveMaxPool2d": "AdaptiveMaxPool2DBackward0",
     "RSub": "RsubBackward1", "RPow": "PowBackward2", "Fill": "FillBackward3", "FillScalar": "FillBackward2", "Zero": "ZeroBackward0",
 }

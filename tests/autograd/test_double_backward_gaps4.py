@@ -59,6 +59,8 @@ CASES = {
     "conv1d frozen weight": (lambda L, F, x, w: F.conv1d(x, w, padding="same"), (X[:, :, 0], X[:3, :, 0, :3]), (1, 0)),
     "conv1d frozen input": (lambda L, F, x, w: F.conv1d(x, w), (X[:, :, 0], X[:3, :, 0, :3]), (0, 1)),
     "conv1d unbatched": (lambda L, F, x, w: F.conv1d(x, w), (X[0, :, 0], X[:3, :, 0, :3]), (1, 1)),
+    "group_norm": (lambda L, F, x, w, b: F.group_norm(x, 2, w, b), (X, W, B), (1, 1, 1)),
+    "group_norm no affine": (lambda L, F, x: F.group_norm(x[:, :, 0], 4), (X,), (1,)),
     # other ops whose backward had no differentiable form
     "diagonal": (lambda L, F, x: x.diagonal(1, 0, 2), (X[0],), (1,)),
     "trace": (lambda L, F, x: x[:4].trace(), (BASE,), (1,)),

@@ -233,3 +233,39 @@ def test_conv1d_saved_input_modified_in_place_raises_as_pytorch():
         y.sum().backward()
 
     assert_same_outcome(run)
+
+
+def _group_norm_case(L, shape, groups, affine, dtype):
+    x = _leaf(L, shape, seed=1, dtype=dtype)
+    w = _leaf(L, shape[1], seed=2, dtype=dtype) if affine else None
+    b = _leaf(L, shape[1], seed=3, dtype=dtype) if affine else None
+    y = L.nn.functional.group_norm(x * 3 + 1, groups, w, b)
+    (y * y.detach().cos()).sum().backward()
+    return y.detach(), type(y.grad_fn).__name__, x.grad, w.grad if affine else None, b.grad if affine else None
+
+
+@pytest.mark.parametrize("shape,groups", [((4, 6, 5, 5), 3), ((3, 4, 7), 2), ((2, 6, 2, 3, 2), 6), ((5, 4), 1),
+                                          ((0, 4, 3), 2)], ids=str)
+@pytest.mark.parametrize("affine", [True, False])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_group_norm_node_as_pytorch(shape, groups, affine, dtype):
+    assert_same_outcome(lambda L: _group_norm_case(L, shape, groups, affine, dtype),
+                        rtol=1e-10 if dtype == np.float64 else 2e-4)
+
+
+def test_group_norm_input_gradient_and_version_check_as_pytorch():
+    def grads(L):
+        x = _leaf(L, (3, 4, 5), dtype=np.float64)
+        w = _leaf(L, 4, seed=2, dtype=np.float64)
+        y = L.nn.functional.group_norm(x, 2, w)
+        (y ** 3).sum().backward()
+        return x.grad, w.grad
+
+    def modified(L):
+        w = _leaf(L, 4, seed=2) * 1
+        y = L.nn.functional.group_norm(_leaf(L, (3, 4, 5)), 2, w)
+        w.add_(1)
+        y.sum().backward()
+
+    assert_same_outcome(grads, rtol=1e-10)
+    assert_same_outcome(modified)

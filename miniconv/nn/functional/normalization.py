@@ -218,14 +218,73 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A0
     size = [n * c // num_groups, num_groups] + list(input.shape[2:])
     if size[0] * int(np.prod(size[2:])) == 1:  # PyTorch's _verify_batch_size
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
-    per_group = c // num_groups * int(np.prod(input.shape[2:]))
-    affine_shape = (1, c) + (1,) * (input.ndim - 2)
+    return _GroupNorm.apply(input, weight, bias, int(num_groups), float(eps))
 
-    def fn(x, w, b):
-        out = _normalize(x.reshape(n, num_groups, per_group), (2,), eps).reshape(x.shape)  # explicit: -1 is
-        return _affine(out, w, b, affine_shape)  # ambiguous when the batch is empty
 
-    return composite("NativeGroupNormBackward0", fn, (input, weight, bias), listed=(0, 1, 2), saved=(0, 1))
+class _GroupNorm(ArrayFunction):
+    """group_norm on arrays: x (N, C, *) normalized over each sample's groups of C / G channels, then
+    ``* weight + bias`` per channel. The forward is ``_normalize`` and ``_affine``'s arithmetic on arrays (the
+    same bits); the backward is the closed form (PyTorch's native_group_norm_backward)."""
+
+    _listed_inputs = (0, 1, 2)  # PyTorch's NativeGroupNormBackward0 lists input, weight and bias (None or not)
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, groups, eps):
+        n, c = x.shape[:2]
+        x3 = x.reshape(n, groups, c // groups * int(np.prod(x.shape[2:])))  # explicit: -1 is ambiguous for n = 0
+        if x3.shape[2] == 0:  # NaN statistics, without NumPy's "Mean of empty slice" warning (PyTorch is silent)
+            mean = np.sum(x3, axis=2, keepdims=True) / np.asarray(0, x.dtype)
+        else:
+            mean = np.mean(x3, axis=2, keepdims=True)
+        d = x3 - mean
+        var = np.mean(d * d, axis=2, keepdims=True) if x3.shape[2] else mean
+        std = np.sqrt(var + np.asarray(eps, x.dtype))
+        out = (d / std).reshape(x.shape)
+        view = (1, c) + (1,) * (x.ndim - 2)
+        if weight is not None:
+            out = out * weight.reshape(view)
+        if bias is not None:
+            out = out + bias.reshape(view)
+        ctx.save_for_backward(x, weight)
+        ctx.stats, ctx.groups, ctx.eps = (mean, std), groups, eps
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, weight = ctx.saved_tensors
+        mean, std = ctx.stats
+        n, c = x.shape[:2]
+        view = (1, c) + (1,) * (x.ndim - 2)
+        dims = (0,) + tuple(range(2, x.ndim))
+        grouped = (n, ctx.groups, c // ctx.groups * int(np.prod(x.shape[2:])))  # -1 is ambiguous for n = 0
+        xhat = ((x.reshape(grouped) - mean) / std).reshape(x.shape)
+        gx = gw = gb = None
+        if ctx.needs_input_grad[0] and grouped[2] == 0:  # empty groups: an empty gradient
+            gx = np.zeros(x.shape, x.dtype)
+        elif ctx.needs_input_grad[0]:
+            gxhat = (g if weight is None else g * weight.reshape(view)).reshape(grouped)
+            xh3 = xhat.reshape(gxhat.shape)
+            gx = ((gxhat - gxhat.mean(axis=2, keepdims=True) - xh3 * (gxhat * xh3).mean(axis=2, keepdims=True))
+                  / std).reshape(x.shape).astype(x.dtype, copy=False)
+        if ctx.needs_input_grad[1]:
+            gw = (g * xhat).sum(axis=dims).astype(x.dtype, copy=False)
+        if ctx.needs_input_grad[2]:
+            gb = g.sum(axis=dims).astype(x.dtype, copy=False)
+        return gx, gw, gb, None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        """create_graph=True: group_norm again with Tensor ops, differentiated on the graph."""
+        x, weight = ctx.saved_tensors
+        n, c = x.shape[:2]
+        per_group = c // ctx.groups * int(np.prod(x.shape[2:]))
+        view = (1, c) + (1,) * (x.ndim - 2)
+
+        def fn(x, w, b, groups, eps):
+            return _affine(_normalize(x.reshape(n, groups, per_group), (2,), eps).reshape(x.shape), w, b, view)
+
+        b = None if ctx.next_edges[2] is None else np.zeros(c, x.dtype)
+        return recomputed_backward(ctx, fn, (x, weight, b, ctx.groups, ctx.eps), (g,))
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,  # noqa: A002
