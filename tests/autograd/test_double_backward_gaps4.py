@@ -2,7 +2,8 @@
 through batch norm (training and eval, affine or not), embedding, adaptive average/max pooling, scatter /
 scatter_add / index_add / index_copy / scatter_reduce, gather and index_select, diagonal / trace / diag_embed,
 einsum, inverse / det / slogdet, cosine_similarity, kl_div, binary_cross_entropy, prod and cumprod (with and
-without zeros), compared with PyTorch's second derivatives, and gradcheck / gradgradcheck in float64 run on both libraries."""
+without zeros), conv1d, group_norm and interpolate (their own nodes), compared with PyTorch's second derivatives,
+and gradcheck / gradgradcheck in float64 run on both libraries."""
 import numpy as np
 import pytest
 
@@ -61,6 +62,8 @@ CASES = {
     "conv1d unbatched": (lambda L, F, x, w: F.conv1d(x, w), (X[0, :, 0], X[:3, :, 0, :3]), (1, 1)),
     "group_norm": (lambda L, F, x, w, b: F.group_norm(x, 2, w, b), (X, W, B), (1, 1, 1)),
     "group_norm no affine": (lambda L, F, x: F.group_norm(x[:, :, 0], 4), (X,), (1,)),
+    "interpolate nearest": (lambda L, F, x: F.interpolate(x, scale_factor=2), (X,), (1,)),
+    "interpolate bilinear": (lambda L, F, x: F.interpolate(x, size=(7, 3), mode="bilinear"), (X,), (1,)),
     # other ops whose backward had no differentiable form
     "diagonal": (lambda L, F, x: x.diagonal(1, 0, 2), (X[0],), (1,)),
     "trace": (lambda L, F, x: x[:4].trace(), (BASE,), (1,)),

@@ -7,7 +7,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import miniconv  # noqa: E402
-from tests.oracle import assert_same_outcome  # noqa: E402
+from tests.oracle import assert_close_outcome, assert_same_outcome  # noqa: E402
 
 RNG = np.random.default_rng(4)
 X = RNG.standard_normal((2, 3, 4)).astype(np.float32)
@@ -269,3 +269,39 @@ def test_group_norm_input_gradient_and_version_check_as_pytorch():
 
     assert_same_outcome(grads, rtol=1e-10)
     assert_same_outcome(modified)
+
+
+INTERPOLATE = {
+    "nearest x2": dict(scale_factor=2),
+    "nearest size": dict(size=(7, 5)),
+    "nearest down": dict(size=(3, 2)),
+    "nearest 1.7": dict(scale_factor=1.7),
+    "nearest-exact": dict(size=(7, 9), mode="nearest-exact"),
+    "bilinear": dict(size=(9, 11), mode="bilinear"),
+    "bilinear align_corners": dict(scale_factor=2, mode="bilinear", align_corners=True),
+    "bilinear down": dict(size=(3, 2), mode="bilinear"),
+    "bilinear scale recomputed": dict(scale_factor=1.3, mode="bilinear", recompute_scale_factor=True),
+    "linear": dict(size=11, mode="linear", dims=3),
+    "nearest 1-D": dict(scale_factor=3, dims=3),
+    "trilinear": dict(size=(3, 5, 4), mode="trilinear", dims=5),
+    "nearest 3-D": dict(scale_factor=2, dims=5),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INTERPOLATE))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_interpolate_node_as_pytorch(name, dtype):
+    kw = dict(INTERPOLATE[name])
+    dims = kw.pop("dims", 4)
+
+    def run(L):
+        shape = {3: (2, 3, 6), 4: (2, 3, 5, 6), 5: (1, 2, 2, 3, 4)}[dims]
+        x = _leaf(L, shape, seed=5, dtype=dtype)
+        y = L.nn.functional.interpolate(x.transpose(-1, -2).transpose(-1, -2), **kw)  # a strided view as input
+        (y * y.detach().sin()).sum().backward()
+        return y.detach(), type(y.grad_fn).__name__, x.grad
+
+    if dtype == np.float64:
+        assert_same_outcome(run, rtol=1e-10)
+    else:  # float32: within 1e-5 of each tensor's largest element (PyTorch's kernels sum in another order)
+        assert_close_outcome(run, rtol=1e-5)
