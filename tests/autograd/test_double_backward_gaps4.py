@@ -162,3 +162,50 @@ def test_hessian_of_batch_norm_net_matches_torch():
                                              L.tensor(np.array([0.7, -1.3]))).numpy()
 
     np.testing.assert_allclose(hess(miniconv), hess(torch), rtol=1e-8, atol=1e-9)
+
+
+# -- recurrent layers: the layer's node recomputed with Tensor ops for create_graph=True ------------------
+def _rnn_second_grads(L, make, run):
+    L.manual_seed(0)
+    m = make(L).double()
+    rng = np.random.default_rng(3)
+    with L.no_grad():
+        for p in m.parameters():
+            p.copy_(L.tensor(rng.standard_normal(tuple(p.shape)) * 0.4))
+    x = L.tensor(rng.standard_normal((3, 4, 5)), requires_grad=True)
+    ins = [x] + list(m.parameters())
+    out = run(L, m, x)
+    first = L.autograd.grad((out * out).sum(), ins, create_graph=True)
+    second = L.autograd.grad(sum((g * g).sum() for g in first), ins, allow_unused=True)
+    return [g.detach().numpy() for g in first], [None if g is None else g.numpy() for g in second]
+
+
+def _packed(L, m, x):
+    packed = L.nn.utils.rnn.pack_padded_sequence(x, [4, 2, 1], batch_first=True)
+    out, _ = m(packed)
+    return L.nn.utils.rnn.pad_packed_sequence(out, batch_first=True)[0]
+
+
+RNNS = {
+    "LSTMCell": (lambda L: L.nn.LSTMCell(5, 3), lambda L, m, x: sum(m(x[:, 0], (x[:, 1, :3], x[:, 2, 2:]))[k] * (k + 1)
+                                                                    for k in range(2))),
+    "GRUCell": (lambda L: L.nn.GRUCell(5, 3), lambda L, m, x: m(x[:, 0], x[:, 1, :3])),
+    "RNNCell relu": (lambda L: L.nn.RNNCell(5, 3, nonlinearity="relu"), lambda L, m, x: m(x[:, 0])),
+    "LSTM 2 layers bidirectional": (lambda L: L.nn.LSTM(5, 3, num_layers=2, bidirectional=True, batch_first=True),
+                                    lambda L, m, x: m(x)[0]),
+    "LSTM proj_size, h_n": (lambda L: L.nn.LSTM(5, 3, proj_size=2, batch_first=True), lambda L, m, x: m(x)[1][0]),
+    "GRU packed bidirectional": (lambda L: L.nn.GRU(5, 3, bidirectional=True, batch_first=True), _packed),
+    "RNN no bias": (lambda L: L.nn.RNN(5, 3, bias=False, batch_first=True), lambda L, m, x: m(x)[0]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RNNS))
+def test_recurrent_second_derivative_matches_torch(name):
+    t_first, t_second = _rnn_second_grads(torch, *RNNS[name])
+    m_first, m_second = _rnn_second_grads(miniconv, *RNNS[name])
+    for a, b in zip(t_first, m_first):
+        np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-10)
+    assert [a is None for a in t_second] == [b is None for b in m_second]
+    for a, b in zip(t_second, m_second):
+        if a is not None:
+            np.testing.assert_allclose(b, a, rtol=1e-8, atol=1e-9)
