@@ -409,16 +409,28 @@ class VectorNorm(ArrayFunction):
 
     @staticmethod
     def backward_graph(ctx, g):
-        # the 2-norm: g * a / norm (0 at a zero vector), the norm recomputed with Tensor ops so that its
-        # own derivatives follow; other orders have no differentiable backward yet
-        if ctx.ord != 2:
-            raise RuntimeError(f"miniconv: double backward is not implemented for VectorNorm with ord={ctx.ord:g} "
-                               "(only the 2-norm)")
-        a = ctx.saved_input(0)
-        _, out = ctx.saved_tensors
-        dims = ctx.dims if ctx.dims is not None else tuple(range(a.ndim))
-        norm = (a * a).sum(dim=dims, keepdim=True).sqrt() if a.ndim else a.abs()
-        zero = np.zeros((), g._data.dtype)
+        # backward's formulas with Tensor ops: for ord 1 and +-inf the sign and the mask of the elements equal
+        # to the norm are constants (piecewise linear); for other orders the norm is recomputed with Tensor ops
+        # so that its own derivatives follow (0 at a zero vector)
+        a_arr, out = ctx.saved_tensors
+        p = ctx.ord
         g = g.reshape(out.shape)
+        if p == 0:
+            return None, None, None, None
+        sgn = np.where(np.isnan(a_arr), 0, np.sign(a_arr))
+        if p == 1:
+            return g * ctx.constant(sgn.astype(a_arr.dtype)), None, None, None
+        if p in (np.inf, -np.inf):
+            mask = ((np.abs(a_arr) == out) | np.isnan(a_arr)).astype(a_arr.dtype)
+            return g * ctx.constant(sgn * mask / mask.sum(axis=ctx.dims, keepdims=True)), None, None, None
+        a = ctx.saved_input(0)
+        dims = ctx.dims if ctx.dims is not None else tuple(range(a.ndim))
+        zero = np.zeros((), g._data.dtype)
+        if p == 2:
+            norm = (a * a).sum(dim=dims, keepdim=True).sqrt() if a.ndim else a.abs()
+            safe_norm = Where.apply(out == 0, np.ones((), out.dtype), norm)
+            return Where.apply(out == 0, zero, g * a / safe_norm), None, None, None
+        norm = a.abs().pow(p).sum(dim=dims, keepdim=True).pow(1.0 / p) if a.ndim else a.abs()
         safe_norm = Where.apply(out == 0, np.ones((), out.dtype), norm)
-        return Where.apply(out == 0, zero, g * a / safe_norm), None, None, None
+        gi = g * a * a.abs().pow(p - 2) / safe_norm.pow(p - 1)
+        return Where.apply(out == 0, zero, gi), None, None, None

@@ -86,6 +86,13 @@ CASES = {
     "prod all with a zero": (lambda L, F, a: (a * L.tensor(ZEROS)).prod(), (SRC,), (1,)),
     "cumprod": (lambda L, F, a: a.cumprod(1), (SRC,), (1,)),
     "cumprod with zeros": (lambda L, F, a: (a * L.tensor(ZEROS)).cumprod(0), (SRC,), (1,)),
+    "atan2": (lambda L, F, a, b: L.atan2(a, b * b + 1), (SRC, BASE[:3]), (1, 1)),
+    "asinh acosh atanh erfc erfinv": (lambda L, F, a: a.asinh() + (a.abs() + 1.5).acosh() + (a * 0.3).atanh()
+                                      + a.erfc() + a.tanh().erfinv(), (SRC,), (1,)),
+    "vector_norm ord 1": (lambda L, F, a: L.linalg.vector_norm(a, 1, dim=1), (SRC,), (1,)),
+    "vector_norm ord inf": (lambda L, F, a: L.linalg.vector_norm(a, float("inf"), dim=0), (SRC,), (1,)),
+    "vector_norm ord -inf": (lambda L, F, a: L.linalg.vector_norm(a, -float("inf")), (SRC,), (1,)),
+    "norm p=3": (lambda L, F, a: a.norm(p=3, dim=1), (SRC,), (1,)),
 }
 
 
