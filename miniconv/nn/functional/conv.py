@@ -1,5 +1,5 @@
-"""Convolutions: conv2d (the Cython kernels in ``_kernels``; see the notes below), conv1d and conv_transpose2d
-(composed on conv2d). Arguments are checked with PyTorch's exceptions by the parsers in ``_args.py``, which the
+"""Convolutions: conv2d (the Cython kernels in ``_kernels``; see the notes below), conv1d (conv2d's kernels on
+height-1 views) and conv_transpose2d (composed on conv2d). Arguments are checked with PyTorch's exceptions by the parsers in ``_args.py``, which the
 conv Modules reach through these functions."""
 import numpy as np
 

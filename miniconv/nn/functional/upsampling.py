@@ -1,6 +1,7 @@
-"""Resampling: interpolate (nearest, nearest-exact, linear, bilinear, area), upsample*, pixel_shuffle,
-pixel_unshuffle, channel_shuffle. Composed from indexing, reshape and permute, whose Functions give the
-gradients (a gathered row's gradient is scattered back and summed)."""
+"""Resampling: interpolate (nearest, nearest-exact, linear, bilinear, trilinear, area), upsample*, pixel_shuffle,
+pixel_unshuffle, channel_shuffle. interpolate's nearest and linear modes are one node (``_Resize``: gathers per
+axis forward, the transposed interpolation matrices backward); the others are composed from indexing, reshape
+and permute, whose Functions give the gradients."""
 import math
 import numbers
 import warnings
