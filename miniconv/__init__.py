@@ -101,8 +101,8 @@ from .functional_linalg import (  # noqa: E402,A004
     tensordot, trace, tril, triu, vdot, vsplit,
 )
 from .functional_math import (  # noqa: E402,A004
-    acosh, aminmax, arccosh, arcsinh, arctanh, asinh, atanh, cumulative_trapezoid, gcd, isin, isneginf, isposinf,
-    isreal, lcm, nanmean, trapezoid, trapz,
+    acosh, aminmax, arccosh, arcsinh, arctanh, asinh, atanh, cumulative_trapezoid, gcd, gradient, isin, isneginf,
+    isposinf, isreal, lcm, nanmean, trapezoid, trapz,
 )
 from .functional_math import frexp, real  # noqa: E402
 from .functional_linalg import (  # noqa: E402,A004

@@ -345,6 +345,10 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     return _t(y, "cumulative_trapezoid", "y")._cumulative_trapezoid(x, dx=dx, dim=dim)
 
 
+def gradient(input, *, spacing=1, dim=None, edge_order=1):  # noqa: A002
+    return _t(input, "gradient")._gradient(spacing, dim, edge_order)
+
+
 def i0(input):  # noqa: A002
     return _t(input, "i0").i0()
 

@@ -143,3 +143,26 @@ def composite(name, fn, inputs, listed=None, inplace=False, saved=None):
     result._requires_grad = True
     result.grad_fn = node
     return result
+
+
+def recomputed_backward(node, fn, values, grads):
+    """``backward_graph`` of an ArrayFunction whose backward is a kernel (batch norm, adaptive pooling):
+    ``fn``, the op's forward written with differentiable Tensor ops, is run on ``values`` (the forward
+    inputs' values as arrays; anything else passes through) placed on the node's input edges, and
+    differentiated with ``create_graph=True``. ``fn`` returns the op's output, or a tuple of its outputs (each
+    paired with its gradient in ``grads``). Returns one gradient (or None) per input of the node."""
+    Tensor = _function.Tensor
+    wanted = [i for i, e in enumerate(node.next_edges) if e is not None]
+    inputs = [Tensor._wrap(v) if type(v) is np.ndarray else v for v in values]
+    for i in wanted:
+        inputs[i] = _on_edge(inputs[i], node.next_edges[i])
+    with enable_grad():
+        out = fn(*inputs)
+    outs = list(out) if type(out) is tuple else [out]
+    pairs = [(o, g) for o, g in zip(outs, grads) if g is not None and o.requires_grad]
+    got = _grad([o for o, _ in pairs], [inputs[i] for i in wanted], [g for _, g in pairs], create_graph=True,
+                allow_unused=True)
+    result = [None] * len(node.next_edges)
+    for i, r in zip(wanted, got):
+        result[i] = r
+    return tuple(result)

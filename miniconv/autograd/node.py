@@ -27,8 +27,10 @@ _TORCH_NAMES = {
     "Tile": "RepeatBackward0", "VectorNorm": "LinalgVectorNormBackward0", "_LeakyReLU": "LeakyReluBackward0",
     "_RReLU": "RreluWithNoiseBackward0",
     "_MaskScale": "MulBackward0", "Reshape": "ViewBackward0", "Clamp": "ClampBackward1",
-    "Conv2d": "ConvolutionBackward0", "_MaxPool2d": "MaxPool2DWithIndicesBackward0", "_AvgPool2d": "AvgPool2DBackward0",
-    "_BatchNorm": "NativeBatchNormBackward0", "_AdaptiveAvgPool2d": "AdaptiveAvgPool2DBackward0",
+    "Conv2d": "ConvolutionBackward0", "_Conv1d": "ConvolutionBackward0",
+    "_MaxPool2d": "MaxPool2DWithIndicesBackward0", "_AvgPool2d": "AvgPool2DBackward0",
+    "_BatchNorm": "NativeBatchNormBackward0", "_GroupNorm": "NativeGroupNormBackward0",
+    "_AdaptiveAvgPool2d": "AdaptiveAvgPool2DBackward0",
     "_AdaptiveMaxPool2d": "AdaptiveMaxPool2DBackward0",
     "RSub": "RsubBackward1", "RPow": "PowBackward2", "Fill": "FillBackward3", "FillScalar": "FillBackward2", "Zero": "ZeroBackward0",
 }
@@ -137,14 +139,30 @@ class _Node:
     # An op whose plain arguments PyTorch takes as tensors (dropout's mask) sets ``_plain_args_listed``:
     # they are listed, as ``(None, 0)``. An op may instead name the positions PyTorch lists, in PyTorch's
     # order, in ``_listed_inputs`` (convolution lists its bias, None or not; addmm lists the bias first).
+    # Where miniconv computes in one node what PyTorch records as a chain (nn.Linear on a 3-D input is View ->
+    # Addmm -> T on the weight there), the op sets ``_structure``: PyTorch's ``next_functions`` below this node,
+    # one entry per listed input, each an input position or ``(node name, entries)`` for a node of PyTorch's
+    # chain. Those nodes are listed (as ``_ChainNode``s: named, walkable, made once per node) so that graph
+    # walkers (torchviz) see PyTorch's graph; the gradient itself flows through this node.
     _result_saved_by_torch = False  # PyTorch's node saves the output (exp, tanh, sigmoid, relu): see tensor/_inplace.py
     _plain_args = ()  # positions of the arguments that were not Tensors (set by apply)
     _hidden_inputs = ()
     _plain_args_listed = False
     _listed_inputs = None
+    _structure = None
 
     @property
     def next_functions(self):
+        if self._structure is not None:
+            listed = self.__dict__.get("_chain_nodes")
+            if listed is None:
+                listed = self.__dict__["_chain_nodes"] = tuple(_chain_entry(self, e) for e in self._structure)
+            return listed
+        return self._op_next_functions()
+
+    def _op_next_functions(self):
+        """``next_functions`` without PyTorch's chain nodes: the nodes this op's backward sends gradients to
+        (miniconv's own graph, as the TensorBoard graph shows it)."""
         edges = self.next_edges
         if self._listed_inputs is not None:
             return tuple(((e[0], e[1]) if e is not None else (None, 0))
@@ -178,6 +196,48 @@ class _Node:
     def backward(ctx, *grads):
         raise NotImplementedError("You must implement either the backward or vjp method for your custom "
                                   "autograd.Function to use it with backward mode AD.")
+
+
+class _ChainNode:
+    """A node of PyTorch's graph that miniconv folds into one op's node (see ``_Node._structure``): its name and
+    ``next_functions`` are PyTorch's; backward never runs it (the op's node computes the whole chain's
+    gradient), so it takes no hooks."""
+
+    metadata = property(lambda self: self.__dict__.setdefault("_metadata", {}))
+    output_meta = ()
+
+    def __init__(self, owner, next_functions):
+        self._owner, self.next_functions = owner, next_functions
+
+    def name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    def _no_hooks(self, fn):
+        raise RuntimeError(f"miniconv: {self.name()} is computed inside {self._owner.name()} (one node in miniconv, "
+                           f"a chain in PyTorch); register the hook on {self._owner.name()} or on a tensor")
+
+    register_hook = register_prehook = _no_hooks
+
+
+_CHAIN_CLASSES = {}
+
+
+def _chain_entry(node, entry):
+    """One entry of ``node.next_functions`` from its ``_structure`` entry: an input's edge, or a chain node."""
+    if type(entry) is int:
+        e = node.next_edges[entry] if entry < len(node.next_edges) else None
+        return (e[0], e[1]) if e is not None else (None, 0)
+    name, entries = entry
+    below = tuple(_chain_entry(node, e) for e in entries)
+    if all(fn is None for fn, _ in below):  # nothing below needs a gradient: PyTorch records no node
+        return (None, 0)
+    cls = _CHAIN_CLASSES.get(name)
+    if cls is None:
+        cls = _CHAIN_CLASSES[name] = type(name, (_ChainNode,), {"__module__": __name__, "__qualname__": name})
+    return (cls(node, below), 0)
 
 
 @np.errstate(all="ignore")

@@ -213,6 +213,12 @@ class Atan2(ArrayFunction):
             d = a * a + b * b
             return g * b / d, -g * a / d
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        a, b = ctx.saved_input(0), ctx.saved_input(1)
+        d = a * a + b * b
+        return g * b / d, -g * a / d
+
 
 def _max_min_grads(g, a, b, a_loses, b_loses):
     """PyTorch's maximum/minimum backward: ties split the gradient, the losing side gets 0, and where a

@@ -15,6 +15,26 @@ from ..autograd.function import ArrayFunction
 _MATMUL_NAMES = {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (1, 2): "SqueezeBackward4", (2, 2): "MmBackward0"}
 
 
+def _matmul_structure(a, b):
+    """PyTorch's nodes below its matmul node (autograd/node.py: _structure) for the operand ranks and layouts
+    where they are known: (1, 2) unsqueezes ``a``; (>= 3, 1 or 2) folds ``a`` to 2-D (a view, or a clone of a
+    strided one); batched (3-D or contiguous 4-D, same batch dims) expands both and views them as 3-D."""
+    if a.ndim == 1 and b.ndim == 2:
+        return (("MmBackward0", (("UnsqueezeBackward0", (0,)), 1)),)
+    if a.ndim >= 3 and b.ndim in (1, 2):
+        fold = ("ViewBackward0", (0,)) if a.flags.c_contiguous else ("UnsafeViewBackward0", (("CloneBackward0", (0,)),))
+        return (("MmBackward0" if b.ndim == 2 else "MvBackward0", (fold, 1)),)
+    if a.ndim == b.ndim and a.ndim in (3, 4) and a.shape[:-2] == b.shape[:-2]:
+        views = []
+        for i, x in enumerate((a, b)):
+            view = "ViewBackward0" if x.flags.c_contiguous else "ReshapeAliasBackward0" if x.ndim == 3 else None
+            if view is None:
+                return None
+            views.append((view, (("ExpandBackward0", (i,)),)))
+        return (("BmmBackward0", tuple(views)),)
+    return None
+
+
 class MatMul(ArrayFunction):
     """a @ b with PyTorch's matmul semantics through miniconv's GEMM kernels (``_matmul.py``): the
     same bits for any thread count."""
@@ -23,6 +43,9 @@ class MatMul(ArrayFunction):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         ctx._torch_name = _MATMUL_NAMES.get((a.ndim, b.ndim), "UnsafeViewBackward0")
+        structure = _matmul_structure(a, b)
+        if structure is not None:
+            ctx._structure = structure
         return _matmul.matmul(a, b)
 
     @staticmethod
@@ -87,6 +110,29 @@ class Einsum(ArrayFunction):
             else:
                 perm = [expand.index(c) for c in s]
                 grads.append(np.ascontiguousarray(np.transpose(fullarr, perm)).astype(g.dtype, copy=False))
+        return tuple(grads)
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        """create_graph=True: each operand's gradient is an einsum of g and the other operands (on the graph)."""
+        ins, out = ctx.equation.split("->")
+        subs = ins.split(",")
+        grads = [None]
+        for k, s in enumerate(subs):
+            if not ctx.needs_input_grad[k + 1]:
+                grads.append(None)
+                continue
+            if len(set(s)) != len(s):
+                raise RuntimeError("miniconv: double backward is not implemented for Einsum with a repeated "
+                                   f"subscript in one operand ({ctx.equation!r})")
+            others = [(subs[j], ctx.saved_input(j + 1)) for j in range(len(subs)) if j != k]
+            avail = set(out).union(*[set(o) for o, _ in others]) if others else set(out)
+            kept = "".join(c for c in s if c in avail)
+            gk = Einsum.apply(",".join([out] + [o for o, _ in others]) + "->" + kept, g, *[x for _, x in others])
+            if len(kept) != len(s):  # letters summed only inside operand k: broadcast back (kept is in s's order)
+                shape = ctx.saved_tensors[k].shape
+                gk = gk.reshape([n if c in kept else 1 for c, n in zip(s, shape)]).expand(list(shape))
+            grads.append(gk)
         return tuple(grads)
 
 
@@ -194,6 +240,30 @@ class Diagonal(ArrayFunction):
         _write_diag(out, g, offset, dim1, dim2)
         return out, None, None, None
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        return DiagonalGrad.apply(g, ctx.args), None, None, None
+
+
+class DiagonalGrad(ArrayFunction):
+    """The gradient of ``diagonal`` as an op (create_graph=True): zeros with ``g`` on the diagonal; its
+    own gradient is the diagonal again."""
+
+    @staticmethod
+    def forward(ctx, g, args):
+        ctx.args = args
+        return Diagonal.backward(ctx, g)[0]
+
+    @staticmethod
+    def backward(ctx, gg):
+        _, offset, dim1, dim2 = ctx.args
+        return np.ascontiguousarray(np.diagonal(gg, offset, dim1, dim2)), None
+
+    @staticmethod
+    def backward_graph(ctx, gg):
+        _, offset, dim1, dim2 = ctx.args
+        return Diagonal.apply(gg, offset, dim1, dim2), None
+
 
 class DiagEmbed(ArrayFunction):
     """``diag_embed(a, offset, dim1, dim2)``: ``a``'s last dim placed on a diagonal of new dims ``dim1``, ``dim2``
@@ -215,6 +285,11 @@ class DiagEmbed(ArrayFunction):
     def backward(ctx, g):
         offset, dim1, dim2 = ctx.args
         return np.ascontiguousarray(np.diagonal(g, offset, dim1, dim2)), None, None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        offset, dim1, dim2 = ctx.args
+        return Diagonal.apply(g, offset, dim1, dim2), None, None, None
 
 
 class _LinAlgError(RuntimeError):
@@ -239,6 +314,11 @@ class Inverse(ArrayFunction):
         (inv,) = ctx.saved_tensors
         return -_mT(inv) @ g @ _mT(inv)
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        inv_t = ctx.saved_output().transpose(-1, -2)
+        return -(inv_t.matmul(g).matmul(inv_t))
+
 
 class SLogDet(ArrayFunction):
     """``(sign, log|det A|)``; the gradient of the log-abs-determinant is ``inv(A)^T``."""
@@ -257,6 +337,12 @@ class SLogDet(ArrayFunction):
         if g_log is None:
             return None
         return np.asarray(g_log)[..., None, None] * _mT(np.linalg.inv(a))
+
+    @staticmethod
+    def backward_graph(ctx, g_sign, g_log):
+        if g_log is None:
+            return None
+        return g_log.unsqueeze(-1).unsqueeze(-1) * Inverse.apply(ctx.saved_input(0)).transpose(-1, -2)
 
 
 class Solve(ArrayFunction):

@@ -8,9 +8,10 @@ import warnings
 
 import numpy as np
 
+from ..autograd.composite import recomputed_backward
 from ..autograd.function import ArrayFunction
 from .arith import Where
-from .shape_index import IndexGrad, _along_index
+from .shape_index import Cat, Index, IndexGrad, _along_index
 
 
 def _expand_reduced_graph(g, shape, dim, keepdim):
@@ -185,6 +186,26 @@ def _prod_except_self(a, axis):
     return left * right
 
 
+def _prod_except_self_graph(x, dim):
+    """``_prod_except_self`` with Tensor ops (create_graph=True, inputs holding a zero): products of the slices
+    before and after each slice along ``dim``, built as chains of multiplications."""
+    n = x.shape[dim]
+    slices = [Index.apply(x, (slice(None),) * dim + (slice(k, k + 1),)) for k in range(n)]
+    before, after = [None] * n, [None] * n
+    acc = None
+    for k in range(n):
+        before[k] = acc
+        acc = slices[k] if acc is None else acc * slices[k]
+    acc = None
+    for k in reversed(range(n)):
+        after[k] = acc
+        acc = slices[k] if acc is None else acc * slices[k]
+    ones = np.ones(slices[0].shape, x._data.dtype)
+    parts = [b * c if b is not None and c is not None else b if b is not None else c if c is not None
+             else ArrayFunction.constant(ones) for b, c in zip(before, after)]
+    return Cat.apply(dim, *parts)
+
+
 class Prod(ArrayFunction):
     @staticmethod
     def forward(ctx, a, dim, keepdim):
@@ -202,6 +223,24 @@ class Prod(ArrayFunction):
             return g * others, None, None
         g = g if ctx.keepdim else np.expand_dims(g, ctx.dim)
         return g * _prod_except_self(a, ctx.dim), None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        """create_graph=True: PyTorch's ``grad * result / input`` without zeros; with a zero, the products of
+        the other slices built as chains of multiplications."""
+        (a,) = ctx.saved_tensors
+        x = ctx.saved_input(0)
+        if a.size == 0:
+            return ctx.constant(np.zeros_like(a)), None, None
+        dim = ctx.dim
+        if dim is None:
+            x, dim = x.reshape(-1), 0
+        g = g if ctx.keepdim or ctx.dim is None else g.unsqueeze(dim)
+        if np.all(a != 0):
+            out = ctx.output_from(np.asarray(np.prod(a, axis=ctx.dim, keepdims=ctx.keepdim)))
+            out = out if ctx.keepdim or ctx.dim is None else out.unsqueeze(dim)
+            return (g * out / x).reshape(a.shape), None, None
+        return (g * _prod_except_self_graph(x, dim)).reshape(a.shape), None, None
 
 
 class AMax(ArrayFunction):
@@ -299,6 +338,25 @@ class CumProd(ArrayFunction):
         has_zero = (am == 0).any(axis=-1, keepdims=True)
         return np.moveaxis(np.where(has_zero, res, np.moveaxis(fast, d, -1)), -1, d), None
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        """create_graph=True: PyTorch's reversed cumsum of ``grad * result`` over the input without zeros;
+        with a zero, the cumulative product again as a chain of multiplications, differentiated on the graph."""
+        a, _ = ctx.saved_tensors
+        d = ctx.dim
+        if a.size <= 1 or a.shape[d] == 1:
+            return g, None
+        if np.all(a != 0):
+            return (g * ctx.saved_output()).flip(d).cumsum(d).flip(d) / ctx.saved_input(0), None
+
+        def chain(x, dim):
+            outs = [Index.apply(x, (slice(None),) * dim + (slice(0, 1),))]
+            for k in range(1, x.shape[dim]):
+                outs.append(outs[-1] * Index.apply(x, (slice(None),) * dim + (slice(k, k + 1),)))
+            return Cat.apply(dim, *outs)
+
+        return recomputed_backward(ctx, chain, (a, d), (g,))
+
 
 class VectorNorm(ArrayFunction):
     """``linalg.vector_norm(a, ord, dims, keepdim)``; the gradient at a zero vector is 0, as PyTorch."""
@@ -351,16 +409,28 @@ class VectorNorm(ArrayFunction):
 
     @staticmethod
     def backward_graph(ctx, g):
-        # the 2-norm: g * a / norm (0 at a zero vector), the norm recomputed with Tensor ops so that its
-        # own derivatives follow; other orders have no differentiable backward yet
-        if ctx.ord != 2:
-            raise RuntimeError(f"miniconv: double backward is not implemented for VectorNorm with ord={ctx.ord:g} "
-                               "(only the 2-norm)")
-        a = ctx.saved_input(0)
-        _, out = ctx.saved_tensors
-        dims = ctx.dims if ctx.dims is not None else tuple(range(a.ndim))
-        norm = (a * a).sum(dim=dims, keepdim=True).sqrt() if a.ndim else a.abs()
-        zero = np.zeros((), g._data.dtype)
+        # backward's formulas with Tensor ops: for ord 1 and +-inf the sign and the mask of the elements equal
+        # to the norm are constants (piecewise linear); for other orders the norm is recomputed with Tensor ops
+        # so that its own derivatives follow (0 at a zero vector)
+        a_arr, out = ctx.saved_tensors
+        p = ctx.ord
         g = g.reshape(out.shape)
+        if p == 0:
+            return None, None, None, None
+        sgn = np.where(np.isnan(a_arr), 0, np.sign(a_arr))
+        if p == 1:
+            return g * ctx.constant(sgn.astype(a_arr.dtype)), None, None, None
+        if p in (np.inf, -np.inf):
+            mask = ((np.abs(a_arr) == out) | np.isnan(a_arr)).astype(a_arr.dtype)
+            return g * ctx.constant(sgn * mask / mask.sum(axis=ctx.dims, keepdims=True)), None, None, None
+        a = ctx.saved_input(0)
+        dims = ctx.dims if ctx.dims is not None else tuple(range(a.ndim))
+        zero = np.zeros((), g._data.dtype)
+        if p == 2:
+            norm = (a * a).sum(dim=dims, keepdim=True).sqrt() if a.ndim else a.abs()
+            safe_norm = Where.apply(out == 0, np.ones((), out.dtype), norm)
+            return Where.apply(out == 0, zero, g * a / safe_norm), None, None, None
+        norm = a.abs().pow(p).sum(dim=dims, keepdim=True).pow(1.0 / p) if a.ndim else a.abs()
         safe_norm = Where.apply(out == 0, np.ones((), out.dtype), norm)
-        return Where.apply(out == 0, zero, g * a / safe_norm), None, None, None
+        gi = g * a * a.abs().pow(p - 2) / safe_norm.pow(p - 1)
+        return Where.apply(out == 0, zero, gi), None, None, None

@@ -218,6 +218,23 @@ class Scatter(ArrayFunction):
             gs[tuple(slice(0, s) for s in ctx.index.shape)] = taken
         return ga, None, None, gs, None
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        """create_graph=True: g with the overwritten positions zeroed (a constant mask) for ``a``, g gathered
+        at ``index`` (then zero-padded to src's shape) for ``src``."""
+        where = _along_index(ctx.index, ctx.dim)
+        ga = g
+        if not ctx.add:
+            keep = np.ones(g._data.shape, bool)
+            keep[where] = False
+            ga = Where.apply(keep, g, np.zeros((), g._data.dtype))
+        gs = None
+        if len(ctx.src_shape) > 0:
+            gs = Index.apply(g, where)
+            if tuple(ctx.src_shape) != ctx.index.shape:
+                gs = IndexGrad.apply(gs, ctx.src_shape, tuple(slice(0, s) for s in ctx.index.shape))
+        return ga, None, None, gs, None
+
 
 class IndexSelect(ArrayFunction):
     @staticmethod

@@ -8,10 +8,12 @@ import scipy.special
 from ..autograd.function import ArrayFunction
 from .elementwise import _Unary, _unary
 
-Erfc = _unary("Erfc", scipy.special.erfc, lambda a, o: -2 / np.sqrt(np.pi) * np.exp(-a * a))
+Erfc = _unary("Erfc", scipy.special.erfc, lambda a, o: -2 / np.sqrt(np.pi) * np.exp(-a * a),
+               lambda a, o: -2 / np.sqrt(np.pi) * (-a * a).exp())
 
 
-Erfinv = _unary("Erfinv", scipy.special.erfinv, lambda a, o: np.sqrt(np.pi) / 2 * np.exp(o * o))
+Erfinv = _unary("Erfinv", scipy.special.erfinv, lambda a, o: np.sqrt(np.pi) / 2 * np.exp(o * o),
+                 lambda a, o: np.sqrt(np.pi) / 2 * (o * o).exp())
 
 
 Lgamma = _unary("Lgamma", scipy.special.gammaln, lambda a, o: scipy.special.digamma(a))
@@ -30,13 +32,13 @@ def _sinc_grad(a, o):
 Sinc = _unary("Sinc", np.sinc, _sinc_grad)
 
 
-Asinh = _unary("Asinh", np.arcsinh, lambda a, o: 1 / np.sqrt(a * a + 1))
+Asinh = _unary("Asinh", np.arcsinh, lambda a, o: 1 / np.sqrt(a * a + 1), lambda a, o: 1 / (a * a + 1).sqrt())
 
 
-Acosh = _unary("Acosh", np.arccosh, lambda a, o: 1 / np.sqrt(a * a - 1))
+Acosh = _unary("Acosh", np.arccosh, lambda a, o: 1 / np.sqrt(a * a - 1), lambda a, o: 1 / (a * a - 1).sqrt())
 
 
-Atanh = _unary("Atanh", np.arctanh, lambda a, o: 1 / (1 - a * a))
+Atanh = _unary("Atanh", np.arctanh, lambda a, o: 1 / (1 - a * a), lambda a, o: 1 / (1 - a * a))
 
 
 I0 = _unary("I0", scipy.special.i0, lambda a, o: scipy.special.i1(a))

@@ -334,7 +334,11 @@ class ArithMixin:
         if self.shape[0] != mat2.shape[0] or self.shape[2] != mat2.shape[1]:
             raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                                f"[{self.shape[0]}, {self.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}].")
-        return self @ mat2
+        out = self @ mat2
+        if out.grad_fn is not None:  # one BmmBackward0 in PyTorch (matmul's expand/view nodes are not there)
+            out.grad_fn._torch_name = "BmmBackward0"
+            out.grad_fn._structure = None
+        return out
 
     def dot(self, other):
         if self.ndim != 1 or other.ndim != 1:

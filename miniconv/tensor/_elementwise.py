@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import ops
 from .._args import check_broadcast, softmax_dim
+from ..autograd.composite import composite
 from ..dtypes import _infer_dtype, get_default_dtype, torch_dtype_name
 from ._base import TensorBase
 
@@ -202,6 +203,34 @@ class ElementwiseMixin:
 
     def is_floating_point(self):
         return self.dtype.kind == "f"
+
+    def hardshrink(self, lambd=0.5):
+        """x where |x| > lambd, else 0 (``F.hardshrink``); one node, PyTorch's HardshrinkBackward0."""
+        if self.dtype.kind != "f":
+            raise NotImplementedError(f"\"hardshrink_cpu\" not implemented for '{torch_dtype_name(self.dtype)}'")
+        return composite("HardshrinkBackward0", lambda x: x._where((x > lambd) | (x < -lambd), x, 0.0), (self,))
+
+    def prelu(self, weight):
+        """x where x > 0, else weight * x (``F.prelu``); ``weight`` has 1 element or one per channel (dim 1)."""
+        if weight.ndim > 1:
+            raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.ndim}")
+        if self.dtype != weight.dtype:
+            raise RuntimeError(f"prelu: Type promoting not supported. Got {torch_dtype_name(self.dtype)} and "
+                               f"{torch_dtype_name(weight.dtype)}")
+        if self.dtype.kind != "f":
+            raise NotImplementedError(f"\"prelu_cpu\" not implemented for '{torch_dtype_name(self.dtype)}'")
+        n = weight.numel()
+        if n != 1:
+            if self.ndim == 0:
+                raise RuntimeError("Not allow zero-dim input tensor.")
+            channels = self.shape[1] if self.ndim >= 2 else 1
+            if n != channels:
+                raise RuntimeError(
+                    f"Mismatch of parameter numbers and input channel size. Found parameter numbers = {n} and "
+                    f"channel size = {channels}.")
+        if weight.ndim != self.ndim:  # PyTorch views the weight as (1, C, 1, ...) before its kernel
+            weight = weight.reshape([1 if d != 1 else n for d in range(self.ndim)])
+        return composite("PreluKernelBackward0", lambda x, w: x._where(x > 0, x, w * x), (self, weight))
 
     def softmax(self, dim, dtype=None):
         return self._softmax(ops.Softmax, "softmax", dim, dtype)

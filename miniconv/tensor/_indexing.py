@@ -29,7 +29,13 @@ class IndexingMixin:
         else:
             out = ops.Index.apply(self, index)
         if out.grad_fn is not None:
-            out.grad_fn._torch_name = index_node_name(original, self.shape)
+            chain = index_node_chain(original, self.shape)
+            out.grad_fn._torch_name = chain[-1]
+            if len(chain) > 1:  # PyTorch's nodes before the last one, listed below it (autograd/node.py)
+                below = (0,)
+                for name in chain[:-1]:
+                    below = ((name, below),)
+                out.grad_fn._structure = below
         return out
 
     def _index_arg(self, index, name):
@@ -169,39 +175,41 @@ def _dims_taken(i):
     return 1
 
 
-def index_node_name(index, shape):
-    """The name of PyTorch's last autograd node for ``t[index]`` (``t`` of ``shape``), as its Python indexing
-    builds it: a lone slice, int, None or Ellipsis is one Slice/Select/Unsqueeze/Alias node; a tuple applies
-    its ints (Select), slices (Slice, skipped when one keeps its whole dim) and Nones (Unsqueeze) in order,
-    then any tensor/list/bool index as one Index node; a tuple that changes nothing is an Alias."""
+def index_node_chain(index, shape):
+    """The names of PyTorch's autograd nodes for ``t[index]`` (``t`` of ``shape``), in the order its Python
+    indexing records them: a lone slice, int, None or Ellipsis is one Slice/Select/Unsqueeze/Alias node; a tuple
+    applies its ints (Select), slices (Slice, skipped when one keeps its whole dim) and Nones (Unsqueeze) in
+    order, then any tensor/list/bool index as one Index node; a tuple that changes nothing is one Alias."""
     if not isinstance(index, tuple):
         if index is None:
-            return "UnsqueezeBackward0"
+            return ["UnsqueezeBackward0"]
         if index is Ellipsis:
-            return "AliasBackward0"
+            return ["AliasBackward0"]
         if type(index) is slice:
-            return "SliceBackward0"
-        return "SelectBackward0" if _is_int_index(index) else "IndexBackward0"
+            return ["SliceBackward0"]
+        return ["SelectBackward0" if _is_int_index(index) else "IndexBackward0"]
     spans = [_dims_taken(i) for i in index]
     rest = max(len(shape) - sum(spans), 0)
-    name, advanced, dim = None, False, 0
+    chain, advanced, dim = [], False, 0
     for i, span in zip(index, spans):
         if i is None:
-            name = "UnsqueezeBackward0"
+            chain.append("UnsqueezeBackward0")
         elif i is Ellipsis:
             dim += rest
             rest = 0
         elif type(i) is slice:
             if dim < len(shape) and i.indices(shape[dim]) != (0, shape[dim], 1):
-                name = "SliceBackward0"
+                chain.append("SliceBackward0")
             dim += 1
         elif _is_int_index(i):
-            name = "SelectBackward0"
+            chain.append("SelectBackward0")
             dim += 1
         else:
             advanced = True
             dim += span
-    return "IndexBackward0" if advanced else (name or "AliasBackward0")
+    if advanced:
+        chain.append("IndexBackward0")
+    return chain or ["AliasBackward0"]
 
 
 def convert_index(index):

@@ -96,7 +96,7 @@ class ShapeMixin:
         d1 = normalize_dims(dim1, self.ndim, "transpose")[0]
         perm = list(range(self.ndim))
         perm[d0], perm[d1] = perm[d1], perm[d0]
-        return self._permute(tuple(perm))
+        return _named(self._permute(tuple(perm)), "TransposeBackward0")
 
     swapaxes = transpose
     swapdims = transpose
@@ -104,7 +104,7 @@ class ShapeMixin:
     def t(self):
         if self.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
-        return self.transpose(0, 1) if self.ndim == 2 else self._permute(tuple(range(self.ndim)))
+        return _named(self.transpose(0, 1) if self.ndim == 2 else self._permute(tuple(range(self.ndim))), "TBackward0")
 
     @property
     def T(self):

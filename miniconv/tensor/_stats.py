@@ -5,6 +5,8 @@ Values that select an element (median, kthvalue, mode, cummax, quantile) are gat
 with differentiable ops, so the gradient flows to the selected elements as in PyTorch; the counting ops
 return integer tensors (no gradient).
 """
+import numbers
+
 import numpy as np
 
 from .. import ops
@@ -425,3 +427,84 @@ class StatsMixin:
             shape[d] = x.shape[0]
             x = x.reshape(shape)
         return (y * x.diff(dim=d)).cumsum(d) / 2
+
+    def _gradient(self, spacing=1, dim=None, edge_order=1):
+        """``torch.gradient``: second-order central differences inside, first- or second-order one-sided
+        differences at the ends, along each dim in ``dim`` (all dims by default), with a uniform ``spacing``
+        (a number, or one per dim) or coordinates (one 1-D tensor per dim); PyTorch's formulas and checks."""
+        if self.dtype == np.uint8:
+            raise RuntimeError("torch.gradient does not support uint8 input.")
+        dims = list(range(self.ndim)) if dim is None else [dim] if isinstance(dim, numbers.Integral) else list(dim)
+        if spacing is None:
+            spacing = 1.0
+        if isinstance(spacing, TensorBase) and spacing.ndim == 0:
+            spacing = spacing.item()
+        coords = None
+        if isinstance(spacing, numbers.Number):
+            spacing = [spacing] * len(dims)
+        else:
+            spacing = list(spacing)
+            if len(spacing) != len(dims):
+                if dim is None:
+                    raise RuntimeError(
+                        "torch.gradient expected spacing to be unspecified, a scalar, or a list of length equal to "
+                        f"'self.dim() = {self.ndim}', since dim argument was not given, but got a list of length "
+                        f"{len(spacing)}")
+                raise RuntimeError(
+                    "torch.gradient expected spacing to be unspecified, a scalar or it's spacing and dim arguments "
+                    f"to have the same length, but got a spacing argument of length {len(spacing)} and a dim "
+                    f"argument of length {len(dims)}.")
+            if any(isinstance(h, TensorBase) for h in spacing):
+                for i, h in enumerate(spacing):
+                    if not isinstance(h, TensorBase):
+                        raise TypeError(f"expected Tensor as element {i} in argument 1, but got {type(h).__name__}")
+                coords = spacing
+        if edge_order not in (1, 2):
+            raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
+        if dim is not None:
+            normalize_dims(dims, self.ndim, "gradient")  # PyTorch's IndexError / repeated-dim error
+        dims = [d % max(self.ndim, 1) for d in dims]
+        if any(self.shape[d] < edge_order + 1 for d in dims):
+            raise RuntimeError("torch.gradient expected each dimension size to be at least edge_order+1")
+        out = []
+        for i, d in enumerate(dims):
+            n = self.shape[d]
+
+            def sl(start, stop, d=d, n=n):  # at::slice(self, d, start, stop)
+                start, stop = start % n if start < 0 else start, n if stop is None else stop % n if stop < 0 else stop
+                return self.narrow(d, start, stop - start)
+
+            if coords is None:
+                h = spacing[i]
+                center = (sl(2, None) - sl(0, -2)) / h / 2
+                if edge_order == 1:
+                    first, last = (sl(1, 2) - sl(0, 1)) / h, (sl(-1, None) - sl(-2, -1)) / h
+                else:
+                    first = (-1.5 * sl(0, 1) + 2 * sl(1, 2) - 0.5 * sl(2, 3)) / h
+                    last = (0.5 * sl(-3, -2) - 2 * sl(-2, -1) + 1.5 * sl(-1, None)) / h
+            else:
+                x = coords[i]
+                if x.ndim != 1:
+                    raise RuntimeError("torch.gradient expected each element of spacing to have one dimension, but "
+                                       f"got an element with {x.ndim} dimensions!")
+                shape = [1] * self.ndim
+                shape[d] = -1
+                dx = x.diff(1, 0)
+                dx1, dx2 = dx[:-1], dx[1:]
+                a = (-dx2 / (dx1 * (dx1 + dx2))).reshape(shape)
+                b = ((dx2 - dx1) / (dx1 * dx2)).reshape(shape)
+                c = (dx1 / (dx2 * (dx1 + dx2))).reshape(shape)
+                center = a * sl(0, -2) + b * sl(1, -1) + c * sl(2, None)
+                if edge_order == 1:
+                    first, last = (sl(1, 2) - sl(0, 1)) / dx[0], (sl(-1, None) - sl(-2, -1)) / dx[-1]
+                else:
+                    a = -(2.0 * dx[0] + dx[1]) / (dx[0] * (dx[0] + dx[1]))
+                    b = (dx[0] + dx[1]) / (dx[0] * dx[1])
+                    c = (-dx[0]) / (dx[1] * (dx[0] + dx[1]))
+                    first = a * sl(0, 1) + b * sl(1, 2) + c * sl(2, 3)
+                    a = dx[-1] / (dx[-2] * (dx[-1] + dx[-2]))
+                    b = -(dx[-1] + dx[-2]) / (dx[-1] * dx[-2])
+                    c = (2 * dx[-1] + dx[-2]) / (dx[-1] * (dx[-1] + dx[-2]))
+                    last = a * sl(-3, -2) + b * sl(-2, -1) + c * sl(-1, None)
+            out.append(ops.Cat.apply(d, first, center, last))
+        return tuple(out)

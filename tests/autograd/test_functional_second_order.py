@@ -187,15 +187,25 @@ def test_strict_passes_where_pytorch_passes():
 
 @pytest.mark.parametrize("which", ["hessian", "hvp", "vhp"])
 def test_an_op_without_double_backward_raises_rather_than_approximating(which):
-    """prod has no differentiable backward in miniconv: the second-order tools say so (PyTorch has one)."""
+    """matrix_exp has no differentiable backward in miniconv: the second-order tools say so (PyTorch has one)."""
     F = miniconv.autograd.functional
     x = miniconv.tensor(X4)
     args = (x,) if which == "hessian" else (x, miniconv.ones(4, dtype=miniconv.float64))
-    with pytest.raises(RuntimeError, match="double backward is not implemented for Prod"):
-        getattr(F, which)(lambda t: t.prod(), *args)
+    with pytest.raises(RuntimeError, match="double backward is not implemented for MatrixExp"):
+        getattr(F, which)(lambda t: miniconv.linalg.matrix_exp(miniconv.diag_embed(t * 0.1)).sum(), *args)
     # the first-order tools still work on it
-    _compare(_np(F.jacobian(lambda t: t.prod(), x)),
-             _np(torch.autograd.functional.jacobian(lambda t: t.prod(), torch.tensor(X4))))
+    _compare(_np(F.jacobian(lambda t: miniconv.linalg.matrix_exp(miniconv.diag_embed(t * 0.1)), x)),
+             _np(torch.autograd.functional.jacobian(lambda t: torch.linalg.matrix_exp(torch.diag_embed(t * 0.1)),
+                                                    torch.tensor(X4))))
+
+
+@pytest.mark.parametrize("which", ["hessian", "hvp", "vhp"])
+def test_prod_second_order_as_pytorch(which):
+    F, T = miniconv.autograd.functional, torch.autograd.functional
+    v = np.ones(4)
+    m_args = (miniconv.tensor(X4),) if which == "hessian" else (miniconv.tensor(X4), miniconv.tensor(v))
+    t_args = (torch.tensor(X4),) if which == "hessian" else (torch.tensor(X4), torch.tensor(v))
+    _compare(_np(getattr(F, which)(lambda t: t.prod(), *m_args)), _np(getattr(T, which)(lambda t: t.prod(), *t_args)))
 
 
 def test_zero_dim_output_double_backward():

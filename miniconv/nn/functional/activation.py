@@ -292,9 +292,8 @@ def hardsigmoid(input, inplace=False):  # noqa: A002
 
 
 def hardshrink(input, lambd=0.5):  # noqa: A002
-    """x where |x| > lambd, else 0."""
-    _float_arg(input, "hardshrink")
-    return composite("HardshrinkBackward0", lambda x: ops_where((x > lambd) | (x < -lambd), x, 0.0), (input,))
+    """x where |x| > lambd, else 0 (``Tensor.hardshrink``)."""
+    return _tensor_arg(input, "hardshrink").hardshrink(lambd)
 
 
 def softshrink(input, lambd=0.5):  # noqa: A002
@@ -394,23 +393,10 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):  # noqa: A002
 
 
 def prelu(input, weight):  # noqa: A002
-    """x where x > 0, else weight * x; ``weight`` has 1 element or one per channel (dim 1)."""
+    """x where x > 0, else weight * x; ``weight`` has 1 element or one per channel (dim 1) (``Tensor.prelu``)."""
     _tensor_arg(input, "prelu")
     _tensor_arg(weight, "prelu", "weight")
-    if weight.ndim > 1:
-        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.ndim}")
-    n = weight.numel()
-    if n != 1:
-        if input.ndim == 0:
-            raise RuntimeError("Not allow zero-dim input tensor.")
-        channels = input.shape[1] if input.ndim >= 2 else 1
-        if n != channels:
-            raise RuntimeError(
-                f"Mismatch of parameter numbers and input channel size. Found parameter numbers = {n} and "
-                f"channel size = {channels}.")
-    if weight.ndim != input.ndim:  # PyTorch views the weight as (1, C, 1, ...) before its kernel
-        weight = weight.reshape([1 if d != 1 else n for d in range(input.ndim)])
-    return composite("PreluKernelBackward0", lambda x, w: ops_where(x > 0, x, w * x), (input, weight))
+    return input.prelu(weight)
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):  # noqa: A002

@@ -1,12 +1,12 @@
-"""Convolutions: conv2d (the Cython kernels in ``_kernels``; see the notes below), conv1d and conv_transpose2d
-(composed on conv2d). Arguments are checked with PyTorch's exceptions by the parsers in ``_args.py``, which the
+"""Convolutions: conv2d (the Cython kernels in ``_kernels``; see the notes below), conv1d (conv2d's kernels on
+height-1 views) and conv_transpose2d (composed on conv2d). Arguments are checked with PyTorch's exceptions by the parsers in ``_args.py``, which the
 conv Modules reach through these functions."""
 import numpy as np
 
 from ... import _kernels
 from ..._config import blas_single_thread, check_blas_sizes, threads_for
 from ...autograd import ArrayFunction
-from ...autograd.composite import composite
+from ...autograd.composite import composite, recomputed_backward
 from ...tensor import Tensor
 from ...creation import cat, zeros
 from ._args import check_conv_weight_groups, conv_groups, conv_tuple, _size_str
@@ -294,10 +294,41 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     check_conv_weight_groups(tuple(weight.shape), conv_groups(groups, "conv1d"))
     if input.ndim == 2:  # PyTorch: the unbatched input with a batch dimension of 1
         return conv1d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
-    # one ConvolutionBackward0 node, as PyTorch's (the 2-D view inside it)
-    return composite("ConvolutionBackward0", lambda x, w, b: conv2d(x.unsqueeze(-2), w.unsqueeze(-2), b, (1, s), p,
-                                                                    (1, d), groups).squeeze(-2),
-                     (input, weight, bias), listed=(0, 1, 2), saved=(0, 1))
+    # conv2d's checks (and messages) on the height-1 views, then one ConvolutionBackward0 node, as PyTorch's
+    args = _check_conv2d_args(Tensor._wrap(input._data[:, :, None]), Tensor._wrap(weight._data[:, :, None]), bias,
+                              (1, s), p, (1, d), groups)
+    return _Conv1d.apply(input, weight, bias, *args)
+
+
+class _Conv1d(Conv2d):
+    """conv1d as Conv2d's kernels on height-1 views of the arrays (x (N, C, L), w (O, C/groups, k))."""
+
+    @staticmethod
+    def forward(ctx, x, w, b, stride, padding, dilation, groups):
+        ctx.watch_versions(x, w)  # Conv2d saves the height-1 views
+        ctx.conv_meta = (stride, padding, dilation, groups)
+        return Conv2d.forward(ctx, x[:, :, None], w[:, :, None], b, stride, padding, dilation, groups)[:, :, 0]
+
+    @staticmethod
+    def backward(ctx, g):
+        gx, gw, gb = Conv2d.backward(ctx, g[:, :, None])[:3]
+        return (None if gx is None else gx[:, :, 0], None if gw is None else gw[:, :, 0], gb,
+                None, None, None, None)
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        """create_graph=True: conv1d again as conv2d on Tensors, differentiated on the graph. Conv2d saved only
+        what the first-order gradients need (x for the weight's, w for the input's); the gradient it did not
+        save an operand for does not depend on that operand (the convolution is bilinear), so zeros stand in."""
+        x4, w4 = ctx.saved_tensors
+        x = np.zeros(ctx.x_shape[:2] + ctx.x_shape[3:], g._data.dtype) if x4 is None else x4[:, :, 0]
+        w = np.zeros(ctx.w_shape[:2] + ctx.w_shape[3:], g._data.dtype) if w4 is None else w4[:, :, 0]
+        b = None if ctx.next_edges[2] is None else np.zeros(ctx.w_shape[0], g._data.dtype)
+
+        def fn(x, w, b, stride, padding, dilation, groups):
+            return Conv2d.apply(x.unsqueeze(-2), w.unsqueeze(-2), b, stride, padding, dilation, groups).squeeze(-2)
+
+        return recomputed_backward(ctx, fn, (x, w, b) + ctx.conv_meta, (g,))
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,  # noqa: A002

@@ -13,6 +13,11 @@ from ._args import _dtype_name, _tensor_arg
 _matmul = gemm  # op(a) @ op(b) in miniconv's OpenMP team (miniconv/_matmul.py)
 
 
+_WEIGHT_T = ("TBackward0", (1,))
+_ADDMM, _ADDMM_VIEW = (2, 0, _WEIGHT_T), (2, ("ViewBackward0", (0,)), _WEIGHT_T)
+_MM, _MM_VIEW = (0, _WEIGHT_T), (("ViewBackward0", (0,)), _WEIGHT_T)
+
+
 class _Linear(ArrayFunction):
     """y = x @ W.T + b for x of shape (*, in_features), W (out_features, in_features)."""
 
@@ -23,12 +28,15 @@ class _Linear(ArrayFunction):
         out = _matmul(x.reshape(rows, x.shape[-1]), weight, trans_b=True)  # one GEMM for any leading dims
         out = out.reshape(x.shape[:-1] + (weight.shape[0],))
         ctx.bias_shape = None if bias is None else bias.shape
-        ctx._torch_name = (("AddmmBackward0" if x.ndim == 2 else "ViewBackward0") if bias is not None else
-                           {1: "SqueezeBackward4", 2: "MmBackward0"}.get(x.ndim, "UnsafeViewBackward0"))
+        # PyTorch's graph: addmm(bias, x, weight.t()) or mm(x, weight.t()), on x viewed as 2-D and the result
+        # viewed back for more dims (autograd/node.py: _structure)
         if bias is not None:
-            if x.ndim == 2:
-                ctx._listed_inputs = (2, 0, 1)  # PyTorch's addmm(bias, x, weight.t())
+            ctx._torch_name = "AddmmBackward0" if x.ndim == 2 else "ViewBackward0"
+            ctx._structure = _ADDMM if x.ndim == 2 else (("AddmmBackward0", _ADDMM_VIEW),)
             out += bias  # any bias that broadcasts to the output's shape, e.g. (out,) or (1, out)
+        else:
+            ctx._torch_name = "MmBackward0" if x.ndim == 2 else "UnsafeViewBackward0"
+            ctx._structure = _MM if x.ndim == 2 else (("MmBackward0", _MM_VIEW),)
         return out
 
     @staticmethod
@@ -85,8 +93,14 @@ def linear(input, weight, bias=None):  # noqa: A002
                                 int(np.prod(input.shape[:-1], dtype=np.int64))),
                      ("in_features", w2.shape[1]), ("out_features", w2.shape[0]))
     if input.ndim == 1:  # PyTorch computes (1, in) @ W.T + bias and drops the leading 1
-        out = linear(input.reshape(1, -1), w2, bias)
-        return out.reshape(out.shape[1:]) if weight.ndim == 2 else out.reshape(())
+        x2 = input.reshape(1, -1)
+        out = linear(x2, w2, bias)
+        out = out.reshape(out.shape[1:]) if weight.ndim == 2 else out.reshape(())
+        if bias is None:  # PyTorch's matmul: unsqueeze, mm, squeeze
+            for t, name in ((x2, "UnsqueezeBackward0"), (out, "SqueezeBackward4")):
+                if t.grad_fn is not None:
+                    t.grad_fn._torch_name = name
+        return out
     if bias is not None:
         out_shape = tuple(input.shape[:-1]) + (w2.shape[0],)
         ok = bias.ndim <= len(out_shape)

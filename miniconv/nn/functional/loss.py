@@ -402,6 +402,20 @@ class _BinaryCrossEntropy(ArrayFunction):
                 gt = g * -(np.log(x) - np.log1p(-x))
         return gx, gt, None, None
 
+    @staticmethod
+    def backward_graph(ctx, g):  # create_graph=True: the same math on Tensors
+        x, t = ctx.saved_input(0), ctx.saved_input(1)
+        if ctx.reduction != "none":
+            g = (g / x.numel() if ctx.reduction == "mean" and x.numel() else g).expand(tuple(x.shape))
+        if ctx.w is not None:
+            g = g * Tensor._wrap(ctx.w)
+        gx = gt = None
+        if ctx.needs_input_grad[0]:
+            gx = g * (x - t) / ((1 - x) * x).clamp_min(1e-12)
+        if ctx.needs_input_grad[1]:
+            gt = g * -(x.log() - (-x).log1p())
+        return gx, gt, None, None
+
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,  # noqa: A002
                                      reduction="mean", pos_weight=None):
@@ -498,6 +512,11 @@ class _XlogySelf(ArrayFunction):
         with np.errstate(divide="ignore", invalid="ignore"):
             d_first = np.where(t == 0, np.zeros((), t.dtype), np.log(t))  # masked where x == 0 and y <= 0
             return (g * (d_first + t / t)).astype(g.dtype, copy=False)
+
+    @staticmethod
+    def backward_graph(ctx, g):  # create_graph=True: the same partials on Tensors (xlogy's derivatives)
+        t = ctx.saved_input(0)
+        return g * (where(ctx.constant(ctx.saved_tensors[0] == 0), 0.0, t.log()) + t / t)
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):  # noqa: A002

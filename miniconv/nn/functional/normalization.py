@@ -5,7 +5,8 @@ import numpy as np
 from ... import _kernels
 from ..._config import threads_for
 from ...autograd import ArrayFunction
-from ...autograd.composite import composite
+from ...autograd.composite import composite, recomputed_backward
+from ...functional import where
 from ...ops.layer_norm_fused import NativeLayerNorm as _NativeLayerNorm
 from ...tensor import Tensor
 from ..._args import check_broadcast as _check_broadcast
@@ -38,6 +39,7 @@ class _BatchNorm(ArrayFunction):
         nt = threads_for(x3.size)
         N, C, L = x3.shape
         count = N * L
+        ctx.eps, ctx.has_affine = eps, (weight is not None, bias is not None)
         if count == 0:  # empty batch: empty output, buffers untouched (as PyTorch)
             ctx.training, ctx.shape = training, x.shape
             ctx.save_for_backward(x3, np.zeros(C), np.zeros(C), np.zeros(C))
@@ -91,6 +93,30 @@ class _BatchNorm(ArrayFunction):
         gw = sum_dy_xmu * invstd if ctx.needs_input_grad[1] else None
         gb = sum_dy if ctx.needs_input_grad[2] else None
         return gx, gw, gb, None, None, None, None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        """create_graph=True: batch norm again with Tensor ops (batch statistics in training, the saved
+        running statistics as constants in eval), differentiated on the graph."""
+        x3, mean, invstd, w = ctx.saved_tensors
+        C, dt = x3.shape[1], x3.dtype
+        view = (1, C) + (1,) * (len(ctx.shape) - 2)
+        dims = (0,) + tuple(range(2, len(ctx.shape)))
+        eps = ctx.eps
+
+        def fn(x, weight, bias):
+            if ctx.training:
+                mu = x.mean(dims, keepdim=True)
+                y = (x - mu) / ((x - mu).pow(2).mean(dims, keepdim=True) + eps).sqrt()
+            else:
+                y = (x - ctx.constant(mean.astype(dt).reshape(view))) * ctx.constant(invstd.astype(dt).reshape(view))
+            if weight is not None:
+                y = y * weight.reshape(view)
+            return y if bias is None else y + bias.reshape(view)
+
+        values = (x3.reshape(ctx.shape), w.astype(dt) if ctx.has_affine[0] else None,
+                  np.zeros(C, dt) if ctx.has_affine[1] else None)
+        return recomputed_backward(ctx, fn, values, (g,))[:3] + (None,) * 5
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,  # noqa: A002
@@ -192,14 +218,73 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A0
     size = [n * c // num_groups, num_groups] + list(input.shape[2:])
     if size[0] * int(np.prod(size[2:])) == 1:  # PyTorch's _verify_batch_size
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
-    per_group = c // num_groups * int(np.prod(input.shape[2:]))
-    affine_shape = (1, c) + (1,) * (input.ndim - 2)
+    return _GroupNorm.apply(input, weight, bias, int(num_groups), float(eps))
 
-    def fn(x, w, b):
-        out = _normalize(x.reshape(n, num_groups, per_group), (2,), eps).reshape(x.shape)  # explicit: -1 is
-        return _affine(out, w, b, affine_shape)  # ambiguous when the batch is empty
 
-    return composite("NativeGroupNormBackward0", fn, (input, weight, bias), listed=(0, 1, 2), saved=(0, 1))
+class _GroupNorm(ArrayFunction):
+    """group_norm on arrays: x (N, C, *) normalized over each sample's groups of C / G channels, then
+    ``* weight + bias`` per channel. The forward is ``_normalize`` and ``_affine``'s arithmetic on arrays (the
+    same bits); the backward is the closed form (PyTorch's native_group_norm_backward)."""
+
+    _listed_inputs = (0, 1, 2)  # PyTorch's NativeGroupNormBackward0 lists input, weight and bias (None or not)
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, groups, eps):
+        n, c = x.shape[:2]
+        x3 = x.reshape(n, groups, c // groups * int(np.prod(x.shape[2:])))  # explicit: -1 is ambiguous for n = 0
+        if x3.shape[2] == 0:  # NaN statistics, without NumPy's "Mean of empty slice" warning (PyTorch is silent)
+            mean = np.sum(x3, axis=2, keepdims=True) / np.asarray(0, x.dtype)
+        else:
+            mean = np.mean(x3, axis=2, keepdims=True)
+        d = x3 - mean
+        var = np.mean(d * d, axis=2, keepdims=True) if x3.shape[2] else mean
+        std = np.sqrt(var + np.asarray(eps, x.dtype))
+        out = (d / std).reshape(x.shape)
+        view = (1, c) + (1,) * (x.ndim - 2)
+        if weight is not None:
+            out = out * weight.reshape(view)
+        if bias is not None:
+            out = out + bias.reshape(view)
+        ctx.save_for_backward(x, weight)
+        ctx.stats, ctx.groups, ctx.eps = (mean, std), groups, eps
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, weight = ctx.saved_tensors
+        mean, std = ctx.stats
+        n, c = x.shape[:2]
+        view = (1, c) + (1,) * (x.ndim - 2)
+        dims = (0,) + tuple(range(2, x.ndim))
+        grouped = (n, ctx.groups, c // ctx.groups * int(np.prod(x.shape[2:])))  # -1 is ambiguous for n = 0
+        xhat = ((x.reshape(grouped) - mean) / std).reshape(x.shape)
+        gx = gw = gb = None
+        if ctx.needs_input_grad[0] and grouped[2] == 0:  # empty groups: an empty gradient
+            gx = np.zeros(x.shape, x.dtype)
+        elif ctx.needs_input_grad[0]:
+            gxhat = (g if weight is None else g * weight.reshape(view)).reshape(grouped)
+            xh3 = xhat.reshape(gxhat.shape)
+            gx = ((gxhat - gxhat.mean(axis=2, keepdims=True) - xh3 * (gxhat * xh3).mean(axis=2, keepdims=True))
+                  / std).reshape(x.shape).astype(x.dtype, copy=False)
+        if ctx.needs_input_grad[1]:
+            gw = (g * xhat).sum(axis=dims).astype(x.dtype, copy=False)
+        if ctx.needs_input_grad[2]:
+            gb = g.sum(axis=dims).astype(x.dtype, copy=False)
+        return gx, gw, gb, None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        """create_graph=True: group_norm again with Tensor ops, differentiated on the graph."""
+        x, weight = ctx.saved_tensors
+        n, c = x.shape[:2]
+        per_group = c // ctx.groups * int(np.prod(x.shape[2:]))
+        view = (1, c) + (1,) * (x.ndim - 2)
+
+        def fn(x, w, b, groups, eps):
+            return _affine(_normalize(x.reshape(n, groups, per_group), (2,), eps).reshape(x.shape), w, b, view)
+
+        b = None if ctx.next_edges[2] is None else np.zeros(c, x.dtype)
+        return recomputed_backward(ctx, fn, (x, weight, b, ctx.groups, ctx.eps), (g,))
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,  # noqa: A002
@@ -275,6 +360,7 @@ class _ClampedNorm(ArrayFunction):
         else:
             n = np.sqrt(np.sum(x * x, axis=dim, keepdims=True))
         ctx.save_for_backward(x, n)
+        ctx.dim = dim
         return np.maximum(n, np.asarray(eps, dtype=x.dtype))
 
     @staticmethod
@@ -282,3 +368,9 @@ class _ClampedNorm(ArrayFunction):
         x, n = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(n == 0, np.zeros((), x.dtype), g * x / n), None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):  # create_graph=True: the plain norm's gradient on Tensors
+        x, n = ctx.saved_input(0), ctx.saved_tensors[1]
+        norm = x.abs() if x.ndim == 0 or x.shape[ctx.dim] == 1 else (x * x).sum(ctx.dim, keepdim=True).sqrt()
+        return where(ctx.constant(n == 0), 0.0, g * x / norm), None, None

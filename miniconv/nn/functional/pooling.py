@@ -7,7 +7,8 @@ from ... import _kernels
 from ..._config import threads_for
 from ...autograd import ArrayFunction
 from ...dtypes import torch_dtype_name as _torch_dtype_name
-from ...ops.shape_index import IndexGrad
+from ...autograd.composite import recomputed_backward
+from ...ops.shape_index import IndexGrad, Stack
 from ._args import _dtype_name, _float_arg, _pair, _tensor_arg
 
 
@@ -259,6 +260,17 @@ class _AdaptiveAvgPool2d(ArrayFunction):
             gx[..., a:b, :] += (gtmp[..., o, :] / (b - a))[..., None, :]
         return gx, None
 
+    @staticmethod
+    def backward_graph(ctx, g):
+        """create_graph=True: the pooling again with Tensor slices and means (it is linear: the input's
+        values do not matter), differentiated on the graph."""
+        def fn(x, out_hw):
+            tmp = Stack.apply(-2, *[x[..., a:b, :].mean(-2) for a, b in ctx.rows])
+            return Stack.apply(-1, *[tmp[..., a:b].mean(-1) for a, b in ctx.cols])
+
+        zeros = np.broadcast_to(np.zeros((), g._data.dtype), ctx.in_shape)
+        return recomputed_backward(ctx, fn, (zeros, None), (g,))
+
 
 def adaptive_avg_pool2d(input, output_size):  # noqa: A002
     """Average pooling to a fixed output size (OH, OW); an entry None keeps that input size.
@@ -320,6 +332,13 @@ class _AdaptiveMaxPool2d(ArrayFunction):
         k = ctx.idx.shape[1] * ctx.idx.shape[2]
         np.add.at(gx, (np.arange(m)[:, None], ctx.idx.reshape(m, k)), g.reshape(m, k))
         return gx.reshape(ctx.in_shape), None, None
+
+    @staticmethod
+    def backward_graph(ctx, g, *g_idx):
+        """create_graph=True: a scatter-add of g to each window's argmax (flat positions, a constant)."""
+        m, hw = ctx.idx.shape[0], ctx.in_shape[-2] * ctx.in_shape[-1]
+        flat = (ctx.idx + (np.arange(m, dtype=np.int64) * hw).reshape(-1, 1, 1)).reshape(-1)
+        return IndexGrad.apply(g.reshape(-1), (m * hw,), (flat,)).reshape(ctx.in_shape), None, None
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):  # noqa: A002

@@ -22,6 +22,7 @@ import numpy as np
 from ... import _kernels
 from ..._config import GRAIN_SIZE, blas_single_thread, get_num_threads, threads_for
 from ...autograd import ArrayFunction
+from ...autograd.composite import recomputed_backward
 from ...creation import cat, stack
 from .dropout import dropout as _dropout
 
@@ -136,6 +137,9 @@ class _RecurrentLayer(ArrayFunction):
                 h[:b] = y[rows]
         ctx.save_for_backward(x, w_ih, w_hh, w_hr, y if mode in ("RNN_TANH", "RNN_RELU") else None)
         ctx.mode, ctx.steps, ctx.has_bias, ctx.batch = mode, steps, b_ih is not None, batch
+        # for create_graph=True (backward_graph): the small inputs backward does not keep, as they were
+        ctx.small_inputs = tuple(None if a is None else np.array(a) for a in (h0, c0, b_ih, b_hh))
+        ctx.plan = (batch_sizes, reverse)
         ctx.h_prev_all, ctx.gates = h_prev_all, gates
         if mode == "LSTM":
             ctx.c_prev_all, ctx.tanh_c_all, ctx.h_pre_all = c_prev_all, tanh_c_all, h_pre_all
@@ -218,6 +222,52 @@ class _RecurrentLayer(ArrayFunction):
             db_hh = dgh.sum(axis=0) if mode == "GRU" else db_ih.copy()
         dc0 = dc if mode == "LSTM" else None
         return dx, dh, dc0, dw_ih, dw_hh, db_ih, db_hh, dw_hr, None, None, None
+
+
+def _layer_backward_graph(ctx, *grads):
+    """create_graph=True: the layer again with Tensor ops (``_layer_graph``), differentiated on the graph."""
+    x, w_ih, w_hh, w_hr, _ = ctx.saved_tensors
+    h0, c0, b_ih, b_hh = ctx.small_inputs
+    values = (x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, ctx.mode) + ctx.plan
+    return recomputed_backward(ctx, _layer_graph, values, grads)
+
+
+_RecurrentLayer.backward_graph = staticmethod(_layer_backward_graph)
+
+
+def _layer_graph(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, mode, batch_sizes, reverse):
+    """``_RecurrentLayer``'s forward with Tensor ops, step by step (PyTorch's gate order: LSTM i, f, g, o;
+    GRU r, z, n with b_hh inside r * (...)); the state keeps one row per sequence, step t updates the first
+    ``batch_sizes[t]`` rows."""
+    h, c = h0, c0
+    ys = {}
+    for s, b in _steps(batch_sizes, reverse):
+        if b == 0:
+            continue
+        hp = h[:b]
+        gi = x[s:s + b].matmul(w_ih.t())
+        gh = hp.matmul(w_hh.t())
+        if b_ih is not None:
+            gi, gh = gi + b_ih, gh + b_hh
+        if mode == "LSTM":
+            i, f, g, o = (gi + gh).chunk(4, 1)
+            c_new = f.sigmoid() * c[:b] + i.sigmoid() * g.tanh()
+            h_new = o.sigmoid() * c_new.tanh()
+            if w_hr is not None:
+                h_new = h_new.matmul(w_hr.t())
+            c = c_new if b == c.shape[0] else cat([c_new, c[b:]])
+        elif mode == "GRU":
+            ir, iz, i_n = gi.chunk(3, 1)
+            hr, hz, hn = gh.chunk(3, 1)
+            r, z = (ir + hr).sigmoid(), (iz + hz).sigmoid()
+            h_new = (1 - z) * (i_n + r * hn).tanh() + z * hp
+        else:
+            pre = gi + gh
+            h_new = pre.tanh() if mode == "RNN_TANH" else pre.relu()
+        ys[s] = h_new
+        h = h_new if b == h.shape[0] else cat([h_new, h[b:]])
+    y = cat([ys[s] for s in sorted(ys)]) if ys else x.matmul(w_ih.t())[:, :h0.shape[1]]  # no rows: (0, P)
+    return (y, h, c) if mode == "LSTM" else (y, h)
 
 
 def _layer_weights(weights, index, has_bias, has_proj):

@@ -2,6 +2,7 @@
 import numpy as np
 
 from ...autograd import ArrayFunction
+from ...ops.shape_index import IndexGrad
 from ._args import _tensor_arg
 
 
@@ -26,6 +27,22 @@ class _Embedding(ArrayFunction):
         np.add.at(gw, idx, rows)
         if ctx.padding_idx is not None:
             gw[ctx.padding_idx] = 0
+        return gw, None, None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        """create_graph=True: the rows of g (scaled by constants) scatter-added into the table's shape."""
+        idx = ctx.indices.reshape(-1)
+        rows = g.reshape(-1, ctx.shape[1])
+        if ctx.padding_idx is not None:
+            rows = rows * ctx.constant((idx != ctx.padding_idx)[:, None].astype(g._data.dtype))
+        gw = IndexGrad.apply(rows, ctx.shape, (idx,))
+        if ctx.scale_grad_by_freq:
+            # PyTorch's embedding_dense_double_backward differentiates as if unscaled: the scaled values,
+            # the unscaled derivative
+            counts = np.bincount(idx, minlength=ctx.shape[0])
+            scaled = IndexGrad.apply(rows / ctx.constant(counts[idx, None].astype(g._data.dtype)), ctx.shape, (idx,))
+            gw = scaled.detach() + (gw - gw.detach())
         return gw, None, None, None
 
 

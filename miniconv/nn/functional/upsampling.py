@@ -1,13 +1,15 @@
-"""Resampling: interpolate (nearest, nearest-exact, linear, bilinear, area), upsample*, pixel_shuffle,
-pixel_unshuffle, channel_shuffle. Composed from indexing, reshape and permute, whose Functions give the
-gradients (a gathered row's gradient is scattered back and summed)."""
+"""Resampling: interpolate (nearest, nearest-exact, linear, bilinear, trilinear, area), upsample*, pixel_shuffle,
+pixel_unshuffle, channel_shuffle. interpolate's nearest and linear modes are one node (``_Resize``: gathers per
+axis forward, the transposed interpolation matrices backward); the others are composed from indexing, reshape
+and permute, whose Functions give the gradients."""
 import math
 import numbers
 import warnings
 
 import numpy as np
 
-from ...autograd.composite import composite
+from ...autograd import ArrayFunction
+from ...autograd.composite import composite, recomputed_backward
 from ._args import _tensor_arg
 from .pooling import adaptive_avg_pool2d
 
@@ -40,19 +42,10 @@ def _take(x, axis, index):
 
 def _linear_along(x, axis, out_size, scale, align_corners):
     """Linear interpolation of ``x`` along ``axis`` with PyTorch's source indices and weights."""
-    in_size = x.shape[axis]
-    dt = np.dtype(x.dtype)
-    s = _source_scale(in_size, out_size, scale, align_corners, dt)
-    dst = np.arange(out_size).astype(dt)
-    src = s * dst if align_corners else np.maximum(s * (dst + dt.type(0.5)) - dt.type(0.5), dt.type(0))
-    i0 = np.minimum(np.floor(src).astype(np.int64), in_size - 1)
-    lam1 = np.clip(src - i0.astype(dt), 0, 1).astype(dt)
-    i1 = i0 + (i0 < in_size - 1)
+    i0, w0, i1, w1 = _axis_weights(x.shape[axis], out_size, scale, "linear", align_corners, np.dtype(x.dtype))
     shape = [1] * x.ndim
     shape[axis] = out_size
-    w1 = x.new_tensor(lam1.reshape(shape))
-    w0 = x.new_tensor((dt.type(1) - lam1).reshape(shape))
-    return w0 * _take(x, axis, i0) + w1 * _take(x, axis, i1)
+    return x.new_tensor(w0.reshape(shape)) * _take(x, axis, i0) + x.new_tensor(w1.reshape(shape)) * _take(x, axis, i1)
 
 
 def _output_size(input, size, scale_factor, recompute_scale_factor):  # noqa: A002
@@ -138,12 +131,79 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                                   f"{input.dtype.name}'")
     d = input.ndim - 2
     name = _UPSAMPLE_NODE_NAMES[mode].format(d)  # PyTorch's node, one for the whole resize
-    return composite(name, lambda x: _resize(x, mode, out_size, scales, align_corners), (input,), saved=())
+    if input.dtype.kind != "f":  # integer nearest: no gradient, the composition's indexing
+        return _resize(input, mode, out_size, scales, align_corners)
+    return _Resize.apply(input, mode, tuple(out_size), tuple(scales), align_corners, name)
 
 
 _UPSAMPLE_NODE_NAMES = {"nearest": "UpsampleNearest{}DBackward0", "nearest-exact": "UpsampleNearestExact{}DBackward0",
                         "linear": "UpsampleLinear1DBackward0", "bilinear": "UpsampleBilinear2DBackward0",
                         "trilinear": "UpsampleTrilinear3DBackward0"}
+
+
+def _axis_weights(in_size, out_size, scale, mode, align_corners, dtype):
+    """Output position o along one axis reads ``w0[o] * x[i0[o]] + w1[o] * x[i1[o]]`` (PyTorch's indices and
+    weights; nearest modes: one index, w1 None)."""
+    if mode in ("nearest", "nearest-exact"):
+        return _nearest_index(in_size, out_size, scale, mode == "nearest-exact"), None, None, None
+    s = _source_scale(in_size, out_size, scale, align_corners, dtype)
+    dst = np.arange(out_size).astype(dtype)
+    src = s * dst if align_corners else np.maximum(s * (dst + dtype.type(0.5)) - dtype.type(0.5), dtype.type(0))
+    i0 = np.minimum(np.floor(src).astype(np.int64), in_size - 1)
+    lam1 = np.clip(src - i0.astype(dtype), 0, 1).astype(dtype)
+    return i0, (dtype.type(1) - lam1), i0 + (i0 < in_size - 1), lam1
+
+
+class _Resize(ArrayFunction):
+    """interpolate's nearest and linear modes on arrays, one axis after another (last first, as PyTorch's
+    kernels): a gather (and a weighted sum of two gathers) per axis, the same arithmetic as ``_resize``; the
+    backward multiplies each axis by the transposed (out, in) interpolation matrix, first axis first."""
+
+    @staticmethod
+    def forward(ctx, x, mode, out_size, scales, align_corners, name):
+        ctx._torch_name = name
+        dt = np.dtype(x.dtype)
+        plan = []
+        for k in reversed(range(x.ndim - 2)):
+            axis = k + 2
+            i0, w0, i1, w1 = _axis_weights(x.shape[axis], out_size[k], scales[k], mode, align_corners, dt)
+            plan.append((axis, x.shape[axis], i0, w0, i1, w1))
+            if w0 is None:
+                x = np.take(x, i0, axis=axis)
+            else:
+                shape = [1] * x.ndim
+                shape[axis] = out_size[k]
+                x = w0.reshape(shape) * np.take(x, i0, axis=axis) + w1.reshape(shape) * np.take(x, i1, axis=axis)
+        ctx.plan, ctx.args = plan, (mode, out_size, scales, align_corners)
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        for axis, in_size, i0, w0, i1, w1 in reversed(ctx.plan):
+            m = np.zeros((len(i0), in_size), g.dtype)  # m[o, i]: the weight of input i in output o
+            rows = np.arange(len(i0))
+            if w0 is None:
+                np.add.at(m, (rows, i0), 1)
+            else:
+                np.add.at(m, (rows, i0), w0)
+                np.add.at(m, (rows, i1), w1)
+            g = np.moveaxis(np.moveaxis(g, axis, -1) @ m, -1, axis)
+        return np.ascontiguousarray(g), None, None, None, None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        """create_graph=True: the resize again with Tensor ops (it is linear: the input's values do not matter),
+        differentiated on the graph."""
+        mode, out_size, scales, align_corners = ctx.args
+        shape = list(g._data.shape)
+        for axis, in_size, *_ in ctx.plan:
+            shape[axis] = in_size
+        zeros = np.broadcast_to(np.zeros((), g._data.dtype), shape)
+
+        def fn(x, *_):
+            return _resize(x, mode, out_size, scales, align_corners)
+
+        return recomputed_backward(ctx, fn, (zeros, None, None, None, None, None), (g,))
 
 
 def _resize(x, mode, out_size, scales, align_corners):

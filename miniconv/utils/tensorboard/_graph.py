@@ -136,7 +136,7 @@ def graph(model, args, verbose=False, use_strict_trace=True):
             continue
         seen.add(id(fn))
         order.append(fn)
-        for nxt, _ in getattr(fn, "next_functions", ()):
+        for nxt, _ in _op_inputs(fn):
             if nxt is not None and id(nxt) not in seen:
                 stack.append(nxt)
     shapes = {}
@@ -147,7 +147,7 @@ def graph(model, args, verbose=False, use_strict_trace=True):
         if getattr(fn, "variable", None) is not None:
             name_of(fn)
             continue
-        ins = [name_of(nxt) for nxt, _ in getattr(fn, "next_functions", ()) if nxt is not None]
+        ins = [name_of(nxt) for nxt, _ in _op_inputs(fn) if nxt is not None]
         name = name_of(fn)
         meta = getattr(fn, "output_meta", None)
         shape = shapes.get(id(fn), meta[0][0] if meta else None)
@@ -167,3 +167,10 @@ def graph(model, args, verbose=False, use_strict_trace=True):
             print(n)
     stepstats = RunMetadata(step_stats=StepStats(dev_stats=[DeviceStepStats(device="/device:CPU:0")]))
     return GraphDef(node=nodes, versions=VersionDef(producer=22)), stepstats
+
+
+def _op_inputs(fn):
+    """The nodes ``fn``'s backward sends gradients to: miniconv's graph, without the nodes of PyTorch's chain
+    that ``next_functions`` also lists (nn.Linear's TBackward0 on the weight)."""
+    ops = getattr(fn, "_op_next_functions", None)
+    return ops() if ops is not None else getattr(fn, "next_functions", ())
