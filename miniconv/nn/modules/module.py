@@ -412,10 +412,13 @@ class Module:
                 m.state_dict(out, prefix + name + ".", keep_vars)
         return out
 
-    def load_state_dict(self, state_dict, strict=True):
+    def load_state_dict(self, state_dict, strict=True, assign=False):
         """Copy tensors from ``state_dict`` into this module's parameters and buffers.
 
         With ``strict=True`` missing or unexpected keys raise; a shape mismatch always raises.
+        With ``assign=True`` the state dict's tensors themselves take the places of the module's (their
+        dtype and memory kept; a tensor replacing a Parameter is wrapped as one with the old requires_grad),
+        so optimizers built before hold the old Parameters, as in PyTorch.
         Returns (missing_keys, unexpected_keys). Nothing is modified if an error is raised.
         """
         if not hasattr(state_dict, "items"):
@@ -441,16 +444,33 @@ class Module:
                     f"the shape in current model is {Size(target.shape)!r}."
                 )
                 continue
-            arrays[k] = arr
+            arrays[k] = v if assign and isinstance(v, Tensor) else arr
         if errors:
             raise RuntimeError(
                 f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors)
             )
         for k, arr in arrays.items():
             target = own[k]
+            if assign:
+                self._assign_loaded(k, target, arr)
+                continue
             target._data[...] = arr.astype(target.dtype, copy=False)  # in place: Parameters keep their identity
             target._bump_version()
         return _IncompatibleKeys(missing, unexpected)
+
+    def _assign_loaded(self, key, target, value):
+        """``load_state_dict(assign=True)``'s step for one key: ``value`` (a Tensor, or an array from a
+        non-Tensor entry) replaces ``target`` in its owning module."""
+        prefix, _, name = key.rpartition(".")
+        owner = self.get_submodule(prefix) if prefix else self
+        if not isinstance(value, Tensor):
+            value = Tensor(value)
+        if isinstance(target, Parameter):
+            if isinstance(value, Parameter):
+                value.requires_grad_(target.requires_grad)
+            else:
+                value = Parameter(value, requires_grad=target.requires_grad)
+        setattr(owner, name, value)
 
     def _register_load_state_dict_pre_hook(self, hook, with_module=False):
         """``hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)`` runs

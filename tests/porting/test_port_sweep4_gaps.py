@@ -1,0 +1,95 @@
+"""Gaps found by the fourth porting sweep (PyTorch Recipes, the chatbot tutorial, MorvanZhou's tutorials,
+PyTorch-GAN, the Intro-to-PyTorch YouTube series) with only the imports changed: each test runs the same user
+code on both libraries."""
+import weakref
+
+import numpy as np
+import pytest
+
+import miniconv
+
+torch = pytest.importorskip("torch")
+
+from oracle import arr as _np, both_messages as both  # noqa: E402  (after the torch check)
+
+
+# -- load_state_dict(assign=True) (module_load_state_dict_tips.py, swap_tensors.py)
+def _assign_case(lib):
+    lib.manual_seed(0)
+    m = lib.nn.Sequential(lib.nn.Linear(3, 2), lib.nn.BatchNorm1d(2))
+    opt = lib.optim.SGD(m.parameters(), lr=0.1)
+    m.requires_grad_(False)
+    m[0].bias.requires_grad_(True)
+    src = lib.nn.Sequential(lib.nn.Linear(3, 2), lib.nn.BatchNorm1d(2)).double()
+    sd = src.state_dict()
+    sd["0.weight"] = lib.nn.Parameter(sd["0.weight"], requires_grad=True)
+    keys = m.load_state_dict(sd, assign=True)
+    w, b = m[0].weight, m[0].bias
+    out = m(lib.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75], [-2.0, 1.0, 0.0], [0.3, 0.9, 1.7]], dtype=lib.float64))
+    out.sum().backward()
+    return (repr(keys), type(w).__name__, w.dtype == lib.float64, w.requires_grad, b.requires_grad,
+            type(b).__name__, w is sd["0.weight"], b.data_ptr() == sd["0.bias"].data_ptr(),
+            m[1].running_mean.data_ptr() == sd["1.running_mean"].data_ptr(), type(m[1].running_mean).__name__,
+            opt.param_groups[0]["params"][0] is w, _np(out), _np(b.grad), _np(m[1].running_mean),
+            int(m[1].num_batches_tracked))
+
+
+def test_load_state_dict_assign_takes_the_loaded_tensors():
+    m, t = both(_assign_case)
+    for i, (a, b) in enumerate(zip(m, t)):
+        if isinstance(b, np.ndarray):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12, err_msg=str(i))
+        else:
+            assert a == b, (i, a, b)
+
+
+def test_load_state_dict_assign_errors_leave_the_module_alone():
+    def case(lib):
+        m = lib.nn.Linear(3, 2)
+        w = m.weight
+        sd = {"weight": lib.zeros(2, 4), "bias": lib.zeros(2)}
+        try:
+            m.load_state_dict(sd, assign=True)
+        except RuntimeError as e:
+            return str(e).replace("miniconv", "torch"), m.weight is w
+    m, t = both(case)
+    assert m == t
+
+
+def test_load_state_dict_assign_strict_false_partial():
+    def case(lib):
+        lib.manual_seed(1)
+        m = lib.nn.Linear(2, 2)
+        b = m.bias
+        keys = m.load_state_dict({"weight": lib.ones(2, 2), "extra": lib.ones(1)}, strict=False, assign=True)
+        return repr(keys), m.bias is b, _np(m.weight).tolist(), m.weight.requires_grad
+    m, t = both(case)
+    assert m == t
+
+
+# -- torch.utils.swap_tensors (swap_tensors.py)
+def test_swap_tensors_swaps_contents_and_keeps_identity():
+    def case(lib):
+        t1 = lib.arange(2)
+        t2 = lib.arange(3.0).requires_grad_()
+        t1.tag = "one"
+        ident = id(t1), id(t2)
+        lib.utils.swap_tensors(t1, t2)
+        p = lib.nn.Parameter(lib.zeros(2))
+        q = lib.ones(2)
+        lib.utils.swap_tensors(p, q)
+        return (ident == (id(t1), id(t2)), _np(t1).tolist(), str(t1.dtype).split(".")[1], t1.requires_grad, _np(t2).tolist(),
+                str(t2.dtype).split(".")[1], getattr(t2, "tag", None), hasattr(t1, "tag"), type(p).__name__, type(q).__name__,
+                _np(p).tolist(), q.requires_grad)
+    m, t = both(case)
+    assert m[0] is True and m == t
+
+
+def test_swap_tensors_refuses_weakrefs():
+    def case(lib, which):
+        t1, t2 = lib.zeros(1), lib.ones(1)
+        keep = weakref.ref(t1 if which == 1 else t2)  # noqa: F841
+        lib.utils.swap_tensors(t1, t2)
+    for which in (1, 2):
+        m, t = both(lambda lib: case(lib, which))
+        assert m == t and m[0] == "RuntimeError"
