@@ -93,3 +93,21 @@ def test_swap_tensors_refuses_weakrefs():
     for which in (1, 2):
         m, t = both(lambda lib: case(lib, which))
         assert m == t and m[0] == "RuntimeError"
+
+
+# -- what tensors_deeper_tutorial.py / autogradyt_tutorial.py print: print(type(x)), next_functions
+def test_printed_class_names_and_graph_nodes():
+    import re
+
+    def case(lib):
+        x = lib.empty(3, 4)
+        a = lib.linspace(0., 1., steps=5, requires_grad=True)
+        d = 2 * lib.sin(a) + 1
+        texts = [str(type(x)), str(type(x.shape)), str(d.grad_fn.next_functions),
+                 str(d.grad_fn.next_functions[0][0].next_functions[0][0].next_functions),
+                 str(d.grad_fn.next_functions[0][0].next_functions[0][0].next_functions[0][0].next_functions),
+                 repr(a.grad_fn), type(x).__name__, type(x).__qualname__]
+        return [re.sub(r"0x[0-9a-f]+", "0x?", t).replace(lib.__name__, "LIB") for t in texts]
+    m, t = both(case)
+    assert m == t
+    assert m[0] == "<class 'LIB.Tensor'>" and m[3] == "((<AccumulateGrad object at 0x?>, 0),)" and m[4] == "()"
