@@ -13,17 +13,13 @@ TensorDataset, scaled to [-1, 1] as Normalize([0.5], [0.5]) does and padded to 3
 NumPy's generator is seeded, save_image is left out and the printed values are also recorded."""
 import numpy as np  # adapted
 
-from _helpers import mnist_subset  # adapted
+from _helpers import mnist_scaled  # adapted
 
-_x, _y, _, _ = mnist_subset(256, 0)  # adapted
 result = {}  # adapted
 
 
 def mnist_dataset(img_size, n=256):  # adapted: for datasets.MNIST(..., transform=[Resize, ToTensor, Normalize])
-    x = (_x[:n] * 0.3081 + 0.1307 - 0.5) / 0.5  # adapted: ToTensor's [0, 1], then Normalize([0.5], [0.5])
-    if img_size == 32:  # adapted: padded with the background value instead of Resize(32)
-        x = np.pad(x, ((0, 0), (0, 0), (2, 2), (2, 2)), constant_values=-1.0)  # adapted
-    return torch.utils.data.TensorDataset(torch.from_numpy(x.astype(np.float32)), torch.from_numpy(_y[:n]))  # adapted
+    return torch.utils.data.TensorDataset(*map(torch.from_numpy, mnist_scaled(n, img_size)))  # adapted
 
 
 # ---------------------------------------------------------------- gan/gan.py
