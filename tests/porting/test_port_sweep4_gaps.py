@@ -111,3 +111,64 @@ def test_printed_class_names_and_graph_nodes():
     m, t = both(case)
     assert m == t
     assert m[0] == "<class 'LIB.Tensor'>" and m[3] == "((<AccumulateGrad object at 0x?>, 0),)" and m[4] == "()"
+
+
+# -- torch.__future__'s conversion switches and Tensor.module_load (swap_tensors.py)
+def _future_case(lib, swap, overwrite, assign):
+    lib.__future__.set_swap_module_params_on_conversion(swap)
+    lib.__future__.set_overwrite_module_params_on_conversion(overwrite)
+    try:
+        lib.manual_seed(0)
+        m = lib.nn.Sequential(lib.nn.Linear(3, 2), lib.nn.BatchNorm1d(2))
+        opt = lib.optim.SGD(m.parameters(), lr=0.5)
+        m(lib.ones(4, 3) * lib.arange(4.0)[:, None]).sum().backward()
+        w, rm, grad_before = m[0].weight, m[1].running_mean, m[0].weight.grad
+        sd = lib.nn.Sequential(lib.nn.Linear(3, 2), lib.nn.BatchNorm1d(2)).double().state_dict()
+        m.load_state_dict(sd, assign=assign)
+        after_load = (m[0].weight is w, m[1].running_mean is rm, str(m[0].weight.dtype).split(".")[1],
+                      m[0].weight.grad is None, m[0].weight.grad is grad_before, _np(m[0].weight).tolist(),
+                      type(m[0].weight).__name__, m[0].weight.requires_grad,
+                      m[0].weight.data_ptr() == sd["0.weight"].data_ptr())
+        m2 = lib.nn.Linear(2, 2)
+        w2 = m2.weight
+        m2(lib.ones(1, 2)).sum().backward()
+        m2.double()
+        after_to = (m2.weight is w2, str(m2.weight.dtype).split(".")[1], str(m2.weight.grad.dtype).split(".")[1],
+                    str(w2.dtype).split(".")[1], type(m2.weight).__name__)
+        return after_load, after_to, opt.param_groups[0]["params"][0] is m[0].weight
+    finally:
+        lib.__future__.set_swap_module_params_on_conversion(False)
+        lib.__future__.set_overwrite_module_params_on_conversion(False)
+
+
+@pytest.mark.parametrize("swap,overwrite,assign", [(False, False, False), (True, False, False), (True, False, True),
+                                                   (False, True, False), (False, True, True), (True, True, True)])
+def test_future_switches_and_module_load(swap, overwrite, assign):
+    m, t = both(lambda lib: _future_case(lib, swap, overwrite, assign))
+    assert m == t
+
+
+def test_module_load_default_and_its_identity_check():
+    def case(lib):
+        a, b = lib.zeros(2), lib.arange(2.0)
+        r1 = a.module_load(b)
+        r2 = b.module_load(a, assign=True)
+
+        class Bad(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.p = lib.nn.Parameter(lib.zeros(2))
+
+        lib.__future__.set_swap_module_params_on_conversion(True)
+        orig = lib.Tensor.module_load
+        lib.Tensor.module_load = lambda self, other, assign=False: other
+        try:
+            Bad().load_state_dict({"p": lib.ones(2)})
+        except RuntimeError as e:
+            err = str(e).replace(lib.__name__ + ".Size", "Size")
+        finally:
+            lib.Tensor.module_load = orig
+            lib.__future__.set_swap_module_params_on_conversion(False)
+        return (_np(r1).tolist(), _np(a).tolist(), r1 is a, r2 is a, _np(r2).tolist(), r1.requires_grad, err)
+    m, t = both(case)
+    assert m == t
