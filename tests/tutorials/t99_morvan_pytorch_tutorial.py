@@ -152,6 +152,7 @@ torch.manual_seed(1)    # reproducible  # adapted (uncommented)
 # fake data
 x = torch.unsqueeze(torch.linspace(-1, 1, 100), dim=1)  # x data (tensor), shape=(100, 1)
 y = x.pow(2) + 0.2*torch.rand(x.size())  # noisy y data (tensor), shape=(100, 1)
+_cwd = os.getcwd()  # adapted
 os.chdir(_tmp.name)  # adapted: the script writes net.pkl and net_params.pkl to the working directory
 result["304"] = []  # adapted
 
@@ -211,6 +212,7 @@ restore_net()
 
 # restore only the net parameters
 restore_params()
+os.chdir(_cwd)  # adapted
 
 # ---------------------------------------------------------------- 305_batch_train.py
 import torch
@@ -707,5 +709,4 @@ if __name__ == "__main__":
     result["504"] = {"losses": losses, "preds": [p.data.numpy()[::10].tolist() for p in preds],  # adapted
                      "bn3_running_var": nets[1].bn3.running_var.tolist(), "n_params": [len(list(n.parameters())) for n in nets],
                      "layer_input_std": [float(t.std()) for t in layer_inputs[1]]}
-os.chdir(os.path.dirname(_tmp.name))  # adapted
 _tmp.cleanup()  # adapted
