@@ -145,7 +145,10 @@ class RearrangeMixin:
         return self * factor
 
     def dist(self, other, p=2):
-        return (self - other).norm(p)
+        """The p-norm of ``self - other`` (broadcast), recorded as PyTorch's one ``DistBackward0`` node."""
+        from ..autograd.composite import composite  # a composed op named as PyTorch's node
+
+        return composite("DistBackward0", lambda a, b: (a - b).norm(p), (self, other))
 
     # -- index_* family ----------------------------------------------------------------------
     def _index_along(self, dim, index, name, source=None):

@@ -172,3 +172,24 @@ def test_module_load_default_and_its_identity_check():
         return (_np(r1).tolist(), _np(a).tolist(), r1 is a, r2 is a, _np(r2).tolist(), r1.requires_grad, err)
     m, t = both(case)
     assert m == t
+
+
+# -- torch.dist is one DistBackward0 node (parametrizations.py prints torch.dist(layer.weight, ...))
+@pytest.mark.parametrize("p", [2, 3, 1.5, float("inf")])
+def test_dist_node_values_and_gradients(p):
+    def case(lib):
+        rng = np.random.default_rng(3)
+        a = lib.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+        b = lib.tensor(rng.standard_normal((4,)), requires_grad=True)
+        d = lib.dist(a, b, p)
+        d.backward()
+        same = a.detach().clone().requires_grad_()
+        z = same.dist(same.detach())
+        z.backward()
+        return (d.grad_fn.name(), len(d.grad_fn.next_functions), _np(d).item(), _np(a.grad), _np(b.grad),
+                str(z).replace(lib.__name__, "LIB"), _np(same.grad).tolist())
+    m, t = both(case)
+    assert m[:2] == t[:2] == ("DistBackward0", 2) and abs(m[2] - t[2]) < 1e-12
+    np.testing.assert_allclose(m[3], t[3], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(m[4], t[4], rtol=1e-12, atol=1e-15)
+    assert m[5:] == t[5:]
