@@ -193,3 +193,33 @@ def test_dist_node_values_and_gradients(p):
     np.testing.assert_allclose(m[3], t[3], rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(m[4], t[4], rtol=1e-12, atol=1e-15)
     assert m[5:] == t[5:]
+
+
+# -- saved_tensors_hooks meet a binary op's saved tensors in PyTorch's order: other, then self, then the result
+#    (autograd_saved_tensors_hooks_tutorial.py prints "Packing ..." / "Unpacking ...")
+def test_saved_tensors_hooks_order():
+    def case(lib):
+        a = lib.full((2,), 1.0, requires_grad=True)
+        b = lib.full((2,), 2.0, requires_grad=True)
+        seen = []
+
+        def pack(t):
+            seen.append(("pack", _np(t).ravel().tolist()))
+            return t
+
+        def unpack(t):
+            seen.append(("unpack", _np(t).ravel().tolist()))
+            return t
+
+        outs = []
+        for fn in (lambda: a * b, lambda: a / b, lambda: a[None] @ b[:, None], lambda: a ** b,
+                   lambda: lib.atan2(a, b), lambda: lib.maximum(a, b), lambda: a * a):
+            with lib.autograd.graph.saved_tensors_hooks(pack, unpack):
+                y = fn()
+            y.sum().backward()
+            seen.append("--")
+        outs.append(_np(a.grad).tolist())
+        outs.append(_np(b.grad).tolist())
+        return seen, outs
+    m, t = both(case)
+    assert m == t
