@@ -223,3 +223,25 @@ def test_saved_tensors_hooks_order():
         return seen, outs
     m, t = both(case)
     assert m == t
+
+
+# -- and a unary op hands the hooks what PyTorch's node saves: sin its input, tan its output (miniconv keeps both)
+@pytest.mark.parametrize("op", ["sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "exp2", "expm1", "log2",
+                                "log10", "log1p", "rsqrt", "square", "reciprocal", "erf", "frac", "sign", "floor",
+                                "ceil", "trunc", "round"])
+def test_saved_tensors_hooks_see_what_pytorch_saves(op):
+    def case(lib):
+        x = lib.tensor([0.3, 0.45, 0.6], dtype=lib.float64, requires_grad=True)
+        seen = []
+
+        def pack(t):
+            seen.append(np.round(_np(t), 12).tolist())
+            return t
+
+        with lib.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            y = getattr(lib, op)(x)
+        y.sum().backward()
+        return seen, _np(x.grad).tolist()
+    m, t = both(case)
+    assert m[0] == t[0]
+    np.testing.assert_allclose(m[1], t[1], rtol=1e-12)
