@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import ops
 from .._args import check_index_range, normalize_dims
+from ..autograd.composite import composite  # composed ops recorded as PyTorch's one node
 from ..dtypes import int64, torch_dtype_name
 from ._base import TensorBase
 
@@ -146,8 +147,6 @@ class RearrangeMixin:
 
     def dist(self, other, p=2):
         """The p-norm of ``self - other`` (broadcast), recorded as PyTorch's one ``DistBackward0`` node."""
-        from ..autograd.composite import composite  # a composed op named as PyTorch's node
-
         return composite("DistBackward0", lambda a, b: (a - b).norm(p), (self, other))
 
     # -- index_* family ----------------------------------------------------------------------

@@ -245,3 +245,28 @@ def test_saved_tensors_hooks_see_what_pytorch_saves(op):
     m, t = both(case)
     assert m[0] == t[0]
     np.testing.assert_allclose(m[1], t[1], rtol=1e-12)
+
+
+# -- a Python number operand stays in the node (PyTorch's MulBackward1 keeps it): the hooks never see it,
+#    while a 0-d Tensor operand is packed as any saved tensor
+def test_saved_tensors_hooks_skip_number_operands():
+    def case(lib):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        seen = []
+
+        def pack(t):
+            seen.append(np.round(_np(t), 12).tolist())
+            return t
+
+        grads = []
+        for fn in (lambda: x * 2, lambda: 2 * x, lambda: 2 ** x, lambda: x ** 2, lambda: x * lib.tensor(2.0),
+                   lambda: x.mul(3.5), lambda: lib.mul(x, 1.5)):
+            with lib.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+                y = fn()
+            y.sum().backward()
+            grads.append(_np(x.grad).tolist())
+            x.grad = None
+            seen.append("--")
+        return seen, grads
+    m, t = both(case)
+    assert m == t
