@@ -45,6 +45,7 @@ from . import backends  # noqa: E402  (torch.backends' flags: cudnn, mps, mkldnn
 from .utils import data as _utils_data  # noqa: E402,F401  (miniconv.utils.data, like torch.utils.data)
 from .io import load, save  # noqa: E402
 from . import serialization  # noqa: E402  (torch.serialization: add_safe_globals, safe_globals, ...)
+from . import __future__  # noqa: E402  (torch.__future__: the module-conversion switches)
 
 
 def show_config():

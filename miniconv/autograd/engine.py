@@ -60,7 +60,7 @@ class AccumulateGrad:
         return "torch::autograd::AccumulateGrad"  # PyTorch's name for its C++ node
 
     def __repr__(self):
-        return "<AccumulateGrad>"
+        return f"<AccumulateGrad object at {hex(id(self))}>"  # PyTorch's repr of its graph nodes
 
     @property
     def next_functions(self):

@@ -322,7 +322,9 @@ def _saved_tensor(s, inputs, outputs):
     if type(s) is not np.ndarray:
         return None
     t = _tensor_of(s, inputs, outputs)
-    return Tensor._wrap(s) if t is None else t
+    if t is None:
+        return Tensor._wrap(s)
+    return None if t.__dict__.get("_from_number") else t  # a Python number operand: kept as is, as PyTorch
 
 
 

@@ -114,13 +114,15 @@ def pack_saved(ctx, tensor_of):
     saved value (None: the value is not a tensor and is kept as is). The node then holds the packed
     values (``ctx._packed``) and placeholders in ``ctx._saved``."""
     pack, unpack = current()
-    packed = []
-    for s in ctx._saved:
-        t = tensor_of(s)
-        if t is None:
-            packed.append((None, s))
-            continue
-        packed.append((unpack, pack_one(pack, t)))
+    order = _pack_order(ctx)
+    seen = getattr(ctx, "_hooks_see", None)  # an op saving more than PyTorch's node: the rest is kept as is
+    packed = [None] * len(ctx._saved)
+    for i in order:
+        s = ctx._saved[i]
+        t = None if seen is not None and i not in seen else tensor_of(s)
+        packed[i] = (None, s) if t is None else (unpack, pack_one(pack, t))
+    if order != list(range(len(packed))):
+        ctx._pack_order = order
     ctx._packed = tuple(packed)
     ctx._saved = tuple(None if hook is not None else s for hook, s in packed)
     ctx._saved_versions = ()
@@ -139,10 +141,30 @@ def unpack_one(ctx, i, as_array):
     return t._data if as_array else t
 
 
+def _pack_order(ctx):
+    """The order in which a miniconv op's saved values meet the hooks, PyTorch's: the saved inputs last to
+    first (``other`` before ``self``), then the saved outputs, then anything else, in saving order otherwise.
+    (``ctx._graph_arrays``: where each input k >= 0 or output -1 - j was saved.)"""
+    n = len(ctx._saved)
+    where = getattr(ctx, "_graph_arrays", None)
+    if not where:
+        return list(range(n))
+    rank = {}
+    for k, v in where.items():
+        i = v if type(v) is int else v[0]
+        r = (0, -k) if k >= 0 else (1, -1 - k)
+        if i not in rank or r < rank[i]:
+            rank[i] = r
+    return sorted(range(n), key=lambda i: rank.get(i, (2, i)))
+
+
 def unpack_saved(ctx, as_arrays):
     """The saved values of ``ctx`` back from its unpack hook (arrays for miniconv's ops, Tensors for a
-    custom Function)."""
-    return tuple(unpack_one(ctx, i, as_arrays) for i in range(len(ctx._packed)))
+    custom Function), the hooks called in the order the values were packed."""
+    out = [None] * len(ctx._packed)
+    for i in getattr(ctx, "_pack_order", range(len(out))):
+        out[i] = unpack_one(ctx, i, as_arrays)
+    return tuple(out)
 
 
 def call_unpacked(ctx, method, grads):

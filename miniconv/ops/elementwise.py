@@ -3,6 +3,8 @@
 Array level: each Function takes and returns NumPy arrays; argument checks and dtype promotion happen
 in the Tensor methods (``miniconv/tensor/``) before ``apply``.
 """
+import dis
+
 import numpy as np
 import scipy.special
 
@@ -238,8 +240,20 @@ class _Unary(ArrayFunction):
         return g * dfg(ctx.saved_input(0), ctx.saved_output())
 
 
+def _uses(df):
+    """Which of ``df(a, out)``'s arguments it reads: (0,) the input, (1,) the output, both, or none for a
+    constant derivative (floor). What PyTorch's node saves (sin its input, tan its output, floor nothing), so
+    saved-tensor hooks see only that."""
+    if {"zeros_like", "ones_like"} & set(df.__code__.co_names):  # a constant derivative: PyTorch saves nothing
+        return ()
+    params = df.__code__.co_varnames[:2]
+    loaded = {i.argval for i in dis.get_instructions(df) if i.opname.startswith("LOAD_FAST")}
+    used = tuple(k for k, p in enumerate(params) if p in loaded)
+    return used or (0, 1)
+
+
 def _unary(name, f, df, dfg=None):
-    attrs = {"f": staticmethod(f), "df": staticmethod(df)}
+    attrs = {"f": staticmethod(f), "df": staticmethod(df), "_hooks_see": _uses(df)}
     if dfg is not None:
         attrs["dfg"] = staticmethod(dfg)
     return type(name, (_Unary,), attrs)

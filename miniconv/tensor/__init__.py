@@ -59,5 +59,9 @@ class Tensor(ArithMixin, ElementwiseMixin, SpecialMixin, ReduceMixin, StatsMixin
     __hash__ = object.__hash__  # defining __eq__ (ArithMixin) would otherwise make Tensors unhashable
 
 
+Tensor.__module__ = "miniconv"  # where users reach it (``type(x)`` shows <class 'miniconv.Tensor'>, as PyTorch's 'torch.Tensor')
+Size.__module__ = "miniconv"  # likewise ``torch.Size``
+
+
 install_methods(Tensor)  # NumPy's axis=/keepdims= names for dim=/keepdim=, as PyTorch's parser accepts them
 _base.Tensor = Tensor  # results made by the base and the mixins (``_wrap``) are of this class

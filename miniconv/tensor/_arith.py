@@ -10,7 +10,7 @@ import numpy as np
 from .. import ops
 from .._args import check_broadcast, check_matmul, number_array
 from ..dtypes import _builtin_bool, _infer_dtype, bool, get_default_dtype, int64, torch_dtype_name
-from ._base import TensorBase
+from ._base import TensorBase, _number_tensor
 
 # C type names in PyTorch's overflow messages
 C_TYPE_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t",
@@ -35,7 +35,7 @@ class ArithMixin:
             else:
                 dt = get_default_dtype()
             # -1 + uint8 tensor wraps around as in PyTorch (NumPy 2 would raise OverflowError)
-            return self._wrap(number_array(other, dt))
+            return _number_tensor(number_array(other, dt))  # marked: saved-tensor hooks never see it
         if isinstance(other, (list, tuple, np.ndarray)):
             return self._from_data(np.array(other, dtype=_infer_dtype(other)))
         raise TypeError(f"unsupported operand type for Tensor: {type(other).__name__}")

@@ -123,6 +123,14 @@ def _legacy_constructor_data(args, device):
 _warned = {"float_requires_grad": False}
 
 
+def _number_tensor(arr):
+    """A Python number as the 0-d Tensor an op computes with, marked as such: PyTorch's node keeps a number
+    operand in itself, so saved-tensor hooks never see it (autograd/function.py ``_saved_tensor``)."""
+    t = Tensor._wrap(arr)
+    t._from_number = True
+    return t
+
+
 class TensorBase:
     """Storage, versions, views, autograd attributes and hooks of a Tensor (see the module docstring)."""
 
@@ -180,7 +188,7 @@ class TensorBase:
         PyTorch's type promotion, used by every op that combines operands (a cast keeps the gradient)."""
         dt = result_type(*operands)
         return tuple((x if x.dtype == dt else x.type(dt)) if isinstance(x, TensorBase)
-                     else Tensor._wrap(number_array(x, dt)) for x in operands)
+                     else _number_tensor(number_array(x, dt)) for x in operands)
 
     # -- storage and versions ------------------------------------------------------
     # Inside miniconv the NumPy array is always reached as ``t._data``.

@@ -143,6 +143,14 @@ class InplaceMixin:
         fill = ops.Fill if isinstance(value, TensorBase) else ops.FillScalar  # PyTorch's two nodes
         return self._commit_inplace(fill.apply(self, self._scalar_operand(value)))
 
+    def module_load(self, other, assign=False):
+        """What ``load_state_dict`` swaps into this parameter or buffer when
+        ``miniconv.__future__.get_swap_module_params_on_conversion()`` is on: ``other.detach()`` with
+        ``assign=True``, else ``self.copy_(other).detach()`` (always a new object, as PyTorch's)."""
+        if assign:
+            return other.detach()
+        return self.copy_(other).detach()
+
     def copy_(self, src, non_blocking=False):
         if not isinstance(src, TensorBase):
             raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")

@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import ops
 from .._args import check_index_range, normalize_dims
+from ..autograd.composite import composite  # composed ops recorded as PyTorch's one node
 from ..dtypes import int64, torch_dtype_name
 from ._base import TensorBase
 
@@ -145,7 +146,8 @@ class RearrangeMixin:
         return self * factor
 
     def dist(self, other, p=2):
-        return (self - other).norm(p)
+        """The p-norm of ``self - other`` (broadcast), recorded as PyTorch's one ``DistBackward0`` node."""
+        return composite("DistBackward0", lambda a, b: (a - b).norm(p), (self, other))
 
     # -- index_* family ----------------------------------------------------------------------
     def _index_along(self, dim, index, name, source=None):

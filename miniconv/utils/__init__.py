@@ -21,6 +21,8 @@ Example::
 Parameter names are the same in both libraries when the module trees match (``0.weight``,
 ``conv2d_00.weight``, BatchNorm's ``running_mean``/``running_var``/``num_batches_tracked``).
 """
+import copyreg
+import weakref
 from collections import OrderedDict
 
 import numpy as np
@@ -28,8 +30,32 @@ import numpy as np
 from ..tensor import Tensor
 from ..io import load_safetensors, save_safetensors
 
-__all__ = ["convert_torch_state_dict", "to_torch_state_dict", "load_torch_state_dict", "save_torch_state_dict",
+__all__ = ["swap_tensors", "convert_torch_state_dict", "to_torch_state_dict", "load_torch_state_dict", "save_torch_state_dict",
            "load_safetensors", "save_safetensors"]
+
+
+def swap_tensors(t1, t2):
+    """Swap the contents of two Tensor objects (class, attributes and storage), each keeping its identity:
+    ``torch.utils.swap_tensors``. Objects holding references (an optimizer holding a Parameter) see the
+    new contents. Refused, with PyTorch's messages, when either has weak references or their slots differ."""
+    if weakref.getweakrefs(t1):
+        raise RuntimeError("Cannot swap t1 because it has weakref associated with it")
+    if weakref.getweakrefs(t2):
+        raise RuntimeError("Cannot swap t2 because it has weakref associated with it")
+    t1_slots = set(copyreg._slotnames(t1.__class__))
+    t2_slots = set(copyreg._slotnames(t2.__class__))
+    if t1_slots != t2_slots:
+        raise RuntimeError("Cannot swap t1 and t2 if they have different slots")
+    t1.__class__, t2.__class__ = t2.__class__, t1.__class__
+    t1.__dict__, t2.__dict__ = t2.__dict__, t1.__dict__  # a miniconv Tensor's storage lives in its __dict__
+    for slot in t1_slots:
+        v1, v2 = getattr(t1, slot, swap_tensors), getattr(t2, slot, swap_tensors)  # the function: "unset"
+        for t, v in ((t1, v2), (t2, v1)):
+            if v is swap_tensors:
+                if hasattr(t, slot):
+                    delattr(t, slot)
+            else:
+                setattr(t, slot, v)
 
 
 def _is_torch_tensor(x):

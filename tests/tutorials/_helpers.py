@@ -46,3 +46,14 @@ def numpy_weights(named_shapes, seed=0):
             b = 1 / np.sqrt(fan_in)
             out.append(rng.uniform(-b, b, shape).astype(np.float32))
     return out
+
+
+def mnist_scaled(n, img_size=28):
+    """(images, labels) as NumPy arrays for scripts that load MNIST with ``Resize(img_size), ToTensor(),
+    Normalize([0.5], [0.5])``: the first ``n`` images of mnist_subset in [-1, 1], padded with the background
+    value to 32x32 when ``img_size`` is 32 (standing in for the resize)."""
+    x, y, _, _ = mnist_subset(n, 0)
+    x = (x * 0.3081 + 0.1307 - 0.5) / 0.5
+    if img_size == 32:
+        x = np.pad(x, ((0, 0), (0, 0), (2, 2), (2, 2)), constant_values=-1.0)
+    return x.astype(np.float32), y

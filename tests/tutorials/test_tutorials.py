@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SCRIPTS = sorted(f for f in os.listdir(HERE) if re.match(r"t\d\d_.*\.py$", f))
+SCRIPTS = sorted(f for f in os.listdir(HERE) if re.match(r"t\d{2,}_.*\.py$", f))  # t01..t99, t100..
 
 _IMPORT_RULES = [
     (re.compile(r"^(\s*)import torch\s*$", re.M), r"\1import miniconv as torch"),

@@ -5,10 +5,12 @@ from collections import OrderedDict
 import numpy as np
 
 from ...autograd.function import RemovableHandle
-from ...autograd.grad_mode import is_grad_enabled
+from ... import __future__ as _future
+from ...autograd.grad_mode import is_grad_enabled, no_grad
 from ..._device import _check_device
 from ...dtypes import _check_dtype
 from ...tensor import Size, Tensor
+from ...utils import swap_tensors
 from .module_hooks import (  # noqa: F401  (the register_* functions: public here, as in PyTorch)
     _BackwardHookState, _global_forward_hooks, _global_forward_hooks_always_called, _global_forward_hooks_with_kwargs,
     _global_forward_pre_hooks, register_module_forward_hook, register_module_forward_pre_hook)
@@ -371,12 +373,29 @@ class Module:
             dtype = _check_dtype(dtype, "to")
             if dtype.kind != "f":
                 raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}")
-            for t in list(self.parameters()) + list(self.buffers()):
-                if t.dtype.kind == "f":
-                    t._data = t._data.astype(dtype)
-                    if t.grad is not None:
-                        t.grad._data = t.grad._data.astype(dtype)
+            if _future.get_swap_module_params_on_conversion() or not _future.get_overwrite_module_params_on_conversion():
+                for t in list(self.parameters()) + list(self.buffers()):  # each object kept, as a swap keeps it
+                    if t.dtype.kind == "f":
+                        t._data = t._data.astype(dtype)
+                        if t.grad is not None:
+                            t.grad._data = t.grad._data.astype(dtype)
+            else:
+                self._convert_to_new_tensors(dtype)
         return self
+
+    def _convert_to_new_tensors(self, dtype):
+        """``to(dtype)`` with ``__future__.set_overwrite_module_params_on_conversion(True)``: every floating
+        Parameter and buffer is replaced by a new object (gradients converted too), as PyTorch does."""
+        for m in self.modules():
+            for name, p in m._parameters.items():
+                if p is not None and p.dtype.kind == "f":
+                    new = Parameter(Tensor._wrap(p._data.astype(dtype)), requires_grad=p.requires_grad)
+                    if p.grad is not None:
+                        new.grad = Tensor._wrap(p.grad._data.astype(dtype))
+                    m._parameters[name] = new
+            for name, b in m._buffers.items():
+                if b is not None and b.dtype.kind == "f":
+                    m._buffers[name] = Tensor._wrap(b._data.astype(dtype))
 
     def cpu(self):
         return self
@@ -412,10 +431,13 @@ class Module:
                 m.state_dict(out, prefix + name + ".", keep_vars)
         return out
 
-    def load_state_dict(self, state_dict, strict=True):
+    def load_state_dict(self, state_dict, strict=True, assign=False):
         """Copy tensors from ``state_dict`` into this module's parameters and buffers.
 
         With ``strict=True`` missing or unexpected keys raise; a shape mismatch always raises.
+        With ``assign=True`` the state dict's tensors themselves take the places of the module's (their
+        dtype and memory kept; a tensor replacing a Parameter is wrapped as one with the old requires_grad),
+        so optimizers built before hold the old Parameters, as in PyTorch.
         Returns (missing_keys, unexpected_keys). Nothing is modified if an error is raised.
         """
         if not hasattr(state_dict, "items"):
@@ -441,16 +463,64 @@ class Module:
                     f"the shape in current model is {Size(target.shape)!r}."
                 )
                 continue
-            arrays[k] = arr
+            arrays[k] = v if assign and isinstance(v, Tensor) else arr
         if errors:
             raise RuntimeError(
                 f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors)
             )
+        swap = _future.get_swap_module_params_on_conversion()
         for k, arr in arrays.items():
             target = own[k]
+            if swap:
+                try:
+                    self._swap_loaded(target, state_dict[k], assign)
+                except Exception as ex:  # noqa: BLE001 - reported with the others, as PyTorch does
+                    errors.append(f'While swapping the parameter named "{k}", whose dimensions in the model are '
+                                  f"{target.size()} and whose dimensions in the checkpoint are "
+                                  f"{Size(arr.shape)}, an exception occurred : {ex.args}.")
+                continue
+            if assign:
+                self._assign_loaded(k, target, arr)
+                continue
             target._data[...] = arr.astype(target.dtype, copy=False)  # in place: Parameters keep their identity
             target._bump_version()
+        if errors:  # only a swap can fail here
+            raise RuntimeError(
+                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors)
+            )
         return _IncompatibleKeys(missing, unexpected)
+
+    @staticmethod
+    def _swap_loaded(target, value, assign):
+        """``load_state_dict``'s step for one key under ``__future__.set_swap_module_params_on_conversion(True)``:
+        ``target.module_load(value, assign)`` swapped into ``target`` (which keeps its identity)."""
+        if not isinstance(value, Tensor):
+            value = Tensor(np.asarray(value))
+        with no_grad():
+            new = target.module_load(value, assign=assign)
+        if new is value or new is target:
+            raise RuntimeError("module_load returned one of self or other, please .detach() the result if "
+                               "returning one of the inputs in module_load")
+        if isinstance(target, Parameter):
+            if isinstance(new, Parameter):
+                new.requires_grad_(target.requires_grad)
+            else:
+                new = Parameter(new, requires_grad=target.requires_grad)
+        swap_tensors(target, new)
+
+    def _assign_loaded(self, key, target, value):
+        """``load_state_dict(assign=True)``'s step for one key: ``value`` (a Tensor, or an array from a
+        non-Tensor entry) replaces ``target`` in its owning module."""
+        prefix, _, name = key.rpartition(".")
+        owner = self.get_submodule(prefix) if prefix else self
+        if not isinstance(value, Tensor):
+            value = Tensor(value)
+        if isinstance(target, Parameter):
+            if isinstance(value, Parameter):
+                value.requires_grad_(target.requires_grad)
+            else:
+                value = Parameter(value, requires_grad=target.requires_grad)
+        setattr(owner, name, value)
 
     def _register_load_state_dict_pre_hook(self, hook, with_module=False):
         """``hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)`` runs
