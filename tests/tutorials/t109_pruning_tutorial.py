@@ -4,7 +4,8 @@ weight_mask, the pruned weight attribute, the forward pre-hook), prune.l1_unstru
 iterative prune.ln_structured (the PruningContainer and its history), the state dict keys, prune.remove,
 pruning every Conv2d/Linear in a loop, prune.global_unstructured with the sparsity report, and a custom
 FooBarPruningMethod subclassing BasePruningMethod. Unchanged except where marked ``# adapted``: print is
-wrapped to record the printed text (object addresses and the library's name masked), the seed is set, and a
+wrapped to record the printed text (object addresses, hook ids and the library's name masked: a hook's id is a
+process-wide counter in both libraries, so it depends on what ran before in the process), the seed is set, and a
 forward pass of the pruned models is also recorded."""
 import builtins  # adapted
 import re  # adapted
@@ -12,8 +13,9 @@ import re  # adapted
 result = {"printed": []}  # adapted
 
 
-def print(*args, **kwargs):  # adapted: the printed text is recorded, addresses and the library's name masked
+def print(*args, **kwargs):  # adapted: the printed text is recorded, addresses, hook ids and the library's name masked
     text = " ".join(str(a) for a in args)
+    text = re.sub(r"\((\d+), <", "(<hook id>, <", text)  # the keys of module._forward_pre_hooks
     result["printed"].append(re.sub(r"0x[0-9a-f]+", "0x?", re.sub(r"\bminiconv\b", "torch", text)))
     builtins.print(*args, **kwargs)
 
