@@ -6,6 +6,9 @@ A map-style dataset implements ``__len__`` and ``__getitem__(i) -> sample``; an 
 implement ``get_batch(indices) -> batch`` (a miniconv extension): the DataLoader then fetches a whole
 batch with one fancy-indexing call instead of ``batch_size`` Python calls plus a collate.
 """
+import math
+import warnings
+
 import numpy as np
 
 from .. import _random
@@ -194,19 +197,29 @@ class StackDataset(Dataset):
 
 
 def random_split(dataset, lengths, generator=None):
-    """Split ``dataset`` into non-overlapping random Subsets of the given lengths (or fractions)."""
+    """Split ``dataset`` into non-overlapping random Subsets of the given lengths, or of fractions summing to 1
+    (Python floats or 0-d tensors, as PyTorch takes them: floor of each share, the remainder added round-robin)."""
     n = len(dataset)
     lengths = list(lengths)
-    if lengths and all(isinstance(x, float) for x in lengths) and abs(sum(lengths) - 1) < 1e-9:
-        counts = [int(np.floor(n * f)) for f in lengths]
+    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
+        counts = []
+        for i, frac in enumerate(lengths):
+            if frac < 0 or frac > 1:
+                raise ValueError(f"Fraction at index {i} is not between 0 and 1")
+            counts.append(math.floor(n * frac))
         for i in range(n - sum(counts)):  # distribute the remainder round-robin, as PyTorch does
             counts[i % len(counts)] += 1
         lengths = counts
+        for i, length in enumerate(lengths):
+            if length == 0:
+                warnings.warn(f"Length of split at index {i} is 0. This might result in an empty dataset.",
+                              stacklevel=2)
     if sum(lengths) != n:
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
     perm = _random.randperm(default_generator if generator is None else generator, n).tolist()
     out, start = [], 0
     for length in lengths:
+        length = int(length)
         out.append(Subset(dataset, perm[start:start + length]))
         start += length
     return out
