@@ -1,5 +1,5 @@
-"""Dive into Deep Learning (d2l-ai/d2l-en, commit 23d7a5a, PyTorch code; sample code under the MIT-0 licence
-of LICENSE-SAMPLECODE), two sections not ported before, with the d2l helpers they need (in _d2l.py):
+"""Dive into Deep Learning (d2l-ai/d2l-en, commit 23d7a5a, PyTorch code; sample code under the modified
+MIT licence of LICENSE-SAMPLECODE), two sections not ported before, with the d2l helpers they need (in _d2l.py):
 chapter_multilayer-perceptrons/dropout.md (dropout_layer from scratch: (torch.rand(X.shape) > dropout).float()
 masks, DropoutMLPScratch applying it only while self.training, the concise DropoutMLP with nn.Dropout, both on
 LazyLinear layers and trained by the d2l Trainer) and chapter_generative-adversarial-networks/gan.md (data
