@@ -59,7 +59,7 @@ def main():
                         gw = np.empty((o, c // g, kh, kw), np.float32)
                         mc = lambda al: K.conv2d_grad_weight(x, go, gw, sh, sw, ph, pw, 1, 1, g, nt, al)
                         th = lambda: torch.ops.aten.convolution_backward(
-                            tgo, tx, tw, None, (sh, sw), (ph, pw), (1, 1), False, (0, 0), g, (False, False, True))
+                            tgo, tx, tw, None, (sh, sw), (ph, pw), (1, 1), False, (0, 0), g, (False, True, False))
                     fns = {al: (lambda al=al: mc(al)) for al in a.algos}
                     fns["torch"] = th
                     times = {k: [] for k in fns}
