@@ -12,6 +12,9 @@
 # the blocks, tiles and threads (the bits of _gemm_forward / _gemm_grad_input with S = 1).
 
 cdef extern from "_conv_gemm_ukernel.h" nogil:
+    size_t mc_gemm_a_bytes
+    size_t mc_gemm_nb_nc
+    size_t mc_gemm_nc
     void mc_gemm_pack_a_rows_f32(const mc_gemm_kernels* g, size_t M, size_t K, size_t r0,
                                  size_t r1, const float* A, ptrdiff_t rsa, ptrdiff_t csa,
                                  float* apk)
@@ -36,6 +39,21 @@ def _gemm_batched(flag=None):
     old = bool(_GM_BATCHED)
     if flag is not None:
         _GM_BATCHED = bool(flag)
+    return old
+
+
+def _gemm_blocking(a_bytes=None, nb_nc=None, nc=None):
+    """Experiment switch: the packed GEMM's bytes of A per block (MC_GEMM_A_BYTES) and the
+    batched 1x1 GEMM's columns per block (<= MC_GEMM_NC). Returns the previous pair; the bits
+    are the same for any values (they only pick which elements one kernel call makes)."""
+    global mc_gemm_a_bytes, mc_gemm_nb_nc, mc_gemm_nc
+    old = (int(mc_gemm_a_bytes), int(mc_gemm_nb_nc), int(mc_gemm_nc))
+    if a_bytes is not None:
+        mc_gemm_a_bytes = max(4096, int(a_bytes))
+    if nb_nc is not None:
+        mc_gemm_nb_nc = max(1, min(int(nb_nc), 1024))
+    if nc is not None:
+        mc_gemm_nc = max(1, min(int(nc), 1024))
     return old
 
 

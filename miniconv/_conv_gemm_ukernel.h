@@ -49,8 +49,12 @@
 #endif
 #define MC_GEMM_MAX_TILE (12 * 32)
 #ifndef MC_GEMM_A_BYTES
-#define MC_GEMM_A_BYTES (256 * 1024)
+#define MC_GEMM_A_BYTES (96 * 1024)
 #endif
+/* experiment switches (run time): bytes of packed A per block, columns per block of mc_gemm_nb */
+static size_t mc_gemm_a_bytes = MC_GEMM_A_BYTES;
+static size_t mc_gemm_nb_nc = MC_GEMM_NC;
+static size_t mc_gemm_nc = MC_GEMM_NC;
 #ifndef MC_GEMM_DIRECT_B
 #define MC_GEMM_DIRECT_B 1
 #endif
@@ -393,8 +397,8 @@ static void mc_gemm_transpose_f64(int wide, const double* src, ptrdiff_t rs, siz
         T* ap = work + (size_t)MC_GEMM_KC * MC_GEMM_NC;                                         \
         T* tile = ap + (size_t)MC_GEMM_MC * MC_GEMM_KC;                                         \
         size_t jc, pc, ic, jr, ir, nc, kc, mc, i, j;                                            \
-        for (jc = 0; jc < N; jc += MC_GEMM_NC) {                                                \
-            nc = N - jc < MC_GEMM_NC ? N - jc : MC_GEMM_NC;                                     \
+        for (jc = 0; jc < N; jc += mc_gemm_nc) {                                                \
+            nc = N - jc < mc_gemm_nc ? N - jc : mc_gemm_nc;                                     \
             for (pc = 0; pc < K; pc += MC_GEMM_KC) {                                            \
                 int first = !accumulate && pc == 0;                                             \
                 kc = K - pc < MC_GEMM_KC ? K - pc : MC_GEMM_KC;                                 \
@@ -402,7 +406,7 @@ static void mc_gemm_transpose_f64(int wide, const double* src, ptrdiff_t rs, siz
                 /* fit MC_GEMM_A_BYTES (L2), so B's panels are read fewer times */              \
                 size_t mcb = MC_GEMM_MC;                                                        \
                 if (apk) {                                                                      \
-                    mcb = MC_GEMM_A_BYTES / (kc * sizeof(T)) / mr * mr;                         \
+                    mcb = mc_gemm_a_bytes / (kc * sizeof(T)) / mr * mr;                         \
                     if (mcb < MC_GEMM_MC) mcb = MC_GEMM_MC;                                     \
                 }                                                                               \
                 const T* bsrc = B + (ptrdiff_t)pc * rsb + (ptrdiff_t)jc * csb;                 \
@@ -493,13 +497,13 @@ MC_DEFINE_GEMM_DRIVER(double, f64)
         size_t img[MC_GEMM_MAX_TILE], pos[MC_GEMM_MAX_TILE], len[MC_GEMM_MAX_TILE];             \
         size_t jc, pc, ic, jr, ir, nc, kc, mc, mcb, i, k, q, r, nrun;                           \
         if (r1 > M) r1 = M;                                                                     \
-        for (jc = j0; jc < j1; jc += MC_GEMM_NC) {                                              \
-            nc = j1 - jc < MC_GEMM_NC ? j1 - jc : MC_GEMM_NC;                                   \
+        for (jc = j0; jc < j1; jc += mc_gemm_nb_nc) {                                           \
+            nc = j1 - jc < mc_gemm_nb_nc ? j1 - jc : mc_gemm_nb_nc;                             \
             for (pc = 0; pc < K; pc += MC_GEMM_KC) {                                            \
                 const int first = pc == 0;                                                      \
                 kc = K - pc < MC_GEMM_KC ? K - pc : MC_GEMM_KC;                                 \
                 const int last = pc + kc == K;                                                  \
-                mcb = MC_GEMM_A_BYTES / (kc * sizeof(T)) / mr * mr;                             \
+                mcb = mc_gemm_a_bytes / (kc * sizeof(T)) / mr * mr;                             \
                 if (mcb < MC_GEMM_MC) mcb = MC_GEMM_MC;                                         \
                 /* panels not read in place: across two images, or the short last one */       \
                 for (jr = 0; jr < nc; jr += nr) {                                               \
