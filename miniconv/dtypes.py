@@ -78,7 +78,7 @@ int16 = dtype(np.int16, "int16")
 int8 = dtype(np.int8, "int8")
 uint8 = dtype(np.uint8, "uint8")
 bool = dtype(np.bool_, "bool")  # noqa: A001
-float16 = half = dtype(np.float16, "float16")  # named (autocast, x.half()), not supported for tensors
+float16 = half = dtype(np.float16, "float16")  # IEEE half: stored as float16, computed in float32 and rounded per op
 # NumPy dtype -> its object (Tensor.dtype)
 _OF_NUMPY = {d._np: d for d in (float32, float64, int64, int32, int16, int8, uint8, bool, float16)}
 
@@ -146,23 +146,23 @@ def _check_memory_format(fmt, where, ndim=None):
         raise RuntimeError("required rank 4 tensor to use channels_last format")
     if ndim is not None and fmt is channels_last_3d and ndim != 5:
         raise RuntimeError("required rank 5 tensor to use channels_last_3d format")
-_SUPPORTED = {float32, float64, int64, int32, int16, int8, uint8, bool}
+_SUPPORTED = {float32, float64, float16, int64, int32, int16, int8, uint8, bool}
 _builtin_float = __builtins__["float"] if isinstance(__builtins__, dict) else __builtins__.float
 _builtin_bool = __builtins__["bool"] if isinstance(__builtins__, dict) else __builtins__.bool
 
 
 def _check_dtype(dt, where="tensor"):
     if isinstance(dt, _NamedDtype):
-        raise TypeError(f"{where}(): unsupported dtype {dt.name}; miniconv supports float32, float64, int64, int32, "
-                        "int16, int8, uint8 and bool")
+        raise TypeError(f"{where}(): unsupported dtype {dt.name}; miniconv supports float32, float64, float16, int64, "
+                        "int32, int16, int8, uint8 and bool")
     try:
         dt = np.dtype(dt)
     except TypeError:
         raise TypeError(f"{where}(): dtype must be a miniconv/NumPy dtype such as miniconv.float32, got {dt!r}")
     if dt not in _SUPPORTED:
         raise TypeError(
-            f"{where}(): unsupported dtype {dt}; miniconv supports float32, float64, int64, int32, int16, "
-            "int8, uint8 and bool"
+            f"{where}(): unsupported dtype {dt}; miniconv supports float32, float64, float16, int64, int32, "
+            "int16, int8, uint8 and bool"
         )
     return dt
 
@@ -306,7 +306,7 @@ def result_type(*operands):
     return _combine_categories(_combine_categories(dims, zero), number)
 
 
-_TORCH_DTYPE_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "int16": "Short",
+_TORCH_DTYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int", "int16": "Short",
                       "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
@@ -316,7 +316,7 @@ def torch_dtype_name(dt):
 
 
 # -- PyTorch's legacy tensor-type names (miniconv/legacy.py defines the classes) ---------------------
-_LEGACY_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor", "int32": "IntTensor",
+_LEGACY_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor", "int64": "LongTensor", "int32": "IntTensor",
                  "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
 
 

@@ -159,7 +159,7 @@ class TensorBase:
         if isinstance(data, TensorBase):
             data = data._data
         arr = data if isinstance(data, np.ndarray) else np.asarray(data)
-        if arr.dtype == np.float16 or arr.dtype not in _SUPPORTED:
+        if arr.dtype not in _SUPPORTED:
             if arr.dtype.kind == "f":
                 arr = arr.astype(np.float32)
             else:
