@@ -338,3 +338,60 @@ def type_arg_dtype(spec):
                 return np.dtype(key)
         raise ValueError(f"invalid type: '{spec}'")
     return spec
+
+
+# -- float16: stored as IEEE half, computed in float32 ---------------------------------------------
+# PyTorch's CPU kernels for Half load each element as float ("opmath"), compute in float and round the
+# result to half once per op; reductions accumulate in float. NumPy's float16 ufuncs do the same for one
+# ufunc (add, exp, ...), but a NumPy composition (sigmoid = 1 / (1 + exp(-x))) rounds after every step,
+# and miniconv's compiled kernels take float32/float64 only. The ops that need it run through
+# ``computes_half_in_float32``: float16 arrays in as float32, float32 results rounded to float16.
+_HALF = np.dtype(np.float16)
+_F32 = np.dtype(np.float32)
+
+
+def _half_up(a):
+    return a.astype(np.float32) if type(a) is np.ndarray and a.dtype == _HALF else a
+
+
+def _half_down(out, which=None):
+    """float32 arrays of ``out`` (an array or a tuple) rounded to float16 (only positions ``which`` of a tuple)."""
+    if type(out) is tuple:
+        return tuple(_half_down(o) if which is None or (i < len(which) and which[i]) else o
+                     for i, o in enumerate(out))
+    return out.astype(np.float16) if type(out) is np.ndarray and out.dtype == _F32 else out
+
+
+def computes_half_in_float32(cls=None, writeback=(), probe=0):
+    """Class decorator for an array-level Function (``forward(ctx, x, ...)``/``backward(ctx, *grads)``):
+    when its first argument is a float16 array, every float16 argument goes in as float32, the float32
+    outputs come out rounded to float16 and so do the gradients of the float16 inputs (the float32 path
+    costs one dtype check). ``writeback``: positions of arguments the forward updates in place (batch
+    norm's running statistics), copied back into the float16 arrays. ``probe``: the position of the argument
+    whose dtype decides (``einsum``'s first is its equation)."""
+    if cls is None:
+        return lambda c: computes_half_in_float32(c, writeback, probe)
+    fwd, bwd = cls.forward, cls.backward
+
+    def forward(ctx, *args):
+        x = args[probe] if len(args) > probe else None
+        if type(x) is not np.ndarray or x.dtype != _HALF:
+            return fwd(ctx, *args)
+        ctx._half_inputs = tuple(type(a) is np.ndarray and a.dtype == _HALF for a in args)
+        up = [_half_up(a) for a in args]
+        out = _half_down(fwd(ctx, *up))
+        for i in writeback:
+            if ctx._half_inputs[i]:
+                np.copyto(args[i], up[i], casting="unsafe")
+        return out
+
+    def backward(ctx, *grads):
+        half = ctx.__dict__.get("_half_inputs")
+        if half is None:
+            return bwd(ctx, *grads)
+        out = bwd(ctx, *[_half_up(g) for g in grads])
+        return _half_down(out, half) if type(out) is tuple else _half_down(out)
+
+    forward.__doc__, backward.__doc__ = fwd.__doc__, bwd.__doc__
+    cls.forward, cls.backward = staticmethod(forward), staticmethod(backward)
+    return cls

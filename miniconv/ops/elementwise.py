@@ -11,6 +11,7 @@ import scipy.special
 from .. import _kernels
 from .._config import threads_for
 from ..autograd.function import ArrayFunction
+from ..dtypes import computes_half_in_float32
 from .activation_fused import act_forward
 from .arith import Where
 
@@ -87,6 +88,7 @@ class Tanh(ArrayFunction):
         return g * (1 - out * out)
 
 
+@computes_half_in_float32
 class Sigmoid(ArrayFunction):
     @staticmethod
     def forward(ctx, a):
@@ -111,6 +113,7 @@ class Sigmoid(ArrayFunction):
         return g * out * (1 - out)
 
 
+@computes_half_in_float32
 class ReLU(ArrayFunction):
     """max(x, 0) with a Cython prange kernel (the core's OpenMP path).
 
@@ -369,6 +372,7 @@ class RoundDecimals(ArrayFunction):
         return np.zeros_like(g), None
 
 
+@computes_half_in_float32
 class Softmax(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dim):
@@ -390,6 +394,7 @@ class Softmax(ArrayFunction):
         return out * (g - (g * out).sum(dim=ctx.dim, keepdim=True)), None
 
 
+@computes_half_in_float32
 class LogSoftmax(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dim):

@@ -6,12 +6,14 @@ import numpy as np
 from .. import _kernels
 from .._config import threads_for
 from ..autograd.function import ArrayFunction
+from ..dtypes import computes_half_in_float32
 
 
 def _vec(a):
     return None if a is None else np.ascontiguousarray(a, dtype=np.float32).reshape(-1)
 
 
+@computes_half_in_float32
 class NativeLayerNorm(ArrayFunction):
     """y = (x - mean) / sqrt(var + eps) * weight + bias over the last ``k`` dimensions."""
 

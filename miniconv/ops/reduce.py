@@ -10,6 +10,7 @@ import numpy as np
 
 from ..autograd.composite import recomputed_backward
 from ..autograd.function import ArrayFunction
+from ..dtypes import computes_half_in_float32
 from .arith import Where
 from .shape_index import Cat, Index, IndexGrad, _along_index
 
@@ -70,6 +71,7 @@ class Mean(ArrayFunction):
         return _expand_reduced_graph(g, ctx.shape, ctx.dim, ctx.keepdim) / ctx.n, None, None
 
 
+@computes_half_in_float32
 class Var(ArrayFunction):
     """Variance (``take_sqrt=False``) or standard deviation over ``dim``. float32 input is reduced in float64
     and rounded at the end, as PyTorch's CPU kernel (its Welford accumulator is double): the squares of
