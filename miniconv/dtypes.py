@@ -379,16 +379,28 @@ def computes_half_in_float32(cls=None, writeback=(), probe=0):
             return fwd(ctx, *args)
         ctx._half_inputs = tuple(type(a) is np.ndarray and a.dtype == _HALF for a in args)
         up = [_half_up(a) for a in args]
-        out = _half_down(fwd(ctx, *up))
+        out32 = fwd(ctx, *up)
+        out = _half_down(out32)
         for i in writeback:
             if ctx._half_inputs[i]:
                 np.copyto(args[i], up[i], casting="unsafe")
+        # what forward saved of its inputs and outputs is kept as the float16 arrays themselves (PyTorch saves
+        # the rounded result: tanh's gradient uses it; and version checks and saved-tensor hooks see the
+        # tensors' own storage); backward gets them as float32
+        pairs = list(zip(out32, out)) if type(out32) is tuple else [(out32, out)]
+        pairs += [(u, a) for u, a in zip(up, args) if u is not a]
+        saved = ctx.__dict__.get("_saved")
+        if saved:
+            ctx._saved = tuple([next((h for f, h in pairs if f is s), s) for s in saved])
         return out
 
     def backward(ctx, *grads):
         half = ctx.__dict__.get("_half_inputs")
         if half is None:
             return bwd(ctx, *grads)
+        saved = ctx.saved_tensors
+        if saved:
+            ctx._saved = tuple([_half_up(s) for s in saved])
         out = bwd(ctx, *[_half_up(g) for g in grads])
         return _half_down(out, half) if type(out) is tuple else _half_down(out)
 

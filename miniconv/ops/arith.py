@@ -75,6 +75,28 @@ class Mul(ArrayFunction):
         return (g * ctx.saved_input(1) if n[0] else None, g * ctx.saved_input(0) if n[1] else None)
 
 
+class HalfScale(ArrayFunction):
+    """A float16 array times or divided by a Python number, as PyTorch's CPU kernels do it: the number stays
+    in float32 ("opmath", not rounded to float16 first), the result is rounded once; the gradient likewise
+    (PyTorch's MulBackward0 / DivBackward0)."""
+
+    @staticmethod
+    def forward(ctx, a, number, divide):
+        ctx.number, ctx.divide = number, divide
+        ctx._torch_name = "DivBackward0" if divide else "MulBackward0"
+        return HalfScale.scale(a, number, divide)
+
+    @staticmethod
+    def scale(a, number, divide):
+        a32 = a.astype(np.float32)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return (np.divide(a32, number) if divide else np.multiply(a32, number)).astype(np.float16)
+
+    @staticmethod
+    def backward(ctx, g):
+        return HalfScale.scale(g, ctx.number, ctx.divide), None, None
+
+
 class Div(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):

@@ -70,6 +70,7 @@ class Sqrt(ArrayFunction):
         return g / (2 * ctx.saved_output())
 
 
+@computes_half_in_float32
 class Tanh(ArrayFunction):
     @staticmethod
     def forward(ctx, a):

@@ -12,6 +12,9 @@ from .._args import check_broadcast, check_matmul, number_array
 from ..dtypes import _builtin_bool, _infer_dtype, bool, get_default_dtype, int64, torch_dtype_name
 from ._base import TensorBase, _number_tensor
 
+_HALF = np.dtype(np.float16)
+_REAL = (int, float, np.integer, np.floating)  # Python and NumPy real numbers (a bool counts as 0 or 1)
+
 # C type names in PyTorch's overflow messages
 C_TYPE_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t",
                 "bool": "bool"}
@@ -43,6 +46,8 @@ class ArithMixin:
     def _binary(self, fn, other, reverse=False):
         # the hot path of every arithmetic operator: arrays' shapes and dtypes read once
         if not isinstance(other, TensorBase):
+            if self._data.dtype == _HALF and (fn is ops.Mul or fn is ops.Div) and isinstance(other, _REAL):
+                return self._half_scale(fn, other, reverse)
             other = self._operand(other)
         a, b = (other, self) if reverse else (self, other)
         ad, bd = a._data, b._data
@@ -53,6 +58,12 @@ class ArithMixin:
         elif ad.dtype != bd.dtype:
             a, b = self._promote(a, b)  # PyTorch's type promotion (a 0-d tensor counts as a number of its category)
         return fn.apply(a, b)
+
+    def _half_scale(self, fn, number, reverse):
+        """float16 * number, float16 / number, number / float16: PyTorch's CPU keeps the number in float32
+        (``ops.HalfScale``); ``number / x`` is its ``reciprocal() * number``."""
+        x = self.reciprocal() if reverse else self
+        return ops.HalfScale.apply(x, np.float32(number), fn is ops.Div and not reverse)
 
     def __add__(self, o):
         return self._binary(ops.Add, o)
