@@ -20,6 +20,8 @@ from .node import _FREED_MSG, _edge, _named_class
 
 __all__ = ["composite"]
 
+_HALF = np.dtype(np.float16)
+
 
 class Composite(ArrayFunction):
     """The node of a composed op; an instance's class is the subclass named as PyTorch's node."""
@@ -114,6 +116,8 @@ def composite(name, fn, inputs, listed=None, inplace=False, saved=None):
     double backward does not need their values.)
     """
     Tensor = _function.Tensor
+    if inputs and isinstance(inputs[0], Tensor) and inputs[0]._data.dtype == _HALF:
+        fn = _in_float32(fn, Tensor)
     needs = [isinstance(a, Tensor) and a._requires_grad for a in inputs]
     if not (True in needs and is_grad_enabled()):
         return fn(*inputs)
@@ -143,6 +147,17 @@ def composite(name, fn, inputs, listed=None, inplace=False, saved=None):
     result._requires_grad = True
     result.grad_fn = node
     return result
+
+
+def _in_float32(fn, Tensor):  # noqa: N803  (the class)
+    """``fn`` on float32 copies of its float16 Tensors, a float result rounded to float16: PyTorch's CPU computes
+    a float16 op (its one kernel) in float32 and rounds once, where the composition would round every step."""
+
+    def run(*args):
+        out = fn(*[a.float() if isinstance(a, Tensor) and a._data.dtype == _HALF else a for a in args])
+        return out.half() if out._data.dtype == np.float32 else out
+
+    return run
 
 
 def recomputed_backward(node, fn, values, grads):
