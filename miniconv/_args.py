@@ -241,6 +241,13 @@ def array_from_data(data, dtype):
         except ValueError as e:
             raise ValueError(f"tensor(): could not make a tensor from ragged nested sequences ({e})") from None
     dtype = _check_dtype(dtype)
+    if dtype == np.float16:  # beyond +-65504 the values become inf, silently as in PyTorch
+        with np.errstate(over="ignore"):
+            return _array_of(data, dtype)
+    return _array_of(data, dtype)
+
+
+def _array_of(data, dtype):
     if isinstance(data, np.ndarray):
         return _copy_like_torch(data, dtype)
     try:

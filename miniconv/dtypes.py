@@ -153,7 +153,7 @@ _builtin_bool = __builtins__["bool"] if isinstance(__builtins__, dict) else __bu
 
 def _check_dtype(dt, where="tensor"):
     if isinstance(dt, _NamedDtype):
-        raise TypeError(f"{where}(): unsupported dtype {dt.name}; miniconv supports float32, float64, float16, int64, "
+        raise TypeError(f"{where}(): unsupported dtype {dt.name} (NumPy has none); miniconv supports float32, float64, float16, int64, "
                         "int32, int16, int8, uint8 and bool")
     try:
         dt = np.dtype(dt)
@@ -350,6 +350,12 @@ _HALF = np.dtype(np.float16)
 _F32 = np.dtype(np.float32)
 
 
+def to_half(a):
+    """``a`` rounded to float16, beyond +-65504 to inf as PyTorch's cast (silently: NumPy would warn)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return a.astype(np.float16)
+
+
 def _half_up(a):
     return a.astype(np.float32) if type(a) is np.ndarray and a.dtype == _HALF else a
 
@@ -359,7 +365,7 @@ def _half_down(out, which=None):
     if type(out) is tuple:
         return tuple(_half_down(o) if which is None or (i < len(which) and which[i]) else o
                      for i, o in enumerate(out))
-    return out.astype(np.float16) if type(out) is np.ndarray and out.dtype == _F32 else out
+    return to_half(out) if type(out) is np.ndarray and out.dtype == _F32 else out
 
 
 def computes_half_in_float32(cls=None, writeback=(), probe=0):

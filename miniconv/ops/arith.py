@@ -9,6 +9,7 @@ in the Tensor methods (``miniconv/tensor/``) before ``apply``.
 import numpy as np
 
 from ..autograd.function import ArrayFunction
+from ..dtypes import _HALF, to_half
 
 
 class Add(ArrayFunction):
@@ -90,7 +91,7 @@ class HalfScale(ArrayFunction):
     def scale(a, number, divide):
         a32 = a.astype(np.float32)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return (np.divide(a32, number) if divide else np.multiply(a32, number)).astype(np.float16)
+            return to_half(np.divide(a32, number) if divide else np.multiply(a32, number))
 
     @staticmethod
     def backward(ctx, g):
@@ -343,13 +344,13 @@ class Cast(ArrayFunction):
     @staticmethod
     def forward(ctx, a, dtype):
         ctx.src = a.dtype
-        return a.astype(dtype)
+        return to_half(a) if dtype == _HALF else a.astype(dtype)
 
     @staticmethod
     def backward(ctx, g):
         if ctx.src.kind != "f":
             return None, None
-        return g.astype(ctx.src), None
+        return to_half(g) if ctx.src == _HALF else g.astype(ctx.src), None
 
     @staticmethod
     def backward_graph(ctx, g):

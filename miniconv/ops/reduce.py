@@ -10,7 +10,7 @@ import numpy as np
 
 from ..autograd.composite import recomputed_backward
 from ..autograd.function import ArrayFunction
-from ..dtypes import _HALF, computes_half_in_float32
+from ..dtypes import _HALF, computes_half_in_float32, to_half
 from .arith import Where
 from .shape_index import Cat, Index, IndexGrad, _along_index
 
@@ -39,7 +39,7 @@ class Sum(ArrayFunction):
         ctx._torch_name = "SumBackward0" if dim is None else "SumBackward1"
         # integer and bool sums are int64 as in PyTorch (NumPy gives uint64 for unsigned)
         if a.dtype == _HALF:  # PyTorch accumulates float16 in float32 and rounds once (NumPy: in float16)
-            return np.asarray(np.sum(a, axis=dim, keepdims=keepdim, dtype=np.float32).astype(np.float16))
+            return np.asarray(to_half(np.sum(a, axis=dim, keepdims=keepdim, dtype=np.float32)))
         out = np.sum(a, axis=dim, keepdims=keepdim, dtype=np.int64 if a.dtype.kind in "biu" else None)
         return np.asarray(out)
 
@@ -301,7 +301,7 @@ class CumSum(ArrayFunction):
     def forward(ctx, a, dim):
         ctx.dim = dim
         if a.dtype == _HALF:  # accumulated in float32, each output rounded, as PyTorch
-            return np.cumsum(a, axis=dim, dtype=np.float32).astype(np.float16)
+            return to_half(np.cumsum(a, axis=dim, dtype=np.float32))
         return np.cumsum(a, axis=dim, dtype=a.dtype if a.dtype.kind == "f" else np.int64)
 
     @staticmethod
