@@ -153,8 +153,8 @@ _builtin_bool = __builtins__["bool"] if isinstance(__builtins__, dict) else __bu
 
 def _check_dtype(dt, where="tensor"):
     if isinstance(dt, _NamedDtype):
-        raise TypeError(f"{where}(): unsupported dtype {dt.name} (NumPy has none); miniconv supports float32, float64, float16, int64, "
-                        "int32, int16, int8, uint8 and bool")
+        raise TypeError(f"{where}(): unsupported dtype {dt.name} (NumPy has none); miniconv supports float32, "
+                        "float64, float16, int64, int32, int16, int8, uint8 and bool")
     try:
         dt = np.dtype(dt)
     except TypeError:
@@ -306,8 +306,8 @@ def result_type(*operands):
     return _combine_categories(_combine_categories(dims, zero), number)
 
 
-_TORCH_DTYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int", "int16": "Short",
-                      "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+_TORCH_DTYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+                      "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
 def torch_dtype_name(dt):
@@ -316,8 +316,9 @@ def torch_dtype_name(dt):
 
 
 # -- PyTorch's legacy tensor-type names (miniconv/legacy.py defines the classes) ---------------------
-_LEGACY_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor", "int64": "LongTensor", "int32": "IntTensor",
-                 "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+_LEGACY_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor", "int64": "LongTensor",
+                 "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor",
+                 "bool": "BoolTensor"}
 
 
 def legacy_type_name(dtype):

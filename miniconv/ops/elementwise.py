@@ -379,7 +379,12 @@ class Softmax(ArrayFunction):
     def forward(ctx, x, dim):
         with np.errstate(invalid="ignore", divide="ignore"):
             e = np.exp(x - x.max(axis=dim, keepdims=True, initial=-np.inf))  # empty dims are fine
-            out = e / e.sum(axis=dim, keepdims=True)
+            total = e.sum(axis=dim, keepdims=True)
+            if ctx.__dict__.get("_half_inputs") and dim % x.ndim != x.ndim - 1:
+                # PyTorch's float16 softmax over a dim other than the last keeps exp in the (float16) output
+                # and divides that by the float32 sum
+                e = e.astype(np.float16).astype(np.float32)
+            out = e / total
         ctx.save_for_backward(out)
         ctx.dim = dim
         return out
@@ -401,7 +406,10 @@ class LogSoftmax(ArrayFunction):
     def forward(ctx, x, dim):
         with np.errstate(invalid="ignore", divide="ignore"):  # rows of -inf give nan, as in PyTorch
             shifted = x - x.max(axis=dim, keepdims=True, initial=-np.inf)  # exp never overflows; empty ok
-            out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+            total = np.exp(shifted).sum(axis=dim, keepdims=True)
+            if ctx.__dict__.get("_half_inputs") and x.ndim and dim % x.ndim == x.ndim - 1:
+                total = total.astype(np.float16).astype(np.float32)  # PyTorch's last-dim kernel: a float16 sum
+            out = shifted - np.log(total)
         ctx.save_for_backward(out)
         ctx.dim = dim
         return out

@@ -30,6 +30,8 @@ class NativeLayerNorm(ArrayFunction):
         rstd = np.empty(rows, np.float64)
         w = _vec(weight)
         _kernels.layer_norm_forward_f32(x2, w, _vec(bias), y, mean, rstd, float(eps), threads_for(x2.size))
+        if ctx.__dict__.get("_half_inputs"):  # PyTorch keeps a float16 input's mean and rstd in float16
+            mean, rstd = (v.astype(np.float16).astype(np.float64) for v in (mean, rstd))
         ctx.save_for_backward(x2, w, mean, rstd)
         ctx.meta = (shape, k, eps, weight is not None, bias is not None, shape[len(shape) - k:])
         return y.reshape(shape)

@@ -307,7 +307,8 @@ class CumSum(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         acc = np.float32 if g.dtype == _HALF else None
-        return np.flip(np.cumsum(np.flip(g, ctx.dim), axis=ctx.dim, dtype=acc), ctx.dim).astype(g.dtype, copy=False), None
+        out = np.flip(np.cumsum(np.flip(g, ctx.dim), axis=ctx.dim, dtype=acc), ctx.dim)
+        return out.astype(g.dtype, copy=False), None
 
     @staticmethod
     def backward_graph(ctx, g):

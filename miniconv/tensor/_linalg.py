@@ -220,6 +220,11 @@ class LinalgMixin:
         if self.dtype.kind != "f":
             raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got "
                                f"{torch_dtype_name(self.dtype)}")
+        if self._data.dtype == np.float16:  # PyTorch's CPU has no float16 LU: its own refusals
+            if name in ("linalg.inv", "linalg.inv_ex", "linalg.slogdet", "logdet"):
+                raise RuntimeError(f"{'linalg.inv' if name == 'linalg.inv_ex' else name}: Low precision dtypes not "
+                                   "supported. Got Half")
+            raise NotImplementedError("\"lu_cpu\" not implemented for 'Half'")
         return self
 
     def inverse(self):
@@ -245,6 +250,8 @@ class LinalgMixin:
         return SignLogAbsDet(*ops.SLogDet.apply(self))
 
     def logdet(self):
+        if self._data.dtype == np.float16:
+            self._square("logdet")
         sign, logabs = self.slogdet()
         return self._where(sign._data < 0, float("nan"), self._where(sign._data == 0, -float("inf"), logabs))
 

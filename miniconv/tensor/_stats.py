@@ -160,7 +160,7 @@ class StatsMixin:
 
     def _quantile(self, q, dim, keepdim, interpolation, ignore_nan):
         name = "nanquantile" if ignore_nan else "quantile"
-        if self.dtype.kind != "f":
+        if self.dtype.kind != "f" or self._data.dtype == np.float16:
             raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
         if interpolation not in ("linear", "lower", "higher", "midpoint", "nearest"):
             raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest, "
