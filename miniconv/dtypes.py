@@ -414,3 +414,25 @@ def computes_half_in_float32(cls=None, writeback=(), probe=0):
     forward.__doc__, backward.__doc__ = fwd.__doc__, bwd.__doc__
     cls.forward, cls.backward = staticmethod(forward), staticmethod(backward)
     return cls
+
+
+def half_via_float32(method):
+    """Decorator for a Tensor method PyTorch computes as one fused kernel and miniconv composes from several ops
+    (``addcmul``, ``addmm``, ``lerp``): when ``self`` and every Tensor argument are float16, the composition runs
+    on float32 copies and its result is rounded once, as PyTorch's kernel does."""
+
+    def run(self, *args, **kwargs):
+        if self._data.dtype != _HALF:
+            return method(self, *args, **kwargs)
+        values = args + tuple(kwargs.values())
+        if any(getattr(a, "_data", None) is not None and a._data.dtype != _HALF for a in values):
+            return method(self, *args, **kwargs)  # mixed dtypes: the usual promotion
+
+        def up(a):
+            return a.float() if getattr(a, "_data", None) is not None else a
+
+        out = method(up(self), *[up(a) for a in args], **{k: up(v) for k, v in kwargs.items()})
+        return out.half() if out._data.dtype == _F32 else out
+
+    run.__name__, run.__doc__, run.__qualname__ = method.__name__, method.__doc__, method.__qualname__
+    return run

@@ -56,6 +56,9 @@ class ArithMixin:
         if fn is ops.Div and ad.dtype.kind != "f" and bd.dtype.kind != "f":
             a, b = a.type(get_default_dtype()), b.type(get_default_dtype())
         elif ad.dtype != bd.dtype:
+            if ad.dtype == _HALF and (fn is ops.Mul or fn is ops.Div) and not reverse and bd.ndim == 0 \
+                    and bd.dtype.kind == "f" and not b._requires_grad:
+                return a._half_scale(fn, bd, False)  # a float 0-d tensor scales float16 as a number does
             a, b = self._promote(a, b)  # PyTorch's type promotion (a 0-d tensor counts as a number of its category)
         return fn.apply(a, b)
 
@@ -63,7 +66,7 @@ class ArithMixin:
         """float16 * number, float16 / number, number / float16: PyTorch's CPU keeps the number in float32
         (``ops.HalfScale``); ``number / x`` is its ``reciprocal() * number``."""
         x = self.reciprocal() if reverse else self
-        return ops.HalfScale.apply(x, np.float32(number), fn is ops.Div and not reverse)
+        return ops.HalfScale.apply(x, np.float32(number), fn is ops.Div and not reverse)  # (a 0-d array too)
 
     def __add__(self, o):
         return self._binary(ops.Add, o)

@@ -8,7 +8,7 @@ import numpy as np
 from .. import ops
 from .._args import check_broadcast, softmax_dim
 from ..autograd.composite import composite
-from ..dtypes import _infer_dtype, get_default_dtype, torch_dtype_name
+from ..dtypes import _infer_dtype, get_default_dtype, half_via_float32, torch_dtype_name
 from ._base import TensorBase
 
 
@@ -174,6 +174,7 @@ class ElementwiseMixin:
     def absolute(self):
         return self.abs()
 
+    @half_via_float32
     def lerp(self, end, weight):
         """``self + weight * (end - self)``."""
         for name, t in (("end", end), ("weight", weight)):  # no type promotion, as PyTorch
