@@ -104,6 +104,15 @@ CASES = {
     "nll": (lambda L: F(L).nll_loss(T(L, A), L.tensor(TARGET)), 0),
     "bce": (lambda L: F(L).binary_cross_entropy(T(L, A).sigmoid(), T(L, B).sigmoid()), 0),
     "bce_logits": (lambda L: F(L).binary_cross_entropy_with_logits(T(L, A), T(L, B).sigmoid()), 0),
+    # fused kernels in PyTorch, compositions in miniconv: computed in float32, rounded once
+    "addcmul": (lambda L: L.addcmul(T(L, A), T(L, B), T(L, B), value=0.5), 0),
+    "addcdiv": (lambda L: L.addcdiv(T(L, A), T(L, B), T(L, P), value=0.3), 0),
+    "lerp": (lambda L: L.lerp(T(L, A), T(L, B), 0.3), 0),
+    "addmm": (lambda L: L.addmm(T(L, B[:, :1]), T(L, A), T(L, A.T), beta=0.5, alpha=0.7), 0),
+    "baddbmm": (lambda L: L.baddbmm(T(L, B[None, :, :3]), T(L, A)[None], T(L, A.T)[None]), 0),
+    "mul_0d_float32": (lambda L: T(L, A) * L.tensor(0.3), 0),
+    "div_0d_float64": (lambda L: T(L, A) / L.tensor(0.3, dtype=L.float64), 0),
+    "0d_float32_times": (lambda L: L.tensor(0.3) * T(L, A), 0),
     # shape and indexing ops keep the values
     "cat": (lambda L: L.cat([T(L, A), T(L, B)]), 0), "cat_mixed": (lambda L: L.cat([T(L, A), T(L, B).float()]), 0),
     "stack": (lambda L: L.stack([T(L, A), T(L, B)]), 0), "index": (lambda L: T(L, A)[[0, 2]], 0),
@@ -226,6 +235,39 @@ _STATE = {"0.weight": (_r.standard_normal((4, 3, 3, 3)) * 0.3).astype(np.float32
           "1.running_mean": np.zeros(4, np.float32), "1.running_var": np.ones(4, np.float32),
           "1.num_batches_tracked": np.array(0), "4.weight": (_r.standard_normal((3, 64)) * 0.1).astype(np.float32),
           "4.bias": np.zeros(3, np.float32)}
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU", "RNN"])
+def test_recurrent_layers_run_in_half(mode):
+    """PyTorch rounds every time step's gates and state to float16; miniconv's time loop runs in float32 and
+    rounds its outputs: the values agree to float16's precision, dtypes exactly."""
+    def run(L):
+        m = getattr(L.nn, mode)(4, 3, num_layers=2)
+        m.load_state_dict({k: L.tensor(np.random.default_rng(i).standard_normal(tuple(v.shape)).astype(np.float32) / 2)
+                           for i, (k, v) in enumerate(m.state_dict().items())})
+        m.half()
+        x = T(L, np.concatenate([A, A[::-1]])[:, None].repeat(2, 1), requires_grad=True)
+        y, h = m(x)
+        y.backward(L.ones_like(y))
+        return [y, h[0] if mode == "LSTM" else h, x.grad, m.weight_hh_l0.grad]
+
+    assert_same_half(run(miniconv), run(torch), 3e-3)
+
+
+@pytest.mark.parametrize("name, ulp", [("SGD", 0), ("Adam", 1), ("AdamW", 1)])
+def test_optimizers_update_half_parameters_as_pytorch(name, ulp):
+    """PyTorch's Adam rounds each of its steps' tensor ops to float16 (lerp, addcmul, sqrt, addcdiv); miniconv's
+    update order differs slightly: within 1 ulp after three steps."""
+    def run(L):
+        p = L.nn.Parameter(T(L, A))
+        opt = getattr(L.optim, name)([p], lr=0.01, weight_decay=0.01)
+        for _ in range(3):
+            opt.zero_grad()
+            (p * T(L, B)).sum().backward()
+            opt.step()
+        return [p]
+
+    assert_same_half(run(miniconv), run(torch), ulp)
 
 
 # -- what PyTorch refuses for Half on the CPU --------------------------------------------------------------
