@@ -357,6 +357,14 @@ def to_half(a):
         return a.astype(np.float16)
 
 
+def check_half_value(value, dt):
+    """PyTorch's check of a number written into a float16 tensor (``full``, ``fill_``, ``masked_fill``, ``clamp``):
+    a finite value beyond float16's range is an error there, not inf."""
+    if dt == _HALF and isinstance(value, (int, _builtin_float, np.number)) and np.isfinite(value) \
+            and abs(value) > 65504:
+        raise RuntimeError("value cannot be converted to type c10::Half without overflow")
+
+
 def _half_up(a):
     return a.astype(np.float32) if type(a) is np.ndarray and a.dtype == _HALF else a
 

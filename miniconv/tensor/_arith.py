@@ -68,6 +68,15 @@ class ArithMixin:
         x = self.reciprocal() if reverse else self
         return ops.HalfScale.apply(x, np.float32(number), fn is ops.Div and not reverse)  # (a 0-d array too)
 
+    def _add_scaled(self, other, alpha, subtract=False):
+        """``self + alpha * other`` (``-`` with ``subtract``): ``add``/``sub``/``add_``/``sub_`` with ``alpha``.
+        PyTorch computes float16 operands in float32, with alpha rounded to float16, and rounds once."""
+        if alpha != 1 and self._data.dtype == _HALF and isinstance(other, TensorBase) and other._data.dtype == _HALF:
+            scaled = other.float() * float(np.float16(alpha))
+            return (self.float() - scaled if subtract else self.float() + scaled).half()
+        scaled = other if alpha == 1 else other * alpha
+        return self - scaled if subtract else self + scaled
+
     def __add__(self, o):
         return self._binary(ops.Add, o)
 

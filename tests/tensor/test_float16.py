@@ -72,6 +72,33 @@ def test_gradient_through_casts_is_float16_for_a_float16_leaf():
     np.testing.assert_array_equal(mine[2], y.grad.numpy())
 
 
+# -- beyond float16's range: inf where PyTorch casts, its RuntimeError where it checks a fill value; never a
+#    NumPy warning (assert_same_outcome turns RuntimeWarnings into errors)
+OVERFLOW = {
+    "tensor": lambda L: L.tensor([1e5, -1e300, 65519.0], dtype=L.half),
+    "cast": lambda L: L.tensor([1e5, 65504.0]).half(),
+    "add_number": lambda L: L.ones(2, dtype=L.half) + 1e5,
+    "mul_number": lambda L: L.ones(2, dtype=L.half) * 1e5,
+    "product": lambda L: L.full((2,), 300.0, dtype=L.half) * L.full((2,), 300.0, dtype=L.half),
+    "setitem": lambda L: (lambda x: (x.__setitem__(0, 1e5), x)[1])(L.ones(2, dtype=L.half)),
+    "where": lambda L: L.where(L.tensor([True, False]), L.ones(2, dtype=L.half), 1e5),
+    "sum": lambda L: L.full((4,), 60000.0, dtype=L.half).sum(),
+    "mean": lambda L: L.full((4,), 60000.0, dtype=L.half).mean(),
+    "full": lambda L: L.full((2,), 1e5, dtype=L.half),
+    "full_inf": lambda L: L.full((2,), float("inf"), dtype=L.half),
+    "fill_": lambda L: L.ones(2, dtype=L.half).fill_(-7e4),
+    "new_full": lambda L: L.ones(2, dtype=L.half).new_full((2,), 1e5),
+    "masked_fill": lambda L: L.ones(2, dtype=L.half).masked_fill(L.tensor([True, False]), 1e5),
+    "masked_fill_": lambda L: L.ones(2, dtype=L.half).masked_fill_(L.tensor([True, False]), 1e5),
+    "clamp": lambda L: L.ones(2, dtype=L.half).clamp(max=1e5),
+}
+
+
+@pytest.mark.parametrize("name", list(OVERFLOW))
+def test_values_beyond_float16_range_as_pytorch(name):
+    _same(OVERFLOW[name], message=True)
+
+
 # -- introspection ---------------------------------------------------------------------------------------------
 INTROSPECTION = {
     "element_size": lambda L: L.tensor([1.5], dtype=L.half).element_size(),

@@ -108,6 +108,12 @@ CASES = {
     "addcmul": (lambda L: L.addcmul(T(L, A), T(L, B), T(L, B), value=0.5), 0),
     "addcdiv": (lambda L: L.addcdiv(T(L, A), T(L, B), T(L, P), value=0.3), 0),
     "lerp": (lambda L: L.lerp(T(L, A), T(L, B), 0.3), 0),
+    # PyTorch's vectorised add with alpha rounds alpha to float16 (so does miniconv); its scalar loop over the last
+    # len % 32 elements rounds differently: 1 ulp there
+    "add_alpha": (lambda L: L.add(T(L, BIG), T(L, BIG[::-1]), alpha=0.3), 1),
+    "sub_alpha": (lambda L: L.sub(T(L, A), T(L, B), alpha=0.7), 2),  # (a cancellation: 0.042 from terms near 3)
+    "inplace_alpha": (lambda L: T(L, A).add_(T(L, B), alpha=0.3).sub_(T(L, P), alpha=1.7), 1),
+    "add_alpha_vector_body": (lambda L: L.add(T(L, BIG[:32]), T(L, BIG[32:]), alpha=0.3), 0),
     "addmm": (lambda L: L.addmm(T(L, B[:, :1]), T(L, A), T(L, A.T), beta=0.5, alpha=0.7), 0),
     "baddbmm": (lambda L: L.baddbmm(T(L, B[None, :, :3]), T(L, A)[None], T(L, A.T)[None]), 0),
     "mul_0d_float32": (lambda L: T(L, A) * L.tensor(0.3), 0),
