@@ -98,6 +98,7 @@ CASES = {
     "batch_norm_eval": (lambda L: F(L).batch_norm(T(L, IMG), T(L, BIAS[:3]), T(L, P[0, :3]), training=False), 0),
     "layer_norm": (lambda L: F(L).layer_norm(T(L, A), (4,), T(L, B[0]), T(L, B[1])), 0),
     "group_norm": (lambda L: F(L).group_norm(T(L, IMG), 3), 0),
+    "instance_norm": (lambda L: F(L).instance_norm(T(L, IMG)), 0),
     # losses
     "mse": (lambda L: F(L).mse_loss(T(L, A), T(L, B)), 0), "l1": (lambda L: F(L).l1_loss(T(L, A), T(L, B)), 0),
     "cross_entropy": (lambda L: F(L).cross_entropy(T(L, A), L.tensor(TARGET)), 1),
