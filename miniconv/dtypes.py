@@ -171,13 +171,13 @@ _default_dtype = float32
 
 
 def set_default_dtype(d):
-    """Make ``d`` (float32 or float64) the dtype of Python floats and of float creation functions."""
+    """Make ``d`` (float32, float64 or float16) the dtype of Python floats and of float creation functions."""
     global _default_dtype
     try:
         dt = np.dtype(d)
     except TypeError:
         dt = None
-    if dt not in (float32, float64):
+    if dt not in (float32, float64, float16):
         raise TypeError(f"only floating-point types are supported as the default type (got {d!r})")
     _default_dtype = of_numpy(dt)
 

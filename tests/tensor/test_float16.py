@@ -176,6 +176,22 @@ def test_type_promotion_matches_pytorch(name):
     _same(PROMOTION[name], message=True)
 
 
+def test_float16_as_the_default_dtype_as_pytorch():
+    def run(L):
+        L.set_default_dtype(L.float16)
+        try:
+            return (repr(L.tensor([1.5])).replace("miniconv.", "torch."),
+                    repr(L.tensor([1.5], dtype=L.float32)).replace("miniconv.", "torch."),
+                    str(L.arange(0.0, 2.0).dtype), str((L.arange(3) * 0.5).dtype), str(L.ones(2).dtype),
+                    str(L.get_default_dtype()))
+        finally:
+            L.set_default_dtype(L.float32)
+
+    mine, theirs = run(miniconv), run(torch)
+    assert [m.replace("miniconv.", "torch.") for m in mine] == list(theirs)
+    assert miniconv.get_default_dtype() == miniconv.float32
+
+
 # -- printing --------------------------------------------------------------------------------------------------
 PRINT_VALUES = [[1.5, 2.25, -3.0], [1e-5, 1e4, 3.0], [float("inf"), float("-inf"), float("nan"), 1.0],
                 [70000.0, 1e-8, 0.1], 0.3, [65504.0, -0.0], [[0.1, 0.2], [123.4, -5.0]], [], [2.0, 4.0]]
