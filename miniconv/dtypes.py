@@ -365,6 +365,12 @@ def check_half_value(value, dt):
         raise RuntimeError("value cannot be converted to type c10::Half without overflow")
 
 
+def refuse_half(dt, kernel):
+    """The NotImplementedError PyTorch's CPU gives where it has no float16 kernel (``kernel``: the name it reports)."""
+    if dt == _HALF:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Half'")
+
+
 def _half_up(a):
     return a.astype(np.float32) if type(a) is np.ndarray and a.dtype == _HALF else a
 

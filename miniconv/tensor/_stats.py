@@ -347,7 +347,7 @@ class StatsMixin:
         if weights.shape != self.shape:
             raise RuntimeError("weights should be 1-d and have the same length as input")
         w = weights._data
-        out_dtype = w.dtype if w.dtype.kind == "f" else np.float64
+        out_dtype = w.dtype if w.dtype.kind == "f" and w.dtype != np.float16 else np.float64  # (PyTorch: Half -> Double)
         return self._wrap(np.bincount(arr, weights=w, minlength=minlength).astype(out_dtype))
 
     def cov(self, *, correction=1, fweights=None, aweights=None):

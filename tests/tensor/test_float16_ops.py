@@ -126,6 +126,7 @@ CASES = {
     "pad": (lambda L: F(L).pad(T(L, A), (1, 1)), 0), "embedding": (lambda L: F(L).embedding(L.tensor([0, 2]), T(L, A)), 0),
     "interpolate": (lambda L: F(L).interpolate(T(L, IMG), scale_factor=2), 0),
     "dropout_eval": (lambda L: F(L).dropout(T(L, A), training=False), 0),
+    "bincount_half_weights": (lambda L: L.bincount(L.tensor([0, 1, 1]), T(L, A[0, :3])), 0),  # float64, as PyTorch
 }
 
 
@@ -298,6 +299,13 @@ REFUSED = {
     "lstsq": lambda L: L.linalg.lstsq(T(L, A[:, :3]), T(L, A[:, :3])),
     "matrix_rank": lambda L: L.linalg.matrix_rank(T(L, A[:, :3])),
     "tensorinv": lambda L: L.linalg.tensorinv(T(L, A[:, :3]), 1),
+    "avg_pool3d": lambda L: F(L).avg_pool3d(T(L, IMG)[None], 2),
+    "ctc_loss": lambda L: F(L).ctc_loss(T(L, IMG[0, :, :, :4]).reshape(6, 3, 4).log_softmax(2), L.tensor([[1], [2], [1]]),
+                                        L.tensor([6, 6, 6]), L.tensor([1, 1, 1])),
+    "multi_margin_loss": lambda L: F(L).multi_margin_loss(T(L, A), L.tensor(TARGET)),
+    "cdist": lambda L: L.cdist(T(L, A), T(L, B)),
+    "pdist": lambda L: F(L).pdist(T(L, A)),
+    "ndtri": lambda L: L.special.ndtri(T(L, A).sigmoid()),
 }
 
 
