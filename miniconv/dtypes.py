@@ -443,6 +443,16 @@ def computes_half_in_float32(cls=None, writeback=(), probe=0):
     return cls
 
 
+def run_in_float32(fn, args, kwargs=None):
+    """``fn(*args, **kwargs)`` with its float16 Tensors given as float32 copies and a float32 Tensor result rounded
+    to float16: one PyTorch kernel miniconv composes from several ops, computed in float32 and rounded once."""
+    def up(a):
+        return a.float() if getattr(a, "_data", None) is not None and a._data.dtype == _HALF else a
+
+    out = fn(*[up(a) for a in args], **{k: up(v) for k, v in (kwargs or {}).items()})
+    return out.half() if getattr(out, "_data", None) is not None and out._data.dtype == _F32 else out
+
+
 def half_via_float32(method):
     """Decorator for a Tensor method PyTorch computes as one fused kernel and miniconv composes from several ops
     (``addcmul``, ``addmm``, ``lerp``): when ``self`` and every Tensor argument are float16, the composition runs
@@ -454,12 +464,7 @@ def half_via_float32(method):
         values = args + tuple(kwargs.values())
         if any(getattr(a, "_data", None) is not None and a._data.dtype != _HALF for a in values):
             return method(self, *args, **kwargs)  # mixed dtypes: the usual promotion
-
-        def up(a):
-            return a.float() if getattr(a, "_data", None) is not None else a
-
-        out = method(up(self), *[up(a) for a in args], **{k: up(v) for k, v in kwargs.items()})
-        return out.half() if out._data.dtype == _F32 else out
+        return run_in_float32(method, (self,) + args, kwargs)
 
     run.__name__, run.__doc__, run.__qualname__ = method.__name__, method.__doc__, method.__qualname__
     return run

@@ -11,6 +11,7 @@ see through it. Without grad mode, or when no input requires grad, ``fn`` simply
 """
 import numpy as np
 
+from ..dtypes import _HALF, run_in_float32
 from . import function as _function
 from .engine import AccumulateGrad, run_backward, sum_to, version_error
 from .entry_points import grad as _grad
@@ -19,8 +20,6 @@ from .grad_mode import enable_grad, is_grad_enabled
 from .node import _FREED_MSG, _edge, _named_class
 
 __all__ = ["composite"]
-
-_HALF = np.dtype(np.float16)
 
 
 class Composite(ArrayFunction):
@@ -117,7 +116,7 @@ def composite(name, fn, inputs, listed=None, inplace=False, saved=None):
     """
     Tensor = _function.Tensor
     if inputs and isinstance(inputs[0], Tensor) and inputs[0]._data.dtype == _HALF:
-        fn = _in_float32(fn, Tensor)
+        fn = _in_float32(fn)
     needs = [isinstance(a, Tensor) and a._requires_grad for a in inputs]
     if not (True in needs and is_grad_enabled()):
         return fn(*inputs)
@@ -149,15 +148,10 @@ def composite(name, fn, inputs, listed=None, inplace=False, saved=None):
     return result
 
 
-def _in_float32(fn, Tensor):  # noqa: N803  (the class)
+def _in_float32(fn):
     """``fn`` on float32 copies of its float16 Tensors, a float result rounded to float16: PyTorch's CPU computes
     a float16 op (its one kernel) in float32 and rounds once, where the composition would round every step."""
-
-    def run(*args):
-        out = fn(*[a.float() if isinstance(a, Tensor) and a._data.dtype == _HALF else a for a in args])
-        return out.half() if out._data.dtype == np.float32 else out
-
-    return run
+    return lambda *args: run_in_float32(fn, args)
 
 
 def recomputed_backward(node, fn, values, grads):
