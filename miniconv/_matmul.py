@@ -25,10 +25,7 @@ _HALF = np.dtype(np.float16)
 
 
 def gemm(a, b, trans_a=False, trans_b=False):
-    """op(a) @ op(b) for 2-D float32/float64 arrays of one dtype; op(x) = x.T if its flag is set
-    (float16: computed in float32, rounded once, as PyTorch's CPU does)."""
-    if a.dtype == _HALF:
-        return gemm(a.astype(np.float32), b.astype(np.float32), trans_a, trans_b).astype(np.float16)
+    """op(a) @ op(b) for 2-D float32/float64 arrays of one dtype; op(x) = x.T if its flag is set."""
     a = np.ascontiguousarray(a)
     b = np.ascontiguousarray(b, dtype=a.dtype)
     m, k = (a.shape[1], a.shape[0]) if trans_a else a.shape
