@@ -437,8 +437,10 @@ def computes_half_in_float32(cls=None, writeback=(), probe=0):
         return _half_down(out, half) if type(out) is tuple else _half_down(out)
 
     cls._half_inputs = None  # set on a node whose forward ran on float16 inputs
-    forward.__doc__, backward.__doc__ = fwd.__doc__, bwd.__doc__
-    forward._float32_method, backward._float32_method = fwd, bwd
+    for wrapper, method in ((forward, fwd), (backward, bwd)):  # the method's names (the profiler reads them)
+        wrapper.__name__, wrapper.__qualname__, wrapper.__module__ = method.__name__, method.__qualname__, \
+            method.__module__
+        wrapper.__doc__, wrapper._float32_method = method.__doc__, method
     cls.forward, cls.backward = staticmethod(forward), staticmethod(backward)
     return cls
 
