@@ -80,7 +80,7 @@ from .creation import bernoulli, multinomial, poisson  # noqa: E402
 from .functional import floor_divide, nansum  # noqa: E402
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: E402
 from .legacy import (  # noqa: E402
-    BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor, ShortTensor,
+    BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor,
 )
 
 # Breadth: special functions, order statistics, matrix/structural/index ops and torch's constants.

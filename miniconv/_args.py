@@ -140,6 +140,9 @@ def number_array(x, dt):
     if dt.kind in "iu" and is_int:
         if not np.can_cast(np.min_scalar_type(x), dt) and -2**63 <= x < 2**64:
             return np.array(int(x) % 2**64, dtype=np.uint64).astype(dt)
+    if dt.itemsize == 2 and dt.kind == "f":  # float16: beyond its range inf, silently as PyTorch
+        with np.errstate(over="ignore"):
+            return np.asarray(x, dtype=dt)
     return np.asarray(x, dtype=dt)
 
 
@@ -241,6 +244,13 @@ def array_from_data(data, dtype):
         except ValueError as e:
             raise ValueError(f"tensor(): could not make a tensor from ragged nested sequences ({e})") from None
     dtype = _check_dtype(dtype)
+    if dtype == np.float16:  # beyond +-65504 the values become inf, silently as in PyTorch
+        with np.errstate(over="ignore"):
+            return _array_of(data, dtype)
+    return _array_of(data, dtype)
+
+
+def _array_of(data, dtype):
     if isinstance(data, np.ndarray):
         return _copy_like_torch(data, dtype)
     try:

@@ -12,8 +12,8 @@ multiplies matrices should call :func:`matmul` and :func:`matmul_backward` too.
 # - Other broadcasts pass per-matrix offsets to the batched kernel, so a broadcast operand is
 #   never copied; gradients of broadcast operands are summed over the broadcast dimensions by
 #   NumPy's (thread-independent) reductions.
-# - Only float32/float64 go through BLAS. Other dtypes use ``np.matmul``, whose integer and
-#   float16 loops are plain loops, deterministic already.
+# - Only float32/float64 go through BLAS. float16 is computed in float32 and rounded once (NumPy's
+#   float16 loop would round every partial sum); integers use ``np.matmul``, deterministic already.
 """
 import numpy as np
 
@@ -21,6 +21,7 @@ from . import _kernels
 from ._config import blas_single_thread, check_blas_sizes, threads_for
 
 _BLAS_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_HALF = np.dtype(np.float16)
 
 
 def gemm(a, b, trans_a=False, trans_b=False):
@@ -78,6 +79,8 @@ def _reduce_to(g, shape):
 def matmul(a, b):
     """``np.matmul(a, b)`` for arrays of at least 1 dimension, through miniconv's kernels."""
     if a.dtype != b.dtype or a.dtype not in _BLAS_DTYPES:
+        if a.dtype == b.dtype == _HALF:  # NumPy's float16 loop rounds every partial sum: float32, rounded once
+            return matmul(a.astype(np.float32), b.astype(np.float32)).astype(np.float16)
         return np.matmul(a, b)
     rows = int(np.prod(a.shape[:-1], dtype=np.int64)) if b.ndim <= 2 else (a.shape[-2] if a.ndim > 1 else 1)
     check_blas_sizes("matmul", ("the rows of input (with its batch when other is a matrix)", rows),
@@ -95,6 +98,10 @@ def matmul(a, b):
 def matmul_backward(a, b, g, need_a=True, need_b=True):
     """Gradients of ``matmul(a, b)`` with respect to a and b (None where not needed)."""
     if a.dtype != b.dtype or a.dtype not in _BLAS_DTYPES:
+        if a.dtype == b.dtype == _HALF:
+            ga, gb = matmul_backward(a.astype(np.float32), b.astype(np.float32), np.asarray(g, np.float32),
+                                     need_a, need_b)
+            return (None if ga is None else ga.astype(np.float16)), (None if gb is None else gb.astype(np.float16))
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         g2 = np.asarray(g).reshape(np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2]) + (a2.shape[-2], b2.shape[-1]))

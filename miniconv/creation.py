@@ -20,7 +20,7 @@ from ._device import _check_device
 from ._spacing import arange_values, linspace_values
 from ._random import Generator, default_generator
 from .dtypes import (  # noqa: A004
-    _builtin_bool, _builtin_float, _check_dtype, bool, get_default_dtype, int64, promote_types,
+    _builtin_bool, _builtin_float, _check_dtype, bool, check_half_value, get_default_dtype, int64, promote_types,
     torch_dtype_name,
 )
 from ._args import array_from_data, check_broadcast, check_numpy_strides, normalize_dims, warn_list_of_ndarrays
@@ -172,6 +172,7 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
     _check_common(device, layout)
     shape = _size((size,), None, "full")
     dt = _dtype(dtype, _fill_dtype(fill_value), "full")
+    check_half_value(fill_value, dt)
     return _finish(np.full(shape, fill_value, dtype=dt), requires_grad, out, "full")
 
 

@@ -78,7 +78,7 @@ int16 = dtype(np.int16, "int16")
 int8 = dtype(np.int8, "int8")
 uint8 = dtype(np.uint8, "uint8")
 bool = dtype(np.bool_, "bool")  # noqa: A001
-float16 = half = dtype(np.float16, "float16")  # named (autocast, x.half()), not supported for tensors
+float16 = half = dtype(np.float16, "float16")  # IEEE half: stored as float16, computed in float32 and rounded per op
 # NumPy dtype -> its object (Tensor.dtype)
 _OF_NUMPY = {d._np: d for d in (float32, float64, int64, int32, int16, int8, uint8, bool, float16)}
 
@@ -146,23 +146,23 @@ def _check_memory_format(fmt, where, ndim=None):
         raise RuntimeError("required rank 4 tensor to use channels_last format")
     if ndim is not None and fmt is channels_last_3d and ndim != 5:
         raise RuntimeError("required rank 5 tensor to use channels_last_3d format")
-_SUPPORTED = {float32, float64, int64, int32, int16, int8, uint8, bool}
+_SUPPORTED = {float32, float64, float16, int64, int32, int16, int8, uint8, bool}
 _builtin_float = __builtins__["float"] if isinstance(__builtins__, dict) else __builtins__.float
 _builtin_bool = __builtins__["bool"] if isinstance(__builtins__, dict) else __builtins__.bool
 
 
 def _check_dtype(dt, where="tensor"):
     if isinstance(dt, _NamedDtype):
-        raise TypeError(f"{where}(): unsupported dtype {dt.name}; miniconv supports float32, float64, int64, int32, "
-                        "int16, int8, uint8 and bool")
+        raise TypeError(f"{where}(): unsupported dtype {dt.name} (NumPy has none); miniconv supports float32, "
+                        "float64, float16, int64, int32, int16, int8, uint8 and bool")
     try:
         dt = np.dtype(dt)
     except TypeError:
         raise TypeError(f"{where}(): dtype must be a miniconv/NumPy dtype such as miniconv.float32, got {dt!r}")
     if dt not in _SUPPORTED:
         raise TypeError(
-            f"{where}(): unsupported dtype {dt}; miniconv supports float32, float64, int64, int32, int16, "
-            "int8, uint8 and bool"
+            f"{where}(): unsupported dtype {dt}; miniconv supports float32, float64, float16, int64, int32, "
+            "int16, int8, uint8 and bool"
         )
     return dt
 
@@ -171,13 +171,13 @@ _default_dtype = float32
 
 
 def set_default_dtype(d):
-    """Make ``d`` (float32 or float64) the dtype of Python floats and of float creation functions."""
+    """Make ``d`` (float32, float64 or float16) the dtype of Python floats and of float creation functions."""
     global _default_dtype
     try:
         dt = np.dtype(d)
     except TypeError:
         dt = None
-    if dt not in (float32, float64):
+    if dt not in (float32, float64, float16):
         raise TypeError(f"only floating-point types are supported as the default type (got {d!r})")
     _default_dtype = of_numpy(dt)
 
@@ -306,8 +306,8 @@ def result_type(*operands):
     return _combine_categories(_combine_categories(dims, zero), number)
 
 
-_TORCH_DTYPE_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "int16": "Short",
-                      "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+_TORCH_DTYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+                      "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
 def torch_dtype_name(dt):
@@ -316,8 +316,9 @@ def torch_dtype_name(dt):
 
 
 # -- PyTorch's legacy tensor-type names (miniconv/legacy.py defines the classes) ---------------------
-_LEGACY_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor", "int32": "IntTensor",
-                 "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+_LEGACY_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor", "int64": "LongTensor",
+                 "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor",
+                 "bool": "BoolTensor"}
 
 
 def legacy_type_name(dtype):
@@ -338,3 +339,134 @@ def type_arg_dtype(spec):
                 return np.dtype(key)
         raise ValueError(f"invalid type: '{spec}'")
     return spec
+
+
+# -- float16: stored as IEEE half, computed in float32 ---------------------------------------------
+# PyTorch's CPU kernels for Half load each element as float ("opmath"), compute in float and round the
+# result to half once per op; reductions accumulate in float. NumPy's float16 ufuncs do the same for one
+# ufunc (add, exp, ...), but a NumPy composition (sigmoid = 1 / (1 + exp(-x))) rounds after every step,
+# and miniconv's compiled kernels take float32/float64 only. The ops that need it run through
+# ``computes_half_in_float32``: float16 arrays in as float32, float32 results rounded to float16.
+_HALF = np.dtype(np.float16)
+_F32 = np.dtype(np.float32)
+
+
+def to_half(a):
+    """``a`` rounded to float16, beyond +-65504 to inf as PyTorch's cast (silently: NumPy would warn)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return a.astype(np.float16)
+
+
+def check_half_value(value, dt):
+    """PyTorch's check of a number written into a float16 tensor (``full``, ``fill_``, ``masked_fill``, ``clamp``):
+    a finite value beyond float16's range is an error there, not inf."""
+    if dt == _HALF and isinstance(value, (int, _builtin_float, np.number)) and np.isfinite(value) \
+            and abs(value) > 65504:
+        raise RuntimeError("value cannot be converted to type c10::Half without overflow")
+
+
+def refuse_half(dt, kernel):
+    """The NotImplementedError PyTorch's CPU gives where it has no float16 kernel (``kernel``: the name it reports)."""
+    if dt == _HALF:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Half'")
+
+
+def _half_up(a):
+    return a.astype(np.float32) if type(a) is np.ndarray and a.dtype == _HALF else a
+
+
+def _half_down(out, which=None):
+    """float32 arrays of ``out`` (an array or a tuple) rounded to float16 (only positions ``which`` of a tuple)."""
+    if type(out) is tuple:
+        return tuple(_half_down(o) if which is None or (i < len(which) and which[i]) else o
+                     for i, o in enumerate(out))
+    return to_half(out) if type(out) is np.ndarray and out.dtype == _F32 else out
+
+
+def computes_half_in_float32(cls=None, writeback=(), probe=0):
+    """Class decorator for an array-level Function (``forward(ctx, x, ...)``/``backward(ctx, *grads)``):
+    when its first argument is a float16 array, every float16 argument goes in as float32, the float32
+    outputs come out rounded to float16 and so do the gradients of the float16 inputs (the float32 path
+    costs one dtype check). ``writeback``: positions of arguments the forward updates in place (batch
+    norm's running statistics), copied back into the float16 arrays. ``probe``: the position of the argument
+    whose dtype decides (``einsum``'s first is its equation)."""
+    if cls is None:
+        return lambda c: computes_half_in_float32(c, writeback, probe)
+    # a subclass of a decorated class wraps the undecorated methods (one wrapper per call, not two)
+    fwd = getattr(cls.forward, "_float32_method", cls.forward)
+    bwd = getattr(cls.backward, "_float32_method", cls.backward)
+
+    def forward_half(ctx, args):
+        ctx._half_inputs = tuple(type(a) is np.ndarray and a.dtype == _HALF for a in args)
+        up = [_half_up(a) for a in args]
+        out32 = fwd(ctx, *up)
+        out = _half_down(out32)
+        for i in writeback:
+            if ctx._half_inputs[i]:
+                np.copyto(args[i], up[i], casting="unsafe")
+        # what forward saved of its inputs and outputs is kept as the float16 arrays themselves (PyTorch saves
+        # the rounded result: tanh's gradient uses it; and version checks and saved-tensor hooks see the
+        # tensors' own storage); backward gets them as float32
+        pairs = list(zip(out32, out)) if type(out32) is tuple else [(out32, out)]
+        pairs += [(u, a) for u, a in zip(up, args) if u is not a]
+        saved = ctx.__dict__.get("_saved")
+        if saved:
+            ctx._saved = tuple([next((h for f, h in pairs if f is s), s) for s in saved])
+        return out
+
+    if probe == 0:
+        def forward(ctx, x, *rest):  # the float32 path: one type and one dtype identity check
+            if type(x) is not np.ndarray or x.dtype is not _HALF:  # (NumPy's float16 dtype is one object)
+                return fwd(ctx, x, *rest)
+            return forward_half(ctx, (x,) + rest)
+    else:
+        def forward(ctx, *args):
+            x = args[probe] if len(args) > probe else None
+            if type(x) is not np.ndarray or x.dtype is not _HALF:
+                return fwd(ctx, *args)
+            return forward_half(ctx, args)
+
+    def backward(ctx, *grads):
+        half = ctx._half_inputs
+        if half is None:
+            return bwd(ctx, *grads)
+        saved = ctx.saved_tensors
+        if saved:
+            ctx._saved = tuple([_half_up(s) for s in saved])
+        out = bwd(ctx, *[_half_up(g) for g in grads])
+        return _half_down(out, half) if type(out) is tuple else _half_down(out)
+
+    cls._half_inputs = None  # set on a node whose forward ran on float16 inputs
+    for wrapper, method in ((forward, fwd), (backward, bwd)):  # the method's names (the profiler reads them)
+        wrapper.__name__, wrapper.__qualname__, wrapper.__module__ = method.__name__, method.__qualname__, \
+            method.__module__
+        wrapper.__doc__, wrapper._float32_method = method.__doc__, method
+    cls.forward, cls.backward = staticmethod(forward), staticmethod(backward)
+    return cls
+
+
+def run_in_float32(fn, args, kwargs=None):
+    """``fn(*args, **kwargs)`` with its float16 Tensors given as float32 copies and a float32 Tensor result rounded
+    to float16: one PyTorch kernel miniconv composes from several ops, computed in float32 and rounded once."""
+    def up(a):
+        return a.float() if getattr(a, "_data", None) is not None and a._data.dtype == _HALF else a
+
+    out = fn(*[up(a) for a in args], **{k: up(v) for k, v in (kwargs or {}).items()})
+    return out.half() if getattr(out, "_data", None) is not None and out._data.dtype == _F32 else out
+
+
+def half_via_float32(method):
+    """Decorator for a Tensor method PyTorch computes as one fused kernel and miniconv composes from several ops
+    (``addcmul``, ``addmm``, ``lerp``): when ``self`` and every Tensor argument are float16, the composition runs
+    on float32 copies and its result is rounded once, as PyTorch's kernel does."""
+
+    def run(self, *args, **kwargs):
+        if self._data.dtype != _HALF:
+            return method(self, *args, **kwargs)
+        values = args + tuple(kwargs.values())
+        if any(getattr(a, "_data", None) is not None and a._data.dtype != _HALF for a in values):
+            return method(self, *args, **kwargs)  # mixed dtypes: the usual promotion
+        return run_in_float32(method, (self,) + args, kwargs)
+
+    run.__name__, run.__doc__, run.__qualname__ = method.__name__, method.__doc__, method.__qualname__
+    return run

@@ -223,11 +223,11 @@ clip = clamp
 
 # -- elementwise, two arguments ------------------------------------------------------------------
 def add(input, other, *, alpha=1):  # noqa: A002
-    return input + (other if alpha == 1 else other * alpha) if isinstance(input, Tensor) else _t(other, "add", "other").__radd__(input)
+    return input._add_scaled(other, alpha) if isinstance(input, Tensor) else _t(other, "add", "other").__radd__(input)
 
 
 def sub(input, other, *, alpha=1):  # noqa: A002
-    return _t(input, "sub") - (other if alpha == 1 else other * alpha)
+    return _t(input, "sub")._add_scaled(other, alpha, subtract=True)
 
 
 subtract = sub

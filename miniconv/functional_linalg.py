@@ -12,7 +12,7 @@ import numpy as np
 
 from . import creation
 from ._args import check_broadcast
-from .dtypes import result_type
+from .dtypes import refuse_half, result_type
 from .functional import _t
 from .tensor import Tensor
 
@@ -302,6 +302,7 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
         raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}")
     if p < 0:
         raise RuntimeError("cdist only supports non-negative p values")
+    refuse_half(x1.dtype, "cdist")
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
     if p == 2:  # the gradient at a zero distance is 0, as PyTorch's
         sq = (diff * diff).sum(-1)

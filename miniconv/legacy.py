@@ -73,6 +73,7 @@ def _make(dtype):
 
 FloatTensor = _make(dtypes.float32)
 DoubleTensor = _make(dtypes.float64)
+HalfTensor = _make(dtypes.float16)
 LongTensor = _make(dtypes.int64)
 IntTensor = _make(dtypes.int32)
 ShortTensor = _make(dtypes.int16)

@@ -333,7 +333,7 @@ def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None):  # noqa:
     _t(A, "linalg.matrix_rank", "A")
     if tol is not None:
         atol, rtol = tol, 0.0
-    if A.ndim < 2 or A.dtype.kind != "f":
+    if A.ndim < 2 or A.dtype.kind != "f" or A.dtype == np.float16:
         A._linalg_input("linalg.matrix_rank", square=False)
     a = A._data
     s = np.abs(np.linalg.eigvalsh(a)) if hermitian else np.linalg.svd(a, compute_uv=False)

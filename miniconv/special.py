@@ -7,6 +7,7 @@ float dtype, as in PyTorch. The orthogonal polynomials, Bessel functions of the 
 import math
 
 from . import ops
+from .dtypes import refuse_half
 from .functional import exp2, expm1, log1p, logsumexp, round, sigmoid  # noqa: A004
 from .functional_math import digamma, erfc, erfinv, i0, lgamma, logit, polygamma, sinc, xlogy
 from .functional import erf
@@ -44,6 +45,7 @@ def log_ndtr(input):  # noqa: A002
 
 def ndtri(input):  # noqa: A002
     """The inverse of ``ndtr``."""
+    refuse_half(getattr(input, "dtype", None), "ndtri_cpu")
     return ops.Ndtri.apply(_float(input, "ndtri"))
 
 

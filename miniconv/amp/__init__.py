@@ -6,8 +6,8 @@
   backs the scale off after a skipped step and grows it after ``growth_interval`` good ones;
   ``state_dict``/``load_state_dict``. On ``'cuda'`` (no GPU here) it disables itself with
   PyTorch's warning, as PyTorch does without CUDA.
-* :class:`autocast` never lowers precision: miniconv has no float16/bfloat16 kernels, so an
-  enabled CPU autocast warns once per construction and runs the region in the tensors' own
+* :class:`autocast` never lowers precision: miniconv has no bfloat16 and autocast casts nothing
+  to float16 (float16 tensors made explicitly work), so an enabled CPU autocast warns once per construction and runs the region in the tensors' own
   dtypes (results closer to exact than PyTorch's bfloat16 ones, and different from them); a CUDA
   autocast disables itself with PyTorch's warning.
 """

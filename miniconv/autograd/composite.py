@@ -11,6 +11,7 @@ see through it. Without grad mode, or when no input requires grad, ``fn`` simply
 """
 import numpy as np
 
+from ..dtypes import _HALF, run_in_float32
 from . import function as _function
 from .engine import AccumulateGrad, run_backward, sum_to, version_error
 from .entry_points import grad as _grad
@@ -114,6 +115,8 @@ def composite(name, fn, inputs, listed=None, inplace=False, saved=None):
     double backward does not need their values.)
     """
     Tensor = _function.Tensor
+    if inputs and isinstance(inputs[0], Tensor) and inputs[0]._data.dtype == _HALF:
+        fn = _in_float32(fn)
     needs = [isinstance(a, Tensor) and a._requires_grad for a in inputs]
     if not (True in needs and is_grad_enabled()):
         return fn(*inputs)
@@ -143,6 +146,12 @@ def composite(name, fn, inputs, listed=None, inplace=False, saved=None):
     result._requires_grad = True
     result.grad_fn = node
     return result
+
+
+def _in_float32(fn):
+    """``fn`` on float32 copies of its float16 Tensors, a float result rounded to float16: PyTorch's CPU computes
+    a float16 op (its one kernel) in float32 and rounds once, where the composition would round every step."""
+    return lambda *args: run_in_float32(fn, args)
 
 
 def recomputed_backward(node, fn, values, grads):

@@ -219,7 +219,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
 
     Reads miniconv checkpoints (format versions 3, 2 and 1), plain safetensors files (returned as a flat
     ``{name: Tensor}`` dict) and ``torch.save`` zip files (PyTorch >= 1.6, without torch: tensors become
-    miniconv Tensors, float16/bfloat16 become float32).
+    miniconv Tensors, bfloat16 becomes float32).
 
     ``weights_only`` (default True, as in PyTorch >= 2.6): only tensors, plain containers, numbers,
     strings and what ``torch.load(weights_only=True)`` admits (``OrderedDict``, sets, ``Size``, dtypes,

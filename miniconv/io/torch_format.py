@@ -16,7 +16,7 @@ except other names under ``torch`` (miniconv cannot build PyTorch objects): thos
 
 Each tensor becomes a miniconv Tensor holding a copy of its elements (views with offsets and
 strides are resolved against their storage; tensors sharing a storage load as separate copies).
-float16 and bfloat16 tensors become float32 (miniconv has neither); complex and quantized tensors,
+float16 tensors stay float16; bfloat16 ones become float32 (NumPy has no bfloat16); complex and quantized tensors,
 sparse/nested/meta tensors are refused by name. Every bad file raises ``CheckpointError``.
 """
 import pickle

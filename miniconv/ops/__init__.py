@@ -15,7 +15,7 @@ Each Function keeps its derivative right next to its forward and works on NumPy 
 * ``special.py``: erfc, erfinv, lgamma, digamma, sinc
 """
 from .arith import (  # noqa: F401
-    Add, Atan2, Cast, Div, DivRounded, Fmod, Maximum, Minimum, Mul, Neg, Pow, PowScalar, Remainder, Sub, Where,
+    Add, Atan2, Cast, Div, DivRounded, Fmod, HalfScale, Maximum, Minimum, Mul, Neg, Pow, PowScalar, Remainder, Sub, Where,
     RPow, RSub,
 )
 from .elementwise import (  # noqa: F401

@@ -12,6 +12,7 @@ import scipy.special
 from .. import _kernels
 from .._config import threads_for
 from ..autograd.function import ArrayFunction
+from ..dtypes import computes_half_in_float32
 
 _SQRT1_2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -42,6 +43,7 @@ def _sigmoid64(a):
         return 1.0 / (1.0 + np.exp(-a))
 
 
+@computes_half_in_float32
 class Silu(ArrayFunction):
     """x * sigmoid(x)."""
 
@@ -69,6 +71,7 @@ class Silu(ArrayFunction):
         return g * (s * (1 + x * (1 - s)))
 
 
+@computes_half_in_float32
 class Gelu(ArrayFunction):
     """x * Phi(x) (approximate 'none') or x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2 ('tanh')."""
 

@@ -9,6 +9,7 @@ in the Tensor methods (``miniconv/tensor/``) before ``apply``.
 import numpy as np
 
 from ..autograd.function import ArrayFunction
+from ..dtypes import _HALF, to_half
 
 
 class Add(ArrayFunction):
@@ -73,6 +74,28 @@ class Mul(ArrayFunction):
     def backward_graph(ctx, g):
         n = ctx.needs_input_grad
         return (g * ctx.saved_input(1) if n[0] else None, g * ctx.saved_input(0) if n[1] else None)
+
+
+class HalfScale(ArrayFunction):
+    """A float16 array times or divided by a Python number, as PyTorch's CPU kernels do it: the number stays
+    in float32 ("opmath", not rounded to float16 first), the result is rounded once; the gradient likewise
+    (PyTorch's MulBackward0 / DivBackward0)."""
+
+    @staticmethod
+    def forward(ctx, a, number, divide):
+        ctx.number, ctx.divide = number, divide
+        ctx._torch_name = "DivBackward0" if divide else "MulBackward0"
+        return HalfScale.scale(a, number, divide)
+
+    @staticmethod
+    def scale(a, number, divide):
+        a32 = a.astype(np.float32)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return to_half(np.divide(a32, number) if divide else np.multiply(a32, number))
+
+    @staticmethod
+    def backward(ctx, g):
+        return HalfScale.scale(g, ctx.number, ctx.divide), None, None
 
 
 class Div(ArrayFunction):
@@ -321,13 +344,13 @@ class Cast(ArrayFunction):
     @staticmethod
     def forward(ctx, a, dtype):
         ctx.src = a.dtype
-        return a.astype(dtype)
+        return to_half(a) if dtype == _HALF else a.astype(dtype)
 
     @staticmethod
     def backward(ctx, g):
         if ctx.src.kind != "f":
             return None, None
-        return g.astype(ctx.src), None
+        return to_half(g) if ctx.src == _HALF else g.astype(ctx.src), None
 
     @staticmethod
     def backward_graph(ctx, g):

@@ -11,6 +11,7 @@ import scipy.special
 from .. import _kernels
 from .._config import threads_for
 from ..autograd.function import ArrayFunction
+from ..dtypes import computes_half_in_float32
 from .activation_fused import act_forward
 from .arith import Where
 
@@ -69,6 +70,7 @@ class Sqrt(ArrayFunction):
         return g / (2 * ctx.saved_output())
 
 
+@computes_half_in_float32
 class Tanh(ArrayFunction):
     @staticmethod
     def forward(ctx, a):
@@ -87,6 +89,7 @@ class Tanh(ArrayFunction):
         return g * (1 - out * out)
 
 
+@computes_half_in_float32
 class Sigmoid(ArrayFunction):
     @staticmethod
     def forward(ctx, a):
@@ -111,6 +114,7 @@ class Sigmoid(ArrayFunction):
         return g * out * (1 - out)
 
 
+@computes_half_in_float32
 class ReLU(ArrayFunction):
     """max(x, 0) with a Cython prange kernel (the core's OpenMP path).
 
@@ -369,12 +373,18 @@ class RoundDecimals(ArrayFunction):
         return np.zeros_like(g), None
 
 
+@computes_half_in_float32
 class Softmax(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dim):
         with np.errstate(invalid="ignore", divide="ignore"):
             e = np.exp(x - x.max(axis=dim, keepdims=True, initial=-np.inf))  # empty dims are fine
-            out = e / e.sum(axis=dim, keepdims=True)
+            total = e.sum(axis=dim, keepdims=True)
+            if ctx.__dict__.get("_half_inputs") and dim % x.ndim != x.ndim - 1:
+                # PyTorch's float16 softmax over a dim other than the last keeps exp in the (float16) output
+                # and divides that by the float32 sum
+                e = e.astype(np.float16).astype(np.float32)
+            out = e / total
         ctx.save_for_backward(out)
         ctx.dim = dim
         return out
@@ -390,12 +400,16 @@ class Softmax(ArrayFunction):
         return out * (g - (g * out).sum(dim=ctx.dim, keepdim=True)), None
 
 
+@computes_half_in_float32
 class LogSoftmax(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dim):
         with np.errstate(invalid="ignore", divide="ignore"):  # rows of -inf give nan, as in PyTorch
             shifted = x - x.max(axis=dim, keepdims=True, initial=-np.inf)  # exp never overflows; empty ok
-            out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+            total = np.exp(shifted).sum(axis=dim, keepdims=True)
+            if ctx.__dict__.get("_half_inputs") and x.ndim and dim % x.ndim == x.ndim - 1:
+                total = total.astype(np.float16).astype(np.float32)  # PyTorch's last-dim kernel: a float16 sum
+            out = shifted - np.log(total)
         ctx.save_for_backward(out)
         ctx.dim = dim
         return out

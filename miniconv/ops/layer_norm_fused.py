@@ -6,12 +6,14 @@ import numpy as np
 from .. import _kernels
 from .._config import threads_for
 from ..autograd.function import ArrayFunction
+from ..dtypes import computes_half_in_float32
 
 
 def _vec(a):
     return None if a is None else np.ascontiguousarray(a, dtype=np.float32).reshape(-1)
 
 
+@computes_half_in_float32
 class NativeLayerNorm(ArrayFunction):
     """y = (x - mean) / sqrt(var + eps) * weight + bias over the last ``k`` dimensions."""
 
@@ -28,6 +30,8 @@ class NativeLayerNorm(ArrayFunction):
         rstd = np.empty(rows, np.float64)
         w = _vec(weight)
         _kernels.layer_norm_forward_f32(x2, w, _vec(bias), y, mean, rstd, float(eps), threads_for(x2.size))
+        if ctx.__dict__.get("_half_inputs"):  # PyTorch keeps a float16 input's mean and rstd in float16
+            mean, rstd = (v.astype(np.float16).astype(np.float64) for v in (mean, rstd))
         ctx.save_for_backward(x2, w, mean, rstd)
         ctx.meta = (shape, k, eps, weight is not None, bias is not None, shape[len(shape) - k:])
         return y.reshape(shape)

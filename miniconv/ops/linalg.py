@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import _matmul
 from ..autograd.function import ArrayFunction
+from ..dtypes import computes_half_in_float32
 
 
 # PyTorch's node for a @ b by the operands' ranks (3-D and more: UnsafeViewBackward0)
@@ -73,6 +74,7 @@ class MatMul(ArrayFunction):
         return ga, gb
 
 
+@computes_half_in_float32(probe=1)
 class Einsum(ArrayFunction):
     """``einsum(equation, *operands)`` (explicit ``->`` form); gradient of each operand is an einsum."""
 

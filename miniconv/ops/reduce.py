@@ -10,6 +10,7 @@ import numpy as np
 
 from ..autograd.composite import recomputed_backward
 from ..autograd.function import ArrayFunction
+from ..dtypes import _HALF, computes_half_in_float32, to_half
 from .arith import Where
 from .shape_index import Cat, Index, IndexGrad, _along_index
 
@@ -37,6 +38,8 @@ class Sum(ArrayFunction):
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
         ctx._torch_name = "SumBackward0" if dim is None else "SumBackward1"
         # integer and bool sums are int64 as in PyTorch (NumPy gives uint64 for unsigned)
+        if a.dtype == _HALF:  # PyTorch accumulates float16 in float32 and rounds once (NumPy: in float16)
+            return np.asarray(to_half(np.sum(a, axis=dim, keepdims=keepdim, dtype=np.float32)))
         out = np.sum(a, axis=dim, keepdims=keepdim, dtype=np.int64 if a.dtype.kind in "biu" else None)
         return np.asarray(out)
 
@@ -70,6 +73,7 @@ class Mean(ArrayFunction):
         return _expand_reduced_graph(g, ctx.shape, ctx.dim, ctx.keepdim) / ctx.n, None, None
 
 
+@computes_half_in_float32
 class Var(ArrayFunction):
     """Variance (``take_sqrt=False``) or standard deviation over ``dim``. float32 input is reduced in float64
     and rounded at the end, as PyTorch's CPU kernel (its Welford accumulator is double): the squares of
@@ -296,11 +300,15 @@ class CumSum(ArrayFunction):
     @staticmethod
     def forward(ctx, a, dim):
         ctx.dim = dim
+        if a.dtype == _HALF:  # accumulated in float32, each output rounded, as PyTorch
+            return to_half(np.cumsum(a, axis=dim, dtype=np.float32))
         return np.cumsum(a, axis=dim, dtype=a.dtype if a.dtype.kind == "f" else np.int64)
 
     @staticmethod
     def backward(ctx, g):
-        return np.flip(np.cumsum(np.flip(g, ctx.dim), axis=ctx.dim), ctx.dim), None
+        acc = np.float32 if g.dtype == _HALF else None
+        out = np.flip(np.cumsum(np.flip(g, ctx.dim), axis=ctx.dim, dtype=acc), ctx.dim)
+        return out.astype(g.dtype, copy=False), None
 
     @staticmethod
     def backward_graph(ctx, g):

@@ -12,6 +12,9 @@ from .._args import check_broadcast, check_matmul, number_array
 from ..dtypes import _builtin_bool, _infer_dtype, bool, get_default_dtype, int64, torch_dtype_name
 from ._base import TensorBase, _number_tensor
 
+_HALF = np.dtype(np.float16)
+_REAL = (int, float, np.integer, np.floating)  # Python and NumPy real numbers (a bool counts as 0 or 1)
+
 # C type names in PyTorch's overflow messages
 C_TYPE_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t",
                 "bool": "bool"}
@@ -43,6 +46,8 @@ class ArithMixin:
     def _binary(self, fn, other, reverse=False):
         # the hot path of every arithmetic operator: arrays' shapes and dtypes read once
         if not isinstance(other, TensorBase):
+            if self._data.dtype == _HALF and (fn is ops.Mul or fn is ops.Div) and isinstance(other, _REAL):
+                return self._half_scale(fn, other, reverse)
             other = self._operand(other)
         a, b = (other, self) if reverse else (self, other)
         ad, bd = a._data, b._data
@@ -51,8 +56,26 @@ class ArithMixin:
         if fn is ops.Div and ad.dtype.kind != "f" and bd.dtype.kind != "f":
             a, b = a.type(get_default_dtype()), b.type(get_default_dtype())
         elif ad.dtype != bd.dtype:
+            if ad.dtype == _HALF and (fn is ops.Mul or fn is ops.Div) and not reverse and bd.ndim == 0 \
+                    and bd.dtype.kind == "f" and not b._requires_grad:
+                return a._half_scale(fn, bd, False)  # a float 0-d tensor scales float16 as a number does
             a, b = self._promote(a, b)  # PyTorch's type promotion (a 0-d tensor counts as a number of its category)
         return fn.apply(a, b)
+
+    def _half_scale(self, fn, number, reverse):
+        """float16 * number, float16 / number, number / float16: PyTorch's CPU keeps the number in float32
+        (``ops.HalfScale``); ``number / x`` is its ``reciprocal() * number``."""
+        x = self.reciprocal() if reverse else self
+        return ops.HalfScale.apply(x, np.float32(number), fn is ops.Div and not reverse)  # (a 0-d array too)
+
+    def _add_scaled(self, other, alpha, subtract=False):
+        """``self + alpha * other`` (``-`` with ``subtract``): ``add``/``sub``/``add_``/``sub_`` with ``alpha``.
+        PyTorch computes float16 operands in float32, with alpha rounded to float16, and rounds once."""
+        if alpha != 1 and self._data.dtype == _HALF and isinstance(other, TensorBase) and other._data.dtype == _HALF:
+            scaled = other.float() * float(np.float16(alpha))
+            return (self.float() - scaled if subtract else self.float() + scaled).half()
+        scaled = other if alpha == 1 else other * alpha
+        return self - scaled if subtract else self + scaled
 
     def __add__(self, o):
         return self._binary(ops.Add, o)

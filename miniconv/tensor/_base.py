@@ -21,7 +21,7 @@ from ..autograd.grad_mode import is_grad_enabled
 from ..dtypes import _OF_NUMPY as _DTYPE_OF
 from ..dtypes import (  # noqa: A004
     _SUPPORTED, _builtin_bool, _builtin_float, _check_dtype, _check_memory_format, bool, channels_last,
-    channels_last_3d, float32, float64, get_default_dtype, int32, int64, result_type, strided,
+    channels_last_3d, check_half_value, float32, float64, get_default_dtype, int32, int64, result_type, strided,
 )
 
 # The assembled class (this base + the mixins), bound by tensor/__init__.py. Every result an op makes is
@@ -159,7 +159,7 @@ class TensorBase:
         if isinstance(data, TensorBase):
             data = data._data
         arr = data if isinstance(data, np.ndarray) else np.asarray(data)
-        if arr.dtype == np.float16 or arr.dtype not in _SUPPORTED:
+        if arr.dtype not in _SUPPORTED:
             if arr.dtype.kind == "f":
                 arr = arr.astype(np.float32)
             else:
@@ -540,6 +540,7 @@ class TensorBase:
         _check_device(device)
         shape = size_arg(size, None, name)
         dt = _check_dtype(self.dtype if dtype is None else dtype, name)
+        check_half_value(fill_value, dt)
         return Tensor(np.full(shape, fill_value, dtype=dt), requires_grad=requires_grad)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):

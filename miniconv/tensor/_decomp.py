@@ -62,6 +62,13 @@ def _batch_prefix(info, k):
     return f"(Batch element {k}): " if info.ndim else ""
 
 
+# the CPU kernel PyTorch names when it refuses a float16 input, per function that has no ``kernel`` of its own
+_HALF_KERNELS = {"linalg.cholesky": "cholesky_cpu", "linalg.cholesky_ex": "cholesky_cpu", "linalg.eigh": "linalg_eigh_cpu",
+                 "linalg.svd": "linalg_svd_cpu", "linalg.qr": "geqrf_cpu", "linalg.cond": "linalg_svd_cpu",
+                 "linalg.lu_solve": "linalg.lu_solve_cpu", "torch.linalg.ldl_factor_ex": "ldl_factor_kernel_cpu",
+                 "torch.linalg.ldl_solve": "ldl_factor_kernel_cpu"}
+
+
 class DecompMixin:
     """Factorizations (cholesky, eigh, svd, qr, lu), triangular and Cholesky solves, pinv, lstsq, matrix_exp."""
 
@@ -78,6 +85,11 @@ class DecompMixin:
         if self.dtype.kind != "f":
             raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got "
                                f"{torch_dtype_name(self.dtype)}")
+        if self._data.dtype == np.float16:  # PyTorch's CPU has no float16 LAPACK kernels: its own refusals
+            kernel = kernel or _HALF_KERNELS.get(name.split("(")[0])
+            if kernel:
+                raise NotImplementedError(f"\"{kernel}\" not implemented for 'Half'")
+            raise RuntimeError("This function doesn't handle types other than float and double")
         return self
 
     def _nuclear_norm(self, dim=None, keepdim=False):
@@ -135,7 +147,7 @@ class DecompMixin:
     def _linalg_eigh(self, UPLO="L", name="linalg.eigh", compute_v=True):  # noqa: N803
         if UPLO not in ("L", "U", "l", "u"):
             raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
-        if self.ndim >= 2 and self.shape[-1] == self.shape[-2] and self.dtype.kind != "f":
+        if self.ndim >= 2 and self.shape[-1] == self.shape[-2] and (self.dtype.kind != "f" or self.dtype == np.float16):
             raise NotImplementedError(f"\"linalg_eigh_cpu\" not implemented for '{torch_dtype_name(self.dtype)}'")
         self._linalg_input(name)
         try:
@@ -331,6 +343,8 @@ class DecompMixin:
         return self._linalg_pinv(rtol=rcond)
 
     def matrix_exp(self):
+        if self._data.dtype == np.float16:  # PyTorch computes float16 in float32 here
+            return self.float().matrix_exp().half()
         self._linalg_input("linalg.matrix_exp")
         return _sv.MatrixExp.apply(self)
 

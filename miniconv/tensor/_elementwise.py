@@ -8,7 +8,7 @@ import numpy as np
 from .. import ops
 from .._args import check_broadcast, softmax_dim
 from ..autograd.composite import composite
-from ..dtypes import _infer_dtype, get_default_dtype, torch_dtype_name
+from ..dtypes import _infer_dtype, check_half_value, get_default_dtype, half_via_float32, torch_dtype_name
 from ._base import TensorBase
 
 
@@ -61,6 +61,8 @@ class ElementwiseMixin:
         if min is None and max is None:
             raise RuntimeError("clamp(): At least one of 'min' or 'max' must not be None")
         bounds = [b for b in (min, max) if b is not None]
+        for b in bounds:
+            check_half_value(b, self._data.dtype)
         x, *bounds = self._promote(self, *bounds)
         lo, hi = (bounds.pop(0) if min is not None else None), (bounds.pop(0) if max is not None else None)
         if not isinstance(min, TensorBase) and not isinstance(max, TensorBase):
@@ -174,6 +176,7 @@ class ElementwiseMixin:
     def absolute(self):
         return self.abs()
 
+    @half_via_float32
     def lerp(self, end, weight):
         """``self + weight * (end - self)``."""
         for name, t in (("end", end), ("weight", weight)):  # no type promotion, as PyTorch

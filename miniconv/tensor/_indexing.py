@@ -11,7 +11,7 @@ import numpy as np
 from .. import ops
 from .._args import check_broadcast, check_index_range, normalize_dims
 from ..autograd.grad_mode import is_grad_enabled, no_grad
-from ..dtypes import _builtin_bool, bool, int64, torch_dtype_name
+from ..dtypes import _builtin_bool, bool, check_half_value, int64, torch_dtype_name
 from ._base import TensorBase
 
 
@@ -139,6 +139,7 @@ class IndexingMixin:
             value = value.item()
         if self.dtype.kind in "iub" and isinstance(value, float) and not np.isfinite(value):
             raise RuntimeError(f"value cannot be converted to type {self.dtype.name}_t without overflow")
+        check_half_value(value, self._data.dtype)
         return ops.MaskedFill.apply(self, mask._data, value)
 
     def masked_select(self, mask):

@@ -13,7 +13,7 @@ from .._random import default_generator
 from ..autograd.function import _edge
 from ..autograd.view_nodes import CopySlices
 from ..autograd.grad_mode import is_grad_enabled
-from ..dtypes import torch_dtype_name
+from ..dtypes import check_half_value, to_half, torch_dtype_name
 from ._base import TensorBase
 from ._indexing import convert_index, is_basic_index, with_ellipsis
 
@@ -81,13 +81,14 @@ class InplaceMixin:
                 raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
                                    f"{value.ndim} dimensions.")
             return value
+        check_half_value(value, self._data.dtype)
         return self._wrap(np.asarray(value, dtype=self._data.dtype))
 
     def add_(self, other, alpha=1):
-        return self._commit_inplace(self + (other * alpha if alpha != 1 else other))
+        return self._commit_inplace(self._add_scaled(other, alpha))
 
     def sub_(self, other, alpha=1):
-        return self._commit_inplace(self - (other * alpha if alpha != 1 else other))
+        return self._commit_inplace(self._add_scaled(other, alpha, subtract=True))
 
     def mul_(self, other):
         return self._commit_inplace(self * other)
@@ -199,7 +200,8 @@ class InplaceMixin:
     def __setitem__(self, index, value):
         index = convert_index(index)
         if not isinstance(value, TensorBase):
-            value = self._wrap(np.asarray(value, dtype=self._data.dtype))
+            value = self._wrap(to_half(np.asarray(value)) if self._data.dtype == np.float16  # inf beyond its range
+                               else np.asarray(value, dtype=self._data.dtype))
         if is_basic_index(index):
             index = with_ellipsis(index)
             if self._requires_grad and self.grad_fn is None and is_grad_enabled():  # PyTorch writes via a view

@@ -10,7 +10,7 @@ import numbers
 import numpy as np
 
 from ..autograd.grad_mode import is_grad_enabled
-from ..dtypes import _check_dtype, bfloat16, float16
+from ..dtypes import _check_dtype, _check_memory_format, bfloat16, float16
 from ..multiprocessing import _sharing  # shared-memory arrays (no miniconv imports of its own)
 from ._base import Size, TensorBase
 from ._storage import storage_offset, typed_storage_of, untyped_storage_of
@@ -153,8 +153,8 @@ class IntrospectMixin:
         return self.type(np.int16)
 
     def half(self, memory_format=None):
-        """float16 is named by miniconv but is not a tensor dtype: the TypeError ``.to(torch.float16)`` gives."""
-        _check_dtype(float16, "half")
+        _check_memory_format(memory_format, "half")
+        return self.type(float16)
 
     def bfloat16(self, memory_format=None):
         """bfloat16 is named by miniconv but is not a tensor dtype: the TypeError ``.to(torch.bfloat16)`` gives."""

@@ -13,7 +13,7 @@ from .. import ops
 from ..ops.decomp import lu_factor
 from ..ops.linalg import diagonal_view
 from .._args import normalize_dims
-from ..dtypes import torch_dtype_name
+from ..dtypes import half_via_float32, torch_dtype_name
 
 
 def _dim(d, ndim, name):
@@ -33,24 +33,30 @@ class LinalgMixin:
             return out.expand(np.broadcast_shapes(out.shape, self.shape)).clone()
         return out + (self if beta == 1 else self * beta)
 
+    @half_via_float32
     def addmm(self, mat1, mat2, *, beta=1, alpha=1):
         if mat1.ndim != 2 or mat2.ndim != 2:
             raise RuntimeError(f"{'mat1' if mat1.ndim != 2 else 'mat2'} must be a matrix, got "
                                f"{mat1.ndim if mat1.ndim != 2 else mat2.ndim}-D tensor")
         return self._add_product(mat1.mm(mat2), beta, alpha)
 
+    @half_via_float32
     def addmv(self, mat, vec, *, beta=1, alpha=1):
         return self._add_product(mat.mv(vec), beta, alpha)
 
+    @half_via_float32
     def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
         return self._add_product(batch1.bmm(batch2).sum(0), beta, alpha)
 
+    @half_via_float32
     def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
         return self._add_product(batch1.bmm(batch2), beta, alpha)
 
+    @half_via_float32
     def addcmul(self, tensor1, tensor2, *, value=1):
         return self + (tensor1 * tensor2 if value == 1 else tensor1 * tensor2 * value)
 
+    @half_via_float32
     def addcdiv(self, tensor1, tensor2, *, value=1):
         if tensor1.dtype.kind != "f" and tensor2.dtype.kind != "f":
             raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future release "
@@ -171,6 +177,7 @@ class LinalgMixin:
     def diagflat(self, offset=0):
         return self.reshape(-1).diag(offset)
 
+    @half_via_float32
     def addr(self, vec1, vec2, *, beta=1, alpha=1):
         if vec1.ndim != 1 or vec2.ndim != 1:
             raise RuntimeError(f"addr: Expected 1-D argument vec{1 if vec1.ndim != 1 else 2}, but got "
@@ -220,6 +227,11 @@ class LinalgMixin:
         if self.dtype.kind != "f":
             raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got "
                                f"{torch_dtype_name(self.dtype)}")
+        if self._data.dtype == np.float16:  # PyTorch's CPU has no float16 LU: its own refusals
+            if name in ("linalg.inv", "linalg.inv_ex", "linalg.slogdet", "logdet"):
+                raise RuntimeError(f"{'linalg.inv' if name == 'linalg.inv_ex' else name}: Low precision dtypes not "
+                                   "supported. Got Half")
+            raise NotImplementedError("\"lu_cpu\" not implemented for 'Half'")
         return self
 
     def inverse(self):
@@ -245,6 +257,8 @@ class LinalgMixin:
         return SignLogAbsDet(*ops.SLogDet.apply(self))
 
     def logdet(self):
+        if self._data.dtype == np.float16:
+            self._square("logdet")
         sign, logabs = self.slogdet()
         return self._where(sign._data < 0, float("nan"), self._where(sign._data == 0, -float("inf"), logabs))
 

@@ -160,7 +160,7 @@ class StatsMixin:
 
     def _quantile(self, q, dim, keepdim, interpolation, ignore_nan):
         name = "nanquantile" if ignore_nan else "quantile"
-        if self.dtype.kind != "f":
+        if self.dtype.kind != "f" or self._data.dtype == np.float16:
             raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
         if interpolation not in ("linear", "lower", "higher", "midpoint", "nearest"):
             raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest, "
@@ -347,7 +347,7 @@ class StatsMixin:
         if weights.shape != self.shape:
             raise RuntimeError("weights should be 1-d and have the same length as input")
         w = weights._data
-        out_dtype = w.dtype if w.dtype.kind == "f" else np.float64
+        out_dtype = w.dtype if w.dtype.kind == "f" and w.dtype != np.float16 else np.float64  # (PyTorch: Half -> Double)
         return self._wrap(np.bincount(arr, weights=w, minlength=minlength).astype(out_dtype))
 
     def cov(self, *, correction=1, fweights=None, aweights=None):

@@ -2,7 +2,7 @@
 
 * :func:`convert_torch_state_dict` turns a PyTorch state dict (or any nest of dicts/lists holding
   ``torch.Tensor``) into the same nest of :class:`miniconv.Tensor` (copies, float dtypes kept;
-  float16/bfloat16 become float32). Load the result with ``model.load_state_dict(...)``.
+  bfloat16 becomes float32: NumPy has no bfloat16). Load the result with ``model.load_state_dict(...)``.
 * :func:`to_torch_state_dict` is the reverse (needs torch).
 * :func:`load_torch_state_dict` reads a ``.pt``/``.pth`` file written by ``torch.save`` through
   ``torch.load(path, map_location="cpu", weights_only=True)``: PyTorch's restricted unpickler, which
@@ -83,7 +83,7 @@ def convert_torch_state_dict(torch_state_dict):
     def leaf(x):
         if _is_torch_tensor(x):
             t = x.detach().cpu()
-            if t.dtype.is_floating_point and t.element_size() < 4:  # float16 / bfloat16
+            if str(t.dtype) == "torch.bfloat16":  # NumPy has no bfloat16
                 t = t.float()
             return Tensor(np.array(t.numpy(), copy=True))
         return x

@@ -87,7 +87,8 @@ def test_convert_handles_half_precision_and_nested_values():
     sd = miniconv.utils.convert_torch_state_dict(
         {"h": torch.ones(2, dtype=torch.float16), "nested": [torch.zeros(1)], "n": 3}
     )
-    assert sd["h"].dtype == np.float32 and isinstance(sd["nested"][0], miniconv.Tensor) and sd["n"] == 3
+    assert sd["h"].dtype == miniconv.float16 and isinstance(sd["nested"][0], miniconv.Tensor) and sd["n"] == 3
+    assert str(torch.ones(2, dtype=torch.float16).dtype) == "torch.float16"  # the dtype PyTorch has: kept
     with pytest.raises(TypeError, match="expects a dict"):
         miniconv.utils.convert_torch_state_dict([1])
 

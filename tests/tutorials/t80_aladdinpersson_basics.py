@@ -9,8 +9,7 @@ an f-string), pytorch_lr_ratescheduler.py (ReduceLROnPlateau stepped with the me
 (kaiming_uniform_/constant_ over self.modules()) and pytorch_loadsave.py (a checkpoint dict of model and optimizer
 state saved and loaded). Unchanged except where marked ``# adapted``: torchvision's MNIST is a 256/128-image
 subset with a .train attribute, random numbers come from torch.manual_seed(0) (the scripts leave the generator
-unseeded), models are smaller and train one epoch, files go to a temporary directory; the float16 line of
-tensorbasics is left out (miniconv has no float16 tensors: ``tensor.half()`` raises TypeError)."""
+unseeded), models are smaller and train one epoch, files go to a temporary directory."""
 import os
 import tempfile
 
@@ -71,13 +70,14 @@ print(f"Converted int16 {tensor.short()}")  # Converted to int16
 print(
     f"Converted int64 {tensor.long()}"
 )  # Converted to int64 (This one is very important, used super often)
-# adapted: print(f"Converted float16 {tensor.half()}") -- miniconv has no float16 tensors
+print(f"Converted float16 {tensor.half()}")  # Converted to float16
 print(
     f"Converted float32 {tensor.float()}"
 )  # Converted to float32 (This one is very important, used super often)
 print(f"Converted float64 {tensor.double()}")  # Converted to float64
 result["conversions"] = [s.replace("miniconv.", "torch.") for s in (  # the dtype names the library
-    f"{tensor.bool()}", f"{tensor.short()}", f"{tensor.long()}", f"{tensor.float()}", f"{tensor.double()}")]
+    f"{tensor.bool()}", f"{tensor.short()}", f"{tensor.long()}", f"{tensor.half()}", f"{tensor.float()}",
+    f"{tensor.double()}")]
 np_array = np.zeros((5, 5))
 tensor = torch.from_numpy(np_array)
 np_array_again = (

@@ -47,10 +47,12 @@ result["creation"] = [random_tensor.numpy().copy(), random_image_size_tensor.mea
                       zero_to_ten.tolist(), ten_zeros.tolist(), str(ones.dtype).split(".")[-1]]
 
 float_32_tensor = torch.tensor([3.0, 6.0, 9.0], dtype=None, device=None, requires_grad=False)
-# adapted: float_16_tensor = float_32_tensor.type(torch.float16) left out (miniconv has no float16)
+float_16_tensor = float_32_tensor.type(torch.float16)
 int_32_tensor = torch.tensor([3, 6, 9], dtype=torch.int32)
 print(float_32_tensor.shape, float_32_tensor.dtype, float_32_tensor.device)
-result["dtypes"] = [(float_32_tensor * int_32_tensor).tolist(), str((float_32_tensor * int_32_tensor).dtype).split(".")[-1]]
+result["dtypes"] = [(float_32_tensor * int_32_tensor).tolist(), str((float_32_tensor * int_32_tensor).dtype).split(".")[-1],
+                    (float_16_tensor * float_32_tensor).tolist(), str((float_16_tensor * float_32_tensor).dtype).split(".")[-1],
+                    (float_16_tensor * int_32_tensor).tolist(), str((float_16_tensor * int_32_tensor).dtype).split(".")[-1]]
 
 tensor = torch.tensor([1, 2, 3])
 result["elementwise"] = [(tensor + 10).tolist(), (tensor * 10).tolist(), torch.multiply(tensor, 10).tolist(),

@@ -6,7 +6,7 @@ from ..._random import default_generator
 from ..._config import threads_for
 from ...autograd import ArrayFunction
 from ...autograd.composite import composite
-from ...dtypes import torch_dtype_name as _torch_dtype_name
+from ...dtypes import computes_half_in_float32, torch_dtype_name as _torch_dtype_name
 from ...functional import where as ops_where
 from ...ops.activation_fused import Gelu as _Gelu, Silu as _Silu
 from ._args import _apply_inplace, _check_inplace_allowed, _float_arg, _tensor_arg
@@ -23,6 +23,7 @@ def relu(input, inplace=False):  # noqa: A002
         return _apply_inplace(input, _ReLUInplace.apply(input))
     return ops.ReLU.apply(input)
 
+@computes_half_in_float32
 class _ReLUInplace(ops.ReLU):
     """ReLU that overwrites its input array (``F.relu(x, inplace=True)``, ``nn.ReLU(True)``): no new
     activation buffer and no copy. As ``ops.ReLU``, it saves a 1-byte mask for backward, not the
@@ -48,6 +49,7 @@ class _ReLUInplace(ops.ReLU):
 
 
 # -- activations ---------------------------------------------------------------------------
+@computes_half_in_float32
 class _LeakyReLU(ArrayFunction):
     @staticmethod
     def forward(ctx, x, slope):
@@ -370,6 +372,7 @@ def logsigmoid(input):  # noqa: A002
     return _LogSigmoid.apply(input)
 
 
+@computes_half_in_float32
 class _LogSigmoid(ArrayFunction):
     @staticmethod
     def forward(ctx, x):

@@ -4,6 +4,7 @@ conv Modules reach through these functions."""
 import numpy as np
 
 from ... import _kernels
+from ...dtypes import computes_half_in_float32
 from ..._config import blas_single_thread, check_blas_sizes, threads_for
 from ...autograd import ArrayFunction
 from ...autograd.composite import composite, recomputed_backward
@@ -46,6 +47,7 @@ def _conv_output_size(in_size, kernel, stride, pad_before, pad_after, dilation):
     return (in_size + pad_before + pad_after - dilation * (kernel - 1) - 1) // stride + 1
 
 
+@computes_half_in_float32
 class Conv2d(ArrayFunction):
     """2-D cross-correlation on arrays: x (N, C, H, W) or (C, H, W), w (O, C/groups, KH, KW), b (O,) or None.
 

@@ -13,6 +13,7 @@ import numbers
 import numpy as np
 
 from ...autograd import ArrayFunction
+from ...dtypes import refuse_half
 from ...tensor import Tensor
 
 __all__ = ["ctc_loss"]
@@ -130,6 +131,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     if not isinstance(log_probs, Tensor):
         raise TypeError(f"ctc_loss(): argument 'log_probs' must be Tensor, not {type(log_probs).__name__}")
     _check_reduction(reduction)
+    refuse_half(log_probs.dtype, "ctc_loss_cpu")
     unbatched = log_probs.ndim == 2
     lp = log_probs.unsqueeze(1) if unbatched else log_probs
     if lp.ndim != 3:

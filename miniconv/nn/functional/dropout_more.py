@@ -4,6 +4,7 @@ noise's shape: the same draws as PyTorch's (one bernoulli per channel or element
 import numpy as np
 
 from ...autograd.composite import composite
+from ...dtypes import refuse_half
 from ._args import _apply_inplace, _check_inplace_allowed, _tensor_arg
 from .dropout import _check_p, dropout
 
@@ -72,6 +73,7 @@ def pdist(input, p=2):  # noqa: A002
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
     if p < 0:
         raise RuntimeError("pdist only supports non-negative p values")
+    refuse_half(input.dtype, "pdist")
     i, j = np.triu_indices(input.shape[0], 1)
     return composite("PdistBackward0", lambda x: (x[i] - x[j]).norm(p, dim=1), (input,))
 

@@ -5,6 +5,7 @@ import numpy as np
 from ..._config import check_blas_sizes
 from ..._matmul import gemm
 from ...autograd import ArrayFunction
+from ...dtypes import computes_half_in_float32
 from ._args import _dtype_name, _tensor_arg
 
 
@@ -18,6 +19,7 @@ _ADDMM, _ADDMM_VIEW = (2, 0, _WEIGHT_T), (2, ("ViewBackward0", (0,)), _WEIGHT_T)
 _MM, _MM_VIEW = (0, _WEIGHT_T), (("ViewBackward0", (0,)), _WEIGHT_T)
 
 
+@computes_half_in_float32
 class _Linear(ArrayFunction):
     """y = x @ W.T + b for x of shape (*, in_features), W (out_features, in_features)."""
 

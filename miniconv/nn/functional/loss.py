@@ -5,6 +5,7 @@ import numpy as np
 
 from ...autograd import ArrayFunction, is_grad_enabled
 from ...autograd.composite import composite
+from ...dtypes import computes_half_in_float32
 from ...ops.shape_index import IndexGrad
 from ...functional import where
 from ...tensor import Tensor
@@ -367,6 +368,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return _BinaryCrossEntropy.apply(input, target, w, reduction)  # one node: BinaryCrossEntropyBackward0
 
 
+@computes_half_in_float32
 class _BinaryCrossEntropy(ArrayFunction):
     """-w (t log x + (1 - t) log(1 - x)), each log clamped at -100, reduced by ``reduction``, with PyTorch's
     gradients: w (x - t) / max(x (1 - x), 1e-12) for the input (finite where x is exactly 0 or 1, where the
@@ -442,6 +444,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     return _BinaryCrossEntropyWithLogits.apply(input, target, w, pw, reduction)
 
 
+@computes_half_in_float32
 class _BinaryCrossEntropyWithLogits(ArrayFunction):
     """PyTorch's fused form, one node: w ((1 - t) x - lw log_sigmoid(x)) with lw = 1 + (pw - 1) t, reduced;
     gradients w (lw sigmoid(x) - pw t) for the input and -w (x + (pw - 1) log_sigmoid(x)) for the target

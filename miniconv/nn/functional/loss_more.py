@@ -8,6 +8,7 @@ import numbers
 import numpy as np
 
 from ...autograd import no_grad
+from ...dtypes import refuse_half
 from ...functional import minimum, where
 from ...tensor import Tensor
 from ._args import _reduction, _tensor_arg
@@ -153,6 +154,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         raise ValueError("only p == 1 and p == 2 supported")
     if weight is not None and weight.dim() != 1:
         raise ValueError("weight must be one-dimensional")
+    refuse_half(input.dtype, "multi_margin_loss_cpu_kernel")
 
     def check(n, c):
         if not (target.ndim <= 1 and target.numel() == n):

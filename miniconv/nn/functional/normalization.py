@@ -3,6 +3,7 @@
 import numpy as np
 
 from ... import _kernels
+from ...dtypes import computes_half_in_float32
 from ..._config import threads_for
 from ...autograd import ArrayFunction
 from ...autograd.composite import composite, recomputed_backward
@@ -22,6 +23,7 @@ def _as_ncl(x):
     return x.reshape(x.shape[0], x.shape[1], int(np.prod(x.shape[2:])))
 
 
+@computes_half_in_float32(writeback=(3, 4))
 class _BatchNorm(ArrayFunction):
     """Batch norm over dims (0, 2, 3, ...) of (N, C, *) with the ``_kernels.batch_norm_*`` kernels.
 
@@ -49,6 +51,9 @@ class _BatchNorm(ArrayFunction):
             sq = np.empty(C)
             _kernels.batch_norm_stats(x3, mean, sq, nt)
             invstd = 1.0 / np.sqrt(sq / count + eps)
+            half = ctx.__dict__.get("_half_inputs")
+            if half and (weight is None or half[1]):  # PyTorch keeps a float16 input's statistics in float16
+                mean, invstd = (v.astype(np.float16).astype(np.float64) for v in (mean, invstd))
             if running_mean is not None:
                 running_mean[...] = (1 - momentum) * running_mean + momentum * mean
             if running_var is not None:
@@ -200,9 +205,10 @@ def _affine(out, weight, bias, shape):
 
 
 def _layer_norm_fused(input, weight, bias, shape):  # noqa: A002
-    """float32 input, weight and bias (or None) of the normalized shape: the row kernels."""
-    return input.dtype == np.float32 and all(
-        t is None or (isinstance(t, Tensor) and t.dtype == np.float32 and tuple(t.shape) == shape)
+    """float32 (or float16, computed in float32) input, weight and bias (or None) of the input's dtype and the
+    normalized shape: the row kernels."""
+    return (input.dtype == np.float32 or input.dtype == np.float16) and all(
+        t is None or (isinstance(t, Tensor) and t.dtype == input.dtype and tuple(t.shape) == shape)
         for t in (weight, bias))
 
 
@@ -221,6 +227,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A0
     return _GroupNorm.apply(input, weight, bias, int(num_groups), float(eps))
 
 
+@computes_half_in_float32
 class _GroupNorm(ArrayFunction):
     """group_norm on arrays: x (N, C, *) normalized over each sample's groups of C / G channels, then
     ``* weight + bias`` per channel. The forward is ``_normalize`` and ``_affine``'s arithmetic on arrays (the
@@ -310,6 +317,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         w = None if weight is None else weight.repeat(n)
         b = None if bias is None else bias.repeat(n)
         flat_shape = (1, n * c) + (1,) * (input.ndim - 2)
+        if input._data.dtype == np.float16:  # PyTorch's batch norm kernel, with its float16 statistics
+            return batch_norm(flat, None, None, w, b, True, 0.0, eps).reshape(input.shape)
         out = composite("NativeBatchNormBackward0", lambda x, w, b: _affine(_normalize(x, dims, eps), w, b, flat_shape),
                         (flat, w, b), listed=(0, 1, 2), saved=(0, 1))
         return out.reshape(input.shape)

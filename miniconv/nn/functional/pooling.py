@@ -6,7 +6,7 @@ import numpy as np
 from ... import _kernels
 from ..._config import threads_for
 from ...autograd import ArrayFunction
-from ...dtypes import torch_dtype_name as _torch_dtype_name
+from ...dtypes import computes_half_in_float32, torch_dtype_name as _torch_dtype_name
 from ...autograd.composite import recomputed_backward
 from ...ops.shape_index import IndexGrad, Stack
 from ._args import _dtype_name, _float_arg, _pair, _tensor_arg
@@ -86,6 +86,7 @@ def _index_dtype(plane_size):
     return np.int16 if plane_size < 2**15 else np.int32 if plane_size < 2**31 else np.int64
 
 
+@computes_half_in_float32
 class _MaxPool2d(ArrayFunction):
     @staticmethod
     def forward(ctx, x, params, out_hw, return_indices):
@@ -149,6 +150,7 @@ def _int_via_double(input):  # noqa: A002
     return input._data.size == 0 or int(np.abs(input._data).max()) < 2**53
 
 
+@computes_half_in_float32
 class _AvgPool2d(ArrayFunction):
     @staticmethod
     def forward(ctx, x, params, out_hw, count_include_pad, divisor):
@@ -233,6 +235,7 @@ def _adaptive_windows(in_size, out_size):
     return [((o * in_size) // out_size, -((-(o + 1) * in_size) // out_size)) for o in range(out_size)]
 
 
+@computes_half_in_float32
 class _AdaptiveAvgPool2d(ArrayFunction):
     """Mean over each window, one slice per output row, then one per output column: a NaN stays in
     the windows that contain it (the former 0/1-matrix products spread it everywhere)."""
@@ -299,6 +302,7 @@ def adaptive_avg_pool2d(input, output_size):  # noqa: A002
 
 
 # -- adaptive_max_pool2d -------------------------------------------------
+@computes_half_in_float32
 class _AdaptiveMaxPool2d(ArrayFunction):
     """Max over each adaptive window with PyTorch's index rule (its AdaptiveMaxPoolKernel): the first
     maximum, or the last NaN of a window that holds one; the gradient goes to that one element."""

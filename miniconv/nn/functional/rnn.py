@@ -24,6 +24,7 @@ from ..._config import GRAIN_SIZE, blas_single_thread, get_num_threads, threads_
 from ...autograd import ArrayFunction
 from ...autograd.composite import recomputed_backward
 from ...creation import cat, stack
+from ...dtypes import computes_half_in_float32
 from .dropout import dropout as _dropout
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
@@ -68,6 +69,7 @@ def _empty2(dtype):
     return np.empty((0, 0), dtype=dtype)
 
 
+@computes_half_in_float32
 class _RecurrentLayer(ArrayFunction):
     """One layer, one direction over a packed sequence.
 

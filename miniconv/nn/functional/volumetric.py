@@ -13,6 +13,7 @@
 import numpy as np
 
 from ...autograd.composite import composite
+from ...dtypes import refuse_half
 from ...tensor import Tensor
 from ._args import check_conv_weight_groups, conv_groups, conv_tuple, _size_str
 from .conv import _cat_zeros, _same_padding, conv2d
@@ -210,6 +211,7 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
                divisor_override=None):
     """Mean over (kD x kH x kW) windows of (N, C, D, H, W) or (C, D, H, W) input, with PyTorch's
     divisor (the window, the part inside the input when count_include_pad=False, or divisor_override)."""
+    refuse_half(getattr(input, "dtype", None), "avg_pool3d_out_frame")
     return composite("AvgPool3DBackward0", lambda x: _avg_pool3d(x, kernel_size, stride, padding, ceil_mode,
                                                                  count_include_pad, divisor_override), (input,))
 

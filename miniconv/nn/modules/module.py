@@ -416,6 +416,9 @@ class Module:
     def double(self):
         return self.to(np.float64)
 
+    def half(self):
+        return self.to(np.float16)
+
     # -- state dict -----------------------------------------------------------------
     def state_dict(self, destination=None, prefix="", keep_vars=False):
         """An ordered dict name -> Tensor of parameters and persistent buffers (sharing memory)."""
