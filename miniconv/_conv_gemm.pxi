@@ -59,6 +59,12 @@ cdef Py_ssize_t _GM_COLS_FORWARD = 128
 cdef Py_ssize_t _GM_COLS_GRAD_INPUT = 512
 cdef Py_ssize_t _GM_COLS_GRAD_WEIGHT = 512
 cdef Py_ssize_t _GM_MIN_ITEMS = 8   # split blocks until this many work items (shape only)
+# A 1x1 stride-1 plane of at least this many positions is a chunk of its own, read in place:
+# gathering three 14x14 planes into one chunk of 588 columns cost more (the copy of x and of
+# the output gradient, ~20 % of the pass) than the extra chunk sums of one GEMM per sample
+# (ResNet-50's 1x1 grad_weight on 14x14 planes at one thread: 1.24-1.27 -> 1.12-1.15x PyTorch;
+# on 7x7 planes gathering still pays, 0.89 against 0.96).
+cdef Py_ssize_t _GM_NOCOPY_COLS = 128
 
 
 cdef struct _GGeom:
@@ -84,7 +90,7 @@ cdef _GGeom _gm_geom(Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W, Py_
     g.K, g.P, g.HW = g.CG * g.T, HO * WO, H * W
     g.nocopy = (KH == 1 and KW == 1 and sh == 1 and sw == 1 and pt == 0 and pl == 0
                 and HO == H and WO == W)
-    if g.nocopy and g.P >= target_cols:
+    if g.nocopy and g.P >= min(target_cols, _GM_NOCOPY_COLS):
         g.S = 1
     else:
         g.S = max(1, min(N, (target_cols + g.P - 1) // max(1, g.P)))
