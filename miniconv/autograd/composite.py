@@ -16,7 +16,7 @@ from .engine import AccumulateGrad, run_backward, sum_to, version_error
 from .entry_points import grad as _grad
 from .function import ArrayFunction
 from .grad_mode import enable_grad, is_grad_enabled
-from .node import _FREED_MSG, _edge, _named_class
+from .node import _FREED_MSG, _edge, _named_class, saved_source
 
 __all__ = ["composite"]
 
@@ -27,7 +27,7 @@ class Composite(ArrayFunction):
     def _check_versions(self):
         for t, expected in self._versions:
             if t._version_counter.value != expected:
-                raise version_error(t._data, self.name(), t._version_counter.value, expected)
+                raise version_error(t._data, saved_source(self, t), t._version_counter.value, expected)
 
     def _call_backward(self, grads):
         if self._freed:

@@ -131,6 +131,11 @@ def _number_tensor(arr):
     return t
 
 
+_LEAF_FLAG_MSG = "you can only change requires_grad flags of leaf variables."
+_LEAF_FLAG_HINT = (" If you want to use a computed variable in a subgraph that doesn't require differentiation use "
+                   "var_no_grad = var.detach().")
+
+
 class TensorBase:
     """Storage, versions, views, autograd attributes and hooks of a Tensor (see the module docstring)."""
 
@@ -167,7 +172,9 @@ class TensorBase:
         self._data = arr
         self._version_counter = _VersionCounter()
         if requires_grad:
-            self.requires_grad = True
+            if arr.dtype.kind != "f":  # PyTorch's wording differs by the way the flag is set
+                raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+            self._requires_grad = True
 
     @staticmethod
     def _wrap(arr):
@@ -271,16 +278,18 @@ class TensorBase:
     def requires_grad(self, flag):
         flag = _builtin_bool(flag)
         if flag and self._data.dtype.kind != "f":
-            raise RuntimeError("only Tensors of floating point dtype can require gradients")
-        if not flag and self.grad_fn is not None:
-            raise RuntimeError(
-                "you can only change requires_grad flags of leaf variables. If you want to use a computed "
-                "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
-            )
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+        if self.grad_fn is not None:  # PyTorch refuses both ways here (requires_grad_(True) is allowed)
+            raise RuntimeError(_LEAF_FLAG_MSG + (_LEAF_FLAG_HINT if not flag else ""))
         self._requires_grad = flag
 
     def requires_grad_(self, requires_grad=True):
-        self.requires_grad = requires_grad
+        flag = _builtin_bool(requires_grad)
+        if flag and self._data.dtype.kind != "f":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        if not flag and self.grad_fn is not None:
+            raise RuntimeError(_LEAF_FLAG_MSG + _LEAF_FLAG_HINT)
+        self._requires_grad = flag
         return self
 
     @property

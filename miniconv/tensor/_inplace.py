@@ -198,9 +198,11 @@ class InplaceMixin:
 
     def __setitem__(self, index, value):
         index = convert_index(index)
-        if not isinstance(value, TensorBase):
+        number = not isinstance(value, TensorBase)
+        if number:
             value = self._wrap(np.asarray(value, dtype=self._data.dtype))
-        if is_basic_index(index):
+        basic = is_basic_index(index)
+        if basic:
             index = with_ellipsis(index)
             if self._requires_grad and self.grad_fn is None and is_grad_enabled():  # PyTorch writes via a view
                 raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
@@ -216,7 +218,12 @@ class InplaceMixin:
             self._bump_version()
             return
         check_setitem_shape(self._data, index, value)
-        self._commit_inplace(ops.IndexPut.apply(self, value, index))
+        out = ops.IndexPut.apply(self, value, index)
+        if basic and out.grad_fn is not None:  # PyTorch writes through a view (or into the whole tensor)
+            whole = all(i is Ellipsis or i == slice(None) for i in index)
+            out.grad_fn._torch_name = ("torch::autograd::CopySlices" if not whole else
+                                       "FillBackward3" if number else "torch::autograd::CopyBackwards")
+        self._commit_inplace(out)
 
     def __iadd__(self, other):
         return self.add_(other)
@@ -256,15 +263,15 @@ def keep_saved_values(node, counter, arr, wrote_in_place, out):
     saved = list(node._saved)
     versions = []
     out_counter = out._version_counter
-    for i, c, v in node._saved_versions:
+    for i, c, v, src in node._saved_versions:
         if c is out_counter and not wrote_in_place and node._result_saved_by_torch:
             if type(i) is int and saved[i] is out._data:
                 saved[i] = arr  # the same values, now in the tensor's storage
-            versions.append((i, counter, counter.value + 1))
+            versions.append((i, counter, counter.value + 1, src))
         elif c is not counter:
-            versions.append((i, c, v))
-        elif wrote_in_place:
-            versions.append((i, c, v + 1))
+            versions.append((i, c, v, src))
+        elif wrote_in_place:  # a kernel wrote the result into arr: what node saved is its output (PyTorch's view)
+            versions.append((i, c, v + 1, out._output_nr))
         elif type(i) is not int:
             continue  # only watched (autograd's watch_versions), not kept: no old values to keep
         else:
