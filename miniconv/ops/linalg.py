@@ -122,18 +122,40 @@ class Einsum(ArrayFunction):
             if not ctx.needs_input_grad[k + 1]:
                 grads.append(None)
                 continue
-            if len(set(s)) != len(s):
-                raise RuntimeError("miniconv: double backward is not implemented for Einsum with a repeated "
-                                   f"subscript in one operand ({ctx.equation!r})")
             others = [(subs[j], ctx.saved_input(j + 1)) for j in range(len(subs)) if j != k]
             avail = set(out).union(*[set(o) for o, _ in others]) if others else set(out)
-            kept = "".join(c for c in s if c in avail)
+            shape = ctx.saved_tensors[k].shape
+            size = dict(zip(s, shape))
+            uniq = "".join(dict.fromkeys(s))  # a repeated letter (a diagonal) once
+            kept = "".join(c for c in uniq if c in avail)
             gk = Einsum.apply(",".join([out] + [o for o, _ in others]) + "->" + kept, g, *[x for _, x in others])
-            if len(kept) != len(s):  # letters summed only inside operand k: broadcast back (kept is in s's order)
-                shape = ctx.saved_tensors[k].shape
-                gk = gk.reshape([n if c in kept else 1 for c, n in zip(s, shape)]).expand(list(shape))
+            if len(kept) != len(uniq):  # letters summed only inside operand k: broadcast back (kept in uniq's order)
+                gk = gk.reshape([size[c] if c in kept else 1 for c in uniq]).expand([size[c] for c in uniq])
+            if uniq != s:
+                gk = EinsumDiagonal.apply(gk, s, uniq, shape)
             grads.append(gk)
         return tuple(grads)
+
+
+class EinsumDiagonal(ArrayFunction):
+    """Zeros of ``shape`` (subscripts ``s``, a letter repeated) with ``a`` (subscripts ``uniq``: each letter
+    once) on the diagonal the repeated letters name: Einsum's gradient for such an operand, as an op (its own
+    gradient is the diagonal again, ``einsum(s->uniq)``)."""
+
+    @staticmethod
+    def forward(ctx, a, s, uniq, shape):
+        ctx.eq = f"{s}->{uniq}"
+        out = np.zeros(shape, a.dtype)
+        np.einsum(ctx.eq, out)[...] = a
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.array(np.einsum(ctx.eq, g), copy=True), None, None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        return Einsum.apply(ctx.eq, g), None, None, None
 
 
 def einsum_equation(equation, n_operands, ndims=None):
@@ -364,5 +386,12 @@ class Solve(ArrayFunction):
         else:
             gb = np.linalg.solve(_mT(a), g)
             ga = -gb @ _mT(x)
+        return ga, gb, None
+
+    @staticmethod
+    def backward_graph(ctx, g):  # create_graph=True: the same with Tensor ops (a solve on the graph)
+        a, x = ctx.saved_input(0), ctx.saved_output(0)
+        gb = Solve.apply(a.mT, g, ctx.vector)
+        ga = -gb.unsqueeze(-1) * x.unsqueeze(-2) if ctx.vector else -(gb @ x.mT)
         return ga, gb, None
 
