@@ -49,7 +49,7 @@ class Composite(ArrayFunction):
             result[i] = None if c is None else sum_to(c, t._data.shape, t._data.dtype)
         return tuple(result)
 
-    _double_backward_error = None  # (exception class, message, node name): see composite()
+    _double_backward_error = None  # (exception class, message, node name[, inputs used]): see composite()
 
     def _call_backward_graph(self, grads):
         if self._freed:
@@ -122,18 +122,21 @@ def not_differentiable_twice(node, grads, result):
     ``_NotImplementedBackward`` named and raising as ``node._double_backward_error`` says, with edges to the
     incoming gradients and to ``node``'s inputs (what PyTorch's backward-of-backward node takes)."""
     Tensor = _function.Tensor
-    exc, msg, name = node._double_backward_error
+    exc, msg, name, *used = node._double_backward_error
     err = _named_class(_NotImplementedBackward, name)()
     err._error = (exc, msg)
-    err.next_edges = tuple(_edge(g) if g is not None and g._requires_grad else None for g in grads) + node.next_edges
+    inputs = node.next_edges if not used else tuple(e if i in used[0] else None for i, e in enumerate(node.next_edges))
+    err.next_edges = tuple(_edge(g) if g is not None and g._requires_grad else None for g in grads) + inputs
     err.needs_input_grad = tuple(e is not None for e in err.next_edges)
+    recorded = any(err.needs_input_grad)  # else, as PyTorch, gradients with no history
     out = []
     for r in result:
         if r is None:
             out.append(None)
             continue
         t = Tensor._wrap(np.asarray(r))
-        t._requires_grad, t.grad_fn, t._output_nr = True, err, len(out)
+        if recorded:
+            t._requires_grad, t.grad_fn, t._output_nr = True, err, len(out)
         out.append(t)
     err.output_meta = tuple(((), np.dtype(np.float64)) if t is None else (t._data.shape, t._data.dtype) for t in out)
     return tuple(out)
@@ -149,8 +152,9 @@ def composite(name, fn, inputs, listed=None, inplace=False, saved=None, double_b
     ``saved``: the positions of the inputs PyTorch's node saves (default: every Tensor input): changing one in
     place before backward raises PyTorch's version error. (Those it does not save enter the op linearly, so
     double backward does not need their values.) ``double_backward_error``: (exception class, message, node
-    name) where PyTorch implements no derivative of this op's backward: create_graph=True then gives gradients
-    whose backward raises that error (``not_differentiable_twice``).
+    name[, positions of the inputs PyTorch's backward takes, default all]) where PyTorch implements no
+    derivative of this op's backward: create_graph=True then gives gradients whose backward raises that error
+    (``not_differentiable_twice``).
     """
     Tensor = _function.Tensor
     needs = [isinstance(a, Tensor) and a._requires_grad for a in inputs]

@@ -1,5 +1,5 @@
 """Ops whose backward PyTorch 2.13 cannot differentiate again (cdist outside its matmul path, pdist,
-multi_margin_loss, hardsigmoid): create_graph=True gives the gradient (same values as torch, on a node named as
+multi_margin_loss, hardsigmoid, embedding_bag): create_graph=True gives the gradient (same values as torch, on a node named as
 torch's), and differentiating that gradient raises torch's exception class and message; cdist's matmul path
 stays differentiable twice, as in torch."""
 import numpy as np
@@ -21,6 +21,9 @@ CASES = {
     "multi_margin_loss_p2_weight": lambda l, x: l.nn.functional.multi_margin_loss(
         x, l.tensor([0, 3, 1]), p=2, weight=l.tensor([1.0, 2.0, 0.5, 1.0], dtype=l.float64), reduction="none"),
     "hardsigmoid": lambda l, x: l.nn.functional.hardsigmoid(x * 3),
+    "embedding_bag_mean": lambda l, x: l.nn.functional.embedding_bag(l.tensor([0, 2, 1, 0]), x, l.tensor([0, 2]),
+                                                                     mode="mean"),
+    "embedding_bag_max_2d": lambda l, x: l.nn.functional.embedding_bag(l.tensor([[0, 2], [1, 1]]), x, mode="max"),
     "hardsigmoid_module_inplace": lambda l, x: l.nn.Hardsigmoid(inplace=True)(x * 3),
 }
 
@@ -51,9 +54,10 @@ def test_backward_of_backward_node_names():
     def names(lib):
         x = lib.tensor(X, requires_grad=True)
         out = []
-        for y in (lib.cdist(x, lib.tensor(Y)), lib.nn.functional.pdist(x), lib.nn.functional.hardsigmoid(x)):
+        for y in (lib.cdist(x, lib.tensor(Y)), lib.nn.functional.pdist(x), lib.nn.functional.hardsigmoid(x),
+                  lib.nn.functional.embedding_bag(lib.tensor([[0, 2]]), x)):
             (g,) = lib.autograd.grad(y.sum(), x, create_graph=True)
-            out.append(g.grad_fn.name())
+            out.append(None if g.grad_fn is None else g.grad_fn.name())
         return out
     assert names(miniconv) == names(torch)
 
