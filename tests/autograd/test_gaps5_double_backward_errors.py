@@ -1,5 +1,6 @@
 """Ops whose backward PyTorch 2.13 cannot differentiate again (cdist outside its matmul path, pdist,
-multi_margin_loss, hardsigmoid, embedding_bag): create_graph=True gives the gradient (same values as torch, on a node named as
+multi_margin_loss, hardsigmoid, embedding_bag, scaled_dot_product_attention where PyTorch takes its CPU flash
+kernel): create_graph=True gives the gradient (same values as torch, on a node named as
 torch's), and differentiating that gradient raises torch's exception class and message; cdist's matmul path
 stays differentiable twice, as in torch."""
 import numpy as np
@@ -21,6 +22,10 @@ CASES = {
     "multi_margin_loss_p2_weight": lambda l, x: l.nn.functional.multi_margin_loss(
         x, l.tensor([0, 3, 1]), p=2, weight=l.tensor([1.0, 2.0, 0.5, 1.0], dtype=l.float64), reduction="none"),
     "hardsigmoid": lambda l, x: l.nn.functional.hardsigmoid(x * 3),
+    "sdpa_4d": lambda l, x: l.nn.functional.scaled_dot_product_attention(
+        x.reshape(1, 1, 3, 4), 2 * x.reshape(1, 1, 3, 4), x.reshape(1, 1, 3, 4)),
+    "sdpa_4d_causal_scale": lambda l, x: l.nn.functional.scaled_dot_product_attention(
+        x.reshape(1, 1, 3, 4), x.reshape(1, 1, 3, 4).exp(), x.reshape(1, 1, 3, 4), is_causal=True, scale=0.3),
     "embedding_bag_mean": lambda l, x: l.nn.functional.embedding_bag(l.tensor([0, 2, 1, 0]), x, l.tensor([0, 2]),
                                                                      mode="mean"),
     "embedding_bag_max_2d": lambda l, x: l.nn.functional.embedding_bag(l.tensor([[0, 2], [1, 1]]), x, mode="max"),
@@ -83,3 +88,26 @@ def test_cdist_matmul_path_is_differentiable_twice():
         (gg,) = lib.autograd.grad((g * g).sum(), x)
         return gg.numpy()
     np.testing.assert_allclose(run(miniconv), run(torch), rtol=1e-8, atol=1e-10)
+
+
+def test_sdpa_node_by_path():
+    """PyTorch's CPU flash kernel (one node) for 4-D inputs; composed ops (differentiable twice) otherwise."""
+    def run(lib):
+        F = lib.nn.functional
+        rng = np.random.default_rng(0)
+
+        def t(*s):
+            return lib.tensor(rng.standard_normal(s), requires_grad=True)
+        q, k, v = t(1, 2, 3, 4), t(1, 2, 5, 4), t(1, 2, 5, 4)
+        out = [F.scaled_dot_product_attention(q, k, v).grad_fn.name(),
+               F.scaled_dot_product_attention(q, k, t(1, 2, 5, 6)).grad_fn.name(),
+               F.scaled_dot_product_attention(q, k, v, attn_mask=lib.zeros(3, 5, dtype=lib.float64)).grad_fn.name(),
+               F.scaled_dot_product_attention(q, t(1, 1, 5, 4), t(1, 1, 5, 4), enable_gqa=True).grad_fn.name(),
+               F.scaled_dot_product_attention(q, t(2, 2, 5, 4), t(2, 2, 5, 4)).grad_fn.name()]
+        y = F.scaled_dot_product_attention(q[0], k[0], v[0])  # 3-D: composed ops, differentiable twice
+        (g,) = lib.autograd.grad((y * y).sum(), q, create_graph=True)
+        (gg,) = lib.autograd.grad((g * g).sum(), q)
+        return out, gg.numpy()
+    (m_names, m_gg), (t_names, t_gg) = run(miniconv), run(torch)
+    assert m_names == t_names
+    np.testing.assert_allclose(m_gg, t_gg, rtol=1e-8, atol=1e-10)
