@@ -131,6 +131,16 @@ def _number_tensor(arr):
     return t
 
 
+_NON_LEAF_GRAD_MSG = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
+    "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, "
+    "use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access "
+    "the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information.")
+# PyTorch's names of a dtype in the .grad assignment error: its C type, and its ScalarType
+_C_TYPE = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int",
+           "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+_SCALAR_TYPE = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+                "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 _LEAF_FLAG_MSG = "you can only change requires_grad flags of leaf variables."
 _LEAF_FLAG_HINT = (" If you want to use a computed variable in a subgraph that doesn't require differentiation use "
                    "var_no_grad = var.detach().")
@@ -142,7 +152,7 @@ class TensorBase:
     __array_priority__ = 1000  # make ndarray (op) Tensor defer to Tensor's reflected operators
 
     # defaults shared by every instance until set (keeps ``_wrap``, the hot path, short)
-    grad = None
+    _grad = None
     grad_fn = None
     _output_nr = 0
     _accumulator = None
@@ -338,6 +348,33 @@ class TensorBase:
         self._post_accumulate_grad_hooks[handle.id] = hook
         return handle
 
+    @property
+    def grad(self):
+        g = self._grad
+        if g is None and self.grad_fn is not None and not self.retains_grad:
+            warnings.warn(_NON_LEAF_GRAD_MSG, UserWarning, stacklevel=2)
+        return g
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:  # PyTorch's checks (a plain tensor's too), the dtype first
+            if not isinstance(value, TensorBase):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
+                                f"{type(value).__name__}")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_C_TYPE.get(value._data.dtype.name, value.dtype)}' "
+                    f"to a tensor with grad_dtype '{_SCALAR_TYPE.get(self._data.dtype.name, self.dtype)}'. The "
+                    "gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). You can set the "
+                    "tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. Set grad_dtype "
+                    "with caution. Diverging the dtypes of a tensor and its gradient may break downstream systems "
+                    "that assume they match.")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(f"attempting to assign a gradient of size '{list(value._data.shape)}' to a tensor "
+                                   f"of size '{list(self._data.shape)}'. Please ensure that the gradient and the "
+                                   "tensor are the same size")
+        self._grad = value
+
     def _accumulate_grad(self, g, owned=False):
         """Called by the engine's AccumulateGrad node with this leaf's gradient (an array).
         ``owned``: nothing else references ``g`` (autograd.engine.sole_owner), so a first gradient
@@ -345,14 +382,15 @@ class TensorBase:
         if self._backward_hooks:
             owned = False  # a hook sees the gradient and may keep it
             g = self._run_backward_hooks(g)
-        if self.grad is None:
+        grad = self._grad
+        if grad is None:
             if owned and g.dtype == self._data.dtype and g.shape == self._data.shape:
-                self.grad = self._wrap(g)
+                self._grad = self._wrap(g)
             else:
-                self.grad = self._wrap(np.array(g, dtype=self._data.dtype, copy=True))
+                self._grad = self._wrap(np.array(g, dtype=self._data.dtype, copy=True))
         else:
-            self.grad._data += g
-            self.grad._bump_version()
+            grad._data += g
+            grad._bump_version()
         if self._post_accumulate_grad_hooks:
             for hook in list(self._post_accumulate_grad_hooks.values()):
                 hook(self)
@@ -367,10 +405,10 @@ class TensorBase:
         return g
 
     def _accumulate_retained(self, g):
-        if self.grad is None:
-            self.grad = self._wrap(np.array(g, dtype=self.dtype, copy=True))
+        if self._grad is None:
+            self._grad = self._wrap(np.array(g, dtype=self._data.dtype, copy=True))
         else:
-            self.grad._data = self.grad._data + g
+            self._grad._data = self._grad._data + g
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute the gradient of this tensor w.r.t. graph leaves (accumulated into their ``.grad``),
