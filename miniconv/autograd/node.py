@@ -255,6 +255,7 @@ def saved_source(node, src):
         return None
     base = t._base
     if base is not None:
+        t._check_view_meta_base()  # a view PyTorch forbids to change (split's outputs, made under no_grad) raises
         # a differentiable view whose memory changed since an op used it: PyTorch regenerates its node as
         # AsStridedBackward0; a view that requires no grad has none
         differentiable = t._requires_grad or (t._view_gen != base._history_gen and base._requires_grad)

@@ -16,7 +16,7 @@ from .._args import array_from_data, check_numpy_strides, normalize_dims, number
 from .._device import CPU, _check_device, _parse_to_args
 from ..autograd.entry_points import backward as _autograd_backward
 from ..autograd.view_nodes import ViewRegen
-from ..autograd.node import RemovableHandle, _edge
+from ..autograd.node import RemovableHandle, _edge, forward_op_name
 from ..autograd.grad_mode import is_grad_enabled
 from ..dtypes import _OF_NUMPY as _DTYPE_OF
 from ..dtypes import (  # noqa: A004
@@ -131,6 +131,27 @@ def _number_tensor(arr):
     return t
 
 
+_NO_GRAD_VIEW = ("no_grad",)
+_VIEW_OF_MULTI_OUTPUT = ("view of a multi-output view",)  # named by the view's own node
+
+
+def _view_meta_error(meta, what, tensor=None):
+    """PyTorch's error for an in-place change of a view it forbids (``TensorBase._view_meta``); ``what``: "is
+    being modified inplace" or "its base or another view of its base has been modified inplace"."""
+    if meta is _VIEW_OF_MULTI_OUTPUT:
+        meta = (forward_op_name(tensor.grad_fn.name()) if tensor.grad_fn is not None else "View", tensor._output_nr)
+    if meta is _NO_GRAD_VIEW:
+        return RuntimeError(
+            f"A view was created in no_grad mode and {what} with grad mode enabled. Given that this use case is "
+            "ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the "
+            "inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both "
+            "outside (if you want the inplace to be tracked).")
+    return RuntimeError(
+        f"Output {meta[1]} of {meta[0]} is a view and {what}. This view is the output of a function that returns "
+        "multiple views. Such functions do not allow the output views to be modified inplace. You should replace "
+        "the inplace operation by an out-of-place one.")
+
+
 _NON_LEAF_GRAD_MSG = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
     "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, "
@@ -158,6 +179,9 @@ class TensorBase:
     _accumulator = None
     _requires_grad = False
     _base = None  # a view: the tensor whose storage it views (never itself a view)
+    # a view PyTorch forbids to modify in place with grad mode on: ("no_grad",) made under no_grad from a tensor
+    # that requires grad, or (op name, output number) an output of split / unbind (see _view_meta_error)
+    _view_meta = None
     _view_fn = None  # a view: base's array -> this view's array
     _view_gen = 0  # a view: base's _history_gen when this view's grad_fn was made
     _reshaped = ()  # a base: per in-place view op on it (unsqueeze_, t_, ...), its new array -> the previous one
@@ -240,6 +264,13 @@ class TensorBase:
         if not np.may_share_memory(out._data, self._data):  # e.g. reshape had to copy
             return out
         out._version_counter = self._version_counter
+        meta = self._view_meta  # a view of such a view is one too (PyTorch then names the last view op)
+        if meta is not None and meta is not _NO_GRAD_VIEW:
+            meta = _VIEW_OF_MULTI_OUTPUT
+        elif meta is None and self._requires_grad and not is_grad_enabled():
+            meta = _NO_GRAD_VIEW
+        if meta is not None:
+            out._view_meta = meta
         base = self._base
         if base is None:
             out._base, out._view_fn, out._view_gen = self, view_fn, self._history_gen
@@ -267,8 +298,16 @@ class TensorBase:
             self._view_fn, self._view_reshaped = view_fn, len(self._base._reshaped)
         return self._view_fn
 
+    def _check_view_meta_base(self):
+        """PyTorch's error when a view it forbids to modify (``_view_meta``) is needed after its base changed."""
+        if self._view_meta is not None:
+            raise _view_meta_error(self._view_meta, "its base or another view of its base has been modified inplace",
+                                   self)
+
     def _regenerate_view(self):
         """The base got a new history (an in-place op): this view's grad_fn is ``view_fn(base)``."""
+        if is_grad_enabled():
+            self._check_view_meta_base()
         base = self._base
         self._view_gen = base._history_gen
         if not (base._requires_grad and is_grad_enabled()):

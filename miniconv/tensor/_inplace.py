@@ -14,7 +14,7 @@ from ..autograd.function import _edge
 from ..autograd.view_nodes import CopySlices
 from ..autograd.grad_mode import is_grad_enabled
 from ..dtypes import torch_dtype_name
-from ._base import TensorBase
+from ._base import TensorBase, _view_meta_error
 from ._indexing import convert_index, is_basic_index, with_ellipsis
 
 
@@ -26,7 +26,7 @@ class InplaceMixin:
         into ``self`` and bump the version; if autograd recorded ``out``, ``self`` takes its place in
         the graph (a view's base gets a ``CopySlices`` node). Returns ``self``."""
         node = out.grad_fn
-        if is_grad_enabled() and (self._requires_grad or node is not None):
+        if is_grad_enabled() and (self._requires_grad or node is not None or self._view_meta is not None):
             self._check_inplace_grad()
         arr = self._data
         src = out._data
@@ -48,6 +48,8 @@ class InplaceMixin:
         return self
 
     def _check_inplace_grad(self):
+        if self._view_meta is not None:
+            raise _view_meta_error(self._view_meta, "is being modified inplace", self)
         if self._requires_grad and self.grad_fn is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         base = self._base
@@ -201,6 +203,8 @@ class InplaceMixin:
         number = not isinstance(value, TensorBase)
         if number:
             value = self._wrap(np.asarray(value, dtype=self._data.dtype))
+        if self._view_meta is not None and is_grad_enabled():
+            self._check_inplace_grad()
         basic = is_basic_index(index)
         if basic:
             index = with_ellipsis(index)

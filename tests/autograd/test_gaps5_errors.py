@@ -235,6 +235,61 @@ def grad_checks(l):
             yield str(e)
 
 
+@case
+def multi_output_views_modified_in_place(l):
+    for fn in (lambda x: x.split(2)[1].add_(1), lambda x: x.split([1, 3])[0].mul_(2), lambda x: x.chunk(2)[0].zero_(),
+               lambda x: x.unbind()[3].add_(1), lambda x: x.unbind()[1][0].add_(1),
+               lambda x: x.split(2)[1].t()[1].mul_(2), lambda x: x.tensor_split(2)[1].add_(1)):
+        x = l.ones(4, 2, requires_grad=True) * 1
+        try:
+            fn(x)
+            yield "ok"
+        except RuntimeError as e:
+            yield str(e)
+
+
+@case
+def multi_output_view_needed_after_base_modified(l):
+    a = l.ones(4, 3, requires_grad=True); x = a * 1; p, q = x.split(2); y = q.sin(); x.add_(1); y.sum().backward()
+
+
+@case
+def no_grad_views(l):
+    x = l.ones(4, requires_grad=True) * 1
+    with l.no_grad():
+        v = x[:2]
+        v.add_(1)  # fine inside no_grad
+    try:
+        v.add_(1)
+    except RuntimeError as e:
+        yield str(e)
+    with l.no_grad():
+        w = l.ones(4)[:2]  # a view of a tensor that requires no grad: fine
+    w.add_(1)
+    yield w.tolist()
+
+
+@case
+def no_grad_view_saved_then_base_modified(l):
+    a = l.ones(4, 3, requires_grad=True); x = a * 1
+    with l.no_grad():
+        v = x[0]
+    w = l.ones(3, requires_grad=True); y = w * v; x.add_(1); y.sum().backward()
+
+
+@case
+def grad_assignment_checks(l):
+    a = l.ones(3, requires_grad=True)
+    for v in (3, l.ones(3, dtype=l.int64), l.ones(3, dtype=l.float64), l.ones(2, 2), l.ones(1)):
+        try:
+            a.grad = v
+            yield "ok"
+        except (RuntimeError, TypeError) as e:
+            yield type(e).__name__ + ": " + str(e)
+    a.grad = l.full((3,), 2.0)
+    yield a.grad.tolist()
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_autograd_error_as_torch(name):
     def run(lib):
@@ -261,3 +316,20 @@ def test_graph_node_names_of_copy_and_writes_through_views():
                         [None if f is None else f.name() for f, _ in x.grad_fn.next_functions]))
         return out
     assert names(miniconv) == names(torch)
+
+
+def test_non_leaf_grad_warning():
+    def run(lib):
+        a = lib.ones(3, requires_grad=True)
+        b = a * 2
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            first = b.grad
+            b.retain_grad()
+            second = b.grad
+            third = a.grad
+            fourth = lib.ones(2).grad
+        return [first, second, third, fourth], [str(x.message).split(" (Triggered internally")[0] for x in w]
+    (m_vals, m_warn), (t_vals, t_warn) = run(miniconv), run(torch)
+    assert m_vals == t_vals == [None] * 4
+    assert m_warn == t_warn and len(t_warn) == 1
