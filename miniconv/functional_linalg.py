@@ -11,6 +11,7 @@ import numbers
 import numpy as np
 
 from . import creation
+from .autograd.composite import composite
 from ._args import check_broadcast
 from .dtypes import refuse_half, result_type
 from .functional import _t
@@ -303,12 +304,20 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     if p < 0:
         raise RuntimeError("cdist only supports non-negative p values")
     refuse_half(x1.dtype, "cdist")
-    diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
-    if p == 2:  # the gradient at a zero distance is 0, as PyTorch's
-        sq = (diff * diff).sum(-1)
-        zero = sq == 0
-        return Tensor._where(zero, sq * 0, Tensor._where(zero, sq + 1, sq).sqrt())
-    return diff.norm(p, -1)
+
+    def fn(x1, x2):
+        diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
+        if p == 2:  # the gradient at a zero distance is 0, as PyTorch's
+            sq = (diff * diff).sum(-1)
+            zero = sq == 0
+            return Tensor._where(zero, sq * 0, Tensor._where(zero, sq + 1, sq).sqrt())
+        return diff.norm(p, -1)
+    mm = p == 2 and (compute_mode == "use_mm_for_euclid_dist" or (
+        compute_mode == "use_mm_for_euclid_dist_if_necessary" and (x1.shape[-2] > 25 or x2.shape[-2] > 25)))
+    if mm:  # PyTorch computes this case with differentiable ops (matmuls)
+        return fn(x1, x2)
+    return composite("CdistBackward0", fn, (x1, x2), double_backward_error=(
+        NotImplementedError, "the derivative for '_cdist_backward' is not implemented.", "CdistBackwardBackward0"))
 
 
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):  # noqa: A002

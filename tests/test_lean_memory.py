@@ -249,10 +249,8 @@ def test_relu_output_modified_in_place_raises_as_in_pytorch(how):
         return str(e.value)
 
     m, t = run(mc), run(torch)
-    assert "modified by an inplace operation" in m and "modified by an inplace operation" in t
-    want = t.split("is at version")[1].split(";")[0]
-    assert f"is at version{want};" in m
-    assert "[miniconv.DoubleTensor [2, 4]], which is saved by Relu" in m  # PyTorch names the node Relu
+    assert "modified by an inplace operation" in t
+    assert m == t  # "[torch.DoubleTensor [2, 4]], which is output 0 of Relu, is at version 2; ..."
 
 
 # -- gradients only the engine holds are overwritten, not copied ------------------------------------

@@ -17,7 +17,7 @@ from .engine import AccumulateGrad, run_backward, sum_to, version_error
 from .entry_points import grad as _grad
 from .function import ArrayFunction
 from .grad_mode import enable_grad, is_grad_enabled
-from .node import _FREED_MSG, _edge, _named_class
+from .node import _FREED_MSG, _edge, _named_class, saved_source
 
 __all__ = ["composite"]
 
@@ -28,7 +28,7 @@ class Composite(ArrayFunction):
     def _check_versions(self):
         for t, expected in self._versions:
             if t._version_counter.value != expected:
-                raise version_error(t._data, self.name(), t._version_counter.value, expected)
+                raise version_error(t._data, saved_source(self, t), t._version_counter.value, expected)
 
     def _call_backward(self, grads):
         if self._freed:
@@ -50,9 +50,13 @@ class Composite(ArrayFunction):
             result[i] = None if c is None else sum_to(c, t._data.shape, t._data.dtype)
         return tuple(result)
 
+    _double_backward_error = None  # (exception class, message, node name[, inputs used]): see composite()
+
     def _call_backward_graph(self, grads):
         if self._freed:
             raise RuntimeError(_FREED_MSG)
+        if self._double_backward_error is not None:
+            return not_differentiable_twice(self, grads, self._call_backward([g._data for g in grads]))
         self._check_versions()
         (g,) = grads
         wanted = [i for i, e in enumerate(self.next_edges) if e is not None]
@@ -103,7 +107,43 @@ def _on_edge(inner, edge):
     return out
 
 
-def composite(name, fn, inputs, listed=None, inplace=False, saved=None):
+class _NotImplementedBackward(ArrayFunction):
+    """PyTorch's node for a gradient whose own derivative is not implemented (``torch::autograd::NotImplemented``,
+    ``CdistBackwardBackward0``, ...): create_graph=True gives the gradient with this node, and a backward that
+    reaches it raises PyTorch's error."""
+
+    def _call_backward(self, grads):
+        raise self._error[0](self._error[1])
+
+    _call_backward_graph = _call_backward
+
+
+def not_differentiable_twice(node, grads, result):
+    """``result`` (the first-order gradients of ``node``, arrays or None) as Tensors whose ``grad_fn`` is a
+    ``_NotImplementedBackward`` named and raising as ``node._double_backward_error`` says, with edges to the
+    incoming gradients and to ``node``'s inputs (what PyTorch's backward-of-backward node takes)."""
+    Tensor = _function.Tensor
+    exc, msg, name, *used = node._double_backward_error
+    err = _named_class(_NotImplementedBackward, name)()
+    err._error = (exc, msg)
+    inputs = node.next_edges if not used else tuple(e if i in used[0] else None for i, e in enumerate(node.next_edges))
+    err.next_edges = tuple(_edge(g) if g is not None and g._requires_grad else None for g in grads) + inputs
+    err.needs_input_grad = tuple(e is not None for e in err.next_edges)
+    recorded = any(err.needs_input_grad)  # else, as PyTorch, gradients with no history
+    out = []
+    for r in result:
+        if r is None:
+            out.append(None)
+            continue
+        t = Tensor._wrap(np.asarray(r))
+        if recorded:
+            t._requires_grad, t.grad_fn, t._output_nr = True, err, len(out)
+        out.append(t)
+    err.output_meta = tuple(((), np.dtype(np.float64)) if t is None else (t._data.shape, t._data.dtype) for t in out)
+    return tuple(out)
+
+
+def composite(name, fn, inputs, listed=None, inplace=False, saved=None, double_backward_error=None):
     """``fn(*inputs)`` (one Tensor), recorded as one node named ``name`` (PyTorch's node).
 
     ``inputs``: Tensors and other arguments (None for an absent weight); ``fn`` must compute only from them (a
@@ -112,7 +152,10 @@ def composite(name, fn, inputs, listed=None, inplace=False, saved=None):
     ``inplace``: the caller then writes the result into ``inputs[0]``, so the inner graph gets a copy of it.
     ``saved``: the positions of the inputs PyTorch's node saves (default: every Tensor input): changing one in
     place before backward raises PyTorch's version error. (Those it does not save enter the op linearly, so
-    double backward does not need their values.)
+    double backward does not need their values.) ``double_backward_error``: (exception class, message, node
+    name[, positions of the inputs PyTorch's backward takes, default all]) where PyTorch implements no
+    derivative of this op's backward: create_graph=True then gives gradients whose backward raises that error
+    (``not_differentiable_twice``).
     """
     Tensor = _function.Tensor
     if inputs and isinstance(inputs[0], Tensor) and inputs[0]._data.dtype == _HALF:
@@ -134,6 +177,8 @@ def composite(name, fn, inputs, listed=None, inplace=False, saved=None):
         node._plain_args = plain
     if listed is not None:
         node._listed_inputs = tuple(listed)
+    if double_backward_error is not None:
+        node._double_backward_error = double_backward_error
     node._fn, node._inner, node._out = fn, inner, out
     # the saved inputs whose memory the inner graph shares (all but an in-place op's copied input)
     node._versions = tuple((a, a._version_counter.value) for i, a in enumerate(inputs)

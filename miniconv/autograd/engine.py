@@ -26,6 +26,8 @@ import numpy as np
 from .. import _kernels
 from .._alloc import scoped as _caching_allocator  # arrays made during backward come from miniconv's cache
 from .._config import threads_for
+from ..dtypes import legacy_type_name
+from . import anomaly_mode
 from .grad_mode import enable_grad, no_grad
 
 
@@ -102,16 +104,25 @@ def _tensor_pre_hooks(node, grads, graph=None):
     return grads
 
 
-def version_error(saved_array, name, now, expected):
-    """PyTorch's error for a saved tensor that an in-place operation changed after it was saved."""
-    kind = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor", "int32": "IntTensor",
-            "bool": "BoolTensor", "uint8": "ByteTensor"}.get(saved_array.dtype.name, "Tensor")
+def version_error(saved_array, source, now, expected):
+    """PyTorch's error for a saved tensor that an in-place operation changed after it was saved.
+    ``source``: ``(forward op name, output_nr)`` of the node that produced the tensor (PyTorch's "which is
+    output 0 of Exp"), or None for a tensor with no history (a leaf)."""
+    try:
+        kind = legacy_type_name(saved_array.dtype)
+    except KeyError:  # a dtype without a legacy tensor-type name
+        kind = "torch.Tensor"
     shape = ", ".join(str(s) for s in saved_array.shape)
+    which = "" if source is None else f", which is output {source[1]} of {source[0]},"
+    if anomaly_mode._enabled:
+        hint = ("the backtrace further above shows the operation that failed to compute its gradient. The variable "
+                "in question was changed in there or anywhere later. Good luck!")
+    else:
+        hint = ("enable anomaly detection to find the operation that failed to compute its gradient, with "
+                "torch.autograd.set_detect_anomaly(True, check_nan=False).")
     return RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace operation: "
-        f"[miniconv.{kind} [{shape}]], which is saved by {name}, is at version {now}; expected version "
-        f"{expected} instead. Hint: the operation that modified it ran after it was saved; clone() it first "
-        "or use the out-of-place version."
+        f"[{kind} [{shape}]]{which} is at version {now}; expected version {expected} instead. Hint: {hint}"
     )
 
 

@@ -36,8 +36,8 @@ def _prepare_roots(tensors, grad_tensors, fn_name, graph=False):
         elif graph and isinstance(g, _function.Tensor):
             if g.shape != t.shape:
                 raise RuntimeError(
-                    f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} and "
-                    f"output[{i}] has a shape of {tuple(t.shape)}."
+                    f"Mismatch in shape: grad_output[{i}] has a shape of torch.Size({list(g.shape)}) and "
+                    f"output[{i}] has a shape of torch.Size({list(t.shape)})."
                 )
             if g._data.dtype != t._data.dtype:
                 g = g.type(t._data.dtype)
@@ -45,8 +45,8 @@ def _prepare_roots(tensors, grad_tensors, fn_name, graph=False):
             g = g._data if isinstance(g, _function.Tensor) else np.asarray(g, dtype=t.dtype)
             if g.shape != t.shape:
                 raise RuntimeError(
-                    f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} and "
-                    f"output[{i}] has a shape of {tuple(t.shape)}."
+                    f"Mismatch in shape: grad_output[{i}] has a shape of torch.Size({list(g.shape)}) and "
+                    f"output[{i}] has a shape of torch.Size({list(t.shape)})."
                 )
             g = g.astype(t.dtype, copy=False)
             if graph:
@@ -162,7 +162,7 @@ def _grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unuse
     roots, grads = _prepare_roots(outputs, grad_outputs, "grad", create_graph)
     for i, t in enumerate(inputs):
         if not isinstance(t, _function.Tensor) or not t.requires_grad:
-            raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not require grad")
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
     edges = [_edge(t) for t in inputs]
     capture = {e: None for e in edges}
     run_backward(roots, grads, bool(retain_graph), capture=capture, graph=GraphMode if create_graph else None)
@@ -172,8 +172,8 @@ def _grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unuse
         if g is None:
             if not allow_unused:
                 raise RuntimeError(
-                    f"One of the differentiated Tensors (input {i}) appears to not have been used in the "
-                    "graph. Set allow_unused=True if this is the desired behavior."
+                    f"The differentiated Tensor at index {i} appears to not have been used in the graph. Set "
+                    "allow_unused=True if this is the desired behavior."
                 )
             result.append(None)
         elif create_graph:

@@ -30,7 +30,7 @@ from .node import (  # noqa: F401  (RemovableHandle, _edge: re-exported)
     _FREED_MSG, _NAMED, RemovableHandle, _edge, _Node, _quiet_call, node_class,
 )
 from .saved_tensor import SavedTensor
-from .saved_versions import _resave_scalar, _saved_versions, _tensor_of
+from .saved_versions import _resave_scalar, _saved_by_user, _saved_versions, _tensor_of
 
 __all__ = ["Function", "ArrayFunction", "RemovableHandle"]
 
@@ -77,11 +77,16 @@ class ArrayFunction(_Node):
         # attribute (a dropout mask, gather indices): nothing of the activations outlives the node's
         # backward, although the nodes stay reachable from the outputs (the example keeps `logits`
         # and `loss` alive into the next step). A user's Function keeps its attributes, as in PyTorch.
+        # A node that kept nothing is not freed: as in PyTorch, backward may run through it again.
+        d = self.__dict__
+        arrays = [k for k, v in d.items() if type(v) is np.ndarray]
+        if not (self._saved or arrays or self._packed is not None):
+            return
         self._saved = ()
+        self._saved_versions = ()  # (they hold the saved input Tensors)
         self._packed = None
         self._freed = True
-        d = self.__dict__
-        for k in [k for k, v in d.items() if type(v) is np.ndarray]:
+        for k in arrays:
             del d[k]
 
     @property
@@ -507,7 +512,7 @@ class Function(_Node):
             ctx.output_meta = tuple((t._data.shape, t._data.dtype) if isinstance(t, Tensor) else ((), _OBJECT)
                                     for t in results)
             if ctx._saved:
-                ctx._saved_versions = tuple((i, t._version_counter, t._version_counter.value)
+                ctx._saved_versions = tuple((i, t._version_counter, t._version_counter.value, _saved_by_user(t, results))
                                             for i, t in enumerate(ctx._saved) if t is not None)
                 if _graph is not None and _graph.active[0] and _graph.current():
                     _graph.pack_saved(ctx, lambda s: s)

@@ -3,6 +3,7 @@ nodes of its inputs, output metadata, saved values and their versions, PyTorch's
 gradient flows into (its ``grad_fn``, or its leaf accumulator), and the handle ``register_*hook`` returns.
 Nothing here needs the Tensor class."""
 import threading
+import weakref
 
 import numpy as np
 
@@ -33,6 +34,8 @@ _TORCH_NAMES = {
     "_AdaptiveAvgPool2d": "AdaptiveAvgPool2DBackward0",
     "_AdaptiveMaxPool2d": "AdaptiveMaxPool2DBackward0",
     "RSub": "RsubBackward1", "RPow": "PowBackward2", "Fill": "FillBackward3", "FillScalar": "FillBackward2", "Zero": "ZeroBackward0",
+    # PyTorch's C++ nodes (no "Backward<N>" name): copy_, and a write through a view (view_nodes.py)
+    "CopyFrom": "torch::autograd::CopyBackwards", "CopySlices": "torch::autograd::CopySlices",
 }
 
 
@@ -130,8 +133,8 @@ class _Node:
 
     _torch_name = property(_get_torch_name, _set_torch_name)
 
-    def __repr__(self):
-        return f"<{self.name()} object at {hex(id(self))}>"
+    def __repr__(self):  # PyTorch's C++ nodes show their class name: <CopySlices object at ...>
+        return f"<{self.name().rpartition('::')[2]} object at {hex(id(self))}>"
 
     # PyTorch's ``next_functions`` has one entry per differentiable Tensor input of the op: arguments that
     # were not Tensors (dims, sizes, reductions, None) are left out, and so are the positions an op lists
@@ -173,16 +176,36 @@ class _Node:
         return tuple(((e[0], e[1]) if e is not None else (None, 0)) for i, e in enumerate(edges) if i not in hidden)
 
     def _release(self):
-        # called by the engine right after this node's backward when the graph is not retained
+        # called by the engine right after this node's backward when the graph is not retained; a node that
+        # saved nothing is not freed: as in PyTorch, backward may run through it again
+        if not (self._saved or self._packed is not None):
+            return
         self._saved = ()
+        self._saved_versions = ()  # (they hold the saved input Tensors)
         self._packed = None
         self._freed = True
 
+    # ``_torch_saved_view(ctx, k, shape)``, for an op whose PyTorch node saves input k otherwise than miniconv's:
+    # the shape of the view of it PyTorch saves (addmm saves ``weight.t()``), False if PyTorch does not save it
+    # here (mm keeps ``weight`` only when the other operand requires grad: no version check), else None
+    _torch_saved_view = None
+
     def _check_versions(self):
-        for i, counter, expected in self._saved_versions:
+        for i, counter, expected, src in self._saved_versions:
             if counter.value != expected:
                 s = self._saved[i] if type(i) is int else i
-                raise version_error(getattr(s, "_data", s), self.name(), counter.value, expected)
+                s = getattr(s, "_data", s)
+                source = saved_source(self, src)
+                if self._torch_saved_view is not None:
+                    k = getattr(i, "k", None) if type(i) is not int else next(
+                        (k for k, v in (self._graph_arrays or {}).items() if k >= 0 and v == i), None)
+                    shape = None if k is None else self._torch_saved_view(self, k, s.shape)
+                    if shape is False:
+                        continue
+                    if shape is not None:  # a view of a tensor that requires grad is regenerated (AsStrided)
+                        s = _Meta(s.dtype, shape)
+                        source = ("AsStrided", 0) if self.needs_input_grad[k] else None
+                raise version_error(s, source, counter.value, expected)
 
     def set_materialize_grads(self, value):
         self._materialize_grads = bool(value)
@@ -196,6 +219,49 @@ class _Node:
     def backward(ctx, *grads):
         raise NotImplementedError("You must implement either the backward or vjp method for your custom "
                                   "autograd.Function to use it with backward mode AD.")
+
+
+class _Meta:
+    """The dtype and shape the version error prints."""
+
+    def __init__(self, dtype, shape):
+        self.dtype, self.shape = dtype, shape
+
+
+def forward_op_name(name):
+    """PyTorch's ``Node::forward_op_name``: the node's name without its ``Backward<N>`` suffix, the number kept
+    unless it is 0 ("ExpBackward0" -> "Exp", "MaxBackward1" -> "Max1", a user's "CubeBackward" -> "Cube")."""
+    pos = name.rfind("Backward")
+    if pos < 0:
+        return name
+    suffix = name[pos + 8:]
+    if suffix and not suffix.isdigit():
+        return name
+    return name[:pos] + ("" if suffix in ("", "0") else suffix)
+
+
+def saved_source(node, src):
+    """``(forward op name, output_nr)`` of what produced a saved tensor, for PyTorch's version error, or None
+    (a leaf, or an input Tensor gone since). ``src`` (from ``_saved_versions``): the output number of
+    ``node`` itself (a saved output: PyTorch names the node that saved it, even after the tensor's history
+    moved on), a fixed answer (a saved view), else the input Tensor or a weak reference to it (its history
+    now, as PyTorch's)."""
+    if type(src) is int:
+        return forward_op_name(node.name()), src
+    if type(src) is tuple:  # known when saved (a view): what PyTorch names, or () for nothing
+        return src or None
+    t = src() if type(src) is weakref.ref else src
+    if t is None:
+        return None
+    base = t._base
+    if base is not None:
+        t._check_view_meta_base()  # a view PyTorch forbids to change (split's outputs, made under no_grad) raises
+        # a differentiable view whose memory changed since an op used it: PyTorch regenerates its node as
+        # AsStridedBackward0; a view that requires no grad has none
+        differentiable = t._requires_grad or (t._view_gen != base._history_gen and base._requires_grad)
+        return ("AsStrided", 0) if differentiable else None
+    fn = t.grad_fn
+    return None if fn is None else (forward_op_name(fn.name()), t._output_nr)
 
 
 class _ChainNode:

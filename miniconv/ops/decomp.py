@@ -25,6 +25,16 @@ def _given(g):
     return g if g is not None and g.any() else None
 
 
+def _given_t(g):
+    """``_given`` for a Tensor gradient (create_graph=True)."""
+    return g if g is not None and g._data.any() else None
+
+
+def _eye_t(like, k):
+    """The k x k identity as a constant Tensor of ``like``'s dtype (create_graph=True formulas)."""
+    return ArrayFunction.constant(np.eye(k, dtype=like._data.dtype))
+
+
 def each_matrix(a):
     """``a`` (..., m, n) as a (batch, m, n) view or copy, for LAPACK calls one matrix at a time."""
     return a.reshape((int(np.prod(a.shape[:-2], dtype=np.int64)),) + a.shape[-2:])
@@ -103,6 +113,16 @@ class Cholesky(ArrayFunction):
         (L,) = ctx.saved_tensors
         return cholesky_backward(g, L, ctx.upper), None
 
+    @staticmethod
+    def backward_graph(ctx, g, _):  # create_graph=True: cholesky_backward with Tensor ops
+        L = ctx.saved_output(0)
+        if ctx.upper:
+            L, g = L.mT, g.mT
+        ga = (L.mT @ g).tril()
+        ga = 0.5 * (ga + ga.tril(-1).mT)
+        ga = SolveTriangular.apply(L.mT, ga, True, True, False)
+        return SolveTriangular.apply(L, ga, False, False, False), None
+
 
 # -- Hermitian eigendecomposition ---------------------------------------------------------------------------
 def eigh_backward(gL, gV, L, V):
@@ -147,6 +167,21 @@ class Eigh(ArrayFunction):
         L, V = ctx.saved_tensors
         return eigh_backward(gL, gV, L, V), None
 
+    @staticmethod
+    def backward_graph(ctx, gL, gV):  # create_graph=True: eigh_backward with Tensor ops
+        L, V = ctx.saved_output(0), ctx.saved_output(1)
+        gL, gV = _given_t(gL), _given_t(gV)
+        if gV is None:
+            if gL is None:
+                return ArrayFunction.constant(np.zeros(V._data.shape, V._data.dtype)), None
+            return (V * gL.unsqueeze(-2)) @ V.mT, None
+        VhgV = V.mT @ gV
+        VhgV = 0.5 * (VhgV - VhgV.mT)  # zero diagonal
+        ret = VhgV / (L.unsqueeze(-2) - L.unsqueeze(-1) + _eye_t(L, L._data.shape[-1]))
+        if gL is not None:
+            ret = ret + gL.diag_embed()
+        return V @ (ret @ V.mT), None
+
 
 # -- SVD ------------------------------------------------------------------------------------------------------
 def svd_backward(gU, gS, gVh, U, S, Vh):
@@ -186,6 +221,39 @@ def svd_backward(gU, gS, gVh, U, S, Vh):
     return gA
 
 
+def svd_backward_graph(gU, gS, gVh, U, S, Vh):
+    """``svd_backward`` with Tensor ops (create_graph=True)."""
+    gU, gS, gVh = _given_t(gU), _given_t(gS), _given_t(gVh)
+    m, n = U._data.shape[-2], Vh._data.shape[-1]
+    if gU is None and gVh is None:
+        if gS is None:
+            return ArrayFunction.constant(np.zeros(U._data.shape[:-1] + Vh._data.shape[-1:], U._data.dtype))
+        return U @ (gS.unsqueeze(-1) * Vh) if m >= n else (U * gS.unsqueeze(-2)) @ Vh
+    S2 = S * S
+    E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + _eye_t(S, S._data.shape[-1])
+    UhgU = None if gU is None else U.mT @ gU
+    UhgU = None if gU is None else UhgU - UhgU.mT
+    VhgV = None if gVh is None else Vh @ gVh.mT
+    VhgV = None if gVh is None else VhgV - VhgV.mT
+    if gU is not None and gVh is not None:
+        gA = (UhgU * S.unsqueeze(-2) + S.unsqueeze(-1) * VhgV) / E
+    elif gU is not None:
+        gA = (UhgU / E) * S.unsqueeze(-2)
+    else:
+        gA = S.unsqueeze(-1) * (VhgV / E)
+    if gS is not None:
+        gA = gA + gS.diag_embed()
+    if m > n and gU is not None:
+        gA = U @ gA
+        gUSinv = gU / S.unsqueeze(-2)
+        return (gA + gUSinv - U @ (U.mT @ gUSinv)) @ Vh
+    if m < n and gVh is not None:
+        gA = gA @ Vh
+        SinvgVh = gVh / S.unsqueeze(-1)
+        return U @ (gA + SinvgVh - (SinvgVh @ Vh.mT) @ Vh)
+    return U @ (gA @ Vh) if m >= n else (U @ gA) @ Vh
+
+
 class SVD(ArrayFunction):
     """``(U, S, Vh)``, LAPACK's gesdd (the driver PyTorch uses on the CPU); ``full_matrices`` as PyTorch."""
 
@@ -201,6 +269,12 @@ class SVD(ArrayFunction):
         k = S.shape[-1]
         # with full_matrices the extra columns / rows carry no gradient (PyTorch narrows them away)
         return svd_backward(gU[..., :k], gS, gVh[..., :k, :], U[..., :k], S, Vh[..., :k, :]), None
+
+    @staticmethod
+    def backward_graph(ctx, gU, gS, gVh):
+        U, S, Vh = ctx.saved_output(0), ctx.saved_output(1), ctx.saved_output(2)
+        k = S._data.shape[-1]
+        return svd_backward_graph(gU[..., :k], gS, gVh[..., :k, :], U[..., :k], S, Vh[..., :k, :]), None
 
 
 # -- QR -------------------------------------------------------------------------------------------------------
@@ -385,4 +459,15 @@ class SolveTriangular(ArrayFunction):
         if ctx.needs_input_grad[0]:
             ga = -(gb @ mT(x)) if left else -(mT(x) @ gb)
             ga = np.triu(ga, int(unit)) if upper else np.tril(ga, -int(unit))
+        return ga, gb, None, None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):  # create_graph=True: the same with Tensor ops (A^T's solve is lower <-> upper)
+        a, x = ctx.saved_input(0), ctx.saved_output(0)
+        upper, left, unit = ctx.args
+        gb = SolveTriangular.apply(a.mT, g, not upper, left, unit)
+        ga = None
+        if ctx.needs_input_grad[0]:
+            ga = -(gb @ x.mT) if left else -(x.mT @ gb)
+            ga = ga.triu(int(unit)) if upper else ga.tril(-int(unit))
         return ga, gb, None, None, None

@@ -3,6 +3,7 @@
 Array level: each Function takes and returns NumPy arrays; argument checks and dtype promotion happen
 in the Tensor methods (``miniconv/tensor/``) before ``apply``.
 """
+import math
 import re
 
 import numpy as np
@@ -16,23 +17,58 @@ from ..dtypes import computes_half_in_float32
 _MATMUL_NAMES = {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (1, 2): "SqueezeBackward4", (2, 2): "MmBackward0"}
 
 
-def _matmul_structure(a, b):
+def _matmul_structure(a, b, needs=(True, True)):
     """PyTorch's nodes below its matmul node (autograd/node.py: _structure) for the operand ranks and layouts
     where they are known: (1, 2) unsqueezes ``a``; (>= 3, 1 or 2) folds ``a`` to 2-D (a view, or a clone of a
-    strided one); batched (3-D or contiguous 4-D, same batch dims) expands both and views them as 3-D."""
+    strided one); (1 or 2, >= 3) folds a contiguous ``b``'s transpose (a clone) and transposes ``a`` and the
+    result; batched expands both and views them as 3-D (an operand whose batch is broadcast: expanded, cloned,
+    then viewed)."""
     if a.ndim == 1 and b.ndim == 2:
         return (("MmBackward0", (("UnsqueezeBackward0", (0,)), 1)),)
     if a.ndim >= 3 and b.ndim in (1, 2):
         fold = ("ViewBackward0", (0,)) if a.flags.c_contiguous else ("UnsafeViewBackward0", (("CloneBackward0", (0,)),))
         return (("MmBackward0" if b.ndim == 2 else "MvBackward0", (fold, 1)),)
-    if a.ndim == b.ndim and a.ndim in (3, 4) and a.shape[:-2] == b.shape[:-2]:
+    if a.ndim <= 2 and b.ndim >= 3:
+        return _fold_right(a, b, 0, needs)
+    if a.ndim >= 3 and b.ndim >= 3:
+        sa, sb = a.shape[:-2], b.shape[:-2]
+        n = max(len(sa), len(sb))
+        batch = math.prod(max(x, y) for x, y in zip((1,) * (n - len(sa)) + sa, (1,) * (n - len(sb)) + sb))
+        sizes = [math.prod(sa), math.prod(sb)]
+        if batch > 1 and 1 in sizes:  # PyTorch squeezes the 3-D operand with a batch of one, then folds
+            if sizes[1] == 1 and b.ndim == 3 and needs[1]:
+                fold = ("ViewBackward0", (0,)) if a.flags.c_contiguous else (
+                    "UnsafeViewBackward0", (("CloneBackward0", (0,)),))
+                return (("MmBackward0", (fold, ("SqueezeBackward1", (1,)))),)
+            if sizes[0] == 1 and a.ndim == 3:
+                return _fold_right(a[0], b, ("SqueezeBackward1", (0,)), needs)
+            return None
         views = []
         for i, x in enumerate((a, b)):
+            if sizes[i] != batch:  # a broadcast batch: expanded, then copied to be viewed as 3-D
+                views.append(("UnsafeViewBackward0", (("CloneBackward0", (("ExpandBackward0", (i,)),)),)))
+                continue
             view = "ViewBackward0" if x.flags.c_contiguous else "ReshapeAliasBackward0" if x.ndim == 3 else None
             if view is None:
                 return None
             views.append((view, (("ExpandBackward0", (i,)),)))
         return (("BmmBackward0", tuple(views)),)
+    return None
+
+
+def _fold_right(a, b, a_entry, needs):
+    """PyTorch's graph for a 1-D or 2-D ``a`` (listed as ``a_entry``) times a batched ``b``: with ``a`` requiring
+    grad, b's batch folded into the rows of b^T, viewed if b^T is laid out for it, else cloned: (b^T a^T)^T, or
+    b^T a for a vector; otherwise (2-D ``a``) a batched product of ``a`` expanded."""
+    if needs[0]:
+        bt = np.swapaxes(b, -1, -2)
+        fold_b = (("ViewBackward0", (("TransposeBackward0", (1,)),)) if bt.flags.c_contiguous else
+                  ("UnsafeViewBackward0", (("CloneBackward0", (("TransposeBackward0", (1,)),)),)))
+        if a.ndim == 1:
+            return (("MvBackward0", (fold_b, a_entry)),)
+        return (("TransposeBackward0", (("UnsafeViewBackward0", (("MmBackward0", (fold_b, ("TBackward0", (a_entry,)))),)),)),)
+    if a.ndim == 2 and b.flags.c_contiguous:
+        return (("BmmBackward0", (a_entry, ("ViewBackward0", (("ExpandBackward0", (1,)),)))),)
     return None
 
 
@@ -44,9 +80,11 @@ class MatMul(ArrayFunction):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         ctx._torch_name = _MATMUL_NAMES.get((a.ndim, b.ndim), "UnsafeViewBackward0")
-        structure = _matmul_structure(a, b)
+        structure = _matmul_structure(a, b, ctx.needs_input_grad)
         if structure is not None:
             ctx._structure = structure
+            if structure[0][0] == "TransposeBackward0":
+                ctx._torch_name = "CloneBackward0"  # (b^T a^T)^T made contiguous
         return _matmul.matmul(a, b)
 
     @staticmethod
@@ -124,18 +162,40 @@ class Einsum(ArrayFunction):
             if not ctx.needs_input_grad[k + 1]:
                 grads.append(None)
                 continue
-            if len(set(s)) != len(s):
-                raise RuntimeError("miniconv: double backward is not implemented for Einsum with a repeated "
-                                   f"subscript in one operand ({ctx.equation!r})")
             others = [(subs[j], ctx.saved_input(j + 1)) for j in range(len(subs)) if j != k]
             avail = set(out).union(*[set(o) for o, _ in others]) if others else set(out)
-            kept = "".join(c for c in s if c in avail)
+            shape = ctx.saved_tensors[k].shape
+            size = dict(zip(s, shape))
+            uniq = "".join(dict.fromkeys(s))  # a repeated letter (a diagonal) once
+            kept = "".join(c for c in uniq if c in avail)
             gk = Einsum.apply(",".join([out] + [o for o, _ in others]) + "->" + kept, g, *[x for _, x in others])
-            if len(kept) != len(s):  # letters summed only inside operand k: broadcast back (kept is in s's order)
-                shape = ctx.saved_tensors[k].shape
-                gk = gk.reshape([n if c in kept else 1 for c, n in zip(s, shape)]).expand(list(shape))
+            if len(kept) != len(uniq):  # letters summed only inside operand k: broadcast back (kept in uniq's order)
+                gk = gk.reshape([size[c] if c in kept else 1 for c in uniq]).expand([size[c] for c in uniq])
+            if uniq != s:
+                gk = EinsumDiagonal.apply(gk, s, uniq, shape)
             grads.append(gk)
         return tuple(grads)
+
+
+class EinsumDiagonal(ArrayFunction):
+    """Zeros of ``shape`` (subscripts ``s``, a letter repeated) with ``a`` (subscripts ``uniq``: each letter
+    once) on the diagonal the repeated letters name: Einsum's gradient for such an operand, as an op (its own
+    gradient is the diagonal again, ``einsum(s->uniq)``)."""
+
+    @staticmethod
+    def forward(ctx, a, s, uniq, shape):
+        ctx.eq = f"{s}->{uniq}"
+        out = np.zeros(shape, a.dtype)
+        np.einsum(ctx.eq, out)[...] = a
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.array(np.einsum(ctx.eq, g), copy=True), None, None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        return Einsum.apply(ctx.eq, g), None, None, None
 
 
 def einsum_equation(equation, n_operands, ndims=None):
@@ -366,5 +426,12 @@ class Solve(ArrayFunction):
         else:
             gb = np.linalg.solve(_mT(a), g)
             ga = -gb @ _mT(x)
+        return ga, gb, None
+
+    @staticmethod
+    def backward_graph(ctx, g):  # create_graph=True: the same with Tensor ops (a solve on the graph)
+        a, x = ctx.saved_input(0), ctx.saved_output(0)
+        gb = Solve.apply(a.mT, g, ctx.vector)
+        ga = -gb.unsqueeze(-1) * x.unsqueeze(-2) if ctx.vector else -(gb @ x.mT)
         return ga, gb, None
 

@@ -86,6 +86,33 @@ class MatrixExp(ArrayFunction):
         big[..., :n, n:] = g
         return expm(big)[..., :n, n:]
 
+    @staticmethod
+    def backward_graph(ctx, g):  # create_graph=True: the same block of exp([[A^T, G], [0, A^T]]), on the graph
+        at = ctx.saved_input(0).mT
+        n = at._data.shape[-1]
+        zero = ArrayFunction.constant(np.zeros(at._data.shape, at._data.dtype))
+        top = PadCat.apply(at, g)
+        big = PadCat.apply(top.mT, PadCat.apply(zero, at).mT).mT
+        return MatrixExp.apply(big)[..., :n, n:]
+
+
+class PadCat(ArrayFunction):
+    """``[a, b]`` side by side (concatenated on the last dim), for MatrixExp's create_graph block matrix."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.split = a.shape[-1]
+        a, b = np.broadcast_arrays(a, b) if a.shape[:-1] != b.shape[:-1] else (a, b)
+        return np.concatenate([a, b], -1)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g[..., :ctx.split], g[..., ctx.split:]
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        return g[..., :ctx.split], g[..., ctx.split:]
+
 
 def tolerances(S_max, shape, dtype, atol, rtol):
     """PyTorch's cutoff for pinv / matrix_rank: ``max(atol, rtol * S_max)``, where a missing rtol is
@@ -115,8 +142,8 @@ def pinv_array(a, atol=None, rtol=None, hermitian=False):
     return (mT(Vh) * inv[..., None, :]) @ mT(U)
 
 
-def pinv_backward(g, pinvA, A):
-    """PyTorch's ``pinv_backward``."""
+def pinv_backward(g, pinvA, A, mT=mT):  # noqa: N803
+    """PyTorch's ``pinv_backward``; on arrays, or on Tensors (create_graph=True) with ``mT`` their transpose."""
     m, n = A.shape[-2:]
     pinvAh, gh = mT(pinvA), mT(g)
     if m <= n:
@@ -141,6 +168,10 @@ class Pinv(ArrayFunction):
     def backward(ctx, g):
         a, out = ctx.saved_tensors
         return pinv_backward(g, out, a), None, None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        return pinv_backward(g, ctx.saved_output(0), ctx.saved_input(0), lambda t: t.mT), None, None, None
 
 
 def lstsq_arrays(a, b, rcond, driver):

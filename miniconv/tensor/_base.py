@@ -16,7 +16,7 @@ from .._args import array_from_data, check_numpy_strides, normalize_dims, number
 from .._device import CPU, _check_device, _parse_to_args
 from ..autograd.entry_points import backward as _autograd_backward
 from ..autograd.view_nodes import ViewRegen
-from ..autograd.node import RemovableHandle, _edge
+from ..autograd.node import RemovableHandle, _edge, forward_op_name
 from ..autograd.grad_mode import is_grad_enabled
 from ..dtypes import _OF_NUMPY as _DTYPE_OF
 from ..dtypes import (  # noqa: A004
@@ -131,18 +131,57 @@ def _number_tensor(arr):
     return t
 
 
+_NO_GRAD_VIEW = ("no_grad",)
+_VIEW_OF_MULTI_OUTPUT = ("view of a multi-output view",)  # named by the view's own node
+
+
+def _view_meta_error(meta, what, tensor=None):
+    """PyTorch's error for an in-place change of a view it forbids (``TensorBase._view_meta``); ``what``: "is
+    being modified inplace" or "its base or another view of its base has been modified inplace"."""
+    if meta is _VIEW_OF_MULTI_OUTPUT:
+        meta = (forward_op_name(tensor.grad_fn.name()) if tensor.grad_fn is not None else "View", tensor._output_nr)
+    if meta is _NO_GRAD_VIEW:
+        return RuntimeError(
+            f"A view was created in no_grad mode and {what} with grad mode enabled. Given that this use case is "
+            "ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the "
+            "inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both "
+            "outside (if you want the inplace to be tracked).")
+    return RuntimeError(
+        f"Output {meta[1]} of {meta[0]} is a view and {what}. This view is the output of a function that returns "
+        "multiple views. Such functions do not allow the output views to be modified inplace. You should replace "
+        "the inplace operation by an out-of-place one.")
+
+
+_NON_LEAF_GRAD_MSG = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
+    "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, "
+    "use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access "
+    "the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information.")
+# PyTorch's names of a dtype in the .grad assignment error: its C type, and its ScalarType
+_C_TYPE = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int",
+           "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+_SCALAR_TYPE = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+                "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+_LEAF_FLAG_MSG = "you can only change requires_grad flags of leaf variables."
+_LEAF_FLAG_HINT = (" If you want to use a computed variable in a subgraph that doesn't require differentiation use "
+                   "var_no_grad = var.detach().")
+
+
 class TensorBase:
     """Storage, versions, views, autograd attributes and hooks of a Tensor (see the module docstring)."""
 
     __array_priority__ = 1000  # make ndarray (op) Tensor defer to Tensor's reflected operators
 
     # defaults shared by every instance until set (keeps ``_wrap``, the hot path, short)
-    grad = None
+    _grad = None
     grad_fn = None
     _output_nr = 0
     _accumulator = None
     _requires_grad = False
     _base = None  # a view: the tensor whose storage it views (never itself a view)
+    # a view PyTorch forbids to modify in place with grad mode on: ("no_grad",) made under no_grad from a tensor
+    # that requires grad, or (op name, output number) an output of split / unbind (see _view_meta_error)
+    _view_meta = None
     _view_fn = None  # a view: base's array -> this view's array
     _view_gen = 0  # a view: base's _history_gen when this view's grad_fn was made
     _reshaped = ()  # a base: per in-place view op on it (unsqueeze_, t_, ...), its new array -> the previous one
@@ -167,7 +206,9 @@ class TensorBase:
         self._data = arr
         self._version_counter = _VersionCounter()
         if requires_grad:
-            self.requires_grad = True
+            if arr.dtype.kind != "f":  # PyTorch's wording differs by the way the flag is set
+                raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+            self._requires_grad = True
 
     @staticmethod
     def _wrap(arr):
@@ -223,6 +264,13 @@ class TensorBase:
         if not np.may_share_memory(out._data, self._data):  # e.g. reshape had to copy
             return out
         out._version_counter = self._version_counter
+        meta = self._view_meta  # a view of such a view is one too (PyTorch then names the last view op)
+        if meta is not None and meta is not _NO_GRAD_VIEW:
+            meta = _VIEW_OF_MULTI_OUTPUT
+        elif meta is None and self._requires_grad and not is_grad_enabled():
+            meta = _NO_GRAD_VIEW
+        if meta is not None:
+            out._view_meta = meta
         base = self._base
         if base is None:
             out._base, out._view_fn, out._view_gen = self, view_fn, self._history_gen
@@ -250,8 +298,16 @@ class TensorBase:
             self._view_fn, self._view_reshaped = view_fn, len(self._base._reshaped)
         return self._view_fn
 
+    def _check_view_meta_base(self):
+        """PyTorch's error when a view it forbids to modify (``_view_meta``) is needed after its base changed."""
+        if self._view_meta is not None:
+            raise _view_meta_error(self._view_meta, "its base or another view of its base has been modified inplace",
+                                   self)
+
     def _regenerate_view(self):
         """The base got a new history (an in-place op): this view's grad_fn is ``view_fn(base)``."""
+        if is_grad_enabled():
+            self._check_view_meta_base()
         base = self._base
         self._view_gen = base._history_gen
         if not (base._requires_grad and is_grad_enabled()):
@@ -271,16 +327,18 @@ class TensorBase:
     def requires_grad(self, flag):
         flag = _builtin_bool(flag)
         if flag and self._data.dtype.kind != "f":
-            raise RuntimeError("only Tensors of floating point dtype can require gradients")
-        if not flag and self.grad_fn is not None:
-            raise RuntimeError(
-                "you can only change requires_grad flags of leaf variables. If you want to use a computed "
-                "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
-            )
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+        if self.grad_fn is not None:  # PyTorch refuses both ways here (requires_grad_(True) is allowed)
+            raise RuntimeError(_LEAF_FLAG_MSG + (_LEAF_FLAG_HINT if not flag else ""))
         self._requires_grad = flag
 
     def requires_grad_(self, requires_grad=True):
-        self.requires_grad = requires_grad
+        flag = _builtin_bool(requires_grad)
+        if flag and self._data.dtype.kind != "f":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        if not flag and self.grad_fn is not None:
+            raise RuntimeError(_LEAF_FLAG_MSG + _LEAF_FLAG_HINT)
+        self._requires_grad = flag
         return self
 
     @property
@@ -329,6 +387,33 @@ class TensorBase:
         self._post_accumulate_grad_hooks[handle.id] = hook
         return handle
 
+    @property
+    def grad(self):
+        g = self._grad
+        if g is None and self.grad_fn is not None and not self.retains_grad:
+            warnings.warn(_NON_LEAF_GRAD_MSG, UserWarning, stacklevel=2)
+        return g
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:  # PyTorch's checks (a plain tensor's too), the dtype first
+            if not isinstance(value, TensorBase):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
+                                f"{type(value).__name__}")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_C_TYPE.get(value._data.dtype.name, value.dtype)}' "
+                    f"to a tensor with grad_dtype '{_SCALAR_TYPE.get(self._data.dtype.name, self.dtype)}'. The "
+                    "gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). You can set the "
+                    "tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. Set grad_dtype "
+                    "with caution. Diverging the dtypes of a tensor and its gradient may break downstream systems "
+                    "that assume they match.")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(f"attempting to assign a gradient of size '{list(value._data.shape)}' to a tensor "
+                                   f"of size '{list(self._data.shape)}'. Please ensure that the gradient and the "
+                                   "tensor are the same size")
+        self._grad = value
+
     def _accumulate_grad(self, g, owned=False):
         """Called by the engine's AccumulateGrad node with this leaf's gradient (an array).
         ``owned``: nothing else references ``g`` (autograd.engine.sole_owner), so a first gradient
@@ -336,14 +421,15 @@ class TensorBase:
         if self._backward_hooks:
             owned = False  # a hook sees the gradient and may keep it
             g = self._run_backward_hooks(g)
-        if self.grad is None:
+        grad = self._grad
+        if grad is None:
             if owned and g.dtype == self._data.dtype and g.shape == self._data.shape:
-                self.grad = self._wrap(g)
+                self._grad = self._wrap(g)
             else:
-                self.grad = self._wrap(np.array(g, dtype=self._data.dtype, copy=True))
+                self._grad = self._wrap(np.array(g, dtype=self._data.dtype, copy=True))
         else:
-            self.grad._data += g
-            self.grad._bump_version()
+            grad._data += g
+            grad._bump_version()
         if self._post_accumulate_grad_hooks:
             for hook in list(self._post_accumulate_grad_hooks.values()):
                 hook(self)
@@ -358,10 +444,10 @@ class TensorBase:
         return g
 
     def _accumulate_retained(self, g):
-        if self.grad is None:
-            self.grad = self._wrap(np.array(g, dtype=self.dtype, copy=True))
+        if self._grad is None:
+            self._grad = self._wrap(np.array(g, dtype=self._data.dtype, copy=True))
         else:
-            self.grad._data = self.grad._data + g
+            self._grad._data = self._grad._data + g
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute the gradient of this tensor w.r.t. graph leaves (accumulated into their ``.grad``),

@@ -14,7 +14,7 @@ from ..autograd.function import _edge
 from ..autograd.view_nodes import CopySlices
 from ..autograd.grad_mode import is_grad_enabled
 from ..dtypes import check_half_value, to_half, torch_dtype_name
-from ._base import TensorBase
+from ._base import TensorBase, _view_meta_error
 from ._indexing import convert_index, is_basic_index, with_ellipsis
 
 
@@ -26,7 +26,7 @@ class InplaceMixin:
         into ``self`` and bump the version; if autograd recorded ``out``, ``self`` takes its place in
         the graph (a view's base gets a ``CopySlices`` node). Returns ``self``."""
         node = out.grad_fn
-        if is_grad_enabled() and (self._requires_grad or node is not None):
+        if is_grad_enabled() and (self._requires_grad or node is not None or self._view_meta is not None):
             self._check_inplace_grad()
         arr = self._data
         src = out._data
@@ -48,6 +48,8 @@ class InplaceMixin:
         return self
 
     def _check_inplace_grad(self):
+        if self._view_meta is not None:
+            raise _view_meta_error(self._view_meta, "is being modified inplace", self)
         if self._requires_grad and self.grad_fn is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         base = self._base
@@ -199,10 +201,14 @@ class InplaceMixin:
 
     def __setitem__(self, index, value):
         index = convert_index(index)
-        if not isinstance(value, TensorBase):
+        number = not isinstance(value, TensorBase)
+        if number:
             value = self._wrap(to_half(np.asarray(value)) if self._data.dtype == np.float16  # inf beyond its range
                                else np.asarray(value, dtype=self._data.dtype))
-        if is_basic_index(index):
+        if self._view_meta is not None and is_grad_enabled():
+            self._check_inplace_grad()
+        basic = is_basic_index(index)
+        if basic:
             index = with_ellipsis(index)
             if self._requires_grad and self.grad_fn is None and is_grad_enabled():  # PyTorch writes via a view
                 raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
@@ -218,7 +224,12 @@ class InplaceMixin:
             self._bump_version()
             return
         check_setitem_shape(self._data, index, value)
-        self._commit_inplace(ops.IndexPut.apply(self, value, index))
+        out = ops.IndexPut.apply(self, value, index)
+        if basic and out.grad_fn is not None:  # PyTorch writes through a view (or into the whole tensor)
+            whole = all(i is Ellipsis or i == slice(None) for i in index)
+            out.grad_fn._torch_name = ("torch::autograd::CopySlices" if not whole else
+                                       "FillBackward3" if number else "torch::autograd::CopyBackwards")
+        self._commit_inplace(out)
 
     def __iadd__(self, other):
         return self.add_(other)
@@ -258,15 +269,15 @@ def keep_saved_values(node, counter, arr, wrote_in_place, out):
     saved = list(node._saved)
     versions = []
     out_counter = out._version_counter
-    for i, c, v in node._saved_versions:
+    for i, c, v, src in node._saved_versions:
         if c is out_counter and not wrote_in_place and node._result_saved_by_torch:
             if type(i) is int and saved[i] is out._data:
                 saved[i] = arr  # the same values, now in the tensor's storage
-            versions.append((i, counter, counter.value + 1))
+            versions.append((i, counter, counter.value + 1, src))
         elif c is not counter:
-            versions.append((i, c, v))
-        elif wrote_in_place:
-            versions.append((i, c, v + 1))
+            versions.append((i, c, v, src))
+        elif wrote_in_place:  # a kernel wrote the result into arr: what node saved is its output (PyTorch's view)
+            versions.append((i, c, v + 1, out._output_nr))
         elif type(i) is not int:
             continue  # only watched (autograd's watch_versions), not kept: no old values to keep
         else:

@@ -240,7 +240,16 @@ class ShapeMixin:
 
     def unbind(self, dim=0):
         (d,) = normalize_dims(dim, self.ndim, "unbind")
-        return tuple(self.select(d, i) for i in range(self._data.shape[d]))
+        return self._multi_output_views(tuple(self.select(d, i) for i in range(self._data.shape[d])), "Unbind")
+
+    def _multi_output_views(self, views, name):
+        """``views`` marked as outputs of PyTorch's multi-output op ``name`` (split, unbind): with grad recorded,
+        modifying one in place raises PyTorch's error (TensorBase._view_meta)."""
+        if self._requires_grad and is_grad_enabled():
+            for i, v in enumerate(views):
+                if v._base is not None:
+                    v._view_meta = (name, i)
+        return views
 
     def split(self, split_size_or_sections, dim=0):
         (d,) = normalize_dims(dim, self.ndim, "split")
@@ -259,7 +268,8 @@ class ShapeMixin:
         for s in sizes:
             out.append(self.narrow(d, start, s))
             start += s
-        return tuple(out)
+        return self._multi_output_views(tuple(out), "Split" if isinstance(split_size_or_sections, numbers.Integral)
+                                        else "SplitWithSizes")
 
     def chunk(self, chunks, dim=0):
         if chunks <= 0:

@@ -289,7 +289,9 @@ def hardswish(input, inplace=False):  # noqa: A002
 def hardsigmoid(input, inplace=False):  # noqa: A002
     """relu6(x + 3) / 6."""
     _float_arg(input, "hardsigmoid")
-    out = composite("HardsigmoidBackward0", lambda x: (x + 3).clamp(0, 6) / 6, (input,), inplace=inplace)
+    out = composite("HardsigmoidBackward0", lambda x: (x + 3).clamp(0, 6) / 6, (input,), inplace=inplace,
+                    double_backward_error=(RuntimeError, "derivative for aten::hardsigmoid_backward is not implemented",
+                                           "torch::autograd::NotImplemented"))
     return _maybe_inplace(input, out, inplace)
 
 

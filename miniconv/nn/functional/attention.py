@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 
+from ...autograd.composite import composite
 from ...creation import cat, zeros
 from ...functional import where
 from ._args import _tensor_arg
@@ -38,19 +39,34 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
             *key.shape[:-3], key.shape[-3] * rep, *key.shape[-2:])
         value = value.unsqueeze(-3).expand(*value.shape[:-2], rep, *value.shape[-2:]).reshape(
             *value.shape[:-3], value.shape[-3] * rep, *value.shape[-2:])
-    scores = query.matmul(key.transpose(-2, -1)) * scale_factor
-    if is_causal:
-        allowed = np.tril(np.ones((L, S), dtype=bool))
-        scores = where(query.new_tensor(allowed).bool(), scores, float("-inf"))
-    if attn_mask is not None:
-        if attn_mask.dtype == np.bool_:
-            scores = where(attn_mask, scores, float("-inf"))
-        else:
-            scores = scores + attn_mask
-    weights = softmax(scores, dim=-1)
-    if dropout_p > 0.0:
-        weights = dropout(weights, dropout_p, training=True)
-    return weights.matmul(value)
+
+    def attend(query, key, value, attn_mask):
+        scores = query.matmul(key.transpose(-2, -1)) * scale_factor
+        if is_causal:
+            allowed = np.tril(np.ones((L, S), dtype=bool))
+            scores = where(query.new_tensor(allowed).bool(), scores, float("-inf"))
+        if attn_mask is not None:
+            if attn_mask.dtype == np.bool_:
+                scores = where(attn_mask, scores, float("-inf"))
+            else:
+                scores = scores + attn_mask
+        weights = softmax(scores, dim=-1)
+        if dropout_p > 0.0:
+            weights = dropout(weights, dropout_p, training=True)
+        return weights.matmul(value)
+    if not _flash_path(query, key, value, dropout_p):
+        return attend(query, key, value, attn_mask)
+    # PyTorch's CPU flash-attention kernel: one node, whose backward it does not differentiate again
+    return composite("ScaledDotProductFlashAttentionForCpuBackward0", attend, (query, key, value, attn_mask),
+                     double_backward_error=(RuntimeError, "derivative for aten::_scaled_dot_product_flash_attention_"
+                                            "for_cpu_backward is not implemented", "torch::autograd::NotImplemented"))
+
+
+def _flash_path(q, k, v, dropout_p):
+    """Whether PyTorch 2.13 runs this attention with its CPU flash kernel (4-D query, key and value of one batch
+    and head shape and one head size, no dropout, nothing empty) rather than with composed ops."""
+    return (dropout_p == 0.0 and q.ndim == k.ndim == v.ndim == 4 and q.shape[-1] == v.shape[-1]
+            and q.shape[:2] == k.shape[:2] == v.shape[:2] and min(q.numel(), k.numel(), v.numel()) > 0)
 
 
 def _canonical_mask(mask, name, target_dtype):

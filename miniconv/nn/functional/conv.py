@@ -58,6 +58,7 @@ class Conv2d(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, w, b, stride, padding, dilation, groups):
+        x_in, w_in = x, w
         unbatched = x.ndim == 3
         if unbatched:
             x = x[None]
@@ -79,10 +80,17 @@ class Conv2d(ArrayFunction):
             with blas_single_thread():
                 _kernels.conv2d_forward(x, w, bias, out, *args)
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None)
+        if not (ctx.needs_input_grad[0] and ctx.needs_input_grad[1]):  # PyTorch's node saves both: both checked
+            ctx.watch_versions(*ctx._watched, *((x_in,) if not ctx.needs_input_grad[1] else ()),
+                               *((w_in,) if not ctx.needs_input_grad[0] else ()))
         ctx.conv_args, ctx.padding = args, padding
         ctx.x_shape, ctx.w_shape = x.shape, w.shape
         ctx.unbatched = unbatched
         return out[0] if unbatched else out
+
+    @staticmethod
+    def _torch_saved_view(ctx, k, shape):  # for the version error: PyTorch saves an unbatched input unsqueezed
+        return (1,) + tuple(shape) if k == 0 and ctx.unbatched else None
 
     @staticmethod
     def backward(ctx, grad_out):

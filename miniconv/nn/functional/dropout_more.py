@@ -75,7 +75,8 @@ def pdist(input, p=2):  # noqa: A002
         raise RuntimeError("pdist only supports non-negative p values")
     refuse_half(input.dtype, "pdist")
     i, j = np.triu_indices(input.shape[0], 1)
-    return composite("PdistBackward0", lambda x: (x[i] - x[j]).norm(p, dim=1), (input,))
+    return composite("PdistBackward0", lambda x: (x[i] - x[j]).norm(p, dim=1), (input,), double_backward_error=(
+        NotImplementedError, "the derivative for '_pdist_backward' is not implemented.", "PdistBackwardBackward0"))
 
 
 def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):

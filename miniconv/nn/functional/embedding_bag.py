@@ -4,6 +4,7 @@ separate tensor: the bags are laid out as a padded (B, longest bag) index matrix
 per-sample weights)."""
 import numpy as np
 
+from ...autograd.composite import composite
 from ...functional import where
 from ._args import _tensor_arg
 from .sparse import embedding
@@ -75,16 +76,25 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     b, d = idx.shape[0], weight.shape[1]
     if idx.shape[1] == 0:
         return weight.new_zeros((b, d))
-    emb = embedding(weight.new_tensor(np.where(valid, idx, 0)).long(), weight, max_norm=max_norm,
-                    norm_type=norm_type)
-    if per_sample_weights is not None:
-        emb = emb * per_sample_weights.reshape(-1)[pos.reshape(-1)].reshape(idx.shape + (1,))
+    if max_norm is not None:  # the looked-up rows renormalised in place first, as PyTorch (not recorded)
+        embedding(weight.new_tensor(np.where(valid, idx, 0)).long(), weight, max_norm=max_norm, norm_type=norm_type)
+    lookup = weight.new_tensor(np.where(valid, idx, 0)).long()
     mask = weight.new_tensor(valid[:, :, None]).bool()
     count = valid.sum(1)
-    if mode == "max":
-        best = where(mask, emb, float("-inf")).amax(1)
-        return where(weight.new_tensor((count > 0)[:, None]).bool(), best, 0.0)
-    total = where(mask, emb, 0.0).sum(1)
-    if mode == "sum":
-        return total
-    return total / weight.new_tensor(np.maximum(count, 1)[:, None].astype(np.dtype(weight.dtype)))
+
+    def fn(weight, per_sample_weights):
+        emb = embedding(lookup, weight)
+        if per_sample_weights is not None:
+            emb = emb * per_sample_weights.reshape(-1)[pos.reshape(-1)].reshape(idx.shape + (1,))
+        if mode == "max":
+            best = where(mask, emb, float("-inf")).amax(1)
+            return where(weight.new_tensor((count > 0)[:, None]).bool(), best, 0.0)
+        total = where(mask, emb, 0.0).sum(1)
+        if mode == "sum":
+            return total
+        return total / weight.new_tensor(np.maximum(count, 1)[:, None].astype(np.dtype(weight.dtype)))
+    # one EmbeddingBagBackward0 node, whose backward PyTorch does not differentiate again (its backward reads the
+    # weight and the per-sample weights only for each other's gradient)
+    return composite("EmbeddingBagBackward0", fn, (weight, per_sample_weights), double_backward_error=(
+        NotImplementedError, "the derivative for '_embedding_bag_backward' is not implemented.",
+        "EmbeddingBagBackwardBackward0", (0, 1) if per_sample_weights is not None else ()))

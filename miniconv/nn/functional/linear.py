@@ -42,6 +42,18 @@ class _Linear(ArrayFunction):
         return out
 
     @staticmethod
+    def _torch_saved_view(ctx, k, shape):
+        """For the version error: PyTorch's addmm/mm save x (viewed as 2-D) if the weight requires grad and
+        weight.t() if x does (autograd/node.py)."""
+        if k > 1 or not ctx.needs_input_grad[1 - k]:
+            return False
+        if k == 1 and len(shape) == 2:
+            return shape[::-1]
+        if k == 0 and len(shape) > 2:
+            return (int(np.prod(shape[:-1], dtype=np.int64)), shape[-1])
+        return None
+
+    @staticmethod
     def backward(ctx, g):
         x, weight = ctx.saved_tensors
         rows = int(np.prod(g.shape[:-1], dtype=np.int64))

@@ -8,6 +8,7 @@ import numbers
 import numpy as np
 
 from ...autograd import no_grad
+from ...autograd.composite import composite
 from ...dtypes import refuse_half
 from ...functional import minimum, where
 from ...tensor import Tensor
@@ -169,16 +170,23 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if ((t < 0) | (t >= c)).any():
         raise RuntimeError("target out of range")
     idx = x.new_tensor(t.reshape(n, 1)).long()
-    z = (margin - x.gather(1, idx) + x).clamp(min=0)
-    if p == 2:
-        z = z * z
-    if weight is not None:
-        z = z * weight.reshape(-1)[idx.reshape(-1)].reshape(n, 1)
     other = x.new_tensor(np.arange(c)[None, :] != t[:, None]).bool()
-    loss = where(other, z, 0.0).sum(1) / c
-    if reduction == "none":
-        return loss if target.ndim > 0 else loss.reshape(())
-    return loss.sum() if reduction == "sum" else loss.mean()
+
+    def fn(x, weight):
+        z = (margin - x.gather(1, idx) + x).clamp(min=0)
+        if p == 2:
+            z = z * z
+        if weight is not None:
+            z = z * weight.reshape(-1)[idx.reshape(-1)].reshape(n, 1)
+        loss = where(other, z, 0.0).sum(1) / c
+        if reduction == "none":
+            return loss if target.ndim > 0 else loss.reshape(())
+        return loss.sum() if reduction == "sum" else loss.mean()
+    # PyTorch's MultiMarginLossBackward0 (the weight enters linearly: not differentiated), with no derivative of
+    # its backward
+    return composite("MultiMarginLossBackward0", fn, (x, weight), listed=(0,), double_backward_error=(
+        RuntimeError, "derivative for aten::multi_margin_loss_backward is not implemented",
+        "torch::autograd::NotImplemented"))
 
 
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None,
