@@ -71,6 +71,10 @@ class ArithMixin:
     def _add_scaled(self, other, alpha, subtract=False):
         """``self + alpha * other`` (``-`` with ``subtract``): ``add``/``sub``/``add_``/``sub_`` with ``alpha``.
         PyTorch computes float16 operands in float32, with alpha rounded to float16, and rounds once."""
+        if isinstance(alpha, float) and not np.issubdtype(self._data.dtype, np.inexact) and not (
+                isinstance(other, TensorBase) and np.issubdtype(other._data.dtype, np.inexact)) and not isinstance(
+                other, float):
+            raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
         if alpha != 1 and self._data.dtype == _HALF and isinstance(other, TensorBase) and other._data.dtype == _HALF:
             scaled = other.float() * float(np.float16(alpha))
             return (self.float() - scaled if subtract else self.float() + scaled).half()
@@ -157,8 +161,12 @@ class ArithMixin:
             raise TypeError(f"matmul(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
         return self @ other
 
-    add = __add__
-    sub = __sub__
+    def add(self, other, *, alpha=1):
+        return self._add_scaled(other, alpha)
+
+    def sub(self, other, *, alpha=1):
+        return self._add_scaled(other, alpha, subtract=True)
+
     mul = __mul__
 
     def pow(self, exponent):
