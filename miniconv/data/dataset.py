@@ -118,25 +118,33 @@ class TensorDataset(Dataset):
 
 
 class Subset(Dataset):
-    """The samples of ``dataset`` at positions ``indices``."""
+    """The samples of ``dataset`` at positions ``indices``. ``indices`` stays the object it was given (a list
+    from random_split, as in PyTorch); an int64 array of it is kept for the fast batch path."""
 
     def __init__(self, dataset, indices):
         self.dataset = dataset
-        self.indices = np.asarray(indices, dtype=np.int64).reshape(-1)
+        self.indices = indices
+        idx = self._index_array()
         n = len(dataset)
-        if self.indices.size and (self.indices.min() < -n or self.indices.max() >= n):
-            raise IndexError(f"Subset indices must lie in [0, {n}), got values up to {int(self.indices.max())}")
+        if idx.size and (idx.min() < -n or idx.max() >= n):
+            raise IndexError(f"Subset indices must lie in [0, {n}), got values up to {int(idx.max())}")
+
+    def _index_array(self):
+        if getattr(self, "_array_of", None) is not self.indices:  # built again when ``indices`` is replaced
+            self._array = np.asarray(self.indices, dtype=np.int64).reshape(-1)
+            self._array_of = self.indices
+        return self._array
 
     def __getitem__(self, index):
         if isinstance(index, (list, np.ndarray)):
-            return [self.dataset[int(i)] for i in self.indices[index]]
-        return self.dataset[int(self.indices[index])]
+            return [self.dataset[int(i)] for i in self._index_array()[index]]
+        return self.dataset[int(self._index_array()[index])]
 
     def get_batch(self, indices):
-        return _fetch_batch(self.dataset, self.indices[indices])
+        return _fetch_batch(self.dataset, self._index_array()[indices])
 
     def __len__(self):
-        return len(self.indices)
+        return len(self._index_array())
 
 
 class ConcatDataset(Dataset):

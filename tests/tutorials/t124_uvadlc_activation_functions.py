@@ -364,7 +364,7 @@ for act_fn_name in act_fn_by_name:
     set_seed(42)
     act_fn = act_fn_by_name[act_fn_name]()
     net_actfn = BaseNetwork(act_fn=act_fn).to(device)
-    result.setdefault("test_accuracy", {})[act_fn_name] = train_model(net_actfn, f"FashionMNIST_{act_fn_name}", max_epochs=2, overwrite=False)  # adapted (max_epochs=50; the result recorded)
+    result.setdefault("test_accuracy", {})[act_fn_name] = train_model(net_actfn, f"FashionMNIST_{act_fn_name}", max_epochs=2, batch_size=64, overwrite=False)  # adapted (max_epochs=50, batch_size=256; the result recorded)
 
 def visualize_activations(net, color="C0"):
     activations = {}
