@@ -4,12 +4,18 @@ window, create_dataloader_v1, MultiHeadAttention, LayerNorm, the tanh GELU, Feed
 GPTModel, generate_text_simple), ch04's shortcut-connection cells (ExampleDeepNeuralNetwork, print_gradients),
 and ch05/01_main-chapter-code/gpt_train.py + ch05.ipynb (text_to_token_ids, calc_loss_batch/_loader,
 train_model_simple with AdamW, the torch.multinomial sampling cells, softmax_with_temperature, top-k with
-torch.where, generate with temperature and top_k, saving and loading the model and optimizer). Unchanged except
-where marked ``# adapted``: tiktoken's GPT-2 tokenizer (a download) is replaced by a character-level tokenizer
-with the same encode/decode calls, "the-verdict.txt" by a few synthetic sentences, GPT_CONFIG_124M by a tiny
-configuration (2 layers, emb 32), one epoch of few steps; no plots; checkpoints go to a temporary directory."""
+torch.where, generate with temperature and top_k, saving and loading the model and optimizer), then
+ch07/01_main-chapter-code/gpt_instruction_finetuning.py in its --test_mode (InstructionDataset, format_input,
+custom_collate_fn padding with <|endoftext|> and masking targets to -100 by nonzero + index assignment, a
+functools.partial collate_fn, instruction finetuning, responses generated with eos_id, the json dump).
+Unchanged except where marked ``# adapted``: tiktoken's GPT-2 tokenizer (a download) is replaced by a
+character-level tokenizer with the same encode/decode calls and <|endoftext|> as its last id, "the-verdict.txt"
+and instruction-data.json by a few synthetic sentences and instructions, GPT_CONFIG_124M by a tiny configuration
+(2 layers, emb 32), one epoch of few steps; no plots; files go to a temporary directory."""
 import os
+import string  # adapted
 import tempfile
+from functools import partial
 
 import torch
 import torch.nn as nn
@@ -20,7 +26,7 @@ tmpdir, cwd = tempfile.mkdtemp(), os.getcwd()  # adapted
 
 
 class CharTokenizer:  # adapted: stands in for tiktoken.get_encoding("gpt2") (a download)
-    chars = sorted(set("every effort moves you forward toward the closer inches. pizza!\n"))
+    chars = sorted(set(string.ascii_letters + string.digits + " .,:;!?#'-\n")) + ["<|endoftext|>"]
 
     def encode(self, txt, allowed_special=None):
         return [self.chars.index(c) for c in txt]
@@ -429,7 +435,7 @@ def main(gpt_config, settings):
     ##############################
 
     text_data = ("every effort moves you forward. every effort moves you toward the pizza!\n"  # adapted
-                 "the closer inches forward. you moves every effort toward the closer pizza.\n") * 3
+                 "the closer inches forward. you moves every effort toward the closer pizza.\n") * 4  # adapted
     ##############################
     # Initialize model
     ##############################
@@ -477,7 +483,7 @@ def main(gpt_config, settings):
     train_losses, val_losses, tokens_seen = train_model_simple(
         model, train_loader, val_loader, optimizer, device,
         num_epochs=settings["num_epochs"], eval_freq=5, eval_iter=1,
-        start_context="Every effort moves you".lower(), tokenizer=tokenizer  # adapted (lower: the char vocabulary)
+        start_context="Every effort moves you", tokenizer=tokenizer
     )
 
     return train_losses, val_losses, tokens_seen, model, optimizer  # adapted (optimizer: ch05.ipynb saves it)
@@ -495,7 +501,7 @@ GPT_CONFIG_124M = {
 
 OTHER_SETTINGS = {
     "learning_rate": 5e-4 * 10,  # adapted (5e-4: a few steps only)
-    "num_epochs": 2,  # adapted (10)
+    "num_epochs": 1,  # adapted (10)
     "batch_size": 2,
     "weight_decay": 0.1
 }
@@ -636,10 +642,10 @@ torch.manual_seed(123)
 
 token_ids = generate(
     model=model,
-    idx=text_to_token_ids("Every effort moves you".lower(), tokenizer).to(inference_device),  # adapted (lower)
+    idx=text_to_token_ids("Every effort moves you", tokenizer).to(inference_device),
     max_new_tokens=15,
     context_size=GPT_CONFIG_124M["context_length"],
-    top_k=25 // 3,  # adapted (25: the char vocabulary is small)
+    top_k=25,
     temperature=1.4
 )
 
@@ -678,4 +684,221 @@ result["optimizer_state"] = sorted(checkpoint["optimizer_state_dict"]["state"][0
 result["optimizer_step"] = float(checkpoint["optimizer_state_dict"]["state"][0]["step"])  # adapted
 result["exp_avg_sq_sum"] = float(checkpoint["optimizer_state_dict"]["state"][0]["exp_avg_sq"].sum())  # adapted
 result["param_groups"] = {k: v for k, v in optimizer.param_groups[0].items() if k != "params"}  # adapted
+
+
+# ---------------------------------------------------------------- ch07/01_main-chapter-code/gpt_instruction_finetuning.py
+import json  # adapted (the file's imports)
+import re  # adapted
+import time  # adapted
+tqdm = lambda iterable, total=None: iterable  # adapted (from tqdm import tqdm)
+
+
+class InstructionDataset(Dataset):
+    def __init__(self, data, tokenizer):
+        self.data = data
+
+        # Pre-tokenize texts
+        self.encoded_texts = []
+        for entry in data:
+            instruction_plus_input = format_input(entry)
+            response_text = f"\n\n### Response:\n{entry['output']}"
+            full_text = instruction_plus_input + response_text
+            self.encoded_texts.append(
+                tokenizer.encode(full_text)
+            )
+
+    def __getitem__(self, index):
+        return self.encoded_texts[index]
+
+    def __len__(self):
+        return len(self.data)
+
+
+def custom_collate_fn(
+    batch,
+    pad_token_id=50256,
+    ignore_index=-100,
+    allowed_max_length=None,
+    device="cpu"
+):
+    # Find the longest sequence in the batch
+    batch_max_length = max(len(item)+1 for item in batch)
+
+    # Pad and prepare inputs and targets
+    inputs_lst, targets_lst = [], []
+
+    for item in batch:
+        new_item = item.copy()
+        # Add an <|endoftext|> token
+        new_item += [pad_token_id]
+        # Pad sequences to max_length
+        padded = new_item + [pad_token_id] * (batch_max_length - len(new_item))
+        inputs = torch.tensor(padded[:-1])  # Truncate the last token for inputs
+        targets = torch.tensor(padded[1:])  # Shift +1 to the right for targets
+
+        # New: Replace all but the first padding tokens in targets by ignore_index
+        mask = targets == pad_token_id
+        indices = torch.nonzero(mask).squeeze()
+        if indices.numel() > 1:
+            targets[indices[1:]] = ignore_index
+
+        # New: Optionally truncate to maximum sequence length
+        if allowed_max_length is not None:
+            inputs = inputs[:allowed_max_length]
+            targets = targets[:allowed_max_length]
+
+        inputs_lst.append(inputs)
+        targets_lst.append(targets)
+
+    # Convert list of inputs and targets to tensors and transfer to target device
+    inputs_tensor = torch.stack(inputs_lst).to(device)
+    targets_tensor = torch.stack(targets_lst).to(device)
+
+    return inputs_tensor, targets_tensor
+
+
+def format_input(entry):
+    instruction_text = (
+        f"Below is an instruction that describes a task. "
+        f"Write a response that appropriately completes the request."
+        f"\n\n### Instruction:\n{entry['instruction']}"
+    )
+
+    input_text = f"\n\n### Input:\n{entry['input']}" if entry["input"] else ""
+
+    return instruction_text + input_text
+
+
+PAD = CharTokenizer.chars.index("<|endoftext|>")  # adapted (50256, GPT-2's <|endoftext|>)
+result["collate_example"] = [t.tolist() for t in custom_collate_fn([[0, 1, 2, 3, 4], [5, 6], [7, 8, 9]], pad_token_id=PAD)]  # adapted
+
+
+def main(test_mode=False):
+    data = [{"instruction": f"Spell the number {n}.", "input": "" if n % 3 else f"{n} apples",  # adapted
+             "output": f"{n} is {'even' if n % 2 == 0 else 'odd'}."} for n in range(24)]  # adapted (download_and_load_file)
+
+    train_portion = int(len(data) * 0.85)  # 85% for training
+    test_portion = int(len(data) * 0.1)    # 10% for testing
+    train_data = data[:train_portion]
+    test_data = data[train_portion:train_portion + test_portion]
+    val_data = data[train_portion + test_portion:]
+
+    if test_mode:
+        train_data = train_data[:10]
+        val_data = val_data[:10]
+        test_data = test_data[:10]
+
+    print("Training set length:", len(train_data))
+    print("Validation set length:", len(val_data))
+    print("Test set length:", len(test_data))
+    print(50*"-")
+
+    tokenizer = tiktoken.get_encoding("gpt2")
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    print("Device:", device)
+    print(50*"-")
+
+    customized_collate_fn = partial(custom_collate_fn, device=device, allowed_max_length=1024, pad_token_id=PAD)  # adapted (pad_token_id)
+
+    num_workers = 0
+    batch_size = 8
+
+    torch.manual_seed(123)
+
+    train_dataset = InstructionDataset(train_data, tokenizer)
+    train_loader = DataLoader(
+        train_dataset,
+        batch_size=batch_size,
+        collate_fn=customized_collate_fn,
+        shuffle=True,
+        drop_last=True,
+        num_workers=num_workers
+    )
+
+    val_dataset = InstructionDataset(val_data, tokenizer)
+    val_loader = DataLoader(
+        val_dataset,
+        batch_size=batch_size,
+        collate_fn=customized_collate_fn,
+        shuffle=False,
+        drop_last=False,
+        num_workers=num_workers
+    )
+
+    if test_mode:  # adapted (args.test_mode: a global of the script's __main__)
+        BASE_CONFIG = {
+            "vocab_size": len(CharTokenizer.chars),  # adapted (50257)
+            "context_length": 256,  # adapted (120: characters are more tokens than GPT-2 tokens)
+            "drop_rate": 0.0,
+            "qkv_bias": False,
+            "emb_dim": 12,
+            "n_layers": 1,
+            "n_heads": 2
+        }
+        model = GPTModel(BASE_CONFIG)
+        model.eval()
+        device = "cpu"
+        CHOOSE_MODEL = "Small test model"
+
+    print("Loaded model:", CHOOSE_MODEL)
+    print(50*"-")
+
+    print("Initial losses")
+    with torch.no_grad():
+        train_loss = calc_loss_loader(train_loader, model, device, num_batches=5)
+        val_loss = calc_loss_loader(val_loader, model, device, num_batches=5)
+
+    print("   Training loss:", train_loss)
+    print("   Validation loss:", val_loss)
+    result["ch07_initial_losses"] = [train_loss, val_loss]  # adapted
+
+    start_time = time.time()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=0.00005 * 100, weight_decay=0.1)  # adapted (lr: a few steps)
+
+    num_epochs = 1  # adapted (2)
+
+    torch.manual_seed(123)
+    train_losses, val_losses, tokens_seen = train_model_simple(
+        model, train_loader, val_loader, optimizer, device,
+        num_epochs=num_epochs, eval_freq=5, eval_iter=5,
+        start_context=format_input(val_data[0]), tokenizer=tokenizer
+    )
+    result["ch07_losses"] = [train_losses, val_losses, tokens_seen]  # adapted
+
+    end_time = time.time()
+    execution_time_minutes = (end_time - start_time) / 60
+    print(f"Training completed in {execution_time_minutes:.2f} minutes.")
+
+    print(50*"-")
+
+    print("Generating responses")
+    for i, entry in tqdm(enumerate(test_data), total=len(test_data)):
+
+        input_text = format_input(entry)
+
+        token_ids = generate(
+            model=model,
+            idx=text_to_token_ids(input_text, tokenizer).to(device),
+            max_new_tokens=20,  # adapted (256)
+            context_size=BASE_CONFIG["context_length"],
+            eos_id=PAD  # adapted (50256)
+        )
+        generated_text = token_ids_to_text(token_ids, tokenizer)
+        response_text = generated_text[len(input_text):].replace("### Response:", "").strip()
+
+        test_data[i]["model_response"] = response_text
+
+    test_data_path = "instruction-data-with-response-standalone.json"
+    with open(test_data_path, "w") as file:
+        json.dump(test_data, file, indent=4)  # "indent" for pretty-printing
+    print(f"Responses saved as {test_data_path}")
+    result["ch07_responses"] = [e["model_response"] for e in test_data]  # adapted
+
+    file_name = f"{re.sub(r'[ ()]', '', CHOOSE_MODEL) }-sft-standalone.pth"
+    torch.save(model.state_dict(), file_name)
+    print(f"Model saved as {file_name}")
+    result["ch07_saved"] = sorted(torch.load(file_name))  # adapted
+
+
+main(test_mode=True)  # adapted (the --test_mode flag of the script)
 os.chdir(cwd)  # adapted
