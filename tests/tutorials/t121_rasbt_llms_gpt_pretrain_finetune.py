@@ -7,11 +7,15 @@ train_model_simple with AdamW, the torch.multinomial sampling cells, softmax_wit
 torch.where, generate with temperature and top_k, saving and loading the model and optimizer), then
 ch07/01_main-chapter-code/gpt_instruction_finetuning.py in its --test_mode (InstructionDataset, format_input,
 custom_collate_fn padding with <|endoftext|> and masking targets to -100 by nonzero + index assignment, a
-functools.partial collate_fn, instruction finetuning, responses generated with eos_id, the json dump).
+functools.partial collate_fn, instruction finetuning, responses generated with eos_id, the json dump) and
+ch06/01_main-chapter-code/gpt_class_finetune.py in its --test_mode (SpamDataset padding to the longest text,
+torch.tensor of a NumPy int64 label, the frozen model with a new 2-class out_head and the last block and final
+norm unfrozen, last-token cross-entropy, calc_accuracy_loader, train_classifier_simple, linspace plot axes).
 Unchanged except where marked ``# adapted``: tiktoken's GPT-2 tokenizer (a download) is replaced by a
-character-level tokenizer with the same encode/decode calls and <|endoftext|> as its last id, "the-verdict.txt"
-and instruction-data.json by a few synthetic sentences and instructions, GPT_CONFIG_124M by a tiny configuration
-(2 layers, emb 32), one epoch of few steps; no plots; files go to a temporary directory."""
+character-level tokenizer with the same encode/decode calls and <|endoftext|> as its last id; "the-verdict.txt",
+instruction-data.json and the SMS Spam Collection by a few synthetic sentences, instructions and messages
+(pandas.read_csv by a small stand-in); GPT_CONFIG_124M by a tiny configuration (2 layers, emb 32); few epochs
+and steps; no plots; files go to a temporary directory."""
 import os
 import string  # adapted
 import tempfile
@@ -901,4 +905,297 @@ def main(test_mode=False):
 
 
 main(test_mode=True)  # adapted (the --test_mode flag of the script)
+
+
+# ---------------------------------------------------------------- ch06/01_main-chapter-code/gpt_class_finetune.py
+import numpy as np  # adapted
+
+
+class pd:  # adapted: a stand-in for pandas.read_csv over the synthetic SMS files written below
+    class DataFrame:
+        def __init__(self, rows):
+            self.iloc = rows
+
+        def __getitem__(self, column):
+            return [row[column] for row in self.iloc]
+
+        def __len__(self):
+            return len(self.iloc)
+
+    @staticmethod
+    def read_csv(path):
+        with open(path) as f:
+            return pd.DataFrame([{"Label": np.int64(label), "Text": text} for label, text in
+                                 (line.rstrip("\n").split("\t") for line in f)])
+
+
+_rng = np.random.default_rng(6)  # adapted: stands in for the SMS Spam Collection (a download) and its split
+_ham = ["see you at lunch", "ok call me later", "are we still on for tonight?", "thanks, got it"]
+_spam = ["WIN cash now! call 555", "Free prize: reply YES", "URGENT! you won 1000 dollars", "claim your free gift"]
+for _name, _n in (("train.csv", 24), ("validation.csv", 8), ("test.csv", 8)):
+    with open(_name, "w") as _f:
+        for _i in range(_n):
+            _label = int(_rng.integers(2))
+            _f.write(f"{_label}\t{(_spam if _label else _ham)[_rng.integers(4)]}\n")
+
+
+class SpamDataset(Dataset):
+    def __init__(self, csv_file, tokenizer, max_length=None, pad_token_id=50256):
+        self.data = pd.read_csv(csv_file)
+
+        # Pre-tokenize texts
+        self.encoded_texts = [
+            tokenizer.encode(text) for text in self.data["Text"]
+        ]
+
+        if max_length is None:
+            self.max_length = self._longest_encoded_length()
+        else:
+            self.max_length = max_length
+            # Truncate sequences if they are longer than max_length
+            self.encoded_texts = [
+                encoded_text[:self.max_length]
+                for encoded_text in self.encoded_texts
+            ]
+
+        # Pad sequences to the longest sequence
+        self.encoded_texts = [
+            encoded_text + [pad_token_id] * (self.max_length - len(encoded_text))
+            for encoded_text in self.encoded_texts
+        ]
+
+    def __getitem__(self, index):
+        encoded = self.encoded_texts[index]
+        label = self.data.iloc[index]["Label"]
+        return (
+            torch.tensor(encoded, dtype=torch.long),
+            torch.tensor(label, dtype=torch.long)
+        )
+
+    def __len__(self):
+        return len(self.data)
+
+    def _longest_encoded_length(self):
+        max_length = 0
+        for encoded_text in self.encoded_texts:
+            encoded_length = len(encoded_text)
+            if encoded_length > max_length:
+                max_length = encoded_length
+        return max_length
+        # Note: A more pythonic version to implement this method
+        # is the following, which is also used in the next chapter:
+        # return max(len(encoded_text) for encoded_text in self.encoded_texts)
+
+
+def calc_accuracy_loader(data_loader, model, device, num_batches=None):
+    model.eval()
+    correct_predictions, num_examples = 0, 0
+
+    if num_batches is None:
+        num_batches = len(data_loader)
+    else:
+        num_batches = min(num_batches, len(data_loader))
+    for i, (input_batch, target_batch) in enumerate(data_loader):
+        if i < num_batches:
+            input_batch, target_batch = input_batch.to(device), target_batch.to(device)
+
+            with torch.no_grad():
+                logits = model(input_batch)[:, -1, :]  # Logits of last output token
+            predicted_labels = torch.argmax(logits, dim=-1)
+
+            num_examples += predicted_labels.shape[0]
+            correct_predictions += (predicted_labels == target_batch).sum().item()
+        else:
+            break
+    return correct_predictions / num_examples
+
+
+def calc_loss_batch(input_batch, target_batch, model, device):
+    input_batch, target_batch = input_batch.to(device), target_batch.to(device)
+    logits = model(input_batch)[:, -1, :]  # Logits of last output token
+    loss = torch.nn.functional.cross_entropy(logits, target_batch)
+    return loss
+
+
+def calc_loss_loader(data_loader, model, device, num_batches=None):
+    total_loss = 0.
+    if len(data_loader) == 0:
+        return float("nan")
+    elif num_batches is None:
+        num_batches = len(data_loader)
+    else:
+        num_batches = min(num_batches, len(data_loader))
+    for i, (input_batch, target_batch) in enumerate(data_loader):
+        if i < num_batches:
+            loss = calc_loss_batch(input_batch, target_batch, model, device)
+            total_loss += loss.item()
+        else:
+            break
+    return total_loss / num_batches
+
+
+def evaluate_model(model, train_loader, val_loader, device, eval_iter):
+    model.eval()
+    with torch.no_grad():
+        train_loss = calc_loss_loader(train_loader, model, device, num_batches=eval_iter)
+        val_loss = calc_loss_loader(val_loader, model, device, num_batches=eval_iter)
+    model.train()
+    return train_loss, val_loss
+
+
+def train_classifier_simple(model, train_loader, val_loader, optimizer, device, num_epochs,
+                            eval_freq, eval_iter):
+    # Initialize lists to track losses and tokens seen
+    train_losses, val_losses, train_accs, val_accs = [], [], [], []
+    examples_seen, global_step = 0, -1
+
+    # Main training loop
+    for epoch in range(num_epochs):
+        model.train()  # Set model to training mode
+
+        for input_batch, target_batch in train_loader:
+            optimizer.zero_grad()  # Reset loss gradients from previous batch iteration
+            loss = calc_loss_batch(input_batch, target_batch, model, device)
+            loss.backward()  # Calculate loss gradients
+            optimizer.step()  # Update model weights using loss gradients
+            examples_seen += input_batch.shape[0]  # New: track examples instead of tokens
+            global_step += 1
+
+            # Optional evaluation step
+            if global_step % eval_freq == 0:
+                train_loss, val_loss = evaluate_model(
+                    model, train_loader, val_loader, device, eval_iter)
+                train_losses.append(train_loss)
+                val_losses.append(val_loss)
+                print(f"Ep {epoch+1} (Step {global_step:06d}): "
+                      f"Train loss {train_loss:.3f}, Val loss {val_loss:.3f}")
+
+        # Calculate accuracy after each epoch
+        train_accuracy = calc_accuracy_loader(train_loader, model, device, num_batches=eval_iter)
+        val_accuracy = calc_accuracy_loader(val_loader, model, device, num_batches=eval_iter)
+        print(f"Training accuracy: {train_accuracy*100:.2f}% | ", end="")
+        print(f"Validation accuracy: {val_accuracy*100:.2f}%")
+        train_accs.append(train_accuracy)
+        val_accs.append(val_accuracy)
+
+    return train_losses, val_losses, train_accs, val_accs, examples_seen
+
+
+########################################
+# Create data loaders
+########################################
+tokenizer = tiktoken.get_encoding("gpt2")
+
+train_dataset = SpamDataset(
+    csv_file="train.csv",
+    max_length=None,
+    tokenizer=tokenizer,
+    pad_token_id=PAD,  # adapted (50256)
+)
+
+val_dataset = SpamDataset(
+    csv_file="validation.csv",
+    max_length=train_dataset.max_length,
+    tokenizer=tokenizer,
+    pad_token_id=PAD,  # adapted
+)
+
+test_dataset = SpamDataset(
+    csv_file="test.csv",
+    max_length=train_dataset.max_length,
+    tokenizer=tokenizer,
+    pad_token_id=PAD,  # adapted
+)
+
+num_workers = 0
+batch_size = 8
+
+torch.manual_seed(123)
+
+train_loader = DataLoader(
+    dataset=train_dataset,
+    batch_size=batch_size,
+    shuffle=True,
+    num_workers=num_workers,
+    drop_last=True,
+)
+
+val_loader = DataLoader(
+    dataset=val_dataset,
+    batch_size=batch_size,
+    num_workers=num_workers,
+    drop_last=False,
+)
+
+test_loader = DataLoader(
+    dataset=test_dataset,
+    batch_size=batch_size,
+    num_workers=num_workers,
+    drop_last=False,
+)
+
+########################################
+# Load pretrained model
+########################################
+
+# Small GPT model for testing purposes
+BASE_CONFIG = {
+    "vocab_size": len(CharTokenizer.chars),  # adapted (50257)
+    "context_length": 120,
+    "drop_rate": 0.0,
+    "qkv_bias": False,
+    "emb_dim": 12,
+    "n_layers": 1,
+    "n_heads": 2
+}
+model = GPTModel(BASE_CONFIG)
+model.eval()
+device = "cpu"
+
+########################################
+# Modify and pretrained model
+########################################
+
+for param in model.parameters():
+    param.requires_grad = False
+
+torch.manual_seed(123)
+
+num_classes = 2
+model.out_head = torch.nn.Linear(in_features=BASE_CONFIG["emb_dim"], out_features=num_classes)
+model.to(device)
+
+for param in model.trf_blocks[-1].parameters():
+    param.requires_grad = True
+
+for param in model.final_norm.parameters():
+    param.requires_grad = True
+
+########################################
+# Finetune modified model
+########################################
+
+start_time = time.time()
+torch.manual_seed(123)
+
+optimizer = torch.optim.AdamW(model.parameters(), lr=5e-5 * 100, weight_decay=0.1)  # adapted (lr: a few steps)
+
+num_epochs = 3  # adapted (5)
+train_losses, val_losses, train_accs, val_accs, examples_seen = train_classifier_simple(
+    model, train_loader, val_loader, optimizer, device,
+    num_epochs=num_epochs, eval_freq=50, eval_iter=5,
+)
+
+end_time = time.time()
+execution_time_minutes = (end_time - start_time) / 60
+print(f"Training completed in {execution_time_minutes:.2f} minutes.")
+result["ch06"] = [train_dataset.max_length, train_losses, val_losses, examples_seen,  # adapted
+                  [n for n, p in model.named_parameters() if p.requires_grad],
+                  model.tok_emb.weight.grad is None, model.out_head.weight.grad.tolist()]
+result["ch06 accuracy"] = [train_accs, val_accs, calc_accuracy_loader(test_loader, model, device)]  # adapted
+
+# loss plot
+epochs_tensor = torch.linspace(0, num_epochs, len(train_losses))
+examples_seen_tensor = torch.linspace(0, examples_seen, len(train_losses))
+result["ch06 plot axes"] = [epochs_tensor.tolist(), examples_seen_tensor.tolist()]  # adapted (plot_values)
 os.chdir(cwd)  # adapted
