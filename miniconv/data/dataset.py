@@ -84,6 +84,14 @@ class ChainDataset(IterableDataset):
         return total
 
 
+def _rows(data, index):
+    """``data[index]`` with PyTorch's out-of-range wording ("dimension", where NumPy says "axis")."""
+    try:
+        return data[index]
+    except IndexError as e:
+        raise IndexError(str(e).replace(" for axis ", " for dimension ")) from None
+
+
 class TensorDataset(Dataset):
     """Samples are the ``i``-th rows of the given tensors (all with the same first dimension).
 
@@ -107,11 +115,11 @@ class TensorDataset(Dataset):
         self.tensors = tensors
 
     def __getitem__(self, index):
-        return tuple(Tensor._wrap(t._data[index]) for t in self.tensors)
+        return tuple(Tensor._wrap(_rows(t._data, index)) for t in self.tensors)
 
     def get_batch(self, indices):
         """The batch ``indices`` (an int array) as a tuple of Tensors (one copy per tensor)."""
-        return tuple(Tensor._wrap(t._data[indices]) for t in self.tensors)
+        return tuple(Tensor._wrap(_rows(t._data, indices)) for t in self.tensors)
 
     def __len__(self):
         return self.tensors[0].shape[0]
@@ -123,11 +131,7 @@ class Subset(Dataset):
 
     def __init__(self, dataset, indices):
         self.dataset = dataset
-        self.indices = indices
-        idx = self._index_array()
-        n = len(dataset)
-        if idx.size and (idx.min() < -n or idx.max() >= n):
-            raise IndexError(f"Subset indices must lie in [0, {n}), got values up to {int(idx.max())}")
+        self.indices = indices  # checked on access, as PyTorch does (an index past the end fails there)
 
     def _index_array(self):
         if getattr(self, "_array_of", None) is not self.indices:  # built again when ``indices`` is replaced
