@@ -115,10 +115,14 @@ class TensorDataset(Dataset):
         self.tensors = tensors
 
     def __getitem__(self, index):
+        if any(t.requires_grad for t in self.tensors):  # PyTorch's samples are ``tensor[index]``, in the graph
+            return tuple(t[index] for t in self.tensors)
         return tuple(Tensor._wrap(_rows(t._data, index)) for t in self.tensors)
 
     def get_batch(self, indices):
         """The batch ``indices`` (an int array) as a tuple of Tensors (one copy per tensor)."""
+        if any(t.requires_grad for t in self.tensors):  # stacked samples, as PyTorch's collate builds them
+            return collate_items(self, indices)
         return tuple(Tensor._wrap(_rows(t._data, indices)) for t in self.tensors)
 
     def __len__(self):

@@ -111,3 +111,16 @@ def test_setitem_bool_mask_fill_keeps_the_gradient():
     m, t = both(case)
     np.testing.assert_allclose(np.array(m[0]), np.array(t[0]), rtol=1e-6)
     np.testing.assert_allclose(np.array(m[1]), np.array(t[1]), rtol=1e-6)
+
+
+# -- TensorDataset over a tensor that requires grad: samples and batches stay in the graph
+def test_tensor_dataset_keeps_autograd_history():
+    def case(lib):
+        x = lib.arange(6.0).view(3, 2).requires_grad_()
+        ds = lib.utils.data.TensorDataset(x, lib.arange(3))
+        a = ds[0][0]
+        b, y = next(iter(lib.utils.data.DataLoader(ds, batch_size=2)))
+        (a.sum() + (b * b).sum()).backward()
+        return a.grad_fn.name(), b.grad_fn.name(), y.tolist(), _np(x.grad).tolist()
+    m, t = both(case)
+    assert m == t
