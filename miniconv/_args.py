@@ -95,14 +95,15 @@ def check_matmul(a, b):
         check_broadcast(a.shape[:-2], b.shape[:-2])
 
 
-def check_setitem_shape(arr, index, value, advanced=False):
+def check_setitem_shape(arr, index, value):
     """``t[index] = value``: a value that does not broadcast to the region raises PyTorch's RuntimeError (NumPy's would be a ValueError).
-    ``advanced``: the index holds a tensor, a bool mask or a list (PyTorch's index_put_ wording)."""
+    An index holding a tensor, a bool mask or a list takes PyTorch's index_put_ wording."""
     if value.ndim == 0:
         return
     target = arr[index].shape
     vs = value.shape
-    if advanced:
+    items = index if isinstance(index, tuple) else (index,)
+    if any(isinstance(i, (np.ndarray, list, _builtin_bool, np.bool_)) for i in items):  # advanced: index_put_'s wording
         while vs and vs[0] == 1:  # PyTorch's index_put_ drops the value's leading 1-dims first
             vs = vs[1:]
         try:

@@ -200,8 +200,7 @@ class InplaceMixin:
         index = convert_index(index)
         if not isinstance(value, TensorBase):
             value = self._wrap(np.asarray(value, dtype=self._data.dtype))
-        advanced = not is_basic_index(index)
-        if not advanced:
+        if is_basic_index(index):
             index = with_ellipsis(index)
             if self._requires_grad and self.grad_fn is None and is_grad_enabled():  # PyTorch writes via a view
                 raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
@@ -212,11 +211,11 @@ class InplaceMixin:
                 raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to "
                                    "a single memory location. Please clone() the tensor before performing the "
                                    "operation.")
-            check_setitem_shape(self._data, index, value, advanced)
+            check_setitem_shape(self._data, index, value)
             self._data[index] = value._data
             self._bump_version()
             return
-        check_setitem_shape(self._data, index, value, advanced)
+        check_setitem_shape(self._data, index, value)
         self._commit_inplace(ops.IndexPut.apply(self, value, index))
 
     def __iadd__(self, other):
