@@ -71,7 +71,8 @@ def check_broadcast(a, b):
     a, b = tuple(a), tuple(b)
     n = max(len(a), len(b))
     pa, pb = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
-    for i, (x, y) in enumerate(zip(pa, pb)):
+    for i in reversed(range(n)):  # PyTorch's infer_size reports the last mismatching dimension
+        x, y = pa[i], pb[i]
         if x != y and x != 1 and y != 1:
             raise RuntimeError(
                 f"The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton dimension {i}"
@@ -95,11 +96,24 @@ def check_matmul(a, b):
 
 
 def check_setitem_shape(arr, index, value):
-    """``t[index] = value``: a value that does not broadcast to the region raises PyTorch's RuntimeError (NumPy's would be a ValueError)."""
+    """``t[index] = value``: a value that does not broadcast to the region raises PyTorch's RuntimeError (NumPy's would be a ValueError).
+    An index holding a tensor, a bool mask or a list takes PyTorch's index_put_ wording."""
     if value.ndim == 0:
         return
     target = arr[index].shape
     vs = value.shape
+    items = index if isinstance(index, tuple) else (index,)
+    if any(isinstance(i, (np.ndarray, list, _builtin_bool, np.bool_)) for i in items):  # advanced: index_put_'s wording
+        while vs and vs[0] == 1:  # PyTorch's index_put_ drops the value's leading 1-dims first
+            vs = vs[1:]
+        try:
+            ok = np.broadcast_shapes(tuple(vs), tuple(target)) == tuple(target)
+        except ValueError:
+            ok = False
+        if not ok:
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(vs)} cannot be broadcast to indexing "
+                               f"result of shape {list(target)}")
+        return
     if len(vs) > len(target) and any(v != 1 for v in vs[:len(vs) - len(target)]):
         raise RuntimeError(f"expand(torch.FloatTensor{{{list(vs)}}}, size={list(target)}): the number of sizes "
                            f"provided ({len(target)}) must be greater or equal to the number of dimensions in the "
@@ -117,7 +131,7 @@ def check_inplace_shape(src, dst):
     try:
         shape = np.broadcast_shapes(src, dst)
     except ValueError:
-        check_broadcast(src, dst)  # raises PyTorch's "size of tensor a ... must match" error
+        check_broadcast(dst, src)  # PyTorch's "size of tensor a ... must match" error, the written tensor as a
         raise
     if shape != dst:
         raise RuntimeError(f"output with shape {list(dst)} doesn't match the broadcast shape {list(shape)}")

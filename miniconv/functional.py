@@ -480,6 +480,9 @@ def einsum(equation, *operands):
                                f"number of dimensions ({op.ndim}) for operand {i} and no ellipsis was given")
         for c, n in zip(s, op.shape):
             if sizes.setdefault(c, n) != n and n != 1 and sizes[c] != 1:
+                if c in equation:  # a subscript the user wrote (not one standing for an ellipsis dim)
+                    raise RuntimeError(f"einsum(): subscript {c} has size {n} for operand {i} which does not "
+                                       f"broadcast with previously seen size {sizes[c]}")
                 raise RuntimeError("einsum(): operands do not broadcast with remapped shapes (original->remapped)")
     dts = [o.dtype for o in operands]
     if len(set(dts)) > 1:

@@ -52,6 +52,9 @@ def default_collate(batch):
                 )
         if arrays[0].dtype.kind not in "biuf":
             raise TypeError(f"default_collate: cannot make a tensor of dtype {arrays[0].dtype}")
+        if any(isinstance(e, Tensor) and e.requires_grad for e in batch):
+            from ..creation import stack  # samples in a graph: stacked in it, as PyTorch's collate does
+            return stack(batch)
         return Tensor(np.stack(arrays))
     if isinstance(elem, (bool, np.bool_)):
         return Tensor(np.array(batch, dtype=np.bool_))

@@ -84,6 +84,14 @@ class ChainDataset(IterableDataset):
         return total
 
 
+def _rows(data, index):
+    """``data[index]`` with PyTorch's out-of-range wording ("dimension", where NumPy says "axis")."""
+    try:
+        return data[index]
+    except IndexError as e:
+        raise IndexError(str(e).replace(" for axis ", " for dimension ")) from None
+
+
 class TensorDataset(Dataset):
     """Samples are the ``i``-th rows of the given tensors (all with the same first dimension).
 
@@ -107,36 +115,44 @@ class TensorDataset(Dataset):
         self.tensors = tensors
 
     def __getitem__(self, index):
-        return tuple(Tensor._wrap(t._data[index]) for t in self.tensors)
+        if any(t.requires_grad for t in self.tensors):  # PyTorch's samples are ``tensor[index]``, in the graph
+            return tuple(t[index] for t in self.tensors)
+        return tuple(Tensor._wrap(_rows(t._data, index)) for t in self.tensors)
 
     def get_batch(self, indices):
         """The batch ``indices`` (an int array) as a tuple of Tensors (one copy per tensor)."""
-        return tuple(Tensor._wrap(t._data[indices]) for t in self.tensors)
+        if any(t.requires_grad for t in self.tensors):  # stacked samples, as PyTorch's collate builds them
+            return collate_items(self, indices)
+        return tuple(Tensor._wrap(_rows(t._data, indices)) for t in self.tensors)
 
     def __len__(self):
         return self.tensors[0].shape[0]
 
 
 class Subset(Dataset):
-    """The samples of ``dataset`` at positions ``indices``."""
+    """The samples of ``dataset`` at positions ``indices``. ``indices`` stays the object it was given (a list
+    from random_split, as in PyTorch); an int64 array of it is kept for the fast batch path."""
 
     def __init__(self, dataset, indices):
         self.dataset = dataset
-        self.indices = np.asarray(indices, dtype=np.int64).reshape(-1)
-        n = len(dataset)
-        if self.indices.size and (self.indices.min() < -n or self.indices.max() >= n):
-            raise IndexError(f"Subset indices must lie in [0, {n}), got values up to {int(self.indices.max())}")
+        self.indices = indices  # checked on access, as PyTorch does (an index past the end fails there)
+
+    def _index_array(self):
+        if getattr(self, "_array_of", None) is not self.indices:  # built again when ``indices`` is replaced
+            self._array = np.asarray(self.indices, dtype=np.int64).reshape(-1)
+            self._array_of = self.indices
+        return self._array
 
     def __getitem__(self, index):
         if isinstance(index, (list, np.ndarray)):
-            return [self.dataset[int(i)] for i in self.indices[index]]
-        return self.dataset[int(self.indices[index])]
+            return [self.dataset[int(i)] for i in self._index_array()[index]]
+        return self.dataset[int(self._index_array()[index])]
 
     def get_batch(self, indices):
-        return _fetch_batch(self.dataset, self.indices[indices])
+        return _fetch_batch(self.dataset, self._index_array()[indices])
 
     def __len__(self):
-        return len(self.indices)
+        return len(self._index_array())
 
 
 class ConcatDataset(Dataset):

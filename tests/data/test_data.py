@@ -174,8 +174,8 @@ def test_subset_and_random_split():
     assert len(sub) == 3 and int(sub[0][1].item()) == 7
     (xb, yb), = list(DataLoader(sub, batch_size=3))
     assert yb.detach().numpy().tolist() == [7, 2, 5]
-    with pytest.raises(IndexError):
-        Subset(ds, [10])
+    with pytest.raises(IndexError, match="index 10 is out of bounds for dimension 0 with size 10"):
+        Subset(ds, [10])[0]  # checked on access, as PyTorch does
     miniconv.manual_seed(0)
     a, b = random_split(ds, [7, 3])
     assert len(a) == 7 and len(b) == 3

@@ -386,7 +386,7 @@ def test_cross_entropy_values_and_reductions():
     "call, exc, msg",
     [
         (lambda x: F.cross_entropy(x, miniconv.tensor([0, 3])), IndexError,
-         r"Target 3 is out of bounds.*\[0, 2\].*3 classes"),
+         r"^Target 3 is out of bounds\.$"),  # PyTorch's wording, nothing more
         (lambda x: F.nll_loss(x, miniconv.tensor([-2, 0])), IndexError, "Target -2 is out of bounds"),
         (lambda x: F.cross_entropy(x, miniconv.tensor([0.0, 1.0])), RuntimeError,
          "expected target dtype to be Long or Byte, but got Float"),

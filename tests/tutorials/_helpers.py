@@ -57,3 +57,31 @@ def mnist_scaled(n, img_size=28):
     if img_size == 32:
         x = np.pad(x, ((0, 0), (0, 0), (2, 2), (2, 2)), constant_values=-1.0)
     return x.astype(np.float32), y
+
+
+class RecordingSummaryWriter:
+    """Stands in for torch.utils.tensorboard.SummaryWriter (the tensorboard package is not a test dependency):
+    every ``add_*`` call is appended to ``log`` as [method, tag or model class, value summary, global_step]."""
+
+    def __init__(self, log_dir=None, log=None):
+        self.log_dir, self.log = log_dir, ([] if log is None else log)
+
+    def __getattr__(self, name):
+        if not name.startswith("add_"):
+            raise AttributeError(name)
+
+        def add(tag, value=None, global_step=None, *args, **kwargs):
+            if hasattr(value, "shape") and getattr(value, "ndim", 0) > 0:  # a tensor: its sum and shape
+                value = [float(value.sum()), list(value.shape)]
+            elif isinstance(value, (list, tuple)):
+                value = [float(v) for v in value]
+            elif value is not None and not isinstance(value, (str, dict)):
+                value = float(value)
+            self.log.append([name, tag if isinstance(tag, str) else type(tag).__name__, value, global_step])
+        return add
+
+    def flush(self):
+        pass
+
+    def close(self):
+        pass

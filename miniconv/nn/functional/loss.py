@@ -97,8 +97,7 @@ def _check_targets(t, n_classes, ignore_index):
     bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
     if bad.any():
         v = int(t[np.argmax(bad)])
-        raise IndexError(f"Target {v} is out of bounds. Class-index targets must be in [0, {n_classes - 1}] "
-                         f"(the input has {n_classes} classes) or equal ignore_index={ignore_index}.")
+        raise IndexError(f"Target {v} is out of bounds.")
 
 
 def _check_weight(weight, n_classes, dtype):

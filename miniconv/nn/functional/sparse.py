@@ -65,9 +65,10 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     a row's gradient is divided by the number of times its index occurs in ``input``."""
     _tensor_arg(input, "embedding")
     _tensor_arg(weight, "embedding", "weight")
-    if input.dtype.kind not in "iu":
+    if input.dtype.name not in ("int64", "int32"):  # PyTorch takes Long and Int indices only
+        got = "CPUBoolType" if input.dtype.kind == "b" else input.type()
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the following scalar types: "
-                           f"Long, Int; but got {input.dtype.name} instead (while checking arguments for embedding)")
+                           f"Long, Int; but got {got} instead (while checking arguments for embedding)")
     if sparse:
         raise NotImplementedError("embedding(): sparse=True (sparse gradients) is not supported by miniconv")
     idx = input._data
