@@ -116,6 +116,8 @@ class ArithMixin:
         return self._binary(ops.Div, o)
 
     def __rtruediv__(self, o):
+        if isinstance(o, (numbers.Number, np.generic)):  # PyTorch's __rdiv__: the reciprocal, then the product
+            return self.reciprocal() * o  # (its rounding and graph: MulBackward0 -> ReciprocalBackward0, saves 1/x)
         return self._binary(ops.Div, o, True)
 
     def __pow__(self, o):
