@@ -1,5 +1,6 @@
 """The Tensor's base: storage (a NumPy array shared by views), the version counter, views, autograd
-attributes, hooks, conversions (``to``, ``type``, ``clone``) and the plain properties.
+attributes, hooks and the plain properties (the conversions ``to``, ``float``, ``clone``, ... and the
+``new_*`` constructors are in ``_compat``).
 
 The families of operations are mixins beside this file (``_arith``, ``_elementwise``, ``_reduce``,
 ``_shape``, ``_indexing``, ``_inplace``, ``_print``); ``tensor/__init__.py`` assembles them with this
@@ -12,8 +13,8 @@ import weakref
 import numpy as np
 
 from .. import ops
-from .._args import array_from_data, check_numpy_strides, normalize_dims, number_array, size_arg, warn_list_of_ndarrays
-from .._device import CPU, _check_device, _parse_to_args
+from .._args import array_from_data, normalize_dims, number_array, warn_list_of_ndarrays
+from .._device import CPU
 from ..autograd.entry_points import backward as _autograd_backward
 from ..autograd.view_nodes import ViewRegen
 from ..autograd.node import RemovableHandle, _edge, forward_op_name
@@ -21,7 +22,7 @@ from ..autograd.grad_mode import is_grad_enabled
 from ..dtypes import _OF_NUMPY as _DTYPE_OF
 from ..dtypes import (  # noqa: A004
     _SUPPORTED, _builtin_bool, _builtin_float, _check_dtype, _check_memory_format, bool, channels_last,
-    channels_last_3d, check_half_value, float32, float64, get_default_dtype, int32, int64, result_type, strided,
+    channels_last_3d, float32, float64, get_default_dtype, int32, int64, result_type, strided,
 )
 
 # The assembled class (this base + the mixins), bound by tensor/__init__.py. Every result an op makes is
@@ -582,78 +583,6 @@ class TensorBase:
         return int(self.item())
 
     __hash__ = object.__hash__
-
-    # -- conversions ----------------------------------------------------------------
-    def to(self, *args, **kwargs):
-        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (other's dtype) or keywords;
-        a non-CPU device raises. ``copy=True`` always returns a new tensor."""
-        fmt = kwargs.get("memory_format")
-        dtype, copy = _parse_to_args("to", args, kwargs)
-        _check_memory_format(fmt, "to", self.ndim)
-        out = self if dtype is None else self.type(dtype)
-        return out.clone() if copy and out is self else out
-
-    def cpu(self, memory_format=None):
-        return self
-
-    def cuda(self, device=None, non_blocking=False, memory_format=None):
-        _check_device("cuda" if device is None or isinstance(device, int) else device)  # always raises
-
-    def float(self):
-        return self.type(float32)
-
-    def double(self):
-        return self.type(float64)
-
-    def long(self):
-        return self.type(int64)
-
-    def int(self):
-        return self.type(int32)
-
-    def bool(self):
-        return self.type(bool)
-
-    def clone(self, *, memory_format=None):
-        _check_memory_format(memory_format, "clone", self._data.ndim)
-        return ops.Clone.apply(self)
-
-    def type_as(self, other):
-        return self.type(other.dtype)
-
-    # -- new tensors with this tensor's dtype (PyTorch's new_* methods) -------------------
-    def _new_filled(self, size, fill_value, dtype, device, requires_grad, name):
-        _check_device(device)
-        shape = size_arg(size, None, name)
-        dt = _check_dtype(self.dtype if dtype is None else dtype, name)
-        check_half_value(fill_value, dt)
-        return Tensor(np.full(shape, fill_value, dtype=dt), requires_grad=requires_grad)
-
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-        return self._new_filled(size, 0, dtype, device, requires_grad, "zeros")
-
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-        return self._new_filled(size, 1, dtype, device, requires_grad, "ones")
-
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-        return self._new_filled(size, 0, dtype, device, requires_grad, "empty")
-
-    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
-        if isinstance(fill_value, TensorBase):
-            fill_value = fill_value.item()
-        return self._new_filled((size,), fill_value, dtype, device, requires_grad, "full")
-
-    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
-        _check_device(device)
-        if isinstance(data, TensorBase):
-            data = data._data
-        elif isinstance(data, np.ndarray):
-            check_numpy_strides(data)
-        elif isinstance(data, (list, tuple)):
-            warn_list_of_ndarrays(data)
-            if any(isinstance(d, TensorBase) for d in data):
-                data = [d._data if isinstance(d, TensorBase) else d for d in data]
-        return Tensor(array_from_data(data, dtype or self.dtype), requires_grad=requires_grad)
 
 
 def array_hook(hook):

@@ -1,7 +1,18 @@
 """Tensor methods PyTorch scripts use for conversions, device questions and printing: ``type``, the
-``is_*`` properties and predicates, and ``format()`` of a tensor."""
+``is_*`` properties and predicates, ``format()`` of a tensor, ``to``/``float``/``clone``/... and the ``new_*``
+constructors (tensors of this tensor's dtype)."""
+import numpy as np
+
 from .. import ops
-from ..dtypes import _check_dtype, legacy_type_name, type_arg_dtype
+from .._args import array_from_data, check_numpy_strides, size_arg, warn_list_of_ndarrays
+from .._device import _check_device, _parse_to_args
+from ..dtypes import (
+    _check_dtype, _check_memory_format, check_half_value, float32, float64, int32, int64, legacy_type_name,
+    type_arg_dtype,
+)
+from ..dtypes import bool as _bool_dtype
+from . import _base
+from ._base import TensorBase
 
 
 class CompatMixin:
@@ -77,3 +88,75 @@ class CompatMixin:
         if self.ndim == 0:
             return self.item().__format__(format_spec)
         return object.__format__(self, format_spec)
+
+    # -- conversions ----------------------------------------------------------------
+    def to(self, *args, **kwargs):
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (other's dtype) or keywords;
+        a non-CPU device raises. ``copy=True`` always returns a new tensor."""
+        fmt = kwargs.get("memory_format")
+        dtype, copy = _parse_to_args("to", args, kwargs)
+        _check_memory_format(fmt, "to", self.ndim)
+        out = self if dtype is None else self.type(dtype)
+        return out.clone() if copy and out is self else out
+
+    def cpu(self, memory_format=None):
+        return self
+
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        _check_device("cuda" if device is None or isinstance(device, int) else device)  # always raises
+
+    def float(self):
+        return self.type(float32)
+
+    def double(self):
+        return self.type(float64)
+
+    def long(self):
+        return self.type(int64)
+
+    def int(self):
+        return self.type(int32)
+
+    def bool(self):
+        return self.type(_bool_dtype)
+
+    def clone(self, *, memory_format=None):
+        _check_memory_format(memory_format, "clone", self._data.ndim)
+        return ops.Clone.apply(self)
+
+    def type_as(self, other):
+        return self.type(other.dtype)
+
+    # -- new tensors with this tensor's dtype (PyTorch's new_* methods) -------------------
+    def _new_filled(self, size, fill_value, dtype, device, requires_grad, name):
+        _check_device(device)
+        shape = size_arg(size, None, name)
+        dt = _check_dtype(self.dtype if dtype is None else dtype, name)
+        check_half_value(fill_value, dt)
+        return _base.Tensor(np.full(shape, fill_value, dtype=dt), requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return self._new_filled(size, 0, dtype, device, requires_grad, "zeros")
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return self._new_filled(size, 1, dtype, device, requires_grad, "ones")
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        return self._new_filled(size, 0, dtype, device, requires_grad, "empty")
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        if isinstance(fill_value, TensorBase):
+            fill_value = fill_value.item()
+        return self._new_filled((size,), fill_value, dtype, device, requires_grad, "full")
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        _check_device(device)
+        if isinstance(data, TensorBase):
+            data = data._data
+        elif isinstance(data, np.ndarray):
+            check_numpy_strides(data)
+        elif isinstance(data, (list, tuple)):
+            warn_list_of_ndarrays(data)
+            if any(isinstance(d, TensorBase) for d in data):
+                data = [d._data if isinstance(d, TensorBase) else d for d in data]
+        return _base.Tensor(array_from_data(data, dtype or self.dtype), requires_grad=requires_grad)
