@@ -1,7 +1,8 @@
-"""Resampling: interpolate (nearest, nearest-exact, linear, bilinear, trilinear, area), upsample*, pixel_shuffle,
-pixel_unshuffle, channel_shuffle. interpolate's nearest and linear modes are one node (``_Resize``: gathers per
-axis forward, the transposed interpolation matrices backward); the others are composed from indexing, reshape
-and permute, whose Functions give the gradients."""
+"""Resampling: interpolate (nearest, nearest-exact, linear, bilinear, bicubic, trilinear, area; bilinear and bicubic
+antialiased), upsample*, pixel_shuffle, pixel_unshuffle, channel_shuffle. interpolate's nearest, linear, bicubic
+and antialiased modes are one node (``_Resize``: gathers per axis forward, the transposed interpolation matrices
+backward; the bicubic and antialiased taps in ``_resample``); the others are composed from indexing, reshape and
+permute, whose Functions give the gradients."""
 import math
 import numbers
 import warnings
@@ -10,6 +11,7 @@ import numpy as np
 
 from ...autograd import ArrayFunction
 from ...autograd.composite import composite, recomputed_backward
+from . import _resample
 from ._args import _tensor_arg
 from .pooling import adaptive_avg_pool2d
 
@@ -38,14 +40,6 @@ def _nearest_index(in_size, out_size, scale, exact):
 
 def _take(x, axis, index):
     return x[(slice(None),) * axis + (index,)]
-
-
-def _linear_along(x, axis, out_size, scale, align_corners):
-    """Linear interpolation of ``x`` along ``axis`` with PyTorch's source indices and weights."""
-    i0, w0, i1, w1 = _axis_weights(x.shape[axis], out_size, scale, "linear", align_corners, np.dtype(x.dtype))
-    shape = [1] * x.ndim
-    shape[axis] = out_size
-    return x.new_tensor(w0.reshape(shape)) * _take(x, axis, i0) + x.new_tensor(w1.reshape(shape)) * _take(x, axis, i1)
 
 
 def _output_size(input, size, scale_factor, recompute_scale_factor):  # noqa: A002
@@ -89,8 +83,15 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     ``scale_factor``.
 
     Modes: ``'nearest'`` (PyTorch's floor rule), ``'nearest-exact'``, ``'linear'`` (3-D input),
-    ``'bilinear'`` (4-D input), ``'trilinear'`` (5-D input; ``align_corners`` True or False for the three),
-    ``'area'`` (adaptive average pooling). Linear modes interpolate one axis after another, last axis first.
+    ``'bilinear'`` and ``'bicubic'`` (4-D input; cubic convolution with A = -0.75, border taps clamped),
+    ``'trilinear'`` (5-D input; ``align_corners`` True or False for the four), ``'area'`` (adaptive average
+    pooling). ``antialias=True`` (bilinear and bicubic): when downsampling, the filter is stretched over
+    ``scale`` input pixels and its weights normalised per output pixel (PIL's resampling; torchvision's
+    ``Resize`` on tensors). Interpolation runs one axis after another, last axis first.
+
+    >>> x = miniconv.arange(16.).reshape(1, 1, 4, 4)
+    >>> F.interpolate(x, size=(2, 2), mode="bicubic", antialias=True).shape
+    (1, 1, 2, 2)
     """
     _tensor_arg(input, "interpolate")
     if mode in ("nearest", "area", "nearest-exact"):
@@ -100,25 +101,29 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         align_corners = False
     if recompute_scale_factor and size is not None:
         raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
-    if antialias:
-        raise NotImplementedError("interpolate(antialias=True) is not supported by miniconv")
+    out_size, scales = _output_size(input, size, scale_factor, recompute_scale_factor or mode == "area")
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.ndim == 4):
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a "
+                         "4-D tensor as input")
     _needs = {"linear": 3, "bilinear": 4, "trilinear": 5}
     if mode in _needs and input.ndim in (3, 4, 5) and input.ndim != _needs[mode]:
         raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {_needs[mode]}D input")
-    if input.ndim not in (3, 4, 5) or mode not in ("nearest", "nearest-exact", "linear", "bilinear", "trilinear",
-                                                   "area"):
+    if mode == "lanczos" and input.ndim == 4:
+        raise NotImplementedError("miniconv's interpolate does not support mode='lanczos'")
+    known = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area")
+    if not (mode in known and input.ndim in (3, 4, 5) or mode == "bicubic" and input.ndim == 4):
         raise NotImplementedError(
             "Input Error: Only 3D, 4D and 5D input Tensors supported"
             f" (got {input.ndim}D) for the modes: nearest | linear | bilinear | bicubic | trilinear | lanczos | "
-            f"area | nearest-exact (got {mode})" if input.ndim not in (3, 4, 5) else
-            f"miniconv's interpolate supports the modes nearest, nearest-exact, linear, bilinear, trilinear and "
-            f"area (got {mode})")
-    out_size, scales = _output_size(input, size, scale_factor, recompute_scale_factor or mode == "area")
-    for o, i in zip(out_size, input.shape[2:]):
-        if o <= 0 or i <= 0:
-            raise RuntimeError(
-                f"Input and output sizes should be greater than 0, but got input ({', '.join(map(str, input.shape[2:]))}) "
-                f"and output ({', '.join(map(str, out_size))})")
+            f"area | nearest-exact (got {mode})")
+    sizes_in = list(input.shape[2:])
+    if any(o <= 0 for o in out_size) or any(i <= 0 for i in sizes_in):
+        if input.ndim == 4:
+            raise RuntimeError(f"Input and output sizes should be greater than 0, but got input (H: {sizes_in[0]}, "
+                               f"W: {sizes_in[1]}) output (H: {out_size[0]}, W: {out_size[1]})")
+        raise RuntimeError(
+            f"Input and output sizes should be greater than 0, but got input ({', '.join(map(str, sizes_in))}) "
+            f"and output ({', '.join(map(str, out_size))})")
     if mode == "area":
         if input.ndim == 3:
             return adaptive_avg_pool2d(input.unsqueeze(2), (1, out_size[0])).squeeze(2)
@@ -126,11 +131,25 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             from .volumetric import adaptive_avg_pool3d
             return adaptive_avg_pool3d(input, tuple(out_size))
         return adaptive_avg_pool2d(input, tuple(out_size))
+    if mode == "bicubic" or antialias:
+        if input.shape[1] == 0:
+            raise RuntimeError(f"Non-empty 4D data tensor expected but got a tensor with sizes {list(input.shape)}")
+        if input.dtype.kind != "f" and input.dtype != np.uint8:
+            kernel = "compute_index_ranges_weights" if antialias else "compute_indices_weights_cubic"
+            raise NotImplementedError(f"\"{kernel}\" not implemented for '{_TORCH_DTYPE_NAMES[input.dtype.name]}'")
+        if input.dtype == np.float16 and antialias:
+            raise NotImplementedError("\"compute_index_ranges_weights\" not implemented for 'Half'")
+    if input.dtype == np.uint8 and mode in ("bilinear", "bicubic"):  # PyTorch has int16-weight kernels for these
+        raise NotImplementedError(f"miniconv's interpolate does not resize uint8 tensors in mode {mode!r}; "
+                                  "convert to float first (torchvision's uint8 resize: miniconv.vision.transforms.v2)")
     if input.dtype.kind != "f" and mode in ("linear", "bilinear", "trilinear"):
         raise NotImplementedError(f"\"upsample_{mode}{input.ndim - 2}d_out_frame\" not implemented for '"
                                   f"{input.dtype.name}'")
     d = input.ndim - 2
     name = _UPSAMPLE_NODE_NAMES[mode].format(d)  # PyTorch's node, one for the whole resize
+    if antialias:
+        mode = mode + "-aa"
+        name = name.replace("2DBackward0", "2DAaBackward0")
     if input.dtype.kind != "f":  # integer nearest: no gradient, the composition's indexing
         return _resize(input, mode, out_size, scales, align_corners)
     return _Resize.apply(input, mode, tuple(out_size), tuple(scales), align_corners, name)
@@ -138,67 +157,85 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 
 _UPSAMPLE_NODE_NAMES = {"nearest": "UpsampleNearest{}DBackward0", "nearest-exact": "UpsampleNearestExact{}DBackward0",
                         "linear": "UpsampleLinear1DBackward0", "bilinear": "UpsampleBilinear2DBackward0",
-                        "trilinear": "UpsampleTrilinear3DBackward0"}
+                        "bicubic": "UpsampleBicubic2DBackward0", "trilinear": "UpsampleTrilinear3DBackward0"}
+_TORCH_DTYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "bool": "Bool",
+                      "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64"}
 
 
-def _axis_weights(in_size, out_size, scale, mode, align_corners, dtype):
-    """Output position o along one axis reads ``w0[o] * x[i0[o]] + w1[o] * x[i1[o]]`` (PyTorch's indices and
-    weights; nearest modes: one index, w1 None)."""
+def _axis_taps(in_size, out_size, scale, mode, align_corners, dtype):
+    """Output position o along one axis reads ``sum_k w[k, o] * x[idx[k, o]]``: (idx (K, out), w (K, out) or
+    None for the nearest modes, the order PyTorch adds the taps in, the taps it adds unfused (see _resample);
+    None when the axis is left as it is (antialiased modes skip an axis whose size stays)."""
     if mode in ("nearest", "nearest-exact"):
-        return _nearest_index(in_size, out_size, scale, mode == "nearest-exact"), None, None, None
+        return _nearest_index(in_size, out_size, scale, mode == "nearest-exact")[None], None, None, None
+    if mode == "bicubic":
+        return (*_resample.cubic_taps(in_size, out_size, scale, align_corners, dtype), _resample.CUBIC_ORDER, None)
+    if mode.endswith("-aa"):
+        if in_size == out_size:
+            return None
+        idx, w, unfused = _resample.aa_taps(in_size, out_size, scale, align_corners, mode[:-3], dtype)
+        return idx, w, None, unfused
     s = _source_scale(in_size, out_size, scale, align_corners, dtype)
     dst = np.arange(out_size).astype(dtype)
     src = s * dst if align_corners else np.maximum(s * (dst + dtype.type(0.5)) - dtype.type(0.5), dtype.type(0))
     i0 = np.minimum(np.floor(src).astype(np.int64), in_size - 1)
     lam1 = np.clip(src - i0.astype(dtype), 0, 1).astype(dtype)
-    return i0, (dtype.type(1) - lam1), i0 + (i0 < in_size - 1), lam1
+    return np.stack([i0, i0 + (i0 < in_size - 1)]), np.stack([dtype.type(1) - lam1, lam1]), None, None
+
+
+def _resize_array(x, mode, out_size, scales, align_corners):
+    """The resize on an array, one axis after another (last first, as PyTorch's kernels); returns it and the
+    plan [(axis, in_size, idx, w)] of the axes it resampled."""
+    plan = []
+    dt = np.dtype(x.dtype)
+    work = np.dtype(np.float32) if dt == np.float16 else dt  # the taps in PyTorch's opmath type
+    for k in reversed(range(x.ndim - 2)):
+        axis = k + 2
+        taps = _axis_taps(x.shape[axis], out_size[k], scales[k], mode, align_corners, work)
+        if taps is None:
+            continue
+        idx, w, order, unfused = taps
+        plan.append((axis, x.shape[axis], idx, w))
+        if w is None:
+            x = np.take(x, idx[0], axis=axis)
+        elif mode in ("linear", "bilinear", "trilinear"):  # w0 * x0 + w1 * x1, rounded after each step
+            shape = [1] * x.ndim
+            shape[axis] = out_size[k]
+            x = (w[0].reshape(shape) * np.take(x, idx[0], axis=axis)
+                 + w[1].reshape(shape) * np.take(x, idx[1], axis=axis)).astype(dt, copy=False)
+        else:
+            x = _resample.apply_taps(x, axis, idx, w, order, unfused)
+    return x, plan
 
 
 class _Resize(ArrayFunction):
-    """interpolate's nearest and linear modes on arrays, one axis after another (last first, as PyTorch's
-    kernels): a gather (and a weighted sum of two gathers) per axis, the same arithmetic as ``_resize``; the
-    backward multiplies each axis by the transposed (out, in) interpolation matrix, first axis first."""
+    """interpolate's nearest, linear, bicubic and antialiased modes on arrays (``_resize_array``: a gather, or
+    a weighted sum of gathers, per axis, the same arithmetic as PyTorch's kernels); the backward multiplies
+    each axis by the transposed (out, in) interpolation matrix, first axis first."""
 
     @staticmethod
     def forward(ctx, x, mode, out_size, scales, align_corners, name):
         ctx._torch_name = name
-        dt = np.dtype(x.dtype)
-        plan = []
-        for k in reversed(range(x.ndim - 2)):
-            axis = k + 2
-            i0, w0, i1, w1 = _axis_weights(x.shape[axis], out_size[k], scales[k], mode, align_corners, dt)
-            plan.append((axis, x.shape[axis], i0, w0, i1, w1))
-            if w0 is None:
-                x = np.take(x, i0, axis=axis)
-            else:
-                shape = [1] * x.ndim
-                shape[axis] = out_size[k]
-                x = w0.reshape(shape) * np.take(x, i0, axis=axis) + w1.reshape(shape) * np.take(x, i1, axis=axis)
-        ctx.plan, ctx.args = plan, (mode, out_size, scales, align_corners)
-        return x
+        out, ctx.plan = _resize_array(x, mode, out_size, scales, align_corners)
+        ctx.args, ctx.in_shape = (mode, out_size, scales, align_corners), x.shape
+        return out if out is not x else x.copy()
 
     @staticmethod
     def backward(ctx, g):
-        for axis, in_size, i0, w0, i1, w1 in reversed(ctx.plan):
-            m = np.zeros((len(i0), in_size), g.dtype)  # m[o, i]: the weight of input i in output o
-            rows = np.arange(len(i0))
-            if w0 is None:
-                np.add.at(m, (rows, i0), 1)
-            else:
-                np.add.at(m, (rows, i0), w0)
-                np.add.at(m, (rows, i1), w1)
+        dt = g.dtype
+        work = np.float32 if dt == np.float16 else dt
+        g = g.astype(work, copy=False)
+        for axis, in_size, idx, w in reversed(ctx.plan):
+            m = _resample.taps_matrix(in_size, idx, np.ones(idx.shape) if w is None else w, work)
             g = np.moveaxis(np.moveaxis(g, axis, -1) @ m, -1, axis)
-        return np.ascontiguousarray(g), None, None, None, None, None
+        return np.ascontiguousarray(g, dtype=dt), None, None, None, None, None
 
     @staticmethod
     def backward_graph(ctx, g):
         """create_graph=True: the resize again with Tensor ops (it is linear: the input's values do not matter),
         differentiated on the graph."""
         mode, out_size, scales, align_corners = ctx.args
-        shape = list(g._data.shape)
-        for axis, in_size, *_ in ctx.plan:
-            shape[axis] = in_size
-        zeros = np.broadcast_to(np.zeros((), g._data.dtype), shape)
+        zeros = np.broadcast_to(np.zeros((), g._data.dtype), ctx.in_shape)
 
         def fn(x, *_):
             return _resize(x, mode, out_size, scales, align_corners)
@@ -207,13 +244,23 @@ class _Resize(ArrayFunction):
 
 
 def _resize(x, mode, out_size, scales, align_corners):
-    shape = x.shape
+    """The resize with Tensor ops (gathers and weighted sums, differentiable), axis by axis as ``_resize_array``."""
+    dt = np.dtype(x.dtype)
     for k in reversed(range(x.ndim - 2)):  # last axis first, as PyTorch's kernels
         axis = k + 2
-        if mode in ("nearest", "nearest-exact"):
-            x = _take(x, axis, _nearest_index(shape[axis], out_size[k], scales[k], mode == "nearest-exact"))
-        else:
-            x = _linear_along(x, axis, out_size[k], scales[k], align_corners)
+        taps = _axis_taps(x.shape[axis], out_size[k], scales[k], mode, align_corners, dt)
+        if taps is None:
+            continue
+        idx, w = taps[0], taps[1]
+        if w is None:
+            x = _take(x, axis, idx[0])
+            continue
+        shape = [1] * x.ndim
+        shape[axis] = out_size[k]
+        terms = [x.new_tensor(w[j].reshape(shape)) * _take(x, axis, idx[j]) for j in range(len(idx))]
+        x = terms[0]
+        for t in terms[1:]:
+            x = x + t
     return x
 
 

@@ -1,0 +1,162 @@
+"""Interpolation taps along one axis, as PyTorch's CPU kernels compute them (``UpSample.h``,
+``cpu/UpSampleKernel.cpp``), on NumPy arrays: the bicubic taps of ``upsample_bicubic2d`` and the antialiased
+(PIL-style) taps of ``_upsample_bilinear2d_aa`` / ``_upsample_bicubic2d_aa``; ``apply_taps`` resamples one axis
+with them, ``taps_matrix`` gives the (out, in) matrix whose transpose is the backward.
+
+# Notes:
+# - Output position o along an axis reads ``sum_k w[k, o] * x[idx[k, o]]``; idx (K, out) int64, w (K, out).
+# - PyTorch's kernels are compiled with fused multiply-adds: each tap is ``acc = fma(x, w, acc)`` (one rounding),
+#   and some steps of the cubic polynomials are fused too (all of them in the antialiased filter, the first two
+#   of cubic_convolution2 in the plain bicubic taps: which ones, found against torch 2.13's bits). ``fma`` reproduces that: float32 through float64
+#   (the product is exact there), float64 through an error-free product and sum.
+# - The bicubic kernel starts its sum with the second tap (the one at floor(src)), then adds taps 0, 2, 3:
+#   that order (found against torch 2.13) gives PyTorch's bits.
+"""
+import numpy as np
+
+CUBIC_ORDER = (1, 0, 2, 3)
+
+
+def _two_prod(a, b):
+    """a * b = p + e exactly (Dekker's product with Veltkamp's split), float64."""
+    p = a * b
+    c = 134217729.0 * a  # 2**27 + 1
+    a_hi = c - (c - a)
+    a_lo = a - a_hi
+    c = 134217729.0 * b
+    b_hi = c - (c - b)
+    b_lo = b - b_hi
+    return p, ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+
+
+def fma(a, b, c, dtype):
+    """``a * b + c`` rounded once to ``dtype`` (float32 exactly up to a double rounding; float64 through an
+    error-free product and sum, which rounds faithfully)."""
+    dtype = np.dtype(dtype)
+    if dtype != np.float64:
+        return (np.asarray(a, np.float64) * np.asarray(b, np.float64) + np.asarray(c, np.float64)).astype(dtype)
+    a, b, c = (np.asarray(v, np.float64) for v in (a, b, c))
+    p, e = _two_prod(a, b)
+    s = p + c
+    bp = s - p
+    err = (p - (s - bp)) + (c - bp)  # two_sum's error
+    return s + (e + err)
+
+
+def compute_scale(in_size, out_size, scale, align_corners, dtype):
+    """PyTorch's area_pixel_compute_scale in the kernel's type: 1/scale_factor (in double, then rounded) when
+    one is given, else in/out; (in - 1)/(out - 1) with align_corners."""
+    f = dtype.type
+    if out_size <= 1 and align_corners:
+        return f(0)
+    if align_corners:
+        return f((in_size - 1) / (out_size - 1))
+    if scale is not None and scale > 0:
+        return f(1.0 / scale)
+    return f(in_size) / f(out_size)
+
+
+def _cubic1(x, a, dtype, fused):
+    """((A + 2) * x - (A + 3)) * x * x + 1; ``fused``: both additions are fused multiply-adds."""
+    f = dtype.type
+    if fused:
+        return fma((fma(a + f(2), x, -(a + f(3)), dtype) * x).astype(dtype), x, f(1), dtype)
+    return ((((a + f(2)) * x).astype(dtype) - (a + f(3))) * x * x + f(1)).astype(dtype)
+
+
+def _cubic2(x, a, dtype, fused):
+    """((A * x - 5A) * x + 8A) * x - 4A with its first two steps fused (all three if ``fused``)."""
+    f = dtype.type
+    v = fma(fma(a, x, -(f(5) * a), dtype), x, f(8) * a, dtype)
+    return fma(v, x, -(f(4) * a), dtype) if fused else ((v * x).astype(dtype) - f(4) * a).astype(dtype)
+
+
+def cubic_taps(in_size, out_size, scale, align_corners, dtype):
+    """``upsample_bicubic2d``'s four taps per output (A = -0.75), indices clamped to the border."""
+    dtype = np.dtype(dtype)
+    f = dtype.type
+    s = compute_scale(in_size, out_size, scale, align_corners, dtype)
+    dst = np.arange(out_size)
+    if align_corners:
+        src = (s * dst.astype(dtype)).astype(dtype)
+    else:  # scale * (dst + 0.5) - 0.5 evaluated in double, as the C++ expression's types make it
+        src = (np.float64(s) * (dst + 0.5) - 0.5).astype(dtype)
+    i0 = np.minimum(np.floor(src.astype(np.float32)).astype(np.int64), in_size - 1)  # floorf
+    t = np.clip((src - i0.astype(dtype)).astype(dtype), f(0), f(1))
+    a = f(-0.75)
+    u = (f(1) - t).astype(dtype)
+    w = np.stack([_cubic2((t + f(1)).astype(dtype), a, dtype, False), _cubic1(t, a, dtype, False),
+                  _cubic1(u, a, dtype, False), _cubic2((u + f(1)).astype(dtype), a, dtype, False)])
+    idx = np.clip(i0[None, :] + np.arange(-1, 3)[:, None], 0, in_size - 1)
+    return idx, w.astype(dtype)
+
+
+def _aa_filter(x, mode, dtype):
+    x = np.abs(x)
+    f = dtype.type
+    if mode == "bilinear":
+        return np.where(x < 1, (f(1) - x).astype(dtype), f(0))
+    a = f(-0.5)
+    return np.where(x < 1, _cubic1(x, a, dtype, True), np.where(x < 2, _cubic2(x, a, dtype, True), f(0)))
+
+
+def aa_taps(in_size, out_size, scale, align_corners, mode, dtype):
+    """The antialiased taps of ``_upsample_{bilinear,bicubic}2d_aa``: a filter (triangle, or cubic with
+    A = -0.5) stretched by the scale when downsampling, its support ``interp_size / 2 * scale``, the weights
+    normalised by their sum per output. Upsampling gives the plain mode's filter (but bicubic's A = -0.5).
+    Returns (idx, w, unfused): PyTorch's compiled loop adds taps 1..unfused[o] as rounded products (its
+    vectorised part, 128-bit vectors: 4 floats or 2 doubles a step) and the remaining ones with fused
+    multiply-adds."""
+    dtype = np.dtype(dtype)
+    f = dtype.type
+    s = compute_scale(in_size, out_size, scale, align_corners, dtype)
+    interp_size = 2 if mode == "bilinear" else 4
+    support = f(interp_size * 0.5 * s) if s >= 1 else f(interp_size * 0.5)
+    invscale = f(1.0 / np.float64(s)) if s >= 1 else f(1)
+    max_taps = int(np.ceil(support)) * 2 + 1
+    center = (np.float64(s) * (np.arange(out_size) + 0.5)).astype(dtype)
+    xmin = np.maximum(((center - support).astype(np.float64) + 0.5).astype(np.int64), 0)
+    xsize = np.clip(np.minimum(((center + support).astype(np.float64) + 0.5).astype(np.int64), in_size) - xmin,
+                    0, max_taps)
+    k = np.arange(max_taps)[:, None]
+    pos = ((k + xmin[None, :]).astype(dtype) - center[None, :]).astype(np.float64)
+    w = _aa_filter(((pos + 0.5) * np.float64(invscale)).astype(dtype), mode, dtype)
+    w = np.where(k < xsize[None, :], w, f(0)).astype(dtype)
+    total = np.zeros(out_size, dtype)
+    for j in range(max_taps):  # summed in order, as the kernel's loop
+        total = (total + w[j]).astype(dtype)
+    w = np.where(total != 0, w / np.where(total == 0, f(1), total), w).astype(dtype)
+    lanes = 16 // dtype.itemsize  # 128-bit vectors
+    return np.minimum(xmin[None, :] + k, in_size - 1), w, (xsize - 1) // lanes * lanes
+
+
+def apply_taps(x, axis, idx, w, order=None, unfused=None):
+    """Resample array ``x`` along ``axis``: ``sum_k w[k] * x[idx[k]]`` as a chain of fused multiply-adds in
+    ``order`` (default: taps in order; taps 1..unfused[o] of output o added unfused, see ``aa_taps``).
+    float16 is computed in float32 (PyTorch's opmath) and rounded back."""
+    dtype = np.dtype(x.dtype)
+    work = np.dtype(np.float32) if dtype == np.float16 else dtype
+    order = range(len(idx)) if order is None else order
+    shape = [1] * x.ndim
+    shape[axis] = idx.shape[1]
+    out = None
+    for k in order:
+        xk = np.take(x, idx[k], axis=axis).astype(work, copy=False)
+        wk = w[k].astype(work).reshape(shape)
+        if out is None:
+            out = (xk * wk).astype(work)
+        elif unfused is None or k > unfused.max():
+            out = fma(xk, wk, out, work)
+        else:
+            out = np.where((k <= unfused).reshape(shape), (out + (xk * wk).astype(work)).astype(work),
+                           fma(xk, wk, out, work))
+    return out.astype(dtype, copy=False)
+
+
+def taps_matrix(in_size, idx, w, dtype):
+    """The (out, in) matrix of the taps: row o holds the weights output o gives each input (clamped taps add)."""
+    out_size = idx.shape[1]
+    m = np.zeros((out_size, in_size), dtype)
+    rows = np.broadcast_to(np.arange(out_size), idx.shape)
+    np.add.at(m, (rows.ravel(), idx.ravel()), w.ravel().astype(dtype))
+    return m
