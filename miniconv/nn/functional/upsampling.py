@@ -164,15 +164,12 @@ _TORCH_DTYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8":
 
 def _axis_taps(in_size, out_size, scale, mode, align_corners, dtype):
     """Output position o along one axis reads ``sum_k w[k, o] * x[idx[k, o]]``: (idx (K, out), w (K, out) or
-    None for the nearest modes, the order PyTorch adds the taps in, the taps it adds unfused (see _resample);
-    None when the axis is left as it is (antialiased modes skip an axis whose size stays)."""
+    None for the nearest modes, the order PyTorch adds the taps in, the taps it adds unfused (see _resample)."""
     if mode in ("nearest", "nearest-exact"):
         return _nearest_index(in_size, out_size, scale, mode == "nearest-exact")[None], None, None, None
     if mode == "bicubic":
         return (*_resample.cubic_taps(in_size, out_size, scale, align_corners, dtype), _resample.CUBIC_ORDER, None)
     if mode.endswith("-aa"):
-        if in_size == out_size:
-            return None
         idx, w, unfused = _resample.aa_taps(in_size, out_size, scale, align_corners, mode[:-3], dtype)
         return idx, w, None, unfused
     s = _source_scale(in_size, out_size, scale, align_corners, dtype)
@@ -185,17 +182,18 @@ def _axis_taps(in_size, out_size, scale, mode, align_corners, dtype):
 
 def _resize_array(x, mode, out_size, scales, align_corners):
     """The resize on an array, one axis after another (last first, as PyTorch's kernels); returns it and the
-    plan [(axis, in_size, idx, w)] of the axes it resampled."""
+    plan [(axis, in_size, idx, w)] the backward transposes. As PyTorch, the antialiased modes leave an axis
+    whose size stays as it is (even with a scale_factor: their backward still resamples it), and the bicubic
+    backward is a copy when no size changes."""
     plan = []
     dt = np.dtype(x.dtype)
     work = np.dtype(np.float32) if dt == np.float16 else dt  # the taps in PyTorch's opmath type
     for k in reversed(range(x.ndim - 2)):
         axis = k + 2
-        taps = _axis_taps(x.shape[axis], out_size[k], scales[k], mode, align_corners, work)
-        if taps is None:
-            continue
-        idx, w, order, unfused = taps
+        idx, w, order, unfused = _axis_taps(x.shape[axis], out_size[k], scales[k], mode, align_corners, work)
         plan.append((axis, x.shape[axis], idx, w))
+        if mode.endswith("-aa") and x.shape[axis] == out_size[k]:
+            continue
         if w is None:
             x = np.take(x, idx[0], axis=axis)
         elif mode in ("linear", "bilinear", "trilinear"):  # w0 * x0 + w1 * x1, rounded after each step
@@ -205,6 +203,8 @@ def _resize_array(x, mode, out_size, scales, align_corners):
                  + w[1].reshape(shape) * np.take(x, idx[1], axis=axis)).astype(dt, copy=False)
         else:
             x = _resample.apply_taps(x, axis, idx, w, order, unfused)
+    if mode == "bicubic" and all(in_size == out_size[axis - 2] for axis, in_size, *_ in plan):
+        plan = []
     return x, plan
 
 
@@ -248,10 +248,9 @@ def _resize(x, mode, out_size, scales, align_corners):
     dt = np.dtype(x.dtype)
     for k in reversed(range(x.ndim - 2)):  # last axis first, as PyTorch's kernels
         axis = k + 2
-        taps = _axis_taps(x.shape[axis], out_size[k], scales[k], mode, align_corners, dt)
-        if taps is None:
+        if mode.endswith("-aa") and x.shape[axis] == out_size[k]:
             continue
-        idx, w = taps[0], taps[1]
+        idx, w = _axis_taps(x.shape[axis], out_size[k], scales[k], mode, align_corners, dt)[:2]
         if w is None:
             x = _take(x, axis, idx[0])
             continue
