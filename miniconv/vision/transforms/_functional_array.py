@@ -1,11 +1,10 @@
 """The Tensor path of the transforms, on NumPy arrays shaped (..., C, H, W), uint8 or float.
 
 Each function follows torchvision's ``_functional_tensor.py`` step by step (same casts, same rounding,
-same clamping) so results equal torchvision's to float rounding. Resampling is written as weight
-matrices along H and W (``out = W_h @ img @ W_w.T``), built with the formulas of PyTorch's
-``interpolate`` (antialiased: PIL's separable filters; otherwise bilinear/bicubic with
-``align_corners=False``, nearest). Rotations and affine maps sample on the grid torchvision builds
-for ``grid_sample(align_corners=False, padding_mode="zeros")``.
+same clamping) so results equal torchvision's to float rounding. Resizing is not here: it is
+``nn.functional.interpolate`` on Tensors (``functional._resize_tensor``), as torchvision's. Rotations and
+affine maps sample on the grid torchvision builds for ``grid_sample(align_corners=False,
+padding_mode="zeros")``.
 """
 
 import numpy as np
@@ -129,101 +128,7 @@ def vflip(img):
     return img[..., ::-1, :].copy()
 
 
-# -- resampling ----------------------------------------------------------------------------------------
-def _cubic(x, a):
-    x = np.abs(x)
-    return np.where(x < 1, ((a + 2) * x - (a + 3)) * x * x + 1,
-                    np.where(x < 2, (((x - 5) * x + 8) * x - 4) * a, 0.0))
-
-
-def _taps_aa(in_size, out_size, mode, dtype):
-    """PyTorch's antialiased interpolation taps (PIL's separable filter) computed in ``dtype`` as PyTorch
-    does: (first input index (out_size,), weights (out_size, K)); row i reads inputs first[i] + k."""
-    f = dtype.type
-    scale = f(in_size) / f(out_size)
-    interp_size = 2 if mode == "bilinear" else 4
-    support = f(interp_size * 0.5) * scale if scale >= 1.0 else f(interp_size * 0.5)
-    invscale = f(1.0) / scale if scale >= 1.0 else f(1.0)
-    i = np.arange(out_size)
-    center = scale * (i.astype(dtype) + f(0.5))
-    xmin = np.maximum((center - support + f(0.5)).astype(np.int64), 0)
-    xsize = np.minimum((center + support + f(0.5)).astype(np.int64), in_size) - xmin
-    k = np.arange(int(xsize.max()))
-    x = ((k[None, :] + xmin[:, None]).astype(dtype) - center[:, None] + f(0.5)) * invscale
-    if mode == "bilinear":
-        w = np.maximum(f(0.0), f(1.0) - np.abs(x))
-    else:
-        w = _cubic(x, -0.5).astype(dtype)
-    w = np.where(k[None, :] < xsize[:, None], w, f(0.0)).astype(dtype)
-    total = np.zeros(out_size, dtype)
-    for j in range(w.shape[1]):  # summed in order, as PyTorch's loop
-        total += w[:, j]
-    w = np.where(total[:, None] != 0, w / np.where(total == 0, f(1.0), total)[:, None], w).astype(dtype)
-    return xmin, w
-
-
-def _resample_aa(x, axis, out_size, mode):
-    """Resample ``x`` along ``axis`` (-1 or -2) with the antialiased taps, accumulating tap by tap."""
-    in_size = x.shape[axis]
-    first, w = _taps_aa(in_size, out_size, mode, x.dtype)
-    xm = np.moveaxis(x, axis, -1)
-    out = np.zeros(xm.shape[:-1] + (out_size,), x.dtype)
-    # each tap is a fused multiply-add as in PyTorch's kernel: float32 products summed exactly (in float64)
-    # and rounded once per tap, which gives PyTorch's bits for bilinear
-    wide = np.float64 if x.dtype == np.float32 else x.dtype
-    for j in range(w.shape[1]):
-        idx = np.minimum(first + j, in_size - 1)
-        out = (out.astype(wide) + w[:, j].astype(wide) * xm[..., idx].astype(wide)).astype(x.dtype)
-    return np.moveaxis(out, -1, axis)
-
-
-def _weights_plain(in_size, out_size, mode):
-    """PyTorch's ``interpolate`` weights without antialiasing, (out_size, in_size)."""
-    scale = in_size / out_size
-    weights = np.zeros((out_size, in_size))
-    dst = np.arange(out_size)
-    if mode in ("nearest", "nearest-exact"):
-        s32 = np.float32(in_size) / np.float32(out_size)
-        offset = np.float32(0.5) if mode == "nearest-exact" else np.float32(0.0)
-        src = np.minimum(np.floor((dst.astype(np.float32) + offset) * s32).astype(np.int64), in_size - 1)
-        weights[dst, src] = 1.0
-        return weights
-    src = (dst + 0.5) * scale - 0.5
-    if mode == "bilinear":
-        src = np.maximum(src, 0.0)
-        i0 = np.floor(src).astype(np.int64)
-        lam = src - i0
-        i1 = np.minimum(i0 + 1, in_size - 1)
-        np.add.at(weights, (dst, i0), 1.0 - lam)
-        np.add.at(weights, (dst, i1), lam)
-        return weights
-    i0 = np.floor(src).astype(np.int64)
-    t = src - i0
-    for k in range(-1, 3):
-        idx = np.clip(i0 + k, 0, in_size - 1)
-        np.add.at(weights, (dst, idx), _cubic(t - k, -0.75))
-    return weights
-
-
-def resize(img, size, interpolation="bilinear", antialias=True):
-    """``img`` (..., C, H, W) resized to ``size`` = [new_h, new_w]."""
-    if antialias and interpolation not in ("bilinear", "bicubic"):
-        antialias = False
-    out_dtype = img.dtype
-    x = img if img.dtype in (np.float32, np.float64) else img.astype(np.float32)
-    (h, w), (oh, ow) = img.shape[-2:], size
-    if antialias:  # along W first, then H, as PyTorch's separable passes (a pass is skipped if the size stays)
-        out = _resample_aa(x, -1, ow, interpolation) if ow != w else x
-        out = _resample_aa(out, -2, oh, interpolation) if oh != h else out
-    else:
-        wh = _weights_plain(h, oh, interpolation).astype(x.dtype)
-        ww = _weights_plain(w, ow, interpolation).astype(x.dtype)
-        out = np.matmul(wh, np.matmul(x, ww.T))
-    if interpolation == "bicubic" and out_dtype == np.uint8:
-        out = np.clip(out, 0, 255)
-    return _back_to(out, out_dtype)
-
-
+# -- resampling (resize: nn.functional.interpolate, see functional._resize_tensor) ------------------
 def _linspace(start, end, steps, dtype):
     """torch.linspace's values as its CPU kernel computes them: ends and step rounded to ``dtype``, then
     ``start + step * i`` for the first half and ``end - step * (steps - 1 - i)`` for the second, each a

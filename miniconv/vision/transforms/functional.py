@@ -10,11 +10,13 @@ Example::
 import math
 import numbers
 import sys
+import warnings
 from enum import Enum
 
 import numpy as np
 
 from ... import dtypes
+from ...nn import functional as nn_F
 from ...tensor import Tensor
 from .._pil import is_pil_image, pil_image_module
 from . import _functional_array as F_a
@@ -218,12 +220,34 @@ def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, a
     if [image_height, image_width] == output_size:
         return img
     if not _is_tensor(img):
+        if antialias is False:
+            warnings.warn("Anti-alias option is always applied for PIL Image input. Argument antialias is ignored.")
         return F_pil.resize(img, output_size, pil_modes_mapping[interpolation])
     if interpolation not in (InterpolationMode.NEAREST, InterpolationMode.NEAREST_EXACT, InterpolationMode.BILINEAR,
                              InterpolationMode.BICUBIC):
         raise ValueError("Interpolation mode should be either NEAREST, NEAREST_EXACT, BILINEAR or BICUBIC for "
                          "Tensor input")
-    return _wrap(F_a.resize(_arr(img), output_size, interpolation.value, antialias))
+    return _resize_tensor(img, output_size, interpolation.value, antialias)
+
+
+def _resize_tensor(img, size, interpolation, antialias):
+    """torchvision's ``_functional_tensor.resize``: ``F.interpolate`` on float32 (integer images cast, bicubic
+    uint8 clamped to [0, 255], then rounded back), ``align_corners=False``, ``antialias`` for bilinear and bicubic
+    only (None means False). Differentiable for float images, as torchvision's. Leading dimensions beyond
+    (N, C, H, W) are flattened into N (torchvision's v1 takes (C, H, W) or (N, C, H, W) only)."""
+    antialias = bool(antialias) and interpolation in ("bilinear", "bicubic")
+    shape, out_dtype = tuple(img.shape), img.dtype
+    x = img.unsqueeze(0) if img.ndim < 4 else img.reshape((-1,) + shape[-3:]) if img.ndim > 4 else img
+    if out_dtype not in (dtypes.float32, dtypes.float64):
+        x = x.to(dtypes.float32)
+    align_corners = False if interpolation in ("bilinear", "bicubic") else None
+    out = nn_F.interpolate(x, size=list(size), mode=interpolation, align_corners=align_corners, antialias=antialias)
+    if interpolation == "bicubic" and out_dtype == dtypes.uint8:
+        out = out.clamp(min=0, max=255)
+    out = out.squeeze(0) if img.ndim < 4 else out.reshape(shape[:-2] + tuple(out.shape[-2:])) if img.ndim > 4 else out
+    if out_dtype != out.dtype:
+        out = (out.round() if not out_dtype.is_floating_point else out).to(out_dtype)
+    return out
 
 
 def pad(img, padding, fill=0, padding_mode="constant"):

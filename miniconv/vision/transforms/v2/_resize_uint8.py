@@ -5,16 +5,9 @@ CPU: per axis, PIL's filter weights in float64, normalized, rounded to int16 at 
 down and clamped to [0, 255]; the width pass runs first (into uint8), then the height pass."""
 import numpy as np
 
-from .. import _functional_array as F_a
-
-
-def _filter(x, mode):
-    x = np.abs(x)
-    if mode == "bilinear":
-        return np.where(x < 1.0, 1.0 - x, 0.0)
-    a = -0.5
-    return np.where(x < 1.0, ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0,
-                    np.where(x < 2.0, ((a * x - 5.0 * a) * x + 8.0 * a) * x - 4.0 * a, 0.0))
+from ....nn.functional import _resample
+from ....tensor import Tensor
+from .. import functional as F_v1
 
 
 def _quantize(first, w):
@@ -31,27 +24,10 @@ def _quantize(first, w):
 
 
 def _weights(in_size, out_size, mode):
-    """(first input index (out,), int16 weights (out, K) as int64, precision bits), antialiased taps."""
-    interp_size = 2 if mode == "bilinear" else 4
-    scale = in_size / out_size
-    support = interp_size * 0.5 * scale if scale >= 1.0 else interp_size * 0.5
-    invscale = 1.0 / scale if scale >= 1.0 else 1.0
-    k_max = int(np.ceil(support)) * 2 + 1
-    first = np.zeros(out_size, np.int64)
-    w = np.zeros((out_size, k_max), np.float64)
-    for i in range(out_size):
-        center = scale * (i + 0.5)
-        xmin = max(int(center - support + 0.5), 0)
-        xsize = min(max(min(int(center + support + 0.5), in_size) - xmin, 0), k_max)
-        ws = _filter((np.arange(xsize) + xmin - center + 0.5) * invscale, mode)
-        total = 0.0
-        for v in ws:  # summed in order, as the C++ loop
-            total += v
-        if total != 0.0:
-            ws = ws / total
-        first[i] = xmin
-        w[i, :xsize] = ws
-    return _quantize(first, w)
+    """(first input index (out,), int16 weights (out, K) as int64, precision bits), antialiased taps: the
+    float taps of ``_upsample_*2d_aa`` computed in double (``nn.functional._resample``), then quantized."""
+    idx, w, _ = _resample.aa_taps(in_size, out_size, None, False, mode, np.float64)
+    return _quantize(idx[0], w.T)
 
 
 def _weights_bilinear_plain(in_size, out_size, mode):
@@ -87,7 +63,7 @@ def resize(img, size, mode, antialias):
     """uint8 ``img`` (..., C, H, W) resized to ``size`` = [h, w]. Bicubic without antialias is PyTorch's float
     path here (its uint8 kernel differs by one level on a few values)."""
     if not antialias and mode != "bilinear":
-        return F_a.resize(img, size, mode, False)
+        return F_v1._resize_tensor(Tensor(img), size, mode, False).numpy()
     weights = _weights if antialias else _weights_bilinear_plain
     oh, ow = size
     out = img

@@ -142,7 +142,7 @@ def resize(inpt, size, interpolation=InterpolationMode.BILINEAR, max_size=None, 
     if not isinstance(inpt, Tensor):
         if antialias is False:
             warnings.warn("Anti-alias option is always applied for PIL Image input. Argument antialias is ignored.")
-        return _F.resize(inpt, out_hw, interpolation, None, antialias)
+        return _F.resize(inpt, out_hw, interpolation, None, True)  # warned above
     arr = inpt._data
     if arr.dtype == np.uint8 and interpolation in (InterpolationMode.BILINEAR, InterpolationMode.BICUBIC) and \
             list(out_hw) != [h, w] and arr.size > 0:
