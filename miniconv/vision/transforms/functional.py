@@ -263,6 +263,9 @@ def crop(img, top, left, height, width):
     _check_image(img)
     if not _is_tensor(img):
         return F_pil.crop(img, top, left, height, width)
+    h, w = img.shape[-2:]
+    if 0 <= top and 0 <= left and top + height <= h and left + width <= w:  # a view, as torchvision's slicing
+        return img[..., top:top + height, left:left + width]
     return _wrap(F_a.crop(_arr(img), top, left, height, width))
 
 
