@@ -13,6 +13,7 @@ with them, ``taps_matrix`` gives the (out, in) matrix whose transpose is the bac
 #   that order (found against torch 2.13) gives PyTorch's bits.
 """
 import numpy as np
+import scipy.sparse
 
 CUBIC_ORDER = (1, 0, 2, 3)
 
@@ -154,9 +155,23 @@ def apply_taps(x, axis, idx, w, order=None, unfused=None):
 
 
 def taps_matrix(in_size, idx, w, dtype):
-    """The (out, in) matrix of the taps: row o holds the weights output o gives each input (clamped taps add)."""
+    """The (out, in) matrix of the taps: row o holds the weights output o gives each input (clamped taps add).
+    Dense when small, else scipy's CSR (K nonzeros a row: the backward's cost then grows with K, not in)."""
     out_size = idx.shape[1]
-    m = np.zeros((out_size, in_size), dtype)
-    rows = np.broadcast_to(np.arange(out_size), idx.shape)
-    np.add.at(m, (rows.ravel(), idx.ravel()), w.ravel().astype(dtype))
-    return m
+    rows = np.broadcast_to(np.arange(out_size), idx.shape).ravel()
+    if out_size * in_size <= 1 << 16:
+        m = np.zeros((out_size, in_size), dtype)
+        np.add.at(m, (rows, idx.ravel()), w.ravel().astype(dtype))
+        return m
+    return scipy.sparse.csr_matrix((w.ravel().astype(dtype), (rows, idx.ravel())), shape=(out_size, in_size))
+
+
+def apply_matrix_transposed(g, axis, m):
+    """``g`` (the gradient of a resized array) times the (out, in) matrix ``m`` along ``axis``: each input
+    position gets ``sum_o m[o, i] * g[o]``. One 2-D product (BLAS) for the whole array."""
+    if axis == g.ndim - 1:
+        out = np.asarray(g.reshape(-1, g.shape[-1]) @ m)
+        return out.reshape(g.shape[:-1] + (m.shape[1],))
+    moved = np.moveaxis(g, axis, 0)
+    out = np.asarray(m.T @ np.ascontiguousarray(moved).reshape(m.shape[0], -1))
+    return np.moveaxis(out.reshape((m.shape[1],) + moved.shape[1:]), 0, axis)

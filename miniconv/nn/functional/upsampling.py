@@ -227,7 +227,7 @@ class _Resize(ArrayFunction):
         g = g.astype(work, copy=False)
         for axis, in_size, idx, w in reversed(ctx.plan):
             m = _resample.taps_matrix(in_size, idx, np.ones(idx.shape) if w is None else w, work)
-            g = np.moveaxis(np.moveaxis(g, axis, -1) @ m, -1, axis)
+            g = _resample.apply_matrix_transposed(g, axis, m)
         return np.ascontiguousarray(g, dtype=dt), None, None, None, None, None
 
     @staticmethod
