@@ -137,20 +137,26 @@ def apply_taps(x, axis, idx, w, order=None, unfused=None):
     float16 is computed in float32 (PyTorch's opmath) and rounded back."""
     dtype = np.dtype(x.dtype)
     work = np.dtype(np.float32) if dtype == np.float16 else dtype
-    order = range(len(idx)) if order is None else order
+    order = list(range(len(idx)) if order is None else order)
     shape = [1] * x.ndim
     shape[axis] = idx.shape[1]
-    out = None
-    for k in order:
+    xk = np.take(x, idx[order[0]], axis=axis).astype(work, copy=False)
+    out = (xk * w[order[0]].astype(work).reshape(shape)).astype(work, copy=False)
+    wide = np.empty(out.shape, np.float64) if work == np.float32 else None  # float32 fma through float64
+    for k in order[1:]:
         xk = np.take(x, idx[k], axis=axis).astype(work, copy=False)
         wk = w[k].astype(work).reshape(shape)
-        if out is None:
-            out = (xk * wk).astype(work)
-        elif unfused is None or k > unfused.max():
-            out = fma(xk, wk, out, work)
-        else:
-            out = np.where((k <= unfused).reshape(shape), (out + (xk * wk).astype(work)).astype(work),
-                           fma(xk, wk, out, work))
+        plain = None if unfused is None else (k <= unfused).reshape(shape)
+        if plain is not None and plain.all():
+            out += xk * wk
+            continue
+        if wide is None:
+            fused = fma(xk, wk, out, work)
+        else:  # in place: x * w + acc exactly in float64, rounded once to float32
+            np.multiply(xk, wk.astype(np.float64), out=wide)
+            wide += out
+            fused = wide.astype(np.float32)
+        out = fused if plain is None or not plain.any() else np.where(plain, out + xk * wk, fused)
     return out.astype(dtype, copy=False)
 
 
