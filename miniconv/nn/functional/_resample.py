@@ -92,19 +92,22 @@ def cubic_taps(in_size, out_size, scale, align_corners, dtype):
     return idx, w.astype(dtype)
 
 
-def _aa_filter(x, mode, dtype):
+def _aa_filter(x, mode, a, dtype):
     x = np.abs(x)
     f = dtype.type
     if mode == "bilinear":
         return np.where(x < 1, (f(1) - x).astype(dtype), f(0))
-    a = f(-0.5)
+    a = f(a)
     return np.where(x < 1, _cubic1(x, a, dtype, True), np.where(x < 2, _cubic2(x, a, dtype, True), f(0)))
 
 
-def aa_taps(in_size, out_size, scale, align_corners, mode, dtype):
+def aa_taps(in_size, out_size, scale, align_corners, mode, dtype, antialias=True):
     """The antialiased taps of ``_upsample_{bilinear,bicubic}2d_aa``: a filter (triangle, or cubic with
     A = -0.5) stretched by the scale when downsampling, its support ``interp_size / 2 * scale``, the weights
     normalised by their sum per output. Upsampling gives the plain mode's filter (but bicubic's A = -0.5).
+    ``antialias=False``: the same construction unstretched, A = -0.75, ``align_corners`` centring on
+    ``scale * i + 0.5`` (the weights of PyTorch's uint8 kernels without antialias: bilinear drops the taps
+    outside the input, bicubic clamps them to the border).
     Returns (idx, w, unfused): PyTorch's compiled loop adds taps 1..unfused[o] as rounded products (its
     vectorised part, 128-bit vectors: 4 floats or 2 doubles a step) and the remaining ones with fused
     multiply-adds."""
@@ -112,23 +115,61 @@ def aa_taps(in_size, out_size, scale, align_corners, mode, dtype):
     f = dtype.type
     s = compute_scale(in_size, out_size, scale, align_corners, dtype)
     interp_size = 2 if mode == "bilinear" else 4
-    support = f(interp_size * 0.5 * s) if s >= 1 else f(interp_size * 0.5)
-    invscale = f(1.0 / np.float64(s)) if s >= 1 else f(1)
-    max_taps = int(np.ceil(support)) * 2 + 1
-    center = (np.float64(s) * (np.arange(out_size) + 0.5)).astype(dtype)
-    xmin = np.maximum(((center - support).astype(np.float64) + 0.5).astype(np.int64), 0)
-    xsize = np.clip(np.minimum(((center + support).astype(np.float64) + 0.5).astype(np.int64), in_size) - xmin,
-                    0, max_taps)
+    stretch = antialias and s >= 1
+    support = f(interp_size * 0.5 * s) if stretch else f(interp_size * 0.5)
+    invscale = f(1.0 / np.float64(s)) if stretch else f(1)
+    max_taps = int(np.ceil(support)) * 2 + 1 if antialias else interp_size
+    delta = 0.5 if align_corners and not antialias else 0.0
+    center = (np.float64(s) * (np.arange(out_size) + 0.5 - delta) + delta).astype(dtype)
+    low = (center - support).astype(np.float64) + 0.5
+    if not antialias and mode == "bicubic":  # four taps from floor(low), clamped to the border
+        xmin = np.floor(low).astype(np.int64)
+        xsize = np.full(out_size, max_taps)
+    else:  # taps outside the input dropped (the rest renormalised)
+        xmin = np.maximum(low.astype(np.int64), 0)
+        xsize = np.clip(np.minimum(((center + support).astype(np.float64) + 0.5).astype(np.int64), in_size) - xmin,
+                        0, max_taps)
     k = np.arange(max_taps)[:, None]
     pos = ((k + xmin[None, :]).astype(dtype) - center[None, :]).astype(np.float64)
-    w = _aa_filter(((pos + 0.5) * np.float64(invscale)).astype(dtype), mode, dtype)
+    w = _aa_filter(((pos + 0.5) * np.float64(invscale)).astype(dtype), mode, -0.5 if antialias else -0.75, dtype)
     w = np.where(k < xsize[None, :], w, f(0)).astype(dtype)
     total = np.zeros(out_size, dtype)
     for j in range(max_taps):  # summed in order, as the kernel's loop
         total = (total + w[j]).astype(dtype)
     w = np.where(total != 0, w / np.where(total == 0, f(1), total), w).astype(dtype)
     lanes = 16 // dtype.itemsize  # 128-bit vectors
-    return np.minimum(xmin[None, :] + k, in_size - 1), w, (xsize - 1) // lanes * lanes
+    return np.clip(xmin[None, :] + k, 0, in_size - 1), w, (xsize - 1) // lanes * lanes
+
+
+def _quantize(w):
+    """PyTorch's int16 weights: the largest precision (< 22 bits) for which the biggest weight stays below
+    2**15, each weight rounded half away from zero (C casts truncate)."""
+    wt_max = w.max() if w.size else 0.0
+    precision = 0
+    while precision < 22 and int(0.5 + wt_max * (1 << (precision + 1))) < (1 << 15):
+        precision += 1
+    v = w * (1 << precision)
+    return np.where(v < 0, (-0.5 + v).astype(np.int64), (0.5 + v).astype(np.int64)), precision
+
+
+def resize_uint8(x, out_size, scales, align_corners, mode, antialias):
+    """PyTorch's native uint8 resize (``UpSampleKernel.cpp``: ``_compute_index_ranges_int16_weights`` and the
+    uint8 horizontal/vertical passes), used by ``interpolate`` on uint8 bilinear/bicubic input and by
+    torchvision's v2 on CPU: per axis, the taps of ``aa_taps`` in double, rounded to int16 fixed point; each
+    output an integer dot product plus half an LSB, shifted down and clamped to [0, 255]; the width pass first
+    (into uint8), then the height pass, each skipped when its size stays. ``x`` (..., H, W)."""
+    for axis, n, scale in ((-1, out_size[1], scales[1]), (-2, out_size[0], scales[0])):
+        in_size = x.shape[axis]
+        if n == in_size:
+            continue
+        idx, w, _ = aa_taps(in_size, n, scale, align_corners, mode, np.float64, antialias)
+        wi, precision = _quantize(w)
+        xm = np.moveaxis(x, axis, -1).astype(np.int64)
+        acc = np.full(xm.shape[:-1] + (n,), 1 << (precision - 1) if precision > 0 else 0, np.int64)
+        for k in range(len(idx)):
+            acc += xm[..., idx[k]] * wi[k]
+        x = np.moveaxis(np.clip(acc >> precision, 0, 255).astype(np.uint8), -1, axis)
+    return np.ascontiguousarray(x)
 
 
 def apply_taps(x, axis, idx, w, order=None, unfused=None):

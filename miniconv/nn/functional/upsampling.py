@@ -139,9 +139,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             raise NotImplementedError(f"\"{kernel}\" not implemented for '{_TORCH_DTYPE_NAMES[input.dtype.name]}'")
         if input.dtype == np.float16 and antialias:
             raise NotImplementedError("\"compute_index_ranges_weights\" not implemented for 'Half'")
-    if input.dtype == np.uint8 and mode in ("bilinear", "bicubic"):  # PyTorch has int16-weight kernels for these
-        raise NotImplementedError(f"miniconv's interpolate does not resize uint8 tensors in mode {mode!r}; "
-                                  "convert to float first (torchvision's uint8 resize: miniconv.vision.transforms.v2)")
+    if input.dtype == np.uint8 and mode in ("bilinear", "bicubic"):  # PyTorch's int16 fixed-point kernels
+        return input.new_tensor(_resample.resize_uint8(input.numpy(), out_size, scales, align_corners, mode,
+                                                       bool(antialias)))
     if input.dtype.kind != "f" and mode in ("linear", "bilinear", "trilinear"):
         raise NotImplementedError(f"\"upsample_{mode}{input.ndim - 2}d_out_frame\" not implemented for '"
                                   f"{input.dtype.name}'")

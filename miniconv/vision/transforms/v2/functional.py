@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 
 from .... import dtypes
+from ....nn.functional import _resample
 from ....tensor import Tensor
 from ..._pil import is_pil_image
 from ...tv_tensors import Image
@@ -22,7 +23,6 @@ from .. import _functional_array as F_a
 from .. import functional as _F
 from ..functional import InterpolationMode
 from . import _color_array as _C
-from . import _resize_uint8
 
 _STRING_TO_MODE = {m.value: m for m in InterpolationMode}
 
@@ -146,7 +146,7 @@ def resize(inpt, size, interpolation=InterpolationMode.BILINEAR, max_size=None, 
     arr = inpt._data
     if arr.dtype == np.uint8 and interpolation in (InterpolationMode.BILINEAR, InterpolationMode.BICUBIC) and \
             list(out_hw) != [h, w] and arr.size > 0:
-        out = Tensor(_resize_uint8.resize(arr, out_hw, interpolation.value, bool(antialias)))
+        out = Tensor(_resample.resize_uint8(arr, out_hw, (None, None), False, interpolation.value, bool(antialias)))
     else:
         out = _F.resize(_plain(inpt), out_hw, interpolation, None, bool(antialias))
     return Image(out) if isinstance(inpt, Image) else out
