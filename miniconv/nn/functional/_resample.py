@@ -92,18 +92,23 @@ def cubic_taps(in_size, out_size, scale, align_corners, dtype):
     return idx, w.astype(dtype)
 
 
+INTERP_SIZE = {"bilinear": 2, "bicubic": 4, "lanczos": 6}
+
+
 def _aa_filter(x, mode, a, dtype):
     x = np.abs(x)
     f = dtype.type
     if mode == "bilinear":
         return np.where(x < 1, (f(1) - x).astype(dtype), f(0))
+    if mode == "lanczos":  # Lanczos-3, PIL's: sinc(x) * sinc(x / 3) on |x| < 3
+        return np.where(x < 3, (np.sinc(x) * np.sinc(x / f(3))).astype(dtype), f(0))
     a = f(a)
     return np.where(x < 1, _cubic1(x, a, dtype, True), np.where(x < 2, _cubic2(x, a, dtype, True), f(0)))
 
 
 def aa_taps(in_size, out_size, scale, align_corners, mode, dtype, antialias=True):
-    """The antialiased taps of ``_upsample_{bilinear,bicubic}2d_aa``: a filter (triangle, or cubic with
-    A = -0.5) stretched by the scale when downsampling, its support ``interp_size / 2 * scale``, the weights
+    """The antialiased taps of ``_upsample_{bilinear,bicubic,lanczos}2d_aa``: a filter (triangle, cubic with
+    A = -0.5, or Lanczos-3) stretched by the scale when downsampling, its support ``interp_size / 2 * scale``, the weights
     normalised by their sum per output. Upsampling gives the plain mode's filter (but bicubic's A = -0.5).
     ``antialias=False``: the same construction unstretched, A = -0.75, ``align_corners`` centring on
     ``scale * i + 0.5`` (the weights of PyTorch's uint8 kernels without antialias: bilinear drops the taps
@@ -114,7 +119,7 @@ def aa_taps(in_size, out_size, scale, align_corners, mode, dtype, antialias=True
     dtype = np.dtype(dtype)
     f = dtype.type
     s = compute_scale(in_size, out_size, scale, align_corners, dtype)
-    interp_size = 2 if mode == "bilinear" else 4
+    interp_size = INTERP_SIZE[mode]
     stretch = antialias and s >= 1
     support = f(interp_size * 0.5 * s) if stretch else f(interp_size * 0.5)
     invscale = f(1.0 / np.float64(s)) if stretch else f(1)

@@ -1,5 +1,5 @@
-"""Resampling: interpolate (nearest, nearest-exact, linear, bilinear, bicubic, trilinear, area; bilinear and bicubic
-antialiased), upsample*, pixel_shuffle, pixel_unshuffle, channel_shuffle. interpolate's nearest, linear, bicubic
+"""Resampling: interpolate (nearest, nearest-exact, linear, bilinear, bicubic, trilinear, area; bilinear, bicubic and
+lanczos antialiased), upsample*, pixel_shuffle, pixel_unshuffle, channel_shuffle. interpolate's nearest, linear, bicubic
 and antialiased modes are one node (``_Resize``: gathers per axis forward, the transposed interpolation matrices
 backward; the bicubic and antialiased taps in ``_resample``); the others are composed from indexing, reshape and
 permute, whose Functions give the gradients."""
@@ -85,12 +85,13 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     Modes: ``'nearest'`` (PyTorch's floor rule), ``'nearest-exact'``, ``'linear'`` (3-D input),
     ``'bilinear'`` and ``'bicubic'`` (4-D input; cubic convolution with A = -0.75, border taps clamped),
     ``'trilinear'`` (5-D input; ``align_corners`` True or False for the four), ``'area'`` (adaptive average
-    pooling). ``antialias=True`` (bilinear and bicubic): when downsampling, the filter is stretched over
+    pooling), ``'lanczos'`` (4-D input, Lanczos-3, needs ``antialias=True``). ``antialias=True`` (bilinear,
+    bicubic, lanczos): when downsampling, the filter is stretched over
     ``scale`` input pixels and its weights normalised per output pixel (PIL's resampling; torchvision's
     ``Resize`` on tensors). Interpolation runs one axis after another, last axis first.
 
     >>> x = miniconv.arange(16.).reshape(1, 1, 4, 4)
-    >>> F.interpolate(x, size=(2, 2), mode="bicubic", antialias=True).shape
+    >>> tuple(F.interpolate(x, size=(2, 2), mode="bicubic", antialias=True).shape)
     (1, 1, 2, 2)
     """
     _tensor_arg(input, "interpolate")
@@ -109,9 +110,12 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if mode in _needs and input.ndim in (3, 4, 5) and input.ndim != _needs[mode]:
         raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {_needs[mode]}D input")
     if mode == "lanczos" and input.ndim == 4:
-        raise NotImplementedError("miniconv's interpolate does not support mode='lanczos'")
+        if align_corners:
+            raise ValueError("Lanczos mode does not support align_corners=True")
+        if not antialias:
+            raise ValueError("Lanczos mode requires antialias=True")
     known = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area")
-    if not (mode in known and input.ndim in (3, 4, 5) or mode == "bicubic" and input.ndim == 4):
+    if not (mode in known and input.ndim in (3, 4, 5) or mode in ("bicubic", "lanczos") and input.ndim == 4):
         raise NotImplementedError(
             "Input Error: Only 3D, 4D and 5D input Tensors supported"
             f" (got {input.ndim}D) for the modes: nearest | linear | bilinear | bicubic | trilinear | lanczos | "
@@ -131,7 +135,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             from .volumetric import adaptive_avg_pool3d
             return adaptive_avg_pool3d(input, tuple(out_size))
         return adaptive_avg_pool2d(input, tuple(out_size))
-    if mode == "bicubic" or antialias:
+    if mode in ("bicubic", "lanczos") or antialias:
         if input.shape[1] == 0:
             raise RuntimeError(f"Non-empty 4D data tensor expected but got a tensor with sizes {list(input.shape)}")
         if input.dtype.kind != "f" and input.dtype != np.uint8:
@@ -139,7 +143,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             raise NotImplementedError(f"\"{kernel}\" not implemented for '{_TORCH_DTYPE_NAMES[input.dtype.name]}'")
         if input.dtype == np.float16 and antialias:
             raise NotImplementedError("\"compute_index_ranges_weights\" not implemented for 'Half'")
-    if input.dtype == np.uint8 and mode in ("bilinear", "bicubic"):  # PyTorch's int16 fixed-point kernels
+    if input.dtype == np.uint8 and mode in ("bilinear", "bicubic", "lanczos"):  # PyTorch's int16 kernels
         return input.new_tensor(_resample.resize_uint8(input.numpy(), out_size, scales, align_corners, mode,
                                                        bool(antialias)))
     if input.dtype.kind != "f" and mode in ("linear", "bilinear", "trilinear"):
@@ -157,7 +161,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 
 _UPSAMPLE_NODE_NAMES = {"nearest": "UpsampleNearest{}DBackward0", "nearest-exact": "UpsampleNearestExact{}DBackward0",
                         "linear": "UpsampleLinear1DBackward0", "bilinear": "UpsampleBilinear2DBackward0",
-                        "bicubic": "UpsampleBicubic2DBackward0", "trilinear": "UpsampleTrilinear3DBackward0"}
+                        "bicubic": "UpsampleBicubic2DBackward0", "lanczos": "UpsampleLanczos2DBackward0",
+                        "trilinear": "UpsampleTrilinear3DBackward0"}
 _TORCH_DTYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "bool": "Bool",
                       "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64"}
 
