@@ -195,3 +195,13 @@ def test_uint8_matches_torch_int16_kernels(kw):
         assert diff.max() <= 1 and (diff > 0).mean() < 0.02
     else:
         assert diff.max() == 0
+
+
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact"])
+def test_nearest_scale_factor_indices_as_torch(mode):
+    # the scale is float(1 / scale_factor), rounded once (PyTorch's compute_scales_value), not 1 / float(sf)
+    x = np.random.default_rng(6).random((1, 2, 17, 23)).astype(np.float32)
+    for sf in (0.3, 0.45, 0.7, 1.1, 1.3, 1.7, 2.3, 2.9, 3.7, 0.77, 1.234):
+        y = miniconv.nn.functional.interpolate(miniconv.tensor(x), scale_factor=sf, mode=mode).numpy()
+        ty = torch.nn.functional.interpolate(torch.from_numpy(x), scale_factor=sf, mode=mode).numpy()
+        np.testing.assert_array_equal(y, ty)

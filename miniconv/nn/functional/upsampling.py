@@ -18,22 +18,13 @@ from .pooling import adaptive_avg_pool2d
 _ALIGN_MODES = "linear | bilinear | bicubic | trilinear"
 
 
-def _source_scale(in_size, out_size, scale, align_corners, dtype):
-    """PyTorch's area_pixel_compute_scale in the op's accumulation type."""
-    if align_corners:
-        return dtype.type((in_size - 1) / (out_size - 1)) if out_size > 1 else dtype.type(0)
-    if scale is not None and scale > 0:
-        return dtype.type(1.0) / dtype.type(scale)
-    return dtype.type(in_size) / dtype.type(out_size)
-
-
 def _nearest_index(in_size, out_size, scale, exact):
     dst = np.arange(out_size)
     if not exact and out_size == in_size:
         return dst
     if not exact and out_size == 2 * in_size:
         return dst >> 1
-    s = _source_scale(in_size, out_size, scale, False, np.dtype(np.float32))
+    s = _resample.compute_scale(in_size, out_size, scale, False, np.dtype(np.float32))
     pos = (dst.astype(np.float32) + np.float32(0.5)) * s if exact else dst.astype(np.float32) * s
     return np.minimum(np.floor(pos).astype(np.int64), in_size - 1)
 
@@ -177,7 +168,7 @@ def _axis_taps(in_size, out_size, scale, mode, align_corners, dtype):
     if mode.endswith("-aa"):
         idx, w, unfused = _resample.aa_taps(in_size, out_size, scale, align_corners, mode[:-3], dtype)
         return idx, w, None, unfused
-    s = _source_scale(in_size, out_size, scale, align_corners, dtype)
+    s = _resample.compute_scale(in_size, out_size, scale, align_corners, dtype)
     dst = np.arange(out_size).astype(dtype)
     src = s * dst if align_corners else np.maximum(s * (dst + dtype.type(0.5)) - dtype.type(0.5), dtype.type(0))
     i0 = np.minimum(np.floor(src).astype(np.int64), in_size - 1)
