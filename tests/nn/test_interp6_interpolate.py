@@ -156,6 +156,10 @@ ERRORS = [
                                           align_corners=True),
     lambda L: L.nn.functional.interpolate(L.zeros(1, 2, 5), size=3, mode="lanczos", antialias=True),
     lambda L: L.nn.functional.interpolate(L.zeros(1, 2, 5), size=3, mode="lanczos"),
+    lambda L: L.nn.functional.interpolate(L.zeros(1, 2, 5, dtype=L.int64), size=3, mode="linear"),
+    lambda L: L.nn.functional.interpolate(L.zeros(1, 2, 5, 6, dtype=L.int32), size=3, mode="bilinear"),
+    lambda L: L.nn.functional.interpolate(L.zeros(1, 2, 5, 6, 7, dtype=L.uint8), size=3, mode="trilinear"),
+    lambda L: L.nn.functional.interpolate(L.zeros(1, 2, 5, 6, dtype=L.bool), size=3, mode="bicubic"),
 ]
 
 

@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 
 from ...autograd import ArrayFunction
+from ...dtypes import torch_dtype_name
 from ...autograd.composite import composite, recomputed_backward
 from . import _resample
 from ._args import _tensor_arg
@@ -131,15 +132,15 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             raise RuntimeError(f"Non-empty 4D data tensor expected but got a tensor with sizes {list(input.shape)}")
         if input.dtype.kind != "f" and input.dtype != np.uint8:
             kernel = "compute_index_ranges_weights" if antialias else "compute_indices_weights_cubic"
-            raise NotImplementedError(f"\"{kernel}\" not implemented for '{_TORCH_DTYPE_NAMES[input.dtype.name]}'")
+            raise NotImplementedError(f"\"{kernel}\" not implemented for '{torch_dtype_name(input.dtype)}'")
         if input.dtype == np.float16 and antialias:
             raise NotImplementedError("\"compute_index_ranges_weights\" not implemented for 'Half'")
     if input.dtype == np.uint8 and mode in ("bilinear", "bicubic", "lanczos"):  # PyTorch's int16 kernels
         return input.new_tensor(_resample.resize_uint8(input.numpy(), out_size, scales, align_corners, mode,
                                                        bool(antialias)))
     if input.dtype.kind != "f" and mode in ("linear", "bilinear", "trilinear"):
-        raise NotImplementedError(f"\"upsample_{mode}{input.ndim - 2}d_out_frame\" not implemented for '"
-                                  f"{input.dtype.name}'")
+        kernel = "upsample_bilinear2d_channels_last" if mode == "bilinear" else "compute_indices_weights_linear"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{torch_dtype_name(input.dtype)}'")
     d = input.ndim - 2
     name = _UPSAMPLE_NODE_NAMES[mode].format(d)  # PyTorch's node, one for the whole resize
     if antialias:
@@ -154,8 +155,6 @@ _UPSAMPLE_NODE_NAMES = {"nearest": "UpsampleNearest{}DBackward0", "nearest-exact
                         "linear": "UpsampleLinear1DBackward0", "bilinear": "UpsampleBilinear2DBackward0",
                         "bicubic": "UpsampleBicubic2DBackward0", "lanczos": "UpsampleLanczos2DBackward0",
                         "trilinear": "UpsampleTrilinear3DBackward0"}
-_TORCH_DTYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "bool": "Bool",
-                      "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64"}
 
 
 def _axis_taps(in_size, out_size, scale, mode, align_corners, dtype):
