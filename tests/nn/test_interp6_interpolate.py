@@ -209,3 +209,22 @@ def test_nearest_scale_factor_indices_as_torch(mode):
         y = miniconv.nn.functional.interpolate(miniconv.tensor(x), scale_factor=sf, mode=mode).numpy()
         ty = torch.nn.functional.interpolate(torch.from_numpy(x), scale_factor=sf, mode=mode).numpy()
         np.testing.assert_array_equal(y, ty)
+
+
+def test_fma_rounds_once():
+    """_resample.fma: a * b + c with one rounding (float32 through float64; float64 error-free, faithful)."""
+    from fractions import Fraction
+
+    from miniconv.nn.functional import _resample
+
+    rng = np.random.default_rng(8)
+    a, b, c = (rng.standard_normal(300) * 10.0 ** rng.integers(-3, 3, 300) for _ in range(3))
+    exact = [Fraction(x) * Fraction(y) + Fraction(z) for x, y, z in zip(a, b, c)]
+    got64 = _resample.fma(a, b, c, np.float64)
+    ulps = [abs(Fraction(g) - e) / Fraction(np.spacing(np.float64(float(e)))) for g, e in zip(got64, exact)]
+    assert max(ulps) <= 1 and sum(u > Fraction(1, 2) for u in ulps) <= 3
+    a32, b32, c32 = (v.astype(np.float32) for v in (a, b, c))
+    got32 = _resample.fma(a32, b32, c32, np.float32)
+    want32 = [np.float32(float(Fraction(float(x)) * Fraction(float(y)) + Fraction(float(z))))
+              for x, y, z in zip(a32, b32, c32)]
+    assert got32.dtype == np.float32 and (got32 == np.array(want32)).mean() > 0.99
