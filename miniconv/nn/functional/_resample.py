@@ -7,8 +7,9 @@ with them, ``taps_matrix`` gives the (out, in) matrix whose transpose is the bac
 # - Output position o along an axis reads ``sum_k w[k, o] * x[idx[k, o]]``; idx (K, out) int64, w (K, out).
 # - PyTorch's kernels are compiled with fused multiply-adds: each tap is ``acc = fma(x, w, acc)`` (one rounding),
 #   and some steps of the cubic polynomials are fused too (all of them in the antialiased filter, the first two
-#   of cubic_convolution2 in the plain bicubic taps: which ones, found against torch 2.13's bits). ``fma`` reproduces that: float32 through float64
-#   (the product is exact there), float64 through an error-free product and sum.
+#   of cubic_convolution2 in the plain bicubic taps: which ones, found against torch 2.13's bits). ``fma``
+#   reproduces that: float32 through float64 (the product is exact there), float64 through an error-free
+#   product and sum.
 # - The bicubic kernel starts its sum with the second tap (the one at floor(src)), then adds taps 0, 2, 3:
 #   that order (found against torch 2.13) gives PyTorch's bits.
 """
@@ -108,8 +109,8 @@ def _aa_filter(x, mode, a, dtype):
 
 def aa_taps(in_size, out_size, scale, align_corners, mode, dtype, antialias=True):
     """The antialiased taps of ``_upsample_{bilinear,bicubic,lanczos}2d_aa``: a filter (triangle, cubic with
-    A = -0.5, or Lanczos-3) stretched by the scale when downsampling, its support ``interp_size / 2 * scale``, the weights
-    normalised by their sum per output. Upsampling gives the plain mode's filter (but bicubic's A = -0.5).
+    A = -0.5, or Lanczos-3) stretched by the scale when downsampling, its support ``interp_size / 2 * scale``,
+    the weights normalised by their sum per output. Upsampling gives the plain mode's filter (but bicubic's A = -0.5).
     ``antialias=False``: the same construction unstretched, A = -0.75, ``align_corners`` centring on
     ``scale * i + 0.5`` (the weights of PyTorch's uint8 kernels without antialias: bilinear drops the taps
     outside the input, bicubic clamps them to the border).

@@ -1,6 +1,7 @@
 """torchvision.transforms.functional's names: each function takes a PIL image or a Tensor
 (..., C, H, W) and dispatches to Pillow (``_functional_pil``) or to NumPy (``_functional_array``; resizing
-through ``nn.functional.interpolate``, differentiable), as torchvision does; ``to_tensor``/``to_pil_image`` also take NumPy arrays (H, W[, C]).
+through ``nn.functional.interpolate``, differentiable), as torchvision does; ``to_tensor``/``to_pil_image``
+also take NumPy arrays (H, W[, C]).
 
 Example::
 
