@@ -93,6 +93,7 @@ class _Node:
     # saved-tensor hooks (graph.saved_tensors_hooks, SavedTensor.register_hooks): per saved value,
     # (unpack hook, packed value) or (None, the saved value)
     _packed = None
+    _anomaly_trace = None  # recorded while anomaly mode is on: the forward call's stack (anomaly_mode.forward_stack)
     _node_pre_hooks = None  # register_prehook / register_hook: {handle id: fn}
     _node_post_hooks = None
 
