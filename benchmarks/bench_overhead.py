@@ -7,6 +7,7 @@ machine). Reports the median over processes of those per-call times, and the rat
 
     python benchmarks/bench_overhead.py                          # every case, 3 processes per library
     python benchmarks/bench_overhead.py --repeats 5 --cases index_int,add_grad
+    python benchmarks/bench_overhead.py --libs miniconv,torch,miniconv@/tmp/old   # also an older tree (built .so)
 
 Cases (16-element float32 tensors unless said; x is 8x8, 1 thread):
   add_nograd        c = a + b                         (no tensor requires grad)
@@ -108,8 +109,10 @@ print(json.dumps(out))
 
 
 def run(lib, size, cases):
-    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
-    code = CHILD.format(lib=lib, size=size, cases=cases)
+    """One process of ``lib``: "torch", "miniconv" (this tree) or "miniconv@PATH" (the tree at PATH)."""
+    name, _, root = lib.partition("@")
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=root or str(ROOT))
+    code = CHILD.format(lib=name, size=size, cases=cases)
     out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -119,7 +122,7 @@ def main():
     p.add_argument("--size", type=int, default=16, help="elements per tensor of the add/mul cases")
     p.add_argument("--repeats", type=int, default=3, help="processes per library, alternating")
     p.add_argument("--cases", default="", help="comma-separated case names (default: all)")
-    p.add_argument("--libs", default="miniconv,torch", help="comma-separated: miniconv, torch")
+    p.add_argument("--libs", default="miniconv,torch", help="comma-separated: miniconv, torch, miniconv@PATH")
     a = p.parse_args()
     cases = [c for c in a.cases.split(",") if c]
     res = {lib: [] for lib in a.libs.split(",")}
@@ -129,13 +132,13 @@ def main():
             print(f"{lib:8s} " + "  ".join(f"{k} {v:.2f}" for k, v in res[lib][-1].items()), flush=True)
     print(f"\nper call in us, 1 thread, median over {a.repeats} processes per library (best of 7 timeit blocks each)\n")
     libs = list(res)
-    print("| case | " + " | ".join(f"{lib} (us)" for lib in libs) + (" | ratio |" if len(libs) == 2 else " |"))
-    print("|---" * (len(libs) + 1 + (len(libs) == 2)) + "|")
+    others = [lib for lib in libs if lib != "torch"] if "torch" in libs else []  # ratios to PyTorch
+    print("| case | " + " | ".join(f"{lib} (us)" for lib in libs) + "".join(f" | {lib} / torch" for lib in others) + " |")
+    print("|---" * (len(libs) + len(others) + 1) + "|")
     for case in res[libs[0]][0]:
-        meds = [statistics.median(r[case] for r in res[lib]) for lib in libs]
-        row = f"| {case} | " + " | ".join(f"{m:.2f}" for m in meds)
-        print(row + (f" | {meds[0] / meds[1]:.2f} |" if len(libs) == 2 else " |"))
-
+        med = {lib: statistics.median(r[case] for r in res[lib]) for lib in libs}
+        print(f"| {case} | " + " | ".join(f"{med[lib]:.2f}" for lib in libs)
+              + "".join(f" | {med[lib] / med['torch']:.2f}" for lib in others) + " |")
 
 if __name__ == "__main__":
     main()
