@@ -33,17 +33,18 @@ class IndexingMixin:
                     not self._requires_grad and (self._base is None or self._view_gen == self._base._history_gen))):
                 arr = self._data[basic]  # (a non-empty NumPy view shares memory with its base)
                 return self._make_view(self._wrap(arr), lambda a: a[basic], arr.size != 0)
-            return self._getitem(index)
+            return self._getitem(index, basic)
         except IndexError as e:
             torch_error = _torch_index_error(str(e), index, self._data.ndim)
             if torch_error is None:
                 raise
             raise torch_error from None
 
-    def _getitem(self, index):
-        original, index = index, convert_index(index)
-        if is_basic_index(index):
-            index = with_ellipsis(index)
+    def _getitem(self, index, basic=None):
+        """``self[index]`` through ``ops.Index``; ``basic``: ``_plain_basic_index(index)`` if known not None."""
+        original, index = index, (basic if basic is not None else convert_index(index))
+        if basic is not None or is_basic_index(index):
+            index = with_ellipsis(index)  # (basic has one already)
             out = self._make_view(ops.Index.apply(self, index), lambda a: a[index])
         else:
             out = ops.Index.apply(self, index)
@@ -182,6 +183,8 @@ class IndexingMixin:
 
 
 def _is_int_index(i):
+    if type(i) is int:
+        return True
     if isinstance(i, TensorBase):
         return i.ndim == 0 and i.dtype.kind in "iu"
     return isinstance(i, (numbers.Integral, np.integer)) and not isinstance(i, (_builtin_bool, np.bool_))
@@ -238,9 +241,10 @@ def convert_index(index):
             # PyTorch has no negative strides: x[::-1] is an error there (flip() makes the copy)
             raise ValueError("slice step cannot be zero" if i.step == 0 else "step must be greater than zero")
         if isinstance(i, TensorBase):
-            if i.dtype.kind not in "iub":
+            kind = i._data.dtype.kind
+            if kind not in "iub":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            if i.dtype == np.uint8:  # a uint8 (byte) index tensor is a mask, as in PyTorch
+            if kind == "u" and i._data.dtype == np.uint8:  # a uint8 (byte) index tensor is a mask, as in PyTorch
                 return i._data.astype(np.bool_)
             return i._data
         return i
