@@ -15,6 +15,8 @@ multiplies matrices should call :func:`matmul` and :func:`matmul_backward` too.
 # - Only float32/float64 go through BLAS. float16 is computed in float32 and rounded once (NumPy's
 #   float16 loop would round every partial sum); integers use ``np.matmul``, deterministic already.
 """
+import math
+
 import numpy as np
 
 from . import _kernels
@@ -38,7 +40,7 @@ def gemm(a, b, trans_a=False, trans_b=False):
 
 def _rows(shape):
     """Rows of an array of ``shape`` seen as a matrix (all but the last dimension)."""
-    return int(np.prod(shape[:-1]))
+    return math.prod(shape[:-1])  # (np.prod of a tuple costs ~4 us: it builds an array first)
 
 
 def _matmul_nd(a, b, trans_a=False, trans_b=False):
@@ -55,10 +57,10 @@ def _matmul_nd(a, b, trans_a=False, trans_b=False):
     if c.size == 0 or k == 0:
         c[...] = 0
         return c
-    count = int(np.prod(batch))
+    count = math.prod(batch)
 
     def offsets(x):
-        index = np.arange(int(np.prod(x.shape[:-2])), dtype=np.int64).reshape(x.shape[:-2])
+        index = np.arange(math.prod(x.shape[:-2]), dtype=np.int64).reshape(x.shape[:-2])
         return np.ascontiguousarray(np.broadcast_to(index, batch).reshape(count)) * (x.shape[-2] * x.shape[-1])
 
     with blas_single_thread():
@@ -82,7 +84,7 @@ def matmul(a, b):
         if a.dtype == b.dtype == _HALF:  # NumPy's float16 loop rounds every partial sum: float32, rounded once
             return matmul(a.astype(np.float32), b.astype(np.float32)).astype(np.float16)
         return np.matmul(a, b)
-    rows = int(np.prod(a.shape[:-1], dtype=np.int64)) if b.ndim <= 2 else (a.shape[-2] if a.ndim > 1 else 1)
+    rows = math.prod(a.shape[:-1]) if b.ndim <= 2 else (a.shape[-2] if a.ndim > 1 else 1)
     check_blas_sizes("matmul", ("the rows of input (with its batch when other is a matrix)", rows),
                      ("the columns of input", a.shape[-1]), ("the columns of other", b.shape[-1] if b.ndim > 1 else 1))
     a2 = a[None, :] if a.ndim == 1 else a

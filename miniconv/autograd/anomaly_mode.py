@@ -1,9 +1,15 @@
-"""Anomaly detection (PyTorch's ``torch.autograd.detect_anomaly``): while it is on, every backward node's
-gradients are checked for NaN, and a NaN raises PyTorch's error naming the node that produced it.
+"""Anomaly detection (PyTorch's ``torch.autograd.detect_anomaly``): while it is on, every node recorded in the
+forward pass keeps the stack of the call that made it, and every backward node's gradients are checked for NaN
+(a NaN raises PyTorch's error naming the node that produced it). When a node's backward raises (NaN, a saved
+tensor modified in place, an error in a custom backward), a UserWarning shows the forward call that made the node:
+"Error detected in MulBackward0. Traceback of forward call that caused the error: ...". While it is off, the
+forward pass pays one global read per op, nothing else.
 
 The switch is process-wide, as PyTorch's. Turning it on warns, as PyTorch does, that it slows backward.
 """
 import functools
+import os
+import traceback
 import warnings
 
 __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "is_anomaly_check_nan_enabled"]
@@ -86,3 +92,27 @@ def check_gradients(node_name, grads):
 def set_anomaly_enabled(enabled, check_nan=True):
     """``torch.set_anomaly_enabled``: switch anomaly detection on or off for the rest of the program."""
     _set(bool(enabled), bool(check_nan))
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def forward_stack():
+    """The stack of the current call as ``traceback.format_stack()`` lines, less miniconv's own frames at its end:
+    PyTorch's stack ends at the last Python frame before its C++ op, the user's line (or their module's forward)."""
+    frames = traceback.extract_stack()
+    while frames and os.path.abspath(frames[-1].filename).startswith(_PACKAGE_DIR):
+        frames.pop()
+    return traceback.format_list(frames)
+
+
+def warn_backward_error(node):
+    """PyTorch's warning when ``node``'s backward raised while anomaly mode is on: the forward call's stack."""
+    name = node.name()
+    stack = getattr(node, "_anomaly_trace", None)
+    if stack is None:
+        warnings.warn(f"Error detected in {name}. No forward pass information available. Enable detect anomaly "
+                      "during forward pass for more information.", UserWarning, stacklevel=2)
+    else:
+        warnings.warn(f"Error detected in {name}. Traceback of forward call that caused the error:\n" + "".join(stack),
+                      UserWarning, stacklevel=2)

@@ -324,12 +324,17 @@ def _walk(roots, root_grads, retain_graph, capture=None, inputs=None, graph=None
             node_hooks = getattr(node, "_node_pre_hooks", None) or getattr(node, "_node_post_hooks", None)
             if node_hooks and node._node_pre_hooks:
                 grads = _graph_module.call_pre_hooks(node, grads, graph)
-            if graph is not None:
-                in_grads = node._call_backward_graph(grads)
-            else:
-                if getattr(node, "_overwrites_grads", False) and capture is None:
-                    node._grads_owned = tuple([sole_owner(grads, i) for i in range(len(grads))])
-                in_grads = node._call_backward(grads)
+            try:
+                if graph is not None:
+                    in_grads = node._call_backward_graph(grads)
+                else:
+                    if getattr(node, "_overwrites_grads", False) and capture is None:
+                        node._grads_owned = tuple([sole_owner(grads, i) for i in range(len(grads))])
+                    in_grads = node._call_backward(grads)
+            except Exception:
+                if anomaly_mode._enabled:  # PyTorch's warning with the stack of the forward call that made the node
+                    anomaly_mode.warn_backward_error(node)
+                raise
             if len(in_grads) != len(node.next_edges):
                 raise RuntimeError(
                     f"function {node.name()} returned an incorrect number of gradients "

@@ -25,7 +25,7 @@ import numpy as np
 from .._alloc import scoped_if_large as _caching_allocator_if_large  # arrays made by large ops come from miniconv's cache
 from . import anomaly_mode
 from .engine import AccumulateGrad
-from .grad_mode import _set_enabled, is_grad_enabled, no_grad
+from .grad_mode import _set_enabled, _state as _grad_state, is_grad_enabled, no_grad
 from .node import (  # noqa: F401  (RemovableHandle, _edge: re-exported)
     _FREED_MSG, _NAMED, RemovableHandle, _edge, _Node, _quiet_call, node_class,
 )
@@ -243,7 +243,7 @@ class ArrayFunction(_Node):
         ctx = (_NAMED.get(cls) or node_class(cls))()
         arrays = []
         needs = []
-        grad_on = is_grad_enabled()
+        grad_on = _grad_state.enabled  # (is_grad_enabled(), without the call)
         record = False
         plain = None  # positions of the arguments that are not Tensors (for next_functions)
         for a in args:
@@ -276,6 +276,8 @@ class ArrayFunction(_Node):
                     _resave_scalar(ctx, raw, arr)
             t = Tensor._wrap(arr)
             if record:
+                if anomaly_mode._enabled:
+                    ctx._anomaly_trace = anomaly_mode.forward_stack()
                 if arr.dtype.kind == "f" and id(raw) not in ctx._non_diff:
                     t._requires_grad = True
                     t.grad_fn = ctx  # _output_nr: the class default 0
@@ -307,6 +309,8 @@ class ArrayFunction(_Node):
                 t._output_nr = i
             results.append(t)
         if record:
+            if anomaly_mode._enabled:
+                ctx._anomaly_trace = anomaly_mode.forward_stack()
             ctx.next_edges = tuple([_edge(a) if n else None for a, n in zip(args, needs)])
             ctx.output_meta = tuple([(t._data.shape, t._data.dtype) for t in results])
             if ctx._saved or ctx._watched:
@@ -460,7 +464,7 @@ class Function(_Node):
             if out is not NotImplemented:
                 return out
         ctx = cls()
-        grad_on = is_grad_enabled()
+        grad_on = _grad_state.enabled  # (is_grad_enabled(), without the call)
         needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         record = grad_on and True in needs
         if record:
@@ -469,6 +473,8 @@ class Function(_Node):
                 ctx._plain_args = plain
         ctx.needs_input_grad = needs if record else (False,) * len(args)
         if record:
+            if anomaly_mode._enabled:
+                ctx._anomaly_trace = anomaly_mode.forward_stack()
             # edges first: forward may modify inputs in place (mark_dirty) and rebase them
             ctx.next_edges = tuple(_edge(a) if n else None for a, n in zip(args, needs))
         if grad_on:

@@ -93,8 +93,13 @@ class _Node:
     # saved-tensor hooks (graph.saved_tensors_hooks, SavedTensor.register_hooks): per saved value,
     # (unpack hook, packed value) or (None, the saved value)
     _packed = None
+    _anomaly_trace = None  # recorded while anomaly mode is on: the forward call's stack (anomaly_mode.forward_stack)
     _node_pre_hooks = None  # register_prehook / register_hook: {handle id: fn}
     _node_post_hooks = None
+    # read by the engine at every node with getattr(node, name, default): a class default makes that a plain
+    # lookup (a missing attribute costs ~1 us: getattr raises and catches AttributeError)
+    _tensor_hooks = None  # Tensor.register_hook on an output: {output_nr: {handle id: fn}}
+    _overwrites_grads = False  # see ArrayFunction
 
     def register_prehook(self, fn):
         """``fn(grad_outputs)`` runs before this node's backward; it may return new grad_outputs."""
@@ -306,15 +311,43 @@ def _chain_entry(node, entry):
     return (cls(node, below), 0)
 
 
-@np.errstate(all="ignore")
-def _quiet_call(fn, *args):
+def _quiet_call_errstate(fn, *args):
     """``fn(*args)`` with NumPy's floating-point warnings off: overflow to inf, 0/0 = NaN and the like are
-    silent in PyTorch, and a miniconv op must not warn where PyTorch does not (about 1 us a call; the
-    decorator form of ``errstate`` is reentrant and cheaper than a ``with`` block). While a profiler
-    records (miniconv.profiler), the call is timed as one event."""
+    silent in PyTorch, and a miniconv op must not warn where PyTorch does not. While a profiler records
+    (miniconv.profiler), the call is timed as one event."""
     if _profiling.active:
         return _profiling.timed(fn, args)
     return fn(*args)
+
+
+try:  # NumPy 2: the error state is a context variable holding an "extobj"; np.errstate sets a new one per call
+    from numpy._core._multiarray_umath import _make_extobj
+    from numpy._core._ufunc_config import _extobj_contextvar
+except ImportError:  # (older NumPy) the decorator form of errstate: reentrant, cheaper than a ``with`` block
+    _quiet_call = np.errstate(all="ignore")(_quiet_call_errstate)
+else:
+    # (the state errstate(all="ignore") was made from, the state it made): what ``np.errstate(all="ignore")`` does
+    # at each call, with the new state made again only when the current one changed (np.seterr, np.setbufsize or
+    # a user's errstate make a new object; this holds a reference, so an identity test is exact). ~0.5 us an op.
+    _quiet_state = (None, None)
+
+    def _quiet_call(fn, *args):
+        """``fn(*args)`` with NumPy's floating-point warnings off (see ``_quiet_call_errstate``)."""
+        global _quiet_state
+        current = _extobj_contextvar.get()
+        made_from, quiet = _quiet_state
+        if current is quiet:  # (an op called inside an op)
+            return _quiet_call_errstate(fn, *args)
+        if current is not made_from:
+            quiet = _make_extobj(all="ignore")  # from the current state, as errstate's
+            _quiet_state = (current, quiet)
+        token = _extobj_contextvar.set(quiet)
+        try:
+            if _profiling.active:
+                return _profiling.timed(fn, args)
+            return fn(*args)
+        finally:
+            _extobj_contextvar.reset(token)
 
 
 class RemovableHandle:

@@ -4,6 +4,7 @@ vector norms.
 Array level: each Function takes and returns NumPy arrays; argument checks and dtype promotion happen
 in the Tensor methods (``miniconv/tensor/``) before ``apply``.
 """
+import math
 import warnings
 
 import numpy as np
@@ -57,7 +58,7 @@ class Mean(ArrayFunction):
     def forward(ctx, a, dim, keepdim):
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
         ctx._torch_name = "MeanBackward0" if dim is None else "MeanBackward1"
-        n = a.size if dim is None else int(np.prod([a.shape[d] for d in dim]))
+        n = a.size if dim is None else math.prod([a.shape[d] for d in dim])
         ctx.n = n
         if n == 0:  # NaN, without NumPy's "Mean of empty slice" warning (PyTorch is silent)
             return np.asarray(np.sum(a, axis=dim, keepdims=keepdim) / np.asarray(0, a.dtype))
@@ -81,7 +82,7 @@ class Var(ArrayFunction):
 
     @staticmethod
     def forward(ctx, a, dim, correction, keepdim, take_sqrt):
-        n = a.size if dim is None else int(np.prod([a.shape[d] for d in dim]))
+        n = a.size if dim is None else math.prod([a.shape[d] for d in dim])
         wide = a.astype(np.float64) if a.dtype == np.float32 else a
         if n - correction <= 0:
             warnings.warn(f"{'std' if take_sqrt else 'var'}(): degrees of freedom is <= 0. Correction should be "
@@ -372,7 +373,7 @@ class VectorNorm(ArrayFunction):
     @staticmethod
     def forward(ctx, a, ord, dims, keepdim):  # noqa: A002
         x = np.abs(a)
-        n = x.size if dims is None else int(np.prod([x.shape[d] for d in dims]))
+        n = x.size if dims is None else math.prod([x.shape[d] for d in dims])
         if n == 1 and ord != 0:
             out = x  # as PyTorch, a norm of one element is its absolute value (1e30 squared overflows)
         elif ord == np.inf:

@@ -31,12 +31,11 @@ Tensor = None
 
 
 class _VersionCounter:
-    """How many in-place writes a storage has seen; shared by a tensor, its views and ``detach()``."""
+    """How many in-place writes a storage has seen; shared by a tensor, its views and ``detach()``.
+    ``value`` starts as the class attribute (no ``__init__``: every op result makes one, and a Python
+    ``__init__`` costs ~0.2 us a call); the first bump gives the instance its own."""
 
-    __slots__ = ("value",)
-
-    def __init__(self):
-        self.value = 0
+    value = 0
 
 
 class Size(tuple):
@@ -259,10 +258,10 @@ class TensorBase:
     def _is_view(self):
         return self._base is not None
 
-    def _make_view(self, out, view_fn):
+    def _make_view(self, out, view_fn, shares=False):
         """Turn ``out`` (whose array views ``self``'s) into a view of ``self``: shared version counter,
-        the root base, and how to get ``out``'s array from the base's."""
-        if not np.may_share_memory(out._data, self._data):  # e.g. reshape had to copy
+        the root base, and how to get ``out``'s array from the base's (``shares``: known to share memory)."""
+        if not shares and not np.may_share_memory(out._data, self._data):  # e.g. reshape had to copy
             return out
         out._version_counter = self._version_counter
         meta = self._view_meta  # a view of such a view is one too (PyTorch then names the last view op)
@@ -510,7 +509,7 @@ class TensorBase:
     def item(self):
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
-        return self._data.reshape(-1)[0].item()
+        return self._data.item()  # (a 1-element array of any rank)
 
     def tolist(self):
         return self._data.tolist()

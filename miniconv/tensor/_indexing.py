@@ -4,12 +4,14 @@ Index tensors are unwrapped to arrays here (``convert_index``); ``t[index] = v``
 (``_inplace.py``).
 """
 import numbers
+import re
 import warnings
 
 import numpy as np
 
-from .. import ops
+from .. import _profiling, ops
 from .._args import check_broadcast, check_index_range, normalize_dims
+from ..autograd.grad_mode import _state as _grad_state
 from ..autograd.grad_mode import is_grad_enabled, no_grad
 from ..dtypes import _builtin_bool, bool, check_half_value, int64, torch_dtype_name
 from ._base import TensorBase
@@ -22,9 +24,27 @@ class IndexingMixin:
     """Indexing methods; the gradients are in ``miniconv.ops.shape_index``."""
 
     def __getitem__(self, index):
-        original, index = index, convert_index(index)
-        if is_basic_index(index):
-            index = with_ellipsis(index)
+        try:
+            basic = _plain_basic_index(index)
+            # fast path: ints, slices, None and Ellipsis when nothing is recorded (grad mode off, or a tensor that
+            # needs no grad and no view regeneration) and no profiler times ops: what ``ops.Index.apply`` then
+            # does (the same NumPy view, wrapped, made a view of self), without building a node
+            if basic is not None and not _profiling.active and (not _grad_state.enabled or (
+                    not self._requires_grad and (self._base is None or self._view_gen == self._base._history_gen))):
+                arr = self._data[basic]  # (a non-empty NumPy view shares memory with its base)
+                return self._make_view(self._wrap(arr), lambda a: a[basic], arr.size != 0)
+            return self._getitem(index, basic)
+        except IndexError as e:
+            torch_error = _torch_index_error(str(e), index, self._data.ndim)
+            if torch_error is None:
+                raise
+            raise torch_error from None
+
+    def _getitem(self, index, basic=None):
+        """``self[index]`` through ``ops.Index``; ``basic``: ``_plain_basic_index(index)`` if known not None."""
+        original, index = index, (basic if basic is not None else convert_index(index))
+        if basic is not None or is_basic_index(index):
+            index = with_ellipsis(index)  # (basic has one already)
             out = self._make_view(ops.Index.apply(self, index), lambda a: a[index])
         else:
             out = ops.Index.apply(self, index)
@@ -163,6 +183,8 @@ class IndexingMixin:
 
 
 def _is_int_index(i):
+    if type(i) is int:
+        return True
     if isinstance(i, TensorBase):
         return i.ndim == 0 and i.dtype.kind in "iu"
     return isinstance(i, (numbers.Integral, np.integer)) and not isinstance(i, (_builtin_bool, np.bool_))
@@ -219,9 +241,10 @@ def convert_index(index):
             # PyTorch has no negative strides: x[::-1] is an error there (flip() makes the copy)
             raise ValueError("slice step cannot be zero" if i.step == 0 else "step must be greater than zero")
         if isinstance(i, TensorBase):
-            if i.dtype.kind not in "iub":
+            kind = i._data.dtype.kind
+            if kind not in "iub":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            if i.dtype == np.uint8:  # a uint8 (byte) index tensor is a mask, as in PyTorch
+            if kind == "u" and i._data.dtype == np.uint8:  # a uint8 (byte) index tensor is a mask, as in PyTorch
                 return i._data.astype(np.bool_)
             return i._data
         return i
@@ -229,6 +252,81 @@ def convert_index(index):
     if isinstance(index, tuple):
         return tuple(conv(i) for i in index)
     return conv(index)
+
+
+def _plain_basic_index(key):
+    """``key`` with an Ellipsis added (:func:`with_ellipsis`) when it is an int (not a bool), a slice whose step is
+    None or a positive int, None, Ellipsis, or a tuple of these: an index that needs no conversion and gives a
+    NumPy view; else None."""
+    t = type(key)
+    if t is int or key is None:
+        return (key, Ellipsis)
+    if t is slice:
+        step = key.step
+        return (key, Ellipsis) if step is None or (type(step) is int and step > 0) else None
+    if key is Ellipsis:
+        return (Ellipsis,)
+    if t is not tuple:
+        return None
+    ellipsis = False
+    for i in key:
+        t = type(i)
+        if t is int or i is None:
+            continue
+        if t is slice:
+            step = i.step
+            if step is None or (type(step) is int and step > 0):
+                continue
+            return None
+        if i is Ellipsis:
+            ellipsis = True
+            continue
+        return None
+    return key if ellipsis else key + (Ellipsis,)
+
+
+_OUT_OF_BOUNDS = re.compile(r"index (-?\d+) is out of bounds for axis (\d+) with size (\d+)")
+
+
+def _torch_index_error(message, index, ndim):
+    """PyTorch's IndexError for NumPy's message ``message`` about ``t[index]`` (``t`` of ``ndim`` dimensions), or
+    None where NumPy's is kept. PyTorch names the position in the index of an int out of range, the count of the
+    tensor (or mask) indices before a tensor index out of range, and refuses any index of a 0-d tensor."""
+    items = index if type(index) is tuple else (index,)
+    if message.startswith("too many indices"):
+        if ndim == 0 and len(items) == 1 and _is_int_index(items[0]):
+            return IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` "
+                              "in C++ to convert a 0-dim tensor to a number")
+        if ndim == 0 and len(items) == 1 and type(items[0]) is slice:
+            return IndexError("slice() cannot be applied to a 0-dim tensor.")
+        return IndexError(f"too many indices for tensor of dimension {ndim}")
+    if message.startswith("only integers, slices"):
+        bad = next((i for i in items if not (i is None or i is Ellipsis or type(i) is slice or isinstance(
+            i, (numbers.Integral, np.integer, np.bool_, TensorBase, np.ndarray, list)))), None)
+        if bad is None:
+            return None
+        return IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
+                          f"indices (got {type(bad).__name__})")
+    match = _OUT_OF_BOUNDS.fullmatch(message)
+    if match is None:
+        return None
+    value, axis, size = match.groups()
+    spans = [_dims_taken(i) if not _is_int_index(i) else 1 for i in items]
+    rest = ndim - sum(spans)  # the dims an Ellipsis stands for
+    dim = advanced = 0
+    for position, (i, span) in enumerate(zip(items, spans)):
+        if i is Ellipsis:
+            dim += rest
+            continue
+        if _is_int_index(i):
+            if dim == int(axis):
+                return IndexError(f"index {value} is out of bounds for dimension {position} with size {size}")
+        elif i is not None and type(i) is not slice and not isinstance(i, (_builtin_bool, np.bool_)):
+            if dim <= int(axis) < dim + span:
+                return IndexError(f"index {value} is out of bounds for dimension {advanced} with size {size}")
+            advanced += span
+        dim += span
+    return None
 
 
 def is_basic_index(index):

@@ -1,5 +1,7 @@
 """Linear: linear (GEMM inside miniconv's OpenMP team)."""
 
+import math
+
 import numpy as np
 
 from ..._config import check_blas_sizes
@@ -26,7 +28,7 @@ class _Linear(ArrayFunction):
     @staticmethod
     def forward(ctx, x, weight, bias):
         ctx.save_for_backward(x, weight)
-        rows = int(np.prod(x.shape[:-1], dtype=np.int64))  # not reshape(-1, k): k may be 0
+        rows = math.prod(x.shape[:-1])  # not reshape(-1, k): k may be 0
         out = _matmul(x.reshape(rows, x.shape[-1]), weight, trans_b=True)  # one GEMM for any leading dims
         out = out.reshape(x.shape[:-1] + (weight.shape[0],))
         ctx.bias_shape = None if bias is None else bias.shape
@@ -50,13 +52,13 @@ class _Linear(ArrayFunction):
         if k == 1 and len(shape) == 2:
             return shape[::-1]
         if k == 0 and len(shape) > 2:
-            return (int(np.prod(shape[:-1], dtype=np.int64)), shape[-1])
+            return (math.prod(shape[:-1]), shape[-1])
         return None
 
     @staticmethod
     def backward(ctx, g):
         x, weight = ctx.saved_tensors
-        rows = int(np.prod(g.shape[:-1], dtype=np.int64))
+        rows = math.prod(g.shape[:-1])
         g2 = np.ascontiguousarray(g).reshape(rows, g.shape[-1])
         gx = _matmul(g2, weight).reshape(x.shape) if ctx.needs_input_grad[0] else None
         gw = _matmul(g2, x.reshape(rows, x.shape[-1]), trans_a=True) if ctx.needs_input_grad[1] else None
@@ -100,11 +102,11 @@ def linear(input, weight, bias=None):  # noqa: A002
                            f"and {_dtype_name(other)}")
     w2 = weight if weight.ndim == 2 else weight.reshape(1, -1)
     if input.shape[-1] != w2.shape[1]:
-        rows = int(np.prod(input.shape[:-1]))
+        rows = math.prod(input.shape[:-1])
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
                            f"{w2.shape[1]}x{w2.shape[0]})")
     check_blas_sizes("linear", ("the number of input rows (the product of the leading dimensions)",
-                                int(np.prod(input.shape[:-1], dtype=np.int64))),
+                                math.prod(input.shape[:-1])),
                      ("in_features", w2.shape[1]), ("out_features", w2.shape[0]))
     if input.ndim == 1:  # PyTorch computes (1, in) @ W.T + bias and drops the leading 1
         x2 = input.reshape(1, -1)
