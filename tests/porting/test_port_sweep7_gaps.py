@@ -84,3 +84,40 @@ def test_custom_function_node_class_name():
     m, t = both(_cube_case)
     assert m == t
     assert t[0] == "CubeBackward"
+
+
+# -- arange's length in double precision from NumPy float32 bounds and step (uvadlc tutorial 4's plot_curve:
+#    torch.arange(lo, hi, (hi - lo) / 100.0) with lo/hi NumPy float32 scalars, where the float32 quotient rounds)
+def test_arange_length_from_float32_scalars():
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        a, b = np.float32(rng.uniform(-5, 0)), np.float32(rng.uniform(0.1, 5))
+        step = (b - a) / 100.0
+        m, t = miniconv.arange(a, b, step), torch.arange(a, b, step)
+        assert m.shape[0] == t.shape[0], (a, b, step)
+        np.testing.assert_array_equal(m.numpy(), t.numpy())
+    assert_same_outcome(lambda lib: lib.arange(np.float32(-0.9207322), np.float32(0.11341865), np.float32(0.010341508)))
+    assert_same_outcome(lambda lib: lib.arange(np.int64(2), 11, np.int64(3)))
+
+
+# -- tanh's backward in float32 has PyTorch's bits: its kernel computes 1 - y*y with one rounding (fused), which
+#    float64 reproduces; g * (1 - y*y) in float32 differed in the last bit for most inputs
+def test_tanh_backward_float32_bits():
+    rng = np.random.default_rng(1)
+    x = rng.normal(0, 3, 20000).astype(np.float32)
+    g = rng.normal(0, 1, 20000).astype(np.float32)
+    # the forwards round a third of the values differently (PyTorch's vectorized tanh): compare where they agree
+    same = miniconv.tanh(miniconv.tensor(x)).numpy() == torch.tanh(torch.tensor(x)).numpy()
+    assert same.sum() > 10000
+    x, g = x[same], g[same]
+    grads = []
+    for lib in (miniconv, torch):
+        xt = lib.tensor(x, requires_grad=True)
+        lib.tanh(xt).backward(lib.tensor(g))
+        grads.append(_np(xt.grad))
+    np.testing.assert_array_equal(grads[0], grads[1])
+    m = miniconv.tensor([5.0, 0.3, 2.0, -3.0], requires_grad=True)
+    t = torch.tensor([5.0, 0.3, 2.0, -3.0], requires_grad=True)
+    miniconv.nn.Tanh()(m).sum().backward()
+    torch.nn.Tanh()(t).sum().backward()
+    np.testing.assert_array_equal(_np(m.grad), _np(t.grad))
