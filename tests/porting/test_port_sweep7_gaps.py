@@ -121,3 +121,29 @@ def test_tanh_backward_float32_bits():
     miniconv.nn.Tanh()(m).sum().backward()
     torch.nn.Tanh()(t).sum().backward()
     np.testing.assert_array_equal(_np(m.grad), _np(t.grad))
+
+
+# -- F.elu as one EluBackward0 node (uvadlc tutorial 11's ConcatELU runs it ~2000 times: the five-node composed
+#    form cost 3 ms a call); values, first and second derivatives as PyTorch's, and the graph PyTorch records
+@pytest.mark.parametrize("alpha", [1.0, 0.7])
+def test_elu_single_node(alpha):
+    x = np.random.default_rng(0).normal(0, 2, (6, 7)).astype(np.float32)
+    x[0, :3] = [0.0, -0.0, 1e-30]
+    out = []
+    for lib in (miniconv, torch):
+        a = lib.tensor(x, requires_grad=True)
+        y = lib.nn.functional.elu(a, alpha=alpha)
+        g, = lib.autograd.grad((y * y).sum(), a, create_graph=True)
+        g.sum().backward()
+        out.append((type(y.grad_fn).__name__, [type(n[0]).__name__ for n in y.grad_fn.next_functions],
+                    _np(y), _np(g), _np(a.grad), type(lib.nn.ELU(alpha)(a).grad_fn).__name__))
+    m, t = out
+    assert m[0] == t[0] == "EluBackward0" and m[1] == t[1] and m[5] == t[5]
+    for i in (2, 3, 4):
+        np.testing.assert_allclose(m[i], t[i], rtol=1e-6, atol=1e-7)
+    for lib in (miniconv, torch):  # float64 and the in-place form unchanged
+        a = lib.tensor(x.astype(np.float64))
+        b = a.clone()
+        lib.nn.functional.elu(b, alpha=alpha, inplace=True)
+        np.testing.assert_allclose(_np(b), np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0).astype(np.float64))),
+                                   rtol=1e-12)
