@@ -147,3 +147,21 @@ def test_elu_single_node(alpha):
         lib.nn.functional.elu(b, alpha=alpha, inplace=True)
         np.testing.assert_allclose(_np(b), np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0).astype(np.float64))),
                                    rtol=1e-12)
+
+
+# -- default_collate gives a tuple's fields back as a list (PyTorch's "backwards compatibility" branch): d2l's
+#    train_batch_ch13 tests isinstance(X, list) on an SNLI batch of ((premise, hypothesis), label) samples
+def test_default_collate_tuple_fields_as_list():
+    def case(lib):
+        dc = lib.utils.data.default_collate
+        b = [((lib.tensor([1, 2]), lib.tensor([3])), lib.tensor(0)), ((lib.tensor([4, 5]), lib.tensor([6])), lib.tensor(1))]
+        out = dc(b)
+        loader = lib.utils.data.DataLoader([((lib.tensor([1.0]), 2), 3)] * 4, batch_size=2)
+        first = next(iter(loader))
+        return (type(out).__name__, type(out[0]).__name__, _np(out[0][0]).tolist(), _np(out[1]).tolist(),
+                type(dc([(1, 2.0), (3, 4.0)])).__name__, type(dc([[1, 2], [3, 4]])).__name__,
+                type(first).__name__, type(first[0]).__name__, _np(first[0][1]).tolist())
+
+    m, t = both(case)
+    assert m == t
+    assert t[0] == "list" and t[1] == "list"
