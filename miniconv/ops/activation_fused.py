@@ -132,7 +132,7 @@ class Elu(ArrayFunction):
 
     @staticmethod
     def backward_graph(ctx, g):
-        from ..functional import where
+        from .arith import Where
 
         x = ctx.saved_input(0)
-        return where(x > 0, g, (g * ctx.alpha) * x.clamp(max=0).exp()), None
+        return Where.apply(x._data > 0, g, (g * ctx.alpha) * x.clamp(max=0).exp()), None

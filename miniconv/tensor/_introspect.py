@@ -94,8 +94,11 @@ class IntrospectMixin:
             return self.new_tensor(args[0])
         if len(args) == 1 and isinstance(args[0], np.ndarray):  # a NumPy array: shared when it has t's dtype
             if args[0].dtype == np.dtype(self.dtype):
-                from ..creation import from_numpy
-                return from_numpy(args[0])
+                from .._args import check_numpy_strides
+                from . import _base
+
+                check_numpy_strides(args[0])
+                return _base.Tensor(args[0])
             return self.new_tensor(args[0])
         if len(args) == 1 and not isinstance(args[0], (numbers.Integral, Size)):  # PyTorch's wording
             if isinstance(args[0], str):
