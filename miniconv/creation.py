@@ -358,7 +358,8 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
         is_float = any(isinstance(v, (_builtin_float, np.floating)) for v in (start, end, step))
         dtype = get_default_dtype() if is_float else int64
     dt = _check_dtype(dtype, "arange")
-    n = max(int(np.ceil((end - start) / step)), 0)
+    # the length in double precision, as PyTorch computes it (NumPy float32 bounds/step would round first)
+    n = max(int(np.ceil((float(end) - float(start)) / float(step))), 0)
     if dt in (np.float32, np.float64):
         arr = arange_values(float(start), float(step), n, dt)
     else:

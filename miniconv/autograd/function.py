@@ -463,7 +463,7 @@ class Function(_Node):
             out = _forward_ad_apply[0](cls, args, kwargs)  # forward_ad's: the Function's own jvp on dual inputs
             if out is not NotImplemented:
                 return out
-        ctx = cls()
+        ctx = (_NAMED.get(cls) or node_class(cls))()
         grad_on = _grad_state.enabled  # (is_grad_enabled(), without the call)
         needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         record = grad_on and True in needs

@@ -66,10 +66,11 @@ def _named_class(cls, name=None):
 
 def node_class(cls):
     """The class ``apply`` instantiates for op class ``cls``: its PyTorch-named subclass for miniconv's ops,
-    ``cls`` itself for a user's."""
+    for a user's the subclass named as PyTorch names its node class (``CubeBackward`` for ``Cube``)."""
     sub = _NAMED.get(cls)
     if sub is None:
-        sub = _named_class(cls) if cls.__module__.startswith("miniconv.") else cls
+        sub = _named_class(cls, None if cls.__module__.startswith("miniconv.") else cls.__name__ + "Backward")
+        sub._forward_cls = cls  # as on PyTorch's node classes
         _NAMED[cls] = sub
     return sub
 

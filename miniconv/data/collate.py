@@ -35,7 +35,7 @@ def default_collate(batch):
 
     Tensors and numpy arrays are stacked along a new first dimension, Python ints become an int64
     Tensor, floats a float64 Tensor, bools a bool Tensor; strings stay a list; tuples/lists and
-    dicts are collated field by field.
+    dicts are collated field by field (a tuple's fields come back as a list, as in PyTorch).
     """
     if len(batch) == 0:
         raise ValueError("default_collate: got an empty batch")
@@ -73,8 +73,7 @@ def default_collate(batch):
     if isinstance(elem, collections.abc.Sequence):
         if any(len(e) != len(elem) for e in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        collated = [default_collate(list(s)) for s in zip(*batch)]
-        return tuple(collated) if isinstance(elem, tuple) else collated
+        return [default_collate(list(s)) for s in zip(*batch)]  # a list for tuples too, as PyTorch's
     raise TypeError(
         "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
         f"found {type(elem).__name__}"

@@ -108,3 +108,31 @@ class Gelu(ArrayFunction):
             th = (_BETA * (x + _KAPPA * x * x * x)).tanh()
             d = 0.5 * (1 + th) + 0.5 * x * (1 - th * th) * _BETA * (1 + 3 * _KAPPA * x * x)
         return g * d, None
+
+
+@computes_half_in_float32
+class Elu(ArrayFunction):
+    """x if x > 0 else alpha * expm1(x), one node (PyTorch's EluBackward0) instead of the five of the composed
+    form it replaces (where / clamp / exp / sub / mul); its gradient g * alpha * exp(x) for x <= 0."""
+
+    @staticmethod
+    def forward(ctx, a, alpha):
+        ctx.save_for_backward(a)
+        ctx.alpha = alpha
+        neg = np.minimum(a, 0)
+        ctx.exp_neg = np.exp(neg)
+        with np.errstate(invalid="ignore"):  # expm1 as PyTorch's kernel (closer to its bits than exp(x) - 1)
+            return np.where(a > 0, a, alpha * np.expm1(neg)).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        with np.errstate(invalid="ignore"):
+            return np.where(a > 0, g, (g * ctx.alpha) * ctx.exp_neg).astype(a.dtype, copy=False), None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        from .arith import Where
+
+        x = ctx.saved_input(0)
+        return Where.apply(x._data > 0, g, (g * ctx.alpha) * x.clamp(max=0).exp()), None

@@ -81,11 +81,16 @@ class Tanh(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
+        if out.dtype == np.float32:  # PyTorch's kernel fuses 1 - y*y (one rounding): the same bits through float64
+            return g * (1 - np.square(out, dtype=np.float64)).astype(np.float32)
         return g * (1 - out * out)
 
     @staticmethod
     def backward_graph(ctx, g):
         out = ctx.saved_output()
+        if out._data.dtype == np.float32:  # the same bits as backward (1 - y*y loses digits near |y| = 1)
+            wide = out.double()
+            return g * (1 - wide * wide).float()
         return g * (1 - out * out)
 
 

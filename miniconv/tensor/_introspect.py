@@ -81,7 +81,8 @@ class IntrospectMixin:
 
     def new(self, *args, **kwargs):
         """The legacy constructor: ``t.new(2, 3)`` (uninitialized, here zeros), ``t.new([1, 2])``
-        (data in ``t``'s dtype), ``t.new(other)`` (an alias of ``other`` of the same dtype), ``t.new()``."""
+        (data in ``t``'s dtype), ``t.new(ndarray)`` (the array itself when it has ``t``'s dtype, else a
+        converted copy), ``t.new(other)`` (an alias of ``other`` of the same dtype), ``t.new()``."""
         kwargs.pop("device", None)
         if len(args) == 1 and isinstance(args[0], TensorBase):
             if args[0].dtype != self.dtype:
@@ -91,6 +92,21 @@ class IntrospectMixin:
             return self.new_zeros(tuple(args[0]))
         if len(args) == 1 and isinstance(args[0], (list, tuple)):
             return self.new_tensor(args[0])
+        if len(args) == 1 and isinstance(args[0], np.ndarray):  # a NumPy array: shared when it has t's dtype
+            if args[0].dtype == np.dtype(self.dtype):
+                from .._args import check_numpy_strides
+                from . import _base
+
+                check_numpy_strides(args[0])
+                return _base.Tensor(args[0])
+            return self.new_tensor(args[0])
+        if len(args) == 1 and not isinstance(args[0], (numbers.Integral, Size)):  # PyTorch's wording
+            if isinstance(args[0], str):
+                raise TypeError("new(): invalid data type 'str'")
+            kind = type(args[0])  # its C tp_name: "numpy.float64" for an extension type, "Foo" for a class
+            heap = kind.__flags__ & (1 << 9)  # Py_TPFLAGS_HEAPTYPE
+            kind = kind.__name__ if heap or kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+            raise TypeError(f"new(): data must be a sequence (got {kind})")
         return self.new_zeros(args if args else (0,))
 
     def share_memory_(self):

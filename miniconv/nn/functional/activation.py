@@ -8,7 +8,7 @@ from ...autograd import ArrayFunction
 from ...autograd.composite import composite
 from ...dtypes import computes_half_in_float32, torch_dtype_name as _torch_dtype_name
 from ...functional import where as ops_where
-from ...ops.activation_fused import Gelu as _Gelu, Silu as _Silu
+from ...ops.activation_fused import Elu as _Elu, Gelu as _Gelu, Silu as _Silu
 from ._args import _apply_inplace, _check_inplace_allowed, _float_arg, _tensor_arg
 
 
@@ -215,7 +215,7 @@ def elu(input, alpha=1.0, inplace=False):  # noqa: A002
     _float_arg(input, "elu")
     if inplace:
         return _elu_inplace(input, alpha, 1.0, 1.0, "EluBackward1")
-    return composite("EluBackward0", lambda x: ops_where(x > 0, x, alpha * (x.clamp(max=0).exp() - 1)), (input,))
+    return _Elu.apply(input, alpha)  # one EluBackward0 node (ops/activation_fused.py)
 
 
 def gelu(input, approximate="none"):  # noqa: A002
