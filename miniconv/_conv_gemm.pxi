@@ -110,7 +110,10 @@ cdef extern from "_conv_gemm_ukernel.h" nogil:
     ctypedef struct mc_gemm_kernels:
         int isa
         int mr_f32, nr_f32, mr_f64, nr_f64
+        int order
+    int mc_gemm_gw_order
     mc_gemm_kernels mc_gemm_kernels_now()
+    mc_gemm_kernels mc_gemm_kernels_gw(mc_gemm_kernels g)
     size_t mc_gemm_work_elems()
     size_t mc_gemm_packed_a_elems_f32(const mc_gemm_kernels* g, size_t M, size_t K)
     size_t mc_gemm_packed_a_elems_f64(const mc_gemm_kernels* g, size_t M, size_t K)
@@ -487,6 +490,7 @@ cdef int _gemm_grad_weight(const floating* xp, const floating* gop, floating* gw
     cdef Py_ssize_t ps, c0, c1, it, k, grp, ob, kb, n0, ns, cols, o0, on, k0, kn, lda, ldg, j
     cdef int n_thr = <int>max(1, min(n_threads, max(G * nob * nkb, g.cpp * G)))
     cdef _GPack pk = _gm_pack_info()
+    pk.gk = mc_gemm_kernels_gw(pk.gk)      # along the column panels: the B block stays in L2
     cdef Py_ssize_t tsz = KB * OB                                 # per thread, twice
     cdef Py_ssize_t thr = 2 * tsz + pk.work                       # per thread
     # grad_out rows packed once per chunk, group and block of rows for every block of grad_w

@@ -15,6 +15,10 @@ cdef extern from "_conv_gemm_ukernel.h" nogil:
     size_t mc_gemm_a_bytes
     size_t mc_gemm_nb_nc
     size_t mc_gemm_nc
+    int mc_gemm_nb_order
+    size_t mc_gemm_nb_b_bytes
+    int mc_gemm_order
+    size_t mc_gemm_b_bytes
     void mc_gemm_pack_a_rows_f32(const mc_gemm_kernels* g, size_t M, size_t K, size_t r0,
                                  size_t r1, const float* A, ptrdiff_t rsa, ptrdiff_t csa,
                                  float* apk)
@@ -54,6 +58,36 @@ def _gemm_blocking(a_bytes=None, nb_nc=None, nc=None):
         mc_gemm_nb_nc = max(1, min(int(nb_nc), 1024))
     if nc is not None:
         mc_gemm_nc = max(1, min(int(nc), 1024))
+    return old
+
+
+def _gemm_nb_order(order=None, b_bytes=None):
+    """Experiment switch: the batched 1x1 GEMM's tile order within a block (0: down the rows
+    under one column panel; 1, the default: along the column panels for one row panel) and the
+    bytes of its B blocks (columns per block: b_bytes / (4 or 8 * min(K, 256)), at most the
+    nb_nc of _gemm_blocking). Returns the previous pair; the bits are the same for any values."""
+    global mc_gemm_nb_order, mc_gemm_nb_b_bytes
+    old = (int(mc_gemm_nb_order), int(mc_gemm_nb_b_bytes))
+    if order is not None:
+        mc_gemm_nb_order = 1 if order else 0
+    if b_bytes is not None:
+        mc_gemm_nb_b_bytes = max(1, int(b_bytes))
+    return old
+
+
+def _gemm_order(order=None, b_bytes=None, gw_order=None):
+    """Experiment switch: the general packed GEMM's tile order within a block (0: down the rows
+    under one column panel; 1: along the column panels for one row panel, in column blocks of
+    about b_bytes of B), by default and in the grad_weight GEMMs (gemm and Winograd). Returns
+    the previous triple; the bits are the same for any values."""
+    global mc_gemm_order, mc_gemm_b_bytes, mc_gemm_gw_order
+    old = (int(mc_gemm_order), int(mc_gemm_b_bytes), int(mc_gemm_gw_order))
+    if order is not None:
+        mc_gemm_order = 1 if order else 0
+    if b_bytes is not None:
+        mc_gemm_b_bytes = max(1, int(b_bytes))
+    if gw_order is not None:
+        mc_gemm_gw_order = 1 if gw_order else 0
     return old
 
 

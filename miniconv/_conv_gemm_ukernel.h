@@ -55,6 +55,11 @@
 static size_t mc_gemm_a_bytes = MC_GEMM_A_BYTES;
 static size_t mc_gemm_nb_nc = MC_GEMM_NC;
 static size_t mc_gemm_nc = MC_GEMM_NC;
+static int mc_gemm_nb_order = 1;   /* mc_gemm_nb's tile order (experiment switch) */
+static size_t mc_gemm_nb_b_bytes = 128 * 1024;   /* mc_gemm_nb's B block (experiment switch) */
+static int mc_gemm_order = 0;   /* mc_gemm's default tile order (experiment switch) */
+static int mc_gemm_gw_order = 1;   /* its order in the grad_weight GEMMs (experiment switch) */
+static size_t mc_gemm_b_bytes = 128 * 1024;   /* mc_gemm's B block in order 1 (experiment switch) */
 #ifndef MC_GEMM_DIRECT_B
 #define MC_GEMM_DIRECT_B 1
 #endif
@@ -113,6 +118,8 @@ typedef struct {
     mc_f32_gemm_ukr_fn f32;
     int mr_f64, nr_f64;
     mc_f64_gemm_ukr_fn f64;
+    int order;   /* mc_gemm's tile order within a block: 0 down the rows under one column panel,
+                  * 1 along the column panels for one row panel (set by the caller; same bits) */
 } mc_gemm_kernels;
 
 /* scalar twin: 4 x 8 ("vectors" of one lane) */
@@ -173,6 +180,14 @@ static mc_gemm_kernels mc_gemm_kernels_for(int isa)
         g = s;
     }
 #endif
+    g.order = mc_gemm_order;
+    return g;
+}
+
+/* g for the grad_weight GEMMs (gemm and Winograd): their tile order (mc_gemm_gw_order). */
+static inline mc_gemm_kernels mc_gemm_kernels_gw(mc_gemm_kernels g)
+{
+    g.order = mc_gemm_gw_order;
     return g;
 }
 
@@ -396,9 +411,17 @@ static void mc_gemm_transpose_f64(int wide, const double* src, ptrdiff_t rs, siz
         T* bp = work;                                                                           \
         T* ap = work + (size_t)MC_GEMM_KC * MC_GEMM_NC;                                         \
         T* tile = ap + (size_t)MC_GEMM_MC * MC_GEMM_KC;                                         \
-        size_t jc, pc, ic, jr, ir, nc, kc, mc, i, j;                                            \
-        for (jc = 0; jc < N; jc += mc_gemm_nc) {                                                \
-            nc = N - jc < mc_gemm_nc ? N - jc : mc_gemm_nc;                                     \
+        size_t jc, pc, ic, jr, ir, nc, kc, mc, i, j, t;                                         \
+        /* columns per block: at most mc_gemm_nc; in order 1 a B block (kc x ncb) of about      \
+         * mc_gemm_b_bytes, read from L2 once per row panel */                                  \
+        size_t ncb = mc_gemm_nc;                                                                \
+        if (g->order) {                                                                         \
+            ncb = mc_gemm_b_bytes / ((K < MC_GEMM_KC ? K : MC_GEMM_KC) * sizeof(T)) / nr * nr;  \
+            if (ncb < nr) ncb = nr;                                                             \
+            if (ncb > mc_gemm_nc) ncb = mc_gemm_nc;                                             \
+        }                                                                                       \
+        for (jc = 0; jc < N; jc += ncb) {                                                       \
+            nc = N - jc < ncb ? N - jc : ncb;                                                   \
             for (pc = 0; pc < K; pc += MC_GEMM_KC) {                                            \
                 int first = !accumulate && pc == 0;                                             \
                 kc = K - pc < MC_GEMM_KC ? K - pc : MC_GEMM_KC;                                 \
@@ -425,9 +448,13 @@ static void mc_gemm_transpose_f64(int wide, const double* src, ptrdiff_t rs, siz
                                              rsa, csa, ap);                                     \
                         ablk = ap;                                                              \
                     }                                                                           \
-                    for (jr = 0; jr < nc; jr += nr) {                                           \
+                    const size_t ntj = (nc + nr - 1) / nr, nti = (mc + mr - 1) / mr;            \
+                    for (t = 0; t < ntj * nti; t++) {                                           \
+                        /* order 0: down the rows under one panel; 1: along the panels */       \
+                        jr = (g->order ? t % ntj : t / nti) * nr;                               \
+                        ir = (g->order ? t / ntj : t % nti) * mr;                               \
                         size_t nj = nc - jr < nr ? nc - jr : nr;                                \
-                        for (ir = 0; ir < mc; ir += mr) {                                       \
+                        {                                                                       \
                             size_t mi = mc - ir < mr ? mc - ir : mr;                            \
                             T* cp = C + (ic + ir) * ldc + jc + jr;                              \
                             const T* bpan = bp + jr * kc;                                       \
@@ -495,10 +522,15 @@ MC_DEFINE_GEMM_DRIVER(double, f64)
         T* bp = work;                                                                           \
         T* tile = work + (size_t)MC_GEMM_KC * MC_GEMM_NC + (size_t)MC_GEMM_MC * MC_GEMM_KC;     \
         size_t img[MC_GEMM_MAX_TILE], pos[MC_GEMM_MAX_TILE], len[MC_GEMM_MAX_TILE];             \
-        size_t jc, pc, ic, jr, ir, nc, kc, mc, mcb, i, k, q, r, nrun;                           \
+        size_t jc, pc, ic, jr, ir, nc, kc, mc, mcb, i, k, q, r, nrun, t;                        \
         if (r1 > M) r1 = M;                                                                     \
-        for (jc = j0; jc < j1; jc += mc_gemm_nb_nc) {                                           \
-            nc = j1 - jc < mc_gemm_nb_nc ? j1 - jc : mc_gemm_nb_nc;                             \
+        /* columns per block: a B block (kc x ncb) of about mc_gemm_nb_b_bytes, read from L2 once\
+         * per row panel (order 1); at most mc_gemm_nb_nc */                                    \
+        size_t ncb = mc_gemm_nb_b_bytes / ((K < MC_GEMM_KC ? K : MC_GEMM_KC) * sizeof(T)) / nr * nr;\
+        if (ncb < nr) ncb = nr;                                                                 \
+        if (ncb > mc_gemm_nb_nc) ncb = mc_gemm_nb_nc;                                           \
+        for (jc = j0; jc < j1; jc += ncb) {                                                     \
+            nc = j1 - jc < ncb ? j1 - jc : ncb;                                                 \
             for (pc = 0; pc < K; pc += MC_GEMM_KC) {                                            \
                 const int first = pc == 0;                                                      \
                 kc = K - pc < MC_GEMM_KC ? K - pc : MC_GEMM_KC;                                 \
@@ -522,14 +554,18 @@ MC_DEFINE_GEMM_DRIVER(double, f64)
                 for (ic = r0; ic < r1; ic += mcb) {                                             \
                     mc = r1 - ic < mcb ? r1 - ic : mcb;                                         \
                     const T* ablk = apk + pc * Mp + ic * kc;                                    \
-                    for (jr = 0; jr < nc; jr += nr) {                                           \
+                    const size_t ntj = (nc + nr - 1) / nr, nti = (mc + mr - 1) / mr;            \
+                    for (t = 0; t < ntj * nti; t++) {                                           \
+                        /* order 0: down the rows under one panel; 1: along the panels */       \
+                        jr = (mc_gemm_nb_order ? t % ntj : t / nti) * nr;                       \
+                        ir = (mc_gemm_nb_order ? t / ntj : t % nti) * mr;                       \
                         size_t nj = nc - jr < nr ? nc - jr : nr, j = jc + jr;                   \
                         const int inplace = nj == nr && j % P + nr <= P;                        \
                         const T* bpan = inplace ? B + (j / P) * bimg + pc * rsb + j % P         \
                                                 : bp + jr * kc;                                 \
                         const size_t ldb = inplace ? rsb : nr;                                  \
                         nrun = inplace ? 1 : mc_gemm_nb_runs_##SUF(P, j, nj, img, pos, len);    \
-                        for (ir = 0; ir < mc; ir += mr) {                                       \
+                        {                                                                       \
                             size_t mi = mc - ir < mr ? mc - ir : mr, row = ic + ir;             \
                             if (inplace && mi == mr) {                                          \
                                 T* cp = C + (j / P) * cimg + row * ldc + j % P;                 \

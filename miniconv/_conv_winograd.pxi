@@ -489,6 +489,7 @@ cdef int _winograd_grad_weight(const floating* xp, const floating* gop, floating
     cdef int n_thr = n_threads if share else <int>max(1, min(n_threads, nch))
     cdef int simd = _WN_SIMD_OFF == 0 and mc_wn_simd()
     cdef mc_gemm_kernels gk = mc_wn_gemm_kernels(1)
+    gk = mc_gemm_kernels_gw(gk)
     cdef floating* vt
     cdef floating* zt
     cdef floating* pt
