@@ -209,28 +209,44 @@ class Abs(ArrayFunction):
 
 
 class _Unary(ArrayFunction):
-    """An elementwise function ``f`` with derivative ``df(a, out)``; subclasses set the two."""
+    """An elementwise function ``f`` with derivative ``df(a, out)``; subclasses set the two.
+
+    Forward saves only what ``df`` reads (``_uses``: (0,) the input, (1,) the output, both, or neither for a
+    constant derivative), which is what PyTorch's node saves (sin its input, tan its output, floor nothing):
+    changing the other in place before backward is allowed, as in PyTorch, and saved-tensor hooks see only
+    that. ``df`` and ``dfg`` get None for what was not saved; ``df`` None is a zero derivative (floor)."""
+
+    _uses = (0, 1)
 
     @staticmethod
     def f(a):
         raise NotImplementedError
 
-    @staticmethod
-    def df(a, out):
-        raise NotImplementedError
+    df = None
 
     @staticmethod
     def forward(ctx, a):
         with np.errstate(all="ignore"):
             out = np.asarray(type(ctx).f(a)).astype(a.dtype, copy=False)
-        ctx.save_for_backward(a, out)
+        uses = type(ctx)._uses
+        ctx.save_for_backward(*[(a, out)[k] for k in uses])
         return out
+
+    def _saved_pair(ctx, saved):
+        """(input, output) from what forward saved, None for what it did not."""
+        pair = [None, None]
+        for k, s in zip(type(ctx)._uses, saved):
+            pair[k] = s
+        return pair
 
     @staticmethod
     def backward(ctx, g):
-        a, out = ctx.saved_tensors
+        df = type(ctx).df
+        if df is None:  # piecewise constant: PyTorch's zeros_like(grad)
+            return np.zeros_like(g)
+        a, out = ctx._saved_pair(ctx.saved_tensors)
         with np.errstate(all="ignore"):
-            return (g * type(ctx).df(a, out)).astype(g.dtype, copy=False)
+            return (g * df(a, out)).astype(g.dtype, copy=False)
 
     # dfg(a, out): the derivative with Tensor ops (a, out Tensors on the graph), for create_graph=True;
     # None: double backward is not implemented
@@ -238,33 +254,32 @@ class _Unary(ArrayFunction):
 
     @staticmethod
     def backward_graph(ctx, g):
+        if type(ctx).df is None:
+            return ctx.constant(np.zeros_like(g._data))
         dfg = type(ctx).dfg
         if dfg is None:
             raise RuntimeError(f"miniconv: double backward is not implemented for {ctx._op_name()}")
-        return g * dfg(ctx.saved_input(0), ctx.saved_output())
+        uses = type(ctx)._uses
+        return g * dfg(ctx.saved_input(0) if 0 in uses else None, ctx.saved_output() if 1 in uses else None)
 
 
 def _uses(df):
-    """Which of ``df(a, out)``'s arguments it reads: (0,) the input, (1,) the output, both, or none for a
-    constant derivative (floor). What PyTorch's node saves (sin its input, tan its output, floor nothing), so
-    saved-tensor hooks see only that."""
-    if {"zeros_like", "ones_like"} & set(df.__code__.co_names):  # a constant derivative: PyTorch saves nothing
-        return ()
+    """Which of ``df(a, out)``'s arguments it reads: (0,) the input, (1,) the output, both, or none (a
+    constant derivative: frac's 1)."""
     params = df.__code__.co_varnames[:2]
     loaded = {i.argval for i in dis.get_instructions(df) if i.opname.startswith("LOAD_FAST")}
-    used = tuple(k for k, p in enumerate(params) if p in loaded)
-    return used or (0, 1)
+    return tuple(k for k, p in enumerate(params) if p in loaded)
 
 
-def _unary(name, f, df, dfg=None):
-    attrs = {"f": staticmethod(f), "df": staticmethod(df), "_hooks_see": _uses(df)}
+def _unary(name, f, df=None, dfg=None):
+    """An elementwise op: ``f`` its function, ``df(a, out)`` its derivative (None: zero, for piecewise-constant
+    functions), ``dfg`` the same derivative with Tensor ops (double backward). Saves what ``df`` reads."""
+    uses = () if df is None else _uses(df)
+    attrs = {"f": staticmethod(f), "df": None if df is None else staticmethod(df), "_uses": uses,
+             "_result_saved_by_torch": uses == (1,)}
     if dfg is not None:
         attrs["dfg"] = staticmethod(dfg)
     return type(name, (_Unary,), attrs)
-
-
-def _zero_derivative(a, o):
-    return a * 0  # piecewise constant: zero almost everywhere (keeps a's dtype and shape)
 
 
 _erf = scipy.special.erf
@@ -338,29 +353,23 @@ Erf = _unary("Erf", _erf, lambda a, o: 2 / np.sqrt(np.pi) * np.exp(-a * a),
              lambda a, o: float(2 / np.sqrt(np.pi)) * (-a * a).exp())
 
 
-Frac = _unary("Frac", lambda a: a - np.trunc(a), lambda a, o: np.ones_like(a),
-              lambda a, o: a * 0 + 1)
+Frac = _unary("Frac", lambda a: a - np.trunc(a), lambda a, o: 1, lambda a, o: 1)  # PyTorch: grad as is
 
 
 # piecewise-constant functions: zero gradient, as in PyTorch
-Sign = _unary("Sign", lambda a: np.nan_to_num(np.sign(a), nan=0.0), lambda a, o: np.zeros_like(a),
-              _zero_derivative)  # sign(nan) = 0 as PyTorch
+Sign = _unary("Sign", lambda a: np.nan_to_num(np.sign(a), nan=0.0))  # sign(nan) = 0 as PyTorch
 
 
-Floor = _unary("Floor", np.floor, lambda a, o: np.zeros_like(a),
-               _zero_derivative)
+Floor = _unary("Floor", np.floor)
 
 
-Ceil = _unary("Ceil", np.ceil, lambda a, o: np.zeros_like(a),
-              _zero_derivative)
+Ceil = _unary("Ceil", np.ceil)
 
 
-Trunc = _unary("Trunc", np.trunc, lambda a, o: np.zeros_like(a),
-               _zero_derivative)
+Trunc = _unary("Trunc", np.trunc)
 
 
-Round = _unary("Round", np.round, lambda a, o: np.zeros_like(a),
-               _zero_derivative)  # half to even, as PyTorch
+Round = _unary("Round", np.round)  # half to even, as PyTorch
 
 
 class RoundDecimals(ArrayFunction):
@@ -424,6 +433,7 @@ class LogSoftmax(ArrayFunction):
         return g - ctx.saved_output().exp() * g.sum(dim=ctx.dim, keepdim=True), None
 
 
-# ops whose PyTorch node saves the result: their in-place forms (exp_, tanh_, sigmoid_, relu_) check it
-for _op in (Exp, Tanh, Sigmoid, ReLU):
+# ops whose PyTorch node saves the result: their in-place forms (exp_, sqrt_, tanh_, sigmoid_, relu_) check it
+# (_unary sets it for the others saving only their output)
+for _op in (Exp, Sqrt, Tanh, Sigmoid, ReLU):
     _op._result_saved_by_torch = True
