@@ -25,7 +25,8 @@ from .elementwise import (  # noqa: F401
 )
 from .reduce import AMax, CumProd, CumSum, LogSumExp, MaxAll, MaxDim, Mean, Prod, Sum, Var, VectorNorm  # noqa: F401
 from .shape_index import (  # noqa: F401
-    Cat, Clone, Expand, Index, IndexSelect, MaskedFill, MaskedFillTensor, Permute, Reshape, Scatter, Stack, TakeAlong, Tile,
+    Cat, Clone, Expand, Index, IndexSelect, MaskedFill, MaskedFillTensor, Permute, Reshape, Scatter, Split, Stack,
+    TakeAlong, Tile,
 )
 from .inplace import CopyFrom, Fill, FillScalar, IndexPut, Zero  # noqa: F401
 from .linalg import DiagEmbed, Diagonal, Einsum, Inverse, MatMul, SLogDet, Solve  # noqa: F401
