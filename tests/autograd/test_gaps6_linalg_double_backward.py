@@ -1,0 +1,98 @@
+"""Double backward (create_graph=True, then grad again) of QR, LU (linalg.lu, lu_factor and lu_solve through it),
+lstsq (solution and residuals) and cholesky_inverse: first and second derivatives compared with torch 2.13's,
+miniconv's gradgradcheck (float64 central differences) passes where torch's does, and QR's mode='r' error."""
+import numpy as np
+import pytest
+
+import miniconv
+
+torch = pytest.importorskip("torch")
+
+RNG = np.random.default_rng(6)
+SQ = RNG.standard_normal((3, 3)) + 2 * np.eye(3)
+BATCH_SQ = RNG.standard_normal((2, 3, 3)) + 2 * np.eye(3)
+TALL = RNG.standard_normal((4, 3))
+WIDE = RNG.standard_normal((2, 4))
+RHS = RNG.standard_normal((3, 2))
+RHS4 = RNG.standard_normal((4, 2))
+
+
+def _qr_parts(l, x, mode="reduced"):
+    q, r = l.linalg.qr(x, mode=mode)
+    return q.sin() * 2 + r.sum(-1, keepdim=True).tanh()[..., : q.shape[-1]].mT.sum(-2, keepdim=True) \
+        if q.shape[-1] == r.shape[-2] else q.sin()
+
+
+def _lu_parts(l, x):
+    p, L, U = l.linalg.lu(x)
+    return (L.sin() @ U[..., : L.shape[-1], :]) * 1.5
+
+
+CASES = {
+    "qr_square": (lambda l, x: _qr_parts(l, x), SQ),
+    "qr_tall": (lambda l, x: _qr_parts(l, x), TALL),
+    "qr_wide": (lambda l, x: l.linalg.qr(x)[1] ** 2 + l.linalg.qr(x)[0].sum(), WIDE),
+    "qr_only_r_used": (lambda l, x: l.linalg.qr(x)[1] ** 3, TALL),
+    "qr_only_q_used_batched": (lambda l, x: l.linalg.qr(x)[0].cos(), BATCH_SQ),
+    "qr_complete_square": (lambda l, x: l.linalg.qr(x, mode="complete")[0] * l.linalg.qr(x, mode="complete")[1], SQ),
+    "lu_square": (lambda l, x: _lu_parts(l, x), SQ),
+    "lu_tall": (lambda l, x: _lu_parts(l, x), TALL),
+    "lu_wide": (lambda l, x: (lambda p, L, U: L.sum() * U.exp())(*l.linalg.lu(x)), WIDE),
+    "lu_only_l_tall": (lambda l, x: l.linalg.lu(x)[1] ** 2, TALL),
+    "lu_only_u_wide": (lambda l, x: l.linalg.lu(x)[2] ** 2, WIDE),
+    "lu_factor": (lambda l, x: l.linalg.lu_factor(x)[0] ** 3, SQ),
+    "lu_factor_batched": (lambda l, x: l.linalg.lu_factor(x)[0].sin(), BATCH_SQ),
+    "lu_solve": (lambda l, x: l.linalg.lu_solve(*l.linalg.lu_factor(x), l.tensor(RHS)) ** 2, SQ),
+    "lu_solve_both": (lambda l, x: l.linalg.lu_solve(*l.linalg.lu_factor(x), x[:, :2] * x[:, 1:]), SQ),
+    "lu_solve_adjoint": (lambda l, x: l.linalg.lu_solve(*l.linalg.lu_factor(x), l.tensor(RHS), adjoint=True), SQ),
+    "lstsq_square": (lambda l, x: l.linalg.lstsq(x, l.tensor(RHS)).solution ** 2, SQ),
+    "lstsq_tall_both": (lambda l, x: l.linalg.lstsq(x, l.tensor(RHS4) * x[:, :2].sum()).solution.sin(), TALL),
+    "lstsq_vector": (lambda l, x: l.linalg.lstsq(x, x[:, 0] * 2).solution.exp(), TALL),
+    "lstsq_residuals": (lambda l, x: l.linalg.lstsq(x, l.tensor(RHS4), driver="gelsd").residuals, TALL),
+    "lstsq_wide": (lambda l, x: l.linalg.lstsq(x, l.tensor(RHS[:2])).solution ** 2, WIDE),
+    "cholesky_inverse": (lambda l, x: l.cholesky_inverse(l.linalg.cholesky(x @ x.mT + l.eye(3, dtype=x.dtype))),
+                         SQ),
+    "cholesky_inverse_tril": (lambda l, x: l.cholesky_inverse(x.tril() + 2 * l.eye(3, dtype=x.dtype)) ** 2, SQ),
+    "cholesky_inverse_upper_batched": (lambda l, x: l.cholesky_inverse(x.triu() + 2 * l.eye(3, dtype=x.dtype),
+                                                                       upper=True), BATCH_SQ),
+}
+
+
+def _first_and_second(lib, fn, X):
+    x = lib.tensor(X, requires_grad=True)
+    y = fn(lib, x)
+    w = lib.tensor(np.linspace(0.5, 1.5, y.numel()).reshape(tuple(y.shape)))
+    (g,) = lib.autograd.grad((y * w).sum(), x, create_graph=True)
+    v = lib.tensor(np.linspace(-1, 1, X.size).reshape(X.shape))
+    (gg,) = lib.autograd.grad((g * v).sum(), x)
+    return g.detach().numpy(), gg.numpy()
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_second_derivative_as_torch(name):
+    fn, X = CASES[name]
+    g_m, gg_m = _first_and_second(miniconv, fn, X)
+    g_t, gg_t = _first_and_second(torch, fn, X)
+    np.testing.assert_allclose(g_m, g_t, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(gg_m, gg_t, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("name", ["qr_wide", "lu_wide", "lu_solve_both", "lstsq_tall_both",
+                                  "lstsq_residuals", "cholesky_inverse_tril"])
+def test_gradgradcheck(name):
+    fn, X = CASES[name]
+    x = miniconv.tensor(X, requires_grad=True)
+    assert miniconv.autograd.gradgradcheck(lambda t: fn(miniconv, t), (x,))
+    xt = torch.tensor(X, requires_grad=True)
+    assert torch.autograd.gradgradcheck(lambda t: fn(torch, t), (xt,))
+
+
+def test_qr_mode_r_backward_error_as_torch():
+    def run(lib, create_graph):
+        x = lib.tensor(TALL, requires_grad=True)
+        try:
+            lib.autograd.grad(lib.linalg.qr(x, mode="r")[1].sum(), x, create_graph=create_graph)
+        except Exception as e:  # noqa: BLE001 - compared with torch's
+            return type(e).__name__, str(e)
+    for create_graph in (False, True):
+        assert run(miniconv, create_graph) == run(torch, create_graph)
