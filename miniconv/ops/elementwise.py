@@ -232,7 +232,7 @@ class _Unary(ArrayFunction):
         ctx.save_for_backward(*[(a, out)[k] for k in uses])
         return out
 
-    def _saved_pair(ctx, saved):
+    def _unpack_saved(ctx, saved):
         """(input, output) from what forward saved, None for what it did not."""
         pair = [None, None]
         for k, s in zip(type(ctx)._uses, saved):
@@ -244,7 +244,7 @@ class _Unary(ArrayFunction):
         df = type(ctx).df
         if df is None:  # piecewise constant: PyTorch's zeros_like(grad)
             return np.zeros_like(g)
-        a, out = ctx._saved_pair(ctx.saved_tensors)
+        a, out = ctx._unpack_saved(ctx.saved_tensors)
         with np.errstate(all="ignore"):
             return (g * df(a, out)).astype(g.dtype, copy=False)
 
@@ -370,6 +370,64 @@ Trunc = _unary("Trunc", np.trunc)
 
 
 Round = _unary("Round", np.round)  # half to even, as PyTorch
+
+
+class Logit(ArrayFunction):
+    """log(x / (1 - x)), x first clamped to [eps, 1 - eps] when ``eps`` is given (PyTorch's LogitBackward0, which
+    saves the input): the gradient is g / (x (1 - x)), NaN outside [0, 1] without eps, 0 outside the clamp.
+    float16 as PyTorch's CPU kernel: the log in float32, the rest (and the gradient) in float16."""
+
+    @staticmethod
+    def forward(ctx, a, eps):
+        ctx.save_for_backward(a)
+        ctx.eps = eps
+        x = a
+        if eps is not None:
+            lo = a.dtype.type(eps)
+            x = np.clip(a, lo, a.dtype.type(1) - lo)  # PyTorch: hi = 1 - eps in the tensor's dtype
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = x / (1 - x)
+            return np.log(z.astype(np.float32)).astype(a.dtype) if a.dtype == np.float16 else np.log(z)
+
+    @staticmethod
+    def _outside(ctx, a):
+        if ctx.eps is None:
+            return (a < 0) | (a > 1), np.nan
+        lo = a.dtype.type(ctx.eps)
+        return (a < lo) | (a > a.dtype.type(1) - lo), 0
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        outside, value = Logit._outside(ctx, a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(outside, value, g / (a * (1 - a))).astype(g.dtype, copy=False), None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        a = ctx.saved_input(0)
+        outside, value = Logit._outside(ctx, a._data)
+        return Where.apply(outside, np.full((), value, g._data.dtype), g / (a * (1 - a))), None
+
+
+class NanToNum(ArrayFunction):
+    """NaN, +inf and -inf replaced (by 0 and the dtype's largest / lowest value unless given); the gradient
+    flows where the input was finite (PyTorch's NanToNumBackward0, which saves the input)."""
+
+    @staticmethod
+    def forward(ctx, a, nan, posinf, neginf):
+        ctx.save_for_backward(a)
+        return np.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * np.isfinite(a), None, None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * ctx.constant(np.isfinite(a)), None, None, None
 
 
 class RoundDecimals(ArrayFunction):

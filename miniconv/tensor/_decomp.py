@@ -327,6 +327,8 @@ class DecompMixin:
                   "solution\nshould be replaced with\nX = torch.linalg.solve_triangular(A, B).")
         coef = A.mT if transpose else A
         x = coef._linalg_solve_triangular(self, upper=upper != bool(transpose), unitriangular=unitriangular)
+        if type(x.grad_fn).__name__ == "LinalgSolveTriangularBackward0":
+            x.grad_fn._torch_name = "TriangularSolveBackward0"  # PyTorch's node for the deprecated form
         return TriangularSolve(x, A.clone())
 
     # -- pinv, matrix_exp, Householder ------------------------------------------------------------------------

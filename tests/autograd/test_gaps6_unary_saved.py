@@ -19,7 +19,8 @@ OPS = [
     ("rsqrt", 0.2, 2), ("square", -1, 1), ("reciprocal", 0.2, 2), ("erf", -1, 1), ("erfc", -1, 1),
     ("erfinv", -0.8, 0.8), ("frac", -3, 3), ("sign", -1, 1), ("floor", -3, 3), ("ceil", -3, 3),
     ("trunc", -3, 3), ("round", -3, 3), ("abs", -1, 1), ("neg", -1, 1), ("lgamma", 0.5, 3),
-    ("digamma", 0.5, 3), ("sinc", -1, 1), ("i0", -1, 1),
+    ("digamma", 0.5, 3), ("sinc", -1, 1), ("i0", -1, 1), ("logit", 0.1, 0.9), ("nan_to_num", -1, 1),
+    ("deg2rad", -3, 3), ("rad2deg", -1, 1),
 ]
 NAMES = [o[0] for o in OPS]
 
@@ -146,3 +147,31 @@ def test_saved_tensors_hooks_see_only_the_saved_value():
         (mn, mg), (tn, tg) = packed(miniconv, name), packed(torch, name)
         assert mn == tn, name
         np.testing.assert_allclose(mg, tg, rtol=1e-12)
+
+
+@pytest.mark.parametrize("eps", [None, 0.2, 0.25])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_logit_values_gradients_and_second_derivative(eps, dtype):
+    """logit's own node: NaN gradient outside [0, 1] without eps, zero outside the clamp with it (its ends
+    included in the clamp), PyTorch's values."""
+    def run(lib):
+        x = lib.tensor([-0.5, 0.0, 0.2, 0.25, 0.5, 0.75, 0.8, 1.0, 1.5], dtype=getattr(lib, dtype),
+                       requires_grad=True)
+        y = lib.logit(x, eps)
+        (g,) = lib.autograd.grad(y.sum(), x, create_graph=True)
+        (gg,) = lib.autograd.grad(g[2:7].sum(), x)
+        return y.detach().numpy().copy(), g.detach().numpy().copy(), gg.numpy().copy(), y.grad_fn.name()
+    (my, mg, mgg, mn), (ty, tg, tgg, tn) = run(miniconv), run(torch)
+    assert mn == tn
+    np.testing.assert_allclose(my, ty, rtol=1e-6, equal_nan=True)
+    np.testing.assert_allclose(mg, tg, rtol=1e-6, equal_nan=True)
+    np.testing.assert_allclose(mgg, tgg, rtol=1e-5, equal_nan=True)
+
+
+def test_nan_to_num_gradient_where_finite():
+    def run(lib):
+        x = lib.tensor([float("nan"), float("inf"), -float("inf"), 1.5, -2.0], requires_grad=True)
+        y = lib.nan_to_num(x, nan=1.0, posinf=7.0)
+        y.backward(lib.tensor([1.0, 2.0, 3.0, 4.0, 5.0]))
+        return y.detach().numpy().tolist(), x.grad.numpy().tolist(), y.grad_fn.name()
+    assert run(miniconv) == run(torch)
