@@ -360,6 +360,10 @@ Frac = _unary("Frac", lambda a: a - np.trunc(a), lambda a, o: 1, lambda a, o: 1)
 Sign = _unary("Sign", lambda a: np.nan_to_num(np.sign(a), nan=0.0))  # sign(nan) = 0 as PyTorch
 
 
+# sgn of a real tensor: sign, with a zero gradient too, but PyTorch's SgnBackward0 saves its input and its result
+Sgn = type("Sgn", (Sign,), {"_uses": (0, 1)})
+
+
 Floor = _unary("Floor", np.floor)
 
 

@@ -187,7 +187,7 @@ class SpecialMixin:
         return self * other
 
     def sgn(self):
-        return self.sign()
+        return ops.Sgn.apply(self) if self.dtype.kind == "f" else self.sign()
 
 
     def asinh(self):

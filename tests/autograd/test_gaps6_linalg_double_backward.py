@@ -96,3 +96,17 @@ def test_qr_mode_r_backward_error_as_torch():
             return type(e).__name__, str(e)
     for create_graph in (False, True):
         assert run(miniconv, create_graph) == run(torch, create_graph)
+
+
+def test_node_names_as_torch():
+    def names(lib):
+        a = lib.tensor(SQ, requires_grad=True) * 1
+        b = lib.tensor(RHS, requires_grad=True) * 1
+        with __import__("warnings").catch_warnings():
+            __import__("warnings").simplefilter("ignore")
+            tri = lib.triangular_solve(b, a.triu()).solution
+        return [lib.linalg.qr(a)[0].grad_fn.name(), lib.linalg.lu(a)[1].grad_fn.name(),
+                lib.linalg.lu_factor(a)[0].grad_fn.name(), lib.linalg.lstsq(a, b).solution.grad_fn.name(),
+                lib.linalg.solve_triangular(a.triu(), b, upper=True).grad_fn.name(), tri.grad_fn.name(),
+                lib.cholesky_inverse(a.tril()).grad_fn.name()]
+    assert names(miniconv) == names(torch)

@@ -20,7 +20,7 @@ OPS = [
     ("erfinv", -0.8, 0.8), ("frac", -3, 3), ("sign", -1, 1), ("floor", -3, 3), ("ceil", -3, 3),
     ("trunc", -3, 3), ("round", -3, 3), ("abs", -1, 1), ("neg", -1, 1), ("lgamma", 0.5, 3),
     ("digamma", 0.5, 3), ("sinc", -1, 1), ("i0", -1, 1), ("logit", 0.1, 0.9), ("nan_to_num", -1, 1),
-    ("deg2rad", -3, 3), ("rad2deg", -1, 1),
+    ("deg2rad", -3, 3), ("rad2deg", -1, 1), ("sgn", -1, 1),
 ]
 NAMES = [o[0] for o in OPS]
 
@@ -50,7 +50,7 @@ def _run(lib, name, lo, hi, change):
 
     def back():
         y.backward(lib.linspace(0.5, 1.5, 5, dtype=lib.float64))
-        return leaf.grad.detach().numpy().copy()
+        return (leaf.grad + lib.zeros(5, dtype=lib.float64)).numpy()  # (torch's sgn gives a ZeroTensor)
     return _outcome(back)
 
 
