@@ -115,11 +115,10 @@ def pack_saved(ctx, tensor_of):
     values (``ctx._packed``) and placeholders in ``ctx._saved``."""
     pack, unpack = current()
     order = _pack_order(ctx)
-    seen = getattr(ctx, "_hooks_see", None)  # an op saving more than PyTorch's node: the rest is kept as is
     packed = [None] * len(ctx._saved)
     for i in order:
         s = ctx._saved[i]
-        t = None if seen is not None and i not in seen else tensor_of(s)
+        t = tensor_of(s)
         packed[i] = (None, s) if t is None else (unpack, pack_one(pack, t))
     if order != list(range(len(packed))):
         ctx._pack_order = order
