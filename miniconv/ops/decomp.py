@@ -63,6 +63,10 @@ class _OnArrays:
         return np.broadcast_to(a, shape)
 
     @staticmethod
+    def unpack_lu(lu):
+        return unpack_lu(lu)
+
+    @staticmethod
     def halve_diagonal(x):
         k = np.arange(x.shape[-1])
         x[..., k, k] *= 0.5
@@ -91,6 +95,10 @@ class _OnTensors:
     @staticmethod
     def broadcast(a, shape, like):
         return _OnTensors.zeros(shape, like) if type(a) is int else a
+
+    @staticmethod
+    def unpack_lu(lu):
+        return _unpack_lu_t(lu)
 
     @staticmethod
     def halve_diagonal(x):  # x - diag(x) / 2: the same bits as halving the diagonal in place
@@ -530,6 +538,63 @@ class LUFactor(ArrayFunction):
         L, U = _unpack_lu_t(lu)
         P = ctx.constant(permutation_from_pivots(piv, m, lu._data.dtype))
         return lu_backward(g[..., :, :k].tril(-1), g[..., :k, :].triu(), P, L, U, _OnTensors)
+
+
+def lu_solve_arrays(lu, P, b, left, adjoint):
+    """``A^{-1} B`` (``adjoint``: ``A^{-T} B``; not ``left``: ``B A^{-1}``, ``B A^{-T}``) with A = P L U packed in
+    ``lu``: two triangular solves and the permutation."""
+    L, U = unpack_lu(lu)
+    if left and not adjoint:  # U^{-1} L^{-1} P^T B
+        return tri_solve(U, tri_solve(L, mT(P) @ b, upper=False, unit=True), upper=True)
+    if left:  # A^T X = B: P L^{-T} U^{-T} B
+        return P @ tri_solve(mT(L), tri_solve(mT(U), b, upper=False), upper=True, unit=True)
+    if not adjoint:  # X P L U = B
+        return tri_solve(L, tri_solve(U, b, upper=True, left=False), upper=False, left=False, unit=True) @ mT(P)
+    return tri_solve(mT(U), tri_solve(mT(L), b @ P, upper=True, left=False, unit=True), upper=False, left=False)
+
+
+def lu_solve_lu_grad(gX, lu, P, X, left, adjoint, xp=_OnArrays):
+    """PyTorch's ``linalg_lu_solve_LU``: the gradient of lu_solve's X in the packed LU (arrays or Tensors)."""
+    L, U = xp.unpack_lu(lu)
+    mT = xp.mT
+    if left != adjoint:
+        gR = xp.tri_solve(mT(U), -((gX if left else mT(gX)) @ (mT(X) if left else X)), upper=False)
+        gL = xp.tril(xp.tri_solve(mT(L), gR @ mT(U), upper=True, left=True, unit=True), -1)
+        return gL + xp.triu(gR)
+    gR = -(((mT(P) @ (X if left else mT(X))) @ (mT(gX) if left else gX)) @ P)
+    gR = xp.tri_solve(mT(L), gR, upper=True, left=False, unit=True)
+    gU = xp.triu(xp.tri_solve(mT(U), mT(L) @ gR, upper=False, left=False))
+    return xp.tril(gR, -1) + gU
+
+
+class LUSolve(ArrayFunction):
+    """``linalg.lu_solve(LU, pivots, B, left, adjoint)`` as one node (PyTorch's LinalgLuSolveBackward0), ``P``
+    the permutation of the pivots (an array: not differentiable). B's gradient is lu_solve with the adjoint
+    flipped; LU's is ``lu_solve_lu_grad``."""
+
+    @staticmethod
+    def forward(ctx, lu, P, b, left, adjoint):
+        x = lu_solve_arrays(lu, P, b, left, adjoint)
+        ctx.save_for_backward(lu, x)
+        ctx.P, ctx.args = P, (left, adjoint)
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        lu, x = ctx.saved_tensors
+        left, adjoint = ctx.args
+        glu = lu_solve_lu_grad(g, lu, ctx.P, x, left, adjoint) if ctx.needs_input_grad[0] else None
+        gb = lu_solve_arrays(lu, ctx.P, g, left, not adjoint) if ctx.needs_input_grad[2] else None
+        return glu, None, gb, None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        lu, x = ctx.saved_input(0), ctx.saved_output(0)
+        left, adjoint = ctx.args
+        P = ctx.constant(ctx.P)
+        glu = lu_solve_lu_grad(g, lu, P, x, left, adjoint, _OnTensors) if ctx.needs_input_grad[0] else None
+        gb = LUSolve.apply(lu, ctx.P, g, left, not adjoint) if ctx.needs_input_grad[2] else None
+        return glu, None, gb, None, None
 
 
 # -- triangular solve -----------------------------------------------------------------------------------------

@@ -45,6 +45,11 @@ CASES = {
     "lu_solve": (lambda l, x: l.linalg.lu_solve(*l.linalg.lu_factor(x), l.tensor(RHS)) ** 2, SQ),
     "lu_solve_both": (lambda l, x: l.linalg.lu_solve(*l.linalg.lu_factor(x), x[:, :2] * x[:, 1:]), SQ),
     "lu_solve_adjoint": (lambda l, x: l.linalg.lu_solve(*l.linalg.lu_factor(x), l.tensor(RHS), adjoint=True), SQ),
+    "lu_solve_right": (lambda l, x: l.linalg.lu_solve(*l.linalg.lu_factor(x), l.tensor(RHS).mT, left=False), SQ),
+    "lu_solve_right_adjoint": (lambda l, x: l.linalg.lu_solve(*l.linalg.lu_factor(x), x[:2] * 2, left=False,
+                                                              adjoint=True), SQ),
+    "lu_solve_batched_rhs": (lambda l, x: l.linalg.lu_solve(*l.linalg.lu_factor(x), l.tensor(BATCH_SQ) + x), SQ),
+    "lu_solve_batched_lu": (lambda l, x: l.linalg.lu_solve(*l.linalg.lu_factor(x), l.tensor(RHS)).exp(), BATCH_SQ),
     "lstsq_square": (lambda l, x: l.linalg.lstsq(x, l.tensor(RHS)).solution ** 2, SQ),
     "lstsq_tall_both": (lambda l, x: l.linalg.lstsq(x, l.tensor(RHS4) * x[:, :2].sum()).solution.sin(), TALL),
     "lstsq_vector": (lambda l, x: l.linalg.lstsq(x, x[:, 0] * 2).solution.exp(), TALL),
@@ -110,3 +115,41 @@ def test_node_names_as_torch():
                 lib.linalg.solve_triangular(a.triu(), b, upper=True).grad_fn.name(), tri.grad_fn.name(),
                 lib.cholesky_inverse(a.tril()).grad_fn.name()]
     assert names(miniconv) == names(torch)
+
+
+LU0 = __import__("scipy.linalg").linalg.lu_factor(SQ)[0]  # a packed LU (its pivots from torch below)
+
+
+@pytest.mark.parametrize("left", [True, False])
+@pytest.mark.parametrize("adjoint", [False, True])
+def test_lu_solve_gradient_in_the_packed_lu(left, adjoint):
+    """The gradient in LU itself (a leaf), as PyTorch's linalg_lu_solve_LU, first and second order."""
+    def run(lib):
+        _, piv = lib.linalg.lu_factor(lib.tensor(SQ))
+        lu = lib.tensor(LU0, requires_grad=True)
+        b = lib.tensor(RHS if left else RHS.T, requires_grad=True)
+        x = lib.linalg.lu_solve(lu, piv, b, left=left, adjoint=adjoint)
+        g_lu, g_b = lib.autograd.grad((x.sin() * 1.5).sum(), (lu, b), create_graph=True)
+        gg = lib.autograd.grad((g_lu * g_lu).sum() + g_b.sum(), (lu, b))
+        return [t.detach().numpy() for t in (x, g_lu, g_b, *gg)] + [x.grad_fn.name()]
+    m, t = run(miniconv), run(torch)
+    assert m[-1] == t[-1]
+    for a, b in zip(m[:-1], t[:-1]):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_lu_solve_saves_lu_and_result():
+    """Changing LU or the result in place before backward raises PyTorch's error; B is not saved."""
+    def run(lib, which):
+        _, piv = lib.linalg.lu_factor(lib.tensor(SQ))
+        lu = lib.tensor(LU0, requires_grad=True) * 1
+        b = lib.tensor(RHS, requires_grad=True) * 1
+        x = lib.linalg.lu_solve(lu, piv, b)
+        {"lu": lu, "b": b, "x": x}[which].add_(1)
+        try:
+            x.sum().backward()
+        except RuntimeError as e:
+            return str(e)
+        return None
+    for which in ("lu", "b", "x"):
+        assert run(miniconv, which) == run(torch, which)
