@@ -192,8 +192,8 @@ def softmax_dim(name, dim, ndim):
     return dim % max(ndim, 1)
 
 
-def size_arg(size_args, size_kw, name):
-    """Varargs sizes or the ``size=`` keyword -> a tuple of ints (checked)."""
+def size_arg(size_args, size_kw, name, new=False):
+    """Varargs sizes or the ``size=`` keyword -> a tuple of ints (checked); ``new``: for ``Tensor.new_<name>``."""
     if size_kw is not None:
         if size_args:
             raise TypeError(f"{name}() received an invalid combination of arguments - got both positional sizes "
@@ -214,7 +214,9 @@ def size_arg(size_args, size_kw, name):
                             f"type {type(bad).__name__} at pos {pos}") from None
     for s in shape:
         if s < 0:
-            raise RuntimeError(f"{name}(): Trying to create tensor with negative dimension {s}: {list(shape)}")
+            if name == "zeros" and not new:
+                raise RuntimeError("zeros: Dimension size must be non-negative.")
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
     return shape
 
 

@@ -255,12 +255,34 @@ def _randint(low, high, size, generator, out, dtype, layout, device, requires_gr
     return _finish(arr, requires_grad, out, "randint")
 
 
+# the largest n randperm takes for a float dtype (every integer below it exact), PyTorch's words for it
+_RANDPERM_FLOAT_MAX = {np.dtype(np.float16): (2049, "2049", "Half"),
+                       np.dtype(np.float32): (2 ** 24 + 1, "2^24+1", "Float"),
+                       np.dtype(np.float64): (2 ** 53 + 1, "2^53+1", "Double")}
+
+
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """A random permutation of 0 .. n-1 (int64 unless ``dtype`` or ``out`` says otherwise), PyTorch's checks."""
     _check_common(device, layout)
+    if isinstance(n, _builtin_bool) or not hasattr(n, "__index__"):
+        raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not {type(n).__name__}")
+    n = n.__index__()
     if n < 0:
-        raise RuntimeError(f"n must be non-negative, got{n}")
-    return _finish(_random.randperm(_gen(generator), n).astype(_dtype(dtype, int64, "randperm")), requires_grad,
-                   out, "randperm")
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    dt = _dtype(dtype if dtype is not None or out is None else out.dtype, int64, "randperm")
+    if dt.kind in "bc":
+        raise NotImplementedError(f"\"randperm\" not implemented for '{torch_dtype_name(dt)}'")
+    if dt in _RANDPERM_FLOAT_MAX and n > _RANDPERM_FLOAT_MAX[dt][0]:
+        raise RuntimeError(f"n cannot be greater than {_RANDPERM_FLOAT_MAX[dt][1]} for {_RANDPERM_FLOAT_MAX[dt][2]} "
+                           "type.")
+    if dt.kind in "iu" and n - 1 > np.iinfo(dt).max:
+        raise RuntimeError(f"value cannot be converted to type {'' if dt.kind == 'i' else 'u'}int{dt.itemsize * 8}_t "
+                           "without overflow" if dt.itemsize < 4 else
+                           f"value cannot be converted to type {'int' if dt.kind == 'i' else 'unsigned int'} without "
+                           "overflow")
+    if requires_grad and dt.kind != "f":
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+    return _finish(_random.randperm(_gen(generator), n).astype(dt), requires_grad, out, "randperm")
 
 
 def _like_layout(input, dt, memory_format):
@@ -353,7 +375,7 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         is_float = any(isinstance(v, (_builtin_float, np.floating)) for v in (start, end, step))
         dtype = get_default_dtype() if is_float else int64
@@ -384,7 +406,7 @@ def _space_args(name, start, end, steps, dtype, device, layout, negative_steps_m
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     start, end, steps, dt = _space_args("linspace", start, end, steps, dtype, device, layout,
-                                        "linspace(): number of steps must be non-negative")
+                                        "number of steps must be non-negative")
     if dt in (np.float32, np.float64) or (dt.kind in "iu" and steps > 0):
         arr = linspace_values(start, end, steps, dt)
     else:

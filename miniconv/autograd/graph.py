@@ -115,11 +115,10 @@ def pack_saved(ctx, tensor_of):
     values (``ctx._packed``) and placeholders in ``ctx._saved``."""
     pack, unpack = current()
     order = _pack_order(ctx)
-    seen = getattr(ctx, "_hooks_see", None)  # an op saving more than PyTorch's node: the rest is kept as is
     packed = [None] * len(ctx._saved)
     for i in order:
         s = ctx._saved[i]
-        t = None if seen is not None and i not in seen else tensor_of(s)
+        t = tensor_of(s)
         packed[i] = (None, s) if t is None else (unpack, pack_one(pack, t))
     if order != list(range(len(packed))):
         ctx._pack_order = order
@@ -204,13 +203,36 @@ def call_pre_hooks(node, grads, graph):
     return grads
 
 
+def _listed_positions(node, n):
+    """The inputs of a miniconv op's node that PyTorch's node has (one per ``next_functions`` entry: not the
+    plain arguments such as dims or sizes, nor hidden ones), as positions among the ``n`` grad_inputs; None: all."""
+    if node._structure is not None or not type(node).__module__.startswith("miniconv."):
+        return None
+    if node._listed_inputs is not None:
+        return [i for i in node._listed_inputs if i < n]
+    hidden = node._hidden_inputs
+    if node._plain_args and not node._plain_args_listed:
+        hidden = (*hidden, *node._plain_args)
+    return [i for i in range(n) if i not in hidden] if hidden else None
+
+
 def call_post_hooks(node, in_grads, grads, graph):
-    """``register_hook`` hooks: fn(grad_inputs, grad_outputs) -> None or new grad_inputs."""
+    """``register_hook`` hooks: fn(grad_inputs, grad_outputs) -> None or new grad_inputs (grad_inputs: one per
+    input PyTorch's node has)."""
+    listed = _listed_positions(node, len(in_grads))
     for fn in list(node._node_post_hooks.values()):
-        res = fn(_as_tensors(in_grads), _as_tensors(grads))
+        shown = in_grads if listed is None else [in_grads[i] for i in listed]
+        res = fn(_as_tensors(shown), _as_tensors(grads))
         if res is not None:
-            _check_hook_result(node, res, len(in_grads), getattr(fn, "__name__", "hook"))
-            in_grads = tuple(None if r is None else r if graph is not None else r._data for r in res)
+            _check_hook_result(node, res, len(shown), getattr(fn, "__name__", "hook"))
+            res = tuple(None if r is None else r if graph is not None else r._data for r in res)
+            if listed is None:
+                in_grads = res
+            else:
+                in_grads = list(in_grads)
+                for i, r in zip(listed, res):
+                    in_grads[i] = r
+                in_grads = tuple(in_grads)
     return in_grads
 
 

@@ -33,6 +33,10 @@ _TORCH_NAMES = {
     "_BatchNorm": "NativeBatchNormBackward0", "_GroupNorm": "NativeGroupNormBackward0",
     "_AdaptiveAvgPool2d": "AdaptiveAvgPool2DBackward0",
     "_AdaptiveMaxPool2d": "AdaptiveMaxPool2DBackward0",
+    "Log1p": "Log1PBackward0", "Square": "PowBackward0",
+    "QR": "LinalgQrBackward0", "LU": "LinalgLuBackward0", "LUFactor": "LinalgLuFactorExBackward0",
+    "Lstsq": "LinalgLstsqBackward0", "SolveTriangular": "LinalgSolveTriangularBackward0",
+    "LUSolve": "LinalgLuSolveBackward0",
     "RSub": "RsubBackward1", "RPow": "PowBackward2", "Fill": "FillBackward3", "FillScalar": "FillBackward2", "Zero": "ZeroBackward0",
     # PyTorch's C++ nodes (no "Backward<N>" name): copy_, and a write through a view (view_nodes.py)
     "CopyFrom": "torch::autograd::CopyBackwards", "CopySlices": "torch::autograd::CopySlices",

@@ -20,12 +20,13 @@ from .arith import (  # noqa: F401
 )
 from .elementwise import (  # noqa: F401
     Abs, Acos, Asin, Atan, Ceil, Clamp, Cos, Cosh, Erf, Exp, Exp2, Expm1, Floor, Frac, Log, Log1p, Log2, Log10,
-    LogSoftmax, ReLU, Reciprocal, Round, RoundDecimals, Rsqrt, Sigmoid, Sign, Sin, Sinh, Softmax, Sqrt, Square, Tan,
-    Tanh, Trunc,
+    Logit, LogSoftmax, NanToNum, ReLU, Reciprocal, Round, RoundDecimals, Rsqrt, Sgn, Sigmoid, Sign, Sin, Sinh,
+    Softmax, Sqrt, Square, Tan, Tanh, Trunc,
 )
 from .reduce import AMax, CumProd, CumSum, LogSumExp, MaxAll, MaxDim, Mean, Prod, Sum, Var, VectorNorm  # noqa: F401
 from .shape_index import (  # noqa: F401
-    Cat, Clone, Expand, Index, IndexSelect, MaskedFill, MaskedFillTensor, Permute, Reshape, Scatter, Stack, TakeAlong, Tile,
+    Cat, Clone, Expand, Index, IndexSelect, MaskedFill, MaskedFillTensor, Permute, Reshape, Scatter, Split, Stack,
+    TakeAlong, Tile,
 )
 from .inplace import CopyFrom, Fill, FillScalar, IndexPut, Zero  # noqa: F401
 from .linalg import DiagEmbed, Diagonal, Einsum, Inverse, MatMul, SLogDet, Solve  # noqa: F401

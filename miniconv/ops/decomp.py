@@ -14,6 +14,7 @@ import numpy as np
 from scipy.linalg import blas, lapack
 
 from ..autograd.function import ArrayFunction
+from .shape_index import Cat
 
 
 def mT(a):  # noqa: N802
@@ -33,6 +34,75 @@ def _given_t(g):
 def _eye_t(like, k):
     """The k x k identity as a constant Tensor of ``like``'s dtype (create_graph=True formulas)."""
     return ArrayFunction.constant(np.eye(k, dtype=like._data.dtype))
+
+
+class _OnArrays:
+    """The few matrix operations a backward formula written once for arrays and Tensors uses (``qr_backward``,
+    ``lu_backward``): here on NumPy arrays (backward), in ``_OnTensors`` with Tensor ops (create_graph=True)."""
+
+    mT = staticmethod(mT)
+    given = staticmethod(_given)
+    tril = staticmethod(np.tril)
+    triu = staticmethod(np.triu)
+    shape = staticmethod(np.shape)
+
+    @staticmethod
+    def tri_solve(a, b, upper, left=True, unit=False):
+        return tri_solve(a, b, upper, left=left, unit=unit)
+
+    @staticmethod
+    def cat(parts, axis):
+        return np.concatenate(parts, axis)
+
+    @staticmethod
+    def zeros(shape, like):
+        return np.zeros(shape, like.dtype)
+
+    @staticmethod
+    def broadcast(a, shape, like):  # a: an array of that shape, or the number 0
+        return np.broadcast_to(a, shape)
+
+    @staticmethod
+    def unpack_lu(lu):
+        return unpack_lu(lu)
+
+    @staticmethod
+    def halve_diagonal(x):
+        k = np.arange(x.shape[-1])
+        x[..., k, k] *= 0.5
+        return x
+
+
+class _OnTensors:
+    mT = staticmethod(lambda t: t.mT)
+    given = staticmethod(_given_t)
+    tril = staticmethod(lambda t, k=0: t.tril(k))
+    triu = staticmethod(lambda t, k=0: t.triu(k))
+    shape = staticmethod(lambda t: t._data.shape)
+
+    @staticmethod
+    def tri_solve(a, b, upper, left=True, unit=False):
+        return SolveTriangular.apply(a, b, upper, left, unit)
+
+    @staticmethod
+    def cat(parts, axis):
+        return Cat.apply(axis, *parts)
+
+    @staticmethod
+    def zeros(shape, like):
+        return ArrayFunction.constant(np.zeros(shape, like._data.dtype))
+
+    @staticmethod
+    def broadcast(a, shape, like):
+        return _OnTensors.zeros(shape, like) if type(a) is int else a
+
+    @staticmethod
+    def unpack_lu(lu):
+        return _unpack_lu_t(lu)
+
+    @staticmethod
+    def halve_diagonal(x):  # x - diag(x) / 2: the same bits as halving the diagonal in place
+        return x - 0.5 * x.diagonal(0, -2, -1).diag_embed()
 
 
 def each_matrix(a):
@@ -294,36 +364,45 @@ class QR(ArrayFunction):
 
     @staticmethod
     def backward(ctx, gQ, gR):
+        Q, R = ctx.saved_tensors if ctx.mode != "r" else (None, None)  # mode 'r' saved nothing: qr_backward raises
+        return qr_backward(ctx, gQ, gR, Q, R, _OnArrays), None
+
+    @staticmethod
+    def backward_graph(ctx, gQ, gR):  # create_graph=True: qr_backward with Tensor ops
         if ctx.mode == "r":
-            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
-                               "Please use linalg.qr(A, mode='reduced') if you are going to differentiate through "
-                               "linalg.qr.")
-        Q, R = ctx.saved_tensors
-        m, n = Q.shape[-2], R.shape[-1]
-        if ctx.mode == "complete" and m > n:
-            raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
-        gQ, gR = _given(gQ), _given(gR)
-        if gQ is None and gR is None:
-            return np.zeros(Q.shape[:-1] + R.shape[-1:], Q.dtype), None
+            return qr_backward(ctx, gQ, gR, None, None, _OnTensors), None
+        return qr_backward(ctx, gQ, gR, ctx.saved_output(0), ctx.saved_output(1), _OnTensors), None
+
+
+def qr_backward(ctx, gQ, gR, Q, R, xp):
+    """PyTorch's ``linalg_qr_backward`` on arrays (``xp`` = _OnArrays) or Tensors (_OnTensors)."""
+    if ctx.mode == "r":
+        raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
+                           "Please use linalg.qr(A, mode='reduced') if you are going to differentiate through "
+                           "linalg.qr.")
+    m, n = xp.shape(Q)[-2], xp.shape(R)[-1]
+    if ctx.mode == "complete" and m > n:
+        raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
+    gQ, gR = xp.given(gQ), xp.given(gR)
+    if gQ is None and gR is None:
+        return xp.zeros(xp.shape(Q)[:-1] + xp.shape(R)[-1:], Q)
+    if gQ is not None:
+        gA = gR @ xp.mT(R) - xp.mT(Q) @ gQ if gR is not None else -(xp.mT(Q) @ gQ)
+    else:
+        gA = gR @ xp.mT(R)
+    if m >= n:
+        X = xp.triu(gA)
+        X = xp.halve_diagonal(X + xp.mT(X))
+        gA = Q @ X
         if gQ is not None:
-            gA = gR @ mT(R) - mT(Q) @ gQ if gR is not None else -(mT(Q) @ gQ)
-        else:
-            gA = gR @ mT(R)
-        if m >= n:
-            X = np.triu(gA)
-            X = X + mT(X)
-            k = np.arange(X.shape[-1])
-            X[..., k, k] *= 0.5
-            gA = Q @ X
-            if gQ is not None:
-                gA = gA + gQ
-            return tri_solve(mT(R), gA, upper=False, left=False), None
-        X = np.tril(-gA - mT(-gA))
-        gA = tri_solve(mT(R[..., :m]), Q @ X, upper=False, left=False)
-        gA = np.concatenate([gA, np.zeros(gA.shape[:-1] + (n - m,), gA.dtype)], -1)
-        if gR is not None:
-            gA = gA + Q @ gR
-        return gA, None
+            gA = gA + gQ
+        return xp.tri_solve(xp.mT(R), gA, upper=False, left=False)
+    X = xp.tril(-gA - xp.mT(-gA))
+    gA = xp.tri_solve(xp.mT(R[..., :m]), Q @ X, upper=False, left=False)
+    gA = xp.cat([gA, xp.zeros(xp.shape(gA)[:-1] + (n - m,), gA)], -1)
+    if gR is not None:
+        gA = gA + Q @ gR
+    return gA
 
 
 # -- LU -------------------------------------------------------------------------------------------------------
@@ -363,42 +442,50 @@ def unpack_lu(lu):
     return L, U
 
 
-def lu_backward(gL, gU, P, L, U):
-    """PyTorch's ``linalg_lu_backward`` (pivoted)."""
-    gL, gU = _given(gL), _given(gU)
-    m, n = L.shape[-2], U.shape[-1]
+def lu_backward(gL, gU, P, L, U, xp=_OnArrays):
+    """PyTorch's ``linalg_lu_backward`` (pivoted), on arrays or (``xp`` = _OnTensors) Tensors."""
+    gL, gU = xp.given(gL), xp.given(gU)
+    m, n = xp.shape(L)[-2], xp.shape(U)[-1]
     k = min(m, n)
+    mT, tril, triu, solve = xp.mT, xp.tril, xp.triu, xp.tri_solve
     if gL is None and gU is None:
-        return np.zeros(L.shape[:-1] + U.shape[-1:], L.dtype)
+        return xp.zeros(xp.shape(L)[:-1] + xp.shape(U)[-1:], L)
     if m == n:
-        gA = np.tril(mT(L) @ gL, -1) if gL is not None else 0
+        gA = tril(mT(L) @ gL, -1) if gL is not None else 0
         if gU is not None:
-            gA = gA + np.triu(gU @ mT(U))
-        gA = tri_solve(mT(U), gA, upper=False, left=False)
-        gA = tri_solve(mT(L), gA, upper=True, left=True, unit=True)
+            gA = gA + triu(gU @ mT(U))
+        gA = solve(mT(U), gA, upper=False, left=False)
+        gA = solve(mT(L), gA, upper=True, left=True, unit=True)
     elif m < n:
         gA = mT(L) @ gL if gL is not None else 0
         if gU is not None:
-            gA = gA - np.triu(gU) @ mT(U)
-        gA = tri_solve(mT(U[..., :k]), np.tril(np.broadcast_to(gA, L.shape[:-1] + (k,)), -1), upper=False,
-                       left=False)
+            gA = gA - triu(gU) @ mT(U)
+        gA = solve(mT(U[..., :k]), tril(xp.broadcast(gA, xp.shape(L)[:-1] + (k,), L), -1), upper=False, left=False)
         if gU is not None:
-            gA = np.concatenate([gA + np.triu(gU[..., :k]), gU[..., k:]], -1)
-        gA = tri_solve(mT(L), gA, upper=True, left=True, unit=True)
+            gA = xp.cat([gA + triu(gU[..., :k]), gU[..., k:]], -1)
+        gA = solve(mT(L), gA, upper=True, left=True, unit=True)
         if gU is None:
-            gA = np.concatenate([gA, np.zeros(U.shape[:-2] + (m, n - k), gA.dtype)], -1)
+            gA = xp.cat([gA, xp.zeros(xp.shape(U)[:-2] + (m, n - k), gA)], -1)
     else:
         gA = gU @ mT(U) if gU is not None else 0
         if gL is not None:
-            gA = gA - mT(L) @ np.tril(gL, -1)
-        gA = tri_solve(mT(L[..., :k, :]), np.triu(np.broadcast_to(gA, U.shape[:-1] + (k,))), upper=True,
-                       left=True, unit=True)
+            gA = gA - mT(L) @ tril(gL, -1)
+        gA = solve(mT(L[..., :k, :]), triu(xp.broadcast(gA, xp.shape(U)[:-1] + (k,), U)), upper=True, left=True,
+                   unit=True)
         if gL is not None:
-            gA = np.concatenate([gA + np.tril(gL[..., :k, :], -1), gL[..., k:, :]], -2)
-        gA = tri_solve(mT(U), gA, upper=False, left=False)
+            gA = xp.cat([gA + tril(gL[..., :k, :], -1), gL[..., k:, :]], -2)
+        gA = solve(mT(U), gA, upper=False, left=False)
         if gL is None:
-            gA = np.concatenate([gA, np.zeros(L.shape[:-2] + (m - k, n), gA.dtype)], -2)
+            gA = xp.cat([gA, xp.zeros(xp.shape(L)[:-2] + (m - k, n), gA)], -2)
     return P @ gA
+
+
+def _unpack_lu_t(lu):
+    """``unpack_lu`` with Tensor ops (create_graph=True)."""
+    m, n = lu._data.shape[-2:]
+    k = min(m, n)
+    L = lu[..., :, :k].tril(-1) + ArrayFunction.constant(np.eye(m, k, dtype=lu._data.dtype))
+    return L, lu[..., :k, :].triu()
 
 
 class LU(ArrayFunction):
@@ -417,6 +504,11 @@ class LU(ArrayFunction):
     def backward(ctx, _, gL, gU):
         P, L, U = ctx.saved_tensors
         return lu_backward(gL, gU, P, L, U)
+
+    @staticmethod
+    def backward_graph(ctx, _, gL, gU):  # create_graph=True: lu_backward with Tensor ops
+        P = ctx.constant(ctx.saved_tensors[0])
+        return lu_backward(gL, gU, P, ctx.saved_output(1), ctx.saved_output(2), _OnTensors)
 
 
 class LUFactor(ArrayFunction):
@@ -437,6 +529,72 @@ class LUFactor(ArrayFunction):
         L, U = unpack_lu(lu)
         P = permutation_from_pivots(piv, m, lu.dtype)
         return lu_backward(np.tril(g[..., :, :k], -1), np.triu(g[..., :k, :]), P, L, U)
+
+    @staticmethod
+    def backward_graph(ctx, g, _, __):  # create_graph=True: lu_backward with Tensor ops
+        lu, piv = ctx.saved_output(0), ctx.saved_tensors[1]
+        m, n = lu._data.shape[-2:]
+        k = min(m, n)
+        L, U = _unpack_lu_t(lu)
+        P = ctx.constant(permutation_from_pivots(piv, m, lu._data.dtype))
+        return lu_backward(g[..., :, :k].tril(-1), g[..., :k, :].triu(), P, L, U, _OnTensors)
+
+
+def lu_solve_arrays(lu, P, b, left, adjoint):
+    """``A^{-1} B`` (``adjoint``: ``A^{-T} B``; not ``left``: ``B A^{-1}``, ``B A^{-T}``) with A = P L U packed in
+    ``lu``: two triangular solves and the permutation."""
+    L, U = unpack_lu(lu)
+    if left and not adjoint:  # U^{-1} L^{-1} P^T B
+        return tri_solve(U, tri_solve(L, mT(P) @ b, upper=False, unit=True), upper=True)
+    if left:  # A^T X = B: P L^{-T} U^{-T} B
+        return P @ tri_solve(mT(L), tri_solve(mT(U), b, upper=False), upper=True, unit=True)
+    if not adjoint:  # X P L U = B
+        return tri_solve(L, tri_solve(U, b, upper=True, left=False), upper=False, left=False, unit=True) @ mT(P)
+    return tri_solve(mT(U), tri_solve(mT(L), b @ P, upper=True, left=False, unit=True), upper=False, left=False)
+
+
+def lu_solve_lu_grad(gX, lu, P, X, left, adjoint, xp=_OnArrays):
+    """PyTorch's ``linalg_lu_solve_LU``: the gradient of lu_solve's X in the packed LU (arrays or Tensors)."""
+    L, U = xp.unpack_lu(lu)
+    mT = xp.mT
+    if left != adjoint:
+        gR = xp.tri_solve(mT(U), -((gX if left else mT(gX)) @ (mT(X) if left else X)), upper=False)
+        gL = xp.tril(xp.tri_solve(mT(L), gR @ mT(U), upper=True, left=True, unit=True), -1)
+        return gL + xp.triu(gR)
+    gR = -(((mT(P) @ (X if left else mT(X))) @ (mT(gX) if left else gX)) @ P)
+    gR = xp.tri_solve(mT(L), gR, upper=True, left=False, unit=True)
+    gU = xp.triu(xp.tri_solve(mT(U), mT(L) @ gR, upper=False, left=False))
+    return xp.tril(gR, -1) + gU
+
+
+class LUSolve(ArrayFunction):
+    """``linalg.lu_solve(LU, pivots, B, left, adjoint)`` as one node (PyTorch's LinalgLuSolveBackward0), ``P``
+    the permutation of the pivots (an array: not differentiable). B's gradient is lu_solve with the adjoint
+    flipped; LU's is ``lu_solve_lu_grad``."""
+
+    @staticmethod
+    def forward(ctx, lu, P, b, left, adjoint):
+        x = lu_solve_arrays(lu, P, b, left, adjoint)
+        ctx.save_for_backward(lu, x)
+        ctx.P, ctx.args = P, (left, adjoint)
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        lu, x = ctx.saved_tensors
+        left, adjoint = ctx.args
+        glu = lu_solve_lu_grad(g, lu, ctx.P, x, left, adjoint) if ctx.needs_input_grad[0] else None
+        gb = lu_solve_arrays(lu, ctx.P, g, left, not adjoint) if ctx.needs_input_grad[2] else None
+        return glu, None, gb, None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        lu, x = ctx.saved_input(0), ctx.saved_output(0)
+        left, adjoint = ctx.args
+        P = ctx.constant(ctx.P)
+        glu = lu_solve_lu_grad(g, lu, P, x, left, adjoint, _OnTensors) if ctx.needs_input_grad[0] else None
+        gb = LUSolve.apply(lu, ctx.P, g, left, not adjoint) if ctx.needs_input_grad[2] else None
+        return glu, None, gb, None, None
 
 
 # -- triangular solve -----------------------------------------------------------------------------------------

@@ -214,28 +214,44 @@ class Abs(ArrayFunction):
 
 
 class _Unary(ArrayFunction):
-    """An elementwise function ``f`` with derivative ``df(a, out)``; subclasses set the two."""
+    """An elementwise function ``f`` with derivative ``df(a, out)``; subclasses set the two.
+
+    Forward saves only what ``df`` reads (``_uses``: (0,) the input, (1,) the output, both, or neither for a
+    constant derivative), which is what PyTorch's node saves (sin its input, tan its output, floor nothing):
+    changing the other in place before backward is allowed, as in PyTorch, and saved-tensor hooks see only
+    that. ``df`` and ``dfg`` get None for what was not saved; ``df`` None is a zero derivative (floor)."""
+
+    _uses = (0, 1)
 
     @staticmethod
     def f(a):
         raise NotImplementedError
 
-    @staticmethod
-    def df(a, out):
-        raise NotImplementedError
+    df = None
 
     @staticmethod
     def forward(ctx, a):
         with np.errstate(all="ignore"):
             out = np.asarray(type(ctx).f(a)).astype(a.dtype, copy=False)
-        ctx.save_for_backward(a, out)
+        uses = type(ctx)._uses
+        ctx.save_for_backward(*[(a, out)[k] for k in uses])
         return out
+
+    def _unpack_saved(ctx, saved):
+        """(input, output) from what forward saved, None for what it did not."""
+        pair = [None, None]
+        for k, s in zip(type(ctx)._uses, saved):
+            pair[k] = s
+        return pair
 
     @staticmethod
     def backward(ctx, g):
-        a, out = ctx.saved_tensors
+        df = type(ctx).df
+        if df is None:  # piecewise constant: PyTorch's zeros_like(grad)
+            return np.zeros_like(g)
+        a, out = ctx._unpack_saved(ctx.saved_tensors)
         with np.errstate(all="ignore"):
-            return (g * type(ctx).df(a, out)).astype(g.dtype, copy=False)
+            return (g * df(a, out)).astype(g.dtype, copy=False)
 
     # dfg(a, out): the derivative with Tensor ops (a, out Tensors on the graph), for create_graph=True;
     # None: double backward is not implemented
@@ -243,33 +259,32 @@ class _Unary(ArrayFunction):
 
     @staticmethod
     def backward_graph(ctx, g):
+        if type(ctx).df is None:
+            return ctx.constant(np.zeros_like(g._data))
         dfg = type(ctx).dfg
         if dfg is None:
             raise RuntimeError(f"miniconv: double backward is not implemented for {ctx._op_name()}")
-        return g * dfg(ctx.saved_input(0), ctx.saved_output())
+        uses = type(ctx)._uses
+        return g * dfg(ctx.saved_input(0) if 0 in uses else None, ctx.saved_output() if 1 in uses else None)
 
 
 def _uses(df):
-    """Which of ``df(a, out)``'s arguments it reads: (0,) the input, (1,) the output, both, or none for a
-    constant derivative (floor). What PyTorch's node saves (sin its input, tan its output, floor nothing), so
-    saved-tensor hooks see only that."""
-    if {"zeros_like", "ones_like"} & set(df.__code__.co_names):  # a constant derivative: PyTorch saves nothing
-        return ()
+    """Which of ``df(a, out)``'s arguments it reads: (0,) the input, (1,) the output, both, or none (a
+    constant derivative: frac's 1)."""
     params = df.__code__.co_varnames[:2]
     loaded = {i.argval for i in dis.get_instructions(df) if i.opname.startswith("LOAD_FAST")}
-    used = tuple(k for k, p in enumerate(params) if p in loaded)
-    return used or (0, 1)
+    return tuple(k for k, p in enumerate(params) if p in loaded)
 
 
-def _unary(name, f, df, dfg=None):
-    attrs = {"f": staticmethod(f), "df": staticmethod(df), "_hooks_see": _uses(df)}
+def _unary(name, f, df=None, dfg=None):
+    """An elementwise op: ``f`` its function, ``df(a, out)`` its derivative (None: zero, for piecewise-constant
+    functions), ``dfg`` the same derivative with Tensor ops (double backward). Saves what ``df`` reads."""
+    uses = () if df is None else _uses(df)
+    attrs = {"f": staticmethod(f), "df": None if df is None else staticmethod(df), "_uses": uses,
+             "_result_saved_by_torch": uses == (1,)}
     if dfg is not None:
         attrs["dfg"] = staticmethod(dfg)
     return type(name, (_Unary,), attrs)
-
-
-def _zero_derivative(a, o):
-    return a * 0  # piecewise constant: zero almost everywhere (keeps a's dtype and shape)
 
 
 _erf = scipy.special.erf
@@ -343,29 +358,85 @@ Erf = _unary("Erf", _erf, lambda a, o: 2 / np.sqrt(np.pi) * np.exp(-a * a),
              lambda a, o: float(2 / np.sqrt(np.pi)) * (-a * a).exp())
 
 
-Frac = _unary("Frac", lambda a: a - np.trunc(a), lambda a, o: np.ones_like(a),
-              lambda a, o: a * 0 + 1)
+Frac = _unary("Frac", lambda a: a - np.trunc(a), lambda a, o: 1, lambda a, o: 1)  # PyTorch: grad as is
 
 
 # piecewise-constant functions: zero gradient, as in PyTorch
-Sign = _unary("Sign", lambda a: np.nan_to_num(np.sign(a), nan=0.0), lambda a, o: np.zeros_like(a),
-              _zero_derivative)  # sign(nan) = 0 as PyTorch
+Sign = _unary("Sign", lambda a: np.nan_to_num(np.sign(a), nan=0.0))  # sign(nan) = 0 as PyTorch
 
 
-Floor = _unary("Floor", np.floor, lambda a, o: np.zeros_like(a),
-               _zero_derivative)
+# sgn of a real tensor: sign, with a zero gradient too, but PyTorch's SgnBackward0 saves its input and its result
+Sgn = type("Sgn", (Sign,), {"_uses": (0, 1)})
 
 
-Ceil = _unary("Ceil", np.ceil, lambda a, o: np.zeros_like(a),
-              _zero_derivative)
+Floor = _unary("Floor", np.floor)
 
 
-Trunc = _unary("Trunc", np.trunc, lambda a, o: np.zeros_like(a),
-               _zero_derivative)
+Ceil = _unary("Ceil", np.ceil)
 
 
-Round = _unary("Round", np.round, lambda a, o: np.zeros_like(a),
-               _zero_derivative)  # half to even, as PyTorch
+Trunc = _unary("Trunc", np.trunc)
+
+
+Round = _unary("Round", np.round)  # half to even, as PyTorch
+
+
+class Logit(ArrayFunction):
+    """log(x / (1 - x)), x first clamped to [eps, 1 - eps] when ``eps`` is given (PyTorch's LogitBackward0, which
+    saves the input): the gradient is g / (x (1 - x)), NaN outside [0, 1] without eps, 0 outside the clamp.
+    float16 as PyTorch's CPU kernel: the log in float32, the rest (and the gradient) in float16."""
+
+    @staticmethod
+    def forward(ctx, a, eps):
+        ctx.save_for_backward(a)
+        ctx.eps = eps
+        x = a
+        if eps is not None:
+            lo = a.dtype.type(eps)
+            x = np.clip(a, lo, a.dtype.type(1) - lo)  # PyTorch: hi = 1 - eps in the tensor's dtype
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = x / (1 - x)
+            return np.log(z.astype(np.float32)).astype(a.dtype) if a.dtype == np.float16 else np.log(z)
+
+    @staticmethod
+    def _outside(ctx, a):
+        if ctx.eps is None:
+            return (a < 0) | (a > 1), np.nan
+        lo = a.dtype.type(ctx.eps)
+        return (a < lo) | (a > a.dtype.type(1) - lo), 0
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        outside, value = Logit._outside(ctx, a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(outside, value, g / (a * (1 - a))).astype(g.dtype, copy=False), None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        a = ctx.saved_input(0)
+        outside, value = Logit._outside(ctx, a._data)
+        return Where.apply(outside, np.full((), value, g._data.dtype), g / (a * (1 - a))), None
+
+
+class NanToNum(ArrayFunction):
+    """NaN, +inf and -inf replaced (by 0 and the dtype's largest / lowest value unless given); the gradient
+    flows where the input was finite (PyTorch's NanToNumBackward0, which saves the input)."""
+
+    @staticmethod
+    def forward(ctx, a, nan, posinf, neginf):
+        ctx.save_for_backward(a)
+        return np.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * np.isfinite(a), None, None, None
+
+    @staticmethod
+    def backward_graph(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * ctx.constant(np.isfinite(a)), None, None, None
 
 
 class RoundDecimals(ArrayFunction):
@@ -429,6 +500,7 @@ class LogSoftmax(ArrayFunction):
         return g - ctx.saved_output().exp() * g.sum(dim=ctx.dim, keepdim=True), None
 
 
-# ops whose PyTorch node saves the result: their in-place forms (exp_, tanh_, sigmoid_, relu_) check it
-for _op in (Exp, Tanh, Sigmoid, ReLU):
+# ops whose PyTorch node saves the result: their in-place forms (exp_, sqrt_, tanh_, sigmoid_, relu_) check it
+# (_unary sets it for the others saving only their output)
+for _op in (Exp, Sqrt, Tanh, Sigmoid, ReLU):
     _op._result_saved_by_torch = True

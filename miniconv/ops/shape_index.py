@@ -1,4 +1,4 @@
-"""Shape and indexing: reshape, permute, expand, indexing, clone, cat/stack, take-along (sort/topk/gather),
+"""Shape and indexing: reshape, permute, expand, indexing, clone, cat/stack, split/unbind, take-along (sort/topk/gather),
 scatter, index_select, masked_fill, tile.
 
 Array level: each Function takes and returns NumPy arrays; argument checks and dtype promotion happen
@@ -161,6 +161,32 @@ class Stack(ArrayFunction):
     def backward_graph(ctx, g):
         d = ctx.dim % g.ndim
         return (None,) + tuple(Index.apply(g, (slice(None),) * d + (k,)) for k in range(g._data.shape[d]))
+
+
+class Split(ArrayFunction):
+    """split / chunk / unbind: the pieces ``a[index[k]]`` (views of its array) as one node with one output per
+    piece, as PyTorch's SplitBackward0 / SplitWithSizesBackward0 / UnbindBackward0 (``name``); ``index``: one
+    basic index per piece, slices along ``dim`` (split) or integers (unbind: the dim removed). The gradient is
+    the pieces' gradients put back in place (zeros for a piece that got none: PyTorch's cat / stack of them)."""
+
+    @staticmethod
+    def forward(ctx, a, dim, index, name):
+        ctx._torch_name = name
+        ctx.shape, ctx.dim, ctx.index, ctx.unbind = a.shape, dim, index, name == "UnbindBackward0"
+        return tuple(a[i] for i in index)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        out = np.zeros(ctx.shape, grads[0].dtype)
+        for i, g in zip(ctx.index, grads):
+            out[i] = g
+        return out, None, None, None
+
+    @staticmethod
+    def backward_graph(ctx, *grads):
+        if ctx.unbind:
+            return Stack.apply(ctx.dim, *grads), None, None, None
+        return Cat.apply(ctx.dim, *grads), None, None, None
 
 
 class TakeAlong(ArrayFunction):

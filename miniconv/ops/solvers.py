@@ -10,7 +10,7 @@ import scipy.linalg
 from scipy.linalg import lapack
 
 from ..autograd.function import ArrayFunction
-from .decomp import _given, each_matrix, mT, tri_solve
+from .decomp import _given, _given_t, each_matrix, mT, tri_solve
 
 
 def cho_solve(L, b, upper):
@@ -60,6 +60,12 @@ class CholeskyInverse(ArrayFunction):
     def backward(ctx, g):
         L, x = ctx.saved_tensors
         common = x @ ((g + mT(g)) @ x)
+        return (-(L @ common) if ctx.upper else -(common @ L)), None
+
+    @staticmethod
+    def backward_graph(ctx, g):  # create_graph=True: the same with Tensor ops
+        L, x = ctx.saved_input(0), ctx.saved_output(0)
+        common = x @ ((g + g.mT) @ x)
         return (-(L @ common) if ctx.upper else -(common @ L)), None
 
 
@@ -211,14 +217,17 @@ class Lstsq(ArrayFunction):
             residuals = np.zeros((0,), a.dtype)
         rank = rank if driver != "gels" else np.zeros((0,), np.int64)
         sv = sv if driver in ("gelsd", "gelss") else np.zeros((0,), a.dtype)
-        ctx.save_for_backward(a, bm, x)
+        x = x[..., 0] if vector else x
+        ctx.save_for_backward(a, b, x)  # the input and output arrays themselves (backward_graph finds them)
         ctx.vector = vector
         ctx.mark_non_differentiable(rank, sv)
-        return (x[..., 0] if vector else x), residuals, rank, sv
+        return x, residuals, rank, sv
 
     @staticmethod
     def backward(ctx, gX, gL, _, __):
         a, b, x = ctx.saved_tensors
+        if ctx.vector:
+            b, x = b[..., None], x[..., None]
         gX, gL = _given(gX), (_given(gL) if gL is not None and gL.size else None)
         ga = gb = None
         if gX is not None:
@@ -232,6 +241,29 @@ class Lstsq(ArrayFunction):
             r = a @ x - b
             gL = gL[..., None, :]
             ga = 2 * (gL * r) @ mT(x) + (0 if ga is None else ga)
+            gb = -2 * gL * r + (0 if gb is None else gb)
+        if gb is not None and ctx.vector:
+            gb = gb[..., 0]
+        return ga, gb, None, None, None
+
+    @staticmethod
+    def backward_graph(ctx, gX, gL, _, __):  # create_graph=True: the same with Tensor ops (pinv on the graph)
+        a, b, x = ctx.saved_input(0), ctx.saved_input(1), ctx.saved_output(0)
+        if ctx.vector:
+            b, x = b.unsqueeze(-1), x.unsqueeze(-1)
+        gX, gL = _given_t(gX), (_given_t(gL) if gL is not None and gL._data.size else None)
+        ga = gb = None
+        if gX is not None:
+            gX = gX.unsqueeze(-1) if ctx.vector else gX
+            pinvA = Pinv.apply(a, None, None, False)
+            if ctx.needs_input_grad[0]:
+                ga = pinv_backward(gX @ b.mT, pinvA, a, lambda t: t.mT)
+            if ctx.needs_input_grad[1]:
+                gb = pinvA.mT @ gX
+        if gL is not None:
+            r = a @ x - b
+            gL = gL.unsqueeze(-2)
+            ga = 2 * (gL * r) @ x.mT + (0 if ga is None else ga)
             gb = -2 * gL * r + (0 if gb is None else gb)
         if gb is not None and ctx.vector:
             gb = gb[..., 0]

@@ -12,8 +12,10 @@ Erfc = _unary("Erfc", scipy.special.erfc, lambda a, o: -2 / np.sqrt(np.pi) * np.
                lambda a, o: -2 / np.sqrt(np.pi) * (-a * a).exp())
 
 
-Erfinv = _unary("Erfinv", scipy.special.erfinv, lambda a, o: np.sqrt(np.pi) / 2 * np.exp(o * o),
-                 lambda a, o: np.sqrt(np.pi) / 2 * (o * o).exp())
+# PyTorch's node saves the input and computes erfinv again (changing the output in place is allowed)
+Erfinv = _unary("Erfinv", scipy.special.erfinv,
+                lambda a, o: np.sqrt(np.pi) / 2 * np.exp(np.square(scipy.special.erfinv(a))),
+                lambda a, o: float(np.sqrt(np.pi) / 2) * (a.erfinv() ** 2).exp())
 
 
 Lgamma = _unary("Lgamma", scipy.special.gammaln, lambda a, o: scipy.special.digamma(a))
@@ -23,10 +25,10 @@ Digamma = _unary("Digamma", lambda a: np.where(a == 0, np.copysign(np.inf, -a), 
                  lambda a, o: scipy.special.polygamma(1, a))
 
 
-def _sinc_grad(a, o):
+def _sinc_grad(a, o):  # from the input alone, as PyTorch's node (which saves only it)
     x = np.pi * a
     safe = np.where(a == 0, 1, x)
-    return np.where(a == 0, 0, (np.cos(safe) * np.pi - o * np.pi) / safe)
+    return np.where(a == 0, 0, (np.cos(safe) * np.pi - np.sinc(a) * np.pi) / safe)
 
 
 Sinc = _unary("Sinc", np.sinc, _sinc_grad)

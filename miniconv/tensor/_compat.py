@@ -130,7 +130,7 @@ class CompatMixin:
     # -- new tensors with this tensor's dtype (PyTorch's new_* methods) -------------------
     def _new_filled(self, size, fill_value, dtype, device, requires_grad, name):
         _check_device(device)
-        shape = size_arg(size, None, name)
+        shape = size_arg(size, None, name, new=True)
         dt = _check_dtype(self.dtype if dtype is None else dtype, name)
         check_half_value(fill_value, dt)
         return _base.Tensor(np.full(shape, fill_value, dtype=dt), requires_grad=requires_grad)

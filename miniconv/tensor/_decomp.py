@@ -262,6 +262,9 @@ class DecompMixin:
         if (B.shape[-2] if left else B.shape[-1]) != n:
             raise RuntimeError(f"linalg.lu_solve: Incompatible shapes of A and B for the equation "
                                f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {B.shape[-2]}x{B.shape[-1]})")
+        if B.dtype == self.dtype and self.shape[-2] == n:  # one node, PyTorch's LinalgLuSolveBackward0
+            P = _dc.permutation_from_pivots(pivots._data, n, self._data.dtype)
+            return _dc.LUSolve.apply(self, P, B, bool(left), bool(adjoint))
         P, L, U = self._lu_unpack(pivots)
         P = P.type(B.dtype)
         def tri(a, b, **kw):
@@ -327,6 +330,8 @@ class DecompMixin:
                   "solution\nshould be replaced with\nX = torch.linalg.solve_triangular(A, B).")
         coef = A.mT if transpose else A
         x = coef._linalg_solve_triangular(self, upper=upper != bool(transpose), unitriangular=unitriangular)
+        if type(x.grad_fn).__name__ == "LinalgSolveTriangularBackward0":
+            x.grad_fn._torch_name = "TriangularSolveBackward0"  # PyTorch's node for the deprecated form
         return TriangularSolve(x, A.clone())
 
     # -- pinv, matrix_exp, Householder ------------------------------------------------------------------------

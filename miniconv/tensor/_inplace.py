@@ -205,9 +205,12 @@ class InplaceMixin:
         if number:
             value = self._wrap(to_half(np.asarray(value)) if self._data.dtype == np.float16  # inf beyond its range
                                else np.asarray(value, dtype=self._data.dtype))
-        if self._view_meta is not None and is_grad_enabled():
-            self._check_inplace_grad()
         basic = is_basic_index(index)
+        if self._view_meta is not None and is_grad_enabled():
+            op = _view_op_of(index) if basic else None
+            if op is not None:  # PyTorch writes through a view of this view: the error names that view's op
+                raise _view_meta_error((op, 0), "is being modified inplace", self)
+            self._check_inplace_grad()
         if basic:
             index = with_ellipsis(index)
             if self._requires_grad and self.grad_fn is None and is_grad_enabled():  # PyTorch writes via a view
@@ -256,6 +259,20 @@ class InplaceMixin:
 
     def __ixor__(self, other):
         return self._commit_inplace(self ^ other)
+
+
+def _view_op_of(index):
+    """The last view op PyTorch's indexing applies for the basic ``index`` (Select for an integer, Slice for a
+    slice other than ``:``, Unsqueeze for None), or None when it takes no view (``...``, ``:``)."""
+    op = None
+    for i in index if type(index) is tuple else (index,):
+        if i is None:
+            op = "Unsqueeze"
+        elif isinstance(i, slice):
+            op = op if i == slice(None) else "Slice"
+        elif i is not Ellipsis:
+            op = "Select"
+    return op
 
 
 def keep_saved_values(node, counter, arr, wrote_in_place, out):

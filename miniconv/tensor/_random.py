@@ -87,6 +87,8 @@ class RandomMixin:
         if self.dtype.kind != "f":
             raise RuntimeError("Cauchy distribution is a continuous probability distribution. dtype must be a "
                                f"floating point but you specified {_C_NAMES.get(self.dtype.name, self.dtype.name)}")
+        if not sigma > 0:
+            raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma:g}")
         return self._fill_random(_random.cauchy_(_g(generator), self._data, median, sigma))
 
     def random_(self, *args, generator=None, **kwargs):

@@ -240,15 +240,24 @@ class ShapeMixin:
 
     def unbind(self, dim=0):
         (d,) = normalize_dims(dim, self.ndim, "unbind")
-        return self._multi_output_views(tuple(self.select(d, i) for i in range(self._data.shape[d])), "Unbind")
+        return self._multi_output_views(d, None, "Unbind")
 
-    def _multi_output_views(self, views, name):
-        """``views`` marked as outputs of PyTorch's multi-output op ``name`` (split, unbind): with grad recorded,
-        modifying one in place raises PyTorch's error (TensorBase._view_meta)."""
-        if self._requires_grad and is_grad_enabled():
-            for i, v in enumerate(views):
-                if v._base is not None:
-                    v._view_meta = (name, i)
+    def _multi_output_views(self, d, sizes, name):
+        """The pieces of split (``sizes`` along dim ``d``) or unbind (``sizes`` None) as views of ``self``, the
+        outputs of one node (PyTorch's ``name``Backward0); with grad recorded, modifying one in place raises
+        PyTorch's error (TensorBase._view_meta)."""
+        lead = (slice(None),) * d
+        if sizes is None:
+            index = [lead + (i,) for i in range(self._data.shape[d])]
+        else:
+            ends = np.cumsum(sizes).tolist()
+            index = [lead + (slice(e - n, e),) for e, n in zip(ends, sizes)]
+        views = ops.Split.apply(self, d, index, name + "Backward0")
+        meta = self._requires_grad and is_grad_enabled()
+        for k, (v, i) in enumerate(zip(views, index)):
+            self._make_view(v, lambda a, i=i: a[i])
+            if meta and v._base is not None:
+                v._view_meta = (name, k)
         return views
 
     def split(self, split_size_or_sections, dim=0):
@@ -264,11 +273,7 @@ class ShapeMixin:
             if sum(sizes) != n:
                 raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
                                    f"at dimension {d}), but got split_sizes={sizes}")
-        out, start = [], 0
-        for s in sizes:
-            out.append(self.narrow(d, start, s))
-            start += s
-        return self._multi_output_views(tuple(out), "Split" if isinstance(split_size_or_sections, numbers.Integral)
+        return self._multi_output_views(d, sizes, "Split" if isinstance(split_size_or_sections, numbers.Integral)
                                         else "SplitWithSizes")
 
     def chunk(self, chunks, dim=0):

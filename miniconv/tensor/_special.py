@@ -18,6 +18,13 @@ from ._decomp import _named
 _Frexp = _named("frexp", ("mantissa", "exponent"))
 
 
+def _node_named(out, name):
+    """``out`` with its node named as PyTorch's (the op PyTorch records is the same math as miniconv's node)."""
+    if out.grad_fn is not None:
+        out.grad_fn._torch_name = name
+    return out
+
+
 class SpecialMixin:
     """Special functions; each spelling (method, ``torch.*``, in-place) calls the one method here."""
 
@@ -37,16 +44,13 @@ class SpecialMixin:
         return ops.Sinc.apply(self._to_float())
 
     def logit(self, eps=None):
-        x = self._to_float()
-        if eps is not None:
-            x = x.clamp(eps, 1 - eps)
-        return (x / (1 - x)).log()
+        return ops.Logit.apply(self._to_float(), None if eps is None else float(eps))
 
     def deg2rad(self):
-        return self._to_float() * (math.pi / 180)
+        return _node_named(self._to_float() * (math.pi / 180), "Deg2RadBackward0")  # a product by a constant
 
     def rad2deg(self):
-        return self._to_float() * (180 / math.pi)
+        return _node_named(self._to_float() * (180 / math.pi), "Rad2DegBackward0")
 
     def positive(self):
         if self.dtype == bool:
@@ -145,10 +149,7 @@ class SpecialMixin:
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
         if self.dtype.kind != "f":
             return self.clone()
-        info = np.finfo(self._data.dtype)
-        x = self._where(self.isnan(), nan, self)
-        x = self._where(x == math.inf, info.max if posinf is None else posinf, x)
-        return self._where(x == -math.inf, info.min if neginf is None else neginf, x).type(self.dtype)
+        return ops.NanToNum.apply(self, nan, posinf, neginf)
 
     def bitwise_and(self, other):
         return self._bitwise(np.bitwise_and, "bitwise_and", other)
@@ -186,7 +187,7 @@ class SpecialMixin:
         return self * other
 
     def sgn(self):
-        return self.sign()
+        return ops.Sgn.apply(self) if self.dtype.kind == "f" else self.sign()
 
 
     def asinh(self):
