@@ -154,3 +154,55 @@ def test_sum_graph_as_torch():
         return type(s0.grad_fn).__name__, type(s1.grad_fn).__name__, x.grad.numpy().tolist(), round(s0.item(), 5)
 
     assert run(miniconv) == run(torch)
+
+
+def _cell(L, kind, batch, hidden, seed=0):
+    rng = np.random.default_rng(seed)
+    cell = getattr(L.nn, kind)(5, hidden)
+    with L.no_grad():
+        for p in cell.parameters():
+            p.copy_(L.tensor(rng.uniform(-0.5, 0.5, tuple(p.shape)).astype(np.float32)))
+    x = L.tensor(rng.standard_normal((batch, 5)).astype(np.float32), requires_grad=True)
+    h = L.tensor(rng.standard_normal((batch, hidden)).astype(np.float32), requires_grad=True)
+    c = L.tensor(rng.standard_normal((batch, hidden)).astype(np.float32), requires_grad=True)
+    return cell, x, h, c
+
+
+def _cell_step(L, kind, batch, hidden, grad_mode):
+    cell, x, h, c = _cell(L, kind, batch, hidden)
+    ctx = L.no_grad() if grad_mode == "no_grad" else L.enable_grad()
+    with ctx:
+        out = cell(x, (h, c)) if kind == "LSTMCell" else cell(x, h)
+    outs = out if isinstance(out, tuple) else (out,)
+    meta = [(o.requires_grad, o.grad_fn is None, tuple(o.shape), str(o.dtype).split(".")[-1]) for o in outs]
+    grads = []
+    if grad_mode == "grad":
+        sum(o.pow(2).sum() for o in outs).backward()
+        grads = [t.grad.numpy() for t in (x, h) + ((c,) if kind == "LSTMCell" else ())]
+        grads += [p.grad.numpy() for p in cell.parameters()]
+    return meta, [o.detach().numpy() for o in outs], grads
+
+
+@pytest.mark.parametrize("kind", ["LSTMCell", "GRUCell", "RNNCell"])
+@pytest.mark.parametrize("grad_mode", ["grad", "no_grad"])
+@pytest.mark.parametrize("batch,hidden", [(1, 32), (7, 8)])
+def test_cell_step_as_torch(kind, grad_mode, batch, hidden):
+    (mm, mv, mg), (tm, tv, tg) = (_cell_step(L, kind, batch, hidden, grad_mode) for L in (miniconv, torch))
+    assert mm == tm
+    for a, b in zip(mv + mg, tv + tg):
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-6)
+    assert len(mg) == len(tg)
+
+
+@pytest.mark.parametrize("kind", ["LSTMCell", "GRUCell"])
+def test_cell_double_backward_as_torch(kind):
+    # create_graph=True reads the inputs the forward kept for it (kept only while recording)
+    def run(L):
+        cell, x, h, c = _cell(L, kind, 3, 4)
+        out = cell(x, (h, c))[1] if kind == "LSTMCell" else cell(x, h)
+        (gx,) = L.autograd.grad(out.pow(2).sum(), x, create_graph=True)
+        gx.pow(2).sum().backward()
+        return h.grad.numpy(), cell.weight_hh.grad.numpy()
+
+    for a, b in zip(run(miniconv), run(torch)):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
