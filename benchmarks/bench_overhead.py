@@ -22,6 +22,10 @@ Cases (16-element float32 tensors unless said; x is 8x8, 1 thread):
   linear_fwd_bwd    Linear(10, 10) on a (4, 10) batch, .sum().backward()
   sgd_step_mlp      SGD(momentum=0.9).step() on an MLP 10-32-32-1 with gradients set
   lstmcell_step     LSTMCell(16, 32) one step, batch 1, no grad
+  mul_number        a0 * 2   mul_number_grad  a * 2   (a Python number operand)
+  sum_nograd        a0.sum()       relu_nograd  a0.relu()
+  lstmcell_fwd_bwd  LSTMCell(64, 128) one step, batch 16, (h' + c').sum().backward()
+  grucell_fwd_bwd   GRUCell(64, 128) the same
   mlp_train_step    MLP 784-128-10, batch 32: forward, cross_entropy, zero_grad, backward, SGD step
 """
 import argparse
@@ -84,6 +88,18 @@ def lstmcell_step():
     with torch.no_grad():
         return cell(cin, hc)
 
+cell64, gcell64 = nn.LSTMCell(64, 128), nn.GRUCell(64, 128)
+cin64, h64, c64 = torch.randn(16, 64), torch.randn(16, 128), torch.randn(16, 128)
+
+def lstmcell_fwd_bwd():
+    cell64.zero_grad()
+    h1, c1 = cell64(cin64, (h64, c64))
+    (h1.sum() + c1.sum()).backward()
+
+def grucell_fwd_bwd():
+    gcell64.zero_grad()
+    gcell64(cin64, h64).sum().backward()
+
 def mlp_train_step():
     net_opt.zero_grad()
     F.cross_entropy(net(xb), yb).backward()
@@ -95,7 +111,8 @@ cases = dict(
     add_4x4=lambda: m4 + n4, mul_4x4=lambda: m4 * n4, matmul_4x4=lambda: m4 @ n4, matmul_64x64=lambda: m64 @ n64,
     item=s.item, tensor_list=lambda: torch.tensor([1.0, 2.0, 3.0, 4.0]),
     linear_fwd_bwd=linear_fwd_bwd, sgd_step_mlp=opt.step, lstmcell_step=lstmcell_step,
-    mlp_train_step=mlp_train_step,
+    mlp_train_step=mlp_train_step, mul_number=lambda: a0 * 2, mul_number_grad=lambda: a * 2,
+    sum_nograd=a0.sum, relu_nograd=a0.relu, lstmcell_fwd_bwd=lstmcell_fwd_bwd, grucell_fwd_bwd=grucell_fwd_bwd,
 )
 out = {{}}
 for name, fn in cases.items():

@@ -41,8 +41,9 @@ class Sum(ArrayFunction):
         # integer and bool sums are int64 as in PyTorch (NumPy gives uint64 for unsigned)
         if a.dtype == _HALF:  # PyTorch accumulates float16 in float32 and rounds once (NumPy: in float16)
             return np.asarray(to_half(np.sum(a, axis=dim, keepdims=keepdim, dtype=np.float32)))
-        out = np.sum(a, axis=dim, keepdims=keepdim, dtype=np.int64 if a.dtype.kind in "biu" else None)
-        return np.asarray(out)
+        # np.add.reduce: what np.sum calls for an ndarray, without its Python wrapper (~1.5 us)
+        out = np.add.reduce(a, axis=dim, dtype=np.int64 if a.dtype.kind in "biu" else None, keepdims=keepdim)
+        return out if type(out) is np.ndarray else np.asarray(out)
 
     @staticmethod
     def backward(ctx, g):

@@ -13,6 +13,7 @@ from ..dtypes import _builtin_bool, _infer_dtype, bool, get_default_dtype, int64
 from ._base import TensorBase, _number_tensor
 
 _HALF = np.dtype(np.float16)
+_F32_F64 = (np.dtype(np.float32), np.dtype(np.float64))
 _REAL = (int, float, np.integer, np.floating)  # Python and NumPy real numbers (a bool counts as 0 or 1)
 
 # C type names in PyTorch's overflow messages
@@ -46,6 +47,13 @@ class ArithMixin:
     def _binary(self, fn, other, reverse=False):
         # the hot path of every arithmetic operator: arrays' shapes and dtypes read once
         if not isinstance(other, TensorBase):
+            ot = type(other)
+            if (ot is float or ot is int) and self._data.dtype in _F32_F64:
+                # a float32/float64 tensor and a Python number (not a bool): what _operand and number_array make
+                # (the number as a 0-d array of the tensor's dtype), without the checks a 0-d operand of the
+                # same dtype cannot fail (broadcast, promotion)
+                t = _number_tensor(np.asarray(other, dtype=self._data.dtype))
+                return fn.apply(t, self) if reverse else fn.apply(self, t)
             if self._data.dtype == _HALF and (fn is ops.Mul or fn is ops.Div) and isinstance(other, _REAL):
                 return self._half_scale(fn, other, reverse)
             other = self._operand(other)

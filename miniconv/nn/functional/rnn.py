@@ -54,6 +54,8 @@ def _gate_threads(rows, hidden):
 
 def _steps(batch_sizes, reverse):
     """(row offset, active rows) of every step, in the order the direction visits them."""
+    if len(batch_sizes) == 1:  # a cell's step (rnn_cell): without the cumsum
+        return [(0, int(batch_sizes[0]))]
     offsets = np.concatenate(([0], np.cumsum(batch_sizes)[:-1]))
     steps = list(zip(offsets.tolist(), batch_sizes.tolist()))
     return steps[::-1] if reverse else steps
@@ -61,6 +63,8 @@ def _steps(batch_sizes, reverse):
 
 def _step_arrays(steps):
     """The steps as the C time loop takes them: (offsets, sizes), np.intp."""
+    if len(steps) == 1:  # a cell's step
+        return np.array([steps[0][0]], dtype=np.intp), np.array([steps[0][1]], dtype=np.intp)
     arr = np.array(steps, dtype=np.intp).reshape(-1, 2)
     return np.ascontiguousarray(arr[:, 0]), np.ascontiguousarray(arr[:, 1])
 
@@ -80,7 +84,8 @@ class _RecurrentLayer(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, mode, batch_sizes, reverse):
-        x, h0, w_ih, w_hh = (np.ascontiguousarray(a) for a in (x, h0, w_ih, w_hh))
+        asc = np.ascontiguousarray
+        x, h0, w_ih, w_hh = asc(x), asc(h0), asc(w_ih), asc(w_hh)
         w_hr = None if w_hr is None else np.ascontiguousarray(w_hr)
         n_rows, dtype = x.shape[0], x.dtype
         batch, out_size = h0.shape
@@ -140,7 +145,9 @@ class _RecurrentLayer(ArrayFunction):
         ctx.save_for_backward(x, w_ih, w_hh, w_hr, y if mode in ("RNN_TANH", "RNN_RELU") else None)
         ctx.mode, ctx.steps, ctx.has_bias, ctx.batch = mode, steps, b_ih is not None, batch
         # for create_graph=True (backward_graph): the small inputs backward does not keep, as they were
-        ctx.small_inputs = tuple(None if a is None else np.array(a) for a in (h0, c0, b_ih, b_hh))
+        # (not when nothing is recorded: the node goes with this call)
+        if True in ctx.needs_input_grad:
+            ctx.small_inputs = tuple(None if a is None else np.array(a) for a in (h0, c0, b_ih, b_hh))
         ctx.plan = (batch_sizes, reverse)
         ctx.h_prev_all, ctx.gates = h_prev_all, gates
         if mode == "LSTM":
