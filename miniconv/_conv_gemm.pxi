@@ -111,9 +111,11 @@ cdef extern from "_conv_gemm_ukernel.h" nogil:
         int isa
         int mr_f32, nr_f32, mr_f64, nr_f64
         int order
+        int pack_b
     int mc_gemm_gw_order
     mc_gemm_kernels mc_gemm_kernels_now()
     mc_gemm_kernels mc_gemm_kernels_gw(mc_gemm_kernels g)
+    mc_gemm_kernels mc_gemm_kernels_gi(mc_gemm_kernels g)
     size_t mc_gemm_work_elems()
     size_t mc_gemm_packed_a_elems_f32(const mc_gemm_kernels* g, size_t M, size_t K)
     size_t mc_gemm_packed_a_elems_f64(const mc_gemm_kernels* g, size_t M, size_t K)
@@ -387,6 +389,7 @@ cdef int _gemm_grad_input(const floating* gop, const floating* wp, floating* gip
     cdef Py_ssize_t ncb = (CG + CB - 1) // CB
     cdef Py_ssize_t gsz = g.O * g.S * P if gather else 0          # per chunk
     cdef _GPack pk = _gm_pack_info()
+    pk.gk = mc_gemm_kernels_gi(pk.gk)      # grad_out's rows packed (streamed from L2 in place)
     cdef Py_ssize_t tile = (0 if direct_out else CB * T * g.S * P) + pk.work  # per thread
     cdef Py_ssize_t wpk = _gm_apk_elems(&pk, CB * T, OG, sizeof(floating))   # per block
     cdef Py_ssize_t ps, c0, c1, it, k, grp, cb, n0, ns, cols, ci0, cn, s, ldg, ngat, npk, j

@@ -18,6 +18,8 @@ cdef extern from "_conv_gemm_ukernel.h" nogil:
     int mc_gemm_nb_order
     size_t mc_gemm_nb_b_bytes
     int mc_gemm_order
+    int mc_gemm_direct_b
+    int mc_gemm_gi_pack_b
     size_t mc_gemm_b_bytes
     void mc_gemm_pack_a_rows_f32(const mc_gemm_kernels* g, size_t M, size_t K, size_t r0,
                                  size_t r1, const float* A, ptrdiff_t rsa, ptrdiff_t csa,
@@ -88,6 +90,20 @@ def _gemm_order(order=None, b_bytes=None, gw_order=None):
         mc_gemm_b_bytes = max(1, int(b_bytes))
     if gw_order is not None:
         mc_gemm_gw_order = 1 if gw_order else 0
+    return old
+
+
+def _gemm_direct_b(flag=None, gi=None):
+    """Experiment switch: whether the general packed GEMM reads B panels whose rows are contiguous
+    in place (flag, the default) or packs them like the others, and whether the gemm algorithm's
+    grad_input still packs them (gi, the default). Returns the previous pair; the bits are the
+    same either way."""
+    global mc_gemm_direct_b, mc_gemm_gi_pack_b
+    old = (bool(mc_gemm_direct_b), bool(mc_gemm_gi_pack_b))
+    if flag is not None:
+        mc_gemm_direct_b = 1 if flag else 0
+    if gi is not None:
+        mc_gemm_gi_pack_b = 1 if gi else 0
     return old
 
 

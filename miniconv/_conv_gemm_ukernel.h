@@ -57,6 +57,8 @@ static size_t mc_gemm_nb_nc = MC_GEMM_NC;
 static size_t mc_gemm_nc = MC_GEMM_NC;
 static int mc_gemm_nb_order = 1;   /* mc_gemm_nb's tile order (experiment switch) */
 static size_t mc_gemm_nb_b_bytes = 128 * 1024;   /* mc_gemm_nb's B block (experiment switch) */
+static int mc_gemm_direct_b = 1;   /* mc_gemm reads contiguous B panels in place (switch) */
+static int mc_gemm_gi_pack_b = 1;   /* ... except in the gemm grad_input (switch) */
 static int mc_gemm_order = 0;   /* mc_gemm's default tile order (experiment switch) */
 static int mc_gemm_gw_order = 1;   /* its order in the grad_weight GEMMs (experiment switch) */
 static size_t mc_gemm_b_bytes = 128 * 1024;   /* mc_gemm's B block in order 1 (experiment switch) */
@@ -120,6 +122,7 @@ typedef struct {
     mc_f64_gemm_ukr_fn f64;
     int order;   /* mc_gemm's tile order within a block: 0 down the rows under one column panel,
                   * 1 along the column panels for one row panel (set by the caller; same bits) */
+    int pack_b;  /* 1: mc_gemm packs B panels whose rows are contiguous too (set by the caller) */
 } mc_gemm_kernels;
 
 /* scalar twin: 4 x 8 ("vectors" of one lane) */
@@ -181,6 +184,7 @@ static mc_gemm_kernels mc_gemm_kernels_for(int isa)
     }
 #endif
     g.order = mc_gemm_order;
+    g.pack_b = 0;
     return g;
 }
 
@@ -188,6 +192,13 @@ static mc_gemm_kernels mc_gemm_kernels_for(int isa)
 static inline mc_gemm_kernels mc_gemm_kernels_gw(mc_gemm_kernels g)
 {
     g.order = mc_gemm_gw_order;
+    return g;
+}
+
+/* g for the gemm algorithm's grad_input GEMMs: grad_out's rows packed (mc_gemm_gi_pack_b). */
+static inline mc_gemm_kernels mc_gemm_kernels_gi(mc_gemm_kernels g)
+{
+    g.pack_b = mc_gemm_gi_pack_b;
     return g;
 }
 
@@ -405,7 +416,7 @@ static void mc_gemm_transpose_f64(int wide, const double* src, ptrdiff_t rs, siz
     {                                                                                           \
         const size_t mr = (size_t)g->mr_##SUF, nr = (size_t)g->nr_##SUF;                        \
         const size_t Mp = (M + mr - 1) / mr * mr;                                               \
-        const int direct_b = MC_GEMM_DIRECT_B && csb == 1 && rsb > 0;  /* panels read in place */ \
+        const int direct_b = MC_GEMM_DIRECT_B && mc_gemm_direct_b && !g->pack_b && csb == 1 && rsb > 0; \
         const int wide = mc_gemm_wide_transpose(g);                                             \
         const T* ablk;                                                                          \
         T* bp = work;                                                                           \

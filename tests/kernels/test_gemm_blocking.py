@@ -1,7 +1,8 @@
 """The packed GEMM's block sizes (``_kernels._gemm_blocking``: bytes of A per block, columns per block of
 the batched 1x1 GEMM and of the general GEMM) and tile orders (``_gemm_nb_order``, ``_gemm_order``: down
 the rows under one column panel, or along the column panels, with column blocks sized by bytes of B) only
-pick which elements one micro-kernel call makes, and when: the gemm algorithm's three passes (and
+pick which elements one micro-kernel call makes, and when (``_gemm_direct_b``: whether B panels with
+contiguous rows are read in place or packed first only changes where they are read from): the gemm algorithm's three passes (and
 Winograd's grad_weight GEMMs) give the same bits for any blocking and order, at one and two threads."""
 import numpy as np
 import pytest
@@ -77,21 +78,26 @@ ORDER_SHAPES = [  # sums over more than one 256-term block (C = 300, 3x3 C = 40)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_tile_order_does_not_change_bits(shape, nt, dtype):
     x, w, go, s, p = _operands(shape, dtype)
-    nb_default, default = K._gemm_nb_order(), K._gemm_order()
+    nb_default, default, direct_default = K._gemm_nb_order(), K._gemm_order(), K._gemm_direct_b()
     algos = ["gemm", "winograd"] if shape[5] == 3 and shape[6] == 1 else ["gemm"]
     try:
         for algo in algos:
             ref = _passes(x, w, go, s, p, nt, algo)
-            # order 0, then order 1 with B blocks of one panel (16 columns), a few and many panels
-            for order, b_bytes in [(0, 1 << 20), (1, 1), (1, 4096), (1, 1 << 20)]:
+            # order 0, then order 1 with B blocks of one panel (16 columns), a few and many panels;
+            # B panels with contiguous rows read in place or packed (everywhere, or in grad_input only)
+            for order, b_bytes, direct in [(0, 1 << 20, (True, False)), (1, 1, (False, False)),
+                                           (1, 4096, (True, True)), (1, 1 << 20, (False, True))]:
                 K._gemm_nb_order(order, b_bytes)
                 K._gemm_order(order, b_bytes, order)
+                K._gemm_direct_b(*direct)
                 for a, b in zip(_passes(x, w, go, s, p, nt, algo), ref):
                     np.testing.assert_array_equal(a, b)
     finally:
         K._gemm_nb_order(*nb_default)
         K._gemm_order(*default)
+        K._gemm_direct_b(*direct_default)
     assert K._gemm_nb_order() == nb_default and K._gemm_order() == default
+    assert K._gemm_direct_b() == direct_default
 
 
 def test_tile_order_defaults():
@@ -99,3 +105,5 @@ def test_tile_order_defaults():
     L2 while each row panel sweeps it: measured faster in docs/performance.md), down the rows elsewhere."""
     assert K._gemm_nb_order() == (1, 128 * 1024)
     assert K._gemm_order() == (0, 128 * 1024, 1)
+    # B panels read in place, except grad_out's rows in the gemm grad_input (packed: measured faster)
+    assert K._gemm_direct_b() == (True, True)
