@@ -13,6 +13,7 @@ from .. import _kernels
 from .._config import threads_for
 from ..autograd.function import ArrayFunction
 from ..dtypes import computes_half_in_float32
+from .arith import Where
 
 _SQRT1_2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -132,7 +133,5 @@ class Elu(ArrayFunction):
 
     @staticmethod
     def backward_graph(ctx, g):
-        from .arith import Where
-
         x = ctx.saved_input(0)
         return Where.apply(x._data > 0, g, (g * ctx.alpha) * x.clamp(max=0).exp()), None

@@ -12,6 +12,8 @@ import numpy as np
 from ..autograd.grad_mode import is_grad_enabled
 from ..dtypes import _check_dtype, _check_memory_format, bfloat16, float16
 from ..multiprocessing import _sharing  # shared-memory arrays (no miniconv imports of its own)
+from .._args import check_numpy_strides
+from . import _base
 from ._base import Size, TensorBase
 from ._storage import storage_offset, typed_storage_of, untyped_storage_of
 
@@ -94,9 +96,6 @@ class IntrospectMixin:
             return self.new_tensor(args[0])
         if len(args) == 1 and isinstance(args[0], np.ndarray):  # a NumPy array: shared when it has t's dtype
             if args[0].dtype == np.dtype(self.dtype):
-                from .._args import check_numpy_strides
-                from . import _base
-
                 check_numpy_strides(args[0])
                 return _base.Tensor(args[0])
             return self.new_tensor(args[0])
