@@ -58,3 +58,12 @@ def test_float32_huge_python_float_silent(number):
     for op in (lambda lib: lib.ones(3) * number, lambda lib: number * lib.ones(3), lambda lib: lib.ones(3) + number,
                lambda lib: lib.ones(3).mul(number), lambda lib: lib.ones(3) / number):
         assert_same_outcome(op)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.ones((2,), (3,)), lambda lib: lib.zeros((2,), 3), lambda lib: lib.ones([2], [3]),
+    lambda lib: lib.empty((2,), (3,), (4,)), lambda lib: lib.ones(1).new_ones((2,), (3,)),
+    lambda lib: lib.ones(1).new_zeros([2], 3), lambda lib: lib.empty(lib.Size([2]), 3),
+    lambda lib: lib.ones((2, 3)), lambda lib: lib.zeros(2, 3)])
+def test_size_sequence_then_more_positionals(call):
+    assert_same_outcome(call, message=True)
