@@ -154,7 +154,7 @@ def number_array(x, dt):
     if dt.kind in "iu" and is_int:
         if not np.can_cast(np.min_scalar_type(x), dt) and -2**63 <= x < 2**64:
             return np.array(int(x) % 2**64, dtype=np.uint64).astype(dt)
-    if dt.itemsize == 2 and dt.kind == "f":  # float16: beyond its range inf, silently as PyTorch
+    if dt.itemsize <= 4 and dt.kind == "f":  # float16/float32: beyond its range inf, silently as PyTorch
         with np.errstate(over="ignore"):
             return np.asarray(x, dtype=dt)
     return np.asarray(x, dtype=dt)

@@ -88,7 +88,12 @@ class ArithMixin:
         """float16 * number, float16 / number, number / float16: PyTorch's CPU keeps the number in float32
         (``ops.HalfScale``); ``number / x`` is its ``reciprocal() * number``."""
         x = self.reciprocal() if reverse else self
-        return ops.HalfScale.apply(x, np.float32(number), fn is ops.Div and not reverse)  # (a 0-d array too)
+        if -3.5e38 < number < 3.5e38:
+            scale = np.float32(number)
+        else:
+            with np.errstate(over="ignore"):  # beyond float32's range (or NaN): inf, silently as in PyTorch
+                scale = np.float32(number)
+        return ops.HalfScale.apply(x, scale, fn is ops.Div and not reverse)  # (a 0-d array too)
 
     def _add_scaled(self, other, alpha, subtract=False):
         """``self + alpha * other`` (``-`` with ``subtract``): ``add``/``sub``/``add_``/``sub_`` with ``alpha``.

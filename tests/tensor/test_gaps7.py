@@ -56,7 +56,11 @@ def test_int_operand_edges_float(number):
 def test_float32_huge_python_float_silent(number):
     # assert_same_outcome turns NumPy's RuntimeWarning into an error
     for op in (lambda lib: lib.ones(3) * number, lambda lib: number * lib.ones(3), lambda lib: lib.ones(3) + number,
-               lambda lib: lib.ones(3).mul(number), lambda lib: lib.ones(3) / number):
+               lambda lib: lib.ones(3).mul(number), lambda lib: lib.ones(3) / number,
+               lambda lib: lib.ones(3).half() * number, lambda lib: number * lib.ones(3).half(),
+               lambda lib: lib.ones(3).half() / number, lambda lib: lib.ones(3).half() + number,
+               lambda lib: lib.ones(3).long() * number, lambda lib: lib.ones(3).int() + number,
+               lambda lib: lib.ones(3).long().mul(number)):
         assert_same_outcome(op)
 
 
