@@ -149,6 +149,8 @@ class ArithMixin:
 
     def __pow__(self, o):
         if isinstance(o, numbers.Number) and not isinstance(o, TensorBase):
+            if type(o) is int:
+                _check_int_range(o)
             if isinstance(o, numbers.Integral) and self.dtype.kind != "f":
                 if self.dtype == bool and not isinstance(o, (_builtin_bool, np.bool_)):
                     return self.type(int64) ** o  # PyTorch's type promotion: bool ** int is int64

@@ -71,3 +71,12 @@ def test_float32_huge_python_float_silent(number):
     lambda lib: lib.ones((2, 3)), lambda lib: lib.zeros(2, 3)])
 def test_size_sequence_then_more_positionals(call):
     assert_same_outcome(call, message=True)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int64", "bool"])
+@pytest.mark.parametrize("number", [2 ** 70, -2 ** 70, 2 ** 64])
+def test_pow_int_exponent_out_of_range(dtype, number):
+    for op in (lambda lib: lib.ones(2, dtype=getattr(lib, dtype)) ** number,
+               lambda lib: lib.ones(2, dtype=getattr(lib, dtype)).pow(number),
+               lambda lib: lib.pow(lib.ones(2, dtype=getattr(lib, dtype)), number)):
+        assert_same_outcome(op, message=True)
