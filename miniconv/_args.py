@@ -154,7 +154,7 @@ def number_array(x, dt):
     if dt.kind in "iu" and is_int:
         if not np.can_cast(np.min_scalar_type(x), dt) and -2**63 <= x < 2**64:
             return np.array(int(x) % 2**64, dtype=np.uint64).astype(dt)
-    if dt.itemsize == 2 and dt.kind == "f":  # float16: beyond its range inf, silently as PyTorch
+    if dt.itemsize <= 4 and dt.kind == "f":  # float16/float32: beyond its range inf, silently as PyTorch
         with np.errstate(over="ignore"):
             return np.asarray(x, dtype=dt)
     return np.asarray(x, dtype=dt)
@@ -201,6 +201,9 @@ def size_arg(size_args, size_kw, name, new=False):
         size_args = (size_kw,)
     if not size_args:  # zeros() with no size at all is PyTorch's TypeError
         raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
+    if len(size_args) > 1 and isinstance(size_args[0], (tuple, list)) and name not in ("rand", "randn"):
+        # ones((2,), (3,)): a sequence then more positionals (rand/randn word it as an overload mismatch)
+        raise TypeError(f"{'new_' if new else ''}{name}() takes 1 positional argument but {len(size_args)} were given")
     if len(size_args) == 1 and isinstance(size_args[0], numbers.Integral) and not isinstance(size_args[0], _builtin_bool):
         shape = (int(size_args[0]),)
     else:

@@ -133,6 +133,10 @@ class ReLU(ArrayFunction):
         if a.dtype.kind != "f":
             out = np.maximum(a, 0)
             return out
+        if a.size <= 65536 and True not in ctx.needs_input_grad:
+            # no mask to save: one NumPy call (~1 us against the kernel's ~5 for 64 elements); zero
+            # first, so -0.0 and NaN come back as they went in, bit for bit as PyTorch's relu
+            return np.maximum(a.dtype.type(0), a, order="C")
         a = np.ascontiguousarray(a).reshape(a.shape)  # ascontiguousarray makes a 0-d input 1-d
         out = np.empty_like(a)
         keep = np.empty(a.shape, np.bool_)

@@ -21,6 +21,12 @@ C_TYPE_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32
                 "bool": "bool"}
 
 
+def _check_int_range(number):
+    """PyTorch takes a Python int operand as an int64 or a uint64 (up to 2**64 - 1), and refuses a larger one."""
+    if not -0x8000000000000000 <= number <= 0xFFFFFFFFFFFFFFFF:
+        raise OverflowError("int too big to convert" if number > 0 else "can't convert negative int to unsigned")
+
+
 class ArithMixin:
     """Operators and binary math; results through ``self._binary`` (one broadcast check, PyTorch's promotion)."""
 
@@ -30,6 +36,8 @@ class ArithMixin:
         if isinstance(other, TensorBase):
             return other
         if isinstance(other, (numbers.Number, np.number, np.bool_)) and not isinstance(other, np.ndarray):
+            if type(other) is int:
+                _check_int_range(other)
             if self.dtype.kind == "f":
                 dt = self.dtype
             elif isinstance(other, (_builtin_bool, np.bool_)):
@@ -49,10 +57,16 @@ class ArithMixin:
         if not isinstance(other, TensorBase):
             ot = type(other)
             if (ot is float or ot is int) and self._data.dtype in _F32_F64:
+                if ot is int:
+                    _check_int_range(other)
                 # a float32/float64 tensor and a Python number (not a bool): what _operand and number_array make
                 # (the number as a 0-d array of the tensor's dtype), without the checks a 0-d operand of the
                 # same dtype cannot fail (broadcast, promotion)
-                t = _number_tensor(np.asarray(other, dtype=self._data.dtype))
+                if ot is float and not -3.5e38 < other < 3.5e38:  # (float32's range; also inf and NaN)
+                    with np.errstate(over="ignore"):  # out of float32's range: inf, silently as in PyTorch
+                        t = _number_tensor(np.asarray(other, dtype=self._data.dtype))
+                else:
+                    t = _number_tensor(np.asarray(other, dtype=self._data.dtype))
                 return fn.apply(t, self) if reverse else fn.apply(self, t)
             if self._data.dtype == _HALF and (fn is ops.Mul or fn is ops.Div) and isinstance(other, _REAL):
                 return self._half_scale(fn, other, reverse)
@@ -74,7 +88,12 @@ class ArithMixin:
         """float16 * number, float16 / number, number / float16: PyTorch's CPU keeps the number in float32
         (``ops.HalfScale``); ``number / x`` is its ``reciprocal() * number``."""
         x = self.reciprocal() if reverse else self
-        return ops.HalfScale.apply(x, np.float32(number), fn is ops.Div and not reverse)  # (a 0-d array too)
+        if -3.5e38 < number < 3.5e38:
+            scale = np.float32(number)
+        else:
+            with np.errstate(over="ignore"):  # beyond float32's range (or NaN): inf, silently as in PyTorch
+                scale = np.float32(number)
+        return ops.HalfScale.apply(x, scale, fn is ops.Div and not reverse)  # (a 0-d array too)
 
     def _add_scaled(self, other, alpha, subtract=False):
         """``self + alpha * other`` (``-`` with ``subtract``): ``add``/``sub``/``add_``/``sub_`` with ``alpha``.
@@ -130,6 +149,8 @@ class ArithMixin:
 
     def __pow__(self, o):
         if isinstance(o, numbers.Number) and not isinstance(o, TensorBase):
+            if type(o) is int:
+                _check_int_range(o)
             if isinstance(o, numbers.Integral) and self.dtype.kind != "f":
                 if self.dtype == bool and not isinstance(o, (_builtin_bool, np.bool_)):
                     return self.type(int64) ** o  # PyTorch's type promotion: bool ** int is int64
