@@ -141,3 +141,15 @@ def assert_close_outcome(fn, rtol):
         else:
             assert a == b, (a, b)
     check(mine[1], theirs[1])
+
+
+def first_and_second(lib, fn, X):
+    """First and second derivatives of ``fn(lib, x)`` at ``X`` through ``lib.autograd.grad``: the gradient of
+    the output weighted by a fixed ramp, then the gradient of that gradient along another fixed ramp."""
+    x = lib.tensor(X, requires_grad=True)
+    y = fn(lib, x)
+    w = lib.tensor(np.linspace(0.5, 1.5, y.numel()).reshape(tuple(y.shape)))
+    (g,) = lib.autograd.grad((y * w).sum(), x, create_graph=True)
+    v = lib.tensor(np.linspace(-1, 1, X.size).reshape(X.shape))
+    (gg,) = lib.autograd.grad((g * v).sum(), x)
+    return g.detach().numpy(), gg.numpy()
